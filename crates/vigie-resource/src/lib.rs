@@ -1,0 +1,22 @@
+//! Kubernetes objects as vigie sees them.
+//!
+//! This crate turns files, directories, standard input and kustomize output into
+//! [`Resource`]s: YAML or JSON trees in which every field keeps the line and column it
+//! was written at, so that a finding can point at the exact line of `privileged: true`.
+//! Bad input never stops loading: each problem becomes a [`Diagnostic`] naming the file,
+//! line, column and reason, and every other document is still loaded.
+
+mod diagnostic;
+mod kustomize;
+mod loader;
+mod node;
+mod resource;
+mod workload;
+mod yaml;
+
+pub use diagnostic::{Diagnostic, DiagnosticLevel};
+pub use loader::{load, LoadOptions, Loaded};
+pub use node::{Entry, Node, Pos, Value};
+pub use resource::{Origin, Resource, SourceFile};
+pub use workload::{containers, pod_template, ContainerKind, ContainerRef, PodTemplate};
+pub use yaml::{parse_documents, Document, ParseError};

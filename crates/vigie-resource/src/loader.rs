@@ -1,0 +1,410 @@
+//! From the paths a user names to resources and diagnostics.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::kustomize;
+use crate::node::{Node, Pos, Value};
+use crate::resource::{describe, Origin, Resource, SourceFile};
+use crate::yaml::parse_documents;
+
+/// How to load input.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Do not render kustomizations; scan their files one by one instead.
+    pub no_kustomize: bool,
+}
+
+/// Everything loaded from the input, in input order.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub resources: Vec<Resource>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Sources read: files, stdin and kustomize renderings.
+    pub sources: usize,
+}
+
+impl Loaded {
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+enum Source {
+    File(PathBuf),
+    Stdin,
+    Kustomization(PathBuf),
+}
+
+/// Loads files, directories (recursively: `.yaml`, `.yml`, `.json`), and `-` for
+/// standard input. Directories holding a kustomization are rendered with
+/// `kubectl kustomize`. Nothing stops at the first problem: each becomes a diagnostic.
+pub fn load(inputs: &[String], options: &LoadOptions) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let mut sources = Vec::new();
+    for input in inputs {
+        collect_sources(input, options, &mut sources, &mut diagnostics);
+    }
+    let kubectl = if sources.iter().any(|s| matches!(s, Source::Kustomization(_))) {
+        kustomize::find_kubectl()
+    } else {
+        None
+    };
+    let per_source: Vec<(Vec<Resource>, Vec<Diagnostic>)> = sources
+        .par_iter()
+        .map(|source| load_source(source, kubectl.as_deref()))
+        .collect();
+    let mut loaded = Loaded {
+        sources: sources.len(),
+        ..Loaded::default()
+    };
+    loaded.diagnostics = diagnostics;
+    for (resources, diagnostics) in per_source {
+        loaded.resources.extend(resources);
+        loaded.diagnostics.extend(diagnostics);
+    }
+    loaded
+}
+
+fn collect_sources(
+    input: &str,
+    options: &LoadOptions,
+    sources: &mut Vec<Source>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if input == "-" {
+        sources.push(Source::Stdin);
+        return;
+    }
+    let path = PathBuf::from(input);
+    let metadata = match std::fs::metadata(&path) {
+        Ok(m) => m,
+        Err(e) => {
+            diagnostics.push(Diagnostic::error(input, None, io_reason(&e)));
+            return;
+        }
+    };
+    if !metadata.is_dir() {
+        sources.push(Source::File(path));
+        return;
+    }
+    let mut walk = walkdir::WalkDir::new(&path)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let file = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| input.to_string());
+                let reason = e
+                    .io_error()
+                    .map(io_reason)
+                    .unwrap_or_else(|| e.to_string());
+                diagnostics.push(Diagnostic::error(file, None, reason));
+                continue;
+            }
+        };
+        let is_hidden = entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.');
+        if entry.file_type().is_dir() {
+            if is_hidden {
+                walk.skip_current_dir();
+            } else if !options.no_kustomize && kustomize::is_kustomization(entry.path()) {
+                sources.push(Source::Kustomization(entry.into_path()));
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if !is_hidden && has_manifest_extension(entry.path()) {
+            sources.push(Source::File(entry.into_path()));
+        }
+    }
+}
+
+fn has_manifest_extension(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn load_source(source: &Source, kubectl: Option<&Path>) -> (Vec<Resource>, Vec<Diagnostic>) {
+    let (file, text) = match source {
+        Source::File(path) => {
+            let name = path.display().to_string();
+            match std::fs::read(path) {
+                Ok(bytes) => match decode_utf8(bytes) {
+                    Ok(text) => (SourceFile { path: name, rendered_by: None }, text),
+                    Err((pos, reason)) => {
+                        return (vec![], vec![Diagnostic::error(name, Some(pos), reason)])
+                    }
+                },
+                Err(e) => return (vec![], vec![Diagnostic::error(name, None, io_reason(&e))]),
+            }
+        }
+        Source::Stdin => {
+            let name = "<stdin>".to_string();
+            let mut bytes = Vec::new();
+            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+                return (vec![], vec![Diagnostic::error(name, None, io_reason(&e))]);
+            }
+            match decode_utf8(bytes) {
+                Ok(text) => (SourceFile { path: name, rendered_by: None }, text),
+                Err((pos, reason)) => {
+                    return (vec![], vec![Diagnostic::error(name, Some(pos), reason)])
+                }
+            }
+        }
+        Source::Kustomization(dir) => {
+            let name = dir.display().to_string();
+            match kustomize::render(kubectl, dir) {
+                Ok(text) => (
+                    SourceFile {
+                        path: name,
+                        rendered_by: Some("kubectl kustomize".into()),
+                    },
+                    text,
+                ),
+                Err(reason) => return (vec![], vec![Diagnostic::error(name, None, reason)]),
+            }
+        }
+    };
+    parse_source(Arc::new(file), &text)
+}
+
+/// Parses the text of one source into resources, unpacking `List` documents.
+pub(crate) fn parse_source(file: Arc<SourceFile>, text: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
+    let mut resources = Vec::new();
+    let mut diagnostics = Vec::new();
+    for document in parse_documents(text) {
+        let document = match document {
+            Ok(d) => d,
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(
+                    file.path.clone(),
+                    Some(e.pos),
+                    format!("document {}: invalid YAML: {}", e.index + 1, e.reason),
+                ));
+                continue;
+            }
+        };
+        for (pos, warning) in document.warnings {
+            diagnostics.push(Diagnostic::warning(file.path.clone(), Some(pos), warning));
+        }
+        let origin = Origin {
+            file: file.clone(),
+            document: document.index,
+            item: None,
+        };
+        if is_list(&document.root) {
+            unpack_list(document.root, origin, &mut resources, &mut diagnostics);
+            continue;
+        }
+        match Resource::from_node(document.root, origin) {
+            Ok(r) => resources.push(r),
+            Err((pos, reason)) => diagnostics.push(Diagnostic::error(
+                file.path.clone(),
+                Some(pos),
+                format!("document {}: {reason}", document.index + 1),
+            )),
+        }
+    }
+    (resources, diagnostics)
+}
+
+/// `kind: List` and typed lists such as `PodList`, as `kubectl get -o yaml` prints them.
+fn is_list(root: &Node) -> bool {
+    root.get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|k| k == "List" || (k.ends_with("List") && root.entry("items").is_some()))
+}
+
+fn unpack_list(
+    root: Node,
+    origin: Origin,
+    resources: &mut Vec<Resource>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let list_pos = root.pos;
+    let Value::Map(entries) = root.value else {
+        return;
+    };
+    let mut list_kind = String::new();
+    let mut list_api_version = None;
+    let mut items = None;
+    for entry in entries {
+        match entry.key.as_str() {
+            "kind" => list_kind = entry.value.as_str().unwrap_or_default().to_string(),
+            "apiVersion" => list_api_version = Some(entry.value),
+            "items" => items = Some(entry.value),
+            _ => {}
+        }
+    }
+    let file = origin.file.path.clone();
+    let items = match items {
+        None => return, // an empty list
+        Some(node) if node.is_null() => return,
+        Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) => items,
+        Some(other) => {
+            diagnostics.push(Diagnostic::error(
+                file,
+                Some(other.pos),
+                format!(
+                    "document {}: `items` of a {list_kind} must be a list, found {}",
+                    origin.document + 1,
+                    describe(&other)
+                ),
+            ));
+            return;
+        }
+    };
+    // Items of a typed list (PodList) may leave out their kind and apiVersion.
+    let item_kind = list_kind.strip_suffix("List").filter(|k| !k.is_empty());
+    for (i, mut item) in items.into_iter().enumerate() {
+        if let (Some(kind), Value::Map(entries)) = (item_kind, &mut item.value) {
+            if !entries.iter().any(|e| e.key == "kind") {
+                entries.push(synthetic_entry("kind", Value::String(kind.into()), list_pos));
+            }
+            if let Some(api) = &list_api_version {
+                if !entries.iter().any(|e| e.key == "apiVersion") {
+                    entries.push(synthetic_entry("apiVersion", api.value.clone(), list_pos));
+                }
+            }
+        }
+        let item_origin = Origin {
+            item: Some(i as u32),
+            ..origin.clone()
+        };
+        match Resource::from_node(item, item_origin) {
+            Ok(r) => resources.push(r),
+            Err((pos, reason)) => diagnostics.push(Diagnostic::error(
+                file.clone(),
+                Some(pos),
+                format!("document {}, item {}: {reason}", origin.document + 1, i + 1),
+            )),
+        }
+    }
+}
+
+fn synthetic_entry(key: &str, value: Value, pos: Pos) -> crate::node::Entry {
+    crate::node::Entry {
+        key: key.into(),
+        key_pos: pos,
+        value: Node::new(value, pos),
+    }
+}
+
+/// Decodes UTF-8 (dropping a byte-order mark), or names the line and column of the
+/// first byte that is not UTF-8.
+fn decode_utf8(bytes: Vec<u8>) -> Result<String, (Pos, String)> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let before = &bytes[..valid];
+            let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+            // `before` is valid UTF-8, so the column can count characters.
+            let column = std::str::from_utf8(&before[line_start..])
+                .map(|s| s.chars().count())
+                .unwrap_or(0) as u32
+                + 1;
+            Err((
+                Pos::new(line, column),
+                format!(
+                    "not UTF-8 text (invalid byte 0x{:02x}); Kubernetes manifests must be UTF-8",
+                    bytes[valid]
+                ),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
+        parse_source(
+            Arc::new(SourceFile {
+                path: "test.yaml".into(),
+                rendered_by: None,
+            }),
+            text,
+        )
+    }
+
+    #[test]
+    fn lists_are_unpacked() {
+        let (resources, diags) = parse(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n- apiVersion: v1\n  kind: Service\n  metadata: {name: b}\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(resources.len(), 2);
+        assert_eq!(resources[1].kind, "Service");
+        assert_eq!(resources[1].origin.item, Some(1));
+        assert_eq!(resources[1].pos, Pos::new(7, 3));
+    }
+
+    #[test]
+    fn typed_list_items_inherit_kind() {
+        let (resources, diags) =
+            parse("apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: a}\n  spec: {}\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(resources[0].kind, "Pod");
+        assert_eq!(resources[0].api_version, "v1");
+    }
+
+    #[test]
+    fn missing_kind_is_an_error_with_a_position() {
+        let (resources, diags) = parse(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nmetadata:\n  name: b\n",
+        );
+        assert_eq!(resources.len(), 1);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].pos, Some(Pos::new(5, 1)));
+        assert!(diags[0].reason.contains("no apiVersion and no kind"), "{}", diags[0]);
+    }
+
+    #[test]
+    fn scalar_documents_are_errors() {
+        let (_, diags) = parse("just a string\n");
+        assert!(diags[0].reason.contains("found a string"), "{}", diags[0]);
+    }
+
+    #[test]
+    fn non_utf8_names_line_and_column() {
+        let err = decode_utf8(b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
+        assert_eq!(err.0, Pos::new(2, 4));
+        assert!(err.1.contains("0xff"));
+    }
+
+    #[test]
+    fn generate_name_stands_in_for_name() {
+        let (resources, _) = parse("apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\n");
+        assert_eq!(resources[0].name, "web-*");
+    }
+}

@@ -1,0 +1,320 @@
+//! The positioned value tree every loaded document becomes.
+//!
+//! Kubernetes decodes YAML into typed Go structs, where a field written as `null`
+//! and a field left out are the same thing. The accessors here follow that rule:
+//! [`Node::get`] treats `null` as absent, and the typed accessors (`as_bool`,
+//! `as_str`, ...) return `None` for a value of another type instead of failing.
+
+use std::fmt;
+
+/// A place in a source file: 1-based line and column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Pos {
+    pub const fn new(line: u32, column: u32) -> Self {
+        Self { line, column }
+    }
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// A value with the position it was written at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+/// One key of a mapping, with the position of the key itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_pos: Pos,
+    pub value: Node,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    Seq(Vec<Node>),
+    /// Mappings keep their written order; Kubernetes objects have few keys per
+    /// level, so a linear lookup beats hashing here.
+    Map(Vec<Entry>),
+}
+
+static NULL_NODE: Node = Node {
+    value: Value::Null,
+    pos: Pos { line: 0, column: 0 },
+};
+
+impl Node {
+    pub fn new(value: Value, pos: Pos) -> Self {
+        Self { value, pos }
+    }
+
+    /// A null node, for callers that need a placeholder.
+    pub fn null() -> &'static Node {
+        &NULL_NODE
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// The entry under `key`, if this is a mapping that holds it with a non-null value.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .rev() // the last of duplicated keys wins, as in JSON decoding
+                .find(|e| e.key == key)
+                .filter(|e| !e.value.is_null()),
+            _ => None,
+        }
+    }
+
+    /// The value under `key`, if this is a mapping that holds it with a non-null value.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// Follows a chain of keys.
+    pub fn get_path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// Items of a sequence; anything else (absent, null, a scalar where a list
+    /// belongs) yields nothing, as the API server would not decode it into a list.
+    pub fn items(&self) -> &[Node] {
+        self.as_seq().unwrap_or(&[])
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.value {
+            Value::Int(i) => Some(i),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
+            _ => None,
+        }
+    }
+
+    /// Whether the node is the boolean `true`.
+    pub fn is_true(&self) -> bool {
+        self.as_bool() == Some(true)
+    }
+
+    /// A short rendering of the value for messages: scalars as written, collections
+    /// in flow style, truncated when long.
+    pub fn display_value(&self) -> String {
+        let mut out = String::new();
+        self.write_flow(&mut out);
+        if out.len() > 120 {
+            let mut cut = 117;
+            while !out.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.truncate(cut);
+            out.push_str("...");
+        }
+        out
+    }
+
+    fn write_flow(&self, out: &mut String) {
+        use std::fmt::Write;
+        if out.len() > 200 {
+            return;
+        }
+        match &self.value {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => {
+                let _ = write!(out, "{b}");
+            }
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(x) => {
+                let _ = write!(out, "{x}");
+            }
+            Value::String(s) => {
+                if s.is_empty() || s.contains([' ', ',', ':', '{', '}', '[', ']']) {
+                    let _ = write!(out, "{s:?}");
+                } else {
+                    out.push_str(s);
+                }
+            }
+            Value::Seq(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    item.write_flow(out);
+                }
+                out.push(']');
+            }
+            Value::Map(entries) => {
+                out.push('{');
+                for (i, e) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&e.key);
+                    out.push_str(": ");
+                    e.value.write_flow(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// Converts to JSON text (used by renderers and by tools that want the object).
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    fn write_json(&self, out: &mut String) {
+        use std::fmt::Write;
+        match &self.value {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => {
+                let _ = write!(out, "{b}");
+            }
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(x) if x.is_finite() => {
+                let _ = write!(out, "{x}");
+            }
+            Value::Float(_) => out.push_str("null"),
+            Value::String(s) => write_json_string(out, s),
+            Value::Seq(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(']');
+            }
+            Value::Map(entries) => {
+                out.push('{');
+                for (i, e) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(out, &e.key);
+                    out.push(':');
+                    e.value.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn write_json_string(out: &mut String, s: &str) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(entries: Vec<(&str, Value)>) -> Node {
+        Node::new(
+            Value::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| Entry {
+                        key: k.to_string(),
+                        key_pos: Pos::new(1, 1),
+                        value: Node::new(v, Pos::new(1, 3)),
+                    })
+                    .collect(),
+            ),
+            Pos::new(1, 1),
+        )
+    }
+
+    #[test]
+    fn null_fields_read_as_absent() {
+        let node = map(vec![("securityContext", Value::Null)]);
+        assert!(node.get("securityContext").is_none());
+        assert!(node.get_path(&["securityContext", "privileged"]).is_none());
+    }
+
+    #[test]
+    fn a_scalar_where_a_list_belongs_has_no_items() {
+        let node = map(vec![("containers", Value::String("nginx".into()))]);
+        assert!(node.get("containers").unwrap().items().is_empty());
+    }
+
+    #[test]
+    fn last_duplicate_key_wins() {
+        let node = map(vec![("a", Value::Int(1)), ("a", Value::Int(2))]);
+        assert_eq!(node.get("a").unwrap().as_i64(), Some(2));
+    }
+
+    #[test]
+    fn json_rendering_escapes_strings() {
+        let node = map(vec![("k", Value::String("a\"b\n".into()))]);
+        assert_eq!(node.to_json(), r#"{"k":"a\"b\n"}"#);
+    }
+}

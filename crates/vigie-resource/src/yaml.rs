@@ -1,0 +1,536 @@
+//! YAML and JSON text into positioned [`Node`] trees.
+//!
+//! The stream is cut into documents at `---` lines before parsing, so a syntax error
+//! in one document costs only that document: the others are still parsed. Plain
+//! scalars resolve as the YAML 1.1 loader Kubernetes uses does (`yes`/`on` are booleans),
+//! so `privileged: yes` means what the API server would make of it.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use crate::node::{Entry, Node, Pos, Value};
+
+/// Deeper nesting than this is refused: no Kubernetes object comes close, and it
+/// keeps hostile input from exhausting the stack.
+const MAX_DEPTH: usize = 256;
+/// Upper bound on nodes a document may expand to through aliases ("billion laughs").
+const MAX_ALIAS_NODES: usize = 1_000_000;
+
+/// One parsed document of a stream.
+#[derive(Debug)]
+pub struct Document {
+    /// 0-based index of the document in its stream (empty documents are not counted).
+    pub index: u32,
+    pub root: Node,
+    /// Problems that did not stop the document from loading (duplicate keys).
+    pub warnings: Vec<(Pos, String)>,
+}
+
+/// A document that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub index: u32,
+    pub pos: Pos,
+    pub reason: String,
+}
+
+/// Parses every document of a YAML (or JSON) stream. Empty documents are skipped.
+pub fn parse_documents(text: &str) -> Vec<Result<Document, ParseError>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Vec::new();
+    let mut index = 0u32;
+    for chunk in split_documents(text) {
+        if !has_content(chunk.text) {
+            continue;
+        }
+        match parse_chunk(chunk.text, chunk.first_line) {
+            Ok(Some((root, warnings))) => {
+                out.push(Ok(Document {
+                    index,
+                    root,
+                    warnings,
+                }));
+                index += 1;
+            }
+            Ok(None) => {}
+            Err((pos, reason)) => {
+                out.push(Err(ParseError { index, pos, reason }));
+                index += 1;
+            }
+        }
+    }
+    out
+}
+
+struct Chunk<'a> {
+    text: &'a str,
+    /// 0-based line number of the chunk's first line in the whole stream.
+    first_line: u32,
+}
+
+/// Cuts a stream before each `---` line and after each `...` line.
+fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 0u32;
+    let mut offset = 0usize;
+    let mut line_no = 0u32;
+    for line in text.split_inclusive('\n') {
+        let is_start = is_marker(line, "---");
+        let is_end = is_marker(line, "...");
+        if is_start && offset > start {
+            chunks.push(Chunk {
+                text: &text[start..offset],
+                first_line: start_line,
+            });
+            start = offset;
+            start_line = line_no;
+        }
+        offset += line.len();
+        line_no += 1;
+        if is_end {
+            chunks.push(Chunk {
+                text: &text[start..offset],
+                first_line: start_line,
+            });
+            start = offset;
+            start_line = line_no;
+        }
+    }
+    if offset > start {
+        chunks.push(Chunk {
+            text: &text[start..offset],
+            first_line: start_line,
+        });
+    }
+    chunks
+}
+
+fn is_marker(line: &str, marker: &str) -> bool {
+    line.strip_prefix(marker)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+}
+
+/// Whether a chunk holds anything but markers, directives, comments and blank lines.
+fn has_content(chunk: &str) -> bool {
+    chunk.lines().any(|line| {
+        let t = line.trim_start();
+        let t = t
+            .strip_prefix("---")
+            .map(str::trim_start)
+            .unwrap_or(t)
+            .trim_end();
+        !(t.is_empty() || t.starts_with('#') || t == "..." || line.starts_with('%'))
+    })
+}
+
+type ChunkResult = Result<Option<(Node, Vec<(Pos, String)>)>, (Pos, String)>;
+
+fn parse_chunk(text: &str, first_line: u32) -> ChunkResult {
+    let mut parser = Parser::new_from_str(text);
+    let mut builder = Builder::new(first_line);
+    loop {
+        let (event, mark) = parser
+            .next_token()
+            .map_err(|e| (builder.pos(e.marker()), e.info().to_string()))?;
+        match event {
+            Event::StreamEnd => break,
+            Event::StreamStart | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => {}
+            other => builder.event(other, mark)?,
+        }
+    }
+    Ok(builder.root.map(|root| (root, builder.warnings)))
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<Entry>,
+        pos: Pos,
+        anchor: usize,
+        key: Option<(String, Pos)>,
+    },
+}
+
+struct Builder {
+    first_line: u32,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    root: Option<Node>,
+    warnings: Vec<(Pos, String)>,
+}
+
+impl Builder {
+    fn new(first_line: u32) -> Self {
+        Self {
+            first_line,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            root: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn pos(&self, mark: &Marker) -> Pos {
+        Pos::new(
+            self.first_line + mark.line() as u32,
+            mark.col() as u32 + 1,
+        )
+    }
+
+    fn event(&mut self, event: Event, mark: Marker) -> Result<(), (Pos, String)> {
+        let pos = self.pos(&mark);
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                // Keys stay as written: `y:` is the key "y", not a boolean.
+                if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
+                    if anchor == 0 {
+                        *key = Some((text, pos));
+                        return Ok(());
+                    }
+                }
+                let node = Node::new(resolve_scalar(text, style, tag.as_ref()), pos);
+                self.push(node, anchor)
+            }
+            Event::SequenceStart(anchor, _) => self.open(Frame::Seq {
+                items: Vec::new(),
+                pos,
+                anchor,
+            }),
+            Event::MappingStart(anchor, _) => self.open(Frame::Map {
+                entries: Vec::new(),
+                pos,
+                anchor,
+                key: None,
+            }),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq { items, pos, anchor }) => {
+                        (Node::new(Value::Seq(items), pos), anchor)
+                    }
+                    Some(Frame::Map {
+                        entries,
+                        pos,
+                        anchor,
+                        ..
+                    }) => {
+                        // A block mapping's start event is marked after its first key;
+                        // the first key is where the mapping really starts.
+                        let pos = entries.first().map_or(pos, |e| e.key_pos);
+                        (Node::new(Value::Map(merge_keys(entries)), pos), anchor)
+                    }
+                    None => return Err((pos, "unbalanced collection end".into())),
+                };
+                self.push(node, anchor)
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    return Err((pos, "alias to an unknown anchor".into()));
+                };
+                self.alias_nodes += count_nodes(target);
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err((
+                        pos,
+                        format!("aliases expand to more than {MAX_ALIAS_NODES} nodes"),
+                    ));
+                }
+                let mut node = target.clone();
+                node.pos = pos;
+                self.push(node, 0)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn open(&mut self, frame: Frame) -> Result<(), (Pos, String)> {
+        if self.stack.len() >= MAX_DEPTH {
+            let pos = match &frame {
+                Frame::Seq { pos, .. } | Frame::Map { pos, .. } => *pos,
+            };
+            return Err((pos, format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn push(&mut self, node: Node, anchor: usize) -> Result<(), (Pos, String)> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some((key_text(&node), node.pos)),
+                Some((k, key_pos)) => {
+                    if k != "<<" && entries.iter().any(|e| e.key == k) {
+                        self.warnings
+                            .push((key_pos, format!("duplicate key `{k}`: the last one wins")));
+                    }
+                    entries.push(Entry {
+                        key: k,
+                        key_pos,
+                        value: node,
+                    });
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+fn key_text(node: &Node) -> String {
+    match &node.value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        _ => node.display_value(),
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries.iter().map(|e| count_nodes(&e.value)).sum(),
+        _ => 0,
+    }
+}
+
+/// Applies YAML merge keys (`<<: *base`): merged entries never override explicit ones.
+fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
+    if !entries.iter().any(|e| e.key == "<<") {
+        return entries;
+    }
+    let (merges, mut own): (Vec<Entry>, Vec<Entry>) =
+        entries.into_iter().partition(|e| e.key == "<<");
+    for merge in merges {
+        let sources: Vec<Node> = match merge.value.value {
+            Value::Map(_) => vec![merge.value],
+            Value::Seq(items) => items,
+            _ => continue,
+        };
+        for source in sources {
+            if let Value::Map(inherited) = source.value {
+                for entry in inherited {
+                    if !own.iter().any(|e| e.key == entry.key) {
+                        own.push(entry);
+                    }
+                }
+            }
+        }
+    }
+    own
+}
+
+fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag {
+        if tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:" {
+            match tag.suffix.as_str() {
+                "str" | "binary" | "timestamp" => return Value::String(text),
+                "null" => return Value::Null,
+                _ => {}
+            }
+        }
+    }
+    if style != TScalarStyle::Plain {
+        return Value::String(text);
+    }
+    resolve_plain(text)
+}
+
+/// Resolves a plain scalar the way Kubernetes' YAML 1.1 loader does.
+fn resolve_plain(text: String) -> Value {
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
+            return Value::Bool(true)
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
+            return Value::Bool(false)
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return Value::String(text);
+    }
+    if let Some(i) = parse_int(&text) {
+        return Value::Int(i);
+    }
+    if looks_like_float(&text) {
+        if let Ok(f) = text.replace('_', "").parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::String(text)
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes()[0] {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let cleaned: String;
+    let digits = if digits.contains('_') {
+        cleaned = digits.replace('_', "");
+        cleaned.as_str()
+    } else {
+        digits
+    };
+    let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(bin) = digits.strip_prefix("0b") {
+        i64::from_str_radix(bin, 2).ok()?
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        i64::from_str_radix(&digits[1..], 8).ok()?
+    } else if digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()?
+    } else {
+        return None;
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+fn looks_like_float(text: &str) -> bool {
+    let body = text.trim_start_matches(['-', '+']);
+    !body.is_empty()
+        && body.bytes().any(|b| b.is_ascii_digit())
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+' | b'_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let mut docs = parse_documents(text);
+        assert_eq!(docs.len(), 1, "{docs:?}");
+        docs.remove(0).unwrap().root
+    }
+
+    #[test]
+    fn fields_keep_their_line_and_column() {
+        let root = one("kind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      privileged: true\n");
+        let privileged = root
+            .get("spec")
+            .unwrap()
+            .get("containers")
+            .unwrap()
+            .items()[0]
+            .get_path(&["securityContext", "privileged"])
+            .unwrap();
+        assert_eq!(privileged.pos, Pos::new(6, 19));
+        let entry = root.items(); // a map has no items
+        assert!(entry.is_empty());
+        let sc = root.get_path(&["spec", "containers"]).unwrap().items()[0]
+            .get("securityContext")
+            .unwrap();
+        let key = sc.entry("privileged").unwrap();
+        assert_eq!(key.key_pos, Pos::new(6, 7));
+    }
+
+    #[test]
+    fn positions_count_lines_across_documents() {
+        let docs = parse_documents("a: 1\n---\n# c\nb: 2\n---\nc: 3\n");
+        let roots: Vec<_> = docs.into_iter().map(|d| d.unwrap()).collect();
+        assert_eq!(roots.len(), 3);
+        assert_eq!(roots[1].root.entry("b").unwrap().key_pos, Pos::new(4, 1));
+        assert_eq!(roots[2].root.entry("c").unwrap().key_pos, Pos::new(6, 1));
+        assert_eq!(roots[2].index, 2);
+    }
+
+    #[test]
+    fn a_broken_document_does_not_hide_the_next_one() {
+        let docs = parse_documents("a: 1\n---\nb: [1, 2\nc: d\n---\nd: 4\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].is_ok());
+        let err = docs[1].as_ref().unwrap_err();
+        assert_eq!(err.index, 1);
+        assert!(err.pos.line >= 3, "{err:?}");
+        assert!(docs[2].is_ok());
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_and_numbers() {
+        let root = one("a: yes\nb: off\nc: 0x1F\nd: 1.5\ne: '1'\nf: ~\ng: 010\nh: 1e3\ni: 1.2.3\n");
+        assert_eq!(root.get("a").unwrap().as_bool(), Some(true));
+        assert_eq!(root.get("b").unwrap().as_bool(), Some(false));
+        assert_eq!(root.get("c").unwrap().as_i64(), Some(31));
+        assert_eq!(root.get("d").unwrap().value, Value::Float(1.5));
+        assert_eq!(root.get("e").unwrap().as_str(), Some("1"));
+        assert!(root.get("f").is_none());
+        assert_eq!(root.get("g").unwrap().as_i64(), Some(8));
+        assert_eq!(root.get("h").unwrap().value, Value::Float(1000.0));
+        assert_eq!(root.get("i").unwrap().as_str(), Some("1.2.3"));
+    }
+
+    #[test]
+    fn json_documents_parse() {
+        let root = one("{\"kind\": \"Pod\", \"spec\": {\"hostPID\": true}}");
+        assert!(root.get_path(&["spec", "hostPID"]).unwrap().is_true());
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys() {
+        let root = one("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n");
+        assert!(root.get("base").unwrap().get("y").is_some(), "keys are not resolved as booleans");
+        let other = root.get("other").unwrap();
+        assert_eq!(other.get("x").unwrap().as_i64(), Some(1));
+        assert_eq!(other.get("y").unwrap().as_i64(), Some(3));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let docs = parse_documents(&text);
+        let err = docs[0].as_ref().unwrap_err();
+        assert!(err.reason.contains("aliases expand"), "{err:?}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(10_000);
+        let docs = parse_documents(&text);
+        assert!(docs[0].is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_warn() {
+        let docs = parse_documents("a: 1\na: 2\n");
+        let doc = docs[0].as_ref().unwrap();
+        assert_eq!(doc.warnings.len(), 1);
+        assert_eq!(doc.warnings[0].0, Pos::new(2, 1));
+    }
+
+    #[test]
+    fn comment_only_documents_are_skipped() {
+        let docs = parse_documents("# nothing\n---\n---\n# still nothing\n...\n");
+        assert!(docs.is_empty());
+    }
+}
