@@ -1,0 +1,13 @@
+//! What a check found, and the report that gathers it.
+//!
+//! Every checker (Pod Security Standards, posture controls, policies) produces
+//! [`Finding`]s; every output format renders a [`Report`]. Neither side knows the other.
+
+mod report;
+mod severity;
+
+pub use report::{
+    ControlSummary, Finding, InputError, Location, Report, ResourceRef, ScannedResource,
+    SeverityCounts,
+};
+pub use severity::Severity;
