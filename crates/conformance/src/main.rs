@@ -1,0 +1,52 @@
+//! `cargo run --release -p conformance -- <suite> <corpus-dir>`
+//!
+//! Each suite walks a corpus of another project's test cases, runs vigie on them,
+//! prints every disagreement, and ends with the line `N passed, M failed`. The exit
+//! code is 0 when nothing failed, 1 otherwise, 2 on usage errors.
+
+mod pss;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Counts of one suite run.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub passed: usize,
+    pub failed: usize,
+}
+
+const SUITES: &[(&str, &str)] = &[(
+    "pss",
+    "Kubernetes Pod Security Standards fixtures (pod-security-admission/test/testdata)",
+)];
+
+fn usage() -> ExitCode {
+    eprintln!("usage: conformance <suite> <corpus-dir>\n\nsuites:");
+    for (name, what) in SUITES {
+        eprintln!("  {name:<16} {what}");
+    }
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [suite, dir] = args.as_slice() else {
+        return usage();
+    };
+    let dir = PathBuf::from(dir);
+    if !dir.is_dir() {
+        eprintln!("conformance: {} is not a directory", dir.display());
+        return ExitCode::from(2);
+    }
+    let tally = match suite.as_str() {
+        "pss" => pss::run(&dir),
+        _ => return usage(),
+    };
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    if tally.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

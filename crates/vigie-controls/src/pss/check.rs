@@ -1,0 +1,67 @@
+//! What a Pod Security Standards check is.
+
+use vigie_finding::Severity;
+
+use super::pod::{Pod, Violation};
+use super::version::{Level, Version};
+
+/// One check of the Pod Security Standards.
+pub struct Check {
+    /// vigie's stable ID: `PSS-B..` for baseline, `PSS-R..` for restricted.
+    pub id: &'static str,
+    /// The check's ID in Kubernetes' pod-security-admission (`hostNamespaces`).
+    pub k8s_id: &'static str,
+    /// The control's name in the Pod Security Standards document, as Kyverno's
+    /// `podSecurity.exclude[].controlName` refers to it.
+    pub control_name: &'static str,
+    pub title: &'static str,
+    pub level: Level,
+    /// First Kubernetes version whose standards include the check.
+    pub since: Version,
+    /// The baseline check (by `k8s_id`) this restricted check replaces.
+    pub overrides: Option<&'static str>,
+    pub severity: Severity,
+    pub remediation: &'static str,
+    /// The source file of the check: its `//!` comment is the documentation.
+    pub doc: &'static str,
+    pub evaluate: fn(&Pod<'_>, Version, &mut Vec<Violation>),
+}
+
+impl Check {
+    /// The documentation of the check (What it does / Why is this bad / Example),
+    /// taken from the doc comment of its source file so it is written once.
+    pub fn explanation(&self) -> String {
+        let mut text = String::new();
+        for line in self.doc.lines() {
+            let Some(rest) = line.strip_prefix("//!") else {
+                break;
+            };
+            text.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+            text.push('\n');
+        }
+        text
+    }
+
+    /// The first sentence of "What it does", for tables and rule descriptions.
+    pub fn summary(&self) -> String {
+        let explanation = self.explanation();
+        let what = explanation
+            .split("## What it does")
+            .nth(1)
+            .unwrap_or("")
+            .split("##")
+            .next()
+            .unwrap_or("");
+        let flat = what.split_whitespace().collect::<Vec<_>>().join(" ");
+        match flat.find(". ") {
+            Some(end) => flat[..=end].to_string(),
+            None => flat,
+        }
+    }
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check").field("id", &self.id).finish()
+    }
+}

@@ -1,0 +1,75 @@
+//! ## What it does
+//! Fails containers that add a Linux capability outside the default set a container
+//! runtime grants anyway: `AUDIT_WRITE`, `CHOWN`, `DAC_OVERRIDE`, `FOWNER`, `FSETID`,
+//! `KILL`, `MKNOD`, `NET_BIND_SERVICE`, `SETFCAP`, `SETGID`, `SETPCAP`, `SETUID`,
+//! `SYS_CHROOT`.
+//!
+//! ## Why is this bad
+//! Capabilities such as `SYS_ADMIN`, `NET_ADMIN`, `SYS_PTRACE` or `SYS_MODULE` give a
+//! container powers over the node's kernel that most escapes start from.
+//!
+//! ## Example
+//! ```yaml
+//! securityContext:
+//!   capabilities:
+//!     add: ["SYS_ADMIN"]   # fails
+//! ```
+//! Use instead: add nothing beyond the default set; better, drop `ALL`.
+
+use super::prelude::*;
+
+pub(crate) const CHECK: Check = Check {
+    id: "PSS-B03",
+    k8s_id: "capabilities_baseline",
+    control_name: "Capabilities",
+    title: "Capability added beyond the default set",
+    level: Level::Baseline,
+    since: Version::v1(0),
+    overrides: None,
+    severity: Severity::High,
+    remediation: "Remove the capability from securityContext.capabilities.add; only the runtime's default capabilities may be added.",
+    doc: include_str!("capabilities_baseline.rs"),
+    evaluate,
+};
+
+const ALLOWED: [&str; 13] = [
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+    for container in pod.containers() {
+        let Some(add) = container
+            .security_context()
+            .and_then(|sc| sc.get_path(&["capabilities", "add"]))
+        else {
+            continue;
+        };
+        for (i, capability) in add.items().iter().enumerate() {
+            let name = capability
+                .as_str()
+                .map_or_else(|| capability.display_value(), str::to_string);
+            if !ALLOWED.contains(&name.as_str()) {
+                out.push(Violation {
+                    path: pod.container_path(
+                        &container,
+                        &format!("securityContext.capabilities.add[{i}]"),
+                    ),
+                    pos: capability.pos,
+                    message: format!("{} adds capability {name}", describe_container(&container)),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! ## What it does
+//! Fails pods that mount a `hostPath` volume.
+//!
+//! ## Why is this bad
+//! A hostPath volume exposes the node's filesystem to the container: the container
+//! runtime socket, kubelet credentials, other pods' data, or `/` itself. Writing to
+//! it is a direct path to taking over the node.
+//!
+//! ## Example
+//! ```yaml
+//! volumes:
+//! - name: docker
+//!   hostPath:
+//!     path: /var/run/docker.sock   # fails
+//! ```
+//! Use instead: `emptyDir`, a `persistentVolumeClaim`, a `configMap` or a `secret`.
+
+use super::prelude::*;
+
+pub(crate) const CHECK: Check = Check {
+    id: "PSS-B04",
+    k8s_id: "hostPathVolumes",
+    control_name: "HostPath Volumes",
+    title: "hostPath volume",
+    level: Level::Baseline,
+    since: Version::v1(0),
+    overrides: None,
+    severity: Severity::High,
+    remediation: "Replace the hostPath volume with emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret.",
+    doc: include_str!("host_path_volumes.rs"),
+    evaluate,
+};
+
+fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+    let Some(volumes) = pod.spec().get("volumes") else {
+        return;
+    };
+    for (i, volume) in volumes.items().iter().enumerate() {
+        if let Some(host_path) = volume.get("hostPath") {
+            let path = host_path
+                .get("path")
+                .map(Node::display_value)
+                .unwrap_or_default();
+            let name = volume
+                .get("name")
+                .map(Node::display_value)
+                .unwrap_or_default();
+            out.push(Violation {
+                path: pod.spec_path(&format!("volumes[{i}].hostPath")),
+                pos: key_pos(volume, "hostPath"),
+                message: format!("volume \"{name}\" mounts host path {path}"),
+            });
+        }
+    }
+}

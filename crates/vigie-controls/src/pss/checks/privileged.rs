@@ -1,0 +1,49 @@
+//! ## What it does
+//! Fails containers (of every kind) whose `securityContext.privileged` is `true`.
+//!
+//! ## Why is this bad
+//! A privileged container runs with every capability, sees every device of the node
+//! and is not confined by seccomp or AppArmor: escaping to the node takes one mount.
+//!
+//! ## Example
+//! ```yaml
+//! containers:
+//! - name: app
+//!   securityContext:
+//!     privileged: true   # fails
+//! ```
+//! Use instead: remove `privileged`, and grant only the capabilities the process needs.
+
+use super::prelude::*;
+
+pub(crate) const CHECK: Check = Check {
+    id: "PSS-B02",
+    k8s_id: "privileged",
+    control_name: "Privileged Containers",
+    title: "Privileged container",
+    level: Level::Baseline,
+    since: Version::v1(0),
+    overrides: None,
+    severity: Severity::Critical,
+    remediation: "Remove securityContext.privileged or set it to false.",
+    doc: include_str!("privileged.rs"),
+    evaluate,
+};
+
+fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+    for container in pod.containers() {
+        let Some(sc) = container.security_context() else {
+            continue;
+        };
+        if sc.get("privileged").is_some_and(Node::is_true) {
+            out.push(Violation {
+                path: pod.container_path(&container, "securityContext.privileged"),
+                pos: key_pos(sc, "privileged"),
+                message: format!(
+                    "{} runs privileged (privileged: true)",
+                    describe_container(&container)
+                ),
+            });
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! ## What it does
+//! Fails pods in which a container would run without a seccomp profile: the pod's
+//! `seccompProfile.type` must be `RuntimeDefault` or `Localhost`, or every container
+//! must set one of those itself; no container may set another type. Part of the
+//! restricted level from Kubernetes v1.19, where it replaces the baseline seccomp
+//! check (PSS-B09); from v1.25 Windows pods are exempt.
+//!
+//! ## Why is this bad
+//! Without a profile, containers run unconfined by default on most runtimes: every
+//! system call is available.
+//!
+//! ## Example
+//! ```yaml
+//! spec:
+//!   containers:
+//!   - name: app   # fails: no seccompProfile on the pod or the container
+//! ```
+//! Use instead: `securityContext: {seccompProfile: {type: RuntimeDefault}}` on the pod.
+
+use super::prelude::*;
+
+pub(crate) const CHECK: Check = Check {
+    id: "PSS-R05",
+    k8s_id: "seccompProfile_restricted",
+    control_name: "Seccomp",
+    title: "Seccomp profile not set",
+    level: Level::Restricted,
+    since: Version::v1(19),
+    overrides: Some("seccompProfile_baseline"),
+    severity: Severity::Medium,
+    remediation: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod (or Localhost with a profile).",
+    doc: include_str!("seccomp_restricted.rs"),
+    evaluate,
+};
+
+fn is_allowed(kind: Option<&str>) -> bool {
+    matches!(kind, Some("RuntimeDefault" | "Localhost"))
+}
+
+fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
+    if version >= Version::v1(25) && pod.is_windows() {
+        return;
+    }
+    let pod_profile = pod
+        .security_context()
+        .and_then(|sc| sc.get("seccompProfile"));
+    let pod_type = pod_profile.and_then(|p| p.get("type"));
+    let pod_is_confined = pod_type.is_some_and(|t| is_allowed(t.as_str()));
+    if let (Some(profile), false) = (pod_profile, pod_is_confined) {
+        out.push(Violation {
+            path: pod.spec_path("securityContext.seccompProfile.type"),
+            pos: key_pos(profile, "type"),
+            message: format!(
+                "the pod sets seccompProfile type {}",
+                pod_type.map_or_else(|| "(none)".to_string(), Node::display_value)
+            ),
+        });
+    }
+    for container in pod.containers() {
+        let sc = container.security_context();
+        match sc.and_then(|sc| sc.get("seccompProfile")) {
+            Some(profile) => {
+                let kind = profile.get("type");
+                if !is_allowed(kind.and_then(Node::as_str)) {
+                    out.push(Violation {
+                        path: pod.container_path(&container, "securityContext.seccompProfile.type"),
+                        pos: key_pos(profile, "type"),
+                        message: format!(
+                            "{} sets seccompProfile type {}",
+                            describe_container(&container),
+                            kind.map_or_else(|| "(none)".to_string(), Node::display_value)
+                        ),
+                    });
+                }
+            }
+            None if pod_is_confined => {}
+            None => out.push(Violation {
+                path: pod.container_path(&container, "securityContext.seccompProfile"),
+                pos: sc.map_or(container.node.pos, |sc| sc.pos),
+                message: format!(
+                    "{} has no seccomp profile: neither it nor the pod sets RuntimeDefault or Localhost",
+                    describe_container(&container)
+                ),
+            }),
+        }
+    }
+}

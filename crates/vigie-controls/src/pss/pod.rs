@@ -1,0 +1,83 @@
+//! The view of a pod that the checks work on, and what they report.
+
+use vigie_resource::{containers, ContainerRef, Node, PodTemplate, Pos};
+
+/// One offending field: its full path from the object root, where it is, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub path: String,
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// A pod spec and its metadata, as found in any workload kind.
+#[derive(Clone, Copy, Debug)]
+pub struct Pod<'a> {
+    pub template: PodTemplate<'a>,
+}
+
+impl<'a> Pod<'a> {
+    pub fn new(template: PodTemplate<'a>) -> Self {
+        Self { template }
+    }
+
+    pub fn spec(&self) -> &'a Node {
+        self.template.spec
+    }
+
+    /// `spec.securityContext`, when set.
+    pub fn security_context(&self) -> Option<&'a Node> {
+        self.template.spec.get("securityContext")
+    }
+
+    /// Whether `spec.os.name` says Windows: from v1.25 some restricted checks
+    /// apply to Linux pods only.
+    pub fn is_windows(&self) -> bool {
+        self.template
+            .spec
+            .get_path(&["os", "name"])
+            .and_then(Node::as_str)
+            == Some("windows")
+    }
+
+    pub fn containers(&self) -> impl Iterator<Item = ContainerRef<'a>> {
+        containers(self.template.spec)
+    }
+
+    /// Full path of a field of the pod spec: `spec.template.spec.<relative>`.
+    pub fn spec_path(&self, relative: &str) -> String {
+        format!("{}.{relative}", self.template.spec_path)
+    }
+
+    /// Full path of a field of a container: `spec.containers[0].<relative>`.
+    pub fn container_path(&self, container: &ContainerRef<'_>, relative: &str) -> String {
+        format!(
+            "{}.{}.{relative}",
+            self.template.spec_path,
+            container.path()
+        )
+    }
+
+    /// Full path of a pod annotation.
+    pub fn annotation_path(&self, key: &str) -> String {
+        format!("{}.annotations[{key}]", self.template.metadata_path)
+    }
+}
+
+/// Where a field is: the position of its key, or of the value when it has no key.
+pub fn key_pos(parent: &Node, key: &str) -> Pos {
+    parent.entry(key).map_or(parent.pos, |e| e.key_pos)
+}
+
+/// `"container \"app\""`-style label used in messages.
+pub fn describe_container(container: &ContainerRef<'_>) -> String {
+    let kind = match container.kind {
+        vigie_resource::ContainerKind::Container => "container",
+        vigie_resource::ContainerKind::InitContainer => "init container",
+        vigie_resource::ContainerKind::EphemeralContainer => "ephemeral container",
+    };
+    match container.name() {
+        "" => format!("{kind} #{}", container.index + 1),
+        name => format!("{kind} \"{name}\""),
+    }
+}

@@ -1,0 +1,98 @@
+//! Pod Security Standards levels and versions.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A Pod Security Standards level. `Restricted` includes everything `Baseline` checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Baseline,
+    Restricted,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Baseline => "baseline",
+            Level::Restricted => "restricted",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Level {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "baseline" => Ok(Level::Baseline),
+            "restricted" => Ok(Level::Restricted),
+            other => Err(format!(
+                "unknown Pod Security level `{other}` (expected baseline or restricted)"
+            )),
+        }
+    }
+}
+
+/// A Kubernetes minor version the standards are defined for (`v1.0` to [`Version::LATEST`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    pub minor: u32,
+}
+
+impl Version {
+    /// The newest version whose standards vigie implements.
+    pub const LATEST: Version = Version { minor: 37 };
+
+    pub const fn v1(minor: u32) -> Self {
+        Self { minor }
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v1.{}", self.minor)
+    }
+}
+
+impl FromStr for Version {
+    type Err = String;
+
+    /// Accepts `latest`, `v1.25`, `1.25` and `v1.25.3` (the patch is ignored, as
+    /// the standards only change with minor versions). Versions newer than
+    /// [`Version::LATEST`] use the latest standards, as Kubernetes does.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("latest") {
+            return Ok(Version::LATEST);
+        }
+        let bad = || {
+            format!("invalid Pod Security version `{s}` (expected `latest` or v1.N, such as v1.30)")
+        };
+        let rest = s.strip_prefix('v').unwrap_or(s);
+        let rest = rest.strip_prefix("1.").ok_or_else(bad)?;
+        let minor = rest.split('.').next().unwrap_or("");
+        let minor: u32 = minor.parse().map_err(|_| bad())?;
+        Ok(Version::v1(minor.min(Version::LATEST.minor)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!("v1.25".parse(), Ok(Version::v1(25)));
+        assert_eq!("1.8".parse(), Ok(Version::v1(8)));
+        assert_eq!("v1.30.2".parse(), Ok(Version::v1(30)));
+        assert_eq!("latest".parse(), Ok(Version::LATEST));
+        assert_eq!("v1.99".parse(), Ok(Version::LATEST));
+        assert!("v2.0".parse::<Version>().is_err());
+        assert!("v1.x".parse::<Version>().is_err());
+    }
+}
