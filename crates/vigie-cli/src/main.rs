@@ -1,0 +1,44 @@
+//! `vigie`: the command line. It only parses arguments and wires the crates together.
+
+mod scan;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// Kubernetes security in one binary: scan manifests for posture problems,
+/// run admission policies, detect threats.
+#[derive(Debug, Parser)]
+#[command(
+    name = "vigie",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan manifests (files, directories, kustomizations, stdin) against the Pod Security Standards.
+    Scan(scan::ScanArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "Example: vigie completions bash > /etc/bash_completion.d/vigie")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "vigie", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! `vigie scan`: load, check, report, and turn the result into an exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use vigie_controls::pss::{Level, Version};
+use vigie_controls::{scan, ScanConfig};
+use vigie_finding::Severity;
+use vigie_report::{render, Format, RenderOptions};
+use vigie_resource::{load, LoadOptions};
+
+/// Exit codes, documented in README.md.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_INPUT_ERROR: u8 = 2;
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Exit codes:
+  0  no finding at or above the severity threshold, and all input was read
+  1  findings at or above the severity threshold
+  2  some input could not be read or parsed (this wins over 1: the findings are
+     still reported, but the run is not trustworthy), or the command line is wrong
+
+Examples:
+  vigie scan examples/insecure
+  vigie scan deploy/ --level baseline --pss-version v1.29
+  kubectl get deploy -A -o yaml | vigie scan -
+  vigie scan k8s/ -o sarif --output vigie.sarif")]
+pub struct ScanArgs {
+    /// Files, directories (searched recursively for .yaml, .yml and .json) or `-` for stdin.
+    /// A directory holding a kustomization.yaml is rendered with `kubectl kustomize`.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+
+    /// Pod Security Standards level to check against.
+    #[arg(long, value_enum, default_value_t = LevelArg::Restricted)]
+    level: LevelArg,
+
+    /// Kubernetes version whose Pod Security Standards apply (v1.0 to v1.37, or `latest`).
+    #[arg(long, value_name = "VERSION", default_value = "latest", value_parser = parse_version)]
+    pss_version: Version,
+
+    /// Report format.
+    #[arg(short = 'o', long, value_enum, default_value_t = FormatArg::Pretty)]
+    format: FormatArg,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Findings at or above this severity make the run fail (exit code 1).
+    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
+    severity_threshold: SeverityArg,
+
+    /// When to use colours in the pretty report.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+
+    /// Scan the files of kustomization directories one by one instead of rendering them.
+    #[arg(long)]
+    no_kustomize: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LevelArg {
+    Baseline,
+    Restricted,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Pretty,
+    Json,
+    Sarif,
+    Junit,
+    Html,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_version(s: &str) -> Result<Version, String> {
+    s.parse()
+}
+
+pub fn run(args: ScanArgs) -> ExitCode {
+    let level = match args.level {
+        LevelArg::Baseline => Level::Baseline,
+        LevelArg::Restricted => Level::Restricted,
+    };
+    let format = match args.format {
+        FormatArg::Pretty => Format::Pretty,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Junit => Format::Junit,
+        FormatArg::Html => Format::Html,
+    };
+    let threshold = match args.severity_threshold {
+        SeverityArg::Info => Severity::Info,
+        SeverityArg::Low => Severity::Low,
+        SeverityArg::Medium => Severity::Medium,
+        SeverityArg::High => Severity::High,
+        SeverityArg::Critical => Severity::Critical,
+    };
+
+    let stderr_is_terminal = std::io::stderr().is_terminal();
+    if stderr_is_terminal {
+        eprint!("vigie: loading {} ...\r", args.paths.join(" "));
+    }
+    let loaded = load(
+        &args.paths,
+        &LoadOptions {
+            no_kustomize: args.no_kustomize,
+        },
+    );
+    if stderr_is_terminal {
+        eprint!(
+            "vigie: checking {} objects from {} sources ...\x1b[K\r",
+            loaded.resources.len(),
+            loaded.sources
+        );
+    }
+    let report = scan(
+        &loaded,
+        &ScanConfig {
+            level,
+            version: args.pss_version,
+        },
+    );
+    if stderr_is_terminal {
+        eprint!("\x1b[K");
+    }
+    // Input problems always reach stderr, whatever the report format, so that a
+    // person running `-o json > file` still sees them.
+    for diagnostic in &loaded.diagnostics {
+        eprintln!("{diagnostic}");
+    }
+
+    let written = match &args.output {
+        Some(path) => write_file(path, &report, format),
+        None => {
+            let stdout = std::io::stdout();
+            let color = match args.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => {
+                    stdout.is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                }
+            };
+            let mut out = stdout.lock();
+            render(&report, format, &RenderOptions { color }, &mut out).and_then(|()| out.flush())
+        }
+    };
+    if let Err(e) = written {
+        // A closed pipe (`vigie scan . | head`) is not an error worth a message.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("vigie: cannot write the report: {e}");
+            return ExitCode::from(EXIT_INPUT_ERROR);
+        }
+    }
+
+    if report.fatal_error_count() > 0 {
+        ExitCode::from(EXIT_INPUT_ERROR)
+    } else if report.has_findings_at_or_above(threshold) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::from(EXIT_CLEAN)
+    }
+}
+
+fn write_file(
+    path: &PathBuf,
+    report: &vigie_finding::Report,
+    format: Format,
+) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let mut out = std::io::BufWriter::new(file);
+    render(report, format, &RenderOptions { color: false }, &mut out)?;
+    out.flush()
+}
