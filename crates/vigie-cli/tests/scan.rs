@@ -1,0 +1,302 @@
+//! `vigie scan` end to end: the real binary on real files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn vigie() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
+    cmd.env_remove("VIGIE_KUBECTL").env("NO_COLOR", "1");
+    cmd
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("vigie runs")
+}
+
+fn json_report(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+const PRIVILEGED_POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: root-shell
+  namespace: tools
+spec:
+  containers:
+  - name: shell
+    image: busybox
+    securityContext:
+      privileged: true
+";
+
+#[test]
+fn hardened_example_is_clean_and_insecure_fails() {
+    let clean = run(vigie().arg("scan").arg(examples().join("hardened")));
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stdout)
+    );
+    let dirty = run(vigie().arg("scan").arg(examples().join("insecure")));
+    assert_eq!(dirty.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&dirty.stdout);
+    assert!(text.contains("PSS-B02"), "{text}");
+    assert!(
+        !text.contains("\x1b["),
+        "NO_COLOR output holds no escape codes"
+    );
+}
+
+#[test]
+fn findings_point_at_the_offending_line() {
+    let output = run(vigie()
+        .args(["scan", "-o", "json"])
+        .arg(examples().join("insecure/storefront.yaml")));
+    let report = json_report(&output);
+    let findings = report["findings"].as_array().unwrap();
+    let privileged = findings
+        .iter()
+        .find(|f| f["controlId"] == "PSS-B02")
+        .expect("the privileged init container is found");
+    assert_eq!(privileged["location"]["line"], 65);
+    assert_eq!(privileged["location"]["column"], 11);
+    assert_eq!(privileged["location"]["document"], 2);
+    assert_eq!(
+        privileged["fieldPath"],
+        "spec.template.spec.initContainers[0].securityContext.privileged"
+    );
+    assert_eq!(privileged["resource"]["kind"], "Deployment");
+    assert_eq!(privileged["resource"]["namespace"], "storefront");
+    assert_eq!(privileged["resource"]["name"], "api");
+    assert!(privileged["message"].as_str().unwrap().contains("migrate"));
+    assert!(!privileged["remediation"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn bad_input_is_reported_and_the_rest_still_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a-broken.yaml",
+        format!(
+            "{PRIVILEGED_POD}---\nkind: [unclosed\n---\n{}",
+            PRIVILEGED_POD.replace("root-shell", "after-error")
+        )
+        .as_bytes(),
+    );
+    write(dir.path(), "b-no-kind.yaml", b"metadata:\n  name: x\n");
+    write(dir.path(), "c-binary.yaml", b"kind: Pod\nname: \xff\xfe\n");
+    write(dir.path(), "d-good.json", br#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "json-pod"}, "spec": {"hostPID": true, "containers": [{"name": "a", "image": "a"}]}}"#);
+    write(dir.path(), "notes.txt", b"not a manifest: ignored");
+    let output = run(vigie().args(["scan", "-o", "json"]).arg(dir.path()));
+    assert_eq!(output.status.code(), Some(2), "input errors exit with 2");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("a-broken.yaml:14:"), "{stderr}");
+    assert!(stderr.contains("b-no-kind.yaml:1:1"), "{stderr}");
+    assert!(stderr.contains("no apiVersion and no kind"), "{stderr}");
+    assert!(stderr.contains("c-binary.yaml:2:7"), "{stderr}");
+    assert!(stderr.contains("not UTF-8"), "{stderr}");
+
+    let report = json_report(&output);
+    assert_eq!(report["errors"].as_array().unwrap().len(), 3);
+    let names: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["resource"]["name"].as_str().unwrap())
+        .collect();
+    for name in ["root-shell", "after-error", "json-pod"] {
+        assert!(names.contains(&name), "{name} was scanned: {names:?}");
+    }
+}
+
+#[test]
+fn missing_paths_are_input_errors() {
+    let output = run(vigie()
+        .args(["scan", "does/not/exist.yaml"])
+        .arg(examples().join("hardened")));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("does/not/exist.yaml: no such file or directory"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn stdin_and_lists() {
+    let list = format!(
+        "apiVersion: v1\nkind: List\nitems:\n{}",
+        PRIVILEGED_POD
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect::<String>()
+            .replacen("  apiVersion", "- apiVersion", 1)
+    );
+    let mut child = vigie()
+        .args(["scan", "-o", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(list.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json_report(&output);
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["controlId"] == "PSS-B02")
+        .unwrap()
+        .clone();
+    assert_eq!(finding["location"]["file"], "<stdin>");
+    assert_eq!(finding["location"]["item"], 0);
+    assert_eq!(finding["location"]["line"], 14);
+}
+
+#[test]
+fn kustomizations_are_rendered_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "kustomization.yaml",
+        b"resources:\n- pod.yaml\nnamespace: rendered\n",
+    );
+    write(dir.path(), "pod.yaml", PRIVILEGED_POD.as_bytes());
+    let output = run(vigie().args(["scan", "-o", "json"]).arg(dir.path()));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json_report(&output);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["location"]["renderedBy"], "kubectl kustomize");
+    assert_eq!(
+        finding["resource"]["namespace"], "rendered",
+        "kustomize applied the namespace"
+    );
+
+    let without = run(vigie()
+        .env("VIGIE_KUBECTL", "")
+        .args(["scan"])
+        .arg(dir.path()));
+    assert_eq!(without.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&without.stderr);
+    assert!(
+        stderr.contains("kubectl kustomize"),
+        "says how to render: {stderr}"
+    );
+}
+
+#[test]
+fn severity_threshold_decides_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only medium findings: no root-related or privileged settings.
+    write(dir.path(), "pod.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: a}\n");
+    let medium = run(vigie()
+        .args(["scan", "--severity-threshold", "medium"])
+        .arg(dir.path()));
+    assert_eq!(medium.status.code(), Some(1));
+    let high = run(vigie()
+        .args(["scan", "--severity-threshold", "high"])
+        .arg(dir.path()));
+    assert_eq!(high.status.code(), Some(0));
+    let baseline = run(vigie()
+        .args(["scan", "--level", "baseline"])
+        .arg(dir.path()));
+    assert_eq!(baseline.status.code(), Some(0), "nothing wrong at baseline");
+}
+
+#[test]
+fn pss_version_changes_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pod.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n    sysctls: [{name: net.ipv4.tcp_rmem, value: '4096 87380 6291456'}]\n  containers:\n  - {name: a, image: a}\n");
+    let old = run(vigie()
+        .args(["scan", "--level", "baseline", "--pss-version", "v1.31"])
+        .arg(dir.path()));
+    assert_eq!(old.status.code(), Some(1));
+    let new = run(vigie()
+        .args(["scan", "--level", "baseline", "--pss-version", "v1.32"])
+        .arg(dir.path()));
+    assert_eq!(new.status.code(), Some(0));
+    let bad = run(vigie()
+        .args(["scan", "--pss-version", "v2.1"])
+        .arg(dir.path()));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid Pod Security version"));
+}
+
+#[test]
+fn output_file_receives_sarif_with_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let output = run(vigie()
+        .args(["scan", "-o", "sarif", "--output"])
+        .arg(&sarif)
+        .arg(examples().join("insecure/storefront.yaml")));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "the report went to the file");
+    let log: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let privileged = results.iter().find(|r| r["ruleId"] == "PSS-B02").unwrap();
+    let region = &privileged["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 65);
+    assert_eq!(region["startColumn"], 11);
+}
+
+#[test]
+fn junit_and_html_render() {
+    let insecure = examples().join("insecure");
+    let junit = run(vigie().args(["scan", "-o", "junit"]).arg(&insecure));
+    let text = String::from_utf8(junit.stdout).unwrap();
+    assert!(text.starts_with("<?xml"), "{text}");
+    assert!(text.contains("<testsuites"));
+    let html = run(vigie().args(["scan", "-o", "html"]).arg(&insecure));
+    let text = String::from_utf8(html.stdout).unwrap();
+    assert!(text.contains("<svg"), "the HTML view has charts");
+}
+
+#[test]
+fn completions_are_generated() {
+    let output = run(vigie().args(["completions", "bash"]));
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("_vigie"));
+    assert!(text.contains("--pss-version"));
+}
