@@ -49,7 +49,10 @@ pub fn load(inputs: &[String], options: &LoadOptions) -> Loaded {
     for input in inputs {
         collect_sources(input, options, &mut sources, &mut diagnostics);
     }
-    let kubectl = if sources.iter().any(|s| matches!(s, Source::Kustomization(_))) {
+    let kubectl = if sources
+        .iter()
+        .any(|s| matches!(s, Source::Kustomization(_)))
+    {
         kustomize::find_kubectl()
     } else {
         None
@@ -92,9 +95,7 @@ fn collect_sources(
         sources.push(Source::File(path));
         return;
     }
-    let mut walk = walkdir::WalkDir::new(&path)
-        .sort_by_file_name()
-        .into_iter();
+    let mut walk = walkdir::WalkDir::new(&path).sort_by_file_name().into_iter();
     while let Some(entry) = walk.next() {
         let entry = match entry {
             Ok(entry) => entry,
@@ -103,10 +104,7 @@ fn collect_sources(
                     .path()
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| input.to_string());
-                let reason = e
-                    .io_error()
-                    .map(io_reason)
-                    .unwrap_or_else(|| e.to_string());
+                let reason = e.io_error().map(io_reason).unwrap_or_else(|| e.to_string());
                 diagnostics.push(Diagnostic::error(file, None, reason));
                 continue;
             }
@@ -148,7 +146,13 @@ fn load_source(source: &Source, kubectl: Option<&Path>) -> (Vec<Resource>, Vec<D
             let name = path.display().to_string();
             match std::fs::read(path) {
                 Ok(bytes) => match decode_utf8(bytes) {
-                    Ok(text) => (SourceFile { path: name, rendered_by: None }, text),
+                    Ok(text) => (
+                        SourceFile {
+                            path: name,
+                            rendered_by: None,
+                        },
+                        text,
+                    ),
                     Err((pos, reason)) => {
                         return (vec![], vec![Diagnostic::error(name, Some(pos), reason)])
                     }
@@ -163,7 +167,13 @@ fn load_source(source: &Source, kubectl: Option<&Path>) -> (Vec<Resource>, Vec<D
                 return (vec![], vec![Diagnostic::error(name, None, io_reason(&e))]);
             }
             match decode_utf8(bytes) {
-                Ok(text) => (SourceFile { path: name, rendered_by: None }, text),
+                Ok(text) => (
+                    SourceFile {
+                        path: name,
+                        rendered_by: None,
+                    },
+                    text,
+                ),
                 Err((pos, reason)) => {
                     return (vec![], vec![Diagnostic::error(name, Some(pos), reason)])
                 }
@@ -280,7 +290,11 @@ fn unpack_list(
     for (i, mut item) in items.into_iter().enumerate() {
         if let (Some(kind), Value::Map(entries)) = (item_kind, &mut item.value) {
             if !entries.iter().any(|e| e.key == "kind") {
-                entries.push(synthetic_entry("kind", Value::String(kind.into()), list_pos));
+                entries.push(synthetic_entry(
+                    "kind",
+                    Value::String(kind.into()),
+                    list_pos,
+                ));
             }
             if let Some(api) = &list_api_version {
                 if !entries.iter().any(|e| e.key == "apiVersion") {
@@ -326,7 +340,10 @@ fn decode_utf8(bytes: Vec<u8>) -> Result<String, (Pos, String)> {
             let bytes = e.as_bytes();
             let before = &bytes[..valid];
             let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-            let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
             // `before` is valid UTF-8, so the column can count characters.
             let column = std::str::from_utf8(&before[line_start..])
                 .map(|s| s.chars().count())
@@ -380,13 +397,16 @@ mod tests {
 
     #[test]
     fn missing_kind_is_an_error_with_a_position() {
-        let (resources, diags) = parse(
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nmetadata:\n  name: b\n",
-        );
+        let (resources, diags) =
+            parse("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nmetadata:\n  name: b\n");
         assert_eq!(resources.len(), 1);
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].pos, Some(Pos::new(5, 1)));
-        assert!(diags[0].reason.contains("no apiVersion and no kind"), "{}", diags[0]);
+        assert!(
+            diags[0].reason.contains("no apiVersion and no kind"),
+            "{}",
+            diags[0]
+        );
     }
 
     #[test]

@@ -33,7 +33,11 @@ pub fn pod_template(resource: &Resource) -> Option<PodTemplate<'_>> {
                 spec_path: "spec",
             })
         }
-        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job"
+        "Deployment"
+        | "ReplicaSet"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "Job"
         | "ReplicationController" => (root.get_path(&["spec", "template"]), "spec.template"),
         "CronJob" => (
             root.get_path(&["spec", "jobTemplate", "spec", "template"]),

@@ -180,10 +180,7 @@ impl Builder {
     }
 
     fn pos(&self, mark: &Marker) -> Pos {
-        Pos::new(
-            self.first_line + mark.line() as u32,
-            mark.col() as u32 + 1,
-        )
+        Pos::new(self.first_line + mark.line() as u32, mark.col() as u32 + 1)
     }
 
     fn event(&mut self, event: Event, mark: Marker) -> Result<(), (Pos, String)> {
@@ -191,7 +188,10 @@ impl Builder {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 // Keys stay as written: `y:` is the key "y", not a boolean.
-                if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
+                if let Some(Frame::Map {
+                    key: key @ None, ..
+                }) = self.stack.last_mut()
+                {
                     if anchor == 0 {
                         *key = Some((text, pos));
                         return Ok(());
@@ -431,12 +431,7 @@ mod tests {
     #[test]
     fn fields_keep_their_line_and_column() {
         let root = one("kind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      privileged: true\n");
-        let privileged = root
-            .get("spec")
-            .unwrap()
-            .get("containers")
-            .unwrap()
-            .items()[0]
+        let privileged = root.get("spec").unwrap().get("containers").unwrap().items()[0]
             .get_path(&["securityContext", "privileged"])
             .unwrap();
         assert_eq!(privileged.pos, Pos::new(6, 19));
@@ -493,7 +488,10 @@ mod tests {
     #[test]
     fn anchors_aliases_and_merge_keys() {
         let root = one("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n");
-        assert!(root.get("base").unwrap().get("y").is_some(), "keys are not resolved as booleans");
+        assert!(
+            root.get("base").unwrap().get("y").is_some(),
+            "keys are not resolved as booleans"
+        );
         let other = root.get("other").unwrap();
         assert_eq!(other.get("x").unwrap().as_i64(), Some(1));
         assert_eq!(other.get("y").unwrap().as_i64(), Some(3));
