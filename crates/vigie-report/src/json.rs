@@ -1,0 +1,227 @@
+//! The JSON report: a versioned document for scripts and dashboards.
+//!
+//! The shapes below are the public schema (`docs/report.schema.json`,
+//! `docs/json-report.md`); they are written out here rather than derived from
+//! the internal model so that a change to the model cannot silently change them.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use vigie_finding::{Location, Report, ResourceRef, SeverityCounts};
+
+/// Bump the minor version for additive changes, the major one for removals or
+/// changes of meaning. Keep `docs/report.schema.json` in step.
+pub(crate) const SCHEMA_VERSION: &str = "1.0";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    schema_version: &'static str,
+    tool: Tool<'a>,
+    profile: &'a str,
+    summary: Summary,
+    controls: Vec<Control<'a>>,
+    findings: Vec<Finding<'a>>,
+    errors: Vec<InputError<'a>>,
+    resources: Vec<Resource<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    resources: usize,
+    /// Resources with at least one finding.
+    failed_resources: usize,
+    controls: usize,
+    findings: usize,
+    severity_counts: SeverityCounts,
+    compliance_score: f64,
+    input_errors: usize,
+    fatal_input_errors: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Control<'a> {
+    id: &'a str,
+    title: &'a str,
+    severity: &'static str,
+    description: &'a str,
+    evaluated: u32,
+    failed: u32,
+    passed: u32,
+    /// `null` when the control applied to no resource.
+    score: Option<f64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Finding<'a> {
+    control_id: &'a str,
+    title: &'a str,
+    severity: &'static str,
+    resource: Object<'a>,
+    location: Position<'a>,
+    field_path: &'a str,
+    message: &'a str,
+    remediation: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Object<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+    name: &'a str,
+}
+
+impl<'a> From<&'a ResourceRef> for Object<'a> {
+    fn from(resource: &'a ResourceRef) -> Self {
+        Object {
+            api_version: &resource.api_version,
+            kind: &resource.kind,
+            namespace: resource.namespace.as_deref(),
+            name: &resource.name,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Position<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    document: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rendered_by: Option<&'a str>,
+}
+
+impl<'a> From<&'a Location> for Position<'a> {
+    fn from(location: &'a Location) -> Self {
+        Position {
+            file: &location.file,
+            line: location.line,
+            column: location.column,
+            document: location.document,
+            item: location.item,
+            rendered_by: location.rendered_by.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InputError<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<u32>,
+    reason: &'a str,
+    fatal: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Resource<'a> {
+    resource: Object<'a>,
+    location: Position<'a>,
+    /// IDs of the controls evaluated on this resource (stable, unlike indices).
+    controls: Vec<&'a str>,
+}
+
+pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    writeln!(out)
+}
+
+fn document(report: &Report) -> JsonReport<'_> {
+    JsonReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: &report.tool_name,
+            version: &report.tool_version,
+        },
+        profile: &report.profile,
+        summary: Summary {
+            resources: report.resources.len(),
+            failed_resources: crate::group::findings_by_resource(report).len(),
+            controls: report.controls.len(),
+            findings: report.findings.len(),
+            severity_counts: report.severity_counts(),
+            compliance_score: round2(report.compliance_score()),
+            input_errors: report.errors.len(),
+            fatal_input_errors: report.fatal_error_count(),
+        },
+        controls: report
+            .controls
+            .iter()
+            .map(|control| Control {
+                id: &control.id,
+                title: &control.title,
+                severity: control.severity.as_str(),
+                description: &control.description,
+                evaluated: control.evaluated,
+                failed: control.failed,
+                passed: control.evaluated.saturating_sub(control.failed),
+                score: control.score().map(round2),
+            })
+            .collect(),
+        findings: report
+            .findings
+            .iter()
+            .map(|finding| Finding {
+                control_id: &finding.control_id,
+                title: &finding.title,
+                severity: finding.severity.as_str(),
+                resource: (&finding.resource).into(),
+                location: (&finding.location).into(),
+                field_path: &finding.field_path,
+                message: &finding.message,
+                remediation: &finding.remediation,
+            })
+            .collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|error| InputError {
+                file: &error.file,
+                line: error.line,
+                column: error.column,
+                reason: &error.reason,
+                fatal: error.fatal,
+            })
+            .collect(),
+        resources: report
+            .resources
+            .iter()
+            .map(|scanned| Resource {
+                resource: (&scanned.resource).into(),
+                location: (&scanned.location).into(),
+                controls: scanned
+                    .controls
+                    .iter()
+                    .filter_map(|&index| report.controls.get(index as usize))
+                    .map(|control| control.id.as_str())
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Scores to two decimals: more digits would be noise, and would make the
+/// document differ between platforms for no reason.
+fn round2(score: f64) -> f64 {
+    (score * 100.0).round() / 100.0
+}

@@ -1,0 +1,112 @@
+//! Renders a vigie [`Report`] for people (terminal text, HTML) and for machines
+//! (JSON, SARIF for code scanning, JUnit XML for CI test reporters).
+//!
+//! Every format reads the same [`Report`]; none of them knows how it was produced.
+
+mod group;
+mod html;
+mod json;
+mod junit;
+mod pretty;
+mod sarif;
+
+use std::fmt;
+use std::io;
+use std::str::FromStr;
+
+use vigie_finding::Report;
+
+/// An output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Text for a person at a terminal.
+    Pretty,
+    /// The versioned JSON document described in `docs/json-report.md`.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML, for CI test reporters.
+    Junit,
+    /// One self-contained HTML page.
+    Html,
+}
+
+impl Format {
+    pub const ALL: [Format; 5] = [
+        Format::Pretty,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Html,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Pretty => "pretty",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Html => "html",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.to_ascii_lowercase();
+        Format::ALL
+            .into_iter()
+            .find(|format| format.as_str() == wanted)
+            .ok_or_else(|| {
+                format!("unknown format `{s}` (expected pretty, json, sarif, junit or html)")
+            })
+    }
+}
+
+/// How to render. Only the pretty format looks at `color`; the others are files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Use ANSI colours. When false, the output holds no escape code at all.
+    pub color: bool,
+}
+
+/// Writes `report` to `out` in `format`.
+pub fn render(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    match format {
+        Format::Pretty => pretty::render(report, options, out),
+        Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Junit => junit::render(report, out),
+        Format::Html => html::render(report, out),
+    }
+}
+
+/// Renders `report` into a string, for callers (and tests) that want the whole text.
+pub fn render_to_string(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+) -> io::Result<String> {
+    let mut buffer = Vec::new();
+    render(report, format, options, &mut buffer)?;
+    // Every renderer writes only UTF-8 text.
+    Ok(String::from_utf8(buffer).expect("renderers write UTF-8"))
+}
+
+/// A score as people read it: one decimal, `66.7%`.
+fn percent(score: f64) -> String {
+    format!("{score:.1}%")
+}

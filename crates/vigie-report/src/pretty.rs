@@ -1,0 +1,310 @@
+//! Text for a person at a terminal: findings grouped by resource, then summary tables.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Effects, Style};
+use vigie_finding::{Report, Severity};
+
+use crate::group::{error_position, findings_by_resource, position, rendered_note};
+use crate::{percent, RenderOptions};
+
+/// Indentation of the lines under a finding's severity label: two spaces, the
+/// widest label (`CRITICAL`) and two more, so the texts line up.
+const DETAIL_INDENT: &str = "            ";
+
+pub(crate) fn render(
+    report: &Report,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let paint = Painter {
+        color: options.color,
+    };
+    let heading = Style::new().effects(Effects::BOLD);
+
+    if report.findings.is_empty() {
+        writeln!(
+            out,
+            "{} {} checked against {}: compliance score {}.",
+            paint.apply(ok_style(), "No findings:"),
+            plural(report.resources.len(), "resource"),
+            plural(report.controls.len(), "control"),
+            percent(report.compliance_score()),
+        )?;
+        return write_input_errors(report, &paint, out);
+    }
+
+    let groups = findings_by_resource(report);
+    let failing_resources = groups.len();
+    for group in groups {
+        let mut header = format!(
+            "{}  {}",
+            paint.apply(heading, &group.resource.display()),
+            position(group.location, false)
+        );
+        if let Some(note) = rendered_note(group.location) {
+            header.push(' ');
+            header.push_str(&note);
+        }
+        writeln!(out, "{header}")?;
+        for finding in group.findings {
+            writeln!(
+                out,
+                "  {}  {}  {}",
+                paint.apply(
+                    severity_style(finding.severity),
+                    &format!("{:<8}", finding.severity.as_str().to_ascii_uppercase())
+                ),
+                paint.apply(heading, &finding.control_id),
+                finding.title
+            )?;
+            writeln!(
+                out,
+                "{DETAIL_INDENT}{}:{}  {}",
+                finding.location.line, finding.location.column, finding.field_path
+            )?;
+            writeln!(out, "{DETAIL_INDENT}{}", finding.message)?;
+            if !finding.remediation.is_empty() {
+                writeln!(
+                    out,
+                    "{DETAIL_INDENT}{} {}",
+                    paint.apply(dim(), "Fix:"),
+                    finding.remediation
+                )?;
+            }
+        }
+        writeln!(out)?;
+    }
+
+    write_severity_table(report, &paint, out)?;
+    write_control_table(report, &paint, out)?;
+    writeln!(
+        out,
+        "{} {}  ({} on {} of {})",
+        paint.apply(heading, "Compliance score:"),
+        paint.apply(heading, &percent(report.compliance_score())),
+        plural(report.findings.len(), "finding"),
+        failing_resources,
+        plural(report.resources.len(), "scanned resource"),
+    )?;
+    if !report.errors.is_empty() {
+        writeln!(out)?;
+    }
+    write_input_errors(report, &paint, out)
+}
+
+fn write_severity_table(report: &Report, paint: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let counts = report.severity_counts();
+    let mut table = Table::new(&[("Severity", Align::Left), ("Findings", Align::Right)]);
+    for severity in Severity::ALL {
+        table.row(vec![
+            Cell::styled(severity.as_str(), severity_style(severity)),
+            Cell::plain(counts.get(severity).to_string()),
+        ]);
+    }
+    table.row(vec![
+        Cell::plain("total"),
+        Cell::plain(counts.total().to_string()),
+    ]);
+    table.write(paint, out)?;
+    writeln!(out)
+}
+
+fn write_control_table(report: &Report, paint: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let mut table = Table::new(&[
+        ("Control", Align::Left),
+        ("Title", Align::Left),
+        ("Severity", Align::Left),
+        ("Evaluated", Align::Right),
+        ("Failed", Align::Right),
+        ("Score", Align::Right),
+    ]);
+    for control in &report.controls {
+        table.row(vec![
+            Cell::plain(&control.id),
+            Cell::plain(&control.title),
+            Cell::styled(control.severity.as_str(), severity_style(control.severity)),
+            Cell::plain(control.evaluated.to_string()),
+            Cell::plain(control.failed.to_string()),
+            // A control that applied to nothing has no score, not a perfect one.
+            Cell::plain(control.score().map_or_else(|| "-".to_string(), percent)),
+        ]);
+    }
+    table.write(paint, out)?;
+    writeln!(out)
+}
+
+fn write_input_errors(report: &Report, paint: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    if report.errors.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{}",
+        paint.apply(
+            Style::new().effects(Effects::BOLD),
+            &format!("Input errors ({})", report.errors.len())
+        )
+    )?;
+    for error in &report.errors {
+        let kind = if error.fatal {
+            paint.apply(severity_style(Severity::High), "error:")
+        } else {
+            paint.apply(severity_style(Severity::Medium), "warning:")
+        };
+        writeln!(out, "  {}: {kind} {}", error_position(error), error.reason)?;
+    }
+    Ok(())
+}
+
+fn severity_style(severity: Severity) -> Style {
+    let color = match severity {
+        Severity::Critical => AnsiColor::Magenta,
+        Severity::High => AnsiColor::Red,
+        Severity::Medium => AnsiColor::Yellow,
+        Severity::Low => AnsiColor::Blue,
+        Severity::Info => AnsiColor::Cyan,
+    };
+    let style = Style::new().fg_color(Some(color.into()));
+    if severity >= Severity::High {
+        style.effects(Effects::BOLD)
+    } else {
+        style
+    }
+}
+
+fn ok_style() -> Style {
+    Style::new()
+        .fg_color(Some(AnsiColor::Green.into()))
+        .effects(Effects::BOLD)
+}
+
+fn dim() -> Style {
+    Style::new().effects(Effects::DIMMED)
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// Applies styles only when colour is on, so that plain output has no escape code.
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn apply(&self, style: Style, text: &str) -> String {
+        if self.color && style != Style::new() {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Align {
+    Left,
+    Right,
+}
+
+struct Cell {
+    text: String,
+    style: Style,
+}
+
+impl Cell {
+    fn plain(text: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            style: Style::new(),
+        }
+    }
+
+    fn styled(text: impl Into<String>, style: Style) -> Self {
+        Cell {
+            text: text.into(),
+            style,
+        }
+    }
+}
+
+/// A table with aligned columns. Widths are measured before styling, so colour
+/// escape codes never shift a column.
+struct Table {
+    headers: Vec<(&'static str, Align)>,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    fn new(headers: &[(&'static str, Align)]) -> Self {
+        Table {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+
+    fn write(&self, paint: &Painter, out: &mut dyn Write) -> io::Result<()> {
+        let widths: Vec<usize> = self
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(column, (header, _))| {
+                self.rows
+                    .iter()
+                    .map(|row| row[column].text.chars().count())
+                    .chain([header.len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let bold = Style::new().effects(Effects::BOLD);
+
+        let header_cells: Vec<Cell> = self
+            .headers
+            .iter()
+            .map(|(header, _)| Cell::styled(*header, bold))
+            .collect();
+        self.write_line(&header_cells, &widths, paint, out)?;
+        let rule: Vec<Cell> = widths.iter().map(|&w| Cell::plain("-".repeat(w))).collect();
+        self.write_line(&rule, &widths, paint, out)?;
+        for row in &self.rows {
+            self.write_line(row, &widths, paint, out)?;
+        }
+        Ok(())
+    }
+
+    fn write_line(
+        &self,
+        cells: &[Cell],
+        widths: &[usize],
+        paint: &Painter,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let mut line = String::from(" ");
+        for ((cell, width), (_, align)) in cells.iter().zip(widths).zip(&self.headers) {
+            let padding = " ".repeat(width - cell.text.chars().count());
+            line.push(' ');
+            match align {
+                Align::Left => {
+                    line.push_str(&paint.apply(cell.style, &cell.text));
+                    line.push_str(&padding);
+                }
+                Align::Right => {
+                    line.push_str(&padding);
+                    line.push_str(&paint.apply(cell.style, &cell.text));
+                }
+            }
+            line.push(' ');
+        }
+        writeln!(out, "{}", line.trim_end())
+    }
+}

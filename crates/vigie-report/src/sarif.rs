@@ -1,0 +1,310 @@
+//! SARIF 2.1.0, shaped for GitHub code scanning: one rule per control, one result
+//! per finding at its real line and column, input errors as tool notifications.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Map, Value};
+use vigie_finding::{ControlSummary, Finding, InputError, Report, Severity};
+
+const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json";
+const INFORMATION_URI: &str = "https://example.invalid/vigie";
+/// The base that relative paths are resolved against: the checkout root, which
+/// the uploader knows and we do not.
+const SOURCE_ROOT: &str = "%SRCROOT%";
+
+pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    writeln!(out)
+}
+
+fn document(report: &Report) -> Value {
+    let rules = rules(report);
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|finding| {
+            let index = rules
+                .iter()
+                .position(|rule| rule.id == finding.control_id)
+                .expect("every finding's control has a rule");
+            result(finding, index)
+        })
+        .collect();
+
+    json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": report.tool_name,
+                    "version": report.tool_version,
+                    "semanticVersion": report.tool_version,
+                    "informationUri": INFORMATION_URI,
+                    "rules": rules.iter().map(Rule::to_json).collect::<Vec<_>>(),
+                }
+            },
+            "invocations": [{
+                "executionSuccessful": report.fatal_error_count() == 0,
+                "toolExecutionNotifications":
+                    report.errors.iter().map(notification).collect::<Vec<_>>(),
+            }],
+            "properties": { "profile": report.profile },
+            "results": results,
+        }]
+    })
+}
+
+/// What a SARIF rule needs, taken from a control (or, for a finding whose control
+/// the report does not list, from the finding itself).
+struct Rule<'a> {
+    id: &'a str,
+    title: &'a str,
+    description: &'a str,
+    severity: Severity,
+    /// Controls carry no remediation of their own; their findings do, and it is
+    /// the same text for every finding of a control.
+    remediation: Option<&'a str>,
+}
+
+fn rules(report: &Report) -> Vec<Rule<'_>> {
+    let remediation_of = |id: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.control_id == id && !f.remediation.is_empty())
+            .map(|f| f.remediation.as_str())
+    };
+    let mut rules: Vec<Rule<'_>> = report
+        .controls
+        .iter()
+        .map(|control: &ControlSummary| Rule {
+            id: &control.id,
+            title: &control.title,
+            description: &control.description,
+            severity: control.severity,
+            remediation: remediation_of(&control.id),
+        })
+        .collect();
+    for finding in &report.findings {
+        if !rules.iter().any(|rule| rule.id == finding.control_id) {
+            rules.push(Rule {
+                id: &finding.control_id,
+                title: &finding.title,
+                description: "",
+                severity: finding.severity,
+                remediation: remediation_of(&finding.control_id),
+            });
+        }
+    }
+    rules
+}
+
+impl Rule<'_> {
+    fn to_json(&self) -> Value {
+        let full_description = if self.description.is_empty() {
+            self.title
+        } else {
+            self.description
+        };
+        let help = self.remediation.unwrap_or(full_description);
+        json!({
+            "id": self.id,
+            "name": rule_name(self.title),
+            "shortDescription": { "text": self.title },
+            "fullDescription": { "text": full_description },
+            "help": { "text": help },
+            "defaultConfiguration": { "level": level(self.severity) },
+            "properties": {
+                "severity": self.severity.as_str(),
+                "security-severity": security_severity(self.severity),
+                "tags": ["security", "kubernetes"],
+            }
+        })
+    }
+}
+
+fn result(finding: &Finding, rule_index: usize) -> Value {
+    let location = &finding.location;
+    let mut text = format!(
+        "{}: {} (at {})",
+        finding.resource.display(),
+        finding.message,
+        finding.field_path
+    );
+    let mut physical = json!({
+        "artifactLocation": artifact_location(&location.file),
+        "region": { "startLine": location.line.max(1), "startColumn": location.column.max(1) },
+    });
+    if let Some(tool) = &location.rendered_by {
+        // The line is one of the rendered output, not of a file in the repository:
+        // say so where a reader of the alert will see it.
+        text.push_str(&format!("; line {} of `{tool}` output", location.line));
+        physical["properties"] = json!({ "renderedBy": tool });
+    }
+
+    json!({
+        "ruleId": finding.control_id,
+        "ruleIndex": rule_index,
+        "level": level(finding.severity),
+        "message": { "text": text },
+        "locations": [{
+            "physicalLocation": physical,
+            "logicalLocations": [{
+                "name": finding.resource.name,
+                "fullyQualifiedName": finding.resource.display(),
+                "kind": "resource",
+            }],
+        }],
+        "partialFingerprints": { "vigieFinding/v1": fingerprint(finding) },
+        "properties": {
+            "severity": finding.severity.as_str(),
+            "fieldPath": finding.field_path,
+        },
+    })
+}
+
+fn notification(error: &InputError) -> Value {
+    let mut physical = Map::new();
+    physical.insert("artifactLocation".into(), artifact_location(&error.file));
+    if let Some(line) = error.line {
+        let mut region = json!({ "startLine": line.max(1) });
+        if let Some(column) = error.column {
+            region["startColumn"] = json!(column.max(1));
+        }
+        physical.insert("region".into(), region);
+    }
+    json!({
+        "level": if error.fatal { "error" } else { "warning" },
+        "message": { "text": error.reason },
+        "locations": [{ "physicalLocation": physical }],
+    })
+}
+
+/// GitHub shows errors and warnings by default and hides notes.
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// The numbers GitHub code scanning maps to its own critical/high/medium/low bands
+/// (9.0+, 7.0–8.9, 4.0–6.9, 0.1–3.9). It wants them as strings.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+/// A rule name is an identifier, not a sentence: `Privileged containers` becomes
+/// `PrivilegedContainers`.
+fn rule_name(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            first.into_iter().chain(chars).collect::<String>()
+        })
+        .collect()
+}
+
+/// Where an artifact is. Relative paths stay relative (to `%SRCROOT%`) so that the
+/// uploader can match them to files of the repository; absolute ones become
+/// `file://` URIs.
+fn artifact_location(path: &str) -> Value {
+    let slashed = path.replace('\\', "/");
+    let is_windows_absolute = slashed.as_bytes().get(1) == Some(&b':');
+    if slashed.starts_with('/') || is_windows_absolute {
+        let prefix = if is_windows_absolute {
+            "file:///"
+        } else {
+            "file://"
+        };
+        json!({ "uri": format!("{prefix}{}", encode_uri_path(&slashed)) })
+    } else {
+        let relative = slashed.trim_start_matches("./");
+        json!({ "uri": encode_uri_path(relative), "uriBaseId": SOURCE_ROOT })
+    }
+}
+
+/// Percent-encodes what may not appear in a URI path (spaces, `%`, `#`, `?`,
+/// non-ASCII, ...), keeping `/` as the separator.
+fn encode_uri_path(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte);
+        if keep {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// Identifies a finding across runs so that code scanning does not open a new
+/// alert when lines move: control, resource and field, never the line number.
+/// FNV-1a is used because it is tiny and, unlike std's hasher, stable forever.
+fn fingerprint(finding: &Finding) -> String {
+    let resource = &finding.resource;
+    let parts = [
+        finding.control_id.as_str(),
+        resource.api_version.as_str(),
+        resource.kind.as_str(),
+        resource.namespace.as_deref().unwrap_or(""),
+        resource.name.as_str(),
+        finding.field_path.as_str(),
+    ];
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        // The separator keeps ("ab", "c") and ("a", "bc") apart.
+        for byte in part.bytes().chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_stay_relative_with_forward_slashes() {
+        assert_eq!(
+            artifact_location(r"deploy\web app.yaml"),
+            json!({ "uri": "deploy/web%20app.yaml", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(
+            artifact_location("./k8s/a.yaml"),
+            json!({ "uri": "k8s/a.yaml", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(
+            artifact_location("/srv/k8s/a.yaml"),
+            json!({ "uri": "file:///srv/k8s/a.yaml" })
+        );
+        assert_eq!(
+            artifact_location(r"C:\k8s\a.yaml"),
+            json!({ "uri": "file:///C:/k8s/a.yaml" })
+        );
+    }
+
+    #[test]
+    fn rule_names_are_identifiers() {
+        assert_eq!(rule_name("Privileged containers"), "PrivilegedContainers");
+        assert_eq!(
+            rule_name("hostPath volumes (non-RO)"),
+            "HostPathVolumesNonRO"
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! A small report: two resources (one from a kustomize rendering), three findings
+//! of different severities, a control that applied to nothing, one input error.
+
+use vigie_finding::{
+    ControlSummary, Finding, InputError, Location, Report, ResourceRef, ScannedResource, Severity,
+};
+use vigie_report::{render_to_string, Format, RenderOptions};
+
+pub fn render(report: &Report, format: Format) -> String {
+    render_to_string(report, format, &RenderOptions { color: false }).expect("renders")
+}
+
+fn control(
+    id: &str,
+    title: &str,
+    severity: Severity,
+    evaluated: u32,
+    failed: u32,
+) -> ControlSummary {
+    ControlSummary {
+        id: id.into(),
+        title: title.into(),
+        severity,
+        description: format!("Checks that workloads avoid: {}.", title.to_lowercase()),
+        evaluated,
+        failed,
+    }
+}
+
+pub fn web() -> ResourceRef {
+    ResourceRef {
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        namespace: Some("default".into()),
+        name: "web".into(),
+    }
+}
+
+pub fn api() -> ResourceRef {
+    ResourceRef {
+        api_version: "v1".into(),
+        kind: "Pod".into(),
+        namespace: Some("prod".into()),
+        name: "api".into(),
+    }
+}
+
+pub fn web_location(line: u32, column: u32) -> Location {
+    Location {
+        file: "deploy/web.yaml".into(),
+        line,
+        column,
+        document: 0,
+        item: None,
+        rendered_by: None,
+    }
+}
+
+pub fn api_location(line: u32, column: u32) -> Location {
+    Location {
+        file: "overlays/prod".into(),
+        line,
+        column,
+        document: 2,
+        item: None,
+        rendered_by: Some("kubectl kustomize".into()),
+    }
+}
+
+pub fn report() -> Report {
+    Report {
+        tool_name: "vigie".into(),
+        tool_version: "0.0.0-test".into(),
+        profile: "Test profile v1".into(),
+        controls: vec![
+            control("VG-001", "Privileged container", Severity::Critical, 2, 1),
+            control("VG-002", "Host network", Severity::High, 2, 1),
+            control("VG-003", "Writable root filesystem", Severity::Medium, 2, 1),
+            control(
+                "VG-004",
+                "Default service account token",
+                Severity::Low,
+                2,
+                0,
+            ),
+            control("VG-005", "Windows host process", Severity::Info, 0, 0),
+        ],
+        resources: vec![
+            ScannedResource {
+                resource: web(),
+                location: web_location(1, 1),
+                controls: vec![0, 1, 2, 3],
+            },
+            ScannedResource {
+                resource: api(),
+                location: api_location(40, 1),
+                controls: vec![0, 1, 2, 3],
+            },
+        ],
+        findings: vec![
+            Finding {
+                control_id: "VG-003".into(),
+                title: "Writable root filesystem".into(),
+                severity: Severity::Medium,
+                resource: web(),
+                location: web_location(24, 13),
+                field_path:
+                    "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem".into(),
+                message: "readOnlyRootFilesystem is false".into(),
+                remediation:
+                    "Set readOnlyRootFilesystem: true and mount writable paths as emptyDir.".into(),
+            },
+            Finding {
+                control_id: "VG-001".into(),
+                title: "Privileged container".into(),
+                severity: Severity::Critical,
+                resource: web(),
+                location: web_location(21, 13),
+                field_path: "spec.template.spec.containers[0].securityContext.privileged".into(),
+                message: "container \"app\" runs privileged: privileged is true".into(),
+                remediation: "Remove securityContext.privileged or set it to false.".into(),
+            },
+            Finding {
+                control_id: "VG-002".into(),
+                title: "Host network".into(),
+                severity: Severity::High,
+                resource: api(),
+                location: api_location(47, 3),
+                field_path: "spec.hostNetwork".into(),
+                message: "hostNetwork is true (shares the node's network <namespace> & ports)"
+                    .into(),
+                remediation: "Remove spec.hostNetwork.".into(),
+            },
+        ],
+        errors: vec![InputError {
+            file: "deploy/broken.yaml".into(),
+            line: Some(3),
+            column: Some(7),
+            reason: "mapping values are not allowed in this context".into(),
+            fatal: true,
+        }],
+    }
+}
+
+/// The same report with nothing found and no error.
+pub fn clean_report() -> Report {
+    let mut report = report();
+    report.findings.clear();
+    report.errors.clear();
+    for control in &mut report.controls {
+        control.failed = 0;
+    }
+    report
+}

@@ -1,0 +1,144 @@
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
+use vigie_report::Format;
+
+use crate::fixture::{render, report};
+
+/// What a test reporter would read from one `<testsuite>` (or the root).
+#[derive(Debug, Default, PartialEq)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+}
+
+struct Suite {
+    name: String,
+    declared: Counts,
+    counted: Counts,
+    case_names: Vec<String>,
+    failure_messages: Vec<String>,
+}
+
+fn attribute(element: &BytesStart<'_>, name: &str) -> String {
+    element
+        .try_get_attribute(name)
+        .expect("well-formed attribute")
+        .unwrap_or_else(|| panic!("missing attribute {name}"))
+        .normalized_value(XmlVersion::Implicit1_0)
+        .expect("attribute unescapes")
+        .into_owned()
+}
+
+fn declared(element: &BytesStart<'_>) -> Counts {
+    let number = |name| attribute(element, name).parse::<usize>().unwrap();
+    Counts {
+        tests: number("tests"),
+        failures: number("failures"),
+        errors: number("errors"),
+    }
+}
+
+/// Parses the document fully (any XML error fails the test) and returns the root
+/// counts and the suites.
+fn parse(xml: &str) -> (Counts, Vec<Suite>) {
+    let mut reader = Reader::from_str(xml);
+    let mut root = None;
+    let mut suites: Vec<Suite> = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                "testsuites" => root = Some(declared(&e)),
+                "testsuite" => suites.push(Suite {
+                    name: attribute(&e, "name"),
+                    declared: declared(&e),
+                    counted: Counts::default(),
+                    case_names: Vec::new(),
+                    failure_messages: Vec::new(),
+                }),
+                "testcase" => {
+                    let suite = suites.last_mut().expect("testcase inside a testsuite");
+                    suite.counted.tests += 1;
+                    suite.case_names.push(attribute(&e, "name"));
+                }
+                "failure" => {
+                    let suite = suites.last_mut().unwrap();
+                    suite.counted.failures += 1;
+                    suite.failure_messages.push(attribute(&e, "message"));
+                }
+                "error" => suites.last_mut().unwrap().counted.errors += 1,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    (root.expect("a <testsuites> root"), suites)
+}
+
+#[test]
+fn junit_snapshot() {
+    insta::assert_snapshot!(render(&report(), Format::Junit));
+}
+
+#[test]
+fn counts_are_right_on_suites_and_root() {
+    let (root, suites) = parse(&render(&report(), Format::Junit));
+    for suite in &suites {
+        assert_eq!(suite.declared, suite.counted, "suite {}", suite.name);
+    }
+    let names: Vec<&str> = suites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "VG-001 Privileged container",
+            "VG-002 Host network",
+            "VG-003 Writable root filesystem",
+            "VG-004 Default service account token",
+            "VG-005 Windows host process",
+            "input"
+        ]
+    );
+    // Four controls on two resources, plus the input error.
+    assert_eq!(
+        root,
+        Counts {
+            tests: 9,
+            failures: 3,
+            errors: 1
+        }
+    );
+    assert_eq!(
+        suites[0].case_names,
+        ["Deployment default/web", "Pod prod/api"]
+    );
+    assert_eq!(
+        suites[1].failure_messages,
+        ["hostNetwork is true (shares the node's network <namespace> & ports)"]
+    );
+    assert_eq!(suites[4].declared.tests, 0);
+}
+
+#[test]
+fn markup_and_forbidden_characters_are_escaped() {
+    let mut report = report();
+    report.findings[0].message = "a \"quoted\" <tag> & 'apostrophe' \u{1b}[31m bell\u{7}".into();
+    report.resources[0].resource.name = "we<b>&\"".into();
+    for finding in &mut report.findings[..2] {
+        finding.resource.name = "we<b>&\"".into();
+    }
+    report.errors[0].reason = "bad byte \u{0} here".into();
+    let xml = render(&report, Format::Junit);
+    assert!(
+        !xml.chars().any(|c| c < ' ' && c != '\n' && c != '\t'),
+        "XML 1.0 forbids C0 controls"
+    );
+    let (root, suites) = parse(&xml);
+    assert_eq!(root.tests, 9);
+    let writable = &suites[2];
+    assert_eq!(writable.case_names[0], "Deployment default/we<b>&\"");
+    assert_eq!(
+        writable.failure_messages[0],
+        "a \"quoted\" <tag> & 'apostrophe' \u{fffd}[31m bell\u{fffd}"
+    );
+}

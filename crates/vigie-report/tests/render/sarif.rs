@@ -1,0 +1,130 @@
+use serde_json::Value;
+use vigie_report::Format;
+
+use crate::fixture::{render, report};
+
+fn sarif(report: &vigie_finding::Report) -> Value {
+    serde_json::from_str(&render(report, Format::Sarif)).expect("SARIF is JSON")
+}
+
+#[test]
+fn sarif_snapshot() {
+    insta::assert_snapshot!(render(&report(), Format::Sarif));
+}
+
+#[test]
+fn sarif_output_matches_the_official_schema() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
+    let text = std::fs::read_to_string(path).unwrap();
+    // The official schema's `language` pattern has a stray `]` that ECMAScript
+    // engines accept as a literal but the validator's meta-schema check rejects as
+    // a malformed regex. Read it as the intended `xx` or `xx-XX`; we never emit it.
+    let text = text.replace(
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
+    );
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles");
+    let document = sarif(&report());
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "invalid SARIF: {errors:#?}");
+
+    // And the schema is not so loose that anything passes.
+    let mut broken = document.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn results_point_at_the_offending_line() {
+    let report = report();
+    let document = sarif(&report);
+    let run = &document["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), report.findings.len());
+    for (result, finding) in results.iter().zip(&report.findings) {
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(region["startLine"], finding.location.line);
+        assert_eq!(region["startColumn"], finding.location.column);
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(
+            run["tool"]["driver"]["rules"][index]["id"],
+            result["ruleId"]
+        );
+    }
+    let first = &results[0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(first["uri"], "deploy/web.yaml");
+    assert_eq!(first["uriBaseId"], "%SRCROOT%");
+    assert_eq!(results[1]["level"], "error");
+    assert_eq!(results[0]["level"], "warning");
+}
+
+#[test]
+fn rules_carry_github_security_severity() {
+    let document = sarif(&report());
+    let rules = document["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let scores: Vec<&str> = rules
+        .iter()
+        .map(|r| r["properties"]["security-severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(scores, ["9.5", "8.0", "5.5", "3.0", "1.0"]);
+    let levels: Vec<&str> = rules
+        .iter()
+        .map(|r| r["defaultConfiguration"]["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["error", "error", "warning", "note", "note"]);
+    assert_eq!(
+        rules[0]["help"]["text"],
+        "Remove securityContext.privileged or set it to false."
+    );
+}
+
+#[test]
+fn input_errors_become_notifications() {
+    let document = sarif(&report());
+    let invocation = &document["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notification = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(notification["level"], "error");
+    let region = &notification["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(3), Some(7))
+    );
+
+    let mut warnings_only = report();
+    warnings_only.errors[0].fatal = false;
+    let document = sarif(&warnings_only);
+    assert_eq!(
+        document["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
+    );
+}
+
+#[test]
+fn fingerprints_survive_moved_lines_but_not_other_fields() {
+    let fingerprint = |report: &vigie_finding::Report| {
+        sarif(report)["runs"][0]["results"][1]["partialFingerprints"]["vigieFinding/v1"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let original = report();
+    let mut moved = report();
+    moved.findings[1].location.line += 10;
+    let mut other_field = report();
+    other_field.findings[1].field_path =
+        "spec.template.spec.containers[1].securityContext.privileged".into();
+    assert_eq!(fingerprint(&original), fingerprint(&moved));
+    assert_ne!(fingerprint(&original), fingerprint(&other_field));
+    assert_eq!(fingerprint(&original).len(), 16);
+}
