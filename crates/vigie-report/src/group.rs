@@ -1,13 +1,13 @@
 //! Views of a report that several formats share: findings per resource, and
 //! findings per (control, resource).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use vigie_finding::{Finding, Location, Report, ResourceRef};
 
 /// What identifies one scanned object. The same name can appear in two files, or
 /// twice in one file, so the position of the document is part of the identity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct ResourceKey<'a> {
     pub file: &'a str,
     pub document: u32,
@@ -48,6 +48,17 @@ pub(crate) fn findings_by_resource(report: &Report) -> Vec<ResourceFindings<'_>>
             .or_default()
             .push(finding);
     }
+    // Indexed once: scans can hold thousands of resources.
+    let starts: HashMap<ResourceKey<'_>, &Location> = report
+        .resources
+        .iter()
+        .map(|scanned| {
+            (
+                ResourceKey::new(&scanned.resource, &scanned.location),
+                &scanned.location,
+            )
+        })
+        .collect();
     groups
         .into_iter()
         .map(|(key, mut findings)| {
@@ -58,13 +69,9 @@ pub(crate) fn findings_by_resource(report: &Report) -> Vec<ResourceFindings<'_>>
                     &b.control_id,
                 ))
             });
-            let scanned = report
-                .resources
-                .iter()
-                .find(|scanned| ResourceKey::new(&scanned.resource, &scanned.location) == key);
             ResourceFindings {
                 resource: key.resource,
-                location: scanned.map_or(&findings[0].location, |s| &s.location),
+                location: starts.get(&key).copied().unwrap_or(&findings[0].location),
                 findings,
             }
         })
@@ -99,10 +106,16 @@ pub(crate) fn cases_by_control(report: &Report) -> Vec<ControlCases<'_>> {
             cases: Vec::new(),
         })
         .collect();
+    // Where each (control, resource) case is, so that attaching findings stays
+    // linear on scans of thousands of resources.
+    let mut case_of: HashMap<(usize, ResourceKey<'_>), usize> = HashMap::new();
 
     for scanned in &report.resources {
         for &index in &scanned.controls {
-            if let Some(control) = controls.get_mut(index as usize) {
+            let index = index as usize;
+            if let Some(control) = controls.get_mut(index) {
+                let key = ResourceKey::new(&scanned.resource, &scanned.location);
+                case_of.insert((index, key), control.cases.len());
                 control.cases.push(ControlCase {
                     resource: &scanned.resource,
                     location: &scanned.location,
@@ -112,31 +125,33 @@ pub(crate) fn cases_by_control(report: &Report) -> Vec<ControlCases<'_>> {
         }
     }
 
+    let mut control_of: HashMap<&str, usize> = HashMap::new();
+    for (index, control) in report.controls.iter().enumerate() {
+        control_of.entry(control.id.as_str()).or_insert(index);
+    }
     for finding in &report.findings {
-        let control_index = match controls.iter().position(|c| c.id == finding.control_id) {
-            Some(index) => index,
-            None => {
+        let control_index = *control_of
+            .entry(finding.control_id.as_str())
+            .or_insert_with(|| {
                 controls.push(ControlCases {
                     id: &finding.control_id,
                     title: &finding.title,
                     cases: Vec::new(),
                 });
                 controls.len() - 1
-            }
-        };
-        let key = ResourceKey::of_finding(finding);
+            });
         let cases = &mut controls[control_index].cases;
-        match cases
-            .iter_mut()
-            .find(|case| ResourceKey::new(case.resource, case.location) == key)
-        {
-            Some(case) => case.findings.push(finding),
-            None => cases.push(ControlCase {
-                resource: &finding.resource,
-                location: &finding.location,
-                findings: vec![finding],
-            }),
-        }
+        let case = *case_of
+            .entry((control_index, ResourceKey::of_finding(finding)))
+            .or_insert_with(|| {
+                cases.push(ControlCase {
+                    resource: &finding.resource,
+                    location: &finding.location,
+                    findings: Vec::new(),
+                });
+                cases.len() - 1
+            });
+        cases[case].findings.push(finding);
     }
     controls
 }

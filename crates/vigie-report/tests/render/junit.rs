@@ -142,3 +142,27 @@ fn markup_and_forbidden_characters_are_escaped() {
         "a \"quoted\" <tag> & 'apostrophe' \u{fffd}[31m bell\u{fffd}"
     );
 }
+
+#[test]
+fn findings_the_report_forgot_to_list_are_still_reported() {
+    let mut report = report();
+    let mut stray = report.findings[2].clone();
+    stray.control_id = "VG-999".into();
+    stray.title = "Unlisted control".into();
+    report.findings.push(stray);
+    let (root, suites) = parse(&render(&report, Format::Junit));
+    let stray_suite = suites
+        .iter()
+        .find(|s| s.name == "VG-999 Unlisted control")
+        .expect("a suite for the unlisted control");
+    assert_eq!(
+        stray_suite.declared,
+        Counts {
+            tests: 1,
+            failures: 1,
+            errors: 0
+        }
+    );
+    assert_eq!(root.tests, 10);
+    assert_eq!(root.failures, 4);
+}

@@ -128,3 +128,14 @@ fn fingerprints_survive_moved_lines_but_not_other_fields() {
     assert_ne!(fingerprint(&original), fingerprint(&other_field));
     assert_eq!(fingerprint(&original).len(), 16);
 }
+
+#[test]
+fn a_finding_of_an_unlisted_control_gets_a_rule() {
+    let mut report = report();
+    report.findings[0].control_id = "VG-999".into();
+    let document = sarif(&report);
+    let run = &document["runs"][0];
+    let index = run["results"][0]["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(index, 5);
+    assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "VG-999");
+}
