@@ -1,0 +1,606 @@
+//! Conditions to filters: macros are expanded, lists spliced in, fields resolved
+//! against the source's [`FieldTable`], and each comparison's right-hand side turned
+//! once into the form it is matched with (hash sets for `in`, a prefix tree for
+//! `pmatch`, compiled regexes), so evaluating an event allocates nothing in the
+//! common case.
+
+use std::collections::{HashMap, HashSet};
+
+use regex::Regex;
+
+use crate::ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
+use crate::event::{Event, Extracted, Val};
+use crate::field::{FieldError, FieldTable, FieldType};
+use crate::glob::{glob_match, iglob_match};
+use crate::loader::RuleSet;
+use crate::parser::{parse_condition, ParseError};
+use crate::pmatch::PrefixTree;
+use crate::selector::Selector;
+
+/// A compiled condition.
+#[derive(Debug)]
+pub enum Filter {
+    And(Box<[Filter]>),
+    Or(Box<[Filter]>),
+    Not(Box<Filter>),
+    Exists(Selector),
+    Check(Box<Check>),
+}
+
+#[derive(Debug)]
+pub struct Check {
+    selector: Selector,
+    matcher: Matcher,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ordering {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Ordering {
+    fn from_op(op: Op) -> Option<Self> {
+        Some(match op {
+            Op::Eq => Ordering::Eq,
+            Op::Ne => Ordering::Ne,
+            Op::Lt => Ordering::Lt,
+            Op::Le => Ordering::Le,
+            Op::Gt => Ordering::Gt,
+            Op::Ge => Ordering::Ge,
+            _ => return None,
+        })
+    }
+
+    fn holds<T: PartialOrd + ?Sized>(self, a: &T, b: &T) -> bool {
+        match self {
+            Ordering::Eq => a == b,
+            Ordering::Ne => a != b,
+            Ordering::Lt => a < b,
+            Ordering::Le => a <= b,
+            Ordering::Gt => a > b,
+            Ordering::Ge => a >= b,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Matcher {
+    Text(Ordering, Box<str>),
+    Number(Ordering, i64),
+    Contains(Box<str>),
+    /// Needle already lowercased.
+    IContains(Box<str>),
+    StartsWith(Box<str>),
+    EndsWith(Box<str>),
+    BytesContain(Box<[u8]>),
+    BytesStart(Box<[u8]>),
+    Glob(Box<str>),
+    IGlob(Box<str>),
+    Regex(Regex),
+    /// `in` (`all`: every value of a list field must be in the set) or
+    /// `intersects` (any value).
+    TextSet {
+        set: HashSet<Box<str>>,
+        all: bool,
+    },
+    NumberSet {
+        set: HashSet<i64>,
+        all: bool,
+    },
+    Pmatch(PrefixTree),
+    /// `val(other.field)` on the right-hand side.
+    Field(Op, Selector),
+}
+
+impl Matcher {
+    fn requires_all(&self) -> bool {
+        matches!(
+            self,
+            Matcher::TextSet { all: true, .. } | Matcher::NumberSet { all: true, .. }
+        )
+    }
+
+    fn test(&self, v: &Val<'_>, event: &dyn Event) -> bool {
+        match self {
+            Matcher::Number(ord, n) => v.as_num().is_some_and(|x| ord.holds(&x, n)),
+            Matcher::NumberSet { set, .. } => v.as_num().is_some_and(|x| set.contains(&x)),
+            Matcher::Field(op, other) => {
+                let other_val = other.extract(event);
+                let Some(b) = other_val.values().first() else {
+                    return false;
+                };
+                compare_values(*op, v, b)
+            }
+            _ => {
+                let text = v.as_text();
+                let s: &str = &text;
+                match self {
+                    Matcher::Text(ord, t) => ord.holds(s, t),
+                    Matcher::Contains(t) => s.contains(&**t),
+                    Matcher::IContains(t) => contains_ignore_case(s, t),
+                    Matcher::StartsWith(t) => s.starts_with(&**t),
+                    Matcher::EndsWith(t) => s.ends_with(&**t),
+                    Matcher::BytesContain(b) => {
+                        !b.is_empty() && s.as_bytes().windows(b.len()).any(|w| w == &**b)
+                    }
+                    Matcher::BytesStart(b) => s.as_bytes().starts_with(b),
+                    Matcher::Glob(p) => glob_match(p, s),
+                    Matcher::IGlob(p) => iglob_match(p, s),
+                    Matcher::Regex(r) => r.is_match(s),
+                    Matcher::TextSet { set, .. } => set.contains(s),
+                    Matcher::Pmatch(tree) => tree.matches(s),
+                    Matcher::Number(..) | Matcher::NumberSet { .. } | Matcher::Field(..) => {
+                        unreachable!()
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn contains_ignore_case(haystack: &str, lower_needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), lower_needle.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    h.windows(n.len())
+        .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
+}
+
+fn compare_values(op: Op, a: &Val<'_>, b: &Val<'_>) -> bool {
+    if let (Some(ord), Val::Num(x), Val::Num(y)) = (Ordering::from_op(op), a, b) {
+        return ord.holds(x, y);
+    }
+    let (a, b) = (a.as_text(), b.as_text());
+    let (a, b): (&str, &str) = (&a, &b);
+    match op {
+        Op::Contains => a.contains(b),
+        Op::IContains => contains_ignore_case(a, &b.to_ascii_lowercase()),
+        Op::StartsWith | Op::BStartsWith => a.starts_with(b),
+        Op::EndsWith => a.ends_with(b),
+        Op::Glob => glob_match(b, a),
+        Op::IGlob => iglob_match(b, a),
+        op => Ordering::from_op(op).is_some_and(|ord| ord.holds(a, b)),
+    }
+}
+
+impl Filter {
+    /// Evaluates the filter on an event.
+    pub fn matches(&self, event: &dyn Event) -> bool {
+        match self {
+            Filter::And(items) => items.iter().all(|f| f.matches(event)),
+            Filter::Or(items) => items.iter().any(|f| f.matches(event)),
+            Filter::Not(inner) => !inner.matches(event),
+            Filter::Exists(sel) => !matches!(sel.extract(event), Extracted::Missing),
+            Filter::Check(check) => match check.selector.extract(event) {
+                Extracted::Missing => false,
+                Extracted::One(v) => check.matcher.test(&v, event),
+                Extracted::Many(values) => {
+                    if check.matcher.requires_all() {
+                        values.iter().all(|v| check.matcher.test(v, event))
+                    } else {
+                        values.iter().any(|v| check.matcher.test(v, event))
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// Why a condition did not compile. `unknown_fields` lists every field the source
+/// does not declare, so one pass names them all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError {
+    pub message: String,
+    pub unknown_fields: Vec<String>,
+}
+
+impl CompileError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            unknown_fields: Vec::new(),
+        }
+    }
+}
+
+impl From<ParseError> for CompileError {
+    fn from(e: ParseError) -> Self {
+        CompileError::new(e.to_string())
+    }
+}
+
+/// Expands and compiles conditions of one [`RuleSet`], remembering which macros and
+/// lists were used (for the unused-item warnings).
+pub struct Compiler<'s> {
+    macros: HashMap<&'s str, Result<Expr, ParseError>>,
+    lists: HashMap<&'s str, Vec<String>>,
+    pub used_macros: HashSet<String>,
+    pub used_lists: HashSet<String>,
+}
+
+impl<'s> Compiler<'s> {
+    pub fn new(set: &'s RuleSet) -> Self {
+        let macros = set
+            .macros
+            .iter()
+            .map(|m| (m.name.as_str(), parse_condition(&m.condition)))
+            .collect();
+        // Lists may name earlier lists; they are resolved in definition order.
+        let mut lists: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut used_lists = HashSet::new();
+        for l in &set.lists {
+            let mut items = Vec::with_capacity(l.items.len());
+            for item in &l.items {
+                match lists.get(item.as_str()) {
+                    Some(inner) if item != &l.name => {
+                        used_lists.insert(item.clone());
+                        items.extend(inner.iter().cloned());
+                    }
+                    _ => items.push(item.clone()),
+                }
+            }
+            lists.insert(l.name.as_str(), items);
+        }
+        Self {
+            macros,
+            lists,
+            used_macros: HashSet::new(),
+            used_lists,
+        }
+    }
+
+    /// The parse error of a macro's own condition, if any.
+    pub fn macro_error(&self, name: &str) -> Option<&ParseError> {
+        self.macros.get(name).and_then(|r| r.as_ref().err())
+    }
+
+    /// Replaces macro references by their conditions and list names by their items.
+    pub fn expand(&mut self, expr: &Expr) -> Result<Expr, CompileError> {
+        let mut stack = Vec::new();
+        self.expand_inner(expr, &mut stack)
+    }
+
+    fn expand_inner(&mut self, expr: &Expr, stack: &mut Vec<String>) -> Result<Expr, CompileError> {
+        Ok(match expr {
+            Expr::And(items) => Expr::And(
+                items
+                    .iter()
+                    .map(|e| self.expand_inner(e, stack))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Or(items) => Expr::Or(
+                items
+                    .iter()
+                    .map(|e| self.expand_inner(e, stack))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Not(inner) => Expr::Not(Box::new(self.expand_inner(inner, stack)?)),
+            Expr::Macro { name, .. } => {
+                if stack.contains(name) {
+                    return Err(CompileError::new(format!(
+                        "macro '{name}' refers to itself through {}",
+                        stack.join(" -> ")
+                    )));
+                }
+                let body = match self.macros.get(name.as_str()) {
+                    None => return Err(CompileError::new(format!("undefined macro '{name}'"))),
+                    Some(Err(e)) => {
+                        return Err(CompileError::new(format!(
+                            "macro '{name}' does not parse: {e}"
+                        )))
+                    }
+                    Some(Ok(body)) => body.clone(),
+                };
+                self.used_macros.insert(name.clone());
+                stack.push(name.clone());
+                let expanded = self.expand_inner(&body, stack);
+                stack.pop();
+                expanded?
+            }
+            Expr::Check { field, op, rhs } => Expr::Check {
+                field: field.clone(),
+                op: *op,
+                rhs: self.expand_rhs(rhs)?,
+            },
+        })
+    }
+
+    fn expand_rhs(&mut self, rhs: &Rhs) -> Result<Rhs, CompileError> {
+        Ok(match rhs {
+            Rhs::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        ListItem::Bare(name) if self.lists.contains_key(name.as_str()) => {
+                            self.used_lists.insert(name.clone());
+                            out.extend(
+                                self.lists[name.as_str()]
+                                    .iter()
+                                    .cloned()
+                                    .map(ListItem::Quoted),
+                            );
+                        }
+                        ListItem::Bare(s) | ListItem::Quoted(s) => {
+                            out.push(ListItem::Quoted(s.clone()))
+                        }
+                    }
+                }
+                Rhs::List(out)
+            }
+            Rhs::ListName(name) => match self.lists.get(name.as_str()) {
+                Some(items) => {
+                    self.used_lists.insert(name.clone());
+                    Rhs::List(items.iter().cloned().map(ListItem::Quoted).collect())
+                }
+                None => return Err(CompileError::new(format!("undefined list '{name}'"))),
+            },
+            other => other.clone(),
+        })
+    }
+
+    /// Compiles an expanded expression against a source's fields.
+    pub fn compile(&self, expr: &Expr, table: &FieldTable) -> Result<Filter, CompileError> {
+        let mut unknown = Vec::new();
+        let mut first_error = None;
+        let filter = compile_expr(expr, table, &mut unknown, &mut first_error);
+        if !unknown.is_empty() {
+            unknown.dedup();
+            return Err(CompileError {
+                message: format!(
+                    "unknown field '{}' for source '{}'",
+                    unknown[0],
+                    table.source()
+                ),
+                unknown_fields: unknown,
+            });
+        }
+        match first_error {
+            Some(message) => Err(CompileError::new(message)),
+            None => Ok(filter.expect("compiled when no error was recorded")),
+        }
+    }
+}
+
+pub(crate) fn selector(field: &FieldExpr, table: &FieldTable) -> Result<Selector, (bool, String)> {
+    let resolved = table
+        .resolve(&field.name, field.arg.as_deref())
+        .map_err(|e| match e {
+            FieldError::Unknown => (true, field.display_name()),
+            FieldError::MissingArg => (
+                false,
+                format!("field '{}' requires an argument", field.name),
+            ),
+            FieldError::UnexpectedArg => {
+                (false, format!("field '{}' takes no argument", field.name))
+            }
+        })?;
+    let mut ty = table.def(resolved.id).ty;
+    let mut transformers: Vec<Transformer> = field.transformers.clone();
+    transformers.reverse();
+    for t in &transformers {
+        ty = match t {
+            Transformer::Len => FieldType::Number,
+            _ => FieldType::String,
+        };
+    }
+    Ok(Selector {
+        field: resolved,
+        transformers: transformers.into_boxed_slice(),
+        ty,
+    })
+}
+
+fn compile_expr(
+    expr: &Expr,
+    table: &FieldTable,
+    unknown: &mut Vec<String>,
+    error: &mut Option<String>,
+) -> Option<Filter> {
+    let mut many = |items: &[Expr]| -> Option<Box<[Filter]>> {
+        let compiled: Vec<Option<Filter>> = items
+            .iter()
+            .map(|e| compile_expr(e, table, unknown, error))
+            .collect();
+        compiled
+            .into_iter()
+            .collect::<Option<Vec<_>>>()
+            .map(Vec::into_boxed_slice)
+    };
+    match expr {
+        Expr::And(items) => many(items).map(Filter::And),
+        Expr::Or(items) => many(items).map(Filter::Or),
+        Expr::Not(inner) => {
+            compile_expr(inner, table, unknown, error).map(|f| Filter::Not(Box::new(f)))
+        }
+        Expr::Macro { name, .. } => {
+            error.get_or_insert_with(|| format!("unexpanded macro '{name}'"));
+            None
+        }
+        Expr::Check { field, op, rhs } => {
+            let sel = match selector(field, table) {
+                Ok(sel) => sel,
+                Err((true, name)) => {
+                    unknown.push(name);
+                    return None;
+                }
+                Err((false, message)) => {
+                    error.get_or_insert(message);
+                    return None;
+                }
+            };
+            if *op == Op::Exists {
+                return Some(Filter::Exists(sel));
+            }
+            let matcher = match rhs {
+                Rhs::Field(other) => match selector(other, table) {
+                    Ok(other) => Ok(Matcher::Field(*op, other)),
+                    Err((true, name)) => {
+                        unknown.push(name);
+                        return None;
+                    }
+                    Err((false, message)) => Err(message),
+                },
+                rhs => compile_matcher(sel.ty, *op, rhs, &field.display_name()),
+            };
+            match matcher {
+                Ok(matcher) => Some(Filter::Check(Box::new(Check {
+                    selector: sel,
+                    matcher,
+                }))),
+                Err(message) => {
+                    error.get_or_insert(message);
+                    None
+                }
+            }
+        }
+    }
+}
+
+fn list_values(rhs: &Rhs) -> Vec<&str> {
+    match rhs {
+        Rhs::List(items) => items
+            .iter()
+            .map(|i| match i {
+                ListItem::Bare(s) | ListItem::Quoted(s) => s.as_str(),
+            })
+            .collect(),
+        Rhs::Value(v) => vec![v.as_str()],
+        _ => Vec::new(),
+    }
+}
+
+fn parse_number(text: &str) -> Option<i64> {
+    let t = text.trim();
+    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    t.parse::<i64>()
+        .ok()
+        .or_else(|| t.parse::<u64>().ok().map(|u| u as i64))
+}
+
+fn parse_hex(text: &str) -> Option<Box<[u8]>> {
+    let t = text.trim();
+    if t.len() % 2 != 0 {
+        return None;
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()
+        .map(Vec::into_boxed_slice)
+}
+
+fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matcher, String> {
+    let value = || match rhs {
+        Rhs::Value(v) => Ok(v.as_str()),
+        _ => Err(format!(
+            "operator {op:?} on '{field}' needs a single value, not a list"
+        )),
+    };
+    let normalize = |s: &str| -> Box<str> {
+        if ty == FieldType::Bool {
+            s.to_ascii_lowercase().into()
+        } else {
+            s.into()
+        }
+    };
+    if op.takes_list() && !matches!(rhs, Rhs::List(_)) {
+        return Err(format!("operator {op:?} on '{field}' needs a list"));
+    }
+    Ok(match op {
+        Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+            let ord = Ordering::from_op(op).unwrap();
+            let v = value()?;
+            if ty == FieldType::Number {
+                let n = parse_number(v)
+                    .ok_or_else(|| format!("'{v}' is not a number, as field '{field}' requires"))?;
+                Matcher::Number(ord, n)
+            } else {
+                Matcher::Text(ord, normalize(v))
+            }
+        }
+        Op::Contains => Matcher::Contains(value()?.into()),
+        Op::IContains => Matcher::IContains(value()?.to_ascii_lowercase().into()),
+        Op::StartsWith => Matcher::StartsWith(value()?.into()),
+        Op::EndsWith => Matcher::EndsWith(value()?.into()),
+        Op::BContains | Op::BStartsWith => {
+            let v = value()?;
+            let bytes = parse_hex(v).ok_or_else(|| format!("'{v}' is not a hex byte string"))?;
+            if op == Op::BContains {
+                Matcher::BytesContain(bytes)
+            } else {
+                Matcher::BytesStart(bytes)
+            }
+        }
+        Op::Glob => Matcher::Glob(value()?.into()),
+        Op::IGlob => Matcher::IGlob(value()?.into()),
+        Op::Regex => {
+            let v = value()?;
+            let re = Regex::new(&format!("^(?:{v})$"))
+                .map_err(|e| format!("invalid regex '{v}': {e}"))?;
+            Matcher::Regex(re)
+        }
+        Op::In | Op::Intersects => {
+            let all = op == Op::In;
+            let items = list_values(rhs);
+            if ty == FieldType::Number {
+                let set = items
+                    .iter()
+                    .map(|v| {
+                        parse_number(v).ok_or_else(|| {
+                            format!("'{v}' is not a number, as field '{field}' requires")
+                        })
+                    })
+                    .collect::<Result<HashSet<i64>, _>>()?;
+                Matcher::NumberSet { set, all }
+            } else {
+                let set = items.iter().map(|v| normalize(v)).collect();
+                Matcher::TextSet { set, all }
+            }
+        }
+        Op::Pmatch => Matcher::Pmatch(PrefixTree::new(list_values(rhs))),
+        Op::Exists => unreachable!("handled by the caller"),
+    })
+}
+
+/// The event types a condition can match, or `None` when it may match any: a rule
+/// that requires `evt.type in (open, openat)` only meets those events.
+pub fn event_types(expr: &Expr, type_field: &str) -> Option<HashSet<String>> {
+    match expr {
+        Expr::And(items) => {
+            let mut acc: Option<HashSet<String>> = None;
+            for item in items {
+                if let Some(set) = event_types(item, type_field) {
+                    acc = Some(match acc {
+                        None => set,
+                        Some(prev) => prev.intersection(&set).cloned().collect(),
+                    });
+                }
+            }
+            acc
+        }
+        Expr::Or(items) => {
+            let mut acc = HashSet::new();
+            for item in items {
+                acc.extend(event_types(item, type_field)?);
+            }
+            Some(acc)
+        }
+        Expr::Check { field, op, rhs }
+            if field.name == type_field && field.transformers.is_empty() =>
+        {
+            match op {
+                Op::Eq | Op::In => Some(list_values(rhs).into_iter().map(str::to_string).collect()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}

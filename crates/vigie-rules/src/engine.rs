@@ -1,0 +1,366 @@
+//! The compiled rule set. Rules are indexed by source and by event type, so an event
+//! meets only the rules that can match it, in the order the files defined them.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ast::Expr;
+use crate::compile::{event_types, CompileError, Compiler, Filter};
+use crate::diagnostic::{Location, RuleDiagnostic};
+use crate::event::Event;
+use crate::exceptions::exception_expr;
+use crate::field::FieldTable;
+use crate::loader::{RuleDef, RuleSet};
+use crate::output::OutputFormat;
+use crate::parser::parse_condition;
+use crate::priority::Priority;
+use crate::select::Selection;
+
+/// Whether an event stops at the first matching rule (Falco's default) or is checked
+/// against every rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RuleMatching {
+    #[default]
+    First,
+    All,
+}
+
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    /// Refuse to build when any rule has an error, instead of skipping that rule.
+    pub strict: bool,
+    pub matching: RuleMatching,
+    /// Rules less severe than this do not run.
+    pub min_priority: Priority,
+    pub selection: Selection,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            strict: false,
+            matching: RuleMatching::First,
+            min_priority: Priority::Debug,
+            selection: Selection::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct CompiledRule {
+    pub name: String,
+    pub desc: String,
+    pub priority: Priority,
+    pub source: String,
+    pub tags: Vec<String>,
+    pub filter: Filter,
+    pub output: OutputFormat,
+    /// Whether the rule runs, after the file's `enabled` and the selection.
+    pub enabled: bool,
+    /// The event types the rule can match; `None` for all.
+    pub event_types: Option<Vec<String>>,
+    pub location: Location,
+}
+
+/// A rule that did not compile.
+#[derive(Clone, Debug)]
+pub struct RuleFailure {
+    pub rule: String,
+    pub source: String,
+    pub message: String,
+    pub unknown_fields: Vec<String>,
+}
+
+/// Handle of an event source in an [`Engine`], looked up once with [`Engine::source`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SourceId(usize);
+
+#[derive(Debug, Default)]
+struct SourceIndex {
+    name: String,
+    /// Enabled rules that match any event type.
+    all: Vec<u32>,
+    /// Per event type: the enabled rules that can match it, in rule order.
+    by_type: HashMap<Box<str>, Vec<u32>>,
+}
+
+#[derive(Debug)]
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    sources: Vec<SourceIndex>,
+    matching: RuleMatching,
+    min_priority: Priority,
+    diagnostics: Vec<RuleDiagnostic>,
+    failures: Vec<RuleFailure>,
+}
+
+impl Engine {
+    /// Compiles every rule of `set` against the field tables of the sources given.
+    /// In strict mode any error makes this fail with all diagnostics; otherwise broken
+    /// rules are left out and reported.
+    pub fn build(
+        set: &RuleSet,
+        tables: &[&FieldTable],
+        options: &EngineOptions,
+    ) -> Result<Engine, Vec<RuleDiagnostic>> {
+        let mut diagnostics = set.diagnostics.clone();
+        let mut failures = Vec::new();
+        let mut compiler = Compiler::new(set);
+        for m in &set.macros {
+            if let Some(e) = compiler.macro_error(&m.name) {
+                diagnostics.push(RuleDiagnostic::error(
+                    Some(m.location.clone()),
+                    Some(format!("macro '{}'", m.name)),
+                    format!("condition does not parse: {e}"),
+                ));
+            }
+        }
+        let mut rules = Vec::new();
+        let mut unknown_sources = HashSet::new();
+        for def in &set.rules {
+            let label = Some(format!("rule '{}'", def.name));
+            let Some(table) = tables.iter().find(|t| t.source() == def.source) else {
+                if unknown_sources.insert(def.source.clone()) {
+                    diagnostics.push(RuleDiagnostic::warning(
+                        Some(def.location.clone()),
+                        label,
+                        format!(
+                            "source '{}' is not known to vigie; its rules are skipped",
+                            def.source
+                        ),
+                    ));
+                }
+                failures.push(RuleFailure {
+                    rule: def.name.clone(),
+                    source: def.source.clone(),
+                    message: format!("unknown source '{}'", def.source),
+                    unknown_fields: Vec::new(),
+                });
+                continue;
+            };
+            match compile_rule(&mut compiler, def, table) {
+                Ok((rule, warnings)) => {
+                    for w in warnings {
+                        diagnostics.push(RuleDiagnostic::warning(
+                            Some(def.location.clone()),
+                            label.clone(),
+                            w,
+                        ));
+                    }
+                    rules.push(rule);
+                }
+                Err(e) if def.skip_if_unknown_filter && !e.unknown_fields.is_empty() => {
+                    diagnostics.push(RuleDiagnostic::warning(
+                        Some(def.location.clone()),
+                        label,
+                        format!("skipped (skip-if-unknown-filter): {}", e.message),
+                    ));
+                }
+                Err(e) => {
+                    diagnostics.push(RuleDiagnostic::error(
+                        Some(def.location.clone()),
+                        label,
+                        e.message.clone(),
+                    ));
+                    failures.push(RuleFailure {
+                        rule: def.name.clone(),
+                        source: def.source.clone(),
+                        message: e.message,
+                        unknown_fields: e.unknown_fields,
+                    });
+                }
+            }
+        }
+        for m in &set.macros {
+            if !compiler.used_macros.contains(&m.name) {
+                diagnostics.push(RuleDiagnostic::warning(
+                    Some(m.location.clone()),
+                    Some(format!("macro '{}'", m.name)),
+                    "macro is not used by any rule",
+                ));
+            }
+        }
+        for l in &set.lists {
+            if !compiler.used_lists.contains(&l.name) {
+                diagnostics.push(RuleDiagnostic::warning(
+                    Some(l.location.clone()),
+                    Some(format!("list '{}'", l.name)),
+                    "list is not used by any rule or list",
+                ));
+            }
+        }
+        if options.strict && diagnostics.iter().any(RuleDiagnostic::is_error) {
+            return Err(diagnostics);
+        }
+        let mut engine = Engine {
+            rules,
+            sources: Vec::new(),
+            matching: options.matching,
+            min_priority: options.min_priority,
+            diagnostics,
+            failures,
+        };
+        engine.select(&options.selection);
+        Ok(engine)
+    }
+
+    /// Applies a selection to the rules as their files enabled them, and reindexes.
+    pub fn select(&mut self, selection: &Selection) {
+        for rule in &mut self.rules {
+            let in_file = rule.enabled;
+            rule.enabled = selection.decide(&rule.name, &rule.tags, in_file);
+        }
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        let mut sources: Vec<SourceIndex> = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            let si = match sources.iter().position(|s| s.name == rule.source) {
+                Some(si) => si,
+                None => {
+                    sources.push(SourceIndex {
+                        name: rule.source.clone(),
+                        ..Default::default()
+                    });
+                    sources.len() - 1
+                }
+            };
+            if !rule.enabled || !rule.priority.at_least(self.min_priority) {
+                continue;
+            }
+            let index = &mut sources[si];
+            match &rule.event_types {
+                None => {
+                    index.all.push(i as u32);
+                    for list in index.by_type.values_mut() {
+                        list.push(i as u32);
+                    }
+                }
+                Some(types) => {
+                    for t in types {
+                        let all = &index.all;
+                        index
+                            .by_type
+                            .entry(t.as_str().into())
+                            .or_insert_with(|| all.clone())
+                            .push(i as u32);
+                    }
+                }
+            }
+        }
+        self.sources = sources;
+    }
+
+    pub fn rules(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+
+    pub fn diagnostics(&self) -> &[RuleDiagnostic] {
+        &self.diagnostics
+    }
+
+    pub fn failures(&self) -> &[RuleFailure] {
+        &self.failures
+    }
+
+    pub fn source(&self, name: &str) -> Option<SourceId> {
+        self.sources
+            .iter()
+            .position(|s| s.name == name)
+            .map(SourceId)
+    }
+
+    /// Number of enabled rules for a source.
+    pub fn enabled_count(&self, source: &str) -> usize {
+        self.rules
+            .iter()
+            .filter(|r| r.enabled && r.source == source)
+            .count()
+    }
+
+    /// Runs the rules of `source` that can match the event; calls `on_match` for each
+    /// match (only the first, with [`RuleMatching::First`]). Returns the match count.
+    pub fn evaluate(
+        &self,
+        source: SourceId,
+        event: &dyn Event,
+        mut on_match: impl FnMut(&CompiledRule),
+    ) -> usize {
+        let index = &self.sources[source.0];
+        let candidates = match event.event_type() {
+            Some(t) => index.by_type.get(t).unwrap_or(&index.all),
+            None => &index.all,
+        };
+        let mut matched = 0;
+        for &i in candidates {
+            let rule = &self.rules[i as usize];
+            if rule.filter.matches(event) {
+                matched += 1;
+                on_match(rule);
+                if self.matching == RuleMatching::First {
+                    break;
+                }
+            }
+        }
+        matched
+    }
+}
+
+fn compile_rule(
+    compiler: &mut Compiler,
+    def: &RuleDef,
+    table: &FieldTable,
+) -> Result<(CompiledRule, Vec<String>), CompileError> {
+    let mut warnings = Vec::new();
+    let parsed = parse_condition(&def.condition).map_err(|e| CompileError {
+        message: format!("condition does not parse: {e}"),
+        unknown_fields: Vec::new(),
+    })?;
+    let mut expr = compiler.expand(&parsed)?;
+    let mut excluded = Vec::new();
+    for exception in &def.exceptions {
+        let e = exception_expr(exception).map_err(|message| CompileError {
+            message,
+            unknown_fields: Vec::new(),
+        })?;
+        if let Some(e) = e {
+            excluded.push(compiler.expand(&e)?);
+        }
+    }
+    if !excluded.is_empty() {
+        expr = Expr::And(vec![expr, Expr::Not(Box::new(Expr::Or(excluded)))]);
+    }
+    let filter = compiler.compile(&expr, table)?;
+    let output = OutputFormat::compile(&def.output, table).map_err(|message| CompileError {
+        unknown_fields: match message.strip_prefix("unknown field '") {
+            Some(rest) => vec![rest.split('\'').next().unwrap_or_default().to_string()],
+            None => Vec::new(),
+        },
+        message,
+    })?;
+    let types = table.event_type_field().and_then(|f| event_types(&expr, f));
+    if table.event_type_field().is_some() && types.is_none() && def.warn_evttypes {
+        warnings.push(
+            "rule matches all event types, which is costly; restrict it with evt.type".to_string(),
+        );
+    }
+    let mut types: Option<Vec<String>> = types.map(|t| t.into_iter().collect());
+    if let Some(t) = types.as_mut() {
+        t.sort();
+    }
+    Ok((
+        CompiledRule {
+            name: def.name.clone(),
+            desc: def.desc.clone(),
+            priority: def.priority,
+            source: def.source.clone(),
+            tags: def.tags.clone(),
+            filter,
+            output,
+            enabled: def.enabled,
+            event_types: types,
+            location: def.location.clone(),
+        },
+        warnings,
+    ))
+}

@@ -1,0 +1,72 @@
+//! What the engine needs from an event: its type, and the values of its fields.
+
+use std::borrow::Cow;
+
+use crate::field::FieldRef;
+
+/// One extracted value. Strings borrow from the event whenever they can.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val<'a> {
+    Str(Cow<'a, str>),
+    Num(i64),
+    Bool(bool),
+}
+
+impl Val<'_> {
+    /// The value as text, as Falco prints it.
+    pub fn as_text(&self) -> Cow<'_, str> {
+        match self {
+            Val::Str(s) => Cow::Borrowed(s),
+            Val::Num(n) => Cow::Owned(n.to_string()),
+            Val::Bool(true) => Cow::Borrowed("true"),
+            Val::Bool(false) => Cow::Borrowed("false"),
+        }
+    }
+
+    pub fn as_num(&self) -> Option<i64> {
+        match self {
+            Val::Num(n) => Some(*n),
+            Val::Str(s) => s.trim().parse().ok(),
+            Val::Bool(b) => Some(*b as i64),
+        }
+    }
+}
+
+/// The result of extracting one field. `Many` is only produced by list fields;
+/// an empty list is reported as `Missing`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Extracted<'a> {
+    Missing,
+    One(Val<'a>),
+    Many(Vec<Val<'a>>),
+}
+
+impl<'a> Extracted<'a> {
+    pub fn from_list(values: Vec<Val<'a>>) -> Self {
+        if values.is_empty() {
+            Extracted::Missing
+        } else {
+            Extracted::Many(values)
+        }
+    }
+
+    pub fn values(&self) -> &[Val<'a>] {
+        match self {
+            Extracted::Missing => &[],
+            Extracted::One(v) => std::slice::from_ref(v),
+            Extracted::Many(v) => v,
+        }
+    }
+}
+
+/// An event of some source. `extract` receives fields resolved against the source's
+/// own [`crate::FieldTable`], so `field.id` indexes that table.
+pub trait Event {
+    /// The event type used to index rules (`evt.type` for syscalls); `None` when the
+    /// source has no event types, and then every rule of the source is evaluated.
+    fn event_type(&self) -> Option<&str> {
+        None
+    }
+
+    fn extract(&self, field: &FieldRef) -> Extracted<'_>;
+}

@@ -1,0 +1,230 @@
+//! Field registries: each event source declares the fields it can extract, with
+//! their types, so conditions compile against them and unknown fields are caught at
+//! load time rather than silently never matching.
+
+use std::collections::HashMap;
+
+/// The type of a field's values, which decides how a condition's right-hand side is
+/// read (`proc.pid = 1` compares numbers, `proc.name = 1` compares text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    String,
+    /// Signed or unsigned integers, durations and timestamps in nanoseconds.
+    Number,
+    Bool,
+    /// IP addresses and networks, compared as text until the syscall sensor brings
+    /// typed values.
+    Ip,
+    /// Raw bytes (`evt.buffer`), matched with `bcontains`/`bstartswith`.
+    Bytes,
+}
+
+impl FieldType {
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Number => "number",
+            FieldType::Bool => "bool",
+            FieldType::Ip => "ip",
+            FieldType::Bytes => "bytes",
+        }
+    }
+}
+
+/// Which argument a field takes: `proc.aname[2]`, `ka.uri.param[command]`,
+/// `jevt.value[/spec/volumes]`, or the dotted form `evt.arg.flags`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgKind {
+    None,
+    /// The argument may be left out.
+    Optional,
+    Required,
+    /// Argument written `[arg]` or as a dotted suffix (`evt.arg.name`).
+    Dotted,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct FieldDef {
+    pub name: &'static str,
+    pub ty: FieldType,
+    /// List-valued fields extract several values per event (`ka.req.pod.containers.image`).
+    pub list: bool,
+    pub arg: ArgKind,
+    pub desc: &'static str,
+}
+
+impl FieldDef {
+    pub const fn new(name: &'static str, ty: FieldType, desc: &'static str) -> Self {
+        Self {
+            name,
+            ty,
+            list: false,
+            arg: ArgKind::None,
+            desc,
+        }
+    }
+
+    pub const fn list(mut self) -> Self {
+        self.list = true;
+        self
+    }
+
+    pub const fn arg(mut self, arg: ArgKind) -> Self {
+        self.arg = arg;
+        self
+    }
+}
+
+/// A field argument, pre-digested at compile time so extraction does no parsing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldArg {
+    pub raw: Box<str>,
+    /// The argument read as an integer, when it is one (`[2]`).
+    pub index: Option<i64>,
+    /// The argument read as an RFC 6901 JSON pointer, when it starts with `/`:
+    /// its reference tokens with `~1` and `~0` already unescaped.
+    pub pointer: Option<Box<[Box<str>]>>,
+}
+
+impl FieldArg {
+    pub fn new(raw: &str) -> Self {
+        let pointer = raw.strip_prefix('/').map(|rest| {
+            rest.split('/')
+                .map(|token| token.replace("~1", "/").replace("~0", "~").into_boxed_str())
+                .collect::<Vec<_>>()
+                .into_boxed_slice()
+        });
+        Self {
+            raw: raw.into(),
+            index: raw.parse().ok(),
+            pointer,
+        }
+    }
+}
+
+/// A resolved reference to a field of one source: its index in the source's table
+/// and its argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldRef {
+    pub id: u16,
+    pub arg: Option<FieldArg>,
+}
+
+/// The fields of one event source.
+#[derive(Debug)]
+pub struct FieldTable {
+    source: String,
+    defs: Vec<FieldDef>,
+    by_name: HashMap<&'static str, u16>,
+    /// Name of the field holding the event type (`evt.type`), for rule indexing.
+    event_type_field: Option<&'static str>,
+}
+
+/// Why a field reference does not resolve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldError {
+    Unknown,
+    MissingArg,
+    UnexpectedArg,
+}
+
+impl FieldTable {
+    pub fn new(source: impl Into<String>, defs: &[FieldDef]) -> Self {
+        let by_name = defs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name, i as u16))
+            .collect();
+        Self {
+            source: source.into(),
+            defs: defs.to_vec(),
+            by_name,
+            event_type_field: None,
+        }
+    }
+
+    /// Names the field whose `=`/`in` comparisons index rules by event type.
+    pub fn with_event_type_field(mut self, name: &'static str) -> Self {
+        self.event_type_field = Some(name);
+        self
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn defs(&self) -> &[FieldDef] {
+        &self.defs
+    }
+
+    pub fn def(&self, id: u16) -> &FieldDef {
+        &self.defs[id as usize]
+    }
+
+    pub fn event_type_field(&self) -> Option<&str> {
+        self.event_type_field
+    }
+
+    /// Resolves `name` with its bracketed argument, if any. A name that is not
+    /// declared may still be a dotted-argument field (`evt.arg.flags`).
+    pub fn resolve(&self, name: &str, arg: Option<&str>) -> Result<FieldRef, FieldError> {
+        if let Some(&id) = self.by_name.get(name) {
+            let def = &self.defs[id as usize];
+            return match (def.arg, arg) {
+                (ArgKind::None, Some(_)) => Err(FieldError::UnexpectedArg),
+                (ArgKind::Required, None) => Err(FieldError::MissingArg),
+                (_, arg) => Ok(FieldRef {
+                    id,
+                    arg: arg.map(FieldArg::new),
+                }),
+            };
+        }
+        if arg.is_none() {
+            let mut cut = name.len();
+            while let Some(dot) = name[..cut].rfind('.') {
+                if let Some(&id) = self.by_name.get(&name[..dot]) {
+                    if self.defs[id as usize].arg == ArgKind::Dotted {
+                        return Ok(FieldRef {
+                            id,
+                            arg: Some(FieldArg::new(&name[dot + 1..])),
+                        });
+                    }
+                }
+                cut = dot;
+            }
+        }
+        Err(FieldError::Unknown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFS: &[FieldDef] = &[
+        FieldDef::new("proc.name", FieldType::String, ""),
+        FieldDef::new("proc.aname", FieldType::String, "").arg(ArgKind::Optional),
+        FieldDef::new("evt.arg", FieldType::String, "").arg(ArgKind::Dotted),
+        FieldDef::new("json.value", FieldType::String, "").arg(ArgKind::Required),
+    ];
+
+    #[test]
+    fn resolves_plain_indexed_dotted_and_pointer_arguments() {
+        let t = FieldTable::new("test", DEFS);
+        assert_eq!(t.resolve("proc.name", None).unwrap().id, 0);
+        assert_eq!(
+            t.resolve("proc.name", Some("1")),
+            Err(FieldError::UnexpectedArg)
+        );
+        let a = t.resolve("proc.aname", Some("2")).unwrap();
+        assert_eq!(a.arg.unwrap().index, Some(2));
+        let d = t.resolve("evt.arg.flags", None).unwrap();
+        assert_eq!((d.id, &*d.arg.unwrap().raw), (2, "flags"));
+        assert_eq!(t.resolve("json.value", None), Err(FieldError::MissingArg));
+        let p = t.resolve("json.value", Some("/a~1b/c~0d")).unwrap();
+        let pointer = p.arg.unwrap().pointer.unwrap();
+        let tokens: Vec<&str> = pointer.iter().map(|s| &**s).collect();
+        assert_eq!(tokens, ["a/b", "c~d"]);
+        assert_eq!(t.resolve("proc.nope", None), Err(FieldError::Unknown));
+    }
+}

@@ -1,0 +1,45 @@
+//! The Falco rule language, compiled.
+//!
+//! Rule files (YAML sequences of `rule`, `macro` and `list` items, with appends,
+//! overrides and exceptions) are read by [`RuleLoader`], conditions are parsed into an
+//! AST ([`parse_condition`]) and compiled against the fields each event source declares
+//! ([`FieldTable`]) into filters that evaluate without allocating in the common case.
+//! [`Engine`] holds the compiled rules indexed by source and event type, and hands each
+//! event only to the rules that can match it. Every problem found on the way is a
+//! [`RuleDiagnostic`] naming the file, line and item.
+
+mod ast;
+mod compile;
+mod diagnostic;
+mod engine;
+mod event;
+mod exceptions;
+mod field;
+pub mod fields;
+mod glob;
+mod loader;
+mod output;
+mod parser;
+mod pmatch;
+mod priority;
+mod select;
+mod selector;
+mod value;
+
+pub use ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
+pub use compile::{CompileError, Compiler, Filter};
+pub use diagnostic::{Location, RuleDiagnostic, Severity};
+pub use engine::{CompiledRule, Engine, EngineOptions, RuleFailure, RuleMatching, SourceId};
+pub use event::{Event, Extracted, Val};
+pub use field::{ArgKind, FieldArg, FieldDef, FieldError, FieldRef, FieldTable, FieldType};
+pub use glob::glob_match;
+pub use loader::{ExceptionDef, ListDef, MacroDef, RuleDef, RuleLoader, RuleSet};
+pub use output::{OutputFormat, OutputValue};
+pub use parser::{parse_condition, ParseError};
+pub use priority::Priority;
+pub use select::{wildcard_match, Selection};
+pub use value::ExceptionValue;
+
+/// The engine version vigie implements, as Falco numbers it: rule files that require
+/// a newer one are refused.
+pub const ENGINE_VERSION: &str = "0.40.0";

@@ -1,0 +1,166 @@
+//! Rule outputs: `%field` and `%field[arg]` placeholders filled from the event, with
+//! `<NA>` for values the event does not have, and the same fields as typed values for
+//! JSON alerts.
+
+use crate::ast::FieldExpr;
+use crate::compile::selector;
+use crate::event::{Event, Extracted, Val};
+use crate::field::FieldTable;
+use crate::selector::Selector;
+
+#[derive(Debug)]
+enum Part {
+    Text(String),
+    /// Index into `fields`.
+    Field(usize),
+}
+
+#[derive(Debug)]
+pub struct OutputFormat {
+    parts: Vec<Part>,
+    fields: Vec<(String, Selector)>,
+}
+
+/// A field value for JSON outputs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputValue {
+    Null,
+    Str(String),
+    Num(i64),
+    Bool(bool),
+}
+
+fn is_field_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '.'
+}
+
+impl OutputFormat {
+    /// Compiles an output template. Unknown fields are errors, naming the field.
+    pub fn compile(text: &str, table: &FieldTable) -> Result<Self, String> {
+        let mut parts = Vec::new();
+        let mut fields: Vec<(String, Selector)> = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('%') {
+            literal.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let len = after
+                .find(|c: char| !is_field_char(c))
+                .unwrap_or(after.len());
+            let mut name = after[..len].trim_end_matches('.');
+            if !name.contains('.') {
+                literal.push('%');
+                rest = after;
+                continue;
+            }
+            let mut consumed = name.len();
+            let mut arg = None;
+            if name.len() == len && after[len..].starts_with('[') {
+                if let Some(close) = after[len..].find(']') {
+                    arg = Some(after[len + 1..len + close].to_string());
+                    consumed = len + close + 1;
+                }
+            }
+            // Prefer the longest declared name: `%proc.name.` ends at `proc.name`.
+            while arg.is_none() && table.resolve(name, None).is_err() {
+                match name.rfind('.') {
+                    Some(dot) if name[..dot].contains('.') => {
+                        name = &name[..dot];
+                        consumed = name.len();
+                    }
+                    _ => break,
+                }
+            }
+            let display = match &arg {
+                Some(a) => format!("{name}[{a}]"),
+                None => name.to_string(),
+            };
+            let expr = FieldExpr {
+                transformers: Vec::new(),
+                name: name.to_string(),
+                arg,
+                offset: 0,
+            };
+            let sel = selector(&expr, table).map_err(|(unknown, message)| {
+                if unknown {
+                    format!("unknown field '{message}' in output")
+                } else {
+                    message
+                }
+            })?;
+            if !literal.is_empty() {
+                parts.push(Part::Text(std::mem::take(&mut literal)));
+            }
+            let index = match fields.iter().position(|(n, _)| *n == display) {
+                Some(i) => i,
+                None => {
+                    fields.push((display, sel));
+                    fields.len() - 1
+                }
+            };
+            parts.push(Part::Field(index));
+            rest = &after[consumed..];
+        }
+        literal.push_str(rest);
+        if !literal.is_empty() {
+            parts.push(Part::Text(literal));
+        }
+        Ok(Self { parts, fields })
+    }
+
+    /// The output with every field substituted.
+    pub fn render(&self, event: &dyn Event) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Field(i) => render_value(&self.fields[*i].1.extract(event), &mut out),
+            }
+        }
+        out
+    }
+
+    /// Each field of the output with its typed value, in order of first use.
+    pub fn values(&self, event: &dyn Event) -> Vec<(&str, OutputValue)> {
+        self.fields
+            .iter()
+            .map(|(name, sel)| {
+                let value = match sel.extract(event) {
+                    Extracted::Missing => OutputValue::Null,
+                    Extracted::One(Val::Num(n)) => OutputValue::Num(n),
+                    Extracted::One(Val::Bool(b)) => OutputValue::Bool(b),
+                    Extracted::One(Val::Str(s)) => OutputValue::Str(s.into_owned()),
+                    many @ Extracted::Many(_) => {
+                        let mut s = String::new();
+                        render_value(&many, &mut s);
+                        OutputValue::Str(s)
+                    }
+                };
+                (name.as_str(), value)
+            })
+            .collect()
+    }
+
+    /// Names of the fields the output uses.
+    pub fn field_names(&self) -> impl Iterator<Item = &str> {
+        self.fields.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+/// Single values as text; lists as `(a,b)`, as Falco prints them.
+fn render_value(value: &Extracted<'_>, out: &mut String) {
+    match value {
+        Extracted::Missing => out.push_str("<NA>"),
+        Extracted::One(v) => out.push_str(&v.as_text()),
+        Extracted::Many(values) => {
+            out.push('(');
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&v.as_text());
+            }
+            out.push(')');
+        }
+    }
+}
