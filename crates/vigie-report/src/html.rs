@@ -33,12 +33,15 @@ section { background: var(--card); border: 1px solid var(--line); border-radius:
 h2 { font-size: 17px; margin: 0 0 12px; }
 h3 { font-size: 15px; margin: 20px 0 6px; }
 h3 small { font-weight: normal; color: var(--muted); margin-left: 8px; }
-.charts { display: grid; grid-template-columns: 1fr 1.4fr; gap: 20px; }
+.charts { display: grid; grid-template-columns: 1fr 1.4fr; gap: 20px; margin-top: 20px; }
 .charts section { margin-top: 0; }
 svg text { font: 12px system-ui, sans-serif; fill: var(--fg); }
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+table.findings { table-layout: fixed; }
+table.findings th:nth-child(1) { width: 100px; } table.findings th:nth-child(2) { width: 190px; }
+table.findings th:nth-child(3) { width: 70px; } table.findings th:nth-child(4) { width: 32%; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--bg);
   padding: 1px 4px; border-radius: 3px; word-break: break-all; }
@@ -265,7 +268,7 @@ fn write_findings(page: &mut String, report: &Report) {
             let _ = write!(page, " <small class=\"note\">{}</small>", esc(&note));
         }
         page.push_str(
-            "</h3>\n<table>\n<tr><th>Severity</th><th>Control</th><th>Line</th>\
+            "</h3>\n<table class=\"findings\">\n<tr><th>Severity</th><th>Control</th><th class=\"num\">Line</th>\
              <th>Field</th><th>Problem</th></tr>\n",
         );
         for finding in group.findings {
