@@ -5,11 +5,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 use vigie_controls::pss::{Level, Version};
 use vigie_controls::{scan, ScanConfig};
 use vigie_finding::Severity;
 use vigie_report::{render, Format, RenderOptions};
-use vigie_resource::{load, LoadOptions};
+
+use vigie_resource::{LoadOptions, Progress};
 
 /// Exit codes, documented in README.md.
 pub const EXIT_CLEAN: u8 = 0;
@@ -119,37 +123,20 @@ pub fn run(args: ScanArgs) -> ExitCode {
         SeverityArg::Critical => Severity::Critical,
     };
 
-    let stderr_is_terminal = std::io::stderr().is_terminal();
-    if stderr_is_terminal {
-        eprint!("vigie: loading {} ...\r", args.paths.join(" "));
-    }
-    let loaded = load(
-        &args.paths,
-        &LoadOptions {
-            no_kustomize: args.no_kustomize,
-        },
-    );
-    if stderr_is_terminal {
-        eprint!(
-            "vigie: checking {} objects from {} sources ...\x1b[K\r",
-            loaded.resources.len(),
-            loaded.sources
-        );
-    }
-    let report = scan(
-        &loaded,
-        &ScanConfig {
-            level,
-            version: args.pss_version,
-        },
-    );
-    if stderr_is_terminal {
-        eprint!("\x1b[K");
-    }
+    let progress = Arc::new(Progress::default());
+    let options = LoadOptions {
+        no_kustomize: args.no_kustomize,
+        progress: Some(progress.clone()),
+    };
+    let config = ScanConfig {
+        level,
+        version: args.pss_version,
+    };
+    let report = with_progress_line(&progress, || scan(&args.paths, &options, &config));
     // Input problems always reach stderr, whatever the report format, so that a
     // person running `-o json > file` still sees them.
-    for diagnostic in &loaded.diagnostics {
-        eprintln!("{diagnostic}");
+    for error in &report.errors {
+        eprintln!("{}", describe_input_error(error));
     }
 
     let written = match &args.output {
@@ -183,6 +170,48 @@ pub fn run(args: ScanArgs) -> ExitCode {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::from(EXIT_CLEAN)
+    }
+}
+
+/// Runs `work` while a line on stderr counts the files done, when stderr is a
+/// terminal and the work lasts long enough to be worth watching.
+fn with_progress_line<T>(progress: &Progress, work: impl FnOnce() -> T) -> T {
+    if !std::io::stderr().is_terminal() {
+        return work();
+    }
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut shown = false;
+            let mut waited = Duration::ZERO;
+            while !finished.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(50));
+                waited += Duration::from_millis(50);
+                if waited >= Duration::from_millis(300) {
+                    let done = progress.done.load(Ordering::Relaxed);
+                    let total = progress.total.load(Ordering::Relaxed);
+                    eprint!("\rvigie: scanned {done}/{total} files\x1b[K");
+                    shown = true;
+                }
+            }
+            if shown {
+                eprint!("\r\x1b[K");
+            }
+        });
+        let result = work();
+        finished.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
+/// `error: file:line:column: reason`, as compilers print it.
+fn describe_input_error(error: &vigie_finding::InputError) -> String {
+    let level = if error.fatal { "error" } else { "warning" };
+    match (error.line, error.column) {
+        (Some(line), Some(column)) => {
+            format!("{level}: {}:{line}:{column}: {}", error.file, error.reason)
+        }
+        _ => format!("{level}: {}: {}", error.file, error.reason),
     }
 }
 

@@ -1,10 +1,9 @@
 //! Running the controls over loaded resources and gathering a report.
 
-use rayon::prelude::*;
 use vigie_finding::{
     ControlSummary, Finding, InputError, Location, Report, ResourceRef, ScannedResource,
 };
-use vigie_resource::{pod_template, Diagnostic, Loaded, Pos, Resource};
+use vigie_resource::{load_each, pod_template, Diagnostic, LoadOptions, Pos, Resource};
 
 use crate::pss::{self, Level, Version};
 
@@ -24,14 +23,14 @@ impl Default for ScanConfig {
     }
 }
 
-/// Scans every loaded resource and builds the report, input errors included.
-pub fn scan(loaded: &Loaded, config: &ScanConfig) -> Report {
+/// Loads the inputs and scans every resource as it is parsed (no object is kept
+/// once checked), then builds the report, input errors included.
+pub fn scan(inputs: &[String], options: &LoadOptions, config: &ScanConfig) -> Report {
     let checks = pss::checks_for(config.level, config.version);
-    let per_resource: Vec<(ScannedResource, Vec<Finding>, Vec<u32>)> = loaded
-        .resources
-        .par_iter()
-        .map(|resource| scan_resource(resource, &checks, config.version))
-        .collect();
+    let streamed = load_each(inputs, options, |resource| {
+        scan_resource(&resource, &checks, config.version)
+    });
+    let per_resource = streamed.results;
 
     let mut controls: Vec<ControlSummary> = checks
         .iter()
@@ -63,7 +62,7 @@ pub fn scan(loaded: &Loaded, config: &ScanConfig) -> Report {
         controls,
         resources,
         findings,
-        errors: loaded.diagnostics.iter().map(input_error).collect(),
+        errors: streamed.diagnostics.iter().map(input_error).collect(),
     }
 }
 

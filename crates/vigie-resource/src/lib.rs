@@ -15,8 +15,8 @@ mod workload;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
-pub use loader::{load, LoadOptions, Loaded};
+pub use loader::{load, load_each, LoadOptions, Loaded, Progress, Streamed};
 pub use node::{Entry, Node, Pos, Value};
 pub use resource::{Origin, Resource, SourceFile};
 pub use workload::{containers, pod_template, ContainerKind, ContainerRef, PodTemplate};
-pub use yaml::{parse_documents, Document, ParseError};
+pub use yaml::{parse_document, parse_documents, split_stream, Document, DocumentText, ParseError};

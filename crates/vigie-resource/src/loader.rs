@@ -2,6 +2,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -10,13 +11,22 @@ use crate::diagnostic::Diagnostic;
 use crate::kustomize;
 use crate::node::{Node, Pos, Value};
 use crate::resource::{describe, Origin, Resource, SourceFile};
-use crate::yaml::parse_documents;
+use crate::yaml::{parse_document, split_stream, Document};
 
 /// How to load input.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     /// Do not render kustomizations; scan their files one by one instead.
     pub no_kustomize: bool,
+    /// Counters a caller can watch to show progress on long loads.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Sources found and sources done, updated while loading.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: AtomicUsize,
+    pub done: AtomicUsize,
 }
 
 /// Everything loaded from the input, in input order.
@@ -44,6 +54,31 @@ enum Source {
 /// standard input. Directories holding a kustomization are rendered with
 /// `kubectl kustomize`. Nothing stops at the first problem: each becomes a diagnostic.
 pub fn load(inputs: &[String], options: &LoadOptions) -> Loaded {
+    let streamed = load_each(inputs, options, |resource| resource);
+    Loaded {
+        resources: streamed.results,
+        diagnostics: streamed.diagnostics,
+        sources: streamed.sources,
+    }
+}
+
+/// What [`load_each`] returns: one result per resource, in input order.
+#[derive(Debug, Default)]
+pub struct Streamed<T> {
+    pub results: Vec<T>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: usize,
+}
+
+/// Like [`load`], but hands each resource to `visit` as soon as it is parsed and
+/// keeps only what `visit` returns, so that memory holds results rather than
+/// every object of the input. Sources, and documents within a source, are parsed
+/// in parallel; results and diagnostics still come back in input order.
+pub fn load_each<T, F>(inputs: &[String], options: &LoadOptions, visit: F) -> Streamed<T>
+where
+    T: Send,
+    F: Fn(Resource) -> T + Sync,
+{
     let mut diagnostics = Vec::new();
     let mut sources = Vec::new();
     for input in inputs {
@@ -57,20 +92,32 @@ pub fn load(inputs: &[String], options: &LoadOptions) -> Loaded {
     } else {
         None
     };
-    let per_source: Vec<(Vec<Resource>, Vec<Diagnostic>)> = sources
-        .par_iter()
-        .map(|source| load_source(source, kubectl.as_deref()))
-        .collect();
-    let mut loaded = Loaded {
-        sources: sources.len(),
-        ..Loaded::default()
-    };
-    loaded.diagnostics = diagnostics;
-    for (resources, diagnostics) in per_source {
-        loaded.resources.extend(resources);
-        loaded.diagnostics.extend(diagnostics);
+    if let Some(progress) = &options.progress {
+        progress.total.store(sources.len(), Ordering::Relaxed);
     }
-    loaded
+    let per_source: Vec<(Vec<T>, Vec<Diagnostic>)> = sources
+        .par_iter()
+        .map(|source| {
+            let result = match read_source(source, kubectl.as_deref()) {
+                Ok((file, text)) => parse_source(Arc::new(file), &text, &visit),
+                Err(diagnostic) => (Vec::new(), vec![diagnostic]),
+            };
+            if let Some(progress) = &options.progress {
+                progress.done.fetch_add(1, Ordering::Relaxed);
+            }
+            result
+        })
+        .collect();
+    let mut streamed = Streamed {
+        results: Vec::new(),
+        diagnostics,
+        sources: sources.len(),
+    };
+    for (results, diagnostics) in per_source {
+        streamed.results.extend(results);
+        streamed.diagnostics.extend(diagnostics);
+    }
+    streamed
 }
 
 fn collect_sources(
@@ -140,100 +187,117 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-fn load_source(source: &Source, kubectl: Option<&Path>) -> (Vec<Resource>, Vec<Diagnostic>) {
-    let (file, text) = match source {
+/// Reads the text of a source: a file, stdin, or a kustomize rendering.
+fn read_source(
+    source: &Source,
+    kubectl: Option<&Path>,
+) -> Result<(SourceFile, String), Diagnostic> {
+    let plain = |path: String| SourceFile {
+        path,
+        rendered_by: None,
+    };
+    match source {
         Source::File(path) => {
             let name = path.display().to_string();
-            match std::fs::read(path) {
-                Ok(bytes) => match decode_utf8(bytes) {
-                    Ok(text) => (
-                        SourceFile {
-                            path: name,
-                            rendered_by: None,
-                        },
-                        text,
-                    ),
-                    Err((pos, reason)) => {
-                        return (vec![], vec![Diagnostic::error(name, Some(pos), reason)])
-                    }
-                },
-                Err(e) => return (vec![], vec![Diagnostic::error(name, None, io_reason(&e))]),
-            }
+            let bytes = std::fs::read(path)
+                .map_err(|e| Diagnostic::error(name.clone(), None, io_reason(&e)))?;
+            let text = decode_utf8(bytes)
+                .map_err(|(pos, reason)| Diagnostic::error(name.clone(), Some(pos), reason))?;
+            Ok((plain(name), text))
         }
         Source::Stdin => {
             let name = "<stdin>".to_string();
             let mut bytes = Vec::new();
-            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-                return (vec![], vec![Diagnostic::error(name, None, io_reason(&e))]);
-            }
-            match decode_utf8(bytes) {
-                Ok(text) => (
-                    SourceFile {
-                        path: name,
-                        rendered_by: None,
-                    },
-                    text,
-                ),
-                Err((pos, reason)) => {
-                    return (vec![], vec![Diagnostic::error(name, Some(pos), reason)])
-                }
-            }
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| Diagnostic::error(name.clone(), None, io_reason(&e)))?;
+            let text = decode_utf8(bytes)
+                .map_err(|(pos, reason)| Diagnostic::error(name.clone(), Some(pos), reason))?;
+            Ok((plain(name), text))
         }
         Source::Kustomization(dir) => {
             let name = dir.display().to_string();
-            match kustomize::render(kubectl, dir) {
-                Ok(text) => (
-                    SourceFile {
-                        path: name,
-                        rendered_by: Some("kubectl kustomize".into()),
-                    },
-                    text,
-                ),
-                Err(reason) => return (vec![], vec![Diagnostic::error(name, None, reason)]),
-            }
-        }
-    };
-    parse_source(Arc::new(file), &text)
-}
-
-/// Parses the text of one source into resources, unpacking `List` documents.
-pub(crate) fn parse_source(file: Arc<SourceFile>, text: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
-    let mut resources = Vec::new();
-    let mut diagnostics = Vec::new();
-    for document in parse_documents(text) {
-        let document = match document {
-            Ok(d) => d,
-            Err(e) => {
-                diagnostics.push(Diagnostic::error(
-                    file.path.clone(),
-                    Some(e.pos),
-                    format!("document {}: invalid YAML: {}", e.index + 1, e.reason),
-                ));
-                continue;
-            }
-        };
-        for (pos, warning) in document.warnings {
-            diagnostics.push(Diagnostic::warning(file.path.clone(), Some(pos), warning));
-        }
-        let origin = Origin {
-            file: file.clone(),
-            document: document.index,
-            item: None,
-        };
-        if is_list(&document.root) {
-            unpack_list(document.root, origin, &mut resources, &mut diagnostics);
-            continue;
-        }
-        match Resource::from_node(document.root, origin) {
-            Ok(r) => resources.push(r),
-            Err((pos, reason)) => diagnostics.push(Diagnostic::error(
-                file.path.clone(),
-                Some(pos),
-                format!("document {}: {reason}", document.index + 1),
-            )),
+            let text = kustomize::render(kubectl, dir)
+                .map_err(|reason| Diagnostic::error(name.clone(), None, reason))?;
+            Ok((
+                SourceFile {
+                    path: name,
+                    rendered_by: Some("kubectl kustomize".into()),
+                },
+                text,
+            ))
         }
     }
-    (resources, diagnostics)
+}
+
+/// Parses the text of one source into resources (unpacking `List` documents) and
+/// hands each to `visit`. Documents are parsed in parallel.
+pub(crate) fn parse_source<T, F>(
+    file: Arc<SourceFile>,
+    text: &str,
+    visit: &F,
+) -> (Vec<T>, Vec<Diagnostic>)
+where
+    T: Send,
+    F: Fn(Resource) -> T + Sync,
+{
+    let per_document: Vec<(Vec<T>, Vec<Diagnostic>)> = split_stream(text)
+        .par_iter()
+        .map(|document| {
+            let mut resources = Vec::new();
+            let mut diagnostics = Vec::new();
+            if let Some(parsed) = parse_document(document) {
+                document_resources(&file, parsed, &mut resources, &mut diagnostics);
+            }
+            (resources.into_iter().map(visit).collect(), diagnostics)
+        })
+        .collect();
+    let mut results = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (r, d) in per_document {
+        results.extend(r);
+        diagnostics.extend(d);
+    }
+    (results, diagnostics)
+}
+
+fn document_resources(
+    file: &Arc<SourceFile>,
+    parsed: Result<Document, crate::yaml::ParseError>,
+    resources: &mut Vec<Resource>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let document = match parsed {
+        Ok(d) => d,
+        Err(e) => {
+            diagnostics.push(Diagnostic::error(
+                file.path.clone(),
+                Some(e.pos),
+                format!("document {}: invalid YAML: {}", e.index + 1, e.reason),
+            ));
+            return;
+        }
+    };
+    for (pos, warning) in document.warnings {
+        diagnostics.push(Diagnostic::warning(file.path.clone(), Some(pos), warning));
+    }
+    let origin = Origin {
+        file: file.clone(),
+        document: document.index,
+        item: None,
+    };
+    if is_list(&document.root) {
+        unpack_list(document.root, origin, resources, diagnostics);
+        return;
+    }
+    match Resource::from_node(document.root, origin) {
+        Ok(r) => resources.push(r),
+        Err((pos, reason)) => diagnostics.push(Diagnostic::error(
+            file.path.clone(),
+            Some(pos),
+            format!("document {}: {reason}", document.index + 1),
+        )),
+    }
 }
 
 /// `kind: List` and typed lists such as `PodList`, as `kubectl get -o yaml` prints them.
@@ -365,13 +429,11 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
-        parse_source(
-            Arc::new(SourceFile {
-                path: "test.yaml".into(),
-                rendered_by: None,
-            }),
-            text,
-        )
+        let file = Arc::new(SourceFile {
+            path: "test.yaml".into(),
+            rendered_by: None,
+        });
+        parse_source(file, text, &|r| r)
     }
 
     #[test]

@@ -38,30 +38,50 @@ pub struct ParseError {
 
 /// Parses every document of a YAML (or JSON) stream. Empty documents are skipped.
 pub fn parse_documents(text: &str) -> Vec<Result<Document, ParseError>> {
+    split_stream(text)
+        .iter()
+        .filter_map(parse_document)
+        .collect()
+}
+
+/// The text of one document of a stream, not parsed yet.
+#[derive(Clone, Copy, Debug)]
+pub struct DocumentText<'a> {
+    /// 0-based index of the document in its stream (empty documents are not counted).
+    pub index: u32,
+    pub text: &'a str,
+    /// 0-based line number of the document's first line in the stream.
+    pub first_line: u32,
+}
+
+/// Cuts a stream into its non-empty documents, so that they can be parsed
+/// independently (and in parallel): an error in one costs only that one.
+pub fn split_stream(text: &str) -> Vec<DocumentText<'_>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut out = Vec::new();
-    let mut index = 0u32;
-    for chunk in split_documents(text) {
-        if !has_content(chunk.text) {
-            continue;
-        }
-        match parse_chunk(chunk.text, chunk.first_line) {
-            Ok(Some((root, warnings))) => {
-                out.push(Ok(Document {
-                    index,
-                    root,
-                    warnings,
-                }));
-                index += 1;
-            }
-            Ok(None) => {}
-            Err((pos, reason)) => {
-                out.push(Err(ParseError { index, pos, reason }));
-                index += 1;
-            }
-        }
+    split_documents(text)
+        .into_iter()
+        .filter(|chunk| has_content(chunk.text))
+        .enumerate()
+        .map(|(index, chunk)| DocumentText {
+            index: index as u32,
+            text: chunk.text,
+            first_line: chunk.first_line,
+        })
+        .collect()
+}
+
+/// Parses one document; `None` when it holds no node (only directives, say).
+pub fn parse_document(document: &DocumentText<'_>) -> Option<Result<Document, ParseError>> {
+    let index = document.index;
+    match parse_chunk(document.text, document.first_line) {
+        Ok(Some((root, warnings))) => Some(Ok(Document {
+            index,
+            root,
+            warnings,
+        })),
+        Ok(None) => None,
+        Err((pos, reason)) => Some(Err(ParseError { index, pos, reason })),
     }
-    out
 }
 
 struct Chunk<'a> {
