@@ -1,5 +1,6 @@
 //! `vigie`: the command line. It only parses arguments and wires the crates together.
 
+mod controls;
 mod scan;
 
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Scan manifests (files, directories, kustomizations, stdin) against the Pod Security Standards.
     Scan(scan::ScanArgs),
+    /// List the controls vigie checks, or explain one.
+    Controls(controls::ControlsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example: vigie completions bash > /etc/bash_completion.d/vigie")]
     Completions {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Controls(args) => controls::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vigie", &mut std::io::stdout());
             ExitCode::SUCCESS

@@ -300,3 +300,30 @@ fn completions_are_generated() {
     assert!(text.contains("_vigie"));
     assert!(text.contains("--pss-version"));
 }
+
+#[test]
+fn controls_are_listed_and_explained() {
+    let list = run(vigie().args([
+        "controls",
+        "list",
+        "--level",
+        "baseline",
+        "--pss-version",
+        "v1.33",
+    ]));
+    let text = String::from_utf8(list.stdout).unwrap();
+    assert!(text.contains("PSS-B01"));
+    assert!(
+        !text.contains("PSS-B12"),
+        "host probes joined baseline in v1.34"
+    );
+    assert!(!text.contains("PSS-R01"));
+    let explain = run(vigie().args(["controls", "explain", "privileged"]));
+    let text = String::from_utf8(explain.stdout).unwrap();
+    assert!(
+        text.contains("PSS-B02") && text.contains("Why is this bad"),
+        "{text}"
+    );
+    let unknown = run(vigie().args(["controls", "explain", "PSS-X99"]));
+    assert_eq!(unknown.status.code(), Some(2));
+}

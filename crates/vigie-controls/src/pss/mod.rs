@@ -69,3 +69,56 @@ pub fn find_check(name: &str) -> Option<&'static Check> {
         .iter()
         .find(|c| c.id.eq_ignore_ascii_case(name) || c.k8s_id == name)
 }
+
+/// The reference page for every check (docs/pss-checks.md), generated from the
+/// checks themselves so that it is never written twice.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# Pod Security Standards checks\n\n\
+         <!-- Generated from crates/vigie-controls/src/pss/checks/*.rs by \
+         `VIGIE_BLESS=1 cargo test -p vigie-controls --test docs`. Do not edit. -->\n\n\
+         vigie implements the `baseline` and `restricted` levels of the Kubernetes Pod \
+         Security Standards for every version from v1.0 to v1.37 (`--pss-version`). \
+         `restricted` includes every baseline check, except where a restricted check \
+         replaces a baseline one.\n\n\
+         | ID | Check | Level | Since | Severity | Kubernetes ID |\n\
+         |----|-------|-------|-------|----------|---------------|\n",
+    );
+    for c in all_checks() {
+        out.push_str(&format!(
+            "| [{id}](#{anchor}) | {title} | {level} | {since} | {severity} | `{k8s}` |\n",
+            id = c.id,
+            anchor = c.id.to_ascii_lowercase(),
+            title = c.title,
+            level = c.level,
+            since = c.since,
+            severity = c.severity,
+            k8s = c.k8s_id,
+        ));
+    }
+    for c in all_checks() {
+        out.push_str(&format!(
+            "\n## {}\n\n**{}**: {} level since {}, severity {}. Pod Security control: {}.{}\n\n",
+            c.id,
+            c.title,
+            c.level,
+            c.since,
+            c.severity,
+            c.control_name,
+            c.overrides
+                .map(|o| format!(" Replaces the baseline check `{o}` at this level."))
+                .unwrap_or_default()
+        ));
+        // Demote the doc comment's headings under the check's own heading.
+        for line in c.explanation().lines() {
+            if let Some(heading) = line.strip_prefix("## ") {
+                out.push_str(&format!("### {heading}\n"));
+            } else {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out.push_str(&format!("\n**Fix:** {}\n", c.remediation));
+    }
+    out
+}
