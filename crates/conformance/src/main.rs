@@ -4,6 +4,8 @@
 //! prints every disagreement, and ends with the line `N passed, M failed`. The exit
 //! code is 0 when nothing failed, 1 otherwise, 2 on usage errors.
 
+mod falco_k8saudit;
+mod falco_rules;
 mod pss;
 
 use std::path::PathBuf;
@@ -16,10 +18,20 @@ pub struct Tally {
     pub failed: usize,
 }
 
-const SUITES: &[(&str, &str)] = &[(
-    "pss",
-    "Kubernetes Pod Security Standards fixtures (pod-security-admission/test/testdata)",
-)];
+const SUITES: &[(&str, &str)] = &[
+    (
+        "pss",
+        "Kubernetes Pod Security Standards fixtures (pod-security-admission/test/testdata)",
+    ),
+    (
+        "falco-rules",
+        "Falco rule files compiled (falco-rules: rules/, plugins/plugins/*/rules/)",
+    ),
+    (
+        "falco-k8saudit",
+        "Falco k8s audit regression cases (falco-tests/test: falco_k8s_audit_tests.yaml)",
+    ),
+];
 
 fn usage() -> ExitCode {
     eprintln!("usage: conformance <suite> <corpus-dir>\n\nsuites:");
@@ -41,6 +53,8 @@ fn main() -> ExitCode {
     }
     let tally = match suite.as_str() {
         "pss" => pss::run(&dir),
+        "falco-rules" => falco_rules::run(&dir),
+        "falco-k8saudit" => falco_k8saudit::run(&dir),
         _ => return usage(),
     };
     println!("{} passed, {} failed", tally.passed, tally.failed);

@@ -487,7 +487,7 @@ fn parse_number(text: &str) -> Option<i64> {
 
 fn parse_hex(text: &str) -> Option<Box<[u8]>> {
     let t = text.trim();
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return None;
     }
     (0..t.len())
@@ -593,13 +593,12 @@ pub fn event_types(expr: &Expr, type_field: &str) -> Option<HashSet<String>> {
             }
             Some(acc)
         }
-        Expr::Check { field, op, rhs }
-            if field.name == type_field && field.transformers.is_empty() =>
-        {
-            match op {
-                Op::Eq | Op::In => Some(list_values(rhs).into_iter().map(str::to_string).collect()),
-                _ => None,
-            }
+        Expr::Check {
+            field,
+            op: Op::Eq | Op::In,
+            rhs,
+        } if field.name == type_field && field.transformers.is_empty() => {
+            Some(list_values(rhs).into_iter().map(str::to_string).collect())
         }
         _ => None,
     }

@@ -42,4 +42,4 @@ pub use value::ExceptionValue;
 
 /// The engine version vigie implements, as Falco numbers it: rule files that require
 /// a newer one are refused.
-pub const ENGINE_VERSION: &str = "0.40.0";
+pub const ENGINE_VERSION: &str = "0.57.0";

@@ -135,6 +135,9 @@ fn scalar_text(node: &Node) -> Option<String> {
     }
 }
 
+/// One `key: append|replace` of an `override` mapping, with the node of its mode.
+type Override<'n> = (String, Mode, &'n Node);
+
 struct ItemCtx<'a> {
     file: &'a Arc<str>,
     node: &'a Node,
@@ -216,7 +219,7 @@ impl ItemCtx<'_> {
     }
 
     /// The `override` mapping: key to append/replace.
-    fn overrides(&self) -> Result<Option<Vec<(String, Mode, &Node)>>, RuleDiagnostic> {
+    fn overrides(&self) -> Result<Option<Vec<Override<'_>>>, RuleDiagnostic> {
         let Some(node) = self.get("override") else {
             return Ok(None);
         };
@@ -268,7 +271,19 @@ impl RuleLoader {
     /// Loads rule file text; `name` names it in diagnostics.
     pub fn load_str(&mut self, name: &str, text: &str) {
         let file: Arc<str> = name.into();
-        for doc in parse_documents(text) {
+        let mut docs = parse_documents(text);
+        if docs.iter().any(Result::is_err) {
+            // yaml-cpp, which Falco uses, accepts a flow sequence's closing bracket at
+            // its key's indentation; retry with such lines indented (line numbers stay).
+            let relaxed = indent_closing_brackets(text);
+            let retry = parse_documents(&relaxed);
+            if retry.iter().filter(|d| d.is_err()).count()
+                < docs.iter().filter(|d| d.is_err()).count()
+            {
+                docs = retry;
+            }
+        }
+        for doc in docs {
             let doc = match doc {
                 Ok(doc) => doc,
                 Err(e) => {
@@ -860,4 +875,17 @@ fn parse_semver(text: &str) -> Option<(u64, u64, u64)> {
         [major, minor, patch] => Some((*major, *minor, *patch)),
         _ => None,
     }
+}
+
+/// Indents lines holding only a closing `]` or `}` by four more spaces.
+fn indent_closing_brackets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if matches!(t, "]" | "}" | "]," | "},") {
+            out.push_str("    ");
+        }
+        out.push_str(line);
+    }
+    out
 }

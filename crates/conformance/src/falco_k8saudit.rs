@@ -1,0 +1,182 @@
+//! `falco-k8saudit`: replays Falco's Kubernetes audit regression cases
+//! (`falco_k8s_audit_tests.yaml`): each case names rule files and a trace of audit
+//! events, and expects detections (`detect`), at least one alert at each
+//! `detect_level`, and exact alert counts per rule (`detect_counts`). Rules run with
+//! Falco's defaults: every rule enabled in its file, first matching rule wins.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::Tally;
+use vigie_detect::k8s_audit::{decode, k8s_audit_table, AuditEvent, SOURCE};
+use vigie_resource::{parse_documents, Node};
+use vigie_rules::fields::syscall_table;
+use vigie_rules::{Engine, EngineOptions, Priority, RuleLoader};
+
+struct Case {
+    name: String,
+    detect: bool,
+    levels: Vec<String>,
+    counts: Vec<(String, usize)>,
+    rules_files: Vec<String>,
+    trace_file: String,
+}
+
+fn strings(node: Option<&Node>) -> Vec<String> {
+    match node {
+        None => Vec::new(),
+        Some(n) => match n.as_seq() {
+            Some(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            None => n.as_str().map(|s| vec![s.to_string()]).unwrap_or_default(),
+        },
+    }
+}
+
+fn read_cases(file: &Path) -> Result<Vec<Case>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let doc = parse_documents(&text)
+        .into_iter()
+        .next()
+        .ok_or("no document")?
+        .map_err(|e| format!("{}: {}", file.display(), e.reason))?;
+    let traces = doc
+        .root
+        .get("trace_files")
+        .and_then(Node::as_map)
+        .ok_or("no trace_files mapping")?;
+    let mut cases = Vec::new();
+    for entry in traces {
+        let c = &entry.value;
+        let counts = c
+            .get("detect_counts")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Node::as_map)
+            .flatten()
+            .filter_map(|e| Some((e.key.clone(), e.value.as_i64()? as usize)))
+            .collect();
+        cases.push(Case {
+            name: entry.key.clone(),
+            detect: c.get("detect").and_then(Node::as_bool).unwrap_or(false),
+            levels: strings(c.get("detect_level")),
+            counts,
+            rules_files: strings(c.get("rules_file")),
+            trace_file: c
+                .get("trace_file")
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        });
+    }
+    Ok(cases)
+}
+
+/// Runs one case; `Err` carries every disagreement.
+fn run_case(dir: &Path, case: &Case) -> Result<(), Vec<String>> {
+    let mut loader = RuleLoader::new();
+    for f in &case.rules_files {
+        loader.load_file(&dir.join(f));
+    }
+    let set = loader.finish();
+    let tables = [syscall_table(), k8s_audit_table()];
+    let engine = Engine::build(&set, &tables, &EngineOptions::default())
+        .map_err(|d| vec![format!("{} rule errors", d.len())])?;
+    let mut problems: Vec<String> = engine
+        .diagnostics()
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("rule load error: {d}"))
+        .filter(|d| d.contains("k8s"))
+        .collect();
+    let trace = std::fs::read(dir.join(&case.trace_file))
+        .map_err(|e| vec![format!("{}: {e}", case.trace_file)])?;
+    let mut events: Vec<AuditEvent> = Vec::new();
+    for (n, line) in trace.split(|&b| b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        // Falco stops reading a trace at its first unreadable event.
+        if let Err(e) = decode(line, usize::MAX, &mut events) {
+            eprintln!(
+                "{}: could not read k8s audit event line #{}: {e}, stopping",
+                case.name,
+                n + 1
+            );
+            break;
+        }
+    }
+    let mut by_rule: HashMap<String, usize> = HashMap::new();
+    let mut by_priority: HashMap<Priority, usize> = HashMap::new();
+    let mut total = 0;
+    if let Some(source) = engine.source(SOURCE) {
+        for event in &events {
+            engine.evaluate(source, event, |rule| {
+                total += 1;
+                *by_rule.entry(rule.name.clone()).or_default() += 1;
+                *by_priority.entry(rule.priority).or_default() += 1;
+            });
+        }
+    }
+    if std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
+        println!("{}: {total} alerts {by_rule:?}", case.name);
+    }
+    if case.detect != (total > 0) {
+        let mut fired: Vec<_> = by_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+        fired.sort();
+        problems.push(format!(
+            "expected detect={} but {total} alerts ({})",
+            case.detect,
+            fired.join(", ")
+        ));
+    }
+    if case.detect {
+        for level in &case.levels {
+            let p = Priority::parse(level);
+            if p.and_then(|p| by_priority.get(&p)).copied().unwrap_or(0) == 0 {
+                problems.push(format!("no alert at level {level}"));
+            }
+        }
+    }
+    for (rule, expected) in &case.counts {
+        let got = by_rule.get(rule).copied().unwrap_or(0);
+        if got != *expected {
+            problems.push(format!(
+                "rule '{rule}': expected {expected} alerts, got {got}"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+pub fn run(dir: &Path) -> Tally {
+    let mut tally = Tally::default();
+    let cases = match read_cases(&dir.join("falco_k8s_audit_tests.yaml")) {
+        Ok(cases) => cases,
+        Err(e) => {
+            eprintln!("falco-k8saudit: {e}");
+            tally.failed += 1;
+            return tally;
+        }
+    };
+    for case in &cases {
+        match run_case(dir, case) {
+            Ok(()) => tally.passed += 1,
+            Err(problems) => {
+                tally.failed += 1;
+                println!("FAIL {}", case.name);
+                for p in problems {
+                    println!("  {p}");
+                }
+            }
+        }
+    }
+    tally
+}
