@@ -1,0 +1,72 @@
+//! A tiny event source for tests: fields `t.*` with values from a map.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use vigie_rules::{ArgKind, Event, Extracted, FieldDef, FieldRef, FieldTable, FieldType, Val};
+
+pub const DEFS: &[FieldDef] = &[
+    FieldDef::new("t.name", FieldType::String, "a name"),
+    FieldDef::new("t.path", FieldType::String, "a path"),
+    FieldDef::new("t.num", FieldType::Number, "a number"),
+    FieldDef::new("t.flag", FieldType::Bool, "a flag"),
+    FieldDef::new("t.tags", FieldType::String, "a list").list(),
+    FieldDef::new("t.ancestor", FieldType::String, "indexed").arg(ArgKind::Optional),
+    FieldDef::new("t.json", FieldType::String, "pointer").arg(ArgKind::Required),
+    FieldDef::new("t.type", FieldType::String, "event type"),
+    FieldDef::new("t.other", FieldType::String, "another name"),
+];
+
+pub fn table() -> FieldTable {
+    FieldTable::new("test", DEFS).with_event_type_field("t.type")
+}
+
+#[derive(Default)]
+pub struct MapEvent {
+    pub values: HashMap<&'static str, Vec<&'static str>>,
+}
+
+impl MapEvent {
+    pub fn with(mut self, field: &'static str, values: &[&'static str]) -> Self {
+        self.values.insert(field, values.to_vec());
+        self
+    }
+}
+
+impl Event for MapEvent {
+    fn event_type(&self) -> Option<&str> {
+        self.values.get("t.type").map(|v| v[0])
+    }
+
+    fn extract(&self, field: &FieldRef) -> Extracted<'_> {
+        let def = &DEFS[field.id as usize];
+        let key: &str = match &field.arg {
+            Some(arg) if def.name == "t.json" => {
+                return Extracted::One(Val::Str(Cow::Owned(format!("ptr:{}", arg.raw))));
+            }
+            Some(arg) if def.name == "t.ancestor" => {
+                return match self.values.get(def.name) {
+                    Some(v) => match arg.index.and_then(|i| v.get(i as usize)) {
+                        Some(s) => Extracted::One(Val::Str(Cow::Borrowed(s))),
+                        None => Extracted::Missing,
+                    },
+                    None => Extracted::Missing,
+                }
+            }
+            _ => def.name,
+        };
+        let Some(values) = self.values.get(key) else {
+            return Extracted::Missing;
+        };
+        let to_val = |s: &&'static str| match def.ty {
+            FieldType::Number => Val::Num(s.parse().unwrap()),
+            FieldType::Bool => Val::Bool(*s == "true"),
+            _ => Val::Str(Cow::Borrowed(*s)),
+        };
+        if def.list {
+            Extracted::from_list(values.iter().map(to_val).collect())
+        } else {
+            Extracted::One(to_val(&values[0]))
+        }
+    }
+}

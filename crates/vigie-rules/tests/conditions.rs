@@ -1,0 +1,159 @@
+//! Every operator, transformer and grammar form, compiled and evaluated.
+
+mod common;
+
+use common::{table, MapEvent};
+use vigie_rules::{parse_condition, Compiler, RuleLoader};
+
+fn eval(condition: &str, event: &MapEvent) -> bool {
+    let set = RuleLoader::new().finish();
+    let mut compiler = Compiler::new(&set);
+    let expr = compiler
+        .expand(&parse_condition(condition).unwrap())
+        .unwrap();
+    let filter = compiler
+        .compile(&expr, &table())
+        .unwrap_or_else(|e| panic!("{condition}: {e:?}"));
+    filter.matches(event)
+}
+
+fn ev() -> MapEvent {
+    MapEvent::default()
+        .with("t.name", &["Bash"])
+        .with("t.path", &["/etc/shadow"])
+        .with("t.num", &["42"])
+        .with("t.flag", &["true"])
+        .with("t.tags", &["a", "b"])
+        .with("t.ancestor", &["sh", "sshd", "systemd"])
+        .with("t.other", &["Bash"])
+}
+
+#[test]
+fn comparison_operators() {
+    let e = ev();
+    for (cond, expected) in [
+        ("t.name = Bash", true),
+        ("t.name == Bash", true),
+        ("t.name = bash", false),
+        ("t.name != bash", true),
+        ("t.num < 50", true),
+        ("t.num <= 42", true),
+        ("t.num > 42", false),
+        ("t.num >= 42", true),
+        ("t.num = 0x2a", true),
+        ("t.name < C", true),
+        ("t.flag = true", true),
+        ("t.flag = TRUE", true),
+        ("t.flag = false", false),
+    ] {
+        assert_eq!(eval(cond, &e), expected, "{cond}");
+    }
+}
+
+#[test]
+fn string_operators() {
+    let e = ev();
+    for (cond, expected) in [
+        ("t.path contains shad", true),
+        ("t.path contains SHAD", false),
+        ("t.path icontains SHAD", true),
+        ("t.path bcontains 736861", true),
+        ("t.path bcontains 00ff", false),
+        ("t.path startswith /etc/", true),
+        ("t.path bstartswith 2f657463", true),
+        ("t.path endswith dow", true),
+        ("t.path glob '/etc/*'", true),
+        ("t.path glob '/ETC/*'", false),
+        ("t.path iglob '/ETC/*'", true),
+        ("t.path regex '/etc/s.*'", true),
+        ("t.path regex 'etc'", false),
+        ("t.path pmatch (/etc, /usr)", true),
+        ("t.path pmatch (/et)", false),
+        ("t.name in (Bash, zsh)", true),
+        ("t.name in (zsh)", false),
+        ("t.name intersects (Bash)", true),
+        ("t.num in (1, 42)", true),
+        ("t.path exists", true),
+        ("t.type exists", false),
+    ] {
+        assert_eq!(eval(cond, &e), expected, "{cond}");
+    }
+}
+
+#[test]
+fn list_fields_in_means_all_and_intersects_means_any() {
+    let e = ev();
+    assert!(eval("t.tags in (a, b, c)", &e));
+    assert!(!eval("t.tags in (a, c)", &e));
+    assert!(eval("t.tags intersects (b, z)", &e));
+    assert!(!eval("t.tags intersects (y, z)", &e));
+    assert!(eval("t.tags = b", &e), "other operators match any value");
+    // A missing field matches nothing, not even `!=`.
+    assert!(!eval("t.type != x", &e));
+    assert!(eval("not t.type = x", &e));
+}
+
+#[test]
+fn field_arguments_transformers_and_val() {
+    let e = ev();
+    assert!(eval("t.ancestor[1] = sshd", &e));
+    assert!(!eval("t.ancestor[7] exists", &e));
+    assert!(eval("t.json[/a/b] = 'ptr:/a/b'", &e));
+    assert!(eval("tolower(t.name) = bash", &e));
+    assert!(eval("toupper(t.name) = BASH", &e));
+    assert!(eval("basename(t.path) = shadow", &e));
+    assert!(eval("len(t.path) = 11", &e));
+    assert!(eval("len(t.tags) = 2", &e));
+    let b64 = MapEvent::default().with("t.name", &["aGVsbG8="]);
+    assert!(eval("b64(t.name) = hello", &b64));
+    assert!(eval("t.name = val(t.other)", &e));
+    assert!(!eval("t.path = val(t.other)", &e));
+    assert!(eval("tolower(t.name) startswith ba", &e));
+}
+
+#[test]
+fn boolean_grammar() {
+    let e = ev();
+    assert!(eval("t.name = Bash and (t.num = 1 or t.num = 42)", &e));
+    assert!(!eval("t.name = Bash and not (t.num = 1 or t.num = 42)", &e));
+    assert!(eval("not t.name = x and not t.num = 1", &e));
+    assert!(eval("t.num = 1 or t.name = Bash and t.flag = true", &e));
+    assert!(eval("t.name in (\"Bash\", 'x y')", &e));
+}
+
+#[test]
+fn compile_errors_name_the_problem() {
+    let set = RuleLoader::new().finish();
+    let mut compiler = Compiler::new(&set);
+    let expr = compiler
+        .expand(&parse_condition("t.nope = 1 and t.other2 exists").unwrap())
+        .unwrap();
+    let err = compiler.compile(&expr, &table()).unwrap_err();
+    assert_eq!(err.unknown_fields, vec!["t.nope", "t.other2"]);
+    let expr = compiler
+        .expand(&parse_condition("t.num = abc").unwrap())
+        .unwrap();
+    assert!(compiler
+        .compile(&expr, &table())
+        .unwrap_err()
+        .message
+        .contains("not a number"));
+    let expr = compiler
+        .expand(&parse_condition("t.name regex '('").unwrap())
+        .unwrap();
+    assert!(compiler
+        .compile(&expr, &table())
+        .unwrap_err()
+        .message
+        .contains("invalid regex"));
+    assert!(compiler
+        .expand(&parse_condition("undefined_macro").unwrap())
+        .unwrap_err()
+        .message
+        .contains("undefined macro"));
+    assert!(compiler
+        .expand(&parse_condition("t.name in nolist").unwrap())
+        .unwrap_err()
+        .message
+        .contains("undefined list"));
+}
