@@ -6,4 +6,8 @@
 //! files, syslog, HTTP/Falcosidekick). Stages are joined by bounded queues, and every
 //! event accepted, dropped or rejected is counted in [`metrics`].
 
+pub mod alert;
 pub mod k8s_audit;
+pub mod metrics;
+pub mod sinks;
+pub mod sources;

@@ -1,0 +1,148 @@
+//! Alerts: what a rule match produces, and its Falco text and JSON forms.
+
+use std::fmt::Write;
+
+use serde_json::{json, Map, Value};
+use vigie_rules::{CompiledRule, Event, OutputValue, Priority};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    /// Event time, nanoseconds since the epoch.
+    pub time_ns: i64,
+    pub rule: String,
+    pub priority: Priority,
+    pub source: String,
+    pub tags: Vec<String>,
+    pub hostname: String,
+    pub output: String,
+    pub output_fields: Vec<(String, OutputValue)>,
+}
+
+impl Alert {
+    pub fn new(rule: &CompiledRule, event: &dyn Event, time_ns: i64, hostname: &str) -> Self {
+        Self {
+            time_ns,
+            rule: rule.name.clone(),
+            priority: rule.priority,
+            source: rule.source.clone(),
+            tags: rule.tags.clone(),
+            hostname: hostname.to_string(),
+            output: rule.output.render(event),
+            output_fields: rule
+                .output
+                .values(event)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        }
+    }
+
+    /// Falco's text line: `HH:MM:SS.nnnnnnnnn: Priority output`.
+    pub fn to_text(&self) -> String {
+        let ns = self.time_ns.rem_euclid(86_400_000_000_000);
+        let secs = ns / 1_000_000_000;
+        let mut out = String::with_capacity(self.output.len() + 40);
+        let _ = write!(
+            out,
+            "{:02}:{:02}:{:02}.{:09}: {} {}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
+            ns % 1_000_000_000,
+            self.priority,
+            self.output
+        );
+        out
+    }
+
+    /// Falco's `json_output` object, which Falcosidekick also accepts as its input.
+    pub fn to_json(&self) -> Value {
+        let mut fields = Map::new();
+        for (k, v) in &self.output_fields {
+            let v = match v {
+                OutputValue::Null => Value::Null,
+                OutputValue::Str(s) => Value::String(s.clone()),
+                OutputValue::Num(n) => json!(n),
+                OutputValue::Bool(b) => json!(b),
+            };
+            fields.insert(k.clone(), v);
+        }
+        json!({
+            "hostname": self.hostname,
+            "output": format!("{} {} {}", iso8601(self.time_ns), self.priority, self.output),
+            "output_fields": fields,
+            "priority": self.priority.as_str(),
+            "rule": self.rule,
+            "source": self.source,
+            "tags": self.tags,
+            "time": iso8601(self.time_ns),
+        })
+    }
+
+    pub fn to_json_line(&self) -> String {
+        self.to_json().to_string()
+    }
+}
+
+/// Nanoseconds since the epoch as `2024-05-01T10:00:00.123456789Z`.
+pub fn iso8601(time_ns: i64) -> String {
+    let secs = time_ns.div_euclid(1_000_000_000);
+    let nanos = time_ns.rem_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert() -> Alert {
+        Alert {
+            time_ns: 1_540_561_114_902_914_000,
+            rule: "R".into(),
+            priority: Priority::Warning,
+            source: "k8s_audit".into(),
+            tags: vec!["k8s".into()],
+            hostname: "h".into(),
+            output: "user=alice".into(),
+            output_fields: vec![
+                ("ka.user.name".into(), OutputValue::Str("alice".into())),
+                ("jevt.rawtime".into(), OutputValue::Num(5)),
+                ("ka.target.name".into(), OutputValue::Null),
+            ],
+        }
+    }
+
+    #[test]
+    fn text_and_json_forms_follow_falco() {
+        let a = alert();
+        assert_eq!(a.to_text(), "13:38:34.902914000: Warning user=alice");
+        let j = a.to_json();
+        assert_eq!(j["time"], "2018-10-26T13:38:34.902914000Z");
+        assert_eq!(j["priority"], "Warning");
+        assert_eq!(j["rule"], "R");
+        assert_eq!(j["tags"], json!(["k8s"]));
+        assert_eq!(j["output_fields"]["jevt.rawtime"], json!(5));
+        assert_eq!(j["output_fields"]["ka.target.name"], Value::Null);
+        assert_eq!(
+            j["output"],
+            "2018-10-26T13:38:34.902914000Z Warning user=alice"
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! Counters and gauges of the pipeline, exposed in the Prometheus text format.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use vigie_rules::Priority;
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub events_in: AtomicU64,
+    pub events_evaluated: AtomicU64,
+    /// Events refused by a source, by source and reason (invalid_json, too_large,
+    /// not_audit_event, queue_full).
+    rejected: Mutex<BTreeMap<(String, String), u64>>,
+    alerts: Mutex<BTreeMap<(String, Priority), u64>>,
+    /// Alerts a sink could not deliver (queue full, or retries exhausted).
+    sink_drops: Mutex<BTreeMap<String, u64>>,
+    queue_depth: Mutex<BTreeMap<String, u64>>,
+}
+
+fn escape(label: &str) -> String {
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+impl Metrics {
+    pub fn reject(&self, source: &str, reason: &str, count: u64) {
+        *self
+            .rejected
+            .lock()
+            .unwrap()
+            .entry((source.to_string(), reason.to_string()))
+            .or_default() += count;
+    }
+
+    pub fn alert(&self, rule: &str, priority: Priority) {
+        *self
+            .alerts
+            .lock()
+            .unwrap()
+            .entry((rule.to_string(), priority))
+            .or_default() += 1;
+    }
+
+    pub fn sink_drop(&self, sink: &str) {
+        *self
+            .sink_drops
+            .lock()
+            .unwrap()
+            .entry(sink.to_string())
+            .or_default() += 1;
+    }
+
+    pub fn set_queue_depth(&self, queue: &str, depth: usize) {
+        self.queue_depth
+            .lock()
+            .unwrap()
+            .insert(queue.to_string(), depth as u64);
+    }
+
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.lock().unwrap().values().sum()
+    }
+
+    pub fn rejected(&self, reason: &str) -> u64 {
+        self.rejected
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|((_, r), _)| r == reason)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    pub fn alerts_total(&self) -> u64 {
+        self.alerts.lock().unwrap().values().sum()
+    }
+
+    pub fn sink_drops_total(&self) -> u64 {
+        self.sink_drops.lock().unwrap().values().sum()
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP vigie_detect_events_total Events accepted by sources."
+        );
+        let _ = writeln!(out, "# TYPE vigie_detect_events_total counter");
+        let _ = writeln!(
+            out,
+            "vigie_detect_events_total {}",
+            self.events_in.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP vigie_detect_events_evaluated_total Events evaluated by the rules."
+        );
+        let _ = writeln!(out, "# TYPE vigie_detect_events_evaluated_total counter");
+        let _ = writeln!(
+            out,
+            "vigie_detect_events_evaluated_total {}",
+            self.events_evaluated.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP vigie_detect_events_rejected_total Events refused, by source and reason."
+        );
+        let _ = writeln!(out, "# TYPE vigie_detect_events_rejected_total counter");
+        for ((source, reason), n) in self.rejected.lock().unwrap().iter() {
+            let _ = writeln!(
+                out,
+                "vigie_detect_events_rejected_total{{source=\"{}\",reason=\"{}\"}} {n}",
+                escape(source),
+                escape(reason)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP vigie_detect_alerts_total Alerts raised, by rule and priority."
+        );
+        let _ = writeln!(out, "# TYPE vigie_detect_alerts_total counter");
+        for ((rule, priority), n) in self.alerts.lock().unwrap().iter() {
+            let _ = writeln!(
+                out,
+                "vigie_detect_alerts_total{{rule=\"{}\",priority=\"{}\"}} {n}",
+                escape(rule),
+                priority.as_str().to_lowercase()
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP vigie_detect_sink_dropped_total Alerts a sink could not deliver."
+        );
+        let _ = writeln!(out, "# TYPE vigie_detect_sink_dropped_total counter");
+        for (sink, n) in self.sink_drops.lock().unwrap().iter() {
+            let _ = writeln!(
+                out,
+                "vigie_detect_sink_dropped_total{{sink=\"{}\"}} {n}",
+                escape(sink)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP vigie_detect_queue_depth Items waiting in a queue."
+        );
+        let _ = writeln!(out, "# TYPE vigie_detect_queue_depth gauge");
+        for (queue, n) in self.queue_depth.lock().unwrap().iter() {
+            let _ = writeln!(
+                out,
+                "vigie_detect_queue_depth{{queue=\"{}\"}} {n}",
+                escape(queue)
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        m.events_in.fetch_add(3, Ordering::Relaxed);
+        m.reject("http", "too_large", 2);
+        m.alert("Exec \"x\"", Priority::Warning);
+        m.sink_drop("http");
+        m.set_queue_depth("events", 7);
+        let text = m.render();
+        assert!(text.contains("vigie_detect_events_total 3\n"));
+        assert!(text.contains(
+            "vigie_detect_events_rejected_total{source=\"http\",reason=\"too_large\"} 2\n"
+        ));
+        assert!(text.contains(
+            "vigie_detect_alerts_total{rule=\"Exec \\\"x\\\"\",priority=\"warning\"} 1\n"
+        ));
+        assert!(text.contains("vigie_detect_sink_dropped_total{sink=\"http\"} 1\n"));
+        assert!(text.contains("vigie_detect_queue_depth{queue=\"events\"} 7\n"));
+        assert_eq!(m.rejected("too_large"), 2);
+    }
+}

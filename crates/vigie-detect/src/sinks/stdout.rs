@@ -1,0 +1,34 @@
+//! Alerts to standard output, as text or JSON lines.
+
+use std::io::{self, Write};
+
+use super::{Format, Sink};
+use crate::alert::Alert;
+
+pub struct StdoutSink {
+    format: Format,
+    out: io::BufWriter<io::Stdout>,
+}
+
+impl StdoutSink {
+    pub fn new(format: Format) -> Self {
+        Self {
+            format,
+            out: io::BufWriter::new(io::stdout()),
+        }
+    }
+}
+
+impl Sink for StdoutSink {
+    fn name(&self) -> &str {
+        "stdout"
+    }
+
+    fn send(&mut self, alert: &Alert) -> io::Result<()> {
+        writeln!(self.out, "{}", self.format.line(alert))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
