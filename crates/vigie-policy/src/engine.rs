@@ -1,0 +1,491 @@
+//! Evaluating policies against resources: per-rule pass, fail, skip, warn or error.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::conditions::{self, Conditions};
+use crate::context;
+use crate::images;
+use crate::jmes::{self, Rcvar};
+use crate::matching::{MatchTarget, RequestUser};
+use crate::pattern::{self, MismatchKind};
+use crate::policy::{Check, FailureAction, Foreach, Policy, Rule, RuleAction, Validation};
+use crate::variables::{self, Missing};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Pass,
+    Fail,
+    Warn,
+    Error,
+    Skip,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Error => "error",
+            Status::Skip => "skip",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleResult {
+    pub rule: String,
+    pub status: Status,
+    pub message: String,
+}
+
+/// Values given offline (the `cli.kyverno.io/v1alpha1` Values format, `--set`).
+#[derive(Clone, Debug, Default)]
+pub struct Values {
+    pub global: Map<String, Json>,
+    /// policy name -> rule name -> values
+    pub rules: HashMap<String, HashMap<String, Map<String, Json>>>,
+    /// policy name -> resource name -> values
+    pub resources: HashMap<String, HashMap<String, Map<String, Json>>>,
+    /// namespace name -> labels
+    pub namespace_labels: HashMap<String, BTreeMap<String, String>>,
+}
+
+/// A resource ready for evaluation: its JSON, converted once.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub object: Json,
+    pub var: Rcvar,
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// The loaded resource, for checks that work on positioned trees (podSecurity).
+    pub resource: Option<vigie_resource::Resource>,
+}
+
+fn string_map(v: Option<&Json>) -> BTreeMap<String, String> {
+    v.and_then(Json::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Target {
+    pub fn from_json(object: Json) -> Target {
+        let s = |p: &str| {
+            object
+                .pointer(p)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Target {
+            api_version: s("/apiVersion"),
+            kind: s("/kind"),
+            name: s("/metadata/name"),
+            namespace: s("/metadata/namespace"),
+            labels: string_map(object.pointer("/metadata/labels")),
+            annotations: string_map(object.pointer("/metadata/annotations")),
+            var: jmes::to_var(&object),
+            object,
+            resource: None,
+        }
+    }
+
+    pub fn from_resource(resource: vigie_resource::Resource) -> Target {
+        let mut t = Target::from_json(crate::json::node_to_json(&resource.root));
+        t.resource = Some(resource);
+        t
+    }
+}
+
+/// Everything about the request that is not the object itself.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub operation: String,
+    pub user: RequestUser,
+    pub values: Values,
+    /// ConfigMaps that `configMap` context entries can read.
+    pub config_maps: Vec<Json>,
+}
+
+impl Default for Request {
+    fn default() -> Self {
+        Request {
+            operation: "CREATE".into(),
+            user: RequestUser::default(),
+            values: Values::default(),
+            config_maps: Vec::new(),
+        }
+    }
+}
+
+/// The result of one policy on one resource.
+#[derive(Clone, Debug)]
+pub struct PolicyResult {
+    pub rules: Vec<RuleResult>,
+}
+
+/// Evaluates every validate rule of `policy` that applies to `target`.
+pub fn evaluate(policy: &Policy, target: &Target, request: &Request) -> Vec<RuleResult> {
+    if let Some(ns) = &policy.namespace {
+        if &target.namespace != ns {
+            return Vec::new();
+        }
+    }
+    let operation = request
+        .values
+        .global
+        .get("request.operation")
+        .and_then(Json::as_str)
+        .unwrap_or(&request.operation)
+        .to_string();
+    let namespace_labels = request.values.namespace_labels.get(&target.namespace);
+    let match_target = MatchTarget {
+        api_version: &target.api_version,
+        kind: &target.kind,
+        subresource: None,
+        name: &target.name,
+        namespace: &target.namespace,
+        labels: target.labels.clone(),
+        annotations: target.annotations.clone(),
+        namespace_labels,
+        operation: &operation,
+        user: &request.user,
+    };
+    let mut base: Option<Rcvar> = None;
+    let mut results = Vec::new();
+    for rule in &policy.rules {
+        let RuleAction::Validate(validation) = &rule.action else {
+            continue;
+        };
+        if !rule.match_resources.selects(&match_target) {
+            continue;
+        }
+        if rule
+            .exclude
+            .as_ref()
+            .is_some_and(|e| e.excludes(&match_target))
+        {
+            continue;
+        }
+        let base = base.get_or_insert_with(|| base_document(target, request, &operation));
+        let (status, message) =
+            evaluate_rule(policy, rule, validation, target, request, base.clone());
+        results.push(RuleResult {
+            rule: rule.name.clone(),
+            status,
+            message,
+        });
+    }
+    results
+}
+
+fn base_document(target: &Target, request: &Request, operation: &str) -> Rcvar {
+    let user = &request.user;
+    let (sa_namespace, sa_name) = user
+        .username
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|r| r.split_once(':'))
+        .unwrap_or(("", ""));
+    let (group, version) = target
+        .api_version
+        .rsplit_once('/')
+        .unwrap_or(("", &target.api_version));
+    let doc = json!({
+        "request": {
+            "operation": operation,
+            "userInfo": {"username": user.username, "groups": user.groups},
+            "roles": user.roles,
+            "clusterRoles": user.cluster_roles,
+            "namespace": target.namespace,
+            "name": target.name,
+            "kind": {"group": group, "version": version, "kind": target.kind},
+        },
+        "serviceAccountName": sa_name,
+        "serviceAccountNamespace": sa_namespace,
+        "images": images::images_variable(&target.object, &target.kind),
+    });
+    let mut root = jmes::to_var(&doc);
+    context::set_path(&mut root, "request.object", target.var.clone());
+    context::set_path(
+        &mut root,
+        "request.oldObject",
+        Rcvar::new(jmes::Variable::Null),
+    );
+    context::apply_values(&mut root, &request.values.global);
+    root
+}
+
+fn evaluate_rule(
+    policy: &Policy,
+    rule: &Rule,
+    validation: &Validation,
+    target: &Target,
+    request: &Request,
+    mut data: Rcvar,
+) -> (Status, String) {
+    let empty = Map::new();
+    let rule_values = request
+        .values
+        .rules
+        .get(&policy.name)
+        .and_then(|r| {
+            r.get(&rule.name)
+                .or_else(|| r.get(base_rule_name(&rule.name)))
+        })
+        .unwrap_or(&empty);
+    let resource_values = request
+        .values
+        .resources
+        .get(&policy.name)
+        .and_then(|r| r.get(&target.name))
+        .unwrap_or(&empty);
+    context::apply_values(&mut data, rule_values);
+    context::apply_values(&mut data, resource_values);
+    let provided = [&request.values.global, rule_values, resource_values];
+    if let Err(e) = context::load(&rule.context, &mut data, &provided, &request.config_maps) {
+        return (Status::Error, format!("failed to load context: {e}"));
+    }
+    match preconditions_hold(rule.preconditions.as_ref(), &data) {
+        Ok(true) => {}
+        Ok(false) => return (Status::Skip, "preconditions not met".into()),
+        Err(e) => {
+            return (
+                Status::Error,
+                format!("failed to evaluate preconditions: {e}"),
+            )
+        }
+    }
+    let scope = Scope {
+        object: &target.object,
+        data,
+        target,
+        request,
+        provided: &provided,
+        nesting: 0,
+    };
+    let (status, detail) = run_check(&validation.check, &scope);
+    let action = validation.failure_action.unwrap_or(policy.failure_action);
+    let message = match status {
+        Status::Fail => {
+            let text = validation
+                .message
+                .as_deref()
+                .map(
+                    |m| match variables::substitute_str(m, &scope.data, Missing::Error) {
+                        Ok(v) => crate::json::display(&v),
+                        Err(_) => m.to_string(),
+                    },
+                )
+                .unwrap_or_default();
+            format!(
+                "validation error: {text}. rule {} failed: {detail}",
+                rule.name
+            )
+        }
+        _ => detail,
+    };
+    let _ = action == FailureAction::Enforce;
+    (status, message)
+}
+
+/// `autogen-cronjob-x` and `autogen-x` take the values given for rule `x`.
+fn base_rule_name(name: &str) -> &str {
+    name.strip_prefix("autogen-cronjob-")
+        .or_else(|| name.strip_prefix("autogen-"))
+        .unwrap_or(name)
+}
+
+fn preconditions_hold(conditions: Option<&Conditions>, data: &Rcvar) -> Result<bool, String> {
+    match conditions {
+        None => Ok(true),
+        Some(c) => conditions::evaluate(c, data, Missing::EmptyString).map_err(|e| e.to_string()),
+    }
+}
+
+/// Where a check runs: the object patterns apply to and the variables document.
+struct Scope<'a> {
+    object: &'a Json,
+    data: Rcvar,
+    target: &'a Target,
+    request: &'a Request,
+    provided: &'a [&'a Map<String, Json>],
+    nesting: usize,
+}
+
+fn run_check(check: &Check, scope: &Scope<'_>) -> (Status, String) {
+    match check {
+        Check::Pattern(p) => match_pattern(p, scope),
+        Check::AnyPattern(patterns) => {
+            let mut failures = Vec::new();
+            let mut skips = 0;
+            for (i, p) in patterns.iter().enumerate() {
+                match match_pattern(p, scope) {
+                    (Status::Pass, _) => return (Status::Pass, format!("anyPattern[{i}] passed")),
+                    (Status::Skip, _) => skips += 1,
+                    (Status::Error, m) => return (Status::Error, m),
+                    (_, m) => failures.push(format!("anyPattern[{i}]: {m}")),
+                }
+            }
+            if failures.is_empty() && skips > 0 {
+                (Status::Skip, "all patterns skipped".into())
+            } else {
+                (Status::Fail, failures.join("; "))
+            }
+        }
+        Check::Deny(conditions) => {
+            if conditions.is_empty() {
+                return (Status::Fail, "denied".into());
+            }
+            match conditions::evaluate(conditions, &scope.data, Missing::Error) {
+                Ok(true) => (Status::Fail, "deny conditions met".into()),
+                Ok(false) => (Status::Pass, "deny conditions not met".into()),
+                Err(e) => (
+                    Status::Error,
+                    format!("failed to evaluate deny conditions: {e}"),
+                ),
+            }
+        }
+        Check::Foreach(list) => run_foreach(list, scope),
+        Check::PodSecurity(ps) => crate::pod_security::check(ps, scope.target),
+    }
+}
+
+fn match_pattern(pattern: &Json, scope: &Scope<'_>) -> (Status, String) {
+    let substituted;
+    let pattern = if variables::tree_has_variables(pattern) {
+        match variables::substitute(pattern, &scope.data, Missing::Error) {
+            Ok(p) => {
+                substituted = p;
+                &substituted
+            }
+            Err(e) => return (Status::Error, format!("variable substitution failed: {e}")),
+        }
+    } else {
+        pattern
+    };
+    match pattern::validate(scope.object, pattern) {
+        Ok(()) => (Status::Pass, "validation passed".into()),
+        Err(m) => match m.kind {
+            MismatchKind::ConditionalSkip | MismatchKind::GlobalSkip => (Status::Skip, m.message),
+            MismatchKind::Negation | MismatchKind::Fail => {
+                (Status::Fail, format!("{} (path {})", m.message, m.path))
+            }
+        },
+    }
+}
+
+fn run_foreach(list: &[Foreach], scope: &Scope<'_>) -> (Status, String) {
+    let mut applied = 0;
+    for foreach in list {
+        let elements = match variables::compile_cached(&foreach.list)
+            .map_err(|e| e.to_string())
+            .and_then(|e| e.search(&scope.data).map_err(|e| e.to_string()))
+        {
+            Ok(v) => match &*v {
+                jmes::Variable::Array(items) => items.clone(),
+                _ => vec![v.clone()],
+            },
+            // A list that cannot be evaluated contributes nothing, as in Kyverno.
+            Err(_) => continue,
+        };
+        let (status, message, count) = run_elements(foreach, &elements, scope);
+        if status != Status::Pass {
+            return (status, message);
+        }
+        applied += count;
+    }
+    if applied == 0 {
+        (Status::Skip, "rule skipped: no element to check".into())
+    } else {
+        (Status::Pass, "rule passed".into())
+    }
+}
+
+fn run_elements(
+    foreach: &Foreach,
+    elements: &[Rcvar],
+    scope: &Scope<'_>,
+) -> (Status, String, usize) {
+    let mut applied = 0;
+    for (index, element) in elements.iter().enumerate() {
+        if element.is_null() {
+            continue;
+        }
+        let mut data = scope.data.clone();
+        let index_var = Rcvar::new(jmes::Variable::Number(index.into()));
+        context::set_path(&mut data, "element", element.clone());
+        context::set_path(&mut data, "elementIndex", index_var.clone());
+        context::set_path(
+            &mut data,
+            &format!("element{}", scope.nesting),
+            element.clone(),
+        );
+        context::set_path(
+            &mut data,
+            &format!("elementIndex{}", scope.nesting),
+            index_var,
+        );
+        let element_json = jmes::to_json(element);
+        let scoped = foreach.element_scope.unwrap_or(element_json.is_object());
+        if let Err(e) = context::load(
+            &foreach.context,
+            &mut data,
+            scope.provided,
+            &scope.request.config_maps,
+        ) {
+            return (
+                Status::Error,
+                format!("failed to load context: {e}"),
+                applied,
+            );
+        }
+        match preconditions_hold(foreach.preconditions.as_ref(), &data) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                return (
+                    Status::Error,
+                    format!("failed to evaluate preconditions: {e}"),
+                    applied,
+                )
+            }
+        }
+        let inner = Scope {
+            object: if scoped { &element_json } else { scope.object },
+            data,
+            target: scope.target,
+            request: scope.request,
+            provided: scope.provided,
+            nesting: scope.nesting + 1,
+        };
+        let (status, message) = run_check(&foreach.check, &inner);
+        match status {
+            Status::Pass => applied += 1,
+            Status::Skip => {}
+            Status::Error if index + 1 < elements.len() => {}
+            _ => {
+                return (
+                    status,
+                    format!("validation failure at element {index}: {message}"),
+                    applied,
+                )
+            }
+        }
+    }
+    (Status::Pass, String::new(), applied)
+}

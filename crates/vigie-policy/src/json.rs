@@ -1,0 +1,48 @@
+//! Positioned YAML trees to plain JSON values, done once per document: the engine
+//! evaluates JSON, and keeps the `Node` only where an error must point at a line.
+
+use serde_json::{Map, Number, Value as Json};
+use vigie_resource::{Node, Value};
+
+pub fn node_to_json(node: &Node) -> Json {
+    match &node.value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::Number((*i).into()),
+        Value::Float(f) => Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        Value::String(s) => Json::String(s.clone()),
+        Value::Seq(items) => Json::Array(items.iter().map(node_to_json).collect()),
+        Value::Map(entries) => {
+            let mut map = Map::with_capacity(entries.len());
+            for e in entries {
+                map.insert(e.key.clone(), node_to_json(&e.value));
+            }
+            Json::Object(map)
+        }
+    }
+}
+
+/// Renders a scalar the way Go's `fmt` prints it in Kyverno messages.
+pub fn display(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        Json::Null => "<nil>".to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_nested_documents() {
+        let docs = vigie_resource::parse_documents("a: [1, 2.5, x, null, true]\nb: {c: d}\n");
+        let doc = docs.into_iter().next().unwrap().unwrap();
+        let json = node_to_json(&doc.root);
+        assert_eq!(
+            json,
+            serde_json::json!({"a": [1, 2.5, "x", null, true], "b": {"c": "d"}})
+        );
+    }
+}

@@ -1,0 +1,27 @@
+//! A Kyverno-compatible policy engine.
+//!
+//! Runs `kyverno.io/v1` ClusterPolicy and Policy validation rules (pattern,
+//! anyPattern, deny, foreach, podSecurity) against Kubernetes objects, and the
+//! `kyverno test` suites and `kyverno apply` reports built on it. Policies are
+//! parsed and their JMESPath compiled once; evaluation works on JSON values.
+
+pub mod anchors;
+pub mod autogen;
+pub mod conditions;
+pub mod context;
+pub mod engine;
+pub mod images;
+pub mod jmes;
+pub mod json;
+pub mod load;
+pub mod matching;
+pub mod pattern;
+pub mod pod_security;
+pub mod policy;
+pub mod quantity;
+pub mod variables;
+pub mod wildcard;
+
+pub use engine::{evaluate, Request, RuleResult, Status, Target, Values};
+pub use load::{load_policies, policies_from_str, LoadedPolicies};
+pub use policy::{FailureAction, Policy, PolicyError};

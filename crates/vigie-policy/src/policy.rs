@@ -1,0 +1,861 @@
+//! The policy model: `kyverno.io/v1` (and `v2beta1`) ClusterPolicy and Policy,
+//! parsed and checked once, so that evaluation never re-reads the YAML.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value as Json};
+
+use crate::conditions::{Condition, Conditions, Operator};
+use crate::matching::{
+    KindSelector, LabelSelector, MatchResources, ResourceDescription, ResourceFilter, Subject,
+    UserFilter,
+};
+use crate::{anchors, variables};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureAction {
+    Audit,
+    Enforce,
+}
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub name: String,
+    /// Set for a namespaced `Policy`: it applies to that namespace only.
+    pub namespace: Option<String>,
+    pub kind: String,
+    pub annotations: BTreeMap<String, String>,
+    pub failure_action: FailureAction,
+    pub background: bool,
+    pub rules: Vec<Rule>,
+    /// The file the policy was read from.
+    pub source: String,
+}
+
+impl Policy {
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations.get(key).map(String::as_str)
+    }
+
+    pub fn severity(&self) -> Option<&str> {
+        self.annotation("policies.kyverno.io/severity")
+    }
+
+    pub fn category(&self) -> Option<&str> {
+        self.annotation("policies.kyverno.io/category")
+    }
+
+    /// `namespace/name` for a Policy, `name` for a ClusterPolicy.
+    pub fn qualified_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub name: String,
+    pub match_resources: MatchResources,
+    pub exclude: Option<MatchResources>,
+    pub context: Vec<ContextEntry>,
+    pub preconditions: Option<Conditions>,
+    pub action: RuleAction,
+}
+
+#[derive(Clone, Debug)]
+pub enum RuleAction {
+    Validate(Validation),
+    /// A rule kind vigie does not run yet (mutate, generate, verifyImages, cel...).
+    Unsupported(&'static str),
+}
+
+#[derive(Clone, Debug)]
+pub struct Validation {
+    pub message: Option<String>,
+    pub failure_action: Option<FailureAction>,
+    pub check: Check,
+}
+
+#[derive(Clone, Debug)]
+pub enum Check {
+    Pattern(Json),
+    AnyPattern(Vec<Json>),
+    Deny(Conditions),
+    Foreach(Vec<Foreach>),
+    PodSecurity(PodSecurity),
+}
+
+#[derive(Clone, Debug)]
+pub struct Foreach {
+    /// JMESPath giving the list to iterate over.
+    pub list: String,
+    pub element_scope: Option<bool>,
+    pub context: Vec<ContextEntry>,
+    pub preconditions: Option<Conditions>,
+    pub check: Check,
+}
+
+#[derive(Clone, Debug)]
+pub struct PodSecurity {
+    pub level: String,
+    pub version: String,
+    pub exclude: Vec<PodSecurityExclusion>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PodSecurityExclusion {
+    pub control_name: String,
+    pub images: Vec<String>,
+    pub restricted_field: Option<String>,
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ContextEntry {
+    pub name: String,
+    pub source: ContextSource,
+}
+
+#[derive(Clone, Debug)]
+pub enum ContextSource {
+    Variable {
+        value: Option<Json>,
+        jmes_path: Option<String>,
+        default: Option<Json>,
+    },
+    ConfigMap {
+        name: String,
+        namespace: String,
+    },
+    /// apiCall, globalReference, imageRegistry: only answered from values given offline.
+    External {
+        kind: &'static str,
+        jmes_path: Option<String>,
+        default: Option<Json>,
+    },
+}
+
+/// A policy that could not be loaded, with everything needed to find the problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub policy: String,
+    pub rule: Option<String>,
+    /// Dotted path of the offending field in the policy.
+    pub path: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": policy {}", self.policy)?;
+        if let Some(rule) = &self.rule {
+            write!(f, ", rule {rule}")?;
+        }
+        write!(f, ", {}: {}", self.path, self.reason)
+    }
+}
+
+/// A problem found while parsing: path relative to the policy document and reason.
+pub(crate) type Problem = (String, String);
+
+type Parse<T> = Result<T, Problem>;
+
+fn problem<T>(path: &str, reason: impl Into<String>) -> Parse<T> {
+    Err((path.to_string(), reason.into()))
+}
+
+fn strings(v: Option<&Json>, path: &str) -> Parse<Vec<String>> {
+    match v {
+        None | Some(Json::Null) => Ok(Vec::new()),
+        Some(Json::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| match x {
+                Json::String(s) => Ok(s.clone()),
+                _ => problem(&format!("{path}[{i}]"), "expected a string"),
+            })
+            .collect(),
+        Some(_) => problem(path, "expected a list of strings"),
+    }
+}
+
+fn string_map(v: Option<&Json>, path: &str) -> Parse<Option<BTreeMap<String, String>>> {
+    match v {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Json::String(s) => Ok((k.clone(), s.clone())),
+                Json::Number(n) => Ok((k.clone(), n.to_string())),
+                Json::Bool(b) => Ok((k.clone(), b.to_string())),
+                _ => problem(&format!("{path}.{k}"), "expected a string"),
+            })
+            .collect::<Parse<BTreeMap<_, _>>>()
+            .map(Some),
+        Some(_) => problem(path, "expected a map of strings"),
+    }
+}
+
+fn parse_failure_action(v: &Json, path: &str) -> Parse<FailureAction> {
+    match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("audit") => Ok(FailureAction::Audit),
+        Some("enforce") => Ok(FailureAction::Enforce),
+        _ => problem(
+            path,
+            format!("unknown failure action {v}; expected Audit or Enforce"),
+        ),
+    }
+}
+
+/// Parses one policy document (already known to be a ClusterPolicy or Policy).
+/// The rules are autogen-expanded. Rule-level problems are returned per rule so
+/// the caller can report each; a policy-level problem rejects the policy.
+pub(crate) fn parse_policy(
+    doc: &Json,
+    source: &str,
+) -> Result<(Policy, Vec<(Option<String>, Problem)>), Problem> {
+    let kind = doc
+        .get("kind")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let metadata = doc.get("metadata").cloned().unwrap_or(Json::Null);
+    let name = metadata
+        .get("name")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if name.is_empty() {
+        return problem("metadata.name", "a policy needs a name");
+    }
+    let namespace = if kind == "Policy" {
+        Some(
+            metadata
+                .get("namespace")
+                .and_then(Json::as_str)
+                .unwrap_or("default")
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    let annotations =
+        string_map(metadata.get("annotations"), "metadata.annotations")?.unwrap_or_default();
+    let spec = doc
+        .get("spec")
+        .and_then(Json::as_object)
+        .ok_or(("spec".to_string(), "a policy needs a spec".to_string()))?;
+    let failure_action = match spec.get("validationFailureAction") {
+        Some(v) => parse_failure_action(v, "spec.validationFailureAction")?,
+        None => FailureAction::Audit,
+    };
+    let background = spec
+        .get("background")
+        .and_then(Json::as_bool)
+        .unwrap_or(true);
+    let raw_rules = match spec.get("rules") {
+        Some(Json::Array(r)) => r.clone(),
+        _ => return problem("spec.rules", "a policy needs a list of rules"),
+    };
+    let expanded = crate::autogen::expand(&annotations, &raw_rules);
+    let mut rules = Vec::new();
+    let mut problems = Vec::new();
+    for (index, raw) in expanded.iter() {
+        let rule_name = raw.get("name").and_then(Json::as_str).map(str::to_string);
+        match parse_rule(raw, &format!("spec.rules[{index}]")) {
+            Ok(rule) => rules.push(rule),
+            Err(p) => problems.push((rule_name, p)),
+        }
+    }
+    let policy = Policy {
+        name,
+        namespace,
+        kind,
+        annotations,
+        failure_action,
+        background,
+        rules,
+        source: source.to_string(),
+    };
+    Ok((policy, problems))
+}
+
+fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
+    let name = raw
+        .get("name")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if name.is_empty() {
+        return problem(&format!("{path}.name"), "a rule needs a name");
+    }
+    let match_resources = match raw.get("match") {
+        Some(m) => parse_match(m, &format!("{path}.match"))?,
+        None => return problem(&format!("{path}.match"), "a rule needs a match block"),
+    };
+    let exclude = match raw.get("exclude") {
+        Some(Json::Null) | None => None,
+        Some(e) => Some(parse_match(e, &format!("{path}.exclude"))?),
+    };
+    let context = parse_context(raw.get("context"), &format!("{path}.context"))?;
+    let preconditions =
+        parse_conditions_opt(raw.get("preconditions"), &format!("{path}.preconditions"))?;
+    let action = if let Some(v) = raw.get("validate") {
+        parse_validation(v, &format!("{path}.validate"))?
+    } else if raw.get("mutate").is_some() {
+        RuleAction::Unsupported("mutate")
+    } else if raw.get("generate").is_some() {
+        RuleAction::Unsupported("generate")
+    } else if raw.get("verifyImages").is_some() {
+        RuleAction::Unsupported("verifyImages")
+    } else {
+        return problem(
+            path,
+            "a rule needs one of validate, mutate, generate or verifyImages",
+        );
+    };
+    Ok(Rule {
+        name,
+        match_resources,
+        exclude,
+        context,
+        preconditions,
+        action,
+    })
+}
+
+fn parse_match(v: &Json, path: &str) -> Parse<MatchResources> {
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let filters = |key: &str| -> Parse<Vec<ResourceFilter>> {
+        match m.get(key) {
+            None | Some(Json::Null) => Ok(Vec::new()),
+            Some(Json::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, f)| parse_filter(f, &format!("{path}.{key}[{i}]")))
+                .collect(),
+            Some(_) => problem(&format!("{path}.{key}"), "expected a list"),
+        }
+    };
+    let any = filters("any")?;
+    let all = filters("all")?;
+    let legacy = if m.contains_key("resources")
+        || m.contains_key("subjects")
+        || m.contains_key("roles")
+        || m.contains_key("clusterRoles")
+    {
+        Some(parse_filter(v, path)?)
+    } else {
+        None
+    };
+    Ok(MatchResources { any, all, legacy })
+}
+
+fn parse_filter(v: &Json, path: &str) -> Parse<ResourceFilter> {
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let resources = match m.get("resources") {
+        None | Some(Json::Null) => ResourceDescription::default(),
+        Some(r) => parse_description(r, &format!("{path}.resources"))?,
+    };
+    let subjects = match m.get("subjects") {
+        None | Some(Json::Null) => Vec::new(),
+        Some(Json::Array(items)) => items
+            .iter()
+            .map(|s| Subject {
+                kind: s
+                    .get("kind")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                name: s
+                    .get("name")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                namespace: s
+                    .get("namespace")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
+            })
+            .collect(),
+        Some(_) => return problem(&format!("{path}.subjects"), "expected a list"),
+    };
+    let user = UserFilter {
+        roles: strings(m.get("roles"), &format!("{path}.roles"))?,
+        cluster_roles: strings(m.get("clusterRoles"), &format!("{path}.clusterRoles"))?,
+        subjects,
+    };
+    Ok(ResourceFilter { resources, user })
+}
+
+fn parse_description(v: &Json, path: &str) -> Parse<ResourceDescription> {
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let kinds = strings(m.get("kinds"), &format!("{path}.kinds"))?
+        .iter()
+        .map(|k| KindSelector::parse(k))
+        .collect();
+    let mut names = strings(m.get("names"), &format!("{path}.names"))?;
+    if let Some(n) = m.get("name").and_then(Json::as_str) {
+        names.push(n.to_string());
+    }
+    let operations = strings(m.get("operations"), &format!("{path}.operations"))?;
+    for (i, op) in operations.iter().enumerate() {
+        if !matches!(op.as_str(), "CREATE" | "UPDATE" | "DELETE" | "CONNECT") {
+            return problem(
+                &format!("{path}.operations[{i}]"),
+                format!("unknown operation {op}"),
+            );
+        }
+    }
+    Ok(ResourceDescription {
+        kinds,
+        names,
+        namespaces: strings(m.get("namespaces"), &format!("{path}.namespaces"))?,
+        annotations: string_map(m.get("annotations"), &format!("{path}.annotations"))?,
+        selector: parse_selector(m.get("selector"), &format!("{path}.selector"))?,
+        namespace_selector: parse_selector(
+            m.get("namespaceSelector"),
+            &format!("{path}.namespaceSelector"),
+        )?,
+        operations,
+    })
+}
+
+fn parse_selector(v: Option<&Json>, path: &str) -> Parse<Option<LabelSelector>> {
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let match_labels =
+        string_map(v.get("matchLabels"), &format!("{path}.matchLabels"))?.unwrap_or_default();
+    let mut expressions = Vec::new();
+    if let Some(Json::Array(items)) = v.get("matchExpressions") {
+        for (i, e) in items.iter().enumerate() {
+            let p = format!("{path}.matchExpressions[{i}]");
+            let key = e
+                .get("key")
+                .and_then(Json::as_str)
+                .ok_or((format!("{p}.key"), "missing key".to_string()))?;
+            let operator = e.get("operator").and_then(Json::as_str).unwrap_or_default();
+            if !matches!(operator, "In" | "NotIn" | "Exists" | "DoesNotExist") {
+                return problem(
+                    &format!("{p}.operator"),
+                    format!("unknown selector operator {operator:?}"),
+                );
+            }
+            let values = strings(e.get("values"), &format!("{p}.values"))?;
+            expressions.push((key.to_string(), operator.to_string(), values));
+        }
+    }
+    Ok(Some(LabelSelector {
+        match_labels,
+        expressions,
+    }))
+}
+
+fn parse_context(v: Option<&Json>, path: &str) -> Parse<Vec<ContextEntry>> {
+    let items = match v {
+        None | Some(Json::Null) => return Ok(Vec::new()),
+        Some(Json::Array(items)) => items,
+        Some(_) => return problem(path, "expected a list"),
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let name = item.get("name").and_then(Json::as_str).ok_or((
+            format!("{p}.name"),
+            "a context entry needs a name".to_string(),
+        ))?;
+        let jmes = |v: &Json| -> Parse<Option<String>> {
+            match v.get("jmesPath").and_then(Json::as_str) {
+                Some(j) => {
+                    check_expression(j, &format!("{p}.jmesPath"))?;
+                    Ok(Some(j.to_string()))
+                }
+                None => Ok(None),
+            }
+        };
+        let source = if let Some(var) = item.get("variable") {
+            check_variables(var, &format!("{p}.variable"))?;
+            ContextSource::Variable {
+                value: var.get("value").cloned(),
+                jmes_path: jmes(var)?,
+                default: var.get("default").cloned(),
+            }
+        } else if let Some(cm) = item.get("configMap") {
+            ContextSource::ConfigMap {
+                name: cm
+                    .get("name")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                namespace: cm
+                    .get("namespace")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            }
+        } else if let Some(call) = item.get("apiCall") {
+            ContextSource::External {
+                kind: "apiCall",
+                jmes_path: jmes(call)?,
+                default: call.get("default").cloned(),
+            }
+        } else if let Some(g) = item.get("globalReference") {
+            ContextSource::External {
+                kind: "globalReference",
+                jmes_path: jmes(g)?,
+                default: None,
+            }
+        } else if let Some(r) = item.get("imageRegistry") {
+            ContextSource::External {
+                kind: "imageRegistry",
+                jmes_path: jmes(r)?,
+                default: None,
+            }
+        } else {
+            return problem(&p, "unknown context entry type; expected variable, configMap, apiCall, globalReference or imageRegistry");
+        };
+        out.push(ContextEntry {
+            name: name.to_string(),
+            source,
+        });
+    }
+    Ok(out)
+}
+
+fn check_expression(expr: &str, path: &str) -> Parse<()> {
+    // A JMESPath field may itself hold variables, resolved before compiling.
+    if expr.contains("{{") {
+        return check_variables(&Json::String(expr.to_string()), path);
+    }
+    variables::compile_cached(expr)
+        .map(|_| ())
+        .map_err(|e| (path.to_string(), e))
+}
+
+/// Every `{{ }}` in a tree must compile: a bad JMESPath is a policy error.
+fn check_variables(v: &Json, path: &str) -> Parse<()> {
+    match v {
+        Json::String(s) => {
+            for e in variables::expressions(s) {
+                if e == "@" {
+                    continue;
+                }
+                variables::compile_cached(&e).map_err(|reason| (path.to_string(), reason))?;
+            }
+            Ok(())
+        }
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, x)| check_variables(x, &format!("{path}[{i}]"))),
+        Json::Object(m) => m.iter().try_for_each(|(k, x)| {
+            check_variables(&Json::String(k.clone()), path)?;
+            check_variables(x, &format!("{path}.{k}"))
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn parse_conditions_opt(v: Option<&Json>, path: &str) -> Parse<Option<Conditions>> {
+    match v {
+        None | Some(Json::Null) => Ok(None),
+        Some(v) => parse_conditions(v, path).map(Some),
+    }
+}
+
+fn parse_conditions(v: &Json, path: &str) -> Parse<Conditions> {
+    let list = |items: &Json, p: &str| -> Parse<Vec<Condition>> {
+        match items {
+            Json::Null => Ok(Vec::new()),
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, c)| parse_condition(c, &format!("{p}[{i}]")))
+                .collect(),
+            _ => problem(p, "expected a list of conditions"),
+        }
+    };
+    match v {
+        // The legacy form: a plain list, all of which must hold.
+        Json::Array(_) => Ok(Conditions {
+            any: Vec::new(),
+            all: list(v, path)?,
+        }),
+        Json::Object(m) => {
+            for k in m.keys() {
+                if k != "any" && k != "all" {
+                    return problem(&format!("{path}.{k}"), "expected any or all");
+                }
+            }
+            Ok(Conditions {
+                any: list(m.get("any").unwrap_or(&Json::Null), &format!("{path}.any"))?,
+                all: list(m.get("all").unwrap_or(&Json::Null), &format!("{path}.all"))?,
+            })
+        }
+        _ => problem(path, "expected any/all conditions"),
+    }
+}
+
+fn parse_condition(v: &Json, path: &str) -> Parse<Condition> {
+    let op_name = v.get("operator").and_then(Json::as_str).unwrap_or_default();
+    let operator = Operator::parse(op_name).ok_or((
+        format!("{path}.operator"),
+        format!("unknown operator {op_name:?}"),
+    ))?;
+    let key = v.get("key").cloned().unwrap_or(Json::Null);
+    let value = v.get("value").cloned().unwrap_or(Json::Null);
+    check_variables(&key, &format!("{path}.key"))?;
+    check_variables(&value, &format!("{path}.value"))?;
+    Ok(Condition {
+        key,
+        operator,
+        value,
+        message: v.get("message").and_then(Json::as_str).map(str::to_string),
+    })
+}
+
+fn check_pattern(p: &Json, path: &str) -> Parse<()> {
+    match p {
+        Json::Object(m) => {
+            for (k, v) in m {
+                if anchors::is_malformed(k) {
+                    return problem(&format!("{path}.{k}"), format!("malformed anchor {k:?}"));
+                }
+                if let Some((anchors::Anchor::Existence, _)) = anchors::parse(k) {
+                    if !v.is_array() {
+                        return problem(
+                            &format!("{path}.{k}"),
+                            "an existence anchor ^() needs a list",
+                        );
+                    }
+                }
+                check_pattern(v, &format!("{path}.{k}"))?;
+            }
+            Ok(())
+        }
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, x)| check_pattern(x, &format!("{path}[{i}]"))),
+        _ => check_variables(p, path),
+    }
+}
+
+fn parse_check(m: &Map<String, Json>, path: &str) -> Parse<Option<Check>> {
+    if let Some(p) = m.get("pattern") {
+        check_pattern(p, &format!("{path}.pattern"))?;
+        return Ok(Some(Check::Pattern(p.clone())));
+    }
+    if let Some(ap) = m.get("anyPattern") {
+        let Json::Array(items) = ap else {
+            return problem(&format!("{path}.anyPattern"), "expected a list of patterns");
+        };
+        for (i, p) in items.iter().enumerate() {
+            check_pattern(p, &format!("{path}.anyPattern[{i}]"))?;
+        }
+        return Ok(Some(Check::AnyPattern(items.clone())));
+    }
+    if let Some(d) = m.get("deny") {
+        let conditions =
+            parse_conditions_opt(d.get("conditions"), &format!("{path}.deny.conditions"))?;
+        return Ok(Some(Check::Deny(conditions.unwrap_or_default())));
+    }
+    if let Some(f) = m.get("foreach") {
+        let Json::Array(items) = f else {
+            return problem(&format!("{path}.foreach"), "expected a list");
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            out.push(parse_foreach(item, &format!("{path}.foreach[{i}]"))?);
+        }
+        return Ok(Some(Check::Foreach(out)));
+    }
+    if let Some(ps) = m.get("podSecurity") {
+        return parse_pod_security(ps, &format!("{path}.podSecurity"))
+            .map(|p| Some(Check::PodSecurity(p)));
+    }
+    Ok(None)
+}
+
+fn parse_foreach(v: &Json, path: &str) -> Parse<Foreach> {
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let list = m.get("list").and_then(Json::as_str).ok_or((
+        format!("{path}.list"),
+        "foreach needs a list expression".to_string(),
+    ))?;
+    let list = strip_braces(list).to_string();
+    check_expression(&list, &format!("{path}.list"))?;
+    let check = parse_check(m, path)?.ok_or((
+        path.to_string(),
+        "foreach needs a pattern, anyPattern, deny or nested foreach".to_string(),
+    ))?;
+    Ok(Foreach {
+        list,
+        element_scope: m.get("elementScope").and_then(Json::as_bool),
+        context: parse_context(m.get("context"), &format!("{path}.context"))?,
+        preconditions: parse_conditions_opt(
+            m.get("preconditions"),
+            &format!("{path}.preconditions"),
+        )?,
+        check,
+    })
+}
+
+/// `list: "{{ request.object.x }}"` and `list: request.object.x` mean the same.
+fn strip_braces(s: &str) -> &str {
+    let t = s.trim();
+    match t.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")) {
+        Some(inner) if !inner.contains("{{") => inner.trim(),
+        _ => t,
+    }
+}
+
+fn parse_pod_security(v: &Json, path: &str) -> Parse<PodSecurity> {
+    let level = v
+        .get("level")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if !matches!(level.as_str(), "baseline" | "restricted" | "privileged") {
+        return problem(
+            &format!("{path}.level"),
+            format!("unknown level {level:?}; expected baseline, restricted or privileged"),
+        );
+    }
+    let version = v
+        .get("version")
+        .and_then(Json::as_str)
+        .unwrap_or("latest")
+        .to_string();
+    let mut exclude = Vec::new();
+    if let Some(Json::Array(items)) = v.get("exclude") {
+        for (i, e) in items.iter().enumerate() {
+            let p = format!("{path}.exclude[{i}]");
+            let control_name = e.get("controlName").and_then(Json::as_str).ok_or((
+                format!("{p}.controlName"),
+                "missing controlName".to_string(),
+            ))?;
+            exclude.push(PodSecurityExclusion {
+                control_name: control_name.to_string(),
+                images: strings(e.get("images"), &format!("{p}.images"))?,
+                restricted_field: e
+                    .get("restrictedField")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
+                values: strings(e.get("values"), &format!("{p}.values"))?,
+            });
+        }
+    }
+    Ok(PodSecurity {
+        level,
+        version,
+        exclude,
+    })
+}
+
+fn parse_validation(v: &Json, path: &str) -> Parse<RuleAction> {
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let failure_action = match m.get("failureAction") {
+        Some(a) => Some(parse_failure_action(a, &format!("{path}.failureAction"))?),
+        None => None,
+    };
+    let message = m.get("message").and_then(Json::as_str).map(str::to_string);
+    if let Some(msg) = &message {
+        check_variables(&Json::String(msg.clone()), &format!("{path}.message"))?;
+    }
+    if m.contains_key("cel") {
+        return Ok(RuleAction::Unsupported("validate.cel"));
+    }
+    if m.contains_key("manifests") {
+        return Ok(RuleAction::Unsupported("validate.manifests"));
+    }
+    match parse_check(m, path)? {
+        Some(check) => Ok(RuleAction::Validate(Validation {
+            message,
+            failure_action,
+            check,
+        })),
+        None => problem(
+            path,
+            "validate needs one of pattern, anyPattern, deny, foreach or podSecurity",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn policy(rules: Json) -> Json {
+        json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "p"}, "spec": {"rules": rules}})
+    }
+
+    #[test]
+    fn parses_a_validate_rule() {
+        let doc = policy(
+            json!([{"name": "r", "match": {"any": [{"resources": {"kinds": ["ConfigMap"]}}]}, "validate": {"pattern": {"data": {"a": "?*"}}}}]),
+        );
+        let (p, problems) = parse_policy(&doc, "f.yaml").unwrap();
+        assert!(problems.is_empty());
+        assert_eq!(p.rules.len(), 1);
+        assert!(matches!(
+            p.rules[0].action,
+            RuleAction::Validate(Validation {
+                check: Check::Pattern(_),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn reports_unknown_operator_with_path() {
+        let doc = policy(
+            json!([{"name": "r", "match": {"resources": {"kinds": ["Service"]}}, "validate": {"deny": {"conditions": {"any": [{"key": "a", "operator": "Bigger", "value": 1}]}}}}]),
+        );
+        let (_, problems) = parse_policy(&doc, "f.yaml").unwrap();
+        assert_eq!(problems.len(), 1);
+        let (rule, (path, reason)) = &problems[0];
+        assert_eq!(rule.as_deref(), Some("r"));
+        assert!(path.ends_with("deny.conditions.any[0].operator"), "{path}");
+        assert!(reason.contains("Bigger"));
+    }
+
+    #[test]
+    fn reports_malformed_anchor_and_bad_jmespath() {
+        let doc = policy(json!([
+            {"name": "a", "match": {"resources": {"kinds": ["ConfigMap"]}}, "validate": {"pattern": {"(data": 1}}},
+            {"name": "b", "match": {"resources": {"kinds": ["ConfigMap"]}}, "validate": {"deny": {"conditions": [{"key": "{{ a.[ }}", "operator": "Equals", "value": 1}]}}},
+            {"name": "c", "match": {"resources": {"kinds": ["ConfigMap"]}}, "validate": {"pattern": {"data": 1}}}
+        ]));
+        let (p, problems) = parse_policy(&doc, "f.yaml").unwrap();
+        assert_eq!(problems.len(), 2);
+        assert_eq!(p.rules.len(), 1, "the good rule still loads");
+    }
+
+    #[test]
+    fn missing_match_is_an_error() {
+        let doc = policy(json!([{"name": "r", "validate": {"pattern": {}}}]));
+        let (_, problems) = parse_policy(&doc, "f.yaml").unwrap();
+        assert!(problems[0].1 .0.ends_with(".match"));
+    }
+}

@@ -1,0 +1,226 @@
+//! `{{ expression }}` substitution. A string that is one whole variable becomes the
+//! value itself (any type); variables inside a longer string are rendered as text.
+//! Inner variables are resolved first, so `{{ a.{{ b }} }}` works as in Kyverno.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
+
+use serde_json::Value as Json;
+
+use crate::jmes::{self, EvalError, Expr, Rcvar};
+
+/// Expressions compiled once for the whole process, keyed by their text.
+static COMPILED: LazyLock<RwLock<HashMap<String, Arc<Expr>>>> = LazyLock::new(Default::default);
+
+pub fn compile_cached(source: &str) -> Result<Arc<Expr>, String> {
+    if let Some(expr) = COMPILED
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(source)
+    {
+        return Ok(expr.clone());
+    }
+    let expr = Arc::new(Expr::compile(source)?);
+    COMPILED
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(source.to_string(), expr.clone());
+    Ok(expr)
+}
+
+/// How a path that leads nowhere is treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// An error naming the variable (validate patterns, deny conditions, messages).
+    Error,
+    /// An empty string (preconditions, as Kyverno does).
+    EmptyString,
+}
+
+/// Finds the innermost `{{ ... }}` in `s`: byte range of the braces and of the expression.
+fn innermost(s: &str) -> Option<(usize, usize)> {
+    let close = s.find("}}")?;
+    let open = s[..close].rfind("{{")?;
+    Some((open, close + 2))
+}
+
+pub fn has_variables(s: &str) -> bool {
+    innermost(s).is_some()
+}
+
+/// Every expression inside `{{ }}` in a string, for checking at load time.
+pub fn expressions(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut text = s.to_string();
+    while let Some((open, end)) = innermost(&text) {
+        let inner = text[open + 2..end - 2].trim().to_string();
+        if !inner.contains("{{") {
+            out.push(inner);
+        }
+        text.replace_range(open..end, "x");
+    }
+    out
+}
+
+fn render(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        Json::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn is_escaped(s: &str, open: usize) -> bool {
+    open > 0 && s.as_bytes()[open - 1] == b'\\'
+}
+
+pub fn substitute_str(s: &str, data: &Rcvar, missing: Missing) -> Result<Json, EvalError> {
+    if !s.contains("{{") {
+        return Ok(Json::String(s.to_string()));
+    }
+    let mut text = s.to_string();
+    let mut protected: Vec<String> = Vec::new();
+    while let Some((open, end)) = innermost(&text) {
+        if is_escaped(&text, open) {
+            // `\{{ x }}` stays literal: park it behind a placeholder.
+            let literal = text[open..end].to_string();
+            text.replace_range(open - 1..end, &format!("\u{0}{}\u{0}", protected.len()));
+            protected.push(literal);
+            continue;
+        }
+        let source = text[open + 2..end - 2].trim();
+        let value = if source == "@" {
+            Json::String("{{@}}".into())
+        } else {
+            let expr = compile_cached(source).map_err(EvalError::Failed)?;
+            match expr.search(data) {
+                Ok(v) => jmes::to_json(&v),
+                Err(EvalError::NotFound(_)) if missing == Missing::EmptyString => {
+                    Json::String(String::new())
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if open == 0 && end == text.len() && protected.is_empty() {
+            return Ok(value);
+        }
+        text.replace_range(open..end, &render(&value));
+    }
+    for (i, literal) in protected.iter().enumerate() {
+        text = text.replace(&format!("\u{0}{i}\u{0}"), literal);
+    }
+    Ok(Json::String(text))
+}
+
+/// Substitutes every variable in a JSON tree (keys included).
+pub fn substitute(value: &Json, data: &Rcvar, missing: Missing) -> Result<Json, EvalError> {
+    match value {
+        Json::String(s) => substitute_str(s, data, missing),
+        Json::Array(items) => items
+            .iter()
+            .map(|v| substitute(v, data, missing))
+            .collect::<Result<_, _>>()
+            .map(Json::Array),
+        Json::Object(map) => {
+            let mut out = serde_json::Map::with_capacity(map.len());
+            for (k, v) in map {
+                let key = if k.contains("{{") {
+                    render(&substitute_str(k, data, missing)?)
+                } else {
+                    k.clone()
+                };
+                out.insert(key, substitute(v, data, missing)?);
+            }
+            Ok(Json::Object(out))
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+/// Whether a JSON tree holds any variable (to skip copying trees that have none).
+pub fn tree_has_variables(value: &Json) -> bool {
+    match value {
+        Json::String(s) => s.contains("{{"),
+        Json::Array(items) => items.iter().any(tree_has_variables),
+        Json::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.contains("{{") || tree_has_variables(v)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn data() -> Rcvar {
+        jmes::to_var(
+            &json!({"request": {"object": {"metadata": {"name": "web", "labels": {"app": "x"}}, "spec": {"replicas": 3}}}, "key": "app"}),
+        )
+    }
+
+    #[test]
+    fn whole_string_keeps_type() {
+        assert_eq!(
+            substitute_str(
+                "{{ request.object.spec.replicas }}",
+                &data(),
+                Missing::Error
+            ),
+            Ok(json!(3))
+        );
+    }
+
+    #[test]
+    fn interpolation_renders_text() {
+        assert_eq!(
+            substitute_str(
+                "name={{request.object.metadata.name}} n={{ request.object.spec.replicas }}",
+                &data(),
+                Missing::Error
+            ),
+            Ok(json!("name=web n=3"))
+        );
+    }
+
+    #[test]
+    fn nested_variables_resolve_inside_out() {
+        assert_eq!(
+            substitute_str(
+                "{{ request.object.metadata.labels.{{ key }} }}",
+                &data(),
+                Missing::Error
+            ),
+            Ok(json!("x"))
+        );
+    }
+
+    #[test]
+    fn missing_paths_error_or_empty() {
+        assert!(matches!(
+            substitute_str("{{ request.object.nope }}", &data(), Missing::Error),
+            Err(EvalError::NotFound(_))
+        ));
+        assert_eq!(
+            substitute_str("{{ request.object.nope }}", &data(), Missing::EmptyString),
+            Ok(json!(""))
+        );
+    }
+
+    #[test]
+    fn escaped_variables_stay() {
+        assert_eq!(
+            substitute_str("a \\{{ x }} b", &data(), Missing::Error),
+            Ok(json!("a {{ x }} b"))
+        );
+    }
+
+    #[test]
+    fn lists_expressions() {
+        assert_eq!(
+            expressions("{{ a }} and {{ b.c }}"),
+            vec!["a".to_string(), "b.c".to_string()]
+        );
+    }
+}
