@@ -7,7 +7,10 @@
 //! event accepted, dropped or rejected is counted in [`metrics`].
 
 pub mod alert;
+pub mod config;
 pub mod k8s_audit;
 pub mod metrics;
+pub mod pipeline;
+pub mod rules;
 pub mod sinks;
 pub mod sources;

@@ -1,0 +1,310 @@
+//! Typed configuration of a detection pipeline, from YAML:
+//!
+//! ```yaml
+//! rules: [/etc/vigie/k8s_audit_rules.yaml]   # empty: vigie's default audit rules
+//! queue_capacity: 1024                        # batches between sources and rules
+//! max_event_bytes: 4194304
+//! sources:
+//!   - type: file        # path, follow: true|false
+//!     path: /var/log/kubernetes/audit.log
+//!     follow: true
+//!   - type: dir         # every file of a directory, once
+//!     path: /var/log/kubernetes/old
+//!   - type: stdin
+//!   - type: http        # the API server's audit webhook
+//!     listen: 0.0.0.0:9765
+//!     path: /k8s-audit
+//!     max_body_bytes: 16777216
+//! sinks:
+//!   - type: stdout      # format: text|json
+//!     format: text
+//!   - type: file
+//!     path: /var/log/vigie/alerts.json
+//!     format: json
+//!   - type: syslog      # udp://host:port or unix:///dev/log
+//!     address: unix:///dev/log
+//!   - type: http        # Falcosidekick or any endpoint taking Falco's JSON
+//!     url: http://falcosidekick:2801/
+//!     retries: 3
+//!     timeout_ms: 5000
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use vigie_resource::{parse_documents, Node};
+
+use crate::sinks::{Format, HttpSinkConfig, SyslogTarget};
+use crate::sources::HttpSourceConfig;
+
+#[derive(Clone, Debug)]
+pub enum SourceConfig {
+    File { path: PathBuf, follow: bool },
+    Dir { path: PathBuf },
+    Stdin,
+    Http(HttpSourceConfig),
+}
+
+#[derive(Clone, Debug)]
+pub enum SinkConfig {
+    Stdout { format: Format },
+    File { path: PathBuf, format: Format },
+    Syslog { target: SyslogTarget },
+    Http(HttpSinkConfig),
+}
+
+#[derive(Clone, Debug)]
+pub struct DetectConfig {
+    pub rules: Vec<PathBuf>,
+    pub sources: Vec<SourceConfig>,
+    pub sinks: Vec<SinkConfig>,
+    pub queue_capacity: usize,
+    pub sink_queue_capacity: usize,
+    pub max_event_bytes: usize,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        Self {
+            rules: Vec::new(),
+            sources: Vec::new(),
+            sinks: Vec::new(),
+            queue_capacity: 1024,
+            sink_queue_capacity: 10_000,
+            max_event_bytes: 4 << 20,
+        }
+    }
+}
+
+fn at(file: &str, node: &Node, message: impl std::fmt::Display) -> String {
+    format!("{file}:{}:{}: {message}", node.pos.line, node.pos.column)
+}
+
+fn string(file: &str, node: &Node, key: &str) -> Result<String, String> {
+    node.get(key)
+        .and_then(Node::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            at(
+                file,
+                node,
+                format!("'{key}' is required and must be a string"),
+            )
+        })
+}
+
+fn number(file: &str, node: &Node, key: &str, default: usize) -> Result<usize, String> {
+    match node.get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .as_i64()
+            .filter(|n| *n > 0)
+            .map(|n| n as usize)
+            .ok_or_else(|| at(file, v, format!("'{key}' must be a positive number"))),
+    }
+}
+
+fn format(file: &str, node: &Node) -> Result<Format, String> {
+    match node.get("format") {
+        None => Ok(Format::Text),
+        Some(v) => v
+            .as_str()
+            .and_then(Format::parse)
+            .ok_or_else(|| at(file, v, "format must be text or json")),
+    }
+}
+
+impl DetectConfig {
+    /// Parses a configuration file's text; errors name the file, line and reason.
+    pub fn from_yaml(file: &str, text: &str) -> Result<DetectConfig, Vec<String>> {
+        let doc = match parse_documents(text).into_iter().next() {
+            None => return Ok(DetectConfig::default()),
+            Some(Err(e)) => return Err(vec![format!("{file}:{}: {}", e.pos, e.reason)]),
+            Some(Ok(doc)) => doc,
+        };
+        let root = &doc.root;
+        let mut errors = Vec::new();
+        let mut config = DetectConfig::default();
+        for entry in root.as_map().unwrap_or(&[]) {
+            if !matches!(
+                entry.key.as_str(),
+                "rules"
+                    | "sources"
+                    | "sinks"
+                    | "queue_capacity"
+                    | "sink_queue_capacity"
+                    | "max_event_bytes"
+            ) {
+                errors.push(at(
+                    file,
+                    &entry.value,
+                    format!("unknown key '{}'", entry.key),
+                ));
+            }
+        }
+        config.rules = root
+            .get("rules")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Node::as_str)
+            .map(PathBuf::from)
+            .collect();
+        let mut num = |key: &str, default: usize| {
+            number(file, root, key, default).unwrap_or_else(|e| {
+                errors.push(e);
+                default
+            })
+        };
+        config.queue_capacity = num("queue_capacity", config.queue_capacity);
+        config.sink_queue_capacity = num("sink_queue_capacity", config.sink_queue_capacity);
+        config.max_event_bytes = num("max_event_bytes", config.max_event_bytes);
+        for s in root.get("sources").map(Node::items).unwrap_or(&[]) {
+            match parse_source(file, s) {
+                Ok(s) => config.sources.push(s),
+                Err(e) => errors.push(e),
+            }
+        }
+        for s in root.get("sinks").map(Node::items).unwrap_or(&[]) {
+            match parse_sink(file, s) {
+                Ok(s) => config.sinks.push(s),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
+    Ok(match string(file, node, "type")?.as_str() {
+        "file" => SourceConfig::File {
+            path: string(file, node, "path")?.into(),
+            follow: node.get("follow").and_then(Node::as_bool).unwrap_or(false),
+        },
+        "dir" => SourceConfig::Dir {
+            path: string(file, node, "path")?.into(),
+        },
+        "stdin" => SourceConfig::Stdin,
+        "http" => {
+            let d = HttpSourceConfig::default();
+            SourceConfig::Http(HttpSourceConfig {
+                listen: node
+                    .get("listen")
+                    .and_then(Node::as_str)
+                    .map_or(d.listen, str::to_string),
+                path: node
+                    .get("path")
+                    .and_then(Node::as_str)
+                    .map_or(d.path, str::to_string),
+                max_body_bytes: number(file, node, "max_body_bytes", d.max_body_bytes)?,
+            })
+        }
+        other => {
+            return Err(at(
+                file,
+                node,
+                format!("unknown source type '{other}' (file, dir, stdin, http)"),
+            ))
+        }
+    })
+}
+
+fn parse_sink(file: &str, node: &Node) -> Result<SinkConfig, String> {
+    Ok(match string(file, node, "type")?.as_str() {
+        "stdout" => SinkConfig::Stdout {
+            format: format(file, node)?,
+        },
+        "file" => SinkConfig::File {
+            path: string(file, node, "path")?.into(),
+            format: format(file, node)?,
+        },
+        "syslog" => {
+            let address = node
+                .get("address")
+                .and_then(Node::as_str)
+                .unwrap_or("unix:///dev/log");
+            SinkConfig::Syslog {
+                target: SyslogTarget::parse(address).ok_or_else(|| {
+                    at(
+                        file,
+                        node,
+                        format!(
+                            "syslog address '{address}' is not udp://host:port or unix:///path"
+                        ),
+                    )
+                })?,
+            }
+        }
+        "http" => {
+            let mut c = HttpSinkConfig::new(&string(file, node, "url")?);
+            c.retries = number(file, node, "retries", c.retries as usize)? as u32;
+            c.timeout = Duration::from_millis(number(
+                file,
+                node,
+                "timeout_ms",
+                c.timeout.as_millis() as usize,
+            )? as u64);
+            SinkConfig::Http(c)
+        }
+        other => {
+            return Err(at(
+                file,
+                node,
+                format!("unknown sink type '{other}' (stdout, file, syslog, http)"),
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sources_and_sinks() {
+        let text = "sources:\n  - type: file\n    path: /a.log\n    follow: true\n  - type: http\n    listen: 127.0.0.1:1\nsinks:\n  - type: stdout\n    format: json\n  - type: http\n    url: http://x:2801/\n    retries: 5\nqueue_capacity: 8\n";
+        let c = DetectConfig::from_yaml("c.yaml", text).unwrap();
+        assert!(matches!(
+            &c.sources[0],
+            SourceConfig::File { follow: true, .. }
+        ));
+        assert!(
+            matches!(&c.sources[1], SourceConfig::Http(h) if h.listen == "127.0.0.1:1" && h.path == "/k8s-audit")
+        );
+        assert!(matches!(
+            c.sinks[0],
+            SinkConfig::Stdout {
+                format: Format::Json
+            }
+        ));
+        assert!(matches!(&c.sinks[1], SinkConfig::Http(h) if h.retries == 5));
+        assert_eq!(c.queue_capacity, 8);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_reason() {
+        let text =
+            "sources:\n  - type: kafka\nsinks:\n  - type: stdout\n    format: xml\nbogus: 1\n";
+        let errors = DetectConfig::from_yaml("c.yaml", text).unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("c.yaml:2:") && e.contains("unknown source type 'kafka'")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("c.yaml:5:") && e.contains("format must be text or json")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.contains("unknown key 'bogus'")),
+            "{errors:?}"
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! The detection stage and the wiring of a whole pipeline: sources feed a bounded
+//! queue, one thread evaluates the rules on each event, and alerts fan out to sinks.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crossbeam_channel::{bounded, Receiver};
+use vigie_rules::{Engine, SourceId};
+
+use crate::alert::Alert;
+use crate::config::{DetectConfig, SinkConfig, SourceConfig};
+use crate::k8s_audit::{AuditEvent, SOURCE};
+use crate::metrics::Metrics;
+use crate::sinks::{FileSink, HttpSink, Sink, SinkHandle, StdoutSink, SyslogSink};
+use crate::sources::{
+    read_dir, read_file, read_lines, Batch, FollowOptions, HttpSource, SourceContext,
+};
+
+/// Evaluates audit events and hands alerts to sinks.
+pub struct Detector {
+    engine: Engine,
+    source: Option<SourceId>,
+    sinks: Vec<SinkHandle>,
+    metrics: Arc<Metrics>,
+    hostname: String,
+    next_number: u64,
+}
+
+impl Detector {
+    pub fn new(engine: Engine, sinks: Vec<SinkHandle>, metrics: Arc<Metrics>) -> Self {
+        let source = engine.source(SOURCE);
+        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
+        Self {
+            engine,
+            source,
+            sinks,
+            metrics,
+            hostname,
+            next_number: 1,
+        }
+    }
+
+    /// Evaluates one event; returns the alerts it raised.
+    pub fn process(&mut self, event: &mut AuditEvent) -> Vec<Arc<Alert>> {
+        event.number = self.next_number;
+        self.next_number += 1;
+        self.metrics
+            .events_evaluated
+            .fetch_add(1, Ordering::Relaxed);
+        let Some(source) = self.source else {
+            return Vec::new();
+        };
+        let mut alerts = Vec::new();
+        self.engine.evaluate(source, event, |rule| {
+            alerts.push(Arc::new(Alert::new(
+                rule,
+                event,
+                event.time_ns,
+                &self.hostname,
+            )));
+        });
+        for alert in &alerts {
+            self.metrics.alert(&alert.rule, alert.priority);
+            for sink in &self.sinks {
+                sink.offer(alert.clone());
+            }
+        }
+        alerts
+    }
+
+    /// Drains a queue until every sender is gone.
+    pub fn run(&mut self, queue: Receiver<Batch>) -> u64 {
+        let mut alerts = 0;
+        while let Ok(batch) = queue.recv() {
+            self.metrics.set_queue_depth("events", queue.len());
+            for mut event in batch {
+                alerts += self.process(&mut event).len() as u64;
+            }
+        }
+        alerts
+    }
+
+    /// Waits until every sink delivered what it was given.
+    pub fn close(self) {
+        for sink in self.sinks {
+            sink.close();
+        }
+    }
+}
+
+pub fn open_sink(config: &SinkConfig) -> io::Result<Box<dyn Sink>> {
+    Ok(match config {
+        SinkConfig::Stdout { format } => Box::new(StdoutSink::new(*format)),
+        SinkConfig::File { path, format } => Box::new(FileSink::open(path, *format)?),
+        SinkConfig::Syslog { target } => Box::new(SyslogSink::connect(target)?),
+        SinkConfig::Http(c) => Box::new(HttpSink::new(c.clone())?),
+    })
+}
+
+/// What a pipeline run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub events: u64,
+    pub rejected: u64,
+    pub alerts: u64,
+    pub sink_drops: u64,
+}
+
+/// Runs sources, rules and sinks until every source has finished (sources that
+/// follow or listen run until `stop` is set).
+pub fn run_pipeline(
+    config: &DetectConfig,
+    engine: Engine,
+    metrics: Arc<Metrics>,
+    stop: Arc<AtomicBool>,
+) -> io::Result<RunSummary> {
+    let mut sinks = Vec::new();
+    for s in &config.sinks {
+        sinks.push(SinkHandle::spawn(
+            open_sink(s)?,
+            config.sink_queue_capacity,
+            metrics.clone(),
+        ));
+    }
+    let (tx, rx) = bounded::<Batch>(config.queue_capacity.max(1));
+    let ctx = SourceContext {
+        queue: tx,
+        metrics: metrics.clone(),
+        max_event_bytes: config.max_event_bytes,
+        stop: stop.clone(),
+    };
+    // Bind listeners first, so a bad address fails the run before anything starts.
+    let mut http_sources = Vec::new();
+    for s in &config.sources {
+        if let SourceConfig::Http(h) = s {
+            let source = HttpSource::bind(h.clone())?;
+            eprintln!(
+                "vigie detect: listening for audit events on http://{}{}",
+                source
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
+                h.path
+            );
+            http_sources.push(source);
+        }
+    }
+    let mut threads = Vec::new();
+    for source in http_sources {
+        let ctx = ctx.clone();
+        threads.push(std::thread::spawn(move || source.run(&ctx)));
+    }
+    for s in config.sources.iter().cloned() {
+        let ctx = ctx.clone();
+        let handle = match s {
+            SourceConfig::File { path, follow } => std::thread::spawn(move || {
+                let follow = follow.then(FollowOptions::default);
+                if let Err(e) = read_file(&path, follow, &ctx) {
+                    eprintln!("vigie detect: {}: {e}", path.display());
+                    ctx.metrics.reject("file", "unreadable", 1);
+                }
+            }),
+            SourceConfig::Dir { path } => std::thread::spawn(move || {
+                if let Err(e) = read_dir(&path, &ctx) {
+                    eprintln!("vigie detect: {}: {e}", path.display());
+                    ctx.metrics.reject("dir", "unreadable", 1);
+                }
+            }),
+            SourceConfig::Stdin => std::thread::spawn(move || {
+                read_lines(io::stdin().lock(), "<stdin>", 0, false, &ctx);
+            }),
+            SourceConfig::Http(_) => continue,
+        };
+        threads.push(handle);
+    }
+    drop(ctx);
+    let mut detector = Detector::new(engine, sinks, metrics.clone());
+    let alerts = detector.run(rx);
+    for t in threads {
+        let _ = t.join();
+    }
+    detector.close();
+    Ok(RunSummary {
+        events: metrics.events_in.load(Ordering::Relaxed),
+        rejected: metrics.rejected_total(),
+        alerts,
+        sink_drops: metrics.sink_drops_total(),
+    })
+}
