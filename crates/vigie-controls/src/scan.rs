@@ -60,6 +60,7 @@ pub fn scan(inputs: &[String], options: &LoadOptions, config: &ScanConfig) -> Re
         tool_version: env!("CARGO_PKG_VERSION").into(),
         profile: format!("Pod Security Standards {} {}", config.level, config.version),
         controls,
+        frameworks: Vec::new(),
         resources,
         findings,
         errors: streamed.diagnostics.iter().map(input_error).collect(),
@@ -104,6 +105,8 @@ fn scan_resource(
                 field_path: violation.path,
                 message: violation.message,
                 remediation: failure.check.remediation.to_string(),
+                subject: None,
+                exception: None,
             });
         }
     }

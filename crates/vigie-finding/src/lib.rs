@@ -7,7 +7,7 @@ mod report;
 mod severity;
 
 pub use report::{
-    ControlSummary, Finding, InputError, Location, Report, ResourceRef, ScannedResource,
-    SeverityCounts,
+    AppliedException, ControlSummary, Finding, FrameworkSummary, InputError, Location, Report,
+    ResourceRef, ScannedResource, SeverityCounts,
 };
 pub use severity::Severity;

@@ -55,6 +55,39 @@ pub struct Finding {
     /// What is wrong, stating the offending value.
     pub message: String,
     pub remediation: String,
+    /// Who the finding is about when that is not the object itself: the user,
+    /// group or service account an RBAC binding grants a dangerous permission to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<ResourceRef>,
+    /// Set when an exception covers this finding: it is reported, but does not
+    /// count against the score or the exit code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<AppliedException>,
+}
+
+/// The exception that covers a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedException {
+    pub reason: String,
+    /// `YYYY-MM-DD`, the last day the exception applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where the exception was declared: `annotation` or the exceptions file path.
+    pub source: String,
+}
+
+/// A framework (NSA/CISA, CIS, MITRE ATT&CK, Pod Security Standards) and its score.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameworkSummary {
+    /// `nsa`, `cis`, `mitre`, `pss-baseline`, `pss-restricted`.
+    pub id: String,
+    pub title: String,
+    /// IDs of the report's controls that belong to the framework.
+    pub controls: Vec<String>,
+    /// Mean over those controls that applied to something of 100 × passed / evaluated.
+    pub score: f64,
 }
 
 /// A control that ran, and how many resources it was evaluated on and failed.
@@ -138,15 +171,24 @@ pub struct Report {
     /// What was checked, in words: `Pod Security Standards restricted v1.37`.
     pub profile: String,
     pub controls: Vec<ControlSummary>,
+    /// Frameworks the scan was asked for, with their scores; empty for a scan
+    /// that names no framework.
+    pub frameworks: Vec<FrameworkSummary>,
     pub resources: Vec<ScannedResource>,
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
 }
 
 impl Report {
+    /// Findings not covered by an exception: those that count.
+    pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.exception.is_none())
+    }
+
+    /// Counts of active (not excepted) findings per severity.
     pub fn severity_counts(&self) -> SeverityCounts {
         let mut counts = SeverityCounts::default();
-        for f in &self.findings {
+        for f in self.active_findings() {
             match f.severity {
                 Severity::Critical => counts.critical += 1,
                 Severity::High => counts.high += 1,
@@ -175,9 +217,9 @@ impl Report {
         self.errors.iter().filter(|e| e.fatal).count()
     }
 
-    /// Whether any finding is at or above `threshold`.
+    /// Whether any active (not excepted) finding is at or above `threshold`.
     pub fn has_findings_at_or_above(&self, threshold: Severity) -> bool {
-        self.findings.iter().any(|f| f.severity >= threshold)
+        self.active_findings().any(|f| f.severity >= threshold)
     }
 }
 
@@ -203,6 +245,7 @@ mod tests {
             tool_version: "0".into(),
             profile: String::new(),
             controls: vec![control(4, 1), control(2, 2), control(0, 0)],
+            frameworks: vec![],
             resources: vec![],
             findings: vec![],
             errors: vec![],

@@ -85,6 +85,7 @@ pub fn report() -> Report {
             ),
             control("VG-005", "Windows host process", Severity::Info, 0, 0),
         ],
+        frameworks: vec![],
         resources: vec![
             ScannedResource {
                 resource: web(),
@@ -109,6 +110,8 @@ pub fn report() -> Report {
                 message: "readOnlyRootFilesystem is false".into(),
                 remediation:
                     "Set readOnlyRootFilesystem: true and mount writable paths as emptyDir.".into(),
+                subject: None,
+                exception: None,
             },
             Finding {
                 control_id: "VG-001".into(),
@@ -119,6 +122,8 @@ pub fn report() -> Report {
                 field_path: "spec.template.spec.containers[0].securityContext.privileged".into(),
                 message: "container \"app\" runs privileged: privileged is true".into(),
                 remediation: "Remove securityContext.privileged or set it to false.".into(),
+                subject: None,
+                exception: None,
             },
             Finding {
                 control_id: "VG-002".into(),
@@ -130,6 +135,8 @@ pub fn report() -> Report {
                 message: "hostNetwork is true (shares the node's network <namespace> & ports)"
                     .into(),
                 remediation: "Remove spec.hostNetwork.".into(),
+                subject: None,
+                exception: None,
             },
         ],
         errors: vec![InputError {
