@@ -1,6 +1,7 @@
 //! `vigie`: the command line. It only parses arguments and wires the crates together.
 
 mod controls;
+mod detect;
 mod scan;
 
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// List the controls vigie checks, or explain one.
     Controls(controls::ControlsArgs),
+    /// Detect threats in Kubernetes audit events with Falco-format rules.
+    Detect(detect::DetectArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example: vigie completions bash > /etc/bash_completion.d/vigie")]
     Completions {
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Controls(args) => controls::run(args),
+        Command::Detect(args) => detect::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vigie", &mut std::io::stdout());
             ExitCode::SUCCESS

@@ -1,0 +1,316 @@
+//! `vigie detect`: threat detection on Kubernetes audit events with Falco-format rules.
+//!
+//! Exit codes: 0 no alert, 1 alerts raised, 2 bad input (rules that do not load in
+//! strict mode, unreadable configuration, a listener that cannot bind).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand, ValueEnum};
+use vigie_detect::config::{DetectConfig, SinkConfig, SourceConfig};
+use vigie_detect::metrics::Metrics;
+use vigie_detect::pipeline::run_pipeline;
+use vigie_detect::rules::{build_engine, load, tables};
+use vigie_detect::sinks::{Format, HttpSinkConfig, SyslogTarget};
+use vigie_detect::sources::HttpSourceConfig;
+use vigie_rules::{Engine, EngineOptions, Priority, RuleDiagnostic, RuleMatching, Selection};
+
+const EXIT_CLEAN: u8 = 0;
+const EXIT_ALERTS: u8 = 1;
+const EXIT_INPUT_ERROR: u8 = 2;
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    #[command(subcommand)]
+    command: DetectCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum DetectCommand {
+    /// Detect threats in Kubernetes audit events (files, directories, stdin, webhook).
+    #[command(
+        after_help = "Examples:\n  vigie detect audit /var/log/kubernetes/audit.log\n  vigie detect audit --follow /var/log/kubernetes/audit.log -o json\n  vigie detect audit --listen 0.0.0.0:9765 --http-url http://falcosidekick:2801/\n  kubectl get --raw ... | vigie detect audit -"
+    )]
+    Audit(Box<AuditArgs>),
+    /// Validate and list rule files.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Load and compile rule files; print every error and warning.
+    Validate {
+        /// Rule files, loaded in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Fail (exit 2) on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// List the rules that would run (vigie's defaults, or the given files).
+    List {
+        #[arg(long = "rules", short = 'r')]
+        rules: Vec<PathBuf>,
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Text)]
+        output: OutputFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct AuditArgs {
+    /// Audit log files (JSON lines) or directories to read; `-` for stdin.
+    inputs: Vec<PathBuf>,
+    /// Keep reading files as they grow, across rotation and truncation.
+    #[arg(long, short = 'f')]
+    follow: bool,
+    /// Receive the API server's audit webhook on this address (host:port).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Path the webhook POSTs to.
+    #[arg(long, default_value = "/k8s-audit")]
+    listen_path: String,
+    /// Largest accepted webhook body, in bytes.
+    #[arg(long, default_value_t = 16 << 20)]
+    max_body_bytes: usize,
+    /// Rule files, loaded in order after vigie's default audit rules.
+    #[arg(long = "rules", short = 'r')]
+    rules: Vec<PathBuf>,
+    /// Do not load vigie's default audit rules.
+    #[arg(long)]
+    no_default_rules: bool,
+    /// A YAML pipeline configuration (sources, sinks, queues); see docs/detect.md.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Alert format on standard output.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Text)]
+    output: OutputFormat,
+    /// Also append alerts (JSON lines) to this file.
+    #[arg(long)]
+    output_file: Option<PathBuf>,
+    /// Also send alerts to syslog: udp://host:port or unix:///dev/log.
+    #[arg(long)]
+    syslog: Option<String>,
+    /// Also POST alerts to this URL (Falcosidekick's input format).
+    #[arg(long)]
+    http_url: Option<String>,
+    /// Enable rules by name (wildcards * and ?), even rules disabled in their file.
+    #[arg(long = "enable")]
+    enable: Vec<String>,
+    /// Disable rules by name (wildcards * and ?).
+    #[arg(long = "disable", short = 'D')]
+    disable: Vec<String>,
+    /// Run only rules with this tag (repeatable).
+    #[arg(short = 't', long = "tag")]
+    tags: Vec<String>,
+    /// Disable rules with this tag (repeatable).
+    #[arg(short = 'T', long = "skip-tag")]
+    skip_tags: Vec<String>,
+    /// Least severe priority that raises alerts.
+    #[arg(long, default_value = "debug")]
+    min_priority: String,
+    /// Report every matching rule, not only the first (Falco's rule_matching: all).
+    #[arg(long)]
+    all_matches: bool,
+    /// Refuse to run when any rule has an error.
+    #[arg(long)]
+    strict: bool,
+    /// Print the Prometheus metrics to stderr at the end.
+    #[arg(long)]
+    print_metrics: bool,
+}
+
+pub fn run(args: DetectArgs) -> ExitCode {
+    match args.command {
+        DetectCommand::Audit(a) => audit(*a),
+        DetectCommand::Rules(RulesCommand::Validate { files, strict }) => validate(&files, strict),
+        DetectCommand::Rules(RulesCommand::List { rules, output }) => list(&rules, output),
+    }
+}
+
+fn print_diagnostics(diagnostics: &[RuleDiagnostic], warnings: bool) {
+    for d in diagnostics.iter().filter(|d| warnings || d.is_error()) {
+        eprintln!("{d}");
+    }
+}
+
+fn validate(files: &[PathBuf], strict: bool) -> ExitCode {
+    let set = load(files, false);
+    let engine = Engine::build(&set, &tables(), &EngineOptions::default()).expect("not strict");
+    print_diagnostics(engine.diagnostics(), true);
+    let errors = engine.diagnostics().iter().filter(|d| d.is_error()).count();
+    let warnings = engine.diagnostics().len() - errors;
+    println!(
+        "{} rules compiled, {} failed; {} macros, {} lists; {errors} errors, {warnings} warnings",
+        engine.rules().len(),
+        engine.failures().len(),
+        set.macros.len(),
+        set.lists.len()
+    );
+    if errors > 0 || (strict && warnings > 0) {
+        ExitCode::from(EXIT_INPUT_ERROR)
+    } else {
+        ExitCode::from(EXIT_CLEAN)
+    }
+}
+
+fn list(files: &[PathBuf], output: OutputFormat) -> ExitCode {
+    let engine = match build_engine(files, false, &EngineOptions::default()) {
+        Ok(e) => e,
+        Err(d) => {
+            print_diagnostics(&d, false);
+            return ExitCode::from(EXIT_INPUT_ERROR);
+        }
+    };
+    print_diagnostics(engine.diagnostics(), false);
+    for r in engine.rules() {
+        match output {
+            OutputFormat::Text => println!(
+                "{:<13} {:<8} {:<10} {}  [{}]",
+                r.priority.as_str(),
+                if r.enabled { "enabled" } else { "disabled" },
+                r.source,
+                r.name,
+                r.tags.join(", ")
+            ),
+            OutputFormat::Json => println!(
+                "{}",
+                serde_json::json!({
+                    "rule": r.name, "desc": r.desc.trim(), "priority": r.priority.as_str(),
+                    "source": r.source, "tags": r.tags, "enabled": r.enabled,
+                })
+            ),
+        }
+    }
+    ExitCode::from(EXIT_CLEAN)
+}
+
+fn audit(a: AuditArgs) -> ExitCode {
+    let Some(min_priority) = Priority::parse(&a.min_priority) else {
+        eprintln!("vigie detect: unknown priority '{}'", a.min_priority);
+        return ExitCode::from(EXIT_INPUT_ERROR);
+    };
+    let mut config = match &a.config {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| vec![format!("{}: {e}", path.display())])
+            .and_then(|text| DetectConfig::from_yaml(&path.display().to_string(), &text))
+        {
+            Ok(c) => c,
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("vigie detect: {e}");
+                }
+                return ExitCode::from(EXIT_INPUT_ERROR);
+            }
+        },
+        None => DetectConfig::default(),
+    };
+    config.rules.extend(a.rules.iter().cloned());
+    for input in &a.inputs {
+        config.sources.push(if input.as_os_str() == "-" {
+            SourceConfig::Stdin
+        } else if input.is_dir() {
+            SourceConfig::Dir {
+                path: input.clone(),
+            }
+        } else {
+            SourceConfig::File {
+                path: input.clone(),
+                follow: a.follow,
+            }
+        });
+    }
+    if let Some(listen) = &a.listen {
+        config.sources.push(SourceConfig::Http(HttpSourceConfig {
+            listen: listen.clone(),
+            path: a.listen_path.clone(),
+            max_body_bytes: a.max_body_bytes,
+        }));
+    }
+    if config.sources.is_empty() {
+        eprintln!("vigie detect: nothing to read: give audit log files, a directory, `-` for stdin, or --listen");
+        return ExitCode::from(EXIT_INPUT_ERROR);
+    }
+    if a.config.is_none() || config.sinks.is_empty() {
+        let format = match a.output {
+            OutputFormat::Text => Format::Text,
+            OutputFormat::Json => Format::Json,
+        };
+        config.sinks.push(SinkConfig::Stdout { format });
+    }
+    if let Some(path) = &a.output_file {
+        config.sinks.push(SinkConfig::File {
+            path: path.clone(),
+            format: Format::Json,
+        });
+    }
+    if let Some(address) = &a.syslog {
+        let Some(target) = SyslogTarget::parse(address) else {
+            eprintln!("vigie detect: --syslog {address}: expected udp://host:port or unix:///path");
+            return ExitCode::from(EXIT_INPUT_ERROR);
+        };
+        config.sinks.push(SinkConfig::Syslog { target });
+    }
+    if let Some(url) = &a.http_url {
+        config
+            .sinks
+            .push(SinkConfig::Http(HttpSinkConfig::new(url)));
+    }
+    let options = EngineOptions {
+        strict: a.strict,
+        matching: if a.all_matches {
+            RuleMatching::All
+        } else {
+            RuleMatching::First
+        },
+        min_priority,
+        selection: Selection {
+            only_tags: a.tags.clone(),
+            disable_tags: a.skip_tags.clone(),
+            disable_names: a.disable.clone(),
+            enable_names: a.enable.clone(),
+        },
+    };
+    let engine = match build_engine(&config.rules, !a.no_default_rules, &options) {
+        Ok(e) => e,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, false);
+            eprintln!("vigie detect: rules have errors (strict mode)");
+            return ExitCode::from(EXIT_INPUT_ERROR);
+        }
+    };
+    print_diagnostics(engine.diagnostics(), false);
+    eprintln!(
+        "vigie detect: {} k8s_audit rules enabled",
+        engine.enabled_count("k8s_audit")
+    );
+    let metrics = Arc::new(Metrics::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let summary = match run_pipeline(&config, engine, metrics.clone(), stop) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vigie detect: {e}");
+            return ExitCode::from(EXIT_INPUT_ERROR);
+        }
+    };
+    eprintln!(
+        "vigie detect: {} events, {} rejected, {} alerts, {} alerts not delivered",
+        summary.events, summary.rejected, summary.alerts, summary.sink_drops
+    );
+    if a.print_metrics {
+        eprint!("{}", metrics.render());
+    }
+    if summary.alerts > 0 {
+        ExitCode::from(EXIT_ALERTS)
+    } else {
+        ExitCode::from(EXIT_CLEAN)
+    }
+}
