@@ -6,6 +6,7 @@
 
 mod falco_k8saudit;
 mod falco_rules;
+mod kyverno;
 mod pss;
 
 use std::path::PathBuf;
@@ -31,6 +32,10 @@ const SUITES: &[(&str, &str)] = &[
         "falco-k8saudit",
         "Falco k8s audit regression cases (falco-tests/test: falco_k8s_audit_tests.yaml)",
     ),
+    (
+        "kyverno",
+        "Kyverno policy test suites (kyverno-policies: */kyverno-test.yaml)",
+    ),
 ];
 
 fn usage() -> ExitCode {
@@ -55,6 +60,7 @@ fn main() -> ExitCode {
         "pss" => pss::run(&dir),
         "falco-rules" => falco_rules::run(&dir),
         "falco-k8saudit" => falco_k8saudit::run(&dir),
+        "kyverno" => kyverno::run(&dir),
         _ => return usage(),
     };
     println!("{} passed, {} failed", tally.passed, tally.failed);

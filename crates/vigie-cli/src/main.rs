@@ -1,6 +1,7 @@
 //! `vigie`: the command line. It only parses arguments and wires the crates together.
 
 mod controls;
+mod policy;
 mod detect;
 mod scan;
 
@@ -30,6 +31,8 @@ enum Command {
     Controls(controls::ControlsArgs),
     /// Detect threats in Kubernetes audit events with Falco-format rules.
     Detect(detect::DetectArgs),
+    /// Run Kyverno policies: `apply` them to resources, `test` kyverno-test.yaml suites.
+    Policy(policy::PolicyArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example: vigie completions bash > /etc/bash_completion.d/vigie")]
     Completions {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Controls(args) => controls::run(args),
+        Command::Policy(args) => policy::run(args),
         Command::Detect(args) => detect::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vigie", &mut std::io::stdout());

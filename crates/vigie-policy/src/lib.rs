@@ -19,6 +19,9 @@ pub mod pattern;
 pub mod pod_security;
 pub mod policy;
 pub mod quantity;
+pub mod report;
+pub mod suite;
+pub mod values;
 pub mod variables;
 pub mod wildcard;
 

@@ -1,0 +1,252 @@
+//! `vigie policy apply|test`: Kyverno policies and `kyverno test` suites.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use vigie_policy::report::{self, ApplyOutcome};
+use vigie_policy::suite::{find_suites, run_suite, summarize, Verdict};
+
+/// Exit codes, as Kyverno's CLI: 0 clean, 1 violations (or failed test entries),
+/// 2 input that could not be read or a policy that could not be loaded.
+const EXIT_VIOLATIONS: u8 = 1;
+const EXIT_INPUT_ERROR: u8 = 2;
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Apply Kyverno policies (ClusterPolicy, Policy) to resources.
+    #[command(after_help = "\
+Exit codes:
+  0  every rule passed or was skipped (or only audit failures with --audit-warn)
+  1  at least one rule failed or errored
+  2  a policy or resource could not be read or is invalid (the rest still ran)
+
+Examples:
+  vigie policy apply policies/ -r deploy/
+  vigie policy apply require-labels.yaml -r - < pod.yaml
+  vigie policy apply policies/ -r k8s/ --policy-report > report.yaml")]
+    Apply(ApplyArgs),
+    /// Run kyverno-test.yaml suites (cli.kyverno.io/v1alpha1 Test) found under directories.
+    #[command(after_help = "\
+Exit codes:
+  0  every supported result entry agrees with the engine
+  1  some result entries disagree
+  2  no suite found
+
+Entries that need features vigie does not have yet (mutate, generate, CEL
+policy kinds, exceptions) are counted as unsupported, never as passed.
+
+Example:
+  vigie policy test policies/")]
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Policy files or directories (`-` for stdin).
+    #[arg(required = true, value_name = "POLICY")]
+    policies: Vec<String>,
+    /// Resource files or directories (`-` for stdin).
+    #[arg(short = 'r', long = "resource", value_name = "RESOURCE", num_args = 1..)]
+    resources: Vec<String>,
+    /// A cli.kyverno.io/v1alpha1 Values file.
+    #[arg(short = 'f', long = "values-file", value_name = "FILE")]
+    values_file: Option<PathBuf>,
+    /// Global values: `key=value,key2=value2`.
+    #[arg(short = 's', long = "set", value_name = "VALUES")]
+    set: Vec<String>,
+    /// A user-info file (roles, clusterRoles, userInfo) for the admission request.
+    #[arg(short = 'u', long = "userinfo", value_name = "FILE")]
+    userinfo: Option<PathBuf>,
+    /// Report failures of Audit policies as warnings (they do not fail the run).
+    #[arg(long)]
+    audit_warn: bool,
+    /// Print a wgpolicyk8s.io/v1alpha2 ClusterPolicyReport instead of the summary.
+    #[arg(long)]
+    policy_report: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = ApplyFormat::Text)]
+    output: ApplyFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ApplyFormat {
+    Text,
+    Json,
+    Yaml,
+    Sarif,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Directories searched recursively for kyverno-test.yaml (or test files).
+    #[arg(required = true, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// Show only disagreeing entries.
+    #[arg(long)]
+    fail_only: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = TestFormat::Text)]
+    output: TestFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TestFormat {
+    Text,
+    Json,
+    Junit,
+}
+
+pub fn run(args: PolicyArgs) -> ExitCode {
+    match args.command {
+        PolicyCommand::Apply(a) => apply(a),
+        PolicyCommand::Test(t) => test(t),
+    }
+}
+
+fn read_yaml_first(path: &PathBuf) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    match vigie_resource::parse_documents(&text).into_iter().next() {
+        Some(Ok(doc)) => Ok(vigie_policy::json::node_to_json(&doc.root)),
+        Some(Err(e)) => Err(format!("{}:{}: {}", path.display(), e.pos, e.reason)),
+        None => Err(format!("{}: empty file", path.display())),
+    }
+}
+
+fn apply(args: ApplyArgs) -> ExitCode {
+    let mut request = vigie_policy::Request::default();
+    let mut input_errors = Vec::new();
+    if let Some(path) = &args.values_file {
+        match read_yaml_first(path) {
+            Ok(doc) => request.values = vigie_policy::values::parse_values(&doc),
+            Err(e) => input_errors.push(e),
+        }
+    }
+    for s in &args.set {
+        if let Err(e) = vigie_policy::values::apply_set(&mut request.values, s) {
+            input_errors.push(e);
+        }
+    }
+    if let Some(path) = &args.userinfo {
+        match read_yaml_first(path) {
+            Ok(doc) => request.user = vigie_policy::values::parse_user_info(&doc),
+            Err(e) => input_errors.push(e),
+        }
+    }
+    let outcome: ApplyOutcome =
+        report::apply(&args.policies, &args.resources, request, args.audit_warn);
+    for e in input_errors.iter().chain(&outcome.input_errors) {
+        eprintln!("error: {e}");
+    }
+    let text = if args.policy_report {
+        report::policy_report_yaml(&outcome)
+    } else {
+        match args.output {
+            ApplyFormat::Text => report::text(&outcome),
+            ApplyFormat::Json => report::json(&outcome),
+            ApplyFormat::Yaml => report::policy_report_yaml(&outcome),
+            ApplyFormat::Sarif => report::sarif(&outcome),
+            ApplyFormat::Junit => report::junit(&outcome),
+        }
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    if !input_errors.is_empty() || !outcome.input_errors.is_empty() {
+        ExitCode::from(EXIT_INPUT_ERROR)
+    } else if outcome.counts.fail > 0 || outcome.counts.error > 0 {
+        ExitCode::from(EXIT_VIOLATIONS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn test(args: TestArgs) -> ExitCode {
+    let suites = find_suites(&args.dirs);
+    if suites.is_empty() {
+        eprintln!("error: no kyverno-test.yaml found under {:?}", args.dirs);
+        return ExitCode::from(EXIT_INPUT_ERROR);
+    }
+    let reports: Vec<_> = suites.iter().map(|s| run_suite(s)).collect();
+    let root = if args.dirs.len() == 1 {
+        args.dirs[0].clone()
+    } else {
+        PathBuf::new()
+    };
+    let (categories, overall) = summarize(&reports, &root);
+    let mut out = String::new();
+    match args.output {
+        TestFormat::Json => out = vigie_policy::report::test_json(&reports),
+        TestFormat::Junit => out = vigie_policy::report::test_junit(&reports),
+        TestFormat::Text => {
+            use std::fmt::Write as _;
+            for r in &reports {
+                let _ = writeln!(out, "== {} ({})", r.path.display(), r.name);
+                for e in &r.errors {
+                    let _ = writeln!(out, "  ERROR {e}");
+                }
+                for e in &r.entries {
+                    let (tag, show) = match &e.verdict {
+                        Verdict::Agree => ("PASS", !args.fail_only),
+                        Verdict::Disagree => ("FAIL", true),
+                        Verdict::Unsupported(_) => ("UNSUPPORTED", !args.fail_only),
+                    };
+                    if !show {
+                        continue;
+                    }
+                    let actual = e.actual.map_or("none", |s| s.as_str());
+                    let _ = write!(
+                        out,
+                        "  {tag} {} / {} / {} {}: expected {}, got {actual}",
+                        e.policy, e.rule, e.kind, e.resource, e.expected
+                    );
+                    match &e.verdict {
+                        Verdict::Unsupported(reason) => {
+                            let _ = writeln!(out, " ({reason})");
+                        }
+                        Verdict::Disagree if !e.message.is_empty() => {
+                            let _ = writeln!(out, " ({})", e.message);
+                        }
+                        _ => out.push('\n'),
+                    }
+                }
+            }
+            out.push_str("\nagreement over supported result entries, per category:\n");
+            for (category, s) in &categories {
+                let _ = writeln!(
+                    out,
+                    "  {category:<28} {:>4}/{:<4} {:>6.1}%  unsupported {:>4}  suites {}",
+                    s.agree,
+                    s.agree + s.disagree,
+                    s.percent(),
+                    s.unsupported,
+                    s.suites
+                );
+            }
+            let _ = writeln!(
+                out,
+                "  {:<28} {:>4}/{:<4} {:>6.1}%  unsupported {:>4}  suites {}",
+                "overall",
+                overall.agree,
+                overall.agree + overall.disagree,
+                overall.percent(),
+                overall.unsupported,
+                overall.suites
+            );
+            let _ = writeln!(out, "{} unsupported", overall.unsupported);
+            let _ = writeln!(out, "{} passed, {} failed", overall.agree, overall.disagree);
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    if overall.disagree > 0 {
+        ExitCode::from(EXIT_VIOLATIONS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

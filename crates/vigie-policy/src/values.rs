@@ -1,0 +1,170 @@
+//! The `cli.kyverno.io/v1alpha1` Values file, `--set` pairs and user-info files.
+
+use serde_json::{Map, Value as Json};
+
+use crate::engine::Values;
+use crate::matching::RequestUser;
+
+fn str_of<'a>(v: &'a Json, key: &str) -> &'a str {
+    v.get(key).and_then(Json::as_str).unwrap_or_default()
+}
+
+fn map_of(v: &Json, key: &str) -> Map<String, Json> {
+    v.get(key)
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Reads a Values document (already converted to JSON).
+pub fn parse_values(doc: &Json) -> Values {
+    let mut values = Values {
+        global: map_of(doc, "globalValues"),
+        ..Values::default()
+    };
+    for p in doc
+        .get("policies")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let policy = str_of(p, "name").to_string();
+        for r in p
+            .get("rules")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let mut rule_values = map_of(r, "values");
+            // foreachValues give a list per variable; the first element is what a
+            // single evaluation sees.
+            for (k, v) in map_of(r, "foreachValues") {
+                if let Json::Array(items) = v {
+                    rule_values.insert(k, items.into_iter().next().unwrap_or(Json::Null));
+                }
+            }
+            values
+                .rules
+                .entry(policy.clone())
+                .or_default()
+                .insert(str_of(r, "name").to_string(), rule_values);
+        }
+        for r in p
+            .get("resources")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            values
+                .resources
+                .entry(policy.clone())
+                .or_default()
+                .insert(str_of(r, "name").to_string(), map_of(r, "values"));
+        }
+    }
+    for ns in doc
+        .get("namespaceSelector")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let labels = map_of(ns, "labels")
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .collect();
+        values
+            .namespace_labels
+            .insert(str_of(ns, "name").to_string(), labels);
+    }
+    // Namespace objects given as values carry their labels too.
+    for ns in doc
+        .get("namespaces")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = ns
+            .pointer("/metadata/name")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let labels = ns
+            .pointer("/metadata/labels")
+            .and_then(Json::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        values.namespace_labels.insert(name, labels);
+    }
+    values
+}
+
+/// Applies `--set key=value,key2=value2` to the global values.
+pub fn apply_set(values: &mut Values, set: &str) -> Result<(), String> {
+    for pair in set.split(',').filter(|p| !p.trim().is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("--set expects key=value, got {pair:?}"))?;
+        values
+            .global
+            .insert(k.trim().to_string(), Json::String(v.trim().to_string()));
+    }
+    Ok(())
+}
+
+/// Reads a `UserInfo` / `RequestInfo` document: roles, clusterRoles and userInfo.
+pub fn parse_user_info(doc: &Json) -> RequestUser {
+    let strings = |v: Option<&Json>| -> Vec<String> {
+        v.and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Json::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let user = doc.get("userInfo").cloned().unwrap_or(Json::Null);
+    RequestUser {
+        username: str_of(&user, "username").to_string(),
+        groups: strings(user.get("groups")),
+        roles: strings(doc.get("roles")),
+        cluster_roles: strings(doc.get("clusterRoles")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_every_section() {
+        let doc = json!({
+            "globalValues": {"request.operation": "UPDATE"},
+            "policies": [{"name": "p", "rules": [{"name": "r", "values": {"x": 1}}], "resources": [{"name": "res", "values": {"y": 2}}]}],
+            "namespaceSelector": [{"name": "prod", "labels": {"env": "prod"}}]
+        });
+        let v = parse_values(&doc);
+        assert_eq!(v.global["request.operation"], "UPDATE");
+        assert_eq!(v.rules["p"]["r"]["x"], 1);
+        assert_eq!(v.resources["p"]["res"]["y"], 2);
+        assert_eq!(v.namespace_labels["prod"]["env"], "prod");
+    }
+
+    #[test]
+    fn set_pairs_and_user_info() {
+        let mut v = Values::default();
+        apply_set(&mut v, "a=1, b=two").unwrap();
+        assert_eq!(v.global["b"], "two");
+        assert!(apply_set(&mut v, "novalue").is_err());
+        let u = parse_user_info(
+            &json!({"clusterRoles": ["admin"], "userInfo": {"username": "bob", "groups": ["g"]}}),
+        );
+        assert_eq!(u.username, "bob");
+        assert_eq!(u.cluster_roles, vec!["admin"]);
+    }
+}
