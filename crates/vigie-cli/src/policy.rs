@@ -196,6 +196,7 @@ fn test(args: TestArgs) -> ExitCode {
                         Verdict::Agree => ("PASS", !args.fail_only),
                         Verdict::Disagree => ("FAIL", true),
                         Verdict::Unsupported(_) => ("UNSUPPORTED", !args.fail_only),
+                        Verdict::Unrunnable(_) => ("UNRUNNABLE", !args.fail_only),
                     };
                     if !show {
                         continue;
@@ -207,7 +208,7 @@ fn test(args: TestArgs) -> ExitCode {
                         e.policy, e.rule, e.kind, e.resource, e.expected
                     );
                     match &e.verdict {
-                        Verdict::Unsupported(reason) => {
+                        Verdict::Unsupported(reason) | Verdict::Unrunnable(reason) => {
                             let _ = writeln!(out, " ({reason})");
                         }
                         Verdict::Disagree if !e.message.is_empty() => {
@@ -221,25 +222,31 @@ fn test(args: TestArgs) -> ExitCode {
             for (category, s) in &categories {
                 let _ = writeln!(
                     out,
-                    "  {category:<28} {:>4}/{:<4} {:>6.1}%  unsupported {:>4}  suites {}",
+                    "  {category:<28} {:>4}/{:<4} {:>6.1}%  unsupported {:>4}  unrunnable {:>3}  suites {}",
                     s.agree,
                     s.agree + s.disagree,
                     s.percent(),
                     s.unsupported,
+                    s.unrunnable,
                     s.suites
                 );
             }
             let _ = writeln!(
                 out,
-                "  {:<28} {:>4}/{:<4} {:>6.1}%  unsupported {:>4}  suites {}",
+                "  {:<28} {:>4}/{:<4} {:>6.1}%  unsupported {:>4}  unrunnable {:>3}  suites {}",
                 "overall",
                 overall.agree,
                 overall.agree + overall.disagree,
                 overall.percent(),
                 overall.unsupported,
+                overall.unrunnable,
                 overall.suites
             );
-            let _ = writeln!(out, "{} unsupported", overall.unsupported);
+            let _ = writeln!(
+                out,
+                "{} unsupported, {} unrunnable (resource files missing)",
+                overall.unsupported, overall.unrunnable
+            );
             let _ = writeln!(out, "{} passed, {} failed", overall.agree, overall.disagree);
         }
     }

@@ -419,8 +419,8 @@ pub fn test_json(reports: &[SuiteReport]) -> String {
                 "results": r.entries.iter().map(|e| json!({
                     "policy": e.policy, "rule": e.rule, "kind": e.kind, "resource": e.resource,
                     "expected": e.expected, "actual": e.actual.map(Status::as_str),
-                    "verdict": match &e.verdict { Verdict::Agree => "pass", Verdict::Disagree => "fail", Verdict::Unsupported(_) => "unsupported" },
-                    "reason": match &e.verdict { Verdict::Unsupported(r) => r.clone(), _ => e.message.clone() },
+                    "verdict": match &e.verdict { Verdict::Agree => "pass", Verdict::Disagree => "fail", Verdict::Unsupported(_) => "unsupported", Verdict::Unrunnable(_) => "unrunnable" },
+                    "reason": match &e.verdict { Verdict::Unsupported(r) | Verdict::Unrunnable(r) => r.clone(), _ => e.message.clone() },
                 })).collect::<Vec<_>>(),
             })
         })
@@ -432,7 +432,7 @@ pub fn test_junit(reports: &[SuiteReport]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for r in reports {
         let failures = r.count(|v| *v == Verdict::Disagree);
-        let skipped = r.count(|v| matches!(v, Verdict::Unsupported(_)));
+        let skipped = r.count(|v| matches!(v, Verdict::Unsupported(_) | Verdict::Unrunnable(_)));
         let _ = writeln!(
             out,
             " <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"{}\">",
@@ -461,11 +461,10 @@ pub fn test_junit(reports: &[SuiteReport]) -> String {
                     );
                 }
                 Verdict::Unsupported(reason) => {
-                    let _ = write!(
-                        out,
-                        "<skipped message=\"unsupported: {}\"/>",
-                        xml_escape(reason)
-                    );
+                    let _ = write!(out, "<skipped message=\"unsupported: {}\"/>", xml_escape(reason));
+                }
+                Verdict::Unrunnable(reason) => {
+                    let _ = write!(out, "<skipped message=\"unrunnable: {}\"/>", xml_escape(reason));
                 }
             }
             out.push_str("</testcase>\n");

@@ -20,6 +20,9 @@ pub enum Verdict {
     Disagree,
     /// The entry needs a feature vigie does not have yet (mutate, generate, CEL...).
     Unsupported(String),
+    /// The suite names a resource file that is not there, and the entry's resource
+    /// is not in any file that is: no engine could produce the expected result.
+    Unrunnable(String),
 }
 
 #[derive(Clone, Debug)]
@@ -182,8 +185,12 @@ fn run_test(test: &Json, dir: &Path, report: &mut SuiteReport) {
             ..Default::default()
         },
     );
+    let mut missing_files = Vec::new();
     for d in resources.diagnostics.iter().filter(|d| d.is_error()) {
         report.errors.push(format!("{}: {}", d.file, d.reason));
+        if !Path::new(&d.file).exists() {
+            missing_files.push(d.file.clone());
+        }
     }
     let targets: Vec<Target> = resources
         .resources
@@ -270,6 +277,12 @@ fn run_test(test: &Json, dir: &Path, report: &mut SuiteReport) {
             };
             if let Some(reason) = &unsupported {
                 outcome.verdict = Verdict::Unsupported(reason.clone());
+                report.entries.push(outcome);
+                continue;
+            }
+            let resource_loaded = targets.iter().any(|t| t.name == res_name && (kind.is_empty() || t.kind == kind));
+            if !resource_loaded && !missing_files.is_empty() {
+                outcome.verdict = Verdict::Unrunnable(format!("resource file missing: {}", missing_files.join(", ")));
                 report.entries.push(outcome);
                 continue;
             }
@@ -374,6 +387,7 @@ pub struct Summary {
     pub agree: usize,
     pub disagree: usize,
     pub unsupported: usize,
+    pub unrunnable: usize,
     pub suite_errors: usize,
 }
 
@@ -383,6 +397,7 @@ impl Summary {
         self.agree += report.count(|v| *v == Verdict::Agree);
         self.disagree += report.count(|v| *v == Verdict::Disagree);
         self.unsupported += report.count(|v| matches!(v, Verdict::Unsupported(_)));
+        self.unrunnable += report.count(|v| matches!(v, Verdict::Unrunnable(_)));
         self.suite_errors += usize::from(!report.errors.is_empty());
     }
 
