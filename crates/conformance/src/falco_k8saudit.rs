@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::Tally;
-use vigie_detect::k8s_audit::{decode, k8s_audit_table, AuditEvent, SOURCE};
+use vigie_detect::k8s_audit::{decode, k8s_audit_table, AuditEvent, AuditView, SOURCE};
 use vigie_resource::{parse_documents, Node};
 use vigie_rules::fields::syscall_table;
 use vigie_rules::{Engine, EngineOptions, Priority, RuleLoader};
@@ -114,7 +114,7 @@ fn run_case(dir: &Path, case: &Case) -> Result<(), Vec<String>> {
     let mut total = 0;
     if let Some(source) = engine.source(SOURCE) {
         for event in &events {
-            engine.evaluate(source, event, |rule| {
+            engine.evaluate(source, &AuditView::new(event), |rule| {
                 total += 1;
                 *by_rule.entry(rule.name.clone()).or_default() += 1;
                 *by_priority.entry(rule.priority).or_default() += 1;

@@ -10,7 +10,7 @@ use vigie_rules::{Engine, SourceId};
 
 use crate::alert::Alert;
 use crate::config::{DetectConfig, SinkConfig, SourceConfig};
-use crate::k8s_audit::{AuditEvent, SOURCE};
+use crate::k8s_audit::{AuditEvent, AuditView, SOURCE};
 use crate::metrics::Metrics;
 use crate::sinks::{FileSink, HttpSink, Sink, SinkHandle, StdoutSink, SyslogSink};
 use crate::sources::{
@@ -54,10 +54,11 @@ impl Detector {
             return Vec::new();
         };
         let mut alerts = Vec::new();
-        self.engine.evaluate(source, event, |rule| {
+        let view = AuditView::new(event);
+        self.engine.evaluate(source, &view, |rule| {
             alerts.push(Arc::new(Alert::new(
                 rule,
-                event,
+                &view,
                 event.time_ns,
                 &self.hostname,
             )));
