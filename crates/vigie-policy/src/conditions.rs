@@ -212,6 +212,10 @@ fn as_list(v: &Json) -> Vec<Json> {
 /// `inside` whether the item must be in the value set or outside it. A value
 /// that is a range `a-b` or `a!-b` tests numbers against the range.
 fn set_op(key: &Json, value: &Json, all: bool, inside: bool) -> bool {
+    // A value that is neither a list nor a string is the wrong type: never holds.
+    if !matches!(value, Json::Array(_) | Json::String(_) | Json::Number(_)) {
+        return false;
+    }
     let keys = as_list(key);
     let values = as_list(value);
     if keys.is_empty() {
@@ -352,6 +356,7 @@ mod tests {
         assert!(apply(AnyIn, &json!([8080]), &json!(["8000-9000"])));
         assert!(apply(AllNotIn, &json!([80]), &json!(["8000-9000"])));
         assert!(apply(AnyIn, &json!([80]), &json!(["8000!-9000"])));
+        assert!(!apply(AnyNotIn, &json!("x"), &json!(null)), "a null set is the wrong type");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::conditions::{self, Conditions};
 use crate::context;
 use crate::images;
-use crate::jmes::{self, Rcvar};
+use crate::jmes::{self, Rcvar, Variable};
 use crate::matching::{MatchTarget, RequestUser};
 use crate::pattern::{self, MismatchKind};
 use crate::policy::{Check, FailureAction, Foreach, Policy, Rule, RuleAction, Validation};
@@ -205,10 +205,18 @@ fn base_document(target: &Target, request: &Request, operation: &str) -> Rcvar {
         .api_version
         .rsplit_once('/')
         .unwrap_or(("", &target.api_version));
+    // Only what the user-info file gives is set: an absent field stays absent.
+    let mut user_info = Map::new();
+    if !user.username.is_empty() {
+        user_info.insert("username".into(), json!(user.username));
+    }
+    if !user.groups.is_empty() {
+        user_info.insert("groups".into(), json!(user.groups));
+    }
     let doc = json!({
         "request": {
             "operation": operation,
-            "userInfo": {"username": user.username, "groups": user.groups},
+            "userInfo": user_info,
             "roles": user.roles,
             "clusterRoles": user.cluster_roles,
             "namespace": target.namespace,
@@ -256,6 +264,15 @@ fn evaluate_rule(
         .unwrap_or(&empty);
     context::apply_values(&mut data, rule_values);
     context::apply_values(&mut data, resource_values);
+    // An UPDATE without an old object compares the object with itself, as Kyverno's CLI does.
+    if let Variable::Object(root) = &*data {
+        let request = root.get("request");
+        let operation = request.and_then(|r| r.as_object()).and_then(|r| r.get("operation")).and_then(|o| o.as_string().cloned());
+        let old_missing = request.and_then(|r| r.as_object()).and_then(|r| r.get("oldObject")).is_none_or(|o| o.is_null());
+        if operation.as_deref() == Some("UPDATE") && old_missing {
+            context::set_path(&mut data, "request.oldObject", target.var.clone());
+        }
+    }
     let provided = [&request.values.global, rule_values, resource_values];
     if let Err(e) = context::load(&rule.context, &mut data, &provided, &request.config_maps) {
         return (Status::Error, format!("failed to load context: {e}"));

@@ -295,7 +295,7 @@ fn run_test(test: &Json, dir: &Path, report: &mut SuiteReport) {
                 let hit = p == policy_name
                     && (kind.is_empty() || k == kind)
                     && n == res_name
-                    && ns.is_none_or(|ns| ns == n_ns);
+                    && ns.is_none_or(|ns| ns == n_ns || (n_ns.is_empty() && ns == "default"));
                 if !hit {
                     return None;
                 }

@@ -3,6 +3,7 @@
 
 mod encoding;
 mod functions;
+mod interp;
 mod time;
 
 use std::sync::LazyLock;
@@ -64,7 +65,7 @@ impl Expr {
 
     pub fn search(&self, data: &Rcvar) -> Result<Rcvar, EvalError> {
         let mut ctx = Context::new(&self.source, &RUNTIME);
-        let result = jmespath::interpret(data, &self.ast, &mut ctx).map_err(|e| {
+        let result = interp::eval(&self.ast, data, &mut ctx).map_err(|e| {
             EvalError::Failed(format!("JMESPath query {:?} failed: {e}", self.source))
         })?;
         if self.is_path && result.is_null() {

@@ -120,11 +120,12 @@ fn map(
     let mut anchored = Vec::new();
     let mut nested = Vec::new();
     let mut plain = Vec::new();
-    for (key, value) in pattern {
+    let expanded = expand_wildcard_keys(resource, pattern);
+    for (key, value) in &expanded {
         match anchors::parse(key) {
-            Some((anchor, bare)) => anchored.push((anchor, bare, value)),
-            None if has_nested_anchor(value) => nested.push((key, value)),
-            None => plain.push((key, value)),
+            Some((anchor, bare)) => anchored.push((anchor, bare, *value)),
+            None if has_nested_anchor(value) => nested.push((key, *value)),
+            None => plain.push((key, *value)),
         }
     }
     for (anchor, key, pattern_value) in anchored {
@@ -142,6 +143,31 @@ fn map(
         element(resource_value.unwrap_or(&Json::Null), pattern_value, &child)?;
     }
     Ok(())
+}
+
+/// Keys with wildcards (`app.kubernetes.io/*`, typical of labels and annotations)
+/// stand for every resource key they match, keeping their anchor.
+fn expand_wildcard_keys<'p>(resource: &Map<String, Json>, pattern: &'p Map<String, Json>) -> Vec<(String, &'p Json)> {
+    let mut out = Vec::with_capacity(pattern.len());
+    for (key, value) in pattern {
+        let (prefix, bare) = match anchors::parse(key) {
+            Some((_, bare)) => (&key[..key.len() - bare.len() - 1], bare),
+            None => ("", key.as_str()),
+        };
+        if !crate::wildcard::has_wildcard(bare) {
+            out.push((key.clone(), value));
+            continue;
+        }
+        let matching: Vec<&String> = resource.keys().filter(|k| crate::wildcard::matches(bare, k)).collect();
+        if matching.is_empty() {
+            out.push((key.clone(), value));
+        }
+        for k in matching {
+            let rebuilt = if prefix.is_empty() { k.clone() } else { format!("{prefix}{k})") };
+            out.push((rebuilt, value));
+        }
+    }
+    out
 }
 
 fn anchor_check(
@@ -407,6 +433,14 @@ mod tests {
             check(json!({"spec": {"args": ["a", "--privileged"]}}), pattern),
             Err(MismatchKind::Fail)
         );
+    }
+
+    #[test]
+    fn wildcard_keys_stand_for_matching_keys() {
+        let pattern = json!({"metadata": {"=(annotations)": {"=(team.io/*)": "a|b"}}});
+        assert_eq!(check(json!({"metadata": {"annotations": {"team.io/x": "a"}}}), pattern.clone()), Ok(()));
+        assert_eq!(check(json!({"metadata": {"annotations": {"team.io/x": "c"}}}), pattern.clone()), Err(MismatchKind::Fail));
+        assert_eq!(check(json!({"metadata": {"annotations": {"other": "c"}}}), pattern), Ok(()));
     }
 
     #[test]
