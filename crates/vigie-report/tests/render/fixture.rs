@@ -1,8 +1,11 @@
-//! A small report: two resources (one from a kustomize rendering), three findings
-//! of different severities, a control that applied to nothing, one input error.
+//! A small report: three resources (one from a kustomize rendering, one RBAC
+//! binding), four active findings of different severities (one about a subject),
+//! one excepted finding, a control that applied to nothing, two frameworks, one
+//! input error.
 
 use vigie_finding::{
-    ControlSummary, Finding, InputError, Location, Report, ResourceRef, ScannedResource, Severity,
+    AppliedException, ControlSummary, Finding, FrameworkSummary, InputError, Location, Report,
+    ResourceRef, ScannedResource, Severity,
 };
 use vigie_report::{render_to_string, Format, RenderOptions};
 
@@ -45,6 +48,35 @@ pub fn api() -> ResourceRef {
     }
 }
 
+pub fn admins_binding() -> ResourceRef {
+    ResourceRef {
+        api_version: "rbac.authorization.k8s.io/v1".into(),
+        kind: "ClusterRoleBinding".into(),
+        namespace: None,
+        name: "dev-admins".into(),
+    }
+}
+
+pub fn dev_group() -> ResourceRef {
+    ResourceRef {
+        api_version: "rbac.authorization.k8s.io/v1".into(),
+        kind: "Group".into(),
+        namespace: None,
+        name: "dev".into(),
+    }
+}
+
+pub fn rbac_location(line: u32, column: u32) -> Location {
+    Location {
+        file: "rbac/bindings.yaml".into(),
+        line,
+        column,
+        document: 0,
+        item: None,
+        rendered_by: None,
+    }
+}
+
 pub fn web_location(line: u32, column: u32) -> Location {
     Location {
         file: "deploy/web.yaml".into(),
@@ -84,8 +116,25 @@ pub fn report() -> Report {
                 0,
             ),
             control("VG-005", "Windows host process", Severity::Info, 0, 0),
+            // The excepted finding of VG-004 does not count: no resource failed it.
+            control("VG-006", "Cluster-admin binding", Severity::High, 1, 1),
         ],
-        frameworks: vec![],
+        frameworks: vec![
+            FrameworkSummary {
+                id: "nsa".into(),
+                title: "NSA-CISA Kubernetes Hardening Guidance".into(),
+                controls: vec!["VG-001".into(), "VG-003".into(), "VG-004".into()],
+                // (50 + 50 + 100) / 3
+                score: 200.0 / 3.0,
+            },
+            FrameworkSummary {
+                id: "pss-baseline".into(),
+                title: "Pod Security Standards baseline".into(),
+                controls: vec!["VG-001".into(), "VG-002".into(), "VG-005".into()],
+                // (50 + 50) / 2: VG-005 applied to nothing.
+                score: 50.0,
+            },
+        ],
         resources: vec![
             ScannedResource {
                 resource: web(),
@@ -96,6 +145,11 @@ pub fn report() -> Report {
                 resource: api(),
                 location: api_location(40, 1),
                 controls: vec![0, 1, 2, 3],
+            },
+            ScannedResource {
+                resource: admins_binding(),
+                location: rbac_location(1, 1),
+                controls: vec![5],
             },
         ],
         findings: vec![
@@ -138,6 +192,34 @@ pub fn report() -> Report {
                 subject: None,
                 exception: None,
             },
+            Finding {
+                control_id: "VG-004".into(),
+                title: "Default service account token".into(),
+                severity: Severity::Low,
+                resource: api(),
+                location: api_location(52, 3),
+                field_path: "spec.automountServiceAccountToken".into(),
+                message: "automountServiceAccountToken is not false".into(),
+                remediation: "Set automountServiceAccountToken: false.".into(),
+                subject: None,
+                exception: Some(AppliedException {
+                    reason: "the API client reads its own token; see OPS-142".into(),
+                    expires: Some("2026-06-30".into()),
+                    source: "annotation".into(),
+                }),
+            },
+            Finding {
+                control_id: "VG-006".into(),
+                title: "Cluster-admin binding".into(),
+                severity: Severity::High,
+                resource: admins_binding(),
+                location: rbac_location(11, 3),
+                field_path: "subjects[0]".into(),
+                message: "binds ClusterRole cluster-admin to Group dev".into(),
+                remediation: "Bind a role that grants only what the subject needs.".into(),
+                subject: Some(dev_group()),
+                exception: None,
+            },
         ],
         errors: vec![InputError {
             file: "deploy/broken.yaml".into(),
@@ -156,6 +238,9 @@ pub fn clean_report() -> Report {
     report.errors.clear();
     for control in &mut report.controls {
         control.failed = 0;
+    }
+    for framework in &mut report.frameworks {
+        framework.score = 100.0;
     }
     report
 }

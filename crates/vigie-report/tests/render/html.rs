@@ -18,7 +18,7 @@ fn page_is_self_contained() {
         );
     }
     assert_eq!(page.matches("<svg").count(), 2, "two charts");
-    assert!(page.contains("<strong>62.5%</strong>"));
+    assert!(page.contains("<strong>50.0%</strong>"));
     assert!(page.contains("(lines of `kubectl kustomize` output)"));
     assert!(page.contains("deploy/broken.yaml:3:7"));
 }

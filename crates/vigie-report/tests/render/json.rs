@@ -69,14 +69,14 @@ fn summary_counts_match_the_report() {
     let document: Value = serde_json::from_str(&render(&report(), Format::Json)).unwrap();
     assert_eq!(document["schemaVersion"], "1.0");
     let summary = &document["summary"];
-    assert_eq!(summary["resources"], 2);
-    assert_eq!(summary["failedResources"], 2);
-    assert_eq!(summary["findings"], 3);
+    assert_eq!(summary["resources"], 3);
+    assert_eq!(summary["failedResources"], 3);
+    assert_eq!(summary["findings"], 5);
     assert_eq!(summary["severityCounts"]["critical"], 1);
-    assert_eq!(summary["severityCounts"]["high"], 1);
+    assert_eq!(summary["severityCounts"]["high"], 2);
     assert_eq!(summary["severityCounts"]["medium"], 1);
     assert_eq!(summary["severityCounts"]["low"], 0);
-    assert_eq!(summary["complianceScore"], 62.5);
+    assert_eq!(summary["complianceScore"], 50.0);
     assert_eq!(summary["inputErrors"], 1);
     assert_eq!(document["controls"][4]["score"], Value::Null);
     assert_eq!(

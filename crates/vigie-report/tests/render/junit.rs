@@ -96,15 +96,16 @@ fn counts_are_right_on_suites_and_root() {
             "VG-003 Writable root filesystem",
             "VG-004 Default service account token",
             "VG-005 Windows host process",
+            "VG-006 Cluster-admin binding",
             "input"
         ]
     );
-    // Four controls on two resources, plus the input error.
+    // Four controls on two resources, one on the binding, plus the input error.
     assert_eq!(
         root,
         Counts {
-            tests: 9,
-            failures: 3,
+            tests: 10,
+            failures: 5,
             errors: 1
         }
     );
@@ -134,7 +135,7 @@ fn markup_and_forbidden_characters_are_escaped() {
         "XML 1.0 forbids C0 controls"
     );
     let (root, suites) = parse(&xml);
-    assert_eq!(root.tests, 9);
+    assert_eq!(root.tests, 10);
     let writable = &suites[2];
     assert_eq!(writable.case_names[0], "Deployment default/we<b>&\"");
     assert_eq!(
@@ -163,6 +164,6 @@ fn findings_the_report_forgot_to_list_are_still_reported() {
             errors: 0
         }
     );
-    assert_eq!(root.tests, 10);
-    assert_eq!(root.failures, 4);
+    assert_eq!(root.tests, 11);
+    assert_eq!(root.failures, 6);
 }

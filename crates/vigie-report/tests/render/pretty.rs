@@ -20,7 +20,7 @@ fn findings_are_grouped_by_resource_and_ordered_by_line() {
         .unwrap();
     assert!(web < privileged && privileged < writable && writable < api);
     assert!(text.contains("21:13  spec.template.spec.containers[0].securityContext.privileged"));
-    assert!(text.contains("Compliance score: 62.5%"));
+    assert!(text.contains("Compliance score: 50.0%"));
     assert!(text.contains("Input errors (1)"));
     assert!(text.contains("deploy/broken.yaml:3:7: error: mapping values"));
 }
@@ -41,7 +41,7 @@ fn colour_only_when_asked() {
 fn clean_run_says_so_in_one_line() {
     let text = render(&clean_report(), Format::Pretty);
     assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(text.starts_with("No findings: 2 resources checked against 5 controls"));
+    assert!(text.starts_with("No findings: 3 resources checked against 6 controls"));
 }
 
 fn strip_ansi(text: &str) -> String {

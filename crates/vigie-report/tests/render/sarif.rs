@@ -76,12 +76,12 @@ fn rules_carry_github_security_severity() {
         .iter()
         .map(|r| r["properties"]["security-severity"].as_str().unwrap())
         .collect();
-    assert_eq!(scores, ["9.5", "8.0", "5.5", "3.0", "1.0"]);
+    assert_eq!(scores, ["9.5", "8.0", "5.5", "3.0", "1.0", "8.0"]);
     let levels: Vec<&str> = rules
         .iter()
         .map(|r| r["defaultConfiguration"]["level"].as_str().unwrap())
         .collect();
-    assert_eq!(levels, ["error", "error", "warning", "note", "note"]);
+    assert_eq!(levels, ["error", "error", "warning", "note", "note", "error"]);
     assert_eq!(
         rules[0]["help"]["text"],
         "Remove securityContext.privileged or set it to false."
@@ -136,6 +136,6 @@ fn a_finding_of_an_unlisted_control_gets_a_rule() {
     let document = sarif(&report);
     let run = &document["runs"][0];
     let index = run["results"][0]["ruleIndex"].as_u64().unwrap() as usize;
-    assert_eq!(index, 5);
+    assert_eq!(index, 6);
     assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "VG-999");
 }
