@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use vigie_finding::{Finding, Location, Report, ResourceRef};
+use vigie_finding::{AppliedException, Finding, Location, Report, ResourceRef};
 
 /// What identifies one scanned object. The same name can appear in two files, or
 /// twice in one file, so the position of the document is part of the identity.
@@ -36,6 +36,42 @@ pub(crate) struct ResourceFindings<'a> {
     /// Where the resource starts when the scan recorded it, else its first finding.
     pub location: &'a Location,
     pub findings: Vec<&'a Finding>,
+}
+
+impl ResourceFindings<'_> {
+    /// Whether the resource has a finding that counts (one no exception covers).
+    pub fn has_active_finding(&self) -> bool {
+        self.findings.iter().any(|f| f.exception.is_none())
+    }
+}
+
+/// Resources with at least one active finding: the failed resources.
+pub(crate) fn failed_resource_count(report: &Report) -> usize {
+    findings_by_resource(report)
+        .iter()
+        .filter(|group| group.has_active_finding())
+        .count()
+}
+
+/// Findings an exception covers: reported, but not counted.
+pub(crate) fn excepted_finding_count(report: &Report) -> usize {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.exception.is_some())
+        .count()
+}
+
+/// Why and until when an exception applies, and where it was declared:
+/// `reason (expires 2026-06-30; from annotation)`.
+pub(crate) fn exception_note(exception: &AppliedException) -> String {
+    match &exception.expires {
+        Some(expires) => format!(
+            "{} (expires {expires}; from {})",
+            exception.reason, exception.source
+        ),
+        None => format!("{} (from {})", exception.reason, exception.source),
+    }
 }
 
 /// Findings grouped by resource, resources ordered by file and position, so that

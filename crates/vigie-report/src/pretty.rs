@@ -1,11 +1,17 @@
 //! Text for a person at a terminal: findings grouped by resource, then summary tables.
+//!
+//! Excepted findings are listed with their resource, tagged `EXCEPTED` in dim
+//! rather than with their severity colour, and are left out of every count.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
-use vigie_finding::{Report, Severity};
+use vigie_finding::{Finding, Report, Severity};
 
-use crate::group::{error_position, findings_by_resource, position, rendered_note};
+use crate::group::{
+    error_position, excepted_finding_count, exception_note, failed_resource_count,
+    findings_by_resource, position, rendered_note,
+};
 use crate::{percent, RenderOptions};
 
 /// Indentation of the lines under a finding's severity label: two spaces, the
@@ -23,9 +29,13 @@ pub(crate) fn render(
     let heading = Style::new().effects(Effects::BOLD);
 
     if report.findings.is_empty() {
+        let mut framework_scores = framework_scores(report);
+        if !framework_scores.is_empty() {
+            framework_scores.insert_str(0, "; ");
+        }
         writeln!(
             out,
-            "{} {} checked against {}: compliance score {}.",
+            "{} {} checked against {}: compliance score {}{framework_scores}.",
             paint.apply(ok_style(), "No findings:"),
             plural(report.resources.len(), "resource"),
             plural(report.controls.len(), "control"),
@@ -34,9 +44,7 @@ pub(crate) fn render(
         return write_input_errors(report, &paint, out);
     }
 
-    let groups = findings_by_resource(report);
-    let failing_resources = groups.len();
-    for group in groups {
+    for group in findings_by_resource(report) {
         let mut header = format!(
             "{}  {}",
             paint.apply(heading, &group.resource.display()),
@@ -48,49 +56,109 @@ pub(crate) fn render(
         }
         writeln!(out, "{header}")?;
         for finding in group.findings {
-            writeln!(
-                out,
-                "  {}  {}  {}",
-                paint.apply(
-                    severity_style(finding.severity),
-                    &format!("{:<8}", finding.severity.as_str().to_ascii_uppercase())
-                ),
-                paint.apply(heading, &finding.control_id),
-                finding.title
-            )?;
-            writeln!(
-                out,
-                "{DETAIL_INDENT}{}:{}  {}",
-                finding.location.line, finding.location.column, finding.field_path
-            )?;
-            writeln!(out, "{DETAIL_INDENT}{}", finding.message)?;
-            if !finding.remediation.is_empty() {
-                writeln!(
-                    out,
-                    "{DETAIL_INDENT}{} {}",
-                    paint.apply(dim(), "Fix:"),
-                    finding.remediation
-                )?;
-            }
+            write_finding(finding, &paint, out)?;
         }
         writeln!(out)?;
     }
 
     write_severity_table(report, &paint, out)?;
+    if !report.frameworks.is_empty() {
+        write_framework_table(report, &paint, out)?;
+    }
     write_control_table(report, &paint, out)?;
-    writeln!(
-        out,
-        "{} {}  ({} on {} of {})",
+    let mut totals = format!(
+        "{} on {} of {}",
+        plural(report.active_findings().count(), "finding"),
+        failed_resource_count(report),
+        plural(report.resources.len(), "scanned resource"),
+    );
+    let excepted = excepted_finding_count(report);
+    if excepted > 0 {
+        totals.push_str(&format!(", {excepted} excepted"));
+    }
+    let mut score_line = format!(
+        "{} {}  ({totals})",
         paint.apply(heading, "Compliance score:"),
         paint.apply(heading, &percent(report.compliance_score())),
-        plural(report.findings.len(), "finding"),
-        failing_resources,
-        plural(report.resources.len(), "scanned resource"),
-    )?;
+    );
+    if !report.frameworks.is_empty() {
+        score_line.push_str(&format!(
+            "  {} {}",
+            paint.apply(heading, "Frameworks:"),
+            framework_scores(report)
+        ));
+    }
+    writeln!(out, "{score_line}")?;
     if !report.errors.is_empty() {
         writeln!(out)?;
     }
     write_input_errors(report, &paint, out)
+}
+
+/// One finding: a label (its severity, or `EXCEPTED`), where, what, and the fix
+/// or the exception that covers it.
+fn write_finding(finding: &Finding, paint: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let heading = Style::new().effects(Effects::BOLD);
+    match &finding.exception {
+        None => writeln!(
+            out,
+            "  {}  {}  {}",
+            paint.apply(
+                severity_style(finding.severity),
+                &format!("{:<8}", finding.severity.as_str().to_ascii_uppercase())
+            ),
+            paint.apply(heading, &finding.control_id),
+            finding.title
+        )?,
+        // The severity stays visible, but nothing about the line is alarming.
+        Some(_) => writeln!(
+            out,
+            "  {}  {}  {} ({})",
+            paint.apply(dim(), "EXCEPTED"),
+            paint.apply(dim(), &finding.control_id),
+            finding.title,
+            finding.severity
+        )?,
+    }
+    writeln!(
+        out,
+        "{DETAIL_INDENT}{}:{}  {}",
+        finding.location.line, finding.location.column, finding.field_path
+    )?;
+    writeln!(out, "{DETAIL_INDENT}{}", finding.message)?;
+    if let Some(subject) = &finding.subject {
+        writeln!(
+            out,
+            "{DETAIL_INDENT}{} {}",
+            paint.apply(dim(), "subject:"),
+            subject.display()
+        )?;
+    }
+    match &finding.exception {
+        Some(exception) => writeln!(
+            out,
+            "{DETAIL_INDENT}{} {}",
+            paint.apply(dim(), "Excepted:"),
+            exception_note(exception)
+        ),
+        None if !finding.remediation.is_empty() => writeln!(
+            out,
+            "{DETAIL_INDENT}{} {}",
+            paint.apply(dim(), "Fix:"),
+            finding.remediation
+        ),
+        None => Ok(()),
+    }
+}
+
+/// `nsa 66.7%, pss-baseline 50.0%`, empty when the scan named no framework.
+fn framework_scores(report: &Report) -> String {
+    report
+        .frameworks
+        .iter()
+        .map(|framework| format!("{} {}", framework.id, percent(framework.score)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn write_severity_table(report: &Report, paint: &Painter, out: &mut dyn Write) -> io::Result<()> {
@@ -106,6 +174,32 @@ fn write_severity_table(report: &Report, paint: &Painter, out: &mut dyn Write) -
         Cell::plain("total"),
         Cell::plain(counts.total().to_string()),
     ]);
+    let excepted = excepted_finding_count(report);
+    if excepted > 0 {
+        table.row(vec![
+            Cell::styled("excepted", dim()),
+            Cell::plain(excepted.to_string()),
+        ]);
+    }
+    table.write(paint, out)?;
+    writeln!(out)
+}
+
+fn write_framework_table(report: &Report, paint: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let mut table = Table::new(&[
+        ("Framework", Align::Left),
+        ("Title", Align::Left),
+        ("Controls", Align::Right),
+        ("Score", Align::Right),
+    ]);
+    for framework in &report.frameworks {
+        table.row(vec![
+            Cell::plain(&framework.id),
+            Cell::plain(&framework.title),
+            Cell::plain(framework.controls.len().to_string()),
+            Cell::plain(percent(framework.score)),
+        ]);
+    }
     table.write(paint, out)?;
     writeln!(out)
 }

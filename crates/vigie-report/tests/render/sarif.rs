@@ -81,7 +81,10 @@ fn rules_carry_github_security_severity() {
         .iter()
         .map(|r| r["defaultConfiguration"]["level"].as_str().unwrap())
         .collect();
-    assert_eq!(levels, ["error", "error", "warning", "note", "note", "error"]);
+    assert_eq!(
+        levels,
+        ["error", "error", "warning", "note", "note", "error"]
+    );
     assert_eq!(
         rules[0]["help"]["text"],
         "Remove securityContext.privileged or set it to false."
