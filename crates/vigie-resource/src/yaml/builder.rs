@@ -1,0 +1,234 @@
+//! The reference path: yaml-rust2's event parser and a builder that turns its events
+//! into positioned [`Node`] trees. It handles all of YAML (anchors, aliases, tags, merge
+//! keys, multi-line scalars) and is the only path that reports errors.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::scalar::resolve_plain;
+use super::{ChunkResult, MAX_DEPTH};
+use crate::node::{Entry, Node, Pos, Value};
+
+/// Upper bound on nodes a document may expand to through aliases ("billion laughs").
+const MAX_ALIAS_NODES: usize = 1_000_000;
+
+/// Parses one document with yaml-rust2: the reference path, which accepts all of YAML
+/// and reports every error with its position.
+pub(super) fn parse_chunk(text: &str, first_line: u32) -> ChunkResult {
+    let mut parser = Parser::new_from_str(text);
+    let mut builder = Builder::new(first_line);
+    loop {
+        let (event, mark) = parser
+            .next_token()
+            .map_err(|e| (builder.pos(e.marker()), e.info().to_string()))?;
+        match event {
+            Event::StreamEnd => break,
+            Event::StreamStart | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => {}
+            other => builder.event(other, mark)?,
+        }
+    }
+    Ok(builder.root.map(|root| (root, builder.warnings)))
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<Entry>,
+        pos: Pos,
+        anchor: usize,
+        key: Option<(String, Pos)>,
+    },
+}
+
+struct Builder {
+    first_line: u32,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    root: Option<Node>,
+    warnings: Vec<(Pos, String)>,
+}
+
+impl Builder {
+    fn new(first_line: u32) -> Self {
+        Self {
+            first_line,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            root: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn pos(&self, mark: &Marker) -> Pos {
+        Pos::new(self.first_line + mark.line() as u32, mark.col() as u32 + 1)
+    }
+
+    fn event(&mut self, event: Event, mark: Marker) -> Result<(), (Pos, String)> {
+        let pos = self.pos(&mark);
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                // Keys stay as written: `y:` is the key "y", not a boolean.
+                if let Some(Frame::Map {
+                    key: key @ None, ..
+                }) = self.stack.last_mut()
+                {
+                    if anchor == 0 {
+                        *key = Some((text, pos));
+                        return Ok(());
+                    }
+                }
+                let node = Node::new(resolve_scalar(text, style, tag.as_ref()), pos);
+                self.push(node, anchor)
+            }
+            Event::SequenceStart(anchor, _) => self.open(Frame::Seq {
+                items: Vec::new(),
+                pos,
+                anchor,
+            }),
+            Event::MappingStart(anchor, _) => self.open(Frame::Map {
+                entries: Vec::new(),
+                pos,
+                anchor,
+                key: None,
+            }),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq { items, pos, anchor }) => {
+                        (Node::new(Value::Seq(items), pos), anchor)
+                    }
+                    Some(Frame::Map {
+                        entries,
+                        pos,
+                        anchor,
+                        ..
+                    }) => {
+                        // A block mapping's start event is marked after its first key;
+                        // the first key is where the mapping really starts.
+                        let pos = entries.first().map_or(pos, |e| e.key_pos);
+                        (Node::new(Value::Map(merge_keys(entries)), pos), anchor)
+                    }
+                    None => return Err((pos, "unbalanced collection end".into())),
+                };
+                self.push(node, anchor)
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    return Err((pos, "alias to an unknown anchor".into()));
+                };
+                self.alias_nodes += count_nodes(target);
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err((
+                        pos,
+                        format!("aliases expand to more than {MAX_ALIAS_NODES} nodes"),
+                    ));
+                }
+                let mut node = target.clone();
+                node.pos = pos;
+                self.push(node, 0)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn open(&mut self, frame: Frame) -> Result<(), (Pos, String)> {
+        if self.stack.len() >= MAX_DEPTH {
+            let pos = match &frame {
+                Frame::Seq { pos, .. } | Frame::Map { pos, .. } => *pos,
+            };
+            return Err((pos, format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn push(&mut self, node: Node, anchor: usize) -> Result<(), (Pos, String)> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some((key_text(&node), node.pos)),
+                Some((k, key_pos)) => {
+                    if k != "<<" && entries.iter().any(|e| e.key == k) {
+                        self.warnings
+                            .push((key_pos, format!("duplicate key `{k}`: the last one wins")));
+                    }
+                    entries.push(Entry {
+                        key: k,
+                        key_pos,
+                        value: node,
+                    });
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+fn key_text(node: &Node) -> String {
+    match &node.value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        _ => node.display_value(),
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries.iter().map(|e| count_nodes(&e.value)).sum(),
+        _ => 0,
+    }
+}
+
+/// Applies YAML merge keys (`<<: *base`): merged entries never override explicit ones.
+fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
+    if !entries.iter().any(|e| e.key == "<<") {
+        return entries;
+    }
+    let (merges, mut own): (Vec<Entry>, Vec<Entry>) =
+        entries.into_iter().partition(|e| e.key == "<<");
+    for merge in merges {
+        let sources: Vec<Node> = match merge.value.value {
+            Value::Map(_) => vec![merge.value],
+            Value::Seq(items) => items,
+            _ => continue,
+        };
+        for source in sources {
+            if let Value::Map(inherited) = source.value {
+                for entry in inherited {
+                    if !own.iter().any(|e| e.key == entry.key) {
+                        own.push(entry);
+                    }
+                }
+            }
+        }
+    }
+    own
+}
+
+fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag {
+        if tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:" {
+            match tag.suffix.as_str() {
+                "str" | "binary" | "timestamp" => return Value::String(text),
+                "null" => return Value::Null,
+                _ => {}
+            }
+        }
+    }
+    if style != TScalarStyle::Plain {
+        return Value::String(text);
+    }
+    resolve_plain(&text)
+}

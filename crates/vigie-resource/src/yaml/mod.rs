@@ -1,0 +1,267 @@
+//! YAML and JSON text into positioned [`Node`] trees.
+//!
+//! The stream is cut into documents at `---` lines before parsing, so a syntax error
+//! in one document costs only that document: the others are still parsed. Plain
+//! scalars resolve as the YAML 1.1 loader Kubernetes uses does (`yes`/`on` are booleans),
+//! so `privileged: yes` means what the API server would make of it.
+
+mod builder;
+mod scalar;
+
+use crate::node::{Node, Pos};
+
+/// Deeper nesting than this is refused: no Kubernetes object comes close, and it
+/// keeps hostile input from exhausting the stack.
+pub(super) const MAX_DEPTH: usize = 256;
+
+/// One parsed document of a stream.
+#[derive(Debug)]
+pub struct Document {
+    /// 0-based index of the document in its stream (empty documents are not counted).
+    pub index: u32,
+    pub root: Node,
+    /// Problems that did not stop the document from loading (duplicate keys).
+    pub warnings: Vec<(Pos, String)>,
+}
+
+/// A document that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub index: u32,
+    pub pos: Pos,
+    pub reason: String,
+}
+
+/// Parses every document of a YAML (or JSON) stream. Empty documents are skipped.
+pub fn parse_documents(text: &str) -> Vec<Result<Document, ParseError>> {
+    split_stream(text)
+        .iter()
+        .filter_map(parse_document)
+        .collect()
+}
+
+/// The text of one document of a stream, not parsed yet.
+#[derive(Clone, Copy, Debug)]
+pub struct DocumentText<'a> {
+    /// 0-based index of the document in its stream (empty documents are not counted).
+    pub index: u32,
+    pub text: &'a str,
+    /// 0-based line number of the document's first line in the stream.
+    pub first_line: u32,
+}
+
+/// Cuts a stream into its non-empty documents, so that they can be parsed
+/// independently (and in parallel): an error in one costs only that one.
+pub fn split_stream(text: &str) -> Vec<DocumentText<'_>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    split_documents(text)
+        .into_iter()
+        .filter(|chunk| has_content(chunk.text))
+        .enumerate()
+        .map(|(index, chunk)| DocumentText {
+            index: index as u32,
+            text: chunk.text,
+            first_line: chunk.first_line,
+        })
+        .collect()
+}
+
+/// Parses one document; `None` when it holds no node (only directives, say).
+pub fn parse_document(document: &DocumentText<'_>) -> Option<Result<Document, ParseError>> {
+    let index = document.index;
+    match parse_chunk(document.text, document.first_line) {
+        Ok(Some((root, warnings))) => Some(Ok(Document {
+            index,
+            root,
+            warnings,
+        })),
+        Ok(None) => None,
+        Err((pos, reason)) => Some(Err(ParseError { index, pos, reason })),
+    }
+}
+
+struct Chunk<'a> {
+    text: &'a str,
+    /// 0-based line number of the chunk's first line in the whole stream.
+    first_line: u32,
+}
+
+/// Cuts a stream before each `---` line and after each `...` line.
+fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 0u32;
+    let mut offset = 0usize;
+    let mut line_no = 0u32;
+    for line in text.split_inclusive('\n') {
+        let is_start = is_marker(line, "---");
+        let is_end = is_marker(line, "...");
+        if is_start && offset > start {
+            chunks.push(Chunk {
+                text: &text[start..offset],
+                first_line: start_line,
+            });
+            start = offset;
+            start_line = line_no;
+        }
+        offset += line.len();
+        line_no += 1;
+        if is_end {
+            chunks.push(Chunk {
+                text: &text[start..offset],
+                first_line: start_line,
+            });
+            start = offset;
+            start_line = line_no;
+        }
+    }
+    if offset > start {
+        chunks.push(Chunk {
+            text: &text[start..offset],
+            first_line: start_line,
+        });
+    }
+    chunks
+}
+
+fn is_marker(line: &str, marker: &str) -> bool {
+    line.strip_prefix(marker)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+}
+
+/// Whether a chunk holds anything but markers, directives, comments and blank lines.
+fn has_content(chunk: &str) -> bool {
+    chunk.lines().any(|line| {
+        let t = line.trim_start();
+        let t = t
+            .strip_prefix("---")
+            .map(str::trim_start)
+            .unwrap_or(t)
+            .trim_end();
+        !(t.is_empty() || t.starts_with('#') || t == "..." || line.starts_with('%'))
+    })
+}
+
+/// A parsed document (its root and warnings), `None` when it holds no node, or the
+/// position and reason of the error that stopped it.
+pub(super) type ChunkResult = Result<Option<(Node, Vec<(Pos, String)>)>, (Pos, String)>;
+
+fn parse_chunk(text: &str, first_line: u32) -> ChunkResult {
+    builder::parse_chunk(text, first_line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::Value;
+
+    fn one(text: &str) -> Node {
+        let mut docs = parse_documents(text);
+        assert_eq!(docs.len(), 1, "{docs:?}");
+        docs.remove(0).unwrap().root
+    }
+
+    #[test]
+    fn fields_keep_their_line_and_column() {
+        let root = one("kind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      privileged: true\n");
+        let privileged = root.get("spec").unwrap().get("containers").unwrap().items()[0]
+            .get_path(&["securityContext", "privileged"])
+            .unwrap();
+        assert_eq!(privileged.pos, Pos::new(6, 19));
+        let entry = root.items(); // a map has no items
+        assert!(entry.is_empty());
+        let sc = root.get_path(&["spec", "containers"]).unwrap().items()[0]
+            .get("securityContext")
+            .unwrap();
+        let key = sc.entry("privileged").unwrap();
+        assert_eq!(key.key_pos, Pos::new(6, 7));
+    }
+
+    #[test]
+    fn positions_count_lines_across_documents() {
+        let docs = parse_documents("a: 1\n---\n# c\nb: 2\n---\nc: 3\n");
+        let roots: Vec<_> = docs.into_iter().map(|d| d.unwrap()).collect();
+        assert_eq!(roots.len(), 3);
+        assert_eq!(roots[1].root.entry("b").unwrap().key_pos, Pos::new(4, 1));
+        assert_eq!(roots[2].root.entry("c").unwrap().key_pos, Pos::new(6, 1));
+        assert_eq!(roots[2].index, 2);
+    }
+
+    #[test]
+    fn a_broken_document_does_not_hide_the_next_one() {
+        let docs = parse_documents("a: 1\n---\nb: [1, 2\nc: d\n---\nd: 4\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].is_ok());
+        let err = docs[1].as_ref().unwrap_err();
+        assert_eq!(err.index, 1);
+        assert!(err.pos.line >= 3, "{err:?}");
+        assert!(docs[2].is_ok());
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_and_numbers() {
+        let root = one("a: yes\nb: off\nc: 0x1F\nd: 1.5\ne: '1'\nf: ~\ng: 010\nh: 1e3\ni: 1.2.3\n");
+        assert_eq!(root.get("a").unwrap().as_bool(), Some(true));
+        assert_eq!(root.get("b").unwrap().as_bool(), Some(false));
+        assert_eq!(root.get("c").unwrap().as_i64(), Some(31));
+        assert_eq!(root.get("d").unwrap().value, Value::Float(1.5));
+        assert_eq!(root.get("e").unwrap().as_str(), Some("1"));
+        assert!(root.get("f").is_none());
+        assert_eq!(root.get("g").unwrap().as_i64(), Some(8));
+        assert_eq!(root.get("h").unwrap().value, Value::Float(1000.0));
+        assert_eq!(root.get("i").unwrap().as_str(), Some("1.2.3"));
+    }
+
+    #[test]
+    fn json_documents_parse() {
+        let root = one("{\"kind\": \"Pod\", \"spec\": {\"hostPID\": true}}");
+        assert!(root.get_path(&["spec", "hostPID"]).unwrap().is_true());
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys() {
+        let root = one("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n");
+        assert!(
+            root.get("base").unwrap().get("y").is_some(),
+            "keys are not resolved as booleans"
+        );
+        let other = root.get("other").unwrap();
+        assert_eq!(other.get("x").unwrap().as_i64(), Some(1));
+        assert_eq!(other.get("y").unwrap().as_i64(), Some(3));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let docs = parse_documents(&text);
+        let err = docs[0].as_ref().unwrap_err();
+        assert!(err.reason.contains("aliases expand"), "{err:?}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(10_000);
+        let docs = parse_documents(&text);
+        assert!(docs[0].is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_warn() {
+        let docs = parse_documents("a: 1\na: 2\n");
+        let doc = docs[0].as_ref().unwrap();
+        assert_eq!(doc.warnings.len(), 1);
+        assert_eq!(doc.warnings[0].0, Pos::new(2, 1));
+    }
+
+    #[test]
+    fn comment_only_documents_are_skipped() {
+        let docs = parse_documents("# nothing\n---\n---\n# still nothing\n...\n");
+        assert!(docs.is_empty());
+    }
+}
