@@ -8,6 +8,7 @@ mod falco_k8saudit;
 mod falco_rules;
 mod kyverno;
 mod pss;
+mod regolibrary;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +24,10 @@ const SUITES: &[(&str, &str)] = &[
     (
         "pss",
         "Kubernetes Pod Security Standards fixtures (pod-security-admission/test/testdata)",
+    ),
+    (
+        "regolibrary",
+        "Kubescape control test cases (regolibrary: rules/*/test/*)",
     ),
     (
         "falco-rules",
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
     }
     let tally = match suite.as_str() {
         "pss" => pss::run(&dir),
+        "regolibrary" => regolibrary::run(&dir),
         "falco-rules" => falco_rules::run(&dir),
         "falco-k8saudit" => falco_k8saudit::run(&dir),
         "kyverno" => kyverno::run(&dir),

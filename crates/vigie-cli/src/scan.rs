@@ -8,8 +8,9 @@ use clap::{Args, ValueEnum};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use vigie_controls::pss::{Level, Version};
-use vigie_controls::{scan, ScanConfig};
+use vigie_controls::exceptions::{Date, Exceptions};
+use vigie_controls::pss::Version;
+use vigie_controls::{known_control_ids, scan, Config, Framework, ScanConfig};
 use vigie_finding::Severity;
 use vigie_report::{render, Format, RenderOptions};
 
@@ -39,7 +40,17 @@ pub struct ScanArgs {
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
 
-    /// Pod Security Standards level to check against.
+    /// Frameworks to check: nsa, cis, mitre, pss-baseline, pss-restricted, or all.
+    /// Repeat or separate with commas. Default: the Pod Security level of --level.
+    #[arg(
+        short = 'f',
+        long = "framework",
+        value_name = "FRAMEWORK",
+        value_delimiter = ','
+    )]
+    frameworks: Vec<String>,
+
+    /// Pod Security Standards level to check against when no --framework is given.
     #[arg(long, value_enum, default_value_t = LevelArg::Restricted)]
     level: LevelArg,
 
@@ -58,6 +69,18 @@ pub struct ScanArgs {
     /// Findings at or above this severity make the run fail (exit code 1).
     #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
     severity_threshold: SeverityArg,
+
+    /// Fail (exit code 1) when a framework's compliance score is below PERCENT.
+    #[arg(long, value_name = "PERCENT")]
+    compliance_threshold: Option<f64>,
+
+    /// Settings for the controls (allowed registries, sensitive key names, ...): see docs/config.md.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Exceptions file: accepted findings, with reason and expiry (see docs/exceptions.md).
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
 
     /// When to use colours in the pretty report.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
@@ -103,10 +126,62 @@ fn parse_version(s: &str) -> Result<Version, String> {
     s.parse()
 }
 
+/// Reads a settings file, or says why not.
+fn read_text(path: &PathBuf) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The scan settings from the command line and the files it names.
+fn settings(args: &ScanArgs) -> Result<ScanConfig, Vec<String>> {
+    let frameworks = if args.frameworks.is_empty() {
+        vec![match args.level {
+            LevelArg::Baseline => Framework::PssBaseline,
+            LevelArg::Restricted => Framework::PssRestricted,
+        }]
+    } else if args.frameworks.iter().any(|f| f == "all") {
+        Framework::ALL.to_vec()
+    } else {
+        let mut selected = Vec::new();
+        for name in &args.frameworks {
+            let framework: Framework = name.parse().map_err(|e| vec![e])?;
+            if !selected.contains(&framework) {
+                selected.push(framework);
+            }
+        }
+        selected
+    };
+    let config = match &args.config {
+        Some(path) => {
+            let text = read_text(path).map_err(|e| vec![e])?;
+            Config::from_yaml(&text).map_err(|e| vec![format!("{}:{e}", path.display())])?
+        }
+        None => Config::default(),
+    };
+    let exceptions = match &args.exceptions {
+        Some(path) => {
+            let text = read_text(path).map_err(|e| vec![e])?;
+            Exceptions::from_yaml(&path.display().to_string(), &text, &known_control_ids())?
+        }
+        None => Exceptions::default(),
+    };
+    Ok(ScanConfig {
+        frameworks,
+        pss_version: args.pss_version,
+        config,
+        exceptions,
+        today: Date::today(),
+    })
+}
+
 pub fn run(args: ScanArgs) -> ExitCode {
-    let level = match args.level {
-        LevelArg::Baseline => Level::Baseline,
-        LevelArg::Restricted => Level::Restricted,
+    let settings = match settings(&args) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("error: {e}");
+            }
+            return ExitCode::from(EXIT_INPUT_ERROR);
+        }
     };
     let format = match args.format {
         FormatArg::Pretty => Format::Pretty,
@@ -128,11 +203,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
         no_kustomize: args.no_kustomize,
         progress: Some(progress.clone()),
     };
-    let config = ScanConfig {
-        level,
-        version: args.pss_version,
-    };
-    let report = with_progress_line(&progress, || scan(&args.paths, &options, &config));
+    let report = with_progress_line(&progress, || scan(&args.paths, &options, &settings));
     // Input problems always reach stderr, whatever the report format, so that a
     // person running `-o json > file` still sees them.
     for error in &report.errors {
@@ -167,6 +238,17 @@ pub fn run(args: ScanArgs) -> ExitCode {
     if report.fatal_error_count() > 0 {
         ExitCode::from(EXIT_INPUT_ERROR)
     } else if report.has_findings_at_or_above(threshold) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else if let Some(minimum) = args
+        .compliance_threshold
+        .filter(|&minimum| report.frameworks.iter().any(|f| f.score < minimum))
+    {
+        for f in report.frameworks.iter().filter(|f| f.score < minimum) {
+            eprintln!(
+                "vigie: {} scores {:.1}%, below the compliance threshold of {minimum}%",
+                f.title, f.score
+            );
+        }
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::from(EXIT_CLEAN)

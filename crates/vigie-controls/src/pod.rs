@@ -1,4 +1,4 @@
-//! The view of a pod that the checks work on, and what they report.
+//! The view of a pod that checks work on, and what checks report.
 
 use vigie_resource::{containers, ContainerRef, Node, PodTemplate, Pos};
 
@@ -8,6 +8,27 @@ pub struct Violation {
     pub path: String,
     pub pos: Pos,
     pub message: String,
+    /// Who the violation is about when not the object itself (an RBAC subject).
+    pub subject: Option<Subject>,
+}
+
+/// A user, group or service account named by an RBAC binding.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Subject {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+impl Violation {
+    pub fn new(path: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            pos,
+            message: message.into(),
+            subject: None,
+        }
+    }
 }
 
 /// A pod spec and its metadata, as found in any workload kind.

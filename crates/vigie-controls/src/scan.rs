@@ -1,116 +1,419 @@
-//! Running the controls over loaded resources and gathering a report.
+//! Running the checks over the input and gathering a report.
+//!
+//! Objects are checked as they are parsed (by the Pod Security checks and the
+//! object-scope controls) and dropped, except those of the kinds a cluster-scope
+//! control needs, which are kept and checked together at the end.
+
+use std::collections::BTreeSet;
 
 use vigie_finding::{
-    ControlSummary, Finding, InputError, Location, Report, ResourceRef, ScannedResource,
+    ControlSummary, Finding, FrameworkSummary, InputError, Location, Report, ResourceRef,
+    ScannedResource, Severity,
 };
 use vigie_resource::{load_each, pod_template, Diagnostic, LoadOptions, Pos, Resource};
 
+use crate::config::Config;
+use crate::control::{ClusterOutcome, Control, Evaluator, Inventory};
+use crate::controls;
+use crate::exceptions::{inline_problems, Date, Exceptions, Lookup};
+use crate::frameworks::Framework;
+use crate::pod::Violation;
 use crate::pss::{self, Level, Version};
 
-/// What a scan checks.
-#[derive(Clone, Copy, Debug)]
+/// What a scan checks, and with which settings.
+#[derive(Clone, Debug)]
 pub struct ScanConfig {
-    pub level: Level,
-    pub version: Version,
+    pub frameworks: Vec<Framework>,
+    pub pss_version: Version,
+    pub config: Config,
+    pub exceptions: Exceptions,
+    /// The day exceptions' expiry dates are compared with.
+    pub today: Date,
 }
 
 impl Default for ScanConfig {
     fn default() -> Self {
         Self {
-            level: Level::Restricted,
-            version: Version::LATEST,
+            frameworks: vec![Framework::PssRestricted],
+            pss_version: Version::LATEST,
+            config: Config::default(),
+            exceptions: Exceptions::default(),
+            today: Date::today(),
         }
     }
 }
 
-/// Loads the inputs and scans every resource as it is parsed (no object is kept
-/// once checked), then builds the report, input errors included.
-pub fn scan(inputs: &[String], options: &LoadOptions, config: &ScanConfig) -> Report {
-    let checks = pss::checks_for(config.level, config.version);
-    let streamed = load_each(inputs, options, |resource| {
-        scan_resource(&resource, &checks, config.version)
-    });
-    let per_resource = streamed.results;
+/// A check as the scan sees it: a Pod Security check or a posture control.
+#[derive(Clone, Copy)]
+enum Check {
+    Pss(&'static pss::Check),
+    Control(&'static Control),
+}
 
-    let mut controls: Vec<ControlSummary> = checks
+impl Check {
+    fn id(self) -> &'static str {
+        match self {
+            Check::Pss(c) => c.id,
+            Check::Control(c) => c.id,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Check::Pss(c) => c.title,
+            Check::Control(c) => c.title,
+        }
+    }
+
+    fn severity(self) -> Severity {
+        match self {
+            Check::Pss(c) => c.severity,
+            Check::Control(c) => c.severity,
+        }
+    }
+
+    fn remediation(self) -> &'static str {
+        match self {
+            Check::Pss(c) => c.remediation,
+            Check::Control(c) => c.remediation,
+        }
+    }
+
+    fn summary(self) -> String {
+        match self {
+            Check::Pss(c) => c.summary(),
+            Check::Control(c) => c.summary(),
+        }
+    }
+}
+
+/// Every control ID an exception may name.
+pub fn known_control_ids() -> Vec<&'static str> {
+    pss::all_checks()
+        .iter()
+        .map(|c| c.id)
+        .chain(controls::all().iter().map(|c| c.id))
+        .collect()
+}
+
+/// Which checks the frameworks select, in report order.
+fn select_checks(frameworks: &[Framework], version: Version) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let mut pss_ids = BTreeSet::new();
+    for (framework, level) in [
+        (Framework::PssBaseline, Level::Baseline),
+        (Framework::PssRestricted, Level::Restricted),
+    ] {
+        if frameworks.contains(&framework) {
+            pss_ids.extend(pss::checks_for(level, version).iter().map(|c| c.id));
+        }
+    }
+    checks.extend(
+        pss::all_checks()
+            .iter()
+            .filter(|c| pss_ids.contains(c.id))
+            .map(Check::Pss),
+    );
+    checks.extend(
+        controls::all()
+            .iter()
+            .filter(|c| frameworks.iter().any(|f| f.includes(c)))
+            .map(Check::Control),
+    );
+    checks
+}
+
+/// Everything one object produced.
+struct ObjectResult {
+    scanned: ScannedResource,
+    findings: Vec<Finding>,
+    failed: Vec<u32>,
+    notes: Vec<InputError>,
+    kept: Option<Resource>,
+}
+
+/// Loads the inputs, runs the selected checks and builds the report.
+pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> Report {
+    let checks = select_checks(&settings.frameworks, settings.pss_version);
+    let known = known_control_ids();
+    let keep_kinds: BTreeSet<&str> = checks
+        .iter()
+        .filter_map(|c| match c {
+            Check::Control(Control {
+                evaluator: Evaluator::Cluster { needs, .. },
+                ..
+            }) => Some(needs.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+
+    let streamed = load_each(inputs, options, |resource| {
+        scan_object(resource, &checks, settings, &known, &keep_kinds)
+    });
+
+    let mut summaries: Vec<ControlSummary> = checks
         .iter()
         .map(|c| ControlSummary {
-            id: c.id.to_string(),
-            title: c.title.to_string(),
-            severity: c.severity,
+            id: c.id().to_string(),
+            title: c.title().to_string(),
+            severity: c.severity(),
             description: c.summary(),
             evaluated: 0,
             failed: 0,
         })
         .collect();
-    let mut resources = Vec::with_capacity(per_resource.len());
+    let mut resources = Vec::with_capacity(streamed.results.len());
     let mut findings = Vec::new();
-    for (scanned, resource_findings, failed) in per_resource {
-        for &i in &scanned.controls {
-            controls[i as usize].evaluated += 1;
+    let mut notes = Vec::new();
+    let mut kept = Vec::new();
+    let mut inventory_owner = Vec::new();
+    for result in streamed.results {
+        if let Some(resource) = result.kept {
+            inventory_owner.push(resources.len());
+            kept.push(resource);
         }
-        for i in failed {
-            controls[i as usize].failed += 1;
+        for i in result.failed {
+            summaries[i as usize].failed += 1;
         }
-        resources.push(scanned);
-        findings.extend(resource_findings);
+        resources.push(result.scanned);
+        findings.extend(result.findings);
+        notes.extend(result.notes);
     }
+
+    for (index, check) in checks.iter().enumerate() {
+        let Check::Control(control) = check else {
+            continue;
+        };
+        let Evaluator::Cluster { evaluate, .. } = control.evaluator else {
+            continue;
+        };
+        let mut outcome = ClusterOutcome::default();
+        evaluate(
+            &Inventory { resources: &kept },
+            &settings.config,
+            &mut outcome,
+        );
+        let mut failed = BTreeSet::new();
+        for &i in &outcome.evaluated {
+            resources[inventory_owner[i]].controls.push(index as u32);
+        }
+        for (i, violation) in outcome.violations {
+            let resource = &kept[i];
+            let (finding, note) = finding(*check, resource, violation, settings);
+            if finding.exception.is_none() {
+                failed.insert(i);
+            }
+            findings.push(finding);
+            notes.extend(note);
+        }
+        summaries[index].failed += failed.len() as u32;
+    }
+    for resource in &resources {
+        for &i in &resource.controls {
+            summaries[i as usize].evaluated += 1;
+        }
+    }
+
+    let frameworks = framework_summaries(
+        &settings.frameworks,
+        &checks,
+        &summaries,
+        settings.pss_version,
+    );
+    let mut errors: Vec<InputError> = streamed.diagnostics.iter().map(input_error).collect();
+    errors.extend(notes);
     Report {
         tool_name: "vigie".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
-        profile: format!("Pod Security Standards {} {}", config.level, config.version),
-        controls,
-        frameworks: Vec::new(),
+        profile: profile(settings),
+        controls: summaries,
+        frameworks,
         resources,
         findings,
-        errors: streamed.diagnostics.iter().map(input_error).collect(),
+        errors,
     }
 }
 
-fn scan_resource(
-    resource: &Resource,
-    checks: &[&'static pss::Check],
+fn profile(settings: &ScanConfig) -> String {
+    let names: Vec<&str> = settings.frameworks.iter().map(|f| f.title()).collect();
+    format!(
+        "{} (Pod Security Standards {})",
+        names.join(", "),
+        settings.pss_version
+    )
+}
+
+fn framework_summaries(
+    frameworks: &[Framework],
+    checks: &[Check],
+    summaries: &[ControlSummary],
     version: Version,
-) -> (ScannedResource, Vec<Finding>, Vec<u32>) {
-    let reference = ResourceRef {
+) -> Vec<FrameworkSummary> {
+    frameworks
+        .iter()
+        .map(|&framework| {
+            let members: Vec<usize> = checks
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| match (framework, c) {
+                    (Framework::PssBaseline, Check::Pss(p)) => {
+                        pss::checks_for(Level::Baseline, version)
+                            .iter()
+                            .any(|b| b.id == p.id)
+                    }
+                    (Framework::PssRestricted, Check::Pss(p)) => {
+                        pss::checks_for(Level::Restricted, version)
+                            .iter()
+                            .any(|r| r.id == p.id)
+                    }
+                    (_, Check::Control(control)) => framework.includes(control),
+                    _ => false,
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let scores: Vec<f64> = members
+                .iter()
+                .filter_map(|&i| summaries[i].score())
+                .collect();
+            FrameworkSummary {
+                id: framework.id().to_string(),
+                title: framework.title().to_string(),
+                controls: members.iter().map(|&i| summaries[i].id.clone()).collect(),
+                score: if scores.is_empty() {
+                    100.0
+                } else {
+                    scores.iter().sum::<f64>() / scores.len() as f64
+                },
+            }
+        })
+        .collect()
+}
+
+fn scan_object(
+    resource: Resource,
+    checks: &[Check],
+    settings: &ScanConfig,
+    known: &[&str],
+    keep_kinds: &BTreeSet<&str>,
+) -> ObjectResult {
+    let mut result = ObjectResult {
+        scanned: ScannedResource {
+            resource: resource_ref(&resource),
+            location: location(&resource, resource.pos),
+            controls: Vec::new(),
+        },
+        findings: Vec::new(),
+        failed: Vec::new(),
+        notes: inline_problems(&resource, known)
+            .into_iter()
+            .map(|(pos, reason)| InputError {
+                file: resource.origin.file.path.clone(),
+                line: Some(pos.line),
+                column: Some(pos.column),
+                reason,
+                fatal: true,
+            })
+            .collect(),
+        kept: None,
+    };
+    let template = pod_template(&resource);
+    let mut violations = Vec::new();
+    for (index, &check) in checks.iter().enumerate() {
+        match check {
+            Check::Pss(pss_check) => {
+                let Some(template) = template else { continue };
+                let pod = crate::pod::Pod::new(template);
+                (pss_check.evaluate)(&pod, settings.pss_version, &mut violations);
+            }
+            Check::Control(control) => match control.evaluator {
+                Evaluator::Object { applies, evaluate } => {
+                    if !applies(&resource) {
+                        continue;
+                    }
+                    evaluate(&resource, &settings.config, &mut violations);
+                }
+                Evaluator::Cluster { .. } => continue,
+            },
+        }
+        result.scanned.controls.push(index as u32);
+        let mut counts = false;
+        for violation in violations.drain(..) {
+            let (finding, note) = finding(check, &resource, violation, settings);
+            counts |= finding.exception.is_none();
+            result.findings.push(finding);
+            result.notes.extend(note);
+        }
+        if counts {
+            result.failed.push(index as u32);
+        }
+    }
+    if keep_kinds.contains(resource.kind.as_str()) {
+        result.kept = Some(resource);
+    }
+    result
+}
+
+/// A finding for a violation, with the exception that covers it, and a warning
+/// when an exception matched but has expired.
+fn finding(
+    check: Check,
+    resource: &Resource,
+    violation: Violation,
+    settings: &ScanConfig,
+) -> (Finding, Option<InputError>) {
+    let (exception, note) = match settings.exceptions.lookup(resource, check.id(), settings.today) {
+        Lookup::None => (None, None),
+        Lookup::Applies(applied) => (Some(applied), None),
+        Lookup::Expired { source, expired } => (
+            None,
+            Some(InputError {
+                file: resource.origin.file.path.clone(),
+                line: Some(resource.pos.line),
+                column: Some(resource.pos.column),
+                reason: format!(
+                    "the exception for {} on {} {} ({source}) expired on {expired}: its findings count again",
+                    check.id(),
+                    resource.kind,
+                    resource.name
+                ),
+                fatal: false,
+            }),
+        ),
+    };
+    let subject = violation.subject.map(|s| ResourceRef {
+        api_version: if s.kind == "ServiceAccount" {
+            "v1"
+        } else {
+            "rbac.authorization.k8s.io/v1"
+        }
+        .to_string(),
+        kind: s.kind,
+        namespace: s.namespace,
+        name: s.name,
+    });
+    let finding = Finding {
+        control_id: check.id().to_string(),
+        title: check.title().to_string(),
+        severity: check.severity(),
+        resource: resource_ref(resource),
+        location: location(resource, violation.pos),
+        field_path: violation.path,
+        message: violation.message,
+        remediation: check.remediation().to_string(),
+        subject,
+        exception,
+    };
+    (finding, note)
+}
+
+fn resource_ref(resource: &Resource) -> ResourceRef {
+    ResourceRef {
         api_version: resource.api_version.clone(),
         kind: resource.kind.clone(),
         namespace: resource.namespace.clone(),
         name: resource.name.clone(),
-    };
-    let mut scanned = ScannedResource {
-        resource: reference,
-        location: location(resource, resource.pos),
-        controls: Vec::new(),
-    };
-    let Some(template) = pod_template(resource) else {
-        return (scanned, Vec::new(), Vec::new());
-    };
-    scanned.controls = (0..checks.len() as u32).collect();
-    let mut findings = Vec::new();
-    let mut failed = Vec::new();
-    for failure in pss::evaluate(template, checks, version) {
-        let index = checks
-            .iter()
-            .position(|c| std::ptr::eq(*c, failure.check))
-            .expect("failures come from the given checks") as u32;
-        failed.push(index);
-        for violation in failure.violations {
-            findings.push(Finding {
-                control_id: failure.check.id.to_string(),
-                title: failure.check.title.to_string(),
-                severity: failure.check.severity,
-                resource: scanned.resource.clone(),
-                location: location(resource, violation.pos),
-                field_path: violation.path,
-                message: violation.message,
-                remediation: failure.check.remediation.to_string(),
-                subject: None,
-                exception: None,
-            });
-        }
     }
-    (scanned, findings, failed)
 }
 
 fn location(resource: &Resource, pos: Pos) -> Location {

@@ -2,8 +2,8 @@
 
 use vigie_finding::Severity;
 
-use super::pod::{Pod, Violation};
 use super::version::{Level, Version};
+use crate::pod::{Pod, Violation};
 
 /// One check of the Pod Security Standards.
 pub struct Check {
@@ -31,32 +31,12 @@ impl Check {
     /// The documentation of the check (What it does / Why is this bad / Example),
     /// taken from the doc comment of its source file so it is written once.
     pub fn explanation(&self) -> String {
-        let mut text = String::new();
-        for line in self.doc.lines() {
-            let Some(rest) = line.strip_prefix("//!") else {
-                break;
-            };
-            text.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-            text.push('\n');
-        }
-        text
+        crate::control::doc_comment(self.doc)
     }
 
     /// The first sentence of "What it does", for tables and rule descriptions.
     pub fn summary(&self) -> String {
-        let explanation = self.explanation();
-        let what = explanation
-            .split("## What it does")
-            .nth(1)
-            .unwrap_or("")
-            .split("##")
-            .next()
-            .unwrap_or("");
-        let flat = what.split_whitespace().collect::<Vec<_>>().join(" ");
-        match flat.find(". ") {
-            Some(end) => flat[..=end].to_string(),
-            None => flat,
-        }
+        crate::control::first_sentence(&self.explanation())
     }
 }
 

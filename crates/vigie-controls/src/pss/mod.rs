@@ -6,11 +6,10 @@
 
 mod check;
 mod checks;
-mod pod;
 mod version;
 
+pub use crate::pod::{Pod, Violation};
 pub use check::Check;
-pub use pod::{Pod, Violation};
 pub use version::{Level, Version};
 
 use vigie_resource::PodTemplate;

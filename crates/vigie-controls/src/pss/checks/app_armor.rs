@@ -45,6 +45,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
             let value = entry.value.as_str().unwrap_or("");
             if value != "runtime/default" && !value.starts_with("localhost/") {
                 out.push(Violation {
+                    subject: None,
                     path: pod.annotation_path(&entry.key),
                     pos: entry.key_pos,
                     message: format!(
@@ -81,6 +82,7 @@ fn check_field(security_context: &Node, path: String, who: &str, out: &mut Vec<V
     };
     if !matches!(kind.as_str(), Some("RuntimeDefault" | "Localhost")) {
         out.push(Violation {
+            subject: None,
             path,
             pos: key_pos(profile, "type"),
             message: format!("{who} sets AppArmor profile type {}", kind.display_value()),

@@ -62,6 +62,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
                 .map_or_else(|| capability.display_value(), str::to_string);
             if !ALLOWED.contains(&name.as_str()) {
                 out.push(Violation {
+                    subject: None,
                     path: pod.container_path(
                         &container,
                         &format!("securityContext.capabilities.add[{i}]"),

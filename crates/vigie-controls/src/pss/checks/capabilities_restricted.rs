@@ -52,6 +52,7 @@ fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
                 ),
             };
             out.push(Violation {
+                subject: None,
                 path: pod.container_path(&container, path),
                 pos,
                 message: format!(
@@ -68,6 +69,7 @@ fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
         for (i, capability) in add.items().iter().enumerate() {
             if capability.as_str() != Some("NET_BIND_SERVICE") {
                 out.push(Violation {
+                    subject: None,
                     path: pod.container_path(
                         &container,
                         &format!("securityContext.capabilities.add[{i}]"),

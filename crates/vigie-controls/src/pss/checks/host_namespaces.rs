@@ -40,6 +40,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     ] {
         if spec.get(field).is_some_and(Node::is_true) {
             out.push(Violation {
+                subject: None,
                 path: pod.spec_path(field),
                 pos: key_pos(spec, field),
                 message: format!("{field} is true: the pod shares the node's {what} namespace"),

@@ -46,6 +46,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
                 .map(Node::display_value)
                 .unwrap_or_default();
             out.push(Violation {
+                subject: None,
                 path: pod.spec_path(&format!("volumes[{i}].hostPath")),
                 pos: key_pos(volume, "hostPath"),
                 message: format!("volume \"{name}\" mounts host path {path}"),

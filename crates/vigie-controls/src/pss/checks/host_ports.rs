@@ -40,6 +40,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
             };
             if host_port.as_i64() != Some(0) {
                 out.push(Violation {
+                    subject: None,
                     path: pod.container_path(&container, &format!("ports[{i}].hostPort")),
                     pos: key_pos(port, "hostPort"),
                     message: format!(

@@ -55,6 +55,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
                     continue;
                 }
                 out.push(Violation {
+                    subject: None,
                     path: pod.container_path(&container, &format!("{handler_path}.{action}.host")),
                     pos: key_pos(action_node, "host"),
                     message: format!(

@@ -21,8 +21,8 @@ mod volume_types;
 mod windows_host_process;
 
 mod prelude {
+    pub(super) use crate::pod::{describe_container, key_pos, Pod, Violation};
     pub(super) use crate::pss::check::Check;
-    pub(super) use crate::pss::pod::{describe_container, key_pos, Pod, Violation};
     pub(super) use crate::pss::version::{Level, Version};
     pub(super) use vigie_finding::Severity;
     pub(super) use vigie_resource::{Entry, Node};

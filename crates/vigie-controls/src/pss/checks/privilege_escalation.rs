@@ -59,6 +59,7 @@ fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
             ),
         };
         out.push(Violation {
+            subject: None,
             path: pod.container_path(&container, "securityContext.allowPrivilegeEscalation"),
             pos,
             message,

@@ -37,6 +37,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
         };
         if sc.get("privileged").is_some_and(Node::is_true) {
             out.push(Violation {
+                subject: None,
                 path: pod.container_path(&container, "securityContext.privileged"),
                 pos: key_pos(sc, "privileged"),
                 message: format!(

@@ -51,6 +51,7 @@ pub(crate) fn non_default_proc_mounts(pod: &Pod<'_>, out: &mut Vec<Violation>) {
         };
         if proc_mount.as_str() != Some("Default") {
             out.push(Violation {
+                subject: None,
                 path: pod.container_path(&container, "securityContext.procMount"),
                 pos: key_pos(sc, "procMount"),
                 message: format!(

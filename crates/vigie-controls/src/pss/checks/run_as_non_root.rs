@@ -40,6 +40,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     if let (Some(sc), Some(value)) = (pod_sc, pod_value) {
         if !pod_requires_non_root {
             out.push(Violation {
+                subject: None,
                 path: pod.spec_path("securityContext.runAsNonRoot"),
                 pos: key_pos(sc, "runAsNonRoot"),
                 message: format!("the pod sets runAsNonRoot {}", value.display_value()),
@@ -51,6 +52,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
         match sc.and_then(|sc| sc.get("runAsNonRoot")) {
             Some(value) if value.as_bool() == Some(true) => {}
             Some(value) => out.push(Violation {
+                subject: None,
                 path: pod.container_path(&container, "securityContext.runAsNonRoot"),
                 pos: key_pos(sc.unwrap_or(container.node), "runAsNonRoot"),
                 message: format!(
@@ -61,6 +63,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
             }),
             None if pod_requires_non_root => {}
             None => out.push(Violation {
+                subject: None,
                 path: pod.container_path(&container, "securityContext.runAsNonRoot"),
                 pos: sc.map_or(container.node.pos, |sc| sc.pos),
                 message: format!(

@@ -33,6 +33,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     let mut check = |sc: &Node, path: String, who: String| {
         if sc.get("runAsUser").and_then(Node::as_i64) == Some(0) {
             out.push(Violation {
+                subject: None,
                 path,
                 pos: key_pos(sc, "runAsUser"),
                 message: format!("{who} runs as UID 0 (runAsUser: 0)"),

@@ -57,6 +57,7 @@ fn check(security_context: &Node, path: &str, who: &str, out: &mut Vec<Violation
     if let Some(kind) = options.get("type") {
         if !kind.as_str().is_some_and(|t| ALLOWED_TYPES.contains(&t)) {
             out.push(Violation {
+                subject: None,
                 path: format!("{path}.type"),
                 pos: key_pos(options, "type"),
                 message: format!("{who} sets SELinux type {}", kind.display_value()),
@@ -67,6 +68,7 @@ fn check(security_context: &Node, path: &str, who: &str, out: &mut Vec<Violation
         if let Some(value) = options.get(field) {
             if value.as_str() != Some("") {
                 out.push(Violation {
+                    subject: None,
                     path: format!("{path}.{field}"),
                     pos: key_pos(options, field),
                     message: format!("{who} sets SELinux {field} {}", value.display_value()),

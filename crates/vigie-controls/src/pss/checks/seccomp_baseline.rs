@@ -53,6 +53,7 @@ fn annotations(pod: &Pod<'_>, out: &mut Vec<Violation>) {
             entry.key == POD_ANNOTATION || entry.key.starts_with(CONTAINER_ANNOTATION_PREFIX);
         if is_seccomp && entry.value.as_str() == Some("unconfined") {
             out.push(Violation {
+                subject: None,
                 path: pod.annotation_path(&entry.key),
                 pos: entry.key_pos,
                 message: format!("annotation {} turns seccomp off (unconfined)", entry.key),
@@ -68,6 +69,7 @@ fn fields(pod: &Pod<'_>, out: &mut Vec<Violation>) {
         };
         if profile.get("type").and_then(Node::as_str) == Some("Unconfined") {
             out.push(Violation {
+                subject: None,
                 path,
                 pos: key_pos(profile, "type"),
                 message: format!("{who} sets seccompProfile type Unconfined"),

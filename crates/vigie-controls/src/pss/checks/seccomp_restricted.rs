@@ -48,6 +48,7 @@ fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
     let pod_is_confined = pod_type.is_some_and(|t| is_allowed(t.as_str()));
     if let (Some(profile), false) = (pod_profile, pod_is_confined) {
         out.push(Violation {
+            subject: None,
             path: pod.spec_path("securityContext.seccompProfile.type"),
             pos: key_pos(profile, "type"),
             message: format!(
@@ -63,6 +64,7 @@ fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
                 let kind = profile.get("type");
                 if !is_allowed(kind.and_then(Node::as_str)) {
                     out.push(Violation {
+                subject: None,
                         path: pod.container_path(&container, "securityContext.seccompProfile.type"),
                         pos: key_pos(profile, "type"),
                         message: format!(
@@ -75,6 +77,7 @@ fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
             }
             None if pod_is_confined => {}
             None => out.push(Violation {
+                subject: None,
                 path: pod.container_path(&container, "securityContext.seccompProfile"),
                 pos: sc.map_or(container.node.pos, |sc| sc.pos),
                 message: format!(

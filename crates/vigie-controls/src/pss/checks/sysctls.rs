@@ -68,6 +68,7 @@ fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
         let name = sysctl.get("name").and_then(Node::as_str).unwrap_or("");
         if !is_safe(name, version) {
             out.push(Violation {
+                subject: None,
                 path: pod.spec_path(&format!("securityContext.sysctls[{i}].name")),
                 pos: key_pos(sysctl, "name"),
                 message: format!("sysctl {name:?} is not in the safe set of {version}"),

@@ -67,6 +67,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
             .unwrap_or_default();
         let source = sources[0];
         out.push(Violation {
+            subject: None,
             path: pod.spec_path(&format!("volumes[{i}].{}", source.key)),
             pos: source.key_pos,
             message: format!("volume \"{name}\" is of type {}", source.key),

@@ -36,6 +36,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
         };
         if options.get("hostProcess").is_some_and(Node::is_true) {
             out.push(Violation {
+                subject: None,
                 path,
                 pos: key_pos(options, "hostProcess"),
                 message: format!("{who} runs as a Windows HostProcess"),

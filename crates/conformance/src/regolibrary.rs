@@ -1,0 +1,274 @@
+//! The `regolibrary` suite: Kubescape's control test cases, run through the vigie
+//! control mapped to each Kubescape rule.
+//!
+//! Layout: `rules/<rule>/rule.metadata.json` and `rules/<rule>/test/<case>/`
+//! with `input/*.{yaml,json}`, `expected.json` and an optional `data.json`.
+//! A case agrees when vigie's control flags exactly the objects Kubescape
+//! expects (`alertObject.k8sApiObjects`, or `externalObjects` for RBAC subjects).
+//!
+//! The rule → control mapping is data, kept in `conformance/regolibrary-map.txt`;
+//! deliberate differences are listed with their reason in
+//! `conformance/regolibrary-deviations.txt`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use vigie_controls::{controls, Config};
+use vigie_resource::{load, LoadOptions};
+
+use crate::Tally;
+
+/// Kinds of plain Kubernetes objects: a rule matching only these can be run
+/// from manifests alone (no cloud API, no node file system).
+const KUBERNETES_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+    "PodTemplate",
+    "Service",
+    "ConfigMap",
+    "Secret",
+    "ServiceAccount",
+    "Namespace",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "NetworkPolicy",
+    "Ingress",
+    "Endpoints",
+    "EndpointSlice",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "StorageClass",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "PodSecurityPolicy",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "CSIStorageCapacity",
+    "Node",
+];
+
+fn project_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../conformance")
+        .join(name)
+}
+
+/// Lines of `key  value...` from a project data file, `#` comments skipped.
+fn data_lines(name: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(project_file(name)).unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let (key, rest) = l.split_once(char::is_whitespace)?;
+            Some((key.to_string(), rest.trim().to_string()))
+        })
+        .collect()
+}
+
+pub fn run(dir: &Path) -> Tally {
+    let mapping: BTreeMap<String, String> = data_lines("regolibrary-map.txt").into_iter().collect();
+    let deviations: BTreeMap<String, String> = data_lines("regolibrary-deviations.txt")
+        .into_iter()
+        .collect();
+    let mut tally = Tally::default();
+    let mut deviated = 0;
+    let mut covered = Vec::new();
+    let mut uncovered = Vec::new();
+
+    let mut rules: Vec<PathBuf> = std::fs::read_dir(dir.join("rules"))
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    rules.sort();
+    for rule_dir in rules {
+        let rule = rule_dir.file_name().unwrap().to_string_lossy().to_string();
+        if !rule_dir.join("test").is_dir() || !is_kubernetes_only(&rule_dir) {
+            continue;
+        }
+        let Some(control_id) = mapping.get(&rule) else {
+            uncovered.push(rule);
+            continue;
+        };
+        let Some(control) = controls::find(control_id) else {
+            println!("MAP-ERROR {rule}: no vigie control {control_id}");
+            tally.failed += 1;
+            continue;
+        };
+        covered.push(format!("{rule} -> {control_id}"));
+        let mut cases: Vec<PathBuf> = std::fs::read_dir(rule_dir.join("test"))
+            .map(|e| e.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        cases.sort();
+        for case in cases.iter().filter(|c| c.is_dir()) {
+            let case_name = format!("{rule}/{}", case.file_name().unwrap().to_string_lossy());
+            let verdict = judge(case, control);
+            match (verdict, deviations.get(&case_name)) {
+                (Ok(()), None) => tally.passed += 1,
+                (Ok(()), Some(_)) => {
+                    println!(
+                        "STALE-DEVIATION {case_name}: vigie now agrees; remove it from the list"
+                    );
+                    tally.passed += 1;
+                }
+                (Err(why), Some(reason)) => {
+                    deviated += 1;
+                    println!("DEVIATION {case_name} ({control_id}): {why}\n    reason: {reason}");
+                }
+                (Err(why), None) => {
+                    tally.failed += 1;
+                    println!("DISAGREE {case_name} ({control_id}): {why}");
+                }
+            }
+        }
+    }
+    println!("\nrules covered ({}):", covered.len());
+    for line in &covered {
+        println!("  {line}");
+    }
+    println!("Kubernetes-only rules not covered ({}):", uncovered.len());
+    for rule in &uncovered {
+        println!("  {rule}");
+    }
+    println!("{deviated} documented deviations (not counted)");
+    tally
+}
+
+/// Whether a rule's cases need only Kubernetes objects.
+fn is_kubernetes_only(rule_dir: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(rule_dir.join("rule.metadata.json")) else {
+        return false;
+    };
+    let Ok(meta) = serde_json::from_str::<Value>(&text) else {
+        return false;
+    };
+    if meta
+        .get("dynamicMatch")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
+        return false;
+    }
+    let kinds: Vec<&str> = meta["match"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| m["resources"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    !kinds.is_empty() && kinds.iter().all(|k| KUBERNETES_KINDS.contains(k))
+}
+
+fn judge(case: &Path, control: &vigie_controls::Control) -> Result<(), String> {
+    let expected = expected_objects(&case.join("expected.json"))?;
+    let config = case_config(&case.join("data.json"))?;
+    let loaded = load(
+        &[case.join("input").display().to_string()],
+        &LoadOptions::default(),
+    );
+    if let Some(d) = loaded.diagnostics.iter().find(|d| d.is_error()) {
+        return Err(format!("input does not load: {d}"));
+    }
+    let outcome = control.run(&loaded.resources, &config);
+    let actual: BTreeSet<String> = outcome
+        .violations
+        .iter()
+        .map(|(i, v)| match &v.subject {
+            Some(s) => format!("{}/{}", s.kind, s.name),
+            None => format!(
+                "{}/{}",
+                loaded.resources[*i].kind, loaded.resources[*i].name
+            ),
+        })
+        .collect();
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(format!("expected {expected:?}, vigie flags {actual:?}"))
+    }
+}
+
+/// The objects Kubescape expects to fail, as `Kind/name`.
+fn expected_objects(path: &Path) -> Result<BTreeSet<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut objects = BTreeSet::new();
+    for alert in value.as_array().into_iter().flatten() {
+        let alert_object = &alert["alertObject"];
+        for object in alert_object["k8sApiObjects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            objects.insert(format!(
+                "{}/{}",
+                object["kind"].as_str().unwrap_or(""),
+                object["metadata"]["name"].as_str().unwrap_or("")
+            ));
+        }
+        let external = &alert_object["externalObjects"];
+        if external.is_object() {
+            objects.insert(format!(
+                "{}/{}",
+                external["kind"].as_str().unwrap_or(""),
+                external["name"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    Ok(objects)
+}
+
+/// Kubescape's control inputs (`data.json`) as vigie configuration.
+fn case_config(path: &Path) -> Result<Config, String> {
+    let mut config = Config::default();
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(config);
+    };
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let inputs = value["postureControlInputs"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for (key, values) in inputs {
+        let Some(setting) = vigie_setting(&key) else {
+            continue;
+        };
+        let values: Vec<String> = values
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect();
+        config.set(setting, values)?;
+    }
+    Ok(config)
+}
+
+/// The vigie setting for a Kubescape control input.
+fn vigie_setting(kubescape_key: &str) -> Option<&'static str> {
+    Some(match kubescape_key {
+        "imageRepositoryAllowList" => "allowedRegistries",
+        "untrustedRegistries" => "untrustedRegistries",
+        "publicRegistries" => "publicRegistries",
+        "imageDigestExemptRepositories" => "digestExemptRepositories",
+        "sensitiveKeyNames" => "sensitiveKeyNames",
+        "sensitiveKeyNamesAllowed" => "sensitiveKeyNamesAllowed",
+        "sensitiveValues" => "sensitiveValues",
+        "sensitiveValuesAllowed" => "sensitiveValuesAllowed",
+        "recommendedLabels" => "recommendedLabels",
+        "k8sRecommendedLabels" => "k8sRecommendedLabels",
+        "hardenedSandboxRuntimeClasses" => "sandboxRuntimeClasses",
+        _ => return None,
+    })
+}

@@ -1,0 +1,212 @@
+//! Inputs of the posture controls: registries, sensitive names, label sets.
+//!
+//! Every field has a documented default; a config file (`vigie scan --config
+//! FILE`) overrides the fields it names. See docs/config.md.
+
+use vigie_resource::{parse_documents, Node, Value};
+
+/// Settings the posture controls read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Registries images may come from (prefixes of the image reference). Empty: any.
+    pub allowed_registries: Vec<String>,
+    /// Registries images must not come from (prefixes).
+    pub untrusted_registries: Vec<String>,
+    /// Registries considered public (for the image provenance controls).
+    pub public_registries: Vec<String>,
+    /// Repositories that need not be pinned by digest (prefixes).
+    pub digest_exempt_repositories: Vec<String>,
+    /// Substrings of environment variable and ConfigMap key names that hold credentials.
+    pub sensitive_key_names: Vec<String>,
+    /// Key names that look sensitive but are not (exact, case-insensitive).
+    pub sensitive_key_names_allowed: Vec<String>,
+    /// Regular expressions for values that are credentials whatever their key.
+    pub sensitive_values: Vec<String>,
+    /// Values never reported as credentials (regular expressions).
+    pub sensitive_values_allowed: Vec<String>,
+    /// Labels every workload should carry.
+    pub recommended_labels: Vec<String>,
+    /// The `app.kubernetes.io/*` labels every workload should carry.
+    pub k8s_recommended_labels: Vec<String>,
+    /// RuntimeClasses that provide a hardened sandbox (gVisor, Kata).
+    pub sandbox_runtime_classes: Vec<String>,
+    /// Capabilities a container may add without a finding.
+    pub allowed_capabilities: Vec<String>,
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            allowed_registries: Vec::new(),
+            untrusted_registries: Vec::new(),
+            public_registries: strings(&[
+                "docker.io",
+                "quay.io",
+                "ghcr.io",
+                "registry.hub.docker.com",
+            ]),
+            digest_exempt_repositories: Vec::new(),
+            sensitive_key_names: strings(&[
+                "password",
+                "passwd",
+                "pwd",
+                "secret",
+                "token",
+                "api_key",
+                "apikey",
+                "access_key",
+                "private_key",
+                "credential",
+                "bearer",
+                "jwt",
+                "aws_access_key_id",
+                "aws_secret_access_key",
+            ]),
+            sensitive_key_names_allowed: strings(&["keycloak_url", "key_file", "secret_name"]),
+            sensitive_values: strings(&[
+                r"AKIA[0-9A-Z]{16}",
+                r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+                r"(?i)^bearer\s+[a-z0-9._~+/-]+=*$",
+                r"xox[baprs]-[0-9A-Za-z-]{10,}",
+                r"gh[pousr]_[0-9A-Za-z]{36}",
+            ]),
+            sensitive_values_allowed: Vec::new(),
+            recommended_labels: strings(&["app", "tier", "phase", "version", "owner", "env"]),
+            k8s_recommended_labels: strings(&[
+                "app.kubernetes.io/name",
+                "app.kubernetes.io/instance",
+                "app.kubernetes.io/version",
+                "app.kubernetes.io/component",
+                "app.kubernetes.io/part-of",
+                "app.kubernetes.io/managed-by",
+                "app.kubernetes.io/created-by",
+            ]),
+            sandbox_runtime_classes: strings(&["gvisor", "kata", "kata-containers", "runsc"]),
+            allowed_capabilities: Vec::new(),
+        }
+    }
+}
+
+/// The config file's fields, with the Config field each sets.
+const FIELDS: &[&str] = &[
+    "allowedRegistries",
+    "untrustedRegistries",
+    "publicRegistries",
+    "digestExemptRepositories",
+    "sensitiveKeyNames",
+    "sensitiveKeyNamesAllowed",
+    "sensitiveValues",
+    "sensitiveValuesAllowed",
+    "recommendedLabels",
+    "k8sRecommendedLabels",
+    "sandboxRuntimeClasses",
+    "allowedCapabilities",
+];
+
+impl Config {
+    fn field_mut(&mut self, name: &str) -> Option<&mut Vec<String>> {
+        Some(match name {
+            "allowedRegistries" => &mut self.allowed_registries,
+            "untrustedRegistries" => &mut self.untrusted_registries,
+            "publicRegistries" => &mut self.public_registries,
+            "digestExemptRepositories" => &mut self.digest_exempt_repositories,
+            "sensitiveKeyNames" => &mut self.sensitive_key_names,
+            "sensitiveKeyNamesAllowed" => &mut self.sensitive_key_names_allowed,
+            "sensitiveValues" => &mut self.sensitive_values,
+            "sensitiveValuesAllowed" => &mut self.sensitive_values_allowed,
+            "recommendedLabels" => &mut self.recommended_labels,
+            "k8sRecommendedLabels" => &mut self.k8s_recommended_labels,
+            "sandboxRuntimeClasses" => &mut self.sandbox_runtime_classes,
+            "allowedCapabilities" => &mut self.allowed_capabilities,
+            _ => return None,
+        })
+    }
+
+    /// Sets a list field by its config-file name; `Err` names unknown fields.
+    pub fn set(&mut self, name: &str, values: Vec<String>) -> Result<(), String> {
+        match self.field_mut(name) {
+            Some(field) => {
+                *field = values;
+                Ok(())
+            }
+            None => Err(format!(
+                "unknown setting `{name}` (known: {})",
+                FIELDS.join(", ")
+            )),
+        }
+    }
+
+    /// Reads a config file: a YAML mapping whose keys are the settings above,
+    /// each a list of strings. Errors name the line and the problem.
+    pub fn from_yaml(text: &str) -> Result<Self, String> {
+        let mut config = Config::default();
+        let documents = parse_documents(text);
+        let Some(document) = documents.into_iter().next() else {
+            return Ok(config);
+        };
+        let document = document.map_err(|e| format!("{}: invalid YAML: {}", e.pos, e.reason))?;
+        let entries = document
+            .root
+            .as_map()
+            .ok_or_else(|| format!("{}: expected a mapping of settings", document.root.pos))?;
+        for entry in entries {
+            if matches!(entry.key.as_str(), "apiVersion" | "kind" | "metadata") {
+                continue;
+            }
+            let values = match &entry.value.value {
+                Value::Null => Vec::new(),
+                Value::Seq(items) => items.iter().map(scalar_text).collect::<Result<_, _>>()?,
+                _ => {
+                    return Err(format!(
+                        "{}: `{}` must be a list of strings",
+                        entry.value.pos, entry.key
+                    ))
+                }
+            };
+            config
+                .set(&entry.key, values)
+                .map_err(|e| format!("{}: {e}", entry.key_pos))?;
+        }
+        Ok(config)
+    }
+}
+
+fn scalar_text(node: &Node) -> Result<String, String> {
+    match &node.value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Int(_) | Value::Float(_) | Value::Bool(_) => Ok(node.display_value()),
+        _ => Err(format!("{}: expected a string", node.pos)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_named_fields_only() {
+        let config = Config::from_yaml("allowedRegistries: [registry.example.com/]\n").unwrap();
+        assert_eq!(config.allowed_registries, vec!["registry.example.com/"]);
+        assert_eq!(
+            config.sensitive_key_names,
+            Config::default().sensitive_key_names
+        );
+    }
+
+    #[test]
+    fn unknown_settings_are_errors_with_a_line() {
+        let err = Config::from_yaml("allowedRegistries: []\nallowedRegistry: [x]\n").unwrap_err();
+        assert!(err.starts_with("2:1:"), "{err}");
+        assert!(err.contains("unknown setting `allowedRegistry`"), "{err}");
+    }
+
+    #[test]
+    fn settings_must_be_lists() {
+        let err = Config::from_yaml("allowedRegistries: docker.io\n").unwrap_err();
+        assert!(err.contains("must be a list"), "{err}");
+    }
+}

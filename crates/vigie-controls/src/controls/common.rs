@@ -1,0 +1,21 @@
+//! Small helpers the controls share.
+
+use vigie_resource::{pod_template, Resource};
+
+use crate::pod::Pod;
+
+/// Whether the object runs pods (Pod, Deployment, CronJob, ...).
+pub(crate) fn is_workload(resource: &Resource) -> bool {
+    pod_template(resource).is_some()
+}
+
+/// The pod of a workload.
+pub(crate) fn workload_pod(resource: &Resource) -> Option<Pod<'_>> {
+    pod_template(resource).map(Pod::new)
+}
+
+/// Whether the object is of one of `kinds`.
+#[allow(dead_code)] // shared helper; not every category uses it yet
+pub(crate) fn kind_in(resource: &Resource, kinds: &[&str]) -> bool {
+    kinds.contains(&resource.kind.as_str())
+}

@@ -1,0 +1,87 @@
+//! ## What it does
+//! Flags subjects (users, groups, service accounts) that a binding gives
+//! administrative power: every verb on every resource (`*` on `*`), as the
+//! built-in `cluster-admin` role does, whether through a ClusterRoleBinding or
+//! a RoleBinding.
+//!
+//! ## Why is this bad
+//! An administrator can read every Secret, create privileged pods on any node and
+//! grant itself anything else. Each such subject is a full-cluster compromise
+//! waiting for one stolen credential; there should be very few, and they should
+//! be known.
+//!
+//! ## Example
+//! ```yaml
+//! kind: ClusterRoleBinding
+//! roleRef: {kind: ClusterRole, name: cluster-admin}
+//! subjects:
+//! - {kind: Group, name: developers}   # flagged
+//! ```
+//! Use instead: bind roles that grant the verbs and resources the group needs.
+//!
+//! ## References
+//! Kubescape C-0035; CIS 5.1.1; NSA/CISA "Authentication and authorization";
+//! MITRE ATT&CK T1078 (Valid Accounts).
+
+use super::super::prelude::*;
+use super::model::grants;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-R001",
+    title: "Subject with cluster administrator rights",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0035"],
+        cis: &["5.1.1"],
+        nsa: &["Authentication and authorization"],
+        mitre: &["T1078"],
+    },
+    remediation: "Bind a role that grants only the verbs and resources the subject needs; keep cluster-admin to break-glass accounts.",
+    doc: include_str!("cluster_admin_binding.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
+        evaluate,
+    },
+};
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    out.evaluated.extend(
+        inventory
+            .of_kind(&["RoleBinding", "ClusterRoleBinding"])
+            .map(|(i, _)| i),
+    );
+    let mut reported = std::collections::BTreeSet::new();
+    for grant in grants(*inventory) {
+        // Every verb on every resource, in any API group: the core group alone
+        // holds Secrets, Pods and ServiceAccounts, which is enough to own the cluster.
+        if !rule_allows_everything(grant.rule) {
+            continue;
+        }
+        if !reported.insert((grant.binding, grant.subject.clone())) {
+            continue;
+        }
+        let binding = &inventory.resources[grant.binding];
+        let role = &inventory.resources[grant.role];
+        let mut violation = Violation::new(
+            "roleRef",
+            key_pos(&binding.root, "roleRef"),
+            format!(
+                "{} {} gets every verb on every resource through {} {}",
+                grant.subject.kind, grant.subject.name, role.kind, role.name
+            ),
+        );
+        violation.subject = Some(grant.subject);
+        out.violations.push((grant.binding, violation));
+    }
+}
+
+fn rule_allows_everything(rule: &Node) -> bool {
+    let wildcard = |field: &str| {
+        rule.get(field)
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .any(|v| v.as_str() == Some("*"))
+    };
+    wildcard("verbs") && wildcard("resources")
+}

@@ -1,0 +1,3 @@
+//! Workload hardening: how pods run.
+
+pub(crate) mod privileged_container;

@@ -1,0 +1,77 @@
+//! ## What it does
+//! Flags workloads with a container that runs privileged, or that adds the
+//! `SYS_ADMIN` capability, which is privileged in all but name.
+//!
+//! ## Why is this bad
+//! A privileged container has every capability and every device of the node;
+//! `SYS_ADMIN` alone allows mounting filesystems, loading BPF programs and most
+//! known container escapes. Either one turns a compromised container into a
+//! compromised node.
+//!
+//! ## Example
+//! ```yaml
+//! securityContext:
+//!   capabilities:
+//!     add: ["SYS_ADMIN"]   # flagged
+//! ```
+//! Use instead: no `privileged`, no `SYS_ADMIN`; grant the narrow capability the
+//! process needs, or move the privileged work to a node-level agent.
+//!
+//! ## References
+//! Kubescape C-0057; CIS 5.2.2; NSA/CISA "Pod security: non-root, immutable,
+//! unprivileged containers"; MITRE ATT&CK T1611 (Escape to Host).
+
+use super::super::prelude::*;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W001",
+    title: "Privileged container",
+    severity: Severity::Critical,
+    refs: Refs {
+        kubescape: &["C-0057"],
+        cis: &["5.2.2"],
+        nsa: &["Pod security"],
+        mitre: &["T1611"],
+    },
+    remediation: "Remove securityContext.privileged and the SYS_ADMIN capability; add only the specific capabilities the process needs.",
+    doc: include_str!("privileged_container.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let Some(sc) = container.security_context() else {
+            continue;
+        };
+        if sc.get("privileged").is_some_and(Node::is_true) {
+            out.push(Violation::new(
+                pod.container_path(&container, "securityContext.privileged"),
+                key_pos(sc, "privileged"),
+                format!("{} runs privileged", describe_container(&container)),
+            ));
+        }
+        let added = sc
+            .get_path(&["capabilities", "add"])
+            .map(Node::items)
+            .unwrap_or(&[]);
+        for (i, capability) in added.iter().enumerate() {
+            if capability.as_str() == Some("SYS_ADMIN") {
+                out.push(Violation::new(
+                    pod.container_path(
+                        &container,
+                        &format!("securityContext.capabilities.add[{i}]"),
+                    ),
+                    capability.pos,
+                    format!("{} adds SYS_ADMIN", describe_container(&container)),
+                ));
+            }
+        }
+    }
+}

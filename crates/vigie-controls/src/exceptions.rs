@@ -1,0 +1,394 @@
+//! Exceptions: findings a team has accepted, with a reason and an expiry.
+//!
+//! Inline, on the object:
+//! ```yaml
+//! metadata:
+//!   annotations:
+//!     vigie.dev/skip: "VG-W005, PSS-R03"
+//!     vigie.dev/skip-reason: "vendor image runs as root; replacement tracked in OPS-123"
+//!     vigie.dev/skip-until: "2027-03-31"
+//! ```
+//! Or in a file (`vigie scan --exceptions FILE`):
+//! ```yaml
+//! exceptions:
+//! - controls: ["VG-W005", "PSS-R*"]
+//!   resources:
+//!   - {kind: Deployment, namespace: "legacy-*", name: "*", labels: {team: payments}}
+//!   reason: "legacy payment stack, decommissioned in Q2"
+//!   expires: 2027-06-30
+//! ```
+//! An excepted finding is still reported, marked as such. An expired exception
+//! no longer applies and is reported as a warning. A control pattern that names no
+//! known control is an error: a typo must not silently hide nothing.
+
+use std::fmt;
+
+use vigie_finding::AppliedException;
+use vigie_resource::{parse_documents, Node, Pos, Resource};
+
+pub const SKIP_ANNOTATION: &str = "vigie.dev/skip";
+pub const REASON_ANNOTATION: &str = "vigie.dev/skip-reason";
+pub const UNTIL_ANNOTATION: &str = "vigie.dev/skip-until";
+
+/// A calendar day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// Today (UTC), from the system clock.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days_since_epoch((secs / 86_400) as i64)
+    }
+
+    /// Civil date of a day count since 1970-01-01 (proleptic Gregorian).
+    fn from_days_since_epoch(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    pub fn parse(s: &str) -> Result<Date, String> {
+        let bad = || format!("invalid date `{s}` (expected YYYY-MM-DD)");
+        let mut parts = s.trim().splitn(3, '-');
+        let year = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let month: u32 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let day: u32 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return Err(bad());
+        }
+        Ok(Date { year, month, day })
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Which objects an exception covers; every field given must match (`*` and `?`
+/// wildcards in kind, namespace, name and label values).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourceMatch {
+    pub kind: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub labels: Vec<(String, String)>,
+}
+
+impl ResourceMatch {
+    fn matches(&self, resource: &Resource) -> bool {
+        let field = |pattern: &Option<String>, value: &str| {
+            pattern.as_deref().is_none_or(|p| wildcard_match(p, value))
+        };
+        field(&self.kind, &resource.kind)
+            && field(&self.namespace, resource.namespace.as_deref().unwrap_or(""))
+            && field(&self.name, &resource.name)
+            && self.labels.iter().all(|(key, pattern)| {
+                resource
+                    .root
+                    .get_path(&["metadata", "labels", key])
+                    .and_then(Node::as_str)
+                    .is_some_and(|v| wildcard_match(pattern, v))
+            })
+    }
+}
+
+/// One exception.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exception {
+    /// Control ID patterns (`VG-W005`, `PSS-R*`).
+    pub controls: Vec<String>,
+    /// Empty: any object (used for inline exceptions, which are on the object).
+    pub resources: Vec<ResourceMatch>,
+    pub reason: String,
+    pub expires: Option<Date>,
+    /// `annotation` or `FILE:LINE`.
+    pub source: String,
+}
+
+impl Exception {
+    fn covers_control(&self, id: &str) -> bool {
+        self.controls.iter().any(|p| wildcard_match(p, id))
+    }
+
+    fn covers_resource(&self, resource: &Resource) -> bool {
+        self.resources.is_empty() || self.resources.iter().any(|m| m.matches(resource))
+    }
+
+    fn applied(&self) -> AppliedException {
+        AppliedException {
+            reason: self.reason.clone(),
+            expires: self.expires.map(|d| d.to_string()),
+            source: self.source.clone(),
+        }
+    }
+}
+
+/// The exceptions of an exceptions file, checked against the known controls.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Exceptions {
+    pub file: Vec<Exception>,
+}
+
+/// What an exception lookup found for one finding.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lookup {
+    None,
+    Applies(AppliedException),
+    /// An exception matched but has expired: the finding counts, and the user is told.
+    Expired {
+        source: String,
+        expired: Date,
+    },
+}
+
+impl Exceptions {
+    /// Parses an exceptions file. `known` lists every control ID; a pattern that
+    /// matches none of them is an error.
+    pub fn from_yaml(path: &str, text: &str, known: &[&str]) -> Result<Exceptions, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut exceptions = Vec::new();
+        for document in parse_documents(text) {
+            let document = match document {
+                Ok(d) => d,
+                Err(e) => {
+                    errors.push(format!("{path}:{}: invalid YAML: {}", e.pos, e.reason));
+                    continue;
+                }
+            };
+            let Some(list) = document.root.get("exceptions") else {
+                errors.push(format!(
+                    "{path}:{}: expected an `exceptions:` list",
+                    document.root.pos
+                ));
+                continue;
+            };
+            for item in list.items() {
+                match parse_exception(path, item, known) {
+                    Ok(e) => exceptions.push(e),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(Exceptions { file: exceptions })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The exception covering `control_id` on `resource`, from the object's own
+    /// annotations first, then from the file.
+    pub fn lookup(&self, resource: &Resource, control_id: &str, today: Date) -> Lookup {
+        let inline = inline_exception(resource);
+        let candidates = inline.iter().chain(self.file.iter());
+        let mut expired = None;
+        for exception in candidates {
+            if !exception.covers_control(control_id) || !exception.covers_resource(resource) {
+                continue;
+            }
+            match exception.expires {
+                Some(date) if date < today => {
+                    expired.get_or_insert((exception.source.clone(), date));
+                }
+                _ => return Lookup::Applies(exception.applied()),
+            }
+        }
+        match expired {
+            Some((source, expired)) => Lookup::Expired { source, expired },
+            None => Lookup::None,
+        }
+    }
+}
+
+/// The exception an object declares in its own annotations, if any. An
+/// unreadable expiry date voids the exception (an error the scan reports through
+/// [`inline_problems`]) rather than making it last forever.
+fn inline_exception(resource: &Resource) -> Option<Exception> {
+    let ids = resource.annotation(SKIP_ANNOTATION)?;
+    let expires = match resource.annotation(UNTIL_ANNOTATION) {
+        Some(date) => Some(Date::parse(date).ok()?),
+        None => None,
+    };
+    Some(Exception {
+        controls: split_ids(ids),
+        resources: Vec::new(),
+        reason: resource
+            .annotation(REASON_ANNOTATION)
+            .unwrap_or("no reason given")
+            .to_string(),
+        expires,
+        source: "annotation".into(),
+    })
+}
+
+/// Problems with an object's inline exception: unknown control IDs, a bad date.
+pub fn inline_problems(resource: &Resource, known: &[&str]) -> Vec<(Pos, String)> {
+    let mut problems = Vec::new();
+    let Some(ids) = resource.annotation(SKIP_ANNOTATION) else {
+        return problems;
+    };
+    let pos = resource
+        .root
+        .get_path(&["metadata", "annotations"])
+        .and_then(|a| a.entry(SKIP_ANNOTATION))
+        .map_or(resource.pos, |e| e.key_pos);
+    for pattern in split_ids(ids) {
+        if !known.iter().any(|id| wildcard_match(&pattern, id)) {
+            problems.push((
+                pos,
+                format!("{SKIP_ANNOTATION} names `{pattern}`, which is no known control"),
+            ));
+        }
+    }
+    if let Some(until) = resource.annotation(UNTIL_ANNOTATION) {
+        if let Err(e) = Date::parse(until) {
+            problems.push((pos, format!("{UNTIL_ANNOTATION}: {e}")));
+        }
+    }
+    problems
+}
+
+fn split_ids(ids: &str) -> Vec<String> {
+    ids.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn parse_exception(path: &str, node: &Node, known: &[&str]) -> Result<Exception, String> {
+    let at = |n: &Node| format!("{path}:{}", n.pos);
+    let controls: Vec<String> = match node.get("controls") {
+        Some(list) => list
+            .items()
+            .iter()
+            .map(|c| {
+                c.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{}: control IDs are strings", at(c)))
+            })
+            .collect::<Result<_, _>>()?,
+        None => return Err(format!("{}: an exception needs `controls`", at(node))),
+    };
+    if controls.is_empty() {
+        return Err(format!("{}: `controls` is empty", at(node)));
+    }
+    for pattern in &controls {
+        if !known.iter().any(|id| wildcard_match(pattern, id)) {
+            return Err(format!("{}: `{pattern}` is no known control", at(node)));
+        }
+    }
+    let reason = node
+        .get("reason")
+        .and_then(Node::as_str)
+        .filter(|r| !r.trim().is_empty())
+        .ok_or_else(|| format!("{}: an exception needs a `reason`", at(node)))?
+        .to_string();
+    let expires = match node.get("expires") {
+        Some(d) => Some(Date::parse(&d.display_value()).map_err(|e| format!("{}: {e}", at(d)))?),
+        None => None,
+    };
+    let mut resources = Vec::new();
+    for r in node.get("resources").map(Node::items).unwrap_or(&[]) {
+        let text = |key: &str| r.get(key).map(Node::display_value);
+        let labels = r
+            .get("labels")
+            .and_then(Node::as_map)
+            .unwrap_or(&[])
+            .iter()
+            .map(|e| (e.key.clone(), e.value.display_value()))
+            .collect();
+        resources.push(ResourceMatch {
+            kind: text("kind"),
+            namespace: text("namespace"),
+            name: text("name"),
+            labels,
+        });
+    }
+    Ok(Exception {
+        controls,
+        resources,
+        reason,
+        expires,
+        source: at(node),
+    })
+}
+
+/// `*` matches any run of characters, `?` one character.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("PSS-R*", "PSS-R03"));
+        assert!(wildcard_match("legacy-?", "legacy-a"));
+        assert!(!wildcard_match("legacy-?", "legacy-ab"));
+        assert!(wildcard_match("*", ""));
+        assert!(!wildcard_match("VG-W001", "VG-W0012"));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
+        assert_eq!(
+            Date::from_days_since_epoch(20_781).to_string(),
+            "2026-11-24"
+        );
+        assert!(Date::parse("2026-13-01").is_err());
+        assert!(Date::parse("2026-02-03").unwrap() < Date::parse("2026-10-01").unwrap());
+    }
+
+    #[test]
+    fn file_errors_name_the_line() {
+        let known = ["VG-W001", "PSS-R03"];
+        let text = "exceptions:\n- controls: [VG-W001]\n  reason: ok\n- controls: [VG-X999]\n  reason: typo\n- controls: [PSS-R03]\n";
+        let errors = Exceptions::from_yaml("ex.yaml", text, &known).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with("ex.yaml:4:3") && errors[0].contains("VG-X999"),
+            "{errors:?}"
+        );
+        assert!(errors[1].contains("needs a `reason`"), "{errors:?}");
+    }
+}

@@ -1,0 +1,78 @@
+//! Frameworks: named selections of controls, each with its own score.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::control::Control;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Framework {
+    /// NSA/CISA Kubernetes Hardening Guidance.
+    Nsa,
+    /// CIS Kubernetes Benchmark.
+    Cis,
+    /// MITRE ATT&CK (containers matrix).
+    Mitre,
+    PssBaseline,
+    PssRestricted,
+}
+
+impl Framework {
+    pub const ALL: [Framework; 5] = [
+        Framework::Nsa,
+        Framework::Cis,
+        Framework::Mitre,
+        Framework::PssBaseline,
+        Framework::PssRestricted,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Framework::Nsa => "nsa",
+            Framework::Cis => "cis",
+            Framework::Mitre => "mitre",
+            Framework::PssBaseline => "pss-baseline",
+            Framework::PssRestricted => "pss-restricted",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Framework::Nsa => "NSA/CISA Kubernetes Hardening Guidance",
+            Framework::Cis => "CIS Kubernetes Benchmark",
+            Framework::Mitre => "MITRE ATT&CK",
+            Framework::PssBaseline => "Pod Security Standards: baseline",
+            Framework::PssRestricted => "Pod Security Standards: restricted",
+        }
+    }
+
+    /// Whether a posture control belongs to this framework (PSS frameworks are
+    /// made of the Pod Security checks, not of posture controls).
+    pub fn includes(self, control: &Control) -> bool {
+        match self {
+            Framework::Nsa => !control.refs.nsa.is_empty(),
+            Framework::Cis => !control.refs.cis.is_empty(),
+            Framework::Mitre => !control.refs.mitre.is_empty(),
+            Framework::PssBaseline | Framework::PssRestricted => false,
+        }
+    }
+}
+
+impl fmt::Display for Framework {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for Framework {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Framework::ALL
+            .into_iter()
+            .find(|f| f.id().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown framework `{s}` (expected nsa, cis, mitre, pss-baseline, pss-restricted or all)")
+            })
+    }
+}
