@@ -7,11 +7,16 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use vigie_finding::{Location, Report, ResourceRef, SeverityCounts};
+
+use crate::group::{excepted_finding_count, failed_resource_count};
+use vigie_finding::{AppliedException, Location, Report, ResourceRef, SeverityCounts};
 
 /// Bump the minor version for additive changes, the major one for removals or
 /// changes of meaning. Keep `docs/report.schema.json` in step.
-pub(crate) const SCHEMA_VERSION: &str = "1.0";
+///
+/// 1.1: `subject` and `exception` on findings, top-level `frameworks`,
+/// `summary.exceptedFindings`.
+pub(crate) const SCHEMA_VERSION: &str = "1.1";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -21,6 +26,7 @@ struct JsonReport<'a> {
     profile: &'a str,
     summary: Summary,
     controls: Vec<Control<'a>>,
+    frameworks: Vec<Framework<'a>>,
     findings: Vec<Finding<'a>>,
     errors: Vec<InputError<'a>>,
     resources: Vec<Resource<'a>>,
@@ -36,10 +42,13 @@ struct Tool<'a> {
 #[serde(rename_all = "camelCase")]
 struct Summary {
     resources: usize,
-    /// Resources with at least one finding.
+    /// Resources with at least one active finding.
     failed_resources: usize,
     controls: usize,
+    /// Active findings: those no exception covers.
     findings: usize,
+    /// Findings an exception covers; listed in `findings`, counted nowhere else.
+    excepted_findings: usize,
     severity_counts: SeverityCounts,
     compliance_score: f64,
     input_errors: usize,
@@ -71,6 +80,38 @@ struct Finding<'a> {
     field_path: &'a str,
     message: &'a str,
     remediation: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<Object<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exception: Option<Exception<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Exception<'a> {
+    reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<&'a str>,
+    source: &'a str,
+}
+
+impl<'a> From<&'a AppliedException> for Exception<'a> {
+    fn from(exception: &'a AppliedException) -> Self {
+        Exception {
+            reason: &exception.reason,
+            expires: exception.expires.as_deref(),
+            source: &exception.source,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Framework<'a> {
+    id: &'a str,
+    title: &'a str,
+    controls: &'a [String],
+    score: f64,
 }
 
 #[derive(Serialize)]
@@ -156,9 +197,10 @@ fn document(report: &Report) -> JsonReport<'_> {
         profile: &report.profile,
         summary: Summary {
             resources: report.resources.len(),
-            failed_resources: crate::group::findings_by_resource(report).len(),
+            failed_resources: failed_resource_count(report),
             controls: report.controls.len(),
-            findings: report.findings.len(),
+            findings: report.active_findings().count(),
+            excepted_findings: excepted_finding_count(report),
             severity_counts: report.severity_counts(),
             compliance_score: round2(report.compliance_score()),
             input_errors: report.errors.len(),
@@ -178,6 +220,16 @@ fn document(report: &Report) -> JsonReport<'_> {
                 score: control.score().map(round2),
             })
             .collect(),
+        frameworks: report
+            .frameworks
+            .iter()
+            .map(|framework| Framework {
+                id: &framework.id,
+                title: &framework.title,
+                controls: &framework.controls,
+                score: round2(framework.score),
+            })
+            .collect(),
         findings: report
             .findings
             .iter()
@@ -190,6 +242,8 @@ fn document(report: &Report) -> JsonReport<'_> {
                 field_path: &finding.field_path,
                 message: &finding.message,
                 remediation: &finding.remediation,
+                subject: finding.subject.as_ref().map(Object::from),
+                exception: finding.exception.as_ref().map(Exception::from),
             })
             .collect(),
         errors: report
