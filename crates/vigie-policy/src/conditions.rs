@@ -356,7 +356,10 @@ mod tests {
         assert!(apply(AnyIn, &json!([8080]), &json!(["8000-9000"])));
         assert!(apply(AllNotIn, &json!([80]), &json!(["8000-9000"])));
         assert!(apply(AnyIn, &json!([80]), &json!(["8000!-9000"])));
-        assert!(!apply(AnyNotIn, &json!("x"), &json!(null)), "a null set is the wrong type");
+        assert!(
+            !apply(AnyNotIn, &json!("x"), &json!(null)),
+            "a null set is the wrong type"
+        );
     }
 
     #[test]

@@ -267,8 +267,14 @@ fn evaluate_rule(
     // An UPDATE without an old object compares the object with itself, as Kyverno's CLI does.
     if let Variable::Object(root) = &*data {
         let request = root.get("request");
-        let operation = request.and_then(|r| r.as_object()).and_then(|r| r.get("operation")).and_then(|o| o.as_string().cloned());
-        let old_missing = request.and_then(|r| r.as_object()).and_then(|r| r.get("oldObject")).is_none_or(|o| o.is_null());
+        let operation = request
+            .and_then(|r| r.as_object())
+            .and_then(|r| r.get("operation"))
+            .and_then(|o| o.as_string().cloned());
+        let old_missing = request
+            .and_then(|r| r.as_object())
+            .and_then(|r| r.get("oldObject"))
+            .is_none_or(|o| o.is_null());
         if operation.as_deref() == Some("UPDATE") && old_missing {
             context::set_path(&mut data, "request.oldObject", target.var.clone());
         }

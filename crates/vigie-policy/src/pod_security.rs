@@ -26,11 +26,23 @@ pub fn check(ps: &PodSecurity, target: &Target) -> (Status, String) {
             }
         }
     };
-    let Some(resource) = &target.resource else {
-        return (
-            Status::Error,
-            "podSecurity needs the resource as loaded from a file".into(),
-        );
+    // Objects built in memory (admission requests, benchmarks) have no positioned
+    // tree yet: JSON text is YAML, so the loader's parser makes one.
+    let parsed;
+    let resource = match &target.resource {
+        Some(r) => r,
+        None => match resource_from_json(&target.object) {
+            Some(r) => {
+                parsed = r;
+                &parsed
+            }
+            None => {
+                return (
+                    Status::Error,
+                    "podSecurity: the object is not a Kubernetes object".into(),
+                )
+            }
+        },
     };
     let Some(template) = vigie_resource::pod_template(resource) else {
         return (Status::Skip, "not a pod or pod controller".into());
@@ -107,4 +119,61 @@ fn container_images(object: &serde_json::Value) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+fn resource_from_json(object: &serde_json::Value) -> Option<vigie_resource::Resource> {
+    let text = serde_json::to_string(object).ok()?;
+    let doc = vigie_resource::parse_documents(&text)
+        .into_iter()
+        .next()?
+        .ok()?;
+    let origin = vigie_resource::Origin {
+        file: std::sync::Arc::new(vigie_resource::SourceFile {
+            path: "<memory>".into(),
+            rendered_by: None,
+        }),
+        document: 0,
+        item: None,
+    };
+    vigie_resource::Resource::from_node(doc.root, origin).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{PodSecurity, PodSecurityExclusion};
+    use serde_json::json;
+
+    fn pod(privileged: bool) -> Target {
+        Target::from_json(
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "image": "nginx", "securityContext": {"privileged": privileged}}]}}),
+        )
+    }
+
+    #[test]
+    fn baseline_fails_privileged_and_exclusion_by_image_lifts_it() {
+        let ps = PodSecurity {
+            level: "baseline".into(),
+            version: "latest".into(),
+            exclude: vec![],
+        };
+        assert_eq!(check(&ps, &pod(true)).0, Status::Fail);
+        assert_eq!(check(&ps, &pod(false)).0, Status::Pass);
+        let control = vigie_controls::pss::all_checks()
+            .iter()
+            .find(|c| c.control_name.contains("Privileged"))
+            .unwrap()
+            .control_name;
+        let excluded = PodSecurity {
+            exclude: vec![PodSecurityExclusion {
+                control_name: control.into(),
+                images: vec!["nginx*".into()],
+                restricted_field: None,
+                values: vec![],
+            }],
+            ..ps
+        };
+        assert_eq!(check(&excluded, &pod(true)).0, Status::Pass);
+    }
 }

@@ -168,6 +168,9 @@ pub(crate) type Problem = (String, String);
 
 type Parse<T> = Result<T, Problem>;
 
+/// A problem in one rule: the rule's name (when it has one) and the problem.
+pub(crate) type RuleProblem = (Option<String>, Problem);
+
 fn problem<T>(path: &str, reason: impl Into<String>) -> Parse<T> {
     Err((path.to_string(), reason.into()))
 }
@@ -221,7 +224,7 @@ fn parse_failure_action(v: &Json, path: &str) -> Parse<FailureAction> {
 pub(crate) fn parse_policy(
     doc: &Json,
     source: &str,
-) -> Result<(Policy, Vec<(Option<String>, Problem)>), Problem> {
+) -> Result<(Policy, Vec<RuleProblem>), Problem> {
     let kind = doc
         .get("kind")
         .and_then(Json::as_str)

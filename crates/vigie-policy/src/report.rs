@@ -461,10 +461,18 @@ pub fn test_junit(reports: &[SuiteReport]) -> String {
                     );
                 }
                 Verdict::Unsupported(reason) => {
-                    let _ = write!(out, "<skipped message=\"unsupported: {}\"/>", xml_escape(reason));
+                    let _ = write!(
+                        out,
+                        "<skipped message=\"unsupported: {}\"/>",
+                        xml_escape(reason)
+                    );
                 }
                 Verdict::Unrunnable(reason) => {
-                    let _ = write!(out, "<skipped message=\"unrunnable: {}\"/>", xml_escape(reason));
+                    let _ = write!(
+                        out,
+                        "<skipped message=\"unrunnable: {}\"/>",
+                        xml_escape(reason)
+                    );
                 }
             }
             out.push_str("</testcase>\n");

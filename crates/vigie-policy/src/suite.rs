@@ -280,9 +280,14 @@ fn run_test(test: &Json, dir: &Path, report: &mut SuiteReport) {
                 report.entries.push(outcome);
                 continue;
             }
-            let resource_loaded = targets.iter().any(|t| t.name == res_name && (kind.is_empty() || t.kind == kind));
+            let resource_loaded = targets
+                .iter()
+                .any(|t| t.name == res_name && (kind.is_empty() || t.kind == kind));
             if !resource_loaded && !missing_files.is_empty() {
-                outcome.verdict = Verdict::Unrunnable(format!("resource file missing: {}", missing_files.join(", ")));
+                outcome.verdict = Verdict::Unrunnable(format!(
+                    "resource file missing: {}",
+                    missing_files.join(", ")
+                ));
                 report.entries.push(outcome);
                 continue;
             }

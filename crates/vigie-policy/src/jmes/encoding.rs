@@ -24,7 +24,7 @@ pub fn base64_encode(input: &[u8]) -> String {
 
 pub fn base64_decode(input: &str) -> Option<Vec<u8>> {
     let trimmed = input.trim_end_matches('=');
-    if input.len() % 4 != 0 || input.len() - trimmed.len() > 2 {
+    if !input.len().is_multiple_of(4) || input.len() - trimmed.len() > 2 {
         return None;
     }
     let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);

@@ -25,8 +25,15 @@ pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, Jme
         }
         Ast::Index { idx, .. } => match &**data {
             Variable::Array(items) => {
-                let i = if *idx < 0 { items.len() as i64 + i64::from(*idx) } else { i64::from(*idx) };
-                usize::try_from(i).ok().and_then(|i| items.get(i).cloned()).unwrap_or_else(null)
+                let i = if *idx < 0 {
+                    items.len() as i64 + i64::from(*idx)
+                } else {
+                    i64::from(*idx)
+                };
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| items.get(i).cloned())
+                    .unwrap_or_else(null)
             }
             _ => null(),
         },
@@ -35,7 +42,10 @@ pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, Jme
             if data.is_null() {
                 return Ok(null());
             }
-            let items = elements.iter().map(|e| eval(e, data, ctx)).collect::<Result<Vec<_>, _>>()?;
+            let items = elements
+                .iter()
+                .map(|e| eval(e, data, ctx))
+                .collect::<Result<Vec<_>, _>>()?;
             Rcvar::new(Variable::Array(items))
         }
         Ast::MultiHash { elements, .. } => {
@@ -50,7 +60,9 @@ pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, Jme
         }
         Ast::Projection { lhs, rhs, .. } => {
             let left = eval(lhs, data, ctx)?;
-            let Variable::Array(items) = &*left else { return Ok(null()) };
+            let Variable::Array(items) = &*left else {
+                return Ok(null());
+            };
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 let v = eval(rhs, item, ctx)?;
@@ -63,13 +75,17 @@ pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, Jme
         Ast::ObjectValues { node, .. } => {
             let v = eval(node, data, ctx)?;
             match &*v {
-                Variable::Object(map) => Rcvar::new(Variable::Array(map.values().cloned().collect())),
+                Variable::Object(map) => {
+                    Rcvar::new(Variable::Array(map.values().cloned().collect()))
+                }
                 _ => null(),
             }
         }
         Ast::Flatten { node, .. } => {
             let v = eval(node, data, ctx)?;
-            let Variable::Array(items) = &*v else { return Ok(null()) };
+            let Variable::Array(items) = &*v else {
+                return Ok(null());
+            };
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 match &**item {
@@ -79,14 +95,21 @@ pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, Jme
             }
             Rcvar::new(Variable::Array(out))
         }
-        Ast::Comparison { comparator, lhs, rhs, .. } => {
+        Ast::Comparison {
+            comparator,
+            lhs,
+            rhs,
+            ..
+        } => {
             let (l, r) = (eval(lhs, data, ctx)?, eval(rhs, data, ctx)?);
             match l.compare(comparator, &r) {
                 Some(b) => Rcvar::new(Variable::Bool(b)),
                 None => null(),
             }
         }
-        Ast::Condition { predicate, then, .. } => {
+        Ast::Condition {
+            predicate, then, ..
+        } => {
             if eval(predicate, data, ctx)?.is_truthy() {
                 eval(then, data, ctx)?
             } else {
@@ -110,7 +133,9 @@ pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, Jme
                 eval(rhs, data, ctx)?
             }
         }
-        Ast::Slice { start, stop, step, .. } => match data.slice(*start, *stop, *step) {
+        Ast::Slice {
+            start, stop, step, ..
+        } => match data.slice(*start, *stop, *step) {
             Some(items) => Rcvar::new(Variable::Array(items)),
             None => null(),
         },
@@ -128,7 +153,9 @@ pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, Jme
                     return Err(JmespathError::new(
                         ctx.expression,
                         *offset,
-                        jmespath::ErrorReason::Runtime(jmespath::RuntimeError::UnknownFunction(name.clone())),
+                        jmespath::ErrorReason::Runtime(jmespath::RuntimeError::UnknownFunction(
+                            name.clone(),
+                        )),
                     ))
                 }
             }

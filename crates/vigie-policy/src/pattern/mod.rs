@@ -147,7 +147,10 @@ fn map(
 
 /// Keys with wildcards (`app.kubernetes.io/*`, typical of labels and annotations)
 /// stand for every resource key they match, keeping their anchor.
-fn expand_wildcard_keys<'p>(resource: &Map<String, Json>, pattern: &'p Map<String, Json>) -> Vec<(String, &'p Json)> {
+fn expand_wildcard_keys<'p>(
+    resource: &Map<String, Json>,
+    pattern: &'p Map<String, Json>,
+) -> Vec<(String, &'p Json)> {
     let mut out = Vec::with_capacity(pattern.len());
     for (key, value) in pattern {
         let (prefix, bare) = match anchors::parse(key) {
@@ -158,12 +161,19 @@ fn expand_wildcard_keys<'p>(resource: &Map<String, Json>, pattern: &'p Map<Strin
             out.push((key.clone(), value));
             continue;
         }
-        let matching: Vec<&String> = resource.keys().filter(|k| crate::wildcard::matches(bare, k)).collect();
+        let matching: Vec<&String> = resource
+            .keys()
+            .filter(|k| crate::wildcard::matches(bare, k))
+            .collect();
         if matching.is_empty() {
             out.push((key.clone(), value));
         }
         for k in matching {
-            let rebuilt = if prefix.is_empty() { k.clone() } else { format!("{prefix}{k})") };
+            let rebuilt = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}{k})")
+            };
             out.push((rebuilt, value));
         }
     }
@@ -438,9 +448,27 @@ mod tests {
     #[test]
     fn wildcard_keys_stand_for_matching_keys() {
         let pattern = json!({"metadata": {"=(annotations)": {"=(team.io/*)": "a|b"}}});
-        assert_eq!(check(json!({"metadata": {"annotations": {"team.io/x": "a"}}}), pattern.clone()), Ok(()));
-        assert_eq!(check(json!({"metadata": {"annotations": {"team.io/x": "c"}}}), pattern.clone()), Err(MismatchKind::Fail));
-        assert_eq!(check(json!({"metadata": {"annotations": {"other": "c"}}}), pattern), Ok(()));
+        assert_eq!(
+            check(
+                json!({"metadata": {"annotations": {"team.io/x": "a"}}}),
+                pattern.clone()
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                json!({"metadata": {"annotations": {"team.io/x": "c"}}}),
+                pattern.clone()
+            ),
+            Err(MismatchKind::Fail)
+        );
+        assert_eq!(
+            check(
+                json!({"metadata": {"annotations": {"other": "c"}}}),
+                pattern
+            ),
+            Ok(())
+        );
     }
 
     #[test]
