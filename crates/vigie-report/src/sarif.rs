@@ -1,10 +1,16 @@
 //! SARIF 2.1.0, shaped for GitHub code scanning: one rule per control, one result
 //! per finding at its real line and column, input errors as tool notifications.
+//!
+//! An excepted finding is still a result, with a `suppressions` entry (SARIF
+//! 2.1.0 §3.35) so that code scanning shows it as dismissed rather than open.
+//! Framework scores go into the run's property bag.
 
 use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
-use vigie_finding::{ControlSummary, Finding, InputError, Report, Severity};
+use vigie_finding::{AppliedException, ControlSummary, Finding, InputError, Report, Severity};
+
+use crate::group::exception_note;
 
 const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json";
@@ -50,7 +56,15 @@ fn document(report: &Report) -> Value {
                 "toolExecutionNotifications":
                     report.errors.iter().map(notification).collect::<Vec<_>>(),
             }],
-            "properties": { "profile": report.profile },
+            "properties": {
+                "profile": report.profile,
+                "frameworks": report.frameworks.iter().map(|framework| json!({
+                    "id": framework.id,
+                    "title": framework.title,
+                    "controls": framework.controls,
+                    "score": (framework.score * 100.0).round() / 100.0,
+                })).collect::<Vec<_>>(),
+            },
             "results": results,
         }]
     })
@@ -143,25 +157,69 @@ fn result(finding: &Finding, rule_index: usize) -> Value {
         text.push_str(&format!("; line {} of `{tool}` output", location.line));
         physical["properties"] = json!({ "renderedBy": tool });
     }
+    if let Some(subject) = &finding.subject {
+        text.push_str(&format!("; subject: {}", subject.display()));
+    }
+    if let Some(exception) = &finding.exception {
+        // For viewers that do not read suppressions.
+        text.push_str(&format!("; excepted: {}", exception_note(exception)));
+    }
 
-    json!({
+    let mut logical = vec![json!({
+        "name": finding.resource.name,
+        "fullyQualifiedName": finding.resource.display(),
+        "kind": "resource",
+    })];
+    if let Some(subject) = &finding.subject {
+        // The user, group or service account the binding grants to: a member of
+        // the binding's `subjects`.
+        logical.push(json!({
+            "name": subject.name,
+            "fullyQualifiedName": subject.display(),
+            "kind": "member",
+            "properties": { "role": "subject" },
+        }));
+    }
+
+    let mut result = json!({
         "ruleId": finding.control_id,
         "ruleIndex": rule_index,
         "level": level(finding.severity),
         "message": { "text": text },
         "locations": [{
             "physicalLocation": physical,
-            "logicalLocations": [{
-                "name": finding.resource.name,
-                "fullyQualifiedName": finding.resource.display(),
-                "kind": "resource",
-            }],
+            "logicalLocations": logical,
         }],
         "partialFingerprints": { "vigieFinding/v1": fingerprint(finding) },
         "properties": {
             "severity": finding.severity.as_str(),
             "fieldPath": finding.field_path,
         },
+    });
+    if let Some(exception) = &finding.exception {
+        result["suppressions"] = json!([suppression(exception)]);
+    }
+    result
+}
+
+/// An exception as a SARIF suppression. One declared in an annotation of the
+/// manifest is `inSource` (like a lint pragma); one from an exceptions file is
+/// `external`. `accepted`: the exception was reviewed and applies.
+fn suppression(exception: &AppliedException) -> Value {
+    let kind = if exception.source == "annotation" {
+        "inSource"
+    } else {
+        "external"
+    };
+    let mut properties = json!({ "source": exception.source });
+    if let Some(expires) = &exception.expires {
+        properties["expires"] = json!(expires);
+    }
+    json!({
+        "kind": kind,
+        "status": "accepted",
+        "justification": exception.reason,
+        "properties": properties,
     })
 }
 

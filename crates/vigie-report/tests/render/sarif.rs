@@ -12,8 +12,7 @@ fn sarif_snapshot() {
     insta::assert_snapshot!(render(&report(), Format::Sarif));
 }
 
-#[test]
-fn sarif_output_matches_the_official_schema() {
+fn official_schema() -> jsonschema::Validator {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
     let text = std::fs::read_to_string(path).unwrap();
@@ -25,10 +24,15 @@ fn sarif_output_matches_the_official_schema() {
         r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
     );
     let schema: Value = serde_json::from_str(&text).unwrap();
-    let validator = jsonschema::options()
+    jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
-        .expect("schema compiles");
+        .expect("schema compiles")
+}
+
+#[test]
+fn sarif_output_matches_the_official_schema() {
+    let validator = official_schema();
     let document = sarif(&report());
     let errors: Vec<String> = validator
         .iter_errors(&document)
@@ -141,4 +145,97 @@ fn a_finding_of_an_unlisted_control_gets_a_rule() {
     let index = run["results"][0]["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(index, 6);
     assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "VG-999");
+}
+
+#[test]
+fn excepted_findings_are_suppressed_results() {
+    let report = report();
+    let document = sarif(&report);
+    let results = document["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), report.findings.len(), "none dropped");
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["ruleId"], "VG-004");
+    assert_eq!(
+        suppressed[0]["suppressions"],
+        serde_json::json!([{
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": "the API client reads its own token; see OPS-142",
+            "properties": { "expires": "2026-06-30", "source": "annotation" }
+        }])
+    );
+    assert!(suppressed[0]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .ends_with("; excepted: the API client reads its own token; see OPS-142 (expires 2026-06-30; from annotation)"));
+}
+
+#[test]
+fn exceptions_from_a_file_are_external_suppressions_and_validate() {
+    let mut report = report();
+    report.findings[3].exception = Some(vigie_finding::AppliedException {
+        reason: "accepted risk".into(),
+        expires: None,
+        source: "exceptions.yaml:12".into(),
+    });
+    let document = sarif(&report);
+    let suppression = &document["runs"][0]["results"][3]["suppressions"][0];
+    assert_eq!(suppression["kind"], "external");
+    assert_eq!(suppression["status"], "accepted");
+    assert_eq!(suppression["justification"], "accepted risk");
+    assert_eq!(
+        suppression["properties"],
+        serde_json::json!({ "source": "exceptions.yaml:12" })
+    );
+    let validator = official_schema();
+    assert!(validator.is_valid(&document));
+
+    // The schema does check suppressions: a status it does not know is rejected.
+    let mut broken = document.clone();
+    broken["runs"][0]["results"][3]["suppressions"][0]["status"] = "ignored".into();
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn subjects_are_logical_locations_and_in_the_message() {
+    let document = sarif(&report());
+    let binding = &document["runs"][0]["results"][4];
+    let logical = binding["locations"][0]["logicalLocations"]
+        .as_array()
+        .unwrap();
+    assert_eq!(logical.len(), 2);
+    assert_eq!(
+        logical[0]["fullyQualifiedName"],
+        "ClusterRoleBinding dev-admins"
+    );
+    assert_eq!(logical[1]["fullyQualifiedName"], "Group dev");
+    assert_eq!(logical[1]["kind"], "member");
+    assert!(binding["message"]["text"]
+        .as_str()
+        .unwrap()
+        .ends_with("; subject: Group dev"));
+    let without_subject = &document["runs"][0]["results"][0];
+    assert_eq!(
+        without_subject["locations"][0]["logicalLocations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn frameworks_are_run_properties() {
+    let document = sarif(&report());
+    let frameworks = &document["runs"][0]["properties"]["frameworks"];
+    assert_eq!(frameworks[0]["id"], "nsa");
+    assert_eq!(frameworks[0]["score"], 66.67);
+    assert_eq!(
+        frameworks[1]["controls"],
+        serde_json::json!(["VG-001", "VG-002", "VG-005"])
+    );
 }
