@@ -6,7 +6,8 @@
 //! A case agrees when vigie's control flags exactly the objects Kubescape
 //! expects (`alertObject.k8sApiObjects`, or `externalObjects` for RBAC subjects).
 //!
-//! The rule → control mapping is data, kept in `conformance/regolibrary-map.txt`;
+//! The rule → control mapping is data, kept in `conformance/regolibrary-map/*.txt`
+//! (one file per control category);
 //! deliberate differences are listed with their reason in
 //! `conformance/regolibrary-deviations.txt`.
 
@@ -63,9 +64,20 @@ fn project_file(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Lines of `key  value...` from a project data file, `#` comments skipped.
+/// Lines of `key  value...` from a project data file (or every file of a
+/// project data folder), `#` comments skipped.
 fn data_lines(name: &str) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(project_file(name)).unwrap_or_default();
+    let path = project_file(name);
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&path) {
+        Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).collect(),
+        Err(_) => vec![path],
+    };
+    files.sort();
+    let text: String = files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect::<Vec<_>>()
+        .join("\n");
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -77,7 +89,7 @@ fn data_lines(name: &str) -> Vec<(String, String)> {
 }
 
 pub fn run(dir: &Path) -> Tally {
-    let mapping: BTreeMap<String, String> = data_lines("regolibrary-map.txt").into_iter().collect();
+    let mapping: BTreeMap<String, String> = data_lines("regolibrary-map").into_iter().collect();
     let deviations: BTreeMap<String, String> = data_lines("regolibrary-deviations.txt")
         .into_iter()
         .collect();

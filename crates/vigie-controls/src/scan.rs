@@ -117,6 +117,7 @@ fn select_checks(frameworks: &[Framework], version: Version) -> Vec<Check> {
     checks.extend(
         controls::all()
             .iter()
+            .copied()
             .filter(|c| frameworks.iter().any(|f| f.includes(c)))
             .map(Check::Control),
     );

@@ -15,21 +15,32 @@ mod prelude {
     pub(super) use vigie_resource::{pod_template, Node, Resource};
 }
 
+use std::sync::LazyLock;
+
 use crate::control::Control;
 
-/// Every posture control, in ID order.
-pub fn all() -> &'static [Control] {
+/// Every posture control, in ID order. Each category lists its own controls.
+pub fn all() -> &'static [&'static Control] {
+    static ALL: LazyLock<Vec<&'static Control>> = LazyLock::new(|| {
+        let mut all: Vec<&'static Control> = [
+            &workload::CONTROLS[..],
+            &rbac::CONTROLS[..],
+            &control_plane::CONTROLS[..],
+            &hygiene::CONTROLS[..],
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        all.sort_by_key(|c| c.id);
+        all
+    });
     &ALL
 }
 
-static ALL: [Control; 4] = [
-    workload::privileged_container::CONTROL,
-    rbac::cluster_admin_binding::CONTROL,
-    control_plane::api_server_anonymous_auth::CONTROL,
-    hygiene::workload_in_default_namespace::CONTROL,
-];
-
 /// Looks a control up by ID (case-insensitive).
 pub fn find(id: &str) -> Option<&'static Control> {
-    all().iter().find(|c| c.id.eq_ignore_ascii_case(id))
+    all()
+        .iter()
+        .copied()
+        .find(|c| c.id.eq_ignore_ascii_case(id))
 }

@@ -3,3 +3,6 @@
 
 pub(crate) mod api_server_anonymous_auth;
 pub(crate) mod args;
+
+/// The controls of this category (register new ones here).
+pub(crate) static CONTROLS: [crate::control::Control; 1] = [api_server_anonymous_auth::CONTROL];
