@@ -1,32 +1,37 @@
 //! JUnit XML for CI test reporters: each control is a test suite, each resource it
-//! was evaluated on a test case that passes or fails.
+//! was evaluated on a test case that passes or fails, or is skipped when every
+//! finding it has is excepted.
+//!
+//! Framework scores are `<property>` elements of a `<properties>` block on the
+//! root `<testsuites>`: they belong to the whole run. (Ant's schema has no such
+//! block on the root; the reporters we know of ignore what they do not read.)
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use vigie_finding::Report;
 
-use crate::group::{cases_by_control, error_position, ControlCase};
+use crate::group::{cases_by_control, error_position, exception_note, ControlCase};
 
 pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut suites = Vec::new();
     for control in cases_by_control(report) {
-        let failures = control
-            .cases
-            .iter()
-            .filter(|c| !c.findings.is_empty())
-            .count();
-        let mut body = String::new();
-        for case in &control.cases {
-            write_case(&mut body, case);
-        }
-        suites.push(Suite {
+        let mut suite = Suite {
             name: format!("{} {}", control.id, control.title),
             tests: control.cases.len(),
-            failures,
+            failures: 0,
             errors: 0,
-            body,
-        });
+            skipped: 0,
+            body: String::new(),
+        };
+        for case in &control.cases {
+            match write_case(&mut suite.body, case) {
+                Outcome::Passed => {}
+                Outcome::Failed => suite.failures += 1,
+                Outcome::Skipped => suite.skipped += 1,
+            }
+        }
+        suites.push(suite);
     }
     if !report.errors.is_empty() {
         suites.push(input_suite(report));
@@ -35,20 +40,24 @@ pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let tests: usize = suites.iter().map(|s| s.tests).sum();
     let failures: usize = suites.iter().map(|s| s.failures).sum();
     let errors: usize = suites.iter().map(|s| s.errors).sum();
+    let skipped: usize = suites.iter().map(|s| s.skipped).sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,
-        "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">",
+        "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" \
+         skipped=\"{skipped}\">",
         escape(format!("{} {}", report.tool_name, report.profile).trim_end()),
     );
+    write_framework_properties(&mut xml, report);
     for suite in suites {
         let _ = writeln!(
             xml,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
             escape(&suite.name),
             suite.tests,
             suite.failures,
-            suite.errors
+            suite.errors,
+            suite.skipped
         );
         xml.push_str(&suite.body);
         xml.push_str("  </testsuite>\n");
@@ -62,10 +71,39 @@ struct Suite {
     tests: usize,
     failures: usize,
     errors: usize,
+    skipped: usize,
     body: String,
 }
 
-fn write_case(xml: &mut String, case: &ControlCase<'_>) {
+/// What a test case turned out to be.
+enum Outcome {
+    Passed,
+    /// At least one finding no exception covers.
+    Failed,
+    /// Findings, all of them excepted.
+    Skipped,
+}
+
+/// `<properties>` with each framework's score (two decimals) and title.
+fn write_framework_properties(xml: &mut String, report: &Report) {
+    if report.frameworks.is_empty() {
+        return;
+    }
+    xml.push_str("  <properties>\n");
+    for framework in &report.frameworks {
+        let id = escape(&framework.id);
+        let _ = writeln!(
+            xml,
+            "    <property name=\"framework.{id}.score\" value=\"{:.2}\"/>\n    \
+             <property name=\"framework.{id}.title\" value=\"{}\"/>",
+            framework.score,
+            escape(&framework.title)
+        );
+    }
+    xml.push_str("  </properties>\n");
+}
+
+fn write_case(xml: &mut String, case: &ControlCase<'_>) -> Outcome {
     let _ = write!(
         xml,
         "    <testcase name=\"{}\" classname=\"{}\"",
@@ -74,14 +112,8 @@ fn write_case(xml: &mut String, case: &ControlCase<'_>) {
     );
     if case.findings.is_empty() {
         xml.push_str("/>\n");
-        return;
+        return Outcome::Passed;
     }
-    let first = case.findings[0];
-    let message = if case.findings.len() == 1 {
-        first.message.clone()
-    } else {
-        format!("{} (and {} more)", first.message, case.findings.len() - 1)
-    };
     let mut details = String::new();
     for finding in &case.findings {
         let _ = writeln!(
@@ -92,17 +124,58 @@ fn write_case(xml: &mut String, case: &ControlCase<'_>) {
         if let Some(tool) = &finding.location.rendered_by {
             let _ = writeln!(details, "  (lines of `{tool}` output)");
         }
-        if !finding.remediation.is_empty() {
-            let _ = writeln!(details, "  Fix: {}", finding.remediation);
+        if let Some(subject) = &finding.subject {
+            let _ = writeln!(details, "  Subject: {}", subject.display());
+        }
+        match &finding.exception {
+            Some(exception) => {
+                let _ = writeln!(details, "  Excepted: {}", exception_note(exception));
+            }
+            None if !finding.remediation.is_empty() => {
+                let _ = writeln!(details, "  Fix: {}", finding.remediation);
+            }
+            None => {}
         }
     }
-    let _ = write!(
-        xml,
-        ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-        escape(&message),
-        first.severity,
-        escape_text(&details)
-    );
+
+    let active: Vec<_> = case
+        .findings
+        .iter()
+        .filter(|f| f.exception.is_none())
+        .collect();
+    if let Some(first) = active.first() {
+        let message = with_more(&first.message, active.len());
+        let _ = write!(
+            xml,
+            ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+            escape(&message),
+            first.severity,
+            escape_text(&details)
+        );
+        Outcome::Failed
+    } else {
+        let reason = case.findings[0]
+            .exception
+            .as_ref()
+            .map_or("", |exception| exception.reason.as_str());
+        let message = with_more(&format!("excepted: {reason}"), case.findings.len());
+        let _ = write!(
+            xml,
+            ">\n      <skipped message=\"{}\">{}</skipped>\n    </testcase>\n",
+            escape(&message),
+            escape_text(&details)
+        );
+        Outcome::Skipped
+    }
+}
+
+/// `text`, or `text (and 2 more)` when it stands for `count` findings.
+fn with_more(text: &str, count: usize) -> String {
+    if count > 1 {
+        format!("{text} (and {} more)", count - 1)
+    } else {
+        text.to_string()
+    }
 }
 
 /// Input errors as a suite of their own, so that a report reader sees that part
@@ -141,6 +214,7 @@ fn input_suite(report: &Report) -> Suite {
         tests: report.errors.len(),
         failures: 0,
         errors: report.fatal_error_count(),
+        skipped: 0,
         body,
     }
 }

@@ -10,6 +10,7 @@ struct Counts {
     tests: usize,
     failures: usize,
     errors: usize,
+    skipped: usize,
 }
 
 struct Suite {
@@ -18,6 +19,15 @@ struct Suite {
     counted: Counts,
     case_names: Vec<String>,
     failure_messages: Vec<String>,
+    skipped_messages: Vec<String>,
+}
+
+/// What `parse` reads from a document.
+struct Parsed {
+    root: Counts,
+    /// `<property>` elements of the root's `<properties>`, as (name, value).
+    properties: Vec<(String, String)>,
+    suites: Vec<Suite>,
 }
 
 fn attribute(element: &BytesStart<'_>, name: &str) -> String {
@@ -36,14 +46,16 @@ fn declared(element: &BytesStart<'_>) -> Counts {
         tests: number("tests"),
         failures: number("failures"),
         errors: number("errors"),
+        skipped: number("skipped"),
     }
 }
 
 /// Parses the document fully (any XML error fails the test) and returns the root
-/// counts and the suites.
-fn parse(xml: &str) -> (Counts, Vec<Suite>) {
+/// counts, root properties and the suites.
+fn parse_all(xml: &str) -> Parsed {
     let mut reader = Reader::from_str(xml);
     let mut root = None;
+    let mut properties = Vec::new();
     let mut suites: Vec<Suite> = Vec::new();
     loop {
         match reader.read_event().expect("well-formed XML") {
@@ -56,6 +68,7 @@ fn parse(xml: &str) -> (Counts, Vec<Suite>) {
                     counted: Counts::default(),
                     case_names: Vec::new(),
                     failure_messages: Vec::new(),
+                    skipped_messages: Vec::new(),
                 }),
                 "testcase" => {
                     let suite = suites.last_mut().expect("testcase inside a testsuite");
@@ -68,12 +81,31 @@ fn parse(xml: &str) -> (Counts, Vec<Suite>) {
                     suite.failure_messages.push(attribute(&e, "message"));
                 }
                 "error" => suites.last_mut().unwrap().counted.errors += 1,
+                "skipped" => {
+                    let suite = suites.last_mut().unwrap();
+                    suite.counted.skipped += 1;
+                    suite.skipped_messages.push(attribute(&e, "message"));
+                }
+                "property" => {
+                    assert!(suites.is_empty(), "properties belong to the root");
+                    properties.push((attribute(&e, "name"), attribute(&e, "value")));
+                }
                 _ => {}
             },
             _ => {}
         }
     }
-    (root.expect("a <testsuites> root"), suites)
+    Parsed {
+        root: root.expect("a <testsuites> root"),
+        properties,
+        suites,
+    }
+}
+
+/// The root counts and the suites.
+fn parse(xml: &str) -> (Counts, Vec<Suite>) {
+    let parsed = parse_all(xml);
+    (parsed.root, parsed.suites)
 }
 
 #[test]
@@ -100,13 +132,15 @@ fn counts_are_right_on_suites_and_root() {
             "input"
         ]
     );
-    // Four controls on two resources, one on the binding, plus the input error.
+    // Four controls on two resources, one on the binding, plus the input error;
+    // the excepted finding's case is skipped, not failed.
     assert_eq!(
         root,
         Counts {
             tests: 10,
-            failures: 5,
-            errors: 1
+            failures: 4,
+            errors: 1,
+            skipped: 1,
         }
     );
     assert_eq!(
@@ -161,9 +195,82 @@ fn findings_the_report_forgot_to_list_are_still_reported() {
         Counts {
             tests: 1,
             failures: 1,
-            errors: 0
+            errors: 0,
+            skipped: 0,
         }
     );
     assert_eq!(root.tests, 11);
-    assert_eq!(root.failures, 6);
+    assert_eq!(root.failures, 5);
+}
+
+#[test]
+fn a_case_whose_findings_are_all_excepted_is_skipped() {
+    let (root, suites) = parse(&render(&report(), Format::Junit));
+    let token = &suites[3];
+    assert_eq!(token.name, "VG-004 Default service account token");
+    assert_eq!(
+        token.declared,
+        Counts {
+            tests: 2,
+            failures: 0,
+            errors: 0,
+            skipped: 1,
+        }
+    );
+    assert_eq!(
+        token.skipped_messages,
+        ["excepted: the API client reads its own token; see OPS-142"]
+    );
+    assert!(token.failure_messages.is_empty());
+    assert_eq!(root.skipped, 1);
+}
+
+#[test]
+fn an_active_finding_fails_the_case_even_beside_an_excepted_one() {
+    let mut report = report();
+    // A second finding of the same control on the same resource, not excepted.
+    let mut active = report.findings[3].clone();
+    active.exception = None;
+    active.field_path = "spec.containers[0].automountServiceAccountToken".into();
+    active.message = "the sidecar mounts the token".into();
+    report.findings.push(active);
+    let xml = render(&report, Format::Junit);
+    let (root, suites) = parse(&xml);
+    let token = &suites[3];
+    assert_eq!(token.declared, token.counted);
+    assert_eq!((token.declared.failures, token.declared.skipped), (1, 0));
+    assert_eq!(token.failure_messages, ["the sidecar mounts the token"]);
+    assert_eq!((root.failures, root.skipped), (5, 0));
+    // The excepted one is still in the details, marked.
+    assert!(xml.contains("  Excepted: the API client reads its own token; see OPS-142"));
+}
+
+#[test]
+fn frameworks_are_root_properties() {
+    let parsed = parse_all(&render(&report(), Format::Junit));
+    let properties: Vec<(&str, &str)> = parsed
+        .properties
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    assert_eq!(
+        properties,
+        [
+            ("framework.nsa.score", "66.67"),
+            (
+                "framework.nsa.title",
+                "NSA-CISA Kubernetes Hardening Guidance"
+            ),
+            ("framework.pss-baseline.score", "50.00"),
+            (
+                "framework.pss-baseline.title",
+                "Pod Security Standards baseline"
+            ),
+        ]
+    );
+
+    let mut report = report();
+    report.frameworks.clear();
+    let xml = render(&report, Format::Junit);
+    assert!(!xml.contains("<properties>"));
 }
