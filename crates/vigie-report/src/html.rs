@@ -1,12 +1,18 @@
 //! One self-contained HTML page: inline CSS, inline SVG charts drawn here, no
 //! script and no external asset, so it can be attached to a CI run or mailed.
+//!
+//! Excepted findings are listed greyed out with their exception, and left out
+//! of the counts and charts.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use vigie_finding::{Report, Severity};
 
-use crate::group::{error_position, findings_by_resource, position, rendered_note};
+use crate::group::{
+    error_position, excepted_finding_count, exception_note, findings_by_resource, position,
+    rendered_note,
+};
 use crate::percent;
 
 const STYLE: &str = r#"
@@ -51,6 +57,11 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; back
 .badge.medium { background: var(--medium); } .badge.low { background: var(--low); }
 .badge.info { background: var(--info); }
 .fix { color: var(--muted); }
+tr.excepted td { color: var(--muted); background: var(--bg); }
+tr.excepted .badge { background: #9aa5b1; }
+.tag { display: inline-block; margin-top: 4px; border: 1px solid #9aa5b1; border-radius: 10px;
+  padding: 0 8px; font-size: 11px; font-weight: 600; text-transform: uppercase; color: var(--muted); }
+.exception { font-style: italic; }
 .note { color: var(--muted); font-style: italic; }
 .clean { color: var(--good); font-weight: 600; }
 footer { color: var(--muted); text-align: center; margin: 20px 0; font-size: 12px; }
@@ -80,6 +91,7 @@ pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         control_chart(report)
     );
     page.push_str("</div>\n");
+    write_frameworks(&mut page, report);
     write_findings(&mut page, report);
     write_controls(&mut page, report);
     write_errors(&mut page, report);
@@ -104,12 +116,16 @@ fn write_header(page: &mut String, report: &Report) {
         esc(&report.tool_name),
         esc(&report.tool_version)
     );
-    let stats = [
+    let mut stats = vec![
         (report.resources.len(), "resources"),
         (report.controls.len(), "controls"),
-        (report.findings.len(), "findings"),
-        (report.errors.len(), "input errors"),
+        (report.active_findings().count(), "findings"),
     ];
+    let excepted = excepted_finding_count(report);
+    if excepted > 0 {
+        stats.push((excepted, "excepted"));
+    }
+    stats.push((report.errors.len(), "input errors"));
     for (count, label) in stats {
         let _ = write!(
             page,
@@ -197,19 +213,41 @@ fn severity_chart(report: &Report) -> String {
 /// Horizontal bars, one per control, as long as its score; controls that applied
 /// to nothing have no bar and say so.
 fn control_chart(report: &Report) -> String {
-    const ROW: u32 = 24;
-    const LABEL_WIDTH: u32 = 120;
-    const BAR_SPACE: u32 = 260;
     if report.controls.is_empty() {
         return "<p class=\"note\">No control ran.</p>\n".into();
     }
+    let bars: Vec<ScoreBar<'_>> = report
+        .controls
+        .iter()
+        .map(|control| ScoreBar {
+            id: &control.id,
+            title: &control.title,
+            score: control.score(),
+        })
+        .collect();
+    score_chart("Score per control", &bars)
+}
+
+/// One bar of a score chart: what it is about and its score, if any.
+struct ScoreBar<'a> {
+    id: &'a str,
+    title: &'a str,
+    score: Option<f64>,
+}
+
+/// Horizontal bars labelled with their ID, as long as their score; a bar without
+/// a score is left empty and says `n/a`.
+fn score_chart(label: &str, bars: &[ScoreBar<'_>]) -> String {
+    const ROW: u32 = 24;
+    const LABEL_WIDTH: u32 = 120;
+    const BAR_SPACE: u32 = 260;
     let width = LABEL_WIDTH + BAR_SPACE + 60;
-    let height = report.controls.len() as u32 * ROW + 8;
+    let height = bars.len() as u32 * ROW + 8;
     let mut svg = format!(
         "<svg viewBox=\"0 0 {width} {height}\" width=\"100%\" role=\"img\" \
-         aria-label=\"Score per control\">\n"
+         aria-label=\"{label}\">\n"
     );
-    for (index, control) in report.controls.iter().enumerate() {
+    for (index, bar) in bars.iter().enumerate() {
         let y = 4 + index as u32 * ROW;
         let text_y = y + ROW / 2 + 4;
         let _ = write!(
@@ -217,13 +255,13 @@ fn control_chart(report: &Report) -> String {
             "<g><title>{}: {}</title>\n<text x=\"0\" y=\"{text_y}\">{}</text>\n\
              <rect x=\"{LABEL_WIDTH}\" y=\"{}\" width=\"{BAR_SPACE}\" height=\"{}\" rx=\"3\" \
              fill=\"#eef1f4\"/>\n",
-            esc(&control.id),
-            esc(&control.title),
-            esc(&truncate(&control.id, 16)),
+            esc(bar.id),
+            esc(bar.title),
+            esc(&truncate(bar.id, 16)),
             y + 4,
             ROW - 8
         );
-        match control.score() {
+        match bar.score {
             Some(score) => {
                 let bar = (score / 100.0 * f64::from(BAR_SPACE)).round() as u32;
                 let _ = write!(
@@ -251,6 +289,40 @@ fn control_chart(report: &Report) -> String {
     svg
 }
 
+/// The frameworks the scan was asked for: a chart of their scores and a table.
+fn write_frameworks(page: &mut String, report: &Report) {
+    if report.frameworks.is_empty() {
+        return;
+    }
+    let bars: Vec<ScoreBar<'_>> = report
+        .frameworks
+        .iter()
+        .map(|framework| ScoreBar {
+            id: &framework.id,
+            title: &framework.title,
+            score: Some(framework.score),
+        })
+        .collect();
+    let _ = write!(
+        page,
+        "<section>\n<h2>Frameworks</h2>\n{}<table>\n<tr><th>Framework</th><th>Title</th>\
+         <th class=\"num\">Controls</th><th class=\"num\">Score</th></tr>\n",
+        score_chart("Score per framework", &bars)
+    );
+    for framework in &report.frameworks {
+        let _ = writeln!(
+            page,
+            "<tr><td><strong>{}</strong></td><td>{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td></tr>",
+            esc(&framework.id),
+            esc(&framework.title),
+            framework.controls.len(),
+            percent(framework.score)
+        );
+    }
+    page.push_str("</table>\n</section>\n");
+}
+
 fn write_findings(page: &mut String, report: &Report) {
     page.push_str("<section>\n<h2>Findings</h2>\n");
     let groups = findings_by_resource(report);
@@ -272,9 +344,17 @@ fn write_findings(page: &mut String, report: &Report) {
              <th>Field</th><th>Problem</th></tr>\n",
         );
         for finding in group.findings {
+            let (row_class, tag) = if finding.exception.is_some() {
+                (
+                    " class=\"excepted\"",
+                    "<br><span class=\"tag\">excepted</span>",
+                )
+            } else {
+                ("", "")
+            };
             let _ = write!(
                 page,
-                "<tr><td><span class=\"badge {severity}\">{severity}</span></td>\
+                "<tr{row_class}><td><span class=\"badge {severity}\">{severity}</span>{tag}</td>\
                  <td><strong>{}</strong><br>{}</td><td class=\"num\">{}:{}</td>\
                  <td><code>{}</code></td><td>{}",
                 esc(&finding.control_id),
@@ -285,12 +365,29 @@ fn write_findings(page: &mut String, report: &Report) {
                 esc(&finding.message),
                 severity = finding.severity,
             );
-            if !finding.remediation.is_empty() {
+            if let Some(subject) = &finding.subject {
                 let _ = write!(
                     page,
-                    "<br><span class=\"fix\">Fix: {}</span>",
-                    esc(&finding.remediation)
+                    "<br>Subject: <strong>{}</strong>",
+                    esc(&subject.display())
                 );
+            }
+            match &finding.exception {
+                Some(exception) => {
+                    let _ = write!(
+                        page,
+                        "<br><span class=\"exception\">Excepted: {}</span>",
+                        esc(&exception_note(exception))
+                    );
+                }
+                None if !finding.remediation.is_empty() => {
+                    let _ = write!(
+                        page,
+                        "<br><span class=\"fix\">Fix: {}</span>",
+                        esc(&finding.remediation)
+                    );
+                }
+                None => {}
             }
             page.push_str("</td></tr>\n");
         }
