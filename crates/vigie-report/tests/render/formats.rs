@@ -12,3 +12,19 @@ fn format_names_round_trip() {
         "{error}"
     );
 }
+
+#[test]
+fn every_format_lists_the_excepted_finding_with_its_reason() {
+    let report = crate::fixture::report();
+    for format in Format::ALL {
+        let text = crate::fixture::render(&report, format);
+        assert!(
+            text.contains("the API client reads its own token; see OPS-142"),
+            "{format} drops the excepted finding or its reason"
+        );
+        assert!(
+            text.contains("automountServiceAccountToken is not false"),
+            "{format} drops the excepted finding"
+        );
+    }
+}
