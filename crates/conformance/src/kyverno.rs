@@ -42,9 +42,10 @@ pub fn run(dir: &Path) -> Tally {
         );
     }
     println!(
-        "overall {:.1}% agreement; {} entries unsupported",
+        "overall {:.1}% agreement; {} entries unsupported, {} unrunnable (resource files missing)",
         overall.percent(),
-        overall.unsupported
+        overall.unsupported,
+        overall.unrunnable
     );
     Tally {
         passed: overall.agree,

@@ -22,6 +22,32 @@ pub fn node_to_json(node: &Node) -> Json {
     }
 }
 
+/// Builds a tree from JSON for code that works on positioned trees; positions
+/// are unknown (0:0).
+pub fn json_to_node(value: &Json) -> Node {
+    let pos = vigie_resource::Pos::default();
+    let v = match value {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(items) => Value::Seq(items.iter().map(json_to_node).collect()),
+        Json::Object(map) => Value::Map(
+            map.iter()
+                .map(|(k, v)| vigie_resource::Entry {
+                    key: k.clone(),
+                    key_pos: pos,
+                    value: json_to_node(v),
+                })
+                .collect(),
+        ),
+    };
+    Node::new(v, pos)
+}
+
 /// Renders a scalar the way Go's `fmt` prints it in Kyverno messages.
 pub fn display(value: &Json) -> String {
     match value {

@@ -27,7 +27,7 @@ pub fn check(ps: &PodSecurity, target: &Target) -> (Status, String) {
         }
     };
     // Objects built in memory (admission requests, benchmarks) have no positioned
-    // tree yet: JSON text is YAML, so the loader's parser makes one.
+    // tree yet: one is built from the JSON, without positions.
     let parsed;
     let resource = match &target.resource {
         Some(r) => r,
@@ -122,11 +122,6 @@ fn container_images(object: &serde_json::Value) -> Vec<(String, String)> {
 }
 
 fn resource_from_json(object: &serde_json::Value) -> Option<vigie_resource::Resource> {
-    let text = serde_json::to_string(object).ok()?;
-    let doc = vigie_resource::parse_documents(&text)
-        .into_iter()
-        .next()?
-        .ok()?;
     let origin = vigie_resource::Origin {
         file: std::sync::Arc::new(vigie_resource::SourceFile {
             path: "<memory>".into(),
@@ -135,7 +130,7 @@ fn resource_from_json(object: &serde_json::Value) -> Option<vigie_resource::Reso
         document: 0,
         item: None,
     };
-    vigie_resource::Resource::from_node(doc.root, origin).ok()
+    vigie_resource::Resource::from_node(crate::json::json_to_node(object), origin).ok()
 }
 
 #[cfg(test)]
