@@ -306,8 +306,8 @@ fn controls_are_listed_and_explained() {
     let list = run(vigie().args([
         "controls",
         "list",
-        "--level",
-        "baseline",
+        "--framework",
+        "pss-baseline",
         "--pss-version",
         "v1.33",
     ]));
@@ -324,6 +324,199 @@ fn controls_are_listed_and_explained() {
         text.contains("PSS-B02") && text.contains("Why is this bad"),
         "{text}"
     );
+    let posture = run(vigie().args(["controls", "explain", "VG-W001"]));
+    let text = String::from_utf8(posture.stdout).unwrap();
+    assert!(text.contains("Kubescape C-0057"), "{text}");
+    let nsa = run(vigie().args(["controls", "list", "-f", "nsa"]));
+    let text = String::from_utf8(nsa.stdout).unwrap();
+    assert!(
+        text.contains("VG-W001") && !text.contains("PSS-B01"),
+        "{text}"
+    );
     let unknown = run(vigie().args(["controls", "explain", "PSS-X99"]));
     assert_eq!(unknown.status.code(), Some(2));
+}
+
+const DEFAULT_NS_DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: example/app:1
+        securityContext:
+          privileged: true
+";
+
+#[test]
+fn frameworks_select_controls_and_report_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "web.yaml", DEFAULT_NS_DEPLOYMENT.as_bytes());
+    let output = run(vigie()
+        .args(["scan", "-o", "json", "--framework", "nsa,pss-baseline"])
+        .arg(dir.path()));
+    assert_eq!(output.status.code(), Some(1));
+    let report = json_report(&output);
+    let ids: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["controlId"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"VG-W001"), "{ids:?}");
+    assert!(ids.contains(&"PSS-B02"), "{ids:?}");
+    assert!(
+        !ids.iter().any(|id| id.starts_with("PSS-R")),
+        "no restricted checks: {ids:?}"
+    );
+    let frameworks: Vec<&str> = report["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(frameworks, ["nsa", "pss-baseline"]);
+    let all = run(vigie()
+        .args(["scan", "-o", "json", "-f", "all"])
+        .arg(dir.path()));
+    assert_eq!(json_report(&all)["frameworks"].as_array().unwrap().len(), 5);
+    let bad = run(vigie().args(["scan", "-f", "nist"]).arg(dir.path()));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown framework `nist`"));
+}
+
+#[test]
+fn compliance_threshold_fails_low_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "web.yaml", DEFAULT_NS_DEPLOYMENT.as_bytes());
+    // Only a critical finding exists; raise the severity threshold past it so only
+    // the compliance threshold can fail the run.
+    let args = [
+        "scan",
+        "-f",
+        "pss-baseline",
+        "--severity-threshold",
+        "critical",
+    ];
+    let lenient = run(vigie()
+        .args(args)
+        .args(["--compliance-threshold", "0"])
+        .arg(dir.path()));
+    assert_eq!(
+        lenient.status.code(),
+        Some(1),
+        "the critical finding still fails"
+    );
+    let clean = tempfile::tempdir().unwrap();
+    write(clean.path(), "pod.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  hostPID: true\n  containers: [{name: a, image: a}]\n");
+    let args = [
+        "scan",
+        "-f",
+        "pss-baseline",
+        "--severity-threshold",
+        "critical",
+    ];
+    let passes = run(vigie()
+        .args(args)
+        .args(["--compliance-threshold", "50"])
+        .arg(clean.path()));
+    assert_eq!(
+        passes.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&passes.stderr)
+    );
+    let fails = run(vigie()
+        .args(args)
+        .args(["--compliance-threshold", "95"])
+        .arg(clean.path()));
+    assert_eq!(fails.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&fails.stderr).contains("below the compliance threshold"));
+}
+
+#[test]
+fn exceptions_mark_findings_without_dropping_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let annotated = DEFAULT_NS_DEPLOYMENT.replace(
+        "  namespace: default\n",
+        "  namespace: default\n  annotations:\n    vigie.dev/skip: \"PSS-B02\"\n    vigie.dev/skip-reason: \"node agent, reviewed\"\n",
+    );
+    write(dir.path(), "web.yaml", annotated.as_bytes());
+    let output = run(vigie()
+        .args(["scan", "-o", "json", "-f", "pss-baseline"])
+        .arg(dir.path()));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the only finding is excepted"
+    );
+    let report = json_report(&output);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["controlId"], "PSS-B02");
+    assert_eq!(finding["exception"]["reason"], "node agent, reviewed");
+
+    let file = dir.path().join("exceptions.yaml");
+    std::fs::write(&file, "exceptions:\n- controls: [VG-W001]\n  resources: [{kind: Deployment, name: 'w*'}]\n  reason: vendor chart\n  expires: 2001-01-01\n").unwrap();
+    let expired = run(vigie()
+        .args(["scan", "-o", "json", "-f", "nsa", "--exceptions"])
+        .arg(&file)
+        .arg(dir.path().join("web.yaml")));
+    assert_eq!(
+        expired.status.code(),
+        Some(1),
+        "an expired exception no longer applies"
+    );
+    assert!(String::from_utf8_lossy(&expired.stderr).contains("expired on 2001-01-01"));
+
+    std::fs::write(
+        &file,
+        "exceptions:\n- controls: [VG-W999]\n  reason: typo\n",
+    )
+    .unwrap();
+    let unknown = run(vigie()
+        .args(["scan", "--exceptions"])
+        .arg(&file)
+        .arg(dir.path()));
+    assert_eq!(
+        unknown.status.code(),
+        Some(2),
+        "unknown control IDs are errors"
+    );
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("VG-W999"));
+
+    let typo = DEFAULT_NS_DEPLOYMENT.replace(
+        "  namespace: default\n",
+        "  namespace: default\n  annotations: {vigie.dev/skip: PSS-B99}\n",
+    );
+    write(dir.path(), "web.yaml", typo.as_bytes());
+    let inline = run(vigie()
+        .args(["scan", "-f", "pss-baseline"])
+        .arg(dir.path().join("web.yaml")));
+    assert_eq!(inline.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&inline.stderr).contains("PSS-B99"));
+}
+
+#[test]
+fn config_file_errors_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("vigie.yaml");
+    std::fs::write(
+        &config,
+        "allowedRegistries: [registry.example.com/]\nsensitiveKeys: [x]\n",
+    )
+    .unwrap();
+    let output = run(vigie()
+        .args(["scan", "--config"])
+        .arg(&config)
+        .arg(examples().join("hardened")));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("vigie.yaml:2:1") && stderr.contains("sensitiveKeys"),
+        "{stderr}"
+    );
 }
