@@ -1,8 +1,8 @@
 //! `vigie`: the command line. It only parses arguments and wires the crates together.
 
 mod controls;
-mod policy;
 mod detect;
+mod policy;
 mod scan;
 
 use std::process::ExitCode;
