@@ -158,7 +158,7 @@ fn resource_label(r: &ResourceRef) -> String {
 
 pub fn text(o: &ApplyOutcome) -> String {
     let mut out = format!(
-        "Applying {} policy rule(s) to {} resource(s)...\n",
+        "Applying {} policies to {} resources...\n",
         o.policies, o.resources
     );
     for r in o
