@@ -20,3 +20,8 @@ pub use node::{Entry, Node, Pos, Value};
 pub use resource::{Origin, Resource, SourceFile};
 pub use workload::{containers, pod_template, ContainerKind, ContainerRef, PodTemplate};
 pub use yaml::{parse_document, parse_documents, split_stream, Document, DocumentText, ParseError};
+
+/// Both YAML parsing paths side by side, for the differential fuzz target and corpus
+/// checks. Not a supported API.
+#[doc(hidden)]
+pub use yaml::differential as yaml_differential;

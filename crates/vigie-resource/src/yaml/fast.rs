@@ -1,0 +1,297 @@
+//! The fast path: a hand-written parser for the part of YAML that Kubernetes manifests
+//! are written in (block mappings and sequences, single-line scalars, block scalars,
+//! single-line flow collections, JSON documents).
+//!
+//! yaml-rust2 reads a character at a time through a token queue; this reads bytes and
+//! builds the [`Node`] tree directly, several times faster. It must give exactly what the
+//! reference path ([`super::builder`]) gives, positions and warnings included, so it gives
+//! up (returns `None`) on anything outside that subset or that it is not sure about:
+//! anchors, aliases, tags, complex keys, multi-line plain and quoted scalars, tabs in
+//! indentation, directives, and every error. The reference path then parses the
+//! document, so results never depend on which path ran.
+
+mod cursor;
+mod flow;
+mod scalars;
+
+use cursor::{Cursor, Next};
+use scalars::{block_plain, block_scalar, plain_may_start, quoted, PlainEnd};
+
+use super::scalar::resolve_plain;
+use crate::node::{Entry, Node, Pos, Value};
+
+/// Nesting the fast path accepts; deeper documents go to the reference parser, which
+/// enforces the real limit.
+const MAX_FAST_DEPTH: usize = 128;
+/// yaml-rust2 stops looking for the `:` of a simple key 1024 characters after its start.
+const MAX_KEY_BYTES: usize = 1000;
+
+/// Parses a document on the fast path; `None` when it must go to the reference parser.
+pub(super) fn parse(text: &str, first_line: u32) -> Option<(Node, Vec<(Pos, String)>)> {
+    if !plain_text(text) {
+        return None;
+    }
+    let mut parser = FastParser {
+        cursor: Cursor::new(text, first_line),
+        depth: 0,
+        warnings: Vec::new(),
+    };
+    let root = parser.document()?;
+    Some((root, parser.warnings))
+}
+
+/// Whether the text holds only characters whose handling the fast path mirrors: no
+/// control characters but tab and CR LF line breaks, no byte order mark.
+fn plain_text(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'\t' | b'\n' | b' '..=b'~' | 0x80.. => true,
+        b'\r' => bytes.get(i + 1) == Some(&b'\n'),
+        _ => false,
+    }) && !text.contains('\u{feff}')
+}
+
+pub(super) struct FastParser<'a> {
+    cursor: Cursor<'a>,
+    depth: usize,
+    warnings: Vec<(Pos, String)>,
+}
+
+impl FastParser<'_> {
+    fn document(&mut self) -> Option<Node> {
+        let bytes = self.cursor.bytes();
+        if bytes.starts_with(b"---") {
+            if !matches!(self.cursor.byte_at(3), b' ' | b'\n' | b'\r' | 0) {
+                return None;
+            }
+            self.cursor.pos = 3;
+            self.cursor.finish_line()?;
+        }
+        let Next::Content(indent) = self.cursor.next_content_line()? else {
+            return None; // no node: rare enough to leave to the reference parser
+        };
+        let root = match self.cursor.peek() {
+            b'[' | b'{' => {
+                let root = self.flow_collection(true)?;
+                self.cursor.finish_line()?;
+                root
+            }
+            _ if self.cursor.at_seq_entry() => self.block_sequence(indent, false)?,
+            _ => {
+                let key = self.block_key()?;
+                self.block_mapping(indent, key)?
+            }
+        };
+        // Nothing may follow the root but a `...` line.
+        if self.cursor.next_content_line()? != Next::End {
+            return None;
+        }
+        if self.cursor.pos < bytes.len() {
+            self.cursor.pos += 3;
+            self.cursor.finish_line()?;
+            if self.cursor.pos < bytes.len() {
+                return None;
+            }
+        }
+        Some(root)
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_FAST_DEPTH).then_some(())
+    }
+
+    /// Reads a mapping key at the cursor, through its `:`.
+    fn block_key(&mut self) -> Option<(String, Pos)> {
+        let pos = self.cursor.here();
+        let start = self.cursor.pos;
+        let key = match self.cursor.peek() {
+            b'"' | b'\'' => {
+                let key = quoted(&mut self.cursor)?;
+                if self.cursor.peek() != b':'
+                    || !matches!(self.cursor.peek_at(1), b' ' | b'\n' | b'\r' | 0)
+                {
+                    return None;
+                }
+                self.cursor.pos += 1;
+                key
+            }
+            _ if plain_may_start(&self.cursor) => match block_plain(&mut self.cursor)? {
+                (key, PlainEnd::Key) => key.to_owned(),
+                (_, PlainEnd::Value) => return None,
+            },
+            _ => return None,
+        };
+        if key == "<<" || self.cursor.pos - start > MAX_KEY_BYTES {
+            return None; // merge keys; keys too long to be simple keys
+        }
+        Some((key, pos))
+    }
+
+    /// Reads a block mapping whose first key (at column `indent`) has been read.
+    fn block_mapping(&mut self, indent: usize, first_key: (String, Pos)) -> Option<Node> {
+        self.enter()?;
+        let pos = first_key.1;
+        let mut entries = Vec::new();
+        let mut key = first_key;
+        loop {
+            let value = self.block_value(indent)?;
+            self.push_entry(&mut entries, key.0, key.1, value)?;
+            match self.cursor.next_content_line()? {
+                Next::Content(i) if i == indent && !self.cursor.at_seq_entry() => {
+                    key = self.block_key()?;
+                }
+                Next::End => break,
+                Next::Content(i) if i < indent => break,
+                _ => return None,
+            }
+        }
+        self.depth -= 1;
+        Some(Node::new(Value::Map(entries), pos))
+    }
+
+    /// Reads the value after a key's `:` in a mapping at column `indent`.
+    fn block_value(&mut self, indent: usize) -> Option<Node> {
+        self.cursor.skip_spaces();
+        if !(self.cursor.at_eol() || self.cursor.peek() == b'#') {
+            return self.inline_value(indent, false);
+        }
+        self.cursor.finish_line()?;
+        let next = self.cursor.next_content_line()?;
+        match next {
+            Next::Content(i) if i > indent => self.nested_block(i),
+            // A sequence may sit at its key's indentation.
+            Next::Content(i) if i == indent && self.cursor.at_seq_entry() => {
+                self.block_sequence(i, true)
+            }
+            // Nothing: null, placed where yaml-rust2 finds the next token.
+            _ => Some(Node::new(Value::Null, self.cursor.here())),
+        }
+    }
+
+    /// Reads the block collection that starts at the cursor, at column `indent`, on a
+    /// line of its own.
+    fn nested_block(&mut self, indent: usize) -> Option<Node> {
+        if self.cursor.at_seq_entry() {
+            self.block_sequence(indent, false)
+        } else {
+            let key = self.block_key()?;
+            self.block_mapping(indent, key)
+        }
+    }
+
+    /// Reads a node that starts on the current line after a key or a `- `, in a block
+    /// collection at column `indent`. In a sequence entry (`entry`), it may itself open
+    /// a sequence (`- - a`) or a mapping (`- name: a`).
+    fn inline_value(&mut self, indent: usize, entry: bool) -> Option<Node> {
+        let pos = self.cursor.here();
+        let column = self.cursor.column();
+        match self.cursor.peek() {
+            b'|' | b'>' => block_scalar(&mut self.cursor, indent),
+            b'[' | b'{' => {
+                let node = self.flow_collection(false)?;
+                self.cursor.finish_line()?;
+                Some(node)
+            }
+            b'"' | b'\'' => {
+                let start = self.cursor.pos;
+                let text = quoted(&mut self.cursor)?;
+                if entry && self.cursor.peek() == b':' {
+                    self.cursor.pos = start;
+                    let key = self.block_key()?;
+                    return self.block_mapping(column, key);
+                }
+                self.cursor.finish_line()?;
+                Some(Node::new(Value::String(text), pos))
+            }
+            _ if self.cursor.at_seq_entry() => {
+                if entry {
+                    self.block_sequence(column, false)
+                } else {
+                    None
+                }
+            }
+            _ if plain_may_start(&self.cursor) => {
+                let start = self.cursor.pos;
+                match block_plain(&mut self.cursor)? {
+                    (text, PlainEnd::Value) => {
+                        let value = resolve_plain(text);
+                        self.cursor.finish_line()?;
+                        Some(Node::new(value, pos))
+                    }
+                    (_, PlainEnd::Key) if entry => {
+                        self.cursor.pos = start;
+                        let key = self.block_key()?;
+                        self.block_mapping(column, key)
+                    }
+                    (_, PlainEnd::Key) => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Reads a block sequence whose first `-` is at the cursor, at column `indent`.
+    /// `indentless`: it sits at its key's indentation, which changes where yaml-rust2
+    /// places it (at its first entry's content rather than at the `-`).
+    fn block_sequence(&mut self, indent: usize, indentless: bool) -> Option<Node> {
+        self.enter()?;
+        let dash = self.cursor.here();
+        let mut items = Vec::new();
+        let mut pos = dash;
+        loop {
+            self.cursor.pos += 1;
+            self.cursor.skip_spaces();
+            if self.cursor.at_eol() || self.cursor.peek() == b'#' {
+                // The entry is on the following lines. yaml-rust2 places an indentless
+                // sequence after the first `-` and what follows it on its line.
+                self.cursor.skip_comment();
+                if indentless && items.is_empty() {
+                    pos = self.cursor.here();
+                }
+                self.cursor.finish_line()?;
+                match self.cursor.next_content_line()? {
+                    Next::Content(i) if i > indent => items.push(self.nested_block(i)?),
+                    _ => return None, // an empty entry
+                }
+            } else {
+                if indentless && items.is_empty() {
+                    pos = self.cursor.here();
+                }
+                items.push(self.inline_value(indent, true)?);
+            }
+            match self.cursor.next_content_line()? {
+                Next::Content(i) if i == indent && self.cursor.at_seq_entry() => {}
+                Next::End => break,
+                Next::Content(i) if i <= indent => break,
+                _ => return None,
+            }
+        }
+        self.depth -= 1;
+        Some(Node::new(Value::Seq(items), pos))
+    }
+
+    /// Adds an entry to a mapping, warning about a duplicated key as the reference
+    /// builder does.
+    fn push_entry(
+        &mut self,
+        entries: &mut Vec<Entry>,
+        key: String,
+        key_pos: Pos,
+        value: Node,
+    ) -> Option<()> {
+        if key == "<<" {
+            return None; // merge keys, quoted ones too
+        }
+        if entries.iter().any(|e| e.key == key) {
+            self.warnings
+                .push((key_pos, format!("duplicate key `{key}`: the last one wins")));
+        }
+        entries.push(Entry {
+            key,
+            key_pos,
+            value,
+        });
+        Some(())
+    }
+}

@@ -1,0 +1,196 @@
+//! Flow collections: `[a, b]` and `{k: v}` on one line inside block YAML, and whole
+//! JSON documents (`kubectl get -o json`), which are flow collections over many lines.
+
+use super::scalars::quoted;
+use super::{FastParser, MAX_FAST_DEPTH};
+use crate::node::{Node, Value};
+use crate::yaml::scalar::resolve_plain;
+
+/// Bytes that end a plain scalar in flow context.
+fn is_flow_indicator(b: u8) -> bool {
+    matches!(b, b',' | b'[' | b']' | b'{' | b'}')
+}
+
+impl FastParser<'_> {
+    /// Reads a flow collection at the cursor (`[` or `{`). With `multiline` false it must
+    /// close on its line.
+    pub(super) fn flow_collection(&mut self, multiline: bool) -> Option<Node> {
+        match self.cursor.peek() {
+            b'[' => self.flow_sequence(multiline),
+            b'{' => self.flow_mapping(multiline),
+            _ => None,
+        }
+    }
+
+    fn flow_sequence(&mut self, multiline: bool) -> Option<Node> {
+        let pos = self.cursor.here();
+        self.cursor.pos += 1;
+        self.enter()?;
+        let mut items = Vec::new();
+        loop {
+            self.skip_flow_space(multiline)?;
+            if self.cursor.peek() == b']' {
+                break;
+            }
+            items.push(self.flow_item(multiline)?);
+            self.skip_flow_space(multiline)?;
+            match self.cursor.peek() {
+                b',' => self.cursor.pos += 1,
+                b']' => break,
+                // `[a: b]` (a single-pair mapping) and anything else.
+                _ => return None,
+            }
+        }
+        self.cursor.pos += 1;
+        self.depth -= 1;
+        Some(Node::new(Value::Seq(items), pos))
+    }
+
+    fn flow_mapping(&mut self, multiline: bool) -> Option<Node> {
+        let brace = self.cursor.here();
+        self.cursor.pos += 1;
+        self.enter()?;
+        let mut entries = Vec::new();
+        loop {
+            self.skip_flow_space(multiline)?;
+            let key_pos = self.cursor.here();
+            let key = match self.cursor.peek() {
+                b'}' => break,
+                b'"' | b'\'' => {
+                    let key = quoted(&mut self.cursor)?;
+                    // JSON-like keys may be followed by `:` right away; the `:` must be on
+                    // the key's line.
+                    self.cursor.skip_spaces();
+                    if self.cursor.peek() != b':' {
+                        return None;
+                    }
+                    key
+                }
+                _ => {
+                    let (key, stop) = self.flow_plain(multiline)?;
+                    if stop != b':' {
+                        return None;
+                    }
+                    key.to_owned()
+                }
+            };
+            self.cursor.pos += 1; // ':'
+            self.skip_flow_space(multiline)?;
+            if matches!(self.cursor.peek(), b',' | b'}') {
+                return None; // an empty value
+            }
+            let value = self.flow_item(multiline)?;
+            self.push_entry(&mut entries, key, key_pos, value)?;
+            self.skip_flow_space(multiline)?;
+            match self.cursor.peek() {
+                b',' => self.cursor.pos += 1,
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        self.cursor.pos += 1;
+        self.depth -= 1;
+        let pos = entries.first().map_or(brace, |e| e.key_pos);
+        Some(Node::new(Value::Map(entries), pos))
+    }
+
+    fn flow_item(&mut self, multiline: bool) -> Option<Node> {
+        let pos = self.cursor.here();
+        match self.cursor.peek() {
+            b'[' | b'{' => self.flow_collection(multiline),
+            b'"' | b'\'' => {
+                let text = quoted(&mut self.cursor)?;
+                Some(Node::new(Value::String(text), pos))
+            }
+            _ => {
+                let (text, stop) = self.flow_plain(multiline)?;
+                if stop == b':' {
+                    return None; // a key where a value belongs
+                }
+                Some(Node::new(resolve_plain(text), pos))
+            }
+        }
+    }
+
+    /// Reads a plain scalar in flow context; returns it and the byte it stopped at (`:`
+    /// when it is followed by the value indicator, the cursor then being on the `:`).
+    fn flow_plain(&mut self, multiline: bool) -> Option<(&str, u8)> {
+        let cursor = &mut self.cursor;
+        let first = cursor.peek();
+        let second = cursor.peek_at(1);
+        let may_start = match first {
+            b'-' => {
+                !matches!(second, b' ' | b'\t' | b'\n' | b'\r' | 0) && !is_flow_indicator(second)
+            }
+            b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' | b'?'
+            | b':' | b' ' | b'\t' | b'\n' | b'\r' | 0 => false,
+            b => !is_flow_indicator(b),
+        };
+        if !may_start {
+            return None;
+        }
+        let bytes = cursor.bytes();
+        let start = cursor.pos;
+        let mut i = start;
+        let stop = loop {
+            match cursor.byte_at(i) {
+                b if is_flow_indicator(b) => break b,
+                b':' if matches!(cursor.byte_at(i + 1), b' ' | b'\n' | b'\r' | 0)
+                    || is_flow_indicator(cursor.byte_at(i + 1)) =>
+                {
+                    break b':'
+                }
+                b'#' if bytes[i - 1] == b' ' => break b'#',
+                b'\n' | b'\r' | 0 => break b'\n',
+                b'\t' => return None,
+                _ => i += 1,
+            }
+        };
+        let mut end = i;
+        while bytes[end - 1] == b' ' {
+            end -= 1;
+        }
+        cursor.pos = i;
+        if matches!(stop, b'\n' | b'#') {
+            // A plain scalar may go on over the next lines; it does not if the next
+            // token closes the collection or separates entries (or a comment ends it).
+            if !multiline {
+                return None;
+            }
+            let rest = &bytes[i..];
+            let next = rest
+                .iter()
+                .position(|&b| !matches!(b, b' ' | b'\n' | b'\r'))
+                .map(|n| rest[n]);
+            if stop == b'\n' && !matches!(next, Some(b',' | b']' | b'}' | b'#')) {
+                return None;
+            }
+        }
+        Some((&self.cursor.text[start..end], stop))
+    }
+
+    /// Skips spaces, and in multi-line mode line breaks and comments, inside a flow
+    /// collection.
+    fn skip_flow_space(&mut self, multiline: bool) -> Option<()> {
+        loop {
+            match self.cursor.peek() {
+                b' ' => self.cursor.pos += 1,
+                b'\n' | b'\r' if multiline => self.cursor.next_line(),
+                // A JSON document is outside any block, where tabs are plain blanks.
+                b'\t' if multiline => self.cursor.pos += 1,
+                b'#' if multiline
+                    && (self.cursor.pos == self.cursor.line_start
+                        || self.cursor.byte_at(self.cursor.pos - 1) == b' ') =>
+                {
+                    self.cursor.next_line()
+                }
+                // Line breaks in single-line mode, tabs, the end of the text.
+                b'\n' | b'\r' | b'#' | b'\t' | 0 => return None,
+                _ => return Some(()),
+            }
+        }
+    }
+}
+
+/// Deeper than this, the reference parser decides (it refuses 256 levels).
+const _: () = assert!(MAX_FAST_DEPTH < crate::yaml::MAX_DEPTH);
