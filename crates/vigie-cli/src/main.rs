@@ -25,7 +25,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Scan manifests (files, directories, kustomizations, stdin) against the Pod Security Standards.
+    /// Scan manifests (files, directories, kustomizations, stdin): Pod Security Standards and
+    /// posture frameworks (NSA/CISA, CIS, MITRE), with compliance scores.
     Scan(scan::ScanArgs),
     /// List the controls vigie checks, or explain one.
     Controls(controls::ControlsArgs),

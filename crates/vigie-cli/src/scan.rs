@@ -25,13 +25,16 @@ pub const EXIT_INPUT_ERROR: u8 = 2;
 #[command(after_help = "\
 Exit codes:
   0  no finding at or above the severity threshold, and all input was read
-  1  findings at or above the severity threshold
+  1  findings at or above the severity threshold, or a framework score below
+     --compliance-threshold
   2  some input could not be read or parsed (this wins over 1: the findings are
      still reported, but the run is not trustworthy), or the command line is wrong
 
 Examples:
   vigie scan examples/insecure
   vigie scan deploy/ --level baseline --pss-version v1.29
+  vigie scan deploy/ --framework nsa,cis --compliance-threshold 80
+  vigie scan deploy/ -f all --exceptions exceptions.yaml
   kubectl get deploy -A -o yaml | vigie scan -
   vigie scan k8s/ -o sarif --output vigie.sarif")]
 pub struct ScanArgs {
@@ -67,10 +70,11 @@ pub struct ScanArgs {
     output: Option<PathBuf>,
 
     /// Findings at or above this severity make the run fail (exit code 1).
-    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Low)]
     severity_threshold: SeverityArg,
 
-    /// Fail (exit code 1) when a framework's compliance score is below PERCENT.
+    /// Fail (exit code 1) when a framework's compliance score is below PERCENT
+    /// (score: the mean over its controls of 100 × passed / evaluated resources).
     #[arg(long, value_name = "PERCENT")]
     compliance_threshold: Option<f64>,
 
