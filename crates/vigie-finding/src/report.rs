@@ -204,7 +204,11 @@ impl Report {
     /// resource, 100 × passed resources / evaluated resources; then the mean over
     /// those controls (the formula Kubescape uses). 100 when nothing applied.
     pub fn compliance_score(&self) -> f64 {
-        let scores: Vec<f64> = self.controls.iter().filter_map(ControlSummary::score).collect();
+        let scores: Vec<f64> = self
+            .controls
+            .iter()
+            .filter_map(ControlSummary::score)
+            .collect();
         if scores.is_empty() {
             100.0
         } else {
