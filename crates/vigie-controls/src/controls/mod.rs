@@ -44,3 +44,49 @@ pub fn find(id: &str) -> Option<&'static Control> {
         .copied()
         .find(|c| c.id.eq_ignore_ascii_case(id))
 }
+
+/// The reference page for every posture control (docs/controls.md), generated
+/// from the controls themselves so that it is never written twice.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# Posture controls\n\n\
+         <!-- Generated from crates/vigie-controls/src/controls/**/*.rs by \
+         `VIGIE_BLESS=1 cargo test -p vigie-controls --test docs`. Do not edit. -->\n\n\
+         vigie's own controls, with their cross-references to Kubescape, the CIS \
+         Kubernetes Benchmark, the NSA/CISA Kubernetes Hardening Guidance and MITRE \
+         ATT&CK. The Pod Security Standards checks are in [pss-checks.md](pss-checks.md).\n\n\
+         | ID | Control | Severity | Kubescape | CIS | NSA/CISA | MITRE |\n\
+         |----|---------|----------|-----------|-----|----------|-------|\n",
+    );
+    for c in all() {
+        let r = &c.refs;
+        out.push_str(&format!(
+            "| [{id}](#{anchor}) | {title} | {severity} | {ks} | {cis} | {nsa} | {mitre} |\n",
+            id = c.id,
+            anchor = c.id.to_ascii_lowercase(),
+            title = c.title,
+            severity = c.severity,
+            ks = r.kubescape.join(", "),
+            cis = r.cis.join(", "),
+            nsa = r.nsa.join(", "),
+            mitre = r.mitre.join(", "),
+        ));
+    }
+    for c in all() {
+        out.push_str(&format!(
+            "\n## {}\n\n**{}**, severity {}.\n\n",
+            c.id, c.title, c.severity
+        ));
+        for line in c.explanation().lines() {
+            match line.strip_prefix("## ") {
+                Some(heading) => out.push_str(&format!("### {heading}\n")),
+                None => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        out.push_str(&format!("\n**Fix:** {}\n", c.remediation));
+    }
+    out
+}
