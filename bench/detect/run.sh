@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Detection benchmark: events/s for parsing+evaluation and for evaluation alone, on
 # one thread, with vigie's default audit rules plus Falco's k8s audit rules, and the
-# peak memory of the run (from /usr/bin/time -v).
+# peak memory of each phase and of the whole run (from /usr/bin/time -v).
 #
 #   bench/detect/run.sh [events] [corpora-dir]
+#
+# The stream is routine control-plane traffic with one event in 100 taken from Falco's
+# attack traces; VIGIE_BENCH_ATTACK_EVERY=1 makes it attack traces only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EVENTS=${1:-1000000}
