@@ -54,7 +54,12 @@ fn seed_events(dir: &PathBuf) -> Vec<Value> {
 
 /// The fields every audit event carries.
 fn envelope(i: usize, stage: &str, user: Value, verb: &str, uri: String, object: Value) -> Value {
-    let t = format!("2024-05-14T09:{:02}:{:02}.{:06}Z", i / 60 % 60, i % 60, i % 999_983);
+    let t = format!(
+        "2024-05-14T09:{:02}:{:02}.{:06}Z",
+        i / 60 % 60,
+        i % 60,
+        i % 999_983
+    );
     json!({
         "kind": "Event",
         "apiVersion": "audit.k8s.io/v1",

@@ -1,23 +1,103 @@
 //! A Kubernetes audit event and the extraction of its `k8s_audit` fields.
+//!
+//! An event keeps its JSON text and, decoded once, where the attributes rules read
+//! most (verb, user, target, stage, decision...) are in that text, so extracting them
+//! is a slice of the text: no tree, no lookup by key, no allocation. The request and
+//! response bodies are parsed the first time a rule reads `ka.req.*` or `ka.resp.*`,
+//! and the whole event only for `jevt.value` pointers outside the known attributes
+//! and for `jevt.obj`.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+use serde_json::value::RawValue;
 use serde_json::Value;
 use vigie_rules::{glob_match, Event, Extracted, FieldArg, FieldRef, Val};
 
+use super::decode::{check_event, DecodeError};
 use super::fields::KaField;
 use super::time::parse_rfc3339_nanos;
+use super::wire::{nested, WireAnnotations, WireEvent, WireObjectRef, WireStatus, WireUser};
 
-/// One audit event as the API server wrote it (`audit.k8s.io/v1` `Event`).
-#[derive(Clone, Debug)]
-pub struct AuditEvent {
-    pub json: Value,
-    /// Event time in nanoseconds since the epoch (`stageTimestamp`, else `timestamp`,
-    /// else `requestReceivedTimestamp`; 0 when none parses).
-    pub time_ns: i64,
-    /// Position of the event in its stream, from 1; 0 until a source numbers it.
-    pub number: u64,
+/// Where a scalar attribute's text is in [`AuditEvent::text`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Slot {
+    #[default]
+    Missing,
+    /// Present with the value `null`: missing for `ka.*` fields, `null` for `jevt.value`.
+    Null,
+    /// The value as text (strings unescaped, other values as JSON).
+    Text { start: u32, len: u32 },
+}
+
+/// A raw JSON value (an object or a list) in [`AuditEvent::text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RawSpan {
+    start: u32,
+    len: u32,
+}
+
+/// The scalar attributes decoded with every event, indexes of [`AuditEvent::scalars`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scalar {
+    AuditId,
+    Stage,
+    Verb,
+    RequestUri,
+    UserName,
+    ImpUserName,
+    UserAgent,
+    TargetName,
+    TargetNamespace,
+    TargetResource,
+    TargetSubresource,
+    AuthDecision,
+    AuthReason,
+    OpenshiftDecision,
+    OpenshiftUsername,
+    ResponseCode,
+    ResponseReason,
+    StageTimestamp,
+    Timestamp,
+    RequestReceivedTimestamp,
+}
+
+const SCALARS: usize = Scalar::RequestReceivedTimestamp as usize + 1;
+
+impl Scalar {
+    /// The attribute a `jevt.value` pointer names, when it is one of these.
+    fn at_pointer(tokens: &[Box<str>]) -> Option<Scalar> {
+        use Scalar as S;
+        Some(match tokens {
+            [a] => match &**a {
+                "auditID" => S::AuditId,
+                "stage" => S::Stage,
+                "verb" => S::Verb,
+                "requestURI" => S::RequestUri,
+                "userAgent" => S::UserAgent,
+                "stageTimestamp" => S::StageTimestamp,
+                "timestamp" => S::Timestamp,
+                "requestReceivedTimestamp" => S::RequestReceivedTimestamp,
+                _ => return None,
+            },
+            [a, b] => match (&**a, &**b) {
+                ("user", "username") => S::UserName,
+                ("impersonatedUser", "username") => S::ImpUserName,
+                ("objectRef", "name") => S::TargetName,
+                ("objectRef", "namespace") => S::TargetNamespace,
+                ("objectRef", "resource") => S::TargetResource,
+                ("objectRef", "subresource") => S::TargetSubresource,
+                ("annotations", "authorization.k8s.io/decision") => S::AuthDecision,
+                ("annotations", "authorization.k8s.io/reason") => S::AuthReason,
+                ("annotations", "authorization.openshift.io/decision") => S::OpenshiftDecision,
+                ("annotations", "authorization.openshift.io/username") => S::OpenshiftUsername,
+                ("responseStatus", "code") => S::ResponseCode,
+                ("responseStatus", "reason") => S::ResponseReason,
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
 }
 
 fn text(v: &Value) -> Option<Cow<'_, str>> {
@@ -135,25 +215,324 @@ enum Attr {
     AddCapabilities,
 }
 
-impl AuditEvent {
-    pub fn new(json: Value) -> Self {
-        let time_ns = ["stageTimestamp", "timestamp", "requestReceivedTimestamp"]
-            .iter()
-            .find_map(|k| {
-                json.get(k)
-                    .and_then(Value::as_str)
-                    .and_then(parse_rfc3339_nanos)
-            })
-            .unwrap_or(0);
-        Self {
-            json,
-            time_ns,
-            number: 0,
+/// One audit event as the API server wrote it (`audit.k8s.io/v1` `Event`).
+#[derive(Clone, Debug)]
+pub struct AuditEvent {
+    /// The event's JSON text, followed by the attribute values that are not verbatim
+    /// in it (strings with escapes, numbers written in another form).
+    text: String,
+    /// Where the JSON text ends in `text`.
+    json_len: u32,
+    scalars: [Slot; SCALARS],
+    user_groups: Option<RawSpan>,
+    source_ips: Option<RawSpan>,
+    request_object: Option<RawSpan>,
+    response_object: Option<RawSpan>,
+    /// Parsed on first use.
+    request: OnceLock<Option<Value>>,
+    response: OnceLock<Option<Value>>,
+    tree: OnceLock<Value>,
+    /// Event time in nanoseconds since the epoch (`stageTimestamp`, else `timestamp`,
+    /// else `requestReceivedTimestamp`; 0 when none parses).
+    pub time_ns: i64,
+    /// Position of the event in its stream, from 1; 0 until a source numbers it.
+    pub number: u64,
+}
+
+/// What a JSON object turned out to be.
+pub(super) enum Document<'t> {
+    Event(Box<AuditEvent>),
+    /// An `EventList` and its `items`, as written.
+    List(Option<&'t RawValue>),
+}
+
+/// Builds the text of an event: the JSON as written, then the values that need a
+/// form of their own.
+struct TextBuilder<'j> {
+    json: &'j str,
+    extra: String,
+}
+
+impl<'j> TextBuilder<'j> {
+    fn offset(&self, raw: &str) -> u32 {
+        (raw.as_ptr() as usize - self.json.as_ptr() as usize) as u32
+    }
+
+    fn extra(&mut self, value: &str) -> Slot {
+        let start = (self.json.len() + self.extra.len()) as u32;
+        self.extra.push_str(value);
+        Slot::Text {
+            start,
+            len: value.len() as u32,
         }
     }
 
+    /// A scalar attribute's text: strings without escapes, booleans and integers are
+    /// used where they are; objects and lists print as compact JSON.
+    fn scalar(&mut self, raw: Option<&'j RawValue>) -> Slot {
+        let Some(raw) = raw else {
+            return Slot::Missing;
+        };
+        let s = raw.get();
+        let verbatim = |start: u32, len: usize| Slot::Text {
+            start,
+            len: len as u32,
+        };
+        match s.as_bytes()[0] {
+            b'"' if !s.contains('\\') => verbatim(self.offset(s) + 1, s.len() - 2),
+            b'"' => match serde_json::from_str::<String>(s) {
+                Ok(unescaped) => self.extra(&unescaped),
+                Err(_) => Slot::Missing,
+            },
+            b'n' => Slot::Null,
+            b't' | b'f' => verbatim(self.offset(s), s.len()),
+            b'-' | b'0'..=b'9' if !s.contains(['.', 'e', 'E']) => verbatim(self.offset(s), s.len()),
+            _ => match serde_json::from_str::<Value>(s) {
+                Ok(v) => self.extra(&v.to_string()),
+                Err(_) => Slot::Missing,
+            },
+        }
+    }
+
+    fn span(&self, raw: Option<&'j RawValue>) -> Option<RawSpan> {
+        raw.map(|r| RawSpan {
+            start: self.offset(r.get()),
+            len: r.get().len() as u32,
+        })
+    }
+}
+
+fn is_json_string(raw: Option<&RawValue>) -> bool {
+    raw.is_none_or(|r| r.get().starts_with('"'))
+}
+
+impl AuditEvent {
+    /// Builds an event from a parsed JSON value (tests, callers holding a tree).
+    pub fn new(json: Value) -> Self {
+        match Self::read(&json.to_string()) {
+            Ok(Document::Event(event)) => *event,
+            // Not an audit event: kept as it is, every attribute missing.
+            _ => Self::from_wire(&json.to_string(), &WireEvent::default()),
+        }
+    }
+
+    /// Reads one JSON object: an event, or an `EventList` whose items the caller reads.
+    pub(super) fn read(json: &str) -> Result<Document<'_>, DecodeError> {
+        let wire: WireEvent = match serde_json::from_str(json) {
+            Ok(wire) => wire,
+            Err(e) => return Self::read_slowly(json, e),
+        };
+        match wire.kind.map(RawValue::get) {
+            Some("\"Event\"") => {}
+            Some("\"EventList\"") => return Ok(Document::List(wire.items)),
+            Some(other) => {
+                let shown = serde_json::from_str::<Value>(other)
+                    .map_or_else(|_| other.to_string(), |v| v.to_string());
+                return Err(DecodeError::NotAuditEvent(format!(
+                    "kind is {shown}, not \"Event\""
+                )));
+            }
+            None if wire.audit_id.is_some() || wire.verb.is_some() => {}
+            None => {
+                return Err(DecodeError::NotAuditEvent(
+                    "no kind, auditID or verb".into(),
+                ))
+            }
+        }
+        if !is_json_string(wire.stage) || !is_json_string(wire.verb) {
+            return Err(DecodeError::NotAuditEvent(
+                "stage and verb must be strings".into(),
+            ));
+        }
+        Ok(Document::Event(Box::new(Self::from_wire(json, &wire))))
+    }
+
+    /// The typed reading failed: find out why from a full parse, and read objects
+    /// that are events after all (repeated keys, which a tree keeps once) from the
+    /// tree's own text.
+    fn read_slowly(json: &str, typed: serde_json::Error) -> Result<Document<'_>, DecodeError> {
+        let value: Value =
+            serde_json::from_str(json).map_err(|e| DecodeError::Json(e.to_string()))?;
+        if value.get("kind").and_then(Value::as_str) == Some("EventList") {
+            return Err(DecodeError::NotAuditEvent(format!(
+                "EventList not readable: {typed}"
+            )));
+        }
+        check_event(&value).map_err(DecodeError::NotAuditEvent)?;
+        let text = value.to_string();
+        match Self::read(&text) {
+            Ok(Document::Event(event)) => Ok(Document::Event(event)),
+            Ok(Document::List(_)) => unreachable!("kind checked above"),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn from_wire<'j>(json: &'j str, wire: &WireEvent<'j>) -> Self {
+        let mut b = TextBuilder {
+            json,
+            extra: String::new(),
+        };
+        let user: WireUser = nested(wire.user);
+        let imp: WireUser = nested(wire.impersonated_user);
+        let target: WireObjectRef = nested(wire.object_ref);
+        let annotations: WireAnnotations = nested(wire.annotations);
+        let status: WireStatus = nested(wire.response_status);
+        let mut scalars = [Slot::Missing; SCALARS];
+        for (scalar, raw) in [
+            (Scalar::AuditId, wire.audit_id),
+            (Scalar::Stage, wire.stage),
+            (Scalar::Verb, wire.verb),
+            (Scalar::RequestUri, wire.request_uri),
+            (Scalar::UserName, user.username),
+            (Scalar::ImpUserName, imp.username),
+            (Scalar::UserAgent, wire.user_agent),
+            (Scalar::TargetName, target.name),
+            (Scalar::TargetNamespace, target.namespace),
+            (Scalar::TargetResource, target.resource),
+            (Scalar::TargetSubresource, target.subresource),
+            (Scalar::AuthDecision, annotations.decision),
+            (Scalar::AuthReason, annotations.reason),
+            (Scalar::OpenshiftDecision, annotations.openshift_decision),
+            (Scalar::OpenshiftUsername, annotations.openshift_username),
+            (Scalar::ResponseCode, status.code),
+            (Scalar::ResponseReason, status.reason),
+            (Scalar::StageTimestamp, wire.stage_timestamp),
+            (Scalar::Timestamp, wire.timestamp),
+            (
+                Scalar::RequestReceivedTimestamp,
+                wire.request_received_timestamp,
+            ),
+        ] {
+            scalars[scalar as usize] = b.scalar(raw);
+        }
+        let user_groups = b.span(user.groups);
+        let source_ips = b.span(wire.source_ips);
+        let request_object = b.span(wire.request_object);
+        let response_object = b.span(wire.response_object);
+        let mut text = String::with_capacity(json.len() + b.extra.len());
+        text.push_str(json);
+        text.push_str(&b.extra);
+        let mut event = Self {
+            text,
+            json_len: json.len() as u32,
+            scalars,
+            user_groups,
+            source_ips,
+            request_object,
+            response_object,
+            request: OnceLock::new(),
+            response: OnceLock::new(),
+            tree: OnceLock::new(),
+            time_ns: 0,
+            number: 0,
+        };
+        // Only strings are times; `find_map` keeps the first that parses.
+        event.time_ns = [
+            Scalar::StageTimestamp,
+            Scalar::Timestamp,
+            Scalar::RequestReceivedTimestamp,
+        ]
+        .iter()
+        .filter(|s| {
+            let raw = match s {
+                Scalar::StageTimestamp => wire.stage_timestamp,
+                Scalar::Timestamp => wire.timestamp,
+                _ => wire.request_received_timestamp,
+            };
+            raw.is_some_and(|r| r.get().starts_with('"'))
+        })
+        .find_map(|s| event.scalar(*s).and_then(parse_rfc3339_nanos))
+        .unwrap_or(0);
+        event
+    }
+
+    /// The event's JSON text, as it was read.
+    pub fn json_text(&self) -> &str {
+        &self.text[..self.json_len as usize]
+    }
+
+    /// The whole event as a JSON tree, parsed on first use.
+    pub fn json(&self) -> &Value {
+        self.tree
+            .get_or_init(|| serde_json::from_str(self.json_text()).unwrap_or(Value::Null))
+    }
+
+    fn slot_text(&self, slot: Slot) -> Option<&str> {
+        match slot {
+            Slot::Text { start, len } => {
+                Some(&self.text[start as usize..start as usize + len as usize])
+            }
+            Slot::Missing | Slot::Null => None,
+        }
+    }
+
+    fn scalar(&self, scalar: Scalar) -> Option<&str> {
+        self.slot_text(self.scalars[scalar as usize])
+    }
+
+    fn one_scalar(&self, scalar: Scalar) -> Extracted<'_> {
+        match self.scalar(scalar) {
+            Some(s) => Extracted::One(Val::Str(Cow::Borrowed(s))),
+            None => Extracted::Missing,
+        }
+    }
+
+    fn raw(&self, span: Option<RawSpan>) -> Option<&str> {
+        span.map(|s| &self.text[s.start as usize..(s.start + s.len) as usize])
+    }
+
+    fn request(&self) -> Option<&Value> {
+        self.request
+            .get_or_init(|| {
+                self.raw(self.request_object)
+                    .and_then(|t| serde_json::from_str(t).ok())
+            })
+            .as_ref()
+    }
+
+    fn response(&self) -> Option<&Value> {
+        self.response
+            .get_or_init(|| {
+                self.raw(self.response_object)
+                    .and_then(|t| serde_json::from_str(t).ok())
+            })
+            .as_ref()
+    }
+
+    /// The texts of a list attribute (`user.groups`, `sourceIPs`); nulls are skipped.
+    fn raw_list(&self, span: Option<RawSpan>) -> Extracted<'_> {
+        let Some(list) = self.raw(span).filter(|t| t.starts_with('[')) else {
+            return Extracted::Missing;
+        };
+        let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(list) else {
+            return Extracted::Missing;
+        };
+        let values = items
+            .into_iter()
+            .filter_map(|item| {
+                let s = item.get();
+                match s.as_bytes()[0] {
+                    b'"' if !s.contains('\\') => Some(Cow::Borrowed(&s[1..s.len() - 1])),
+                    b'n' => None,
+                    _ => serde_json::from_str::<Value>(s)
+                        .ok()
+                        .as_ref()
+                        .and_then(text)
+                        .map(|t| Cow::Owned(t.into_owned())),
+                }
+            })
+            .map(Val::Str)
+            .collect();
+        Extracted::from_list(values)
+    }
+
+    /// A value under the request or response body, or anywhere in the event.
     fn get(&self, keys: &[&str]) -> Option<&Value> {
-        path(&self.json, keys)
+        match keys.split_first() {
+            Some((&"requestObject", rest)) => path(self.request()?, rest),
+            Some((&"responseObject", rest)) => path(self.response()?, rest),
+            _ => path(self.json(), keys),
+        }
     }
 
     fn request_spec(&self) -> Option<&Value> {
@@ -322,7 +701,7 @@ impl AuditEvent {
     }
 
     fn uri_param(&self, name: &str) -> Extracted<'_> {
-        let Some(uri) = self.get(&["requestURI"]).and_then(Value::as_str) else {
+        let Some(uri) = self.scalar(Scalar::RequestUri) else {
             return Extracted::Missing;
         };
         let Some((_, query)) = uri.split_once('?') else {
@@ -341,16 +720,42 @@ impl AuditEvent {
         let Some(tokens) = arg.and_then(|a| a.pointer.as_deref()) else {
             return Extracted::Missing;
         };
-        match pointer(&self.json, tokens) {
+        // The attributes decoded with the event (`/stage` for Falco's `kevt`) and the
+        // request and response bodies are read without parsing the whole event.
+        if let Some(scalar) = Scalar::at_pointer(tokens) {
+            return match self.scalars[scalar as usize] {
+                Slot::Null => Extracted::One(Val::Str(Cow::Borrowed("null"))),
+                slot => match self.slot_text(slot) {
+                    Some(s) => Extracted::One(Val::Str(Cow::Borrowed(s))),
+                    None => Extracted::Missing,
+                },
+            };
+        }
+        let found = match tokens.split_first() {
+            Some((first, rest)) if &**first == "requestObject" => {
+                self.request().and_then(|r| pointer(r, rest))
+            }
+            Some((first, rest)) if &**first == "responseObject" => {
+                self.response().and_then(|r| pointer(r, rest))
+            }
+            _ => pointer(self.json(), tokens),
+        };
+        match found {
             Some(Value::Null) => Extracted::One(Val::Str(Cow::Borrowed("null"))),
             v => one(v),
         }
     }
 
     fn time_text(&self) -> Extracted<'_> {
-        one(["stageTimestamp", "timestamp", "requestReceivedTimestamp"]
-            .iter()
-            .find_map(|k| self.json.get(k)))
+        // The first of these present, even if null, as a key lookup would find it.
+        [
+            Scalar::StageTimestamp,
+            Scalar::Timestamp,
+            Scalar::RequestReceivedTimestamp,
+        ]
+        .into_iter()
+        .find(|s| self.scalars[*s as usize] != Slot::Missing)
+        .map_or(Extracted::Missing, |s| self.one_scalar(s))
     }
 }
 
@@ -362,32 +767,26 @@ impl Event for AuditEvent {
         };
         let arg = field.arg.as_ref();
         match f {
-            F::AuditId => one(self.get(&["auditID"])),
-            F::Stage => one(self.get(&["stage"])),
-            F::AuthDecision => one(self.get(&["annotations", "authorization.k8s.io/decision"])),
-            F::AuthReason => one(self.get(&["annotations", "authorization.k8s.io/reason"])),
-            F::AuthOpenshiftDecision => {
-                one(self.get(&["annotations", "authorization.openshift.io/decision"]))
-            }
-            F::AuthOpenshiftUsername => {
-                one(self.get(&["annotations", "authorization.openshift.io/username"]))
-            }
-            F::UserName => one(self.get(&["user", "username"])),
-            F::UserGroups => self.list_of(self.array_at(&["user", "groups"]), Some),
-            F::ImpUserName => one(self.get(&["impersonatedUser", "username"])),
-            F::Verb => one(self.get(&["verb"])),
-            F::Uri => one(self.get(&["requestURI"])),
+            F::AuditId => self.one_scalar(Scalar::AuditId),
+            F::Stage => self.one_scalar(Scalar::Stage),
+            F::AuthDecision => self.one_scalar(Scalar::AuthDecision),
+            F::AuthReason => self.one_scalar(Scalar::AuthReason),
+            F::AuthOpenshiftDecision => self.one_scalar(Scalar::OpenshiftDecision),
+            F::AuthOpenshiftUsername => self.one_scalar(Scalar::OpenshiftUsername),
+            F::UserName => self.one_scalar(Scalar::UserName),
+            F::UserGroups => self.raw_list(self.user_groups),
+            F::ImpUserName => self.one_scalar(Scalar::ImpUserName),
+            F::Verb => self.one_scalar(Scalar::Verb),
+            F::Uri => self.one_scalar(Scalar::RequestUri),
             F::UriParam => arg.map_or(Extracted::Missing, |a| self.uri_param(&a.raw)),
-            F::TargetName => one(self.get(&["objectRef", "name"])),
-            F::TargetNamespace => one(self.get(&["objectRef", "namespace"])),
-            F::TargetResource => one(self.get(&["objectRef", "resource"])),
-            F::TargetSubresource => one(self.get(&["objectRef", "subresource"])),
-            F::TargetPodName => {
-                match self.get(&["objectRef", "resource"]).and_then(Value::as_str) {
-                    Some("pods") => one(self.get(&["objectRef", "name"])),
-                    _ => Extracted::Missing,
-                }
-            }
+            F::TargetName => self.one_scalar(Scalar::TargetName),
+            F::TargetNamespace => self.one_scalar(Scalar::TargetNamespace),
+            F::TargetResource => self.one_scalar(Scalar::TargetResource),
+            F::TargetSubresource => self.one_scalar(Scalar::TargetSubresource),
+            F::TargetPodName => match self.scalar(Scalar::TargetResource) {
+                Some("pods") => self.one_scalar(Scalar::TargetName),
+                _ => Extracted::Missing,
+            },
             F::BindingSubjects => self
                 .list_of(self.array_at(&["requestObject", "subjects"]), |s| {
                     s.get("name")
@@ -404,9 +803,10 @@ impl Event for AuditEvent {
                 Extracted::One(Val::Str(Cow::Borrowed(if has { "true" } else { "false" })))
             }
             F::BindingRole => one(self.get(&["requestObject", "roleRef", "name"])),
-            F::ConfigmapName => one(self
-                .get(&["requestObject", "metadata", "name"])
-                .or_else(|| self.get(&["objectRef", "name"]))),
+            F::ConfigmapName => match self.get(&["requestObject", "metadata", "name"]) {
+                Some(name) => one(Some(name)),
+                None => self.one_scalar(Scalar::TargetName),
+            },
             F::ConfigmapObj => one(self.get(&["requestObject", "data"])),
             F::ContainersImage => self.per_container(Group::Containers, Attr::Image, arg),
             F::ContainerImage => self.first_container(Attr::Image, arg),
@@ -516,11 +916,11 @@ impl Event for AuditEvent {
                 self.indexed(Extracted::from_list(types), arg)
             }
             F::RespName => one(self.get(&["responseObject", "metadata", "name"])),
-            F::ResponseCode => one(self.get(&["responseStatus", "code"])),
-            F::ResponseReason => one(self.get(&["responseStatus", "reason"])),
-            F::UserAgent => one(self.get(&["userAgent"])),
+            F::ResponseCode => self.one_scalar(Scalar::ResponseCode),
+            F::ResponseReason => self.one_scalar(Scalar::ResponseReason),
+            F::UserAgent => self.one_scalar(Scalar::UserAgent),
             F::SourceIps => {
-                let all = self.list_of(self.array_at(&["sourceIPs"]), Some);
+                let all = self.raw_list(self.source_ips);
                 self.indexed(all, arg)
             }
             F::ClusterName => Extracted::Missing,
@@ -550,7 +950,9 @@ impl Event for AuditEvent {
                 Extracted::One(Val::Num(self.time_ns))
             }
             F::JevtValue | F::JsonValue => self.json_value(arg),
-            F::JevtObj | F::JsonObj => Extracted::One(Val::Str(Cow::Owned(self.json.to_string()))),
+            F::JevtObj | F::JsonObj => {
+                Extracted::One(Val::Str(Cow::Owned(self.json().to_string())))
+            }
             F::EvtNum => Extracted::One(Val::Num(self.number as i64)),
             F::EvtSource => Extracted::One(Val::Str(Cow::Borrowed("k8s_audit"))),
             F::EvtHostname => Extracted::One(Val::Str(Cow::Borrowed(hostname()))),

@@ -6,6 +6,7 @@ mod event;
 mod fields;
 mod time;
 mod view;
+mod wire;
 
 pub use decode::{decode, events_from_value, DecodeError};
 pub use event::{image_repository, AuditEvent};

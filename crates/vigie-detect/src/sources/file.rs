@@ -123,7 +123,7 @@ mod tests {
         });
         let next_id = |rx: &crossbeam_channel::Receiver<super::super::Batch>| -> String {
             let batch = rx.recv_timeout(Duration::from_secs(10)).expect("an event");
-            batch[0].json["auditID"].as_str().unwrap().to_string()
+            batch[0].json()["auditID"].as_str().unwrap().to_string()
         };
         assert_eq!(next_id(&rx), "1");
         std::fs::OpenOptions::new()
