@@ -137,6 +137,8 @@ fn block_scalars() {
     assert_same("a: |\n  x\n  ");
     assert_same("a: |\n  \n");
     assert_same("a: |2\n  x\n b: 1\n");
+    assert_same("a:\n\n  \nb:: >2-\n # c\n");
+    assert_same("- a: |4\n   x\n");
     assert_same("a: |\n    x\n  y\n");
     assert_same("a: |\n\tx\n");
     assert_same("a: |0\n  x\n");
@@ -161,6 +163,8 @@ fn flow_collections() {
     assert_same("a: {k:v}\n");
     assert_same("a: {k:[1]}\n");
     assert_same("a: [-]\n");
+    assert_same("{a+: [02 -,. \"p\"]\n}\n");
+    assert_same("a: [x -]\n");
     assert_same("a: [x]#c\n");
     assert_declined("a: [x,\n  y]\n");
 }
@@ -175,6 +179,8 @@ fn json_documents() {
     assert_fast("[\n\t{\n\t\t\"a\": [1,\t2],\n\t\t\"b\": \"x\"\n\t}\n]\n");
     assert_same("[\n\t1\t,\n\t2\t\n]\n");
     assert_same("a: [1,\t2]\n");
+    assert_same("{\n  \"a\":\t\tbnul \"a}");
+    assert_same("{\n  \"a\":\t1}");
     assert_fast("{\"a\": 1}\n# trailing comment\n");
     assert_fast("{\"a\":\n  1\n}\n");
     assert_fast("{\"a\": [\n  # comment\n  1\n]}\n");
@@ -191,8 +197,12 @@ fn documents_and_lines() {
     assert_fast("a: 1\r\nb:\r\n  - x\r\n  - 'y'\r\nc: |\r\n  z\r\n\r\n  w\r\nd: {e: f}\r\n");
     assert_fast("a: 1");
     assert_fast("a:");
-    assert_fast("a:\n  ");
-    assert_fast("a:\n# c");
+    assert_same("a:\n  ");
+    assert_same("a:\n# c");
+    assert_same("k:\n  capabilities:\n     ");
+    assert_same("    k:\n      a:\n#");
+    assert_fast("k:\n  a:");
+    assert_fast("k:\n  a: 1\n# c\n");
     assert_fast("a:\n...\n");
     assert_fast("é: b\nc: é\nd: \"ü\" # ö\n");
     assert_fast("nom: \"日本語\"\n日本: [é, ü]\n");

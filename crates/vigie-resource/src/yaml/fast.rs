@@ -28,7 +28,7 @@ const MAX_KEY_BYTES: usize = 1000;
 
 /// Parses a document on the fast path; `None` when it must go to the reference parser.
 pub(super) fn parse(text: &str, first_line: u32) -> Option<(Node, Vec<(Pos, String)>)> {
-    if !plain_text(text) {
+    if !plain_text(text) || ends_in_unterminated_blank_line(text) {
         return None;
     }
     let mut parser = FastParser {
@@ -49,6 +49,18 @@ fn plain_text(text: &str) -> bool {
         b'\r' => bytes.get(i + 1) == Some(&b'\n'),
         _ => false,
     }) && !text.contains('\u{feff}')
+}
+
+/// Whether the text ends in a line without a line break that holds only spaces or a
+/// comment: where yaml-rust2 then marks the end of the text depends on the indentation
+/// of the blocks still open.
+fn ends_in_unterminated_blank_line(text: &str) -> bool {
+    let last = text.rsplit('\n').next().unwrap_or(text);
+    !last.is_empty()
+        && matches!(
+            last.trim_start_matches(' ').bytes().next(),
+            None | Some(b'#')
+        )
 }
 
 pub(super) struct FastParser<'a> {

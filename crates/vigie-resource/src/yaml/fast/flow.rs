@@ -75,6 +75,9 @@ impl FastParser<'_> {
                 }
             };
             self.cursor.pos += 1; // ':'
+            if self.cursor.peek() == b'\t' {
+                return None; // yaml-rust2 wants a space after `:` before some values
+            }
             self.skip_flow_space(multiline)?;
             if matches!(self.cursor.peek(), b',' | b'}') {
                 return None; // an empty value
@@ -141,6 +144,10 @@ impl FastParser<'_> {
                     break b':'
                 }
                 b'#' if bytes[i - 1] == b' ' => break b'#',
+                // yaml-rust2 refuses a word `-` before a flow indicator (`[a -, b]`).
+                b'-' if bytes[i - 1] == b' ' && is_flow_indicator(cursor.byte_at(i + 1)) => {
+                    return None
+                }
                 b'\n' | b'\r' | 0 => break b'\n',
                 b'\t' => return None,
                 _ => i += 1,

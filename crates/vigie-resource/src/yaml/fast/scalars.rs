@@ -283,7 +283,11 @@ pub(super) fn block_scalar(cursor: &mut Cursor<'_>, parent_indent: usize) -> Opt
         if cursor.line_start >= cursor.bytes().len() {
             return None;
         }
-        let next = cursor.pos_of(cursor.line_start + count_spaces(cursor));
+        let spaces = count_spaces(cursor);
+        if spaces > parent_indent {
+            return None; // "wrongly indented line in block scalar"
+        }
+        let next = cursor.pos_of(cursor.line_start + spaces);
         let text = match chomping {
             Chomping::Keep => "\n".repeat(breaks),
             Chomping::Clip | Chomping::Strip => String::new(),
