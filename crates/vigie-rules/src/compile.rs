@@ -573,11 +573,22 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
 /// The event types a condition can match, or `None` when it may match any: a rule
 /// that requires `evt.type in (open, openat)` only meets those events.
 pub fn event_types(expr: &Expr, type_field: &str) -> Option<HashSet<String>> {
+    required_values(expr, &|f| f.name == type_field && f.arg.is_none())
+}
+
+/// The values a condition requires of a field (the field as `is_field` recognizes
+/// it, without transformers), or `None` when it may hold for any value. Only `=` and
+/// `in` with literal values constrain; `not` and other operators do not, so the
+/// answer errs on the side of "any".
+pub fn required_values(
+    expr: &Expr,
+    is_field: &dyn Fn(&FieldExpr) -> bool,
+) -> Option<HashSet<String>> {
     match expr {
         Expr::And(items) => {
             let mut acc: Option<HashSet<String>> = None;
             for item in items {
-                if let Some(set) = event_types(item, type_field) {
+                if let Some(set) = required_values(item, is_field) {
                     acc = Some(match acc {
                         None => set,
                         Some(prev) => prev.intersection(&set).cloned().collect(),
@@ -589,15 +600,15 @@ pub fn event_types(expr: &Expr, type_field: &str) -> Option<HashSet<String>> {
         Expr::Or(items) => {
             let mut acc = HashSet::new();
             for item in items {
-                acc.extend(event_types(item, type_field)?);
+                acc.extend(required_values(item, is_field)?);
             }
             Some(acc)
         }
         Expr::Check {
             field,
             op: Op::Eq | Op::In,
-            rhs,
-        } if field.name == type_field && field.transformers.is_empty() => {
+            rhs: rhs @ (Rhs::Value(_) | Rhs::List(_)),
+        } if field.transformers.is_empty() && is_field(field) => {
             Some(list_values(rhs).into_iter().map(str::to_string).collect())
         }
         _ => None,

@@ -1,14 +1,15 @@
-//! The compiled rule set. Rules are indexed by source and by event type, so an event
+//! The compiled rule set. Rules are indexed by source, by event type and by the
+//! source's index fields (an audit event's verb, resource and stage), so an event
 //! meets only the rules that can match it, in the order the files defined them.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::ast::Expr;
-use crate::compile::{event_types, CompileError, Compiler, Filter};
+use crate::compile::{event_types, required_values, CompileError, Compiler, Filter};
 use crate::diagnostic::{Location, RuleDiagnostic};
-use crate::event::Event;
+use crate::event::{Event, Extracted, Val};
 use crate::exceptions::exception_expr;
-use crate::field::FieldTable;
+use crate::field::{FieldRef, FieldTable};
 use crate::loader::{RuleDef, RuleSet};
 use crate::output::OutputFormat;
 use crate::parser::parse_condition;
@@ -59,6 +60,8 @@ pub struct CompiledRule {
     /// The event types the rule can match; `None` for all.
     pub event_types: Option<Vec<String>>,
     pub location: Location,
+    /// Per index field of the source's table: the values the rule can match.
+    index_values: Box<[Option<HashSet<String>>]>,
 }
 
 /// A rule that did not compile.
@@ -74,19 +77,86 @@ pub struct RuleFailure {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SourceId(usize);
 
+/// The enabled rules of one source and, per indexed field, which of them can match
+/// each value. Candidate sets are bit sets over `rules`, so the rules an event meets
+/// are the intersection of one set per field, visited in rule order.
 #[derive(Debug, Default)]
 struct SourceIndex {
     name: String,
-    /// Enabled rules that match any event type.
-    all: Vec<u32>,
-    /// Per event type: the enabled rules that can match it, in rule order.
-    by_type: HashMap<Box<str>, Vec<u32>>,
+    /// The enabled rules, in definition order: bit `i` of a set stands for `rules[i]`.
+    rules: Vec<u32>,
+    /// Every enabled rule.
+    all: Box<[u64]>,
+    dimensions: Vec<Dimension>,
+}
+
+/// The event type plus at most this many index fields per table.
+pub(crate) const MAX_DIMENSIONS: usize = 8;
+
+#[derive(Debug)]
+struct Dimension {
+    /// The field read from the event; `None` for the event type ([`Event::event_type`]).
+    field: Option<FieldRef>,
+    /// The rules that can match events with this value.
+    by_value: HashMap<Box<str>, Box<[u64]>>,
+    /// The rules that can match events with any other value or none.
+    other: Box<[u64]>,
+}
+
+impl Dimension {
+    /// Builds the sets from each rule's accepted values (`None`: any value).
+    fn new(field: Option<FieldRef>, accepted: &[Option<&HashSet<String>>]) -> Self {
+        let words = accepted.len().div_ceil(64);
+        let mut other = vec![0u64; words];
+        let mut by_value: HashMap<Box<str>, Box<[u64]>> = HashMap::new();
+        for values in accepted.iter().flatten() {
+            for v in *values {
+                by_value
+                    .entry(v.as_str().into())
+                    .or_insert_with(|| vec![0u64; words].into_boxed_slice());
+            }
+        }
+        for (bit, values) in accepted.iter().enumerate() {
+            let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+            match values {
+                None => {
+                    other[word] |= mask;
+                    for set in by_value.values_mut() {
+                        set[word] |= mask;
+                    }
+                }
+                Some(values) => {
+                    for v in *values {
+                        by_value.get_mut(v.as_str()).expect("added above")[word] |= mask;
+                    }
+                }
+            }
+        }
+        Self {
+            field,
+            by_value,
+            other: other.into_boxed_slice(),
+        }
+    }
+
+    fn candidates(&self, event: &dyn Event) -> &[u64] {
+        let set = match &self.field {
+            None => event.event_type().and_then(|t| self.by_value.get(t)),
+            Some(field) => match event.extract(field) {
+                Extracted::One(Val::Str(value)) => self.by_value.get(&*value),
+                _ => None,
+            },
+        };
+        set.unwrap_or(&self.other)
+    }
 }
 
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
     sources: Vec<SourceIndex>,
+    /// Per source: the index fields of its table.
+    index_fields: Vec<(String, Vec<FieldRef>)>,
     matching: RuleMatching,
     min_priority: Priority,
     diagnostics: Vec<RuleDiagnostic>,
@@ -194,6 +264,10 @@ impl Engine {
         let mut engine = Engine {
             rules,
             sources: Vec::new(),
+            index_fields: tables
+                .iter()
+                .map(|t| (t.source().to_string(), t.index_fields().to_vec()))
+                .collect(),
             matching: options.matching,
             min_priority: options.min_priority,
             diagnostics,
@@ -225,26 +299,44 @@ impl Engine {
                     sources.len() - 1
                 }
             };
-            if !rule.enabled || !rule.priority.at_least(self.min_priority) {
-                continue;
+            if rule.enabled && rule.priority.at_least(self.min_priority) {
+                sources[si].rules.push(i as u32);
             }
-            let index = &mut sources[si];
-            match &rule.event_types {
-                None => {
-                    index.all.push(i as u32);
-                    for list in index.by_type.values_mut() {
-                        list.push(i as u32);
-                    }
-                }
-                Some(types) => {
-                    for t in types {
-                        let all = &index.all;
-                        index
-                            .by_type
-                            .entry(t.as_str().into())
-                            .or_insert_with(|| all.clone())
-                            .push(i as u32);
-                    }
+        }
+        for index in &mut sources {
+            let rules: Vec<&CompiledRule> = index
+                .rules
+                .iter()
+                .map(|&i| &self.rules[i as usize])
+                .collect();
+            let mut all = vec![0u64; rules.len().div_ceil(64)];
+            for bit in 0..rules.len() {
+                all[bit / 64] |= 1 << (bit % 64);
+            }
+            index.all = all.into_boxed_slice();
+            let types: Vec<Option<HashSet<String>>> = rules
+                .iter()
+                .map(|r| r.event_types.as_ref().map(|t| t.iter().cloned().collect()))
+                .collect();
+            if types.iter().any(Option::is_some) {
+                let accepted: Vec<_> = types.iter().map(Option::as_ref).collect();
+                index.dimensions.push(Dimension::new(None, &accepted));
+            }
+            let fields = self
+                .index_fields
+                .iter()
+                .find(|(source, _)| *source == index.name)
+                .map_or(&[][..], |(_, fields)| fields.as_slice());
+            for (d, field) in fields.iter().enumerate() {
+                let accepted: Vec<_> = rules
+                    .iter()
+                    .map(|r| r.index_values.get(d).and_then(Option::as_ref))
+                    .collect();
+                // A field no rule constrains would only cost a lookup per event.
+                if accepted.iter().any(Option::is_some) {
+                    index
+                        .dimensions
+                        .push(Dimension::new(Some(field.clone()), &accepted));
                 }
             }
         }
@@ -287,18 +379,25 @@ impl Engine {
         mut on_match: impl FnMut(&CompiledRule),
     ) -> usize {
         let index = &self.sources[source.0];
-        let candidates = match event.event_type() {
-            Some(t) => index.by_type.get(t).unwrap_or(&index.all),
-            None => &index.all,
-        };
+        // One lookup per indexed field, kept on the stack: nothing is allocated.
+        let mut sets: [&[u64]; MAX_DIMENSIONS] = [&[]; MAX_DIMENSIONS];
+        for (set, d) in sets.iter_mut().zip(&index.dimensions) {
+            *set = d.candidates(event);
+        }
+        let sets = &sets[..index.dimensions.len()];
         let mut matched = 0;
-        for &i in candidates {
-            let rule = &self.rules[i as usize];
-            if rule.filter.matches(event) {
-                matched += 1;
-                on_match(rule);
-                if self.matching == RuleMatching::First {
-                    break;
+        for (w, &all) in index.all.iter().enumerate() {
+            let mut bits = sets.iter().fold(all, |bits, set| bits & set[w]);
+            while bits != 0 {
+                let rule =
+                    &self.rules[index.rules[w * 64 + bits.trailing_zeros() as usize] as usize];
+                bits &= bits - 1;
+                if rule.filter.matches(event) {
+                    matched += 1;
+                    on_match(rule);
+                    if self.matching == RuleMatching::First {
+                        return matched;
+                    }
                 }
             }
         }
@@ -360,6 +459,15 @@ fn compile_rule(
             enabled: def.enabled,
             event_types: types,
             location: def.location.clone(),
+            index_values: table
+                .index_fields()
+                .iter()
+                .map(|field| {
+                    required_values(&expr, &|f| {
+                        table.resolve(&f.name, f.arg.as_deref()).as_ref() == Ok(field)
+                    })
+                })
+                .collect(),
         },
         warnings,
     ))

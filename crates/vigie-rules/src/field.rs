@@ -118,6 +118,9 @@ pub struct FieldTable {
     by_name: HashMap<&'static str, u16>,
     /// Name of the field holding the event type (`evt.type`), for rule indexing.
     event_type_field: Option<&'static str>,
+    /// Further fields whose `=`/`in` comparisons index rules (an audit event's verb,
+    /// resource and stage): an event meets only the rules that accept its values.
+    index_fields: Vec<FieldRef>,
 }
 
 /// Why a field reference does not resolve.
@@ -140,6 +143,7 @@ impl FieldTable {
             defs: defs.to_vec(),
             by_name,
             event_type_field: None,
+            index_fields: Vec::new(),
         }
     }
 
@@ -147,6 +151,31 @@ impl FieldTable {
     pub fn with_event_type_field(mut self, name: &'static str) -> Self {
         self.event_type_field = Some(name);
         self
+    }
+
+    /// Adds a field that indexes rules, read with [`crate::Event::extract`] once per
+    /// event. It must be a declared single-valued string field, as the index compares
+    /// its text.
+    pub fn with_index_field(mut self, name: &str, arg: Option<&str>) -> Self {
+        let field = self
+            .resolve(name, arg)
+            .unwrap_or_else(|e| panic!("index field '{name}': {e:?}"));
+        let def = self.def(field.id);
+        assert!(
+            def.ty == FieldType::String && !def.list,
+            "index field '{name}' must be a single string"
+        );
+        assert!(
+            self.index_fields.len() + 1 < crate::engine::MAX_DIMENSIONS,
+            "too many index fields"
+        );
+        self.index_fields.push(field);
+        self
+    }
+
+    /// The index fields, in the order they were added.
+    pub fn index_fields(&self) -> &[FieldRef] {
+        &self.index_fields
     }
 
     pub fn source(&self) -> &str {

@@ -273,6 +273,45 @@ fn rules_are_indexed_by_event_type() {
 }
 
 #[test]
+fn rules_are_indexed_by_the_index_fields_values() {
+    let text = r#"
+- macro: shell
+  condition: t.name in (bash, sh)
+- rule: Shell
+  desc: d
+  condition: (shell and t.path = /tmp) or (t.name = zsh and t.type = open)
+  output: o
+  priority: info
+  source: test
+- rule: Not Shell
+  desc: d
+  condition: not t.name in (bash, sh, zsh) and t.path = /tmp
+  output: o
+  priority: info
+  source: test
+- rule: Lowered
+  desc: d
+  condition: tolower(t.name) = bash
+  output: o
+  priority: info
+  source: test
+"#;
+    let e = engine(&[text], all());
+    let event = |name: &'static str| {
+        MapEvent::default()
+            .with("t.name", &[name])
+            .with("t.path", &["/tmp"])
+            .with("t.type", &["open"])
+    };
+    assert_eq!(fired(&e, &event("bash")), ["Shell", "Lowered"]);
+    assert_eq!(fired(&e, &event("zsh")), ["Shell"]);
+    assert_eq!(fired(&e, &event("BASH")), ["Not Shell", "Lowered"]);
+    // A missing name fails `in`, so `not ... in` holds.
+    let nameless = MapEvent::default().with("t.path", &["/tmp"]);
+    assert_eq!(fired(&e, &nameless), ["Not Shell"]);
+}
+
+#[test]
 fn broken_rules_are_reported_with_file_line_and_name_and_others_load() {
     let text = r#"
 - rule: Good

@@ -120,7 +120,16 @@ impl KaField {
 /// The `k8s_audit` field table, built once.
 pub fn k8s_audit_table() -> &'static FieldTable {
     static TABLE: OnceLock<FieldTable> = OnceLock::new();
-    TABLE.get_or_init(|| FieldTable::new("k8s_audit", &defs()))
+    // Nearly every audit rule names the verbs, resources and stages it is about
+    // (Falco's rules read the stage as `jevt.value[/stage]`), so indexing rules on
+    // them leaves each event with a few candidate rules instead of all of them.
+    TABLE.get_or_init(|| {
+        FieldTable::new("k8s_audit", &defs())
+            .with_index_field("ka.verb", None)
+            .with_index_field("ka.target.resource", None)
+            .with_index_field("ka.stage", None)
+            .with_index_field("jevt.value", Some("/stage"))
+    })
 }
 
 #[cfg(test)]

@@ -18,7 +18,11 @@ pub const DEFS: &[FieldDef] = &[
 ];
 
 pub fn table() -> FieldTable {
-    FieldTable::new("test", DEFS).with_event_type_field("t.type")
+    // Indexing on `t.name` must never change which rules match: every test runs
+    // through the index.
+    FieldTable::new("test", DEFS)
+        .with_event_type_field("t.type")
+        .with_index_field("t.name", None)
 }
 
 #[derive(Default)]
