@@ -1,0 +1,74 @@
+//! ## What it does
+//! Flags the group `system:authenticated` when a binding gives it a role that
+//! touches workloads, pods and their exec/attach/port-forward subresources,
+//! nodes or Secrets.
+//!
+//! ## Why is this bad
+//! `system:authenticated` holds every identity the cluster accepts: every
+//! service account of every namespace and, on managed clusters, often any
+//! account of the cloud provider. A permission on workloads or Secrets granted
+//! to it is granted to the least trusted pod of the cluster.
+//!
+//! ## Example
+//! ```yaml
+//! kind: ClusterRoleBinding
+//! roleRef: {kind: ClusterRole, name: pod-reader}
+//! subjects:
+//! - {kind: Group, name: "system:authenticated"}   # flagged
+//! ```
+//! Use instead: bind named groups or service accounts.
+//!
+//! ## References
+//! Kubescape C-0265; NSA/CISA "Authentication and authorization"; MITRE ATT&CK
+//! T1078 (Valid Accounts).
+
+use super::super::prelude::*;
+use super::model::{list_matches, report_grants, RBAC_KINDS};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-R016",
+    title: "All authenticated users get access to workloads, nodes or Secrets",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0265"],
+        cis: &[],
+        nsa: &["Authentication and authorization"],
+        mitre: &["T1078"],
+    },
+    remediation:
+        "Bind the role to named groups or service accounts instead of system:authenticated.",
+    doc: include_str!("authenticated_group_sensitive.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: RBAC_KINDS,
+        evaluate,
+    },
+};
+
+/// Resources whose access lets a subject run code, read credentials or reach nodes.
+const SENSITIVE: &[&str] = &[
+    "pods",
+    "pods/exec",
+    "pods/attach",
+    "pods/portforward",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "nodes",
+    "secrets",
+];
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    report_grants(
+        inventory,
+        out,
+        |g| {
+            g.subject.kind == "Group"
+                && g.subject.name == "system:authenticated"
+                && list_matches(g.rule, "resources", SENSITIVE)
+        },
+        "reach workloads, nodes or Secrets",
+    );
+}

@@ -1,0 +1,112 @@
+//! ## What it does
+//! Flags workloads that mount the token of a service account which RBAC
+//! bindings give permissions: a binding names the account, or the groups
+//! `system:serviceaccounts` or `system:authenticated` that contain it.
+//!
+//! ## Why is this bad
+//! VG-R020 flags every mounted token; this control narrows it to the tokens
+//! that are worth stealing. Whoever gets into such a pod can call the API with
+//! the account's permissions.
+//!
+//! ## Example
+//! ```yaml
+//! kind: RoleBinding
+//! subjects: [{kind: ServiceAccount, name: default, namespace: shop}]
+//! ---
+//! kind: Pod
+//! metadata: {namespace: shop}
+//! spec:
+//!   automountServiceAccountToken: true   # flagged: the default account has a binding
+//! ```
+//! Use instead: `automountServiceAccountToken: false` in every pod that does not
+//! call the API; a dedicated account for the ones that do.
+//!
+//! ## References
+//! Kubescape C-0261; CIS 5.1.6; NSA/CISA "Authentication and authorization";
+//! MITRE ATT&CK T1528 (Steal Application Access Token).
+
+use super::super::prelude::*;
+use super::model::{subject, subjects, BINDINGS};
+use super::service_accounts::{
+    account_name, find_account, namespace_of, token_mount, WORKLOAD_KINDS,
+};
+use crate::controls::common::workload_pod;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-R021",
+    title: "Workload mounts the token of a service account with permissions",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0261"],
+        cis: &["5.1.6"],
+        nsa: &["Authentication and authorization"],
+        mitre: &["T1528"],
+    },
+    remediation: "Set automountServiceAccountToken: false in the pod spec, or run the workload as an account without bindings.",
+    doc: include_str!("bound_token_mounted.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &[
+            "Pod",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "ReplicationController",
+            "ServiceAccount",
+            "RoleBinding",
+            "ClusterRoleBinding",
+        ],
+        evaluate,
+    },
+};
+
+/// Groups every service account belongs to.
+const GROUPS_OF_ALL_ACCOUNTS: &[&str] = &["system:serviceaccounts", "system:authenticated"];
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
+        let Some(pod) = workload_pod(workload) else {
+            continue;
+        };
+        out.evaluated.push(i);
+        let (name, namespace) = (account_name(&pod), namespace_of(workload));
+        let Some(binding) = binding_of(*inventory, name, namespace) else {
+            continue;
+        };
+        let account = find_account(*inventory, name, namespace);
+        if let Some(mount) = token_mount(workload, &pod, account) {
+            out.violations.push((
+                i,
+                Violation::new(
+                    mount.path,
+                    mount.pos,
+                    format!(
+                        "{} {} {}, and {} {} gives service account {name} permissions",
+                        workload.kind, workload.name, mount.reason, binding.kind, binding.name
+                    ),
+                ),
+            ));
+        }
+    }
+}
+
+/// A binding that gives the service account `name` of `namespace` a role.
+fn binding_of<'a>(inventory: Inventory<'a>, name: &str, namespace: &str) -> Option<&'a Resource> {
+    inventory.of_kind(BINDINGS).map(|(_, b)| b).find(|binding| {
+        subjects(binding)
+            .iter()
+            .filter_map(|s| subject(s, binding))
+            .any(|s| match s.kind.as_str() {
+                "ServiceAccount" => {
+                    s.name == name && s.namespace.as_deref().unwrap_or("default") == namespace
+                }
+                "Group" => {
+                    GROUPS_OF_ALL_ACCOUNTS.contains(&s.name.as_str())
+                        || s.name == format!("system:serviceaccounts:{namespace}")
+                }
+                _ => false,
+            })
+    })
+}

@@ -1,0 +1,59 @@
+//! ## What it does
+//! Flags subjects that a ClusterRoleBinding gives administrative power over the
+//! whole cluster: a ClusterRole granting every verb on every resource, such as
+//! the built-in `cluster-admin`. (VG-R001 also flags namespace administrators
+//! made through RoleBindings; this control singles out the cluster-wide ones.)
+//!
+//! ## Why is this bad
+//! Bound cluster-wide, `cluster-admin` controls every namespace, every node and
+//! the RBAC configuration itself. CIS asks that it be bound only where strictly
+//! required, so each such binding deserves a named owner and a reason.
+//!
+//! ## Example
+//! ```yaml
+//! kind: ClusterRoleBinding
+//! roleRef: {kind: ClusterRole, name: cluster-admin}
+//! subjects:
+//! - {kind: Group, name: ops}   # flagged
+//! ```
+//! Use instead: a RoleBinding to `admin` or `edit` in the namespaces the group
+//! operates, and a ClusterRole listing the cluster-scoped resources it needs.
+//!
+//! ## References
+//! Kubescape C-0185; CIS 5.1.1; NSA/CISA "Authentication and authorization";
+//! MITRE ATT&CK T1078 (Valid Accounts).
+
+use super::super::prelude::*;
+use super::model::{list_matches, report_grants, RBAC_KINDS};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-R014",
+    title: "Subject bound to cluster administrator cluster-wide",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0185"],
+        cis: &["5.1.1"],
+        nsa: &["Authentication and authorization"],
+        mitre: &["T1078"],
+    },
+    remediation: "Replace the ClusterRoleBinding with RoleBindings to narrower roles in the namespaces the subject needs.",
+    doc: include_str!("cluster_wide_admin.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: RBAC_KINDS,
+        evaluate,
+    },
+};
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    report_grants(
+        inventory,
+        out,
+        |g| {
+            inventory.resources[g.binding].kind == "ClusterRoleBinding"
+                && list_matches(g.rule, "apiGroups", &[""])
+                && list_matches(g.rule, "resources", &[])
+                && list_matches(g.rule, "verbs", &[])
+        },
+        "do anything anywhere in the cluster",
+    );
+}

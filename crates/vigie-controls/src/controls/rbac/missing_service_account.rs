@@ -1,0 +1,88 @@
+//! ## What it does
+//! Flags workloads whose pod spec names a service account
+//! (`serviceAccountName`) that is not among the input's ServiceAccounts of the
+//! workload's namespace. `default` always exists.
+//!
+//! ## Why is this bad
+//! The API server refuses to create pods for an account that does not exist, so
+//! the workload never starts. Worse, whoever later creates an account of that
+//! name, with whatever bindings, decides what the workload can do.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Deployment
+//! metadata: {namespace: shop}
+//! spec:
+//!   template:
+//!     spec:
+//!       serviceAccountName: payments   # flagged: no ServiceAccount shop/payments
+//! ```
+//! Use instead: ship the ServiceAccount with the workload, in the same namespace.
+//!
+//! ## References
+//! Kubescape C-0307; NSA/CISA "Authentication and authorization"; MITRE ATT&CK
+//! T1078 (Valid Accounts).
+
+use super::super::prelude::*;
+use super::service_accounts::{find_account, namespace_of, WORKLOAD_KINDS};
+use crate::controls::common::workload_pod;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-R022",
+    title: "Workload runs as a service account that does not exist",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0307"],
+        cis: &[],
+        nsa: &["Authentication and authorization"],
+        mitre: &["T1078"],
+    },
+    remediation:
+        "Create the ServiceAccount in the workload's namespace, or fix serviceAccountName.",
+    doc: include_str!("missing_service_account.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &[
+            "Pod",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "ReplicationController",
+            "ServiceAccount",
+        ],
+        evaluate,
+    },
+};
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
+        let Some(pod) = workload_pod(workload) else {
+            continue;
+        };
+        out.evaluated.push(i);
+        let spec = pod.spec();
+        let Some(name) = spec.get("serviceAccountName").and_then(Node::as_str) else {
+            continue;
+        };
+        let namespace = namespace_of(workload);
+        if name.is_empty()
+            || name == "default"
+            || find_account(*inventory, name, namespace).is_some()
+        {
+            continue;
+        }
+        out.violations.push((
+            i,
+            Violation::new(
+                pod.spec_path("serviceAccountName"),
+                key_pos(spec, "serviceAccountName"),
+                format!(
+                    "{} {} runs as service account {name}, which namespace {namespace} does not hold",
+                    workload.kind, workload.name
+                ),
+            ),
+        ));
+    }
+}

@@ -1,0 +1,98 @@
+//! ## What it does
+//! Flags Namespaces without a `pod-security.kubernetes.io/enforce` label when
+//! the input shows no other admission policy engine (no admission webhook
+//! matching namespaced objects, as Kyverno, Gatekeeper or Kubewarden register).
+//!
+//! ## Why is this bad
+//! Without an enforcing admission policy, nothing stops a privileged pod, a
+//! `hostPath` mount or a host-network pod from being created; every other
+//! workload control in this list becomes advice.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Namespace
+//! metadata: {name: shop}   # flagged: no enforce label, no policy webhook
+//! ```
+//! Use instead:
+//! ```yaml
+//! metadata:
+//!   name: shop
+//!   labels: {pod-security.kubernetes.io/enforce: baseline}
+//! ```
+//!
+//! ## References
+//! Kubescape C-0192; CIS 5.2.1; NSA/CISA "Pod security"; MITRE ATT&CK T1610
+//! (Deploy Container).
+
+use super::super::prelude::*;
+use super::pod_security_admission::{enforce_violation, ENFORCE_LABEL};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-R025",
+    title: "Namespace without admission policy enforcement",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0192"],
+        cis: &["5.2.1"],
+        nsa: &["Pod security"],
+        mitre: &["T1610"],
+    },
+    remediation: "Label the namespace pod-security.kubernetes.io/enforce=baseline (or restricted), or deploy a policy engine.",
+    doc: include_str!("pod_security_not_enforced.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &[
+            "Namespace",
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+        ],
+        evaluate,
+    },
+};
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    let policy_engine = inventory
+        .of_kind(&[
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+        ])
+        .any(|(_, config)| matches_namespaced_objects(config));
+    for (i, namespace) in inventory.of_kind(&["Namespace"]) {
+        out.evaluated.push(i);
+        if policy_engine {
+            continue;
+        }
+        let labelled = namespace
+            .root
+            .get_path(&["metadata", "labels"])
+            .and_then(Node::as_map)
+            .unwrap_or(&[])
+            .iter()
+            // `enforce-version` alone pins a version of nothing; kept as a sign of intent.
+            .any(|label| label.key.starts_with(ENFORCE_LABEL));
+        if !labelled {
+            out.violations.push((
+                i,
+                enforce_violation(
+                    namespace,
+                    format!(
+                        "Namespace {} has no {ENFORCE_LABEL} label and no policy webhook admits its pods",
+                        namespace.name
+                    ),
+                ),
+            ));
+        }
+    }
+}
+
+/// Whether a webhook configuration has a rule for namespaced objects (a rule's
+/// `scope` is `*` by default; only `Cluster` excludes them).
+fn matches_namespaced_objects(config: &Resource) -> bool {
+    config
+        .root
+        .get("webhooks")
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .flat_map(|hook| hook.get("rules").map(Node::items).unwrap_or(&[]))
+        .any(|rule| rule.get("scope").and_then(Node::as_str) != Some("Cluster"))
+}

@@ -1,0 +1,78 @@
+//! ## What it does
+//! Flags workloads whose pods get a service account token mounted: the pod spec
+//! sets `automountServiceAccountToken: true`, or leaves it out while its service
+//! account (when the input holds it) does not set it to `false`.
+//!
+//! ## Why is this bad
+//! A mounted token is a credential for the API server sitting in the
+//! container's file system. Most applications never call the API; for them the
+//! token only serves an intruder who gets a shell or a file-read vulnerability.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Deployment
+//! spec:
+//!   template:
+//!     spec:
+//!       containers: [{name: web, image: web:1.4}]   # flagged: token mounted by default
+//! ```
+//! Use instead: `automountServiceAccountToken: false` in the pod spec (or on its
+//! ServiceAccount); a projected token volume for the pods that call the API.
+//!
+//! ## References
+//! Kubescape C-0034, C-0190; CIS 5.1.6; NSA/CISA "Authentication and
+//! authorization"; MITRE ATT&CK T1528 (Steal Application Access Token).
+
+use super::super::prelude::*;
+use super::service_accounts::{
+    account_name, find_account, namespace_of, token_mount, WORKLOAD_KINDS,
+};
+use crate::controls::common::workload_pod;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-R020",
+    title: "Workload mounts a service account token",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0034", "C-0190"],
+        cis: &["5.1.6"],
+        nsa: &["Authentication and authorization"],
+        mitre: &["T1528"],
+    },
+    remediation: "Set automountServiceAccountToken: false in the pod spec or on its ServiceAccount; mount a projected token only where the API is used.",
+    doc: include_str!("workload_token_automount.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &[
+            "Pod",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "ReplicationController",
+            "ServiceAccount",
+        ],
+        evaluate,
+    },
+};
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
+        let Some(pod) = workload_pod(workload) else {
+            continue;
+        };
+        out.evaluated.push(i);
+        let account = find_account(*inventory, account_name(&pod), namespace_of(workload));
+        if let Some(mount) = token_mount(workload, &pod, account) {
+            out.violations.push((
+                i,
+                Violation::new(
+                    mount.path,
+                    mount.pos,
+                    format!("{} {} {}", workload.kind, workload.name, mount.reason),
+                ),
+            ));
+        }
+    }
+}
