@@ -44,6 +44,16 @@ pub(super) fn parse(text: &str, first_line: u32) -> Option<(Node, Vec<(Pos, Stri
 /// control characters but tab and CR LF line breaks, no byte order mark.
 fn plain_text(text: &str) -> bool {
     let bytes = text.as_bytes();
+    // A branch-free pass (it vectorizes) finds whether any byte needs a closer look:
+    // controls other than tab and LF, DEL, and 0xEF (which starts a byte order mark).
+    let suspicious = |chunk: &[u8]| {
+        chunk.iter().fold(false, |any, &b| {
+            any | ((b < 0x20) & (b != b'\n') & (b != b'\t')) | (b == 0x7f) | (b == 0xef)
+        })
+    };
+    if !bytes.chunks(256).any(suspicious) {
+        return true;
+    }
     bytes.iter().enumerate().all(|(i, &b)| match b {
         b'\t' | b'\n' | b' '..=b'~' | 0x80.. => true,
         b'\r' => bytes.get(i + 1) == Some(&b'\n'),

@@ -24,36 +24,42 @@ pub(super) fn plain_may_start(cursor: &Cursor<'_>) -> bool {
     }
 }
 
+/// Bytes a plain scalar of block context must look at; the others are content.
+static PLAIN_STOPS: [bool; 256] = byte_set(b":#\t\n\r");
+
+/// A 256-entry membership table, for scans that skip ordinary bytes quickly.
+pub(super) const fn byte_set(members: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < members.len() {
+        set[members[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
 /// Reads a single-line plain scalar of block context: it ends at the end of the line,
 /// at ` #`, or at `: ` (a key). Returns its text (without trailing spaces).
 pub(super) fn block_plain<'a>(cursor: &mut Cursor<'a>) -> Option<(&'a str, PlainEnd)> {
     let bytes = cursor.bytes();
     let start = cursor.pos;
     let mut i = start;
-    let end;
-    let kind;
-    loop {
+    let (end, kind) = loop {
+        i += bytes[i..]
+            .iter()
+            .position(|&b| PLAIN_STOPS[b as usize])
+            .unwrap_or(bytes.len() - i);
         match cursor.byte_at(i) {
-            b'\n' | b'\r' | 0 => {
-                end = i;
-                kind = PlainEnd::Value;
-                break;
-            }
+            b'\n' | b'\r' | 0 => break (i, PlainEnd::Value),
             b':' if matches!(cursor.byte_at(i + 1), b' ' | b'\n' | b'\r' | 0) => {
-                end = i;
-                kind = PlainEnd::Key;
-                break;
+                break (i, PlainEnd::Key)
             }
-            b'#' if bytes[i - 1] == b' ' => {
-                end = i;
-                kind = PlainEnd::Value;
-                break;
-            }
+            b'#' if bytes[i - 1] == b' ' => break (i, PlainEnd::Value),
             // Tabs are blanks with rules of their own; `: ` after a tab and the like.
             b'\t' => return None,
             _ => i += 1,
         }
-    }
+    };
     let mut trimmed = end;
     while bytes[trimmed - 1] == b' ' {
         trimmed -= 1;
@@ -65,6 +71,9 @@ pub(super) fn block_plain<'a>(cursor: &mut Cursor<'a>) -> Option<(&'a str, Plain
     Some((&cursor.text[start..trimmed], kind))
 }
 
+/// Bytes a quoted scalar must look at.
+static QUOTED_STOPS: [bool; 256] = byte_set(b"\n\r\"'\\");
+
 /// Reads a quoted scalar that closes on its line; the cursor is on the opening quote
 /// and ends after the closing one.
 pub(super) fn quoted(cursor: &mut Cursor<'_>) -> Option<String> {
@@ -75,6 +84,10 @@ pub(super) fn quoted(cursor: &mut Cursor<'_>) -> Option<String> {
     // The common case, no escape at all, is one slice.
     let mut i = start;
     loop {
+        i += bytes[i..]
+            .iter()
+            .position(|&b| QUOTED_STOPS[b as usize])
+            .unwrap_or(bytes.len() - i);
         match cursor.byte_at(i) {
             b'\n' | b'\r' | 0 => return None,
             b'"' if double => {
@@ -119,7 +132,7 @@ pub(super) fn quoted(cursor: &mut Cursor<'_>) -> Option<String> {
                 // Copy the run up to the next byte that needs a look.
                 let run = bytes[i..]
                     .iter()
-                    .position(|&b| matches!(b, b'\n' | b'\r' | b'"' | b'\'' | b'\\'))
+                    .position(|&b| QUOTED_STOPS[b as usize])
                     .unwrap_or(bytes.len() - i);
                 let run = run.max(1);
                 out.push_str(&cursor.text[i..i + run]);
