@@ -17,11 +17,23 @@
 //! probes or the `/livez` exemption of newer versions).
 //!
 //! ## References
-//! Kubescape C-0113; CIS 1.2.1; NSA/CISA "Authentication and authorization";
-//! MITRE ATT&CK T1190.
+//! Kubescape C-0113; CIS 1.2.1; NSA/CISA "Authentication and authorization"; MITRE
+//! ATT&CK T1190.
 
 use super::super::prelude::*;
-use super::args::{component_args, runs};
+use super::flag_rule::{flag_rule_evaluator, Check, FlagRule, Requirement, KUBE_APISERVER};
+
+const RULE: FlagRule = FlagRule {
+    components: &[KUBE_APISERVER],
+    requirements: &[Requirement {
+        flag: "anonymous-auth",
+        check: Check::OneOf {
+            values: &["false"],
+            default: "true",
+        },
+        risk: "requests without credentials are served as system:anonymous",
+    }],
+};
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-C001",
@@ -35,27 +47,5 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Start kube-apiserver with --anonymous-auth=false.",
     doc: include_str!("api_server_anonymous_auth.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| runs(r, "kube-apiserver"),
-        evaluate,
-    },
+    evaluator: flag_rule_evaluator!(RULE),
 };
-
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(args) = component_args(resource, "kube-apiserver") else {
-        return;
-    };
-    match args.get("anonymous-auth") {
-        Some(flag) if flag.value == Some("false") => {}
-        Some(flag) => out.push(Violation::new(
-            flag.path.clone(),
-            flag.pos,
-            format!("kube-apiserver runs with --anonymous-auth={}", flag.value.unwrap_or("true")),
-        )),
-        None => out.push(Violation::new(
-            args.path.clone(),
-            args.pos,
-            "kube-apiserver does not set --anonymous-auth=false (anonymous requests are allowed by default)",
-        )),
-    }
-}

@@ -27,20 +27,6 @@ impl<'a> ComponentArgs<'a> {
     pub fn get(&self, name: &str) -> Option<&Flag<'a>> {
         self.flags.iter().rev().find(|f| f.name == name)
     }
-
-    /// The comma-separated values of a list flag (`--enable-admission-plugins`).
-    #[allow(dead_code)] // for list-valued flags such as --enable-admission-plugins
-    pub fn list(&self, name: &str) -> Vec<&'a str> {
-        self.get(name)
-            .and_then(|f| f.value)
-            .map(|v| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
 }
 
 /// Reads the flags of `component` from a static pod manifest.
@@ -72,19 +58,21 @@ pub(crate) fn component_args<'a>(
         for (field, items) in [("command", command), ("args", args)] {
             for (i, item) in items.iter().enumerate() {
                 let Some(text) = item.as_str() else { continue };
-                let Some(flag) = text.strip_prefix("--") else {
-                    continue;
-                };
-                let (name, value) = match flag.split_once('=') {
-                    Some((n, v)) => (n, Some(v)),
-                    None => (flag, None),
-                };
-                flags.push(Flag {
-                    name,
-                    value,
-                    path: format!("{base}.{field}[{i}]"),
-                    pos: item.pos,
-                });
+                for word in flag_words(text) {
+                    let Some(flag) = word.strip_prefix("--") else {
+                        continue;
+                    };
+                    let (name, value) = match flag.split_once('=') {
+                        Some((n, v)) => (n, Some(v)),
+                        None => (flag, None),
+                    };
+                    flags.push(Flag {
+                        name,
+                        value,
+                        path: format!("{base}.{field}[{i}]"),
+                        pos: item.pos,
+                    });
+                }
             }
         }
         let pos = container
@@ -100,7 +88,33 @@ pub(crate) fn component_args<'a>(
     None
 }
 
-/// Whether the object is the static pod of `component`.
-pub(crate) fn runs(resource: &Resource, component: &str) -> bool {
-    component_args(resource, component).is_some()
+/// The flags in one command item. Several flags in one item (`"--a=1 --b=2"`)
+/// are a common slip when a shell command line is pasted into a manifest: read
+/// them as the flags they were meant to be. Only whitespace before `--` splits,
+/// so a value such as `"A, B"` stays whole.
+fn flag_words(text: &str) -> Vec<&str> {
+    let mut bounds: Vec<usize> = text
+        .match_indices("--")
+        .map(|(i, _)| i)
+        .filter(|&i| i > 0 && text[..i].ends_with(char::is_whitespace))
+        .collect();
+    bounds.insert(0, 0);
+    bounds.push(text.len());
+    bounds
+        .windows(2)
+        .map(|pair| text[pair[0]..pair[1]].trim())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flag_words;
+
+    #[test]
+    fn splits_pasted_flags_but_not_list_values() {
+        let words = flag_words("--a=x --b=y, z  --c");
+        assert_eq!(words, ["--a=x", "--b=y, z", "--c"]);
+        let words = flag_words(" --only");
+        assert_eq!(words, ["", "--only"]);
+    }
 }
