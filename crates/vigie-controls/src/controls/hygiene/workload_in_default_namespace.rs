@@ -1,7 +1,9 @@
 //! ## What it does
 //! Flags workloads deployed to the `default` namespace, or with no namespace at
 //! all (which lands them in `default`, or in whatever namespace the deploying
-//! context points at).
+//! context points at). Workloads are every kind that carries a pod template,
+//! PodTemplates and ReplicationControllers included; other namespaced objects
+//! are VG-H002's.
 //!
 //! ## Why is this bad
 //! Namespaces are where RBAC, NetworkPolicies, quotas and Pod Security levels
@@ -16,9 +18,10 @@
 //! Use instead: a namespace per application or team, set in the manifest.
 //!
 //! ## References
-//! Kubescape C-0061; CIS 5.7.4; NSA/CISA "Namespaces"; MITRE ATT&CK T1610.
+//! Kubescape C-0061, C-0212; CIS 5.7.4; NSA/CISA "Namespaces".
 
 use super::super::prelude::*;
+use super::default_namespace::check_namespace;
 use crate::controls::common::is_workload;
 
 pub(crate) const CONTROL: Control = Control {
@@ -26,7 +29,7 @@ pub(crate) const CONTROL: Control = Control {
     title: "Workload in the default namespace",
     severity: Severity::Low,
     refs: Refs {
-        kubescape: &["C-0061"],
+        kubescape: &["C-0061", "C-0212"],
         cis: &["5.7.4"],
         nsa: &["Namespaces"],
         mitre: &[],
@@ -40,29 +43,5 @@ pub(crate) const CONTROL: Control = Control {
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    match resource.namespace.as_deref() {
-        Some("default") => {
-            let metadata = resource.root.get("metadata").unwrap_or(Node::null());
-            out.push(Violation::new(
-                "metadata.namespace",
-                key_pos(metadata, "namespace"),
-                format!(
-                    "{} {} is in the default namespace",
-                    resource.kind, resource.name
-                ),
-            ));
-        }
-        None => out.push(Violation::new(
-            "metadata.namespace",
-            resource
-                .root
-                .get("metadata")
-                .map_or(resource.pos, |m| m.pos),
-            format!(
-                "{} {} sets no namespace: it lands in default",
-                resource.kind, resource.name
-            ),
-        )),
-        Some(_) => {}
-    }
+    check_namespace(resource, out);
 }
