@@ -12,6 +12,7 @@ use crate::ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
 use crate::event::{Event, Extracted, Val};
 use crate::field::{FieldError, FieldTable, FieldType};
 use crate::glob::{glob_match, iglob_match};
+use crate::hash::FastSet;
 use crate::loader::RuleSet;
 use crate::parser::{parse_condition, ParseError};
 use crate::pmatch::PrefixTree;
@@ -85,11 +86,11 @@ enum Matcher {
     /// `in` (`all`: every value of a list field must be in the set) or
     /// `intersects` (any value).
     TextSet {
-        set: HashSet<Box<str>>,
+        set: FastSet<Box<str>>,
         all: bool,
     },
     NumberSet {
-        set: HashSet<i64>,
+        set: FastSet<i64>,
         all: bool,
     },
     Pmatch(PrefixTree),
@@ -558,7 +559,7 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
                             format!("'{v}' is not a number, as field '{field}' requires")
                         })
                     })
-                    .collect::<Result<HashSet<i64>, _>>()?;
+                    .collect::<Result<FastSet<i64>, _>>()?;
                 Matcher::NumberSet { set, all }
             } else {
                 let set = items.iter().map(|v| normalize(v)).collect();
@@ -613,4 +614,31 @@ pub fn required_values(
         }
         _ => None,
     }
+}
+
+/// The condition without its top-level `=`/`in` comparisons on the fields `is_indexed`
+/// recognizes. The engine's index only hands a rule events whose values of those
+/// fields are among the ones [`required_values`] found, which makes each such
+/// comparison true: evaluating them again would only repeat the index's work.
+pub fn without_indexed(expr: &Expr, is_indexed: &dyn Fn(&FieldExpr) -> bool) -> Expr {
+    fn conjuncts<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match expr {
+            Expr::And(items) => items.iter().for_each(|e| conjuncts(e, out)),
+            other => out.push(other),
+        }
+    }
+    let mut all = Vec::new();
+    conjuncts(expr, &mut all);
+    Expr::And(
+        all.into_iter()
+            .filter(|e| {
+                !matches!(e, Expr::Check {
+                    field,
+                    op: Op::Eq | Op::In,
+                    rhs: Rhs::Value(_) | Rhs::List(_),
+                } if field.transformers.is_empty() && is_indexed(field))
+            })
+            .cloned()
+            .collect(),
+    )
 }

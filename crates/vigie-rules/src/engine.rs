@@ -2,14 +2,17 @@
 //! source's index fields (an audit event's verb, resource and stage), so an event
 //! meets only the rules that can match it, in the order the files defined them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::ast::Expr;
-use crate::compile::{event_types, required_values, CompileError, Compiler, Filter};
+use crate::compile::{
+    event_types, required_values, without_indexed, CompileError, Compiler, Filter,
+};
 use crate::diagnostic::{Location, RuleDiagnostic};
 use crate::event::{Event, Extracted, Val};
 use crate::exceptions::exception_expr;
 use crate::field::{FieldRef, FieldTable};
+use crate::hash::FastMap;
 use crate::loader::{RuleDef, RuleSet};
 use crate::output::OutputFormat;
 use crate::parser::parse_condition;
@@ -62,6 +65,9 @@ pub struct CompiledRule {
     pub location: Location,
     /// Per index field of the source's table: the values the rule can match.
     index_values: Box<[Option<HashSet<String>>]>,
+    /// `filter` without the comparisons the index makes true for every event it
+    /// hands to the rule: what [`Engine::evaluate`] runs.
+    residual: Filter,
 }
 
 /// A rule that did not compile.
@@ -98,7 +104,7 @@ struct Dimension {
     /// The field read from the event; `None` for the event type ([`Event::event_type`]).
     field: Option<FieldRef>,
     /// The rules that can match events with this value.
-    by_value: HashMap<Box<str>, Box<[u64]>>,
+    by_value: FastMap<Box<str>, Box<[u64]>>,
     /// The rules that can match events with any other value or none.
     other: Box<[u64]>,
 }
@@ -108,7 +114,7 @@ impl Dimension {
     fn new(field: Option<FieldRef>, accepted: &[Option<&HashSet<String>>]) -> Self {
         let words = accepted.len().div_ceil(64);
         let mut other = vec![0u64; words];
-        let mut by_value: HashMap<Box<str>, Box<[u64]>> = HashMap::new();
+        let mut by_value: FastMap<Box<str>, Box<[u64]>> = FastMap::default();
         for values in accepted.iter().flatten() {
             for v in *values {
                 by_value
@@ -392,7 +398,7 @@ impl Engine {
                 let rule =
                     &self.rules[index.rules[w * 64 + bits.trailing_zeros() as usize] as usize];
                 bits &= bits - 1;
-                if rule.filter.matches(event) {
+                if rule.residual.matches(event) {
                     matched += 1;
                     on_match(rule);
                     if self.matching == RuleMatching::First {
@@ -430,6 +436,23 @@ fn compile_rule(
         expr = Expr::And(vec![expr, Expr::Not(Box::new(Expr::Or(excluded)))]);
     }
     let filter = compiler.compile(&expr, table)?;
+    let is_index_field = |f: &crate::FieldExpr, field: &FieldRef| {
+        table.resolve(&f.name, f.arg.as_deref()).as_ref() == Ok(field)
+    };
+    let index_values: Box<[_]> = table
+        .index_fields()
+        .iter()
+        .map(|field| required_values(&expr, &|f| is_index_field(f, field)))
+        .collect();
+    let residual = compiler.compile(
+        &without_indexed(&expr, &|f| {
+            table
+                .index_fields()
+                .iter()
+                .any(|field| is_index_field(f, field))
+        }),
+        table,
+    )?;
     let output = OutputFormat::compile(&def.output, table).map_err(|message| CompileError {
         unknown_fields: match message.strip_prefix("unknown field '") {
             Some(rest) => vec![rest.split('\'').next().unwrap_or_default().to_string()],
@@ -459,15 +482,8 @@ fn compile_rule(
             enabled: def.enabled,
             event_types: types,
             location: def.location.clone(),
-            index_values: table
-                .index_fields()
-                .iter()
-                .map(|field| {
-                    required_values(&expr, &|f| {
-                        table.resolve(&f.name, f.arg.as_deref()).as_ref() == Ok(field)
-                    })
-                })
-                .collect(),
+            index_values,
+            residual,
         },
         warnings,
     ))

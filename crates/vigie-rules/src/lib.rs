@@ -17,6 +17,7 @@ mod exceptions;
 mod field;
 pub mod fields;
 mod glob;
+mod hash;
 mod loader;
 mod output;
 mod parser;
