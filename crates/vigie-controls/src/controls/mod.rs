@@ -3,6 +3,7 @@
 mod common;
 mod control_plane;
 mod hygiene;
+mod network;
 mod rbac;
 mod workload;
 
@@ -27,6 +28,7 @@ pub fn all() -> &'static [&'static Control] {
             &rbac::CONTROLS[..],
             &control_plane::CONTROLS[..],
             &hygiene::CONTROLS[..],
+            &network::CONTROLS[..],
         ]
         .into_iter()
         .flatten()

@@ -1,0 +1,84 @@
+//! ## What it does
+//! Flags NetworkPolicies whose non-empty `podSelector` selects no workload of
+//! their namespace in the input (`matchLabels` and `matchExpressions` are
+//! both honoured).
+//!
+//! ## Why is this bad
+//! A policy that selects nothing protects nothing. It usually means a label was
+//! renamed on the workload and not in the policy, so the pods it was written
+//! for are now open, while the policy's presence suggests they are not.
+//!
+//! ## Example
+//! ```yaml
+//! kind: NetworkPolicy
+//! spec:
+//!   podSelector: {matchLabels: {app: web-v1}}   # flagged: the pods now say app=web
+//! ```
+//! Use instead: selectors kept in sync with the workload's labels (tested with
+//! `kubectl get pods -l ...`).
+//!
+//! ## References
+//! Kubescape C-0299; CIS 5.3.2; NSA/CISA "Network separation and hardening";
+//! MITRE ATT&CK T1046 (Network Service Discovery).
+
+use super::super::prelude::*;
+use super::topology::{label_selector_is_empty, label_selector_matches, pod_labels, workloads_in};
+use crate::controls::rbac::service_accounts::namespace_of;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-N008",
+    title: "NetworkPolicy selects no workload",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0299"],
+        cis: &["5.3.2"],
+        nsa: &["Network separation and hardening"],
+        mitre: &["T1046"],
+    },
+    remediation: "Fix the podSelector to match the labels of the pods the policy is meant for, or delete the policy.",
+    doc: include_str!("dangling_network_policy.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &[
+            "NetworkPolicy",
+            "Pod",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "ReplicationController",
+        ],
+        evaluate,
+    },
+};
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    for (i, policy) in inventory.of_kind(&["NetworkPolicy"]) {
+        out.evaluated.push(i);
+        let spec = policy.root.get("spec").unwrap_or(Node::null());
+        let Some(selector) = spec.get("podSelector") else {
+            continue;
+        };
+        if label_selector_is_empty(selector) {
+            continue;
+        }
+        let namespace = namespace_of(policy);
+        let selects_some = workloads_in(*inventory, namespace)
+            .any(|(_, w)| label_selector_matches(selector, pod_labels(w)));
+        if !selects_some {
+            out.violations.push((
+                i,
+                Violation::new(
+                    "spec.podSelector",
+                    key_pos(spec, "podSelector"),
+                    format!(
+                        "NetworkPolicy {} selects {} and no workload of namespace {namespace} matches",
+                        policy.name,
+                        selector.to_json()
+                    ),
+                ),
+            ));
+        }
+    }
+}

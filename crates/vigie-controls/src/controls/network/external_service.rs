@@ -1,0 +1,75 @@
+//! ## What it does
+//! Flags Services of type `NodePort` or `LoadBalancer`.
+//!
+//! ## Why is this bad
+//! A NodePort opens the same port on every node, on every node address,
+//! outside the control of Ingress authentication and TLS; a LoadBalancer
+//! usually gets a public address from the cloud provider. Both bypass the
+//! single, reviewed entry point a cluster should have.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Service
+//! spec:
+//!   type: NodePort   # flagged
+//! ```
+//! Use instead: `type: ClusterIP` behind an Ingress or Gateway; for a load
+//! balancer that must exist, the provider's internal annotation and
+//! `loadBalancerSourceRanges`.
+//!
+//! ## References
+//! Kubescape C-0256; NSA/CISA "Network separation and hardening"; MITRE ATT&CK
+//! T1133 (External Remote Services).
+
+use super::super::prelude::*;
+use super::topology::{is_external, service_type};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-N002",
+    title: "Service exposed on node ports or a load balancer",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0256"],
+        cis: &[],
+        nsa: &["Network separation and hardening"],
+        mitre: &["T1133"],
+    },
+    remediation: "Use type ClusterIP behind an Ingress or Gateway; restrict load balancers with loadBalancerSourceRanges or an internal annotation.",
+    doc: include_str!("external_service.rs"),
+    evaluator: Evaluator::Object {
+        applies: |r| r.kind == "Service",
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    if !is_external(resource) {
+        return;
+    }
+    let spec = resource.root.get("spec").unwrap_or(Node::null());
+    let ranges = spec
+        .get("loadBalancerSourceRanges")
+        .map(Node::items)
+        .unwrap_or(&[]);
+    let reach = match service_type(resource) {
+        "NodePort" => "on a port of every node".to_string(),
+        _ if !ranges.is_empty() => format!(
+            "through a load balancer open to {}",
+            ranges
+                .iter()
+                .map(Node::display_value)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => "through a load balancer open to any address".to_string(),
+    };
+    out.push(Violation::new(
+        "spec.type",
+        key_pos(spec, "type"),
+        format!(
+            "Service {} (type {}) is reachable {reach}",
+            resource.name,
+            service_type(resource)
+        ),
+    ));
+}

@@ -1,0 +1,117 @@
+//! ## What it does
+//! Flags workloads of well-known administrative interfaces (Kubernetes
+//! Dashboard, Argo Server, Jenkins, Kubeflow, NiFi, Weave Scope, model servers
+//! such as vLLM), recognised by name, that a NodePort Service, or a
+//! LoadBalancer Service that has an external address, exposes.
+//!
+//! ## Why is this bad
+//! These interfaces run code or hold cluster credentials by design: an exposed
+//! dashboard or CI server, often left with default or no authentication, is a
+//! direct way into the cluster, and is routinely scanned for.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Service
+//! spec:
+//!   type: NodePort
+//!   selector: {app: kubernetes-dashboard}   # the dashboard's Deployment is flagged
+//! ```
+//! Use instead: a ClusterIP Service reached through `kubectl port-forward`, a
+//! VPN or an authenticating proxy.
+//!
+//! ## References
+//! Kubescape C-0021; NSA/CISA "Network separation and hardening"; MITRE ATT&CK
+//! T1133 (External Remote Services).
+
+use super::super::prelude::*;
+use super::topology::{pod_labels_path, service_selects, service_type, workload_labels_pos};
+use crate::controls::rbac::service_accounts::WORKLOAD_KINDS;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-N011",
+    title: "Sensitive interface exposed outside the cluster",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0021"],
+        cis: &[],
+        nsa: &["Network separation and hardening"],
+        mitre: &["T1133"],
+    },
+    remediation: "Expose the interface through a ClusterIP Service only, behind a VPN or an authenticating proxy.",
+    doc: include_str!("sensitive_interface_exposed.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &[
+            "Pod",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "ReplicationController",
+            "Service",
+        ],
+        evaluate,
+    },
+};
+
+/// Name fragments of interfaces that should not face the internet.
+// TODO(config): make this a `sensitiveInterfaces` setting (Kubescape's input of
+// the same name) once config.rs has it.
+const SENSITIVE_INTERFACES: &[&str] = &[
+    "nifi",
+    "argo-server",
+    "weave-scope-app",
+    "kubeflow",
+    "kubernetes-dashboard",
+    "jenkins",
+    "prometheus-deployment",
+    "vllm",
+];
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
+        out.evaluated.push(i);
+        let Some(interface) = SENSITIVE_INTERFACES
+            .iter()
+            .find(|s| workload.name.contains(*s))
+        else {
+            continue;
+        };
+        let exposing = inventory
+            .of_kind(&["Service"])
+            .map(|(_, s)| s)
+            .find(|s| reachable_from_outside(s) && service_selects(s, workload));
+        if let Some(service) = exposing {
+            out.violations.push((
+                i,
+                Violation::new(
+                    pod_labels_path(workload),
+                    workload_labels_pos(workload),
+                    format!(
+                        "{} {} ({interface}) is exposed through {} Service {}",
+                        workload.kind,
+                        workload.name,
+                        service_type(service),
+                        service.name
+                    ),
+                ),
+            ));
+        }
+    }
+}
+
+/// A NodePort, or a LoadBalancer the provider gave an external address.
+fn reachable_from_outside(service: &Resource) -> bool {
+    match service_type(service) {
+        "NodePort" => true,
+        "LoadBalancer" => service
+            .root
+            .get_path(&["status", "loadBalancer", "ingress"])
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .any(|address| address.get("ip").is_some() || address.get("hostname").is_some()),
+        _ => false,
+    }
+}

@@ -1,0 +1,87 @@
+//! ## What it does
+//! Flags Services whose selector matches no workload of their namespace in the
+//! input. Services without a selector (endpoints managed by hand) and
+//! `ExternalName` Services are left alone.
+//!
+//! ## Why is this bad
+//! A Service that selects nothing has no endpoints: callers get connection
+//! errors. It often outlives a renamed label, and any pod later created with
+//! the matching labels, by anyone who may create pods there, starts receiving
+//! the Service's traffic.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Service
+//! spec:
+//!   selector: {app: web-v1}   # flagged: the pods now say app=web
+//! ```
+//! Use instead: selectors kept in sync with the workload's pod labels; delete
+//! Services of retired applications.
+//!
+//! ## References
+//! Kubescape C-0293; NSA/CISA "Network separation and hardening"; MITRE ATT&CK
+//! T1557 (Adversary-in-the-Middle).
+
+use super::super::prelude::*;
+use super::topology::{service_selects, service_type, workloads_in};
+use crate::controls::rbac::service_accounts::namespace_of;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-N013",
+    title: "Service selects no workload",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0293"],
+        cis: &[],
+        nsa: &["Network separation and hardening"],
+        mitre: &["T1557"],
+    },
+    remediation: "Fix the selector to match the workload's pod labels, or delete the Service.",
+    doc: include_str!("service_without_workload.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &[
+            "Service",
+            "Pod",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "ReplicationController",
+        ],
+        evaluate,
+    },
+};
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    for (i, service) in inventory.of_kind(&["Service"]) {
+        out.evaluated.push(i);
+        let spec = service.root.get("spec").unwrap_or(Node::null());
+        let Some(selector) = spec
+            .get("selector")
+            .filter(|s| s.as_map().is_some_and(|m| !m.is_empty()))
+        else {
+            continue;
+        };
+        if service_type(service) == "ExternalName" {
+            continue;
+        }
+        let namespace = namespace_of(service);
+        if workloads_in(*inventory, namespace).any(|(_, w)| service_selects(service, w)) {
+            continue;
+        }
+        out.violations.push((
+            i,
+            Violation::new(
+                "spec.selector",
+                key_pos(spec, "selector"),
+                format!(
+                    "Service {} selects {} and no workload of namespace {namespace} matches",
+                    service.name,
+                    selector.to_json()
+                ),
+            ),
+        ));
+    }
+}

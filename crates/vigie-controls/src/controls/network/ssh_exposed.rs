@@ -1,0 +1,89 @@
+//! ## What it does
+//! Flags workloads that a Service exposes on an SSH port: `port` or
+//! `targetPort` 22 or 2222.
+//!
+//! ## Why is this bad
+//! An SSH server in a container is a second, unaudited way in: it bypasses the
+//! API server's authentication, RBAC and audit log, and its keys or passwords
+//! are one more secret to leak. Containers should be entered, when at all,
+//! with `kubectl exec`.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Service
+//! spec:
+//!   selector: {app: legacy}
+//!   ports: [{port: 22}]   # the workload with app=legacy is flagged
+//! ```
+//! Use instead: no SSH daemon in images; `kubectl exec` or `kubectl debug`
+//! under RBAC for interactive access.
+//!
+//! ## References
+//! Kubescape C-0042; NSA/CISA "Pod security"; MITRE ATT&CK T1021.004 (Remote
+//! Services: SSH).
+
+use super::super::prelude::*;
+use super::topology::{pod_labels_path, service_ports, service_selects, workload_labels_pos};
+use crate::controls::rbac::service_accounts::WORKLOAD_KINDS;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-N012",
+    title: "Workload exposes an SSH port",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0042"],
+        cis: &[],
+        nsa: &["Pod security"],
+        mitre: &["T1021.004"],
+    },
+    remediation: "Remove the SSH server from the image and the SSH port from the Service; use kubectl exec or kubectl debug.",
+    doc: include_str!("ssh_exposed.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &[
+            "Pod",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "ReplicationController",
+            "Service",
+        ],
+        evaluate,
+    },
+};
+
+const SSH_PORTS: &[i64] = &[22, 2222];
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
+        out.evaluated.push(i);
+        let exposing = inventory.of_kind(&["Service"]).find_map(|(_, service)| {
+            if !service_selects(service, workload) {
+                return None;
+            }
+            service_ports(service).iter().find_map(|port| {
+                ["port", "targetPort"].iter().find_map(|field| {
+                    port.get(field)
+                        .and_then(Node::as_i64)
+                        .filter(|n| SSH_PORTS.contains(n))
+                        .map(|n| (service, n))
+                })
+            })
+        });
+        if let Some((service, port)) = exposing {
+            out.violations.push((
+                i,
+                Violation::new(
+                    pod_labels_path(workload),
+                    workload_labels_pos(workload),
+                    format!(
+                        "{} {} is exposed on SSH port {port} by Service {}",
+                        workload.kind, workload.name, service.name
+                    ),
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! ## What it does
+//! Flags PersistentVolumes whose StorageClass (when the input holds it) does
+//! not encrypt: no `encrypted: "true"` parameter (AWS EBS), and not an Azure
+//! disk or GKE persistent-disk provisioner, which encrypt by default.
+//!
+//! ## Why is this bad
+//! Unencrypted volumes keep databases, uploads and caches in clear on the cloud
+//! provider's disks and in every snapshot taken of them; a leaked snapshot or a
+//! mis-shared disk exposes the data directly.
+//!
+//! ## Example
+//! ```yaml
+//! kind: StorageClass
+//! metadata: {name: gp3}
+//! provisioner: ebs.csi.aws.com
+//! parameters: {type: gp3}   # PersistentVolumes of this class are flagged
+//! ```
+//! Use instead: `parameters: {type: gp3, encrypted: "true"}` (with a `kmsKeyId`
+//! of your own where required).
+//!
+//! ## References
+//! Kubescape C-0264; NSA/CISA "Data protection"; MITRE ATT&CK T1530 (Data from
+//! Cloud Storage).
+
+use super::super::prelude::*;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-N015",
+    title: "PersistentVolume on an unencrypted StorageClass",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0264"],
+        cis: &[],
+        nsa: &["Data protection"],
+        mitre: &["T1530"],
+    },
+    remediation: "Use a StorageClass that encrypts volumes (encrypted: \"true\" on AWS EBS) and migrate the data.",
+    doc: include_str!("volume_without_encryption.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &["PersistentVolume", "StorageClass"],
+        evaluate,
+    },
+};
+
+/// Provisioners that encrypt every volume at rest by default.
+const ENCRYPTING_PROVISIONERS: &[&str] = &["azure", "csi.storage.gke.io"];
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    for (i, volume) in inventory.of_kind(&["PersistentVolume"]) {
+        out.evaluated.push(i);
+        let spec = volume.root.get("spec").unwrap_or(Node::null());
+        let Some(class_name) = spec.get("storageClassName").and_then(Node::as_str) else {
+            continue;
+        };
+        let Some((_, class)) = inventory
+            .of_kind(&["StorageClass"])
+            .find(|(_, c)| c.name == class_name)
+        else {
+            continue;
+        };
+        if encrypts(class) {
+            continue;
+        }
+        out.violations.push((
+            i,
+            Violation::new(
+                "spec.storageClassName",
+                key_pos(spec, "storageClassName"),
+                format!(
+                    "PersistentVolume {} uses StorageClass {class_name}, which does not encrypt volumes",
+                    volume.name
+                ),
+            ),
+        ));
+    }
+}
+
+fn encrypts(class: &Resource) -> bool {
+    let encrypted = class
+        .root
+        .get_path(&["parameters", "encrypted"])
+        .map(Node::display_value);
+    let provisioner = class
+        .root
+        .get("provisioner")
+        .and_then(Node::as_str)
+        .unwrap_or("");
+    encrypted.as_deref() == Some("true")
+        || ENCRYPTING_PROVISIONERS
+            .iter()
+            .any(|p| provisioner.contains(p))
+}
