@@ -101,7 +101,7 @@ fn routine_event(i: usize) -> Value {
         // Kubelets renew their lease every 10 s: the most frequent request.
         0..=4 => {
             let name = format!("node-{node}");
-            envelope(i, "ResponseComplete", node_user(node), if i % 2 == 0 { "update" } else { "get" },
+            envelope(i, "ResponseComplete", node_user(node), if i.is_multiple_of(2) { "update" } else { "get" },
                 format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}?timeout=10s"),
                 json!({"resource": "leases", "namespace": "kube-node-lease", "name": name, "apiGroup": "coordination.k8s.io", "apiVersion": "v1"}))
         }
@@ -122,12 +122,12 @@ fn routine_event(i: usize) -> Value {
         }
         // Controllers' leader election.
         7 | 8 => envelope(i, "ResponseComplete", json!({"username": "system:kube-controller-manager", "groups": ["system:authenticated"]}),
-            if i % 2 == 0 { "update" } else { "get" },
+            if i.is_multiple_of(2) { "update" } else { "get" },
             "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager?timeout=5s".into(),
             json!({"resource": "leases", "namespace": "kube-system", "name": "kube-controller-manager", "apiGroup": "coordination.k8s.io", "apiVersion": "v1"})),
         // Informers: watches start and end, lists.
         9 | 10 => {
-            let stage = if i % 2 == 0 { "ResponseStarted" } else { "ResponseComplete" };
+            let stage = if i.is_multiple_of(2) { "ResponseStarted" } else { "ResponseComplete" };
             envelope(i, stage, service_account("kube-system", "coredns"), "watch",
                 format!("/apis/discovery.k8s.io/v1/endpointslices?allowWatchBookmarks=true&resourceVersion={i}&timeout=7m2s&timeoutSeconds=422&watch=true"),
                 json!({"resource": "endpointslices", "apiGroup": "discovery.k8s.io", "apiVersion": "v1"}))
@@ -137,7 +137,7 @@ fn routine_event(i: usize) -> Value {
             json!({"resource": "pods", "namespace": ns, "apiVersion": "v1"})),
         // Kubelets read the configmaps and secrets their pods mount.
         12 | 13 => {
-            let (resource, name) = if i % 2 == 0 { ("configmaps", "kube-root-ca.crt") } else { ("secrets", "app-tls") };
+            let (resource, name) = if i.is_multiple_of(2) { ("configmaps", "kube-root-ca.crt") } else { ("secrets", "app-tls") };
             envelope(i, "ResponseComplete", node_user(node), "get",
                 format!("/api/v1/namespaces/{ns}/{resource}/{name}"),
                 json!({"resource": resource, "namespace": ns, "name": name, "apiVersion": "v1"}))
