@@ -236,7 +236,11 @@ fn expected_objects(path: &Path) -> Result<BTreeSet<String>, String> {
             objects.insert(format!(
                 "{}/{}",
                 external["kind"].as_str().unwrap_or(""),
-                external["name"].as_str().unwrap_or("")
+                // Some rules put the whole object here rather than a reference.
+                external["name"]
+                    .as_str()
+                    .or_else(|| external["metadata"]["name"].as_str())
+                    .unwrap_or("")
             ));
         }
     }
