@@ -18,9 +18,11 @@ pub struct Config {
     pub digest_exempt_repositories: Vec<String>,
     /// Substrings of environment variable and ConfigMap key names that hold credentials.
     pub sensitive_key_names: Vec<String>,
-    /// Key names that look sensitive but are not (exact, case-insensitive).
+    /// Key names that look sensitive but are not: a key containing one of these
+    /// (case-insensitive) is never reported.
     pub sensitive_key_names_allowed: Vec<String>,
-    /// Regular expressions for values that are credentials whatever their key.
+    /// Regular expressions for values that are credentials whatever their key
+    /// (matched case-insensitively; an invalid expression is matched literally).
     pub sensitive_values: Vec<String>,
     /// Values never reported as credentials (regular expressions).
     pub sensitive_values_allowed: Vec<String>,
@@ -32,6 +34,22 @@ pub struct Config {
     pub sandbox_runtime_classes: Vec<String>,
     /// Capabilities a container may add without a finding.
     pub allowed_capabilities: Vec<String>,
+    /// Image tags that move like `latest` (`alpine`, `stable`): an image with one
+    /// needs `imagePullPolicy: Always`. `latest` and untagged images always count.
+    /// Default: none.
+    pub floating_image_tags: Vec<String>,
+    /// Bounds on container CPU requests and limits (one quantity each, `250m`,
+    /// `2`); empty: unbounded. Default: unbounded.
+    pub cpu_request_min: Vec<String>,
+    pub cpu_request_max: Vec<String>,
+    pub cpu_limit_min: Vec<String>,
+    pub cpu_limit_max: Vec<String>,
+    /// Bounds on container memory requests and limits (one quantity each,
+    /// `128Mi`, `1G`); empty: unbounded. Default: unbounded.
+    pub memory_request_min: Vec<String>,
+    pub memory_request_max: Vec<String>,
+    pub memory_limit_min: Vec<String>,
+    pub memory_limit_max: Vec<String>,
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -65,6 +83,10 @@ impl Default for Config {
                 "jwt",
                 "aws_access_key_id",
                 "aws_secret_access_key",
+                "azure_batchai_storage_account",
+                "azure_batchai_storage_key",
+                "azure_batch_account",
+                "azure_batch_key",
             ]),
             sensitive_key_names_allowed: strings(&["keycloak_url", "key_file", "secret_name"]),
             sensitive_values: strings(&[
@@ -73,6 +95,12 @@ impl Default for Config {
                 r"(?i)^bearer\s+[a-z0-9._~+/-]+=*$",
                 r"xox[baprs]-[0-9A-Za-z-]{10,}",
                 r"gh[pousr]_[0-9A-Za-z]{36}",
+                // Kubescape's markers, kept so that both tools agree by default.
+                r"PRIVATE KEY",
+                r"eyJhbGciO",
+                r"JWT",
+                r"_key_",
+                r"_secret_",
             ]),
             sensitive_values_allowed: Vec::new(),
             recommended_labels: strings(&["app", "tier", "phase", "version", "owner", "env"]),
@@ -87,6 +115,15 @@ impl Default for Config {
             ]),
             sandbox_runtime_classes: strings(&["gvisor", "kata", "kata-containers", "runsc"]),
             allowed_capabilities: Vec::new(),
+            floating_image_tags: Vec::new(),
+            cpu_request_min: Vec::new(),
+            cpu_request_max: Vec::new(),
+            cpu_limit_min: Vec::new(),
+            cpu_limit_max: Vec::new(),
+            memory_request_min: Vec::new(),
+            memory_request_max: Vec::new(),
+            memory_limit_min: Vec::new(),
+            memory_limit_max: Vec::new(),
         }
     }
 }
@@ -105,6 +142,15 @@ const FIELDS: &[&str] = &[
     "k8sRecommendedLabels",
     "sandboxRuntimeClasses",
     "allowedCapabilities",
+    "floatingImageTags",
+    "cpuRequestMin",
+    "cpuRequestMax",
+    "cpuLimitMin",
+    "cpuLimitMax",
+    "memoryRequestMin",
+    "memoryRequestMax",
+    "memoryLimitMin",
+    "memoryLimitMax",
 ];
 
 impl Config {
@@ -122,6 +168,15 @@ impl Config {
             "k8sRecommendedLabels" => &mut self.k8s_recommended_labels,
             "sandboxRuntimeClasses" => &mut self.sandbox_runtime_classes,
             "allowedCapabilities" => &mut self.allowed_capabilities,
+            "floatingImageTags" => &mut self.floating_image_tags,
+            "cpuRequestMin" => &mut self.cpu_request_min,
+            "cpuRequestMax" => &mut self.cpu_request_max,
+            "cpuLimitMin" => &mut self.cpu_limit_min,
+            "cpuLimitMax" => &mut self.cpu_limit_max,
+            "memoryRequestMin" => &mut self.memory_request_min,
+            "memoryRequestMax" => &mut self.memory_request_max,
+            "memoryLimitMin" => &mut self.memory_limit_min,
+            "memoryLimitMax" => &mut self.memory_limit_max,
             _ => return None,
         })
     }

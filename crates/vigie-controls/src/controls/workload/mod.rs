@@ -1,6 +1,98 @@
-//! Workload hardening: how pods run.
+//! Workload hardening: how pods run, what they mount, which images they use.
 
+pub(crate) mod helpers;
+
+pub(crate) mod allowed_registries;
+pub(crate) mod cloud_credentials_mount;
+pub(crate) mod cpu_resources;
+pub(crate) mod dashboard_service_account;
+pub(crate) mod deprecated_k8s_registry;
+pub(crate) mod duplicate_env;
+pub(crate) mod fs_group;
+pub(crate) mod host_path_volume;
+pub(crate) mod host_pid_ipc;
+pub(crate) mod host_port;
+pub(crate) mod image_not_pinned;
+pub(crate) mod ingress_nginx_eol;
+pub(crate) mod ingress_nginx_snippets_cve;
+pub(crate) mod k8s_common_labels;
+pub(crate) mod latest_without_always_pull;
+pub(crate) mod linux_hardening;
+pub(crate) mod liveness_probe;
+pub(crate) mod memory_resources;
+pub(crate) mod mounted_pvc;
+pub(crate) mod naked_pod;
+pub(crate) mod net_raw_capability;
+pub(crate) mod privilege_escalation;
 pub(crate) mod privileged_container;
+pub(crate) mod psp_allowed_capabilities;
+pub(crate) mod psp_host_network;
+pub(crate) mod psp_host_pid;
+pub(crate) mod psp_privilege_escalation;
+pub(crate) mod psp_required_drop;
+pub(crate) mod psp_root_user;
+pub(crate) mod readiness_probe;
+pub(crate) mod recommended_labels;
+pub(crate) mod recreate_strategy;
+pub(crate) mod root_supplemental_group;
+pub(crate) mod run_as_root;
+pub(crate) mod runtime_socket_mount;
+pub(crate) mod seccomp_profile;
+pub(crate) mod seccomp_runtime_default;
+pub(crate) mod selinux_options;
+pub(crate) mod subpath_cve;
+pub(crate) mod unsafe_sysctl;
+pub(crate) mod windows_gmsa;
+pub(crate) mod windows_host_process;
+pub(crate) mod windows_run_as_user;
+pub(crate) mod writable_host_path;
+pub(crate) mod writable_root_filesystem;
 
-/// The controls of this category (register new ones here).
-pub(crate) static CONTROLS: [crate::control::Control; 1] = [privileged_container::CONTROL];
+/// The controls of this category (register new ones here), in ID order.
+pub(crate) static CONTROLS: [crate::control::Control; 45] = [
+    privileged_container::CONTROL,
+    host_pid_ipc::CONTROL,
+    host_path_volume::CONTROL,
+    writable_host_path::CONTROL,
+    runtime_socket_mount::CONTROL,
+    cloud_credentials_mount::CONTROL,
+    host_port::CONTROL,
+    privilege_escalation::CONTROL,
+    run_as_root::CONTROL,
+    writable_root_filesystem::CONTROL,
+    net_raw_capability::CONTROL,
+    linux_hardening::CONTROL,
+    seccomp_profile::CONTROL,
+    seccomp_runtime_default::CONTROL,
+    selinux_options::CONTROL,
+    fs_group::CONTROL,
+    root_supplemental_group::CONTROL,
+    unsafe_sysctl::CONTROL,
+    windows_host_process::CONTROL,
+    windows_gmsa::CONTROL,
+    windows_run_as_user::CONTROL,
+    liveness_probe::CONTROL,
+    readiness_probe::CONTROL,
+    cpu_resources::CONTROL,
+    memory_resources::CONTROL,
+    allowed_registries::CONTROL,
+    deprecated_k8s_registry::CONTROL,
+    image_not_pinned::CONTROL,
+    latest_without_always_pull::CONTROL,
+    ingress_nginx_eol::CONTROL,
+    ingress_nginx_snippets_cve::CONTROL,
+    subpath_cve::CONTROL,
+    duplicate_env::CONTROL,
+    naked_pod::CONTROL,
+    recreate_strategy::CONTROL,
+    recommended_labels::CONTROL,
+    k8s_common_labels::CONTROL,
+    dashboard_service_account::CONTROL,
+    mounted_pvc::CONTROL,
+    psp_host_network::CONTROL,
+    psp_host_pid::CONTROL,
+    psp_privilege_escalation::CONTROL,
+    psp_root_user::CONTROL,
+    psp_allowed_capabilities::CONTROL,
+    psp_required_drop::CONTROL,
+];

@@ -1,0 +1,94 @@
+//! ## What it does
+//! Flags workloads with a `hostPath` volume that exposes the cloud credentials
+//! kept on nodes: the AWS CLI files (`/.aws/credentials`, `/.aws/config`), the
+//! Azure files (`/etc/kubernetes/azure.json`, `/.azure/credentials`) and the
+//! Google Cloud application default credentials, whether the volume is that file
+//! or one of its parent directories (`/etc`, `/.aws`, `/`).
+//!
+//! ## Why is this bad
+//! These files hold the node's (often the cluster's) cloud identity: with them a
+//! container can act on the cloud account outside Kubernetes: read buckets,
+//! create instances, or reach other clusters.
+//!
+//! ## Example
+//! ```yaml
+//! volumes:
+//! - name: aws
+//!   hostPath: {path: /.aws/}   # flagged
+//! ```
+//! Use instead: workload identity (IRSA / EKS Pod Identity, Azure Workload
+//! Identity, GKE Workload Identity), which gives the pod its own scoped identity.
+//!
+//! ## References
+//! Kubescape C-0020; NSA/CISA "Pod security"; MITRE ATT&CK T1552.001
+//! (Credentials in Files), T1552.005 (Cloud Instance Metadata API).
+//! Unlike Kubescape, vigie does not know which cloud the manifests are for, so it
+//! checks the locations of all three providers.
+
+use super::super::prelude::*;
+use super::helpers::{host_path, volume_violation, volumes};
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W006",
+    title: "Cloud credentials mounted from the node",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0020"],
+        cis: &[],
+        nsa: &["Pod security"],
+        mitre: &["T1552.001"],
+    },
+    remediation: "Remove the hostPath volume and give the workload its own cloud identity (IRSA, Azure Workload Identity, GKE Workload Identity).",
+    doc: include_str!("cloud_credentials_mount.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+/// Where the cloud providers' node images and CLIs keep credentials.
+const CREDENTIAL_FILES: [&str; 10] = [
+    "/.aws/credentials",
+    "/.aws/config",
+    "/root/.aws/credentials",
+    "/root/.aws/config",
+    "/etc/kubernetes/azure.json",
+    "/.azure/credentials",
+    "/root/.azure/credentials",
+    "/.config/gcloud/application_default_credentials.json",
+    "/root/.config/gcloud/application_default_credentials.json",
+    "/gcloud/application_default_credentials.json",
+];
+
+/// The credential file `host_path` is, or contains.
+fn exposed_file(host_path: &str) -> Option<&'static str> {
+    let dir = host_path.trim_end_matches('/');
+    CREDENTIAL_FILES.iter().copied().find(|file| {
+        *file == dir
+            || file
+                .strip_prefix(dir)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for volume in volumes(&pod) {
+        let Some(path) = host_path(&volume) else {
+            continue;
+        };
+        if let Some(file) = exposed_file(path) {
+            out.push(volume_violation(
+                &pod,
+                &volume,
+                format!(
+                    "volume \"{}\" mounts host path {path}, which exposes {file}",
+                    volume.name
+                ),
+            ));
+        }
+    }
+}

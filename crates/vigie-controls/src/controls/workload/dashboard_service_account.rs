@@ -1,0 +1,60 @@
+//! ## What it does
+//! Flags workloads that run as the `kubernetes-dashboard` service account.
+//!
+//! ## Why is this bad
+//! The dashboard's service account is often bound to wide, even
+//! cluster-admin, permissions so that the dashboard can show everything. Any
+//! other workload using it inherits that power, and the dashboard itself is a
+//! well-known target when exposed.
+//!
+//! ## Example
+//! ```yaml
+//! spec:
+//!   serviceAccountName: kubernetes-dashboard   # flagged
+//! ```
+//! Use instead: a service account of the workload's own, bound to what it needs.
+//!
+//! ## References
+//! Kubescape C-0014; NSA/CISA "Authentication and authorization"; MITRE ATT&CK
+//! T1078.004 (Cloud Accounts), T1552.007 (Container API).
+
+use super::super::prelude::*;
+use super::helpers::pod_field;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W038",
+    title: "Workload runs as the dashboard service account",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0014"],
+        cis: &[],
+        nsa: &["Authentication and authorization"],
+        mitre: &["T1078.004", "T1552.007"],
+    },
+    remediation: "Give the workload a service account of its own.",
+    doc: include_str!("dashboard_service_account.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+const DASHBOARD_ACCOUNT: &str = "kubernetes-dashboard";
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    // `serviceAccount` is the deprecated spelling, still honoured by the API.
+    for field in ["serviceAccountName", "serviceAccount"] {
+        if pod.spec().get(field).and_then(Node::as_str) == Some(DASHBOARD_ACCOUNT) {
+            out.push(pod_field(
+                &pod,
+                field,
+                format!("the pod runs as the {DASHBOARD_ACCOUNT} service account"),
+            ));
+            return;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! ## What it does
+//! Flags containers whose image comes from `k8s.gcr.io`, the Kubernetes
+//! project's former registry, frozen since April 2023.
+//!
+//! ## Why is this bad
+//! The old registry receives no new images, so nothing pulled from it gets
+//! security fixes, and it is being wound down: pulls will eventually fail.
+//!
+//! ## Example
+//! ```yaml
+//! image: k8s.gcr.io/pause:3.2   # flagged
+//! ```
+//! Use instead: the same image from `registry.k8s.io`, at a current version.
+//!
+//! ## References
+//! Kubescape C-0253; CIS 5.5.1; NSA/CISA "Supply chain"; MITRE ATT&CK T1525
+//! (Implant Internal Image).
+
+use super::super::prelude::*;
+use super::helpers::{image_of, ImageRef};
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W027",
+    title: "Image from the deprecated k8s.gcr.io registry",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0253"],
+        cis: &["5.5.1"],
+        nsa: &["Supply chain"],
+        mitre: &["T1525"],
+    },
+    remediation:
+        "Pull the image from registry.k8s.io instead of k8s.gcr.io, at a maintained version.",
+    doc: include_str!("deprecated_k8s_registry.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let Some(image) = image_of(&container) else {
+            continue;
+        };
+        let registry = ImageRef::parse(image).registry;
+        // Regional mirrors (eu.gcr.io/k8s-artifacts-prod) are not the same registry.
+        if registry.is_some_and(|r| r.eq_ignore_ascii_case("k8s.gcr.io")) {
+            out.push(Violation::new(
+                pod.container_path(&container, "image"),
+                key_pos(container.node, "image"),
+                format!(
+                    "{} uses image {image} from the frozen k8s.gcr.io registry",
+                    describe_container(&container)
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! ## What it does
+//! Flags workloads whose pods share the node's process namespace (`hostPID`) or
+//! its inter-process communication namespace (`hostIPC`).
+//!
+//! ## Why is this bad
+//! With `hostPID` a container sees every process of the node, can read their
+//! environment and memory maps, and signal or trace them; with `hostIPC` it can
+//! read and write the shared memory segments and message queues of every process
+//! on the node. Both break the isolation between the pod and the rest of the node.
+//!
+//! ## Example
+//! ```yaml
+//! spec:
+//!   hostPID: true   # flagged
+//!   hostIPC: true   # flagged
+//! ```
+//! Use instead: leave both unset (they default to `false`); debug node processes
+//! with an ephemeral debug container or a node-level tool.
+//!
+//! ## References
+//! Kubescape C-0038, C-0275, C-0276; CIS 5.2.3, 5.2.4; NSA/CISA "Pod security";
+//! MITRE ATT&CK T1611 (Escape to Host).
+
+use super::super::prelude::*;
+use super::helpers::pod_field;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W002",
+    title: "Pod shares the host PID or IPC namespace",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0038", "C-0275", "C-0276"],
+        cis: &["5.2.3", "5.2.4"],
+        nsa: &["Pod security"],
+        mitre: &["T1611"],
+    },
+    remediation: "Remove hostPID and hostIPC from the pod spec (or set them to false).",
+    doc: include_str!("host_pid_ipc.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for (field, namespace) in [("hostPID", "process ID"), ("hostIPC", "IPC")] {
+        if pod.spec().get(field).is_some_and(Node::is_true) {
+            out.push(pod_field(
+                &pod,
+                field,
+                format!("{field} is true: the pod shares the node's {namespace} namespace"),
+            ));
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! ## What it does
+//! Flags containers that bind a port of the node (`ports[].hostPort`).
+//!
+//! ## Why is this bad
+//! A host port bypasses Services and NetworkPolicies applied to pod IPs, exposes
+//! the container on the node's address, and limits scheduling to one such pod
+//! per node. It is rarely needed outside node agents and ingress controllers.
+//!
+//! ## Example
+//! ```yaml
+//! ports:
+//! - containerPort: 8080
+//!   hostPort: 8080   # flagged
+//! ```
+//! Use instead: a Service (ClusterIP, NodePort or LoadBalancer) in front of the
+//! pod.
+//!
+//! ## References
+//! Kubescape C-0044; CIS 5.2.13; NSA/CISA "Network separation and hardening";
+//! MITRE ATT&CK T1133 (External Remote Services).
+
+use super::super::prelude::*;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W007",
+    title: "Container binds a host port",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0044"],
+        cis: &["5.2.13"],
+        nsa: &["Network separation and hardening"],
+        mitre: &["T1133"],
+    },
+    remediation: "Remove hostPort and expose the container through a Service.",
+    doc: include_str!("host_port.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let ports = container.node.get("ports").map(Node::items).unwrap_or(&[]);
+        for (i, port) in ports.iter().enumerate() {
+            let Some(host_port) = port.get("hostPort") else {
+                continue;
+            };
+            // 0 is the API's "no host port".
+            if host_port.as_i64() == Some(0) {
+                continue;
+            }
+            out.push(Violation::new(
+                pod.container_path(&container, &format!("ports[{i}].hostPort")),
+                key_pos(port, "hostPort"),
+                format!(
+                    "{} binds host port {}",
+                    describe_container(&container),
+                    host_port.display_value()
+                ),
+            ));
+        }
+    }
+}

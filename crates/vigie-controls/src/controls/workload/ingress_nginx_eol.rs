@@ -1,0 +1,73 @@
+//! ## What it does
+//! Flags workloads running the community ingress-nginx controller
+//! (`registry.k8s.io/ingress-nginx/controller`, or its former `k8s.gcr.io`
+//! home), which the Kubernetes project retires in March 2026.
+//!
+//! ## Why is this bad
+//! After its end of life the controller gets no security fixes, and it sits on
+//! the cluster's edge, parsing untrusted traffic and, through annotations,
+//! generating its own configuration: the place where an unpatched vulnerability
+//! hurts most.
+//!
+//! ## Example
+//! ```yaml
+//! image: registry.k8s.io/ingress-nginx/controller:v1.8.0   # flagged
+//! ```
+//! Use instead: plan a migration to a maintained controller (Gateway API
+//! implementations, or a vendor-supported NGINX controller).
+//!
+//! ## References
+//! Kubescape C-0292; NSA/CISA "Network separation and hardening"; MITRE ATT&CK
+//! T1190 (Exploit Public-Facing Application).
+
+use super::super::prelude::*;
+use super::helpers::{image_of, ImageRef};
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W030",
+    title: "End-of-life ingress-nginx controller",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0292"],
+        cis: &[],
+        nsa: &["Network separation and hardening"],
+        mitre: &["T1190"],
+    },
+    remediation: "Migrate to a maintained ingress or Gateway API controller before ingress-nginx reaches end of life.",
+    doc: include_str!("ingress_nginx_eol.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+/// The community project's images, in either of its registries or a mirror
+/// that keeps the `ingress-nginx/controller` path.
+fn is_community_ingress_nginx(image: &str) -> bool {
+    let reference = ImageRef::parse(image);
+    reference.repository.contains("ingress-nginx/controller")
+        || (matches!(reference.registry, Some("registry.k8s.io" | "k8s.gcr.io"))
+            && reference.repository.starts_with("ingress-nginx/"))
+}
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let Some(image) = image_of(&container) else {
+            continue;
+        };
+        if is_community_ingress_nginx(image) {
+            out.push(Violation::new(
+                pod.container_path(&container, "image"),
+                key_pos(container.node, "image"),
+                format!(
+                    "{} runs the community ingress-nginx controller ({image}), end of life in March 2026",
+                    describe_container(&container)
+                ),
+            ));
+        }
+    }
+}

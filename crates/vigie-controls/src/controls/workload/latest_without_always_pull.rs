@@ -1,0 +1,79 @@
+//! ## What it does
+//! Flags containers whose image has a moving tag (`latest`, no tag at all, or a
+//! tag listed in `floatingImageTags`) while `imagePullPolicy` is explicitly
+//! `IfNotPresent` or `Never`.
+//!
+//! ## Why is this bad
+//! With a moving tag and no pull, each node runs whatever version it happened to
+//! pull first: pods of the same workload run different code, security fixes
+//! pushed under the tag never arrive, and a rollback cannot be told apart from
+//! the broken version.
+//!
+//! ## Example
+//! ```yaml
+//! image: example/app:latest
+//! imagePullPolicy: IfNotPresent   # flagged
+//! ```
+//! Use instead: a fixed version tag or a digest (best), or
+//! `imagePullPolicy: Always`.
+//!
+//! ## References
+//! Kubescape C-0075; CIS 5.5.1; NSA/CISA "Supply chain"; MITRE ATT&CK T1525
+//! (Implant Internal Image).
+
+use super::super::prelude::*;
+use super::helpers::{image_of, ImageRef};
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W029",
+    title: "Moving image tag without imagePullPolicy Always",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0075"],
+        cis: &["5.5.1"],
+        nsa: &["Supply chain"],
+        mitre: &["T1525"],
+    },
+    remediation: "Pin the image to a version tag or digest, or set imagePullPolicy: Always.",
+    doc: include_str!("latest_without_always_pull.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let Some(image) = image_of(&container) else {
+            continue;
+        };
+        let policy = container.node.get("imagePullPolicy").and_then(Node::as_str);
+        let Some(policy @ ("IfNotPresent" | "Never")) = policy else {
+            continue;
+        };
+        let reference = ImageRef::parse(image);
+        let moving = match (reference.tag, reference.digest) {
+            (_, Some(_)) => None,
+            (None, None) => Some("no tag (latest)".to_string()),
+            (Some("latest"), None) => Some("the latest tag".to_string()),
+            (Some(tag), None) if config.floating_image_tags.iter().any(|t| t == tag) => {
+                Some(format!("the floating tag {tag}"))
+            }
+            _ => None,
+        };
+        if let Some(moving) = moving {
+            out.push(Violation::new(
+                pod.container_path(&container, "imagePullPolicy"),
+                key_pos(container.node, "imagePullPolicy"),
+                format!(
+                    "{} uses image {image} with {moving} but imagePullPolicy {policy}",
+                    describe_container(&container)
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! ## What it does
+//! Flags containers with no `livenessProbe`.
+//!
+//! ## Why is this bad
+//! Without a liveness probe, a container that deadlocks or stops serving while
+//! its process stays up is never restarted: the failure lasts until someone
+//! notices.
+//!
+//! ## Example
+//! ```yaml
+//! containers:
+//! - name: api
+//!   image: example/api:1   # flagged: no livenessProbe
+//! ```
+//! Use instead: a `livenessProbe` (HTTP, TCP, gRPC or exec) that fails only when
+//! a restart would help.
+//!
+//! ## References
+//! Kubescape C-0056; NSA/CISA "Logging and threat detection"; MITRE ATT&CK T1499
+//! (Endpoint Denial of Service).
+
+use super::super::prelude::*;
+use super::helpers::missing_probe;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W022",
+    title: "No liveness probe",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0056"],
+        cis: &[],
+        nsa: &["Logging and threat detection"],
+        mitre: &["T1499"],
+    },
+    remediation: "Add a livenessProbe to the container.",
+    doc: include_str!("liveness_probe.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    if let Some(pod) = workload_pod(resource) {
+        missing_probe(&pod, "livenessProbe", out);
+    }
+}

@@ -1,0 +1,57 @@
+//! ## What it does
+//! Flags Pods created directly, with no controller owning them (no
+//! `metadata.ownerReferences`).
+//!
+//! ## Why is this bad
+//! Nothing recreates a naked pod when its node fails or is drained, nothing rolls
+//! it out again when its spec must change, and it cannot be scaled. In a manifest
+//! it usually means a Deployment, Job or DaemonSet was meant.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Pod
+//! metadata: {name: web}   # flagged
+//! ```
+//! Use instead: a Deployment (or StatefulSet, DaemonSet, Job) with the pod as its
+//! template.
+//!
+//! ## References
+//! Kubescape C-0073; NSA/CISA "Pod security"; MITRE ATT&CK T1610 (Deploy
+//! Container).
+
+use super::super::prelude::*;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W034",
+    title: "Pod without a controller",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0073"],
+        cis: &[],
+        nsa: &["Pod security"],
+        mitre: &["T1610"],
+    },
+    remediation: "Run the pod through a Deployment, StatefulSet, DaemonSet or Job.",
+    doc: include_str!("naked_pod.rs"),
+    evaluator: Evaluator::Object {
+        applies: |r| r.kind == "Pod",
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let metadata = resource.root.get("metadata").unwrap_or(Node::null());
+    let owned = metadata
+        .get("ownerReferences")
+        .is_some_and(|o| !o.items().is_empty());
+    if !owned {
+        out.push(Violation::new(
+            "metadata",
+            resource
+                .root
+                .entry("metadata")
+                .map_or(resource.pos, |e| e.key_pos),
+            format!("Pod {} has no owning controller", resource.name),
+        ));
+    }
+}

@@ -1,0 +1,47 @@
+//! ## What it does
+//! Flags containers with no `readinessProbe`.
+//!
+//! ## Why is this bad
+//! Without a readiness probe, a pod receives traffic as soon as its process
+//! starts, before it can serve, and keeps receiving it while it is overloaded or
+//! cut from its dependencies: users see the errors a probe would have hidden.
+//!
+//! ## Example
+//! ```yaml
+//! containers:
+//! - name: api
+//!   image: example/api:1   # flagged: no readinessProbe
+//! ```
+//! Use instead: a `readinessProbe` that checks the container can serve a request.
+//!
+//! ## References
+//! Kubescape C-0018; NSA/CISA "Logging and threat detection"; MITRE ATT&CK T1499
+//! (Endpoint Denial of Service).
+
+use super::super::prelude::*;
+use super::helpers::missing_probe;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W023",
+    title: "No readiness probe",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0018"],
+        cis: &[],
+        nsa: &["Logging and threat detection"],
+        mitre: &["T1499"],
+    },
+    remediation: "Add a readinessProbe to the container.",
+    doc: include_str!("readiness_probe.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    if let Some(pod) = workload_pod(resource) {
+        missing_probe(&pod, "readinessProbe", out);
+    }
+}

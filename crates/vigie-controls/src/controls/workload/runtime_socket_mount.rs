@@ -1,0 +1,77 @@
+//! ## What it does
+//! Flags workloads that mount the container runtime's socket or state directory
+//! from the node: `/var/run/docker.sock`, `/var/run/docker`,
+//! `/run/containerd/containerd.sock`, `/var/run/crio/crio.sock` (and their
+//! `/run` and `/var/run` spellings).
+//!
+//! ## Why is this bad
+//! Whoever talks to the runtime socket can start a privileged container with the
+//! node's root filesystem mounted, read every other container's files and
+//! environment, and stop them: it is root on the node.
+//!
+//! ## Example
+//! ```yaml
+//! volumes:
+//! - name: docker
+//!   hostPath: {path: /var/run/docker.sock}   # flagged
+//! ```
+//! Use instead: build images with a daemonless builder (BuildKit rootless,
+//! Kaniko), and read container metadata through the Kubernetes API.
+//!
+//! ## References
+//! Kubescape C-0074; CIS 5.2.12; NSA/CISA "Pod security"; MITRE ATT&CK T1611
+//! (Escape to Host), T1610 (Deploy Container).
+
+use super::super::prelude::*;
+use super::helpers::{host_path, volume_violation, volumes};
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W005",
+    title: "Container runtime socket mounted",
+    severity: Severity::Critical,
+    refs: Refs {
+        kubescape: &["C-0074"],
+        cis: &["5.2.12"],
+        nsa: &["Pod security"],
+        mitre: &["T1611", "T1610"],
+    },
+    remediation: "Remove the hostPath volume of the runtime socket; use a daemonless image builder or the Kubernetes API instead.",
+    doc: include_str!("runtime_socket_mount.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+/// Runtime sockets and state directories, without the `/var` prefix that
+/// `/var/run` (a symlink to `/run` on current distributions) may add.
+const RUNTIME_PATHS: [&str; 4] = [
+    "/run/docker.sock",
+    "/run/docker",
+    "/run/containerd/containerd.sock",
+    "/run/crio/crio.sock",
+];
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for volume in volumes(&pod) {
+        let Some(path) = host_path(&volume) else {
+            continue;
+        };
+        let normalized = path.trim_end_matches('/');
+        let normalized = normalized.strip_prefix("/var").unwrap_or(normalized);
+        if RUNTIME_PATHS.contains(&normalized) {
+            out.push(volume_violation(
+                &pod,
+                &volume,
+                format!(
+                    "volume \"{}\" mounts the container runtime at {path}",
+                    volume.name
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! ## What it does
+//! Flags containers with no seccomp profile, neither their own
+//! (`securityContext.seccompProfile`) nor the pod's, or with the `Unconfined`
+//! profile.
+//!
+//! ## Why is this bad
+//! Without a seccomp profile a container may make every system call the kernel
+//! offers, including the rarely used ones behind many kernel privilege
+//! escalations. Kubernetes does not apply the runtime's default profile unless
+//! asked to.
+//!
+//! ## Example
+//! ```yaml
+//! containers:
+//! - name: app
+//!   securityContext: {}   # flagged: no seccompProfile here or on the pod
+//! ```
+//! Use instead: `seccompProfile: {type: RuntimeDefault}` on the pod (or a
+//! `Localhost` profile tailored to the application).
+//!
+//! ## References
+//! Kubescape C-0211; CIS 5.7.2; NSA/CISA "Pod security"; MITRE ATT&CK T1068
+//! (Exploitation for Privilege Escalation).
+
+use super::super::prelude::*;
+use super::helpers::{effective, effective_location, missing_in_container};
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W013",
+    title: "No seccomp profile",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0211"],
+        cis: &["5.7.2"],
+        nsa: &["Pod security"],
+        mitre: &["T1068"],
+    },
+    remediation: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod, or a Localhost profile.",
+    doc: include_str!("seccomp_profile.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let who = describe_container(&container);
+        match effective(&pod, &container, "seccompProfile") {
+            Some((profile, level)) => {
+                if profile.get("type").and_then(Node::as_str) == Some("Unconfined") {
+                    let (path, pos) = effective_location(&pod, &container, level, "seccompProfile");
+                    out.push(Violation::new(
+                        format!("{path}.type"),
+                        profile.entry("type").map_or(pos, |e| e.key_pos),
+                        format!("{who} runs with the Unconfined seccomp profile"),
+                    ));
+                }
+            }
+            None => {
+                let (path, pos) = missing_in_container(&pod, &container, "seccompProfile");
+                out.push(Violation::new(
+                    path,
+                    pos,
+                    format!("{who} has no seccomp profile (nor has the pod)"),
+                ));
+            }
+        }
+    }
+}

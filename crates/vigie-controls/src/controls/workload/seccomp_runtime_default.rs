@@ -1,0 +1,78 @@
+//! ## What it does
+//! Flags containers whose seccomp profile is not `RuntimeDefault`: none at all,
+//! `Unconfined`, or a `Localhost` profile. The container's own
+//! `securityContext.seccompProfile` wins over the pod's.
+//!
+//! ## Why is this bad
+//! The CIS Benchmark asks for the container runtime's default profile, which is
+//! maintained with the runtime and blocks the system calls containers should
+//! never need. A `Localhost` profile lives on each node, outside the manifest,
+//! and cannot be reviewed here: vigie reports it for a human to check.
+//!
+//! ## Example
+//! ```yaml
+//! securityContext:
+//!   seccompProfile: {type: Localhost, localhostProfile: custom.json}   # flagged
+//! ```
+//! Use instead: `seccompProfile: {type: RuntimeDefault}`; keep Localhost
+//! profiles for reviewed exceptions.
+//!
+//! ## References
+//! Kubescape C-0210; CIS 5.7.2; NSA/CISA "Pod security"; MITRE ATT&CK T1068
+//! (Exploitation for Privilege Escalation).
+
+use super::super::prelude::*;
+use super::helpers::{effective, effective_location, missing_in_container};
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W014",
+    title: "Seccomp profile is not RuntimeDefault",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0210"],
+        cis: &["5.7.2"],
+        nsa: &["Pod security"],
+        mitre: &["T1068"],
+    },
+    remediation: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod and remove other profiles from the containers.",
+    doc: include_str!("seccomp_runtime_default.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let who = describe_container(&container);
+        match effective(&pod, &container, "seccompProfile") {
+            Some((profile, level)) => {
+                let kind = profile.get("type");
+                if kind.and_then(Node::as_str) == Some("RuntimeDefault") {
+                    continue;
+                }
+                let (path, pos) = effective_location(&pod, &container, level, "seccompProfile");
+                out.push(Violation::new(
+                    format!("{path}.type"),
+                    profile.entry("type").map_or(pos, |e| e.key_pos),
+                    format!(
+                        "{who} uses the seccomp profile type {}",
+                        kind.map_or_else(|| "(none)".to_string(), Node::display_value)
+                    ),
+                ));
+            }
+            None => {
+                let (path, pos) = missing_in_container(&pod, &container, "seccompProfile");
+                out.push(Violation::new(
+                    format!("{path}.type"),
+                    pos,
+                    format!("{who} has no seccomp profile (nor has the pod)"),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! ## What it does
+//! Flags containers with no SELinux options, neither their own
+//! (`securityContext.seLinuxOptions`) nor the pod's.
+//!
+//! ## Why is this bad
+//! On nodes that enforce SELinux, the labels decide which files, devices and
+//! other processes a container may touch. Without options the runtime picks a
+//! default label, which may be more permissive than the workload needs and is
+//! not visible in the manifest.
+//!
+//! ## Example
+//! ```yaml
+//! containers:
+//! - name: app
+//!   securityContext: {allowPrivilegeEscalation: false}   # flagged: no seLinuxOptions
+//! ```
+//! Use instead: `seLinuxOptions: {level: "s0:c123,c456"}` (and a `type` where the
+//! node policy defines one for the workload), on the pod or the container.
+//!
+//! ## References
+//! Kubescape C-0211; CIS 5.7.3; NSA/CISA "Pod security"; MITRE ATT&CK T1611
+//! (Escape to Host).
+
+use super::super::prelude::*;
+use super::helpers::{effective, missing_in_container};
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W015",
+    title: "No SELinux options",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0211"],
+        cis: &["5.7.3"],
+        nsa: &["Pod security"],
+        mitre: &["T1611"],
+    },
+    remediation: "Set securityContext.seLinuxOptions on the pod or the container.",
+    doc: include_str!("selinux_options.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        if effective(&pod, &container, "seLinuxOptions").is_some() {
+            continue;
+        }
+        let (path, pos) = missing_in_container(&pod, &container, "seLinuxOptions");
+        out.push(Violation::new(
+            path,
+            pos,
+            format!(
+                "{} has no seLinuxOptions (nor has the pod)",
+                describe_container(&container)
+            ),
+        ));
+    }
+}

@@ -1,0 +1,53 @@
+//! ## What it does
+//! Flags containers of Windows pods (`spec.os.name: windows`) that name no Group
+//! Managed Service Account credential spec
+//! (`securityContext.windowsOptions.gmsaCredentialSpecName`), neither their own
+//! nor the pod's.
+//!
+//! ## Why is this bad
+//! Windows workloads that authenticate to Active Directory without a gMSA end up
+//! with shared or embedded account passwords, or run under the node's own
+//! identity. A gMSA gives the pod a managed, rotated domain identity of its own.
+//!
+//! ## Example
+//! ```yaml
+//! spec:
+//!   os: {name: windows}
+//!   containers:
+//!   - name: web   # flagged: no gmsaCredentialSpecName
+//! ```
+//! Use instead: `windowsOptions: {gmsaCredentialSpecName: webapp-gmsa}` on the
+//! pod or container.
+//!
+//! ## References
+//! Kubescape C-0211; CIS 5.7.3; NSA/CISA "Authentication and authorization";
+//! MITRE ATT&CK T1078 (Valid Accounts).
+
+use super::super::prelude::*;
+use super::helpers::missing_windows_option;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W020",
+    title: "Windows container without a gMSA credential spec",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0211"],
+        cis: &["5.7.3"],
+        nsa: &["Authentication and authorization"],
+        mitre: &["T1078"],
+    },
+    remediation:
+        "Set securityContext.windowsOptions.gmsaCredentialSpecName on the Windows pod or container.",
+    doc: include_str!("windows_gmsa.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    if let Some(pod) = workload_pod(resource) {
+        missing_windows_option(&pod, "gmsaCredentialSpecName", out);
+    }
+}

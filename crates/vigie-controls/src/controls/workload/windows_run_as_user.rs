@@ -1,0 +1,49 @@
+//! ## What it does
+//! Flags containers of Windows pods (`spec.os.name: windows`) that name no user
+//! to run as (`securityContext.windowsOptions.runAsUserName`), neither their own
+//! nor the pod's.
+//!
+//! ## Why is this bad
+//! Without it, the container runs as the image's default user, often
+//! `ContainerAdministrator`, the Windows equivalent of root in the container.
+//!
+//! ## Example
+//! ```yaml
+//! spec:
+//!   os: {name: windows}
+//!   containers:
+//!   - name: web   # flagged: no runAsUserName
+//! ```
+//! Use instead: `windowsOptions: {runAsUserName: ContainerUser}`.
+//!
+//! ## References
+//! Kubescape C-0211; CIS 5.7.3; NSA/CISA "Pod security: non-root containers";
+//! MITRE ATT&CK T1078 (Valid Accounts).
+
+use super::super::prelude::*;
+use super::helpers::missing_windows_option;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W021",
+    title: "Windows container without runAsUserName",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0211"],
+        cis: &["5.7.3"],
+        nsa: &["Pod security"],
+        mitre: &["T1078"],
+    },
+    remediation: "Set securityContext.windowsOptions.runAsUserName (ContainerUser) on the Windows pod or container.",
+    doc: include_str!("windows_run_as_user.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    if let Some(pod) = workload_pod(resource) {
+        missing_windows_option(&pod, "runAsUserName", out);
+    }
+}

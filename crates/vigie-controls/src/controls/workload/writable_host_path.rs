@@ -1,0 +1,73 @@
+//! ## What it does
+//! Flags containers that mount a `hostPath` volume without `readOnly: true`.
+//!
+//! ## Why is this bad
+//! Writing to the node's filesystem lets a container plant binaries, cron jobs
+//! or kubelet configuration that run outside any container, or tamper with other
+//! pods' data: the usual first step of an escape to the node.
+//!
+//! ## Example
+//! ```yaml
+//! containers:
+//! - name: agent
+//!   volumeMounts:
+//!   - {name: host-var, mountPath: /host/var}   # flagged: writable
+//! volumes:
+//! - name: host-var
+//!   hostPath: {path: /var}
+//! ```
+//! Use instead: `readOnly: true` on the mount, or no hostPath at all.
+//!
+//! ## References
+//! Kubescape C-0045; CIS 5.2.12; NSA/CISA "Pod security"; MITRE ATT&CK T1611
+//! (Escape to Host).
+
+use super::super::prelude::*;
+use super::helpers::{host_path, mounts_of, volumes};
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W004",
+    title: "Writable hostPath mount",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0045"],
+        cis: &["5.2.12"],
+        nsa: &["Pod security"],
+        mitre: &["T1611"],
+    },
+    remediation: "Set readOnly: true on every mount of a hostPath volume, or replace the volume.",
+    doc: include_str!("writable_host_path.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for volume in volumes(&pod) {
+        let Some(path) = host_path(&volume) else {
+            continue;
+        };
+        for mount in mounts_of(&pod, volume.name) {
+            if mount.node.get("readOnly").is_some_and(Node::is_true) {
+                continue;
+            }
+            out.push(Violation::new(
+                pod.container_path(
+                    &mount.container,
+                    &format!("volumeMounts[{}].readOnly", mount.index),
+                ),
+                key_pos(mount.node, "readOnly"),
+                format!(
+                    "{} mounts host path {path} (volume \"{}\") writable",
+                    describe_container(&mount.container),
+                    volume.name
+                ),
+            ));
+        }
+    }
+}

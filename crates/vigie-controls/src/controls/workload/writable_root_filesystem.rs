@@ -1,0 +1,75 @@
+//! ## What it does
+//! Flags containers that do not set `securityContext.readOnlyRootFilesystem: true`.
+//!
+//! ## Why is this bad
+//! A writable root filesystem lets an intruder drop tools, modify binaries and
+//! configuration of the running image, and persist across process restarts of
+//! the container. Applications that need scratch space can be given an
+//! `emptyDir` for exactly the paths they write.
+//!
+//! ## Example
+//! ```yaml
+//! securityContext:
+//!   readOnlyRootFilesystem: false   # flagged
+//! ```
+//! Use instead: `readOnlyRootFilesystem: true`, with `emptyDir` volumes mounted
+//! at `/tmp` or wherever the application writes.
+//!
+//! ## References
+//! Kubescape C-0017, C-0211; NSA/CISA "Pod security: immutable container
+//! filesystems"; MITRE ATT&CK T1036 (Masquerading), T1505 (Server Software
+//! Component).
+
+use super::super::prelude::*;
+use super::helpers::missing_in_container;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W010",
+    title: "Writable root filesystem",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0017", "C-0211"],
+        cis: &[],
+        nsa: &["Pod security"],
+        mitre: &["T1036"],
+    },
+    remediation: "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the application writes.",
+    doc: include_str!("writable_root_filesystem.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let sc = container.security_context();
+        match sc.and_then(|sc| sc.get("readOnlyRootFilesystem")) {
+            Some(v) if v.is_true() => {}
+            Some(v) => out.push(Violation::new(
+                pod.container_path(&container, "securityContext.readOnlyRootFilesystem"),
+                key_pos(sc.unwrap_or(container.node), "readOnlyRootFilesystem"),
+                format!(
+                    "{} sets readOnlyRootFilesystem {}",
+                    describe_container(&container),
+                    v.display_value()
+                ),
+            )),
+            None => {
+                let (path, pos) = missing_in_container(&pod, &container, "readOnlyRootFilesystem");
+                out.push(Violation::new(
+                    path,
+                    pos,
+                    format!(
+                        "{} has a writable root filesystem (readOnlyRootFilesystem not set)",
+                        describe_container(&container)
+                    ),
+                ));
+            }
+        }
+    }
+}
