@@ -5,6 +5,7 @@ mod control_plane;
 mod hygiene;
 mod network;
 mod rbac;
+mod secrets;
 mod workload;
 
 #[allow(unused_imports)] // each control file takes what it needs
@@ -29,6 +30,7 @@ pub fn all() -> &'static [&'static Control] {
             &control_plane::CONTROLS[..],
             &hygiene::CONTROLS[..],
             &network::CONTROLS[..],
+            &secrets::CONTROLS[..],
         ]
         .into_iter()
         .flatten()

@@ -1,0 +1,79 @@
+//! ## What it does
+//! Flags workloads that get no secret from an external secret store: no volume
+//! of the Secrets Store CSI driver (`csi.driver: secrets-store.csi.k8s.io`, or
+//! any CSI volume naming a `secretProviderClass`).
+//!
+//! ## Why is this bad
+//! Kubernetes Secrets are base64, readable by anyone who can read Secrets in the
+//! namespace (or create pods there), and encrypted at rest only if the cluster
+//! is configured for it. An external store (Vault, a cloud secret manager) keeps
+//! the source of truth outside the cluster, with its own access control, audit
+//! and rotation.
+//!
+//! ## Example
+//! ```yaml
+//! volumes:
+//! - name: creds
+//!   secret: {secretName: db}   # flagged: no external store
+//! ```
+//! Use instead:
+//! ```yaml
+//! volumes:
+//! - name: creds
+//!   csi:
+//!     driver: secrets-store.csi.k8s.io
+//!     readOnly: true
+//!     volumeAttributes: {secretProviderClass: db}
+//! ```
+//!
+//! ## References
+//! Kubescape C-0234; CIS 5.4.2; NSA/CISA "Pod security: secrets"; MITRE ATT&CK
+//! T1552 (Unsecured Credentials).
+
+use super::super::prelude::*;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-S003",
+    title: "No external secret storage",
+    severity: Severity::Low,
+    refs: Refs {
+        kubescape: &["C-0234"],
+        cis: &["5.4.2"],
+        nsa: &["Pod security"],
+        mitre: &["T1552"],
+    },
+    remediation: "Get the workload's secrets through the Secrets Store CSI driver (or an equivalent external store).",
+    doc: include_str!("external_secret_storage.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+const SECRETS_STORE_DRIVER: &str = "secrets-store.csi.k8s.io";
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    let volumes = pod.spec().get("volumes").map(Node::items).unwrap_or(&[]);
+    let external = volumes.iter().any(|v| {
+        v.get("csi").is_some_and(|csi| {
+            csi.get("driver").and_then(Node::as_str) == Some(SECRETS_STORE_DRIVER)
+                || csi
+                    .get_path(&["volumeAttributes", "secretProviderClass"])
+                    .is_some()
+        })
+    });
+    if !external {
+        out.push(Violation::new(
+            pod.spec_path("volumes"),
+            key_pos(pod.spec(), "volumes"),
+            format!(
+                "{} {} mounts no volume from an external secret store",
+                resource.kind, resource.name
+            ),
+        ));
+    }
+}

@@ -1,0 +1,95 @@
+//! ## What it does
+//! Flags containers that receive Secret values as environment variables:
+//! `env[].valueFrom.secretKeyRef`, or a whole Secret through
+//! `envFrom[].secretRef`.
+//!
+//! ## Why is this bad
+//! Environment variables leak: into crash reports and debug endpoints, to child
+//! processes, into `kubectl describe`-style tooling and logs that dump the
+//! environment. They are also fixed at start, so a rotated Secret needs a
+//! restart. Files mounted from a Secret volume are updated in place and readable
+//! only by the process that opens them.
+//!
+//! ## Example
+//! ```yaml
+//! env:
+//! - name: API_TOKEN
+//!   valueFrom:
+//!     secretKeyRef: {name: api, key: token}   # flagged
+//! ```
+//! Use instead: a `secret` volume mounted read-only, and the application reading
+//! the file.
+//!
+//! ## References
+//! Kubescape C-0207; CIS 5.4.1; NSA/CISA "Pod security: secrets"; MITRE ATT&CK
+//! T1552.007 (Container API).
+
+use super::super::prelude::*;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-S002",
+    title: "Secret passed as environment variables",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0207"],
+        cis: &["5.4.1"],
+        nsa: &["Pod security"],
+        mitre: &["T1552.007"],
+    },
+    remediation: "Mount the Secret as a read-only volume and read the value from the file.",
+    doc: include_str!("secret_env_var.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let who = describe_container(&container);
+        let env = container.node.get("env").map(Node::items).unwrap_or(&[]);
+        for (i, variable) in env.iter().enumerate() {
+            let Some(reference) = variable.get_path(&["valueFrom", "secretKeyRef"]) else {
+                continue;
+            };
+            let name = variable
+                .get("name")
+                .map(Node::display_value)
+                .unwrap_or_default();
+            let secret = reference
+                .get("name")
+                .map(Node::display_value)
+                .unwrap_or_default();
+            out.push(Violation::new(
+                pod.container_path(&container, &format!("env[{i}].valueFrom.secretKeyRef")),
+                variable
+                    .get("valueFrom")
+                    .map_or(variable.pos, |v| key_pos(v, "secretKeyRef")),
+                format!("{who} gets {name} from Secret {secret} as an environment variable"),
+            ));
+        }
+        let env_from = container
+            .node
+            .get("envFrom")
+            .map(Node::items)
+            .unwrap_or(&[]);
+        for (i, source) in env_from.iter().enumerate() {
+            let Some(reference) = source.get("secretRef") else {
+                continue;
+            };
+            let secret = reference
+                .get("name")
+                .map(Node::display_value)
+                .unwrap_or_default();
+            out.push(Violation::new(
+                pod.container_path(&container, &format!("envFrom[{i}].secretRef")),
+                key_pos(source, "secretRef"),
+                format!("{who} loads every key of Secret {secret} as environment variables"),
+            ));
+        }
+    }
+}
