@@ -288,6 +288,13 @@ fn vigie_setting(kubescape_key: &str) -> Option<&'static str> {
         "recommendedLabels" => "recommendedLabels",
         "k8sRecommendedLabels" => "k8sRecommendedLabels",
         "hardenedSandboxRuntimeClasses" => "sandboxRuntimeClasses",
+        "floatingImageTags" => "floatingImageTags",
+        "cpu_request_min" => "cpuRequestMin",
+        "cpu_request_max" => "cpuRequestMax",
+        "cpu_limit_min" => "cpuLimitMin",
+        "cpu_limit_max" => "cpuLimitMax",
+        "memory_request_max" => "memoryRequestMax",
+        "memory_limit_max" => "memoryLimitMax",
         _ => return None,
     })
 }

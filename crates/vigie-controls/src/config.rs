@@ -61,12 +61,9 @@ impl Default for Config {
         Self {
             allowed_registries: Vec::new(),
             untrusted_registries: Vec::new(),
-            public_registries: strings(&[
-                "docker.io",
-                "quay.io",
-                "ghcr.io",
-                "registry.hub.docker.com",
-            ]),
+            // Empty: which registries count as public is a site's policy, and
+            // flagging every Docker Hub image by default would drown real findings.
+            public_registries: Vec::new(),
             digest_exempt_repositories: Vec::new(),
             sensitive_key_names: strings(&[
                 "password",
@@ -83,10 +80,8 @@ impl Default for Config {
                 "jwt",
                 "aws_access_key_id",
                 "aws_secret_access_key",
-                "azure_batchai_storage_account",
-                "azure_batchai_storage_key",
-                "azure_batch_account",
-                "azure_batch_key",
+                "client_secret",
+                "connection_string",
             ]),
             sensitive_key_names_allowed: strings(&["keycloak_url", "key_file", "secret_name"]),
             sensitive_values: strings(&[
@@ -95,15 +90,11 @@ impl Default for Config {
                 r"(?i)^bearer\s+[a-z0-9._~+/-]+=*$",
                 r"xox[baprs]-[0-9A-Za-z-]{10,}",
                 r"gh[pousr]_[0-9A-Za-z]{36}",
-                // Kubescape's markers, kept so that both tools agree by default.
-                r"PRIVATE KEY",
-                r"eyJhbGciO",
-                r"JWT",
-                r"_key_",
-                r"_secret_",
+                // A signed JSON Web Token: base64url JSON header and payload.
+                r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.",
             ]),
             sensitive_values_allowed: Vec::new(),
-            recommended_labels: strings(&["app", "tier", "phase", "version", "owner", "env"]),
+            recommended_labels: strings(&["app", "owner", "env"]),
             k8s_recommended_labels: strings(&[
                 "app.kubernetes.io/name",
                 "app.kubernetes.io/instance",

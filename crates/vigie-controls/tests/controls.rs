@@ -3,7 +3,8 @@
 //! Objects annotated `vigie.dev/expect: fail` must be flagged by the control,
 //! objects annotated `vigie.dev/expect: pass` must not; objects without the
 //! annotation are context (the roles a binding refers to, say). Each fixture must
-//! hold at least one of each. The exact findings are pinned by a snapshot.
+//! hold at least one of each. The exact findings are pinned by a snapshot. A
+//! control whose defaults flag nothing gets its settings from `<ID>.config.yaml`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -42,7 +43,13 @@ fn check_control(id: &str) -> String {
         !should_pass.is_empty(),
         "{id}: the fixture needs an object that passes"
     );
-    let outcome = control.run(&loaded.resources, &Config::default());
+    // A fixture may come with settings of its own, `<ID>.config.yaml`.
+    let config_path = path.with_extension("config.yaml");
+    let config = match std::fs::read_to_string(&config_path) {
+        Ok(text) => Config::from_yaml(&text).unwrap_or_else(|e| panic!("{id}: {e}")),
+        Err(_) => Config::default(),
+    };
+    let outcome = control.run(&loaded.resources, &config);
     let failed: BTreeSet<usize> = outcome.violations.iter().map(|(i, _)| *i).collect();
     let name = |i: &usize| {
         format!(
