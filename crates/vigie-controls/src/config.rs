@@ -32,6 +32,10 @@ pub struct Config {
     pub k8s_recommended_labels: Vec<String>,
     /// RuntimeClasses that provide a hardened sandbox (gVisor, Kata).
     pub sandbox_runtime_classes: Vec<String>,
+    /// Namespaces whose workloads must run in a sandbox RuntimeClass (untrusted
+    /// or multi-tenant code). Default: none; a pod template can also ask for it
+    /// with the label `vigie.dev/sandbox: required`.
+    pub sandbox_required_namespaces: Vec<String>,
     /// Capabilities a container may add without a finding.
     pub allowed_capabilities: Vec<String>,
     /// Image tags that move like `latest` (`alpine`, `stable`): an image with one
@@ -105,6 +109,7 @@ impl Default for Config {
                 "app.kubernetes.io/created-by",
             ]),
             sandbox_runtime_classes: strings(&["gvisor", "kata", "kata-containers", "runsc"]),
+            sandbox_required_namespaces: Vec::new(),
             allowed_capabilities: Vec::new(),
             floating_image_tags: Vec::new(),
             cpu_request_min: Vec::new(),
@@ -132,6 +137,7 @@ const FIELDS: &[&str] = &[
     "recommendedLabels",
     "k8sRecommendedLabels",
     "sandboxRuntimeClasses",
+    "sandboxRequiredNamespaces",
     "allowedCapabilities",
     "floatingImageTags",
     "cpuRequestMin",
@@ -158,6 +164,7 @@ impl Config {
             "recommendedLabels" => &mut self.recommended_labels,
             "k8sRecommendedLabels" => &mut self.k8s_recommended_labels,
             "sandboxRuntimeClasses" => &mut self.sandbox_runtime_classes,
+            "sandboxRequiredNamespaces" => &mut self.sandbox_required_namespaces,
             "allowedCapabilities" => &mut self.allowed_capabilities,
             "floatingImageTags" => &mut self.floating_image_tags,
             "cpuRequestMin" => &mut self.cpu_request_min,

@@ -37,6 +37,7 @@ pub(crate) mod recreate_strategy;
 pub(crate) mod root_supplemental_group;
 pub(crate) mod run_as_root;
 pub(crate) mod runtime_socket_mount;
+pub(crate) mod sandbox_runtime_class;
 pub(crate) mod seccomp_profile;
 pub(crate) mod seccomp_runtime_default;
 pub(crate) mod selinux_options;
@@ -49,7 +50,7 @@ pub(crate) mod writable_host_path;
 pub(crate) mod writable_root_filesystem;
 
 /// The controls of this category (register new ones here), in ID order.
-pub(crate) static CONTROLS: [crate::control::Control; 45] = [
+pub(crate) static CONTROLS: [crate::control::Control; 46] = [
     privileged_container::CONTROL,
     host_pid_ipc::CONTROL,
     host_path_volume::CONTROL,
@@ -95,4 +96,5 @@ pub(crate) static CONTROLS: [crate::control::Control; 45] = [
     psp_root_user::CONTROL,
     psp_allowed_capabilities::CONTROL,
     psp_required_drop::CONTROL,
+    sandbox_runtime_class::CONTROL,
 ];
