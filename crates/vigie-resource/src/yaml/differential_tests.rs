@@ -186,6 +186,9 @@ fn json_documents() {
     assert_fast("{\"a\": [\n  # comment\n  1\n]}\n");
     assert_same("{\"a\": 1\n  2}\n");
     assert_same("{\"a\": 1}\nb: 2\n");
+    assert_same("{x:\n\n--- \"_}");
+    assert_same("[1,\n...\n2]\n");
+    assert_same("[1,\n%x\n]\n");
     assert_same("{\"a\": \"\\ud83d\\ude00\"}\n");
 }
 

@@ -176,10 +176,20 @@ impl FastParser<'_> {
         Some((&self.cursor.text[start..end], stop))
     }
 
+    /// Whether the line at the cursor starts with `---`, `...` or `%`, which yaml-rust2
+    /// reads as document markers or directives even inside a flow collection.
+    fn at_marker_or_directive(&self) -> bool {
+        let rest = &self.cursor.bytes()[self.cursor.pos..];
+        rest.starts_with(b"---") || rest.starts_with(b"...") || rest.first() == Some(&b'%')
+    }
+
     /// Skips spaces, and in multi-line mode line breaks and comments, inside a flow
     /// collection.
     fn skip_flow_space(&mut self, multiline: bool) -> Option<()> {
         loop {
+            if self.cursor.pos == self.cursor.line_start && self.at_marker_or_directive() {
+                return None;
+            }
             match self.cursor.peek() {
                 b' ' => self.cursor.pos += 1,
                 b'\n' | b'\r' if multiline => self.cursor.next_line(),
