@@ -17,7 +17,8 @@
 //!
 //! Each phase reports its events/s and its own peak resident memory (the peak is reset
 //! between phases through `/proc/self/clear_refs`). The alerts are counted per rule, so
-//! a rule that matches everything shows up.
+//! a rule that matches everything shows up; `VIGIE_BENCH_ALERTS=1` prints every rule's
+//! count.
 //!
 //! Rules: vigie's default audit rules plus the given files. See bench/detect/run.sh.
 
@@ -276,6 +277,12 @@ fn main() {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    // Every rule's count, for checking that a change to the engine changed no alert.
+    if std::env::var_os("VIGIE_BENCH_ALERTS").is_some() {
+        for (rule, n) in &fired {
+            println!("  {n:>8}  {rule}");
+        }
+    }
 
     // 2. Evaluation alone, on events decoded beforehand.
     reset_peak_rss();

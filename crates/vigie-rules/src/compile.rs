@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use regex::Regex;
 
 use crate::ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
-use crate::event::{Event, Extracted, Val};
+use crate::event::{test_extracted, Event, Extracted, Val};
 use crate::field::{FieldError, FieldTable, FieldType};
 use crate::glob::{glob_match, iglob_match};
 use crate::hash::FastSet;
@@ -177,18 +177,21 @@ impl Filter {
             Filter::And(items) => items.iter().all(|f| f.matches(event)),
             Filter::Or(items) => items.iter().any(|f| f.matches(event)),
             Filter::Not(inner) => !inner.matches(event),
+            // Fields without transformers are tested where the event holds them
+            // ([`Event::test_values`]): a list field is not collected first.
+            Filter::Exists(sel) if sel.transformers.is_empty() => {
+                event.test_values(&sel.field, false, &mut |_| true)
+            }
             Filter::Exists(sel) => !matches!(sel.extract(event), Extracted::Missing),
-            Filter::Check(check) => match check.selector.extract(event) {
-                Extracted::Missing => false,
-                Extracted::One(v) => check.matcher.test(&v, event),
-                Extracted::Many(values) => {
-                    if check.matcher.requires_all() {
-                        values.iter().all(|v| check.matcher.test(v, event))
-                    } else {
-                        values.iter().any(|v| check.matcher.test(v, event))
-                    }
+            Filter::Check(check) => {
+                let every = check.matcher.requires_all();
+                let test = &mut |v: &Val<'_>| check.matcher.test(v, event);
+                if check.selector.transformers.is_empty() {
+                    event.test_values(&check.selector.field, every, test)
+                } else {
+                    test_extracted(&check.selector.extract(event), every, test)
                 }
-            },
+            }
         }
     }
 }

@@ -69,4 +69,31 @@ pub trait Event {
     }
 
     fn extract(&self, field: &FieldRef) -> Extracted<'_>;
+
+    /// Whether `test` holds for some value of the field or, with `every`, for each of
+    /// its values; false when it has none. This is how conditions read fields: the
+    /// default extracts the values, and a source overrides it for the list fields it
+    /// can walk where they are, so that testing them allocates nothing.
+    fn test_values(
+        &self,
+        field: &FieldRef,
+        every: bool,
+        test: &mut dyn FnMut(&Val<'_>) -> bool,
+    ) -> bool {
+        test_extracted(&self.extract(field), every, test)
+    }
+}
+
+/// [`Event::test_values`] on values already extracted.
+pub fn test_extracted(
+    values: &Extracted<'_>,
+    every: bool,
+    test: &mut dyn FnMut(&Val<'_>) -> bool,
+) -> bool {
+    match values {
+        Extracted::Missing => false,
+        Extracted::One(v) => test(v),
+        Extracted::Many(values) if every => values.iter().all(test),
+        Extracted::Many(values) => values.iter().any(test),
+    }
 }

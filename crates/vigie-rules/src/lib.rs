@@ -31,7 +31,7 @@ pub use ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
 pub use compile::{CompileError, Compiler, Filter};
 pub use diagnostic::{Location, RuleDiagnostic, Severity};
 pub use engine::{CompiledRule, Engine, EngineOptions, RuleFailure, RuleMatching, SourceId};
-pub use event::{Event, Extracted, Val};
+pub use event::{test_extracted, Event, Extracted, Val};
 pub use field::{ArgKind, FieldArg, FieldDef, FieldError, FieldRef, FieldTable, FieldType};
 pub use glob::glob_match;
 pub use loader::{ExceptionDef, ListDef, MacroDef, RuleDef, RuleLoader, RuleSet};

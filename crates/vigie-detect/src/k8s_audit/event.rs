@@ -192,6 +192,46 @@ fn hostname() -> &'static str {
     })
 }
 
+/// How [`walk_plain_strings`] ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Walk {
+    /// The visitor asked to stop.
+    Stopped,
+    /// Every item was visited.
+    Finished,
+}
+
+/// Visits the strings of a JSON list (its text, which starts with `[`) as slices of
+/// that text, skipping `null` items, until `visit` returns true. `None` when an item
+/// is something else or a string with escapes, which need decoding.
+fn walk_plain_strings<'t>(list: &'t str, mut visit: impl FnMut(&'t str) -> bool) -> Option<Walk> {
+    const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+    let mut rest = list.strip_prefix('[')?.trim_start_matches(JSON_SPACE);
+    if rest.starts_with(']') {
+        return Some(Walk::Finished);
+    }
+    loop {
+        if let Some(string) = rest.strip_prefix('"') {
+            let end = string.find(['"', '\\'])?;
+            if string.as_bytes()[end] == b'\\' {
+                return None;
+            }
+            if visit(&string[..end]) {
+                return Some(Walk::Stopped);
+            }
+            rest = &string[end + 1..];
+        } else {
+            rest = rest.strip_prefix("null")?;
+        }
+        rest = rest.trim_start_matches(JSON_SPACE);
+        match rest.as_bytes().first() {
+            Some(b',') => rest = rest[1..].trim_start_matches(JSON_SPACE),
+            Some(b']') => return Some(Walk::Finished),
+            _ => return None,
+        }
+    }
+}
+
 /// Which container list of the pod spec a field reads.
 #[derive(Clone, Copy)]
 enum Group {
@@ -526,6 +566,35 @@ impl AuditEvent {
         Extracted::from_list(values)
     }
 
+    /// [`Event::test_values`] on a list attribute (`user.groups`, `sourceIPs`), read
+    /// in place when its items are strings without escapes (or nulls, skipped as
+    /// [`Self::raw_list`] skips them): the anonymous-request rules test the groups of
+    /// nearly every request, and collecting them each time cost more than the test.
+    fn test_raw_list(
+        &self,
+        span: Option<RawSpan>,
+        every: bool,
+        test: &mut dyn FnMut(&Val<'_>) -> bool,
+    ) -> bool {
+        let Some(list) = self.raw(span).filter(|t| t.starts_with('[')) else {
+            return false;
+        };
+        let mut tested = false;
+        // Stops at the first item that decides: one that passes for "some", one that
+        // fails for "every".
+        let walked = walk_plain_strings(list, |item| {
+            tested = true;
+            test(&Val::Str(Cow::Borrowed(item))) != every
+        });
+        match walked {
+            Some(Walk::Stopped) => !every,
+            Some(Walk::Finished) => every && tested,
+            // Items tested before the walk gave up are tested again: tests have no
+            // side effects, so only the answer of this complete pass counts.
+            None => vigie_rules::test_extracted(&self.raw_list(span), every, test),
+        }
+    }
+
     /// A value under the request or response body, or anywhere in the event.
     fn get(&self, keys: &[&str]) -> Option<&Value> {
         match keys.split_first() {
@@ -760,6 +829,22 @@ impl AuditEvent {
 }
 
 impl Event for AuditEvent {
+    fn test_values(
+        &self,
+        field: &FieldRef,
+        every: bool,
+        test: &mut dyn FnMut(&Val<'_>) -> bool,
+    ) -> bool {
+        let whole_list = field.arg.as_ref().is_none_or(|a| a.index.is_none());
+        match KaField::from_id(field.id) {
+            Some(KaField::UserGroups) => self.test_raw_list(self.user_groups, every, test),
+            Some(KaField::SourceIps) if whole_list => {
+                self.test_raw_list(self.source_ips, every, test)
+            }
+            _ => vigie_rules::test_extracted(&self.extract(field), every, test),
+        }
+    }
+
     fn extract(&self, field: &FieldRef) -> Extracted<'_> {
         use KaField as F;
         let Some(f) = KaField::from_id(field.id) else {
@@ -956,6 +1041,84 @@ impl Event for AuditEvent {
             F::EvtNum => Extracted::One(Val::Num(self.number as i64)),
             F::EvtSource => Extracted::One(Val::Str(Cow::Borrowed("k8s_audit"))),
             F::EvtHostname => Extracted::One(Val::Str(Cow::Borrowed(hostname()))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::k8s_audit::k8s_audit_table;
+
+    fn walked(list: &str) -> Option<Vec<&str>> {
+        let mut items = Vec::new();
+        walk_plain_strings(list, |item| {
+            items.push(item);
+            false
+        })
+        .map(|_| items)
+    }
+
+    #[test]
+    fn walks_lists_of_plain_strings_only() {
+        assert_eq!(walked("[]"), Some(vec![]));
+        assert_eq!(walked("[ ]"), Some(vec![]));
+        assert_eq!(walked(r#"["a","b"]"#), Some(vec!["a", "b"]));
+        assert_eq!(walked("[ \"a\" ,\n null , \"\" ]"), Some(vec!["a", ""]));
+        assert_eq!(walked(r#"["a\"b"]"#), None);
+        assert_eq!(walked(r#"["a",1]"#), None);
+        assert_eq!(walked(r#"[{"a":1}]"#), None);
+        let mut seen = 0;
+        let stop_at_b = walk_plain_strings(r#"["a","b","c"]"#, |item| {
+            seen += 1;
+            item == "b"
+        });
+        assert_eq!((stop_at_b, seen), (Some(Walk::Stopped), 2));
+    }
+
+    /// Testing list fields in place answers as testing their extracted values does.
+    #[test]
+    fn list_fields_test_as_their_extracted_values() {
+        let table = k8s_audit_table();
+        let groups = table.resolve("ka.user.groups", None).unwrap();
+        let ips = table.resolve("ka.sourceips", None).unwrap();
+        let first_ip = table.resolve("ka.sourceips", Some("0")).unwrap();
+        let lists = [
+            json!(["system:authenticated", "system:unauthenticated"]),
+            json!(["a\"quoted", "system:unauthenticated"]),
+            json!([null, "x", 3]),
+            json!([null]),
+            json!([]),
+            json!("not a list"),
+        ];
+        type TextTest = fn(&str) -> bool;
+        let tests: [(&str, TextTest); 3] = [
+            ("unauthenticated", |s| s == "system:unauthenticated"),
+            ("anything", |_| true),
+            ("starts with a letter", |s| {
+                s.starts_with(char::is_alphabetic)
+            }),
+        ];
+        for list in lists {
+            let event = AuditEvent::new(json!({
+                "kind": "Event", "verb": "get", "stage": "ResponseComplete",
+                "user": {"username": "u", "groups": list}, "sourceIPs": list,
+            }));
+            for field in [&groups, &ips, &first_ip] {
+                let extracted = event.extract(field);
+                for (name, test) in &tests {
+                    for every in [false, true] {
+                        let mut test_val = |v: &Val<'_>| test(&v.as_text());
+                        assert_eq!(
+                            event.test_values(field, every, &mut test_val),
+                            vigie_rules::test_extracted(&extracted, every, &mut test_val),
+                            "{name}, every={every}, list {list}, field {field:?}"
+                        );
+                    }
+                }
+            }
         }
     }
 }

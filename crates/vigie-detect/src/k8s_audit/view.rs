@@ -1,6 +1,6 @@
 //! What rules are evaluated on: an audit event as a [`vigie_rules::Event`].
 
-use vigie_rules::{Event, Extracted, FieldRef};
+use vigie_rules::{Event, Extracted, FieldRef, Val};
 
 use super::event::AuditEvent;
 
@@ -24,5 +24,14 @@ impl<'a> AuditView<'a> {
 impl Event for AuditView<'_> {
     fn extract(&self, field: &FieldRef) -> Extracted<'_> {
         self.event.extract(field)
+    }
+
+    fn test_values(
+        &self,
+        field: &FieldRef,
+        every: bool,
+        test: &mut dyn FnMut(&Val<'_>) -> bool,
+    ) -> bool {
+        self.event.test_values(field, every, test)
     }
 }
