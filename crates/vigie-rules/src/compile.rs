@@ -86,7 +86,7 @@ enum Matcher {
     /// `in` (`all`: every value of a list field must be in the set) or
     /// `intersects` (any value).
     TextSet {
-        set: FastSet<Box<str>>,
+        set: TextSet,
         all: bool,
     },
     NumberSet {
@@ -96,6 +96,35 @@ enum Matcher {
     Pmatch(PrefixTree),
     /// `val(other.field)` on the right-hand side.
     Field(Op, Selector),
+}
+
+/// The strings of an `in` or `intersects` list.
+#[derive(Debug)]
+enum TextSet {
+    /// A handful of strings are compared one by one: comparing lengths rules out
+    /// most of them at once, which costs less than hashing the value.
+    Few(Box<[Box<str>]>),
+    Many(FastSet<Box<str>>),
+}
+
+impl TextSet {
+    /// Up to this many strings are [`TextSet::Few`].
+    const FEW: usize = 6;
+
+    fn new(items: FastSet<Box<str>>) -> Self {
+        if items.len() <= Self::FEW {
+            TextSet::Few(items.into_iter().collect())
+        } else {
+            TextSet::Many(items)
+        }
+    }
+
+    fn contains(&self, s: &str) -> bool {
+        match self {
+            TextSet::Few(items) => items.iter().any(|item| **item == *s),
+            TextSet::Many(set) => set.contains(s),
+        }
+    }
 }
 
 impl Matcher {
@@ -366,7 +395,11 @@ impl<'s> Compiler<'s> {
         }
         match first_error {
             Some(message) => Err(CompileError::new(message)),
-            None => Ok(filter.expect("compiled when no error was recorded")),
+            None => {
+                let mut filter = filter.expect("compiled when no error was recorded");
+                order_operands(&mut filter, table);
+                Ok(filter)
+            }
         }
     }
 }
@@ -463,6 +496,112 @@ fn compile_expr(
                 }
             }
         }
+    }
+}
+
+/// What evaluating a filter is expected to cost, and how likely it is to hold: the
+/// guesses [`order_operands`] orders `and` and `or` operands by.
+#[derive(Clone, Copy, Debug)]
+struct Estimate {
+    cost: f32,
+    likelihood: f32,
+}
+
+impl Estimate {
+    /// A comparison's chance of holding is guessed from its operator alone: equality
+    /// and membership name a few values among many, so they rarely hold; `!=` nearly
+    /// always does.
+    fn check(field_cost: f32, matcher: &Matcher) -> Self {
+        let likelihood = match matcher {
+            Matcher::Text(Ordering::Ne, _) | Matcher::Number(Ordering::Ne, _) => 0.9,
+            Matcher::Text(ord, _) | Matcher::Number(ord, _) if *ord != Ordering::Eq => 0.5,
+            _ => 0.1,
+        };
+        let compare_cost = match matcher {
+            Matcher::Regex(_) => 4.0,
+            Matcher::Glob(_)
+            | Matcher::IGlob(_)
+            | Matcher::Pmatch(_)
+            | Matcher::Contains(_)
+            | Matcher::IContains(_)
+            | Matcher::BytesContain(_) => 2.0,
+            _ => 1.0,
+        };
+        Estimate {
+            cost: field_cost + compare_cost,
+            likelihood,
+        }
+    }
+}
+
+fn selector_cost(selector: &Selector, table: &FieldTable) -> f32 {
+    let def = table.def(selector.field.id);
+    let list = if def.list { 1.0 } else { 0.0 };
+    f32::from(def.cost) + list + selector.transformers.len() as f32
+}
+
+/// Orders the operands of every `and` and `or` so that the expected cost of
+/// evaluating them is least, and returns the filter's estimate. Conditions have no
+/// side effects, so the order changes no result, only how soon it is known. An
+/// `and` stops at the first operand that fails: the classic order puts first the
+/// operands whose cost per chance of failing is lowest (`or`: per chance of holding).
+/// Equal operands keep the order the rule's author gave them.
+fn order_operands(filter: &mut Filter, table: &FieldTable) -> Estimate {
+    match filter {
+        Filter::And(operands) => order_junction(operands, true, table),
+        Filter::Or(operands) => order_junction(operands, false, table),
+        Filter::Not(inner) => {
+            let e = order_operands(inner, table);
+            Estimate {
+                cost: e.cost,
+                likelihood: 1.0 - e.likelihood,
+            }
+        }
+        Filter::Exists(selector) => Estimate {
+            cost: selector_cost(selector, table),
+            likelihood: 0.9,
+        },
+        Filter::Check(check) => {
+            let mut field_cost = selector_cost(&check.selector, table);
+            if let Matcher::Field(_, other) = &check.matcher {
+                field_cost += selector_cost(other, table);
+            }
+            Estimate::check(field_cost, &check.matcher)
+        }
+    }
+}
+
+/// [`order_operands`] for the operands of an `and` (`is_and`) or an `or`.
+fn order_junction(operands: &mut Box<[Filter]>, is_and: bool, table: &FieldTable) -> Estimate {
+    let mut estimated: Vec<(Estimate, Filter)> = std::mem::take(operands)
+        .into_vec()
+        .into_iter()
+        .map(|mut f| (order_operands(&mut f, table), f))
+        .collect();
+    let rank = |e: &Estimate| {
+        let decides = if is_and {
+            1.0 - e.likelihood
+        } else {
+            e.likelihood
+        };
+        e.cost / decides.max(0.01)
+    };
+    estimated.sort_by(|(a, _), (b, _)| rank(a).total_cmp(&rank(b)));
+    // Each operand runs when the ones before it did not decide.
+    let mut cost = 0.0;
+    let mut undecided = 1.0;
+    for (e, _) in &estimated {
+        cost += undecided * e.cost;
+        undecided *= if is_and {
+            e.likelihood
+        } else {
+            1.0 - e.likelihood
+        };
+    }
+    *operands = estimated.into_iter().map(|(_, f)| f).collect();
+    Estimate {
+        cost,
+        likelihood: if is_and { undecided } else { 1.0 - undecided },
     }
 }
 
@@ -565,7 +704,7 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
                     .collect::<Result<FastSet<i64>, _>>()?;
                 Matcher::NumberSet { set, all }
             } else {
-                let set = items.iter().map(|v| normalize(v)).collect();
+                let set = TextSet::new(items.iter().map(|v| normalize(v)).collect());
                 Matcher::TextSet { set, all }
             }
         }
@@ -644,4 +783,66 @@ pub fn without_indexed(expr: &Expr, is_indexed: &dyn Fn(&FieldExpr) -> bool) -> 
             .cloned()
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::FieldDef;
+
+    const DEFS: &[FieldDef] = &[
+        FieldDef::new("t.cheap", FieldType::String, ""),
+        FieldDef::new("t.costly", FieldType::String, "").cost(8),
+        FieldDef::new("t.list", FieldType::String, "").list(),
+    ];
+
+    /// The fields of a filter's comparisons, in the order they run.
+    fn evaluation_order(filter: &Filter, table: &FieldTable, out: &mut Vec<String>) {
+        match filter {
+            Filter::And(items) | Filter::Or(items) => {
+                items.iter().for_each(|f| evaluation_order(f, table, out))
+            }
+            Filter::Not(inner) => evaluation_order(inner, table, out),
+            Filter::Exists(sel) => out.push(format!("{} exists", table.def(sel.field.id).name)),
+            Filter::Check(check) => {
+                let op = match check.matcher {
+                    Matcher::Text(Ordering::Ne, _) => "!=",
+                    Matcher::Text(..) => "=",
+                    _ => "in",
+                };
+                out.push(format!("{} {op}", table.def(check.selector.field.id).name));
+            }
+        }
+    }
+
+    fn order(condition: &str) -> Vec<String> {
+        let table = FieldTable::new("t", DEFS);
+        let set = RuleSet::default();
+        let compiler = Compiler::new(&set);
+        let filter = compiler
+            .compile(&parse_condition(condition).unwrap(), &table)
+            .unwrap();
+        let mut out = Vec::new();
+        evaluation_order(&filter, &table, &mut out);
+        out
+    }
+
+    #[test]
+    fn cheap_and_decisive_comparisons_run_first() {
+        // `and`: cheap comparisons that rarely hold first, `!=` (nearly always true) last.
+        assert_eq!(
+            order("t.costly = a and t.cheap != b and t.list in (c) and t.cheap = d"),
+            ["t.cheap =", "t.list in", "t.costly =", "t.cheap !="]
+        );
+        // `or`: what holds most for its cost first.
+        assert_eq!(
+            order("t.costly = a or t.cheap = b or t.cheap != c"),
+            ["t.cheap !=", "t.cheap =", "t.costly ="]
+        );
+        // Nested operands are ordered by their own estimate; ties keep the author's order.
+        assert_eq!(
+            order("(t.costly = a or t.costly = b) and (t.cheap = c or t.list in (d)) and t.cheap = e and t.cheap = f"),
+            ["t.cheap =", "t.cheap =", "t.cheap =", "t.list in", "t.costly =", "t.costly ="]
+        );
+    }
 }

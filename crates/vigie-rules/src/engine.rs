@@ -9,7 +9,7 @@ use crate::compile::{
     event_types, required_values, without_indexed, CompileError, Compiler, Filter,
 };
 use crate::diagnostic::{Location, RuleDiagnostic};
-use crate::event::{Event, Extracted, Val};
+use crate::event::{Event, Val};
 use crate::exceptions::exception_expr;
 use crate::field::{FieldRef, FieldTable};
 use crate::hash::FastMap;
@@ -148,10 +148,18 @@ impl Dimension {
     fn candidates(&self, event: &dyn Event) -> &[u64] {
         let set = match &self.field {
             None => event.event_type().and_then(|t| self.by_value.get(t)),
-            Some(field) => match event.extract(field) {
-                Extracted::One(Val::Str(value)) => self.by_value.get(&*value),
-                _ => None,
-            },
+            Some(field) => {
+                // Through `test_values`, which sources answer without building an
+                // `Extracted` for the attributes they decoded.
+                let mut found = None;
+                event.test_values(field, false, &mut |value| {
+                    if let Val::Str(value) = value {
+                        found = self.by_value.get(&**value);
+                    }
+                    true
+                });
+                found
+            }
         };
         set.unwrap_or(&self.other)
     }

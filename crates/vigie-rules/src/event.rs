@@ -14,6 +14,7 @@ pub enum Val<'a> {
 
 impl Val<'_> {
     /// The value as text, as Falco prints it.
+    #[inline]
     pub fn as_text(&self) -> Cow<'_, str> {
         match self {
             Val::Str(s) => Cow::Borrowed(s),

@@ -51,6 +51,9 @@ pub struct FieldDef {
     pub list: bool,
     pub arg: ArgKind,
     pub desc: &'static str,
+    /// What extracting the field costs, relative to reading an attribute the event
+    /// already holds (1): conditions compare the cheaper fields first.
+    pub cost: u8,
 }
 
 impl FieldDef {
@@ -61,6 +64,7 @@ impl FieldDef {
             list: false,
             arg: ArgKind::None,
             desc,
+            cost: 1,
         }
     }
 
@@ -71,6 +75,11 @@ impl FieldDef {
 
     pub const fn arg(mut self, arg: ArgKind) -> Self {
         self.arg = arg;
+        self
+    }
+
+    pub const fn cost(mut self, cost: u8) -> Self {
+        self.cost = cost;
         self
     }
 }

@@ -100,6 +100,42 @@ impl Scalar {
     }
 }
 
+impl Scalar {
+    /// The attribute a field is, for the fields that are one decoded attribute.
+    fn of_field(field: KaField) -> Option<Scalar> {
+        use KaField as F;
+        use Scalar as S;
+        Some(match field {
+            F::AuditId => S::AuditId,
+            F::Stage => S::Stage,
+            F::AuthDecision => S::AuthDecision,
+            F::AuthReason => S::AuthReason,
+            F::AuthOpenshiftDecision => S::OpenshiftDecision,
+            F::AuthOpenshiftUsername => S::OpenshiftUsername,
+            F::UserName => S::UserName,
+            F::ImpUserName => S::ImpUserName,
+            F::Verb => S::Verb,
+            F::Uri => S::RequestUri,
+            F::TargetName => S::TargetName,
+            F::TargetNamespace => S::TargetNamespace,
+            F::TargetResource => S::TargetResource,
+            F::TargetSubresource => S::TargetSubresource,
+            F::ResponseCode => S::ResponseCode,
+            F::ResponseReason => S::ResponseReason,
+            F::UserAgent => S::UserAgent,
+            _ => return None,
+        })
+    }
+}
+
+/// What [`AuditEvent::attribute_text`] found.
+enum AttributeText<'e> {
+    Text(&'e str),
+    Missing,
+    /// The field is not a decoded attribute.
+    Other,
+}
+
 fn text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
         Value::String(s) => Some(Cow::Borrowed(s)),
@@ -566,6 +602,28 @@ impl AuditEvent {
         Extracted::from_list(values)
     }
 
+    /// The text of a field that is one decoded attribute (`ka.verb`, `ka.user.name`,
+    /// `jevt.value[/stage]`...), as [`Event::extract`] gives it but without building
+    /// an [`Extracted`]: conditions and the rule index read these fields most.
+    fn attribute_text(&self, field: KaField, arg: Option<&FieldArg>) -> AttributeText<'_> {
+        fn found(text: Option<&str>) -> AttributeText<'_> {
+            text.map_or(AttributeText::Missing, AttributeText::Text)
+        }
+        if let Some(scalar) = Scalar::of_field(field) {
+            return found(self.scalar(scalar));
+        }
+        let pointer = arg.and_then(|a| a.pointer.as_deref());
+        match (field, pointer.and_then(Scalar::at_pointer)) {
+            (KaField::JevtValue | KaField::JsonValue, Some(scalar)) => {
+                match self.scalars[scalar as usize] {
+                    Slot::Null => AttributeText::Text("null"),
+                    slot => found(self.slot_text(slot)),
+                }
+            }
+            _ => AttributeText::Other,
+        }
+    }
+
     /// [`Event::test_values`] on a list attribute (`user.groups`, `sourceIPs`), read
     /// in place when its items are strings without escapes (or nulls, skipped as
     /// [`Self::raw_list`] skips them): the anonymous-request rules test the groups of
@@ -835,12 +893,18 @@ impl Event for AuditEvent {
         every: bool,
         test: &mut dyn FnMut(&Val<'_>) -> bool,
     ) -> bool {
+        let Some(f) = KaField::from_id(field.id) else {
+            return false;
+        };
+        match self.attribute_text(f, field.arg.as_ref()) {
+            AttributeText::Text(text) => return test(&Val::Str(Cow::Borrowed(text))),
+            AttributeText::Missing => return false,
+            AttributeText::Other => {}
+        }
         let whole_list = field.arg.as_ref().is_none_or(|a| a.index.is_none());
-        match KaField::from_id(field.id) {
-            Some(KaField::UserGroups) => self.test_raw_list(self.user_groups, every, test),
-            Some(KaField::SourceIps) if whole_list => {
-                self.test_raw_list(self.source_ips, every, test)
-            }
+        match f {
+            KaField::UserGroups => self.test_raw_list(self.user_groups, every, test),
+            KaField::SourceIps if whole_list => self.test_raw_list(self.source_ips, every, test),
             _ => vigie_rules::test_extracted(&self.extract(field), every, test),
         }
     }
@@ -1076,6 +1140,71 @@ mod tests {
             item == "b"
         });
         assert_eq!((stop_at_b, seen), (Some(Walk::Stopped), 2));
+    }
+
+    /// Testing any field in place answers as testing its extracted values does.
+    #[test]
+    fn fields_test_as_their_extracted_values() {
+        let table = k8s_audit_table();
+        let event = AuditEvent::new(json!({
+            "kind": "Event", "auditID": "a1", "stage": "ResponseComplete", "verb": "create",
+            "requestURI": "/api/v1/namespaces/ns/pods?dryRun=All",
+            "user": {"username": "alice", "groups": ["g1", "g2"]},
+            "impersonatedUser": null, "sourceIPs": ["10.0.0.1"], "userAgent": "kubectl",
+            "objectRef": {"resource": "pods", "namespace": "ns", "name": "p", "subresource": null},
+            "responseStatus": {"code": 201},
+            "annotations": {"authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": "x\"y"},
+            "requestObject": {"spec": {"containers": [{"image": "nginx:1", "securityContext": {"privileged": true}}]}},
+            "stageTimestamp": "2024-05-14T09:00:00.000001Z",
+        }));
+        let args = |name: &str| -> Vec<Option<&str>> {
+            match name {
+                "jevt.value" | "json.value" => vec![
+                    Some("/stage"),
+                    Some("/user/username"),
+                    Some("/impersonatedUser/username"),
+                    Some("/objectRef/subresource"),
+                    Some("/requestObject/spec"),
+                    Some("/nope"),
+                ],
+                "ka.uri.param" => vec![Some("dryRun"), Some("nope")],
+                "ka.sourceips" | "ka.req.pod.containers.image" => vec![None, Some("0"), Some("3")],
+                _ => vec![None],
+            }
+        };
+        for def in table.defs() {
+            for arg in args(def.name) {
+                let Ok(field) = table.resolve(def.name, arg) else {
+                    continue;
+                };
+                let extracted = event.extract(&field);
+                for every in [false, true] {
+                    let mut seen = Vec::new();
+                    let mut record = |v: &Val<'_>| {
+                        seen.push(v.as_text().into_owned());
+                        false
+                    };
+                    let tested = event.test_values(&field, every, &mut record);
+                    assert!(!tested, "{} {arg:?}", def.name);
+                    let first: Vec<String> = extracted
+                        .values()
+                        .iter()
+                        .take(1)
+                        .map(|v| v.as_text().into_owned())
+                        .collect();
+                    let expected = if every {
+                        first
+                    } else {
+                        extracted
+                            .values()
+                            .iter()
+                            .map(|v| v.as_text().into_owned())
+                            .collect()
+                    };
+                    assert_eq!(seen, expected, "{} {arg:?} every={every}", def.name);
+                }
+            }
+        }
     }
 
     /// Testing list fields in place answers as testing their extracted values does.

@@ -117,6 +117,23 @@ impl KaField {
     }
 }
 
+/// What reading a field costs relative to a decoded attribute (see
+/// [`FieldDef::cost`]): the request and response bodies are parsed the first time a
+/// rule reads them, the whole event for `jevt.obj` and for `jevt.value` pointers
+/// outside the decoded attributes.
+fn with_cost(def: FieldDef) -> FieldDef {
+    let name = def.name;
+    if name.starts_with("ka.req.") || name.starts_with("ka.resp.") {
+        def.cost(8)
+    } else if matches!(name, "jevt.obj" | "json.obj") {
+        def.cost(20)
+    } else if matches!(name, "jevt.value" | "json.value" | "ka.uri.param") {
+        def.cost(4)
+    } else {
+        def
+    }
+}
+
 /// The `k8s_audit` field table, built once.
 pub fn k8s_audit_table() -> &'static FieldTable {
     static TABLE: OnceLock<FieldTable> = OnceLock::new();
@@ -124,7 +141,8 @@ pub fn k8s_audit_table() -> &'static FieldTable {
     // (Falco's rules read the stage as `jevt.value[/stage]`), so indexing rules on
     // them leaves each event with a few candidate rules instead of all of them.
     TABLE.get_or_init(|| {
-        FieldTable::new("k8s_audit", &defs())
+        let defs: Vec<FieldDef> = defs().into_iter().map(with_cost).collect();
+        FieldTable::new("k8s_audit", &defs)
             .with_index_field("ka.verb", None)
             .with_index_field("ka.target.resource", None)
             .with_index_field("ka.stage", None)
