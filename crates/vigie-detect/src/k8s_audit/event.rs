@@ -19,7 +19,8 @@ use super::fields::KaField;
 use super::time::parse_rfc3339_nanos;
 use super::wire::{nested, WireAnnotations, WireEvent, WireObjectRef, WireStatus, WireUser};
 
-/// Where a scalar attribute's text is in [`AuditEvent::text`].
+/// Where a scalar attribute's text is: in [`AuditEvent::text`], or in the attribute's
+/// [`Scalar::vocabulary`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Slot {
     #[default]
@@ -28,6 +29,8 @@ enum Slot {
     Null,
     /// The value as text (strings unescaped, other values as JSON).
     Text { start: u32, len: u32 },
+    /// A value of the attribute's vocabulary, by its position there.
+    Known(u8),
 }
 
 /// A raw JSON value (an object or a list) in [`AuditEvent::text`].
@@ -101,6 +104,97 @@ impl Scalar {
 }
 
 impl Scalar {
+    /// The values an attribute nearly always takes, sorted: an event keeps these as
+    /// references to static text. The verb, stage, resource and decision of each event
+    /// are what the rule index and most conditions read, and so reading them touches
+    /// no memory of the event's own text (spread over a kilobyte or more of JSON, it
+    /// is mostly out of the CPU caches when a batch of events is evaluated).
+    fn vocabulary(self) -> &'static [&'static str] {
+        match self {
+            Scalar::Stage => &[
+                "Panic",
+                "RequestReceived",
+                "ResponseComplete",
+                "ResponseStarted",
+            ],
+            Scalar::Verb => &[
+                "create",
+                "delete",
+                "deletecollection",
+                "get",
+                "list",
+                "patch",
+                "update",
+                "watch",
+            ],
+            Scalar::AuthDecision => &["allow", "forbid"],
+            Scalar::TargetResource => &[
+                "apiservices",
+                "certificatesigningrequests",
+                "clusterrolebindings",
+                "clusterroles",
+                "configmaps",
+                "controllerrevisions",
+                "cronjobs",
+                "csidrivers",
+                "csinodes",
+                "customresourcedefinitions",
+                "daemonsets",
+                "deployments",
+                "endpoints",
+                "endpointslices",
+                "events",
+                "horizontalpodautoscalers",
+                "ingresses",
+                "jobs",
+                "leases",
+                "limitranges",
+                "mutatingwebhookconfigurations",
+                "namespaces",
+                "networkpolicies",
+                "nodes",
+                "persistentvolumeclaims",
+                "persistentvolumes",
+                "poddisruptionbudgets",
+                "pods",
+                "podsecuritypolicies",
+                "priorityclasses",
+                "replicasets",
+                "replicationcontrollers",
+                "resourcequotas",
+                "rolebindings",
+                "roles",
+                "runtimeclasses",
+                "secrets",
+                "selfsubjectaccessreviews",
+                "selfsubjectreviews",
+                "serviceaccounts",
+                "services",
+                "statefulsets",
+                "storageclasses",
+                "subjectaccessreviews",
+                "tokenreviews",
+                "validatingwebhookconfigurations",
+                "volumeattachments",
+            ],
+            Scalar::TargetSubresource => &[
+                "approval",
+                "attach",
+                "binding",
+                "ephemeralcontainers",
+                "eviction",
+                "exec",
+                "log",
+                "portforward",
+                "proxy",
+                "scale",
+                "status",
+                "token",
+            ],
+            _ => &[],
+        }
+    }
+
     /// The attribute a field is, for the fields that are one decoded attribute.
     fn of_field(field: KaField) -> Option<Scalar> {
         use KaField as F;
@@ -370,6 +464,24 @@ impl<'j> TextBuilder<'j> {
         }
     }
 
+    /// `slot` as [`Slot::Known`] when its text is a value of the attribute's vocabulary.
+    fn known(&self, scalar: Scalar, slot: Slot) -> Slot {
+        let Slot::Text { start, len } = slot else {
+            return slot;
+        };
+        let (start, end) = (start as usize, start as usize + len as usize);
+        let json_len = self.json.len();
+        let text = if end <= json_len {
+            &self.json[start..end]
+        } else {
+            &self.extra[start - json_len..end - json_len]
+        };
+        match scalar.vocabulary().binary_search(&text) {
+            Ok(i) => Slot::Known(i as u8),
+            Err(_) => slot,
+        }
+    }
+
     fn span(&self, raw: Option<&'j RawValue>) -> Option<RawSpan> {
         raw.map(|r| RawSpan {
             start: self.offset(r.get()),
@@ -479,7 +591,8 @@ impl AuditEvent {
                 wire.request_received_timestamp,
             ),
         ] {
-            scalars[scalar as usize] = b.scalar(raw);
+            let slot = b.scalar(raw);
+            scalars[scalar as usize] = b.known(scalar, slot);
         }
         let user_groups = b.span(user.groups);
         let source_ips = b.span(wire.source_ips);
@@ -533,17 +646,23 @@ impl AuditEvent {
             .get_or_init(|| serde_json::from_str(self.json_text()).unwrap_or(Value::Null))
     }
 
-    fn slot_text(&self, slot: Slot) -> Option<&str> {
-        match slot {
+    /// An attribute's text; `None` when it is missing or null.
+    fn scalar(&self, scalar: Scalar) -> Option<&str> {
+        match self.scalars[scalar as usize] {
             Slot::Text { start, len } => {
                 Some(&self.text[start as usize..start as usize + len as usize])
             }
+            Slot::Known(i) => Some(scalar.vocabulary()[i as usize]),
             Slot::Missing | Slot::Null => None,
         }
     }
 
-    fn scalar(&self, scalar: Scalar) -> Option<&str> {
-        self.slot_text(self.scalars[scalar as usize])
+    /// An attribute's text as a JSON pointer reads it (`jevt.value`): null is `null`.
+    fn scalar_at_pointer(&self, scalar: Scalar) -> Option<&str> {
+        match self.scalars[scalar as usize] {
+            Slot::Null => Some("null"),
+            _ => self.scalar(scalar),
+        }
     }
 
     fn one_scalar(&self, scalar: Scalar) -> Extracted<'_> {
@@ -615,10 +734,7 @@ impl AuditEvent {
         let pointer = arg.and_then(|a| a.pointer.as_deref());
         match (field, pointer.and_then(Scalar::at_pointer)) {
             (KaField::JevtValue | KaField::JsonValue, Some(scalar)) => {
-                match self.scalars[scalar as usize] {
-                    Slot::Null => AttributeText::Text("null"),
-                    slot => found(self.slot_text(slot)),
-                }
+                found(self.scalar_at_pointer(scalar))
             }
             _ => AttributeText::Other,
         }
@@ -850,12 +966,9 @@ impl AuditEvent {
         // The attributes decoded with the event (`/stage` for Falco's `kevt`) and the
         // request and response bodies are read without parsing the whole event.
         if let Some(scalar) = Scalar::at_pointer(tokens) {
-            return match self.scalars[scalar as usize] {
-                Slot::Null => Extracted::One(Val::Str(Cow::Borrowed("null"))),
-                slot => match self.slot_text(slot) {
-                    Some(s) => Extracted::One(Val::Str(Cow::Borrowed(s))),
-                    None => Extracted::Missing,
-                },
+            return match self.scalar_at_pointer(scalar) {
+                Some(s) => Extracted::One(Val::Str(Cow::Borrowed(s))),
+                None => Extracted::Missing,
             };
         }
         let found = match tokens.split_first() {
@@ -1123,6 +1236,66 @@ mod tests {
             false
         })
         .map(|_| items)
+    }
+
+    #[test]
+    fn vocabularies_are_sorted_and_small() {
+        for scalar in [
+            Scalar::Stage,
+            Scalar::Verb,
+            Scalar::AuthDecision,
+            Scalar::TargetResource,
+            Scalar::TargetSubresource,
+        ] {
+            let vocabulary = scalar.vocabulary();
+            assert!(vocabulary.is_sorted(), "{scalar:?}");
+            assert!(vocabulary.len() <= u8::MAX as usize, "{scalar:?}");
+        }
+    }
+
+    #[test]
+    fn known_and_unknown_values_read_alike() {
+        let mut events = Vec::new();
+        crate::k8s_audit::decode(
+            br#"{"kind": "Event", "stage": "ResponseComplete", "verb": "escalate",
+                "objectRef": {"resource": "pods", "subresource": "ex\u0065c"},
+                "annotations": {"authorization.k8s.io/decision": null}}"#,
+            usize::MAX,
+            &mut events,
+        )
+        .unwrap();
+        let event = &events[0];
+        let table = k8s_audit_table();
+        let text = |name: &str, arg: Option<&str>| {
+            event
+                .extract(&table.resolve(name, arg).unwrap())
+                .values()
+                .first()
+                .map(|v| v.as_text().into_owned())
+        };
+        assert_eq!(event.scalars[Scalar::Stage as usize], Slot::Known(2));
+        assert_eq!(text("ka.stage", None).as_deref(), Some("ResponseComplete"));
+        assert_eq!(
+            text("jevt.value", Some("/stage")).as_deref(),
+            Some("ResponseComplete")
+        );
+        assert_eq!(text("ka.verb", None).as_deref(), Some("escalate"));
+        assert_eq!(text("ka.target.resource", None).as_deref(), Some("pods"));
+        // Unescaped first, then found in the vocabulary.
+        assert!(matches!(
+            event.scalars[Scalar::TargetSubresource as usize],
+            Slot::Known(_)
+        ));
+        assert_eq!(text("ka.target.subresource", None).as_deref(), Some("exec"));
+        assert_eq!(text("ka.auth.decision", None), None);
+        assert_eq!(
+            text(
+                "jevt.value",
+                Some("/annotations/authorization.k8s.io~1decision")
+            )
+            .as_deref(),
+            Some("null")
+        );
     }
 
     #[test]
