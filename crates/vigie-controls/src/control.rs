@@ -6,8 +6,10 @@
 //! NetworkPolicies and the workloads they select), in which case the scan keeps the
 //! kinds it [`needs`](Evaluator::Cluster::needs) and runs it once at the end.
 
+use std::collections::HashMap;
+
 use vigie_finding::Severity;
-use vigie_resource::Resource;
+use vigie_resource::{pod_template, Node, Resource};
 
 use crate::config::Config;
 use crate::pod::Violation;
@@ -55,18 +57,129 @@ pub enum Evaluator {
 }
 
 /// The objects a cluster-scope control sees; violations name them by index.
+///
+/// Lookups go through an [`InventoryIndex`] built once per scan, so that a
+/// control relating two kinds (Services and the workloads they select, bindings
+/// and their roles) costs the number of matches, not the product of the counts.
 #[derive(Clone, Copy, Debug)]
 pub struct Inventory<'a> {
     pub resources: &'a [Resource],
+    index: &'a InventoryIndex,
+}
+
+/// Indices of the inventory by kind, name, namespace and pod label.
+#[derive(Debug, Default)]
+pub struct InventoryIndex {
+    by_kind: HashMap<String, Vec<usize>>,
+    by_kind_name: HashMap<(String, String), Vec<usize>>,
+    by_kind_namespace: HashMap<(String, String), Vec<usize>>,
+    /// Workloads by (namespace, pod template label key, value).
+    by_pod_label: HashMap<(String, String, String), Vec<usize>>,
+}
+
+/// The namespace an object lives in for lookups: objects without one land in `default`.
+fn namespace_key(resource: &Resource) -> &str {
+    resource.namespace.as_deref().unwrap_or("default")
+}
+
+impl InventoryIndex {
+    pub fn new(resources: &[Resource]) -> Self {
+        let mut index = InventoryIndex::default();
+        for (i, r) in resources.iter().enumerate() {
+            index.by_kind.entry(r.kind.clone()).or_default().push(i);
+            index
+                .by_kind_name
+                .entry((r.kind.clone(), r.name.clone()))
+                .or_default()
+                .push(i);
+            let namespace = namespace_key(r).to_string();
+            index
+                .by_kind_namespace
+                .entry((r.kind.clone(), namespace.clone()))
+                .or_default()
+                .push(i);
+            let labels = pod_template(r)
+                .and_then(|t| t.metadata)
+                .and_then(|m| m.get("labels"))
+                .and_then(Node::as_map)
+                .unwrap_or(&[]);
+            for label in labels {
+                // Selectors compare values as written, numbers included.
+                let value = label.value.display_value();
+                index
+                    .by_pod_label
+                    .entry((namespace.clone(), label.key.clone(), value))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        index
+    }
 }
 
 impl<'a> Inventory<'a> {
-    /// The objects of the given kinds, with their indices.
-    pub fn of_kind(self, kinds: &'a [&'a str]) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
-        self.resources
-            .iter()
-            .enumerate()
-            .filter(move |(_, r)| kinds.contains(&r.kind.as_str()))
+    pub fn new(resources: &'a [Resource], index: &'a InventoryIndex) -> Self {
+        Self { resources, index }
+    }
+
+    fn entries(self, indices: Vec<usize>) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
+        indices.into_iter().map(move |i| (i, &self.resources[i]))
+    }
+
+    /// Indices of several lists, merged in input order.
+    fn merged<'k>(lists: impl Iterator<Item = &'k Vec<usize>>) -> Vec<usize> {
+        let mut indices: Vec<usize> = lists.flatten().copied().collect();
+        indices.sort_unstable();
+        indices
+    }
+
+    /// The objects of the given kinds, in input order, with their indices.
+    pub fn of_kind(self, kinds: &[&str]) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
+        let index = self.index;
+        self.entries(Self::merged(
+            kinds.iter().filter_map(|k| index.by_kind.get(*k)),
+        ))
+    }
+
+    /// The objects of the given kinds in `namespace` (objects without a
+    /// namespace count as `default`), in input order.
+    pub fn in_namespace(
+        self,
+        kinds: &[&str],
+        namespace: &str,
+    ) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
+        let index = self.index;
+        let lists = kinds.iter().filter_map(|k| {
+            index
+                .by_kind_namespace
+                .get(&(k.to_string(), namespace.to_string()))
+        });
+        self.entries(Self::merged(lists))
+    }
+
+    /// The objects of `kind` called `name`, in any namespace, in input order.
+    pub fn named(self, kind: &str, name: &str) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
+        let indices = self
+            .index
+            .by_kind_name
+            .get(&(kind.to_string(), name.to_string()))
+            .cloned()
+            .unwrap_or_default();
+        self.entries(indices)
+    }
+
+    /// The object of `kind` called `name` in `namespace`.
+    pub fn find(self, kind: &str, namespace: &str, name: &str) -> Option<(usize, &'a Resource)> {
+        self.named(kind, name)
+            .find(|(_, r)| namespace_key(r) == namespace)
+    }
+
+    /// The workloads of `namespace` whose pod template has the label `key=value`.
+    pub fn workloads_labelled(self, namespace: &str, key: &str, value: &str) -> &'a [usize] {
+        self.index
+            .by_pod_label
+            .get(&(namespace.to_string(), key.to_string(), value.to_string()))
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -109,7 +222,8 @@ impl Control {
                 }
             }
             Evaluator::Cluster { evaluate, .. } => {
-                evaluate(&Inventory { resources }, config, &mut outcome);
+                let index = InventoryIndex::new(resources);
+                evaluate(&Inventory::new(resources, &index), config, &mut outcome);
             }
         }
         outcome

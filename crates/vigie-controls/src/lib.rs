@@ -15,6 +15,6 @@ pub mod pss;
 mod scan;
 
 pub use config::Config;
-pub use control::{Control, Evaluator, Inventory, Refs};
+pub use control::{Control, Evaluator, Inventory, InventoryIndex, Refs};
 pub use frameworks::Framework;
 pub use scan::{known_control_ids, scan, ScanConfig};

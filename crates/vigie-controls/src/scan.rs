@@ -13,7 +13,7 @@ use vigie_finding::{
 use vigie_resource::{load_each, pod_template, Diagnostic, LoadOptions, Pos, Resource};
 
 use crate::config::Config;
-use crate::control::{ClusterOutcome, Control, Evaluator, Inventory};
+use crate::control::{ClusterOutcome, Control, Evaluator, Inventory, InventoryIndex};
 use crate::controls;
 use crate::exceptions::{inline_problems, Date, Exceptions, Lookup};
 use crate::frameworks::Framework;
@@ -182,7 +182,8 @@ pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> 
         notes.extend(result.notes);
     }
 
-    for (index, check) in checks.iter().enumerate() {
+    let index = InventoryIndex::new(&kept);
+    for (position, check) in checks.iter().enumerate() {
         let Check::Control(control) = check else {
             continue;
         };
@@ -191,13 +192,13 @@ pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> 
         };
         let mut outcome = ClusterOutcome::default();
         evaluate(
-            &Inventory { resources: &kept },
+            &Inventory::new(&kept, &index),
             &settings.config,
             &mut outcome,
         );
         let mut failed = BTreeSet::new();
         for &i in &outcome.evaluated {
-            resources[inventory_owner[i]].controls.push(index as u32);
+            resources[inventory_owner[i]].controls.push(position as u32);
         }
         for (i, violation) in outcome.violations {
             let resource = &kept[i];
@@ -208,7 +209,7 @@ pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> 
             findings.push(finding);
             notes.extend(note);
         }
-        summaries[index].failed += failed.len() as u32;
+        summaries[position].failed += failed.len() as u32;
     }
     for resource in &resources {
         for &i in &resource.controls {

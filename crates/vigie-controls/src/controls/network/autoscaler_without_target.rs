@@ -74,9 +74,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
         };
         let name = target.get("name").and_then(Node::as_str).unwrap_or("");
         let namespace = namespace_of(autoscaler);
-        let exists = inventory
-            .of_kind(SCALABLE)
-            .any(|(_, w)| w.kind == kind && w.name == name && namespace_of(w) == namespace);
+        let exists = inventory.find(kind, namespace, name).is_some();
         if !exists {
             out.violations.push((
                 i,

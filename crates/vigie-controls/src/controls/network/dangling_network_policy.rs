@@ -22,7 +22,7 @@
 //! MITRE ATT&CK T1046 (Network Service Discovery).
 
 use super::super::prelude::*;
-use super::topology::{label_selector_is_empty, label_selector_matches, pod_labels, workloads_in};
+use super::topology::{label_selector_is_empty, workloads_selected_by_label_selector};
 use crate::controls::rbac::service_accounts::namespace_of;
 
 pub(crate) const CONTROL: Control = Control {
@@ -64,8 +64,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             continue;
         }
         let namespace = namespace_of(policy);
-        let selects_some = workloads_in(*inventory, namespace)
-            .any(|(_, w)| label_selector_matches(selector, pod_labels(w)));
+        let selects_some =
+            !workloads_selected_by_label_selector(*inventory, namespace, selector).is_empty();
         if !selects_some {
             out.violations.push((
                 i,

@@ -25,8 +25,8 @@
 
 use super::super::prelude::*;
 use super::topology::{
-    find_service, ingress_backends, is_external, pod_labels_path, service_ports, service_selects,
-    service_type, workload_labels_pos, workloads_in,
+    find_service, ingress_backends, is_external, pod_labels_path, service_ports, service_type,
+    workload_labels_pos, workloads_selected_by_service,
 };
 use crate::controls::rbac::service_accounts::namespace_of;
 
@@ -65,8 +65,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
         if !is_external(service) {
             continue;
         }
-        for (i, workload) in workloads_in(*inventory, namespace_of(service)) {
-            if service_selects(service, workload) && target_port_resolves(service, workload) {
+        for (i, workload) in workloads_selected_by_service(*inventory, service) {
+            if target_port_resolves(service, workload) {
                 exposed.push((
                     i,
                     format!("Service {} ({})", service.name, service_type(service)),
@@ -87,13 +87,11 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             if is_external(service) {
                 continue;
             }
-            for (i, workload) in workloads_in(*inventory, namespace) {
-                if service_selects(service, workload) {
-                    exposed.push((
-                        i,
-                        format!("Ingress {} and Service {}", ingress.name, service.name),
-                    ));
-                }
+            for (i, _) in workloads_selected_by_service(*inventory, service) {
+                exposed.push((
+                    i,
+                    format!("Ingress {} and Service {}", ingress.name, service.name),
+                ));
             }
         }
     }

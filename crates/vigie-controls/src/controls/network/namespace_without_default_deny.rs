@@ -29,7 +29,6 @@
 
 use super::super::prelude::*;
 use super::topology::label_selector_is_empty;
-use crate::controls::rbac::service_accounts::namespace_of;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-N005",
@@ -54,9 +53,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
         out.evaluated.push(i);
         let name = namespace.name.as_str();
         let policies: Vec<&Resource> = inventory
-            .of_kind(&["NetworkPolicy"])
+            .in_namespace(&["NetworkPolicy"], name)
             .map(|(_, p)| p)
-            .filter(|p| namespace_of(p) == name)
             .collect();
         if policies.iter().any(|p| denies_all_ingress(p)) {
             continue;

@@ -25,7 +25,7 @@
 
 use super::super::prelude::*;
 use super::topology::{pod_labels_path, service_selects, service_type, workload_labels_pos};
-use crate::controls::rbac::service_accounts::WORKLOAD_KINDS;
+use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-N011",
@@ -79,7 +79,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             continue;
         };
         let exposing = inventory
-            .of_kind(&["Service"])
+            .in_namespace(&["Service"], namespace_of(workload))
             .map(|(_, s)| s)
             .find(|s| reachable_from_outside(s) && service_selects(s, workload));
         if let Some(service) = exposing {

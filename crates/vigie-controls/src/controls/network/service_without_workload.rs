@@ -23,7 +23,7 @@
 //! T1557 (Adversary-in-the-Middle).
 
 use super::super::prelude::*;
-use super::topology::{service_selects, service_type, workloads_in};
+use super::topology::{service_type, workloads_selected_by_service};
 use crate::controls::rbac::service_accounts::namespace_of;
 
 pub(crate) const CONTROL: Control = Control {
@@ -68,7 +68,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             continue;
         }
         let namespace = namespace_of(service);
-        if workloads_in(*inventory, namespace).any(|(_, w)| service_selects(service, w)) {
+        if !workloads_selected_by_service(*inventory, service).is_empty() {
             continue;
         }
         out.violations.push((

@@ -23,7 +23,9 @@
 //! Services: SSH).
 
 use super::super::prelude::*;
-use super::topology::{pod_labels_path, service_ports, service_selects, workload_labels_pos};
+use super::topology::{
+    pod_labels_path, service_ports, workload_labels_pos, workloads_selected_by_service,
+};
 use crate::controls::rbac::service_accounts::WORKLOAD_KINDS;
 
 pub(crate) const CONTROL: Control = Control {
@@ -57,22 +59,20 @@ pub(crate) const CONTROL: Control = Control {
 const SSH_PORTS: &[i64] = &[22, 2222];
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    // From the Services' side: the first Service (in input order) that exposes
+    // a workload on an SSH port is the one reported for it.
+    let mut exposed: std::collections::HashMap<usize, (&Resource, i64)> = Default::default();
+    for (_, service) in inventory.of_kind(&["Service"]) {
+        let Some(port) = ssh_port(service) else {
+            continue;
+        };
+        for (i, _) in workloads_selected_by_service(*inventory, service) {
+            exposed.entry(i).or_insert((service, port));
+        }
+    }
     for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
         out.evaluated.push(i);
-        let exposing = inventory.of_kind(&["Service"]).find_map(|(_, service)| {
-            if !service_selects(service, workload) {
-                return None;
-            }
-            service_ports(service).iter().find_map(|port| {
-                ["port", "targetPort"].iter().find_map(|field| {
-                    port.get(field)
-                        .and_then(Node::as_i64)
-                        .filter(|n| SSH_PORTS.contains(n))
-                        .map(|n| (service, n))
-                })
-            })
-        });
-        if let Some((service, port)) = exposing {
+        if let Some((service, port)) = exposed.get(&i) {
             out.violations.push((
                 i,
                 Violation::new(
@@ -86,4 +86,15 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             ));
         }
     }
+}
+
+/// The first SSH port a Service listens on or targets.
+fn ssh_port(service: &Resource) -> Option<i64> {
+    service_ports(service).iter().find_map(|port| {
+        ["port", "targetPort"].iter().find_map(|field| {
+            port.get(field)
+                .and_then(Node::as_i64)
+                .filter(|n| SSH_PORTS.contains(n))
+        })
+    })
 }

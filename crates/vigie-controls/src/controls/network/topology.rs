@@ -88,11 +88,58 @@ pub(crate) fn label_selector_is_empty(selector: &Node) -> bool {
 /// The workloads of the inventory in `namespace`, with their indices.
 pub(crate) fn workloads_in<'a>(
     inventory: Inventory<'a>,
-    namespace: &'a str,
+    namespace: &str,
+) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
+    inventory.in_namespace(WORKLOAD_KINDS, namespace)
+}
+
+/// The workloads a Service sends traffic to, in input order. Candidates come
+/// from the pod label index (by the selector's first label), so the cost is the
+/// number of matches rather than the number of workloads.
+pub(crate) fn workloads_selected_by_service<'a>(
+    inventory: Inventory<'a>,
+    service: &Resource,
+) -> Vec<(usize, &'a Resource)> {
+    let Some(first) = service_selector(service).as_map().and_then(|m| m.first()) else {
+        return Vec::new();
+    };
+    labelled_workloads(inventory, namespace_of(service), &first.key, &first.value)
+        .filter(|(_, w)| service_selects(service, w))
+        .collect()
+}
+
+/// The workloads of `namespace` a `LabelSelector` selects, in input order.
+pub(crate) fn workloads_selected_by_label_selector<'a>(
+    inventory: Inventory<'a>,
+    namespace: &str,
+    selector: &Node,
+) -> Vec<(usize, &'a Resource)> {
+    let first = selector
+        .get("matchLabels")
+        .and_then(Node::as_map)
+        .and_then(|m| m.first());
+    let candidates: Vec<(usize, &'a Resource)> = match first {
+        Some(label) => labelled_workloads(inventory, namespace, &label.key, &label.value).collect(),
+        None => workloads_in(inventory, namespace).collect(),
+    };
+    candidates
+        .into_iter()
+        .filter(|(_, w)| label_selector_matches(selector, pod_labels(w)))
+        .collect()
+}
+
+/// The workloads of `namespace` whose pod template has the label `key: value`.
+fn labelled_workloads<'a>(
+    inventory: Inventory<'a>,
+    namespace: &str,
+    key: &str,
+    value: &Node,
 ) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
     inventory
-        .of_kind(WORKLOAD_KINDS)
-        .filter(move |(_, w)| namespace_of(w) == namespace)
+        .workloads_labelled(namespace, key, &value.display_value())
+        .iter()
+        .map(move |&i| (i, &inventory.resources[i]))
+        .filter(|(_, w)| WORKLOAD_KINDS.contains(&w.kind.as_str()))
 }
 
 /// The Service `name` of `namespace`.
@@ -101,10 +148,7 @@ pub(crate) fn find_service<'a>(
     name: &str,
     namespace: &str,
 ) -> Option<&'a Resource> {
-    inventory
-        .of_kind(&["Service"])
-        .map(|(_, s)| s)
-        .find(|s| s.name == name && namespace_of(s) == namespace)
+    inventory.find("Service", namespace, name).map(|(_, s)| s)
 }
 
 /// `spec.type` of a Service (`ClusterIP` when unset).

@@ -52,10 +52,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
         let Some(class_name) = spec.get("storageClassName").and_then(Node::as_str) else {
             continue;
         };
-        let Some((_, class)) = inventory
-            .of_kind(&["StorageClass"])
-            .find(|(_, c)| c.name == class_name)
-        else {
+        let Some((_, class)) = inventory.named("StorageClass", class_name).next() else {
             continue;
         };
         if encrypts(class) {

@@ -19,7 +19,10 @@
 //! MITRE ATT&CK T1046 (Network Service Discovery).
 
 use super::super::prelude::*;
-use super::topology::{label_selector_matches, pod_labels, pod_labels_path, workload_labels_pos};
+use super::topology::{
+    label_selector_is_empty, pod_labels_path, workload_labels_pos,
+    workloads_selected_by_label_selector,
+};
 use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
 
 pub(crate) const CONTROL: Control = Control {
@@ -51,19 +54,28 @@ pub(crate) const CONTROL: Control = Control {
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    // Work from the policies' side: a policy with an empty selector covers its
+    // whole namespace; the others find the workloads they select through the
+    // label index, so the cost is the number of matches.
+    let mut whole_namespaces = std::collections::HashSet::new();
+    let mut selected = std::collections::HashSet::new();
+    for (_, policy) in inventory.of_kind(&["NetworkPolicy"]) {
+        let namespace = namespace_of(policy);
+        match policy.root.get_path(&["spec", "podSelector"]) {
+            Some(selector) if !label_selector_is_empty(selector) => selected.extend(
+                workloads_selected_by_label_selector(*inventory, namespace, selector)
+                    .into_iter()
+                    .map(|(i, _)| i),
+            ),
+            _ => {
+                whole_namespaces.insert(namespace);
+            }
+        }
+    }
     for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
         out.evaluated.push(i);
         let namespace = namespace_of(workload);
-        let labels = pod_labels(workload);
-        let selected = inventory
-            .of_kind(&["NetworkPolicy"])
-            .filter(|(_, p)| namespace_of(p) == namespace)
-            .any(|(_, p)| {
-                p.root
-                    .get_path(&["spec", "podSelector"])
-                    .is_none_or(|s| label_selector_matches(s, labels))
-            });
-        if !selected {
+        if !whole_namespaces.contains(namespace) && !selected.contains(&i) {
             out.violations.push((
                 i,
                 Violation::new(

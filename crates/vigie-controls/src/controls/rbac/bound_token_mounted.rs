@@ -25,6 +25,8 @@
 //! Kubescape C-0261; CIS 5.1.6; NSA/CISA "Authentication and authorization";
 //! MITRE ATT&CK T1528 (Steal Application Access Token).
 
+use std::collections::HashMap;
+
 use super::super::prelude::*;
 use super::model::{subject, subjects, BINDINGS};
 use super::service_accounts::{
@@ -66,13 +68,14 @@ pub(crate) const CONTROL: Control = Control {
 const GROUPS_OF_ALL_ACCOUNTS: &[&str] = &["system:serviceaccounts", "system:authenticated"];
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    let bindings = AccountBindings::new(*inventory);
     for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
         let Some(pod) = workload_pod(workload) else {
             continue;
         };
         out.evaluated.push(i);
         let (name, namespace) = (account_name(&pod), namespace_of(workload));
-        let Some(binding) = binding_of(*inventory, name, namespace) else {
+        let Some(binding) = bindings.binding_of(name, namespace) else {
             continue;
         };
         let account = find_account(*inventory, name, namespace);
@@ -92,21 +95,61 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     }
 }
 
-/// A binding that gives the service account `name` of `namespace` a role.
-fn binding_of<'a>(inventory: Inventory<'a>, name: &str, namespace: &str) -> Option<&'a Resource> {
-    inventory.of_kind(BINDINGS).map(|(_, b)| b).find(|binding| {
-        subjects(binding)
-            .iter()
-            .filter_map(|s| subject(s, binding))
-            .any(|s| match s.kind.as_str() {
-                "ServiceAccount" => {
-                    s.name == name && s.namespace.as_deref().unwrap_or("default") == namespace
+/// For each service account, the first binding (in input order) that names it,
+/// directly or through a group every account (or every account of its namespace)
+/// belongs to; built once so that each workload costs a lookup.
+struct AccountBindings<'a> {
+    inventory: Inventory<'a>,
+    by_account: HashMap<(String, String), usize>,
+    by_namespace_group: HashMap<String, usize>,
+    all_accounts: Option<usize>,
+}
+
+impl<'a> AccountBindings<'a> {
+    fn new(inventory: Inventory<'a>) -> Self {
+        let mut index = AccountBindings {
+            inventory,
+            by_account: HashMap::new(),
+            by_namespace_group: HashMap::new(),
+            all_accounts: None,
+        };
+        for (i, binding) in inventory.of_kind(BINDINGS) {
+            for s in subjects(binding).iter().filter_map(|s| subject(s, binding)) {
+                match s.kind.as_str() {
+                    "ServiceAccount" => {
+                        let namespace = s.namespace.unwrap_or_else(|| "default".to_string());
+                        index.by_account.entry((namespace, s.name)).or_insert(i);
+                    }
+                    "Group" if GROUPS_OF_ALL_ACCOUNTS.contains(&s.name.as_str()) => {
+                        index.all_accounts.get_or_insert(i);
+                    }
+                    "Group" => {
+                        if let Some(namespace) = s.name.strip_prefix("system:serviceaccounts:") {
+                            index
+                                .by_namespace_group
+                                .entry(namespace.to_string())
+                                .or_insert(i);
+                        }
+                    }
+                    _ => {}
                 }
-                "Group" => {
-                    GROUPS_OF_ALL_ACCOUNTS.contains(&s.name.as_str())
-                        || s.name == format!("system:serviceaccounts:{namespace}")
-                }
-                _ => false,
-            })
-    })
+            }
+        }
+        index
+    }
+
+    /// A binding that gives the service account `name` of `namespace` a role.
+    fn binding_of(&self, name: &str, namespace: &str) -> Option<&'a Resource> {
+        [
+            self.by_account
+                .get(&(namespace.to_string(), name.to_string()))
+                .copied(),
+            self.by_namespace_group.get(namespace).copied(),
+            self.all_accounts,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(|i| &self.inventory.resources[i])
+    }
 }

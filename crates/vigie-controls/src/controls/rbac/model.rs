@@ -78,12 +78,11 @@ pub(crate) fn bound_role(inventory: Inventory<'_>, binding: &Resource) -> Option
     if binding.kind == "ClusterRoleBinding" && kind != "ClusterRole" {
         return None;
     }
-    inventory.resources.iter().position(|r| {
-        r.kind == kind
-                && r.name == name
-                // A Role is namespaced: a RoleBinding can only use one of its own namespace.
-                && (kind != "Role" || r.namespace == binding.namespace)
-    })
+    inventory
+        .named(kind, name)
+        // A Role is namespaced: a RoleBinding can only use one of its own namespace.
+        .find(|(_, r)| kind != "Role" || r.namespace == binding.namespace)
+        .map(|(i, _)| i)
 }
 
 /// A binding's subject entry, with a service account's namespace defaulting to

@@ -18,7 +18,6 @@
 //! MITRE ATT&CK T1078 (Valid Accounts).
 
 use super::super::prelude::*;
-use super::service_accounts::namespace_of;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-R023",
@@ -43,8 +42,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     for (i, namespace) in inventory.of_kind(&["Namespace"]) {
         out.evaluated.push(i);
         let has_own = inventory
-            .of_kind(&["ServiceAccount"])
-            .any(|(_, sa)| sa.name != "default" && namespace_of(sa) == namespace.name);
+            .in_namespace(&["ServiceAccount"], &namespace.name)
+            .any(|(_, sa)| sa.name != "default");
         if !has_own {
             let metadata = namespace.root.get("metadata").unwrap_or(Node::null());
             out.violations.push((

@@ -40,9 +40,8 @@ pub(crate) fn find_account<'a>(
     namespace: &str,
 ) -> Option<&'a Resource> {
     inventory
-        .of_kind(&["ServiceAccount"])
+        .find("ServiceAccount", namespace, name)
         .map(|(_, r)| r)
-        .find(|sa| sa.name == name && namespace_of(sa) == namespace)
 }
 
 /// Whether a ServiceAccount opts out of token automounting.

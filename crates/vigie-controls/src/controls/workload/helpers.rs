@@ -471,7 +471,7 @@ pub(crate) fn mounted_objects(
     // An object without a namespace lands in the deploying context's namespace,
     // `default` unless told otherwise.
     let namespace = |r: &Resource| r.namespace.clone().unwrap_or_else(|| "default".to_string());
-    let present: Vec<(String, &str)> = inventory
+    let present: std::collections::HashSet<(String, &str)> = inventory
         .of_kind(std::slice::from_ref(&kind))
         .map(|(_, r)| (namespace(r), r.name.as_str()))
         .collect();
