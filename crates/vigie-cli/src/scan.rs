@@ -21,6 +21,9 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_INPUT_ERROR: u8 = 2;
 
+/// Write buffer for reports (they reach hundreds of megabytes on large inputs).
+const OUTPUT_BUFFER: usize = 1 << 20;
+
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Exit codes:
@@ -227,7 +230,8 @@ pub fn run(args: ScanArgs) -> ExitCode {
                         && std::env::var("TERM").map_or(true, |t| t != "dumb")
                 }
             };
-            let mut out = stdout.lock();
+            // Stdout is line-buffered; a large report wants one big buffer.
+            let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
             render(&report, format, &RenderOptions { color }, &mut out).and_then(|()| out.flush())
         }
     };
@@ -239,13 +243,24 @@ pub fn run(args: ScanArgs) -> ExitCode {
         }
     }
 
+    let code = exit_code(&report, threshold, args.compliance_threshold);
+    // The process ends here: freeing a report of millions of findings one by one
+    // would take longer than writing it, and the OS reclaims the memory at once.
+    std::mem::forget(report);
+    code
+}
+
+fn exit_code(
+    report: &vigie_finding::Report,
+    threshold: Severity,
+    compliance_threshold: Option<f64>,
+) -> ExitCode {
     if report.fatal_error_count() > 0 {
         ExitCode::from(EXIT_INPUT_ERROR)
     } else if report.has_findings_at_or_above(threshold) {
         ExitCode::from(EXIT_FINDINGS)
-    } else if let Some(minimum) = args
-        .compliance_threshold
-        .filter(|&minimum| report.frameworks.iter().any(|f| f.score < minimum))
+    } else if let Some(minimum) =
+        compliance_threshold.filter(|&minimum| report.frameworks.iter().any(|f| f.score < minimum))
     {
         for f in report.frameworks.iter().filter(|f| f.score < minimum) {
             eprintln!(
@@ -308,7 +323,7 @@ fn write_file(
 ) -> std::io::Result<()> {
     let file = std::fs::File::create(path)
         .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    let mut out = std::io::BufWriter::new(file);
+    let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, file);
     render(report, format, &RenderOptions { color: false }, &mut out)?;
     out.flush()
 }

@@ -5,6 +5,7 @@
 //! control needs, which are kept and checked together at the end.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use vigie_finding::{
     ControlSummary, Finding, FrameworkSummary, InputError, Location, Report, ResourceRef,
@@ -130,7 +131,7 @@ struct ObjectResult {
     findings: Vec<Finding>,
     failed: Vec<u32>,
     notes: Vec<InputError>,
-    kept: Option<Resource>,
+    kept: Option<(Resource, ObjectRef)>,
 }
 
 /// Loads the inputs, runs the selected checks and builds the report.
@@ -149,8 +150,9 @@ pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> 
         .flatten()
         .collect();
 
+    let texts: Vec<CheckTexts> = checks.iter().map(|&c| CheckTexts::of(c)).collect();
     let streamed = load_each(inputs, options, |resource| {
-        scan_object(resource, &checks, settings, &known, &keep_kinds)
+        scan_object(resource, &checks, &texts, settings, &known, &keep_kinds)
     });
 
     let mut summaries: Vec<ControlSummary> = checks
@@ -168,11 +170,15 @@ pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> 
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     let mut kept = Vec::new();
+    let mut kept_objects = Vec::new();
     let mut inventory_owner = Vec::new();
+    let total_findings: usize = streamed.results.iter().map(|r| r.findings.len()).sum();
+    findings.reserve(total_findings);
     for result in streamed.results {
-        if let Some(resource) = result.kept {
+        if let Some((resource, object)) = result.kept {
             inventory_owner.push(resources.len());
             kept.push(resource);
+            kept_objects.push(object);
         }
         for i in result.failed {
             summaries[i as usize].failed += 1;
@@ -202,7 +208,14 @@ pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> 
         }
         for (i, violation) in outcome.violations {
             let resource = &kept[i];
-            let (finding, note) = finding(*check, resource, violation, settings);
+            let (finding, note) = finding(
+                &texts[position],
+                check.severity(),
+                &kept_objects[i],
+                resource,
+                violation,
+                settings,
+            );
             if finding.exception.is_none() {
                 failed.insert(i);
             }
@@ -295,14 +308,16 @@ fn framework_summaries(
 fn scan_object(
     resource: Resource,
     checks: &[Check],
+    texts: &[CheckTexts],
     settings: &ScanConfig,
     known: &[&str],
     keep_kinds: &BTreeSet<&str>,
 ) -> ObjectResult {
+    let object = ObjectRef::new(&resource);
     let mut result = ObjectResult {
         scanned: ScannedResource {
-            resource: resource_ref(&resource),
-            location: location(&resource, resource.pos),
+            resource: object.reference.clone(),
+            location: object.location(resource.pos),
             controls: Vec::new(),
         },
         findings: Vec::new(),
@@ -341,7 +356,14 @@ fn scan_object(
         result.scanned.controls.push(index as u32);
         let mut counts = false;
         for violation in violations.drain(..) {
-            let (finding, note) = finding(check, &resource, violation, settings);
+            let (finding, note) = finding(
+                &texts[index],
+                check.severity(),
+                &object,
+                &resource,
+                violation,
+                settings,
+            );
             counts |= finding.exception.is_none();
             result.findings.push(finding);
             result.notes.extend(note);
@@ -351,22 +373,83 @@ fn scan_object(
         }
     }
     if keep_kinds.contains(resource.kind.as_str()) {
-        result.kept = Some(resource);
+        result.kept = Some((resource, object));
     }
     result
+}
+
+/// The texts of a check that every finding of it shares.
+struct CheckTexts {
+    id: Arc<str>,
+    title: Arc<str>,
+    remediation: Arc<str>,
+}
+
+impl CheckTexts {
+    fn of(check: Check) -> Self {
+        Self {
+            id: check.id().into(),
+            title: check.title().into(),
+            remediation: check.remediation().into(),
+        }
+    }
+}
+
+/// What every finding on one object shares: the object and its file.
+#[derive(Clone)]
+struct ObjectRef {
+    reference: Arc<ResourceRef>,
+    file: Arc<str>,
+    rendered_by: Option<Arc<str>>,
+    document: u32,
+    item: Option<u32>,
+    pos: Pos,
+}
+
+impl ObjectRef {
+    fn new(resource: &Resource) -> Self {
+        Self {
+            reference: Arc::new(ResourceRef {
+                api_version: resource.api_version.clone(),
+                kind: resource.kind.clone(),
+                namespace: resource.namespace.clone(),
+                name: resource.name.clone(),
+            }),
+            file: resource.origin.file.path.as_str().into(),
+            rendered_by: resource.origin.file.rendered_by.as_deref().map(Into::into),
+            document: resource.origin.document,
+            item: resource.origin.item,
+            pos: resource.pos,
+        }
+    }
+
+    /// Where `pos` is; a field without a position points at the object.
+    fn location(&self, pos: Pos) -> Location {
+        let pos = if pos.line == 0 { self.pos } else { pos };
+        Location {
+            file: self.file.clone(),
+            line: pos.line,
+            column: pos.column,
+            document: self.document,
+            item: self.item,
+            rendered_by: self.rendered_by.clone(),
+        }
+    }
 }
 
 /// A finding for a violation, with the exception that covers it, and a warning
 /// when an exception matched but has expired.
 fn finding(
-    check: Check,
+    texts: &CheckTexts,
+    severity: Severity,
+    object: &ObjectRef,
     resource: &Resource,
     violation: Violation,
     settings: &ScanConfig,
 ) -> (Finding, Option<InputError>) {
-    let (exception, note) = match settings.exceptions.lookup(resource, check.id(), settings.today) {
+    let (exception, note) = match settings.exceptions.lookup(resource, &texts.id, settings.today) {
         Lookup::None => (None, None),
-        Lookup::Applies(applied) => (Some(applied), None),
+        Lookup::Applies(applied) => (Some(Box::new(applied)), None),
         Lookup::Expired { source, expired } => (
             None,
             Some(InputError {
@@ -375,59 +458,38 @@ fn finding(
                 column: Some(resource.pos.column),
                 reason: format!(
                     "the exception for {} on {} {} ({source}) expired on {expired}: its findings count again",
-                    check.id(),
-                    resource.kind,
-                    resource.name
+                    texts.id, resource.kind, resource.name
                 ),
                 fatal: false,
             }),
         ),
     };
-    let subject = violation.subject.map(|s| ResourceRef {
-        api_version: if s.kind == "ServiceAccount" {
-            "v1"
-        } else {
-            "rbac.authorization.k8s.io/v1"
-        }
-        .to_string(),
-        kind: s.kind,
-        namespace: s.namespace,
-        name: s.name,
+    let subject = violation.subject.map(|s| {
+        Arc::new(ResourceRef {
+            api_version: if s.kind == "ServiceAccount" {
+                "v1"
+            } else {
+                "rbac.authorization.k8s.io/v1"
+            }
+            .to_string(),
+            kind: s.kind,
+            namespace: s.namespace,
+            name: s.name,
+        })
     });
     let finding = Finding {
-        control_id: check.id().to_string(),
-        title: check.title().to_string(),
-        severity: check.severity(),
-        resource: resource_ref(resource),
-        location: location(resource, violation.pos),
+        control_id: texts.id.clone(),
+        title: texts.title.clone(),
+        severity,
+        resource: object.reference.clone(),
+        location: object.location(violation.pos),
         field_path: violation.path,
         message: violation.message,
-        remediation: check.remediation().to_string(),
+        remediation: texts.remediation.clone(),
         subject,
         exception,
     };
     (finding, note)
-}
-
-fn resource_ref(resource: &Resource) -> ResourceRef {
-    ResourceRef {
-        api_version: resource.api_version.clone(),
-        kind: resource.kind.clone(),
-        namespace: resource.namespace.clone(),
-        name: resource.name.clone(),
-    }
-}
-
-fn location(resource: &Resource, pos: Pos) -> Location {
-    let pos = if pos.line == 0 { resource.pos } else { pos };
-    Location {
-        file: resource.origin.file.path.clone(),
-        line: pos.line,
-        column: pos.column,
-        document: resource.origin.document,
-        item: resource.origin.item,
-        rendered_by: resource.origin.file.rendered_by.clone(),
-    }
 }
 
 fn input_error(diagnostic: &Diagnostic) -> InputError {

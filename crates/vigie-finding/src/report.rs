@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::Severity;
@@ -27,7 +29,8 @@ impl ResourceRef {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
-    pub file: String,
+    /// Shared by every finding of the file.
+    pub file: Arc<str>,
     pub line: u32,
     pub column: u32,
     /// 0-based index of the YAML document in the file.
@@ -38,31 +41,34 @@ pub struct Location {
     /// Set when the file was rendered first (`kubectl kustomize`): the line and
     /// column then refer to the rendered output, not to a file on disk.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rendered_by: Option<String>,
+    pub rendered_by: Option<Arc<str>>,
 }
 
 /// One offending field of one resource, for one control.
+///
+/// Large scans hold millions of findings: what many findings share (the
+/// control's texts, the resource, the file name) is shared, not copied.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
-    pub control_id: String,
-    pub title: String,
+    pub control_id: Arc<str>,
+    pub title: Arc<str>,
     pub severity: Severity,
-    pub resource: ResourceRef,
+    pub resource: Arc<ResourceRef>,
     pub location: Location,
     /// Dotted path of the offending field, `spec.containers[0].securityContext.privileged`.
     pub field_path: String,
     /// What is wrong, stating the offending value.
     pub message: String,
-    pub remediation: String,
+    pub remediation: Arc<str>,
     /// Who the finding is about when that is not the object itself: the user,
     /// group or service account an RBAC binding grants a dangerous permission to.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<ResourceRef>,
+    pub subject: Option<Arc<ResourceRef>>,
     /// Set when an exception covers this finding: it is reported, but does not
     /// count against the score or the exit code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exception: Option<AppliedException>,
+    pub exception: Option<Box<AppliedException>>,
 }
 
 /// The exception that covers a finding.
@@ -117,7 +123,7 @@ impl ControlSummary {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScannedResource {
-    pub resource: ResourceRef,
+    pub resource: Arc<ResourceRef>,
     pub location: Location,
     pub controls: Vec<u32>,
 }

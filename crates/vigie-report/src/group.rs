@@ -166,16 +166,14 @@ pub(crate) fn cases_by_control(report: &Report) -> Vec<ControlCases<'_>> {
         control_of.entry(control.id.as_str()).or_insert(index);
     }
     for finding in &report.findings {
-        let control_index = *control_of
-            .entry(finding.control_id.as_str())
-            .or_insert_with(|| {
-                controls.push(ControlCases {
-                    id: &finding.control_id,
-                    title: &finding.title,
-                    cases: Vec::new(),
-                });
-                controls.len() - 1
+        let control_index = *control_of.entry(&*finding.control_id).or_insert_with(|| {
+            controls.push(ControlCases {
+                id: &finding.control_id,
+                title: &finding.title,
+                cases: Vec::new(),
             });
+            controls.len() - 1
+        });
         let cases = &mut controls[control_index].cases;
         let case = *case_of
             .entry((control_index, ResourceKey::of_finding(finding)))

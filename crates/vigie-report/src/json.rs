@@ -237,13 +237,13 @@ fn document(report: &Report) -> JsonReport<'_> {
                 control_id: &finding.control_id,
                 title: &finding.title,
                 severity: finding.severity.as_str(),
-                resource: (&finding.resource).into(),
+                resource: (&*finding.resource).into(),
                 location: (&finding.location).into(),
                 field_path: &finding.field_path,
                 message: &finding.message,
                 remediation: &finding.remediation,
-                subject: finding.subject.as_ref().map(Object::from),
-                exception: finding.exception.as_ref().map(Exception::from),
+                subject: finding.subject.as_deref().map(Object::from),
+                exception: finding.exception.as_deref().map(Exception::from),
             })
             .collect(),
         errors: report
@@ -261,7 +261,7 @@ fn document(report: &Report) -> JsonReport<'_> {
             .resources
             .iter()
             .map(|scanned| Resource {
-                resource: (&scanned.resource).into(),
+                resource: (&*scanned.resource).into(),
                 location: (&scanned.location).into(),
                 controls: scanned
                     .controls

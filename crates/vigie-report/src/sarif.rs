@@ -32,7 +32,7 @@ fn document(report: &Report) -> Value {
         .map(|finding| {
             let index = rules
                 .iter()
-                .position(|rule| rule.id == finding.control_id)
+                .position(|rule| rule.id == &*finding.control_id)
                 .expect("every finding's control has a rule");
             result(finding, index)
         })
@@ -87,8 +87,8 @@ fn rules(report: &Report) -> Vec<Rule<'_>> {
         report
             .findings
             .iter()
-            .find(|f| f.control_id == id && !f.remediation.is_empty())
-            .map(|f| f.remediation.as_str())
+            .find(|f| &*f.control_id == id && !f.remediation.is_empty())
+            .map(|f| &*f.remediation)
     };
     let mut rules: Vec<Rule<'_>> = report
         .controls
@@ -102,7 +102,7 @@ fn rules(report: &Report) -> Vec<Rule<'_>> {
         })
         .collect();
     for finding in &report.findings {
-        if !rules.iter().any(|rule| rule.id == finding.control_id) {
+        if !rules.iter().any(|rule| rule.id == &*finding.control_id) {
             rules.push(Rule {
                 id: &finding.control_id,
                 title: &finding.title,
@@ -315,7 +315,7 @@ fn encode_uri_path(path: &str) -> String {
 fn fingerprint(finding: &Finding) -> String {
     let resource = &finding.resource;
     let parts = [
-        finding.control_id.as_str(),
+        &*finding.control_id,
         resource.api_version.as_str(),
         resource.kind.as_str(),
         resource.namespace.as_deref().unwrap_or(""),

@@ -34,7 +34,8 @@ fn input_text_is_escaped() {
     report.controls[0].title = "<img onerror=x>".into();
     report.profile = "</title><b>".into();
     report.findings[3].exception.as_mut().unwrap().reason = "<i>trusted</i>".into();
-    report.findings[4].subject.as_mut().unwrap().name = "<u>dev</u>".into();
+    std::sync::Arc::make_mut(report.findings[4].subject.as_mut().unwrap()).name =
+        "<u>dev</u>".into();
     report.frameworks[0].title = "<em>NSA</em>".into();
     let page = render(&report, Format::Html);
     for markup in ["<i>", "<u>", "<em>"] {

@@ -158,9 +158,9 @@ fn counts_are_right_on_suites_and_root() {
 fn markup_and_forbidden_characters_are_escaped() {
     let mut report = report();
     report.findings[0].message = "a \"quoted\" <tag> & 'apostrophe' \u{1b}[31m bell\u{7}".into();
-    report.resources[0].resource.name = "we<b>&\"".into();
+    std::sync::Arc::make_mut(&mut report.resources[0].resource).name = "we<b>&\"".into();
     for finding in &mut report.findings[..2] {
-        finding.resource.name = "we<b>&\"".into();
+        std::sync::Arc::make_mut(&mut finding.resource).name = "we<b>&\"".into();
     }
     report.errors[0].reason = "bad byte \u{0} here".into();
     let xml = render(&report, Format::Junit);

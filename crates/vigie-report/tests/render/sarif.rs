@@ -177,11 +177,11 @@ fn excepted_findings_are_suppressed_results() {
 #[test]
 fn exceptions_from_a_file_are_external_suppressions_and_validate() {
     let mut report = report();
-    report.findings[3].exception = Some(vigie_finding::AppliedException {
+    report.findings[3].exception = Some(Box::new(vigie_finding::AppliedException {
         reason: "accepted risk".into(),
         expires: None,
         source: "exceptions.yaml:12".into(),
-    });
+    }));
     let document = sarif(&report);
     let suppression = &document["runs"][0]["results"][3]["suppressions"][0];
     assert_eq!(suppression["kind"], "external");
