@@ -169,11 +169,11 @@ pub fn register(runtime: &mut Runtime) {
                 weekday
             )))
         }),
-        ("x509_decode", 1, 1, |_| {
-            Err("x509 certificate decoding is not supported by vigie yet".into())
+        ("x509_decode", 1, 1, |a| {
+            Ok(super::to_var(&super::x509::decode(str_arg(a, 0)?)?))
         }),
-        ("random", 1, 1, |_| {
-            Err("random() is not supported: results must be reproducible".into())
+        ("random", 1, 1, |a| {
+            Ok(super::string(super::random::generate(str_arg(a, 0)?)?))
         }),
     ];
     for &(name, min, max, f) in table {
@@ -463,61 +463,12 @@ fn truncate(a: &[Rcvar]) -> FnResult {
     Ok(super::string(s.chars().take(n).collect::<String>()))
 }
 
-fn parse_semver(text: &str) -> Option<(u64, u64, u64, String)> {
-    let t = text.trim().trim_start_matches('v');
-    let (core, pre) = match t.split_once(['-', '+']) {
-        Some((c, p)) => (c, p.to_string()),
-        None => (t, String::new()),
-    };
-    let mut nums = core.split('.').map(|p| p.parse::<u64>().ok());
-    let major = nums.next()??;
-    let minor = nums.next().unwrap_or(Some(0))?;
-    let patch = nums.next().unwrap_or(Some(0))?;
-    if nums.next().is_some() {
-        return None;
-    }
-    Some((major, minor, patch, pre))
-}
-
-fn semver_cmp(a: &(u64, u64, u64, String), b: &(u64, u64, u64, String)) -> std::cmp::Ordering {
-    (a.0, a.1, a.2)
-        .cmp(&(b.0, b.1, b.2))
-        .then_with(|| match (a.3.is_empty(), b.3.is_empty()) {
-            (true, true) => std::cmp::Ordering::Equal,
-            (true, false) => std::cmp::Ordering::Greater,
-            (false, true) => std::cmp::Ordering::Less,
-            (false, false) => a.3.cmp(&b.3),
-        })
-}
-
-/// `semver_compare(version, range)`: ranges as `>=1.0.0 <2.0.0 || 3.x`-free blang syntax.
+/// `semver_compare(version, range)` with the grammar of Kyverno's library.
 fn semver_compare(a: &[Rcvar]) -> FnResult {
-    let version = parse_semver(str_arg(a, 0)?).ok_or("invalid semantic version")?;
-    let range = str_arg(a, 1)?;
-    let mut any = false;
-    for alternative in range.split("||") {
-        let mut all = true;
-        for clause in alternative.split_whitespace() {
-            let (op, v) = ["<=", ">=", "!=", "==", "<", ">", "="]
-                .iter()
-                .find_map(|op| clause.strip_prefix(op).map(|v| (*op, v)))
-                .unwrap_or(("=", clause));
-            let bound = parse_semver(v).ok_or_else(|| format!("invalid range {range:?}"))?;
-            let ord = semver_cmp(&version, &bound);
-            use std::cmp::Ordering::*;
-            let ok = match op {
-                "<=" => ord != Greater,
-                ">=" => ord != Less,
-                "<" => ord == Less,
-                ">" => ord == Greater,
-                "!=" => ord != Equal,
-                _ => ord == Equal,
-            };
-            all &= ok;
-        }
-        any |= all;
-    }
-    Ok(boolean(any))
+    Ok(boolean(super::semver::compare(
+        str_arg(a, 0)?,
+        str_arg(a, 1)?,
+    )?))
 }
 
 fn parse_yaml(a: &[Rcvar]) -> FnResult {
@@ -637,24 +588,40 @@ fn duration_arg(a: &[Rcvar], i: usize) -> Result<f64, String> {
     parse_duration(s).ok_or_else(|| format!("{s:?} is not a duration"))
 }
 
-/// Go reference-time layouts vigie understands: RFC 3339 and the date-only form.
+/// `time.Parse(layout, value)` as Go does it; an empty layout is RFC 3339 (as
+/// `time_since` treats it).
 fn parse_with_layout(layout: &str, value: &str) -> Result<Timestamp, String> {
-    match layout {
-        "" | "2006-01-02T15:04:05Z07:00" | "2006-01-02T15:04:05.999999999Z07:00" => {
-            parse_rfc3339(value)
-                .ok_or_else(|| format!("{value:?} does not match layout {layout:?}"))
-        }
-        "2006-01-02" => parse_rfc3339(&format!("{value}T00:00:00Z"))
-            .ok_or_else(|| format!("{value:?} does not match layout {layout:?}")),
-        _ => Err(format!(
-            "time layout {layout:?} is not supported by vigie yet"
-        )),
+    if layout.is_empty() {
+        return parse_rfc3339(value).ok_or_else(|| format!("{value:?} is not an RFC 3339 time"));
     }
+    super::time::parse_go_layout(layout, value)
 }
 
+/// `time_parse(layout, value)`: a layout that is an integer means the value is
+/// Unix epoch seconds (as in Kyverno); any other layout is a Go reference-time
+/// layout, parsed as Go's `time.Parse` does.
 fn time_parse(a: &[Rcvar]) -> FnResult {
-    let t = parse_with_layout(str_arg(a, 0)?, &text_of(&a[1])?)?;
+    let layout = str_arg(a, 0)?;
+    let value = text_of(&a[1])?;
+    if go_parse_int(layout).is_some() {
+        let epoch =
+            go_parse_int(&value).ok_or_else(|| format!("{value:?} is not an epoch time"))?;
+        return Ok(super::string(format_rfc3339(Timestamp {
+            seconds: epoch as f64,
+            offset: 0,
+        })));
+    }
+    let t = super::time::parse_go_layout(layout, &value)?;
     Ok(super::string(format_rfc3339(t)))
+}
+
+/// Go's `strconv.ParseInt(s, 10, 64)`: optional sign, decimal digits only.
+fn go_parse_int(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 fn time_since(a: &[Rcvar]) -> FnResult {
@@ -774,6 +741,8 @@ mod tests {
             eval("semver_compare('2.2.3', '>=1.0.0 <2.0.0 || 3.0.0')"),
             json!(false)
         );
+        assert_eq!(eval("semver_compare('1.4.0', '1.x')"), json!(true));
+        assert!(fails("semver_compare('1.4.0', '~1.4.0')"));
         assert_eq!(
             eval("image_normalize('nginx')"),
             json!("docker.io/nginx:latest")
@@ -783,6 +752,20 @@ mod tests {
             json!(true)
         );
         assert_eq!(eval("is_external_url('http://10.0.0.1/x')"), json!(false));
+    }
+
+    #[test]
+    fn random_and_x509() {
+        let s = eval("random('[a-z]{6}-[0-9]{2}')");
+        let s = s.as_str().unwrap();
+        assert!(
+            regex::Regex::new("^[a-z]{6}-[0-9]{2}$")
+                .unwrap()
+                .is_match(s),
+            "{s}"
+        );
+        assert!(fails("random('')"));
+        assert!(fails("x509_decode('nope')"));
     }
 
     #[test]
@@ -814,6 +797,21 @@ mod tests {
         assert_eq!(
             eval("time_truncate('2023-01-01T01:30:00Z', '1h')"),
             json!("2023-01-01T01:00:00Z")
+        );
+        assert_eq!(
+            eval(
+                "time_parse('Mon, 02 Jan 2006 15:04:05 -0700', 'Tue, 10 Oct 2023 08:30:00 +0200')"
+            ),
+            json!("2023-10-10T08:30:00+02:00")
+        );
+        assert_eq!(
+            eval("time_parse('1136214245', '1700000000')"),
+            json!("2023-11-14T22:13:20Z")
+        );
+        assert!(fails("time_parse('2006-01-02', '10/10/2023')"));
+        assert_eq!(
+            eval("time_since('2006-01-02 15:04', '2023-01-01 10:00', '2023-01-01 12:30')"),
+            json!("2h30m0s")
         );
     }
 }

@@ -4,7 +4,10 @@
 mod encoding;
 mod functions;
 mod interp;
+mod random;
+mod semver;
 mod time;
+mod x509;
 
 use std::sync::LazyLock;
 
