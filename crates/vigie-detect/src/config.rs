@@ -15,6 +15,10 @@
 //!     listen: 0.0.0.0:9765
 //!     path: /k8s-audit
 //!     max_body_bytes: 16777216
+//!     tls:              # optional: HTTPS, and mutual TLS with client_ca_file
+//!       cert_file: /etc/vigie/tls/tls.crt
+//!       key_file: /etc/vigie/tls/tls.key
+//!       client_ca_file: /etc/vigie/tls/audit-client-ca.crt
 //! sinks:
 //!   - type: stdout      # format: text|json
 //!     format: text
@@ -24,9 +28,14 @@
 //!   - type: syslog      # udp://host:port or unix:///dev/log
 //!     address: unix:///dev/log
 //!   - type: http        # Falcosidekick or any endpoint taking Falco's JSON
-//!     url: http://falcosidekick:2801/
+//!     url: https://falcosidekick:2801/
 //!     retries: 3
 //!     timeout_ms: 5000
+//!     tls:              # optional, for https:// URLs; system CAs by default
+//!       ca_file: /etc/vigie/falcosidekick-ca.crt
+//!       cert_file: /etc/vigie/tls/client.crt   # client certificate, for mutual TLS
+//!       key_file: /etc/vigie/tls/client.key
+//!       insecure_skip_verify: false            # true accepts any certificate (tests)
 //! ```
 
 use std::path::PathBuf;
@@ -34,8 +43,8 @@ use std::time::Duration;
 
 use vigie_resource::{parse_documents, Node};
 
-use crate::sinks::{Format, HttpSinkConfig, SyslogTarget};
-use crate::sources::HttpSourceConfig;
+use crate::sinks::{ClientTlsConfig, Format, HttpSinkConfig, SyslogTarget};
+use crate::sources::{HttpSourceConfig, ServerTlsConfig};
 
 #[derive(Clone, Debug)]
 pub enum SourceConfig {
@@ -102,6 +111,81 @@ fn number(file: &str, node: &Node, key: &str, default: usize) -> Result<usize, S
             .map(|n| n as usize)
             .ok_or_else(|| at(file, v, format!("'{key}' must be a positive number"))),
     }
+}
+
+/// The `tls` map of a component: unknown keys are errors; every value is a path
+/// except `insecure_skip_verify`.
+fn tls_map<'a>(file: &str, node: &'a Node, keys: &[&str]) -> Result<Option<&'a Node>, String> {
+    let Some(tls) = node.get("tls") else {
+        return Ok(None);
+    };
+    let entries = tls
+        .as_map()
+        .ok_or_else(|| at(file, tls, "'tls' must be a map"))?;
+    for entry in entries {
+        if !keys.contains(&entry.key.as_str()) {
+            return Err(at(
+                file,
+                &entry.value,
+                format!("unknown tls key '{}' ({})", entry.key, keys.join(", ")),
+            ));
+        }
+        let ok = if entry.key == "insecure_skip_verify" {
+            entry.value.as_bool().is_some()
+        } else {
+            entry.value.as_str().is_some_and(|s| !s.is_empty())
+        };
+        if !ok {
+            return Err(at(
+                file,
+                &entry.value,
+                format!("tls '{}' has the wrong type", entry.key),
+            ));
+        }
+    }
+    Ok(Some(tls))
+}
+
+fn path(node: &Node, key: &str) -> Option<PathBuf> {
+    node.get(key).and_then(Node::as_str).map(PathBuf::from)
+}
+
+fn server_tls(file: &str, node: &Node) -> Result<Option<ServerTlsConfig>, String> {
+    let Some(tls) = tls_map(file, node, &["cert_file", "key_file", "client_ca_file"])? else {
+        return Ok(None);
+    };
+    let (Some(cert_file), Some(key_file)) = (path(tls, "cert_file"), path(tls, "key_file")) else {
+        return Err(at(file, tls, "tls needs both 'cert_file' and 'key_file'"));
+    };
+    Ok(Some(ServerTlsConfig {
+        cert_file,
+        key_file,
+        client_ca_file: path(tls, "client_ca_file"),
+    }))
+}
+
+fn client_tls(file: &str, node: &Node) -> Result<ClientTlsConfig, String> {
+    let keys = ["ca_file", "cert_file", "key_file", "insecure_skip_verify"];
+    let Some(tls) = tls_map(file, node, &keys)? else {
+        return Ok(ClientTlsConfig::default());
+    };
+    let config = ClientTlsConfig {
+        ca_file: path(tls, "ca_file"),
+        cert_file: path(tls, "cert_file"),
+        key_file: path(tls, "key_file"),
+        insecure_skip_verify: tls
+            .get("insecure_skip_verify")
+            .and_then(Node::as_bool)
+            .unwrap_or(false),
+    };
+    if config.cert_file.is_some() != config.key_file.is_some() {
+        return Err(at(
+            file,
+            tls,
+            "tls needs both 'cert_file' and 'key_file', or neither",
+        ));
+    }
+    Ok(config)
 }
 
 fn format(file: &str, node: &Node) -> Result<Format, String> {
@@ -201,6 +285,7 @@ fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
                     .and_then(Node::as_str)
                     .map_or(d.path, str::to_string),
                 max_body_bytes: number(file, node, "max_body_bytes", d.max_body_bytes)?,
+                tls: server_tls(file, node)?,
             })
         }
         other => {
@@ -248,6 +333,7 @@ fn parse_sink(file: &str, node: &Node) -> Result<SinkConfig, String> {
                 "timeout_ms",
                 c.timeout.as_millis() as usize,
             )? as u64);
+            c.tls = client_tls(file, node)?;
             SinkConfig::Http(c)
         }
         other => {
@@ -283,6 +369,51 @@ mod tests {
         ));
         assert!(matches!(&c.sinks[1], SinkConfig::Http(h) if h.retries == 5));
         assert_eq!(c.queue_capacity, 8);
+    }
+
+    #[test]
+    fn parses_tls_of_the_webhook_and_the_http_sink() {
+        let text = "sources:\n  - type: http\n    tls:\n      cert_file: /s.crt\n      key_file: /s.key\n      client_ca_file: /ca.crt\nsinks:\n  - type: http\n    url: https://x/\n    tls:\n      ca_file: /ca.crt\n      insecure_skip_verify: true\n";
+        let c = DetectConfig::from_yaml("c.yaml", text).unwrap();
+        let SourceConfig::Http(h) = &c.sources[0] else {
+            panic!("{:?}", c.sources)
+        };
+        assert_eq!(
+            h.tls,
+            Some(ServerTlsConfig {
+                cert_file: "/s.crt".into(),
+                key_file: "/s.key".into(),
+                client_ca_file: Some("/ca.crt".into()),
+            })
+        );
+        let SinkConfig::Http(s) = &c.sinks[0] else {
+            panic!("{:?}", c.sinks)
+        };
+        assert_eq!(s.tls.ca_file, Some("/ca.crt".into()));
+        assert!(s.tls.insecure_skip_verify);
+        assert_eq!(s.tls.cert_file, None);
+        // Plain HTTP and verified TLS stay the defaults.
+        let c = DetectConfig::from_yaml(
+            "c.yaml",
+            "sources:\n  - type: http\nsinks:\n  - type: http\n    url: https://x/\n",
+        )
+        .unwrap();
+        assert!(matches!(&c.sources[0], SourceConfig::Http(h) if h.tls.is_none()));
+        assert!(matches!(&c.sinks[0], SinkConfig::Http(s) if !s.tls.insecure_skip_verify));
+
+        for (text, message) in [
+            ("sources:\n  - type: http\n    tls:\n      cert_file: /s.crt\n", "needs both 'cert_file' and 'key_file'"),
+            ("sources:\n  - type: http\n    tls:\n      cert: /s.crt\n", "unknown tls key 'cert'"),
+            ("sinks:\n  - type: http\n    url: https://x/\n    tls:\n      insecure_skip_verify: yes please\n", "tls 'insecure_skip_verify' has the wrong type"),
+            ("sinks:\n  - type: http\n    url: https://x/\n    tls:\n      key_file: /k\n", "or neither"),
+            ("sinks:\n  - type: http\n    url: https://x/\n    tls: /ca.crt\n", "'tls' must be a map"),
+        ] {
+            let errors = DetectConfig::from_yaml("c.yaml", text).unwrap_err();
+            assert!(
+                errors.iter().any(|e| e.starts_with("c.yaml:") && e.contains(message)),
+                "{text}: {errors:?}"
+            );
+        }
     }
 
     #[test]

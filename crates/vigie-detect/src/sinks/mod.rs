@@ -6,6 +6,7 @@ mod file;
 mod http;
 mod stdout;
 mod syslog;
+mod tls;
 
 use std::io;
 use std::sync::Arc;
@@ -14,9 +15,10 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{bounded, Sender, TrySendError};
 
 pub use file::FileSink;
-pub use http::{post_json, HttpSink, HttpSinkConfig};
+pub use http::{post_json, post_json_tls, HttpSink, HttpSinkConfig};
 pub use stdout::StdoutSink;
 pub use syslog::{SyslogSink, SyslogTarget};
+pub use tls::ClientTlsConfig;
 
 use crate::alert::Alert;
 use crate::metrics::Metrics;

@@ -5,6 +5,7 @@
 
 mod file;
 mod http;
+pub(crate) mod tls;
 
 use std::io::BufRead;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,6 +15,7 @@ use crossbeam_channel::Sender;
 
 pub use file::{read_dir, read_file, FollowOptions};
 pub use http::{HttpSource, HttpSourceConfig};
+pub use tls::ServerTlsConfig;
 
 use crate::k8s_audit::{decode, AuditEvent};
 use crate::metrics::Metrics;
