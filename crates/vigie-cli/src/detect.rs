@@ -13,8 +13,8 @@ use vigie_detect::config::{DetectConfig, SinkConfig, SourceConfig};
 use vigie_detect::metrics::Metrics;
 use vigie_detect::pipeline::run_pipeline;
 use vigie_detect::rules::{build_engine, load, tables};
-use vigie_detect::sinks::{Format, HttpSinkConfig, SyslogTarget};
-use vigie_detect::sources::HttpSourceConfig;
+use vigie_detect::sinks::{ClientTlsConfig, Format, HttpSinkConfig, SyslogTarget};
+use vigie_detect::sources::{HttpSourceConfig, ServerTlsConfig};
 use vigie_rules::{Engine, EngineOptions, Priority, RuleDiagnostic, RuleMatching, Selection};
 
 const EXIT_CLEAN: u8 = 0;
@@ -31,7 +31,7 @@ pub struct DetectArgs {
 enum DetectCommand {
     /// Detect threats in Kubernetes audit events (files, directories, stdin, webhook).
     #[command(
-        after_help = "Examples:\n  vigie detect audit /var/log/kubernetes/audit.log\n  vigie detect audit --follow /var/log/kubernetes/audit.log -o json\n  vigie detect audit --listen 0.0.0.0:9765 --http-url http://falcosidekick:2801/\n  kubectl get --raw ... | vigie detect audit -"
+        after_help = "Examples:\n  vigie detect audit /var/log/kubernetes/audit.log\n  vigie detect audit --follow /var/log/kubernetes/audit.log -o json\n  vigie detect audit --listen 0.0.0.0:9765 --http-url http://falcosidekick:2801/\n  vigie detect audit --listen 0.0.0.0:9765 --tls-cert tls.crt --tls-key tls.key --tls-client-ca audit-ca.crt\n  kubectl get --raw ... | vigie detect audit -"
     )]
     Audit(Box<AuditArgs>),
     /// Validate and list rule files.
@@ -81,6 +81,15 @@ struct AuditArgs {
     /// Largest accepted webhook body, in bytes.
     #[arg(long, default_value_t = 16 << 20)]
     max_body_bytes: usize,
+    /// Serve the webhook over HTTPS with this certificate chain (PEM; needs --tls-key).
+    #[arg(long, value_name = "FILE", requires_all = ["listen", "tls_key"])]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require webhook clients to present a certificate signed by these CAs (PEM): mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
     /// Rule files, loaded in order after vigie's default audit rules.
     #[arg(long = "rules", short = 'r')]
     rules: Vec<PathBuf>,
@@ -99,9 +108,21 @@ struct AuditArgs {
     /// Also send alerts to syslog: udp://host:port or unix:///dev/log.
     #[arg(long)]
     syslog: Option<String>,
-    /// Also POST alerts to this URL (Falcosidekick's input format).
+    /// Also POST alerts to this URL (Falcosidekick's input format); http:// or https://.
     #[arg(long)]
     http_url: Option<String>,
+    /// Verify the https:// server of --http-url against these CAs (PEM) instead of the system's.
+    #[arg(long, value_name = "FILE", requires = "http_url")]
+    http_ca_file: Option<PathBuf>,
+    /// Client certificate (PEM) presented to the --http-url server (needs --http-client-key).
+    #[arg(long, value_name = "FILE", requires_all = ["http_url", "http_client_key"])]
+    http_client_cert: Option<PathBuf>,
+    /// The private key of --http-client-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "http_client_cert")]
+    http_client_key: Option<PathBuf>,
+    /// Accept any certificate from the --http-url server. For tests only.
+    #[arg(long, requires = "http_url")]
+    http_insecure_skip_verify: bool,
     /// Enable rules by name (wildcards * and ?), even rules disabled in their file.
     #[arg(long = "enable")]
     enable: Vec<String>,
@@ -233,6 +254,15 @@ fn audit(a: AuditArgs) -> ExitCode {
             listen: listen.clone(),
             path: a.listen_path.clone(),
             max_body_bytes: a.max_body_bytes,
+            tls: a
+                .tls_cert
+                .as_ref()
+                .zip(a.tls_key.as_ref())
+                .map(|(cert, key)| ServerTlsConfig {
+                    cert_file: cert.clone(),
+                    key_file: key.clone(),
+                    client_ca_file: a.tls_client_ca.clone(),
+                }),
         }));
     }
     if config.sources.is_empty() {
@@ -260,9 +290,14 @@ fn audit(a: AuditArgs) -> ExitCode {
         config.sinks.push(SinkConfig::Syslog { target });
     }
     if let Some(url) = &a.http_url {
-        config
-            .sinks
-            .push(SinkConfig::Http(HttpSinkConfig::new(url)));
+        let mut sink = HttpSinkConfig::new(url);
+        sink.tls = ClientTlsConfig {
+            ca_file: a.http_ca_file.clone(),
+            cert_file: a.http_client_cert.clone(),
+            key_file: a.http_client_key.clone(),
+            insecure_skip_verify: a.http_insecure_skip_verify,
+        };
+        config.sinks.push(SinkConfig::Http(sink));
     }
     let options = EngineOptions {
         strict: a.strict,
