@@ -401,6 +401,15 @@ fn match_pattern(pattern: &Json, scope: &Scope<'_>) -> (Status, String) {
     } else {
         pattern
     };
+    let referenced;
+    let pattern = match pattern::references::resolve(pattern) {
+        Ok(None) => pattern,
+        Ok(Some(p)) => {
+            referenced = p;
+            &referenced
+        }
+        Err(e) => return (Status::Error, e),
+    };
     match pattern::validate(scope.object, pattern) {
         Ok(()) => (Status::Pass, "validation passed".into()),
         Err(m) => match m.kind {

@@ -4,6 +4,7 @@
 //! makes the whole check a skip, a negation anchor that finds its key is a failure,
 //! and any other mismatch is a failure at a path.
 
+pub mod references;
 pub mod value;
 
 use serde_json::{Map, Value as Json};
