@@ -1,5 +1,14 @@
 //! `validate.podSecurity`: the Pod Security Standards from vigie-controls, with
-//! Kyverno's exclusions by control name and image.
+//! Kyverno's exclusions.
+//!
+//! An exclusion lifts a violation when its `controlName` is the violation's
+//! control and every field it gives agrees with the violation: `images` (the
+//! image of the container at fault matches one of them, wildcards allowed),
+//! `restrictedField` (the path of the offending field, in pod terms with `[*]`
+//! for any list index, e.g. `spec.containers[*].securityContext.capabilities.add`;
+//! the field at fault is that path or below it) and `values` (the offending
+//! value, or every item of an offending list, is one of them, wildcards
+//! allowed). A control's failure is lifted when all its violations are.
 
 use vigie_controls::pss::{self, Level, Version};
 
@@ -55,17 +64,12 @@ pub fn check(ps: &PodSecurity, target: &Target) -> (Status, String) {
         let excluded = failure.violations.iter().all(|v| {
             ps.exclude.iter().any(|e| {
                 e.control_name == failure.check.control_name
-                    && (e.images.is_empty()
-                        || container_of(&v.path)
-                            .and_then(|c| {
-                                images
-                                    .iter()
-                                    .find(|(path, _)| *path == c)
-                                    .map(|(_, image)| image.as_str())
-                            })
-                            .is_some_and(|image| {
-                                e.images.iter().any(|p| wildcard::matches(p, image))
-                            }))
+                    && (e.images.is_empty() || image_matches(&e.images, &v.path, &images))
+                    && e.restricted_field.as_deref().is_none_or(|field| {
+                        field_matches(field, &v.path)
+                            && (e.values.is_empty()
+                                || values_match(&e.values, value_at(&target.object, &v.path)))
+                    })
             })
         });
         if !excluded {
@@ -85,6 +89,116 @@ pub fn check(ps: &PodSecurity, target: &Target) -> (Status, String) {
         (Status::Pass, String::new())
     } else {
         (Status::Fail, messages.join("; "))
+    }
+}
+
+fn image_matches(patterns: &[String], path: &str, images: &[(String, String)]) -> bool {
+    container_of(path)
+        .and_then(|c| {
+            images
+                .iter()
+                .find(|(p, _)| *p == c)
+                .map(|(_, image)| image.as_str())
+        })
+        .is_some_and(|image| patterns.iter().any(|p| wildcard::matches(p, image)))
+}
+
+/// The violation path in pod terms: the pod template prefix of a controller
+/// removed (`spec.template.spec.x` -> `spec.x`).
+fn pod_path(path: &str) -> &str {
+    for prefix in ["spec.jobTemplate.spec.template.", "spec.template."] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            return rest;
+        }
+    }
+    path
+}
+
+/// Path segments: `a.b[0].c[key.with.dots]` -> `a`, `b`, `[0]`, `c`, `[key.with.dots]`.
+fn segments(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = path.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '.' => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+            }
+            '[' => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+                let mut inner = String::from("[");
+                for d in chars.by_ref() {
+                    inner.push(d);
+                    if d == ']' {
+                        break;
+                    }
+                }
+                out.push(inner);
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Whether a `restrictedField` names the violation's field or one of its parents.
+fn field_matches(field: &str, violation_path: &str) -> bool {
+    let wanted = segments(field.trim());
+    let actual = segments(pod_path(violation_path));
+    if wanted.is_empty() || wanted.len() > actual.len() {
+        return false;
+    }
+    wanted.iter().zip(&actual).all(|(w, a)| {
+        let unquote = |s: &str| {
+            s.trim_matches(['[', ']'])
+                .trim_matches(['"', '\''])
+                .to_string()
+        };
+        w == a
+            || (w == "[*]" && a.starts_with('[') && a[1..a.len() - 1].parse::<usize>().is_ok())
+            || (w.starts_with('[')
+                && a.starts_with('[')
+                && wildcard::matches(&unquote(w), &unquote(a)))
+    })
+}
+
+/// The value of the object at a violation path (`None` when the field is absent).
+fn value_at<'a>(object: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    let mut node = object;
+    for segment in segments(path) {
+        node = match segment.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            Some(inner) => match node {
+                serde_json::Value::Array(items) => items.get(inner.parse::<usize>().ok()?)?,
+                serde_json::Value::Object(m) => m.get(inner)?,
+                _ => return None,
+            },
+            None => node.get(segment.as_str())?,
+        };
+    }
+    Some(node)
+}
+
+fn values_match(values: &[String], offending: Option<&serde_json::Value>) -> bool {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let one = |v: &serde_json::Value| {
+        text(v).is_some_and(|t| values.iter().any(|p| wildcard::matches(p, &t)))
+    };
+    match offending {
+        Some(serde_json::Value::Array(items)) => !items.is_empty() && items.iter().all(one),
+        Some(v) => one(v),
+        None => false,
     }
 }
 
@@ -170,5 +284,99 @@ mod tests {
             ..ps
         };
         assert_eq!(check(&excluded, &pod(true)).0, Status::Pass);
+    }
+
+    fn control(part: &str) -> &'static str {
+        vigie_controls::pss::all_checks()
+            .iter()
+            .find(|c| c.control_name.contains(part))
+            .unwrap()
+            .control_name
+    }
+
+    fn exclusion(control: &str, field: &str, values: &[&str], images: &[&str]) -> PodSecurity {
+        PodSecurity {
+            level: "baseline".into(),
+            version: "latest".into(),
+            exclude: vec![PodSecurityExclusion {
+                control_name: control.into(),
+                images: images.iter().map(|s| s.to_string()).collect(),
+                restricted_field: Some(field.into()),
+                values: values.iter().map(|s| s.to_string()).collect(),
+            }],
+        }
+    }
+
+    fn deployment_adding(caps: serde_json::Value) -> Target {
+        Target::from_json(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d"},
+            "spec": {"template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [
+                {"name": "ok", "image": "busybox"},
+                {"name": "c", "image": "registry.test/app:1",
+                 "securityContext": {"capabilities": {"add": caps}}}]}}}}))
+    }
+
+    #[test]
+    fn exclusions_by_restricted_field_and_values() {
+        let caps = control("Capabilities");
+        let field = "spec.containers[*].securityContext.capabilities.add";
+        let target = deployment_adding(json!(["NET_RAW", "SYS_ADMIN"]));
+        // Only NET_RAW is excluded: SYS_ADMIN still fails.
+        let only_raw = exclusion(caps, field, &["NET_RAW"], &[]);
+        assert_eq!(check(&only_raw, &target).0, Status::Fail);
+        let both = exclusion(caps, field, &["NET_RAW", "SYS_*"], &[]);
+        assert_eq!(check(&both, &target).0, Status::Pass);
+        // The field must be the offending one.
+        let other_field = exclusion(
+            caps,
+            "spec.initContainers[*].securityContext.capabilities.add",
+            &[],
+            &[],
+        );
+        assert_eq!(check(&other_field, &target).0, Status::Fail);
+        // No values: any value of that field.
+        let any_value = exclusion(caps, field, &[], &[]);
+        assert_eq!(check(&any_value, &target).0, Status::Pass);
+        // Images narrow it further.
+        let wrong_image = exclusion(caps, field, &[], &["nginx*"]);
+        assert_eq!(check(&wrong_image, &target).0, Status::Fail);
+        let right_image = exclusion(caps, field, &["NET_RAW", "SYS_ADMIN"], &["registry.test/*"]);
+        assert_eq!(check(&right_image, &target).0, Status::Pass);
+    }
+
+    #[test]
+    fn exclusions_on_pod_level_fields() {
+        let target = Target::from_json(json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p"},
+            "spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "x",
+                "ports": [{"containerPort": 80, "hostPort": 8080}]}]}}));
+        let ns = control("Host Namespaces");
+        let ports = control("Host Ports");
+        let mut ps = exclusion(ns, "spec.hostNetwork", &["true"], &[]);
+        ps.exclude.push(PodSecurityExclusion {
+            control_name: ports.into(),
+            images: vec![],
+            restricted_field: Some("spec.containers[*].ports[*].hostPort".into()),
+            values: vec!["8080".into()],
+        });
+        assert_eq!(check(&ps, &target).0, Status::Pass);
+        ps.exclude[1].values = vec!["9090".into()];
+        assert_eq!(check(&ps, &target).0, Status::Fail);
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            segments("metadata.annotations[a.b/c].x[2]"),
+            vec!["metadata", "annotations", "[a.b/c]", "x", "[2]"]
+        );
+        assert!(field_matches(
+            "spec.containers[*].securityContext",
+            "spec.template.spec.containers[3].securityContext.privileged"
+        ));
+        assert!(!field_matches(
+            "spec.containers[*].ports",
+            "spec.containers[0]"
+        ));
     }
 }
