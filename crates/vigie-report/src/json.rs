@@ -4,6 +4,7 @@
 //! `docs/json-report.md`); they are written out here rather than derived from
 //! the internal model so that a change to the model cannot silently change them.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -27,9 +28,27 @@ struct JsonReport<'a> {
     summary: Summary,
     controls: Vec<Control<'a>>,
     frameworks: Vec<Framework<'a>>,
-    findings: Vec<Finding<'a>>,
+    findings: Lazy<'a, Finding<'a>>,
     errors: Vec<InputError<'a>>,
-    resources: Vec<Resource<'a>>,
+    resources: Lazy<'a, Resource<'a>>,
+}
+
+/// A sequence built element by element while it is written: a large scan has
+/// millions of findings, and holding their JSON shapes all at once would cost
+/// more memory than the findings themselves.
+struct Lazy<'a, T>(RefCell<Option<Box<dyn Iterator<Item = T> + 'a>>>);
+
+impl<'a, T> Lazy<'a, T> {
+    fn new(items: impl Iterator<Item = T> + 'a) -> Self {
+        Self(RefCell::new(Some(Box::new(items))))
+    }
+}
+
+impl<T: Serialize> Serialize for Lazy<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take();
+        serializer.collect_seq(items.into_iter().flatten())
+    }
 }
 
 #[derive(Serialize)]
@@ -179,7 +198,7 @@ struct Resource<'a> {
     resource: Object<'a>,
     location: Position<'a>,
     /// IDs of the controls evaluated on this resource (stable, unlike indices).
-    controls: Vec<&'a str>,
+    controls: Lazy<'a, &'a str>,
 }
 
 pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -230,22 +249,18 @@ fn document(report: &Report) -> JsonReport<'_> {
                 score: round2(framework.score),
             })
             .collect(),
-        findings: report
-            .findings
-            .iter()
-            .map(|finding| Finding {
-                control_id: &finding.control_id,
-                title: &finding.title,
-                severity: finding.severity.as_str(),
-                resource: (&*finding.resource).into(),
-                location: (&finding.location).into(),
-                field_path: &finding.field_path,
-                message: &finding.message,
-                remediation: &finding.remediation,
-                subject: finding.subject.as_deref().map(Object::from),
-                exception: finding.exception.as_deref().map(Exception::from),
-            })
-            .collect(),
+        findings: Lazy::new(report.findings.iter().map(|finding| Finding {
+            control_id: &finding.control_id,
+            title: &finding.title,
+            severity: finding.severity.as_str(),
+            resource: (&*finding.resource).into(),
+            location: (&finding.location).into(),
+            field_path: &finding.field_path,
+            message: &finding.message,
+            remediation: &finding.remediation,
+            subject: finding.subject.as_deref().map(Object::from),
+            exception: finding.exception.as_deref().map(Exception::from),
+        })),
         errors: report
             .errors
             .iter()
@@ -257,20 +272,19 @@ fn document(report: &Report) -> JsonReport<'_> {
                 fatal: error.fatal,
             })
             .collect(),
-        resources: report
-            .resources
-            .iter()
-            .map(|scanned| Resource {
+        resources: Lazy::new(report.resources.iter().map(|scanned| {
+            Resource {
                 resource: (&*scanned.resource).into(),
                 location: (&scanned.location).into(),
-                controls: scanned
-                    .controls
-                    .iter()
-                    .filter_map(|&index| report.controls.get(index as usize))
-                    .map(|control| control.id.as_str())
-                    .collect(),
-            })
-            .collect(),
+                controls: Lazy::new(
+                    scanned
+                        .controls
+                        .iter()
+                        .filter_map(|&index| report.controls.get(index as usize))
+                        .map(|control| control.id.as_str()),
+                ),
+            }
+        })),
     }
 }
 

@@ -5,8 +5,10 @@
 //! 2.1.0 §3.35) so that code scanning shows it as dismissed rather than open.
 //! Framework scores go into the run's property bag.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use vigie_finding::{AppliedException, ControlSummary, Finding, InputError, Report, Severity};
 
@@ -20,43 +22,20 @@ const INFORMATION_URI: &str = "https://example.invalid/vigie";
 const SOURCE_ROOT: &str = "%SRCROOT%";
 
 pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(report))?;
-    writeln!(out)
-}
-
-fn document(report: &Report) -> Value {
     let rules = rules(report);
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|finding| {
-            let index = rules
-                .iter()
-                .position(|rule| rule.id == &*finding.control_id)
-                .expect("every finding's control has a rule");
-            result(finding, index)
-        })
-        .collect();
-
-    json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": report.tool_name,
-                    "version": report.tool_version,
-                    "semanticVersion": report.tool_version,
-                    "informationUri": INFORMATION_URI,
-                    "rules": rules.iter().map(Rule::to_json).collect::<Vec<_>>(),
-                }
-            },
-            "invocations": [{
+    let mut rule_index = HashMap::new();
+    for (i, rule) in rules.iter().enumerate() {
+        rule_index.entry(rule.id).or_insert(i);
+    }
+    let log = Log {
+        schema: SCHEMA_URI,
+        runs: [Run {
+            invocations: json!([{
                 "executionSuccessful": report.fatal_error_count() == 0,
                 "toolExecutionNotifications":
                     report.errors.iter().map(notification).collect::<Vec<_>>(),
-            }],
-            "properties": {
+            }]),
+            properties: json!({
                 "profile": report.profile,
                 "frameworks": report.frameworks.iter().map(|framework| json!({
                     "id": framework.id,
@@ -64,10 +43,60 @@ fn document(report: &Report) -> Value {
                     "controls": framework.controls,
                     "score": (framework.score * 100.0).round() / 100.0,
                 })).collect::<Vec<_>>(),
+            }),
+            results: Results {
+                findings: &report.findings,
+                rule_index: &rule_index,
             },
-            "results": results,
-        }]
-    })
+            tool: json!({
+                "driver": {
+                    "name": report.tool_name,
+                    "version": report.tool_version,
+                    "semanticVersion": report.tool_version,
+                    "informationUri": INFORMATION_URI,
+                    "rules": rules.iter().map(Rule::to_json).collect::<Vec<_>>(),
+                }
+            }),
+        }],
+        version: "2.1.0",
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+// The log is written as it is serialized rather than built as one JSON tree
+// first: a large scan has millions of results, and the tree would need many
+// times their size in memory. Fields are in the order a JSON object's keys
+// sort in, so the output is the same as a tree's.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    invocations: Value,
+    properties: Value,
+    results: Results<'a>,
+    tool: Value,
+}
+
+/// The results, each built when it is written.
+struct Results<'a> {
+    findings: &'a [Finding],
+    rule_index: &'a HashMap<&'a str, usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.findings.iter().map(|finding| {
+            let index = self.rule_index[&*finding.control_id];
+            result(finding, index)
+        }))
+    }
 }
 
 /// What a SARIF rule needs, taken from a control (or, for a finding whose control
