@@ -6,17 +6,7 @@ use vigie_resource::{Node, Pos, Resource};
 use crate::control::Inventory;
 use crate::pod::{key_pos, Pod};
 
-/// The kinds that run pods, for cluster-scope controls that read workloads.
-pub(crate) const WORKLOAD_KINDS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "ReplicaSet",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "CronJob",
-    "ReplicationController",
-];
+pub(crate) use crate::controls::common::WORKLOAD_KINDS;
 
 /// The namespace an object lives in; objects without one land in `default`.
 pub(crate) fn namespace_of(resource: &Resource) -> &str {

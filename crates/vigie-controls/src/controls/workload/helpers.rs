@@ -442,22 +442,24 @@ pub(crate) fn psp_grants(
     }
 }
 
+/// A boolean PodSecurityPolicy field that allows something when `true`.
+pub(crate) fn psp_flag_allowed(
+    spec: &Node,
+    key: &str,
+    what: &str,
+) -> Option<(String, Pos, String)> {
+    spec.get(key)?.is_true().then(|| {
+        let (path, pos) = psp_field(spec, key);
+        (path, pos, format!("the policy allows {what}"))
+    })
+}
+
 /// Where to point at a missing PSP field: `spec` itself.
 pub(crate) fn psp_field(spec: &Node, key: &str) -> (String, Pos) {
     (format!("spec.{key}"), key_pos(spec, key))
 }
 
-/// Kinds that run pods, for cluster-scope controls.
-pub(crate) const WORKLOAD_KINDS: [&str; 8] = [
-    "Pod",
-    "Deployment",
-    "ReplicaSet",
-    "DaemonSet",
-    "StatefulSet",
-    "Job",
-    "CronJob",
-    "ReplicationController",
-];
+pub(crate) use crate::controls::common::WORKLOAD_KINDS;
 
 /// Cluster-scope pattern of "workload mounts an object of the input": flags each
 /// container mount of a volume whose `volume_key.name_key` names an object of
@@ -475,7 +477,7 @@ pub(crate) fn mounted_objects(
         .of_kind(std::slice::from_ref(&kind))
         .map(|(_, r)| (namespace(r), r.name.as_str()))
         .collect();
-    for (i, resource) in inventory.of_kind(&WORKLOAD_KINDS) {
+    for (i, resource) in inventory.of_kind(WORKLOAD_KINDS) {
         out.evaluated.push(i);
         let Some(pod) = workload_pod(resource) else {
             continue;

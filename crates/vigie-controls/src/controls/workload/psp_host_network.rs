@@ -22,7 +22,7 @@
 //! PodSecurityPolicy was removed in Kubernetes v1.25.
 
 use super::super::prelude::*;
-use super::helpers::{psp_field, psp_grants};
+use super::helpers::{psp_flag_allowed, psp_grants};
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W040",
@@ -48,9 +48,5 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
 
 /// What the policy grants, and where.
 fn grants(spec: &Node) -> Option<(String, vigie_resource::Pos, String)> {
-    let value = spec.get("hostNetwork")?;
-    value.is_true().then(|| {
-        let (path, pos) = psp_field(spec, "hostNetwork");
-        (path, pos, "the policy allows hostNetwork".to_string())
-    })
+    psp_flag_allowed(spec, "hostNetwork", "hostNetwork")
 }
