@@ -4,12 +4,14 @@
 //! `pmatch`, compiled regexes), so evaluating an event allocates nothing in the
 //! common case.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use regex::Regex;
 
 use crate::ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
-use crate::event::{test_extracted, Event, Extracted, Val};
+use crate::evaluation::Evaluation;
+use crate::event::{test_extracted, Event, Extracted, Single, Val};
 use crate::field::{FieldError, FieldTable, FieldType};
 use crate::glob::{glob_match, iglob_match};
 use crate::hash::FastSet;
@@ -135,40 +137,57 @@ impl Matcher {
         )
     }
 
+    /// Whether the matcher accepts a value of the event's field.
     fn test(&self, v: &Val<'_>, event: &dyn Event) -> bool {
-        match self {
-            Matcher::Number(ord, n) => v.as_num().is_some_and(|x| ord.holds(&x, n)),
-            Matcher::NumberSet { set, .. } => v.as_num().is_some_and(|x| set.contains(&x)),
-            Matcher::Field(op, other) => {
+        match (self, v) {
+            (Matcher::Number(ord, n), v) => v.as_num().is_some_and(|x| ord.holds(&x, n)),
+            (Matcher::NumberSet { set, .. }, v) => v.as_num().is_some_and(|x| set.contains(&x)),
+            (Matcher::Field(op, other), v) => {
                 let other_val = other.extract(event);
                 let Some(b) = other_val.values().first() else {
                     return false;
                 };
                 compare_values(*op, v, b)
             }
-            _ => {
-                let text = v.as_text();
-                let s: &str = &text;
-                match self {
-                    Matcher::Text(ord, t) => ord.holds(s, t),
-                    Matcher::Contains(t) => s.contains(&**t),
-                    Matcher::IContains(t) => contains_ignore_case(s, t),
-                    Matcher::StartsWith(t) => s.starts_with(&**t),
-                    Matcher::EndsWith(t) => s.ends_with(&**t),
-                    Matcher::BytesContain(b) => {
-                        !b.is_empty() && s.as_bytes().windows(b.len()).any(|w| w == &**b)
-                    }
-                    Matcher::BytesStart(b) => s.as_bytes().starts_with(b),
-                    Matcher::Glob(p) => glob_match(p, s),
-                    Matcher::IGlob(p) => iglob_match(p, s),
-                    Matcher::Regex(r) => r.is_match(s),
-                    Matcher::TextSet { set, .. } => set.contains(s),
-                    Matcher::Pmatch(tree) => tree.matches(s),
-                    Matcher::Number(..) | Matcher::NumberSet { .. } | Matcher::Field(..) => {
-                        unreachable!()
-                    }
-                }
+            (_, Val::Str(s)) => self.test_text(s),
+            (_, v) => self.test_text(&v.as_text()),
+        }
+    }
+
+    /// [`Matcher::test`] on a text value, for the matchers that compare text.
+    fn test_text(&self, s: &str) -> bool {
+        match self {
+            Matcher::Text(ord, t) => ord.holds(s, t),
+            Matcher::Contains(t) => s.contains(&**t),
+            Matcher::IContains(t) => contains_ignore_case(s, t),
+            Matcher::StartsWith(t) => s.starts_with(&**t),
+            Matcher::EndsWith(t) => s.ends_with(&**t),
+            Matcher::BytesContain(b) => {
+                !b.is_empty() && s.as_bytes().windows(b.len()).any(|w| w == &**b)
             }
+            Matcher::BytesStart(b) => s.as_bytes().starts_with(b),
+            Matcher::Glob(p) => glob_match(p, s),
+            Matcher::IGlob(p) => iglob_match(p, s),
+            Matcher::Regex(r) => r.is_match(s),
+            Matcher::TextSet { set, .. } => set.contains(s),
+            Matcher::Pmatch(tree) => tree.matches(s),
+            Matcher::Number(..) | Matcher::NumberSet { .. } | Matcher::Field(..) => {
+                unreachable!("numbers and other fields are tested by Matcher::test")
+            }
+        }
+    }
+
+    /// [`Matcher::test`] on a field's [`Single`] value, without making it a [`Val`]
+    /// when it is text and the matcher compares text.
+    fn test_single(&self, value: Single<'_>, event: &dyn Event) -> bool {
+        match (value, self) {
+            (Single::Missing, _) => false,
+            (
+                Single::Text(s),
+                Matcher::Number(..) | Matcher::NumberSet { .. } | Matcher::Field(..),
+            ) => self.test(&Val::Str(Cow::Borrowed(s)), event),
+            (Single::Text(s), _) => self.test_text(s),
+            (Single::Num(n), _) => self.test(&Val::Num(n), event),
         }
     }
 }
@@ -202,23 +221,41 @@ fn compare_values(op: Op, a: &Val<'_>, b: &Val<'_>) -> bool {
 impl Filter {
     /// Evaluates the filter on an event.
     pub fn matches(&self, event: &dyn Event) -> bool {
+        self.eval(&mut Evaluation::new(event))
+    }
+
+    /// Evaluates the filter on the event of an evaluation, reading fields with a memo
+    /// slot through it.
+    pub(crate) fn eval(&self, evaluation: &mut Evaluation<'_>) -> bool {
         match self {
-            Filter::And(items) => items.iter().all(|f| f.matches(event)),
-            Filter::Or(items) => items.iter().any(|f| f.matches(event)),
-            Filter::Not(inner) => !inner.matches(event),
-            // Fields without transformers are tested where the event holds them
-            // ([`Event::test_values`]): a list field is not collected first.
+            Filter::And(items) => items.iter().all(|f| f.eval(evaluation)),
+            Filter::Or(items) => items.iter().any(|f| f.eval(evaluation)),
+            Filter::Not(inner) => !inner.eval(evaluation),
             Filter::Exists(sel) if sel.transformers.is_empty() => {
-                event.test_values(&sel.field, false, &mut |_| true)
+                if let Some(value) = evaluation.single(&sel.field, sel.memo) {
+                    return value != Single::Missing;
+                }
+                // Other fields are tested where the event holds them
+                // ([`Event::test_values`]): a list field is not collected first.
+                evaluation
+                    .event
+                    .test_values(&sel.field, false, &mut |_| true)
             }
-            Filter::Exists(sel) => !matches!(sel.extract(event), Extracted::Missing),
+            Filter::Exists(sel) => !matches!(sel.extract(evaluation.event), Extracted::Missing),
             Filter::Check(check) => {
+                let selector = &check.selector;
+                let event = evaluation.event;
+                if selector.transformers.is_empty() {
+                    if let Some(value) = evaluation.single(&selector.field, selector.memo) {
+                        return check.matcher.test_single(value, event);
+                    }
+                }
                 let every = check.matcher.requires_all();
                 let test = &mut |v: &Val<'_>| check.matcher.test(v, event);
-                if check.selector.transformers.is_empty() {
-                    event.test_values(&check.selector.field, every, test)
+                if selector.transformers.is_empty() {
+                    event.test_values(&selector.field, every, test)
                 } else {
-                    test_extracted(&check.selector.extract(event), every, test)
+                    test_extracted(&selector.extract(event), every, test)
                 }
             }
         }
@@ -426,10 +463,15 @@ pub(crate) fn selector(field: &FieldExpr, table: &FieldTable) -> Result<Selector
             _ => FieldType::String,
         };
     }
+    let memo = match transformers.is_empty() {
+        true => table.memo_slot(&resolved),
+        false => None,
+    };
     Ok(Selector {
         field: resolved,
         transformers: transformers.into_boxed_slice(),
         ty,
+        memo,
     })
 }
 

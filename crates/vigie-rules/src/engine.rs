@@ -9,7 +9,8 @@ use crate::compile::{
     event_types, required_values, without_indexed, CompileError, Compiler, Filter,
 };
 use crate::diagnostic::{Location, RuleDiagnostic};
-use crate::event::{Event, Val};
+use crate::evaluation::Evaluation;
+use crate::event::{Event, Single, Val};
 use crate::exceptions::exception_expr;
 use crate::field::{FieldRef, FieldTable};
 use crate::hash::FastMap;
@@ -99,10 +100,13 @@ struct SourceIndex {
 /// The event type plus at most this many index fields per table.
 pub(crate) const MAX_DIMENSIONS: usize = 8;
 
+/// An index field of a source, with its memo slot ([`FieldTable::memo_slot`]).
+type IndexField = (FieldRef, Option<u8>);
+
 #[derive(Debug)]
 struct Dimension {
     /// The field read from the event; `None` for the event type ([`Event::event_type`]).
-    field: Option<FieldRef>,
+    field: Option<IndexField>,
     /// The rules that can match events with this value.
     by_value: FastMap<Box<str>, Box<[u64]>>,
     /// The rules that can match events with any other value or none.
@@ -111,7 +115,7 @@ struct Dimension {
 
 impl Dimension {
     /// Builds the sets from each rule's accepted values (`None`: any value).
-    fn new(field: Option<FieldRef>, accepted: &[Option<&HashSet<String>>]) -> Self {
+    fn new(field: Option<IndexField>, accepted: &[Option<&HashSet<String>>]) -> Self {
         let words = accepted.len().div_ceil(64);
         let mut other = vec![0u64; words];
         let mut by_value: FastMap<Box<str>, Box<[u64]>> = FastMap::default();
@@ -145,23 +149,33 @@ impl Dimension {
         }
     }
 
-    fn candidates(&self, event: &dyn Event) -> &[u64] {
+    fn candidates(&self, evaluation: &mut Evaluation<'_>) -> &[u64] {
         let set = match &self.field {
-            None => event.event_type().and_then(|t| self.by_value.get(t)),
-            Some(field) => {
-                // Through `test_values`, which sources answer without building an
-                // `Extracted` for the attributes they decoded.
-                let mut found = None;
-                event.test_values(field, false, &mut |value| {
-                    if let Val::Str(value) = value {
-                        found = self.by_value.get(&**value);
-                    }
-                    true
-                });
-                found
-            }
+            None => evaluation
+                .event
+                .event_type()
+                .and_then(|t| self.by_value.get(t))
+                .map(|set| &**set),
+            // Through the memo: the rules that run next often compare the same field.
+            Some((field, memo)) => match evaluation.single(field, *memo) {
+                Some(Single::Text(value)) => self.by_value.get(value).map(|set| &**set),
+                Some(Single::Missing | Single::Num(_)) => None,
+                None => self.other_candidates(evaluation.event, field),
+            },
         };
         set.unwrap_or(&self.other)
+    }
+
+    /// The candidates for a field the event answers only with `test_values`.
+    fn other_candidates(&self, event: &dyn Event, field: &FieldRef) -> Option<&[u64]> {
+        let mut found = None;
+        event.test_values(field, false, &mut |value| {
+            if let Val::Str(value) = value {
+                found = self.by_value.get(&**value);
+            }
+            true
+        });
+        found.map(|set| &**set)
     }
 }
 
@@ -170,7 +184,7 @@ pub struct Engine {
     rules: Vec<CompiledRule>,
     sources: Vec<SourceIndex>,
     /// Per source: the index fields of its table.
-    index_fields: Vec<(String, Vec<FieldRef>)>,
+    index_fields: Vec<(String, Vec<IndexField>)>,
     matching: RuleMatching,
     min_priority: Priority,
     diagnostics: Vec<RuleDiagnostic>,
@@ -280,7 +294,11 @@ impl Engine {
             sources: Vec::new(),
             index_fields: tables
                 .iter()
-                .map(|t| (t.source().to_string(), t.index_fields().to_vec()))
+                .map(|t| {
+                    let fields = t.index_fields().iter();
+                    let fields = fields.map(|f| (f.clone(), t.memo_slot(f))).collect();
+                    (t.source().to_string(), fields)
+                })
                 .collect(),
             matching: options.matching,
             min_priority: options.min_priority,
@@ -393,10 +411,11 @@ impl Engine {
         mut on_match: impl FnMut(&CompiledRule),
     ) -> usize {
         let index = &self.sources[source.0];
+        let mut evaluation = Evaluation::new(event);
         // One lookup per indexed field, kept on the stack: nothing is allocated.
         let mut sets: [&[u64]; MAX_DIMENSIONS] = [&[]; MAX_DIMENSIONS];
         for (set, d) in sets.iter_mut().zip(&index.dimensions) {
-            *set = d.candidates(event);
+            *set = d.candidates(&mut evaluation);
         }
         let sets = &sets[..index.dimensions.len()];
         let mut matched = 0;
@@ -406,7 +425,7 @@ impl Engine {
                 let rule =
                     &self.rules[index.rules[w * 64 + bits.trailing_zeros() as usize] as usize];
                 bits &= bits - 1;
-                if rule.residual.matches(event) {
+                if rule.residual.eval(&mut evaluation) {
                     matched += 1;
                     on_match(rule);
                     if self.matching == RuleMatching::First {

@@ -60,6 +60,15 @@ impl<'a> Extracted<'a> {
     }
 }
 
+/// A field's value when it is one text held by the event, or one number: what
+/// [`Event::single`] answers for the fields it can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Single<'a> {
+    Missing,
+    Text(&'a str),
+    Num(i64),
+}
+
 /// An event of some source. `extract` receives fields resolved against the source's
 /// own [`crate::FieldTable`], so `field.id` indexes that table.
 pub trait Event {
@@ -82,6 +91,16 @@ pub trait Event {
         test: &mut dyn FnMut(&Val<'_>) -> bool,
     ) -> bool {
         test_extracted(&self.extract(field), every, test)
+    }
+
+    /// The field's value when it has at most one and that value is text borrowed from
+    /// the event or a number; `None` for the other fields (lists, computed text), which
+    /// conditions then read with [`Event::test_values`]. Conditions read these fields
+    /// most: the engine asks for each once per event and compares the answer directly.
+    /// It must agree with `test_values`: `Missing` fails every test, and a value
+    /// passes a test when `test` accepts it as a [`Val`].
+    fn single(&self, _field: &FieldRef) -> Option<Single<'_>> {
+        None
     }
 }
 

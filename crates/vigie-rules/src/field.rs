@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::evaluation::MEMO_SLOTS;
+
 /// The type of a field's values, which decides how a condition's right-hand side is
 /// read (`proc.pid = 1` compares numbers, `proc.name = 1` compares text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,6 +132,10 @@ pub struct FieldTable {
     /// Further fields whose `=`/`in` comparisons index rules (an audit event's verb,
     /// resource and stage): an event meets only the rules that accept its values.
     index_fields: Vec<FieldRef>,
+    /// Per field: its slot in an evaluation's memo ([`crate::evaluation`]), for the
+    /// first [`MEMO_SLOTS`] fields that may have a single value and cost no more than
+    /// a decoded attribute to read. Those are the fields most rules compare.
+    memo_slots: Vec<Option<u8>>,
 }
 
 /// Why a field reference does not resolve.
@@ -147,12 +153,24 @@ impl FieldTable {
             .enumerate()
             .map(|(i, d)| (d.name, i as u16))
             .collect();
+        let mut memoized = 0;
+        let memo_slots = defs
+            .iter()
+            .map(|d| {
+                let cheap_single = !d.list && d.arg != ArgKind::Required && d.cost <= 1;
+                (cheap_single && memoized < MEMO_SLOTS).then(|| {
+                    memoized += 1;
+                    (memoized - 1) as u8
+                })
+            })
+            .collect();
         Self {
             source: source.into(),
             defs: defs.to_vec(),
             by_name,
             event_type_field: None,
             index_fields: Vec::new(),
+            memo_slots,
         }
     }
 
@@ -197,6 +215,16 @@ impl FieldTable {
 
     pub fn def(&self, id: u16) -> &FieldDef {
         &self.defs[id as usize]
+    }
+
+    /// The memo slot of a field without argument, if it has one.
+    pub(crate) fn memo_slot(&self, field: &FieldRef) -> Option<u8> {
+        match field.arg {
+            None => self.memo_slots[field.id as usize],
+            // An argument makes another field (`jevt.value[/stage]`, `[/verb]`...):
+            // the slots go to the fields themselves.
+            Some(_) => None,
+        }
     }
 
     pub fn event_type_field(&self) -> Option<&str> {

@@ -14,6 +14,9 @@ pub struct Selector {
     pub transformers: Box<[Transformer]>,
     /// The type of the extracted values after transformation.
     pub ty: FieldType,
+    /// The field's slot in an evaluation's memo, when it has one and no transformer
+    /// changes its values.
+    pub memo: Option<u8>,
 }
 
 impl Selector {

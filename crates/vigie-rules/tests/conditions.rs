@@ -14,7 +14,18 @@ fn eval(condition: &str, event: &MapEvent) -> bool {
     let filter = compiler
         .compile(&expr, &table())
         .unwrap_or_else(|e| panic!("{condition}: {e:?}"));
-    filter.matches(event)
+    let answer = filter.matches(event);
+    // The same answer when the event gives its single values directly.
+    let singles = MapEvent {
+        values: event.values.clone(),
+        singles: true,
+    };
+    assert_eq!(
+        filter.matches(&singles),
+        answer,
+        "{condition} with single values"
+    );
+    answer
 }
 
 fn ev() -> MapEvent {

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use serde_json::value::RawValue;
 use serde_json::Value;
-use vigie_rules::{glob_match, Event, Extracted, FieldArg, FieldRef, Val};
+use vigie_rules::{glob_match, Event, Extracted, FieldArg, FieldRef, Single, Val};
 
 use super::decode::{check_event, DecodeError};
 use super::fields::KaField;
@@ -1000,6 +1000,20 @@ impl AuditEvent {
 }
 
 impl Event for AuditEvent {
+    fn single(&self, field: &FieldRef) -> Option<Single<'_>> {
+        let f = KaField::from_id(field.id)?;
+        match self.attribute_text(f, field.arg.as_ref()) {
+            AttributeText::Text(text) => Some(Single::Text(text)),
+            AttributeText::Missing => Some(Single::Missing),
+            AttributeText::Other => match f {
+                KaField::JevtRawtime | KaField::JsonRawtime | KaField::EvtRawtime => {
+                    Some(Single::Num(self.time_ns))
+                }
+                _ => None,
+            },
+        }
+    }
+
     fn test_values(
         &self,
         field: &FieldRef,
@@ -1351,6 +1365,15 @@ mod tests {
                     continue;
                 };
                 let extracted = event.extract(&field);
+                // A single value, which the engine memoizes, is the extracted value.
+                if let Some(single) = event.single(&field) {
+                    let expected = match single {
+                        Single::Missing => Extracted::Missing,
+                        Single::Text(text) => Extracted::One(Val::Str(Cow::Borrowed(text))),
+                        Single::Num(n) => Extracted::One(Val::Num(n)),
+                    };
+                    assert_eq!(extracted, expected, "{} {arg:?}", def.name);
+                }
                 for every in [false, true] {
                     let mut seen = Vec::new();
                     let mut record = |v: &Val<'_>| {

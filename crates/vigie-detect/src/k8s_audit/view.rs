@@ -1,6 +1,6 @@
 //! What rules are evaluated on: an audit event as a [`vigie_rules::Event`].
 
-use vigie_rules::{Event, Extracted, FieldRef, Val};
+use vigie_rules::{Event, Extracted, FieldRef, Single, Val};
 
 use super::event::AuditEvent;
 
@@ -33,5 +33,9 @@ impl Event for AuditView<'_> {
         test: &mut dyn FnMut(&Val<'_>) -> bool,
     ) -> bool {
         self.event.test_values(field, every, test)
+    }
+
+    fn single(&self, field: &FieldRef) -> Option<Single<'_>> {
+        self.event.single(field)
     }
 }

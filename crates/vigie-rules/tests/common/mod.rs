@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use vigie_rules::{ArgKind, Event, Extracted, FieldDef, FieldRef, FieldTable, FieldType, Val};
+use vigie_rules::{
+    ArgKind, Event, Extracted, FieldDef, FieldRef, FieldTable, FieldType, Single, Val,
+};
 
 pub const DEFS: &[FieldDef] = &[
     FieldDef::new("t.name", FieldType::String, "a name"),
@@ -28,6 +30,9 @@ pub fn table() -> FieldTable {
 #[derive(Default)]
 pub struct MapEvent {
     pub values: HashMap<&'static str, Vec<&'static str>>,
+    /// Whether single-valued fields are also given through [`Event::single`], which
+    /// conditions then read (and memoize) instead of `extract`.
+    pub singles: bool,
 }
 
 impl MapEvent {
@@ -38,6 +43,21 @@ impl MapEvent {
 }
 
 impl Event for MapEvent {
+    fn single(&self, field: &FieldRef) -> Option<Single<'_>> {
+        let def = &DEFS[field.id as usize];
+        if !self.singles || def.list || field.arg.is_some() {
+            return None;
+        }
+        let Some(values) = self.values.get(def.name) else {
+            return Some(Single::Missing);
+        };
+        match def.ty {
+            FieldType::Number => Some(Single::Num(values[0].parse().unwrap())),
+            FieldType::Bool => None,
+            _ => Some(Single::Text(values[0])),
+        }
+    }
+
     fn event_type(&self) -> Option<&str> {
         self.values.get("t.type").map(|v| v[0])
     }

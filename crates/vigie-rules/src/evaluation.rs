@@ -1,0 +1,55 @@
+//! One event being evaluated, with the single values of its fields read so far.
+//!
+//! Several rules compare the same fields of an event (each audit event's user name is
+//! compared by four rules, its subresource by three), and reading a field through
+//! [`Event`] is a dynamic call that finds the field, its attribute and its text. The
+//! first read of a field with a memo slot ([`crate::FieldTable`] gives them to the
+//! cheap single-valued fields) keeps the answer, and later comparisons of the event
+//! reuse it.
+
+use crate::event::{Event, Single};
+use crate::field::FieldRef;
+
+/// Fields memoized per source: an evaluation starts with this many empty slots.
+pub const MEMO_SLOTS: usize = 24;
+
+#[derive(Clone, Copy)]
+enum Memo<'e> {
+    Unread,
+    /// The event has no [`Single`] answer for this field: it is read with
+    /// [`Event::test_values`].
+    NotSingle,
+    Read(Single<'e>),
+}
+
+pub(crate) struct Evaluation<'e> {
+    pub event: &'e dyn Event,
+    memo: [Memo<'e>; MEMO_SLOTS],
+}
+
+impl<'e> Evaluation<'e> {
+    pub fn new(event: &'e dyn Event) -> Self {
+        Self {
+            event,
+            memo: [Memo::Unread; MEMO_SLOTS],
+        }
+    }
+
+    /// [`Event::single`], read once per event for fields with a memo slot.
+    #[inline]
+    pub fn single(&mut self, field: &FieldRef, slot: Option<u8>) -> Option<Single<'e>> {
+        let Some(slot) = slot else {
+            return self.event.single(field);
+        };
+        let memo = &mut self.memo[slot as usize];
+        match *memo {
+            Memo::Read(value) => Some(value),
+            Memo::NotSingle => None,
+            Memo::Unread => {
+                let value = self.event.single(field);
+                *memo = value.map_or(Memo::NotSingle, Memo::Read);
+                value
+            }
+        }
+    }
+}
