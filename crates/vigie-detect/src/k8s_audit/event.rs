@@ -29,15 +29,54 @@ enum Slot {
     Null,
     /// The value as text (strings unescaped, other values as JSON).
     Text { start: u32, len: u32 },
+    /// The value's text copied into the event's [`HotCopies`].
+    Hot { start: u8, len: u8 },
     /// A value of the attribute's vocabulary, by its position there.
     Known(u8),
 }
 
-/// A raw JSON value (an object or a list) in [`AuditEvent::text`].
+/// A raw JSON value (an object or a list): in [`AuditEvent::text`], or copied into
+/// the event's [`HotCopies`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct RawSpan {
-    start: u32,
-    len: u32,
+enum RawSpan {
+    Text { start: u32, len: u32 },
+    Hot { start: u8, len: u8 },
+}
+
+/// Copies of the user name and of the user's groups (their JSON list text), kept in
+/// the event itself rather than only in its JSON text. Nearly every event meets rules
+/// that compare its user and groups, and the JSON text, a kilobyte spread over many
+/// cache lines, is mostly out of the CPU caches when events are evaluated in batches:
+/// reading the user from it was a cache miss per event. The events of a batch are
+/// read in order, so the memory holding them is fetched ahead of use.
+#[derive(Clone, Debug)]
+struct HotCopies {
+    bytes: [u8; HOT_BYTES],
+    used: u8,
+}
+
+/// Enough for a service account's name and its three groups in most clusters
+/// (`system:serviceaccount:kube-system:endpointslice-controller` and its groups take
+/// 141 bytes); longer values stay where they are in the text.
+const HOT_BYTES: usize = 160;
+
+impl HotCopies {
+    /// Copies `text` if it fits; its position and length.
+    fn copy(&mut self, text: &str) -> Option<(u8, u8)> {
+        let start = self.used as usize;
+        let end = start + text.len();
+        if end > HOT_BYTES {
+            return None;
+        }
+        self.bytes[start..end].copy_from_slice(text.as_bytes());
+        self.used = end as u8;
+        Some((start as u8, text.len() as u8))
+    }
+
+    fn get(&self, start: u8, len: u8) -> &str {
+        let bytes = &self.bytes[start as usize..start as usize + len as usize];
+        std::str::from_utf8(bytes).expect("a copy of a whole string")
+    }
 }
 
 /// The scalar attributes decoded with every event, indexes of [`AuditEvent::scalars`].
@@ -394,6 +433,7 @@ pub struct AuditEvent {
     /// Where the JSON text ends in `text`.
     json_len: u32,
     scalars: [Slot; SCALARS],
+    hot: HotCopies,
     user_groups: Option<RawSpan>,
     source_ips: Option<RawSpan>,
     request_object: Option<RawSpan>,
@@ -483,7 +523,7 @@ impl<'j> TextBuilder<'j> {
     }
 
     fn span(&self, raw: Option<&'j RawValue>) -> Option<RawSpan> {
-        raw.map(|r| RawSpan {
+        raw.map(|r| RawSpan::Text {
             start: self.offset(r.get()),
             len: r.get().len() as u32,
         })
@@ -605,6 +645,10 @@ impl AuditEvent {
             text,
             json_len: json.len() as u32,
             scalars,
+            hot: HotCopies {
+                bytes: [0; HOT_BYTES],
+                used: 0,
+            },
             user_groups,
             source_ips,
             request_object,
@@ -615,6 +659,7 @@ impl AuditEvent {
             time_ns: 0,
             number: 0,
         };
+        event.copy_hot_attributes();
         // Only strings are times; `find_map` keeps the first that parses.
         event.time_ns = [
             Scalar::StageTimestamp,
@@ -635,6 +680,23 @@ impl AuditEvent {
         event
     }
 
+    /// Copies the user name and groups into [`HotCopies`] when they fit.
+    fn copy_hot_attributes(&mut self) {
+        let name = &mut self.scalars[Scalar::UserName as usize];
+        if let Slot::Text { start, len } = *name {
+            let text = &self.text[start as usize..(start + len) as usize];
+            if let Some((start, len)) = self.hot.copy(text) {
+                *name = Slot::Hot { start, len };
+            }
+        }
+        if let Some(RawSpan::Text { start, len }) = self.user_groups {
+            let text = &self.text[start as usize..(start + len) as usize];
+            if let Some((start, len)) = self.hot.copy(text) {
+                self.user_groups = Some(RawSpan::Hot { start, len });
+            }
+        }
+    }
+
     /// The event's JSON text, as it was read.
     pub fn json_text(&self) -> &str {
         &self.text[..self.json_len as usize]
@@ -652,6 +714,7 @@ impl AuditEvent {
             Slot::Text { start, len } => {
                 Some(&self.text[start as usize..start as usize + len as usize])
             }
+            Slot::Hot { start, len } => Some(self.hot.get(start, len)),
             Slot::Known(i) => Some(scalar.vocabulary()[i as usize]),
             Slot::Missing | Slot::Null => None,
         }
@@ -673,7 +736,10 @@ impl AuditEvent {
     }
 
     fn raw(&self, span: Option<RawSpan>) -> Option<&str> {
-        span.map(|s| &self.text[s.start as usize..(s.start + s.len) as usize])
+        Some(match span? {
+            RawSpan::Text { start, len } => &self.text[start as usize..(start + len) as usize],
+            RawSpan::Hot { start, len } => self.hot.get(start, len),
+        })
     }
 
     fn request(&self) -> Option<&Value> {
@@ -1310,6 +1376,44 @@ mod tests {
             .as_deref(),
             Some("null")
         );
+    }
+
+    #[test]
+    fn user_name_and_groups_read_alike_copied_or_not() {
+        let table = k8s_audit_table();
+        let name = table.resolve("ka.user.name", None).unwrap();
+        let groups = table.resolve("ka.user.groups", None).unwrap();
+        // Too long to be copied, even alone.
+        let long = "x".repeat(HOT_BYTES + 1);
+        for (user, name_copied, groups_copied) in [
+            (
+                json!({"username": "alice", "groups": ["g1", "g\"2"]}),
+                true,
+                true,
+            ),
+            (json!({"username": long, "groups": ["g1"]}), false, true),
+            (json!({"username": "bob", "groups": [long]}), true, false),
+        ] {
+            let event = AuditEvent::new(json!({"kind": "Event", "verb": "get", "user": user}));
+            let name_slot = event.scalars[Scalar::UserName as usize];
+            assert_eq!(matches!(name_slot, Slot::Hot { .. }), name_copied);
+            let groups_span = event.user_groups;
+            assert_eq!(
+                matches!(groups_span, Some(RawSpan::Hot { .. })),
+                groups_copied
+            );
+            let expected_groups: Vec<Val> = user["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| Val::Str(Cow::Owned(g.as_str().unwrap().to_string())))
+                .collect();
+            assert_eq!(event.extract(&groups).values(), expected_groups, "{user}");
+            assert_eq!(
+                event.single(&name),
+                Some(Single::Text(user["username"].as_str().unwrap()))
+            );
+        }
     }
 
     #[test]
