@@ -35,12 +35,12 @@ impl<'e> Evaluation<'e> {
         }
     }
 
-    /// [`Event::single`], read once per event for fields with a memo slot.
+    /// [`Event::single`], read once per event, for fields with a memo slot; `None`
+    /// for the others, which are read with [`Event::test_values`] (lists mostly, for
+    /// which asking `single` first would be a call for nothing).
     #[inline]
     pub fn single(&mut self, field: &FieldRef, slot: Option<u8>) -> Option<Single<'e>> {
-        let Some(slot) = slot else {
-            return self.event.single(field);
-        };
+        let slot = slot?;
         let memo = &mut self.memo[slot as usize];
         match *memo {
             Memo::Read(value) => Some(value),
