@@ -463,21 +463,17 @@ fn compile_rule(
         expr = Expr::And(vec![expr, Expr::Not(Box::new(Expr::Or(excluded)))]);
     }
     let filter = compiler.compile(&expr, table)?;
-    let is_index_field = |f: &crate::FieldExpr, field: &FieldRef| {
-        table.resolve(&f.name, f.arg.as_deref()).as_ref() == Ok(field)
+    let is_index_field = |f: &crate::FieldExpr, position: usize| {
+        table
+            .resolve(&f.name, f.arg.as_deref())
+            .is_ok_and(|field| table.is_index_field(&field, position))
     };
-    let index_values: Box<[_]> = table
-        .index_fields()
-        .iter()
-        .map(|field| required_values(&expr, &|f| is_index_field(f, field)))
+    let dimensions = table.index_fields().len();
+    let index_values: Box<[_]> = (0..dimensions)
+        .map(|d| required_values(&expr, &|f| is_index_field(f, d)))
         .collect();
     let residual = compiler.compile(
-        &without_indexed(&expr, &|f| {
-            table
-                .index_fields()
-                .iter()
-                .any(|field| is_index_field(f, field))
-        }),
+        &without_indexed(&expr, &|f| (0..dimensions).any(|d| is_index_field(f, d))),
         table,
     )?;
     let output = OutputFormat::compile(&def.output, table).map_err(|message| CompileError {

@@ -132,6 +132,10 @@ pub struct FieldTable {
     /// Further fields whose `=`/`in` comparisons index rules (an audit event's verb,
     /// resource and stage): an event meets only the rules that accept its values.
     index_fields: Vec<FieldRef>,
+    /// Fields that always have the same value as an index field (its position in
+    /// `index_fields`): the index reads the index field and takes comparisons of
+    /// either into account.
+    index_aliases: Vec<(FieldRef, usize)>,
     /// Per field: its slot in an evaluation's memo ([`crate::evaluation`]), for the
     /// first [`MEMO_SLOTS`] fields that may have a single value and cost no more than
     /// a decoded attribute to read. Those are the fields most rules compare.
@@ -170,6 +174,7 @@ impl FieldTable {
             by_name,
             event_type_field: None,
             index_fields: Vec::new(),
+            index_aliases: Vec::new(),
             memo_slots,
         }
     }
@@ -200,9 +205,37 @@ impl FieldTable {
         self
     }
 
+    /// Declares that the field `name[arg]` has, on every event, the same value as the
+    /// index field `of` (`jevt.value[/stage]` and `ka.stage`): its comparisons index
+    /// rules too, and the index reads `of` only, instead of both.
+    pub fn with_index_alias(mut self, name: &str, arg: Option<&str>, of: &str) -> Self {
+        let field = self
+            .resolve(name, arg)
+            .unwrap_or_else(|e| panic!("index alias '{name}': {e:?}"));
+        let target = self
+            .resolve(of, None)
+            .unwrap_or_else(|e| panic!("index field '{of}': {e:?}"));
+        let position = self
+            .index_fields
+            .iter()
+            .position(|f| *f == target)
+            .unwrap_or_else(|| panic!("'{of}' is not an index field"));
+        self.index_aliases.push((field, position));
+        self
+    }
+
     /// The index fields, in the order they were added.
     pub fn index_fields(&self) -> &[FieldRef] {
         &self.index_fields
+    }
+
+    /// Whether `field` is the index field at `position` or one of its aliases.
+    pub fn is_index_field(&self, field: &FieldRef, position: usize) -> bool {
+        self.index_fields.get(position) == Some(field)
+            || self
+                .index_aliases
+                .iter()
+                .any(|(alias, p)| *p == position && alias == field)
     }
 
     pub fn source(&self) -> &str {

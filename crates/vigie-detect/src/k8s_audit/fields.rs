@@ -140,13 +140,14 @@ pub fn k8s_audit_table() -> &'static FieldTable {
     // Nearly every audit rule names the verbs, resources and stages it is about
     // (Falco's rules read the stage as `jevt.value[/stage]`), so indexing rules on
     // them leaves each event with a few candidate rules instead of all of them.
+    // `jevt.value[/stage]` reads the decoded stage, so it indexes as `ka.stage` does.
     TABLE.get_or_init(|| {
         let defs: Vec<FieldDef> = defs().into_iter().map(with_cost).collect();
         FieldTable::new("k8s_audit", &defs)
             .with_index_field("ka.verb", None)
             .with_index_field("ka.target.resource", None)
             .with_index_field("ka.stage", None)
-            .with_index_field("jevt.value", Some("/stage"))
+            .with_index_alias("jevt.value", Some("/stage"), "ka.stage")
     })
 }
 
