@@ -183,10 +183,10 @@ impl Matcher {
         match (value, self) {
             (Single::Missing, _) => false,
             (
-                Single::Text(s),
+                Single::Text(s) | Single::Word(_, s),
                 Matcher::Number(..) | Matcher::NumberSet { .. } | Matcher::Field(..),
             ) => self.test(&Val::Str(Cow::Borrowed(s)), event),
-            (Single::Text(s), _) => self.test_text(s),
+            (Single::Text(s) | Single::Word(_, s), _) => self.test_text(s),
             (Single::Num(n), _) => self.test(&Val::Num(n), event),
         }
     }

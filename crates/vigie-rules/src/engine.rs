@@ -100,15 +100,19 @@ struct SourceIndex {
 /// The event type plus at most this many index fields per table.
 pub(crate) const MAX_DIMENSIONS: usize = 8;
 
-/// An index field of a source, with its memo slot ([`FieldTable::memo_slot`]).
-type IndexField = (FieldRef, Option<u8>);
+/// An index field of a source, with its memo slot ([`FieldTable::memo_slot`]) and
+/// its vocabulary ([`FieldTable::vocabulary`]).
+type IndexField = (FieldRef, Option<u8>, &'static [&'static str]);
 
 #[derive(Debug)]
 struct Dimension {
     /// The field read from the event; `None` for the event type ([`Event::event_type`]).
-    field: Option<IndexField>,
+    field: Option<(FieldRef, Option<u8>)>,
     /// The rules that can match events with this value.
     by_value: FastMap<Box<str>, Box<[u64]>>,
+    /// The same sets for the values of the field's vocabulary, by their position there:
+    /// events answer with [`Single::Word`] for them, and this is an array lookup.
+    by_word: Box<[Box<[u64]>]>,
     /// The rules that can match events with any other value or none.
     other: Box<[u64]>,
 }
@@ -142,9 +146,18 @@ impl Dimension {
                 }
             }
         }
+        let vocabulary = field.as_ref().map_or(&[][..], |f| f.2);
+        let by_word = vocabulary
+            .iter()
+            .map(|word| match by_value.get(*word) {
+                Some(set) => set.clone(),
+                None => other.clone().into_boxed_slice(),
+            })
+            .collect();
         Self {
-            field,
+            field: field.map(|(field, memo, _)| (field, memo)),
             by_value,
+            by_word,
             other: other.into_boxed_slice(),
         }
     }
@@ -158,6 +171,10 @@ impl Dimension {
                 .map(|set| &**set),
             // Through the memo: the rules that run next often compare the same field.
             Some((field, memo)) => match evaluation.single(field, *memo) {
+                Some(Single::Word(word, value)) => match self.by_word.get(word as usize) {
+                    Some(set) => Some(&**set),
+                    None => self.by_value.get(value).map(|set| &**set),
+                },
                 Some(Single::Text(value)) => self.by_value.get(value).map(|set| &**set),
                 Some(Single::Missing | Single::Num(_)) => None,
                 None => self.other_candidates(evaluation.event, field),
@@ -296,7 +313,8 @@ impl Engine {
                 .iter()
                 .map(|t| {
                     let fields = t.index_fields().iter();
-                    let fields = fields.map(|f| (f.clone(), t.memo_slot(f))).collect();
+                    let fields = fields.map(|f| (f.clone(), t.memo_slot(f), t.vocabulary(f)));
+                    let fields = fields.collect();
                     (t.source().to_string(), fields)
                 })
                 .collect(),

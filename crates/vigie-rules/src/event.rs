@@ -66,6 +66,9 @@ impl<'a> Extracted<'a> {
 pub enum Single<'a> {
     Missing,
     Text(&'a str),
+    /// A value of the field's vocabulary ([`crate::FieldTable::with_vocabulary`]): its
+    /// position there, and its text.
+    Word(u8, &'a str),
     Num(i64),
 }
 

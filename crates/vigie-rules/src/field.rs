@@ -140,6 +140,8 @@ pub struct FieldTable {
     /// first [`MEMO_SLOTS`] fields that may have a single value and cost no more than
     /// a decoded attribute to read. Those are the fields most rules compare.
     memo_slots: Vec<Option<u8>>,
+    /// Per field: the values the source numbers ([`crate::Single::Word`]).
+    vocabularies: Vec<Option<&'static [&'static str]>>,
 }
 
 /// Why a field reference does not resolve.
@@ -175,6 +177,7 @@ impl FieldTable {
             event_type_field: None,
             index_fields: Vec::new(),
             index_aliases: Vec::new(),
+            vocabularies: vec![None; defs.len()],
             memo_slots,
         }
     }
@@ -222,6 +225,28 @@ impl FieldTable {
             .unwrap_or_else(|| panic!("'{of}' is not an index field"));
         self.index_aliases.push((field, position));
         self
+    }
+
+    /// Declares the values of a field that the source's events number: an event
+    /// answers [`crate::Event::single`] for the field with [`crate::Single::Word`]
+    /// and the value's position in `words` when it is one of them, and the rule index
+    /// then finds the rules for it by that position rather than by its text.
+    pub fn with_vocabulary(mut self, name: &str, words: &'static [&'static str]) -> Self {
+        let field = self
+            .resolve(name, None)
+            .unwrap_or_else(|e| panic!("field '{name}': {e:?}"));
+        assert!(words.len() <= 256, "vocabulary of '{name}' too large");
+        self.vocabularies[field.id as usize] = Some(words);
+        self
+    }
+
+    /// The numbered values of a field ([`Self::with_vocabulary`]); empty for fields
+    /// with an argument.
+    pub fn vocabulary(&self, field: &FieldRef) -> &'static [&'static str] {
+        match field.arg {
+            None => self.vocabularies[field.id as usize].unwrap_or(&[]),
+            Some(_) => &[],
+        }
     }
 
     /// The index fields, in the order they were added.

@@ -1065,9 +1065,23 @@ impl AuditEvent {
     }
 }
 
+/// The values of a field that events number ([`Single::Word`]): its attribute's
+/// vocabulary, for the fields that are one decoded attribute.
+pub(super) fn vocabulary(field: KaField) -> &'static [&'static str] {
+    Scalar::of_field(field).map_or(&[], Scalar::vocabulary)
+}
+
 impl Event for AuditEvent {
     fn single(&self, field: &FieldRef) -> Option<Single<'_>> {
         let f = KaField::from_id(field.id)?;
+        if field.arg.is_none() {
+            if let Some(scalar) = Scalar::of_field(f) {
+                return Some(match self.scalars[scalar as usize] {
+                    Slot::Known(i) => Single::Word(i, scalar.vocabulary()[i as usize]),
+                    _ => self.scalar(scalar).map_or(Single::Missing, Single::Text),
+                });
+            }
+        }
         match self.attribute_text(f, field.arg.as_ref()) {
             AttributeText::Text(text) => Some(Single::Text(text)),
             AttributeText::Missing => Some(Single::Missing),
@@ -1474,6 +1488,12 @@ mod tests {
                     let expected = match single {
                         Single::Missing => Extracted::Missing,
                         Single::Text(text) => Extracted::One(Val::Str(Cow::Borrowed(text))),
+                        Single::Word(i, text) => {
+                            // Numbered as the table says.
+                            let words = table.vocabulary(&field);
+                            assert_eq!(words.get(i as usize), Some(&text), "{}", def.name);
+                            Extracted::One(Val::Str(Cow::Borrowed(text)))
+                        }
                         Single::Num(n) => Extracted::One(Val::Num(n)),
                     };
                     assert_eq!(extracted, expected, "{} {arg:?}", def.name);

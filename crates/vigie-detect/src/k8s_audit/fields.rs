@@ -143,7 +143,16 @@ pub fn k8s_audit_table() -> &'static FieldTable {
     // `jevt.value[/stage]` reads the decoded stage, so it indexes as `ka.stage` does.
     TABLE.get_or_init(|| {
         let defs: Vec<FieldDef> = defs().into_iter().map(with_cost).collect();
-        FieldTable::new("k8s_audit", &defs)
+        let mut table = FieldTable::new("k8s_audit", &defs);
+        // Events number the common values of the verb, stage, resource... as they
+        // decode them (`Single::Word`), so the index finds their rules by position.
+        for &field in ALL {
+            let words = super::event::vocabulary(field);
+            if !words.is_empty() {
+                table = table.with_vocabulary(defs[field as usize].name, words);
+            }
+        }
+        table
             .with_index_field("ka.verb", None)
             .with_index_field("ka.target.resource", None)
             .with_index_field("ka.stage", None)
