@@ -34,6 +34,11 @@ pub enum Filter {
 pub struct Check {
     selector: Selector,
     matcher: Matcher,
+    /// Per word of the field's vocabulary ([`FieldTable::vocabulary`]): whether the
+    /// matcher accepts it, so that a [`Single::Word`] is tested by position. Empty when
+    /// the field has no vocabulary, has transformers or is compared to numbers or
+    /// fields.
+    words: Box<[bool]>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,6 +252,11 @@ impl Filter {
                 let event = evaluation.event;
                 if selector.transformers.is_empty() {
                     if let Some(value) = evaluation.single(&selector.field, selector.memo) {
+                        if let Single::Word(word, _) = value {
+                            if let Some(&accepted) = check.words.get(word as usize) {
+                                return accepted;
+                            }
+                        }
                         return check.matcher.test_single(value, event);
                     }
                 }
@@ -528,10 +538,24 @@ fn compile_expr(
                 rhs => compile_matcher(sel.ty, *op, rhs, &field.display_name()),
             };
             match matcher {
-                Ok(matcher) => Some(Filter::Check(Box::new(Check {
-                    selector: sel,
-                    matcher,
-                }))),
+                Ok(matcher) => {
+                    let words = match matcher {
+                        Matcher::Number(..) | Matcher::NumberSet { .. } | Matcher::Field(..) => {
+                            Box::default()
+                        }
+                        _ if !sel.transformers.is_empty() => Box::default(),
+                        _ => table
+                            .vocabulary(&sel.field)
+                            .iter()
+                            .map(|word| matcher.test_text(word))
+                            .collect(),
+                    };
+                    Some(Filter::Check(Box::new(Check {
+                        selector: sel,
+                        matcher,
+                        words,
+                    })))
+                }
                 Err(message) => {
                     error.get_or_insert(message);
                     None
