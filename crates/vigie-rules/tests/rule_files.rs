@@ -19,6 +19,15 @@ fn fired(engine: &Engine, event: &MapEvent) -> Vec<String> {
     let source = engine.source("test").unwrap();
     let mut out = Vec::new();
     engine.evaluate(source, event, |r| out.push(r.name.clone()));
+    // The same rules when the event gives its single values directly (`t.name` then
+    // indexes by its vocabulary).
+    let singles = MapEvent {
+        values: event.values.clone(),
+        singles: true,
+    };
+    let mut with_singles = Vec::new();
+    engine.evaluate(source, &singles, |r| with_singles.push(r.name.clone()));
+    assert_eq!(out, with_singles, "with single values");
     out
 }
 

@@ -19,12 +19,16 @@ pub const DEFS: &[FieldDef] = &[
     FieldDef::new("t.other", FieldType::String, "another name"),
 ];
 
+/// The values of `t.name` that events with single values number.
+pub const NAMES: &[&str] = &["Bash", "bash", "sh", "zsh"];
+
 pub fn table() -> FieldTable {
     // Indexing on `t.name` must never change which rules match: every test runs
-    // through the index.
+    // through the index. Neither must numbering its common values.
     FieldTable::new("test", DEFS)
         .with_event_type_field("t.type")
         .with_index_field("t.name", None)
+        .with_vocabulary("t.name", NAMES)
 }
 
 #[derive(Default)]
@@ -54,6 +58,10 @@ impl Event for MapEvent {
         match def.ty {
             FieldType::Number => Some(Single::Num(values[0].parse().unwrap())),
             FieldType::Bool => None,
+            _ if def.name == "t.name" => Some(match NAMES.iter().position(|n| *n == values[0]) {
+                Some(i) => Single::Word(i as u8, values[0]),
+                None => Single::Text(values[0]),
+            }),
             _ => Some(Single::Text(values[0])),
         }
     }
