@@ -46,9 +46,31 @@ impl<'e> Evaluation<'e> {
             Memo::Read(value) => Some(value),
             Memo::NotSingle => None,
             Memo::Unread => {
-                let value = self.event.single(field);
-                *memo = value.map_or(Memo::NotSingle, Memo::Read);
-                value
+                // Matched where the event wrote it, field by field: copying the answer
+                // whole right after the call read it with wider loads than the
+                // event's stores, which stalled on store forwarding.
+                match &self.event.single(field) {
+                    Some(Single::Missing) => {
+                        *memo = Memo::Read(Single::Missing);
+                        Some(Single::Missing)
+                    }
+                    &Some(Single::Text(text)) => {
+                        *memo = Memo::Read(Single::Text(text));
+                        Some(Single::Text(text))
+                    }
+                    &Some(Single::Word(word, text)) => {
+                        *memo = Memo::Read(Single::Word(word, text));
+                        Some(Single::Word(word, text))
+                    }
+                    &Some(Single::Num(n)) => {
+                        *memo = Memo::Read(Single::Num(n));
+                        Some(Single::Num(n))
+                    }
+                    None => {
+                        *memo = Memo::NotSingle;
+                        None
+                    }
+                }
             }
         }
     }
