@@ -381,7 +381,8 @@ fn walk_plain_strings<'t>(list: &'t str, mut visit: impl FnMut(&'t str) -> bool)
     }
     loop {
         if let Some(string) = rest.strip_prefix('"') {
-            let end = string.find(['"', '\\'])?;
+            // Bytes, not chars: both are ASCII, so where they are is a char boundary.
+            let end = string.bytes().position(|b| b == b'"' || b == b'\\')?;
             if string.as_bytes()[end] == b'\\' {
                 return None;
             }
