@@ -24,7 +24,7 @@
 //! T1078 (Valid Accounts).
 
 use super::super::prelude::*;
-use super::service_accounts::{find_account, namespace_of, WORKLOAD_KINDS};
+use super::service_accounts::{find_account, namespace_of, WORKLOADS_AND_ACCOUNTS, WORKLOAD_KINDS};
 use crate::controls::common::workload_pod;
 
 pub(crate) const CONTROL: Control = Control {
@@ -41,17 +41,7 @@ pub(crate) const CONTROL: Control = Control {
         "Create the ServiceAccount in the workload's namespace, or fix serviceAccountName.",
     doc: include_str!("missing_service_account.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-            "ServiceAccount",
-        ],
+        needs: WORKLOADS_AND_ACCOUNTS,
         evaluate,
     },
 };

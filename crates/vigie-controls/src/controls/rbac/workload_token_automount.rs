@@ -25,7 +25,7 @@
 
 use super::super::prelude::*;
 use super::service_accounts::{
-    account_name, find_account, namespace_of, token_mount, WORKLOAD_KINDS,
+    account_name, find_account, namespace_of, token_mount, WORKLOADS_AND_ACCOUNTS, WORKLOAD_KINDS,
 };
 use crate::controls::common::workload_pod;
 
@@ -42,17 +42,7 @@ pub(crate) const CONTROL: Control = Control {
     remediation: "Set automountServiceAccountToken: false in the pod spec or on its ServiceAccount; mount a projected token only where the API is used.",
     doc: include_str!("workload_token_automount.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-            "ServiceAccount",
-        ],
+        needs: WORKLOADS_AND_ACCOUNTS,
         evaluate,
     },
 };
