@@ -7,6 +7,7 @@
 //! line, column and reason, and every other document is still loaded.
 
 mod diagnostic;
+mod duration;
 mod kustomize;
 mod loader;
 mod node;
@@ -15,6 +16,7 @@ mod workload;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
+pub use duration::duration_seconds;
 pub use loader::{load, load_each, LoadOptions, Loaded, Progress, Streamed};
 pub use node::{Entry, Node, Pos, Value};
 pub use resource::{Origin, Resource, SourceFile};

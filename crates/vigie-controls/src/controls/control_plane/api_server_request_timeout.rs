@@ -19,8 +19,8 @@
 //! Kubescape C-0134; CIS 1.2.20; NSA/CISA "Control plane hardening".
 
 use super::super::prelude::*;
-use super::duration::duration_seconds;
 use super::flag_rule::{flag_rule_evaluator, Check, FlagRule, Requirement, KUBE_APISERVER};
+use vigie_resource::duration_seconds;
 
 const RULE: FlagRule = FlagRule {
     components: &[KUBE_APISERVER],

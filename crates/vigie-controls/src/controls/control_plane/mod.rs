@@ -39,7 +39,6 @@ pub(crate) mod bind_address_not_localhost;
 pub(crate) mod controller_manager_rotate_kubelet_server_certificate;
 pub(crate) mod controller_manager_service_account_credentials;
 pub(crate) mod controller_manager_terminated_pod_gc;
-pub(crate) mod duration;
 pub(crate) mod etcd_auto_tls;
 pub(crate) mod etcd_client_cert_auth;
 pub(crate) mod etcd_client_tls;

@@ -1,8 +1,9 @@
-//! Durations as the control plane components write them (Go's
+//! Durations as Kubernetes components and Kyverno policies write them (Go's
 //! `time.ParseDuration`: `90s`, `1h30m`, `1.5h`, `-2m`, `0`).
 
 /// The number of seconds `text` stands for, or `None` when it is not a duration.
-pub(crate) fn duration_seconds(text: &str) -> Option<f64> {
+/// Like Go, it takes the text as is: surrounding spaces make it no duration.
+pub fn duration_seconds(text: &str) -> Option<f64> {
     let (sign, mut rest) = match text.strip_prefix('-') {
         Some(rest) => (-1.0, rest),
         None => (1.0, text.strip_prefix('+').unwrap_or(text)),
