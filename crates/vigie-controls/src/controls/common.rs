@@ -5,16 +5,7 @@ use vigie_resource::{pod_template, Resource};
 use crate::pod::Pod;
 
 /// The kinds that run pods, for cluster-scope controls that read workloads.
-pub(crate) const WORKLOAD_KINDS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "ReplicaSet",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "CronJob",
-    "ReplicationController",
-];
+pub(crate) const WORKLOAD_KINDS: &[&str] = workloads_and![];
 
 /// Whether the object runs pods (Pod, Deployment, CronJob, ...).
 pub(crate) fn is_workload(resource: &Resource) -> bool {

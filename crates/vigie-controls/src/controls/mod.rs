@@ -1,5 +1,23 @@
 //! vigie's posture controls, one per file, grouped by what they look at.
 
+/// The kinds that run pods, followed by `$kind`s: what a cluster-scope control
+/// that relates workloads to other objects `needs`. The one list of workload kinds.
+macro_rules! workloads_and {
+    ($($kind:literal),* $(,)?) => {
+        &[
+            "Pod",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "ReplicationController",
+            $($kind),*
+        ]
+    };
+}
+
 mod common;
 mod control_plane;
 mod hygiene;

@@ -38,17 +38,7 @@ pub(crate) const CONTROL: Control = Control {
     remediation: "Fix the podSelector to match the labels of the pods the policy is meant for, or delete the policy.",
     doc: include_str!("dangling_network_policy.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "NetworkPolicy",
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-        ],
+        needs: workloads_and!["NetworkPolicy"],
         evaluate,
     },
 };

@@ -28,7 +28,7 @@ use super::topology::{
     find_service, ingress_backends, is_external, pod_labels_path, service_ports, service_type,
     workload_labels_pos, workloads_selected_by_service,
 };
-use crate::controls::rbac::service_accounts::namespace_of;
+use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-N001",
@@ -43,18 +43,7 @@ pub(crate) const CONTROL: Control = Control {
     remediation: "Expose the workload through a ClusterIP Service behind a reviewed Ingress or gateway, or record it as intentionally public.",
     doc: include_str!("exposed_workload.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-            "Service",
-            "Ingress",
-        ],
+        needs: workloads_and!["Service", "Ingress"],
         evaluate,
     },
 };
@@ -97,20 +86,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     }
     exposed.sort();
     exposed.dedup();
-    out.evaluated.extend(
-        inventory
-            .of_kind(&[
-                "Pod",
-                "Deployment",
-                "ReplicaSet",
-                "StatefulSet",
-                "DaemonSet",
-                "Job",
-                "CronJob",
-                "ReplicationController",
-            ])
-            .map(|(i, _)| i),
-    );
+    out.evaluated
+        .extend(inventory.of_kind(WORKLOAD_KINDS).map(|(i, _)| i));
     for (i, through) in exposed {
         let workload = &inventory.resources[i];
         out.violations.push((

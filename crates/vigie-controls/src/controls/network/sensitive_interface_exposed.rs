@@ -40,17 +40,7 @@ pub(crate) const CONTROL: Control = Control {
     remediation: "Expose the interface through a ClusterIP Service only, behind a VPN or an authenticating proxy.",
     doc: include_str!("sensitive_interface_exposed.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-            "Service",
-        ],
+        needs: workloads_and!["Service"],
         evaluate,
     },
 };

@@ -39,17 +39,7 @@ pub(crate) const CONTROL: Control = Control {
     remediation: "Fix the selector to match the workload's pod labels, or delete the Service.",
     doc: include_str!("service_without_workload.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "Service",
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-        ],
+        needs: workloads_and!["Service"],
         evaluate,
     },
 };

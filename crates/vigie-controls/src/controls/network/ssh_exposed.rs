@@ -41,17 +41,7 @@ pub(crate) const CONTROL: Control = Control {
     remediation: "Remove the SSH server from the image and the SSH port from the Service; use kubectl exec or kubectl debug.",
     doc: include_str!("ssh_exposed.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-            "Service",
-        ],
+        needs: workloads_and!["Service"],
         evaluate,
     },
 };

@@ -38,17 +38,7 @@ pub(crate) const CONTROL: Control = Control {
     remediation: "Add a NetworkPolicy selecting the workload's pods (a namespace-wide default-deny policy covers them all).",
     doc: include_str!("workload_without_network_policy.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "NetworkPolicy",
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-        ],
+        needs: workloads_and!["NetworkPolicy"],
         evaluate,
     },
 };

@@ -47,19 +47,7 @@ pub(crate) const CONTROL: Control = Control {
     remediation: "Set automountServiceAccountToken: false in the pod spec, or run the workload as an account without bindings.",
     doc: include_str!("bound_token_mounted.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-            "ServiceAccount",
-            "RoleBinding",
-            "ClusterRoleBinding",
-        ],
+        needs: workloads_and!["ServiceAccount", "RoleBinding", "ClusterRoleBinding"],
         evaluate,
     },
 };

@@ -9,17 +9,7 @@ use crate::pod::{key_pos, Pod};
 pub(crate) use crate::controls::common::WORKLOAD_KINDS;
 
 /// What controls relating workloads to their service accounts read.
-pub(crate) const WORKLOADS_AND_ACCOUNTS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "ReplicaSet",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "CronJob",
-    "ReplicationController",
-    "ServiceAccount",
-];
+pub(crate) const WORKLOADS_AND_ACCOUNTS: &[&str] = workloads_and!["ServiceAccount"];
 
 /// The namespace an object lives in; objects without one land in `default`.
 pub(crate) fn namespace_of(resource: &Resource) -> &str {

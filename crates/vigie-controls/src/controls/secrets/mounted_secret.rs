@@ -38,17 +38,7 @@ pub(crate) const CONTROL: Control = Control {
         "Review that the workload needs the Secret; keep it hardened and restrict exec into it.",
     doc: include_str!("mounted_secret.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "Secret",
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "DaemonSet",
-            "StatefulSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-        ],
+        needs: workloads_and!["Secret"],
         evaluate,
     },
 };

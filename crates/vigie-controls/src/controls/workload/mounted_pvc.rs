@@ -38,17 +38,7 @@ pub(crate) const CONTROL: Control = Control {
         "Review that the workload needs the volume; mount it readOnly where it only reads.",
     doc: include_str!("mounted_pvc.rs"),
     evaluator: Evaluator::Cluster {
-        needs: &[
-            "PersistentVolumeClaim",
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "DaemonSet",
-            "StatefulSet",
-            "Job",
-            "CronJob",
-            "ReplicationController",
-        ],
+        needs: workloads_and!["PersistentVolumeClaim"],
         evaluate,
     },
 };
