@@ -151,9 +151,13 @@ pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> 
         .collect();
 
     let texts: Vec<CheckTexts> = checks.iter().map(|&c| CheckTexts::of(c)).collect();
-    let streamed = load_each(inputs, options, |resource| {
-        scan_object(resource, &checks, &texts, settings, &known, &keep_kinds)
-    });
+    let mut results = Vec::new();
+    let loaded = load_each(
+        inputs,
+        options,
+        |resource| scan_object(resource, &checks, &texts, settings, &known, &keep_kinds),
+        |result| results.push(result),
+    );
 
     let mut summaries: Vec<ControlSummary> = checks
         .iter()
@@ -166,15 +170,15 @@ pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> 
             failed: 0,
         })
         .collect();
-    let mut resources = Vec::with_capacity(streamed.results.len());
+    let mut resources = Vec::with_capacity(results.len());
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     let mut kept = Vec::new();
     let mut kept_objects = Vec::new();
     let mut inventory_owner = Vec::new();
-    let total_findings: usize = streamed.results.iter().map(|r| r.findings.len()).sum();
+    let total_findings: usize = results.iter().map(|r| r.findings.len()).sum();
     findings.reserve(total_findings);
-    for result in streamed.results {
+    for result in results {
         if let Some((resource, object)) = result.kept {
             inventory_owner.push(resources.len());
             kept.push(resource);
@@ -236,7 +240,7 @@ pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> 
         &summaries,
         settings.pss_version,
     );
-    let mut errors: Vec<InputError> = streamed.diagnostics.iter().map(input_error).collect();
+    let mut errors: Vec<InputError> = loaded.diagnostics.iter().map(input_error).collect();
     errors.extend(notes);
     Report {
         tool_name: "vigie".into(),

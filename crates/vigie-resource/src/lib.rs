@@ -17,7 +17,7 @@ mod yaml;
 
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use duration::duration_seconds;
-pub use loader::{load, load_each, LoadOptions, Loaded, Progress, Streamed};
+pub use loader::{load, load_each, LoadOptions, LoadSummary, Loaded, Progress};
 pub use node::{Entry, Node, Pos, Value};
 pub use resource::{Origin, Resource, SourceFile};
 pub use workload::{containers, pod_template, ContainerKind, ContainerRef, PodTemplate};

@@ -54,30 +54,40 @@ enum Source {
 /// standard input. Directories holding a kustomization are rendered with
 /// `kubectl kustomize`. Nothing stops at the first problem: each becomes a diagnostic.
 pub fn load(inputs: &[String], options: &LoadOptions) -> Loaded {
-    let streamed = load_each(inputs, options, |resource| resource);
+    let mut resources = Vec::new();
+    let summary = load_each(inputs, options, |resource| resource, |r| resources.push(r));
     Loaded {
-        resources: streamed.results,
-        diagnostics: streamed.diagnostics,
-        sources: streamed.sources,
+        resources,
+        diagnostics: summary.diagnostics,
+        sources: summary.sources,
     }
 }
 
-/// What [`load_each`] returns: one result per resource, in input order.
+/// What [`load_each`] returns once every result has been handed over.
 #[derive(Debug, Default)]
-pub struct Streamed<T> {
-    pub results: Vec<T>,
+pub struct LoadSummary {
+    /// In input order.
     pub diagnostics: Vec<Diagnostic>,
+    /// Sources read: files, stdin and kustomize renderings.
     pub sources: usize,
 }
 
-/// Like [`load`], but hands each resource to `visit` as soon as it is parsed and
-/// keeps only what `visit` returns, so that memory holds results rather than
-/// every object of the input. Sources, and documents within a source, are parsed
-/// in parallel; results and diagnostics still come back in input order.
-pub fn load_each<T, F>(inputs: &[String], options: &LoadOptions, visit: F) -> Streamed<T>
+/// Like [`load`], but nothing is gathered: each resource goes to `visit` on the
+/// thread that parsed it, and what `visit` returns goes to `consume` on the
+/// calling thread, in input order, as soon as it and everything before it are
+/// ready. Sources, and documents within a source, are parsed in parallel; memory
+/// holds only the results waiting for an earlier one, so a caller that writes
+/// them out keeps a flat footprint whatever the size of the input.
+pub fn load_each<T, F, C>(
+    inputs: &[String],
+    options: &LoadOptions,
+    visit: F,
+    mut consume: C,
+) -> LoadSummary
 where
     T: Send,
     F: Fn(Resource) -> T + Sync,
+    C: FnMut(T),
 {
     let mut diagnostics = Vec::new();
     let mut sources = Vec::new();
@@ -95,29 +105,91 @@ where
     if let Some(progress) = &options.progress {
         progress.total.store(sources.len(), Ordering::Relaxed);
     }
-    let per_source: Vec<(Vec<T>, Vec<Diagnostic>)> = sources
-        .par_iter()
-        .map(|source| {
-            let result = match read_source(source, kubectl.as_deref()) {
-                Ok((file, text)) => parse_source(Arc::new(file), &text, &visit),
-                Err(diagnostic) => (Vec::new(), vec![diagnostic]),
-            };
-            if let Some(progress) = &options.progress {
-                progress.done.fetch_add(1, Ordering::Relaxed);
-            }
-            result
-        })
-        .collect();
-    let mut streamed = Streamed {
-        results: Vec::new(),
+    let (sender, receiver) = std::sync::mpsc::channel::<Piece<T>>();
+    std::thread::scope(|scope| {
+        let (sources, kubectl, visit) = (&sources, kubectl.as_deref(), &visit);
+        scope.spawn(move || {
+            sources.par_iter().enumerate().for_each(|(index, source)| {
+                match read_source(source, kubectl) {
+                    Ok((file, text)) => {
+                        parse_source(Arc::new(file), &text, visit, &|piece| {
+                            // The receiver lives until every sender is gone.
+                            let _ = sender.send(Piece {
+                                source: index,
+                                ..piece
+                            });
+                        })
+                    }
+                    Err(diagnostic) => {
+                        let _ = sender.send(Piece {
+                            source: index,
+                            document: 0,
+                            documents: 1,
+                            results: Vec::new(),
+                            diagnostics: vec![diagnostic],
+                        });
+                    }
+                }
+                if let Some(progress) = &options.progress {
+                    progress.done.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        });
+        let mut order = InOrder::default();
+        for piece in receiver {
+            order.add(piece, &mut |piece: Piece<T>| {
+                piece.results.into_iter().for_each(&mut consume);
+                diagnostics.extend(piece.diagnostics);
+            });
+        }
+    });
+    LoadSummary {
         diagnostics,
         sources: sources.len(),
-    };
-    for (results, diagnostics) in per_source {
-        streamed.results.extend(results);
-        streamed.diagnostics.extend(diagnostics);
     }
-    streamed
+}
+
+/// The results of one document of one source.
+struct Piece<T> {
+    source: usize,
+    document: usize,
+    /// Documents in the source: pieces of a source number `0..documents`.
+    documents: usize,
+    results: Vec<T>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Puts pieces arriving in any order back into input order.
+struct InOrder<T> {
+    source: usize,
+    document: usize,
+    waiting: std::collections::HashMap<(usize, usize), Piece<T>>,
+}
+
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        Self {
+            source: 0,
+            document: 0,
+            waiting: std::collections::HashMap::new(),
+        }
+    }
+}
+
+impl<T> InOrder<T> {
+    /// Takes a piece, and hands over every piece that is now next in line.
+    fn add(&mut self, piece: Piece<T>, next: &mut impl FnMut(Piece<T>)) {
+        self.waiting.insert((piece.source, piece.document), piece);
+        while let Some(piece) = self.waiting.remove(&(self.source, self.document)) {
+            if piece.document + 1 == piece.documents {
+                self.source += 1;
+                self.document = 0;
+            } else {
+                self.document += 1;
+            }
+            next(piece);
+        }
+    }
 }
 
 fn collect_sources(
@@ -230,35 +302,48 @@ fn read_source(
     }
 }
 
-/// Parses the text of one source into resources (unpacking `List` documents) and
-/// hands each to `visit`. Documents are parsed in parallel.
-pub(crate) fn parse_source<T, F>(
+/// Parses the text of one source into resources (unpacking `List` documents),
+/// hands each to `visit`, and the results of each document to `deliver`.
+/// Documents are parsed in parallel. A source without documents still delivers
+/// one empty piece, so that the next source is not waited for in vain.
+fn parse_source<T, F>(
     file: Arc<SourceFile>,
     text: &str,
     visit: &F,
-) -> (Vec<T>, Vec<Diagnostic>)
-where
+    deliver: &(dyn Fn(Piece<T>) + Sync),
+) where
     T: Send,
     F: Fn(Resource) -> T + Sync,
 {
-    let per_document: Vec<(Vec<T>, Vec<Diagnostic>)> = split_stream(text)
+    let documents = split_stream(text);
+    if documents.is_empty() {
+        deliver(Piece {
+            source: 0,
+            document: 0,
+            documents: 1,
+            results: Vec::new(),
+            diagnostics: Vec::new(),
+        });
+        return;
+    }
+    let count = documents.len();
+    documents
         .par_iter()
-        .map(|document| {
+        .enumerate()
+        .for_each(|(index, document)| {
             let mut resources = Vec::new();
             let mut diagnostics = Vec::new();
             if let Some(parsed) = parse_document(document) {
                 document_resources(&file, parsed, &mut resources, &mut diagnostics);
             }
-            (resources.into_iter().map(visit).collect(), diagnostics)
-        })
-        .collect();
-    let mut results = Vec::new();
-    let mut diagnostics = Vec::new();
-    for (r, d) in per_document {
-        results.extend(r);
-        diagnostics.extend(d);
-    }
-    (results, diagnostics)
+            deliver(Piece {
+                source: 0,
+                document: index,
+                documents: count,
+                results: resources.into_iter().map(visit).collect(),
+                diagnostics,
+            });
+        });
 }
 
 fn document_resources(
@@ -433,7 +518,53 @@ mod tests {
             path: "test.yaml".into(),
             rendered_by: None,
         });
-        parse_source(file, text, &|r| r)
+        let pieces = std::sync::Mutex::new(Vec::new());
+        parse_source(file, text, &|r| r, &|piece| {
+            pieces.lock().unwrap().push(piece)
+        });
+        let mut pieces = pieces.into_inner().unwrap();
+        pieces.sort_by_key(|p| p.document);
+        let mut resources = Vec::new();
+        let mut diagnostics = Vec::new();
+        for piece in pieces {
+            resources.extend(piece.results);
+            diagnostics.extend(piece.diagnostics);
+        }
+        (resources, diagnostics)
+    }
+
+    #[test]
+    fn results_come_back_in_input_order_whatever_finishes_first() {
+        let dir = std::env::temp_dir().join(format!("vigie-order-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut expected = Vec::new();
+        for f in 0..12 {
+            let mut text = String::new();
+            for d in 0..(f % 4) {
+                let name = format!("o-{f}-{d}");
+                text.push_str(&format!(
+                    "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n"
+                ));
+                expected.push(name);
+            }
+            std::fs::write(dir.join(format!("{f:02}.yaml")), text).unwrap();
+        }
+        let mut seen = Vec::new();
+        let summary = load_each(
+            &[dir.display().to_string()],
+            &LoadOptions::default(),
+            |r| {
+                // Later objects finish first.
+                let n: u64 = r.name[2..].bytes().map(u64::from).sum();
+                std::thread::sleep(std::time::Duration::from_micros(2000 - n * 3));
+                r.name
+            },
+            |name| seen.push(name),
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(summary.sources, 12);
+        assert!(summary.diagnostics.is_empty());
+        assert_eq!(seen, expected);
     }
 
     #[test]
