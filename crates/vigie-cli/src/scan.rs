@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use vigie_controls::exceptions::{Date, Exceptions};
 use vigie_controls::pss::Version;
-use vigie_controls::{known_control_ids, scan, Config, Framework, ScanConfig};
+use vigie_controls::{known_control_ids, Config, Framework, Scan, ScanConfig};
 use vigie_finding::Severity;
-use vigie_report::{render, Format, RenderOptions};
+use vigie_report::{Encoder, Format, RenderOptions, ReportWriter};
 
 use vigie_resource::{LoadOptions, Progress};
 
@@ -206,36 +206,45 @@ pub fn run(args: ScanArgs) -> ExitCode {
     };
 
     let progress = Arc::new(Progress::default());
-    let options = LoadOptions {
+    let load_options = LoadOptions {
         no_kustomize: args.no_kustomize,
         progress: Some(progress.clone()),
     };
-    let report = with_progress_line(&progress, || scan(&args.paths, &options, &settings));
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => Box::new(file),
+            Err(e) => {
+                eprintln!("vigie: cannot write the report: {}: {e}", path.display());
+                return ExitCode::from(EXIT_INPUT_ERROR);
+            }
+        },
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let options = RenderOptions {
+        color: args.output.is_none() && wants_color(args.color),
+    };
+    // Stdout is line-buffered; a large report wants one big buffer.
+    let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, out);
+
+    // Findings are written while the scan runs, never held all at once.
+    let scan = Scan::new(&settings);
+    let head = scan.head();
+    let encoder = Encoder::new(format, &options, &head);
+    let mut writer = ReportWriter::begin(format, &options, &head, &mut out);
+    let report = with_progress_line(&progress, || {
+        scan.run(
+            &args.paths,
+            &load_options,
+            |location, findings| encoder.encode(location, findings),
+            |batch| writer.write(batch),
+        )
+    });
     // Input problems always reach stderr, whatever the report format, so that a
     // person running `-o json > file` still sees them.
     for error in &report.errors {
         eprintln!("{}", describe_input_error(error));
     }
-
-    let written = match &args.output {
-        Some(path) => write_file(path, &report, format),
-        None => {
-            let stdout = std::io::stdout();
-            let color = match args.color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => {
-                    stdout.is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                        && std::env::var("TERM").map_or(true, |t| t != "dumb")
-                }
-            };
-            // Stdout is line-buffered; a large report wants one big buffer.
-            let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
-            render(&report, format, &RenderOptions { color }, &mut out).and_then(|()| out.flush())
-        }
-    };
-    if let Err(e) = written {
+    if let Err(e) = writer.finish(&report) {
         // A closed pipe (`vigie scan . | head`) is not an error worth a message.
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("vigie: cannot write the report: {e}");
@@ -244,8 +253,8 @@ pub fn run(args: ScanArgs) -> ExitCode {
     }
 
     let code = exit_code(&report, threshold, args.compliance_threshold);
-    // The process ends here: freeing a report of millions of findings one by one
-    // would take longer than writing it, and the OS reclaims the memory at once.
+    // The process ends here: freeing a report of 100,000 resources one by one
+    // takes longer than the OS takes to reclaim the memory at once.
     std::mem::forget(report);
     code
 }
@@ -316,14 +325,15 @@ fn describe_input_error(error: &vigie_finding::InputError) -> String {
     }
 }
 
-fn write_file(
-    path: &PathBuf,
-    report: &vigie_finding::Report,
-    format: Format,
-) -> std::io::Result<()> {
-    let file = std::fs::File::create(path)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, file);
-    render(report, format, &RenderOptions { color: false }, &mut out)?;
-    out.flush()
+/// Whether the pretty report on stdout gets colours.
+fn wants_color(choice: ColorArg) -> bool {
+    match choice {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
 }

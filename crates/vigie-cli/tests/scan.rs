@@ -520,3 +520,45 @@ fn config_file_errors_name_the_line() {
         "{stderr}"
     );
 }
+
+/// The command writes findings while it scans; a report gathered in memory and
+/// rendered afterwards must read exactly the same, in every format.
+#[test]
+fn streamed_report_equals_the_report_rendered_from_memory() {
+    use vigie_controls::{exceptions::Date, scan, Framework, ScanConfig};
+    use vigie_report::{render_to_string, Format, RenderOptions};
+    use vigie_resource::LoadOptions;
+
+    let input = examples().join("insecure").display().to_string();
+    let settings = ScanConfig {
+        frameworks: Framework::ALL.to_vec(),
+        // The command compares exception expiry dates with today too.
+        today: Date::today(),
+        ..ScanConfig::default()
+    };
+    let report = scan(
+        std::slice::from_ref(&input),
+        &LoadOptions::default(),
+        &settings,
+    );
+    assert!(report.findings.len() > 20, "{}", report.findings.len());
+    assert!(
+        report
+            .controls
+            .iter()
+            .any(|c| c.cross_object && c.failed > 0),
+        "the example should fail a cross-object control"
+    );
+    for format in Format::ALL {
+        let streamed = run(vigie()
+            .args(["scan", "--framework", "all", "--color", "never", "-o"])
+            .arg(format.as_str())
+            .arg(&input));
+        let rendered = render_to_string(&report, format, &RenderOptions { color: false }).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&streamed.stdout),
+            rendered,
+            "format {format}"
+        );
+    }
+}

@@ -17,4 +17,4 @@ mod scan;
 pub use config::Config;
 pub use control::{Control, Evaluator, Inventory, InventoryIndex, Refs};
 pub use frameworks::Framework;
-pub use scan::{known_control_ids, scan, ScanConfig};
+pub use scan::{known_control_ids, scan, Scan, ScanConfig};

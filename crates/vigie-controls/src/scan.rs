@@ -7,9 +7,10 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use vigie_finding::{
     ControlSummary, Finding, FrameworkSummary, InputError, Location, Report, ResourceRef,
-    ScannedResource, Severity,
+    ScannedResource, Severity, SeverityCounts, Totals,
 };
 use vigie_resource::{load_each, pod_template, Diagnostic, LoadOptions, Pos, Resource};
 
@@ -86,6 +87,17 @@ impl Check {
             Check::Control(c) => c.summary(),
         }
     }
+
+    /// Whether the check reads several objects together.
+    fn is_cross_object(self) -> bool {
+        matches!(
+            self,
+            Check::Control(Control {
+                evaluator: Evaluator::Cluster { .. },
+                ..
+            })
+        )
+    }
 }
 
 /// Every control ID an exception may name.
@@ -126,132 +138,330 @@ fn select_checks(frameworks: &[Framework], version: Version) -> Vec<Check> {
 }
 
 /// Everything one object produced.
-struct ObjectResult {
+struct ObjectResult<B> {
     scanned: ScannedResource,
-    findings: Vec<Finding>,
+    /// The object's findings, encoded; `None` when it has none.
+    batch: Option<B>,
     failed: Vec<u32>,
+    active: SeverityCounts,
+    excepted: usize,
     notes: Vec<InputError>,
     kept: Option<(Resource, ObjectRef)>,
 }
 
-/// Loads the inputs, runs the selected checks and builds the report.
-pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> Report {
-    let checks = select_checks(&settings.frameworks, settings.pss_version);
-    let known = known_control_ids();
-    let keep_kinds: BTreeSet<&str> = checks
-        .iter()
-        .filter_map(|c| match c {
-            Check::Control(Control {
-                evaluator: Evaluator::Cluster { needs, .. },
-                ..
-            }) => Some(needs.iter().copied()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+/// A scan ready to run: the checks its settings select.
+pub struct Scan<'s> {
+    settings: &'s ScanConfig,
+    checks: Vec<Check>,
+    texts: Vec<CheckTexts>,
+    known: Vec<&'static str>,
+    /// Kinds some selected cross-object control reads: objects of these kinds
+    /// are kept until the end.
+    keep_kinds: BTreeSet<&'static str>,
+}
 
-    let texts: Vec<CheckTexts> = checks.iter().map(|&c| CheckTexts::of(c)).collect();
-    let mut results = Vec::new();
-    let loaded = load_each(
+/// Loads the inputs, runs the selected checks and returns the report with
+/// every finding in it. For inputs too large to hold their findings, see [`Scan::run`].
+pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> Report {
+    let mut findings = Vec::new();
+    let mut report = Scan::new(settings).run(
         inputs,
         options,
-        |resource| scan_object(resource, &checks, &texts, settings, &known, &keep_kinds),
-        |result| results.push(result),
+        |_, batch| batch,
+        |batch| findings.extend(batch),
     );
+    report.findings = findings;
+    report
+}
 
-    let mut summaries: Vec<ControlSummary> = checks
-        .iter()
-        .map(|c| ControlSummary {
-            id: c.id().to_string(),
-            title: c.title().to_string(),
-            severity: c.severity(),
-            description: c.summary(),
-            evaluated: 0,
-            failed: 0,
-        })
-        .collect();
-    let mut resources = Vec::with_capacity(results.len());
-    let mut findings = Vec::new();
-    let mut notes = Vec::new();
-    let mut kept = Vec::new();
-    let mut kept_objects = Vec::new();
-    let mut inventory_owner = Vec::new();
-    let total_findings: usize = results.iter().map(|r| r.findings.len()).sum();
-    findings.reserve(total_findings);
-    for result in results {
-        if let Some((resource, object)) = result.kept {
-            inventory_owner.push(resources.len());
-            kept.push(resource);
-            kept_objects.push(object);
+impl<'s> Scan<'s> {
+    pub fn new(settings: &'s ScanConfig) -> Self {
+        let checks = select_checks(&settings.frameworks, settings.pss_version);
+        let keep_kinds = checks
+            .iter()
+            .filter_map(|c| match c {
+                Check::Control(Control {
+                    evaluator: Evaluator::Cluster { needs, .. },
+                    ..
+                }) => Some(needs.iter().copied()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        Scan {
+            settings,
+            texts: checks.iter().map(|&c| CheckTexts::of(c)).collect(),
+            checks,
+            known: known_control_ids(),
+            keep_kinds,
         }
-        for i in result.failed {
-            summaries[i as usize].failed += 1;
-        }
-        resources.push(result.scanned);
-        findings.extend(result.findings);
-        notes.extend(result.notes);
     }
 
-    let index = InventoryIndex::new(&kept);
-    for (position, check) in checks.iter().enumerate() {
-        let Check::Control(control) = check else {
-            continue;
-        };
+    /// The report as it stands before any input is read: the tool, the profile
+    /// and the controls that will run, nothing counted yet. A writer begins with it.
+    pub fn head(&self) -> Report {
+        Report {
+            tool_name: "vigie".into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            profile: profile(self.settings),
+            controls: self
+                .checks
+                .iter()
+                .map(|c| ControlSummary {
+                    id: c.id().to_string(),
+                    title: c.title().to_string(),
+                    severity: c.severity(),
+                    description: c.summary(),
+                    remediation: c.remediation().to_string(),
+                    cross_object: c.is_cross_object(),
+                    evaluated: 0,
+                    failed: 0,
+                })
+                .collect(),
+            frameworks: Vec::new(),
+            resources: Vec::new(),
+            findings: Vec::new(),
+            totals: Totals::default(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Loads the inputs and runs the checks without gathering the findings:
+    /// `encode` gets the findings of each resource on the thread that made
+    /// them, and `accept` what it returns, on the calling thread, in report
+    /// order (objects in input order, then the findings of cross-object
+    /// controls, object by object). The report returned counts every finding
+    /// but holds none.
+    pub fn run<B: Send>(
+        &self,
+        inputs: &[String],
+        options: &LoadOptions,
+        encode: impl Fn(&Location, Vec<Finding>) -> B + Sync,
+        mut accept: impl FnMut(B),
+    ) -> Report {
+        let mut report = self.head();
+        let mut failed_objects = Vec::new();
+        let mut notes = Vec::new();
+        let mut kept = Vec::new();
+        let mut kept_objects = Vec::new();
+        let mut inventory_owner = Vec::new();
+        let loaded = load_each(
+            inputs,
+            options,
+            |resource| self.scan_object(resource, &encode),
+            |result| {
+                if let Some((resource, object)) = result.kept {
+                    inventory_owner.push(report.resources.len());
+                    kept.push(resource);
+                    kept_objects.push(object);
+                }
+                for i in result.failed {
+                    report.controls[i as usize].failed += 1;
+                }
+                report.totals.active.merge(&result.active);
+                report.totals.excepted += result.excepted;
+                failed_objects.push(result.active.total() > 0);
+                report.resources.push(result.scanned);
+                notes.extend(result.notes);
+                if let Some(batch) = result.batch {
+                    accept(batch);
+                }
+            },
+        );
+
+        let index = InventoryIndex::new(&kept);
+        let inventory = Inventory::new(&kept, &index);
+        let cross_object: Vec<(usize, &Control)> = self
+            .checks
+            .iter()
+            .enumerate()
+            .filter_map(|(position, check)| match check {
+                Check::Control(control) if check.is_cross_object() => Some((position, *control)),
+                _ => None,
+            })
+            .collect();
+        // Controls run in parallel; their findings are gathered per object.
+        let outcomes: Vec<CrossObjectOutcome> = cross_object
+            .par_iter()
+            .map(|&(position, control)| {
+                self.run_cross_object(position, control, &inventory, &kept_objects)
+            })
+            .collect();
+        let mut by_object: Vec<(usize, Finding)> = Vec::new();
+        for ((position, _), outcome) in cross_object.iter().zip(outcomes) {
+            for i in outcome.evaluated {
+                report.resources[inventory_owner[i]]
+                    .controls
+                    .push(*position as u32);
+            }
+            let mut failed = BTreeSet::new();
+            for (i, finding) in outcome.findings {
+                if finding.exception.is_none() {
+                    failed.insert(i);
+                    failed_objects[inventory_owner[i]] = true;
+                    report.totals.active.add(finding.severity);
+                } else {
+                    report.totals.excepted += 1;
+                }
+                by_object.push((i, finding));
+            }
+            notes.extend(outcome.notes);
+            report.controls[*position].failed += failed.len() as u32;
+        }
+        // Stable: an object's findings stay in the order of the controls.
+        by_object.sort_by_key(|&(i, _)| i);
+        let mut groups: Vec<(usize, Vec<Finding>)> = Vec::new();
+        for (i, finding) in by_object {
+            match groups.last_mut() {
+                Some((last, findings)) if *last == i => findings.push(finding),
+                _ => groups.push((i, vec![finding])),
+            }
+        }
+        let batches: Vec<B> = groups
+            .into_par_iter()
+            .map(|(i, findings)| encode(&kept_objects[i].location(kept[i].pos), findings))
+            .collect();
+        batches.into_iter().for_each(&mut accept);
+
+        for resource in &report.resources {
+            for &i in &resource.controls {
+                report.controls[i as usize].evaluated += 1;
+            }
+        }
+        report.totals.failed_resources = failed_objects.iter().filter(|&&f| f).count();
+        report.frameworks = framework_summaries(
+            &self.settings.frameworks,
+            &self.checks,
+            &report.controls,
+            self.settings.pss_version,
+        );
+        report.errors = loaded.diagnostics.iter().map(input_error).collect();
+        report.errors.extend(notes);
+        report
+    }
+
+    /// Runs one cross-object control over the kept objects.
+    fn run_cross_object(
+        &self,
+        position: usize,
+        control: &Control,
+        inventory: &Inventory<'_>,
+        objects: &[ObjectRef],
+    ) -> CrossObjectOutcome {
         let Evaluator::Cluster { evaluate, .. } = control.evaluator else {
-            continue;
+            unreachable!("only cross-object controls run here");
         };
         let mut outcome = ClusterOutcome::default();
-        evaluate(
-            &Inventory::new(&kept, &index),
-            &settings.config,
-            &mut outcome,
-        );
-        let mut failed = BTreeSet::new();
-        for &i in &outcome.evaluated {
-            resources[inventory_owner[i]].controls.push(position as u32);
-        }
+        evaluate(inventory, &self.settings.config, &mut outcome);
+        let mut result = CrossObjectOutcome {
+            evaluated: outcome.evaluated,
+            findings: Vec::with_capacity(outcome.violations.len()),
+            notes: Vec::new(),
+        };
         for (i, violation) in outcome.violations {
-            let resource = &kept[i];
             let (finding, note) = finding(
-                &texts[position],
-                check.severity(),
-                &kept_objects[i],
-                resource,
+                &self.texts[position],
+                control.severity,
+                &objects[i],
+                &inventory.resources[i],
                 violation,
-                settings,
+                self.settings,
             );
-            if finding.exception.is_none() {
-                failed.insert(i);
-            }
-            findings.push(finding);
-            notes.extend(note);
+            result.findings.push((i, finding));
+            result.notes.extend(note);
         }
-        summaries[position].failed += failed.len() as u32;
-    }
-    for resource in &resources {
-        for &i in &resource.controls {
-            summaries[i as usize].evaluated += 1;
-        }
+        result
     }
 
-    let frameworks = framework_summaries(
-        &settings.frameworks,
-        &checks,
-        &summaries,
-        settings.pss_version,
-    );
-    let mut errors: Vec<InputError> = loaded.diagnostics.iter().map(input_error).collect();
-    errors.extend(notes);
-    Report {
-        tool_name: "vigie".into(),
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        profile: profile(settings),
-        controls: summaries,
-        frameworks,
-        resources,
-        findings,
-        errors,
+    fn scan_object<B>(
+        &self,
+        resource: Resource,
+        encode: &impl Fn(&Location, Vec<Finding>) -> B,
+    ) -> ObjectResult<B> {
+        let settings = self.settings;
+        let object = ObjectRef::new(&resource);
+        let location = object.location(resource.pos);
+        let mut result = ObjectResult {
+            scanned: ScannedResource {
+                resource: object.reference.clone(),
+                location: location.clone(),
+                controls: Vec::new(),
+            },
+            batch: None,
+            failed: Vec::new(),
+            active: SeverityCounts::default(),
+            excepted: 0,
+            notes: inline_problems(&resource, &self.known)
+                .into_iter()
+                .map(|(pos, reason)| InputError {
+                    file: resource.origin.file.path.clone(),
+                    line: Some(pos.line),
+                    column: Some(pos.column),
+                    reason,
+                    fatal: true,
+                })
+                .collect(),
+            kept: None,
+        };
+        let template = pod_template(&resource);
+        let mut findings = Vec::new();
+        let mut violations = Vec::new();
+        for (index, &check) in self.checks.iter().enumerate() {
+            match check {
+                Check::Pss(pss_check) => {
+                    let Some(template) = template else { continue };
+                    let pod = crate::pod::Pod::new(template);
+                    (pss_check.evaluate)(&pod, settings.pss_version, &mut violations);
+                }
+                Check::Control(control) => match control.evaluator {
+                    Evaluator::Object { applies, evaluate } => {
+                        if !applies(&resource) {
+                            continue;
+                        }
+                        evaluate(&resource, &settings.config, &mut violations);
+                    }
+                    Evaluator::Cluster { .. } => continue,
+                },
+            }
+            result.scanned.controls.push(index as u32);
+            let mut counts = false;
+            for violation in violations.drain(..) {
+                let (finding, note) = finding(
+                    &self.texts[index],
+                    check.severity(),
+                    &object,
+                    &resource,
+                    violation,
+                    settings,
+                );
+                if finding.exception.is_none() {
+                    counts = true;
+                    result.active.add(finding.severity);
+                } else {
+                    result.excepted += 1;
+                }
+                findings.push(finding);
+                result.notes.extend(note);
+            }
+            if counts {
+                result.failed.push(index as u32);
+            }
+        }
+        if !findings.is_empty() {
+            result.batch = Some(encode(&location, findings));
+        }
+        if self.keep_kinds.contains(resource.kind.as_str()) {
+            result.kept = Some((resource, object));
+        }
+        result
     }
+}
+
+/// What one cross-object control found, by index of the kept objects.
+struct CrossObjectOutcome {
+    evaluated: Vec<usize>,
+    findings: Vec<(usize, Finding)>,
+    notes: Vec<InputError>,
 }
 
 fn profile(settings: &ScanConfig) -> String {
@@ -307,79 +517,6 @@ fn framework_summaries(
             }
         })
         .collect()
-}
-
-fn scan_object(
-    resource: Resource,
-    checks: &[Check],
-    texts: &[CheckTexts],
-    settings: &ScanConfig,
-    known: &[&str],
-    keep_kinds: &BTreeSet<&str>,
-) -> ObjectResult {
-    let object = ObjectRef::new(&resource);
-    let mut result = ObjectResult {
-        scanned: ScannedResource {
-            resource: object.reference.clone(),
-            location: object.location(resource.pos),
-            controls: Vec::new(),
-        },
-        findings: Vec::new(),
-        failed: Vec::new(),
-        notes: inline_problems(&resource, known)
-            .into_iter()
-            .map(|(pos, reason)| InputError {
-                file: resource.origin.file.path.clone(),
-                line: Some(pos.line),
-                column: Some(pos.column),
-                reason,
-                fatal: true,
-            })
-            .collect(),
-        kept: None,
-    };
-    let template = pod_template(&resource);
-    let mut violations = Vec::new();
-    for (index, &check) in checks.iter().enumerate() {
-        match check {
-            Check::Pss(pss_check) => {
-                let Some(template) = template else { continue };
-                let pod = crate::pod::Pod::new(template);
-                (pss_check.evaluate)(&pod, settings.pss_version, &mut violations);
-            }
-            Check::Control(control) => match control.evaluator {
-                Evaluator::Object { applies, evaluate } => {
-                    if !applies(&resource) {
-                        continue;
-                    }
-                    evaluate(&resource, &settings.config, &mut violations);
-                }
-                Evaluator::Cluster { .. } => continue,
-            },
-        }
-        result.scanned.controls.push(index as u32);
-        let mut counts = false;
-        for violation in violations.drain(..) {
-            let (finding, note) = finding(
-                &texts[index],
-                check.severity(),
-                &object,
-                &resource,
-                violation,
-                settings,
-            );
-            counts |= finding.exception.is_none();
-            result.findings.push(finding);
-            result.notes.extend(note);
-        }
-        if counts {
-            result.failed.push(index as u32);
-        }
-    }
-    if keep_kinds.contains(resource.kind.as_str()) {
-        result.kept = Some((resource, object));
-    }
-    result
 }
 
 /// The texts of a check that every finding of it shares.

@@ -8,6 +8,6 @@ mod severity;
 
 pub use report::{
     AppliedException, ControlSummary, Finding, FrameworkSummary, InputError, Location, Report,
-    ResourceRef, ScannedResource, SeverityCounts,
+    ResourceRef, ScannedResource, SeverityCounts, Totals,
 };
 pub use severity::Severity;

@@ -104,6 +104,12 @@ pub struct ControlSummary {
     pub title: String,
     pub severity: Severity,
     pub description: String,
+    /// How to fix what the control finds; the same for all its findings.
+    pub remediation: String,
+    /// The control reads several objects together (RBAC bindings and their
+    /// roles, NetworkPolicies and the workloads they select). A scan reports
+    /// its findings after those about single objects, once every object is read.
+    pub cross_object: bool,
     /// Resources the control applied to.
     pub evaluated: u32,
     /// Of those, resources with at least one finding.
@@ -166,6 +172,67 @@ impl SeverityCounts {
     pub fn total(&self) -> usize {
         self.critical + self.high + self.medium + self.low + self.info
     }
+
+    /// Counts one more finding of `severity`.
+    pub fn add(&mut self, severity: Severity) {
+        match severity {
+            Severity::Critical => self.critical += 1,
+            Severity::High => self.high += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::Low => self.low += 1,
+            Severity::Info => self.info += 1,
+        }
+    }
+
+    /// Adds the counts of `other`.
+    pub fn merge(&mut self, other: &SeverityCounts) {
+        self.critical += other.critical;
+        self.high += other.high;
+        self.medium += other.medium;
+        self.low += other.low;
+        self.info += other.info;
+    }
+}
+
+/// What a report's findings add up to.
+///
+/// Kept apart from the findings because a large scan writes its findings out
+/// as it goes (see [`Report::findings`]) and still has to print these counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    /// Active findings (those no exception covers) per severity.
+    pub active: SeverityCounts,
+    /// Findings an exception covers: reported, counted nowhere else.
+    pub excepted: usize,
+    /// Resources with at least one active finding.
+    pub failed_resources: usize,
+}
+
+impl Totals {
+    /// The totals of a list of findings, for reports assembled by hand. A resource
+    /// is identified by what it is and where it was read (file, document, item):
+    /// the same name can appear twice.
+    pub fn count(findings: &[Finding]) -> Self {
+        let mut totals = Totals::default();
+        let mut failed = std::collections::HashSet::new();
+        for finding in findings {
+            if finding.exception.is_some() {
+                totals.excepted += 1;
+                continue;
+            }
+            totals.active.add(finding.severity);
+            let location = &finding.location;
+            failed.insert((
+                &finding.resource,
+                &location.file,
+                location.document,
+                location.item,
+            ));
+        }
+        totals.failed_resources = failed.len();
+        totals
+    }
 }
 
 /// Everything a scan produced.
@@ -181,29 +248,17 @@ pub struct Report {
     /// that names no framework.
     pub frameworks: Vec<FrameworkSummary>,
     pub resources: Vec<ScannedResource>,
+    /// Every finding, in the order the scan made them; empty when the scan
+    /// handed them to a writer as it went instead (`totals` still counts them).
     pub findings: Vec<Finding>,
+    pub totals: Totals,
     pub errors: Vec<InputError>,
 }
 
 impl Report {
-    /// Findings not covered by an exception: those that count.
-    pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.exception.is_none())
-    }
-
     /// Counts of active (not excepted) findings per severity.
     pub fn severity_counts(&self) -> SeverityCounts {
-        let mut counts = SeverityCounts::default();
-        for f in self.active_findings() {
-            match f.severity {
-                Severity::Critical => counts.critical += 1,
-                Severity::High => counts.high += 1,
-                Severity::Medium => counts.medium += 1,
-                Severity::Low => counts.low += 1,
-                Severity::Info => counts.info += 1,
-            }
-        }
-        counts
+        self.totals.active
     }
 
     /// Compliance score in percent: for each control that applied to at least one
@@ -229,7 +284,9 @@ impl Report {
 
     /// Whether any active (not excepted) finding is at or above `threshold`.
     pub fn has_findings_at_or_above(&self, threshold: Severity) -> bool {
-        self.active_findings().any(|f| f.severity >= threshold)
+        Severity::ALL
+            .into_iter()
+            .any(|s| s >= threshold && self.totals.active.get(s) > 0)
     }
 }
 
@@ -243,6 +300,8 @@ mod tests {
             title: "x".into(),
             severity: Severity::High,
             description: String::new(),
+            remediation: String::new(),
+            cross_object: false,
             evaluated,
             failed,
         }
@@ -258,6 +317,7 @@ mod tests {
             frameworks: vec![],
             resources: vec![],
             findings: vec![],
+            totals: Totals::default(),
             errors: vec![],
         };
         // (75 + 0) / 2; the control that applied to nothing does not count.

@@ -1,7 +1,7 @@
 //! Views of a report that several formats share: findings per resource, and
 //! findings per (control, resource).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use vigie_finding::{AppliedException, Finding, Location, Report, ResourceRef};
 
@@ -38,28 +38,48 @@ pub(crate) struct ResourceFindings<'a> {
     pub findings: Vec<&'a Finding>,
 }
 
-impl ResourceFindings<'_> {
-    /// Whether the resource has a finding that counts (one no exception covers).
-    pub fn has_active_finding(&self) -> bool {
-        self.findings.iter().any(|f| f.exception.is_none())
+/// Runs of consecutive findings about the same resource from controls of the
+/// same scope, with where the resource starts: the batches a scan would have
+/// written for a report held in memory.
+pub(crate) fn resource_runs(report: &Report) -> Vec<(&Location, Vec<Finding>)> {
+    let cross_object: HashSet<&str> = report
+        .controls
+        .iter()
+        .filter(|c| c.cross_object)
+        .map(|c| c.id.as_str())
+        .collect();
+    let starts = resource_starts(report);
+    let mut runs: Vec<(&Location, Vec<Finding>)> = Vec::new();
+    let mut last: Option<(ResourceKey<'_>, bool)> = None;
+    for finding in &report.findings {
+        let key = (
+            ResourceKey::of_finding(finding),
+            cross_object.contains(&*finding.control_id),
+        );
+        match runs.last_mut() {
+            Some((_, run)) if last == Some(key) => run.push(finding.clone()),
+            _ => {
+                let start = starts.get(&key.0).copied().unwrap_or(&finding.location);
+                runs.push((start, vec![finding.clone()]));
+            }
+        }
+        last = Some(key);
     }
+    runs
 }
 
-/// Resources with at least one active finding: the failed resources.
-pub(crate) fn failed_resource_count(report: &Report) -> usize {
-    findings_by_resource(report)
-        .iter()
-        .filter(|group| group.has_active_finding())
-        .count()
-}
-
-/// Findings an exception covers: reported, but not counted.
-pub(crate) fn excepted_finding_count(report: &Report) -> usize {
+/// Where each scanned resource starts. Indexed once: scans hold thousands of resources.
+fn resource_starts(report: &Report) -> HashMap<ResourceKey<'_>, &Location> {
     report
-        .findings
+        .resources
         .iter()
-        .filter(|f| f.exception.is_some())
-        .count()
+        .map(|scanned| {
+            (
+                ResourceKey::new(&scanned.resource, &scanned.location),
+                &scanned.location,
+            )
+        })
+        .collect()
 }
 
 /// Why and until when an exception applies, and where it was declared:
@@ -84,17 +104,7 @@ pub(crate) fn findings_by_resource(report: &Report) -> Vec<ResourceFindings<'_>>
             .or_default()
             .push(finding);
     }
-    // Indexed once: scans can hold thousands of resources.
-    let starts: HashMap<ResourceKey<'_>, &Location> = report
-        .resources
-        .iter()
-        .map(|scanned| {
-            (
-                ResourceKey::new(&scanned.resource, &scanned.location),
-                &scanned.location,
-            )
-        })
-        .collect();
+    let starts = resource_starts(report);
     groups
         .into_iter()
         .map(|(key, mut findings)| {

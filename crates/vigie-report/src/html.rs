@@ -9,10 +9,7 @@ use std::io::{self, Write};
 
 use vigie_finding::{Report, Severity};
 
-use crate::group::{
-    error_position, excepted_finding_count, exception_note, findings_by_resource, position,
-    rendered_note,
-};
+use crate::group::{error_position, exception_note, findings_by_resource, position, rendered_note};
 use crate::percent;
 
 const STYLE: &str = r#"
@@ -119,9 +116,9 @@ fn write_header(page: &mut String, report: &Report) {
     let mut stats = vec![
         (report.resources.len(), "resources"),
         (report.controls.len(), "controls"),
-        (report.active_findings().count(), "findings"),
+        (report.totals.active.total(), "findings"),
     ];
-    let excepted = excepted_finding_count(report);
+    let excepted = report.totals.excepted;
     if excepted > 0 {
         stats.push((excepted, "excepted"));
     }

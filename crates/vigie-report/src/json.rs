@@ -5,11 +5,9 @@
 //! the internal model so that a change to the model cannot silently change them.
 
 use std::cell::RefCell;
-use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::group::{excepted_finding_count, failed_resource_count};
 use vigie_finding::{AppliedException, Location, Report, ResourceRef, SeverityCounts};
 
 /// Bump the minor version for additive changes, the major one for removals or
@@ -17,25 +15,34 @@ use vigie_finding::{AppliedException, Location, Report, ResourceRef, SeverityCou
 ///
 /// 1.1: `subject` and `exception` on findings, top-level `frameworks`,
 /// `summary.exceptedFindings`.
-pub(crate) const SCHEMA_VERSION: &str = "1.1";
+/// 1.2: the findings come right after `profile`, and what counts them
+/// (`errors`, `resources`, `controls`, `frameworks`, `summary`) after the
+/// findings, so that the document is written while the scan runs.
+pub(crate) const SCHEMA_VERSION: &str = "1.2";
 
+/// What comes before the findings.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct JsonReport<'a> {
+struct Head<'a> {
     schema_version: &'static str,
     tool: Tool<'a>,
     profile: &'a str,
-    summary: Summary,
-    controls: Vec<Control<'a>>,
-    frameworks: Vec<Framework<'a>>,
-    findings: Lazy<'a, Finding<'a>>,
+}
+
+/// What comes after the findings: it needs all of them counted.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Tail<'a> {
     errors: Vec<InputError<'a>>,
     resources: Lazy<'a, Resource<'a>>,
+    controls: Vec<Control<'a>>,
+    frameworks: Vec<Framework<'a>>,
+    summary: Summary,
 }
 
 /// A sequence built element by element while it is written: a large scan has
-/// millions of findings, and holding their JSON shapes all at once would cost
-/// more memory than the findings themselves.
+/// hundreds of thousands of resources, and holding their JSON shapes all at once
+/// would cost more memory than the resources themselves.
 struct Lazy<'a, T>(RefCell<Option<Box<dyn Iterator<Item = T> + 'a>>>);
 
 impl<'a, T> Lazy<'a, T> {
@@ -201,26 +208,84 @@ struct Resource<'a> {
     controls: Lazy<'a, &'a str>,
 }
 
-pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(report))?;
-    writeln!(out)
-}
-
-fn document(report: &Report) -> JsonReport<'_> {
-    JsonReport {
+/// The document up to the opening of the findings list.
+pub(crate) fn write_head(head: &Report, out: &mut Vec<u8>) {
+    let head = Head {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
-            name: &report.tool_name,
-            version: &report.tool_version,
+            name: &head.tool_name,
+            version: &head.tool_version,
         },
-        profile: &report.profile,
+        profile: &head.profile,
+    };
+    write_pretty(&head, 0, out);
+    // Reopen the object the serializer closed.
+    out.truncate(out.len() - "\n}".len());
+    out.extend_from_slice(b",\n  \"findings\": [");
+}
+
+/// Findings as elements of the findings list, separated by commas.
+pub(crate) fn write_findings(findings: &[vigie_finding::Finding], out: &mut Vec<u8>) {
+    for (i, finding) in findings.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\n    ");
+        let finding = Finding {
+            control_id: &finding.control_id,
+            title: &finding.title,
+            severity: finding.severity.as_str(),
+            resource: (&*finding.resource).into(),
+            location: (&finding.location).into(),
+            field_path: &finding.field_path,
+            message: &finding.message,
+            remediation: &finding.remediation,
+            subject: finding.subject.as_deref().map(Object::from),
+            exception: finding.exception.as_deref().map(Exception::from),
+        };
+        write_pretty(&finding, 2, out);
+    }
+}
+
+/// The end of the findings list (`any`: whether it has elements) and the rest.
+pub(crate) fn write_tail(report: &Report, any: bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(if any { b"\n  ]" } else { b"]" });
+    let start = out.len();
+    write_pretty(&tail(report), 0, out);
+    // The tail's fields continue the document: its `{` becomes a comma.
+    out[start] = b',';
+    out.push(b'\n');
+}
+
+/// Pretty JSON of `value`, as if nested `depth` levels deep in the document. JSON
+/// strings hold no raw newline, so every newline is a line break to indent.
+pub(crate) fn write_pretty(value: &impl Serialize, depth: usize, out: &mut Vec<u8>) {
+    let mut text = Vec::with_capacity(1024);
+    serde_json::to_writer_pretty(&mut text, value).expect("serializing to memory");
+    if depth == 0 {
+        out.extend_from_slice(&text);
+        return;
+    }
+    let indent = &b"                                "[..2 * depth];
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+            out.extend_from_slice(indent);
+        }
+        out.extend_from_slice(line);
+    }
+}
+
+fn tail(report: &Report) -> Tail<'_> {
+    let totals = &report.totals;
+    Tail {
         summary: Summary {
             resources: report.resources.len(),
-            failed_resources: failed_resource_count(report),
+            failed_resources: totals.failed_resources,
             controls: report.controls.len(),
-            findings: report.active_findings().count(),
-            excepted_findings: excepted_finding_count(report),
-            severity_counts: report.severity_counts(),
+            findings: totals.active.total(),
+            excepted_findings: totals.excepted,
+            severity_counts: totals.active,
             compliance_score: round2(report.compliance_score()),
             input_errors: report.errors.len(),
             fatal_input_errors: report.fatal_error_count(),
@@ -249,18 +314,6 @@ fn document(report: &Report) -> JsonReport<'_> {
                 score: round2(framework.score),
             })
             .collect(),
-        findings: Lazy::new(report.findings.iter().map(|finding| Finding {
-            control_id: &finding.control_id,
-            title: &finding.title,
-            severity: finding.severity.as_str(),
-            resource: (&*finding.resource).into(),
-            location: (&finding.location).into(),
-            field_path: &finding.field_path,
-            message: &finding.message,
-            remediation: &finding.remediation,
-            subject: finding.subject.as_deref().map(Object::from),
-            exception: finding.exception.as_deref().map(Exception::from),
-        })),
         errors: report
             .errors
             .iter()

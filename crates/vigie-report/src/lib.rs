@@ -2,6 +2,9 @@
 //! (JSON, SARIF for code scanning, JUnit XML for CI test reporters).
 //!
 //! Every format reads the same [`Report`]; none of them knows how it was produced.
+//! A scan too large to hold its findings writes them as it goes through the
+//! [`Encoder`] and [`ReportWriter`] pair; [`render`] writes a report held in memory
+//! the same way, so both give the same text.
 
 mod group;
 mod html;
@@ -9,6 +12,9 @@ mod json;
 mod junit;
 mod pretty;
 mod sarif;
+mod stream;
+
+pub use stream::{Batch, Encoder, ReportWriter};
 
 use std::fmt;
 use std::io;
@@ -86,12 +92,16 @@ pub fn render(
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
     match format {
-        Format::Pretty => pretty::render(report, options, out),
-        Format::Json => json::render(report, out),
-        Format::Sarif => sarif::render(report, out),
-        Format::Junit => junit::render(report, out),
-        Format::Html => html::render(report, out),
+        Format::Junit => return junit::render(report, out),
+        Format::Html => return html::render(report, out),
+        Format::Pretty | Format::Json | Format::Sarif => {}
     }
+    let encoder = Encoder::new(format, options, report);
+    let mut writer = ReportWriter::begin(format, options, report, out);
+    for (location, findings) in group::resource_runs(report) {
+        writer.write(encoder.encode(location, findings));
+    }
+    writer.finish(report)
 }
 
 /// Renders `report` into a string, for callers (and tests) that want the whole text.

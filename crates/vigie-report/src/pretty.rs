@@ -1,4 +1,5 @@
-//! Text for a person at a terminal: findings grouped by resource, then summary tables.
+//! Text for a person at a terminal: findings grouped by resource (those of
+//! controls that relate several objects last), then summary tables.
 //!
 //! Excepted findings are listed with their resource, tagged `EXCEPTED` in dim
 //! rather than with their severity colour, and are left out of every count.
@@ -6,29 +7,83 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
-use vigie_finding::{Finding, Report, Severity};
+use vigie_finding::{Finding, Location, Report, Severity};
 
-use crate::group::{
-    error_position, excepted_finding_count, exception_note, failed_resource_count,
-    findings_by_resource, position, rendered_note,
-};
+use crate::group::{error_position, exception_note, position, rendered_note};
 use crate::{percent, RenderOptions};
 
 /// Indentation of the lines under a finding's severity label: two spaces, the
 /// widest label (`CRITICAL`) and two more, so the texts line up.
 const DETAIL_INDENT: &str = "            ";
 
-pub(crate) fn render(
-    report: &Report,
+/// One resource: a heading (what, where), then its findings by position.
+pub(crate) fn write_resource(
+    location: &Location,
+    findings: &mut [Finding],
     options: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+    out: &mut Vec<u8>,
+) {
+    let Some(first) = findings.first() else {
+        return;
+    };
     let paint = Painter {
         color: options.color,
     };
     let heading = Style::new().effects(Effects::BOLD);
+    let mut header = format!(
+        "{}  {}",
+        paint.apply(heading, &first.resource.display()),
+        position(location, false)
+    );
+    if let Some(note) = rendered_note(location) {
+        header.push(' ');
+        header.push_str(&note);
+    }
+    findings.sort_by(|a, b| {
+        (a.location.line, a.location.column, &a.control_id).cmp(&(
+            b.location.line,
+            b.location.column,
+            &b.control_id,
+        ))
+    });
+    // Writing to memory cannot fail.
+    let _ = writeln!(out, "{header}");
+    for finding in findings.iter() {
+        let _ = write_finding(finding, &paint, out);
+    }
+    let _ = writeln!(out);
+}
 
-    if report.findings.is_empty() {
+/// Announces the findings of controls that relate several objects, which come
+/// after every finding about a single object.
+pub(crate) fn write_cross_object_heading(options: &RenderOptions, out: &mut Vec<u8>) {
+    let paint = Painter {
+        color: options.color,
+    };
+    let _ = writeln!(
+        out,
+        "{}\n",
+        paint.apply(
+            Style::new().effects(Effects::BOLD | Effects::UNDERLINE),
+            "Across objects: roles and their bindings, policies and the workloads they select"
+        )
+    );
+}
+
+/// The summary tables and input errors, after the findings.
+pub(crate) fn write_tail(report: &Report, options: &RenderOptions, out: &mut Vec<u8>) {
+    // Writing to memory cannot fail.
+    let _ = tail(report, options, out);
+}
+
+fn tail(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let paint = Painter {
+        color: options.color,
+    };
+    let heading = Style::new().effects(Effects::BOLD);
+    let totals = &report.totals;
+
+    if totals.active.total() + totals.excepted == 0 {
         let mut framework_scores = framework_scores(report);
         if !framework_scores.is_empty() {
             framework_scores.insert_str(0, "; ");
@@ -44,40 +99,22 @@ pub(crate) fn render(
         return write_input_errors(report, &paint, out);
     }
 
-    for group in findings_by_resource(report) {
-        let mut header = format!(
-            "{}  {}",
-            paint.apply(heading, &group.resource.display()),
-            position(group.location, false)
-        );
-        if let Some(note) = rendered_note(group.location) {
-            header.push(' ');
-            header.push_str(&note);
-        }
-        writeln!(out, "{header}")?;
-        for finding in group.findings {
-            write_finding(finding, &paint, out)?;
-        }
-        writeln!(out)?;
-    }
-
     write_severity_table(report, &paint, out)?;
     if !report.frameworks.is_empty() {
         write_framework_table(report, &paint, out)?;
     }
     write_control_table(report, &paint, out)?;
-    let mut totals = format!(
+    let mut totals_text = format!(
         "{} on {} of {}",
-        plural(report.active_findings().count(), "finding"),
-        failed_resource_count(report),
+        plural(totals.active.total(), "finding"),
+        totals.failed_resources,
         plural(report.resources.len(), "scanned resource"),
     );
-    let excepted = excepted_finding_count(report);
-    if excepted > 0 {
-        totals.push_str(&format!(", {excepted} excepted"));
+    if totals.excepted > 0 {
+        totals_text.push_str(&format!(", {} excepted", totals.excepted));
     }
     let mut score_line = format!(
-        "{} {}  ({totals})",
+        "{} {}  ({totals_text})",
         paint.apply(heading, "Compliance score:"),
         paint.apply(heading, &percent(report.compliance_score())),
     );
@@ -174,7 +211,7 @@ fn write_severity_table(report: &Report, paint: &Painter, out: &mut dyn Write) -
         Cell::plain("total"),
         Cell::plain(counts.total().to_string()),
     ]);
-    let excepted = excepted_finding_count(report);
+    let excepted = report.totals.excepted;
     if excepted > 0 {
         table.row(vec![
             Cell::styled("excepted", dim()),

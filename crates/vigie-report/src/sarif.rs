@@ -6,13 +6,12 @@
 //! Framework scores go into the run's property bag.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
 
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 use vigie_finding::{AppliedException, ControlSummary, Finding, InputError, Report, Severity};
 
 use crate::group::exception_note;
+use crate::json::write_pretty;
 
 const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json";
@@ -21,82 +20,84 @@ const INFORMATION_URI: &str = "https://example.invalid/vigie";
 /// the uploader knows and we do not.
 const SOURCE_ROOT: &str = "%SRCROOT%";
 
-pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let rules = rules(report);
-    let mut rule_index = HashMap::new();
-    for (i, rule) in rules.iter().enumerate() {
-        rule_index.entry(rule.id).or_insert(i);
+/// The rules of the log, one per control, and where each is in the list.
+pub(crate) struct Rules {
+    rules: Vec<Value>,
+    index: HashMap<String, usize>,
+}
+
+impl Rules {
+    pub(crate) fn new(head: &Report) -> Self {
+        let rules = rules(head);
+        let mut index = HashMap::new();
+        for (i, rule) in rules.iter().enumerate() {
+            index.entry(rule.id.to_string()).or_insert(i);
+        }
+        Rules {
+            rules: rules.iter().map(Rule::to_json).collect(),
+            index,
+        }
     }
-    let log = Log {
-        schema: SCHEMA_URI,
-        runs: [Run {
-            invocations: json!([{
-                "executionSuccessful": report.fatal_error_count() == 0,
-                "toolExecutionNotifications":
-                    report.errors.iter().map(notification).collect::<Vec<_>>(),
-            }]),
-            properties: json!({
-                "profile": report.profile,
-                "frameworks": report.frameworks.iter().map(|framework| json!({
-                    "id": framework.id,
-                    "title": framework.title,
-                    "controls": framework.controls,
-                    "score": (framework.score * 100.0).round() / 100.0,
-                })).collect::<Vec<_>>(),
-            }),
-            results: Results {
-                findings: &report.findings,
-                rule_index: &rule_index,
-            },
-            tool: json!({
-                "driver": {
-                    "name": report.tool_name,
-                    "version": report.tool_version,
-                    "semanticVersion": report.tool_version,
-                    "informationUri": INFORMATION_URI,
-                    "rules": rules.iter().map(Rule::to_json).collect::<Vec<_>>(),
-                }
-            }),
-        }],
-        version: "2.1.0",
-    };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)
 }
 
-// The log is written as it is serialized rather than built as one JSON tree
-// first: a large scan has millions of results, and the tree would need many
-// times their size in memory. Fields are in the order a JSON object's keys
-// sort in, so the output is the same as a tree's.
-#[derive(Serialize)]
-struct Log<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    runs: [Run<'a>; 1],
-    version: &'static str,
+// The log is written while the scan runs: the tool and its rules first, then
+// each result as it comes, then the invocation (its notifications are the input
+// errors, known at the end) and the scores.
+
+/// The log up to the opening of the results list.
+pub(crate) fn write_head(head: &Report, rules: &Rules, out: &mut Vec<u8>) {
+    let tool = json!({
+        "driver": {
+            "name": head.tool_name,
+            "version": head.tool_version,
+            "semanticVersion": head.tool_version,
+            "informationUri": INFORMATION_URI,
+            "rules": rules.rules,
+        }
+    });
+    out.extend_from_slice(
+        format!(
+            "{{\n  \"$schema\": \"{SCHEMA_URI}\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {{\n      \"tool\": "
+        )
+        .as_bytes(),
+    );
+    write_pretty(&tool, 3, out);
+    out.extend_from_slice(b",\n      \"results\": [");
 }
 
-#[derive(Serialize)]
-struct Run<'a> {
-    invocations: Value,
-    properties: Value,
-    results: Results<'a>,
-    tool: Value,
-}
-
-/// The results, each built when it is written.
-struct Results<'a> {
-    findings: &'a [Finding],
-    rule_index: &'a HashMap<&'a str, usize>,
-}
-
-impl Serialize for Results<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.findings.iter().map(|finding| {
-            let index = self.rule_index[&*finding.control_id];
-            result(finding, index)
-        }))
+/// Results, separated by commas.
+pub(crate) fn write_results(findings: &[Finding], rules: &Rules, out: &mut Vec<u8>) {
+    for (i, finding) in findings.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\n        ");
+        write_pretty(&result(finding, rules.index[&*finding.control_id]), 4, out);
     }
+}
+
+/// The end of the results list (`any`: whether it has elements) and of the log.
+pub(crate) fn write_tail(report: &Report, any: bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(if any { b"\n      ]" } else { b"]" });
+    let invocations = json!([{
+        "executionSuccessful": report.fatal_error_count() == 0,
+        "toolExecutionNotifications":
+            report.errors.iter().map(notification).collect::<Vec<_>>(),
+    }]);
+    let properties = json!({
+        "profile": report.profile,
+        "frameworks": report.frameworks.iter().map(|framework| json!({
+            "id": framework.id,
+            "title": framework.title,
+            "controls": framework.controls,
+            "score": (framework.score * 100.0).round() / 100.0,
+        })).collect::<Vec<_>>(),
+    });
+    out.extend_from_slice(b",\n      \"invocations\": ");
+    write_pretty(&invocations, 3, out);
+    out.extend_from_slice(b",\n      \"properties\": ");
+    write_pretty(&properties, 3, out);
+    out.extend_from_slice(b"\n    }\n  ]\n}\n");
 }
 
 /// What a SARIF rule needs, taken from a control (or, for a finding whose control
@@ -127,7 +128,9 @@ fn rules(report: &Report) -> Vec<Rule<'_>> {
             title: &control.title,
             description: &control.description,
             severity: control.severity,
-            remediation: remediation_of(&control.id),
+            remediation: Some(control.remediation.as_str())
+                .filter(|r| !r.is_empty())
+                .or_else(|| remediation_of(&control.id)),
         })
         .collect();
     for finding in &report.findings {

@@ -5,7 +5,7 @@
 
 use vigie_finding::{
     AppliedException, ControlSummary, Finding, FrameworkSummary, InputError, Location, Report,
-    ResourceRef, ScannedResource, Severity,
+    ResourceRef, ScannedResource, Severity, Totals,
 };
 use vigie_report::{render_to_string, Format, RenderOptions};
 
@@ -25,6 +25,17 @@ fn control(
         title: title.into(),
         severity,
         description: format!("Checks that workloads avoid: {}.", title.to_lowercase()),
+        remediation: match id {
+            "VG-001" => "Remove securityContext.privileged or set it to false.",
+            "VG-002" => "Remove spec.hostNetwork.",
+            "VG-003" => "Set readOnlyRootFilesystem: true and mount writable paths as emptyDir.",
+            "VG-004" => "Set automountServiceAccountToken: false.",
+            "VG-006" => "Bind a role that grants only what the subject needs.",
+            _ => "",
+        }
+        .into(),
+        // Bindings are judged with the roles they bind.
+        cross_object: id == "VG-006",
         evaluated,
         failed,
     }
@@ -100,7 +111,7 @@ pub fn api_location(line: u32, column: u32) -> Location {
 }
 
 pub fn report() -> Report {
-    Report {
+    let mut report = Report {
         tool_name: "vigie".into(),
         tool_version: "0.0.0-test".into(),
         profile: "Test profile v1".into(),
@@ -228,13 +239,17 @@ pub fn report() -> Report {
             reason: "mapping values are not allowed in this context".into(),
             fatal: true,
         }],
-    }
+        totals: Totals::default(),
+    };
+    report.totals = Totals::count(&report.findings);
+    report
 }
 
 /// The same report with nothing found and no error.
 pub fn clean_report() -> Report {
     let mut report = report();
     report.findings.clear();
+    report.totals = Totals::default();
     report.errors.clear();
     for control in &mut report.controls {
         control.failed = 0;

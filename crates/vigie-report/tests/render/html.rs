@@ -1,3 +1,4 @@
+use vigie_finding::Totals;
 use vigie_report::Format;
 
 use crate::fixture::{clean_report, render, report};
@@ -73,6 +74,7 @@ fn excepted_findings_are_greyed_with_their_exception_and_not_counted() {
 
     let mut none_excepted = report();
     none_excepted.findings.retain(|f| f.exception.is_none());
+    none_excepted.totals = Totals::count(&none_excepted.findings);
     let page = render(&none_excepted, Format::Html);
     assert!(!page.contains("<span>excepted</span>"));
 }

@@ -1,4 +1,5 @@
 use serde_json::Value;
+use vigie_finding::Totals;
 use vigie_report::Format;
 
 use crate::fixture::{clean_report, render, report};
@@ -67,7 +68,7 @@ fn schema_rejects_what_it_should() {
 #[test]
 fn summary_counts_match_the_report() {
     let document: Value = serde_json::from_str(&render(&report(), Format::Json)).unwrap();
-    assert_eq!(document["schemaVersion"], "1.1");
+    assert_eq!(document["schemaVersion"], "1.2");
     let summary = &document["summary"];
     assert_eq!(summary["resources"], 3);
     assert_eq!(summary["failedResources"], 3);
@@ -131,6 +132,7 @@ fn excepted_findings_are_listed_with_their_exception_but_not_counted() {
     let mut report = report();
     report.findings.retain(|f| f.resource.name != "dev-admins");
     report.findings[2].exception = report.findings[3].exception.clone();
+    report.totals = Totals::count(&report.findings);
     let document: Value = serde_json::from_str(&render(&report, Format::Json)).unwrap();
     assert_eq!(document["summary"]["failedResources"], 1);
     assert_eq!(document["summary"]["exceptedFindings"], 2);

@@ -1,3 +1,4 @@
+use vigie_finding::Totals;
 use vigie_report::{render_to_string, Format, RenderOptions};
 
 use crate::fixture::{clean_report, render, report};
@@ -82,6 +83,7 @@ fn excepted_label_is_dim_not_a_severity_colour() {
 fn a_report_whose_findings_are_all_excepted_still_lists_them() {
     let mut report = report();
     report.findings.retain(|f| f.exception.is_some());
+    report.totals = Totals::count(&report.findings);
     let text = render(&report, Format::Pretty);
     assert!(!text.contains("No findings"), "{text}");
     assert!(text.contains("EXCEPTED  VG-004"));
@@ -93,6 +95,7 @@ fn a_report_whose_findings_are_all_excepted_still_lists_them() {
 fn no_excepted_line_without_excepted_findings() {
     let mut report = report();
     report.findings.retain(|f| f.exception.is_none());
+    report.totals = Totals::count(&report.findings);
     let text = render(&report, Format::Pretty);
     assert!(!text.contains("excepted"), "{text}");
 }

@@ -1,0 +1,187 @@
+//! Writing a report while the scan is still running.
+//!
+//! A scan of 100,000 objects makes millions of findings; holding them until the
+//! end would cost gigabytes. Instead the scan hands each resource's findings to
+//! an [`Encoder`] on the thread that made them (so formatting runs in parallel),
+//! and the encoded [`Batch`]es to a [`ReportWriter`] in report order. What needs
+//! every finding first (the counts, scores and tables) comes after the findings:
+//! the writer's [`finish`](ReportWriter::finish) gets the completed report.
+//!
+//! JUnit XML and HTML need every finding to lay out their pages, so for them the
+//! batches simply carry the findings and the page is rendered at the end.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+
+use vigie_finding::{Finding, Location, Report};
+
+use crate::{html, json, junit, pretty, sarif, Format, RenderOptions};
+
+/// Turns the findings of one resource into what the writer will write. Shared by
+/// the scanning threads.
+pub struct Encoder {
+    format: Format,
+    options: RenderOptions,
+    /// Controls whose findings relate several objects.
+    cross_object: HashSet<String>,
+    sarif: sarif::Rules,
+}
+
+/// The encoded findings of one resource.
+pub struct Batch(Content);
+
+enum Content {
+    Text {
+        bytes: Vec<u8>,
+        /// Findings of controls that relate several objects.
+        cross_object: bool,
+    },
+    Findings(Vec<Finding>),
+}
+
+impl Encoder {
+    /// An encoder for the report that `head` begins: its controls at least.
+    pub fn new(format: Format, options: &RenderOptions, head: &Report) -> Self {
+        Encoder {
+            format,
+            options: *options,
+            cross_object: head
+                .controls
+                .iter()
+                .filter(|c| c.cross_object)
+                .map(|c| c.id.clone())
+                .collect(),
+            sarif: sarif::Rules::new(head),
+        }
+    }
+
+    /// Encodes the findings of one resource. `location` is where the resource
+    /// starts, for formats that head each resource with it.
+    pub fn encode(&self, location: &Location, mut findings: Vec<Finding>) -> Batch {
+        let cross_object = findings
+            .first()
+            .is_some_and(|f| self.cross_object.contains(&*f.control_id));
+        let mut bytes = Vec::new();
+        match self.format {
+            Format::Pretty => {
+                pretty::write_resource(location, &mut findings, &self.options, &mut bytes)
+            }
+            Format::Json => json::write_findings(&findings, &mut bytes),
+            Format::Sarif => sarif::write_results(&findings, &self.sarif, &mut bytes),
+            Format::Junit | Format::Html => return Batch(Content::Findings(findings)),
+        }
+        Batch(Content::Text {
+            bytes,
+            cross_object,
+        })
+    }
+}
+
+/// Writes a report: its beginning, batches of findings in order, and its end.
+///
+/// A write error is kept, later writes are skipped, and [`finish`](Self::finish)
+/// returns it: the scan goes on and its exit code still reflects what it found.
+pub struct ReportWriter<'w> {
+    format: Format,
+    options: RenderOptions,
+    out: &'w mut dyn Write,
+    /// Batches written so far with at least one finding.
+    written: usize,
+    in_cross_object_part: bool,
+    /// For formats rendered at the end.
+    collected: Vec<Finding>,
+    error: Option<io::Error>,
+}
+
+impl<'w> ReportWriter<'w> {
+    /// Writes what comes before the findings of the report `head` begins.
+    pub fn begin(
+        format: Format,
+        options: &RenderOptions,
+        head: &Report,
+        out: &'w mut dyn Write,
+    ) -> Self {
+        let mut writer = ReportWriter {
+            format,
+            options: *options,
+            out,
+            written: 0,
+            in_cross_object_part: false,
+            collected: Vec::new(),
+            error: None,
+        };
+        let mut bytes = Vec::new();
+        match format {
+            Format::Json => json::write_head(head, &mut bytes),
+            Format::Sarif => sarif::write_head(head, &sarif::Rules::new(head), &mut bytes),
+            Format::Pretty | Format::Junit | Format::Html => {}
+        }
+        writer.write_bytes(&bytes);
+        writer
+    }
+
+    /// Writes one resource's findings, after those written before.
+    pub fn write(&mut self, batch: Batch) {
+        match batch.0 {
+            Content::Findings(findings) => self.collected.extend(findings),
+            Content::Text {
+                bytes,
+                cross_object,
+            } => {
+                if bytes.is_empty() {
+                    return;
+                }
+                let mut lead = Vec::new();
+                match self.format {
+                    Format::Pretty if cross_object && !self.in_cross_object_part => {
+                        self.in_cross_object_part = true;
+                        pretty::write_cross_object_heading(&self.options, &mut lead);
+                    }
+                    Format::Json | Format::Sarif if self.written > 0 => lead.push(b','),
+                    _ => {}
+                }
+                self.written += 1;
+                self.write_bytes(&lead);
+                self.write_bytes(&bytes);
+            }
+        }
+    }
+
+    /// Writes what comes after the findings: `report` is complete but for its
+    /// findings, which were written already.
+    pub fn finish(mut self, report: &Report) -> io::Result<()> {
+        let mut bytes = Vec::new();
+        let any = self.written > 0;
+        match self.format {
+            Format::Pretty => pretty::write_tail(report, &self.options, &mut bytes),
+            Format::Json => json::write_tail(report, any, &mut bytes),
+            Format::Sarif => sarif::write_tail(report, any, &mut bytes),
+            Format::Junit | Format::Html => {
+                let full = Report {
+                    findings: std::mem::take(&mut self.collected),
+                    ..report.clone()
+                };
+                let rendered = match self.format {
+                    Format::Junit => junit::render(&full, &mut bytes),
+                    _ => html::render(&full, &mut bytes),
+                };
+                if let Err(e) = rendered {
+                    self.error.get_or_insert(e);
+                }
+            }
+        }
+        self.write_bytes(&bytes);
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.out.flush()
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8]) {
+        if self.error.is_none() && !bytes.is_empty() {
+            if let Err(e) = self.out.write_all(bytes) {
+                self.error = Some(e);
+            }
+        }
+    }
+}
