@@ -11,7 +11,7 @@ use crate::diagnostic::Diagnostic;
 use crate::kustomize;
 use crate::node::{Node, Pos, Value};
 use crate::resource::{describe, Origin, Resource, SourceFile};
-use crate::yaml::{parse_document, split_stream, Document};
+use crate::yaml::{parse_document, split_stream, Document, DocumentText};
 
 /// How to load input.
 #[derive(Clone, Debug, Default)]
@@ -105,34 +105,25 @@ where
     if let Some(progress) = &options.progress {
         progress.total.store(sources.len(), Ordering::Relaxed);
     }
+    // Work is handed out document by document in input order (`par_bridge`
+    // takes the next job only when a thread is free), so the results waiting
+    // for an earlier one stay as few as the threads. Splitting the sources into
+    // halves up front, as `par_iter` does, would leave half the input's results
+    // waiting for the first half.
+    let jobs = sources.iter().enumerate().flat_map(|(index, source)| {
+        let jobs = jobs_of(index, source, kubectl.as_deref());
+        if let Some(progress) = &options.progress {
+            progress.done.fetch_add(1, Ordering::Relaxed);
+        }
+        jobs
+    });
     let (sender, receiver) = std::sync::mpsc::channel::<Piece<T>>();
     std::thread::scope(|scope| {
-        let (sources, kubectl, visit) = (&sources, kubectl.as_deref(), &visit);
+        let visit = &visit;
         scope.spawn(move || {
-            sources.par_iter().enumerate().for_each(|(index, source)| {
-                match read_source(source, kubectl) {
-                    Ok((file, text)) => {
-                        parse_source(Arc::new(file), &text, visit, &|piece| {
-                            // The receiver lives until every sender is gone.
-                            let _ = sender.send(Piece {
-                                source: index,
-                                ..piece
-                            });
-                        })
-                    }
-                    Err(diagnostic) => {
-                        let _ = sender.send(Piece {
-                            source: index,
-                            document: 0,
-                            documents: 1,
-                            results: Vec::new(),
-                            diagnostics: vec![diagnostic],
-                        });
-                    }
-                }
-                if let Some(progress) = &options.progress {
-                    progress.done.fetch_add(1, Ordering::Relaxed);
-                }
+            jobs.par_bridge().for_each(|job| {
+                // The receiver lives until every sender is gone.
+                let _ = sender.send(job.run(visit));
             });
         });
         let mut order = InOrder::default();
@@ -302,48 +293,115 @@ fn read_source(
     }
 }
 
-/// Parses the text of one source into resources (unpacking `List` documents),
-/// hands each to `visit`, and the results of each document to `deliver`.
-/// Documents are parsed in parallel. A source without documents still delivers
-/// one empty piece, so that the next source is not waited for in vain.
-fn parse_source<T, F>(
-    file: Arc<SourceFile>,
-    text: &str,
-    visit: &F,
-    deliver: &(dyn Fn(Piece<T>) + Sync),
-) where
-    T: Send,
-    F: Fn(Resource) -> T + Sync,
-{
-    let documents = split_stream(text);
+/// One document of a source to parse, or a source that yields nothing to parse.
+enum Job {
+    Document {
+        source: usize,
+        file: Arc<SourceFile>,
+        text: Arc<String>,
+        /// Where the document is in `text`.
+        span: std::ops::Range<usize>,
+        index: u32,
+        first_line: u32,
+        position: usize,
+        documents: usize,
+    },
+    /// A source that could not be read, or holds no document: one piece, so
+    /// that the next source is not waited for in vain.
+    Empty {
+        source: usize,
+        diagnostic: Option<Diagnostic>,
+    },
+}
+
+/// Reads a source and cuts it into documents.
+fn jobs_of(source_index: usize, source: &Source, kubectl: Option<&Path>) -> Vec<Job> {
+    let (file, text) = match read_source(source, kubectl) {
+        Ok(read) => read,
+        Err(diagnostic) => {
+            return vec![Job::Empty {
+                source: source_index,
+                diagnostic: Some(diagnostic),
+            }]
+        }
+    };
+    document_jobs(source_index, file, text)
+}
+
+/// Cuts the text of a source into documents.
+fn document_jobs(source_index: usize, file: SourceFile, text: String) -> Vec<Job> {
+    let (file, text) = (Arc::new(file), Arc::new(text));
+    let documents = split_stream(&text);
     if documents.is_empty() {
-        deliver(Piece {
-            source: 0,
-            document: 0,
-            documents: 1,
-            results: Vec::new(),
-            diagnostics: Vec::new(),
-        });
-        return;
+        return vec![Job::Empty {
+            source: source_index,
+            diagnostic: None,
+        }];
     }
-    let count = documents.len();
+    let base = text.as_ptr() as usize;
     documents
-        .par_iter()
+        .iter()
         .enumerate()
-        .for_each(|(index, document)| {
-            let mut resources = Vec::new();
-            let mut diagnostics = Vec::new();
-            if let Some(parsed) = parse_document(document) {
-                document_resources(&file, parsed, &mut resources, &mut diagnostics);
+        .map(|(position, document)| {
+            let start = document.text.as_ptr() as usize - base;
+            Job::Document {
+                source: source_index,
+                file: file.clone(),
+                text: text.clone(),
+                span: start..start + document.text.len(),
+                index: document.index,
+                first_line: document.first_line,
+                position,
+                documents: documents.len(),
             }
-            deliver(Piece {
-                source: 0,
-                document: index,
-                documents: count,
-                results: resources.into_iter().map(visit).collect(),
-                diagnostics,
-            });
-        });
+        })
+        .collect()
+}
+
+impl Job {
+    /// Parses the document (unpacking `List`s) and hands each resource to `visit`.
+    fn run<T, F>(self, visit: &F) -> Piece<T>
+    where
+        F: Fn(Resource) -> T,
+    {
+        match self {
+            Job::Empty { source, diagnostic } => Piece {
+                source,
+                document: 0,
+                documents: 1,
+                results: Vec::new(),
+                diagnostics: diagnostic.into_iter().collect(),
+            },
+            Job::Document {
+                source,
+                file,
+                text,
+                span,
+                index,
+                first_line,
+                position,
+                documents,
+            } => {
+                let document = DocumentText {
+                    index,
+                    text: &text[span],
+                    first_line,
+                };
+                let mut resources = Vec::new();
+                let mut diagnostics = Vec::new();
+                if let Some(parsed) = parse_document(&document) {
+                    document_resources(&file, parsed, &mut resources, &mut diagnostics);
+                }
+                Piece {
+                    source,
+                    document: position,
+                    documents,
+                    results: resources.into_iter().map(visit).collect(),
+                    diagnostics,
+                }
+            }
+        }
+    }
 }
 
 fn document_resources(
@@ -514,19 +572,14 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
-        let file = Arc::new(SourceFile {
+        let file = SourceFile {
             path: "test.yaml".into(),
             rendered_by: None,
-        });
-        let pieces = std::sync::Mutex::new(Vec::new());
-        parse_source(file, text, &|r| r, &|piece| {
-            pieces.lock().unwrap().push(piece)
-        });
-        let mut pieces = pieces.into_inner().unwrap();
-        pieces.sort_by_key(|p| p.document);
+        };
         let mut resources = Vec::new();
         let mut diagnostics = Vec::new();
-        for piece in pieces {
+        for job in document_jobs(0, file, text.to_string()) {
+            let piece = job.run(&|r| r);
             resources.extend(piece.results);
             diagnostics.extend(piece.diagnostics);
         }
