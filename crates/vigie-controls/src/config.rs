@@ -230,7 +230,7 @@ impl Config {
 
 fn scalar_text(node: &Node) -> Result<String, String> {
     match &node.value {
-        Value::String(s) => Ok(s.clone()),
+        Value::String(s) => Ok(s.to_string()),
         Value::Int(_) | Value::Float(_) | Value::Bool(_) => Ok(node.display_value()),
         _ => Err(format!("{}: expected a string", node.pos)),
     }

@@ -10,12 +10,12 @@ pub fn node_to_json(node: &Node) -> Json {
         Value::Bool(b) => Json::Bool(*b),
         Value::Int(i) => Json::Number((*i).into()),
         Value::Float(f) => Number::from_f64(*f).map_or(Json::Null, Json::Number),
-        Value::String(s) => Json::String(s.clone()),
+        Value::String(s) => Json::String(s.to_string()),
         Value::Seq(items) => Json::Array(items.iter().map(node_to_json).collect()),
         Value::Map(entries) => {
             let mut map = Map::with_capacity(entries.len());
             for e in entries {
-                map.insert(e.key.clone(), node_to_json(&e.value));
+                map.insert(e.key.to_string(), node_to_json(&e.value));
             }
             Json::Object(map)
         }
@@ -33,12 +33,12 @@ pub fn json_to_node(value: &Json) -> Node {
             Some(i) => Value::Int(i),
             None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
-        Json::String(s) => Value::String(s.clone()),
+        Json::String(s) => Value::String(s.as_str().into()),
         Json::Array(items) => Value::Seq(items.iter().map(json_to_node).collect()),
         Json::Object(map) => Value::Map(
             map.iter()
                 .map(|(k, v)| vigie_resource::Entry {
-                    key: k.clone(),
+                    key: k.as_str().into(),
                     key_pos: pos,
                     value: json_to_node(v),
                 })

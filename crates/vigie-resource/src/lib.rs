@@ -15,6 +15,8 @@ mod resource;
 mod workload;
 mod yaml;
 
+/// The string type of [`Value::String`]: short strings inline, reads as `&str`.
+pub use compact_str::CompactString;
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use duration::duration_seconds;
 pub use loader::{load, load_each, LoadOptions, LoadSummary, Loaded, Progress};

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 /// A place in a source file: 1-based line and column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
@@ -41,17 +43,21 @@ pub struct Entry {
     pub value: Node,
 }
 
+/// A value of the tree. Scanning keeps every loaded object in memory at once, so the
+/// tree is compact: strings of up to 24 bytes (nearly all of them) are stored inline,
+/// and collections are exactly as long as what they hold, with no spare capacity.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    String(String),
-    Seq(Vec<Node>),
+    /// Reads as `&str` (`as_str`, `Deref`); build it with `.into()` from `&str` or `String`.
+    String(CompactString),
+    Seq(Box<[Node]>),
     /// Mappings keep their written order; Kubernetes objects have few keys per
     /// level, so a linear lookup beats hashing here.
-    Map(Vec<Entry>),
+    Map(Box<[Entry]>),
 }
 
 static NULL_NODE: Node = Node {
@@ -310,6 +316,16 @@ mod tests {
     fn last_duplicate_key_wins() {
         let node = map(vec![("a", Value::Int(1)), ("a", Value::Int(2))]);
         assert_eq!(node.get("a").unwrap().as_i64(), Some(2));
+    }
+
+    /// Every loaded object is held in memory during a scan: a larger node multiplies.
+    #[test]
+    fn nodes_stay_compact() {
+        use std::mem::size_of;
+        // The string's spare byte values tell the other variants apart: no tag word.
+        assert_eq!(size_of::<Value>(), 24);
+        assert_eq!(size_of::<Node>(), 32);
+        assert_eq!(size_of::<Entry>(), 64);
     }
 
     #[test]

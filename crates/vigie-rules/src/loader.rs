@@ -126,7 +126,7 @@ enum Mode {
 /// The text of a scalar as a rule file means it.
 fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => Some(s.to_string()),
         Value::Int(i) => Some(i.to_string()),
         Value::Float(f) => Some(f.to_string()),
         Value::Bool(b) => Some(b.to_string()),
@@ -777,7 +777,7 @@ fn parse_exception(ctx: &ItemCtx, item: &Node) -> Result<ExceptionDef, RuleDiagn
     let location = ctx.location_of(item);
     let fields_node = item.get("fields");
     let (fields, single) = match fields_node.map(|n| &n.value) {
-        Some(Value::String(s)) => (vec![s.clone()], true),
+        Some(Value::String(s)) => (vec![s.to_string()], true),
         Some(Value::Seq(items)) => (
             items
                 .iter()
@@ -801,7 +801,7 @@ fn parse_exception(ctx: &ItemCtx, item: &Node) -> Result<ExceptionDef, RuleDiagn
     };
     let comps = match item.get("comps").map(|n| &n.value) {
         None => vec![if single { "in" } else { "=" }.to_string(); fields.len().max(1)],
-        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::String(s)) => vec![s.to_string()],
         Some(Value::Seq(items)) => items.iter().filter_map(scalar_text).collect(),
         Some(_) => {
             return Err(ctx.error(

@@ -102,7 +102,7 @@ impl Builder {
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
                     Some(Frame::Seq { items, pos, anchor }) => {
-                        (Node::new(Value::Seq(items), pos), anchor)
+                        (Node::new(Value::Seq(items.into_boxed_slice()), pos), anchor)
                     }
                     Some(Frame::Map {
                         entries,
@@ -113,7 +113,8 @@ impl Builder {
                         // A block mapping's start event is marked after its first key;
                         // the first key is where the mapping really starts.
                         let pos = entries.first().map_or(pos, |e| e.key_pos);
-                        (Node::new(Value::Map(merge_keys(entries)), pos), anchor)
+                        let entries = merge_keys(entries).into_boxed_slice();
+                        (Node::new(Value::Map(entries), pos), anchor)
                     }
                     None => return Err((pos, "unbalanced collection end".into())),
                 };
@@ -177,7 +178,7 @@ impl Builder {
 
 fn key_text(node: &Node) -> String {
     match &node.value {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         Value::Null => String::new(),
         _ => node.display_value(),
     }
@@ -201,12 +202,12 @@ fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
     for merge in merges {
         let sources: Vec<Node> = match merge.value.value {
             Value::Map(_) => vec![merge.value],
-            Value::Seq(items) => items,
+            Value::Seq(items) => items.into_vec(),
             _ => continue,
         };
         for source in sources {
             if let Value::Map(inherited) = source.value {
-                for entry in inherited {
+                for entry in inherited.into_vec() {
                     if !own.iter().any(|e| e.key == entry.key) {
                         own.push(entry);
                     }
@@ -221,14 +222,14 @@ fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value
     if let Some(tag) = tag {
         if tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:" {
             match tag.suffix.as_str() {
-                "str" | "binary" | "timestamp" => return Value::String(text),
+                "str" | "binary" | "timestamp" => return Value::String(text.into()),
                 "null" => return Value::Null,
                 _ => {}
             }
         }
     }
     if style != TScalarStyle::Plain {
-        return Value::String(text);
+        return Value::String(text.into());
     }
     resolve_plain(&text)
 }

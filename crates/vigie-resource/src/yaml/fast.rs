@@ -35,6 +35,8 @@ pub(super) fn parse(text: &str, first_line: u32) -> Option<(Node, Vec<(Pos, Stri
         cursor: Cursor::new(text, first_line),
         depth: 0,
         warnings: Vec::new(),
+        entries: Vec::new(),
+        items: Vec::new(),
     };
     let root = parser.document()?;
     Some((root, parser.warnings))
@@ -77,6 +79,12 @@ pub(super) struct FastParser<'a> {
     cursor: Cursor<'a>,
     depth: usize,
     warnings: Vec<(Pos, String)>,
+    /// Entries of the mappings being read, the innermost one's on top. A mapping takes
+    /// its own off the top when it ends, in one allocation of the exact size: no
+    /// growing, and no spare capacity kept in the tree.
+    entries: Vec<Entry>,
+    /// Items of the sequences being read, likewise.
+    items: Vec<Node>,
 }
 
 impl FastParser<'_> {
@@ -129,7 +137,7 @@ impl FastParser<'_> {
         let start = self.cursor.pos;
         let key = match self.cursor.peek() {
             b'"' | b'\'' => {
-                let key = quoted(&mut self.cursor)?;
+                let key = quoted(&mut self.cursor)?.into();
                 if self.cursor.peek() != b':'
                     || !matches!(self.cursor.peek_at(1), b' ' | b'\n' | b'\r' | 0)
                 {
@@ -139,7 +147,7 @@ impl FastParser<'_> {
                 key
             }
             _ if plain_may_start(&self.cursor) => match block_plain(&mut self.cursor)? {
-                (key, PlainEnd::Key) => key.to_owned(),
+                (key, PlainEnd::Key) => key.into(),
                 (_, PlainEnd::Value) => return None,
             },
             _ => return None,
@@ -154,11 +162,11 @@ impl FastParser<'_> {
     fn block_mapping(&mut self, indent: usize, first_key: (String, Pos)) -> Option<Node> {
         self.enter()?;
         let pos = first_key.1;
-        let mut entries = Vec::new();
+        let base = self.entries.len();
         let mut key = first_key;
         loop {
             let value = self.block_value(indent)?;
-            self.push_entry(&mut entries, key.0, key.1, value)?;
+            self.push_entry(base, key.0, key.1, value)?;
             match self.cursor.next_content_line()? {
                 Next::Content(i) if i == indent && !self.cursor.at_seq_entry() => {
                     key = self.block_key()?;
@@ -169,7 +177,7 @@ impl FastParser<'_> {
             }
         }
         self.depth -= 1;
-        Some(Node::new(Value::Map(entries), pos))
+        Some(Node::new(Value::Map(self.take_entries(base)), pos))
     }
 
     /// Reads the value after a key's `:` in a mapping at column `indent`.
@@ -224,7 +232,7 @@ impl FastParser<'_> {
                     return self.block_mapping(column, key);
                 }
                 self.cursor.finish_line()?;
-                Some(Node::new(Value::String(text), pos))
+                Some(Node::new(Value::String(text.into()), pos))
             }
             _ if self.cursor.at_seq_entry() => {
                 if entry {
@@ -259,7 +267,7 @@ impl FastParser<'_> {
     fn block_sequence(&mut self, indent: usize, indentless: bool) -> Option<Node> {
         self.enter()?;
         let dash = self.cursor.here();
-        let mut items = Vec::new();
+        let base = self.items.len();
         let mut pos = dash;
         loop {
             self.cursor.pos += 1;
@@ -268,19 +276,23 @@ impl FastParser<'_> {
                 // The entry is on the following lines. yaml-rust2 places an indentless
                 // sequence after the first `-` and what follows it on its line.
                 self.cursor.skip_comment();
-                if indentless && items.is_empty() {
+                if indentless && self.items.len() == base {
                     pos = self.cursor.here();
                 }
                 self.cursor.finish_line()?;
                 match self.cursor.next_content_line()? {
-                    Next::Content(i) if i > indent => items.push(self.nested_block(i)?),
+                    Next::Content(i) if i > indent => {
+                        let item = self.nested_block(i)?;
+                        self.items.push(item);
+                    }
                     _ => return None, // an empty entry
                 }
             } else {
-                if indentless && items.is_empty() {
+                if indentless && self.items.len() == base {
                     pos = self.cursor.here();
                 }
-                items.push(self.inline_value(indent, true)?);
+                let item = self.inline_value(indent, true)?;
+                self.items.push(item);
             }
             match self.cursor.next_content_line()? {
                 Next::Content(i) if i == indent && self.cursor.at_seq_entry() => {}
@@ -290,30 +302,34 @@ impl FastParser<'_> {
             }
         }
         self.depth -= 1;
-        Some(Node::new(Value::Seq(items), pos))
+        Some(Node::new(Value::Seq(self.take_items(base)), pos))
     }
 
-    /// Adds an entry to a mapping, warning about a duplicated key as the reference
-    /// builder does.
-    fn push_entry(
-        &mut self,
-        entries: &mut Vec<Entry>,
-        key: String,
-        key_pos: Pos,
-        value: Node,
-    ) -> Option<()> {
+    /// Adds an entry to the mapping whose entries start at `base` on the stack,
+    /// warning about a duplicated key as the reference builder does.
+    fn push_entry(&mut self, base: usize, key: String, key_pos: Pos, value: Node) -> Option<()> {
         if key == "<<" {
             return None; // merge keys, quoted ones too
         }
-        if entries.iter().any(|e| e.key == key) {
+        if self.entries[base..].iter().any(|e| e.key == key) {
             self.warnings
                 .push((key_pos, format!("duplicate key `{key}`: the last one wins")));
         }
-        entries.push(Entry {
+        self.entries.push(Entry {
             key,
             key_pos,
             value,
         });
         Some(())
+    }
+
+    /// The entries of a mapping that ends, taken off the stack from `base`.
+    fn take_entries(&mut self, base: usize) -> Box<[Entry]> {
+        self.entries.drain(base..).collect()
+    }
+
+    /// The items of a sequence that ends, taken off the stack from `base`.
+    fn take_items(&mut self, base: usize) -> Box<[Node]> {
+        self.items.drain(base..).collect()
     }
 }

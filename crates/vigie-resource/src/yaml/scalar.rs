@@ -22,7 +22,7 @@ pub(super) fn resolve_plain(text: &str) -> Value {
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::String(text.to_owned());
+        return Value::String(text.into());
     }
     if let Some(i) = parse_int(text) {
         return Value::Int(i);
@@ -32,7 +32,7 @@ pub(super) fn resolve_plain(text: &str) -> Value {
             return Value::Float(f);
         }
     }
-    Value::String(text.to_owned())
+    Value::String(text.into())
 }
 
 fn parse_int(text: &str) -> Option<i64> {

@@ -26,13 +26,14 @@ impl FastParser<'_> {
         let pos = self.cursor.here();
         self.cursor.pos += 1;
         self.enter()?;
-        let mut items = Vec::new();
+        let base = self.items.len();
         loop {
             self.skip_flow_space(multiline)?;
             if self.cursor.peek() == b']' {
                 break;
             }
-            items.push(self.flow_item(multiline)?);
+            let item = self.flow_item(multiline)?;
+            self.items.push(item);
             self.skip_flow_space(multiline)?;
             match self.cursor.peek() {
                 b',' => self.cursor.pos += 1,
@@ -43,14 +44,14 @@ impl FastParser<'_> {
         }
         self.cursor.pos += 1;
         self.depth -= 1;
-        Some(Node::new(Value::Seq(items), pos))
+        Some(Node::new(Value::Seq(self.take_items(base)), pos))
     }
 
     fn flow_mapping(&mut self, multiline: bool) -> Option<Node> {
         let brace = self.cursor.here();
         self.cursor.pos += 1;
         self.enter()?;
-        let mut entries = Vec::new();
+        let base = self.entries.len();
         loop {
             self.skip_flow_space(multiline)?;
             let key_pos = self.cursor.here();
@@ -64,14 +65,14 @@ impl FastParser<'_> {
                     if self.cursor.peek() != b':' {
                         return None;
                     }
-                    key
+                    key.into()
                 }
                 _ => {
                     let (key, stop) = self.flow_plain(multiline)?;
                     if stop != b':' {
                         return None;
                     }
-                    key.to_owned()
+                    key.into()
                 }
             };
             self.cursor.pos += 1; // ':'
@@ -83,7 +84,7 @@ impl FastParser<'_> {
                 return None; // an empty value
             }
             let value = self.flow_item(multiline)?;
-            self.push_entry(&mut entries, key, key_pos, value)?;
+            self.push_entry(base, key, key_pos, value)?;
             self.skip_flow_space(multiline)?;
             match self.cursor.peek() {
                 b',' => self.cursor.pos += 1,
@@ -93,6 +94,7 @@ impl FastParser<'_> {
         }
         self.cursor.pos += 1;
         self.depth -= 1;
+        let entries = self.take_entries(base);
         let pos = entries.first().map_or(brace, |e| e.key_pos);
         Some(Node::new(Value::Map(entries), pos))
     }
@@ -103,7 +105,7 @@ impl FastParser<'_> {
             b'[' | b'{' => self.flow_collection(multiline),
             b'"' | b'\'' => {
                 let text = quoted(&mut self.cursor)?;
-                Some(Node::new(Value::String(text), pos))
+                Some(Node::new(Value::String(text.into()), pos))
             }
             _ => {
                 let (text, stop) = self.flow_plain(multiline)?;

@@ -1,6 +1,8 @@
 //! Single-line plain and quoted scalars, and block scalars (`|`, `>`), read the way
 //! yaml-rust2 reads them. Anything this code is not sure about returns `None`.
 
+use std::borrow::Cow;
+
 use super::cursor::Cursor;
 use crate::node::{Node, Value};
 
@@ -75,8 +77,8 @@ pub(super) fn block_plain<'a>(cursor: &mut Cursor<'a>) -> Option<(&'a str, Plain
 static QUOTED_STOPS: [bool; 256] = byte_set(b"\n\r\"'\\");
 
 /// Reads a quoted scalar that closes on its line; the cursor is on the opening quote
-/// and ends after the closing one.
-pub(super) fn quoted(cursor: &mut Cursor<'_>) -> Option<String> {
+/// and ends after the closing one. Borrowed from the text unless it holds escapes.
+pub(super) fn quoted<'a>(cursor: &mut Cursor<'a>) -> Option<Cow<'a, str>> {
     let double = cursor.peek() == b'"';
     cursor.pos += 1;
     let start = cursor.pos;
@@ -92,14 +94,14 @@ pub(super) fn quoted(cursor: &mut Cursor<'_>) -> Option<String> {
             b'\n' | b'\r' | 0 => return None,
             b'"' if double => {
                 cursor.pos = i + 1;
-                return Some(cursor.text[start..i].to_owned());
+                return Some(Cow::Borrowed(&cursor.text[start..i]));
             }
             b'\'' if !double => {
                 if cursor.byte_at(i + 1) == b'\'' {
                     break;
                 }
                 cursor.pos = i + 1;
-                return Some(cursor.text[start..i].to_owned());
+                return Some(Cow::Borrowed(&cursor.text[start..i]));
             }
             b'\\' if double => break,
             _ => i += 1,
@@ -112,7 +114,7 @@ pub(super) fn quoted(cursor: &mut Cursor<'_>) -> Option<String> {
             b'\n' | b'\r' | 0 => return None,
             b'"' if double => {
                 cursor.pos = i + 1;
-                return Some(out);
+                return Some(Cow::Owned(out));
             }
             b'\'' if !double => {
                 if cursor.byte_at(i + 1) == b'\'' {
@@ -121,7 +123,7 @@ pub(super) fn quoted(cursor: &mut Cursor<'_>) -> Option<String> {
                     continue;
                 }
                 cursor.pos = i + 1;
-                return Some(out);
+                return Some(Cow::Owned(out));
             }
             b'\\' if double => {
                 let (c, len) = escape(&bytes[i + 1..])?;
@@ -306,7 +308,7 @@ pub(super) fn block_scalar(cursor: &mut Cursor<'_>, parent_indent: usize) -> Opt
             Chomping::Clip | Chomping::Strip => String::new(),
         };
         cursor.pos = cursor.line_start;
-        return Some(Node::new(Value::String(text), next));
+        return Some(Node::new(Value::String(text.into()), next));
     };
     if chomping != Chomping::Strip && leading_break {
         text.push('\n');
@@ -316,7 +318,7 @@ pub(super) fn block_scalar(cursor: &mut Cursor<'_>, parent_indent: usize) -> Opt
     }
     // The cursor is at the start of the line that ended the scalar.
     cursor.pos = cursor.line_start;
-    Some(Node::new(Value::String(text), pos))
+    Some(Node::new(Value::String(text.into()), pos))
 }
 
 fn push_breaks(text: &mut String, count: usize) {
