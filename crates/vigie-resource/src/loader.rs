@@ -140,12 +140,12 @@ where
     }
 }
 
-/// The results of one document of one source.
+/// The results of one job: some documents of one source.
 struct Piece<T> {
     source: usize,
-    document: usize,
-    /// Documents in the source: pieces of a source number `0..documents`.
-    documents: usize,
+    /// Which job of the source this is, of how many.
+    job: usize,
+    jobs: usize,
     results: Vec<T>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -153,7 +153,7 @@ struct Piece<T> {
 /// Puts pieces arriving in any order back into input order.
 struct InOrder<T> {
     source: usize,
-    document: usize,
+    job: usize,
     waiting: std::collections::HashMap<(usize, usize), Piece<T>>,
 }
 
@@ -161,7 +161,7 @@ impl<T> Default for InOrder<T> {
     fn default() -> Self {
         Self {
             source: 0,
-            document: 0,
+            job: 0,
             waiting: std::collections::HashMap::new(),
         }
     }
@@ -170,13 +170,13 @@ impl<T> Default for InOrder<T> {
 impl<T> InOrder<T> {
     /// Takes a piece, and hands over every piece that is now next in line.
     fn add(&mut self, piece: Piece<T>, next: &mut impl FnMut(Piece<T>)) {
-        self.waiting.insert((piece.source, piece.document), piece);
-        while let Some(piece) = self.waiting.remove(&(self.source, self.document)) {
-            if piece.document + 1 == piece.documents {
+        self.waiting.insert((piece.source, piece.job), piece);
+        while let Some(piece) = self.waiting.remove(&(self.source, self.job)) {
+            if piece.job + 1 == piece.jobs {
                 self.source += 1;
-                self.document = 0;
+                self.job = 0;
             } else {
-                self.document += 1;
+                self.job += 1;
             }
             next(piece);
         }
@@ -295,16 +295,14 @@ fn read_source(
 
 /// One document of a source to parse, or a source that yields nothing to parse.
 enum Job {
-    Document {
+    Documents {
         source: usize,
         file: Arc<SourceFile>,
         text: Arc<String>,
-        /// Where the document is in `text`.
-        span: std::ops::Range<usize>,
-        index: u32,
-        first_line: u32,
+        documents: Vec<Span>,
+        /// Which job of the source this is, of how many.
         position: usize,
-        documents: usize,
+        jobs: usize,
     },
     /// A source that could not be read, or holds no document: one piece, so
     /// that the next source is not waited for in vain.
@@ -313,6 +311,17 @@ enum Job {
         diagnostic: Option<Diagnostic>,
     },
 }
+
+/// Where a document is in the text of its source.
+struct Span {
+    range: std::ops::Range<usize>,
+    index: u32,
+    first_line: u32,
+}
+
+/// Documents are parsed a few at a time: handing them out one by one costs more
+/// in locking and waking threads than small documents take to parse.
+const JOB_BYTES: usize = 16 * 1024;
 
 /// Reads a source and cuts it into documents.
 fn jobs_of(source_index: usize, source: &Source, kubectl: Option<&Path>) -> Vec<Job> {
@@ -328,38 +337,48 @@ fn jobs_of(source_index: usize, source: &Source, kubectl: Option<&Path>) -> Vec<
     document_jobs(source_index, file, text)
 }
 
-/// Cuts the text of a source into documents.
+/// Cuts the text of a source into documents, and those into jobs.
 fn document_jobs(source_index: usize, file: SourceFile, text: String) -> Vec<Job> {
     let (file, text) = (Arc::new(file), Arc::new(text));
-    let documents = split_stream(&text);
-    if documents.is_empty() {
+    let base = text.as_ptr() as usize;
+    let mut groups: Vec<Vec<Span>> = Vec::new();
+    let mut bytes = 0;
+    for document in split_stream(&text) {
+        if groups.is_empty() || bytes >= JOB_BYTES {
+            groups.push(Vec::new());
+            bytes = 0;
+        }
+        let start = document.text.as_ptr() as usize - base;
+        bytes += document.text.len();
+        groups.last_mut().expect("a group was pushed").push(Span {
+            range: start..start + document.text.len(),
+            index: document.index,
+            first_line: document.first_line,
+        });
+    }
+    if groups.is_empty() {
         return vec![Job::Empty {
             source: source_index,
             diagnostic: None,
         }];
     }
-    let base = text.as_ptr() as usize;
-    documents
-        .iter()
+    let jobs = groups.len();
+    groups
+        .into_iter()
         .enumerate()
-        .map(|(position, document)| {
-            let start = document.text.as_ptr() as usize - base;
-            Job::Document {
-                source: source_index,
-                file: file.clone(),
-                text: text.clone(),
-                span: start..start + document.text.len(),
-                index: document.index,
-                first_line: document.first_line,
-                position,
-                documents: documents.len(),
-            }
+        .map(|(position, documents)| Job::Documents {
+            source: source_index,
+            file: file.clone(),
+            text: text.clone(),
+            documents,
+            position,
+            jobs,
         })
         .collect()
 }
 
 impl Job {
-    /// Parses the document (unpacking `List`s) and hands each resource to `visit`.
+    /// Parses the documents (unpacking `List`s) and hands each resource to `visit`.
     fn run<T, F>(self, visit: &F) -> Piece<T>
     where
         F: Fn(Resource) -> T,
@@ -367,35 +386,35 @@ impl Job {
         match self {
             Job::Empty { source, diagnostic } => Piece {
                 source,
-                document: 0,
-                documents: 1,
+                job: 0,
+                jobs: 1,
                 results: Vec::new(),
                 diagnostics: diagnostic.into_iter().collect(),
             },
-            Job::Document {
+            Job::Documents {
                 source,
                 file,
                 text,
-                span,
-                index,
-                first_line,
-                position,
                 documents,
+                position,
+                jobs,
             } => {
-                let document = DocumentText {
-                    index,
-                    text: &text[span],
-                    first_line,
-                };
                 let mut resources = Vec::new();
                 let mut diagnostics = Vec::new();
-                if let Some(parsed) = parse_document(&document) {
-                    document_resources(&file, parsed, &mut resources, &mut diagnostics);
+                for span in documents {
+                    let document = DocumentText {
+                        index: span.index,
+                        text: &text[span.range],
+                        first_line: span.first_line,
+                    };
+                    if let Some(parsed) = parse_document(&document) {
+                        document_resources(&file, parsed, &mut resources, &mut diagnostics);
+                    }
                 }
                 Piece {
                     source,
-                    document: position,
-                    documents,
+                    job: position,
+                    jobs,
                     results: resources.into_iter().map(visit).collect(),
                     diagnostics,
                 }
@@ -463,7 +482,7 @@ fn unpack_list(
     let mut list_kind = String::new();
     let mut list_api_version = None;
     let mut items = None;
-    for entry in entries.into_vec() {
+    for entry in entries {
         match entry.key.as_str() {
             "kind" => list_kind = entry.value.as_str().unwrap_or_default().to_string(),
             "apiVersion" => list_api_version = Some(entry.value),
@@ -494,11 +513,10 @@ fn unpack_list(
     };
     // Items of a typed list (PodList) may leave out their kind and apiVersion.
     let item_kind = list_kind.strip_suffix("List").filter(|k| !k.is_empty());
-    for (i, mut item) in items.into_vec().into_iter().enumerate() {
+    for (i, mut item) in items.into_iter().enumerate() {
         if let (Some(kind), Value::Map(entries)) = (item_kind, &mut item.value) {
-            let mut added = Vec::new();
             if !entries.iter().any(|e| e.key == "kind") {
-                added.push(synthetic_entry(
+                entries.push(synthetic_entry(
                     "kind",
                     Value::String(kind.into()),
                     list_pos,
@@ -506,13 +524,8 @@ fn unpack_list(
             }
             if let Some(api) = &list_api_version {
                 if !entries.iter().any(|e| e.key == "apiVersion") {
-                    added.push(synthetic_entry("apiVersion", api.value.clone(), list_pos));
+                    entries.push(synthetic_entry("apiVersion", api.value.clone(), list_pos));
                 }
-            }
-            if !added.is_empty() {
-                let mut all = std::mem::take(entries).into_vec();
-                all.append(&mut added);
-                *entries = all.into_boxed_slice();
             }
         }
         let item_origin = Origin {
@@ -597,9 +610,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vigie-order-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut expected = Vec::new();
-        for f in 0..12 {
+        // File 12 is cut into several jobs.
+        for f in 0..13 {
             let mut text = String::new();
-            for d in 0..(f % 4) {
+            let documents = if f == 12 { 600 } else { f % 4 };
+            for d in 0..documents {
                 let name = format!("o-{f}-{d}");
                 text.push_str(&format!(
                     "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n"
@@ -615,13 +630,13 @@ mod tests {
             |r| {
                 // Later objects finish first.
                 let n: u64 = r.name[2..].bytes().map(u64::from).sum();
-                std::thread::sleep(std::time::Duration::from_micros(2000 - n * 3));
+                std::thread::sleep(std::time::Duration::from_micros(1000 - n));
                 r.name
             },
             |name| seen.push(name),
         );
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(summary.sources, 12);
+        assert_eq!(summary.sources, 13);
         assert!(summary.diagnostics.is_empty());
         assert_eq!(seen, expected);
     }
