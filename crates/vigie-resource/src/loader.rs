@@ -482,7 +482,7 @@ fn unpack_list(
     let mut list_kind = String::new();
     let mut list_api_version = None;
     let mut items = None;
-    for entry in entries {
+    for entry in entries.into_vec() {
         match entry.key.as_str() {
             "kind" => list_kind = entry.value.as_str().unwrap_or_default().to_string(),
             "apiVersion" => list_api_version = Some(entry.value),
@@ -513,10 +513,11 @@ fn unpack_list(
     };
     // Items of a typed list (PodList) may leave out their kind and apiVersion.
     let item_kind = list_kind.strip_suffix("List").filter(|k| !k.is_empty());
-    for (i, mut item) in items.into_iter().enumerate() {
+    for (i, mut item) in items.into_vec().into_iter().enumerate() {
         if let (Some(kind), Value::Map(entries)) = (item_kind, &mut item.value) {
+            let mut added = Vec::new();
             if !entries.iter().any(|e| e.key == "kind") {
-                entries.push(synthetic_entry(
+                added.push(synthetic_entry(
                     "kind",
                     Value::String(kind.into()),
                     list_pos,
@@ -524,8 +525,13 @@ fn unpack_list(
             }
             if let Some(api) = &list_api_version {
                 if !entries.iter().any(|e| e.key == "apiVersion") {
-                    entries.push(synthetic_entry("apiVersion", api.value.clone(), list_pos));
+                    added.push(synthetic_entry("apiVersion", api.value.clone(), list_pos));
                 }
+            }
+            if !added.is_empty() {
+                let mut all = std::mem::take(entries).into_vec();
+                all.append(&mut added);
+                *entries = all.into_boxed_slice();
             }
         }
         let item_origin = Origin {
