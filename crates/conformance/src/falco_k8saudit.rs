@@ -57,10 +57,10 @@ fn read_cases(file: &Path) -> Result<Vec<Case>, String> {
             .iter()
             .filter_map(Node::as_map)
             .flatten()
-            .filter_map(|e| Some((e.key.clone(), e.value.as_i64()? as usize)))
+            .filter_map(|e| Some((e.key.to_string(), e.value.as_i64()? as usize)))
             .collect();
         cases.push(Case {
-            name: entry.key.clone(),
+            name: entry.key.to_string(),
             detect: c.get("detect").and_then(Node::as_bool).unwrap_or(false),
             levels: strings(c.get("detect_level")),
             counts,

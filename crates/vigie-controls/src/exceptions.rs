@@ -312,7 +312,7 @@ fn parse_exception(path: &str, node: &Node, known: &[&str]) -> Result<Exception,
             .and_then(Node::as_map)
             .unwrap_or(&[])
             .iter()
-            .map(|e| (e.key.clone(), e.value.display_value()))
+            .map(|e| (e.key.to_string(), e.value.display_value()))
             .collect();
         resources.push(ResourceMatch {
             kind: text("kind"),

@@ -289,7 +289,7 @@ mod tests {
                 entries
                     .into_iter()
                     .map(|(k, v)| Entry {
-                        key: k.to_string(),
+                        key: k.into(),
                         key_pos: Pos::new(1, 1),
                         value: Node::new(v, Pos::new(1, 3)),
                     })

@@ -241,7 +241,7 @@ impl ItemCtx<'_> {
                     ))
                 }
             };
-            out.push((e.key.clone(), mode, &e.value));
+            out.push((e.key.to_string(), mode, &e.value));
         }
         Ok(Some(out))
     }

@@ -219,7 +219,9 @@ pub(crate) fn missing_labels(resource: &Resource, labels: &[String], out: &mut V
         if labels.is_empty() {
             !present.is_empty()
         } else {
-            present.iter().any(|e| labels.contains(&e.key))
+            present
+                .iter()
+                .any(|e| labels.iter().any(|l| l.as_str() == e.key.as_str()))
         }
     };
     let wanted = if labels.is_empty() {
