@@ -108,7 +108,7 @@ impl InventoryIndex {
                 let value = label.value.display_value();
                 index
                     .by_pod_label
-                    .entry((namespace.clone(), label.key.clone(), value))
+                    .entry((namespace.clone(), label.key.to_string(), value))
                     .or_default()
                     .push(i);
             }

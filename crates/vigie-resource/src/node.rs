@@ -38,7 +38,8 @@ pub struct Node {
 /// One key of a mapping, with the position of the key itself.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    /// Reads as `&str`, inline up to 24 bytes like [`Value::String`].
+    pub key: CompactString,
     pub key_pos: Pos,
     pub value: Node,
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -42,7 +43,7 @@ enum Frame {
         entries: Vec<Entry>,
         pos: Pos,
         anchor: usize,
-        key: Option<(String, Pos)>,
+        key: Option<(CompactString, Pos)>,
     },
 }
 
@@ -81,7 +82,7 @@ impl Builder {
                 }) = self.stack.last_mut()
                 {
                     if anchor == 0 {
-                        *key = Some((text, pos));
+                        *key = Some((text.into(), pos));
                         return Ok(());
                     }
                 }
@@ -176,11 +177,11 @@ impl Builder {
     }
 }
 
-fn key_text(node: &Node) -> String {
+fn key_text(node: &Node) -> CompactString {
     match &node.value {
-        Value::String(s) => s.to_string(),
-        Value::Null => String::new(),
-        _ => node.display_value(),
+        Value::String(s) => s.clone(),
+        Value::Null => CompactString::default(),
+        _ => node.display_value().into(),
     }
 }
 

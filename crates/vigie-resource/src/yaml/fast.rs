@@ -14,6 +14,7 @@ mod cursor;
 mod flow;
 mod scalars;
 
+use compact_str::CompactString;
 use cursor::{Cursor, Next};
 use scalars::{block_plain, block_scalar, plain_may_start, quoted, PlainEnd};
 
@@ -132,7 +133,7 @@ impl FastParser<'_> {
     }
 
     /// Reads a mapping key at the cursor, through its `:`.
-    fn block_key(&mut self) -> Option<(String, Pos)> {
+    fn block_key(&mut self) -> Option<(CompactString, Pos)> {
         let pos = self.cursor.here();
         let start = self.cursor.pos;
         let key = match self.cursor.peek() {
@@ -159,7 +160,7 @@ impl FastParser<'_> {
     }
 
     /// Reads a block mapping whose first key (at column `indent`) has been read.
-    fn block_mapping(&mut self, indent: usize, first_key: (String, Pos)) -> Option<Node> {
+    fn block_mapping(&mut self, indent: usize, first_key: (CompactString, Pos)) -> Option<Node> {
         self.enter()?;
         let pos = first_key.1;
         let base = self.entries.len();
@@ -307,7 +308,13 @@ impl FastParser<'_> {
 
     /// Adds an entry to the mapping whose entries start at `base` on the stack,
     /// warning about a duplicated key as the reference builder does.
-    fn push_entry(&mut self, base: usize, key: String, key_pos: Pos, value: Node) -> Option<()> {
+    fn push_entry(
+        &mut self,
+        base: usize,
+        key: CompactString,
+        key_pos: Pos,
+        value: Node,
+    ) -> Option<()> {
         if key == "<<" {
             return None; // merge keys, quoted ones too
         }
