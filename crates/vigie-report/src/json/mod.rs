@@ -1,15 +1,20 @@
 //! The JSON report: a versioned document for scripts and dashboards.
 //!
-//! The shapes below are the public schema (`docs/report.schema.json`,
-//! `docs/json-report.md`); they are written out here rather than derived from
-//! the internal model so that a change to the model cannot silently change them.
+//! The shapes below (and the finding written by hand in [`finding`]) are the
+//! public schema (`docs/report.schema.json`, `docs/json-report.md`); they are
+//! written out here rather than derived from the internal model so that a change
+//! to the model cannot silently change them.
 
 use std::cell::RefCell;
-use std::io;
 
 use serde::Serialize;
 
-use vigie_finding::{AppliedException, Location, Report, ResourceRef, SeverityCounts};
+use vigie_finding::{Location, Report, ResourceRef, SeverityCounts};
+
+mod finding;
+mod nested;
+
+pub(crate) use nested::write_pretty;
 
 /// Bump the minor version for additive changes, the major one for removals or
 /// changes of meaning. Keep `docs/report.schema.json` in step.
@@ -94,42 +99,6 @@ struct Control<'a> {
     passed: u32,
     /// `null` when the control applied to no resource.
     score: Option<f64>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Finding<'a> {
-    control_id: &'a str,
-    title: &'a str,
-    severity: &'static str,
-    resource: Object<'a>,
-    location: Position<'a>,
-    field_path: &'a str,
-    message: &'a str,
-    remediation: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    subject: Option<Object<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    exception: Option<Exception<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Exception<'a> {
-    reason: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expires: Option<&'a str>,
-    source: &'a str,
-}
-
-impl<'a> From<&'a AppliedException> for Exception<'a> {
-    fn from(exception: &'a AppliedException) -> Self {
-        Exception {
-            reason: &exception.reason,
-            expires: exception.expires.as_deref(),
-            source: &exception.source,
-        }
-    }
 }
 
 #[derive(Serialize)]
@@ -232,19 +201,7 @@ pub(crate) fn write_findings(findings: &[vigie_finding::Finding], out: &mut Vec<
             out.push(b',');
         }
         out.extend_from_slice(b"\n    ");
-        let finding = Finding {
-            control_id: &finding.control_id,
-            title: &finding.title,
-            severity: finding.severity.as_str(),
-            resource: (&*finding.resource).into(),
-            location: (&finding.location).into(),
-            field_path: &finding.field_path,
-            message: &finding.message,
-            remediation: &finding.remediation,
-            subject: finding.subject.as_deref().map(Object::from),
-            exception: finding.exception.as_deref().map(Exception::from),
-        };
-        write_pretty(&finding, 2, out);
+        finding::write(finding, out);
     }
 }
 
@@ -256,113 +213,6 @@ pub(crate) fn write_tail(report: &Report, any: bool, out: &mut Vec<u8>) {
     // The tail's fields continue the document: its `{` becomes a comma.
     out[start] = b',';
     out.push(b'\n');
-}
-
-/// Pretty JSON of `value`, as if nested `depth` levels deep in the document, so
-/// that pieces written apart read as one document indented by two spaces a level.
-pub(crate) fn write_pretty(value: &impl Serialize, depth: usize, out: &mut Vec<u8>) {
-    let mut serializer = serde_json::Serializer::with_formatter(out, Nested::at(depth));
-    value
-        .serialize(&mut serializer)
-        .expect("serializing to memory");
-}
-
-/// serde_json's pretty layout (two spaces, `"key": value`, empty containers as
-/// `[]` and `{}`), starting at a given depth instead of at the margin.
-struct Nested {
-    depth: usize,
-    /// Whether the container being written has an element yet.
-    has_value: bool,
-}
-
-impl Nested {
-    fn at(depth: usize) -> Self {
-        Nested {
-            depth,
-            has_value: false,
-        }
-    }
-
-    fn new_line<W: ?Sized + io::Write>(&self, out: &mut W) -> io::Result<()> {
-        const SPACES: &[u8] = b"                                                                ";
-        out.write_all(b"\n")?;
-        let mut left = 2 * self.depth;
-        while left > 0 {
-            let n = left.min(SPACES.len());
-            out.write_all(&SPACES[..n])?;
-            left -= n;
-        }
-        Ok(())
-    }
-
-    fn open<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        out.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.new_line(out)?;
-        }
-        out.write_all(bracket)
-    }
-
-    fn element<W: ?Sized + io::Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        if !first {
-            out.write_all(b",")?;
-        }
-        self.new_line(out)
-    }
-}
-
-impl serde_json::ser::Formatter for Nested {
-    fn begin_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.open(out, b"[")
-    }
-
-    fn end_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.close(out, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        out: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.element(out, first)
-    }
-
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.open(out, b"{")
-    }
-
-    fn end_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.close(out, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        out: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.element(out, first)
-    }
-
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
-        out.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
 }
 
 fn tail(report: &Report) -> Tail<'_> {
@@ -434,29 +284,4 @@ fn tail(report: &Report) -> Tail<'_> {
 /// document differ between platforms for no reason.
 fn round2(score: f64) -> f64 {
     (score * 100.0).round() / 100.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nested_layout_is_serde_json_pretty_shifted_right() {
-        let value = serde_json::json!({
-            "a": [1, {"b": [], "c": {}}, [2, 3]],
-            "d": "x\ny",
-            "e": {"f": null}
-        });
-        let pretty = serde_json::to_string_pretty(&value).unwrap();
-        for depth in [0, 1, 3, 40] {
-            let mut out = Vec::new();
-            write_pretty(&value, depth, &mut out);
-            let indent = " ".repeat(2 * depth);
-            assert_eq!(
-                String::from_utf8(out).unwrap(),
-                pretty.replace('\n', &format!("\n{indent}")),
-                "depth {depth}"
-            );
-        }
-    }
 }
