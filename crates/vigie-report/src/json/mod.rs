@@ -1,17 +1,15 @@
 //! The JSON report: a versioned document for scripts and dashboards.
 //!
-//! The shapes below (and the finding written by hand in [`finding`]) are the
+//! The shapes below (and the elements written by hand in [`elements`]) are the
 //! public schema (`docs/report.schema.json`, `docs/json-report.md`); they are
 //! written out here rather than derived from the internal model so that a change
 //! to the model cannot silently change them.
 
-use std::cell::RefCell;
-
 use serde::Serialize;
 
-use vigie_finding::{Location, Report, ResourceRef, SeverityCounts};
+use vigie_finding::{Report, SeverityCounts};
 
-mod finding;
+mod elements;
 mod nested;
 
 pub(crate) use nested::write_pretty;
@@ -35,33 +33,19 @@ struct Head<'a> {
     profile: &'a str,
 }
 
-/// What comes after the findings: it needs all of them counted.
+/// What comes after the findings and the resources: it needs all of them counted.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Tail<'a> {
-    errors: Vec<InputError<'a>>,
-    resources: Lazy<'a, Resource<'a>>,
     controls: Vec<Control<'a>>,
     frameworks: Vec<Framework<'a>>,
     summary: Summary,
 }
 
-/// A sequence built element by element while it is written: a large scan has
-/// hundreds of thousands of resources, and holding their JSON shapes all at once
-/// would cost more memory than the resources themselves.
-struct Lazy<'a, T>(RefCell<Option<Box<dyn Iterator<Item = T> + 'a>>>);
-
-impl<'a, T> Lazy<'a, T> {
-    fn new(items: impl Iterator<Item = T> + 'a) -> Self {
-        Self(RefCell::new(Some(Box::new(items))))
-    }
-}
-
-impl<T: Serialize> Serialize for Lazy<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let items = self.0.borrow_mut().take();
-        serializer.collect_seq(items.into_iter().flatten())
-    }
+/// The input errors, which come right after the findings.
+#[derive(Serialize)]
+struct Errors<'a> {
+    errors: Vec<InputError<'a>>,
 }
 
 #[derive(Serialize)]
@@ -112,53 +96,6 @@ struct Framework<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Object<'a> {
-    api_version: &'a str,
-    kind: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    namespace: Option<&'a str>,
-    name: &'a str,
-}
-
-impl<'a> From<&'a ResourceRef> for Object<'a> {
-    fn from(resource: &'a ResourceRef) -> Self {
-        Object {
-            api_version: &resource.api_version,
-            kind: &resource.kind,
-            namespace: resource.namespace.as_deref(),
-            name: &resource.name,
-        }
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Position<'a> {
-    file: &'a str,
-    line: u32,
-    column: u32,
-    document: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    item: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rendered_by: Option<&'a str>,
-}
-
-impl<'a> From<&'a Location> for Position<'a> {
-    fn from(location: &'a Location) -> Self {
-        Position {
-            file: &location.file,
-            line: location.line,
-            column: location.column,
-            document: location.document,
-            item: location.item,
-            rendered_by: location.rendered_by.as_deref(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct InputError<'a> {
     file: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,15 +104,6 @@ struct InputError<'a> {
     column: Option<u32>,
     reason: &'a str,
     fatal: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Resource<'a> {
-    resource: Object<'a>,
-    location: Position<'a>,
-    /// IDs of the controls evaluated on this resource (stable, unlike indices).
-    controls: Lazy<'a, &'a str>,
 }
 
 /// The document up to the opening of the findings list.
@@ -201,18 +129,57 @@ pub(crate) fn write_findings(findings: &[vigie_finding::Finding], out: &mut Vec<
             out.push(b',');
         }
         out.extend_from_slice(b"\n    ");
-        finding::write(finding, out);
+        elements::write_finding(finding, out);
     }
 }
 
 /// The end of the findings list (`any`: whether it has elements) and the rest.
 pub(crate) fn write_tail(report: &Report, any: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(if any { b"\n  ]" } else { b"]" });
+    let errors = Errors {
+        errors: report
+            .errors
+            .iter()
+            .map(|error| InputError {
+                file: &error.file,
+                line: error.line,
+                column: error.column,
+                reason: &error.reason,
+                fatal: error.fatal,
+            })
+            .collect(),
+    };
+    write_members(&errors, out);
+    out.extend_from_slice(b",\n  \"resources\": [");
+    // IDs of the controls evaluated on each resource (stable, unlike indices).
+    let control_ids: Vec<Vec<u8>> = report
+        .controls
+        .iter()
+        .map(|c| serde_json::to_vec(&c.id).expect("serializing to memory"))
+        .collect();
+    for (i, scanned) in report.resources.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\n    ");
+        elements::write_resource(scanned, &control_ids, out);
+    }
+    out.extend_from_slice(if report.resources.is_empty() {
+        b"]"
+    } else {
+        b"\n  ]"
+    });
+    write_members(&tail(report), out);
+    out.extend_from_slice(b"\n}\n");
+}
+
+/// The members of the object `value` serializes to, continuing the document
+/// after other members: a comma, then each member, without the braces.
+fn write_members(value: &impl Serialize, out: &mut Vec<u8>) {
     let start = out.len();
-    write_pretty(&tail(report), 0, out);
-    // The tail's fields continue the document: its `{` becomes a comma.
+    write_pretty(value, 0, out);
     out[start] = b',';
-    out.push(b'\n');
+    out.truncate(out.len() - "\n}".len());
 }
 
 fn tail(report: &Report) -> Tail<'_> {
@@ -253,30 +220,6 @@ fn tail(report: &Report) -> Tail<'_> {
                 score: round2(framework.score),
             })
             .collect(),
-        errors: report
-            .errors
-            .iter()
-            .map(|error| InputError {
-                file: &error.file,
-                line: error.line,
-                column: error.column,
-                reason: &error.reason,
-                fatal: error.fatal,
-            })
-            .collect(),
-        resources: Lazy::new(report.resources.iter().map(|scanned| {
-            Resource {
-                resource: (&*scanned.resource).into(),
-                location: (&scanned.location).into(),
-                controls: Lazy::new(
-                    scanned
-                        .controls
-                        .iter()
-                        .filter_map(|&index| report.controls.get(index as usize))
-                        .map(|control| control.id.as_str()),
-                ),
-            }
-        })),
     }
 }
 
