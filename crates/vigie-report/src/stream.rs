@@ -25,6 +25,7 @@ pub struct Encoder {
     /// Controls whose findings relate several objects.
     cross_object: HashSet<String>,
     sarif: sarif::Rules,
+    json: json::Texts,
 }
 
 /// The encoded findings of one resource.
@@ -52,6 +53,7 @@ impl Encoder {
                 .map(|c| c.id.clone())
                 .collect(),
             sarif: sarif::Rules::new(head),
+            json: json::Texts::new(head),
         }
     }
 
@@ -66,7 +68,7 @@ impl Encoder {
             Format::Pretty => {
                 pretty::write_resource(location, &mut findings, &self.options, &mut bytes)
             }
-            Format::Json => json::write_findings(&findings, &mut bytes),
+            Format::Json => json::write_findings(&findings, &self.json, &mut bytes),
             Format::Sarif => sarif::write_results(&findings, &self.sarif, &mut bytes),
             Format::Junit | Format::Html => return Batch(Content::Findings(findings)),
         }

@@ -7,7 +7,9 @@
 //! pretty printer, elements at depth 2); the snapshot and schema tests of the
 //! report hold both to it.
 
-use vigie_finding::{AppliedException, Finding, Location, ResourceRef, ScannedResource};
+use vigie_finding::{
+    AppliedException, ControlSummary, Finding, Location, ResourceRef, ScannedResource, Severity,
+};
 
 /// Writes a scanned resource as an element of the resources list, without the
 /// line break before it. `control_ids` are the report's control IDs, as JSON
@@ -45,26 +47,64 @@ pub(super) fn write_resource(
     close(out, 2);
 }
 
+/// What every finding of a control writes the same, written once: the fields
+/// before `resource` and the `remediation`.
+pub(super) struct ControlTexts {
+    title: String,
+    severity: Severity,
+    remediation: String,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl ControlTexts {
+    pub(super) fn new(control: &ControlSummary) -> Self {
+        let mut head = Vec::new();
+        write_head(&control.id, &control.title, control.severity, &mut head);
+        let mut tail = Vec::new();
+        write_remediation(&control.remediation, &mut tail);
+        ControlTexts {
+            title: control.title.clone(),
+            severity: control.severity,
+            remediation: control.remediation.clone(),
+            head,
+            tail,
+        }
+    }
+
+    /// Whether `finding` carries these texts (a report assembled by hand may not).
+    fn fits(&self, finding: &Finding) -> bool {
+        self.severity == finding.severity
+            && *self.title == *finding.title
+            && *self.remediation == *finding.remediation
+    }
+}
+
 /// Writes `finding` as an element of the findings list, without the line break
-/// before it.
-pub(super) fn write_finding(finding: &Finding, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"{");
-    field(out, 3, "controlId", true);
-    string(out, &finding.control_id);
-    field(out, 3, "title", false);
-    string(out, &finding.title);
-    field(out, 3, "severity", false);
-    string(out, finding.severity.as_str());
-    field(out, 3, "resource", false);
-    object(out, 3, &finding.resource);
+/// before it. `control` holds its control's texts when known, and `resource`
+/// its resource already written, `object` at depth 3.
+pub(super) fn write_finding(
+    finding: &Finding,
+    control: Option<&ControlTexts>,
+    resource: &[u8],
+    out: &mut Vec<u8>,
+) {
+    let control = control.filter(|c| c.fits(finding));
+    match control {
+        Some(texts) => out.extend_from_slice(&texts.head),
+        None => write_head(&finding.control_id, &finding.title, finding.severity, out),
+    }
+    out.extend_from_slice(resource);
     field(out, 3, "location", false);
     location(out, 3, &finding.location);
     field(out, 3, "fieldPath", false);
     string(out, &finding.field_path);
     field(out, 3, "message", false);
     string(out, &finding.message);
-    field(out, 3, "remediation", false);
-    string(out, &finding.remediation);
+    match control {
+        Some(texts) => out.extend_from_slice(&texts.tail),
+        None => write_remediation(&finding.remediation, out),
+    }
     if let Some(subject) = &finding.subject {
         field(out, 3, "subject", false);
         object(out, 3, subject);
@@ -74,6 +114,28 @@ pub(super) fn write_finding(finding: &Finding, out: &mut Vec<u8>) {
         exception(out, 3, applied);
     }
     close(out, 2);
+}
+
+/// A finding from its opening brace to the `"resource": ` key.
+fn write_head(id: &str, title: &str, severity: Severity, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{");
+    field(out, 3, "controlId", true);
+    string(out, id);
+    field(out, 3, "title", false);
+    string(out, title);
+    field(out, 3, "severity", false);
+    string(out, severity.as_str());
+    field(out, 3, "resource", false);
+}
+
+fn write_remediation(remediation: &str, out: &mut Vec<u8>) {
+    field(out, 3, "remediation", false);
+    string(out, remediation);
+}
+
+/// The resource of a finding, as the value of its `resource` key.
+pub(super) fn write_resource_value(resource: &ResourceRef, out: &mut Vec<u8>) {
+    object(out, 3, resource);
 }
 
 /// A resource, as an object whose fields are at `depth`.
@@ -174,7 +236,6 @@ pub(super) fn string(out: &mut Vec<u8>, text: &str) {
 mod tests {
     use super::*;
     use std::sync::Arc;
-    use vigie_finding::Severity;
 
     /// The fields the report fixture leaves out: a `List` item, an exception
     /// without expiry, a resource without namespace.
@@ -209,7 +270,9 @@ mod tests {
             })),
         };
         let mut out = Vec::new();
-        write_finding(&finding, &mut out);
+        let mut resource = Vec::new();
+        write_resource_value(&finding.resource, &mut resource);
+        write_finding(&finding, None, &resource, &mut out);
         let text = String::from_utf8(out).unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(

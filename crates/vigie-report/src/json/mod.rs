@@ -7,7 +7,10 @@
 
 use serde::Serialize;
 
-use vigie_finding::{Report, SeverityCounts};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use vigie_finding::{Finding, Report, ResourceRef, SeverityCounts};
 
 mod elements;
 mod nested;
@@ -122,14 +125,43 @@ pub(crate) fn write_head(head: &Report, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\n  \"findings\": [");
 }
 
+/// What findings share, written once: the texts of each control.
+pub(crate) struct Texts {
+    controls: HashMap<String, elements::ControlTexts>,
+}
+
+impl Texts {
+    pub(crate) fn new(head: &Report) -> Self {
+        Texts {
+            controls: head
+                .controls
+                .iter()
+                .map(|c| (c.id.clone(), elements::ControlTexts::new(c)))
+                .collect(),
+        }
+    }
+}
+
 /// Findings as elements of the findings list, separated by commas.
-pub(crate) fn write_findings(findings: &[vigie_finding::Finding], out: &mut Vec<u8>) {
+pub(crate) fn write_findings(findings: &[Finding], texts: &Texts, out: &mut Vec<u8>) {
+    // The findings of a batch are about one resource: it is written once.
+    let mut resource: Option<(&Arc<ResourceRef>, Vec<u8>)> = None;
     for (i, finding) in findings.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         out.extend_from_slice(b"\n    ");
-        elements::write_finding(finding, out);
+        if !resource
+            .as_ref()
+            .is_some_and(|(r, _)| Arc::ptr_eq(r, &finding.resource))
+        {
+            let mut bytes = Vec::with_capacity(160);
+            elements::write_resource_value(&finding.resource, &mut bytes);
+            resource = Some((&finding.resource, bytes));
+        }
+        let resource_json = resource.as_ref().map_or(&[][..], |(_, b)| b.as_slice());
+        let control = texts.controls.get(&*finding.control_id);
+        elements::write_finding(finding, control, resource_json, out);
     }
 }
 
