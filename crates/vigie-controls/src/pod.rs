@@ -67,16 +67,12 @@ impl<'a> Pod<'a> {
 
     /// Full path of a field of the pod spec: `spec.template.spec.<relative>`.
     pub fn spec_path(&self, relative: &str) -> String {
-        format!("{}.{relative}", self.template.spec_path)
+        dotted(&[self.template.spec_path, relative])
     }
 
     /// Full path of a field of a container: `spec.containers[0].<relative>`.
     pub fn container_path(&self, container: &ContainerRef<'_>, relative: &str) -> String {
-        format!(
-            "{}.{}.{relative}",
-            self.template.spec_path,
-            container.path()
-        )
+        dotted(&[self.template.spec_path, &container.path(), relative])
     }
 
     /// Full path of a pod annotation.
@@ -101,4 +97,18 @@ pub fn describe_container(container: &ContainerRef<'_>) -> String {
         "" => format!("{kind} #{}", container.index + 1),
         name => format!("{kind} \"{name}\""),
     }
+}
+
+/// Parts joined with dots, in a string allocated once: paths are built for
+/// every finding, and `format!` grows its string several times for them.
+fn dotted(parts: &[&str]) -> String {
+    let length = parts.iter().map(|p| p.len() + 1).sum();
+    let mut path = String::with_capacity(length);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            path.push('.');
+        }
+        path.push_str(part);
+    }
+    path
 }

@@ -103,7 +103,12 @@ impl<'a> ContainerRef<'a> {
 
     /// `containers[2]`, relative to the pod spec.
     pub fn path(&self) -> String {
-        format!("{}[{}]", self.kind.field(), self.index)
+        use std::fmt::Write;
+        let field = self.kind.field();
+        // Sized once: paths are built for every finding on a container.
+        let mut path = String::with_capacity(field.len() + 8);
+        let _ = write!(path, "{field}[{}]", self.index);
+        path
     }
 
     pub fn security_context(&self) -> Option<&'a Node> {
