@@ -156,7 +156,7 @@ impl<'w> ReportWriter<'w> {
         let any = self.written > 0;
         match self.format {
             Format::Pretty => pretty::write_tail(report, &self.options, &mut bytes),
-            Format::Json => json::write_tail(report, any, &mut bytes),
+            Format::Json => json::write_tail(report, any, &mut |chunk| self.write_bytes(chunk)),
             Format::Sarif => sarif::write_tail(report, any, &mut bytes),
             Format::Junit | Format::Html => {
                 let full = Report {
