@@ -287,7 +287,9 @@ impl<'s> Scan<'s> {
                 self.run_cross_object(position, control, &inventory, &kept_objects)
             })
             .collect();
-        let mut by_object: Vec<(usize, Finding)> = Vec::new();
+        // Findings of each kept object, in the order of the controls.
+        let mut by_object: Vec<Vec<Finding>> =
+            std::iter::repeat_with(Vec::new).take(kept.len()).collect();
         for ((position, _), outcome) in cross_object.iter().zip(outcomes) {
             for i in outcome.evaluated {
                 report.resources[inventory_owner[i]]
@@ -303,25 +305,30 @@ impl<'s> Scan<'s> {
                 } else {
                     report.totals.excepted += 1;
                 }
-                by_object.push((i, finding));
+                by_object[i].push(finding);
             }
             notes.extend(outcome.notes);
             report.controls[*position].failed += failed.len() as u32;
         }
-        // Stable: an object's findings stay in the order of the controls.
-        by_object.sort_by_key(|&(i, _)| i);
-        let mut groups: Vec<(usize, Vec<Finding>)> = Vec::new();
-        for (i, finding) in by_object {
-            match groups.last_mut() {
-                Some((last, findings)) if *last == i => findings.push(finding),
-                _ => groups.push((i, vec![finding])),
-            }
-        }
-        let batches: Vec<B> = groups
-            .into_par_iter()
-            .map(|(i, findings)| encode(&kept_objects[i].location(kept[i].pos), findings))
+        // Encoded in parallel, a slice of objects at a time so that the
+        // encoded batches waiting to be written stay few.
+        let groups: Vec<(usize, Vec<Finding>)> = by_object
+            .into_iter()
+            .enumerate()
+            .filter(|(_, findings)| !findings.is_empty())
             .collect();
-        batches.into_iter().for_each(&mut accept);
+        let mut groups = groups.into_iter();
+        loop {
+            let slice: Vec<(usize, Vec<Finding>)> = groups.by_ref().take(4096).collect();
+            if slice.is_empty() {
+                break;
+            }
+            let batches: Vec<B> = slice
+                .into_par_iter()
+                .map(|(i, findings)| encode(&kept_objects[i].location(kept[i].pos), findings))
+                .collect();
+            batches.into_iter().for_each(&mut accept);
+        }
 
         for resource in &report.resources {
             for &i in &resource.controls {
