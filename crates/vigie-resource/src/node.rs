@@ -92,6 +92,14 @@ impl Node {
         }
     }
 
+    /// Like [`entry`](Self::entry), with the index of the entry in the mapping.
+    pub(crate) fn entry_index(&self, key: &str) -> Option<(usize, &Node)> {
+        let entries = self.as_map()?;
+        let index = entries.iter().rposition(|e| e.key == key)?;
+        let value = &entries[index].value;
+        (!value.is_null()).then_some((index, value))
+    }
+
     /// The value under `key`, if this is a mapping that holds it with a non-null value.
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|e| &e.value)

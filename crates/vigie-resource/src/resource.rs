@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::node::{Node, Pos};
+use crate::workload::TemplateAt;
 
 /// A file (or stdin, or a kustomize rendering) that objects were read from.
 #[derive(Debug, PartialEq, Eq)]
@@ -36,6 +37,9 @@ pub struct Resource {
     /// Position of the object itself (its first key).
     pub pos: Pos,
     pub root: Node,
+    /// Where the pod template is, for workloads: derived from `kind` and `root`
+    /// when the object is built.
+    pub(crate) template: Option<TemplateAt>,
 }
 
 impl Resource {
@@ -85,6 +89,7 @@ impl Resource {
             .and_then(|m| m.get("namespace"))
             .and_then(Node::as_str)
             .map(str::to_string);
+        let template = TemplateAt::find(&kind, &root);
         Ok(Self {
             origin,
             api_version,
@@ -92,6 +97,7 @@ impl Resource {
             name,
             namespace,
             pos: root.pos,
+            template,
             root,
         })
     }

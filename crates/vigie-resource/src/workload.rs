@@ -20,41 +20,104 @@ impl<'a> PodTemplate<'a> {
     }
 }
 
+/// Where a workload keeps its pod template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// A Pod is its own template.
+    Pod,
+    /// `spec.template`: Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
+    /// ReplicationController.
+    SpecTemplate,
+    /// `spec.jobTemplate.spec.template`.
+    CronJob,
+    /// `template`: a PodTemplate object.
+    Template,
+}
+
+impl Shape {
+    fn of(kind: &str) -> Option<Shape> {
+        Some(match kind {
+            "Pod" => Shape::Pod,
+            "Deployment"
+            | "ReplicaSet"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "Job"
+            | "ReplicationController" => Shape::SpecTemplate,
+            "CronJob" => Shape::CronJob,
+            "PodTemplate" => Shape::Template,
+            _ => return None,
+        })
+    }
+
+    /// The keys from the object to its template.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Shape::Pod => &[],
+            Shape::SpecTemplate => &["spec", "template"],
+            Shape::CronJob => &["spec", "jobTemplate", "spec", "template"],
+            Shape::Template => &["template"],
+        }
+    }
+
+    /// The field paths of the template's metadata and spec.
+    fn paths(self) -> (&'static str, &'static str) {
+        match self {
+            Shape::Pod => ("metadata", "spec"),
+            Shape::SpecTemplate => ("spec.template.metadata", "spec.template.spec"),
+            Shape::CronJob => (
+                "spec.jobTemplate.spec.template.metadata",
+                "spec.jobTemplate.spec.template.spec",
+            ),
+            Shape::Template => ("template.metadata", "template.spec"),
+        }
+    }
+}
+
+/// Where the pod template of a workload is, found once when the object is
+/// built: every check asks for it, a hundred times per object in a full scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TemplateAt {
+    shape: Shape,
+    /// For each key on the way, the index of its entry in its mapping
+    /// (`u32::MAX` where the key is absent).
+    steps: [u32; 4],
+}
+
+impl TemplateAt {
+    /// Where the template of an object of `kind` is, if `kind` is a workload.
+    pub(crate) fn find(kind: &str, root: &Node) -> Option<TemplateAt> {
+        let shape = Shape::of(kind)?;
+        let mut steps = [u32::MAX; 4];
+        let mut node = Some(root);
+        for (step, key) in steps.iter_mut().zip(shape.keys()) {
+            let Some((index, next)) = node.and_then(|n| n.entry_index(key)) else {
+                break;
+            };
+            *step = index as u32;
+            node = Some(next);
+        }
+        Some(TemplateAt { shape, steps })
+    }
+}
+
 /// The pod template of a workload (Pod, Deployment, ReplicaSet, StatefulSet,
 /// DaemonSet, Job, CronJob, ReplicationController, PodTemplate), if `resource` is one.
 pub fn pod_template(resource: &Resource) -> Option<PodTemplate<'_>> {
-    let root = &resource.root;
-    let (template, template_path): (Option<&Node>, &'static str) = match resource.kind.as_str() {
-        "Pod" => {
-            return Some(PodTemplate {
-                metadata: root.get("metadata"),
-                metadata_path: "metadata",
-                spec: root.get("spec").unwrap_or(Node::null()),
-                spec_path: "spec",
-            })
-        }
-        "Deployment"
-        | "ReplicaSet"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "Job"
-        | "ReplicationController" => (root.get_path(&["spec", "template"]), "spec.template"),
-        "CronJob" => (
-            root.get_path(&["spec", "jobTemplate", "spec", "template"]),
-            "spec.jobTemplate.spec.template",
-        ),
-        "PodTemplate" => (root.get("template"), "template"),
-        _ => return None,
-    };
+    let at = resource.template?;
+    let mut template = Some(&resource.root);
+    for (&step, key) in at.steps.iter().zip(at.shape.keys()) {
+        template = template.and_then(|node| {
+            // The entry found when the object was built; looked up again if
+            // the tree has changed since.
+            match node.as_map().and_then(|entries| entries.get(step as usize)) {
+                Some(entry) if entry.key == *key && !entry.value.is_null() => Some(&entry.value),
+                _ => node.get(key),
+            }
+        });
+    }
     let template = template.unwrap_or(Node::null());
-    let (metadata_path, spec_path) = match template_path {
-        "spec.template" => ("spec.template.metadata", "spec.template.spec"),
-        "template" => ("template.metadata", "template.spec"),
-        _ => (
-            "spec.jobTemplate.spec.template.metadata",
-            "spec.jobTemplate.spec.template.spec",
-        ),
-    };
+    let (metadata_path, spec_path) = at.shape.paths();
     Some(PodTemplate {
         metadata: template.get("metadata"),
         metadata_path,
@@ -127,4 +190,93 @@ pub fn containers(spec: &Node) -> impl Iterator<Item = ContainerRef<'_>> {
             .filter(|(_, node)| node.as_map().is_some())
             .map(move |(index, node)| ContainerRef { kind, index, node })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{Origin, SourceFile};
+    use crate::yaml::parse_documents;
+    use std::sync::Arc;
+
+    fn resource(text: &str) -> Resource {
+        let document = parse_documents(text).remove(0).expect("valid YAML");
+        let origin = Origin {
+            file: Arc::new(SourceFile {
+                path: "test.yaml".into(),
+                rendered_by: None,
+            }),
+            document: 0,
+            item: None,
+        };
+        Resource::from_node(document.root, origin).expect("an object")
+    }
+
+    fn image(resource: &Resource) -> Option<&str> {
+        let template = pod_template(resource)?;
+        containers(template.spec)
+            .next()?
+            .node
+            .get("image")
+            .and_then(Node::as_str)
+    }
+
+    #[test]
+    fn templates_are_found_in_every_workload_kind() {
+        let cases = [
+            ("Pod", "spec: {containers: [{image: a}]}", "spec"),
+            (
+                "Deployment",
+                "spec: {replicas: 1, template: {spec: {containers: [{image: a}]}}}",
+                "spec.template.spec",
+            ),
+            (
+                "CronJob",
+                "spec: {jobTemplate: {spec: {template: {spec: {containers: [{image: a}]}}}}}",
+                "spec.jobTemplate.spec.template.spec",
+            ),
+            (
+                "PodTemplate",
+                "template: {spec: {containers: [{image: a}]}}",
+                "template.spec",
+            ),
+        ];
+        for (kind, body, spec_path) in cases {
+            let r = resource(&format!(
+                "apiVersion: v1\nkind: {kind}\nmetadata: {{name: x}}\n{body}\n"
+            ));
+            assert_eq!(image(&r), Some("a"), "{kind}");
+            assert_eq!(pod_template(&r).unwrap().spec_path, spec_path);
+        }
+        let service = resource("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {}\n");
+        assert!(pod_template(&service).is_none());
+    }
+
+    #[test]
+    fn the_last_of_duplicated_keys_wins_and_null_is_absent() {
+        let r = resource(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  template: {spec: {containers: [{image: first}]}}\n  template: {spec: {containers: [{image: last}]}}\n",
+        );
+        assert_eq!(image(&r), Some("last"));
+        let r = resource(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  template: {spec: {containers: [{image: a}]}}\n  template: null\n",
+        );
+        let template = pod_template(&r).unwrap();
+        assert!(template.spec.is_null() && template.metadata.is_none());
+    }
+
+    #[test]
+    fn a_tree_changed_after_loading_is_read_as_it_is_now() {
+        let mut r = resource(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: {spec: {containers: [{image: a}]}}}\n",
+        );
+        // Move `spec` to another index: the remembered one no longer fits.
+        let crate::node::Value::Map(entries) = &mut r.root.value else {
+            unreachable!()
+        };
+        let mut moved = std::mem::take(entries).into_vec();
+        moved.reverse();
+        *entries = moved.into_boxed_slice();
+        assert_eq!(image(&r), Some("a"));
+    }
 }
