@@ -195,11 +195,37 @@ impl Exceptions {
     /// The exception covering `control_id` on `resource`, from the object's own
     /// annotations first, then from the file.
     pub fn lookup(&self, resource: &Resource, control_id: &str, today: Date) -> Lookup {
-        let inline = inline_exception(resource);
-        let candidates = inline.iter().chain(self.file.iter());
+        self.for_object(resource).lookup(control_id, today)
+    }
+
+    /// The exceptions that may cover findings on `resource`: read once per
+    /// object rather than once per finding.
+    pub fn for_object(&self, resource: &Resource) -> ObjectExceptions<'_> {
+        ObjectExceptions {
+            inline: inline_exception(resource),
+            file: self
+                .file
+                .iter()
+                .filter(|e| e.covers_resource(resource))
+                .collect(),
+        }
+    }
+}
+
+/// The exceptions that cover one object, whatever the control.
+#[derive(Debug)]
+pub struct ObjectExceptions<'a> {
+    inline: Option<Exception>,
+    file: Vec<&'a Exception>,
+}
+
+impl ObjectExceptions<'_> {
+    /// The exception covering `control_id` on the object.
+    pub fn lookup(&self, control_id: &str, today: Date) -> Lookup {
+        let candidates = self.inline.iter().chain(self.file.iter().copied());
         let mut expired = None;
         for exception in candidates {
-            if !exception.covers_control(control_id) || !exception.covers_resource(resource) {
+            if !exception.covers_control(control_id) {
                 continue;
             }
             match exception.expires {

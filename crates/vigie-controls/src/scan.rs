@@ -17,7 +17,7 @@ use vigie_resource::{load_each, pod_template, Diagnostic, LoadOptions, Pos, Reso
 use crate::config::Config;
 use crate::control::{ClusterOutcome, Control, Evaluator, Inventory, InventoryIndex};
 use crate::controls;
-use crate::exceptions::{inline_problems, Date, Exceptions, Lookup};
+use crate::exceptions::{inline_problems, Date, Exceptions, Lookup, ObjectExceptions};
 use crate::frameworks::Framework;
 use crate::pod::Violation;
 use crate::pss::{self, Level, Version};
@@ -370,13 +370,15 @@ impl<'s> Scan<'s> {
             notes: Vec::new(),
         };
         for (i, violation) in outcome.violations {
+            let resource = &inventory.resources[i];
             let (finding, note) = finding(
                 &self.texts[position],
                 control.severity,
                 &objects[i],
-                &inventory.resources[i],
+                resource,
                 violation,
-                self.settings,
+                &self.settings.exceptions.for_object(resource),
+                self.settings.today,
             );
             result.findings.push((i, finding));
             result.notes.extend(note);
@@ -417,6 +419,8 @@ impl<'s> Scan<'s> {
         let template = pod_template(&resource);
         let mut findings = Vec::new();
         let mut violations = Vec::new();
+        // Read when the object has a first finding.
+        let mut exceptions = None;
         for (index, &check) in self.checks.iter().enumerate() {
             match check {
                 Check::Pss(pss_check) => {
@@ -437,13 +441,16 @@ impl<'s> Scan<'s> {
             result.scanned.controls.push(index as u32);
             let mut counts = false;
             for violation in violations.drain(..) {
+                let exceptions =
+                    exceptions.get_or_insert_with(|| settings.exceptions.for_object(&resource));
                 let (finding, note) = finding(
                     &self.texts[index],
                     check.severity(),
                     &object,
                     &resource,
                     violation,
-                    settings,
+                    exceptions,
+                    settings.today,
                 );
                 if finding.exception.is_none() {
                     counts = true;
@@ -597,9 +604,10 @@ fn finding(
     object: &ObjectRef,
     resource: &Resource,
     violation: Violation,
-    settings: &ScanConfig,
+    exceptions: &ObjectExceptions<'_>,
+    today: Date,
 ) -> (Finding, Option<InputError>) {
-    let (exception, note) = match settings.exceptions.lookup(resource, &texts.id, settings.today) {
+    let (exception, note) = match exceptions.lookup(&texts.id, today) {
         Lookup::None => (None, None),
         Lookup::Applies(applied) => (Some(Box::new(applied)), None),
         Lookup::Expired { source, expired } => (
