@@ -562,3 +562,60 @@ fn streamed_report_equals_the_report_rendered_from_memory() {
         );
     }
 }
+
+#[test]
+fn a_report_that_cannot_be_written_is_an_error_naming_why() {
+    let input = examples().join("insecure");
+    let missing_dir = run(vigie()
+        .args([
+            "scan",
+            "-o",
+            "json",
+            "--output",
+            "/nonexistent-dir/report.json",
+        ])
+        .arg(&input));
+    assert_eq!(missing_dir.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&missing_dir.stderr);
+    assert!(
+        stderr.contains("cannot write the report: /nonexistent-dir/report.json"),
+        "{stderr}"
+    );
+
+    // A full disk shows up while the findings are being written.
+    let full = run(vigie()
+        .args(["scan", "-f", "all", "-o", "json", "--output", "/dev/full"])
+        .arg(&input));
+    assert_eq!(full.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert!(stderr.contains("cannot write the report"), "{stderr}");
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    // Far more output than a pipe holds, so that writing meets the closed pipe.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read(examples().join("insecure/storefront.yaml")).unwrap();
+    for i in 0..40 {
+        write(dir.path(), &format!("copy-{i:02}.yaml"), &manifest);
+    }
+    let mut child = vigie()
+        .args(["scan", "-f", "all"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Like `vigie scan . | head -c 10`.
+    let mut first = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let output = child.wait_with_output().unwrap();
+    // The findings still decide the exit code; nothing is said about the pipe.
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
