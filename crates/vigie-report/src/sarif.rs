@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use vigie_finding::{AppliedException, ControlSummary, Finding, InputError, Report, Severity};
 
@@ -171,7 +172,111 @@ impl Rule<'_> {
     }
 }
 
-fn result(finding: &Finding, rule_index: usize) -> Value {
+// A result is written as typed values rather than a JSON tree: a large scan
+// writes millions. Members are in the order of a JSON tree's sorted keys, so
+// the text is the same as the tree's would be.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    level: &'static str,
+    locations: [ResultLocation<'a>; 1],
+    message: Message,
+    partial_fingerprints: Fingerprints,
+    properties: ResultProperties<'a>,
+    rule_id: &'a str,
+    rule_index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[Suppression<'a>; 1]>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultLocation<'a> {
+    logical_locations: Vec<LogicalLocation<'a>>,
+    physical_location: PhysicalLocation<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    fully_qualified_name: String,
+    kind: &'static str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Role>,
+}
+
+#[derive(Serialize)]
+struct Role {
+    role: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<RenderedBy<'a>>,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RenderedBy<'a> {
+    rendered_by: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_column: u32,
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "vigieFinding/v1")]
+    vigie_finding: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties<'a> {
+    field_path: &'a str,
+    severity: &'static str,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    justification: &'a str,
+    kind: &'static str,
+    properties: SuppressionProperties<'a>,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct SuppressionProperties<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<&'a str>,
+    source: &'a str,
+}
+
+/// Where an artifact is: a URI, relative to `uriBaseId` when that is set.
+#[derive(Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+fn result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
     let location = &finding.location;
     let mut text = format!(
         "{}: {} (at {})",
@@ -179,15 +284,10 @@ fn result(finding: &Finding, rule_index: usize) -> Value {
         finding.message,
         finding.field_path
     );
-    let mut physical = json!({
-        "artifactLocation": artifact_location(&location.file),
-        "region": { "startLine": location.line.max(1), "startColumn": location.column.max(1) },
-    });
     if let Some(tool) = &location.rendered_by {
         // The line is one of the rendered output, not of a file in the repository:
         // say so where a reader of the alert will see it.
         text.push_str(&format!("; line {} of `{tool}` output", location.line));
-        physical["properties"] = json!({ "renderedBy": tool });
     }
     if let Some(subject) = &finding.subject {
         text.push_str(&format!("; subject: {}", subject.display()));
@@ -197,67 +297,79 @@ fn result(finding: &Finding, rule_index: usize) -> Value {
         text.push_str(&format!("; excepted: {}", exception_note(exception)));
     }
 
-    let mut logical = vec![json!({
-        "name": finding.resource.name,
-        "fullyQualifiedName": finding.resource.display(),
-        "kind": "resource",
-    })];
+    let mut logical = vec![LogicalLocation {
+        fully_qualified_name: finding.resource.display(),
+        kind: "resource",
+        name: &finding.resource.name,
+        properties: None,
+    }];
     if let Some(subject) = &finding.subject {
         // The user, group or service account the binding grants to: a member of
         // the binding's `subjects`.
-        logical.push(json!({
-            "name": subject.name,
-            "fullyQualifiedName": subject.display(),
-            "kind": "member",
-            "properties": { "role": "subject" },
-        }));
+        logical.push(LogicalLocation {
+            fully_qualified_name: subject.display(),
+            kind: "member",
+            name: &subject.name,
+            properties: Some(Role { role: "subject" }),
+        });
     }
 
-    let mut result = json!({
-        "ruleId": finding.control_id,
-        "ruleIndex": rule_index,
-        "level": level(finding.severity),
-        "message": { "text": text },
-        "locations": [{
-            "physicalLocation": physical,
-            "logicalLocations": logical,
+    SarifResult {
+        level: level(finding.severity),
+        locations: [ResultLocation {
+            logical_locations: logical,
+            physical_location: PhysicalLocation {
+                artifact_location: artifact_location(&location.file),
+                properties: location
+                    .rendered_by
+                    .as_deref()
+                    .map(|tool| RenderedBy { rendered_by: tool }),
+                region: Region {
+                    start_column: location.column.max(1),
+                    start_line: location.line.max(1),
+                },
+            },
         }],
-        "partialFingerprints": { "vigieFinding/v1": fingerprint(finding) },
-        "properties": {
-            "severity": finding.severity.as_str(),
-            "fieldPath": finding.field_path,
+        message: Message { text },
+        partial_fingerprints: Fingerprints {
+            vigie_finding: fingerprint(finding),
         },
-    });
-    if let Some(exception) = &finding.exception {
-        result["suppressions"] = json!([suppression(exception)]);
+        properties: ResultProperties {
+            field_path: &finding.field_path,
+            severity: finding.severity.as_str(),
+        },
+        rule_id: &finding.control_id,
+        rule_index,
+        suppressions: finding.exception.as_deref().map(|e| [suppression(e)]),
     }
-    result
 }
 
 /// An exception as a SARIF suppression. One declared in an annotation of the
 /// manifest is `inSource` (like a lint pragma); one from an exceptions file is
 /// `external`. `accepted`: the exception was reviewed and applies.
-fn suppression(exception: &AppliedException) -> Value {
+fn suppression(exception: &AppliedException) -> Suppression<'_> {
     let kind = if exception.source == "annotation" {
         "inSource"
     } else {
         "external"
     };
-    let mut properties = json!({ "source": exception.source });
-    if let Some(expires) = &exception.expires {
-        properties["expires"] = json!(expires);
+    Suppression {
+        justification: &exception.reason,
+        kind,
+        properties: SuppressionProperties {
+            expires: exception.expires.as_deref(),
+            source: &exception.source,
+        },
+        status: "accepted",
     }
-    json!({
-        "kind": kind,
-        "status": "accepted",
-        "justification": exception.reason,
-        "properties": properties,
-    })
 }
 
 fn notification(error: &InputError) -> Value {
     let mut physical = Map::new();
-    physical.insert("artifactLocation".into(), artifact_location(&error.file));
+    physical.insert(
+        "artifactLocation".into(),
+        serde_json::to_value(artifact_location(&error.file)).expect("a JSON value"),
+    );
     if let Some(line) = error.line {
         let mut region = json!({ "startLine": line.max(1) });
         if let Some(column) = error.column {
@@ -310,7 +422,7 @@ fn rule_name(title: &str) -> String {
 /// Where an artifact is. Relative paths stay relative (to `%SRCROOT%`) so that the
 /// uploader can match them to files of the repository; absolute ones become
 /// `file://` URIs.
-fn artifact_location(path: &str) -> Value {
+fn artifact_location(path: &str) -> ArtifactLocation {
     let slashed = path.replace('\\', "/");
     let is_windows_absolute = slashed.as_bytes().get(1) == Some(&b':');
     if slashed.starts_with('/') || is_windows_absolute {
@@ -319,10 +431,16 @@ fn artifact_location(path: &str) -> Value {
         } else {
             "file://"
         };
-        json!({ "uri": format!("{prefix}{}", encode_uri_path(&slashed)) })
+        ArtifactLocation {
+            uri: format!("{prefix}{}", encode_uri_path(&slashed)),
+            uri_base_id: None,
+        }
     } else {
         let relative = slashed.trim_start_matches("./");
-        json!({ "uri": encode_uri_path(relative), "uriBaseId": SOURCE_ROOT })
+        ArtifactLocation {
+            uri: encode_uri_path(relative),
+            uri_base_id: Some(SOURCE_ROOT),
+        }
     }
 }
 
@@ -371,20 +489,21 @@ mod tests {
 
     #[test]
     fn relative_paths_stay_relative_with_forward_slashes() {
+        let location = |path| serde_json::to_value(artifact_location(path)).unwrap();
         assert_eq!(
-            artifact_location(r"deploy\web app.yaml"),
+            location(r"deploy\web app.yaml"),
             json!({ "uri": "deploy/web%20app.yaml", "uriBaseId": "%SRCROOT%" })
         );
         assert_eq!(
-            artifact_location("./k8s/a.yaml"),
+            location("./k8s/a.yaml"),
             json!({ "uri": "k8s/a.yaml", "uriBaseId": "%SRCROOT%" })
         );
         assert_eq!(
-            artifact_location("/srv/k8s/a.yaml"),
+            location("/srv/k8s/a.yaml"),
             json!({ "uri": "file:///srv/k8s/a.yaml" })
         );
         assert_eq!(
-            artifact_location(r"C:\k8s\a.yaml"),
+            location(r"C:\k8s\a.yaml"),
             json!({ "uri": "file:///C:/k8s/a.yaml" })
         );
     }
