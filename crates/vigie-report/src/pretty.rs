@@ -142,7 +142,7 @@ fn write_finding(finding: &Finding, paint: &Painter, out: &mut dyn Write) -> io:
             "  {}  {}  {}",
             paint.apply(
                 severity_style(finding.severity),
-                &format!("{:<8}", finding.severity.as_str().to_ascii_uppercase())
+                severity_label(finding.severity)
             ),
             paint.apply(heading, &finding.control_id),
             finding.title
@@ -185,6 +185,17 @@ fn write_finding(finding: &Finding, paint: &Painter, out: &mut dyn Write) -> io:
             finding.remediation
         ),
         None => Ok(()),
+    }
+}
+
+/// A severity as the label of a finding, padded to the widest.
+fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "CRITICAL",
+        Severity::High => "HIGH    ",
+        Severity::Medium => "MEDIUM  ",
+        Severity::Low => "LOW     ",
+        Severity::Info => "INFO    ",
     }
 }
 
@@ -328,11 +339,34 @@ struct Painter {
 }
 
 impl Painter {
-    fn apply(&self, style: Style, text: &str) -> String {
-        if self.color && style != Style::new() {
-            format!("{}{text}{}", style.render(), style.render_reset())
+    /// `text` in `style`, written without building a string: a large report
+    /// paints millions of labels.
+    fn apply<'t>(&self, style: Style, text: &'t str) -> Painted<'t> {
+        Painted {
+            style: if self.color { style } else { Style::new() },
+            text,
+        }
+    }
+}
+
+/// Text with the style it is written in (none when colour is off).
+struct Painted<'t> {
+    style: Style,
+    text: &'t str,
+}
+
+impl std::fmt::Display for Painted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.style == Style::new() {
+            f.write_str(self.text)
         } else {
-            text.to_string()
+            write!(
+                f,
+                "{}{}{}",
+                self.style.render(),
+                self.text,
+                self.style.render_reset()
+            )
         }
     }
 }
@@ -426,12 +460,12 @@ impl Table {
             line.push(' ');
             match align {
                 Align::Left => {
-                    line.push_str(&paint.apply(cell.style, &cell.text));
+                    line.push_str(&paint.apply(cell.style, &cell.text).to_string());
                     line.push_str(&padding);
                 }
                 Align::Right => {
                     line.push_str(&padding);
-                    line.push_str(&paint.apply(cell.style, &cell.text));
+                    line.push_str(&paint.apply(cell.style, &cell.text).to_string());
                 }
             }
             line.push(' ');
