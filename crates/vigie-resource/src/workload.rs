@@ -79,25 +79,52 @@ impl Shape {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TemplateAt {
     shape: Shape,
-    /// For each key on the way, the index of its entry in its mapping
-    /// (`u32::MAX` where the key is absent).
+    /// For each key on the way to the template, the index of its entry in its
+    /// mapping (`ABSENT` where the key is missing).
     steps: [u32; 4],
+    /// The same for `metadata` and `spec` in the template.
+    metadata: u32,
+    spec: u32,
 }
+
+const ABSENT: u32 = u32::MAX;
 
 impl TemplateAt {
     /// Where the template of an object of `kind` is, if `kind` is a workload.
     pub(crate) fn find(kind: &str, root: &Node) -> Option<TemplateAt> {
         let shape = Shape::of(kind)?;
-        let mut steps = [u32::MAX; 4];
+        let mut steps = [ABSENT; 4];
         let mut node = Some(root);
         for (step, key) in steps.iter_mut().zip(shape.keys()) {
             let Some((index, next)) = node.and_then(|n| n.entry_index(key)) else {
+                node = None;
                 break;
             };
             *step = index as u32;
             node = Some(next);
         }
-        Some(TemplateAt { shape, steps })
+        let index_of = |key| {
+            node.and_then(|n| n.entry_index(key))
+                .map_or(ABSENT, |(index, _)| index as u32)
+        };
+        Some(TemplateAt {
+            shape,
+            steps,
+            metadata: index_of("metadata"),
+            spec: index_of("spec"),
+        })
+    }
+}
+
+/// The value under `key` in `node`, looked for first at `index`, where it was
+/// when the object was built; looked up again if the tree has changed since.
+fn entry_at<'a>(node: &'a Node, index: u32, key: &str) -> Option<&'a Node> {
+    let remembered = node
+        .as_map()
+        .and_then(|entries| entries.get(index as usize));
+    match remembered {
+        Some(entry) if entry.key == key => (!entry.value.is_null()).then_some(&entry.value),
+        _ => node.get(key),
     }
 }
 
@@ -107,21 +134,15 @@ pub fn pod_template(resource: &Resource) -> Option<PodTemplate<'_>> {
     let at = resource.template?;
     let mut template = Some(&resource.root);
     for (&step, key) in at.steps.iter().zip(at.shape.keys()) {
-        template = template.and_then(|node| {
-            // The entry found when the object was built; looked up again if
-            // the tree has changed since.
-            match node.as_map().and_then(|entries| entries.get(step as usize)) {
-                Some(entry) if entry.key == *key && !entry.value.is_null() => Some(&entry.value),
-                _ => node.get(key),
-            }
-        });
+        template = template.and_then(|node| entry_at(node, step, key));
     }
-    let template = template.unwrap_or(Node::null());
     let (metadata_path, spec_path) = at.shape.paths();
     Some(PodTemplate {
-        metadata: template.get("metadata"),
+        metadata: template.and_then(|t| entry_at(t, at.metadata, "metadata")),
         metadata_path,
-        spec: template.get("spec").unwrap_or(Node::null()),
+        spec: template
+            .and_then(|t| entry_at(t, at.spec, "spec"))
+            .unwrap_or(Node::null()),
         spec_path,
     })
 }
