@@ -11,11 +11,14 @@
 //! batches simply carry the findings and the page is rendered at the end.
 
 use std::collections::HashSet;
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 
 use vigie_finding::{Finding, Location, Report};
 
 use crate::{html, json, junit, pretty, sarif, Format, RenderOptions};
+
+/// How much of encoded findings the writer gathers before writing them.
+const GATHER: usize = 1 << 20;
 
 /// Turns the findings of one resource into what the writer will write. Shared by
 /// the scanning threads.
@@ -63,7 +66,14 @@ impl Encoder {
         let cross_object = findings
             .first()
             .is_some_and(|f| self.cross_object.contains(&*f.control_id));
-        let mut bytes = Vec::new();
+        // About what a finding takes, so that the buffer is not copied over
+        // and over while it grows.
+        let per_finding = match self.format {
+            Format::Pretty => 500,
+            Format::Json => 900,
+            _ => 1500,
+        };
+        let mut bytes = Vec::with_capacity(per_finding * findings.len());
         match self.format {
             Format::Pretty => {
                 pretty::write_resource(location, &mut findings, &self.options, &mut bytes)
@@ -92,6 +102,9 @@ pub struct ReportWriter<'w> {
     in_cross_object_part: bool,
     /// For formats rendered at the end.
     collected: Vec<Finding>,
+    /// Encoded batches not written yet, and their length.
+    pending: Vec<Vec<u8>>,
+    pending_len: usize,
     error: Option<io::Error>,
 }
 
@@ -110,6 +123,8 @@ impl<'w> ReportWriter<'w> {
             written: 0,
             in_cross_object_part: false,
             collected: Vec::new(),
+            pending: Vec::new(),
+            pending_len: 0,
             error: None,
         };
         let mut bytes = Vec::new();
@@ -143,15 +158,41 @@ impl<'w> ReportWriter<'w> {
                     _ => {}
                 }
                 self.written += 1;
-                self.write_bytes(&lead);
-                self.write_bytes(&bytes);
+                for part in [lead, bytes] {
+                    if !part.is_empty() {
+                        self.pending_len += part.len();
+                        self.pending.push(part);
+                    }
+                }
+                if self.pending_len >= GATHER {
+                    self.write_pending();
+                }
             }
         }
+    }
+
+    /// Writes the batches waiting, in one system call where the output allows:
+    /// copying 1.5 GB of findings into a buffer first would cost more than
+    /// formatting them.
+    fn write_pending(&mut self) {
+        let mut slices: Vec<IoSlice<'_>> = self.pending.iter().map(|b| IoSlice::new(b)).collect();
+        let mut slices = &mut slices[..];
+        while self.error.is_none() && !slices.is_empty() {
+            match self.out.write_vectored(slices) {
+                Ok(0) => self.error = Some(io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut slices, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => self.error = Some(e),
+            }
+        }
+        self.pending.clear();
+        self.pending_len = 0;
     }
 
     /// Writes what comes after the findings: `report` is complete but for its
     /// findings, which were written already.
     pub fn finish(mut self, report: &Report) -> io::Result<()> {
+        self.write_pending();
         let mut bytes = Vec::new();
         let any = self.written > 0;
         match self.format {
@@ -180,6 +221,9 @@ impl<'w> ReportWriter<'w> {
     }
 
     fn write_bytes(&mut self, bytes: &[u8]) {
+        if !self.pending.is_empty() {
+            self.write_pending();
+        }
         if self.error.is_none() && !bytes.is_empty() {
             if let Err(e) = self.out.write_all(bytes) {
                 self.error = Some(e);
