@@ -66,22 +66,27 @@ impl Encoder {
         let cross_object = findings
             .first()
             .is_some_and(|f| self.cross_object.contains(&*f.control_id));
-        // About what a finding takes, so that the buffer is not copied over
-        // and over while it grows.
-        let per_finding = match self.format {
-            Format::Pretty => 500,
-            Format::Json => 900,
-            _ => 1500,
-        };
-        let mut bytes = Vec::with_capacity(per_finding * findings.len());
-        match self.format {
+        // Buffers are sized for about what a finding takes in each format, so
+        // that they are not copied over and over while they grow.
+        let sized = |per_finding: usize| Vec::with_capacity(per_finding * findings.len());
+        let bytes = match self.format {
             Format::Pretty => {
-                pretty::write_resource(location, &mut findings, &self.options, &mut bytes)
+                let mut bytes = sized(500);
+                pretty::write_resource(location, &mut findings, &self.options, &mut bytes);
+                bytes
             }
-            Format::Json => json::write_findings(&findings, &self.json, &mut bytes),
-            Format::Sarif => sarif::write_results(&findings, &self.sarif, &mut bytes),
+            Format::Json => {
+                let mut bytes = sized(900);
+                json::write_findings(&findings, &self.json, &mut bytes);
+                bytes
+            }
+            Format::Sarif => {
+                let mut bytes = sized(1500);
+                sarif::write_results(&findings, &self.sarif, &mut bytes);
+                bytes
+            }
             Format::Junit | Format::Html => return Batch(Content::Findings(findings)),
-        }
+        };
         Batch(Content::Text {
             bytes,
             cross_object,
