@@ -239,97 +239,41 @@ impl<'s> Scan<'s> {
         encode: impl Fn(&Location, Vec<Finding>) -> B + Sync,
         mut accept: impl FnMut(B),
     ) -> Report {
-        let mut report = self.head();
-        let mut failed_objects = Vec::new();
-        let mut notes = Vec::new();
-        let mut kept = Vec::new();
-        let mut kept_objects = Vec::new();
-        let mut inventory_owner = Vec::new();
+        let mut tally = Tally {
+            report: self.head(),
+            failed_objects: Vec::new(),
+            notes: Vec::new(),
+        };
+        let mut kept = Kept::default();
         let loaded = load_each(
             inputs,
             options,
             |resource| self.scan_object(resource, &encode),
             |result| {
                 if let Some((resource, object)) = result.kept {
-                    inventory_owner.push(report.resources.len());
-                    kept.push(resource);
-                    kept_objects.push(object);
+                    kept.owner.push(tally.report.resources.len());
+                    kept.resources.push(resource);
+                    kept.objects.push(object);
                 }
-                for i in result.failed {
-                    report.controls[i as usize].failed += 1;
-                }
-                report.totals.active.merge(&result.active);
-                report.totals.excepted += result.excepted;
-                failed_objects.push(result.active.total() > 0);
-                report.resources.push(result.scanned);
-                notes.extend(result.notes);
+                tally.add_object(
+                    result.scanned,
+                    &result.failed,
+                    &result.active,
+                    result.excepted,
+                );
+                tally.notes.extend(result.notes);
                 if let Some(batch) = result.batch {
                     accept(batch);
                 }
             },
         );
+        self.run_cross_object(&kept, &mut tally, &encode, &mut accept);
 
-        let index = InventoryIndex::new(&kept);
-        let inventory = Inventory::new(&kept, &index);
-        let cross_object: Vec<(usize, &Control)> = self
-            .checks
-            .iter()
-            .enumerate()
-            .filter_map(|(position, check)| match check {
-                Check::Control(control) if check.is_cross_object() => Some((position, *control)),
-                _ => None,
-            })
-            .collect();
-        // Controls run in parallel; their findings are gathered per object.
-        let outcomes: Vec<CrossObjectOutcome> = cross_object
-            .par_iter()
-            .map(|&(position, control)| {
-                self.run_cross_object(position, control, &inventory, &kept_objects)
-            })
-            .collect();
-        // Findings of each kept object, in the order of the controls.
-        let mut by_object: Vec<Vec<Finding>> =
-            std::iter::repeat_with(Vec::new).take(kept.len()).collect();
-        for ((position, _), outcome) in cross_object.iter().zip(outcomes) {
-            for i in outcome.evaluated {
-                report.resources[inventory_owner[i]]
-                    .controls
-                    .push(*position as u32);
-            }
-            let mut failed = BTreeSet::new();
-            for (i, finding) in outcome.findings {
-                if finding.exception.is_none() {
-                    failed.insert(i);
-                    failed_objects[inventory_owner[i]] = true;
-                    report.totals.active.add(finding.severity);
-                } else {
-                    report.totals.excepted += 1;
-                }
-                by_object[i].push(finding);
-            }
-            notes.extend(outcome.notes);
-            report.controls[*position].failed += failed.len() as u32;
-        }
-        // Encoded in parallel, a slice of objects at a time so that the
-        // encoded batches waiting to be written stay few.
-        let groups: Vec<(usize, Vec<Finding>)> = by_object
-            .into_iter()
-            .enumerate()
-            .filter(|(_, findings)| !findings.is_empty())
-            .collect();
-        let mut groups = groups.into_iter();
-        loop {
-            let slice: Vec<(usize, Vec<Finding>)> = groups.by_ref().take(4096).collect();
-            if slice.is_empty() {
-                break;
-            }
-            let batches: Vec<B> = slice
-                .into_par_iter()
-                .map(|(i, findings)| encode(&kept_objects[i].location(kept[i].pos), findings))
-                .collect();
-            batches.into_iter().for_each(&mut accept);
-        }
-
+        let Tally {
+            mut report,
+            failed_objects,
+            notes,
+        } = tally;
         for resource in &report.resources {
             for &i in &resource.controls {
                 report.controls[i as usize].evaluated += 1;
@@ -346,13 +290,84 @@ impl<'s> Scan<'s> {
         report.errors.extend(notes);
         // Freeing 100,000 kept trees takes a fifth of a second: a thread of its
         // own does it while the caller finishes the report.
-        drop(index);
-        std::thread::spawn(move || drop((kept, kept_objects)));
+        std::thread::spawn(move || drop(kept));
         report
     }
 
+    /// Runs the cross-object controls over the kept objects, in parallel, and
+    /// hands their findings over object by object.
+    fn run_cross_object<B: Send>(
+        &self,
+        kept: &Kept,
+        tally: &mut Tally,
+        encode: &(impl Fn(&Location, Vec<Finding>) -> B + Sync),
+        accept: &mut impl FnMut(B),
+    ) {
+        let index = InventoryIndex::new(&kept.resources);
+        let inventory = Inventory::new(&kept.resources, &index);
+        let controls: Vec<(usize, &Control)> = self
+            .checks
+            .iter()
+            .enumerate()
+            .filter_map(|(position, check)| match check {
+                Check::Control(control) if check.is_cross_object() => Some((position, *control)),
+                _ => None,
+            })
+            .collect();
+        let outcomes: Vec<CrossObjectOutcome> = controls
+            .par_iter()
+            .map(|&(position, control)| {
+                self.run_control(position, control, &inventory, &kept.objects)
+            })
+            .collect();
+        // Findings of each kept object, in the order of the controls.
+        let mut by_object: Vec<Vec<Finding>> = std::iter::repeat_with(Vec::new)
+            .take(kept.resources.len())
+            .collect();
+        for ((position, _), outcome) in controls.iter().zip(outcomes) {
+            for i in outcome.evaluated {
+                tally.report.resources[kept.owner[i]]
+                    .controls
+                    .push(*position as u32);
+            }
+            let mut failed = BTreeSet::new();
+            for (i, finding) in outcome.findings {
+                if finding.exception.is_none() {
+                    failed.insert(i);
+                    tally.failed_objects[kept.owner[i]] = true;
+                    tally.report.totals.active.add(finding.severity);
+                } else {
+                    tally.report.totals.excepted += 1;
+                }
+                by_object[i].push(finding);
+            }
+            tally.notes.extend(outcome.notes);
+            tally.report.controls[*position].failed += failed.len() as u32;
+        }
+        // Encoded in parallel, a slice of objects at a time so that the
+        // encoded batches waiting to be written stay few.
+        let mut groups = by_object
+            .into_iter()
+            .enumerate()
+            .filter(|(_, findings)| !findings.is_empty());
+        loop {
+            let slice: Vec<(usize, Vec<Finding>)> = groups.by_ref().take(4096).collect();
+            if slice.is_empty() {
+                break;
+            }
+            let batches: Vec<B> = slice
+                .into_par_iter()
+                .map(|(i, findings)| {
+                    let start = kept.objects[i].location(kept.resources[i].pos);
+                    encode(&start, findings)
+                })
+                .collect();
+            batches.into_iter().for_each(&mut *accept);
+        }
+    }
+
     /// Runs one cross-object control over the kept objects.
-    fn run_cross_object(
+    fn run_control(
         &self,
         position: usize,
         control: &Control,
@@ -472,6 +487,42 @@ impl<'s> Scan<'s> {
             result.kept = Some((resource, object));
         }
         result
+    }
+}
+
+/// The objects kept for cross-object controls.
+#[derive(Default)]
+struct Kept {
+    resources: Vec<Resource>,
+    objects: Vec<ObjectRef>,
+    /// Index in the report's resources of each kept object.
+    owner: Vec<usize>,
+}
+
+/// What a scan has counted so far.
+struct Tally {
+    report: Report,
+    /// For each scanned resource, whether it has an active finding.
+    failed_objects: Vec<bool>,
+    notes: Vec<InputError>,
+}
+
+impl Tally {
+    /// Counts an object checked by the object-scope checks.
+    fn add_object(
+        &mut self,
+        scanned: ScannedResource,
+        failed: &[u32],
+        active: &SeverityCounts,
+        excepted: usize,
+    ) {
+        for &i in failed {
+            self.report.controls[i as usize].failed += 1;
+        }
+        self.report.totals.active.merge(active);
+        self.report.totals.excepted += excepted;
+        self.failed_objects.push(active.total() > 0);
+        self.report.resources.push(scanned);
     }
 }
 
