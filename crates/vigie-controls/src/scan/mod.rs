@@ -5,22 +5,25 @@
 //! control needs, which are kept and checked together at the end.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use rayon::prelude::*;
 use vigie_finding::{
-    ControlSummary, Finding, FrameworkSummary, InputError, Location, Report, ResourceRef,
-    ScannedResource, Severity, SeverityCounts, Totals,
+    ControlSummary, Finding, InputError, Location, Report, ScannedResource, SeverityCounts, Totals,
 };
-use vigie_resource::{load_each, pod_template, Diagnostic, LoadOptions, Pos, Resource};
+use vigie_resource::{load_each, pod_template, LoadOptions, Resource};
+
+mod checks;
+mod finding;
+
+pub use checks::known_control_ids;
+use checks::{framework_summaries, profile, select_checks, Check};
+use finding::{finding, input_error, CheckTexts, ObjectRef};
 
 use crate::config::Config;
 use crate::control::{ClusterOutcome, Control, Evaluator, Inventory, InventoryIndex};
-use crate::controls;
-use crate::exceptions::{inline_problems, Date, Exceptions, Lookup, ObjectExceptions};
+use crate::exceptions::{inline_problems, Date, Exceptions};
 use crate::frameworks::Framework;
-use crate::pod::Violation;
-use crate::pss::{self, Level, Version};
+use crate::pss::Version;
 
 /// What a scan checks, and with which settings.
 #[derive(Clone, Debug)]
@@ -43,98 +46,6 @@ impl Default for ScanConfig {
             today: Date::today(),
         }
     }
-}
-
-/// A check as the scan sees it: a Pod Security check or a posture control.
-#[derive(Clone, Copy)]
-enum Check {
-    Pss(&'static pss::Check),
-    Control(&'static Control),
-}
-
-impl Check {
-    fn id(self) -> &'static str {
-        match self {
-            Check::Pss(c) => c.id,
-            Check::Control(c) => c.id,
-        }
-    }
-
-    fn title(self) -> &'static str {
-        match self {
-            Check::Pss(c) => c.title,
-            Check::Control(c) => c.title,
-        }
-    }
-
-    fn severity(self) -> Severity {
-        match self {
-            Check::Pss(c) => c.severity,
-            Check::Control(c) => c.severity,
-        }
-    }
-
-    fn remediation(self) -> &'static str {
-        match self {
-            Check::Pss(c) => c.remediation,
-            Check::Control(c) => c.remediation,
-        }
-    }
-
-    fn summary(self) -> String {
-        match self {
-            Check::Pss(c) => c.summary(),
-            Check::Control(c) => c.summary(),
-        }
-    }
-
-    /// Whether the check reads several objects together.
-    fn is_cross_object(self) -> bool {
-        matches!(
-            self,
-            Check::Control(Control {
-                evaluator: Evaluator::Cluster { .. },
-                ..
-            })
-        )
-    }
-}
-
-/// Every control ID an exception may name.
-pub fn known_control_ids() -> Vec<&'static str> {
-    pss::all_checks()
-        .iter()
-        .map(|c| c.id)
-        .chain(controls::all().iter().map(|c| c.id))
-        .collect()
-}
-
-/// Which checks the frameworks select, in report order.
-fn select_checks(frameworks: &[Framework], version: Version) -> Vec<Check> {
-    let mut checks = Vec::new();
-    let mut pss_ids = BTreeSet::new();
-    for (framework, level) in [
-        (Framework::PssBaseline, Level::Baseline),
-        (Framework::PssRestricted, Level::Restricted),
-    ] {
-        if frameworks.contains(&framework) {
-            pss_ids.extend(pss::checks_for(level, version).iter().map(|c| c.id));
-        }
-    }
-    checks.extend(
-        pss::all_checks()
-            .iter()
-            .filter(|c| pss_ids.contains(c.id))
-            .map(Check::Pss),
-    );
-    checks.extend(
-        controls::all()
-            .iter()
-            .copied()
-            .filter(|c| frameworks.iter().any(|f| f.includes(c)))
-            .map(Check::Control),
-    );
-    checks
 }
 
 /// Everything one object produced.
@@ -531,184 +442,4 @@ struct CrossObjectOutcome {
     evaluated: Vec<usize>,
     findings: Vec<(usize, Finding)>,
     notes: Vec<InputError>,
-}
-
-fn profile(settings: &ScanConfig) -> String {
-    let names: Vec<&str> = settings.frameworks.iter().map(|f| f.title()).collect();
-    format!(
-        "{} (Pod Security Standards {})",
-        names.join(", "),
-        settings.pss_version
-    )
-}
-
-fn framework_summaries(
-    frameworks: &[Framework],
-    checks: &[Check],
-    summaries: &[ControlSummary],
-    version: Version,
-) -> Vec<FrameworkSummary> {
-    frameworks
-        .iter()
-        .map(|&framework| {
-            let members: Vec<usize> = checks
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| match (framework, c) {
-                    (Framework::PssBaseline, Check::Pss(p)) => {
-                        pss::checks_for(Level::Baseline, version)
-                            .iter()
-                            .any(|b| b.id == p.id)
-                    }
-                    (Framework::PssRestricted, Check::Pss(p)) => {
-                        pss::checks_for(Level::Restricted, version)
-                            .iter()
-                            .any(|r| r.id == p.id)
-                    }
-                    (_, Check::Control(control)) => framework.includes(control),
-                    _ => false,
-                })
-                .map(|(i, _)| i)
-                .collect();
-            let scores: Vec<f64> = members
-                .iter()
-                .filter_map(|&i| summaries[i].score())
-                .collect();
-            FrameworkSummary {
-                id: framework.id().to_string(),
-                title: framework.title().to_string(),
-                controls: members.iter().map(|&i| summaries[i].id.clone()).collect(),
-                score: if scores.is_empty() {
-                    100.0
-                } else {
-                    scores.iter().sum::<f64>() / scores.len() as f64
-                },
-            }
-        })
-        .collect()
-}
-
-/// The texts of a check that every finding of it shares.
-struct CheckTexts {
-    id: Arc<str>,
-    title: Arc<str>,
-    remediation: Arc<str>,
-}
-
-impl CheckTexts {
-    fn of(check: Check) -> Self {
-        Self {
-            id: check.id().into(),
-            title: check.title().into(),
-            remediation: check.remediation().into(),
-        }
-    }
-}
-
-/// What every finding on one object shares: the object and its file.
-#[derive(Clone)]
-struct ObjectRef {
-    reference: Arc<ResourceRef>,
-    file: Arc<str>,
-    rendered_by: Option<Arc<str>>,
-    document: u32,
-    item: Option<u32>,
-    pos: Pos,
-}
-
-impl ObjectRef {
-    fn new(resource: &Resource) -> Self {
-        Self {
-            reference: Arc::new(ResourceRef {
-                api_version: resource.api_version.clone(),
-                kind: resource.kind.clone(),
-                namespace: resource.namespace.clone(),
-                name: resource.name.clone(),
-            }),
-            file: resource.origin.file.path.as_str().into(),
-            rendered_by: resource.origin.file.rendered_by.as_deref().map(Into::into),
-            document: resource.origin.document,
-            item: resource.origin.item,
-            pos: resource.pos,
-        }
-    }
-
-    /// Where `pos` is; a field without a position points at the object.
-    fn location(&self, pos: Pos) -> Location {
-        let pos = if pos.line == 0 { self.pos } else { pos };
-        Location {
-            file: self.file.clone(),
-            line: pos.line,
-            column: pos.column,
-            document: self.document,
-            item: self.item,
-            rendered_by: self.rendered_by.clone(),
-        }
-    }
-}
-
-/// A finding for a violation, with the exception that covers it, and a warning
-/// when an exception matched but has expired.
-fn finding(
-    texts: &CheckTexts,
-    severity: Severity,
-    object: &ObjectRef,
-    resource: &Resource,
-    violation: Violation,
-    exceptions: &ObjectExceptions<'_>,
-    today: Date,
-) -> (Finding, Option<InputError>) {
-    let (exception, note) = match exceptions.lookup(&texts.id, today) {
-        Lookup::None => (None, None),
-        Lookup::Applies(applied) => (Some(Box::new(applied)), None),
-        Lookup::Expired { source, expired } => (
-            None,
-            Some(InputError {
-                file: resource.origin.file.path.clone(),
-                line: Some(resource.pos.line),
-                column: Some(resource.pos.column),
-                reason: format!(
-                    "the exception for {} on {} {} ({source}) expired on {expired}: its findings count again",
-                    texts.id, resource.kind, resource.name
-                ),
-                fatal: false,
-            }),
-        ),
-    };
-    let subject = violation.subject.map(|s| {
-        Arc::new(ResourceRef {
-            api_version: if s.kind == "ServiceAccount" {
-                "v1"
-            } else {
-                "rbac.authorization.k8s.io/v1"
-            }
-            .to_string(),
-            kind: s.kind,
-            namespace: s.namespace,
-            name: s.name,
-        })
-    });
-    let finding = Finding {
-        control_id: texts.id.clone(),
-        title: texts.title.clone(),
-        severity,
-        resource: object.reference.clone(),
-        location: object.location(violation.pos),
-        field_path: violation.path,
-        message: violation.message,
-        remediation: texts.remediation.clone(),
-        subject,
-        exception,
-    };
-    (finding, note)
-}
-
-fn input_error(diagnostic: &Diagnostic) -> InputError {
-    InputError {
-        file: diagnostic.file.clone(),
-        line: diagnostic.pos.map(|p| p.line),
-        column: diagnostic.pos.map(|p| p.column),
-        reason: diagnostic.reason.clone(),
-        fatal: diagnostic.is_error(),
-    }
 }
