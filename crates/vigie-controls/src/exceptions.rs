@@ -192,14 +192,9 @@ impl Exceptions {
         }
     }
 
-    /// The exception covering `control_id` on `resource`, from the object's own
-    /// annotations first, then from the file.
-    pub fn lookup(&self, resource: &Resource, control_id: &str, today: Date) -> Lookup {
-        self.for_object(resource).lookup(control_id, today)
-    }
-
-    /// The exceptions that may cover findings on `resource`: read once per
-    /// object rather than once per finding.
+    /// The exceptions that may cover findings on `resource`, from the object's
+    /// own annotations first, then from the file: read once per object rather
+    /// than once per finding.
     pub fn for_object(&self, resource: &Resource) -> ObjectExceptions<'_> {
         ObjectExceptions {
             inline: inline_exception(resource),
