@@ -42,12 +42,7 @@ pub(crate) struct ResourceFindings<'a> {
 /// same scope, with where the resource starts: the batches a scan would have
 /// written for a report held in memory.
 pub(crate) fn resource_runs(report: &Report) -> Vec<(&Location, Vec<Finding>)> {
-    let cross_object: HashSet<&str> = report
-        .controls
-        .iter()
-        .filter(|c| c.cross_object)
-        .map(|c| c.id.as_str())
-        .collect();
+    let cross_object: HashSet<&str> = cross_object_controls(report).collect();
     let starts = resource_starts(report);
     let mut runs: Vec<(&Location, Vec<Finding>)> = Vec::new();
     let mut last: Option<(ResourceKey<'_>, bool)> = None;
@@ -66,6 +61,15 @@ pub(crate) fn resource_runs(report: &Report) -> Vec<(&Location, Vec<Finding>)> {
         last = Some(key);
     }
     runs
+}
+
+/// IDs of the report's controls that relate several objects.
+pub(crate) fn cross_object_controls(report: &Report) -> impl Iterator<Item = &str> {
+    report
+        .controls
+        .iter()
+        .filter(|c| c.cross_object)
+        .map(|c| c.id.as_str())
 }
 
 /// Where each scanned resource starts. Indexed once: scans hold thousands of resources.

@@ -15,7 +15,7 @@ use std::io::{self, IoSlice, Write};
 
 use vigie_finding::{Finding, Location, Report};
 
-use crate::{html, json, junit, pretty, sarif, Format, RenderOptions};
+use crate::{group, html, json, junit, pretty, sarif, Format, RenderOptions};
 
 /// How much of encoded findings the writer gathers before writing them.
 const GATHER: usize = 1 << 20;
@@ -23,12 +23,21 @@ const GATHER: usize = 1 << 20;
 /// Turns the findings of one resource into what the writer will write. Shared by
 /// the scanning threads.
 pub struct Encoder {
-    format: Format,
     options: RenderOptions,
     /// Controls whose findings relate several objects.
     cross_object: HashSet<String>,
-    sarif: sarif::Rules,
-    json: json::Texts,
+    kind: Encoding,
+}
+
+/// How findings are encoded, with what every finding of the format shares.
+enum Encoding {
+    Pretty,
+    /// The texts of each control, written once.
+    Json(json::Texts),
+    /// The rules, whose index each result names.
+    Sarif(sarif::Rules),
+    /// JUnit and HTML: the findings themselves, rendered at the end.
+    Kept,
 }
 
 /// The encoded findings of one resource.
@@ -47,16 +56,16 @@ impl Encoder {
     /// An encoder for the report that `head` begins: its controls at least.
     pub fn new(format: Format, options: &RenderOptions, head: &Report) -> Self {
         Encoder {
-            format,
             options: *options,
-            cross_object: head
-                .controls
-                .iter()
-                .filter(|c| c.cross_object)
-                .map(|c| c.id.clone())
+            cross_object: group::cross_object_controls(head)
+                .map(String::from)
                 .collect(),
-            sarif: sarif::Rules::new(head),
-            json: json::Texts::new(head),
+            kind: match format {
+                Format::Pretty => Encoding::Pretty,
+                Format::Json => Encoding::Json(json::Texts::new(head)),
+                Format::Sarif => Encoding::Sarif(sarif::Rules::new(head)),
+                Format::Junit | Format::Html => Encoding::Kept,
+            },
         }
     }
 
@@ -69,23 +78,23 @@ impl Encoder {
         // Buffers are sized for about what a finding takes in each format, so
         // that they are not copied over and over while they grow.
         let sized = |per_finding: usize| Vec::with_capacity(per_finding * findings.len());
-        let bytes = match self.format {
-            Format::Pretty => {
+        let bytes = match &self.kind {
+            Encoding::Pretty => {
                 let mut bytes = sized(500);
                 pretty::write_resource(location, &mut findings, &self.options, &mut bytes);
                 bytes
             }
-            Format::Json => {
+            Encoding::Json(texts) => {
                 let mut bytes = sized(900);
-                json::write_findings(&findings, &self.json, &mut bytes);
+                json::write_findings(&findings, texts, &mut bytes);
                 bytes
             }
-            Format::Sarif => {
+            Encoding::Sarif(rules) => {
                 let mut bytes = sized(1500);
-                sarif::write_results(&findings, &self.sarif, &mut bytes);
+                sarif::write_results(&findings, rules, &mut bytes);
                 bytes
             }
-            Format::Junit | Format::Html => return Batch(Content::Findings(findings)),
+            Encoding::Kept => return Batch(Content::Findings(findings)),
         };
         Batch(Content::Text {
             bytes,
