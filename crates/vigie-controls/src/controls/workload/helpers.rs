@@ -393,32 +393,10 @@ pub(crate) fn from_registry<'r>(image: &str, registries: &'r [String]) -> Option
         .find(|r| qualified.starts_with(r) || image.starts_with(r))
 }
 
-/// A resource quantity (`500m`, `1.5`, `128Mi`, `1G`, `2e3`) in base units.
+/// A resource quantity (`500m`, `1.5`, `128Mi`, `1G`, `2e3`) in base units;
+/// surrounding spaces are ignored.
 pub(crate) fn parse_quantity(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
-        .unwrap_or(text.len());
-    let (number, suffix) = text.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let factor = match suffix {
-        "" => 1.0,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "Ki" => 1024.0,
-        "Mi" => 1024.0 * 1024.0,
-        "Gi" => 1024.0 * 1024.0 * 1024.0,
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        _ => return None,
-    };
-    Some(number * factor)
+    vigie_resource::parse_quantity(text.trim())
 }
 
 /// A quantity written as a string or a bare number.
