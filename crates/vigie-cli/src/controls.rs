@@ -1,10 +1,13 @@
 //! `vigie controls`: what vigie checks, from the checks themselves.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use vigie_controls::pss::{self, Level, Version};
 use vigie_controls::{controls, Framework};
+
+use crate::output::print_then;
 
 #[derive(Debug, Args)]
 pub struct ControlsArgs {
@@ -16,11 +19,12 @@ pub struct ControlsArgs {
 enum ControlsCommand {
     /// List the controls: Pod Security checks and posture controls.
     List {
-        /// Only the controls of this framework (nsa, cis, mitre, pss-baseline, pss-restricted).
-        #[arg(short = 'f', long)]
-        framework: Option<Framework>,
+        /// Only the controls of this framework (nsa, cis, mitre, pss-baseline, pss-restricted,
+        /// or all).
+        #[arg(short = 'f', long, default_value = "all", value_parser = parse_framework_filter)]
+        framework: FrameworkFilter,
         /// The Kubernetes version for the Pod Security checks (default: latest).
-        #[arg(long, value_name = "VERSION", default_value = "latest")]
+        #[arg(long, value_name = "VERSION", default_value = "latest", value_parser = Version::parse_known)]
         pss_version: Version,
     },
     /// Explain one control: what it checks, why it matters, an example, the fix
@@ -45,42 +49,69 @@ pub fn run(args: ControlsArgs) -> ExitCode {
             framework,
             pss_version,
         } => {
-            let rows = rows(framework, pss_version);
+            let rows = rows(framework.0, pss_version);
             let title_width = rows.iter().map(|r| r.title.len()).max().unwrap_or(5);
-            println!(
-                "{:<8}  {:<title_width$}  {:<8}  REFERENCES",
+            let mut text = format!(
+                "{:<8}  {:<title_width$}  {:<8}  REFERENCES\n",
                 "ID", "TITLE", "SEVERITY"
             );
             for r in rows {
-                println!(
+                let _ = writeln!(
+                    text,
                     "{:<8}  {:<title_width$}  {:<8}  {}",
                     r.id, r.title, r.severity, r.references
                 );
             }
-            ExitCode::SUCCESS
+            print_then(text.as_bytes(), ExitCode::SUCCESS)
         }
-        ControlsCommand::Explain { id } => {
-            if let Some(c) = controls::find(&id) {
-                println!("{}  {}\n", c.id, c.title);
-                println!("Severity: {}   {}\n", c.severity, references(&c.refs));
-                print!("{}", c.explanation());
-                println!("\nFix: {}", c.remediation);
-                return ExitCode::SUCCESS;
+        ControlsCommand::Explain { id } => match explain(&id) {
+            Some(text) => print_then(text.as_bytes(), ExitCode::SUCCESS),
+            None => {
+                eprintln!("vigie: unknown control `{id}`; `vigie controls list` shows them all");
+                ExitCode::from(2)
             }
-            if let Some(c) = pss::find_check(&id) {
-                println!("{}  {}\n", c.id, c.title);
-                println!(
-                    "Level: {} (since {})   Severity: {}   Kubernetes check: {}   Pod Security control: {}\n",
-                    c.level, c.since, c.severity, c.k8s_id, c.control_name
-                );
-                print!("{}", c.explanation());
-                println!("\nFix: {}", c.remediation);
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("vigie: unknown control `{id}`; `vigie controls list` shows them all");
-            ExitCode::from(2)
-        }
+        },
     }
+}
+
+/// What `vigie controls explain ID` prints, or `None` for an unknown ID.
+fn explain(id: &str) -> Option<String> {
+    if let Some(c) = controls::find(id) {
+        return Some(format!(
+            "{}  {}\n\nSeverity: {}   {}\n\n{}\nFix: {}\n",
+            c.id,
+            c.title,
+            c.severity,
+            references(&c.refs),
+            c.explanation(),
+            c.remediation
+        ));
+    }
+    let c = pss::find_check(id)?;
+    Some(format!(
+        "{}  {}\n\nLevel: {} (since {})   Severity: {}   Kubernetes check: {}   Pod Security control: {}\n\n{}\nFix: {}\n",
+        c.id,
+        c.title,
+        c.level,
+        c.since,
+        c.severity,
+        c.k8s_id,
+        c.control_name,
+        c.explanation(),
+        c.remediation
+    ))
+}
+
+/// `--framework` of `controls list`: one framework, or `all` (every check, as
+/// without the flag).
+#[derive(Clone, Copy, Debug)]
+struct FrameworkFilter(Option<Framework>);
+
+fn parse_framework_filter(s: &str) -> Result<FrameworkFilter, String> {
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(FrameworkFilter(None));
+    }
+    s.parse().map(|f| FrameworkFilter(Some(f)))
 }
 
 fn rows(framework: Option<Framework>, version: Version) -> Vec<Row> {

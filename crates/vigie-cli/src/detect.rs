@@ -3,6 +3,7 @@
 //! Exit codes: 0 no alert, 1 alerts raised, 2 bad input (rules that do not load in
 //! strict mode, unreadable configuration, a listener that cannot bind).
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -16,6 +17,8 @@ use vigie_detect::rules::{build_engine, load, tables};
 use vigie_detect::sinks::{ClientTlsConfig, Format, HttpSinkConfig, SyslogTarget};
 use vigie_detect::sources::{HttpSourceConfig, ServerTlsConfig};
 use vigie_rules::{Engine, EngineOptions, Priority, RuleDiagnostic, RuleMatching, Selection};
+
+use crate::output::print_then;
 
 const EXIT_CLEAN: u8 = 0;
 const EXIT_ALERTS: u8 = 1;
@@ -169,18 +172,19 @@ fn validate(files: &[PathBuf], strict: bool) -> ExitCode {
     print_diagnostics(engine.diagnostics(), true);
     let errors = engine.diagnostics().iter().filter(|d| d.is_error()).count();
     let warnings = engine.diagnostics().len() - errors;
-    println!(
-        "{} rules compiled, {} failed; {} macros, {} lists; {errors} errors, {warnings} warnings",
+    let summary = format!(
+        "{} rules compiled, {} failed; {} macros, {} lists; {errors} errors, {warnings} warnings\n",
         engine.rules().len(),
         engine.failures().len(),
         set.macros.len(),
         set.lists.len()
     );
-    if errors > 0 || (strict && warnings > 0) {
+    let code = if errors > 0 || (strict && warnings > 0) {
         ExitCode::from(EXIT_INPUT_ERROR)
     } else {
         ExitCode::from(EXIT_CLEAN)
-    }
+    };
+    print_then(summary.as_bytes(), code)
 }
 
 fn list(files: &[PathBuf], output: OutputFormat) -> ExitCode {
@@ -192,9 +196,11 @@ fn list(files: &[PathBuf], output: OutputFormat) -> ExitCode {
         }
     };
     print_diagnostics(engine.diagnostics(), false);
+    let mut text = String::new();
     for r in engine.rules() {
-        match output {
-            OutputFormat::Text => println!(
+        let _ = match output {
+            OutputFormat::Text => writeln!(
+                text,
                 "{:<13} {:<8} {:<10} {}  [{}]",
                 r.priority.as_str(),
                 if r.enabled { "enabled" } else { "disabled" },
@@ -202,16 +208,17 @@ fn list(files: &[PathBuf], output: OutputFormat) -> ExitCode {
                 r.name,
                 r.tags.join(", ")
             ),
-            OutputFormat::Json => println!(
+            OutputFormat::Json => writeln!(
+                text,
                 "{}",
                 serde_json::json!({
                     "rule": r.name, "desc": r.desc.trim(), "priority": r.priority.as_str(),
                     "source": r.source, "tags": r.tags, "enabled": r.enabled,
                 })
             ),
-        }
+        };
     }
-    ExitCode::from(EXIT_CLEAN)
+    print_then(text.as_bytes(), ExitCode::from(EXIT_CLEAN))
 }
 
 fn audit(a: AuditArgs) -> ExitCode {

@@ -2,6 +2,7 @@
 
 mod controls;
 mod detect;
+mod output;
 mod policy;
 mod scan;
 
@@ -50,8 +51,9 @@ fn main() -> ExitCode {
         Command::Policy(args) => policy::run(args),
         Command::Detect(args) => detect::run(args),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "vigie", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "vigie", &mut script);
+            output::print_then(&script, ExitCode::SUCCESS)
         }
     }
 }

@@ -78,7 +78,7 @@ pub struct ScanArgs {
 
     /// Fail (exit code 1) when a framework's compliance score is below PERCENT
     /// (score: the mean over its controls of 100 × passed / evaluated resources).
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     compliance_threshold: Option<f64>,
 
     /// Settings for the controls (allowed registries, sensitive key names, ...): see docs/config.md.
@@ -129,8 +129,22 @@ enum ColorArg {
     Never,
 }
 
+/// A version the standards are known for: unlike a namespace label (where
+/// Kubernetes reads a newer version as the latest standards), a version on the
+/// command line beyond the newest vigie knows is most likely a typo.
 fn parse_version(s: &str) -> Result<Version, String> {
-    s.parse()
+    Version::parse_known(s)
+}
+
+/// A compliance score threshold: a percentage from 0 to 100.
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        Ok(_) => Err(format!("`{s}` is not a percentage from 0 to 100")),
+        Err(_) => Err(format!(
+            "`{s}` is not a number (expected a percentage from 0 to 100)"
+        )),
+    }
 }
 
 /// Reads a settings file, or says why not.

@@ -52,6 +52,26 @@ impl Version {
     pub const fn v1(minor: u32) -> Self {
         Self { minor }
     }
+
+    /// Like [`FromStr`], but a version newer than [`Version::LATEST`] is an error
+    /// instead of the latest standards: for a version a person typed, where
+    /// `v1.99` is a mistake rather than a cluster from the future.
+    pub fn parse_known(s: &str) -> Result<Self, String> {
+        let version: Version = s.parse()?;
+        let rest = s.trim_start_matches(['v', 'V']);
+        let asked_minor = rest
+            .strip_prefix("1.")
+            .and_then(|r| r.split('.').next())
+            .and_then(|m| m.parse::<u32>().ok());
+        match asked_minor {
+            Some(minor) if minor > Version::LATEST.minor => Err(format!(
+                "unknown Pod Security version `{s}`: vigie knows the standards of v1.0 to {} \
+                 (use `latest` for the newest)",
+                Version::LATEST
+            )),
+            _ => Ok(version),
+        }
+    }
 }
 
 impl fmt::Display for Version {
@@ -94,5 +114,12 @@ mod tests {
         assert_eq!("v1.99".parse(), Ok(Version::LATEST));
         assert!("v2.0".parse::<Version>().is_err());
         assert!("v1.x".parse::<Version>().is_err());
+        assert_eq!(Version::parse_known("v1.25"), Ok(Version::v1(25)));
+        assert_eq!(Version::parse_known("latest"), Ok(Version::LATEST));
+        let newer = format!("v1.{}", Version::LATEST.minor + 1);
+        assert!(Version::parse_known(&newer)
+            .unwrap_err()
+            .contains("vigie knows the standards"));
+        assert!(Version::parse_known("v1.99").is_err());
     }
 }
