@@ -124,13 +124,22 @@ fn one_namespace_object(rng: &mut Rng, i: usize, out: &mut String) {
         }
         400..=449 => {
             // Mostly one workload by name; some start with the broad `tier` key.
-            let app = format!("deployment-{}", i.saturating_sub(1 + (rng.next() % 50) as usize));
+            let app = format!(
+                "deployment-{}",
+                i.saturating_sub(1 + (rng.next() % 50) as usize)
+            );
             let selector = if rng.chance(30) {
                 format!("    tier: {}\n    app: {app}\n", rng.pick(TIERS))
             } else {
                 format!("    app: {app}\n")
             };
-            let kind = rng.pick(&["ClusterIP", "ClusterIP", "ClusterIP", "NodePort", "LoadBalancer"]);
+            let kind = rng.pick(&[
+                "ClusterIP",
+                "ClusterIP",
+                "ClusterIP",
+                "NodePort",
+                "LoadBalancer",
+            ]);
             let port = if rng.chance(2) { 22 } else { 80 };
             let _ = write!(out, "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: {ns}\nspec:\n  type: {kind}\n  selector:\n{selector}  ports:\n  - port: {port}\n    targetPort: 8000\n");
         }
@@ -149,7 +158,10 @@ fn set_based_network_policy(rng: &mut Rng, i: usize, ns: &str, out: &mut String)
     let tier = rng.pick(TIERS);
     let other = rng.pick(TIERS);
     let component = format!("component-{}", rng.next() % 45);
-    let app = format!("deployment-{}", i.saturating_sub(1 + (rng.next() % 50) as usize));
+    let app = format!(
+        "deployment-{}",
+        i.saturating_sub(1 + (rng.next() % 50) as usize)
+    );
     let expression = |key: &str, operator: &str, values: &[&str]| {
         let values = if values.is_empty() {
             String::new()
@@ -159,14 +171,23 @@ fn set_based_network_policy(rng: &mut Rng, i: usize, ns: &str, out: &mut String)
         format!("    - key: {key}\n      operator: {operator}{values}\n")
     };
     let selector = match rng.next() % 8 {
-        0 => format!("    matchExpressions:\n{}", expression("tier", "In", &[tier, other])),
-        1 => format!("    matchExpressions:\n{}", expression("tier", "NotIn", &[tier, other, "db"])),
+        0 => format!(
+            "    matchExpressions:\n{}",
+            expression("tier", "In", &[tier, other])
+        ),
+        1 => format!(
+            "    matchExpressions:\n{}",
+            expression("tier", "NotIn", &[tier, other, "db"])
+        ),
         2 => format!(
             "    matchExpressions:\n{}{}",
             expression("component", "In", &[&component]),
             expression("track", "NotIn", &["canary"])
         ),
-        3 => format!("    matchExpressions:\n{}", expression("app", "In", &[&app])),
+        3 => format!(
+            "    matchExpressions:\n{}",
+            expression("app", "In", &[&app])
+        ),
         4 => format!(
             "    matchExpressions:\n{}{}",
             expression("component", "Exists", &[]),
