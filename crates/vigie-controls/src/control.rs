@@ -72,22 +72,29 @@ pub struct Inventory<'a> {
 
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Indices of the inventory by kind, name and namespace. Keys borrow from the
-/// objects, so that building the index of 100,000 objects copies no string;
-/// maps are nested, so that a lookup takes any `&str`.
+/// Indices of the inventory by kind, and for each kind by name and namespace.
+/// Keys borrow from the objects, so that building the index of 100,000 objects
+/// copies no string; maps are nested, so that a lookup takes any `&str`.
 ///
-/// Views that only some controls read (pod labels, RBAC bindings resolved to
+/// Only the list of each kind is built up front. Views that only some controls
+/// read (a kind by name or namespace, pod labels, RBAC bindings resolved to
 /// their roles) are built by the first control that asks, once per scan, and
-/// shared by the others.
+/// shared by the others: Secrets and ConfigMaps, kept by the thousand, are never
+/// looked up by name.
 #[derive(Debug, Default)]
 pub struct InventoryIndex<'a> {
-    by_kind: Map<&'a str, Vec<usize>>,
-    by_kind_name: Map<&'a str, Map<&'a str, Vec<usize>>>,
-    by_kind_namespace: Map<&'a str, Map<&'a str, Vec<usize>>>,
-    /// By kind, namespace and name: the objects of one name in one namespace.
-    by_kind_namespace_name: Map<&'a str, Map<&'a str, Map<&'a str, Vec<usize>>>>,
+    by_kind: Map<&'a str, KindIndex<'a>>,
     pod_labels: OnceLock<PodLabels<'a>>,
     bindings: OnceLock<Vec<ResolvedBinding<'a>>>,
+}
+
+/// The objects of one kind, in input order, and their views by name and namespace.
+#[derive(Debug, Default)]
+struct KindIndex<'a> {
+    all: Vec<usize>,
+    by_name: OnceLock<Map<&'a str, Vec<usize>>>,
+    by_namespace: OnceLock<Map<&'a str, Vec<usize>>>,
+    by_namespace_name: OnceLock<Map<&'a str, Map<&'a str, Vec<usize>>>>,
 }
 
 /// The namespace an object lives in for lookups: objects without one land in `default`.
@@ -99,17 +106,51 @@ impl<'a> InventoryIndex<'a> {
     pub fn new(resources: &'a [Resource]) -> Self {
         let mut index = InventoryIndex::default();
         for (i, r) in resources.iter().enumerate() {
-            let (kind, name, namespace) = (r.kind.as_str(), r.name.as_str(), namespace_key(r));
-            index.by_kind.entry(kind).or_default().push(i);
-            let by_name = index.by_kind_name.entry(kind).or_default();
-            by_name.entry(name).or_default().push(i);
-            let by_namespace = index.by_kind_namespace.entry(kind).or_default();
-            by_namespace.entry(namespace).or_default().push(i);
-            let by_namespace = index.by_kind_namespace_name.entry(kind).or_default();
-            let by_name = by_namespace.entry(namespace).or_default();
-            by_name.entry(name).or_default().push(i);
+            index
+                .by_kind
+                .entry(r.kind.as_str())
+                .or_default()
+                .all
+                .push(i);
         }
         index
+    }
+}
+
+impl<'a> KindIndex<'a> {
+    fn by_name(&self, resources: &'a [Resource]) -> &Map<&'a str, Vec<usize>> {
+        self.by_name.get_or_init(|| {
+            let mut map: Map<&str, Vec<usize>> = Map::default();
+            for &i in &self.all {
+                map.entry(resources[i].name.as_str()).or_default().push(i);
+            }
+            map
+        })
+    }
+
+    fn by_namespace(&self, resources: &'a [Resource]) -> &Map<&'a str, Vec<usize>> {
+        self.by_namespace.get_or_init(|| {
+            let mut map: Map<&str, Vec<usize>> = Map::default();
+            for &i in &self.all {
+                map.entry(namespace_key(&resources[i])).or_default().push(i);
+            }
+            map
+        })
+    }
+
+    fn by_namespace_name(
+        &self,
+        resources: &'a [Resource],
+    ) -> &Map<&'a str, Map<&'a str, Vec<usize>>> {
+        self.by_namespace_name.get_or_init(|| {
+            let mut map: Map<&str, Map<&str, Vec<usize>>> = Map::default();
+            for &i in &self.all {
+                let r = &resources[i];
+                let by_name = map.entry(namespace_key(r)).or_default();
+                by_name.entry(r.name.as_str()).or_default().push(i);
+            }
+            map
+        })
     }
 }
 
@@ -137,7 +178,9 @@ impl<'a> Inventory<'a> {
     pub fn of_kind(self, kinds: &[&str]) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
         let index = self.index;
         self.entries(Self::merged(
-            kinds.iter().filter_map(|k| index.by_kind.get(*k)),
+            kinds
+                .iter()
+                .filter_map(|k| Some(&index.by_kind.get(*k)?.all)),
         ))
     }
 
@@ -149,9 +192,14 @@ impl<'a> Inventory<'a> {
         namespace: &str,
     ) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
         let index = self.index;
-        let lists = kinds
-            .iter()
-            .filter_map(|k| index.by_kind_namespace.get(*k)?.get(namespace));
+        let resources = self.resources;
+        let lists = kinds.iter().filter_map(|k| {
+            index
+                .by_kind
+                .get(*k)?
+                .by_namespace(resources)
+                .get(namespace)
+        });
         self.entries(Self::merged(lists))
     }
 
@@ -159,9 +207,9 @@ impl<'a> Inventory<'a> {
     pub fn named(self, kind: &str, name: &str) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
         let indices: &'a [usize] = self
             .index
-            .by_kind_name
+            .by_kind
             .get(kind)
-            .and_then(|by_name| by_name.get(name))
+            .and_then(|k| k.by_name(self.resources).get(name))
             .map_or(&[], Vec::as_slice);
         indices.iter().map(move |&i| (i, &self.resources[i]))
     }
@@ -176,9 +224,9 @@ impl<'a> Inventory<'a> {
     ) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
         let indices: &'a [usize] = self
             .index
-            .by_kind_namespace_name
+            .by_kind
             .get(kind)
-            .and_then(|by_namespace| by_namespace.get(namespace))
+            .and_then(|k| k.by_namespace_name(self.resources).get(namespace))
             .and_then(|by_name| by_name.get(name))
             .map_or(&[], Vec::as_slice);
         indices.iter().map(move |&i| (i, &self.resources[i]))
