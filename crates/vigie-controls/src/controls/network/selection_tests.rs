@@ -3,34 +3,14 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
-use std::sync::Arc;
 
-use vigie_resource::{parse_documents, Node, Origin, Resource, SourceFile};
+use vigie_resource::{Node, Resource};
 
 use super::topology::{label_selector_is_empty, pod_labels, service_selector};
 use crate::control::{ClusterOutcome, Evaluator, Inventory, InventoryIndex};
-use crate::controls::common::WORKLOAD_KINDS;
+use crate::controls::common::{resources, WORKLOAD_KINDS};
 use crate::controls::rbac::service_accounts::namespace_of;
 use crate::Config;
-
-fn resources(text: &str) -> Vec<Resource> {
-    let file = Arc::new(SourceFile {
-        path: "test.yaml".into(),
-        rendered_by: None,
-    });
-    parse_documents(text)
-        .into_iter()
-        .enumerate()
-        .map(|(document, parsed)| {
-            let origin = Origin {
-                file: file.clone(),
-                document: document as u32,
-                item: None,
-            };
-            Resource::from_node(parsed.expect("valid YAML").root, origin).expect("an object")
-        })
-        .collect()
-}
 
 /// The label of a workload as selectors see it.
 fn label(labels: Option<&Node>, key: &str) -> Option<String> {

@@ -225,3 +225,62 @@ pub(crate) fn report_grants(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::fmt::Write;
+
+    use super::*;
+    use crate::control::InventoryIndex;
+    use crate::controls::common::resources;
+
+    /// A role with many rules bound by many bindings of several subjects each.
+    fn bound_many_times(rules: usize, bindings: usize, subjects: usize) -> String {
+        let mut text = String::from(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: big}\nrules:\n",
+        );
+        for r in 0..rules {
+            let _ = writeln!(
+                text,
+                "- {{apiGroups: [\"\"], resources: [r{r}], verbs: [get]}}"
+            );
+        }
+        for b in 0..bindings {
+            let _ = write!(
+                text,
+                "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: b{b}, namespace: ns{b}}}\nroleRef: {{kind: ClusterRole, name: big}}\nsubjects:\n"
+            );
+            for s in 0..subjects {
+                let _ = writeln!(text, "- {{kind: User, name: u{s}}}");
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn rules_are_read_once_per_role_not_per_binding_and_subject() {
+        let (rules, bindings, subjects) = (200, 300, 5);
+        let resources = resources(&bound_many_times(rules, bindings, subjects));
+        let index = InventoryIndex::new(&resources);
+        let inventory = Inventory::new(&resources, &index);
+        let looked = Cell::new(0);
+        let mut out = ClusterOutcome::default();
+        // Only the last rule offends: finding it reads every rule of the role.
+        let last = format!("r{}", rules - 1);
+        report_grants(
+            &inventory,
+            &mut out,
+            |_, _| true,
+            |rule| {
+                looked.set(looked.get() + 1);
+                strings(rule, "resources").any(|r| r == last)
+            },
+            "read the last resource",
+        );
+        assert_eq!(out.violations.len(), bindings * subjects);
+        assert_eq!(looked.get(), rules);
+        // The bindings were resolved once, and the next control reuses them.
+        assert!(std::ptr::eq(inventory.bindings(), inventory.bindings()));
+    }
+}
