@@ -5,7 +5,11 @@
 #
 # For each size it generates a deterministic corpus of mixed objects (corpus-gen),
 # times `vigie scan` with hyperfine (installed from Debian if missing), measures
-# peak memory with GNU time, and prints objects per second.
+# peak memory with GNU time, and prints objects per second. Then it does the same
+# with every framework (`--framework all`) on 100,000 objects in one namespace
+# (`corpus-gen --one-namespace`: 40,000 workloads, 5,000 Services and 500
+# NetworkPolicies with set-based selectors), the worst realistic case of the
+# cross-object controls; it should take under 3 s, like the spread-out corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -19,20 +23,30 @@ cargo build --release --locked -q -p vigie-cli -p corpus-gen
 out=bench/out
 mkdir -p "$out"
 
+# name, objects, command...: times the command and prints a line.
+measure() {
+  local name=$1 n=$2; shift 2
+  hyperfine --warmup 1 --runs 5 -i --export-json "$out/scan-$name.json" "$*" >/dev/null
+  mean=$(python3 -c "import json,sys; print(json.load(open('$out/scan-$name.json'))['results'][0]['mean'])")
+  # Peak resident set size in KiB; vigie exits 1 on findings, which is expected here.
+  /usr/bin/time -f '%M' -o "$out/peak-$name.txt" "$@" >/dev/null 2>&1 || true
+  peak=$(tail -n 1 "$out/peak-$name.txt")
+  python3 - "$name" "$n" "$mean" "$peak" <<'PY'
+import sys
+name, n, mean, peak_kb = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+print(f"vigie scan ({name}): {n} objects in {mean:.3f} s (mean of 5) = {n/mean:,.0f} objects/s; peak memory {peak_kb/1024:.0f} MiB")
+PY
+}
+
 for n in "${sizes[@]}"; do
   dir="$out/corpus-$n"
   [ -d "$dir" ] || ./target/release/corpus-gen "$n" $(( n / 100 > 0 ? n / 100 : 1 )) "$dir"
-  size=$(du -sh "$dir" | cut -f1)
-  echo "== $n objects ($size) in $dir"
-  cmd="./target/release/vigie scan $dir -o json --output /dev/null --severity-threshold critical"
-  hyperfine --warmup 1 --runs 5 -i --export-json "$out/scan-$n.json" "$cmd" >/dev/null
-  mean=$(python3 -c "import json,sys; print(json.load(open('$out/scan-$n.json'))['results'][0]['mean'])")
-  # Peak resident set size in KiB; vigie exits 1 on findings, which is expected here.
-  /usr/bin/time -f '%M' -o "$out/peak-$n.txt" $cmd >/dev/null 2>&1 || true
-  peak=$(tail -n 1 "$out/peak-$n.txt")
-  python3 - "$n" "$mean" "$peak" <<'PY'
-import sys
-n, mean, peak_kb = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
-print(f"vigie scan: {n} objects in {mean:.3f} s (mean of 5) = {n/mean:,.0f} objects/s; peak memory {peak_kb/1024:.0f} MiB")
-PY
+  echo "== $n objects ($(du -sh "$dir" | cut -f1)) in $dir"
+  measure "$n" "$n" ./target/release/vigie scan "$dir" -o json --output /dev/null --severity-threshold critical
 done
+
+n=100000
+dir="$out/corpus-one-namespace-$n"
+[ -d "$dir" ] || ./target/release/corpus-gen --one-namespace "$n" $(( n / 100 )) "$dir"
+echo "== $n objects in one namespace ($(du -sh "$dir" | cut -f1)) in $dir, every framework"
+measure "one-namespace-$n" "$n" ./target/release/vigie scan "$dir" --framework all -o json --output /dev/null

@@ -1,8 +1,16 @@
-//! `corpus-gen OBJECTS FILES OUT_DIR`: writes OBJECTS Kubernetes objects spread over
-//! FILES multi-document YAML files. The mix is workload-heavy (Deployments, Pods,
-//! StatefulSets, DaemonSets, Jobs, CronJobs) with Services, ConfigMaps, RBAC and
-//! NetworkPolicies, and security settings vary from hardened to careless, so every
-//! check has work to do. Deterministic: the same arguments give the same files.
+//! `corpus-gen [--one-namespace] OBJECTS FILES OUT_DIR`: writes OBJECTS Kubernetes
+//! objects spread over FILES multi-document YAML files. The mix is workload-heavy
+//! (Deployments, Pods, StatefulSets, DaemonSets, Jobs, CronJobs) with Services,
+//! ConfigMaps, RBAC and NetworkPolicies, and security settings vary from hardened
+//! to careless, so every check has work to do. Deterministic: the same arguments
+//! give the same files.
+//!
+//! By default objects spread over six namespaces and every NetworkPolicy selects
+//! its whole namespace. `--one-namespace` puts everything in one namespace the way
+//! a large cluster's main namespace looks: thousands of workloads sharing a few
+//! `tier`/`team` labels, Services whose selectors start with such a broad label,
+//! and NetworkPolicies with set-based selectors (`matchExpressions`), so that
+//! cross-object controls relating them meet their worst realistic case.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -29,9 +37,13 @@ impl Rng {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let one_namespace = args.first().is_some_and(|a| a == "--one-namespace");
+    if one_namespace {
+        args.remove(0);
+    }
     let [objects, files, out] = args.as_slice() else {
-        eprintln!("usage: corpus-gen OBJECTS FILES OUT_DIR");
+        eprintln!("usage: corpus-gen [--one-namespace] OBJECTS FILES OUT_DIR");
         std::process::exit(2);
     };
     let objects: usize = objects.parse().expect("OBJECTS is a number");
@@ -47,7 +59,11 @@ fn main() {
             if !text.is_empty() {
                 text.push_str("---\n");
             }
-            object(&mut rng, written, &mut text);
+            if one_namespace {
+                one_namespace_object(&mut rng, written, &mut text);
+            } else {
+                object(&mut rng, written, &mut text);
+            }
             written += 1;
         }
         if text.is_empty() {
@@ -65,12 +81,12 @@ fn main() {
 fn object(rng: &mut Rng, i: usize, out: &mut String) {
     let ns = rng.pick(&["default", "shop", "payments", "monitoring", "batch", "edge"]);
     match rng.next() % 20 {
-        0..=5 => workload(rng, "apps/v1", "Deployment", i, ns, out),
-        6..=7 => workload(rng, "v1", "Pod", i, ns, out),
-        8 => workload(rng, "apps/v1", "StatefulSet", i, ns, out),
-        9 => workload(rng, "apps/v1", "DaemonSet", i, ns, out),
-        10 => workload(rng, "batch/v1", "Job", i, ns, out),
-        11 => workload(rng, "batch/v1", "CronJob", i, ns, out),
+        0..=5 => workload(rng, "apps/v1", "Deployment", i, ns, &[], out),
+        6..=7 => workload(rng, "v1", "Pod", i, ns, &[], out),
+        8 => workload(rng, "apps/v1", "StatefulSet", i, ns, &[], out),
+        9 => workload(rng, "apps/v1", "DaemonSet", i, ns, &[], out),
+        10 => workload(rng, "batch/v1", "Job", i, ns, &[], out),
+        11 => workload(rng, "batch/v1", "CronJob", i, ns, &[], out),
         12..=13 => service(rng, i, ns, out),
         14 => config_map(rng, i, ns, out),
         15 => role(rng, i, ns, out),
@@ -81,22 +97,154 @@ fn object(rng: &mut Rng, i: usize, out: &mut String) {
     }
 }
 
-fn workload(rng: &mut Rng, api: &str, kind: &str, i: usize, ns: &str, out: &mut String) {
+/// The namespace of `--one-namespace` corpora.
+const ONE_NAMESPACE: &str = "prod";
+/// Pod `tier` labels: few values, each shared by thousands of workloads.
+const TIERS: &[&str] = &["web", "api", "worker", "db", "cache", "batch"];
+
+/// One object of a `--one-namespace` corpus: 40% workloads, 5% Services, 0.5%
+/// NetworkPolicies, the rest ConfigMaps, RBAC, ServiceAccounts and Secrets.
+fn one_namespace_object(rng: &mut Rng, i: usize, out: &mut String) {
+    let ns = ONE_NAMESPACE;
+    match rng.next() % 1000 {
+        0..=399 => {
+            let (api, kind) = match rng.next() % 12 {
+                0..=5 => ("apps/v1", "Deployment"),
+                6..=7 => ("v1", "Pod"),
+                8 => ("apps/v1", "StatefulSet"),
+                9 => ("apps/v1", "DaemonSet"),
+                10 => ("batch/v1", "Job"),
+                _ => ("batch/v1", "CronJob"),
+            };
+            let component = format!("component-{}", rng.next() % 40);
+            let tier = rng.pick(TIERS);
+            let track = if rng.chance(90) { "stable" } else { "canary" };
+            let labels = [("tier", tier), ("component", &component), ("track", track)];
+            workload(rng, api, kind, i, ns, &labels, out);
+        }
+        400..=449 => {
+            // Mostly one workload by name; some start with the broad `tier` key.
+            let app = format!(
+                "deployment-{}",
+                i.saturating_sub(1 + (rng.next() % 50) as usize)
+            );
+            let selector = if rng.chance(30) {
+                format!("    tier: {}\n    app: {app}\n", rng.pick(TIERS))
+            } else {
+                format!("    app: {app}\n")
+            };
+            let kind = rng.pick(&[
+                "ClusterIP",
+                "ClusterIP",
+                "ClusterIP",
+                "NodePort",
+                "LoadBalancer",
+            ]);
+            let port = if rng.chance(2) { 22 } else { 80 };
+            let _ = write!(out, "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: {ns}\nspec:\n  type: {kind}\n  selector:\n{selector}  ports:\n  - port: {port}\n    targetPort: 8000\n");
+        }
+        450..=454 => set_based_network_policy(rng, i, ns, out),
+        455..=599 => config_map(rng, i, ns, out),
+        600..=649 => role(rng, i, ns, out),
+        650..=699 => role_binding(rng, i, ns, out),
+        700..=749 => service_account(i, ns, out),
+        _ => secret(i, ns, out),
+    }
+}
+
+/// A NetworkPolicy whose `podSelector` has `matchExpressions` (sometimes after a
+/// broad `matchLabels` key), never an empty one.
+fn set_based_network_policy(rng: &mut Rng, i: usize, ns: &str, out: &mut String) {
+    let tier = rng.pick(TIERS);
+    let other = rng.pick(TIERS);
+    let component = format!("component-{}", rng.next() % 45);
+    let app = format!(
+        "deployment-{}",
+        i.saturating_sub(1 + (rng.next() % 50) as usize)
+    );
+    let expression = |key: &str, operator: &str, values: &[&str]| {
+        let values = if values.is_empty() {
+            String::new()
+        } else {
+            format!("\n      values: [{}]", values.join(", "))
+        };
+        format!("    - key: {key}\n      operator: {operator}{values}\n")
+    };
+    let selector = match rng.next() % 8 {
+        0 => format!(
+            "    matchExpressions:\n{}",
+            expression("tier", "In", &[tier, other])
+        ),
+        1 => format!(
+            "    matchExpressions:\n{}",
+            expression("tier", "NotIn", &[tier, other, "db"])
+        ),
+        2 => format!(
+            "    matchExpressions:\n{}{}",
+            expression("component", "In", &[&component]),
+            expression("track", "NotIn", &["canary"])
+        ),
+        3 => format!(
+            "    matchExpressions:\n{}",
+            expression("app", "In", &[&app])
+        ),
+        4 => format!(
+            "    matchExpressions:\n{}{}",
+            expression("component", "Exists", &[]),
+            expression("tier", "NotIn", &[tier])
+        ),
+        5 => format!(
+            "    matchLabels:\n      tier: {tier}\n    matchExpressions:\n{}",
+            expression("track", "In", &["stable"])
+        ),
+        6 => format!(
+            "    matchLabels:\n      tier: {tier}\n      app: {app}\n    matchExpressions:\n{}",
+            expression("legacy", "DoesNotExist", &[])
+        ),
+        _ => format!(
+            "    matchExpressions:\n{}{}",
+            expression("track", "NotIn", &["stable"]),
+            expression("component", "NotIn", &[&component])
+        ),
+    };
+    let _ = write!(out, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np-{i}\n  namespace: {ns}\nspec:\n  podSelector:\n{selector}  policyTypes: [\"Ingress\"]\n");
+}
+
+/// Writes a workload whose pods carry `app: <its name>` and the `labels` given.
+fn workload(
+    rng: &mut Rng,
+    api: &str,
+    kind: &str,
+    i: usize,
+    ns: &str,
+    labels: &[(&str, &str)],
+    out: &mut String,
+) {
     let name = format!("{}-{i}", kind.to_ascii_lowercase());
     let _ = write!(out, "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n    app: {name}\n    team: {}\n", rng.pick(&["core", "data", "web", "ops"]));
+    let extra = |indent: &str| {
+        labels
+            .iter()
+            .map(|(k, v)| format!("{indent}{k}: {v}\n"))
+            .collect::<String>()
+    };
     let indent = match kind {
         "Pod" => {
+            // A Pod's own labels are its pods' labels.
+            out.push_str(&extra("    "));
             out.push_str("spec:\n");
             "  "
         }
         "CronJob" => {
             out.push_str("spec:\n  schedule: \"*/15 * * * *\"\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          labels:\n            app: ");
             out.push_str(&name);
-            out.push_str("\n        spec:\n");
+            out.push('\n');
+            out.push_str(&extra("            "));
+            out.push_str("        spec:\n");
             "          "
         }
         _ => {
-            let _ = write!(out, "spec:\n  replicas: {}\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n", 1 + rng.next() % 5);
+            let _ = write!(out, "spec:\n  replicas: {}\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n{}    spec:\n", 1 + rng.next() % 5, extra("        "));
             "      "
         }
     };

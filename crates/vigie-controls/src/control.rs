@@ -7,11 +7,14 @@
 //! kinds it [`needs`](Evaluator::Cluster::needs) and runs it once at the end.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use vigie_finding::Severity;
-use vigie_resource::{pod_template, Node, Resource};
+use vigie_resource::Resource;
 
 use crate::config::Config;
+use crate::controls::network::pod_labels::PodLabels;
+use crate::controls::rbac::model::ResolvedBinding;
 use crate::pod::Violation;
 
 /// Cross-references of a control to the frameworks and catalogues people know.
@@ -69,16 +72,29 @@ pub struct Inventory<'a> {
 
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Indices of the inventory by kind, name, namespace and pod label. Keys borrow
-/// from the objects, so that building the index of 100,000 objects copies no
-/// string; maps are nested, so that a lookup takes any `&str`.
+/// Indices of the inventory by kind, and for each kind by name and namespace.
+/// Keys borrow from the objects, so that building the index of 100,000 objects
+/// copies no string; maps are nested, so that a lookup takes any `&str`.
+///
+/// Only the list of each kind is built up front. Views that only some controls
+/// read (a kind by name or namespace, pod labels, RBAC bindings resolved to
+/// their roles) are built by the first control that asks, once per scan, and
+/// shared by the others: Secrets and ConfigMaps, kept by the thousand, are never
+/// looked up by name.
 #[derive(Debug, Default)]
 pub struct InventoryIndex<'a> {
-    by_kind: Map<&'a str, Vec<usize>>,
-    by_kind_name: Map<&'a str, Map<&'a str, Vec<usize>>>,
-    by_kind_namespace: Map<&'a str, Map<&'a str, Vec<usize>>>,
-    /// Workloads by namespace, pod template label key, and value.
-    by_pod_label: Map<&'a str, Map<&'a str, Map<String, Vec<usize>>>>,
+    by_kind: Map<&'a str, KindIndex<'a>>,
+    pod_labels: OnceLock<PodLabels<'a>>,
+    bindings: OnceLock<Vec<ResolvedBinding<'a>>>,
+}
+
+/// The objects of one kind, in input order, and their views by name and namespace.
+#[derive(Debug, Default)]
+struct KindIndex<'a> {
+    all: Vec<usize>,
+    by_name: OnceLock<Map<&'a str, Vec<usize>>>,
+    by_namespace: OnceLock<Map<&'a str, Vec<usize>>>,
+    by_namespace_name: OnceLock<Map<&'a str, Map<&'a str, Vec<usize>>>>,
 }
 
 /// The namespace an object lives in for lookups: objects without one land in `default`.
@@ -90,26 +106,51 @@ impl<'a> InventoryIndex<'a> {
     pub fn new(resources: &'a [Resource]) -> Self {
         let mut index = InventoryIndex::default();
         for (i, r) in resources.iter().enumerate() {
-            let (kind, name, namespace) = (r.kind.as_str(), r.name.as_str(), namespace_key(r));
-            index.by_kind.entry(kind).or_default().push(i);
-            let by_name = index.by_kind_name.entry(kind).or_default();
-            by_name.entry(name).or_default().push(i);
-            let by_namespace = index.by_kind_namespace.entry(kind).or_default();
-            by_namespace.entry(namespace).or_default().push(i);
-            let labels = pod_template(r)
-                .and_then(|t| t.metadata)
-                .and_then(|m| m.get("labels"))
-                .and_then(Node::as_map)
-                .unwrap_or(&[]);
-            for label in labels {
-                // Selectors compare values as written, numbers included.
-                let value = label.value.display_value();
-                let by_key = index.by_pod_label.entry(namespace).or_default();
-                let by_value = by_key.entry(label.key.as_str()).or_default();
-                by_value.entry(value).or_default().push(i);
-            }
+            index
+                .by_kind
+                .entry(r.kind.as_str())
+                .or_default()
+                .all
+                .push(i);
         }
         index
+    }
+}
+
+impl<'a> KindIndex<'a> {
+    fn by_name(&self, resources: &'a [Resource]) -> &Map<&'a str, Vec<usize>> {
+        self.by_name.get_or_init(|| {
+            let mut map: Map<&str, Vec<usize>> = Map::default();
+            for &i in &self.all {
+                map.entry(resources[i].name.as_str()).or_default().push(i);
+            }
+            map
+        })
+    }
+
+    fn by_namespace(&self, resources: &'a [Resource]) -> &Map<&'a str, Vec<usize>> {
+        self.by_namespace.get_or_init(|| {
+            let mut map: Map<&str, Vec<usize>> = Map::default();
+            for &i in &self.all {
+                map.entry(namespace_key(&resources[i])).or_default().push(i);
+            }
+            map
+        })
+    }
+
+    fn by_namespace_name(
+        &self,
+        resources: &'a [Resource],
+    ) -> &Map<&'a str, Map<&'a str, Vec<usize>>> {
+        self.by_namespace_name.get_or_init(|| {
+            let mut map: Map<&str, Map<&str, Vec<usize>>> = Map::default();
+            for &i in &self.all {
+                let r = &resources[i];
+                let by_name = map.entry(namespace_key(r)).or_default();
+                by_name.entry(r.name.as_str()).or_default().push(i);
+            }
+            map
+        })
     }
 }
 
@@ -124,8 +165,12 @@ impl<'a> Inventory<'a> {
 
     /// Indices of several lists, merged in input order.
     fn merged<'k>(lists: impl Iterator<Item = &'k Vec<usize>>) -> Vec<usize> {
-        let mut indices: Vec<usize> = lists.flatten().copied().collect();
-        indices.sort_unstable();
+        let lists: Vec<&Vec<usize>> = lists.collect();
+        let mut indices: Vec<usize> = lists.iter().copied().flatten().copied().collect();
+        // Each list is in input order already.
+        if lists.len() > 1 {
+            indices.sort_unstable();
+        }
         indices
     }
 
@@ -133,7 +178,9 @@ impl<'a> Inventory<'a> {
     pub fn of_kind(self, kinds: &[&str]) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
         let index = self.index;
         self.entries(Self::merged(
-            kinds.iter().filter_map(|k| index.by_kind.get(*k)),
+            kinds
+                .iter()
+                .filter_map(|k| Some(&index.by_kind.get(*k)?.all)),
         ))
     }
 
@@ -145,9 +192,14 @@ impl<'a> Inventory<'a> {
         namespace: &str,
     ) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
         let index = self.index;
-        let lists = kinds
-            .iter()
-            .filter_map(|k| index.by_kind_namespace.get(*k)?.get(namespace));
+        let resources = self.resources;
+        let lists = kinds.iter().filter_map(|k| {
+            index
+                .by_kind
+                .get(*k)?
+                .by_namespace(resources)
+                .get(namespace)
+        });
         self.entries(Self::merged(lists))
     }
 
@@ -155,27 +207,46 @@ impl<'a> Inventory<'a> {
     pub fn named(self, kind: &str, name: &str) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
         let indices: &'a [usize] = self
             .index
-            .by_kind_name
+            .by_kind
             .get(kind)
+            .and_then(|k| k.by_name(self.resources).get(name))
+            .map_or(&[], Vec::as_slice);
+        indices.iter().map(move |&i| (i, &self.resources[i]))
+    }
+
+    /// The objects of `kind` called `name` in `namespace` (objects without a
+    /// namespace count as `default`), in input order.
+    pub fn named_in(
+        self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
+        let indices: &'a [usize] = self
+            .index
+            .by_kind
+            .get(kind)
+            .and_then(|k| k.by_namespace_name(self.resources).get(namespace))
             .and_then(|by_name| by_name.get(name))
             .map_or(&[], Vec::as_slice);
         indices.iter().map(move |&i| (i, &self.resources[i]))
     }
 
-    /// The object of `kind` called `name` in `namespace`.
+    /// The first object of `kind` called `name` in `namespace`.
     pub fn find(self, kind: &str, namespace: &str, name: &str) -> Option<(usize, &'a Resource)> {
-        self.named(kind, name)
-            .find(|(_, r)| namespace_key(r) == namespace)
+        self.named_in(kind, namespace, name).next()
     }
 
-    /// The workloads of `namespace` whose pod template has the label `key=value`.
-    pub fn workloads_labelled(self, namespace: &str, key: &str, value: &str) -> &'a [usize] {
+    /// The pod labels of the workloads, read on first use.
+    pub(crate) fn pod_labels(self) -> &'a PodLabels<'a> {
+        self.index.pod_labels.get_or_init(|| PodLabels::new(self))
+    }
+
+    /// The bindings whose role the inventory holds, resolved on first use.
+    pub(crate) fn bindings(self) -> &'a [ResolvedBinding<'a>] {
         self.index
-            .by_pod_label
-            .get(namespace)
-            .and_then(|by_key| by_key.get(key))
-            .and_then(|by_value| by_value.get(value))
-            .map_or(&[], Vec::as_slice)
+            .bindings
+            .get_or_init(|| crate::controls::rbac::model::resolve_bindings(self))
     }
 }
 

@@ -22,3 +22,26 @@ pub(crate) fn workload_pod(resource: &Resource) -> Option<Pod<'_>> {
 pub(crate) fn kind_in(resource: &Resource, kinds: &[&str]) -> bool {
     kinds.contains(&resource.kind.as_str())
 }
+
+/// The objects of a multi-document YAML text, for tests.
+#[cfg(test)]
+pub(crate) fn resources(text: &str) -> Vec<Resource> {
+    use std::sync::Arc;
+    use vigie_resource::{parse_documents, Origin, SourceFile};
+    let file = Arc::new(SourceFile {
+        path: "test.yaml".into(),
+        rendered_by: None,
+    });
+    parse_documents(text)
+        .into_iter()
+        .enumerate()
+        .map(|(document, parsed)| {
+            let origin = Origin {
+                file: file.clone(),
+                document: document as u32,
+                item: None,
+            };
+            Resource::from_node(parsed.expect("valid YAML").root, origin).expect("an object")
+        })
+        .collect()
+}

@@ -21,8 +21,8 @@ macro_rules! workloads_and {
 mod common;
 mod control_plane;
 mod hygiene;
-mod network;
-mod rbac;
+pub(crate) mod network;
+pub(crate) mod rbac;
 mod secrets;
 mod workload;
 

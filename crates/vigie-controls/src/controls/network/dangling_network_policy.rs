@@ -22,7 +22,7 @@
 //! MITRE ATT&CK T1046 (Network Service Discovery).
 
 use super::super::prelude::*;
-use super::topology::{label_selector_is_empty, workloads_selected_by_label_selector};
+use super::topology::{label_selector_is_empty, label_selector_selects_any};
 use crate::controls::rbac::service_accounts::namespace_of;
 
 pub(crate) const CONTROL: Control = Control {
@@ -54,9 +54,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             continue;
         }
         let namespace = namespace_of(policy);
-        let selects_some =
-            !workloads_selected_by_label_selector(*inventory, namespace, selector).is_empty();
-        if !selects_some {
+        if !label_selector_selects_any(*inventory, namespace, selector) {
             out.violations.push((
                 i,
                 Violation::new(

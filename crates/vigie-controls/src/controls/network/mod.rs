@@ -12,6 +12,10 @@ pub(crate) mod external_ips;
 pub(crate) mod external_service;
 pub(crate) mod ingress_without_tls;
 pub(crate) mod namespace_without_default_deny;
+pub(crate) mod pod_labels;
+#[cfg(test)]
+mod selection_tests;
+pub(crate) mod selector;
 pub(crate) mod sensitive_interface_exposed;
 pub(crate) mod service_without_workload;
 pub(crate) mod ssh_exposed;

@@ -23,9 +23,13 @@
 //! Kubescape C-0021; NSA/CISA "Network separation and hardening"; MITRE ATT&CK
 //! T1133 (External Remote Services).
 
+use std::collections::HashMap;
+
 use super::super::prelude::*;
-use super::topology::{pod_labels_path, service_selects, service_type, workload_labels_pos};
-use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
+use super::topology::{
+    pod_labels_path, service_type, workload_labels_pos, workloads_selected_by_service,
+};
+use crate::controls::rbac::service_accounts::WORKLOAD_KINDS;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-N011",
@@ -60,19 +64,34 @@ const SENSITIVE_INTERFACES: &[&str] = &[
 ];
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
-        out.evaluated.push(i);
-        let Some(interface) = SENSITIVE_INTERFACES
+    let sensitive = |workload: &Resource| {
+        SENSITIVE_INTERFACES
             .iter()
             .find(|s| workload.name.contains(*s))
-        else {
+    };
+    // From the Services' side, and only when some workload is sensitive: the
+    // first Service (in input order) reachable from outside that selects a
+    // workload is the one reported for it.
+    let mut exposing: HashMap<usize, &Resource> = HashMap::new();
+    if inventory
+        .of_kind(WORKLOAD_KINDS)
+        .any(|(_, w)| sensitive(w).is_some())
+    {
+        for (_, service) in inventory.of_kind(&["Service"]) {
+            if !reachable_from_outside(service) {
+                continue;
+            }
+            for (i, _) in workloads_selected_by_service(*inventory, service) {
+                exposing.entry(i).or_insert(service);
+            }
+        }
+    }
+    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
+        out.evaluated.push(i);
+        let Some(interface) = sensitive(workload) else {
             continue;
         };
-        let exposing = inventory
-            .in_namespace(&["Service"], namespace_of(workload))
-            .map(|(_, s)| s)
-            .find(|s| reachable_from_outside(s) && service_selects(s, workload));
-        if let Some(service) = exposing {
+        if let Some(service) = exposing.get(&i) {
             out.violations.push((
                 i,
                 Violation::new(

@@ -23,7 +23,7 @@
 //! T1557 (Adversary-in-the-Middle).
 
 use super::super::prelude::*;
-use super::topology::{service_type, workloads_selected_by_service};
+use super::topology::{service_selects_any, service_type};
 use crate::controls::rbac::service_accounts::namespace_of;
 
 pub(crate) const CONTROL: Control = Control {
@@ -58,7 +58,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             continue;
         }
         let namespace = namespace_of(service);
-        if !workloads_selected_by_service(*inventory, service).is_empty() {
+        if service_selects_any(*inventory, service) {
             continue;
         }
         out.violations.push((

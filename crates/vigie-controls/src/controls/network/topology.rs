@@ -3,9 +3,10 @@
 
 use vigie_resource::{Node, Pos, Resource};
 
+use super::selector::Selector;
 use crate::control::Inventory;
 use crate::controls::common::workload_pod;
-use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
+use crate::controls::rbac::service_accounts::namespace_of;
 use crate::pod::key_pos;
 
 /// The labels of the pods a workload runs (a Pod's own labels).
@@ -21,59 +22,6 @@ pub(crate) fn pod_labels_path(workload: &Resource) -> String {
     )
 }
 
-/// Whether every `key: value` of a Service-style selector is among `labels`.
-/// An empty selector selects nothing here: a Service without one has its
-/// endpoints managed by hand.
-pub(crate) fn selector_matches(selector: &Node, labels: Option<&Node>) -> bool {
-    let entries = selector.as_map().unwrap_or(&[]);
-    !entries.is_empty()
-        && entries.iter().all(|e| {
-            let wanted = e.value.display_value();
-            labels
-                .and_then(|l| l.get(&e.key))
-                .is_some_and(|v| v.display_value() == wanted)
-        })
-}
-
-/// Whether a `LabelSelector` (`matchLabels`, `matchExpressions`) selects
-/// `labels`, with Kubernetes' semantics: an empty selector selects everything.
-pub(crate) fn label_selector_matches(selector: &Node, labels: Option<&Node>) -> bool {
-    let label = |key: &str| labels.and_then(|l| l.get(key)).map(Node::display_value);
-    let match_labels = selector
-        .get("matchLabels")
-        .and_then(Node::as_map)
-        .unwrap_or(&[]);
-    if !match_labels
-        .iter()
-        .all(|e| label(&e.key) == Some(e.value.display_value()))
-    {
-        return false;
-    }
-    selector
-        .get("matchExpressions")
-        .map(Node::items)
-        .unwrap_or(&[])
-        .iter()
-        .all(|expression| {
-            let key = expression.get("key").and_then(Node::as_str).unwrap_or("");
-            let values: Vec<String> = expression
-                .get("values")
-                .map(Node::items)
-                .unwrap_or(&[])
-                .iter()
-                .map(Node::display_value)
-                .collect();
-            let value = label(key);
-            match expression.get("operator").and_then(Node::as_str) {
-                Some("In") => value.is_some_and(|v| values.contains(&v)),
-                Some("NotIn") => !value.is_some_and(|v| values.contains(&v)),
-                Some("Exists") => value.is_some(),
-                Some("DoesNotExist") => value.is_none(),
-                _ => false,
-            }
-        })
-}
-
 /// Whether a `LabelSelector` has no condition at all.
 pub(crate) fn label_selector_is_empty(selector: &Node) -> bool {
     let empty = |key| {
@@ -85,61 +33,44 @@ pub(crate) fn label_selector_is_empty(selector: &Node) -> bool {
     empty("matchLabels") && empty("matchExpressions")
 }
 
-/// The workloads of the inventory in `namespace`, with their indices.
-pub(crate) fn workloads_in<'a>(
-    inventory: Inventory<'a>,
-    namespace: &str,
-) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
-    inventory.in_namespace(WORKLOAD_KINDS, namespace)
+/// A Service's selector, read against the pod labels of the inventory.
+fn service_selector_of(inventory: Inventory<'_>, service: &Resource) -> Selector {
+    Selector::service(service_selector(service), inventory.pod_labels())
 }
 
-/// The workloads a Service sends traffic to, in input order. Candidates come
-/// from the pod label index (by the selector's first label), so the cost is the
-/// number of matches rather than the number of workloads.
+/// The workloads a Service sends traffic to, with their indices, in no
+/// particular order. The cost is that of the label sets its most selective
+/// label points at, not the number of workloads of its namespace.
 pub(crate) fn workloads_selected_by_service<'a>(
     inventory: Inventory<'a>,
     service: &Resource,
 ) -> Vec<(usize, &'a Resource)> {
-    let Some(first) = service_selector(service).as_map().and_then(|m| m.first()) else {
-        return Vec::new();
-    };
-    labelled_workloads(inventory, namespace_of(service), &first.key, &first.value)
-        .filter(|(_, w)| service_selects(service, w))
+    let selector = service_selector_of(inventory, service);
+    inventory
+        .pod_labels()
+        .selected(namespace_of(service), &selector)
+        .into_iter()
+        .flatten()
+        .map(|&i| (i, &inventory.resources[i]))
         .collect()
 }
 
-/// The workloads of `namespace` a `LabelSelector` selects, in input order.
-pub(crate) fn workloads_selected_by_label_selector<'a>(
-    inventory: Inventory<'a>,
+/// Whether a Service sends traffic to some workload.
+pub(crate) fn service_selects_any(inventory: Inventory<'_>, service: &Resource) -> bool {
+    let selector = service_selector_of(inventory, service);
+    inventory
+        .pod_labels()
+        .selects_any(namespace_of(service), &selector)
+}
+
+/// Whether a `LabelSelector` selects some workload of `namespace`.
+pub(crate) fn label_selector_selects_any(
+    inventory: Inventory<'_>,
     namespace: &str,
     selector: &Node,
-) -> Vec<(usize, &'a Resource)> {
-    let first = selector
-        .get("matchLabels")
-        .and_then(Node::as_map)
-        .and_then(|m| m.first());
-    let candidates: Vec<(usize, &'a Resource)> = match first {
-        Some(label) => labelled_workloads(inventory, namespace, &label.key, &label.value).collect(),
-        None => workloads_in(inventory, namespace).collect(),
-    };
-    candidates
-        .into_iter()
-        .filter(|(_, w)| label_selector_matches(selector, pod_labels(w)))
-        .collect()
-}
-
-/// The workloads of `namespace` whose pod template has the label `key: value`.
-fn labelled_workloads<'a>(
-    inventory: Inventory<'a>,
-    namespace: &str,
-    key: &str,
-    value: &Node,
-) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
-    inventory
-        .workloads_labelled(namespace, key, &value.display_value())
-        .iter()
-        .map(move |&i| (i, &inventory.resources[i]))
-        .filter(|(_, w)| WORKLOAD_KINDS.contains(&w.kind.as_str()))
+) -> bool {
+    let labels = inventory.pod_labels();
+    labels.selects_any(namespace, &Selector::label_selector(selector, labels))
 }
 
 /// The Service `name` of `namespace`.
@@ -166,12 +97,6 @@ pub(crate) fn service_selector(service: &Resource) -> &Node {
         .root
         .get_path(&["spec", "selector"])
         .unwrap_or(Node::null())
-}
-
-/// Whether a Service sends traffic to the workload's pods.
-pub(crate) fn service_selects(service: &Resource, workload: &Resource) -> bool {
-    namespace_of(service) == namespace_of(workload)
-        && selector_matches(service_selector(service), pod_labels(workload))
 }
 
 /// The `ports` of a Service.

@@ -18,11 +18,11 @@
 //! Kubescape C-0030; CIS 5.3.2; NSA/CISA "Network separation and hardening";
 //! MITRE ATT&CK T1046 (Network Service Discovery).
 
+use std::collections::{BTreeMap, HashSet};
+
 use super::super::prelude::*;
-use super::topology::{
-    label_selector_is_empty, pod_labels_path, workload_labels_pos,
-    workloads_selected_by_label_selector,
-};
+use super::selector::Selector;
+use super::topology::{label_selector_is_empty, pod_labels_path, workload_labels_pos};
 use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
 
 pub(crate) const CONTROL: Control = Control {
@@ -45,27 +45,33 @@ pub(crate) const CONTROL: Control = Control {
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     // Work from the policies' side: a policy with an empty selector covers its
-    // whole namespace; the others find the workloads they select through the
-    // label index, so the cost is the number of matches.
-    let mut whole_namespaces = std::collections::HashSet::new();
-    let mut selected = std::collections::HashSet::new();
+    // whole namespace; the others are read once and evaluated together against
+    // the distinct pod label sets of their namespace.
+    let labels = inventory.pod_labels();
+    let mut whole_namespaces = HashSet::new();
+    let mut selectors: BTreeMap<&str, Vec<Selector>> = BTreeMap::new();
     for (_, policy) in inventory.of_kind(&["NetworkPolicy"]) {
         let namespace = namespace_of(policy);
         match policy.root.get_path(&["spec", "podSelector"]) {
-            Some(selector) if !label_selector_is_empty(selector) => selected.extend(
-                workloads_selected_by_label_selector(*inventory, namespace, selector)
-                    .into_iter()
-                    .map(|(i, _)| i),
-            ),
+            Some(selector) if !label_selector_is_empty(selector) => selectors
+                .entry(namespace)
+                .or_default()
+                .push(Selector::label_selector(selector, labels)),
             _ => {
                 whole_namespaces.insert(namespace);
             }
         }
     }
+    let mut selected = vec![false; inventory.resources.len()];
+    for (namespace, selectors) in &selectors {
+        if !whole_namespaces.contains(namespace) {
+            labels.selected_by_any(namespace, selectors, &mut selected);
+        }
+    }
     for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
         out.evaluated.push(i);
         let namespace = namespace_of(workload);
-        if !whole_namespaces.contains(namespace) && !selected.contains(&i) {
+        if !whole_namespaces.contains(namespace) && !selected[i] {
             out.violations.push((
                 i,
                 Violation::new(

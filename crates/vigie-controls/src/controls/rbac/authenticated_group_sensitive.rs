@@ -64,11 +64,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     report_grants(
         inventory,
         out,
-        |g| {
-            g.subject.kind == "Group"
-                && g.subject.name == "system:authenticated"
-                && list_matches(g.rule, "resources", SENSITIVE)
-        },
+        |_, subject| subject.kind == "Group" && subject.name == "system:authenticated",
+        |rule| list_matches(rule, "resources", SENSITIVE),
         "reach workloads, nodes or Secrets",
     );
 }

@@ -47,9 +47,10 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     report_grants(
         inventory,
         out,
-        |g| {
+        |_, _| true,
+        |rule| {
             rule_allows(
-                g.rule,
+                rule,
                 &["rbac.authorization.k8s.io"],
                 &["roles", "clusterroles"],
                 &["bind", "escalate"],

@@ -24,7 +24,7 @@
 //! MITRE ATT&CK T1078 (Valid Accounts).
 
 use super::super::prelude::*;
-use super::model::grants;
+use super::model::FirstRule;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-R001",
@@ -50,28 +50,31 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             .of_kind(&["RoleBinding", "ClusterRoleBinding"])
             .map(|(i, _)| i),
     );
-    let mut reported = std::collections::BTreeSet::new();
-    for grant in grants(*inventory) {
-        // Every verb on every resource, in any API group: the core group alone
-        // holds Secrets, Pods and ServiceAccounts, which is enough to own the cluster.
-        if !rule_allows_everything(grant.rule) {
+    // Every verb on every resource, in any API group: the core group alone
+    // holds Secrets, Pods and ServiceAccounts, which is enough to own the cluster.
+    let mut first_rule = FirstRule::new(rule_allows_everything);
+    let mut reported = std::collections::HashSet::new();
+    for resolved in inventory.bindings() {
+        if first_rule.of(*inventory, resolved.role).is_none() {
             continue;
         }
-        if !reported.insert((grant.binding, grant.subject.clone())) {
-            continue;
+        let binding = &inventory.resources[resolved.binding];
+        let role = &inventory.resources[resolved.role];
+        for bound in &resolved.subjects {
+            if !reported.insert((resolved.binding, &bound.subject)) {
+                continue;
+            }
+            let mut violation = Violation::new(
+                "roleRef",
+                key_pos(&binding.root, "roleRef"),
+                format!(
+                    "{} {} gets every verb on every resource through {} {}",
+                    bound.subject.kind, bound.subject.name, role.kind, role.name
+                ),
+            );
+            violation.subject = Some(bound.subject.clone());
+            out.violations.push((resolved.binding, violation));
         }
-        let binding = &inventory.resources[grant.binding];
-        let role = &inventory.resources[grant.role];
-        let mut violation = Violation::new(
-            "roleRef",
-            key_pos(&binding.root, "roleRef"),
-            format!(
-                "{} {} gets every verb on every resource through {} {}",
-                grant.subject.kind, grant.subject.name, role.kind, role.name
-            ),
-        );
-        violation.subject = Some(grant.subject);
-        out.violations.push((grant.binding, violation));
     }
 }
 

@@ -48,11 +48,11 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     report_grants(
         inventory,
         out,
-        |g| {
-            inventory.resources[g.binding].kind == "ClusterRoleBinding"
-                && list_matches(g.rule, "apiGroups", &[""])
-                && list_matches(g.rule, "resources", &[])
-                && list_matches(g.rule, "verbs", &[])
+        |binding, _| binding.kind == "ClusterRoleBinding",
+        |rule| {
+            list_matches(rule, "apiGroups", &[""])
+                && list_matches(rule, "resources", &[])
+                && list_matches(rule, "verbs", &[])
         },
         "do anything anywhere in the cluster",
     );

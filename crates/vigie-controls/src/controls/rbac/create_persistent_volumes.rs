@@ -45,7 +45,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     report_grants(
         inventory,
         out,
-        |g| rule_allows(g.rule, &[""], &["persistentvolumes"], &["create"]),
+        |_, _| true,
+        |rule| rule_allows(rule, &[""], &["persistentvolumes"], &["create"]),
         "create PersistentVolumes",
     );
 }

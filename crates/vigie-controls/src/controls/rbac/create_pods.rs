@@ -46,18 +46,19 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     report_grants(
         inventory,
         out,
-        |g| {
+        |_, _| true,
+        |rule| {
             rule_allows(
-                g.rule,
+                rule,
                 &[""],
                 &["pods", "replicationcontrollers"],
                 &["create"],
             ) || rule_allows(
-                g.rule,
+                rule,
                 &["apps"],
                 &["deployments", "replicasets", "statefulsets", "daemonsets"],
                 &["create"],
-            ) || rule_allows(g.rule, &["batch"], &["jobs", "cronjobs"], &["create"])
+            ) || rule_allows(rule, &["batch"], &["jobs", "cronjobs"], &["create"])
         },
         "create pods",
     );

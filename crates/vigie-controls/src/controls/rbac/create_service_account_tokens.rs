@@ -44,7 +44,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     report_grants(
         inventory,
         out,
-        |g| rule_allows(g.rule, &[""], &["serviceaccounts/token"], &["create"]),
+        |_, _| true,
+        |rule| rule_allows(rule, &[""], &["serviceaccounts/token"], &["create"]),
         "create service account tokens",
     );
 }

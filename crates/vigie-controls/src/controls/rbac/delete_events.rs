@@ -44,9 +44,10 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     report_grants(
         inventory,
         out,
-        |g| {
+        |_, _| true,
+        |rule| {
             rule_allows(
-                g.rule,
+                rule,
                 &["", "events.k8s.io"],
                 &["events"],
                 &["delete", "deletecollection"],

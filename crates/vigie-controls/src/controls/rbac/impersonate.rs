@@ -45,9 +45,10 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     report_grants(
         inventory,
         out,
-        |g| {
+        |_, _| true,
+        |rule| {
             rule_allows(
-                g.rule,
+                rule,
                 &[""],
                 &["users", "groups", "serviceaccounts", "uids"],
                 &["impersonate"],

@@ -1,25 +1,31 @@
 //! Who can do what: RBAC bindings resolved to the rules they grant.
 
-use std::collections::BTreeSet;
+use std::collections::{HashMap, HashSet};
 
 use vigie_resource::{Node, Resource};
 
 use crate::control::{ClusterOutcome, Inventory};
 use crate::pod::{Subject, Violation};
 
-/// One rule of one role, granted to one subject by one binding.
+/// A binding whose role the inventory holds, with the subjects it names. Every
+/// rule of the role is granted to every subject; controls look for the first
+/// rule they object to once per role, not once per binding and subject.
 #[derive(Clone, Debug)]
-pub(crate) struct Grant<'a> {
+pub(crate) struct ResolvedBinding<'a> {
     /// Inventory index of the binding.
     pub binding: usize,
-    /// Inventory index of the role, when the inventory holds it.
+    /// Inventory index of the role.
     pub role: usize,
+    pub subjects: Vec<BoundSubject<'a>>,
+}
+
+/// One readable subject entry of a binding.
+#[derive(Clone, Debug)]
+pub(crate) struct BoundSubject<'a> {
     pub subject: Subject,
-    /// The subject's entry in the binding's `subjects`.
-    pub subject_node: &'a Node,
-    pub subject_index: usize,
-    pub rule: &'a Node,
-    pub rule_index: usize,
+    /// The entry in the binding's `subjects`, and its index there.
+    pub node: &'a Node,
+    pub index: usize,
 }
 
 pub(crate) const BINDINGS: &[&str] = &["RoleBinding", "ClusterRoleBinding"];
@@ -28,40 +34,62 @@ pub(crate) const BINDINGS: &[&str] = &["RoleBinding", "ClusterRoleBinding"];
 pub(crate) const RBAC_KINDS: &[&str] =
     &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
 
-/// Every (subject, rule) pair the bindings of the inventory grant. A binding
-/// whose role is not in the inventory grants nothing we can see.
-pub(crate) fn grants<'a>(inventory: Inventory<'a>) -> Vec<Grant<'a>> {
+/// The bindings of the inventory, in input order, with their roles and
+/// subjects. A binding whose role is not in the inventory grants nothing we
+/// can see. Read once per scan through [`Inventory::bindings`].
+pub(crate) fn resolve_bindings(inventory: Inventory<'_>) -> Vec<ResolvedBinding<'_>> {
     let mut out = Vec::new();
     for (binding_index, binding) in inventory.of_kind(BINDINGS) {
-        let Some(role_index) = bound_role(inventory, binding) else {
+        let Some(role) = bound_role(inventory, binding) else {
             continue;
         };
-        let role = &inventory.resources[role_index];
-        for (subject_index, subject_node) in subjects(binding).iter().enumerate() {
-            let Some(subject) = subject(subject_node, binding) else {
-                continue;
-            };
-            for (rule_index, rule) in role
-                .root
-                .get("rules")
-                .map(Node::items)
-                .unwrap_or(&[])
-                .iter()
-                .enumerate()
-            {
-                out.push(Grant {
-                    binding: binding_index,
-                    role: role_index,
-                    subject: subject.clone(),
-                    subject_node,
-                    subject_index,
-                    rule,
-                    rule_index,
-                });
-            }
-        }
+        let subjects = subjects(binding)
+            .iter()
+            .enumerate()
+            .filter_map(|(index, node)| {
+                Some(BoundSubject {
+                    subject: subject(node, binding)?,
+                    node,
+                    index,
+                })
+            })
+            .collect();
+        out.push(ResolvedBinding {
+            binding: binding_index,
+            role,
+            subjects,
+        });
     }
     out
+}
+
+/// The rules of a role.
+pub(crate) fn rules(role: &Resource) -> &[Node] {
+    role.root.get("rules").map(Node::items).unwrap_or(&[])
+}
+
+/// For each role, its first rule that `offends` (by index), found once per role.
+pub(crate) struct FirstRule<F> {
+    offends: F,
+    found: HashMap<usize, Option<usize>>,
+}
+
+impl<F: Fn(&Node) -> bool> FirstRule<F> {
+    pub(crate) fn new(offends: F) -> Self {
+        Self {
+            offends,
+            found: HashMap::new(),
+        }
+    }
+
+    /// The index of the first rule of the role (by inventory index) that offends.
+    pub(crate) fn of(&mut self, inventory: Inventory<'_>, role: usize) -> Option<usize> {
+        let offends = &self.offends;
+        *self
+            .found
+            .entry(role)
+            .or_insert_with(|| rules(&inventory.resources[role]).iter().position(offends))
+    }
 }
 
 /// The `subjects` of a binding (nothing when absent or not a list).
@@ -78,11 +106,15 @@ pub(crate) fn bound_role(inventory: Inventory<'_>, binding: &Resource) -> Option
     if binding.kind == "ClusterRoleBinding" && kind != "ClusterRole" {
         return None;
     }
-    inventory
-        .named(kind, name)
+    if kind == "Role" {
         // A Role is namespaced: a RoleBinding can only use one of its own namespace.
-        .find(|(_, r)| kind != "Role" || r.namespace == binding.namespace)
-        .map(|(i, _)| i)
+        let namespace = binding.namespace.as_deref().unwrap_or("default");
+        return inventory
+            .named_in(kind, namespace, name)
+            .find(|(_, r)| r.namespace == binding.namespace)
+            .map(|(i, _)| i);
+    }
+    inventory.named(kind, name).next().map(|(i, _)| i)
 }
 
 /// A binding's subject entry, with a service account's namespace defaulting to
@@ -149,37 +181,106 @@ pub(crate) fn describe_rule(rule: &Node) -> String {
     format!("verbs [{}] on [{}]", list("verbs"), list("resources"))
 }
 
-/// Reports every subject granted a rule that `offends`, once per binding and
-/// subject, on the subject's entry of the binding: `"<subject> can <what>
-/// through <role> (rules[i]: verbs [..] on [..])"`. Every binding counts as
-/// evaluated.
+/// Reports every subject of a binding that `grantee` accepts and whose role has
+/// a rule that `offends`, once per binding and subject, on the subject's entry
+/// of the binding: `"<subject> can <what> through <role> (rules[i]: verbs [..]
+/// on [..])"`, naming the first such rule. Every binding counts as evaluated.
 pub(crate) fn report_grants(
     inventory: &Inventory<'_>,
     out: &mut ClusterOutcome,
-    offends: impl Fn(&Grant<'_>) -> bool,
+    grantee: impl Fn(&Resource, &Subject) -> bool,
+    offends: impl Fn(&Node) -> bool,
     what: &str,
 ) {
     out.evaluated
         .extend(inventory.of_kind(BINDINGS).map(|(i, _)| i));
-    let mut reported = BTreeSet::new();
-    for grant in grants(*inventory) {
-        if !offends(&grant) || !reported.insert((grant.binding, grant.subject.clone())) {
+    let mut first_rule = FirstRule::new(offends);
+    let mut reported = HashSet::new();
+    for resolved in inventory.bindings() {
+        let Some(rule_index) = first_rule.of(*inventory, resolved.role) else {
             continue;
+        };
+        let binding = &inventory.resources[resolved.binding];
+        let role = &inventory.resources[resolved.role];
+        let rule = &rules(role)[rule_index];
+        for bound in &resolved.subjects {
+            if !grantee(binding, &bound.subject)
+                || !reported.insert((resolved.binding, &bound.subject))
+            {
+                continue;
+            }
+            let mut violation = Violation::new(
+                format!("subjects[{}]", bound.index),
+                bound.node.pos,
+                format!(
+                    "{} can {what} through {} {} (rules[{rule_index}]: {})",
+                    describe_subject(&bound.subject),
+                    role.kind,
+                    role.name,
+                    describe_rule(rule)
+                ),
+            );
+            violation.subject = Some(bound.subject.clone());
+            out.violations.push((resolved.binding, violation));
         }
-        let role = &inventory.resources[grant.role];
-        let mut violation = Violation::new(
-            format!("subjects[{}]", grant.subject_index),
-            grant.subject_node.pos,
-            format!(
-                "{} can {what} through {} {} (rules[{}]: {})",
-                describe_subject(&grant.subject),
-                role.kind,
-                role.name,
-                grant.rule_index,
-                describe_rule(grant.rule)
-            ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::fmt::Write;
+
+    use super::*;
+    use crate::control::InventoryIndex;
+    use crate::controls::common::resources;
+
+    /// A role with many rules bound by many bindings of several subjects each.
+    fn bound_many_times(rules: usize, bindings: usize, subjects: usize) -> String {
+        let mut text = String::from(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: big}\nrules:\n",
         );
-        violation.subject = Some(grant.subject);
-        out.violations.push((grant.binding, violation));
+        for r in 0..rules {
+            let _ = writeln!(
+                text,
+                "- {{apiGroups: [\"\"], resources: [r{r}], verbs: [get]}}"
+            );
+        }
+        for b in 0..bindings {
+            let _ = write!(
+                text,
+                "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: b{b}, namespace: ns{b}}}\nroleRef: {{kind: ClusterRole, name: big}}\nsubjects:\n"
+            );
+            for s in 0..subjects {
+                let _ = writeln!(text, "- {{kind: User, name: u{s}}}");
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn rules_are_read_once_per_role_not_per_binding_and_subject() {
+        let (rules, bindings, subjects) = (200, 300, 5);
+        let resources = resources(&bound_many_times(rules, bindings, subjects));
+        let index = InventoryIndex::new(&resources);
+        let inventory = Inventory::new(&resources, &index);
+        let looked = Cell::new(0);
+        let mut out = ClusterOutcome::default();
+        // Only the last rule offends: finding it reads every rule of the role.
+        let last = format!("r{}", rules - 1);
+        report_grants(
+            &inventory,
+            &mut out,
+            |_, _| true,
+            |rule| {
+                looked.set(looked.get() + 1);
+                strings(rule, "resources").any(|r| r == last)
+            },
+            "read the last resource",
+        );
+        assert_eq!(out.violations.len(), bindings * subjects);
+        assert_eq!(looked.get(), rules);
+        // The bindings were resolved once, and the next control reuses them.
+        assert!(std::ptr::eq(inventory.bindings(), inventory.bindings()));
     }
 }

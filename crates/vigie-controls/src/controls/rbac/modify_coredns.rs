@@ -46,9 +46,10 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     report_grants(
         inventory,
         out,
-        |g| {
-            let names: Vec<&str> = strings(g.rule, "resourceNames").collect();
-            rule_allows(g.rule, &[""], &["configmaps"], &["update", "patch"])
+        |_, _| true,
+        |rule| {
+            let names: Vec<&str> = strings(rule, "resourceNames").collect();
+            rule_allows(rule, &[""], &["configmaps"], &["update", "patch"])
                 && (names.is_empty() || names.contains(&"coredns"))
         },
         "modify the coredns ConfigMap",

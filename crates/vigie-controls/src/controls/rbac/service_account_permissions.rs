@@ -55,15 +55,17 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     report_grants(
         inventory,
         out,
-        |g| {
-            g.subject.kind == "ServiceAccount"
+        |_, subject| {
+            subject.kind == "ServiceAccount"
                 && !find_account(
                     *inventory,
-                    &g.subject.name,
-                    g.subject.namespace.as_deref().unwrap_or("default"),
+                    &subject.name,
+                    subject.namespace.as_deref().unwrap_or("default"),
                 )
                 .is_some_and(account_disables_automount)
         },
+        // Any rule: the account has permissions.
+        |_| true,
         "use its permissions from any pod that mounts its token",
     );
 }

@@ -74,7 +74,7 @@ fn version(tag: &str) -> Option<(u32, u32, u32)> {
 }
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    let mitigated_namespaces: Vec<Option<&str>> = inventory
+    let mitigated_namespaces: std::collections::HashSet<Option<&str>> = inventory
         .of_kind(&["ConfigMap"])
         .filter(|(_, cm)| {
             cm.root
