@@ -15,6 +15,12 @@
 //!     listen: 0.0.0.0:9765
 //!     path: /k8s-audit
 //!     max_body_bytes: 16777216
+//!     max_connections: 1024           # in all
+//!     max_connections_per_peer: 64    # from one IP address
+//!     header_timeout_ms: 10000        # totals, not per-byte timeouts
+//!     body_timeout_ms: 30000
+//!     idle_timeout_ms: 60000
+//!     handler_timeout_ms: 10000
 //!     tls:              # optional: HTTPS, and mutual TLS with client_ca_file
 //!       cert_file: /etc/vigie/tls/tls.crt
 //!       key_file: /etc/vigie/tls/tls.key
@@ -44,7 +50,7 @@ use std::time::Duration;
 use vigie_resource::{parse_documents, Node};
 
 use crate::sinks::{ClientTlsConfig, Format, HttpSinkConfig, SyslogTarget};
-use crate::sources::{HttpSourceConfig, ServerTlsConfig};
+use crate::sources::{HttpLimits, HttpSourceConfig, ServerTlsConfig};
 
 #[derive(Clone, Debug)]
 pub enum SourceConfig {
@@ -284,8 +290,8 @@ fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
                     .get("path")
                     .and_then(Node::as_str)
                     .map_or(d.path, str::to_string),
-                max_body_bytes: number(file, node, "max_body_bytes", d.max_body_bytes)?,
                 tls: server_tls(file, node)?,
+                limits: http_limits(file, node, d.limits)?,
             })
         }
         other => {
@@ -295,6 +301,29 @@ fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
                 format!("unknown source type '{other}' (file, dir, stdin, http)"),
             ))
         }
+    })
+}
+
+/// The webhook's limits: sizes in bytes, deadlines in milliseconds.
+fn http_limits(file: &str, node: &Node, d: HttpLimits) -> Result<HttpLimits, String> {
+    let ms = |key: &str, default: Duration| -> Result<Duration, String> {
+        let n = number(file, node, key, default.as_millis() as usize)?;
+        Ok(Duration::from_millis(n as u64))
+    };
+    Ok(HttpLimits {
+        max_body_bytes: number(file, node, "max_body_bytes", d.max_body_bytes)?,
+        max_connections: number(file, node, "max_connections", d.max_connections)?,
+        max_connections_per_peer: number(
+            file,
+            node,
+            "max_connections_per_peer",
+            d.max_connections_per_peer,
+        )?,
+        header_timeout: ms("header_timeout_ms", d.header_timeout)?,
+        body_timeout: ms("body_timeout_ms", d.body_timeout)?,
+        idle_timeout: ms("idle_timeout_ms", d.idle_timeout)?,
+        handler_timeout: ms("handler_timeout_ms", d.handler_timeout)?,
+        ..d
     })
 }
 
