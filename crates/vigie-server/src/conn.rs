@@ -107,14 +107,15 @@ where
         .keep_alive(!plain_on_tls)
         .max_buf_size(shared.limits.max_header_bytes.max(MIN_HEADER_BUFFER));
     let mut conn = builder.serve_connection(io, service);
+    let mut closing = shared.closing.subscribe();
     let mut shutting_down = false;
     loop {
-        let deadline = activity.deadline(&shared);
+        let (check_at, _) = activity.next_check(&shared);
         let event = tokio::select! {
             result = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)) => { let _ = result; Event::Done }
-            () = shared.shutdown.wait(), if !shutting_down => Event::Shutdown,
-            () = sleep_until(deadline.map(|(at, _)| at)) => Event::Tick,
-            () = activity.changed.notified() => Event::Tick,
+            _ = closing.wait_for(|closing| *closing), if !shutting_down => Event::Shutdown,
+            () = tokio::time::sleep_until(check_at) => Event::Tick,
+            () = activity.head_started.notified() => Event::Tick,
         };
         match event {
             Event::Done => break,
@@ -123,7 +124,7 @@ where
                 Pin::new(&mut conn).graceful_shutdown();
             }
             Event::Tick => {
-                if let Some((at, which)) = activity.deadline(&shared) {
+                if let (at, Some(which)) = activity.next_check(&shared) {
                     if Instant::now() >= at {
                         // Dropping the connection closes it.
                         shared.metrics.timeout(which);
@@ -135,14 +136,6 @@ where
     }
     if !shutting_down {
         linger(conn.into_parts().io.into_inner().inner).await;
-    }
-}
-
-/// Sleeps until `at`, or forever.
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 
@@ -169,12 +162,17 @@ const BUSY: u8 = 2;
 
 /// Where a connection is between requests, and since when: what its watchdog
 /// needs to enforce the idle and header deadlines.
+///
+/// Only the start of a request head wakes the watchdog (its deadline may come
+/// before the one it sleeps until). The other changes move deadlines later, or
+/// have none: the watchdog wakes at the time it computed, looks again, and sleeps
+/// on, which costs nothing per request.
 pub(crate) struct Activity {
     epoch: Instant,
     phase: AtomicU8,
     /// Milliseconds from `epoch` to the start of the phase.
     since_ms: AtomicU64,
-    changed: Notify,
+    head_started: Notify,
 }
 
 impl Activity {
@@ -183,7 +181,7 @@ impl Activity {
             epoch: Instant::now(),
             phase: AtomicU8::new(IDLE),
             since_ms: AtomicU64::new(0),
-            changed: Notify::new(),
+            head_started: Notify::new(),
         }
     }
 
@@ -191,13 +189,13 @@ impl Activity {
         let now = self.epoch.elapsed().as_millis() as u64;
         self.since_ms.store(now, Ordering::Relaxed);
         self.phase.store(phase, Ordering::Release);
-        self.changed.notify_one();
     }
 
     /// Bytes arrived: an idle connection starts receiving a request head.
     fn bytes_read(&self) {
         if self.phase.load(Ordering::Acquire) == IDLE {
             self.enter(HEAD);
+            self.head_started.notify_one();
         }
     }
 
@@ -211,15 +209,22 @@ impl Activity {
         self.enter(IDLE);
     }
 
-    /// When the current phase must end, and which deadline that is.
-    fn deadline(&self, shared: &Shared) -> Option<(Instant, Deadline)> {
-        let (limit, which) = match self.phase.load(Ordering::Acquire) {
-            IDLE => (shared.limits.idle_timeout, Deadline::Idle),
-            HEAD => (shared.limits.header_timeout, Deadline::Header),
-            _ => return None,
-        };
+    /// When the watchdog looks next, and which deadline ends the connection then
+    /// (none while a request is in progress: the request's own deadlines apply).
+    fn next_check(&self, shared: &Shared) -> (Instant, Option<Deadline>) {
+        let limits = &shared.limits;
         let since = Duration::from_millis(self.since_ms.load(Ordering::Relaxed));
-        Some((self.epoch + since + limit, which))
+        match self.phase.load(Ordering::Acquire) {
+            IDLE => (
+                self.epoch + since + limits.idle_timeout,
+                Some(Deadline::Idle),
+            ),
+            HEAD => (
+                self.epoch + since + limits.header_timeout,
+                Some(Deadline::Header),
+            ),
+            _ => (Instant::now() + limits.idle_timeout, None),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
@@ -44,6 +44,10 @@ pub(crate) struct Shared {
     /// The worker pool's free places.
     pub(crate) workers: Arc<Semaphore>,
     pub(crate) shutdown: Shutdown,
+    /// Set when the server stops accepting: connections finish their request in
+    /// progress and close. Connections watch this, not the [`Shutdown`] (which may
+    /// be a polled flag), so that an idle connection costs no wake-ups.
+    pub(crate) closing: watch::Sender<bool>,
     address: SocketAddr,
 }
 
@@ -161,6 +165,7 @@ impl Server {
             routes,
             metrics: self.metrics,
             shutdown: shutdown.clone(),
+            closing: watch::Sender::new(false),
             address,
         });
         let acceptor = self.tls.map(TlsAcceptor::from);
@@ -203,6 +208,7 @@ impl Server {
             });
         }
         drop(listener);
+        shared.closing.send_replace(true);
         let finished = tokio::time::timeout(shared.limits.shutdown_grace, async {
             while connections.join_next().await.is_some() {}
         })
