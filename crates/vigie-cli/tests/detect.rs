@@ -12,7 +12,11 @@ fn vigie() -> Command {
 }
 
 fn run(args: &[&str]) -> Output {
-    vigie().args(["detect", "audit"]).args(args).output().unwrap()
+    vigie()
+        .args(["detect", "audit"])
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn stderr(output: &Output) -> String {
@@ -65,7 +69,11 @@ fn a_log_of_garbage_exits_2_with_file_and_line() {
     let garbage = write(dir.path(), "garbage.log", "hello\nworld\n");
     let out = run(&[garbage.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("garbage.log:2: invalid JSON"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("garbage.log:2: invalid JSON"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

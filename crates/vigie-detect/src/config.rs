@@ -310,8 +310,11 @@ fn http_limits(file: &str, node: &Node, d: HttpLimits) -> Result<HttpLimits, Str
         let n = number(file, node, key, default.as_millis() as usize)?;
         Ok(Duration::from_millis(n as u64))
     };
+    let max_body_bytes = number(file, node, "max_body_bytes", d.max_body_bytes)?;
     Ok(HttpLimits {
-        max_body_bytes: number(file, node, "max_body_bytes", d.max_body_bytes)?,
+        max_body_bytes,
+        // The budget of all bodies must hold at least one.
+        max_body_memory_bytes: d.max_body_memory_bytes.max(max_body_bytes),
         max_connections: number(file, node, "max_connections", d.max_connections)?,
         max_connections_per_peer: number(
             file,
@@ -443,6 +446,34 @@ mod tests {
                 "{text}: {errors:?}"
             );
         }
+    }
+
+    #[test]
+    fn parses_the_webhook_limits() {
+        let text = "sources:\n  - type: http\n    max_body_bytes: 1073741824\n    max_connections_per_peer: 4\n    header_timeout_ms: 1500\n";
+        let c = DetectConfig::from_yaml("c.yaml", text).unwrap();
+        let SourceConfig::Http(h) = &c.sources[0] else {
+            panic!("{:?}", c.sources)
+        };
+        assert_eq!(h.limits.max_connections_per_peer, 4);
+        assert_eq!(h.limits.header_timeout, Duration::from_millis(1500));
+        assert_eq!(h.limits.max_body_bytes, 1 << 30);
+        // The memory all bodies may hold grows to fit one body.
+        assert_eq!(h.limits.max_body_memory_bytes, 1 << 30);
+        assert_eq!(
+            h.limits.max_connections,
+            HttpLimits::default().max_connections
+        );
+        let errors = DetectConfig::from_yaml(
+            "c.yaml",
+            "sources:\n  - type: http\n    idle_timeout_ms: 0\n",
+        )
+        .unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.starts_with("c.yaml:3:")
+                && e.contains("'idle_timeout_ms' must be a positive number")),
+            "{errors:?}"
+        );
     }
 
     #[test]
