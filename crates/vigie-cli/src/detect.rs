@@ -294,31 +294,33 @@ fn audit(a: AuditArgs) -> ExitCode {
         });
     }
     if let Some(listen) = &a.listen {
-        config.sources.push(SourceConfig::Http(HttpSourceConfig {
-            listen: listen.clone(),
-            path: a.listen_path.clone(),
-            limits: HttpLimits {
-                max_body_bytes: a.max_body_bytes,
-                max_connections: a.max_connections,
-                max_connections_per_peer: a.max_connections_per_peer,
-                header_timeout: Duration::from_secs(a.header_timeout),
-                body_timeout: Duration::from_secs(a.body_timeout),
-                idle_timeout: Duration::from_secs(a.idle_timeout),
-                max_body_memory_bytes: HttpLimits::default()
-                    .max_body_memory_bytes
-                    .max(a.max_body_bytes),
-                ..HttpLimits::default()
-            },
-            tls: a
-                .tls_cert
-                .as_ref()
-                .zip(a.tls_key.as_ref())
-                .map(|(cert, key)| ServerTlsConfig {
-                    cert_file: cert.clone(),
-                    key_file: key.clone(),
-                    client_ca_file: a.tls_client_ca.clone(),
-                }),
-        }));
+        config
+            .sources
+            .push(SourceConfig::Http(Box::new(HttpSourceConfig {
+                listen: listen.clone(),
+                path: a.listen_path.clone(),
+                limits: HttpLimits {
+                    max_body_bytes: a.max_body_bytes,
+                    max_connections: a.max_connections,
+                    max_connections_per_peer: a.max_connections_per_peer,
+                    header_timeout: Duration::from_secs(a.header_timeout),
+                    body_timeout: Duration::from_secs(a.body_timeout),
+                    idle_timeout: Duration::from_secs(a.idle_timeout),
+                    max_body_memory_bytes: HttpLimits::default()
+                        .max_body_memory_bytes
+                        .max(a.max_body_bytes),
+                    ..HttpLimits::default()
+                },
+                tls: a
+                    .tls_cert
+                    .as_ref()
+                    .zip(a.tls_key.as_ref())
+                    .map(|(cert, key)| ServerTlsConfig {
+                        cert_file: cert.clone(),
+                        key_file: key.clone(),
+                        client_ca_file: a.tls_client_ca.clone(),
+                    }),
+            })));
     }
     if config.sources.is_empty() {
         eprintln!("vigie detect: nothing to read: give audit log files, a directory, `-` for stdin, or --listen");

@@ -54,10 +54,16 @@ use crate::sources::{HttpLimits, HttpSourceConfig, ServerTlsConfig};
 
 #[derive(Clone, Debug)]
 pub enum SourceConfig {
-    File { path: PathBuf, follow: bool },
-    Dir { path: PathBuf },
+    File {
+        path: PathBuf,
+        follow: bool,
+    },
+    Dir {
+        path: PathBuf,
+    },
     Stdin,
-    Http(HttpSourceConfig),
+    /// Boxed: it is much larger than the other sources.
+    Http(Box<HttpSourceConfig>),
 }
 
 #[derive(Clone, Debug)]
@@ -281,7 +287,7 @@ fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
         "stdin" => SourceConfig::Stdin,
         "http" => {
             let d = HttpSourceConfig::default();
-            SourceConfig::Http(HttpSourceConfig {
+            SourceConfig::Http(Box::new(HttpSourceConfig {
                 listen: node
                     .get("listen")
                     .and_then(Node::as_str)
@@ -292,7 +298,7 @@ fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
                     .map_or(d.path, str::to_string),
                 tls: server_tls(file, node)?,
                 limits: http_limits(file, node, d.limits)?,
-            })
+            }))
         }
         other => {
             return Err(at(

@@ -140,7 +140,7 @@ pub fn run_pipeline(
     let mut http_sources = Vec::new();
     for s in &config.sources {
         if let SourceConfig::Http(h) = s {
-            let source = HttpSource::bind(h.clone())?;
+            let source = HttpSource::bind(h.as_ref().clone())?;
             eprintln!(
                 "vigie detect: listening for audit events on {}://{}{}",
                 if source.is_tls() { "https" } else { "http" },

@@ -120,11 +120,14 @@ where
 /// Appends the application's metrics (Prometheus text) to `/metrics`.
 pub type MetricsRenderer = Arc<dyn Fn(&mut String) + Send + Sync>;
 
+/// The handlers of one path, by method.
+type MethodHandlers = Vec<(Method, Arc<dyn Handler>)>;
+
 /// The routes of a listener. `/healthz`, `/readyz` and `/metrics` are built in and
 /// answer `GET` and `HEAD`; registering one of these paths replaces the built-in.
 #[derive(Clone, Default)]
 pub struct Routes {
-    by_path: BTreeMap<String, Vec<(Method, Arc<dyn Handler>)>>,
+    by_path: BTreeMap<String, MethodHandlers>,
     metrics: Option<MetricsRenderer>,
 }
 
