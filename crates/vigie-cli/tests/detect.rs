@@ -1,7 +1,8 @@
 //! `vigie detect audit` end to end: the real binary on files it must read, refuse or
 //! wait for. Exit codes: 0 clean, 1 alerts, 2 input not read (wins over 1).
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -144,4 +145,84 @@ fn follow_waits_for_a_file_that_does_not_exist_yet() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(alert.contains("Interactive session"), "{alert}");
+}
+
+/// Sends one request on a new connection; returns the status code and the body
+/// (the server closes after answering a request with `Connection: close`).
+fn http(addr: &str, request: &str) -> (u16, String) {
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).unwrap();
+    let code = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1.to_string();
+    (code, body)
+}
+
+#[test]
+fn the_webhook_takes_event_lists_and_serves_both_kinds_of_metrics() {
+    let mut child = vigie()
+        .args([
+            "detect",
+            "audit",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-body-bytes",
+            "4096",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "vigie exited");
+        if let Some(rest) = line.split("listening for audit events on http://").nth(1) {
+            break rest.trim().trim_end_matches("/k8s-audit").to_string();
+        }
+    };
+    let list =
+        format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{GET},{EXEC}]}}"#);
+    let post = |body: &str| {
+        format!(
+            "POST /k8s-audit HTTP/1.1\r\nHost: v\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    assert_eq!(http(&addr, &post(&list)), (200, "ok".to_string()));
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut alert = String::new();
+    out.read_line(&mut alert).unwrap();
+    assert!(alert.contains("Interactive session"), "{alert}");
+    // Over --max-body-bytes, chunked: 413. Another method: 405.
+    let chunk = "a".repeat(5000);
+    let chunked = format!(
+        "POST /k8s-audit HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+        chunk.len()
+    );
+    assert_eq!(http(&addr, &chunked).0, 413);
+    assert_eq!(
+        http(
+            &addr,
+            "PUT /k8s-audit HTTP/1.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .0,
+        405
+    );
+    let (code, metrics) = http(&addr, "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, 200);
+    for expected in [
+        "vigie_detect_events_total 2\n",
+        "vigie_detect_events_rejected_total{source=\"http\",reason=\"too_large\"} 1\n",
+        "vigie_http_requests_total{code=\"413\"} 1\n",
+        "vigie_http_requests_total{code=\"405\"} 1\n",
+    ] {
+        assert!(metrics.contains(expected), "{expected}{metrics}");
+    }
 }

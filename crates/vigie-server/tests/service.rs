@@ -47,6 +47,18 @@ fn health_readiness_and_metrics_are_built_in() {
 }
 
 #[test]
+fn large_responses_are_written_whole() {
+    // Far larger than the header buffer, which also bounds hyper's write buffer.
+    let routes = Routes::new().route(Method::GET, "/big", |_: Request| {
+        Response::text(StatusCode::OK, "x".repeat(300_000))
+    });
+    let server = Running::start(Limits::default(), routes);
+    let reply = exchange(server.addr, b"GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!((reply.code, reply.body.len()), (200, 300_000));
+    server.stop();
+}
+
+#[test]
 fn keep_alive_and_expect_continue_work_on_one_connection() {
     let routes = Routes::new().route(Method::POST, "/in", |r: Request| {
         Response::text(
