@@ -212,7 +212,7 @@ impl ServerMetrics {
             out,
             "vigie_http_requests_total",
             "counter",
-            "Responses sent, by status code.",
+            "Requests answered, by status code (not counting the requests whose head could not be parsed).",
         );
         let responses = self.responses.lock().unwrap_or_else(|e| e.into_inner());
         for (code, n) in responses.iter() {

@@ -29,7 +29,7 @@ pub struct Request {
 pub struct Response {
     /// The status code.
     pub status: StatusCode,
-    /// The `Content-Type` of the body.
+    /// The `Content-Type` of the body (visible ASCII, as every header value).
     pub content_type: &'static str,
     /// The body.
     pub body: Bytes,
