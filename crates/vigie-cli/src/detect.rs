@@ -91,16 +91,16 @@ struct AuditArgs {
     #[arg(long, value_name = "N", default_value_t = HttpLimits::default().max_connections_per_peer)]
     max_connections_per_peer: usize,
     /// Seconds a webhook client has to send a request's headers, in all (not per byte).
-    #[arg(long, value_name = "SECONDS", default_value_t = HttpLimits::default().header_timeout.as_secs())]
+    #[arg(long, value_name = "SECONDS", default_value_t = HttpLimits::default().header_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     header_timeout: u64,
     /// Seconds a webhook client has to send a request's body, in all.
-    #[arg(long, value_name = "SECONDS", default_value_t = HttpLimits::default().body_timeout.as_secs())]
+    #[arg(long, value_name = "SECONDS", default_value_t = HttpLimits::default().body_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     body_timeout: u64,
     /// Seconds a webhook connection may stay idle between requests.
-    #[arg(long, value_name = "SECONDS", default_value_t = HttpLimits::default().idle_timeout.as_secs())]
+    #[arg(long, value_name = "SECONDS", default_value_t = HttpLimits::default().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
-    /// Largest audit event (a log line, a webhook body's event), in bytes; longer
-    /// lines are skipped and reported. Default: the configuration's, else 4 MiB.
+    /// Largest audit log line (files, stdin), in bytes; longer lines are skipped and
+    /// reported. Default: the configuration's max_event_bytes, else 4 MiB.
     #[arg(long, value_name = "BYTES")]
     max_event_bytes: Option<usize>,
     /// Serve the webhook over HTTPS with this certificate chain (PEM; needs --tls-key).
