@@ -1,13 +1,16 @@
 //! `vigie detect`: threat detection on Kubernetes audit events with Falco-format rules.
 //!
-//! Exit codes: 0 no alert, 1 alerts raised, 2 bad input (rules that do not load in
-//! strict mode, unreadable configuration, a listener that cannot bind).
+//! Exit codes: 0 no alert, 1 alerts raised, 2 bad input, which wins over alerts: rules
+//! that do not load in strict mode, a rules file that cannot be read, an unreadable
+//! configuration, a listener that cannot bind, an input file that cannot be read, or
+//! lines that are not audit events.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use vigie_detect::config::{DetectConfig, SinkConfig, SourceConfig};
@@ -15,7 +18,7 @@ use vigie_detect::metrics::Metrics;
 use vigie_detect::pipeline::run_pipeline;
 use vigie_detect::rules::{build_engine, load, tables};
 use vigie_detect::sinks::{ClientTlsConfig, Format, HttpSinkConfig, SyslogTarget};
-use vigie_detect::sources::{HttpSourceConfig, ServerTlsConfig};
+use vigie_detect::sources::{HttpLimits, HttpSourceConfig, ServerTlsConfig};
 use vigie_rules::{Engine, EngineOptions, Priority, RuleDiagnostic, RuleMatching, Selection};
 
 use crate::output::print_then;
@@ -81,9 +84,28 @@ struct AuditArgs {
     /// Path the webhook POSTs to.
     #[arg(long, default_value = "/k8s-audit")]
     listen_path: String,
-    /// Largest accepted webhook body, in bytes.
+    /// Largest accepted webhook body, in bytes (413 over it).
     #[arg(long, default_value_t = 16 << 20)]
     max_body_bytes: usize,
+    /// Webhook connections open at once, from every client together.
+    #[arg(long, value_name = "N", default_value_t = HttpLimits::default().max_connections)]
+    max_connections: usize,
+    /// Webhook connections open at once from one IP address.
+    #[arg(long, value_name = "N", default_value_t = HttpLimits::default().max_connections_per_peer)]
+    max_connections_per_peer: usize,
+    /// Seconds a webhook client has to send a request's headers, in all (not per byte).
+    #[arg(long, value_name = "SECONDS", default_value_t = HttpLimits::default().header_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Seconds a webhook client has to send a request's body, in all.
+    #[arg(long, value_name = "SECONDS", default_value_t = HttpLimits::default().body_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+    /// Seconds a webhook connection may stay idle between requests.
+    #[arg(long, value_name = "SECONDS", default_value_t = HttpLimits::default().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Largest audit log line (files, stdin), in bytes; longer lines are skipped and
+    /// reported. Default: the configuration's max_event_bytes, else 4 MiB.
+    #[arg(long, value_name = "BYTES")]
+    max_event_bytes: Option<usize>,
     /// Serve the webhook over HTTPS with this certificate chain (PEM; needs --tls-key).
     #[arg(long, value_name = "FILE", requires_all = ["listen", "tls_key"])]
     tls_cert: Option<PathBuf>,
@@ -242,6 +264,28 @@ fn audit(a: AuditArgs) -> ExitCode {
         None => DetectConfig::default(),
     };
     config.rules.extend(a.rules.iter().cloned());
+    // A rules file that cannot be read is input that was not read, not a broken
+    // rule to skip: running the other rules without it would hide that.
+    let unreadable: Vec<String> = config
+        .rules
+        .iter()
+        .filter_map(
+            |path| match std::fs::File::open(path).and_then(|f| f.metadata()) {
+                Ok(meta) if meta.is_file() => None,
+                Ok(_) => Some(format!("{}: not a file", path.display())),
+                Err(e) => Some(format!("{}: {e}", path.display())),
+            },
+        )
+        .collect();
+    if !unreadable.is_empty() {
+        for e in unreadable {
+            eprintln!("vigie detect: cannot read rules file {e}");
+        }
+        return ExitCode::from(EXIT_INPUT_ERROR);
+    }
+    if let Some(limit) = a.max_event_bytes {
+        config.max_event_bytes = limit;
+    }
     for input in &a.inputs {
         config.sources.push(if input.as_os_str() == "-" {
             SourceConfig::Stdin
@@ -257,20 +301,33 @@ fn audit(a: AuditArgs) -> ExitCode {
         });
     }
     if let Some(listen) = &a.listen {
-        config.sources.push(SourceConfig::Http(HttpSourceConfig {
-            listen: listen.clone(),
-            path: a.listen_path.clone(),
-            max_body_bytes: a.max_body_bytes,
-            tls: a
-                .tls_cert
-                .as_ref()
-                .zip(a.tls_key.as_ref())
-                .map(|(cert, key)| ServerTlsConfig {
-                    cert_file: cert.clone(),
-                    key_file: key.clone(),
-                    client_ca_file: a.tls_client_ca.clone(),
-                }),
-        }));
+        config
+            .sources
+            .push(SourceConfig::Http(Box::new(HttpSourceConfig {
+                listen: listen.clone(),
+                path: a.listen_path.clone(),
+                limits: HttpLimits {
+                    max_body_bytes: a.max_body_bytes,
+                    max_connections: a.max_connections,
+                    max_connections_per_peer: a.max_connections_per_peer,
+                    header_timeout: Duration::from_secs(a.header_timeout),
+                    body_timeout: Duration::from_secs(a.body_timeout),
+                    idle_timeout: Duration::from_secs(a.idle_timeout),
+                    max_body_memory_bytes: HttpLimits::default()
+                        .max_body_memory_bytes
+                        .max(a.max_body_bytes),
+                    ..HttpLimits::default()
+                },
+                tls: a
+                    .tls_cert
+                    .as_ref()
+                    .zip(a.tls_key.as_ref())
+                    .map(|(cert, key)| ServerTlsConfig {
+                        cert_file: cert.clone(),
+                        key_file: key.clone(),
+                        client_ca_file: a.tls_client_ca.clone(),
+                    }),
+            })));
     }
     if config.sources.is_empty() {
         eprintln!("vigie detect: nothing to read: give audit log files, a directory, `-` for stdin, or --listen");
@@ -350,7 +407,13 @@ fn audit(a: AuditArgs) -> ExitCode {
     if a.print_metrics {
         eprint!("{}", metrics.render());
     }
-    if summary.alerts > 0 {
+    if summary.input_errors > 0 {
+        eprintln!(
+            "vigie detect: {} inputs or lines could not be read (see above)",
+            summary.input_errors
+        );
+        ExitCode::from(EXIT_INPUT_ERROR)
+    } else if summary.alerts > 0 {
         ExitCode::from(EXIT_ALERTS)
     } else {
         ExitCode::from(EXIT_CLEAN)

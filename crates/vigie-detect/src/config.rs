@@ -15,6 +15,12 @@
 //!     listen: 0.0.0.0:9765
 //!     path: /k8s-audit
 //!     max_body_bytes: 16777216
+//!     max_connections: 1024           # in all
+//!     max_connections_per_peer: 64    # from one IP address
+//!     header_timeout_ms: 10000        # totals, not per-byte timeouts
+//!     body_timeout_ms: 30000
+//!     idle_timeout_ms: 60000
+//!     handler_timeout_ms: 10000
 //!     tls:              # optional: HTTPS, and mutual TLS with client_ca_file
 //!       cert_file: /etc/vigie/tls/tls.crt
 //!       key_file: /etc/vigie/tls/tls.key
@@ -44,14 +50,20 @@ use std::time::Duration;
 use vigie_resource::{parse_documents, Node};
 
 use crate::sinks::{ClientTlsConfig, Format, HttpSinkConfig, SyslogTarget};
-use crate::sources::{HttpSourceConfig, ServerTlsConfig};
+use crate::sources::{HttpLimits, HttpSourceConfig, ServerTlsConfig};
 
 #[derive(Clone, Debug)]
 pub enum SourceConfig {
-    File { path: PathBuf, follow: bool },
-    Dir { path: PathBuf },
+    File {
+        path: PathBuf,
+        follow: bool,
+    },
+    Dir {
+        path: PathBuf,
+    },
     Stdin,
-    Http(HttpSourceConfig),
+    /// Boxed: it is much larger than the other sources.
+    Http(Box<HttpSourceConfig>),
 }
 
 #[derive(Clone, Debug)]
@@ -275,7 +287,7 @@ fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
         "stdin" => SourceConfig::Stdin,
         "http" => {
             let d = HttpSourceConfig::default();
-            SourceConfig::Http(HttpSourceConfig {
+            SourceConfig::Http(Box::new(HttpSourceConfig {
                 listen: node
                     .get("listen")
                     .and_then(Node::as_str)
@@ -284,9 +296,9 @@ fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
                     .get("path")
                     .and_then(Node::as_str)
                     .map_or(d.path, str::to_string),
-                max_body_bytes: number(file, node, "max_body_bytes", d.max_body_bytes)?,
                 tls: server_tls(file, node)?,
-            })
+                limits: http_limits(file, node, d.limits)?,
+            }))
         }
         other => {
             return Err(at(
@@ -295,6 +307,32 @@ fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
                 format!("unknown source type '{other}' (file, dir, stdin, http)"),
             ))
         }
+    })
+}
+
+/// The webhook's limits: sizes in bytes, deadlines in milliseconds.
+fn http_limits(file: &str, node: &Node, d: HttpLimits) -> Result<HttpLimits, String> {
+    let ms = |key: &str, default: Duration| -> Result<Duration, String> {
+        let n = number(file, node, key, default.as_millis() as usize)?;
+        Ok(Duration::from_millis(n as u64))
+    };
+    let max_body_bytes = number(file, node, "max_body_bytes", d.max_body_bytes)?;
+    Ok(HttpLimits {
+        max_body_bytes,
+        // The budget of all bodies must hold at least one.
+        max_body_memory_bytes: d.max_body_memory_bytes.max(max_body_bytes),
+        max_connections: number(file, node, "max_connections", d.max_connections)?,
+        max_connections_per_peer: number(
+            file,
+            node,
+            "max_connections_per_peer",
+            d.max_connections_per_peer,
+        )?,
+        header_timeout: ms("header_timeout_ms", d.header_timeout)?,
+        body_timeout: ms("body_timeout_ms", d.body_timeout)?,
+        idle_timeout: ms("idle_timeout_ms", d.idle_timeout)?,
+        handler_timeout: ms("handler_timeout_ms", d.handler_timeout)?,
+        ..d
     })
 }
 
@@ -414,6 +452,34 @@ mod tests {
                 "{text}: {errors:?}"
             );
         }
+    }
+
+    #[test]
+    fn parses_the_webhook_limits() {
+        let text = "sources:\n  - type: http\n    max_body_bytes: 1073741824\n    max_connections_per_peer: 4\n    header_timeout_ms: 1500\n";
+        let c = DetectConfig::from_yaml("c.yaml", text).unwrap();
+        let SourceConfig::Http(h) = &c.sources[0] else {
+            panic!("{:?}", c.sources)
+        };
+        assert_eq!(h.limits.max_connections_per_peer, 4);
+        assert_eq!(h.limits.header_timeout, Duration::from_millis(1500));
+        assert_eq!(h.limits.max_body_bytes, 1 << 30);
+        // The memory all bodies may hold grows to fit one body.
+        assert_eq!(h.limits.max_body_memory_bytes, 1 << 30);
+        assert_eq!(
+            h.limits.max_connections,
+            HttpLimits::default().max_connections
+        );
+        let errors = DetectConfig::from_yaml(
+            "c.yaml",
+            "sources:\n  - type: http\n    idle_timeout_ms: 0\n",
+        )
+        .unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.starts_with("c.yaml:3:")
+                && e.contains("'idle_timeout_ms' must be a positive number")),
+            "{errors:?}"
+        );
     }
 
     #[test]

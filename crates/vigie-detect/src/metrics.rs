@@ -76,6 +76,19 @@ impl Metrics {
             .sum()
     }
 
+    /// Inputs and lines refused by the sources that read what the command line or
+    /// the configuration named (files, directories, stdin): bad input, for the
+    /// exit code. The webhook's refusals were answered to its clients instead.
+    pub fn input_errors(&self) -> u64 {
+        self.rejected
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|((source, _), _)| source != "http")
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     pub fn alerts_total(&self) -> u64 {
         self.alerts.lock().unwrap().values().sum()
     }

@@ -106,6 +106,9 @@ pub fn open_sink(config: &SinkConfig) -> io::Result<Box<dyn Sink>> {
 pub struct RunSummary {
     pub events: u64,
     pub rejected: u64,
+    /// Inputs that could not be read and lines that are not audit events, from
+    /// files, directories and stdin (see [`Metrics::input_errors`]).
+    pub input_errors: u64,
     pub alerts: u64,
     pub sink_drops: u64,
 }
@@ -137,9 +140,10 @@ pub fn run_pipeline(
     let mut http_sources = Vec::new();
     for s in &config.sources {
         if let SourceConfig::Http(h) = s {
-            let source = HttpSource::bind(h.clone())?;
+            let source = HttpSource::bind(h.as_ref().clone())?;
             eprintln!(
-                "vigie detect: listening for audit events on http://{}{}",
+                "vigie detect: listening for audit events on {}://{}{}",
+                if source.is_tls() { "https" } else { "http" },
                 source
                     .local_addr()
                     .map(|a| a.to_string())
@@ -187,6 +191,7 @@ pub fn run_pipeline(
     Ok(RunSummary {
         events: metrics.events_in.load(Ordering::Relaxed),
         rejected: metrics.rejected_total(),
+        input_errors: metrics.input_errors(),
         alerts,
         sink_drops: metrics.sink_drops_total(),
     })

@@ -24,8 +24,11 @@ use vigie_detect::metrics::Metrics;
 use vigie_detect::sinks::{
     post_json, post_json_tls, ClientTlsConfig, HttpSink, HttpSinkConfig, Sink,
 };
-use vigie_detect::sources::{Batch, HttpSource, HttpSourceConfig, ServerTlsConfig, SourceContext};
+use vigie_detect::sources::{
+    Batch, HttpLimits, HttpSource, HttpSourceConfig, ServerTlsConfig, SourceContext,
+};
 use vigie_rules::Priority;
+use vigie_server::{Rejection, ServerMetrics};
 
 const T: Duration = Duration::from_secs(10);
 const EVENT_LIST: &[u8] = br#"{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{"auditID":"a1","verb":"get","stage":"ResponseComplete"},{"auditID":"a2","verb":"list","stage":"ResponseComplete"}]}"#;
@@ -114,6 +117,8 @@ struct Receiver_ {
     addr: SocketAddr,
     events: Receiver<Batch>,
     metrics: Arc<Metrics>,
+    /// The listener's own counters (connections, TLS handshakes).
+    server_metrics: Arc<ServerMetrics>,
     stop: Arc<AtomicBool>,
     thread: JoinHandle<()>,
 }
@@ -123,11 +128,15 @@ impl Receiver_ {
         let source = HttpSource::bind(HttpSourceConfig {
             listen: "127.0.0.1:0".into(),
             path: "/k8s-audit".into(),
-            max_body_bytes: 1 << 20,
             tls,
+            limits: HttpLimits {
+                max_body_bytes: 1 << 20,
+                ..HttpLimits::default()
+            },
         })
         .unwrap();
         let addr = source.local_addr().unwrap();
+        let server_metrics = source.server_metrics();
         let (tx, events) = bounded(16);
         let stop = Arc::new(AtomicBool::new(false));
         let metrics = Arc::new(Metrics::default());
@@ -142,6 +151,7 @@ impl Receiver_ {
             addr,
             events,
             metrics,
+            server_metrics,
             stop,
             thread,
         }
@@ -161,10 +171,10 @@ impl Receiver_ {
     }
 
     /// Stops the receiver, waiting for its connections; returns its metrics.
-    fn stop(self) -> Arc<Metrics> {
+    fn stop(self) -> (Arc<Metrics>, Arc<ServerMetrics>) {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.join().unwrap();
-        self.metrics
+        (self.metrics, self.server_metrics)
     }
 }
 
@@ -266,7 +276,7 @@ fn webhook_over_tls_delivers_event_lists_and_refuses_plain_http() {
     let by_ip = receiver.url("https", "127.0.0.1");
     assert!(post_json_tls(&by_ip, EVENT_LIST, T, &trusting).is_err());
 
-    let metrics = receiver.stop();
+    let (metrics, _) = receiver.stop();
     assert_eq!(metrics.events_in.load(Ordering::Relaxed), 4);
 }
 
@@ -307,9 +317,9 @@ fn mutual_tls_refuses_clients_without_a_certificate_from_the_client_ca() {
     assert_eq!(post_json_tls(&url, EVENT_LIST, T, &tls).unwrap(), 200);
     assert_eq!(receiver.audit_ids(), ["a1", "a2"]);
 
-    let metrics = receiver.stop();
+    let (metrics, server_metrics) = receiver.stop();
     assert_eq!(metrics.events_in.load(Ordering::Relaxed), 4);
-    assert_eq!(metrics.rejected("tls_handshake"), 2);
+    assert_eq!(server_metrics.rejected(Rejection::TlsHandshake), 2);
 }
 
 #[test]

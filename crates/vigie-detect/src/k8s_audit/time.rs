@@ -12,6 +12,8 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Nanoseconds since the epoch; `None` for text that is not an RFC 3339 time, or a
+/// time outside what nanoseconds in an `i64` can hold (1677 to 2262).
 pub fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
@@ -50,7 +52,8 @@ pub fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
         _ => return None,
     };
     let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset;
-    Some(secs * 1_000_000_000 + frac)
+    // Nanoseconds in an i64 reach from 1677 to 2262; a time outside is not one.
+    secs.checked_mul(1_000_000_000)?.checked_add(frac)
 }
 
 #[cfg(test)]
@@ -73,5 +76,14 @@ mod tests {
             parse_rfc3339_nanos("2018-10-26T13:38:34Z")
         );
         assert_eq!(parse_rfc3339_nanos("yesterday"), None);
+    }
+
+    /// Found by the audit_event fuzz target: a year whose nanoseconds overflow.
+    #[test]
+    fn times_outside_the_nanosecond_range_are_not_times() {
+        assert_eq!(parse_rfc3339_nanos("1283-03-01T10:00:00.120000Z"), None);
+        assert_eq!(parse_rfc3339_nanos("9999-12-31T23:59:59Z"), None);
+        assert!(parse_rfc3339_nanos("1678-01-01T00:00:00Z").is_some());
+        assert!(parse_rfc3339_nanos("2262-01-01T00:00:00Z").is_some());
     }
 }

@@ -11,7 +11,7 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvi
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::sources::tls::{load_certs, load_key, load_roots, provider};
+use vigie_server::tls::{load_certs, load_key, load_roots, provider};
 
 /// TLS settings of an HTTPS client (the HTTP sink).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

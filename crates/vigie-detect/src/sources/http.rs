@@ -2,36 +2,36 @@
 //! (a single `Event` or a JSON array are accepted too). Answers:
 //! 200 accepted; 400 unreadable body (counted, logged); 411 no length; 413 body over
 //! the limit; 503 with `Retry-After` when the detection queue is full, so the API
-//! server retries and no accepted event is lost. `GET /metrics` serves the Prometheus
-//! metrics and `GET /healthz` answers `ok`.
+//! server retries and no accepted event is lost.
 //!
-//! A small HTTP/1.1 server (keep-alive, `Content-Length` or chunked bodies,
-//! `Expect: 100-continue`), one thread per connection, over plain TCP or TLS
-//! ([`ServerTlsConfig`], with optional client certificate verification). On a TLS
-//! port, a request sent in plain HTTP is answered 400 and the connection closed.
+//! The HTTP(S) side, with its limits, deadlines, `/healthz`, `/readyz` and
+//! `/metrics`, is `vigie-server`'s; this module is the handler and its counters.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use crossbeam_channel::TrySendError;
-use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use vigie_server::{
+    Handler, Limits, Method, Refusal, Request, Response, Routes, Server, ServerConfig,
+    ServerMetrics, ServerTlsConfig, Shutdown, StatusCode,
+};
 
-use super::tls::ServerTlsConfig;
 use super::SourceContext;
 use crate::k8s_audit::decode;
 
-#[derive(Clone, Debug)]
+/// The webhook listener: where it listens, its path, TLS and limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpSourceConfig {
     /// `host:port` to listen on.
     pub listen: String,
     /// Path events are POSTed to.
     pub path: String,
-    pub max_body_bytes: usize,
     /// HTTPS when set; plain HTTP otherwise.
     pub tls: Option<ServerTlsConfig>,
+    /// Connection, size and time limits (`max_body_bytes` is the largest body).
+    pub limits: Limits,
 }
 
 impl Default for HttpSourceConfig {
@@ -39,55 +39,36 @@ impl Default for HttpSourceConfig {
         Self {
             listen: "127.0.0.1:9765".to_string(),
             path: "/k8s-audit".to_string(),
-            max_body_bytes: 16 << 20,
             tls: None,
+            limits: Limits::default(),
         }
     }
 }
 
-/// Connections served at once; more are closed as soon as they are accepted.
-const MAX_CONNECTIONS: usize = 256;
-/// Longest wait for the bytes of a request (or a TLS handshake) once it has started.
-const IO_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long an idle keep-alive connection is kept.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
-/// How often idle connections and the accept loop look at the stop flag.
-const POLL: Duration = Duration::from_millis(200);
-const ACCEPT_POLL: Duration = Duration::from_millis(10);
-/// Largest request line plus headers.
-const MAX_HEAD_BYTES: u64 = 16 << 10;
-/// A body over the limit is still read (and dropped) up to this size, so that the
-/// client reads the 413 instead of a reset connection.
-const MAX_DRAIN_BYTES: u64 = 64 << 20;
-/// How long, and how much, a closing connection is read from after its response.
-const LINGER: Duration = Duration::from_secs(1);
-const MAX_LINGER_BYTES: usize = 1 << 20;
-const PLAIN_ON_TLS: &str = "this port speaks HTTPS: send the request over TLS\n";
-
+/// A bound webhook listener, ready to run.
 pub struct HttpSource {
-    listener: TcpListener,
-    shared: Arc<Shared>,
-}
-
-struct Shared {
-    config: HttpSourceConfig,
-    tls: Option<Arc<ServerConfig>>,
-    active: AtomicUsize,
+    server: Server,
+    path: String,
+    max_body_bytes: usize,
 }
 
 impl HttpSource {
     /// Binds the address and, with TLS, loads the certificate and key (a bad file
     /// fails here, before anything runs).
     pub fn bind(config: HttpSourceConfig) -> io::Result<Self> {
-        let tls = config.tls.as_ref().map(ServerTlsConfig::load).transpose()?;
-        let listener = TcpListener::bind(&config.listen)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", config.listen)))?;
-        listener.set_nonblocking(true)?;
-        if let Some(t) = &config.tls {
+        let max_body_bytes = config.limits.max_body_bytes;
+        let client_ca = config.tls.as_ref().map(|t| t.client_ca_file.is_some());
+        let server = Server::bind(ServerConfig {
+            listen: config.listen.clone(),
+            tls: config.tls,
+            limits: config.limits,
+        })
+        .map_err(io::Error::other)?;
+        if let Some(client_ca) = client_ca {
             eprintln!(
                 "vigie detect: webhook on {} uses TLS{}",
                 config.listen,
-                if t.client_ca_file.is_some() {
+                if client_ca {
                     ", client certificates required"
                 } else {
                     ""
@@ -95,543 +76,87 @@ impl HttpSource {
             );
         }
         Ok(Self {
-            listener,
-            shared: Arc::new(Shared {
-                config,
-                tls,
-                active: AtomicUsize::new(0),
-            }),
+            server,
+            path: config.path,
+            max_body_bytes,
         })
     }
 
+    /// The address bound.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.listener.local_addr().ok()
+        Some(self.server.local_addr())
     }
 
+    /// Whether the webhook speaks HTTPS.
     pub fn is_tls(&self) -> bool {
-        self.shared.tls.is_some()
+        self.server.is_tls()
     }
 
-    /// Serves until the context is stopped, then waits for the requests in progress.
-    pub fn run(&self, ctx: &SourceContext) {
-        while !ctx.stopped() {
-            match self.listener.accept() {
-                Ok((tcp, peer)) => self.spawn_connection(tcp, peer, ctx),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(ACCEPT_POLL),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
-                    ) => {}
-                Err(e) => {
-                    // Out of file descriptors, say: wait rather than stop listening.
-                    eprintln!("vigie detect: http source: accept: {e}");
-                    std::thread::sleep(POLL);
-                }
-            }
-        }
-        while self.shared.active.load(Ordering::Acquire) > 0 {
-            std::thread::sleep(ACCEPT_POLL);
-        }
+    /// The listener's own counters (connections, responses, deadlines).
+    pub fn server_metrics(&self) -> Arc<ServerMetrics> {
+        self.server.metrics()
     }
 
-    fn spawn_connection(&self, tcp: TcpStream, peer: SocketAddr, ctx: &SourceContext) {
-        if self.shared.active.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
-            self.shared.active.fetch_sub(1, Ordering::AcqRel);
-            eprintln!("vigie detect: http source: {MAX_CONNECTIONS} connections open, closing the one from {peer}");
-            return;
-        }
-        let shared = self.shared.clone();
-        let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("http-conn".into())
-            .spawn(move || {
-                let _active = ActiveGuard(&shared.active);
-                shared.connection(tcp, peer, &ctx);
-            });
-        if let Err(e) = spawned {
-            self.shared.active.fetch_sub(1, Ordering::AcqRel);
-            eprintln!("vigie detect: http source: cannot start a connection thread: {e}");
-        }
-    }
-}
-
-struct ActiveGuard<'a>(&'a AtomicUsize);
-
-impl Drop for ActiveGuard<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// A connection's byte stream, plain or TLS, and the socket under it.
-trait Conn: Read + Write {
-    fn tcp(&self) -> &TcpStream;
-    /// Ends the sending side (with TLS's close_notify first).
-    fn close_write(&mut self);
-}
-
-impl Conn for TcpStream {
-    fn tcp(&self) -> &TcpStream {
-        self
-    }
-
-    fn close_write(&mut self) {
-        let _ = self.shutdown(Shutdown::Write);
-    }
-}
-
-impl Conn for StreamOwned<ServerConnection, TcpStream> {
-    fn tcp(&self) -> &TcpStream {
-        &self.sock
-    }
-
-    fn close_write(&mut self) {
-        self.conn.send_close_notify();
-        let _ = self.flush();
-        let _ = self.sock.shutdown(Shutdown::Write);
-    }
-}
-
-/// Closes after a response: the sending side first, then whatever the client still
-/// sends is read and dropped for a moment, so that closing with unread bytes does
-/// not reset the connection before the client has read the response.
-fn linger(reader: &mut BufReader<impl Conn>) {
-    reader.get_mut().close_write();
-    let deadline = Instant::now() + LINGER;
-    let _ = reader.get_ref().tcp().set_read_timeout(Some(POLL));
-    let mut dropped = 0usize;
-    let mut buf = [0u8; 8192];
-    while dropped < MAX_LINGER_BYTES && Instant::now() < deadline {
-        match reader.read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => dropped += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => return,
-        }
-    }
-}
-
-/// What is done with the requests of a connection.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Serve,
-    /// Plain HTTP sent to the TLS port: read the request, answer 400, close.
-    RefusePlain,
-}
-
-/// The parts of a request head the receiver uses.
-#[derive(Debug, Default)]
-struct Head {
-    method: String,
-    path: String,
-    content_length: Option<u64>,
-    chunked: bool,
-    close: bool,
-    expect_continue: bool,
-}
-
-/// A body as read: its bytes up to the limit, and whether it went over.
-struct Body {
-    bytes: Vec<u8>,
-    too_large: bool,
-}
-
-impl Shared {
-    fn connection(&self, tcp: TcpStream, peer: SocketAddr, ctx: &SourceContext) {
-        let setup = tcp
-            .set_nonblocking(false)
-            .and_then(|()| tcp.set_read_timeout(Some(IO_TIMEOUT)))
-            .and_then(|()| tcp.set_write_timeout(Some(IO_TIMEOUT)));
-        if setup.is_err() {
-            return;
-        }
-        let _ = tcp.set_nodelay(true);
-        let Some(tls) = &self.tls else {
-            return self.serve(tcp, Mode::Serve, ctx);
+    /// Serves until the context is stopped, then lets the requests in progress
+    /// finish.
+    pub fn run(self, ctx: &SourceContext) {
+        let metrics = ctx.metrics.clone();
+        let webhook = AuditWebhook {
+            ctx: ctx.clone(),
+            max_body_bytes: self.max_body_bytes,
         };
-        let mut first = [0u8; 1];
-        match tcp.peek(&mut first) {
-            // Closed before a byte (a TCP probe, say): nothing to report.
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        if first[0].is_ascii_alphabetic() {
-            eprintln!("vigie detect: http source: plain HTTP from {peer} on the TLS port, refused");
-            return self.serve(tcp, Mode::RefusePlain, ctx);
-        }
-        let Ok(mut conn) = ServerConnection::new(tls.clone()) else {
-            return;
-        };
-        let mut tcp = tcp;
-        while conn.is_handshaking() {
-            if let Err(e) = conn.complete_io(&mut tcp) {
-                eprintln!("vigie detect: http source: TLS handshake with {peer} failed: {e}");
-                ctx.metrics.reject("http", "tls_handshake", 1);
-                return;
-            }
-        }
-        self.serve(StreamOwned::new(conn, tcp), Mode::Serve, ctx);
-    }
-
-    /// Answers requests until the client closes, an error, or the source stops.
-    fn serve(&self, conn: impl Conn, mode: Mode, ctx: &SourceContext) {
-        let mut reader = BufReader::with_capacity(64 << 10, conn);
-        loop {
-            if !wait_for_request(&mut reader, ctx) {
-                return;
-            }
-            let head = match read_head(&mut reader) {
-                Ok(Ok(head)) => head,
-                Ok(Err(reason)) => {
-                    if write_response(reader.get_mut(), 400, reason, true).is_ok() {
-                        linger(&mut reader);
-                    }
-                    return;
-                }
-                Err(_) => return,
-            };
-            match self.request(&mut reader, &head, mode, ctx) {
-                Ok(true) if !ctx.stopped() => {}
-                Ok(_) => return linger(&mut reader),
-                Err(_) => return,
-            }
-        }
-    }
-
-    /// Reads one request's body and answers it; true to keep the connection.
-    fn request(
-        &self,
-        reader: &mut BufReader<impl Conn>,
-        head: &Head,
-        mode: Mode,
-        ctx: &SourceContext,
-    ) -> io::Result<bool> {
-        if mode == Mode::RefusePlain
-            && (head.chunked || head.content_length.is_some_and(|n| n > MAX_DRAIN_BYTES))
+        let routes = Routes::new()
+            .route(Method::POST, &self.path, webhook)
+            .metrics(move |out: &mut String| out.push_str(&metrics.render()));
+        if let Err(e) = self
+            .server
+            .serve(routes, Shutdown::on_flag(ctx.stop.clone()))
         {
-            return write_response(reader.get_mut(), 400, PLAIN_ON_TLS, true);
+            eprintln!("vigie detect: http source: {e}");
         }
-        let is_webhook = head.method == "POST" && head.path == self.config.path;
-        let limit = if is_webhook {
-            self.config.max_body_bytes as u64
-        } else {
-            0
-        };
-        if is_webhook && !head.chunked && head.content_length.is_none() {
-            return write_response(reader.get_mut(), 411, "length required", true);
-        }
-        let declared_too_large = head.content_length.is_some_and(|n| n > limit);
-        if declared_too_large && head.content_length.is_some_and(|n| n > MAX_DRAIN_BYTES) {
-            if is_webhook {
-                ctx.metrics.reject("http", "too_large", 1);
-            }
-            return write_response(reader.get_mut(), 413, "body too large", true);
-        }
-        if head.expect_continue && !declared_too_large && mode == Mode::Serve {
-            reader
-                .get_mut()
-                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-            reader.get_mut().flush()?;
-        }
-        let body = match read_body(reader, head, limit) {
-            Ok(body) => body,
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                if is_webhook {
-                    ctx.metrics.reject("http", "read_error", 1);
-                }
-                return write_response(reader.get_mut(), 400, &format!("bad body: {e}"), true);
-            }
-            Err(e) => {
-                if is_webhook {
-                    ctx.metrics.reject("http", "read_error", 1);
-                }
-                return Err(e);
-            }
-        };
-        let close = head.close;
-        if mode == Mode::RefusePlain {
-            return write_response(reader.get_mut(), 400, PLAIN_ON_TLS, true);
-        }
-        let (code, text) = match (head.method.as_str(), head.path.as_str()) {
-            ("GET", "/metrics") => (200, ctx.metrics.render()),
-            ("GET", "/healthz") => (200, "ok".to_string()),
-            _ if is_webhook && body.too_large => {
-                ctx.metrics.reject("http", "too_large", 1);
-                (413, "body too large".to_string())
-            }
-            _ if is_webhook => self.accept_events(&body.bytes, ctx),
-            _ => (404, "not found".to_string()),
-        };
-        write_response(reader.get_mut(), code, &text, close)
     }
+}
 
-    fn accept_events(&self, body: &[u8], ctx: &SourceContext) -> (u16, String) {
+/// Decodes webhook bodies and queues their events.
+struct AuditWebhook {
+    ctx: SourceContext,
+    max_body_bytes: usize,
+}
+
+impl Handler for AuditWebhook {
+    fn handle(&self, request: Request) -> Response {
+        let ctx = &self.ctx;
         let mut events = Vec::new();
-        if let Err(e) = decode(body, self.config.max_body_bytes, &mut events) {
+        if let Err(e) = decode(&request.body, self.max_body_bytes, &mut events) {
             ctx.metrics.reject("http", e.kind(), 1);
-            eprintln!("vigie detect: http source: rejected body: {e}");
-            return (400, e.to_string());
+            eprintln!(
+                "vigie detect: http source: rejected body from {}: {e}",
+                request.peer
+            );
+            return Response::text(StatusCode::BAD_REQUEST, e.to_string());
         }
         let n = events.len() as u64;
         if n == 0 {
-            return (200, "ok".to_string());
+            return Response::text(StatusCode::OK, "ok");
         }
         match ctx.queue.try_send(events) {
             Ok(()) => {
                 ctx.metrics.events_in.fetch_add(n, Ordering::Relaxed);
-                (200, "ok".to_string())
+                Response::text(StatusCode::OK, "ok")
             }
             Err(TrySendError::Full(_)) => {
                 ctx.metrics.reject("http", "queue_full", n);
-                (503, "busy, retry later".to_string())
+                Response::text(StatusCode::SERVICE_UNAVAILABLE, "busy, retry later").retry_after(1)
             }
-            Err(TrySendError::Disconnected(_)) => (503, "shutting down".to_string()),
+            Err(TrySendError::Disconnected(_)) => {
+                Response::text(StatusCode::SERVICE_UNAVAILABLE, "shutting down").retry_after(1)
+            }
         }
     }
-}
 
-/// Waits for the first byte of the next request, looking at the stop flag while the
-/// connection is idle; false when the connection is done.
-fn wait_for_request(reader: &mut BufReader<impl Conn>, ctx: &SourceContext) -> bool {
-    if !reader.buffer().is_empty() {
-        return true;
+    fn refused(&self, refusal: Refusal) {
+        self.ctx.metrics.reject("http", refusal.as_str(), 1);
     }
-    if reader.get_ref().tcp().set_read_timeout(Some(POLL)).is_err() {
-        return false;
-    }
-    let idle_since = Instant::now();
-    let ready = loop {
-        match reader.fill_buf() {
-            Ok(b) => break !b.is_empty(),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
-                if ctx.stopped() || idle_since.elapsed() > IDLE_TIMEOUT {
-                    break false;
-                }
-            }
-            Err(_) => break false,
-        }
-    };
-    ready
-        && reader
-            .get_ref()
-            .tcp()
-            .set_read_timeout(Some(IO_TIMEOUT))
-            .is_ok()
-}
-
-/// Reads a request line and headers. The inner error is a reason for a 400.
-fn read_head(reader: &mut impl BufRead) -> io::Result<Result<Head, &'static str>> {
-    let mut limited = reader.take(MAX_HEAD_BYTES);
-    let mut line = Vec::with_capacity(256);
-    let mut head = Head::default();
-    let mut request_line = true;
-    let mut http10 = false;
-    let mut keep_alive = false;
-    let mut transfer_encoding = None;
-    loop {
-        line.clear();
-        if limited.read_until(b'\n', &mut line)? == 0 || line.last() != Some(&b'\n') {
-            return if limited.limit() == 0 {
-                Ok(Err("request head too large"))
-            } else {
-                Err(io::ErrorKind::UnexpectedEof.into())
-            };
-        }
-        let text = match std::str::from_utf8(&line) {
-            Ok(t) => t.trim_end_matches(['\r', '\n']),
-            Err(_) => return Ok(Err("request head is not UTF-8")),
-        };
-        if request_line {
-            if text.is_empty() {
-                continue; // a stray CRLF between requests
-            }
-            let mut parts = text.split(' ');
-            let (Some(method), Some(target), Some(version), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                return Ok(Err("bad request line"));
-            };
-            match version {
-                "HTTP/1.1" => {}
-                "HTTP/1.0" => http10 = true,
-                _ => return Ok(Err("unsupported HTTP version")),
-            }
-            head.method = method.to_string();
-            // Origin form, or absolute form (`http://host/path`).
-            let target = match target.find("://") {
-                Some(i) => target[i + 3..]
-                    .find('/')
-                    .map_or("/", |j| &target[i + 3 + j..]),
-                None => target,
-            };
-            head.path = target.split('?').next().unwrap_or("").to_string();
-            request_line = false;
-            continue;
-        }
-        if text.is_empty() {
-            break;
-        }
-        let Some((name, value)) = text.split_once(':') else {
-            return Ok(Err("bad header line"));
-        };
-        let value = value.trim();
-        match name.to_ascii_lowercase().as_str() {
-            "content-length" => {
-                let Ok(n) = value.parse::<u64>() else {
-                    return Ok(Err("bad Content-Length"));
-                };
-                if head.content_length.is_some_and(|m| m != n) {
-                    return Ok(Err("conflicting Content-Length headers"));
-                }
-                head.content_length = Some(n);
-            }
-            "transfer-encoding" => transfer_encoding = Some(value.to_ascii_lowercase()),
-            "connection" => {
-                for token in value.split(',').map(|t| t.trim().to_ascii_lowercase()) {
-                    head.close |= token == "close";
-                    keep_alive |= token == "keep-alive";
-                }
-            }
-            "expect" => head.expect_continue = value.eq_ignore_ascii_case("100-continue"),
-            _ => {}
-        }
-    }
-    if let Some(te) = transfer_encoding {
-        // Both framings at once is how requests are smuggled: refuse it.
-        if head.content_length.is_some() {
-            return Ok(Err("both Transfer-Encoding and Content-Length"));
-        }
-        if te != "chunked" {
-            return Ok(Err("unsupported Transfer-Encoding (only chunked)"));
-        }
-        head.chunked = true;
-    }
-    if http10 && !keep_alive {
-        head.close = true;
-    }
-    Ok(Ok(head))
-}
-
-/// Reads the body the head announces, keeping at most `limit` bytes (one more
-/// marks it too large) and dropping the rest up to [`MAX_DRAIN_BYTES`]. Malformed
-/// chunked framing is `InvalidData`.
-fn read_body(reader: &mut impl BufRead, head: &Head, limit: u64) -> io::Result<Body> {
-    let mut body = Body {
-        bytes: Vec::new(),
-        too_large: false,
-    };
-    if let Some(n) = head.content_length {
-        let keep = n.min(limit);
-        body.bytes.reserve(keep as usize);
-        reader.take(keep).read_to_end(&mut body.bytes)?;
-        if (body.bytes.len() as u64) < keep {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        if n > limit {
-            body.too_large = true;
-            let dropped = io::copy(&mut reader.take(n - keep), &mut io::sink())?;
-            if dropped < n - keep {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-        }
-        return Ok(body);
-    }
-    if !head.chunked {
-        return Ok(body);
-    }
-    let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_string());
-    let mut total = 0u64;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        reader.take(1024).read_until(b'\n', &mut line)?;
-        if line.last() != Some(&b'\n') {
-            return Err(bad("bad chunk size line"));
-        }
-        let size_text = std::str::from_utf8(&line)
-            .map_err(|_| bad("bad chunk size line"))?
-            .trim_end_matches(['\r', '\n']);
-        let size_text = size_text.split(';').next().unwrap_or("").trim();
-        let size = u64::from_str_radix(size_text, 16).map_err(|_| bad("bad chunk size"))?;
-        if size == 0 {
-            break;
-        }
-        total = total.saturating_add(size);
-        if total > MAX_DRAIN_BYTES {
-            return Err(bad("chunked body too large"));
-        }
-        let room = (limit + 1)
-            .saturating_sub(body.bytes.len() as u64)
-            .min(size);
-        let before = body.bytes.len();
-        reader.take(room).read_to_end(&mut body.bytes)?;
-        let dropped = io::copy(&mut reader.take(size - room), &mut io::sink())?;
-        if (body.bytes.len() - before) as u64 + dropped < size {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        let mut crlf = [0u8; 2];
-        reader.read_exact(&mut crlf)?;
-        if &crlf != b"\r\n" {
-            return Err(bad("chunk not followed by CRLF"));
-        }
-    }
-    // Trailers, up to the empty line.
-    let mut limited = reader.take(MAX_HEAD_BYTES);
-    loop {
-        line.clear();
-        if limited.read_until(b'\n', &mut line)? == 0 || line.last() != Some(&b'\n') {
-            return Err(bad("bad chunked trailer"));
-        }
-        if line == b"\r\n" || line == b"\n" {
-            break;
-        }
-    }
-    if body.bytes.len() as u64 > limit {
-        body.bytes.truncate(limit as usize);
-        body.too_large = true;
-    }
-    Ok(body)
-}
-
-/// Writes a text response; returns whether the connection stays open.
-fn write_response(w: &mut impl Write, code: u16, body: &str, close: bool) -> io::Result<bool> {
-    let reason = match code {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        411 => "Length Required",
-        413 => "Payload Too Large",
-        503 => "Service Unavailable",
-        _ => "",
-    };
-    let mut out = format!(
-        "HTTP/1.1 {code} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if code == 503 {
-        out.push_str("Retry-After: 1\r\n");
-    }
-    if close {
-        out.push_str("Connection: close\r\n");
-    }
-    out.push_str("\r\n");
-    out.push_str(body);
-    w.write_all(out.as_bytes())?;
-    w.flush()?;
-    Ok(!close)
 }
 
 #[cfg(test)]
@@ -640,18 +165,25 @@ mod tests {
     use crate::metrics::Metrics;
     use crate::sinks::post_json;
     use crossbeam_channel::bounded;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
     use std::sync::atomic::AtomicBool;
-    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn config(max_body_bytes: usize) -> HttpSourceConfig {
+        HttpSourceConfig {
+            listen: "127.0.0.1:0".into(),
+            limits: Limits {
+                max_body_bytes,
+                ..Limits::default()
+            },
+            ..Default::default()
+        }
+    }
 
     #[test]
     fn receives_webhook_batches_over_loopback() {
-        let source = HttpSource::bind(HttpSourceConfig {
-            listen: "127.0.0.1:0".into(),
-            path: "/k8s-audit".into(),
-            max_body_bytes: 4096,
-            tls: None,
-        })
-        .unwrap();
+        let source = HttpSource::bind(config(4096)).unwrap();
         let url = format!("http://{}/k8s-audit", source.local_addr().unwrap());
         let (tx, rx) = bounded(1);
         let stop = Arc::new(AtomicBool::new(false));
@@ -710,12 +242,7 @@ mod tests {
 
     #[test]
     fn keeps_connections_alive_and_reads_chunked_bodies() {
-        let source = HttpSource::bind(HttpSourceConfig {
-            listen: "127.0.0.1:0".into(),
-            max_body_bytes: 200,
-            ..Default::default()
-        })
-        .unwrap();
+        let source = HttpSource::bind(config(200)).unwrap();
         let addr = source.local_addr().unwrap();
         let (tx, rx) = bounded(16);
         let stop = Arc::new(AtomicBool::new(false));
@@ -755,36 +282,56 @@ mod tests {
         r.read_line(&mut line).unwrap();
         w.write_all(event.as_bytes()).unwrap();
         assert_eq!(response(&mut r), (200, "ok".into()));
-        // Over the limit: the body is read and dropped, and the connection lives on.
+        // Over the limit: the body is read and dropped, and the connection lives on,
+        // whether the body has a length or is chunked.
         let big = format!("[{}]", [event; 5].join(","));
+        let too_large = "body too large: the limit is 200 bytes".to_string();
         write!(
             w,
             "POST /k8s-audit HTTP/1.1\r\nContent-Length: {}\r\n\r\n{big}",
             big.len()
         )
         .unwrap();
-        assert_eq!(response(&mut r), (413, "body too large".into()));
+        assert_eq!(response(&mut r), (413, too_large.clone()));
+        write!(
+            w,
+            "POST /k8s-audit HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{big}\r\n0\r\n\r\n",
+            big.len()
+        )
+        .unwrap();
+        assert_eq!(response(&mut r), (413, too_large));
         write!(w, "GET /healthz HTTP/1.1\r\n\r\n").unwrap();
         assert_eq!(response(&mut r), (200, "ok".into()));
+        // GET or PUT on the webhook's path: 405.
+        write!(w, "GET /k8s-audit HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(response(&mut r).0, 405);
         // A POST without a length is refused, and the connection closed.
         write!(w, "POST /k8s-audit HTTP/1.1\r\n\r\n").unwrap();
         assert_eq!(response(&mut r).0, 411);
         assert_eq!(r.read(&mut [0; 1]).unwrap(), 0);
 
-        // Malformed heads and framings are refused with 400.
-        for bad in [
-            "POST /k8s-audit HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".to_string(),
-            "POST /k8s-audit HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-                .into(),
-            "POST /k8s-audit HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n".into(),
-            "GARBAGE\r\n\r\n".into(),
-            format!("GET /healthz HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(20_000)),
+        // Malformed heads and framings are refused with 400 (431 for a head over
+        // the limit).
+        for (bad, code) in [
+            (
+                "POST /k8s-audit HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".to_string(),
+                400,
+            ),
+            (
+                "POST /k8s-audit HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n".into(),
+                400,
+            ),
+            ("GARBAGE\r\n\r\n".into(), 400),
+            (
+                format!("GET /healthz HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(20_000)),
+                431,
+            ),
         ] {
             let mut tcp = TcpStream::connect(addr).unwrap();
             tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
             tcp.write_all(bad.as_bytes()).unwrap();
             let mut r = BufReader::new(tcp);
-            assert_eq!(response(&mut r).0, 400, "{}", &bad[..bad.len().min(80)]);
+            assert_eq!(response(&mut r).0, code, "{}", &bad[..bad.len().min(80)]);
         }
         stop.store(true, Ordering::Relaxed);
         server.join().unwrap();

@@ -1,5 +1,5 @@
-//! TLS for the webhook receiver (rustls with the `ring` provider, no OpenSSL), and the
-//! PEM loading the HTTP sink shares.
+//! TLS of listeners (rustls with the `ring` provider, no OpenSSL), and the PEM
+//! loading that TLS clients (vigie-detect's HTTP sink) share.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 
-/// TLS settings of the webhook receiver.
+/// TLS settings of a listener: its certificate, key and optional client CA.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerTlsConfig {
     /// The server's certificate chain (PEM), leaf first.
@@ -25,7 +25,7 @@ pub struct ServerTlsConfig {
 
 /// The crypto provider every TLS configuration of vigie uses. Named explicitly so that
 /// another provider enabled elsewhere in the binary does not make rustls ambiguous.
-pub(crate) fn provider() -> Arc<CryptoProvider> {
+pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
@@ -37,7 +37,7 @@ fn invalid(path: &Path, message: impl std::fmt::Display) -> io::Error {
 }
 
 /// Every certificate of a PEM file; an error when there is none.
-pub(crate) fn load_certs(path: &Path) -> io::Result<Vec<CertificateDer<'static>>> {
+pub fn load_certs(path: &Path) -> io::Result<Vec<CertificateDer<'static>>> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .map_err(|e| invalid(path, pem_error(e)))?;
@@ -48,7 +48,7 @@ pub(crate) fn load_certs(path: &Path) -> io::Result<Vec<CertificateDer<'static>>
 }
 
 /// The first private key of a PEM file.
-pub(crate) fn load_key(path: &Path) -> io::Result<PrivateKeyDer<'static>> {
+pub fn load_key(path: &Path) -> io::Result<PrivateKeyDer<'static>> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| invalid(path, pem_error(e)))
 }
 
@@ -61,7 +61,7 @@ fn pem_error(e: rustls::pki_types::pem::Error) -> String {
 }
 
 /// A root store holding every certificate of a PEM bundle.
-pub(crate) fn load_roots(path: &Path) -> io::Result<RootCertStore> {
+pub fn load_roots(path: &Path) -> io::Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     for cert in load_certs(path)? {
         roots

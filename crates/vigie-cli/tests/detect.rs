@@ -1,0 +1,228 @@
+//! `vigie detect audit` end to end: the real binary on files it must read, refuse or
+//! wait for. Exit codes: 0 clean, 1 alerts, 2 input not read (wins over 1).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn vigie() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
+    cmd.env("NO_COLOR", "1").stdin(Stdio::null());
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    vigie()
+        .args(["detect", "audit"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// An exec into a pod, allowed: vigie's default rules alert on it.
+const EXEC: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"x1","stage":"ResponseStarted","verb":"create","user":{"username":"mallory"},"objectRef":{"resource":"pods","subresource":"exec","namespace":"prod","name":"web"},"annotations":{"authorization.k8s.io/decision":"allow"}}"#;
+/// A routine read: no alert.
+const GET: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"g1","stage":"ResponseComplete","verb":"get","user":{"username":"alice"},"objectRef":{"resource":"configmaps","namespace":"prod","name":"c"},"annotations":{"authorization.k8s.io/decision":"allow"}}"#;
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn clean_logs_exit_0_and_alerts_exit_1() {
+    let dir = temp_dir();
+    let clean = write(dir.path(), "clean.log", &format!("{GET}\n"));
+    let out = run(&[clean.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let alerting = write(dir.path(), "exec.log", &format!("{GET}\n{EXEC}\n"));
+    let out = run(&[alerting.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn a_missing_or_unreadable_log_exits_2_naming_it() {
+    let dir = temp_dir();
+    let missing = dir.path().join("missing.log");
+    let out = run(&[missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("missing.log"), "{}", stderr(&out));
+    // Another input that alerts does not hide it: 2 wins over 1.
+    let alerting = write(dir.path(), "exec.log", &format!("{EXEC}\n"));
+    let out = run(&[missing.to_str().unwrap(), alerting.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Interactive session"));
+}
+
+#[test]
+fn a_log_of_garbage_exits_2_with_file_and_line() {
+    let dir = temp_dir();
+    let garbage = write(dir.path(), "garbage.log", "hello\nworld\n");
+    let out = run(&[garbage.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("garbage.log:2: invalid JSON"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_missing_rules_file_exits_2_instead_of_running_the_defaults() {
+    let dir = temp_dir();
+    let log = write(dir.path(), "clean.log", &format!("{GET}\n"));
+    let out = run(&["-r", "/nonexistent/rules.yaml", log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read rules file /nonexistent/rules.yaml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_over_long_line_is_skipped_naming_the_limit_and_the_rest_is_read() {
+    let dir = temp_dir();
+    let long = format!("{{\"kind\":\"Event\",\"x\":\"{}\"}}", "a".repeat(5000));
+    let log = write(dir.path(), "long.log", &format!("{long}\n{EXEC}\n"));
+    let out = run(&["--max-event-bytes", "2000", log.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("long.log:1: line of 5024 bytes exceeds the limit of 2000 bytes")
+            && err.contains("--max-event-bytes"),
+        "{err}"
+    );
+    // The line after it was read and alerted.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Interactive session"));
+    // With the limit raised, the line is read.
+    let out = run(&["--max-event-bytes", "10000", log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn dev_zero_is_refused_as_binary_without_reading_it_all() {
+    let out = run(&["/dev/zero"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("/dev/zero:1: binary data"), "{err}");
+}
+
+#[test]
+fn follow_waits_for_a_file_that_does_not_exist_yet() {
+    let dir = temp_dir();
+    let path = dir.path().join("later.log");
+    let mut child = vigie()
+        .args(["detect", "audit", "-f", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The waiting is announced; then the file appears and its event alerts.
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "vigie exited");
+        if line.contains("does not exist yet, waiting for it") {
+            break;
+        }
+    }
+    std::fs::write(&path, format!("{EXEC}\n")).unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut alert = String::new();
+    out.read_line(&mut alert).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(alert.contains("Interactive session"), "{alert}");
+}
+
+/// Sends one request on a new connection; returns the status code and the body
+/// (the server closes after answering a request with `Connection: close`).
+fn http(addr: &str, request: &str) -> (u16, String) {
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).unwrap();
+    let code = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1.to_string();
+    (code, body)
+}
+
+#[test]
+fn the_webhook_takes_event_lists_and_serves_both_kinds_of_metrics() {
+    let mut child = vigie()
+        .args([
+            "detect",
+            "audit",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-body-bytes",
+            "4096",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "vigie exited");
+        if let Some(rest) = line.split("listening for audit events on http://").nth(1) {
+            break rest.trim().trim_end_matches("/k8s-audit").to_string();
+        }
+    };
+    let list =
+        format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{GET},{EXEC}]}}"#);
+    let post = |body: &str| {
+        format!(
+            "POST /k8s-audit HTTP/1.1\r\nHost: v\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    assert_eq!(http(&addr, &post(&list)), (200, "ok".to_string()));
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut alert = String::new();
+    out.read_line(&mut alert).unwrap();
+    assert!(alert.contains("Interactive session"), "{alert}");
+    // Over --max-body-bytes, chunked: 413. Another method: 405.
+    let chunk = "a".repeat(5000);
+    let chunked = format!(
+        "POST /k8s-audit HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+        chunk.len()
+    );
+    assert_eq!(http(&addr, &chunked).0, 413);
+    assert_eq!(
+        http(
+            &addr,
+            "PUT /k8s-audit HTTP/1.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .0,
+        405
+    );
+    let (code, metrics) = http(&addr, "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, 200);
+    for expected in [
+        "vigie_detect_events_total 2\n",
+        "vigie_detect_events_rejected_total{source=\"http\",reason=\"too_large\"} 1\n",
+        "vigie_http_requests_total{code=\"413\"} 1\n",
+        "vigie_http_requests_total{code=\"405\"} 1\n",
+    ] {
+        assert!(metrics.contains(expected), "{expected}{metrics}");
+    }
+}
