@@ -3,12 +3,16 @@
 
 use std::fmt::Write as _;
 
+use std::sync::Arc;
+
 use serde_json::{json, Value as Json};
-use vigie_resource::{load, LoadOptions};
+use vigie_resource::{load_each, LoadOptions, Resource};
 
 use crate::engine::{evaluate, Request, Status, Target};
+use crate::inputs::{diagnostic_text, gather, resources_of_text, DEFAULT_MAX_FILE_BYTES};
+use crate::json::node_to_json;
 use crate::load::load_policies;
-use crate::policy::FailureAction;
+use crate::policy::{Check, ContextEntry, ContextSource, FailureAction, Policy, RuleAction};
 use crate::suite::{SuiteReport, Verdict};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,18 +24,40 @@ pub struct Counts {
     pub skip: usize,
 }
 
-/// One rule result on one resource.
+impl Counts {
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::Warn => self.warn += 1,
+            Status::Error => self.error += 1,
+            Status::Skip => self.skip += 1,
+        }
+    }
+}
+
+/// What every result of one policy shares, kept once.
 #[derive(Clone, Debug)]
-pub struct ApplyResult {
-    pub policy: String,
-    pub rule: String,
-    pub status: Status,
-    pub message: String,
+pub struct PolicyInfo {
+    /// `namespace/name` for a Policy, `name` for a ClusterPolicy.
+    pub name: String,
     pub severity: Option<String>,
     pub category: Option<String>,
     pub scored: bool,
-    pub resource: ResourceRef,
-    pub source_file: String,
+    /// The file the policy was read from.
+    pub source: String,
+}
+
+/// One rule result on one resource. Kept small: what results share (the policy,
+/// the rule name, the resource) is shared, so memory grows with the results
+/// kept, never with the size of the objects.
+#[derive(Clone, Debug)]
+pub struct ApplyResult {
+    pub policy: Arc<PolicyInfo>,
+    pub rule: Arc<str>,
+    pub status: Status,
+    pub message: Box<str>,
+    pub resource: Arc<ResourceRef>,
 }
 
 #[derive(Clone, Debug)]
@@ -46,25 +72,60 @@ pub struct ResourceRef {
 
 #[derive(Clone, Debug, Default)]
 pub struct ApplyOutcome {
+    /// The results kept (see [`ApplyOptions::keep_passing`]), resource by resource.
     pub results: Vec<ApplyResult>,
+    /// Every result, kept or not.
     pub counts: Counts,
-    /// Policies or resources that could not be loaded (the rest still ran).
+    /// Policies or resources that could not be loaded, rules that could not run,
+    /// or nothing to apply (the rest still ran): exit code 2.
     pub input_errors: Vec<String>,
+    /// Files skipped on purpose (a FIFO or device inside a directory).
+    pub notes: Vec<String>,
     pub policies: usize,
     pub resources: usize,
 }
 
-/// Applies every policy to every resource. With `audit_warn`, failures of Audit
-/// policies are reported as warnings.
+/// How `apply` runs.
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    /// Report failures of Audit policies as warnings.
+    pub audit_warn: bool,
+    /// Keep pass and skip results too (the JSON, YAML, SARIF and JUnit outputs list
+    /// them; the text summary only counts them).
+    pub keep_passing: bool,
+    /// The size cap on each file read.
+    pub max_file_bytes: u64,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            audit_warn: false,
+            keep_passing: true,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
+/// The results of every policy on one resource, computed where it was parsed.
+struct Evaluated {
+    resource: Arc<ResourceRef>,
+    results: Vec<(usize, Arc<str>, Status, Box<str>)>,
+}
+
+/// Applies every policy to every resource. Resources stream through the policies
+/// as they are parsed (in parallel), and only compact result records are kept, so
+/// memory does not grow with the size of the input objects.
 pub fn apply(
     policy_paths: &[String],
     resource_paths: &[String],
     mut request: Request,
-    audit_warn: bool,
+    options: &ApplyOptions,
 ) -> ApplyOutcome {
-    let loaded = load_policies(policy_paths);
+    let loaded = load_policies(policy_paths, options.max_file_bytes);
     let mut outcome = ApplyOutcome {
         policies: loaded.policies.len(),
+        notes: loaded.notes.clone(),
         ..Default::default()
     };
     outcome
@@ -72,80 +133,160 @@ pub fn apply(
         .extend(loaded.errors.iter().map(ToString::to_string));
     for (file, kind, name) in &loaded.unsupported {
         outcome.input_errors.push(format!(
-            "{file}: {kind} {name}: this policy kind is not supported yet"
+            "{file}: {kind} {name}: this policy kind is not supported yet; it was not applied"
         ));
     }
-    let resources = load(
-        resource_paths,
-        &LoadOptions {
-            no_kustomize: false,
-            ..Default::default()
-        },
-    );
-    outcome.input_errors.extend(
-        resources
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| format!("{}: {}", d.file, d.reason)),
-    );
-    let targets: Vec<Target> = resources
-        .resources
-        .into_iter()
-        .map(Target::from_resource)
-        .collect();
-    outcome.resources = targets.len();
-    request.config_maps = targets
+    outcome
+        .input_errors
+        .extend(loaded.unsupported_rules.iter().map(ToString::to_string));
+    if loaded.policies.is_empty() && loaded.unsupported.is_empty() && loaded.errors.is_empty() {
+        outcome.input_errors.push(format!(
+            "no Kyverno policy (ClusterPolicy or Policy) found in {}; nothing was applied",
+            policy_paths.join(", ")
+        ));
+    }
+    let gathered = gather(resource_paths, options.max_file_bytes, true);
+    outcome.notes.extend(gathered.notes.iter().cloned());
+    outcome
+        .input_errors
+        .extend(gathered.errors.iter().map(ToString::to_string));
+    let load_options = LoadOptions {
+        no_kustomize: false,
+        ..Default::default()
+    };
+    if loaded.policies.iter().any(uses_config_maps) {
+        // ConfigMaps may come after the objects that read them: gather them first.
+        let mut config_maps = Vec::new();
+        let config_map = |r: Resource| (r.kind == "ConfigMap").then(|| node_to_json(&r.root));
+        load_each(&gathered.paths, &load_options, config_map, |cm| {
+            config_maps.extend(cm)
+        });
+        for (name, text) in &gathered.texts {
+            let (resources, _) = resources_of_text(name, text);
+            config_maps.extend(resources.into_iter().filter_map(config_map));
+        }
+        request.config_maps = config_maps;
+    }
+    let infos: Vec<Arc<PolicyInfo>> = loaded
+        .policies
         .iter()
-        .filter(|t| t.kind == "ConfigMap")
-        .map(|t| t.object.clone())
+        .map(|p| {
+            Arc::new(PolicyInfo {
+                name: p.qualified_name(),
+                severity: p.severity().map(str::to_string),
+                category: p.category().map(str::to_string),
+                scored: p.annotation("policies.kyverno.io/scored") != Some("false"),
+                source: p.source.clone(),
+            })
+        })
         .collect();
-    for policy in &loaded.policies {
-        let scored = policy.annotation("policies.kyverno.io/scored") != Some("false");
-        for t in &targets {
-            for r in evaluate(policy, t, &request) {
+    let rule_names: Vec<Vec<Arc<str>>> = loaded
+        .policies
+        .iter()
+        .map(|p| p.rules.iter().map(|r| Arc::from(r.name.as_str())).collect())
+        .collect();
+    let evaluate_one = |resource: Resource| -> Evaluated {
+        let target = Target::from_resource(resource);
+        let (file, line) = target
+            .resource
+            .as_ref()
+            .map(|res| (res.origin.file.path.clone(), res.pos.line))
+            .unwrap_or_default();
+        let mut results = Vec::new();
+        for (index, policy) in loaded.policies.iter().enumerate() {
+            let scored = infos[index].scored;
+            for r in evaluate(policy, &target, &request) {
                 let mut status = r.status;
                 if status == Status::Fail
-                    && (!scored || audit_warn && policy.failure_action == FailureAction::Audit)
+                    && (!scored
+                        || options.audit_warn && policy.failure_action == FailureAction::Audit)
                 {
                     status = Status::Warn;
                 }
-                let (file, line) = t
-                    .resource
-                    .as_ref()
-                    .map(|res| (res.origin.file.path.clone(), res.pos.line))
-                    .unwrap_or_default();
+                let rule = rule_names[index]
+                    .iter()
+                    .find(|n| &***n == r.rule.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+                results.push((index, rule, status, r.message.into_boxed_str()));
+            }
+        }
+        Evaluated {
+            resource: Arc::new(ResourceRef {
+                api_version: target.api_version,
+                kind: target.kind,
+                name: target.name,
+                namespace: target.namespace,
+                file,
+                line,
+            }),
+            results,
+        }
+    };
+    let mut consume = |evaluated: Evaluated| {
+        outcome.resources += 1;
+        for (index, rule, status, message) in evaluated.results {
+            outcome.counts.add(status);
+            if options.keep_passing || !matches!(status, Status::Pass | Status::Skip) {
                 outcome.results.push(ApplyResult {
-                    policy: policy.qualified_name(),
-                    rule: r.rule,
+                    policy: infos[index].clone(),
+                    rule,
                     status,
-                    message: r.message,
-                    severity: policy.severity().map(str::to_string),
-                    category: policy.category().map(str::to_string),
-                    scored,
-                    resource: ResourceRef {
-                        api_version: t.api_version.clone(),
-                        kind: t.kind.clone(),
-                        name: t.name.clone(),
-                        namespace: t.namespace.clone(),
-                        file,
-                        line,
-                    },
-                    source_file: policy.source.clone(),
+                    message,
+                    resource: evaluated.resource.clone(),
                 });
             }
         }
-    }
-    for r in &outcome.results {
-        match r.status {
-            Status::Pass => outcome.counts.pass += 1,
-            Status::Fail => outcome.counts.fail += 1,
-            Status::Warn => outcome.counts.warn += 1,
-            Status::Error => outcome.counts.error += 1,
-            Status::Skip => outcome.counts.skip += 1,
+    };
+    let summary = load_each(&gathered.paths, &load_options, evaluate_one, &mut consume);
+    let mut text_errors = Vec::new();
+    for (name, text) in &gathered.texts {
+        let (resources, errors) = resources_of_text(name, text);
+        text_errors.extend(
+            errors
+                .into_iter()
+                .map(|(line, reason)| format!("{name}:{line}: {reason}")),
+        );
+        for r in resources {
+            consume(evaluate_one(r));
         }
     }
+    outcome.input_errors.extend(
+        summary
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(diagnostic_text),
+    );
+    outcome.input_errors.extend(text_errors);
+    if outcome.resources == 0 && gathered.errors.is_empty() {
+        outcome.input_errors.push(format!(
+            "no Kubernetes object found in {}; nothing was applied",
+            resource_paths.join(", ")
+        ));
+    }
     outcome
+}
+
+/// Whether a policy reads ConfigMaps through `configMap` context entries.
+fn uses_config_maps(policy: &Policy) -> bool {
+    fn in_entries(entries: &[ContextEntry]) -> bool {
+        entries
+            .iter()
+            .any(|e| matches!(e.source, ContextSource::ConfigMap { .. }))
+    }
+    fn in_check(check: &Check) -> bool {
+        match check {
+            Check::Foreach(list) => list
+                .iter()
+                .any(|f| in_entries(&f.context) || in_check(&f.check)),
+            _ => false,
+        }
+    }
+    policy.rules.iter().any(|rule| {
+        in_entries(&rule.context)
+            || matches!(&rule.action, RuleAction::Validate(v) if in_check(&v.check))
+    })
 }
 
 fn resource_label(r: &ResourceRef) -> String {
@@ -170,7 +311,7 @@ pub fn text(o: &ApplyOutcome) -> String {
             out,
             "\n{} policy {} -> resource {} ({}:{})\n  rule {}: {}",
             r.status.as_str().to_uppercase(),
-            r.policy,
+            r.policy.name,
             resource_label(&r.resource),
             r.resource.file,
             r.resource.line,
@@ -189,13 +330,13 @@ pub fn text(o: &ApplyOutcome) -> String {
 
 fn result_json(r: &ApplyResult) -> Json {
     json!({
-        "policy": r.policy,
-        "rule": r.rule,
+        "policy": r.policy.name,
+        "rule": &*r.rule,
         "result": r.status.as_str(),
-        "message": r.message,
-        "severity": r.severity,
-        "category": r.category,
-        "scored": r.scored,
+        "message": &*r.message,
+        "severity": r.policy.severity,
+        "category": r.policy.category,
+        "scored": r.policy.scored,
         "resource": {
             "apiVersion": r.resource.api_version,
             "kind": r.resource.kind,
@@ -230,17 +371,17 @@ pub fn policy_report(o: &ApplyOutcome) -> Json {
             }
             let mut entry = json!({
                 "source": "kyverno",
-                "policy": r.policy,
-                "rule": r.rule,
+                "policy": r.policy.name,
+                "rule": &*r.rule,
                 "result": r.status.as_str(),
-                "message": r.message,
-                "scored": r.scored,
+                "message": &*r.message,
+                "scored": r.policy.scored,
                 "resources": [res],
             });
-            if let Some(s) = &r.severity {
+            if let Some(s) = &r.policy.severity {
                 entry["severity"] = json!(s);
             }
-            if let Some(cat) = &r.category {
+            if let Some(cat) = &r.policy.category {
                 entry["category"] = json!(cat);
             }
             entry
@@ -340,9 +481,9 @@ pub fn sarif(o: &ApplyOutcome) -> String {
         .iter()
         .filter(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Error))
     {
-        let id = format!("{}/{}", r.policy, r.rule);
+        let id = format!("{}/{}", r.policy.name, r.rule);
         if seen.insert(id.clone()) {
-            rules.push(json!({"id": id, "name": r.rule, "properties": {"category": r.category, "severity": r.severity}}));
+            rules.push(json!({"id": id, "name": &*r.rule, "properties": {"category": r.policy.category, "severity": r.policy.severity}}));
         }
         let level = match r.status {
             Status::Warn => "warning",
@@ -388,7 +529,7 @@ pub fn junit(o: &ApplyOutcome) -> String {
         let _ = write!(
             out,
             "  <testcase classname=\"{}\" name=\"{} {}\">",
-            xml_escape(&r.policy),
+            xml_escape(&r.policy.name),
             xml_escape(&r.rule),
             xml_escape(&resource_label(&r.resource))
         );
