@@ -327,7 +327,7 @@ fn evaluate_rule(
 }
 
 /// `autogen-cronjob-x` and `autogen-x` take the values given for rule `x`.
-fn base_rule_name(name: &str) -> &str {
+pub(crate) fn base_rule_name(name: &str) -> &str {
     name.strip_prefix("autogen-cronjob-")
         .or_else(|| name.strip_prefix("autogen-"))
         .unwrap_or(name)

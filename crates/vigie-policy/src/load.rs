@@ -4,6 +4,7 @@
 use serde_json::Value as Json;
 use vigie_resource::{load, LoadOptions, Node, Pos, Resource};
 
+use crate::engine::base_rule_name;
 use crate::inputs::{gather, resources_of_text, ReadError};
 use crate::json::node_to_json;
 use crate::policy::{parse_policy, Policy, PolicyError, RuleAction};
@@ -36,6 +37,9 @@ pub struct LoadedPolicies {
     pub unsupported_rules: Vec<PolicyError>,
     /// Files skipped on purpose (a FIFO or device inside a directory).
     pub notes: Vec<String>,
+    /// Files that could not be read at all: missing, over the size cap, not
+    /// UTF-8, refused by the system. Not repeated in `errors`.
+    pub unreadable: Vec<ReadError>,
 }
 
 pub fn is_kyverno_policy(r: &Resource) -> bool {
@@ -54,12 +58,6 @@ fn file_error(file: &str, line: Option<u32>, reason: impl Into<String>) -> Polic
     }
 }
 
-impl From<ReadError> for PolicyError {
-    fn from(e: ReadError) -> Self {
-        file_error(e.file(), e.line(), e.reason())
-    }
-}
-
 /// Loads policies from files, directories or `-`, reading no file beyond `max_file_bytes`.
 /// A file named directly that holds no policy at all is an error (policies and
 /// resources swapped on the command line, say); inside a directory such files are
@@ -68,10 +66,9 @@ pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
     let gathered = gather(paths, max_file_bytes, false);
     let mut out = LoadedPolicies {
         notes: gathered.notes,
+        unreadable: gathered.errors,
         ..Default::default()
     };
-    out.errors
-        .extend(gathered.errors.into_iter().map(PolicyError::from));
     let loaded = load(
         &gathered.paths,
         &LoadOptions {
@@ -103,13 +100,14 @@ pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
         }
     }
     for name in &gathered.named {
-        let failed = out.errors.iter().any(|e| &e.file == name);
+        let failed = out.errors.iter().any(|e| &e.file == name)
+            || out.unreadable.iter().any(|e| e.file() == name);
         if !found.contains(name) && !failed {
             out.errors.push(file_error(
                 name,
                 None,
                 "holds no Kyverno policy (kyverno.io ClusterPolicy or Policy); \
-                 resources are given with -r",
+                 is it a resource file?",
             ));
         }
     }
@@ -125,6 +123,11 @@ pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
         match parse_policy(&doc, &file) {
             Ok((policy, problems)) => {
                 for rule in &policy.rules {
+                    // Autogen copies of a rule are reported once, as their source rule.
+                    let base = base_rule_name(&rule.name);
+                    if base != rule.name && policy.rules.iter().any(|r| r.name == base) {
+                        continue;
+                    }
                     if let RuleAction::Unsupported(kind) = rule.action {
                         out.unsupported_rules.push(PolicyError {
                             line: rule_line(&r.root, &rule.name),
@@ -173,10 +176,7 @@ pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
 
 /// The line of the rule of that name in `spec.rules` (autogen rules: their source rule).
 fn rule_line(root: &Node, name: &str) -> Option<u32> {
-    let base = name
-        .strip_prefix("autogen-cronjob-")
-        .or_else(|| name.strip_prefix("autogen-"))
-        .unwrap_or(name);
+    let base = base_rule_name(name);
     let rules = root.get_path(&["spec", "rules"])?;
     rules
         .items()

@@ -130,6 +130,9 @@ pub fn apply(
     };
     outcome
         .input_errors
+        .extend(loaded.unreadable.iter().map(ToString::to_string));
+    outcome
+        .input_errors
         .extend(loaded.errors.iter().map(ToString::to_string));
     for (file, kind, name) in &loaded.unsupported {
         outcome.input_errors.push(format!(
@@ -139,7 +142,11 @@ pub fn apply(
     outcome
         .input_errors
         .extend(loaded.unsupported_rules.iter().map(ToString::to_string));
-    if loaded.policies.is_empty() && loaded.unsupported.is_empty() && loaded.errors.is_empty() {
+    if loaded.policies.is_empty()
+        && loaded.unsupported.is_empty()
+        && loaded.errors.is_empty()
+        && loaded.unreadable.is_empty()
+    {
         outcome.input_errors.push(format!(
             "no Kyverno policy (ClusterPolicy or Policy) found in {}; nothing was applied",
             policy_paths.join(", ")

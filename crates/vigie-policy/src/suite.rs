@@ -217,6 +217,13 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
         .map(|p| rel(p))
         .collect();
     let loaded = load_policies(&policy_paths, max_file_bytes);
+    for e in &loaded.unreadable {
+        if e.is_not_found() {
+            report.errors.push(e.to_string());
+        } else {
+            report.input_error(e.to_string());
+        }
+    }
     for e in &loaded.errors {
         report.errors.push(e.to_string());
     }
