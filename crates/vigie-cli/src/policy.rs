@@ -168,18 +168,21 @@ fn apply(args: ApplyArgs) -> ExitCode {
     for e in input_errors.iter().chain(&outcome.input_errors) {
         eprintln!("error: {e}");
     }
-    let text = if args.policy_report {
-        report::policy_report_yaml(&outcome)
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = if args.policy_report {
+        report::write_policy_report_yaml(&outcome, &mut out)
     } else {
         match args.output {
-            ApplyFormat::Text => report::text(&outcome),
-            ApplyFormat::Json => report::json(&outcome),
-            ApplyFormat::Yaml => report::policy_report_yaml(&outcome),
-            ApplyFormat::Sarif => report::sarif(&outcome),
-            ApplyFormat::Junit => report::junit(&outcome),
+            ApplyFormat::Text => report::text(&outcome, &mut out),
+            ApplyFormat::Json => report::write_json(&outcome, &mut out),
+            ApplyFormat::Yaml => report::write_policy_report_yaml(&outcome, &mut out),
+            ApplyFormat::Sarif => report::write_sarif(&outcome, &mut out),
+            ApplyFormat::Junit => report::junit(&outcome, &mut out),
         }
     };
-    let _ = std::io::stdout().write_all(text.as_bytes());
+    // A closed pipe (`| head`) is not an error of the run.
+    let _ = written.and_then(|()| out.flush());
     if !input_errors.is_empty() || !outcome.input_errors.is_empty() {
         ExitCode::from(EXIT_INPUT_ERROR)
     } else if outcome.counts.fail > 0 || outcome.counts.error > 0 {
