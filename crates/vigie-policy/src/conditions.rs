@@ -297,7 +297,7 @@ fn set_op(key: &Json, value: &Json, all: bool, inside: bool) -> bool {
     if all {
         found.iter().all(|f| *f == inside)
     } else {
-        found.iter().any(|f| *f == inside)
+        found.contains(&inside)
     }
 }
 

@@ -104,7 +104,7 @@ spec:
 
 #[test]
 fn a_context_entry_building_a_huge_value_is_an_error() {
-    let doubling = vec!["[@, @]"; 40].join(" | ");
+    let doubling = ["[@, @]"; 40].join(" | ");
     let policy = format!(
         "apiVersion: kyverno.io/v1
 kind: ClusterPolicy

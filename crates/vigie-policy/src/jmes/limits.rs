@@ -162,7 +162,7 @@ mod tests {
             .contains("limit of 64 levels"));
         let nots = format!("{}a", "!".repeat(100));
         assert!(check_expression(&nots).is_err());
-        let many = vec!["a != 'x'"; 200].join(" && ");
+        let many = ["a != 'x'"; 200].join(" && ");
         assert!(
             check_expression(&many).is_ok(),
             "binary operators do not nest"

@@ -207,7 +207,7 @@ mod tests {
     #[test]
     fn values_that_expand_past_the_limit_are_errors_not_memory() {
         // Each `[@, @]` doubles the expanded size and costs one node: 2^60 elements.
-        let doubling = vec!["[@, @]"; 60].join(" | ");
+        let doubling = ["[@, @]"; 60].join(" | ");
         let err = eval(&doubling, json!("x")).unwrap_err();
         assert!(err.to_string().contains("larger than the limit"), "{err}");
         let err = eval(&format!("to_string({doubling})"), json!("x")).unwrap_err();
@@ -222,7 +222,7 @@ mod tests {
     fn evaluation_steps_are_bounded() {
         // Each stage makes ten copies of every element and flattens them.
         let stage = "[@, @, @, @, @, @, @, @, @, @][]";
-        let expr = vec![stage; 8].join(" | ");
+        let expr = [stage; 8].join(" | ");
         let err = eval(
             &format!("length({expr})"),
             json!([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn deep_expressions_are_refused_when_compiled() {
-        let chain = vec!["a"; 300].join(".");
+        let chain = ["a"; 300].join(".");
         let err = Expr::compile(&chain).unwrap_err();
         assert!(err.contains("limit of 256 levels"), "{err}");
         let parens = format!("{}a{}", "(".repeat(1000), ")".repeat(1000));
