@@ -225,7 +225,11 @@ fn test(args: TestArgs) -> ExitCode {
         TestFormat::Text => {
             use std::fmt::Write as _;
             for r in &reports {
-                let _ = writeln!(out, "== {} ({})", r.path.display(), r.name);
+                if r.name.is_empty() {
+                    let _ = writeln!(out, "== {}", r.path.display());
+                } else {
+                    let _ = writeln!(out, "== {} ({})", r.path.display(), r.name);
+                }
                 for e in &r.errors {
                     let _ = writeln!(out, "  ERROR {e}");
                 }

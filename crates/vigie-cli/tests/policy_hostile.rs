@@ -340,3 +340,47 @@ fn errors_name_file_and_line_without_placeholders() {
     assert!(err.contains("bad.yaml:2: not UTF-8 text"), "{err}");
     assert!(!err.contains("policy ?") && !err.contains(", :"), "{err}");
 }
+
+#[test]
+fn streaming_apply_still_finds_config_maps_listed_after_their_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        dir.path(),
+        "policy.yaml",
+        b"apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: allow-list}
+spec:
+  rules:
+  - name: listed
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    context:
+    - name: allowed
+      configMap: {name: allowed, namespace: team}
+    validate:
+      deny:
+        conditions:
+          any:
+          - key: '{{ request.object.metadata.name }}'
+            operator: AnyNotIn
+            value: '{{ allowed.data.names }}'
+",
+    );
+    let resources = format!(
+        "{POD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: allowed, namespace: team}}\ndata:\n  names: '[\"web\"]'\n"
+    );
+    let file = write(dir.path(), "resources.yaml", resources.as_bytes());
+    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&file)]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("pass: 1, fail: 0"),
+        "{}",
+        stdout(&out)
+    );
+}
