@@ -232,15 +232,13 @@ fn walk(dir: &Path, limit: u64, kustomize: bool, out: &mut Gathered) {
                 let file = e
                     .path()
                     .map_or_else(|| dir.display().to_string(), |p| p.display().to_string());
-                let reason = e
-                    .io_error()
-                    .map_or_else(|| e.to_string(), |io| io_error(&file, io).to_string());
-                out.errors.push(ReadError::Io {
-                    file: file.clone(),
-                    reason: reason
-                        .strip_prefix(&format!("{file}: "))
-                        .unwrap_or(&reason)
-                        .to_string(),
+                out.errors.push(match e.io_error() {
+                    Some(io) => io_error(&file, io),
+                    // A link cycle, which walkdir reports without an I/O error.
+                    None => ReadError::Io {
+                        reason: e.to_string(),
+                        file,
+                    },
                 });
                 continue;
             }
