@@ -1,12 +1,13 @@
 //! `vigie policy apply|test`: Kyverno policies and `kyverno test` suites.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use vigie_policy::report::{self, ApplyOutcome};
-use vigie_policy::suite::{find_suites, run_suite, summarize, Verdict};
+use vigie_policy::inputs::{read_file, DEFAULT_MAX_FILE_BYTES};
+use vigie_policy::report::{self, ApplyOptions, ApplyOutcome};
+use vigie_policy::suite::{find_suites_noting, run_suite_with, summarize, Verdict};
 
 /// Exit codes, as Kyverno's CLI: 0 clean, 1 violations (or failed test entries),
 /// 2 input that could not be read or a policy that could not be loaded.
@@ -26,7 +27,8 @@ enum PolicyCommand {
 Exit codes:
   0  every rule passed or was skipped (or only audit failures with --audit-warn)
   1  at least one rule failed or errored
-  2  a policy or resource could not be read or is invalid (the rest still ran)
+  2  a policy or resource could not be read or is invalid, a rule or policy kind
+     is not supported yet, or there was nothing to apply (the rest still ran)
 
 Examples:
   vigie policy apply policies/ -r deploy/
@@ -38,7 +40,7 @@ Examples:
 Exit codes:
   0  every supported result entry agrees with the engine
   1  some result entries disagree
-  2  no suite found
+  2  no suite found, or a suite (or a file it names) could not be read
 
 Entries that need features vigie does not have yet (mutate, generate, CEL
 policy kinds, exceptions) are counted as unsupported, never as passed.
@@ -54,7 +56,7 @@ pub struct ApplyArgs {
     #[arg(required = true, value_name = "POLICY")]
     policies: Vec<String>,
     /// Resource files or directories (`-` for stdin).
-    #[arg(short = 'r', long = "resource", value_name = "RESOURCE", num_args = 1..)]
+    #[arg(short = 'r', long = "resource", value_name = "RESOURCE", num_args = 1.., required = true)]
     resources: Vec<String>,
     /// A cli.kyverno.io/v1alpha1 Values file.
     #[arg(short = 'f', long = "values-file", value_name = "FILE")]
@@ -74,6 +76,9 @@ pub struct ApplyArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = ApplyFormat::Text)]
     output: ApplyFormat,
+    /// Refuse any file (or standard input) larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES)]
+    max_file_bytes: u64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -96,6 +101,9 @@ pub struct TestArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = TestFormat::Text)]
     output: TestFormat,
+    /// Refuse any file larger than this many bytes (suites, policies, resources, values).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES)]
+    max_file_bytes: u64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -112,11 +120,17 @@ pub fn run(args: PolicyArgs) -> ExitCode {
     }
 }
 
-fn read_yaml_first(path: &PathBuf) -> Result<serde_json::Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+/// The first document of a values or user-info file, read with the size cap.
+fn read_yaml_first(path: &Path, max_file_bytes: u64) -> Result<serde_json::Value, String> {
+    let text = read_file(path, max_file_bytes).map_err(|e| e.to_string())?;
     match vigie_resource::parse_documents(&text).into_iter().next() {
         Some(Ok(doc)) => Ok(vigie_policy::json::node_to_json(&doc.root)),
-        Some(Err(e)) => Err(format!("{}:{}: {}", path.display(), e.pos, e.reason)),
+        Some(Err(e)) => Err(format!(
+            "{}:{}: invalid YAML: {}",
+            path.display(),
+            e.pos.line.max(1),
+            e.reason
+        )),
         None => Err(format!("{}: empty file", path.display())),
     }
 }
@@ -125,7 +139,7 @@ fn apply(args: ApplyArgs) -> ExitCode {
     let mut request = vigie_policy::Request::default();
     let mut input_errors = Vec::new();
     if let Some(path) = &args.values_file {
-        match read_yaml_first(path) {
+        match read_yaml_first(path, args.max_file_bytes) {
             Ok(doc) => request.values = vigie_policy::values::parse_values(&doc),
             Err(e) => input_errors.push(e),
         }
@@ -136,28 +150,39 @@ fn apply(args: ApplyArgs) -> ExitCode {
         }
     }
     if let Some(path) = &args.userinfo {
-        match read_yaml_first(path) {
+        match read_yaml_first(path, args.max_file_bytes) {
             Ok(doc) => request.user = vigie_policy::values::parse_user_info(&doc),
             Err(e) => input_errors.push(e),
         }
     }
-    let outcome: ApplyOutcome =
-        report::apply(&args.policies, &args.resources, request, args.audit_warn);
+    let text_only = !args.policy_report && matches!(args.output, ApplyFormat::Text);
+    let options = ApplyOptions {
+        audit_warn: args.audit_warn,
+        keep_passing: !text_only,
+        max_file_bytes: args.max_file_bytes,
+    };
+    let outcome: ApplyOutcome = report::apply(&args.policies, &args.resources, request, &options);
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
     for e in input_errors.iter().chain(&outcome.input_errors) {
         eprintln!("error: {e}");
     }
-    let text = if args.policy_report {
-        report::policy_report_yaml(&outcome)
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = if args.policy_report {
+        report::write_policy_report_yaml(&outcome, &mut out)
     } else {
         match args.output {
-            ApplyFormat::Text => report::text(&outcome),
-            ApplyFormat::Json => report::json(&outcome),
-            ApplyFormat::Yaml => report::policy_report_yaml(&outcome),
-            ApplyFormat::Sarif => report::sarif(&outcome),
-            ApplyFormat::Junit => report::junit(&outcome),
+            ApplyFormat::Text => report::text(&outcome, &mut out),
+            ApplyFormat::Json => report::write_json(&outcome, &mut out),
+            ApplyFormat::Yaml => report::write_policy_report_yaml(&outcome, &mut out),
+            ApplyFormat::Sarif => report::write_sarif(&outcome, &mut out),
+            ApplyFormat::Junit => report::junit(&outcome, &mut out),
         }
     };
-    let _ = std::io::stdout().write_all(text.as_bytes());
+    // A closed pipe (`| head`) is not an error of the run.
+    let _ = written.and_then(|()| out.flush());
     if !input_errors.is_empty() || !outcome.input_errors.is_empty() {
         ExitCode::from(EXIT_INPUT_ERROR)
     } else if outcome.counts.fail > 0 || outcome.counts.error > 0 {
@@ -168,12 +193,25 @@ fn apply(args: ApplyArgs) -> ExitCode {
 }
 
 fn test(args: TestArgs) -> ExitCode {
-    let suites = find_suites(&args.dirs);
+    let (suites, notes) = find_suites_noting(&args.dirs);
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
     if suites.is_empty() {
-        eprintln!("error: no kyverno-test.yaml found under {:?}", args.dirs);
+        let dirs: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
+        eprintln!(
+            "error: no kyverno-test.yaml found under {}",
+            dirs.join(", ")
+        );
         return ExitCode::from(EXIT_INPUT_ERROR);
     }
-    let reports: Vec<_> = suites.iter().map(|s| run_suite(s)).collect();
+    let reports: Vec<_> = suites
+        .iter()
+        .map(|s| run_suite_with(s, args.max_file_bytes))
+        .collect();
+    for e in reports.iter().flat_map(|r| &r.input_errors) {
+        eprintln!("error: {e}");
+    }
     let root = if args.dirs.len() == 1 {
         args.dirs[0].clone()
     } else {
@@ -187,7 +225,11 @@ fn test(args: TestArgs) -> ExitCode {
         TestFormat::Text => {
             use std::fmt::Write as _;
             for r in &reports {
-                let _ = writeln!(out, "== {} ({})", r.path.display(), r.name);
+                if r.name.is_empty() {
+                    let _ = writeln!(out, "== {}", r.path.display());
+                } else {
+                    let _ = writeln!(out, "== {} ({})", r.path.display(), r.name);
+                }
                 for e in &r.errors {
                     let _ = writeln!(out, "  ERROR {e}");
                 }
@@ -251,7 +293,9 @@ fn test(args: TestArgs) -> ExitCode {
         }
     }
     let _ = std::io::stdout().write_all(out.as_bytes());
-    if overall.disagree > 0 {
+    if reports.iter().any(|r| !r.input_errors.is_empty()) {
+        ExitCode::from(EXIT_INPUT_ERROR)
+    } else if overall.disagree > 0 {
         ExitCode::from(EXIT_VIOLATIONS)
     } else {
         ExitCode::SUCCESS

@@ -106,8 +106,8 @@ pub fn apply(op: Operator, key: &Json, value: &Json) -> bool {
     match op {
         Equals => equals(key, value),
         NotEquals => !equals(key, value),
-        In => legacy_in(key, value),
-        NotIn => !legacy_in(key, value),
+        In => legacy_in(key, value, true),
+        NotIn => legacy_in(key, value, false),
         AnyIn => set_op(key, value, false, true),
         AllIn => set_op(key, value, true, true),
         AnyNotIn => set_op(key, value, false, false),
@@ -169,74 +169,152 @@ fn duration_of(s: &str) -> Option<f64> {
     }
 }
 
-/// `In`/`NotIn` (deprecated): key (scalar or list) contained in the value list.
-fn legacy_in(key: &Json, value: &Json) -> bool {
-    match (key, value) {
-        (Json::Array(keys), Json::Array(values)) => {
-            keys.iter().all(|k| values.iter().any(|v| member(k, v)))
-        }
-        (k, Json::Array(values)) => values.iter().any(|v| member(k, v)),
-        (Json::String(k), Json::String(v)) => {
-            parse_list(v).map_or(k == v, |l| l.iter().any(|x| member(key, x)))
-        }
-        _ => false,
-    }
-}
+// The membership operators follow Kyverno's rules:
+//
+// * Items are compared as text (a number 8080 and the string "8080" are the same item).
+// * Between a key item and a value item, `*` and `?` are wildcards on either side:
+//   a resource that grants verb `*` is "in" a list naming `bind`, and a resource
+//   verb `bind` is in a list holding `b*`. Only `In`/`NotIn` with a list key
+//   compare exactly (they are deprecated and Kyverno never gave them wildcards).
+// * A value that is a string is a wildcard pattern for the whole key, a range
+//   (`1-10`, `1!-10`), a JSON list of strings (`'["a","b"]'`, the shape of
+//   ConfigMap data), or else one item. A value of any other type (a map, null)
+//   makes the condition false, whatever the operator.
 
-/// A value written as a JSON list inside a string (`'["a","b"]'`), as Kyverno accepts.
-fn parse_list(s: &str) -> Option<Vec<Json>> {
-    match serde_json::from_str(s) {
-        Ok(Json::Array(items)) => Some(items),
+/// The key as a list of text items, and whether it was a list; `None` for a key
+/// of a type the operators refuse (a map, null).
+fn key_items(key: &Json) -> Option<(Vec<String>, bool)> {
+    match key {
+        Json::Array(items) => Some((items.iter().map(text_of).collect(), true)),
+        Json::String(_) | Json::Number(_) | Json::Bool(_) => Some((vec![text_of(key)], false)),
         _ => None,
     }
 }
 
-fn member(key: &Json, candidate: &Json) -> bool {
-    match (key, candidate) {
-        (Json::String(k), Json::String(c)) => {
-            wildcard::matches(c, k) || string_equals(k, candidate)
-        }
-        _ => equals(key, candidate),
+/// An item as text, as Kyverno prints it.
+fn text_of(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
-fn as_list(v: &Json) -> Vec<Json> {
-    match v {
-        Json::Array(items) => items.clone(),
-        Json::String(s) => parse_list(s).unwrap_or_else(|| vec![v.clone()]),
-        other => vec![other.clone()],
+/// Whether two items match, wildcards allowed on either side.
+fn items_match(key: &str, value: &str) -> bool {
+    wildcard::matches(value, key) || wildcard::matches(key, value)
+}
+
+/// Whether each key item is found in the value; `None` when the value has a type
+/// the operator refuses. `numbers` accepts a lone number as a one-item set, as
+/// AnyIn and AnyNotIn do for a list key.
+fn found_items(
+    keys: &[String],
+    key_is_list: bool,
+    value: &Json,
+    numbers: bool,
+) -> Option<Vec<bool>> {
+    let in_items = |items: &[String]| -> Vec<bool> {
+        keys.iter()
+            .map(|k| items.iter().any(|v| items_match(k, v)))
+            .collect()
+    };
+    match value {
+        Json::Array(items) => Some(in_items(&items.iter().map(text_of).collect::<Vec<_>>())),
+        Json::Number(_) if key_is_list && numbers => Some(in_items(&[text_of(value)])),
+        Json::String(v) => {
+            if !key_is_list && wildcard::matches(v, &keys[0]) {
+                return Some(vec![true]);
+            }
+            if key_is_list && keys.len() == 1 && keys[0] == *v {
+                return Some(vec![true]);
+            }
+            if is_range(v) {
+                return Some(keys.iter().map(|k| in_range(k, v)).collect());
+            }
+            let items = match serde_json::from_str::<Json>(v) {
+                Ok(Json::Array(items)) if items.iter().all(Json::is_string) => {
+                    items.iter().map(text_of).collect()
+                }
+                // Valid JSON that is not a list of strings: the wrong type.
+                Ok(_) => return None,
+                Err(_) => vec![v.clone()],
+            };
+            if key_is_list {
+                Some(in_items(&items))
+            } else {
+                // A scalar key against a list held in a string is compared exactly.
+                Some(vec![items.contains(&keys[0])])
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `In`/`NotIn` (deprecated). A scalar key is found as with `AnyIn`; a list key
+/// holds when every item is exactly in the value list (for `In`) or when one is not
+/// (for `NotIn`).
+fn legacy_in(key: &Json, value: &Json, inside: bool) -> bool {
+    let Some((keys, key_is_list)) = key_items(key) else {
+        return false;
+    };
+    if !key_is_list {
+        return match found_items(&keys, false, value, false) {
+            Some(found) => found[0] == inside,
+            None => false,
+        };
+    }
+    let values: Vec<String> = match value {
+        Json::Array(items) if items.iter().all(Json::is_string) => {
+            items.iter().map(text_of).collect()
+        }
+        // Kyverno answers "in" for a one-item key equal to the string, for NotIn too.
+        Json::String(v) if keys.len() == 1 && keys[0] == *v => return true,
+        Json::String(v) => match serde_json::from_str::<Json>(v) {
+            Ok(Json::Array(items)) if items.iter().all(Json::is_string) => {
+                items.iter().map(text_of).collect()
+            }
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let missing = keys.iter().any(|k| !values.contains(k));
+    if inside {
+        !missing
+    } else {
+        missing
     }
 }
 
 /// AnyIn / AllIn / AnyNotIn / AllNotIn: `all` says every key item must satisfy,
-/// `inside` whether the item must be in the value set or outside it. A value
-/// that is a range `a-b` or `a!-b` tests numbers against the range.
+/// `inside` whether the item must be in the value set or outside it.
 fn set_op(key: &Json, value: &Json, all: bool, inside: bool) -> bool {
-    // A value that is neither a list nor a string is the wrong type: never holds.
-    if !matches!(value, Json::Array(_) | Json::String(_) | Json::Number(_)) {
+    let Some((keys, key_is_list)) = key_items(key) else {
         return false;
-    }
-    let keys = as_list(key);
-    let values = as_list(value);
-    if keys.is_empty() {
+    };
+    let Some(found) = found_items(&keys, key_is_list, value, !all) else {
         return false;
-    }
-    let test = |k: &Json| {
-        let found = values.iter().any(|v| member(k, v) || in_range(k, v));
-        found == inside
     };
     if all {
-        keys.iter().all(test)
+        found.iter().all(|f| *f == inside)
     } else {
-        keys.iter().any(test)
+        found.contains(&inside)
     }
 }
 
-fn in_range(key: &Json, value: &Json) -> bool {
-    let Some(range) = value.as_str() else {
-        return false;
+/// A range of numbers or quantities: `lo-hi` (inside) or `lo!-hi` (outside).
+fn is_range(s: &str) -> bool {
+    let (lo, hi) = match s.split_once("!-") {
+        Some(parts) => parts,
+        None => match s.char_indices().skip(1).find(|&(_, c)| c == '-') {
+            Some((i, _)) => (&s[..i], &s[i + 1..]),
+            None => return false,
+        },
     };
-    let Some(k) = number_of(key) else {
+    parse_quantity(lo).is_some() && parse_quantity(hi).is_some()
+}
+
+fn in_range(key: &str, range: &str) -> bool {
+    let Some(k) = parse_quantity(key) else {
         return false;
     };
     if let Some((lo, hi)) = range.split_once("!-") {
@@ -353,13 +431,65 @@ mod tests {
             apply(AnyIn, &json!("kube-*"), &json!(["kube-system"]))
                 || apply(AnyIn, &json!("kube-system"), &json!(["kube-*"]))
         );
-        assert!(apply(AnyIn, &json!([8080]), &json!(["8000-9000"])));
-        assert!(apply(AllNotIn, &json!([80]), &json!(["8000-9000"])));
-        assert!(apply(AnyIn, &json!([80]), &json!(["8000!-9000"])));
+        // Ranges are written as the whole value, as Kyverno reads them.
+        assert!(apply(AnyIn, &json!([8080]), &json!("8000-9000")));
+        assert!(apply(AllNotIn, &json!([80]), &json!("8000-9000")));
+        assert!(apply(AnyIn, &json!([80]), &json!("8000!-9000")));
+        assert!(apply(AnyIn, &json!("8080"), &json!("8000-9000")));
         assert!(
             !apply(AnyNotIn, &json!("x"), &json!(null)),
             "a null set is the wrong type"
         );
+    }
+
+    #[test]
+    fn wildcards_in_the_resource_value_count_for_every_set_operator() {
+        // A Role granting verb `*` grants `bind`: it is in a list naming `bind`.
+        let verbs = json!(["*"]);
+        let risky = json!(["bind", "escalate", "impersonate"]);
+        assert!(apply(AnyIn, &verbs, &risky));
+        assert!(apply(AllIn, &verbs, &risky));
+        assert!(!apply(AllNotIn, &verbs, &risky));
+        assert!(!apply(AnyNotIn, &verbs, &risky));
+        // A scalar key works the same way, and patterns in the value still match.
+        assert!(apply(AnyIn, &json!("*"), &risky));
+        assert!(!apply(AnyNotIn, &json!("*"), &risky));
+        assert!(apply(AnyIn, &json!(["get", "list"]), &json!(["g*"])));
+        assert!(apply(AnyNotIn, &json!(["get", "list"]), &json!(["g*"])));
+        assert!(!apply(AllIn, &json!(["get", "list"]), &json!(["g*"])));
+        assert!(apply(AllNotIn, &json!(["watch"]), &json!(["g*", "l?st"])));
+        // A partial pattern in the resource value: `secret*` covers `secrets`.
+        assert!(apply(AnyIn, &json!(["secret*"]), &json!(["secrets"])));
+        // The deprecated In: a scalar key matches patterns either side, a list key
+        // compares exactly.
+        assert!(apply(In, &json!("*"), &json!(["bind"])));
+        assert!(!apply(NotIn, &json!("*"), &json!(["bind"])));
+        assert!(!apply(In, &json!(["*"]), &json!(["bind"])));
+        assert!(apply(NotIn, &json!(["*"]), &json!(["bind"])));
+    }
+
+    #[test]
+    fn set_operator_values_given_as_strings_and_wrong_types() {
+        // A JSON list in a string (ConfigMap data).
+        assert!(apply(AnyIn, &json!(["b"]), &json!("[\"a\",\"b\"]")));
+        assert!(apply(AllNotIn, &json!(["z"]), &json!("[\"a\",\"b\"]")));
+        // A plain string is one item, or a pattern for a scalar key.
+        assert!(apply(AnyIn, &json!("kube-system"), &json!("kube-*")));
+        assert!(apply(AllIn, &json!(["a"]), &json!("a")));
+        // Numbers are compared as text.
+        assert!(apply(AnyIn, &json!([8080]), &json!(["8080"])));
+        assert!(apply(AnyIn, &json!([1]), &json!(1)));
+        assert!(!apply(AllIn, &json!([1]), &json!(1)));
+        // Maps and null are the wrong type: false for every operator.
+        for op in [AnyIn, AllIn, AnyNotIn, AllNotIn, In, NotIn] {
+            assert!(!apply(op, &json!(["a"]), &json!({"a": 1})), "{op:?}");
+            assert!(!apply(op, &json!({"a": 1}), &json!(["a"])), "{op:?}");
+        }
+        // An empty key: nothing is in, and all (none) of it is.
+        assert!(!apply(AnyIn, &json!([]), &json!(["a"])));
+        assert!(apply(AllIn, &json!([]), &json!(["a"])));
+        assert!(apply(AllNotIn, &json!([]), &json!(["a"])));
+        assert!(!apply(AnyNotIn, &json!([]), &json!(["a"])));
     }
 
     #[test]

@@ -293,6 +293,7 @@ fn evaluate_rule(
             )
         }
     }
+    let foreach_elements = std::cell::Cell::new(0);
     let scope = Scope {
         object: &target.object,
         data,
@@ -300,6 +301,7 @@ fn evaluate_rule(
         request,
         provided: &provided,
         nesting: 0,
+        foreach_elements: &foreach_elements,
     };
     let (status, detail) = run_check(&validation.check, &scope);
     let action = validation.failure_action.unwrap_or(policy.failure_action);
@@ -327,7 +329,7 @@ fn evaluate_rule(
 }
 
 /// `autogen-cronjob-x` and `autogen-x` take the values given for rule `x`.
-fn base_rule_name(name: &str) -> &str {
+pub(crate) fn base_rule_name(name: &str) -> &str {
     name.strip_prefix("autogen-cronjob-")
         .or_else(|| name.strip_prefix("autogen-"))
         .unwrap_or(name)
@@ -348,7 +350,18 @@ struct Scope<'a> {
     request: &'a Request,
     provided: &'a [&'a Map<String, Json>],
     nesting: usize,
+    /// Elements visited by every `foreach` of the rule so far, nested ones included.
+    foreach_elements: &'a std::cell::Cell<usize>,
 }
+
+/// The most elements all `foreach` loops of one rule may visit together: nested
+/// loops multiply, and a rule over a big list inside a big list would not end.
+pub const MAX_FOREACH_ELEMENTS: usize = 100_000;
+/// The deepest nesting of `foreach` inside `foreach`.
+pub const MAX_FOREACH_NESTING: usize = 16;
+/// The deepest pattern checked (after variables are substituted, which can
+/// graft values from the resource into it).
+pub const MAX_PATTERN_DEPTH: usize = 256;
 
 fn run_check(check: &Check, scope: &Scope<'_>) -> (Status, String) {
     match check {
@@ -410,6 +423,12 @@ fn match_pattern(pattern: &Json, scope: &Scope<'_>) -> (Status, String) {
         }
         Err(e) => return (Status::Error, e),
     };
+    if depth_exceeds(pattern, MAX_PATTERN_DEPTH) {
+        return (
+            Status::Error,
+            format!("the pattern nests deeper than the limit of {MAX_PATTERN_DEPTH} levels"),
+        );
+    }
     match pattern::validate(scope.object, pattern) {
         Ok(()) => (Status::Pass, "validation passed".into()),
         Err(m) => match m.kind {
@@ -421,7 +440,29 @@ fn match_pattern(pattern: &Json, scope: &Scope<'_>) -> (Status, String) {
     }
 }
 
+/// Whether a JSON tree nests deeper than `limit` (measured without recursion).
+fn depth_exceeds(value: &Json, limit: usize) -> bool {
+    let mut stack = vec![(value, 1usize)];
+    while let Some((v, depth)) = stack.pop() {
+        if depth > limit {
+            return true;
+        }
+        match v {
+            Json::Array(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            Json::Object(map) => stack.extend(map.values().map(|i| (i, depth + 1))),
+            _ => {}
+        }
+    }
+    false
+}
+
 fn run_foreach(list: &[Foreach], scope: &Scope<'_>) -> (Status, String) {
+    if scope.nesting >= MAX_FOREACH_NESTING {
+        return (
+            Status::Error,
+            format!("foreach nests deeper than the limit of {MAX_FOREACH_NESTING} levels"),
+        );
+    }
     let mut applied = 0;
     for foreach in list {
         let elements = match variables::compile_cached(&foreach.list)
@@ -457,6 +498,17 @@ fn run_elements(
     for (index, element) in elements.iter().enumerate() {
         if element.is_null() {
             continue;
+        }
+        let visited = scope.foreach_elements.get() + 1;
+        scope.foreach_elements.set(visited);
+        if visited > MAX_FOREACH_ELEMENTS {
+            return (
+                Status::Error,
+                format!(
+                    "foreach stopped: more than the limit of {MAX_FOREACH_ELEMENTS} elements in one rule"
+                ),
+                applied,
+            );
         }
         let mut data = scope.data.clone();
         let index_var = Rcvar::new(jmes::Variable::Number(index.into()));
@@ -504,6 +556,7 @@ fn run_elements(
             request: scope.request,
             provided: scope.provided,
             nesting: scope.nesting + 1,
+            foreach_elements: scope.foreach_elements,
         };
         let (status, message) = run_check(&foreach.check, &inner);
         match status {

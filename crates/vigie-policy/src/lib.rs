@@ -11,6 +11,7 @@ pub mod conditions;
 pub mod context;
 pub mod engine;
 pub mod images;
+pub mod inputs;
 pub mod jmes;
 pub mod json;
 pub mod load;

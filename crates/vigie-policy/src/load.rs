@@ -4,8 +4,10 @@
 use serde_json::Value as Json;
 use vigie_resource::{load, LoadOptions, Node, Pos, Resource};
 
+use crate::engine::base_rule_name;
+use crate::inputs::{gather, resources_of_text, ReadError};
 use crate::json::node_to_json;
-use crate::policy::{parse_policy, Policy, PolicyError};
+use crate::policy::{parse_policy, Policy, PolicyError, RuleAction};
 
 /// Policy kinds of later issues (CEL, mutate and generate policies): recognised, not run.
 pub const UNSUPPORTED_KINDS: &[&str] = &[
@@ -29,72 +31,160 @@ pub struct LoadedPolicies {
     pub errors: Vec<PolicyError>,
     /// Documents of a policy kind vigie does not run yet: (file, kind, name).
     pub unsupported: Vec<(String, String, String)>,
+    /// Rules of loaded policies that vigie does not run yet (mutate, generate,
+    /// verifyImages, `validate.cel`...): the reason names the rule kind. They are
+    /// never reported as passing.
+    pub unsupported_rules: Vec<PolicyError>,
+    /// Files skipped on purpose (a FIFO or device inside a directory).
+    pub notes: Vec<String>,
+    /// Files that could not be read at all: missing, over the size cap, not
+    /// UTF-8, refused by the system. Not repeated in `errors`.
+    pub unreadable: Vec<ReadError>,
 }
 
 pub fn is_kyverno_policy(r: &Resource) -> bool {
     r.api_version.starts_with("kyverno.io/") && (r.kind == "ClusterPolicy" || r.kind == "Policy")
 }
 
-/// Loads policies from files, directories or `-`.
-pub fn load_policies(paths: &[String]) -> LoadedPolicies {
+/// An error about a whole file (no policy or rule to name).
+fn file_error(file: &str, line: Option<u32>, reason: impl Into<String>) -> PolicyError {
+    PolicyError {
+        file: file.to_string(),
+        line: line.filter(|l| *l > 0),
+        policy: String::new(),
+        rule: None,
+        path: String::new(),
+        reason: reason.into(),
+    }
+}
+
+/// Loads policies from files, directories or `-`, reading no file beyond `max_file_bytes`.
+/// A file named directly that holds no policy at all is an error (policies and
+/// resources swapped on the command line, say); inside a directory such files are
+/// passed over, as test suites and resources sit beside policies.
+pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
+    let gathered = gather(paths, max_file_bytes, false);
+    let mut out = LoadedPolicies {
+        notes: gathered.notes,
+        unreadable: gathered.errors,
+        ..Default::default()
+    };
     let loaded = load(
-        paths,
+        &gathered.paths,
         &LoadOptions {
             no_kustomize: true,
             ..Default::default()
         },
     );
-    let mut out = LoadedPolicies::default();
     for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-        out.errors.push(PolicyError {
-            file: d.file.clone(),
-            line: d.pos.map(|p| p.line),
-            policy: "?".into(),
-            rule: None,
-            path: String::new(),
-            reason: d.reason.clone(),
-        });
+        out.errors
+            .push(file_error(&d.file, d.pos.map(|p| p.line), d.reason.clone()));
     }
+    let mut found = std::collections::HashSet::new();
     for r in &loaded.resources {
-        add_resource(r, &mut out);
+        if add_resource(r, &mut out) {
+            found.insert(r.origin.file.path.clone());
+        }
+    }
+    for (name, text) in &gathered.texts {
+        let (resources, errors) = resources_of_text(name, text);
+        out.errors.extend(
+            errors
+                .into_iter()
+                .map(|(line, e)| file_error(name, Some(line), e)),
+        );
+        for r in &resources {
+            if add_resource(r, &mut out) {
+                found.insert(name.clone());
+            }
+        }
+    }
+    for name in &gathered.named {
+        let failed = out.errors.iter().any(|e| &e.file == name)
+            || out.unreadable.iter().any(|e| e.file() == name);
+        if !found.contains(name) && !failed {
+            out.errors.push(file_error(
+                name,
+                None,
+                "holds no Kyverno policy (kyverno.io ClusterPolicy or Policy); \
+                 is it a resource file?",
+            ));
+        }
     }
     out
 }
 
-pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) {
+/// Adds one loaded document: a policy, a policy kind not run yet, or something else
+/// (ignored). Says whether it was a policy of either sort.
+pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
     let file = r.origin.file.path.clone();
     if is_kyverno_policy(r) {
         let doc = node_to_json(&r.root);
         match parse_policy(&doc, &file) {
-            Ok((policy, problems)) if problems.is_empty() => out.policies.push(policy),
             Ok((policy, problems)) => {
-                for (rule, (path, reason)) in problems {
-                    out.errors.push(PolicyError {
-                        line: line_of(&r.root, &path),
-                        file: file.clone(),
-                        policy: policy.name.clone(),
-                        rule,
-                        path,
-                        reason,
-                    });
+                for rule in &policy.rules {
+                    // Autogen copies of a rule are reported once, as their source rule.
+                    let base = base_rule_name(&rule.name);
+                    if base != rule.name && policy.rules.iter().any(|r| r.name == base) {
+                        continue;
+                    }
+                    if let RuleAction::Unsupported(kind) = rule.action {
+                        out.unsupported_rules.push(PolicyError {
+                            line: rule_line(&r.root, &rule.name),
+                            file: file.clone(),
+                            policy: policy.name.clone(),
+                            rule: Some(rule.name.clone()),
+                            path: String::new(),
+                            reason: format!(
+                                "{kind} rules are not supported yet; this rule was not applied"
+                            ),
+                        });
+                    }
+                }
+                if problems.is_empty() {
+                    out.policies.push(policy);
+                } else {
+                    for (rule, (path, reason)) in problems {
+                        out.errors.push(PolicyError {
+                            line: line_of(&r.root, &path),
+                            file: file.clone(),
+                            policy: policy.name.clone(),
+                            rule,
+                            path,
+                            reason,
+                        });
+                    }
                 }
             }
             Err((path, reason)) => out.errors.push(PolicyError {
                 line: line_of(&r.root, &path),
                 file,
-                policy: if r.name.is_empty() {
-                    "?".into()
-                } else {
-                    r.name.clone()
-                },
+                policy: r.name.clone(),
                 rule: None,
                 path,
                 reason,
             }),
         }
+        true
     } else if UNSUPPORTED_KINDS.contains(&r.kind.as_str()) {
         out.unsupported.push((file, r.kind.clone(), r.name.clone()));
+        true
+    } else {
+        false
     }
+}
+
+/// The line of the rule of that name in `spec.rules` (autogen rules: their source rule).
+fn rule_line(root: &Node, name: &str) -> Option<u32> {
+    let base = base_rule_name(name);
+    let rules = root.get_path(&["spec", "rules"])?;
+    rules
+        .items()
+        .iter()
+        .find(|rule| rule.get("name").and_then(Node::as_str) == Some(base))
+        .map(|rule| rule.pos.line)
+        .or(Some(rules.pos.line))
+        .filter(|l| *l > 0)
 }
 
 /// The line of a dotted path (`spec.rules[0].match`) in the policy document:
@@ -133,31 +223,14 @@ fn line_of(root: &Node, path: &str) -> Option<u32> {
 /// Parses policies from YAML text (for tests and embedding).
 pub fn policies_from_str(text: &str, file: &str) -> LoadedPolicies {
     let mut out = LoadedPolicies::default();
-    let source = std::sync::Arc::new(vigie_resource::SourceFile {
-        path: file.to_string(),
-        rendered_by: None,
-    });
-    for doc in vigie_resource::parse_documents(text) {
-        match doc {
-            Ok(doc) => {
-                let origin = vigie_resource::Origin {
-                    file: source.clone(),
-                    document: doc.index,
-                    item: None,
-                };
-                if let Ok(r) = Resource::from_node(doc.root, origin) {
-                    add_resource(&r, &mut out);
-                }
-            }
-            Err(e) => out.errors.push(PolicyError {
-                file: file.into(),
-                line: Some(e.pos.line),
-                policy: "?".into(),
-                rule: None,
-                path: String::new(),
-                reason: e.reason,
-            }),
-        }
+    let (resources, errors) = resources_of_text(file, text);
+    out.errors.extend(
+        errors
+            .into_iter()
+            .map(|(line, e)| file_error(file, Some(line), e)),
+    );
+    for r in &resources {
+        add_resource(r, &mut out);
     }
     out
 }

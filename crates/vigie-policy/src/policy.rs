@@ -142,6 +142,7 @@ pub enum ContextSource {
 pub struct PolicyError {
     pub file: String,
     pub line: Option<u32>,
+    /// The policy's name; empty for a problem with the file itself.
     pub policy: String,
     pub rule: Option<String>,
     /// Dotted path of the offending field in the policy.
@@ -155,11 +156,19 @@ impl std::fmt::Display for PolicyError {
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
-        write!(f, ": policy {}", self.policy)?;
-        if let Some(rule) = &self.rule {
-            write!(f, ", rule {rule}")?;
+        // Only what is known is shown: a file-level problem has no policy or path.
+        f.write_str(": ")?;
+        if !self.policy.is_empty() {
+            write!(f, "policy {}", self.policy)?;
+            if let Some(rule) = &self.rule {
+                write!(f, ", rule {rule}")?;
+            }
+            f.write_str(if self.path.is_empty() { ": " } else { ", " })?;
         }
-        write!(f, ", {}: {}", self.path, self.reason)
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.reason)
     }
 }
 

@@ -8,6 +8,9 @@ use serde_json::Value as Json;
 use vigie_resource::{load, LoadOptions};
 
 use crate::engine::{evaluate, Request, Status, Target};
+use crate::inputs::{
+    diagnostic_text, gather, read_file, resources_of_text, DEFAULT_MAX_FILE_BYTES,
+};
 use crate::json::node_to_json;
 use crate::load::load_policies;
 use crate::policy::{Policy, RuleAction};
@@ -44,6 +47,12 @@ pub struct SuiteReport {
     pub entries: Vec<EntryOutcome>,
     /// A problem that stopped the suite (unreadable file) or a policy that did not load.
     pub errors: Vec<String>,
+    /// The problems among `errors` that mean input could not be read: the suite
+    /// file itself (missing, over the size cap, not UTF-8, broken YAML, no Test in
+    /// it), or a file it names that is there but cannot be read. `vigie policy
+    /// test` exits 2 on them; a named file that is missing only makes the entries
+    /// that need it unrunnable.
+    pub input_errors: Vec<String>,
 }
 
 impl SuiteReport {
@@ -54,9 +63,17 @@ impl SuiteReport {
 
 /// Every `kyverno-test.yaml` under the given paths, in order.
 pub fn find_suites(paths: &[PathBuf]) -> Vec<PathBuf> {
+    find_suites_noting(paths).0
+}
+
+/// Every `kyverno-test.yaml` under the given paths, in order, and a note for each
+/// one skipped because it is not a regular file (a FIFO would block the run).
+/// A path named directly is taken whatever it is.
+pub fn find_suites_noting(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let mut out = Vec::new();
+    let mut notes = Vec::new();
     for p in paths {
-        if p.is_file() {
+        if !p.is_dir() {
             out.push(p.clone());
             continue;
         }
@@ -69,30 +86,60 @@ pub fn find_suites(paths: &[PathBuf]) -> Vec<PathBuf> {
                 entries.filter_map(Result::ok).map(|e| e.path()).collect();
             entries.sort();
             for e in entries.into_iter().rev() {
-                if e.is_dir() {
+                // Not following links to directories keeps a link cycle from looping.
+                let Ok(meta) = std::fs::symlink_metadata(&e) else {
+                    continue;
+                };
+                if meta.is_dir() {
                     stack.push(e);
                 } else if e
                     .file_name()
                     .is_some_and(|n| n == "kyverno-test.yaml" || n == "kyverno-test.yml")
                 {
-                    out.push(e);
+                    if e.is_file() {
+                        out.push(e);
+                    } else {
+                        notes.push(format!(
+                            "{}: skipped: not a regular file (FIFO, socket or device); name it directly to read it",
+                            e.display()
+                        ));
+                    }
                 }
             }
         }
     }
     out.sort();
-    out
+    (out, notes)
 }
 
-fn read_yaml_docs(path: &Path) -> Result<Vec<Json>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+/// The documents of a YAML file, read with the size cap. An error is `file:line: reason`.
+fn read_yaml_docs(path: &Path, max_file_bytes: u64) -> Result<Vec<Json>, ReadProblem> {
+    let text = read_file(path, max_file_bytes).map_err(|e| ReadProblem {
+        missing: e.is_not_found(),
+        message: e.to_string(),
+    })?;
     vigie_resource::parse_documents(&text)
         .into_iter()
         .map(|d| {
-            d.map(|d| node_to_json(&d.root))
-                .map_err(|e| format!("{}:{}: {}", path.display(), e.pos, e.reason))
+            d.map(|d| node_to_json(&d.root)).map_err(|e| ReadProblem {
+                missing: false,
+                message: format!(
+                    "{}:{}: document {}: invalid YAML: {}",
+                    path.display(),
+                    e.pos.line.max(1),
+                    e.index + 1,
+                    e.reason
+                ),
+            })
         })
         .collect()
+}
+
+/// A file that could not be read or parsed.
+struct ReadProblem {
+    /// The file does not exist.
+    missing: bool,
+    message: String,
 }
 
 fn string_list(v: Option<&Json>) -> Vec<String> {
@@ -107,31 +154,53 @@ fn string_list(v: Option<&Json>) -> Vec<String> {
     }
 }
 
-/// Runs one Test file.
+/// Runs one Test file, reading no file beyond the default size cap.
 pub fn run_suite(path: &Path) -> SuiteReport {
+    run_suite_with(path, DEFAULT_MAX_FILE_BYTES)
+}
+
+/// Runs one Test file, reading no file (the suite, its policies, resources, values
+/// and user info) beyond `max_file_bytes`.
+pub fn run_suite_with(path: &Path, max_file_bytes: u64) -> SuiteReport {
     let mut report = SuiteReport {
         path: path.to_path_buf(),
         name: String::new(),
         entries: Vec::new(),
         errors: Vec::new(),
+        input_errors: Vec::new(),
     };
-    let docs = match read_yaml_docs(path) {
+    let docs = match read_yaml_docs(path, max_file_bytes) {
         Ok(d) => d,
         Err(e) => {
-            report.errors.push(e);
+            report.input_error(e.message);
             return report;
         }
     };
     let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tests = 0;
     for test in docs.iter().filter(|d| {
         d.get("kind").and_then(Json::as_str) == Some("Test") || d.get("results").is_some()
     }) {
-        run_test(test, dir, &mut report);
+        tests += 1;
+        run_test(test, dir, max_file_bytes, &mut report);
+    }
+    if tests == 0 {
+        report.input_error(format!(
+            "{}: holds no kyverno test (a cli.kyverno.io Test with results)",
+            path.display()
+        ));
     }
     report
 }
 
-fn run_test(test: &Json, dir: &Path, report: &mut SuiteReport) {
+impl SuiteReport {
+    fn input_error(&mut self, message: String) {
+        self.errors.push(message.clone());
+        self.input_errors.push(message);
+    }
+}
+
+fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteReport) {
     report.name = test
         .pointer("/metadata/name")
         .or_else(|| test.get("name"))
@@ -147,7 +216,14 @@ fn run_test(test: &Json, dir: &Path, report: &mut SuiteReport) {
         .iter()
         .map(|p| rel(p))
         .collect();
-    let loaded = load_policies(&policy_paths);
+    let loaded = load_policies(&policy_paths, max_file_bytes);
+    for e in &loaded.unreadable {
+        if e.is_not_found() {
+            report.errors.push(e.to_string());
+        } else {
+            report.input_error(e.to_string());
+        }
+    }
     for e in &loaded.errors {
         report.errors.push(e.to_string());
     }
@@ -157,43 +233,58 @@ fn run_test(test: &Json, dir: &Path, report: &mut SuiteReport) {
         .or_else(|| test.get("values"))
         .and_then(Json::as_str);
     if let Some(v) = values_file {
-        match read_yaml_docs(&dir.join(v)) {
+        match read_yaml_docs(&dir.join(v), max_file_bytes) {
             Ok(docs) => {
                 if let Some(doc) = docs.first() {
                     request.values = parse_values(doc);
                 }
             }
-            Err(e) => report.errors.push(e),
+            Err(e) if e.missing => report.errors.push(e.message),
+            Err(e) => report.input_error(e.message),
         }
     } else if let Some(inline) = test.get("values").filter(|v| v.is_object()) {
         request.values = parse_values(inline);
     }
     if let Some(u) = test.get("userinfo").and_then(Json::as_str) {
-        match read_yaml_docs(&dir.join(u)) {
+        match read_yaml_docs(&dir.join(u), max_file_bytes) {
             Ok(docs) => {
                 if let Some(doc) = docs.first() {
                     request.user = parse_user_info(doc);
                 }
             }
-            Err(e) => report.errors.push(e),
+            Err(e) if e.missing => report.errors.push(e.message),
+            Err(e) => report.input_error(e.message),
+        }
+    }
+    let gathered = gather(&resource_paths, max_file_bytes, false);
+    let mut missing_files = Vec::new();
+    for e in gathered.errors {
+        if e.is_not_found() {
+            missing_files.push(e.file().to_string());
+            report.errors.push(e.to_string());
+        } else {
+            report.input_error(e.to_string());
         }
     }
     let resources = load(
-        &resource_paths,
+        &gathered.paths,
         &LoadOptions {
             no_kustomize: true,
             ..Default::default()
         },
     );
-    let mut missing_files = Vec::new();
     for d in resources.diagnostics.iter().filter(|d| d.is_error()) {
-        report.errors.push(format!("{}: {}", d.file, d.reason));
-        if !Path::new(&d.file).exists() {
-            missing_files.push(d.file.clone());
+        report.errors.push(diagnostic_text(d));
+    }
+    let mut loaded_resources = resources.resources;
+    for (name, text) in &gathered.texts {
+        let (more, errors) = resources_of_text(name, text);
+        loaded_resources.extend(more);
+        for (line, reason) in errors {
+            report.errors.push(format!("{name}:{line}: {reason}"));
         }
     }
-    let targets: Vec<Target> = resources
-        .resources
+    let targets: Vec<Target> = loaded_resources
         .into_iter()
         .map(Target::from_resource)
         .collect();

@@ -7,6 +7,7 @@ use std::sync::{Arc, LazyLock, RwLock};
 
 use serde_json::Value as Json;
 
+use crate::jmes::limits::MAX_STRING_BYTES;
 use crate::jmes::{self, EvalError, Expr, Rcvar};
 
 /// Expressions compiled once for the whole process, keyed by their text.
@@ -74,13 +75,31 @@ fn is_escaped(s: &str, open: usize) -> bool {
     open > 0 && s.as_bytes()[open - 1] == b'\\'
 }
 
+/// The most variables substituted in one string. The text is scanned again after
+/// each one (inner variables first, as Kyverno does), so a value holding a variable
+/// is substituted too, and a value that names itself would never end.
+pub const MAX_SUBSTITUTIONS: usize = 1000;
+
 pub fn substitute_str(s: &str, data: &Rcvar, missing: Missing) -> Result<Json, EvalError> {
     if !s.contains("{{") {
         return Ok(Json::String(s.to_string()));
     }
     let mut text = s.to_string();
     let mut protected: Vec<String> = Vec::new();
+    let mut substitutions = 0;
     while let Some((open, end)) = innermost(&text) {
+        substitutions += 1;
+        if substitutions > MAX_SUBSTITUTIONS {
+            return Err(EvalError::Failed(format!(
+                "variable substitution stopped after the limit of {MAX_SUBSTITUTIONS} variables \
+                 in one string (does a value refer to itself?)"
+            )));
+        }
+        if text.len() > MAX_STRING_BYTES {
+            return Err(EvalError::Failed(format!(
+                "variable substitution stopped: the text grew past the {MAX_STRING_BYTES}-byte limit"
+            )));
+        }
         if is_escaped(&text, open) {
             // `\{{ x }}` stays literal: park it behind a placeholder.
             let literal = text[open..end].to_string();
@@ -213,6 +232,20 @@ mod tests {
         assert_eq!(
             substitute_str("a \\{{ x }} b", &data(), Missing::Error),
             Ok(json!("a {{ x }} b"))
+        );
+    }
+
+    #[test]
+    fn a_value_that_refers_to_itself_stops_at_the_limit() {
+        let data = jmes::to_var(&json!({"a": "x{{ a }}{{ a }}", "b": "{{ b }}"}));
+        let err = substitute_str("start {{ a }}", &data, Missing::Error).unwrap_err();
+        assert!(err.to_string().contains("limit of 1000 variables"), "{err}");
+        let err = substitute_str("start {{ b }}", &data, Missing::Error).unwrap_err();
+        assert!(err.to_string().contains("refer to itself"), "{err}");
+        // A whole-string variable is its value, not substituted again.
+        assert_eq!(
+            substitute_str("{{ b }}", &data, Missing::Error),
+            Ok(json!("{{ b }}"))
         );
     }
 

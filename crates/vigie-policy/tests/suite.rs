@@ -45,7 +45,12 @@ fn apply_counts_and_policy_report() {
     let resources = dir.join("resources.yaml").to_string_lossy().into_owned();
     let mut request = vigie_policy::Request::default();
     vigie_policy::values::apply_set(&mut request.values, "maxContainers=2").unwrap();
-    let outcome = vigie_policy::report::apply(&[policy], &[resources], request, false);
+    let outcome = vigie_policy::report::apply(
+        &[policy],
+        &[resources],
+        request,
+        &vigie_policy::report::ApplyOptions::default(),
+    );
     assert!(
         outcome.input_errors.is_empty(),
         "{:?}",

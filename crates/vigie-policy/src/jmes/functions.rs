@@ -9,6 +9,7 @@ use jmespath::{Context, ErrorReason, JmespathError, Rcvar, Runtime, Variable};
 use serde_json::Number;
 
 use super::encoding::{base64_decode, base64_encode};
+use super::limits::MAX_STRING_BYTES;
 use super::time::{format_duration, format_rfc3339, now, parse_rfc3339, Timestamp};
 use crate::quantity::{parse_duration, parse_quantity};
 use crate::wildcard;
@@ -233,17 +234,36 @@ fn equal_fold(a: &[Rcvar]) -> FnResult {
 fn replace(a: &[Rcvar]) -> FnResult {
     let (s, old, new) = (str_arg(a, 0)?, str_arg(a, 1)?, str_arg(a, 2)?);
     let n = a[3].as_number().ok_or("argument 4 must be a number")?;
-    Ok(super::string(if n < 0.0 {
-        s.replace(old, new)
-    } else {
-        s.replacen(old, new, n as usize)
-    }))
+    let count = if n < 0.0 { usize::MAX } else { n as usize };
+    replaced(s, old, new, count).map(super::string)
 }
 
 fn replace_all(a: &[Rcvar]) -> FnResult {
-    Ok(super::string(
-        str_arg(a, 0)?.replace(str_arg(a, 1)?, str_arg(a, 2)?),
-    ))
+    replaced(str_arg(a, 0)?, str_arg(a, 1)?, str_arg(a, 2)?, usize::MAX).map(super::string)
+}
+
+/// `s` with the first `count` occurrences of `old` replaced, refused before it is
+/// built when it would pass the string limit (replacements can multiply sizes).
+fn replaced(s: &str, old: &str, new: &str, count: usize) -> Result<String, String> {
+    let occurrences = if old.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(old).count()
+    }
+    .min(count);
+    let size = s.len() as u128 + occurrences as u128 * new.len() as u128;
+    if size > MAX_STRING_BYTES as u128 {
+        return Err(too_long());
+    }
+    Ok(if count == usize::MAX {
+        s.replace(old, new)
+    } else {
+        s.replacen(old, new, count)
+    })
+}
+
+fn too_long() -> String {
+    format!("the result would be longer than the {MAX_STRING_BYTES}-byte limit")
 }
 
 fn trim(a: &[Rcvar]) -> FnResult {
@@ -271,12 +291,32 @@ fn regex_replace(a: &[Rcvar], expand: bool) -> FnResult {
     let re = compile_regex(str_arg(a, 0)?)?;
     let source = text_of(&a[1])?;
     let replacement = text_of(&a[2])?;
-    let out = if expand {
-        re.replace_all(&source, replacement.as_str()).into_owned()
-    } else {
-        re.replace_all(&source, regex::NoExpand(&replacement))
-            .into_owned()
-    };
+    // Built match by match, so that a growing result stops at the limit.
+    let mut out = String::new();
+    let mut last = 0;
+    for caps in re.captures_iter(&source) {
+        let whole = caps.get(0).expect("group 0 is the match");
+        out.push_str(&source[last..whole.start()]);
+        // Each `$group` copies at most the whole match: refuse before expanding.
+        let dollars = replacement.matches('$').count();
+        let bound = out.len() + replacement.len() + dollars.saturating_mul(whole.len());
+        if expand && bound > MAX_STRING_BYTES {
+            return Err(too_long());
+        }
+        if expand {
+            caps.expand(&replacement, &mut out);
+        } else {
+            out.push_str(&replacement);
+        }
+        last = whole.end();
+        if out.len() > MAX_STRING_BYTES {
+            return Err(too_long());
+        }
+    }
+    out.push_str(&source[last..]);
+    if out.len() > MAX_STRING_BYTES {
+        return Err(too_long());
+    }
     Ok(super::string(out))
 }
 

@@ -5,11 +5,25 @@
 use jmespath::ast::Ast;
 use jmespath::{Context, JmespathError, Rcvar, Variable};
 
+use super::limits;
+
 fn null() -> Rcvar {
     Rcvar::new(Variable::Null)
 }
 
+/// The error that stops an evaluation out of steps; the caller names the limit.
+fn out_of_steps(ctx: &Context<'_>) -> JmespathError {
+    JmespathError::new(
+        ctx.expression,
+        ctx.offset,
+        jmespath::ErrorReason::Parse("evaluation limit reached".into()),
+    )
+}
+
 pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, JmespathError> {
+    if !limits::spend(1) {
+        return Err(out_of_steps(ctx));
+    }
     Ok(match ast {
         Ast::Identity { .. } => data.clone(),
         Ast::Field { name, .. } => match &**data {
@@ -63,6 +77,9 @@ pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, Jme
             let Variable::Array(items) = &*left else {
                 return Ok(null());
             };
+            if !limits::spend(items.len() as u64) {
+                return Err(out_of_steps(ctx));
+            }
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 let v = eval(rhs, item, ctx)?;
@@ -88,6 +105,13 @@ pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, Jme
             };
             let mut out = Vec::with_capacity(items.len());
             for item in items {
+                let count = match &**item {
+                    Variable::Array(inner) => inner.len(),
+                    _ => 1,
+                };
+                if !limits::spend(count as u64) {
+                    return Err(out_of_steps(ctx));
+                }
                 match &**item {
                     Variable::Array(inner) => out.extend(inner.iter().cloned()),
                     _ => out.push(item.clone()),
@@ -146,6 +170,22 @@ pub fn eval(ast: &Ast, data: &Rcvar, ctx: &mut Context<'_>) -> Result<Rcvar, Jme
                 values.push(eval(a, data, ctx)?);
             }
             ctx.offset = *offset;
+            // A function may print, join or copy its arguments whole: their
+            // expanded size is what it would cost.
+            if let Some(big) = values
+                .iter()
+                .position(|v| !limits::size_within(v, limits::MAX_VALUE_SIZE))
+            {
+                return Err(JmespathError::new(
+                    ctx.expression,
+                    *offset,
+                    jmespath::ErrorReason::Parse(format!(
+                        "argument {} of {name}() is larger than the limit of {} (elements and string bytes)",
+                        big + 1,
+                        limits::MAX_VALUE_SIZE
+                    )),
+                ));
+            }
             let runtime = ctx.runtime;
             match runtime.get_function(name) {
                 Some(f) => f.evaluate(&values, ctx)?,

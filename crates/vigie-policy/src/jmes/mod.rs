@@ -4,6 +4,7 @@
 mod encoding;
 mod functions;
 mod interp;
+pub mod limits;
 mod random;
 mod semver;
 mod time;
@@ -52,9 +53,10 @@ impl std::fmt::Display for EvalError {
 impl Expr {
     pub fn compile(source: &str) -> Result<Expr, String> {
         let source = source.trim();
+        limits::check_expression(source)?;
         let ast =
             jmespath::parse(source).map_err(|e| format!("invalid JMESPath {source:?}: {e}"))?;
-        check_functions(&ast)?;
+        check_tree(&ast)?;
         Ok(Expr {
             source: source.to_string(),
             is_path: is_path(&ast),
@@ -68,9 +70,25 @@ impl Expr {
 
     pub fn search(&self, data: &Rcvar) -> Result<Rcvar, EvalError> {
         let mut ctx = Context::new(&self.source, &RUNTIME);
-        let result = interp::eval(&self.ast, data, &mut ctx).map_err(|e| {
+        limits::start_search();
+        let result = interp::eval(&self.ast, data, &mut ctx);
+        if limits::exhausted() {
+            return Err(EvalError::Failed(format!(
+                "JMESPath query {:?} stopped: more than the limit of {} evaluation steps",
+                self.source,
+                limits::MAX_EVAL_STEPS
+            )));
+        }
+        let result = result.map_err(|e| {
             EvalError::Failed(format!("JMESPath query {:?} failed: {e}", self.source))
         })?;
+        if !limits::size_within(&result, limits::MAX_VALUE_SIZE) {
+            return Err(EvalError::Failed(format!(
+                "JMESPath query {:?} produced a value larger than the limit of {} (elements and string bytes)",
+                self.source,
+                limits::MAX_VALUE_SIZE
+            )));
+        }
         if self.is_path && result.is_null() {
             return Err(EvalError::NotFound(self.source.clone()));
         }
@@ -87,48 +105,51 @@ fn is_path(ast: &Ast) -> bool {
     }
 }
 
-/// Unknown function names are policy errors, found when the policy is loaded.
-fn check_functions(ast: &Ast) -> Result<(), String> {
-    let mut result = Ok(());
-    visit(ast, &mut |node| {
+/// Unknown function names are policy errors, found when the policy is loaded; so
+/// is a tree deeper than the evaluator may recurse. Walked without recursion.
+fn check_tree(ast: &Ast) -> Result<(), String> {
+    let mut stack = vec![(ast, 1usize)];
+    while let Some((node, depth)) = stack.pop() {
+        if depth > limits::MAX_EXPRESSION_DEPTH {
+            return Err(format!(
+                "JMESPath expression nests deeper than the limit of {} levels",
+                limits::MAX_EXPRESSION_DEPTH
+            ));
+        }
         if let Ast::Function { name, .. } = node {
-            if RUNTIME.get_function(name).is_none() && result.is_ok() {
-                result = Err(format!("unknown JMESPath function {name}()"));
+            if RUNTIME.get_function(name).is_none() {
+                return Err(format!("unknown JMESPath function {name}()"));
             }
         }
-    });
-    result
+        for child in children(node) {
+            stack.push((child, depth + 1));
+        }
+    }
+    Ok(())
 }
 
-fn visit(ast: &Ast, f: &mut dyn FnMut(&Ast)) {
-    f(ast);
+fn children(ast: &Ast) -> Vec<&Ast> {
     match ast {
         Ast::Comparison { lhs, rhs, .. }
         | Ast::Projection { lhs, rhs, .. }
         | Ast::And { lhs, rhs, .. }
         | Ast::Or { lhs, rhs, .. }
-        | Ast::Subexpr { lhs, rhs, .. } => {
-            visit(lhs, f);
-            visit(rhs, f);
-        }
+        | Ast::Subexpr { lhs, rhs, .. } => vec![lhs, rhs],
         Ast::Condition {
             predicate, then, ..
-        } => {
-            visit(predicate, f);
-            visit(then, f);
-        }
-        Ast::Expref { ast, .. } => visit(ast, f),
+        } => vec![predicate, then],
+        Ast::Expref { ast, .. } => vec![ast],
         Ast::Flatten { node, .. } | Ast::Not { node, .. } | Ast::ObjectValues { node, .. } => {
-            visit(node, f)
+            vec![node]
         }
-        Ast::Function { args, .. } => args.iter().for_each(|a| visit(a, f)),
-        Ast::MultiList { elements, .. } => elements.iter().for_each(|a| visit(a, f)),
-        Ast::MultiHash { elements, .. } => elements.iter().for_each(|kv| visit(&kv.value, f)),
+        Ast::Function { args, .. } => args.iter().collect(),
+        Ast::MultiList { elements, .. } => elements.iter().collect(),
+        Ast::MultiHash { elements, .. } => elements.iter().map(|kv| &kv.value).collect(),
         Ast::Identity { .. }
         | Ast::Field { .. }
         | Ast::Index { .. }
         | Ast::Literal { .. }
-        | Ast::Slice { .. } => {}
+        | Ast::Slice { .. } => Vec::new(),
     }
 }
 
@@ -181,6 +202,64 @@ mod tests {
             Err(EvalError::NotFound("a.b".into()))
         );
         assert_eq!(eval("a.b || ''", json!({"a": {}})), Ok(json!("")));
+    }
+
+    #[test]
+    fn values_that_expand_past_the_limit_are_errors_not_memory() {
+        // Each `[@, @]` doubles the expanded size and costs one node: 2^60 elements.
+        let doubling = ["[@, @]"; 60].join(" | ");
+        let err = eval(&doubling, json!("x")).unwrap_err();
+        assert!(err.to_string().contains("larger than the limit"), "{err}");
+        let err = eval(&format!("to_string({doubling})"), json!("x")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("argument 1 of to_string() is larger than the limit"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn evaluation_steps_are_bounded() {
+        // Each stage makes ten copies of every element and flattens them.
+        let stage = "[@, @, @, @, @, @, @, @, @, @][]";
+        let expr = [stage; 8].join(" | ");
+        let err = eval(
+            &format!("length({expr})"),
+            json!([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("limit of 10000000 evaluation steps"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn deep_expressions_are_refused_when_compiled() {
+        let chain = ["a"; 300].join(".");
+        let err = Expr::compile(&chain).unwrap_err();
+        assert!(err.contains("limit of 256 levels"), "{err}");
+        let parens = format!("{}a{}", "(".repeat(1000), ")".repeat(1000));
+        let err = Expr::compile(&parens).unwrap_err();
+        assert!(err.contains("limit of 64 levels"), "{err}");
+    }
+
+    #[test]
+    fn string_functions_stop_at_the_string_limit() {
+        // Refused before the result is built: 65,536 a's each replaced by 4,096.
+        let many = "a".repeat(4096);
+        let expr =
+            format!("replace_all(replace_all('aaaaaaaaaaaaaaaa', 'a', '{many}'), 'a', '{many}')");
+        let err = eval(&expr, json!({})).unwrap_err();
+        assert!(err.to_string().contains("16777216-byte limit"), "{err}");
+        // Each `$0` copies the whole match: 3,000 copies of 12,000 bytes.
+        let copies = "$0".repeat(3000);
+        let expr = format!(
+            "regex_replace_all('.+', regex_replace_all('.+', 'aaaa', '{copies}'), '{copies}')"
+        );
+        let err = eval(&expr, json!({})).unwrap_err();
+        assert!(err.to_string().contains("16777216-byte limit"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,386 @@
+//! `vigie policy` on hostile or mistaken input: the real binary, exit codes and
+//! messages (0 clean, 1 findings, 2 input that could not be read or used).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn vigie() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
+    cmd.env_remove("VIGIE_KUBECTL").env("NO_COLOR", "1");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("vigie runs")
+}
+
+fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: team
+spec:
+  containers:
+  - name: c
+    image: nginx
+";
+
+const REQUIRE_LABEL: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-app-label
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: app-label
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      message: an app label is required
+      pattern:
+        metadata:
+          labels:
+            app: '?*'
+";
+
+const CEL_ONLY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: no-default-namespace
+spec:
+  rules:
+  - name: not-default
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      cel:
+        expressions:
+        - expression: \"object.metadata.namespace != 'default'\"
+  - name: add-label
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          labels:
+            seen: 'yes'
+";
+
+const SUITE: &str = "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata:
+  name: labels
+policies: [policy.yaml]
+resources: [pod.yaml]
+results:
+- policy: require-app-label
+  rule: app-label
+  resources: [web]
+  kind: Pod
+  result: fail
+";
+
+#[test]
+fn apply_with_policies_and_resources_swapped_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
+    let out = run(vigie().args(["policy", "apply", arg(&pod), "-r", arg(&policy)]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("pod.yaml: holds no Kyverno policy"),
+        "{}",
+        stderr(&out)
+    );
+    // Right way round: the failure is found, exit 1.
+    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&pod)]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("pass: 0, fail: 1"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn apply_without_resources_or_policies_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let out = run(vigie().args(["policy", "apply", arg(&policy)]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--resource"), "{}", stderr(&out));
+
+    // A directory with no policy in it, and one with no object in it.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
+    let out = run(vigie().args(["policy", "apply", arg(&empty), "-r", arg(&pod)]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no Kyverno policy (ClusterPolicy or Policy) found in"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&empty)]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no Kubernetes object found in"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unsupported_rules_are_never_counted_as_passing() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "cel.yaml", CEL_ONLY.as_bytes());
+    let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
+    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&pod)]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cel.yaml:7: policy no-default-namespace, rule not-default: validate.cel rules are not supported yet"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rule add-label: mutate rules are not supported yet"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("not supported yet").count(),
+        2,
+        "autogen copies once: {err}"
+    );
+    assert!(stdout(&out).contains("pass: 0"), "{}", stdout(&out));
+}
+
+#[test]
+fn unreadable_suites_exit_2() {
+    for (name, content, reason) in [
+        ("binary", &b"\x00\x01\xff\xfe"[..], "not UTF-8 text"),
+        ("yaml", &b"results: [\n"[..], "invalid YAML"),
+        ("not-a-test", &b"just: a map\n"[..], "holds no kyverno test"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "kyverno-test.yaml", content);
+        let out = run(vigie().args(["policy", "test", arg(dir.path())]));
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(reason), "{name}: {}", stderr(&out));
+    }
+    // A readable suite next to an unreadable one still runs, and 2 wins.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good/kyverno-test.yaml", SUITE.as_bytes());
+    write(dir.path(), "good/policy.yaml", REQUIRE_LABEL.as_bytes());
+    write(dir.path(), "good/pod.yaml", POD.as_bytes());
+    write(dir.path(), "bad/kyverno-test.yaml", b"\xff");
+    let out = run(vigie().args(["policy", "test", arg(dir.path())]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 passed, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_suite_naming_dev_zero_stops_at_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "kyverno-test.yaml",
+        SUITE.replace("[policy.yaml]", "[/dev/zero]").as_bytes(),
+    );
+    write(dir.path(), "pod.yaml", POD.as_bytes());
+    let out = run(vigie().args([
+        "policy",
+        "test",
+        arg(dir.path()),
+        "--max-file-bytes",
+        "65536",
+    ]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/dev/zero: larger than the 65536-byte limit (--max-file-bytes)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn apply_refuses_files_over_the_cap_and_names_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
+    let out = run(vigie().args([
+        "policy",
+        "apply",
+        "/dev/zero",
+        "-r",
+        arg(&pod),
+        "--max-file-bytes",
+        "4096",
+    ]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/dev/zero: larger than the 4096-byte limit"),
+        "{}",
+        stderr(&out)
+    );
+    // Resources too, and the other resources still run.
+    let big = write(dir.path(), "big.yaml", &vec![b'#'; 5000]);
+    let out = run(vigie().args([
+        "policy",
+        "apply",
+        arg(&policy),
+        "-r",
+        arg(&big),
+        arg(&pod),
+        "--max-file-bytes",
+        "4096",
+    ]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("big.yaml: larger than the 4096-byte limit (--max-file-bytes)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("fail: 1"), "{}", stdout(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_inside_directories_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "policies/policy.yaml", REQUIRE_LABEL.as_bytes());
+    write(dir.path(), "resources/pod.yaml", POD.as_bytes());
+    write(dir.path(), "suites/kyverno-test.yaml", SUITE.as_bytes());
+    write(dir.path(), "suites/policy.yaml", REQUIRE_LABEL.as_bytes());
+    write(dir.path(), "suites/pod.yaml", POD.as_bytes());
+    for fifo in [
+        "policies/stuck.yaml",
+        "resources/stuck.yaml",
+        "suites/sub/kyverno-test.yaml",
+    ] {
+        let path = dir.path().join(fifo);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let status = Command::new("mkfifo").arg(&path).status().unwrap();
+        assert!(status.success());
+    }
+    let out = run(vigie().args([
+        "policy",
+        "apply",
+        arg(&dir.path().join("policies")),
+        "-r",
+        arg(&dir.path().join("resources")),
+    ]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("policies/stuck.yaml: skipped: not a regular file")
+            && err.contains("resources/stuck.yaml: skipped: not a regular file"),
+        "{err}"
+    );
+    let out = run(vigie().args(["policy", "test", arg(&dir.path().join("suites"))]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("sub/kyverno-test.yaml: skipped: not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn errors_name_file_and_line_without_placeholders() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let broken = write(
+        dir.path(),
+        "broken.yaml",
+        format!("{POD}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: [\n").as_bytes(),
+    );
+    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&broken)]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("broken.yaml:14:"), "{err}");
+    assert!(!err.contains(":0:0:") && !err.contains("policy ?"), "{err}");
+    // The good object in the same file still ran.
+    assert!(stdout(&out).contains("fail: 1"), "{}", stdout(&out));
+
+    let bad_utf8 = write(dir.path(), "bad.yaml", b"apiVersion: v1\nkind: \xff\n");
+    let out = run(vigie().args(["policy", "apply", arg(&bad_utf8), "-r", arg(&policy)]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("bad.yaml:2: not UTF-8 text"), "{err}");
+    assert!(!err.contains("policy ?") && !err.contains(", :"), "{err}");
+}
+
+#[test]
+fn streaming_apply_still_finds_config_maps_listed_after_their_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        dir.path(),
+        "policy.yaml",
+        b"apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: allow-list}
+spec:
+  rules:
+  - name: listed
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    context:
+    - name: allowed
+      configMap: {name: allowed, namespace: team}
+    validate:
+      deny:
+        conditions:
+          any:
+          - key: '{{ request.object.metadata.name }}'
+            operator: AnyNotIn
+            value: '{{ allowed.data.names }}'
+",
+    );
+    let resources = format!(
+        "{POD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: allowed, namespace: team}}\ndata:\n  names: '[\"web\"]'\n"
+    );
+    let file = write(dir.path(), "resources.yaml", resources.as_bytes());
+    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&file)]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("pass: 1, fail: 0"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -1,0 +1,310 @@
+//! `apply` and its outputs: summary text, JSON, a wgpolicyk8s.io PolicyReport,
+//! SARIF and JUnit; and the JSON/JUnit forms of `test` reports.
+
+mod output;
+mod suite_output;
+
+pub use output::{junit, policy_report, text, write_json, write_policy_report_yaml, write_sarif};
+pub use suite_output::{test_json, test_junit};
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use vigie_resource::{load_each, LoadOptions, Resource};
+
+use crate::engine::{evaluate, Request, Status, Target};
+use crate::inputs::{diagnostic_text, gather, resources_of_text, DEFAULT_MAX_FILE_BYTES};
+use crate::json::node_to_json;
+use crate::load::load_policies;
+use crate::policy::{Check, ContextEntry, ContextSource, FailureAction, Policy, RuleAction};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub warn: usize,
+    pub error: usize,
+    pub skip: usize,
+}
+
+impl Counts {
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::Warn => self.warn += 1,
+            Status::Error => self.error += 1,
+            Status::Skip => self.skip += 1,
+        }
+    }
+}
+
+/// What every result of one policy shares, kept once.
+#[derive(Clone, Debug)]
+pub struct PolicyInfo {
+    /// `namespace/name` for a Policy, `name` for a ClusterPolicy.
+    pub name: String,
+    pub severity: Option<String>,
+    pub category: Option<String>,
+    pub scored: bool,
+    /// The file the policy was read from.
+    pub source: String,
+}
+
+/// One rule result on one resource. Kept small: what results share (the policy,
+/// the rule name, the resource) is shared, so memory grows with the results
+/// kept, never with the size of the objects.
+#[derive(Clone, Debug)]
+pub struct ApplyResult {
+    pub policy: Arc<PolicyInfo>,
+    pub rule: Arc<str>,
+    pub status: Status,
+    /// Shared between results with the same text (most failures of one rule).
+    pub message: Arc<str>,
+    pub resource: Arc<ResourceRef>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResourceRef {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub file: String,
+    pub line: u32,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ApplyOutcome {
+    /// The results kept (see [`ApplyOptions::keep_passing`]), resource by resource.
+    pub results: Vec<ApplyResult>,
+    /// Every result, kept or not.
+    pub counts: Counts,
+    /// Policies or resources that could not be loaded, rules that could not run,
+    /// or nothing to apply (the rest still ran): exit code 2.
+    pub input_errors: Vec<String>,
+    /// Files skipped on purpose (a FIFO or device inside a directory).
+    pub notes: Vec<String>,
+    pub policies: usize,
+    pub resources: usize,
+}
+
+/// How `apply` runs.
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    /// Report failures of Audit policies as warnings.
+    pub audit_warn: bool,
+    /// Keep pass and skip results too (the JSON, YAML, SARIF and JUnit outputs list
+    /// them; the text summary only counts them).
+    pub keep_passing: bool,
+    /// The size cap on each file read.
+    pub max_file_bytes: u64,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            audit_warn: false,
+            keep_passing: true,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
+/// The results of every policy on one resource, computed where it was parsed.
+struct Evaluated {
+    resource: Arc<ResourceRef>,
+    results: Vec<(usize, Arc<str>, Status, Box<str>)>,
+}
+
+/// Applies every policy to every resource. Resources stream through the policies
+/// as they are parsed (in parallel), and only compact result records are kept, so
+/// memory does not grow with the size of the input objects.
+pub fn apply(
+    policy_paths: &[String],
+    resource_paths: &[String],
+    mut request: Request,
+    options: &ApplyOptions,
+) -> ApplyOutcome {
+    let loaded = load_policies(policy_paths, options.max_file_bytes);
+    let mut outcome = ApplyOutcome {
+        policies: loaded.policies.len(),
+        notes: loaded.notes.clone(),
+        ..Default::default()
+    };
+    outcome
+        .input_errors
+        .extend(loaded.unreadable.iter().map(ToString::to_string));
+    outcome
+        .input_errors
+        .extend(loaded.errors.iter().map(ToString::to_string));
+    for (file, kind, name) in &loaded.unsupported {
+        outcome.input_errors.push(format!(
+            "{file}: {kind} {name}: this policy kind is not supported yet; it was not applied"
+        ));
+    }
+    outcome
+        .input_errors
+        .extend(loaded.unsupported_rules.iter().map(ToString::to_string));
+    if loaded.policies.is_empty()
+        && loaded.unsupported.is_empty()
+        && loaded.errors.is_empty()
+        && loaded.unreadable.is_empty()
+    {
+        outcome.input_errors.push(format!(
+            "no Kyverno policy (ClusterPolicy or Policy) found in {}; nothing was applied",
+            policy_paths.join(", ")
+        ));
+    }
+    let gathered = gather(resource_paths, options.max_file_bytes, true);
+    outcome.notes.extend(gathered.notes.iter().cloned());
+    outcome
+        .input_errors
+        .extend(gathered.errors.iter().map(ToString::to_string));
+    let load_options = LoadOptions {
+        no_kustomize: false,
+        ..Default::default()
+    };
+    if loaded.policies.iter().any(uses_config_maps) {
+        // ConfigMaps may come after the objects that read them: gather them first.
+        let mut config_maps = Vec::new();
+        let config_map = |r: Resource| (r.kind == "ConfigMap").then(|| node_to_json(&r.root));
+        load_each(&gathered.paths, &load_options, config_map, |cm| {
+            config_maps.extend(cm)
+        });
+        for (name, text) in &gathered.texts {
+            let (resources, _) = resources_of_text(name, text);
+            config_maps.extend(resources.into_iter().filter_map(config_map));
+        }
+        request.config_maps = config_maps;
+    }
+    let infos: Vec<Arc<PolicyInfo>> = loaded
+        .policies
+        .iter()
+        .map(|p| {
+            Arc::new(PolicyInfo {
+                name: p.qualified_name(),
+                severity: p.severity().map(str::to_string),
+                category: p.category().map(str::to_string),
+                scored: p.annotation("policies.kyverno.io/scored") != Some("false"),
+                source: p.source.clone(),
+            })
+        })
+        .collect();
+    let rule_names: Vec<Vec<Arc<str>>> = loaded
+        .policies
+        .iter()
+        .map(|p| p.rules.iter().map(|r| Arc::from(r.name.as_str())).collect())
+        .collect();
+    let evaluate_one = |resource: Resource| -> Evaluated {
+        let target = Target::from_resource(resource);
+        let (file, line) = target
+            .resource
+            .as_ref()
+            .map(|res| (res.origin.file.path.clone(), res.pos.line))
+            .unwrap_or_default();
+        let mut results = Vec::new();
+        for (index, policy) in loaded.policies.iter().enumerate() {
+            let scored = infos[index].scored;
+            for r in evaluate(policy, &target, &request) {
+                let mut status = r.status;
+                if status == Status::Fail
+                    && (!scored
+                        || options.audit_warn && policy.failure_action == FailureAction::Audit)
+                {
+                    status = Status::Warn;
+                }
+                let rule = rule_names[index]
+                    .iter()
+                    .find(|n| &***n == r.rule.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+                results.push((index, rule, status, r.message.into_boxed_str()));
+            }
+        }
+        Evaluated {
+            resource: Arc::new(ResourceRef {
+                api_version: target.api_version,
+                kind: target.kind,
+                name: target.name,
+                namespace: target.namespace,
+                file,
+                line,
+            }),
+            results,
+        }
+    };
+    let mut messages: HashSet<Arc<str>> = HashSet::new();
+    let mut consume = |evaluated: Evaluated| {
+        outcome.resources += 1;
+        for (index, rule, status, message) in evaluated.results {
+            outcome.counts.add(status);
+            if options.keep_passing || !matches!(status, Status::Pass | Status::Skip) {
+                let message = match messages.get(&*message) {
+                    Some(shared) => shared.clone(),
+                    None => {
+                        let shared: Arc<str> = Arc::from(message);
+                        messages.insert(shared.clone());
+                        shared
+                    }
+                };
+                outcome.results.push(ApplyResult {
+                    policy: infos[index].clone(),
+                    rule,
+                    status,
+                    message,
+                    resource: evaluated.resource.clone(),
+                });
+            }
+        }
+    };
+    let summary = load_each(&gathered.paths, &load_options, evaluate_one, &mut consume);
+    let mut text_errors = Vec::new();
+    for (name, text) in &gathered.texts {
+        let (resources, errors) = resources_of_text(name, text);
+        text_errors.extend(
+            errors
+                .into_iter()
+                .map(|(line, reason)| format!("{name}:{line}: {reason}")),
+        );
+        for r in resources {
+            consume(evaluate_one(r));
+        }
+    }
+    outcome.input_errors.extend(
+        summary
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(diagnostic_text),
+    );
+    outcome.input_errors.extend(text_errors);
+    if outcome.resources == 0 && gathered.errors.is_empty() {
+        outcome.input_errors.push(format!(
+            "no Kubernetes object found in {}; nothing was applied",
+            resource_paths.join(", ")
+        ));
+    }
+    outcome
+}
+
+/// Whether a policy reads ConfigMaps through `configMap` context entries.
+fn uses_config_maps(policy: &Policy) -> bool {
+    fn in_entries(entries: &[ContextEntry]) -> bool {
+        entries
+            .iter()
+            .any(|e| matches!(e.source, ContextSource::ConfigMap { .. }))
+    }
+    fn in_check(check: &Check) -> bool {
+        match check {
+            Check::Foreach(list) => list
+                .iter()
+                .any(|f| in_entries(&f.context) || in_check(&f.check)),
+            _ => false,
+        }
+    }
+    policy.rules.iter().any(|rule| {
+        in_entries(&rule.context)
+            || matches!(&rule.action, RuleAction::Validate(v) if in_check(&v.check))
+    })
+}

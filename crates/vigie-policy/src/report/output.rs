@@ -1,0 +1,331 @@
+//! The outputs of `apply`: summary text, JSON, a wgpolicyk8s.io PolicyReport,
+//! SARIF and JUnit. The long ones are written result by result, so an output
+//! never has to exist whole in memory.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde_json::{json, Value as Json};
+
+use super::{ApplyOutcome, ApplyResult, ResourceRef};
+use crate::engine::Status;
+
+fn resource_label(r: &ResourceRef) -> String {
+    if r.namespace.is_empty() {
+        format!("{}/{}", r.kind, r.name)
+    } else {
+        format!("{}/{}/{}", r.namespace, r.kind, r.name)
+    }
+}
+
+/// The summary text: each failure, warning and error, then the counts.
+pub fn text(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "Applying {} policies to {} resources...",
+        o.policies, o.resources
+    )?;
+    for r in o
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Error))
+    {
+        writeln!(
+            out,
+            "\n{} policy {} -> resource {} ({}:{})\n  rule {}: {}",
+            r.status.as_str().to_uppercase(),
+            r.policy.name,
+            resource_label(&r.resource),
+            r.resource.file,
+            r.resource.line,
+            r.rule,
+            r.message
+        )?;
+    }
+    let c = &o.counts;
+    writeln!(
+        out,
+        "\npass: {}, fail: {}, warn: {}, error: {}, skip: {}",
+        c.pass, c.fail, c.warn, c.error, c.skip
+    )
+}
+
+fn result_json(r: &ApplyResult) -> Json {
+    json!({
+        "policy": r.policy.name,
+        "rule": &*r.rule,
+        "result": r.status.as_str(),
+        "message": &*r.message,
+        "severity": r.policy.severity,
+        "category": r.policy.category,
+        "scored": r.policy.scored,
+        "resource": {
+            "apiVersion": r.resource.api_version,
+            "kind": r.resource.kind,
+            "name": r.resource.name,
+            "namespace": r.resource.namespace,
+            "file": r.resource.file,
+            "line": r.resource.line,
+        },
+    })
+}
+
+fn summary_json(o: &ApplyOutcome) -> Json {
+    let c = &o.counts;
+    json!({"pass": c.pass, "fail": c.fail, "warn": c.warn, "error": c.error, "skip": c.skip})
+}
+
+/// Writes `value` pretty-printed, its lines after the first indented by `indent`
+/// spaces: the same text as printing it inside a document at that depth.
+fn write_nested(out: &mut dyn Write, value: &Json, indent: usize) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+    let pad = " ".repeat(indent);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            write!(out, "\n{pad}")?;
+        }
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes a pretty-printed JSON array at depth `indent`, one item at a time.
+fn write_array<T>(
+    out: &mut dyn Write,
+    items: impl IntoIterator<Item = T>,
+    indent: usize,
+    mut item_json: impl FnMut(T) -> Json,
+) -> io::Result<()> {
+    let pad = " ".repeat(indent);
+    let mut empty = true;
+    for item in items {
+        out.write_all(if empty { b"[" } else { b"," })?;
+        write!(out, "\n{pad}  ")?;
+        write_nested(out, &item_json(item), indent + 2)?;
+        empty = false;
+    }
+    if empty {
+        out.write_all(b"[]")
+    } else {
+        write!(out, "\n{pad}]")
+    }
+}
+
+/// The JSON report: `errors`, `results` and `summary`, written result by result.
+pub fn write_json(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"{\n  \"errors\": ")?;
+    write_nested(out, &json!(o.input_errors), 2)?;
+    out.write_all(b",\n  \"results\": ")?;
+    write_array(out, &o.results, 2, result_json)?;
+    out.write_all(b",\n  \"summary\": ")?;
+    write_nested(out, &summary_json(o), 2)?;
+    out.write_all(b"\n}\n")
+}
+
+/// One result as an entry of a PolicyReport.
+fn report_entry(r: &ApplyResult) -> Json {
+    let mut res = json!({"apiVersion": r.resource.api_version, "kind": r.resource.kind, "name": r.resource.name});
+    if !r.resource.namespace.is_empty() {
+        res["namespace"] = json!(r.resource.namespace);
+    }
+    let mut entry = json!({
+        "source": "kyverno",
+        "policy": r.policy.name,
+        "rule": &*r.rule,
+        "result": r.status.as_str(),
+        "message": &*r.message,
+        "scored": r.policy.scored,
+        "resources": [res],
+    });
+    if let Some(s) = &r.policy.severity {
+        entry["severity"] = json!(s);
+    }
+    if let Some(cat) = &r.policy.category {
+        entry["category"] = json!(cat);
+    }
+    entry
+}
+
+/// A wgpolicyk8s.io/v1alpha2 ClusterPolicyReport of every result, as a value
+/// (for embedding; the CLI writes it with [`write_policy_report_yaml`]).
+pub fn policy_report(o: &ApplyOutcome) -> Json {
+    json!({
+        "apiVersion": "wgpolicyk8s.io/v1alpha2",
+        "kind": "ClusterPolicyReport",
+        "metadata": {"name": "merged"},
+        "results": o.results.iter().map(report_entry).collect::<Vec<_>>(),
+        "summary": summary_json(o),
+    })
+}
+
+/// The ClusterPolicyReport as YAML, written result by result.
+pub fn write_policy_report_yaml(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
+    let mut text = String::new();
+    let head = json!({
+        "apiVersion": "wgpolicyk8s.io/v1alpha2",
+        "kind": "ClusterPolicyReport",
+        "metadata": {"name": "merged"},
+    });
+    write_yaml(&head, 0, &mut text);
+    if o.results.is_empty() {
+        text.push_str("results: []\n");
+    } else {
+        text.push_str("results:\n");
+    }
+    out.write_all(text.as_bytes())?;
+    for r in &o.results {
+        text.clear();
+        write_yaml(&Json::Array(vec![report_entry(r)]), 0, &mut text);
+        out.write_all(text.as_bytes())?;
+    }
+    text.clear();
+    write_yaml(&json!({"summary": summary_json(o)}), 0, &mut text);
+    out.write_all(text.as_bytes())
+}
+
+fn yaml_scalar(v: &Json) -> String {
+    match v {
+        Json::String(s) => {
+            let plain = !s.is_empty()
+                && !s.contains([
+                    ':', '#', '\n', '"', '\'', '{', '}', '[', ']', ',', '&', '*', '!', '|', '>',
+                    '%', '@', '`',
+                ])
+                && !s.starts_with([' ', '-', '?'])
+                && !s.ends_with(' ')
+                && !matches!(s.as_str(), "true" | "false" | "null" | "yes" | "no" | "~")
+                && s.parse::<f64>().is_err();
+            if plain {
+                s.clone()
+            } else {
+                Json::String(s.clone()).to_string()
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A small block-style YAML writer for reports.
+fn write_yaml(v: &Json, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match v {
+        Json::Object(m) => {
+            for (k, val) in m {
+                match val {
+                    Json::Object(inner) if !inner.is_empty() => {
+                        let _ = writeln!(out, "{pad}{k}:");
+                        write_yaml(val, indent + 2, out);
+                    }
+                    Json::Array(items) if !items.is_empty() => {
+                        let _ = writeln!(out, "{pad}{k}:");
+                        write_yaml(val, indent, out);
+                    }
+                    Json::Object(_) => {
+                        let _ = writeln!(out, "{pad}{k}: {{}}");
+                    }
+                    Json::Array(_) => {
+                        let _ = writeln!(out, "{pad}{k}: []");
+                    }
+                    scalar => {
+                        let _ = writeln!(out, "{pad}{k}: {}", yaml_scalar(scalar));
+                    }
+                }
+            }
+        }
+        Json::Array(items) => {
+            for item in items {
+                match item {
+                    Json::Object(_) | Json::Array(_) => {
+                        let mut inner = String::new();
+                        write_yaml(item, indent + 2, &mut inner);
+                        let trimmed = inner.trim_start_matches(' ');
+                        let _ = write!(out, "{pad}- {trimmed}");
+                    }
+                    scalar => {
+                        let _ = writeln!(out, "{pad}- {}", yaml_scalar(scalar));
+                    }
+                }
+            }
+        }
+        scalar => {
+            let _ = writeln!(out, "{pad}{}", yaml_scalar(scalar));
+        }
+    }
+}
+
+/// The SARIF 2.1.0 log of failures, warnings and errors, written result by result
+/// (the rules, one per policy rule seen, follow the results).
+pub fn write_sarif(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
+    let mut rules: Vec<Json> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let reported = o
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Error));
+    out.write_all(
+        b"{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [\n    {\n      \"results\": ",
+    )?;
+    write_array(out, reported, 6, |r| {
+        let id = format!("{}/{}", r.policy.name, r.rule);
+        if seen.insert(id.clone()) {
+            rules.push(json!({"id": id, "name": &*r.rule, "properties": {"category": r.policy.category, "severity": r.policy.severity}}));
+        }
+        let level = match r.status {
+            Status::Warn => "warning",
+            _ => "error",
+        };
+        json!({
+            "ruleId": id,
+            "level": level,
+            "message": {"text": format!("{}: {}", resource_label(&r.resource), r.message)},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": r.resource.file},
+                "region": {"startLine": r.resource.line.max(1)}
+            }}],
+        })
+    })?;
+    out.write_all(b",\n      \"tool\": ")?;
+    let tool = json!({"driver": {"name": "vigie", "informationUri": "https://example.invalid/vigie", "rules": rules}});
+    write_nested(out, &tool, 6)?;
+    out.write_all(b"\n    }\n  ],\n  \"version\": \"2.1.0\"\n}\n")
+}
+
+pub(super) fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The JUnit XML report: one test case per result, written result by result.
+pub fn junit(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
+    let c = &o.counts;
+    writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+    writeln!(
+        out,
+        "<testsuites><testsuite name=\"vigie policy apply\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+        o.results.len(),
+        c.fail + c.warn,
+        c.error,
+        c.skip
+    )?;
+    for r in &o.results {
+        write!(
+            out,
+            "  <testcase classname=\"{}\" name=\"{} {}\">",
+            xml_escape(&r.policy.name),
+            xml_escape(&r.rule),
+            xml_escape(&resource_label(&r.resource))
+        )?;
+        match r.status {
+            Status::Fail | Status::Warn => {
+                write!(out, "<failure message=\"{}\"/>", xml_escape(&r.message))?;
+            }
+            Status::Error => write!(out, "<error message=\"{}\"/>", xml_escape(&r.message))?,
+            Status::Skip => out.write_all(b"<skipped/>")?,
+            Status::Pass => {}
+        }
+        out.write_all(b"</testcase>\n")?;
+    }
+    out.write_all(b"</testsuite></testsuites>\n")
+}
