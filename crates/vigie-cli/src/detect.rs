@@ -393,6 +393,10 @@ fn audit(a: AuditArgs) -> ExitCode {
     );
     let metrics = Arc::new(Metrics::default());
     let stop = Arc::new(AtomicBool::new(false));
+    if let Err(e) = stop_on_signals(&stop) {
+        eprintln!("vigie detect: cannot handle SIGINT and SIGTERM: {e}");
+        return ExitCode::from(EXIT_INPUT_ERROR);
+    }
     let summary = match run_pipeline(&config, engine, metrics.clone(), stop) {
         Ok(s) => s,
         Err(e) => {
@@ -418,4 +422,18 @@ fn audit(a: AuditArgs) -> ExitCode {
     } else {
         ExitCode::from(EXIT_CLEAN)
     }
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM (Kubernetes stopping the Pod) ask the run to stop:
+/// sources close, the webhook finishes the requests in flight, queued alerts reach
+/// their sinks and the counters are printed. A second signal ends the process at
+/// once, for a stop that takes too long.
+fn stop_on_signals(stop: &Arc<AtomicBool>) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for signal in [SIGINT, SIGTERM] {
+        // Registered first, so that it sees the flag as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(stop))?;
+        signal_hook::flag::register(signal, Arc::clone(stop))?;
+    }
+    Ok(())
 }

@@ -226,3 +226,30 @@ fn the_webhook_takes_event_lists_and_serves_both_kinds_of_metrics() {
         assert!(metrics.contains(expected), "{expected}{metrics}");
     }
 }
+
+#[test]
+fn sigterm_stops_a_follow_run_cleanly_with_its_counters_and_exit_code() {
+    let dir = temp_dir();
+    let path = write(dir.path(), "live.log", &format!("{EXEC}\n"));
+    let mut child = vigie()
+        .args(["detect", "audit", "-f", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the alert is out, the run is following the file; then it is told to stop.
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut alert = String::new();
+    out.read_line(&mut alert).unwrap();
+    assert!(alert.contains("Interactive session"), "{alert}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    // Stopped by the command, not by the signal: counters printed, alerts decide the code.
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("1 events, 0 rejected, 1 alerts"), "{err}");
+}
