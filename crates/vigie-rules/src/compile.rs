@@ -5,18 +5,18 @@
 //! common case.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use regex::Regex;
 
 use crate::ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
 use crate::evaluation::Evaluation;
 use crate::event::{test_extracted, Event, Extracted, Single, Val};
+use crate::expand::Compiler;
 use crate::field::{FieldError, FieldTable, FieldType};
 use crate::glob::{glob_match, iglob_match};
 use crate::hash::FastSet;
-use crate::loader::RuleSet;
-use crate::parser::{parse_condition, ParseError};
+use crate::parser::ParseError;
 use crate::pmatch::PrefixTree;
 use crate::selector::Selector;
 
@@ -281,7 +281,7 @@ pub struct CompileError {
 }
 
 impl CompileError {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             unknown_fields: Vec::new(),
@@ -295,135 +295,7 @@ impl From<ParseError> for CompileError {
     }
 }
 
-/// Expands and compiles conditions of one [`RuleSet`], remembering which macros and
-/// lists were used (for the unused-item warnings).
-pub struct Compiler<'s> {
-    macros: HashMap<&'s str, Result<Expr, ParseError>>,
-    lists: HashMap<&'s str, Vec<String>>,
-    pub used_macros: HashSet<String>,
-    pub used_lists: HashSet<String>,
-}
-
-impl<'s> Compiler<'s> {
-    pub fn new(set: &'s RuleSet) -> Self {
-        let macros = set
-            .macros
-            .iter()
-            .map(|m| (m.name.as_str(), parse_condition(&m.condition)))
-            .collect();
-        // Lists may name earlier lists; they are resolved in definition order.
-        let mut lists: HashMap<&str, Vec<String>> = HashMap::new();
-        let mut used_lists = HashSet::new();
-        for l in &set.lists {
-            let mut items = Vec::with_capacity(l.items.len());
-            for item in &l.items {
-                match lists.get(item.as_str()) {
-                    Some(inner) if item != &l.name => {
-                        used_lists.insert(item.clone());
-                        items.extend(inner.iter().cloned());
-                    }
-                    _ => items.push(item.clone()),
-                }
-            }
-            lists.insert(l.name.as_str(), items);
-        }
-        Self {
-            macros,
-            lists,
-            used_macros: HashSet::new(),
-            used_lists,
-        }
-    }
-
-    /// The parse error of a macro's own condition, if any.
-    pub fn macro_error(&self, name: &str) -> Option<&ParseError> {
-        self.macros.get(name).and_then(|r| r.as_ref().err())
-    }
-
-    /// Replaces macro references by their conditions and list names by their items.
-    pub fn expand(&mut self, expr: &Expr) -> Result<Expr, CompileError> {
-        let mut stack = Vec::new();
-        self.expand_inner(expr, &mut stack)
-    }
-
-    fn expand_inner(&mut self, expr: &Expr, stack: &mut Vec<String>) -> Result<Expr, CompileError> {
-        Ok(match expr {
-            Expr::And(items) => Expr::And(
-                items
-                    .iter()
-                    .map(|e| self.expand_inner(e, stack))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Expr::Or(items) => Expr::Or(
-                items
-                    .iter()
-                    .map(|e| self.expand_inner(e, stack))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Expr::Not(inner) => Expr::Not(Box::new(self.expand_inner(inner, stack)?)),
-            Expr::Macro { name, .. } => {
-                if stack.contains(name) {
-                    return Err(CompileError::new(format!(
-                        "macro '{name}' refers to itself through {}",
-                        stack.join(" -> ")
-                    )));
-                }
-                let body = match self.macros.get(name.as_str()) {
-                    None => return Err(CompileError::new(format!("undefined macro '{name}'"))),
-                    Some(Err(e)) => {
-                        return Err(CompileError::new(format!(
-                            "macro '{name}' does not parse: {e}"
-                        )))
-                    }
-                    Some(Ok(body)) => body.clone(),
-                };
-                self.used_macros.insert(name.clone());
-                stack.push(name.clone());
-                let expanded = self.expand_inner(&body, stack);
-                stack.pop();
-                expanded?
-            }
-            Expr::Check { field, op, rhs } => Expr::Check {
-                field: field.clone(),
-                op: *op,
-                rhs: self.expand_rhs(rhs)?,
-            },
-        })
-    }
-
-    fn expand_rhs(&mut self, rhs: &Rhs) -> Result<Rhs, CompileError> {
-        Ok(match rhs {
-            Rhs::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    match item {
-                        ListItem::Bare(name) if self.lists.contains_key(name.as_str()) => {
-                            self.used_lists.insert(name.clone());
-                            out.extend(
-                                self.lists[name.as_str()]
-                                    .iter()
-                                    .cloned()
-                                    .map(ListItem::Quoted),
-                            );
-                        }
-                        ListItem::Bare(s) | ListItem::Quoted(s) => {
-                            out.push(ListItem::Quoted(s.clone()))
-                        }
-                    }
-                }
-                Rhs::List(out)
-            }
-            Rhs::ListName(name) => match self.lists.get(name.as_str()) {
-                Some(items) => {
-                    self.used_lists.insert(name.clone());
-                    Rhs::List(items.iter().cloned().map(ListItem::Quoted).collect())
-                }
-                None => return Err(CompileError::new(format!("undefined list '{name}'"))),
-            },
-            other => other.clone(),
-        })
-    }
-
+impl Compiler<'_> {
     /// Compiles an expanded expression against a source's fields.
     pub fn compile(&self, expr: &Expr, table: &FieldTable) -> Result<Filter, CompileError> {
         let mut unknown = Vec::new();
@@ -855,6 +727,8 @@ pub fn without_indexed(expr: &Expr, is_indexed: &dyn Fn(&FieldExpr) -> bool) -> 
 mod tests {
     use super::*;
     use crate::field::FieldDef;
+    use crate::loader::RuleSet;
+    use crate::parser::parse_condition;
 
     const DEFS: &[FieldDef] = &[
         FieldDef::new("t.cheap", FieldType::String, ""),

@@ -5,15 +5,15 @@
 use std::collections::HashSet;
 
 use crate::ast::Expr;
-use crate::compile::{
-    event_types, required_values, without_indexed, CompileError, Compiler, Filter,
-};
+use crate::compile::{event_types, required_values, without_indexed, CompileError, Filter};
 use crate::diagnostic::{Location, RuleDiagnostic};
 use crate::evaluation::Evaluation;
 use crate::event::{Event, Single, Val};
 use crate::exceptions::exception_expr;
+use crate::expand::Compiler;
 use crate::field::{FieldRef, FieldTable};
 use crate::hash::FastMap;
+use crate::limits::RuleLimits;
 use crate::loader::{RuleDef, RuleSet};
 use crate::output::OutputFormat;
 use crate::parser::parse_condition;
@@ -217,9 +217,28 @@ impl Engine {
         tables: &[&FieldTable],
         options: &EngineOptions,
     ) -> Result<Engine, Vec<RuleDiagnostic>> {
+        Self::build_with_limits(set, tables, options, RuleLimits::default())
+    }
+
+    /// [`Engine::build`] with other limits on what the rules may expand to.
+    pub fn build_with_limits(
+        set: &RuleSet,
+        tables: &[&FieldTable],
+        options: &EngineOptions,
+        limits: RuleLimits,
+    ) -> Result<Engine, Vec<RuleDiagnostic>> {
         let mut diagnostics = set.diagnostics.clone();
         let mut failures = Vec::new();
-        let mut compiler = Compiler::new(set);
+        let mut compiler = Compiler::with_limits(set, limits);
+        for l in &set.lists {
+            if let Some(e) = compiler.list_error(&l.name) {
+                diagnostics.push(RuleDiagnostic::error(
+                    Some(l.location.clone()),
+                    Some(format!("list '{}'", l.name)),
+                    e,
+                ));
+            }
+        }
         for m in &set.macros {
             if let Some(e) = compiler.macro_error(&m.name) {
                 diagnostics.push(RuleDiagnostic::error(
@@ -466,20 +485,22 @@ fn compile_rule(
         message: format!("condition does not parse: {e}"),
         unknown_fields: Vec::new(),
     })?;
-    let mut expr = compiler.expand(&parsed)?;
     let mut excluded = Vec::new();
     for exception in &def.exceptions {
         let e = exception_expr(exception).map_err(|message| CompileError {
             message,
             unknown_fields: Vec::new(),
         })?;
-        if let Some(e) = e {
-            excluded.push(compiler.expand(&e)?);
-        }
+        excluded.extend(e);
     }
-    if !excluded.is_empty() {
-        expr = Expr::And(vec![expr, Expr::Not(Box::new(Expr::Or(excluded)))]);
-    }
+    // Expanded whole, so that the limits count the exceptions too.
+    let expr = match excluded.is_empty() {
+        true => compiler.expand(&parsed)?,
+        false => compiler.expand(&Expr::And(vec![
+            parsed,
+            Expr::Not(Box::new(Expr::Or(excluded))),
+        ]))?,
+    };
     let filter = compiler.compile(&expr, table)?;
     let is_index_field = |f: &crate::FieldExpr, position: usize| {
         table
