@@ -8,6 +8,10 @@
 /// bound as the YAML loader's; Falco's own rules nest about ten levels deep.
 pub const MAX_CONDITION_DEPTH: usize = 256;
 
+/// Largest rules file read ([`crate::RuleLoader::load_file`]); Falco's largest is
+/// about 100 KB.
+pub const MAX_RULES_FILE_BYTES: u64 = 32 << 20;
+
 /// Limits on the work of compiling a rule set ([`crate::Compiler`]). Nodes are the
 /// comparisons, `and`s, `or`s and `not`s of a condition once its macros are expanded,
 /// and the items of the lists it compares with; bytes are the text of its fields,
