@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use regex::Regex;
+use regex_automata::meta::Regex;
 
 use crate::ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
 use crate::evaluation::Evaluation;
@@ -16,8 +16,10 @@ use crate::expand::Compiler;
 use crate::field::{FieldError, FieldTable, FieldType};
 use crate::glob::{glob_match, iglob_match};
 use crate::hash::FastSet;
+use crate::limits::quote;
 use crate::parser::ParseError;
 use crate::pmatch::PrefixTree;
+use crate::regexes::Regexes;
 use crate::selector::Selector;
 
 /// A compiled condition.
@@ -300,13 +302,13 @@ impl Compiler<'_> {
     pub fn compile(&self, expr: &Expr, table: &FieldTable) -> Result<Filter, CompileError> {
         let mut unknown = Vec::new();
         let mut first_error = None;
-        let filter = compile_expr(expr, table, &mut unknown, &mut first_error);
+        let filter = compile_expr(expr, table, &self.regexes, &mut unknown, &mut first_error);
         if !unknown.is_empty() {
             unknown.dedup();
             return Err(CompileError {
                 message: format!(
                     "unknown field '{}' for source '{}'",
-                    unknown[0],
+                    quote(&unknown[0]),
                     table.source()
                 ),
                 unknown_fields: unknown,
@@ -360,13 +362,14 @@ pub(crate) fn selector(field: &FieldExpr, table: &FieldTable) -> Result<Selector
 fn compile_expr(
     expr: &Expr,
     table: &FieldTable,
+    regexes: &Regexes,
     unknown: &mut Vec<String>,
     error: &mut Option<String>,
 ) -> Option<Filter> {
     let mut many = |items: &[Expr]| -> Option<Box<[Filter]>> {
         let compiled: Vec<Option<Filter>> = items
             .iter()
-            .map(|e| compile_expr(e, table, unknown, error))
+            .map(|e| compile_expr(e, table, regexes, unknown, error))
             .collect();
         compiled
             .into_iter()
@@ -377,7 +380,7 @@ fn compile_expr(
         Expr::And(items) => many(items).map(Filter::And),
         Expr::Or(items) => many(items).map(Filter::Or),
         Expr::Not(inner) => {
-            compile_expr(inner, table, unknown, error).map(|f| Filter::Not(Box::new(f)))
+            compile_expr(inner, table, regexes, unknown, error).map(|f| Filter::Not(Box::new(f)))
         }
         Expr::Macro { name, .. } => {
             error.get_or_insert_with(|| format!("unexpanded macro '{name}'"));
@@ -407,7 +410,7 @@ fn compile_expr(
                     }
                     Err((false, message)) => Err(message),
                 },
-                rhs => compile_matcher(sel.ty, *op, rhs, &field.display_name()),
+                rhs => compile_matcher(sel.ty, *op, rhs, &field.display_name(), regexes),
             };
             match matcher {
                 Ok(matcher) => {
@@ -578,7 +581,13 @@ fn parse_hex(text: &str) -> Option<Box<[u8]>> {
         .map(Vec::into_boxed_slice)
 }
 
-fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matcher, String> {
+fn compile_matcher(
+    ty: FieldType,
+    op: Op,
+    rhs: &Rhs,
+    field: &str,
+    regexes: &Regexes,
+) -> Result<Matcher, String> {
     let value = || match rhs {
         Rhs::Value(v) => Ok(v.as_str()),
         _ => Err(format!(
@@ -600,8 +609,12 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
             let ord = Ordering::from_op(op).unwrap();
             let v = value()?;
             if ty == FieldType::Number {
-                let n = parse_number(v)
-                    .ok_or_else(|| format!("'{v}' is not a number, as field '{field}' requires"))?;
+                let n = parse_number(v).ok_or_else(|| {
+                    format!(
+                        "'{}' is not a number, as field '{field}' requires",
+                        quote(v)
+                    )
+                })?;
                 Matcher::Number(ord, n)
             } else {
                 Matcher::Text(ord, normalize(v))
@@ -613,7 +626,8 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
         Op::EndsWith => Matcher::EndsWith(value()?.into()),
         Op::BContains | Op::BStartsWith => {
             let v = value()?;
-            let bytes = parse_hex(v).ok_or_else(|| format!("'{v}' is not a hex byte string"))?;
+            let bytes =
+                parse_hex(v).ok_or_else(|| format!("'{}' is not a hex byte string", quote(v)))?;
             if op == Op::BContains {
                 Matcher::BytesContain(bytes)
             } else {
@@ -624,9 +638,7 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
         Op::IGlob => Matcher::IGlob(value()?.into()),
         Op::Regex => {
             let v = value()?;
-            let re = Regex::new(&format!("^(?:{v})$"))
-                .map_err(|e| format!("invalid regex '{v}': {e}"))?;
-            Matcher::Regex(re)
+            Matcher::Regex(regexes.compile(v)?)
         }
         Op::In | Op::Intersects => {
             let all = op == Op::In;
@@ -636,7 +648,10 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
                     .iter()
                     .map(|v| {
                         parse_number(v).ok_or_else(|| {
-                            format!("'{v}' is not a number, as field '{field}' requires")
+                            format!(
+                                "'{}' is not a number, as field '{field}' requires",
+                                quote(v)
+                            )
                         })
                     })
                     .collect::<Result<FastSet<i64>, _>>()?;

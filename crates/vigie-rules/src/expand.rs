@@ -9,10 +9,11 @@ use std::rc::Rc;
 
 use crate::ast::{Expr, FieldExpr, ListItem, Rhs};
 use crate::compile::CompileError;
-use crate::limits::{RuleLimits, MAX_CONDITION_DEPTH};
+use crate::limits::{quote, RuleLimits, MAX_CONDITION_DEPTH};
 use crate::lists::ResolvedLists;
 use crate::loader::RuleSet;
 use crate::parser::{parse_condition, ParseError};
+use crate::regexes::Regexes;
 
 /// Expands and compiles conditions of one [`RuleSet`], remembering which macros and
 /// lists were used (for the unused-item warnings).
@@ -24,6 +25,8 @@ pub struct Compiler<'s> {
     /// Per macro measured in full: what it expands to.
     sizes: HashMap<&'s str, Size>,
     limits: RuleLimits,
+    /// The regexes compiled so far, and what is left of their budget.
+    pub(crate) regexes: Regexes,
     /// Every condition expanded so far.
     total: Size,
     pub used_macros: HashSet<String>,
@@ -67,6 +70,7 @@ impl<'s> Compiler<'s> {
             macros,
             lists,
             sizes: HashMap::new(),
+            regexes: Regexes::new(limits.max_regex_bytes),
             limits,
             total: Size::default(),
             used_macros: HashSet::new(),
@@ -174,7 +178,10 @@ impl<'s> Compiler<'s> {
         depth: usize,
     ) -> Result<Size, CompileError> {
         let Some((&name, body)) = self.macros.get_key_value(name) else {
-            return Err(CompileError::new(format!("undefined macro '{name}'")));
+            return Err(CompileError::new(format!(
+                "undefined macro '{}'",
+                quote(name)
+            )));
         };
         let body = body.clone();
         self.used_macros.insert(name.to_string());
@@ -235,7 +242,12 @@ impl<'s> Compiler<'s> {
             }
             Rhs::ListName(name) => match self.list(name)? {
                 Some(list) => list,
-                None => return Err(CompileError::new(format!("undefined list '{name}'"))),
+                None => {
+                    return Err(CompileError::new(format!(
+                        "undefined list '{}'",
+                        quote(name)
+                    )))
+                }
             },
             Rhs::Value(value) => text(value),
             Rhs::Field(field) => Size {

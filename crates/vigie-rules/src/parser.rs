@@ -15,7 +15,7 @@
 use std::fmt;
 
 use crate::ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
-use crate::limits::MAX_CONDITION_DEPTH;
+use crate::limits::{quote, MAX_CONDITION_DEPTH};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
@@ -199,7 +199,10 @@ impl<'a> Parser<'a> {
                 });
             }
             self.pos = start;
-            return Err(self.error(format!("expected a field or macro, found '{word}'")));
+            return Err(self.error(format!(
+                "expected a field or macro, found '{}'",
+                quote(word)
+            )));
         }
         self.pos = start;
         let field = self.field()?;
@@ -304,7 +307,7 @@ impl<'a> Parser<'a> {
                 "expected an operator, found '{}'",
                 self.rest_preview()
             ))),
-            None => Err(self.error(format!("unknown operator '{}'", &rest[..len]))),
+            None => Err(self.error(format!("unknown operator '{}'", quote(&rest[..len])))),
         }
     }
 

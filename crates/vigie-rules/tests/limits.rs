@@ -22,7 +22,7 @@ fn build(text: &str, limits: RuleLimits) -> Engine {
         .expect("not strict")
 }
 
-fn errors(engine: &Engine) -> Vec<String> {
+fn errors_of(engine: &Engine) -> Vec<String> {
     engine
         .diagnostics()
         .iter()
@@ -60,7 +60,7 @@ fn a_list_naming_a_list_ten_times_over_holds_its_distinct_items() {
             ..RuleLimits::default()
         },
     );
-    assert!(errors(&engine).is_empty(), "{:?}", errors(&engine));
+    assert!(errors_of(&engine).is_empty(), "{:?}", errors_of(&engine));
     let source = engine.source("test").unwrap();
     let fired =
         |name| engine.evaluate(source, &MapEvent::default().with("t.name", &[name]), |_| {});
@@ -77,7 +77,7 @@ fn lists_past_the_item_limit_are_errors_naming_the_list_and_its_users() {
         "- list: big\n  items: [a, b, c, d]\n{}",
         rule("Uses Big", "t.name in (big)")
     );
-    let errors = errors(&build(&text, limits));
+    let errors = errors_of(&build(&text, limits));
     assert!(
         errors.iter().any(
             |e| e.starts_with("bomb.yaml:1:3: error: list 'big': list holds more than 3 items")
@@ -103,7 +103,7 @@ fn doubling_macros(n: usize) -> String {
 
 #[test]
 fn macros_doubling_forty_times_are_refused_by_their_size_before_expansion() {
-    let errors = errors(&build(&doubling_macros(40), RuleLimits::default()));
+    let errors = errors_of(&build(&doubling_macros(40), RuleLimits::default()));
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0].starts_with(
@@ -130,7 +130,7 @@ fn the_total_of_all_rules_is_bounded_too() {
     };
     let engine = build(&text, limits);
     assert_eq!(engine.rules().len(), 4);
-    let errors = errors(&engine);
+    let errors = errors_of(&engine);
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(
         errors[0].contains("rule 'Again 3': condition expands to more than 4092 nodes (the limit for all rules together"),
@@ -141,7 +141,7 @@ fn the_total_of_all_rules_is_bounded_too() {
 #[test]
 fn ten_thousand_parentheses_are_a_parse_error() {
     let condition = format!("{}t.name = a{}", "(".repeat(10_000), ")".repeat(10_000));
-    let errors = errors(&build(&rule("Parens", &condition), RuleLimits::default()));
+    let errors = errors_of(&build(&rule("Parens", &condition), RuleLimits::default()));
     assert!(
         errors[0].starts_with("bomb.yaml:1:3: error: rule 'Parens': condition does not parse: condition nests deeper than 256 levels (parentheses, 'not's and transformers) (at offset 256)"),
         "{errors:?}"
@@ -174,7 +174,7 @@ fn a_chain_of_ten_thousand_macros_is_too_deep() {
         text += &format!("- macro: m{i}\n  condition: m{}\n", i - 1);
     }
     text += &rule("Chain", "m9999");
-    let errors = errors(&build(&text, RuleLimits::default()));
+    let errors = errors_of(&build(&text, RuleLimits::default()));
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0].contains(
@@ -204,7 +204,7 @@ fn conditions_just_within_the_depth_limit_compile_and_evaluate() {
     }
     text += &rule("Nested", &nested);
     let engine = build(&text, RuleLimits::default());
-    assert!(errors(&engine).is_empty(), "{:?}", errors(&engine));
+    assert!(errors_of(&engine).is_empty(), "{:?}", errors_of(&engine));
     let source = engine.source("test").unwrap();
     for name in ["a", "b", "c"] {
         assert_eq!(
@@ -225,5 +225,118 @@ fn compiler_measures_before_it_expands() {
     assert!(
         error.message.contains("more than 100000 nodes"),
         "{error:?}"
+    );
+}
+
+#[test]
+fn rules_files_past_the_size_limit_are_not_read() {
+    let path = std::env::temp_dir().join(format!("vigie-rules-limit-{}.yaml", std::process::id()));
+    std::fs::write(&path, list_bomb()).unwrap();
+    let mut loader = RuleLoader::new();
+    loader.load_file_with_limit(&path, 100);
+    let set = loader.finish();
+    std::fs::remove_file(&path).unwrap();
+    let message = set.diagnostics[0].to_string();
+    assert_eq!(
+        message,
+        format!(
+            "{}:0:0: error: rules file is larger than 100 bytes (the limit for a rules file)",
+            path.display()
+        )
+    );
+    assert!(set.lists.is_empty());
+}
+
+#[test]
+fn many_appends_to_a_rule_apply_in_place() {
+    let mut text = rule("Base", "t.name = a");
+    for i in 0..20_000 {
+        // Every other append adds values to an exception that exists.
+        let name = if i % 2 == 0 {
+            format!("e{i}")
+        } else {
+            "e0".to_string()
+        };
+        text += &format!(
+            "- rule: Base\n  exceptions:\n    - name: {name}\n      fields: t.path\n      values: [/p{i}]\n  override:\n    exceptions: append\n"
+        );
+    }
+    text += "- rule: Base\n  condition: or t.name = b\n  override:\n    condition: append\n";
+    let set = load(&text);
+    assert!(set.diagnostics.is_empty(), "{:?}", set.diagnostics);
+    let base = &set.rules[0];
+    assert_eq!(base.exceptions.len(), 10_000);
+    assert_eq!(base.exceptions[0].values.len(), 10_001);
+    assert_eq!(base.condition, "t.name = a or t.name = b");
+    let engine = build(&text, RuleLimits::default());
+    let source = engine.source("test").unwrap();
+    let fired = |path| {
+        let event = MapEvent::default()
+            .with("t.name", &["b"])
+            .with("t.path", &[path]);
+        engine.evaluate(source, &event, |_| {})
+    };
+    assert_eq!((fired("/p19999"), fired("/p9"), fired("/q")), (0, 0, 1));
+}
+
+#[test]
+fn a_bad_override_changes_nothing() {
+    let text = rule("Base", "t.name = a")
+        + "- rule: Base\n  condition: or t.name = b\n  priority: loud\n  override:\n    condition: append\n    priority: replace\n";
+    let set = load(&text);
+    assert!(set.diagnostics[0]
+        .to_string()
+        .contains("invalid priority loud"));
+    assert_eq!(set.rules[0].condition, "t.name = a");
+}
+
+#[test]
+fn long_names_cost_no_more_than_short_ones_and_errors_quote_them_briefly() {
+    let long = "t.".repeat(50_000) + "x";
+    // In an output: the field is looked up by its declared prefixes only.
+    let text = format!(
+        "- rule: Long\n  desc: d\n  condition: t.name = a\n  output: \"%{long} %{}\"\n  priority: info\n  source: test\n",
+        "t.name[".repeat(10_000)
+    );
+    let errors = errors_of(&build(&text, RuleLimits::default()));
+    assert!(
+        errors[0].ends_with("rule 'Long': unknown field 't.t' in output"),
+        "{errors:?}"
+    );
+    // In a condition: the error quotes the start of the name and gives its length.
+    let errors = errors_for_condition(&format!("{long} = a"));
+    assert!(
+        errors[0].contains("unknown field 't.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.... (100001 bytes)' for source 'test'"),
+        "{errors:?}"
+    );
+    let errors = errors_for_condition(&format!("t.name = a and m{}", "x".repeat(100_000)));
+    assert!(errors[0].len() < 300, "{}", errors[0].len());
+}
+
+fn errors_for_condition(condition: &str) -> Vec<String> {
+    errors_of(&build(&rule("R", condition), RuleLimits::default()))
+}
+
+#[test]
+fn regexes_are_bounded_alone_and_together() {
+    let errors = errors_for_condition(r"t.name regex '\w{1000}\w{1000}'");
+    assert!(
+        errors[0].contains(r"rule 'R': regex '\w{1000}\w{1000}' compiles to more than 8388608 bytes (the limit per regex)"),
+        "{errors:?}"
+    );
+    let mut text = String::new();
+    for i in 0..4 {
+        text += &rule(&format!("R{i}"), &format!(r"t.name regex '\w{{40}}{i}'"));
+    }
+    let limits = RuleLimits {
+        max_regex_bytes: 1 << 20,
+        ..RuleLimits::default()
+    };
+    let errors = errors_of(&build(&text, limits));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("the limit for all regexes")),
+        "{errors:?}"
     );
 }
