@@ -34,6 +34,11 @@ pub struct RuleLimits {
     pub max_list_copies: u64,
     /// Bytes the compiled regular expressions of a rule set may take together.
     pub max_regex_bytes: usize,
+    /// 64-bit words the rule index may take for one field (or the event type): a
+    /// set of rules per value the rules name, a bit per rule. Past it, as when many
+    /// rules meet lists of many values, the field is left out of the index and the
+    /// rules compare it themselves.
+    pub max_index_words: usize,
 }
 
 impl Default for RuleLimits {
@@ -46,6 +51,7 @@ impl Default for RuleLimits {
             max_list_items: 1_000_000,
             max_list_copies: 10_000_000,
             max_regex_bytes: 256 << 20,
+            max_index_words: 1 << 21,
         }
     }
 }

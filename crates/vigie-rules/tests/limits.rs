@@ -340,3 +340,37 @@ fn regexes_are_bounded_alone_and_together() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn an_index_too_large_is_left_out_and_rules_still_match_the_same_events() {
+    // Many rules and many values: the index of `t.name` and of the event type
+    // would take a set of rules per value.
+    let values: Vec<String> = (0..300).map(|i| format!("v{i}")).collect();
+    let mut text = format!("- list: many\n  items: [{}]\n", values.join(", "));
+    text += &rule("Many Names", "t.name in (many)");
+    text += &rule("Many Types", "t.type in (many) and t.path = /x");
+    for i in 0..100 {
+        text += &rule(&format!("Other {i}"), &format!("t.path = /o{i}"));
+    }
+    let small = RuleLimits {
+        max_index_words: 100,
+        ..RuleLimits::default()
+    };
+    for limits in [small, RuleLimits::default()] {
+        let engine = build(&text, limits);
+        let source = engine.source("test").unwrap();
+        let fired = |name, ty, path| {
+            let event = MapEvent::default()
+                .with("t.name", &[name])
+                .with("t.type", &[ty])
+                .with("t.path", &[path]);
+            let mut fired = Vec::new();
+            engine.evaluate(source, &event, |r| fired.push(r.name.clone()));
+            fired
+        };
+        assert_eq!(fired("v7", "x", "/y"), ["Many Names"]);
+        assert_eq!(fired("w", "v299", "/x"), ["Many Types"]);
+        assert_eq!(fired("w", "v2", "/o5"), ["Other 5"]);
+        assert!(fired("w", "x", "/x").is_empty());
+    }
+}
