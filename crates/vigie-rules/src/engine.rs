@@ -13,7 +13,7 @@ use crate::exceptions::exception_expr;
 use crate::expand::Compiler;
 use crate::field::{FieldRef, FieldTable};
 use crate::hash::FastMap;
-use crate::limits::RuleLimits;
+use crate::limits::{quote, RuleLimits};
 use crate::loader::{RuleDef, RuleSet};
 use crate::output::OutputFormat;
 use crate::parser::parse_condition;
@@ -245,7 +245,7 @@ impl Engine {
             if let Some(e) = compiler.list_error(&l.name) {
                 diagnostics.push(RuleDiagnostic::error(
                     Some(l.location.clone()),
-                    Some(format!("list '{}'", l.name)),
+                    Some(format!("list '{}'", quote(&l.name))),
                     e,
                 ));
             }
@@ -254,7 +254,7 @@ impl Engine {
             if let Some(e) = compiler.macro_error(&m.name) {
                 diagnostics.push(RuleDiagnostic::error(
                     Some(m.location.clone()),
-                    Some(format!("macro '{}'", m.name)),
+                    Some(format!("macro '{}'", quote(&m.name))),
                     format!("condition does not parse: {e}"),
                 ));
             }
@@ -262,7 +262,7 @@ impl Engine {
         let mut rules = Vec::new();
         let mut unknown_sources = HashSet::new();
         for def in &set.rules {
-            let label = Some(format!("rule '{}'", def.name));
+            let label = Some(format!("rule '{}'", quote(&def.name)));
             let Some(table) = tables.iter().find(|t| t.source() == def.source) else {
                 if unknown_sources.insert(def.source.clone()) {
                     diagnostics.push(RuleDiagnostic::warning(
@@ -319,7 +319,7 @@ impl Engine {
             if !compiler.used_macros.contains(&m.name) {
                 diagnostics.push(RuleDiagnostic::warning(
                     Some(m.location.clone()),
-                    Some(format!("macro '{}'", m.name)),
+                    Some(format!("macro '{}'", quote(&m.name))),
                     "macro is not used by any rule",
                 ));
             }
@@ -328,7 +328,7 @@ impl Engine {
             if !compiler.used_lists.contains(&l.name) {
                 diagnostics.push(RuleDiagnostic::warning(
                     Some(l.location.clone()),
-                    Some(format!("list '{}'", l.name)),
+                    Some(format!("list '{}'", quote(&l.name))),
                     "list is not used by any rule or list",
                 ));
             }

@@ -164,7 +164,7 @@ impl ItemCtx<'_> {
     }
 
     fn label(&self) -> Option<String> {
-        Some(format!("{} '{}'", self.kind, self.name))
+        Some(format!("{} '{}'", self.kind, quote(&self.name)))
     }
 
     fn error(&self, at: &Node, message: impl Into<String>) -> RuleDiagnostic {
@@ -398,7 +398,11 @@ impl RuleLoader {
                 }
             }
             _ => {
-                let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+                // A few keys say what the item is; all of them could be megabytes.
+                let mut keys: Vec<String> = entries.iter().take(5).map(|e| quote(&e.key)).collect();
+                if entries.len() > keys.len() {
+                    keys.push(format!("and {} more", entries.len() - keys.len()));
+                }
                 self.set.diagnostics.push(RuleDiagnostic::warning(
                     Some(location),
                     None,
@@ -459,7 +463,7 @@ impl RuleLoader {
                         column: e.key_pos.column,
                     }),
                     ctx.label(),
-                    format!("unknown key '{}'", e.key),
+                    format!("unknown key '{}'", quote(&e.key)),
                 );
                 self.set.diagnostics.push(d);
             }
@@ -804,16 +808,11 @@ fn rule_update(ctx: &ItemCtx, key: &str, mode: Mode) -> Result<RuleUpdate, RuleD
     })
 }
 
-/// A rule's priority, or an error quoting the start of what was written.
+/// A rule's priority, or an error showing (the start of) what was written.
 fn priority(ctx: &ItemCtx, node: &Node) -> Result<Priority, RuleDiagnostic> {
     scalar_text(node)
         .and_then(|p| Priority::parse(&p))
-        .ok_or_else(|| {
-            ctx.error(
-                node,
-                format!("invalid priority {}", quote(&node.display_value())),
-            )
-        })
+        .ok_or_else(|| ctx.error(node, format!("invalid priority {}", node.display_value())))
 }
 
 fn parse_exception(ctx: &ItemCtx, item: &Node) -> Result<ExceptionDef, RuleDiagnostic> {
@@ -825,7 +824,7 @@ fn parse_exception(ctx: &ItemCtx, item: &Node) -> Result<ExceptionDef, RuleDiagn
         if !matches!(e.key.as_str(), "name" | "fields" | "comps" | "values") {
             return Err(ctx.error(
                 &e.value,
-                format!("exception '{name}': unknown key '{}'", e.key),
+                format!("exception '{name}': unknown key '{}'", quote(&e.key)),
             ));
         }
     }

@@ -374,3 +374,26 @@ fn an_index_too_large_is_left_out_and_rules_still_match_the_same_events() {
         assert!(fired("w", "x", "/x").is_empty());
     }
 }
+
+#[test]
+fn diagnostics_quote_long_names_and_keys_briefly() {
+    let name = "n".repeat(100_000);
+    let mut item = format!("- rule: {name}\n  desc: d\n");
+    for i in 0..100 {
+        item += &format!("  k{i}{}: v\n", "k".repeat(500));
+    }
+    let text = item + "- {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7}\n";
+    let set = load(&text);
+    // 100 unknown keys and a missing condition for the rule, then the unknown item.
+    assert_eq!(set.diagnostics.len(), 102);
+    for d in &set.diagnostics {
+        assert!(d.to_string().len() < 400, "{}", d.to_string().len());
+    }
+    assert!(set.diagnostics[0].to_string().contains(&format!(
+        "rule '{}... (100000 bytes)': unknown key 'k0kkkk",
+        "n".repeat(80)
+    )));
+    assert!(set.diagnostics[101].to_string().ends_with(
+        "unknown top-level item with keys [\"a\", \"b\", \"c\", \"d\", \"e\", \"and 2 more\"], ignored"
+    ));
+}
