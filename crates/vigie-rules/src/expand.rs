@@ -29,7 +29,9 @@ pub struct Compiler<'s> {
     pub(crate) regexes: Regexes,
     /// Every condition expanded so far.
     total: Size,
+    /// The macros the expanded conditions named, directly or through other macros.
     pub used_macros: HashSet<String>,
+    /// The lists the expanded conditions or other lists named.
     pub used_lists: HashSet<String>,
 }
 
@@ -58,6 +60,7 @@ impl<'s> Compiler<'s> {
         Self::with_limits(set, RuleLimits::default())
     }
 
+    /// A compiler whose rules and lists may expand as far as `limits` allow.
     pub fn with_limits(set: &'s RuleSet, limits: RuleLimits) -> Self {
         let macros = set
             .macros
