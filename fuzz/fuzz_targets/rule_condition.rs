@@ -1,6 +1,7 @@
 //! Untrusted condition text through the Falco rule compiler: parsing, expansion of
 //! the macros and lists of a small rule set, compilation against the syscall fields,
-//! and evaluation on an event. Nothing may panic, overflow the stack or run away.
+//! and evaluation on an event, regexes aside. Nothing may panic, overflow the stack or
+//! run away.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -38,6 +39,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // Compiling regexes is the regex crate's work, which took most of the time here
+    // (literal alternations build prefilters); the rule_file target compiles them.
+    if text.contains("regex") {
+        return;
+    }
     let Ok(expr) = parse_condition(text) else {
         return;
     };
