@@ -63,7 +63,7 @@ fn validate_refuses_macro_and_list_bombs_and_deep_conditions() {
     let stderr = stderr(&output);
     let expected = [
         format!(
-            "{}:87:3: error: rule 'Doubling': condition expands to more than 100000 nodes (the limit per rule",
+            "{}:87:3: error: rule 'Doubling': condition expands to more than 250000 nodes (the limit per rule",
             macros.display()
         ),
         format!(

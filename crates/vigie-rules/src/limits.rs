@@ -16,7 +16,9 @@ pub const MAX_RULES_FILE_BYTES: u64 = 32 << 20;
 /// comparisons, `and`s, `or`s and `not`s of a condition once its macros are expanded,
 /// and the items of the lists it compares with; bytes are the text of its fields,
 /// values and list items. Falco's own rules (93 rules: at most 782 nodes for one rule,
-/// 4,006 for all) stay far below the defaults.
+/// 4,006 for all) stay far below the defaults, which leave room for a rule to compare
+/// with a list of a quarter of a million items (of threat indicators, say) and keep
+/// what a rule set compiles to within a few hundred megabytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleLimits {
     /// Nodes one rule's condition, with its exceptions, may expand to.
@@ -44,10 +46,10 @@ pub struct RuleLimits {
 impl Default for RuleLimits {
     fn default() -> Self {
         Self {
-            max_rule_nodes: 100_000,
-            max_rule_bytes: 8 << 20,
-            max_total_nodes: 1_000_000,
-            max_total_bytes: 64 << 20,
+            max_rule_nodes: 250_000,
+            max_rule_bytes: 16 << 20,
+            max_total_nodes: 2_500_000,
+            max_total_bytes: 128 << 20,
             max_list_items: 1_000_000,
             max_list_copies: 10_000_000,
             max_regex_bytes: 256 << 20,

@@ -107,7 +107,7 @@ fn macros_doubling_forty_times_are_refused_by_their_size_before_expansion() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0].starts_with(
-            "bomb.yaml:81:3: error: rule 'Doubling': condition expands to more than 100000 nodes (the limit per rule"
+            "bomb.yaml:81:3: error: rule 'Doubling': condition expands to more than 250000 nodes (the limit per rule"
         ),
         "{errors:?}"
     );
@@ -223,7 +223,7 @@ fn compiler_measures_before_it_expands() {
         .expand(&parse_condition("m63 and t.name = x").unwrap())
         .unwrap_err();
     assert!(
-        error.message.contains("more than 100000 nodes"),
+        error.message.contains("more than 250000 nodes"),
         "{error:?}"
     );
 }
