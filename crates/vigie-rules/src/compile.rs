@@ -5,19 +5,21 @@
 //! common case.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use regex::Regex;
+use regex_automata::meta::Regex;
 
 use crate::ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
 use crate::evaluation::Evaluation;
 use crate::event::{test_extracted, Event, Extracted, Single, Val};
+use crate::expand::Compiler;
 use crate::field::{FieldError, FieldTable, FieldType};
 use crate::glob::{glob_match, iglob_match};
 use crate::hash::FastSet;
-use crate::loader::RuleSet;
-use crate::parser::{parse_condition, ParseError};
+use crate::limits::quote;
+use crate::parser::ParseError;
 use crate::pmatch::PrefixTree;
+use crate::regexes::Regexes;
 use crate::selector::Selector;
 
 /// A compiled condition.
@@ -281,7 +283,7 @@ pub struct CompileError {
 }
 
 impl CompileError {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             unknown_fields: Vec::new(),
@@ -295,146 +297,18 @@ impl From<ParseError> for CompileError {
     }
 }
 
-/// Expands and compiles conditions of one [`RuleSet`], remembering which macros and
-/// lists were used (for the unused-item warnings).
-pub struct Compiler<'s> {
-    macros: HashMap<&'s str, Result<Expr, ParseError>>,
-    lists: HashMap<&'s str, Vec<String>>,
-    pub used_macros: HashSet<String>,
-    pub used_lists: HashSet<String>,
-}
-
-impl<'s> Compiler<'s> {
-    pub fn new(set: &'s RuleSet) -> Self {
-        let macros = set
-            .macros
-            .iter()
-            .map(|m| (m.name.as_str(), parse_condition(&m.condition)))
-            .collect();
-        // Lists may name earlier lists; they are resolved in definition order.
-        let mut lists: HashMap<&str, Vec<String>> = HashMap::new();
-        let mut used_lists = HashSet::new();
-        for l in &set.lists {
-            let mut items = Vec::with_capacity(l.items.len());
-            for item in &l.items {
-                match lists.get(item.as_str()) {
-                    Some(inner) if item != &l.name => {
-                        used_lists.insert(item.clone());
-                        items.extend(inner.iter().cloned());
-                    }
-                    _ => items.push(item.clone()),
-                }
-            }
-            lists.insert(l.name.as_str(), items);
-        }
-        Self {
-            macros,
-            lists,
-            used_macros: HashSet::new(),
-            used_lists,
-        }
-    }
-
-    /// The parse error of a macro's own condition, if any.
-    pub fn macro_error(&self, name: &str) -> Option<&ParseError> {
-        self.macros.get(name).and_then(|r| r.as_ref().err())
-    }
-
-    /// Replaces macro references by their conditions and list names by their items.
-    pub fn expand(&mut self, expr: &Expr) -> Result<Expr, CompileError> {
-        let mut stack = Vec::new();
-        self.expand_inner(expr, &mut stack)
-    }
-
-    fn expand_inner(&mut self, expr: &Expr, stack: &mut Vec<String>) -> Result<Expr, CompileError> {
-        Ok(match expr {
-            Expr::And(items) => Expr::And(
-                items
-                    .iter()
-                    .map(|e| self.expand_inner(e, stack))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Expr::Or(items) => Expr::Or(
-                items
-                    .iter()
-                    .map(|e| self.expand_inner(e, stack))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Expr::Not(inner) => Expr::Not(Box::new(self.expand_inner(inner, stack)?)),
-            Expr::Macro { name, .. } => {
-                if stack.contains(name) {
-                    return Err(CompileError::new(format!(
-                        "macro '{name}' refers to itself through {}",
-                        stack.join(" -> ")
-                    )));
-                }
-                let body = match self.macros.get(name.as_str()) {
-                    None => return Err(CompileError::new(format!("undefined macro '{name}'"))),
-                    Some(Err(e)) => {
-                        return Err(CompileError::new(format!(
-                            "macro '{name}' does not parse: {e}"
-                        )))
-                    }
-                    Some(Ok(body)) => body.clone(),
-                };
-                self.used_macros.insert(name.clone());
-                stack.push(name.clone());
-                let expanded = self.expand_inner(&body, stack);
-                stack.pop();
-                expanded?
-            }
-            Expr::Check { field, op, rhs } => Expr::Check {
-                field: field.clone(),
-                op: *op,
-                rhs: self.expand_rhs(rhs)?,
-            },
-        })
-    }
-
-    fn expand_rhs(&mut self, rhs: &Rhs) -> Result<Rhs, CompileError> {
-        Ok(match rhs {
-            Rhs::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    match item {
-                        ListItem::Bare(name) if self.lists.contains_key(name.as_str()) => {
-                            self.used_lists.insert(name.clone());
-                            out.extend(
-                                self.lists[name.as_str()]
-                                    .iter()
-                                    .cloned()
-                                    .map(ListItem::Quoted),
-                            );
-                        }
-                        ListItem::Bare(s) | ListItem::Quoted(s) => {
-                            out.push(ListItem::Quoted(s.clone()))
-                        }
-                    }
-                }
-                Rhs::List(out)
-            }
-            Rhs::ListName(name) => match self.lists.get(name.as_str()) {
-                Some(items) => {
-                    self.used_lists.insert(name.clone());
-                    Rhs::List(items.iter().cloned().map(ListItem::Quoted).collect())
-                }
-                None => return Err(CompileError::new(format!("undefined list '{name}'"))),
-            },
-            other => other.clone(),
-        })
-    }
-
+impl Compiler<'_> {
     /// Compiles an expanded expression against a source's fields.
     pub fn compile(&self, expr: &Expr, table: &FieldTable) -> Result<Filter, CompileError> {
         let mut unknown = Vec::new();
         let mut first_error = None;
-        let filter = compile_expr(expr, table, &mut unknown, &mut first_error);
+        let filter = compile_expr(expr, table, &self.regexes, &mut unknown, &mut first_error);
         if !unknown.is_empty() {
             unknown.dedup();
             return Err(CompileError {
                 message: format!(
                     "unknown field '{}' for source '{}'",
-                    unknown[0],
+                    quote(&unknown[0]),
                     table.source()
                 ),
                 unknown_fields: unknown,
@@ -488,13 +362,14 @@ pub(crate) fn selector(field: &FieldExpr, table: &FieldTable) -> Result<Selector
 fn compile_expr(
     expr: &Expr,
     table: &FieldTable,
+    regexes: &Regexes,
     unknown: &mut Vec<String>,
     error: &mut Option<String>,
 ) -> Option<Filter> {
     let mut many = |items: &[Expr]| -> Option<Box<[Filter]>> {
         let compiled: Vec<Option<Filter>> = items
             .iter()
-            .map(|e| compile_expr(e, table, unknown, error))
+            .map(|e| compile_expr(e, table, regexes, unknown, error))
             .collect();
         compiled
             .into_iter()
@@ -505,7 +380,7 @@ fn compile_expr(
         Expr::And(items) => many(items).map(Filter::And),
         Expr::Or(items) => many(items).map(Filter::Or),
         Expr::Not(inner) => {
-            compile_expr(inner, table, unknown, error).map(|f| Filter::Not(Box::new(f)))
+            compile_expr(inner, table, regexes, unknown, error).map(|f| Filter::Not(Box::new(f)))
         }
         Expr::Macro { name, .. } => {
             error.get_or_insert_with(|| format!("unexpanded macro '{name}'"));
@@ -535,7 +410,7 @@ fn compile_expr(
                     }
                     Err((false, message)) => Err(message),
                 },
-                rhs => compile_matcher(sel.ty, *op, rhs, &field.display_name()),
+                rhs => compile_matcher(sel.ty, *op, rhs, &field.display_name(), regexes),
             };
             match matcher {
                 Ok(matcher) => {
@@ -706,7 +581,13 @@ fn parse_hex(text: &str) -> Option<Box<[u8]>> {
         .map(Vec::into_boxed_slice)
 }
 
-fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matcher, String> {
+fn compile_matcher(
+    ty: FieldType,
+    op: Op,
+    rhs: &Rhs,
+    field: &str,
+    regexes: &Regexes,
+) -> Result<Matcher, String> {
     let value = || match rhs {
         Rhs::Value(v) => Ok(v.as_str()),
         _ => Err(format!(
@@ -728,8 +609,12 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
             let ord = Ordering::from_op(op).unwrap();
             let v = value()?;
             if ty == FieldType::Number {
-                let n = parse_number(v)
-                    .ok_or_else(|| format!("'{v}' is not a number, as field '{field}' requires"))?;
+                let n = parse_number(v).ok_or_else(|| {
+                    format!(
+                        "'{}' is not a number, as field '{field}' requires",
+                        quote(v)
+                    )
+                })?;
                 Matcher::Number(ord, n)
             } else {
                 Matcher::Text(ord, normalize(v))
@@ -741,7 +626,8 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
         Op::EndsWith => Matcher::EndsWith(value()?.into()),
         Op::BContains | Op::BStartsWith => {
             let v = value()?;
-            let bytes = parse_hex(v).ok_or_else(|| format!("'{v}' is not a hex byte string"))?;
+            let bytes =
+                parse_hex(v).ok_or_else(|| format!("'{}' is not a hex byte string", quote(v)))?;
             if op == Op::BContains {
                 Matcher::BytesContain(bytes)
             } else {
@@ -752,9 +638,7 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
         Op::IGlob => Matcher::IGlob(value()?.into()),
         Op::Regex => {
             let v = value()?;
-            let re = Regex::new(&format!("^(?:{v})$"))
-                .map_err(|e| format!("invalid regex '{v}': {e}"))?;
-            Matcher::Regex(re)
+            Matcher::Regex(regexes.compile(v)?)
         }
         Op::In | Op::Intersects => {
             let all = op == Op::In;
@@ -764,7 +648,10 @@ fn compile_matcher(ty: FieldType, op: Op, rhs: &Rhs, field: &str) -> Result<Matc
                     .iter()
                     .map(|v| {
                         parse_number(v).ok_or_else(|| {
-                            format!("'{v}' is not a number, as field '{field}' requires")
+                            format!(
+                                "'{}' is not a number, as field '{field}' requires",
+                                quote(v)
+                            )
                         })
                     })
                     .collect::<Result<FastSet<i64>, _>>()?;
@@ -855,6 +742,8 @@ pub fn without_indexed(expr: &Expr, is_indexed: &dyn Fn(&FieldExpr) -> bool) -> 
 mod tests {
     use super::*;
     use crate::field::FieldDef;
+    use crate::loader::RuleSet;
+    use crate::parser::parse_condition;
 
     const DEFS: &[FieldDef] = &[
         FieldDef::new("t.cheap", FieldType::String, ""),

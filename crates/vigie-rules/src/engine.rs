@@ -5,15 +5,15 @@
 use std::collections::HashSet;
 
 use crate::ast::Expr;
-use crate::compile::{
-    event_types, required_values, without_indexed, CompileError, Compiler, Filter,
-};
+use crate::compile::{event_types, required_values, without_indexed, CompileError, Filter};
 use crate::diagnostic::{Location, RuleDiagnostic};
 use crate::evaluation::Evaluation;
 use crate::event::{Event, Single, Val};
 use crate::exceptions::exception_expr;
+use crate::expand::Compiler;
 use crate::field::{FieldRef, FieldTable};
 use crate::hash::FastMap;
+use crate::limits::{quote, RuleLimits};
 use crate::loader::{RuleDef, RuleSet};
 use crate::output::OutputFormat;
 use crate::parser::parse_condition;
@@ -95,6 +95,10 @@ struct SourceIndex {
     /// Every enabled rule.
     all: Box<[u64]>,
     dimensions: Vec<Dimension>,
+    /// Whether a dimension was left out of the index
+    /// ([`RuleLimits::max_index_words`]), so that rules run their whole filters
+    /// rather than their residuals.
+    whole_filters: bool,
 }
 
 /// The event type plus at most this many index fields per table.
@@ -118,32 +122,37 @@ struct Dimension {
 }
 
 impl Dimension {
-    /// Builds the sets from each rule's accepted values (`None`: any value).
-    fn new(field: Option<IndexField>, accepted: &[Option<&HashSet<String>>]) -> Self {
+    /// Builds the sets from each rule's accepted values (`None`: any value); `None`
+    /// when they would take more than `max_words` ([`RuleLimits::max_index_words`]).
+    fn new(
+        field: Option<IndexField>,
+        accepted: &[Option<&HashSet<String>>],
+        max_words: usize,
+    ) -> Option<Self> {
         let words = accepted.len().div_ceil(64);
+        let values: HashSet<&str> = accepted
+            .iter()
+            .flatten()
+            .flat_map(|values| values.iter().map(String::as_str))
+            .collect();
+        if values.len().saturating_mul(words) > max_words {
+            return None;
+        }
         let mut other = vec![0u64; words];
-        let mut by_value: FastMap<Box<str>, Box<[u64]>> = FastMap::default();
-        for values in accepted.iter().flatten() {
-            for v in *values {
-                by_value
-                    .entry(v.as_str().into())
-                    .or_insert_with(|| vec![0u64; words].into_boxed_slice());
+        for (bit, values) in accepted.iter().enumerate() {
+            if values.is_none() {
+                other[bit / 64] |= 1u64 << (bit % 64);
             }
         }
+        // The rules that accept any value are in every set.
+        let mut by_value: FastMap<Box<str>, Box<[u64]>> = values
+            .into_iter()
+            .map(|v| (v.into(), other.clone().into_boxed_slice()))
+            .collect();
         for (bit, values) in accepted.iter().enumerate() {
             let (word, mask) = (bit / 64, 1u64 << (bit % 64));
-            match values {
-                None => {
-                    other[word] |= mask;
-                    for set in by_value.values_mut() {
-                        set[word] |= mask;
-                    }
-                }
-                Some(values) => {
-                    for v in *values {
-                        by_value.get_mut(v.as_str()).expect("added above")[word] |= mask;
-                    }
-                }
+            for v in values.iter().copied().flatten() {
+                by_value.get_mut(v.as_str()).expect("added above")[word] |= mask;
             }
         }
         let vocabulary = field.as_ref().map_or(&[][..], |f| f.2);
@@ -154,12 +163,12 @@ impl Dimension {
                 None => other.clone().into_boxed_slice(),
             })
             .collect();
-        Self {
+        Some(Self {
             field: field.map(|(field, memo, _)| (field, memo)),
             by_value,
             by_word,
             other: other.into_boxed_slice(),
-        }
+        })
     }
 
     fn candidates(&self, evaluation: &mut Evaluation<'_>) -> &[u64] {
@@ -206,6 +215,7 @@ pub struct Engine {
     min_priority: Priority,
     diagnostics: Vec<RuleDiagnostic>,
     failures: Vec<RuleFailure>,
+    max_index_words: usize,
 }
 
 impl Engine {
@@ -217,14 +227,34 @@ impl Engine {
         tables: &[&FieldTable],
         options: &EngineOptions,
     ) -> Result<Engine, Vec<RuleDiagnostic>> {
+        Self::build_with_limits(set, tables, options, RuleLimits::default())
+    }
+
+    /// [`Engine::build`] with other limits on what the rules may expand to.
+    pub fn build_with_limits(
+        set: &RuleSet,
+        tables: &[&FieldTable],
+        options: &EngineOptions,
+        limits: RuleLimits,
+    ) -> Result<Engine, Vec<RuleDiagnostic>> {
         let mut diagnostics = set.diagnostics.clone();
         let mut failures = Vec::new();
-        let mut compiler = Compiler::new(set);
+        let max_index_words = limits.max_index_words;
+        let mut compiler = Compiler::with_limits(set, limits);
+        for l in &set.lists {
+            if let Some(e) = compiler.list_error(&l.name) {
+                diagnostics.push(RuleDiagnostic::error(
+                    Some(l.location.clone()),
+                    Some(format!("list '{}'", quote(&l.name))),
+                    e,
+                ));
+            }
+        }
         for m in &set.macros {
             if let Some(e) = compiler.macro_error(&m.name) {
                 diagnostics.push(RuleDiagnostic::error(
                     Some(m.location.clone()),
-                    Some(format!("macro '{}'", m.name)),
+                    Some(format!("macro '{}'", quote(&m.name))),
                     format!("condition does not parse: {e}"),
                 ));
             }
@@ -232,7 +262,7 @@ impl Engine {
         let mut rules = Vec::new();
         let mut unknown_sources = HashSet::new();
         for def in &set.rules {
-            let label = Some(format!("rule '{}'", def.name));
+            let label = Some(format!("rule '{}'", quote(&def.name)));
             let Some(table) = tables.iter().find(|t| t.source() == def.source) else {
                 if unknown_sources.insert(def.source.clone()) {
                     diagnostics.push(RuleDiagnostic::warning(
@@ -289,7 +319,7 @@ impl Engine {
             if !compiler.used_macros.contains(&m.name) {
                 diagnostics.push(RuleDiagnostic::warning(
                     Some(m.location.clone()),
-                    Some(format!("macro '{}'", m.name)),
+                    Some(format!("macro '{}'", quote(&m.name))),
                     "macro is not used by any rule",
                 ));
             }
@@ -298,7 +328,7 @@ impl Engine {
             if !compiler.used_lists.contains(&l.name) {
                 diagnostics.push(RuleDiagnostic::warning(
                     Some(l.location.clone()),
-                    Some(format!("list '{}'", l.name)),
+                    Some(format!("list '{}'", quote(&l.name))),
                     "list is not used by any rule or list",
                 ));
             }
@@ -322,6 +352,7 @@ impl Engine {
             min_priority: options.min_priority,
             diagnostics,
             failures,
+            max_index_words,
         };
         engine.select(&options.selection);
         Ok(engine)
@@ -370,7 +401,10 @@ impl Engine {
                 .collect();
             if types.iter().any(Option::is_some) {
                 let accepted: Vec<_> = types.iter().map(Option::as_ref).collect();
-                index.dimensions.push(Dimension::new(None, &accepted));
+                // Left out when too large: the filters compare event types themselves.
+                index
+                    .dimensions
+                    .extend(Dimension::new(None, &accepted, self.max_index_words));
             }
             let fields = self
                 .index_fields
@@ -384,9 +418,12 @@ impl Engine {
                     .collect();
                 // A field no rule constrains would only cost a lookup per event.
                 if accepted.iter().any(Option::is_some) {
-                    index
-                        .dimensions
-                        .push(Dimension::new(Some(field.clone()), &accepted));
+                    match Dimension::new(Some(field.clone()), &accepted, self.max_index_words) {
+                        Some(dimension) => index.dimensions.push(dimension),
+                        // The residual filters leave this field's comparisons to the
+                        // index: without it, the whole filters run.
+                        None => index.whole_filters = true,
+                    }
                 }
             }
         }
@@ -443,7 +480,11 @@ impl Engine {
                 let rule =
                     &self.rules[index.rules[w * 64 + bits.trailing_zeros() as usize] as usize];
                 bits &= bits - 1;
-                if rule.residual.eval(&mut evaluation) {
+                let filter = match index.whole_filters {
+                    false => &rule.residual,
+                    true => &rule.filter,
+                };
+                if filter.eval(&mut evaluation) {
                     matched += 1;
                     on_match(rule);
                     if self.matching == RuleMatching::First {
@@ -466,20 +507,22 @@ fn compile_rule(
         message: format!("condition does not parse: {e}"),
         unknown_fields: Vec::new(),
     })?;
-    let mut expr = compiler.expand(&parsed)?;
     let mut excluded = Vec::new();
     for exception in &def.exceptions {
         let e = exception_expr(exception).map_err(|message| CompileError {
             message,
             unknown_fields: Vec::new(),
         })?;
-        if let Some(e) = e {
-            excluded.push(compiler.expand(&e)?);
-        }
+        excluded.extend(e);
     }
-    if !excluded.is_empty() {
-        expr = Expr::And(vec![expr, Expr::Not(Box::new(Expr::Or(excluded)))]);
-    }
+    // Expanded whole, so that the limits count the exceptions too.
+    let expr = match excluded.is_empty() {
+        true => compiler.expand(&parsed)?,
+        false => compiler.expand(&Expr::And(vec![
+            parsed,
+            Expr::Not(Box::new(Expr::Or(excluded))),
+        ]))?,
+    };
     let filter = compiler.compile(&expr, table)?;
     let is_index_field = |f: &crate::FieldExpr, position: usize| {
         table

@@ -127,6 +127,9 @@ pub struct FieldTable {
     source: String,
     defs: Vec<FieldDef>,
     by_name: HashMap<&'static str, u16>,
+    /// The length of the longest declared name: no longer prefix of a name can be
+    /// a field.
+    longest_name: usize,
     /// Name of the field holding the event type (`evt.type`), for rule indexing.
     event_type_field: Option<&'static str>,
     /// Further fields whose `=`/`in` comparisons index rules (an audit event's verb,
@@ -174,6 +177,7 @@ impl FieldTable {
             source: source.into(),
             defs: defs.to_vec(),
             by_name,
+            longest_name: defs.iter().map(|d| d.name.len()).max().unwrap_or(0),
             event_type_field: None,
             index_fields: Vec::new(),
             index_aliases: Vec::new(),
@@ -267,6 +271,11 @@ impl FieldTable {
         &self.source
     }
 
+    /// The length of the longest field name the table declares.
+    pub fn longest_name(&self) -> usize {
+        self.longest_name
+    }
+
     pub fn defs(&self) -> &[FieldDef] {
         &self.defs
     }
@@ -304,7 +313,12 @@ impl FieldTable {
             };
         }
         if arg.is_none() {
-            let mut cut = name.len();
+            // Only the prefixes a declared name could be are looked up: a long name
+            // full of dots costs no more than a short one.
+            let mut cut = name.len().min(self.longest_name + 1);
+            while !name.is_char_boundary(cut) {
+                cut -= 1;
+            }
             while let Some(dot) = name[..cut].rfind('.') {
                 if let Some(&id) = self.by_name.get(&name[..dot]) {
                     if self.defs[id as usize].arg == ArgKind::Dotted {

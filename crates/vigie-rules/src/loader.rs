@@ -4,12 +4,14 @@
 //! before it is defined.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use vigie_resource::{parse_documents, Entry, Node, Value};
 
 use crate::diagnostic::{Location, RuleDiagnostic};
+use crate::limits::{quote, MAX_RULES_FILE_BYTES};
 use crate::priority::Priority;
 use crate::value::ExceptionValue;
 use crate::ENGINE_VERSION;
@@ -87,6 +89,9 @@ pub struct RuleLoader {
     list_index: HashMap<String, usize>,
     macro_index: HashMap<String, usize>,
     rule_index: HashMap<String, usize>,
+    /// Per rule that exceptions were appended to: the position of each exception
+    /// name in its `exceptions`.
+    exception_slots: HashMap<usize, HashMap<String, usize>>,
 }
 
 const RULE_KEYS: &[&str] = &[
@@ -159,7 +164,7 @@ impl ItemCtx<'_> {
     }
 
     fn label(&self) -> Option<String> {
-        Some(format!("{} '{}'", self.kind, self.name))
+        Some(format!("{} '{}'", self.kind, quote(&self.name)))
     }
 
     fn error(&self, at: &Node, message: impl Into<String>) -> RuleDiagnostic {
@@ -252,18 +257,24 @@ impl RuleLoader {
         Self::default()
     }
 
-    /// Loads a file from disk; an unreadable file is an error diagnostic.
+    /// Loads a file from disk; an unreadable file, or one larger than
+    /// [`MAX_RULES_FILE_BYTES`], is an error diagnostic.
     pub fn load_file(&mut self, path: &Path) {
-        match std::fs::read_to_string(path) {
+        self.load_file_with_limit(path, MAX_RULES_FILE_BYTES)
+    }
+
+    /// [`RuleLoader::load_file`], reading at most `max_bytes` bytes.
+    pub fn load_file_with_limit(&mut self, path: &Path, max_bytes: u64) {
+        match read_capped(path, max_bytes) {
             Ok(text) => self.load_str(&path.display().to_string(), &text),
-            Err(e) => self.set.diagnostics.push(RuleDiagnostic::error(
+            Err(message) => self.set.diagnostics.push(RuleDiagnostic::error(
                 Some(Location {
                     file: path.display().to_string().into(),
                     line: 0,
                     column: 0,
                 }),
                 None,
-                format!("cannot read rules file: {e}"),
+                message,
             )),
         }
     }
@@ -387,7 +398,11 @@ impl RuleLoader {
                 }
             }
             _ => {
-                let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+                // A few keys say what the item is; all of them could be megabytes.
+                let mut keys: Vec<String> = entries.iter().take(5).map(|e| quote(&e.key)).collect();
+                if entries.len() > keys.len() {
+                    keys.push(format!("and {} more", entries.len() - keys.len()));
+                }
                 self.set.diagnostics.push(RuleDiagnostic::warning(
                     Some(location),
                     None,
@@ -448,7 +463,7 @@ impl RuleLoader {
                         column: e.key_pos.column,
                     }),
                     ctx.label(),
-                    format!("unknown key '{}'", e.key),
+                    format!("unknown key '{}'", quote(&e.key)),
                 );
                 self.set.diagnostics.push(d);
             }
@@ -611,11 +626,11 @@ impl RuleLoader {
                 }
             }
             let exceptions = self.exceptions(ctx)?;
-            let mut rule = self.set.rules[i].clone();
-            for (key, mode, _) in &overrides {
-                self.apply_rule_key(ctx, &mut rule, key, *mode, &exceptions)?;
-            }
-            self.set.rules[i] = rule;
+            let updates = overrides
+                .iter()
+                .map(|(key, mode, _)| rule_update(ctx, key, *mode))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.update_rule(i, updates, exceptions);
             return Ok(());
         }
         if ctx.bool("append")? == Some(true) {
@@ -626,19 +641,18 @@ impl RuleLoader {
                 ));
             };
             let exceptions = self.exceptions(ctx)?;
-            let mut rule = self.set.rules[i].clone();
             if ctx.get("condition").is_none() && exceptions.is_empty() {
                 return Err(ctx.error(
                     ctx.node,
                     "appended rule has neither 'condition' nor 'exceptions'",
                 ));
             }
-            for key in ["condition", "exceptions"] {
-                if ctx.get(key).is_some() {
-                    self.apply_rule_key(ctx, &mut rule, key, Mode::Append, &exceptions)?;
-                }
-            }
-            self.set.rules[i] = rule;
+            let updates = ["condition", "exceptions"]
+                .into_iter()
+                .filter(|key| ctx.get(key).is_some())
+                .map(|key| rule_update(ctx, key, Mode::Append))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.update_rule(i, updates, exceptions);
             return Ok(());
         }
         // An item with only a name and `enabled` switches an existing rule on or off.
@@ -661,15 +675,7 @@ impl RuleLoader {
         if !missing.is_empty() {
             return Err(ctx.error(ctx.node, format!("rule has no {}", missing.join(", "))));
         }
-        let priority_node = ctx.get("priority").unwrap();
-        let priority = scalar_text(priority_node)
-            .and_then(|p| Priority::parse(&p))
-            .ok_or_else(|| {
-                ctx.error(
-                    priority_node,
-                    format!("invalid priority {}", priority_node.display_value()),
-                )
-            })?;
+        let priority = priority(ctx, ctx.get("priority").expect("checked above"))?;
         let rule = RuleDef {
             name: ctx.name.clone(),
             desc: ctx.string("desc")?.unwrap_or_default(),
@@ -691,7 +697,10 @@ impl RuleLoader {
             location: ctx.location(),
         };
         match existing {
-            Some(i) => self.set.rules[i] = rule,
+            Some(i) => {
+                self.set.rules[i] = rule;
+                self.exception_slots.remove(&i);
+            }
             None => {
                 self.rule_index
                     .insert(ctx.name.clone(), self.set.rules.len());
@@ -701,64 +710,109 @@ impl RuleLoader {
         Ok(())
     }
 
-    fn apply_rule_key(
-        &self,
-        ctx: &ItemCtx,
-        rule: &mut RuleDef,
-        key: &str,
-        mode: Mode,
-        exceptions: &[ExceptionDef],
-    ) -> Result<(), RuleDiagnostic> {
-        let append_text = |target: &mut String, text: String| {
-            if mode == Mode::Append {
-                target.push(' ');
-                target.push_str(&text);
-            } else {
-                *target = text;
-            }
-        };
-        match key {
-            "condition" => append_text(&mut rule.condition, ctx.string(key)?.unwrap_or_default()),
-            "output" => append_text(&mut rule.output, ctx.string(key)?.unwrap_or_default()),
-            "desc" => append_text(&mut rule.desc, ctx.string(key)?.unwrap_or_default()),
-            "tags" => {
-                let tags = ctx.strings(key)?.unwrap_or_default();
+    /// Applies checked updates to rule `i` in place: appending costs what is appended.
+    fn update_rule(&mut self, i: usize, updates: Vec<RuleUpdate>, exceptions: Vec<ExceptionDef>) {
+        let mut exceptions = Some(exceptions);
+        for update in updates {
+            let rule = &mut self.set.rules[i];
+            let text = |target: &mut String, mode: Mode, text: String| {
                 if mode == Mode::Append {
-                    rule.tags.extend(tags);
+                    target.push(' ');
+                    target.push_str(&text);
                 } else {
-                    rule.tags = tags;
+                    *target = text;
                 }
-            }
-            "exceptions" => {
-                if mode == Mode::Replace {
-                    rule.exceptions = exceptions.to_vec();
-                } else {
-                    for e in exceptions {
-                        // Appending to an exception of the same name adds its values.
-                        match rule.exceptions.iter_mut().find(|x| x.name == e.name) {
-                            Some(existing) => existing.values.extend(e.values.iter().cloned()),
-                            None => rule.exceptions.push(e.clone()),
-                        }
-                    }
+            };
+            match update {
+                RuleUpdate::Condition(mode, t) => text(&mut rule.condition, mode, t),
+                RuleUpdate::Output(mode, t) => text(&mut rule.output, mode, t),
+                RuleUpdate::Desc(mode, t) => text(&mut rule.desc, mode, t),
+                RuleUpdate::Tags(Mode::Append, tags) => rule.tags.extend(tags),
+                RuleUpdate::Tags(Mode::Replace, tags) => rule.tags = tags,
+                RuleUpdate::Exceptions(mode) => {
+                    let new = exceptions.take().unwrap_or_default();
+                    self.update_exceptions(i, mode, new);
                 }
+                RuleUpdate::Priority(p) => rule.priority = p,
+                RuleUpdate::Enabled(b) => rule.enabled = b,
+                RuleUpdate::WarnEvttypes(b) => rule.warn_evttypes = b,
+                RuleUpdate::SkipIfUnknownFilter(b) => rule.skip_if_unknown_filter = b,
+                RuleUpdate::Nothing => {}
             }
-            "priority" => {
-                let node = ctx.get(key).unwrap();
-                rule.priority = scalar_text(node)
-                    .and_then(|p| Priority::parse(&p))
-                    .ok_or_else(|| {
-                        ctx.error(node, format!("invalid priority {}", node.display_value()))
-                    })?;
-            }
-            "enabled" => rule.enabled = ctx.bool(key)?.unwrap_or(true),
-            "warn_evttypes" => rule.warn_evttypes = ctx.bool(key)?.unwrap_or(true),
-            "skip-if-unknown-filter" => {
-                rule.skip_if_unknown_filter = ctx.bool(key)?.unwrap_or(false)
-            }
-            _ => {}
         }
-        Ok(())
     }
+
+    /// Replaces the exceptions of rule `i`, or appends to them: an exception of a name
+    /// the rule has gets the new values, found by name in
+    /// [`RuleLoader::exception_slots`] so that many appends cost no search each.
+    fn update_exceptions(&mut self, i: usize, mode: Mode, new: Vec<ExceptionDef>) {
+        let rule = &mut self.set.rules[i];
+        if mode == Mode::Replace {
+            rule.exceptions = new;
+            self.exception_slots.remove(&i);
+            return;
+        }
+        let slots = self.exception_slots.entry(i).or_insert_with(|| {
+            let mut slots = HashMap::new();
+            for (slot, e) in rule.exceptions.iter().enumerate() {
+                slots.entry(e.name.clone()).or_insert(slot);
+            }
+            slots
+        });
+        for e in new {
+            match slots.get(&e.name) {
+                Some(&slot) => rule.exceptions[slot].values.extend(e.values),
+                None => {
+                    slots.insert(e.name.clone(), rule.exceptions.len());
+                    rule.exceptions.push(e);
+                }
+            }
+        }
+    }
+}
+
+/// A new value of one key of an existing rule, read and checked before any is applied.
+enum RuleUpdate {
+    Condition(Mode, String),
+    Output(Mode, String),
+    Desc(Mode, String),
+    Tags(Mode, Vec<String>),
+    /// With the exceptions the item defines.
+    Exceptions(Mode),
+    Priority(Priority),
+    Enabled(bool),
+    WarnEvttypes(bool),
+    SkipIfUnknownFilter(bool),
+    Nothing,
+}
+
+/// Reads the new value of `key` from an appending or overriding item.
+fn rule_update(ctx: &ItemCtx, key: &str, mode: Mode) -> Result<RuleUpdate, RuleDiagnostic> {
+    let text = || -> Result<String, RuleDiagnostic> { Ok(ctx.string(key)?.unwrap_or_default()) };
+    Ok(match key {
+        "condition" => RuleUpdate::Condition(mode, text()?),
+        "output" => RuleUpdate::Output(mode, text()?),
+        "desc" => RuleUpdate::Desc(mode, text()?),
+        "tags" => RuleUpdate::Tags(mode, ctx.strings(key)?.unwrap_or_default()),
+        "exceptions" => RuleUpdate::Exceptions(mode),
+        "priority" => {
+            let node = ctx.get(key).expect("checked by the caller");
+            RuleUpdate::Priority(priority(ctx, node)?)
+        }
+        "enabled" => RuleUpdate::Enabled(ctx.bool(key)?.unwrap_or(true)),
+        "warn_evttypes" => RuleUpdate::WarnEvttypes(ctx.bool(key)?.unwrap_or(true)),
+        "skip-if-unknown-filter" => {
+            RuleUpdate::SkipIfUnknownFilter(ctx.bool(key)?.unwrap_or(false))
+        }
+        _ => RuleUpdate::Nothing,
+    })
+}
+
+/// A rule's priority, or an error showing (the start of) what was written.
+fn priority(ctx: &ItemCtx, node: &Node) -> Result<Priority, RuleDiagnostic> {
+    scalar_text(node)
+        .and_then(|p| Priority::parse(&p))
+        .ok_or_else(|| ctx.error(node, format!("invalid priority {}", node.display_value())))
 }
 
 fn parse_exception(ctx: &ItemCtx, item: &Node) -> Result<ExceptionDef, RuleDiagnostic> {
@@ -770,7 +824,7 @@ fn parse_exception(ctx: &ItemCtx, item: &Node) -> Result<ExceptionDef, RuleDiagn
         if !matches!(e.key.as_str(), "name" | "fields" | "comps" | "values") {
             return Err(ctx.error(
                 &e.value,
-                format!("exception '{name}': unknown key '{}'", e.key),
+                format!("exception '{name}': unknown key '{}'", quote(&e.key)),
             ));
         }
     }
@@ -860,6 +914,21 @@ fn exception_value(node: &Node) -> ExceptionValue {
         Some(items) => ExceptionValue::List(items.iter().filter_map(scalar_text).collect()),
         None => ExceptionValue::Scalar(scalar_text(node).unwrap_or_default()),
     }
+}
+
+/// The text of a file of at most `max_bytes` bytes: more is not read.
+fn read_capped(path: &Path, max_bytes: u64) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read rules file: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read rules file: {e}"))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(format!(
+            "rules file is larger than {max_bytes} bytes (the limit for a rules file)"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("cannot read rules file: not UTF-8 text ({e})"))
 }
 
 /// Parses `1`, `0.26`, `0.26.0`: Falco's old integer versions are minor versions.

@@ -2,10 +2,13 @@
 //! `<NA>` for values the event does not have, and the same fields as typed values for
 //! JSON alerts.
 
+use std::collections::HashMap;
+
 use crate::ast::FieldExpr;
 use crate::compile::selector;
 use crate::event::{Event, Extracted, Val};
 use crate::field::FieldTable;
+use crate::limits::quote;
 use crate::selector::Selector;
 
 #[derive(Debug)]
@@ -39,7 +42,9 @@ impl OutputFormat {
     pub fn compile(text: &str, table: &FieldTable) -> Result<Self, String> {
         let mut parts = Vec::new();
         let mut fields: Vec<(String, Selector)> = Vec::new();
+        let mut positions: HashMap<String, usize> = HashMap::new();
         let mut literal = String::new();
+        let mut unclosed = false;
         let mut rest = text;
         while let Some(at) = rest.find('%') {
             literal.push_str(&rest[..at]);
@@ -53,24 +58,19 @@ impl OutputFormat {
                 rest = after;
                 continue;
             }
-            let mut consumed = name.len();
             let mut arg = None;
-            if name.len() == len && after[len..].starts_with('[') {
-                if let Some(close) = after[len..].find(']') {
-                    arg = Some(after[len + 1..len + close].to_string());
-                    consumed = len + close + 1;
+            if name.len() == len && after[len..].starts_with('[') && !unclosed {
+                match after[len..].find(']') {
+                    Some(close) => arg = Some((&after[len + 1..len + close], len + close + 1)),
+                    // No `]` follows: later `[`s are not searched for one again.
+                    None => unclosed = true,
                 }
             }
-            // Prefer the longest declared name: `%proc.name.` ends at `proc.name`.
-            while arg.is_none() && table.resolve(name, None).is_err() {
-                match name.rfind('.') {
-                    Some(dot) if name[..dot].contains('.') => {
-                        name = &name[..dot];
-                        consumed = name.len();
-                    }
-                    _ => break,
-                }
+            if arg.is_none() {
+                name = declared_prefix(name, table);
             }
+            let consumed = arg.map_or(name.len(), |(_, consumed)| consumed);
+            let arg = arg.map(|(arg, _)| arg.to_string());
             let display = match &arg {
                 Some(a) => format!("{name}[{a}]"),
                 None => name.to_string(),
@@ -83,7 +83,7 @@ impl OutputFormat {
             };
             let sel = selector(&expr, table).map_err(|(unknown, message)| {
                 if unknown {
-                    format!("unknown field '{message}' in output")
+                    format!("unknown field '{}' in output", quote(&message))
                 } else {
                     message
                 }
@@ -91,13 +91,10 @@ impl OutputFormat {
             if !literal.is_empty() {
                 parts.push(Part::Text(std::mem::take(&mut literal)));
             }
-            let index = match fields.iter().position(|(n, _)| *n == display) {
-                Some(i) => i,
-                None => {
-                    fields.push((display, sel));
-                    fields.len() - 1
-                }
-            };
+            let index = *positions.entry(display.clone()).or_insert_with(|| {
+                fields.push((display, sel));
+                fields.len() - 1
+            });
             parts.push(Part::Field(index));
             rest = &after[consumed..];
         }
@@ -145,6 +142,32 @@ impl OutputFormat {
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
         self.fields.iter().map(|(n, _)| n.as_str())
     }
+}
+
+/// The longest prefix of `name`, cut at a dot, that the table declares
+/// (`%proc.name.` ends at `proc.name`); when none is, the first two components.
+/// Only prefixes as short as the longest declared name are looked up, so a long
+/// name costs no more than a short one.
+fn declared_prefix<'n>(name: &'n str, table: &FieldTable) -> &'n str {
+    if table.resolve(name, None).is_ok() {
+        return name;
+    }
+    let two_components = match name.match_indices('.').nth(1) {
+        Some((second_dot, _)) => &name[..second_dot],
+        None => return name,
+    };
+    // Field names are ASCII (`is_field_char`): any length is a char boundary.
+    let mut cut = name.len().min(table.longest_name() + 1);
+    while let Some(dot) = name[..cut].rfind('.') {
+        if !name[..dot].contains('.') {
+            break;
+        }
+        if table.resolve(&name[..dot], None).is_ok() {
+            return &name[..dot];
+        }
+        cut = dot;
+    }
+    two_components
 }
 
 /// Single values as text; lists as `(a,b)`, as Falco prints them.

@@ -3,8 +3,8 @@
 //! ```text
 //! expr   := and ("or" and)*
 //! and    := not ("and" not)*
-//! not    := "not" not | atom
-//! atom   := "(" expr ")" | macro | field unary-op | field binary-op value
+//! not    := "not" not | "(" expr ")" | atom
+//! atom   := macro | field unary-op | field binary-op value
 //!         | field list-op (list | list-name)
 //! field  := transformer "(" field ")" | name ("[" arg "]")?
 //! value  := quoted | bare | "val(" field ")"
@@ -15,6 +15,7 @@
 use std::fmt;
 
 use crate::ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
+use crate::limits::{quote, MAX_CONDITION_DEPTH};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
@@ -30,7 +31,11 @@ impl fmt::Display for ParseError {
 }
 
 pub fn parse_condition(text: &str) -> Result<Expr, ParseError> {
-    let mut p = Parser { text, pos: 0 };
+    let mut p = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     let expr = p.or_expr()?;
     p.skip_ws();
     if p.pos < text.len() {
@@ -39,9 +44,21 @@ pub fn parse_condition(text: &str) -> Result<Expr, ParseError> {
     Ok(expr)
 }
 
+/// `items` joined by `and` (or `or`), or the one item alone.
+fn junction(mut items: Vec<Expr>, join: fn(Vec<Expr>) -> Expr) -> Expr {
+    if items.len() == 1 {
+        items.pop().expect("one item")
+    } else {
+        join(items)
+    }
+}
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// Parentheses, `not`s and transformers open at `pos`: each is a level of
+    /// recursion, so their number is bounded.
+    depth: usize,
 }
 
 fn is_name_char(c: char) -> bool {
@@ -59,6 +76,22 @@ impl<'a> Parser<'a> {
             offset: self.pos,
             message: message.into(),
         }
+    }
+
+    /// Opens a level of nesting, or refuses one past [`MAX_CONDITION_DEPTH`].
+    fn enter(&mut self) -> Result<(), ParseError> {
+        if self.depth == MAX_CONDITION_DEPTH {
+            return Err(self.error(format!(
+                "condition nests deeper than {MAX_CONDITION_DEPTH} levels \
+                 (parentheses, 'not's and transformers)"
+            )));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
     }
 
     fn rest(&self) -> &'a str {
@@ -90,52 +123,63 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The `or` of `and`s of operands, in one loop: each level of parentheses is two
+    /// frames of recursion (this and [`Self::operand`]), which keeps the stack that
+    /// [`MAX_CONDITION_DEPTH`] levels take small.
     fn or_expr(&mut self) -> Result<Expr, ParseError> {
-        let mut items = vec![self.and_expr()?];
-        while self.keyword("or") {
-            items.push(self.and_expr()?);
-        }
-        Ok(if items.len() == 1 {
-            items.pop().unwrap()
-        } else {
-            Expr::Or(items)
-        })
-    }
-
-    fn and_expr(&mut self) -> Result<Expr, ParseError> {
-        let mut items = vec![self.not_expr()?];
-        while self.keyword("and") {
-            items.push(self.not_expr()?);
-        }
-        Ok(if items.len() == 1 {
-            items.pop().unwrap()
-        } else {
-            Expr::And(items)
-        })
-    }
-
-    fn not_expr(&mut self) -> Result<Expr, ParseError> {
-        if self.keyword("not") {
-            return Ok(Expr::Not(Box::new(self.not_expr()?)));
-        }
-        self.atom()
-    }
-
-    fn atom(&mut self) -> Result<Expr, ParseError> {
-        self.skip_ws();
-        match self.peek() {
-            None => return Err(self.error("unexpected end of condition")),
-            Some('(') => {
-                self.pos += 1;
-                let inner = self.or_expr()?;
-                self.skip_ws();
-                if self.peek() != Some(')') {
-                    return Err(self.error("expected ')'"));
-                }
-                self.pos += 1;
-                return Ok(inner);
+        let mut ors = Vec::new();
+        let mut ands = vec![self.operand()?];
+        loop {
+            if self.keyword("and") {
+                ands.push(self.operand()?);
+            } else if self.keyword("or") {
+                ors.push(junction(std::mem::take(&mut ands), Expr::And));
+                ands.push(self.operand()?);
+            } else {
+                break;
             }
-            _ => {}
+        }
+        let last = junction(ands, Expr::And);
+        if ors.is_empty() {
+            return Ok(last);
+        }
+        ors.push(last);
+        Ok(Expr::Or(ors))
+    }
+
+    /// `not`s, then a parenthesised expression or an [`Self::atom`].
+    fn operand(&mut self) -> Result<Expr, ParseError> {
+        let mut nots = 0;
+        while self.keyword("not") {
+            self.enter()?;
+            nots += 1;
+        }
+        self.skip_ws();
+        let mut expr = if self.peek() == Some('(') {
+            self.enter()?;
+            self.pos += 1;
+            let inner = self.or_expr()?;
+            self.skip_ws();
+            if self.peek() != Some(')') {
+                return Err(self.error("expected ')'"));
+            }
+            self.pos += 1;
+            self.leave();
+            inner
+        } else {
+            self.atom()?
+        };
+        for _ in 0..nots {
+            expr = Expr::Not(Box::new(expr));
+            self.leave();
+        }
+        Ok(expr)
+    }
+
+    /// A macro reference or a comparison.
+    fn atom(&mut self) -> Result<Expr, ParseError> {
+        if self.peek().is_none() {
+            return Err(self.error("unexpected end of condition"));
         }
         let start = self.pos;
         let word = self.name();
@@ -155,7 +199,10 @@ impl<'a> Parser<'a> {
                 });
             }
             self.pos = start;
-            return Err(self.error(format!("expected a field or macro, found '{word}'")));
+            return Err(self.error(format!(
+                "expected a field or macro, found '{}'",
+                quote(word)
+            )));
         }
         self.pos = start;
         let field = self.field()?;
@@ -182,8 +229,10 @@ impl<'a> Parser<'a> {
         if let Some(t) = Transformer::from_name(name) {
             self.skip_ws();
             if self.peek() == Some('(') {
+                self.enter()?;
                 self.pos += 1;
                 let mut inner = self.field()?;
+                self.leave();
                 self.skip_ws();
                 if self.peek() != Some(')') {
                     return Err(self.error(format!("expected ')' to close {name}(")));
@@ -258,7 +307,7 @@ impl<'a> Parser<'a> {
                 "expected an operator, found '{}'",
                 self.rest_preview()
             ))),
-            None => Err(self.error(format!("unknown operator '{}'", &rest[..len]))),
+            None => Err(self.error(format!("unknown operator '{}'", quote(&rest[..len])))),
         }
     }
 
