@@ -387,6 +387,9 @@ fn audit(a: AuditArgs) -> ExitCode {
         }
     };
     print_diagnostics(engine.diagnostics(), false);
+    // Rules that did not compile are left out and the others run, but the run
+    // cannot be called clean: it ends with exit code 2, as unreadable input does.
+    let rule_errors = engine.diagnostics().iter().filter(|d| d.is_error()).count();
     eprintln!(
         "vigie detect: {} k8s_audit rules enabled",
         engine.enabled_count("k8s_audit")
@@ -411,11 +414,18 @@ fn audit(a: AuditArgs) -> ExitCode {
     if a.print_metrics {
         eprint!("{}", metrics.render());
     }
+    if rule_errors > 0 {
+        eprintln!(
+            "vigie detect: {rule_errors} errors in the rules (see above): the rules that had them did not run"
+        );
+    }
     if summary.input_errors > 0 {
         eprintln!(
             "vigie detect: {} inputs or lines could not be read (see above)",
             summary.input_errors
         );
+    }
+    if summary.input_errors > 0 || rule_errors > 0 {
         ExitCode::from(EXIT_INPUT_ERROR)
     } else if summary.alerts > 0 {
         ExitCode::from(EXIT_ALERTS)

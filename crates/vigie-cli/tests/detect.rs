@@ -91,6 +91,28 @@ fn a_missing_rules_file_exits_2_instead_of_running_the_defaults() {
 }
 
 #[test]
+fn a_rule_that_does_not_compile_runs_the_others_and_exits_2() {
+    let dir = temp_dir();
+    let log = write(dir.path(), "exec.log", &format!("{EXEC}\n"));
+    let rules = write(
+        dir.path(),
+        "rules.yaml",
+        "- rule: Broken\n  desc: refers to a field that does not exist\n  condition: ka.no.such.field = x\n  output: never\n  priority: WARNING\n  source: k8s_audit\n",
+    );
+    let out = run(&["-r", rules.to_str().unwrap(), log.to_str().unwrap()]);
+    let err = stderr(&out);
+    // The default rules still alert on the exec, but the run is not called clean or
+    // merely alerting.
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Interactive session"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("rules.yaml"), "{err}");
+    assert!(err.contains("1 errors in the rules"), "{err}");
+}
+
+#[test]
 fn an_over_long_line_is_skipped_naming_the_limit_and_the_rest_is_read() {
     let dir = temp_dir();
     let long = format!("{{\"kind\":\"Event\",\"x\":\"{}\"}}", "a".repeat(5000));
