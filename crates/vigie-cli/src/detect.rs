@@ -240,7 +240,13 @@ fn list(files: &[PathBuf], output: OutputFormat) -> ExitCode {
             ),
         };
     }
-    print_then(text.as_bytes(), ExitCode::from(EXIT_CLEAN))
+    // Rules that did not compile are not listed; their errors make the exit code 2.
+    let code = if engine.diagnostics().iter().any(|d| d.is_error()) {
+        ExitCode::from(EXIT_INPUT_ERROR)
+    } else {
+        ExitCode::from(EXIT_CLEAN)
+    };
+    print_then(text.as_bytes(), code)
 }
 
 fn audit(a: AuditArgs) -> ExitCode {

@@ -275,3 +275,18 @@ fn sigterm_stops_a_follow_run_cleanly_with_its_counters_and_exit_code() {
     assert_eq!(output.status.code(), Some(1), "{err}");
     assert!(err.contains("1 events, 0 rejected, 1 alerts"), "{err}");
 }
+
+#[test]
+fn listing_rules_from_a_file_that_cannot_be_read_exits_2_naming_it() {
+    let out = vigie()
+        .args(["detect", "rules", "list", "-r", "/nonexistent/rules.yaml"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/nonexistent/rules.yaml: error: cannot read rules file"),
+        "{err}"
+    );
+    assert!(!err.contains(":0:0"), "{err}");
+}

@@ -120,7 +120,7 @@ fn a_rules_file_past_the_size_limit_is_not_read() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
         stderr(&output).contains(&format!(
-            "{}:0:0: error: rules file is larger than 33554432 bytes (the limit for a rules file)",
+            "{}: error: rules file is larger than 33554432 bytes (the limit for a rules file)",
             big.display()
         )),
         "{}",

@@ -12,8 +12,14 @@ pub struct Location {
 }
 
 impl fmt::Display for Location {
+    /// `file:line:column`; a problem of the whole file (it cannot be read) has no
+    /// line (0), and is shown as the file alone rather than `file:0:0`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        match (self.line, self.column) {
+            (0, _) => write!(f, "{}", self.file),
+            (line, 0) => write!(f, "{}:{line}", self.file),
+            (line, column) => write!(f, "{}:{line}:{column}", self.file),
+        }
     }
 }
 
@@ -77,5 +83,22 @@ impl fmt::Display for RuleDiagnostic {
             write!(f, "{item}: ")?;
         }
         f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_show_no_placeholder_positions() {
+        let at = |line, column| Location {
+            file: Arc::from("rules.yaml"),
+            line,
+            column,
+        };
+        assert_eq!(at(0, 0).to_string(), "rules.yaml");
+        assert_eq!(at(3, 0).to_string(), "rules.yaml:3");
+        assert_eq!(at(3, 7).to_string(), "rules.yaml:3:7");
     }
 }

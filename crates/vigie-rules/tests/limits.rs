@@ -240,7 +240,7 @@ fn rules_files_past_the_size_limit_are_not_read() {
     assert_eq!(
         message,
         format!(
-            "{}:0:0: error: rules file is larger than 100 bytes (the limit for a rules file)",
+            "{}: error: rules file is larger than 100 bytes (the limit for a rules file)",
             path.display()
         )
     );
