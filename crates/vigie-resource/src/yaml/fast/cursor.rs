@@ -1,6 +1,8 @@
 //! A byte cursor over one document that knows its line and turns byte offsets into the
 //! 1-based line and character column the reference parser reports.
 
+use std::cell::Cell;
+
 use crate::node::Pos;
 
 /// What the next line holding a token starts with.
@@ -22,10 +24,19 @@ pub(super) struct Cursor<'a> {
     pub(super) line_start: usize,
     /// 0-based line of the document's first line in its stream.
     first_line: u32,
+    /// Characters before the document's first byte on its first line: a List item cut
+    /// out of a one-line JSON document starts in the middle of its line.
+    first_column: u32,
+    /// The last column computed, as (line start, byte offset, 0-based column): columns
+    /// are counted on from there, so that positions on a very long line (one-line JSON)
+    /// cost the bytes between them, not the bytes since the start of the line.
+    last_column: Cell<(usize, usize, u32)>,
 }
 
 impl<'a> Cursor<'a> {
-    pub(super) fn new(text: &'a str, first_line: u32) -> Self {
+    /// A cursor over a text whose first line starts `first_column` characters into
+    /// the line of the stream.
+    pub(super) fn starting_at(text: &'a str, first_line: u32, first_column: u32) -> Self {
         Self {
             text,
             bytes: text.as_bytes(),
@@ -33,7 +44,14 @@ impl<'a> Cursor<'a> {
             line: 0,
             line_start: 0,
             first_line,
+            first_column,
+            last_column: Cell::new((0, 0, 0)),
         }
+    }
+
+    /// 0-based line of the cursor in the stream.
+    pub(super) fn stream_line(&self) -> u32 {
+        self.first_line + self.line
     }
 
     /// The byte at `pos + ahead`, or 0 past the end (the text holds no NUL: see
@@ -60,13 +78,24 @@ impl<'a> Cursor<'a> {
     /// The position of a byte of the current line. Columns count characters, as
     /// yaml-rust2's markers do.
     pub(super) fn pos_of(&self, offset: usize) -> Pos {
-        let prefix = &self.bytes[self.line_start..offset];
-        let column = if prefix.is_ascii() {
+        let (line_start, known, column) = self.last_column.get();
+        // Count on from the last column computed when it is on this line and not
+        // past `offset`; else from the start of the line.
+        let (from, base) = if line_start == self.line_start && known <= offset {
+            (known, column)
+        } else {
+            (self.line_start, 0)
+        };
+        let prefix = &self.bytes[from..offset];
+        let counted = if prefix.is_ascii() {
             prefix.len()
         } else {
             prefix.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
         };
-        Pos::new(self.first_line + self.line + 1, column as u32 + 1)
+        let column = base + counted as u32;
+        self.last_column.set((self.line_start, offset, column));
+        let shift = if self.line == 0 { self.first_column } else { 0 };
+        Pos::new(self.first_line + self.line + 1, column + shift + 1)
     }
 
     pub(super) fn here(&self) -> Pos {

@@ -1,0 +1,303 @@
+//! From the paths a user names to resources and diagnostics.
+
+mod jobs;
+mod list;
+mod order;
+mod sources;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::kustomize;
+use crate::resource::Resource;
+use jobs::SourceJobs;
+use order::{InOrder, Piece};
+use sources::{collect_sources, Source};
+
+/// How to load input.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Do not render kustomizations; scan their files one by one instead.
+    pub no_kustomize: bool,
+    /// Counters a caller can watch to show progress on long loads.
+    pub progress: Option<Arc<Progress>>,
+    /// How much one source may hold.
+    pub limits: Limits,
+}
+
+/// Limits on what one source (a file, stdin, a kustomize rendering) may hold, so
+/// that no input can exhaust memory. Each error that a limit causes names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of one source: its text is held in memory while its objects are read.
+    pub max_file_bytes: u64,
+    /// Documents of one source, and items of one `List`.
+    pub max_documents: usize,
+}
+
+impl Limits {
+    /// 1 GiB. `kubectl get pods -A -o yaml` of a cluster at the documented scale
+    /// limit of Kubernetes (150,000 Pods, a few KiB each with status and managed
+    /// fields) comes to about that, and reading it costs the memory it holds.
+    pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
+    /// 10 million: well over the objects of the largest clusters.
+    pub const DEFAULT_MAX_DOCUMENTS: usize = 10_000_000;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: Self::DEFAULT_MAX_FILE_BYTES,
+            max_documents: Self::DEFAULT_MAX_DOCUMENTS,
+        }
+    }
+}
+
+/// Sources found and sources done, updated while loading.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: AtomicUsize,
+    pub done: AtomicUsize,
+}
+
+/// Everything loaded from the input, in input order.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub resources: Vec<Resource>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Sources read: files, stdin and kustomize renderings.
+    pub sources: usize,
+}
+
+impl Loaded {
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+/// Loads files, directories (recursively: `.yaml`, `.yml`, `.json`), and `-` for
+/// standard input. Directories holding a kustomization are rendered with
+/// `kubectl kustomize`. Nothing stops at the first problem: each becomes a diagnostic.
+pub fn load(inputs: &[String], options: &LoadOptions) -> Loaded {
+    let mut resources = Vec::new();
+    let summary = load_each(inputs, options, |resource| resource, |r| resources.push(r));
+    Loaded {
+        resources,
+        diagnostics: summary.diagnostics,
+        sources: summary.sources,
+    }
+}
+
+/// What [`load_each`] returns once every result has been handed over.
+#[derive(Debug, Default)]
+pub struct LoadSummary {
+    /// In input order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Sources read: files, stdin and kustomize renderings.
+    pub sources: usize,
+    /// The most results held at once waiting for an earlier one: what loading
+    /// holds in memory beyond the documents being parsed. It stays near the number
+    /// of threads times the objects of a job, whatever the size of the input, a
+    /// `List` of a million objects included.
+    pub peak_waiting_results: usize,
+}
+
+/// Documents are parsed a few at a time: handing them out one by one costs more
+/// in locking and waking threads than small documents take to parse.
+const JOB_BYTES: usize = 16 * 1024;
+
+/// Like [`load`], but nothing is gathered: each resource goes to `visit` on the
+/// thread that parsed it, and what `visit` returns goes to `consume` on the
+/// calling thread, in input order, as soon as it and everything before it are
+/// ready. Sources, documents within a source and items within a `List` are parsed
+/// in parallel; memory holds only the results waiting for an earlier one, so a
+/// caller that writes them out keeps a flat footprint whatever the size of the input.
+pub fn load_each<T, F, C>(
+    inputs: &[String],
+    options: &LoadOptions,
+    visit: F,
+    mut consume: C,
+) -> LoadSummary
+where
+    T: Send,
+    F: Fn(Resource) -> T + Sync,
+    C: FnMut(T),
+{
+    let mut diagnostics = Vec::new();
+    let mut sources = Vec::new();
+    for input in inputs {
+        collect_sources(input, options, &mut sources, &mut diagnostics);
+    }
+    let kubectl = if sources
+        .iter()
+        .any(|s| matches!(s, Source::Kustomization(_)))
+    {
+        kustomize::find_kubectl()
+    } else {
+        None
+    };
+    if let Some(progress) = &options.progress {
+        progress.total.store(sources.len(), Ordering::Relaxed);
+    }
+    // Work is handed out a job at a time in input order (`par_bridge` takes the
+    // next job only when a thread is free), so the results waiting for an earlier
+    // one stay as few as the threads. Splitting the sources into halves up front,
+    // as `par_iter` does, would leave half the input's results waiting for the
+    // first half.
+    let limits = options.limits;
+    let jobs = sources.iter().enumerate().flat_map(|(index, source)| {
+        let jobs = SourceJobs::read(index, source, kubectl.as_deref(), &limits);
+        if let Some(progress) = &options.progress {
+            progress.done.fetch_add(1, Ordering::Relaxed);
+        }
+        jobs
+    });
+    // Bounded, so that workers wait while the caller is busy with `consume`.
+    let (sender, receiver) =
+        std::sync::mpsc::sync_channel::<Piece<T>>(4 * rayon::current_num_threads());
+    let mut order = InOrder::default();
+    std::thread::scope(|scope| {
+        let visit = &visit;
+        scope.spawn(move || {
+            // The receiver lives until every sender is gone.
+            let send = |piece| {
+                let _ = sender.send(piece);
+            };
+            jobs.par_bridge().for_each(|job| job.run(visit, &send));
+        });
+        for piece in receiver {
+            order.add(
+                piece,
+                &mut |results: Vec<T>| results.into_iter().for_each(&mut consume),
+                &mut diagnostics,
+            );
+        }
+    });
+    LoadSummary {
+        diagnostics,
+        sources: sources.len(),
+        peak_waiting_results: order.peak_waiting_results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::Pos;
+    use crate::resource::SourceFile;
+
+    fn parse(text: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
+        parse_within(text, &Limits::default())
+    }
+
+    /// Loads a text as one source, the way `load_each` does, on this thread.
+    fn parse_within(text: &str, limits: &Limits) -> (Vec<Resource>, Vec<Diagnostic>) {
+        let file = SourceFile {
+            path: "test.yaml".into(),
+            rendered_by: None,
+        };
+        let pieces = std::sync::Mutex::new(Vec::new());
+        for job in SourceJobs::of_text(file, text.to_string(), limits) {
+            job.run(&|r| r, &|piece| pieces.lock().unwrap().push(piece));
+        }
+        let mut order = InOrder::default();
+        let (mut resources, mut diagnostics) = (Vec::new(), Vec::new());
+        for piece in pieces.into_inner().unwrap() {
+            order.add(piece, &mut |r| resources.extend(r), &mut diagnostics);
+        }
+        (resources, diagnostics)
+    }
+
+    #[test]
+    fn results_come_back_in_input_order_whatever_finishes_first() {
+        let dir = std::env::temp_dir().join(format!("vigie-order-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut expected = Vec::new();
+        // File 12 is cut into several jobs.
+        for f in 0..13 {
+            let mut text = String::new();
+            let documents = if f == 12 { 600 } else { f % 4 };
+            for d in 0..documents {
+                let name = format!("o-{f}-{d}");
+                text.push_str(&format!(
+                    "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n"
+                ));
+                expected.push(name);
+            }
+            std::fs::write(dir.join(format!("{f:02}.yaml")), text).unwrap();
+        }
+        let mut seen = Vec::new();
+        let summary = load_each(
+            &[dir.display().to_string()],
+            &LoadOptions::default(),
+            |r| {
+                // Later objects finish first.
+                let n: u64 = r.name[2..].bytes().map(u64::from).sum();
+                std::thread::sleep(std::time::Duration::from_micros(1000 - n));
+                r.name
+            },
+            |name| seen.push(name),
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(summary.sources, 13);
+        assert!(summary.diagnostics.is_empty());
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn lists_are_unpacked() {
+        let (resources, diags) = parse(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n- apiVersion: v1\n  kind: Service\n  metadata: {name: b}\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(resources.len(), 2);
+        assert_eq!(resources[1].kind, "Service");
+        assert_eq!(resources[1].origin.item, Some(1));
+        assert_eq!(resources[1].pos, Pos::new(7, 3));
+    }
+
+    #[test]
+    fn typed_list_items_inherit_kind() {
+        let (resources, diags) =
+            parse("apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: a}\n  spec: {}\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(resources[0].kind, "Pod");
+        assert_eq!(resources[0].api_version, "v1");
+    }
+
+    #[test]
+    fn missing_kind_is_an_error_with_a_position() {
+        let (resources, diags) =
+            parse("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nmetadata:\n  name: b\n");
+        assert_eq!(resources.len(), 1);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].pos, Some(Pos::new(5, 1)));
+        assert!(
+            diags[0].reason.contains("no apiVersion and no kind"),
+            "{}",
+            diags[0]
+        );
+    }
+
+    #[test]
+    fn scalar_documents_are_errors() {
+        let (_, diags) = parse("just a string\n");
+        assert!(diags[0].reason.contains("found a string"), "{}", diags[0]);
+    }
+
+    #[test]
+    fn non_utf8_names_line_and_column() {
+        let err = sources::decode_utf8(b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
+        assert_eq!(err.0, Pos::new(2, 4));
+        assert!(err.1.contains("0xff"));
+    }
+
+    #[test]
+    fn generate_name_stands_in_for_name() {
+        let (resources, _) = parse("apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\n");
+        assert_eq!(resources[0].name, "web-*");
+    }
+}

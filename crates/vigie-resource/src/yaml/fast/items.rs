@@ -1,0 +1,146 @@
+//! Stepping over the items of a `List` without parsing them, so that each item can be
+//! cut out and parsed on its own (and in parallel) while the List is being scanned.
+//!
+//! Two layouts are known: a block sequence (`kubectl get -o yaml`), where an item is
+//! its `- ` line and every line indented deeper, and a flow sequence (`-o json`,
+//! pretty or on one line), where an item ends at the `,` or `]` outside any string or
+//! bracket. Anything else (tabs, comments inside flow items, single-quoted or
+//! multi-line strings) makes the scan give up: the document is then parsed whole.
+
+use super::cursor::{Cursor, Next};
+
+/// Where one item is in the text the cursor covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ItemSpan {
+    /// Byte range of the item's text: whole lines for a block item (its `-` and
+    /// what follows), the value itself for a flow item.
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    /// 0-based line of `start` in the stream.
+    pub(crate) line: u32,
+    /// Characters before `start` on its line (0 for a block item).
+    pub(crate) column: u32,
+}
+
+/// The next item of a block sequence whose entries are at column `indent`, the cursor
+/// being on the line after the previous item. `Ok(None)` at the end of the sequence
+/// (the cursor is then at the start of the line that ends it); `Err` when the text is
+/// not in the subset this scan knows.
+pub(super) fn next_block_item(
+    cursor: &mut Cursor<'_>,
+    indent: usize,
+) -> Result<Option<ItemSpan>, ()> {
+    match cursor.next_content_line().ok_or(())? {
+        Next::Content(i) if i == indent && cursor.at_seq_entry() => {}
+        _ => return Ok(None),
+    }
+    let start = cursor.line_start;
+    let line = cursor.stream_line();
+    cursor.next_line();
+    loop {
+        match cursor.next_content_line().ok_or(())? {
+            Next::Content(i) if i > indent => cursor.next_line(),
+            _ => break,
+        }
+    }
+    Ok(Some(ItemSpan {
+        start,
+        end: cursor.line_start.min(cursor.bytes().len()),
+        line,
+        column: 0,
+    }))
+}
+
+/// The next item of a flow sequence, the cursor being after its `[` or after the `,`
+/// that ended the previous item. `Ok(None)` at its `]` (the cursor stays on it).
+pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>, ()> {
+    skip_blanks(cursor)?;
+    if cursor.peek() == b']' {
+        return Ok(None);
+    }
+    let start = cursor.pos;
+    let at = cursor.here();
+    let mut end = start;
+    let mut depth = 0usize;
+    loop {
+        match cursor.peek() {
+            b'"' => {
+                skip_double_quoted(cursor)?;
+                end = cursor.pos;
+                continue;
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' if depth == 0 => break,
+            b']' | b'}' => depth -= 1,
+            b',' if depth == 0 => break,
+            b'\n' => {
+                cursor.next_line();
+                if at_marker(cursor) {
+                    return Err(());
+                }
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {
+                cursor.pos += 1;
+                continue;
+            }
+            // Comments, single quotes (`''` escapes), the end of the text.
+            b'#' | b'\'' | 0 => return Err(()),
+            _ => {}
+        }
+        cursor.pos += 1;
+        end = cursor.pos;
+    }
+    if end == start || cursor.peek() == b'}' {
+        return Err(()); // `[,]`, `[a}`: left to the parser, which reports them
+    }
+    if cursor.peek() == b',' {
+        cursor.pos += 1;
+    }
+    Ok(Some(ItemSpan {
+        start,
+        end,
+        line: at.line - 1,
+        column: at.column - 1,
+    }))
+}
+
+/// Skips spaces, tabs and line breaks between flow items.
+fn skip_blanks(cursor: &mut Cursor<'_>) -> Result<(), ()> {
+    loop {
+        match cursor.peek() {
+            b' ' | b'\t' | b'\r' => cursor.pos += 1,
+            b'\n' => {
+                cursor.next_line();
+                if at_marker(cursor) {
+                    return Err(());
+                }
+            }
+            b'#' | 0 => return Err(()),
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Whether a line starts with what the parser reads as a document marker or a
+/// directive even inside a flow collection.
+fn at_marker(cursor: &Cursor<'_>) -> bool {
+    let rest = &cursor.bytes()[cursor.pos..];
+    rest.starts_with(b"---") || rest.starts_with(b"...") || rest.first() == Some(&b'%')
+}
+
+/// Moves past a double-quoted string that closes on its line.
+fn skip_double_quoted(cursor: &mut Cursor<'_>) -> Result<(), ()> {
+    cursor.pos += 1;
+    loop {
+        match cursor.peek() {
+            b'"' => {
+                cursor.pos += 1;
+                return Ok(());
+            }
+            b'\\' if !matches!(cursor.peek_at(1), b'\n' | b'\r' | 0) => cursor.pos += 2,
+            b'\n' | b'\r' | 0 | b'\\' => return Err(()),
+            _ => cursor.pos += 1,
+        }
+    }
+}
