@@ -8,6 +8,7 @@
 
 mod diagnostic;
 mod duration;
+mod field_types;
 mod kustomize;
 mod loader;
 mod node;

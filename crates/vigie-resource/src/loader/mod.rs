@@ -296,8 +296,284 @@ mod tests {
     }
 
     #[test]
+    fn fields_of_the_wrong_type_make_the_object_invalid() {
+        let (resources, diags) = parse(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n    securityContext:\n      privileged: \"true\"\n",
+        );
+        assert!(resources.is_empty());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].pos, Some(Pos::new(8, 19)));
+        assert_eq!(
+            diags[0].reason,
+            "document 1: `spec.containers[0].securityContext.privileged` must be a boolean, \
+             found a string (\"true\"); the API server refuses such an object"
+        );
+        let (resources, diags) = parse(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      hostNetwork: \"yes\"\n",
+        );
+        assert!(resources.is_empty());
+        assert!(
+            diags[0]
+                .reason
+                .contains("`spec.template.spec.hostNetwork` must be a boolean"),
+            "{}",
+            diags[0]
+        );
+        assert_eq!(diags[0].pos, Some(Pos::new(7, 20)));
+        for (field, ok) in [
+            ("runAsUser: 1.0", true),
+            ("runAsUser: 1e3", true),
+            ("runAsUser: 1.5", false),
+            ("runAsUser: '1000'", false),
+            ("privileged: yes", true), // YAML 1.1: a boolean
+            ("privileged: null", true),
+            ("capabilities: {add: [1]}", false),
+        ] {
+            let (resources, diags) = parse(&format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: a}}\nspec: {{containers: [{{name: c, securityContext: {{{field}}}}}]}}\n"
+            ));
+            assert_eq!(resources.len() == 1, ok, "{field}: {diags:?}");
+        }
+        let (_, diags) =
+            parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {app: 1}}\n");
+        assert!(
+            diags[0]
+                .reason
+                .contains("`metadata.labels.app` must be a string, found a number (1)"),
+            "{}",
+            diags[0]
+        );
+        let (_, diags) = parse(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {template: [x]}\n",
+        );
+        assert!(
+            diags[0]
+                .reason
+                .contains("`spec.template` must be a mapping, found a list"),
+            "{}",
+            diags[0]
+        );
+    }
+
+    #[test]
+    fn api_version_and_kind_of_the_wrong_type_are_named() {
+        let (_, diags) = parse("apiVersion: 3\nkind: [Pod]\nmetadata: {name: a}\n");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].pos, Some(Pos::new(1, 13)));
+        assert_eq!(
+            diags[0].reason,
+            "document 1: `apiVersion` must be a string, found a number (3): not a Kubernetes object"
+        );
+        let (_, diags) = parse("apiVersion: v1\nkind: [Pod]\n");
+        assert!(
+            diags[0]
+                .reason
+                .contains("`kind` must be a string, found a list ([Pod])"),
+            "{}",
+            diags[0]
+        );
+    }
+
+    #[test]
     fn generate_name_stands_in_for_name() {
         let (resources, _) = parse("apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\n");
         assert_eq!(resources[0].name, "web-*");
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    //! Lists read item by item must give what reading them whole gives.
+    use super::*;
+    use crate::node::{Node, Value};
+    use crate::resource::SourceFile;
+    use crate::yaml::parse_documents;
+
+    fn load_text(text: &str, limits: &Limits) -> (Vec<Resource>, Vec<Diagnostic>) {
+        let file = SourceFile {
+            path: "list.yaml".into(),
+            rendered_by: None,
+        };
+        let pieces = std::sync::Mutex::new(Vec::new());
+        for job in SourceJobs::of_text(file, text.to_string(), limits) {
+            job.run(&|r| r, &|piece| pieces.lock().unwrap().push(piece));
+        }
+        let mut order = InOrder::default();
+        let (mut resources, mut diagnostics) = (Vec::new(), Vec::new());
+        for piece in pieces.into_inner().unwrap() {
+            order.add(piece, &mut |r| resources.extend(r), &mut diagnostics);
+        }
+        (resources, diagnostics)
+    }
+
+    /// The items of the one document of `text`, parsed whole by the reference parser.
+    fn whole_items(text: &str) -> Vec<Node> {
+        let root = crate::yaml::differential::reference(text, 0)
+            .unwrap()
+            .unwrap()
+            .0;
+        root.get("items").unwrap().items().to_vec()
+    }
+
+    fn pod(i: usize) -> String {
+        format!(
+            "{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {{\"name\": \"p-{i}\", \"labels\": {{\"é\": \"ü{i}\"}}}}, \"spec\": {{\"hostPID\": {}, \"containers\": [{{\"name\": \"c\", \"image\": \"nginx\"}}]}}}}",
+            i % 2 == 0
+        )
+    }
+
+    fn assert_same_as_whole(text: &str, n: usize) {
+        let (resources, diagnostics) = load_text(text, &Limits::default());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let whole = whole_items(text);
+        assert_eq!(resources.len(), n);
+        assert_eq!(whole.len(), n);
+        for (i, (r, w)) in resources.iter().zip(&whole).enumerate() {
+            assert_eq!(&r.root, w, "item {i}");
+            assert_eq!(r.origin.item, Some(i as u32));
+        }
+    }
+
+    #[test]
+    fn one_line_json_lists_give_the_positions_of_a_whole_parse() {
+        let items: Vec<String> = (0..300).map(pod).collect();
+        let text = format!(
+            "{{\"apiVersion\":\"v1\",\"items\":[{}],\"kind\":\"List\",\"metadata\":{{}}}}\n",
+            items.join(",")
+        );
+        assert_same_as_whole(&text, 300);
+    }
+
+    #[test]
+    fn pretty_json_lists_give_the_positions_of_a_whole_parse() {
+        let items: Vec<String> = (0..300)
+            .map(|i| pod(i).replace(", ", ",\n        "))
+            .collect();
+        let text = format!(
+            "{{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {}\n    ],\n    \"kind\": \"List\"\n}}\n",
+            items.join(",\n        ")
+        );
+        assert_same_as_whole(&text, 300);
+    }
+
+    #[test]
+    fn block_lists_give_the_positions_of_a_whole_parse() {
+        for indent in ["", "  "] {
+            let mut text = String::from("apiVersion: v1\nitems:\n");
+            for i in 0..300 {
+                text.push_str(&format!(
+                    "{indent}- apiVersion: v1\n{indent}  kind: Pod\n{indent}  metadata:\n{indent}    name: p-{i}\n\n{indent}  # a comment\n{indent}  spec:\n{indent}    containers:\n{indent}    - name: c\n{indent}      workingDir: |\n{indent}        line\n{indent}        - not an item\n"
+                ));
+            }
+            text.push_str("kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+            assert_same_as_whole(&text, 300);
+        }
+    }
+
+    #[test]
+    fn a_typed_list_lends_its_kind_to_items_read_one_by_one() {
+        let (resources, diagnostics) = load_text(
+            "apiVersion: v1\nitems:\n- metadata: {name: a}\n- metadata: {name: b}\nkind: PodList\n",
+            &Limits::default(),
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(resources.len(), 2);
+        assert!(resources
+            .iter()
+            .all(|r| r.kind == "Pod" && r.api_version == "v1"));
+    }
+
+    #[test]
+    fn a_broken_item_costs_only_that_item() {
+        let (resources, diagnostics) = load_text(
+            "{\"kind\": \"List\", \"items\": [{\"kind\": \"Pod\", \"apiVersion\": \"v1\"}, {\"kind\": [}, {\"apiVersion\": \"v1\", \"kind\": \"Pod\"}]}\n",
+            &Limits::default(),
+        );
+        // The broken one is found by the parser of the whole document: none is read.
+        assert!(
+            resources.is_empty() || resources.len() == 2,
+            "{resources:?}"
+        );
+        assert!(diagnostics.iter().any(|d| d.is_error()), "{diagnostics:?}");
+        assert!(diagnostics
+            .iter()
+            .all(|d| d.pos.is_some_and(|p| p.line > 0)));
+    }
+
+    #[test]
+    fn a_list_read_item_by_item_holds_few_results_at_once() {
+        let mut text = String::from("apiVersion: v1\nitems:\n");
+        for i in 0..100_000 {
+            text.push_str(&format!(
+                "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c-{i}\n"
+            ));
+        }
+        text.push_str("kind: List\n");
+        let dir = std::env::temp_dir().join(format!("vigie-list-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("list.yaml");
+        std::fs::write(&path, &text).unwrap();
+        let mut seen = 0;
+        let summary = load_each(
+            &[path.display().to_string()],
+            &LoadOptions::default(),
+            |r| r.name,
+            |name| {
+                assert_eq!(name, format!("c-{seen}"));
+                seen += 1;
+            },
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(summary.diagnostics.is_empty(), "{:?}", summary.diagnostics);
+        assert_eq!(seen, 100_000);
+        // Parts of a few hundred items each, a few parts per thread (more when a
+        // thread is held up): read whole, all 100,000 would wait in one piece.
+        assert!(
+            summary.peak_waiting_results < 25_000,
+            "{} results waited at once",
+            summary.peak_waiting_results
+        );
+    }
+
+    #[test]
+    fn lists_and_documents_past_the_limit_are_refused_by_name() {
+        let limits = Limits {
+            max_documents: 3,
+            ..Limits::default()
+        };
+        let items: Vec<String> = (0..5).map(pod).collect();
+        let text = format!(
+            "{{\"kind\": \"List\", \"items\": [{}]}}\n",
+            items.join(", ")
+        );
+        let (resources, diagnostics) = load_text(&text, &limits);
+        assert_eq!(resources.len(), 3);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(
+            diagnostics[0].reason.contains("more than 3 items"),
+            "{}",
+            diagnostics[0]
+        );
+        assert!(diagnostics[0].reason.contains("--max-documents"));
+
+        let text = "a: 1\n---\nb: 2\n---\nc: 3\n---\nd: 4\n---\ne: 5\n";
+        let (_, diagnostics) = load_text(text, &limits);
+        let last = diagnostics.last().unwrap();
+        assert!(last.reason.contains("more than 3 documents"), "{last}");
+        assert_eq!(
+            last.pos.unwrap().line,
+            6,
+            "the `---` of the fourth document"
+        );
+    }
+
+    #[test]
+    fn a_list_with_anchors_across_items_is_read_whole() {
+        let text = "kind: List\nitems:\n- &base {apiVersion: v1, kind: Pod, metadata: {name: a}}\n- *base\n";
+        let (resources, diagnostics) = load_text(text, &Limits::default());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(resources.len(), 2);
+        let _ = parse_documents(text);
+        assert!(matches!(resources[1].root.value, Value::Map(_)));
     }
 }

@@ -428,9 +428,14 @@ impl FastParser<'_> {
                 }
             }
         }
+        let end = self.cursor.line_start.min(self.cursor.bytes().len());
+        if items::may_hold_anchors(&self.cursor.text[start..end]) {
+            self.skip_failed = true;
+            return None;
+        }
         self.items_region = Some(ItemsRegion {
             start,
-            end: self.cursor.line_start.min(self.cursor.bytes().len()),
+            end,
             line,
             column: 0,
             block_indent: Some(indent),
@@ -456,6 +461,10 @@ impl FastParser<'_> {
             }
         }
         self.cursor.pos += 1; // `]`
+        if items::may_hold_anchors(&self.cursor.text[start..self.cursor.pos]) {
+            self.skip_failed = true;
+            return None;
+        }
         self.items_region = Some(ItemsRegion {
             start,
             end: self.cursor.pos,

@@ -105,6 +105,20 @@ pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>
     }))
 }
 
+/// Whether items may define anchors (`&name`), which an item may then refer to in
+/// another: cut apart, the alias would not find its anchor. Such Lists are read
+/// whole. An `&` after a blank or a flow indicator and before a name is taken for
+/// one, in strings too: the cost of a false alarm is only that.
+pub(super) fn may_hold_anchors(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // `match_indices` of a char finds it with memchr.
+    text.match_indices('&').any(|(i, _)| {
+        i > 0
+            && matches!(bytes[i - 1], b' ' | b'\t' | b'[' | b'{' | b',')
+            && !matches!(bytes.get(i + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+    })
+}
+
 /// Skips spaces, tabs and line breaks between flow items.
 fn skip_blanks(cursor: &mut Cursor<'_>) -> Result<(), ()> {
     loop {
