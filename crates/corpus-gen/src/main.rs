@@ -1,11 +1,16 @@
-//! `corpus-gen OBJECTS FILES OUT_DIR`: writes OBJECTS Kubernetes objects spread over
-//! FILES multi-document YAML files. The mix is workload-heavy (Deployments, Pods,
+//! `corpus-gen [--documents | --list | --json-list | --one-line-json] [--pods] OBJECTS FILES OUT_DIR`:
+//! writes OBJECTS Kubernetes objects spread over FILES multi-document YAML files (or
+//! one `List` per file, see [`shape`]; `--pods`: Pods only). The mix is workload-heavy (Deployments, Pods,
 //! StatefulSets, DaemonSets, Jobs, CronJobs) with Services, ConfigMaps, RBAC and
 //! NetworkPolicies, and security settings vary from hardened to careless, so every
 //! check has work to do. Deterministic: the same arguments give the same files.
 
+mod shape;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
+
+use shape::Shape;
 
 /// A small deterministic generator (64-bit LCG), so runs are comparable.
 struct Rng(u64);
@@ -29,9 +34,24 @@ impl Rng {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut shape = Shape::Documents;
+    let mut pods_only = false;
+    args.retain(|arg| match Shape::from_flag(arg) {
+        Some(s) => {
+            shape = s;
+            false
+        }
+        None if arg == "--pods" => {
+            pods_only = true;
+            false
+        }
+        None => true,
+    });
     let [objects, files, out] = args.as_slice() else {
-        eprintln!("usage: corpus-gen OBJECTS FILES OUT_DIR");
+        eprintln!(
+            "usage: corpus-gen [--documents | --list | --json-list | --one-line-json] [--pods] OBJECTS FILES OUT_DIR"
+        );
         std::process::exit(2);
     };
     let objects: usize = objects.parse().expect("OBJECTS is a number");
@@ -42,18 +62,23 @@ fn main() {
     let per_file = objects.div_ceil(files);
     let mut written = 0;
     for f in 0..files {
-        let mut text = String::new();
+        let mut file_objects = Vec::new();
         for _ in 0..per_file.min(objects - written) {
-            if !text.is_empty() {
-                text.push_str("---\n");
+            let mut text = String::new();
+            if pods_only {
+                let ns = rng.pick(&["default", "shop", "payments"]);
+                workload(&mut rng, "v1", "Pod", written, ns, &mut text);
+            } else {
+                object(&mut rng, written, &mut text);
             }
-            object(&mut rng, written, &mut text);
+            file_objects.push(text);
             written += 1;
         }
-        if text.is_empty() {
+        if file_objects.is_empty() {
             break;
         }
-        std::fs::write(out.join(format!("manifests-{f:05}.yaml")), text).expect("write");
+        let name = format!("manifests-{f:05}.{}", shape.extension());
+        std::fs::write(out.join(name), shape.render(&file_objects)).expect("write");
     }
     eprintln!(
         "corpus-gen: {written} objects in {} files under {}",
