@@ -81,7 +81,9 @@ impl Shape {
                 nl(&mut out, 1);
                 out.push_str(&format!("\"kind\"{sep}\"List\","));
                 nl(&mut out, 1);
-                out.push_str(&format!("\"metadata\"{sep}{{\"resourceVersion\"{sep}\"\"}}"));
+                out.push_str(&format!(
+                    "\"metadata\"{sep}{{\"resourceVersion\"{sep}\"\"}}"
+                ));
                 nl(&mut out, 0);
                 out.push_str("}\n");
                 out

@@ -23,7 +23,8 @@ enum Type {
     List(&'static Type),
     /// A mapping whose values are all of one type (labels: strings).
     Map(&'static Type),
-    /// A mapping with these known fields, sorted by name; others are not checked.
+    /// A mapping with these known fields, sorted by length then name (compared
+    /// lengths settle most steps of the search); others are not checked.
     Object(&'static [(&'static str, Type)]),
 }
 
@@ -47,49 +48,39 @@ const STRING_MAP: Type = Type::Map(&Type::String);
 const OBJECTS: Type = Type::List(&ANY_OBJECT);
 
 const SE_LINUX_OPTIONS: Type = Type::Object(&[
-    ("level", Type::String),
     ("role", Type::String),
     ("type", Type::String),
     ("user", Type::String),
+    ("level", Type::String),
 ]);
 const WINDOWS_OPTIONS: Type = Type::Object(&[
-    ("gmsaCredentialSpec", Type::String),
-    ("gmsaCredentialSpecName", Type::String),
     ("hostProcess", Type::Bool),
     ("runAsUserName", Type::String),
+    ("gmsaCredentialSpec", Type::String),
+    ("gmsaCredentialSpecName", Type::String),
 ]);
-const PROFILE: Type = Type::Object(&[("localhostProfile", Type::String), ("type", Type::String)]);
+const PROFILE: Type = Type::Object(&[("type", Type::String), ("localhostProfile", Type::String)]);
 
 const SECURITY_CONTEXT: Type = Type::Object(&[
-    ("allowPrivilegeEscalation", Type::Bool),
-    ("appArmorProfile", PROFILE),
+    ("procMount", Type::String),
+    ("runAsUser", Type::Int),
+    ("privileged", Type::Bool),
+    ("runAsGroup", Type::Int),
     (
         "capabilities",
         Type::Object(&[("add", STRINGS), ("drop", STRINGS)]),
     ),
-    ("privileged", Type::Bool),
-    ("procMount", Type::String),
-    ("readOnlyRootFilesystem", Type::Bool),
-    ("runAsGroup", Type::Int),
     ("runAsNonRoot", Type::Bool),
-    ("runAsUser", Type::Int),
     ("seLinuxOptions", SE_LINUX_OPTIONS),
     ("seccompProfile", PROFILE),
     ("windowsOptions", WINDOWS_OPTIONS),
+    ("appArmorProfile", PROFILE),
+    ("readOnlyRootFilesystem", Type::Bool),
+    ("allowPrivilegeEscalation", Type::Bool),
 ]);
 
 const POD_SECURITY_CONTEXT: Type = Type::Object(&[
-    ("appArmorProfile", PROFILE),
     ("fsGroup", Type::Int),
-    ("fsGroupChangePolicy", Type::String),
-    ("runAsGroup", Type::Int),
-    ("runAsNonRoot", Type::Bool),
-    ("runAsUser", Type::Int),
-    ("seLinuxChangePolicy", Type::String),
-    ("seLinuxOptions", SE_LINUX_OPTIONS),
-    ("seccompProfile", PROFILE),
-    ("supplementalGroups", Type::List(&Type::Int)),
-    ("supplementalGroupsPolicy", Type::String),
     (
         "sysctls",
         Type::List(&Type::Object(&[
@@ -97,12 +88,20 @@ const POD_SECURITY_CONTEXT: Type = Type::Object(&[
             ("value", Type::String),
         ])),
     ),
+    ("runAsUser", Type::Int),
+    ("runAsGroup", Type::Int),
+    ("runAsNonRoot", Type::Bool),
+    ("seLinuxOptions", SE_LINUX_OPTIONS),
+    ("seccompProfile", PROFILE),
     ("windowsOptions", WINDOWS_OPTIONS),
+    ("appArmorProfile", PROFILE),
+    ("supplementalGroups", Type::List(&Type::Int)),
+    ("fsGroupChangePolicy", Type::String),
+    ("seLinuxChangePolicy", Type::String),
+    ("supplementalGroupsPolicy", Type::String),
 ]);
 
 const CONTAINER: Type = Type::Object(&[
-    ("args", STRINGS),
-    ("command", STRINGS),
     (
         "env",
         Type::List(&Type::Object(&[
@@ -111,23 +110,24 @@ const CONTAINER: Type = Type::Object(&[
             ("valueFrom", ANY_OBJECT),
         ])),
     ),
-    ("envFrom", OBJECTS),
-    ("image", Type::String),
-    ("imagePullPolicy", Type::String),
-    ("lifecycle", ANY_OBJECT),
-    ("livenessProbe", ANY_OBJECT),
+    ("tty", Type::Bool),
+    ("args", STRINGS),
     ("name", Type::String),
+    ("image", Type::String),
     (
         "ports",
         Type::List(&Type::Object(&[
-            ("containerPort", Type::Int),
+            ("name", Type::String),
             ("hostIP", Type::String),
             ("hostPort", Type::Int),
-            ("name", Type::String),
             ("protocol", Type::String),
+            ("containerPort", Type::Int),
         ])),
     ),
-    ("readinessProbe", ANY_OBJECT),
+    ("stdin", Type::Bool),
+    ("command", STRINGS),
+    ("envFrom", OBJECTS),
+    ("lifecycle", ANY_OBJECT),
     (
         "resources",
         Type::Object(&[
@@ -136,98 +136,99 @@ const CONTAINER: Type = Type::Object(&[
             ("requests", Type::Map(&Type::Quantity)),
         ]),
     ),
-    ("restartPolicy", Type::String),
-    ("securityContext", SECURITY_CONTEXT),
-    ("startupProbe", ANY_OBJECT),
-    ("stdin", Type::Bool),
     ("stdinOnce", Type::Bool),
-    ("terminationMessagePath", Type::String),
-    ("terminationMessagePolicy", Type::String),
-    ("tty", Type::Bool),
+    ("workingDir", Type::String),
+    ("startupProbe", ANY_OBJECT),
     (
         "volumeMounts",
         Type::List(&Type::Object(&[
-            ("mountPath", Type::String),
-            ("mountPropagation", Type::String),
             ("name", Type::String),
-            ("readOnly", Type::Bool),
-            ("recursiveReadOnly", Type::String),
             ("subPath", Type::String),
+            ("readOnly", Type::Bool),
+            ("mountPath", Type::String),
             ("subPathExpr", Type::String),
+            ("mountPropagation", Type::String),
+            ("recursiveReadOnly", Type::String),
         ])),
     ),
-    ("workingDir", Type::String),
+    ("livenessProbe", ANY_OBJECT),
+    ("restartPolicy", Type::String),
+    ("readinessProbe", ANY_OBJECT),
+    ("imagePullPolicy", Type::String),
+    ("securityContext", SECURITY_CONTEXT),
+    ("terminationMessagePath", Type::String),
+    ("terminationMessagePolicy", Type::String),
 ]);
 
 const VOLUME: Type = Type::Object(&[
+    ("name", Type::String),
     (
         "hostPath",
         Type::Object(&[("path", Type::String), ("type", Type::String)]),
     ),
-    ("name", Type::String),
 ]);
 
 const POD_SPEC: Type = Type::Object(&[
-    ("activeDeadlineSeconds", Type::Int),
+    ("os", Type::Object(&[("name", Type::String)])),
+    ("hostIPC", Type::Bool),
+    ("hostPID", Type::Bool),
+    ("volumes", Type::List(&VOLUME)),
     ("affinity", ANY_OBJECT),
-    ("automountServiceAccountToken", Type::Bool),
-    ("containers", Type::List(&CONTAINER)),
+    ("hostname", Type::String),
+    ("nodeName", Type::String),
+    ("priority", Type::Int),
     ("dnsPolicy", Type::String),
-    ("enableServiceLinks", Type::Bool),
-    ("ephemeralContainers", Type::List(&CONTAINER)),
+    ("hostUsers", Type::Bool),
+    ("subdomain", Type::String),
+    ("containers", Type::List(&CONTAINER)),
     (
         "hostAliases",
         Type::List(&Type::Object(&[
-            ("hostnames", STRINGS),
             ("ip", Type::String),
+            ("hostnames", STRINGS),
         ])),
     ),
-    ("hostIPC", Type::Bool),
     ("hostNetwork", Type::Bool),
-    ("hostPID", Type::Bool),
-    ("hostUsers", Type::Bool),
-    ("hostname", Type::String),
+    ("tolerations", OBJECTS),
+    ("nodeSelector", STRING_MAP),
+    ("restartPolicy", Type::String),
+    ("schedulerName", Type::String),
+    ("initContainers", Type::List(&CONTAINER)),
+    ("serviceAccount", Type::String),
+    ("securityContext", POD_SECURITY_CONTEXT),
     (
         "imagePullSecrets",
         Type::List(&Type::Object(&[("name", Type::String)])),
     ),
-    ("initContainers", Type::List(&CONTAINER)),
-    ("nodeName", Type::String),
-    ("nodeSelector", STRING_MAP),
-    ("os", Type::Object(&[("name", Type::String)])),
     ("preemptionPolicy", Type::String),
-    ("priority", Type::Int),
-    ("priorityClassName", Type::String),
-    ("restartPolicy", Type::String),
     ("runtimeClassName", Type::String),
-    ("schedulerName", Type::String),
-    ("securityContext", POD_SECURITY_CONTEXT),
-    ("serviceAccount", Type::String),
-    ("serviceAccountName", Type::String),
+    ("priorityClassName", Type::String),
     ("setHostnameAsFQDN", Type::Bool),
+    ("enableServiceLinks", Type::Bool),
+    ("serviceAccountName", Type::String),
+    ("ephemeralContainers", Type::List(&CONTAINER)),
+    ("activeDeadlineSeconds", Type::Int),
     ("shareProcessNamespace", Type::Bool),
-    ("subdomain", Type::String),
+    ("automountServiceAccountToken", Type::Bool),
     ("terminationGracePeriodSeconds", Type::Int),
-    ("tolerations", OBJECTS),
-    ("volumes", Type::List(&VOLUME)),
 ]);
 
 /// `metadata` of an object and of a pod template.
 const METADATA: Type = Type::Object(&[
+    ("name", Type::String),
+    ("labels", STRING_MAP),
+    ("namespace", Type::String),
     ("annotations", STRING_MAP),
     ("generateName", Type::String),
-    ("labels", STRING_MAP),
-    ("name", Type::String),
-    ("namespace", Type::String),
     (
         "ownerReferences",
         Type::List(&Type::Object(&[
-            ("apiVersion", Type::String),
-            ("blockOwnerDeletion", Type::Bool),
-            ("controller", Type::Bool),
+            ("uid", Type::String),
             ("kind", Type::String),
             ("name", Type::String),
-            ("uid", Type::String),
+            ("apiVersion", Type::String),
+            ("controller", Type::Bool),
+            ("blockOwnerDeletion", Type::Bool),
         ])),
     ),
 ]);
@@ -277,7 +278,7 @@ pub(crate) fn check(root: &Node, template_path: Option<&[&str]>) -> Result<(), (
             }
             node = next;
         }
-        let template = Type::Object(&[("metadata", METADATA), ("spec", POD_SPEC)]);
+        let template = Type::Object(&[("spec", POD_SPEC), ("metadata", METADATA)]);
         check_value(node, template).map_err(|mut e| {
             e.path
                 .extend(keys.iter().rev().map(|k| Step::Key(k.to_string())));
@@ -358,9 +359,14 @@ fn check_value(node: &Node, expected: Type) -> Result<(), Mistyped> {
             }
             true
         }
+        (Value::Map(_), Type::Object([])) => true,
         (Value::Map(entries), Type::Object(fields)) => {
             for entry in entries.iter() {
-                if let Ok(i) = fields.binary_search_by(|(name, _)| (*name).cmp(&entry.key)) {
+                let key = entry.key.as_str();
+                let found = fields.binary_search_by(|(name, _)| {
+                    name.len().cmp(&key.len()).then_with(|| (*name).cmp(key))
+                });
+                if let Ok(i) = found {
                     check_value(&entry.value, fields[i].1).map_err(|e| e.under(&entry.key))?;
                 }
             }
@@ -397,7 +403,9 @@ mod tests {
             match ty {
                 Type::Object(fields) => {
                     assert!(
-                        fields.windows(2).all(|w| w[0].0 < w[1].0),
+                        fields
+                            .windows(2)
+                            .all(|w| (w[0].0.len(), w[0].0) < (w[1].0.len(), w[1].0)),
                         "{:?}",
                         fields.iter().map(|f| f.0).collect::<Vec<_>>()
                     );

@@ -386,6 +386,23 @@ mod tests {
     }
 
     #[test]
+    fn nesting_through_aliases_is_refused() {
+        // Each alias puts 200 levels under 100 more: within the limit one by one,
+        // beyond it together, and beyond any stack if it went on.
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let text = format!(
+            "a: &a {deep}\nb: {}*a{}\n",
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        let docs = parse_documents(&text);
+        let err = docs[0].as_ref().unwrap_err();
+        assert!(err.reason.contains("through aliases"), "{err:?}");
+        let text = format!("a: &a {deep}\nb: [*a]\n");
+        assert!(parse_documents(&text)[0].is_ok());
+    }
+
+    #[test]
     fn duplicate_keys_warn() {
         let docs = parse_documents("a: 1\na: 2\n");
         let doc = docs[0].as_ref().unwrap();

@@ -5,6 +5,12 @@ use std::cell::Cell;
 
 use crate::node::Pos;
 
+#[cfg(test)]
+thread_local! {
+    /// Bytes looked at to compute columns, on this thread.
+    static COUNTED: Cell<usize> = const { Cell::new(0) };
+}
+
 /// What the next line holding a token starts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Next {
@@ -87,6 +93,8 @@ impl<'a> Cursor<'a> {
             (self.line_start, 0)
         };
         let prefix = &self.bytes[from..offset];
+        #[cfg(test)]
+        COUNTED.with(|c| c.set(c.get() + prefix.len()));
         let counted = if prefix.is_ascii() {
             prefix.len()
         } else {
@@ -197,5 +205,30 @@ impl<'a> Cursor<'a> {
             }
         }
         Some(Next::Content(indent))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::COUNTED;
+
+    /// `jq -c` output puts a whole List on one line: columns are counted on from
+    /// the last one, not from the start of the line each time.
+    #[test]
+    fn columns_on_one_long_line_cost_the_line_once() {
+        let item = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"a":"é"}},"spec":{"hostPID":true}}"#;
+        let text = format!(
+            r#"{{"kind":"List","items":[{}]}}"#,
+            vec![item; 5000].join(",")
+        );
+        COUNTED.with(|c| c.set(0));
+        let (root, _) = super::super::parse(&text, 0).expect("the fast path reads it");
+        let counted = COUNTED.with(|c| c.get());
+        assert_eq!(root.get("items").unwrap().items().len(), 5000);
+        assert!(
+            counted <= text.len(),
+            "{counted} bytes counted for {} bytes",
+            text.len()
+        );
     }
 }
