@@ -189,7 +189,7 @@ fn pod_json(i: usize) -> String {
         "{{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{{\"name\":\"p-{i}\",\"namespace\":\"app\"}},\
          \"spec\":{{\"containers\":[{{\"name\":\"c\",\"image\":\"nginx:1.27\",\
          \"securityContext\":{{\"privileged\":{}}}}}]}}}}",
-        i % 7 == 0
+        i.is_multiple_of(7)
     )
 }
 

@@ -48,19 +48,6 @@ impl Diagnostic {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholder_positions_are_not_shown() {
-        let diagnostic = Diagnostic::error("a.yaml", Some(Pos::new(0, 0)), "bad");
-        assert_eq!(diagnostic.to_string(), "error: a.yaml: bad");
-        let diagnostic = Diagnostic::warning("a.yaml", Some(Pos::new(3, 1)), "odd");
-        assert_eq!(diagnostic.to_string(), "warning: a.yaml:3:1: odd");
-    }
-}
-
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = match self.level {
@@ -71,5 +58,18 @@ impl fmt::Display for Diagnostic {
             Some(pos) => write!(f, "{level}: {}:{pos}: {}", self.file, self.reason),
             None => write!(f, "{level}: {}: {}", self.file, self.reason),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholder_positions_are_not_shown() {
+        let diagnostic = Diagnostic::error("a.yaml", Some(Pos::new(0, 0)), "bad");
+        assert_eq!(diagnostic.to_string(), "error: a.yaml: bad");
+        let diagnostic = Diagnostic::warning("a.yaml", Some(Pos::new(3, 1)), "odd");
+        assert_eq!(diagnostic.to_string(), "warning: a.yaml:3:1: odd");
     }
 }

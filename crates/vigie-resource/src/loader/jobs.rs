@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::list::{self, ItemStream};
-use super::order::{After, Piece};
+use super::order::{Next, Piece};
 use super::sources::{read_source, Source};
 use super::{Limits, JOB_BYTES};
 use crate::diagnostic::Diagnostic;
@@ -185,7 +185,7 @@ impl Job {
                     source,
                     job,
                     part: 0,
-                    after: After::NextSource,
+                    next: Next::Source,
                     results: Vec::new(),
                     diagnostics,
                 })
@@ -235,7 +235,7 @@ impl Job {
                     source,
                     job,
                     part,
-                    after: After::NextPart,
+                    next: Next::Part,
                     results: std::mem::take(&mut results),
                     diagnostics: std::mem::take(&mut diagnostics),
                 });
@@ -273,7 +273,7 @@ impl Job {
             source,
             job,
             part,
-            after: After::NextJob,
+            next: Next::Job,
             results,
             diagnostics,
         });

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use super::order::{After, Piece};
+use super::order::{Next, Piece};
 use super::JOB_BYTES;
 use crate::diagnostic::Diagnostic;
 use crate::node::{Entry, Node, Pos, Value};
@@ -197,16 +197,15 @@ impl<S> ItemStream<'_, S> {
             let mut results = Vec::new();
             let mut diagnostics = Vec::new();
             for (i, span) in group {
-                match self.item(&head, span, i, &mut diagnostics) {
-                    Some(resource) => results.push(visit(resource)),
-                    None => {}
+                if let Some(resource) = self.item(&head, span, i, &mut diagnostics) {
+                    results.push(visit(resource));
                 }
             }
             (self.send)(Piece {
                 source: self.source,
                 job: self.job,
                 part: first_part + k,
-                after: After::NextPart,
+                next: Next::Part,
                 results,
                 diagnostics,
             });

@@ -418,7 +418,7 @@ mod list_tests {
     fn pod(i: usize) -> String {
         format!(
             "{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {{\"name\": \"p-{i}\", \"labels\": {{\"é\": \"ü{i}\"}}}}, \"spec\": {{\"hostPID\": {}, \"containers\": [{{\"name\": \"c\", \"image\": \"nginx\"}}]}}}}",
-            i % 2 == 0
+            i.is_multiple_of(2)
         )
     }
 

@@ -8,20 +8,20 @@ pub(super) struct Piece<T> {
     /// Which job of the source, and which part of the job, this is.
     pub(super) job: usize,
     pub(super) part: usize,
-    pub(super) after: After,
+    pub(super) next: Next,
     pub(super) results: Vec<T>,
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
 /// What comes after a piece in input order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum After {
+pub(super) enum Next {
     /// The next part of the same job (a `List` read item by item is sent in parts).
-    NextPart,
+    Part,
     /// The first part of the next job of the same source.
-    NextJob,
+    Job,
     /// The first job of the next source.
-    NextSource,
+    Source,
 }
 
 /// Problems listed per source; more are counted, not listed: a file of a million
@@ -71,10 +71,10 @@ impl<T> InOrder<T> {
         while let Some(piece) = self.waiting.remove(&self.next) {
             self.waiting_results -= piece.results.len();
             let (source, job, part) = self.next;
-            self.next = match piece.after {
-                After::NextPart => (source, job, part + 1),
-                After::NextJob => (source, job + 1, 0),
-                After::NextSource => (source + 1, 0, 0),
+            self.next = match piece.next {
+                Next::Part => (source, job, part + 1),
+                Next::Job => (source, job + 1, 0),
+                Next::Source => (source + 1, 0, 0),
             };
             results(piece.results);
             for diagnostic in piece.diagnostics {
@@ -86,7 +86,7 @@ impl<T> InOrder<T> {
                     self.left_out_level = self.left_out_level.max(diagnostic.level);
                 }
             }
-            if piece.after == After::NextSource {
+            if piece.next == Next::Source {
                 if let Some(last) = diagnostics.last().filter(|_| self.left_out > 0) {
                     let summary = Diagnostic {
                         level: self.left_out_level,
