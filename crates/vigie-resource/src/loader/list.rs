@@ -15,7 +15,7 @@ use super::JOB_BYTES;
 use crate::diagnostic::Diagnostic;
 use crate::node::{Entry, Node, Pos, Value};
 use crate::resource::{describe, Origin, Resource};
-use crate::yaml::{list_items, parse_item, ItemSpan, ItemsRegion};
+use crate::yaml::{list_items, parse_list_item, ItemSpan, ItemsRegion};
 
 /// What the items of a List take from the List itself.
 pub(super) struct ListHead {
@@ -235,8 +235,7 @@ impl<S> ItemStream<'_, S> {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<Resource> {
         let origin = &self.origin;
-        let text = &self.text[span.start..span.end];
-        let (root, warnings) = match parse_item(text, span.line, span.column) {
+        let (item, warnings) = match parse_list_item(self.text, span, self.region) {
             Ok(Some(parsed)) => parsed,
             Ok(None) => return None,
             Err((pos, reason)) => {
@@ -256,23 +255,6 @@ impl<S> ItemStream<'_, S> {
                 warning,
             ));
         }
-        let item = if self.region.is_block() {
-            // A block item is cut out with its `- `: a sequence of one.
-            match root.value {
-                Value::Seq(items) if items.len() == 1 => items.into_vec().pop()?,
-                _ => {
-                    diagnostics.push(item_error(
-                        origin,
-                        i,
-                        root.pos,
-                        "could not be cut out of its List",
-                    ));
-                    return None;
-                }
-            }
-        } else {
-            root
-        };
         match head.resource(item, i, origin) {
             Ok(resource) => Some(resource),
             Err(d) => {

@@ -92,11 +92,21 @@ pub fn node_difference(fast: &Node, reference: &Node, path: &str) -> Option<Stri
 pub fn list_difference(text: &str, first_line: u32) -> Option<String> {
     let shell = super::fast::parse_shell(text, first_line)?;
     let region = shell.items?;
+    let item_error = || {
+        super::list_items(text, region)
+            .find_map(|span| super::parse_list_item(text, span, region).err())
+    };
     let whole = match reference(text, first_line) {
         Ok(Some((root, _))) => root,
+        // Read whole, the List is an error; read item by item, the error must be
+        // found in its item (the other items are then still read).
+        Err(error) if item_error().is_some() => {
+            let _ = error;
+            return None;
+        }
         other => {
             return Some(format!(
-                "the items were stepped over in what the reference path gives as {other:?}"
+                "the items were read one by one in what the reference path gives as {other:?}"
             ))
         }
     };
@@ -128,20 +138,15 @@ pub fn list_difference(text: &str, first_line: u32) -> Option<String> {
     }
     for (i, (span, expected)) in spans.iter().zip(items).enumerate() {
         let cut = &text[span.start..span.end];
-        let parsed = match super::parse_item(cut, span.line, span.column) {
-            Ok(Some((root, _))) => root,
+        let item = match super::parse_list_item(text, *span, region) {
+            Ok(Some((item, _))) => item,
             other => {
                 return Some(format!(
                     "item {i} ({cut:?}) read on its own gives {other:?}"
                 ))
             }
         };
-        let item = match (region.is_block(), &parsed.value) {
-            (true, Value::Seq(one)) if one.len() == 1 => &one[0],
-            (true, _) => return Some(format!("item {i} ({cut:?}) is not one block entry")),
-            (false, _) => &parsed,
-        };
-        if let Some(diff) = node_difference(item, expected, &format!("$.items[{i}]")) {
+        if let Some(diff) = node_difference(&item, expected, &format!("$.items[{i}]")) {
             return Some(diff);
         }
     }

@@ -164,6 +164,8 @@ pub(super) struct FastParser<'a> {
     items_region: Option<ItemsRegion>,
     /// Whether stepping over them failed (the text may still be parsed whole).
     skip_failed: bool,
+    /// Whether the root has shown an `items` key.
+    root_items_seen: bool,
 }
 
 impl<'a> FastParser<'a> {
@@ -181,6 +183,7 @@ impl<'a> FastParser<'a> {
             skip_items,
             items_region: None,
             skip_failed: false,
+            root_items_seen: false,
         })
     }
 }
@@ -284,7 +287,7 @@ impl FastParser<'_> {
     /// sequence there is only stepped over when `list_items`.
     fn block_value(&mut self, indent: usize, list_items: bool) -> Option<Node> {
         if list_items {
-            self.items_region = None; // the last `items` wins
+            self.second_items()?;
         }
         self.cursor.skip_spaces();
         if !(self.cursor.at_eol() || self.cursor.peek() == b'#') {
@@ -410,6 +413,18 @@ impl FastParser<'_> {
         }
         self.depth -= 1;
         Some(Node::new(Value::Seq(self.take_items(base)), pos))
+    }
+
+    /// Notes a root `items` key; `None` for a second one. Items stepped over are
+    /// never seen by the parser, and an error among the first `items` must still
+    /// be found: a document with two is parsed whole.
+    pub(super) fn second_items(&mut self) -> Option<()> {
+        if self.root_items_seen {
+            self.skip_failed = true;
+            return None;
+        }
+        self.root_items_seen = true;
+        Some(())
     }
 
     /// Steps over a List's block sequence of items at column `indent`, the cursor

@@ -183,7 +183,7 @@ fn parse_chunk(text: &str, first_line: u32) -> ChunkResult {
 }
 
 /// A document parsed for loading: a `List`'s items may be left unparsed, to be cut
-/// out with [`list_items`] and parsed one by one with [`parse_item`].
+/// out with [`list_items`] and parsed one by one with [`parse_list_item`].
 pub(crate) fn parse_for_loading(
     document: &DocumentText<'_>,
 ) -> Option<Result<(Document, Option<ItemsRegion>), ParseError>> {
@@ -234,9 +234,56 @@ pub(crate) fn is_list_kind(root: &Node) -> bool {
         .is_some_and(|k| k.len() > 4 && k.ends_with("List") || k == "List")
 }
 
-/// Parses one item cut out of a `List` ([`list_items`]): its text starts at the
-/// 0-based `line` and character `column` of the stream.
-pub(crate) fn parse_item(text: &str, line: u32, column: u32) -> ChunkResult {
+/// Parses item `span` of a List whose items were stepped over in the document
+/// `text` ([`parse_for_loading`], [`list_items`]), and returns the item itself.
+pub(crate) fn parse_list_item(text: &str, span: ItemSpan, region: ItemsRegion) -> ChunkResult {
+    if !region.is_block() {
+        return parse_at(&text[span.start..span.end], span.line, span.column);
+    }
+    // Where an empty value or an empty block scalar at the end of the item is placed
+    // depends on what follows it, and how its lines are read on where it sits: the
+    // item is read under an `items:` key with the line that follows it, as in the
+    // whole document. Should that line not read on its own (a flow collection
+    // going on over the next lines), the item is read alone.
+    let next_line_end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end + i + 1);
+    let mut context = String::with_capacity(7 + next_line_end - span.start);
+    context.push_str("items:\n");
+    context.push_str(&text[span.start..next_line_end]);
+    if let Ok(Some((root, warnings))) = parse_at(&context, span.line - 1, 0) {
+        if let Some(item) = first_item(root) {
+            return Ok(Some((item, warnings)));
+        }
+    }
+    let (root, warnings) = match parse_at(&text[span.start..span.end], span.line, 0)? {
+        Some(parsed) => parsed,
+        None => return Ok(None),
+    };
+    // Read alone, a block item is a sequence of one.
+    match root.value {
+        Value::Seq(items) if items.len() == 1 => {
+            Ok(items.into_vec().pop().map(|item| (item, warnings)))
+        }
+        _ => Err((root.pos, "could not be cut out of its List".into())),
+    }
+}
+
+/// The first of the `items` that a root read from `items:\n...` holds, taken out.
+fn first_item(root: Node) -> Option<Node> {
+    let Value::Map(entries) = root.value else {
+        return None;
+    };
+    let entry = entries.into_vec().into_iter().next()?;
+    match entry.value.value {
+        Value::Seq(items) if entry.key == "items" => items.into_vec().into_iter().next(),
+        _ => None,
+    }
+}
+
+/// Parses a text that starts at the 0-based `line` and character `column` of the
+/// stream.
+fn parse_at(text: &str, line: u32, column: u32) -> ChunkResult {
     if let Some(parsed) = fast::parse_at(text, line, column) {
         return Ok(Some(parsed));
     }

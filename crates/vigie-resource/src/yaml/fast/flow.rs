@@ -86,7 +86,7 @@ impl FastParser<'_> {
             // The root mapping's `items`: a List's, stepped over when asked to.
             let list_items = self.skip_items && self.depth == 1 && key == "items";
             if list_items {
-                self.items_region = None; // the last `items` wins
+                self.second_items()?;
             }
             let value = if list_items && self.cursor.peek() == b'[' {
                 self.skip_flow_items()?
