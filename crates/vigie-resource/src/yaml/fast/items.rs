@@ -62,16 +62,27 @@ pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>
     let at = cursor.here();
     let mut end = start;
     let mut depth = 0usize;
+    // Whether a collection or string that started the item has closed: nothing
+    // may follow it then (`{a: 1}: b` is a key, which an item read alone is not).
+    let mut closed = false;
     loop {
-        match cursor.peek() {
+        let byte = cursor.peek();
+        if closed && !matches!(byte, b' ' | b'\t' | b'\r' | b'\n' | b',' | b']' | b'}') {
+            return Err(());
+        }
+        match byte {
             b'"' => {
                 skip_double_quoted(cursor)?;
                 end = cursor.pos;
+                closed = depth == 0;
                 continue;
             }
             b'[' | b'{' => depth += 1,
             b']' | b'}' if depth == 0 => break,
-            b']' | b'}' => depth -= 1,
+            b']' | b'}' => {
+                depth -= 1;
+                closed = depth == 0;
+            }
             b',' if depth == 0 => break,
             b'\n' => {
                 cursor.next_line();
@@ -93,6 +104,17 @@ pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>
     }
     if end == start || cursor.peek() == b'}' {
         return Err(()); // `[,]`, `[a}`: left to the parser, which reports them
+    }
+    // Read alone, an item is read in block context, where a plain scalar may hold
+    // flow indicators and go on over lines: only JSON's plain scalars (numbers,
+    // true, false, null) are cut out as they are.
+    let item = &cursor.bytes()[start..end];
+    if !matches!(item[0], b'{' | b'[' | b'"')
+        && !item
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-'))
+    {
+        return Err(());
     }
     if cursor.peek() == b',' {
         cursor.pos += 1;
