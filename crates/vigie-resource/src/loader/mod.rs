@@ -155,9 +155,10 @@ where
         }
         jobs
     });
-    // Bounded, so that workers wait while the caller is busy with `consume`.
+    // Bounded, so that workers wait when the caller falls far behind with
+    // `consume`; roomy, so that they do not wait for its every pause.
     let (sender, receiver) =
-        std::sync::mpsc::sync_channel::<Piece<T>>(4 * rayon::current_num_threads());
+        std::sync::mpsc::sync_channel::<Piece<T>>(64 * rayon::current_num_threads());
     let mut order = InOrder::default();
     std::thread::scope(|scope| {
         let visit = &visit;

@@ -8,6 +8,7 @@
 //! multi-line strings) makes the scan give up: the document is then parsed whole.
 
 use super::cursor::{Cursor, Next};
+use super::scalars::byte_set;
 
 /// Where one item is in the text the cursor covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,30 +61,40 @@ pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>
     }
     let start = cursor.pos;
     let at = cursor.here();
-    let mut end = start;
     let mut depth = 0usize;
     // Whether a collection or string that started the item has closed: nothing
     // may follow it then (`{a: 1}: b` is a key, which an item read alone is not).
     let mut closed = false;
     loop {
-        let byte = cursor.peek();
-        if closed && !matches!(byte, b' ' | b'\t' | b'\r' | b'\n' | b',' | b']' | b'}') {
+        // Ordinary bytes (text, spaces, `:`) are skipped in one go.
+        let rest = &cursor.bytes()[cursor.pos..];
+        let skipped = rest
+            .iter()
+            .position(|&b| FLOW_STOPS[b as usize])
+            .unwrap_or(rest.len());
+        if closed
+            && !rest[..skipped]
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+        {
             return Err(());
         }
-        match byte {
+        cursor.pos += skipped;
+        match cursor.peek() {
+            b'"' if closed => return Err(()),
             b'"' => {
                 skip_double_quoted(cursor)?;
-                end = cursor.pos;
                 closed = depth == 0;
                 continue;
             }
+            b'[' | b'{' if closed => return Err(()),
             b'[' | b'{' => depth += 1,
-            b']' | b'}' if depth == 0 => break,
+            b']' | b'}' | b',' if depth == 0 => break,
             b']' | b'}' => {
                 depth -= 1;
                 closed = depth == 0;
             }
-            b',' if depth == 0 => break,
+            b',' => {}
             b'\n' => {
                 cursor.next_line();
                 if at_marker(cursor) {
@@ -91,16 +102,15 @@ pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>
                 }
                 continue;
             }
-            b' ' | b'\t' | b'\r' => {
-                cursor.pos += 1;
-                continue;
-            }
             // Comments, single quotes (`''` escapes), the end of the text.
-            b'#' | b'\'' | 0 => return Err(()),
-            _ => {}
+            _ => return Err(()),
         }
         cursor.pos += 1;
-        end = cursor.pos;
+    }
+    let bytes = cursor.bytes();
+    let mut end = cursor.pos;
+    while end > start && matches!(bytes[end - 1], b' ' | b'\t' | b'\r' | b'\n') {
+        end -= 1;
     }
     if end == start || cursor.peek() == b'}' {
         return Err(()); // `[,]`, `[a}`: left to the parser, which reports them
@@ -108,7 +118,7 @@ pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>
     // Read alone, an item is read in block context, where a plain scalar may hold
     // flow indicators and go on over lines: only JSON's plain scalars (numbers,
     // true, false, null) are cut out as they are.
-    let item = &cursor.bytes()[start..end];
+    let item = &bytes[start..end];
     if !matches!(item[0], b'{' | b'[' | b'"')
         && !item
             .iter()
@@ -126,6 +136,11 @@ pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>
         column: at.column - 1,
     }))
 }
+
+/// Bytes the scan of a flow item stops at; NUL stands for the end of the text.
+static FLOW_STOPS: [bool; 256] = byte_set(b"\"[]{},\n#'\0");
+/// Bytes the scan of a double-quoted string stops at.
+static QUOTED_STOPS: [bool; 256] = byte_set(b"\"\\\n\r\0");
 
 /// Whether items may define anchors (`&name`), which an item may then refer to in
 /// another: cut apart, the alias would not find its anchor. Such Lists are read
@@ -169,14 +184,18 @@ fn at_marker(cursor: &Cursor<'_>) -> bool {
 fn skip_double_quoted(cursor: &mut Cursor<'_>) -> Result<(), ()> {
     cursor.pos += 1;
     loop {
+        let rest = &cursor.bytes()[cursor.pos..];
+        cursor.pos += rest
+            .iter()
+            .position(|&b| QUOTED_STOPS[b as usize])
+            .unwrap_or(rest.len());
         match cursor.peek() {
             b'"' => {
                 cursor.pos += 1;
                 return Ok(());
             }
             b'\\' if !matches!(cursor.peek_at(1), b'\n' | b'\r' | 0) => cursor.pos += 2,
-            b'\n' | b'\r' | 0 | b'\\' => return Err(()),
-            _ => cursor.pos += 1,
+            _ => return Err(()),
         }
     }
 }
