@@ -569,6 +569,31 @@ mod list_tests {
     }
 
     #[test]
+    fn a_list_with_a_quoted_string_over_lines_is_read_whole() {
+        // The string's second line looks like an item of its own: read whole, the
+        // document is what the parser makes of it (here, an error), not two items.
+        let text = "kind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n    k: 'one\n- two'\n";
+        let (resources, diagnostics) = load_text(text, &Limits::default());
+        assert!(resources.is_empty());
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(
+            diagnostics[0]
+                .reason
+                .starts_with("document 1: invalid YAML"),
+            "{}",
+            diagnostics[0]
+        );
+        let text = "kind: List\nitems:\n- 'one\n- two'\n";
+        let (_, diagnostics) = load_text(text, &Limits::default());
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(
+            diagnostics[0].reason.starts_with("document 1: expected"),
+            "{}",
+            diagnostics[0]
+        );
+    }
+
+    #[test]
     fn a_list_with_anchors_across_items_is_read_whole() {
         let text = "kind: List\nitems:\n- &base {apiVersion: v1, kind: Pod, metadata: {name: a}}\n- *base\n";
         let (resources, diagnostics) = load_text(text, &Limits::default());

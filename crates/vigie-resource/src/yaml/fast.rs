@@ -444,7 +444,8 @@ impl FastParser<'_> {
             }
         }
         let end = self.cursor.line_start.min(self.cursor.bytes().len());
-        if items::may_hold_anchors(&self.cursor.text[start..end]) {
+        let text = &self.cursor.text[start..end];
+        if items::may_hold_anchors(text) || items::may_hold_multiline_quotes(text) {
             self.skip_failed = true;
             return None;
         }

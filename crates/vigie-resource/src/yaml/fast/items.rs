@@ -116,14 +116,18 @@ pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>
         return Err(()); // `[,]`, `[a}`: left to the parser, which reports them
     }
     // Read alone, an item is read in block context, where a plain scalar may hold
-    // flow indicators and go on over lines: only JSON's plain scalars (numbers,
-    // true, false, null) are cut out as they are.
+    // flow indicators and go on over lines, and `...` ends a document: only JSON's
+    // plain scalars (numbers, true, false, null) are cut out as they are.
     let item = &bytes[start..end];
-    if !matches!(item[0], b'{' | b'[' | b'"')
-        && !item
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-'))
-    {
+    let plain_json = || {
+        let starts = item[0].is_ascii_alphanumeric()
+            || (matches!(item[0], b'-' | b'+') && item.get(1).is_some_and(u8::is_ascii_digit));
+        starts
+            && item
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-'))
+    };
+    if !matches!(item[0], b'{' | b'[' | b'"') && !plain_json() {
         return Err(());
     }
     if cursor.peek() == b',' {
@@ -154,6 +158,39 @@ pub(super) fn may_hold_anchors(text: &str) -> bool {
             && matches!(bytes[i - 1], b' ' | b'\t' | b'[' | b'{' | b',')
             && !matches!(bytes.get(i + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
     })
+}
+
+/// Whether block items may hold a quoted scalar that goes on over lines: its next
+/// lines may sit anywhere, a `- ` line that looks like the next item included, so
+/// such Lists are read whole. A quote after a blank, a flow indicator or at the
+/// start of a line is taken to open one; one that does not close on its line says
+/// yes. In block scalars or plain text too: the cost of a false alarm is only that.
+pub(super) fn may_hold_multiline_quotes(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = text[from..].find(['"', '\'']) {
+        let i = from + found;
+        let opens = i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b',');
+        from = i + 1;
+        if !opens {
+            continue;
+        }
+        let quote = bytes[i];
+        let mut j = i + 1;
+        loop {
+            match bytes.get(j) {
+                None | Some(b'\n' | b'\r') => return true,
+                Some(b'\\') if quote == b'"' => j += 2,
+                Some(&b) if b == quote && quote == b'\'' && bytes.get(j + 1) == Some(&b'\'') => {
+                    j += 2
+                }
+                Some(&b) if b == quote => break,
+                Some(_) => j += 1,
+            }
+        }
+        from = j + 1;
+    }
+    false
 }
 
 /// Skips spaces, tabs and line breaks between flow items.
