@@ -586,8 +586,9 @@ mod list_tests {
         let text = "kind: List\nitems:\n- 'one\n- two'\n";
         let (_, diagnostics) = load_text(text, &Limits::default());
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        // One item, the string "one - two": not two.
         assert!(
-            diagnostics[0].reason.starts_with("document 1: expected"),
+            diagnostics[0].reason.starts_with("document 1, item 1: expected"),
             "{}",
             diagnostics[0]
         );

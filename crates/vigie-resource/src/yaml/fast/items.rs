@@ -82,6 +82,9 @@ pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>
         cursor.pos += skipped;
         match cursor.peek() {
             b'"' if closed => return Err(()),
+            // A quote inside a plain scalar (`a"b`) is text: not JSON, left to
+            // the parser.
+            b'"' if !after_indicator(cursor.bytes(), cursor.pos) => return Err(()),
             b'"' => {
                 skip_double_quoted(cursor)?;
                 closed = depth == 0;
@@ -139,6 +142,16 @@ pub(super) fn next_flow_item(cursor: &mut Cursor<'_>) -> Result<Option<ItemSpan>
         line: at.line - 1,
         column: at.column - 1,
     }))
+}
+
+/// Whether the last byte before `at` that is not blank is one after which a token
+/// starts in a flow collection: `{`, `[`, `,`, `:`.
+fn after_indicator(bytes: &[u8], at: usize) -> bool {
+    bytes[..at]
+        .iter()
+        .rev()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .is_none_or(|b| matches!(b, b'{' | b'[' | b',' | b':'))
 }
 
 /// Bytes the scan of a flow item stops at; NUL stands for the end of the text.
