@@ -588,7 +588,9 @@ mod list_tests {
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         // One item, the string "one - two": not two.
         assert!(
-            diagnostics[0].reason.starts_with("document 1, item 1: expected"),
+            diagnostics[0]
+                .reason
+                .starts_with("document 1, item 1: expected"),
             "{}",
             diagnostics[0]
         );

@@ -445,7 +445,7 @@ impl FastParser<'_> {
         }
         let end = self.cursor.line_start.min(self.cursor.bytes().len());
         let text = &self.cursor.text[start..end];
-        if items::may_hold_anchors(text) || items::may_hold_multiline_quotes(text) {
+        if items::may_hold_anchors(text) || items::may_hold_multiline_flow(text) {
             self.skip_failed = true;
             return None;
         }

@@ -173,37 +173,59 @@ pub(super) fn may_hold_anchors(text: &str) -> bool {
     })
 }
 
-/// Whether block items may hold a quoted scalar that goes on over lines: its next
-/// lines may sit anywhere, a `- ` line that looks like the next item included, so
-/// such Lists are read whole. A quote after a blank, a flow indicator or at the
-/// start of a line is taken to open one; one that does not close on its line says
-/// yes. In block scalars or plain text too: the cost of a false alarm is only that.
-pub(super) fn may_hold_multiline_quotes(text: &str) -> bool {
+/// Whether block items may hold a quoted scalar or a flow collection that goes on
+/// over lines: its next lines may sit anywhere, a `- ` line that looks like the next
+/// item included, so such Lists are read whole. A quote or bracket after a blank, a
+/// flow indicator or at the start of a line is taken to open one; one that does not
+/// close on its line says yes. In block scalars or plain text too: the cost of a
+/// false alarm is only that.
+pub(super) fn may_hold_multiline_flow(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(found) = text[from..].find(['"', '\'']) {
+    while let Some(found) = text[from..].find(['"', '\'', '[', '{']) {
         let i = from + found;
         let opens = i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b',');
-        from = i + 1;
         if !opens {
+            from = i + 1;
             continue;
         }
-        let quote = bytes[i];
-        let mut j = i + 1;
-        loop {
-            match bytes.get(j) {
-                None | Some(b'\n' | b'\r') => return true,
-                Some(b'\\') if quote == b'"' => j += 2,
-                Some(&b) if b == quote && quote == b'\'' && bytes.get(j + 1) == Some(&b'\'') => {
-                    j += 2
-                }
-                Some(&b) if b == quote => break,
-                Some(_) => j += 1,
-            }
+        match close_on_line(bytes, i) {
+            Some(end) => from = end,
+            None => return true,
         }
-        from = j + 1;
     }
     false
+}
+
+/// Where the quoted scalar or flow collection that opens at `i` ends, if it does
+/// on its line.
+fn close_on_line(bytes: &[u8], i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut j = i;
+    loop {
+        match *bytes.get(j)? {
+            b'\n' | b'\r' => return None,
+            quote @ (b'"' | b'\'') => {
+                j += 1;
+                loop {
+                    match *bytes.get(j)? {
+                        b'\n' | b'\r' => return None,
+                        b'\\' if quote == b'"' => j += 2,
+                        b'\'' if quote == b'\'' && bytes.get(j + 1) == Some(&b'\'') => j += 2,
+                        b if b == quote => break,
+                        _ => j += 1,
+                    }
+                }
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        j += 1;
+        if depth == 0 {
+            return Some(j);
+        }
+    }
 }
 
 /// Skips spaces, tabs and line breaks between flow items.
