@@ -246,7 +246,11 @@ fn a_broken_list_item_costs_that_item_only() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("apiVersion: v1\nitems:\n");
     for i in 0..500 {
-        let image = if i == 250 { "[unclosed" } else { "nginx:1.27" };
+        let image = if i == 250 {
+            "nginx: 1.27"
+        } else {
+            "nginx:1.27"
+        };
         text.push_str(&format!(
             "- apiVersion: v1\n  kind: Pod\n  metadata: {{name: p-{i}, namespace: app}}\n  spec:\n    containers:\n    - name: c\n      image: {image}\n"
         ));
