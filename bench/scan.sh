@@ -10,6 +10,13 @@
 # (`corpus-gen --one-namespace`: 40,000 workloads, 5,000 Services and 500
 # NetworkPolicies with set-based selectors), the worst realistic case of the
 # cross-object controls; it should take under 3 s, like the spread-out corpus.
+#
+# Shapes: SCAN_SHAPE=documents, list, json-list or one-line-json puts all the objects
+# in one file, as separate documents or as one List (`kubectl get -o yaml`, `-o json`,
+# `-o json | jq -c`); SCAN_PODS=1 generates Pods only; SCAN_ARGS adds arguments to
+# `vigie scan` (say --max-file-bytes for a List over 1 GiB). With SCAN_SHAPE set, the
+# one-namespace run is left out.
+#   SCAN_SHAPE=list SCAN_PODS=1 bench/scan.sh 1000000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -38,12 +45,24 @@ print(f"vigie scan ({name}): {n} objects in {mean:.3f} s (mean of 5) = {n/mean:,
 PY
 }
 
+# All the objects in one file, shaped as SCAN_SHAPE says.
+generate_shaped() {
+  ./target/release/corpus-gen "--$SCAN_SHAPE" ${SCAN_PODS:+--pods} "$1" 1 "$2"
+}
+
 for n in "${sizes[@]}"; do
   dir="$out/corpus-$n"
+  if [ -n "${SCAN_SHAPE:-}" ]; then
+    dir="$out/corpus-$n-$SCAN_SHAPE${SCAN_PODS:+-pods}"
+    [ -d "$dir" ] || generate_shaped "$n" "$dir"
+  fi
   [ -d "$dir" ] || ./target/release/corpus-gen "$n" $(( n / 100 > 0 ? n / 100 : 1 )) "$dir"
   echo "== $n objects ($(du -sh "$dir" | cut -f1)) in $dir"
-  measure "$n" "$n" ./target/release/vigie scan "$dir" -o json --output /dev/null --severity-threshold critical
+  # SCAN_ARGS is split into words on purpose.
+  # shellcheck disable=SC2086
+  measure "$n${SCAN_SHAPE:+-$SCAN_SHAPE}" "$n" ./target/release/vigie scan "$dir" -o json --output /dev/null --severity-threshold critical ${SCAN_ARGS:-}
 done
+[ -z "${SCAN_SHAPE:-}" ] || exit 0
 
 n=100000
 dir="$out/corpus-one-namespace-$n"

@@ -1,5 +1,6 @@
 //! The fast YAML path against the yaml-rust2 reference: whenever the fast path accepts
-//! a document, it must give the same tree, positions and warnings.
+//! a document, it must give the same tree, positions and warnings; and a List read
+//! item by item must give what the reference gives for the whole document.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,6 +17,10 @@ fuzz_target!(|data: &[u8]| {
     for document in split_stream(text) {
         if let Some(diff) = yaml_differential::difference(document.text, document.first_line) {
             panic!("paths disagree on {:?}: {diff}", document.text);
+        }
+        if let Some(diff) = yaml_differential::list_difference(document.text, document.first_line)
+        {
+            panic!("items read one by one disagree on {:?}: {diff}", document.text);
         }
     }
 });

@@ -1,5 +1,6 @@
-//! `corpus-gen [--one-namespace] OBJECTS FILES OUT_DIR`: writes OBJECTS Kubernetes
-//! objects spread over FILES multi-document YAML files. The mix is workload-heavy
+//! `corpus-gen [--one-namespace] [--documents | --list | --json-list | --one-line-json] [--pods] OBJECTS FILES OUT_DIR`:
+//! writes OBJECTS Kubernetes objects spread over FILES multi-document YAML files (or
+//! one `List` per file, see [`shape`]; `--pods`: Pods only). The mix is workload-heavy
 //! (Deployments, Pods, StatefulSets, DaemonSets, Jobs, CronJobs) with Services,
 //! ConfigMaps, RBAC and NetworkPolicies, and security settings vary from hardened
 //! to careless, so every check has work to do. Deterministic: the same arguments
@@ -12,8 +13,12 @@
 //! and NetworkPolicies with set-based selectors (`matchExpressions`), so that
 //! cross-object controls relating them meet their worst realistic case.
 
+mod shape;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
+
+use shape::Shape;
 
 /// A small deterministic generator (64-bit LCG), so runs are comparable.
 struct Rng(u64);
@@ -38,12 +43,28 @@ impl Rng {
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let one_namespace = args.first().is_some_and(|a| a == "--one-namespace");
-    if one_namespace {
-        args.remove(0);
-    }
+    let mut shape = Shape::Documents;
+    let mut pods_only = false;
+    let mut one_namespace = false;
+    args.retain(|arg| match Shape::from_flag(arg) {
+        Some(s) => {
+            shape = s;
+            false
+        }
+        None if arg == "--pods" => {
+            pods_only = true;
+            false
+        }
+        None if arg == "--one-namespace" => {
+            one_namespace = true;
+            false
+        }
+        None => true,
+    });
     let [objects, files, out] = args.as_slice() else {
-        eprintln!("usage: corpus-gen [--one-namespace] OBJECTS FILES OUT_DIR");
+        eprintln!(
+            "usage: corpus-gen [--one-namespace] [--documents | --list | --json-list | --one-line-json] [--pods] OBJECTS FILES OUT_DIR"
+        );
         std::process::exit(2);
     };
     let objects: usize = objects.parse().expect("OBJECTS is a number");
@@ -54,22 +75,25 @@ fn main() {
     let per_file = objects.div_ceil(files);
     let mut written = 0;
     for f in 0..files {
-        let mut text = String::new();
+        let mut file_objects = Vec::new();
         for _ in 0..per_file.min(objects - written) {
-            if !text.is_empty() {
-                text.push_str("---\n");
-            }
-            if one_namespace {
+            let mut text = String::new();
+            if pods_only {
+                let ns = rng.pick(&["default", "shop", "payments"]);
+                workload(&mut rng, "v1", "Pod", written, ns, &[], &mut text);
+            } else if one_namespace {
                 one_namespace_object(&mut rng, written, &mut text);
             } else {
                 object(&mut rng, written, &mut text);
             }
+            file_objects.push(text);
             written += 1;
         }
-        if text.is_empty() {
+        if file_objects.is_empty() {
             break;
         }
-        std::fs::write(out.join(format!("manifests-{f:05}.yaml")), text).expect("write");
+        let name = format!("manifests-{f:05}.{}", shape.extension());
+        std::fs::write(out.join(name), shape.render(&file_objects)).expect("write");
     }
     eprintln!(
         "corpus-gen: {written} objects in {} files under {}",

@@ -14,7 +14,7 @@ use vigie_controls::{known_control_ids, Config, Framework, Scan, ScanConfig};
 use vigie_finding::Severity;
 use vigie_report::{Encoder, Format, RenderOptions, ReportWriter};
 
-use vigie_resource::{LoadOptions, Progress};
+use vigie_resource::{Limits, LoadOptions, Progress};
 
 /// Exit codes, documented in README.md.
 pub const EXIT_CLEAN: u8 = 0;
@@ -96,6 +96,16 @@ pub struct ScanArgs {
     /// Scan the files of kustomization directories one by one instead of rendering them.
     #[arg(long)]
     no_kustomize: bool,
+
+    /// Largest file (or stdin, or kustomize rendering) to read, in bytes; its text is
+    /// held in memory while its objects are read. Larger inputs are refused with an error.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_FILE_BYTES)]
+    max_file_bytes: u64,
+
+    /// Most documents to read from one file, and most items from one List; the rest
+    /// is refused with an error.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_DOCUMENTS)]
+    max_documents: usize,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -223,6 +233,10 @@ pub fn run(args: ScanArgs) -> ExitCode {
     let load_options = LoadOptions {
         no_kustomize: args.no_kustomize,
         progress: Some(progress.clone()),
+        limits: Limits {
+            max_file_bytes: args.max_file_bytes,
+            max_documents: args.max_documents,
+        },
     };
     let out: Box<dyn Write> = match &args.output {
         Some(path) => match std::fs::File::create(path) {

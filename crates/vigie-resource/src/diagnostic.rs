@@ -24,15 +24,18 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A problem that kept part of the input from loading. A position with a zero
+    /// line or column (a placeholder, never a place in a file) is dropped.
     pub fn error(file: impl Into<String>, pos: Option<Pos>, reason: impl Into<String>) -> Self {
         Self {
             level: DiagnosticLevel::Error,
             file: file.into(),
-            pos,
+            pos: pos.filter(|p| p.line > 0 && p.column > 0),
             reason: reason.into(),
         }
     }
 
+    /// A problem that did not keep the input from loading.
     pub fn warning(file: impl Into<String>, pos: Option<Pos>, reason: impl Into<String>) -> Self {
         Self {
             level: DiagnosticLevel::Warning,
@@ -55,5 +58,18 @@ impl fmt::Display for Diagnostic {
             Some(pos) => write!(f, "{level}: {}:{pos}: {}", self.file, self.reason),
             None => write!(f, "{level}: {}: {}", self.file, self.reason),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholder_positions_are_not_shown() {
+        let diagnostic = Diagnostic::error("a.yaml", Some(Pos::new(0, 0)), "bad");
+        assert_eq!(diagnostic.to_string(), "error: a.yaml: bad");
+        let diagnostic = Diagnostic::warning("a.yaml", Some(Pos::new(3, 1)), "odd");
+        assert_eq!(diagnostic.to_string(), "warning: a.yaml:3:1: odd");
     }
 }

@@ -8,6 +8,7 @@
 
 mod diagnostic;
 mod duration;
+mod field_types;
 mod kustomize;
 mod loader;
 mod node;
@@ -20,7 +21,7 @@ mod yaml;
 pub use compact_str::CompactString;
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use duration::duration_seconds;
-pub use loader::{load, load_each, LoadOptions, LoadSummary, Loaded, Progress};
+pub use loader::{load, load_each, Limits, LoadOptions, LoadSummary, Loaded, Progress};
 pub use node::{Entry, Node, Pos, Value};
 pub use quantity::parse_quantity;
 pub use resource::{Origin, Resource, SourceFile};

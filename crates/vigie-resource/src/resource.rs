@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::field_types;
 use crate::node::{Node, Pos};
-use crate::workload::TemplateAt;
+use crate::workload::{template_keys, TemplateAt};
 
 /// A file (or stdin, or a kustomize rendering) that objects were read from.
 #[derive(Debug, PartialEq, Eq)]
@@ -54,8 +55,8 @@ impl Resource {
                 ),
             ));
         }
-        let api_version = root.get("apiVersion").and_then(Node::as_str);
-        let kind = root.get("kind").and_then(Node::as_str);
+        let api_version = string_field(&root, "apiVersion")?;
+        let kind = string_field(&root, "kind")?;
         let (api_version, kind) = match (api_version, kind) {
             (Some(a), Some(k)) if !a.is_empty() && !k.is_empty() => (a.to_string(), k.to_string()),
             (a, k) => {
@@ -73,6 +74,7 @@ impl Resource {
                 ));
             }
         };
+        field_types::check(&root, template_keys(&kind))?;
         let metadata = root.get("metadata");
         let name = match metadata {
             Some(m) => match (
@@ -107,6 +109,25 @@ impl Resource {
         self.root
             .get_path(&["metadata", "annotations", key])
             .and_then(Node::as_str)
+    }
+}
+
+/// A top-level string field (`apiVersion`, `kind`): absent, or a string, or an
+/// error saying what it holds instead.
+fn string_field<'a>(root: &'a Node, key: &str) -> Result<Option<&'a str>, (Pos, String)> {
+    match root.get(key) {
+        None => Ok(None),
+        Some(node) => match node.as_str() {
+            Some(text) => Ok(Some(text)),
+            None => Err((
+                node.pos,
+                format!(
+                    "`{key}` must be a string, found {} ({}): not a Kubernetes object",
+                    describe(node),
+                    node.display_value()
+                ),
+            )),
+        },
     }
 }
 

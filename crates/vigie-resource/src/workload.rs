@@ -74,6 +74,12 @@ impl Shape {
     }
 }
 
+/// The keys from the root of an object of `kind` to its pod template (none for a
+/// Pod, which is its own template), if `kind` is a workload.
+pub(crate) fn template_keys(kind: &str) -> Option<&'static [&'static str]> {
+    Shape::of(kind).map(Shape::keys)
+}
+
 /// Where the pod template of a workload is, found once when the object is
 /// built: every check asks for it, a hundred times per object in a full scan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

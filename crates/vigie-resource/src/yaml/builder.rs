@@ -50,7 +50,8 @@ enum Frame {
 struct Builder {
     first_line: u32,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes, with how deeply their collections nest.
+    anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
     root: Option<Node>,
     warnings: Vec<(Pos, String)>,
@@ -122,9 +123,17 @@ impl Builder {
                 self.push(node, anchor)
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
+                let Some((target, depth)) = self.anchors.get(&id) else {
                     return Err((pos, "alias to an unknown anchor".into()));
                 };
+                // An alias puts its whole tree here: nesting adds up through aliases
+                // of aliases, and must stay within the limit like written nesting.
+                if self.stack.len() + depth > MAX_DEPTH {
+                    return Err((
+                        pos,
+                        format!("nesting deeper than {MAX_DEPTH} levels (through aliases)"),
+                    ));
+                }
                 self.alias_nodes += count_nodes(target);
                 if self.alias_nodes > MAX_ALIAS_NODES {
                     return Err((
@@ -153,7 +162,7 @@ impl Builder {
 
     fn push(&mut self, node: Node, anchor: usize) -> Result<(), (Pos, String)> {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), nesting(&node)));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -182,6 +191,16 @@ fn key_text(node: &Node) -> CompactString {
         Value::String(s) => s.clone(),
         Value::Null => CompactString::default(),
         _ => node.display_value().into(),
+    }
+}
+
+/// How many collections deep a tree goes (0 for a scalar). Trees built here nest
+/// at most `MAX_DEPTH` levels, so the recursion is bounded.
+fn nesting(node: &Node) -> usize {
+    match &node.value {
+        Value::Seq(items) => 1 + items.iter().map(nesting).max().unwrap_or(0),
+        Value::Map(entries) => 1 + entries.iter().map(|e| nesting(&e.value)).max().unwrap_or(0),
+        _ => 0,
     }
 }
 

@@ -84,3 +84,71 @@ pub fn node_difference(fast: &Node, reference: &Node, path: &str) -> Option<Stri
         _ => differ(),
     }
 }
+
+/// Where reading a List item by item disagrees with reading it whole: when the fast
+/// path steps over the root `items` of a document, the rest of the root and each
+/// item cut out and parsed on its own must give what the reference parser gives for
+/// the whole document. `None` when the items are not stepped over, or all agree.
+pub fn list_difference(text: &str, first_line: u32) -> Option<String> {
+    let shell = super::fast::parse_shell(text, first_line)?;
+    let region = shell.items?;
+    let item_error = || {
+        super::list_items(text, region)
+            .find_map(|span| super::parse_list_item(text, span, region).err())
+    };
+    let whole = match reference(text, first_line) {
+        Ok(Some((root, _))) => root,
+        // Read whole, the List is an error; read item by item, the error must be
+        // found in its item (the other items are then still read).
+        Err(error) if item_error().is_some() => {
+            let _ = error;
+            return None;
+        }
+        other => {
+            return Some(format!(
+                "the items were read one by one in what the reference path gives as {other:?}"
+            ))
+        }
+    };
+    // The root without its items.
+    let without_items = |root: &Node| match &root.value {
+        Value::Map(entries) => Node::new(
+            Value::Map(
+                entries
+                    .iter()
+                    .filter(|e| e.key != "items")
+                    .cloned()
+                    .collect(),
+            ),
+            root.pos,
+        ),
+        _ => root.clone(),
+    };
+    if let Some(diff) = node_difference(&without_items(&shell.root), &without_items(&whole), "$") {
+        return Some(diff);
+    }
+    let items = whole.get("items").map(Node::items).unwrap_or(&[]);
+    let spans: Vec<_> = super::list_items(text, region).collect();
+    if spans.len() != items.len() {
+        return Some(format!(
+            "{} items cut out, {} on the reference path",
+            spans.len(),
+            items.len()
+        ));
+    }
+    for (i, (span, expected)) in spans.iter().zip(items).enumerate() {
+        let cut = &text[span.start..span.end];
+        let item = match super::parse_list_item(text, *span, region) {
+            Ok(Some((item, _))) => item,
+            other => {
+                return Some(format!(
+                    "item {i} ({cut:?}) read on its own gives {other:?}"
+                ))
+            }
+        };
+        if let Some(diff) = node_difference(&item, expected, &format!("$.items[{i}]")) {
+            return Some(diff);
+        }
+    }
+    None
+}

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::differential::{difference, fast, reference};
+use super::differential::{difference, fast, list_difference, reference};
 
 /// Whichever path parses `text`, the result is the same.
 fn assert_same(text: &str) {
@@ -294,6 +294,30 @@ fn repository_files_parse_alike() {
         }
     }
     assert!(fast_documents > 0);
+}
+
+/// Lists read item by item give what the reference gives for the whole document.
+#[test]
+fn list_items_cut_out_read_as_in_the_whole_list() {
+    let cases = [
+        "apiVersion: v1\nitems:\n- a: 1\n  b: [x, {y: z}]\n# between\n\n- c: |\n    text\n    - not an item\n  d: 'quoted'\nkind: List\n",
+        "kind: List\nitems:\n  - a: 1\n  -   b: 2\n  -\n    c: 3\nmetadata: {}\n",
+        "{\"kind\": \"List\", \"items\": [{\"a\": \"\\\"]\"}, [1, 2], {\"é\": \"ü\"}, 3]}",
+        "{\n  \"items\": [\n    {\n      \"a\": 1\n    },\n    {\"b\": [true, null]}\n  ],\n  \"kind\": \"List\"\n}\n",
+        "{\"items\": [], \"kind\": \"List\"}",
+        "{\"items\":[{\"a\":1} , {\"b\":2}\t],\"kind\":\"PodList\"}",
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        assert!(
+            super::fast::parse_shell(text, 0).is_some_and(|s| s.items.is_some()),
+            "case {i}: the items were not stepped over"
+        );
+        for first_line in [0, 5] {
+            if let Some(diff) = list_difference(text, first_line) {
+                panic!("case {i}: {diff}");
+            }
+        }
+    }
 }
 
 fn collect_yaml(dir: &Path, files: &mut Vec<std::path::PathBuf>) {

@@ -12,10 +12,12 @@
 
 mod cursor;
 mod flow;
+mod items;
 mod scalars;
 
 use compact_str::CompactString;
 use cursor::{Cursor, Next};
+pub(crate) use items::ItemSpan;
 use scalars::{block_plain, block_scalar, plain_may_start, quoted, PlainEnd};
 
 use super::scalar::resolve_plain;
@@ -29,18 +31,88 @@ const MAX_KEY_BYTES: usize = 1000;
 
 /// Parses a document on the fast path; `None` when it must go to the reference parser.
 pub(super) fn parse(text: &str, first_line: u32) -> Option<(Node, Vec<(Pos, String)>)> {
-    if !plain_text(text) || ends_in_unterminated_blank_line(text) {
-        return None;
-    }
-    let mut parser = FastParser {
-        cursor: Cursor::new(text, first_line),
-        depth: 0,
-        warnings: Vec::new(),
-        entries: Vec::new(),
-        items: Vec::new(),
-    };
+    parse_at(text, first_line, 0)
+}
+
+/// Like [`parse`], for a text that starts `first_column` characters into its line.
+pub(super) fn parse_at(
+    text: &str,
+    first_line: u32,
+    first_column: u32,
+) -> Option<(Node, Vec<(Pos, String)>)> {
+    let mut parser = FastParser::new(text, first_line, first_column, false)?;
     let root = parser.document()?;
     Some((root, parser.warnings))
+}
+
+/// A document parsed with the items of its root `items` sequence stepped over.
+pub(super) struct Shell {
+    /// The root, whose `items` is null when they were stepped over.
+    pub(super) root: Node,
+    pub(super) warnings: Vec<(Pos, String)>,
+    /// Where the items are, when they were stepped over.
+    pub(super) items: Option<ItemsRegion>,
+}
+
+/// Like [`parse`], but the items of a root `items` sequence (a `List`'s) are only
+/// stepped over, to be cut out and parsed one by one with [`list_items`].
+pub(super) fn parse_shell(text: &str, first_line: u32) -> Option<Shell> {
+    let mut parser = FastParser::new(text, first_line, 0, true)?;
+    match parser.document() {
+        Some(root) => Some(Shell {
+            root,
+            warnings: parser.warnings,
+            items: parser.items_region,
+        }),
+        // Items this scan cannot step over may still be read whole.
+        None if parser.skip_failed => parse(text, first_line).map(|(root, warnings)| Shell {
+            root,
+            warnings,
+            items: None,
+        }),
+        None => None,
+    }
+}
+
+/// Where the items of a `List` document are in its text, left unparsed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ItemsRegion {
+    /// Byte range in the document's text: from the first item's line to the line
+    /// after the last one (block), or from after `[` to after `]` (flow).
+    start: usize,
+    end: usize,
+    /// 0-based line and character column of `start` in the stream.
+    line: u32,
+    column: u32,
+    /// Column of the `-` of block items; `None` for a flow sequence.
+    block_indent: Option<usize>,
+}
+
+impl ItemsRegion {
+    /// Whether an item is a block sequence entry (`- ...` lines) rather than a value.
+    pub(crate) fn is_block(&self) -> bool {
+        self.block_indent.is_some()
+    }
+}
+
+/// The items of a region found by [`parse_shell`] in `text`, one at a time, with
+/// spans relative to `text`.
+pub(crate) fn list_items(text: &str, region: ItemsRegion) -> impl Iterator<Item = ItemSpan> + '_ {
+    let mut cursor =
+        Cursor::starting_at(&text[region.start..region.end], region.line, region.column);
+    // The region was stepped over once already: it cannot fail now.
+    std::iter::from_fn(move || {
+        let next = match region.block_indent {
+            Some(indent) => items::next_block_item(&mut cursor, indent),
+            None => items::next_flow_item(&mut cursor),
+        };
+        next.ok().flatten()
+    })
+    .map(move |span| ItemSpan {
+        start: span.start + region.start,
+        end: span.end + region.start,
+        ..span
+    })
 }
 
 /// Whether the text holds only characters whose handling the fast path mirrors: no
@@ -86,6 +158,34 @@ pub(super) struct FastParser<'a> {
     entries: Vec<Entry>,
     /// Items of the sequences being read, likewise.
     items: Vec<Node>,
+    /// Whether to step over the items of a root `items` sequence.
+    skip_items: bool,
+    /// Where those items are, once stepped over.
+    items_region: Option<ItemsRegion>,
+    /// Whether stepping over them failed (the text may still be parsed whole).
+    skip_failed: bool,
+    /// Whether the root has shown an `items` key.
+    root_items_seen: bool,
+}
+
+impl<'a> FastParser<'a> {
+    /// A parser for `text`, or `None` when the text is outside the fast path's subset.
+    fn new(text: &'a str, first_line: u32, first_column: u32, skip_items: bool) -> Option<Self> {
+        if !plain_text(text) || ends_in_unterminated_blank_line(text) {
+            return None;
+        }
+        Some(FastParser {
+            cursor: Cursor::starting_at(text, first_line, first_column),
+            depth: 0,
+            warnings: Vec::new(),
+            entries: Vec::new(),
+            items: Vec::new(),
+            skip_items,
+            items_region: None,
+            skip_failed: false,
+            root_items_seen: false,
+        })
+    }
 }
 
 impl FastParser<'_> {
@@ -166,7 +266,9 @@ impl FastParser<'_> {
         let base = self.entries.len();
         let mut key = first_key;
         loop {
-            let value = self.block_value(indent)?;
+            // The root mapping's `items`: a List's, stepped over when asked to.
+            let list_items = self.skip_items && self.depth == 1 && key.0 == "items";
+            let value = self.block_value(indent, list_items)?;
             self.push_entry(base, key.0, key.1, value)?;
             match self.cursor.next_content_line()? {
                 Next::Content(i) if i == indent && !self.cursor.at_seq_entry() => {
@@ -181,8 +283,12 @@ impl FastParser<'_> {
         Some(Node::new(Value::Map(self.take_entries(base)), pos))
     }
 
-    /// Reads the value after a key's `:` in a mapping at column `indent`.
-    fn block_value(&mut self, indent: usize) -> Option<Node> {
+    /// Reads the value after a key's `:` in a mapping at column `indent`; a block
+    /// sequence there is only stepped over when `list_items`.
+    fn block_value(&mut self, indent: usize, list_items: bool) -> Option<Node> {
+        if list_items {
+            self.second_items()?;
+        }
         self.cursor.skip_spaces();
         if !(self.cursor.at_eol() || self.cursor.peek() == b'#') {
             return self.inline_value(indent, false);
@@ -190,6 +296,9 @@ impl FastParser<'_> {
         self.cursor.finish_line()?;
         let next = self.cursor.next_content_line()?;
         match next {
+            Next::Content(i) if list_items && i >= indent && self.cursor.at_seq_entry() => {
+                self.skip_block_items(i)
+            }
             Next::Content(i) if i > indent => self.nested_block(i),
             // A sequence may sit at its key's indentation.
             Next::Content(i) if i == indent && self.cursor.at_seq_entry() => {
@@ -304,6 +413,82 @@ impl FastParser<'_> {
         }
         self.depth -= 1;
         Some(Node::new(Value::Seq(self.take_items(base)), pos))
+    }
+
+    /// Notes a root `items` key; `None` for a second one. Items stepped over are
+    /// never seen by the parser, and an error among the first `items` must still
+    /// be found: a document with two is parsed whole.
+    pub(super) fn second_items(&mut self) -> Option<()> {
+        if self.root_items_seen {
+            self.skip_failed = true;
+            return None;
+        }
+        self.root_items_seen = true;
+        Some(())
+    }
+
+    /// Steps over a List's block sequence of items at column `indent`, the cursor
+    /// being on the first `-`; the value read is null.
+    fn skip_block_items(&mut self, indent: usize) -> Option<Node> {
+        let pos = self.cursor.here();
+        let start = self.cursor.line_start;
+        let line = self.cursor.stream_line();
+        loop {
+            match items::next_block_item(&mut self.cursor, indent) {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(()) => {
+                    self.skip_failed = true;
+                    return None;
+                }
+            }
+        }
+        let end = self.cursor.line_start.min(self.cursor.bytes().len());
+        let text = &self.cursor.text[start..end];
+        if items::may_hold_anchors(text) || items::may_hold_multiline_flow(text) {
+            self.skip_failed = true;
+            return None;
+        }
+        self.items_region = Some(ItemsRegion {
+            start,
+            end,
+            line,
+            column: 0,
+            block_indent: Some(indent),
+        });
+        Some(Node::new(Value::Null, pos))
+    }
+
+    /// Steps over a List's flow sequence of items, the cursor being on its `[`; the
+    /// value read is null.
+    pub(super) fn skip_flow_items(&mut self) -> Option<Node> {
+        let pos = self.cursor.here();
+        self.cursor.pos += 1;
+        let start = self.cursor.pos;
+        let at = self.cursor.here();
+        loop {
+            match items::next_flow_item(&mut self.cursor) {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(()) => {
+                    self.skip_failed = true;
+                    return None;
+                }
+            }
+        }
+        self.cursor.pos += 1; // `]`
+        if items::may_hold_anchors(&self.cursor.text[start..self.cursor.pos]) {
+            self.skip_failed = true;
+            return None;
+        }
+        self.items_region = Some(ItemsRegion {
+            start,
+            end: self.cursor.pos,
+            line: at.line - 1,
+            column: at.column - 1,
+            block_indent: None,
+        });
+        Some(Node::new(Value::Null, pos))
     }
 
     /// Adds an entry to the mapping whose entries start at `base` on the stack,

@@ -10,7 +10,8 @@ pub mod differential;
 mod fast;
 mod scalar;
 
-use crate::node::{Node, Pos};
+use crate::node::{Node, Pos, Value};
+pub(crate) use fast::{list_items, ItemSpan, ItemsRegion};
 
 /// Deeper nesting than this is refused: no Kubernetes object comes close, and it
 /// keeps hostile input from exhausting the stack.
@@ -55,17 +56,79 @@ pub struct DocumentText<'a> {
 /// Cuts a stream into its non-empty documents, so that they can be parsed
 /// independently (and in parallel): an error in one costs only that one.
 pub fn split_stream(text: &str) -> Vec<DocumentText<'_>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    split_documents(text)
-        .into_iter()
-        .filter(|chunk| has_content(chunk.text))
-        .enumerate()
-        .map(|(index, chunk)| DocumentText {
-            index: index as u32,
-            text: chunk.text,
-            first_line: chunk.first_line,
-        })
-        .collect()
+    let mut splitter = Splitter::new(text);
+    std::iter::from_fn(|| splitter.next(text)).collect()
+}
+
+/// Cuts a stream into its non-empty documents one at a time, keeping no more than
+/// where it is: the text is handed to each call, so the owner of the text can keep
+/// both side by side.
+pub(crate) struct Splitter {
+    /// Where the current chunk starts, and its 0-based line.
+    start: usize,
+    start_line: u32,
+    /// Where the next line to look at starts, and its 0-based line.
+    offset: usize,
+    line: u32,
+    /// Index of the next non-empty document.
+    index: u32,
+}
+
+impl Splitter {
+    pub(crate) fn new(text: &str) -> Self {
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        Self {
+            start: bom,
+            start_line: 0,
+            offset: bom,
+            line: 0,
+            index: 0,
+        }
+    }
+
+    /// The next document holding anything but comments and markers.
+    pub(crate) fn next<'a>(&mut self, text: &'a str) -> Option<DocumentText<'a>> {
+        loop {
+            let chunk = self.next_chunk(text)?;
+            if has_content(chunk.text) {
+                self.index += 1;
+                return Some(DocumentText {
+                    index: self.index - 1,
+                    text: chunk.text,
+                    first_line: chunk.first_line,
+                });
+            }
+        }
+    }
+
+    /// The next chunk: cut before each `---` line and after each `...` line.
+    fn next_chunk<'a>(&mut self, text: &'a str) -> Option<Chunk<'a>> {
+        while self.offset < text.len() {
+            let rest = &text[self.offset..];
+            let line = &rest[..rest.find('\n').map_or(rest.len(), |i| i + 1)];
+            if self.offset > self.start && is_marker(line, "---") {
+                // This line is looked at again, as the first of the next chunk.
+                return Some(self.cut(text));
+            }
+            self.offset += line.len();
+            self.line += 1;
+            if is_marker(line, "...") {
+                return Some(self.cut(text));
+            }
+        }
+        (self.offset > self.start).then(|| self.cut(text))
+    }
+
+    /// The chunk from its start to the current line; the next one starts there.
+    fn cut<'a>(&mut self, text: &'a str) -> Chunk<'a> {
+        let chunk = Chunk {
+            text: &text[self.start..self.offset],
+            first_line: self.start_line,
+        };
+        self.start = self.offset;
+        self.start_line = self.line;
+        chunk
+    }
 }
 
 /// Parses one document; `None` when it holds no node (only directives, say).
@@ -86,44 +149,6 @@ struct Chunk<'a> {
     text: &'a str,
     /// 0-based line number of the chunk's first line in the whole stream.
     first_line: u32,
-}
-
-/// Cuts a stream before each `---` line and after each `...` line.
-fn split_documents(text: &str) -> Vec<Chunk<'_>> {
-    let mut chunks = Vec::new();
-    let mut start = 0usize;
-    let mut start_line = 0u32;
-    let mut offset = 0usize;
-    let mut line_no = 0u32;
-    for line in text.split_inclusive('\n') {
-        let is_start = is_marker(line, "---");
-        let is_end = is_marker(line, "...");
-        if is_start && offset > start {
-            chunks.push(Chunk {
-                text: &text[start..offset],
-                first_line: start_line,
-            });
-            start = offset;
-            start_line = line_no;
-        }
-        offset += line.len();
-        line_no += 1;
-        if is_end {
-            chunks.push(Chunk {
-                text: &text[start..offset],
-                first_line: start_line,
-            });
-            start = offset;
-            start_line = line_no;
-        }
-    }
-    if offset > start {
-        chunks.push(Chunk {
-            text: &text[start..offset],
-            first_line: start_line,
-        });
-    }
-    chunks
 }
 
 fn is_marker(line: &str, marker: &str) -> bool {
@@ -154,6 +179,152 @@ fn parse_chunk(text: &str, first_line: u32) -> ChunkResult {
     match fast::parse(text, first_line) {
         Some(parsed) => Ok(Some(parsed)),
         None => builder::parse_chunk(text, first_line),
+    }
+}
+
+/// A document parsed for loading: a `List`'s items may be left unparsed, to be cut
+/// out with [`list_items`] and parsed one by one with [`parse_list_item`].
+pub(crate) fn parse_for_loading(
+    document: &DocumentText<'_>,
+) -> Option<Result<(Document, Option<ItemsRegion>), ParseError>> {
+    let DocumentText {
+        index,
+        text,
+        first_line,
+    } = *document;
+    let fast = match fast::parse_shell(text, first_line) {
+        Some(shell) => match shell.items {
+            Some(items) if is_list_kind(&shell.root) => {
+                let document = Document {
+                    index,
+                    root: shell.root,
+                    warnings: shell.warnings,
+                };
+                return Some(Ok((document, Some(items))));
+            }
+            None => Some((shell.root, shell.warnings)),
+            // The `items` of something else than a List: read whole.
+            Some(_) => fast::parse(text, first_line),
+        },
+        None => None,
+    };
+    let parsed = match fast {
+        Some(parsed) => Ok(Some(parsed)),
+        None => builder::parse_chunk(text, first_line),
+    };
+    match parsed {
+        Ok(Some((root, warnings))) => Some(Ok((
+            Document {
+                index,
+                root,
+                warnings,
+            },
+            None,
+        ))),
+        Ok(None) => None,
+        Err((pos, reason)) => Some(Err(ParseError { index, pos, reason })),
+    }
+}
+
+/// Whether the `kind` of a root says it is a list: `List`, or a typed list such as
+/// `PodList`, as `kubectl get -o yaml` prints them.
+pub(crate) fn is_list_kind(root: &Node) -> bool {
+    root.get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|k| k.len() > 4 && k.ends_with("List") || k == "List")
+}
+
+/// Parses item `span` of a List whose items were stepped over in the document
+/// `text` ([`parse_for_loading`], [`list_items`]), and returns the item itself.
+pub(crate) fn parse_list_item(text: &str, span: ItemSpan, region: ItemsRegion) -> ChunkResult {
+    if !region.is_block() {
+        return parse_at(&text[span.start..span.end], span.line, span.column);
+    }
+    // Where an empty value or an empty block scalar at the end of the item is placed
+    // depends on what follows it, and how its lines are read on where it sits: the
+    // item is read under an `items:` key with the line that follows it, as in the
+    // whole document. Should that line not read on its own (a flow collection
+    // going on over the next lines), the item is read alone.
+    let next_line_end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end + i + 1);
+    let mut context = String::with_capacity(7 + next_line_end - span.start);
+    context.push_str("items:\n");
+    context.push_str(&text[span.start..next_line_end]);
+    if let Ok(Some((root, warnings))) = parse_at(&context, span.line - 1, 0) {
+        if let Some(item) = first_item(root) {
+            return Ok(Some((item, warnings)));
+        }
+    }
+    let (root, warnings) = match parse_at(&text[span.start..span.end], span.line, 0)? {
+        Some(parsed) => parsed,
+        None => return Ok(None),
+    };
+    // Read alone, a block item is a sequence of one.
+    match root.value {
+        Value::Seq(items) if items.len() == 1 => {
+            Ok(items.into_vec().pop().map(|item| (item, warnings)))
+        }
+        _ => Err((root.pos, "could not be cut out of its List".into())),
+    }
+}
+
+/// The first of the `items` that a root read from `items:\n...` holds, taken out.
+fn first_item(root: Node) -> Option<Node> {
+    let Value::Map(entries) = root.value else {
+        return None;
+    };
+    let entry = entries.into_vec().into_iter().next()?;
+    match entry.value.value {
+        Value::Seq(items) if entry.key == "items" => items.into_vec().into_iter().next(),
+        _ => None,
+    }
+}
+
+/// Parses a text that starts at the 0-based `line` and character `column` of the
+/// stream.
+fn parse_at(text: &str, line: u32, column: u32) -> ChunkResult {
+    if let Some(parsed) = fast::parse_at(text, line, column) {
+        return Ok(Some(parsed));
+    }
+    let mut parsed = builder::parse_chunk(text, line);
+    if column > 0 {
+        // The reference parser saw the text from the start of a line.
+        let line = line + 1;
+        match &mut parsed {
+            Ok(Some((root, warnings))) => {
+                shift_columns(root, line, column);
+                for (pos, _) in warnings {
+                    shift(pos, line, column);
+                }
+            }
+            Ok(None) => {}
+            Err((pos, _)) => shift(pos, line, column),
+        }
+    }
+    parsed
+}
+
+fn shift(pos: &mut Pos, line: u32, by: u32) {
+    if pos.line == line {
+        pos.column += by;
+    }
+}
+
+/// Moves what is on `line` right by `by` columns.
+fn shift_columns(node: &mut Node, line: u32, by: u32) {
+    // Nodes after the first line, and what they hold, stay where they are.
+    if node.pos.line > line {
+        return;
+    }
+    shift(&mut node.pos, line, by);
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift_columns(n, line, by)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            shift(&mut e.key_pos, line, by);
+            shift_columns(&mut e.value, line, by);
+        }),
+        _ => {}
     }
 }
 
@@ -259,6 +430,23 @@ mod tests {
         let text = "[".repeat(10_000);
         let docs = parse_documents(&text);
         assert!(docs[0].is_err());
+    }
+
+    #[test]
+    fn nesting_through_aliases_is_refused() {
+        // Each alias puts 200 levels under 100 more: within the limit one by one,
+        // beyond it together, and beyond any stack if it went on.
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let text = format!(
+            "a: &a {deep}\nb: {}*a{}\n",
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        let docs = parse_documents(&text);
+        let err = docs[0].as_ref().unwrap_err();
+        assert!(err.reason.contains("through aliases"), "{err:?}");
+        let text = format!("a: &a {deep}\nb: [*a]\n");
+        assert!(parse_documents(&text)[0].is_ok());
     }
 
     #[test]

@@ -1,7 +1,15 @@
 //! A byte cursor over one document that knows its line and turns byte offsets into the
 //! 1-based line and character column the reference parser reports.
 
+use std::cell::Cell;
+
 use crate::node::Pos;
+
+#[cfg(test)]
+thread_local! {
+    /// Bytes looked at to compute columns, on this thread.
+    static COUNTED: Cell<usize> = const { Cell::new(0) };
+}
 
 /// What the next line holding a token starts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,10 +30,19 @@ pub(super) struct Cursor<'a> {
     pub(super) line_start: usize,
     /// 0-based line of the document's first line in its stream.
     first_line: u32,
+    /// Characters before the document's first byte on its first line: a List item cut
+    /// out of a one-line JSON document starts in the middle of its line.
+    first_column: u32,
+    /// The last column computed, as (line start, byte offset, 0-based column): columns
+    /// are counted on from there, so that positions on a very long line (one-line JSON)
+    /// cost the bytes between them, not the bytes since the start of the line.
+    last_column: Cell<(usize, usize, u32)>,
 }
 
 impl<'a> Cursor<'a> {
-    pub(super) fn new(text: &'a str, first_line: u32) -> Self {
+    /// A cursor over a text whose first line starts `first_column` characters into
+    /// the line of the stream.
+    pub(super) fn starting_at(text: &'a str, first_line: u32, first_column: u32) -> Self {
         Self {
             text,
             bytes: text.as_bytes(),
@@ -33,7 +50,14 @@ impl<'a> Cursor<'a> {
             line: 0,
             line_start: 0,
             first_line,
+            first_column,
+            last_column: Cell::new((0, 0, 0)),
         }
+    }
+
+    /// 0-based line of the cursor in the stream.
+    pub(super) fn stream_line(&self) -> u32 {
+        self.first_line + self.line
     }
 
     /// The byte at `pos + ahead`, or 0 past the end (the text holds no NUL: see
@@ -60,13 +84,26 @@ impl<'a> Cursor<'a> {
     /// The position of a byte of the current line. Columns count characters, as
     /// yaml-rust2's markers do.
     pub(super) fn pos_of(&self, offset: usize) -> Pos {
-        let prefix = &self.bytes[self.line_start..offset];
-        let column = if prefix.is_ascii() {
+        let (line_start, known, column) = self.last_column.get();
+        // Count on from the last column computed when it is on this line and not
+        // past `offset`; else from the start of the line.
+        let (from, base) = if line_start == self.line_start && known <= offset {
+            (known, column)
+        } else {
+            (self.line_start, 0)
+        };
+        let prefix = &self.bytes[from..offset];
+        #[cfg(test)]
+        COUNTED.with(|c| c.set(c.get() + prefix.len()));
+        let counted = if prefix.is_ascii() {
             prefix.len()
         } else {
             prefix.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
         };
-        Pos::new(self.first_line + self.line + 1, column as u32 + 1)
+        let column = base + counted as u32;
+        self.last_column.set((self.line_start, offset, column));
+        let shift = if self.line == 0 { self.first_column } else { 0 };
+        Pos::new(self.first_line + self.line + 1, column + shift + 1)
     }
 
     pub(super) fn here(&self) -> Pos {
@@ -168,5 +205,30 @@ impl<'a> Cursor<'a> {
             }
         }
         Some(Next::Content(indent))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::COUNTED;
+
+    /// `jq -c` output puts a whole List on one line: columns are counted on from
+    /// the last one, not from the start of the line each time.
+    #[test]
+    fn columns_on_one_long_line_cost_the_line_once() {
+        let item = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"a":"é"}},"spec":{"hostPID":true}}"#;
+        let text = format!(
+            r#"{{"kind":"List","items":[{}]}}"#,
+            vec![item; 5000].join(",")
+        );
+        COUNTED.with(|c| c.set(0));
+        let (root, _) = super::super::parse(&text, 0).expect("the fast path reads it");
+        let counted = COUNTED.with(|c| c.get());
+        assert_eq!(root.get("items").unwrap().items().len(), 5000);
+        assert!(
+            counted <= text.len(),
+            "{counted} bytes counted for {} bytes",
+            text.len()
+        );
     }
 }

@@ -83,7 +83,16 @@ impl FastParser<'_> {
             if matches!(self.cursor.peek(), b',' | b'}') {
                 return None; // an empty value
             }
-            let value = self.flow_item(multiline)?;
+            // The root mapping's `items`: a List's, stepped over when asked to.
+            let list_items = self.skip_items && self.depth == 1 && key == "items";
+            if list_items {
+                self.second_items()?;
+            }
+            let value = if list_items && self.cursor.peek() == b'[' {
+                self.skip_flow_items()?
+            } else {
+                self.flow_item(multiline)?
+            };
             self.push_entry(base, key, key_pos, value)?;
             self.skip_flow_space(multiline)?;
             match self.cursor.peek() {
