@@ -130,12 +130,12 @@ const TRICKY: &str = r#"
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
-spec: {template: {metadata: {labels: {app: web, tier: front, version: 2}}}}
+spec: {template: {metadata: {labels: {app: web, tier: front, version: "2"}}}}
 ---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web-copy, namespace: shop}
-spec: {template: {metadata: {labels: {app: web, tier: front, version: 2}}}}
+spec: {template: {metadata: {labels: {app: web, tier: front, version: "2"}}}}
 ---
 apiVersion: v1
 kind: Pod
@@ -145,11 +145,6 @@ apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: bare, namespace: shop}
 spec: {template: {spec: {}}}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: scalar-labels, namespace: shop}
-spec: {template: {metadata: {labels: oops}}}
 ---
 apiVersion: apps/v1
 kind: Deployment
