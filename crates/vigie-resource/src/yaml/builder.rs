@@ -14,6 +14,10 @@ use crate::node::{Entry, Node, Pos, Value};
 
 /// Upper bound on nodes a document may expand to through aliases ("billion laughs").
 const MAX_ALIAS_NODES: usize = 1_000_000;
+/// Upper bound on the text (strings and keys) aliases may copy into a document:
+/// few nodes can still hold much text, such as a thousand aliases of a
+/// one-megabyte string.
+const MAX_ALIAS_TEXT_BYTES: usize = 64 << 20;
 
 /// Parses one document with yaml-rust2: the reference path, which accepts all of YAML
 /// and reports every error with its position.
@@ -53,6 +57,7 @@ struct Builder {
     /// Anchored nodes, with how deeply their collections nest.
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
+    alias_text_bytes: usize,
     root: Option<Node>,
     warnings: Vec<(Pos, String)>,
 }
@@ -64,6 +69,7 @@ impl Builder {
             stack: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
+            alias_text_bytes: 0,
             root: None,
             warnings: Vec::new(),
         }
@@ -134,11 +140,19 @@ impl Builder {
                         format!("nesting deeper than {MAX_DEPTH} levels (through aliases)"),
                     ));
                 }
-                self.alias_nodes += count_nodes(target);
+                let (nodes, text_bytes) = expansion(target);
+                self.alias_nodes += nodes;
+                self.alias_text_bytes += text_bytes;
                 if self.alias_nodes > MAX_ALIAS_NODES {
                     return Err((
                         pos,
                         format!("aliases expand to more than {MAX_ALIAS_NODES} nodes"),
+                    ));
+                }
+                if self.alias_text_bytes > MAX_ALIAS_TEXT_BYTES {
+                    return Err((
+                        pos,
+                        format!("aliases copy more than {MAX_ALIAS_TEXT_BYTES} bytes of text"),
                     ));
                 }
                 let mut node = target.clone();
@@ -204,12 +218,22 @@ fn nesting(node: &Node) -> usize {
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(entries) => entries.iter().map(|e| count_nodes(&e.value)).sum(),
-        _ => 0,
+/// The nodes of a tree, and the bytes of its strings and keys: what an alias of it
+/// copies.
+fn expansion(node: &Node) -> (usize, usize) {
+    match &node.value {
+        Value::String(text) => (1, text.len()),
+        Value::Seq(items) => items.iter().map(expansion).fold((1, 0), add),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|e| add(expansion(&e.value), (0, e.key.len())))
+            .fold((1, 0), add),
+        _ => (1, 0),
     }
+}
+
+fn add(a: (usize, usize), b: (usize, usize)) -> (usize, usize) {
+    (a.0 + b.0, a.1 + b.1)
 }
 
 /// Applies YAML merge keys (`<<: *base`): merged entries never override explicit ones.

@@ -426,6 +426,22 @@ mod tests {
     }
 
     #[test]
+    fn aliases_of_long_strings_are_refused_by_their_text() {
+        // Few nodes, much text: 100 aliases of a one-megabyte string copy 100 MB.
+        let long = "x".repeat(1 << 20);
+        let mut text = format!("big: &big {long}\ncopies:\n");
+        for _ in 0..100 {
+            text.push_str("- *big\n");
+        }
+        let docs = parse_documents(&text);
+        let err = docs[0].as_ref().unwrap_err();
+        assert!(err.reason.contains("aliases copy more than"), "{err:?}");
+        // A few copies are fine.
+        let few = format!("big: &big {long}\ncopies: [*big, *big]\n");
+        assert!(parse_documents(&few)[0].is_ok());
+    }
+
+    #[test]
     fn deep_nesting_is_refused() {
         let text = "[".repeat(10_000);
         let docs = parse_documents(&text);
