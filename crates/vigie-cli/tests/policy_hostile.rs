@@ -394,3 +394,52 @@ spec:
         stdout(&out)
     );
 }
+
+#[test]
+fn stdin_over_the_cap_is_refused_in_the_scan_words_and_the_rest_still_runs() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
+    let mut child = vigie()
+        .args(["policy", "apply", arg(&policy), "-r", "-", arg(&pod)])
+        .args(["--max-file-bytes", "1000"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // vigie may stop reading at the cap: a broken pipe here is expected.
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(POD.repeat(50).as_bytes());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "error: <stdin>: larger than 1000 bytes, the limit on one file or stdin; \
+             raise it with --max-file-bytes"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("fail: 1"), "{}", stdout(&out));
+}
+
+#[test]
+fn the_default_cap_is_the_scan_one() {
+    for command in [&["policy", "apply"][..], &["policy", "test"], &["scan"]] {
+        let out = run(vigie().args(command).arg("--help"));
+        // Help text wraps: compare with its words joined by single spaces.
+        let help = stdout(&out)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            help.contains("[default: 1073741824]"),
+            "{command:?}: {help}"
+        );
+    }
+}

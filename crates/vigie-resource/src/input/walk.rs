@@ -233,3 +233,172 @@ fn is_kustomization_file(path: &Path) -> bool {
         .and_then(|n| n.to_str())
         .is_some_and(|n| kustomize::KUSTOMIZATION_FILES.contains(&n))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> Self {
+            let dir =
+                std::env::temp_dir().join(format!("vigie-walk-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Self(dir)
+        }
+
+        fn write(&self, name: &str, content: &str) -> PathBuf {
+            let path = self.0.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, content).unwrap();
+            path
+        }
+
+        fn arg(&self) -> String {
+            self.0.display().to_string()
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn directories_give_manifests_in_name_order_and_kustomizations_when_rendering() {
+        let dir = TempDir::new("order");
+        let b = dir.write("b.yml", "");
+        let a = dir.write("a.json", "");
+        dir.write("notes.txt", "");
+        dir.write(".hidden.yaml", "");
+        dir.write(".git/config.yaml", "");
+        dir.write("k/kustomization.yaml", "resources: [c.yaml]\n");
+        let c = dir.write("k/c.yaml", "");
+        let rendered = walk(
+            &[dir.arg()],
+            &WalkOptions {
+                render_kustomizations: true,
+                ..WalkOptions::default()
+            },
+        );
+        assert_eq!(
+            rendered.sources,
+            [
+                Source::File(a.clone()),
+                Source::File(b.clone()),
+                Source::Kustomization(dir.0.join("k")),
+            ]
+        );
+        assert!(
+            rendered.diagnostics.is_empty(),
+            "{:?}",
+            rendered.diagnostics
+        );
+        assert!(rendered.named.is_empty());
+
+        let plain = walk(&[dir.arg()], &WalkOptions::default());
+        assert_eq!(
+            plain.sources,
+            [Source::File(a), Source::File(b), Source::File(c)]
+        );
+        let kustomization = dir.0.join("k/kustomization.yaml").display().to_string();
+        assert_eq!(
+            plain.diagnostics,
+            [WalkDiagnostic::KustomizationFile(kustomization)]
+        );
+        assert!(!plain.diagnostics[0].to_diagnostic().is_error());
+    }
+
+    #[test]
+    fn named_inputs_are_taken_whatever_they_are_and_missing_ones_are_errors() {
+        let dir = TempDir::new("named");
+        let notes = dir.write("notes.txt", "");
+        let missing = dir.0.join("missing.yaml").display().to_string();
+        let inputs = [
+            "-".to_string(),
+            notes.display().to_string(),
+            missing.clone(),
+        ];
+        let walked = walk(&inputs, &WalkOptions::default());
+        assert_eq!(walked.sources, [Source::Stdin, Source::File(notes.clone())]);
+        assert_eq!(
+            walked.named,
+            ["<stdin>".to_string(), notes.display().to_string()]
+        );
+        assert_eq!(
+            walked.diagnostics,
+            [WalkDiagnostic::Unreadable(ReadError::NotFound {
+                file: missing.clone()
+            })]
+        );
+        assert_eq!(
+            walked.diagnostics[0].to_diagnostic().to_string(),
+            format!("error: {missing}: no such file or directory")
+        );
+        #[cfg(unix)]
+        {
+            let walked = walk(&["/dev/null".to_string()], &WalkOptions::default());
+            assert_eq!(walked.sources, [Source::Special("/dev/null".into())]);
+        }
+    }
+
+    #[test]
+    fn files_over_the_up_front_cap_are_refused_by_size_without_reading() {
+        let dir = TempDir::new("cap");
+        let small = dir.write("small.yaml", "a: 1\n");
+        let big = dir.write("big.yaml", &"#".repeat(100));
+        let options = WalkOptions {
+            max_file_bytes: Some(10),
+            ..WalkOptions::default()
+        };
+        let refused = |file: &Path| {
+            WalkDiagnostic::Unreadable(ReadError::TooLarge {
+                file: file.display().to_string(),
+                limit: 10,
+            })
+        };
+        let walked = walk(&[dir.arg()], &options);
+        assert_eq!(walked.sources, [Source::File(small.clone())]);
+        assert_eq!(walked.diagnostics, [refused(&big)]);
+        let walked = walk(&[big.display().to_string()], &options);
+        assert!(walked.sources.is_empty());
+        assert_eq!(walked.diagnostics, [refused(&big)]);
+        assert_eq!(walked.named, [big.display().to_string()]);
+        // Unset, the size is left for the reader to check.
+        let walked = walk(&[dir.arg()], &WalkOptions::default());
+        assert_eq!(walked.sources.len(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_in_directories_are_skipped_with_a_warning() {
+        let dir = TempDir::new("fifo");
+        let fifo = dir.0.join("stuck.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let walked = walk(&[dir.arg()], &WalkOptions::default());
+        assert!(walked.sources.is_empty());
+        let skipped = &walked.diagnostics[0];
+        assert_eq!(
+            skipped,
+            &WalkDiagnostic::NotRegular(fifo.display().to_string())
+        );
+        assert_eq!(
+            skipped.to_string(),
+            format!(
+                "{}: not a regular file (a FIFO, socket or device): skipped; \
+                 name it on the command line to read it",
+                fifo.display()
+            )
+        );
+        assert!(!skipped.to_diagnostic().is_error());
+        let named = walk(&[fifo.display().to_string()], &WalkOptions::default());
+        assert_eq!(named.sources, [Source::Special(fifo)]);
+    }
+}
