@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use vigie_policy::inputs::{read_file, DEFAULT_MAX_FILE_BYTES};
 use vigie_policy::report::{self, ApplyOptions, ApplyOutcome};
 use vigie_policy::suite::{find_suites_noting, run_suite_with, summarize, Verdict};
+use vigie_resource::input::read_text;
+use vigie_resource::Limits;
 
 /// Exit codes, as Kyverno's CLI: 0 clean, 1 violations (or failed test entries),
 /// 2 input that could not be read or a policy that could not be loaded.
@@ -77,7 +78,7 @@ pub struct ApplyArgs {
     #[arg(short = 'o', long, value_enum, default_value_t = ApplyFormat::Text)]
     output: ApplyFormat,
     /// Refuse any file (or standard input) larger than this many bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_FILE_BYTES)]
     max_file_bytes: u64,
 }
 
@@ -102,7 +103,7 @@ pub struct TestArgs {
     #[arg(short = 'o', long, value_enum, default_value_t = TestFormat::Text)]
     output: TestFormat,
     /// Refuse any file larger than this many bytes (suites, policies, resources, values).
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_FILE_BYTES)]
     max_file_bytes: u64,
 }
 
@@ -122,7 +123,7 @@ pub fn run(args: PolicyArgs) -> ExitCode {
 
 /// The first document of a values or user-info file, read with the size cap.
 fn read_yaml_first(path: &Path, max_file_bytes: u64) -> Result<serde_json::Value, String> {
-    let text = read_file(path, max_file_bytes).map_err(|e| e.to_string())?;
+    let text = read_text(path, max_file_bytes).map_err(|e| e.to_string())?;
     match vigie_resource::parse_documents(&text).into_iter().next() {
         Some(Ok(doc)) => Ok(vigie_policy::json::node_to_json(&doc.root)),
         Some(Err(e)) => Err(format!(

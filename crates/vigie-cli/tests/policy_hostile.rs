@@ -227,7 +227,10 @@ fn a_suite_naming_dev_zero_stops_at_the_cap() {
     ]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("/dev/zero: larger than the 65536-byte limit (--max-file-bytes)"),
+        stderr(&out).contains(
+            "/dev/zero: larger than 65536 bytes, the limit on one file or stdin; \
+             raise it with --max-file-bytes"
+        ),
         "{}",
         stderr(&out)
     );
@@ -249,7 +252,7 @@ fn apply_refuses_files_over_the_cap_and_names_the_limit() {
     ]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("/dev/zero: larger than the 4096-byte limit"),
+        stderr(&out).contains("/dev/zero: larger than 4096 bytes"),
         "{}",
         stderr(&out)
     );
@@ -267,7 +270,10 @@ fn apply_refuses_files_over_the_cap_and_names_the_limit() {
     ]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("big.yaml: larger than the 4096-byte limit (--max-file-bytes)"),
+        stderr(&out).contains(
+            "big.yaml: larger than 4096 bytes, the limit on one file or stdin; \
+             raise it with --max-file-bytes"
+        ),
         "{}",
         stderr(&out)
     );
@@ -303,14 +309,18 @@ fn fifos_inside_directories_are_skipped_with_a_note() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("policies/stuck.yaml: skipped: not a regular file")
-            && err.contains("resources/stuck.yaml: skipped: not a regular file"),
+        err.contains("policies/stuck.yaml: not a regular file (a FIFO, socket or device): skipped")
+            && err.contains(
+                "resources/stuck.yaml: not a regular file (a FIFO, socket or device): skipped"
+            ),
         "{err}"
     );
     let out = run(vigie().args(["policy", "test", arg(&dir.path().join("suites"))]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("sub/kyverno-test.yaml: skipped: not a regular file"),
+        stderr(&out).contains(
+            "sub/kyverno-test.yaml: not a regular file (a FIFO, socket or device): skipped"
+        ),
         "{}",
         stderr(&out)
     );
@@ -383,4 +393,53 @@ spec:
         "{}",
         stdout(&out)
     );
+}
+
+#[test]
+fn stdin_over_the_cap_is_refused_in_the_scan_words_and_the_rest_still_runs() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
+    let mut child = vigie()
+        .args(["policy", "apply", arg(&policy), "-r", "-", arg(&pod)])
+        .args(["--max-file-bytes", "1000"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // vigie may stop reading at the cap: a broken pipe here is expected.
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(POD.repeat(50).as_bytes());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "error: <stdin>: larger than 1000 bytes, the limit on one file or stdin; \
+             raise it with --max-file-bytes"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("fail: 1"), "{}", stdout(&out));
+}
+
+#[test]
+fn the_default_cap_is_the_scan_one() {
+    for command in [&["policy", "apply"][..], &["policy", "test"], &["scan"]] {
+        let out = run(vigie().args(command).arg("--help"));
+        // Help text wraps: compare with its words joined by single spaces.
+        let help = stdout(&out)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            help.contains("[default: 1073741824]"),
+            "{command:?}: {help}"
+        );
+    }
 }

@@ -52,7 +52,7 @@ fn main() {
     // The policy files only, not the test suites beside them.
     let files: Vec<String> = walk(std::path::Path::new(dir));
     let started = Instant::now();
-    let loaded = load_policies(&files, vigie_policy::inputs::DEFAULT_MAX_FILE_BYTES);
+    let loaded = load_policies(&files, vigie_resource::Limits::DEFAULT_MAX_FILE_BYTES);
     let load_time = started.elapsed();
     for e in &loaded.errors {
         eprintln!("policy error: {e}");

@@ -2,10 +2,11 @@
 //! error for each one that cannot run (the others still load).
 
 use serde_json::Value as Json;
-use vigie_resource::{load, LoadOptions, Node, Pos, Resource};
+use vigie_resource::input::ReadError;
+use vigie_resource::{load, Limits, LoadOptions, Node, Pos, Resource};
 
 use crate::engine::base_rule_name;
-use crate::inputs::{gather, resources_of_text, ReadError};
+use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::policy::{parse_policy, Policy, PolicyError, RuleAction};
 
@@ -73,6 +74,10 @@ pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
         &gathered.paths,
         &LoadOptions {
             no_kustomize: true,
+            limits: Limits {
+                max_file_bytes,
+                ..Limits::default()
+            },
             ..Default::default()
         },
     );

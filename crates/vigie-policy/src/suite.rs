@@ -5,12 +5,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
-use vigie_resource::{load, LoadOptions};
+use vigie_resource::input::{read_text, WalkDiagnostic};
+use vigie_resource::{load, Limits, LoadOptions};
 
 use crate::engine::{evaluate, Request, Status, Target};
-use crate::inputs::{
-    diagnostic_text, gather, read_file, resources_of_text, DEFAULT_MAX_FILE_BYTES,
-};
+use crate::inputs::{diagnostic_text, gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
 use crate::policy::{Policy, RuleAction};
@@ -99,10 +98,8 @@ pub fn find_suites_noting(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
                     if e.is_file() {
                         out.push(e);
                     } else {
-                        notes.push(format!(
-                            "{}: skipped: not a regular file (FIFO, socket or device); name it directly to read it",
-                            e.display()
-                        ));
+                        let file = e.display().to_string();
+                        notes.push(WalkDiagnostic::NotRegular(file).to_string());
                     }
                 }
             }
@@ -114,7 +111,7 @@ pub fn find_suites_noting(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
 
 /// The documents of a YAML file, read with the size cap. An error is `file:line: reason`.
 fn read_yaml_docs(path: &Path, max_file_bytes: u64) -> Result<Vec<Json>, ReadProblem> {
-    let text = read_file(path, max_file_bytes).map_err(|e| ReadProblem {
+    let text = read_text(path, max_file_bytes).map_err(|e| ReadProblem {
         missing: e.is_not_found(),
         message: e.to_string(),
     })?;
@@ -156,7 +153,7 @@ fn string_list(v: Option<&Json>) -> Vec<String> {
 
 /// Runs one Test file, reading no file beyond the default size cap.
 pub fn run_suite(path: &Path) -> SuiteReport {
-    run_suite_with(path, DEFAULT_MAX_FILE_BYTES)
+    run_suite_with(path, Limits::DEFAULT_MAX_FILE_BYTES)
 }
 
 /// Runs one Test file, reading no file (the suite, its policies, resources, values
@@ -270,6 +267,10 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
         &gathered.paths,
         &LoadOptions {
             no_kustomize: true,
+            limits: Limits {
+                max_file_bytes,
+                ..Limits::default()
+            },
             ..Default::default()
         },
     );

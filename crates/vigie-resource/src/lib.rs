@@ -3,12 +3,15 @@
 //! This crate turns files, directories, standard input and kustomize output into
 //! [`Resource`]s: YAML or JSON trees in which every field keeps the line and column it
 //! was written at, so that a finding can point at the exact line of `privileged: true`.
+//! Walking the paths a user names and reading each within a byte cap is [`input`], which
+//! every command reading user input shares.
 //! Bad input never stops loading: each problem becomes a [`Diagnostic`] naming the file,
 //! line, column and reason, and every other document is still loaded.
 
 mod diagnostic;
 mod duration;
 mod field_types;
+pub mod input;
 mod kustomize;
 mod loader;
 mod node;

@@ -10,10 +10,10 @@ pub use suite_output::{test_json, test_junit};
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use vigie_resource::{load_each, LoadOptions, Resource};
+use vigie_resource::{load_each, Limits, LoadOptions, Resource};
 
 use crate::engine::{evaluate, Request, Status, Target};
-use crate::inputs::{diagnostic_text, gather, resources_of_text, DEFAULT_MAX_FILE_BYTES};
+use crate::inputs::{diagnostic_text, gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
 use crate::policy::{Check, ContextEntry, ContextSource, FailureAction, Policy, RuleAction};
@@ -106,7 +106,7 @@ impl Default for ApplyOptions {
         ApplyOptions {
             audit_warn: false,
             keep_passing: true,
-            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_file_bytes: Limits::DEFAULT_MAX_FILE_BYTES,
         }
     }
 }
@@ -163,6 +163,10 @@ pub fn apply(
         .extend(gathered.errors.iter().map(ToString::to_string));
     let load_options = LoadOptions {
         no_kustomize: false,
+        limits: Limits {
+            max_file_bytes: options.max_file_bytes,
+            ..Limits::default()
+        },
         ..Default::default()
     };
     if loaded.policies.iter().any(uses_config_maps) {

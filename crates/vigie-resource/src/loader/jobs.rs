@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use super::list::{self, ItemStream};
 use super::order::{Next, Piece};
-use super::sources::{read_source, Source};
+use super::sources::read_source;
 use super::{Limits, JOB_BYTES};
 use crate::diagnostic::Diagnostic;
+use crate::input::Source;
 use crate::node::Pos;
 use crate::resource::{Origin, Resource, SourceFile};
 use crate::yaml::{parse_for_loading, DocumentText, Splitter};

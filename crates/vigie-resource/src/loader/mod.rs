@@ -11,11 +11,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
+use crate::input::{walk, Source, WalkOptions};
 use crate::kustomize;
 use crate::resource::Resource;
 use jobs::SourceJobs;
 use order::{InOrder, Piece};
-use sources::{collect_sources, Source};
 
 /// How to load input.
 #[derive(Clone, Debug, Default)]
@@ -126,11 +126,20 @@ where
     F: Fn(Resource) -> T + Sync,
     C: FnMut(T),
 {
-    let mut diagnostics = Vec::new();
-    let mut sources = Vec::new();
-    for input in inputs {
-        collect_sources(input, options, &mut sources, &mut diagnostics);
-    }
+    let walked = walk(
+        inputs,
+        &WalkOptions {
+            render_kustomizations: !options.no_kustomize,
+            // Checked when each file is opened: no `stat` more per file.
+            max_file_bytes: None,
+        },
+    );
+    let mut diagnostics: Vec<Diagnostic> = walked
+        .diagnostics
+        .iter()
+        .map(|d| d.to_diagnostic())
+        .collect();
+    let sources = walked.sources;
     let kubectl = if sources
         .iter()
         .any(|s| matches!(s, Source::Kustomization(_)))
@@ -287,13 +296,6 @@ mod tests {
     fn scalar_documents_are_errors() {
         let (_, diags) = parse("just a string\n");
         assert!(diags[0].reason.contains("found a string"), "{}", diags[0]);
-    }
-
-    #[test]
-    fn non_utf8_names_line_and_column() {
-        let err = sources::decode_utf8(b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
-        assert_eq!(err.0, Pos::new(2, 4));
-        assert!(err.1.contains("0xff"));
     }
 
     #[test]
