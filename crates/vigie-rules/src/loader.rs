@@ -4,7 +4,6 @@
 //! before it is defined.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -916,19 +915,23 @@ fn exception_value(node: &Node) -> ExceptionValue {
     }
 }
 
-/// The text of a file of at most `max_bytes` bytes: more is not read.
+/// The text of a file of at most `max_bytes` bytes: more is not read
+/// (`vigie_resource::input::read_text`, the one capped reader), with the reason
+/// in a rules file's words.
 fn read_capped(path: &Path, max_bytes: u64) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read rules file: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read rules file: {e}"))?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(format!(
-            "rules file is larger than {max_bytes} bytes (the limit for a rules file)"
-        ));
-    }
-    String::from_utf8(bytes).map_err(|e| format!("cannot read rules file: not UTF-8 text ({e})"))
+    vigie_resource::input::read_text(path, max_bytes).map_err(|e| match e {
+        vigie_resource::input::ReadError::TooLarge { limit, .. } => {
+            format!("rules file is larger than {limit} bytes (the limit for a rules file)")
+        }
+        other => match other.pos() {
+            Some(pos) => format!(
+                "cannot read rules file: line {}: {}",
+                pos.line,
+                other.reason()
+            ),
+            None => format!("cannot read rules file: {}", other.reason()),
+        },
+    })
 }
 
 /// Parses `1`, `0.26`, `0.26.0`: Falco's old integer versions are minor versions.
