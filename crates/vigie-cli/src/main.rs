@@ -1,5 +1,24 @@
 //! `vigie`: the command line. It only parses arguments and wires the crates together.
 
+/// `eprintln!` that a closed standard error (`vigie ... 2>&1 | head`) cannot turn
+/// into a panic: std's panics when the write fails, and what could not be said
+/// there cannot be said anywhere else. Defined before the modules, it replaces
+/// std's in all of them.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` likewise (see `eprintln!`).
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod controls;
 mod detect;
 mod output;

@@ -146,3 +146,26 @@ fn out_of_range_arguments_are_refused() {
         String::from_utf8_lossy(&ok.stderr)
     );
 }
+
+#[test]
+fn a_closed_standard_error_is_not_a_crash() {
+    // `vigie scan . 2>&1 | head`: once the reader has gone, messages cannot be
+    // written, and the exit code still tells what happened.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: v1\nkind: Pod\nspec: [\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    for (args, code) in [
+        (vec!["scan", bad], 2),
+        (vec!["detect", "audit", "/dev/zero"], 2),
+        (vec!["controls", "explain", "NOPE"], 2),
+    ] {
+        let output = vigie()
+            .args(&args)
+            .stdout(closed_pipe())
+            .stderr(closed_pipe())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(code), "{args:?}");
+    }
+}

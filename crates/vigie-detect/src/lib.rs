@@ -6,6 +6,16 @@
 //! files, syslog, HTTP/Falcosidekick). Stages are joined by bounded queues, and every
 //! event accepted, dropped or rejected is counted in [`metrics`].
 
+/// `eprintln!` that a closed standard error (`vigie ... 2>&1 | head`) cannot turn
+/// into a panic: std's panics when the write fails. Defined before the modules,
+/// it replaces std's in all of them.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod alert;
 pub mod config;
 pub mod k8s_audit;

@@ -29,6 +29,16 @@
 //! server.serve(routes, Shutdown::new()).unwrap();
 //! ```
 
+/// `eprintln!` that a closed standard error (`vigie ... 2>&1 | head`) cannot turn
+/// into a panic: std's panics when the write fails. Defined before the modules,
+/// it replaces std's in all of them.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod body;
 mod config;
 mod conn;
