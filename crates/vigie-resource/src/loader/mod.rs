@@ -203,8 +203,9 @@ mod tests {
         parse_within(text, &Limits::default())
     }
 
-    /// Loads a text as one source, the way `load_each` does, on this thread.
-    fn parse_within(text: &str, limits: &Limits) -> (Vec<Resource>, Vec<Diagnostic>) {
+    /// Loads a text as one source, the way `load_each` does, on this thread
+    /// (also used by `list_tests`).
+    pub(super) fn parse_within(text: &str, limits: &Limits) -> (Vec<Resource>, Vec<Diagnostic>) {
         let file = SourceFile {
             path: "test.yaml".into(),
             rendered_by: None,
@@ -387,27 +388,10 @@ mod tests {
 #[cfg(test)]
 mod list_tests {
     //! Lists read item by item must give what reading them whole gives.
+    use super::tests::parse_within;
     use super::*;
     use crate::node::{Node, Value};
-    use crate::resource::SourceFile;
     use crate::yaml::parse_documents;
-
-    fn load_text(text: &str, limits: &Limits) -> (Vec<Resource>, Vec<Diagnostic>) {
-        let file = SourceFile {
-            path: "list.yaml".into(),
-            rendered_by: None,
-        };
-        let pieces = std::sync::Mutex::new(Vec::new());
-        for job in SourceJobs::of_text(file, text.to_string(), limits) {
-            job.run(&|r| r, &|piece| pieces.lock().unwrap().push(piece));
-        }
-        let mut order = InOrder::default();
-        let (mut resources, mut diagnostics) = (Vec::new(), Vec::new());
-        for piece in pieces.into_inner().unwrap() {
-            order.add(piece, &mut |r| resources.extend(r), &mut diagnostics);
-        }
-        (resources, diagnostics)
-    }
 
     /// The items of the one document of `text`, parsed whole by the reference parser.
     fn whole_items(text: &str) -> Vec<Node> {
@@ -426,7 +410,7 @@ mod list_tests {
     }
 
     fn assert_same_as_whole(text: &str, n: usize) {
-        let (resources, diagnostics) = load_text(text, &Limits::default());
+        let (resources, diagnostics) = parse_within(text, &Limits::default());
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let whole = whole_items(text);
         assert_eq!(resources.len(), n);
@@ -475,7 +459,7 @@ mod list_tests {
 
     #[test]
     fn a_typed_list_lends_its_kind_to_items_read_one_by_one() {
-        let (resources, diagnostics) = load_text(
+        let (resources, diagnostics) = parse_within(
             "apiVersion: v1\nitems:\n- metadata: {name: a}\n- metadata: {name: b}\nkind: PodList\n",
             &Limits::default(),
         );
@@ -488,7 +472,7 @@ mod list_tests {
 
     #[test]
     fn a_broken_item_costs_only_that_item() {
-        let (resources, diagnostics) = load_text(
+        let (resources, diagnostics) = parse_within(
             "{\"kind\": \"List\", \"items\": [{\"kind\": \"Pod\", \"apiVersion\": \"v1\"}, {\"kind\": [}, {\"apiVersion\": \"v1\", \"kind\": \"Pod\"}]}\n",
             &Limits::default(),
         );
@@ -549,7 +533,7 @@ mod list_tests {
             "{{\"kind\": \"List\", \"items\": [{}]}}\n",
             items.join(", ")
         );
-        let (resources, diagnostics) = load_text(&text, &limits);
+        let (resources, diagnostics) = parse_within(&text, &limits);
         assert_eq!(resources.len(), 3);
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert!(
@@ -560,7 +544,7 @@ mod list_tests {
         assert!(diagnostics[0].reason.contains("--max-documents"));
 
         let text = "a: 1\n---\nb: 2\n---\nc: 3\n---\nd: 4\n---\ne: 5\n";
-        let (_, diagnostics) = load_text(text, &limits);
+        let (_, diagnostics) = parse_within(text, &limits);
         let last = diagnostics.last().unwrap();
         assert!(last.reason.contains("more than 3 documents"), "{last}");
         assert_eq!(
@@ -575,7 +559,7 @@ mod list_tests {
         // The string's second line looks like an item of its own: read whole, the
         // document is what the parser makes of it (here, an error), not two items.
         let text = "kind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n    k: 'one\n- two'\n";
-        let (resources, diagnostics) = load_text(text, &Limits::default());
+        let (resources, diagnostics) = parse_within(text, &Limits::default());
         assert!(resources.is_empty());
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert!(
@@ -586,7 +570,7 @@ mod list_tests {
             diagnostics[0]
         );
         let text = "kind: List\nitems:\n- 'one\n- two'\n";
-        let (_, diagnostics) = load_text(text, &Limits::default());
+        let (_, diagnostics) = parse_within(text, &Limits::default());
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         // One item, the string "one - two": not two.
         assert!(
@@ -601,7 +585,7 @@ mod list_tests {
     #[test]
     fn a_list_with_anchors_across_items_is_read_whole() {
         let text = "kind: List\nitems:\n- &base {apiVersion: v1, kind: Pod, metadata: {name: a}}\n- *base\n";
-        let (resources, diagnostics) = load_text(text, &Limits::default());
+        let (resources, diagnostics) = parse_within(text, &Limits::default());
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         assert_eq!(resources.len(), 2);
         let _ = parse_documents(text);
