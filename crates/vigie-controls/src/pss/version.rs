@@ -57,21 +57,33 @@ impl Version {
     /// instead of the latest standards: for a version a person typed, where
     /// `v1.99` is a mistake rather than a cluster from the future.
     pub fn parse_known(s: &str) -> Result<Self, String> {
-        let version: Version = s.parse()?;
-        let rest = s.trim_start_matches(['v', 'V']);
-        let asked_minor = rest
-            .strip_prefix("1.")
-            .and_then(|r| r.split('.').next())
-            .and_then(|m| m.parse::<u32>().ok());
-        match asked_minor {
-            Some(minor) if minor > Version::LATEST.minor => Err(format!(
+        match asked_minor(s)? {
+            minor if minor > Version::LATEST.minor => Err(format!(
                 "unknown Pod Security version `{s}`: vigie knows the standards of v1.0 to {} \
                  (use `latest` for the newest)",
                 Version::LATEST
             )),
-            _ => Ok(version),
+            minor => Ok(Version::v1(minor)),
         }
     }
+}
+
+/// The minor version `s` names, as written (`latest` is [`Version::LATEST`]):
+/// `v1.25`, `1.25` and `v1.25.3` (the patch is ignored, as the standards only
+/// change with minor versions).
+fn asked_minor(s: &str) -> Result<u32, String> {
+    if s.eq_ignore_ascii_case("latest") {
+        return Ok(Version::LATEST.minor);
+    }
+    let bad =
+        || format!("invalid Pod Security version `{s}` (expected `latest` or v1.N, such as v1.30)");
+    let rest = s.strip_prefix('v').unwrap_or(s);
+    let rest = rest.strip_prefix("1.").ok_or_else(bad)?;
+    rest.split('.')
+        .next()
+        .unwrap_or("")
+        .parse()
+        .map_err(|_| bad())
 }
 
 impl fmt::Display for Version {
@@ -87,17 +99,7 @@ impl FromStr for Version {
     /// the standards only change with minor versions). Versions newer than
     /// [`Version::LATEST`] use the latest standards, as Kubernetes does.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.eq_ignore_ascii_case("latest") {
-            return Ok(Version::LATEST);
-        }
-        let bad = || {
-            format!("invalid Pod Security version `{s}` (expected `latest` or v1.N, such as v1.30)")
-        };
-        let rest = s.strip_prefix('v').unwrap_or(s);
-        let rest = rest.strip_prefix("1.").ok_or_else(bad)?;
-        let minor = rest.split('.').next().unwrap_or("");
-        let minor: u32 = minor.parse().map_err(|_| bad())?;
-        Ok(Version::v1(minor.min(Version::LATEST.minor)))
+        Ok(Version::v1(asked_minor(s)?.min(Version::LATEST.minor)))
     }
 }
 
