@@ -70,14 +70,6 @@ pub fn gather(inputs: &[String], limit: u64, kustomize: bool) -> Gathered {
     out
 }
 
-/// A loader diagnostic as `file:line:column: reason` (no position when it has none).
-pub fn diagnostic_text(d: &vigie_resource::Diagnostic) -> String {
-    match d.pos.filter(|p| p.line > 0) {
-        Some(pos) => format!("{}:{pos}: {}", d.file, d.reason),
-        None => format!("{}: {}", d.file, d.reason),
-    }
-}
-
 /// Kubernetes objects in a text read here (standard input, a special file), with
 /// `List`s unpacked as the loader does, and an error (line, reason) for each
 /// document that is not one.

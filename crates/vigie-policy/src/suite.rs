@@ -9,7 +9,7 @@ use vigie_resource::input::{read_text, WalkDiagnostic};
 use vigie_resource::{load, Limits, LoadOptions};
 
 use crate::engine::{evaluate, Request, Status, Target};
-use crate::inputs::{diagnostic_text, gather, resources_of_text};
+use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
 use crate::policy::{Policy, RuleAction};
@@ -275,7 +275,7 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
         },
     );
     for d in resources.diagnostics.iter().filter(|d| d.is_error()) {
-        report.errors.push(diagnostic_text(d));
+        report.errors.push(d.located().to_string());
     }
     let mut loaded_resources = resources.resources;
     for (name, text) in &gathered.texts {

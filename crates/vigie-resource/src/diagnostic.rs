@@ -46,6 +46,24 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.level == DiagnosticLevel::Error
     }
+
+    /// `file:line:column: reason` (or `file: reason` without a position): the
+    /// diagnostic without its level, for callers that say the level their way.
+    pub fn located(&self) -> impl fmt::Display + '_ {
+        Located(self)
+    }
+}
+
+struct Located<'d>(&'d Diagnostic);
+
+impl fmt::Display for Located<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        match d.pos {
+            Some(pos) => write!(f, "{}:{pos}: {}", d.file, d.reason),
+            None => write!(f, "{}: {}", d.file, d.reason),
+        }
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -54,10 +72,7 @@ impl fmt::Display for Diagnostic {
             DiagnosticLevel::Warning => "warning",
             DiagnosticLevel::Error => "error",
         };
-        match self.pos {
-            Some(pos) => write!(f, "{level}: {}:{pos}: {}", self.file, self.reason),
-            None => write!(f, "{level}: {}: {}", self.file, self.reason),
-        }
+        write!(f, "{level}: {}", self.located())
     }
 }
 

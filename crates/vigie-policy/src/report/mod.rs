@@ -13,7 +13,7 @@ use std::sync::Arc;
 use vigie_resource::{load_each, Limits, LoadOptions, Resource};
 
 use crate::engine::{evaluate, Request, Status, Target};
-use crate::inputs::{diagnostic_text, gather, resources_of_text};
+use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
 use crate::policy::{Check, ContextEntry, ContextSource, FailureAction, Policy, RuleAction};
@@ -280,7 +280,7 @@ pub fn apply(
             .diagnostics
             .iter()
             .filter(|d| d.is_error())
-            .map(diagnostic_text),
+            .map(|d| d.located().to_string()),
     );
     outcome.input_errors.extend(text_errors);
     if outcome.resources == 0 && gathered.errors.is_empty() {
