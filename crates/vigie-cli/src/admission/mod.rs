@@ -1,0 +1,29 @@
+//! `vigie admission`: the Kyverno-compatible admission webhook.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+mod certs;
+mod manifests;
+
+#[derive(Debug, Args)]
+pub struct AdmissionArgs {
+    #[command(subcommand)]
+    command: AdmissionCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdmissionCommand {
+    /// Make a CA and a serving certificate for the webhook's Service (ca.crt, tls.crt, tls.key).
+    Certs(certs::CertsArgs),
+    /// Print the Kubernetes objects that install the webhook, for `kubectl apply -f -`.
+    Manifests(manifests::ManifestsArgs),
+}
+
+pub fn run(args: AdmissionArgs) -> ExitCode {
+    match args.command {
+        AdmissionCommand::Certs(args) => certs::run(args),
+        AdmissionCommand::Manifests(args) => manifests::run(args),
+    }
+}
