@@ -1,0 +1,220 @@
+//! `vigie admission certs` and `vigie admission manifests`, run as a user would:
+//! the manifests go through `vigie scan` as they would go to `kubectl apply`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn vigie() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    vigie().args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const POLICIES: &str = "\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: need-team
+spec:
+  validationFailureAction: Audit
+  rules:
+    - name: team
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        message: a team label is needed
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: no-exec
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: exec
+      match:
+        any:
+          - resources:
+              kinds: [Pod/exec]
+              operations: [CONNECT]
+      validate:
+        message: no exec
+        deny: {}
+";
+
+fn write_policies(dir: &Path) -> String {
+    let policies = dir.join("policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    std::fs::write(policies.join("policies.yaml"), POLICIES).unwrap();
+    policies.to_str().unwrap().to_string()
+}
+
+fn scan(manifests: &[u8], args: &[&str]) -> Output {
+    let mut child = vigie()
+        .args(["scan", "-"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(manifests).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn certs_are_written_once_and_kept_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("certs");
+    let out = out.to_str().unwrap();
+    let args = [
+        "admission",
+        "certs",
+        "--namespace",
+        "guard",
+        "--out",
+        out,
+        "--ip",
+        "127.0.0.1",
+    ];
+    let first = run(&args);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    for file in ["ca.crt", "tls.crt", "tls.key"] {
+        assert!(Path::new(out).join(file).is_file(), "{file}");
+    }
+    let second = run(&args);
+    assert_eq!(second.status.code(), Some(2));
+    let stderr = text(&second.stderr);
+    assert!(
+        stderr.contains("ca.crt: already exists; pass --force to replace it"),
+        "{stderr}"
+    );
+    let forced = run(&[&args[..], &["--force"]].concat());
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+
+    let bad = run(&[
+        "admission",
+        "certs",
+        "--namespace",
+        "Guard",
+        "--out",
+        out,
+        "--force",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("invalid namespace `Guard`"));
+}
+
+#[test]
+fn the_manifests_pass_the_restricted_scan_with_no_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = write_policies(dir.path());
+    let certs = dir.path().join("certs");
+    let certs = certs.to_str().unwrap();
+    let made = run(&["admission", "certs", "--namespace", "guard", "--out", certs]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    let manifests = run(&[
+        "admission",
+        "manifests",
+        "--policies",
+        &policies,
+        "--namespace",
+        "guard",
+        "--certs",
+        certs,
+    ]);
+    assert_eq!(
+        manifests.status.code(),
+        Some(0),
+        "{}",
+        text(&manifests.stderr)
+    );
+    let yaml = text(&manifests.stdout);
+    assert!(
+        yaml.contains("kind: ValidatingWebhookConfiguration"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("- pods/exec"), "{yaml}");
+    assert!(
+        yaml.contains("- deployments"),
+        "autogen controllers: {yaml}"
+    );
+    assert!(yaml.contains("caBundle: "), "{yaml}");
+
+    let scanned = scan(&manifests.stdout, &["--level", "restricted"]);
+    let report = text(&scanned.stdout);
+    assert_eq!(
+        scanned.status.code(),
+        Some(0),
+        "{report}{}",
+        text(&scanned.stderr)
+    );
+    assert!(report.starts_with("No findings"), "{report}");
+}
+
+#[test]
+fn a_broken_policy_is_named_and_the_others_still_make_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = write_policies(dir.path());
+    std::fs::write(
+        Path::new(&policies).join("broken.yaml"),
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: broken\nspec:\n  rules: [\n",
+    )
+    .unwrap();
+    let output = run(&[
+        "admission",
+        "manifests",
+        "--policies",
+        &policies,
+        "--namespace",
+        "guard",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("broken.yaml:"), "{stderr}");
+    assert!(text(&output.stdout).contains("kind: ValidatingWebhookConfiguration"));
+}
+
+#[test]
+fn options_out_of_range_are_refused_and_nothing_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = write_policies(dir.path());
+    for (flag, value, expected) in [
+        ("--replicas", "1", "at least 2"),
+        ("--timeout-seconds", "60", "accepts 1 to 30"),
+        ("--failure-policy", "Maybe", "expected Fail or Ignore"),
+    ] {
+        let output = run(&[
+            "admission",
+            "manifests",
+            "--policies",
+            &policies,
+            "--namespace",
+            "guard",
+            flag,
+            value,
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{flag}");
+        assert!(
+            text(&output.stderr).contains(expected),
+            "{flag}: {}",
+            text(&output.stderr)
+        );
+        assert!(output.stdout.is_empty(), "{flag}");
+    }
+}
