@@ -218,6 +218,10 @@ fn the_install_has_every_object_in_apply_order_with_its_settings() {
     assert!(pod["affinity"]["podAntiAffinity"].is_object());
     let container = &pod["containers"][0];
     assert_eq!(container["image"], "registry.example/vigie:1.2.3");
+    // The server's own budget is within the API server's timeoutSeconds (7 s).
+    let args = container["args"].as_array().unwrap();
+    let timeout = args.iter().position(|a| a == "--timeout").unwrap();
+    assert_eq!(args[timeout + 1], "5600ms");
     let hardening = &container["securityContext"];
     assert_eq!(hardening["readOnlyRootFilesystem"], true);
     assert_eq!(hardening["allowPrivilegeEscalation"], false);

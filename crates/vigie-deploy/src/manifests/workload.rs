@@ -182,6 +182,9 @@ fn quantities(cpu: &str, memory: &str) -> BTreeMap<String, Quantity> {
 }
 
 fn container(options: &AdmissionOptions) -> Container {
+    // vigie answers (by each policy's failure action) before the API server gives
+    // up on it, so a slow request gets vigie's verdict, not the failurePolicy.
+    let budget_ms = i64::from(options.timeout_seconds) * 800;
     let args = [
         "admission",
         "serve",
@@ -193,6 +196,8 @@ fn container(options: &AdmissionOptions) -> Container {
         &format!("{TLS_DIR}/tls.crt"),
         "--tls-key",
         &format!("{TLS_DIR}/tls.key"),
+        "--timeout",
+        &format!("{budget_ms}ms"),
     ]
     .map(str::to_string);
     Container {
