@@ -171,7 +171,7 @@ pub fn report_set(o: &ApplyOutcome, api: ReportApi) -> ReportSet {
 /// The reports of `set` as a YAML stream, one document each.
 pub fn write_policy_reports_yaml(set: &ReportSet, out: &mut dyn Write) -> io::Result<()> {
     let mut text = String::new();
-    for report in set.reports() {
+    for report in set.iter_reports() {
         text.clear();
         text.push_str("---\n");
         write_yaml(&report, 0, &mut text);
