@@ -138,33 +138,36 @@ pub fn report_set(o: &ApplyOutcome, api: ReportApi) -> ReportSet {
     let mut set = ReportSet::new(api, o.results.len().max(1))
         .with_max_reports(usize::MAX)
         .with_source("kyverno");
-    let entries = o
+    let entry = |r: &ApplyResult| ReportEntry {
+        policy: r.policy.name.clone(),
+        rule: r.rule.to_string(),
+        result: match r.status {
+            Status::Pass => ReportResult::Pass,
+            Status::Fail => ReportResult::Fail,
+            Status::Warn => ReportResult::Warn,
+            Status::Error => ReportResult::Error,
+            Status::Skip => ReportResult::Skip,
+        },
+        message: r.message.to_string(),
+        severity: r.policy.severity.clone(),
+        category: r.policy.category.clone(),
+        resource: ObjectRef {
+            api_version: r.resource.api_version.clone(),
+            kind: r.resource.kind.clone(),
+            namespace: r.resource.namespace.clone(),
+            name: r.resource.name.clone(),
+            uid: String::new(),
+        },
+        timestamp: now,
+    };
+    // Results come resource by resource: recorded so, the set's work space stays
+    // the size of one resource's results.
+    for results in o
         .results
-        .iter()
-        .map(|r| ReportEntry {
-            policy: r.policy.name.clone(),
-            rule: r.rule.to_string(),
-            result: match r.status {
-                Status::Pass => ReportResult::Pass,
-                Status::Fail => ReportResult::Fail,
-                Status::Warn => ReportResult::Warn,
-                Status::Error => ReportResult::Error,
-                Status::Skip => ReportResult::Skip,
-            },
-            message: r.message.to_string(),
-            severity: r.policy.severity.clone(),
-            category: r.policy.category.clone(),
-            resource: ObjectRef {
-                api_version: r.resource.api_version.clone(),
-                kind: r.resource.kind.clone(),
-                namespace: r.resource.namespace.clone(),
-                name: r.resource.name.clone(),
-                uid: String::new(),
-            },
-            timestamp: now,
-        })
-        .collect();
-    set.record(entries);
+        .chunk_by(|a, b| std::sync::Arc::ptr_eq(&a.resource, &b.resource))
+    {
+        set.record(results.iter().map(entry).collect());
+    }
     set
 }
 
