@@ -23,6 +23,7 @@ mod controls;
 mod detect;
 mod output;
 mod policy;
+mod rbac;
 mod scan;
 
 use std::process::ExitCode;
@@ -54,6 +55,9 @@ enum Command {
     Detect(detect::DetectArgs),
     /// Run Kyverno policies: `apply` them to resources, `test` kyverno-test.yaml suites.
     Policy(policy::PolicyArgs),
+    /// Answer RBAC questions from manifests: who can do an action, and escalation paths
+    /// to cluster-admin power.
+    Rbac(rbac::RbacArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example: vigie completions bash > /etc/bash_completion.d/vigie")]
     Completions {
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         Command::Controls(args) => controls::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Detect(args) => detect::run(args),
+        Command::Rbac(args) => rbac::run(args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "vigie", &mut script);
