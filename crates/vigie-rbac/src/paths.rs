@@ -7,7 +7,7 @@
 //! binding or escalating roles cluster-wide, the kubelet API through
 //! `nodes/proxy`, approving certificate requests, registering admission webhooks).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -271,28 +271,85 @@ const CHECKS: &[Check] = &[
     },
 ];
 
-fn action(verb: &str, resource: &str) -> Action {
-    if resource == "*.*" {
-        // Every verb on every resource of every group: a rule with `*` in all three.
-        return Action::parse(verb, "*.*", None, None);
+/// For every role, the first rule allowing each action of each check: computed
+/// once per role, not once per subject bound to it.
+struct RoleTable {
+    /// `[role][check][action]`.
+    allowed: Vec<Vec<Vec<Option<usize>>>>,
+}
+
+impl RoleTable {
+    fn new(rbac: &Rbac) -> Self {
+        let actions: Vec<Vec<Option<Action>>> = CHECKS
+            .iter()
+            .map(|c| {
+                c.actions
+                    .iter()
+                    .map(|(verb, resource)| {
+                        // `*.*` stands for a rule with `*` verbs, groups and resources.
+                        (*resource != "*.*").then(|| Action::parse(verb, resource, None, None))
+                    })
+                    .collect()
+            })
+            .collect();
+        let allowed = rbac
+            .roles
+            .iter()
+            .map(|role| {
+                actions
+                    .iter()
+                    .map(|check| {
+                        check
+                            .iter()
+                            .map(|action| {
+                                role.rules.iter().position(|r| match action {
+                                    Some(action) => r.allows(action),
+                                    None => {
+                                        let star = |xs: &[String]| xs.iter().any(|x| x == "*");
+                                        star(&r.verbs) && star(&r.api_groups) && star(&r.resources)
+                                    }
+                                })
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        RoleTable { allowed }
     }
-    Action::parse(verb, resource, None, None)
 }
 
 /// What `subject` can reach through its permissions, one entry per check and
 /// namespace where it holds.
-fn capabilities(authorizer: &Authorizer<'_>, subject: &Subject) -> Vec<Capability> {
+fn capabilities(
+    authorizer: &Authorizer<'_>,
+    table: &RoleTable,
+    subject: &Subject,
+) -> Vec<Capability> {
+    let rbac = authorizer.rbac();
+    let bindings = authorizer.bindings_of(subject);
     let mut out = Vec::new();
-    for check in CHECKS {
+    for (k, check) in CHECKS.iter().enumerate() {
         // The namespaces where every action of the check is allowed, with the
         // evidence of the first.
         let mut namespaces: Option<Vec<(Option<String>, Evidence)>> = None;
-        for (verb, resource) in check.actions {
-            let allowed = if *resource == "*.*" {
-                full_admin(authorizer, subject)
-            } else {
-                authorizer.namespaces_allowed(subject, &action(verb, resource))
-            };
+        for a in 0..check.actions.len() {
+            let allowed: Vec<(Option<String>, Evidence)> = bindings
+                .iter()
+                .filter_map(|&b| {
+                    let binding = &rbac.bindings[b];
+                    let role = binding.role?;
+                    let rule = table.allowed[role][k][a]?;
+                    Some((
+                        binding.namespace.clone(),
+                        Evidence {
+                            binding: b,
+                            role,
+                            rule,
+                        },
+                    ))
+                })
+                .collect();
             namespaces = Some(match namespaces {
                 None => allowed,
                 Some(before) => intersect(before, &allowed),
@@ -316,29 +373,6 @@ fn capabilities(authorizer: &Authorizer<'_>, subject: &Subject) -> Vec<Capabilit
         }
     }
     out
-}
-
-/// A rule with `*` verbs, groups and resources bound cluster-wide.
-fn full_admin(authorizer: &Authorizer<'_>, subject: &Subject) -> Vec<(Option<String>, Evidence)> {
-    let rbac = authorizer.rbac();
-    for b in authorizer.bindings_of(subject) {
-        let binding = &rbac.bindings[b];
-        let Some(role) = binding.role else { continue };
-        if let Some(rule) = rbac.roles[role].rules.iter().position(|r| {
-            let star = |xs: &[String]| xs.iter().any(|x| x == "*");
-            star(&r.verbs) && star(&r.api_groups) && star(&r.resources)
-        }) {
-            return vec![(
-                binding.namespace.clone(),
-                Evidence {
-                    binding: b,
-                    role,
-                    rule,
-                },
-            )];
-        }
-    }
-    Vec::new()
 }
 
 /// The namespaces in both lists (`None` is every namespace).
@@ -372,24 +406,25 @@ pub fn escalation_paths(rbac: &Rbac) -> Vec<EscalationPath> {
         subjects.extend(b.subjects.iter().cloned());
     }
     let subjects: Vec<Subject> = subjects.into_iter().collect();
+    let table = RoleTable::new(rbac);
     let caps: Vec<Vec<Capability>> = subjects
         .iter()
-        .map(|s| capabilities(&authorizer, s))
+        .map(|s| capabilities(&authorizer, &table, s))
         .collect();
-    let has_workload: Vec<bool> = subjects
+    // Service accounts that pods run as, and those with a token Secret: sets, so
+    // that the cost stays linear in subjects plus workloads.
+    let running: HashSet<Subject> = rbac
+        .workloads
         .iter()
-        .map(|s| rbac.workloads_of(s).next().is_some())
+        .map(|w| Subject::service_account(&w.namespace, &w.service_account))
         .collect();
-    let has_token: Vec<bool> = subjects
+    let tokens: HashSet<Subject> = rbac
+        .token_secrets
         .iter()
-        .map(|s| {
-            rbac.token_secrets.iter().any(|(ns, _, account)| {
-                s.kind == "ServiceAccount"
-                    && s.namespace.as_deref() == Some(ns.as_str())
-                    && *account == s.name
-            })
-        })
+        .map(|(ns, _, account)| Subject::service_account(ns, account))
         .collect();
+    let has_workload: Vec<bool> = subjects.iter().map(|s| running.contains(s)).collect();
+    let has_token: Vec<bool> = subjects.iter().map(|s| tokens.contains(s)).collect();
 
     // dist[i] = steps to admin; via[i] = (capability index, next subject index).
     let mut dist: Vec<Option<u32>> = vec![None; subjects.len()];

@@ -176,6 +176,7 @@ fn scope_applies(binding: &Binding, action: &Action, scope: &Scope) -> bool {
 /// binding, in binding order. Members of `system:masters` can do everything
 /// without RBAC: that group comes first, as the API server's own rule.
 pub fn who_can(rbac: &Rbac, action: &Action, scope: &Scope) -> Vec<Grant> {
+    let workloads = WorkloadIndex::new(rbac);
     let mut out = vec![Grant {
         subject: Subject::group("system:masters"),
         binding: "(built into the API server)".into(),
@@ -210,7 +211,9 @@ pub fn who_can(rbac: &Rbac, action: &Action, scope: &Scope) -> Vec<Grant> {
                 rule_index,
                 rule: role.rules[rule_index].describe(),
                 scope: scope_text.clone(),
-                workloads: workloads_running_as(rbac, subject, binding.namespace.as_deref())
+                workloads: workloads
+                    .running_as(subject, binding.namespace.as_deref())
+                    .into_iter()
                     .map(|w| format!("{} {}/{}", w.kind, w.namespace, w.name))
                     .collect(),
             });
@@ -219,32 +222,63 @@ pub fn who_can(rbac: &Rbac, action: &Action, scope: &Scope) -> Vec<Grant> {
     out
 }
 
-/// Workloads whose pods authenticate as `subject`: a service account's own, or
-/// every service account's for `system:serviceaccounts[:NS]`, limited to the
-/// namespace a RoleBinding grants in.
-fn workloads_running_as<'a>(
-    rbac: &'a Rbac,
-    subject: &'a Subject,
-    granted_in: Option<&'a str>,
-) -> impl Iterator<Item = &'a Workload> + 'a {
-    rbac.workloads.iter().filter(move |w| {
-        let runs_as = match subject.kind.as_str() {
-            "ServiceAccount" => {
-                subject.namespace.as_deref() == Some(w.namespace.as_str())
-                    && subject.name == w.service_account
+/// Workloads indexed by the service account they run as and by namespace, so
+/// that listing them per grant costs what is listed.
+struct WorkloadIndex<'a> {
+    all: &'a [Workload],
+    by_account: HashMap<(&'a str, &'a str), Vec<&'a Workload>>,
+    by_namespace: HashMap<&'a str, Vec<&'a Workload>>,
+}
+
+impl<'a> WorkloadIndex<'a> {
+    fn new(rbac: &'a Rbac) -> Self {
+        let mut by_account: HashMap<(&str, &str), Vec<&Workload>> = HashMap::new();
+        let mut by_namespace: HashMap<&str, Vec<&Workload>> = HashMap::new();
+        for w in &rbac.workloads {
+            by_account
+                .entry((w.namespace.as_str(), w.service_account.as_str()))
+                .or_default()
+                .push(w);
+            by_namespace
+                .entry(w.namespace.as_str())
+                .or_default()
+                .push(w);
+        }
+        Self {
+            all: &rbac.workloads,
+            by_account,
+            by_namespace,
+        }
+    }
+
+    /// Workloads whose pods authenticate as `subject`: a service account's own,
+    /// or every service account's for `system:serviceaccounts[:NS]` and
+    /// `system:authenticated`, limited to the namespace a RoleBinding grants in.
+    fn running_as(&self, subject: &Subject, granted_in: Option<&str>) -> Vec<&'a Workload> {
+        let all_of = |ns: &str| self.by_namespace.get(ns).cloned().unwrap_or_default();
+        match subject.kind.as_str() {
+            // A service account bound in another namespace uses the grant there,
+            // but its pods are where they are.
+            "ServiceAccount" => subject
+                .namespace
+                .as_deref()
+                .and_then(|ns| self.by_account.get(&(ns, subject.name.as_str())))
+                .cloned()
+                .unwrap_or_default(),
+            "Group"
+                if subject.name == "system:serviceaccounts"
+                    || subject.name == "system:authenticated" =>
+            {
+                match granted_in {
+                    Some(ns) => all_of(ns),
+                    None => self.all.iter().collect(),
+                }
             }
-            "Group" => {
-                subject.name == "system:serviceaccounts"
-                    || subject.name == "system:authenticated"
-                    || subject.name.strip_prefix("system:serviceaccounts:")
-                        == Some(w.namespace.as_str())
-            }
-            _ => false,
-        };
-        // A service account bound in another namespace only uses the grant there,
-        // but its pods are still where they are: keep them all for service
-        // accounts; for groups, only where the grant holds.
-        runs_as
-            && (subject.kind == "ServiceAccount" || granted_in.is_none_or(|ns| ns == w.namespace))
-    })
+            "Group" => match subject.name.strip_prefix("system:serviceaccounts:") {
+                Some(ns) if granted_in.is_none_or(|g| g == ns) => all_of(ns),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
 }
