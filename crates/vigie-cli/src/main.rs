@@ -24,6 +24,7 @@ mod controls;
 mod detect;
 mod output;
 mod policy;
+mod rbac;
 mod scan;
 
 use std::process::ExitCode;
@@ -55,6 +56,9 @@ enum Command {
     Detect(detect::DetectArgs),
     /// Run Kyverno policies: `apply` them to resources, `test` kyverno-test.yaml suites.
     Policy(policy::PolicyArgs),
+    /// Answer RBAC questions from manifests: who can do an action, and escalation paths
+    /// to cluster-admin power.
+    Rbac(rbac::RbacArgs),
     /// The admission webhook: its certificates and the manifests that install it.
     Admission(admission::AdmissionArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::Controls(args) => controls::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Detect(args) => detect::run(args),
+        Command::Rbac(args) => rbac::run(args),
         Command::Admission(args) => admission::run(args),
         Command::Completions { shell } => {
             let mut script = Vec::new();

@@ -112,25 +112,75 @@ impl Target {
     }
 }
 
+/// The admission operation of a request (`request.operation`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// An object is created (the default of the CLI, as in `kyverno apply`).
+    #[default]
+    Create,
+    /// An object is changed: `request.oldObject` holds it before the change.
+    Update,
+    /// An object is deleted: `request.oldObject` holds it, `request.object` is null.
+    Delete,
+    /// A connection to a subresource (`pods/exec`, `pods/attach`, `pods/portforward`).
+    Connect,
+}
+
+impl Operation {
+    /// The name the API server uses: `CREATE`, `UPDATE`, `DELETE`, `CONNECT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "CREATE",
+            Operation::Update => "UPDATE",
+            Operation::Delete => "DELETE",
+            Operation::Connect => "CONNECT",
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An operation name that is none of `CREATE`, `UPDATE`, `DELETE`, `CONNECT`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown operation {0:?} (expected CREATE, UPDATE, DELETE or CONNECT)")]
+pub struct UnknownOperation(pub String);
+
+impl std::str::FromStr for Operation {
+    type Err = UnknownOperation;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "CREATE" => Ok(Operation::Create),
+            "UPDATE" => Ok(Operation::Update),
+            "DELETE" => Ok(Operation::Delete),
+            "CONNECT" => Ok(Operation::Connect),
+            other => Err(UnknownOperation(other.to_string())),
+        }
+    }
+}
+
 /// Everything about the request that is not the object itself.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Request {
-    pub operation: String,
+    /// What is being done to the object.
+    pub operation: Operation,
+    /// The object before the change, on UPDATE and DELETE (`request.oldObject`).
+    pub old_object: Option<Json>,
+    /// The subresource asked for (`exec` for `pods/exec`, `status`, `scale`...), which
+    /// `match` kinds such as `Pod/exec` select.
+    pub subresource: Option<String>,
+    /// `request.dryRun`: the API server will not persist the object.
+    pub dry_run: bool,
+    /// Who sends the request.
     pub user: RequestUser,
+    /// Values given offline (values files, `--set`).
     pub values: Values,
     /// ConfigMaps that `configMap` context entries can read.
     pub config_maps: Vec<Json>,
-}
-
-impl Default for Request {
-    fn default() -> Self {
-        Request {
-            operation: "CREATE".into(),
-            user: RequestUser::default(),
-            values: Values::default(),
-            config_maps: Vec::new(),
-        }
-    }
 }
 
 /// The result of one policy on one resource.
@@ -151,13 +201,13 @@ pub fn evaluate(policy: &Policy, target: &Target, request: &Request) -> Vec<Rule
         .global
         .get("request.operation")
         .and_then(Json::as_str)
-        .unwrap_or(&request.operation)
+        .unwrap_or(request.operation.as_str())
         .to_string();
     let namespace_labels = request.values.namespace_labels.get(&target.namespace);
     let match_target = MatchTarget {
         api_version: &target.api_version,
         kind: &target.kind,
-        subresource: None,
+        subresource: request.subresource.as_deref(),
         name: &target.name,
         namespace: &target.namespace,
         labels: target.labels.clone(),
@@ -229,11 +279,18 @@ fn base_document(target: &Target, request: &Request, operation: &str) -> Rcvar {
     });
     let mut root = jmes::to_var(&doc);
     context::set_path(&mut root, "request.object", target.var.clone());
-    context::set_path(
-        &mut root,
-        "request.oldObject",
-        Rcvar::new(jmes::Variable::Null),
-    );
+    let old_object = match &request.old_object {
+        Some(old) => jmes::to_var(old),
+        None => Rcvar::new(jmes::Variable::Null),
+    };
+    context::set_path(&mut root, "request.oldObject", old_object);
+    if request.dry_run {
+        context::set_path(
+            &mut root,
+            "request.dryRun",
+            Rcvar::new(Variable::Bool(true)),
+        );
+    }
     context::apply_values(&mut root, &request.values.global);
     root
 }

@@ -26,6 +26,8 @@ pub mod values;
 pub mod variables;
 pub mod wildcard;
 
-pub use engine::{evaluate, Request, RuleResult, Status, Target, Values};
+pub use engine::{
+    evaluate, Operation, Request, RuleResult, Status, Target, UnknownOperation, Values,
+};
 pub use load::{load_policies, policies_from_str, LoadedPolicies};
 pub use policy::{FailureAction, Policy, PolicyError};
