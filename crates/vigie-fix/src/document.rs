@@ -13,9 +13,7 @@ use crate::tree;
 /// cannot be fixed (it is then left as it is).
 pub(crate) fn fix_document(text: &str, edits: &[Edit]) -> Result<Option<String>, Refusal> {
     let original = parse(text)?;
-    let style = Style {
-        json: first_content(text).starts_with('{'),
-    };
+    let style = Style::of(text, first_content(text).starts_with('{'));
     let mut current = text.to_string();
     let mut root = original.clone();
     for edit in edits {
@@ -111,7 +109,7 @@ mod tests {
     #[test]
     fn absent_parents_are_created_with_the_indentation_of_their_siblings() {
         let text = "kind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n    - containerPort: 80\n\n    # trailing comment\n  volumes: []\n";
-        let want = "kind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n    - containerPort: 80\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities:\n        drop:\n          - ALL\n\n    # trailing comment\n  volumes: []\n";
+        let want = "kind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n    - containerPort: 80\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities:\n        drop:\n        - ALL\n\n    # trailing comment\n  volumes: []\n";
         assert_eq!(
             fixed(text, &[set(APE, FixValue::Bool(false)), drop_all(DROP)]),
             want
@@ -146,6 +144,13 @@ mod tests {
         let text = "{\"kind\": \"Pod\", \"spec\": {\"containers\": [{\"name\": \"a\"}]}}\n";
         let want = "{\"kind\": \"Pod\", \"spec\": {\"containers\": [{\"name\": \"a\", \"securityContext\": {\"allowPrivilegeEscalation\": false}}]}}\n";
         assert_eq!(fixed(text, &[set(APE, FixValue::Bool(false))]), want);
+    }
+
+    #[test]
+    fn new_lists_are_indented_as_the_document_indents_its_lists() {
+        let text = "kind: Pod\nspec:\n  containers:\n  - name: a\n";
+        let want = "kind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities:\n        drop:\n        - ALL\n";
+        assert_eq!(fixed(text, &[drop_all(DROP)]), want);
     }
 
     #[test]

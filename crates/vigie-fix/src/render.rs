@@ -19,6 +19,35 @@ pub(crate) enum NewValue {
 pub(crate) struct Style {
     /// JSON: every key and string quoted.
     pub(crate) json: bool,
+    /// How far block list items sit right of their key: 0 as `kubectl` writes
+    /// them (`- ` under the key's first letter), or 2.
+    pub(crate) item_indent: usize,
+}
+
+impl Style {
+    /// The style of a document: JSON or YAML, and how its lists are indented
+    /// (the first block list under a key says).
+    pub(crate) fn of(document: &str, json: bool) -> Style {
+        let mut item_indent = 2;
+        let mut lines = document.lines().filter(|l| !l.trim().is_empty());
+        let mut previous: Option<&str> = None;
+        for line in lines.by_ref() {
+            let trimmed = line.trim_start();
+            if let Some(key_line) = previous {
+                if trimmed.starts_with("- ") || trimmed == "-" {
+                    let key_indent = key_line.len() - key_line.trim_start().len();
+                    let dash = line.len() - trimmed.len();
+                    if dash >= key_indent && !key_line.trim_start().starts_with('-') {
+                        item_indent = dash - key_indent;
+                        break;
+                    }
+                }
+            }
+            previous =
+                (!trimmed.starts_with('#') && line.trim_end().ends_with(':')).then_some(line);
+        }
+        Style { json, item_indent }
+    }
 }
 
 /// A scalar as YAML (or JSON) text: plain when it reads back as the same string.
@@ -113,7 +142,11 @@ pub(crate) fn block_value(value: &NewValue, indent: usize, style: Style) -> Stri
     match value {
         NewValue::Scalar(v) => format!("{}{}\n", " ".repeat(indent), scalar(v, style)),
         NewValue::Map(name, inner) => block_entry(name, inner, indent, style),
-        NewValue::Seq(item) => format!("{}- {}\n", " ".repeat(indent), scalar(item, style)),
+        NewValue::Seq(item) => format!(
+            "{}- {}\n",
+            " ".repeat((indent + style.item_indent).saturating_sub(2)),
+            scalar(item, style)
+        ),
     }
 }
 
@@ -121,7 +154,10 @@ pub(crate) fn block_value(value: &NewValue, indent: usize, style: Style) -> Stri
 mod tests {
     use super::*;
 
-    const YAML: Style = Style { json: false };
+    const YAML: Style = Style {
+        json: false,
+        item_indent: 2,
+    };
 
     fn nested() -> NewValue {
         NewValue::Map(
@@ -142,7 +178,7 @@ mod tests {
         assert_eq!(scalar(&FixValue::String("true".into()), YAML), "\"true\"");
         assert_eq!(scalar(&FixValue::String("a: b".into()), YAML), "\"a: b\"");
         assert_eq!(
-            scalar(&FixValue::String("x".into()), Style { json: true }),
+            scalar(&FixValue::String("x".into()), Style { json: true, ..YAML }),
             "\"x\""
         );
     }
@@ -154,7 +190,7 @@ mod tests {
             "    securityContext:\n      capabilities:\n        drop:\n          - ALL\n"
         );
         assert_eq!(
-            flow_entry("securityContext", &nested(), Style { json: true }),
+            flow_entry("securityContext", &nested(), Style { json: true, ..YAML }),
             "\"securityContext\": {\"capabilities\": {\"drop\": [\"ALL\"]}}"
         );
     }
