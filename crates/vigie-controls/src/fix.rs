@@ -219,7 +219,11 @@ impl Fix {
                     "type" if path.parent().last_key() == Some("seccompProfile") => path,
                     _ => return None,
                 };
-                // A Localhost profile without its file name is fixed by RuntimeDefault too.
+                // A Localhost profile is someone's choice of a stricter profile: left to them.
+                let current = path.lookup(&resource.root).and_then(Node::as_str);
+                if current == Some("Localhost") {
+                    return None;
+                }
                 set(path, FixValue::String("RuntimeDefault".into()))
             }
             How::DropAll => {
@@ -350,7 +354,7 @@ static FIXES: &[(&[&str], Fix)] = &[
     (
         &["PSS-B09", "PSS-R05", "VG-W012", "VG-W013", "VG-W014"],
         Fix {
-            summary: "sets securityContext.seccompProfile.type: RuntimeDefault",
+            summary: "sets securityContext.seccompProfile.type: RuntimeDefault (Localhost profiles are left to you)",
             how: How::SeccompRuntimeDefault,
         },
     ),
@@ -471,6 +475,18 @@ mod tests {
             "spec.containers[0].securityContext.runAsNonRoot"
         )
         .is_none());
+    }
+
+    #[test]
+    fn localhost_seccomp_profiles_are_left_alone() {
+        let text = POD.replace(
+            "    image: redis:7.4\n",
+            "    image: redis:7.4\n    securityContext: {seccompProfile: {type: Localhost}}\n",
+        );
+        let path = "spec.containers[0].securityContext.seccompProfile.type";
+        assert!(edits("VG-W014", &text, path).is_none());
+        let unconfined = text.replace("Localhost", "Unconfined");
+        assert!(edits("VG-W014", &unconfined, path).is_some());
     }
 
     #[test]
