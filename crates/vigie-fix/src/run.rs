@@ -14,6 +14,8 @@ use vigie_resource::{
     parse_document, split_stream, Diagnostic, Limits, Node, Origin, Pos, Resource, SourceFile,
 };
 
+use rayon::prelude::*;
+
 use crate::document::fix_document;
 
 /// What a fix run checks, and what it may change.
@@ -123,7 +125,11 @@ type Key = (Place, &'static str, String);
 pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
     let mut run = FixRun::default();
     let mut files = read_inputs(inputs, options.limits, &mut run.problems);
-    let (resources, places) = load(&files, options.limits, &mut run.problems);
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|f| (f.file.as_str(), f.text.as_str()))
+        .collect();
+    let (resources, places) = load(&named, options.limits, &mut run.problems);
     let before = check_violations(&resources, &options.scan);
 
     // The edits of each document, and the violations they target.
@@ -168,10 +174,17 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
     let mut refused_documents: HashMap<(usize, usize), String> = HashMap::new();
     let mut keys: Vec<_> = planned.keys().copied().collect();
     keys.sort_unstable();
-    for (input, document) in keys {
-        let (start, end) = files[input].documents[document];
-        let text = &files[input].text[start..end];
-        match fix_document(text, &planned[&(input, document)]) {
+    // Documents are independent: edited in parallel, gathered in order.
+    let outcomes: Vec<_> = keys
+        .par_iter()
+        .map(|&(input, document)| {
+            let (start, end) = files[input].documents[document];
+            let text = &files[input].text[start..end];
+            fix_document(text, &planned[&(input, document)])
+        })
+        .collect();
+    for (&(input, document), outcome) in keys.iter().zip(outcomes) {
+        match outcome {
             Ok(Some(fixed)) => {
                 let slots = new_texts
                     .entry(input)
@@ -185,24 +198,28 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
         }
     }
 
+    // The objects are no longer needed: the fixed files are loaded in their place.
+    drop(resources);
+
     // The fixed files scanned again, with the files left as they were.
-    let mut fixed_files: Vec<Input> = Vec::with_capacity(files.len());
-    for (i, file) in files.iter().enumerate() {
-        let text = match new_texts.get(&i) {
-            Some(slots) => splice_documents(file, slots),
-            None => file.text.clone(),
-        };
-        fixed_files.push(Input {
-            file: file.file.clone(),
-            path: file.path.clone(),
-            documents: split_ranges(&text),
-            text,
-            refused: file.refused.clone(),
-        });
-    }
+    let mut fixed_texts: HashMap<usize, String> = new_texts
+        .iter()
+        .map(|(&i, slots)| (i, splice_documents(&files[i], slots)))
+        .collect();
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                f.file.as_str(),
+                fixed_texts.get(&i).unwrap_or(&f.text).as_str(),
+            )
+        })
+        .collect();
     let mut ignored = Vec::new();
-    let (after_resources, after_places) = load(&fixed_files, options.limits, &mut ignored);
+    let (after_resources, after_places) = load(&named, options.limits, &mut ignored);
     let after = check_violations(&after_resources, &options.scan);
+    drop(after_resources);
 
     let key = |v: &CheckViolation, places: &[Place]| -> Key {
         (places[v.resource], v.check_id, v.violation.path.clone())
@@ -239,6 +256,7 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
 
     // What was removed, file by file.
     let mut removed: HashMap<usize, Vec<Fixed>> = HashMap::new();
+    let mut seen: HashSet<(usize, &'static str, &str, Pos)> = HashSet::new();
     for &i in &targeted {
         let v = &before[i];
         let place = places[v.resource];
@@ -249,14 +267,12 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
         {
             continue;
         }
-        let list = removed.entry(place.input).or_default();
-        let fixed = Fixed {
-            check_id: v.check_id,
-            path: v.violation.path.clone(),
-            pos: v.violation.pos,
-        };
-        if !list.contains(&fixed) {
-            list.push(fixed);
+        if seen.insert((place.input, v.check_id, &v.violation.path, v.violation.pos)) {
+            removed.entry(place.input).or_default().push(Fixed {
+                check_id: v.check_id,
+                path: v.violation.path.clone(),
+                pos: v.violation.pos,
+            });
         }
     }
 
@@ -290,7 +306,7 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
         let kept = new_texts.contains_key(&k.0.input) && !reverted.contains_key(&k.0.input);
         if kept {
             let why = fixable_before.get(&k).cloned().flatten();
-            left.push((k.0.input, remaining(&fixed_files[k.0.input], v, why)));
+            left.push((k.0.input, remaining(&files[k.0.input], v, why)));
         }
     }
     left.sort_by_key(|(input, r)| (*input, r.pos));
@@ -306,7 +322,7 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
             file: file.file.clone(),
             path: file.path.clone(),
             original: std::mem::take(&mut file.text),
-            fixed: std::mem::take(&mut fixed_files[i].text),
+            fixed: fixed_texts.remove(&i).unwrap_or_default(),
             removed: list,
         });
     }
@@ -430,21 +446,21 @@ fn read_inputs(inputs: &[String], limits: Limits, problems: &mut Vec<Diagnostic>
 /// Parses every document of the files into objects (the items of a List each
 /// one), with where each comes from.
 fn load(
-    files: &[Input],
+    files: &[(&str, &str)],
     limits: Limits,
     problems: &mut Vec<Diagnostic>,
 ) -> (Vec<Resource>, Vec<Place>) {
     let mut resources = Vec::new();
     let mut places = Vec::new();
-    for (input, file) in files.iter().enumerate() {
+    for (input, &(name, text)) in files.iter().enumerate() {
         let source = Arc::new(SourceFile {
-            path: file.file.clone(),
+            path: name.to_string(),
             rendered_by: None,
         });
-        let documents = split_stream(&file.text);
+        let documents = split_stream(text);
         if documents.len() > limits.max_documents {
             problems.push(Diagnostic::error(
-                &file.file,
+                name,
                 None,
                 format!(
                     "more than {} documents (--max-documents): not fixed",
@@ -458,7 +474,7 @@ fn load(
                 None => continue,
                 Some(Err(e)) => {
                     problems.push(Diagnostic::error(
-                        &file.file,
+                        name,
                         Some(e.pos),
                         format!("document {}: invalid YAML: {}", e.index + 1, e.reason),
                     ));
@@ -466,9 +482,10 @@ fn load(
                 }
                 Some(Ok(parsed)) => parsed,
             };
+            let index = parsed.index;
             let origin = |item: Option<usize>| Origin {
                 file: source.clone(),
-                document: parsed.index,
+                document: index,
                 item: item.map(|i| i as u32),
             };
             let mut add =
@@ -482,18 +499,18 @@ fn load(
                         });
                     }
                     Err((pos, reason)) => problems.push(Diagnostic::error(
-                        &file.file,
+                        name,
                         Some(pos),
-                        format!("document {}: {reason}", parsed.index + 1),
+                        format!("document {}: {reason}", index + 1),
                     )),
                 };
-            match list_items(&parsed.root) {
-                Some(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        add(item.clone(), Some(i));
-                    }
+            if list_items(&parsed.root).is_some() {
+                let items = list_items(&parsed.root).unwrap_or(&[]);
+                for (i, item) in items.iter().enumerate() {
+                    add(item.clone(), Some(i));
                 }
-                None => add(parsed.root.clone(), None),
+            } else {
+                add(parsed.root, None);
             }
         }
     }

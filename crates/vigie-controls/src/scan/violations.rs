@@ -1,6 +1,7 @@
 //! The violations of loaded objects, for tools that change them (`vigie fix`):
 //! the same checks as a scan, on objects held in memory, without a report.
 
+use rayon::prelude::*;
 use vigie_resource::{pod_template, Resource};
 
 use super::checks::{select_checks, Check};
@@ -25,37 +26,12 @@ pub struct CheckViolation {
 /// no exception accepts, object by object in the order of the checks.
 pub fn check_violations(resources: &[Resource], settings: &ScanConfig) -> Vec<CheckViolation> {
     let checks = select_checks(&settings.frameworks, settings.pss_version);
-    let mut found = Vec::new();
-    let mut violations = Vec::new();
-    for (index, resource) in resources.iter().enumerate() {
-        let template = pod_template(resource);
-        for &check in &checks {
-            match check {
-                Check::Pss(pss_check) => {
-                    let Some(template) = template else { continue };
-                    (pss_check.evaluate)(
-                        &Pod::new(template),
-                        settings.pss_version,
-                        &mut violations,
-                    );
-                }
-                Check::Control(control) => match control.evaluator {
-                    Evaluator::Object { applies, evaluate } if applies(resource) => {
-                        evaluate(resource, &settings.config, &mut violations);
-                    }
-                    _ => continue,
-                },
-            }
-            push_active(
-                settings,
-                resource,
-                index,
-                check.id(),
-                &mut violations,
-                &mut found,
-            );
-        }
-    }
+    // Objects are checked in parallel, their violations gathered in order.
+    let mut found: Vec<CheckViolation> = resources
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(index, resource)| object_violations(&checks, settings, index, resource))
+        .collect();
     let inventory_index = InventoryIndex::new(resources);
     let inventory = Inventory::new(resources, &inventory_index);
     for &check in &checks {
@@ -78,6 +54,41 @@ pub fn check_violations(resources: &[Resource], settings: &ScanConfig) -> Vec<Ch
                 &mut found,
             );
         }
+    }
+    found
+}
+
+/// The violations of the object-scope checks on one object.
+fn object_violations(
+    checks: &[Check],
+    settings: &ScanConfig,
+    index: usize,
+    resource: &Resource,
+) -> Vec<CheckViolation> {
+    let mut found = Vec::new();
+    let mut violations = Vec::new();
+    let template = pod_template(resource);
+    for &check in checks {
+        match check {
+            Check::Pss(pss_check) => {
+                let Some(template) = template else { continue };
+                (pss_check.evaluate)(&Pod::new(template), settings.pss_version, &mut violations);
+            }
+            Check::Control(control) => match control.evaluator {
+                Evaluator::Object { applies, evaluate } if applies(resource) => {
+                    evaluate(resource, &settings.config, &mut violations);
+                }
+                _ => continue,
+            },
+        }
+        push_active(
+            settings,
+            resource,
+            index,
+            check.id(),
+            &mut violations,
+            &mut found,
+        );
     }
     found
 }
