@@ -345,7 +345,7 @@ static FIXES: &[(&[&str], Fix)] = &[
         },
     ),
     (
-        &["PSS-R03", "VG-W009", "VG-W043"],
+        &["PSS-R03", "VG-W009"],
         Fix {
             summary: "sets securityContext.runAsNonRoot: true (not where runAsUser is 0; runAsUser and runAsGroup values are left to you)",
             how: How::RunAsNonRoot,
@@ -359,7 +359,7 @@ static FIXES: &[(&[&str], Fix)] = &[
         },
     ),
     (
-        &["PSS-R06", "VG-W011", "VG-W045"],
+        &["PSS-R06", "VG-W011"],
         Fix {
             summary: "adds ALL to securityContext.capabilities.drop (added capabilities are left to you)",
             how: How::DropAll,
@@ -383,6 +383,22 @@ static FIXES: &[(&[&str], Fix)] = &[
 
 /// The host namespace fields the host-namespace fix turns off.
 const HOST_NAMESPACES: [&str; 3] = ["hostNetwork", "hostPID", "hostIPC"];
+
+/// Every automatic fix, with the IDs of the checks it fixes.
+pub fn all_fixes() -> impl Iterator<Item = (&'static [&'static str], &'static Fix)> {
+    FIXES.iter().map(|(ids, fix)| (*ids, fix))
+}
+
+/// The table of automatic fixes in docs/fix.md, generated so that it is never
+/// written twice.
+pub fn reference_table() -> String {
+    let mut out =
+        String::from("| Checks | What `vigie fix` does |\n|--------|-----------------------|\n");
+    for (ids, fix) in all_fixes() {
+        out.push_str(&format!("| {} | {} |\n", ids.join(", "), fix.summary));
+    }
+    out
+}
 
 /// The automatic fix of a check (posture control or Pod Security check), by ID.
 pub fn fix_for(check_id: &str) -> Option<&'static Fix> {
