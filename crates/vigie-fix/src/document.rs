@@ -184,6 +184,17 @@ mod tests {
     }
 
     #[test]
+    fn windows_line_endings_are_kept() {
+        let text =
+            "kind: Pod\r\nspec:\r\n  containers:\r\n  - name: a\r\n    securityContext: ~\r\n";
+        let want = "kind: Pod\r\nspec:\r\n  containers:\r\n  - name: a\r\n    securityContext:\r\n      allowPrivilegeEscalation: false\r\n";
+        assert_eq!(fixed(text, &[set(APE, FixValue::Bool(false))]), want);
+        let text = "kind: Pod\r\nspec:\r\n  containers:\r\n  - name: a\r\n";
+        let once = fixed(text, &[set(APE, FixValue::Bool(false))]);
+        assert!(!once.replace("\r\n", "").contains('\n'), "{once:?}");
+    }
+
+    #[test]
     fn a_second_run_changes_nothing() {
         let text = "kind: Pod\nspec:\n  containers:\n  - name: a\n";
         let edits = [set(APE, FixValue::Bool(false)), drop_all(DROP)];

@@ -51,7 +51,14 @@ pub(crate) fn apply(
         lines: Lines::new(document),
         style,
     };
-    Ok(editor.splice(root, edit)?.map(|s| s.apply(document)))
+    let splice = editor.splice(root, edit)?.map(|mut splice| {
+        // New lines end as the document's lines do.
+        if document.contains("\r\n") {
+            splice.with = splice.with.replace('\n', "\r\n");
+        }
+        splice
+    });
+    Ok(splice.map(|s| s.apply(document)))
 }
 
 struct Editor<'a> {
@@ -273,7 +280,10 @@ impl Editor<'_> {
                 with: format!(" {rendered}"),
             });
         }
-        let line_end = self.lines.line_end_at(token_end);
+        let mut line_end = self.lines.line_end_at(token_end);
+        if text[..line_end].ends_with('\r') {
+            line_end -= 1;
+        }
         let key_column = key_at - self.lines.start(self.lines.line_of(key_at));
         let block = render::block_value(value, key_column + 2, self.style);
         // What follows the value on its line (a comment) stays on the key's line.
