@@ -80,7 +80,7 @@ fn compare(old: &Node, new: &Node, key: &str, at: &str, problems: &mut Vec<Strin
             }
         }
         (Value::Seq(a), Value::Seq(b)) if key == "drop" && b.len() > a.len() => {}
-        (Value::Null, Value::Map(_)) | (Value::Map(_), Value::Map(_)) if fixable => {}
+        (Value::Null, Value::Map(_)) if fixable => {}
         (x, y) if x == y => {}
         _ if fixable && !matches!(new.value, Value::Map(_) | Value::Seq(_)) => {}
         _ if fixable && matches!(old.value, Value::Null) => {}
