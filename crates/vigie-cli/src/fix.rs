@@ -9,7 +9,7 @@ use clap::Args;
 use vigie_controls::fix::{fix_for, FixContext};
 use vigie_controls::known_control_ids;
 use vigie_controls::pss::Version;
-use vigie_fix::{FixOptions, FixRun};
+use vigie_fix::{FixOptions, FixRun, NotFixed};
 use vigie_resource::Limits;
 
 use crate::scan::{parse_version, scan_config, wants_color, ColorArg, LevelArg, EXIT_INPUT_ERROR};
@@ -216,23 +216,31 @@ fn print_fixed(
     Ok(())
 }
 
-/// The findings left go to standard error: fixes not made with their reason,
-/// then a count of those without an automatic fix.
+/// The findings left go to standard error: fixes refused, with their reason,
+/// then counts of those not selected and of those without an automatic fix.
 fn report_remaining(run: &FixRun) {
-    let mut without_fix = 0;
+    let (mut not_selected, mut without_fix) = (0, 0);
     for r in &run.remaining {
         match &r.not_fixed {
-            Some(reason) => eprintln!(
+            Some(NotFixed::Refused(reason)) => eprintln!(
                 "not fixed: {}:{}:{}: {} {}: {reason}",
                 r.file, r.pos.line, r.pos.column, r.check_id, r.path
             ),
+            Some(NotFixed::NotSelected) => not_selected += 1,
             None => without_fix += 1,
         }
     }
-    if without_fix > 0 {
-        let plural = if without_fix == 1 { "" } else { "s" };
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if not_selected > 0 {
         eprintln!(
-            "{without_fix} finding{plural} left without an automatic fix: `vigie scan` with the same options lists them"
+            "{not_selected} finding{} with an automatic fix left: their checks are not among those --control names",
+            plural(not_selected)
+        );
+    }
+    if without_fix > 0 {
+        eprintln!(
+            "{without_fix} finding{} left without an automatic fix: `vigie scan` with the same options lists them",
+            plural(without_fix)
         );
     }
 }

@@ -166,7 +166,14 @@ fn only_the_named_controls_are_fixed_and_permissions_are_kept() {
     assert_eq!(text, POD.replace("privileged: true", "privileged: false"));
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o640);
-    assert!(stderr(&output).contains("not among the checks named by --control"));
+    let err = stderr(&output);
+    assert!(!err.contains("not fixed:"), "{err}");
+    assert!(
+        err.contains(
+            "findings with an automatic fix left: their checks are not among those --control names"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

@@ -20,5 +20,5 @@ mod write;
 
 pub use diff::{unified_diff, write_colored_diff};
 pub use digests::{read_image_digests, DigestFileError};
-pub use run::{fix, FileFix, FixOptions, FixRun, Fixed, Remaining};
+pub use run::{fix, FileFix, FixOptions, FixRun, Fixed, NotFixed, Remaining};
 pub use write::{write_atomically, WriteError};

@@ -57,7 +57,25 @@ pub struct Remaining {
     /// The finding's message.
     pub message: String,
     /// Why its automatic fix was not made; `None` when it has none.
-    pub not_fixed: Option<String>,
+    pub not_fixed: Option<NotFixed>,
+}
+
+/// Why a finding that has an automatic fix still stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotFixed {
+    /// Its check is not among those `--control` named.
+    NotSelected,
+    /// The fix could not be made safely: why, in words.
+    Refused(String),
+}
+
+impl std::fmt::Display for NotFixed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotFixed::NotSelected => f.write_str("not among the checks named by --control"),
+            NotFixed::Refused(reason) => f.write_str(reason),
+        }
+    }
 }
 
 /// A file whose text the run changed.
@@ -135,7 +153,7 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
     // The edits of each document, and the violations they target.
     let mut planned: HashMap<(usize, usize), Vec<Edit>> = HashMap::new();
     let mut targeted: Vec<usize> = Vec::new();
-    let mut why_not: HashMap<usize, String> = HashMap::new();
+    let mut why_not: HashMap<usize, NotFixed> = HashMap::new();
     let only: Vec<String> = options
         .only
         .iter()
@@ -152,11 +170,11 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
             continue;
         };
         if let Some(reason) = &files[place.input].refused {
-            why_not.insert(i, reason.clone());
+            why_not.insert(i, NotFixed::Refused(reason.clone()));
             continue;
         }
         if !only.is_empty() && !only.iter().any(|id| id == v.check_id) {
-            why_not.insert(i, "not among the checks named by --control".into());
+            why_not.insert(i, NotFixed::NotSelected);
             continue;
         }
         let document = planned.entry((place.input, place.document)).or_default();
@@ -277,15 +295,16 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
     }
 
     // What is left: the new findings of kept files, the old ones of the others.
-    let not_fixed = |i: usize, place: Place| -> Option<String> {
-        why_not
-            .get(&i)
-            .or_else(|| refused_documents.get(&(place.input, place.document)))
-            .or_else(|| reverted.get(&place.input))
-            .cloned()
+    let not_fixed = |i: usize, place: Place| -> Option<NotFixed> {
+        why_not.get(&i).cloned().or_else(|| {
+            refused_documents
+                .get(&(place.input, place.document))
+                .or_else(|| reverted.get(&place.input))
+                .map(|reason| NotFixed::Refused(reason.clone()))
+        })
     };
     let targeted_set: HashSet<usize> = targeted.iter().copied().collect();
-    let mut fixable_before: HashMap<Key, Option<String>> = HashMap::new();
+    let mut fixable_before: HashMap<Key, Option<NotFixed>> = HashMap::new();
     for (i, v) in before.iter().enumerate() {
         let place = places[v.resource];
         if why_not.contains_key(&i) || targeted_set.contains(&i) {
@@ -329,7 +348,7 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
     run
 }
 
-fn remaining(file: &Input, v: &CheckViolation, not_fixed: Option<String>) -> Remaining {
+fn remaining(file: &Input, v: &CheckViolation, not_fixed: Option<NotFixed>) -> Remaining {
     Remaining {
         file: file.file.clone(),
         pos: v.violation.pos,
