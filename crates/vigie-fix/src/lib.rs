@@ -12,6 +12,7 @@ mod diff;
 mod digests;
 mod document;
 mod edit;
+mod inputs;
 mod render;
 mod run;
 mod text;

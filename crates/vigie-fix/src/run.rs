@@ -5,18 +5,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
-
-use vigie_controls::fix::{edits_for, Edit, FieldPath, FixContext, Segment};
-use vigie_controls::{check_violations, CheckViolation, ScanConfig};
-use vigie_resource::input::{read_text, walk, Source, WalkOptions};
-use vigie_resource::{
-    parse_document, split_stream, Diagnostic, Limits, Node, Origin, Pos, Resource, SourceFile,
-};
 
 use rayon::prelude::*;
+use vigie_controls::fix::{edits_for, Edit, FieldPath, FixContext, Segment};
+use vigie_controls::{check_violations, CheckViolation, ScanConfig};
+use vigie_resource::{Diagnostic, Limits, Pos};
 
 use crate::document::fix_document;
+use crate::inputs::{load, read_inputs, splice_documents, Input, Place};
 
 /// What a fix run checks, and what it may change.
 #[derive(Clone, Debug, Default)]
@@ -117,141 +113,130 @@ impl FixRun {
     }
 }
 
-/// One file read.
-struct Input {
-    file: String,
-    path: PathBuf,
-    text: String,
-    /// Byte range of each non-empty document.
-    documents: Vec<(usize, usize)>,
-    /// Why its findings are not fixed, when the whole file is refused.
-    refused: Option<String>,
-}
-
-/// Where a loaded object comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct Place {
-    input: usize,
-    document: usize,
-    item: Option<usize>,
-}
-
 /// A violation's identity across scans of the original and the fixed text.
 type Key = (Place, &'static str, String);
 
-/// Runs the checks over the files `inputs` name and plans and checks their fixes.
-pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
-    let mut run = FixRun::default();
-    let mut files = read_inputs(inputs, options.limits, &mut run.problems);
-    let named: Vec<(&str, &str)> = files
-        .iter()
-        .map(|f| (f.file.as_str(), f.text.as_str()))
-        .collect();
-    let (resources, places) = load(&named, options.limits, &mut run.problems);
-    let before = check_violations(&resources, &options.scan);
+/// The edits a run will make, and the findings they are for.
+#[derive(Default)]
+struct Plan {
+    /// The edits of each document, by (file, document).
+    edits: HashMap<(usize, usize), Vec<Edit>>,
+    /// The findings (indices in the first scan) the edits are for.
+    targeted: HashSet<usize>,
+    /// Findings with a fix that the run does not make, and why.
+    not_made: HashMap<usize, NotFixed>,
+}
 
-    // The edits of each document, and the violations they target.
-    let mut planned: HashMap<(usize, usize), Vec<Edit>> = HashMap::new();
-    let mut targeted: Vec<usize> = Vec::new();
-    let mut why_not: HashMap<usize, NotFixed> = HashMap::new();
-    let only: Vec<String> = options
-        .only
-        .iter()
-        .map(|id| id.to_ascii_uppercase())
-        .collect();
-    for (i, v) in before.iter().enumerate() {
-        let place = places[v.resource];
-        let Some(edits) = edits_for(
-            v.check_id,
-            &resources[v.resource],
-            &v.violation.path,
-            &options.context,
-        ) else {
-            continue;
-        };
-        if let Some(reason) = &files[place.input].refused {
-            why_not.insert(i, NotFixed::Refused(reason.clone()));
-            continue;
-        }
-        if !only.is_empty() && !only.iter().any(|id| id == v.check_id) {
-            why_not.insert(i, NotFixed::NotSelected);
-            continue;
-        }
-        let document = planned.entry((place.input, place.document)).or_default();
-        for edit in edits {
-            let edit = within_document(edit, place.item);
-            if !document.contains(&edit) {
-                document.push(edit);
+impl Plan {
+    /// Asks each finding's check for its edits.
+    fn new(
+        found: &[CheckViolation],
+        resources: &[vigie_resource::Resource],
+        places: &[Place],
+        files: &[Input],
+        options: &FixOptions,
+    ) -> Plan {
+        let mut plan = Plan::default();
+        for (i, v) in found.iter().enumerate() {
+            let place = places[v.resource];
+            let resource = &resources[v.resource];
+            let Some(edits) = edits_for(v.check_id, resource, &v.violation.path, &options.context)
+            else {
+                continue;
+            };
+            if let Some(reason) = &files[place.input].refused {
+                plan.not_made.insert(i, NotFixed::Refused(reason.clone()));
+                continue;
             }
+            if !options.only.is_empty()
+                && !options
+                    .only
+                    .iter()
+                    .any(|id| id.eq_ignore_ascii_case(v.check_id))
+            {
+                plan.not_made.insert(i, NotFixed::NotSelected);
+                continue;
+            }
+            let document = plan.edits.entry((place.input, place.document)).or_default();
+            for edit in edits {
+                let edit = within_document(edit, place.item);
+                if !document.contains(&edit) {
+                    document.push(edit);
+                }
+            }
+            plan.targeted.insert(i);
         }
-        targeted.push(i);
+        plan
     }
+}
 
-    // Each document edited on its own; a document that cannot be is left as it was.
-    let mut new_texts: HashMap<usize, Vec<Option<String>>> = HashMap::new();
-    let mut refused_documents: HashMap<(usize, usize), String> = HashMap::new();
-    let mut keys: Vec<_> = planned.keys().copied().collect();
+/// The documents' new texts by file (`None` for a document left as it was), and
+/// the documents that could not be edited, with why.
+struct Edited {
+    texts: HashMap<usize, Vec<Option<String>>>,
+    refused: HashMap<(usize, usize), String>,
+}
+
+/// Makes the planned edits, each document on its own and in parallel.
+fn edit_documents(files: &[Input], plan: &Plan) -> Edited {
+    let mut keys: Vec<_> = plan.edits.keys().copied().collect();
     keys.sort_unstable();
-    // Documents are independent: edited in parallel, gathered in order.
     let outcomes: Vec<_> = keys
         .par_iter()
         .map(|&(input, document)| {
             let (start, end) = files[input].documents[document];
-            let text = &files[input].text[start..end];
-            fix_document(text, &planned[&(input, document)])
+            fix_document(
+                &files[input].text[start..end],
+                &plan.edits[&(input, document)],
+            )
         })
         .collect();
+    let mut edited = Edited {
+        texts: HashMap::new(),
+        refused: HashMap::new(),
+    };
     for (&(input, document), outcome) in keys.iter().zip(outcomes) {
         match outcome {
             Ok(Some(fixed)) => {
-                let slots = new_texts
+                let slots = edited
+                    .texts
                     .entry(input)
                     .or_insert_with(|| vec![None; files[input].documents.len()]);
                 slots[document] = Some(fixed);
             }
             Ok(None) => {}
             Err(reason) => {
-                refused_documents.insert((input, document), reason);
+                edited.refused.insert((input, document), reason);
             }
         }
     }
+    edited
+}
 
-    // The objects are no longer needed: the fixed files are loaded in their place.
-    drop(resources);
+/// A finding as both scans name it.
+fn key(v: &CheckViolation, places: &[Place]) -> Key {
+    (places[v.resource], v.check_id, v.violation.path.clone())
+}
 
-    // The fixed files scanned again, with the files left as they were.
-    let mut fixed_texts: HashMap<usize, String> = new_texts
-        .iter()
-        .map(|(&i, slots)| (i, splice_documents(&files[i], slots)))
-        .collect();
-    let named: Vec<(&str, &str)> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            (
-                f.file.as_str(),
-                fixed_texts.get(&i).unwrap_or(&f.text).as_str(),
-            )
-        })
-        .collect();
-    let mut ignored = Vec::new();
-    let (after_resources, after_places) = load(&named, options.limits, &mut ignored);
-    let after = check_violations(&after_resources, &options.scan);
-    drop(after_resources);
-
-    let key = |v: &CheckViolation, places: &[Place]| -> Key {
-        (places[v.resource], v.check_id, v.violation.path.clone())
-    };
-    let before_keys: HashSet<Key> = before.iter().map(|v| key(v, &places)).collect();
-    let after_keys: HashSet<Key> = after.iter().map(|v| key(v, &after_places)).collect();
-    // A changed file is kept only if every finding it was fixed for is gone and none came.
+/// The changed files to leave as they were, with why: those where a finding a
+/// fix was made for is still found, or where a finding appeared.
+fn files_to_revert(
+    before: &[CheckViolation],
+    places: &[Place],
+    after: &[CheckViolation],
+    after_places: &[Place],
+    plan: &Plan,
+    edited: &Edited,
+) -> HashMap<usize, String> {
+    let before_keys: HashSet<Key> = before.iter().map(|v| key(v, places)).collect();
+    let after_keys: HashSet<Key> = after.iter().map(|v| key(v, after_places)).collect();
     let mut reverted: HashMap<usize, String> = HashMap::new();
-    for &i in &targeted {
+    for &i in &plan.targeted {
         let v = &before[i];
         let place = places[v.resource];
-        let changed = new_texts.contains_key(&place.input);
-        let refused = refused_documents.contains_key(&(place.input, place.document));
-        if changed && !refused && after_keys.contains(&key(v, &places)) {
+        let made = edited.texts.contains_key(&place.input)
+            && !edited.refused.contains_key(&(place.input, place.document));
+        if made && after_keys.contains(&key(v, places)) {
             reverted.entry(place.input).or_insert_with(|| {
                 format!(
                     "the fix did not remove {} at {}: the file is left as it was",
@@ -260,9 +245,9 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
             });
         }
     }
-    for v in &after {
-        let k = key(v, &after_places);
-        if new_texts.contains_key(&k.0.input) && !before_keys.contains(&k) {
+    for v in after {
+        let k = key(v, after_places);
+        if edited.texts.contains_key(&k.0.input) && !before_keys.contains(&k) {
             reverted.entry(k.0.input).or_insert_with(|| {
                 format!(
                     "the fix would add {} at {}: the file is left as it was",
@@ -271,21 +256,72 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
             });
         }
     }
+    reverted
+}
+
+/// Runs the checks over the files `inputs` name, and plans, makes and checks their fixes.
+pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
+    let mut run = FixRun::default();
+    let mut files = read_inputs(inputs, options.limits, &mut run.problems);
+    let (before, places, plan) = {
+        let named: Vec<(&str, &str)> = files
+            .iter()
+            .map(|f| (f.file.as_str(), f.text.as_str()))
+            .collect();
+        let (resources, places) = load(&named, options.limits, &mut run.problems);
+        let before = check_violations(&resources, &options.scan);
+        let plan = Plan::new(&before, &resources, &places, &files, options);
+        (before, places, plan)
+    };
+    let edited = edit_documents(&files, &plan);
+
+    // The fixed files scanned again, with the files left as they were.
+    let mut fixed_texts: HashMap<usize, String> = edited
+        .texts
+        .iter()
+        .map(|(&i, slots)| (i, splice_documents(&files[i], slots)))
+        .collect();
+    let (after, after_places) = {
+        let named: Vec<(&str, &str)> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (
+                    f.file.as_str(),
+                    fixed_texts.get(&i).unwrap_or(&f.text).as_str(),
+                )
+            })
+            .collect();
+        let (resources, places) = load(&named, options.limits, &mut Vec::new());
+        (check_violations(&resources, &options.scan), places)
+    };
+    let reverted = files_to_revert(&before, &places, &after, &after_places, &plan, &edited);
+    let kept = |input: usize| edited.texts.contains_key(&input) && !reverted.contains_key(&input);
+
+    // Why a finding with a fix still stands.
+    let not_fixed = |i: usize, place: Place| -> Option<NotFixed> {
+        plan.not_made.get(&i).cloned().or_else(|| {
+            edited
+                .refused
+                .get(&(place.input, place.document))
+                .or_else(|| reverted.get(&place.input))
+                .map(|reason| NotFixed::Refused(reason.clone()))
+        })
+    };
 
     // What was removed, file by file.
+    let after_keys: HashSet<Key> = after.iter().map(|v| key(v, &after_places)).collect();
     let mut removed: HashMap<usize, Vec<Fixed>> = HashMap::new();
     let mut seen: HashSet<(usize, &'static str, &str, Pos)> = HashSet::new();
-    for &i in &targeted {
+    let mut targeted: Vec<usize> = plan.targeted.iter().copied().collect();
+    targeted.sort_unstable();
+    for i in targeted {
         let v = &before[i];
         let place = places[v.resource];
-        if !new_texts.contains_key(&place.input)
-            || reverted.contains_key(&place.input)
-            || refused_documents.contains_key(&(place.input, place.document))
-            || after_keys.contains(&key(v, &places))
-        {
-            continue;
-        }
-        if seen.insert((place.input, v.check_id, &v.violation.path, v.violation.pos)) {
+        let gone = kept(place.input)
+            && !edited.refused.contains_key(&(place.input, place.document))
+            && !after_keys.contains(&key(v, &places));
+        if gone && seen.insert((place.input, v.check_id, &v.violation.path, v.violation.pos)) {
             removed.entry(place.input).or_default().push(Fixed {
                 check_id: v.check_id,
                 path: v.violation.path.clone(),
@@ -294,36 +330,24 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
         }
     }
 
-    // What is left: the new findings of kept files, the old ones of the others.
-    let not_fixed = |i: usize, place: Place| -> Option<NotFixed> {
-        why_not.get(&i).cloned().or_else(|| {
-            refused_documents
-                .get(&(place.input, place.document))
-                .or_else(|| reverted.get(&place.input))
-                .map(|reason| NotFixed::Refused(reason.clone()))
-        })
-    };
-    let targeted_set: HashSet<usize> = targeted.iter().copied().collect();
+    // What is left: the findings of the kept files after, of the others before.
     let mut fixable_before: HashMap<Key, Option<NotFixed>> = HashMap::new();
     for (i, v) in before.iter().enumerate() {
-        let place = places[v.resource];
-        if why_not.contains_key(&i) || targeted_set.contains(&i) {
-            fixable_before.insert(key(v, &places), not_fixed(i, place));
+        if plan.not_made.contains_key(&i) || plan.targeted.contains(&i) {
+            fixable_before.insert(key(v, &places), not_fixed(i, places[v.resource]));
         }
     }
     let mut left: Vec<(usize, Remaining)> = Vec::new();
     for (i, v) in before.iter().enumerate() {
         let place = places[v.resource];
-        let kept = new_texts.contains_key(&place.input) && !reverted.contains_key(&place.input);
-        if !kept {
+        if !kept(place.input) {
             let why = not_fixed(i, place);
             left.push((place.input, remaining(&files[place.input], v, why)));
         }
     }
     for v in &after {
         let k = key(v, &after_places);
-        let kept = new_texts.contains_key(&k.0.input) && !reverted.contains_key(&k.0.input);
-        if kept {
+        if kept(k.0.input) {
             let why = fixable_before.get(&k).cloned().flatten();
             left.push((k.0.input, remaining(&files[k.0.input], v, why)));
         }
@@ -332,7 +356,7 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
     run.remaining = left.into_iter().map(|(_, r)| r).collect();
 
     for (i, file) in files.iter_mut().enumerate() {
-        if !new_texts.contains_key(&i) || reverted.contains_key(&i) {
+        if !kept(i) {
             continue;
         }
         let mut list = removed.remove(&i).unwrap_or_default();
@@ -377,170 +401,4 @@ fn within_document(edit: Edit, item: Option<usize>) -> Edit {
             value,
         },
     }
-}
-
-/// The file's text with the documents in `slots` replaced.
-fn splice_documents(file: &Input, slots: &[Option<String>]) -> String {
-    let mut out = String::with_capacity(file.text.len() + 1024);
-    let mut at = 0;
-    for (&(start, end), slot) in file.documents.iter().zip(slots) {
-        if let Some(text) = slot {
-            out.push_str(&file.text[at..start]);
-            out.push_str(text);
-            at = end;
-        }
-    }
-    out.push_str(&file.text[at..]);
-    out
-}
-
-/// Byte ranges of the non-empty documents of a text.
-fn split_ranges(text: &str) -> Vec<(usize, usize)> {
-    let base = text.as_ptr() as usize;
-    split_stream(text)
-        .iter()
-        .map(|d| {
-            let start = d.text.as_ptr() as usize - base;
-            (start, start + d.text.len())
-        })
-        .collect()
-}
-
-/// Whether a text is the output of `helm template`: its documents are marked with
-/// the template they came from.
-fn rendered_by_helm(text: &str) -> bool {
-    text.lines().any(|line| line.starts_with("# Source: "))
-}
-
-/// Reads the files the inputs name, within the byte cap.
-fn read_inputs(inputs: &[String], limits: Limits, problems: &mut Vec<Diagnostic>) -> Vec<Input> {
-    let walked = walk(
-        inputs,
-        &WalkOptions {
-            render_kustomizations: false,
-            max_file_bytes: Some(limits.max_file_bytes),
-        },
-    );
-    problems.extend(walked.diagnostics.iter().map(|d| d.to_diagnostic()));
-    let mut files = Vec::new();
-    for source in walked.sources {
-        let path = match source {
-            Source::File(path) | Source::Special(path) => path,
-            Source::Stdin => {
-                problems.push(Diagnostic::error(
-                    "<stdin>",
-                    None,
-                    "standard input cannot be fixed in place: name the files instead",
-                ));
-                continue;
-            }
-            Source::Kustomization(path) => path,
-        };
-        let file = path.display().to_string();
-        match read_text(&path, limits.max_file_bytes) {
-            Ok(text) => {
-                let refused = rendered_by_helm(&text).then(|| {
-                    problems.push(Diagnostic::warning(
-                        &file,
-                        None,
-                        "rendered by Helm (`# Source:` comments): not fixed, as the next \
-                         render would undo it; fix the chart's values or templates instead",
-                    ));
-                    "the file is rendered by Helm: fix the chart's values instead".to_string()
-                });
-                files.push(Input {
-                    file,
-                    path,
-                    documents: split_ranges(&text),
-                    text,
-                    refused,
-                });
-            }
-            Err(e) => problems.push(e.to_diagnostic()),
-        }
-    }
-    files
-}
-
-/// Parses every document of the files into objects (the items of a List each
-/// one), with where each comes from.
-fn load(
-    files: &[(&str, &str)],
-    limits: Limits,
-    problems: &mut Vec<Diagnostic>,
-) -> (Vec<Resource>, Vec<Place>) {
-    let mut resources = Vec::new();
-    let mut places = Vec::new();
-    for (input, &(name, text)) in files.iter().enumerate() {
-        let source = Arc::new(SourceFile {
-            path: name.to_string(),
-            rendered_by: None,
-        });
-        let documents = split_stream(text);
-        if documents.len() > limits.max_documents {
-            problems.push(Diagnostic::error(
-                name,
-                None,
-                format!(
-                    "more than {} documents (--max-documents): not fixed",
-                    limits.max_documents
-                ),
-            ));
-            continue;
-        }
-        for (document, text) in documents.iter().enumerate() {
-            let parsed = match parse_document(text) {
-                None => continue,
-                Some(Err(e)) => {
-                    problems.push(Diagnostic::error(
-                        name,
-                        Some(e.pos),
-                        format!("document {}: invalid YAML: {}", e.index + 1, e.reason),
-                    ));
-                    continue;
-                }
-                Some(Ok(parsed)) => parsed,
-            };
-            let index = parsed.index;
-            let origin = |item: Option<usize>| Origin {
-                file: source.clone(),
-                document: index,
-                item: item.map(|i| i as u32),
-            };
-            let mut add =
-                |root: Node, item: Option<usize>| match Resource::from_node(root, origin(item)) {
-                    Ok(resource) => {
-                        resources.push(resource);
-                        places.push(Place {
-                            input,
-                            document,
-                            item,
-                        });
-                    }
-                    Err((pos, reason)) => problems.push(Diagnostic::error(
-                        name,
-                        Some(pos),
-                        format!("document {}: {reason}", index + 1),
-                    )),
-                };
-            if list_items(&parsed.root).is_some() {
-                let items = list_items(&parsed.root).unwrap_or(&[]);
-                for (i, item) in items.iter().enumerate() {
-                    add(item.clone(), Some(i));
-                }
-            } else {
-                add(parsed.root, None);
-            }
-        }
-    }
-    (resources, places)
-}
-
-/// The items of a `List` document (`kind: List`, `PodList`, ...).
-fn list_items(root: &Node) -> Option<&[Node]> {
-    let kind = root.get("kind")?.as_str()?;
-    if !kind.ends_with("List") {
-        return None;
-    }
-    root.get("items").map(Node::items)
 }
