@@ -281,7 +281,10 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
         .iter()
         .map(|(&i, slots)| (i, splice_documents(&files[i], slots)))
         .collect();
-    let (after, after_places) = {
+    let (after, after_places) = if edited.texts.is_empty() {
+        // Nothing changed: the first scan stands.
+        (before.clone(), places.clone())
+    } else {
         let named: Vec<(&str, &str)> = files
             .iter()
             .enumerate()
