@@ -92,6 +92,11 @@ pub struct FixArgs {
     /// Most documents to read from one file; files with more are refused with an error.
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_DOCUMENTS)]
     max_documents: usize,
+
+    /// Largest document to edit, in bytes (each edit reads its document again); the
+    /// findings of larger documents are reported, not fixed.
+    #[arg(long, value_name = "BYTES", default_value_t = FixOptions::DEFAULT_MAX_DOCUMENT_BYTES)]
+    max_document_bytes: usize,
 }
 
 /// The run's settings, or the errors of the command line and the files it names.
@@ -135,6 +140,7 @@ fn options(args: &FixArgs) -> Result<FixOptions, Vec<String>> {
         context,
         only: args.controls.clone(),
         limits,
+        max_document_bytes: args.max_document_bytes,
     })
 }
 

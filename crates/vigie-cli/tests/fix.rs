@@ -282,6 +282,19 @@ fn bad_input_and_arguments_exit_two_with_a_reason() {
 }
 
 #[test]
+fn documents_over_the_edit_limit_are_reported_with_the_limit() {
+    let (_dir, path) = file_with(POD);
+    let output = run(&["fix", &path, "--max-document-bytes", "100"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("larger than 100 bytes (--max-document-bytes)"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), POD);
+}
+
+#[test]
 fn controls_explain_says_whether_a_check_has_an_automatic_fix() {
     let with = run(&["controls", "explain", "VG-W008"]);
     assert!(stdout(&with).contains(

@@ -15,7 +15,7 @@ use crate::document::fix_document;
 use crate::inputs::{load, read_inputs, splice_documents, Input, Place};
 
 /// What a fix run checks, and what it may change.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct FixOptions {
     /// The checks to run (frameworks, Pod Security version, settings, exceptions),
     /// as for `vigie scan`.
@@ -26,6 +26,27 @@ pub struct FixOptions {
     pub only: Vec<String>,
     /// Caps on each file.
     pub limits: Limits,
+    /// Largest document edited: each edit reads its document again, so a huge
+    /// document (a `List` of thousands of objects) would cost its size times its edits.
+    pub max_document_bytes: usize,
+}
+
+impl FixOptions {
+    /// 256 KiB: a workload manifest is a few KiB; a `kubectl get -o yaml` List of
+    /// a namespace is the kind of document this stops.
+    pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+}
+
+impl Default for FixOptions {
+    fn default() -> Self {
+        Self {
+            scan: ScanConfig::default(),
+            context: FixContext::default(),
+            only: Vec::new(),
+            limits: Limits::default(),
+            max_document_bytes: Self::DEFAULT_MAX_DOCUMENT_BYTES,
+        }
+    }
 }
 
 /// A finding a run removed (or would remove).
@@ -178,13 +199,20 @@ struct Edited {
 }
 
 /// Makes the planned edits, each document on its own and in parallel.
-fn edit_documents(files: &[Input], plan: &Plan) -> Edited {
+fn edit_documents(files: &[Input], plan: &Plan, max_document_bytes: usize) -> Edited {
     let mut keys: Vec<_> = plan.edits.keys().copied().collect();
     keys.sort_unstable();
     let outcomes: Vec<_> = keys
         .par_iter()
         .map(|&(input, document)| {
             let (start, end) = files[input].documents[document];
+            if end - start > max_document_bytes {
+                return Err(format!(
+                    "the document is larger than {max_document_bytes} bytes \
+                     (--max-document-bytes): each edit reads it again, so it is not \
+                     fixed; split it, or raise the limit"
+                ));
+            }
             fix_document(
                 &files[input].text[start..end],
                 &plan.edits[&(input, document)],
@@ -273,7 +301,7 @@ pub fn fix(inputs: &[String], options: &FixOptions) -> FixRun {
         let plan = Plan::new(&before, &resources, &places, &files, options);
         (before, places, plan)
     };
-    let edited = edit_documents(&files, &plan);
+    let edited = edit_documents(&files, &plan, options.max_document_bytes);
 
     // The fixed files scanned again, with the files left as they were.
     let mut fixed_texts: HashMap<usize, String> = edited
