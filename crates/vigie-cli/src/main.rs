@@ -22,6 +22,7 @@ macro_rules! eprint {
 mod admission;
 mod controls;
 mod detect;
+mod fix;
 mod output;
 mod policy;
 mod rbac;
@@ -50,6 +51,9 @@ enum Command {
     /// Scan manifests (files, directories, kustomizations, stdin): Pod Security Standards and
     /// posture frameworks (NSA/CISA, CIS, MITRE), with compliance scores.
     Scan(scan::ScanArgs),
+    /// Fix manifest files in place: remove the findings that have a safe mechanical fix
+    /// (securityContext hardening, host namespaces off, token automount off, image digests).
+    Fix(fix::FixArgs),
     /// List the controls vigie checks, or explain one.
     Controls(controls::ControlsArgs),
     /// Detect threats in Kubernetes audit events with Falco-format rules.
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Fix(args) => fix::run(args),
         Command::Controls(args) => controls::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Detect(args) => detect::run(args),
