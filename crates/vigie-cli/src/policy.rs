@@ -43,7 +43,7 @@ Exit codes:
   1  some result entries disagree
   2  no suite found, or a suite (or a file it names) could not be read
 
-Entries that need features vigie does not have yet (mutate, generate, CEL
+Entries that need features vigie does not have yet (generate, CEL
 policy kinds, exceptions) are counted as unsupported, never as passed.
 
 Example:
@@ -287,7 +287,7 @@ fn test(args: TestArgs) -> ExitCode {
             );
             let _ = writeln!(
                 out,
-                "{} unsupported, {} unrunnable (resource files missing)",
+                "{} unsupported, {} unrunnable (resource files missing, or entries kyverno test leaves out)",
                 overall.unsupported, overall.unrunnable
             );
             let _ = writeln!(out, "{} passed, {} failed", overall.agree, overall.disagree);
