@@ -31,8 +31,13 @@ Exit codes:
   2  a policy or resource could not be read or is invalid, a rule or policy kind
      is not supported yet, or there was nothing to apply (the rest still ran)
 
+Mutate rules run first, policy after policy, and validate rules then see the
+mutated objects. The text output prints the mutated objects as YAML before the
+summary; --write-mutated DIR_OR_FILE writes them instead.
+
 Examples:
   vigie policy apply policies/ -r deploy/
+  vigie policy apply add-labels.yaml -r k8s/ --write-mutated mutated/
   vigie policy apply require-labels.yaml -r - < pod.yaml
   vigie policy apply policies/ -r k8s/ --policy-report > report.yaml")]
     Apply(ApplyArgs),
@@ -77,6 +82,11 @@ pub struct ApplyArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = ApplyFormat::Text)]
     output: ApplyFormat,
+    /// Write the objects mutate rules changed here instead of printing them: one
+    /// file per object in an existing directory, else one YAML file holding them all
+    /// (what `kyverno apply -o` does).
+    #[arg(long, value_name = "DIR_OR_FILE")]
+    write_mutated: Option<PathBuf>,
     /// Refuse any file (or standard input) larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_FILE_BYTES)]
     max_file_bytes: u64,
@@ -169,8 +179,21 @@ fn apply(args: ApplyArgs) -> ExitCode {
     for e in input_errors.iter().chain(&outcome.input_errors) {
         eprintln!("error: {e}");
     }
+    let mut write_failed = false;
+    if let Some(path) = &args.write_mutated {
+        if let Err(e) = report::write_mutated_to(&outcome, path) {
+            eprintln!(
+                "error: {}: cannot write the mutated resources: {e}",
+                path.display()
+            );
+            write_failed = true;
+        }
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    if text_only && args.write_mutated.is_none() {
+        let _ = report::write_mutated(&outcome, &mut out);
+    }
     let written = if args.policy_report {
         report::write_policy_report_yaml(&outcome, &mut out)
     } else {
@@ -184,7 +207,7 @@ fn apply(args: ApplyArgs) -> ExitCode {
     };
     // A closed pipe (`| head`) is not an error of the run.
     let _ = written.and_then(|()| out.flush());
-    if !input_errors.is_empty() || !outcome.input_errors.is_empty() {
+    if !input_errors.is_empty() || !outcome.input_errors.is_empty() || write_failed {
         ExitCode::from(EXIT_INPUT_ERROR)
     } else if outcome.counts.fail > 0 || outcome.counts.error > 0 {
         ExitCode::from(EXIT_VIOLATIONS)

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value as Json};
 
-use super::{ApplyOutcome, ApplyResult, ResourceRef};
+use super::{ApplyOutcome, ApplyResult, MutatedResource, ResourceRef};
 use crate::engine::Status;
 
 fn resource_label(r: &ResourceRef) -> String {
@@ -40,6 +40,16 @@ pub fn text(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
             r.resource.line,
             r.rule,
             r.message
+        )?;
+    }
+    for m in &o.mutated {
+        writeln!(
+            out,
+            "\nMUTATED resource {} ({}:{}) by {}",
+            resource_label(&m.resource),
+            m.resource.file,
+            m.resource.line,
+            m.rules.join(", ")
         )?;
     }
     let c = &o.counts;
@@ -193,7 +203,10 @@ fn yaml_scalar(v: &Json) -> String {
                 ])
                 && !s.starts_with([' ', '-', '?'])
                 && !s.ends_with(' ')
-                && !matches!(s.as_str(), "true" | "false" | "null" | "yes" | "no" | "~")
+                && !matches!(
+                    s.to_ascii_lowercase().as_str(),
+                    "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
+                )
                 && s.parse::<f64>().is_err();
             if plain {
                 s.clone()
@@ -205,12 +218,78 @@ fn yaml_scalar(v: &Json) -> String {
     }
 }
 
-/// A small block-style YAML writer for reports.
+/// One object as a block-style YAML document (without the `---` line).
+pub fn yaml_document(v: &Json) -> String {
+    let mut out = String::new();
+    write_yaml(v, 0, &mut out);
+    out
+}
+
+/// The mutated objects as a YAML stream, each introduced by a comment naming it,
+/// where it was read and the rules that changed it.
+pub fn write_mutated(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
+    for m in &o.mutated {
+        write!(out, "{}", mutated_document(m))?;
+    }
+    Ok(())
+}
+
+fn mutated_document(m: &MutatedResource) -> String {
+    format!(
+        "---\n# mutated {} ({}:{}) by {}\n{}",
+        resource_label(&m.resource),
+        m.resource.file,
+        m.resource.line,
+        m.rules.join(", "),
+        yaml_document(&m.object)
+    )
+}
+
+/// Writes the mutated objects to `path`, as `kyverno apply -o` does: an existing
+/// directory gets one file per object (`<kind>-<namespace>-<name>.yaml`), any
+/// other path one file holding them all. Returns the files written.
+pub fn write_mutated_to(o: &ApplyOutcome, path: &std::path::Path) -> io::Result<Vec<String>> {
+    if path.is_dir() {
+        let mut written = Vec::new();
+        for m in &o.mutated {
+            let r = &m.resource;
+            let mut name = r.kind.to_lowercase();
+            for part in [&r.namespace, &r.name] {
+                if !part.is_empty() {
+                    name.push('-');
+                    name.push_str(part);
+                }
+            }
+            let safe: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let file = path.join(format!("{safe}.yaml"));
+            std::fs::write(&file, mutated_document(m))?;
+            written.push(file.display().to_string());
+        }
+        Ok(written)
+    } else {
+        let mut file = io::BufWriter::new(std::fs::File::create(path)?);
+        write_mutated(o, &mut file)?;
+        file.flush()?;
+        Ok(vec![path.display().to_string()])
+    }
+}
+
+/// A small block-style YAML writer for reports and mutated objects.
 fn write_yaml(v: &Json, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match v {
         Json::Object(m) => {
             for (k, val) in m {
+                let k = yaml_scalar(&Json::String(k.clone()));
                 match val {
                     Json::Object(inner) if !inner.is_empty() => {
                         let _ = writeln!(out, "{pad}{k}:");
@@ -235,6 +314,12 @@ fn write_yaml(v: &Json, indent: usize, out: &mut String) {
         Json::Array(items) => {
             for item in items {
                 match item {
+                    Json::Object(m) if m.is_empty() => {
+                        let _ = writeln!(out, "{pad}- {{}}");
+                    }
+                    Json::Array(a) if a.is_empty() => {
+                        let _ = writeln!(out, "{pad}- []");
+                    }
                     Json::Object(_) | Json::Array(_) => {
                         let mut inner = String::new();
                         write_yaml(item, indent + 2, &mut inner);
