@@ -433,7 +433,8 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                 .get("patchedResources")
                 .or_else(|| entry.get("patchedResource"))
                 .and_then(Json::as_str);
-            if let (Some(file), Some(_)) = (patched_file, found) {
+            if let (Some(file), Some((_, status, _))) = (patched_file, found) {
+                outcome.actual = Some(*status);
                 let object = patched.iter().find_map(|((p, k, n_ns, n), o)| {
                     (p == policy_name
                         && (kind.is_empty() || k == kind)

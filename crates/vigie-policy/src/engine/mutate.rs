@@ -14,7 +14,7 @@ use super::{
     MAX_PATTERN_DEPTH,
 };
 use crate::context;
-use crate::jmes::{self, Rcvar};
+use crate::jmes::{self, EvalError, Rcvar};
 use crate::patch::{self, json6902};
 use crate::policy::{ForeachOrder, MutateForeach, Mutation, Policy, Rule, RuleAction};
 use crate::variables::{self, Missing};
@@ -189,12 +189,16 @@ impl ForeachRun<'_> {
         }
         let mut current: Option<Json> = None;
         for foreach in list {
-            let elements = variables::compile_cached(&foreach.list)
-                .and_then(|e| e.search(&data).map_err(|e| e.to_string()))
+            let expr = variables::compile_cached(&foreach.list)
                 .map_err(|e| format!("failed to evaluate list {}: {e}", foreach.list))?;
-            let elements = match &*elements {
-                jmes::Variable::Array(items) => items.clone(),
-                _ => vec![elements.clone()],
+            let elements = match expr.search(&data) {
+                Ok(v) => match &*v {
+                    jmes::Variable::Array(items) => items.clone(),
+                    _ => vec![v.clone()],
+                },
+                // A path that leads nowhere is null to JMESPath: no element.
+                Err(EvalError::NotFound(_)) => Vec::new(),
+                Err(e) => return Err(format!("failed to evaluate list {}: {e}", foreach.list)),
             };
             let base = current.as_ref().unwrap_or(object);
             if let Some(patched) = self.elements(foreach, &elements, base, &data, nesting)? {
