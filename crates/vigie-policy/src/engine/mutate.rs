@@ -44,19 +44,23 @@ pub fn mutate<P: Borrow<Policy>>(
     let mut results = Vec::new();
     for (index, policy) in policies.iter().enumerate() {
         let policy = policy.borrow();
+        // The context (and its variables document) is rebuilt only when a rule
+        // changes the object: the rules after it see the new object.
+        let mut context: Option<PolicyContext<'_>> = None;
         for rule in &policy.rules {
             let RuleAction::Mutate(mutation) = &rule.action else {
                 continue;
             };
-            let context = PolicyContext::new(&current, request);
-            if !context.policy_applies(policy) {
+            let ctx = context.get_or_insert_with(|| PolicyContext::new(&current, request));
+            if !ctx.policy_applies(policy) {
                 break;
             }
-            if !rule_matches(rule, &context.match_target()) {
+            if !rule_matches(rule, &ctx.match_target()) {
                 continue;
             }
-            let (status, message, patched) = run(&context, policy, rule, mutation);
+            let (status, message, patched) = run(ctx, policy, rule, mutation);
             if let Some(object) = patched {
+                context = None;
                 current = Cow::Owned(Target::from_json(object));
             }
             results.push((
