@@ -1,7 +1,9 @@
 //! `patchedResources` in `kyverno test` suites: the mutated object is compared with
 //! the expected one as Kyverno's CLI does. Both are tidied first (null values,
 //! empty maps and empty lists removed, recursively) and numbers compare by value,
-//! so `1` equals `1.0`; key order never matters, list order does.
+//! so `1` equals `1.0`; key order never matters, list order does. An object of a
+//! namespaced kind without a namespace is in `default`, on both sides, as Kyverno's
+//! CLI reads every file.
 
 use serde_json::{Map, Value as Json};
 
@@ -34,15 +36,64 @@ pub fn compare(actual: &Json, expected_docs: &[Json]) -> PatchedComparison {
             text(o, "/metadata/name").to_string(),
         )
     };
-    let wanted = identity(actual);
-    let Some(expected) = expected_docs.iter().find(|d| identity(d) == wanted) else {
+    let actual = in_default_namespace(actual);
+    let wanted = identity(&actual);
+    let Some(expected) = expected_docs
+        .iter()
+        .map(in_default_namespace)
+        .find(|d| identity(d) == wanted)
+    else {
         return PatchedComparison::NotInFile;
     };
-    let (a, e) = (tidy(actual), tidy(expected));
+    let (a, e) = (tidy(&actual), tidy(&expected));
     match first_difference(&e, &a, &mut String::new()) {
         None => PatchedComparison::Same,
         Some(d) => PatchedComparison::Differs(d),
     }
+}
+
+/// Kinds of the built-in API that are not namespaced (custom kinds count as namespaced).
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "RuntimeClass",
+    "IngressClass",
+    "CSIDriver",
+    "CSINode",
+    "VolumeAttachment",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "APIService",
+    "CertificateSigningRequest",
+    "ComponentStatus",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "ClusterPolicy",
+    "ClusterCleanupPolicy",
+];
+
+fn in_default_namespace(object: &Json) -> Json {
+    let mut object = object.clone();
+    let kind = text(&object, "/kind").to_string();
+    let builtin = crate::patch::merge_keys::is_builtin(text(&object, "/apiVersion"))
+        || text(&object, "/apiVersion").starts_with("kyverno.io/");
+    let cluster_scoped = builtin && CLUSTER_SCOPED.contains(&kind.as_str());
+    if !cluster_scoped && text(&object, "/metadata/namespace").is_empty() {
+        if let Some(Json::Object(meta)) = object.get_mut("metadata") {
+            meta.insert("namespace".into(), Json::String("default".into()));
+        }
+    }
+    object
 }
 
 /// Removes nulls, empty maps and empty lists (which then count as absent).
@@ -146,5 +197,16 @@ mod tests {
         );
         let renamed = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "q"}});
         assert_eq!(compare(&actual, &[renamed]), PatchedComparison::NotInFile);
+    }
+
+    #[test]
+    fn namespaced_objects_without_a_namespace_are_in_default() {
+        let actual =
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}});
+        let expected = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "default"}});
+        assert_eq!(compare(&actual, &[expected]), PatchedComparison::Same);
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}});
+        let in_default = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n", "namespace": "default"}});
+        assert_eq!(compare(&ns, &[in_default]), PatchedComparison::NotInFile);
     }
 }
