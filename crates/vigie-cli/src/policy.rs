@@ -172,28 +172,65 @@ fn apply(args: ApplyArgs) -> ExitCode {
         keep_passing: !text_only,
         max_file_bytes: args.max_file_bytes,
     };
-    let outcome: ApplyOutcome = report::apply(&args.policies, &args.resources, request, &options);
+    // Mutated objects stream out as they are ready: to --write-mutated, else to
+    // standard output before the text summary.
+    let mut write_failed = false;
+    let mut writer = match &args.write_mutated {
+        Some(path) => match report::MutatedWriter::open(path) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                eprintln!(
+                    "error: {}: cannot write the mutated resources: {e}",
+                    path.display()
+                );
+                write_failed = true;
+                None
+            }
+        },
+        None => None,
+    };
+    let print_mutated = text_only && args.write_mutated.is_none();
+    let mut write_error: Option<String> = None;
+    let mut on_mutated = |m: report::MutatedResource| {
+        let written = match &mut writer {
+            Some(w) => w.write(&m),
+            None if print_mutated => {
+                let mut stdout = std::io::stdout().lock();
+                stdout.write_all(report::mutated_document(&m).as_bytes())
+            }
+            None => Ok(()),
+        };
+        if let (Err(e), None, Some(path)) = (written, &write_error, &args.write_mutated) {
+            write_error = Some(format!(
+                "{}: cannot write the mutated resources: {e}",
+                path.display()
+            ));
+        }
+    };
+    let outcome: ApplyOutcome = report::apply_streaming(
+        &args.policies,
+        &args.resources,
+        request,
+        &options,
+        &mut on_mutated,
+    );
+    if let Some(w) = &mut writer {
+        if let Err(e) = w.finish() {
+            write_error.get_or_insert(format!("cannot write the mutated resources: {e}"));
+        }
+    }
+    if let Some(e) = write_error {
+        eprintln!("error: {e}");
+        write_failed = true;
+    }
     for note in &outcome.notes {
         eprintln!("note: {note}");
     }
     for e in input_errors.iter().chain(&outcome.input_errors) {
         eprintln!("error: {e}");
     }
-    let mut write_failed = false;
-    if let Some(path) = &args.write_mutated {
-        if let Err(e) = report::write_mutated_to(&outcome, path) {
-            eprintln!(
-                "error: {}: cannot write the mutated resources: {e}",
-                path.display()
-            );
-            write_failed = true;
-        }
-    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if text_only && args.write_mutated.is_none() {
-        let _ = report::write_mutated(&outcome, &mut out);
-    }
     let written = if args.policy_report {
         report::write_policy_report_yaml(&outcome, &mut out)
     } else {

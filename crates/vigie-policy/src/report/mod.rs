@@ -1,12 +1,12 @@
 //! `apply` and its outputs: summary text, JSON, a wgpolicyk8s.io PolicyReport,
-//! SARIF and JUnit; and the JSON/JUnit forms of `test` reports.
+//! SARIF, JUnit and the mutated objects; and the JSON/JUnit forms of `test` reports.
 
 mod output;
 mod suite_output;
 
 pub use output::{
-    junit, policy_report, text, write_json, write_mutated, write_mutated_to,
-    write_policy_report_yaml, write_sarif, yaml_document,
+    junit, mutated_document, policy_report, text, write_json, write_mutated,
+    write_policy_report_yaml, write_sarif, yaml_document, MutatedWriter,
 };
 pub use suite_output::{test_json, test_junit};
 
@@ -93,8 +93,10 @@ pub struct MutatedResource {
 #[derive(Clone, Debug, Default)]
 pub struct ApplyOutcome {
     /// The objects mutate rules changed, in the order they were read (validation
-    /// ran on these, as in `kyverno apply`).
+    /// ran on these, as in `kyverno apply`); empty with [`apply_streaming`].
     pub mutated: Vec<MutatedResource>,
+    /// How many objects mutate rules changed.
+    pub mutated_resources: usize,
     /// The results kept (see [`ApplyOptions::keep_passing`]), resource by resource.
     pub results: Vec<ApplyResult>,
     /// Every result, kept or not.
@@ -144,8 +146,26 @@ struct Evaluated {
 pub fn apply(
     policy_paths: &[String],
     resource_paths: &[String],
+    request: Request,
+    options: &ApplyOptions,
+) -> ApplyOutcome {
+    let mut mutated = Vec::new();
+    let mut outcome = apply_streaming(policy_paths, resource_paths, request, options, &mut |m| {
+        mutated.push(m)
+    });
+    outcome.mutated = mutated;
+    outcome
+}
+
+/// [`apply`], handing each mutated object to `on_mutated` as soon as it is ready
+/// instead of keeping it ([`ApplyOutcome::mutated`] stays empty), so that memory
+/// does not grow with the objects written out.
+pub fn apply_streaming(
+    policy_paths: &[String],
+    resource_paths: &[String],
     mut request: Request,
     options: &ApplyOptions,
+    on_mutated: &mut dyn FnMut(MutatedResource),
 ) -> ApplyOutcome {
     let loaded = load_policies(policy_paths, options.max_file_bytes);
     let mut outcome = ApplyOutcome {
@@ -271,7 +291,8 @@ pub fn apply(
     let mut consume = |evaluated: Evaluated| {
         outcome.resources += 1;
         if let Some((object, rules)) = evaluated.mutated {
-            outcome.mutated.push(MutatedResource {
+            outcome.mutated_resources += 1;
+            on_mutated(MutatedResource {
                 resource: evaluated.resource.clone(),
                 object,
                 rules,

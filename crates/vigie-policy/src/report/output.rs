@@ -42,15 +42,8 @@ pub fn text(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
             r.message
         )?;
     }
-    for m in &o.mutated {
-        writeln!(
-            out,
-            "\nMUTATED resource {} ({}:{}) by {}",
-            resource_label(&m.resource),
-            m.resource.file,
-            m.resource.line,
-            m.rules.join(", ")
-        )?;
+    if o.mutated_resources > 0 {
+        writeln!(out, "\nmutated: {} resources", o.mutated_resources)?;
     }
     let c = &o.counts;
     writeln!(
@@ -234,7 +227,9 @@ pub fn write_mutated(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn mutated_document(m: &MutatedResource) -> String {
+/// One mutated object as a YAML document, introduced by `---` and a comment naming
+/// it, where it was read and the rules that changed it.
+pub fn mutated_document(m: &MutatedResource) -> String {
     format!(
         "---\n# mutated {} ({}:{}) by {}\n{}",
         resource_label(&m.resource),
@@ -245,41 +240,62 @@ fn mutated_document(m: &MutatedResource) -> String {
     )
 }
 
-/// Writes the mutated objects to `path`, as `kyverno apply -o` does: an existing
-/// directory gets one file per object (`<kind>-<namespace>-<name>.yaml`), any
-/// other path one file holding them all. Returns the files written.
-pub fn write_mutated_to(o: &ApplyOutcome, path: &std::path::Path) -> io::Result<Vec<String>> {
-    if path.is_dir() {
-        let mut written = Vec::new();
-        for m in &o.mutated {
-            let r = &m.resource;
-            let mut name = r.kind.to_lowercase();
-            for part in [&r.namespace, &r.name] {
-                if !part.is_empty() {
-                    name.push('-');
-                    name.push_str(part);
-                }
-            }
-            let safe: String = name
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let file = path.join(format!("{safe}.yaml"));
-            std::fs::write(&file, mutated_document(m))?;
-            written.push(file.display().to_string());
+/// Where mutated objects go, as `kyverno apply -o` does: into an existing
+/// directory one file per object (`<kind>-<namespace>-<name>.yaml`), to any other
+/// path one file holding them all.
+pub enum MutatedWriter {
+    /// One file per object in this directory.
+    Directory(std::path::PathBuf),
+    /// One YAML stream.
+    File(io::BufWriter<std::fs::File>),
+}
+
+impl MutatedWriter {
+    /// Opens `path` (a directory is used as one, any other path is created).
+    pub fn open(path: &std::path::Path) -> io::Result<MutatedWriter> {
+        if path.is_dir() {
+            Ok(MutatedWriter::Directory(path.to_path_buf()))
+        } else {
+            Ok(MutatedWriter::File(io::BufWriter::new(
+                std::fs::File::create(path)?,
+            )))
         }
-        Ok(written)
-    } else {
-        let mut file = io::BufWriter::new(std::fs::File::create(path)?);
-        write_mutated(o, &mut file)?;
-        file.flush()?;
-        Ok(vec![path.display().to_string()])
+    }
+
+    /// Writes one mutated object.
+    pub fn write(&mut self, m: &MutatedResource) -> io::Result<()> {
+        match self {
+            MutatedWriter::File(file) => file.write_all(mutated_document(m).as_bytes()),
+            MutatedWriter::Directory(dir) => {
+                let r = &m.resource;
+                let mut name = r.kind.to_lowercase();
+                for part in [&r.namespace, &r.name] {
+                    if !part.is_empty() {
+                        name.push('-');
+                        name.push_str(part);
+                    }
+                }
+                let safe: String = name
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                std::fs::write(dir.join(format!("{safe}.yaml")), mutated_document(m))
+            }
+        }
+    }
+
+    /// Flushes what is buffered.
+    pub fn finish(&mut self) -> io::Result<()> {
+        match self {
+            MutatedWriter::File(file) => file.flush(),
+            MutatedWriter::Directory(_) => Ok(()),
+        }
     }
 }
 
