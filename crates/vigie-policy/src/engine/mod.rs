@@ -17,14 +17,20 @@ use crate::policy::{Policy, Rule, RuleAction};
 /// The outcome of one rule on one resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
+    /// The rule holds (validate) or patched the object (mutate).
     Pass,
+    /// The rule does not hold.
     Fail,
+    /// A failure reported as a warning (`scored: "false"`, `--audit-warn`).
     Warn,
+    /// The rule could not be evaluated (the message says why).
     Error,
+    /// The rule does not apply (preconditions, conditions) or changed nothing.
     Skip,
 }
 
 impl Status {
+    /// The name policy reports use: `pass`, `fail`, `warn`, `error`, `skip`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -36,16 +42,21 @@ impl Status {
     }
 }
 
+/// One rule's result on one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleResult {
+    /// The rule's name (`autogen-...` for the copies autogen made).
     pub rule: String,
+    /// What the rule concluded.
     pub status: Status,
+    /// Why, in Kyverno's words where Kyverno has some.
     pub message: String,
 }
 
 /// The result of one policy on one resource.
 #[derive(Clone, Debug)]
 pub struct PolicyResult {
+    /// Each rule's result.
     pub rules: Vec<RuleResult>,
 }
 
