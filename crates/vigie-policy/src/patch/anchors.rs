@@ -308,6 +308,9 @@ fn strip_in_map(map: &mut Map<String, Json>, traverse_maps: bool) -> bool {
     remove_self
 }
 
+/// Drops the list elements that held conditions. (Kyverno deletes by an index that
+/// goes stale after the first deletion, which can drop the wrong element when two
+/// elements hold conditions; this removes exactly the elements that should go.)
 fn strip_in_list(items: &mut Vec<Json>, traverse_maps: bool) -> bool {
     let was_empty = items.is_empty();
     items.retain_mut(|item| {
