@@ -1,7 +1,7 @@
 //! Evaluating policies against resources, shaped like Kyverno's engine: a policy
-//! context built once per resource ([`policy_context`]), one handler per rule type
-//! ([`validate`] with `podSecurity`, [`mutate`](mod@mutate)), and the dispatch here, which picks
-//! the rules that match and hands each to its handler.
+//! context built once per resource ([`policy_context`]), one handler per rule
+//! type ([`validate`] with `podSecurity`, [`mutate`](mod@mutate)), and the
+//! dispatch here, which picks the rules that match and hands each to its handler.
 
 pub mod mutate;
 pub mod policy_context;
