@@ -107,7 +107,7 @@ pub fn run(
     };
     let outcome = match mutation {
         Mutation::Foreach(list) => run.foreach(list, object, rule_data.data, 0),
-        single => apply(single, object, &rule_data.data)
+        single => apply(single, object.clone(), &rule_data.data)
             .map(|patched| (patched != *object).then_some(patched)),
     };
     match outcome {
@@ -134,8 +134,8 @@ fn success_message(object: &Json) -> String {
     }
 }
 
-/// Applies one patch (variables substituted first) to a copy of `object`.
-fn apply(mutation: &Mutation, object: &Json, data: &Rcvar) -> Result<Json, String> {
+/// Applies one patch (variables substituted first) to `object`.
+fn apply(mutation: &Mutation, object: Json, data: &Rcvar) -> Result<Json, String> {
     match mutation {
         Mutation::StrategicMerge(overlay) => {
             let overlay = if variables::tree_has_variables(overlay) {
@@ -273,14 +273,16 @@ impl ForeachRun<'_> {
                     ))
                 }
             }
-            let result = match &foreach.mutation {
+            match &foreach.mutation {
                 Mutation::Foreach(nested) => {
-                    self.foreach(nested, &patched, element_data, nesting + 1)?
+                    if let Some(result) =
+                        self.foreach(nested, &patched, element_data, nesting + 1)?
+                    {
+                        patched = result;
+                    }
                 }
-                single => Some(apply(single, &patched, &element_data)?),
-            };
-            if let Some(result) = result {
-                patched = result;
+                // The object is patched in place: no copy per element.
+                single => patched = apply(single, patched, &element_data)?,
             }
         }
         Ok((patched != *object).then_some(patched))

@@ -53,9 +53,9 @@ pub fn parse(text: &str) -> Result<Vec<Json>, JsonPatchError> {
     }
 }
 
-/// Applies the operations in order to a copy of `object`.
-pub fn apply(object: &Json, ops: &[Json]) -> Result<Json, JsonPatchError> {
-    let mut doc = object.clone();
+/// Applies the operations in order to `object`.
+pub fn apply(object: Json, ops: &[Json]) -> Result<Json, JsonPatchError> {
+    let mut doc = object;
     for (index, op) in ops.iter().enumerate() {
         let field = |k: &str| {
             op.get(k)
@@ -205,7 +205,7 @@ mod tests {
             "- op: add\n  path: /metadata/labels/team\n  value: a\n- op: remove\n  path: /spec/missing\n- op: replace\n  path: /spec/list/-1\n  value: z\n",
         )
         .unwrap();
-        let out = apply(&json!({"metadata": {}, "spec": {"list": ["x", "y"]}}), &ops).unwrap();
+        let out = apply(json!({"metadata": {}, "spec": {"list": ["x", "y"]}}), &ops).unwrap();
         assert_eq!(
             out,
             json!({"metadata": {"labels": {"team": "a"}}, "spec": {"list": ["x", "z"]}})
@@ -215,7 +215,7 @@ mod tests {
     #[test]
     fn json_text_and_a_failing_operation() {
         let ops = parse(r#"[{"op": "replace", "path": "/nope", "value": 1}]"#).unwrap();
-        let err = apply(&json!({}), &ops).unwrap_err();
+        let err = apply(json!({}), &ops).unwrap_err();
         assert!(
             err.to_string().starts_with("operation 0 (replace /nope)"),
             "{err}"
@@ -226,9 +226,9 @@ mod tests {
     #[test]
     fn add_at_minus_one_creates_nested_lists() {
         let ops = parse(r#"[{"op": "add", "path": "/a/terms/-1/exprs/-1", "value": 1}]"#).unwrap();
-        let out = apply(&json!({}), &ops).unwrap();
+        let out = apply(json!({}), &ops).unwrap();
         assert_eq!(out, json!({"a": {"terms": [{"exprs": [1]}]}}));
-        let out = apply(&json!({"a": {"terms": [{"exprs": [0]}]}}), &ops).unwrap();
+        let out = apply(json!({"a": {"terms": [{"exprs": [0]}]}}), &ops).unwrap();
         assert_eq!(out, json!({"a": {"terms": [{"exprs": [0, 1]}]}}));
     }
 
@@ -236,7 +236,7 @@ mod tests {
     fn add_appends_with_dash_and_creates_lists() {
         let ops = parse(r#"[{"op": "add", "path": "/spec/tolerations/-", "value": {"key": "k"}}]"#)
             .unwrap();
-        let out = apply(&json!({"spec": {}}), &ops).unwrap();
+        let out = apply(json!({"spec": {}}), &ops).unwrap();
         assert_eq!(out, json!({"spec": {"tolerations": [{"key": "k"}]}}));
     }
 }

@@ -14,13 +14,12 @@ pub use strategic::MergeError;
 
 /// Applies a `patchStrategicMerge` overlay (variables already substituted) to
 /// `object`. A condition anchor that does not hold leaves the object as it is.
-pub fn strategic_merge(object: &Json, overlay: &Json) -> Result<Json, MergeError> {
+pub fn strategic_merge(mut object: Json, overlay: &Json) -> Result<Json, MergeError> {
     let mut overlay = overlay.clone();
-    let mut out = object.clone();
-    if anchors::resolve(&mut overlay, object).is_ok() {
-        strategic::merge(&mut out, &overlay)?;
+    if anchors::resolve(&mut overlay, &object).is_ok() {
+        strategic::merge(&mut object, &overlay)?;
     }
-    Ok(out)
+    Ok(object)
 }
 
 /// The RFC 6902 operations that turn `before` into `after`, as a JSON array.

@@ -5,6 +5,8 @@
 //! elements first, and every other list is replaced. Only the overlay is walked:
 //! the cost grows with the overlay, not with the object.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Map, Value as Json};
 
 use super::merge_keys::{list_merge, ListMerge};
@@ -188,27 +190,31 @@ impl Walk<'_> {
         key: &str,
     ) -> Result<Json, MergeError> {
         let key_of = |e: &Json| e.get(key).map(key_text).unwrap_or_default();
-        let mut dest: Vec<(String, Option<Json>)> =
-            dest.into_iter().map(|e| (key_of(&e), Some(e))).collect();
-        // The patch's elements come first, then the object's others, as kustomize orders them.
-        let mut order: Vec<String> = Vec::new();
-        for k in patch
-            .iter()
-            .map(|e| key_of(e))
-            .chain(dest.iter().map(|(k, _)| k.clone()))
-        {
-            if !order.contains(&k) {
-                order.push(k);
-            }
+        // First element of each key on each side (hash maps keep this linear).
+        let dest_keys: Vec<String> = dest.iter().map(key_of).collect();
+        let mut dest: Vec<Option<Json>> = dest.into_iter().map(Some).collect();
+        let mut dest_index: HashMap<&str, usize> = HashMap::new();
+        for (i, k) in dest_keys.iter().enumerate() {
+            dest_index.entry(k.as_str()).or_insert(i);
         }
+        let patch_keys: Vec<String> = patch.iter().map(|e| key_of(e)).collect();
+        let mut patch_index: HashMap<&str, usize> = HashMap::new();
+        for (i, k) in patch_keys.iter().enumerate() {
+            patch_index.entry(k.as_str()).or_insert(i);
+        }
+        // The patch's elements come first, then the object's others, as kustomize orders them.
+        let mut seen: HashSet<&str> = HashSet::new();
+        let order: Vec<&str> = patch_keys
+            .iter()
+            .chain(&dest_keys)
+            .map(String::as_str)
+            .filter(|k| seen.insert(k))
+            .collect();
         let mut out = Vec::with_capacity(order.len());
         for k in order {
-            let d = dest
-                .iter_mut()
-                .find(|(dk, e)| *dk == k && e.is_some())
-                .and_then(|(_, e)| e.take());
-            let merged = match patch.iter().find(|e| key_of(e) == k) {
-                Some(p) => self.value(d, p)?,
+            let d = dest_index.get(k).and_then(|&i| dest[i].take());
+            let merged = match patch_index.get(k) {
+                Some(&i) => self.value(d, patch[i])?,
                 None => d,
             };
             match merged {
@@ -217,7 +223,7 @@ impl Walk<'_> {
                 Some(mut v) => {
                     if let Json::Object(m) = &mut v {
                         if !m.contains_key(key) && !k.is_empty() {
-                            m.insert(key.to_string(), Json::String(k));
+                            m.insert(key.to_string(), Json::String(k.to_string()));
                         }
                     }
                     out.push(v);
@@ -239,15 +245,14 @@ fn key_text(v: &Json) -> String {
 
 /// A set of scalars: the patch's first, then the object's others.
 fn primitive_union(dest: &[Json], patch: &[&Json]) -> Json {
-    let mut seen: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    for v in patch.iter().copied().chain(dest.iter()) {
-        let k = key_text(v);
-        if !seen.contains(&k) {
-            seen.push(k);
-            out.push(v.clone());
-        }
-    }
+    let mut seen: HashSet<String> = HashSet::new();
+    let out = patch
+        .iter()
+        .copied()
+        .chain(dest.iter())
+        .filter(|v| seen.insert(key_text(v)))
+        .cloned()
+        .collect();
     Json::Array(out)
 }
 
@@ -326,6 +331,26 @@ mod tests {
             &json!({"spec": {"hostNetwork": {"a": 1}}}),
         );
         assert!(matches!(err, Err(MergeError::KindMismatch { .. })));
+    }
+
+    #[test]
+    fn a_long_keyed_list_merges_element_by_element() {
+        let n = 20_000;
+        let env: Vec<Json> = (0..n)
+            .map(|i| json!({"name": format!("V{i}"), "value": "a"}))
+            .collect();
+        let object = pod(json!({"containers": [{"name": "c", "env": env}]}));
+        let patch_env: Vec<Json> = (0..n)
+            .map(|i| json!({"name": format!("V{i}"), "value": "b"}))
+            .collect();
+        let out = merge(
+            &object,
+            &json!({"spec": {"containers": [{"name": "c", "env": patch_env}]}}),
+        )
+        .unwrap();
+        let merged = out["spec"]["containers"][0]["env"].as_array().unwrap();
+        assert_eq!(merged.len(), n);
+        assert!(merged.iter().all(|e| e["value"] == "b"));
     }
 
     #[test]
