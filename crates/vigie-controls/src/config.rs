@@ -38,6 +38,13 @@ pub struct Config {
     pub sandbox_required_namespaces: Vec<String>,
     /// Capabilities a container may add without a finding.
     pub allowed_capabilities: Vec<String>,
+    /// Capabilities that give a container power over the node or its network
+    /// (`SYS_ADMIN`, `NET_ADMIN`...): adding one is a finding. `ALL` counts as
+    /// every one of them.
+    pub insecure_capabilities: Vec<String>,
+    /// The oldest Kubernetes minor version still supported upstream, `1.33`: a
+    /// node whose kubelet is older runs an end-of-life release.
+    pub oldest_supported_kubernetes: Vec<String>,
     /// Image tags that move like `latest` (`alpine`, `stable`): an image with one
     /// needs `imagePullPolicy: Always`. `latest` and untagged images always count.
     /// Default: none.
@@ -111,6 +118,24 @@ impl Default for Config {
             sandbox_runtime_classes: strings(&["gvisor", "kata", "kata-containers", "runsc"]),
             sandbox_required_namespaces: Vec::new(),
             allowed_capabilities: Vec::new(),
+            insecure_capabilities: strings(&[
+                "SETPCAP",
+                "NET_ADMIN",
+                "NET_RAW",
+                "SYS_MODULE",
+                "SYS_RAWIO",
+                "SYS_PTRACE",
+                "SYS_ADMIN",
+                "SYS_BOOT",
+                "MAC_OVERRIDE",
+                "MAC_ADMIN",
+                "PERFMON",
+                "ALL",
+                "BPF",
+            ]),
+            // Upstream supports the three newest minor releases; 1.33 leaves
+            // a release of slack for clusters between upgrades.
+            oldest_supported_kubernetes: strings(&["1.33"]),
             floating_image_tags: Vec::new(),
             cpu_request_min: Vec::new(),
             cpu_request_max: Vec::new(),
@@ -139,6 +164,8 @@ const FIELDS: &[&str] = &[
     "sandboxRuntimeClasses",
     "sandboxRequiredNamespaces",
     "allowedCapabilities",
+    "insecureCapabilities",
+    "oldestSupportedKubernetes",
     "floatingImageTags",
     "cpuRequestMin",
     "cpuRequestMax",
@@ -166,6 +193,8 @@ impl Config {
             "sandboxRuntimeClasses" => &mut self.sandbox_runtime_classes,
             "sandboxRequiredNamespaces" => &mut self.sandbox_required_namespaces,
             "allowedCapabilities" => &mut self.allowed_capabilities,
+            "insecureCapabilities" => &mut self.insecure_capabilities,
+            "oldestSupportedKubernetes" => &mut self.oldest_supported_kubernetes,
             "floatingImageTags" => &mut self.floating_image_tags,
             "cpuRequestMin" => &mut self.cpu_request_min,
             "cpuRequestMax" => &mut self.cpu_request_max,
