@@ -258,6 +258,9 @@ fn vigie_setting(kubescape_key: &str) -> Option<&'static str> {
         "cpu_limit_max" => "cpuLimitMax",
         "memory_request_max" => "memoryRequestMax",
         "memory_limit_max" => "memoryLimitMax",
+        "sandbox_cpu_limit_max" => "sandboxCpuLimitMax",
+        "sandbox_memory_limit_max" => "sandboxMemoryLimitMax",
+        "insecureCapabilities" => "insecureCapabilities",
         _ => return None,
     })
 }

@@ -61,6 +61,11 @@ pub struct Config {
     pub memory_request_max: Vec<String>,
     pub memory_limit_min: Vec<String>,
     pub memory_limit_max: Vec<String>,
+    /// Ceilings on the CPU and memory limits of Agent Sandbox (SandboxTemplate)
+    /// containers (one quantity each); empty: a limit must be set, any value.
+    /// Default: none.
+    pub sandbox_cpu_limit_max: Vec<String>,
+    pub sandbox_memory_limit_max: Vec<String>,
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -145,6 +150,8 @@ impl Default for Config {
             memory_request_max: Vec::new(),
             memory_limit_min: Vec::new(),
             memory_limit_max: Vec::new(),
+            sandbox_cpu_limit_max: Vec::new(),
+            sandbox_memory_limit_max: Vec::new(),
         }
     }
 }
@@ -175,6 +182,8 @@ const FIELDS: &[&str] = &[
     "memoryRequestMax",
     "memoryLimitMin",
     "memoryLimitMax",
+    "sandboxCpuLimitMax",
+    "sandboxMemoryLimitMax",
 ];
 
 impl Config {
@@ -204,6 +213,8 @@ impl Config {
             "memoryRequestMax" => &mut self.memory_request_max,
             "memoryLimitMin" => &mut self.memory_limit_min,
             "memoryLimitMax" => &mut self.memory_limit_max,
+            "sandboxCpuLimitMax" => &mut self.sandbox_cpu_limit_max,
+            "sandboxMemoryLimitMax" => &mut self.sandbox_memory_limit_max,
             _ => return None,
         })
     }

@@ -48,9 +48,11 @@ const COMPUTE_TYPE: &str = "eks.amazonaws.com/compute-type";
 /// provider ID together with an EKS-built kubelet version.
 fn is_eks(resource: &Resource) -> bool {
     let labels = resource.root.get_path(&["metadata", "labels"]);
-    let eks_label = labels
-        .and_then(Node::as_map)
-        .is_some_and(|entries| entries.iter().any(|e| e.key.starts_with("eks.amazonaws.com/")));
+    let eks_label = labels.and_then(Node::as_map).is_some_and(|entries| {
+        entries
+            .iter()
+            .any(|e| e.key.starts_with("eks.amazonaws.com/"))
+    });
     let kubelet = resource
         .root
         .get_path(&["status", "nodeInfo", "kubeletVersion"])

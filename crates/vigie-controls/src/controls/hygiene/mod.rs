@@ -1,7 +1,7 @@
 //! Hygiene: where objects live and how they are labelled.
 
-mod default_namespace;
 pub(crate) mod containerd_cve;
+mod default_namespace;
 pub(crate) mod fargate_not_used;
 pub(crate) mod namespace_review;
 pub(crate) mod node_os_image;

@@ -16,6 +16,7 @@ pub(crate) mod ingress_without_tls;
 pub(crate) mod namespace_without_default_deny;
 pub(crate) mod namespace_without_network_policy;
 pub(crate) mod pod_labels;
+pub(crate) mod routed_workload;
 #[cfg(test)]
 mod selection_tests;
 pub(crate) mod selector;
@@ -27,7 +28,7 @@ pub(crate) mod volume_without_encryption;
 pub(crate) mod workload_without_network_policy;
 
 /// The controls of this category (register new ones here).
-pub(crate) static CONTROLS: [crate::control::Control; 17] = [
+pub(crate) static CONTROLS: [crate::control::Control; 18] = [
     exposed_workload::CONTROL,
     external_service::CONTROL,
     external_ips::CONTROL,
@@ -45,4 +46,5 @@ pub(crate) static CONTROLS: [crate::control::Control; 17] = [
     volume_without_encryption::CONTROL,
     namespace_without_network_policy::CONTROL,
     dangling_gateway_backend::CONTROL,
+    routed_workload::CONTROL,
 ];

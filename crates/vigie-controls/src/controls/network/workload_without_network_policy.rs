@@ -90,7 +90,11 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
         for selector in endpoint_selectors(policy) {
             if label_selector_is_empty(selector) {
                 // Every pod of the cluster is selected.
-                whole_namespaces.extend(inventory.of_kind(WORKLOAD_KINDS).map(|(_, w)| namespace_of(w)));
+                whole_namespaces.extend(
+                    inventory
+                        .of_kind(WORKLOAD_KINDS)
+                        .map(|(_, w)| namespace_of(w)),
+                );
             } else if let Some(namespace) = selector_namespace(selector) {
                 whole_namespaces.insert(namespace);
             } else {

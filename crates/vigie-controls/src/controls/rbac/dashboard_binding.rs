@@ -34,7 +34,8 @@ pub(crate) const CONTROL: Control = Control {
         nsa: &["Authentication and authorization"],
         mitre: &["T1078"],
     },
-    remediation: "Bind the kubernetes-dashboard role only to the kubernetes-dashboard service account.",
+    remediation:
+        "Bind the kubernetes-dashboard role only to the kubernetes-dashboard service account.",
     doc: include_str!("dashboard_binding.rs"),
     evaluator: Evaluator::Object {
         applies: |r| BINDINGS.contains(&r.kind.as_str()),

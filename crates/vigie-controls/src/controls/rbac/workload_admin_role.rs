@@ -46,10 +46,5 @@ pub(crate) const CONTROL: Control = Control {
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    report_workload_grants(
-        inventory,
-        out,
-        rule_allows_everything,
-        "do everything",
-    );
+    report_workload_grants(inventory, out, rule_allows_everything, "do everything");
 }

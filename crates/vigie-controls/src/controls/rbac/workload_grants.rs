@@ -52,7 +52,10 @@ pub(crate) fn report_workload_grants(
                 }
                 "Group" => {
                     if let Some(namespace) = s.name.strip_prefix("system:serviceaccounts:") {
-                        by_namespace_group.entry(namespace).or_default().push(position);
+                        by_namespace_group
+                            .entry(namespace)
+                            .or_default()
+                            .push(position);
                     }
                 }
                 _ => {}

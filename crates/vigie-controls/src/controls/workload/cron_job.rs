@@ -30,7 +30,8 @@ pub(crate) const CONTROL: Control = Control {
         nsa: &["Threat detection"],
         mitre: &["T1053.007"],
     },
-    remediation: "Check that the CronJob is expected and owned; record reviewed ones as exceptions.",
+    remediation:
+        "Check that the CronJob is expected and owned; record reviewed ones as exceptions.",
     doc: include_str!("cron_job.rs"),
     evaluator: Evaluator::Object {
         applies: |r| r.kind == "CronJob",

@@ -53,8 +53,14 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         .and_then(|sc| sc.get("fsGroupChangePolicy"));
     let message = match policy.and_then(Node::as_str) {
         Some("Always" | "OnRootMismatch") => return,
-        Some(other) => format!("the pod sets fsGroupChangePolicy {other}, which is neither Always nor OnRootMismatch"),
+        Some(other) => format!(
+            "the pod sets fsGroupChangePolicy {other}, which is neither Always nor OnRootMismatch"
+        ),
         None => "the pod sets no fsGroupChangePolicy".to_string(),
     };
-    out.push(pod_security_context_field(&pod, "fsGroupChangePolicy", message));
+    out.push(pod_security_context_field(
+        &pod,
+        "fsGroupChangePolicy",
+        message,
+    ));
 }

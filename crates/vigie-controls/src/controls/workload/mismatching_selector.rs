@@ -100,8 +100,14 @@ fn first_mismatch_of_labels(
         let value = entry.value.display_value();
         match label(&entry.key) {
             Some(actual) if actual == value => None,
-            Some(actual) => Some(format!("{}={value} but the template has {actual}", entry.key)),
-            None => Some(format!("{}={value} but the template has no {} label", entry.key, entry.key)),
+            Some(actual) => Some(format!(
+                "{}={value} but the template has {actual}",
+                entry.key
+            )),
+            None => Some(format!(
+                "{}={value} but the template has no {} label",
+                entry.key, entry.key
+            )),
         }
     })
 }

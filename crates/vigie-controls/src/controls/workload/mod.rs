@@ -51,7 +51,14 @@ pub(crate) mod recreate_strategy;
 pub(crate) mod root_supplemental_group;
 pub(crate) mod run_as_root;
 pub(crate) mod runtime_socket_mount;
+pub(crate) mod sandbox;
+pub(crate) mod sandbox_cpu_limit;
+pub(crate) mod sandbox_egress;
+pub(crate) mod sandbox_image_tag;
+pub(crate) mod sandbox_memory_limit;
+pub(crate) mod sandbox_registry;
 pub(crate) mod sandbox_runtime_class;
+pub(crate) mod sandbox_runtime_hardened;
 pub(crate) mod seccomp_profile;
 pub(crate) mod seccomp_runtime_default;
 pub(crate) mod selinux_options;
@@ -65,7 +72,7 @@ pub(crate) mod writable_host_path;
 pub(crate) mod writable_root_filesystem;
 
 /// The controls of this category (register new ones here), in ID order.
-pub(crate) static CONTROLS: [crate::control::Control; 60] = [
+pub(crate) static CONTROLS: [crate::control::Control; 66] = [
     privileged_container::CONTROL,
     host_pid_ipc::CONTROL,
     host_path_volume::CONTROL,
@@ -126,4 +133,10 @@ pub(crate) static CONTROLS: [crate::control::Control; 60] = [
     psp_host_ipc::CONTROL,
     psp_privileged::CONTROL,
     proc_mount::CONTROL,
+    sandbox_runtime_hardened::CONTROL,
+    sandbox_registry::CONTROL,
+    sandbox_image_tag::CONTROL,
+    sandbox_memory_limit::CONTROL,
+    sandbox_cpu_limit::CONTROL,
+    sandbox_egress::CONTROL,
 ];
