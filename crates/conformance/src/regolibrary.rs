@@ -264,3 +264,57 @@ fn vigie_setting(kubescape_key: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A corpus folder with one empty rule directory per name.
+    fn corpus(test: &str, rules: &[&str]) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("vigie-regolibrary-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for rule in rules {
+            std::fs::create_dir_all(dir.join("rules").join(rule)).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_rule_missing_from_the_classification_fails_the_run() {
+        let dir = corpus("unclassified", &["a-rule-no-one-has-classified"]);
+        let tally = run(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!((tally.passed, tally.failed), (0, 1));
+    }
+
+    #[test]
+    fn classified_rules_without_cases_pass_the_run() {
+        // One rule classified not-answerable, one implemented, one declined.
+        let dir = corpus(
+            "classified",
+            &[
+                "kubelet-event-qps",
+                "host-network-access",
+                "psp-enabled-native",
+            ],
+        );
+        let tally = run(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!((tally.passed, tally.failed), (0, 0));
+    }
+
+    #[test]
+    fn every_classification_names_a_control_or_gives_a_reason() {
+        for (rule, class) in data_lines("regolibrary-map") {
+            let known = controls::find(&class).is_some()
+                || [NOT_ANSWERABLE, DECLINED]
+                    .iter()
+                    .any(|c| class.strip_prefix(c).is_some_and(|r| !r.trim().is_empty()));
+            assert!(
+                known,
+                "{rule}: `{class}` is neither a vigie control nor a reason"
+            );
+        }
+    }
+}

@@ -25,11 +25,8 @@
 //! ATT&CK T1133 (External Remote Services).
 
 use super::super::prelude::*;
+use super::gateway_api::{service_backends, ROUTE_KINDS};
 use super::topology::find_service;
-use crate::controls::rbac::service_accounts::namespace_of;
-
-/// The Gateway API route kinds whose rules carry `backendRefs`.
-const ROUTE_KINDS: &[&str] = &["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-N017",
@@ -56,46 +53,23 @@ pub(crate) const CONTROL: Control = Control {
     },
 };
 
-/// Whether a backend reference points at a core Service (the default).
-fn is_service_ref(backend: &Node) -> bool {
-    let field = |key: &str, default: &'static str| {
-        backend.get(key).and_then(Node::as_str).unwrap_or(default)
-    };
-    field("group", "") == "" && field("kind", "Service") == "Service"
-}
-
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     for (i, route) in inventory.of_kind(ROUTE_KINDS) {
         out.evaluated.push(i);
-        let rules = route
-            .root
-            .get_path(&["spec", "rules"])
-            .map(Node::items)
-            .unwrap_or(&[]);
-        for (r, rule) in rules.iter().enumerate() {
-            let backends = rule.get("backendRefs").map(Node::items).unwrap_or(&[]);
-            for (b, backend) in backends.iter().enumerate() {
-                let Some(name) = backend.get("name").filter(|_| is_service_ref(backend)) else {
-                    continue;
-                };
-                let namespace = backend
-                    .get("namespace")
-                    .and_then(Node::as_str)
-                    .unwrap_or_else(|| namespace_of(route));
-                let service = name.display_value();
-                if find_service(*inventory, &service, namespace).is_none() {
-                    out.violations.push((
-                        i,
-                        Violation::new(
-                            format!("spec.rules[{r}].backendRefs[{b}].name"),
-                            name.pos,
-                            format!(
-                                "{} {} routes to Service {service}, which namespace {namespace} does not hold",
-                                route.kind, route.name
-                            ),
+        for backend in service_backends(route) {
+            let (service, namespace) = (backend.name.display_value(), backend.namespace);
+            if find_service(*inventory, &service, namespace).is_none() {
+                out.violations.push((
+                    i,
+                    Violation::new(
+                        backend.path,
+                        backend.name.pos,
+                        format!(
+                            "{} {} routes to Service {service}, which namespace {namespace} does not hold",
+                            route.kind, route.name
                         ),
-                    ));
-                }
+                    ),
+                ));
             }
         }
     }

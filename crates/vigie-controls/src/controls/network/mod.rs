@@ -12,6 +12,7 @@ pub(crate) mod dangling_network_policy;
 pub(crate) mod exposed_workload;
 pub(crate) mod external_ips;
 pub(crate) mod external_service;
+pub(crate) mod gateway_api;
 pub(crate) mod ingress_without_tls;
 pub(crate) mod namespace_without_default_deny;
 pub(crate) mod namespace_without_network_policy;

@@ -28,13 +28,11 @@
 use std::collections::BTreeMap;
 
 use super::super::prelude::*;
+use super::gateway_api::{service_backends, ROUTE_KINDS};
 use super::topology::{
     find_service, is_external, pod_labels_path, workload_labels_pos, workloads_selected_by_service,
 };
 use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
-
-/// The Gateway API route kinds whose rules carry `backendRefs`.
-const ROUTE_KINDS: &[&str] = &["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-N018",
@@ -72,8 +70,11 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
         }
     };
     for (_, route) in inventory.of_kind(ROUTE_KINDS) {
-        for (name, namespace) in route_services(route) {
-            if let Some(service) = find_service(*inventory, name, namespace) {
+        for backend in service_backends(route) {
+            let Some(name) = backend.name.as_str() else {
+                continue;
+            };
+            if let Some(service) = find_service(*inventory, name, backend.namespace) {
                 reach(
                     service,
                     format!("{} {} and Service {}", route.kind, route.name, service.name),
@@ -113,33 +114,6 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             ),
         ));
     }
-}
-
-/// The Services (name, namespace) a Gateway API route's rules send traffic to.
-fn route_services(route: &Resource) -> Vec<(&str, &str)> {
-    let rules = route
-        .root
-        .get_path(&["spec", "rules"])
-        .map(Node::items)
-        .unwrap_or(&[]);
-    rules
-        .iter()
-        .flat_map(|rule| rule.get("backendRefs").map(Node::items).unwrap_or(&[]))
-        .filter(|backend| {
-            let field = |key: &str, default: &'static str| {
-                backend.get(key).and_then(Node::as_str).unwrap_or(default)
-            };
-            field("group", "") == "" && field("kind", "Service") == "Service"
-        })
-        .filter_map(|backend| {
-            let name = backend.get("name").and_then(Node::as_str)?;
-            let namespace = backend
-                .get("namespace")
-                .and_then(Node::as_str)
-                .unwrap_or_else(|| namespace_of(route));
-            Some((name, namespace))
-        })
-        .collect()
 }
 
 /// Whether a VirtualService is bound to an Istio gateway that an external
