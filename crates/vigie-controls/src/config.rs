@@ -42,8 +42,8 @@ pub struct Config {
     /// (`SYS_ADMIN`, `NET_ADMIN`...): adding one is a finding. `ALL` counts as
     /// every one of them.
     pub insecure_capabilities: Vec<String>,
-    /// The oldest Kubernetes minor version still supported upstream, `1.33`: a
-    /// node whose kubelet is older runs an end-of-life release.
+    /// The oldest Kubernetes minor version still supported, `1.32`: a node
+    /// whose kubelet is older runs an end-of-life release.
     pub oldest_supported_kubernetes: Vec<String>,
     /// Image tags that move like `latest` (`alpine`, `stable`): an image with one
     /// needs `imagePullPolicy: Always`. `latest` and untagged images always count.
@@ -138,9 +138,9 @@ impl Default for Config {
                 "ALL",
                 "BPF",
             ]),
-            // Upstream supports the three newest minor releases; 1.33 leaves
-            // a release of slack for clusters between upgrades.
-            oldest_supported_kubernetes: strings(&["1.33"]),
+            // Upstream patches the three newest minor releases; 1.32 is the
+            // oldest of the three Kubescape's current list names (1.32-1.34).
+            oldest_supported_kubernetes: strings(&["1.32"]),
             floating_image_tags: Vec::new(),
             cpu_request_min: Vec::new(),
             cpu_request_max: Vec::new(),

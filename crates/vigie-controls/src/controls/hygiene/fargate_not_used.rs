@@ -1,32 +1,33 @@
 //! ## What it does
-//! Flags EKS nodes that are not AWS Fargate nodes (the label
-//! `eks.amazonaws.com/compute-type` is not `fargate`), so that untrusted
-//! workloads are not left to share EC2 nodes with the rest.
+//! Flags every node of a cluster in which no node is an AWS Fargate node
+//! (a node whose name starts with `fargate` or whose label
+//! `eks.amazonaws.com/compute-type` is `fargate`): untrusted workloads have
+//! nowhere to run but shared nodes. When some node is a Fargate node, nothing
+//! is flagged.
 //!
 //! ## Why is this bad
-//! On shared EC2 nodes a container escape reaches the node's other pods and
-//! its instance credentials. Fargate runs each pod in its own micro-VM with
-//! its own kernel: untrusted or multi-tenant workloads belong there.
+//! On shared nodes a container escape reaches the node's other pods and its
+//! instance credentials. Fargate runs each pod in its own micro-VM with its
+//! own kernel: untrusted or multi-tenant workloads belong there.
 //!
 //! ## Example
 //! ```yaml
 //! kind: Node
-//! metadata:
-//!   labels: {eks.amazonaws.com/nodegroup: general}   # flagged: an EC2 node
+//! metadata: {name: ip-10-0-1-12.ec2.internal}   # flagged when no node is a Fargate node
 //! ```
 //! Use instead: a Fargate profile selecting the namespaces of untrusted
-//! workloads; record EC2 node groups that host only trusted workloads as
-//! exceptions.
+//! workloads (or another sandbox, VG-W046); record clusters that run only
+//! trusted workloads as exceptions.
 //!
 //! ## References
 //! Kubescape C-0233; CIS EKS 3.3.1 (Fargate); MITRE ATT&CK T1611 (Escape to
-//! Host). Nodes that do not belong to EKS are not judged.
+//! Host).
 
 use super::super::prelude::*;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-H007",
-    title: "EKS node does not run on Fargate",
+    title: "No Fargate node for untrusted workloads",
     severity: Severity::Low,
     refs: Refs {
         kubescape: &["C-0233"],
@@ -34,52 +35,44 @@ pub(crate) const CONTROL: Control = Control {
         nsa: &[],
         mitre: &["T1611"],
     },
-    remediation: "Run untrusted workloads on Fargate through a Fargate profile; record node groups that host only trusted workloads as exceptions.",
+    remediation: "Run untrusted workloads on Fargate through a Fargate profile; record clusters that run only trusted workloads as exceptions.",
     doc: include_str!("fargate_not_used.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Node",
+    evaluator: Evaluator::Cluster {
+        needs: &["Node"],
         evaluate,
     },
 };
 
 const COMPUTE_TYPE: &str = "eks.amazonaws.com/compute-type";
 
-/// Whether the node belongs to an EKS cluster: an EKS label, or an AWS
-/// provider ID together with an EKS-built kubelet version.
-fn is_eks(resource: &Resource) -> bool {
-    let labels = resource.root.get_path(&["metadata", "labels"]);
-    let eks_label = labels.and_then(Node::as_map).is_some_and(|entries| {
-        entries
-            .iter()
-            .any(|e| e.key.starts_with("eks.amazonaws.com/"))
-    });
-    let kubelet = resource
-        .root
-        .get_path(&["status", "nodeInfo", "kubeletVersion"])
-        .and_then(Node::as_str)
-        .unwrap_or("");
-    eks_label || kubelet.contains("-eks-")
+/// Whether a node is a Fargate micro-VM (EKS names them `fargate-...`).
+fn is_fargate(node: &Resource) -> bool {
+    node.name.starts_with("fargate")
+        || node
+            .root
+            .get_path(&["metadata", "labels", COMPUTE_TYPE])
+            .and_then(Node::as_str)
+            == Some("fargate")
 }
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    if !is_eks(resource) {
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    let nodes: Vec<(usize, &Resource)> = inventory.of_kind(&["Node"]).collect();
+    out.evaluated.extend(nodes.iter().map(|(i, _)| *i));
+    if nodes.iter().any(|(_, node)| is_fargate(node)) {
         return;
     }
-    let labels = resource.root.get_path(&["metadata", "labels"]);
-    let compute_type = labels
-        .and_then(|l| l.get(COMPUTE_TYPE))
-        .and_then(Node::as_str);
-    if compute_type == Some("fargate") {
-        return;
+    for (i, node) in nodes {
+        let metadata = node.root.get("metadata").unwrap_or(Node::null());
+        out.violations.push((
+            i,
+            Violation::new(
+                "metadata.name",
+                key_pos(metadata, "name"),
+                format!(
+                    "node {} is a shared node and no node of the cluster runs on Fargate",
+                    node.name
+                ),
+            ),
+        ));
     }
-    let metadata = resource.root.get("metadata").unwrap_or(Node::null());
-    out.push(Violation::new(
-        "metadata.labels",
-        labels.map_or(metadata.pos, |_| key_pos(metadata, "labels")),
-        format!(
-            "EKS node {} is an EC2 node ({COMPUTE_TYPE} is {}), not Fargate",
-            resource.name,
-            compute_type.unwrap_or("unset")
-        ),
-    ));
 }

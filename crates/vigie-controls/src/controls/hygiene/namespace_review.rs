@@ -1,7 +1,6 @@
 //! ## What it does
 //! Lists every Namespace, for review of the administrative boundaries they
-//! draw; the namespaces Kubernetes creates for itself (`kube-system`,
-//! `kube-public`, `kube-node-lease`) are not listed.
+//! draw; a namespace being deleted (`status.phase: Terminating`) is not listed.
 //!
 //! ## Why is this bad
 //! Namespaces are where RBAC, NetworkPolicies, quotas and Pod Security levels
@@ -40,11 +39,13 @@ pub(crate) const CONTROL: Control = Control {
     },
 };
 
-/// Namespaces the cluster creates for its own components.
-const KUBERNETES_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
-
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    if KUBERNETES_NAMESPACES.contains(&resource.name.as_str()) {
+    // A namespace on its way out draws no boundary any more.
+    let phase = resource
+        .root
+        .get_path(&["status", "phase"])
+        .and_then(Node::as_str);
+    if phase == Some("Terminating") {
         return;
     }
     out.push(Violation::new(

@@ -1,6 +1,6 @@
 //! ## What it does
 //! Flags nodes whose kubelet (`status.nodeInfo.kubeletVersion`) is older than
-//! the `oldestSupportedKubernetes` setting (by default 1.33): a release the
+//! the `oldestSupportedKubernetes` setting (by default 1.32): a release the
 //! Kubernetes project no longer patches.
 //!
 //! ## Why is this bad
