@@ -44,20 +44,24 @@ pub(crate) const CONTROL: Control = Control {
 };
 
 /// A capability name as the runtimes read it: any case, `CAP_` optional.
-fn canonical(name: &str) -> String {
-    let name = name.trim().to_ascii_uppercase();
-    name.strip_prefix("CAP_").unwrap_or(&name).to_string()
+fn bare(name: &str) -> &str {
+    let name = name.trim();
+    match name.get(..4) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("CAP_") => &name[4..],
+        _ => name,
+    }
 }
 
 fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
     let Some(pod) = workload_pod(resource) else {
         return;
     };
-    let insecure: Vec<String> = config
-        .insecure_capabilities
-        .iter()
-        .map(|c| canonical(c))
-        .collect();
+    let insecure = |name: &str| {
+        config
+            .insecure_capabilities
+            .iter()
+            .any(|c| bare(c).eq_ignore_ascii_case(bare(name)))
+    };
     for container in pod.containers() {
         let added = container
             .security_context()
@@ -68,7 +72,7 @@ fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
             let Some(name) = capability.as_str() else {
                 continue;
             };
-            if insecure.contains(&canonical(name)) {
+            if insecure(name) {
                 out.push(Violation::new(
                     pod.container_path(
                         &container,
