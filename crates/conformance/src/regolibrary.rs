@@ -306,7 +306,9 @@ mod tests {
 
     #[test]
     fn every_classification_names_a_control_or_gives_a_reason() {
+        let mut seen = BTreeSet::new();
         for (rule, class) in data_lines("regolibrary-map") {
+            assert!(seen.insert(rule.clone()), "{rule} is classified twice");
             let known = controls::find(&class).is_some()
                 || [NOT_ANSWERABLE, DECLINED]
                     .iter()
