@@ -19,6 +19,7 @@ macro_rules! eprint {
     }};
 }
 
+mod cluster;
 mod controls;
 mod detect;
 mod output;
@@ -46,9 +47,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Scan manifests (files, directories, kustomizations, stdin): Pod Security Standards and
-    /// posture frameworks (NSA/CISA, CIS, MITRE), with compliance scores.
+    /// Scan manifests (files, directories, kustomizations, stdin) or a live cluster (--cluster):
+    /// Pod Security Standards and posture frameworks (NSA/CISA, CIS, MITRE), with compliance scores.
     Scan(scan::ScanArgs),
+    /// Work with a live cluster: `snapshot` saves the objects a scan reads to a file.
+    Cluster(cluster::ClusterCommandArgs),
     /// List the controls vigie checks, or explain one.
     Controls(controls::ControlsArgs),
     /// Detect threats in Kubernetes audit events with Falco-format rules.
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Cluster(args) => cluster::run(args),
         Command::Controls(args) => controls::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Detect(args) => detect::run(args),
