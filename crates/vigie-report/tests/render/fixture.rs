@@ -109,6 +109,7 @@ pub fn api_location(line: u32, column: u32) -> Location {
         document: 2,
         item: None,
         rendered_by: Some("kubectl kustomize".into()),
+        object: None,
     }
 }
 

@@ -24,7 +24,7 @@ fn strict(schema: &mut Value) {
     }
 }
 
-fn assert_valid(document: &Value) {
+pub(crate) fn assert_valid(document: &Value) {
     let text = std::fs::read_to_string(schema_path()).expect("docs/report.schema.json");
     let mut schema: Value = serde_json::from_str(&text).expect("schema is JSON");
     strict(&mut schema);
