@@ -212,9 +212,8 @@ pub fn load_objects(paths: &[String]) -> Result<Vec<Value>, StandinError> {
         .resources
         .iter()
         .map(|r| {
-            serde_json::from_str(&r.root.to_json()).map_err(|e| {
-                StandinError::Load(format!("{} {}: {e}", r.origin.file.path, r.name))
-            })
+            serde_json::from_str(&r.root.to_json())
+                .map_err(|e| StandinError::Load(format!("{} {}: {e}", r.origin.file.path, r.name)))
         })
         .collect()
 }

@@ -271,19 +271,27 @@ impl State {
     }
 
     fn find(&self, t: Option<usize>, namespace: Option<&str>, name: &str) -> Option<&Stored> {
-        self.store.by_type[t?]
-            .iter()
-            .find(|s| s.name == name && (namespace.is_none() || s.namespace.as_deref() == namespace))
+        self.store.by_type[t?].iter().find(|s| {
+            s.name == name && (namespace.is_none() || s.namespace.as_deref() == namespace)
+        })
     }
 
     /// A page of a list: items from the offset the continue token holds.
-    fn list(&self, t: usize, selected: &[&Stored], query: &ListQuery, metadata_only: bool) -> Answer {
+    fn list(
+        &self,
+        t: usize,
+        selected: &[&Stored],
+        query: &ListQuery,
+        metadata_only: bool,
+    ) -> Answer {
         let start = match &query.continue_token {
             None => 0,
             Some(token) => {
                 if self
                     .expire_left
-                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1))
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                        left.checked_sub(1)
+                    })
                     .is_ok()
                 {
                     self.counters.gone.fetch_add(1, Ordering::Relaxed);
@@ -321,9 +329,15 @@ impl State {
         }
         let (api_version, kind) = if metadata_only {
             self.counters.metadata_pages.fetch_add(1, Ordering::Relaxed);
-            ("meta.k8s.io/v1".to_string(), "PartialObjectMetadataList".to_string())
+            (
+                "meta.k8s.io/v1".to_string(),
+                "PartialObjectMetadataList".to_string(),
+            )
         } else {
-            (resource_type.api_version(), format!("{}List", resource_type.kind))
+            (
+                resource_type.api_version(),
+                format!("{}List", resource_type.kind),
+            )
         };
         let head = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata});
         let mut body = serde_json::to_vec(&head).expect("JSON values serialize");
@@ -333,7 +347,11 @@ impl State {
             if i > 0 {
                 body.push(b',');
             }
-            body.extend_from_slice(if metadata_only { &stored.metadata } else { &stored.item });
+            body.extend_from_slice(if metadata_only {
+                &stored.metadata
+            } else {
+                &stored.item
+            });
         }
         body.extend_from_slice(b"]}");
         answer_json(StatusCode::OK, body)

@@ -64,10 +64,8 @@ impl Store {
                 }
             }
             if metadata.get("uid").is_none() {
-                metadata["uid"] = json!(format!(
-                    "00000000-0000-4000-8000-{:012x}",
-                    index as u64 + 1
-                ));
+                metadata["uid"] =
+                    json!(format!("00000000-0000-4000-8000-{:012x}", index as u64 + 1));
             }
             if metadata.get("resourceVersion").is_none() {
                 resource_version += 1;

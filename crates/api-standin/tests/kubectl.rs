@@ -47,16 +47,30 @@ fn kubectl_lists_pods_of_every_namespace() {
     assert!(out.is_empty() || out.starts_with("NAMESPACE"), "{out}");
     let out = kubectl(&standin, &["get", "deployments", "-A"]);
     assert!(out.contains("storefront"), "{out}");
-    let out = kubectl(&standin, &["get", "deploy", "-n", "storefront", "-o", "name"]);
-    assert!(out.lines().all(|l| l.starts_with("deployment.apps/")) && !out.is_empty(), "{out}");
+    let out = kubectl(
+        &standin,
+        &["get", "deploy", "-n", "storefront", "-o", "name"],
+    );
+    assert!(
+        out.lines().all(|l| l.starts_with("deployment.apps/")) && !out.is_empty(),
+        "{out}"
+    );
 }
 
 #[test]
 fn kubectl_discovers_the_resource_types() {
     let standin = standin();
     let out = kubectl(&standin, &["api-resources"]);
-    for expected in ["pods", "deployments", "clusterrolebindings", "networkpolicies"] {
-        assert!(out.lines().any(|l| l.starts_with(expected)), "{expected}: {out}");
+    for expected in [
+        "pods",
+        "deployments",
+        "clusterrolebindings",
+        "networkpolicies",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(expected)),
+            "{expected}: {out}"
+        );
     }
 }
 
@@ -67,19 +81,40 @@ fn kubectl_reads_raw_paths_and_pages() {
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(list["kind"], "NamespaceList");
     assert_eq!(list["items"][0]["metadata"]["name"], "storefront");
-    let out = kubectl(&standin, &["get", "--raw", "/apis/apps/v1/deployments?limit=1"]);
+    let out = kubectl(
+        &standin,
+        &["get", "--raw", "/apis/apps/v1/deployments?limit=1"],
+    );
     let page: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     let token = page["metadata"]["continue"].as_str().unwrap();
     let out = kubectl(
         &standin,
-        &["get", "--raw", &format!("/apis/apps/v1/deployments?limit=1&continue={token}")],
+        &[
+            "get",
+            "--raw",
+            &format!("/apis/apps/v1/deployments?limit=1&continue={token}"),
+        ],
     );
     let next: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_ne!(next["items"][0]["metadata"]["name"], page["items"][0]["metadata"]["name"]);
+    assert_ne!(
+        next["items"][0]["metadata"]["name"],
+        page["items"][0]["metadata"]["name"]
+    );
     let out = kubectl(&standin, &["version", "-o", "json"]);
     assert!(out.contains("v1.31.2"), "{out}");
     // Paging through kubectl's own client (`--chunk-size`).
-    let out = kubectl(&standin, &["get", "deploy,sts,cronjobs", "-A", "--chunk-size", "1", "-o", "name"]);
+    let out = kubectl(
+        &standin,
+        &[
+            "get",
+            "deploy,sts,cronjobs",
+            "-A",
+            "--chunk-size",
+            "1",
+            "-o",
+            "name",
+        ],
+    );
     assert_eq!(out.lines().count(), 4, "{out}");
 }

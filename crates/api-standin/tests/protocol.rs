@@ -27,7 +27,9 @@ fn get(standin: &Standin, path: &str, accept: &str) -> (u16, Value) {
 }
 
 fn objects() -> Vec<Value> {
-    let mut objects = vec![json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "a"}, "data": {"password": "c2VjcmV0"}})];
+    let mut objects = vec![
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "a"}, "data": {"password": "c2VjcmV0"}}),
+    ];
     for i in 0..5 {
         objects.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("p{i}"), "namespace": if i < 3 {"a"} else {"b"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}));
     }
@@ -44,12 +46,23 @@ fn lists_page_with_limit_and_continue_and_expire_on_request() {
     assert_eq!(status, 200);
     assert_eq!(page["kind"], "PodList");
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
-    assert!(page["items"][0].get("kind").is_none(), "typed lists' items carry no kind");
+    assert!(
+        page["items"][0].get("kind").is_none(),
+        "typed lists' items carry no kind"
+    );
     assert_eq!(page["metadata"]["remainingItemCount"], 3);
     let token = page["metadata"]["continue"].as_str().unwrap().to_string();
-    let (status, gone) = get(&standin, &format!("/api/v1/pods?limit=2&continue={token}"), "application/json");
+    let (status, gone) = get(
+        &standin,
+        &format!("/api/v1/pods?limit=2&continue={token}"),
+        "application/json",
+    );
     assert_eq!((status, gone["reason"].as_str()), (410, Some("Expired")));
-    let (status, next) = get(&standin, &format!("/api/v1/pods?limit=2&continue={token}"), "application/json");
+    let (status, next) = get(
+        &standin,
+        &format!("/api/v1/pods?limit=2&continue={token}"),
+        "application/json",
+    );
     assert_eq!(status, 200);
     assert_eq!(next["items"][0]["metadata"]["name"], "p2");
     let (_, in_b) = get(&standin, "/api/v1/namespaces/b/pods", "application/json");
@@ -74,25 +87,46 @@ fn secrets_come_as_metadata_when_asked_and_forbidden_types_are_403() {
     assert!(!list.to_string().contains("c2VjcmV0"));
     let (status, denied) = get(&standin, "/api/v1/namespaces/a/pods", "application/json");
     assert_eq!(status, 403);
-    assert!(denied["message"].as_str().unwrap().contains("cannot list resource \"pods\""));
+    assert!(denied["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot list resource \"pods\""));
 }
 
 #[test]
 fn version_discovery_configz_objects_and_watch() {
     let standin = Standin::start(StandinConfig::new(objects())).unwrap();
     let (_, version) = get(&standin, "/version", "application/json");
-    assert_eq!((version["major"].as_str(), version["minor"].as_str()), (Some("1"), Some("31")));
+    assert_eq!(
+        (version["major"].as_str(), version["minor"].as_str()),
+        (Some("1"), Some("31"))
+    );
     let (_, core) = get(&standin, "/api/v1", "application/json");
-    assert!(core["resources"].as_array().unwrap().iter().any(|r| r["name"] == "secrets"));
+    assert!(core["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == "secrets"));
     let (_, groups) = get(&standin, "/apis", "application/json");
-    assert!(groups["groups"].as_array().unwrap().iter().any(|g| g["name"] == "apps"));
+    assert!(groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["name"] == "apps"));
     let (status, _) = get(&standin, "/apis/nothing.example/v1", "application/json");
     assert_eq!(status, 404);
-    let (status, configz) = get(&standin, "/api/v1/nodes/node-1/proxy/configz", "application/json");
+    let (status, configz) = get(
+        &standin,
+        "/api/v1/nodes/node-1/proxy/configz",
+        "application/json",
+    );
     assert_eq!(status, 200);
     assert!(configz["kubeletconfig"].is_object());
     let (_, pod) = get(&standin, "/api/v1/namespaces/a/pods/p1", "application/json");
-    assert_eq!((pod["kind"].as_str(), pod["metadata"]["name"].as_str()), (Some("Pod"), Some("p1")));
+    assert_eq!(
+        (pod["kind"].as_str(), pod["metadata"]["name"].as_str()),
+        (Some("Pod"), Some("p1"))
+    );
     assert!(pod["metadata"]["uid"].is_string() && pod["metadata"]["resourceVersion"].is_string());
     let (status, events) = get(&standin, "/api/v1/pods?watch=true", "application/json");
     assert_eq!(status, 200);

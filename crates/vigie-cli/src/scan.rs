@@ -47,7 +47,11 @@ Examples:
 pub struct ScanArgs {
     /// Files, directories (searched recursively for .yaml, .yml and .json) or `-` for stdin.
     /// A directory holding a kustomization.yaml is rendered with `kubectl kustomize`.
-    #[arg(required_unless_present = "cluster", conflicts_with = "cluster", value_name = "PATH")]
+    #[arg(
+        required_unless_present = "cluster",
+        conflicts_with = "cluster",
+        value_name = "PATH"
+    )]
     paths: Vec<String>,
 
     /// Scan the objects of a live cluster instead of files (see docs/cluster.md): the
@@ -312,9 +316,11 @@ pub fn run(args: ScanArgs) -> ExitCode {
             });
             let summary = objects.finish();
             let source = vigie_cluster::source_name(cluster.context());
-            report.errors.extend(cluster::input_errors(&source, &summary, |a, k| {
-                scan.controls_reading(a, k)
-            }));
+            report
+                .errors
+                .extend(cluster::input_errors(&source, &summary, |a, k| {
+                    scan.controls_reading(a, k)
+                }));
             report
         }
     };

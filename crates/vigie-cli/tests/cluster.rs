@@ -210,7 +210,11 @@ fn a_generated_corpus_scans_the_same_from_the_cluster() {
     assert_same_as_files(&corpus, &["--pss-version", "latest"], &[]);
     // Every framework: equal, but for the one control that reads what a
     // Secret holds, which a cluster scan never reads (Secrets come as metadata).
-    let report = assert_same_as_files(&corpus, &["-f", "all", "--pss-version", "latest"], &["VG-S005"]);
+    let report = assert_same_as_files(
+        &corpus,
+        &["-f", "all", "--pss-version", "latest"],
+        &["VG-S005"],
+    );
     let secret_findings = report["findings"]
         .as_array()
         .unwrap()
@@ -237,7 +241,10 @@ fn a_forbidden_type_is_a_warning_naming_the_controls_that_lose_coverage() {
         "{err}"
     );
     assert!(err.contains("controls that lose coverage: "), "{err}");
-    assert!(err.contains("PSS-"), "CronJobs lose the Pod Security checks: {err}");
+    assert!(
+        err.contains("PSS-"),
+        "CronJobs lose the Pod Security checks: {err}"
+    );
     assert!(err.contains("cannot list secrets"), "{err}");
     assert!(err.contains("VG-S005"), "{err}");
     let report = json(&output);
@@ -257,7 +264,9 @@ fn an_expired_continue_token_restarts_the_list_with_the_same_result() {
     let corpus = dir.path().join("corpus").display().to_string();
     corpus_gen::run(vec!["600".into(), "6".into(), corpus.clone()]).unwrap();
     let plain = serve(std::slice::from_ref(&corpus), |_| {});
-    let expiring = serve(std::slice::from_ref(&corpus), |c| c.expire_continue_tokens = 3);
+    let expiring = serve(std::slice::from_ref(&corpus), |c| {
+        c.expire_continue_tokens = 3
+    });
     let options = ["-f", "all", "-o", "json", "--page-size", "7"];
     let a = scan_cluster(&plain, &options);
     let b = scan_cluster(&expiring, &options);
@@ -288,19 +297,38 @@ fn a_snapshot_scans_offline_to_the_same_result() {
         served.kubeconfig.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("wrote 800 objects of cluster:standin"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("wrote 800 objects of cluster:standin"),
+        "{}",
+        stderr(&output)
+    );
     let text = std::fs::read_to_string(&snapshot).unwrap();
     assert!(text.starts_with("# vigie cluster snapshot of context standin, server v1.31.2"));
-    assert!(!text.contains("aHVudGVyMg=="), "Secret values stay out of the snapshot");
+    assert!(
+        !text.contains("aHVudGVyMg=="),
+        "Secret values stay out of the snapshot"
+    );
     let options = ["-f", "all", "-o", "json"];
     let live = scan_cluster(&served, &options);
     let mut offline_args = vec!["scan", snapshot.to_str().unwrap(), "--pss-version", "v1.31"];
     offline_args.extend_from_slice(&options);
     let offline = run(&offline_args);
-    assert_eq!(live.status.code(), offline.status.code(), "{}", stderr(&offline));
-    assert_eq!(comparable(&json(&live), &[]), comparable(&json(&offline), &[]));
+    assert_eq!(
+        live.status.code(),
+        offline.status.code(),
+        "{}",
+        stderr(&offline)
+    );
+    assert_eq!(
+        comparable(&json(&live), &[]),
+        comparable(&json(&offline), &[])
+    );
     // The cluster's version set the Pod Security version of the live scan.
-    assert!(json(&live)["profile"].as_str().unwrap().contains("v1.31"), "{}", json(&live)["profile"]);
+    assert!(
+        json(&live)["profile"].as_str().unwrap().contains("v1.31"),
+        "{}",
+        json(&live)["profile"]
+    );
 }
 
 #[test]
@@ -324,7 +352,10 @@ fn namespaces_are_selected_and_excluded() {
     assert_eq!(namespaces(&only), ["payments", "shop"], "{}", stderr(&only));
     let without = scan_cluster(&served, &["-o", "json", "--exclude-namespaces", "shop"]);
     let seen = namespaces(&without);
-    assert!(!seen.iter().any(|n| n == "shop") && seen.len() > 2, "{seen:?}");
+    assert!(
+        !seen.iter().any(|n| n == "shop") && seen.len() > 2,
+        "{seen:?}"
+    );
 }
 
 #[test]
@@ -332,7 +363,11 @@ fn limits_and_unreachable_clusters_are_errors_that_say_so() {
     let served = serve(&[repo("examples/insecure")], |_| {});
     let output = scan_cluster(&served, &["--max-objects", "3"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("more than 3 objects (--max-objects)"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("more than 3 objects (--max-objects)"),
+        "{}",
+        stderr(&output)
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
@@ -351,14 +386,31 @@ fn limits_and_unreachable_clusters_are_errors_that_say_so() {
         "5",
     ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).starts_with("vigie: cannot read the cluster: /version: "), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("vigie: cannot read the cluster: /version: "),
+        "{}",
+        stderr(&output)
+    );
 
-    let output = run(&["scan", "--cluster", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    let output = run(&[
+        "scan",
+        "--cluster",
+        "--kubeconfig",
+        "/nonexistent/kubeconfig",
+    ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("/nonexistent/kubeconfig"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("/nonexistent/kubeconfig"),
+        "{}",
+        stderr(&output)
+    );
 
     let output = run(&["scan", "--cluster", "examples"]);
-    assert_eq!(output.status.code(), Some(2), "paths and --cluster conflict");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "paths and --cluster conflict"
+    );
 }
 
 #[test]
@@ -369,7 +421,10 @@ fn nothing_but_the_report_on_a_pipe() {
     let insecure = serve(&[repo("examples/insecure")], |_| {});
     let output = scan_cluster(&insecure, &[]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(!stderr(&output).contains("listed"), "no progress line on a pipe");
+    assert!(
+        !stderr(&output).contains("listed"),
+        "no progress line on a pipe"
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     // The pretty report names the cluster object where a file scan names a line.
     assert!(text.contains("cluster:standin uid "), "{text}");

@@ -109,7 +109,9 @@ pub(crate) async fn within<T>(
 /// A kube error in words: the API's own message for an API error.
 pub(crate) fn describe(error: &kube::Error) -> String {
     match error {
-        kube::Error::Api(status) => format!("{} {}: {}", status.code, status.reason, status.message),
+        kube::Error::Api(status) => {
+            format!("{} {}: {}", status.code, status.reason, status.message)
+        }
         other => other.to_string(),
     }
 }
@@ -121,9 +123,10 @@ async fn config(options: &ClusterOptions) -> Result<(kube::Config, String), Clus
         ..KubeConfigOptions::default()
     };
     let kubeconfig = match &options.kubeconfig {
-        Some(path) => Some(Kubeconfig::read_from(path).map_err(|e| {
-            ClusterError::Config(format!("{}: {e}", path.display()))
-        })?),
+        Some(path) => Some(
+            Kubeconfig::read_from(path)
+                .map_err(|e| ClusterError::Config(format!("{}: {e}", path.display())))?,
+        ),
         None => match Kubeconfig::read() {
             Ok(found) => Some(found),
             // No kubeconfig anywhere: a Pod's service account, unless a

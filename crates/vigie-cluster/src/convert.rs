@@ -38,8 +38,7 @@ pub(crate) fn read_page(
     context: &Arc<str>,
     source: &str,
 ) -> Result<Page, String> {
-    let head: ListHead =
-        serde_json::from_str(text).map_err(|e| format!("not a list: {e}"))?;
+    let head: ListHead = serde_json::from_str(text).map_err(|e| format!("not a list: {e}"))?;
     let loaded = load_text(text, source, &Limits::default());
     let mut problems: Vec<String> = loaded
         .diagnostics
@@ -89,7 +88,10 @@ fn as_type(resource: Resource, api_type: &ApiType) -> Result<Resource, String> {
                 "apiVersion",
                 Node::new(Value::String(api_type.api_version().into()), pos),
             ),
-            entry("kind", Node::new(Value::String(api_type.kind.as_str().into()), pos)),
+            entry(
+                "kind",
+                Node::new(Value::String(api_type.kind.as_str().into()), pos),
+            ),
             entry("metadata", metadata),
         ])),
         pos,
@@ -145,19 +147,38 @@ mod tests {
         assert!(page.problems.is_empty(), "{:?}", page.problems);
         assert_eq!(page.continue_token.as_deref(), Some("abc"));
         let r = &page.resources[0];
-        assert_eq!((r.api_version.as_str(), r.kind.as_str()), ("apps/v1", "Deployment"));
+        assert_eq!(
+            (r.api_version.as_str(), r.kind.as_str()),
+            ("apps/v1", "Deployment")
+        );
         assert_eq!(r.namespace.as_deref(), Some("prod"));
         let cluster = r.origin.cluster.as_ref().unwrap();
-        assert_eq!((&*cluster.context, cluster.uid.as_str(), cluster.resource_version.as_str()), ("dev", "u-1", "7"));
+        assert_eq!(
+            (
+                &*cluster.context,
+                cluster.uid.as_str(),
+                cluster.resource_version.as_str()
+            ),
+            ("dev", "u-1", "7")
+        );
     }
 
     #[test]
     fn secrets_read_as_metadata_become_secrets_without_values() {
         let text = r#"{"apiVersion":"meta.k8s.io/v1","kind":"PartialObjectMetadataList","metadata":{},"items":[{"apiVersion":"meta.k8s.io/v1","kind":"PartialObjectMetadata","metadata":{"name":"db","namespace":"prod","uid":"u-2","resourceVersion":"3"}}]}"#;
-        let page = read_page(text, &api_type("", "Secret", "secrets"), &Arc::from("dev"), "cluster:dev").unwrap();
+        let page = read_page(
+            text,
+            &api_type("", "Secret", "secrets"),
+            &Arc::from("dev"),
+            "cluster:dev",
+        )
+        .unwrap();
         assert_eq!(page.continue_token, None);
         let r = &page.resources[0];
-        assert_eq!((r.api_version.as_str(), r.kind.as_str(), r.name.as_str()), ("v1", "Secret", "db"));
+        assert_eq!(
+            (r.api_version.as_str(), r.kind.as_str(), r.name.as_str()),
+            ("v1", "Secret", "db")
+        );
         assert!(r.root.get("data").is_none());
         assert_eq!(r.root.get("kind").and_then(Node::as_str), Some("Secret"));
     }
@@ -165,9 +186,19 @@ mod tests {
     #[test]
     fn an_invalid_object_is_a_problem_and_the_rest_is_read() {
         let text = r#"{"apiVersion":"v1","kind":"PodList","metadata":{},"items":[{"metadata":{"name":"a"},"spec":{"hostNetwork":"yes"}},{"metadata":{"name":"b"},"spec":{}}]}"#;
-        let page = read_page(text, &api_type("", "Pod", "pods"), &Arc::from("dev"), "cluster:dev").unwrap();
+        let page = read_page(
+            text,
+            &api_type("", "Pod", "pods"),
+            &Arc::from("dev"),
+            "cluster:dev",
+        )
+        .unwrap();
         assert_eq!(page.resources.len(), 1);
         assert_eq!(page.problems.len(), 1);
-        assert!(page.problems[0].contains("hostNetwork"), "{:?}", page.problems);
+        assert!(
+            page.problems[0].contains("hostNetwork"),
+            "{:?}",
+            page.problems
+        );
     }
 }

@@ -78,7 +78,11 @@ pub(crate) async fn discover(
     let core = get(client, timeout, "/api/v1").await?;
     add_types(&core, "", "v1", &mut types);
     let groups = get(client, timeout, "/apis").await?;
-    for group in groups["groups"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+    for group in groups["groups"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         let (Some(name), Some(version)) = (
             group["name"].as_str(),
             group["preferredVersion"]["version"].as_str(),
@@ -108,7 +112,11 @@ async fn get(client: &kube::Client, timeout: Duration, path: &str) -> Result<Val
 }
 
 fn add_types(list: &Value, group: &str, version: &str, types: &mut Vec<ApiType>) {
-    for resource in list["resources"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+    for resource in list["resources"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         let (Some(plural), Some(kind)) = (resource["name"].as_str(), resource["kind"].as_str())
         else {
             continue;

@@ -151,5 +151,3 @@ impl ReadProgress {
 pub fn source_name(context: &str) -> String {
     format!("cluster:{context}")
 }
-
-

@@ -200,9 +200,10 @@ impl Reader {
                     return;
                 }
                 Err(Failure::Status(_, reason)) | Err(Failure::Other(reason)) => {
-                    self.summary()
-                        .errors
-                        .push(format!("cannot list {}: {path}: {reason}", api_type.qualified()));
+                    self.summary().errors.push(format!(
+                        "cannot list {}: {path}: {reason}",
+                        api_type.qualified()
+                    ));
                     return;
                 }
             };
@@ -210,9 +211,10 @@ impl Reader {
             let page = match read_page(&text, api_type, &self.context, &self.source) {
                 Ok(page) => page,
                 Err(reason) => {
-                    self.summary()
-                        .errors
-                        .push(format!("cannot read the list of {}: {reason}", api_type.qualified()));
+                    self.summary().errors.push(format!(
+                        "cannot read the list of {}: {reason}",
+                        api_type.qualified()
+                    ));
                     return;
                 }
             };

@@ -61,10 +61,16 @@ mod tests {
         assert_eq!(n, 1);
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("# test\n---\n"), "{text}");
-        let again = vigie_resource::load_text(&text, "snapshot.yaml", &vigie_resource::Limits::default());
+        let again =
+            vigie_resource::load_text(&text, "snapshot.yaml", &vigie_resource::Limits::default());
         assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
         let r = &again.resources[0];
         assert_eq!((r.kind.as_str(), r.name.as_str()), ("Pod", "a"));
-        assert_eq!(r.root.get_path(&["spec", "hostPID"]).and_then(vigie_resource::Node::as_bool), Some(true));
+        assert_eq!(
+            r.root
+                .get_path(&["spec", "hostPID"])
+                .and_then(vigie_resource::Node::as_bool),
+            Some(true)
+        );
     }
 }

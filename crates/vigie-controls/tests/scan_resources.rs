@@ -68,12 +68,21 @@ fn the_controls_a_kind_feeds_are_named() {
     let settings = settings();
     let scan = Scan::new(&settings);
     let deployment = scan.controls_reading("apps/v1", "Deployment");
-    assert!(deployment.iter().any(|id| id.starts_with("PSS-")), "{deployment:?}");
+    assert!(
+        deployment.iter().any(|id| id.starts_with("PSS-")),
+        "{deployment:?}"
+    );
     let secret = scan.controls_reading("v1", "Secret");
     assert!(secret.contains(&"VG-S005"), "{secret:?}");
-    assert!(!secret.iter().any(|id| id.starts_with("PSS-")), "{secret:?}");
+    assert!(
+        !secret.iter().any(|id| id.starts_with("PSS-")),
+        "{secret:?}"
+    );
     let bindings = scan.controls_reading("rbac.authorization.k8s.io/v1", "ClusterRoleBinding");
-    assert!(!bindings.is_empty(), "cross-object RBAC controls need bindings");
+    assert!(
+        !bindings.is_empty(),
+        "cross-object RBAC controls need bindings"
+    );
     assert!(scan.controls_reading("example.com/v1", "Widget").is_empty());
 }
 

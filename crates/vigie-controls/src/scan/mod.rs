@@ -120,9 +120,10 @@ impl<'s> Scan<'s> {
              \x20 template: {{spec: {{containers: [{{name: c, image: sample}}]}}}}\n\
              \x20 jobTemplate: {{spec: {{template: {{spec: {{containers: [{{name: c, image: sample}}]}}}}}}}}\n"
         );
-        let sample = vigie_resource::load_text(&sample, "sample", &vigie_resource::Limits::default())
-            .resources
-            .pop();
+        let sample =
+            vigie_resource::load_text(&sample, "sample", &vigie_resource::Limits::default())
+                .resources
+                .pop();
         let has_template = sample.as_ref().is_some_and(|r| pod_template(r).is_some());
         self.checks
             .iter()

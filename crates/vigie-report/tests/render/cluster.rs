@@ -54,7 +54,10 @@ fn json_locations_carry_the_cluster_object_and_match_the_schema() {
     let location = &document["findings"][0]["location"];
     assert_eq!(location["file"], "cluster:prod");
     assert_eq!(location["line"], 0);
-    assert_eq!(location["object"]["uid"], "6f1c2a9e-0000-4000-8000-000000000001");
+    assert_eq!(
+        location["object"]["uid"],
+        "6f1c2a9e-0000-4000-8000-000000000001"
+    );
     assert_eq!(location["object"]["resourceVersion"], "48213");
     assert_eq!(location["object"]["context"], "prod");
     crate::json::assert_valid(&document);
@@ -67,7 +70,10 @@ fn sarif_results_have_logical_locations_only() {
     assert!(location.get("physicalLocation").is_none(), "{location}");
     let logical = &location["logicalLocations"][0];
     assert_eq!(logical["kind"], "resource");
-    assert_eq!(logical["properties"]["uid"], "6f1c2a9e-0000-4000-8000-000000000001");
+    assert_eq!(
+        logical["properties"]["uid"],
+        "6f1c2a9e-0000-4000-8000-000000000001"
+    );
     assert_eq!(logical["properties"]["resourceVersion"], "48213");
     assert_eq!(logical["properties"]["context"], "prod");
 }
@@ -76,13 +82,21 @@ fn sarif_results_have_logical_locations_only() {
 fn text_formats_name_the_object_instead_of_a_line() {
     let pretty = render(&cluster_report(), Format::Pretty);
     assert!(
-        pretty.contains("cluster:prod uid 6f1c2a9e-0000-4000-8000-000000000001 resourceVersion 48213"),
+        pretty.contains(
+            "cluster:prod uid 6f1c2a9e-0000-4000-8000-000000000001 resourceVersion 48213"
+        ),
         "{pretty}"
     );
     assert!(!pretty.contains("0:0"), "{pretty}");
     let junit = render(&cluster_report(), Format::Junit);
-    assert!(junit.contains("(uid 6f1c2a9e-0000-4000-8000-000000000001)"), "{junit}");
+    assert!(
+        junit.contains("(uid 6f1c2a9e-0000-4000-8000-000000000001)"),
+        "{junit}"
+    );
     assert!(!junit.contains("line 0"), "{junit}");
     let html = render(&cluster_report(), Format::Html);
-    assert!(html.contains("cluster:prod uid 6f1c2a9e"), "html names the object");
+    assert!(
+        html.contains("cluster:prod uid 6f1c2a9e"),
+        "html names the object"
+    );
 }
