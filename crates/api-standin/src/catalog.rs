@@ -47,7 +47,17 @@ impl ResourceType {
 
 /// The kinds every cluster has (and a few common others), so that discovery
 /// answers as a real API server's does even when no object of them is loaded.
-const BUILT_IN: &[(&str, &str, &str, &str, bool, &[&str])] = &[
+/// Group, version, kind, plural, namespaced, short names.
+type BuiltIn = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static [&'static str],
+);
+
+const BUILT_IN: &[BuiltIn] = &[
     ("", "v1", "Namespace", "namespaces", false, &["ns"]),
     ("", "v1", "Node", "nodes", false, &["no"]),
     ("", "v1", "Pod", "pods", true, &["po"]),

@@ -132,11 +132,11 @@ impl<'s> Scan<'s> {
                 Check::Control(Control {
                     evaluator: Evaluator::Object { applies, .. },
                     ..
-                }) => sample.as_ref().is_some_and(|r| applies(r)),
+                }) => sample.as_ref().is_some_and(applies),
                 Check::Control(Control {
                     evaluator: Evaluator::Cluster { needs, .. },
                     ..
-                }) => needs.iter().any(|n| *n == kind),
+                }) => needs.contains(&kind),
             })
             .map(|check| check.id())
             .collect()
