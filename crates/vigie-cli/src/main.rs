@@ -20,6 +20,7 @@ macro_rules! eprint {
 }
 
 mod admission;
+mod cluster;
 mod controls;
 mod detect;
 mod fix;
@@ -48,12 +49,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Scan manifests (files, directories, kustomizations, stdin): Pod Security Standards and
-    /// posture frameworks (NSA/CISA, CIS, MITRE), with compliance scores.
+    /// Scan manifests (files, directories, kustomizations, stdin) or a live cluster (--cluster):
+    /// Pod Security Standards and posture frameworks (NSA/CISA, CIS, MITRE), with compliance scores.
     Scan(scan::ScanArgs),
     /// Fix manifest files in place: remove the findings that have a safe mechanical fix
     /// (securityContext hardening, host namespaces off, token automount off, image digests).
     Fix(fix::FixArgs),
+    /// Work with a live cluster: `snapshot` saves the objects a scan reads to a file.
+    Cluster(cluster::ClusterCommandArgs),
     /// List the controls vigie checks, or explain one.
     Controls(controls::ControlsArgs),
     /// Detect threats in Kubernetes audit events with Falco-format rules.
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Fix(args) => fix::run(args),
+        Command::Cluster(args) => cluster::run(args),
         Command::Controls(args) => controls::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Detect(args) => detect::run(args),

@@ -14,7 +14,10 @@ use vigie_controls::{known_control_ids, Config, Framework, Scan, ScanConfig};
 use vigie_finding::Severity;
 use vigie_report::{Encoder, Format, RenderOptions, ReportWriter};
 
+use vigie_cluster::ReadProgress;
 use vigie_resource::{Limits, LoadOptions, Progress};
+
+use crate::cluster::{self, with_read_progress, ClusterArgs};
 
 /// Exit codes, documented in README.md.
 pub const EXIT_CLEAN: u8 = 0;
@@ -39,12 +42,26 @@ Examples:
   vigie scan deploy/ --framework nsa,cis --compliance-threshold 80
   vigie scan deploy/ -f all --exceptions exceptions.yaml
   kubectl get deploy -A -o yaml | vigie scan -
-  vigie scan k8s/ -o sarif --output vigie.sarif")]
+  vigie scan k8s/ -o sarif --output vigie.sarif
+  vigie scan --cluster --context prod --exclude-namespaces kube-system -f all")]
 pub struct ScanArgs {
     /// Files, directories (searched recursively for .yaml, .yml and .json) or `-` for stdin.
     /// A directory holding a kustomization.yaml is rendered with `kubectl kustomize`.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(
+        required_unless_present = "cluster",
+        conflicts_with = "cluster",
+        value_name = "PATH"
+    )]
     paths: Vec<String>,
+
+    /// Scan the objects of a live cluster instead of files (see docs/cluster.md): the
+    /// current kubeconfig context unless --kubeconfig/--context say otherwise. Secrets
+    /// are read as metadata only.
+    #[arg(long)]
+    cluster: bool,
+
+    #[command(flatten)]
+    cluster_args: ClusterArgs,
 
     /// Frameworks to check: nsa, cis, mitre, pss-baseline, pss-restricted, or all.
     /// Repeat or separate with commas. Default: the Pod Security level of --level.
@@ -61,8 +78,9 @@ pub struct ScanArgs {
     level: LevelArg,
 
     /// Kubernetes version whose Pod Security Standards apply (v1.0 to v1.37, or `latest`).
-    #[arg(long, value_name = "VERSION", default_value = "latest", value_parser = parse_version)]
-    pss_version: Version,
+    /// Default: `latest` for files; the server's version for --cluster.
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pss_version: Option<Version>,
 
     /// Report format.
     #[arg(short = 'o', long, value_enum, default_value_t = FormatArg::Pretty)]
@@ -167,7 +185,7 @@ fn settings(args: &ScanArgs) -> Result<ScanConfig, Vec<String>> {
     scan_config(
         &args.frameworks,
         args.level,
-        args.pss_version,
+        args.pss_version.unwrap_or(Version::LATEST),
         args.config.as_ref(),
         args.exceptions.as_ref(),
     )
@@ -223,6 +241,14 @@ pub(crate) fn scan_config(
 }
 
 pub fn run(args: ScanArgs) -> ExitCode {
+    let cluster = if args.cluster {
+        match args.cluster_args.connect() {
+            Ok(cluster) => Some(cluster),
+            Err(code) => return code,
+        }
+    } else {
+        None
+    };
     let settings = match settings(&args) {
         Ok(s) => s,
         Err(errors) => {
@@ -231,6 +257,16 @@ pub fn run(args: ScanArgs) -> ExitCode {
             }
             return ExitCode::from(EXIT_INPUT_ERROR);
         }
+    };
+    let settings = match (&cluster, args.pss_version) {
+        // The standards the cluster's own admission enforces; those vigie
+        // knows last when the server is newer.
+        (Some(cluster), None) => ScanConfig {
+            pss_version: Version::parse_known(&format!("v1.{}", cluster.version().minor))
+                .unwrap_or(Version::LATEST),
+            ..settings
+        },
+        _ => settings,
     };
     let format = match args.format {
         FormatArg::Pretty => Format::Pretty,
@@ -277,14 +313,35 @@ pub fn run(args: ScanArgs) -> ExitCode {
     let head = scan.head();
     let encoder = Encoder::new(format, &options, &head);
     let mut writer = ReportWriter::begin(format, &options, &head, &mut out);
-    let report = with_progress_line(&progress, || {
-        scan.run(
-            &args.paths,
-            &load_options,
-            |location, findings| encoder.encode(location, findings),
-            |batch| writer.write(batch),
-        )
-    });
+    let report = match &cluster {
+        None => with_progress_line(&progress, || {
+            scan.run(
+                &args.paths,
+                &load_options,
+                |location, findings| encoder.encode(location, findings),
+                |batch| writer.write(batch),
+            )
+        }),
+        Some(cluster) => {
+            let progress = Arc::new(ReadProgress::default());
+            let mut objects = cluster.read(progress.clone());
+            let mut report = with_read_progress(&progress, || {
+                scan.run_resources(
+                    objects.by_ref(),
+                    |location, findings| encoder.encode(location, findings),
+                    |batch| writer.write(batch),
+                )
+            });
+            let summary = objects.finish();
+            let source = vigie_cluster::source_name(cluster.context());
+            report
+                .errors
+                .extend(cluster::input_errors(&source, &summary, |a, k| {
+                    scan.controls_reading(a, k)
+                }));
+            report
+        }
+    };
     // Input problems always reach stderr, whatever the report format, so that a
     // person running `-o json > file` still sees them.
     for error in &report.errors {

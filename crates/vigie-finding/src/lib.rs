@@ -7,7 +7,7 @@ mod report;
 mod severity;
 
 pub use report::{
-    AppliedException, ControlSummary, Finding, FrameworkSummary, InputError, Location, Report,
-    ResourceRef, ScannedResource, SeverityCounts, Totals,
+    AppliedException, ControlSummary, Finding, FrameworkSummary, InputError, Location,
+    ObjectLocation, Report, ResourceRef, ScannedResource, SeverityCounts, Totals,
 };
 pub use severity::Severity;

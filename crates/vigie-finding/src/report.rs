@@ -25,7 +25,29 @@ impl ResourceRef {
     }
 }
 
-/// Where something is in the input. Lines and columns are 1-based.
+/// A live cluster object a finding is about: what names it in the cluster, and
+/// the version of it that was read.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectLocation {
+    /// The kubeconfig context the cluster was reached through (`in-cluster`
+    /// for a service account's).
+    pub context: String,
+    pub api_version: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    /// `metadata.uid`: the object itself, not another of the same name.
+    pub uid: String,
+    /// `metadata.resourceVersion`: the version of the object that was scanned.
+    pub resource_version: String,
+}
+
+/// Where something is in the input: a position in a file, or a cluster object.
+/// Lines and columns are 1-based; for a cluster object they are 0 (the API
+/// server's objects have no lines), `file` names the cluster (`cluster:CONTEXT`)
+/// and [`Location::object`] names the object.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
@@ -42,6 +64,30 @@ pub struct Location {
     /// column then refer to the rendered output, not to a file on disk.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rendered_by: Option<Arc<str>>,
+    /// Set when the object was read from a live cluster rather than a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<Arc<ObjectLocation>>,
+}
+
+impl Location {
+    /// `file:line:column`, or `cluster:CONTEXT Kind ns/name` for a cluster object.
+    pub fn display(&self) -> String {
+        match &self.object {
+            Some(object) => match &object.namespace {
+                Some(ns) => format!("{} {} {ns}/{}", self.file, object.kind, object.name),
+                None => format!("{} {} {}", self.file, object.kind, object.name),
+            },
+            None => format!("{}:{}:{}", self.file, self.line, self.column),
+        }
+    }
+
+    /// Where in its object a field is, for a line under a finding: `line:column`,
+    /// or nothing for a cluster object, whose fields have no lines.
+    pub fn field_position(&self) -> Option<String> {
+        self.object
+            .is_none()
+            .then(|| format!("{}:{}", self.line, self.column))
+    }
 }
 
 /// One offending field of one resource, for one control.

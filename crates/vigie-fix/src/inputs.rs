@@ -163,6 +163,7 @@ pub(crate) fn load(
                 file: source.clone(),
                 document: index,
                 item: item.map(|i| i as u32),
+                cluster: None,
             };
             let mut add =
                 |root: Node, item: Option<usize>| match Resource::from_node(root, origin(item)) {

@@ -95,6 +95,7 @@ pub fn resources_of_text(name: &str, text: &str) -> (Vec<Resource>, Vec<(u32, St
             file: file.clone(),
             document: document.index,
             item: None,
+            cluster: None,
         };
         let is_list = document
             .root

@@ -243,6 +243,7 @@ fn resource_from_json(object: &serde_json::Value) -> Option<vigie_resource::Reso
         }),
         document: 0,
         item: None,
+        cluster: None,
     };
     vigie_resource::Resource::from_node(crate::json::json_to_node(object), origin).ok()
 }

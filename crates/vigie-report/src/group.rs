@@ -206,7 +206,12 @@ pub(crate) fn cases_by_control(report: &Report) -> Vec<ControlCases<'_>> {
 
 /// `file:line` of a location, with the column when `with_column`.
 pub(crate) fn position(location: &Location, with_column: bool) -> String {
-    if with_column {
+    if let Some(object) = &location.object {
+        format!(
+            "{} uid {} resourceVersion {}",
+            location.file, object.uid, object.resource_version
+        )
+    } else if with_column {
         format!("{}:{}:{}", location.file, location.line, location.column)
     } else {
         format!("{}:{}", location.file, location.line)

@@ -352,12 +352,11 @@ fn write_findings(page: &mut String, report: &Report) {
             let _ = write!(
                 page,
                 "<tr{row_class}><td><span class=\"badge {severity}\">{severity}</span>{tag}</td>\
-                 <td><strong>{}</strong><br>{}</td><td class=\"num\">{}:{}</td>\
+                 <td><strong>{}</strong><br>{}</td><td class=\"num\">{}</td>\
                  <td><code>{}</code></td><td>{}",
                 esc(&finding.control_id),
                 esc(&finding.title),
-                finding.location.line,
-                finding.location.column,
+                finding.location.field_position().unwrap_or_default(),
                 esc(&finding.field_path),
                 esc(&finding.message),
                 severity = finding.severity,

@@ -116,11 +116,22 @@ fn write_case(xml: &mut String, case: &ControlCase<'_>) -> Outcome {
     }
     let mut details = String::new();
     for finding in &case.findings {
-        let _ = writeln!(
-            details,
-            "{} at line {}, column {}: {}",
-            finding.field_path, finding.location.line, finding.location.column, finding.message
-        );
+        let _ = match &finding.location.object {
+            None => writeln!(
+                details,
+                "{} at line {}, column {}: {}",
+                finding.field_path, finding.location.line, finding.location.column, finding.message
+            ),
+            Some(object) => writeln!(
+                details,
+                "{} of {} {} (uid {}): {}",
+                finding.field_path,
+                finding.location.file,
+                finding.resource.display(),
+                object.uid,
+                finding.message
+            ),
+        };
         if let Some(tool) = &finding.location.rendered_by {
             let _ = writeln!(details, "  (lines of `{tool}` output)");
         }

@@ -157,11 +157,10 @@ fn write_finding(finding: &Finding, paint: &Painter, out: &mut dyn Write) -> io:
             finding.severity
         )?,
     }
-    writeln!(
-        out,
-        "{DETAIL_INDENT}{}:{}  {}",
-        finding.location.line, finding.location.column, finding.field_path
-    )?;
+    match finding.location.field_position() {
+        Some(at) => writeln!(out, "{DETAIL_INDENT}{at}  {}", finding.field_path)?,
+        None => writeln!(out, "{DETAIL_INDENT}{}", finding.field_path)?,
+    }
     writeln!(out, "{DETAIL_INDENT}{}", finding.message)?;
     if let Some(subject) = &finding.subject {
         writeln!(

@@ -194,7 +194,9 @@ struct SarifResult<'a> {
 #[serde(rename_all = "camelCase")]
 struct ResultLocation<'a> {
     logical_locations: Vec<LogicalLocation<'a>>,
-    physical_location: PhysicalLocation<'a>,
+    /// None for an object read from a live cluster: it has no file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation<'a>>,
 }
 
 #[derive(Serialize)]
@@ -204,12 +206,22 @@ struct LogicalLocation<'a> {
     kind: &'static str,
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    properties: Option<Role>,
+    properties: Option<LogicalProperties<'a>>,
 }
 
-#[derive(Serialize)]
-struct Role {
-    role: &'static str,
+/// What a logical location adds: the role of a binding's subject, or the
+/// identity of a live cluster object.
+#[derive(Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalProperties<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uid: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -301,7 +313,12 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
         fully_qualified_name: finding.resource.display(),
         kind: "resource",
         name: &finding.resource.name,
-        properties: None,
+        properties: location.object.as_deref().map(|object| LogicalProperties {
+            context: Some(&object.context),
+            resource_version: Some(&object.resource_version),
+            uid: Some(&object.uid),
+            ..LogicalProperties::default()
+        }),
     }];
     if let Some(subject) = &finding.subject {
         // The user, group or service account the binding grants to: a member of
@@ -310,7 +327,10 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
             fully_qualified_name: subject.display(),
             kind: "member",
             name: &subject.name,
-            properties: Some(Role { role: "subject" }),
+            properties: Some(LogicalProperties {
+                role: Some("subject"),
+                ..LogicalProperties::default()
+            }),
         });
     }
 
@@ -318,7 +338,7 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
         level: level(finding.severity),
         locations: [ResultLocation {
             logical_locations: logical,
-            physical_location: PhysicalLocation {
+            physical_location: location.object.is_none().then(|| PhysicalLocation {
                 artifact_location: artifact_location(&location.file),
                 properties: location
                     .rendered_by
@@ -328,7 +348,7 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
                     start_column: location.column.max(1),
                     start_line: location.line.max(1),
                 },
-            },
+            }),
         }],
         message: Message { text },
         partial_fingerprints: Fingerprints {

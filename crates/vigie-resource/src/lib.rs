@@ -28,7 +28,7 @@ pub use duration::duration_seconds;
 pub use loader::{load, load_each, load_text, Limits, LoadOptions, LoadSummary, Loaded, Progress};
 pub use node::{Entry, Node, Pos, Value};
 pub use quantity::parse_quantity;
-pub use resource::{Origin, Resource, SourceFile};
+pub use resource::{ClusterOrigin, Origin, Resource, SourceFile};
 pub use selector::{labels_of, LabelSelector};
 pub use workload::{containers, pod_template, ContainerKind, ContainerRef, PodTemplate};
 pub use yaml::{parse_document, parse_documents, split_stream, Document, DocumentText, ParseError};

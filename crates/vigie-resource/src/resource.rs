@@ -24,6 +24,21 @@ pub struct Origin {
     pub document: u32,
     /// 0-based index in the `items` of a `List` document.
     pub item: Option<u32>,
+    /// Set for an object listed from a live cluster: which cluster, and which
+    /// object there. Its fields then have no position (line 0).
+    pub cluster: Option<Arc<ClusterOrigin>>,
+}
+
+/// The live cluster object a resource was read from.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClusterOrigin {
+    /// The kubeconfig context the cluster was reached through, `in-cluster`
+    /// for a Pod's service account.
+    pub context: Arc<str>,
+    /// `metadata.uid`.
+    pub uid: String,
+    /// `metadata.resourceVersion` of the version read.
+    pub resource_version: String,
 }
 
 /// One Kubernetes object.

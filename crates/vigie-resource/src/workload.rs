@@ -242,6 +242,7 @@ mod tests {
             }),
             document: 0,
             item: None,
+            cluster: None,
         };
         Resource::from_node(document.root, origin).expect("an object")
     }

@@ -40,6 +40,7 @@ pub(crate) fn resources(text: &str) -> Vec<Resource> {
                 file: file.clone(),
                 document: document as u32,
                 item: None,
+                cluster: None,
             };
             Resource::from_node(parsed.expect("valid YAML").root, origin).expect("an object")
         })

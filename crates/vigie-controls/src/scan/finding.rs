@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use vigie_finding::{Finding, InputError, Location, ResourceRef, Severity};
+use vigie_finding::{Finding, InputError, Location, ObjectLocation, ResourceRef, Severity};
 use vigie_resource::{Diagnostic, Pos, Resource};
 
 use super::checks::Check;
@@ -35,6 +35,9 @@ pub(super) struct ObjectRef {
     document: u32,
     item: Option<u32>,
     pos: Pos,
+    /// The cluster object, for a resource read from a live cluster: its
+    /// findings point at it rather than at a line.
+    cluster: Option<Arc<ObjectLocation>>,
 }
 
 impl ObjectRef {
@@ -51,12 +54,52 @@ impl ObjectRef {
             document: resource.origin.document,
             item: resource.origin.item,
             pos: resource.pos,
+            cluster: resource.origin.cluster.as_ref().map(|cluster| {
+                Arc::new(ObjectLocation {
+                    context: cluster.context.to_string(),
+                    api_version: resource.api_version.clone(),
+                    kind: resource.kind.clone(),
+                    namespace: resource.namespace.clone(),
+                    name: resource.name.clone(),
+                    uid: cluster.uid.clone(),
+                    resource_version: cluster.resource_version.clone(),
+                })
+            }),
+        }
+    }
+
+    /// A problem at `pos` in the object, its reason left empty: at a line of
+    /// the file, or at the cluster object (which has no lines).
+    pub(super) fn problem(&self, pos: Pos, fatal: bool) -> InputError {
+        match &self.cluster {
+            Some(_) => InputError {
+                file: self.location(pos).display(),
+                line: None,
+                column: None,
+                reason: String::new(),
+                fatal,
+            },
+            None => InputError {
+                file: self.file.to_string(),
+                line: Some(pos.line),
+                column: Some(pos.column),
+                reason: String::new(),
+                fatal,
+            },
         }
     }
 
     /// Where `pos` is; a field without a position points at the object.
     pub(super) fn location(&self, pos: Pos) -> Location {
-        let pos = if pos.line == 0 { self.pos } else { pos };
+        let pos = if self.cluster.is_some() {
+            // The text the object was read from is the API server's answer, not
+            // a file anyone can open: the object names the place.
+            Pos::default()
+        } else if pos.line == 0 {
+            self.pos
+        } else {
+            pos
+        };
         Location {
             file: self.file.clone(),
             line: pos.line,
@@ -64,6 +107,7 @@ impl ObjectRef {
             document: self.document,
             item: self.item,
             rendered_by: self.rendered_by.clone(),
+            object: self.cluster.clone(),
         }
     }
 }
@@ -85,14 +129,11 @@ pub(super) fn finding(
         Lookup::Expired { source, expired } => (
             None,
             Some(InputError {
-                file: resource.origin.file.path.clone(),
-                line: Some(resource.pos.line),
-                column: Some(resource.pos.column),
                 reason: format!(
                     "the exception for {} on {} {} ({source}) expired on {expired}: its findings count again",
                     texts.id, resource.kind, resource.name
                 ),
-                fatal: false,
+                ..object.problem(resource.pos, false)
             }),
         ),
     };

@@ -51,7 +51,7 @@ impl Default for ScanConfig {
 }
 
 /// Everything one object produced.
-struct ObjectResult<B> {
+pub(crate) struct ObjectResult<B> {
     scanned: ScannedResource,
     /// The object's findings, encoded; `None` when it has none.
     batch: Option<B>,
@@ -110,6 +110,40 @@ impl<'s> Scan<'s> {
         }
     }
 
+    /// The IDs of the selected checks that read objects of `kind`: those a
+    /// scan loses when it cannot read them (a cluster that forbids listing
+    /// them). Object checks are asked about a sample object of the kind, with
+    /// a pod template when the kind has one; cross-object controls name the
+    /// kinds they need.
+    pub fn controls_reading(&self, api_version: &str, kind: &str) -> Vec<&'static str> {
+        let sample = format!(
+            "apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: sample, namespace: sample}}\n\
+             spec:\n  containers: [{{name: c, image: sample}}]\n\
+             \x20 template: {{spec: {{containers: [{{name: c, image: sample}}]}}}}\n\
+             \x20 jobTemplate: {{spec: {{template: {{spec: {{containers: [{{name: c, image: sample}}]}}}}}}}}\n"
+        );
+        let sample =
+            vigie_resource::load_text(&sample, "sample", &vigie_resource::Limits::default())
+                .resources
+                .pop();
+        let has_template = sample.as_ref().is_some_and(|r| pod_template(r).is_some());
+        self.checks
+            .iter()
+            .filter(|check| match check {
+                Check::Pss(_) => has_template,
+                Check::Control(Control {
+                    evaluator: Evaluator::Object { applies, .. },
+                    ..
+                }) => sample.as_ref().is_some_and(applies),
+                Check::Control(Control {
+                    evaluator: Evaluator::Cluster { needs, .. },
+                    ..
+                }) => needs.contains(&kind),
+            })
+            .map(|check| check.id())
+            .collect()
+    }
+
     /// The report as it stands before any input is read: the tool, the profile
     /// and the controls that will run, nothing counted yet. A writer begins with it.
     pub fn head(&self) -> Report {
@@ -150,7 +184,56 @@ impl<'s> Scan<'s> {
         inputs: &[String],
         options: &LoadOptions,
         encode: impl Fn(&Location, Vec<Finding>) -> B + Sync,
+        accept: impl FnMut(B),
+    ) -> Report {
+        self.run_fed(encode, accept, |visit, consume| {
+            let loaded = load_each(inputs, options, visit, consume);
+            loaded.diagnostics.iter().map(input_error).collect()
+        })
+    }
+
+    /// Runs the checks over resources from any source (a live cluster, a
+    /// caller's own reader), as [`Scan::run`] does over files: the resources
+    /// are taken from `resources` as they come (a channel's receiver lets a
+    /// producer stream them in), checked in parallel a slice at a time and
+    /// dropped, except those a cross-object control needs, so memory holds one
+    /// slice whatever the number of objects. Findings reach `accept` in the
+    /// order the resources came. Problems of the source are the caller's to add
+    /// to the report's `errors`.
+    pub fn run_resources<B: Send>(
+        &self,
+        resources: impl Iterator<Item = Resource>,
+        encode: impl Fn(&Location, Vec<Finding>) -> B + Sync,
+        accept: impl FnMut(B),
+    ) -> Report {
+        /// Resources checked at once: enough to keep every thread busy, few
+        /// enough that a slice of large objects stays small.
+        const SLICE: usize = 1024;
+        let mut resources = resources;
+        self.run_fed(encode, accept, |visit, consume| {
+            loop {
+                let slice: Vec<Resource> = resources.by_ref().take(SLICE).collect();
+                if slice.is_empty() {
+                    break;
+                }
+                let results: Vec<_> = slice.into_par_iter().map(visit).collect();
+                results.into_iter().for_each(&mut *consume);
+            }
+            Vec::new()
+        })
+    }
+
+    /// The scan over whatever `feed` reads: `feed` hands each resource to its
+    /// first argument (on any thread) and each result to its second (on the
+    /// calling thread, in report order), and returns the problems of its input.
+    fn run_fed<B: Send>(
+        &self,
+        encode: impl Fn(&Location, Vec<Finding>) -> B + Sync,
         mut accept: impl FnMut(B),
+        feed: impl FnOnce(
+            &(dyn Fn(Resource) -> ObjectResult<B> + Sync),
+            &mut dyn FnMut(ObjectResult<B>),
+        ) -> Vec<InputError>,
     ) -> Report {
         let mut tally = Tally {
             report: self.head(),
@@ -158,11 +241,9 @@ impl<'s> Scan<'s> {
             notes: Vec::new(),
         };
         let mut kept = Kept::default();
-        let loaded = load_each(
-            inputs,
-            options,
-            |resource| self.scan_object(resource, &encode),
-            |result| {
+        let input_errors = feed(
+            &|resource| self.scan_object(resource, &encode),
+            &mut |result| {
                 if let Some((resource, object)) = result.kept {
                     kept.owner.push(tally.report.resources.len());
                     kept.resources.push(resource);
@@ -199,7 +280,7 @@ impl<'s> Scan<'s> {
             &report.controls,
             self.settings.pss_version,
         );
-        report.errors = loaded.diagnostics.iter().map(input_error).collect();
+        report.errors = input_errors;
         report.errors.extend(notes);
         // Freeing 100,000 kept trees takes a fifth of a second: a thread of its
         // own does it while the caller finishes the report.
@@ -335,11 +416,8 @@ impl<'s> Scan<'s> {
             notes: inline_problems(&resource, &self.known)
                 .into_iter()
                 .map(|(pos, reason)| InputError {
-                    file: resource.origin.file.path.clone(),
-                    line: Some(pos.line),
-                    column: Some(pos.column),
                     reason,
-                    fatal: true,
+                    ..object.problem(pos, true)
                 })
                 .collect(),
             kept: None,

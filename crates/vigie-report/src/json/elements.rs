@@ -172,6 +172,28 @@ fn location(out: &mut Vec<u8>, depth: usize, location: &Location) {
         field(out, depth + 1, "renderedBy", false);
         string(out, tool);
     }
+    if let Some(object) = &location.object {
+        let depth = depth + 1;
+        field(out, depth, "object", false);
+        out.push(b'{');
+        field(out, depth + 1, "context", true);
+        string(out, &object.context);
+        field(out, depth + 1, "apiVersion", false);
+        string(out, &object.api_version);
+        field(out, depth + 1, "kind", false);
+        string(out, &object.kind);
+        if let Some(namespace) = &object.namespace {
+            field(out, depth + 1, "namespace", false);
+            string(out, namespace);
+        }
+        field(out, depth + 1, "name", false);
+        string(out, &object.name);
+        field(out, depth + 1, "uid", false);
+        string(out, &object.uid);
+        field(out, depth + 1, "resourceVersion", false);
+        string(out, &object.resource_version);
+        close(out, depth);
+    }
     close(out, depth);
 }
 
@@ -258,6 +280,7 @@ mod tests {
                 document: 1,
                 item: Some(3),
                 rendered_by: None,
+                object: None,
             },
             field_path: "metadata".into(),
             message: "m".into(),

@@ -25,7 +25,9 @@ pub(crate) use nested::write_pretty;
 /// 1.2: the findings come right after `profile`, and what counts them
 /// (`errors`, `resources`, `controls`, `frameworks`, `summary`) after the
 /// findings, so that the document is written while the scan runs.
-pub(crate) const SCHEMA_VERSION: &str = "1.2";
+/// 1.3: `location.object` names the live cluster object of a `vigie scan
+/// --cluster` (line and column are then 0).
+pub(crate) const SCHEMA_VERSION: &str = "1.3";
 
 /// What comes before the findings.
 #[derive(Serialize)]

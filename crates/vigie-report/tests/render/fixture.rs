@@ -85,6 +85,7 @@ pub fn rbac_location(line: u32, column: u32) -> Location {
         document: 0,
         item: None,
         rendered_by: None,
+        object: None,
     }
 }
 
@@ -96,6 +97,7 @@ pub fn web_location(line: u32, column: u32) -> Location {
         document: 0,
         item: None,
         rendered_by: None,
+        object: None,
     }
 }
 
@@ -107,6 +109,7 @@ pub fn api_location(line: u32, column: u32) -> Location {
         document: 2,
         item: None,
         rendered_by: Some("kubectl kustomize".into()),
+        object: None,
     }
 }
 

@@ -24,7 +24,7 @@ fn strict(schema: &mut Value) {
     }
 }
 
-fn assert_valid(document: &Value) {
+pub(crate) fn assert_valid(document: &Value) {
     let text = std::fs::read_to_string(schema_path()).expect("docs/report.schema.json");
     let mut schema: Value = serde_json::from_str(&text).expect("schema is JSON");
     strict(&mut schema);
@@ -68,7 +68,7 @@ fn schema_rejects_what_it_should() {
 #[test]
 fn summary_counts_match_the_report() {
     let document: Value = serde_json::from_str(&render(&report(), Format::Json)).unwrap();
-    assert_eq!(document["schemaVersion"], "1.2");
+    assert_eq!(document["schemaVersion"], "1.3");
     let summary = &document["summary"];
     assert_eq!(summary["resources"], 3);
     assert_eq!(summary["failedResources"], 3);

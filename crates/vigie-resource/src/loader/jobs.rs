@@ -228,6 +228,7 @@ impl Job {
                 file: file.clone(),
                 document: document.index,
                 item: None,
+                cluster: None,
             };
             if let Some(region) = items {
                 // What came before the List goes first, then its items part by part.

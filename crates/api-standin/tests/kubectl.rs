@@ -1,0 +1,120 @@
+//! The stand-in is checked by a real client other than vigie's: kubectl.
+//! kubectl is installed by scripts/setup; without it these tests fail and say so.
+
+use std::path::Path;
+use std::process::Command;
+
+use api_standin::{Standin, StandinConfig};
+
+fn standin() -> Standin {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/insecure")
+        .display()
+        .to_string();
+    let objects = api_standin::load_objects(&[examples]).unwrap();
+    Standin::start(StandinConfig::new(objects)).unwrap()
+}
+
+/// Runs kubectl against the stand-in; its output, or a failure naming what is missing.
+fn kubectl(standin: &Standin, args: &[&str]) -> String {
+    let cache = tempfile::tempdir().unwrap();
+    let output = Command::new("kubectl")
+        .arg("--server")
+        .arg(standin.url())
+        .arg("--cache-dir")
+        .arg(cache.path())
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env("HOME", cache.path())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("kubectl is needed for this test (scripts/setup installs it): {e}")
+        });
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "kubectl {args:?} failed: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn kubectl_lists_pods_of_every_namespace() {
+    let standin = standin();
+    // The insecure example has no Pod of its own: an empty answer, read without error.
+    let out = kubectl(&standin, &["get", "pods", "-A"]);
+    assert!(out.is_empty() || out.starts_with("NAMESPACE"), "{out}");
+    let out = kubectl(&standin, &["get", "deployments", "-A"]);
+    assert!(out.contains("storefront"), "{out}");
+    let out = kubectl(
+        &standin,
+        &["get", "deploy", "-n", "storefront", "-o", "name"],
+    );
+    assert!(
+        out.lines().all(|l| l.starts_with("deployment.apps/")) && !out.is_empty(),
+        "{out}"
+    );
+}
+
+#[test]
+fn kubectl_discovers_the_resource_types() {
+    let standin = standin();
+    let out = kubectl(&standin, &["api-resources"]);
+    for expected in [
+        "pods",
+        "deployments",
+        "clusterrolebindings",
+        "networkpolicies",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(expected)),
+            "{expected}: {out}"
+        );
+    }
+}
+
+#[test]
+fn kubectl_reads_raw_paths_and_pages() {
+    let standin = standin();
+    let out = kubectl(&standin, &["get", "--raw", "/api/v1/namespaces"]);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list["kind"], "NamespaceList");
+    assert_eq!(list["items"][0]["metadata"]["name"], "storefront");
+    let out = kubectl(
+        &standin,
+        &["get", "--raw", "/apis/apps/v1/deployments?limit=1"],
+    );
+    let page: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let token = page["metadata"]["continue"].as_str().unwrap();
+    let out = kubectl(
+        &standin,
+        &[
+            "get",
+            "--raw",
+            &format!("/apis/apps/v1/deployments?limit=1&continue={token}"),
+        ],
+    );
+    let next: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_ne!(
+        next["items"][0]["metadata"]["name"],
+        page["items"][0]["metadata"]["name"]
+    );
+    let out = kubectl(&standin, &["version", "-o", "json"]);
+    assert!(out.contains("v1.31.2"), "{out}");
+    // Paging through kubectl's own client (`--chunk-size`).
+    let out = kubectl(
+        &standin,
+        &[
+            "get",
+            "deploy,sts,cronjobs",
+            "-A",
+            "--chunk-size",
+            "1",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(out.lines().count(), 4, "{out}");
+}

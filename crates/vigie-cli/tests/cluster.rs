@@ -1,0 +1,431 @@
+//! `vigie scan --cluster` and `vigie cluster snapshot` against the API server
+//! stand-in: the same findings and scores as scanning the same objects from
+//! files, warnings for forbidden types, lists started again on 410, and a
+//! snapshot that scans offline to the same result.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use api_standin::{Counters, Standin, StandinConfig};
+use serde_json::Value;
+
+fn vigie() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
+    cmd.env("NO_COLOR", "1");
+    // Nothing of the machine's own configuration reaches the test.
+    cmd.env_remove("KUBECONFIG");
+    cmd
+}
+
+fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+/// A stand-in serving the objects of `paths`, and a kubeconfig that reaches it.
+struct Served {
+    standin: Standin,
+    kubeconfig: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn serve(paths: &[String], adjust: impl FnOnce(&mut StandinConfig)) -> Served {
+    let objects = api_standin::load_objects(paths).expect("the fixture loads");
+    let mut config = StandinConfig::new(objects);
+    adjust(&mut config);
+    let standin = Standin::start(config).expect("the stand-in starts");
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();
+    Served {
+        standin,
+        kubeconfig,
+        _dir: dir,
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    vigie().args(args).output().unwrap()
+}
+
+fn scan_cluster(served: &Served, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "scan",
+        "--cluster",
+        "--kubeconfig",
+        served.kubeconfig.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(output)
+        )
+    })
+}
+
+/// A report with locations taken out and lists sorted: what must not depend
+/// on where the objects were read from, nor in which order they came.
+/// `except` names controls left out (with the scores of frameworks that hold them).
+fn comparable(report: &Value, except: &[&str]) -> Value {
+    let mut report = report.clone();
+    let keep = |id: &Value| !except.iter().any(|e| id == e);
+    let mut findings: Vec<Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| keep(&f["controlId"]))
+        .cloned()
+        .map(|mut f| {
+            f.as_object_mut().unwrap().remove("location");
+            f
+        })
+        .collect();
+    findings.sort_by_key(|f| f.to_string());
+    report["findings"] = Value::Array(findings);
+    let mut resources: Vec<Value> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.as_object_mut().unwrap().remove("location");
+            let controls: Vec<Value> = r["controls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| keep(c))
+                .cloned()
+                .collect();
+            r["controls"] = Value::Array(controls);
+            r
+        })
+        .collect();
+    resources.sort_by_key(|r| r.to_string());
+    report["resources"] = Value::Array(resources);
+    let controls: Vec<Value> = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| keep(&c["id"]))
+        .cloned()
+        .collect();
+    report["controls"] = Value::Array(controls);
+    let frameworks: Vec<Value> = report["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            if f["controls"].as_array().unwrap().iter().any(|c| !keep(c)) {
+                f.as_object_mut().unwrap().remove("score");
+            }
+            f
+        })
+        .collect();
+    report["frameworks"] = Value::Array(frameworks);
+    if !except.is_empty() {
+        report.as_object_mut().unwrap().remove("summary");
+    }
+    report
+}
+
+/// Scans `dir` from files and through the stand-in with the same options, and
+/// checks that both say the same. Returns the cluster scan's report.
+fn assert_same_as_files(dir: &str, options: &[&str], except: &[&str]) -> Value {
+    let served = serve(&[dir.to_string()], |_| {});
+    let mut file_args = vec!["scan", dir, "-o", "json"];
+    file_args.extend_from_slice(options);
+    let from_files = run(&file_args);
+    let mut cluster_args = vec!["-o", "json", "--page-size", "50"];
+    cluster_args.extend_from_slice(options);
+    let from_cluster = scan_cluster(&served, &cluster_args);
+    assert_eq!(
+        from_files.status.code(),
+        from_cluster.status.code(),
+        "{dir}: {}",
+        stderr(&from_cluster)
+    );
+    let (files, cluster) = (json(&from_files), json(&from_cluster));
+    assert_eq!(
+        files["resources"].as_array().unwrap().len(),
+        cluster["resources"].as_array().unwrap().len(),
+        "{dir}: every object is scanned"
+    );
+    let (a, b) = (comparable(&files, except), comparable(&cluster, except));
+    if a != b {
+        for key in ["findings", "resources", "controls", "frameworks", "summary"] {
+            assert_eq!(a[key], b[key], "{dir}: {key} differ");
+        }
+    }
+    assert!(Counters::get(&served.standin.counters().pages) > 0);
+    cluster
+}
+
+#[test]
+fn a_cluster_scan_says_what_the_file_scan_of_the_same_objects_says() {
+    for dir in ["examples/insecure", "examples/hardened"] {
+        let dir = repo(dir);
+        for options in [
+            &["--pss-version", "latest"][..],
+            &["-f", "all", "--pss-version", "latest"],
+            &["--level", "baseline", "--pss-version", "v1.25"],
+        ] {
+            let report = assert_same_as_files(&dir, options, &[]);
+            // Findings name the cluster object, not a line.
+            for finding in report["findings"].as_array().unwrap() {
+                let location = &finding["location"];
+                assert_eq!(location["file"], "cluster:standin");
+                assert_eq!(location["line"], 0);
+                let object = &location["object"];
+                assert_eq!(object["context"], "standin");
+                assert_eq!(object["kind"], finding["resource"]["kind"]);
+                assert!(object["uid"].as_str().is_some_and(|u| !u.is_empty()));
+                assert!(object["resourceVersion"]
+                    .as_str()
+                    .is_some_and(|v| !v.is_empty()));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_generated_corpus_scans_the_same_from_the_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus").display().to_string();
+    corpus_gen::run(vec!["2000".into(), "20".into(), corpus.clone()]).unwrap();
+    // Pod Security: everything equal, scores included.
+    assert_same_as_files(&corpus, &["--pss-version", "latest"], &[]);
+    // Every framework: equal, but for the one control that reads what a
+    // Secret holds, which a cluster scan never reads (Secrets come as metadata).
+    let report = assert_same_as_files(
+        &corpus,
+        &["-f", "all", "--pss-version", "latest"],
+        &["VG-S005"],
+    );
+    let secret_findings = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["controlId"] == "VG-S005")
+        .count();
+    assert_eq!(secret_findings, 0, "no Secret value reached the scan");
+}
+
+#[test]
+fn a_forbidden_type_is_a_warning_naming_the_controls_that_lose_coverage() {
+    let dir = repo("examples/insecure");
+    let served = serve(std::slice::from_ref(&dir), |c| {
+        c.forbidden = vec!["cronjobs.batch".into(), "secrets".into()]
+    });
+    let allowed = serve(std::slice::from_ref(&dir), |_| {});
+    let output = scan_cluster(&served, &["-f", "all", "-o", "json"]);
+    let unforbidden = scan_cluster(&allowed, &["-f", "all", "-o", "json"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), unforbidden.status.code(), "{err}");
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("warning: cluster:standin: cannot list cronjobs.batch (403 Forbidden: cronjobs.batch is forbidden"),
+        "{err}"
+    );
+    assert!(err.contains("controls that lose coverage: "), "{err}");
+    assert!(
+        err.contains("PSS-"),
+        "CronJobs lose the Pod Security checks: {err}"
+    );
+    assert!(err.contains("cannot list secrets"), "{err}");
+    assert!(err.contains("VG-S005"), "{err}");
+    let report = json(&output);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().all(|e| e["fatal"] == false));
+    assert!(report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["resource"]["kind"] != "CronJob"));
+}
+
+#[test]
+fn an_expired_continue_token_restarts_the_list_with_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus").display().to_string();
+    corpus_gen::run(vec!["600".into(), "6".into(), corpus.clone()]).unwrap();
+    let plain = serve(std::slice::from_ref(&corpus), |_| {});
+    let expiring = serve(std::slice::from_ref(&corpus), |c| {
+        c.expire_continue_tokens = 3
+    });
+    let options = ["-f", "all", "-o", "json", "--page-size", "7"];
+    let a = scan_cluster(&plain, &options);
+    let b = scan_cluster(&expiring, &options);
+    assert_eq!(a.status.code(), b.status.code(), "{}", stderr(&b));
+    assert_eq!(comparable(&json(&a), &[]), comparable(&json(&b), &[]));
+    assert_eq!(Counters::get(&expiring.standin.counters().gone), 3);
+    assert_eq!(Counters::get(&plain.standin.counters().gone), 0);
+    assert!(
+        Counters::get(&expiring.standin.counters().pages)
+            > Counters::get(&plain.standin.counters().pages)
+    );
+    assert_eq!(Counters::get(&plain.standin.counters().largest_limit), 7);
+}
+
+#[test]
+fn a_snapshot_scans_offline_to_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus").display().to_string();
+    corpus_gen::run(vec!["800".into(), "8".into(), corpus.clone()]).unwrap();
+    let served = serve(std::slice::from_ref(&corpus), |_| {});
+    let snapshot = dir.path().join("snapshot.yaml");
+    let output = run(&[
+        "cluster",
+        "snapshot",
+        "-o",
+        snapshot.to_str().unwrap(),
+        "--kubeconfig",
+        served.kubeconfig.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("wrote 800 objects of cluster:standin"),
+        "{}",
+        stderr(&output)
+    );
+    let text = std::fs::read_to_string(&snapshot).unwrap();
+    assert!(text.starts_with("# vigie cluster snapshot of context standin, server v1.31.2"));
+    assert!(
+        !text.contains("aHVudGVyMg=="),
+        "Secret values stay out of the snapshot"
+    );
+    let options = ["-f", "all", "-o", "json"];
+    let live = scan_cluster(&served, &options);
+    let mut offline_args = vec!["scan", snapshot.to_str().unwrap(), "--pss-version", "v1.31"];
+    offline_args.extend_from_slice(&options);
+    let offline = run(&offline_args);
+    assert_eq!(
+        live.status.code(),
+        offline.status.code(),
+        "{}",
+        stderr(&offline)
+    );
+    assert_eq!(
+        comparable(&json(&live), &[]),
+        comparable(&json(&offline), &[])
+    );
+    // The cluster's version set the Pod Security version of the live scan.
+    assert!(
+        json(&live)["profile"].as_str().unwrap().contains("v1.31"),
+        "{}",
+        json(&live)["profile"]
+    );
+}
+
+#[test]
+fn namespaces_are_selected_and_excluded() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus").display().to_string();
+    corpus_gen::run(vec!["300".into(), "3".into(), corpus.clone()]).unwrap();
+    let served = serve(std::slice::from_ref(&corpus), |_| {});
+    let namespaces = |output: &Output| -> Vec<String> {
+        let mut seen: Vec<String> = json(output)["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["resource"]["namespace"].as_str().map(str::to_string))
+            .collect();
+        seen.sort();
+        seen.dedup();
+        seen
+    };
+    let only = scan_cluster(&served, &["-o", "json", "-n", "shop,payments"]);
+    assert_eq!(namespaces(&only), ["payments", "shop"], "{}", stderr(&only));
+    let without = scan_cluster(&served, &["-o", "json", "--exclude-namespaces", "shop"]);
+    let seen = namespaces(&without);
+    assert!(
+        !seen.iter().any(|n| n == "shop") && seen.len() > 2,
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn limits_and_unreachable_clusters_are_errors_that_say_so() {
+    let served = serve(&[repo("examples/insecure")], |_| {});
+    let output = scan_cluster(&served, &["--max-objects", "3"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("more than 3 objects (--max-objects)"),
+        "{}",
+        stderr(&output)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    // Port 9 (discard) on localhost: nothing listens.
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"http://127.0.0.1:9\"}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: t}\n",
+    )
+    .unwrap();
+    let output = run(&[
+        "scan",
+        "--cluster",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--request-timeout",
+        "5",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with("vigie: cannot read the cluster: /version: "),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = run(&[
+        "scan",
+        "--cluster",
+        "--kubeconfig",
+        "/nonexistent/kubeconfig",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("/nonexistent/kubeconfig"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = run(&["scan", "--cluster", "examples"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "paths and --cluster conflict"
+    );
+}
+
+#[test]
+fn nothing_but_the_report_on_a_pipe() {
+    let served = serve(&[repo("examples/hardened")], |_| {});
+    let output = scan_cluster(&served, &["-o", "json"]);
+    assert_eq!(stderr(&output), "");
+    let insecure = serve(&[repo("examples/insecure")], |_| {});
+    let output = scan_cluster(&insecure, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        !stderr(&output).contains("listed"),
+        "no progress line on a pipe"
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    // The pretty report names the cluster object where a file scan names a line.
+    assert!(text.contains("cluster:standin uid "), "{text}");
+}

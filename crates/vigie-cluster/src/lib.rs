@@ -1,0 +1,153 @@
+//! Reading a live Kubernetes cluster for vigie's scan.
+//!
+//! [`Cluster::connect`] finds the cluster the way kubectl does (`--kubeconfig`,
+//! then `KUBECONFIG`, then `~/.kube/config`; a Pod's service account when there is
+//! no kubeconfig), reads the server version and discovers the resource types.
+//! [`Cluster::read`] then lists every type that can be listed, a page at a time
+//! (`limit` + `continue`; a list whose continue token expired, `410 Gone`, is
+//! started again and the objects already read are not handed over twice),
+//! several lists at once, and hands the objects over as
+//! [`vigie_resource::Resource`]s while it reads: the scan takes them from the
+//! returned [`ObjectStream`] and memory holds a few pages, whatever the size of
+//! the cluster. Secrets are listed as `PartialObjectMetadata`: their values
+//! never reach this process. A type the user may not list (`403`) is a
+//! [`Warning`], not a failure.
+//!
+//! The async runtime (tokio, kube-rs) stays in this crate: callers are sync.
+
+mod connect;
+mod convert;
+mod discovery;
+mod read;
+mod snapshot;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use std::time::Duration;
+
+pub use connect::{Cluster, ServerVersion};
+pub use discovery::ApiType;
+pub use read::ObjectStream;
+pub use snapshot::write_snapshot;
+
+/// Which cluster to read, what of it, and within which limits.
+#[derive(Clone, Debug)]
+pub struct ClusterOptions {
+    /// A kubeconfig file; `None`: `KUBECONFIG`, `~/.kube/config`, then the
+    /// in-cluster service account.
+    pub kubeconfig: Option<PathBuf>,
+    /// A context of the kubeconfig; `None`: its current context.
+    pub context: Option<String>,
+    /// Namespaces to read (namespaced types only); empty: all.
+    pub namespaces: Vec<String>,
+    /// Namespaces whose objects are left out (and the Namespace objects themselves).
+    pub exclude_namespaces: Vec<String>,
+    /// Objects asked for per list request (`limit`).
+    pub page_size: u32,
+    /// The most objects read in all: past it, reading stops with an error.
+    pub max_objects: usize,
+    /// Time one request (connection, answer and body) may take.
+    pub request_timeout: Duration,
+    /// Lists read at once.
+    pub concurrent_lists: usize,
+}
+
+impl ClusterOptions {
+    /// 500 objects per page, as kubectl asks.
+    pub const DEFAULT_PAGE_SIZE: u32 = 500;
+    /// 2 million objects: well over the largest clusters' (150,000 Pods at the
+    /// documented scale limit, with their Services, ConfigMaps, RBAC...).
+    pub const DEFAULT_MAX_OBJECTS: usize = 2_000_000;
+    /// 60 seconds per request, as kubectl's default for a page.
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+    /// Four lists at once: enough to overlap the server's latency, few enough
+    /// not to load an API server.
+    pub const DEFAULT_CONCURRENT_LISTS: usize = 4;
+}
+
+impl Default for ClusterOptions {
+    fn default() -> Self {
+        ClusterOptions {
+            kubeconfig: None,
+            context: None,
+            namespaces: Vec::new(),
+            exclude_namespaces: Vec::new(),
+            page_size: Self::DEFAULT_PAGE_SIZE,
+            max_objects: Self::DEFAULT_MAX_OBJECTS,
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            concurrent_lists: Self::DEFAULT_CONCURRENT_LISTS,
+        }
+    }
+}
+
+/// Why the cluster could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// No kubeconfig and no in-cluster service account, or a broken kubeconfig.
+    #[error("no usable cluster configuration: {0}")]
+    Config(String),
+    /// The client could not be built from the configuration.
+    #[error("cannot build the cluster client: {0}")]
+    Client(String),
+    /// A request every scan needs (version, discovery) failed.
+    #[error("{path}: {reason}")]
+    Request { path: String, reason: String },
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// A resource type that could not be read, the scan going on without it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// The type, as RBAC names it: `secrets`, `deployments.apps`.
+    pub resource: String,
+    pub api_version: String,
+    pub kind: String,
+    /// What the server said.
+    pub reason: String,
+}
+
+/// What reading the cluster did, once the stream is finished.
+#[derive(Debug, Default)]
+pub struct ReadSummary {
+    /// Types the user may not list (403): the scan lacks them.
+    pub warnings: Vec<Warning>,
+    /// Problems that left part of the cluster unread (a list that failed for
+    /// another reason, an object that is not valid, a limit reached).
+    pub errors: Vec<String>,
+    /// List requests answered.
+    pub pages: usize,
+    /// Lists started again after their continue token expired.
+    pub restarts: usize,
+    /// Objects handed over.
+    pub objects: usize,
+}
+
+/// Counters a caller can show while the cluster is read.
+#[derive(Debug, Default)]
+pub struct ReadProgress {
+    /// Lists to read (types × namespaces).
+    pub lists_total: AtomicUsize,
+    /// Lists done.
+    pub lists_done: AtomicUsize,
+    /// Objects handed over so far.
+    pub objects: AtomicUsize,
+}
+
+impl ReadProgress {
+    /// (lists done, lists in all, objects).
+    pub fn snapshot(&self) -> (usize, usize, usize) {
+        (
+            self.lists_done.load(Ordering::Relaxed),
+            self.lists_total.load(Ordering::Relaxed),
+            self.objects.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The source name of a cluster's objects in messages and reports: `cluster:CONTEXT`.
+pub fn source_name(context: &str) -> String {
+    format!("cluster:{context}")
+}
