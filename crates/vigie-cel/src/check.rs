@@ -1,0 +1,138 @@
+//! The compile-time check that every free name is a declared variable (or a
+//! type name): a typo in a policy is found when it is loaded, not when the
+//! first resource happens to reach that branch.
+
+use std::collections::BTreeSet;
+
+use cel::common::ast::{EntryExpr, Expr, IdedExpr};
+
+use crate::CompileError;
+
+/// Identifiers that name types, usable as values (`type(x) == int`).
+const TYPE_NAMES: &[&str] = &[
+    "bool", "bytes", "double", "dyn", "int", "list", "map", "null_type", "string", "type", "uint",
+    "optional_type",
+];
+
+/// Fails on the first free identifier that is neither declared nor a type.
+pub(crate) fn declared(
+    root: &IdedExpr,
+    variables: &BTreeSet<String>,
+    container: Option<&str>,
+) -> Result<(), CompileError> {
+    let mut bound = Vec::new();
+    walk(root, variables, container, &mut bound)
+}
+
+fn walk<'a>(
+    e: &'a IdedExpr,
+    vars: &BTreeSet<String>,
+    container: Option<&str>,
+    bound: &mut Vec<&'a str>,
+) -> Result<(), CompileError> {
+    match &e.expr {
+        Expr::Ident(_) | Expr::Select(_) => {
+            if let Some(name) = dotted(e) {
+                return check_name(&name, vars, container, bound);
+            }
+            if let Expr::Select(s) = &e.expr {
+                walk(&s.operand, vars, container, bound)?;
+            }
+            Ok(())
+        }
+        Expr::Call(c) => {
+            if let Some(t) = &c.target {
+                walk(t, vars, container, bound)?;
+            }
+            c.args
+                .iter()
+                .try_for_each(|a| walk(a, vars, container, bound))
+        }
+        Expr::Comprehension(c) => {
+            walk(&c.iter_range, vars, container, bound)?;
+            walk(&c.accu_init, vars, container, bound)?;
+            let depth = bound.len();
+            bound.push(&c.accu_var);
+            bound.push(&c.iter_var);
+            if let Some(v2) = &c.iter_var2 {
+                bound.push(v2);
+            }
+            let inner = [&c.loop_cond, &c.loop_step]
+                .into_iter()
+                .try_for_each(|x| walk(x, vars, container, bound));
+            bound.truncate(depth);
+            inner?;
+            bound.push(&c.accu_var);
+            let r = walk(&c.result, vars, container, bound);
+            bound.truncate(depth);
+            r
+        }
+        Expr::List(l) => l
+            .elements
+            .iter()
+            .try_for_each(|x| walk(x, vars, container, bound)),
+        Expr::Map(m) => m.entries.iter().try_for_each(|en| match &en.expr {
+            EntryExpr::MapEntry(me) => {
+                walk(&me.key, vars, container, bound)?;
+                walk(&me.value, vars, container, bound)
+            }
+            EntryExpr::StructField(f) => walk(&f.value, vars, container, bound),
+        }),
+        Expr::Struct(s) => s.entries.iter().try_for_each(|en| match &en.expr {
+            EntryExpr::StructField(f) => walk(&f.value, vars, container, bound),
+            EntryExpr::MapEntry(me) => {
+                walk(&me.key, vars, container, bound)?;
+                walk(&me.value, vars, container, bound)
+            }
+        }),
+        Expr::Literal(_) | Expr::Unspecified => Ok(()),
+    }
+}
+
+/// `a.b.c` for a chain of field selections on an identifier (not `has()` tests).
+fn dotted(e: &IdedExpr) -> Option<String> {
+    match &e.expr {
+        Expr::Ident(n) => Some(n.clone()),
+        Expr::Select(s) if !s.test => dotted(&s.operand).map(|p| format!("{p}.{}", s.field)),
+        Expr::Select(s) => dotted(&s.operand),
+        _ => None,
+    }
+}
+
+fn check_name(
+    name: &str,
+    vars: &BTreeSet<String>,
+    container: Option<&str>,
+    bound: &[&str],
+) -> Result<(), CompileError> {
+    let name = name.strip_prefix('.').unwrap_or(name);
+    let root = name.split('.').next().unwrap_or(name);
+    if root.starts_with('@') || bound.contains(&root) || TYPE_NAMES.contains(&name) {
+        return Ok(());
+    }
+    if name.starts_with("google.protobuf.") {
+        return Ok(());
+    }
+    // Any prefix of the dotted name may be the variable, resolved in the
+    // container and each of its parents.
+    let mut prefixes = vec![String::new()];
+    if let Some(c) = container.filter(|c| !c.is_empty()) {
+        let parts: Vec<&str> = c.split('.').collect();
+        for i in (1..=parts.len()).rev() {
+            prefixes.push(format!("{}.", parts[..i].join(".")));
+        }
+    }
+    let segments: Vec<&str> = name.split('.').collect();
+    for prefix in &prefixes {
+        for i in 1..=segments.len() {
+            let candidate = format!("{prefix}{}", segments[..i].join("."));
+            if vars.contains(&candidate) {
+                return Ok(());
+            }
+        }
+    }
+    Err(CompileError::UndeclaredVariable {
+        name: name.to_string(),
+        declared: vars.iter().cloned().collect::<Vec<_>>().join(", "),
+    })
+}
