@@ -28,10 +28,12 @@ impl Engine for VigieCel {
         };
         let mut act = Activation::new();
         for (name, v) in &case.bindings {
-            match to_cel(v) {
-                Some(v) => act.bind(name.clone(), v),
-                None => return Outcome::EvalError(format!("cannot bind {v:?}")),
+            let Some(value) = to_cel(v) else {
+                return Outcome::EvalError(format!("cannot bind {v:?}"));
             };
+            if let Err(e) = act.bind(name.clone(), value) {
+                return Outcome::EvalError(e.to_string());
+            }
         }
         match program.eval(&act) {
             Ok(v) => Outcome::Value(from_cel(&v)),

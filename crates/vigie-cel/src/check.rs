@@ -14,6 +14,10 @@ const TYPE_NAMES: &[&str] = &[
     "optional_type",
 ];
 
+/// Roots of namespaced functions (`math.greatest(...)`), which parse as a
+/// method call on an identifier.
+const NAMESPACES: &[&str] = &["math", "strings", "base64", "optional", "sets", "lists", "cel", "net"];
+
 /// Fails on the first free identifier that is neither declared nor a type.
 pub(crate) fn declared(
     root: &IdedExpr,
@@ -42,11 +46,39 @@ fn walk<'a>(
         }
         Expr::Call(c) => {
             if let Some(t) = &c.target {
-                walk(t, vars, container, bound)?;
+                let namespace = dotted(t).filter(|n| {
+                    let root = n.split('.').next().unwrap_or(n);
+                    NAMESPACES.contains(&root) && !vars.contains(root) && !bound.contains(&root)
+                });
+                if namespace.is_none() {
+                    walk(t, vars, container, bound)?;
+                }
             }
-            c.args
-                .iter()
-                .try_for_each(|a| walk(a, vars, container, bound))
+            // Macros the engine leaves as calls bind their leading bare
+            // identifiers for the arguments after them.
+            let binders = match c.func_name.as_str() {
+                "all" | "exists" | "exists_one" | "existsOne" | "map" | "filter"
+                | "transformList" | "transformMap" | "transformMapEntry" | "sortBy" => {
+                    c.args.len().saturating_sub(1).min(2)
+                }
+                "bind" => 1,
+                _ => 0,
+            };
+            let depth = bound.len();
+            let mut result = Ok(());
+            for (i, a) in c.args.iter().enumerate() {
+                match (&a.expr, i < binders) {
+                    (Expr::Ident(name), true) => bound.push(name),
+                    _ => {
+                        result = walk(a, vars, container, bound);
+                        if result.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            bound.truncate(depth);
+            result
         }
         Expr::Comprehension(c) => {
             walk(&c.iter_range, vars, container, bound)?;

@@ -13,9 +13,13 @@
 mod check;
 pub mod cost;
 mod json;
+mod macros;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
 
 pub use cel::Value;
 pub use cost::SizeBound;
@@ -66,9 +70,6 @@ pub enum EvalError {
         /// The limit in force.
         limit: u64,
     },
-    /// A variable declared in the environment has no value in the activation.
-    #[error("no value bound for declared variable '{0}'")]
-    Unbound(String),
     /// The expression failed at run time (no such key, overflow, no matching
     /// overload...).
     #[error("{0}")]
@@ -136,10 +137,12 @@ impl Env {
     }
 }
 
-/// Variable values for one evaluation.
-#[derive(Default, Clone)]
+/// Variable values for one evaluation. Values are converted to the
+/// engine's form once, when bound, so that many programs can evaluate the
+/// same activation without copying it.
+#[derive(Default)]
 pub struct Activation {
-    values: HashMap<String, (Value, SizeBound)>,
+    values: HashMap<String, (Box<dyn Val>, SizeBound)>,
 }
 
 impl Activation {
@@ -149,15 +152,28 @@ impl Activation {
     }
 
     /// Binds `name` to `value` (its size bound is measured once, here).
-    pub fn bind(&mut self, name: impl Into<String>, value: Value) -> &mut Self {
+    pub fn bind(&mut self, name: impl Into<String>, value: Value) -> Result<&mut Self, EvalError> {
         let size = SizeBound::of(&value);
-        self.values.insert(name.into(), (value, size));
-        self
+        let val: Box<dyn Val> = value
+            .try_into()
+            .map_err(|e: cel::ExecutionError| EvalError::Runtime(e.to_string()))?;
+        self.values.insert(name.into(), (val, size));
+        Ok(self)
     }
 
     /// Binds `name` to a JSON value (a Kubernetes object).
     pub fn bind_json(&mut self, name: impl Into<String>, value: &serde_json::Value) -> &mut Self {
-        self.bind(name, from_json(value))
+        // Every JSON value has a CEL form.
+        let _ = self.bind(name, from_json(value));
+        self
+    }
+}
+
+impl VariableResolver for Activation {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        self.values
+            .get(variable)
+            .map(|(v, _)| CowVal::Borrowed(v.as_ref()))
     }
 }
 
@@ -197,6 +213,8 @@ impl Program {
             // rather than making every compile fail.
             let _ = engine.add_extension(ext);
         }
+        // Cannot clash: the engine has no `bind` macro.
+        let _ = engine.add_macro(macros::bind());
         if let Some(c) = &env.container {
             engine
                 .set_container(c)
@@ -242,9 +260,7 @@ impl Program {
             });
         }
         let mut ctx = cel::Context::with_env(self.env.clone());
-        for (name, (value, _)) in &activation.values {
-            ctx.add_variable_from_value(name.clone(), value.clone());
-        }
+        ctx.set_variable_resolver(activation);
         self.program
             .execute(&ctx)
             .map_err(|e| EvalError::Runtime(e.to_string()))
