@@ -168,3 +168,90 @@ fn check_name(
         declared: vars.iter().cloned().collect::<Vec<_>>().join(", "),
     })
 }
+
+/// Refuses text whose brackets nest deeper than `limit`, before parsing:
+/// the parser would use one stack frame (or several) per level. Quoted text
+/// is skipped; a bracket inside a string does not count.
+///
+/// Operator characters (`+ - * / % ! < > = & | ? : .`) are counted too: a
+/// chain of operators (`1+1+...`, `!!!x`, `a.b.c...`) nests the tree without
+/// brackets, so their number bounds the depth the same way.
+pub(crate) fn nesting(text: &str, limit: usize, max_operators: usize) -> Result<(), CompileError> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut operators = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Err(CompileError::TooDeep {
+                        offset: i,
+                        depth,
+                        limit,
+                    });
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'!' | b'<' | b'>' | b'=' | b'&' | b'|' | b'?'
+            | b':' | b'.' => {
+                operators += 1;
+                if operators > max_operators {
+                    return Err(CompileError::TooManyOperators {
+                        offset: i,
+                        limit: max_operators,
+                    });
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                // Skip to the closing quote (triple quotes close on the same
+                // character, which this also finds), honouring escapes.
+                i += 1;
+                while i < bytes.len() && bytes[i] != q {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// The depth of the expression tree, computed without recursion (the tree
+/// is checked before anything walks it recursively).
+pub(crate) fn depth(root: &IdedExpr) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&IdedExpr, usize)> = vec![(root, 1)];
+    while let Some((e, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        let mut children: Vec<&IdedExpr> = Vec::new();
+        match &e.expr {
+            Expr::Call(c) => {
+                children.extend(c.target.as_deref());
+                children.extend(c.args.iter());
+            }
+            Expr::Comprehension(c) => {
+                children.extend([&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result]);
+            }
+            Expr::List(l) => children.extend(l.elements.iter()),
+            Expr::Map(m) => m.entries.iter().for_each(|en| entry_children(&en.expr, &mut children)),
+            Expr::Struct(s) => s.entries.iter().for_each(|en| entry_children(&en.expr, &mut children)),
+            Expr::Select(s) => children.push(&s.operand),
+            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+        }
+        stack.extend(children.into_iter().map(|c| (c, d + 1)));
+    }
+    deepest
+}
+
+fn entry_children<'a>(e: &'a EntryExpr, out: &mut Vec<&'a IdedExpr>) {
+    match e {
+        EntryExpr::MapEntry(me) => out.extend([&me.key, &me.value]),
+        EntryExpr::StructField(f) => out.push(&f.value),
+    }
+}

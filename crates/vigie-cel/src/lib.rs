@@ -28,6 +28,20 @@ pub use json::{from_json, to_json, ToJsonError};
 /// Kubernetes' limit of cost units for one evaluation of one expression.
 pub const DEFAULT_COST_LIMIT: u64 = 1_000_000;
 
+/// The deepest nesting of brackets (`(`, `[`, `{`) accepted: the parser
+/// recurses once per level, and cel-go's own default is of this order.
+pub const MAX_NESTING: usize = 64;
+
+/// The most operator characters accepted in one expression (see
+/// [`CompileError::TooManyOperators`]); [`Env::max_operators`] changes it.
+pub const DEFAULT_MAX_OPERATORS: usize = 1000;
+
+/// The deepest expression tree accepted (cel-go's parser default). The
+/// interpreter recurses once per level: measured, 1,000 levels evaluate
+/// within a 2 MiB thread stack in a release build (debug builds need about
+/// twenty times more stack per level).
+pub const DEFAULT_MAX_DEPTH: usize = 250;
+
 /// The longest expression text accepted, in bytes.
 pub const DEFAULT_MAX_EXPRESSION_BYTES: usize = 100_000;
 
@@ -50,6 +64,33 @@ pub enum CompileError {
     TooLong {
         /// Length of the text.
         len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Brackets nest deeper than the limit (the parser recurses per level).
+    #[error("brackets nested {depth} deep at byte {offset}, deeper than the limit of {limit}")]
+    TooDeep {
+        /// Where the limit was crossed.
+        offset: usize,
+        /// Nesting reached.
+        depth: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The expression tree is deeper than the limit.
+    #[error("expression nests {depth} levels deep, deeper than the limit of {limit}")]
+    TreeTooDeep {
+        /// Depth of the tree.
+        depth: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// More operator characters than the limit (chains of operators nest
+    /// the parse tree as brackets do).
+    #[error("more than {limit} operator characters (at byte {offset}); split the expression or raise the limit")]
+    TooManyOperators {
+        /// Where the limit was crossed.
+        offset: usize,
         /// The limit.
         limit: usize,
     },
@@ -84,6 +125,8 @@ pub struct Env {
     container: Option<String>,
     cost_limit: u64,
     max_expression_bytes: usize,
+    max_operators: usize,
+    max_depth: usize,
     check_variables: bool,
 }
 
@@ -94,6 +137,8 @@ impl Default for Env {
             container: None,
             cost_limit: DEFAULT_COST_LIMIT,
             max_expression_bytes: DEFAULT_MAX_EXPRESSION_BYTES,
+            max_operators: DEFAULT_MAX_OPERATORS,
+            max_depth: DEFAULT_MAX_DEPTH,
             check_variables: true,
         }
     }
@@ -126,6 +171,18 @@ impl Env {
     /// Sets the longest expression text accepted.
     pub fn max_expression_bytes(mut self, bytes: usize) -> Self {
         self.max_expression_bytes = bytes;
+        self
+    }
+
+    /// Sets the most operator characters accepted in one expression.
+    pub fn max_operators(mut self, n: usize) -> Self {
+        self.max_operators = n;
+        self
+    }
+
+    /// Sets the deepest expression tree accepted.
+    pub fn max_depth(mut self, levels: usize) -> Self {
+        self.max_depth = levels;
         self
     }
 
@@ -202,6 +259,7 @@ impl Program {
                 limit: env.max_expression_bytes,
             });
         }
+        check::nesting(expr, MAX_NESTING, env.max_operators)?;
         let mut engine = cel::Env::stdlib().with_optional_support(true);
         for ext in [
             cel::extensions::strings as fn(&mut cel::Env) -> _,
@@ -223,6 +281,13 @@ impl Program {
         let program = engine
             .compile(expr)
             .map_err(|e| CompileError::Syntax(e.to_string()))?;
+        let depth = check::depth(program.expression());
+        if depth > env.max_depth {
+            return Err(CompileError::TreeTooDeep {
+                depth,
+                limit: env.max_depth,
+            });
+        }
         if env.check_variables {
             check::declared(program.expression(), &env.variables, env.container.as_deref())?;
         }
