@@ -186,6 +186,9 @@ fn walk<'a>(
             for a in &c.args {
                 args.push(walk(a, vars, scopes));
             }
+            if c.func_name == "lists.range" {
+                return range(&c.args, &args, vars, scopes);
+            }
             call(&c.func_name, &args)
         }
         Expr::Comprehension(c) => {
@@ -221,6 +224,32 @@ fn walk<'a>(
             }
         }
         Expr::Unspecified => Est::default(),
+    }
+}
+
+/// The engine's cap on `lists.range(n)`.
+const MAX_RANGE: u64 = 1_000_000;
+
+/// `lists.range(n)` builds `n` elements: bounded by the list it measures
+/// when `n` is `size(x)` (as the two-variable macros write it), else by the
+/// engine's cap.
+fn range<'a>(
+    exprs: &'a [IdedExpr],
+    args: &[Est],
+    vars: &HashMap<&str, SizeBound>,
+    scopes: &mut Vec<(&'a str, SizeBound)>,
+) -> Est {
+    let arg_cost = args.iter().fold(0u64, |a, x| a.saturating_add(x.cost));
+    let n = match exprs.first().map(|e| &e.expr) {
+        Some(Expr::Call(c)) if c.func_name == "size" && c.args.len() == 1 => {
+            let x = walk(&c.args[0], vars, scopes).size;
+            x.list.max(x.string)
+        }
+        _ => MAX_RANGE,
+    };
+    Est {
+        cost: arg_cost.saturating_add(1).saturating_add(n),
+        size: SizeBound { list: n, string: 0 },
     }
 }
 
@@ -323,8 +352,9 @@ fn call(name: &str, args: &[Est]) -> Est {
         }
         // Everything else touches its arguments at most once and returns
         // nothing larger than its largest argument (sort, reverse, distinct,
-        // flatten by one level, lowerAscii, substring, format...).
-        _ => (1u64.saturating_add(sum.scan()), widest.add(sum)),
+        // flatten by one level, lowerAscii, substring, a conditional's
+        // branches...).
+        _ => (1u64.saturating_add(sum.scan()), widest),
     };
     Est {
         cost: arg_cost.saturating_add(own),

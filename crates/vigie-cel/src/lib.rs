@@ -273,6 +273,11 @@ impl Program {
         }
         // Cannot clash: the engine has no `bind` macro.
         let _ = engine.add_macro(macros::bind());
+        for m in macros::two_variable() {
+            // Cannot clash: the engine's macros of these names take two
+            // arguments, these three or four.
+            let _ = engine.add_macro(m);
+        }
         if let Some(c) = &env.container {
             engine
                 .set_container(c)

@@ -52,6 +52,8 @@ fn comprehension_and_bind_variables_are_not_undeclared() {
         "[1, 2].all(x, [3].all(y, x < y))",
         "math.greatest(1, 2) == 2",
         "type(object) == map",
+        "object.spec.containers.all(i, c, i >= 0 && c.name != '')",
+        "object.metadata.labels.exists(k, v, k == 'app' && v == 'web')",
     ] {
         Program::compile(expr, &env).unwrap_or_else(|e| panic!("{expr}: {e}"));
     }
@@ -178,4 +180,24 @@ fn json_round_trip() {
         to_json(&p.eval(&act).unwrap()).unwrap(),
         json!({"n": 2, "l": 5})
     );
+}
+
+#[test]
+fn two_variable_comprehensions_over_lists_and_maps() {
+    let env = k8s_env();
+    let obj = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]},
+                     "metadata": {"labels": {"app": "web", "tier": "db"}}});
+    let mut act = Activation::new();
+    act.bind_json("object", &obj);
+    for (expr, want) in [
+        ("object.spec.containers.all(i, c, c.name == ['a', 'b'][i])", Value::Bool(true)),
+        ("object.metadata.labels.exists(k, v, k == 'tier' && v == 'db')", Value::Bool(true)),
+        ("object.metadata.labels.existsOne(k, v, v.startsWith('w'))", Value::Bool(true)),
+        ("object.spec.containers.transformList(i, c, i > 0, c.name) == ['b']", Value::Bool(true)),
+        // The inner macro's `c` shadows the outer value variable.
+        ("object.spec.containers.all(i, c, [1].all(c, c == 1))", Value::Bool(true)),
+    ] {
+        let p = Program::compile(expr, &env).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        assert_eq!(p.eval(&act).unwrap(), want, "{expr}");
+    }
 }
