@@ -97,7 +97,11 @@ pub fn run_with(dir: &Path, engine: &dyn Engine) -> Tally {
     let mut per_file: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     let mut not_applicable = 0;
     for path in &files {
-        let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
@@ -401,10 +405,8 @@ fn same(want: &Pv, got: &Pv) -> bool {
         }
         (Pv::Map(a), Pv::Map(b)) => {
             a.len() == b.len()
-                && a.iter().all(|(k, v)| {
-                    b.iter()
-                        .any(|(k2, v2)| same(k, k2) && same(v, v2))
-                })
+                && a.iter()
+                    .all(|(k, v)| b.iter().any(|(k2, v2)| same(k, k2) && same(v, v2)))
         }
         _ => want == got,
     }

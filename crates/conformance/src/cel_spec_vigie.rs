@@ -70,9 +70,9 @@ fn to_cel(v: &Pv) -> Option<Value> {
         Pv::Duration(s, n) => Value::Duration(
             chrono::Duration::seconds(*s) + chrono::Duration::nanoseconds(i64::from(*n)),
         ),
-        Pv::Timestamp(s, n) => Value::Timestamp(
-            chrono::DateTime::from_timestamp(*s, *n as u32)?.fixed_offset(),
-        ),
+        Pv::Timestamp(s, n) => {
+            Value::Timestamp(chrono::DateTime::from_timestamp(*s, *n as u32)?.fixed_offset())
+        }
         Pv::Type(_) => return None,
     })
 }

@@ -40,7 +40,10 @@ pub struct Message {
 impl Message {
     /// The first field called `name`.
     pub fn get(&self, name: &str) -> Option<&FieldValue> {
-        self.fields.iter().find(|f| f.name == name).map(|f| &f.value)
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| &f.value)
     }
 
     /// Every field called `name`.
@@ -293,8 +296,9 @@ impl Parser<'_> {
                 b'u' | b'U' => {
                     let n = if e == b'u' { 4 } else { 8 };
                     let v = self.digits(16, n)?;
-                    let ch = char::from_u32(v)
-                        .ok_or_else(|| self.err(format!("invalid code point \\{}{v:x}", e as char)))?;
+                    let ch = char::from_u32(v).ok_or_else(|| {
+                        self.err(format!("invalid code point \\{}{v:x}", e as char))
+                    })?;
                     let mut buf = [0u8; 4];
                     out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
                 }
@@ -308,7 +312,11 @@ impl Parser<'_> {
         let mut v = 0u32;
         let mut n = 0;
         while n < max {
-            match self.s.get(self.pos).and_then(|&c| (c as char).to_digit(radix)) {
+            match self
+                .s
+                .get(self.pos)
+                .and_then(|&c| (c as char).to_digit(radix))
+            {
                 Some(d) => {
                     v = v * radix + d;
                     self.pos += 1;

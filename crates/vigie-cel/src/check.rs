@@ -10,13 +10,25 @@ use crate::CompileError;
 
 /// Identifiers that name types, usable as values (`type(x) == int`).
 const TYPE_NAMES: &[&str] = &[
-    "bool", "bytes", "double", "dyn", "int", "list", "map", "null_type", "string", "type", "uint",
+    "bool",
+    "bytes",
+    "double",
+    "dyn",
+    "int",
+    "list",
+    "map",
+    "null_type",
+    "string",
+    "type",
+    "uint",
     "optional_type",
 ];
 
 /// Roots of namespaced functions (`math.greatest(...)`), which parse as a
 /// method call on an identifier.
-const NAMESPACES: &[&str] = &["math", "strings", "base64", "optional", "sets", "lists", "cel", "net"];
+const NAMESPACES: &[&str] = &[
+    "math", "strings", "base64", "optional", "sets", "lists", "cel", "net",
+];
 
 /// Fails on the first free identifier that is neither declared nor a type.
 pub(crate) fn declared(
@@ -236,11 +248,23 @@ pub(crate) fn depth(root: &IdedExpr) -> usize {
                 children.extend(c.args.iter());
             }
             Expr::Comprehension(c) => {
-                children.extend([&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result]);
+                children.extend([
+                    &c.iter_range,
+                    &c.accu_init,
+                    &c.loop_cond,
+                    &c.loop_step,
+                    &c.result,
+                ]);
             }
             Expr::List(l) => children.extend(l.elements.iter()),
-            Expr::Map(m) => m.entries.iter().for_each(|en| entry_children(&en.expr, &mut children)),
-            Expr::Struct(s) => s.entries.iter().for_each(|en| entry_children(&en.expr, &mut children)),
+            Expr::Map(m) => m
+                .entries
+                .iter()
+                .for_each(|en| entry_children(&en.expr, &mut children)),
+            Expr::Struct(s) => s
+                .entries
+                .iter()
+                .for_each(|en| entry_children(&en.expr, &mut children)),
             Expr::Select(s) => children.push(&s.operand),
             Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
         }

@@ -289,12 +289,8 @@ fn entries<'a>(
 /// receiver first for a method call).
 fn call(name: &str, args: &[Est]) -> Est {
     let arg_cost = args.iter().fold(0u64, |a, x| a.saturating_add(x.cost));
-    let widest = args
-        .iter()
-        .fold(SizeBound::default(), |a, x| a.max(x.size));
-    let sum = args
-        .iter()
-        .fold(SizeBound::default(), |a, x| a.add(x.size));
+    let widest = args.iter().fold(SizeBound::default(), |a, x| a.max(x.size));
+    let sum = args.iter().fold(SizeBound::default(), |a, x| a.add(x.size));
     let (own, size) = match name {
         // Concatenation copies both sides.
         "_+_" => (1u64.saturating_add(sum.scan()), sum),
@@ -302,9 +298,7 @@ fn call(name: &str, args: &[Est]) -> Est {
         "join" => {
             let list = args.first().map(|a| a.size).unwrap_or_default();
             let sep = args.get(1).map(|a| a.size.string).unwrap_or(0);
-            let len = list
-                .list
-                .saturating_mul(list.string.saturating_add(sep));
+            let len = list.list.saturating_mul(list.string.saturating_add(sep));
             (
                 1u64.saturating_add(len / 10),
                 SizeBound {
@@ -341,13 +335,8 @@ fn call(name: &str, args: &[Est]) -> Est {
             let s = args.first().map(|a| a.size.string).unwrap_or(0);
             let re = args.get(1).map(|a| a.size.string).unwrap_or(0);
             (
-                1u64.saturating_add(
-                    (s / 10 + 1).saturating_mul(re / 10 + 1),
-                ),
-                widest.max(SizeBound {
-                    list: s,
-                    string: s,
-                }),
+                1u64.saturating_add((s / 10 + 1).saturating_mul(re / 10 + 1)),
+                widest.max(SizeBound { list: s, string: s }),
             )
         }
         // Everything else touches its arguments at most once and returns

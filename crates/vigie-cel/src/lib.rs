@@ -294,7 +294,11 @@ impl Program {
             });
         }
         if env.check_variables {
-            check::declared(program.expression(), &env.variables, env.container.as_deref())?;
+            check::declared(
+                program.expression(),
+                &env.variables,
+                env.container.as_deref(),
+            )?;
         }
         Ok(Program {
             program,

@@ -21,7 +21,11 @@ pub(crate) fn bind() -> Macro {
                 expr: Expr::Ident(n),
                 ..
             } => n,
-            other => return Err(helper.new_error(other.id, "cel.bind: first argument must be a simple name")),
+            other => {
+                return Err(
+                    helper.new_error(other.id, "cel.bind: first argument must be a simple name")
+                )
+            }
         };
         let empty = helper.next_expr(Expr::List(ListExpr::new(Vec::new())));
         let cond = helper.next_expr(Expr::Literal(LiteralValue::Boolean(false.into())));
@@ -144,7 +148,11 @@ fn expand_two_var(
             let one = helper.next_expr(Expr::Literal(LiteralValue::Int(1.into())));
             let plus = call(helper, operators::ADD, vec![acc, one]);
             let acc = ident(helper, &result_var);
-            let step = call(helper, operators::CONDITIONAL, vec![rest.remove(0), plus, acc]);
+            let step = call(
+                helper,
+                operators::CONDITIONAL,
+                vec![rest.remove(0), plus, acc],
+            );
             let acc = ident(helper, &result_var);
             let one = helper.next_expr(Expr::Literal(LiteralValue::Int(1.into())));
             let result = call(helper, operators::EQUALS, vec![acc, one]);
@@ -242,9 +250,8 @@ fn substitute(e: &mut IdedExpr, v: &str, i: &str, bound: &str, helper: &mut Macr
         Expr::Comprehension(c) => {
             substitute(&mut c.iter_range, v, i, bound, helper);
             substitute(&mut c.accu_init, v, i, bound, helper);
-            let rebinds = |n: &str| {
-                c.iter_var == n || c.accu_var == n || c.iter_var2.as_deref() == Some(n)
-            };
+            let rebinds =
+                |n: &str| c.iter_var == n || c.accu_var == n || c.iter_var2.as_deref() == Some(n);
             if !rebinds(v) && !rebinds(i) {
                 substitute(&mut c.loop_cond, v, i, bound, helper);
                 substitute(&mut c.loop_step, v, i, bound, helper);

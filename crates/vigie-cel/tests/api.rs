@@ -69,14 +69,20 @@ fn syntax_error_and_overlong_text_are_compile_errors() {
     ));
     let env = k8s_env().max_expression_bytes(10);
     let err = Program::compile("object.metadata.name == 'abc'", &env).unwrap_err();
-    assert!(matches!(err, CompileError::TooLong { limit: 10, .. }), "{err}");
+    assert!(
+        matches!(err, CompileError::TooLong { limit: 10, .. }),
+        "{err}"
+    );
 }
 
 #[test]
 fn deep_nesting_is_refused_before_parsing_not_by_the_stack() {
     let expr = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
     let err = Program::compile(&expr, &Env::new()).unwrap_err();
-    assert!(matches!(err, CompileError::TooDeep { limit: 64, .. }), "{err}");
+    assert!(
+        matches!(err, CompileError::TooDeep { limit: 64, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("limit of 64"), "{err}");
     // Brackets inside strings do not count.
     let quoted = format!("'{}' != ''", "(".repeat(5000));
@@ -85,7 +91,10 @@ fn deep_nesting_is_refused_before_parsing_not_by_the_stack() {
     for op in ["+", "&&", "||", "*", "=="] {
         let chain = vec!["1"; 20_000].join(op);
         let err = Program::compile(&chain, &Env::new()).unwrap_err();
-        assert!(matches!(err, CompileError::TooManyOperators { limit: 1000, .. }), "{err}");
+        assert!(
+            matches!(err, CompileError::TooManyOperators { limit: 1000, .. }),
+            "{err}"
+        );
         // Under both limits they compile (on a test thread's 2 MiB stack).
         let chain = vec!["1"; 200].join(op);
         Program::compile(&chain, &Env::new()).unwrap_or_else(|e| panic!("{op}: {e}"));
@@ -93,7 +102,10 @@ fn deep_nesting_is_refused_before_parsing_not_by_the_stack() {
     // A chain deeper than the tree limit compiles to an error naming it...
     let chain = vec!["1"; 300].join("+");
     let err = Program::compile(&chain, &Env::new()).unwrap_err();
-    assert!(matches!(err, CompileError::TreeTooDeep { limit: 250, .. }), "{err}");
+    assert!(
+        matches!(err, CompileError::TreeTooDeep { limit: 250, .. }),
+        "{err}"
+    );
     // ...and the deepest tree allowed evaluates. Debug builds use about
     // twenty times the release stack per level, hence the thread's stack.
     std::thread::Builder::new()
@@ -166,7 +178,10 @@ fn runtime_errors_are_typed() {
     act.bind_json("object", &pod(1));
     assert!(matches!(p.eval(&act), Err(EvalError::Runtime(_))));
     let p = Program::compile("1 / 0 == 1", &Env::new()).unwrap();
-    assert!(matches!(p.eval(&Activation::new()), Err(EvalError::Runtime(_))));
+    assert!(matches!(
+        p.eval(&Activation::new()),
+        Err(EvalError::Runtime(_))
+    ));
 }
 
 #[test]
@@ -190,12 +205,27 @@ fn two_variable_comprehensions_over_lists_and_maps() {
     let mut act = Activation::new();
     act.bind_json("object", &obj);
     for (expr, want) in [
-        ("object.spec.containers.all(i, c, c.name == ['a', 'b'][i])", Value::Bool(true)),
-        ("object.metadata.labels.exists(k, v, k == 'tier' && v == 'db')", Value::Bool(true)),
-        ("object.metadata.labels.existsOne(k, v, v.startsWith('w'))", Value::Bool(true)),
-        ("object.spec.containers.transformList(i, c, i > 0, c.name) == ['b']", Value::Bool(true)),
+        (
+            "object.spec.containers.all(i, c, c.name == ['a', 'b'][i])",
+            Value::Bool(true),
+        ),
+        (
+            "object.metadata.labels.exists(k, v, k == 'tier' && v == 'db')",
+            Value::Bool(true),
+        ),
+        (
+            "object.metadata.labels.existsOne(k, v, v.startsWith('w'))",
+            Value::Bool(true),
+        ),
+        (
+            "object.spec.containers.transformList(i, c, i > 0, c.name) == ['b']",
+            Value::Bool(true),
+        ),
         // The inner macro's `c` shadows the outer value variable.
-        ("object.spec.containers.all(i, c, [1].all(c, c == 1))", Value::Bool(true)),
+        (
+            "object.spec.containers.all(i, c, [1].all(c, c == 1))",
+            Value::Bool(true),
+        ),
     ] {
         let p = Program::compile(expr, &env).unwrap_or_else(|e| panic!("{expr}: {e}"));
         assert_eq!(p.eval(&act).unwrap(), want, "{expr}");
