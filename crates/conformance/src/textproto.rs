@@ -265,6 +265,8 @@ impl Parser<'_> {
                 return Ok(());
             }
             if c == b'\n' {
+                // Report the line the string is on, not the next one.
+                self.pos -= 1;
                 return Err(self.err("newline in a string"));
             }
             if c != b'\\' {
