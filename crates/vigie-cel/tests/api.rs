@@ -231,3 +231,11 @@ fn two_variable_comprehensions_over_lists_and_maps() {
         assert_eq!(p.eval(&act).unwrap(), want, "{expr}");
     }
 }
+
+#[test]
+fn programs_and_activations_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Program>();
+    shared::<Activation>();
+    shared::<Env>();
+}
