@@ -4,11 +4,14 @@
 //! prints every disagreement, and ends with the line `N passed, M failed`. The exit
 //! code is 0 when nothing failed, 1 otherwise, 2 on usage errors.
 
+mod cel_spec;
+mod cel_spec_vigie;
 mod falco_k8saudit;
 mod falco_rules;
 mod kyverno;
 mod pss;
 mod regolibrary;
+mod textproto;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +39,10 @@ const SUITES: &[(&str, &str)] = &[
     (
         "falco-k8saudit",
         "Falco k8s audit regression cases (falco-tests/test: falco_k8s_audit_tests.yaml)",
+    ),
+    (
+        "cel-spec",
+        "CEL specification conformance tests (cel-spec: tests/simple/testdata/*.textproto)",
     ),
     (
         "kyverno",
@@ -67,6 +74,7 @@ fn main() -> ExitCode {
         "falco-rules" => falco_rules::run(&dir),
         "falco-k8saudit" => falco_k8saudit::run(&dir),
         "kyverno" => kyverno::run(&dir),
+        "cel-spec" => cel_spec::run_with(&dir, &cel_spec_vigie::VigieCel),
         _ => return usage(),
     };
     println!("{} passed, {} failed", tally.passed, tally.failed);

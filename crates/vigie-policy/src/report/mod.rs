@@ -5,8 +5,8 @@ mod output;
 mod suite_output;
 
 pub use output::{
-    junit, mutated_document, report_set, text, write_json, write_mutated, write_policy_reports_yaml,
-    write_sarif, yaml_document, MutatedWriter,
+    junit, mutated_document, report_set, text, write_json, write_mutated,
+    write_policy_reports_yaml, write_sarif, yaml_document, MutatedWriter,
 };
 pub use suite_output::{test_json, test_junit};
 

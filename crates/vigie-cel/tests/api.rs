@@ -1,0 +1,241 @@
+//! The vigie-cel contract: compile against declared variables, evaluate on
+//! JSON, and refuse runaway expressions with a typed error naming the limit.
+
+use serde_json::json;
+use vigie_cel::{from_json, to_json, Activation, CompileError, Env, EvalError, Program, Value};
+
+fn k8s_env() -> Env {
+    Env::new().variable("object").variable("oldObject")
+}
+
+fn pod(n_containers: usize) -> serde_json::Value {
+    let containers: Vec<_> = (0..n_containers)
+        .map(|i| json!({"name": format!("c{i}"), "securityContext": {"runAsNonRoot": true}}))
+        .collect();
+    json!({"kind": "Pod", "spec": {"containers": containers}})
+}
+
+#[test]
+fn kubernetes_expression_evaluates_on_json() {
+    let p = Program::compile(
+        "object.spec.containers.all(c, has(c.securityContext) && c.securityContext.runAsNonRoot == true)",
+        &k8s_env(),
+    )
+    .unwrap();
+    let mut act = Activation::new();
+    act.bind_json("object", &pod(3));
+    assert_eq!(p.eval(&act).unwrap(), Value::Bool(true));
+    let mut bad = pod(2);
+    bad["spec"]["containers"][1]["securityContext"]["runAsNonRoot"] = json!(false);
+    act.bind_json("object", &bad);
+    assert_eq!(p.eval(&act).unwrap(), Value::Bool(false));
+}
+
+#[test]
+fn undeclared_variable_is_a_compile_error_naming_it() {
+    let err = Program::compile("objct.metadata.name == 'x'", &k8s_env()).unwrap_err();
+    assert!(
+        matches!(&err, CompileError::UndeclaredVariable { name, .. } if name == "objct.metadata.name"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("'objct.metadata.name'"), "{err}");
+    assert!(err.to_string().contains("object, oldObject"), "{err}");
+}
+
+#[test]
+fn comprehension_and_bind_variables_are_not_undeclared() {
+    let env = k8s_env();
+    for expr in [
+        "object.spec.containers.exists(c, c.name == 'a')",
+        "object.spec.containers.map(c, c.name).filter(n, n != '')",
+        "cel.bind(names, object.spec.containers.map(c, c.name), size(names) > 0)",
+        "[1, 2].all(x, [3].all(y, x < y))",
+        "math.greatest(1, 2) == 2",
+        "type(object) == map",
+        "object.spec.containers.all(i, c, i >= 0 && c.name != '')",
+        "object.metadata.labels.exists(k, v, k == 'app' && v == 'web')",
+    ] {
+        Program::compile(expr, &env).unwrap_or_else(|e| panic!("{expr}: {e}"));
+    }
+    // A comprehension variable does not leak out of its macro.
+    assert!(Program::compile("[1].all(x, x > 0) && x == 1", &env).is_err());
+}
+
+#[test]
+fn syntax_error_and_overlong_text_are_compile_errors() {
+    assert!(matches!(
+        Program::compile("object.spec.(", &k8s_env()),
+        Err(CompileError::Syntax(_))
+    ));
+    let env = k8s_env().max_expression_bytes(10);
+    let err = Program::compile("object.metadata.name == 'abc'", &env).unwrap_err();
+    assert!(
+        matches!(err, CompileError::TooLong { limit: 10, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_before_parsing_not_by_the_stack() {
+    let expr = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
+    let err = Program::compile(&expr, &Env::new()).unwrap_err();
+    assert!(
+        matches!(err, CompileError::TooDeep { limit: 64, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("limit of 64"), "{err}");
+    // Brackets inside strings do not count.
+    let quoted = format!("'{}' != ''", "(".repeat(5000));
+    Program::compile(&quoted, &Env::new()).unwrap();
+    // Long operator chains build deep trees without brackets.
+    for op in ["+", "&&", "||", "*", "=="] {
+        let chain = vec!["1"; 20_000].join(op);
+        let err = Program::compile(&chain, &Env::new()).unwrap_err();
+        assert!(
+            matches!(err, CompileError::TooManyOperators { limit: 1000, .. }),
+            "{err}"
+        );
+        // Under both limits they compile (on a test thread's 2 MiB stack).
+        let chain = vec!["1"; 200].join(op);
+        Program::compile(&chain, &Env::new()).unwrap_or_else(|e| panic!("{op}: {e}"));
+    }
+    // A chain deeper than the tree limit compiles to an error naming it...
+    let chain = vec!["1"; 300].join("+");
+    let err = Program::compile(&chain, &Env::new()).unwrap_err();
+    assert!(
+        matches!(err, CompileError::TreeTooDeep { limit: 250, .. }),
+        "{err}"
+    );
+    // ...and the deepest tree allowed evaluates. Debug builds use about
+    // twenty times the release stack per level, hence the thread's stack.
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| {
+            let chain = vec!["1"; 240].join("+");
+            let p = Program::compile(&format!("{chain} > 0"), &Env::new()).unwrap();
+            assert_eq!(p.eval(&Activation::new()).unwrap(), Value::Bool(true));
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let unary = format!("{}true", "!".repeat(20_000));
+    assert!(Program::compile(&unary, &Env::new()).is_err());
+    let select = format!("object{}", ".a".repeat(20_000));
+    assert!(Program::compile(&select, &Env::new().variable("object")).is_err());
+}
+
+#[test]
+fn nested_comprehensions_over_a_large_list_exceed_the_cost_limit() {
+    let env = k8s_env().cost_limit(1_000_000);
+    let p = Program::compile(
+        "object.spec.containers.all(a, object.spec.containers.all(b, object.spec.containers.all(c, a.name != '' || b.name != c.name)))",
+        &env,
+    )
+    .unwrap();
+    let mut act = Activation::new();
+    act.bind_json("object", &pod(3));
+    assert_eq!(p.eval(&act).unwrap(), Value::Bool(true));
+    // 200^3 iterations: refused before running, naming the limit.
+    act.bind_json("object", &pod(200));
+    let err = p.eval(&act).unwrap_err();
+    assert!(
+        matches!(err, EvalError::CostLimitExceeded { limit: 1_000_000, estimated } if estimated > 1_000_000),
+        "{err}"
+    );
+    assert!(err.to_string().contains("cost limit of 1000000"), "{err}");
+}
+
+#[test]
+fn growing_strings_in_a_loop_exceed_the_cost_limit() {
+    // Each replace multiplies the length: the bound follows it.
+    let p = Program::compile(
+        "'ab'.replace('a', 'aaaaaaaaaa').replace('a', 'aaaaaaaaaa').replace('a', 'aaaaaaaaaa').replace('a', 'aaaaaaaaaa').replace('a', 'aaaaaaaaaa').replace('a', 'aaaaaaaaaa').replace('a', 'aaaaaaaaaa').size() > 0",
+        &Env::new(),
+    )
+    .unwrap();
+    assert!(matches!(
+        p.eval(&Activation::new()),
+        Err(EvalError::CostLimitExceeded { .. })
+    ));
+    // Accumulating a list in a comprehension grows quadratically in cost.
+    let p = Program::compile(
+        "object.spec.containers.map(a, object.spec.containers.map(b, object.spec.containers.map(c, [a, b, c]))).size() > 0",
+        &k8s_env(),
+    )
+    .unwrap();
+    let mut act = Activation::new();
+    act.bind_json("object", &pod(300));
+    assert!(matches!(
+        p.eval(&act),
+        Err(EvalError::CostLimitExceeded { .. })
+    ));
+}
+
+#[test]
+fn runtime_errors_are_typed() {
+    let p = Program::compile("object.spec.missing == 1", &k8s_env()).unwrap();
+    let mut act = Activation::new();
+    act.bind_json("object", &pod(1));
+    assert!(matches!(p.eval(&act), Err(EvalError::Runtime(_))));
+    let p = Program::compile("1 / 0 == 1", &Env::new()).unwrap();
+    assert!(matches!(
+        p.eval(&Activation::new()),
+        Err(EvalError::Runtime(_))
+    ));
+}
+
+#[test]
+fn json_round_trip() {
+    let v = json!({"a": [1, 2.5, "x", true, null], "b": {"c": -3}});
+    assert_eq!(to_json(&from_json(&v)).unwrap(), v);
+    let p = Program::compile("{'n': object.a[0] + 1, 'l': object.a.size()}", &k8s_env()).unwrap();
+    let mut act = Activation::new();
+    act.bind_json("object", &v);
+    assert_eq!(
+        to_json(&p.eval(&act).unwrap()).unwrap(),
+        json!({"n": 2, "l": 5})
+    );
+}
+
+#[test]
+fn two_variable_comprehensions_over_lists_and_maps() {
+    let env = k8s_env();
+    let obj = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]},
+                     "metadata": {"labels": {"app": "web", "tier": "db"}}});
+    let mut act = Activation::new();
+    act.bind_json("object", &obj);
+    for (expr, want) in [
+        (
+            "object.spec.containers.all(i, c, c.name == ['a', 'b'][i])",
+            Value::Bool(true),
+        ),
+        (
+            "object.metadata.labels.exists(k, v, k == 'tier' && v == 'db')",
+            Value::Bool(true),
+        ),
+        (
+            "object.metadata.labels.existsOne(k, v, v.startsWith('w'))",
+            Value::Bool(true),
+        ),
+        (
+            "object.spec.containers.transformList(i, c, i > 0, c.name) == ['b']",
+            Value::Bool(true),
+        ),
+        // The inner macro's `c` shadows the outer value variable.
+        (
+            "object.spec.containers.all(i, c, [1].all(c, c == 1))",
+            Value::Bool(true),
+        ),
+    ] {
+        let p = Program::compile(expr, &env).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        assert_eq!(p.eval(&act).unwrap(), want, "{expr}");
+    }
+}
+
+#[test]
+fn programs_and_activations_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Program>();
+    shared::<Activation>();
+    shared::<Env>();
+}
