@@ -30,4 +30,6 @@ pub use engine::{
     evaluate, Operation, Request, RuleResult, Status, Target, UnknownOperation, Values,
 };
 pub use load::{load_policies, policies_from_str, LoadedPolicies};
-pub use policy::{FailureAction, Policy, PolicyError};
+pub use policy::{
+    AdmissionSettings, FailureAction, FailureActionOverride, FailurePolicy, Policy, PolicyError,
+};
