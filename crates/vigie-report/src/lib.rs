@@ -5,11 +5,15 @@
 //! A scan too large to hold its findings writes them as it goes through the
 //! [`Encoder`] and [`ReportWriter`] pair; [`render`] writes a report held in memory
 //! the same way, so both give the same text.
+//!
+//! [`policy_report`] renders policy results as Kubernetes policy reports
+//! (openreports.io or wgpolicyk8s.io), aggregated per namespace and bounded.
 
 mod group;
 mod html;
 mod json;
 mod junit;
+pub mod policy_report;
 mod pretty;
 mod sarif;
 mod stream;

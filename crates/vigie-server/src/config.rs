@@ -59,6 +59,10 @@ pub struct Limits {
     /// Handlers running at once (threads of the worker pool); a request that finds
     /// them all busy gets 503 and `Retry-After`.
     pub max_concurrent_handlers: usize,
+    /// How often the TLS files' metadata is looked at, to load rotated
+    /// certificates, keys and client CAs for new connections. Zero: never (the
+    /// files are read once, at the start).
+    pub tls_reload_interval: Duration,
     /// After a shutdown is asked for: how long requests in progress have to finish
     /// before their connections are closed.
     pub shutdown_grace: Duration,
@@ -77,6 +81,7 @@ impl Default for Limits {
             max_header_bytes: 16 << 10,
             max_body_memory_bytes: 256 << 20,
             max_concurrent_handlers: 16,
+            tls_reload_interval: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
         }
     }

@@ -12,7 +12,9 @@
 //!   `/healthz`, `/readyz` and `/metrics` (the server's counters, then the
 //!   application's);
 //! - graceful shutdown: stop accepting, let requests in progress finish within a
-//!   grace period.
+//!   grace period;
+//! - TLS files that follow rotation: a changed certificate, key or client CA serves
+//!   new connections, a broken one is refused and the previous one keeps serving.
 //!
 //! Handlers are synchronous ([`Handler`]): they run on a bounded pool of threads, and
 //! a request that finds the pool full is answered 503 with `Retry-After`. The async
@@ -49,6 +51,7 @@ mod server;
 mod service;
 mod shutdown;
 pub mod tls;
+mod tls_reload;
 
 pub use config::{Limits, ServerConfig};
 pub use error::ServerError;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Why a connection was closed before a request was served.
@@ -80,6 +80,11 @@ pub struct ServerMetrics {
     rejected: [AtomicU64; 4],
     timeouts: [AtomicU64; 4],
     responses: Mutex<BTreeMap<u16, u64>>,
+    tls: AtomicBool,
+    tls_reloads: AtomicU64,
+    tls_reload_failures: AtomicU64,
+    /// Seconds since the Unix epoch; 0 when unknown.
+    tls_not_after: AtomicI64,
 }
 
 impl ServerMetrics {
@@ -116,6 +121,37 @@ impl ServerMetrics {
     /// Requests being answered now.
     pub fn in_flight(&self) -> i64 {
         self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// TLS files loaded again after a change, since the start.
+    pub fn tls_reloads(&self) -> u64 {
+        self.tls_reloads.load(Ordering::Relaxed)
+    }
+
+    /// Changed TLS files refused (the previous ones kept serving), since the start.
+    pub fn tls_reload_failures(&self) -> u64 {
+        self.tls_reload_failures.load(Ordering::Relaxed)
+    }
+
+    /// The serving certificate's notAfter, in seconds since the Unix epoch; `None`
+    /// for a plain HTTP listener or a certificate whose validity could not be read.
+    pub fn tls_certificate_not_after(&self) -> Option<i64> {
+        Some(self.tls_not_after.load(Ordering::Relaxed)).filter(|&t| t != 0)
+    }
+
+    pub(crate) fn tls_loaded(&self, not_after: Option<i64>) {
+        self.tls.store(true, Ordering::Relaxed);
+        self.tls_not_after
+            .store(not_after.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    pub(crate) fn tls_reloaded(&self, not_after: Option<i64>) {
+        self.tls_reloads.fetch_add(1, Ordering::Relaxed);
+        self.tls_loaded(not_after);
+    }
+
+    pub(crate) fn tls_reload_failed(&self) {
+        self.tls_reload_failures.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn connection_opened(&self) {
@@ -218,6 +254,36 @@ impl ServerMetrics {
         for (code, n) in responses.iter() {
             let _ = writeln!(out, "vigie_http_requests_total{{code=\"{code}\"}} {n}");
         }
+        drop(responses);
+        if self.tls.load(Ordering::Relaxed) {
+            self.render_tls(out);
+        }
+    }
+
+    fn render_tls(&self, out: &mut String) {
+        header(
+            out,
+            "vigie_tls_reloads_total",
+            "counter",
+            "Changed TLS files (certificate, key, client CA), by result: loaded, or refused with the previous ones kept.",
+        );
+        let _ = writeln!(
+            out,
+            "vigie_tls_reloads_total{{result=\"loaded\"}} {}\nvigie_tls_reloads_total{{result=\"refused\"}} {}",
+            self.tls_reloads(),
+            self.tls_reload_failures()
+        );
+        header(
+            out,
+            "vigie_tls_certificate_not_after_seconds",
+            "gauge",
+            "The serving certificate's notAfter, in seconds since the Unix epoch (0: unreadable).",
+        );
+        let _ = writeln!(
+            out,
+            "vigie_tls_certificate_not_after_seconds {}",
+            self.tls_certificate_not_after().unwrap_or(0)
+        );
     }
 }
 

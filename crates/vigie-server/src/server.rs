@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
-use tokio_rustls::TlsAcceptor;
 
 use crate::config::{Limits, ServerConfig};
 use crate::conn;
@@ -18,6 +17,7 @@ use crate::error::ServerError;
 use crate::metrics::{Rejection, ServerMetrics};
 use crate::routes::Routes;
 use crate::shutdown::Shutdown;
+use crate::tls_reload::{Reload, ReloadingTls};
 
 /// Threads that run connections (handlers run on the worker pool, apart).
 const IO_THREADS: usize = 2;
@@ -29,7 +29,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 pub struct Server {
     listener: std::net::TcpListener,
     address: SocketAddr,
-    tls: Option<Arc<rustls::ServerConfig>>,
+    tls: Option<Arc<ReloadingTls>>,
     limits: Limits,
     metrics: Arc<ServerMetrics>,
 }
@@ -96,8 +96,11 @@ impl Server {
     /// before anything is served.
     pub fn bind(config: ServerConfig) -> Result<Server, ServerError> {
         check(&config.limits)?;
+        let metrics = Arc::new(ServerMetrics::default());
         let tls = match &config.tls {
-            Some(t) => Some(t.load().map_err(ServerError::Tls)?),
+            Some(t) => Some(Arc::new(
+                ReloadingTls::load(t.clone(), metrics.clone()).map_err(ServerError::Tls)?,
+            )),
             None => None,
         };
         let bind_error = |source| ServerError::Bind {
@@ -112,7 +115,7 @@ impl Server {
             address,
             tls,
             limits: config.limits,
-            metrics: Arc::new(ServerMetrics::default()),
+            metrics,
         })
     }
 
@@ -168,7 +171,16 @@ impl Server {
             closing: watch::Sender::new(false),
             address,
         });
-        let acceptor = self.tls.map(TlsAcceptor::from);
+        let reloader = match &self.tls {
+            Some(tls) if !shared.limits.tls_reload_interval.is_zero() => {
+                Some(tokio::spawn(follow_tls_files(
+                    tls.clone(),
+                    shared.clone(),
+                    shared.limits.tls_reload_interval,
+                )))
+            }
+            _ => None,
+        };
         let admission = Arc::new(Admission::default());
         let mut connections = JoinSet::new();
         loop {
@@ -201,13 +213,16 @@ impl Server {
                 }
             };
             let shared = shared.clone();
-            let acceptor = acceptor.clone();
+            let acceptor = self.tls.as_ref().map(|tls| tls.acceptor());
             connections.spawn(async move {
                 let _slot = slot;
                 conn::serve(shared, acceptor, tcp, peer).await;
             });
         }
         drop(listener);
+        if let Some(reloader) = reloader {
+            reloader.abort();
+        }
         shared.closing.send_replace(true);
         let finished = tokio::time::timeout(shared.limits.shutdown_grace, async {
             while connections.join_next().await.is_some() {}
@@ -221,6 +236,26 @@ impl Server {
             connections.abort_all();
         }
         Ok(())
+    }
+}
+
+/// Looks at the TLS files every `interval` and loads them when they change.
+async fn follow_tls_files(tls: Arc<ReloadingTls>, shared: Arc<Shared>, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is immediate; the files were just loaded.
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match tls.check() {
+            Reload::Unchanged => {}
+            Reload::Loaded => shared.log(format_args!(
+                "TLS files changed: loaded, new connections use them"
+            )),
+            Reload::Refused(e) => shared.log(format_args!(
+                "TLS files changed but are refused, the previous certificate keeps serving: {e}"
+            )),
+        }
     }
 }
 

@@ -72,6 +72,18 @@ pub fn load_roots(path: &Path) -> io::Result<RootCertStore> {
 }
 
 impl ServerTlsConfig {
+    /// The files the configuration is read from: certificate, key, client CA.
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &Path> {
+        [
+            Some(&self.cert_file),
+            Some(&self.key_file),
+            self.client_ca_file.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+    }
+
     /// Reads the files and builds the rustls configuration (TLS 1.2 and 1.3).
     pub fn load(&self) -> io::Result<Arc<ServerConfig>> {
         let certs = load_certs(&self.cert_file)?;
