@@ -213,9 +213,18 @@ impl AdmissionMetrics {
             out,
             "vigie_admission_decode_errors_total",
             "counter",
-            "Bodies that were not an admission request vigie can answer, by reason.",
+            "Bodies that were not an admission request vigie can answer, by reason (decoding, or refused by the HTTP layer: too_large, body_timeout...).",
         );
-        for reason in DecodeError::REASONS {
+        // Bodies the server refused before the webhook saw them count here too.
+        let refusals = [
+            "too_large",
+            "length_required",
+            "read_error",
+            "body_timeout",
+            "overloaded",
+            "handler_timeout",
+        ];
+        for reason in DecodeError::REASONS.into_iter().chain(refusals) {
             let _ = writeln!(
                 out,
                 "vigie_admission_decode_errors_total{{reason=\"{reason}\"}} {}",

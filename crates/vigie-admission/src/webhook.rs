@@ -139,8 +139,8 @@ impl Webhook {
             results,
             ..
         } = decision;
-        // Dry runs are not persisted: nothing to report on.
-        if !review.dry_run && !results.is_empty() {
+        // Denied and dry-run requests are not persisted: nothing to report on.
+        if allowed && !review.dry_run && !results.is_empty() {
             if let Some(queue) = &self.reports {
                 queue.push(AuditRecord {
                     object: object_id(review),

@@ -19,6 +19,7 @@ macro_rules! eprint {
     }};
 }
 
+mod admission;
 mod controls;
 mod detect;
 mod output;
@@ -54,6 +55,8 @@ enum Command {
     Detect(detect::DetectArgs),
     /// Run Kyverno policies: `apply` them to resources, `test` kyverno-test.yaml suites.
     Policy(policy::PolicyArgs),
+    /// The Kyverno-compatible admission webhook: `serve` it over HTTPS.
+    Admission(admission::AdmissionArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example: vigie completions bash > /etc/bash_completion.d/vigie")]
     Completions {
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Controls(args) => controls::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Detect(args) => detect::run(args),
+        Command::Admission(args) => admission::run(args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "vigie", &mut script);
