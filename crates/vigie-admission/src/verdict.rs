@@ -84,6 +84,11 @@ pub fn subject(
         target.name.clone_from(&review.name);
     }
     let mut values = Values::default();
+    // The API server always sends dryRun; the engine sets it only when true (as
+    // the CLI's offline requests have none), so it is given as a value here.
+    values
+        .global
+        .insert("request.dryRun".into(), Json::Bool(review.dry_run));
     if let Some(labels) = cluster.namespace_labels.get(&target.namespace) {
         values
             .namespace_labels
