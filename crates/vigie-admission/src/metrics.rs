@@ -26,15 +26,18 @@ struct Family {
 }
 
 impl Family {
-    fn add(&self, labels: &[&str]) {
+    /// Adds one to the series and returns its new value.
+    fn add(&self, labels: &[&str]) -> u64 {
         let mut series = self.series.lock().unwrap_or_else(|e| e.into_inner());
         let key: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
-        if series.len() >= MAX_SERIES && !series.contains_key(&key) {
-            let other = vec!["other".to_string(); labels.len()];
-            *series.entry(other).or_default() += 1;
-            return;
-        }
-        *series.entry(key).or_default() += 1;
+        let key = if series.len() >= MAX_SERIES && !series.contains_key(&key) {
+            vec!["other".to_string(); labels.len()]
+        } else {
+            key
+        };
+        let n = series.entry(key).or_default();
+        *n += 1;
+        *n
     }
 
     fn get(&self, labels: &[&str]) -> u64 {
@@ -86,7 +89,7 @@ pub struct AdmissionMetrics {
 impl AdmissionMetrics {
     /// Counts a request answered with an AdmissionReview.
     pub fn request(&self, path: &str, operation: &str, kind: &str, verdict: &str, took: Duration) {
-        self.requests.add(&[path, operation, kind, verdict]);
+        let _ = self.requests.add(&[path, operation, kind, verdict]);
         let seconds = took.as_secs_f64();
         for (bucket, bound) in self.latency_buckets.iter().zip(BUCKETS) {
             if seconds <= bound {
@@ -105,7 +108,7 @@ impl AdmissionMetrics {
 
     /// Counts one rule result.
     pub fn result(&self, policy: &str, rule: &str, result: &str) {
-        self.results.add(&[policy, rule, result]);
+        let _ = self.results.add(&[policy, rule, result]);
     }
 
     /// Rule results for these labels so far.
@@ -113,9 +116,9 @@ impl AdmissionMetrics {
         self.results.get(&[policy, rule, result])
     }
 
-    /// Counts a body that could not be decoded, by reason.
-    pub fn decode_error(&self, reason: &str) {
-        self.decode_errors.add(&[reason]);
+    /// Counts a body that could not be decoded, by reason; returns the count so far.
+    pub fn decode_error(&self, reason: &str) -> u64 {
+        self.decode_errors.add(&[reason])
     }
 
     /// Decode errors of this reason so far.
@@ -126,7 +129,7 @@ impl AdmissionMetrics {
     /// Counts a request answered by failure policy because the time budget ran out.
     pub fn deadline_answer(&self, path: &str, allowed: bool) {
         let answer = if allowed { "allowed" } else { "denied" };
-        self.deadline_answers.add(&[path, answer]);
+        let _ = self.deadline_answers.add(&[path, answer]);
     }
 
     /// Requests answered by failure policy so far.

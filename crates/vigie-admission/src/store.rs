@@ -142,8 +142,11 @@ impl PolicyStore {
             .name("vigie-policy-watch".into())
             .spawn(move || {
                 let mut seen = fingerprint(&store.paths);
-                while !stop() {
+                loop {
                     std::thread::sleep(interval);
+                    if stop() {
+                        return;
+                    }
                     let now = fingerprint(&store.paths);
                     if now != seen {
                         seen = now;

@@ -26,6 +26,9 @@ use crate::verdict::{decide, Decision};
 /// server gives up on it.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(8);
 
+/// Decode errors of one reason logged one by one; past them, only every power of two.
+const LOGGED_DECODE_ERRORS: u64 = 100;
+
 /// Which endpoint a handler serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -84,11 +87,16 @@ impl Webhook {
         let review = match decode(body) {
             Ok(r) => r,
             Err(failure) => {
-                self.metrics.decode_error(failure.error.reason());
-                log(format_args!(
-                    "{}: refused a request: {failure}",
-                    endpoint.path()
-                ));
+                let n = self.metrics.decode_error(failure.error.reason());
+                // A flood of bad bodies must not flood the log: the first ones are
+                // logged, then one at each power of two (the metric counts them all).
+                if n <= LOGGED_DECODE_ERRORS || n.is_power_of_two() {
+                    log(format_args!(
+                        "{}: refused a request ({n} {} so far): {failure}",
+                        endpoint.path(),
+                        failure.error.reason()
+                    ));
+                }
                 return match &failure.uid {
                     Some(uid) => {
                         self.metrics
@@ -208,6 +216,6 @@ impl Handler for EndpointHandler {
     }
 
     fn refused(&self, refusal: Refusal) {
-        self.webhook.metrics.decode_error(refusal.as_str());
+        let _ = self.webhook.metrics.decode_error(refusal.as_str());
     }
 }

@@ -420,3 +420,56 @@ fn only_policies_for_the_kind_are_candidates() {
     assert_eq!(names("Pod"), ["require-team", "any-kind"]);
     assert_eq!(names("Service"), ["any-kind"]);
 }
+
+#[test]
+fn allowed_results_reach_the_policy_reports_and_denied_ones_do_not() {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    use vigie_admission::reports::{spawn_writer, ReportConfig, ReportQueue};
+    use vigie_report::policy_report::ReportApi;
+
+    let dir = tempfile::tempdir().unwrap();
+    let base = webhook(&format!(
+        "{}---\n{}",
+        team_policy("Audit", ""),
+        team_policy("Enforce", "")
+            .replace("name: require-team", "name: require-owner")
+            .replace("team: \"?*\"", "owner: \"?*\"")
+    ));
+    let (queue, receiver) = ReportQueue::new(base.metrics.clone());
+    let webhook = vigie_admission::Webhook {
+        store: base.store.clone(),
+        cluster: base.cluster.clone(),
+        metrics: base.metrics.clone(),
+        timeout: base.timeout,
+        reports: Some(queue),
+    };
+    let config = ReportConfig {
+        dir: dir.path().to_path_buf(),
+        api: ReportApi::OpenReports,
+        interval: Duration::from_secs(3600),
+        max_results_per_report: 100,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = spawn_writer(receiver, config, base.metrics.clone(), stop).unwrap();
+    let audited = review(
+        "CREATE",
+        Some(&pod("kept", "shop", json!({"owner": "o"}))),
+        None,
+    );
+    assert_eq!(validate(&webhook, &audited)["allowed"], true);
+    let denied = review("CREATE", Some(&pod("refused", "shop", json!({}))), None);
+    assert_eq!(validate(&webhook, &denied)["allowed"], false);
+    drop(webhook); // closes the queue: the writer writes and ends
+    writer.join().unwrap();
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(text.contains("openreports.io/v1alpha1"), "{text}");
+    assert!(text.contains("kept"), "{text}");
+    assert!(!text.contains("refused"), "{text}");
+    assert!(text.contains("require-team"), "{text}");
+}
