@@ -7,6 +7,7 @@
 mod falco_k8saudit;
 mod falco_rules;
 mod kyverno;
+mod kyverno_admission;
 mod pss;
 mod regolibrary;
 
@@ -41,6 +42,10 @@ const SUITES: &[(&str, &str)] = &[
         "kyverno",
         "Kyverno policy test suites (kyverno-policies: */kyverno-test.yaml)",
     ),
+    (
+        "kyverno-admission",
+        "The same suites' results asked of the admission webhook over HTTPS",
+    ),
 ];
 
 fn usage() -> ExitCode {
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
         "falco-rules" => falco_rules::run(&dir),
         "falco-k8saudit" => falco_k8saudit::run(&dir),
         "kyverno" => kyverno::run(&dir),
+        "kyverno-admission" => kyverno_admission::run(&dir),
         _ => return usage(),
     };
     println!("{} passed, {} failed", tally.passed, tally.failed);
