@@ -55,7 +55,8 @@ enum Command {
     Detect(detect::DetectArgs),
     /// Run Kyverno policies: `apply` them to resources, `test` kyverno-test.yaml suites.
     Policy(policy::PolicyArgs),
-    /// The Kyverno-compatible admission webhook: `serve` it over HTTPS.
+    /// The Kyverno-compatible admission webhook: `serve` it over HTTPS, make its
+    /// certificates and the manifests that install it.
     Admission(admission::AdmissionArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example: vigie completions bash > /etc/bash_completion.d/vigie")]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use vigie_policy::report::{self, ApplyOptions, ApplyOutcome};
 use vigie_policy::suite::{find_suites_noting, run_suite_with, summarize, Verdict};
+use vigie_report::policy_report::ReportApi;
 use vigie_resource::input::read_text;
 use vigie_resource::Limits;
 
@@ -34,7 +35,8 @@ Exit codes:
 Examples:
   vigie policy apply policies/ -r deploy/
   vigie policy apply require-labels.yaml -r - < pod.yaml
-  vigie policy apply policies/ -r k8s/ --policy-report > report.yaml")]
+  vigie policy apply policies/ -r k8s/ --policy-report > report.yaml
+  vigie policy apply policies/ -r k8s/ --policy-report --report-api openreports")]
     Apply(ApplyArgs),
     /// Run kyverno-test.yaml suites (cli.kyverno.io/v1alpha1 Test) found under directories.
     #[command(after_help = "\
@@ -71,9 +73,15 @@ pub struct ApplyArgs {
     /// Report failures of Audit policies as warnings (they do not fail the run).
     #[arg(long)]
     audit_warn: bool,
-    /// Print a wgpolicyk8s.io/v1alpha2 ClusterPolicyReport instead of the summary.
+    /// Print policy reports instead of the summary: one per namespace, one for
+    /// cluster-scoped resources and resources without a namespace.
     #[arg(long)]
     policy_report: bool,
+    /// The API of the policy reports (--policy-report, -o yaml): wgpolicy
+    /// (wgpolicyk8s.io/v1alpha2 PolicyReport) or openreports (openreports.io/v1alpha1
+    /// Report, what current Kyverno writes).
+    #[arg(long, value_name = "API", default_value = "wgpolicy", value_parser = parse_report_api)]
+    report_api: ReportApi,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = ApplyFormat::Text)]
     output: ApplyFormat,
@@ -171,13 +179,23 @@ fn apply(args: ApplyArgs) -> ExitCode {
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let policy_reports = |out: &mut dyn Write| {
+        let set = report::report_set(&outcome, args.report_api);
+        if set.dropped() > 0 {
+            eprintln!(
+                "note: {} results left out of the policy reports: their resources' namespace is not a valid namespace name",
+                set.dropped()
+            );
+        }
+        report::write_policy_reports_yaml(&set, out)
+    };
     let written = if args.policy_report {
-        report::write_policy_report_yaml(&outcome, &mut out)
+        policy_reports(&mut out)
     } else {
         match args.output {
             ApplyFormat::Text => report::text(&outcome, &mut out),
             ApplyFormat::Json => report::write_json(&outcome, &mut out),
-            ApplyFormat::Yaml => report::write_policy_report_yaml(&outcome, &mut out),
+            ApplyFormat::Yaml => policy_reports(&mut out),
             ApplyFormat::Sarif => report::write_sarif(&outcome, &mut out),
             ApplyFormat::Junit => report::junit(&outcome, &mut out),
         }
@@ -191,6 +209,10 @@ fn apply(args: ApplyArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn parse_report_api(text: &str) -> Result<ReportApi, String> {
+    text.parse()
 }
 
 fn test(args: TestArgs) -> ExitCode {

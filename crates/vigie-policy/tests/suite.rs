@@ -57,8 +57,17 @@ fn apply_counts_and_policy_report() {
         outcome.input_errors
     );
     assert!(outcome.counts.fail >= 4, "{:?}", outcome.counts);
-    let report = vigie_policy::report::policy_report(&outcome);
-    assert_eq!(report["kind"], "ClusterPolicyReport");
+    let set = vigie_policy::report::report_set(
+        &outcome,
+        vigie_report::policy_report::ReportApi::WgPolicy,
+    );
+    assert_eq!(set.dropped(), 0);
+    let reports = set.reports();
+    let report = reports
+        .iter()
+        .find(|r| r["kind"] == "ClusterPolicyReport")
+        .expect("the report of resources without a namespace");
+    assert_eq!(report["apiVersion"], "wgpolicyk8s.io/v1alpha2");
     let first_fail = report["results"]
         .as_array()
         .unwrap()

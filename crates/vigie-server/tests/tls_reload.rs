@@ -188,3 +188,80 @@ fn a_plain_listener_has_no_tls_metrics() {
     metrics.render(&mut text);
     assert!(!text.contains("vigie_tls_"), "{text}");
 }
+
+/// A client certificate signed by `ca`, as a rustls client configuration that
+/// trusts `server_ca`.
+fn client_with_certificate(ca: &Ca, server_ca: &Ca) -> rustls::ClientConfig {
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["client".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca.cert, &ca.key)
+        .unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(server_ca.cert.der().clone()).unwrap();
+    rustls::ClientConfig::builder_with_provider(vigie_server::tls::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        )
+        .unwrap()
+}
+
+/// Whether a request with this client configuration is answered.
+fn answered(server: &Running, config: rustls::ClientConfig) -> bool {
+    let conn =
+        rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap())
+            .unwrap();
+    let mut stream = rustls::StreamOwned::new(conn, server.connect());
+    if stream.write_all(&post("/in", "x")).is_err() {
+        return false;
+    }
+    matches!(read_reply(&mut BufReader::new(stream)), Ok(reply) if reply.code == 200)
+}
+
+#[test]
+fn a_rotated_client_ca_decides_which_clients_get_in() {
+    let server_ca = ca();
+    let (old_ca, new_ca) = (ca(), ca());
+    let serving = leaf(&server_ca, 2030);
+    let dir = std::env::temp_dir().join(format!("vigie-tls-client-ca-{}", std::process::id()));
+    let volume = SecretVolume::new(dir.clone(), &serving.0, &serving.1);
+    let client_ca = dir.join("client-ca.crt");
+    std::fs::write(&client_ca, old_ca.cert.pem()).unwrap();
+    let mut tls = volume.config();
+    tls.client_ca_file = Some(client_ca.clone());
+    let routes = Routes::new().route(Method::POST, "/in", |_: Request| {
+        Response::text(StatusCode::OK, "ok")
+    });
+    let limits = Limits {
+        tls_reload_interval: Duration::from_millis(20),
+        ..Limits::default()
+    };
+    let server = Running::start_with(limits, Some(tls), routes);
+    assert!(answered(
+        &server,
+        client_with_certificate(&old_ca, &server_ca)
+    ));
+    assert!(!answered(
+        &server,
+        client_with_certificate(&new_ca, &server_ca)
+    ));
+
+    let next = dir.join("client-ca.crt.next");
+    std::fs::write(&next, new_ca.cert.pem()).unwrap();
+    std::fs::rename(&next, &client_ca).unwrap();
+    wait_for(&server.metrics, |m| m.tls_reloads() == 1);
+    assert!(answered(
+        &server,
+        client_with_certificate(&new_ca, &server_ca)
+    ));
+    assert!(!answered(
+        &server,
+        client_with_certificate(&old_ca, &server_ca)
+    ));
+    server.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,10 +1,10 @@
-//! `apply` and its outputs: summary text, JSON, a wgpolicyk8s.io PolicyReport,
+//! `apply` and its outputs: summary text, JSON, policy reports,
 //! SARIF and JUnit; and the JSON/JUnit forms of `test` reports.
 
 mod output;
 mod suite_output;
 
-pub use output::{junit, policy_report, text, write_json, write_policy_report_yaml, write_sarif};
+pub use output::{junit, report_set, text, write_json, write_policy_reports_yaml, write_sarif};
 pub use suite_output::{test_json, test_junit};
 
 use std::collections::HashSet;

@@ -1,11 +1,15 @@
-//! The outputs of `apply`: summary text, JSON, a wgpolicyk8s.io PolicyReport,
-//! SARIF and JUnit. The long ones are written result by result, so an output
-//! never has to exist whole in memory.
+//! The outputs of `apply`: summary text, JSON, policy reports (openreports.io or
+//! wgpolicyk8s.io, through vigie-report's `ReportSet`), SARIF and JUnit. JSON,
+//! SARIF and JUnit are written result by result, so they never exist whole in
+//! memory; policy reports are aggregated per namespace first.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use std::time::SystemTime;
+
 use serde_json::{json, Value as Json};
+use vigie_report::policy_report::{ObjectRef, ReportApi, ReportEntry, ReportResult, ReportSet};
 
 use super::{ApplyOutcome, ApplyResult, ResourceRef};
 use crate::engine::Status;
@@ -122,65 +126,58 @@ pub fn write_json(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n}\n")
 }
 
-/// One result as an entry of a PolicyReport.
-fn report_entry(r: &ApplyResult) -> Json {
-    let mut res = json!({"apiVersion": r.resource.api_version, "kind": r.resource.kind, "name": r.resource.name});
-    if !r.resource.namespace.is_empty() {
-        res["namespace"] = json!(r.resource.namespace);
-    }
-    let mut entry = json!({
-        "source": "kyverno",
-        "policy": r.policy.name,
-        "rule": &*r.rule,
-        "result": r.status.as_str(),
-        "message": &*r.message,
-        "scored": r.policy.scored,
-        "resources": [res],
-    });
-    if let Some(s) = &r.policy.severity {
-        entry["severity"] = json!(s);
-    }
-    if let Some(cat) = &r.policy.category {
-        entry["category"] = json!(cat);
-    }
-    entry
+/// Every kept result as policy reports of `api` (openreports.io or
+/// wgpolicyk8s.io): one report per namespace, one for cluster-scoped resources,
+/// through the shared [`ReportSet`]. The set holds every result (its bound is the
+/// number of results), except those of a resource whose namespace is not a valid
+/// namespace name, counted in [`ReportSet::dropped`]. A resource given twice (same
+/// kind, namespace and name) keeps the results of its last evaluation, as in a
+/// cluster.
+pub fn report_set(o: &ApplyOutcome, api: ReportApi) -> ReportSet {
+    let now = SystemTime::now();
+    let mut set = ReportSet::new(api, o.results.len().max(1))
+        .with_max_reports(usize::MAX)
+        .with_source("kyverno");
+    let entries = o
+        .results
+        .iter()
+        .map(|r| ReportEntry {
+            policy: r.policy.name.clone(),
+            rule: r.rule.to_string(),
+            result: match r.status {
+                Status::Pass => ReportResult::Pass,
+                Status::Fail => ReportResult::Fail,
+                Status::Warn => ReportResult::Warn,
+                Status::Error => ReportResult::Error,
+                Status::Skip => ReportResult::Skip,
+            },
+            message: r.message.to_string(),
+            severity: r.policy.severity.clone(),
+            category: r.policy.category.clone(),
+            resource: ObjectRef {
+                api_version: r.resource.api_version.clone(),
+                kind: r.resource.kind.clone(),
+                namespace: r.resource.namespace.clone(),
+                name: r.resource.name.clone(),
+                uid: String::new(),
+            },
+            timestamp: now,
+        })
+        .collect();
+    set.record(entries);
+    set
 }
 
-/// A wgpolicyk8s.io/v1alpha2 ClusterPolicyReport of every result, as a value
-/// (for embedding; the CLI writes it with [`write_policy_report_yaml`]).
-pub fn policy_report(o: &ApplyOutcome) -> Json {
-    json!({
-        "apiVersion": "wgpolicyk8s.io/v1alpha2",
-        "kind": "ClusterPolicyReport",
-        "metadata": {"name": "merged"},
-        "results": o.results.iter().map(report_entry).collect::<Vec<_>>(),
-        "summary": summary_json(o),
-    })
-}
-
-/// The ClusterPolicyReport as YAML, written result by result.
-pub fn write_policy_report_yaml(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
+/// The reports of `set` as a YAML stream, one document each.
+pub fn write_policy_reports_yaml(set: &ReportSet, out: &mut dyn Write) -> io::Result<()> {
     let mut text = String::new();
-    let head = json!({
-        "apiVersion": "wgpolicyk8s.io/v1alpha2",
-        "kind": "ClusterPolicyReport",
-        "metadata": {"name": "merged"},
-    });
-    write_yaml(&head, 0, &mut text);
-    if o.results.is_empty() {
-        text.push_str("results: []\n");
-    } else {
-        text.push_str("results:\n");
-    }
-    out.write_all(text.as_bytes())?;
-    for r in &o.results {
+    for report in set.reports() {
         text.clear();
-        write_yaml(&Json::Array(vec![report_entry(r)]), 0, &mut text);
+        text.push_str("---\n");
+        write_yaml(&report, 0, &mut text);
         out.write_all(text.as_bytes())?;
     }
-    text.clear();
-    write_yaml(&json!({"summary": summary_json(o)}), 0, &mut text);
-    out.write_all(text.as_bytes())
+    Ok(())
 }
 
 fn yaml_scalar(v: &Json) -> String {

@@ -1,0 +1,107 @@
+//! `vigie policy apply --policy-report`: policy reports per namespace, in the
+//! report API asked for, rendered by vigie-report's shared ReportSet.
+
+use std::process::Command;
+
+const POLICY: &str = "\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: need-team
+  annotations:
+    policies.kyverno.io/severity: medium
+spec:
+  rules:
+    - name: team
+      match:
+        any:
+          - resources:
+              kinds: [Pod, Namespace]
+      validate:
+        message: a team label is needed
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+";
+
+const RESOURCES: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {team: a}}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+";
+
+fn apply(extra: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    let resources = dir.path().join("resources.yaml");
+    std::fs::write(&policy, POLICY).unwrap();
+    std::fs::write(&resources, RESOURCES).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["policy", "apply"])
+        .arg(&policy)
+        .arg("-r")
+        .arg(&resources)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn documents(yaml: &str) -> Vec<yaml_rust2::Yaml> {
+    yaml_rust2::YamlLoader::load_from_str(yaml).unwrap()
+}
+
+#[test]
+fn openreports_gives_a_report_per_namespace_and_a_cluster_report() {
+    let (code, out, err) = apply(&["--policy-report", "--report-api", "openreports"]);
+    assert_eq!(code, Some(1), "{err}");
+    let docs = documents(&out);
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Report", "ClusterReport"], "{out}");
+    let shop = &docs[0];
+    assert_eq!(shop["apiVersion"].as_str(), Some("openreports.io/v1alpha1"));
+    assert_eq!(shop["metadata"]["namespace"].as_str(), Some("shop"));
+    assert_eq!(shop["summary"]["pass"].as_i64(), Some(1));
+    assert_eq!(shop["summary"]["fail"].as_i64(), Some(1));
+    assert_eq!(shop["results"][0]["severity"].as_str(), Some("medium"));
+    assert_eq!(
+        docs[1]["summary"]["fail"].as_i64(),
+        Some(1),
+        "the Namespace"
+    );
+}
+
+#[test]
+fn wgpolicy_is_the_default_api() {
+    let (code, out, err) = apply(&["--policy-report"]);
+    assert_eq!(code, Some(1), "{err}");
+    let docs = documents(&out);
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["PolicyReport", "ClusterPolicyReport"], "{out}");
+    assert_eq!(
+        docs[0]["apiVersion"].as_str(),
+        Some("wgpolicyk8s.io/v1alpha2")
+    );
+}
+
+#[test]
+fn an_unknown_report_api_is_refused_with_the_choices() {
+    let (code, _, err) = apply(&["--policy-report", "--report-api", "kyverno"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("expected openreports or wgpolicy"), "{err}");
+}

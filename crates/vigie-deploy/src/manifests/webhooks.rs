@@ -1,0 +1,224 @@
+//! The webhook configurations, and their `rules` computed from the policies: the
+//! API server calls vigie only for the kinds and operations some rule can act on.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::admissionregistration::v1::{
+    MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ServiceReference,
+    ValidatingWebhook, ValidatingWebhookConfiguration, WebhookClientConfig,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+use k8s_openapi::ByteString;
+use vigie_policy::matching::{KindSelector, ResourceFilter};
+use vigie_policy::policy::{Rule, RuleAction};
+use vigie_policy::Policy;
+
+use super::kinds::resource_of;
+use super::{AdmissionOptions, NAME};
+
+/// Which webhook a rule needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Webhook {
+    /// `validate` rules: the ValidatingWebhookConfiguration.
+    Validating,
+    /// `mutate` rules: the MutatingWebhookConfiguration.
+    Mutating,
+}
+
+/// The webhook a rule is served by; `None` for rules vigie does not run in
+/// admission (generate, verifyImages and the other kinds reported unsupported).
+/// The match is exhaustive on purpose: a new kind of rule must say its webhook.
+fn webhook_of(rule: &Rule) -> Option<Webhook> {
+    match &rule.action {
+        RuleAction::Validate(_) => Some(Webhook::Validating),
+        RuleAction::Unsupported(kind) => (*kind == "mutate").then_some(Webhook::Mutating),
+    }
+}
+
+/// Operations a filter without `operations` applies to, as the engine matches them.
+const DEFAULT_OPERATIONS: [&str; 2] = ["CREATE", "UPDATE"];
+const OPERATIONS: [&str; 4] = ["CREATE", "UPDATE", "DELETE", "CONNECT"];
+
+/// Where one webhook rule applies: group, version and operations.
+type RuleKey = (String, String, Vec<String>);
+
+/// The webhook rules that cover every kind and operation the `webhook`'s rules of
+/// `policies` match (autogen rules for pod controllers included: the policies
+/// hold them once loaded). Sorted, so the output is stable.
+pub fn webhook_rules(policies: &[Policy], webhook: Webhook) -> Vec<RuleWithOperations> {
+    let mut by_key: BTreeMap<RuleKey, BTreeSet<String>> = BTreeMap::new();
+    let filters = policies
+        .iter()
+        .flat_map(|p| &p.rules)
+        .filter(|rule| webhook_of(rule) == Some(webhook))
+        .flat_map(|rule| rule.match_resources.filters());
+    for filter in filters {
+        let operations = operations_of(filter);
+        let any_kind = [KindSelector::parse("*")];
+        let kinds = match filter.resources.kinds.as_slice() {
+            [] => &any_kind[..],
+            kinds => kinds,
+        };
+        for kind in kinds {
+            let (group, version, resource) = api_resource(kind);
+            by_key
+                .entry((group, version, operations.clone()))
+                .or_default()
+                .insert(resource);
+        }
+    }
+    by_key
+        .into_iter()
+        .map(|((group, version, operations), resources)| {
+            // `*` already covers every other resource of its group and version
+            // (subresources are listed apart: `*/scale`).
+            let resources: Vec<String> = if resources.contains("*") {
+                resources
+                    .into_iter()
+                    .filter(|r| r == "*" || r.contains('/'))
+                    .collect()
+            } else {
+                resources.into_iter().collect()
+            };
+            RuleWithOperations {
+                api_groups: Some(vec![group]),
+                api_versions: Some(vec![version]),
+                operations: Some(operations),
+                resources: Some(resources),
+                scope: Some("*".to_string()),
+            }
+        })
+        .collect()
+}
+
+fn operations_of(filter: &ResourceFilter) -> Vec<String> {
+    let asked = &filter.resources.operations;
+    let mut operations: Vec<String> = if asked.is_empty() {
+        DEFAULT_OPERATIONS.iter().map(|o| o.to_string()).collect()
+    } else {
+        OPERATIONS
+            .iter()
+            .filter(|o| asked.iter().any(|a| a == *o || a == "*"))
+            .map(|o| o.to_string())
+            .collect()
+    };
+    operations.sort();
+    operations
+}
+
+/// A wildcard a webhook rule cannot hold (only `*` alone is allowed there) widens
+/// to `*`.
+fn exact_or_any(text: &str) -> String {
+    if text.contains(['*', '?']) {
+        "*".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// (API group, version, resource) of a kind selector.
+fn api_resource(kind: &KindSelector) -> (String, String, String) {
+    let version = kind.version.as_deref().map_or("*".into(), exact_or_any);
+    let (known_group, plural) = if kind.kind.contains(['*', '?']) {
+        (None, "*".to_string())
+    } else {
+        resource_of(&kind.kind)
+    };
+    let group = match (&kind.group, known_group) {
+        (Some(group), _) => exact_or_any(group),
+        // `v1/Pod`: the core group; a bare kind: its known group, else any.
+        (None, Some(group)) => group.to_string(),
+        (None, None) if kind.version.is_some() => String::new(),
+        (None, None) => "*".to_string(),
+    };
+    let resource = match &kind.subresource {
+        Some(sub) => format!("{plural}/{}", exact_or_any(sub)),
+        None => plural,
+    };
+    (group, version, resource)
+}
+
+/// Namespaces whose requests never reach vigie: the control plane's and vigie's
+/// own (so that vigie can always be repaired, whatever a policy says).
+fn namespace_selector(options: &AdmissionOptions) -> LabelSelector {
+    let mut excluded = vec!["kube-system".to_string(), options.namespace.clone()];
+    excluded.dedup();
+    LabelSelector {
+        match_expressions: Some(vec![LabelSelectorRequirement {
+            key: "kubernetes.io/metadata.name".into(),
+            operator: "NotIn".into(),
+            values: Some(excluded),
+        }]),
+        match_labels: None,
+    }
+}
+
+fn client_config(options: &AdmissionOptions, path: &str) -> WebhookClientConfig {
+    WebhookClientConfig {
+        ca_bundle: options
+            .certs
+            .as_ref()
+            .map(|c| ByteString(c.ca_pem.clone().into_bytes())),
+        service: Some(ServiceReference {
+            name: NAME.into(),
+            namespace: options.namespace.clone(),
+            path: Some(path.into()),
+            port: Some(443),
+        }),
+        url: None,
+    }
+}
+
+/// The ValidatingWebhookConfiguration, or `None` when no policy has a rule it serves.
+pub(super) fn validating(
+    options: &AdmissionOptions,
+    policies: &[Policy],
+) -> Option<ValidatingWebhookConfiguration> {
+    let rules = webhook_rules(policies, Webhook::Validating);
+    if rules.is_empty() {
+        return None;
+    }
+    Some(ValidatingWebhookConfiguration {
+        metadata: super::metadata(NAME, None, options),
+        webhooks: Some(vec![ValidatingWebhook {
+            name: format!("validate.{NAME}.vigie.dev"),
+            admission_review_versions: vec!["v1".into()],
+            client_config: client_config(options, "/validate"),
+            failure_policy: Some(options.failure_policy.as_str().into()),
+            match_policy: Some("Equivalent".into()),
+            namespace_selector: Some(namespace_selector(options)),
+            rules: Some(rules),
+            side_effects: "None".into(),
+            timeout_seconds: Some(options.timeout_seconds),
+            ..Default::default()
+        }]),
+    })
+}
+
+/// The MutatingWebhookConfiguration, or `None` when no policy has a mutate rule.
+pub(super) fn mutating(
+    options: &AdmissionOptions,
+    policies: &[Policy],
+) -> Option<MutatingWebhookConfiguration> {
+    let rules = webhook_rules(policies, Webhook::Mutating);
+    if rules.is_empty() {
+        return None;
+    }
+    Some(MutatingWebhookConfiguration {
+        metadata: super::metadata(NAME, None, options),
+        webhooks: Some(vec![MutatingWebhook {
+            name: format!("mutate.{NAME}.vigie.dev"),
+            admission_review_versions: vec!["v1".into()],
+            client_config: client_config(options, "/mutate"),
+            failure_policy: Some(options.failure_policy.as_str().into()),
+            match_policy: Some("Equivalent".into()),
+            namespace_selector: Some(namespace_selector(options)),
+            // A later mutation (another webhook's) may change what a policy sees.
+            reinvocation_policy: Some("IfNeeded".into()),
+            rules: Some(rules),
+            side_effects: "None".into(),
+            timeout_seconds: Some(options.timeout_seconds),
+            ..Default::default()
+        }]),
+    })
+}
