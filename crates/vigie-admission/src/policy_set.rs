@@ -19,6 +19,9 @@ pub struct AdmissionPolicy {
     pub on_delete: Option<Policy>,
     /// Whether a rule reads ConfigMaps through a `configMap` context entry.
     pub reads_config_maps: bool,
+    /// Whether a rule is a podSecurity check (which works on a positioned tree of
+    /// the object, built once per request when needed).
+    pub checks_pod_security: bool,
 }
 
 /// A loaded, indexed set of policies. Immutable: a reload builds a new one.
@@ -58,10 +61,12 @@ impl PolicySet {
             let mut kinds: Vec<&str> = Vec::new();
             let mut any = false;
             let mut reads_config_maps = false;
+            let mut checks_pod_security = false;
             for rule in &policy.rules {
-                if !matches!(rule.action, RuleAction::Validate(_)) {
+                let RuleAction::Validate(validation) = &rule.action else {
                     continue;
-                }
+                };
+                checks_pod_security |= matches!(validation.check, Check::PodSecurity(_));
                 reads_config_maps |= rule
                     .context
                     .iter()
@@ -99,6 +104,7 @@ impl PolicySet {
                 policy,
                 on_delete,
                 reads_config_maps,
+                checks_pod_security,
             });
         }
         set

@@ -5,11 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value as Json;
-use vigie_policy::engine::{evaluate, Request as EngineRequest, Status, Target, Values};
+use vigie_policy::engine::{evaluate_sharing, Request as EngineRequest, Status, Target, Values};
+use vigie_policy::json::json_to_node;
 use vigie_policy::{FailureAction, FailurePolicy, Operation, Policy};
+use vigie_resource::{Origin, Resource, SourceFile};
 
 use crate::cluster::ClusterData;
 use crate::policy_set::{AdmissionPolicy, PolicySet};
@@ -73,9 +76,23 @@ pub fn subject(
     review: &AdmissionRequest,
     cluster: &ClusterData,
     with_config_maps: bool,
+    with_tree: bool,
 ) -> Option<Subject> {
     let object = review.subject()?.clone();
     let mut target = Target::from_json(object);
+    if with_tree {
+        // podSecurity checks read a tree of the object: built once here rather
+        // than by each such policy.
+        let origin = Origin {
+            file: Arc::new(SourceFile {
+                path: "<admission request>".into(),
+                rendered_by: None,
+            }),
+            document: 0,
+            item: None,
+        };
+        target.resource = Resource::from_node(json_to_node(&target.object), origin).ok();
+    }
     // The API server fills these in the request even when the object omits them.
     if target.namespace.is_empty() {
         target.namespace.clone_from(&review.namespace);
@@ -155,7 +172,9 @@ pub fn decide(
         .unwrap_or(&review.kind.kind);
     let candidates = set.candidates(kind);
     let with_config_maps = candidates.iter().any(|p| p.reads_config_maps);
-    let Some(Subject { target, request }) = subject(review, cluster, with_config_maps) else {
+    let with_tree = candidates.iter().any(|p| p.checks_pod_security);
+    let Some(Subject { target, request }) = subject(review, cluster, with_config_maps, with_tree)
+    else {
         return Decision {
             allowed: true,
             ..Decision::default()
@@ -169,6 +188,8 @@ pub fn decide(
     // policy -> rule -> message, for the denial message (sorted, as Kyverno's).
     let mut blocked: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut not_evaluated: Vec<&AdmissionPolicy> = Vec::new();
+    // The variables document, built once for every policy.
+    let mut base = None;
     for (i, candidate) in candidates.iter().enumerate() {
         if Instant::now() >= deadline {
             not_evaluated.extend(&candidates[i..]);
@@ -183,7 +204,7 @@ pub fn decide(
         };
         let name = policy.qualified_name();
         let unscored = policy.annotation("policies.kyverno.io/scored") == Some("false");
-        for result in evaluate(policy, &target, &request) {
+        for result in evaluate_sharing(policy, &target, &request, &mut base) {
             let action = action_for(policy, &result.rule, &target.namespace, labels);
             let status = match result.status {
                 Status::Fail if unscored => Status::Warn,

@@ -191,6 +191,19 @@ pub struct PolicyResult {
 
 /// Evaluates every validate rule of `policy` that applies to `target`.
 pub fn evaluate(policy: &Policy, target: &Target, request: &Request) -> Vec<RuleResult> {
+    evaluate_sharing(policy, target, request, &mut None)
+}
+
+/// [`evaluate`], for several policies on the same target and request: the
+/// variables document (`request.*`, `images`...) is built by the first policy
+/// that needs it, kept in `base`, and reused by the next ones (it depends on the
+/// target and request only).
+pub fn evaluate_sharing(
+    policy: &Policy,
+    target: &Target,
+    request: &Request,
+    base: &mut Option<Rcvar>,
+) -> Vec<RuleResult> {
     if let Some(ns) = &policy.namespace {
         if &target.namespace != ns {
             return Vec::new();
@@ -216,7 +229,6 @@ pub fn evaluate(policy: &Policy, target: &Target, request: &Request) -> Vec<Rule
         operation: &operation,
         user: &request.user,
     };
-    let mut base: Option<Rcvar> = None;
     let mut results = Vec::new();
     for rule in &policy.rules {
         let RuleAction::Validate(validation) = &rule.action else {

@@ -27,7 +27,8 @@ pub mod variables;
 pub mod wildcard;
 
 pub use engine::{
-    evaluate, Operation, Request, RuleResult, Status, Target, UnknownOperation, Values,
+    evaluate, evaluate_sharing, Operation, Request, RuleResult, Status, Target, UnknownOperation,
+    Values,
 };
 pub use load::{load_policies, policies_from_str, LoadedPolicies};
 pub use policy::{
