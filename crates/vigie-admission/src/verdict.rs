@@ -106,6 +106,12 @@ pub fn subject(
     values
         .global
         .insert("request.dryRun".into(), Json::Bool(review.dry_run));
+    if review.operation == Operation::Delete {
+        // The object deleted is matched and checked, but `request.object` is null
+        // on DELETE, as the API server sends it (the engine would set it to the
+        // target).
+        values.global.insert("request.object".into(), Json::Null);
+    }
     if let Some(labels) = cluster.namespace_labels.get(&target.namespace) {
         values
             .namespace_labels

@@ -473,3 +473,32 @@ fn allowed_results_reach_the_policy_reports_and_denied_ones_do_not() {
     assert!(!text.contains("refused"), "{text}");
     assert!(text.contains("require-team"), "{text}");
 }
+
+#[test]
+fn on_delete_request_object_is_null_and_old_object_is_set() {
+    let yaml = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: delete-view
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: sees-null-object
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+          operations: [DELETE]
+    validate:
+      message: "object {{ request.object || 'null' }}, old {{ request.oldObject.metadata.name }}"
+      deny: {}
+"#;
+    let webhook = webhook(yaml);
+    let response = validate(
+        &webhook,
+        &review("DELETE", None, Some(&pod("gone", "shop", json!({})))),
+    );
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(message.contains("object null, old gone"), "{message}");
+}
