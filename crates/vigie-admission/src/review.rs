@@ -378,10 +378,10 @@ fn take_object(
         });
     };
     for key in ["apiVersion", "kind"] {
-        if !map
+        if map
             .get(key)
             .and_then(Json::as_str)
-            .is_some_and(|s| !s.is_empty())
+            .is_none_or(str::is_empty)
         {
             return Err(DecodeError::ObjectShape {
                 field,
