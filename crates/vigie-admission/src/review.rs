@@ -40,6 +40,8 @@ pub struct AdmissionRequest {
     pub kind: GroupVersionKind,
     /// `request.resource.resource` (`pods`).
     pub resource: String,
+    /// `request.resource`'s group and version, as an apiVersion (`v1`, `apps/v1`).
+    pub resource_api_version: String,
     /// `request.subResource` (`exec`, `status`), when the request is for one.
     pub sub_resource: Option<String>,
     /// `request.name` (empty on CREATE with `generateName`).
@@ -58,7 +60,38 @@ pub struct AdmissionRequest {
     pub dry_run: bool,
 }
 
+/// Kinds of the resources whose subresources policies most often name
+/// (`Pod/exec`, `Deployment/scale`): the object of a subresource request is of
+/// another kind (`PodExecOptions`, `Scale`), and policies match the parent.
+const PARENT_KINDS: &[(&str, &str)] = &[
+    ("pods", "Pod"),
+    ("services", "Service"),
+    ("nodes", "Node"),
+    ("namespaces", "Namespace"),
+    ("deployments", "Deployment"),
+    ("replicasets", "ReplicaSet"),
+    ("statefulsets", "StatefulSet"),
+    ("daemonsets", "DaemonSet"),
+    ("jobs", "Job"),
+    ("cronjobs", "CronJob"),
+    ("replicationcontrollers", "ReplicationController"),
+    ("persistentvolumeclaims", "PersistentVolumeClaim"),
+    ("serviceaccounts", "ServiceAccount"),
+    ("horizontalpodautoscalers", "HorizontalPodAutoscaler"),
+    ("certificatesigningrequests", "CertificateSigningRequest"),
+];
+
 impl AdmissionRequest {
+    /// For a subresource request (`pods/exec`), the kind and apiVersion of the
+    /// parent resource (`Pod`, `v1`), which `match` kinds such as `Pod/exec` name.
+    pub fn parent_kind(&self) -> Option<(&'static str, &str)> {
+        self.sub_resource.as_ref()?;
+        PARENT_KINDS
+            .iter()
+            .find(|(resource, _)| *resource == self.resource)
+            .map(|(_, kind)| (*kind, self.resource_api_version.as_str()))
+    }
+
     /// The object policies look at: the new object, or on DELETE the one deleted
     /// (Kyverno matches and reports DELETE requests on `oldObject`).
     pub fn subject(&self) -> Option<&Json> {
@@ -277,12 +310,21 @@ fn decode_request(
             reason: "kind and version must be set",
         });
     }
-    let resource = request
-        .get("resource")
-        .and_then(|r| r.get("resource"))
-        .and_then(Json::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let resource_field = |key: &str| {
+        request
+            .get("resource")
+            .and_then(|r| r.get(key))
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let resource = resource_field("resource");
+    let resource_api_version = GroupVersionKind {
+        group: resource_field("group"),
+        version: resource_field("version"),
+        kind: String::new(),
+    }
+    .api_version();
     let sub_resource = request
         .get("subResource")
         .and_then(Json::as_str)
@@ -350,6 +392,7 @@ fn decode_request(
         uid: uid.to_string(),
         kind,
         resource,
+        resource_api_version,
         sub_resource,
         name: text(request, "name"),
         namespace: text(request, "namespace"),

@@ -80,6 +80,10 @@ pub fn subject(
 ) -> Option<Subject> {
     let object = review.subject()?.clone();
     let mut target = Target::from_json(object);
+    if let Some((kind, api_version)) = review.parent_kind() {
+        target.kind = kind.to_string();
+        target.api_version = api_version.to_string();
+    }
     if with_tree {
         // podSecurity checks read a tree of the object: built once here rather
         // than by each such policy.
@@ -172,10 +176,13 @@ pub fn decide(
             ..Decision::default()
         };
     };
-    let kind = object
-        .get("kind")
-        .and_then(Json::as_str)
-        .unwrap_or(&review.kind.kind);
+    let kind = match review.parent_kind() {
+        Some((parent, _)) => parent,
+        None => object
+            .get("kind")
+            .and_then(Json::as_str)
+            .unwrap_or(&review.kind.kind),
+    };
     let candidates = set.candidates(kind);
     let with_config_maps = candidates.iter().any(|p| p.reads_config_maps);
     let with_tree = candidates.iter().any(|p| p.checks_pod_security);

@@ -502,3 +502,43 @@ spec:
     let message = response["status"]["message"].as_str().unwrap();
     assert!(message.contains("object null, old gone"), "{message}");
 }
+
+#[test]
+fn a_pods_exec_request_is_matched_as_pod_exec() {
+    let yaml = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: no-exec
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: block-exec
+    match:
+      any:
+      - resources:
+          kinds: [Pod/exec]
+    validate:
+      message: "exec into Pods is not allowed"
+      deny: {}
+"#;
+    let webhook = webhook(yaml);
+    let options =
+        json!({"apiVersion": "v1", "kind": "PodExecOptions", "command": ["sh"], "container": "c"});
+    let mut body = review("CONNECT", Some(&options), None);
+    body["request"]["kind"] = json!({"group": "", "version": "v1", "kind": "PodExecOptions"});
+    body["request"]["resource"] = json!({"group": "", "version": "v1", "resource": "pods"});
+    body["request"]["subResource"] = json!("exec");
+    body["request"]["name"] = json!("web");
+    body["request"]["namespace"] = json!("shop");
+    let response = validate(&webhook, &body);
+    assert_eq!(response["allowed"], false, "{response}");
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("resource Pod/shop/web was blocked"),
+        "{message}"
+    );
+    // A plain Pod CREATE is not what Pod/exec selects.
+    let create = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
+    assert_eq!(validate(&webhook, &create)["allowed"], true);
+}
