@@ -518,6 +518,7 @@ spec:
       any:
       - resources:
           kinds: [Pod/exec]
+          operations: [CONNECT]
     validate:
       message: "exec into Pods is not allowed"
       deny: {}
