@@ -42,7 +42,7 @@ pub fn run(dir: &Path) -> Tally {
         );
     }
     println!(
-        "overall {:.1}% agreement; {} entries unsupported, {} unrunnable (resource files missing)",
+        "overall {:.1}% agreement; {} entries unsupported, {} unrunnable (resource files missing, or entries kyverno test leaves out)",
         overall.percent(),
         overall.unsupported,
         overall.unrunnable

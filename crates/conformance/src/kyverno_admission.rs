@@ -209,7 +209,7 @@ fn action_of(policy: &Policy, rule: &str, namespace: &str, inputs: &TestInputs) 
         .find(|r| rule_names(rule).contains(&r.name))
         .and_then(|r| match &r.action {
             RuleAction::Validate(v) => v.failure_action,
-            RuleAction::Unsupported(_) => None,
+            _ => None,
         });
     let labels = inputs.request.values.namespace_labels.get(namespace);
     policy

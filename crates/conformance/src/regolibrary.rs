@@ -6,10 +6,15 @@
 //! A case agrees when vigie's control flags exactly the objects Kubescape
 //! expects (`alertObject.k8sApiObjects`, or `externalObjects` for RBAC subjects).
 //!
-//! The rule → control mapping is data, kept in `conformance/regolibrary-map/*.txt`
-//! (one file per control category);
-//! deliberate differences are listed with their reason in
-//! `conformance/regolibrary-deviations.txt`.
+//! Every rule of the corpus is classified in `conformance/regolibrary-map/*.txt`
+//! (one file per control category): either the vigie control that implements
+//! it, whose answers must agree with the rule's test cases, or
+//! `not-answerable: <reason>` when Kubernetes objects cannot answer it (it needs
+//! a cloud provider API, a node's files, an image scan...), or `declined:
+//! <reason>` when it contradicts a recommendation vigie implements. A rule the
+//! classification does not name is reported and counted as a failure, so that a
+//! new rule in the corpus is not silently skipped. Deliberate differences are
+//! listed with their reason in `conformance/regolibrary-deviations.txt`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -20,43 +25,11 @@ use vigie_resource::{load, LoadOptions};
 
 use crate::Tally;
 
-/// Kinds of plain Kubernetes objects: a rule matching only these can be run
-/// from manifests alone (no cloud API, no node file system).
-const KUBERNETES_KINDS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "ReplicaSet",
-    "DaemonSet",
-    "StatefulSet",
-    "Job",
-    "CronJob",
-    "ReplicationController",
-    "PodTemplate",
-    "Service",
-    "ConfigMap",
-    "Secret",
-    "ServiceAccount",
-    "Namespace",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "NetworkPolicy",
-    "Ingress",
-    "Endpoints",
-    "EndpointSlice",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "StorageClass",
-    "HorizontalPodAutoscaler",
-    "PodDisruptionBudget",
-    "PodSecurityPolicy",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "APIService",
-    "CSIStorageCapacity",
-    "Node",
-];
+/// How the classification marks a rule that Kubernetes objects cannot answer.
+const NOT_ANSWERABLE: &str = "not-answerable:";
+/// How the classification marks a rule vigie deliberately does not implement
+/// (it contradicts a current recommendation a vigie control implements).
+const DECLINED: &str = "declined:";
 
 fn project_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -96,26 +69,36 @@ pub fn run(dir: &Path) -> Tally {
     let mut tally = Tally::default();
     let mut deviated = 0;
     let mut covered = Vec::new();
-    let mut uncovered = Vec::new();
+    let mut not_answerable = 0;
+    let mut declined = 0;
+    let mut unclassified = Vec::new();
 
     let mut rules: Vec<PathBuf> = std::fs::read_dir(dir.join("rules"))
         .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
+    rules.retain(|r| r.is_dir());
     rules.sort();
+    let total = rules.len();
     for rule_dir in rules {
         let rule = rule_dir.file_name().unwrap().to_string_lossy().to_string();
-        if !rule_dir.join("test").is_dir() || !is_kubernetes_only(&rule_dir) {
-            continue;
-        }
-        let Some(control_id) = mapping.get(&rule) else {
-            uncovered.push(rule);
+        let Some(class) = mapping.get(&rule) else {
+            unclassified.push(rule);
             continue;
         };
-        let Some(control) = controls::find(control_id) else {
-            println!("MAP-ERROR {rule}: no vigie control {control_id}");
+        if class.starts_with(NOT_ANSWERABLE) {
+            not_answerable += 1;
+            continue;
+        }
+        if class.starts_with(DECLINED) {
+            declined += 1;
+            continue;
+        }
+        let Some(control) = controls::find(class) else {
+            println!("MAP-ERROR {rule}: no vigie control {class}");
             tally.failed += 1;
             continue;
         };
+        let control_id = control.id;
         covered.push(format!("{rule} -> {control_id}"));
         let mut cases: Vec<PathBuf> = std::fs::read_dir(rule_dir.join("test"))
             .map(|e| e.filter_map(Result::ok).map(|e| e.path()).collect())
@@ -143,41 +126,21 @@ pub fn run(dir: &Path) -> Tally {
             }
         }
     }
-    println!("\nrules covered ({}):", covered.len());
+    println!("\nrules implemented ({}):", covered.len());
     for line in &covered {
         println!("  {line}");
     }
-    println!("Kubernetes-only rules not covered ({}):", uncovered.len());
-    for rule in &uncovered {
-        println!("  {rule}");
+    for rule in &unclassified {
+        println!("UNCLASSIFIED {rule}: add it to conformance/regolibrary-map (a vigie control or `{NOT_ANSWERABLE} <reason>`)");
     }
+    tally.failed += unclassified.len();
     println!("{deviated} documented deviations (not counted)");
+    println!(
+        "rules: {} implemented, {not_answerable} not answerable from Kubernetes objects, {declined} declined, {} unclassified, {total} in all",
+        covered.len(),
+        unclassified.len()
+    );
     tally
-}
-
-/// Whether a rule's cases need only Kubernetes objects.
-fn is_kubernetes_only(rule_dir: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(rule_dir.join("rule.metadata.json")) else {
-        return false;
-    };
-    let Ok(meta) = serde_json::from_str::<Value>(&text) else {
-        return false;
-    };
-    if meta
-        .get("dynamicMatch")
-        .and_then(Value::as_array)
-        .is_some_and(|a| !a.is_empty())
-    {
-        return false;
-    }
-    let kinds: Vec<&str> = meta["match"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|m| m["resources"].as_array().into_iter().flatten())
-        .filter_map(Value::as_str)
-        .collect();
-    !kinds.is_empty() && kinds.iter().all(|k| KUBERNETES_KINDS.contains(k))
 }
 
 fn judge(case: &Path, control: &vigie_controls::Control) -> Result<(), String> {
@@ -295,6 +258,65 @@ fn vigie_setting(kubescape_key: &str) -> Option<&'static str> {
         "cpu_limit_max" => "cpuLimitMax",
         "memory_request_max" => "memoryRequestMax",
         "memory_limit_max" => "memoryLimitMax",
+        "sandbox_cpu_limit_max" => "sandboxCpuLimitMax",
+        "sandbox_memory_limit_max" => "sandboxMemoryLimitMax",
+        "insecureCapabilities" => "insecureCapabilities",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A corpus folder with one empty rule directory per name.
+    fn corpus(test: &str, rules: &[&str]) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("vigie-regolibrary-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for rule in rules {
+            std::fs::create_dir_all(dir.join("rules").join(rule)).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_rule_missing_from_the_classification_fails_the_run() {
+        let dir = corpus("unclassified", &["a-rule-no-one-has-classified"]);
+        let tally = run(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!((tally.passed, tally.failed), (0, 1));
+    }
+
+    #[test]
+    fn classified_rules_without_cases_pass_the_run() {
+        // One rule classified not-answerable, one implemented, one declined.
+        let dir = corpus(
+            "classified",
+            &[
+                "kubelet-event-qps",
+                "host-network-access",
+                "psp-enabled-native",
+            ],
+        );
+        let tally = run(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!((tally.passed, tally.failed), (0, 0));
+    }
+
+    #[test]
+    fn every_classification_names_a_control_or_gives_a_reason() {
+        let mut seen = BTreeSet::new();
+        for (rule, class) in data_lines("regolibrary-map") {
+            assert!(seen.insert(rule.clone()), "{rule} is classified twice");
+            let known = controls::find(&class).is_some()
+                || [NOT_ANSWERABLE, DECLINED]
+                    .iter()
+                    .any(|c| class.strip_prefix(c).is_some_and(|r| !r.trim().is_empty()));
+            assert!(
+                known,
+                "{rule}: `{class}` is neither a vigie control nor a reason"
+            );
+        }
+    }
 }

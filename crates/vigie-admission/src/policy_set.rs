@@ -97,7 +97,7 @@ impl PolicySet {
             let mut on_delete = policy.clone();
             on_delete.rules.retain(|r| match &r.action {
                 RuleAction::Validate(v) => !is_content_check(&v.check),
-                RuleAction::Unsupported(_) => false,
+                _ => false,
             });
             let on_delete = (!on_delete.rules.is_empty()).then_some(on_delete);
             set.policies.push(AdmissionPolicy {

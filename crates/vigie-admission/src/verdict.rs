@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value as Json;
-use vigie_policy::engine::{evaluate_sharing, Request as EngineRequest, Status, Target, Values};
+use vigie_policy::engine::{
+    evaluate_in, PolicyContext, Request as EngineRequest, Status, Target, Values,
+};
 use vigie_policy::json::json_to_node;
 use vigie_policy::{FailureAction, FailurePolicy, Operation, Policy};
 use vigie_resource::{Origin, Resource, SourceFile};
@@ -201,8 +203,8 @@ pub fn decide(
     // policy -> rule -> message, for the denial message (sorted, as Kyverno's).
     let mut blocked: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut not_evaluated: Vec<&AdmissionPolicy> = Vec::new();
-    // The variables document, built once for every policy.
-    let mut base = None;
+    // One context for every policy: its variables document is built once.
+    let context = PolicyContext::new(&target, &request);
     for (i, candidate) in candidates.iter().enumerate() {
         if Instant::now() >= deadline {
             not_evaluated.extend(&candidates[i..]);
@@ -217,7 +219,7 @@ pub fn decide(
         };
         let name = policy.qualified_name();
         let unscored = policy.annotation("policies.kyverno.io/scored") == Some("false");
-        for result in evaluate_sharing(policy, &target, &request, &mut base) {
+        for result in evaluate_in(&context, policy) {
             let action = action_for(policy, &result.rule, &target.namespace, labels);
             let status = match result.status {
                 Status::Fail if unscored => Status::Warn,

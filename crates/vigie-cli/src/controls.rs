@@ -78,18 +78,19 @@ pub fn run(args: ControlsArgs) -> ExitCode {
 fn explain(id: &str) -> Option<String> {
     if let Some(c) = controls::find(id) {
         return Some(format!(
-            "{}  {}\n\nSeverity: {}   {}\n\n{}\nFix: {}\n",
+            "{}  {}\n\nSeverity: {}   {}\n\n{}\nFix: {}\n{}\n",
             c.id,
             c.title,
             c.severity,
             references(&c.refs),
             c.explanation(),
-            c.remediation
+            c.remediation,
+            automatic_fix(c.fix())
         ));
     }
     let c = pss::find_check(id)?;
     Some(format!(
-        "{}  {}\n\nLevel: {} (since {})   Severity: {}   Kubernetes check: {}   Pod Security control: {}\n\n{}\nFix: {}\n",
+        "{}  {}\n\nLevel: {} (since {})   Severity: {}   Kubernetes check: {}   Pod Security control: {}\n\n{}\nFix: {}\n{}\n",
         c.id,
         c.title,
         c.level,
@@ -98,8 +99,17 @@ fn explain(id: &str) -> Option<String> {
         c.k8s_id,
         c.control_name,
         c.explanation(),
-        c.remediation
+        c.remediation,
+        automatic_fix(c.fix())
     ))
+}
+
+/// The line of `explain` that says what `vigie fix` does for the check.
+fn automatic_fix(fix: Option<&vigie_controls::fix::Fix>) -> String {
+    match fix {
+        Some(fix) => format!("Automatic fix (vigie fix): {}.", fix.summary),
+        None => "Automatic fix: none; fix it by hand.".into(),
+    }
 }
 
 /// `--framework` of `controls list`: one framework, or `all` (every check, as

@@ -22,8 +22,10 @@ macro_rules! eprint {
 mod admission;
 mod controls;
 mod detect;
+mod fix;
 mod output;
 mod policy;
+mod rbac;
 mod scan;
 
 use std::process::ExitCode;
@@ -49,12 +51,18 @@ enum Command {
     /// Scan manifests (files, directories, kustomizations, stdin): Pod Security Standards and
     /// posture frameworks (NSA/CISA, CIS, MITRE), with compliance scores.
     Scan(scan::ScanArgs),
+    /// Fix manifest files in place: remove the findings that have a safe mechanical fix
+    /// (securityContext hardening, host namespaces off, token automount off, image digests).
+    Fix(fix::FixArgs),
     /// List the controls vigie checks, or explain one.
     Controls(controls::ControlsArgs),
     /// Detect threats in Kubernetes audit events with Falco-format rules.
     Detect(detect::DetectArgs),
     /// Run Kyverno policies: `apply` them to resources, `test` kyverno-test.yaml suites.
     Policy(policy::PolicyArgs),
+    /// Answer RBAC questions from manifests: who can do an action, and escalation paths
+    /// to cluster-admin power.
+    Rbac(rbac::RbacArgs),
     /// The Kyverno-compatible admission webhook: `serve` it over HTTPS, make its
     /// certificates and the manifests that install it.
     Admission(admission::AdmissionArgs),
@@ -70,9 +78,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Fix(args) => fix::run(args),
         Command::Controls(args) => controls::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Detect(args) => detect::run(args),
+        Command::Rbac(args) => rbac::run(args),
         Command::Admission(args) => admission::run(args),
         Command::Completions { shell } => {
             let mut script = Vec::new();

@@ -32,8 +32,13 @@ Exit codes:
   2  a policy or resource could not be read or is invalid, a rule or policy kind
      is not supported yet, or there was nothing to apply (the rest still ran)
 
+Mutate rules run first, policy after policy, and validate rules then see the
+mutated objects. The text output prints the mutated objects as YAML before the
+summary; --write-mutated DIR_OR_FILE writes them instead.
+
 Examples:
   vigie policy apply policies/ -r deploy/
+  vigie policy apply add-labels.yaml -r k8s/ --write-mutated mutated/
   vigie policy apply require-labels.yaml -r - < pod.yaml
   vigie policy apply policies/ -r k8s/ --policy-report > report.yaml
   vigie policy apply policies/ -r k8s/ --policy-report --report-api openreports")]
@@ -45,7 +50,7 @@ Exit codes:
   1  some result entries disagree
   2  no suite found, or a suite (or a file it names) could not be read
 
-Entries that need features vigie does not have yet (mutate, generate, CEL
+Entries that need features vigie does not have yet (generate, CEL
 policy kinds, exceptions) are counted as unsupported, never as passed.
 
 Example:
@@ -85,6 +90,11 @@ pub struct ApplyArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = ApplyFormat::Text)]
     output: ApplyFormat,
+    /// Write the objects mutate rules changed here instead of printing them: one
+    /// file per object in an existing directory, else one YAML file holding them all
+    /// (what `kyverno apply -o` does).
+    #[arg(long, value_name = "DIR_OR_FILE")]
+    write_mutated: Option<PathBuf>,
     /// Refuse any file (or standard input) larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_FILE_BYTES)]
     max_file_bytes: u64,
@@ -170,7 +180,57 @@ fn apply(args: ApplyArgs) -> ExitCode {
         keep_passing: !text_only,
         max_file_bytes: args.max_file_bytes,
     };
-    let outcome: ApplyOutcome = report::apply(&args.policies, &args.resources, request, &options);
+    // Mutated objects stream out as they are ready: to --write-mutated, else to
+    // standard output before the text summary.
+    let mut write_failed = false;
+    let mut writer = match &args.write_mutated {
+        Some(path) => match report::MutatedWriter::open(path) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                eprintln!(
+                    "error: {}: cannot write the mutated resources: {e}",
+                    path.display()
+                );
+                write_failed = true;
+                None
+            }
+        },
+        None => None,
+    };
+    let print_mutated = text_only && args.write_mutated.is_none();
+    let mut write_error: Option<String> = None;
+    let mut on_mutated = |m: report::MutatedResource| {
+        let written = match &mut writer {
+            Some(w) => w.write(&m),
+            None if print_mutated => {
+                let mut stdout = std::io::stdout().lock();
+                stdout.write_all(report::mutated_document(&m).as_bytes())
+            }
+            None => Ok(()),
+        };
+        if let (Err(e), None, Some(path)) = (written, &write_error, &args.write_mutated) {
+            write_error = Some(format!(
+                "{}: cannot write the mutated resources: {e}",
+                path.display()
+            ));
+        }
+    };
+    let outcome: ApplyOutcome = report::apply_streaming(
+        &args.policies,
+        &args.resources,
+        request,
+        &options,
+        &mut on_mutated,
+    );
+    if let Some(w) = &mut writer {
+        if let Err(e) = w.finish() {
+            write_error.get_or_insert(format!("cannot write the mutated resources: {e}"));
+        }
+    }
+    if let Some(e) = write_error {
+        eprintln!("error: {e}");
+        write_failed = true;
+    }
     for note in &outcome.notes {
         eprintln!("note: {note}");
     }
@@ -202,7 +262,7 @@ fn apply(args: ApplyArgs) -> ExitCode {
     };
     // A closed pipe (`| head`) is not an error of the run.
     let _ = written.and_then(|()| out.flush());
-    if !input_errors.is_empty() || !outcome.input_errors.is_empty() {
+    if !input_errors.is_empty() || !outcome.input_errors.is_empty() || write_failed {
         ExitCode::from(EXIT_INPUT_ERROR)
     } else if outcome.counts.fail > 0 || outcome.counts.error > 0 {
         ExitCode::from(EXIT_VIOLATIONS)
@@ -309,7 +369,7 @@ fn test(args: TestArgs) -> ExitCode {
             );
             let _ = writeln!(
                 out,
-                "{} unsupported, {} unrunnable (resource files missing)",
+                "{} unsupported, {} unrunnable (resource files missing, or entries kyverno test leaves out)",
                 overall.unsupported, overall.unrunnable
             );
             let _ = writeln!(out, "{} passed, {} failed", overall.agree, overall.disagree);

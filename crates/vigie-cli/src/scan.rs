@@ -109,7 +109,7 @@ pub struct ScanArgs {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum LevelArg {
+pub(crate) enum LevelArg {
     Baseline,
     Restricted,
 }
@@ -133,7 +133,7 @@ enum SeverityArg {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum ColorArg {
+pub(crate) enum ColorArg {
     Auto,
     Always,
     Never,
@@ -142,7 +142,7 @@ enum ColorArg {
 /// A version the standards are known for: unlike a namespace label (where
 /// Kubernetes reads a newer version as the latest standards), a version on the
 /// command line beyond the newest vigie knows is most likely a typo.
-fn parse_version(s: &str) -> Result<Version, String> {
+pub(crate) fn parse_version(s: &str) -> Result<Version, String> {
     Version::parse_known(s)
 }
 
@@ -164,16 +164,34 @@ fn read_text(path: &PathBuf) -> Result<String, String> {
 
 /// The scan settings from the command line and the files it names.
 fn settings(args: &ScanArgs) -> Result<ScanConfig, Vec<String>> {
-    let frameworks = if args.frameworks.is_empty() {
-        vec![match args.level {
+    scan_config(
+        &args.frameworks,
+        args.level,
+        args.pss_version,
+        args.config.as_ref(),
+        args.exceptions.as_ref(),
+    )
+}
+
+/// The checks a command runs, from its `--framework`, `--level`, `--pss-version`,
+/// `--config` and `--exceptions` (`vigie scan` and `vigie fix` share them).
+pub(crate) fn scan_config(
+    framework_names: &[String],
+    level: LevelArg,
+    pss_version: Version,
+    config: Option<&PathBuf>,
+    exceptions: Option<&PathBuf>,
+) -> Result<ScanConfig, Vec<String>> {
+    let frameworks = if framework_names.is_empty() {
+        vec![match level {
             LevelArg::Baseline => Framework::PssBaseline,
             LevelArg::Restricted => Framework::PssRestricted,
         }]
-    } else if args.frameworks.iter().any(|f| f == "all") {
+    } else if framework_names.iter().any(|f| f == "all") {
         Framework::ALL.to_vec()
     } else {
         let mut selected = Vec::new();
-        for name in &args.frameworks {
+        for name in framework_names {
             let framework: Framework = name.parse().map_err(|e| vec![e])?;
             if !selected.contains(&framework) {
                 selected.push(framework);
@@ -181,14 +199,14 @@ fn settings(args: &ScanArgs) -> Result<ScanConfig, Vec<String>> {
         }
         selected
     };
-    let config = match &args.config {
+    let config = match config {
         Some(path) => {
             let text = read_text(path).map_err(|e| vec![e])?;
             Config::from_yaml(&text).map_err(|e| vec![format!("{}:{e}", path.display())])?
         }
         None => Config::default(),
     };
-    let exceptions = match &args.exceptions {
+    let exceptions = match exceptions {
         Some(path) => {
             let text = read_text(path).map_err(|e| vec![e])?;
             Exceptions::from_yaml(&path.display().to_string(), &text, &known_control_ids())?
@@ -197,7 +215,7 @@ fn settings(args: &ScanArgs) -> Result<ScanConfig, Vec<String>> {
     };
     Ok(ScanConfig {
         frameworks,
-        pss_version: args.pss_version,
+        pss_version,
         config,
         exceptions,
         today: Date::today(),
@@ -354,7 +372,7 @@ fn describe_input_error(error: &vigie_finding::InputError) -> String {
 }
 
 /// Whether the pretty report on stdout gets colours.
-fn wants_color(choice: ColorArg) -> bool {
+pub(crate) fn wants_color(choice: ColorArg) -> bool {
     match choice {
         ColorArg::Always => true,
         ColorArg::Never => false,

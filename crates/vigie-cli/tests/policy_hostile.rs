@@ -87,6 +87,8 @@ spec:
       - resources:
           kinds: [Pod]
     mutate:
+      targets:
+      - {apiVersion: v1, kind: ConfigMap, name: seen}
       patchStrategicMerge:
         metadata:
           labels:
@@ -170,7 +172,9 @@ fn unsupported_rules_are_never_counted_as_passing() {
         "{err}"
     );
     assert!(
-        err.contains("rule add-label: mutate rules are not supported yet"),
+        err.contains(
+            "rule add-label: mutate.targets (mutate existing resources) rules are not supported yet"
+        ),
         "{err}"
     );
     assert_eq!(

@@ -38,6 +38,13 @@ pub struct Config {
     pub sandbox_required_namespaces: Vec<String>,
     /// Capabilities a container may add without a finding.
     pub allowed_capabilities: Vec<String>,
+    /// Capabilities that give a container power over the node or its network
+    /// (`SYS_ADMIN`, `NET_ADMIN`...): adding one is a finding. `ALL` counts as
+    /// every one of them.
+    pub insecure_capabilities: Vec<String>,
+    /// The oldest Kubernetes minor version still supported, `1.32`: a node
+    /// whose kubelet is older runs an end-of-life release.
+    pub oldest_supported_kubernetes: Vec<String>,
     /// Image tags that move like `latest` (`alpine`, `stable`): an image with one
     /// needs `imagePullPolicy: Always`. `latest` and untagged images always count.
     /// Default: none.
@@ -54,6 +61,11 @@ pub struct Config {
     pub memory_request_max: Vec<String>,
     pub memory_limit_min: Vec<String>,
     pub memory_limit_max: Vec<String>,
+    /// Ceilings on the CPU and memory limits of Agent Sandbox (SandboxTemplate)
+    /// containers (one quantity each); empty: a limit must be set, any value.
+    /// Default: none.
+    pub sandbox_cpu_limit_max: Vec<String>,
+    pub sandbox_memory_limit_max: Vec<String>,
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -111,6 +123,24 @@ impl Default for Config {
             sandbox_runtime_classes: strings(&["gvisor", "kata", "kata-containers", "runsc"]),
             sandbox_required_namespaces: Vec::new(),
             allowed_capabilities: Vec::new(),
+            insecure_capabilities: strings(&[
+                "SETPCAP",
+                "NET_ADMIN",
+                "NET_RAW",
+                "SYS_MODULE",
+                "SYS_RAWIO",
+                "SYS_PTRACE",
+                "SYS_ADMIN",
+                "SYS_BOOT",
+                "MAC_OVERRIDE",
+                "MAC_ADMIN",
+                "PERFMON",
+                "ALL",
+                "BPF",
+            ]),
+            // Upstream patches the three newest minor releases; 1.32 is the
+            // oldest of the three Kubescape's current list names (1.32-1.34).
+            oldest_supported_kubernetes: strings(&["1.32"]),
             floating_image_tags: Vec::new(),
             cpu_request_min: Vec::new(),
             cpu_request_max: Vec::new(),
@@ -120,6 +150,8 @@ impl Default for Config {
             memory_request_max: Vec::new(),
             memory_limit_min: Vec::new(),
             memory_limit_max: Vec::new(),
+            sandbox_cpu_limit_max: Vec::new(),
+            sandbox_memory_limit_max: Vec::new(),
         }
     }
 }
@@ -139,6 +171,8 @@ const FIELDS: &[&str] = &[
     "sandboxRuntimeClasses",
     "sandboxRequiredNamespaces",
     "allowedCapabilities",
+    "insecureCapabilities",
+    "oldestSupportedKubernetes",
     "floatingImageTags",
     "cpuRequestMin",
     "cpuRequestMax",
@@ -148,6 +182,8 @@ const FIELDS: &[&str] = &[
     "memoryRequestMax",
     "memoryLimitMin",
     "memoryLimitMax",
+    "sandboxCpuLimitMax",
+    "sandboxMemoryLimitMax",
 ];
 
 impl Config {
@@ -166,6 +202,8 @@ impl Config {
             "sandboxRuntimeClasses" => &mut self.sandbox_runtime_classes,
             "sandboxRequiredNamespaces" => &mut self.sandbox_required_namespaces,
             "allowedCapabilities" => &mut self.allowed_capabilities,
+            "insecureCapabilities" => &mut self.insecure_capabilities,
+            "oldestSupportedKubernetes" => &mut self.oldest_supported_kubernetes,
             "floatingImageTags" => &mut self.floating_image_tags,
             "cpuRequestMin" => &mut self.cpu_request_min,
             "cpuRequestMax" => &mut self.cpu_request_max,
@@ -175,6 +213,8 @@ impl Config {
             "memoryRequestMax" => &mut self.memory_request_max,
             "memoryLimitMin" => &mut self.memory_limit_min,
             "memoryLimitMax" => &mut self.memory_limit_max,
+            "sandboxCpuLimitMax" => &mut self.sandbox_cpu_limit_max,
+            "sandboxMemoryLimitMax" => &mut self.sandbox_memory_limit_max,
             _ => return None,
         })
     }

@@ -5,6 +5,9 @@
 //! annotation are context (the roles a binding refers to, say). Each fixture must
 //! hold at least one of each. The exact findings are pinned by a snapshot. A
 //! control whose defaults flag nothing gets its settings from `<ID>.config.yaml`.
+//! A control that judges the input as a whole (flag every node unless one is
+//! a Fargate node) cannot pass and fail objects of one input: its passing
+//! objects go in a second input of their own, `<ID>.pass.yaml`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -35,20 +38,21 @@ fn check_control(id: &str) -> String {
             .collect()
     };
     let (should_fail, should_pass) = (expect("fail"), expect("pass"));
-    assert!(
-        !should_fail.is_empty(),
-        "{id}: the fixture needs an object that fails"
-    );
-    assert!(
-        !should_pass.is_empty(),
-        "{id}: the fixture needs an object that passes"
-    );
     // A fixture may come with settings of its own, `<ID>.config.yaml`.
     let config_path = path.with_extension("config.yaml");
     let config = match std::fs::read_to_string(&config_path) {
         Ok(text) => Config::from_yaml(&text).unwrap_or_else(|e| panic!("{id}: {e}")),
         Err(_) => Config::default(),
     };
+    let passing_alone = check_passing_input(control, &path.with_extension("pass.yaml"), &config);
+    assert!(
+        !should_fail.is_empty(),
+        "{id}: the fixture needs an object that fails"
+    );
+    assert!(
+        !should_pass.is_empty() || passing_alone,
+        "{id}: the fixture needs an object that passes"
+    );
     let outcome = control.run(&loaded.resources, &config);
     let failed: BTreeSet<usize> = outcome.violations.iter().map(|(i, _)| *i).collect();
     let name = |i: &usize| {
@@ -87,6 +91,40 @@ fn check_control(id: &str) -> String {
         .unwrap();
     }
     snapshot
+}
+
+/// Checks the separate passing input of a control, when it has one: every
+/// object annotated `vigie.dev/expect: pass` is evaluated and not flagged.
+/// Whether there was one with such objects.
+fn check_passing_input(control: &vigie_controls::Control, path: &Path, config: &Config) -> bool {
+    if !path.exists() {
+        return false;
+    }
+    let id = control.id;
+    let loaded = load(&[path.display().to_string()], &LoadOptions::default());
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{id}: {:?}",
+        loaded.diagnostics
+    );
+    let outcome = control.run(&loaded.resources, config);
+    let mut any = false;
+    for (i, resource) in loaded.resources.iter().enumerate() {
+        if resource.annotation("vigie.dev/expect") != Some("pass") {
+            continue;
+        }
+        any = true;
+        let name = format!("{} {} ({})", resource.kind, resource.name, path.display());
+        assert!(
+            outcome.evaluated.contains(&i),
+            "{id}: {name} should be evaluated"
+        );
+        assert!(
+            outcome.violations.iter().all(|(v, _)| *v != i),
+            "{id}: {name} should pass"
+        );
+    }
+    any
 }
 
 #[test]

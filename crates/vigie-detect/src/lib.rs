@@ -18,6 +18,7 @@ macro_rules! eprintln {
 
 pub mod alert;
 pub mod config;
+pub mod host;
 pub mod k8s_audit;
 pub mod metrics;
 pub mod pipeline;

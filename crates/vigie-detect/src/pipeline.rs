@@ -30,9 +30,7 @@ pub struct Detector {
 impl Detector {
     pub fn new(engine: Engine, sinks: Vec<SinkHandle>, metrics: Arc<Metrics>) -> Self {
         let source = engine.source(SOURCE);
-        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default();
+        let hostname = crate::host::hostname().to_string();
         Self {
             engine,
             source,

@@ -1,12 +1,17 @@
 //! Benchmark: applies a directory of policies to generated workloads and reports
 //! resources per second and per-resource evaluation latency (median, p99).
 //!
-//! `cargo run --release -p vigie-policy --example policy_bench -- POLICY_DIR [COUNT]`
+//! `cargo run --release -p vigie-policy --example policy_bench -- POLICY_PATH... [COUNT]`
+//!
+//! A path is a policy directory (searched recursively, test folders left out) or a
+//! file. When the policies have mutate rules, the mutate pass (`vigie_policy::mutate`,
+//! every policy in order) is timed per resource too, apart from validation; with
+//! `POLICY_BENCH_ERRORS` set, each mutate error is printed.
 
 use std::time::Instant;
 
 use serde_json::{json, Value as Json};
-use vigie_policy::{evaluate, load_policies, Request, Status, Target};
+use vigie_policy::{evaluate, load_policies, mutate, Request, Status, Target};
 
 /// A workload of one of the pod-carrying kinds, with a mix of safe and unsafe settings.
 fn workload(i: usize) -> Json {
@@ -43,14 +48,30 @@ fn workload(i: usize) -> Json {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(dir) = args.first() else {
-        eprintln!("usage: policy_bench POLICY_DIR [COUNT]");
-        std::process::exit(2);
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let count: usize = match args.last().and_then(|c| c.parse().ok()) {
+        Some(n) => {
+            args.pop();
+            n
+        }
+        None => 10_000,
     };
-    let count: usize = args.get(1).and_then(|c| c.parse().ok()).unwrap_or(10_000);
+    if args.is_empty() {
+        eprintln!("usage: policy_bench POLICY_PATH... [COUNT]");
+        std::process::exit(2);
+    }
     // The policy files only, not the test suites beside them.
-    let files: Vec<String> = walk(std::path::Path::new(dir));
+    let files: Vec<String> = args
+        .iter()
+        .flat_map(|p| {
+            let path = std::path::Path::new(p);
+            if path.is_dir() {
+                walk(path)
+            } else {
+                vec![p.clone()]
+            }
+        })
+        .collect();
     let started = Instant::now();
     let loaded = load_policies(&files, vigie_resource::Limits::DEFAULT_MAX_FILE_BYTES);
     let load_time = started.elapsed();
@@ -75,6 +96,7 @@ fn main() {
         latencies.push(start.elapsed());
     }
     let total = all.elapsed();
+    let mutate_figures = mutate_pass(&loaded.policies, &targets, &request);
     latencies.sort();
     let pct = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
     println!(
@@ -95,6 +117,57 @@ fn main() {
         pct(0.99),
         latencies[latencies.len() - 1]
     );
+    if let Some(figures) = mutate_figures {
+        println!("{figures}");
+    }
+}
+
+/// Times the mutate pass per resource, when any policy has mutate rules.
+fn mutate_pass(
+    policies: &[vigie_policy::Policy],
+    targets: &[Target],
+    request: &Request,
+) -> Option<String> {
+    let mutating = policies.iter().any(|p| {
+        p.rules
+            .iter()
+            .any(|r| matches!(r.action, vigie_policy::policy::RuleAction::Mutate(_)))
+    });
+    if !mutating {
+        return None;
+    }
+    let mut latencies = Vec::with_capacity(targets.len());
+    let (mut changed, mut results, mut errors) = (0usize, 0usize, 0usize);
+    let all = Instant::now();
+    for t in targets {
+        let start = Instant::now();
+        let outcome = mutate(policies, t, request);
+        latencies.push(start.elapsed());
+        changed += usize::from(outcome.changed);
+        results += outcome.results.len();
+        for (_, r) in outcome
+            .results
+            .iter()
+            .filter(|(_, r)| r.status == Status::Error)
+        {
+            errors += 1;
+            if std::env::var_os("POLICY_BENCH_ERRORS").is_some() {
+                eprintln!("error: {}: {}", r.rule, r.message);
+            }
+        }
+    }
+    let total = all.elapsed();
+    latencies.sort();
+    let pct = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Some(format!(
+        "mutate: {results} rule results ({errors} errors), {changed} of {} resources changed; \
+         {:.0} resources/s; latency per resource: median {:.1?}, p99 {:.1?}, max {:.1?}",
+        targets.len(),
+        targets.len() as f64 / total.as_secs_f64(),
+        pct(0.5),
+        pct(0.99),
+        latencies[latencies.len() - 1]
+    ))
 }
 
 fn walk(dir: &std::path::Path) -> Vec<String> {

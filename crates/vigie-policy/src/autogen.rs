@@ -109,7 +109,14 @@ fn matches_pods(rule: &Json) -> bool {
 /// Kyverno does not autogen a rule that selects by name, label selector or
 /// annotations, matches kinds other than Pod, or generates resources.
 fn can_autogen(rule: &Json) -> bool {
-    if rule.get("generate").is_some() || rule.pointer("/mutate/patchesJson6902").is_some() {
+    let foreach_json_patch = rule
+        .pointer("/mutate/foreach")
+        .and_then(Json::as_array)
+        .is_some_and(|list| list.iter().any(|f| f.get("patchesJson6902").is_some()));
+    if rule.get("generate").is_some()
+        || rule.pointer("/mutate/patchesJson6902").is_some()
+        || foreach_json_patch
+    {
         return false;
     }
     filters(rule.get("match"))
@@ -149,23 +156,52 @@ fn generate(rule: &Json, controllers: &[String], target: Target) -> Json {
         }
     }
     if let Some(validate) = rule.get_mut("validate").and_then(Json::as_object_mut) {
-        let wrap = |p: Json| match target {
-            Target::Template => json!({"spec": {"template": p}}),
-            Target::CronJob => json!({"spec": {"jobTemplate": {"spec": {"template": p}}}}),
-        };
         if let Some(p) = validate.remove("pattern") {
-            validate.insert("pattern".into(), wrap(p));
+            validate.insert("pattern".into(), wrap(p, target));
         }
         if let Some(Json::Array(ps)) = validate.remove("anyPattern") {
             validate.insert(
                 "anyPattern".into(),
-                Json::Array(ps.into_iter().map(wrap).collect()),
+                Json::Array(ps.into_iter().map(|p| wrap(p, target)).collect()),
             );
         }
+    }
+    if let Some(mutate) = rule.get_mut("mutate").and_then(Json::as_object_mut) {
+        wrap_mutation(mutate, target);
     }
     let mut rule = rewrite_paths(rule, target);
     rule["name"] = Json::String(format!("{prefix}{name}"));
     rule
+}
+
+fn wrap(overlay: Json, target: Target) -> Json {
+    match target {
+        Target::Template => json!({"spec": {"template": overlay}}),
+        Target::CronJob => json!({"spec": {"jobTemplate": {"spec": {"template": overlay}}}}),
+    }
+}
+
+/// A Pod overlay moves under the controller's pod template. A `foreach` keeps only
+/// its list, context, preconditions and wrapped overlay, as Kyverno's autogen does.
+fn wrap_mutation(mutate: &mut serde_json::Map<String, Json>, target: Target) {
+    if let Some(overlay) = mutate.remove("patchStrategicMerge") {
+        mutate.insert("patchStrategicMerge".into(), wrap(overlay, target));
+        return;
+    }
+    if let Some(Json::Array(list)) = mutate.get_mut("foreach") {
+        for entry in list.iter_mut() {
+            let Some(m) = entry.as_object() else { continue };
+            let mut kept = serde_json::Map::new();
+            for key in ["list", "context", "preconditions"] {
+                if let Some(v) = m.get(key) {
+                    kept.insert(key.into(), v.clone());
+                }
+            }
+            let overlay = m.get("patchStrategicMerge").cloned().unwrap_or(Json::Null);
+            kept.insert("patchStrategicMerge".into(), wrap(overlay, target));
+            *entry = Json::Object(kept);
+        }
+    }
 }
 
 fn replace_kinds(block: &mut Json, kinds: &Json, in_match: bool) {
@@ -273,6 +309,39 @@ mod tests {
             cron["validate"]["message"],
             "{{ request.object.spec.jobTemplate.spec.template.metadata.name }}"
         );
+    }
+
+    #[test]
+    fn mutate_overlays_move_under_the_template_and_json_patches_stop_autogen() {
+        let rule = json!({"name": "m", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+               "mutate": {"patchStrategicMerge": {"spec": {"priority": 1}}}});
+        let out = expand(&BTreeMap::new(), &[rule]);
+        assert_eq!(
+            out[1]
+                .1
+                .pointer("/mutate/patchStrategicMerge/spec/template/spec/priority"),
+            Some(&json!(1))
+        );
+        assert!(out[2]
+            .1
+            .pointer("/mutate/patchStrategicMerge/spec/jobTemplate/spec/template/spec")
+            .is_some());
+        let foreach = json!({"name": "f", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+               "mutate": {"foreach": [{"list": "request.object.spec.containers", "order": "Ascending",
+                                       "patchStrategicMerge": {"spec": {"containers": [{"name": "{{ element.name }}"}]}}}]}});
+        let out = expand(&BTreeMap::new(), &[foreach]);
+        let entry = &out[1].1["mutate"]["foreach"][0];
+        assert_eq!(
+            entry["list"],
+            "request.object.spec.template.spec.containers"
+        );
+        assert!(entry.get("order").is_none());
+        assert!(entry
+            .pointer("/patchStrategicMerge/spec/template/spec/containers")
+            .is_some());
+        let json_patch = json!({"name": "j", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+               "mutate": {"patchesJson6902": "[]"}});
+        assert_eq!(names(&expand(&BTreeMap::new(), &[json_patch])), vec!["j"]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! A Kyverno-compatible policy engine.
 //!
-//! Runs `kyverno.io/v1` ClusterPolicy and Policy validation rules (pattern,
-//! anyPattern, deny, foreach, podSecurity) against Kubernetes objects, and the
+//! Runs `kyverno.io/v1` ClusterPolicy and Policy validate rules (pattern,
+//! anyPattern, deny, foreach, podSecurity) and mutate rules (patchStrategicMerge,
+//! patchesJson6902, foreach) against Kubernetes objects, and the
 //! `kyverno test` suites and `kyverno apply` reports built on it. Policies are
 //! parsed and their JMESPath compiled once; evaluation works on JSON values.
 
@@ -16,9 +17,12 @@ pub mod jmes;
 pub mod json;
 pub mod load;
 pub mod matching;
+pub mod patch;
+pub mod patched;
 pub mod pattern;
 pub mod pod_security;
 pub mod policy;
+mod policy_mutate;
 pub mod quantity;
 pub mod report;
 pub mod suite;
@@ -27,8 +31,8 @@ pub mod variables;
 pub mod wildcard;
 
 pub use engine::{
-    evaluate, evaluate_sharing, Operation, Request, RuleResult, Status, Target, UnknownOperation,
-    Values,
+    evaluate, evaluate_in, json_patch, mutate, MutationOutcome, Operation, PolicyContext, Request,
+    RuleResult, Status, Target, UnknownOperation, Values,
 };
 pub use load::{load_policies, policies_from_str, LoadedPolicies};
 pub use policy::{

@@ -72,8 +72,44 @@ pub struct Rule {
 #[derive(Clone, Debug)]
 pub enum RuleAction {
     Validate(Validation),
-    /// A rule kind vigie does not run yet (mutate, generate, verifyImages, cel...).
+    /// A mutate rule: patches applied to the object.
+    Mutate(Mutation),
+    /// A rule kind vigie does not run yet (generate, verifyImages, cel...).
     Unsupported(&'static str),
+}
+
+/// What a mutate rule does to the object.
+#[derive(Clone, Debug)]
+pub enum Mutation {
+    /// `patchStrategicMerge`: an overlay with anchors, merged into the object.
+    StrategicMerge(Json),
+    /// `patchesJson6902`: RFC 6902 operations, as YAML or JSON text.
+    Json6902(String),
+    /// `foreach`: a patch per element of a list, in order.
+    Foreach(Vec<MutateForeach>),
+}
+
+/// The order `foreach` visits a list in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForeachOrder {
+    /// First element first.
+    Ascending,
+    /// Last element first (the default for `patchStrategicMerge`, as in Kyverno,
+    /// so that removing elements by index does not shift the ones still to come).
+    Descending,
+}
+
+/// One entry of a mutate `foreach`.
+#[derive(Clone, Debug)]
+pub struct MutateForeach {
+    /// JMESPath giving the list to iterate over.
+    pub list: String,
+    /// The order asked for; `None` takes Kyverno's default for the patch form.
+    pub order: Option<ForeachOrder>,
+    pub context: Vec<ContextEntry>,
+    pub preconditions: Option<Conditions>,
+    /// The patch applied for each element (or a nested `foreach`).
+    pub mutation: Mutation,
 }
 
 #[derive(Clone, Debug)]
@@ -180,12 +216,12 @@ impl std::fmt::Display for PolicyError {
 /// A problem found while parsing: path relative to the policy document and reason.
 pub(crate) type Problem = (String, String);
 
-type Parse<T> = Result<T, Problem>;
+pub(crate) type Parse<T> = Result<T, Problem>;
 
 /// A problem in one rule: the rule's name (when it has one) and the problem.
 pub(crate) type RuleProblem = (Option<String>, Problem);
 
-fn problem<T>(path: &str, reason: impl Into<String>) -> Parse<T> {
+pub(crate) fn problem<T>(path: &str, reason: impl Into<String>) -> Parse<T> {
     Err((path.to_string(), reason.into()))
 }
 
@@ -329,8 +365,8 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
         parse_conditions_opt(raw.get("preconditions"), &format!("{path}.preconditions"))?;
     let action = if let Some(v) = raw.get("validate") {
         parse_validation(v, &format!("{path}.validate"))?
-    } else if raw.get("mutate").is_some() {
-        RuleAction::Unsupported("mutate")
+    } else if let Some(m) = raw.get("mutate") {
+        crate::policy_mutate::parse_mutate(m, &format!("{path}.mutate"))?
     } else if raw.get("generate").is_some() {
         RuleAction::Unsupported("generate")
     } else if raw.get("verifyImages").is_some() {
@@ -485,7 +521,7 @@ fn parse_selector(v: Option<&Json>, path: &str) -> Parse<Option<LabelSelector>> 
     }))
 }
 
-fn parse_context(v: Option<&Json>, path: &str) -> Parse<Vec<ContextEntry>> {
+pub(crate) fn parse_context(v: Option<&Json>, path: &str) -> Parse<Vec<ContextEntry>> {
     let items = match v {
         None | Some(Json::Null) => return Ok(Vec::new()),
         Some(Json::Array(items)) => items,
@@ -556,7 +592,7 @@ fn parse_context(v: Option<&Json>, path: &str) -> Parse<Vec<ContextEntry>> {
     Ok(out)
 }
 
-fn check_expression(expr: &str, path: &str) -> Parse<()> {
+pub(crate) fn check_expression(expr: &str, path: &str) -> Parse<()> {
     // A JMESPath field may itself hold variables, resolved before compiling.
     if expr.contains("{{") {
         return check_variables(&Json::String(expr.to_string()), path);
@@ -567,7 +603,7 @@ fn check_expression(expr: &str, path: &str) -> Parse<()> {
 }
 
 /// Every `{{ }}` in a tree must compile: a bad JMESPath is a policy error.
-fn check_variables(v: &Json, path: &str) -> Parse<()> {
+pub(crate) fn check_variables(v: &Json, path: &str) -> Parse<()> {
     match v {
         Json::String(s) => {
             for e in variables::expressions(s) {
@@ -590,7 +626,7 @@ fn check_variables(v: &Json, path: &str) -> Parse<()> {
     }
 }
 
-fn parse_conditions_opt(v: Option<&Json>, path: &str) -> Parse<Option<Conditions>> {
+pub(crate) fn parse_conditions_opt(v: Option<&Json>, path: &str) -> Parse<Option<Conditions>> {
     match v {
         None | Some(Json::Null) => Ok(None),
         Some(v) => parse_conditions(v, path).map(Some),
@@ -648,7 +684,7 @@ fn parse_condition(v: &Json, path: &str) -> Parse<Condition> {
     })
 }
 
-fn check_pattern(p: &Json, path: &str) -> Parse<()> {
+pub(crate) fn check_pattern(p: &Json, path: &str) -> Parse<()> {
     match p {
         Json::Object(m) => {
             for (k, v) in m {
@@ -738,7 +774,7 @@ fn parse_foreach(v: &Json, path: &str) -> Parse<Foreach> {
 }
 
 /// `list: "{{ request.object.x }}"` and `list: request.object.x` mean the same.
-fn strip_braces(s: &str) -> &str {
+pub(crate) fn strip_braces(s: &str) -> &str {
     let t = s.trim();
     match t.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")) {
         Some(inner) if !inner.contains("{{") => inner.trim(),

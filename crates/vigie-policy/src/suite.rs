@@ -1,6 +1,7 @@
 //! `kyverno test`: runs `cli.kyverno.io/v1alpha1` Test files (`kyverno-test.yaml`)
 //! and compares every expected result with what the engine says.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -8,10 +9,11 @@ use serde_json::Value as Json;
 use vigie_resource::input::{read_text, WalkDiagnostic};
 use vigie_resource::{load, Limits, LoadOptions};
 
-use crate::engine::{evaluate, Request, Status, Target};
+use crate::engine::{evaluate, mutate, Request, Status, Target};
 use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
+use crate::patched::{self, PatchedComparison};
 use crate::policy::{Policy, RuleAction};
 use crate::values::{parse_user_info, parse_values};
 
@@ -362,18 +364,43 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
 
     // (policy, kind, namespace, name) -> rule -> status
     type Key = (String, String, String, String);
+    let key = |policy: &Policy, t: &Target| {
+        (
+            policy.name.clone(),
+            t.kind.clone(),
+            t.namespace.clone(),
+            t.name.clone(),
+        )
+    };
     let mut actual: HashMap<Key, Vec<(String, Status, String)>> = HashMap::new();
+    // Each object as each policy's mutations left it (keyed by the object as loaded).
+    let mut patched: HashMap<Key, Json> = HashMap::new();
+    // Mutations run first, policy after policy; validation then sees the mutated
+    // objects, as in Kyverno's CLI.
+    let mutated: Vec<Cow<'_, Target>> = targets
+        .iter()
+        .map(|t| {
+            let mut current = Cow::Borrowed(t);
+            for policy in loaded.policies.iter().filter(|p| has_mutate_rules(p)) {
+                let outcome = mutate(std::slice::from_ref(policy), &current, &request);
+                let results = actual.entry(key(policy, t)).or_default();
+                for (_, r) in outcome.results {
+                    results.push((r.rule, r.status, r.message));
+                }
+                if outcome.changed {
+                    current = Cow::Owned(Target::from_json(outcome.object));
+                }
+                patched.insert(key(policy, t), current.object.clone());
+            }
+            current
+        })
+        .collect();
     for policy in &loaded.policies {
-        for t in &targets {
-            for r in evaluate(policy, t, &request) {
+        for (t, m) in targets.iter().zip(&mutated) {
+            for r in evaluate(policy, m, &request) {
                 let status = scored(policy, r.status);
                 actual
-                    .entry((
-                        policy.name.clone(),
-                        t.kind.clone(),
-                        t.namespace.clone(),
-                        t.name.clone(),
-                    ))
+                    .entry(key(policy, t))
                     .or_default()
                     .push((r.rule, status, r.message));
             }
@@ -466,6 +493,49 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                         || *r == format!("autogen-cronjob-{rule}")
                 })
             });
+            let patched_file = entry
+                .get("patchedResources")
+                .or_else(|| entry.get("patchedResource"))
+                .and_then(Json::as_str);
+            if let (Some(file), Some((_, status, _))) = (patched_file, found) {
+                outcome.actual = Some(*status);
+                let object = patched.iter().find_map(|((p, k, n_ns, n), o)| {
+                    (p == policy_name
+                        && (kind.is_empty() || k == kind)
+                        && n == res_name
+                        && ns.is_none_or(|ns| ns == n_ns || (n_ns.is_empty() && ns == "default")))
+                    .then_some(o)
+                });
+                if let Some(object) = object {
+                    let path = dir.join(file);
+                    let comparison = read_yaml_docs(&path, max_file_bytes)
+                        .map(|docs| patched::compare(object, &docs));
+                    match comparison {
+                        Err(e) => {
+                            outcome.message = format!("patchedResources: {}", e.message);
+                            report.entries.push(outcome);
+                            continue;
+                        }
+                        Ok(PatchedComparison::NotInFile) => {
+                            outcome.verdict = Verdict::Unrunnable(format!(
+                                "the mutated resource is not in {} (kyverno test leaves this entry out)",
+                                path.display()
+                            ));
+                            report.entries.push(outcome);
+                            continue;
+                        }
+                        Ok(PatchedComparison::Differs(d)) => {
+                            outcome.message = format!(
+                                "the mutated resource differs from {}: {d}",
+                                path.display()
+                            );
+                            report.entries.push(outcome);
+                            continue;
+                        }
+                        Ok(PatchedComparison::Same) => {}
+                    }
+                }
+            }
             match found {
                 Some((_, status, message)) => {
                     outcome.actual = Some(*status);
@@ -509,14 +579,9 @@ fn unsupported_reason(
     unsupported_kinds: &[&str],
     uses_exceptions: bool,
 ) -> Option<String> {
-    for key in [
-        "patchedResources",
-        "patchedResource",
-        "generatedResource",
-        "cloneSourceResource",
-    ] {
+    for key in ["generatedResource", "cloneSourceResource"] {
         if entry.get(key).is_some() {
-            return Some(format!("{key} (mutate/generate)"));
+            return Some(format!("{key} (generate)"));
         }
     }
     if entry
@@ -537,8 +602,15 @@ fn unsupported_reason(
     let rule = policy.rules.iter().find(|r| r.name == rule)?;
     match &rule.action {
         RuleAction::Unsupported(kind) => Some(kind.to_string()),
-        RuleAction::Validate(_) => None,
+        RuleAction::Validate(_) | RuleAction::Mutate(_) => None,
     }
+}
+
+fn has_mutate_rules(policy: &Policy) -> bool {
+    policy
+        .rules
+        .iter()
+        .any(|r| matches!(r.action, RuleAction::Mutate(_)))
 }
 
 /// Agreement figures for a group of suites.

@@ -3,7 +3,7 @@
 //! gives what jmespath's own conversion gives.
 
 use serde_json::json;
-use vigie_policy::engine::{evaluate, evaluate_sharing, Request, Target};
+use vigie_policy::engine::{evaluate, evaluate_in, PolicyContext, Request, Target};
 use vigie_policy::policies_from_str;
 
 const POLICIES: &str = r#"
@@ -56,14 +56,13 @@ fn a_shared_variables_document_changes_no_result() {
         "spec": {"containers": [{"name": "c", "image": "nginx:latest"}]}
     }));
     let request = Request::default();
-    let mut base = None;
+    let context = PolicyContext::new(&target, &request);
     for policy in &loaded.policies {
         let alone = evaluate(policy, &target, &request);
-        let shared = evaluate_sharing(policy, &target, &request, &mut base);
+        let shared = evaluate_in(&context, policy);
         assert_eq!(alone, shared);
         assert!(!shared.is_empty());
     }
-    assert!(base.is_some());
 }
 
 #[test]

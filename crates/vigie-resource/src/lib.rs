@@ -17,6 +17,7 @@ mod loader;
 mod node;
 mod quantity;
 mod resource;
+mod selector;
 mod workload;
 mod yaml;
 
@@ -24,10 +25,11 @@ mod yaml;
 pub use compact_str::CompactString;
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use duration::duration_seconds;
-pub use loader::{load, load_each, Limits, LoadOptions, LoadSummary, Loaded, Progress};
+pub use loader::{load, load_each, load_text, Limits, LoadOptions, LoadSummary, Loaded, Progress};
 pub use node::{Entry, Node, Pos, Value};
 pub use quantity::parse_quantity;
 pub use resource::{Origin, Resource, SourceFile};
+pub use selector::{labels_of, LabelSelector};
 pub use workload::{containers, pod_template, ContainerKind, ContainerRef, PodTemplate};
 pub use yaml::{parse_document, parse_documents, split_stream, Document, DocumentText, ParseError};
 

@@ -32,6 +32,9 @@ enum Shape {
     CronJob,
     /// `template`: a PodTemplate object.
     Template,
+    /// `spec.podTemplate`: an Agent Sandbox SandboxTemplate, whose sandboxes
+    /// run as pods of that template.
+    SpecPodTemplate,
 }
 
 impl Shape {
@@ -46,6 +49,7 @@ impl Shape {
             | "ReplicationController" => Shape::SpecTemplate,
             "CronJob" => Shape::CronJob,
             "PodTemplate" => Shape::Template,
+            "SandboxTemplate" => Shape::SpecPodTemplate,
             _ => return None,
         })
     }
@@ -57,6 +61,7 @@ impl Shape {
             Shape::SpecTemplate => &["spec", "template"],
             Shape::CronJob => &["spec", "jobTemplate", "spec", "template"],
             Shape::Template => &["template"],
+            Shape::SpecPodTemplate => &["spec", "podTemplate"],
         }
     }
 
@@ -70,6 +75,7 @@ impl Shape {
                 "spec.jobTemplate.spec.template.spec",
             ),
             Shape::Template => ("template.metadata", "template.spec"),
+            Shape::SpecPodTemplate => ("spec.podTemplate.metadata", "spec.podTemplate.spec"),
         }
     }
 }
@@ -135,7 +141,8 @@ fn entry_at<'a>(node: &'a Node, index: u32, key: &str) -> Option<&'a Node> {
 }
 
 /// The pod template of a workload (Pod, Deployment, ReplicaSet, StatefulSet,
-/// DaemonSet, Job, CronJob, ReplicationController, PodTemplate), if `resource` is one.
+/// DaemonSet, Job, CronJob, ReplicationController, PodTemplate, SandboxTemplate),
+/// if `resource` is one.
 pub fn pod_template(resource: &Resource) -> Option<PodTemplate<'_>> {
     let at = resource.template?;
     let mut template = Some(&resource.root);

@@ -98,6 +98,10 @@ pub fn run(args: ManifestsArgs) -> ExitCode {
     for note in &manifests.notes {
         eprintln!("vigie: note: {note}");
     }
+    // Rules of a kind vigie does not run yet: the server says so at start too.
+    for rule in &loaded.unsupported_rules {
+        eprintln!("vigie: note: {rule}");
+    }
     for error in &errors {
         eprintln!("vigie: {error}");
     }

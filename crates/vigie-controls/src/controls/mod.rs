@@ -18,7 +18,7 @@ macro_rules! workloads_and {
     };
 }
 
-mod common;
+pub(crate) mod common;
 mod control_plane;
 mod hygiene;
 pub(crate) mod network;

@@ -14,10 +14,12 @@ use vigie_resource::{load_each, pod_template, LoadOptions, Resource};
 
 mod checks;
 mod finding;
+mod violations;
 
 pub use checks::known_control_ids;
 use checks::{framework_summaries, profile, select_checks, Check};
 use finding::{finding, input_error, CheckTexts, ObjectRef};
+pub use violations::{check_violations, CheckViolation};
 
 use crate::config::Config;
 use crate::control::{ClusterOutcome, Control, Evaluator, Inventory, InventoryIndex};

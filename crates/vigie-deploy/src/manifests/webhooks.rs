@@ -31,7 +31,8 @@ pub enum Webhook {
 fn webhook_of(rule: &Rule) -> Option<Webhook> {
     match &rule.action {
         RuleAction::Validate(_) => Some(Webhook::Validating),
-        RuleAction::Unsupported(kind) => (*kind == "mutate").then_some(Webhook::Mutating),
+        RuleAction::Mutate(_) => Some(Webhook::Mutating),
+        RuleAction::Unsupported(_) => None,
     }
 }
 

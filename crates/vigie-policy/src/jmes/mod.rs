@@ -153,32 +153,35 @@ fn children(ast: &Ast) -> Vec<&Ast> {
     }
 }
 
+/// The JMESPath value of a JSON value, converted directly (the serde route through
+/// jmespath's serializer costs several times more, and every object is converted).
 pub fn to_var(value: &Json) -> Rcvar {
-    Rcvar::new(variable_of(value))
-}
-
-/// The JMESPath value of a JSON value, built directly: jmespath's own conversion
-/// goes through serde for every nested value, which made it most of the cost of
-/// evaluating a policy on a large object.
-fn variable_of(value: &Json) -> Variable {
-    match value {
+    Rcvar::new(match value {
         Json::Null => Variable::Null,
         Json::Bool(b) => Variable::Bool(*b),
         Json::Number(n) => Variable::Number(n.clone()),
         Json::String(s) => Variable::String(s.clone()),
-        Json::Array(items) => {
-            Variable::Array(items.iter().map(|v| Rcvar::new(variable_of(v))).collect())
+        Json::Array(items) => Variable::Array(items.iter().map(to_var).collect()),
+        Json::Object(map) => {
+            Variable::Object(map.iter().map(|(k, v)| (k.clone(), to_var(v))).collect())
         }
-        Json::Object(map) => Variable::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), Rcvar::new(variable_of(v))))
-                .collect(),
-        ),
-    }
+    })
 }
 
+/// The JSON value of a JMESPath value (an expression reference becomes its text,
+/// as jmespath's own serializer writes it).
 pub fn to_json(var: &Variable) -> Json {
-    serde_json::to_value(var).unwrap_or(Json::Null)
+    match var {
+        Variable::Null => Json::Null,
+        Variable::Bool(b) => Json::Bool(*b),
+        Variable::Number(n) => Json::Number(n.clone()),
+        Variable::String(s) => Json::String(s.clone()),
+        Variable::Array(items) => Json::Array(items.iter().map(|v| to_json(v)).collect()),
+        Variable::Object(map) => {
+            Json::Object(map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
+        Variable::Expref(e) => Json::String(format!("<expression: {e:?}>")),
+    }
 }
 
 pub fn string(s: impl Into<String>) -> Rcvar {

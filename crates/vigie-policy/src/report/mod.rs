@@ -1,10 +1,13 @@
-//! `apply` and its outputs: summary text, JSON, policy reports,
-//! SARIF and JUnit; and the JSON/JUnit forms of `test` reports.
+//! `apply` and its outputs: summary text, JSON, policy reports, SARIF, JUnit
+//! and the mutated objects; and the JSON/JUnit forms of `test` reports.
 
 mod output;
 mod suite_output;
 
-pub use output::{junit, report_set, text, write_json, write_policy_reports_yaml, write_sarif};
+pub use output::{
+    junit, mutated_document, report_set, text, write_json, write_mutated,
+    write_policy_reports_yaml, write_sarif, yaml_document, MutatedWriter,
+};
 pub use suite_output::{test_json, test_junit};
 
 use std::collections::HashSet;
@@ -12,11 +15,13 @@ use std::sync::Arc;
 
 use vigie_resource::{load_each, Limits, LoadOptions, Resource};
 
-use crate::engine::{evaluate, Request, Status, Target};
+use crate::engine::{evaluate, mutate, Request, Status, Target};
 use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
-use crate::policy::{Check, ContextEntry, ContextSource, FailureAction, Policy, RuleAction};
+use crate::policy::{
+    Check, ContextEntry, ContextSource, FailureAction, Mutation, Policy, RuleAction,
+};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -74,8 +79,24 @@ pub struct ResourceRef {
     pub line: u32,
 }
 
+/// An object that mutate rules changed, as they left it.
+#[derive(Clone, Debug)]
+pub struct MutatedResource {
+    /// The object as it was loaded.
+    pub resource: Arc<ResourceRef>,
+    /// The object after every mutation.
+    pub object: serde_json::Value,
+    /// `policy/rule` of each rule that changed it, in order.
+    pub rules: Vec<String>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ApplyOutcome {
+    /// The objects mutate rules changed, in the order they were read (validation
+    /// ran on these, as in `kyverno apply`); empty with [`apply_streaming`].
+    pub mutated: Vec<MutatedResource>,
+    /// How many objects mutate rules changed.
+    pub mutated_resources: usize,
     /// The results kept (see [`ApplyOptions::keep_passing`]), resource by resource.
     pub results: Vec<ApplyResult>,
     /// Every result, kept or not.
@@ -115,6 +136,8 @@ impl Default for ApplyOptions {
 struct Evaluated {
     resource: Arc<ResourceRef>,
     results: Vec<(usize, Arc<str>, Status, Box<str>)>,
+    /// The mutated object and the rules that changed it, when any did.
+    mutated: Option<(serde_json::Value, Vec<String>)>,
 }
 
 /// Applies every policy to every resource. Resources stream through the policies
@@ -123,8 +146,26 @@ struct Evaluated {
 pub fn apply(
     policy_paths: &[String],
     resource_paths: &[String],
+    request: Request,
+    options: &ApplyOptions,
+) -> ApplyOutcome {
+    let mut mutated = Vec::new();
+    let mut outcome = apply_streaming(policy_paths, resource_paths, request, options, &mut |m| {
+        mutated.push(m)
+    });
+    outcome.mutated = mutated;
+    outcome
+}
+
+/// [`apply`], handing each mutated object to `on_mutated` as soon as it is ready
+/// instead of keeping it ([`ApplyOutcome::mutated`] stays empty), so that memory
+/// does not grow with the objects written out.
+pub fn apply_streaming(
+    policy_paths: &[String],
+    resource_paths: &[String],
     mut request: Request,
     options: &ApplyOptions,
+    on_mutated: &mut dyn FnMut(MutatedResource),
 ) -> ApplyOutcome {
     let loaded = load_policies(policy_paths, options.max_file_bytes);
     let mut outcome = ApplyOutcome {
@@ -208,6 +249,13 @@ pub fn apply(
             .map(|res| (res.origin.file.path.clone(), res.pos.line))
             .unwrap_or_default();
         let mut results = Vec::new();
+        let (target, mutated) = mutate_first(
+            &loaded.policies,
+            &rule_names,
+            target,
+            &request,
+            &mut results,
+        );
         for (index, policy) in loaded.policies.iter().enumerate() {
             let scored = infos[index].scored;
             for r in evaluate(policy, &target, &request) {
@@ -236,11 +284,20 @@ pub fn apply(
                 line,
             }),
             results,
+            mutated,
         }
     };
     let mut messages: HashSet<Arc<str>> = HashSet::new();
     let mut consume = |evaluated: Evaluated| {
         outcome.resources += 1;
+        if let Some((object, rules)) = evaluated.mutated {
+            outcome.mutated_resources += 1;
+            on_mutated(MutatedResource {
+                resource: evaluated.resource.clone(),
+                object,
+                rules,
+            });
+        }
         for (index, rule, status, message) in evaluated.results {
             outcome.counts.add(status);
             if options.keep_passing || !matches!(status, Status::Pass | Status::Skip) {
@@ -292,6 +349,47 @@ pub fn apply(
     outcome
 }
 
+/// Runs every mutate rule, policy after policy, as `kyverno apply` does before it
+/// validates; their results join `results`. Returns the object validation sees and,
+/// when it changed, the mutated object with the rules that changed it.
+#[allow(clippy::type_complexity)]
+fn mutate_first(
+    policies: &[Policy],
+    rule_names: &[Vec<Arc<str>>],
+    target: Target,
+    request: &Request,
+    results: &mut Vec<(usize, Arc<str>, Status, Box<str>)>,
+) -> (Target, Option<(serde_json::Value, Vec<String>)>) {
+    let mutating = policies.iter().any(|p| {
+        p.rules
+            .iter()
+            .any(|r| matches!(r.action, RuleAction::Mutate(_)))
+    });
+    if !mutating {
+        return (target, None);
+    }
+    let outcome = mutate(policies, &target, request);
+    let mut changed_by = Vec::new();
+    for (index, r) in outcome.results {
+        if r.status == Status::Pass {
+            changed_by.push(format!("{}/{}", policies[index].qualified_name(), r.rule));
+        }
+        let rule = rule_names[index]
+            .iter()
+            .find(|n| &***n == r.rule.as_str())
+            .cloned()
+            .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+        results.push((index, rule, r.status, r.message.into_boxed_str()));
+    }
+    if !outcome.changed {
+        return (target, None);
+    }
+    let mut mutated = Target::from_json(outcome.object.clone());
+    // The loaded tree keeps file positions for messages; the mutated JSON is what counts.
+    mutated.resource = None;
+    (mutated, Some((outcome.object, changed_by)))
+}
+
 /// Whether a policy reads ConfigMaps through `configMap` context entries.
 fn uses_config_maps(policy: &Policy) -> bool {
     fn in_entries(entries: &[ContextEntry]) -> bool {
@@ -307,8 +405,20 @@ fn uses_config_maps(policy: &Policy) -> bool {
             _ => false,
         }
     }
+    fn in_mutation(mutation: &Mutation) -> bool {
+        match mutation {
+            Mutation::Foreach(list) => list
+                .iter()
+                .any(|f| in_entries(&f.context) || in_mutation(&f.mutation)),
+            _ => false,
+        }
+    }
     policy.rules.iter().any(|rule| {
         in_entries(&rule.context)
-            || matches!(&rule.action, RuleAction::Validate(v) if in_check(&v.check))
+            || match &rule.action {
+                RuleAction::Validate(v) => in_check(&v.check),
+                RuleAction::Mutate(m) => in_mutation(m),
+                RuleAction::Unsupported(_) => false,
+            }
     })
 }

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use serde_json::{json, Value as Json};
 use vigie_report::policy_report::{ObjectRef, ReportApi, ReportEntry, ReportResult, ReportSet};
 
-use super::{ApplyOutcome, ApplyResult, ResourceRef};
+use super::{ApplyOutcome, ApplyResult, MutatedResource, ResourceRef};
 use crate::engine::Status;
 
 fn resource_label(r: &ResourceRef) -> String {
@@ -45,6 +45,9 @@ pub fn text(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
             r.rule,
             r.message
         )?;
+    }
+    if o.mutated_resources > 0 {
+        writeln!(out, "\nmutated: {} resources", o.mutated_resources)?;
     }
     let c = &o.counts;
     writeln!(
@@ -138,40 +141,43 @@ pub fn report_set(o: &ApplyOutcome, api: ReportApi) -> ReportSet {
     let mut set = ReportSet::new(api, o.results.len().max(1))
         .with_max_reports(usize::MAX)
         .with_source("kyverno");
-    let entries = o
+    let entry = |r: &ApplyResult| ReportEntry {
+        policy: r.policy.name.clone(),
+        rule: r.rule.to_string(),
+        result: match r.status {
+            Status::Pass => ReportResult::Pass,
+            Status::Fail => ReportResult::Fail,
+            Status::Warn => ReportResult::Warn,
+            Status::Error => ReportResult::Error,
+            Status::Skip => ReportResult::Skip,
+        },
+        message: r.message.to_string(),
+        severity: r.policy.severity.clone(),
+        category: r.policy.category.clone(),
+        resource: ObjectRef {
+            api_version: r.resource.api_version.clone(),
+            kind: r.resource.kind.clone(),
+            namespace: r.resource.namespace.clone(),
+            name: r.resource.name.clone(),
+            uid: String::new(),
+        },
+        timestamp: now,
+    };
+    // Results come resource by resource: recorded so, the set's work space stays
+    // the size of one resource's results.
+    for results in o
         .results
-        .iter()
-        .map(|r| ReportEntry {
-            policy: r.policy.name.clone(),
-            rule: r.rule.to_string(),
-            result: match r.status {
-                Status::Pass => ReportResult::Pass,
-                Status::Fail => ReportResult::Fail,
-                Status::Warn => ReportResult::Warn,
-                Status::Error => ReportResult::Error,
-                Status::Skip => ReportResult::Skip,
-            },
-            message: r.message.to_string(),
-            severity: r.policy.severity.clone(),
-            category: r.policy.category.clone(),
-            resource: ObjectRef {
-                api_version: r.resource.api_version.clone(),
-                kind: r.resource.kind.clone(),
-                namespace: r.resource.namespace.clone(),
-                name: r.resource.name.clone(),
-                uid: String::new(),
-            },
-            timestamp: now,
-        })
-        .collect();
-    set.record(entries);
+        .chunk_by(|a, b| std::sync::Arc::ptr_eq(&a.resource, &b.resource))
+    {
+        set.record(results.iter().map(entry).collect());
+    }
     set
 }
 
 /// The reports of `set` as a YAML stream, one document each.
 pub fn write_policy_reports_yaml(set: &ReportSet, out: &mut dyn Write) -> io::Result<()> {
     let mut text = String::new();
-    for report in set.reports() {
+    for report in set.iter_reports() {
         text.clear();
         text.push_str("---\n");
         write_yaml(&report, 0, &mut text);
@@ -190,7 +196,10 @@ fn yaml_scalar(v: &Json) -> String {
                 ])
                 && !s.starts_with([' ', '-', '?'])
                 && !s.ends_with(' ')
-                && !matches!(s.as_str(), "true" | "false" | "null" | "yes" | "no" | "~")
+                && !matches!(
+                    s.to_ascii_lowercase().as_str(),
+                    "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
+                )
                 && s.parse::<f64>().is_err();
             if plain {
                 s.clone()
@@ -202,12 +211,101 @@ fn yaml_scalar(v: &Json) -> String {
     }
 }
 
-/// A small block-style YAML writer for reports.
+/// One object as a block-style YAML document (without the `---` line).
+pub fn yaml_document(v: &Json) -> String {
+    let mut out = String::new();
+    write_yaml(v, 0, &mut out);
+    out
+}
+
+/// The mutated objects as a YAML stream, each introduced by a comment naming it,
+/// where it was read and the rules that changed it.
+pub fn write_mutated(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
+    for m in &o.mutated {
+        write!(out, "{}", mutated_document(m))?;
+    }
+    Ok(())
+}
+
+/// One mutated object as a YAML document, introduced by `---` and a comment naming
+/// it, where it was read and the rules that changed it.
+pub fn mutated_document(m: &MutatedResource) -> String {
+    format!(
+        "---\n# mutated {} ({}:{}) by {}\n{}",
+        resource_label(&m.resource),
+        m.resource.file,
+        m.resource.line,
+        m.rules.join(", "),
+        yaml_document(&m.object)
+    )
+}
+
+/// Where mutated objects go, as `kyverno apply -o` does: into an existing
+/// directory one file per object (`<kind>-<namespace>-<name>.yaml`), to any other
+/// path one file holding them all.
+pub enum MutatedWriter {
+    /// One file per object in this directory.
+    Directory(std::path::PathBuf),
+    /// One YAML stream.
+    File(io::BufWriter<std::fs::File>),
+}
+
+impl MutatedWriter {
+    /// Opens `path` (a directory is used as one, any other path is created).
+    pub fn open(path: &std::path::Path) -> io::Result<MutatedWriter> {
+        if path.is_dir() {
+            Ok(MutatedWriter::Directory(path.to_path_buf()))
+        } else {
+            Ok(MutatedWriter::File(io::BufWriter::new(
+                std::fs::File::create(path)?,
+            )))
+        }
+    }
+
+    /// Writes one mutated object.
+    pub fn write(&mut self, m: &MutatedResource) -> io::Result<()> {
+        match self {
+            MutatedWriter::File(file) => file.write_all(mutated_document(m).as_bytes()),
+            MutatedWriter::Directory(dir) => {
+                let r = &m.resource;
+                let mut name = r.kind.to_lowercase();
+                for part in [&r.namespace, &r.name] {
+                    if !part.is_empty() {
+                        name.push('-');
+                        name.push_str(part);
+                    }
+                }
+                let safe: String = name
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                std::fs::write(dir.join(format!("{safe}.yaml")), mutated_document(m))
+            }
+        }
+    }
+
+    /// Flushes what is buffered.
+    pub fn finish(&mut self) -> io::Result<()> {
+        match self {
+            MutatedWriter::File(file) => file.flush(),
+            MutatedWriter::Directory(_) => Ok(()),
+        }
+    }
+}
+
+/// A small block-style YAML writer for reports and mutated objects.
 fn write_yaml(v: &Json, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match v {
         Json::Object(m) => {
             for (k, val) in m {
+                let k = yaml_scalar(&Json::String(k.clone()));
                 match val {
                     Json::Object(inner) if !inner.is_empty() => {
                         let _ = writeln!(out, "{pad}{k}:");
@@ -232,6 +330,12 @@ fn write_yaml(v: &Json, indent: usize, out: &mut String) {
         Json::Array(items) => {
             for item in items {
                 match item {
+                    Json::Object(m) if m.is_empty() => {
+                        let _ = writeln!(out, "{pad}- {{}}");
+                    }
+                    Json::Array(a) if a.is_empty() => {
+                        let _ = writeln!(out, "{pad}- []");
+                    }
                     Json::Object(_) | Json::Array(_) => {
                         let mut inner = String::new();
                         write_yaml(item, indent + 2, &mut inner);

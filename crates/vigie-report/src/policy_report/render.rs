@@ -31,11 +31,17 @@ pub(super) fn report(
         metadata["namespace"] = json!(namespace);
         api.namespaced_kind()
     };
-    let mut summary = [0u64; 5];
+    let (mut pass, mut fail, mut warn, mut error, mut skip) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut results = Vec::new();
     for group in bucket.groups.values() {
         for entry in &group.entries {
-            summary[entry.result as usize] += 1;
+            *match entry.result {
+                ReportResult::Pass => &mut pass,
+                ReportResult::Fail => &mut fail,
+                ReportResult::Warn => &mut warn,
+                ReportResult::Error => &mut error,
+                ReportResult::Skip => &mut skip,
+            } += 1;
             results.push(result(source, entry));
         }
     }
@@ -58,13 +64,7 @@ pub(super) fn report(
     }
     report.insert(
         "summary".into(),
-        json!({
-            "pass": summary[ReportResult::Pass as usize],
-            "fail": summary[ReportResult::Fail as usize],
-            "warn": summary[ReportResult::Warn as usize],
-            "error": summary[ReportResult::Error as usize],
-            "skip": summary[ReportResult::Skip as usize],
-        }),
+        json!({"pass": pass, "fail": fail, "warn": warn, "error": error, "skip": skip}),
     );
     report.insert("results".into(), Value::Array(results));
     Value::Object(report)

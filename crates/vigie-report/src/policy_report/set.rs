@@ -134,16 +134,20 @@ impl ReportSet {
     /// The report objects, namespaced reports by namespace then the cluster report,
     /// each with its results ordered by resource, then policy.
     pub fn reports(&self) -> Vec<Value> {
-        let mut reports: Vec<Value> = self
+        self.iter_reports().collect()
+    }
+
+    /// The report objects in the order of [`ReportSet::reports`], each rendered
+    /// when it is reached, so that a writer holds one report's JSON at a time.
+    pub fn iter_reports(&self) -> impl Iterator<Item = Value> + '_ {
+        let namespaced = self
             .buckets
             .iter()
-            .filter(|(namespace, _)| !namespace.is_empty())
+            .filter(|(namespace, _)| !namespace.is_empty());
+        let cluster = self.buckets.get_key_value("");
+        namespaced
+            .chain(cluster)
             .map(|(namespace, bucket)| self.render(namespace, bucket))
-            .collect();
-        if let Some(cluster) = self.buckets.get("") {
-            reports.push(self.render("", cluster));
-        }
-        reports
     }
 
     /// Writes every report to `dir` (created if missing) as one JSON file each

@@ -79,8 +79,7 @@ impl SourceJobs {
         }
     }
 
-    /// A source already read (tests).
-    #[cfg(test)]
+    /// A source already read (`load_text`).
     pub(super) fn of_text(file: SourceFile, text: String, limits: &Limits) -> Self {
         let splitter = Splitter::new(&text);
         Self {

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::diagnostic::Diagnostic;
 use crate::input::{walk, Source, WalkOptions};
 use crate::kustomize;
-use crate::resource::Resource;
+use crate::resource::{Resource, SourceFile};
 use jobs::SourceJobs;
 use order::{InOrder, Piece};
 
@@ -193,33 +193,50 @@ where
     }
 }
 
+/// Loads a text already in memory as one source named `name` (for messages and
+/// locations), on the calling thread, exactly as [`load`] reads a file: `List`s
+/// unpacked, each problem a diagnostic, within `limits`.
+pub fn load_text(text: &str, name: &str, limits: &Limits) -> Loaded {
+    let file = SourceFile {
+        path: name.into(),
+        rendered_by: None,
+    };
+    let pieces = std::sync::Mutex::new(Vec::new());
+    for job in SourceJobs::of_text(file, text.to_string(), limits) {
+        job.run(&|r| r, &|piece| {
+            pieces
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(piece)
+        });
+    }
+    let mut order = InOrder::default();
+    let (mut resources, mut diagnostics) = (Vec::new(), Vec::new());
+    for piece in pieces
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        order.add(piece, &mut |r| resources.extend(r), &mut diagnostics);
+    }
+    Loaded {
+        resources,
+        diagnostics,
+        sources: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::node::Pos;
-    use crate::resource::SourceFile;
 
     fn parse(text: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
         parse_within(text, &Limits::default())
     }
 
-    /// Loads a text as one source, the way `load_each` does, on this thread
-    /// (also used by `list_tests`).
     pub(super) fn parse_within(text: &str, limits: &Limits) -> (Vec<Resource>, Vec<Diagnostic>) {
-        let file = SourceFile {
-            path: "test.yaml".into(),
-            rendered_by: None,
-        };
-        let pieces = std::sync::Mutex::new(Vec::new());
-        for job in SourceJobs::of_text(file, text.to_string(), limits) {
-            job.run(&|r| r, &|piece| pieces.lock().unwrap().push(piece));
-        }
-        let mut order = InOrder::default();
-        let (mut resources, mut diagnostics) = (Vec::new(), Vec::new());
-        for piece in pieces.into_inner().unwrap() {
-            order.add(piece, &mut |r| resources.extend(r), &mut diagnostics);
-        }
-        (resources, diagnostics)
+        let loaded = load_text(text, "test.yaml", limits);
+        (loaded.resources, loaded.diagnostics)
     }
 
     #[test]

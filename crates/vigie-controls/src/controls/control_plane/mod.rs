@@ -44,6 +44,7 @@ pub(crate) mod etcd_client_cert_auth;
 pub(crate) mod etcd_client_tls;
 pub(crate) mod etcd_peer_client_cert_auth;
 pub(crate) mod etcd_peer_tls;
+pub(crate) mod etcd_unique_ca;
 pub(crate) mod flag_rule;
 pub(crate) mod kube_proxy_metrics_bind_address;
 pub(crate) mod profiling_enabled;
@@ -51,7 +52,7 @@ pub(crate) mod profiling_enabled;
 use crate::control::Control;
 
 /// The controls of this category, in ID order (register new ones here).
-pub(crate) static CONTROLS: [Control; 41] = [
+pub(crate) static CONTROLS: [Control; 42] = [
     api_server_anonymous_auth::CONTROL,
     api_server_token_auth_file::CONTROL,
     api_server_deny_service_external_ips::CONTROL,
@@ -93,4 +94,5 @@ pub(crate) static CONTROLS: [Control; 41] = [
     etcd_peer_tls::CONTROL,
     etcd_peer_client_cert_auth::CONTROL,
     kube_proxy_metrics_bind_address::CONTROL,
+    etcd_unique_ca::CONTROL,
 ];

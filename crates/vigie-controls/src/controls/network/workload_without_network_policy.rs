@@ -1,5 +1,7 @@
 //! ## What it does
-//! Flags workloads whose pods no NetworkPolicy of their namespace selects.
+//! Flags workloads whose pods no NetworkPolicy of their namespace selects, nor
+//! any Cilium policy (`CiliumNetworkPolicy` of the namespace,
+//! `CiliumClusterwideNetworkPolicy`) through its `endpointSelector`.
 //!
 //! ## Why is this bad
 //! A pod that no policy selects is not isolated: it accepts connections from,
@@ -15,12 +17,15 @@
 //! and policies allowing the flows the workload needs.
 //!
 //! ## References
-//! Kubescape C-0030; CIS 5.3.2; NSA/CISA "Network separation and hardening";
+//! Kubescape C-0030, C-0260; CIS 5.3.2; NSA/CISA "Network separation and hardening";
 //! MITRE ATT&CK T1046 (Network Service Discovery).
 
 use std::collections::{BTreeMap, HashSet};
 
 use super::super::prelude::*;
+use super::cilium::{
+    endpoint_selectors, selector_namespace, CILIUM_CLUSTERWIDE_POLICY, CILIUM_POLICY,
+};
 use super::selector::Selector;
 use super::topology::{label_selector_is_empty, pod_labels_path, workload_labels_pos};
 use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
@@ -30,7 +35,7 @@ pub(crate) const CONTROL: Control = Control {
     title: "Workload selected by no NetworkPolicy",
     severity: Severity::Medium,
     refs: Refs {
-        kubescape: &["C-0030"],
+        kubescape: &["C-0030", "C-0260"],
         cis: &["5.3.2"],
         nsa: &["Network separation and hardening"],
         mitre: &["T1046"],
@@ -38,7 +43,11 @@ pub(crate) const CONTROL: Control = Control {
     remediation: "Add a NetworkPolicy selecting the workload's pods (a namespace-wide default-deny policy covers them all).",
     doc: include_str!("workload_without_network_policy.rs"),
     evaluator: Evaluator::Cluster {
-        needs: workloads_and!["NetworkPolicy"],
+        needs: workloads_and![
+            "NetworkPolicy",
+            "CiliumNetworkPolicy",
+            "CiliumClusterwideNetworkPolicy"
+        ],
         evaluate,
     },
 };
@@ -62,6 +71,51 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             }
         }
     }
+    for (_, policy) in inventory.of_kind(&[CILIUM_POLICY]) {
+        let namespace = namespace_of(policy);
+        for selector in endpoint_selectors(policy) {
+            if label_selector_is_empty(selector) {
+                whole_namespaces.insert(namespace);
+            } else {
+                selectors
+                    .entry(namespace)
+                    .or_default()
+                    .push(Selector::label_selector(selector, labels));
+            }
+        }
+    }
+    // A cluster-wide policy's selector applies in every namespace.
+    let mut cluster_wide = Vec::new();
+    for (_, policy) in inventory.of_kind(&[CILIUM_CLUSTERWIDE_POLICY]) {
+        for selector in endpoint_selectors(policy) {
+            if label_selector_is_empty(selector) {
+                // Every pod of the cluster is selected.
+                whole_namespaces.extend(
+                    inventory
+                        .of_kind(WORKLOAD_KINDS)
+                        .map(|(_, w)| namespace_of(w)),
+                );
+            } else if let Some(namespace) = selector_namespace(selector) {
+                whole_namespaces.insert(namespace);
+            } else {
+                cluster_wide.push(selector);
+            }
+        }
+    }
+    if !cluster_wide.is_empty() {
+        let namespaces: HashSet<&str> = inventory
+            .of_kind(WORKLOAD_KINDS)
+            .map(|(_, w)| namespace_of(w))
+            .collect();
+        for namespace in namespaces {
+            let entry = selectors.entry(namespace).or_default();
+            entry.extend(
+                cluster_wide
+                    .iter()
+                    .map(|selector| Selector::label_selector(selector, labels)),
+            );
+        }
+    }
     let mut selected = vec![false; inventory.resources.len()];
     for (namespace, selectors) in &selectors {
         if !whole_namespaces.contains(namespace) {
@@ -78,7 +132,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
                     pod_labels_path(workload),
                     workload_labels_pos(workload),
                     format!(
-                        "{} {} has pods that no NetworkPolicy of namespace {namespace} selects",
+                        "{} {} has pods that no NetworkPolicy (nor Cilium policy) of namespace {namespace} selects",
                         workload.kind, workload.name
                     ),
                 ),

@@ -78,7 +78,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     }
 }
 
-fn rule_allows_everything(rule: &Node) -> bool {
+/// Whether a rule grants every verb on every resource.
+pub(crate) fn rule_allows_everything(rule: &Node) -> bool {
     let wildcard = |field: &str| {
         rule.get(field)
             .map(Node::items)

@@ -1,13 +1,14 @@
 //! ## What it does
-//! Flags subjects that a binding lets reach into running pods: `pods/exec`,
-//! `pods/attach` or `pods/portforward` (`create` or `get`, the verbs the API
-//! server checks for these streaming subresources).
+//! Flags subjects that a binding lets run commands in running containers:
+//! `pods/exec` or `pods/attach` (`create`, or `get`, which the API server
+//! accepted for these streaming subresources until the websocket upgrade was
+//! made to need `create`). Port-forwarding is VG-R028.
 //!
 //! ## Why is this bad
 //! `exec` and `attach` run commands inside a container with its identity, its
-//! mounted Secrets and its network position; `portforward` opens a tunnel to
-//! its ports that no NetworkPolicy sees. Each bypasses the deployment process
-//! and leaves only an API audit record of the session, not of what was typed.
+//! mounted Secrets and its network position. Each bypasses the deployment
+//! process and leaves only an API audit record of the session, not of what was
+//! typed.
 //!
 //! ## Example
 //! ```yaml
@@ -18,7 +19,7 @@
 //! keep exec to break-glass roles.
 //!
 //! ## References
-//! Kubescape C-0002, C-0063; NSA/CISA "Authentication and authorization";
+//! Kubescape C-0002; NSA/CISA "Authentication and authorization";
 //! MITRE ATT&CK T1609 (Container Administration Command).
 
 use super::super::prelude::*;
@@ -26,15 +27,15 @@ use super::model::{report_grants, rule_allows, RBAC_KINDS};
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-R013",
-    title: "Subject can exec, attach or port-forward into pods",
+    title: "Subject can exec or attach into pods",
     severity: Severity::Medium,
     refs: Refs {
-        kubescape: &["C-0002", "C-0063"],
+        kubescape: &["C-0002"],
         cis: &[],
         nsa: &["Authentication and authorization"],
         mitre: &["T1609"],
     },
-    remediation: "Remove pods/exec, pods/attach and pods/portforward from the role; keep them to break-glass roles.",
+    remediation: "Remove pods/exec and pods/attach from the role; keep them to break-glass roles.",
     doc: include_str!("exec_into_pods.rs"),
     evaluator: Evaluator::Cluster {
         needs: RBAC_KINDS,
@@ -51,10 +52,10 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             rule_allows(
                 rule,
                 &[""],
-                &["pods/exec", "pods/attach", "pods/portforward"],
+                &["pods/exec", "pods/attach"],
                 &["create", "get"],
             )
         },
-        "exec, attach or port-forward into pods",
+        "exec or attach into pods",
     );
 }

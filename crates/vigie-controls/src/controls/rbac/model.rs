@@ -161,9 +161,19 @@ pub(crate) fn rule_allows(
         && list_matches(rule, "verbs", verbs)
 }
 
-/// Whether the rule's `field` list holds `*` or one of `wanted`.
+/// Whether the rule's `field` list holds `*` or one of `wanted`; a resource
+/// entry `*/sub` matches the subresource `sub` of every resource
+/// (`*/exec` grants `pods/exec`), as the API server's authorizer reads it.
 pub(crate) fn list_matches(rule: &Node, field: &str, wanted: &[&str]) -> bool {
-    strings(rule, field).any(|v| v == "*" || wanted.contains(&v))
+    strings(rule, field).any(|v| {
+        v == "*"
+            || wanted.contains(&v)
+            || v.strip_prefix("*/").is_some_and(|sub| {
+                wanted
+                    .iter()
+                    .any(|w| w.split_once('/').is_some_and(|(_, s)| s == sub))
+            })
+    })
 }
 
 /// The strings of a list field of a rule.

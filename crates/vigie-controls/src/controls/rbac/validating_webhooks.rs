@@ -38,11 +38,13 @@ pub(crate) const CONTROL: Control = Control {
     doc: include_str!("validating_webhooks.rs"),
     evaluator: Evaluator::Object {
         applies: |r| r.kind == "ValidatingWebhookConfiguration",
-        evaluate,
+        evaluate: list_webhook_targets,
     },
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+/// Lists where a webhook configuration (validating or mutating) sends the
+/// objects it admits, as one finding on its `webhooks`.
+pub(crate) fn list_webhook_targets(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     let webhooks = resource.root.get("webhooks");
     let targets: Vec<String> = webhooks
         .map(Node::items)
@@ -74,7 +76,8 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         "webhooks",
         key_pos(&resource.root, "webhooks"),
         format!(
-            "ValidatingWebhookConfiguration {} sends admitted objects to {}",
+            "{} {} sends admitted objects to {}",
+            resource.kind,
             resource.name,
             targets.join(", ")
         ),

@@ -383,14 +383,27 @@ impl<'a> ImageRef<'a> {
 
 /// Whether `image` comes from one of the registries (prefixes such as
 /// `gcr.io`, `docker.io/library`, `registry.example.com/team/`), comparing the
-/// fully qualified reference.
+/// fully qualified reference. A prefix ends at a path boundary: `gcr.io` does
+/// not match `gcr.io.evil.com/x` nor `gcr.io:5000/x` (another host or port).
 pub(crate) fn from_registry<'r>(image: &str, registries: &'r [String]) -> Option<&'r str> {
     let qualified = ImageRef::parse(image).qualified_name();
     registries
         .iter()
         .map(String::as_str)
         .filter(|r| !r.is_empty())
-        .find(|r| qualified.starts_with(r) || image.starts_with(r))
+        .find(|r| has_prefix(&qualified, r) || has_prefix(image, r))
+}
+
+/// Whether `text` starts with `prefix` followed by a path boundary: the end,
+/// a `/`, or (after a repository path, not a bare host) a tag or digest.
+fn has_prefix(text: &str, prefix: &str) -> bool {
+    let Some(rest) = text.strip_prefix(prefix) else {
+        return false;
+    };
+    prefix.ends_with('/')
+        || rest.is_empty()
+        || rest.starts_with('/')
+        || (prefix.contains('/') && rest.starts_with([':', '@']))
 }
 
 /// A resource quantity (`500m`, `1.5`, `128Mi`, `1G`, `2e3`) in base units;
@@ -497,6 +510,29 @@ pub(crate) fn mounted_objects(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registry_prefixes_end_at_a_path_boundary() {
+        let allowed =
+            |image: &str, prefix: &str| from_registry(image, &[prefix.to_string()]).is_some();
+        assert!(allowed("gcr.io/project/app:1", "gcr.io"));
+        assert!(!allowed("gcr.io:5000/project/app:1", "gcr.io"));
+        assert!(!allowed("gcr.io.evil.com/project/app:1", "gcr.io"));
+        assert!(!allowed("gcrXio/project/app:1", "gcr.io"));
+        assert!(allowed("python:3.11", "docker.io"));
+        assert!(allowed(
+            "docker.io/library/nginx:1",
+            "docker.io/library/nginx"
+        ));
+        assert!(allowed(
+            "registry.example.com/team/app",
+            "registry.example.com/team/"
+        ));
+        assert!(!allowed(
+            "registry.example.com/teamB/app",
+            "registry.example.com/team"
+        ));
+    }
 
     #[test]
     fn image_references_split_like_runtimes() {

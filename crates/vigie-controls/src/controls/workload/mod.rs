@@ -3,32 +3,46 @@
 pub(crate) mod helpers;
 
 pub(crate) mod allowed_registries;
+pub(crate) mod argocd_cve;
 pub(crate) mod cloud_credentials_mount;
 pub(crate) mod cpu_resources;
+pub(crate) mod cron_job;
 pub(crate) mod dashboard_service_account;
 pub(crate) mod deprecated_k8s_registry;
+pub(crate) mod deprecated_service_account_field;
 pub(crate) mod duplicate_env;
 pub(crate) mod fs_group;
+pub(crate) mod fs_group_change_policy;
+pub(crate) mod grafana_cve;
+pub(crate) mod host_network;
 pub(crate) mod host_path_volume;
 pub(crate) mod host_pid_ipc;
 pub(crate) mod host_port;
+pub(crate) mod image_cve;
 pub(crate) mod image_not_pinned;
 pub(crate) mod ingress_nginx_eol;
 pub(crate) mod ingress_nginx_snippets_cve;
+pub(crate) mod insecure_capabilities;
 pub(crate) mod k8s_common_labels;
+pub(crate) mod kyverno_cve;
 pub(crate) mod latest_without_always_pull;
 pub(crate) mod linux_hardening;
 pub(crate) mod liveness_probe;
 pub(crate) mod memory_resources;
+pub(crate) mod mismatching_selector;
+pub(crate) mod mounted_config_map;
 pub(crate) mod mounted_pvc;
 pub(crate) mod naked_pod;
 pub(crate) mod net_raw_capability;
 pub(crate) mod privilege_escalation;
 pub(crate) mod privileged_container;
+pub(crate) mod proc_mount;
 pub(crate) mod psp_allowed_capabilities;
+pub(crate) mod psp_host_ipc;
 pub(crate) mod psp_host_network;
 pub(crate) mod psp_host_pid;
 pub(crate) mod psp_privilege_escalation;
+pub(crate) mod psp_privileged;
 pub(crate) mod psp_required_drop;
 pub(crate) mod psp_root_user;
 pub(crate) mod readiness_probe;
@@ -37,11 +51,19 @@ pub(crate) mod recreate_strategy;
 pub(crate) mod root_supplemental_group;
 pub(crate) mod run_as_root;
 pub(crate) mod runtime_socket_mount;
+pub(crate) mod sandbox;
+pub(crate) mod sandbox_cpu_limit;
+pub(crate) mod sandbox_egress;
+pub(crate) mod sandbox_image_tag;
+pub(crate) mod sandbox_memory_limit;
+pub(crate) mod sandbox_registry;
 pub(crate) mod sandbox_runtime_class;
+pub(crate) mod sandbox_runtime_hardened;
 pub(crate) mod seccomp_profile;
 pub(crate) mod seccomp_runtime_default;
 pub(crate) mod selinux_options;
 pub(crate) mod subpath_cve;
+pub(crate) mod sudo_entrypoint;
 pub(crate) mod unsafe_sysctl;
 pub(crate) mod windows_gmsa;
 pub(crate) mod windows_host_process;
@@ -50,7 +72,7 @@ pub(crate) mod writable_host_path;
 pub(crate) mod writable_root_filesystem;
 
 /// The controls of this category (register new ones here), in ID order.
-pub(crate) static CONTROLS: [crate::control::Control; 46] = [
+pub(crate) static CONTROLS: [crate::control::Control; 66] = [
     privileged_container::CONTROL,
     host_pid_ipc::CONTROL,
     host_path_volume::CONTROL,
@@ -97,4 +119,24 @@ pub(crate) static CONTROLS: [crate::control::Control; 46] = [
     psp_allowed_capabilities::CONTROL,
     psp_required_drop::CONTROL,
     sandbox_runtime_class::CONTROL,
+    host_network::CONTROL,
+    insecure_capabilities::CONTROL,
+    sudo_entrypoint::CONTROL,
+    fs_group_change_policy::CONTROL,
+    mounted_config_map::CONTROL,
+    deprecated_service_account_field::CONTROL,
+    mismatching_selector::CONTROL,
+    cron_job::CONTROL,
+    argocd_cve::CONTROL,
+    grafana_cve::CONTROL,
+    kyverno_cve::CONTROL,
+    psp_host_ipc::CONTROL,
+    psp_privileged::CONTROL,
+    proc_mount::CONTROL,
+    sandbox_runtime_hardened::CONTROL,
+    sandbox_registry::CONTROL,
+    sandbox_image_tag::CONTROL,
+    sandbox_memory_limit::CONTROL,
+    sandbox_cpu_limit::CONTROL,
+    sandbox_egress::CONTROL,
 ];

@@ -1,0 +1,192 @@
+//! `vigie policy apply` and `vigie policy test` with mutate rules: the real binary,
+//! exit codes, the mutated objects printed or written, `patchedResources` compared.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn vigie() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
+    cmd.env_remove("VIGIE_KUBECTL").env("NO_COLOR", "1");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("vigie runs")
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+const POLICIES: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: defaults
+spec:
+  rules:
+  - name: add-team
+    match:
+      any:
+      - resources:
+          kinds: [ConfigMap]
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          labels:
+            +(team): platform
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-team
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: team
+    match:
+      any:
+      - resources:
+          kinds: [ConfigMap]
+    validate:
+      message: a team label is required
+      pattern:
+        metadata:
+          labels:
+            team: '?*'
+";
+
+const CONFIG_MAPS: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: shop
+data:
+  mode: fast
+";
+
+#[test]
+fn apply_prints_the_mutated_object_and_validates_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = write(dir.path(), "policies.yaml", POLICIES);
+    let resources = write(dir.path(), "cm.yaml", CONFIG_MAPS);
+    let out = run(vigie().args(["policy", "apply", arg(&policies), "-r", arg(&resources)]));
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("# mutated shop/ConfigMap/settings (")
+            && stdout.contains("by defaults/add-team\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  labels:\n    team: platform\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pass: 2, fail: 0, warn: 0, error: 0, skip: 0"),
+        "the validation sees the label the mutation added: {stdout}"
+    );
+}
+
+#[test]
+fn apply_writes_mutated_objects_to_a_directory_or_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = write(dir.path(), "policies.yaml", POLICIES);
+    let resources = write(dir.path(), "cm.yaml", CONFIG_MAPS);
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = run(vigie().args([
+        "policy",
+        "apply",
+        arg(&policies),
+        "-r",
+        arg(&resources),
+        "--write-mutated",
+        arg(&out_dir),
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("team: platform"));
+    let written = std::fs::read_to_string(out_dir.join("configmap-shop-settings.yaml")).unwrap();
+    assert!(written.contains("team: platform"), "{written}");
+    let file = dir.path().join("all.yaml");
+    let out = run(vigie().args([
+        "policy",
+        "apply",
+        arg(&policies),
+        "-r",
+        arg(&resources),
+        "--write-mutated",
+        arg(&file),
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .starts_with("---\n# mutated"));
+    let missing = dir.path().join("no/such/dir/file.yaml");
+    let out = run(vigie().args([
+        "policy",
+        "apply",
+        arg(&policies),
+        "-r",
+        arg(&resources),
+        "--write-mutated",
+        arg(&missing),
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot write the mutated resources"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+const SUITE: &str = "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata:
+  name: defaults
+policies: [policies.yaml]
+resources: [cm.yaml]
+results:
+- policy: defaults
+  rule: add-team
+  kind: ConfigMap
+  resources: [settings]
+  patchedResources: patched.yaml
+  result: pass
+";
+
+#[test]
+fn test_compares_patched_resources_and_names_the_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "policies.yaml", POLICIES);
+    write(dir.path(), "cm.yaml", CONFIG_MAPS);
+    let suite = write(dir.path(), "kyverno-test.yaml", SUITE);
+    let good = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n  labels: {team: platform}\ndata: {mode: fast}\n";
+    write(dir.path(), "patched.yaml", good);
+    let out = run(vigie().args(["policy", "test", arg(&suite)]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("1 passed, 0 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    write(dir.path(), "patched.yaml", &good.replace("platform", "web"));
+    let out = run(vigie().args(["policy", "test", arg(&suite)]));
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("the mutated resource differs from")
+            && stdout.contains("/metadata/labels/team: expected web, actual platform"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,99 @@
+//! `vigie rbac`: answers, formats and exit codes, run as a user would.
+
+use std::process::{Command, Output};
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../vigie-rbac/tests/fixtures/cluster.yaml"
+);
+
+fn vigie(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn who_can_prints_subjects_with_binding_and_role() {
+    let out = vigie(&["rbac", "who-can", "create", "pods", "-n", "ci", FIXTURE]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("Who can create pods in namespace ci: 5 grant(s)"),
+        "{stdout}"
+    );
+    let alice = stdout
+        .lines()
+        .find(|l| l.starts_with("User alice"))
+        .unwrap();
+    assert!(
+        alice.contains("RoleBinding ci/devs") && alice.contains("Role ci/pod-maker"),
+        "{alice}"
+    );
+    assert!(
+        stdout.contains("ServiceAccount ci/deployer: Deployment ci/web"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn who_can_json_and_cluster_scope() {
+    let out = vigie(&["rbac", "who-can", "create", "pods", "-o", "json", FIXTURE]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["scope"], "cluster-wide");
+    let names: Vec<&str> = json["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["subject"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["system:masters", "ops", "deployer"]);
+}
+
+#[test]
+fn paths_exit_one_when_a_path_exists() {
+    let out = vigie(&["rbac", "paths", FIXTURE]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with("6 subject(s) can reach cluster-admin power"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("User alice (2 steps)"), "{stdout}");
+}
+
+#[test]
+fn paths_exit_zero_when_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rbac.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: a}\nrules: [{apiGroups: [''], resources: [configmaps], verbs: [get]}]\n",
+    )
+    .unwrap();
+    let out = vigie(&["rbac", "paths", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "No escalation path to cluster-admin power.\n"
+    );
+}
+
+#[test]
+fn broken_input_is_named_and_the_rest_still_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(FIXTURE, dir.path().join("cluster.yaml")).unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), "kind: [unclosed\n").unwrap();
+    let out = vigie(&["rbac", "paths", dir.path().to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("broken.yaml:2:1: document 1: invalid YAML"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("User alice (2 steps)"), "{stdout}");
+}

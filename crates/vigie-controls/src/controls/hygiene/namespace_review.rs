@@ -1,0 +1,62 @@
+//! ## What it does
+//! Lists every Namespace, for review of the administrative boundaries they
+//! draw; a namespace being deleted (`status.phase: Terminating`) is not listed.
+//!
+//! ## Why is this bad
+//! Namespaces are where RBAC, NetworkPolicies, quotas and Pod Security levels
+//! apply. A cluster whose applications share a few namespaces cannot give
+//! each team or tier its own limits; reviewing the list shows whether the
+//! boundaries match the organisation.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Namespace
+//! metadata: {name: shop}   # listed
+//! ```
+//! Use instead: one namespace per application or team; record the reviewed
+//! ones as exceptions.
+//!
+//! ## References
+//! Kubescape C-0209; CIS 5.7.1; NSA/CISA "Namespaces".
+
+use super::super::prelude::*;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-H004",
+    title: "Namespace to review",
+    severity: Severity::Info,
+    refs: Refs {
+        kubescape: &["C-0209"],
+        cis: &["5.7.1"],
+        nsa: &["Namespaces"],
+        mitre: &[],
+    },
+    remediation: "Check that the namespace draws a boundary you intend (one application or team); record reviewed ones as exceptions.",
+    doc: include_str!("namespace_review.rs"),
+    evaluator: Evaluator::Object {
+        applies: |r| r.kind == "Namespace",
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    // A namespace on its way out draws no boundary any more.
+    let phase = resource
+        .root
+        .get_path(&["status", "phase"])
+        .and_then(Node::as_str);
+    if phase == Some("Terminating") {
+        return;
+    }
+    out.push(Violation::new(
+        "metadata.name",
+        resource
+            .root
+            .get("metadata")
+            .map_or(resource.pos, |m| key_pos(m, "name")),
+        format!(
+            "namespace {} is an administrative boundary to review",
+            resource.name
+        ),
+    ));
+}

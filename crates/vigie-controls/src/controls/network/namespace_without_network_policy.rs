@@ -1,0 +1,90 @@
+//! ## What it does
+//! Flags namespaces that no network policy applies to: no NetworkPolicy and no
+//! `CiliumNetworkPolicy` in the namespace, and no
+//! `CiliumClusterwideNetworkPolicy` selecting all pods (or all pods of the
+//! namespace). VG-N005 goes further and asks for a default-deny policy.
+//!
+//! ## Why is this bad
+//! Without any policy every pod of the namespace accepts connections from
+//! every other pod of the cluster and can open connections anywhere: nothing
+//! separates it from a compromised neighbour, and nothing maps which flows the
+//! application really needs.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Namespace
+//! metadata: {name: shop}   # flagged when no policy lives in shop
+//! ```
+//! Use instead: a NetworkPolicy per namespace, starting with a default-deny
+//! one, then the flows each application needs.
+//!
+//! ## References
+//! Kubescape C-0054, C-0049, C-0206; CIS 5.3.2; NSA/CISA "Network separation
+//! and hardening"; MITRE ATT&CK T1046 (Network Service Discovery).
+
+use std::collections::HashSet;
+
+use super::super::prelude::*;
+use super::cilium::{
+    endpoint_selectors, selector_namespace, CILIUM_CLUSTERWIDE_POLICY, CILIUM_POLICY,
+};
+use super::topology::label_selector_is_empty;
+use crate::controls::rbac::service_accounts::namespace_of;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-N016",
+    title: "Namespace without any network policy",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0054", "C-0049", "C-0206"],
+        cis: &["5.3.2"],
+        nsa: &["Network separation and hardening"],
+        mitre: &["T1046"],
+    },
+    remediation: "Add a NetworkPolicy (or Cilium policy) to the namespace, starting with a default-deny policy.",
+    doc: include_str!("namespace_without_network_policy.rs"),
+    evaluator: Evaluator::Cluster {
+        needs: &[
+            "Namespace",
+            "NetworkPolicy",
+            CILIUM_POLICY,
+            CILIUM_CLUSTERWIDE_POLICY,
+        ],
+        evaluate,
+    },
+};
+
+fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
+    let mut covered: HashSet<&str> = inventory
+        .of_kind(&["NetworkPolicy", CILIUM_POLICY])
+        .map(|(_, policy)| namespace_of(policy))
+        .collect();
+    let mut everywhere = false;
+    for (_, policy) in inventory.of_kind(&[CILIUM_CLUSTERWIDE_POLICY]) {
+        for selector in endpoint_selectors(policy) {
+            if label_selector_is_empty(selector) {
+                everywhere = true;
+            } else if let Some(namespace) = selector_namespace(selector) {
+                covered.insert(namespace);
+            }
+        }
+    }
+    for (i, namespace) in inventory.of_kind(&["Namespace"]) {
+        out.evaluated.push(i);
+        if everywhere || covered.contains(namespace.name.as_str()) {
+            continue;
+        }
+        let metadata = namespace.root.get("metadata").unwrap_or(Node::null());
+        out.violations.push((
+            i,
+            Violation::new(
+                "metadata.name",
+                key_pos(metadata, "name"),
+                format!(
+                    "Namespace {} has no network policy: its pods accept traffic from anywhere",
+                    namespace.name
+                ),
+            ),
+        ));
+    }
+}

@@ -1,0 +1,67 @@
+//! ## What it does
+//! Lists every CronJob that is not suspended (`suspend: true`), for review.
+//!
+//! ## Why is this bad
+//! A CronJob runs pods on a schedule without anyone deploying them again: an
+//! intruder who can create one gets code that keeps coming back after the
+//! original foothold is cleaned up. Each CronJob should be known and owned.
+//!
+//! ## Example
+//! ```yaml
+//! kind: CronJob
+//! metadata: {name: nightly-report}   # listed
+//! ```
+//! Use instead: record reviewed CronJobs as exceptions; restrict who may create
+//! CronJobs through RBAC.
+//!
+//! ## References
+//! Kubescape C-0026; NSA/CISA "Threat detection"; MITRE ATT&CK T1053.007
+//! (Container Orchestration Job).
+
+use super::super::prelude::*;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W054",
+    title: "CronJob to review",
+    severity: Severity::Info,
+    refs: Refs {
+        kubescape: &["C-0026"],
+        cis: &[],
+        nsa: &["Threat detection"],
+        mitre: &["T1053.007"],
+    },
+    remediation:
+        "Check that the CronJob is expected and owned; record reviewed ones as exceptions.",
+    doc: include_str!("cron_job.rs"),
+    evaluator: Evaluator::Object {
+        applies: |r| r.kind == "CronJob",
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    // A suspended CronJob starts nothing until someone resumes it.
+    if resource
+        .root
+        .get_path(&["spec", "suspend"])
+        .is_some_and(Node::is_true)
+    {
+        return;
+    }
+    let schedule = resource
+        .root
+        .get_path(&["spec", "schedule"])
+        .map(|s| s.as_str().map_or_else(|| s.display_value(), str::to_string))
+        .unwrap_or_else(|| "no schedule".to_string());
+    out.push(Violation::new(
+        "spec.schedule",
+        resource
+            .root
+            .get("spec")
+            .map_or(resource.pos, |spec| key_pos(spec, "schedule")),
+        format!(
+            "CronJob {} runs pods on schedule \"{schedule}\"",
+            resource.name
+        ),
+    ));
+}

@@ -1,0 +1,55 @@
+//! ## What it does
+//! Flags workloads whose pods use the node's network namespace (`hostNetwork: true`).
+//!
+//! ## Why is this bad
+//! A pod on the host network sees every interface of the node, can listen on
+//! its ports and reach services bound to the node's loopback (the kubelet's
+//! local endpoints, node agents), and its traffic bypasses NetworkPolicies.
+//! A compromise of the pod is a foothold on the node's network.
+//!
+//! ## Example
+//! ```yaml
+//! spec:
+//!   hostNetwork: true   # flagged
+//! ```
+//! Use instead: leave `hostNetwork` unset and expose ports through a Service;
+//! keep host networking to node agents (CNI, kube-proxy) in system namespaces.
+//!
+//! ## References
+//! Kubescape C-0041; CIS 5.2.5; NSA/CISA "Pod security"; MITRE ATT&CK T1611
+//! (Escape to Host).
+
+use super::super::prelude::*;
+use super::helpers::pod_field;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W047",
+    title: "Pod uses the host network",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0041"],
+        cis: &["5.2.5"],
+        nsa: &["Pod security"],
+        mitre: &["T1611"],
+    },
+    remediation: "Remove hostNetwork from the pod spec (or set it to false) and expose ports through a Service.",
+    doc: include_str!("host_network.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    if pod.spec().get("hostNetwork").is_some_and(Node::is_true) {
+        out.push(pod_field(
+            &pod,
+            "hostNetwork",
+            "hostNetwork is true: the pod shares the node's network namespace".to_string(),
+        ));
+    }
+}

@@ -1,0 +1,90 @@
+//! ## What it does
+//! Flags containers that add a capability of the `insecureCapabilities`
+//! setting (by default `SYS_ADMIN`, `NET_ADMIN`, `SYS_MODULE`, `SYS_PTRACE`,
+//! `NET_RAW`, `BPF`, `ALL` and others that reach beyond the container).
+//!
+//! ## Why is this bad
+//! These capabilities let a process load kernel modules, mount filesystems,
+//! trace other processes, reconfigure the network or load eBPF programs: with
+//! them a compromised container can take over the node or spy on its
+//! neighbours. `ALL` grants every one of them.
+//!
+//! ## Example
+//! ```yaml
+//! securityContext:
+//!   capabilities:
+//!     add: [SYS_ADMIN]   # flagged
+//! ```
+//! Use instead: `drop: [ALL]` and add back only narrow capabilities the
+//! process needs (`NET_BIND_SERVICE`).
+//!
+//! ## References
+//! Kubescape C-0046; CIS 5.2.9; NSA/CISA "Pod security"; MITRE ATT&CK T1611
+//! (Escape to Host).
+
+use super::super::prelude::*;
+use crate::controls::common::{is_workload, workload_pod};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W048",
+    title: "Container adds an insecure capability",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0046"],
+        cis: &["5.2.9"],
+        nsa: &["Pod security"],
+        mitre: &["T1611"],
+    },
+    remediation: "Remove the capability from securityContext.capabilities.add; drop ALL and add back only what the process needs.",
+    doc: include_str!("insecure_capabilities.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_workload,
+        evaluate,
+    },
+};
+
+/// A capability name as the runtimes read it: any case, `CAP_` optional.
+fn bare(name: &str) -> &str {
+    let name = name.trim();
+    match name.get(..4) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("CAP_") => &name[4..],
+        _ => name,
+    }
+}
+
+fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    let insecure = |name: &str| {
+        config
+            .insecure_capabilities
+            .iter()
+            .any(|c| bare(c).eq_ignore_ascii_case(bare(name)))
+    };
+    for container in pod.containers() {
+        let added = container
+            .security_context()
+            .and_then(|sc| sc.get_path(&["capabilities", "add"]))
+            .map(Node::items)
+            .unwrap_or(&[]);
+        for (i, capability) in added.iter().enumerate() {
+            let Some(name) = capability.as_str() else {
+                continue;
+            };
+            if insecure(name) {
+                out.push(Violation::new(
+                    pod.container_path(
+                        &container,
+                        &format!("securityContext.capabilities.add[{i}]"),
+                    ),
+                    capability.pos,
+                    format!(
+                        "{} adds the insecure capability {name}",
+                        describe_container(&container)
+                    ),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! ## What it does
+//! Flags containers of Agent Sandbox `SandboxTemplate`s without a cpu
+//! limit, or with a limit above the `sandboxCpuLimitMax` setting (when set).
+//!
+//! ## Why is this bad
+//! Sandboxes run generated code in numbers: one runaway or hostile sandbox
+//! without a ceiling takes CPU until the node's other pods starve, and an agent that starts many of them
+//! multiplies the damage.
+//!
+//! ## Example
+//! ```yaml
+//! containers:
+//! - name: runtime
+//!   resources: {}   # flagged: no cpu limit
+//! ```
+//! Use instead: `resources.limits.cpu: 1` (within the ceiling).
+//!
+//! ## References
+//! Kubescape C-0303; NSA/CISA "Pod security"; MITRE ATT&CK T1499 (Endpoint
+//! Denial of Service).
+
+use super::super::prelude::*;
+use super::sandbox::{check_limit, is_sandbox_template};
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W065",
+    title: "Agent sandbox without a cpu ceiling",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0303"],
+        cis: &[],
+        nsa: &["Pod security"],
+        mitre: &["T1499"],
+    },
+    remediation:
+        "Set spec.podTemplate.spec.containers[].resources.limits.cpu within the configured ceiling.",
+    doc: include_str!("sandbox_cpu_limit.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_sandbox_template,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
+    check_limit(resource, "cpu", &config.sandbox_cpu_limit_max, out);
+}

@@ -1,0 +1,75 @@
+//! ## What it does
+//! Flags containers of Agent Sandbox `SandboxTemplate`s whose image is not
+//! pinned: no tag and no digest, `:latest`, or a tag of the
+//! `floatingImageTags` setting (`dev`, `nightly`...). A digest always pins.
+//!
+//! ## Why is this bad
+//! Every sandbox started from the template pulls whatever the moving tag
+//! points to at that moment: a pushed or hijacked tag changes the code all
+//! new sandboxes run, with no change to the template to review.
+//!
+//! ## Example
+//! ```yaml
+//! containers:
+//! - {name: runtime, image: gcr.io/project/agent:latest}   # flagged
+//! ```
+//! Use instead: a version tag (`:1.4.2`) or a digest (`@sha256:...`).
+//!
+//! ## References
+//! Kubescape C-0304; NSA/CISA "Supply chain"; MITRE ATT&CK T1525 (Implant
+//! Internal Image).
+
+use super::super::prelude::*;
+use super::helpers::{image_of, ImageRef};
+use super::sandbox::is_sandbox_template;
+use crate::controls::common::workload_pod;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W063",
+    title: "Agent sandbox image not pinned to a version",
+    severity: Severity::Medium,
+    refs: Refs {
+        kubescape: &["C-0304"],
+        cis: &[],
+        nsa: &["Supply chain"],
+        mitre: &["T1525"],
+    },
+    remediation: "Pin the image to a version tag (:1.2.3) or a digest (@sha256:...).",
+    doc: include_str!("sandbox_image_tag.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_sandbox_template,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let Some(image) = image_of(&container) else {
+            continue;
+        };
+        let reference = ImageRef::parse(image);
+        if reference.digest.is_some() {
+            continue;
+        }
+        let why = match reference.tag {
+            None => "has no tag".to_string(),
+            Some("latest") => "uses the moving tag latest".to_string(),
+            Some(tag) if config.floating_image_tags.iter().any(|t| t == tag) => {
+                format!("uses the floating tag {tag}")
+            }
+            Some(_) => continue,
+        };
+        out.push(Violation::new(
+            pod.container_path(&container, "image"),
+            key_pos(container.node, "image"),
+            format!(
+                "{} of SandboxTemplate {} runs {image}, which {why}",
+                describe_container(&container),
+                resource.name
+            ),
+        ));
+    }
+}

@@ -1,0 +1,74 @@
+//! ## What it does
+//! Flags containers of Agent Sandbox `SandboxTemplate`s whose image does not
+//! come from a registry of the `allowedRegistries` setting (when it lists
+//! any). A registry matches up to a path boundary: `gcr.io` does not admit
+//! `gcr.io:5000/...` nor `gcr.io.example.com/...`.
+//!
+//! ## Why is this bad
+//! A sandbox image runs untrusted code next to the tools an agent is given;
+//! pulled from an unvetted registry, the image itself can carry an implant,
+//! and nothing in the sandbox will notice.
+//!
+//! ## Example
+//! ```yaml
+//! kind: SandboxTemplate
+//! spec:
+//!   podTemplate:
+//!     spec:
+//!       containers:
+//!       - {name: runtime, image: untrusted.example.com/agent:1}   # flagged
+//! ```
+//! Use instead: images from the approved registries, or add the registry to
+//! `allowedRegistries` after review.
+//!
+//! ## References
+//! Kubescape C-0304; NSA/CISA "Supply chain"; MITRE ATT&CK T1525 (Implant
+//! Internal Image).
+
+use super::super::prelude::*;
+use super::helpers::{from_registry, image_of};
+use super::sandbox::is_sandbox_template;
+use crate::controls::common::workload_pod;
+
+pub(crate) const CONTROL: Control = Control {
+    id: "VG-W062",
+    title: "Agent sandbox image from a registry that is not allowed",
+    severity: Severity::High,
+    refs: Refs {
+        kubescape: &["C-0304"],
+        cis: &[],
+        nsa: &["Supply chain"],
+        mitre: &["T1525"],
+    },
+    remediation: "Use an image from an allowed registry, or add the registry to allowedRegistries after review.",
+    doc: include_str!("sandbox_registry.rs"),
+    evaluator: Evaluator::Object {
+        applies: is_sandbox_template,
+        evaluate,
+    },
+};
+
+fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
+    if config.allowed_registries.is_empty() {
+        return;
+    }
+    let Some(pod) = workload_pod(resource) else {
+        return;
+    };
+    for container in pod.containers() {
+        let Some(image) = image_of(&container) else {
+            continue;
+        };
+        if from_registry(image, &config.allowed_registries).is_none() {
+            out.push(Violation::new(
+                pod.container_path(&container, "image"),
+                key_pos(container.node, "image"),
+                format!(
+                    "{} of SandboxTemplate {} runs {image}, from a registry not in allowedRegistries",
+                    describe_container(&container),
+                    resource.name
+                ),
+            ));
+        }
+    }
+}

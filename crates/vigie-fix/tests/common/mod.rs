@@ -1,0 +1,93 @@
+//! What the integration tests share: an independent check that a fixed text
+//! reads as the original apart from the fields fixes change.
+
+use vigie_resource::{parse_documents, Node, Value};
+
+/// The keys a fix may add or change.
+const FIXED_KEYS: [&str; 16] = [
+    "securityContext",
+    "allowPrivilegeEscalation",
+    "privileged",
+    "runAsNonRoot",
+    "readOnlyRootFilesystem",
+    "seccompProfile",
+    "type",
+    "capabilities",
+    "drop",
+    "hostNetwork",
+    "hostPID",
+    "hostIPC",
+    "automountServiceAccountToken",
+    "image",
+    "readOnly",
+    "spec",
+];
+
+/// Every document of `fixed` parses, and differs from the same document of
+/// `original` only in fixable fields (added, or a value changed; a list only by
+/// added items). Returns what differs otherwise.
+pub fn unexpected_changes(original: &str, fixed: &str) -> Vec<String> {
+    let before = parse_documents(original);
+    let after = parse_documents(fixed);
+    let mut problems = Vec::new();
+    if before.len() != after.len() {
+        problems.push(format!("{} documents became {}", before.len(), after.len()));
+        return problems;
+    }
+    for (i, (old, new)) in before.iter().zip(&after).enumerate() {
+        match (old, new) {
+            (Ok(old), Ok(new)) => compare(
+                &old.root,
+                &new.root,
+                "",
+                &format!("document {i}"),
+                &mut problems,
+            ),
+            (Err(_), Err(_)) => {}
+            (_, Err(e)) => problems.push(format!("document {i} no longer parses: {}", e.reason)),
+            (Err(_), Ok(_)) => problems.push(format!("document {i} parses now")),
+        }
+    }
+    problems
+}
+
+fn compare(old: &Node, new: &Node, key: &str, at: &str, problems: &mut Vec<String>) {
+    let fixable = FIXED_KEYS.contains(&key);
+    match (&old.value, &new.value) {
+        (Value::Map(a), Value::Map(b)) => {
+            for entry in b.iter() {
+                match a.iter().rfind(|e| e.key == entry.key) {
+                    Some(before) => compare(
+                        &before.value,
+                        &entry.value,
+                        &entry.key,
+                        &format!("{at}.{}", entry.key),
+                        problems,
+                    ),
+                    None if FIXED_KEYS.contains(&entry.key.as_str()) => {}
+                    None => problems.push(format!("{at}.{} was added", entry.key)),
+                }
+            }
+            for entry in a.iter() {
+                if !b.iter().any(|e| e.key == entry.key) {
+                    problems.push(format!("{at}.{} was removed", entry.key));
+                }
+            }
+        }
+        (Value::Seq(a), Value::Seq(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+                compare(x, y, key, &format!("{at}[{i}]"), problems);
+            }
+        }
+        (Value::Seq(a), Value::Seq(b)) if key == "drop" && b.len() > a.len() => {}
+        (Value::Null, Value::Map(_)) if fixable => {}
+        (x, y) if x == y => {}
+        _ if fixable && !matches!(new.value, Value::Map(_) | Value::Seq(_)) => {}
+        _ if fixable && matches!(old.value, Value::Null) => {}
+        _ => problems.push(format!(
+            "{at} changed from {} to {}",
+            old.display_value(),
+            new.display_value()
+        )),
+    }
+}

@@ -1,0 +1,99 @@
+//! The conformance corpora's inputs (Pod Security admission test data, regolibrary
+//! rule inputs) fixed with every framework: every fixed document parses and reads
+//! as before apart from the fixed fields, and no fix is refused. The corpora are not
+//! part of the project: set VIGIE_CORPORA to their directory (default
+//! `../shared/corpora` from the workspace); without them the test says so and passes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use vigie_controls::{Framework, ScanConfig};
+use vigie_fix::{fix, FixOptions};
+
+fn inputs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            inputs(&path, out);
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn corpora_inputs_fix_without_other_changes() {
+    let corpora = std::env::var_os("VIGIE_CORPORA").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"),
+        PathBuf::from,
+    );
+    let mut files = Vec::new();
+    inputs(
+        &corpora.join("pod-security-admission/test/testdata"),
+        &mut files,
+    );
+    let mut rego = Vec::new();
+    inputs(&corpora.join("regolibrary/rules"), &mut rego);
+    files.extend(
+        rego.into_iter()
+            .filter(|p| p.components().any(|c| c.as_os_str() == "input")),
+    );
+    if files.is_empty() {
+        eprintln!("no corpora under {}: skipped", corpora.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let copies: Vec<String> = files
+        .iter()
+        .enumerate()
+        .map(|(i, file)| {
+            let copy = dir.path().join(format!(
+                "{i:05}-{}",
+                file.file_name().unwrap().to_string_lossy()
+            ));
+            std::fs::copy(file, &copy).unwrap();
+            copy.display().to_string()
+        })
+        .collect();
+    let options = FixOptions {
+        scan: ScanConfig {
+            frameworks: Framework::ALL.to_vec(),
+            ..ScanConfig::default()
+        },
+        ..FixOptions::default()
+    };
+    let run = fix(&copies, &options);
+    let refused: Vec<_> = run
+        .remaining
+        .iter()
+        .filter_map(|r| {
+            r.not_fixed
+                .as_ref()
+                .map(|why| format!("{}:{}: {} {}: {why}", r.file, r.pos, r.check_id, r.path))
+        })
+        .collect();
+    let mut changed = Vec::new();
+    for file in &run.files {
+        for problem in common::unexpected_changes(&file.original, &file.fixed) {
+            changed.push(format!("{}: {problem}", file.file));
+        }
+    }
+    eprintln!(
+        "{} files, {} fixed, {} findings removed, {} left, {} refused",
+        copies.len(),
+        run.files.len(),
+        run.files.iter().map(|f| f.removed.len()).sum::<usize>(),
+        run.remaining.len(),
+        refused.len()
+    );
+    assert!(changed.is_empty(), "{}", changed.join("\n"));
+    assert!(refused.is_empty(), "{}", refused.join("\n"));
+}

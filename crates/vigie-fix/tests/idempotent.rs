@@ -1,0 +1,78 @@
+//! Property over every manifest the project holds (examples/ and the controls'
+//! fixtures): fixing with every framework gives text that parses and reads as
+//! before apart from the fixed fields, and a second fix changes nothing.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use vigie_controls::{Framework, ScanConfig};
+use vigie_fix::{fix, FixOptions};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn manifests(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            manifests(&path, out);
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        {
+            out.push(path);
+        }
+    }
+}
+
+fn options() -> FixOptions {
+    let mut options = FixOptions {
+        scan: ScanConfig {
+            frameworks: Framework::ALL.to_vec(),
+            ..ScanConfig::default()
+        },
+        ..FixOptions::default()
+    };
+    options
+        .context
+        .image_digests
+        .insert("example/app:1".into(), format!("sha256:{}", "0".repeat(64)));
+    options
+}
+
+#[test]
+fn fixing_twice_changes_nothing_the_second_time() {
+    let root = workspace();
+    let mut files = Vec::new();
+    manifests(&root.join("examples"), &mut files);
+    manifests(
+        &root.join("crates/vigie-controls/tests/fixtures"),
+        &mut files,
+    );
+    assert!(files.len() > 100, "{} manifests", files.len());
+    let dir = tempfile::tempdir().unwrap();
+    let mut copies = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let name = format!("{i:04}-{}", file.file_name().unwrap().to_string_lossy());
+        let copy = dir.path().join(name);
+        std::fs::copy(file, &copy).unwrap();
+        copies.push(copy.display().to_string());
+    }
+    let options = options();
+    let first = fix(&copies, &options);
+    assert!(!first.files.is_empty(), "nothing was fixed");
+    for file in &first.files {
+        let problems = common::unexpected_changes(&file.original, &file.fixed);
+        assert!(problems.is_empty(), "{}: {problems:?}", file.file);
+        std::fs::write(&file.path, &file.fixed).unwrap();
+    }
+    let second = fix(&copies, &options);
+    let changed: Vec<_> = second.files.iter().map(|f| f.file.as_str()).collect();
+    assert!(changed.is_empty(), "a second run changed {changed:?}");
+}

@@ -1,0 +1,114 @@
+//! Evaluating policies against resources, shaped like Kyverno's engine: a policy
+//! context built once per resource ([`policy_context`]), one handler per rule
+//! type ([`validate`] with `podSecurity`, [`mutate`](mod@mutate)), and the
+//! dispatch here, which picks the rules that match and hands each to its handler.
+
+pub mod mutate;
+pub mod policy_context;
+pub mod request;
+pub mod validate;
+
+pub use mutate::{json_patch, mutate, MutationOutcome};
+pub use policy_context::PolicyContext;
+pub use request::{Operation, Request, Target, UnknownOperation, Values};
+
+use crate::policy::{Policy, Rule, RuleAction};
+
+/// The outcome of one rule on one resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// The rule holds (validate) or patched the object (mutate).
+    Pass,
+    /// The rule does not hold.
+    Fail,
+    /// A failure reported as a warning (`scored: "false"`, `--audit-warn`).
+    Warn,
+    /// The rule could not be evaluated (the message says why).
+    Error,
+    /// The rule does not apply (preconditions, conditions) or changed nothing.
+    Skip,
+}
+
+impl Status {
+    /// The name policy reports use: `pass`, `fail`, `warn`, `error`, `skip`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Error => "error",
+            Status::Skip => "skip",
+        }
+    }
+}
+
+/// One rule's result on one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleResult {
+    /// The rule's name (`autogen-...` for the copies autogen made).
+    pub rule: String,
+    /// What the rule concluded.
+    pub status: Status,
+    /// Why, in Kyverno's words where Kyverno has some.
+    pub message: String,
+}
+
+/// The result of one policy on one resource.
+#[derive(Clone, Debug)]
+pub struct PolicyResult {
+    /// Each rule's result.
+    pub rules: Vec<RuleResult>,
+}
+
+/// The most elements all `foreach` loops of one rule may visit together: nested
+/// loops multiply, and a rule over a big list inside a big list would not end.
+pub const MAX_FOREACH_ELEMENTS: usize = 100_000;
+/// The deepest nesting of `foreach` inside `foreach`.
+pub const MAX_FOREACH_NESTING: usize = 16;
+/// The deepest pattern checked (after variables are substituted, which can
+/// graft values from the resource into it), and the deepest mutation overlay.
+pub const MAX_PATTERN_DEPTH: usize = 256;
+
+/// Evaluates every validate rule of `policy` that applies to `target`.
+pub fn evaluate(policy: &Policy, target: &Target, request: &Request) -> Vec<RuleResult> {
+    evaluate_in(&PolicyContext::new(target, request), policy)
+}
+
+/// [`evaluate`] in a context made once for several policies on the same target
+/// and request (admission): its variables document is built by the first policy
+/// that needs it and reused by the next ones.
+pub fn evaluate_in(context: &PolicyContext<'_>, policy: &Policy) -> Vec<RuleResult> {
+    if !context.policy_applies(policy) {
+        return Vec::new();
+    }
+    let match_target = context.match_target();
+    let mut results = Vec::new();
+    for rule in &policy.rules {
+        let RuleAction::Validate(validation) = &rule.action else {
+            continue;
+        };
+        if !rule_matches(rule, &match_target) {
+            continue;
+        }
+        let (status, message) = validate::run(&context, policy, rule, validation);
+        results.push(RuleResult {
+            rule: rule.name.clone(),
+            status,
+            message,
+        });
+    }
+    results
+}
+
+/// Whether a rule's `match` selects the resource and its `exclude` does not.
+pub(crate) fn rule_matches(rule: &Rule, target: &crate::matching::MatchTarget<'_>) -> bool {
+    rule.match_resources.selects(target)
+        && !rule.exclude.as_ref().is_some_and(|e| e.excludes(target))
+}
+
+/// `autogen-cronjob-x` and `autogen-x` take the values given for rule `x`.
+pub(crate) fn base_rule_name(name: &str) -> &str {
+    name.strip_prefix("autogen-cronjob-")
+        .or_else(|| name.strip_prefix("autogen-"))
+        .unwrap_or(name)
+}

@@ -1,0 +1,290 @@
+//! The mutate handler: `patchStrategicMerge`, `patchesJson6902` and `foreach`, with
+//! Kyverno's semantics. Rules run in policy order and policies in the order given,
+//! each rule seeing the object as the rules before it left it.
+
+use std::borrow::{Borrow, Cow};
+use std::cell::Cell;
+
+use serde_json::Value as Json;
+
+use super::policy_context::{preconditions_hold, PolicyContext};
+use super::validate::depth_exceeds;
+use super::{
+    rule_matches, Request, RuleResult, Status, Target, MAX_FOREACH_ELEMENTS, MAX_FOREACH_NESTING,
+    MAX_PATTERN_DEPTH,
+};
+use crate::context;
+use crate::jmes::{self, EvalError, Rcvar};
+use crate::patch::{self, json6902};
+use crate::policy::{ForeachOrder, MutateForeach, Mutation, Policy, Rule, RuleAction};
+use crate::variables::{self, Missing};
+
+/// What the mutate rules of a set of policies did to one object.
+#[derive(Clone, Debug)]
+pub struct MutationOutcome {
+    /// The object after every mutation (the object given when nothing changed).
+    pub object: Json,
+    /// The result of each mutate rule that matched, with the index of its policy in
+    /// the slice given: `pass` when it patched the object, `skip` when it changed
+    /// nothing (preconditions, conditions, nothing to do), `error` when it could not
+    /// run (the object is then left as the rules before it made it).
+    pub results: Vec<(usize, RuleResult)>,
+    /// Whether `object` differs from the object given.
+    pub changed: bool,
+}
+
+/// Runs the mutate rules of `policies`, in order, on `target`. Validating the
+/// mutated object is the caller's job (admission: mutate, then validate).
+pub fn mutate<P: Borrow<Policy>>(
+    policies: &[P],
+    target: &Target,
+    request: &Request,
+) -> MutationOutcome {
+    let mut current: Cow<'_, Target> = Cow::Borrowed(target);
+    let mut results = Vec::new();
+    for (index, policy) in policies.iter().enumerate() {
+        let policy = policy.borrow();
+        // The context (and its variables document) is rebuilt only when a rule
+        // changes the object: the rules after it see the new object.
+        let mut context: Option<PolicyContext<'_>> = None;
+        for rule in &policy.rules {
+            let RuleAction::Mutate(mutation) = &rule.action else {
+                continue;
+            };
+            let ctx = context.get_or_insert_with(|| PolicyContext::new(&current, request));
+            if !ctx.policy_applies(policy) {
+                break;
+            }
+            if !rule_matches(rule, &ctx.match_target()) {
+                continue;
+            }
+            let (status, message, patched) = run(ctx, policy, rule, mutation);
+            if let Some(object) = patched {
+                context = None;
+                current = Cow::Owned(Target::from_json(object));
+            }
+            results.push((
+                index,
+                RuleResult {
+                    rule: rule.name.clone(),
+                    status,
+                    message,
+                },
+            ));
+        }
+    }
+    let changed = current.object != target.object;
+    MutationOutcome {
+        object: current.into_owned().object,
+        results,
+        changed,
+    }
+}
+
+/// The RFC 6902 operations that turn `before` into `after`, as a JSON array (what
+/// an admission response carries, base64-encoded, as `patchType: JSONPatch`).
+pub fn json_patch(before: &Json, after: &Json) -> Json {
+    patch::json_patch(before, after)
+}
+
+/// Runs one mutate rule that matched: its status, message and the patched object
+/// when it changed anything.
+pub fn run(
+    context: &PolicyContext<'_>,
+    policy: &Policy,
+    rule: &Rule,
+    mutation: &Mutation,
+) -> (Status, String, Option<Json>) {
+    let rule_data = match context.rule_data(policy, rule) {
+        Ok(d) => d,
+        Err((status, message)) => return (status, message, None),
+    };
+    let object = &context.target.object;
+    let mut run = ForeachRun {
+        provided: &rule_data.provided,
+        request: context.request,
+        elements: Cell::new(0),
+    };
+    let outcome = match mutation {
+        Mutation::Foreach(list) => run.foreach(list, object, rule_data.data, 0),
+        single => apply(single, object.clone(), &rule_data.data)
+            .map(|patched| (patched != *object).then_some(patched)),
+    };
+    match outcome {
+        Ok(Some(patched)) => {
+            let message = success_message(&patched);
+            (Status::Pass, message, Some(patched))
+        }
+        Ok(None) => (Status::Skip, "no patches applied".into(), None),
+        Err(e) => (Status::Error, e, None),
+    }
+}
+
+fn success_message(object: &Json) -> String {
+    let text = |p: &str| object.pointer(p).and_then(Json::as_str).unwrap_or_default();
+    let (kind, name, namespace) = (
+        text("/kind"),
+        text("/metadata/name"),
+        text("/metadata/namespace"),
+    );
+    if namespace.is_empty() {
+        format!("mutated {kind}/{name}")
+    } else {
+        format!("mutated {kind}/{name} in namespace {namespace}")
+    }
+}
+
+/// Applies one patch (variables substituted first) to `object`.
+fn apply(mutation: &Mutation, object: Json, data: &Rcvar) -> Result<Json, String> {
+    match mutation {
+        Mutation::StrategicMerge(overlay) => {
+            let overlay = if variables::tree_has_variables(overlay) {
+                Cow::Owned(
+                    variables::substitute(overlay, data, Missing::Error)
+                        .map_err(|e| format!("variable substitution failed: {e}"))?,
+                )
+            } else {
+                Cow::Borrowed(overlay)
+            };
+            if depth_exceeds(&overlay, MAX_PATTERN_DEPTH) {
+                return Err(format!(
+                    "the patch nests deeper than the limit of {MAX_PATTERN_DEPTH} levels"
+                ));
+            }
+            patch::strategic_merge(object, &overlay)
+                .map_err(|e| format!("failed to apply patchStrategicMerge: {e}"))
+        }
+        Mutation::Json6902(text) => {
+            let text = variables::substitute_str(text, data, Missing::Error)
+                .map_err(|e| format!("variable substitution failed: {e}"))?;
+            let ops = match &text {
+                Json::String(s) => json6902::parse(s),
+                other => json6902::parse(&other.to_string()),
+            }
+            .map_err(|e| e.to_string())?;
+            json6902::apply(object, &ops)
+                .map_err(|e| format!("failed to apply patchesJson6902: {e}"))
+        }
+        Mutation::Foreach(_) => Err("a foreach cannot be applied as one patch".into()),
+    }
+}
+
+/// What every `foreach` of one rule shares.
+struct ForeachRun<'a> {
+    provided: &'a [&'a serde_json::Map<String, Json>],
+    request: &'a Request,
+    /// Elements visited so far by every `foreach` of the rule, nested ones included.
+    elements: Cell<usize>,
+}
+
+impl ForeachRun<'_> {
+    /// Runs each `foreach` of a list in turn; the patched object when any changed it.
+    fn foreach(
+        &mut self,
+        list: &[MutateForeach],
+        object: &Json,
+        mut data: Rcvar,
+        nesting: usize,
+    ) -> Result<Option<Json>, String> {
+        if nesting >= MAX_FOREACH_NESTING {
+            return Err(format!(
+                "foreach nests deeper than the limit of {MAX_FOREACH_NESTING} levels"
+            ));
+        }
+        let mut current: Option<Json> = None;
+        for foreach in list {
+            let expr = variables::compile_cached(&foreach.list)
+                .map_err(|e| format!("failed to evaluate list {}: {e}", foreach.list))?;
+            let elements = match expr.search(&data) {
+                Ok(v) => match &*v {
+                    jmes::Variable::Array(items) => items.clone(),
+                    _ => vec![v.clone()],
+                },
+                // A path that leads nowhere is null to JMESPath: no element.
+                Err(EvalError::NotFound(_)) => Vec::new(),
+                Err(e) => return Err(format!("failed to evaluate list {}: {e}", foreach.list)),
+            };
+            let base = current.as_ref().unwrap_or(object);
+            if let Some(patched) = self.elements(foreach, &elements, base, &data, nesting)? {
+                // Later entries see the object as this one left it.
+                context::set_path(&mut data, "request.object", jmes::to_var(&patched));
+                current = Some(patched);
+            }
+        }
+        Ok(current)
+    }
+
+    fn elements(
+        &mut self,
+        foreach: &MutateForeach,
+        elements: &[Rcvar],
+        object: &Json,
+        data: &Rcvar,
+        nesting: usize,
+    ) -> Result<Option<Json>, String> {
+        let descending = match foreach.order {
+            Some(order) => order == ForeachOrder::Descending,
+            None => matches!(foreach.mutation, Mutation::StrategicMerge(_)),
+        };
+        let mut indexes: Vec<usize> = (0..elements.len()).collect();
+        if descending {
+            indexes.reverse();
+        }
+        let mut patched = object.clone();
+        for index in indexes {
+            let element = &elements[index];
+            if element.is_null() {
+                continue;
+            }
+            let visited = self.elements.get() + 1;
+            self.elements.set(visited);
+            if visited > MAX_FOREACH_ELEMENTS {
+                return Err(format!(
+                    "foreach stopped: more than the limit of {MAX_FOREACH_ELEMENTS} elements in one rule"
+                ));
+            }
+            let mut element_data = data.clone();
+            let index_var = Rcvar::new(jmes::Variable::Number(index.into()));
+            context::set_path(&mut element_data, "element", element.clone());
+            context::set_path(&mut element_data, "elementIndex", index_var.clone());
+            context::set_path(
+                &mut element_data,
+                &format!("element{nesting}"),
+                element.clone(),
+            );
+            context::set_path(
+                &mut element_data,
+                &format!("elementIndex{nesting}"),
+                index_var,
+            );
+            context::load(
+                &foreach.context,
+                &mut element_data,
+                self.provided,
+                &self.request.config_maps,
+            )
+            .map_err(|e| format!("failed to load mutate.foreach[{index}].context: {e}"))?;
+            match preconditions_hold(foreach.preconditions.as_ref(), &element_data) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    return Err(format!(
+                        "failed to evaluate mutate.foreach[{index}].preconditions: {e}"
+                    ))
+                }
+            }
+            match &foreach.mutation {
+                Mutation::Foreach(nested) => {
+                    if let Some(result) =
+                        self.foreach(nested, &patched, element_data, nesting + 1)?
+                    {
+                        patched = result;
+                    }
+                }
+                // The object is patched in place: no copy per element.
+                single => patched = apply(single, patched, &element_data)?,
+            }
+        }
+        Ok((patched != *object).then_some(patched))
+    }
+}

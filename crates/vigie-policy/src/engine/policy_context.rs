@@ -1,0 +1,204 @@
+//! The policy context: what every rule evaluated on one resource shares, built once
+//! per resource (the JMESPath document of `request.*`, `images` and the values given
+//! offline), and what one rule adds to it (its values, its `context` entries).
+
+use std::cell::OnceCell;
+
+use serde_json::{json, Map, Value as Json};
+
+use super::{Request, Status, Target};
+use crate::conditions::{self, Conditions};
+use crate::context;
+use crate::images;
+use crate::jmes::{self, Rcvar, Variable};
+use crate::matching::MatchTarget;
+use crate::policy::{Policy, Rule};
+use crate::variables::Missing;
+
+/// One resource under evaluation, with the variables document built on first use.
+pub struct PolicyContext<'a> {
+    /// The object.
+    pub target: &'a Target,
+    /// The request around it.
+    pub request: &'a Request,
+    /// `request.operation`, which values may override.
+    operation: String,
+    base: OnceCell<Rcvar>,
+}
+
+/// The variables of one rule and the values maps that answer its context entries.
+pub struct RuleData<'a> {
+    /// The document variables resolve against.
+    pub data: Rcvar,
+    /// Global, rule and resource values: context entries they name are not loaded.
+    pub provided: [&'a Map<String, Json>; 3],
+}
+
+impl<'a> PolicyContext<'a> {
+    /// The context of `target` under `request`.
+    pub fn new(target: &'a Target, request: &'a Request) -> Self {
+        let operation = request
+            .values
+            .global
+            .get("request.operation")
+            .and_then(Json::as_str)
+            .unwrap_or(request.operation.as_str())
+            .to_string();
+        PolicyContext {
+            target,
+            request,
+            operation,
+            base: OnceCell::new(),
+        }
+    }
+
+    /// What `match` and `exclude` blocks look at.
+    pub fn match_target(&self) -> MatchTarget<'_> {
+        let target = self.target;
+        MatchTarget {
+            api_version: &target.api_version,
+            kind: &target.kind,
+            subresource: self.request.subresource.as_deref(),
+            name: &target.name,
+            namespace: &target.namespace,
+            labels: target.labels.clone(),
+            annotations: target.annotations.clone(),
+            namespace_labels: self.request.values.namespace_labels.get(&target.namespace),
+            operation: &self.operation,
+            user: &self.request.user,
+        }
+    }
+
+    /// Whether a policy applies at all: a namespaced Policy only in its namespace.
+    pub fn policy_applies(&self, policy: &Policy) -> bool {
+        policy
+            .namespace
+            .as_ref()
+            .is_none_or(|ns| &self.target.namespace == ns)
+    }
+
+    /// The shared document: `request.*`, `images`, service account, global values.
+    pub fn base(&self) -> Rcvar {
+        self.base
+            .get_or_init(|| base_document(self.target, self.request, &self.operation))
+            .clone()
+    }
+
+    /// The document of one rule: the shared one, the values given for the rule and
+    /// the resource, and the rule's context entries. An error is the rule's result.
+    pub fn rule_data(
+        &self,
+        policy: &'a Policy,
+        rule: &Rule,
+    ) -> Result<RuleData<'a>, (Status, String)> {
+        static EMPTY: std::sync::LazyLock<Map<String, Json>> = std::sync::LazyLock::new(Map::new);
+        let request = self.request;
+        let rule_values = request
+            .values
+            .rules
+            .get(&policy.name)
+            .and_then(|r| {
+                r.get(&rule.name)
+                    .or_else(|| r.get(super::base_rule_name(&rule.name)))
+            })
+            .unwrap_or(&EMPTY);
+        let resource_values = request
+            .values
+            .resources
+            .get(&policy.name)
+            .and_then(|r| r.get(&self.target.name))
+            .unwrap_or(&EMPTY);
+        let mut data = self.base();
+        context::apply_values(&mut data, rule_values);
+        context::apply_values(&mut data, resource_values);
+        self.default_old_object(&mut data);
+        let provided = [&request.values.global, rule_values, resource_values];
+        if let Err(e) = context::load(&rule.context, &mut data, &provided, &request.config_maps) {
+            return Err((Status::Error, format!("failed to load context: {e}")));
+        }
+        match preconditions_hold(rule.preconditions.as_ref(), &data) {
+            Ok(true) => Ok(RuleData { data, provided }),
+            Ok(false) => Err((Status::Skip, "preconditions not met".into())),
+            Err(e) => Err((
+                Status::Error,
+                format!("failed to evaluate preconditions: {e}"),
+            )),
+        }
+    }
+
+    /// An UPDATE without an old object compares the object with itself, as Kyverno's CLI does.
+    fn default_old_object(&self, data: &mut Rcvar) {
+        let Variable::Object(root) = &**data else {
+            return;
+        };
+        let request = root.get("request").and_then(|r| r.as_object());
+        let operation = request
+            .and_then(|r| r.get("operation"))
+            .and_then(|o| o.as_string().cloned());
+        let old_missing = request
+            .and_then(|r| r.get("oldObject"))
+            .is_none_or(|o| o.is_null());
+        if operation.as_deref() == Some("UPDATE") && old_missing {
+            context::set_path(data, "request.oldObject", self.target.var.clone());
+        }
+    }
+}
+
+/// Whether preconditions hold; a path that leads nowhere reads as an empty string.
+pub fn preconditions_hold(conditions: Option<&Conditions>, data: &Rcvar) -> Result<bool, String> {
+    match conditions {
+        None => Ok(true),
+        Some(c) => conditions::evaluate(c, data, Missing::EmptyString).map_err(|e| e.to_string()),
+    }
+}
+
+pub(crate) fn base_document(target: &Target, request: &Request, operation: &str) -> Rcvar {
+    let user = &request.user;
+    let (sa_namespace, sa_name) = user
+        .username
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|r| r.split_once(':'))
+        .unwrap_or(("", ""));
+    let (group, version) = target
+        .api_version
+        .rsplit_once('/')
+        .unwrap_or(("", &target.api_version));
+    // Only what the user-info file gives is set: an absent field stays absent.
+    let mut user_info = Map::new();
+    if !user.username.is_empty() {
+        user_info.insert("username".into(), json!(user.username));
+    }
+    if !user.groups.is_empty() {
+        user_info.insert("groups".into(), json!(user.groups));
+    }
+    let doc = json!({
+        "request": {
+            "operation": operation,
+            "userInfo": user_info,
+            "roles": user.roles,
+            "clusterRoles": user.cluster_roles,
+            "namespace": target.namespace,
+            "name": target.name,
+            "kind": {"group": group, "version": version, "kind": target.kind},
+        },
+        "serviceAccountName": sa_name,
+        "serviceAccountNamespace": sa_namespace,
+        "images": images::images_variable(&target.object, &target.kind),
+    });
+    let mut root = jmes::to_var(&doc);
+    context::set_path(&mut root, "request.object", target.var.clone());
+    let old_object = match &request.old_object {
+        Some(old) => jmes::to_var(old),
+        None => Rcvar::new(jmes::Variable::Null),
+    };
+    context::set_path(&mut root, "request.oldObject", old_object);
+    if request.dry_run {
+        context::set_path(
+            &mut root,
+            "request.dryRun",
+            Rcvar::new(Variable::Bool(true)),
+        );
+    }
+    context::apply_values(&mut root, &request.values.global);
+    root
+}

@@ -1,0 +1,152 @@
+//! What a policy is evaluated against: the object ([`Target`]) and everything
+//! about the request that is not the object ([`Request`]).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value as Json};
+
+use crate::jmes::{self, Rcvar};
+use crate::matching::RequestUser;
+
+/// Values given offline (the `cli.kyverno.io/v1alpha1` Values format, `--set`).
+#[derive(Clone, Debug, Default)]
+pub struct Values {
+    pub global: Map<String, Json>,
+    /// policy name -> rule name -> values
+    pub rules: HashMap<String, HashMap<String, Map<String, Json>>>,
+    /// policy name -> resource name -> values
+    pub resources: HashMap<String, HashMap<String, Map<String, Json>>>,
+    /// namespace name -> labels
+    pub namespace_labels: HashMap<String, BTreeMap<String, String>>,
+}
+
+/// A resource ready for evaluation: its JSON, converted once.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub object: Json,
+    pub var: Rcvar,
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// The loaded resource, for checks that work on positioned trees (podSecurity).
+    pub resource: Option<vigie_resource::Resource>,
+}
+
+fn string_map(v: Option<&Json>) -> BTreeMap<String, String> {
+    v.and_then(Json::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Target {
+    pub fn from_json(object: Json) -> Target {
+        let s = |p: &str| {
+            object
+                .pointer(p)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Target {
+            api_version: s("/apiVersion"),
+            kind: s("/kind"),
+            name: s("/metadata/name"),
+            namespace: s("/metadata/namespace"),
+            labels: string_map(object.pointer("/metadata/labels")),
+            annotations: string_map(object.pointer("/metadata/annotations")),
+            var: jmes::to_var(&object),
+            object,
+            resource: None,
+        }
+    }
+
+    pub fn from_resource(resource: vigie_resource::Resource) -> Target {
+        let mut t = Target::from_json(crate::json::node_to_json(&resource.root));
+        t.resource = Some(resource);
+        t
+    }
+}
+
+/// The admission operation of a request (`request.operation`).
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// An object is created (the default of the CLI, as in `kyverno apply`).
+    #[default]
+    Create,
+    /// An object is changed: `request.oldObject` holds it before the change.
+    Update,
+    /// An object is deleted: `request.oldObject` holds it, `request.object` is null.
+    Delete,
+    /// A connection to a subresource (`pods/exec`, `pods/attach`, `pods/portforward`).
+    Connect,
+}
+
+impl Operation {
+    /// The name the API server uses: `CREATE`, `UPDATE`, `DELETE`, `CONNECT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "CREATE",
+            Operation::Update => "UPDATE",
+            Operation::Delete => "DELETE",
+            Operation::Connect => "CONNECT",
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An operation name that is none of `CREATE`, `UPDATE`, `DELETE`, `CONNECT`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown operation {0:?} (expected CREATE, UPDATE, DELETE or CONNECT)")]
+pub struct UnknownOperation(pub String);
+
+impl std::str::FromStr for Operation {
+    type Err = UnknownOperation;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "CREATE" => Ok(Operation::Create),
+            "UPDATE" => Ok(Operation::Update),
+            "DELETE" => Ok(Operation::Delete),
+            "CONNECT" => Ok(Operation::Connect),
+            other => Err(UnknownOperation(other.to_string())),
+        }
+    }
+}
+
+/// Everything about the request that is not the object itself.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// What is being done to the object.
+    pub operation: Operation,
+    /// The object before the change, on UPDATE and DELETE (`request.oldObject`).
+    pub old_object: Option<Json>,
+    /// The subresource asked for (`exec` for `pods/exec`, `status`, `scale`...), which
+    /// `match` kinds such as `Pod/exec` select.
+    pub subresource: Option<String>,
+    /// `request.dryRun`: the API server will not persist the object.
+    pub dry_run: bool,
+    /// Who sends the request.
+    pub user: RequestUser,
+    /// Values given offline (values files, `--set`).
+    pub values: Values,
+    /// ConfigMaps that `configMap` context entries can read.
+    pub config_maps: Vec<Json>,
+}

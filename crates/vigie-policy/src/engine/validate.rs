@@ -1,0 +1,284 @@
+//! The validate handler: `pattern`, `anyPattern`, `deny` and `foreach` checks, and
+//! `podSecurity` handed to [`crate::pod_security`].
+
+use serde_json::{Map, Value as Json};
+
+use super::policy_context::{preconditions_hold, PolicyContext};
+use super::{
+    Request, Status, Target, MAX_FOREACH_ELEMENTS, MAX_FOREACH_NESTING, MAX_PATTERN_DEPTH,
+};
+use crate::conditions;
+use crate::context;
+use crate::jmes::{self, Rcvar};
+use crate::pattern::{self, MismatchKind};
+use crate::policy::{Check, Foreach, Policy, Rule, Validation};
+use crate::variables::{self, Missing};
+
+/// Runs one validate rule that matched the resource.
+pub fn run(
+    context: &PolicyContext<'_>,
+    policy: &Policy,
+    rule: &Rule,
+    validation: &Validation,
+) -> (Status, String) {
+    let rule_data = match context.rule_data(policy, rule) {
+        Ok(d) => d,
+        Err(result) => return result,
+    };
+    let target = context.target;
+    let foreach_elements = std::cell::Cell::new(0);
+    let scope = Scope {
+        object: &target.object,
+        data: rule_data.data,
+        target,
+        request: context.request,
+        provided: &rule_data.provided,
+        nesting: 0,
+        foreach_elements: &foreach_elements,
+    };
+    let (status, detail) = run_check(&validation.check, &scope);
+    let message = match status {
+        Status::Fail => {
+            let text = validation
+                .message
+                .as_deref()
+                .map(
+                    |m| match variables::substitute_str(m, &scope.data, Missing::Error) {
+                        Ok(v) => crate::json::display(&v),
+                        Err(_) => m.to_string(),
+                    },
+                )
+                .unwrap_or_default();
+            format!(
+                "validation error: {text}. rule {} failed: {detail}",
+                rule.name
+            )
+        }
+        _ => detail,
+    };
+    (status, message)
+}
+
+/// Where a check runs: the object patterns apply to and the variables document.
+struct Scope<'a> {
+    object: &'a Json,
+    data: Rcvar,
+    target: &'a Target,
+    request: &'a Request,
+    provided: &'a [&'a Map<String, Json>],
+    nesting: usize,
+    /// Elements visited by every `foreach` of the rule so far, nested ones included.
+    foreach_elements: &'a std::cell::Cell<usize>,
+}
+
+fn run_check(check: &Check, scope: &Scope<'_>) -> (Status, String) {
+    match check {
+        Check::Pattern(p) => match_pattern(p, scope),
+        Check::AnyPattern(patterns) => {
+            let mut failures = Vec::new();
+            let mut skips = 0;
+            for (i, p) in patterns.iter().enumerate() {
+                match match_pattern(p, scope) {
+                    (Status::Pass, _) => return (Status::Pass, format!("anyPattern[{i}] passed")),
+                    (Status::Skip, _) => skips += 1,
+                    (Status::Error, m) => return (Status::Error, m),
+                    (_, m) => failures.push(format!("anyPattern[{i}]: {m}")),
+                }
+            }
+            if failures.is_empty() && skips > 0 {
+                (Status::Skip, "all patterns skipped".into())
+            } else {
+                (Status::Fail, failures.join("; "))
+            }
+        }
+        Check::Deny(conditions) => {
+            if conditions.is_empty() {
+                return (Status::Fail, "denied".into());
+            }
+            match conditions::evaluate(conditions, &scope.data, Missing::Error) {
+                Ok(true) => (Status::Fail, "deny conditions met".into()),
+                Ok(false) => (Status::Pass, "deny conditions not met".into()),
+                Err(e) => (
+                    Status::Error,
+                    format!("failed to evaluate deny conditions: {e}"),
+                ),
+            }
+        }
+        Check::Foreach(list) => run_foreach(list, scope),
+        Check::PodSecurity(ps) => crate::pod_security::check(ps, scope.target),
+    }
+}
+
+fn match_pattern(pattern: &Json, scope: &Scope<'_>) -> (Status, String) {
+    let substituted;
+    let pattern = if variables::tree_has_variables(pattern) {
+        match variables::substitute(pattern, &scope.data, Missing::Error) {
+            Ok(p) => {
+                substituted = p;
+                &substituted
+            }
+            Err(e) => return (Status::Error, format!("variable substitution failed: {e}")),
+        }
+    } else {
+        pattern
+    };
+    let referenced;
+    let pattern = match pattern::references::resolve(pattern) {
+        Ok(None) => pattern,
+        Ok(Some(p)) => {
+            referenced = p;
+            &referenced
+        }
+        Err(e) => return (Status::Error, e),
+    };
+    if depth_exceeds(pattern, MAX_PATTERN_DEPTH) {
+        return (
+            Status::Error,
+            format!("the pattern nests deeper than the limit of {MAX_PATTERN_DEPTH} levels"),
+        );
+    }
+    match pattern::validate(scope.object, pattern) {
+        Ok(()) => (Status::Pass, "validation passed".into()),
+        Err(m) => match m.kind {
+            MismatchKind::ConditionalSkip | MismatchKind::GlobalSkip => (Status::Skip, m.message),
+            MismatchKind::Negation | MismatchKind::Fail => {
+                (Status::Fail, format!("{} (path {})", m.message, m.path))
+            }
+        },
+    }
+}
+
+/// Whether a JSON tree nests deeper than `limit` (measured without recursion).
+pub(crate) fn depth_exceeds(value: &Json, limit: usize) -> bool {
+    let mut stack = vec![(value, 1usize)];
+    while let Some((v, depth)) = stack.pop() {
+        if depth > limit {
+            return true;
+        }
+        match v {
+            Json::Array(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            Json::Object(map) => stack.extend(map.values().map(|i| (i, depth + 1))),
+            _ => {}
+        }
+    }
+    false
+}
+
+fn run_foreach(list: &[Foreach], scope: &Scope<'_>) -> (Status, String) {
+    if scope.nesting >= MAX_FOREACH_NESTING {
+        return (
+            Status::Error,
+            format!("foreach nests deeper than the limit of {MAX_FOREACH_NESTING} levels"),
+        );
+    }
+    let mut applied = 0;
+    for foreach in list {
+        let elements = match variables::compile_cached(&foreach.list)
+            .map_err(|e| e.to_string())
+            .and_then(|e| e.search(&scope.data).map_err(|e| e.to_string()))
+        {
+            Ok(v) => match &*v {
+                jmes::Variable::Array(items) => items.clone(),
+                _ => vec![v.clone()],
+            },
+            // A list that cannot be evaluated contributes nothing, as in Kyverno.
+            Err(_) => continue,
+        };
+        let (status, message, count) = run_elements(foreach, &elements, scope);
+        if status != Status::Pass {
+            return (status, message);
+        }
+        applied += count;
+    }
+    if applied == 0 {
+        (Status::Skip, "rule skipped: no element to check".into())
+    } else {
+        (Status::Pass, "rule passed".into())
+    }
+}
+
+fn run_elements(
+    foreach: &Foreach,
+    elements: &[Rcvar],
+    scope: &Scope<'_>,
+) -> (Status, String, usize) {
+    let mut applied = 0;
+    for (index, element) in elements.iter().enumerate() {
+        if element.is_null() {
+            continue;
+        }
+        let visited = scope.foreach_elements.get() + 1;
+        scope.foreach_elements.set(visited);
+        if visited > MAX_FOREACH_ELEMENTS {
+            return (
+                Status::Error,
+                format!(
+                    "foreach stopped: more than the limit of {MAX_FOREACH_ELEMENTS} elements in one rule"
+                ),
+                applied,
+            );
+        }
+        let mut data = scope.data.clone();
+        let index_var = Rcvar::new(jmes::Variable::Number(index.into()));
+        context::set_path(&mut data, "element", element.clone());
+        context::set_path(&mut data, "elementIndex", index_var.clone());
+        context::set_path(
+            &mut data,
+            &format!("element{}", scope.nesting),
+            element.clone(),
+        );
+        context::set_path(
+            &mut data,
+            &format!("elementIndex{}", scope.nesting),
+            index_var,
+        );
+        let element_json = jmes::to_json(element);
+        let scoped = foreach.element_scope.unwrap_or(element_json.is_object());
+        if let Err(e) = context::load(
+            &foreach.context,
+            &mut data,
+            scope.provided,
+            &scope.request.config_maps,
+        ) {
+            return (
+                Status::Error,
+                format!("failed to load context: {e}"),
+                applied,
+            );
+        }
+        match preconditions_hold(foreach.preconditions.as_ref(), &data) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                return (
+                    Status::Error,
+                    format!("failed to evaluate preconditions: {e}"),
+                    applied,
+                )
+            }
+        }
+        let inner = Scope {
+            object: if scoped { &element_json } else { scope.object },
+            data,
+            target: scope.target,
+            request: scope.request,
+            provided: scope.provided,
+            nesting: scope.nesting + 1,
+            foreach_elements: scope.foreach_elements,
+        };
+        let (status, message) = run_check(&foreach.check, &inner);
+        match status {
+            Status::Pass => applied += 1,
+            Status::Skip => {}
+            Status::Error if index + 1 < elements.len() => {}
+            _ => {
+                return (
+                    status,
+                    format!("validation failure at element {index}: {message}"),
+                    applied,
+                )
+            }
+        }
+    }
+    (Status::Pass, String::new(), applied)
+}
