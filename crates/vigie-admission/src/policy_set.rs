@@ -19,6 +19,8 @@ pub struct AdmissionPolicy {
     pub on_delete: Option<Policy>,
     /// Whether a rule reads ConfigMaps through a `configMap` context entry.
     pub reads_config_maps: bool,
+    /// Whether a rule mutates (served at `/mutate`).
+    pub mutates: bool,
     /// Whether a rule is a podSecurity check (which works on a positioned tree of
     /// the object, built once per request when needed).
     pub checks_pod_security: bool,
@@ -62,11 +64,15 @@ impl PolicySet {
             let mut any = false;
             let mut reads_config_maps = false;
             let mut checks_pod_security = false;
+            let mut mutates = false;
             for rule in &policy.rules {
-                let RuleAction::Validate(validation) = &rule.action else {
-                    continue;
-                };
-                checks_pod_security |= matches!(validation.check, Check::PodSecurity(_));
+                match &rule.action {
+                    RuleAction::Validate(validation) => {
+                        checks_pod_security |= matches!(validation.check, Check::PodSecurity(_));
+                    }
+                    RuleAction::Mutate(_) => mutates = true,
+                    _ => continue,
+                }
                 reads_config_maps |= rule
                     .context
                     .iter()
@@ -99,11 +105,13 @@ impl PolicySet {
                 RuleAction::Validate(v) => !is_content_check(&v.check),
                 _ => false,
             });
+            // (Mutate rules never run on DELETE: there is no object to change.)
             let on_delete = (!on_delete.rules.is_empty()).then_some(on_delete);
             set.policies.push(AdmissionPolicy {
                 policy,
                 on_delete,
                 reads_config_maps,
+                mutates,
                 checks_pod_security,
             });
         }

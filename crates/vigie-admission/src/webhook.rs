@@ -168,12 +168,13 @@ impl Webhook {
 
     fn mutate(&self, review: &AdmissionRequest) -> AdmissionResponse {
         let set = self.store.current();
-        let mutation = mutate(&set, review);
+        let mutation = mutate(&set, review, &self.cluster);
         for r in &mutation.results {
             self.metrics.result(&r.policy, &r.rule, r.status.as_str());
         }
         let mut response = AdmissionResponse::allow(review.uid.clone());
         response.patch = mutation.patch;
+        response.warnings = mutation.warnings;
         response
     }
 }

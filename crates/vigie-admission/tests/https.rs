@@ -58,7 +58,7 @@ fn allowed_denied_and_audited_over_https() {
     assert_eq!(answer["response"]["allowed"], false);
     assert_eq!(answer["response"]["status"]["code"], 403);
 
-    // /mutate has no engine yet: allowed, no patch.
+    // No mutate rule: allowed, no patch.
     let answer = served.post("/mutate", bad.to_string().as_bytes()).json();
     assert_eq!(answer["response"]["allowed"], true);
     assert!(answer["response"].get("patch").is_none());

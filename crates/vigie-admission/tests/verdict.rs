@@ -543,3 +543,86 @@ spec:
     let create = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
     assert_eq!(validate(&webhook, &create)["allowed"], true);
 }
+
+#[test]
+fn mutate_answers_one_json_patch_of_every_mutation_in_policy_order() {
+    use base64::Engine as _;
+    let yaml = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: add-team
+spec:
+  rules:
+  - name: team
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          labels:
+            +(team): platform
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: add-owner
+spec:
+  rules:
+  - name: owner
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    mutate:
+      patchesJson6902: |-
+        - op: add
+          path: /metadata/annotations
+          value: {owner: "{{ request.object.metadata.labels.team }}"}
+"#;
+    let webhook = webhook(yaml);
+    let body = review(
+        "CREATE",
+        Some(&pod("web", "shop", json!({"app": "web"}))),
+        None,
+    );
+    let answer = webhook
+        .answer(
+            vigie_admission::Endpoint::Mutate,
+            body.to_string().as_bytes(),
+        )
+        .unwrap()
+        .to_review();
+    let response = &answer["response"];
+    assert_eq!(response["allowed"], true);
+    assert_eq!(response["patchType"], "JSONPatch");
+    let patch = base64::engine::general_purpose::STANDARD
+        .decode(response["patch"].as_str().unwrap())
+        .unwrap();
+    let patch: serde_json::Value = serde_json::from_slice(&patch).unwrap();
+    let text = patch.to_string();
+    assert!(text.contains("/metadata/labels/team"), "{text}");
+    assert!(text.contains("/metadata/annotations"), "{text}");
+    // The second policy saw the first one's label.
+    assert!(text.contains("\"owner\":\"platform\""), "{text}");
+    assert_eq!(webhook.metrics.results("add-team", "team", "pass"), 1);
+    // An object with the label already: nothing to patch from the first rule.
+    let labelled = review(
+        "CREATE",
+        Some(&pod("web", "shop", json!({"team": "x"}))),
+        None,
+    );
+    let answer = webhook
+        .answer(
+            vigie_admission::Endpoint::Mutate,
+            labelled.to_string().as_bytes(),
+        )
+        .unwrap()
+        .to_review();
+    let patch = base64::engine::general_purpose::STANDARD
+        .decode(answer["response"]["patch"].as_str().unwrap())
+        .unwrap();
+    assert!(!String::from_utf8(patch).unwrap().contains("labels"));
+}
