@@ -90,7 +90,7 @@ pub fn evaluate_in(context: &PolicyContext<'_>, policy: &Policy) -> Vec<RuleResu
         if !rule_matches(rule, &match_target) {
             continue;
         }
-        let (status, message) = validate::run(&context, policy, rule, validation);
+        let (status, message) = validate::run(context, policy, rule, validation);
         results.push(RuleResult {
             rule: rule.name.clone(),
             status,
