@@ -4,7 +4,10 @@
 //! gets an AdmissionReview (CREATE) of the entry's resource; the answer must be:
 //! pass -> not blocked by the rule; fail under Enforce -> denied, the rule named
 //! in the message; fail under Audit -> allowed and the failure counted for the
-//! reports; skip -> not blocked; error -> by the policy's failurePolicy.
+//! reports; skip -> not blocked; error -> by the policy's failurePolicy; a
+//! mutate rule -> the JSON Patch of `/mutate`, applied to the object, gives the
+//! engine's mutated object (which the `kyverno` suite compares with the suite's
+//! patchedResources; the entry counts only when that comparison agrees too).
 //!
 //! Entries the admission request cannot express are counted apart (neither
 //! passed nor failed): offline values other than namespace labels (values files
@@ -31,13 +34,13 @@ use vigie_server::{
 
 use crate::Tally;
 
-/// Routes `/validate` to whichever webhook the run has put in place.
-struct Current(Arc<Mutex<Arc<Webhook>>>);
+/// Routes an endpoint to whichever webhook the run has put in place.
+struct Current(Arc<Mutex<Arc<Webhook>>>, Endpoint);
 
 impl Handler for Current {
     fn handle(&self, request: Request) -> Response {
         let webhook = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        match webhook.answer(Endpoint::Validate, &request.body) {
+        match webhook.answer(self.1, &request.body) {
             Ok(r) => Response::json(StatusCode::OK, r.to_bytes()),
             Err(e) => Response::text(StatusCode::BAD_REQUEST, e.to_string()),
         }
@@ -70,7 +73,7 @@ struct Client {
 }
 
 impl Client {
-    fn post(&self, body: &[u8]) -> std::io::Result<(u16, String)> {
+    fn post(&self, path: &str, body: &[u8]) -> std::io::Result<(u16, String)> {
         let tcp = TcpStream::connect(self.addr)?;
         tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
         tcp.set_nodelay(true)?;
@@ -79,7 +82,7 @@ impl Client {
             .map_err(std::io::Error::other)?;
         let mut tls = rustls::StreamOwned::new(conn, tcp);
         let head = format!(
-            "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         );
         // One write: one TLS record, no wait for an acknowledgement in between.
@@ -146,7 +149,13 @@ fn start(
         addr: server.local_addr(),
         config: Arc::new(config),
     };
-    let routes = Routes::new().route(Method::POST, "/validate", Current(current));
+    let routes = Routes::new()
+        .route(
+            Method::POST,
+            "/validate",
+            Current(current.clone(), Endpoint::Validate),
+        )
+        .route(Method::POST, "/mutate", Current(current, Endpoint::Mutate));
     let shutdown = Shutdown::new();
     let stop = shutdown.clone();
     let thread = std::thread::spawn(move || {
@@ -191,6 +200,27 @@ fn not_expressible(inputs: &TestInputs) -> Option<&'static str> {
         return Some("roles from a user-info file");
     }
     None
+}
+
+/// Whether the entry's rule (or its autogen copies) is a mutate rule.
+fn is_mutate_rule(policy: &Policy, rule: &str) -> bool {
+    policy
+        .rules
+        .iter()
+        .any(|r| rule_names(rule).contains(&r.name) && matches!(r.action, RuleAction::Mutate(_)))
+}
+
+/// The object with the response's JSON Patch applied (unchanged without a patch).
+fn apply_patch(object: &Json, response: &Json) -> Result<Json, String> {
+    use base64::Engine as _;
+    let Some(encoded) = response["patch"].as_str() else {
+        return Ok(object.clone());
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| e.to_string())?;
+    let ops: Vec<Json> = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+    vigie_policy::patch::json6902::apply(object.clone(), &ops).map_err(|e| e.to_string())
 }
 
 fn rule_names(rule: &str) -> [String; 3] {
@@ -264,7 +294,36 @@ pub fn run(dir: &Path) -> Tally {
             let served = webhook(Some(policy), Some(inputs));
             *current.lock().unwrap_or_else(|e| e.into_inner()) = served.clone();
             let body = review(target, inputs).to_string();
-            let (code, text) = match client.post(body.as_bytes()) {
+            if is_mutate_rule(policy, &entry.rule) {
+                // The patch the webhook answers, applied to the request's object,
+                // must give the engine's mutated object, which the `kyverno`
+                // suite compares with patchedResources (its verdict counts too).
+                let engine = vigie_policy::mutate(&[policy], target, &inputs.request).object;
+                let applied = client
+                    .post("/mutate", body.as_bytes())
+                    .ok()
+                    .and_then(|(_, text)| serde_json::from_str::<Json>(&text).ok())
+                    .map(|answer| apply_patch(&target.object, &answer["response"]));
+                let same = applied.as_ref().is_some_and(|a| a.as_ref() == Ok(&engine));
+                *asked.entry("a mutation (JSONPatch)".into()).or_default() += 1;
+                if same && entry.verdict == Verdict::Agree {
+                    tally.passed += 1;
+                } else {
+                    tally.failed += 1;
+                    println!(
+                        "DISAGREE {}: {}/{} {} {}: the patch applied {} the engine's object (vigie policy test: {:?})",
+                        suite.display(),
+                        entry.policy,
+                        entry.rule,
+                        entry.kind,
+                        entry.resource,
+                        if same { "gives" } else { "does not give" },
+                        entry.verdict
+                    );
+                }
+                continue;
+            }
+            let (code, text) = match client.post("/validate", body.as_bytes()) {
                 Ok(reply) => reply,
                 Err(e) => (0, e.to_string()),
             };
