@@ -9,6 +9,7 @@ mod cel_spec_vigie;
 mod falco_k8saudit;
 mod falco_rules;
 mod kyverno;
+mod kyverno_admission;
 mod pss;
 mod regolibrary;
 mod textproto;
@@ -48,6 +49,10 @@ const SUITES: &[(&str, &str)] = &[
         "kyverno",
         "Kyverno policy test suites (kyverno-policies: */kyverno-test.yaml)",
     ),
+    (
+        "kyverno-admission",
+        "The same suites' results asked of the admission webhook over HTTPS",
+    ),
 ];
 
 fn usage() -> ExitCode {
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         "falco-k8saudit" => falco_k8saudit::run(&dir),
         "kyverno" => kyverno::run(&dir),
         "cel-spec" => cel_spec::run_with(&dir, &cel_spec_vigie::VigieCel),
+        "kyverno-admission" => kyverno_admission::run(&dir),
         _ => return usage(),
     };
     println!("{} passed, {} failed", tally.passed, tally.failed);

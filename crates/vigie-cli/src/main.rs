@@ -66,7 +66,8 @@ enum Command {
     /// Answer RBAC questions from manifests: who can do an action, and escalation paths
     /// to cluster-admin power.
     Rbac(rbac::RbacArgs),
-    /// The admission webhook: its certificates and the manifests that install it.
+    /// The Kyverno-compatible admission webhook: `serve` it over HTTPS, make its
+    /// certificates and the manifests that install it.
     Admission(admission::AdmissionArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example: vigie completions bash > /etc/bash_completion.d/vigie")]

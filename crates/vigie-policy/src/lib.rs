@@ -31,8 +31,10 @@ pub mod variables;
 pub mod wildcard;
 
 pub use engine::{
-    evaluate, json_patch, mutate, MutationOutcome, Operation, Request, RuleResult, Status, Target,
-    UnknownOperation, Values,
+    evaluate, evaluate_in, json_patch, mutate, MutationOutcome, Operation, PolicyContext, Request,
+    RuleResult, Status, Target, UnknownOperation, Values,
 };
 pub use load::{load_policies, policies_from_str, LoadedPolicies};
-pub use policy::{FailureAction, Policy, PolicyError};
+pub use policy::{
+    AdmissionSettings, FailureAction, FailureActionOverride, FailurePolicy, Policy, PolicyError,
+};

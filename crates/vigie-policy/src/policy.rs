@@ -12,6 +12,9 @@ use crate::matching::{
 };
 use crate::{anchors, variables};
 
+mod admission;
+pub use admission::{AdmissionSettings, FailureActionOverride, FailurePolicy};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureAction {
     Audit,
@@ -30,6 +33,8 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// The file the policy was read from.
     pub source: String,
+    /// What the policy says about admission requests (used by the webhook).
+    pub admission: AdmissionSettings,
 }
 
 impl Policy {
@@ -313,6 +318,7 @@ pub(crate) fn parse_policy(
         Some(Json::Array(r)) => r.clone(),
         _ => return problem("spec.rules", "a policy needs a list of rules"),
     };
+    let admission = admission::parse_admission(spec)?;
     let expanded = crate::autogen::expand(&annotations, &raw_rules);
     let mut rules = Vec::new();
     let mut problems = Vec::new();
@@ -332,6 +338,7 @@ pub(crate) fn parse_policy(
         background,
         rules,
         source: source.to_string(),
+        admission,
     };
     Ok((policy, problems))
 }

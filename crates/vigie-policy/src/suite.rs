@@ -199,13 +199,59 @@ impl SuiteReport {
     }
 }
 
-fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteReport) {
-    report.name = test
+/// What one Test of a suite runs on, read as `vigie policy test` reads it.
+#[derive(Debug)]
+pub struct TestInputs {
+    /// The Test's name.
+    pub name: String,
+    /// Its policies (with the errors of those that did not load).
+    pub loaded: crate::load::LoadedPolicies,
+    /// Its resources.
+    pub targets: Vec<Target>,
+    /// The request: user info, values, the ConfigMaps among the resources.
+    pub request: Request,
+    /// Whether the Test gives values (a values file or inline values).
+    pub has_values: bool,
+    /// Resource files named by the Test that are not there.
+    pub missing_files: Vec<String>,
+}
+
+/// The inputs of every Test of a suite file (for runners other than `vigie policy
+/// test`'s, such as the admission conformance). Problems are left out: run the
+/// suite with [`run_suite_with`] to see them.
+pub fn suite_inputs(path: &Path, max_file_bytes: u64) -> Vec<TestInputs> {
+    let Ok(docs) = read_yaml_docs(path, max_file_bytes) else {
+        return Vec::new();
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut scratch = SuiteReport {
+        path: path.to_path_buf(),
+        name: String::new(),
+        entries: Vec::new(),
+        errors: Vec::new(),
+        input_errors: Vec::new(),
+    };
+    docs.iter()
+        .filter(|d| {
+            d.get("kind").and_then(Json::as_str) == Some("Test") || d.get("results").is_some()
+        })
+        .map(|test| read_inputs(test, dir, max_file_bytes, &mut scratch))
+        .collect()
+}
+
+fn read_inputs(
+    test: &Json,
+    dir: &Path,
+    max_file_bytes: u64,
+    report: &mut SuiteReport,
+) -> TestInputs {
+    let name = test
         .pointer("/metadata/name")
         .or_else(|| test.get("name"))
         .and_then(Json::as_str)
         .unwrap_or_default()
         .to_string();
+    report.name.clone_from(&name);
     let rel = |p: &str| dir.join(p).to_string_lossy().into_owned();
     let policy_paths: Vec<String> = string_list(test.get("policies"))
         .iter()
@@ -296,6 +342,24 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
         .filter(|t| t.kind == "ConfigMap")
         .map(|t| t.object.clone())
         .collect();
+    TestInputs {
+        name,
+        loaded,
+        targets,
+        request,
+        has_values: values_file.is_some() || test.get("values").is_some_and(Json::is_object),
+        missing_files,
+    }
+}
+
+fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteReport) {
+    let TestInputs {
+        loaded,
+        targets,
+        request,
+        missing_files,
+        ..
+    } = read_inputs(test, dir, max_file_bytes, report);
     let uses_exceptions = test.get("exceptions").is_some_and(|e| !e.is_null());
 
     // (policy, kind, namespace, name) -> rule -> status

@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 
 mod certs;
 mod manifests;
+mod serve;
 
 #[derive(Debug, Args)]
 pub struct AdmissionArgs {
@@ -15,6 +16,9 @@ pub struct AdmissionArgs {
 
 #[derive(Debug, Subcommand)]
 enum AdmissionCommand {
+    /// Serve the validating and mutating webhook over HTTPS (`/validate`, `/mutate`,
+    /// `/healthz`, `/readyz`, `/metrics`).
+    Serve(serve::ServeArgs),
     /// Make a CA and a serving certificate for the webhook's Service (ca.crt, tls.crt, tls.key).
     Certs(certs::CertsArgs),
     /// Print the Kubernetes objects that install the webhook, for `kubectl apply -f -`.
@@ -23,6 +27,7 @@ enum AdmissionCommand {
 
 pub fn run(args: AdmissionArgs) -> ExitCode {
     match args.command {
+        AdmissionCommand::Serve(args) => serve::run(args),
         AdmissionCommand::Certs(args) => certs::run(args),
         AdmissionCommand::Manifests(args) => manifests::run(args),
     }

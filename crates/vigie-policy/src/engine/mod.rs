@@ -71,7 +71,13 @@ pub const MAX_PATTERN_DEPTH: usize = 256;
 
 /// Evaluates every validate rule of `policy` that applies to `target`.
 pub fn evaluate(policy: &Policy, target: &Target, request: &Request) -> Vec<RuleResult> {
-    let context = PolicyContext::new(target, request);
+    evaluate_in(&PolicyContext::new(target, request), policy)
+}
+
+/// [`evaluate`] in a context made once for several policies on the same target
+/// and request (admission): its variables document is built by the first policy
+/// that needs it and reused by the next ones.
+pub fn evaluate_in(context: &PolicyContext<'_>, policy: &Policy) -> Vec<RuleResult> {
     if !context.policy_applies(policy) {
         return Vec::new();
     }
@@ -84,7 +90,7 @@ pub fn evaluate(policy: &Policy, target: &Target, request: &Request) -> Vec<Rule
         if !rule_matches(rule, &match_target) {
             continue;
         }
-        let (status, message) = validate::run(&context, policy, rule, validation);
+        let (status, message) = validate::run(context, policy, rule, validation);
         results.push(RuleResult {
             rule: rule.name.clone(),
             status,

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Admission webhook load test: `vigie admission serve` on loopback HTTPS with the
+# 17 Pod Security policies of the Kyverno library (read from the corpus at run
+# time, pod-security/, with validationFailureAction set to $MODE), fed recorded
+# AdmissionReviews (CREATE of a realistic Deployment and Pod, half violating;
+# written by make_reviews.py). Reports:
+#   - at 1,000 and 5,000 requests/s (hey, a fixed rate): p50, p99 and max
+#     latency as the client sees it, non-200 answers, and the server's RSS;
+#   - the saturation throughput (wrk, 16 connections = the worker pool, as fast
+#     as it answers; more connections than workers get 503s by design);
+#   - the server's peak RSS (VmHWM).
+# Client and server share the machine's cores: the figures include the client.
+#
+#   bench/admission/run.sh [vigie binary]
+#   env: CORPUS (default ../shared/corpora/kyverno-policies), MODE (Enforce|Audit,
+#        default Enforce), DURATION seconds per run (default 10), RATES ("1000 5000")
+# Needs hey and wrk (Debian: apt-get install hey wrk), curl, openssl, python3.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ -z "${CORPUS:-}" ]; then
+  for c in ../shared/corpora/kyverno-policies ../../shared/corpora/kyverno-policies; do
+    [ -d "$c" ] && CORPUS=$c && break
+  done
+fi
+CORPUS=${CORPUS:-../shared/corpora/kyverno-policies}
+MODE=${MODE:-Enforce}
+DURATION=${DURATION:-10}
+RATES=${RATES:-1000 5000}
+VIGIE=${1:-target/release/vigie}
+[ -x "$VIGIE" ] || cargo build --release --locked -p vigie-cli
+for tool in hey wrk curl openssl python3; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool is needed" >&2; exit 2; }
+done
+[ -d "$CORPUS/pod-security" ] || { echo "run.sh: no $CORPUS/pod-security" >&2; exit 2; }
+WORK=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+mkdir -p "$WORK/policies" "$WORK/reports"
+grep -rlE '^kind: ClusterPolicy' "$CORPUS/pod-security" --include='*.yaml' | sort | while read -r f; do
+  sed "s/validationFailureAction: .*/validationFailureAction: $MODE/" "$f" > "$WORK/policies/$(basename "$f")"
+done
+echo "policies: $(ls "$WORK/policies" | wc -l) from $CORPUS/pod-security ($MODE)"
+python3 bench/admission/make_reviews.py "$WORK"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+
+PORT=${PORT:-19443}
+URL=https://127.0.0.1:$PORT/validate
+"$VIGIE" admission serve --policies "$WORK/policies" --listen 127.0.0.1:$PORT \
+  --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --reports-dir "$WORK/reports" \
+  --shutdown-delay 100ms 2> "$WORK/server.log" &
+pid=$!
+for _ in $(seq 100); do
+  curl -sk -o /dev/null "https://127.0.0.1:$PORT/readyz" && break
+  sleep 0.1
+done
+grep -q 'serving' "$WORK/server.log" || { cat "$WORK/server.log" >&2; exit 1; }
+for f in "$WORK"/*-ok.json "$WORK"/*-bad.json; do
+  printf '%-16s %s\n' "$(basename "$f" .json)" \
+    "$(curl -sk -H 'Content-Type: application/json' --data-binary @"$f" "$URL" | python3 -c 'import json,sys; r=json.load(sys.stdin)["response"]; print("allowed" if r["allowed"] else "denied", len(r.get("status",{}).get("message","")), "bytes of message")')"
+done
+rss() { awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MiB  ", $1, $2/1024}' "/proc/$pid/status"; }
+
+cat > "$WORK/rotate.lua" <<LUA
+local bodies = {}
+for _, name in ipairs({"deployment-ok", "deployment-bad", "pod-ok", "pod-bad"}) do
+  local f = io.open("$WORK/" .. name .. ".json", "rb")
+  bodies[#bodies + 1] = f:read("*all")
+  f:close()
+end
+local i = 0
+request = function()
+  i = i % #bodies + 1
+  return wrk.format("POST", "/validate", {["Content-Type"] = "application/json"}, bodies[i])
+end
+LUA
+# Warm-up.
+wrk -t2 -c8 -d2s -s "$WORK/rotate.lua" "https://127.0.0.1:$PORT" >/dev/null
+
+for rate in $RATES; do
+  per=$(( rate / 4 ))
+  # Few connections, each at up to 250 req/s: what a few API servers send.
+  workers=$(( (per + 249) / 250 ))
+  qps=$(( per / workers ))
+  for name in deployment-ok deployment-bad pod-ok pod-bad; do
+    # -host: hey puts the Host header, port included, in the TLS server name; rustls
+    # refuses a name with a port.
+    hey -z "${DURATION}s" -c "$workers" -q "$qps" -host localhost -m POST -T application/json \
+      -D "$WORK/$name.json" -o csv "$URL" > "$WORK/hey-$rate-$name.csv" 2>/dev/null &
+  done
+  wait $(jobs -p | grep -v "^$pid$") 2>/dev/null || true
+  python3 - "$rate" "$DURATION" "$WORK"/hey-"$rate"-*.csv <<'PY'
+import csv, sys
+rate, duration, files = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+times, bad = [], 0
+for name in files:
+    with open(name) as f:
+        for row in csv.DictReader(f):
+            times.append(float(row["response-time"]) * 1000)
+            if row["status-code"] != "200":
+                bad += 1
+times.sort()
+pct = lambda p: times[min(len(times) - 1, int(p / 100 * len(times)))]
+print(f"{rate} req/s asked: {len(times) / duration:.0f} req/s sent, p50 {pct(50):.2f} ms, "
+      f"p99 {pct(99):.2f} ms, max {times[-1]:.2f} ms, non-200 {bad}", end="  ")
+PY
+  echo "server $(rss)"
+done
+
+wrk -t2 -c16 -d"${DURATION}s" --latency -s "$WORK/rotate.lua" "https://127.0.0.1:$PORT" > "$WORK/wrk.txt"
+echo "saturation (wrk, 16 connections): $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt") req/s, p50 $(awk '$1=="50%" {print $2}' "$WORK/wrk.txt"), p99 $(awk '$1=="99%" {print $2}' "$WORK/wrk.txt"), non-2xx $(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.txt" | grep . || echo 0)  server $(rss)"
+curl -sk "https://127.0.0.1:$PORT/metrics" | grep -E '^vigie_admission_(deadline_answers_total|report_results_dropped_total|policies_loaded)|^vigie_http_requests_total' || true
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+echo "reports written: $(ls "$WORK/reports" | wc -l) file(s)"

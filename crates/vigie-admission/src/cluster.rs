@@ -1,0 +1,112 @@
+//! What the webhook knows of the cluster besides the request: namespace labels
+//! (for `namespaceSelector`) and ConfigMaps (for `configMap` context entries),
+//! read from files given on the command line.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value as Json;
+use vigie_policy::Target;
+use vigie_resource::{load, Limits, LoadOptions};
+
+/// Namespace labels and ConfigMaps.
+#[derive(Debug, Default)]
+pub struct ClusterData {
+    /// Namespace name -> labels.
+    pub namespace_labels: HashMap<String, BTreeMap<String, String>>,
+    /// ConfigMap objects.
+    pub config_maps: Vec<Json>,
+}
+
+/// Files of namespaces or ConfigMaps that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", problems.join("\n"))]
+pub struct ClusterDataError {
+    /// Each problem, naming its file (and line when known).
+    pub problems: Vec<String>,
+}
+
+/// Every object of these files (Lists expanded), as JSON, with the problems met.
+fn objects(paths: &[String], max_file_bytes: u64) -> (Vec<Json>, Vec<String>) {
+    let loaded = load(
+        paths,
+        &LoadOptions {
+            no_kustomize: true,
+            limits: Limits {
+                max_file_bytes,
+                ..Limits::default()
+            },
+            ..Default::default()
+        },
+    );
+    let problems = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.located().to_string())
+        .collect();
+    let objects = loaded
+        .resources
+        .into_iter()
+        .map(|r| Target::from_resource(r).object)
+        .collect();
+    (objects, problems)
+}
+
+impl ClusterData {
+    /// Reads Namespace objects (or Lists of them, as `kubectl get ns -o yaml` prints)
+    /// from `namespaces`, and ConfigMaps from `context`. Objects of other kinds are
+    /// an error: a file given in the wrong place would otherwise be ignored.
+    pub fn from_files(
+        namespaces: &[String],
+        context: &[String],
+        max_file_bytes: u64,
+    ) -> Result<ClusterData, ClusterDataError> {
+        let mut data = ClusterData::default();
+        let (ns_objects, mut problems) = objects(namespaces, max_file_bytes);
+        for o in ns_objects {
+            let kind = o.get("kind").and_then(Json::as_str).unwrap_or_default();
+            let name = o
+                .pointer("/metadata/name")
+                .and_then(Json::as_str)
+                .unwrap_or_default();
+            if kind != "Namespace" {
+                problems.push(format!("--namespaces: {kind} {name} is not a Namespace"));
+                continue;
+            }
+            let labels = o
+                .pointer("/metadata/labels")
+                .and_then(Json::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            data.namespace_labels.insert(name.to_string(), labels);
+        }
+        let (cm_objects, more) = objects(context, max_file_bytes);
+        problems.extend(more);
+        for o in cm_objects {
+            let kind = o.get("kind").and_then(Json::as_str).unwrap_or_default();
+            if kind != "ConfigMap" {
+                let name = o
+                    .pointer("/metadata/name")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                problems.push(format!("--context: {kind} {name} is not a ConfigMap"));
+                continue;
+            }
+            data.config_maps.push(o);
+        }
+        if problems.is_empty() {
+            Ok(data)
+        } else {
+            Err(ClusterDataError { problems })
+        }
+    }
+}

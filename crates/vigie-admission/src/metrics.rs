@@ -1,0 +1,302 @@
+//! The webhook's counters, rendered in the Prometheus text format after the
+//! server's own on `/metrics`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::review::DecodeError;
+
+/// Upper bounds of the latency histogram, in seconds.
+const BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The most label sets one counter keeps: labels come from policies and requests
+/// (kinds), and a stream of made-up kinds must not grow memory without end. Past
+/// the bound, new label sets are counted under `other`.
+pub const MAX_SERIES: usize = 10_000;
+
+/// A counter by label values.
+#[derive(Debug, Default)]
+struct Family {
+    series: Mutex<BTreeMap<Vec<String>, u64>>,
+}
+
+impl Family {
+    /// Adds one to the series and returns its new value.
+    fn add(&self, labels: &[&str]) -> u64 {
+        let mut series = self.series.lock().unwrap_or_else(|e| e.into_inner());
+        let key: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
+        let key = if series.len() >= MAX_SERIES && !series.contains_key(&key) {
+            vec!["other".to_string(); labels.len()]
+        } else {
+            key
+        };
+        let n = series.entry(key).or_default();
+        *n += 1;
+        *n
+    }
+
+    fn get(&self, labels: &[&str]) -> u64 {
+        let key: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
+        let series = self.series.lock().unwrap_or_else(|e| e.into_inner());
+        series.get(&key).copied().unwrap_or(0)
+    }
+
+    fn render(&self, out: &mut String, name: &str, names: &[&str]) {
+        let series = self.series.lock().unwrap_or_else(|e| e.into_inner());
+        for (values, n) in series.iter() {
+            let labels: Vec<String> = names
+                .iter()
+                .zip(values)
+                .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+                .collect();
+            let _ = writeln!(out, "{name}{{{}}} {n}", labels.join(","));
+        }
+    }
+}
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Counters of the admission webhook.
+#[derive(Debug, Default)]
+pub struct AdmissionMetrics {
+    /// path, operation, kind, verdict
+    requests: Family,
+    /// policy, rule, result
+    results: Family,
+    /// reason
+    decode_errors: Family,
+    /// path, failure policy answer (allowed / denied)
+    deadline_answers: Family,
+    latency_buckets: [AtomicU64; BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_micros: AtomicU64,
+    reloads_ok: AtomicU64,
+    reloads_failed: AtomicU64,
+    generation: AtomicU64,
+    policies: AtomicU64,
+    reports_dropped: AtomicU64,
+}
+
+impl AdmissionMetrics {
+    /// Counts a request answered with an AdmissionReview.
+    pub fn request(&self, path: &str, operation: &str, kind: &str, verdict: &str, took: Duration) {
+        let _ = self.requests.add(&[path, operation, kind, verdict]);
+        let seconds = took.as_secs_f64();
+        for (bucket, bound) in self.latency_buckets.iter().zip(BUCKETS) {
+            if seconds <= bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_micros
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Requests answered for these labels so far.
+    pub fn requests(&self, path: &str, operation: &str, kind: &str, verdict: &str) -> u64 {
+        self.requests.get(&[path, operation, kind, verdict])
+    }
+
+    /// Counts one rule result.
+    pub fn result(&self, policy: &str, rule: &str, result: &str) {
+        let _ = self.results.add(&[policy, rule, result]);
+    }
+
+    /// Rule results for these labels so far.
+    pub fn results(&self, policy: &str, rule: &str, result: &str) -> u64 {
+        self.results.get(&[policy, rule, result])
+    }
+
+    /// Counts a body that could not be decoded, by reason; returns the count so far.
+    pub fn decode_error(&self, reason: &str) -> u64 {
+        self.decode_errors.add(&[reason])
+    }
+
+    /// Decode errors of this reason so far.
+    pub fn decode_errors(&self, reason: &str) -> u64 {
+        self.decode_errors.get(&[reason])
+    }
+
+    /// Counts a request answered by failure policy because the time budget ran out.
+    pub fn deadline_answer(&self, path: &str, allowed: bool) {
+        let answer = if allowed { "allowed" } else { "denied" };
+        let _ = self.deadline_answers.add(&[path, answer]);
+    }
+
+    /// Requests answered by failure policy so far.
+    pub fn deadline_answers(&self, path: &str, allowed: bool) -> u64 {
+        let answer = if allowed { "allowed" } else { "denied" };
+        self.deadline_answers.get(&[path, answer])
+    }
+
+    /// Counts a reload, loaded or refused.
+    pub fn reload(&self, ok: bool) {
+        let counter = if ok {
+            &self.reloads_ok
+        } else {
+            &self.reloads_failed
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reloads refused so far.
+    pub fn reloads_failed(&self) -> u64 {
+        self.reloads_failed.load(Ordering::Relaxed)
+    }
+
+    /// Reloads that loaded so far.
+    pub fn reloads_ok(&self) -> u64 {
+        self.reloads_ok.load(Ordering::Relaxed)
+    }
+
+    /// Records the generation and size of the set now served.
+    pub fn set_loaded(&self, generation: u64, policies: usize) {
+        self.generation.store(generation, Ordering::Relaxed);
+        self.policies.store(policies as u64, Ordering::Relaxed);
+    }
+
+    /// Counts report results dropped (the report queue or a report was full).
+    pub fn reports_dropped(&self, n: u64) {
+        self.reports_dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Appends the Prometheus text exposition.
+    pub fn render(&self, out: &mut String) {
+        header(out, "vigie_admission_requests_total", "counter",
+            "AdmissionReviews answered, by path, operation, kind and verdict (allowed, denied, error).");
+        self.requests.render(
+            out,
+            "vigie_admission_requests_total",
+            &["path", "operation", "kind", "verdict"],
+        );
+        header(
+            out,
+            "vigie_admission_request_duration_seconds",
+            "histogram",
+            "Time from a decoded body to its answer (evaluation included).",
+        );
+        for (bucket, bound) in self.latency_buckets.iter().zip(BUCKETS) {
+            let _ = writeln!(
+                out,
+                "vigie_admission_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Ordering::Relaxed)
+            );
+        }
+        let count = self.latency_count.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "vigie_admission_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            out,
+            "vigie_admission_request_duration_seconds_sum {}",
+            self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(
+            out,
+            "vigie_admission_request_duration_seconds_count {count}"
+        );
+        header(out, "vigie_admission_policy_results_total", "counter",
+            "Rule results at admission, by policy, rule and result (pass, fail, warn, error, skip).");
+        self.results.render(
+            out,
+            "vigie_admission_policy_results_total",
+            &["policy", "rule", "result"],
+        );
+        header(
+            out,
+            "vigie_admission_decode_errors_total",
+            "counter",
+            "Bodies that were not an admission request vigie can answer, by reason (decoding, or refused by the HTTP layer: too_large, body_timeout...).",
+        );
+        // Bodies the server refused before the webhook saw them count here too.
+        let refusals = [
+            "too_large",
+            "length_required",
+            "read_error",
+            "body_timeout",
+            "overloaded",
+            "handler_timeout",
+        ];
+        for reason in DecodeError::REASONS.into_iter().chain(refusals) {
+            let _ = writeln!(
+                out,
+                "vigie_admission_decode_errors_total{{reason=\"{reason}\"}} {}",
+                self.decode_errors(reason)
+            );
+        }
+        header(
+            out,
+            "vigie_admission_deadline_answers_total",
+            "counter",
+            "Requests answered by the failure policy because the time budget (--timeout) ran out.",
+        );
+        self.deadline_answers.render(
+            out,
+            "vigie_admission_deadline_answers_total",
+            &["path", "answer"],
+        );
+        header(
+            out,
+            "vigie_admission_policy_reloads_total",
+            "counter",
+            "Policy reloads, by result (ok, failed: the old set kept serving).",
+        );
+        let _ = writeln!(
+            out,
+            "vigie_admission_policy_reloads_total{{result=\"ok\"}} {}",
+            self.reloads_ok()
+        );
+        let _ = writeln!(
+            out,
+            "vigie_admission_policy_reloads_total{{result=\"failed\"}} {}",
+            self.reloads_failed()
+        );
+        header(
+            out,
+            "vigie_admission_policy_generation",
+            "gauge",
+            "Generation of the policy set served (1 at start).",
+        );
+        let _ = writeln!(
+            out,
+            "vigie_admission_policy_generation {}",
+            self.generation.load(Ordering::Relaxed)
+        );
+        header(
+            out,
+            "vigie_admission_policies_loaded",
+            "gauge",
+            "Policies served at admission.",
+        );
+        let _ = writeln!(
+            out,
+            "vigie_admission_policies_loaded {}",
+            self.policies.load(Ordering::Relaxed)
+        );
+        header(
+            out,
+            "vigie_admission_report_results_dropped_total",
+            "counter",
+            "Audit results not written to a report (queue full or report at its size bound).",
+        );
+        let _ = writeln!(
+            out,
+            "vigie_admission_report_results_dropped_total {}",
+            self.reports_dropped.load(Ordering::Relaxed)
+        );
+    }
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}

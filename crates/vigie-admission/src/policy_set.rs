@@ -1,0 +1,154 @@
+//! The policies a webhook serves, indexed by the kinds their rules match, so that
+//! a request evaluates only the policies that can apply to it.
+
+use std::collections::HashMap;
+
+use vigie_policy::policy::{Check, ContextSource, RuleAction};
+use vigie_policy::wildcard;
+use vigie_policy::Policy;
+
+/// One policy as served at admission.
+#[derive(Debug)]
+pub struct AdmissionPolicy {
+    /// The policy, all of its rules.
+    pub policy: Policy,
+    /// The policy for DELETE requests: without the rules that check the object's
+    /// content (pattern, anyPattern, podSecurity), which Kyverno skips on DELETE
+    /// ("skipping validation on deleted resource"); deny and foreach rules stay.
+    /// `None` when no rule is left.
+    pub on_delete: Option<Policy>,
+    /// Whether a rule reads ConfigMaps through a `configMap` context entry.
+    pub reads_config_maps: bool,
+    /// Whether a rule mutates (served at `/mutate`).
+    pub mutates: bool,
+    /// Whether a rule is a podSecurity check (which works on a positioned tree of
+    /// the object, built once per request when needed).
+    pub checks_pod_security: bool,
+}
+
+/// A loaded, indexed set of policies. Immutable: a reload builds a new one.
+#[derive(Debug, Default)]
+pub struct PolicySet {
+    policies: Vec<AdmissionPolicy>,
+    /// Kind -> indexes of the policies with a rule that names that kind.
+    by_kind: HashMap<String, Vec<usize>>,
+    /// Policies with a rule that matches any kind (no `kinds`, or a wildcard).
+    any_kind: Vec<usize>,
+    /// Policies left out because of `spec.admission: false`.
+    background_only: usize,
+    /// Counts the loads, from 1; a new set has the next number.
+    generation: u64,
+}
+
+fn is_content_check(check: &Check) -> bool {
+    matches!(
+        check,
+        Check::Pattern(_) | Check::AnyPattern(_) | Check::PodSecurity(_)
+    )
+}
+
+impl PolicySet {
+    /// Indexes `policies`; those with `spec.admission: false` are left out.
+    pub fn new(policies: Vec<Policy>, generation: u64) -> Self {
+        let mut set = PolicySet {
+            generation,
+            ..Self::default()
+        };
+        for policy in policies {
+            if !policy.admission.admission {
+                set.background_only += 1;
+                continue;
+            }
+            let index = set.policies.len();
+            let mut kinds: Vec<&str> = Vec::new();
+            let mut any = false;
+            let mut reads_config_maps = false;
+            let mut checks_pod_security = false;
+            let mut mutates = false;
+            for rule in &policy.rules {
+                match &rule.action {
+                    RuleAction::Validate(validation) => {
+                        checks_pod_security |= matches!(validation.check, Check::PodSecurity(_));
+                    }
+                    RuleAction::Mutate(_) => mutates = true,
+                    _ => continue,
+                }
+                reads_config_maps |= rule
+                    .context
+                    .iter()
+                    .any(|c| matches!(c.source, ContextSource::ConfigMap { .. }));
+                for filter in rule.match_resources.filters() {
+                    let selectors = &filter.resources.kinds;
+                    if selectors.is_empty() {
+                        any = true;
+                    }
+                    for k in selectors {
+                        if wildcard::has_wildcard(&k.kind) {
+                            any = true;
+                        } else {
+                            kinds.push(&k.kind);
+                        }
+                    }
+                }
+            }
+            if any {
+                set.any_kind.push(index);
+            } else {
+                kinds.sort_unstable();
+                kinds.dedup();
+                for kind in kinds {
+                    set.by_kind.entry(kind.to_string()).or_default().push(index);
+                }
+            }
+            let mut on_delete = policy.clone();
+            on_delete.rules.retain(|r| match &r.action {
+                RuleAction::Validate(v) => !is_content_check(&v.check),
+                _ => false,
+            });
+            // (Mutate rules never run on DELETE: there is no object to change.)
+            let on_delete = (!on_delete.rules.is_empty()).then_some(on_delete);
+            set.policies.push(AdmissionPolicy {
+                policy,
+                on_delete,
+                reads_config_maps,
+                mutates,
+                checks_pod_security,
+            });
+        }
+        set
+    }
+
+    /// The policies that may apply to an object of `kind`, in load order.
+    pub fn candidates(&self, kind: &str) -> Vec<&AdmissionPolicy> {
+        let named = self.by_kind.get(kind).map_or(&[][..], Vec::as_slice);
+        let mut indexes: Vec<usize> = named.iter().chain(&self.any_kind).copied().collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        indexes.into_iter().map(|i| &self.policies[i]).collect()
+    }
+
+    /// Every policy served.
+    pub fn policies(&self) -> &[AdmissionPolicy] {
+        &self.policies
+    }
+
+    /// How many policies are served.
+    pub fn len(&self) -> usize {
+        self.policies.len()
+    }
+
+    /// Whether no policy is served.
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+    }
+
+    /// Policies left out because of `spec.admission: false`.
+    pub fn background_only(&self) -> usize {
+        self.background_only
+    }
+
+    /// Which load this set comes from (1 for the first).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+}

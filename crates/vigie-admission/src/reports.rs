@@ -1,0 +1,189 @@
+//! Audit results on their way to policy reports: the webhook queues them (never
+//! blocking a request: when the queue is full they are dropped and counted), and
+//! a writer thread aggregates them into reports.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+use vigie_policy::Status;
+use vigie_report::policy_report::{ObjectRef, ReportApi, ReportEntry, ReportResult, ReportSet};
+
+use crate::metrics::AdmissionMetrics;
+use crate::verdict::RuleOutcome;
+
+/// Audit records waiting for the writer, at most.
+pub const QUEUE_CAPACITY: usize = 10_000;
+
+/// The object a record is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectId {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// Namespace (empty for cluster-scoped objects).
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// `metadata.uid` (empty on CREATE: the API server sets it after admission).
+    pub uid: String,
+}
+
+/// The results of the policies evaluated on one object.
+#[derive(Clone, Debug)]
+pub struct AuditRecord {
+    /// The object.
+    pub object: ObjectId,
+    /// Every rule result (they replace the object's earlier results per policy).
+    pub results: Vec<RuleOutcome>,
+    /// When it was evaluated.
+    pub time: SystemTime,
+}
+
+/// The sending end, held by the webhook.
+#[derive(Clone)]
+pub struct ReportQueue {
+    sender: Sender<AuditRecord>,
+    metrics: Arc<AdmissionMetrics>,
+}
+
+impl ReportQueue {
+    /// A queue of [`QUEUE_CAPACITY`] records and its receiving end.
+    pub fn new(metrics: Arc<AdmissionMetrics>) -> (ReportQueue, Receiver<AuditRecord>) {
+        let (sender, receiver) = crossbeam_channel::bounded(QUEUE_CAPACITY);
+        (ReportQueue { sender, metrics }, receiver)
+    }
+
+    /// Queues a record without waiting; a full queue drops it and counts its results.
+    pub fn push(&self, record: AuditRecord) {
+        match self.sender.try_send(record) {
+            Ok(()) => {}
+            Err(TrySendError::Full(r)) | Err(TrySendError::Disconnected(r)) => {
+                self.metrics.reports_dropped(r.results.len() as u64);
+            }
+        }
+    }
+}
+
+/// Where and how the writer writes reports.
+#[derive(Clone, Debug)]
+pub struct ReportConfig {
+    /// The directory the report files are replaced in.
+    pub dir: PathBuf,
+    /// openreports.io or wgpolicyk8s.io.
+    pub api: ReportApi,
+    /// How often the reports are written when results came in.
+    pub interval: Duration,
+    /// The most results one report holds.
+    pub max_results_per_report: usize,
+}
+
+impl ReportConfig {
+    /// The default number of results per report: well under the API server's
+    /// object size limit with messages of up to 1 KiB.
+    pub const DEFAULT_MAX_RESULTS: usize = 1000;
+}
+
+fn result_of(status: Status) -> Option<ReportResult> {
+    Some(match status {
+        Status::Pass => ReportResult::Pass,
+        Status::Fail => ReportResult::Fail,
+        Status::Warn => ReportResult::Warn,
+        Status::Error => ReportResult::Error,
+        // Rules that did not apply would fill the reports with noise.
+        Status::Skip => return None,
+    })
+}
+
+fn entries(record: AuditRecord) -> Vec<ReportEntry> {
+    let object = record.object;
+    let resource = ObjectRef {
+        api_version: object.api_version,
+        kind: object.kind,
+        namespace: object.namespace,
+        name: object.name,
+        uid: object.uid,
+    };
+    record
+        .results
+        .into_iter()
+        .filter_map(|r| {
+            Some(ReportEntry {
+                result: result_of(r.status)?,
+                policy: r.policy,
+                rule: r.rule,
+                message: r.message,
+                severity: r.severity,
+                category: r.category,
+                resource: resource.clone(),
+                timestamp: record.time,
+            })
+        })
+        .collect()
+}
+
+/// Starts the thread that aggregates queued records into reports and writes them
+/// to `config.dir` every `config.interval` (and once more when the queue closes or
+/// `stop` is set). Write failures are logged; results evicted from full reports
+/// are counted in the metrics.
+pub fn spawn_writer(
+    receiver: Receiver<AuditRecord>,
+    config: ReportConfig,
+    metrics: Arc<AdmissionMetrics>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("vigie-reports".into())
+        .spawn(move || {
+            let mut set = ReportSet::new(config.api, config.max_results_per_report);
+            let mut dirty = false;
+            let mut dropped = 0;
+            let mut last_write = Instant::now();
+            loop {
+                let wait = config.interval.saturating_sub(last_write.elapsed());
+                let closed = match receiver.recv_timeout(wait.min(Duration::from_millis(200))) {
+                    Ok(record) => {
+                        set.record(entries(record));
+                        dirty = true;
+                        false
+                    }
+                    Err(RecvTimeoutError::Timeout) => false,
+                    Err(RecvTimeoutError::Disconnected) => true,
+                };
+                let finishing = closed || stop.load(Ordering::Relaxed);
+                if dirty && (finishing || last_write.elapsed() >= config.interval) {
+                    if let Err(e) = set.write_dir(&config.dir) {
+                        eprintln_report(format_args!(
+                            "cannot write the policy reports to {}: {e}",
+                            config.dir.display()
+                        ));
+                    }
+                    dirty = false;
+                    last_write = Instant::now();
+                    metrics.reports_dropped(set.dropped() - dropped);
+                    dropped = set.dropped();
+                }
+                if finishing {
+                    // Records still queued are written before the end.
+                    let rest: Vec<AuditRecord> = receiver.try_iter().collect();
+                    if !rest.is_empty() {
+                        for record in rest {
+                            set.record(entries(record));
+                        }
+                        let _ = set.write_dir(&config.dir);
+                        metrics.reports_dropped(set.dropped() - dropped);
+                    }
+                    return;
+                }
+            }
+        })
+}
+
+fn eprintln_report(message: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "vigie admission: {message}");
+}

@@ -1,0 +1,319 @@
+//! The verdict on one admission request, with Kyverno's semantics: Enforce
+//! failures deny, Audit failures allow and are reported (and returned as warnings
+//! when the policy emits them), rule errors follow the policy's failure policy,
+//! and a spent time budget is answered by the failure policy too.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::Value as Json;
+use vigie_policy::engine::{
+    evaluate_in, PolicyContext, Request as EngineRequest, Status, Target, Values,
+};
+use vigie_policy::json::json_to_node;
+use vigie_policy::{FailureAction, FailurePolicy, Operation, Policy};
+use vigie_resource::{Origin, Resource, SourceFile};
+
+use crate::cluster::ClusterData;
+use crate::policy_set::{AdmissionPolicy, PolicySet};
+use crate::review::AdmissionRequest;
+
+/// One rule result at admission, with the action that applied to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleOutcome {
+    /// The policy (`namespace/name` for a namespaced Policy).
+    pub policy: String,
+    /// The rule.
+    pub rule: String,
+    /// pass, fail, warn (a failure of an unscored policy), error or skip.
+    pub status: Status,
+    /// The engine's message.
+    pub message: String,
+    /// The action in force for this rule in the request's namespace.
+    pub action: FailureAction,
+    /// The policy's severity annotation.
+    pub severity: Option<String>,
+    /// The policy's category annotation.
+    pub category: Option<String>,
+}
+
+/// What to answer, and what to report.
+#[derive(Clone, Debug, Default)]
+pub struct Decision {
+    /// Whether the request may proceed.
+    pub allowed: bool,
+    /// The denial message, when denied.
+    pub message: Option<String>,
+    /// Warnings for the client.
+    pub warnings: Vec<String>,
+    /// Every rule result (for metrics and reports).
+    pub results: Vec<RuleOutcome>,
+    /// Set when the time budget ran out before every policy was evaluated: the
+    /// answer then follows the failure policy of those not evaluated.
+    pub deadline_hit: bool,
+}
+
+/// `Kind/namespace/name` (or `Kind/name`), as Kyverno names a resource in messages.
+pub fn resource_name(kind: &str, namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        format!("{kind}/{name}")
+    } else {
+        format!("{kind}/{namespace}/{name}")
+    }
+}
+
+/// The target the policies look at, and the engine request around it.
+pub struct Subject {
+    /// The object, ready for evaluation.
+    pub target: Target,
+    /// Everything else about the request.
+    pub request: EngineRequest,
+}
+
+/// Builds what the engine evaluates: on DELETE the object is `oldObject`.
+/// `None` when there is no object to evaluate (cannot happen after decoding).
+pub fn subject(
+    review: &AdmissionRequest,
+    cluster: &ClusterData,
+    with_config_maps: bool,
+    with_tree: bool,
+) -> Option<Subject> {
+    let object = review.subject()?.clone();
+    let mut target = Target::from_json(object);
+    if let Some((kind, api_version)) = review.parent_kind() {
+        target.kind = kind.to_string();
+        target.api_version = api_version.to_string();
+    }
+    if with_tree {
+        // podSecurity checks read a tree of the object: built once here rather
+        // than by each such policy.
+        let origin = Origin {
+            file: Arc::new(SourceFile {
+                path: "<admission request>".into(),
+                rendered_by: None,
+            }),
+            document: 0,
+            item: None,
+            cluster: None,
+        };
+        target.resource = Resource::from_node(json_to_node(&target.object), origin).ok();
+    }
+    // The API server fills these in the request even when the object omits them.
+    if target.namespace.is_empty() {
+        target.namespace.clone_from(&review.namespace);
+    }
+    if target.name.is_empty() {
+        target.name.clone_from(&review.name);
+    }
+    let mut values = Values::default();
+    // The API server always sends dryRun; the engine sets it only when true (as
+    // the CLI's offline requests have none), so it is given as a value here.
+    values
+        .global
+        .insert("request.dryRun".into(), Json::Bool(review.dry_run));
+    if review.operation == Operation::Delete {
+        // The object deleted is matched and checked, but `request.object` is null
+        // on DELETE, as the API server sends it (the engine would set it to the
+        // target).
+        values.global.insert("request.object".into(), Json::Null);
+    }
+    if let Some(labels) = cluster.namespace_labels.get(&target.namespace) {
+        values
+            .namespace_labels
+            .insert(target.namespace.clone(), labels.clone());
+    }
+    let request = EngineRequest {
+        operation: review.operation,
+        old_object: review.old_object.clone(),
+        subresource: review.sub_resource.clone(),
+        dry_run: review.dry_run,
+        user: review.user.clone(),
+        values,
+        config_maps: if with_config_maps {
+            cluster.config_maps.clone()
+        } else {
+            Vec::new()
+        },
+    };
+    Some(Subject { target, request })
+}
+
+/// The action for `rule` of `policy` in a namespace: the rule's own
+/// `failureAction`, else the policy's; then the first override that applies.
+fn action_for(
+    policy: &Policy,
+    rule: &str,
+    namespace: &str,
+    labels: Option<&BTreeMap<String, String>>,
+) -> FailureAction {
+    let own = policy
+        .rules
+        .iter()
+        .find(|r| r.name == rule)
+        .and_then(|r| match &r.action {
+            vigie_policy::policy::RuleAction::Validate(v) => v.failure_action,
+            _ => None,
+        });
+    let base = own.unwrap_or(policy.failure_action);
+    policy
+        .admission
+        .overrides_of(rule)
+        .iter()
+        .find(|o| o.applies(namespace, labels))
+        .map_or(base, |o| o.action)
+}
+
+/// Evaluates the candidate policies of `set` for `review` and decides, checking
+/// `deadline` between policies.
+pub fn decide(
+    set: &PolicySet,
+    review: &AdmissionRequest,
+    cluster: &ClusterData,
+    deadline: Instant,
+) -> Decision {
+    let Some(object) = review.subject() else {
+        return Decision {
+            allowed: true,
+            ..Decision::default()
+        };
+    };
+    let kind = match review.parent_kind() {
+        Some((parent, _)) => parent,
+        None => object
+            .get("kind")
+            .and_then(Json::as_str)
+            .unwrap_or(&review.kind.kind),
+    };
+    let candidates = set.candidates(kind);
+    let with_config_maps = candidates.iter().any(|p| p.reads_config_maps);
+    let with_tree = candidates.iter().any(|p| p.checks_pod_security);
+    let Some(Subject { target, request }) = subject(review, cluster, with_config_maps, with_tree)
+    else {
+        return Decision {
+            allowed: true,
+            ..Decision::default()
+        };
+    };
+    let labels = cluster.namespace_labels.get(&target.namespace);
+    let mut decision = Decision {
+        allowed: true,
+        ..Decision::default()
+    };
+    // policy -> rule -> message, for the denial message (sorted, as Kyverno's).
+    let mut blocked: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut not_evaluated: Vec<&AdmissionPolicy> = Vec::new();
+    // One context for every policy: its variables document is built once.
+    let context = PolicyContext::new(&target, &request);
+    for (i, candidate) in candidates.iter().enumerate() {
+        if Instant::now() >= deadline {
+            not_evaluated.extend(&candidates[i..]);
+            break;
+        }
+        let policy = match review.operation {
+            Operation::Delete => match &candidate.on_delete {
+                Some(p) => p,
+                None => continue,
+            },
+            _ => &candidate.policy,
+        };
+        let name = policy.qualified_name();
+        let unscored = policy.annotation("policies.kyverno.io/scored") == Some("false");
+        for result in evaluate_in(&context, policy) {
+            let action = action_for(policy, &result.rule, &target.namespace, labels);
+            let status = match result.status {
+                Status::Fail if unscored => Status::Warn,
+                s => s,
+            };
+            let enforce = action == FailureAction::Enforce;
+            match status {
+                Status::Fail if enforce => {
+                    blocked
+                        .entry(name.clone())
+                        .or_default()
+                        .insert(result.rule.clone(), result.message.clone());
+                }
+                Status::Error
+                    if enforce && policy.admission.failure_policy == FailurePolicy::Fail =>
+                {
+                    blocked
+                        .entry(name.clone())
+                        .or_default()
+                        .insert(result.rule.clone(), result.message.clone());
+                }
+                Status::Fail | Status::Warn if policy.admission.emit_warning => {
+                    decision
+                        .warnings
+                        .push(format!("policy {name}.{}: {}", result.rule, result.message));
+                }
+                Status::Error if enforce => {
+                    decision.warnings.push(format!(
+                        "policy {name}.{}: error ignored (failurePolicy Ignore): {}",
+                        result.rule, result.message
+                    ));
+                }
+                _ => {}
+            }
+            decision.results.push(RuleOutcome {
+                policy: name.clone(),
+                rule: result.rule,
+                status,
+                message: result.message,
+                action,
+                severity: policy.severity().map(str::to_string),
+                category: policy.category().map(str::to_string),
+            });
+        }
+    }
+    let resource = resource_name(&target.kind, &target.namespace, &target.name);
+    if !not_evaluated.is_empty() {
+        decision.deadline_hit = true;
+        let names: Vec<String> = not_evaluated
+            .iter()
+            .map(|p| p.policy.qualified_name())
+            .collect();
+        let failing: Vec<&str> = not_evaluated
+            .iter()
+            .zip(&names)
+            .filter(|(p, _)| p.policy.admission.failure_policy == FailurePolicy::Fail)
+            .map(|(_, n)| n.as_str())
+            .collect();
+        if failing.is_empty() {
+            decision.warnings.push(format!(
+                "vigie: the time budget ran out before policies {} were evaluated on {resource}; allowed by their failurePolicy Ignore",
+                names.join(", ")
+            ));
+        } else {
+            let entry = blocked.entry(String::from("vigie-admission")).or_default();
+            entry.insert(
+                "time-budget".to_string(),
+                format!(
+                    "the time budget (--timeout) ran out before policies {} were evaluated; denied by their failurePolicy Fail",
+                    failing.join(", ")
+                ),
+            );
+        }
+    }
+    if !blocked.is_empty() {
+        decision.allowed = false;
+        decision.message = Some(blocked_message(&resource, &blocked));
+    }
+    decision
+}
+
+/// The denial text, laid out as Kyverno's: the resource, then each policy with
+/// the message of each of its rules that blocked.
+pub fn blocked_message(
+    resource: &str,
+    blocked: &BTreeMap<String, BTreeMap<String, String>>,
+) -> String {
+    let mut out = format!("\n\nresource {resource} was blocked due to the following policies\n\n");
+    for (policy, rules) in blocked {
+        let _ = writeln!(out, "{policy}:");
+        for (rule, message) in rules {
+            let _ = writeln!(out, "  {rule}: '{}'", message.replace('\'', "''"));
+        }
+    }
+    out
+}

@@ -1,0 +1,174 @@
+//! A webhook served over HTTPS on a loopback port, and a rustls client speaking
+//! raw HTTP/1.1 to it (so that every byte sent is the test's choice).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use vigie_admission::{Endpoint, Webhook};
+use vigie_server::{
+    Limits, Routes, Server, ServerConfig, ServerMetrics, ServerTlsConfig, Shutdown,
+};
+
+/// A running HTTPS webhook.
+pub struct Served {
+    pub addr: SocketAddr,
+    pub shutdown: Shutdown,
+    pub metrics: Arc<ServerMetrics>,
+    pub thread: Option<JoinHandle<()>>,
+    pub client: Arc<rustls::ClientConfig>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Writes a CA-less self-signed certificate for localhost/127.0.0.1 into `dir`.
+pub fn certificate(dir: &Path) -> ServerTlsConfig {
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    std::fs::write(dir.join("tls.crt"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.join("tls.key"), cert.key_pair.serialize_pem()).unwrap();
+    ServerTlsConfig {
+        cert_file: dir.join("tls.crt"),
+        key_file: dir.join("tls.key"),
+        client_ca_file: None,
+    }
+}
+
+/// Serves `webhook` at /validate and /mutate over HTTPS with `limits`.
+pub fn serve(webhook: &Arc<Webhook>, limits: Limits, dir: &Path) -> Served {
+    let tls = certificate(dir);
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(&tls.cert_file).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let client = rustls::ClientConfig::builder_with_provider(vigie_server::tls::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let server = Server::bind(ServerConfig {
+        listen: "127.0.0.1:0".into(),
+        tls: Some(tls),
+        limits,
+    })
+    .unwrap();
+    let addr = server.local_addr();
+    let metrics = server.metrics();
+    let admission = webhook.metrics.clone();
+    let routes = Routes::new()
+        .route(
+            vigie_server::Method::POST,
+            "/validate",
+            webhook.handler(Endpoint::Validate),
+        )
+        .route(
+            vigie_server::Method::POST,
+            "/mutate",
+            webhook.handler(Endpoint::Mutate),
+        )
+        .metrics(move |out: &mut String| admission.render(out));
+    let shutdown = Shutdown::new();
+    let stop = shutdown.clone();
+    let thread = std::thread::spawn(move || server.serve(routes, stop).unwrap());
+    Served {
+        addr,
+        shutdown,
+        metrics,
+        thread: Some(thread),
+        client: Arc::new(client),
+    }
+}
+
+/// A response as read off the wire.
+#[derive(Debug)]
+pub struct Reply {
+    pub code: u16,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+pub type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+impl Served {
+    /// A TLS connection to the server (handshake on first write).
+    pub fn connect(&self) -> Tls {
+        let tcp = TcpStream::connect(self.addr).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let conn = rustls::ClientConnection::new(
+            self.client.clone(),
+            ServerName::try_from("localhost").unwrap(),
+        )
+        .unwrap();
+        rustls::StreamOwned::new(conn, tcp)
+    }
+
+    /// POSTs `body` to `path` on a new connection and reads the reply.
+    pub fn post(&self, path: &str, body: &[u8]) -> Reply {
+        let mut tls = self.connect();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        tls.write_all(head.as_bytes()).unwrap();
+        tls.write_all(body).unwrap();
+        tls.flush().unwrap();
+        read_reply(&mut tls)
+    }
+
+    /// GETs `path`.
+    pub fn get(&self, path: &str) -> Reply {
+        let mut tls = self.connect();
+        let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        tls.write_all(head.as_bytes()).unwrap();
+        read_reply(&mut tls)
+    }
+}
+
+/// Reads one response (status line, headers, a body framed by Content-Length).
+pub fn read_reply(stream: &mut impl Read) -> Reply {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let code = line
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let mut length = 0;
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    Reply {
+        code,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}

@@ -1,0 +1,628 @@
+//! Verdicts with Kyverno's semantics, through the webhook's whole answer (decode,
+//! evaluate, respond) without HTTP.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use serde_json::json;
+use vigie_admission::ClusterData;
+
+use common::{pod, review, team_policy, validate, webhook, webhook_with};
+
+#[test]
+fn enforce_failure_denies_with_kyvernos_message_and_403() {
+    let webhook = webhook(&team_policy("Enforce", ""));
+    let response = validate(
+        &webhook,
+        &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
+    );
+    assert_eq!(response["allowed"], false);
+    assert_eq!(response["status"]["code"], 403);
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("\n\nresource Pod/shop/web was blocked due to the following policies\n\nrequire-team:\n  team-label: 'validation error: the label team is required. rule team-label failed"),
+        "{message}"
+    );
+    assert_eq!(
+        webhook
+            .metrics
+            .results("require-team", "team-label", "fail"),
+        1
+    );
+    assert_eq!(
+        webhook
+            .metrics
+            .requests("/validate", "CREATE", "Pod", "denied"),
+        1
+    );
+}
+
+#[test]
+fn a_passing_object_is_allowed() {
+    let webhook = webhook(&team_policy("Enforce", ""));
+    let object = pod("web", "shop", json!({"team": "checkout"}));
+    let response = validate(&webhook, &review("CREATE", Some(&object), None));
+    assert_eq!(response["allowed"], true);
+    assert!(response.get("status").is_none());
+    assert_eq!(response["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
+}
+
+#[test]
+fn audit_failure_allows_and_warns_only_with_emit_warning() {
+    let quiet = webhook(&team_policy("Audit", ""));
+    let body = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
+    let response = validate(&quiet, &body);
+    assert_eq!(response["allowed"], true);
+    assert!(response.get("warnings").is_none());
+    assert_eq!(
+        quiet.metrics.results("require-team", "team-label", "fail"),
+        1
+    );
+
+    let loud = webhook(&team_policy("Audit", "  emitWarning: true"));
+    let response = validate(&loud, &body);
+    assert_eq!(response["allowed"], true);
+    let warning = response["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.starts_with(
+            "policy require-team.team-label: validation error: the label team is required"
+        ),
+        "{warning}"
+    );
+}
+
+#[test]
+fn overrides_change_the_action_by_namespace_name_and_labels() {
+    let spec = r#"  validationFailureActionOverrides:
+  - action: Audit
+    namespaces: ["dev-*"]
+  - action: Audit
+    namespaceSelector:
+      matchLabels:
+        stage: sandbox"#;
+    let mut labels = HashMap::new();
+    labels.insert(
+        "play".to_string(),
+        BTreeMap::from([("stage".to_string(), "sandbox".to_string())]),
+    );
+    let cluster = ClusterData {
+        namespace_labels: labels,
+        config_maps: Vec::new(),
+    };
+    let webhook = webhook_with(
+        &team_policy("Enforce", spec),
+        cluster,
+        Duration::from_secs(8),
+    );
+    for (namespace, allowed) in [("dev-1", true), ("play", true), ("prod", false)] {
+        let response = validate(
+            &webhook,
+            &review("CREATE", Some(&pod("web", namespace, json!({}))), None),
+        );
+        assert_eq!(response["allowed"], allowed, "{namespace}");
+    }
+}
+
+#[test]
+fn the_rules_own_failure_action_wins_over_the_policys() {
+    let yaml = team_policy("Audit", "").replace(
+        "      message: \"the label team is required\"",
+        "      failureAction: Enforce\n      message: \"the label team is required\"",
+    );
+    let webhook = webhook(&yaml);
+    let response = validate(
+        &webhook,
+        &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
+    );
+    assert_eq!(response["allowed"], false);
+}
+
+const DENY_POLICY: &str = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: guard
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: keep-protected
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+          operations: [DELETE]
+    validate:
+      message: "protected Pods cannot be deleted"
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.oldObject.metadata.labels.protected || '' }}"
+            operator: Equals
+            value: "true"
+  - name: team-label
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      message: "the label team is required"
+      pattern:
+        metadata:
+          labels:
+            team: "?*"
+  - name: no-relabel
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+          operations: [UPDATE]
+    validate:
+      message: "the team label cannot change"
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.object.metadata.labels.team }}"
+            operator: NotEquals
+            value: "{{ request.oldObject.metadata.labels.team }}"
+"#;
+
+#[test]
+fn delete_matches_the_old_object_runs_deny_rules_and_skips_patterns() {
+    let webhook = webhook(DENY_POLICY);
+    // No team label: the pattern rule would fail, but Kyverno skips patterns on DELETE.
+    let plain = pod("web", "shop", json!({}));
+    let response = validate(&webhook, &review("DELETE", None, Some(&plain)));
+    assert_eq!(response["allowed"], true, "{response}");
+    let protected = pod("db", "shop", json!({"protected": "true"}));
+    let response = validate(&webhook, &review("DELETE", None, Some(&protected)));
+    assert_eq!(response["allowed"], false);
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("resource Pod/shop/db was blocked"),
+        "{message}"
+    );
+    assert!(
+        message.contains("keep-protected: 'validation error: protected Pods cannot be deleted"),
+        "{message}"
+    );
+    assert!(!message.contains("team-label"), "{message}");
+}
+
+#[test]
+fn update_sees_the_old_object() {
+    let webhook = webhook(DENY_POLICY);
+    let old = pod("web", "shop", json!({"team": "a"}));
+    let same = pod("web", "shop", json!({"team": "a", "tier": "front"}));
+    let moved = pod("web", "shop", json!({"team": "b"}));
+    assert_eq!(
+        validate(&webhook, &review("UPDATE", Some(&same), Some(&old)))["allowed"],
+        true
+    );
+    let response = validate(&webhook, &review("UPDATE", Some(&moved), Some(&old)));
+    assert_eq!(response["allowed"], false);
+    assert!(response["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no-relabel"));
+}
+
+#[test]
+fn user_info_and_dry_run_reach_matching_and_variables() {
+    let yaml = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: who
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: no-bob
+    match:
+      any:
+      - resources:
+          kinds: [ConfigMap]
+        subjects:
+        - kind: User
+          name: bob
+    validate:
+      message: "bob may not touch ConfigMaps"
+      deny: {}
+  - name: no-dry-run
+    match:
+      any:
+      - resources:
+          kinds: [ConfigMap]
+    validate:
+      message: "no dry runs"
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.dryRun }}"
+            operator: Equals
+            value: true
+"#;
+    let webhook = webhook(yaml);
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "a"}});
+    let mut body = review("CREATE", Some(&cm), None);
+    let response = validate(&webhook, &body);
+    assert_eq!(response["allowed"], true, "{response}");
+    body["request"]["userInfo"]["username"] = json!("bob");
+    let response = validate(&webhook, &body);
+    assert_eq!(response["allowed"], false);
+    assert!(response["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no-bob"));
+    body["request"]["userInfo"]["username"] = json!("alice");
+    body["request"]["dryRun"] = json!(true);
+    let response = validate(&webhook, &body);
+    assert_eq!(response["allowed"], false);
+    assert!(response["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no-dry-run"));
+}
+
+#[test]
+fn namespace_selector_reads_the_namespaces_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ns.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: prod\n    labels:\n      env: production\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: dev\n",
+    )
+    .unwrap();
+    let cluster = ClusterData::from_files(&[file.display().to_string()], &[], 1 << 20).unwrap();
+    let yaml = team_policy("Enforce", "").replace(
+        "          kinds: [Pod]",
+        "          kinds: [Pod]\n          namespaceSelector:\n            matchLabels:\n              env: production",
+    );
+    let webhook = webhook_with(&yaml, cluster, Duration::from_secs(8));
+    let body = |ns| review("CREATE", Some(&pod("web", ns, json!({}))), None);
+    assert_eq!(validate(&webhook, &body("prod"))["allowed"], false);
+    assert_eq!(validate(&webhook, &body("dev"))["allowed"], true);
+}
+
+#[test]
+fn a_namespaces_file_with_other_kinds_is_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ns.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: oops\n",
+    )
+    .unwrap();
+    let error = ClusterData::from_files(&[file.display().to_string()], &[], 1 << 20).unwrap_err();
+    assert!(
+        error.to_string().contains("Pod oops is not a Namespace"),
+        "{error}"
+    );
+}
+
+#[test]
+fn admission_false_policies_and_other_namespaces_policies_do_not_run() {
+    let yaml = format!(
+        "{}---\n{}",
+        team_policy("Enforce", "  admission: false"),
+        team_policy("Enforce", "")
+            .replace("kind: ClusterPolicy", "kind: Policy")
+            .replace(
+                "  name: require-team",
+                "  name: require-team\n  namespace: shop"
+            )
+    );
+    let webhook = webhook(&yaml);
+    assert_eq!(webhook.store.current().background_only(), 1);
+    let body = |ns| review("CREATE", Some(&pod("web", ns, json!({}))), None);
+    let response = validate(&webhook, &body("shop"));
+    assert_eq!(response["allowed"], false);
+    assert!(response["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("shop/require-team:"));
+    assert_eq!(validate(&webhook, &body("other"))["allowed"], true);
+}
+
+const ERROR_POLICY: &str = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: broken
+spec:
+  validationFailureAction: Enforce
+  failurePolicy: FAILURE_POLICY
+  rules:
+  - name: missing-variable
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      message: "x"
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.object.spec.nothing.here }}"
+            operator: Equals
+            value: "1"
+"#;
+
+#[test]
+fn rule_errors_follow_the_failure_policy() {
+    let body = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
+    let fail = webhook(&ERROR_POLICY.replace("FAILURE_POLICY", "Fail"));
+    let response = validate(&fail, &body);
+    assert_eq!(response["allowed"], false, "{response}");
+    assert_eq!(
+        fail.metrics.results("broken", "missing-variable", "error"),
+        1
+    );
+    let ignore = webhook(&ERROR_POLICY.replace("FAILURE_POLICY", "Ignore"));
+    let response = validate(&ignore, &body);
+    assert_eq!(response["allowed"], true);
+    assert!(response["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("error ignored (failurePolicy Ignore)"));
+}
+
+#[test]
+fn a_spent_time_budget_answers_by_failure_policy_and_is_counted() {
+    let body = review(
+        "CREATE",
+        Some(&pod("web", "shop", json!({"team": "a"}))),
+        None,
+    );
+    let fail = webhook_with(
+        &team_policy("Enforce", ""),
+        ClusterData::default(),
+        Duration::ZERO,
+    );
+    let response = validate(&fail, &body);
+    assert_eq!(response["allowed"], false);
+    assert!(response["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("time budget"));
+    assert_eq!(fail.metrics.deadline_answers("/validate", false), 1);
+    let ignore = webhook_with(
+        &team_policy("Enforce", "  failurePolicy: Ignore"),
+        ClusterData::default(),
+        Duration::ZERO,
+    );
+    let response = validate(&ignore, &body);
+    assert_eq!(response["allowed"], true);
+    assert!(response["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("time budget"));
+    assert_eq!(ignore.metrics.deadline_answers("/validate", true), 1);
+}
+
+#[test]
+fn only_policies_for_the_kind_are_candidates() {
+    let yaml = format!(
+        "{}---\n{}",
+        team_policy("Enforce", ""),
+        team_policy("Enforce", "")
+            .replace("name: require-team", "name: any-kind")
+            .replace("kinds: [Pod]", "kinds: [\"*\"]")
+    );
+    let set = common::set_of(&yaml);
+    let names = |kind| -> Vec<String> {
+        set.candidates(kind)
+            .iter()
+            .map(|p| p.policy.name.clone())
+            .collect()
+    };
+    assert_eq!(names("Pod"), ["require-team", "any-kind"]);
+    assert_eq!(names("Service"), ["any-kind"]);
+}
+
+#[test]
+fn allowed_results_reach_the_policy_reports_and_denied_ones_do_not() {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    use vigie_admission::reports::{spawn_writer, ReportConfig, ReportQueue};
+    use vigie_report::policy_report::ReportApi;
+
+    let dir = tempfile::tempdir().unwrap();
+    let base = webhook(&format!(
+        "{}---\n{}",
+        team_policy("Audit", ""),
+        team_policy("Enforce", "")
+            .replace("name: require-team", "name: require-owner")
+            .replace("team: \"?*\"", "owner: \"?*\"")
+    ));
+    let (queue, receiver) = ReportQueue::new(base.metrics.clone());
+    let webhook = vigie_admission::Webhook {
+        store: base.store.clone(),
+        cluster: base.cluster.clone(),
+        metrics: base.metrics.clone(),
+        timeout: base.timeout,
+        reports: Some(queue),
+    };
+    let config = ReportConfig {
+        dir: dir.path().to_path_buf(),
+        api: ReportApi::OpenReports,
+        interval: Duration::from_secs(3600),
+        max_results_per_report: 100,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = spawn_writer(receiver, config, base.metrics.clone(), stop).unwrap();
+    let audited = review(
+        "CREATE",
+        Some(&pod("kept", "shop", json!({"owner": "o"}))),
+        None,
+    );
+    assert_eq!(validate(&webhook, &audited)["allowed"], true);
+    let denied = review("CREATE", Some(&pod("refused", "shop", json!({}))), None);
+    assert_eq!(validate(&webhook, &denied)["allowed"], false);
+    drop(webhook); // closes the queue: the writer writes and ends
+    writer.join().unwrap();
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(text.contains("openreports.io/v1alpha1"), "{text}");
+    assert!(text.contains("kept"), "{text}");
+    assert!(!text.contains("refused"), "{text}");
+    assert!(text.contains("require-team"), "{text}");
+}
+
+#[test]
+fn on_delete_request_object_is_null_and_old_object_is_set() {
+    let yaml = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: delete-view
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: sees-null-object
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+          operations: [DELETE]
+    validate:
+      message: "object {{ request.object || 'null' }}, old {{ request.oldObject.metadata.name }}"
+      deny: {}
+"#;
+    let webhook = webhook(yaml);
+    let response = validate(
+        &webhook,
+        &review("DELETE", None, Some(&pod("gone", "shop", json!({})))),
+    );
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(message.contains("object null, old gone"), "{message}");
+}
+
+#[test]
+fn a_pods_exec_request_is_matched_as_pod_exec() {
+    let yaml = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: no-exec
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: block-exec
+    match:
+      any:
+      - resources:
+          kinds: [Pod/exec]
+          operations: [CONNECT]
+    validate:
+      message: "exec into Pods is not allowed"
+      deny: {}
+"#;
+    let webhook = webhook(yaml);
+    let options =
+        json!({"apiVersion": "v1", "kind": "PodExecOptions", "command": ["sh"], "container": "c"});
+    let mut body = review("CONNECT", Some(&options), None);
+    body["request"]["kind"] = json!({"group": "", "version": "v1", "kind": "PodExecOptions"});
+    body["request"]["resource"] = json!({"group": "", "version": "v1", "resource": "pods"});
+    body["request"]["subResource"] = json!("exec");
+    body["request"]["name"] = json!("web");
+    body["request"]["namespace"] = json!("shop");
+    let response = validate(&webhook, &body);
+    assert_eq!(response["allowed"], false, "{response}");
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("resource Pod/shop/web was blocked"),
+        "{message}"
+    );
+    // A plain Pod CREATE is not what Pod/exec selects.
+    let create = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
+    assert_eq!(validate(&webhook, &create)["allowed"], true);
+}
+
+#[test]
+fn mutate_answers_one_json_patch_of_every_mutation_in_policy_order() {
+    use base64::Engine as _;
+    let yaml = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: add-team
+spec:
+  rules:
+  - name: team
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          labels:
+            +(team): platform
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: add-owner
+spec:
+  rules:
+  - name: owner
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    mutate:
+      patchesJson6902: |-
+        - op: add
+          path: /metadata/annotations
+          value: {owner: "{{ request.object.metadata.labels.team }}"}
+"#;
+    let webhook = webhook(yaml);
+    let body = review(
+        "CREATE",
+        Some(&pod("web", "shop", json!({"app": "web"}))),
+        None,
+    );
+    let answer = webhook
+        .answer(
+            vigie_admission::Endpoint::Mutate,
+            body.to_string().as_bytes(),
+        )
+        .unwrap()
+        .to_review();
+    let response = &answer["response"];
+    assert_eq!(response["allowed"], true);
+    assert_eq!(response["patchType"], "JSONPatch");
+    let patch = base64::engine::general_purpose::STANDARD
+        .decode(response["patch"].as_str().unwrap())
+        .unwrap();
+    let patch: serde_json::Value = serde_json::from_slice(&patch).unwrap();
+    let text = patch.to_string();
+    assert!(text.contains("/metadata/labels/team"), "{text}");
+    assert!(text.contains("/metadata/annotations"), "{text}");
+    // The second policy saw the first one's label.
+    assert!(text.contains("\"owner\":\"platform\""), "{text}");
+    assert_eq!(webhook.metrics.results("add-team", "team", "pass"), 1);
+    // An object with the label already: nothing to patch from the first rule.
+    let labelled = review(
+        "CREATE",
+        Some(&pod("web", "shop", json!({"team": "x"}))),
+        None,
+    );
+    let answer = webhook
+        .answer(
+            vigie_admission::Endpoint::Mutate,
+            labelled.to_string().as_bytes(),
+        )
+        .unwrap()
+        .to_review();
+    let patch = base64::engine::general_purpose::STANDARD
+        .decode(answer["response"]["patch"].as_str().unwrap())
+        .unwrap();
+    assert!(!String::from_utf8(patch).unwrap().contains("labels"));
+}

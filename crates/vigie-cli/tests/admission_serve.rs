@@ -1,0 +1,205 @@
+//! `vigie admission serve` as users run it: the binary on a loopback port, curl as
+//! the client, SIGTERM to stop.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+const POLICY: &str = r#"apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-team
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: team-label
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      message: "the label team is required"
+      pattern:
+        metadata:
+          labels:
+            team: "?*"
+"#;
+
+fn review(labels: &str) -> String {
+    format!(
+        r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"u-1","kind":{{"group":"","version":"v1","kind":"Pod"}},"resource":{{"group":"","version":"v1","resource":"pods"}},"namespace":"shop","operation":"CREATE","userInfo":{{"username":"alice"}},"object":{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"web","namespace":"shop","labels":{labels}}},"spec":{{"containers":[{{"name":"c","image":"nginx"}}]}}}}}}}}"#
+    )
+}
+
+fn write_certs(dir: &Path) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    std::fs::write(dir.join("tls.crt"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.join("tls.key"), cert.key_pair.serialize_pem()).unwrap();
+}
+
+/// Starts the server and returns it with its https address, read from its log.
+fn start(dir: &Path, extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args([
+            "admission",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--shutdown-delay",
+            "100ms",
+        ])
+        .arg("--policies")
+        .arg(dir.join("policy.yaml"))
+        .arg("--tls-cert")
+        .arg(dir.join("tls.crt"))
+        .arg("--tls-key")
+        .arg(dir.join("tls.key"))
+        .args(extra)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server said where it listens")
+            .unwrap();
+        if let Some(rest) = line.split("on https://").nth(1) {
+            break rest.split(':').take(2).collect::<Vec<_>>().join(":");
+        }
+    };
+    // Keep reading the log so that the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, address)
+}
+
+fn curl(dir: &Path, url: &str, body: Option<&str>) -> Option<(u16, String)> {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "--cacert"])
+        .arg(dir.join("tls.crt"))
+        .arg("--resolve")
+        .arg(format!(
+            "localhost:{}:127.0.0.1",
+            url.split(':').nth(2)?.split('/').next()?
+        ))
+        .arg(url.replace("127.0.0.1", "localhost"));
+    if let Some(body) = body {
+        cmd.args([
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            body,
+        ]);
+    }
+    let out = cmd.output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n')?;
+    Some((code.trim().parse().ok()?, body.to_string()))
+}
+
+#[test]
+fn serve_answers_curl_over_https_and_stops_cleanly_on_sigterm() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("curl is not installed: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_certs(dir.path());
+    std::fs::write(dir.path().join("policy.yaml"), POLICY).unwrap();
+    let (mut child, address) = start(dir.path(), &[]);
+    let url = |path: &str| format!("https://{address}{path}");
+
+    let (code, body) = curl(dir.path(), &url("/validate"), Some(&review("{}"))).unwrap();
+    assert_eq!(code, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["response"]["uid"], "u-1");
+    assert_eq!(answer["response"]["allowed"], false);
+    assert!(answer["response"]["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("resource Pod/shop/web was blocked due to the following policies"));
+
+    let (_, body) = curl(
+        dir.path(),
+        &url("/validate"),
+        Some(&review(r#"{"team":"a"}"#)),
+    )
+    .unwrap();
+    assert!(body.contains(r#""allowed":true"#), "{body}");
+
+    let (code, body) = curl(dir.path(), &url("/validate"), Some("{oops")).unwrap();
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("not JSON: line 1, column 2"), "{body}");
+
+    assert_eq!(curl(dir.path(), &url("/readyz"), None).unwrap().0, 200);
+    let (_, metrics) = curl(dir.path(), &url("/metrics"), None).unwrap();
+    assert!(
+        metrics.contains("vigie_admission_policies_loaded 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("vigie_admission_decode_errors_total{reason=\"not_json\"} 1"),
+        "{metrics}"
+    );
+
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0));
+}
+
+#[test]
+fn a_policy_that_does_not_load_stops_the_start_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write_certs(dir.path());
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        POLICY.replace(
+            "  validationFailureAction: Enforce",
+            "  validationFailureAction: Sometimes",
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["admission", "serve", "--listen", "127.0.0.1:0"])
+        .arg("--policies")
+        .arg(dir.path().join("policy.yaml"))
+        .arg("--tls-cert")
+        .arg(dir.path().join("tls.crt"))
+        .arg("--tls-key")
+        .arg(dir.path().join("tls.key"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("policy.yaml:6"), "{stderr}");
+    assert!(stderr.contains("unknown failure action"), "{stderr}");
+}
+
+#[test]
+fn a_missing_certificate_is_exit_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.yaml"), POLICY).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args([
+            "admission",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            "/nonexistent/tls.crt",
+            "--tls-key",
+            "/nonexistent/tls.key",
+        ])
+        .arg("--policies")
+        .arg(dir.path().join("policy.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/nonexistent/tls.crt"), "{stderr}");
+}
