@@ -3,8 +3,11 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
+use std::sync::Arc;
 use vigie_rbac::{escalation_paths, who_can, Action, Rbac, Scope};
-use vigie_resource::{load, Limits, LoadOptions};
+
+use vigie_cluster::{Cluster, ClusterOptions, ReadProgress};
+use vigie_resource::{load, pod_template, Limits, LoadOptions, Resource};
 
 use crate::output::print_then;
 
@@ -33,6 +36,28 @@ enum RbacCommand {
     Paths(PathsArgs),
 }
 
+/// Where the RBAC objects come from: files, or a live cluster.
+#[derive(Debug, Args)]
+struct SourceArgs {
+    /// Files and directories holding the RBAC objects (`-` for standard input).
+    #[arg(required_unless_present = "cluster", conflicts_with = "cluster")]
+    paths: Vec<String>,
+    /// Read the RBAC objects, workloads and token Secrets (as metadata only) from
+    /// the current kube context's cluster instead of files.
+    #[arg(long)]
+    cluster: bool,
+    /// Kubeconfig file for --cluster (default: KUBECONFIG, ~/.kube/config, then the
+    /// Pod's service account).
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    kubeconfig: Option<std::path::PathBuf>,
+    /// Kubeconfig context for --cluster (default: the current context).
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    context: Option<String>,
+    /// Largest input file read, in bytes.
+    #[arg(long, default_value_t = Limits::DEFAULT_MAX_FILE_BYTES)]
+    max_file_bytes: u64,
+}
+
 #[derive(Debug, Args)]
 struct WhoCanArgs {
     /// The verb: get, list, watch, create, update, patch, delete, impersonate, bind...
@@ -40,9 +65,8 @@ struct WhoCanArgs {
     /// The resource, as kubectl names it: `pods`, `deployments.apps`, `pods/exec`, or a
     /// non-resource URL such as `/metrics`.
     resource: String,
-    /// Files and directories holding the RBAC objects (`-` for standard input).
-    #[arg(required = true)]
-    paths: Vec<String>,
+    #[command(flatten)]
+    source: SourceArgs,
     /// The namespace of the action.
     #[arg(short, long, conflicts_with = "all_namespaces")]
     namespace: Option<String>,
@@ -58,22 +82,15 @@ struct WhoCanArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Text)]
     output: Format,
-    /// Largest input file read, in bytes.
-    #[arg(long, default_value_t = Limits::DEFAULT_MAX_FILE_BYTES)]
-    max_file_bytes: u64,
 }
 
 #[derive(Debug, Args)]
 struct PathsArgs {
-    /// Files and directories holding the RBAC objects (`-` for standard input).
-    #[arg(required = true)]
-    paths: Vec<String>,
+    #[command(flatten)]
+    source: SourceArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Text)]
     output: Format,
-    /// Largest input file read, in bytes.
-    #[arg(long, default_value_t = Limits::DEFAULT_MAX_FILE_BYTES)]
-    max_file_bytes: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -90,16 +107,20 @@ pub fn run(args: RbacArgs) -> ExitCode {
     }
 }
 
-/// Loads the inputs, printing every diagnostic; says whether any was an error.
-fn load_rbac(paths: &[String], max_file_bytes: u64) -> (Rbac, bool) {
+/// Reads the RBAC facts from files or the cluster, printing every problem; says
+/// whether part of the input could not be read.
+fn load_rbac(source: &SourceArgs) -> (Rbac, bool) {
+    if source.cluster {
+        return load_cluster(source);
+    }
     let options = LoadOptions {
         limits: Limits {
-            max_file_bytes,
+            max_file_bytes: source.max_file_bytes,
             ..Limits::default()
         },
         ..LoadOptions::default()
     };
-    let loaded = load(paths, &options);
+    let loaded = load(&source.paths, &options);
     for d in &loaded.diagnostics {
         eprintln!("{d}");
     }
@@ -107,6 +128,52 @@ fn load_rbac(paths: &[String], max_file_bytes: u64) -> (Rbac, bool) {
         Rbac::from_resources(&loaded.resources),
         loaded.error_count() > 0,
     )
+}
+
+/// Lists the cluster and keeps what RBAC answers read: roles, bindings,
+/// namespaces, service accounts, token Secrets (metadata only, as every
+/// cluster read) and the objects that run pods.
+fn load_cluster(source: &SourceArgs) -> (Rbac, bool) {
+    let options = ClusterOptions {
+        kubeconfig: source.kubeconfig.clone(),
+        context: source.context.clone(),
+        ..ClusterOptions::default()
+    };
+    let cluster = match Cluster::connect(&options) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vigie: cannot read the cluster: {e}");
+            return (Rbac::default(), true);
+        }
+    };
+    let mut stream = cluster.read(Arc::new(ReadProgress::default()));
+    let kept: Vec<Resource> = stream
+        .by_ref()
+        .filter(|r| {
+            matches!(
+                r.kind.as_str(),
+                "Role"
+                    | "ClusterRole"
+                    | "RoleBinding"
+                    | "ClusterRoleBinding"
+                    | "Namespace"
+                    | "ServiceAccount"
+                    | "Secret"
+            ) || pod_template(r).is_some()
+        })
+        .collect();
+    let summary = stream.finish();
+    let name = vigie_cluster::source_name(cluster.context());
+    for warning in &summary.warnings {
+        eprintln!(
+            "warning: {name}: cannot list {} ({}): answers do not include them",
+            warning.resource, warning.reason
+        );
+    }
+    for error in &summary.errors {
+        eprintln!("error: {name}: {error}");
+    }
+    (Rbac::from_resources(&kept), !summary.errors.is_empty())
 }
 
 fn exit_code(input_errors: bool) -> ExitCode {
@@ -118,7 +185,7 @@ fn exit_code(input_errors: bool) -> ExitCode {
 }
 
 fn run_who_can(args: WhoCanArgs) -> ExitCode {
-    let (rbac, input_errors) = load_rbac(&args.paths, args.max_file_bytes);
+    let (rbac, input_errors) = load_rbac(&args.source);
     let action = Action::parse(
         &args.verb,
         &args.resource,
@@ -193,7 +260,7 @@ fn run_who_can(args: WhoCanArgs) -> ExitCode {
 }
 
 fn run_paths(args: PathsArgs) -> ExitCode {
-    let (rbac, input_errors) = load_rbac(&args.paths, args.max_file_bytes);
+    let (rbac, input_errors) = load_rbac(&args.source);
     let paths = escalation_paths(&rbac);
     let text = match args.output {
         Format::Json => {

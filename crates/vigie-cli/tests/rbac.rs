@@ -97,3 +97,74 @@ fn broken_input_is_named_and_the_rest_still_answers() {
     );
     assert!(stdout.contains("User alice (2 steps)"), "{stdout}");
 }
+
+/// The same answers from a cluster (the API server stand-in serving the
+/// fixture's objects) as from the file.
+#[test]
+fn cluster_answers_as_the_files_do() {
+    use api_standin::{Standin, StandinConfig};
+    let objects = api_standin::load_objects(&[FIXTURE.to_string()]).expect("the fixture loads");
+    let standin = Standin::start(StandinConfig::new(objects)).expect("the stand-in starts");
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();
+    let kubeconfig = kubeconfig.to_str().unwrap();
+
+    let from_cluster = vigie(&[
+        "rbac",
+        "paths",
+        "-o",
+        "json",
+        "--cluster",
+        "--kubeconfig",
+        kubeconfig,
+    ]);
+    let from_file = vigie(&["rbac", "paths", "-o", "json", FIXTURE]);
+    assert_eq!(
+        from_cluster.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&from_cluster.stderr)
+    );
+    let steps = |out: &Output| -> Vec<(String, usize)> {
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["subject"]["name"].as_str().unwrap().to_string(),
+                    p["steps"].as_array().unwrap().len(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(steps(&from_cluster), steps(&from_file));
+
+    let who = vigie(&[
+        "rbac",
+        "who-can",
+        "create",
+        "pods",
+        "-n",
+        "ci",
+        "--cluster",
+        "--kubeconfig",
+        kubeconfig,
+    ]);
+    let stdout = String::from_utf8_lossy(&who.stdout);
+    assert_eq!(who.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("User alice"), "{stdout}");
+    assert!(
+        stdout.contains("ServiceAccount ci/deployer: Deployment ci/web"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn files_and_cluster_are_exclusive() {
+    let out = vigie(&["rbac", "paths", "--cluster", FIXTURE]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = vigie(&["rbac", "paths"]);
+    assert_eq!(out.status.code(), Some(2));
+}
