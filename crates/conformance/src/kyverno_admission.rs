@@ -23,7 +23,9 @@ use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{json, Value as Json};
-use vigie_admission::{AdmissionMetrics, ClusterData, Endpoint, PolicySet, PolicyStore, Webhook};
+use vigie_admission::{
+    AdmissionMetrics, ClusterData, ClusterView, Endpoint, PolicySet, PolicyStore, Webhook,
+};
 use vigie_policy::policy::RuleAction;
 use vigie_policy::suite::{find_suites, run_suite, suite_inputs, TestInputs, Verdict};
 use vigie_policy::{FailureAction, FailurePolicy, Policy, Target};
@@ -59,7 +61,7 @@ fn webhook(policy: Option<&Policy>, inputs: Option<&TestInputs>) -> Arc<Webhook>
     };
     Arc::new(Webhook {
         store: Arc::new(PolicyStore::new(Vec::new(), 0, set, metrics.clone())),
-        cluster: Arc::new(cluster),
+        cluster: Arc::new(ClusterView::fixed(cluster)),
         metrics,
         timeout: Duration::from_secs(8),
         reports: None,

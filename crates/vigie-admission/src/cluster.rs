@@ -1,8 +1,13 @@
 //! What the webhook knows of the cluster besides the request: namespace labels
 //! (for `namespaceSelector`) and ConfigMaps (for `configMap` context entries),
-//! read from files given on the command line.
+//! read from files given on the command line, or followed from the cluster (a
+//! list, then a watch) and swapped in whole: a request reads the last copy and
+//! never waits for the API server.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use serde_json::Value as Json;
 use vigie_policy::Target;
@@ -15,6 +20,49 @@ pub struct ClusterData {
     pub namespace_labels: HashMap<String, BTreeMap<String, String>>,
     /// ConfigMap objects.
     pub config_maps: Vec<Json>,
+}
+
+/// The cluster data requests read: fixed (files), or replaced whole as the
+/// cluster changes.
+#[derive(Debug)]
+pub struct ClusterView {
+    data: ArcSwap<ClusterData>,
+}
+
+impl ClusterView {
+    /// Data that does not change (from files, or none).
+    pub fn fixed(data: ClusterData) -> Self {
+        Self {
+            data: ArcSwap::from_pointee(data),
+        }
+    }
+
+    /// The copy in use now.
+    pub fn current(&self) -> Arc<ClusterData> {
+        self.data.load_full()
+    }
+
+    /// Puts a new copy in use; requests already running keep the one they read.
+    pub fn replace(&self, data: ClusterData) {
+        self.data.store(Arc::new(data));
+    }
+}
+
+fn labels_of(namespace: &Json) -> BTreeMap<String, String> {
+    namespace
+        .pointer("/metadata/labels")
+        .and_then(Json::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Files of namespaces or ConfigMaps that could not be read.
@@ -53,6 +101,30 @@ fn objects(paths: &[String], max_file_bytes: u64) -> (Vec<Json>, Vec<String>) {
 }
 
 impl ClusterData {
+    /// The data of Namespace and ConfigMap objects as the API server returns
+    /// them (JSON), as followed from a cluster.
+    pub fn from_objects(namespaces: &[Json], config_maps: Vec<Json>) -> ClusterData {
+        let mut data = ClusterData::default();
+        for ns in namespaces {
+            if let Some(name) = ns.pointer("/metadata/name").and_then(Json::as_str) {
+                data.namespace_labels
+                    .insert(name.to_string(), labels_of(ns));
+            }
+        }
+        data.config_maps = config_maps
+            .into_iter()
+            .map(|mut cm| {
+                // Objects of a typed list carry no apiVersion/kind of their own.
+                if let Some(o) = cm.as_object_mut() {
+                    o.entry("apiVersion").or_insert_with(|| Json::from("v1"));
+                    o.entry("kind").or_insert_with(|| Json::from("ConfigMap"));
+                }
+                cm
+            })
+            .collect();
+        data
+    }
+
     /// Reads Namespace objects (or Lists of them, as `kubectl get ns -o yaml` prints)
     /// from `namespaces`, and ConfigMaps from `context`. Objects of other kinds are
     /// an error: a file given in the wrong place would otherwise be ignored.
@@ -73,21 +145,8 @@ impl ClusterData {
                 problems.push(format!("--namespaces: {kind} {name} is not a Namespace"));
                 continue;
             }
-            let labels = o
-                .pointer("/metadata/labels")
-                .and_then(Json::as_object)
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| {
-                            (
-                                k.clone(),
-                                v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            data.namespace_labels.insert(name.to_string(), labels);
+            data.namespace_labels
+                .insert(name.to_string(), labels_of(&o));
         }
         let (cm_objects, more) = objects(context, max_file_bytes);
         problems.extend(more);

@@ -22,7 +22,7 @@ pub mod store;
 pub mod verdict;
 pub mod webhook;
 
-pub use cluster::ClusterData;
+pub use cluster::{ClusterData, ClusterView};
 pub use metrics::AdmissionMetrics;
 pub use policy_set::PolicySet;
 pub use response::AdmissionResponse;

@@ -84,6 +84,14 @@ pub struct AdmissionMetrics {
     generation: AtomicU64,
     policies: AtomicU64,
     reports_dropped: AtomicU64,
+    /// Namespaces and ConfigMaps followed from the cluster: 1 once a copy is in
+    /// use and the follower has not failed since, else 0.
+    cluster_data_synced: AtomicU64,
+    /// Unix time (seconds) of the last copy of the cluster's data put in use.
+    cluster_data_updated: AtomicU64,
+    cluster_data_failures: AtomicU64,
+    /// Whether the cluster's data is followed at all (metrics only then).
+    cluster_data_followed: AtomicU64,
 }
 
 impl AdmissionMetrics {
@@ -169,8 +177,57 @@ impl AdmissionMetrics {
         self.reports_dropped.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Records a new copy of the cluster's Namespaces and ConfigMaps put in use.
+    pub fn cluster_data_updated(&self) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.cluster_data_followed.store(1, Ordering::Relaxed);
+        self.cluster_data_updated.store(now, Ordering::Relaxed);
+        self.cluster_data_synced.store(1, Ordering::Relaxed);
+    }
+
+    /// Records a failure to list or watch the cluster's data (the last copy stays).
+    pub fn cluster_data_failed(&self) {
+        self.cluster_data_followed.store(1, Ordering::Relaxed);
+        self.cluster_data_synced.store(0, Ordering::Relaxed);
+        self.cluster_data_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Failures to list or watch the cluster's data so far.
+    pub fn cluster_data_failures(&self) -> u64 {
+        self.cluster_data_failures.load(Ordering::Relaxed)
+    }
+
     /// Appends the Prometheus text exposition.
     pub fn render(&self, out: &mut String) {
+        if self.cluster_data_followed.load(Ordering::Relaxed) == 1 {
+            header(out, "vigie_admission_cluster_data_synced", "gauge",
+                "1 when the Namespaces and ConfigMaps followed from the cluster are current (listed and watched), 0 after a failure until the next list.");
+            let _ = writeln!(
+                out,
+                "vigie_admission_cluster_data_synced {}",
+                self.cluster_data_synced.load(Ordering::Relaxed)
+            );
+            header(
+                out,
+                "vigie_admission_cluster_data_updated_timestamp_seconds",
+                "gauge",
+                "Unix time of the last copy of the cluster's Namespaces and ConfigMaps put in use.",
+            );
+            let _ = writeln!(
+                out,
+                "vigie_admission_cluster_data_updated_timestamp_seconds {}",
+                self.cluster_data_updated.load(Ordering::Relaxed)
+            );
+            header(out, "vigie_admission_cluster_data_failures_total", "counter",
+                "Failures to list or watch the cluster's Namespaces and ConfigMaps (the last copy stays in use).");
+            let _ = writeln!(
+                out,
+                "vigie_admission_cluster_data_failures_total {}",
+                self.cluster_data_failures.load(Ordering::Relaxed)
+            );
+        }
         header(out, "vigie_admission_requests_total", "counter",
             "AdmissionReviews answered, by path, operation, kind and verdict (allowed, denied, error).");
         self.requests.render(

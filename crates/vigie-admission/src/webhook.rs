@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use vigie_server::{Handler, Refusal, Request, Response, StatusCode};
 
-use crate::cluster::ClusterData;
+use crate::cluster::ClusterView;
 use crate::metrics::AdmissionMetrics;
 use crate::mutation::mutate;
 use crate::reports::{AuditRecord, ObjectId, ReportQueue};
@@ -52,8 +52,8 @@ impl Endpoint {
 pub struct Webhook {
     /// The policies served.
     pub store: Arc<PolicyStore>,
-    /// Namespace labels and ConfigMaps.
-    pub cluster: Arc<ClusterData>,
+    /// Namespace labels and ConfigMaps: the copy in use when a request starts.
+    pub cluster: Arc<ClusterView>,
     /// Counters.
     pub metrics: Arc<AdmissionMetrics>,
     /// The time budget of one request.
@@ -132,7 +132,12 @@ impl Webhook {
 
     fn validate(&self, review: &AdmissionRequest, started: Instant) -> AdmissionResponse {
         let set = self.store.current();
-        let decision = decide(&set, review, &self.cluster, started + self.timeout);
+        let decision = decide(
+            &set,
+            review,
+            &self.cluster.current(),
+            started + self.timeout,
+        );
         if decision.deadline_hit {
             self.metrics
                 .deadline_answer(Endpoint::Validate.path(), decision.allowed);
@@ -168,7 +173,7 @@ impl Webhook {
 
     fn mutate(&self, review: &AdmissionRequest) -> AdmissionResponse {
         let set = self.store.current();
-        let mutation = mutate(&set, review, &self.cluster);
+        let mutation = mutate(&set, review, &self.cluster.current());
         for r in &mutation.results {
             self.metrics.result(&r.policy, &r.rule, r.status.as_str());
         }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use vigie_admission::{load_set, AdmissionMetrics, ClusterData, PolicyStore, Webhook};
+use vigie_admission::{load_set, AdmissionMetrics, ClusterData, ClusterView, PolicyStore, Webhook};
 use vigie_server::{Deadline, Limits};
 
 use common::https::serve;
@@ -199,7 +199,7 @@ fn reload_serves_the_new_set_and_keeps_the_old_one_when_broken() {
     });
     let webhook = Arc::new(Webhook {
         store: store.clone(),
-        cluster: Arc::new(ClusterData::default()),
+        cluster: Arc::new(ClusterView::fixed(ClusterData::default())),
         metrics: metrics.clone(),
         timeout: Duration::from_secs(8),
         reports: None,

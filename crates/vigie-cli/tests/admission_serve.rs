@@ -203,3 +203,106 @@ fn a_missing_certificate_is_exit_2_naming_the_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("/nonexistent/tls.crt"), "{stderr}");
 }
+
+/// `--watch-cluster`: the namespace labels a `namespaceSelector` reads come from
+/// the cluster (the API server stand-in), not from files; without them the rule
+/// would not match and the Pod would be allowed.
+#[test]
+fn watch_cluster_reads_namespace_labels_from_the_cluster() {
+    use api_standin::{Standin, StandinConfig};
+    if Command::new("curl").arg("--version").output().is_err() {
+        panic!("curl is needed by this test (scripts/setup installs what tests need)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_certs(dir.path());
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        r#"apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: prod-needs-team
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: team-label
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+          namespaceSelector:
+            matchLabels: {tier: prod}
+    validate:
+      message: "prod pods need a team"
+      pattern:
+        metadata:
+          labels:
+            team: "?*"
+"#,
+    )
+    .unwrap();
+    let objects_file = dir.path().join("objects.yaml");
+    std::fs::write(
+        &objects_file,
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {tier: prod}}\n---\n\
+         apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n---\n\
+         apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {a: b}\n",
+    )
+    .unwrap();
+    let objects = api_standin::load_objects(&[objects_file.display().to_string()]).unwrap();
+    let standin = Standin::start(StandinConfig::new(objects)).unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();
+    let (mut child, address) = start(
+        dir.path(),
+        &[
+            "--watch-cluster",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+        ],
+    );
+    let url = |path: &str| format!("https://{address}{path}");
+
+    let (code, body) = curl(dir.path(), &url("/validate"), Some(&review("{}"))).unwrap();
+    assert_eq!(code, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["response"]["allowed"], false, "{body}");
+    assert!(body.contains("prod pods need a team"), "{body}");
+
+    let (_, metrics) = curl(dir.path(), &url("/metrics"), None).unwrap();
+    assert!(
+        metrics.contains("vigie_admission_cluster_data_synced 1"),
+        "{metrics}"
+    );
+    stop_with_sigterm(&mut child);
+}
+
+fn stop_with_sigterm(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+/// Files and the cluster are two sources of the same data: not both.
+#[test]
+fn watch_cluster_and_files_are_exclusive() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args([
+            "admission",
+            "serve",
+            "--policies",
+            "p.yaml",
+            "--tls-cert",
+            "c",
+            "--tls-key",
+            "k",
+            "--watch-cluster",
+            "--namespaces",
+            "ns.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+}

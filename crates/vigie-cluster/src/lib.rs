@@ -18,6 +18,7 @@
 mod connect;
 mod convert;
 mod discovery;
+mod follow;
 mod read;
 mod snapshot;
 
@@ -28,6 +29,7 @@ use std::time::Duration;
 
 pub use connect::{Cluster, ServerVersion};
 pub use discovery::ApiType;
+pub use follow::{FollowEvent, FollowHandle, Followed, FOLLOW_TICK};
 pub use read::ObjectStream;
 pub use snapshot::write_snapshot;
 

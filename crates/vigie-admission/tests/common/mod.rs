@@ -24,7 +24,7 @@ pub fn webhook_with(yaml: &str, cluster: ClusterData, timeout: Duration) -> Arc<
     let store = PolicyStore::new(Vec::new(), 1 << 20, set_of(yaml), metrics.clone());
     Arc::new(Webhook {
         store: Arc::new(store),
-        cluster: Arc::new(cluster),
+        cluster: Arc::new(vigie_admission::ClusterView::fixed(cluster)),
         metrics,
         timeout,
         reports: None,

@@ -18,7 +18,8 @@ pub struct AdmissionArgs {
 enum AdmissionCommand {
     /// Serve the validating and mutating webhook over HTTPS (`/validate`, `/mutate`,
     /// `/healthz`, `/readyz`, `/metrics`).
-    Serve(serve::ServeArgs),
+    // Boxed: its many options make it far larger than the other commands' arguments.
+    Serve(Box<serve::ServeArgs>),
     /// Make a CA and a serving certificate for the webhook's Service (ca.crt, tls.crt, tls.key).
     Certs(certs::CertsArgs),
     /// Print the Kubernetes objects that install the webhook, for `kubectl apply -f -`.
@@ -27,7 +28,7 @@ enum AdmissionCommand {
 
 pub fn run(args: AdmissionArgs) -> ExitCode {
     match args.command {
-        AdmissionCommand::Serve(args) => serve::run(args),
+        AdmissionCommand::Serve(args) => serve::run(*args),
         AdmissionCommand::Certs(args) => certs::run(args),
         AdmissionCommand::Manifests(args) => manifests::run(args),
     }

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use clap::Args;
 use vigie_admission::reports::{spawn_writer, ReportConfig, ReportQueue};
-use vigie_admission::{load_set, AdmissionMetrics, ClusterData, Endpoint, PolicyStore, Webhook};
+use vigie_admission::{
+    load_set, AdmissionMetrics, ClusterData, ClusterView, Endpoint, PolicyStore, Webhook,
+};
+use vigie_cluster::{Cluster, ClusterOptions, FollowEvent, FollowHandle};
 use vigie_report::policy_report::ReportApi;
 use vigie_resource::Limits as FileLimits;
 use vigie_server::{
@@ -49,6 +52,18 @@ pub struct ServeArgs {
     /// ConfigMaps that `configMap` context entries read.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     context: Vec<String>,
+    /// Follow the cluster's Namespaces (labels) and ConfigMaps instead of files: a
+    /// list, then a watch, swapped in whole at most every 0.5 s; requests never wait
+    /// for the API server. Uses the Pod's service account in a cluster.
+    #[arg(long, conflicts_with_all = ["namespaces", "context"])]
+    watch_cluster: bool,
+    /// Kubeconfig file for --watch-cluster (default: KUBECONFIG, ~/.kube/config,
+    /// then the Pod's service account).
+    #[arg(long, value_name = "FILE", requires = "watch_cluster")]
+    kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --watch-cluster.
+    #[arg(long = "kube-context", value_name = "NAME", requires = "watch_cluster")]
+    kube_context: Option<String>,
     /// Write policy reports of the audit results to this directory (one file per
     /// namespace, replaced atomically).
     #[arg(long, value_name = "DIR")]
@@ -109,6 +124,53 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Connects to the cluster and follows its Namespaces and ConfigMaps into
+/// `view`, waiting for the first copy before serving (so that no request is
+/// answered without them), within the request timeout.
+fn follow_cluster(
+    args: &ServeArgs,
+    view: &Arc<ClusterView>,
+    metrics: &Arc<AdmissionMetrics>,
+) -> Result<(Cluster, FollowHandle), ExitCode> {
+    let options = ClusterOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.kube_context.clone(),
+        ..ClusterOptions::default()
+    };
+    let cluster =
+        Cluster::connect(&options).map_err(|e| fail(format_args!("--watch-cluster: {e}")))?;
+    let (first_tx, first_rx) = std::sync::mpsc::sync_channel::<()>(1);
+    let (view_in, metrics_in) = (view.clone(), metrics.clone());
+    let handle = cluster.follow_namespaces_and_config_maps(move |event| match event {
+        FollowEvent::Changed(followed) => {
+            view_in.replace(ClusterData::from_objects(
+                &followed.namespaces,
+                followed.config_maps,
+            ));
+            metrics_in.cluster_data_updated();
+            let _ = first_tx.try_send(());
+        }
+        FollowEvent::Failed(reason) => {
+            metrics_in.cluster_data_failed();
+            eprintln!("vigie admission: cluster data: {reason} (the last copy stays in use)");
+        }
+    });
+    match first_rx.recv_timeout(options.request_timeout) {
+        Ok(()) => {
+            eprintln!(
+                "vigie admission: following Namespaces and ConfigMaps of {}",
+                cluster.context()
+            );
+            Ok((cluster, handle))
+        }
+        Err(_) => Err(fail(format_args!(
+            "--watch-cluster: no Namespaces or ConfigMaps read from {} within {:?}",
+            cluster.context(),
+            options.request_timeout
+        ))),
+    }
+}
+
 pub fn run(args: ServeArgs) -> ExitCode {
     let metrics = Arc::new(AdmissionMetrics::default());
     let (set, notes) = match load_set(&args.policies, args.max_file_bytes, 1) {
@@ -167,9 +229,19 @@ pub fn run(args: ServeArgs) -> ExitCode {
         Some((q, t)) => (Some(q), Some(t)),
         None => (None, None),
     };
+    let cluster = Arc::new(ClusterView::fixed(cluster));
+    // Kept alive while serving: dropping them stops following the cluster.
+    let _followed = if args.watch_cluster {
+        match follow_cluster(&args, &cluster, &metrics) {
+            Ok(f) => Some(f),
+            Err(code) => return code,
+        }
+    } else {
+        None
+    };
     let webhook = Arc::new(Webhook {
         store,
-        cluster: Arc::new(cluster),
+        cluster,
         metrics: metrics.clone(),
         timeout: args.timeout,
         reports: queue,

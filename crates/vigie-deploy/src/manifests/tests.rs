@@ -220,6 +220,7 @@ fn the_install_has_every_object_in_apply_order_with_its_settings() {
     assert_eq!(container["image"], "registry.example/vigie:1.2.3");
     // The server's own budget is within the API server's timeoutSeconds (7 s).
     let args = container["args"].as_array().unwrap();
+    assert!(args.iter().any(|a| a == "--watch-cluster"), "{args:?}");
     let timeout = args.iter().position(|a| a == "--timeout").unwrap();
     assert_eq!(args[timeout + 1], "5600ms");
     let hardening = &container["securityContext"];

@@ -198,6 +198,9 @@ fn container(options: &AdmissionOptions) -> Container {
         &format!("{TLS_DIR}/tls.key"),
         "--timeout",
         &format!("{budget_ms}ms"),
+        // Namespace labels and ConfigMaps from the cluster (list + watch with the
+        // Pod's service account, which the ClusterRole lets read them).
+        "--watch-cluster",
     ]
     .map(str::to_string);
     Container {
