@@ -10,7 +10,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use serde_json::Value as Json;
-use vigie_policy::Target;
+use vigie_policy::{labels_of, Target};
 use vigie_resource::{load, Limits, LoadOptions};
 
 /// Namespace labels and ConfigMaps.
@@ -46,23 +46,6 @@ impl ClusterView {
     pub fn replace(&self, data: ClusterData) {
         self.data.store(Arc::new(data));
     }
-}
-
-fn labels_of(namespace: &Json) -> BTreeMap<String, String> {
-    namespace
-        .pointer("/metadata/labels")
-        .and_then(Json::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Files of namespaces or ConfigMaps that could not be read.

@@ -31,8 +31,8 @@ pub mod variables;
 pub mod wildcard;
 
 pub use engine::{
-    evaluate, evaluate_in, json_patch, mutate, MutationOutcome, Operation, PolicyContext, Request,
-    RuleResult, Status, Target, UnknownOperation, Values,
+    evaluate, evaluate_in, json_patch, labels_of, mutate, MutationOutcome, Operation,
+    PolicyContext, Request, RuleResult, Status, Target, UnknownOperation, Values,
 };
 pub use load::{load_policies, policies_from_str, LoadedPolicies};
 pub use policy::{

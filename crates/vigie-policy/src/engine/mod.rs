@@ -10,7 +10,7 @@ pub mod validate;
 
 pub use mutate::{json_patch, mutate, MutationOutcome};
 pub use policy_context::PolicyContext;
-pub use request::{Operation, Request, Target, UnknownOperation, Values};
+pub use request::{labels_of, Operation, Request, Target, UnknownOperation, Values};
 
 use crate::policy::{Policy, Rule, RuleAction};
 

@@ -35,6 +35,12 @@ pub struct Target {
     pub resource: Option<vigie_resource::Resource>,
 }
 
+/// The `metadata.labels` of an object as the engine reads them (values that are
+/// not strings as their JSON text); empty when absent.
+pub fn labels_of(object: &Json) -> BTreeMap<String, String> {
+    string_map(object.pointer("/metadata/labels"))
+}
+
 fn string_map(v: Option<&Json>) -> BTreeMap<String, String> {
     v.and_then(Json::as_object)
         .map(|m| {
@@ -64,7 +70,7 @@ impl Target {
             kind: s("/kind"),
             name: s("/metadata/name"),
             namespace: s("/metadata/namespace"),
-            labels: string_map(object.pointer("/metadata/labels")),
+            labels: labels_of(&object),
             annotations: string_map(object.pointer("/metadata/annotations")),
             var: jmes::to_var(&object),
             object,
