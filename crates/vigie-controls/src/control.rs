@@ -39,9 +39,38 @@ pub struct Control {
     pub severity: Severity,
     pub refs: Refs,
     pub remediation: &'static str,
-    /// The source file of the control: its `//!` comment is the documentation.
+    /// The documentation: the control's source file, whose `//!` comment it
+    /// is, or the Markdown page of a control defined in a table.
     pub doc: &'static str,
     pub evaluator: Evaluator,
+}
+
+/// What a control says about itself, apart from how it evaluates: the row of a
+/// table of controls that share their evaluation and differ in data (the
+/// "subject can X" RBAC controls, the PodSecurityPolicy controls).
+pub(crate) struct Described {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    pub refs: Refs,
+    pub remediation: &'static str,
+    /// The control's Markdown documentation.
+    pub doc: &'static str,
+}
+
+impl Described {
+    /// The control these words describe, evaluated by `evaluator`.
+    pub(crate) const fn control(&self, evaluator: Evaluator) -> Control {
+        Control {
+            id: self.id,
+            title: self.title,
+            severity: self.severity,
+            refs: self.refs,
+            remediation: self.remediation,
+            doc: self.doc,
+            evaluator,
+        }
+    }
 }
 
 /// How a control looks at the input.
@@ -305,8 +334,12 @@ impl Control {
     }
 }
 
-/// The `//!` comment at the top of a source file, without the markers.
+/// The `//!` comment at the top of a source file, without the markers; a
+/// Markdown page (what does not start with `//!`) as it is.
 pub(crate) fn doc_comment(source: &str) -> String {
+    if !source.starts_with("//!") {
+        return source.to_string();
+    }
     let mut text = String::new();
     for line in source.lines() {
         let Some(rest) = line.strip_prefix("//!") else {

@@ -18,6 +18,15 @@ macro_rules! workloads_and {
     };
 }
 
+/// `[row::<0>(), row::<1>(), ...]`: the controls of a table, one per row. The
+/// row is a const parameter so that each control gets an evaluator of its own
+/// (controls hold plain `fn` pointers, which cannot capture their row).
+macro_rules! rows {
+    ($row:ident; $($index:literal)*) => {
+        [$($row::<$index>()),*]
+    };
+}
+
 pub(crate) mod common;
 mod control_plane;
 mod hygiene;
@@ -29,7 +38,9 @@ mod workload;
 #[allow(unused_imports)] // each control file takes what it needs
 mod prelude {
     pub(super) use crate::config::Config;
-    pub(super) use crate::control::{ClusterOutcome, Control, Evaluator, Inventory, Refs};
+    pub(super) use crate::control::{
+        ClusterOutcome, Control, Described, Evaluator, Inventory, Refs,
+    };
     pub(super) use crate::pod::{describe_container, key_pos, Pod, Subject, Violation};
     pub(super) use vigie_finding::Severity;
     pub(super) use vigie_resource::{pod_template, Node, Resource};
@@ -44,7 +55,10 @@ pub fn all() -> &'static [&'static Control] {
     static ALL: LazyLock<Vec<&'static Control>> = LazyLock::new(|| {
         let mut all: Vec<&'static Control> = [
             &workload::CONTROLS[..],
+            &workload::PSP[..],
+            &workload::RESOURCE_BOUNDS[..],
             &rbac::CONTROLS[..],
+            &rbac::SUBJECT_CAN[..],
             &control_plane::CONTROLS[..],
             &hygiene::CONTROLS[..],
             &network::CONTROLS[..],
@@ -72,7 +86,7 @@ pub fn find(id: &str) -> Option<&'static Control> {
 pub fn reference_markdown() -> String {
     let mut out = String::from(
         "# Posture controls\n\n\
-         <!-- Generated from crates/vigie-controls/src/controls/**/*.rs by \
+         <!-- Generated from crates/vigie-controls/src/controls/ (**/*.rs, and **/*.md for controls defined in a table) by \
          `VIGIE_BLESS=1 cargo test -p vigie-controls --test docs`. Do not edit. -->\n\n\
          vigie's own controls, with their cross-references to Kubescape, the CIS \
          Kubernetes Benchmark, the NSA/CISA Kubernetes Hardening Guidance and MITRE \

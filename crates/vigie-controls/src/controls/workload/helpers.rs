@@ -1,6 +1,5 @@
 //! Helpers the workload controls share: security context lookups, image
-//! references, volumes and their mounts, resource quantities, and the
-//! PodSecurityPolicy pattern.
+//! references, volumes and their mounts, resource quantities.
 
 use vigie_resource::{ContainerRef, Node, Pos, Resource};
 
@@ -418,38 +417,6 @@ pub(crate) fn quantity_of(node: &Node) -> Option<f64> {
         Some(s) => parse_quantity(s),
         None => parse_quantity(&node.display_value()),
     }
-}
-
-/// Pattern of the PodSecurityPolicy controls: flags each policy that grants
-/// the permission. A restrictive policy elsewhere does not make a permissive one
-/// harmless: policies are authorised per service account (RBAC `use`), and a pod
-/// may use any policy its service account or creator is allowed.
-pub(crate) fn psp_grants(
-    resource: &Resource,
-    out: &mut Vec<Violation>,
-    grants: fn(&Node) -> Option<(String, Pos, String)>,
-) {
-    let spec = resource.root.get("spec").unwrap_or(Node::null());
-    if let Some((path, pos, message)) = grants(spec) {
-        out.push(Violation::new(path, pos, message));
-    }
-}
-
-/// A boolean PodSecurityPolicy field that allows something when `true`.
-pub(crate) fn psp_flag_allowed(
-    spec: &Node,
-    key: &str,
-    what: &str,
-) -> Option<(String, Pos, String)> {
-    spec.get(key)?.is_true().then(|| {
-        let (path, pos) = psp_field(spec, key);
-        (path, pos, format!("the policy allows {what}"))
-    })
-}
-
-/// Where to point at a missing PSP field: `spec` itself.
-pub(crate) fn psp_field(spec: &Node, key: &str) -> (String, Pos) {
-    (format!("spec.{key}"), key_pos(spec, key))
 }
 
 pub(crate) use crate::controls::common::WORKLOAD_KINDS;

@@ -5,7 +5,6 @@ pub(crate) mod helpers;
 pub(crate) mod allowed_registries;
 pub(crate) mod argocd_cve;
 pub(crate) mod cloud_credentials_mount;
-pub(crate) mod cpu_resources;
 pub(crate) mod cron_job;
 pub(crate) mod dashboard_service_account;
 pub(crate) mod deprecated_k8s_registry;
@@ -28,7 +27,6 @@ pub(crate) mod kyverno_cve;
 pub(crate) mod latest_without_always_pull;
 pub(crate) mod linux_hardening;
 pub(crate) mod liveness_probe;
-pub(crate) mod memory_resources;
 pub(crate) mod mismatching_selector;
 pub(crate) mod mounted_config_map;
 pub(crate) mod mounted_pvc;
@@ -37,17 +35,11 @@ pub(crate) mod net_raw_capability;
 pub(crate) mod privilege_escalation;
 pub(crate) mod privileged_container;
 pub(crate) mod proc_mount;
-pub(crate) mod psp_allowed_capabilities;
-pub(crate) mod psp_host_ipc;
-pub(crate) mod psp_host_network;
-pub(crate) mod psp_host_pid;
-pub(crate) mod psp_privilege_escalation;
-pub(crate) mod psp_privileged;
-pub(crate) mod psp_required_drop;
-pub(crate) mod psp_root_user;
+mod psp;
 pub(crate) mod readiness_probe;
 pub(crate) mod recommended_labels;
 pub(crate) mod recreate_strategy;
+mod resource_bounds;
 pub(crate) mod root_supplemental_group;
 pub(crate) mod run_as_root;
 pub(crate) mod runtime_socket_mount;
@@ -71,8 +63,10 @@ pub(crate) mod windows_run_as_user;
 pub(crate) mod writable_host_path;
 pub(crate) mod writable_root_filesystem;
 
-/// The controls of this category (register new ones here), in ID order.
-pub(crate) static CONTROLS: [crate::control::Control; 66] = [
+/// The controls of this category with a file of their own (register new ones
+/// here), in ID order; the PodSecurityPolicy and CPU/memory controls are the
+/// rows of [`psp`] and [`resource_bounds`].
+pub(crate) static CONTROLS: [crate::control::Control; 56] = [
     privileged_container::CONTROL,
     host_pid_ipc::CONTROL,
     host_path_volume::CONTROL,
@@ -96,8 +90,6 @@ pub(crate) static CONTROLS: [crate::control::Control; 66] = [
     windows_run_as_user::CONTROL,
     liveness_probe::CONTROL,
     readiness_probe::CONTROL,
-    cpu_resources::CONTROL,
-    memory_resources::CONTROL,
     allowed_registries::CONTROL,
     deprecated_k8s_registry::CONTROL,
     image_not_pinned::CONTROL,
@@ -112,12 +104,6 @@ pub(crate) static CONTROLS: [crate::control::Control; 66] = [
     k8s_common_labels::CONTROL,
     dashboard_service_account::CONTROL,
     mounted_pvc::CONTROL,
-    psp_host_network::CONTROL,
-    psp_host_pid::CONTROL,
-    psp_privilege_escalation::CONTROL,
-    psp_root_user::CONTROL,
-    psp_allowed_capabilities::CONTROL,
-    psp_required_drop::CONTROL,
     sandbox_runtime_class::CONTROL,
     host_network::CONTROL,
     insecure_capabilities::CONTROL,
@@ -130,8 +116,6 @@ pub(crate) static CONTROLS: [crate::control::Control; 66] = [
     argocd_cve::CONTROL,
     grafana_cve::CONTROL,
     kyverno_cve::CONTROL,
-    psp_host_ipc::CONTROL,
-    psp_privileged::CONTROL,
     proc_mount::CONTROL,
     sandbox_runtime_hardened::CONTROL,
     sandbox_registry::CONTROL,
@@ -140,3 +124,8 @@ pub(crate) static CONTROLS: [crate::control::Control; 66] = [
     sandbox_cpu_limit::CONTROL,
     sandbox_egress::CONTROL,
 ];
+
+/// The PodSecurityPolicy controls.
+pub(crate) use psp::CONTROLS as PSP;
+/// The CPU and memory controls.
+pub(crate) use resource_bounds::CONTROLS as RESOURCE_BOUNDS;
