@@ -232,7 +232,7 @@ fn case_config(path: &Path) -> Result<Config, String> {
             .flatten()
             .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
             .collect();
-        config.set(setting, values)?;
+        config.set(setting, values).map_err(|e| e.to_string())?;
     }
     Ok(config)
 }

@@ -161,7 +161,7 @@ pub(crate) enum ColorArg {
 /// Kubernetes reads a newer version as the latest standards), a version on the
 /// command line beyond the newest vigie knows is most likely a typo.
 pub(crate) fn parse_version(s: &str) -> Result<Version, String> {
-    Version::parse_known(s)
+    Version::parse_known(s).map_err(|e| e.to_string())
 }
 
 /// A compliance score threshold: a percentage from 0 to 100.
@@ -227,7 +227,8 @@ pub(crate) fn scan_config(
     let exceptions = match exceptions {
         Some(path) => {
             let text = read_text(path).map_err(|e| vec![e])?;
-            Exceptions::from_yaml(&path.display().to_string(), &text, &known_control_ids())?
+            Exceptions::from_yaml(&path.display().to_string(), &text, &known_control_ids())
+                .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?
         }
         None => Exceptions::default(),
     };

@@ -3,7 +3,7 @@
 //! Every field has a documented default; a config file (`vigie scan --config
 //! FILE`) overrides the fields it names. See docs/config.md.
 
-use vigie_resource::{parse_documents, Node, Value};
+use vigie_resource::{parse_documents, Node, Pos, Value};
 
 /// Settings the posture controls read.
 #[derive(Clone, Debug, PartialEq)]
@@ -220,32 +220,33 @@ impl Config {
     }
 
     /// Sets a list field by its config-file name; `Err` names unknown fields.
-    pub fn set(&mut self, name: &str, values: Vec<String>) -> Result<(), String> {
+    pub fn set(&mut self, name: &str, values: Vec<String>) -> Result<(), UnknownSetting> {
         match self.field_mut(name) {
             Some(field) => {
                 *field = values;
                 Ok(())
             }
-            None => Err(format!(
-                "unknown setting `{name}` (known: {})",
-                FIELDS.join(", ")
-            )),
+            None => Err(UnknownSetting {
+                name: name.to_string(),
+            }),
         }
     }
 
     /// Reads a config file: a YAML mapping whose keys are the settings above,
     /// each a list of strings. Errors name the line and the problem.
-    pub fn from_yaml(text: &str) -> Result<Self, String> {
+    pub fn from_yaml(text: &str) -> Result<Self, ConfigError> {
         let mut config = Config::default();
         let documents = parse_documents(text);
         let Some(document) = documents.into_iter().next() else {
             return Ok(config);
         };
-        let document = document.map_err(|e| format!("{}: invalid YAML: {}", e.pos, e.reason))?;
-        let entries = document
-            .root
-            .as_map()
-            .ok_or_else(|| format!("{}: expected a mapping of settings", document.root.pos))?;
+        let document = document.map_err(|e| ConfigError::Yaml {
+            pos: e.pos,
+            reason: e.reason,
+        })?;
+        let entries = document.root.as_map().ok_or(ConfigError::NotAMapping {
+            pos: document.root.pos,
+        })?;
         for entry in entries {
             if matches!(entry.key.as_str(), "apiVersion" | "kind" | "metadata") {
                 continue;
@@ -254,26 +255,78 @@ impl Config {
                 Value::Null => Vec::new(),
                 Value::Seq(items) => items.iter().map(scalar_text).collect::<Result<_, _>>()?,
                 _ => {
-                    return Err(format!(
-                        "{}: `{}` must be a list of strings",
-                        entry.value.pos, entry.key
-                    ))
+                    return Err(ConfigError::NotAList {
+                        pos: entry.value.pos,
+                        key: entry.key.to_string(),
+                    })
                 }
             };
             config
                 .set(&entry.key, values)
-                .map_err(|e| format!("{}: {e}", entry.key_pos))?;
+                .map_err(|source| ConfigError::Unknown {
+                    pos: entry.key_pos,
+                    source,
+                })?;
         }
         Ok(config)
     }
 }
 
-fn scalar_text(node: &Node) -> Result<String, String> {
+fn scalar_text(node: &Node) -> Result<String, ConfigError> {
     match &node.value {
         Value::String(s) => Ok(s.to_string()),
         Value::Int(_) | Value::Float(_) | Value::Bool(_) => Ok(node.display_value()),
-        _ => Err(format!("{}: expected a string", node.pos)),
+        _ => Err(ConfigError::NotAString { pos: node.pos }),
     }
+}
+
+/// A setting name [`Config::set`] does not know.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown setting `{name}` (known: {known})", known = FIELDS.join(", "))]
+pub struct UnknownSetting {
+    /// The name as given.
+    pub name: String,
+}
+
+/// Why a config file was not read; each names the line and column.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The text is not YAML.
+    #[error("{pos}: invalid YAML: {reason}")]
+    Yaml {
+        /// Where the parser stopped.
+        pos: Pos,
+        /// What the parser found.
+        reason: String,
+    },
+    /// The document is not a mapping of settings.
+    #[error("{pos}: expected a mapping of settings")]
+    NotAMapping {
+        /// Where the document starts.
+        pos: Pos,
+    },
+    /// A setting is not a list.
+    #[error("{pos}: `{key}` must be a list of strings")]
+    NotAList {
+        /// Where its value is.
+        pos: Pos,
+        /// The setting.
+        key: String,
+    },
+    /// An item of a setting's list is not a scalar.
+    #[error("{pos}: expected a string")]
+    NotAString {
+        /// Where the item is.
+        pos: Pos,
+    },
+    /// A setting vigie does not know.
+    #[error("{pos}: {source}")]
+    Unknown {
+        /// Where its key is.
+        pos: Pos,
+        /// The unknown name.
+        source: UnknownSetting,
+    },
 }
 
 #[cfg(test)]
@@ -292,14 +345,18 @@ mod tests {
 
     #[test]
     fn unknown_settings_are_errors_with_a_line() {
-        let err = Config::from_yaml("allowedRegistries: []\nallowedRegistry: [x]\n").unwrap_err();
+        let err = Config::from_yaml("allowedRegistries: []\nallowedRegistry: [x]\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("2:1:"), "{err}");
         assert!(err.contains("unknown setting `allowedRegistry`"), "{err}");
     }
 
     #[test]
     fn settings_must_be_lists() {
-        let err = Config::from_yaml("allowedRegistries: docker.io\n").unwrap_err();
+        let err = Config::from_yaml("allowedRegistries: docker.io\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("must be a list"), "{err}");
     }
 }

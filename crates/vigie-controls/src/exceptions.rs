@@ -61,18 +61,34 @@ impl Date {
         Date { year, month, day }
     }
 
-    pub fn parse(s: &str) -> Result<Date, String> {
-        let bad = || format!("invalid date `{s}` (expected YYYY-MM-DD)");
+    /// Reads `YYYY-MM-DD`, refusing days the month does not have.
+    pub fn parse(s: &str) -> Result<Date, DateError> {
+        let bad = || DateError(s.to_string());
         let mut parts = s.trim().splitn(3, '-');
         let year = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         let month: u32 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         let day: u32 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
-        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        if !(1..=12).contains(&month) || !(1..=days_in_month(year, month)).contains(&day) {
             return Err(bad());
         }
         Ok(Date { year, month, day })
     }
 }
+
+/// The days of a month of the proleptic Gregorian calendar.
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// A date that is not a day of the calendar written `YYYY-MM-DD`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid date `{0}` (expected YYYY-MM-DD)")]
+pub struct DateError(pub String);
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -160,21 +176,27 @@ pub enum Lookup {
 impl Exceptions {
     /// Parses an exceptions file. `known` lists every control ID; a pattern that
     /// matches none of them is an error.
-    pub fn from_yaml(path: &str, text: &str, known: &[&str]) -> Result<Exceptions, Vec<String>> {
+    /// Every problem is returned, not only the first, each naming its line.
+    pub fn from_yaml(
+        path: &str,
+        text: &str,
+        known: &[&str],
+    ) -> Result<Exceptions, Vec<ExceptionError>> {
         let mut errors = Vec::new();
         let mut exceptions = Vec::new();
         for document in parse_documents(text) {
             let document = match document {
                 Ok(d) => d,
                 Err(e) => {
-                    errors.push(format!("{path}:{}: invalid YAML: {}", e.pos, e.reason));
+                    errors.push(ExceptionError::new(path, e.pos, Problem::Yaml(e.reason)));
                     continue;
                 }
             };
             let Some(list) = document.root.get("exceptions") else {
-                errors.push(format!(
-                    "{path}:{}: expected an `exceptions:` list",
-                    document.root.pos
+                errors.push(ExceptionError::new(
+                    path,
+                    document.root.pos,
+                    Problem::NoList,
                 ));
                 continue;
             };
@@ -293,8 +315,8 @@ fn split_ids(ids: &str) -> Vec<String> {
         .collect()
 }
 
-fn parse_exception(path: &str, node: &Node, known: &[&str]) -> Result<Exception, String> {
-    let at = |n: &Node| format!("{path}:{}", n.pos);
+fn parse_exception(path: &str, node: &Node, known: &[&str]) -> Result<Exception, ExceptionError> {
+    let at = |n: &Node, problem| ExceptionError::new(path, n.pos, problem);
     let controls: Vec<String> = match node.get("controls") {
         Some(list) => list
             .items()
@@ -302,27 +324,27 @@ fn parse_exception(path: &str, node: &Node, known: &[&str]) -> Result<Exception,
             .map(|c| {
                 c.as_str()
                     .map(str::to_string)
-                    .ok_or_else(|| format!("{}: control IDs are strings", at(c)))
+                    .ok_or_else(|| at(c, Problem::ControlNotString))
             })
             .collect::<Result<_, _>>()?,
-        None => return Err(format!("{}: an exception needs `controls`", at(node))),
+        None => return Err(at(node, Problem::NoControls)),
     };
     if controls.is_empty() {
-        return Err(format!("{}: `controls` is empty", at(node)));
+        return Err(at(node, Problem::EmptyControls));
     }
     for pattern in &controls {
         if !known.iter().any(|id| wildcard_match(pattern, id)) {
-            return Err(format!("{}: `{pattern}` is no known control", at(node)));
+            return Err(at(node, Problem::UnknownControl(pattern.clone())));
         }
     }
     let reason = node
         .get("reason")
         .and_then(Node::as_str)
         .filter(|r| !r.trim().is_empty())
-        .ok_or_else(|| format!("{}: an exception needs a `reason`", at(node)))?
+        .ok_or_else(|| at(node, Problem::NoReason))?
         .to_string();
     let expires = match node.get("expires") {
-        Some(d) => Some(Date::parse(&d.display_value()).map_err(|e| format!("{}: {e}", at(d)))?),
+        Some(d) => Some(Date::parse(&d.display_value()).map_err(|e| at(d, Problem::Date(e)))?),
         None => None,
     };
     let mut resources = Vec::new();
@@ -347,8 +369,61 @@ fn parse_exception(path: &str, node: &Node, known: &[&str]) -> Result<Exception,
         resources,
         reason,
         expires,
-        source: at(node),
+        source: format!("{path}:{}", node.pos),
     })
+}
+
+/// A problem of an exceptions file, at its file, line and column.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{pos}: {problem}")]
+pub struct ExceptionError {
+    /// The file, as named to [`Exceptions::from_yaml`].
+    pub file: String,
+    /// Where in the file.
+    pub pos: Pos,
+    /// What is wrong there.
+    #[source]
+    pub problem: Problem,
+}
+
+impl ExceptionError {
+    fn new(file: &str, pos: Pos, problem: Problem) -> Self {
+        Self {
+            file: file.to_string(),
+            pos,
+            problem,
+        }
+    }
+}
+
+/// What is wrong with an exception or an exceptions file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// The text is not YAML.
+    #[error("invalid YAML: {0}")]
+    Yaml(String),
+    /// The document has no `exceptions:` key.
+    #[error("expected an `exceptions:` list")]
+    NoList,
+    /// An item of `controls` is not a string.
+    #[error("control IDs are strings")]
+    ControlNotString,
+    /// An exception without `controls`.
+    #[error("an exception needs `controls`")]
+    NoControls,
+    /// `controls: []`.
+    #[error("`controls` is empty")]
+    EmptyControls,
+    /// A control pattern that matches no known control: a typo must not
+    /// silently hide nothing.
+    #[error("`{0}` is no known control")]
+    UnknownControl(String),
+    /// An exception without a reason.
+    #[error("an exception needs a `reason`")]
+    NoReason,
+    /// An unreadable `expires`.
+    #[error(transparent)]
+    Date(#[from] DateError),
 }
 
 /// `*` matches any run of characters, `?` one character.
@@ -397,6 +472,11 @@ mod tests {
             "2026-11-24"
         );
         assert!(Date::parse("2026-13-01").is_err());
+        assert!(Date::parse("2027-02-31").is_err());
+        assert!(Date::parse("2027-02-29").is_err());
+        assert!(Date::parse("2028-02-29").is_ok());
+        assert!(Date::parse("2100-02-29").is_err());
+        assert!(Date::parse("2026-04-31").is_err());
         assert!(Date::parse("2026-02-03").unwrap() < Date::parse("2026-10-01").unwrap());
     }
 
@@ -406,6 +486,7 @@ mod tests {
         let text = "exceptions:\n- controls: [VG-W001]\n  reason: ok\n- controls: [VG-X999]\n  reason: typo\n- controls: [PSS-R03]\n";
         let errors = Exceptions::from_yaml("ex.yaml", text, &known).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert!(
             errors[0].starts_with("ex.yaml:4:3") && errors[0].contains("VG-X999"),
             "{errors:?}"

@@ -15,7 +15,8 @@ pub mod pod;
 pub mod pss;
 mod scan;
 
-pub use config::Config;
+pub use config::{Config, ConfigError, UnknownSetting};
 pub use control::{Control, Evaluator, Inventory, InventoryIndex, Refs};
+pub use exceptions::{DateError, ExceptionError, Exceptions};
 pub use frameworks::Framework;
 pub use scan::{check_violations, known_control_ids, scan, CheckViolation, Scan, ScanConfig};

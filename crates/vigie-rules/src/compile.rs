@@ -276,9 +276,12 @@ impl Filter {
 
 /// Why a condition did not compile. `unknown_fields` lists every field the source
 /// does not declare, so one pass names them all.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct CompileError {
+    /// What went wrong, for people.
     pub message: String,
+    /// The fields the source does not declare.
     pub unknown_fields: Vec<String>,
 }
 

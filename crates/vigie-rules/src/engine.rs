@@ -15,7 +15,7 @@ use crate::field::{FieldRef, FieldTable};
 use crate::hash::FastMap;
 use crate::limits::{quote, RuleLimits};
 use crate::loader::{RuleDef, RuleSet};
-use crate::output::OutputFormat;
+use crate::output::{OutputError, OutputFormat};
 use crate::parser::parse_condition;
 use crate::priority::Priority;
 use crate::select::Selection;
@@ -537,12 +537,19 @@ fn compile_rule(
         &without_indexed(&expr, &|f| (0..dimensions).any(|d| is_index_field(f, d))),
         table,
     )?;
-    let output = OutputFormat::compile(&def.output, table).map_err(|message| CompileError {
-        unknown_fields: match message.strip_prefix("unknown field '") {
-            Some(rest) => vec![rest.split('\'').next().unwrap_or_default().to_string()],
-            None => Vec::new(),
+    let output = OutputFormat::compile(&def.output, table).map_err(|e| CompileError {
+        unknown_fields: match &e {
+            // As the message quotes it, up to a quote inside the name.
+            OutputError::UnknownField(field) => {
+                vec![quote(field)
+                    .split('\'')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()]
+            }
+            OutputError::Field(_) => Vec::new(),
         },
-        message,
+        message: e.to_string(),
     })?;
     let types = table.event_type_field().and_then(|f| event_types(&expr, f));
     if table.event_type_field().is_some() && types.is_none() && def.warn_evttypes {

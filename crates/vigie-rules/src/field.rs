@@ -148,10 +148,16 @@ pub struct FieldTable {
 }
 
 /// Why a field reference does not resolve.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FieldError {
+    /// The source declares no such field.
+    #[error("unknown field")]
     Unknown,
+    /// The field needs an argument (`proc.aname[2]`) and has none.
+    #[error("the field requires an argument")]
     MissingArg,
+    /// The field takes no argument and has one.
+    #[error("the field takes no argument")]
     UnexpectedArg,
 }
 

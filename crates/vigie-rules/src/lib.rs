@@ -42,7 +42,7 @@ pub use field::{ArgKind, FieldArg, FieldDef, FieldError, FieldRef, FieldTable, F
 pub use glob::glob_match;
 pub use limits::{RuleLimits, MAX_CONDITION_DEPTH, MAX_RULES_FILE_BYTES};
 pub use loader::{ExceptionDef, ListDef, MacroDef, RuleDef, RuleLoader, RuleSet};
-pub use output::{OutputFormat, OutputValue};
+pub use output::{OutputError, OutputFormat, OutputValue};
 pub use parser::{parse_condition, ParseError};
 pub use priority::Priority;
 pub use regexes::MAX_REGEX_BYTES;

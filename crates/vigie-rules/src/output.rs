@@ -33,13 +33,24 @@ pub enum OutputValue {
     Bool(bool),
 }
 
+/// Why an output template did not compile.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OutputError {
+    /// A `%field` the source does not declare.
+    #[error("unknown field '{}' in output", quote(.0))]
+    UnknownField(String),
+    /// A `%field` written wrongly (a missing or unexpected argument).
+    #[error("{0}")]
+    Field(String),
+}
+
 fn is_field_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '.'
 }
 
 impl OutputFormat {
     /// Compiles an output template. Unknown fields are errors, naming the field.
-    pub fn compile(text: &str, table: &FieldTable) -> Result<Self, String> {
+    pub fn compile(text: &str, table: &FieldTable) -> Result<Self, OutputError> {
         let mut parts = Vec::new();
         let mut fields: Vec<(String, Selector)> = Vec::new();
         let mut positions: HashMap<String, usize> = HashMap::new();
@@ -83,9 +94,9 @@ impl OutputFormat {
             };
             let sel = selector(&expr, table).map_err(|(unknown, message)| {
                 if unknown {
-                    format!("unknown field '{}' in output", quote(&message))
+                    OutputError::UnknownField(message)
                 } else {
-                    message
+                    OutputError::Field(message)
                 }
             })?;
             if !literal.is_empty() {

@@ -12,22 +12,17 @@
 //!
 //! Names containing a dot are fields; other identifiers are macros.
 
-use std::fmt;
-
 use crate::ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
 use crate::limits::{quote, MAX_CONDITION_DEPTH};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a condition did not parse, and where.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (at offset {offset})")]
 pub struct ParseError {
     /// Byte offset in the condition.
     pub offset: usize,
+    /// What the parser expected or found.
     pub message: String,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (at offset {})", self.message, self.offset)
-    }
 }
 
 pub fn parse_condition(text: &str) -> Result<Expr, ParseError> {

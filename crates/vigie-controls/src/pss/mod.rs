@@ -10,7 +10,7 @@ mod version;
 
 pub use crate::pod::{Pod, Violation};
 pub use check::Check;
-pub use version::{Level, Version};
+pub use version::{Level, Version, VersionError};
 
 use vigie_resource::PodTemplate;
 

@@ -26,17 +26,33 @@ impl fmt::Display for Level {
 }
 
 impl FromStr for Level {
-    type Err = String;
+    type Err = VersionError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "baseline" => Ok(Level::Baseline),
             "restricted" => Ok(Level::Restricted),
-            other => Err(format!(
-                "unknown Pod Security level `{other}` (expected baseline or restricted)"
-            )),
+            _ => Err(VersionError::UnknownLevel(s.to_string())),
         }
     }
+}
+
+/// Why a Pod Security level or version was not read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    /// Neither `baseline` nor `restricted`.
+    #[error("unknown Pod Security level `{}` (expected baseline or restricted)", .0.to_ascii_lowercase())]
+    UnknownLevel(String),
+    /// Not `latest` nor `v1.N`.
+    #[error("invalid Pod Security version `{0}` (expected `latest` or v1.N, such as v1.30)")]
+    Invalid(String),
+    /// A version newer than [`Version::LATEST`], where one vigie knows is needed.
+    #[error(
+        "unknown Pod Security version `{0}`: vigie knows the standards of v1.0 to {latest} \
+         (use `latest` for the newest)",
+        latest = Version::LATEST
+    )]
+    Unknown(String),
 }
 
 /// A Kubernetes minor version the standards are defined for (`v1.0` to [`Version::LATEST`]).
@@ -56,13 +72,9 @@ impl Version {
     /// Like [`FromStr`], but a version newer than [`Version::LATEST`] is an error
     /// instead of the latest standards: for a version a person typed, where
     /// `v1.99` is a mistake rather than a cluster from the future.
-    pub fn parse_known(s: &str) -> Result<Self, String> {
+    pub fn parse_known(s: &str) -> Result<Self, VersionError> {
         match asked_minor(s)? {
-            minor if minor > Version::LATEST.minor => Err(format!(
-                "unknown Pod Security version `{s}`: vigie knows the standards of v1.0 to {} \
-                 (use `latest` for the newest)",
-                Version::LATEST
-            )),
+            minor if minor > Version::LATEST.minor => Err(VersionError::Unknown(s.to_string())),
             minor => Ok(Version::v1(minor)),
         }
     }
@@ -71,12 +83,11 @@ impl Version {
 /// The minor version `s` names, as written (`latest` is [`Version::LATEST`]):
 /// `v1.25`, `1.25` and `v1.25.3` (the patch is ignored, as the standards only
 /// change with minor versions).
-fn asked_minor(s: &str) -> Result<u32, String> {
+fn asked_minor(s: &str) -> Result<u32, VersionError> {
     if s.eq_ignore_ascii_case("latest") {
         return Ok(Version::LATEST.minor);
     }
-    let bad =
-        || format!("invalid Pod Security version `{s}` (expected `latest` or v1.N, such as v1.30)");
+    let bad = || VersionError::Invalid(s.to_string());
     let rest = s.strip_prefix('v').unwrap_or(s);
     let rest = rest.strip_prefix("1.").ok_or_else(bad)?;
     rest.split('.')
@@ -93,7 +104,7 @@ impl fmt::Display for Version {
 }
 
 impl FromStr for Version {
-    type Err = String;
+    type Err = VersionError;
 
     /// Accepts `latest`, `v1.25`, `1.25` and `v1.25.3` (the patch is ignored, as
     /// the standards only change with minor versions). Versions newer than
@@ -121,6 +132,7 @@ mod tests {
         let newer = format!("v1.{}", Version::LATEST.minor + 1);
         assert!(Version::parse_known(&newer)
             .unwrap_err()
+            .to_string()
             .contains("vigie knows the standards"));
         assert!(Version::parse_known("v1.99").is_err());
     }
