@@ -8,10 +8,14 @@ use crate::Severity;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceRef {
+    /// `apiVersion`, as written (`apps/v1`).
     pub api_version: String,
+    /// `kind` (`Deployment`).
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// `metadata.namespace`, when the object has one.
     pub namespace: Option<String>,
+    /// `metadata.name`.
     pub name: String,
 }
 
@@ -33,10 +37,14 @@ pub struct ObjectLocation {
     /// The kubeconfig context the cluster was reached through (`in-cluster`
     /// for a service account's).
     pub context: String,
+    /// `apiVersion` of the object.
     pub api_version: String,
+    /// `kind` of the object.
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// `metadata.namespace`, for a namespaced object.
     pub namespace: Option<String>,
+    /// `metadata.name`.
     pub name: String,
     /// `metadata.uid`: the object itself, not another of the same name.
     pub uid: String,
@@ -53,7 +61,9 @@ pub struct ObjectLocation {
 pub struct Location {
     /// Shared by every finding of the file.
     pub file: Arc<str>,
+    /// The line (1-based; 0 for a cluster object).
     pub line: u32,
+    /// The column (1-based; 0 for a cluster object).
     pub column: u32,
     /// 0-based index of the YAML document in the file.
     pub document: u32,
@@ -97,15 +107,21 @@ impl Location {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
+    /// The control's ID (`VG-W005`, `PSS-R03`).
     pub control_id: Arc<str>,
+    /// The control's title.
     pub title: Arc<str>,
+    /// The control's severity.
     pub severity: Severity,
+    /// The object the finding is about.
     pub resource: Arc<ResourceRef>,
+    /// Where the offending field is.
     pub location: Location,
     /// Dotted path of the offending field, `spec.containers[0].securityContext.privileged`.
     pub field_path: String,
     /// What is wrong, stating the offending value.
     pub message: String,
+    /// How to fix it; the control's text, the same for all its findings.
     pub remediation: Arc<str>,
     /// Who the finding is about when that is not the object itself: the user,
     /// group or service account an RBAC binding grants a dangerous permission to.
@@ -121,6 +137,7 @@ pub struct Finding {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppliedException {
+    /// Why the finding is accepted, as the exception says.
     pub reason: String,
     /// `YYYY-MM-DD`, the last day the exception applies.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -135,6 +152,7 @@ pub struct AppliedException {
 pub struct FrameworkSummary {
     /// `nsa`, `cis`, `mitre`, `pss-baseline`, `pss-restricted`.
     pub id: String,
+    /// The framework's name, for people.
     pub title: String,
     /// IDs of the report's controls that belong to the framework.
     pub controls: Vec<String>,
@@ -146,9 +164,13 @@ pub struct FrameworkSummary {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlSummary {
+    /// The control's ID.
     pub id: String,
+    /// The control's title.
     pub title: String,
+    /// The control's severity.
     pub severity: Severity,
+    /// What the control checks, in words.
     pub description: String,
     /// How to fix what the control finds; the same for all its findings.
     pub remediation: String,
@@ -175,8 +197,11 @@ impl ControlSummary {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScannedResource {
+    /// The object.
     pub resource: Arc<ResourceRef>,
+    /// Where the object starts in the input.
     pub location: Location,
+    /// The controls that applied to it, as indices into [`Report::controls`].
     pub controls: Vec<u32>,
 }
 
@@ -184,11 +209,15 @@ pub struct ScannedResource {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputError {
+    /// The file, or the input's name (`-` for stdin, `cluster:CONTEXT`).
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The line of the problem, when it has one.
     pub line: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The column of the problem, when it has one.
     pub column: Option<u32>,
+    /// What is wrong.
     pub reason: String,
     /// `false` for warnings, which do not change the exit code.
     pub fatal: bool,
@@ -197,14 +226,20 @@ pub struct InputError {
 /// Counts of findings per severity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SeverityCounts {
+    /// Findings of severity critical.
     pub critical: usize,
+    /// Findings of severity high.
     pub high: usize,
+    /// Findings of severity medium.
     pub medium: usize,
+    /// Findings of severity low.
     pub low: usize,
+    /// Findings of severity info.
     pub info: usize,
 }
 
 impl SeverityCounts {
+    /// The count for `severity`.
     pub fn get(&self, severity: Severity) -> usize {
         match severity {
             Severity::Critical => self.critical,
@@ -215,6 +250,7 @@ impl SeverityCounts {
         }
     }
 
+    /// All findings counted, whatever their severity.
     pub fn total(&self) -> usize {
         self.critical + self.high + self.medium + self.low + self.info
     }
@@ -285,19 +321,25 @@ impl Totals {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// `vigie`.
     pub tool_name: String,
+    /// vigie's version.
     pub tool_version: String,
     /// What was checked, in words: `Pod Security Standards restricted v1.37`.
     pub profile: String,
+    /// Every control that ran, with its counts.
     pub controls: Vec<ControlSummary>,
     /// Frameworks the scan was asked for, with their scores; empty for a scan
     /// that names no framework.
     pub frameworks: Vec<FrameworkSummary>,
+    /// Every object scanned, with the controls that applied to it.
     pub resources: Vec<ScannedResource>,
     /// Every finding, in the order the scan made them; empty when the scan
     /// handed them to a writer as it went instead (`totals` still counts them).
     pub findings: Vec<Finding>,
+    /// What the findings add up to, whether or not `findings` holds them.
     pub totals: Totals,
+    /// Input that could not be read, and warnings about it.
     pub errors: Vec<InputError>,
 }
 
