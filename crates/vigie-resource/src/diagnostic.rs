@@ -5,6 +5,7 @@ use std::fmt;
 use crate::node::Pos;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// How bad a [`Diagnostic`] is.
 pub enum DiagnosticLevel {
     /// The input was loaded anyway (a duplicate key, say).
     Warning,
@@ -15,11 +16,13 @@ pub enum DiagnosticLevel {
 /// One problem with the input: where it is and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Whether the input was loaded despite it.
     pub level: DiagnosticLevel,
     /// The path as the user named it (or `<stdin>`).
     pub file: String,
     /// Where in the file, when known (an unreadable file has no position).
     pub pos: Option<Pos>,
+    /// What is wrong, for people.
     pub reason: String,
 }
 
@@ -43,6 +46,7 @@ impl Diagnostic {
         }
     }
 
+    /// Whether part of the input was not loaded.
     pub fn is_error(&self) -> bool {
         self.level == DiagnosticLevel::Error
     }

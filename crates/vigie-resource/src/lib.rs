@@ -7,6 +7,39 @@
 //! every command reading user input shares.
 //! Bad input never stops loading: each problem becomes a [`Diagnostic`] naming the file,
 //! line, column and reason, and every other document is still loaded.
+//!
+//! ```
+//! use vigie_resource::{load_text, Limits, Pos};
+//!
+//! let text = "\
+//! apiVersion: v1
+//! kind: Pod
+//! metadata: {name: web, namespace: shop}
+//! spec:
+//!   containers:
+//!   - name: web
+//!     securityContext: {privileged: true}
+//! ---
+//! kind: [not, a, kind
+//! ";
+//! let loaded = load_text(text, "pods.yaml", &Limits::default());
+//! // The bad second document is a diagnostic; the first still loads.
+//! assert_eq!(loaded.resources.len(), 1);
+//! assert_eq!(loaded.error_count(), 1);
+//!
+//! let pod = &loaded.resources[0];
+//! assert_eq!((pod.kind.as_str(), pod.name.as_str()), ("Pod", "web"));
+//! let privileged = pod
+//!     .root
+//!     .get_path(&["spec", "containers"])
+//!     .and_then(|c| c.items().first())
+//!     .and_then(|c| c.get_path(&["securityContext", "privileged"]))
+//!     .unwrap();
+//! assert_eq!(privileged.as_bool(), Some(true));
+//! assert_eq!(privileged.pos, Pos::new(7, 35));
+//! ```
+
+#![deny(missing_docs)]
 
 mod diagnostic;
 mod duration;

@@ -12,11 +12,14 @@ use compact_str::CompactString;
 /// A place in a source file: 1-based line and column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column.
     pub column: u32,
 }
 
 impl Pos {
+    /// The position at `line`, `column`.
     pub const fn new(line: u32, column: u32) -> Self {
         Self { line, column }
     }
@@ -31,7 +34,9 @@ impl fmt::Display for Pos {
 /// A value with the position it was written at.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
+    /// The value.
     pub value: Value,
+    /// Where the value was written.
     pub pos: Pos,
 }
 
@@ -40,7 +45,9 @@ pub struct Node {
 pub struct Entry {
     /// Reads as `&str`, inline up to 24 bytes like [`Value::String`].
     pub key: CompactString,
+    /// Where the key was written.
     pub key_pos: Pos,
+    /// The value under the key.
     pub value: Node,
 }
 
@@ -49,12 +56,17 @@ pub struct Entry {
 /// and collections are exactly as long as what they hold, with no spare capacity.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// `null`, `~`, or nothing.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A number with a fraction or an exponent.
     Float(f64),
     /// Reads as `&str` (`as_str`, `Deref`); build it with `.into()` from `&str` or `String`.
     String(CompactString),
+    /// A sequence, in written order.
     Seq(Box<[Node]>),
     /// Mappings keep their written order; Kubernetes objects have few keys per
     /// level, so a linear lookup beats hashing here.
@@ -67,6 +79,7 @@ static NULL_NODE: Node = Node {
 };
 
 impl Node {
+    /// A value at `pos`.
     pub fn new(value: Value, pos: Pos) -> Self {
         Self { value, pos }
     }
@@ -76,6 +89,7 @@ impl Node {
         &NULL_NODE
     }
 
+    /// Whether the value is null.
     pub fn is_null(&self) -> bool {
         matches!(self.value, Value::Null)
     }
@@ -110,6 +124,7 @@ impl Node {
         keys.iter().try_fold(self, |node, key| node.get(key))
     }
 
+    /// The entries of a mapping; `None` for anything else.
     pub fn as_map(&self) -> Option<&[Entry]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
@@ -117,6 +132,7 @@ impl Node {
         }
     }
 
+    /// The items of a sequence; `None` for anything else.
     pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Seq(items) => Some(items),
@@ -130,6 +146,7 @@ impl Node {
         self.as_seq().unwrap_or(&[])
     }
 
+    /// The text of a string; `None` for anything else.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::String(s) => Some(s),
@@ -137,6 +154,7 @@ impl Node {
         }
     }
 
+    /// The value of a boolean; `None` for anything else.
     pub fn as_bool(&self) -> Option<bool> {
         match self.value {
             Value::Bool(b) => Some(b),
@@ -144,6 +162,7 @@ impl Node {
         }
     }
 
+    /// The value of an integer; `None` for anything else.
     pub fn as_i64(&self) -> Option<i64> {
         match self.value {
             Value::Int(i) => Some(i),

@@ -19,6 +19,7 @@ pub struct SourceFile {
 /// Where an object was read: file, document, and item of a `List`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
+    /// The file (or stdin, or kustomize rendering) the object was read from.
     pub file: Arc<SourceFile>,
     /// 0-based index of the document in the file.
     pub document: u32,
@@ -44,14 +45,19 @@ pub struct ClusterOrigin {
 /// One Kubernetes object.
 #[derive(Clone, Debug)]
 pub struct Resource {
+    /// Where the object was read.
     pub origin: Origin,
+    /// `apiVersion`.
     pub api_version: String,
+    /// `kind`.
     pub kind: String,
     /// `metadata.name`, or `metadata.generateName` followed by `*`, or empty.
     pub name: String,
+    /// `metadata.namespace`, when set.
     pub namespace: Option<String>,
     /// Position of the object itself (its first key).
     pub pos: Pos,
+    /// The whole object, with positions.
     pub root: Node,
     /// Where the pod template is, for workloads: derived from `kind` and `root`
     /// when the object is built.

@@ -6,10 +6,13 @@ use crate::resource::Resource;
 /// The pod template of a workload: its metadata and spec, with their field paths.
 #[derive(Clone, Copy, Debug)]
 pub struct PodTemplate<'a> {
+    /// The template's `metadata`, when it has one.
     pub metadata: Option<&'a Node>,
+    /// The field path of that metadata (`spec.template.metadata`).
     pub metadata_path: &'static str,
     /// The pod spec; a null node when the object has none.
     pub spec: &'a Node,
+    /// The field path of the pod spec (`spec.template.spec`).
     pub spec_path: &'static str,
 }
 
@@ -163,12 +166,16 @@ pub fn pod_template(resource: &Resource) -> Option<PodTemplate<'_>> {
 /// The three lists a pod spec holds containers in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContainerKind {
+    /// `containers`.
     Container,
+    /// `initContainers`.
     InitContainer,
+    /// `ephemeralContainers`.
     EphemeralContainer,
 }
 
 impl ContainerKind {
+    /// The three, in the order a pod spec lists them.
     pub const ALL: [ContainerKind; 3] = [
         ContainerKind::Container,
         ContainerKind::InitContainer,
@@ -188,12 +195,16 @@ impl ContainerKind {
 /// One container of a pod spec.
 #[derive(Clone, Copy, Debug)]
 pub struct ContainerRef<'a> {
+    /// Which list the container is in.
     pub kind: ContainerKind,
+    /// Its index in that list.
     pub index: usize,
+    /// The container itself.
     pub node: &'a Node,
 }
 
 impl<'a> ContainerRef<'a> {
+    /// `name`, or empty.
     pub fn name(&self) -> &'a str {
         self.node.get("name").and_then(Node::as_str).unwrap_or("")
     }
@@ -208,6 +219,7 @@ impl<'a> ContainerRef<'a> {
         path
     }
 
+    /// `securityContext`, when set.
     pub fn security_context(&self) -> Option<&'a Node> {
         self.node.get("securityContext")
     }

@@ -59,20 +59,25 @@ impl Default for Limits {
 /// Sources found and sources done, updated while loading.
 #[derive(Debug, Default)]
 pub struct Progress {
+    /// Sources found so far.
     pub total: AtomicUsize,
+    /// Sources loaded so far.
     pub done: AtomicUsize,
 }
 
 /// Everything loaded from the input, in input order.
 #[derive(Debug, Default)]
 pub struct Loaded {
+    /// The objects, in input order.
     pub resources: Vec<Resource>,
+    /// Every problem found, in input order.
     pub diagnostics: Vec<Diagnostic>,
     /// Sources read: files, stdin and kustomize renderings.
     pub sources: usize,
 }
 
 impl Loaded {
+    /// How many diagnostics are errors (part of the input not loaded).
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }

@@ -22,6 +22,7 @@ pub(super) const MAX_DEPTH: usize = 256;
 pub struct Document {
     /// 0-based index of the document in its stream (empty documents are not counted).
     pub index: u32,
+    /// The document's top node.
     pub root: Node,
     /// Problems that did not stop the document from loading (duplicate keys).
     pub warnings: Vec<(Pos, String)>,
@@ -30,8 +31,11 @@ pub struct Document {
 /// A document that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
+    /// 0-based index of the document in its stream.
     pub index: u32,
+    /// Where parsing stopped.
     pub pos: Pos,
+    /// What is wrong.
     pub reason: String,
 }
 
@@ -48,6 +52,7 @@ pub fn parse_documents(text: &str) -> Vec<Result<Document, ParseError>> {
 pub struct DocumentText<'a> {
     /// 0-based index of the document in its stream (empty documents are not counted).
     pub index: u32,
+    /// The document's text.
     pub text: &'a str,
     /// 0-based line number of the document's first line in the stream.
     pub first_line: u32,
