@@ -52,19 +52,26 @@ pub struct Config {
     /// Bounds on container CPU requests and limits (one quantity each, `250m`,
     /// `2`); empty: unbounded. Default: unbounded.
     pub cpu_request_min: Vec<String>,
+    /// See `cpu_request_min`.
     pub cpu_request_max: Vec<String>,
+    /// See `cpu_request_min`.
     pub cpu_limit_min: Vec<String>,
+    /// See `cpu_request_min`.
     pub cpu_limit_max: Vec<String>,
     /// Bounds on container memory requests and limits (one quantity each,
     /// `128Mi`, `1G`); empty: unbounded. Default: unbounded.
     pub memory_request_min: Vec<String>,
+    /// See `memory_request_min`.
     pub memory_request_max: Vec<String>,
+    /// See `memory_request_min`.
     pub memory_limit_min: Vec<String>,
+    /// See `memory_request_min`.
     pub memory_limit_max: Vec<String>,
     /// Ceilings on the CPU and memory limits of Agent Sandbox (SandboxTemplate)
     /// containers (one quantity each); empty: a limit must be set, any value.
     /// Default: none.
     pub sandbox_cpu_limit_max: Vec<String>,
+    /// See `sandbox_cpu_limit_max`.
     pub sandbox_memory_limit_max: Vec<String>,
 }
 

@@ -35,13 +35,18 @@ pub struct Control {
     /// vigie's stable ID: `VG-W..` workloads, `VG-S..` secrets, `VG-R..` RBAC,
     /// `VG-N..` network, `VG-C..` control plane, `VG-H..` hygiene.
     pub id: &'static str,
+    /// What the control finds, in a few words.
     pub title: &'static str,
+    /// How bad a finding is.
     pub severity: Severity,
+    /// Where the control stands in other catalogues.
     pub refs: Refs,
+    /// How to fix what the control finds.
     pub remediation: &'static str,
     /// The documentation: the control's source file, whose `//!` comment it
     /// is, or the Markdown page of a control defined in a table.
     pub doc: &'static str,
+    /// How the control looks at the input.
     pub evaluator: Evaluator,
 }
 
@@ -77,13 +82,16 @@ impl Described {
 pub enum Evaluator {
     /// One object at a time.
     Object {
+        /// Whether the control looks at an object.
         applies: fn(&Resource) -> bool,
+        /// Adds the object's violations to the list.
         evaluate: fn(&Resource, &Config, &mut Vec<Violation>),
     },
     /// Several objects together.
     Cluster {
         /// Kinds the control reads; the scan keeps objects of these kinds.
         needs: &'static [&'static str],
+        /// Evaluates the control on the inventory.
         evaluate: fn(&Inventory<'_>, &Config, &mut ClusterOutcome),
     },
 }
@@ -95,6 +103,7 @@ pub enum Evaluator {
 /// and their roles) costs the number of matches, not the product of the counts.
 #[derive(Clone, Copy, Debug)]
 pub struct Inventory<'a> {
+    /// Every object of the inventory; violations name them by index.
     pub resources: &'a [Resource],
     index: &'a InventoryIndex<'a>,
 }
@@ -132,6 +141,7 @@ fn namespace_key(resource: &Resource) -> &str {
 }
 
 impl<'a> InventoryIndex<'a> {
+    /// The index of `resources`: only the list of each kind, built up front.
     pub fn new(resources: &'a [Resource]) -> Self {
         let mut index = InventoryIndex::default();
         for (i, r) in resources.iter().enumerate() {
@@ -184,6 +194,7 @@ impl<'a> KindIndex<'a> {
 }
 
 impl<'a> Inventory<'a> {
+    /// The inventory of `resources`, looked up through `index`.
     pub fn new(resources: &'a [Resource], index: &'a InventoryIndex<'a>) -> Self {
         Self { resources, index }
     }
@@ -283,7 +294,9 @@ impl<'a> Inventory<'a> {
 /// index) and the violations it found on them.
 #[derive(Debug, Default)]
 pub struct ClusterOutcome {
+    /// Inventory indices of the objects the control evaluated.
     pub evaluated: Vec<usize>,
+    /// Violations, by the inventory index of their object.
     pub violations: Vec<(usize, Violation)>,
 }
 

@@ -26,15 +26,21 @@ use std::fmt;
 use vigie_finding::AppliedException;
 use vigie_resource::{parse_documents, Node, Pos, Resource};
 
+/// The annotation listing the control IDs (patterns) an object is excepted from.
 pub const SKIP_ANNOTATION: &str = "vigie.dev/skip";
+/// The annotation saying why.
 pub const REASON_ANNOTATION: &str = "vigie.dev/skip-reason";
+/// The annotation giving the last day the exception applies (`YYYY-MM-DD`).
 pub const UNTIL_ANNOTATION: &str = "vigie.dev/skip-until";
 
 /// A calendar day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date {
+    /// The year.
     pub year: i32,
+    /// The month, 1 to 12.
     pub month: u32,
+    /// The day of the month, from 1.
     pub day: u32,
 }
 
@@ -100,9 +106,13 @@ impl fmt::Display for Date {
 /// wildcards in kind, namespace, name and label values).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceMatch {
+    /// Pattern of `kind`.
     pub kind: Option<String>,
+    /// Pattern of `metadata.namespace` (empty for cluster-scoped objects).
     pub namespace: Option<String>,
+    /// Pattern of `metadata.name`.
     pub name: Option<String>,
+    /// Label keys and patterns of their values.
     pub labels: Vec<(String, String)>,
 }
 
@@ -131,7 +141,9 @@ pub struct Exception {
     pub controls: Vec<String>,
     /// Empty: any object (used for inline exceptions, which are on the object).
     pub resources: Vec<ResourceMatch>,
+    /// Why the findings are accepted.
     pub reason: String,
+    /// The last day the exception applies; none: no expiry.
     pub expires: Option<Date>,
     /// `annotation` or `FILE:LINE`.
     pub source: String,
@@ -158,17 +170,22 @@ impl Exception {
 /// The exceptions of an exceptions file, checked against the known controls.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Exceptions {
+    /// The exceptions of the file, in file order.
     pub file: Vec<Exception>,
 }
 
 /// What an exception lookup found for one finding.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Lookup {
+    /// No exception covers the finding.
     None,
+    /// An exception covers the finding.
     Applies(AppliedException),
     /// An exception matched but has expired: the finding counts, and the user is told.
     Expired {
+        /// Where the exception was declared.
         source: String,
+        /// Its last day.
         expired: Date,
     },
 }

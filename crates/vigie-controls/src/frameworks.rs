@@ -6,6 +6,7 @@ use std::str::FromStr;
 use crate::control::Control;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A framework a scan can be asked for: the controls it selects and its score.
 pub enum Framework {
     /// NSA/CISA Kubernetes Hardening Guidance.
     Nsa,
@@ -13,11 +14,14 @@ pub enum Framework {
     Cis,
     /// MITRE ATT&CK (containers matrix).
     Mitre,
+    /// Pod Security Standards, baseline level.
     PssBaseline,
+    /// Pod Security Standards, restricted level (includes baseline).
     PssRestricted,
 }
 
 impl Framework {
+    /// Every framework, in the order reports list them.
     pub const ALL: [Framework; 5] = [
         Framework::Nsa,
         Framework::Cis,
@@ -26,6 +30,7 @@ impl Framework {
         Framework::PssRestricted,
     ];
 
+    /// The ID on the command line and in reports (`pss-baseline`).
     pub fn id(self) -> &'static str {
         match self {
             Framework::Nsa => "nsa",
@@ -36,6 +41,7 @@ impl Framework {
         }
     }
 
+    /// The name, for people.
     pub fn title(self) -> &'static str {
         match self {
             Framework::Nsa => "NSA/CISA Kubernetes Hardening Guidance",

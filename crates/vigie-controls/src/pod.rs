@@ -5,8 +5,11 @@ use vigie_resource::{containers, ContainerRef, Node, PodTemplate, Pos};
 /// One offending field: its full path from the object root, where it is, and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
+    /// Dotted path of the field from the object root.
     pub path: String,
+    /// Where the field (or, when missing, its parent) is.
     pub pos: Pos,
+    /// What is wrong, stating the offending value.
     pub message: String,
     /// Who the violation is about when not the object itself (an RBAC subject).
     pub subject: Option<Subject>,
@@ -15,12 +18,16 @@ pub struct Violation {
 /// A user, group or service account named by an RBAC binding.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Subject {
+    /// `User`, `Group` or `ServiceAccount`.
     pub kind: String,
+    /// The subject's name.
     pub name: String,
+    /// The namespace of a service account.
     pub namespace: Option<String>,
 }
 
 impl Violation {
+    /// A violation of the object itself.
     pub fn new(path: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
         Self {
             path: path.into(),
@@ -34,14 +41,17 @@ impl Violation {
 /// A pod spec and its metadata, as found in any workload kind.
 #[derive(Clone, Copy, Debug)]
 pub struct Pod<'a> {
+    /// Where the pod template is in the object.
     pub template: PodTemplate<'a>,
 }
 
 impl<'a> Pod<'a> {
+    /// The pod of a template.
     pub fn new(template: PodTemplate<'a>) -> Self {
         Self { template }
     }
 
+    /// The pod spec (a null node when the object has none).
     pub fn spec(&self) -> &'a Node {
         self.template.spec
     }
@@ -61,6 +71,7 @@ impl<'a> Pod<'a> {
             == Some("windows")
     }
 
+    /// Every container: regular, init, then ephemeral.
     pub fn containers(&self) -> impl Iterator<Item = ContainerRef<'a>> {
         containers(self.template.spec)
     }

@@ -14,16 +14,21 @@ pub struct Check {
     /// The control's name in the Pod Security Standards document, as Kyverno's
     /// `podSecurity.exclude[].controlName` refers to it.
     pub control_name: &'static str,
+    /// What the check finds, in a few words.
     pub title: &'static str,
+    /// The lowest level the check belongs to.
     pub level: Level,
     /// First Kubernetes version whose standards include the check.
     pub since: Version,
     /// The baseline check (by `k8s_id`) this restricted check replaces.
     pub overrides: Option<&'static str>,
+    /// How bad a failure is.
     pub severity: Severity,
+    /// How to fix a failure.
     pub remediation: &'static str,
     /// The source file of the check: its `//!` comment is the documentation.
     pub doc: &'static str,
+    /// Adds the pod's violations at a version of the standards.
     pub evaluate: fn(&Pod<'_>, Version, &mut Vec<Violation>),
 }
 

@@ -37,7 +37,9 @@ pub fn checks_for(level: Level, version: Version) -> Vec<&'static Check> {
 /// A check that failed, with every offending field.
 #[derive(Debug)]
 pub struct CheckFailure {
+    /// The check.
     pub check: &'static Check,
+    /// Every offending field.
     pub violations: Vec<Violation>,
 }
 

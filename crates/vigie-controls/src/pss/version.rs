@@ -6,11 +6,14 @@ use std::str::FromStr;
 /// A Pod Security Standards level. `Restricted` includes everything `Baseline` checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
+    /// The minimal restrictions that block known privilege escalations.
     Baseline,
+    /// Current pod hardening best practice; includes baseline.
     Restricted,
 }
 
 impl Level {
+    /// The lowercase name (`baseline`), as labels write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Baseline => "baseline",
@@ -58,6 +61,7 @@ pub enum VersionError {
 /// A Kubernetes minor version the standards are defined for (`v1.0` to [`Version::LATEST`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version {
+    /// The minor version: 25 for v1.25.
     pub minor: u32,
 }
 
@@ -65,6 +69,7 @@ impl Version {
     /// The newest version whose standards vigie implements.
     pub const LATEST: Version = Version { minor: 37 };
 
+    /// Version v1.`minor`.
     pub const fn v1(minor: u32) -> Self {
         Self { minor }
     }

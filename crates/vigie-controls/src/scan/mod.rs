@@ -30,9 +30,13 @@ use crate::pss::Version;
 /// What a scan checks, and with which settings.
 #[derive(Clone, Debug)]
 pub struct ScanConfig {
+    /// The frameworks whose controls run.
     pub frameworks: Vec<Framework>,
+    /// The version of the Pod Security Standards the checks follow.
     pub pss_version: Version,
+    /// The controls' settings.
     pub config: Config,
+    /// The exceptions file's exceptions (inline ones are read from each object).
     pub exceptions: Exceptions,
     /// The day exceptions' expiry dates are compared with.
     pub today: Date,
@@ -88,6 +92,7 @@ pub fn scan(inputs: &[String], options: &LoadOptions, settings: &ScanConfig) -> 
 }
 
 impl<'s> Scan<'s> {
+    /// A scan with `settings`, its checks selected once.
     pub fn new(settings: &'s ScanConfig) -> Self {
         let checks = select_checks(&settings.frameworks, settings.pss_version);
         let keep_kinds = checks
