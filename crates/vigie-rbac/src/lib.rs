@@ -30,6 +30,8 @@
 //! assert!(grants.iter().any(|g| g.subject.name == "alice"));
 //! ```
 
+#![deny(missing_docs)]
+
 mod model;
 mod paths;
 mod rule;

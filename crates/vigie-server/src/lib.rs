@@ -30,6 +30,32 @@
 //! });
 //! server.serve(routes, Shutdown::new()).unwrap();
 //! ```
+//!
+//! Serving on a free port, asked for its health, then shut down:
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use vigie_server::{Routes, Server, ServerConfig, Shutdown};
+//!
+//! let server = Server::bind(ServerConfig::new("127.0.0.1:0")).unwrap();
+//! let address = server.local_addr();
+//! let shutdown = Shutdown::new();
+//! let stop = shutdown.clone();
+//! let client = std::thread::spawn(move || {
+//!     let mut stream = std::net::TcpStream::connect(address).unwrap();
+//!     stream
+//!         .write_all(b"GET /healthz HTTP/1.1\r\nHost: vigie\r\nConnection: close\r\n\r\n")
+//!         .unwrap();
+//!     let mut answer = String::new();
+//!     stream.read_to_string(&mut answer).unwrap();
+//!     stop.trigger();
+//!     answer
+//! });
+//! server.serve(Routes::new(), shutdown).unwrap();
+//! assert!(client.join().unwrap().starts_with("HTTP/1.1 200"));
+//! ```
+
+#![deny(missing_docs)]
 
 /// `eprintln!` that a closed standard error (`vigie ... 2>&1 | head`) cannot turn
 /// into a panic: std's panics when the write fails. Defined before the modules,
