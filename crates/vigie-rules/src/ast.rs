@@ -3,16 +3,20 @@
 /// Value transformers applied to a field before comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transformer {
+    /// `tolower(...)`.
     ToLower,
+    /// `toupper(...)`.
     ToUpper,
     /// Base64-decodes the value.
     B64,
+    /// `basename(...)`: the last path component.
     Basename,
     /// The length of the value (of the list, for list fields).
     Len,
 }
 
 impl Transformer {
+    /// The transformer of a name (`tolower`), if there is one.
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "tolower" => Transformer::ToLower,
@@ -31,8 +35,11 @@ impl Transformer {
 pub struct FieldExpr {
     /// Outermost transformer first.
     pub transformers: Vec<Transformer>,
+    /// The field's name (`proc.aname`).
     pub name: String,
+    /// The argument in brackets (`2` in `proc.aname[2]`), as written.
     pub arg: Option<String>,
+    /// Byte offset in the condition text, for error messages.
     pub offset: usize,
 }
 
@@ -47,25 +54,45 @@ impl FieldExpr {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A comparison operator.
 pub enum Op {
+    /// `=`.
     Eq,
+    /// `!=`.
     Ne,
+    /// `<`.
     Lt,
+    /// `<=`.
     Le,
+    /// `>`.
     Gt,
+    /// `>=`.
     Ge,
+    /// `contains`.
     Contains,
+    /// `icontains` (ASCII case-insensitive).
     IContains,
+    /// `bcontains` (bytes written in hex).
     BContains,
+    /// `startswith`.
     StartsWith,
+    /// `bstartswith` (bytes written in hex).
     BStartsWith,
+    /// `endswith`.
     EndsWith,
+    /// `glob`.
     Glob,
+    /// `iglob` (ASCII case-insensitive).
     IGlob,
+    /// `regex`.
     Regex,
+    /// `in (...)`.
     In,
+    /// `intersects (...)`.
     Intersects,
+    /// `pmatch (...)`: path prefix match.
     Pmatch,
+    /// `exists`, which takes no right-hand side.
     Exists,
 }
 
@@ -113,14 +140,20 @@ impl Op {
 /// a list to splice in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ListItem {
+    /// `"text"` or `'text'`: the text itself.
     Quoted(String),
+    /// A bare word: a list's name, or the word itself.
     Bare(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// The right-hand side of a check.
 pub enum Rhs {
+    /// None (`exists`).
     None,
+    /// One value.
     Value(String),
+    /// A parenthesised list.
     List(Vec<ListItem>),
     /// A bare list name (`in my_list` without parentheses).
     ListName(String),
@@ -129,18 +162,28 @@ pub enum Rhs {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// A condition.
 pub enum Expr {
+    /// All of these hold.
     And(Vec<Expr>),
+    /// Any of these holds.
     Or(Vec<Expr>),
+    /// This does not hold.
     Not(Box<Expr>),
     /// An identifier that is not a field: a macro reference.
     Macro {
+        /// The macro's name.
         name: String,
+        /// Byte offset in the condition text.
         offset: usize,
     },
+    /// A field compared with something.
     Check {
+        /// The field.
         field: FieldExpr,
+        /// The comparison.
         op: Op,
+        /// What the field is compared with.
         rhs: Rhs,
     },
 }

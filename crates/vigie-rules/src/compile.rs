@@ -25,10 +25,15 @@ use crate::selector::Selector;
 /// A compiled condition.
 #[derive(Debug)]
 pub enum Filter {
+    /// All of these hold.
     And(Box<[Filter]>),
+    /// Any of these holds.
     Or(Box<[Filter]>),
+    /// This does not hold.
     Not(Box<Filter>),
+    /// The field has a value.
     Exists(Selector),
+    /// A field compared with something.
     Check(Box<Check>),
 }
 

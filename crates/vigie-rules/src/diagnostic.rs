@@ -6,8 +6,11 @@ use std::sync::Arc;
 /// Where an item was written: file and 1-based line and column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
+    /// The rule file, as named.
     pub file: Arc<str>,
+    /// 1-based line; 0 for the whole file.
     pub line: u32,
+    /// 1-based column; 0 when only the line is known.
     pub column: u32,
 }
 
@@ -24,21 +27,29 @@ impl fmt::Display for Location {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How bad a [`RuleDiagnostic`] is.
 pub enum Severity {
+    /// The item (or the file) is not used.
     Error,
+    /// The item is used; something about it deserves a look.
     Warning,
 }
 
 /// One problem, with the item (`rule 'X'`, `macro 'm'`, `list 'l'`) it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleDiagnostic {
+    /// How bad the problem is.
     pub severity: Severity,
+    /// Where it is, when it is somewhere.
     pub location: Option<Location>,
+    /// The item it belongs to (`rule 'X'`), when one.
     pub item: Option<String>,
+    /// What is wrong.
     pub message: String,
 }
 
 impl RuleDiagnostic {
+    /// An error of `item` at `location`.
     pub fn error(
         location: Option<Location>,
         item: Option<String>,
@@ -52,6 +63,7 @@ impl RuleDiagnostic {
         }
     }
 
+    /// A warning about `item` at `location`.
     pub fn warning(
         location: Option<Location>,
         item: Option<String>,
@@ -65,6 +77,7 @@ impl RuleDiagnostic {
         }
     }
 
+    /// Whether it is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -25,17 +25,22 @@ use crate::select::Selection;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RuleMatching {
     #[default]
+    /// An event stops at the first rule that matches it.
     First,
+    /// An event is checked against every rule.
     All,
 }
 
 #[derive(Clone, Debug)]
+/// How an [`Engine`] is built and runs.
 pub struct EngineOptions {
     /// Refuse to build when any rule has an error, instead of skipping that rule.
     pub strict: bool,
+    /// Whether an event stops at its first matching rule.
     pub matching: RuleMatching,
     /// Rules less severe than this do not run.
     pub min_priority: Priority,
+    /// Which rules run, by name and tag.
     pub selection: Selection,
 }
 
@@ -51,18 +56,27 @@ impl Default for EngineOptions {
 }
 
 #[derive(Debug)]
+/// A rule compiled against its source's fields.
 pub struct CompiledRule {
+    /// The rule's name.
     pub name: String,
+    /// Its description.
     pub desc: String,
+    /// Its priority.
     pub priority: Priority,
+    /// Its event source (`syscall`, `k8s_audit`).
     pub source: String,
+    /// Its tags.
     pub tags: Vec<String>,
+    /// Its condition, compiled.
     pub filter: Filter,
+    /// Its output template, compiled.
     pub output: OutputFormat,
     /// Whether the rule runs, after the file's `enabled` and the selection.
     pub enabled: bool,
     /// The event types the rule can match; `None` for all.
     pub event_types: Option<Vec<String>>,
+    /// Where the rule is defined.
     pub location: Location,
     /// Per index field of the source's table: the values the rule can match.
     index_values: Box<[Option<HashSet<String>>]>,
@@ -74,9 +88,13 @@ pub struct CompiledRule {
 /// A rule that did not compile.
 #[derive(Clone, Debug)]
 pub struct RuleFailure {
+    /// The rule's name.
     pub rule: String,
+    /// Its event source.
     pub source: String,
+    /// Why it did not compile.
     pub message: String,
+    /// The fields its source does not declare.
     pub unknown_fields: Vec<String>,
 }
 
@@ -206,6 +224,7 @@ impl Dimension {
 }
 
 #[derive(Debug)]
+/// Compiled rules indexed by source and event type: hands each event only to the rules that can match it.
 pub struct Engine {
     rules: Vec<CompiledRule>,
     sources: Vec<SourceIndex>,
@@ -430,18 +449,22 @@ impl Engine {
         self.sources = sources;
     }
 
+    /// Every compiled rule, in file order.
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules
     }
 
+    /// Every problem found while building.
     pub fn diagnostics(&self) -> &[RuleDiagnostic] {
         &self.diagnostics
     }
 
+    /// The rules that did not compile.
     pub fn failures(&self) -> &[RuleFailure] {
         &self.failures
     }
 
+    /// The source of that name, when some rule uses it.
     pub fn source(&self, name: &str) -> Option<SourceId> {
         self.sources
             .iter()

@@ -7,8 +7,11 @@ use crate::field::FieldRef;
 /// One extracted value. Strings borrow from the event whenever they can.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Val<'a> {
+    /// Text.
     Str(Cow<'a, str>),
+    /// A number.
     Num(i64),
+    /// A boolean.
     Bool(bool),
 }
 
@@ -24,6 +27,7 @@ impl Val<'_> {
         }
     }
 
+    /// The value as a number: numbers, text that reads as one, booleans as 0 and 1.
     pub fn as_num(&self) -> Option<i64> {
         match self {
             Val::Num(n) => Some(*n),
@@ -37,12 +41,16 @@ impl Val<'_> {
 /// an empty list is reported as `Missing`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Extracted<'a> {
+    /// The field has no value in this event.
     Missing,
+    /// One value.
     One(Val<'a>),
+    /// Several values (list fields).
     Many(Vec<Val<'a>>),
 }
 
 impl<'a> Extracted<'a> {
+    /// `Many`, or `Missing` for an empty list.
     pub fn from_list(values: Vec<Val<'a>>) -> Self {
         if values.is_empty() {
             Extracted::Missing
@@ -51,6 +59,7 @@ impl<'a> Extracted<'a> {
         }
     }
 
+    /// The values, however many.
     pub fn values(&self) -> &[Val<'a>] {
         match self {
             Extracted::Missing => &[],
@@ -64,11 +73,14 @@ impl<'a> Extracted<'a> {
 /// [`Event::single`] answers for the fields it can.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Single<'a> {
+    /// The field has no value in this event.
     Missing,
+    /// One text.
     Text(&'a str),
     /// A value of the field's vocabulary ([`crate::FieldTable::with_vocabulary`]): its
     /// position there, and its text.
     Word(u8, &'a str),
+    /// One number.
     Num(i64),
 }
 
@@ -81,6 +93,7 @@ pub trait Event {
         None
     }
 
+    /// The values of `field` in this event.
     fn extract(&self, field: &FieldRef) -> Extracted<'_>;
 
     /// Whether `test` holds for some value of the field or, with `every`, for each of

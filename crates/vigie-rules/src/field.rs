@@ -10,9 +10,11 @@ use crate::evaluation::MEMO_SLOTS;
 /// read (`proc.pid = 1` compares numbers, `proc.name = 1` compares text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldType {
+    /// Text.
     String,
     /// Signed or unsigned integers, durations and timestamps in nanoseconds.
     Number,
+    /// `true` or `false`.
     Bool,
     /// IP addresses and networks, compared as text until the syscall sensor brings
     /// typed values.
@@ -22,6 +24,7 @@ pub enum FieldType {
 }
 
 impl FieldType {
+    /// The name of the type, for messages (`string`).
     pub fn name(self) -> &'static str {
         match self {
             FieldType::String => "string",
@@ -37,21 +40,28 @@ impl FieldType {
 /// `jevt.value[/spec/volumes]`, or the dotted form `evt.arg.flags`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArgKind {
+    /// No argument.
     None,
     /// The argument may be left out.
     Optional,
+    /// An argument must be given.
     Required,
     /// Argument written `[arg]` or as a dotted suffix (`evt.arg.name`).
     Dotted,
 }
 
 #[derive(Clone, Copy, Debug)]
+/// The declaration of one field of a source.
 pub struct FieldDef {
+    /// The name conditions use (`proc.name`).
     pub name: &'static str,
+    /// The type of its values.
     pub ty: FieldType,
     /// List-valued fields extract several values per event (`ka.req.pod.containers.image`).
     pub list: bool,
+    /// The argument it takes.
     pub arg: ArgKind,
+    /// What the field holds, for people.
     pub desc: &'static str,
     /// What extracting the field costs, relative to reading an attribute the event
     /// already holds (1): conditions compare the cheaper fields first.
@@ -59,6 +69,7 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
+    /// A single-valued field without argument, of cost 1.
     pub const fn new(name: &'static str, ty: FieldType, desc: &'static str) -> Self {
         Self {
             name,
@@ -70,16 +81,19 @@ impl FieldDef {
         }
     }
 
+    /// The field is list-valued.
     pub const fn list(mut self) -> Self {
         self.list = true;
         self
     }
 
+    /// The field takes `arg`.
     pub const fn arg(mut self, arg: ArgKind) -> Self {
         self.arg = arg;
         self
     }
 
+    /// Extracting the field costs `cost`.
     pub const fn cost(mut self, cost: u8) -> Self {
         self.cost = cost;
         self
@@ -89,6 +103,7 @@ impl FieldDef {
 /// A field argument, pre-digested at compile time so extraction does no parsing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldArg {
+    /// The argument as written.
     pub raw: Box<str>,
     /// The argument read as an integer, when it is one (`[2]`).
     pub index: Option<i64>,
@@ -98,6 +113,7 @@ pub struct FieldArg {
 }
 
 impl FieldArg {
+    /// The argument `raw`, read once.
     pub fn new(raw: &str) -> Self {
         let pointer = raw.strip_prefix('/').map(|rest| {
             rest.split('/')
@@ -117,7 +133,9 @@ impl FieldArg {
 /// and its argument.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldRef {
+    /// The field's index in its source's table.
     pub id: u16,
+    /// Its argument, read.
     pub arg: Option<FieldArg>,
 }
 
@@ -162,6 +180,7 @@ pub enum FieldError {
 }
 
 impl FieldTable {
+    /// The table of `source`'s fields.
     pub fn new(source: impl Into<String>, defs: &[FieldDef]) -> Self {
         let by_name = defs
             .iter()
@@ -273,6 +292,7 @@ impl FieldTable {
                 .any(|(alias, p)| *p == position && alias == field)
     }
 
+    /// The source's name (`syscall`, `k8s_audit`).
     pub fn source(&self) -> &str {
         &self.source
     }
@@ -282,10 +302,12 @@ impl FieldTable {
         self.longest_name
     }
 
+    /// Every field, in declaration order.
     pub fn defs(&self) -> &[FieldDef] {
         &self.defs
     }
 
+    /// The field of index `id`.
     pub fn def(&self, id: u16) -> &FieldDef {
         &self.defs[id as usize]
     }
@@ -300,6 +322,7 @@ impl FieldTable {
         }
     }
 
+    /// The field that holds the event type (`evt.type`), for sources that have one.
     pub fn event_type_field(&self) -> Option<&str> {
         self.event_type_field
     }

@@ -7,6 +7,39 @@
 //! [`Engine`] holds the compiled rules indexed by source and event type, and hands each
 //! event only to the rules that can match it. Every problem found on the way is a
 //! [`RuleDiagnostic`] naming the file, line and item.
+//!
+//! ```
+//! use vigie_rules::{parse_condition, Expr, Op, RuleLoader};
+//!
+//! let mut loader = RuleLoader::new();
+//! loader.load_str(
+//!     "rules.yaml",
+//!     "
+//! - list: shells
+//!   items: [bash, sh]
+//! - macro: spawned_shell
+//!   condition: proc.name in (shells)
+//! - rule: Shell in container
+//!   desc: a shell started in a container
+//!   condition: spawned_shell and container.id != host
+//!   output: shell %proc.name in %container.id
+//!   priority: WARNING
+//! ",
+//! );
+//! let set = loader.finish();
+//! assert!(!set.has_errors());
+//! assert_eq!(set.list("shells").unwrap().items, ["bash", "sh"]);
+//! let rule = set.rule("Shell in container").unwrap();
+//! assert_eq!(rule.location.line, 6);
+//!
+//! // Conditions parse to a tree; macros and lists are resolved when compiling.
+//! let Expr::And(parts) = parse_condition(&rule.condition).unwrap() else { panic!() };
+//! assert_eq!(parts[0], Expr::Macro { name: "spawned_shell".into(), offset: 0 });
+//! assert!(matches!(&parts[1], Expr::Check { op: Op::Ne, .. }));
+//! assert!(parse_condition("proc.name in (bash").is_err());
+//! ```
+
+#![deny(missing_docs)]
 
 mod ast;
 mod compile;

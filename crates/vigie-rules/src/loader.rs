@@ -16,65 +16,99 @@ use crate::value::ExceptionValue;
 use crate::ENGINE_VERSION;
 
 #[derive(Clone, Debug)]
+/// A `- list:` item, with its appends applied.
 pub struct ListDef {
+    /// The list's name.
     pub name: String,
+    /// Its items as written (names of other lists included).
     pub items: Vec<String>,
+    /// Where it is defined.
     pub location: Location,
 }
 
 #[derive(Clone, Debug)]
+/// A `- macro:` item, with its appends applied.
 pub struct MacroDef {
+    /// The macro's name.
     pub name: String,
+    /// Its condition, as written.
     pub condition: String,
+    /// Where it is defined.
     pub location: Location,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// One exception of a rule.
 pub struct ExceptionDef {
+    /// The exception's name.
     pub name: String,
     /// The fields compared; `single` when `fields` was written as one string, in which
     /// case each value is compared whole with the single comparison.
     pub fields: Vec<String>,
+    /// Whether `fields` was written as one string.
     pub single: bool,
+    /// The comparison operator of each field (`=` when not written).
     pub comps: Vec<String>,
+    /// The value tuples: the rule does not match an event whose fields match one of them.
     pub values: Vec<Vec<ExceptionValue>>,
+    /// Where it is defined.
     pub location: Location,
 }
 
 #[derive(Clone, Debug)]
+/// A `- rule:` item, with its appends and overrides applied.
 pub struct RuleDef {
+    /// The rule's name.
     pub name: String,
+    /// Its description.
     pub desc: String,
+    /// Its condition, as written.
     pub condition: String,
+    /// Its output template.
     pub output: String,
+    /// Its priority.
     pub priority: Priority,
+    /// Its event source (`syscall` when not written).
     pub source: String,
+    /// Its tags.
     pub tags: Vec<String>,
+    /// Whether the file enables it.
     pub enabled: bool,
+    /// Its exceptions.
     pub exceptions: Vec<ExceptionDef>,
+    /// Whether to warn when the condition names no event type.
     pub warn_evttypes: bool,
+    /// Whether a rule naming a field its source does not declare is skipped rather than an error.
     pub skip_if_unknown_filter: bool,
+    /// Where it is defined.
     pub location: Location,
 }
 
 /// Everything loaded from a sequence of rule files, in definition order.
 #[derive(Debug, Default)]
 pub struct RuleSet {
+    /// The lists.
     pub lists: Vec<ListDef>,
+    /// The macros.
     pub macros: Vec<MacroDef>,
+    /// The rules.
     pub rules: Vec<RuleDef>,
+    /// Every problem found while loading.
     pub diagnostics: Vec<RuleDiagnostic>,
 }
 
 impl RuleSet {
+    /// The list of that name.
     pub fn list(&self, name: &str) -> Option<&ListDef> {
         self.lists.iter().find(|l| l.name == name)
     }
 
+    /// The rule of that name.
     pub fn rule(&self, name: &str) -> Option<&RuleDef> {
         self.rules.iter().find(|r| r.name == name)
     }
 
+    /// Whether some problem is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(RuleDiagnostic::is_error)
     }
@@ -252,6 +286,7 @@ impl ItemCtx<'_> {
 }
 
 impl RuleLoader {
+    /// A loader with nothing loaded.
     pub fn new() -> Self {
         Self::default()
     }
@@ -331,10 +366,12 @@ impl RuleLoader {
         }
     }
 
+    /// The rule set loaded.
     pub fn finish(self) -> RuleSet {
         self.set
     }
 
+    /// The rule set loaded so far.
     pub fn rule_set(&self) -> &RuleSet {
         &self.set
     }

@@ -19,6 +19,7 @@ enum Part {
 }
 
 #[derive(Debug)]
+/// A compiled output template: text with `%field` references.
 pub struct OutputFormat {
     parts: Vec<Part>,
     fields: Vec<(String, Selector)>,
@@ -27,9 +28,13 @@ pub struct OutputFormat {
 /// A field value for JSON outputs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OutputValue {
+    /// The field has no value.
     Null,
+    /// Text.
     Str(String),
+    /// A number.
     Num(i64),
+    /// A boolean.
     Bool(bool),
 }
 

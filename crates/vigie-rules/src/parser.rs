@@ -25,6 +25,7 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// Parses a condition into its syntax tree (macros and lists not resolved).
 pub fn parse_condition(text: &str) -> Result<Expr, ParseError> {
     let mut p = Parser {
         text,

@@ -3,18 +3,28 @@
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A rule's priority (Falco's syslog-like levels).
 pub enum Priority {
+    /// `EMERGENCY`.
     Emergency,
+    /// `ALERT`.
     Alert,
+    /// `CRITICAL`.
     Critical,
+    /// `ERROR`.
     Error,
+    /// `WARNING`.
     Warning,
+    /// `NOTICE`.
     Notice,
+    /// `INFORMATIONAL` (also `INFO`).
     Informational,
+    /// `DEBUG`.
     Debug,
 }
 
 impl Priority {
+    /// Every priority, most severe first.
     pub const ALL: [Priority; 8] = [
         Priority::Emergency,
         Priority::Alert,

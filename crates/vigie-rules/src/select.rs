@@ -14,6 +14,7 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 }
 
 #[derive(Clone, Debug, Default)]
+/// Which rules run: Falco's `-t`, `-T`, `-D` and `--enable` options.
 pub struct Selection {
     /// When non-empty, only rules with one of these tags run (`-t`).
     pub only_tags: Vec<String>,
@@ -27,6 +28,7 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Whether nothing is selected or disabled.
     pub fn is_empty(&self) -> bool {
         self.only_tags.is_empty()
             && self.disable_tags.is_empty()

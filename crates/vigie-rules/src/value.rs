@@ -4,6 +4,8 @@
 /// `intersects` comparisons).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExceptionValue {
+    /// One value.
     Scalar(String),
+    /// A parenthesised list of values.
     List(Vec<String>),
 }
