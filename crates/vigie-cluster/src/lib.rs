@@ -13,6 +13,9 @@
 //! never reach this process. A type the user may not list (`403`) is a
 //! [`Warning`], not a failure.
 //!
+//! [`reports::ReportWriter`] writes policy reports (`openreports.io` or
+//! `wgpolicyk8s.io`) to the cluster with server-side apply.
+//!
 //! The async runtime (tokio, kube-rs) stays in this crate: callers are sync.
 
 mod connect;
@@ -20,6 +23,7 @@ mod convert;
 mod discovery;
 mod follow;
 mod read;
+pub mod reports;
 mod snapshot;
 
 use std::path::PathBuf;
