@@ -22,6 +22,7 @@ mod connect;
 mod convert;
 mod discovery;
 mod follow;
+mod inventory;
 mod read;
 pub mod reports;
 mod snapshot;
@@ -34,6 +35,7 @@ use std::time::Duration;
 pub use connect::{Cluster, ServerVersion};
 pub use discovery::ApiType;
 pub use follow::{FollowEvent, FollowHandle, Followed, FOLLOW_TICK};
+pub use inventory::{Inventory, InventoryStats};
 pub use read::ObjectStream;
 pub use snapshot::write_snapshot;
 
