@@ -28,6 +28,7 @@ mod output;
 mod policy;
 mod rbac;
 mod scan;
+mod watch;
 
 use std::process::ExitCode;
 
