@@ -305,7 +305,7 @@ impl Catalog {
                     "singularName": t.kind.to_lowercase(),
                     "namespaced": t.namespaced,
                     "kind": t.kind,
-                    "verbs": ["get", "list", "watch"],
+                    "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
                 });
                 if !t.short_names.is_empty() {
                     resource["shortNames"] = json!(t.short_names);

@@ -12,8 +12,16 @@
 //!   expired one is) a chosen number of times; `403 Forbidden` on chosen types;
 //! - `PartialObjectMetadataList` for `Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`;
 //! - single objects (`kubectl get --raw` paths), a node's `proxy/configz`;
-//! - `watch=true`: the objects as `ADDED` events, one JSON object per line,
-//!   then the end of the stream (a finite watch, enough to test a client's decoding).
+//! - writes, for any type it serves: create (`POST`), update (`PUT`, `409
+//!   Conflict` on a stale `resourceVersion`), server-side apply (`PATCH`
+//!   `application/apply-patch+yaml` with `fieldManager` and `force`), JSON
+//!   merge patch, delete; each makes a new `resourceVersion` and a watch event;
+//! - `watch=true`: without `resourceVersion`, the objects as `ADDED` events;
+//!   from a `resourceVersion`, the changes after it (`410 Gone` as an `ERROR`
+//!   event when it is older than the changes kept, as after etcd's
+//!   compaction); then each change as it is made, with `BOOKMARK` events when
+//!   `allowWatchBookmarks` asks, until `timeoutSeconds`;
+//! - `labelSelector` of equality requirements on lists and watches.
 //!
 //! Items of the built-in types' lists carry no `apiVersion` and `kind`, as a
 //! real server's typed lists do.
@@ -27,10 +35,12 @@
 mod catalog;
 mod serve;
 mod store;
+mod write;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use catalog::{Catalog, ResourceType};
 use serde_json::Value;
@@ -53,6 +63,15 @@ pub struct StandinConfig {
     pub configz: Value,
     /// Address to listen on; port 0 picks a free one.
     pub listen: SocketAddr,
+    /// Types served besides the built-in ones and those of `objects`: the
+    /// custom resources a test writes (see [`StandinConfig::report_types`]).
+    pub extra_types: Vec<ResourceType>,
+    /// How many changes a watch can resume from (older versions: `410 Gone`).
+    pub watch_history: usize,
+    /// How often a watch that allows bookmarks gets one.
+    pub bookmark_every: Duration,
+    /// How long a watch without `timeoutSeconds` stays open.
+    pub watch_timeout: Duration,
 }
 
 impl StandinConfig {
@@ -70,7 +89,51 @@ impl StandinConfig {
                 "protectKernelDefaults": true
             }}),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            extra_types: Vec::new(),
+            watch_history: 10_000,
+            bookmark_every: Duration::from_secs(5),
+            watch_timeout: Duration::from_secs(1800),
         }
+    }
+
+    /// The policy report types (`openreports.io/v1alpha1` `Report` and
+    /// `ClusterReport`, `wgpolicyk8s.io/v1alpha2` `PolicyReport` and
+    /// `ClusterPolicyReport`), as a cluster with their CRDs installed serves them.
+    pub fn report_types() -> Vec<ResourceType> {
+        [
+            ("openreports.io", "v1alpha1", "Report", "reports", true),
+            (
+                "openreports.io",
+                "v1alpha1",
+                "ClusterReport",
+                "clusterreports",
+                false,
+            ),
+            (
+                "wgpolicyk8s.io",
+                "v1alpha2",
+                "PolicyReport",
+                "policyreports",
+                true,
+            ),
+            (
+                "wgpolicyk8s.io",
+                "v1alpha2",
+                "ClusterPolicyReport",
+                "clusterpolicyreports",
+                false,
+            ),
+        ]
+        .into_iter()
+        .map(|(group, version, kind, plural, namespaced)| ResourceType {
+            group: group.into(),
+            version: version.into(),
+            kind: kind.into(),
+            plural: plural.into(),
+            namespaced,
+            short_names: Vec::new(),
+        })
+        .collect()
     }
 }
 
@@ -120,6 +183,7 @@ impl Counters {
 pub struct Standin {
     address: SocketAddr,
     counters: Arc<Counters>,
+    state: Arc<serve::State>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -147,12 +211,14 @@ impl Standin {
         let counters = Arc::new(Counters::default());
         let state = Arc::new(serve::State::new(config, counters.clone()));
         let (stop, stopped) = tokio::sync::oneshot::channel();
+        let serving = state.clone();
         let thread = std::thread::spawn(move || {
-            runtime.block_on(serve::serve(listener, state, stopped));
+            runtime.block_on(serve::serve(listener, serving, stopped));
         });
         Ok(Standin {
             address,
             counters,
+            state,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -166,6 +232,49 @@ impl Standin {
     /// What was served so far.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    /// Forgets the changes made so far, as etcd's compaction does: a watch
+    /// resuming from a version before now gets `410 Gone` and must list again.
+    pub fn compact(&self) {
+        self.state
+            .store
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .compact();
+    }
+
+    /// The current object `namespace/name` of a type (`reports.openreports.io`,
+    /// `pods`), as a GET answers it.
+    pub fn object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
+        let store = self.state.store.read().unwrap_or_else(|e| e.into_inner());
+        let t = store
+            .catalog
+            .types
+            .iter()
+            .position(|t| t.qualified() == resource)?;
+        let i = store.position(t, namespace, name).ok()?;
+        Some(store.by_type[t][i].value())
+    }
+
+    /// The names (`namespace/name`, or `name`) of the objects of a type.
+    pub fn names(&self, resource: &str) -> Vec<String> {
+        let store = self.state.store.read().unwrap_or_else(|e| e.into_inner());
+        let Some(t) = store
+            .catalog
+            .types
+            .iter()
+            .position(|t| t.qualified() == resource)
+        else {
+            return Vec::new();
+        };
+        store.by_type[t]
+            .iter()
+            .map(|s| match &s.namespace {
+                Some(ns) => format!("{ns}/{}", s.name),
+                None => s.name.clone(),
+            })
+            .collect()
     }
 
     /// A kubeconfig with one context, `standin`, that reaches this server.

@@ -1,8 +1,9 @@
 //! `api-standin [--listen ADDR] [--forbid RESOURCE]... [--expire-continue N]
-//! [--kubeconfig FILE] PATH...`: serves the objects of PATH (files and
+//! [--kubeconfig FILE] [--report-types] PATH...`: serves the objects of PATH (files and
 //! directories, read as `vigie scan` reads them) over the Kubernetes API until
 //! killed, and prints its URL. `--kubeconfig FILE` writes a kubeconfig that
-//! reaches it (context `standin`).
+//! reaches it (context `standin`); `--report-types` serves the policy report
+//! types too (openreports.io, wgpolicyk8s.io), for writers to write.
 
 use std::process::ExitCode;
 
@@ -29,6 +30,10 @@ fn main() -> ExitCode {
                     .map_err(|e| format!("api-standin: --expire-continue {v}: {e}"))
             }),
             "--kubeconfig" => value("--kubeconfig").map(|v| kubeconfig = Some(v)),
+            "--report-types" => {
+                config.extra_types = api_standin::StandinConfig::report_types();
+                Ok(())
+            }
             _ if arg.starts_with("--") => Err(format!("api-standin: unknown option {arg}")),
             _ => {
                 paths.push(arg);

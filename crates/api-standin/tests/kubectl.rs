@@ -118,3 +118,67 @@ fn kubectl_reads_raw_paths_and_pages() {
     );
     assert_eq!(out.lines().count(), 4, "{out}");
 }
+
+#[test]
+fn kubectl_applies_server_side_gets_and_deletes() {
+    let mut config = StandinConfig::new(Vec::new());
+    config.extra_types = StandinConfig::report_types();
+    let standin = Standin::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.yaml");
+    let write = |fail: usize| {
+        std::fs::write(
+            &file,
+            format!(
+                "apiVersion: openreports.io/v1alpha1\nkind: Report\nmetadata:\n  name: vigie\n  namespace: shop\n  labels:\n    app.kubernetes.io/managed-by: vigie\nsummary:\n  fail: {fail}\nresults: []\n"
+            ),
+        )
+        .unwrap();
+    };
+    write(1);
+    let file_arg = file.display().to_string();
+    let apply = [
+        "apply",
+        "--server-side",
+        "--field-manager",
+        "vigie-test",
+        "--validate=false",
+        "-f",
+        file_arg.as_str(),
+    ];
+    let out = kubectl(&standin, &apply);
+    assert!(out.contains("serverside-applied"), "{out}");
+    let out = kubectl(
+        &standin,
+        &["get", "reports.openreports.io", "-n", "shop", "-o", "json"],
+    );
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list["items"][0]["summary"]["fail"], 1, "{out}");
+    // kubectl hides managedFields; the stand-in's copy shows the manager.
+    let stored = standin
+        .object("reports.openreports.io", Some("shop"), "vigie")
+        .unwrap();
+    assert_eq!(
+        stored["metadata"]["managedFields"][0]["manager"],
+        "vigie-test"
+    );
+    write(4);
+    kubectl(&standin, &apply);
+    let out = kubectl(
+        &standin,
+        &[
+            "get",
+            "reports.openreports.io",
+            "-n",
+            "shop",
+            "-l",
+            "app.kubernetes.io/managed-by=vigie",
+            "-o",
+            "jsonpath={.items[*].summary.fail}",
+        ],
+    );
+    assert_eq!(out, "4");
+    let out = kubectl(&standin, &["delete", "-f", file_arg.as_str()]);
+    assert!(out.contains("deleted"), "{out}");
+    assert!(standin.names("reports.openreports.io").is_empty());
+}

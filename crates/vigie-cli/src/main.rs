@@ -24,10 +24,12 @@ mod cluster;
 mod controls;
 mod detect;
 mod fix;
+mod install;
 mod output;
 mod policy;
 mod rbac;
 mod scan;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -69,6 +71,9 @@ enum Command {
     /// The Kyverno-compatible admission webhook: `serve` it over HTTPS, make its
     /// certificates and the manifests that install it.
     Admission(admission::AdmissionArgs),
+    /// Print the manifests that install vigie's components (scanner, admission, sensor)
+    /// for `kubectl apply -f -`.
+    Install(install::InstallArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example: vigie completions bash > /etc/bash_completion.d/vigie")]
     Completions {
@@ -88,6 +93,7 @@ fn main() -> ExitCode {
         Command::Detect(args) => detect::run(args),
         Command::Rbac(args) => rbac::run(args),
         Command::Admission(args) => admission::run(args),
+        Command::Install(args) => install::run(args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "vigie", &mut script);

@@ -12,6 +12,7 @@ use vigie_controls::exceptions::{Date, Exceptions};
 use vigie_controls::pss::Version;
 use vigie_controls::{known_control_ids, Config, Framework, Scan, ScanConfig};
 use vigie_finding::Severity;
+use vigie_report::policy_report::ReportApi;
 use vigie_report::{Encoder, Format, RenderOptions, ReportWriter};
 
 use vigie_cluster::ReadProgress;
@@ -62,6 +63,37 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     cluster_args: ClusterArgs,
+
+    /// With --cluster: keep scanning (see docs/cluster.md, "Running continuously"):
+    /// follow the cluster's objects with watches, scan again when they change, export
+    /// metrics (--metrics-listen) and write policy reports to the cluster, until SIGTERM.
+    /// No report is printed.
+    #[arg(long, requires = "cluster")]
+    watch: bool,
+
+    /// With --watch: list everything again from scratch this often (`30m`, `1h`), in
+    /// case a watch missed a change.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_interval, requires = "watch")]
+    interval: Duration,
+
+    /// With --watch: serve Prometheus metrics (/metrics), /healthz and /readyz here
+    /// (`:9090`, `127.0.0.1:9090`).
+    #[arg(long, value_name = "ADDR", requires = "watch")]
+    metrics_listen: Option<String>,
+
+    /// With --watch: the policy report API written to: openreports (openreports.io/v1alpha1
+    /// Report, ClusterReport) or wgpolicy (wgpolicyk8s.io/v1alpha2 PolicyReport,
+    /// ClusterPolicyReport).
+    #[arg(long, value_name = "API", default_value = "openreports", value_parser = parse_report_api, requires = "watch")]
+    report_api: ReportApi,
+
+    /// With --watch: write no policy report to the cluster.
+    #[arg(long, requires = "watch")]
+    no_reports: bool,
+
+    /// With --watch: results one policy report holds at most.
+    #[arg(long, value_name = "N", default_value_t = 1000, requires = "watch")]
+    report_max_results: usize,
 
     /// Frameworks to check: nsa, cis, mitre, pss-baseline, pss-restricted, or all.
     /// Repeat or separate with commas. Default: the Pod Security level of --level.
@@ -162,6 +194,19 @@ pub(crate) enum ColorArg {
 /// command line beyond the newest vigie knows is most likely a typo.
 pub(crate) fn parse_version(s: &str) -> Result<Version, String> {
     Version::parse_known(s).map_err(|e| e.to_string())
+}
+
+/// A `--interval`: a Go duration of at least one second.
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    match vigie_resource::duration_seconds(s) {
+        Some(seconds) if seconds >= 1.0 => Ok(Duration::from_secs_f64(seconds)),
+        Some(_) => Err(format!("`{s}` is shorter than a second")),
+        None => Err(format!("`{s}` is not a duration (`30m`, `1h`)")),
+    }
+}
+
+fn parse_report_api(s: &str) -> Result<ReportApi, String> {
+    s.parse()
 }
 
 /// A compliance score threshold: a percentage from 0 to 100.
@@ -269,6 +314,18 @@ pub fn run(args: ScanArgs) -> ExitCode {
         },
         _ => settings,
     };
+    if args.watch {
+        let Some(cluster) = cluster else {
+            unreachable!("clap: --watch requires --cluster")
+        };
+        let options = crate::watch::WatchOptions {
+            interval: args.interval,
+            metrics_listen: args.metrics_listen.clone(),
+            reports: (!args.no_reports).then_some(args.report_api),
+            report_max_results: args.report_max_results,
+        };
+        return crate::watch::run(cluster, settings, options);
+    }
     let format = match args.format {
         FormatArg::Pretty => Format::Pretty,
         FormatArg::Json => Format::Json,

@@ -13,13 +13,18 @@
 //! never reach this process. A type the user may not list (`403`) is a
 //! [`Warning`], not a failure.
 //!
+//! [`reports::ReportWriter`] writes policy reports (`openreports.io` or
+//! `wgpolicyk8s.io`) to the cluster with server-side apply.
+//!
 //! The async runtime (tokio, kube-rs) stays in this crate: callers are sync.
 
 mod connect;
 mod convert;
 mod discovery;
 mod follow;
+mod inventory;
 mod read;
+pub mod reports;
 mod snapshot;
 
 use std::path::PathBuf;
@@ -30,6 +35,7 @@ use std::time::Duration;
 pub use connect::{Cluster, ServerVersion};
 pub use discovery::ApiType;
 pub use follow::{FollowEvent, FollowHandle, Followed, FOLLOW_TICK};
+pub use inventory::{Inventory, InventoryStats};
 pub use read::ObjectStream;
 pub use snapshot::write_snapshot;
 

@@ -5,6 +5,7 @@
 
 pub mod certs;
 mod error;
+pub mod install;
 pub mod manifests;
 mod names;
 pub mod yaml;

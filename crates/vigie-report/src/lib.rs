@@ -14,6 +14,7 @@ mod html;
 mod json;
 mod junit;
 pub mod policy_report;
+pub mod posture;
 mod pretty;
 mod sarif;
 mod stream;

@@ -136,5 +136,40 @@ pub struct ReportEntry {
     pub timestamp: SystemTime,
 }
 
+impl ReportEntry {
+    /// A scan's finding as a report result: `fail`, or `skip` when an
+    /// exception covers it. The policy and the rule are the control's ID, the
+    /// severity the control's; the object's uid comes from its cluster
+    /// location when it was read from a cluster.
+    pub fn from_finding(finding: &vigie_finding::Finding, timestamp: SystemTime) -> ReportEntry {
+        let r = &finding.resource;
+        ReportEntry {
+            policy: finding.control_id.to_string(),
+            rule: finding.control_id.to_string(),
+            result: if finding.exception.is_some() {
+                ReportResult::Skip
+            } else {
+                ReportResult::Fail
+            },
+            message: format!("{}: {}", finding.title, finding.message),
+            severity: Some(finding.severity.as_str().to_string()),
+            category: None,
+            resource: ObjectRef {
+                api_version: r.api_version.clone(),
+                kind: r.kind.clone(),
+                namespace: r.namespace.clone().unwrap_or_default(),
+                name: r.name.clone(),
+                uid: finding
+                    .location
+                    .object
+                    .as_ref()
+                    .map(|o| o.uid.clone())
+                    .unwrap_or_default(),
+            },
+            timestamp,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

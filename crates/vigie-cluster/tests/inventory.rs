@@ -1,0 +1,132 @@
+//! The continuous scan's copy of the cluster, fed by watches of the stand-in.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use api_standin::{Standin, StandinConfig};
+use serde_json::json;
+use vigie_cluster::{Cluster, ClusterOptions, Inventory};
+
+fn send(standin: &Standin, method: &str, path: &str, body: &str) -> u16 {
+    let address = standin.url().trim_start_matches("http://").to_string();
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response[9..12].parse().unwrap()
+}
+
+/// Waits for `condition`, checking as the inventory changes; fails after a
+/// minute (a guard against a hung test, not a measure of speed).
+fn wait_for(inventory: &Inventory, what: &str, condition: impl Fn(&Inventory) -> bool) {
+    for _ in 0..6000 {
+        if condition(inventory) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("never happened: {what}");
+}
+
+fn names(inventory: &Inventory) -> Vec<String> {
+    let (resources, problems) = inventory.resources();
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut names: Vec<String> = resources
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}/{}",
+                r.kind,
+                r.namespace.clone().unwrap_or_default(),
+                r.name
+            )
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_copy_follows_creations_and_deletions_and_keeps_secrets_as_metadata() {
+    let mut config = StandinConfig::new(vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "a"}, "data": {"password": "c2VjcmV0"}}),
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p1", "namespace": "a"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}),
+    ]);
+    config.extra_types = StandinConfig::report_types();
+    config.forbidden = vec!["configmaps".into()];
+    let standin = Standin::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, standin.kubeconfig()).unwrap();
+    let cluster = Cluster::connect(&ClusterOptions {
+        kubeconfig: Some(path),
+        page_size: 1,
+        ..ClusterOptions::default()
+    })
+    .unwrap();
+    let inventory = cluster.inventory();
+    wait_for(&inventory, "listed", Inventory::ready);
+    assert_eq!(
+        names(&inventory),
+        ["Namespace /a", "Pod a/p1", "Secret a/db"]
+    );
+    let (resources, _) = inventory.resources();
+    let secret = resources.iter().find(|r| r.kind == "Secret").unwrap();
+    assert!(secret.root.get("data").is_none(), "metadata only");
+    assert!(
+        secret.origin.cluster.is_some(),
+        "objects name their cluster identity"
+    );
+    let stats = inventory.stats();
+    assert_eq!(stats.forbidden.len(), 1, "{stats:?}");
+    assert!(stats
+        .objects_by_kind
+        .contains(&("v1".to_string(), "Pod".to_string(), 1)));
+    assert!(!stats
+        .objects_by_kind
+        .iter()
+        .any(|(g, _, _)| g.starts_with("openreports")));
+
+    let generation = inventory.generation();
+    let pod = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p2","namespace":"a"},"spec":{"containers":[{"name":"c","image":"nginx","securityContext":{"privileged":true}}]}}"#;
+    assert_eq!(
+        send(&standin, "POST", "/api/v1/namespaces/a/pods", pod),
+        201
+    );
+    wait_for(&inventory, "p2 seen", |i| {
+        names(i).contains(&"Pod a/p2".to_string())
+    });
+    assert!(inventory.generation() > generation);
+    let (resources, _) = inventory.resources();
+    let p2 = resources.iter().find(|r| r.name == "p2").unwrap();
+    assert!(p2.root.to_json().contains("privileged"));
+
+    assert_eq!(
+        send(&standin, "DELETE", "/api/v1/namespaces/a/pods/p1", ""),
+        200
+    );
+    wait_for(&inventory, "p1 gone", |i| {
+        !names(i).contains(&"Pod a/p1".to_string())
+    });
+    let mut out = String::new();
+    inventory.stats().render(&mut out);
+    assert!(
+        out.contains("vigie_inventory_objects{api_version=\"v1\",kind=\"Pod\"} 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("vigie_inventory_forbidden{resource=\"configmaps\"} 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("vigie_inventory_staleness_seconds{resource=\"pods\"}"),
+        "{out}"
+    );
+}

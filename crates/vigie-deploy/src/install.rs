@@ -1,0 +1,576 @@
+//! `vigie install`: the objects that run vigie's components in a cluster.
+//!
+//! - **scanner**: a Deployment running `vigie scan --cluster --watch`, with a
+//!   ClusterRole that lists and watches everything (nothing else) and writes
+//!   policy reports, and a Service for its metrics;
+//! - **admission**: what [`crate::manifests::admission_manifests`] builds;
+//! - **sensor**: a DaemonSet on every node (tolerations for every taint), host
+//!   PID, the capabilities eBPF needs (`BPF`, `PERFMON`, `SYS_RESOURCE`) and no
+//!   more, `/sys/kernel/btf` and the BPF filesystem mounted from the host. Those
+//!   privileges break the restricted Pod Security level; each control they break
+//!   is declared on the DaemonSet with vigie's exception annotations
+//!   ([`SENSOR_EXCEPTIONS`]) and the reason, so `vigie scan --level restricted`
+//!   of the install counts them as accepted, and the namespace enforces
+//!   `privileged` only when the sensor is installed;
+//! - ServiceMonitors (`monitoring.coreos.com/v1`) for the Prometheus Operator
+//!   when asked. That CRD has no `k8s-openapi` type: it is built as JSON.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec};
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction,
+    HostPathVolumeSource, Namespace, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, SecurityContext, Service, ServiceAccount, ServicePort,
+    ServiceSpec, Toleration, Volume, VolumeMount,
+};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde_json::{json, Value};
+use vigie_controls::exceptions::{REASON_ANNOTATION, SKIP_ANNOTATION};
+use vigie_policy::Policy;
+
+use crate::error::ManifestsError;
+use crate::manifests::{admission_manifests, AdmissionOptions, FailurePolicy, Manifests};
+use crate::names::label_problem;
+
+/// A component `vigie install` can install.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Component {
+    /// The continuous scan.
+    Scanner,
+    /// The admission webhook.
+    Admission,
+    /// The runtime sensor.
+    Sensor,
+}
+
+impl Component {
+    /// Its name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::Scanner => "scanner",
+            Component::Admission => "admission",
+            Component::Sensor => "sensor",
+        }
+    }
+}
+
+impl std::str::FromStr for Component {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "scanner" => Ok(Component::Scanner),
+            "admission" => Ok(Component::Admission),
+            "sensor" => Ok(Component::Sensor),
+            other => Err(format!(
+                "unknown component `{other}` (expected scanner, admission or sensor)"
+            )),
+        }
+    }
+}
+
+/// What to install.
+#[derive(Clone, Debug)]
+pub struct InstallOptions {
+    /// The components, each once.
+    pub components: Vec<Component>,
+    /// The namespace everything runs in (created by the manifests).
+    pub namespace: String,
+    /// vigie's image: `REPOSITORY@sha256:DIGEST` (or a tag).
+    pub image: String,
+    /// ServiceMonitor objects for the Prometheus Operator.
+    pub service_monitors: bool,
+}
+
+/// The scanner's objects' name.
+pub const SCANNER: &str = "vigie-scanner";
+/// The sensor's objects' name.
+pub const SENSOR: &str = "vigie-sensor";
+/// The port of the scanner's metrics.
+const SCANNER_METRICS_PORT: i32 = 9090;
+/// The port of the sensor's metrics.
+const SENSOR_METRICS_PORT: i32 = 9091;
+/// The distroless `nonroot` ids.
+const RUN_AS: i64 = 65532;
+
+/// The restricted-level controls the sensor's privileges break, and why each is
+/// needed: written on the DaemonSet as vigie's exception annotations.
+pub const SENSOR_EXCEPTIONS: &[(&str, &str)] = &[
+    ("PSS-B01", "hostPID: the sensor attributes kernel events to the processes of every Pod of the node"),
+    ("PSS-R01", "hostPath /sys/kernel/btf (read-only) and /sys/fs/bpf: the kernel's types for CO-RE eBPF, and pinned maps"),
+    ("PSS-R03", "runs as root: the kernel checks the eBPF capabilities of user 0"),
+    ("PSS-R04", "runs as root: the kernel checks the eBPF capabilities of user 0"),
+    ("PSS-R06", "adds CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE (loading eBPF programs and maps), all else dropped"),
+];
+
+fn labels(component: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app".to_string(), component.to_string()),
+        ("app.kubernetes.io/name".to_string(), component.to_string()),
+        ("app.kubernetes.io/part-of".to_string(), "vigie".to_string()),
+    ])
+}
+
+fn meta(name: &str, namespace: Option<&str>, component: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: namespace.map(str::to_string),
+        labels: Some(labels(component)),
+        ..Default::default()
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
+    PolicyRule {
+        api_groups: Some(strings(groups)),
+        resources: Some(strings(resources)),
+        verbs: strings(verbs),
+        ..Default::default()
+    }
+}
+
+fn quantities(cpu: &str, memory: &str) -> BTreeMap<String, Quantity> {
+    BTreeMap::from([
+        ("cpu".to_string(), Quantity(cpu.into())),
+        ("memory".to_string(), Quantity(memory.into())),
+    ])
+}
+
+fn http_probe(path: &str, port: &str) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String(port.into()),
+            ..Default::default()
+        }),
+        period_seconds: Some(10),
+        timeout_seconds: Some(2),
+        ..Default::default()
+    }
+}
+
+fn restricted_container_context() -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        privileged: Some(false),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
+        run_as_user: Some(RUN_AS),
+        run_as_group: Some(RUN_AS),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            add: None,
+        }),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".into(),
+            localhost_profile: None,
+        }),
+        ..Default::default()
+    }
+}
+
+fn service_account(name: &str, options: &InstallOptions) -> ServiceAccount {
+    ServiceAccount {
+        metadata: meta(name, Some(&options.namespace), name),
+        ..Default::default()
+    }
+}
+
+fn binding(name: &str, options: &InstallOptions) -> ClusterRoleBinding {
+    ClusterRoleBinding {
+        metadata: meta(name, None, name),
+        role_ref: RoleRef {
+            api_group: Some("rbac.authorization.k8s.io".into()),
+            kind: "ClusterRole".into(),
+            name: name.into(),
+        },
+        subjects: Some(vec![Subject {
+            kind: "ServiceAccount".into(),
+            name: name.into(),
+            namespace: Some(options.namespace.clone()),
+            ..Default::default()
+        }]),
+    }
+}
+
+/// Lists and watches everything (the continuous scan reads nothing else), and
+/// writes policy reports of either API.
+fn scanner_role() -> ClusterRole {
+    const REPORTS: &[&str] = &[
+        "get", "list", "watch", "create", "update", "patch", "delete",
+    ];
+    ClusterRole {
+        metadata: meta(SCANNER, None, SCANNER),
+        rules: Some(vec![
+            rule(&["*"], &["*"], &["list", "watch"]),
+            PolicyRule {
+                non_resource_urls: Some(strings(&[
+                    "/version", "/api", "/api/*", "/apis", "/apis/*",
+                ])),
+                verbs: strings(&["get"]),
+                ..Default::default()
+            },
+            rule(&["openreports.io"], &["reports", "clusterreports"], REPORTS),
+            rule(
+                &["wgpolicyk8s.io"],
+                &["policyreports", "clusterpolicyreports"],
+                REPORTS,
+            ),
+        ]),
+        ..Default::default()
+    }
+}
+
+fn scanner_deployment(options: &InstallOptions) -> Deployment {
+    let container = Container {
+        name: "scanner".into(),
+        image: Some(options.image.clone()),
+        args: Some(strings(&[
+            "scan",
+            "--cluster",
+            "--watch",
+            "--interval",
+            "1h",
+            "--metrics-listen",
+            "0.0.0.0:9090",
+            "-f",
+            "all",
+        ])),
+        ports: Some(vec![ContainerPort {
+            name: Some("metrics".into()),
+            container_port: SCANNER_METRICS_PORT,
+            ..Default::default()
+        }]),
+        readiness_probe: Some(http_probe("/readyz", "metrics")),
+        liveness_probe: Some(http_probe("/healthz", "metrics")),
+        resources: Some(ResourceRequirements {
+            requests: Some(quantities("100m", "256Mi")),
+            limits: Some(quantities("2", "2Gi")),
+            ..Default::default()
+        }),
+        security_context: Some(restricted_container_context()),
+        volume_mounts: Some(vec![VolumeMount {
+            name: "tmp".into(),
+            mount_path: "/tmp".into(),
+            ..Default::default()
+        }]),
+        ..Default::default()
+    };
+    Deployment {
+        metadata: meta(SCANNER, Some(&options.namespace), SCANNER),
+        spec: DeploymentSpec {
+            // One scanner: two would write the same reports.
+            replicas: Some(1),
+            selector: LabelSelector {
+                match_labels: Some(labels(SCANNER)),
+                ..Default::default()
+            },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(SCANNER)),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    service_account_name: Some(SCANNER.into()),
+                    containers: vec![container],
+                    security_context: Some(PodSecurityContext {
+                        run_as_non_root: Some(true),
+                        seccomp_profile: Some(SeccompProfile {
+                            type_: "RuntimeDefault".into(),
+                            localhost_profile: None,
+                        }),
+                        ..Default::default()
+                    }),
+                    volumes: Some(vec![Volume {
+                        name: "tmp".into(),
+                        empty_dir: Some(EmptyDirVolumeSource {
+                            size_limit: Some(Quantity("64Mi".into())),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn metrics_service(name: &str, port: i32, options: &InstallOptions) -> Service {
+    Service {
+        metadata: meta(name, Some(&options.namespace), name),
+        spec: Some(ServiceSpec {
+            selector: Some(labels(name)),
+            ports: Some(vec![ServicePort {
+                name: Some("metrics".into()),
+                port,
+                target_port: Some(IntOrString::String("metrics".into())),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn host_path(name: &str, path: &str) -> Volume {
+    Volume {
+        name: name.into(),
+        host_path: Some(HostPathVolumeSource {
+            path: path.into(),
+            type_: Some("Directory".into()),
+        }),
+        ..Default::default()
+    }
+}
+
+fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
+    let mut annotations = BTreeMap::new();
+    let ids: Vec<&str> = SENSOR_EXCEPTIONS.iter().map(|(id, _)| *id).collect();
+    annotations.insert(SKIP_ANNOTATION.to_string(), ids.join(", "));
+    let mut reasons: Vec<&str> = Vec::new();
+    for (_, reason) in SENSOR_EXCEPTIONS {
+        if !reasons.contains(reason) {
+            reasons.push(reason);
+        }
+    }
+    annotations.insert(REASON_ANNOTATION.to_string(), reasons.join("; "));
+    let container = Container {
+        name: "sensor".into(),
+        image: Some(options.image.clone()),
+        args: Some(strings(&["sensor", "--metrics-listen", "0.0.0.0:9091"])),
+        ports: Some(vec![ContainerPort {
+            name: Some("metrics".into()),
+            container_port: SENSOR_METRICS_PORT,
+            ..Default::default()
+        }]),
+        readiness_probe: Some(http_probe("/readyz", "metrics")),
+        liveness_probe: Some(http_probe("/healthz", "metrics")),
+        resources: Some(ResourceRequirements {
+            requests: Some(quantities("100m", "128Mi")),
+            limits: Some(quantities("1", "512Mi")),
+            ..Default::default()
+        }),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            privileged: Some(false),
+            read_only_root_filesystem: Some(true),
+            run_as_non_root: Some(false),
+            run_as_user: Some(0),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".into()]),
+                add: Some(strings(&["BPF", "PERFMON", "SYS_RESOURCE"])),
+            }),
+            seccomp_profile: Some(SeccompProfile {
+                type_: "RuntimeDefault".into(),
+                localhost_profile: None,
+            }),
+            ..Default::default()
+        }),
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: "btf".into(),
+                mount_path: "/sys/kernel/btf".into(),
+                read_only: Some(true),
+                ..Default::default()
+            },
+            VolumeMount {
+                name: "bpffs".into(),
+                mount_path: "/sys/fs/bpf".into(),
+                ..Default::default()
+            },
+        ]),
+        ..Default::default()
+    };
+    DaemonSet {
+        metadata: ObjectMeta {
+            annotations: Some(annotations),
+            ..meta(SENSOR, Some(&options.namespace), SENSOR)
+        },
+        spec: DaemonSetSpec {
+            selector: LabelSelector {
+                match_labels: Some(labels(SENSOR)),
+                ..Default::default()
+            },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(SENSOR)),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    service_account_name: Some(SENSOR.into()),
+                    automount_service_account_token: Some(false),
+                    host_pid: Some(true),
+                    containers: vec![container],
+                    // Every node, whatever its taints: an unwatched node is a blind spot.
+                    tolerations: Some(vec![Toleration {
+                        operator: Some("Exists".into()),
+                        ..Default::default()
+                    }]),
+                    priority_class_name: Some("system-node-critical".into()),
+                    security_context: Some(PodSecurityContext {
+                        seccomp_profile: Some(SeccompProfile {
+                            type_: "RuntimeDefault".into(),
+                            localhost_profile: None,
+                        }),
+                        ..Default::default()
+                    }),
+                    volumes: Some(vec![
+                        host_path("btf", "/sys/kernel/btf"),
+                        host_path("bpffs", "/sys/fs/bpf"),
+                    ]),
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn service_monitor(name: &str, options: &InstallOptions) -> Value {
+    json!({
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": name, "namespace": options.namespace, "labels": labels(name)},
+        "spec": {
+            "selector": {"matchLabels": labels(name)},
+            "endpoints": [{"port": "metrics", "interval": "60s"}],
+        },
+    })
+}
+
+/// The admission component's inputs, when it is installed.
+pub struct AdmissionInputs<'a> {
+    /// The policies the webhook serves.
+    pub policies: &'a [Policy],
+    /// Their files (from [`crate::manifests::policy_files`]).
+    pub files: &'a BTreeMap<String, String>,
+    /// Its certificates (see [`AdmissionOptions::certs`]).
+    pub certs: Option<crate::certs::CertBundle>,
+}
+
+/// Every object of the install, in apply order.
+pub fn install_manifests(
+    options: &InstallOptions,
+    admission: Option<AdmissionInputs<'_>>,
+) -> Result<Manifests, ManifestsError> {
+    if let Some(reason) = label_problem(&options.namespace) {
+        return Err(ManifestsError::InvalidName {
+            what: "namespace",
+            value: options.namespace.clone(),
+            reason,
+        });
+    }
+    if options.image.is_empty() || options.image.contains(char::is_whitespace) {
+        return Err(ManifestsError::Option(format!(
+            "--image `{}`: not an image reference",
+            options.image
+        )));
+    }
+    if options.components.is_empty() {
+        return Err(ManifestsError::Option("--components: none given".into()));
+    }
+    let has = |c: Component| options.components.contains(&c);
+    let mut out = Manifests::default();
+    let push = |out: &mut Manifests, value: Result<Value, serde_json::Error>| {
+        out.objects
+            .push(value.expect("k8s-openapi objects serialize"));
+    };
+    // The Pod Security level the namespace enforces: restricted, unless the
+    // sensor (whose privileges are declared exceptions) runs there.
+    let level = if has(Component::Sensor) {
+        "privileged"
+    } else {
+        "restricted"
+    };
+    let mut namespace_labels = labels("vigie");
+    namespace_labels.insert("pod-security.kubernetes.io/enforce".into(), level.into());
+    namespace_labels.insert(
+        "pod-security.kubernetes.io/enforce-version".into(),
+        "latest".into(),
+    );
+    namespace_labels.insert(
+        "pod-security.kubernetes.io/warn".into(),
+        "restricted".into(),
+    );
+    let namespace = Namespace {
+        metadata: ObjectMeta {
+            name: Some(options.namespace.clone()),
+            labels: Some(namespace_labels),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    push(&mut out, serde_json::to_value(namespace));
+    if has(Component::Scanner) {
+        push(
+            &mut out,
+            serde_json::to_value(service_account(SCANNER, options)),
+        );
+        push(&mut out, serde_json::to_value(scanner_role()));
+        push(&mut out, serde_json::to_value(binding(SCANNER, options)));
+        push(&mut out, serde_json::to_value(scanner_deployment(options)));
+        push(
+            &mut out,
+            serde_json::to_value(metrics_service(SCANNER, SCANNER_METRICS_PORT, options)),
+        );
+    }
+    if has(Component::Sensor) {
+        push(
+            &mut out,
+            serde_json::to_value(service_account(SENSOR, options)),
+        );
+        push(&mut out, serde_json::to_value(sensor_daemon_set(options)));
+        push(
+            &mut out,
+            serde_json::to_value(metrics_service(SENSOR, SENSOR_METRICS_PORT, options)),
+        );
+    }
+    if has(Component::Admission) {
+        let Some(inputs) = admission else {
+            return Err(ManifestsError::Option(
+                "the admission component needs --policies DIR".into(),
+            ));
+        };
+        let admission_options = AdmissionOptions {
+            namespace: options.namespace.clone(),
+            replicas: 3,
+            failure_policy: FailurePolicy::Fail,
+            timeout_seconds: 10,
+            image: options.image.clone(),
+            certs: inputs.certs,
+        };
+        let built = admission_manifests(&admission_options, inputs.policies, inputs.files)?;
+        // Its Namespace is the install's, made above.
+        out.objects.extend(
+            built
+                .objects
+                .into_iter()
+                .filter(|o| o["kind"] != "Namespace"),
+        );
+        out.notes.extend(built.notes);
+    }
+    if options.service_monitors {
+        if has(Component::Scanner) {
+            out.objects.push(service_monitor(SCANNER, options));
+        }
+        if has(Component::Sensor) {
+            out.objects.push(service_monitor(SENSOR, options));
+        }
+        out.notes.push(
+            "ServiceMonitors need the Prometheus Operator's CRDs (monitoring.coreos.com/v1)".into(),
+        );
+    }
+    Ok(out)
+}
