@@ -110,6 +110,9 @@ fn from_cel(v: &Value) -> Pv {
             Pv::Duration(secs, nanos)
         }
         Value::Timestamp(t) => Pv::Timestamp(t.timestamp(), t.timestamp_subsec_nanos() as i32),
-        other => Pv::Type(format!("{other:?}")),
+        other => match vigie_cel::type_name(other) {
+            Some(t) => Pv::Type(t.to_string()),
+            None => Pv::Type(format!("{other:?}")),
+        },
     }
 }

@@ -14,6 +14,9 @@ mod check;
 pub mod cost;
 mod json;
 mod macros;
+pub mod network;
+mod quoted;
+mod result;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -24,6 +27,7 @@ use cel::context::VariableResolver;
 pub use cel::Value;
 pub use cost::SizeBound;
 pub use json::{from_json, to_json, ToJsonError};
+pub use result::{type_name, TypeValue};
 
 /// Kubernetes' limit of cost units for one evaluation of one expression.
 pub const DEFAULT_COST_LIMIT: u64 = 1_000_000;
@@ -236,7 +240,7 @@ impl VariableResolver for Activation {
 
 /// A compiled expression.
 pub struct Program {
-    program: cel::Program,
+    expr: cel::IdedExpr,
     env: Arc<cel::Env>,
     cost_limit: u64,
     source: String,
@@ -271,22 +275,34 @@ impl Program {
             // rather than making every compile fail.
             let _ = engine.add_extension(ext);
         }
-        // Cannot clash: the engine has no `bind` macro.
+        // Cannot clash: the engine has no `bind`, `block`, `index`,
+        // `iterVar` or `accuVar` macro.
         let _ = engine.add_macro(macros::bind());
+        for m in macros::block() {
+            let _ = engine.add_macro(m);
+        }
         for m in macros::two_variable() {
             // Cannot clash: the engine's macros of these names take two
             // arguments, these three or four.
             let _ = engine.add_macro(m);
         }
+        // Cannot clash: none of these names is in the engine.
+        let _ = network::register(&mut engine);
+        let _ = macros::register_functions(&mut engine);
         if let Some(c) = &env.container {
             engine
                 .set_container(c)
                 .map_err(|_| CompileError::Container(c.clone()))?;
         }
+        let (text, quoted) = quoted::rewrite(expr).map_err(CompileError::Syntax)?;
         let program = engine
-            .compile(expr)
+            .compile(&text)
             .map_err(|e| CompileError::Syntax(e.to_string()))?;
-        let depth = check::depth(program.expression());
+        let mut tree = program.expression().clone();
+        if !quoted.is_empty() {
+            quoted::restore(&mut tree, &quoted).map_err(CompileError::Syntax)?;
+        }
+        let depth = check::depth(&tree);
         if depth > env.max_depth {
             return Err(CompileError::TreeTooDeep {
                 depth,
@@ -294,14 +310,10 @@ impl Program {
             });
         }
         if env.check_variables {
-            check::declared(
-                program.expression(),
-                &env.variables,
-                env.container.as_deref(),
-            )?;
+            check::declared(&tree, &env.variables, env.container.as_deref())?;
         }
         Ok(Program {
-            program,
+            expr: tree,
             env: Arc::new(engine),
             cost_limit: env.cost_limit,
             source: expr.to_string(),
@@ -320,7 +332,7 @@ impl Program {
             .iter()
             .map(|(k, (_, s))| (k.as_str(), *s))
             .collect::<HashMap<_, _>>();
-        cost::estimate(self.program.expression(), &sizes)
+        cost::estimate(&self.expr, &sizes)
     }
 
     /// Evaluates the program; refuses to run when its cost bound on these
@@ -335,8 +347,8 @@ impl Program {
         }
         let mut ctx = cel::Context::with_env(self.env.clone());
         ctx.set_variable_resolver(activation);
-        self.program
-            .execute(&ctx)
+        Value::resolve_val(&self.expr, &ctx)
+            .and_then(|v| result::to_value(v.as_ref()))
             .map_err(|e| EvalError::Runtime(e.to_string()))
     }
 }
