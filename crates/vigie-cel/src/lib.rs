@@ -11,15 +11,18 @@
 //! choice and its measured conformance are recorded in docs/policy.md.
 
 mod check;
+mod checker;
 pub mod cost;
 mod json;
 mod macros;
 pub mod network;
 mod quoted;
 mod result;
+pub mod types;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
@@ -28,6 +31,7 @@ pub use cel::Value;
 pub use cost::SizeBound;
 pub use json::{from_json, to_json, ToJsonError};
 pub use result::{type_name, TypeValue};
+pub use types::{CelType, Overload};
 
 /// Kubernetes' limit of cost units for one evaluation of one expression.
 pub const DEFAULT_COST_LIMIT: u64 = 1_000_000;
@@ -98,6 +102,14 @@ pub enum CompileError {
         /// The limit.
         limit: usize,
     },
+    /// The type checker found a call that no signature accepts.
+    #[error("type error at byte {offset}: {message}")]
+    Type {
+        /// Where the offending call starts in the expression text.
+        offset: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// The environment's container name is not a valid qualified name.
     #[error("invalid container '{0}'")]
     Container(String),
@@ -126,6 +138,8 @@ pub enum EvalError {
 #[derive(Clone)]
 pub struct Env {
     variables: BTreeSet<String>,
+    variable_types: HashMap<String, CelType>,
+    functions: HashMap<String, Vec<Overload>>,
     container: Option<String>,
     cost_limit: u64,
     max_expression_bytes: usize,
@@ -138,6 +152,8 @@ impl Default for Env {
     fn default() -> Self {
         Env {
             variables: BTreeSet::new(),
+            variable_types: HashMap::new(),
+            functions: HashMap::new(),
             container: None,
             cost_limit: DEFAULT_COST_LIMIT,
             max_expression_bytes: DEFAULT_MAX_EXPRESSION_BYTES,
@@ -154,9 +170,29 @@ impl Env {
         Env::default()
     }
 
-    /// Declares a variable (a simple or dotted name such as `a.b.c`).
+    /// Declares a variable (a simple or dotted name such as `a.b.c`) of
+    /// type `dyn` (known at run time only, as a Kubernetes object is).
     pub fn variable(mut self, name: impl Into<String>) -> Self {
         self.variables.insert(name.into());
+        self
+    }
+
+    /// Declares a variable of a known type, which the type checker uses.
+    pub fn typed_variable(mut self, name: impl Into<String>, t: CelType) -> Self {
+        let name = name.into();
+        self.variables.insert(name.clone());
+        self.variable_types.insert(name, t);
+        self
+    }
+
+    /// Declares one signature of a function for the type checker (the
+    /// implementation is the engine's). A function the checker has no
+    /// signature for is typed `dyn` and never a type error.
+    pub fn function(mut self, name: impl Into<String>, overload: Overload) -> Self {
+        self.functions
+            .entry(name.into())
+            .or_default()
+            .push(overload);
         self
     }
 
@@ -241,6 +277,7 @@ impl VariableResolver for Activation {
 /// A compiled expression.
 pub struct Program {
     expr: cel::IdedExpr,
+    result_type: CelType,
     env: Arc<cel::Env>,
     cost_limit: u64,
     source: String,
@@ -309,15 +346,36 @@ impl Program {
                 limit: env.max_depth,
             });
         }
+        let mut result_type = CelType::Dyn;
         if env.check_variables {
             check::declared(&tree, &env.variables, env.container.as_deref())?;
+            result_type = checker::check(
+                &tree,
+                standard_functions(),
+                &env.functions,
+                &env.variable_types,
+            )
+            .map_err(|e| CompileError::Type {
+                offset: program
+                    .source_info()
+                    .offset_for(e.id)
+                    .map_or(0, |(start, _)| start as usize),
+                message: e.message,
+            })?;
         }
         Ok(Program {
             expr: tree,
+            result_type,
             env: Arc::new(engine),
             cost_limit: env.cost_limit,
             source: expr.to_string(),
         })
+    }
+
+    /// The type the checker deduced for the expression's value (`dyn` when
+    /// it depends on run-time values, or when checking was disabled).
+    pub fn result_type(&self) -> &CelType {
+        &self.result_type
     }
 
     /// The expression text.
@@ -351,6 +409,12 @@ impl Program {
             .and_then(|v| result::to_value(v.as_ref()))
             .map_err(|e| EvalError::Runtime(e.to_string()))
     }
+}
+
+/// The signatures of CEL's standard functions and vigie-cel's, parsed once.
+fn standard_functions() -> &'static HashMap<String, Vec<Overload>> {
+    static STANDARD: OnceLock<HashMap<String, Vec<Overload>>> = OnceLock::new();
+    STANDARD.get_or_init(types::standard)
 }
 
 /// The engine's map and key types, for building map values by hand.

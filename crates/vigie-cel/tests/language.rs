@@ -112,3 +112,69 @@ fn network_library_as_kubernetes_defines_it() {
         assert!(eval(bad).is_err(), "{bad}");
     }
 }
+
+fn deduced(expr: &str, env: &Env) -> String {
+    Program::compile(expr, env)
+        .map(|p| p.result_type().to_string())
+        .unwrap_or_else(|e| format!("error: {e}"))
+}
+
+#[test]
+fn checker_deduces_types() {
+    use vigie_cel::{CelType, Overload};
+    let env = Env::new()
+        .variable("object")
+        .typed_variable("n", CelType::Int)
+        .typed_variable("names", CelType::list(CelType::String))
+        .function("f", Overload::parse(false, "string, A -> list(A)").unwrap());
+    for (expr, want) in [
+        ("[1]", "list(int)"),
+        ("{'a': 1u}['a']", "uint"),
+        ("[[], [1]]", "list(list(int))"),
+        ("[[[]], []]", "list(list(list(dyn)))"),
+        ("[1, 'a']", "list(dyn)"),
+        ("object.spec", "dyn"),
+        ("n * 2 > 3", "bool"),
+        ("names.map(x, size(x))", "list(int)"),
+        ("names.filter(x, x.startsWith('a'))", "list(string)"),
+        ("f('a', 1.5)", "list(double)"),
+        (
+            "[optional.none(), optional.of(n)]",
+            "list(optional_type(int))",
+        ),
+        (
+            "true ? optional.of(dyn(1)) : optional.of(1)",
+            "optional_type(dyn)",
+        ),
+        ("type(n)", "type(int)"),
+        ("cidr('10.0.0.0/8').ip()", "net.IP"),
+        ("cel.bind(x, n, x + 1)", "int"),
+    ] {
+        assert_eq!(deduced(expr, &env), want, "{expr}");
+    }
+}
+
+#[test]
+fn type_errors_are_compile_errors_naming_the_position() {
+    use vigie_cel::{CelType, CompileError};
+    let env = Env::new()
+        .variable("object")
+        .typed_variable("n", CelType::Int);
+    let err = Program::compile("n == 1 && n + 'x' == 2", &env).unwrap_err();
+    assert!(
+        matches!(&err, CompileError::Type { offset: 12, message } if message.contains("'+'") && message.contains("(int, string)")),
+        "{err}"
+    );
+    assert!(Program::compile("size(1)", &env).is_err());
+    assert!(Program::compile("!'a'", &env).is_err());
+    // Run-time types are never a compile error.
+    for ok in [
+        "object.a + 1",
+        "object.a + 'x'",
+        "dyn(n) + 'x' == 'y'",
+        "1 < 1.5",
+        "[1] + [n]",
+    ] {
+        assert!(Program::compile(ok, &env).is_ok(), "{ok}");
+    }
+}
