@@ -178,3 +178,23 @@ fn type_errors_are_compile_errors_naming_the_position() {
         assert!(Program::compile(ok, &env).is_ok(), "{ok}");
     }
 }
+
+#[test]
+fn transform_map_cost_grows_with_the_map_it_copies() {
+    let p = Program::compile(
+        "object.transformMap(k, v, v + 1).size() > 0",
+        &Env::new().variable("object"),
+    )
+    .unwrap();
+    let cost = |n: usize| {
+        let m: serde_json::Map<String, serde_json::Value> =
+            (0..n).map(|i| (format!("k{i}"), json!(i))).collect();
+        let mut act = Activation::new();
+        act.bind_json("object", &serde_json::Value::Object(m));
+        p.estimate_cost(&act)
+    };
+    // Each insert copies the map built so far: ten times the entries must
+    // cost far more than ten times as much (the bound is conservative).
+    let (small, large) = (cost(100), cost(1000));
+    assert!(large > 50 * small, "{small} -> {large}");
+}
