@@ -7,8 +7,11 @@
 //! evaluation is bounded by a cost limit, as the Kubernetes API server bounds
 //! its CEL: see [`cost`] for what a cost unit is.
 //!
-//! The language itself is interpreted by the `cel` crate (cel-rust); the
-//! choice and its measured conformance are recorded in docs/policy.md.
+//! The text is parsed and evaluated by the `cel` crate (cel-rust); the type
+//! checker ([`Program::result_type`], [`CelType`]), type values ([`TypeValue`]), the
+//! network library ([`network`]), `cel.block`, `transformMap` and backquoted
+//! field names are vigie-cel's own. The choice of engine and the measured
+//! conformance are recorded in docs/policy.md.
 
 mod check;
 mod checker;
