@@ -225,10 +225,6 @@ fn is_link_local_multicast(a: IpAddr) -> bool {
     }
 }
 
-fn is_interface_local_multicast(a: IpAddr) -> bool {
-    matches!(a, IpAddr::V6(v) if v.segments()[0] & 0xff0f == 0xff01)
-}
-
 /// Unicast and not one of the special classes (private ranges included),
 /// as Go's `netip.Addr.IsGlobalUnicast`.
 fn is_global_unicast(a: IpAddr) -> bool {
@@ -342,11 +338,6 @@ ip_predicate!(
     "isLinkLocalMulticast"
 );
 ip_predicate!(m_ll_unicast, is_link_local_unicast, "isLinkLocalUnicast");
-ip_predicate!(
-    m_if_multicast,
-    is_interface_local_multicast,
-    "isInterfaceLocalMulticast"
-);
 
 fn contains_ip<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
     let (c, ip) = two(&args)?;
@@ -393,14 +384,13 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_overload("isCIDR", "is_cidr_string", s(), is_cidr)?;
     env.add_overload("string", "ip_to_string", vec![IP], ip_string)?;
     env.add_overload("string", "cidr_to_string", vec![CIDR], cidr_string)?;
-    let ip_methods: [(&str, cel::common::functions::Function); 7] = [
+    let ip_methods: [(&str, cel::common::functions::Function); 6] = [
         ("family", family),
         ("isUnspecified", m_unspecified),
         ("isLoopback", m_loopback),
         ("isGlobalUnicast", m_global_unicast),
         ("isLinkLocalMulticast", m_ll_multicast),
         ("isLinkLocalUnicast", m_ll_unicast),
-        ("isInterfaceLocalMulticast", m_if_multicast),
     ];
     for (name, f) in ip_methods {
         env.add_member_overload(name, &format!("net.IP.{name}"), IP, vec![], f)?;

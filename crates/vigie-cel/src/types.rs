@@ -319,7 +319,6 @@ ip.isCanonical string -> bool
 .isGlobalUnicast net.IP -> bool
 .isLinkLocalMulticast net.IP -> bool
 .isLinkLocalUnicast net.IP -> bool
-.isInterfaceLocalMulticast net.IP -> bool
 .containsIP net.CIDR, net.IP -> bool | net.CIDR, string -> bool
 .containsCIDR net.CIDR, net.CIDR -> bool | net.CIDR, string -> bool
 .ip net.CIDR -> net.IP
