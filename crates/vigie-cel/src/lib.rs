@@ -254,9 +254,12 @@ impl Activation {
     /// Binds `name` to `value` (its size bound is measured once, here).
     pub fn bind(&mut self, name: impl Into<String>, value: Value) -> Result<&mut Self, EvalError> {
         let size = SizeBound::of(&value);
-        let val: Box<dyn Val> = value
-            .try_into()
-            .map_err(|e: cel::ExecutionError| EvalError::Runtime(e.to_string()))?;
+        let val: Box<dyn Val> = match result::from_value(&value) {
+            Some(v) => v,
+            None => value
+                .try_into()
+                .map_err(|e: cel::ExecutionError| EvalError::Runtime(e.to_string()))?,
+        };
         self.values.insert(name.into(), (val, size));
         Ok(self)
     }

@@ -32,6 +32,23 @@ pub fn type_name(v: &Value) -> Option<&str> {
     }
 }
 
+/// The engine form of a value [`to_value`] produced that the engine's own
+/// conversion would not give back (a type value, a network value), so that
+/// a result bound again as a variable behaves as it did.
+pub(crate) fn from_value(v: &Value) -> Option<Box<dyn Val>> {
+    let Value::Opaque(o) = v else {
+        return None;
+    };
+    if let Some(t) = o.downcast_ref::<TypeValue>() {
+        return Some(Box::new(CelType::new(t.0.clone())));
+    }
+    if let Some(ip) = o.downcast_ref::<network::Ip>() {
+        return Some(Box::new(*ip));
+    }
+    o.downcast_ref::<network::Cidr>()
+        .map(|c| Box::new(*c) as Box<dyn Val>)
+}
+
 /// `v` as a [`Value`], type values and network values included, at any depth.
 pub(crate) fn to_value(v: &dyn Val) -> Result<Value, ExecutionError> {
     match v.get_type().kind() {

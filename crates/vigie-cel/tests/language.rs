@@ -198,3 +198,19 @@ fn transform_map_cost_grows_with_the_map_it_copies() {
     let (small, large) = (cost(100), cost(1000));
     assert!(large > 50 * small, "{small} -> {large}");
 }
+
+#[test]
+fn results_bound_again_keep_their_type() {
+    let env = Env::new().variable("addr").variable("t");
+    let mut act = Activation::new();
+    act.bind("addr", eval("cidr('10.0.0.0/8').ip()").unwrap())
+        .unwrap()
+        .bind("t", eval("type(1)").unwrap())
+        .unwrap();
+    let p = Program::compile(
+        "addr.family() == 4 && t == int && type(addr) == net.IP",
+        &env,
+    )
+    .unwrap();
+    assert_eq!(p.eval(&act).unwrap(), Value::Bool(true));
+}
