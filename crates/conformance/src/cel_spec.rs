@@ -47,6 +47,11 @@ pub struct Case {
     pub declared: Vec<String>,
     pub bindings: Vec<(String, Pv)>,
     pub disable_check: bool,
+    /// Declared variables of a known type, the type in CEL notation
+    /// (`list(int)`, `optional_type(A)`).
+    pub typed: Vec<(String, String)>,
+    /// Declared function signatures: name, member?, parameter types, result.
+    pub functions: Vec<(String, bool, Vec<String>, String)>,
 }
 
 /// What an engine did with a test.
@@ -61,13 +66,16 @@ pub enum Outcome {
 /// Something that evaluates CEL, for comparing engines on the same tests.
 pub trait Engine {
     fn run(&self, case: &Case) -> Outcome;
+    /// The type the engine's checker deduces for the expression, in CEL
+    /// notation, or why it could not.
+    fn deduce(&self, case: &Case) -> Result<String, String>;
 }
 
 enum Expect {
     Value(Pv),
     Error,
-    /// A deduced type check (with or without a value): needs a type checker.
-    Typed,
+    /// A deduced type (in CEL notation), and the value when one is given.
+    Typed(String, Option<Pv>),
 }
 
 /// Why a test is not applicable.
@@ -224,11 +232,32 @@ fn run_one(test: &Message, engine: &dyn Engine) -> Result<(), String> {
         declared: Vec::new(),
         bindings: Vec::new(),
         disable_check: test.flag("disable_check"),
+        typed: Vec::new(),
+        functions: Vec::new(),
     };
     for decl in test.all("type_env").filter_map(as_msg) {
-        if decl.get("ident").is_some() {
-            if let Some(n) = decl.string("name") {
-                case.declared.push(n);
+        let Some(n) = decl.string("name") else {
+            continue;
+        };
+        if let Some(ident) = decl.message("ident") {
+            if let Some(t) = ident.message("type") {
+                case.typed.push((n.clone(), type_text(t)?));
+            }
+            case.declared.push(n);
+        } else if let Some(f) = decl.message("function") {
+            for o in f.all("overloads").filter_map(as_msg) {
+                let params = o
+                    .all("params")
+                    .filter_map(as_msg)
+                    .map(type_text)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let result = o
+                    .message("result_type")
+                    .map(type_text)
+                    .transpose()?
+                    .unwrap_or_else(|| "dyn".into());
+                case.functions
+                    .push((n.clone(), o.flag("is_instance_function"), params, result));
             }
         }
     }
@@ -242,14 +271,24 @@ fn run_one(test: &Message, engine: &dyn Engine) -> Result<(), String> {
         case.bindings.push((key, value(v)?));
     }
     let check_only = test.flag("check_only");
-    if let Expect::Typed = expect {
-        // The deduced type cannot be verified without a type checker: an
-        // honest failure, not a pass.
-        return Err("typed_result: deduced types need a type checker".into());
-    }
-    if check_only {
-        return Err("check_only: needs a type checker".into());
-    }
+    let expect = match expect {
+        Expect::Typed(want, value) => {
+            let got = engine.deduce(&case)?;
+            if got != want {
+                return Err(format!("deduced type {got}, want {want}"));
+            }
+            match value {
+                Some(v) if !check_only => Expect::Value(v),
+                _ => return Ok(()),
+            }
+        }
+        other if check_only => {
+            // A check-only test without a deduced type: it must check.
+            let _ = other;
+            return engine.deduce(&case).map(|_| ());
+        }
+        other => other,
+    };
     let got = engine.run(&case);
     match (expect, got) {
         (Expect::Value(want), Outcome::Value(got)) => {
@@ -267,7 +306,7 @@ fn run_one(test: &Message, engine: &dyn Engine) -> Result<(), String> {
         }
         (Expect::Error, Outcome::Value(got)) => Err(format!("want an error, got {got:?}")),
         (Expect::Error, _) => Ok(()),
-        (Expect::Typed, _) => unreachable!("handled above"),
+        (Expect::Typed(..), _) => unreachable!("handled above"),
     }
 }
 
@@ -279,15 +318,86 @@ fn expectation(test: &Message) -> Result<Expect, String> {
         return Ok(Expect::Error);
     }
     if let Some(t) = test.message("typed_result") {
-        if let Some(v) = t.message("result") {
-            value(v)?;
-        }
-        return Ok(Expect::Typed);
+        let v = t.message("result").map(value).transpose()?;
+        let ty = t
+            .message("deduced_type")
+            .ok_or("typed_result without deduced_type")?;
+        return Ok(Expect::Typed(type_text(ty)?, v));
     }
     if test.get("unknown").is_some() || test.get("any_unknowns").is_some() {
         return Err("unknown-set results are not supported".into());
     }
     Ok(Expect::Value(Pv::Bool(true)))
+}
+
+/// A `cel.expr.Type` message in CEL notation (`list(int)`, `map(string, dyn)`,
+/// `optional_type(A)`).
+fn type_text(t: &Message) -> Result<String, String> {
+    let Some(f) = t.fields.first() else {
+        return Err("empty Type".into());
+    };
+    let inner = |name: &str| -> Result<String, String> {
+        t.message(name)
+            .and_then(|m| m.fields.first())
+            .and_then(|f| match &f.value {
+                FieldValue::Message(m) => Some(m),
+                _ => None,
+            })
+            .ok_or_else(|| format!("{name} without a type"))
+            .and_then(|_| type_text(t.message(name).expect("checked")))
+    };
+    Ok(match f.name.as_str() {
+        "dyn" => "dyn".into(),
+        "null" => "null_type".into(),
+        "primitive" => match word(&f.value)? {
+            "BOOL" => "bool",
+            "INT64" => "int",
+            "UINT64" => "uint",
+            "DOUBLE" => "double",
+            "STRING" => "string",
+            "BYTES" => "bytes",
+            other => return Err(format!("primitive {other}")),
+        }
+        .into(),
+        "well_known" => match word(&f.value)? {
+            "DURATION" => "google.protobuf.Duration",
+            "TIMESTAMP" => "google.protobuf.Timestamp",
+            other => return Err(format!("well-known type {other}")),
+        }
+        .into(),
+        "type_param" => t.string("type_param").unwrap_or_default(),
+        "list_type" => {
+            let l = t.message("list_type").ok_or("list_type")?;
+            let e = l
+                .message("elem_type")
+                .ok_or("list_type without elem_type")?;
+            format!("list({})", type_text(e)?)
+        }
+        "map_type" => {
+            let m = t.message("map_type").ok_or("map_type")?;
+            let k = m.message("key_type").ok_or("map_type without key_type")?;
+            let v = m
+                .message("value_type")
+                .ok_or("map_type without value_type")?;
+            format!("map({}, {})", type_text(k)?, type_text(v)?)
+        }
+        "type" => format!("type({})", inner("type")?),
+        "abstract_type" => {
+            let a = t.message("abstract_type").ok_or("abstract_type")?;
+            let name = a.string("name").unwrap_or_default();
+            let ps = a
+                .all("parameter_types")
+                .filter_map(as_msg)
+                .map(type_text)
+                .collect::<Result<Vec<_>, _>>()?;
+            if ps.is_empty() {
+                name
+            } else {
+                format!("{name}({})", ps.join(", "))
+            }
+        }
+        other => return Err(format!("type {other} is not supported")),
+    })
 }
 
 fn word(v: &FieldValue) -> Result<&str, String> {

@@ -3,18 +3,59 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use vigie_cel::{Activation, Env, Program, Value};
+use vigie_cel::{Activation, CelType, Env, Overload, Program, Value};
 
 use crate::cel_spec::{Case, Engine, Outcome, Pv};
 
 /// vigie-cel, as the cel-spec runner drives it.
 pub struct VigieCel;
 
-impl Engine for VigieCel {
-    fn run(&self, case: &Case) -> Outcome {
+impl VigieCel {
+    fn env(case: &Case) -> Result<Env, String> {
         let mut env = Env::new();
+        for (name, t) in &case.typed {
+            env = env.typed_variable(name.clone(), CelType::parse(t)?);
+        }
+        for (name, member, params, result) in &case.functions {
+            let overload = Overload {
+                member: *member,
+                params: params
+                    .iter()
+                    .map(|p| CelType::parse(p))
+                    .collect::<Result<_, _>>()?,
+                result: CelType::parse(result)?,
+            };
+            env = env.function(name.clone(), overload);
+        }
+        Ok(env)
+    }
+}
+
+impl Engine for VigieCel {
+    fn deduce(&self, case: &Case) -> Result<String, String> {
+        let mut env = Self::env(case)?;
         for d in &case.declared {
-            env = env.variable(d.clone());
+            if !case.typed.iter().any(|(n, _)| n == d) {
+                env = env.variable(d.clone());
+            }
+        }
+        if !case.container.is_empty() {
+            env = env.container(case.container.clone());
+        }
+        Program::compile(&case.expr, &env)
+            .map(|p| p.result_type().to_string())
+            .map_err(|e| format!("compile error: {e}"))
+    }
+
+    fn run(&self, case: &Case) -> Outcome {
+        let mut env = match Self::env(case) {
+            Ok(e) => e,
+            Err(e) => return Outcome::CompileError(e),
+        };
+        for d in &case.declared {
+            if !case.typed.iter().any(|(n, _)| n == d) {
+                env = env.variable(d.clone());
+            }
         }
         if !case.container.is_empty() {
             env = env.container(case.container.clone());
@@ -110,6 +151,9 @@ fn from_cel(v: &Value) -> Pv {
             Pv::Duration(secs, nanos)
         }
         Value::Timestamp(t) => Pv::Timestamp(t.timestamp(), t.timestamp_subsec_nanos() as i32),
-        other => Pv::Type(format!("{other:?}")),
+        other => match vigie_cel::type_name(other) {
+            Some(t) => Pv::Type(t.to_string()),
+            None => Pv::Type(format!("{other:?}")),
+        },
     }
 }

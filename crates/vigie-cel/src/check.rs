@@ -22,12 +22,14 @@ const TYPE_NAMES: &[&str] = &[
     "type",
     "uint",
     "optional_type",
+    "net.IP",
+    "net.CIDR",
 ];
 
 /// Roots of namespaced functions (`math.greatest(...)`), which parse as a
 /// method call on an identifier.
 const NAMESPACES: &[&str] = &[
-    "math", "strings", "base64", "optional", "sets", "lists", "cel", "net",
+    "math", "strings", "base64", "optional", "sets", "lists", "cel", "net", "ip",
 ];
 
 /// Fails on the first free identifier that is neither declared nor a type.

@@ -6,6 +6,9 @@ use std::sync::Arc;
 use cel::objects::{Key, Map};
 use cel::Value;
 
+use crate::network::{Cidr, Ip};
+use crate::result::TypeValue;
+
 /// A CEL value that has no JSON form (a function, an opaque value...).
 #[derive(Debug, thiserror::Error)]
 #[error("CEL value has no JSON form: {0}")]
@@ -36,6 +39,39 @@ pub fn from_json(v: &serde_json::Value) -> Value {
 
 /// The JSON form of a CEL value (bytes as base64, durations in seconds,
 /// timestamps as RFC 3339 text).
+///
+/// Type values and the network library's values are written as their text
+/// (`"int"`, `"10.0.0.1"`, `"10.0.0.0/8"`).
 pub fn to_json(v: &Value) -> Result<serde_json::Value, ToJsonError> {
-    v.json().map_err(|e| ToJsonError(e.to_string()))
+    match v {
+        Value::Opaque(o) => {
+            if let Some(t) = o.downcast_ref::<TypeValue>() {
+                return Ok(serde_json::Value::String(t.0.clone()));
+            }
+            if let Some(ip) = o.downcast_ref::<Ip>() {
+                return Ok(serde_json::Value::String(ip.0.to_string()));
+            }
+            if let Some(c) = o.downcast_ref::<Cidr>() {
+                return Ok(serde_json::Value::String(c.to_string()));
+            }
+            v.json().map_err(|e| ToJsonError(e.to_string()))
+        }
+        Value::List(l) => Ok(serde_json::Value::Array(
+            l.iter().map(to_json).collect::<Result<_, _>>()?,
+        )),
+        Value::Map(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in m.map.iter() {
+                let key = match k {
+                    Key::String(s) => s.to_string(),
+                    Key::Int(i) => i.to_string(),
+                    Key::Uint(u) => u.to_string(),
+                    Key::Bool(b) => b.to_string(),
+                };
+                out.insert(key, to_json(x)?);
+            }
+            Ok(serde_json::Value::Object(out))
+        }
+        _ => v.json().map_err(|e| ToJsonError(e.to_string())),
+    }
 }

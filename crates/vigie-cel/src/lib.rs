@@ -7,16 +7,25 @@
 //! evaluation is bounded by a cost limit, as the Kubernetes API server bounds
 //! its CEL: see [`cost`] for what a cost unit is.
 //!
-//! The language itself is interpreted by the `cel` crate (cel-rust); the
-//! choice and its measured conformance are recorded in docs/policy.md.
+//! The text is parsed and evaluated by the `cel` crate (cel-rust); the type
+//! checker ([`Program::result_type`], [`CelType`]), type values ([`TypeValue`]), the
+//! network library ([`network`]), `cel.block`, `transformMap` and backquoted
+//! field names are vigie-cel's own. The choice of engine and the measured
+//! conformance are recorded in docs/policy.md.
 
 mod check;
+mod checker;
 pub mod cost;
 mod json;
 mod macros;
+pub mod network;
+mod quoted;
+mod result;
+pub mod types;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
@@ -24,6 +33,8 @@ use cel::context::VariableResolver;
 pub use cel::Value;
 pub use cost::SizeBound;
 pub use json::{from_json, to_json, ToJsonError};
+pub use result::{type_name, TypeValue};
+pub use types::{CelType, Overload};
 
 /// Kubernetes' limit of cost units for one evaluation of one expression.
 pub const DEFAULT_COST_LIMIT: u64 = 1_000_000;
@@ -94,6 +105,14 @@ pub enum CompileError {
         /// The limit.
         limit: usize,
     },
+    /// The type checker found a call that no signature accepts.
+    #[error("type error at byte {offset}: {message}")]
+    Type {
+        /// Where the offending call starts in the expression text.
+        offset: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// The environment's container name is not a valid qualified name.
     #[error("invalid container '{0}'")]
     Container(String),
@@ -122,6 +141,8 @@ pub enum EvalError {
 #[derive(Clone)]
 pub struct Env {
     variables: BTreeSet<String>,
+    variable_types: HashMap<String, CelType>,
+    functions: HashMap<String, Vec<Overload>>,
     container: Option<String>,
     cost_limit: u64,
     max_expression_bytes: usize,
@@ -134,6 +155,8 @@ impl Default for Env {
     fn default() -> Self {
         Env {
             variables: BTreeSet::new(),
+            variable_types: HashMap::new(),
+            functions: HashMap::new(),
             container: None,
             cost_limit: DEFAULT_COST_LIMIT,
             max_expression_bytes: DEFAULT_MAX_EXPRESSION_BYTES,
@@ -150,9 +173,29 @@ impl Env {
         Env::default()
     }
 
-    /// Declares a variable (a simple or dotted name such as `a.b.c`).
+    /// Declares a variable (a simple or dotted name such as `a.b.c`) of
+    /// type `dyn` (known at run time only, as a Kubernetes object is).
     pub fn variable(mut self, name: impl Into<String>) -> Self {
         self.variables.insert(name.into());
+        self
+    }
+
+    /// Declares a variable of a known type, which the type checker uses.
+    pub fn typed_variable(mut self, name: impl Into<String>, t: CelType) -> Self {
+        let name = name.into();
+        self.variables.insert(name.clone());
+        self.variable_types.insert(name, t);
+        self
+    }
+
+    /// Declares one signature of a function for the type checker (the
+    /// implementation is the engine's). A function the checker has no
+    /// signature for is typed `dyn` and never a type error.
+    pub fn function(mut self, name: impl Into<String>, overload: Overload) -> Self {
+        self.functions
+            .entry(name.into())
+            .or_default()
+            .push(overload);
         self
     }
 
@@ -211,9 +254,12 @@ impl Activation {
     /// Binds `name` to `value` (its size bound is measured once, here).
     pub fn bind(&mut self, name: impl Into<String>, value: Value) -> Result<&mut Self, EvalError> {
         let size = SizeBound::of(&value);
-        let val: Box<dyn Val> = value
-            .try_into()
-            .map_err(|e: cel::ExecutionError| EvalError::Runtime(e.to_string()))?;
+        let val: Box<dyn Val> = match result::from_value(&value) {
+            Some(v) => v,
+            None => value
+                .try_into()
+                .map_err(|e: cel::ExecutionError| EvalError::Runtime(e.to_string()))?,
+        };
         self.values.insert(name.into(), (val, size));
         Ok(self)
     }
@@ -236,7 +282,8 @@ impl VariableResolver for Activation {
 
 /// A compiled expression.
 pub struct Program {
-    program: cel::Program,
+    expr: cel::IdedExpr,
+    result_type: CelType,
     env: Arc<cel::Env>,
     cost_limit: u64,
     source: String,
@@ -271,41 +318,70 @@ impl Program {
             // rather than making every compile fail.
             let _ = engine.add_extension(ext);
         }
-        // Cannot clash: the engine has no `bind` macro.
+        // Cannot clash: the engine has no `bind`, `block`, `index`,
+        // `iterVar` or `accuVar` macro.
         let _ = engine.add_macro(macros::bind());
+        for m in macros::block() {
+            let _ = engine.add_macro(m);
+        }
         for m in macros::two_variable() {
             // Cannot clash: the engine's macros of these names take two
             // arguments, these three or four.
             let _ = engine.add_macro(m);
         }
+        // Cannot clash: none of these names is in the engine.
+        let _ = network::register(&mut engine);
+        let _ = macros::register_functions(&mut engine);
         if let Some(c) = &env.container {
             engine
                 .set_container(c)
                 .map_err(|_| CompileError::Container(c.clone()))?;
         }
+        let (text, quoted) = quoted::rewrite(expr).map_err(CompileError::Syntax)?;
         let program = engine
-            .compile(expr)
+            .compile(&text)
             .map_err(|e| CompileError::Syntax(e.to_string()))?;
-        let depth = check::depth(program.expression());
+        let mut tree = program.expression().clone();
+        if !quoted.is_empty() {
+            quoted::restore(&mut tree, &quoted).map_err(CompileError::Syntax)?;
+        }
+        let depth = check::depth(&tree);
         if depth > env.max_depth {
             return Err(CompileError::TreeTooDeep {
                 depth,
                 limit: env.max_depth,
             });
         }
+        let mut result_type = CelType::Dyn;
         if env.check_variables {
-            check::declared(
-                program.expression(),
-                &env.variables,
-                env.container.as_deref(),
-            )?;
+            check::declared(&tree, &env.variables, env.container.as_deref())?;
+            result_type = checker::check(
+                &tree,
+                standard_functions(),
+                &env.functions,
+                &env.variable_types,
+            )
+            .map_err(|e| CompileError::Type {
+                offset: program
+                    .source_info()
+                    .offset_for(e.id)
+                    .map_or(0, |(start, _)| start as usize),
+                message: e.message,
+            })?;
         }
         Ok(Program {
-            program,
+            expr: tree,
+            result_type,
             env: Arc::new(engine),
             cost_limit: env.cost_limit,
             source: expr.to_string(),
         })
+    }
+
+    /// The type the checker deduced for the expression's value (`dyn` when
+    /// it depends on run-time values, or when checking was disabled).
+    pub fn result_type(&self) -> &CelType {
+        &self.result_type
     }
 
     /// The expression text.
@@ -320,7 +396,7 @@ impl Program {
             .iter()
             .map(|(k, (_, s))| (k.as_str(), *s))
             .collect::<HashMap<_, _>>();
-        cost::estimate(self.program.expression(), &sizes)
+        cost::estimate(&self.expr, &sizes)
     }
 
     /// Evaluates the program; refuses to run when its cost bound on these
@@ -335,10 +411,16 @@ impl Program {
         }
         let mut ctx = cel::Context::with_env(self.env.clone());
         ctx.set_variable_resolver(activation);
-        self.program
-            .execute(&ctx)
+        Value::resolve_val(&self.expr, &ctx)
+            .and_then(|v| result::to_value(v.as_ref()))
             .map_err(|e| EvalError::Runtime(e.to_string()))
     }
+}
+
+/// The signatures of CEL's standard functions and vigie-cel's, parsed once.
+fn standard_functions() -> &'static HashMap<String, Vec<Overload>> {
+    static STANDARD: OnceLock<HashMap<String, Vec<Overload>>> = OnceLock::new();
+    STANDARD.get_or_init(types::standard)
 }
 
 /// The engine's map and key types, for building map values by hand.

@@ -3,8 +3,140 @@
 
 use cel::common::ast::{
     operators, CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, ListExpr, LiteralValue,
+    MapExpr,
 };
+use cel::common::types::{
+    CelBool, CelInt, CelMap, CelMapKey, CelString, CelUInt, DYN_TYPE, MAP_TYPE,
+};
+use cel::common::value::CowVal;
 use cel::parser::{Macro, MacroExprHelper, ParseError};
+use cel::{DeclarationError, Env, ExecutionError};
+
+/// The internal function `transformMap` builds its result with: a copy of
+/// the map with one more entry. Its name cannot be written in CEL text.
+const MAP_INSERT: &str = "@mapInsert";
+
+/// Registers the functions the macros below expand into.
+pub(crate) fn register_functions(env: &mut Env) -> Result<(), DeclarationError> {
+    env.add_overload(
+        MAP_INSERT,
+        "map_insert",
+        vec![MAP_TYPE, DYN_TYPE, DYN_TYPE],
+        map_insert,
+    )
+}
+
+fn map_insert<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [map, key, value]: [CowVal<'b, 'v>; 3] = args
+        .try_into()
+        .map_err(|a: Vec<_>| ExecutionError::invalid_argument_count(3, a.len()))?;
+    let Some(m) = map.downcast_ref::<CelMap>() else {
+        return Err(ExecutionError::function_error(MAP_INSERT, "not a map"));
+    };
+    let k: CelMapKey<'static> = if let Some(s) = key.downcast_ref::<CelString>() {
+        CelMapKey::from(s.inner().to_string())
+    } else if let Some(i) = key.downcast_ref::<CelInt>() {
+        CelMapKey::from(*i.inner())
+    } else if let Some(u) = key.downcast_ref::<CelUInt>() {
+        CelMapKey::from(*u.inner())
+    } else if let Some(b) = key.downcast_ref::<CelBool>() {
+        CelMapKey::from(*b.inner())
+    } else {
+        return Err(ExecutionError::function_error(
+            "transformMap",
+            format!("unsupported key type {}", key.get_type().name()),
+        ));
+    };
+    let mut entries = m.inner().clone();
+    entries.insert(k, value.into_owned());
+    Ok(CowVal::owned(CelMap::from(entries)))
+}
+
+/// `cel.block([e0, e1, ...], result)`, `cel.index(i)`, `cel.iterVar(d, i)`
+/// and `cel.accuVar(d, i)`: the common-subexpression form that CEL
+/// optimizers emit. `cel.index(i)` names slot `i`, which may use the slots
+/// before it; the block expands into nested bindings (as `cel.bind`), and
+/// the three name macros into reserved identifiers no CEL text can spell.
+pub(crate) fn block() -> Vec<Macro> {
+    let is_cel = |target: &Option<IdedExpr>| matches!(target.as_ref().map(|t| &t.expr), Some(Expr::Ident(n)) if n == "cel");
+    let int_arg = |e: &IdedExpr| match &e.expr {
+        Expr::Literal(LiteralValue::Int(i)) if i.inner() >= &0 => Some(*i.inner()),
+        _ => None,
+    };
+    vec![
+        Macro::receiver("block", 2, move |helper, target, args| {
+            if !is_cel(target) {
+                return Ok(None);
+            }
+            let result = args.remove(1);
+            let slots = match args.remove(0) {
+                IdedExpr {
+                    expr: Expr::List(l),
+                    ..
+                } if l.optional_indices.is_empty() => l.elements,
+                other => {
+                    return Err(helper
+                        .new_error(other.id, "cel.block: first argument must be a list literal"))
+                }
+            };
+            let mut body = result;
+            for (i, init) in slots.into_iter().enumerate().rev() {
+                body = binding(helper, format!("@index{i}"), init, body);
+            }
+            Ok(Some(body))
+        }),
+        Macro::receiver("index", 1, move |helper, target, args| {
+            if !is_cel(target) {
+                return Ok(None);
+            }
+            match int_arg(&args[0]) {
+                Some(i) => Ok(Some(ident(helper, &format!("@index{i}")))),
+                None => Err(helper.new_error(args[0].id, "cel.index: expected an int literal")),
+            }
+        }),
+        Macro::receiver("iterVar", 2, move |helper, target, args| {
+            if !is_cel(target) {
+                return Ok(None);
+            }
+            match (int_arg(&args[0]), int_arg(&args[1])) {
+                (Some(d), Some(i)) => Ok(Some(ident(helper, &format!("@it:{d}:{i}")))),
+                _ => Err(helper.new_error(args[0].id, "cel.iterVar: expected int literals")),
+            }
+        }),
+        Macro::receiver("accuVar", 2, move |helper, target, args| {
+            if !is_cel(target) {
+                return Ok(None);
+            }
+            match (int_arg(&args[0]), int_arg(&args[1])) {
+                (Some(d), Some(i)) => Ok(Some(ident(helper, &format!("@ac:{d}:{i}")))),
+                _ => Err(helper.new_error(args[0].id, "cel.accuVar: expected int literals")),
+            }
+        }),
+    ]
+}
+
+/// `body` with `name` bound to `init`: a comprehension over an empty list
+/// whose accumulator is the binding.
+fn binding(
+    helper: &mut MacroExprHelper<'_>,
+    name: String,
+    init: IdedExpr,
+    body: IdedExpr,
+) -> IdedExpr {
+    let empty = helper.next_expr(Expr::List(ListExpr::new(Vec::new())));
+    let cond = helper.next_expr(Expr::Literal(LiteralValue::Boolean(false.into())));
+    let step = helper.next_expr(Expr::Ident(name.clone()));
+    helper.next_expr(Expr::Comprehension(Box::new(ComprehensionExpr {
+        iter_range: empty,
+        iter_var: "#unused".to_string(),
+        iter_var2: None,
+        accu_var: name,
+        accu_init: init,
+        loop_cond: cond,
+        loop_step: step,
+        result: body,
+    })))
+}
 
 /// `cel.bind(name, init, body)`: `body` with `name` bound to `init`, as a
 /// comprehension over an empty list whose accumulator is the binding.
@@ -27,21 +159,7 @@ pub(crate) fn bind() -> Macro {
                 )
             }
         };
-        let empty = helper.next_expr(Expr::List(ListExpr::new(Vec::new())));
-        let cond = helper.next_expr(Expr::Literal(LiteralValue::Boolean(false.into())));
-        let step = helper.next_expr(Expr::Ident(name.clone()));
-        Ok(Some(helper.next_expr(Expr::Comprehension(Box::new(
-            ComprehensionExpr {
-                iter_range: empty,
-                iter_var: "#unused".to_string(),
-                iter_var2: None,
-                accu_var: name,
-                accu_init: init,
-                loop_cond: cond,
-                loop_step: step,
-                result: body,
-            },
-        )))))
+        Ok(Some(binding(helper, name, init, body)))
     })
 }
 
@@ -53,6 +171,8 @@ enum TwoVar {
     ExistsOne,
     /// `transformList(i, v, [filter,] expr)`.
     TransformList,
+    /// `transformMap(k, v, [filter,] expr)`: a map from each key to `expr`.
+    TransformMap,
 }
 
 /// The two-variable comprehensions of CEL's macro library (as Kubernetes
@@ -71,6 +191,7 @@ pub(crate) fn two_variable() -> Vec<Macro> {
         ("existsOne", TwoVar::ExistsOne, &[3]),
         ("exists_one", TwoVar::ExistsOne, &[3]),
         ("transformList", TwoVar::TransformList, &[3, 4]),
+        ("transformMap", TwoVar::TransformMap, &[3, 4]),
     ] {
         for &n in arities {
             out.push(Macro::receiver(name, n, move |helper, target, args| {
@@ -158,13 +279,25 @@ fn expand_two_var(
             let result = call(helper, operators::EQUALS, vec![acc, one]);
             (init, cond, step, result)
         }
-        TwoVar::TransformList => {
-            let init = helper.next_expr(Expr::List(ListExpr::new(Vec::new())));
+        TwoVar::TransformList | TwoVar::TransformMap => {
+            let list = matches!(kind, TwoVar::TransformList);
+            let init = if list {
+                helper.next_expr(Expr::List(ListExpr::new(Vec::new())))
+            } else {
+                helper.next_expr(Expr::Map(MapExpr {
+                    entries: Vec::new(),
+                }))
+            };
             let cond = helper.next_expr(Expr::Literal(LiteralValue::Boolean(true.into())));
             let value = rest.pop().expect("arity 3 or 4");
             let acc = ident(helper, &result_var);
-            let single = helper.next_expr(Expr::List(ListExpr::new(vec![value])));
-            let append = call(helper, operators::ADD, vec![acc, single]);
+            let append = if list {
+                let single = helper.next_expr(Expr::List(ListExpr::new(vec![value])));
+                call(helper, operators::ADD, vec![acc, single])
+            } else {
+                let key = ident(helper, &i);
+                call(helper, MAP_INSERT, vec![acc, key, value])
+            };
             let step = match rest.pop() {
                 Some(filter) => {
                     let acc = ident(helper, &result_var);
