@@ -123,9 +123,15 @@ pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
 /// (ignored). Says whether it was a policy of either sort.
 pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
     let file = r.origin.file.path.clone();
-    if is_kyverno_policy(r) {
+    let cel_policy = crate::cel::vpol::is_validating_policy(&r.api_version, &r.kind);
+    if is_kyverno_policy(r) || cel_policy {
         let doc = node_to_json(&r.root);
-        match parse_policy(&doc, &file) {
+        let parsed = if cel_policy {
+            crate::cel::vpol::parse(&doc, &file)
+        } else {
+            parse_policy(&doc, &file)
+        };
+        match parsed {
             Ok((policy, problems)) => {
                 for rule in &policy.rules {
                     // Autogen copies of a rule are reported once, as their source rule.

@@ -9,6 +9,7 @@
 //! false one skips), then the variables in order, then each validation.
 
 pub mod rule;
+pub mod vpol;
 
 use std::collections::HashMap;
 use std::sync::Arc;
