@@ -13,6 +13,7 @@
 mod check;
 pub mod cost;
 mod json;
+pub mod k8s;
 mod macros;
 
 use std::collections::{BTreeSet, HashMap};
@@ -271,6 +272,9 @@ impl Program {
             // rather than making every compile fail.
             let _ = engine.add_extension(ext);
         }
+        // Kubernetes' libraries: the names are theirs, and clash with no
+        // standard or extension overload (a clash would fail every compile).
+        k8s::register(&mut engine).map_err(|e| CompileError::Syntax(e.to_string()))?;
         // Cannot clash: the engine has no `bind` macro.
         let _ = engine.add_macro(macros::bind());
         for m in macros::two_variable() {
