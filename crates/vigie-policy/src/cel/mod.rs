@@ -9,6 +9,7 @@
 //! false one skips), then the variables in order, then each validation.
 
 pub mod rule;
+pub mod vap;
 pub mod vpol;
 
 use std::collections::HashMap;

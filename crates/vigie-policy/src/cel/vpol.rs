@@ -276,7 +276,7 @@ fn can_autogen(constraints: &Json) -> bool {
 }
 
 /// The ClusterPolicy (or Policy) equivalent of a ValidatingPolicy document.
-fn equivalent(doc: &Json) -> Result<(Json, bool), Problem> {
+fn equivalent(doc: &Json, autogen_allowed: bool) -> Result<(Json, bool), Problem> {
     let kind = doc.get("kind").and_then(Json::as_str).unwrap_or_default();
     let spec = doc
         .get("spec")
@@ -291,7 +291,7 @@ fn equivalent(doc: &Json) -> Result<(Json, bool), Problem> {
     if any.is_empty() {
         return Err((
             "spec.matchConstraints.resourceRules".into(),
-            "a ValidatingPolicy needs matchConstraints.resourceRules".into(),
+            format!("a {kind} needs matchConstraints.resourceRules"),
         ));
     }
     let mut rule = json!({"name": name, "match": {"any": any}});
@@ -335,7 +335,7 @@ fn equivalent(doc: &Json) -> Result<(Json, bool), Problem> {
             .map(kind_of_resource)
             .collect::<Vec<_>>()
             .join(","),
-        None if can_autogen(&constraints) => AUTOGEN_CONTROLLERS.to_string(),
+        None if autogen_allowed && can_autogen(&constraints) => AUTOGEN_CONTROLLERS.to_string(),
         None => String::new(),
     };
     annotations.insert(
@@ -385,7 +385,17 @@ fn original_path(path: &str) -> String {
 
 /// Reads a ValidatingPolicy or NamespacedValidatingPolicy document.
 pub(crate) fn parse(doc: &Json, source: &str) -> Result<(Policy, Vec<RuleProblem>), Problem> {
-    let (equivalent, _warn) = equivalent(doc)?;
+    parse_with(doc, source, true)
+}
+
+/// Reads a CEL validating policy document; `autogen` says whether the kind
+/// gets Kyverno's pod-controller copies (Kubernetes' own kinds do not).
+pub(crate) fn parse_with(
+    doc: &Json,
+    source: &str,
+    autogen: bool,
+) -> Result<(Policy, Vec<RuleProblem>), Problem> {
+    let (equivalent, _warn) = equivalent(doc, autogen)?;
     let (mut policy, problems) =
         parse_policy(&equivalent, source).map_err(|(p, r)| (original_path(&p), r))?;
     policy.kind = doc
