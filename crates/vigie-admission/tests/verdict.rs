@@ -626,3 +626,34 @@ spec:
         .unwrap();
     assert!(!String::from_utf8(patch).unwrap().contains("labels"));
 }
+
+#[test]
+fn a_cel_validating_policy_denies_through_the_webhook() {
+    let yaml = r#"
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {name: cel-team}
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: [v1]
+      operations: [CREATE, UPDATE]
+      resources: [pods]
+  validations:
+  - expression: "has(object.metadata.labels) && 'team' in object.metadata.labels"
+    messageExpression: "'pod ' + object.metadata.name + ' needs a team label'"
+"#;
+    let webhook = webhook(yaml);
+    let denied = validate(
+        &webhook,
+        &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
+    );
+    assert_eq!(denied["allowed"], false);
+    let message = denied["status"]["message"].as_str().unwrap();
+    assert!(message.contains("pod web needs a team label"), "{message}");
+    let object = pod("web", "shop", json!({"team": "checkout"}));
+    let allowed = validate(&webhook, &review("CREATE", Some(&object), None));
+    assert_eq!(allowed["allowed"], true);
+}

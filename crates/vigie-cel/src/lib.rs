@@ -17,6 +17,7 @@ mod check;
 mod checker;
 pub mod cost;
 mod json;
+pub mod k8s;
 mod macros;
 pub mod network;
 mod quoted;
@@ -318,6 +319,9 @@ impl Program {
             // rather than making every compile fail.
             let _ = engine.add_extension(ext);
         }
+        // Kubernetes' libraries: the names are theirs, and clash with no
+        // standard or extension overload (a clash would fail every compile).
+        k8s::register(&mut engine).map_err(|e| CompileError::Syntax(e.to_string()))?;
         // Cannot clash: the engine has no `bind`, `block`, `index`,
         // `iterVar` or `accuVar` macro.
         let _ = engine.add_macro(macros::bind());

@@ -66,9 +66,12 @@ pub fn expand(annotations: &BTreeMap<String, String>, rules: &[Json]) -> Vec<(us
     out
 }
 
+/// Where the pod template lies in the controllers of an autogen copy.
 #[derive(Clone, Copy)]
-enum Target {
+pub(crate) enum Target {
+    /// `spec.template` (Deployment, DaemonSet, Job...).
     Template,
+    /// `spec.jobTemplate.spec.template` (CronJob).
     CronJob,
 }
 
@@ -170,6 +173,12 @@ fn generate(rule: &Json, controllers: &[String], target: Target) -> Json {
         wrap_mutation(mutate, target);
     }
     let mut rule = rewrite_paths(rule, target);
+    if let Some(cel) = rule.pointer_mut("/validate/cel") {
+        *cel = rewrite_cel(cel.take(), target);
+    }
+    if let Some(pre) = rule.get_mut("celPreconditions") {
+        *pre = rewrite_cel(pre.take(), target);
+    }
     rule["name"] = Json::String(format!("{prefix}{name}"));
     rule
 }
@@ -240,6 +249,42 @@ fn rewrite_paths(value: Json, target: Target) -> Json {
         ),
         other => other,
     }
+}
+
+/// CEL reads the object as `object` and `oldObject`: their `spec` and
+/// `metadata` move to the pod template, as Kyverno's autogen rewrites them
+/// (a plain text replacement over the rule's CEL).
+pub(crate) fn rewrite_cel(value: Json, target: Target) -> Json {
+    match value {
+        Json::String(s) => Json::String(rewrite_cel_str(&s, target)),
+        Json::Array(items) => {
+            Json::Array(items.into_iter().map(|v| rewrite_cel(v, target)).collect())
+        }
+        Json::Object(m) => Json::Object(
+            m.into_iter()
+                .map(|(k, v)| (k, rewrite_cel(v, target)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn rewrite_cel_str(s: &str, target: Target) -> String {
+    let template = match target {
+        Target::Template => "spec.template",
+        Target::CronJob => "spec.jobTemplate.spec.template",
+    };
+    let mut out = s.to_string();
+    for object in ["object", "oldObject"] {
+        for field in ["spec", "metadata"] {
+            out = out.replace(
+                &format!("{object}.{field}"),
+                &format!("{object}.\u{0}{field}"),
+            );
+        }
+        out = out.replace(&format!("{object}.\u{0}"), &format!("{object}.{template}."));
+    }
+    out
 }
 
 fn rewrite_str(s: &str, target: Target) -> String {
@@ -371,6 +416,25 @@ mod tests {
         assert_eq!(
             names(&expand(&BTreeMap::new(), &[pod_rule("r"), svc])),
             vec!["r", "s"]
+        );
+    }
+
+    #[test]
+    fn cel_reads_the_pod_template() {
+        let rule = json!({"name": "r", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+            "celPreconditions": [{"name": "n", "expression": "has(object.metadata.labels)"}],
+            "validate": {"cel": {"expressions": [{"expression":
+                "object.spec.containers.all(c, c.name != '') && oldObject.spec == null"}]}}});
+        let out = expand(&BTreeMap::new(), &[rule]);
+        assert_eq!(
+            out[1].1.pointer("/validate/cel/expressions/0/expression"),
+            Some(&json!("object.spec.template.spec.containers.all(c, c.name != '') && oldObject.spec.template.spec == null"))
+        );
+        assert_eq!(
+            out[2].1.pointer("/celPreconditions/0/expression"),
+            Some(&json!(
+                "has(object.spec.jobTemplate.spec.template.metadata.labels)"
+            ))
         );
     }
 }

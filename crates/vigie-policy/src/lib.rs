@@ -8,6 +8,7 @@
 
 pub mod anchors;
 pub mod autogen;
+pub mod cel;
 pub mod conditions;
 pub mod context;
 pub mod engine;

@@ -36,6 +36,9 @@ pub struct LoadedPolicies {
     /// verifyImages, `validate.cel`...): the reason names the rule kind. They are
     /// never reported as passing.
     pub unsupported_rules: Vec<PolicyError>,
+    /// ValidatingAdmissionPolicyBindings read, (file, document), until they
+    /// are applied to their policies once every file is read (then empty).
+    pub bindings: Vec<(String, Json)>,
     /// Files skipped on purpose (a FIFO or device inside a directory).
     pub notes: Vec<String>,
     /// Files that could not be read at all: missing, over the size cap, not
@@ -104,6 +107,7 @@ pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
             }
         }
     }
+    apply_bindings(&mut out);
     for name in &gathered.named {
         let failed = out.errors.iter().any(|e| &e.file == name)
             || out.unreadable.iter().any(|e| e.file() == name);
@@ -123,9 +127,22 @@ pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
 /// (ignored). Says whether it was a policy of either sort.
 pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
     let file = r.origin.file.path.clone();
-    if is_kyverno_policy(r) {
+    let cel_policy = crate::cel::vpol::is_validating_policy(&r.api_version, &r.kind);
+    let admission_policy = crate::cel::vap::is_policy(&r.api_version, &r.kind);
+    if crate::cel::vap::is_binding(&r.api_version, &r.kind) {
+        out.bindings.push((file, node_to_json(&r.root)));
+        return true;
+    }
+    if is_kyverno_policy(r) || cel_policy || admission_policy {
         let doc = node_to_json(&r.root);
-        match parse_policy(&doc, &file) {
+        let parsed = if cel_policy {
+            crate::cel::vpol::parse(&doc, &file)
+        } else if admission_policy {
+            crate::cel::vap::parse(&doc, &file)
+        } else {
+            parse_policy(&doc, &file)
+        };
+        match parsed {
             Ok((policy, problems)) => {
                 for rule in &policy.rules {
                     // Autogen copies of a rule are reported once, as their source rule.
@@ -237,7 +254,17 @@ pub fn policies_from_str(text: &str, file: &str) -> LoadedPolicies {
     for r in &resources {
         add_resource(r, &mut out);
     }
+    apply_bindings(&mut out);
     out
+}
+
+/// Applies the ValidatingAdmissionPolicyBindings read to their policies.
+fn apply_bindings(out: &mut LoadedPolicies) {
+    for (file, binding) in std::mem::take(&mut out.bindings) {
+        if let Err(e) = crate::cel::vap::apply_binding(&mut out.policies, &binding, &file) {
+            out.errors.push(*e);
+        }
+    }
 }
 
 pub fn json_of(r: &Resource) -> Json {

@@ -126,6 +126,8 @@ pub enum Check {
     Deny(Conditions),
     Foreach(Vec<Foreach>),
     PodSecurity(PodSecurity),
+    /// `validate.cel` (and the CEL policy kinds): compiled CEL expressions.
+    Cel(std::sync::Arc<crate::cel::CelValidation>),
 }
 
 #[derive(Clone, Debug)]
@@ -363,7 +365,9 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
     let context = parse_context(raw.get("context"), &format!("{path}.context"))?;
     let preconditions =
         parse_conditions_opt(raw.get("preconditions"), &format!("{path}.preconditions"))?;
-    let action = if let Some(v) = raw.get("validate") {
+    let action = if let Some(cel) = raw.get("validate").and_then(|v| v.get("cel")) {
+        crate::cel::rule::action(raw, cel, &format!("{path}.validate"))?
+    } else if let Some(v) = raw.get("validate") {
         parse_validation(v, &format!("{path}.validate"))?
     } else if let Some(m) = raw.get("mutate") {
         crate::policy_mutate::parse_mutate(m, &format!("{path}.mutate"))?

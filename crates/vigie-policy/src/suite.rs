@@ -488,7 +488,9 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                     return None;
                 }
                 rules.iter().find(|(r, _, _)| {
-                    r == rule
+                    // CEL policy kinds have one rule; their entries name none.
+                    rule.is_empty()
+                        || r == rule
                         || *r == format!("autogen-{rule}")
                         || *r == format!("autogen-cronjob-{rule}")
                 })
@@ -584,11 +586,12 @@ fn unsupported_reason(
             return Some(format!("{key} (generate)"));
         }
     }
-    if entry
-        .get("isValidatingAdmissionPolicy")
-        .and_then(Json::as_bool)
-        == Some(true)
-        || entry.get("isValidatingPolicy").and_then(Json::as_bool) == Some(true)
+    if policy.is_none()
+        && (entry
+            .get("isValidatingAdmissionPolicy")
+            .and_then(Json::as_bool)
+            == Some(true)
+            || entry.get("isValidatingPolicy").and_then(Json::as_bool) == Some(true))
     {
         return Some("CEL policy".into());
     }
@@ -599,7 +602,10 @@ fn unsupported_reason(
         return Some("PolicyException".into());
     }
     let policy = policy?;
-    let rule = policy.rules.iter().find(|r| r.name == rule)?;
+    let rule = policy
+        .rules
+        .iter()
+        .find(|r| r.name == rule || rule.is_empty())?;
     match &rule.action {
         RuleAction::Unsupported(kind) => Some(kind.to_string()),
         RuleAction::Validate(_) | RuleAction::Mutate(_) => None,

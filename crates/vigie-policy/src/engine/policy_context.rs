@@ -52,6 +52,11 @@ impl<'a> PolicyContext<'a> {
         }
     }
 
+    /// `request.operation` (values may override the request's).
+    pub fn operation(&self) -> &str {
+        &self.operation
+    }
+
     /// What `match` and `exclude` blocks look at.
     pub fn match_target(&self) -> MatchTarget<'_> {
         let target = self.target;

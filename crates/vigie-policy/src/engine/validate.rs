@@ -21,6 +21,10 @@ pub fn run(
     rule: &Rule,
     validation: &Validation,
 ) -> (Status, String) {
+    if let Check::Cel(cel) = &validation.check {
+        // CEL rules see the object and request, not Kyverno's variables.
+        return crate::cel::run(context, cel);
+    }
     let rule_data = match context.rule_data(policy, rule) {
         Ok(d) => d,
         Err(result) => return result,
@@ -106,6 +110,8 @@ fn run_check(check: &Check, scope: &Scope<'_>) -> (Status, String) {
         }
         Check::Foreach(list) => run_foreach(list, scope),
         Check::PodSecurity(ps) => crate::pod_security::check(ps, scope.target),
+        // Only a rule's top level holds CEL (the parser puts it nowhere else).
+        Check::Cel(_) => (Status::Error, "validate.cel inside foreach".into()),
     }
 }
 

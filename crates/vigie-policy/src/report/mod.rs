@@ -402,6 +402,8 @@ fn uses_config_maps(policy: &Policy) -> bool {
             Check::Foreach(list) => list
                 .iter()
                 .any(|f| in_entries(&f.context) || in_check(&f.check)),
+            // CEL `params` are chosen among the ConfigMaps given.
+            Check::Cel(cel) => cel.params.is_some(),
             _ => false,
         }
     }

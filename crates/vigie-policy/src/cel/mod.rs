@@ -1,0 +1,483 @@
+//! CEL validation, shared by every policy kind that validates with CEL:
+//! ClusterPolicy `validate.cel` ([`rule`]) and the `policies.kyverno.io`
+//! ValidatingPolicy ([`vpol`]), which is turned into the same form.
+//!
+//! A [`CelValidation`] is compiled once, when the policy is loaded (every
+//! expression parsed and checked against the variables Kubernetes declares),
+//! then evaluated per resource with [`CelValidation::evaluate`], the way the
+//! API server runs a ValidatingAdmissionPolicy: match conditions first (any
+//! false one skips), then the variables in order, then each validation.
+
+pub mod rule;
+pub mod vap;
+pub mod vpol;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{json, Value as Json};
+use vigie_cel::cel_objects::{Key, Map};
+use vigie_cel::{Activation, CompileError, Env, Program, Value};
+
+use crate::engine::{PolicyContext, Status};
+
+/// The variables Kubernetes' admission CEL declares, and Kyverno's CLI binds.
+pub const DECLARED: &[&str] = &[
+    "object",
+    "oldObject",
+    "request",
+    "params",
+    "namespaceObject",
+    "variables",
+    "authorizer",
+];
+
+/// Roots of Kyverno's own CEL libraries, which need a cluster or a registry
+/// to answer: an expression that calls one is reported as unsupported with
+/// the library's name, never run or passed.
+const KYVERNO_LIBRARIES: &[(&str, &str)] = &[
+    ("resource", "CEL resource library (resource.Get/List)"),
+    ("globalContext", "CEL globalContext library"),
+    ("image", "CEL image library"),
+    ("images", "CEL image library"),
+    ("imageData", "CEL image library"),
+    ("http", "CEL http library"),
+    ("json", "CEL json library"),
+    ("yaml", "CEL yaml library"),
+    ("x509", "CEL x509 library"),
+    ("hash", "CEL hash library"),
+    ("time", "CEL time library"),
+    ("random", "CEL random library"),
+    ("generator", "CEL generator library"),
+    ("kyverno", "Kyverno CEL library"),
+    ("exceptions", "PolicyException in CEL"),
+];
+
+/// Why a CEL block cannot be compiled.
+#[derive(Debug)]
+pub enum CelProblem {
+    /// A bad expression: the path to it and the reason.
+    Invalid(String, String),
+    /// An expression calls a library vigie cannot answer offline.
+    Unsupported(&'static str),
+}
+
+/// An expression with the path it was read from (for error messages).
+#[derive(Debug)]
+pub struct Named {
+    /// The name given in the policy (a variable's name, an annotation key...).
+    pub name: String,
+    /// The compiled expression.
+    pub program: Program,
+}
+
+/// One validation: an expression that must be true.
+#[derive(Debug)]
+pub struct CelCheck {
+    /// The compiled expression.
+    pub program: Program,
+    /// `message`: the text reported when the expression is false.
+    pub message: Option<String>,
+    /// `messageExpression`: a string expression that gives the message.
+    pub message_expression: Option<Program>,
+}
+
+/// Where the `params` of a policy come from.
+#[derive(Clone, Debug, Default)]
+pub struct ParamSource {
+    /// `paramKind.apiVersion`.
+    pub api_version: String,
+    /// `paramKind.kind`.
+    pub kind: String,
+    /// `paramRef.name` (empty: chosen by selector).
+    pub name: String,
+    /// `paramRef.namespace` (empty: the object's namespace).
+    pub namespace: String,
+    /// `paramRef.parameterNotFoundAction`: `Deny` (the default) or `Allow`.
+    pub deny_when_missing: bool,
+}
+
+/// A compiled CEL validation.
+#[derive(Debug, Default)]
+pub struct CelValidation {
+    /// Conditions that must all hold for the validation to apply.
+    pub match_conditions: Vec<Named>,
+    /// Variables, evaluated in order (each sees the ones before it).
+    pub variables: Vec<Named>,
+    /// The validations.
+    pub checks: Vec<CelCheck>,
+    /// `auditAnnotations`: string expressions whose values are reported.
+    pub audit_annotations: Vec<Named>,
+    /// Where `params` comes from, if the policy takes parameters.
+    pub params: Option<ParamSource>,
+    /// `failurePolicy: Ignore`: an expression that cannot be evaluated is
+    /// passed over. With `Fail` (the default) it denies, as in Kubernetes.
+    pub ignore_errors: bool,
+}
+
+/// The environment CEL expressions of admission policies compile in.
+pub fn env() -> Env {
+    DECLARED.iter().fold(Env::new(), |env, v| env.variable(*v))
+}
+
+/// Compiles one expression found at `path`.
+pub fn compile(expr: &str, path: &str) -> Result<Program, CelProblem> {
+    Program::compile(expr, &env()).map_err(|e| match &e {
+        CompileError::UndeclaredVariable { name, .. } => {
+            let root = name.split('.').next().unwrap_or(name);
+            match KYVERNO_LIBRARIES.iter().find(|(r, _)| *r == root) {
+                Some((_, feature)) => CelProblem::Unsupported(feature),
+                None => CelProblem::Invalid(path.to_string(), e.to_string()),
+            }
+        }
+        _ => CelProblem::Invalid(path.to_string(), e.to_string()),
+    })
+}
+
+/// Compiles an optional expression-valued field (`messageExpression`).
+fn compile_opt(v: Option<&Json>, path: &str) -> Result<Option<Program>, CelProblem> {
+    match v.and_then(Json::as_str).filter(|s| !s.trim().is_empty()) {
+        Some(s) => compile(s, path).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Compiles a list of `{name, expression}` entries (variables,
+/// matchConditions, auditAnnotations with `key`/`valueExpression`).
+fn compile_named(
+    list: Option<&Json>,
+    path: &str,
+    name_key: &str,
+    expr_key: &str,
+) -> Result<Vec<Named>, CelProblem> {
+    let mut out = Vec::new();
+    let Some(items) = list.and_then(Json::as_array) else {
+        return Ok(out);
+    };
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let name = item
+            .get(name_key)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let Some(expr) = item.get(expr_key).and_then(Json::as_str) else {
+            return Err(CelProblem::Invalid(
+                format!("{p}.{expr_key}"),
+                format!("missing {expr_key}"),
+            ));
+        };
+        out.push(Named {
+            name,
+            program: compile(expr, &format!("{p}.{expr_key}"))?,
+        });
+    }
+    Ok(out)
+}
+
+/// Compiles `validations` (or ClusterPolicy `expressions`).
+fn compile_checks(list: Option<&Json>, path: &str) -> Result<Vec<CelCheck>, CelProblem> {
+    let mut out = Vec::new();
+    for (i, item) in list
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let p = format!("{path}[{i}]");
+        let Some(expr) = item.get("expression").and_then(Json::as_str) else {
+            return Err(CelProblem::Invalid(
+                format!("{p}.expression"),
+                "missing expression".into(),
+            ));
+        };
+        out.push(CelCheck {
+            program: compile(expr, &format!("{p}.expression"))?,
+            message: item
+                .get("message")
+                .and_then(Json::as_str)
+                .map(|s| s.trim().to_string()),
+            message_expression: compile_opt(
+                item.get("messageExpression"),
+                &format!("{p}.messageExpression"),
+            )?,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads `paramKind` and `paramRef`.
+fn param_source(kind: Option<&Json>, reference: Option<&Json>) -> Option<ParamSource> {
+    let kind = kind?;
+    let s = |v: Option<&Json>, k: &str| {
+        v.and_then(|v| v.get(k))
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Some(ParamSource {
+        api_version: s(Some(kind), "apiVersion"),
+        kind: s(Some(kind), "kind"),
+        name: s(reference, "name"),
+        namespace: s(reference, "namespace"),
+        deny_when_missing: s(reference, "parameterNotFoundAction") != "Allow",
+    })
+}
+
+/// Everything an evaluation binds besides the policy's own expressions.
+pub struct CelInputs<'a> {
+    /// The object (null on DELETE).
+    pub object: &'a Json,
+    /// The object before the change (null on CREATE).
+    pub old_object: Option<&'a Json>,
+    /// `request`: the admission request's attributes.
+    pub request: Json,
+    /// `namespaceObject`: the object's Namespace (null for cluster-scoped objects).
+    pub namespace_object: Json,
+    /// Objects `params` may be chosen from (the suite's or command's resources).
+    pub param_candidates: &'a [Json],
+}
+
+impl<'a> CelInputs<'a> {
+    /// The inputs of the resource `context` evaluates.
+    pub fn of(context: &'a PolicyContext<'_>) -> Self {
+        let target = context.target;
+        let request = context.request;
+        let (group, version) = match target.api_version.split_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", target.api_version.as_str()),
+        };
+        let namespace = if target.namespace.is_empty() && !is_cluster_scoped(&target.kind) {
+            "default"
+        } else {
+            target.namespace.as_str()
+        };
+        let user = &request.user;
+        let request_json = json!({
+            "operation": context.operation(),
+            "kind": {"group": group, "version": version, "kind": target.kind},
+            "name": target.name,
+            "namespace": namespace,
+            "subResource": request.subresource.clone().unwrap_or_default(),
+            "dryRun": request.dry_run,
+            "userInfo": {"username": user.username, "groups": user.groups},
+        });
+        let namespace_object = if is_cluster_scoped(&target.kind) {
+            Json::Null
+        } else {
+            let labels = request
+                .values
+                .namespace_labels
+                .get(namespace)
+                .cloned()
+                .unwrap_or_default();
+            json!({
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": namespace, "labels": labels},
+            })
+        };
+        CelInputs {
+            object: &target.object,
+            old_object: request.old_object.as_ref(),
+            request: request_json,
+            namespace_object,
+            param_candidates: &request.config_maps,
+        }
+    }
+}
+
+/// Kinds that have no namespace (the common built-in ones).
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Namespace"
+            | "Node"
+            | "PersistentVolume"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "CustomResourceDefinition"
+            | "StorageClass"
+            | "PriorityClass"
+            | "RuntimeClass"
+            | "IngressClass"
+            | "ValidatingWebhookConfiguration"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "APIService"
+            | "CSIDriver"
+            | "CSINode"
+            | "VolumeAttachment"
+            | "ClusterPolicy"
+            | "PodSecurityPolicy"
+    )
+}
+
+fn string_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+impl CelValidation {
+    /// Runs the validation on one resource: `Skip` when a match condition
+    /// is false, `Fail` with the messages of the false validations, `Error`
+    /// when an expression cannot be evaluated, else `Pass`.
+    pub fn evaluate(&self, inputs: &CelInputs<'_>) -> (Status, String) {
+        let mut act = Activation::new();
+        act.bind_json("object", inputs.object);
+        act.bind_json("oldObject", inputs.old_object.unwrap_or(&Json::Null));
+        act.bind_json("request", &inputs.request);
+        act.bind_json("namespaceObject", &inputs.namespace_object);
+        match self.params(inputs) {
+            Ok(p) => act.bind_json("params", &p),
+            Err(result) => return result,
+        };
+        for c in &self.match_conditions {
+            let problem = match c.program.eval(&act) {
+                Ok(Value::Bool(true)) => continue,
+                Ok(Value::Bool(false)) => {
+                    return (Status::Skip, format!("match condition {} not met", c.name))
+                }
+                Ok(other) => format!("match condition {} gave {other:?}, not a bool", c.name),
+                Err(e) => format!("match condition {} resulted in error: {e}", c.name),
+            };
+            // An undecidable condition: Kubernetes applies the failure policy.
+            return if self.ignore_errors {
+                (Status::Skip, problem)
+            } else {
+                (Status::Fail, problem)
+            };
+        }
+        // Variables are evaluated in order; one that fails is left out, so
+        // that only an expression using it fails (Kubernetes evaluates them
+        // lazily, with the same effect).
+        let mut variables: HashMap<Key, Value> = HashMap::new();
+        let mut variable_errors = Vec::new();
+        for v in &self.variables {
+            bind_variables(&mut act, &variables);
+            match v.program.eval(&act) {
+                Ok(value) => {
+                    variables.insert(Key::String(Arc::new(v.name.clone())), value);
+                }
+                Err(e) => variable_errors.push(format!("variable {}: {e}", v.name)),
+            }
+        }
+        bind_variables(&mut act, &variables);
+        let mut failures = Vec::new();
+        for check in &self.checks {
+            let problem = match check.program.eval(&act) {
+                Ok(Value::Bool(true)) => continue,
+                Ok(Value::Bool(false)) => {
+                    failures.push(self.message(check, &act));
+                    continue;
+                }
+                Ok(other) => format!(
+                    "expression '{}' gave {other:?}, not a bool",
+                    check.program.source().trim()
+                ),
+                Err(e) => format!(
+                    "expression '{}' resulted in error: {e}",
+                    check.program.source().trim()
+                ),
+            };
+            // Kubernetes denies on an expression it cannot evaluate unless
+            // the failure policy is Ignore.
+            if !self.ignore_errors {
+                let mut m = problem;
+                if !variable_errors.is_empty() {
+                    m.push_str(&format!(" ({})", variable_errors.join("; ")));
+                }
+                failures.push(m);
+            }
+        }
+        if failures.is_empty() {
+            let annotations = self.annotations(&act);
+            (Status::Pass, annotations)
+        } else {
+            (Status::Fail, failures.join("; "))
+        }
+    }
+
+    /// The message of a false validation: `messageExpression` when it gives a
+    /// string, else `message`, else Kubernetes' "failed expression: ...".
+    fn message(&self, check: &CelCheck, act: &Activation) -> String {
+        if let Some(m) = &check.message_expression {
+            if let Ok(text) = m.eval(act) {
+                if let Some(s) = string_of(&text).filter(|s| !s.trim().is_empty()) {
+                    return s;
+                }
+            }
+        }
+        match &check.message {
+            Some(m) if !m.is_empty() => m.clone(),
+            _ => format!("failed expression: {}", check.program.source().trim()),
+        }
+    }
+
+    /// `auditAnnotations` as `key=value` text (those that give null are left out).
+    fn annotations(&self, act: &Activation) -> String {
+        let mut out = Vec::new();
+        for a in &self.audit_annotations {
+            match a.program.eval(act) {
+                Ok(Value::Null) => {}
+                Ok(v) => out.push(format!("{}={}", a.name, string_of(&v).unwrap_or_default())),
+                Err(e) => out.push(format!("{}: error: {e}", a.name)),
+            }
+        }
+        out.join(", ")
+    }
+
+    /// The `params` object: the candidate of `paramKind` named by `paramRef`.
+    fn params(&self, inputs: &CelInputs<'_>) -> Result<Json, (Status, String)> {
+        let Some(source) = &self.params else {
+            return Ok(Json::Null);
+        };
+        let s = |o: &Json, p: &str| {
+            o.pointer(p)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let object_ns = s(inputs.object, "/metadata/namespace");
+        let found = inputs.param_candidates.iter().find(|c| {
+            s(c, "/kind") == source.kind
+                && (source.api_version.is_empty() || s(c, "/apiVersion") == source.api_version)
+                && (source.name.is_empty() || s(c, "/metadata/name") == source.name)
+                && (source.namespace.is_empty() && s(c, "/metadata/namespace") == object_ns
+                    || s(c, "/metadata/namespace") == source.namespace
+                    || source.namespace.is_empty() && source.name.is_empty())
+        });
+        match found {
+            Some(p) => Ok(p.clone()),
+            None if source.deny_when_missing => Err((
+                Status::Fail,
+                format!(
+                    "no params found: {} {} named {:?} in namespace {:?} (paramRef)",
+                    source.api_version, source.kind, source.name, source.namespace
+                ),
+            )),
+            None => Err((
+                Status::Skip,
+                "no params found; parameterNotFoundAction is Allow".into(),
+            )),
+        }
+    }
+}
+
+fn bind_variables(act: &mut Activation, variables: &HashMap<Key, Value>) {
+    // Binding a map value cannot fail.
+    let _ = act.bind(
+        "variables",
+        Value::Map(Map {
+            map: Arc::new(variables.clone()),
+        }),
+    );
+}
+
+/// Runs the CEL validation of a rule in `context`.
+pub fn run(context: &PolicyContext<'_>, validation: &CelValidation) -> (Status, String) {
+    validation.evaluate(&CelInputs::of(context))
+}

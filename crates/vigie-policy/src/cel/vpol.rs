@@ -1,0 +1,523 @@
+//! Kyverno's `policies.kyverno.io` ValidatingPolicy and
+//! NamespacedValidatingPolicy (v1alpha1, v1beta1, v1).
+//!
+//! Such a policy is one CEL validation with admission-style matching. It is
+//! read by rewriting it into the equivalent ClusterPolicy (or Policy) with a
+//! single `validate.cel` rule named after the policy, so that matching,
+//! autogen, reports and the admission webhook treat both kinds alike:
+//!
+//! - `matchConstraints.resourceRules` (apiGroups x apiVersions x resources,
+//!   operations) become `match.any[].resources.kinds`/`operations`;
+//!   `excludeResourceRules` become `exclude`; `namespaceSelector` and
+//!   `objectSelector` carry over;
+//! - `matchConditions` become `celPreconditions`; `validations`,
+//!   `variables` and `auditAnnotations` the rule's `validate.cel`;
+//! - `validationActions` containing `Deny` is Enforce, else Audit;
+//!   `failurePolicy: Ignore` passes over expressions that cannot be evaluated;
+//! - autogen: a policy matching only `pods` (core group, v1, no selector)
+//!   also guards Deployments, DaemonSets, StatefulSets, ReplicaSets, Jobs and
+//!   CronJobs, or the controllers `autogen.podControllers.controllers` names.
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::autogen::ANNOTATION;
+use crate::policy::{parse_policy, FailurePolicy, Policy, Problem, RuleAction, RuleProblem};
+
+/// The kinds this module reads.
+pub const KINDS: &[&str] = &["ValidatingPolicy", "NamespacedValidatingPolicy"];
+
+/// Whether `api_version`/`kind` is a Kyverno CEL validating policy.
+pub fn is_validating_policy(api_version: &str, kind: &str) -> bool {
+    api_version.starts_with("policies.kyverno.io/") && KINDS.contains(&kind)
+}
+
+/// The controllers Kyverno's autogen covers for a ValidatingPolicy.
+const AUTOGEN_CONTROLLERS: &str = "DaemonSet,Deployment,Job,StatefulSet,ReplicaSet,CronJob";
+
+/// The Kind of a resource (plural, lower case) of the built-in API, or a
+/// guess from its plural for other groups (`applications` -> `Application`).
+pub fn kind_of_resource(resource: &str) -> String {
+    const TABLE: &[(&str, &str)] = &[
+        ("pods", "Pod"),
+        ("deployments", "Deployment"),
+        ("daemonsets", "DaemonSet"),
+        ("statefulsets", "StatefulSet"),
+        ("replicasets", "ReplicaSet"),
+        ("replicationcontrollers", "ReplicationController"),
+        ("jobs", "Job"),
+        ("cronjobs", "CronJob"),
+        ("services", "Service"),
+        ("serviceaccounts", "ServiceAccount"),
+        ("configmaps", "ConfigMap"),
+        ("secrets", "Secret"),
+        ("namespaces", "Namespace"),
+        ("nodes", "Node"),
+        ("ingresses", "Ingress"),
+        ("ingressclasses", "IngressClass"),
+        ("networkpolicies", "NetworkPolicy"),
+        ("persistentvolumes", "PersistentVolume"),
+        ("persistentvolumeclaims", "PersistentVolumeClaim"),
+        ("storageclasses", "StorageClass"),
+        ("roles", "Role"),
+        ("rolebindings", "RoleBinding"),
+        ("clusterroles", "ClusterRole"),
+        ("clusterrolebindings", "ClusterRoleBinding"),
+        ("poddisruptionbudgets", "PodDisruptionBudget"),
+        ("horizontalpodautoscalers", "HorizontalPodAutoscaler"),
+        ("limitranges", "LimitRange"),
+        ("resourcequotas", "ResourceQuota"),
+        ("endpoints", "Endpoints"),
+        ("endpointslices", "EndpointSlice"),
+        ("events", "Event"),
+        ("priorityclasses", "PriorityClass"),
+        ("runtimeclasses", "RuntimeClass"),
+        ("customresourcedefinitions", "CustomResourceDefinition"),
+        (
+            "validatingwebhookconfigurations",
+            "ValidatingWebhookConfiguration",
+        ),
+        (
+            "mutatingwebhookconfigurations",
+            "MutatingWebhookConfiguration",
+        ),
+        ("validatingadmissionpolicies", "ValidatingAdmissionPolicy"),
+        (
+            "validatingadmissionpolicybindings",
+            "ValidatingAdmissionPolicyBinding",
+        ),
+        ("certificatesigningrequests", "CertificateSigningRequest"),
+        ("gateways", "Gateway"),
+        ("httproutes", "HTTPRoute"),
+        ("virtualservices", "VirtualService"),
+        ("destinationrules", "DestinationRule"),
+        ("peerauthentications", "PeerAuthentication"),
+        ("authorizationpolicies", "AuthorizationPolicy"),
+        ("serviceentries", "ServiceEntry"),
+        ("appprojects", "AppProject"),
+        ("applicationsets", "ApplicationSet"),
+        ("kustomizations", "Kustomization"),
+        ("helmreleases", "HelmRelease"),
+        ("gitrepositories", "GitRepository"),
+        ("helmrepositories", "HelmRepository"),
+        ("ocirepositories", "OCIRepository"),
+        ("imagerepositories", "ImageRepository"),
+        ("virtualmachines", "VirtualMachine"),
+        ("nodepools", "NodePool"),
+        ("ec2nodeclasses", "EC2NodeClass"),
+        ("externalsecrets", "ExternalSecret"),
+        ("secretstores", "SecretStore"),
+        ("clustersecretstores", "ClusterSecretStore"),
+        ("certificates", "Certificate"),
+        ("issuers", "Issuer"),
+        ("clusterissuers", "ClusterIssuer"),
+        ("servicemonitors", "ServiceMonitor"),
+        ("podmonitors", "PodMonitor"),
+        ("scaledobjects", "ScaledObject"),
+        ("workflows", "Workflow"),
+        ("workflowtemplates", "WorkflowTemplate"),
+        ("clusterworkflowtemplates", "ClusterWorkflowTemplate"),
+        ("cronworkflows", "CronWorkflow"),
+        ("policyexceptions", "PolicyException"),
+        ("clusterpolicies", "ClusterPolicy"),
+        ("policies", "Policy"),
+        ("*", "*"),
+    ];
+    if let Some((_, k)) = TABLE.iter().find(|(r, _)| *r == resource) {
+        return k.to_string();
+    }
+    let singular = if let Some(stem) = resource.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if resource.ends_with("sses")
+        || resource.ends_with("xes")
+        || resource.ends_with("ches")
+        || resource.ends_with("shes")
+    {
+        resource[..resource.len() - 2].to_string()
+    } else {
+        resource.strip_suffix('s').unwrap_or(resource).to_string()
+    };
+    let mut chars = singular.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `group/version/Kind[/subresource]` selectors for one resource rule.
+fn kinds_of_rule(rule: &Json) -> Vec<Json> {
+    let list = |k: &str| -> Vec<String> {
+        rule.get(k)
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Json::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let groups = list("apiGroups");
+    let versions = list("apiVersions");
+    let mut out = Vec::new();
+    for resource in list("resources") {
+        let (plural, sub) = match resource.split_once('/') {
+            Some((p, s)) => (p.to_string(), Some(s.to_string())),
+            None => (resource.clone(), None),
+        };
+        let kind = kind_of_resource(&plural);
+        let kind = match &sub {
+            Some(s) => format!("{kind}/{s}"),
+            None => kind,
+        };
+        for g in groups
+            .iter()
+            .map(String::as_str)
+            .chain(groups.is_empty().then_some("*"))
+        {
+            for v in versions
+                .iter()
+                .map(String::as_str)
+                .chain(versions.is_empty().then_some("*"))
+            {
+                let selector = match (g, v) {
+                    ("*", "*") => kind.clone(),
+                    ("", v) => format!("{v}/{kind}"),
+                    (g, v) => format!("{g}/{v}/{kind}"),
+                };
+                if !out.contains(&Json::String(selector.clone())) {
+                    out.push(Json::String(selector));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The `resources` filters of `resourceRules` (or `excludeResourceRules`).
+fn filters(constraints: &Json, key: &str) -> Vec<Json> {
+    let mut out = Vec::new();
+    for rule in constraints
+        .get(key)
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let mut resources = Map::new();
+        resources.insert("kinds".into(), Json::Array(kinds_of_rule(rule)));
+        let operations: Vec<Json> = rule
+            .get("operations")
+            .and_then(Json::as_array)
+            .map(|ops| {
+                if ops.iter().any(|o| o == "*") {
+                    ["CREATE", "UPDATE", "DELETE", "CONNECT"]
+                        .iter()
+                        .map(|o| json!(o))
+                        .collect()
+                } else {
+                    ops.clone()
+                }
+            })
+            .unwrap_or_default();
+        if !operations.is_empty() {
+            resources.insert("operations".into(), Json::Array(operations));
+        }
+        if let Some(names) = rule.get("resourceNames").filter(|n| !n.is_null()) {
+            resources.insert("names".into(), names.clone());
+        }
+        for (from, to) in [
+            ("namespaceSelector", "namespaceSelector"),
+            ("objectSelector", "selector"),
+        ] {
+            if let Some(s) = constraints.get(from).filter(|s| is_set(s)) {
+                resources.insert(to.into(), s.clone());
+            }
+        }
+        out.push(json!({"resources": resources}));
+    }
+    out
+}
+
+fn is_set(selector: &Json) -> bool {
+    ["matchLabels", "matchExpressions"].iter().any(|k| {
+        selector.get(*k).is_some_and(|v| match v {
+            Json::Object(m) => !m.is_empty(),
+            Json::Array(a) => !a.is_empty(),
+            _ => false,
+        })
+    })
+}
+
+/// Whether Kyverno autogens this policy: it matches only core v1 `pods`,
+/// without selectors or names.
+fn can_autogen(constraints: &Json) -> bool {
+    if ["namespaceSelector", "objectSelector"]
+        .iter()
+        .any(|k| constraints.get(*k).is_some_and(is_set))
+    {
+        return false;
+    }
+    let Some(rules) = constraints.get("resourceRules").and_then(Json::as_array) else {
+        return false;
+    };
+    let [rule] = rules.as_slice() else {
+        return false;
+    };
+    let one = |k: &str, want: &str| {
+        rule.get(k)
+            .and_then(Json::as_array)
+            .is_some_and(|a| a.len() == 1 && a[0] == want)
+    };
+    rule.get("resourceNames")
+        .and_then(Json::as_array)
+        .is_none_or(|n| n.is_empty())
+        && one("apiGroups", "")
+        && one("apiVersions", "v1")
+        && one("resources", "pods")
+}
+
+/// The ClusterPolicy (or Policy) equivalent of a ValidatingPolicy document.
+fn equivalent(doc: &Json, autogen_allowed: bool) -> Result<(Json, bool), Problem> {
+    let kind = doc.get("kind").and_then(Json::as_str).unwrap_or_default();
+    let spec = doc
+        .get("spec")
+        .filter(|s| s.is_object())
+        .ok_or(("spec".to_string(), "a policy needs a spec".to_string()))?;
+    let name = doc
+        .pointer("/metadata/name")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    let constraints = spec.get("matchConstraints").cloned().unwrap_or(Json::Null);
+    let any = filters(&constraints, "resourceRules");
+    if any.is_empty() {
+        return Err((
+            "spec.matchConstraints.resourceRules".into(),
+            format!("a {kind} needs matchConstraints.resourceRules"),
+        ));
+    }
+    let mut rule = json!({"name": name, "match": {"any": any}});
+    let exclude = filters(&constraints, "excludeResourceRules");
+    if !exclude.is_empty() {
+        rule["exclude"] = json!({"any": exclude});
+    }
+    if let Some(c) = spec.get("matchConditions").filter(|c| !c.is_null()) {
+        rule["celPreconditions"] = c.clone();
+    }
+    let mut cel = Map::new();
+    cel.insert(
+        "expressions".into(),
+        spec.get("validations").cloned().unwrap_or(json!([])),
+    );
+    for key in ["variables", "auditAnnotations", "paramKind", "paramRef"] {
+        if let Some(v) = spec.get(key).filter(|v| !v.is_null()) {
+            cel.insert(key.into(), v.clone());
+        }
+    }
+    rule["validate"] = json!({"cel": cel});
+    let actions: Vec<&str> = spec
+        .get("validationActions")
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    let enforce = actions.is_empty() || actions.contains(&"Deny");
+    let flag = |path: &str| spec.pointer(path).and_then(Json::as_bool).unwrap_or(true);
+    let mut annotations = doc
+        .pointer("/metadata/annotations")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let controllers = spec
+        .pointer("/autogen/podControllers/controllers")
+        .and_then(Json::as_array);
+    let autogen = match controllers {
+        Some(list) => list
+            .iter()
+            .filter_map(Json::as_str)
+            .map(kind_of_resource)
+            .collect::<Vec<_>>()
+            .join(","),
+        None if autogen_allowed && can_autogen(&constraints) => AUTOGEN_CONTROLLERS.to_string(),
+        None => String::new(),
+    };
+    annotations.insert(
+        ANNOTATION.into(),
+        Json::String(if autogen.is_empty() {
+            "none".into()
+        } else {
+            autogen
+        }),
+    );
+    let mut policy_spec = json!({
+        "validationFailureAction": if enforce { "Enforce" } else { "Audit" },
+        "background": flag("/evaluation/background/enabled"),
+        "admission": flag("/evaluation/admission/enabled"),
+        "rules": [rule],
+    });
+    if let Some(fp) = spec.get("failurePolicy").filter(|v| !v.is_null()) {
+        policy_spec["failurePolicy"] = fp.clone();
+    }
+    let mut metadata = doc.get("metadata").cloned().unwrap_or(json!({}));
+    metadata["annotations"] = Json::Object(annotations);
+    let out = json!({
+        "apiVersion": "kyverno.io/v1",
+        "kind": if kind == "NamespacedValidatingPolicy" { "Policy" } else { "ClusterPolicy" },
+        "metadata": metadata,
+        "spec": policy_spec,
+    });
+    Ok((out, !enforce && actions.contains(&"Warn")))
+}
+
+/// A path in the equivalent ClusterPolicy, as a path in the ValidatingPolicy.
+fn original_path(path: &str) -> String {
+    const MAP: &[(&str, &str)] = &[
+        ("spec.rules[0].validate.cel.expressions", "spec.validations"),
+        ("spec.rules[0].validate.cel.", "spec."),
+        ("celPreconditions", "spec.matchConditions"),
+        ("spec.rules[0].match", "spec.matchConstraints"),
+        ("spec.validationFailureAction", "spec.validationActions"),
+    ];
+    for (from, to) in MAP {
+        if let Some(rest) = path.strip_prefix(from) {
+            return format!("{to}{rest}");
+        }
+    }
+    path.to_string()
+}
+
+/// Reads a ValidatingPolicy or NamespacedValidatingPolicy document.
+pub(crate) fn parse(doc: &Json, source: &str) -> Result<(Policy, Vec<RuleProblem>), Problem> {
+    parse_with(doc, source, true)
+}
+
+/// Reads a CEL validating policy document; `autogen` says whether the kind
+/// gets Kyverno's pod-controller copies (Kubernetes' own kinds do not).
+pub(crate) fn parse_with(
+    doc: &Json,
+    source: &str,
+    autogen: bool,
+) -> Result<(Policy, Vec<RuleProblem>), Problem> {
+    let (equivalent, _warn) = equivalent(doc, autogen)?;
+    let (mut policy, problems) =
+        parse_policy(&equivalent, source).map_err(|(p, r)| (original_path(&p), r))?;
+    policy.kind = doc
+        .get("kind")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if policy.admission.failure_policy == FailurePolicy::Ignore {
+        for rule in &mut policy.rules {
+            if let RuleAction::Validate(v) = &mut rule.action {
+                if let crate::policy::Check::Cel(cel) = &mut v.check {
+                    if let Some(cel) = std::sync::Arc::get_mut(cel) {
+                        cel.ignore_errors = true;
+                    }
+                }
+            }
+        }
+    }
+    let problems = problems
+        .into_iter()
+        .map(|(rule, (p, r))| (rule, (original_path(&p), r)))
+        .collect();
+    Ok((policy, problems))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{evaluate, Request, Status, Target};
+
+    fn vpol(extra: Json) -> Json {
+        let mut doc = json!({
+            "apiVersion": "policies.kyverno.io/v1",
+            "kind": "ValidatingPolicy",
+            "metadata": {"name": "replicas"},
+            "spec": {
+                "validationActions": ["Deny"],
+                "matchConstraints": {"resourceRules": [{
+                    "apiGroups": ["apps"], "apiVersions": ["v1"],
+                    "operations": ["CREATE", "UPDATE"], "resources": ["deployments"]}]},
+                "validations": [{"expression": "object.spec.replicas <= 5", "message": "at most 5"}]
+            }
+        });
+        if let (Some(spec), Json::Object(extra)) = (doc["spec"].as_object_mut(), extra) {
+            spec.extend(extra);
+        }
+        doc
+    }
+
+    fn deployment(replicas: i64) -> Target {
+        Target::from_json(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "shop"}, "spec": {"replicas": replicas}}))
+    }
+
+    #[test]
+    fn matches_by_resource_and_validates() {
+        let (policy, problems) = parse(&vpol(json!({})), "p.yaml").unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(policy.kind, "ValidatingPolicy");
+        let request = Request::default();
+        let r = evaluate(&policy, &deployment(3), &request);
+        assert_eq!(r[0].status, Status::Pass);
+        let r = evaluate(&policy, &deployment(9), &request);
+        assert_eq!(
+            (r[0].status, r[0].message.as_str()),
+            (Status::Fail, "at most 5")
+        );
+        let pod = Target::from_json(
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}),
+        );
+        assert!(evaluate(&policy, &pod, &request).is_empty());
+    }
+
+    #[test]
+    fn failure_policy_ignore_passes_over_errors() {
+        let doc = vpol(json!({"validations": [{"expression": "object.spec.missing > 1"}]}));
+        let (policy, _) = parse(&doc, "p.yaml").unwrap();
+        assert_eq!(
+            evaluate(&policy, &deployment(1), &Request::default())[0].status,
+            Status::Fail
+        );
+        let doc = vpol(
+            json!({"failurePolicy": "Ignore", "validations": [{"expression": "object.spec.missing > 1"}]}),
+        );
+        let (policy, _) = parse(&doc, "p.yaml").unwrap();
+        assert_eq!(
+            evaluate(&policy, &deployment(1), &Request::default())[0].status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn pod_policies_autogen_and_bad_expressions_name_their_path() {
+        let doc = vpol(json!({
+            "matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"],
+                "operations": ["CREATE"], "resources": ["pods"]}]},
+            "validations": [{"expression": "object.spec.containers.all(c, c.image != 'bad')"}]}));
+        let (policy, _) = parse(&doc, "p.yaml").unwrap();
+        let names: Vec<&str> = policy.rules.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["replicas", "autogen-replicas", "autogen-cronjob-replicas"]
+        );
+        let bad = Target::from_json(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": [{"image": "bad"}]}}}}));
+        let r = evaluate(&policy, &bad, &Request::default());
+        assert_eq!(r[0].status, Status::Fail);
+        let doc = vpol(json!({"validations": [{"expression": "objekt.spec != null"}]}));
+        let (_, problems) = parse(&doc, "p.yaml").unwrap();
+        assert_eq!(problems[0].1 .0, "spec.validations[0].expression");
+    }
+
+    #[test]
+    fn kinds_from_resources() {
+        assert_eq!(kind_of_resource("networkpolicies"), "NetworkPolicy");
+        assert_eq!(kind_of_resource("widgets"), "Widget");
+        assert_eq!(kind_of_resource("ingresses"), "Ingress");
+        let rule =
+            json!({"apiGroups": ["", "apps"], "apiVersions": ["v1"], "resources": ["pods/exec"]});
+        assert_eq!(
+            kinds_of_rule(&rule),
+            vec![json!("v1/Pod/exec"), json!("apps/v1/Pod/exec")]
+        );
+    }
+}
