@@ -22,6 +22,7 @@ pub mod patched;
 pub mod pattern;
 pub mod pod_security;
 pub mod policy;
+mod policy_generate;
 mod policy_mutate;
 pub mod quantity;
 pub mod report;
@@ -31,8 +32,9 @@ pub mod variables;
 pub mod wildcard;
 
 pub use engine::{
-    evaluate, evaluate_in, json_patch, labels_of, mutate, MutationOutcome, Operation,
-    PolicyContext, Request, RuleResult, Status, Target, UnknownOperation, Values,
+    evaluate, evaluate_in, generate, json_patch, labels_of, mutate, GenerateOutcome,
+    MutationOutcome, Operation, PolicyContext, Request, RuleResult, Status, Target,
+    UnknownOperation, Values,
 };
 pub use load::{load_policies, policies_from_str, LoadedPolicies};
 pub use policy::{

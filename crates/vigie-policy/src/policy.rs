@@ -13,6 +13,7 @@ use crate::matching::{
 use crate::{anchors, variables};
 
 mod admission;
+pub use crate::policy_generate::{GenerateSource, Generation};
 pub use admission::{AdmissionSettings, FailureActionOverride, FailurePolicy};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +75,9 @@ pub enum RuleAction {
     Validate(Validation),
     /// A mutate rule: patches applied to the object.
     Mutate(Mutation),
-    /// A rule kind vigie does not run yet (generate, verifyImages, cel...).
+    /// A generate rule: a resource created from data or cloned from a source.
+    Generate(Generation),
+    /// A rule kind vigie does not run yet (verifyImages, cel...).
     Unsupported(&'static str),
 }
 
@@ -225,7 +228,7 @@ pub(crate) fn problem<T>(path: &str, reason: impl Into<String>) -> Parse<T> {
     Err((path.to_string(), reason.into()))
 }
 
-fn strings(v: Option<&Json>, path: &str) -> Parse<Vec<String>> {
+pub(crate) fn strings(v: Option<&Json>, path: &str) -> Parse<Vec<String>> {
     match v {
         None | Some(Json::Null) => Ok(Vec::new()),
         Some(Json::Array(items)) => items
@@ -367,8 +370,8 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
         parse_validation(v, &format!("{path}.validate"))?
     } else if let Some(m) = raw.get("mutate") {
         crate::policy_mutate::parse_mutate(m, &format!("{path}.mutate"))?
-    } else if raw.get("generate").is_some() {
-        RuleAction::Unsupported("generate")
+    } else if let Some(g) = raw.get("generate") {
+        crate::policy_generate::parse_generate(g, &format!("{path}.generate"))?
     } else if raw.get("verifyImages").is_some() {
         RuleAction::Unsupported("verifyImages")
     } else {
@@ -490,7 +493,7 @@ fn parse_description(v: &Json, path: &str) -> Parse<ResourceDescription> {
     })
 }
 
-fn parse_selector(v: Option<&Json>, path: &str) -> Parse<Option<LabelSelector>> {
+pub(crate) fn parse_selector(v: Option<&Json>, path: &str) -> Parse<Option<LabelSelector>> {
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return Ok(None);
     };

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use vigie_resource::input::{read_text, WalkDiagnostic};
 use vigie_resource::{load, Limits, LoadOptions};
 
-use crate::engine::{evaluate, mutate, Request, Status, Target};
+use crate::engine::{base_rule_name, evaluate, generate, mutate, Request, Status, Target};
 use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
@@ -406,6 +406,35 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
             }
         }
     }
+    // Generate rules see the objects as mutated; clone sources come from the
+    // resources, the entries' cloneSourceResource files and Context files.
+    let sources = clone_sources(test, dir, max_file_bytes, &targets, report);
+    let mut generated: HashMap<Key, Vec<(String, Vec<Json>)>> = HashMap::new();
+    let generating: Vec<&Policy> = loaded
+        .policies
+        .iter()
+        .filter(|p| {
+            p.rules
+                .iter()
+                .any(|r| matches!(r.action, RuleAction::Generate(_)))
+        })
+        .collect();
+    if !generating.is_empty() {
+        for (t, m) in targets.iter().zip(&mutated) {
+            for outcome in generate(&generating, m, &request, &sources) {
+                let policy = generating[outcome.policy];
+                let r = outcome.result;
+                generated
+                    .entry(key(policy, t))
+                    .or_default()
+                    .push((r.rule.clone(), outcome.resources));
+                actual
+                    .entry(key(policy, t))
+                    .or_default()
+                    .push((r.rule, r.status, r.message));
+            }
+        }
+    }
     let unsupported_kinds: Vec<&str> = loaded
         .unsupported
         .iter()
@@ -536,6 +565,44 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                     }
                 }
             }
+            if let Some(file) = entry.get("generatedResource").and_then(Json::as_str) {
+                let objects: Vec<&Json> = generated
+                    .iter()
+                    .filter(|((p, k, n_ns, n), _)| {
+                        p == policy_name
+                            && (kind.is_empty() || k == kind)
+                            && n == res_name
+                            && ns
+                                .is_none_or(|ns| ns == n_ns || (n_ns.is_empty() && ns == "default"))
+                    })
+                    .flat_map(|(_, rules)| rules.iter())
+                    .filter(|(r, _)| r == rule || base_rule_name(r) == rule)
+                    .flat_map(|(_, objects)| objects.iter())
+                    .collect();
+                let path = dir.join(file);
+                match read_yaml_docs(&path, max_file_bytes) {
+                    Err(e) => {
+                        outcome.message = format!("generatedResource: {}", e.message);
+                        report.entries.push(outcome);
+                        continue;
+                    }
+                    Ok(docs) => {
+                        if let Err(problem) = compare_generated(&objects, &docs) {
+                            outcome.actual = found.map(|(_, s, _)| *s);
+                            let why = found
+                                .filter(|_| objects.is_empty())
+                                .map(|(_, s, m)| {
+                                    format!(" (the rule's result: {}: {m})", s.as_str())
+                                })
+                                .unwrap_or_default();
+                            outcome.message =
+                                format!("generatedResource {}: {problem}{why}", path.display());
+                            report.entries.push(outcome);
+                            continue;
+                        }
+                    }
+                }
+            }
             match found {
                 Some((_, status, message)) => {
                     outcome.actual = Some(*status);
@@ -562,6 +629,89 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
     }
 }
 
+/// Checks that every object of a `generatedResource` file was generated, as it is.
+fn compare_generated(generated: &[&Json], expected: &[Json]) -> Result<(), String> {
+    if expected.is_empty() {
+        return Err("the file holds no resource".into());
+    }
+    if generated.is_empty() {
+        return Err("the rule generated no resource".into());
+    }
+    for doc in expected {
+        let mut difference = None;
+        let mut same = false;
+        for object in generated {
+            match patched::compare(object, std::slice::from_ref(doc)) {
+                PatchedComparison::Same => {
+                    same = true;
+                    break;
+                }
+                PatchedComparison::Differs(d) => difference = Some(d),
+                PatchedComparison::NotInFile => {}
+            }
+        }
+        if same {
+            continue;
+        }
+        let t = |p: &str| doc.pointer(p).and_then(Json::as_str).unwrap_or_default();
+        return Err(match difference {
+            Some(d) => format!("the generated resource differs: {d}"),
+            None => format!(
+                "{} {} {} was not generated (generated: {})",
+                t("/apiVersion"),
+                t("/kind"),
+                t("/metadata/name"),
+                generated
+                    .iter()
+                    .map(|o| {
+                        let t = |p: &str| o.pointer(p).and_then(Json::as_str).unwrap_or_default();
+                        format!(
+                            "{} {} {}",
+                            t("/apiVersion"),
+                            t("/kind"),
+                            t("/metadata/name")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// What `clone` and `cloneList` rules may copy: the suite's resources and the
+/// objects of every `cloneSourceResource` file its results name.
+fn clone_sources(
+    test: &Json,
+    dir: &Path,
+    max_file_bytes: u64,
+    targets: &[Target],
+    report: &mut SuiteReport,
+) -> Vec<Json> {
+    let mut sources: Vec<Json> = targets.iter().map(|t| t.object.clone()).collect();
+    let mut seen = std::collections::HashSet::new();
+    for file in test
+        .get("results")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("cloneSourceResource").and_then(Json::as_str))
+    {
+        if !seen.insert(file) {
+            continue;
+        }
+        match read_yaml_docs(&dir.join(file), max_file_bytes) {
+            Ok(docs) => sources.extend(docs.into_iter().filter(Json::is_object)),
+            Err(e) if e.missing => report
+                .errors
+                .push(format!("cloneSourceResource: {}", e.message)),
+            Err(e) => report.input_error(format!("cloneSourceResource: {}", e.message)),
+        }
+    }
+    sources
+}
+
 /// `policies.kyverno.io/scored: "false"` turns failures into warnings.
 fn scored(policy: &Policy, status: Status) -> Status {
     if status == Status::Fail && policy.annotation("policies.kyverno.io/scored") == Some("false") {
@@ -579,11 +729,6 @@ fn unsupported_reason(
     unsupported_kinds: &[&str],
     uses_exceptions: bool,
 ) -> Option<String> {
-    for key in ["generatedResource", "cloneSourceResource"] {
-        if entry.get(key).is_some() {
-            return Some(format!("{key} (generate)"));
-        }
-    }
     if entry
         .get("isValidatingAdmissionPolicy")
         .and_then(Json::as_bool)
@@ -602,7 +747,7 @@ fn unsupported_reason(
     let rule = policy.rules.iter().find(|r| r.name == rule)?;
     match &rule.action {
         RuleAction::Unsupported(kind) => Some(kind.to_string()),
-        RuleAction::Validate(_) | RuleAction::Mutate(_) => None,
+        RuleAction::Validate(_) | RuleAction::Mutate(_) | RuleAction::Generate(_) => None,
     }
 }
 
