@@ -11,6 +11,7 @@ pub mod autogen;
 pub mod conditions;
 pub mod context;
 pub mod engine;
+pub mod exception;
 pub mod images;
 pub mod inputs;
 pub mod jmes;

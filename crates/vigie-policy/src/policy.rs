@@ -390,7 +390,7 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
     })
 }
 
-fn parse_match(v: &Json, path: &str) -> Parse<MatchResources> {
+pub(crate) fn parse_match(v: &Json, path: &str) -> Parse<MatchResources> {
     let Some(m) = v.as_object() else {
         return problem(path, "expected a map");
     };
@@ -785,6 +785,34 @@ pub(crate) fn strip_braces(s: &str) -> &str {
     }
 }
 
+/// A list of podSecurity exclusions (`controlName`, `images`, `restrictedField`,
+/// `values`), as policies and PolicyExceptions write them.
+pub(crate) fn parse_pod_security_exclusions(
+    v: Option<&Json>,
+    path: &str,
+) -> Parse<Vec<PodSecurityExclusion>> {
+    let mut exclude = Vec::new();
+    if let Some(Json::Array(items)) = v {
+        for (i, e) in items.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            let control_name = e.get("controlName").and_then(Json::as_str).ok_or((
+                format!("{p}.controlName"),
+                "missing controlName".to_string(),
+            ))?;
+            exclude.push(PodSecurityExclusion {
+                control_name: control_name.to_string(),
+                images: strings(e.get("images"), &format!("{p}.images"))?,
+                restricted_field: e
+                    .get("restrictedField")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
+                values: strings(e.get("values"), &format!("{p}.values"))?,
+            });
+        }
+    }
+    Ok(exclude)
+}
+
 fn parse_pod_security(v: &Json, path: &str) -> Parse<PodSecurity> {
     let level = v
         .get("level")
@@ -802,25 +830,7 @@ fn parse_pod_security(v: &Json, path: &str) -> Parse<PodSecurity> {
         .and_then(Json::as_str)
         .unwrap_or("latest")
         .to_string();
-    let mut exclude = Vec::new();
-    if let Some(Json::Array(items)) = v.get("exclude") {
-        for (i, e) in items.iter().enumerate() {
-            let p = format!("{path}.exclude[{i}]");
-            let control_name = e.get("controlName").and_then(Json::as_str).ok_or((
-                format!("{p}.controlName"),
-                "missing controlName".to_string(),
-            ))?;
-            exclude.push(PodSecurityExclusion {
-                control_name: control_name.to_string(),
-                images: strings(e.get("images"), &format!("{p}.images"))?,
-                restricted_field: e
-                    .get("restrictedField")
-                    .and_then(Json::as_str)
-                    .map(str::to_string),
-                values: strings(e.get("values"), &format!("{p}.values"))?,
-            });
-        }
-    }
+    let exclude = parse_pod_security_exclusions(v.get("exclude"), &format!("{path}.exclude"))?;
     Ok(PodSecurity {
         level,
         version,

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use vigie_resource::{load_each, Limits, LoadOptions, Resource};
 
 use crate::engine::{evaluate, generate, mutate, Request, Status, Target};
+use crate::exception::{exempt, load_exceptions, Exempted};
 use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
@@ -126,6 +127,8 @@ pub struct ApplyOptions {
     pub keep_passing: bool,
     /// The size cap on each file read.
     pub max_file_bytes: u64,
+    /// Files or directories of PolicyExceptions (`--exceptions`).
+    pub exceptions: Vec<String>,
 }
 
 impl Default for ApplyOptions {
@@ -134,6 +137,7 @@ impl Default for ApplyOptions {
             audit_warn: false,
             keep_passing: true,
             max_file_bytes: Limits::DEFAULT_MAX_FILE_BYTES,
+            exceptions: Vec::new(),
         }
     }
 }
@@ -205,6 +209,16 @@ pub fn apply_streaming(
             policy_paths.join(", ")
         ));
     }
+    let exceptions = if options.exceptions.is_empty() {
+        Vec::new()
+    } else {
+        let loaded = load_exceptions(&options.exceptions, options.max_file_bytes);
+        outcome
+            .input_errors
+            .extend(loaded.unreadable.iter().map(ToString::to_string));
+        outcome.input_errors.extend(loaded.errors);
+        loaded.exceptions
+    };
     let gathered = gather(resource_paths, options.max_file_bytes, true);
     outcome.notes.extend(gathered.notes.iter().cloned());
     outcome
@@ -276,14 +290,34 @@ pub fn apply_streaming(
             .map(|res| (res.origin.file.path.clone(), res.pos.line))
             .unwrap_or_default();
         let mut results = Vec::new();
-        let (target, mutated) = mutate_first(
-            &loaded.policies,
-            &rule_names,
-            target,
-            &request,
-            &mut results,
-        );
-        for (index, policy) in loaded.policies.iter().enumerate() {
+        // The policies as the exceptions leave them for this resource.
+        let exempted: Vec<Exempted<'_>> = if exceptions.is_empty() {
+            Vec::new()
+        } else {
+            loaded
+                .policies
+                .iter()
+                .map(|p| exempt(&exceptions, p, &target, &request))
+                .collect()
+        };
+        let policies: Vec<&Policy> = if exempted.is_empty() {
+            loaded.policies.iter().collect()
+        } else {
+            exempted.iter().map(|e| &*e.policy).collect()
+        };
+        for (index, e) in exempted.iter().enumerate() {
+            for r in &e.skipped {
+                let rule = rule_names[index]
+                    .iter()
+                    .find(|n| &***n == r.rule.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+                results.push((index, rule, r.status, r.message.clone().into_boxed_str()));
+            }
+        }
+        let (target, mutated) =
+            mutate_first(&policies, &rule_names, target, &request, &mut results);
+        for (index, policy) in policies.iter().copied().enumerate() {
             let scored = infos[index].scored;
             for r in evaluate(policy, &target, &request) {
                 let mut status = r.status;
@@ -303,7 +337,7 @@ pub fn apply_streaming(
         }
         let mut generated = Vec::new();
         if generating {
-            for g in generate(&loaded.policies, &target, &request, &clone_sources) {
+            for g in generate(&policies, &target, &request, &clone_sources) {
                 let name = format!(
                     "{}/{}",
                     loaded.policies[g.policy].qualified_name(),
@@ -414,7 +448,7 @@ pub fn apply_streaming(
 /// when it changed, the mutated object with the rules that changed it.
 #[allow(clippy::type_complexity)]
 fn mutate_first(
-    policies: &[Policy],
+    policies: &[&Policy],
     rule_names: &[Vec<Arc<str>>],
     target: Target,
     request: &Request,
