@@ -78,23 +78,42 @@ pub struct ApplyArgs {
     /// Report failures of Audit policies as warnings (they do not fail the run).
     #[arg(long)]
     audit_warn: bool,
+    /// PolicyException files or directories (kyverno.io/v2, v2beta1,
+    /// policies.kyverno.io): the rules they name are skipped for the resources
+    /// they match.
+    #[arg(short = 'e', long = "exceptions", alias = "exception", value_name = "FILE", num_args = 1..)]
+    exceptions: Vec<String>,
     /// Print policy reports instead of the summary: one per namespace, one for
-    /// cluster-scoped resources and resources without a namespace.
-    #[arg(long)]
+    /// cluster-scoped resources and resources without a namespace (YAML, or JSON
+    /// with --output-format json).
+    #[arg(short = 'p', long)]
     policy_report: bool,
     /// The API of the policy reports (--policy-report, -o yaml): wgpolicy
     /// (wgpolicyk8s.io/v1alpha2 PolicyReport) or openreports (openreports.io/v1alpha1
     /// Report, what current Kyverno writes).
     #[arg(long, value_name = "API", default_value = "wgpolicy", value_parser = parse_report_api)]
     report_api: ReportApi,
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = ApplyFormat::Text)]
-    output: ApplyFormat,
-    /// Write the objects mutate rules changed here instead of printing them: one
-    /// file per object in an existing directory, else one YAML file holding them all
-    /// (what `kyverno apply -o` does).
-    #[arg(long, value_name = "DIR_OR_FILE")]
-    write_mutated: Option<PathBuf>,
+    /// Output format (text by default; with --policy-report, yaml or json).
+    #[arg(long = "output-format", value_enum, value_name = "FORMAT")]
+    output_format: Option<ApplyFormat>,
+    /// Write the objects mutate rules changed and generate rules would create here
+    /// instead of printing them: one file per object in an existing directory, else
+    /// one YAML file holding them all (what `kyverno apply -o` does). `-o json`
+    /// (a format name) still picks the output format, with a deprecation note.
+    #[arg(
+        short = 'o',
+        long = "output",
+        alias = "write-mutated",
+        value_name = "DIR_OR_FILE"
+    )]
+    output: Option<PathBuf>,
+    /// The exit code when no rule failed or errored but some gave a warning
+    /// (and, with --warn-no-pass, when none passed).
+    #[arg(long, value_name = "CODE")]
+    warn_exit_code: Option<u8>,
+    /// With --warn-exit-code: exit with that code also when no rule passed.
+    #[arg(long, requires = "warn_exit_code")]
+    warn_no_pass: bool,
     /// Refuse any file (or standard input) larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_FILE_BYTES)]
     max_file_bytes: u64,
@@ -154,7 +173,41 @@ fn read_yaml_first(path: &Path, max_file_bytes: u64) -> Result<serde_json::Value
     }
 }
 
-fn apply(args: ApplyArgs) -> ExitCode {
+/// `-o` once named the output format; a format name there still does, for now.
+fn resolve_output(args: &mut ApplyArgs) -> (ApplyFormat, Option<PathBuf>) {
+    let named = args
+        .output
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .and_then(|v| ApplyFormat::from_str(v, true).ok());
+    match (args.output_format, named) {
+        (None, Some(format)) => {
+            eprintln!(
+                "note: `-o {}` as the output format is deprecated: use --output-format {}; \
+                 -o names where mutated and generated resources are written, as in kyverno apply \
+                 (write ./{} to name a file called so)",
+                format_name(format),
+                format_name(format),
+                format_name(format),
+            );
+            (format, None)
+        }
+        (format, _) => (format.unwrap_or(ApplyFormat::Text), args.output.take()),
+    }
+}
+
+fn format_name(format: ApplyFormat) -> &'static str {
+    match format {
+        ApplyFormat::Text => "text",
+        ApplyFormat::Json => "json",
+        ApplyFormat::Yaml => "yaml",
+        ApplyFormat::Sarif => "sarif",
+        ApplyFormat::Junit => "junit",
+    }
+}
+
+fn apply(mut args: ApplyArgs) -> ExitCode {
+    let (format, write_to) = resolve_output(&mut args);
     let mut request = vigie_policy::Request::default();
     let mut input_errors = Vec::new();
     if let Some(path) = &args.values_file {
@@ -174,16 +227,17 @@ fn apply(args: ApplyArgs) -> ExitCode {
             Err(e) => input_errors.push(e),
         }
     }
-    let text_only = !args.policy_report && matches!(args.output, ApplyFormat::Text);
+    let text_only = !args.policy_report && matches!(format, ApplyFormat::Text);
     let options = ApplyOptions {
         audit_warn: args.audit_warn,
         keep_passing: !text_only,
         max_file_bytes: args.max_file_bytes,
+        exceptions: args.exceptions.clone(),
     };
     // Mutated objects stream out as they are ready: to --write-mutated, else to
     // standard output before the text summary.
     let mut write_failed = false;
-    let mut writer = match &args.write_mutated {
+    let mut writer = match &write_to {
         Some(path) => match report::MutatedWriter::open(path) {
             Ok(w) => Some(w),
             Err(e) => {
@@ -197,7 +251,7 @@ fn apply(args: ApplyArgs) -> ExitCode {
         },
         None => None,
     };
-    let print_mutated = text_only && args.write_mutated.is_none();
+    let print_mutated = text_only && write_to.is_none();
     let mut write_error: Option<String> = None;
     let mut on_mutated = |m: report::MutatedResource| {
         let written = match &mut writer {
@@ -208,7 +262,7 @@ fn apply(args: ApplyArgs) -> ExitCode {
             }
             None => Ok(()),
         };
-        if let (Err(e), None, Some(path)) = (written, &write_error, &args.write_mutated) {
+        if let (Err(e), None, Some(path)) = (written, &write_error, &write_to) {
             write_error = Some(format!(
                 "{}: cannot write the mutated resources: {e}",
                 path.display()
@@ -247,12 +301,26 @@ fn apply(args: ApplyArgs) -> ExitCode {
                 set.dropped()
             );
         }
-        report::write_policy_reports_yaml(&set, out)
+        if matches!(format, ApplyFormat::Json) {
+            // Several reports (one per namespace) go out as one v1 List.
+            let list = serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": set.reports(),
+            });
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            )
+        } else {
+            report::write_policy_reports_yaml(&set, out)
+        }
     };
     let written = if args.policy_report {
         policy_reports(&mut out)
     } else {
-        match args.output {
+        match format {
             ApplyFormat::Text => report::text(&outcome, &mut out),
             ApplyFormat::Json => report::write_json(&outcome, &mut out),
             ApplyFormat::Yaml => policy_reports(&mut out),
@@ -266,6 +334,11 @@ fn apply(args: ApplyArgs) -> ExitCode {
         ExitCode::from(EXIT_INPUT_ERROR)
     } else if outcome.counts.fail > 0 || outcome.counts.error > 0 {
         ExitCode::from(EXIT_VIOLATIONS)
+    } else if let Some(code) = args
+        .warn_exit_code
+        .filter(|_| outcome.counts.warn > 0 || args.warn_no_pass && outcome.counts.pass == 0)
+    {
+        ExitCode::from(code)
     } else {
         ExitCode::SUCCESS
     }

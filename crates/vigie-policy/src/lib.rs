@@ -12,6 +12,7 @@ pub mod cel;
 pub mod conditions;
 pub mod context;
 pub mod engine;
+pub mod exception;
 pub mod images;
 pub mod inputs;
 pub mod jmes;
@@ -23,6 +24,7 @@ pub mod patched;
 pub mod pattern;
 pub mod pod_security;
 pub mod policy;
+mod policy_generate;
 mod policy_mutate;
 pub mod quantity;
 pub mod report;
@@ -32,8 +34,9 @@ pub mod variables;
 pub mod wildcard;
 
 pub use engine::{
-    evaluate, evaluate_in, json_patch, labels_of, mutate, MutationOutcome, Operation,
-    PolicyContext, Request, RuleResult, Status, Target, UnknownOperation, Values,
+    evaluate, evaluate_in, generate, json_patch, labels_of, mutate, GenerateOutcome,
+    MutationOutcome, Operation, PolicyContext, Request, RuleResult, Status, Target,
+    UnknownOperation, Values,
 };
 pub use load::{load_policies, policies_from_str, LoadedPolicies};
 pub use policy::{

@@ -13,6 +13,7 @@ use crate::matching::{
 use crate::{anchors, variables};
 
 mod admission;
+pub use crate::policy_generate::{GenerateSource, Generation};
 pub use admission::{AdmissionSettings, FailureActionOverride, FailurePolicy};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +75,9 @@ pub enum RuleAction {
     Validate(Validation),
     /// A mutate rule: patches applied to the object.
     Mutate(Mutation),
-    /// A rule kind vigie does not run yet (generate, verifyImages, cel...).
+    /// A generate rule: a resource created from data or cloned from a source.
+    Generate(Generation),
+    /// A rule kind vigie does not run yet (verifyImages, cel...).
     Unsupported(&'static str),
 }
 
@@ -227,7 +230,7 @@ pub(crate) fn problem<T>(path: &str, reason: impl Into<String>) -> Parse<T> {
     Err((path.to_string(), reason.into()))
 }
 
-fn strings(v: Option<&Json>, path: &str) -> Parse<Vec<String>> {
+pub(crate) fn strings(v: Option<&Json>, path: &str) -> Parse<Vec<String>> {
     match v {
         None | Some(Json::Null) => Ok(Vec::new()),
         Some(Json::Array(items)) => items
@@ -371,8 +374,8 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
         parse_validation(v, &format!("{path}.validate"))?
     } else if let Some(m) = raw.get("mutate") {
         crate::policy_mutate::parse_mutate(m, &format!("{path}.mutate"))?
-    } else if raw.get("generate").is_some() {
-        RuleAction::Unsupported("generate")
+    } else if let Some(g) = raw.get("generate") {
+        crate::policy_generate::parse_generate(g, &format!("{path}.generate"))?
     } else if raw.get("verifyImages").is_some() {
         RuleAction::Unsupported("verifyImages")
     } else {
@@ -391,7 +394,7 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
     })
 }
 
-fn parse_match(v: &Json, path: &str) -> Parse<MatchResources> {
+pub(crate) fn parse_match(v: &Json, path: &str) -> Parse<MatchResources> {
     let Some(m) = v.as_object() else {
         return problem(path, "expected a map");
     };
@@ -494,7 +497,7 @@ fn parse_description(v: &Json, path: &str) -> Parse<ResourceDescription> {
     })
 }
 
-fn parse_selector(v: Option<&Json>, path: &str) -> Parse<Option<LabelSelector>> {
+pub(crate) fn parse_selector(v: Option<&Json>, path: &str) -> Parse<Option<LabelSelector>> {
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return Ok(None);
     };
@@ -786,6 +789,34 @@ pub(crate) fn strip_braces(s: &str) -> &str {
     }
 }
 
+/// A list of podSecurity exclusions (`controlName`, `images`, `restrictedField`,
+/// `values`), as policies and PolicyExceptions write them.
+pub(crate) fn parse_pod_security_exclusions(
+    v: Option<&Json>,
+    path: &str,
+) -> Parse<Vec<PodSecurityExclusion>> {
+    let mut exclude = Vec::new();
+    if let Some(Json::Array(items)) = v {
+        for (i, e) in items.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            let control_name = e.get("controlName").and_then(Json::as_str).ok_or((
+                format!("{p}.controlName"),
+                "missing controlName".to_string(),
+            ))?;
+            exclude.push(PodSecurityExclusion {
+                control_name: control_name.to_string(),
+                images: strings(e.get("images"), &format!("{p}.images"))?,
+                restricted_field: e
+                    .get("restrictedField")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
+                values: strings(e.get("values"), &format!("{p}.values"))?,
+            });
+        }
+    }
+    Ok(exclude)
+}
+
 fn parse_pod_security(v: &Json, path: &str) -> Parse<PodSecurity> {
     let level = v
         .get("level")
@@ -803,25 +834,7 @@ fn parse_pod_security(v: &Json, path: &str) -> Parse<PodSecurity> {
         .and_then(Json::as_str)
         .unwrap_or("latest")
         .to_string();
-    let mut exclude = Vec::new();
-    if let Some(Json::Array(items)) = v.get("exclude") {
-        for (i, e) in items.iter().enumerate() {
-            let p = format!("{path}.exclude[{i}]");
-            let control_name = e.get("controlName").and_then(Json::as_str).ok_or((
-                format!("{p}.controlName"),
-                "missing controlName".to_string(),
-            ))?;
-            exclude.push(PodSecurityExclusion {
-                control_name: control_name.to_string(),
-                images: strings(e.get("images"), &format!("{p}.images"))?,
-                restricted_field: e
-                    .get("restrictedField")
-                    .and_then(Json::as_str)
-                    .map(str::to_string),
-                values: strings(e.get("values"), &format!("{p}.values"))?,
-            });
-        }
-    }
+    let exclude = parse_pod_security_exclusions(v.get("exclude"), &format!("{path}.exclude"))?;
     Ok(PodSecurity {
         level,
         version,

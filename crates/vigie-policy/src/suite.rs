@@ -9,7 +9,8 @@ use serde_json::Value as Json;
 use vigie_resource::input::{read_text, WalkDiagnostic};
 use vigie_resource::{load, Limits, LoadOptions};
 
-use crate::engine::{evaluate, mutate, Request, Status, Target};
+use crate::engine::{base_rule_name, evaluate, generate, mutate, Request, Status, Target};
+use crate::exception::{exempt, load_exceptions, Exempted, PolicyException};
 use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
@@ -214,6 +215,8 @@ pub struct TestInputs {
     pub has_values: bool,
     /// Resource files named by the Test that are not there.
     pub missing_files: Vec<String>,
+    /// The PolicyExceptions of its `exceptions` files.
+    pub exceptions: Vec<PolicyException>,
 }
 
 /// The inputs of every Test of a suite file (for runners other than `vigie policy
@@ -337,6 +340,23 @@ fn read_inputs(
         .into_iter()
         .map(Target::from_resource)
         .collect();
+    let exception_paths: Vec<String> = string_list(test.get("exceptions"))
+        .iter()
+        .map(|p| rel(p))
+        .collect();
+    let mut exceptions = Vec::new();
+    if !exception_paths.is_empty() {
+        let loaded = load_exceptions(&exception_paths, max_file_bytes);
+        for e in loaded.unreadable {
+            if e.is_not_found() {
+                report.errors.push(e.to_string());
+            } else {
+                report.input_error(e.to_string());
+            }
+        }
+        report.errors.extend(loaded.errors);
+        exceptions = loaded.exceptions;
+    }
     request.config_maps = targets
         .iter()
         .filter(|t| t.kind == "ConfigMap")
@@ -349,6 +369,7 @@ fn read_inputs(
         request,
         has_values: values_file.is_some() || test.get("values").is_some_and(Json::is_object),
         missing_files,
+        exceptions,
     }
 }
 
@@ -358,9 +379,21 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
         targets,
         request,
         missing_files,
+        exceptions,
         ..
     } = read_inputs(test, dir, max_file_bytes, report);
-    let uses_exceptions = test.get("exceptions").is_some_and(|e| !e.is_null());
+    // Each policy as the exceptions leave it for each resource (the policy itself
+    // when none applies), and a skip result for each rule they exempt.
+    let exempted: Vec<Vec<Exempted<'_>>> = targets
+        .iter()
+        .map(|t| {
+            loaded
+                .policies
+                .iter()
+                .map(|p| exempt(&exceptions, p, t, &request))
+                .collect()
+        })
+        .collect();
 
     // (policy, kind, namespace, name) -> rule -> status
     type Key = (String, String, String, String);
@@ -377,11 +410,27 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
     let mut patched: HashMap<Key, Json> = HashMap::new();
     // Mutations run first, policy after policy; validation then sees the mutated
     // objects, as in Kyverno's CLI.
+    for (t, policies) in targets.iter().zip(&exempted) {
+        for e in policies {
+            for r in &e.skipped {
+                actual.entry(key(&e.policy, t)).or_default().push((
+                    r.rule.clone(),
+                    r.status,
+                    r.message.clone(),
+                ));
+            }
+        }
+    }
     let mutated: Vec<Cow<'_, Target>> = targets
         .iter()
-        .map(|t| {
+        .zip(&exempted)
+        .map(|(t, policies)| {
             let mut current = Cow::Borrowed(t);
-            for policy in loaded.policies.iter().filter(|p| has_mutate_rules(p)) {
+            for policy in policies
+                .iter()
+                .map(|e| &*e.policy)
+                .filter(|p| has_mutate_rules(p))
+            {
                 let outcome = mutate(std::slice::from_ref(policy), &current, &request);
                 let results = actual.entry(key(policy, t)).or_default();
                 for (_, r) in outcome.results {
@@ -395,14 +444,44 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
             current
         })
         .collect();
-    for policy in &loaded.policies {
-        for (t, m) in targets.iter().zip(&mutated) {
+    for (i, (t, m)) in targets.iter().zip(&mutated).enumerate() {
+        for e in &exempted[i] {
+            let policy = &*e.policy;
             for r in evaluate(policy, m, &request) {
                 let status = scored(policy, r.status);
                 actual
                     .entry(key(policy, t))
                     .or_default()
                     .push((r.rule, status, r.message));
+            }
+        }
+    }
+    // Generate rules see the objects as mutated; clone sources come from the
+    // resources, the entries' cloneSourceResource files and Context files.
+    let sources = clone_sources(test, dir, max_file_bytes, &targets, report);
+    let mut generated: HashMap<Key, Vec<(String, Vec<Json>)>> = HashMap::new();
+    for (i, (t, m)) in targets.iter().zip(&mutated).enumerate() {
+        let generating: Vec<&Policy> = exempted[i]
+            .iter()
+            .map(|e| &*e.policy)
+            .filter(|p| {
+                p.rules
+                    .iter()
+                    .any(|r| matches!(r.action, RuleAction::Generate(_)))
+            })
+            .collect();
+        if !generating.is_empty() {
+            for outcome in generate(&generating, m, &request, &sources) {
+                let policy = generating[outcome.policy];
+                let r = outcome.result;
+                generated
+                    .entry(key(policy, t))
+                    .or_default()
+                    .push((r.rule.clone(), outcome.resources));
+                actual
+                    .entry(key(policy, t))
+                    .or_default()
+                    .push((r.rule, r.status, r.message));
             }
         }
     }
@@ -435,14 +514,7 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
         let mut names = string_list(entry.get("resources"));
         names.extend(string_list(entry.get("resource")));
         let policy = loaded.policies.iter().find(|p| p.name == policy_name);
-        let unsupported = unsupported_reason(
-            entry,
-            policy,
-            policy_name,
-            rule,
-            &unsupported_kinds,
-            uses_exceptions,
-        );
+        let unsupported = unsupported_reason(entry, policy, policy_name, rule, &unsupported_kinds);
         for name in names {
             let (ns, res_name) = match name.split_once('/') {
                 Some((ns, n)) => (Some(ns), n),
@@ -538,6 +610,44 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                     }
                 }
             }
+            if let Some(file) = entry.get("generatedResource").and_then(Json::as_str) {
+                let objects: Vec<&Json> = generated
+                    .iter()
+                    .filter(|((p, k, n_ns, n), _)| {
+                        p == policy_name
+                            && (kind.is_empty() || k == kind)
+                            && n == res_name
+                            && ns
+                                .is_none_or(|ns| ns == n_ns || (n_ns.is_empty() && ns == "default"))
+                    })
+                    .flat_map(|(_, rules)| rules.iter())
+                    .filter(|(r, _)| r == rule || base_rule_name(r) == rule)
+                    .flat_map(|(_, objects)| objects.iter())
+                    .collect();
+                let path = dir.join(file);
+                match read_yaml_docs(&path, max_file_bytes) {
+                    Err(e) => {
+                        outcome.message = format!("generatedResource: {}", e.message);
+                        report.entries.push(outcome);
+                        continue;
+                    }
+                    Ok(docs) => {
+                        if let Err(problem) = compare_generated(&objects, &docs) {
+                            outcome.actual = found.map(|(_, s, _)| *s);
+                            let why = found
+                                .filter(|_| objects.is_empty())
+                                .map(|(_, s, m)| {
+                                    format!(" (the rule's result: {}: {m})", s.as_str())
+                                })
+                                .unwrap_or_default();
+                            outcome.message =
+                                format!("generatedResource {}: {problem}{why}", path.display());
+                            report.entries.push(outcome);
+                            continue;
+                        }
+                    }
+                }
+            }
             match found {
                 Some((_, status, message)) => {
                     outcome.actual = Some(*status);
@@ -564,6 +674,89 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
     }
 }
 
+/// Checks that every object of a `generatedResource` file was generated, as it is.
+fn compare_generated(generated: &[&Json], expected: &[Json]) -> Result<(), String> {
+    if expected.is_empty() {
+        return Err("the file holds no resource".into());
+    }
+    if generated.is_empty() {
+        return Err("the rule generated no resource".into());
+    }
+    for doc in expected {
+        let mut difference = None;
+        let mut same = false;
+        for object in generated {
+            match patched::compare(object, std::slice::from_ref(doc)) {
+                PatchedComparison::Same => {
+                    same = true;
+                    break;
+                }
+                PatchedComparison::Differs(d) => difference = Some(d),
+                PatchedComparison::NotInFile => {}
+            }
+        }
+        if same {
+            continue;
+        }
+        let t = |p: &str| doc.pointer(p).and_then(Json::as_str).unwrap_or_default();
+        return Err(match difference {
+            Some(d) => format!("the generated resource differs: {d}"),
+            None => format!(
+                "{} {} {} was not generated (generated: {})",
+                t("/apiVersion"),
+                t("/kind"),
+                t("/metadata/name"),
+                generated
+                    .iter()
+                    .map(|o| {
+                        let t = |p: &str| o.pointer(p).and_then(Json::as_str).unwrap_or_default();
+                        format!(
+                            "{} {} {}",
+                            t("/apiVersion"),
+                            t("/kind"),
+                            t("/metadata/name")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// What `clone` and `cloneList` rules may copy: the suite's resources and the
+/// objects of every `cloneSourceResource` file its results name.
+fn clone_sources(
+    test: &Json,
+    dir: &Path,
+    max_file_bytes: u64,
+    targets: &[Target],
+    report: &mut SuiteReport,
+) -> Vec<Json> {
+    let mut sources: Vec<Json> = targets.iter().map(|t| t.object.clone()).collect();
+    let mut seen = std::collections::HashSet::new();
+    for file in test
+        .get("results")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("cloneSourceResource").and_then(Json::as_str))
+    {
+        if !seen.insert(file) {
+            continue;
+        }
+        match read_yaml_docs(&dir.join(file), max_file_bytes) {
+            Ok(docs) => sources.extend(docs.into_iter().filter(Json::is_object)),
+            Err(e) if e.missing => report
+                .errors
+                .push(format!("cloneSourceResource: {}", e.message)),
+            Err(e) => report.input_error(format!("cloneSourceResource: {}", e.message)),
+        }
+    }
+    sources
+}
+
 /// `policies.kyverno.io/scored: "false"` turns failures into warnings.
 fn scored(policy: &Policy, status: Status) -> Status {
     if status == Status::Fail && policy.annotation("policies.kyverno.io/scored") == Some("false") {
@@ -579,13 +772,7 @@ fn unsupported_reason(
     policy_name: &str,
     rule: &str,
     unsupported_kinds: &[&str],
-    uses_exceptions: bool,
 ) -> Option<String> {
-    for key in ["generatedResource", "cloneSourceResource"] {
-        if entry.get(key).is_some() {
-            return Some(format!("{key} (generate)"));
-        }
-    }
     if policy.is_none()
         && (entry
             .get("isValidatingAdmissionPolicy")
@@ -598,9 +785,6 @@ fn unsupported_reason(
     if policy.is_none() && unsupported_kinds.contains(&policy_name) {
         return Some("CEL or later policy kind".into());
     }
-    if uses_exceptions {
-        return Some("PolicyException".into());
-    }
     let policy = policy?;
     let rule = policy
         .rules
@@ -608,7 +792,7 @@ fn unsupported_reason(
         .find(|r| r.name == rule || rule.is_empty())?;
     match &rule.action {
         RuleAction::Unsupported(kind) => Some(kind.to_string()),
-        RuleAction::Validate(_) | RuleAction::Mutate(_) => None,
+        RuleAction::Validate(_) | RuleAction::Mutate(_) | RuleAction::Generate(_) => None,
     }
 }
 

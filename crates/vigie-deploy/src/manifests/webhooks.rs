@@ -32,7 +32,8 @@ fn webhook_of(rule: &Rule) -> Option<Webhook> {
     match &rule.action {
         RuleAction::Validate(_) => Some(Webhook::Validating),
         RuleAction::Mutate(_) => Some(Webhook::Mutating),
-        RuleAction::Unsupported(_) => None,
+        // Generating needs a cluster to create in: the webhook does not run it.
+        RuleAction::Generate(_) | RuleAction::Unsupported(_) => None,
     }
 }
 

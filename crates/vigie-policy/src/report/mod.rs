@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 use vigie_resource::{load_each, Limits, LoadOptions, Resource};
 
-use crate::engine::{evaluate, mutate, Request, Status, Target};
+use crate::engine::{evaluate, generate, mutate, Request, Status, Target};
+use crate::exception::{exempt, load_exceptions, Exempted};
 use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
@@ -79,15 +80,19 @@ pub struct ResourceRef {
     pub line: u32,
 }
 
-/// An object that mutate rules changed, as they left it.
+/// An object that mutate rules changed, as they left it, or one a generate rule
+/// would create.
 #[derive(Clone, Debug)]
 pub struct MutatedResource {
-    /// The object as it was loaded.
+    /// The object as it was loaded; for a generated one, the object that
+    /// triggered the rule.
     pub resource: Arc<ResourceRef>,
-    /// The object after every mutation.
+    /// The object after every mutation, or the generated object.
     pub object: serde_json::Value,
-    /// `policy/rule` of each rule that changed it, in order.
+    /// `policy/rule` of each rule that changed (or generated) it, in order.
     pub rules: Vec<String>,
+    /// Whether a generate rule made the object (`resource` is then its trigger).
+    pub generated: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -97,6 +102,8 @@ pub struct ApplyOutcome {
     pub mutated: Vec<MutatedResource>,
     /// How many objects mutate rules changed.
     pub mutated_resources: usize,
+    /// How many objects generate rules would create.
+    pub generated_resources: usize,
     /// The results kept (see [`ApplyOptions::keep_passing`]), resource by resource.
     pub results: Vec<ApplyResult>,
     /// Every result, kept or not.
@@ -120,6 +127,8 @@ pub struct ApplyOptions {
     pub keep_passing: bool,
     /// The size cap on each file read.
     pub max_file_bytes: u64,
+    /// Files or directories of PolicyExceptions (`--exceptions`).
+    pub exceptions: Vec<String>,
 }
 
 impl Default for ApplyOptions {
@@ -128,6 +137,7 @@ impl Default for ApplyOptions {
             audit_warn: false,
             keep_passing: true,
             max_file_bytes: Limits::DEFAULT_MAX_FILE_BYTES,
+            exceptions: Vec::new(),
         }
     }
 }
@@ -138,6 +148,8 @@ struct Evaluated {
     results: Vec<(usize, Arc<str>, Status, Box<str>)>,
     /// The mutated object and the rules that changed it, when any did.
     mutated: Option<(serde_json::Value, Vec<String>)>,
+    /// The objects generate rules would create, each with `policy/rule`.
+    generated: Vec<(serde_json::Value, String)>,
 }
 
 /// Applies every policy to every resource. Resources stream through the policies
@@ -197,6 +209,16 @@ pub fn apply_streaming(
             policy_paths.join(", ")
         ));
     }
+    let exceptions = if options.exceptions.is_empty() {
+        Vec::new()
+    } else {
+        let loaded = load_exceptions(&options.exceptions, options.max_file_bytes);
+        outcome
+            .input_errors
+            .extend(loaded.unreadable.iter().map(ToString::to_string));
+        outcome.input_errors.extend(loaded.errors);
+        loaded.exceptions
+    };
     let gathered = gather(resource_paths, options.max_file_bytes, true);
     outcome.notes.extend(gathered.notes.iter().cloned());
     outcome
@@ -222,6 +244,25 @@ pub fn apply_streaming(
             config_maps.extend(resources.into_iter().filter_map(config_map));
         }
         request.config_maps = config_maps;
+    }
+    let generating = loaded.policies.iter().any(|p| {
+        p.rules
+            .iter()
+            .any(|r| matches!(r.action, RuleAction::Generate(_)))
+    });
+    // `clone` and `cloneList` copy resources given with the others, which may come
+    // after the objects that trigger them: gather them first (kept whole, so memory
+    // grows with the input only when a policy clones).
+    let mut clone_sources = Vec::new();
+    if loaded.policies.iter().any(clones) {
+        let object = |r: Resource| node_to_json(&r.root);
+        load_each(&gathered.paths, &load_options, object, |o| {
+            clone_sources.push(o)
+        });
+        for (name, text) in &gathered.texts {
+            let (resources, _) = resources_of_text(name, text);
+            clone_sources.extend(resources.into_iter().map(object));
+        }
     }
     let infos: Vec<Arc<PolicyInfo>> = loaded
         .policies
@@ -249,14 +290,34 @@ pub fn apply_streaming(
             .map(|res| (res.origin.file.path.clone(), res.pos.line))
             .unwrap_or_default();
         let mut results = Vec::new();
-        let (target, mutated) = mutate_first(
-            &loaded.policies,
-            &rule_names,
-            target,
-            &request,
-            &mut results,
-        );
-        for (index, policy) in loaded.policies.iter().enumerate() {
+        // The policies as the exceptions leave them for this resource.
+        let exempted: Vec<Exempted<'_>> = if exceptions.is_empty() {
+            Vec::new()
+        } else {
+            loaded
+                .policies
+                .iter()
+                .map(|p| exempt(&exceptions, p, &target, &request))
+                .collect()
+        };
+        let policies: Vec<&Policy> = if exempted.is_empty() {
+            loaded.policies.iter().collect()
+        } else {
+            exempted.iter().map(|e| &*e.policy).collect()
+        };
+        for (index, e) in exempted.iter().enumerate() {
+            for r in &e.skipped {
+                let rule = rule_names[index]
+                    .iter()
+                    .find(|n| &***n == r.rule.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+                results.push((index, rule, r.status, r.message.clone().into_boxed_str()));
+            }
+        }
+        let (target, mutated) =
+            mutate_first(&policies, &rule_names, target, &request, &mut results);
+        for (index, policy) in policies.iter().copied().enumerate() {
             let scored = infos[index].scored;
             for r in evaluate(policy, &target, &request) {
                 let mut status = r.status;
@@ -274,6 +335,28 @@ pub fn apply_streaming(
                 results.push((index, rule, status, r.message.into_boxed_str()));
             }
         }
+        let mut generated = Vec::new();
+        if generating {
+            for g in generate(&policies, &target, &request, &clone_sources) {
+                let name = format!(
+                    "{}/{}",
+                    loaded.policies[g.policy].qualified_name(),
+                    g.result.rule
+                );
+                generated.extend(g.resources.into_iter().map(|o| (o, name.clone())));
+                let rule = rule_names[g.policy]
+                    .iter()
+                    .find(|n| &***n == g.result.rule.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(g.result.rule.as_str()));
+                results.push((
+                    g.policy,
+                    rule,
+                    g.result.status,
+                    g.result.message.into_boxed_str(),
+                ));
+            }
+        }
         Evaluated {
             resource: Arc::new(ResourceRef {
                 api_version: target.api_version,
@@ -285,6 +368,7 @@ pub fn apply_streaming(
             }),
             results,
             mutated,
+            generated,
         }
     };
     let mut messages: HashSet<Arc<str>> = HashSet::new();
@@ -296,6 +380,16 @@ pub fn apply_streaming(
                 resource: evaluated.resource.clone(),
                 object,
                 rules,
+                generated: false,
+            });
+        }
+        for (object, rule) in evaluated.generated {
+            outcome.generated_resources += 1;
+            on_mutated(MutatedResource {
+                resource: evaluated.resource.clone(),
+                object,
+                rules: vec![rule],
+                generated: true,
             });
         }
         for (index, rule, status, message) in evaluated.results {
@@ -354,7 +448,7 @@ pub fn apply_streaming(
 /// when it changed, the mutated object with the rules that changed it.
 #[allow(clippy::type_complexity)]
 fn mutate_first(
-    policies: &[Policy],
+    policies: &[&Policy],
     rule_names: &[Vec<Arc<str>>],
     target: Target,
     request: &Request,
@@ -390,6 +484,14 @@ fn mutate_first(
     (mutated, Some((outcome.object, changed_by)))
 }
 
+/// Whether a policy has `clone` or `cloneList` generate rules.
+fn clones(policy: &Policy) -> bool {
+    policy.rules.iter().any(|r| {
+        matches!(&r.action, RuleAction::Generate(g)
+            if !matches!(g.source, crate::policy::GenerateSource::Data(_)))
+    })
+}
+
 /// Whether a policy reads ConfigMaps through `configMap` context entries.
 fn uses_config_maps(policy: &Policy) -> bool {
     fn in_entries(entries: &[ContextEntry]) -> bool {
@@ -420,7 +522,7 @@ fn uses_config_maps(policy: &Policy) -> bool {
             || match &rule.action {
                 RuleAction::Validate(v) => in_check(&v.check),
                 RuleAction::Mutate(m) => in_mutation(m),
-                RuleAction::Unsupported(_) => false,
+                RuleAction::Generate(_) | RuleAction::Unsupported(_) => false,
             }
     })
 }

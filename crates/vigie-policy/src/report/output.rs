@@ -46,6 +46,9 @@ pub fn text(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
             r.message
         )?;
     }
+    if o.generated_resources > 0 {
+        writeln!(out, "\ngenerated: {} resources", o.generated_resources)?;
+    }
     if o.mutated_resources > 0 {
         writeln!(out, "\nmutated: {} resources", o.mutated_resources)?;
     }
@@ -230,6 +233,17 @@ pub fn write_mutated(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
 /// One mutated object as a YAML document, introduced by `---` and a comment naming
 /// it, where it was read and the rules that changed it.
 pub fn mutated_document(m: &MutatedResource) -> String {
+    if m.generated {
+        return format!(
+            "---\n# generated {} for {} ({}:{}) by {}\n{}",
+            object_label(&m.object),
+            resource_label(&m.resource),
+            m.resource.file,
+            m.resource.line,
+            m.rules.join(", "),
+            yaml_document(&m.object)
+        );
+    }
     format!(
         "---\n# mutated {} ({}:{}) by {}\n{}",
         resource_label(&m.resource),
@@ -238,6 +252,17 @@ pub fn mutated_document(m: &MutatedResource) -> String {
         m.rules.join(", "),
         yaml_document(&m.object)
     )
+}
+
+/// `<ns>/<Kind>/<name>` of an object.
+fn object_label(object: &Json) -> String {
+    let t = |p: &str| object.pointer(p).and_then(Json::as_str).unwrap_or_default();
+    let ns = t("/metadata/namespace");
+    if ns.is_empty() {
+        format!("{}/{}", t("/kind"), t("/metadata/name"))
+    } else {
+        format!("{ns}/{}/{}", t("/kind"), t("/metadata/name"))
+    }
 }
 
 /// Where mutated objects go, as `kyverno apply -o` does: into an existing
@@ -267,9 +292,26 @@ impl MutatedWriter {
         match self {
             MutatedWriter::File(file) => file.write_all(mutated_document(m).as_bytes()),
             MutatedWriter::Directory(dir) => {
-                let r = &m.resource;
-                let mut name = r.kind.to_lowercase();
-                for part in [&r.namespace, &r.name] {
+                let field = |p: &str| {
+                    m.object
+                        .pointer(p)
+                        .and_then(Json::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                // A generated object is named after itself, not its trigger.
+                let (kind, namespace, object_name) = if m.generated {
+                    (
+                        field("/kind"),
+                        field("/metadata/namespace"),
+                        field("/metadata/name"),
+                    )
+                } else {
+                    let r = &m.resource;
+                    (r.kind.clone(), r.namespace.clone(), r.name.clone())
+                };
+                let mut name = kind.to_lowercase();
+                for part in [&namespace, &object_name] {
                     if !part.is_empty() {
                         name.push('-');
                         name.push_str(part);

@@ -1,0 +1,170 @@
+//! `vigie policy apply` flags shared with `kyverno apply`: `-o DIR_OR_FILE`,
+//! `--exceptions`, `--warn-exit-code`, `--warn-no-pass`, `-p --output-format json`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn vigie(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("vigie runs")
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: namespaces
+spec:
+  rules:
+  - name: deny-all
+    match:
+      any:
+      - resources:
+          kinds: [Namespace]
+    generate:
+      apiVersion: networking.k8s.io/v1
+      kind: NetworkPolicy
+      name: deny-all
+      namespace: \"{{request.object.metadata.name}}\"
+      data:
+        spec:
+          podSelector: {}
+  - name: owner
+    match:
+      any:
+      - resources:
+          kinds: [Namespace]
+    validate:
+      failureAction: Audit
+      message: a namespace needs an owner label
+      pattern:
+        metadata:
+          labels:
+            owner: \"?*\"
+";
+
+const RESOURCES: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+";
+
+const EXCEPTION: &str = "apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata:
+  name: shop-has-no-owner
+  namespace: kyverno
+spec:
+  exceptions:
+  - policyName: namespaces
+    ruleNames: [owner]
+  match:
+    any:
+    - resources:
+        kinds: [Namespace]
+        names: [shop]
+";
+
+#[test]
+fn output_dir_gets_generated_resources_and_format_names_still_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", POLICY);
+    let resources = write(dir.path(), "ns.yaml", RESOURCES);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let (p, r, o) = (
+        policy.to_str().unwrap(),
+        resources.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    let run = vigie(&["policy", "apply", p, "-r", r, "-o", o]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    let written = std::fs::read_to_string(out.join("networkpolicy-shop-deny-all.yaml")).unwrap();
+    assert!(
+        written.contains("# generated shop/NetworkPolicy/deny-all for Namespace/shop"),
+        "{written}"
+    );
+    assert!(written.contains("kind: NetworkPolicy"), "{written}");
+
+    let run = vigie(&["policy", "apply", p, "-r", r, "-o", "json"]);
+    assert!(text(&run.stderr).contains("`-o json` as the output format is deprecated"));
+    let json: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON output");
+    assert!(json.is_object());
+    let run = vigie(&["policy", "apply", p, "-r", r, "--output-format", "json"]);
+    assert!(text(&run.stderr).is_empty(), "{}", text(&run.stderr));
+    serde_json::from_slice::<serde_json::Value>(&run.stdout).expect("JSON output");
+}
+
+#[test]
+fn exceptions_and_warning_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", POLICY);
+    let resources = write(dir.path(), "ns.yaml", RESOURCES);
+    let exception = write(dir.path(), "exception.yaml", EXCEPTION);
+    let (p, r, e) = (
+        policy.to_str().unwrap(),
+        resources.to_str().unwrap(),
+        exception.to_str().unwrap(),
+    );
+    // The Audit failure is a warning with --audit-warn: exit 0, or the code asked for.
+    let base = ["policy", "apply", p, "-r", r, "--audit-warn"];
+    assert_eq!(vigie(&base).status.code(), Some(0));
+    let mut with_code = base.to_vec();
+    with_code.extend(["--warn-exit-code", "3"]);
+    assert_eq!(vigie(&with_code).status.code(), Some(3));
+    // The exception skips the rule: no warning left, the generate rule passed.
+    let mut excepted = with_code.clone();
+    excepted.extend(["--exceptions", e]);
+    let run = vigie(&excepted);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    // Nothing passes when the generate rule's policy is not matched: --warn-no-pass.
+    let other = write(
+        dir.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    );
+    let run = vigie(&[
+        "policy",
+        "apply",
+        p,
+        "-r",
+        other.to_str().unwrap(),
+        "--warn-exit-code",
+        "4",
+        "--warn-no-pass",
+    ]);
+    assert_eq!(run.status.code(), Some(4), "{}", text(&run.stderr));
+}
+
+#[test]
+fn policy_report_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", POLICY);
+    let resources = write(dir.path(), "ns.yaml", RESOURCES);
+    let run = vigie(&[
+        "policy",
+        "apply",
+        policy.to_str().unwrap(),
+        "-r",
+        resources.to_str().unwrap(),
+        "-p",
+        "--output-format",
+        "json",
+    ]);
+    let list: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    assert_eq!(list["kind"], "List");
+    assert_eq!(list["items"][0]["kind"], "ClusterPolicyReport");
+    assert_eq!(list["items"][0]["summary"]["pass"], 1);
+}

@@ -1,0 +1,91 @@
+//! PolicyExceptions in suites (`exceptions:`) and in `apply`.
+
+use std::path::PathBuf;
+
+use vigie_policy::exception::{load_exceptions, ExceptionSpec};
+use vigie_policy::suite::{run_suite, Verdict};
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/suites/exceptions")
+}
+
+fn path(file: &str) -> String {
+    dir().join(file).to_string_lossy().into_owned()
+}
+
+#[test]
+fn exceptions_skip_the_rules_they_name_for_the_resources_they_match() {
+    let report = run_suite(&dir().join("kyverno-test.yaml"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.entries.len(), 5);
+    for e in &report.entries {
+        assert_eq!(
+            e.verdict,
+            Verdict::Agree,
+            "{} {}: {}",
+            e.rule,
+            e.resource,
+            e.message
+        );
+    }
+    let skipped = report
+        .entries
+        .iter()
+        .find(|e| e.resource == "ops/legacy-backup")
+        .unwrap();
+    assert_eq!(
+        skipped.message,
+        "rule skipped due to policy exception ops/legacy-tools"
+    );
+}
+
+#[test]
+fn both_apis_are_read_and_a_bad_exception_is_an_error_naming_its_file() {
+    let loaded = load_exceptions(&[path("exceptions.yaml")], 1 << 20);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert_eq!(loaded.exceptions.len(), 4);
+    assert!(matches!(loaded.exceptions[3].spec, ExceptionSpec::Cel(_)));
+
+    let scratch =
+        std::env::temp_dir().join(format!("vigie-bad-exception-{}.yaml", std::process::id()));
+    std::fs::write(
+        &scratch,
+        "apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: x}\nspec:\n  exceptions: []\n",
+    )
+    .unwrap();
+    let loaded = load_exceptions(&[scratch.to_string_lossy().into_owned()], 1 << 20);
+    std::fs::remove_file(&scratch).unwrap();
+    assert!(loaded.exceptions.is_empty());
+    assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+    let error = &loaded.errors[0];
+    assert!(
+        error.contains(":1: PolicyException x: spec.exceptions: expected a non-empty list"),
+        "{error}"
+    );
+
+    let policy_file = load_exceptions(&[path("policy.yaml")], 1 << 20);
+    assert_eq!(policy_file.errors.len(), 1);
+    assert!(policy_file.errors[0].ends_with("holds no PolicyException; nothing was read from it"));
+}
+
+#[test]
+fn apply_takes_exceptions() {
+    let run = |exceptions: Vec<String>| {
+        vigie_policy::report::apply(
+            &[path("policy.yaml")],
+            &[path("resources.yaml")],
+            vigie_policy::Request::default(),
+            &vigie_policy::report::ApplyOptions {
+                exceptions,
+                ..Default::default()
+            },
+        )
+    };
+    let without = run(Vec::new());
+    let with = run(vec![path("exceptions.yaml")]);
+    assert!(with.input_errors.is_empty(), "{:?}", with.input_errors);
+    // legacy-backup in ops, hotfix (pinned-tag) and node-agent (baseline) no longer fail.
+    assert_eq!(without.counts.fail, 5, "{:?}", without.counts);
+    assert_eq!(with.counts.fail, 2, "{:?}", with.counts);
+    assert_eq!(with.counts.skip, without.counts.skip + 2);
+}

@@ -1,0 +1,154 @@
+//! Generate rules (`data`, `clone`, `cloneList`) run by the suite runner, with
+//! `generatedResource` compared as `kyverno test` compares it.
+
+use std::path::PathBuf;
+
+use vigie_policy::suite::{run_suite, Verdict};
+
+fn suite(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/suites")
+        .join(name)
+        .join("kyverno-test.yaml")
+}
+
+#[test]
+fn data_clone_and_clone_list_generate_the_expected_resources() {
+    let report = run_suite(&suite("generate"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.entries.len(), 4);
+    for e in &report.entries {
+        assert_eq!(
+            e.verdict,
+            Verdict::Agree,
+            "{} {}: {}",
+            e.rule,
+            e.resource,
+            e.message
+        );
+    }
+}
+
+#[test]
+fn a_generated_resource_that_differs_or_is_missing_fails_the_entry() {
+    let report = run_suite(&suite("generate-wrong"));
+    let verdicts: Vec<_> = report
+        .entries
+        .iter()
+        .map(|e| (e.verdict.clone(), e.message.clone()))
+        .collect();
+    assert_eq!(verdicts.len(), 2);
+    assert_eq!(verdicts[0].0, Verdict::Disagree);
+    assert!(
+        verdicts[0]
+            .1
+            .contains("/spec/hard/pods: expected 10, actual 50"),
+        "{}",
+        verdicts[0].1
+    );
+    // No cloneSourceResource and no source among the resources: the rule errs,
+    // naming what is missing.
+    assert_eq!(verdicts[1].0, Verdict::Disagree);
+    assert!(
+        verdicts[1]
+            .1
+            .contains("clone source Secret platform/registry-login not found"),
+        "{}",
+        verdicts[1].1
+    );
+}
+
+#[test]
+fn generate_runs_from_the_library() {
+    let policies = vigie_policy::policies_from_str(
+        r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: p}
+spec:
+  rules:
+  - name: r
+    match: {any: [{resources: {kinds: [Namespace]}}]}
+    generate:
+      apiVersion: networking.k8s.io/v1
+      kind: NetworkPolicy
+      name: deny-all
+      namespace: "{{request.object.metadata.name}}"
+      data:
+        spec: {podSelector: {}, policyTypes: [Ingress]}
+"#,
+        "test.yaml",
+    );
+    assert!(policies.errors.is_empty(), "{:?}", policies.errors);
+    let target = vigie_policy::Target::from_json(serde_json::json!({
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}
+    }));
+    let out = vigie_policy::generate(
+        &policies.policies,
+        &target,
+        &vigie_policy::Request::default(),
+        &[],
+    );
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].result.status, vigie_policy::Status::Pass);
+    assert_eq!(
+        out[0].resources,
+        vec![serde_json::json!({
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "deny-all", "namespace": "web"},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}
+        })]
+    );
+}
+
+#[test]
+fn apply_reports_generate_results_and_hands_out_the_generated_objects() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/suites/generate");
+    let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let outcome = vigie_policy::report::apply(
+        &[path("policy.yaml")],
+        &[path("resources.yaml"), path("source.yaml")],
+        vigie_policy::Request::default(),
+        &vigie_policy::report::ApplyOptions::default(),
+    );
+    assert!(
+        outcome.input_errors.is_empty(),
+        "{:?}",
+        outcome.input_errors
+    );
+    let generated: Vec<String> = outcome
+        .mutated
+        .iter()
+        .filter(|m| m.generated)
+        .map(|m| {
+            let t = |p: &str| m.object.pointer(p).and_then(|v| v.as_str()).unwrap_or("");
+            format!(
+                "{}/{}/{}",
+                t("/kind"),
+                t("/metadata/namespace"),
+                t("/metadata/name")
+            )
+        })
+        .collect();
+    // shop gets all three; kube-extras (a system tier) no quota; the Secret and
+    // ConfigMaps trigger nothing.
+    assert_eq!(
+        generated,
+        [
+            "ResourceQuota/shop/shop-quota",
+            "Secret/shop/registry-login",
+            "ConfigMap/shop/proxy-settings",
+            "Secret/kube-extras/registry-login",
+            "ConfigMap/kube-extras/proxy-settings",
+        ]
+    );
+    assert_eq!(outcome.generated_resources, 5);
+    assert_eq!(outcome.counts.pass, 5);
+    assert_eq!(outcome.counts.skip, 1);
+    let document = vigie_policy::report::mutated_document(&outcome.mutated[0]);
+    assert!(
+        document.starts_with("---\n# generated shop/ResourceQuota/shop-quota for Namespace/shop ("),
+        "{document}"
+    );
+}
