@@ -3,3 +3,5 @@
 //! Events follow libscap's model (event codes, parameter tables and wire encoding),
 //! so that the live eBPF source and `.scap` capture files feed one decoder, one
 //! state (processes, file descriptors, users, containers) and one field table.
+
+pub mod event;
