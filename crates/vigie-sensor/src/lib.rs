@@ -5,3 +5,4 @@
 //! state (processes, file descriptors, users, containers) and one field table.
 
 pub mod event;
+pub mod scap;
