@@ -2,6 +2,7 @@
 //! flag names, and [`RawEvent`], one event in the wire encoding that both the live
 //! sensor's ring buffer and `.scap` capture files carry.
 
+pub mod fixture;
 mod flags;
 mod param;
 mod raw;
