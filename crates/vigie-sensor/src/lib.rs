@@ -5,5 +5,6 @@
 //! state (processes, file descriptors, users, containers) and one field table.
 
 pub mod event;
+pub mod fields;
 pub mod scap;
 pub mod state;

@@ -2,12 +2,14 @@
 //! flag names, and [`RawEvent`], one event in the wire encoding that both the live
 //! sensor's ring buffer and `.scap` capture files carry.
 
+mod errno;
 pub mod fixture;
 mod flags;
 mod param;
 mod raw;
 mod table;
 
+pub use errno::errno_name;
 pub use flags::{flag_names, resolve_flags};
 pub use param::{c_str, family, split_nul, ParamValue, SockAddr, SockTuple};
 pub use raw::{encode_event, DecodeError, RawEvent, HEADER_LEN, MAX_PARAMS};
