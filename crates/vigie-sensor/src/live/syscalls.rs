@@ -127,6 +127,34 @@ impl SyscallSet {
             .collect()
     }
 
+    /// What the loaded rules of the `syscall` source can match, plus what the
+    /// state tables need: a rule without an `evt.type` restriction turns every
+    /// encoded syscall on. Also returns the rule-named syscalls the kernel
+    /// program does not encode.
+    pub fn for_rules<'a>(
+        rules: impl IntoIterator<Item = &'a vigie_rules::CompiledRule>,
+    ) -> (Self, Vec<String>) {
+        let mut set = SyscallSet::state();
+        let mut unknown: Vec<String> = Vec::new();
+        for rule in rules {
+            if !rule.enabled || rule.source != "syscall" {
+                continue;
+            }
+            match &rule.event_types {
+                None => set.union(&SyscallSet::all()),
+                Some(types) => {
+                    for t in types {
+                        // procexit is a tracepoint, always on; the rest are syscalls.
+                        if t != "procexit" && !set.insert(t) && !unknown.contains(t) {
+                            unknown.push(t.clone());
+                        }
+                    }
+                }
+            }
+        }
+        (set, unknown)
+    }
+
     pub(crate) fn bytes(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
         self.on
             .iter()
@@ -147,6 +175,29 @@ mod tests {
         assert!(!s.contains_nr(2));
         assert_eq!(unknown, vec!["ptrace".to_string()]);
         assert_eq!(s.names(), vec!["openat", "fchmodat"]);
+    }
+
+    #[test]
+    fn rules_turn_on_their_syscalls_and_report_unencoded_ones() {
+        let mut loader = vigie_rules::RuleLoader::new();
+        loader.load_str(
+            "t.yaml",
+            "- rule: a\n  desc: a\n  condition: evt.type = chmod and evt.dir = <\n  output: x\n  priority: WARNING\n- rule: b\n  desc: b\n  condition: evt.type in (ptrace, read)\n  output: y\n  priority: WARNING\n",
+        );
+        let set = loader.finish();
+        let engine = vigie_rules::Engine::build(
+            &set,
+            &[crate::fields::syscall_table()],
+            &vigie_rules::EngineOptions::default(),
+        )
+        .expect("rules compile");
+        assert_eq!(engine.rules().len(), 2);
+        let (s, unknown) = SyscallSet::for_rules(engine.rules());
+        assert!(s.contains_nr(90), "chmod from rule a");
+        assert!(s.contains_nr(0), "read from rule b");
+        assert!(s.contains_nr(59), "execve for the state");
+        assert!(!s.contains_nr(1), "write: no rule asks for it");
+        assert_eq!(unknown, vec!["ptrace".to_string()]);
     }
 
     #[test]
