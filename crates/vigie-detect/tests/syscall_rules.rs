@@ -398,7 +398,7 @@ fn container_escapes_and_runtime_sockets() {
     let mut s = state(true);
     let setns = build_event("setns", true, 1, 30, &[("res", i64b(0))]);
     assert_eq!(
-        fired(&e, &mut s, &[setns.clone()]),
+        fired(&e, &mut s, std::slice::from_ref(&setns)),
         ["Vigie mount or namespace change in a container"]
     );
     let mut host = state(false);
