@@ -14,6 +14,6 @@ pub use flags::{flag_names, resolve_flags};
 pub use param::{c_str, family, split_nul, ParamValue, SockAddr, SockTuple};
 pub use raw::{encode_event, DecodeError, RawEvent, HEADER_LEN, MAX_PARAMS};
 pub use table::{
-    event_info, event_table, flags as event_flags, Category, Direction, EventInfo, EventTable,
-    ParamExtra, ParamInfo, ParamType, PrintFormat,
+    event_info, event_table, flags as event_flags, syscall_name, Category, Direction, EventInfo,
+    EventTable, ParamExtra, ParamInfo, ParamType, PrintFormat,
 };

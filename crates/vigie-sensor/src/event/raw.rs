@@ -6,7 +6,7 @@
 use thiserror::Error;
 
 use super::param::ParamValue;
-use super::table::{event_info, EventInfo};
+use super::table::{event_info, syscall_name, EventInfo};
 
 /// The size of the fixed header.
 pub const HEADER_LEN: usize = 26;
@@ -148,8 +148,18 @@ impl<'a> RawEvent<'a> {
         event_info(self.code)
     }
 
-    /// The event's name (`evt.type`), or `NA` for an unknown code.
+    /// The event's name (`evt.type`), or `NA` for an unknown code. Generic syscall
+    /// events (codes 0 and 1) are named by the syscall code they carry.
     pub fn name(&self) -> &'static str {
+        if self.code <= 1 {
+            let id = self
+                .param(0)
+                .and_then(|b| b.get(..2))
+                .map(|b| u16::from_le_bytes([b[0], b[1]]));
+            if let Some(name) = id.and_then(syscall_name) {
+                return name;
+            }
+        }
         self.info().map_or("NA", |i| i.name)
     }
 
@@ -276,6 +286,15 @@ mod tests {
         assert_eq!(e.value_named("ino").and_then(|v| v.as_u64()), Some(42));
         assert_eq!(e.params().count(), 7);
         assert_eq!(e.param(7), None);
+    }
+
+    #[test]
+    fn generic_events_are_named_by_their_syscall() {
+        // PPME_GENERIC_X with the syscall code of madvise.
+        let bytes = encode_event(1, 1, 1, &[&139u16.to_le_bytes(), &28u16.to_le_bytes()]);
+        assert_eq!(RawEvent::parse(&bytes).unwrap().name(), "madvise");
+        let bytes = encode_event(1, 1, 1, &[&60000u16.to_le_bytes()]);
+        assert_eq!(RawEvent::parse(&bytes).unwrap().name(), "syscall");
     }
 
     #[test]

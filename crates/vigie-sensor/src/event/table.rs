@@ -446,6 +446,27 @@ fn parse_table(text: &'static str) -> EventTable {
     EventTable { events, by_name }
 }
 
+const SYSCALLS_TEXT: &str = include_str!("syscalls.txt");
+
+/// The name of a syscall by libscap's syscall code (`PPM_SC_*`): what generic
+/// syscall events (codes 0 and 1) carry in their `ID` parameter.
+pub fn syscall_name(code: u16) -> Option<&'static str> {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut names = Vec::new();
+        for line in SYSCALLS_TEXT.lines().filter(|l| !l.starts_with('#')) {
+            let (num, name) = line.split_once(' ').expect("syscalls.txt: CODE NAME");
+            let num: usize = num.parse().expect("syscalls.txt: code");
+            if names.len() <= num {
+                names.resize(num + 1, "");
+            }
+            names[num] = name;
+        }
+        names
+    });
+    names.get(code as usize).copied().filter(|n| !n.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
