@@ -8,6 +8,7 @@ mod cel_spec;
 mod cel_spec_vigie;
 mod falco_k8saudit;
 mod falco_rules;
+mod falco_scap;
 mod kyverno;
 mod kyverno_admission;
 mod pss;
@@ -40,6 +41,10 @@ const SUITES: &[(&str, &str)] = &[
     (
         "falco-k8saudit",
         "Falco k8s audit regression cases (falco-tests/test: falco_k8s_audit_tests.yaml)",
+    ),
+    (
+        "falco-scap",
+        "Falco syscall regression cases on .scap captures (falco-tests/test: falco_tests.yaml)",
     ),
     (
         "cel-spec",
@@ -78,6 +83,7 @@ fn main() -> ExitCode {
         "regolibrary" => regolibrary::run(&dir),
         "falco-rules" => falco_rules::run(&dir),
         "falco-k8saudit" => falco_k8saudit::run(&dir),
+        "falco-scap" => falco_scap::run(&dir),
         "kyverno" => kyverno::run(&dir),
         "cel-spec" => cel_spec::run_with(&dir, &cel_spec_vigie::VigieCel),
         "kyverno-admission" => kyverno_admission::run(&dir),

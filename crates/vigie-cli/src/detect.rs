@@ -1,4 +1,5 @@
-//! `vigie detect`: threat detection on Kubernetes audit events with Falco-format rules.
+//! `vigie detect`: threat detection on Kubernetes audit events and system calls with
+//! Falco-format rules.
 //!
 //! Exit codes: 0 no alert, 1 alerts raised, 2 bad input, which wins over alerts: rules
 //! that do not load in strict mode, a rules file that cannot be read, an unreadable
@@ -15,10 +16,11 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use vigie_detect::config::{DetectConfig, SinkConfig, SourceConfig};
 use vigie_detect::metrics::Metrics;
-use vigie_detect::pipeline::run_pipeline;
+use vigie_detect::pipeline::{run_pipeline, RunSummary};
 use vigie_detect::rules::{build_engine, load, tables};
 use vigie_detect::sinks::{ClientTlsConfig, Format, HttpSinkConfig, SyslogTarget};
 use vigie_detect::sources::{HttpLimits, HttpSourceConfig, ServerTlsConfig};
+use vigie_detect::syscall;
 use vigie_rules::{Engine, EngineOptions, Priority, RuleDiagnostic, RuleMatching, Selection};
 
 use crate::output::print_then;
@@ -40,6 +42,11 @@ enum DetectCommand {
         after_help = "Examples:\n  vigie detect audit /var/log/kubernetes/audit.log\n  vigie detect audit --follow /var/log/kubernetes/audit.log -o json\n  vigie detect audit --listen 0.0.0.0:9765 --http-url http://falcosidekick:2801/\n  vigie detect audit --listen 0.0.0.0:9765 --tls-cert tls.crt --tls-key tls.key --tls-client-ca audit-ca.crt\n  kubectl get --raw ... | vigie detect audit -"
     )]
     Audit(Box<AuditArgs>),
+    /// Detect threats in system calls with Falco's syscall rules: replay a .scap capture.
+    #[command(
+        after_help = "Examples:\n  vigie detect syscalls --replay capture.scap\n  vigie detect syscalls --replay capture.scap -r falco_rules.yaml --no-default-rules -o json"
+    )]
+    Syscalls(Box<SyscallsArgs>),
     /// Validate and list rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -115,10 +122,18 @@ struct AuditArgs {
     /// Require webhook clients to present a certificate signed by these CAs (PEM): mutual TLS.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_client_ca: Option<PathBuf>,
-    /// Rule files, loaded in order after vigie's default audit rules.
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// The options every detection source shares: rules, their selection, and where
+/// alerts go.
+#[derive(Debug, Args)]
+struct CommonArgs {
+    /// Rule files, loaded in order after vigie's default rules.
     #[arg(long = "rules", short = 'r')]
     rules: Vec<PathBuf>,
-    /// Do not load vigie's default audit rules.
+    /// Do not load vigie's default rules.
     #[arg(long)]
     no_default_rules: bool,
     /// A YAML pipeline configuration (sources, sinks, queues); see docs/detect.md.
@@ -174,9 +189,20 @@ struct AuditArgs {
     print_metrics: bool,
 }
 
+#[derive(Debug, Args)]
+struct SyscallsArgs {
+    /// Replay a libscap capture (.scap, as Falco and sysdig write them, gzip or
+    /// not) through the sensor's state and the syscall rules.
+    #[arg(long, value_name = "FILE.scap")]
+    replay: PathBuf,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
 pub fn run(args: DetectArgs) -> ExitCode {
     match args.command {
         DetectCommand::Audit(a) => audit(*a),
+        DetectCommand::Syscalls(a) => syscalls(*a),
         DetectCommand::Rules(RulesCommand::Validate { files, strict }) => validate(&files, strict),
         DetectCommand::Rules(RulesCommand::List { rules, output }) => list(&rules, output),
     }
@@ -249,12 +275,10 @@ fn list(files: &[PathBuf], output: OutputFormat) -> ExitCode {
     print_then(text.as_bytes(), code)
 }
 
-fn audit(a: AuditArgs) -> ExitCode {
-    let Some(min_priority) = Priority::parse(&a.min_priority) else {
-        eprintln!("vigie detect: unknown priority '{}'", a.min_priority);
-        return ExitCode::from(EXIT_INPUT_ERROR);
-    };
-    let mut config = match &a.config {
+/// The configuration file and the rules of a run, as the common options say;
+/// `Err` is the exit code of a run that cannot start.
+fn configure(c: &CommonArgs) -> Result<DetectConfig, ExitCode> {
+    let mut config = match &c.config {
         Some(path) => match std::fs::read_to_string(path)
             .map_err(|e| vec![format!("{}: {e}", path.display())])
             .and_then(|text| DetectConfig::from_yaml(&path.display().to_string(), &text))
@@ -264,12 +288,12 @@ fn audit(a: AuditArgs) -> ExitCode {
                 for e in errors {
                     eprintln!("vigie detect: {e}");
                 }
-                return ExitCode::from(EXIT_INPUT_ERROR);
+                return Err(ExitCode::from(EXIT_INPUT_ERROR));
             }
         },
         None => DetectConfig::default(),
     };
-    config.rules.extend(a.rules.iter().cloned());
+    config.rules.extend(c.rules.iter().cloned());
     // A rules file that cannot be read is input that was not read, not a broken
     // rule to skip: running the other rules without it would hide that.
     let unreadable: Vec<String> = config
@@ -287,8 +311,131 @@ fn audit(a: AuditArgs) -> ExitCode {
         for e in unreadable {
             eprintln!("vigie detect: cannot read rules file {e}");
         }
-        return ExitCode::from(EXIT_INPUT_ERROR);
+        return Err(ExitCode::from(EXIT_INPUT_ERROR));
     }
+    Ok(config)
+}
+
+/// Adds the sinks the common options ask for to the configuration's.
+fn add_sinks(c: &CommonArgs, config: &mut DetectConfig) -> Result<(), ExitCode> {
+    if c.config.is_none() || config.sinks.is_empty() {
+        let format = match c.output {
+            OutputFormat::Text => Format::Text,
+            OutputFormat::Json => Format::Json,
+        };
+        config.sinks.push(SinkConfig::Stdout { format });
+    }
+    if let Some(path) = &c.output_file {
+        config.sinks.push(SinkConfig::File {
+            path: path.clone(),
+            format: Format::Json,
+        });
+    }
+    if let Some(address) = &c.syslog {
+        let Some(target) = SyslogTarget::parse(address) else {
+            eprintln!("vigie detect: --syslog {address}: expected udp://host:port or unix:///path");
+            return Err(ExitCode::from(EXIT_INPUT_ERROR));
+        };
+        config.sinks.push(SinkConfig::Syslog { target });
+    }
+    if let Some(url) = &c.http_url {
+        let mut sink = HttpSinkConfig::new(url);
+        sink.tls = ClientTlsConfig {
+            ca_file: c.http_ca_file.clone(),
+            cert_file: c.http_client_cert.clone(),
+            key_file: c.http_client_key.clone(),
+            insecure_skip_verify: c.http_insecure_skip_verify,
+        };
+        config.sinks.push(SinkConfig::Http(sink));
+    }
+    Ok(())
+}
+
+/// Compiles the rules of `config` with the common options' selection; reports how
+/// many rules of `source` run. Also returns how many rules had errors.
+fn compile(
+    c: &CommonArgs,
+    config: &DetectConfig,
+    source: &str,
+) -> Result<(Engine, usize), ExitCode> {
+    let Some(min_priority) = Priority::parse(&c.min_priority) else {
+        eprintln!("vigie detect: unknown priority '{}'", c.min_priority);
+        return Err(ExitCode::from(EXIT_INPUT_ERROR));
+    };
+    let options = EngineOptions {
+        strict: c.strict,
+        matching: if c.all_matches {
+            RuleMatching::All
+        } else {
+            RuleMatching::First
+        },
+        min_priority,
+        selection: Selection {
+            only_tags: c.tags.clone(),
+            disable_tags: c.skip_tags.clone(),
+            disable_names: c.disable.clone(),
+            enable_names: c.enable.clone(),
+        },
+    };
+    let engine = match build_engine(&config.rules, !c.no_default_rules, &options) {
+        Ok(e) => e,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, false);
+            eprintln!("vigie detect: rules have errors (strict mode)");
+            return Err(ExitCode::from(EXIT_INPUT_ERROR));
+        }
+    };
+    print_diagnostics(engine.diagnostics(), false);
+    // Rules that did not compile are left out and the others run, but the run
+    // cannot be called clean: it ends with exit code 2, as unreadable input does.
+    let rule_errors = engine.diagnostics().iter().filter(|d| d.is_error()).count();
+    eprintln!(
+        "vigie detect: {} {source} rules enabled",
+        engine.enabled_count(source)
+    );
+    Ok((engine, rule_errors))
+}
+
+/// Prints a run's counters and gives its exit code.
+fn finish(
+    summary: &RunSummary,
+    metrics: &Metrics,
+    rule_errors: usize,
+    print_metrics: bool,
+) -> ExitCode {
+    eprintln!(
+        "vigie detect: {} events, {} rejected, {} alerts, {} alerts not delivered",
+        summary.events, summary.rejected, summary.alerts, summary.sink_drops
+    );
+    if print_metrics {
+        eprint!("{}", metrics.render());
+    }
+    if rule_errors > 0 {
+        eprintln!(
+            "vigie detect: {rule_errors} errors in the rules (see above): the rules that had them did not run"
+        );
+    }
+    if summary.input_errors > 0 {
+        eprintln!(
+            "vigie detect: {} inputs or lines could not be read (see above)",
+            summary.input_errors
+        );
+    }
+    if summary.input_errors > 0 || rule_errors > 0 {
+        ExitCode::from(EXIT_INPUT_ERROR)
+    } else if summary.alerts > 0 {
+        ExitCode::from(EXIT_ALERTS)
+    } else {
+        ExitCode::from(EXIT_CLEAN)
+    }
+}
+
+fn audit(a: AuditArgs) -> ExitCode {
+    let c = &a.common;
+    let mut config = match configure(c) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
     if let Some(limit) = a.max_event_bytes {
         config.max_event_bytes = limit;
     }
@@ -339,67 +486,13 @@ fn audit(a: AuditArgs) -> ExitCode {
         eprintln!("vigie detect: nothing to read: give audit log files, a directory, `-` for stdin, or --listen");
         return ExitCode::from(EXIT_INPUT_ERROR);
     }
-    if a.config.is_none() || config.sinks.is_empty() {
-        let format = match a.output {
-            OutputFormat::Text => Format::Text,
-            OutputFormat::Json => Format::Json,
-        };
-        config.sinks.push(SinkConfig::Stdout { format });
+    if let Err(code) = add_sinks(c, &mut config) {
+        return code;
     }
-    if let Some(path) = &a.output_file {
-        config.sinks.push(SinkConfig::File {
-            path: path.clone(),
-            format: Format::Json,
-        });
-    }
-    if let Some(address) = &a.syslog {
-        let Some(target) = SyslogTarget::parse(address) else {
-            eprintln!("vigie detect: --syslog {address}: expected udp://host:port or unix:///path");
-            return ExitCode::from(EXIT_INPUT_ERROR);
-        };
-        config.sinks.push(SinkConfig::Syslog { target });
-    }
-    if let Some(url) = &a.http_url {
-        let mut sink = HttpSinkConfig::new(url);
-        sink.tls = ClientTlsConfig {
-            ca_file: a.http_ca_file.clone(),
-            cert_file: a.http_client_cert.clone(),
-            key_file: a.http_client_key.clone(),
-            insecure_skip_verify: a.http_insecure_skip_verify,
-        };
-        config.sinks.push(SinkConfig::Http(sink));
-    }
-    let options = EngineOptions {
-        strict: a.strict,
-        matching: if a.all_matches {
-            RuleMatching::All
-        } else {
-            RuleMatching::First
-        },
-        min_priority,
-        selection: Selection {
-            only_tags: a.tags.clone(),
-            disable_tags: a.skip_tags.clone(),
-            disable_names: a.disable.clone(),
-            enable_names: a.enable.clone(),
-        },
+    let (engine, rule_errors) = match compile(c, &config, "k8s_audit") {
+        Ok(x) => x,
+        Err(code) => return code,
     };
-    let engine = match build_engine(&config.rules, !a.no_default_rules, &options) {
-        Ok(e) => e,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics, false);
-            eprintln!("vigie detect: rules have errors (strict mode)");
-            return ExitCode::from(EXIT_INPUT_ERROR);
-        }
-    };
-    print_diagnostics(engine.diagnostics(), false);
-    // Rules that did not compile are left out and the others run, but the run
-    // cannot be called clean: it ends with exit code 2, as unreadable input does.
-    let rule_errors = engine.diagnostics().iter().filter(|d| d.is_error()).count();
-    eprintln!(
-        "vigie detect: {} k8s_audit rules enabled",
-        engine.enabled_count("k8s_audit")
-    );
     let metrics = Arc::new(Metrics::default());
     let stop = Arc::new(AtomicBool::new(false));
     if let Err(e) = stop_on_signals(&stop) {
@@ -413,31 +506,31 @@ fn audit(a: AuditArgs) -> ExitCode {
             return ExitCode::from(EXIT_INPUT_ERROR);
         }
     };
-    eprintln!(
-        "vigie detect: {} events, {} rejected, {} alerts, {} alerts not delivered",
-        summary.events, summary.rejected, summary.alerts, summary.sink_drops
-    );
-    if a.print_metrics {
-        eprint!("{}", metrics.render());
+    finish(&summary, &metrics, rule_errors, c.print_metrics)
+}
+
+fn syscalls(a: SyscallsArgs) -> ExitCode {
+    let c = &a.common;
+    let mut config = match configure(c) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    if let Err(code) = add_sinks(c, &mut config) {
+        return code;
     }
-    if rule_errors > 0 {
-        eprintln!(
-            "vigie detect: {rule_errors} errors in the rules (see above): the rules that had them did not run"
-        );
-    }
-    if summary.input_errors > 0 {
-        eprintln!(
-            "vigie detect: {} inputs or lines could not be read (see above)",
-            summary.input_errors
-        );
-    }
-    if summary.input_errors > 0 || rule_errors > 0 {
-        ExitCode::from(EXIT_INPUT_ERROR)
-    } else if summary.alerts > 0 {
-        ExitCode::from(EXIT_ALERTS)
-    } else {
-        ExitCode::from(EXIT_CLEAN)
-    }
+    let (engine, rule_errors) = match compile(c, &config, syscall::SOURCE) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let metrics = Arc::new(Metrics::default());
+    let summary = match syscall::run_replay(&a.replay, &config, engine, metrics.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vigie detect: {e}");
+            return ExitCode::from(EXIT_INPUT_ERROR);
+        }
+    };
+    finish(&summary, &metrics, rule_errors, c.print_metrics)
 }
 
 /// SIGINT (Ctrl-C) and SIGTERM (Kubernetes stopping the Pod) ask the run to stop:

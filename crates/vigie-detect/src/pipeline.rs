@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crossbeam_channel::{bounded, Receiver};
-use vigie_rules::{Engine, SourceId};
+use vigie_rules::{Engine, Event, SourceId};
 
 use crate::alert::Alert;
 use crate::config::{DetectConfig, SinkConfig, SourceConfig};
@@ -17,7 +17,8 @@ use crate::sources::{
     read_dir, read_file, read_lines, Batch, FollowOptions, HttpSource, SourceContext,
 };
 
-/// Evaluates audit events and hands alerts to sinks.
+/// Evaluates the events of one source (`k8s_audit`, `syscall`) and hands alerts to
+/// sinks.
 pub struct Detector {
     engine: Engine,
     source: Option<SourceId>,
@@ -28,8 +29,19 @@ pub struct Detector {
 }
 
 impl Detector {
+    /// A detector of audit events.
     pub fn new(engine: Engine, sinks: Vec<SinkHandle>, metrics: Arc<Metrics>) -> Self {
-        let source = engine.source(SOURCE);
+        Self::for_source(engine, SOURCE, sinks, metrics)
+    }
+
+    /// A detector of the events of `source`, evaluated with that source's rules.
+    pub fn for_source(
+        engine: Engine,
+        source: &str,
+        sinks: Vec<SinkHandle>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let source = engine.source(source);
         let hostname = crate::host::hostname().to_string();
         Self {
             engine,
@@ -41,10 +53,17 @@ impl Detector {
         }
     }
 
-    /// Evaluates one event; returns the alerts it raised.
+    /// Evaluates one audit event; returns the alerts it raised.
     pub fn process(&mut self, event: &mut AuditEvent) -> Vec<Arc<Alert>> {
         event.number = self.next_number;
         self.next_number += 1;
+        let time_ns = event.time_ns;
+        self.evaluate(&AuditView::new(event), time_ns)
+    }
+
+    /// Evaluates one event of the detector's source, happened at `time_ns`; returns
+    /// the alerts it raised.
+    pub fn evaluate(&mut self, event: &dyn Event, time_ns: i64) -> Vec<Arc<Alert>> {
         self.metrics
             .events_evaluated
             .fetch_add(1, Ordering::Relaxed);
@@ -52,14 +71,9 @@ impl Detector {
             return Vec::new();
         };
         let mut alerts = Vec::new();
-        let view = AuditView::new(event);
-        self.engine.evaluate(source, &view, |rule| {
-            alerts.push(Arc::new(Alert::new(
-                rule,
-                &view,
-                event.time_ns,
-                &self.hostname,
-            )));
+        let host = &self.hostname;
+        self.engine.evaluate(source, event, |rule| {
+            alerts.push(Arc::new(Alert::new(rule, event, time_ns, host)));
         });
         for alert in &alerts {
             self.metrics.alert(&alert.rule, alert.priority);

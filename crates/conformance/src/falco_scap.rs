@@ -1,0 +1,340 @@
+//! `falco-scap`: replays the `.scap` cases of Falco's regression suite
+//! (`falco_tests.yaml`): each case names rule files (or a rules file to validate)
+//! and a capture, and expects detections (`detect`), at least one alert at each
+//! `detect_level`, and exact alert counts per rule (`detect_counts`). Captures go
+//! through vigie-sensor's reader, state and field table; rules run with Falco's
+//! defaults (every rule enabled in its file, first matching rule wins) and the
+//! case's tag, name and priority selection. Rules that fail to load stop the case
+//! from running, as they stop Falco. Cases whose capture is not in the corpus are
+//! skipped and listed.
+//!
+//! The suite's Falco (2022) skipped the events libscap then flagged
+//! `EF_DROP_SIMPLE_CONS` unless run with `-A` (the cases' `all_events`), and its
+//! `-D` disabled every rule whose name contains the given text; both are done here
+//! as that Falco did.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::Tally;
+use vigie_detect::k8s_audit::k8s_audit_table;
+use vigie_detect::syscall::{syscall_table, SOURCE};
+use vigie_resource::{parse_documents, Node};
+use vigie_rules::{Engine, EngineOptions, Priority, RuleLoader, Selection};
+use vigie_sensor::fields::SyscallEvent;
+use vigie_sensor::scap::Capture;
+use vigie_sensor::state::State;
+
+struct Case {
+    name: String,
+    detect: bool,
+    levels: Vec<String>,
+    counts: Vec<(String, usize)>,
+    rules_files: Vec<String>,
+    trace_file: String,
+    run_tags: Vec<String>,
+    disable_tags: Vec<String>,
+    disabled_rules: Vec<String>,
+    priority: Option<String>,
+    all_events: bool,
+}
+
+/// The event types the suite's Falco skipped without `-A` (libscap's
+/// `EF_DROP_SIMPLE_CONS` events of 2022).
+const SIMPLE_CONSUMER_DROPS: &[&str] = &[
+    "access",
+    "brk",
+    "close",
+    "epoll_wait",
+    "eventfd",
+    "fcntl",
+    "fstat",
+    "fstat64",
+    "futex",
+    "getcwd",
+    "getdents",
+    "getdents64",
+    "getegid",
+    "geteuid",
+    "getgid",
+    "getpeername",
+    "getresgid",
+    "getresuid",
+    "getrlimit",
+    "getsockname",
+    "getsockopt",
+    "getuid",
+    "io_uring_enter",
+    "io_uring_register",
+    "io_uring_setup",
+    "llseek",
+    "lseek",
+    "lstat",
+    "lstat64",
+    "mlock",
+    "mlock2",
+    "mlockall",
+    "mmap",
+    "mmap2",
+    "mprotect",
+    "munlock",
+    "munlockall",
+    "munmap",
+    "nanosleep",
+    "page_fault",
+    "poll",
+    "ppoll",
+    "pread",
+    "preadv",
+    "procinfo",
+    "pwrite",
+    "pwritev",
+    "read",
+    "readv",
+    "recv",
+    "recvmmsg",
+    "select",
+    "semctl",
+    "semget",
+    "semop",
+    "send",
+    "sendfile",
+    "sendmmsg",
+    "setrlimit",
+    "shutdown",
+    "signaldeliver",
+    "splice",
+    "stat",
+    "stat64",
+    "switch",
+    "timerfd_create",
+    "write",
+    "writev",
+];
+
+fn strings(node: Option<&Node>) -> Vec<String> {
+    match node {
+        None => Vec::new(),
+        Some(n) => match n.as_seq() {
+            Some(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            None => n.as_str().map(|s| vec![s.to_string()]).unwrap_or_default(),
+        },
+    }
+}
+
+fn read_cases(file: &Path) -> Result<Vec<Case>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let doc = parse_documents(&text)
+        .into_iter()
+        .next()
+        .ok_or("no document")?
+        .map_err(|e| format!("{}: {}", file.display(), e.reason))?;
+    let traces = doc
+        .root
+        .get("trace_files")
+        .and_then(Node::as_map)
+        .ok_or("no trace_files mapping")?;
+    let mut cases = Vec::new();
+    for entry in traces {
+        let c = &entry.value;
+        let trace_file = c
+            .get("trace_file")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if !trace_file.ends_with(".scap") {
+            continue;
+        }
+        let counts = c
+            .get("detect_counts")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Node::as_map)
+            .flatten()
+            .filter_map(|e| Some((e.key.to_string(), e.value.as_i64()? as usize)))
+            .collect();
+        let mut rules_files = strings(c.get("rules_file"));
+        rules_files.extend(strings(c.get("validate_rules_file")));
+        cases.push(Case {
+            name: entry.key.to_string(),
+            detect: c.get("detect").and_then(Node::as_bool).unwrap_or(false),
+            levels: strings(c.get("detect_level")),
+            counts,
+            rules_files,
+            trace_file,
+            run_tags: strings(c.get("run_tags")),
+            disable_tags: strings(c.get("disable_tags")),
+            disabled_rules: strings(c.get("disabled_rules")),
+            priority: c.get("priority").and_then(Node::as_str).map(str::to_string),
+            all_events: c.get("all_events").and_then(Node::as_bool).unwrap_or(false),
+        });
+    }
+    Ok(cases)
+}
+
+/// A rules path of a case: a file, or a directory whose files load in name order.
+fn rule_paths(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let path = dir.join(name);
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+    } else {
+        vec![path]
+    }
+}
+
+enum Outcome {
+    Pass,
+    Fail(Vec<String>),
+    Skip(String),
+}
+
+fn run_case(dir: &Path, case: &Case) -> Outcome {
+    let trace = dir.join(&case.trace_file);
+    if !trace.exists() {
+        return Outcome::Skip(format!("{} is not in the corpus", case.trace_file));
+    }
+    let mut loader = RuleLoader::new();
+    if case.rules_files.is_empty() {
+        // Falco's own rules, which it loads when given none.
+        loader.load_file(&dir.join("../rules/falco_rules.yaml"));
+    }
+    for f in &case.rules_files {
+        for p in rule_paths(dir, f) {
+            loader.load_file(&p);
+        }
+    }
+    let set = loader.finish();
+    let options = EngineOptions {
+        min_priority: case
+            .priority
+            .as_deref()
+            .and_then(Priority::parse)
+            .unwrap_or(Priority::Debug),
+        selection: Selection {
+            only_tags: case.run_tags.clone(),
+            disable_tags: case.disable_tags.clone(),
+            disable_names: case
+                .disabled_rules
+                .iter()
+                .map(|d| format!("*{d}*"))
+                .collect(),
+            enable_names: Vec::new(),
+        },
+        ..EngineOptions::default()
+    };
+    let tables = [syscall_table(), k8s_audit_table()];
+    let mut problems = Vec::new();
+    let mut by_rule: HashMap<String, usize> = HashMap::new();
+    let mut by_priority: HashMap<Priority, usize> = HashMap::new();
+    let mut total = 0;
+    let engine = Engine::build(&set, &tables, &options).ok();
+    // Falco refuses to start on rules with errors: nothing is detected.
+    let runs = engine
+        .as_ref()
+        .filter(|e| !e.diagnostics().iter().any(|d| d.is_error()));
+    if let Some(engine) = runs {
+        let capture = match Capture::open(&trace) {
+            Ok(c) => c,
+            Err(e) => return Outcome::Fail(vec![e.to_string()]),
+        };
+        for issue in &capture.issues {
+            problems.push(format!("capture: {issue}"));
+        }
+        if let Some(source) = engine.source(SOURCE) {
+            let mut state = State::from_capture(&capture);
+            for (i, event) in capture.events().enumerate() {
+                let raw = event.raw();
+                state.before(&raw);
+                if case.all_events || !SIMPLE_CONSUMER_DROPS.contains(&raw.name()) {
+                    let view = SyscallEvent::new(raw, &state, i as u64 + 1, event.cpu);
+                    engine.evaluate(source, &view, |rule| {
+                        total += 1;
+                        *by_rule.entry(rule.name.clone()).or_default() += 1;
+                        *by_priority.entry(rule.priority).or_default() += 1;
+                    });
+                }
+                state.after(&raw);
+            }
+        }
+    } else if std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
+        let errors: Vec<String> = engine
+            .iter()
+            .flat_map(|e| e.diagnostics())
+            .filter(|d| d.is_error())
+            .map(|d| d.to_string())
+            .collect();
+        println!("{}: rules refused: {}", case.name, errors.join("; "));
+    }
+    if std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
+        println!("{}: {total} alerts {by_rule:?}", case.name);
+    }
+    if case.detect != (total > 0) {
+        let mut fired: Vec<_> = by_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+        fired.sort();
+        problems.push(format!(
+            "expected detect={} but {total} alerts ({})",
+            case.detect,
+            fired.join(", ")
+        ));
+    }
+    if case.detect {
+        for level in &case.levels {
+            let p = Priority::parse(level);
+            if p.and_then(|p| by_priority.get(&p)).copied().unwrap_or(0) == 0 {
+                problems.push(format!("no alert at level {level}"));
+            }
+        }
+    }
+    for (rule, expected) in &case.counts {
+        let got = by_rule.get(rule).copied().unwrap_or(0);
+        if got != *expected {
+            problems.push(format!(
+                "rule '{rule}': expected {expected} alerts, got {got}"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(problems)
+    }
+}
+
+pub fn run(dir: &Path) -> Tally {
+    let mut tally = Tally::default();
+    let cases = match read_cases(&dir.join("falco_tests.yaml")) {
+        Ok(cases) => cases,
+        Err(e) => {
+            eprintln!("falco-scap: {e}");
+            tally.failed += 1;
+            return tally;
+        }
+    };
+    let mut skipped = 0;
+    for case in &cases {
+        match run_case(dir, case) {
+            Outcome::Pass => tally.passed += 1,
+            Outcome::Skip(why) => {
+                skipped += 1;
+                println!("SKIP {}: {why}", case.name);
+            }
+            Outcome::Fail(problems) => {
+                tally.failed += 1;
+                println!("FAIL {}", case.name);
+                for p in problems {
+                    println!("  {p}");
+                }
+            }
+        }
+    }
+    println!("{skipped} cases skipped (capture not in the corpus)");
+    tally
+}

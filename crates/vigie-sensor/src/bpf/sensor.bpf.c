@@ -1,0 +1,1108 @@
+// SPDX-License-Identifier: GPL-2.0
+// vigie's syscall sensor, kernel side.
+//
+// Every event leaves the kernel already in libscap's event encoding (the
+// `ppm_evt_hdr` header, one u16 length per parameter, then the parameters), so
+// user space decodes live events and `.scap` captures with one decoder. Event
+// codes, parameter order and parameter types follow falcosecurity/libs
+// (driver/ppm_events_public.h, driver/event_table.c); the code is our own.
+//
+// Hooks: tp_btf sys_exit (one exit-time event per syscall, carrying the
+// arguments) and sched_process_exec/fork/exit for the process lifecycle. Only
+// syscalls whose bit is set in `syscall_on` (filled by user space from the
+// loaded rules and what the state tables need) are copied out.
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+// ---- libscap facts: event codes (ppm_events_public.h) ----
+#define PPME_SYSCALL_OPEN_X 3
+#define PPME_SYSCALL_CLOSE_X 5
+#define PPME_SYSCALL_READ_X 7
+#define PPME_SYSCALL_WRITE_X 9
+#define PPME_SOCKET_SOCKET_X 11
+#define PPME_SOCKET_CONNECT_X 23
+#define PPME_SYSCALL_OPENAT_2_X 307
+#define PPME_SYSCALL_FCHMODAT_X 313
+#define PPME_SYSCALL_CHMOD_X 315
+#define PPME_SYSCALL_FCHMOD_X 317
+#define PPME_SYSCALL_OPENAT2_X 327
+#define PPME_SYSCALL_EXECVEAT_X 331
+#define PPME_SYSCALL_CLONE3_X 335
+#define PPME_SYSCALL_MEMFD_CREATE_X 405
+#define PPME_SYSCALL_CLONE_20_X 223
+#define PPME_SYSCALL_FORK_20_X 225
+#define PPME_SYSCALL_VFORK_20_X 227
+#define PPME_SYSCALL_EXECVE_19_X 293
+#define PPME_PROCEXIT_1_E 186
+
+// ---- x86_64 syscall numbers this program encodes ----
+#define NR_read 0
+#define NR_write 1
+#define NR_open 2
+#define NR_close 3
+#define NR_socket 41
+#define NR_connect 42
+#define NR_clone 56
+#define NR_fork 57
+#define NR_vfork 58
+#define NR_execve 59
+#define NR_chmod 90
+#define NR_fchmod 91
+#define NR_openat 257
+#define NR_fchmodat 268
+#define NR_memfd_create 319
+#define NR_execveat 322
+#define NR_clone3 435
+#define NR_openat2 437
+#define NR_fchmodat2 452
+
+#define MAX_SYSCALLS 512
+
+// ---- sizes ----
+#define HDR_LEN 26            // packed ppm_evt_hdr: ts u64, tid u64, len u32, type u16, nparams u32
+// Writes go to `offset & HALF_MASK` and are at most STR_MAX long, so they stay
+// inside the 2 * HALF scratch buffer without a branch per write; an event whose
+// offset reaches HALF is discarded (counted as too_big) instead of sent.
+#define HALF 16384
+#define HALF_MASK (HALF - 1)
+#define STR_MAX 4096          // one path or string parameter
+#define ARGS_MAX 4096         // the argument vector of execve
+#define SNAPLEN 80            // bytes of read/write data copied, as Falco's default snaplen
+#define PATH_DEPTH 32         // components walked when rebuilding a path from dentries
+#define CGROUP_DEPTH 16       // components walked when rebuilding a cgroup path
+
+// Masks `v` where clang cannot see it, so the verifier gets the bound even when
+// the compiler knows the value is already smaller and would drop a plain `&`.
+#define VERIFIER_MASK(v, m) asm volatile("%[x] &= " #m : [x] "+r"(v))
+
+struct scratch {
+	u8 buf[2 * HALF];
+};
+
+struct counters {
+	u64 sent;     // events written to the ring
+	u64 dropped;  // events lost because the ring was full
+	u64 too_big;  // events cut because a parameter did not fit
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20);  // resized by user space before load
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct counters);
+} counters SEC(".maps");
+
+// One byte per native syscall number: 1 = copy its exit event out.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_SYSCALLS);
+	__type(key, u32);
+	__type(value, u8);
+} syscall_on SEC(".maps");
+
+// Set by user space before load.
+const volatile u32 self_tgid = 0;      // the sensor itself is not watched
+const volatile u64 boot_epoch_ns = 0;  // realtime - boottime, so timestamps are epoch ns
+
+// ---- the event being built ----
+struct ev {
+	u8 *buf;
+	u32 off;      // where the next parameter's bytes go
+	u32 nparams;  // parameters the header announces
+	u32 n;        // parameters written so far
+};
+
+static __always_inline struct counters *counters_get(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline int ev_begin(struct ev *e, u16 type, u32 nparams, u32 tid)
+{
+	u32 zero = 0;
+	e->buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e->buf)
+		return -1;
+	u64 ts = bpf_ktime_get_boot_ns() + boot_epoch_ns;
+	u64 tid64 = tid;
+	__builtin_memcpy(&e->buf[0], &ts, 8);
+	__builtin_memcpy(&e->buf[8], &tid64, 8);
+	__builtin_memcpy(&e->buf[20], &type, 2);
+	__builtin_memcpy(&e->buf[22], &nparams, 4);
+	e->nparams = nparams;
+	e->n = 0;
+	e->off = HDR_LEN + 2 * nparams;
+	return 0;
+}
+
+// Records the length of the parameter just written and moves past it.
+static __always_inline void ev_len(struct ev *e, u32 len)
+{
+	u32 at = HDR_LEN + 2 * e->n;
+	u16 l = len;
+	__builtin_memcpy(&e->buf[at & HALF_MASK], &l, 2);
+	e->n++;
+	// An event that reached HALF is discarded at submit; keeping the offset
+	// there stops it from growing. The mask is then a no-op at run time, but
+	// it makes the verifier forget the exact offset, so its states for
+	// different parameter lengths merge instead of multiplying.
+	u64 off = e->off + len;
+	if (off > HALF)
+		off = HALF;
+	VERIFIER_MASK(off, 0x7fff);
+	e->off = off;
+}
+
+static __always_inline void put_u8(struct ev *e, u8 v)
+{
+	e->buf[e->off & HALF_MASK] = v;
+	ev_len(e, 1);
+}
+
+static __always_inline void put_u16(struct ev *e, u16 v)
+{
+	__builtin_memcpy(&e->buf[e->off & HALF_MASK], &v, 2);
+	ev_len(e, 2);
+}
+
+static __always_inline void put_u32(struct ev *e, u32 v)
+{
+	__builtin_memcpy(&e->buf[e->off & HALF_MASK], &v, 4);
+	ev_len(e, 4);
+}
+
+static __always_inline void put_u64(struct ev *e, u64 v)
+{
+	__builtin_memcpy(&e->buf[e->off & HALF_MASK], &v, 8);
+	ev_len(e, 8);
+}
+
+static __always_inline void put_empty(struct ev *e)
+{
+	ev_len(e, 0);
+}
+
+// A NUL-terminated string from user memory (PT_FSPATH, PT_CHARBUF).
+static __always_inline void put_user_str(struct ev *e, const void *p)
+{
+	long n = 0;
+	if (p)
+		n = bpf_probe_read_user_str(&e->buf[e->off & HALF_MASK], STR_MAX, p);
+	if (n <= 0) {
+		put_empty(e);
+		return;
+	}
+	ev_len(e, n);
+}
+
+// A NUL-terminated string from kernel memory.
+static __always_inline void put_kernel_str(struct ev *e, const void *p)
+{
+	long n = 0;
+	if (p)
+		n = bpf_probe_read_kernel_str(&e->buf[e->off & HALF_MASK], STR_MAX, p);
+	if (n <= 0) {
+		put_empty(e);
+		return;
+	}
+	ev_len(e, n);
+}
+
+// Raw bytes from user memory (PT_BYTEBUF), at most `max`.
+static __always_inline void put_user_bytes(struct ev *e, const void *p, u32 len, u32 max)
+{
+	if (len > max)
+		len = max;
+	if (!p || len == 0) {
+		put_empty(e);
+		return;
+	}
+	u64 n = len;
+	VERIFIER_MASK(n, 0x1fff);  // a no-op after the cap above, but one the verifier follows
+	if (n > STR_MAX)
+		n = STR_MAX;
+	len = n;
+	if (bpf_probe_read_user(&e->buf[e->off & HALF_MASK], len, p)) {
+		put_empty(e);
+		return;
+	}
+	ev_len(e, len);
+}
+
+// Writes a string piece without closing the parameter; returns bytes written
+// (without the NUL) so pieces can be joined.
+static __always_inline u32 piece_kernel(struct ev *e, u32 at, const void *p)
+{
+	long n = bpf_probe_read_kernel_str(&e->buf[at & HALF_MASK], 256, p);
+	if (n <= 1)
+		return 0;
+	return n - 1;
+}
+
+static __always_inline void piece_char(struct ev *e, u32 at, char c)
+{
+	e->buf[at & HALF_MASK] = c;
+}
+
+// Sends the finished event; counts it, or counts the drop.
+static __always_inline void ev_submit(struct ev *e)
+{
+	struct counters *c = counters_get();
+	u32 len = e->off;
+	if (len >= HALF || len < HDR_LEN) {
+		// A parameter ran past the buffer: the event cannot be trusted.
+		if (c)
+			c->too_big++;
+		return;
+	}
+	__builtin_memcpy(&e->buf[16], &len, 4);
+	u64 size = len;
+	VERIFIER_MASK(size, 0x7fff);
+	if (bpf_ringbuf_output(&events, e->buf, size, BPF_RB_NO_WAKEUP)) {
+		if (c)
+			c->dropped++;
+		return;
+	}
+	if (c)
+		c->sent++;
+}
+
+// ---- conversions to libscap's flag values ----
+static __always_inline u32 open_flags_to_scap(u32 f)
+{
+	u32 r = 0;
+	switch (f & 3) {
+	case 0: r |= 1; break;     // PPM_O_RDONLY
+	case 1: r |= 2; break;     // PPM_O_WRONLY
+	case 2: r |= 3; break;     // PPM_O_RDWR
+	}
+	if (f & 0100) r |= 1 << 2;        // O_CREAT
+	if (f & 02000) r |= 1 << 3;       // O_APPEND
+	if (f & 010000) r |= 1 << 4;      // O_DSYNC
+	if (f & 0200) r |= 1 << 5;        // O_EXCL
+	if (f & 04000) r |= 1 << 6;       // O_NONBLOCK
+	if (f & 04000000) r |= 1 << 7;    // O_SYNC (__O_SYNC)
+	if (f & 01000) r |= 1 << 8;       // O_TRUNC
+	if (f & 040000) r |= 1 << 9;      // O_DIRECT
+	if (f & 0200000) r |= 1 << 10;    // O_DIRECTORY
+	if (f & 0100000) r |= 1 << 11;    // O_LARGEFILE
+	if (f & 02000000) r |= 1 << 12;   // O_CLOEXEC
+	if (f & 020000000) r |= 1 << 13;  // O_TMPFILE
+	return r;
+}
+
+static __always_inline u32 mode_to_scap(u32 m)
+{
+	// The permission bits have the same layout; setuid/setgid/sticky move.
+	u32 r = m & 0777;
+	if (m & 01000) r |= 1 << 9;   // S_ISVTX
+	if (m & 02000) r |= 1 << 10;  // S_ISGID
+	if (m & 04000) r |= 1 << 11;  // S_ISUID
+	return r;
+}
+
+static __always_inline u32 clone_flags_to_scap(u64 f)
+{
+	u32 r = 0;
+	if (f & 0x400) r |= 1 << 0;        // CLONE_FILES
+	if (f & 0x200) r |= 1 << 1;        // CLONE_FS
+	if (f & 0x80000000) r |= 1 << 2;   // CLONE_IO
+	if (f & 0x08000000) r |= 1 << 3;   // CLONE_NEWIPC
+	if (f & 0x40000000) r |= 1 << 4;   // CLONE_NEWNET
+	if (f & 0x00020000) r |= 1 << 5;   // CLONE_NEWNS
+	if (f & 0x20000000) r |= 1 << 6;   // CLONE_NEWPID
+	if (f & 0x04000000) r |= 1 << 7;   // CLONE_NEWUTS
+	if (f & 0x00008000) r |= 1 << 8;   // CLONE_PARENT
+	if (f & 0x00100000) r |= 1 << 9;   // CLONE_PARENT_SETTID
+	if (f & 0x00002000) r |= 1 << 10;  // CLONE_PTRACE
+	if (f & 0x00000800) r |= 1 << 11;  // CLONE_SIGHAND
+	if (f & 0x00040000) r |= 1 << 12;  // CLONE_SYSVSEM
+	if (f & 0x00010000) r |= 1 << 13;  // CLONE_THREAD
+	if (f & 0x00800000) r |= 1 << 14;  // CLONE_UNTRACED
+	if (f & 0x00000100) r |= 1 << 15;  // CLONE_VM
+	if (f & 0x10000000) r |= 1 << 20;  // CLONE_NEWUSER
+	if (f & 0x00200000) r |= 1 << 23;  // CLONE_CHILD_CLEARTID
+	if (f & 0x01000000) r |= 1 << 24;  // CLONE_CHILD_SETTID
+	if (f & 0x00080000) r |= 1 << 25;  // CLONE_SETTLS
+	if (f & 0x00004000) r |= 1 << 27;  // CLONE_VFORK
+	if (f & 0x02000000) r |= 1 << 28;  // CLONE_NEWCGROUP
+	return r;
+}
+
+static __always_inline u8 family_to_scap(u16 f)
+{
+	// AF_UNIX, AF_INET and AF_INET6 have the same numbers in libscap.
+	return (u8)f;
+}
+
+// ---- reading process state ----
+static __always_inline u32 task_tid(struct task_struct *t) { return BPF_CORE_READ(t, pid); }
+static __always_inline u32 task_tgid(struct task_struct *t) { return BPF_CORE_READ(t, tgid); }
+static __always_inline u32 task_ptgid(struct task_struct *t) { return BPF_CORE_READ(t, real_parent, tgid); }
+
+// The pid as seen from the task's own pid namespace.
+static __always_inline u32 task_vnr(struct task_struct *t, bool group)
+{
+	struct pid *p = group ? BPF_CORE_READ(t, signal, pids[PIDTYPE_TGID]) : BPF_CORE_READ(t, thread_pid);
+	if (!p)
+		return 0;
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct upid up;
+	if (bpf_probe_read_kernel(&up, sizeof(up), &p->numbers[level & 7]))
+		return 0;
+	return up.nr;
+}
+
+static __always_inline u32 task_pgid(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]);
+	if (!p)
+		return 0;
+	return BPF_CORE_READ(p, numbers[0].nr);
+}
+
+// Older kernels named kernfs_node's parent `parent` (renamed `__parent` in 6.15).
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	struct kernfs_node___old *old = (void *)kn;
+	return BPF_CORE_READ(old, parent);
+}
+
+// Path rebuilding (cwd, exe path, cgroups). The components are gathered child
+// first into a per-CPU `walk` buffer, then written root first. Both loops run
+// with their loop-carried values in the map or masked, so the verifier's states
+// merge across iterations instead of multiplying with the possible depths.
+struct walk {
+	const char *names[PATH_DEPTH];
+	u32 depth;
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct kernfs_node *kn;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct walk);
+} walk SEC(".maps");
+
+static __always_inline struct walk *walk_get(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&walk, &zero);
+}
+
+// One step up the dentry tree; returns 1 when done. Every loop-carried value
+// lives in the map or is masked, so the verifier's states merge across steps.
+static __always_inline long dentry_step(struct walk *w)
+{
+	// Local copies: CO-RE relocates kernel types, not fields of `struct walk`.
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct dentry *dentry = w->dentry;
+	struct mount *mnt = w->mnt;
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	if (dentry == mnt_root) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+		if (up == mnt)
+			return 1;  // the root of the mount tree
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = &up->mnt;
+		return 0;  // a mount crossing adds no component
+	}
+	if (dentry == parent) {
+		// A dentry with no parent outside any mount root: a file of an
+		// internal mount (memfd, anonymous shared memory). Its name alone
+		// ("memfd:NAME") is what there is to say about it.
+		if (w->depth == 0) {
+			w->names[0] = (const char *)BPF_CORE_READ(dentry, d_name.name);
+			w->depth = 1;
+		}
+		return 1;
+	}
+	u64 depth = w->depth;
+	VERIFIER_MASK(depth, 0x3f);
+	if (depth >= PATH_DEPTH)
+		return 1;
+	w->names[depth & (PATH_DEPTH - 1)] = (const char *)BPF_CORE_READ(dentry, d_name.name);
+	w->depth = depth + 1;
+	w->dentry = parent;
+	return 0;
+}
+
+// One step up the kernfs tree (cgroups); returns 1 when done.
+static __always_inline long kernfs_step(struct walk *w)
+{
+	if (!w->kn)
+		return 1;
+	struct kernfs_node *kn = w->kn;
+	struct kernfs_node *parent = kn_parent(kn);
+	if (!parent)
+		return 1;  // the root's name is not part of the path
+	u64 depth = w->depth;
+	VERIFIER_MASK(depth, 0x3f);
+	if (depth >= CGROUP_DEPTH)
+		return 1;
+	w->names[depth & (PATH_DEPTH - 1)] = BPF_CORE_READ(kn, name);
+	w->depth = depth + 1;
+	w->kn = parent;
+	return 0;
+}
+
+static __always_inline void wr_char(u8 *buf, u32 at, char c)
+{
+	u64 o = at;
+	VERIFIER_MASK(o, 0x3fff);  // HALF_MASK, where clang cannot fold it away
+	buf[o] = c;
+}
+
+// Writes the gathered components as "/a/b/c" (or "/") at `at`, without the NUL;
+// returns where the writing stopped. The offset is masked after each component
+// so the verifier's states merge across iterations.
+static __always_inline u32 join_names(u8 *buf, struct walk *w, u32 at)
+{
+	u32 depth = w->depth;
+	if (depth == 0) {
+		wr_char(buf, at, '/');
+		return at + 1;
+	}
+	for (u32 i = 0; i < PATH_DEPTH; i++) {
+		if (i >= depth)
+			break;
+		wr_char(buf, at, '/');
+		u64 next = at + 1;
+		long n = bpf_probe_read_kernel_str(&buf[next & HALF_MASK], 256,
+						   w->names[(depth - 1 - i) & (PATH_DEPTH - 1)]);
+		if (n > 1)
+			next += n - 1;
+		VERIFIER_MASK(next, 0x7fff);
+		at = next;
+	}
+	return at;
+}
+
+// The path walks below are global functions: the verifier checks each once, on
+// its own, instead of once per distinct state of every caller (as it does for
+// static functions), which multiplied their loops past its 1M-instruction limit.
+// They take scalars only and return the parameter's length (0: empty).
+
+// A path rebuilt from a dentry up to the root, crossing mounts, written at `at`
+// with its NUL.
+__noinline int vigie_path_param(u32 at, u64 dentry, u64 vfsmnt)
+{
+	u32 zero = 0;
+	u8 *buf = bpf_map_lookup_elem(&scratch, &zero);
+	struct walk *w = walk_get();
+	if (!buf || !w || !dentry || !vfsmnt || at >= HALF)
+		return 0;
+	w->depth = 0;
+	w->dentry = (struct dentry *)dentry;
+	w->vfsmnt = (struct vfsmount *)vfsmnt;
+	w->mnt = container_of((struct vfsmount *)vfsmnt, struct mount, mnt);
+	for (int i = 0; i < 2 * PATH_DEPTH; i++)
+		if (dentry_step(w))
+			break;
+	u32 end = join_names(buf, w, at);
+	wr_char(buf, end, 0);
+	return end + 1 - at;
+}
+
+// The cgroups of a task as libscap lists them ("subsys=/path\0" entries), from
+// the task's cgroup kernfs node `kn`. On cgroup v2 every controller shares the
+// unified hierarchy's path, so one entry carries what container detection
+// needs: the path in the default hierarchy, under the name "cpuset"
+// (libscap's first controller).
+__noinline int vigie_cgroup_param(u32 at, u64 kn)
+{
+	u32 zero = 0;
+	u8 *buf = bpf_map_lookup_elem(&scratch, &zero);
+	struct walk *w = walk_get();
+	if (!buf || !w || at >= HALF)
+		return 0;
+	const char name[] = "cpuset=";
+	for (int i = 0; i < 7; i++)
+		wr_char(buf, at + i, name[i]);
+	w->depth = 0;
+	w->kn = (struct kernfs_node *)kn;
+	for (int i = 0; i < CGROUP_DEPTH; i++)
+		if (kernfs_step(w))
+			break;
+	u32 end = join_names(buf, w, at + 7);
+	wr_char(buf, end, 0);
+	return end + 1 - at;
+}
+
+static __always_inline void put_dentry_path(struct ev *e, struct dentry *dentry, struct vfsmount *vfsmnt)
+{
+	ev_len(e, vigie_path_param(e->off, (u64)dentry, (u64)vfsmnt));
+}
+
+static __always_inline void put_cgroups(struct ev *e, struct task_struct *t)
+{
+	ev_len(e, vigie_cgroup_param(e->off, (u64)BPF_CORE_READ(t, cgroups, dfl_cgrp, kn)));
+}
+
+// exe (argv[0]) and args (argv[1..], NUL-separated) from the task's memory.
+static __always_inline void put_exe_args(struct ev *e, struct task_struct *t)
+{
+	unsigned long start = BPF_CORE_READ(t, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(t, mm, arg_end);
+	if (!start || end <= start) {
+		put_empty(e);
+		put_empty(e);
+		return;
+	}
+	u32 total = end - start;
+	if (total > ARGS_MAX)
+		total = ARGS_MAX;
+	u32 at = e->off;
+	if (at >= HALF) {
+		put_empty(e);
+		put_empty(e);
+		return;
+	}
+	// argv[0] first, as its own string.
+	long n = bpf_probe_read_user_str(&e->buf[at & HALF_MASK], STR_MAX, (void *)start);
+	if (n <= 0) {
+		put_empty(e);
+		put_empty(e);
+		return;
+	}
+	ev_len(e, n);
+	u32 rest = total > (u32)n ? total - (u32)n : 0;
+	if (rest == 0) {
+		put_empty(e);
+		return;
+	}
+	put_user_bytes(e, (void *)(start + n), rest, ARGS_MAX);
+}
+
+// The fields clone and execve events share (exe ... cgroups, params 2-15).
+static __always_inline void put_procinfo(struct ev *e, struct task_struct *t)
+{
+	put_exe_args(e, t);
+	put_u64(e, task_tid(t));
+	put_u64(e, task_tgid(t));
+	put_u64(e, task_ptgid(t));
+	struct fs_struct *fs = BPF_CORE_READ(t, fs);
+	put_dentry_path(e, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt));
+	put_u64(e, BPF_CORE_READ(t, signal, rlim[7].rlim_cur));  // RLIMIT_NOFILE
+	put_u64(e, BPF_CORE_READ(t, maj_flt));
+	put_u64(e, BPF_CORE_READ(t, min_flt));
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	u64 pages = mm ? BPF_CORE_READ(mm, total_vm) : 0;
+	put_u32(e, pages << 2);  // KiB, pages of 4 KiB
+	put_u32(e, 0);           // vm_rss: per-CPU counters, not read here
+	put_u32(e, 0);           // vm_swap: same
+	put_kernel_str(e, BPF_CORE_READ(t, comm));
+	put_cgroups(e, t);
+}
+
+static __always_inline u32 task_uid(struct task_struct *t) { return BPF_CORE_READ(t, cred, euid.val); }
+static __always_inline u32 task_gid(struct task_struct *t) { return BPF_CORE_READ(t, cred, egid.val); }
+
+// clone/fork/vfork/clone3 exit event (21 params) for task `t` returning `res`.
+// Returns 0: a subprogram must not leave a stack pointer in r0.
+static __noinline int emit_clone(u16 type, struct task_struct *t, s64 res, u64 native_flags)
+{
+	struct ev e;
+	if (ev_begin(&e, type, 21, task_tid(t)))
+		return 0;
+	put_u64(&e, res);
+	put_procinfo(&e, t);
+	u32 flags = clone_flags_to_scap(native_flags);
+	if (task_tid(t) == task_tgid(t))
+		flags |= 1 << 30;  // PPM_CL_IS_MAIN_THREAD
+	put_u32(&e, flags);
+	put_u32(&e, task_uid(t));
+	put_u32(&e, task_gid(t));
+	put_u64(&e, task_vnr(t, false));
+	put_u64(&e, task_vnr(t, true));
+	put_u64(&e, 0);  // pidns_init_start_ts
+	ev_submit(&e);
+	return 0;
+}
+
+// execve/execveat exit event (31 params for execve, 30 for execveat).
+// Returns 0: a subprogram must not leave a stack pointer in r0.
+static __noinline int emit_execve(bool at, struct task_struct *t, s64 res, const char *filename_user,
+					const char *filename_kernel)
+{
+	struct ev e;
+	if (ev_begin(&e, at ? PPME_SYSCALL_EXECVEAT_X : PPME_SYSCALL_EXECVE_19_X, at ? 30 : 31, task_tid(t)))
+		return 0;
+	put_u64(&e, res);
+	put_procinfo(&e, t);
+	put_empty(&e);  // env: not copied (secrets live there)
+	put_u32(&e, 0);  // tty
+	put_u64(&e, task_pgid(t));  // vpgid
+	put_u32(&e, BPF_CORE_READ(t, loginuid.val));
+	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
+	u32 flags = 0;
+	struct inode *ino = exe ? BPF_CORE_READ(exe, f_inode) : 0;
+	if (exe) {
+		char name[8] = {};
+		bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+		if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' && name[4] == 'd' && name[5] == ':')
+			flags |= 1 << 2;  // PPM_EXE_FROM_MEMFD
+	}
+	put_u32(&e, flags);
+	put_u64(&e, BPF_CORE_READ(t, cred, cap_inheritable.val));
+	put_u64(&e, BPF_CORE_READ(t, cred, cap_permitted.val));
+	put_u64(&e, BPF_CORE_READ(t, cred, cap_effective.val));
+	put_u64(&e, ino ? BPF_CORE_READ(ino, i_ino) : 0);
+	u64 ctime = 0, mtime = 0;
+	if (ino) {
+		ctime = BPF_CORE_READ(ino, i_ctime_sec) * 1000000000ULL + BPF_CORE_READ(ino, i_ctime_nsec);
+		mtime = BPF_CORE_READ(ino, i_mtime_sec) * 1000000000ULL + BPF_CORE_READ(ino, i_mtime_nsec);
+	}
+	put_u64(&e, ctime);
+	put_u64(&e, mtime);
+	put_u32(&e, task_uid(t));
+	if (exe)
+		put_dentry_path(&e, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt));
+	else
+		put_empty(&e);
+	put_u64(&e, task_pgid(t));
+	put_u32(&e, task_gid(t));
+	if (!at) {
+		if (filename_kernel)
+			put_kernel_str(&e, filename_kernel);
+		else
+			put_user_str(&e, filename_user);
+	}
+	ev_submit(&e);
+	return 0;
+}
+
+static __always_inline bool watched(u32 nr)
+{
+	if (nr >= MAX_SYSCALLS)
+		return false;
+	u8 *on = bpf_map_lookup_elem(&syscall_on, &nr);
+	return on && *on;
+}
+
+static __always_inline bool is_self(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
+}
+
+static __always_inline u32 current_tid(void)
+{
+	return (u32)bpf_get_current_pid_tgid();
+}
+
+// The struct file of fd in the current task, or NULL.
+static __always_inline struct file *fd_file(s64 fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if (fd < 0 || fd >= max)
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+// dev and ino of an opened file, and whether the open created it.
+static __always_inline void put_dev_ino(struct ev *e, s64 fd, u32 *scap_flags)
+{
+	struct file *f = fd_file(fd);
+	if (!f) {
+		put_u32(e, 0);
+		put_u64(e, 0);
+		return;
+	}
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	u32 dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	u32 major = dev >> 20, minor = dev & 0xfffff;
+	put_u32(e, (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12));
+	put_u64(e, BPF_CORE_READ(ino, i_ino));
+	if (BPF_CORE_READ(f, f_mode) & 0x100000)  // FMODE_CREATED
+		*scap_flags |= 1 << 14;  // PPM_O_F_CREATED
+}
+
+static __always_inline void emit_open(u32 nr, struct pt_regs *regs, s64 ret)
+{
+	struct ev e;
+	u32 flags, mode;
+	const char *name;
+	s64 dirfd = -100;  // AT_FDCWD
+	u64 resolve = 0;
+	u16 type;
+	u32 nparams;
+	if (nr == NR_open) {
+		type = PPME_SYSCALL_OPEN_X; nparams = 6;
+		name = (const char *)BPF_CORE_READ(regs, di);
+		flags = BPF_CORE_READ(regs, si);
+		mode = BPF_CORE_READ(regs, dx);
+	} else if (nr == NR_openat) {
+		type = PPME_SYSCALL_OPENAT_2_X; nparams = 7;
+		dirfd = (int)BPF_CORE_READ(regs, di);
+		name = (const char *)BPF_CORE_READ(regs, si);
+		flags = BPF_CORE_READ(regs, dx);
+		mode = BPF_CORE_READ(regs, r10);
+	} else {
+		type = PPME_SYSCALL_OPENAT2_X; nparams = 8;
+		dirfd = (int)BPF_CORE_READ(regs, di);
+		name = (const char *)BPF_CORE_READ(regs, si);
+		struct open_how how = {};
+		bpf_probe_read_user(&how, sizeof(how), (void *)BPF_CORE_READ(regs, dx));
+		flags = how.flags;
+		mode = how.mode;
+		resolve = how.resolve;
+	}
+	if (ev_begin(&e, type, nparams, current_tid()))
+		return;
+	u32 sflags = open_flags_to_scap(flags);
+	put_u64(&e, ret);
+	if (nr != NR_open)
+		put_u64(&e, dirfd);
+	put_user_str(&e, name);
+	// flags is written after dev/ino are known (O_F_CREATED): remember where.
+	u32 flags_at = e.off;
+	put_u32(&e, sflags);
+	put_u32(&e, (flags & (0100 | 020000000)) ? mode : 0);
+	if (nr == NR_openat2)
+		put_u32(&e, resolve);
+	if (ret >= 0) {
+		put_dev_ino(&e, ret, &sflags);
+		if (flags_at < HALF)
+			__builtin_memcpy(&e.buf[flags_at & HALF_MASK], &sflags, 4);
+	} else {
+		put_u32(&e, 0);
+		put_u64(&e, 0);
+	}
+	ev_submit(&e);
+}
+
+static __always_inline void put_sockaddr(struct ev *e, void *uaddr, u32 addrlen)
+{
+	struct {
+		u16 ss_family;
+		u8 data[126];
+	} sa = {};
+	if (!uaddr || addrlen < 2) {
+		put_empty(e);
+		return;
+	}
+	if (addrlen > sizeof(sa))
+		addrlen = sizeof(sa);
+	if (bpf_probe_read_user(&sa, addrlen & 127, uaddr)) {
+		put_empty(e);
+		return;
+	}
+	u32 at = e->off;
+	if (at >= HALF) {
+		put_empty(e);
+		return;
+	}
+	u8 *p = &e->buf[at & HALF_MASK];
+	if (sa.ss_family == 2) {  // AF_INET
+		struct sockaddr_in *in = (void *)&sa;
+		p[0] = family_to_scap(2);
+		__builtin_memcpy(p + 1, &in->sin_addr.s_addr, 4);
+		u16 port = bpf_ntohs(in->sin_port);
+		__builtin_memcpy(p + 5, &port, 2);
+		ev_len(e, 7);
+	} else if (sa.ss_family == 10) {  // AF_INET6
+		struct sockaddr_in6 *in6 = (void *)&sa;
+		p[0] = family_to_scap(10);
+		__builtin_memcpy(p + 1, &in6->sin6_addr, 16);
+		u16 port = bpf_ntohs(in6->sin6_port);
+		__builtin_memcpy(p + 17, &port, 2);
+		ev_len(e, 19);
+	} else if (sa.ss_family == 1) {  // AF_UNIX
+		p[0] = family_to_scap(1);
+		long n = bpf_probe_read_kernel_str(p + 1, 108, ((struct sockaddr_un *)&sa)->sun_path);
+		ev_len(e, 1 + (n > 0 ? n : 0));
+	} else {
+		put_empty(e);
+	}
+}
+
+// The connection's tuple as the kernel holds it after connect (outbound).
+static __always_inline void put_socktuple(struct ev *e, s64 fd, void *uaddr)
+{
+	struct file *f = fd_file(fd);
+	struct socket *sock = f ? BPF_CORE_READ(f, private_data) : 0;
+	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : 0;
+	u32 at = e->off;
+	if (!sk || at >= HALF) {
+		put_empty(e);
+		return;
+	}
+	u8 *p = &e->buf[at & HALF_MASK];
+	u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	struct inet_sock *inet = (void *)sk;
+	if (fam == 2) {
+		u32 sip = BPF_CORE_READ(inet, inet_saddr);
+		u16 sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+		u32 dip = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (dport == 0 && uaddr) {
+			// Not connected (UDP or a failed connect): the address asked for.
+			struct sockaddr_in in = {};
+			bpf_probe_read_user(&in, sizeof(in), uaddr);
+			dip = in.sin_addr.s_addr;
+			dport = bpf_ntohs(in.sin_port);
+		}
+		p[0] = 2;
+		__builtin_memcpy(p + 1, &sip, 4);
+		__builtin_memcpy(p + 5, &sport, 2);
+		__builtin_memcpy(p + 7, &dip, 4);
+		__builtin_memcpy(p + 11, &dport, 2);
+		ev_len(e, 13);
+	} else if (fam == 10) {
+		struct in6_addr sip = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
+		struct in6_addr dip = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+		u16 sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+		u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		p[0] = 10;
+		__builtin_memcpy(p + 1, &sip, 16);
+		__builtin_memcpy(p + 17, &sport, 2);
+		__builtin_memcpy(p + 19, &dip, 16);
+		__builtin_memcpy(p + 35, &dport, 2);
+		ev_len(e, 37);
+	} else if (fam == 1) {
+		u64 src = (u64)sk;
+		u64 dst = (u64)BPF_CORE_READ((struct unix_sock *)sk, peer);
+		p[0] = 1;
+		__builtin_memcpy(p + 1, &src, 8);
+		__builtin_memcpy(p + 9, &dst, 8);
+		long n = 0;
+		if (uaddr)
+			n = bpf_probe_read_user_str(p + 17, 108, uaddr + 2);
+		if (n <= 0) {
+			p[17] = 0;
+			n = 1;
+		}
+		ev_len(e, 17 + n);
+	} else {
+		put_empty(e);
+	}
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vigie_sys_exit, struct pt_regs *regs, long ret)
+{
+	u32 nr = regs->orig_ax;
+	if (!watched(nr) || is_self())
+		return 0;
+	struct ev e;
+	switch (nr) {
+	case NR_open:
+	case NR_openat:
+	case NR_openat2:
+		emit_open(nr, regs, ret);
+		return 0;
+	case NR_read:
+	case NR_write: {
+		if (ev_begin(&e, nr == NR_read ? PPME_SYSCALL_READ_X : PPME_SYSCALL_WRITE_X, 4, current_tid()))
+			return 0;
+		put_u64(&e, ret);
+		put_user_bytes(&e, (void *)regs->si, ret > 0 ? (u32)ret : 0, SNAPLEN);
+		put_u64(&e, (int)regs->di);
+		put_u32(&e, regs->dx);
+		break;
+	}
+	case NR_close:
+		if (ev_begin(&e, PPME_SYSCALL_CLOSE_X, 2, current_tid()))
+			return 0;
+		put_u64(&e, ret);
+		put_u64(&e, (int)regs->di);
+		break;
+	case NR_socket: {
+		if (ev_begin(&e, PPME_SOCKET_SOCKET_X, 5, current_tid()))
+			return 0;
+		u32 type = regs->si;
+		u32 sflags = 0;
+		if (type & 04000) sflags |= 1 << 6;      // SOCK_NONBLOCK
+		if (type & 02000000) sflags |= 1 << 12;  // SOCK_CLOEXEC
+		put_u64(&e, ret);
+		put_u32(&e, family_to_scap(regs->di));
+		put_u32(&e, type & 0xf);
+		put_u32(&e, regs->dx);
+		put_u32(&e, sflags);
+		break;
+	}
+	case NR_connect: {
+		if (ev_begin(&e, PPME_SOCKET_CONNECT_X, 4, current_tid()))
+			return 0;
+		s64 fd = (int)regs->di;
+		put_u64(&e, ret);
+		put_socktuple(&e, fd, (void *)regs->si);
+		put_u64(&e, fd);
+		put_sockaddr(&e, (void *)regs->si, regs->dx);
+		break;
+	}
+	case NR_chmod:
+		if (ev_begin(&e, PPME_SYSCALL_CHMOD_X, 3, current_tid()))
+			return 0;
+		put_u64(&e, ret);
+		put_user_str(&e, (void *)regs->di);
+		put_u32(&e, mode_to_scap(regs->si));
+		break;
+	case NR_fchmod:
+		if (ev_begin(&e, PPME_SYSCALL_FCHMOD_X, 3, current_tid()))
+			return 0;
+		put_u64(&e, ret);
+		put_u64(&e, (int)regs->di);
+		put_u32(&e, mode_to_scap(regs->si));
+		break;
+	case NR_fchmodat:
+	case NR_fchmodat2:
+		if (ev_begin(&e, PPME_SYSCALL_FCHMODAT_X, 4, current_tid()))
+			return 0;
+		put_u64(&e, ret);
+		put_u64(&e, (int)regs->di);
+		put_user_str(&e, (void *)regs->si);
+		put_u32(&e, mode_to_scap(regs->dx));
+		break;
+	case NR_memfd_create: {
+		if (ev_begin(&e, PPME_SYSCALL_MEMFD_CREATE_X, 3, current_tid()))
+			return 0;
+		u32 f = regs->si;
+		u32 sflags = 0;
+		if (f & 1) sflags |= 1 << 0;  // MFD_CLOEXEC
+		if (f & 2) sflags |= 1 << 1;  // MFD_ALLOW_SEALING
+		if (f & 4) sflags |= 1 << 2;  // MFD_HUGETLB
+		put_u64(&e, ret);
+		put_user_str(&e, (void *)regs->di);
+		put_u32(&e, sflags);
+		break;
+	}
+	case NR_execve:
+	case NR_execveat:
+		// Successful execs are sent from sched_process_exec, with the new image.
+		if (ret < 0)
+			emit_execve(nr == NR_execveat, bpf_get_current_task_btf(), ret,
+				    (void *)(nr == NR_execve ? regs->di : regs->si), 0);
+		return 0;
+	case NR_clone:
+	case NR_fork:
+	case NR_vfork:
+	case NR_clone3: {
+		// The parent's side; the child's comes from sched_process_fork.
+		if (ret == 0)
+			return 0;
+		u64 flags = 0;
+		u16 type = PPME_SYSCALL_CLONE_20_X;
+		if (nr == NR_clone) {
+			flags = regs->di;
+		} else if (nr == NR_clone3) {
+			type = PPME_SYSCALL_CLONE3_X;
+			bpf_probe_read_user(&flags, sizeof(flags), (void *)regs->di);
+		} else if (nr == NR_fork) {
+			type = PPME_SYSCALL_FORK_20_X;
+		} else {
+			type = PPME_SYSCALL_VFORK_20_X;
+			flags = 0x00004000 | 0x00000100;  // CLONE_VFORK | CLONE_VM
+		}
+		emit_clone(type, bpf_get_current_task_btf(), ret, flags);
+		return 0;
+	}
+	default:
+		return 0;
+	}
+	ev_submit(&e);
+	return 0;
+}
+
+// The syscall the current task is in (the clone family, at sched_process_fork).
+static __always_inline u32 current_syscall(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return BPF_CORE_READ(regs, orig_ax);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(vigie_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (is_self())
+		return 0;
+	u32 nr = current_syscall();
+	u16 type = PPME_SYSCALL_CLONE_20_X;
+	u64 flags = 0;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (nr == NR_fork) {
+		type = PPME_SYSCALL_FORK_20_X;
+	} else if (nr == NR_vfork) {
+		type = PPME_SYSCALL_VFORK_20_X;
+		flags = 0x00004000 | 0x00000100;
+	} else if (nr == NR_clone3) {
+		type = PPME_SYSCALL_CLONE3_X;
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)BPF_CORE_READ(regs, di));
+	} else if (nr == NR_clone) {
+		flags = BPF_CORE_READ(regs, di);
+	} else {
+		return 0;  // a kernel thread being forked
+	}
+	if (!watched(nr))
+		return 0;
+	emit_clone(type, child, 0, flags);
+	return 0;
+}
+
+// Successful execs are sent from here, as libscap's execve exit event whether
+// the call was execve or execveat: on x86_64 the kernel reports a successful
+// execveat with execve's number (seen here, and noted by falcosecurity/libs),
+// so sys_exit cannot tell them apart; failures are sent from sys_exit, which
+// has the right number then.
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(vigie_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (is_self() || !watched(NR_execve))
+		return 0;
+	emit_execve(false, p, 0, 0, BPF_CORE_READ(bprm, filename));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(vigie_exit, struct task_struct *p)
+{
+	if (is_self())
+		return 0;
+	struct ev e;
+	if (ev_begin(&e, PPME_PROCEXIT_1_E, 5, task_tid(p)))
+		return 0;
+	s64 code = BPF_CORE_READ(p, exit_code);
+	put_u64(&e, code);
+	put_u64(&e, code >> 8);
+	put_u8(&e, code & 0x7f);
+	put_u8(&e, (code & 0x80) != 0);
+	put_u64(&e, 0);  // reaper_tid: not computed
+	ev_submit(&e);
+	return 0;
+}

@@ -1,0 +1,192 @@
+use vigie_rules::{Event, Extracted, Val};
+
+use super::*;
+use crate::event::fixture::*;
+use crate::event::RawEvent;
+use crate::state::{State, Thread, Users};
+
+fn val(e: &SyscallEvent<'_>, name: &str, arg: Option<&str>) -> Extracted<'static> {
+    let r = syscall_table().resolve(name, arg).unwrap();
+    match e.extract(&r) {
+        Extracted::Missing => Extracted::Missing,
+        Extracted::One(v) => Extracted::One(owned(v)),
+        Extracted::Many(v) => Extracted::Many(v.into_iter().map(owned).collect()),
+    }
+}
+
+fn owned(v: Val<'_>) -> Val<'static> {
+    match v {
+        Val::Str(s) => Val::Str(s.into_owned().into()),
+        Val::Num(n) => Val::Num(n),
+        Val::Bool(b) => Val::Bool(b),
+    }
+}
+
+fn text(v: &str) -> Extracted<'static> {
+    Extracted::One(Val::Str(v.to_string().into()))
+}
+
+fn state() -> State {
+    let mut s = State::new();
+    s.hostname = "node-a".into();
+    let mut users = Users::default();
+    users.add_passwd("root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/zsh\n");
+    users.add_group("root:x:0:\nalice:x:1000:\n");
+    s.users = users;
+    let mut init = Thread::unknown(1);
+    init.unknown = false;
+    init.comm = "systemd".into();
+    init.ptid = 0;
+    s.insert_thread(init);
+    let mut sshd = Thread::unknown(50);
+    sshd.unknown = false;
+    sshd.comm = "sshd".into();
+    sshd.ptid = 1;
+    s.insert_thread(sshd);
+    let mut bash = Thread::unknown(100);
+    bash.unknown = false;
+    bash.comm = "bash".into();
+    bash.exe = "-bash".into();
+    bash.exepath = "/usr/bin/bash".into();
+    bash.ptid = 50;
+    bash.sid = 100;
+    bash.vpid = 100;
+    bash.cwd = "/home/alice/".into();
+    bash.uid = 1000;
+    bash.gid = 1000;
+    bash.loginuid = 1000;
+    bash.tty = 34816;
+    s.insert_thread(bash);
+    s
+}
+
+#[test]
+fn an_open_of_a_sensitive_file_has_its_fields() {
+    let mut s = state();
+    let bytes = build_event(
+        "openat",
+        true,
+        1_470_327_477_881_730_713,
+        100,
+        &[
+            ("fd", i64b(3)),
+            ("dirfd", i64b(-100)),
+            ("name", strb("../../etc/shadow")),
+            ("flags", u32b(1 | 4096)),
+        ],
+    );
+    let raw = RawEvent::parse(&bytes).unwrap();
+    s.before(&raw);
+    let e = SyscallEvent::new(raw, &s, 7, 1);
+    assert_eq!(e.event_type(), Some("openat"));
+    assert_eq!(val(&e, "evt.num", None), Extracted::One(Val::Num(7)));
+    assert_eq!(val(&e, "evt.type", None), text("openat"));
+    assert_eq!(val(&e, "evt.dir", None), text("<"));
+    assert_eq!(val(&e, "evt.time", None), text("16:17:57.881730713"));
+    assert_eq!(val(&e, "evt.res", None), text("SUCCESS"));
+    assert_eq!(
+        val(&e, "evt.is_open_read", None),
+        Extracted::One(Val::Bool(true))
+    );
+    assert_eq!(
+        val(&e, "evt.is_open_write", None),
+        Extracted::One(Val::Bool(false))
+    );
+    assert_eq!(val(&e, "evt.arg.flags", None), text("O_RDONLY|O_CLOEXEC"));
+    assert_eq!(
+        val(&e, "evt.rawarg.flags", None),
+        Extracted::One(Val::Num(4097))
+    );
+    assert_eq!(val(&e, "fd.name", None), text("/etc/shadow"));
+    assert_eq!(val(&e, "fd.directory", None), text("/etc"));
+    assert_eq!(val(&e, "fd.filename", None), text("shadow"));
+    assert_eq!(val(&e, "fd.typechar", None), text("f"));
+    assert_eq!(val(&e, "fd.num", None), Extracted::One(Val::Num(3)));
+    assert_eq!(val(&e, "proc.name", None), text("bash"));
+    assert_eq!(val(&e, "proc.pname", None), text("sshd"));
+    assert_eq!(val(&e, "proc.aname", Some("2")), text("systemd"));
+    assert_eq!(
+        val(&e, "proc.aname", None),
+        Extracted::Many(vec![Val::Str("sshd".into()), Val::Str("systemd".into())])
+    );
+    assert_eq!(val(&e, "proc.cwd", None), text("/home/alice/"));
+    assert_eq!(
+        val(&e, "proc.loginshellid", None),
+        Extracted::One(Val::Num(100))
+    );
+    assert_eq!(val(&e, "proc.sname", None), text("bash"));
+    assert_eq!(val(&e, "user.name", None), text("alice"));
+    assert_eq!(val(&e, "user.loginname", None), text("alice"));
+    assert_eq!(val(&e, "group.name", None), text("alice"));
+    assert_eq!(val(&e, "container.id", None), text("host"));
+    assert_eq!(val(&e, "evt.hostname", None), text("node-a"));
+    assert_eq!(val(&e, "proc.vmsize", None), Extracted::Missing);
+}
+
+#[test]
+fn failures_connections_and_reverse_shell_shapes() {
+    let mut s = state();
+    let fail = build_event(
+        "openat",
+        true,
+        1,
+        100,
+        &[
+            ("fd", i64b(-2)),
+            ("dirfd", i64b(-100)),
+            ("name", strb("/nope")),
+        ],
+    );
+    let raw = RawEvent::parse(&fail).unwrap();
+    s.before(&raw);
+    let e = SyscallEvent::new(raw, &s, 1, 0);
+    assert_eq!(val(&e, "evt.res", None), text("ENOENT"));
+    assert_eq!(val(&e, "evt.rawres", None), Extracted::One(Val::Num(-2)));
+    assert_eq!(val(&e, "evt.failed", None), Extracted::One(Val::Bool(true)));
+    assert_eq!(val(&e, "fd.name", None), Extracted::Missing);
+
+    for ev in [
+        build_event(
+            "socket",
+            true,
+            2,
+            100,
+            &[("fd", i64b(3)), ("domain", u32b(2)), ("type", u32b(1))],
+        ),
+        build_event(
+            "connect",
+            true,
+            3,
+            100,
+            &[
+                ("res", i64b(0)),
+                ("tuple", tuple4([10, 0, 0, 2], 40000, [1, 2, 3, 4], 4444)),
+                ("fd", i64b(3)),
+            ],
+        ),
+    ] {
+        let raw = RawEvent::parse(&ev).unwrap();
+        s.before(&raw);
+        s.after(&raw);
+    }
+    let dup = build_event(
+        "dup2",
+        true,
+        4,
+        100,
+        &[("res", i64b(0)), ("oldfd", i64b(3)), ("newfd", i64b(0))],
+    );
+    let raw = RawEvent::parse(&dup).unwrap();
+    s.before(&raw);
+    let e = SyscallEvent::new(raw, &s, 2, 0);
+    assert_eq!(val(&e, "fd.num", None), Extracted::One(Val::Num(0)));
+    assert_eq!(val(&e, "fd.type", None), text("ipv4"));
+    assert_eq!(val(&e, "fd.sip", None), text("1.2.3.4"));
+    assert_eq!(val(&e, "fd.sport", None), Extracted::One(Val::Num(4444)));
+    assert_eq!(val(&e, "fd.rport", None), Extracted::One(Val::Num(4444)));
+    assert_eq!(val(&e, "fd.lport", None), Extracted::One(Val::Num(40000)));
+    assert_eq!(val(&e, "fd.l4proto", None), text("tcp"));
+    assert_eq!(val(&e, "fd.sockfamily", None), text("ip"));
+    assert_eq!(val(&e, "proc.stdin.type", None), text("ipv4"));
+    assert_eq!(val(&e, "evt.rawres", None), Extracted::One(Val::Num(0)));
+}

@@ -1,0 +1,471 @@
+//! The metadata blocks of a capture: machine information, the process list (block
+//! versions 1 to 9), file descriptor lists, and users and groups.
+
+use super::cursor::{Cursor, Short};
+
+/// libscap's string limits for the process list.
+const MAX_PATH: usize = 1024;
+const MAX_ARGS: usize = 4096;
+const MAX_ENV: usize = 4096;
+const MAX_CGROUPS: usize = 4096;
+const MAX_CREDENTIALS: usize = 256;
+
+/// The machine the capture was taken on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MachineInfo {
+    /// Processors.
+    pub num_cpus: u32,
+    /// Physical memory.
+    pub memory_size_bytes: u64,
+    /// The highest pid.
+    pub max_pid: u64,
+    /// The host name.
+    pub hostname: String,
+    /// Boot time, nanoseconds since the epoch (0 in old captures).
+    pub boot_ts_epoch: u64,
+}
+
+pub(super) fn machine_info(body: &[u8]) -> Result<MachineInfo, Short> {
+    let mut c = Cursor::new(body);
+    let num_cpus = c.u32("num_cpus")?;
+    let memory_size_bytes = c.u64("memory_size_bytes")?;
+    let max_pid = c.u64("max_pid")?;
+    let hostname = super::super::event::c_str(c.take(128, "hostname")?)
+        .unwrap_or("")
+        .to_string();
+    let boot_ts_epoch = if c.left() >= 8 { c.u64("boot_ts")? } else { 0 };
+    Ok(MachineInfo {
+        num_cpus,
+        memory_size_bytes,
+        max_pid,
+        hostname,
+        boot_ts_epoch,
+    })
+}
+
+/// One thread of the capture's process list (what was running when it started).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ThreadEntry {
+    /// Thread id.
+    pub tid: i64,
+    /// Process id.
+    pub pid: i64,
+    /// Parent thread id.
+    pub ptid: i64,
+    /// Session id (-1 when the block version has none).
+    pub sid: i64,
+    /// Process group id in its namespace (-1 when unknown).
+    pub vpgid: i64,
+    /// The command name.
+    pub comm: String,
+    /// The executable as invoked (argv\[0\]).
+    pub exe: String,
+    /// The executable's full path (block version 7 on).
+    pub exepath: String,
+    /// Arguments, NUL-separated.
+    pub args: Vec<u8>,
+    /// Working directory.
+    pub cwd: String,
+    /// File descriptor limit.
+    pub fdlimit: u64,
+    /// libscap's thread flags.
+    pub flags: u32,
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+    /// Environment, NUL-separated.
+    pub env: Vec<u8>,
+    /// Thread id in its pid namespace (-1 when unknown).
+    pub vtid: i64,
+    /// Process id in its pid namespace (-1 when unknown).
+    pub vpid: i64,
+    /// Cgroups, NUL-separated `subsystem=path` entries.
+    pub cgroups: Vec<u8>,
+    /// Root directory.
+    pub root: String,
+    /// Controlling terminal.
+    pub tty: u32,
+    /// Login user id (u32::MAX when unset).
+    pub loginuid: u32,
+    /// Whether the executable is writable by the user.
+    pub exe_writable: bool,
+    /// Whether the executable lives in an overlay's upper layer.
+    pub exe_upper_layer: bool,
+    /// Whether the executable is a memfd.
+    pub exe_from_memfd: bool,
+}
+
+/// Process list block versions, from their block type.
+pub(super) fn proclist_version(block_type: u32) -> Option<u32> {
+    Some(match block_type {
+        0x202 | 0x8000ABCD => 1,
+        0x207 | 0x8013ABCD => 2,
+        0x209 | 0x8014ABCD => 3,
+        0x210 => 4,
+        0x211 => 5,
+        0x212 => 6,
+        0x213 => 7,
+        0x214 => 8,
+        0x215 => 9,
+        _ => return None,
+    })
+}
+
+/// Reads the entries of a process list block; stops at the first entry that does
+/// not fit and reports it, keeping the entries before it.
+pub(super) fn proclist(
+    body: &[u8],
+    version: u32,
+    out: &mut Vec<ThreadEntry>,
+) -> Result<(), (usize, Short)> {
+    let mut c = Cursor::new(body);
+    while c.left() >= 4 {
+        let start = c.pos();
+        let entry = thread(&mut c, version).map_err(|e| (start, e))?;
+        out.push(entry);
+    }
+    Ok(())
+}
+
+fn thread(c: &mut Cursor<'_>, version: u32) -> Result<ThreadEntry, Short> {
+    let sub_len = if version >= 9 {
+        c.u32("entry length")? as usize
+    } else {
+        0
+    };
+    let start = c.pos();
+    let mut t = ThreadEntry {
+        sid: -1,
+        vpgid: -1,
+        vtid: -1,
+        vpid: -1,
+        loginuid: u32::MAX,
+        ..ThreadEntry::default()
+    };
+    t.tid = c.u64("tid")? as i64;
+    t.pid = c.u64("pid")? as i64;
+    t.ptid = c.u64("ptid")? as i64;
+    if version >= 6 {
+        t.sid = c.u64("sid")? as i64;
+    }
+    if version >= 8 {
+        t.vpgid = c.u64("vpgid")? as i64;
+    }
+    t.comm = c.str16("comm", MAX_PATH)?;
+    t.exe = c.str16("exe", MAX_PATH)?;
+    if version >= 7 {
+        t.exepath = c.str16("exepath", MAX_PATH)?;
+    }
+    t.args = c.bytes16("args", MAX_ARGS)?.to_vec();
+    t.cwd = c.str16("cwd", MAX_PATH)?;
+    t.fdlimit = c.u64("fdlimit")?;
+    t.flags = c.u32("flags")?;
+    t.uid = c.u32("uid")?;
+    t.gid = c.u32("gid")?;
+    if version >= 2 {
+        c.skip(4 + 4 + 4 + 8 + 8, "memory counters")?;
+        if version >= 3 {
+            t.env = c.bytes16("env", MAX_ENV)?.to_vec();
+        }
+        if version >= 4 {
+            t.vtid = c.u64("vtid")? as i64;
+            t.vpid = c.u64("vpid")? as i64;
+            t.cgroups = c.bytes16("cgroups", MAX_CGROUPS)?.to_vec();
+            if version >= 5 {
+                t.root = c.str16("root", MAX_PATH)?;
+            }
+        }
+    }
+    if sub_len > 0 {
+        // Fields added later are present when the entry's length leaves room for
+        // them. Captures written before libs 0.10 end with 29 bytes (loginuid,
+        // exe_writable, three capability sets) and lack the two fields that were
+        // inserted before them.
+        let read = |c: &Cursor<'_>| c.pos() - start + 4;
+        let room = |c: &Cursor<'_>, n: usize| read(c) + n <= sub_len;
+        if sub_len.saturating_sub(read(c)) > 29 {
+            if room(c, 8) {
+                c.skip(8, "pidns_init_start_ts")?;
+            }
+            if room(c, 4) {
+                t.tty = c.u32("tty")?;
+            }
+        }
+        if room(c, 4) {
+            t.loginuid = c.u32("loginuid")?;
+        }
+        if room(c, 1) {
+            t.exe_writable = c.u8("exe_writable")? != 0;
+        }
+        for _ in 0..3 {
+            if room(c, 8) {
+                c.skip(8, "capabilities")?;
+            }
+        }
+        if room(c, 1) {
+            t.exe_upper_layer = c.u8("exe_upper_layer")? != 0;
+        }
+        for _ in 0..3 {
+            if room(c, 8) {
+                c.skip(8, "exe inode")?;
+            }
+        }
+        if room(c, 1) {
+            t.exe_from_memfd = c.u8("exe_from_memfd")? != 0;
+        }
+        // Skip what this reader does not know (newer fields).
+        let done = read(c);
+        if done > sub_len {
+            return Err(Short("entry longer than its length"));
+        }
+        c.skip(sub_len - done, "entry padding")?;
+    }
+    Ok(t)
+}
+
+/// libscap's file descriptor types in captures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum FdKind {
+    File,
+    Directory,
+    Ipv4Sock,
+    Ipv6Sock,
+    Ipv4ServSock,
+    Ipv6ServSock,
+    Fifo,
+    UnixSock,
+    Event,
+    Unsupported,
+    Signalfd,
+    Eventpoll,
+    Inotify,
+    Timerfd,
+    Netlink,
+    Bpf,
+    Userfaultfd,
+    Iouring,
+    Memfd,
+    Pidfd,
+}
+
+impl FdKind {
+    fn from_code(code: u8) -> FdKind {
+        use FdKind::*;
+        match code {
+            1 | 16 => File,
+            2 => Directory,
+            3 => Ipv4Sock,
+            4 => Ipv6Sock,
+            5 => Ipv4ServSock,
+            6 => Ipv6ServSock,
+            7 => Fifo,
+            8 => UnixSock,
+            9 => Event,
+            11 => Signalfd,
+            12 => Eventpoll,
+            13 => Inotify,
+            14 => Timerfd,
+            15 => Netlink,
+            17 => Bpf,
+            18 => Userfaultfd,
+            19 => Iouring,
+            20 => Memfd,
+            21 => Pidfd,
+            _ => Unsupported,
+        }
+    }
+}
+
+/// One open file descriptor of a thread when the capture started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FdEntry {
+    /// The thread owning it.
+    pub tid: i64,
+    /// Its number.
+    pub fd: i64,
+    /// Its inode.
+    pub ino: u64,
+    /// What it is.
+    pub kind: FdKind,
+    /// Its name: path, or unix socket path.
+    pub name: String,
+    /// Open flags (files of the second version).
+    pub open_flags: u32,
+    /// Source and destination (client and server) for sockets; the local address
+    /// and port as destination for listening sockets.
+    pub sip: Option<std::net::IpAddr>,
+    /// Source port.
+    pub sport: u16,
+    /// Destination address.
+    pub dip: Option<std::net::IpAddr>,
+    /// Destination port.
+    pub dport: u16,
+    /// Transport protocol (libscap's `SCAP_L4_*`: 1 tcp, 2 udp, 3 icmp, 4 raw).
+    pub l4proto: u8,
+}
+
+pub(super) fn fdlist(body: &[u8], v2: bool, out: &mut Vec<FdEntry>) -> Result<(), (usize, Short)> {
+    let mut c = Cursor::new(body);
+    let tid = c.u64("tid").map_err(|e| (0, e))? as i64;
+    while c.left() >= 4 {
+        let start = c.pos();
+        let entry = fd_entry(&mut c, v2, tid).map_err(|e| (start, e))?;
+        out.push(entry);
+    }
+    Ok(())
+}
+
+fn ip4(c: &mut Cursor<'_>, what: &'static str) -> Result<std::net::IpAddr, Short> {
+    let b: [u8; 4] = c.take(4, what)?.try_into().expect("4");
+    Ok(std::net::Ipv4Addr::from(b).into())
+}
+
+fn ip6(c: &mut Cursor<'_>, what: &'static str) -> Result<std::net::IpAddr, Short> {
+    let b: [u8; 16] = c.take(16, what)?.try_into().expect("16");
+    Ok(std::net::Ipv6Addr::from(b).into())
+}
+
+fn fd_entry(c: &mut Cursor<'_>, v2: bool, tid: i64) -> Result<FdEntry, Short> {
+    let start = c.pos();
+    let sub_len = if v2 {
+        c.u32("entry length")? as usize
+    } else {
+        0
+    };
+    let fd = c.u64("fd")? as i64;
+    let ino = c.u64("ino")?;
+    let code = c.u8("type")?;
+    let kind = FdKind::from_code(code);
+    let mut e = FdEntry {
+        tid,
+        fd,
+        ino,
+        kind,
+        name: String::new(),
+        open_flags: 0,
+        sip: None,
+        sport: 0,
+        dip: None,
+        dport: 0,
+        l4proto: 0,
+    };
+    match code {
+        3 => {
+            e.sip = Some(ip4(c, "sip")?);
+            e.dip = Some(ip4(c, "dip")?);
+            e.sport = c.u16("sport")?;
+            e.dport = c.u16("dport")?;
+            e.l4proto = c.u8("l4proto")?;
+        }
+        5 => {
+            e.dip = Some(ip4(c, "ip")?);
+            e.dport = c.u16("port")?;
+            e.l4proto = c.u8("l4proto")?;
+        }
+        4 => {
+            e.sip = Some(ip6(c, "sip")?);
+            e.dip = Some(ip6(c, "dip")?);
+            e.sport = c.u16("sport")?;
+            e.dport = c.u16("dport")?;
+            e.l4proto = c.u8("l4proto")?;
+        }
+        6 => {
+            e.dip = Some(ip6(c, "ip")?);
+            e.dport = c.u16("port")?;
+            e.l4proto = c.u8("l4proto")?;
+        }
+        8 => {
+            c.skip(16, "unix socket pointers")?;
+            e.name = c.str16("name", MAX_PATH)?;
+        }
+        16 => {
+            e.open_flags = c.u32("open_flags")?;
+            e.name = c.str16("name", MAX_PATH)?;
+        }
+        0 => {}
+        c_ if FdKind::from_code(c_) == FdKind::Unsupported && c_ != 10 => {
+            // A type from a newer library: its layout is unknown; the entry length
+            // (second version) lets the rest be read.
+            e.name = format!("unknown-type:[{c_}]");
+        }
+        _ => e.name = c.str16("name", MAX_PATH)?,
+    }
+    if sub_len > 0 {
+        let done = c.pos() - start;
+        if done > sub_len {
+            return Err(Short("entry longer than its length"));
+        }
+        c.skip(sub_len - done, "entry padding")?;
+    }
+    Ok(e)
+}
+
+/// A user of the capture's user list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserEntry {
+    /// User id.
+    pub uid: u32,
+    /// Primary group id.
+    pub gid: u32,
+    /// Name.
+    pub name: String,
+    /// Home directory.
+    pub homedir: String,
+    /// Login shell.
+    pub shell: String,
+}
+
+/// A group of the capture's user list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupEntry {
+    /// Group id.
+    pub gid: u32,
+    /// Name.
+    pub name: String,
+}
+
+pub(super) fn userlist(
+    body: &[u8],
+    v2: bool,
+    users: &mut Vec<UserEntry>,
+    groups: &mut Vec<GroupEntry>,
+) -> Result<(), (usize, Short)> {
+    let mut c = Cursor::new(body);
+    while c.left() >= 4 {
+        let start = c.pos();
+        let r = (|| {
+            let sub_len = if v2 {
+                c.u32("entry length")? as usize
+            } else {
+                0
+            };
+            let kind = c.u8("type")?;
+            if kind == 0 {
+                users.push(UserEntry {
+                    uid: c.u32("uid")?,
+                    gid: c.u32("gid")?,
+                    name: c.str16("name", MAX_CREDENTIALS)?,
+                    homedir: c.str16("homedir", MAX_CREDENTIALS)?,
+                    shell: c.str16("shell", MAX_CREDENTIALS)?,
+                });
+            } else {
+                groups.push(GroupEntry {
+                    gid: c.u32("gid")?,
+                    name: c.str16("name", MAX_CREDENTIALS)?,
+                });
+            }
+            if sub_len > 0 {
+                let done = c.pos() - start;
+                if done > sub_len {
+                    return Err(Short("entry longer than its length"));
+                }
+                c.skip(sub_len - done, "entry padding")?;
+            }
+            Ok(())
+        })();
+        r.map_err(|e| (start, e))?;
+    }
+    Ok(())
+}

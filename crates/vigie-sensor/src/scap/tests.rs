@@ -1,0 +1,150 @@
+use super::*;
+use crate::event::encode_event;
+
+fn sample() -> Vec<u8> {
+    let mut w = ScapWriter::new(&MachineInfo {
+        num_cpus: 2,
+        hostname: "node-a".into(),
+        ..MachineInfo::default()
+    });
+    w.threads(&[ThreadEntry {
+        tid: 100,
+        pid: 100,
+        ptid: 1,
+        sid: 100,
+        comm: "bash".into(),
+        exe: "/bin/bash".into(),
+        args: b"-i\0".to_vec(),
+        cwd: "/root/".into(),
+        uid: 0,
+        vtid: 100,
+        vpid: 100,
+        cgroups: b"cpu=/\0".to_vec(),
+        ..ThreadEntry::default()
+    }])
+    .fds(
+        100,
+        &[FdEntry {
+            tid: 100,
+            fd: 0,
+            ino: 7,
+            kind: FdKind::File,
+            name: "/dev/pts/0".into(),
+            open_flags: 2,
+            sip: None,
+            sport: 0,
+            dip: None,
+            dport: 0,
+            l4proto: 0,
+        }],
+    )
+    .users(
+        &[UserEntry {
+            uid: 0,
+            gid: 0,
+            name: "root".into(),
+            homedir: "/root".into(),
+            shell: "/bin/bash".into(),
+        }],
+        &[GroupEntry {
+            gid: 0,
+            name: "root".into(),
+        }],
+    );
+    let fd = 3i64.to_le_bytes();
+    w.event(
+        1,
+        &encode_event(10, 100, 306, &[b"/etc/shadow\0", &0u32.to_le_bytes()]),
+    );
+    w.event(1, &encode_event(11, 100, 5, &[&fd]));
+    w.into_bytes()
+}
+
+#[test]
+fn reads_back_what_the_writer_wrote() {
+    let cap = Capture::parse(sample(), Limits::default()).unwrap();
+    assert!(cap.issues.is_empty(), "{:?}", cap.issues);
+    assert_eq!(cap.version, (1, 2));
+    assert_eq!(cap.machine.as_ref().unwrap().hostname, "node-a");
+    assert_eq!(cap.threads.len(), 1);
+    assert_eq!(cap.threads[0].exe, "/bin/bash");
+    assert_eq!(cap.threads[0].cgroups, b"cpu=/\0");
+    assert_eq!(cap.fds[0].name, "/dev/pts/0");
+    assert_eq!(cap.users[0].name, "root");
+    assert_eq!(cap.groups[0].name, "root");
+    let events: Vec<_> = cap.events().collect();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].cpu, 1);
+    assert_eq!(events[0].raw().name(), "openat");
+    assert_eq!(events[1].raw().int_named("res"), Some(3));
+}
+
+#[test]
+fn a_corrupt_block_is_reported_and_the_rest_read() {
+    let mut bytes = sample();
+    // Find the first event block and break its event's length.
+    let mut at = 0;
+    loop {
+        let ty = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+        if ty == block::EV_V2 {
+            bytes[at + 8 + 2 + 16] = 0xff;
+            break;
+        }
+        at += len;
+    }
+    let cap = Capture::parse(bytes, Limits::default()).unwrap();
+    assert_eq!(cap.issues.len(), 1);
+    assert_eq!(cap.issues[0].offset, at as u64);
+    assert!(
+        cap.issues[0].reason.contains("event length"),
+        "{}",
+        cap.issues[0]
+    );
+    assert_eq!(cap.event_count(), 1);
+}
+
+#[test]
+fn truncation_and_bad_headers_are_named() {
+    let bytes = sample();
+    let cut = bytes.len() - 10;
+    let cap = Capture::parse(bytes[..cut].to_vec(), Limits::default()).unwrap();
+    assert_eq!(cap.event_count(), 1);
+    assert!(
+        cap.issues[0].reason.contains("runs past the end"),
+        "{}",
+        cap.issues[0]
+    );
+    let err = Capture::parse(b"not a capture at all, really".to_vec(), Limits::default());
+    assert!(err.unwrap_err().reason.contains("not a section header"));
+    let small = Limits {
+        max_meta_block_bytes: 16,
+        ..Limits::default()
+    };
+    let cap = Capture::parse(sample(), small).unwrap();
+    assert!(cap.threads.is_empty());
+    assert!(cap
+        .issues
+        .iter()
+        .any(|i| i.reason.contains("more than the limit")));
+}
+
+#[test]
+fn converts_first_version_event_headers() {
+    // An event block of the first version: the header has no nparams.
+    let full = encode_event(5, 9, 5, &[&3i64.to_le_bytes()]);
+    let mut old = Vec::new();
+    old.extend_from_slice(&full[..16]);
+    old.extend_from_slice(&((full.len() - 4) as u32).to_le_bytes());
+    old.extend_from_slice(&full[20..22]);
+    old.extend_from_slice(&full[26..]);
+    let mut w = ScapWriter::new(&MachineInfo::default());
+    let mut body = vec![0u8, 0];
+    body.extend_from_slice(&old);
+    w.block(block::EV, &body);
+    let cap = Capture::parse(w.into_bytes(), Limits::default()).unwrap();
+    assert!(cap.issues.is_empty(), "{:?}", cap.issues);
+    let e = cap.events().next().unwrap();
+    assert_eq!(e.raw().nparams, 1);
+    assert_eq!(e.raw().int_named("res"), Some(3));
+}
