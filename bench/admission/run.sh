@@ -6,17 +6,19 @@
 # written by make_reviews.py). Reports:
 #   - at 1,000 and 5,000 requests/s (hey, a fixed rate): p50, p99 and max
 #     latency as the client sees it, non-200 answers, and the server's RSS;
-#   - the saturation throughput (wrk, 16 connections = the worker pool, as fast
-#     as it answers; more connections than workers get 503s by design);
+#   - the saturation throughput (wrk, 16 connections, as fast as it answers;
+#     requests beyond the worker pool wait in its queue);
 #   - the server's peak RSS (VmHWM).
 # Client and server share the machine's cores: the figures include the client.
 #
 #   bench/admission/run.sh [vigie binary]
 #   env: CORPUS (default ../shared/corpora/kyverno-policies), MODE (Enforce|Audit,
-#        default Enforce), DURATION seconds per run (default 10), RATES ("1000 5000")
+#        default Enforce), DURATION seconds per run (default 10), RATES ("1000 5000"),
+#        SERVE_ARGS (more options for the server, e.g. "--workers 2")
 # Needs hey and wrk (Debian: apt-get install hey wrk), curl, openssl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -z "${CORPUS:-}" ]; then
   for c in ../shared/corpora/kyverno-policies ../../shared/corpora/kyverno-policies; do
     [ -d "$c" ] && CORPUS=$c && break
@@ -50,7 +52,7 @@ PORT=${PORT:-19443}
 URL=https://127.0.0.1:$PORT/validate
 "$VIGIE" admission serve --policies "$WORK/policies" --listen 127.0.0.1:$PORT \
   --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --reports-dir "$WORK/reports" \
-  --shutdown-delay 100ms 2> "$WORK/server.log" &
+  --shutdown-delay 100ms ${SERVE_ARGS:-} 2> "$WORK/server.log" &
 pid=$!
 for _ in $(seq 100); do
   curl -sk -o /dev/null "https://127.0.0.1:$PORT/readyz" && break

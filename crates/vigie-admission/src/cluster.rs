@@ -1,6 +1,7 @@
 //! What the webhook knows of the cluster besides the request: namespace labels
-//! (for `namespaceSelector`) and ConfigMaps (for `configMap` context entries),
-//! read from files given on the command line, or followed from the cluster (a
+//! (for `namespaceSelector`), ConfigMaps (for `configMap` context entries) and
+//! role bindings (the roles and cluster roles of the request's user, for
+//! `roles`/`clusterRoles` in `match` and `exclude`), read from files given on the command line, or followed from the cluster (a
 //! list, then a watch) and swapped in whole: a request reads the last copy and
 //! never waits for the API server.
 
@@ -10,16 +11,22 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use serde_json::Value as Json;
+use vigie_policy::json::json_to_node;
 use vigie_policy::{labels_of, Target};
-use vigie_resource::{load, Limits, LoadOptions};
+use vigie_rbac::{Rbac, RoleBindingIndex};
+use vigie_resource::{load, Limits, LoadOptions, Origin, Resource, SourceFile};
 
-/// Namespace labels and ConfigMaps.
+/// Namespace labels, ConfigMaps and role bindings.
 #[derive(Debug, Default)]
 pub struct ClusterData {
     /// Namespace name -> labels.
     pub namespace_labels: HashMap<String, BTreeMap<String, String>>,
     /// ConfigMap objects.
     pub config_maps: Vec<Json>,
+    /// RoleBindings and ClusterRoleBindings, by subject: the API server sends a
+    /// request's username and groups, Kyverno's `roles` and `clusterRoles` come
+    /// from these.
+    pub role_bindings: RoleBindingIndex,
 }
 
 /// The cluster data requests read: fixed (files), or replaced whole as the
@@ -56,8 +63,8 @@ pub struct ClusterDataError {
     pub problems: Vec<String>,
 }
 
-/// Every object of these files (Lists expanded), as JSON, with the problems met.
-fn objects(paths: &[String], max_file_bytes: u64) -> (Vec<Json>, Vec<String>) {
+/// Every object of these files (Lists expanded), with the problems met.
+fn resources(paths: &[String], max_file_bytes: u64) -> (Vec<Resource>, Vec<String>) {
     let loaded = load(
         paths,
         &LoadOptions {
@@ -75,12 +82,21 @@ fn objects(paths: &[String], max_file_bytes: u64) -> (Vec<Json>, Vec<String>) {
         .filter(|d| d.is_error())
         .map(|d| d.located().to_string())
         .collect();
-    let objects = loaded
-        .resources
+    (loaded.resources, problems)
+}
+
+/// Every object of these files (Lists expanded), as JSON, with the problems met.
+fn objects(paths: &[String], max_file_bytes: u64) -> (Vec<Json>, Vec<String>) {
+    let (resources, problems) = resources(paths, max_file_bytes);
+    let objects = resources
         .into_iter()
         .map(|r| Target::from_resource(r).object)
         .collect();
     (objects, problems)
+}
+
+fn is_binding(kind: &str) -> bool {
+    kind == "RoleBinding" || kind == "ClusterRoleBinding"
 }
 
 impl ClusterData {
@@ -150,5 +166,65 @@ impl ClusterData {
         } else {
             Err(ClusterDataError { problems })
         }
+    }
+    /// Reads RoleBindings and ClusterRoleBindings (or Lists of them, as
+    /// `kubectl get rolebindings,clusterrolebindings -A -o yaml` prints) from
+    /// `paths`, in place of those held. Objects of other kinds are an error.
+    pub fn read_role_bindings(
+        &mut self,
+        paths: &[String],
+        max_file_bytes: u64,
+    ) -> Result<(), ClusterDataError> {
+        let (loaded, mut problems) = resources(paths, max_file_bytes);
+        let mut bindings = Vec::new();
+        for resource in loaded {
+            if is_binding(&resource.kind) {
+                bindings.push(resource);
+            } else {
+                problems.push(format!(
+                    "--rbac: {} {} is not a RoleBinding or ClusterRoleBinding",
+                    resource.kind, resource.name
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ClusterDataError { problems });
+        }
+        self.role_bindings = RoleBindingIndex::new(&Rbac::from_resources(&bindings).bindings);
+        Ok(())
+    }
+
+    /// Puts in place the RoleBindings and ClusterRoleBindings given as the API
+    /// server returns them (JSON), as followed from a cluster (objects of a typed
+    /// list carry no apiVersion or kind: they are set here).
+    pub fn set_role_bindings(&mut self, role_bindings: &[Json], cluster_role_bindings: &[Json]) {
+        let origin = Origin {
+            file: Arc::new(SourceFile {
+                path: "<cluster>".into(),
+                rendered_by: None,
+            }),
+            document: 0,
+            item: None,
+            cluster: None,
+        };
+        let resources: Vec<Resource> = role_bindings
+            .iter()
+            .map(|o| (o, "RoleBinding"))
+            .chain(
+                cluster_role_bindings
+                    .iter()
+                    .map(|o| (o, "ClusterRoleBinding")),
+            )
+            .filter_map(|(object, kind)| {
+                let mut object = object.clone();
+                if let Some(o) = object.as_object_mut() {
+                    o.entry("apiVersion")
+                        .or_insert_with(|| Json::from("rbac.authorization.k8s.io/v1"));
+                    o.entry("kind").or_insert_with(|| Json::from(kind));
+                }
+                Resource::from_node(json_to_node(&object), origin.clone()).ok()
+            })
+            .collect();
+        self.role_bindings = RoleBindingIndex::new(&Rbac::from_resources(&resources).bindings);
     }
 }

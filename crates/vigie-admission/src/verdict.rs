@@ -13,6 +13,7 @@ use vigie_policy::engine::{
     evaluate_in, PolicyContext, Request as EngineRequest, Status, Target, Values,
 };
 use vigie_policy::json::json_to_node;
+use vigie_policy::matching::RequestUser;
 use vigie_policy::{FailureAction, FailurePolicy, Operation, Policy};
 use vigie_resource::{Origin, Resource, SourceFile};
 
@@ -129,7 +130,7 @@ pub fn subject(
         old_object: review.old_object.clone(),
         subresource: review.sub_resource.clone(),
         dry_run: review.dry_run,
-        user: review.user.clone(),
+        user: user_of(review, cluster),
         values,
         config_maps: if with_config_maps {
             cluster.config_maps.clone()
@@ -138,6 +139,20 @@ pub fn subject(
         },
     };
     Some(Subject { target, request })
+}
+
+/// The request's user, with the roles and cluster roles its bindings give it (the
+/// API server sends only the username and groups; Kyverno looks the roles up in
+/// RBAC, for `roles`/`clusterRoles` in `match` and `exclude` and the
+/// `request.roles`/`request.clusterRoles` variables).
+fn user_of(review: &AdmissionRequest, cluster: &ClusterData) -> RequestUser {
+    let mut user = review.user.clone();
+    if !cluster.role_bindings.is_empty() {
+        let bound = cluster.role_bindings.roles_of(&user.username, &user.groups);
+        user.roles = bound.roles;
+        user.cluster_roles = bound.cluster_roles;
+    }
+    user
 }
 
 /// The action for `rule` of `policy` in a namespace: the rule's own

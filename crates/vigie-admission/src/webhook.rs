@@ -142,9 +142,12 @@ impl Webhook {
             self.metrics
                 .deadline_answer(Endpoint::Validate.path(), decision.allowed);
         }
-        for r in &decision.results {
-            self.metrics.result(&r.policy, &r.rule, r.status.as_str());
-        }
+        self.metrics.results_each(
+            decision
+                .results
+                .iter()
+                .map(|r| [r.policy.as_str(), r.rule.as_str(), r.status.as_str()]),
+        );
         let Decision {
             allowed,
             message,
@@ -174,9 +177,12 @@ impl Webhook {
     fn mutate(&self, review: &AdmissionRequest) -> AdmissionResponse {
         let set = self.store.current();
         let mutation = mutate(&set, review, &self.cluster.current());
-        for r in &mutation.results {
-            self.metrics.result(&r.policy, &r.rule, r.status.as_str());
-        }
+        self.metrics.results_each(
+            mutation
+                .results
+                .iter()
+                .map(|r| [r.policy.as_str(), r.rule.as_str(), r.status.as_str()]),
+        );
         let mut response = AdmissionResponse::allow(review.uid.clone());
         response.patch = mutation.patch;
         response.warnings = mutation.warnings;

@@ -89,7 +89,7 @@ fn overrides_change_the_action_by_namespace_name_and_labels() {
     );
     let cluster = ClusterData {
         namespace_labels: labels,
-        config_maps: Vec::new(),
+        ..ClusterData::default()
     };
     let webhook = webhook_with(
         &team_policy("Enforce", spec),
@@ -656,4 +656,128 @@ spec:
     let object = pod("web", "shop", json!({"team": "checkout"}));
     let allowed = validate(&webhook, &review("CREATE", Some(&object), None));
     assert_eq!(allowed["allowed"], true);
+}
+
+/// Roles and cluster roles are not in the request: they come from the role
+/// bindings given (`--rbac`), for the user, its groups and its service account.
+#[test]
+fn roles_and_cluster_roles_come_from_the_role_bindings() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rbac.yaml");
+    std::fs::write(
+        &file,
+        r#"apiVersion: v1
+kind: List
+items:
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: ops}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+  subjects: [{kind: Group, name: ops}]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: RoleBinding
+  metadata: {name: deployers, namespace: shop}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+  subjects: [{kind: ServiceAccount, name: ci}]
+"#,
+    )
+    .unwrap();
+    let mut cluster = ClusterData::default();
+    cluster
+        .read_role_bindings(&[file.display().to_string()], 1 << 20)
+        .unwrap();
+    let yaml = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: admins-and-deployers-only}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: others-may-not
+    match:
+      any:
+      - resources: {kinds: [ConfigMap]}
+    exclude:
+      any:
+      - clusterRoles: [cluster-admin]
+      - roles: ["shop:deployer"]
+    validate:
+      message: "only admins and deployers"
+      deny: {}
+  - name: roles-as-variables
+    match:
+      any:
+      - resources: {kinds: [ConfigMap]}
+    validate:
+      message: "the deployer has no cluster role"
+      deny:
+        conditions:
+          all:
+          - key: "{{ request.roles }}"
+            operator: AnyIn
+            value: ["shop:deployer"]
+          - key: "{{ length(request.clusterRoles) }}"
+            operator: GreaterThan
+            value: 0
+"#;
+    let webhook = webhook_with(yaml, cluster, Duration::from_secs(8));
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "shop"}});
+    let mut body = review("CREATE", Some(&cm), None);
+    let as_user = |body: &mut serde_json::Value, username: &str, groups: &[&str]| {
+        body["request"]["userInfo"] = json!({"username": username, "groups": groups});
+    };
+    // alice has no binding: excluded by neither block.
+    as_user(&mut body, "alice", &["system:authenticated"]);
+    let response = validate(&webhook, &body);
+    assert_eq!(response["allowed"], false, "{response}");
+    assert!(response["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("others-may-not"));
+    // Her group ops is bound to cluster-admin.
+    as_user(&mut body, "alice", &["ops", "system:authenticated"]);
+    assert_eq!(validate(&webhook, &body)["allowed"], true);
+    // The service account ci of shop holds the Role shop:deployer.
+    as_user(
+        &mut body,
+        "system:serviceaccount:shop:ci",
+        &["system:serviceaccounts"],
+    );
+    let response = validate(&webhook, &body);
+    assert_eq!(response["allowed"], true, "{response}");
+    // The same account name in another namespace holds nothing.
+    as_user(
+        &mut body,
+        "system:serviceaccount:web:ci",
+        &["system:serviceaccounts"],
+    );
+    assert_eq!(validate(&webhook, &body)["allowed"], false);
+    // Both at once: the variables see both lists.
+    as_user(&mut body, "system:serviceaccount:shop:ci", &["ops"]);
+    let response = validate(&webhook, &body);
+    assert_eq!(response["allowed"], false, "{response}");
+    assert!(response["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("the deployer has no cluster role"));
+}
+
+#[test]
+fn an_rbac_file_with_other_kinds_is_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rbac.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: oops\n",
+    )
+    .unwrap();
+    let error = ClusterData::default()
+        .read_role_bindings(&[file.display().to_string()], 1 << 20)
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("Pod oops is not a RoleBinding or ClusterRoleBinding"),
+        "{error}"
+    );
 }

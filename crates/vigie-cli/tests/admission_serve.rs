@@ -205,9 +205,11 @@ fn a_missing_certificate_is_exit_2_naming_the_file() {
 
 /// `--watch-cluster`: the namespace labels a `namespaceSelector` reads come from
 /// the cluster (the API server stand-in), not from files; without them the rule
-/// would not match and the Pod would be allowed.
+/// would not match and the Pod would be allowed. The user's cluster roles come
+/// from the cluster's ClusterRoleBindings: bob's group is bound to
+/// cluster-admin, which the rule excludes.
 #[test]
-fn watch_cluster_reads_namespace_labels_from_the_cluster() {
+fn watch_cluster_reads_namespace_labels_and_role_bindings_from_the_cluster() {
     use api_standin::{Standin, StandinConfig};
     if Command::new("curl").arg("--version").output().is_err() {
         panic!("curl is needed by this test (scripts/setup installs what tests need)");
@@ -230,6 +232,9 @@ spec:
           kinds: [Pod]
           namespaceSelector:
             matchLabels: {tier: prod}
+    exclude:
+      any:
+      - clusterRoles: [cluster-admin]
     validate:
       message: "prod pods need a team"
       pattern:
@@ -244,7 +249,10 @@ spec:
         &objects_file,
         "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {tier: prod}}\n---\n\
          apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n---\n\
-         apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {a: b}\n",
+         apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {a: b}\n---\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ops}\n\
+         roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n\
+         subjects: [{kind: Group, name: ops}]\n",
     )
     .unwrap();
     let objects = api_standin::load_objects(&[objects_file.display().to_string()]).unwrap();
@@ -266,6 +274,14 @@ spec:
     let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(answer["response"]["allowed"], false, "{body}");
     assert!(body.contains("prod pods need a team"), "{body}");
+    let as_ops = review("{}").replace(
+        r#""userInfo":{"username":"alice"}"#,
+        r#""userInfo":{"username":"bob","groups":["ops"]}"#,
+    );
+    let (code, body) = curl(dir.path(), &url("/validate"), Some(&as_ops)).unwrap();
+    assert_eq!(code, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["response"]["allowed"], true, "{body}");
 
     let (_, metrics) = curl(dir.path(), &url("/metrics"), None).unwrap();
     assert!(

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
 use kube::api::{Api, ListParams, WatchEvent, WatchParams};
 use kube::Resource;
 use serde::de::DeserializeOwned;
@@ -29,13 +30,17 @@ const RETRY_AFTER: Duration = Duration::from_secs(2);
 /// started again from the last version seen.
 const WATCH_SECONDS: u32 = 290;
 
-/// The current Namespaces and ConfigMaps, as JSON objects.
+/// The current Namespaces, ConfigMaps and role bindings, as JSON objects.
 #[derive(Clone, Debug, Default)]
 pub struct Followed {
     /// Every Namespace.
     pub namespaces: Vec<Json>,
     /// Every ConfigMap.
     pub config_maps: Vec<Json>,
+    /// Every RoleBinding.
+    pub role_bindings: Vec<Json>,
+    /// Every ClusterRoleBinding.
+    pub cluster_role_bindings: Vec<Json>,
 }
 
 /// What a follower reports besides the objects.
@@ -46,6 +51,9 @@ pub enum FollowEvent {
     /// Listing or watching failed; the last copy stays in use.
     Failed(String),
 }
+
+/// The kinds followed (the slots of [`Store`]).
+const KINDS: usize = 4;
 
 /// Stops the follower when dropped.
 pub struct FollowHandle {
@@ -61,10 +69,10 @@ impl Drop for FollowHandle {
 /// Objects of one kind by namespace/name, and whether they changed since the
 /// last copy handed over.
 struct Store {
-    /// Namespaces, then ConfigMaps.
-    maps: [BTreeMap<String, Json>; 2],
-    /// Whether each kind has been listed once: no copy is handed over before both.
-    listed: [bool; 2],
+    /// Namespaces, ConfigMaps, RoleBindings, ClusterRoleBindings.
+    maps: [BTreeMap<String, Json>; KINDS],
+    /// Whether each kind has been listed once: no copy is handed over before all.
+    listed: [bool; KINDS],
     dirty: bool,
     /// Objects held in all, bounded by the cluster options' `max_objects`.
     limit: usize,
@@ -72,7 +80,8 @@ struct Store {
 
 impl Cluster {
     /// Follows the cluster's Namespaces and ConfigMaps (the context admission
-    /// policies read), calling `on_event` from the cluster's runtime with each
+    /// policies read) and its RoleBindings and ClusterRoleBindings (the roles of
+    /// a request's user), calling `on_event` from the cluster's runtime with each
     /// new copy and each failure. Runs until the handle is dropped.
     pub fn follow_namespaces_and_config_maps(
         &self,
@@ -80,29 +89,45 @@ impl Cluster {
     ) -> FollowHandle {
         let stop = Arc::new(AtomicBool::new(false));
         let store = Arc::new(Mutex::new(Store {
-            maps: [BTreeMap::new(), BTreeMap::new()],
-            listed: [false; 2],
+            maps: Default::default(),
+            listed: [false; KINDS],
             dirty: false,
             limit: self.options.max_objects,
         }));
         let on_event: Arc<dyn Fn(FollowEvent) + Send + Sync> = Arc::new(on_event);
-        let namespaces: Api<Namespace> = Api::all(self.client.clone());
-        let config_maps: Api<ConfigMap> = Api::all(self.client.clone());
         let timeout = self.options.request_timeout;
+        let client = &self.client;
+        let (s, o) = (&store, &on_event);
         self.runtime.spawn(follow_kind(
-            namespaces,
+            Api::<Namespace>::all(client.clone()),
             0,
-            store.clone(),
+            s.clone(),
             stop.clone(),
-            on_event.clone(),
+            o.clone(),
             timeout,
         ));
         self.runtime.spawn(follow_kind(
-            config_maps,
+            Api::<ConfigMap>::all(client.clone()),
             1,
-            store.clone(),
+            s.clone(),
             stop.clone(),
-            on_event.clone(),
+            o.clone(),
+            timeout,
+        ));
+        self.runtime.spawn(follow_kind(
+            Api::<RoleBinding>::all(client.clone()),
+            2,
+            s.clone(),
+            stop.clone(),
+            o.clone(),
+            timeout,
+        ));
+        self.runtime.spawn(follow_kind(
+            Api::<ClusterRoleBinding>::all(client.clone()),
+            3,
+            s.clone(),
+            stop.clone(),
+            o.clone(),
             timeout,
         ));
         let ticker_stop = stop.clone();
@@ -116,9 +141,12 @@ impl Cluster {
                         continue;
                     }
                     s.dirty = false;
+                    let copy = |slot: usize| s.maps[slot].values().cloned().collect();
                     Followed {
-                        namespaces: s.maps[0].values().cloned().collect(),
-                        config_maps: s.maps[1].values().cloned().collect(),
+                        namespaces: copy(0),
+                        config_maps: copy(1),
+                        role_bindings: copy(2),
+                        cluster_role_bindings: copy(3),
                     }
                 };
                 on_event(FollowEvent::Changed(copy));

@@ -1,7 +1,8 @@
 //! Kubernetes RBAC as the API server evaluates it, answered from objects (files
 //! today, a cluster's lists later): who may do an action and through which
 //! binding, role and rule ([`who_can`]), and the chains of permissions that lead
-//! a subject to cluster-admin power ([`escalation_paths`]).
+//! a subject to cluster-admin power ([`escalation_paths`]), and the roles bound
+//! to the user of an admission request ([`RoleBindingIndex`]).
 //!
 //! Matching follows the RBAC authorizer's documented rules: `*` verbs, groups and
 //! resources, `resource/subresource` and `*/subresource`, `resourceNames` (which
@@ -35,9 +36,11 @@
 mod model;
 mod paths;
 mod rule;
+mod user_roles;
 mod who_can;
 
 pub use model::{Binding, Location, Rbac, Role, Subject, Workload};
 pub use paths::{escalation_paths, EscalationPath, Step, MAX_STEPS};
 pub use rule::{Action, PolicyRule, Target};
+pub use user_roles::{RoleBindingIndex, UserRoles};
 pub use who_can::{who_can, Authorizer, Evidence, Grant, Scope};

@@ -56,9 +56,15 @@ pub struct Limits {
     /// Bytes of request bodies held in memory at once, over every connection; a
     /// request that does not fit gets 503 and `Retry-After`.
     pub max_body_memory_bytes: usize,
-    /// Handlers running at once (threads of the worker pool); a request that finds
-    /// them all busy gets 503 and `Retry-After`.
+    /// Handlers running at once (threads of the worker pool). For CPU-bound
+    /// handlers, more than the machine's cores only adds context switches.
     pub max_concurrent_handlers: usize,
+    /// Requests that may wait, first come first served, for a place in the worker
+    /// pool: a burst larger than the pool is absorbed rather than refused. A
+    /// request that finds the queue full gets 503 and `Retry-After` at once; one
+    /// that waits longer than [`Limits::handler_timeout`] gets the same 503 as a
+    /// handler that does not answer in time. Zero: no queue.
+    pub max_queued_handlers: usize,
     /// How often the TLS files' metadata is looked at, to load rotated
     /// certificates, keys and client CAs for new connections. Zero: never (the
     /// files are read once, at the start).
@@ -81,6 +87,7 @@ impl Default for Limits {
             max_header_bytes: 16 << 10,
             max_body_memory_bytes: 256 << 20,
             max_concurrent_handlers: 16,
+            max_queued_handlers: 256,
             tls_reload_interval: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
         }

@@ -77,7 +77,7 @@ pub enum Refusal {
     BadBody,
     /// 408: the body did not arrive within [`Limits::body_timeout`](crate::Limits::body_timeout).
     BodyTimeout,
-    /// 503: the body memory or the handler pool is full.
+    /// 503: the body memory, or the handler pool and its queue, are full.
     Overloaded,
     /// 503: the handler did not answer within [`Limits::handler_timeout`](crate::Limits::handler_timeout).
     HandlerTimeout,

@@ -43,6 +43,9 @@ pub(crate) struct Shared {
     pub(crate) body_memory: Arc<Semaphore>,
     /// The worker pool's free places.
     pub(crate) workers: Arc<Semaphore>,
+    /// Places for requests admitted to the pool, running or queued: the pool's
+    /// size plus [`Limits::max_queued_handlers`].
+    pub(crate) admitted: Arc<Semaphore>,
     pub(crate) shutdown: Shutdown,
     /// Set when the server stops accepting: connections finish their request in
     /// progress and close. Connections watch this, not the [`Shutdown`] (which may
@@ -164,6 +167,12 @@ impl Server {
                 (limits.max_body_memory_bytes / 1024).clamp(1, Semaphore::MAX_PERMITS),
             )),
             workers: Arc::new(Semaphore::new(limits.max_concurrent_handlers)),
+            admitted: Arc::new(Semaphore::new(
+                limits
+                    .max_concurrent_handlers
+                    .saturating_add(limits.max_queued_handlers)
+                    .min(Semaphore::MAX_PERMITS),
+            )),
             limits,
             routes,
             metrics: self.metrics,

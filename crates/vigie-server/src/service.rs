@@ -146,9 +146,25 @@ async fn call_handler(
             Ok(body) => body,
             Err(e) => return refuse_body(shared, handler.as_ref(), e),
         };
-    let Ok(worker) = shared.workers.clone().try_acquire_owned() else {
+    // A place in the pool or its queue, or 503 at once: the queue is bounded.
+    let Ok(admitted) = shared.admitted.clone().try_acquire_owned() else {
         handler.refused(Refusal::Overloaded);
         return Answer::keep(busy("busy, retry later"));
+    };
+    // The wait in the queue counts in the handler's deadline: a request never
+    // takes longer than `handler_timeout` to be answered, queued or running.
+    let handler_deadline = Instant::now() + limits.handler_timeout;
+    let worker = match shared.workers.clone().try_acquire_owned() {
+        Ok(worker) => worker,
+        Err(_) => {
+            match tokio::time::timeout_at(handler_deadline, shared.workers.clone().acquire_owned())
+                .await
+            {
+                Ok(Ok(worker)) => worker,
+                // The semaphore is never closed; a timeout is the only way here.
+                _ => return handler_late(shared, handler.as_ref()),
+            }
+        }
     };
     let request = Request {
         method: parts.method,
@@ -162,21 +178,25 @@ async fn call_handler(
         // Both are held until the handler returns, even when its answer comes too
         // late: the pool and the memory stay bounded by what actually runs.
         let _worker = worker;
+        let _admitted = admitted;
         let _memory = memory;
         running.handle(request)
     });
-    match tokio::time::timeout(limits.handler_timeout, task).await {
+    match tokio::time::timeout_at(handler_deadline, task).await {
         Ok(Ok(response)) => Answer::keep(response),
         Ok(Err(_)) => Answer::close(Response::text(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the handler failed",
         )),
-        Err(_) => {
-            shared.metrics.timeout(Deadline::Handler);
-            handler.refused(Refusal::HandlerTimeout);
-            Answer::keep(busy("the handler did not answer in time, retry later"))
-        }
+        Err(_) => handler_late(shared, handler.as_ref()),
     }
+}
+
+/// The answer when the handler's deadline passes, in the queue or running.
+fn handler_late(shared: &Shared, handler: &dyn Handler) -> Answer {
+    shared.metrics.timeout(Deadline::Handler);
+    handler.refused(Refusal::HandlerTimeout);
+    Answer::keep(busy("the handler did not answer in time, retry later"))
 }
 
 /// 503 with `Retry-After`, so that the client tries again.

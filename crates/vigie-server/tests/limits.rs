@@ -270,6 +270,7 @@ fn slow_bodies_slow_handlers_and_a_full_pool_are_refused() {
             body_timeout: Duration::from_millis(200),
             handler_timeout: Duration::from_millis(200),
             max_concurrent_handlers: 1,
+            max_queued_handlers: 0,
             ..Limits::default()
         },
         routes,
@@ -304,6 +305,57 @@ fn slow_bodies_slow_handlers_and_a_full_pool_are_refused() {
     assert_eq!(metrics.timeouts(Deadline::Body), 1);
     assert_eq!(metrics.timeouts(Deadline::Handler), 1);
     assert_eq!(entered.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_full_pool_queues_requests_up_to_the_queue_limit() {
+    let (release, wait) = mpsc::channel::<()>();
+    let wait = Mutex::new(wait);
+    let entered = Arc::new(AtomicUsize::new(0));
+    let counter = entered.clone();
+    let routes = Routes::new()
+        .route(Method::POST, "/in", |r: Request| {
+            Response::text(StatusCode::OK, format!("{}", r.body.len()))
+        })
+        .route(Method::POST, "/block", move |_: Request| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let _ = wait.lock().unwrap().recv_timeout(T);
+            Response::text(StatusCode::OK, "done")
+        });
+    let server = Running::start(
+        Limits {
+            handler_timeout: T,
+            max_concurrent_handlers: 1,
+            max_queued_handlers: 1,
+            ..Limits::default()
+        },
+        routes,
+    );
+    let addr = server.addr;
+    let blocker = std::thread::spawn(move || exchange(addr, &post("/block", "")).code);
+    while entered.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The pool is taken: of two more requests, one waits in the queue and the
+    // other finds the queue full (which one depends on who arrives first).
+    let waiting: Vec<_> = (0..2)
+        .map(|_| std::thread::spawn(move || exchange(addr, &post("/in", "abc"))))
+        .collect();
+    while server.metrics.responses(503) == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    release.send(()).unwrap();
+    assert_eq!(blocker.join().unwrap(), 200);
+    let mut replies: Vec<_> = waiting.into_iter().map(|t| t.join().unwrap()).collect();
+    replies.sort_by_key(|r| r.code);
+    assert_eq!((replies[0].code, replies[0].body.as_str()), (200, "3"));
+    assert_eq!(
+        (replies[1].code, replies[1].header("retry-after")),
+        (503, Some("1"))
+    );
+    assert!(replies[1].body.contains("busy"), "{}", replies[1].body);
+    let metrics = server.stop();
+    assert_eq!(metrics.timeouts(Deadline::Handler), 0);
 }
 
 #[test]

@@ -52,10 +52,16 @@ pub struct ServeArgs {
     /// ConfigMaps that `configMap` context entries read.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     context: Vec<String>,
-    /// Follow the cluster's Namespaces (labels) and ConfigMaps instead of files: a
+    /// RoleBindings and ClusterRoleBindings (or a `kubectl get
+    /// rolebindings,clusterrolebindings -A -o yaml` List): the roles and cluster
+    /// roles of a request's user, for `roles`/`clusterRoles` in match and exclude.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    rbac: Vec<String>,
+    /// Follow the cluster's Namespaces (labels), ConfigMaps and RoleBindings and
+    /// ClusterRoleBindings (user roles) instead of files: a
     /// list, then a watch, swapped in whole at most every 0.5 s; requests never wait
     /// for the API server. Uses the Pod's service account in a cluster.
-    #[arg(long, conflicts_with_all = ["namespaces", "context"])]
+    #[arg(long, conflicts_with_all = ["namespaces", "context", "rbac"])]
     watch_cluster: bool,
     /// Kubeconfig file for --watch-cluster (default: KUBECONFIG, ~/.kube/config,
     /// then the Pod's service account).
@@ -79,9 +85,13 @@ pub struct ServeArgs {
     /// evaluated answer by their failurePolicy. Keep it below the webhook's timeoutSeconds.
     #[arg(long, value_name = "DURATION", default_value = "8s", value_parser = parse_duration)]
     timeout: Duration,
-    /// Requests evaluated at once (worker threads); more wait for none: they get 503.
+    /// Requests evaluated at once (worker threads); more wait in the queue.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_concurrent_handlers)]
     workers: usize,
+    /// Requests that may wait for a worker (first come, first served, within
+    /// --timeout); a request that finds the queue full gets 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_queued_handlers)]
+    queue: usize,
     /// Largest AdmissionReview body accepted (bytes); larger ones get 413.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_body_bytes)]
     max_body_bytes: usize,
@@ -143,10 +153,9 @@ fn follow_cluster(
     let (view_in, metrics_in) = (view.clone(), metrics.clone());
     let handle = cluster.follow_namespaces_and_config_maps(move |event| match event {
         FollowEvent::Changed(followed) => {
-            view_in.replace(ClusterData::from_objects(
-                &followed.namespaces,
-                followed.config_maps,
-            ));
+            let mut data = ClusterData::from_objects(&followed.namespaces, followed.config_maps);
+            data.set_role_bindings(&followed.role_bindings, &followed.cluster_role_bindings);
+            view_in.replace(data);
             metrics_in.cluster_data_updated();
             let _ = first_tx.try_send(());
         }
@@ -158,13 +167,13 @@ fn follow_cluster(
     match first_rx.recv_timeout(options.request_timeout) {
         Ok(()) => {
             eprintln!(
-                "vigie admission: following Namespaces and ConfigMaps of {}",
+                "vigie admission: following Namespaces, ConfigMaps and role bindings of {}",
                 cluster.context()
             );
             Ok((cluster, handle))
         }
         Err(_) => Err(fail(format_args!(
-            "--watch-cluster: no Namespaces or ConfigMaps read from {} within {:?}",
+            "--watch-cluster: no Namespaces, ConfigMaps or role bindings read from {} within {:?}",
             cluster.context(),
             options.request_timeout
         ))),
@@ -188,7 +197,11 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
     let served = set.len();
     let cluster =
-        match ClusterData::from_files(&args.namespaces, &args.context, args.max_file_bytes) {
+        match ClusterData::from_files(&args.namespaces, &args.context, args.max_file_bytes)
+            .and_then(|mut c| {
+                c.read_role_bindings(&args.rbac, args.max_file_bytes)?;
+                Ok(c)
+            }) {
             Ok(c) => c,
             Err(e) => return fail(e),
         };
@@ -248,6 +261,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
     });
     let limits = Limits {
         max_concurrent_handlers: args.workers,
+        max_queued_handlers: args.queue,
         max_body_bytes: args.max_body_bytes,
         // The handler deadline backs the time budget up: evaluation checks the
         // budget between policies, this cuts a single policy that runs away.

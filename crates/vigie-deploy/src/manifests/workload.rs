@@ -80,7 +80,8 @@ fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
 }
 
 /// What the server does with the API, and nothing more: it reads namespace labels
-/// (for `namespaceSelector`) and ConfigMaps (for `configMap` context), reads
+/// (for `namespaceSelector`), ConfigMaps (for `configMap` context) and role
+/// bindings (the roles of a request's user, for `roles`/`clusterRoles`), reads
 /// Kyverno policies, and writes policy reports of either API.
 pub(super) fn cluster_role(options: &AdmissionOptions) -> ClusterRole {
     const READ: &[&str] = &["get", "list", "watch"];
@@ -89,6 +90,11 @@ pub(super) fn cluster_role(options: &AdmissionOptions) -> ClusterRole {
         metadata: metadata(NAME, None, options),
         rules: Some(vec![
             rule(&[""], &["namespaces", "configmaps"], READ),
+            rule(
+                &["rbac.authorization.k8s.io"],
+                &["rolebindings", "clusterrolebindings"],
+                READ,
+            ),
             rule(&["kyverno.io"], &["clusterpolicies", "policies"], READ),
             rule(
                 &["openreports.io"],
