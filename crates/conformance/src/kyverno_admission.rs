@@ -56,6 +56,7 @@ fn webhook(policy: Option<&Policy>, inputs: Option<&TestInputs>) -> Arc<Webhook>
         Some(i) => ClusterData {
             namespace_labels: i.request.values.namespace_labels.clone(),
             config_maps: i.request.config_maps.clone(),
+            ..ClusterData::default()
         },
         None => ClusterData::default(),
     };
