@@ -319,7 +319,7 @@ impl Program {
                 Arc::new(engine)
             }
         };
-        let (text, quoted) = quoted::rewrite(expr).map_err(CompileError::Syntax)?;
+        let (text, quoted, shifts) = quoted::rewrite(expr).map_err(CompileError::Syntax)?;
         let program = engine
             .compile(&text)
             .map_err(|e| CompileError::Syntax(e.to_string()))?;
@@ -347,7 +347,9 @@ impl Program {
                 offset: program
                     .source_info()
                     .offset_for(e.id)
-                    .map_or(0, |(start, _)| start as usize),
+                    .map_or(0, |(start, _)| {
+                        quoted::original_offset(&shifts, start as usize)
+                    }),
                 message: e.message,
             })?;
         }
