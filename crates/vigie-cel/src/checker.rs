@@ -35,6 +35,7 @@ pub(crate) fn check(
         variables,
         scopes: Vec::new(),
         subst: HashMap::new(),
+        trail: Vec::new(),
         fresh: 0,
         error: None,
     };
@@ -51,6 +52,8 @@ struct Checker<'a> {
     variables: &'a HashMap<String, CelType>,
     scopes: Vec<(String, CelType)>,
     subst: HashMap<String, CelType>,
+    /// The parameters bound in `subst`, in order, for undoing trials.
+    trail: Vec<String>,
     fresh: usize,
     error: Option<TypeError>,
 }
@@ -213,9 +216,9 @@ impl Checker<'_> {
                 }
                 self.expr(&c.loop_cond);
                 let step = self.expr(&c.loop_step);
-                let mut subst = self.subst.clone();
-                if assignable(&mut subst, &accu, &step) {
-                    self.subst = subst;
+                let mark = self.trail.len();
+                if !assignable(&mut self.subst, &mut self.trail, &accu, &step) {
+                    undo(&mut self.subst, &mut self.trail, mark);
                 }
                 self.scopes.truncate(depth + 1);
                 let result = self.expr(&c.result);
@@ -253,20 +256,27 @@ impl Checker<'_> {
             .cloned()
             .collect::<Vec<_>>();
         let known = self.functions.contains_key(name) || self.extra.contains_key(name);
-        let mut matches: Vec<(CelType, HashMap<String, CelType>)> = Vec::new();
-        for o in &overloads {
+        // Each signature is tried with fresh parameters; its bindings are
+        // undone after the try and made again for the one chosen.
+        let mut matches: Vec<(CelType, usize, String)> = Vec::new();
+        for (i, o) in overloads.iter().enumerate() {
             self.fresh += 1;
             let suffix = format!("~{}", self.fresh);
-            let mut trial = self.subst.clone();
-            let ok = o
-                .params
-                .iter()
-                .zip(&args)
-                .all(|(p, a)| assignable(&mut trial, &p.rename(&suffix), a));
+            let mark = self.trail.len();
+            let ok =
+                o.params.iter().zip(&args).all(|(p, a)| {
+                    assignable(&mut self.subst, &mut self.trail, &p.rename(&suffix), a)
+                });
             if ok {
-                matches.push((o.result.rename(&suffix).substitute(&trial), trial));
+                matches.push((o.result.rename(&suffix).substitute(&self.subst), i, suffix));
             }
+            undo(&mut self.subst, &mut self.trail, mark);
         }
+        let commit = |this: &mut Self, i: usize, suffix: &str| {
+            for (p, a) in overloads[i].params.iter().zip(&args) {
+                assignable(&mut this.subst, &mut this.trail, &p.rename(suffix), a);
+            }
+        };
         match matches.len() {
             0 => {
                 let open = args.iter().any(|a| a.substitute(&self.subst).is_open());
@@ -289,15 +299,15 @@ impl Checker<'_> {
                 CelType::Dyn
             }
             1 => {
-                let (t, s) = matches.pop().expect("one match");
-                self.subst = s;
+                let (t, i, suffix) = matches.pop().expect("one match");
+                commit(self, i, &suffix);
                 t
             }
             _ => {
                 let first = matches[0].0.params_to_dyn();
-                if matches.iter().all(|(t, _)| t.params_to_dyn() == first) {
-                    let (t, s) = matches.swap_remove(0);
-                    self.subst = s;
+                if matches.iter().all(|(t, _, _)| t.params_to_dyn() == first) {
+                    let (t, i, suffix) = matches.swap_remove(0);
+                    commit(self, i, &suffix);
                     t
                 } else {
                     CelType::Dyn
@@ -310,11 +320,11 @@ impl Checker<'_> {
     /// `cur`: the more general when one is assignable to the other, else
     /// `dyn` (a heterogeneous literal).
     fn join(&mut self, prev: CelType, cur: CelType) -> CelType {
-        let mut trial = self.subst.clone();
-        if !assignable(&mut trial, &prev, &cur) {
+        let mark = self.trail.len();
+        if !assignable(&mut self.subst, &mut self.trail, &prev, &cur) {
+            undo(&mut self.subst, &mut self.trail, mark);
             return CelType::Dyn;
         }
-        self.subst = trial;
         let a = prev.substitute(&self.subst);
         let b = cur.substitute(&self.subst);
         if b == CelType::Null {
@@ -384,7 +394,15 @@ fn occurs(p: &str, t: &CelType, subst: &HashMap<String, CelType>) -> bool {
 
 /// Whether a value of type `arg` may be passed where `param` is expected,
 /// binding type parameters in `subst` as needed.
-fn assignable(subst: &mut HashMap<String, CelType>, param: &CelType, arg: &CelType) -> bool {
+///
+/// Every binding made is recorded in `trail`, so that a failed (or merely
+/// tried) match can be undone with [`undo`] without copying `subst`.
+fn assignable(
+    subst: &mut HashMap<String, CelType>,
+    trail: &mut Vec<String>,
+    param: &CelType,
+    arg: &CelType,
+) -> bool {
     let p = resolve(param, subst);
     let a = resolve(arg, subst);
     match (&p, &a) {
@@ -394,6 +412,7 @@ fn assignable(subst: &mut HashMap<String, CelType>, param: &CelType, arg: &CelTy
                 return false;
             }
             subst.insert(x.clone(), a.clone());
+            trail.push(x.clone());
             true
         }
         (_, CelType::Param(y)) => {
@@ -401,23 +420,34 @@ fn assignable(subst: &mut HashMap<String, CelType>, param: &CelType, arg: &CelTy
                 return false;
             }
             subst.insert(y.clone(), p.clone());
+            trail.push(y.clone());
             true
         }
         (CelType::Dyn, _) | (_, CelType::Dyn) => true,
         // Null stands for an absent message, wrapper or optional value.
         (CelType::Abstract(..) | CelType::Duration | CelType::Timestamp, CelType::Null) => true,
         (CelType::List(x), CelType::List(y)) | (CelType::Type(x), CelType::Type(y)) => {
-            assignable(subst, x, y)
+            assignable(subst, trail, x, y)
         }
         (CelType::Map(k1, v1), CelType::Map(k2, v2)) => {
-            assignable(subst, k1, k2) && assignable(subst, v1, v2)
+            assignable(subst, trail, k1, k2) && assignable(subst, trail, v1, v2)
         }
         (CelType::Abstract(n, ps), CelType::Abstract(m, qs)) => {
             n == m
                 && ps.len() == qs.len()
-                && ps.iter().zip(qs).all(|(x, y)| assignable(subst, x, y))
+                && ps
+                    .iter()
+                    .zip(qs)
+                    .all(|(x, y)| assignable(subst, trail, x, y))
         }
         (x, y) => x == y,
+    }
+}
+
+/// Removes the bindings recorded in `trail` after its first `mark` entries.
+fn undo(subst: &mut HashMap<String, CelType>, trail: &mut Vec<String>, mark: usize) {
+    for k in trail.drain(mark..) {
+        subst.remove(&k);
     }
 }
 

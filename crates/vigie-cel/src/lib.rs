@@ -308,40 +308,19 @@ impl Program {
             });
         }
         check::nesting(expr, MAX_NESTING, env.max_operators)?;
-        let mut engine = cel::Env::stdlib().with_optional_support(true);
-        for ext in [
-            cel::extensions::strings as fn(&mut cel::Env) -> _,
-            cel::extensions::lists,
-            cel::extensions::math,
-            cel::extensions::encoders,
-        ] {
-            // An extension that clashes with the standard library is skipped
-            // rather than making every compile fail.
-            let _ = engine.add_extension(ext);
-        }
-        // Kubernetes' libraries: the names are theirs, and clash with no
-        // standard or extension overload (a clash would fail every compile).
-        k8s::register(&mut engine).map_err(|e| CompileError::Syntax(e.to_string()))?;
-        // Cannot clash: the engine has no `bind`, `block`, `index`,
-        // `iterVar` or `accuVar` macro.
-        let _ = engine.add_macro(macros::bind());
-        for m in macros::block() {
-            let _ = engine.add_macro(m);
-        }
-        for m in macros::two_variable() {
-            // Cannot clash: the engine's macros of these names take two
-            // arguments, these three or four.
-            let _ = engine.add_macro(m);
-        }
-        // Cannot clash: none of these names is in the engine.
-        let _ = network::register(&mut engine);
-        let _ = macros::register_functions(&mut engine);
-        if let Some(c) = &env.container {
-            engine
-                .set_container(c)
-                .map_err(|_| CompileError::Container(c.clone()))?;
-        }
-        let (text, quoted) = quoted::rewrite(expr).map_err(CompileError::Syntax)?;
+        // The engine's environment (functions, macros, types) is the same
+        // for every expression without a container: built once and shared.
+        let engine = match env.container.as_deref().filter(|c| !c.is_empty()) {
+            None => shared_engine(),
+            Some(c) => {
+                let mut engine = build_engine();
+                engine
+                    .set_container(c)
+                    .map_err(|_| CompileError::Container(c.to_string()))?;
+                Arc::new(engine)
+            }
+        };
+        let (text, quoted, shifts) = quoted::rewrite(expr).map_err(CompileError::Syntax)?;
         let program = engine
             .compile(&text)
             .map_err(|e| CompileError::Syntax(e.to_string()))?;
@@ -369,14 +348,16 @@ impl Program {
                 offset: program
                     .source_info()
                     .offset_for(e.id)
-                    .map_or(0, |(start, _)| start as usize),
+                    .map_or(0, |(start, _)| {
+                        quoted::original_offset(&shifts, start as usize)
+                    }),
                 message: e.message,
             })?;
         }
         Ok(Program {
             expr: tree,
             result_type,
-            env: Arc::new(engine),
+            env: engine,
             cost_limit: env.cost_limit,
             source: expr.to_string(),
         })
@@ -419,6 +400,46 @@ impl Program {
             .and_then(|v| result::to_value(v.as_ref()))
             .map_err(|e| EvalError::Runtime(e.to_string()))
     }
+}
+
+/// The engine's environment: CEL's standard library and extensions, and
+/// what vigie-cel adds (macros, the network library).
+fn build_engine() -> cel::Env {
+    let mut engine = cel::Env::stdlib().with_optional_support(true);
+    for ext in [
+        cel::extensions::strings as fn(&mut cel::Env) -> _,
+        cel::extensions::lists,
+        cel::extensions::math,
+        cel::extensions::encoders,
+    ] {
+        // An extension that clashes with the standard library is skipped
+        // rather than making every compile fail.
+        let _ = engine.add_extension(ext);
+    }
+    // Cannot clash: the engine has no `bind`, `block`, `index`, `iterVar` or
+    // `accuVar` macro.
+    let _ = engine.add_macro(macros::bind());
+    for m in macros::block() {
+        let _ = engine.add_macro(m);
+    }
+    for m in macros::two_variable() {
+        // Cannot clash: the engine's macros of these names take two
+        // arguments, these three or four.
+        let _ = engine.add_macro(m);
+    }
+    // Cannot clash: none of these names is in the engine.
+    let _ = network::register(&mut engine);
+    let _ = macros::register_functions(&mut engine);
+    // Kubernetes' libraries: the names are theirs, and clash with no standard
+    // or extension overload; the k8s tests fail if one ever does.
+    let _ = k8s::register(&mut engine);
+    engine
+}
+
+/// The engine's environment without a container, built once.
+fn shared_engine() -> Arc<cel::Env> {
+    static ENGINE: OnceLock<Arc<cel::Env>> = OnceLock::new();
+    ENGINE.get_or_init(|| Arc::new(build_engine())).clone()
 }
 
 /// The signatures of CEL's standard functions and vigie-cel's, parsed once.

@@ -4,12 +4,29 @@
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr};
 
-/// The text with every backquoted name replaced, and the replacements
-/// (reserved name, original name). Quoted strings are left alone.
-pub(crate) fn rewrite(text: &str) -> Result<(String, Vec<(String, String)>), String> {
+/// Where each replacement ends in the rewritten text, and how much longer
+/// (or shorter) the rewritten text is from there on.
+pub(crate) type Shifts = Vec<(usize, isize)>;
+
+/// The byte offset in the original text of `offset` in the rewritten one.
+pub(crate) fn original_offset(shifts: &Shifts, offset: usize) -> usize {
+    let delta = shifts
+        .iter()
+        .take_while(|(end, _)| *end <= offset)
+        .last()
+        .map_or(0, |(_, d)| *d);
+    offset.saturating_add_signed(-delta)
+}
+
+/// The text with every backquoted name replaced, the replacements
+/// (reserved name, original name), and the offset shifts they cause.
+/// Quoted strings are left alone.
+#[allow(clippy::type_complexity)]
+pub(crate) fn rewrite(text: &str) -> Result<(String, Vec<(String, String)>, Shifts), String> {
     if !text.contains('`') {
-        return Ok((text.to_string(), Vec::new()));
+        return Ok((text.to_string(), Vec::new(), Vec::new()));
     }
+    let mut shifts = Vec::new();
     // A prefix the text does not contain, so no replacement can collide
     // with a name written in the expression.
     let mut prefix = String::from("__vigie_quoted");
@@ -57,6 +74,7 @@ pub(crate) fn rewrite(text: &str) -> Result<(String, Vec<(String, String)>), Str
                 out.push_str(&text[copied..i]);
                 let reserved = format!("{prefix}{}", names.len());
                 out.push_str(&reserved);
+                shifts.push((out.len(), out.len() as isize - (end + 1) as isize));
                 names.push((reserved, name.to_string()));
                 i = end + 1;
                 copied = i;
@@ -65,7 +83,7 @@ pub(crate) fn rewrite(text: &str) -> Result<(String, Vec<(String, String)>), Str
         }
     }
     out.push_str(&text[copied..]);
-    Ok((out, names))
+    Ok((out, names, shifts))
 }
 
 /// Renames the reserved names back in field selections and struct fields;
@@ -135,11 +153,15 @@ mod tests {
 
     #[test]
     fn rewrites_outside_strings_only() {
-        let (t, n) = rewrite("m.`a-b` + '`x`' + \"\"\"`y`\"\"\"").unwrap();
+        let (t, n, s) = rewrite("m.`a-b` + '`x`' + \"\"\"`y`\"\"\"").unwrap();
+        // `+` is at byte 8 of the original, 18 of the rewritten text.
+        assert_eq!(&t[18..19], "+");
+        assert_eq!(original_offset(&s, 18), 8);
+        assert_eq!(original_offset(&s, 1), 1);
         assert_eq!(t, "m.__vigie_quoted0 + '`x`' + \"\"\"`y`\"\"\"");
         assert_eq!(n, vec![("__vigie_quoted0".into(), "a-b".into())]);
         assert!(rewrite("m.`a").is_err());
-        let (t, _) = rewrite("__vigie_quoted.`a`").unwrap();
+        let (t, _, _) = rewrite("__vigie_quoted.`a`").unwrap();
         assert_eq!(t, "__vigie_quoted.__vigie_quoted_0");
     }
 }

@@ -165,6 +165,13 @@ fn type_errors_are_compile_errors_naming_the_position() {
         matches!(&err, CompileError::Type { offset: 12, message } if message.contains("'+'") && message.contains("(int, string)")),
         "{err}"
     );
+    // Positions (of the operator) are in the text as written, backquoted
+    // names included.
+    let err = Program::compile("object.`a-b` == 1 && n + 'x' == 2", &env).unwrap_err();
+    assert!(
+        matches!(&err, CompileError::Type { offset: 23, .. }),
+        "{err}"
+    );
     assert!(Program::compile("size(1)", &env).is_err());
     assert!(Program::compile("!'a'", &env).is_err());
     // Run-time types are never a compile error.
