@@ -220,10 +220,38 @@ impl<'a> SyscallEvent<'a> {
         )
     }
 
+    /// For the enter event of a syscall that creates a descriptor: the kind it will
+    /// create (libsinsp shows `fd.num` -1 and this type letter before the exit).
+    fn pending_fd_char(&self) -> Option<char> {
+        let info = self.raw.info()?;
+        if info.direction != Direction::Enter
+            || info.flags & crate::event::event_flags::CREATES_FD == 0
+        {
+            return None;
+        }
+        match info.name {
+            "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => Some('f'),
+            "socket" => match self.param("domain").and_then(|(_, v)| v.as_u64()) {
+                Some(1) => Some('u'),
+                Some(2) => Some('4'),
+                Some(10) => Some('6'),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     fn fd_field(&self, f: SysField) -> Extracted<'a> {
         let Some(fd) = self.fd else {
-            return match f {
-                SysField::FdNum => opt(self.fd_num, n),
+            let pending = if self.fd_num.is_none() {
+                self.pending_fd_char()
+            } else {
+                None
+            };
+            return match (f, pending) {
+                (SysField::FdNum, Some(_)) => n(-1),
+                (SysField::FdTypechar, Some(c)) => s(c.to_string()),
+                (SysField::FdNum, None) => opt(self.fd_num, n),
                 _ => Extracted::Missing,
             };
         };
@@ -272,6 +300,8 @@ impl<'a> SyscallEvent<'a> {
             SysField::FdSport => port(fd.dport),
             SysField::FdLport => port(lport),
             SysField::FdRport => port(rport),
+            // The protocol shows once the socket has addresses, as libsinsp's does.
+            SysField::FdL4proto if !is_ip => Extracted::Missing,
             SysField::FdL4proto => match fd.l4proto {
                 1 => b("tcp"),
                 2 => b("udp"),
