@@ -241,7 +241,35 @@ impl<'a> SyscallEvent<'a> {
         }
     }
 
+    /// The path a failed open named: libsinsp shows it as a file descriptor -1, so
+    /// that rules on failed opens read `fd.name` (Falco's `open_file_failed`).
+    fn failed_open_path(&self) -> Option<String> {
+        let info = self.raw.info()?;
+        if info.direction != Direction::Exit
+            || !matches!(info.name, "open" | "openat" | "openat2" | "creat")
+            || self.res()? >= 0
+        {
+            return None;
+        }
+        let path = self.param("name")?.1.as_str()?.to_string();
+        let cwd = self.thread.map_or("/", |t| t.cwd.as_str());
+        Some(paths::resolve(cwd, &path))
+    }
+
     fn fd_field(&self, f: SysField) -> Extracted<'a> {
+        if self.fd.is_none() {
+            if let Some(path) = self.failed_open_path() {
+                return match f {
+                    SysField::FdNum => n(-1),
+                    SysField::FdType => b("file"),
+                    SysField::FdTypechar => b("f"),
+                    SysField::FdName | SysField::FdNameraw | SysField::FsPathName => s(path),
+                    SysField::FdDirectory => s(paths::directory(&path).to_string()),
+                    SysField::FdFilename => s(paths::filename(&path).to_string()),
+                    _ => Extracted::Missing,
+                };
+            }
+        }
         let Some(fd) = self.fd else {
             let pending = if self.fd_num.is_none() {
                 self.pending_fd_char()
