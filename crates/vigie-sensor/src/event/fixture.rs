@@ -1,8 +1,9 @@
 //! Building events by parameter name, for tests and fixtures: parameters not given
-//! are left empty, and the event carries parameters up to the last one given.
+//! are zero (empty text for strings), and the event carries parameters up to the
+//! last one given.
 
 use super::raw::encode_event;
-use super::table::event_table;
+use super::table::{event_table, ParamType};
 
 /// A parameter's bytes by name.
 pub type NamedParam<'a> = (&'a str, Vec<u8>);
@@ -31,7 +32,10 @@ pub fn build_event(
         })
         .unwrap_or_else(|| panic!("no event {name}"));
     let info = t.get(code).expect("code");
-    let mut slots: Vec<&[u8]> = vec![&[]; info.params.len()];
+    // Parameters not given get a zero of their type's width (an empty parameter is
+    // legal, but older libscap readers misread some).
+    let defaults: Vec<Vec<u8>> = info.params.iter().map(|p| zero_of(p.ty)).collect();
+    let mut slots: Vec<&[u8]> = defaults.iter().map(Vec::as_slice).collect();
     let mut last = 0;
     for (pname, bytes) in params {
         let i = info
@@ -41,6 +45,36 @@ pub fn build_event(
         last = last.max(i + 1);
     }
     encode_event(ts, tid, code, &slots[..last])
+}
+
+fn zero_of(ty: ParamType) -> Vec<u8> {
+    use ParamType as T;
+    let width = match ty {
+        T::Int8
+        | T::Uint8
+        | T::Flags8
+        | T::Enumflags8
+        | T::Sigtype
+        | T::L4proto
+        | T::Sockfamily => 1,
+        T::Int16 | T::Uint16 | T::Flags16 | T::Enumflags16 | T::Syscallid | T::Port => 2,
+        T::Int32
+        | T::Uint32
+        | T::Flags32
+        | T::Enumflags32
+        | T::Uid
+        | T::Gid
+        | T::Mode
+        | T::Bool
+        | T::Sigset
+        | T::Fd32
+        | T::Pid32
+        | T::Ipv4addr => 4,
+        T::Int64 | T::Uint64 | T::Errno | T::Fd | T::Pid | T::Reltime | T::Abstime | T::Double => 8,
+        T::Charbuf | T::Fspath | T::Fsrelpath => return vec![0],
+        _ => 0,
+    };
+    vec![0; width]
 }
 
 /// Little-endian bytes of an i64 (fds, pids, results).

@@ -220,10 +220,66 @@ impl<'a> SyscallEvent<'a> {
         )
     }
 
+    /// For the enter event of a syscall that creates a descriptor: the kind it will
+    /// create (libsinsp shows `fd.num` -1 and this type letter before the exit).
+    fn pending_fd_char(&self) -> Option<char> {
+        let info = self.raw.info()?;
+        if info.direction != Direction::Enter
+            || info.flags & crate::event::event_flags::CREATES_FD == 0
+        {
+            return None;
+        }
+        match info.name {
+            "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => Some('f'),
+            "socket" => match self.param("domain").and_then(|(_, v)| v.as_u64()) {
+                Some(1) => Some('u'),
+                Some(2) => Some('4'),
+                Some(10) => Some('6'),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The path a failed open named: libsinsp shows it as a file descriptor -1, so
+    /// that rules on failed opens read `fd.name` (Falco's `open_file_failed`).
+    fn failed_open_path(&self) -> Option<String> {
+        let info = self.raw.info()?;
+        if info.direction != Direction::Exit
+            || !matches!(info.name, "open" | "openat" | "openat2" | "creat")
+            || self.res()? >= 0
+        {
+            return None;
+        }
+        let path = self.param("name")?.1.as_str()?.to_string();
+        let cwd = self.thread.map_or("/", |t| t.cwd.as_str());
+        Some(paths::resolve(cwd, &path))
+    }
+
     fn fd_field(&self, f: SysField) -> Extracted<'a> {
+        if self.fd.is_none() {
+            if let Some(path) = self.failed_open_path() {
+                return match f {
+                    SysField::FdNum => n(-1),
+                    SysField::FdType => b("file"),
+                    SysField::FdTypechar => b("f"),
+                    SysField::FdName | SysField::FdNameraw | SysField::FsPathName => s(path),
+                    SysField::FdDirectory => s(paths::directory(&path).to_string()),
+                    SysField::FdFilename => s(paths::filename(&path).to_string()),
+                    _ => Extracted::Missing,
+                };
+            }
+        }
         let Some(fd) = self.fd else {
-            return match f {
-                SysField::FdNum => opt(self.fd_num, n),
+            let pending = if self.fd_num.is_none() {
+                self.pending_fd_char()
+            } else {
+                None
+            };
+            return match (f, pending) {
+                (SysField::FdNum, Some(_)) => n(-1),
+                (SysField::FdTypechar, Some(c)) => s(c.to_string()),
+                (SysField::FdNum, None) => opt(self.fd_num, n),
                 _ => Extracted::Missing,
             };
         };
@@ -272,6 +328,8 @@ impl<'a> SyscallEvent<'a> {
             SysField::FdSport => port(fd.dport),
             SysField::FdLport => port(lport),
             SysField::FdRport => port(rport),
+            // The protocol shows once the socket has addresses, as libsinsp's does.
+            SysField::FdL4proto if !is_ip => Extracted::Missing,
             SysField::FdL4proto => match fd.l4proto {
                 1 => b("tcp"),
                 2 => b("udp"),

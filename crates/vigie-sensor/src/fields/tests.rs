@@ -143,7 +143,10 @@ fn failures_connections_and_reverse_shell_shapes() {
     assert_eq!(val(&e, "evt.res", None), text("ENOENT"));
     assert_eq!(val(&e, "evt.rawres", None), Extracted::One(Val::Num(-2)));
     assert_eq!(val(&e, "evt.failed", None), Extracted::One(Val::Bool(true)));
-    assert_eq!(val(&e, "fd.name", None), Extracted::Missing);
+    // A failed open shows the path it named as descriptor -1, as libsinsp does.
+    assert_eq!(val(&e, "fd.num", None), Extracted::One(Val::Num(-1)));
+    assert_eq!(val(&e, "fd.typechar", None), text("f"));
+    assert_eq!(val(&e, "fd.name", None), text("/nope"));
 
     for ev in [
         build_event(

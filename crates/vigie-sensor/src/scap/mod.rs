@@ -9,6 +9,7 @@
 
 mod cursor;
 mod meta;
+mod sample;
 mod write;
 
 use std::borrow::Cow;
@@ -20,6 +21,7 @@ use thiserror::Error;
 use crate::event::{event_info, RawEvent, HEADER_LEN};
 
 pub use meta::{FdEntry, FdKind, GroupEntry, MachineInfo, ThreadEntry, UserEntry};
+pub use sample::{sample_capture, SAMPLE_CONTAINER};
 pub use write::ScapWriter;
 
 /// Block types (libscap's `*_BLOCK_TYPE*`).

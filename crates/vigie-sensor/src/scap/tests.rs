@@ -148,3 +148,56 @@ fn converts_first_version_event_headers() {
     assert_eq!(e.raw().nparams, 1);
     assert_eq!(e.raw().int_named("res"), Some(3));
 }
+
+/// A small deterministic generator (no dependency, same inputs on every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn damaged_captures_are_read_without_panicking() {
+    let good = crate::scap::sample_capture();
+    let mut rng = Lcg(7);
+    for round in 0..400 {
+        let mut bytes = good.clone();
+        match round % 3 {
+            // Flip bytes anywhere.
+            0 => {
+                for _ in 0..1 + rng.next() % 8 {
+                    let at = rng.next() as usize % bytes.len();
+                    bytes[at] ^= 1 << (rng.next() % 8);
+                }
+            }
+            // Cut the capture short.
+            1 => bytes.truncate(rng.next() as usize % bytes.len()),
+            // Overwrite a length-looking word with a large value.
+            _ => {
+                let at = (rng.next() as usize % (bytes.len() / 4)) * 4;
+                bytes[at..at + 4].copy_from_slice(&(rng.next() as u32 | 0x8000_0000).to_le_bytes());
+            }
+        }
+        let Ok(cap) = Capture::parse(bytes, Limits::default()) else {
+            continue;
+        };
+        let mut state = crate::state::State::from_capture(&cap);
+        for (i, e) in cap.events().enumerate() {
+            let raw = e.raw();
+            state.before(&raw);
+            let view = crate::fields::SyscallEvent::new(raw, &state, i as u64, e.cpu);
+            for def in crate::fields::syscall_table().defs() {
+                if let Ok(f) = crate::fields::syscall_table().resolve(def.name, None) {
+                    let _ = vigie_rules::Event::extract(&view, &f);
+                }
+            }
+            state.after(&raw);
+        }
+    }
+}
