@@ -32,7 +32,11 @@ fn a_context_file_answers_api_calls_and_global_references() {
         .iter()
         .find(|e| e.rule == "within-budget" && e.resource == "big")
         .unwrap();
-    assert!(big.message.contains("at most 3 replicas"), "{}", big.message);
+    assert!(
+        big.message.contains("at most 3 replicas"),
+        "{}",
+        big.message
+    );
 }
 
 #[test]
