@@ -126,7 +126,10 @@ impl<'a> PolicyContext<'a> {
         }
     }
 
-    /// An UPDATE without an old object compares the object with itself, as Kyverno's CLI does.
+    /// An UPDATE without an old object compares the object with itself, as Kyverno's
+    /// CLI does. A DELETE without one deletes the object given: it is the old
+    /// object, and there is no new one (`request.object` is null), as in an
+    /// admission request.
     fn default_old_object(&self, data: &mut Rcvar) {
         let Variable::Object(root) = &**data else {
             return;
@@ -138,8 +141,15 @@ impl<'a> PolicyContext<'a> {
         let old_missing = request
             .and_then(|r| r.get("oldObject"))
             .is_none_or(|o| o.is_null());
-        if operation.as_deref() == Some("UPDATE") && old_missing {
-            context::set_path(data, "request.oldObject", self.target.var.clone());
+        match operation.as_deref() {
+            Some("UPDATE") if old_missing => {
+                context::set_path(data, "request.oldObject", self.target.var.clone());
+            }
+            Some("DELETE") if old_missing => {
+                context::set_path(data, "request.oldObject", self.target.var.clone());
+                context::set_path(data, "request.object", Rcvar::new(Variable::Null));
+            }
+            _ => {}
         }
     }
 }
