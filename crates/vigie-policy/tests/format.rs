@@ -65,3 +65,30 @@ fn a_missing_policy_resource_or_rule_fails_with_a_clear_message() {
         ]
     );
 }
+
+#[test]
+fn values_subresources_match_scale_and_exec_objects_as_their_parents_subresources() {
+    let report = run_suite(&suite("subresources"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.entries.len(), 4);
+    for e in &report.entries {
+        assert_eq!(
+            e.verdict,
+            Verdict::Agree,
+            "{} {}: {}",
+            e.rule,
+            e.resource,
+            e.message
+        );
+    }
+    let batch = report
+        .entries
+        .iter()
+        .find(|e| e.resource == "batch")
+        .unwrap();
+    assert!(
+        batch.message.contains("no more than 4 replicas"),
+        "{}",
+        batch.message
+    );
+}

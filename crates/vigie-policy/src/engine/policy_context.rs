@@ -55,10 +55,28 @@ impl<'a> PolicyContext<'a> {
     /// What `match` and `exclude` blocks look at.
     pub fn match_target(&self) -> MatchTarget<'_> {
         let target = self.target;
+        // An object of a subresource kind (a Scale given with a Values
+        // `subresources` entry) is matched as its parent's subresource.
+        let sub = self.request.values.subresources.iter().find(|s| {
+            s.kind == target.kind
+                && (s.api_version.is_empty() || s.api_version == target.api_version)
+        });
+        let (api_version, kind, subresource) = match sub {
+            Some(s) => (
+                s.parent_api_version.as_str(),
+                s.parent_kind.as_str(),
+                Some(s.name.as_str()),
+            ),
+            None => (
+                target.api_version.as_str(),
+                target.kind.as_str(),
+                self.request.subresource.as_deref(),
+            ),
+        };
         MatchTarget {
-            api_version: &target.api_version,
-            kind: &target.kind,
-            subresource: self.request.subresource.as_deref(),
+            api_version,
+            kind,
+            subresource,
             name: &target.name,
             namespace: &target.namespace,
             labels: target.labels.clone(),
