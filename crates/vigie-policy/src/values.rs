@@ -146,6 +146,36 @@ pub fn parse_user_info(doc: &Json) -> RequestUser {
     }
 }
 
+/// `group/version`, or `version` for the core group.
+fn group_version(resource: &Json) -> String {
+    let (group, version) = (str_of(resource, "group"), str_of(resource, "version"));
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    }
+}
+
+/// One `subresources` entry: `subresource` (`name: deployments/scale`, `kind`,
+/// `group`, `version`) and `parentResource` (`kind`, `group`, `version`).
+fn parse_subresource(entry: &Json) -> Option<crate::engine::request::Subresource> {
+    let sub = entry.get("subresource")?;
+    let parent = entry.get("parentResource")?;
+    let name = str_of(sub, "name");
+    let name = name.rsplit_once('/').map_or(name, |(_, n)| n);
+    let (kind, parent_kind) = (str_of(sub, "kind"), str_of(parent, "kind"));
+    if name.is_empty() || kind.is_empty() || parent_kind.is_empty() {
+        return None;
+    }
+    Some(crate::engine::request::Subresource {
+        kind: kind.to_string(),
+        api_version: group_version(sub),
+        name: name.to_string(),
+        parent_kind: parent_kind.to_string(),
+        parent_api_version: group_version(parent),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,34 +207,4 @@ mod tests {
         assert_eq!(u.username, "bob");
         assert_eq!(u.cluster_roles, vec!["admin"]);
     }
-}
-
-/// `group/version`, or `version` for the core group.
-fn group_version(resource: &Json) -> String {
-    let (group, version) = (str_of(resource, "group"), str_of(resource, "version"));
-    if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    }
-}
-
-/// One `subresources` entry: `subresource` (`name: deployments/scale`, `kind`,
-/// `group`, `version`) and `parentResource` (`kind`, `group`, `version`).
-fn parse_subresource(entry: &Json) -> Option<crate::engine::request::Subresource> {
-    let sub = entry.get("subresource")?;
-    let parent = entry.get("parentResource")?;
-    let name = str_of(sub, "name");
-    let name = name.rsplit_once('/').map_or(name, |(_, n)| n);
-    let (kind, parent_kind) = (str_of(sub, "kind"), str_of(parent, "kind"));
-    if name.is_empty() || kind.is_empty() || parent_kind.is_empty() {
-        return None;
-    }
-    Some(crate::engine::request::Subresource {
-        kind: kind.to_string(),
-        api_version: group_version(sub),
-        name: name.to_string(),
-        parent_kind: parent_kind.to_string(),
-        parent_api_version: group_version(parent),
-    })
 }
