@@ -52,7 +52,7 @@ for n in "${counts[@]}"; do
     file="$out/pods-$n-$shape.json"
     [ -f "$file" ] || generate "$n" "$shape" "$file"
     for format in text json; do
-      measure "$n pods, $shape, -o $format" "$policies" -r "$file" -o "$format"
+      measure "$n pods, $shape, --output-format $format" "$policies" -r "$file" --output-format "$format"
     done
   done
 done

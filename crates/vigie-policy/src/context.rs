@@ -87,18 +87,27 @@ fn load_one(entry: &ContextEntry, data: &Rcvar, config_maps: &[Json]) -> Result<
             }
         };
     match &entry.source {
-        ContextSource::Variable { value, jmes_path, default } => {
+        ContextSource::Variable {
+            value,
+            jmes_path,
+            default,
+        } => {
             let result = match (value, jmes_path) {
-                (Some(v), jp) => variables::substitute(v, data, Missing::Error).and_then(|v| match jp {
-                    Some(jp) => query(jp, &jmes::to_var(&v)),
-                    None => Ok(v),
-                }),
+                (Some(v), jp) => {
+                    variables::substitute(v, data, Missing::Error).and_then(|v| match jp {
+                        Some(jp) => query(jp, &jmes::to_var(&v)),
+                        None => Ok(v),
+                    })
+                }
                 (None, Some(jp)) => query(jp, data),
                 (None, None) => Ok(Json::Null),
             };
             with_default(result, default)
         }
-        ContextSource::ConfigMap { name: cm_name, namespace } => {
+        ContextSource::ConfigMap {
+            name: cm_name,
+            namespace,
+        } => {
             let resolve = |s: &str| match variables::substitute_str(s, data, Missing::Error) {
                 Ok(Json::String(s)) => Ok(s),
                 Ok(other) => Ok(other.to_string()),
@@ -108,7 +117,8 @@ fn load_one(entry: &ContextEntry, data: &Rcvar, config_maps: &[Json]) -> Result<
             config_maps
                 .iter()
                 .find(|cm| {
-                    cm.pointer("/metadata/name").and_then(Json::as_str) == Some(cm_name.as_str())
+                    cm.get("kind").and_then(Json::as_str).is_none_or(|k| k == "ConfigMap")
+                        && cm.pointer("/metadata/name").and_then(Json::as_str) == Some(cm_name.as_str())
                         && cm.pointer("/metadata/namespace").and_then(Json::as_str).unwrap_or("default") == namespace
                 })
                 .cloned()
@@ -116,12 +126,43 @@ fn load_one(entry: &ContextEntry, data: &Rcvar, config_maps: &[Json]) -> Result<
                     format!("context entry {name}: ConfigMap {namespace}/{cm_name} not found offline; pass it as a resource or give {name} in a values file")
                 })
         }
-        ContextSource::External { kind, default, .. } => match default {
-            Some(d) => variables::substitute(d, data, Missing::Error).map_err(|e| format!("context entry {name}: {e}")),
-            None => Err(format!(
-                "context entry {name} ({kind}) cannot be resolved offline; give its value in a values file"
-            )),
-        },
+        ContextSource::External {
+            kind,
+            default,
+            target,
+            jmes_path,
+        } => {
+            // apiCall GETs and globalReferences are answered from the objects given
+            // (a suite's Context file, the resources), when there are any.
+            let answered = match target {
+                Some(t) if !config_maps.is_empty() => {
+                    let t = match variables::substitute_str(t, data, Missing::Error) {
+                        Ok(Json::String(s)) => s,
+                        Ok(other) => other.to_string(),
+                        Err(e) => return Err(format!("context entry {name}: {e}")),
+                    };
+                    match *kind {
+                        "apiCall" => crate::offline::api_get(&t, config_maps)?,
+                        "globalReference" => crate::offline::global_reference(&t, config_maps),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some(found) = answered {
+                let result = match jmes_path {
+                    Some(jp) => query(jp, &jmes::to_var(&found)),
+                    None => Ok(found),
+                };
+                return with_default(result, default);
+            }
+            match default {
+                Some(d) => variables::substitute(d, data, Missing::Error).map_err(|e| format!("context entry {name}: {e}")),
+                None => Err(format!(
+                    "context entry {name} ({kind}) cannot be resolved offline; give its value in a values file or the object in a Context file"
+                )),
+            }
+        }
     }
 }
 
@@ -201,6 +242,7 @@ mod tests {
                 kind: "apiCall",
                 jmes_path: None,
                 default: None,
+                target: Some("/api/v1/namespaces/default/pods".into()),
             },
         )];
         let err = load(&api, &mut data, &[], &[]).unwrap_err();

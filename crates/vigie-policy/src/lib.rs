@@ -19,6 +19,7 @@ pub mod jmes;
 pub mod json;
 pub mod load;
 pub mod matching;
+pub mod offline;
 pub mod patch;
 pub mod patched;
 pub mod pattern;

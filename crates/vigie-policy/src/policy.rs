@@ -176,10 +176,16 @@ pub enum ContextSource {
         namespace: String,
     },
     /// apiCall, globalReference, imageRegistry: only answered from values given offline.
+    /// `apiCall`, `globalReference` or `imageRegistry`: answered offline from
+    /// values, or from the objects given (a suite's Context file).
     External {
+        /// Which of the three.
         kind: &'static str,
         jmes_path: Option<String>,
         default: Option<Json>,
+        /// `urlPath` (apiCall, GET only), `name` (globalReference) or
+        /// `reference` (imageRegistry), variables not yet substituted.
+        target: Option<String>,
     },
 }
 
@@ -571,22 +577,33 @@ pub(crate) fn parse_context(v: Option<&Json>, path: &str) -> Parse<Vec<ContextEn
                     .to_string(),
             }
         } else if let Some(call) = item.get("apiCall") {
+            let get = call
+                .get("method")
+                .and_then(Json::as_str)
+                .is_none_or(|m| m.eq_ignore_ascii_case("GET"));
             ContextSource::External {
                 kind: "apiCall",
                 jmes_path: jmes(call)?,
                 default: call.get("default").cloned(),
+                target: call
+                    .get("urlPath")
+                    .and_then(Json::as_str)
+                    .filter(|_| get && call.get("service").is_none())
+                    .map(str::to_string),
             }
         } else if let Some(g) = item.get("globalReference") {
             ContextSource::External {
                 kind: "globalReference",
                 jmes_path: jmes(g)?,
                 default: None,
+                target: g.get("name").and_then(Json::as_str).map(str::to_string),
             }
         } else if let Some(r) = item.get("imageRegistry") {
             ContextSource::External {
                 kind: "imageRegistry",
                 jmes_path: jmes(r)?,
                 default: None,
+                target: None,
             }
         } else {
             return problem(&p, "unknown context entry type; expected variable, configMap, apiCall, globalReference or imageRegistry");

@@ -217,6 +217,9 @@ pub struct TestInputs {
     pub missing_files: Vec<String>,
     /// The PolicyExceptions of its `exceptions` files.
     pub exceptions: Vec<PolicyException>,
+    /// The objects of its `cli.kyverno.io/v1alpha1` Context file (`spec.resources`):
+    /// what `apiCall`, `globalReference`, `configMap` and clone sources read.
+    pub context_objects: Vec<Json>,
 }
 
 /// The inputs of every Test of a suite file (for runners other than `vigie policy
@@ -357,10 +360,25 @@ fn read_inputs(
         report.errors.extend(loaded.errors);
         exceptions = loaded.exceptions;
     }
+    let mut context_objects = Vec::new();
+    if let Some(file) = test.get("context").and_then(Json::as_str) {
+        match read_yaml_docs(&dir.join(file), max_file_bytes) {
+            Ok(docs) => {
+                for doc in docs {
+                    if let Some(Json::Array(items)) = doc.pointer("/spec/resources") {
+                        context_objects.extend(items.iter().filter(|i| i.is_object()).cloned());
+                    }
+                }
+            }
+            Err(e) if e.missing => report.errors.push(format!("context: {}", e.message)),
+            Err(e) => report.input_error(format!("context: {}", e.message)),
+        }
+    }
     request.config_maps = targets
         .iter()
         .filter(|t| t.kind == "ConfigMap")
         .map(|t| t.object.clone())
+        .chain(context_objects.iter().cloned())
         .collect();
     TestInputs {
         name,
@@ -370,6 +388,7 @@ fn read_inputs(
         has_values: values_file.is_some() || test.get("values").is_some_and(Json::is_object),
         missing_files,
         exceptions,
+        context_objects,
     }
 }
 
@@ -380,6 +399,7 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
         request,
         missing_files,
         exceptions,
+        context_objects,
         ..
     } = read_inputs(test, dir, max_file_bytes, report);
     // Each policy as the exceptions leave it for each resource (the policy itself
@@ -458,7 +478,8 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
     }
     // Generate rules see the objects as mutated; clone sources come from the
     // resources, the entries' cloneSourceResource files and Context files.
-    let sources = clone_sources(test, dir, max_file_bytes, &targets, report);
+    let mut sources = clone_sources(test, dir, max_file_bytes, &targets, report);
+    sources.extend(context_objects);
     let mut generated: HashMap<Key, Vec<(String, Vec<Json>)>> = HashMap::new();
     for (i, (t, m)) in targets.iter().zip(&mutated).enumerate() {
         let generating: Vec<&Policy> = exempted[i]
@@ -546,8 +567,36 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                 report.entries.push(outcome);
                 continue;
             }
-            if policy.is_none() {
-                outcome.message = format!("policy {policy_ref} did not load");
+            // A suite that names what is not there fails, saying what is missing:
+            // never a skip that agrees by accident.
+            let Some(policy) = policy else {
+                let failed_to_load = loaded.errors.iter().any(|e| e.policy == policy_name);
+                outcome.message = if failed_to_load {
+                    format!("policy {policy_ref} did not load")
+                } else {
+                    format!("policy {policy_ref} is not among the suite's policies")
+                };
+                report.entries.push(outcome);
+                continue;
+            };
+            if !resource_loaded {
+                outcome.message = format!(
+                    "resource {}{name} is not among the suite's resources",
+                    if kind.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{kind} ")
+                    }
+                );
+                report.entries.push(outcome);
+                continue;
+            }
+            let has_rule = policy
+                .rules
+                .iter()
+                .any(|r| r.name == rule || base_rule_name(&r.name) == rule);
+            if !has_rule {
+                outcome.message = format!("policy {policy_ref} has no rule {rule}");
                 report.entries.push(outcome);
                 continue;
             }

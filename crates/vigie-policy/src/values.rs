@@ -76,6 +76,16 @@ pub fn parse_values(doc: &Json) -> Values {
             .namespace_labels
             .insert(str_of(ns, "name").to_string(), labels);
     }
+    for entry in doc
+        .get("subresources")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(sub) = parse_subresource(entry) {
+            values.subresources.push(sub);
+        }
+    }
     // Namespace objects given as values carry their labels too.
     for ns in doc
         .get("namespaces")
@@ -134,6 +144,36 @@ pub fn parse_user_info(doc: &Json) -> RequestUser {
         roles: strings(doc.get("roles")),
         cluster_roles: strings(doc.get("clusterRoles")),
     }
+}
+
+/// `group/version`, or `version` for the core group.
+fn group_version(resource: &Json) -> String {
+    let (group, version) = (str_of(resource, "group"), str_of(resource, "version"));
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    }
+}
+
+/// One `subresources` entry: `subresource` (`name: deployments/scale`, `kind`,
+/// `group`, `version`) and `parentResource` (`kind`, `group`, `version`).
+fn parse_subresource(entry: &Json) -> Option<crate::engine::request::Subresource> {
+    let sub = entry.get("subresource")?;
+    let parent = entry.get("parentResource")?;
+    let name = str_of(sub, "name");
+    let name = name.rsplit_once('/').map_or(name, |(_, n)| n);
+    let (kind, parent_kind) = (str_of(sub, "kind"), str_of(parent, "kind"));
+    if name.is_empty() || kind.is_empty() || parent_kind.is_empty() {
+        return None;
+    }
+    Some(crate::engine::request::Subresource {
+        kind: kind.to_string(),
+        api_version: group_version(sub),
+        name: name.to_string(),
+        parent_kind: parent_kind.to_string(),
+        parent_api_version: group_version(parent),
+    })
 }
 
 #[cfg(test)]

@@ -137,3 +137,21 @@ fn dry_run_is_visible() {
         vec![("dry-run-seen".to_string(), Status::Pass)]
     );
 }
+
+#[test]
+fn delete_without_an_old_object_deletes_the_object_given() {
+    // `request.operation: DELETE` from a values file, as `kyverno test` suites
+    // write it: the resource given is the object being deleted.
+    let mut request = Request::default();
+    vigie_policy::values::apply_set(&mut request.values, "request.operation=DELETE").unwrap();
+    let locked = config_map(json!({"locked": "yes"}));
+    assert_eq!(
+        run(locked, &request),
+        vec![("no-delete-of-locked".to_string(), Status::Fail)]
+    );
+    let free = config_map(json!({"locked": "no"}));
+    assert_eq!(
+        run(free, &request),
+        vec![("no-delete-of-locked".to_string(), Status::Pass)]
+    );
+}

@@ -230,8 +230,11 @@ fn input_suite(report: &Report) -> Suite {
     }
 }
 
-/// Escapes text for an XML 1.0 attribute value.
-pub(crate) fn escape(text: &str) -> String {
+/// Escapes text for an XML 1.0 attribute value (or element content): markup
+/// characters become references, line breaks and tabs character references, and
+/// characters XML 1.0 forbids U+FFFD, so the document stays well-formed whatever
+/// the text holds.
+pub fn escape(text: &str) -> String {
     escape_xml(text, true)
 }
 

@@ -19,6 +19,8 @@ mod pretty;
 mod sarif;
 mod stream;
 
+/// XML escaping for JUnit and other XML reports written outside this crate.
+pub use junit::escape as xml_escape;
 pub use stream::{Batch, Encoder, ReportWriter};
 
 use std::fmt;

@@ -60,10 +60,28 @@ impl<'a> PolicyContext<'a> {
     /// What `match` and `exclude` blocks look at.
     pub fn match_target(&self) -> MatchTarget<'_> {
         let target = self.target;
+        // An object of a subresource kind (a Scale given with a Values
+        // `subresources` entry) is matched as its parent's subresource.
+        let sub = self.request.values.subresources.iter().find(|s| {
+            s.kind == target.kind
+                && (s.api_version.is_empty() || s.api_version == target.api_version)
+        });
+        let (api_version, kind, subresource) = match sub {
+            Some(s) => (
+                s.parent_api_version.as_str(),
+                s.parent_kind.as_str(),
+                Some(s.name.as_str()),
+            ),
+            None => (
+                target.api_version.as_str(),
+                target.kind.as_str(),
+                self.request.subresource.as_deref(),
+            ),
+        };
         MatchTarget {
-            api_version: &target.api_version,
-            kind: &target.kind,
-            subresource: self.request.subresource.as_deref(),
+            api_version,
+            kind,
+            subresource,
             name: &target.name,
             namespace: &target.namespace,
             labels: target.labels.clone(),
@@ -131,7 +149,10 @@ impl<'a> PolicyContext<'a> {
         }
     }
 
-    /// An UPDATE without an old object compares the object with itself, as Kyverno's CLI does.
+    /// An UPDATE without an old object compares the object with itself, as Kyverno's
+    /// CLI does. A DELETE without one deletes the object given: it is the old
+    /// object, and there is no new one (`request.object` is null), as in an
+    /// admission request.
     fn default_old_object(&self, data: &mut Rcvar) {
         let Variable::Object(root) = &**data else {
             return;
@@ -143,8 +164,15 @@ impl<'a> PolicyContext<'a> {
         let old_missing = request
             .and_then(|r| r.get("oldObject"))
             .is_none_or(|o| o.is_null());
-        if operation.as_deref() == Some("UPDATE") && old_missing {
-            context::set_path(data, "request.oldObject", self.target.var.clone());
+        match operation.as_deref() {
+            Some("UPDATE") if old_missing => {
+                context::set_path(data, "request.oldObject", self.target.var.clone());
+            }
+            Some("DELETE") if old_missing => {
+                context::set_path(data, "request.oldObject", self.target.var.clone());
+                context::set_path(data, "request.object", Rcvar::new(Variable::Null));
+            }
+            _ => {}
         }
     }
 }

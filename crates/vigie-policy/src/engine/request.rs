@@ -18,6 +18,25 @@ pub struct Values {
     pub resources: HashMap<String, HashMap<String, Map<String, Json>>>,
     /// namespace name -> labels
     pub namespace_labels: HashMap<String, BTreeMap<String, String>>,
+    /// The Values `subresources`: objects of these kinds stand for a subresource
+    /// of their parent kind (a `Scale` for `Deployment/scale`).
+    pub subresources: Vec<Subresource>,
+}
+
+/// One `subresources` entry of a Values file: objects of `kind` (and
+/// `api_version`, when given) are the `name` subresource of `parent_kind`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Subresource {
+    /// The subresource object's kind (`Scale`, `PodExecOptions`).
+    pub kind: String,
+    /// Its `group/version` (`autoscaling/v1`; `v1` for the core group); empty for any.
+    pub api_version: String,
+    /// The subresource's name (`scale`, `exec`, `ephemeralcontainers`).
+    pub name: String,
+    /// The parent's kind (`Deployment`, `Pod`).
+    pub parent_kind: String,
+    /// The parent's `group/version`.
+    pub parent_api_version: String,
 }
 
 /// A resource ready for evaluation: its JSON, converted once.

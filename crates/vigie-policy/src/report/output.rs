@@ -433,11 +433,10 @@ pub fn write_sarif(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n    }\n  ],\n  \"version\": \"2.1.0\"\n}\n")
 }
 
+/// The one XML escaping of vigie's reports (issue 15: this writer's own escaping
+/// let control characters through, which made the JUnit document invalid).
 pub(super) fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    vigie_report::xml_escape(s)
 }
 
 /// The JUnit XML report: one test case per result, written result by result.
@@ -471,4 +470,20 @@ pub fn junit(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(b"</testcase>\n")?;
     }
     out.write_all(b"</testsuite></testsuites>\n")
+}
+
+#[cfg(test)]
+mod xml_tests {
+    use super::xml_escape;
+
+    #[test]
+    fn control_characters_cannot_break_the_junit_document() {
+        // A message quoting a manifest may hold any character; XML 1.0 forbids most
+        // C0 controls even as references.
+        let escaped = xml_escape("bad \u{1}byte <x> & \"q\"\nnext");
+        assert_eq!(
+            escaped,
+            "bad \u{fffd}byte &lt;x&gt; &amp; &quot;q&quot;&#10;next"
+        );
+    }
 }

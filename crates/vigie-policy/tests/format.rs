@@ -1,0 +1,94 @@
+//! The rest of the `kyverno test` format: Context files answering `apiCall` and
+//! `globalReference`, and suites that name what is not there.
+
+use std::path::PathBuf;
+
+use vigie_policy::suite::{run_suite, Verdict};
+
+fn suite(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/suites")
+        .join(name)
+        .join("kyverno-test.yaml")
+}
+
+#[test]
+fn a_context_file_answers_api_calls_and_global_references() {
+    let report = run_suite(&suite("context"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.entries.len(), 4);
+    for e in &report.entries {
+        assert_eq!(
+            e.verdict,
+            Verdict::Agree,
+            "{} {}: {}",
+            e.rule,
+            e.resource,
+            e.message
+        );
+    }
+    let big = report
+        .entries
+        .iter()
+        .find(|e| e.rule == "within-budget" && e.resource == "big")
+        .unwrap();
+    assert!(
+        big.message.contains("at most 3 replicas"),
+        "{}",
+        big.message
+    );
+}
+
+#[test]
+fn a_missing_policy_resource_or_rule_fails_with_a_clear_message() {
+    let report = run_suite(&suite("must-fail"));
+    let messages: Vec<(&Verdict, &str)> = report
+        .entries
+        .iter()
+        .map(|e| (&e.verdict, e.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                &Verdict::Disagree,
+                "policy no-such-policy is not among the suite's policies"
+            ),
+            (
+                &Verdict::Disagree,
+                "resource Deployment no-such-deployment is not among the suite's resources"
+            ),
+            (
+                &Verdict::Disagree,
+                "policy replica-budget has no rule no-such-rule"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn values_subresources_match_scale_and_exec_objects_as_their_parents_subresources() {
+    let report = run_suite(&suite("subresources"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.entries.len(), 4);
+    for e in &report.entries {
+        assert_eq!(
+            e.verdict,
+            Verdict::Agree,
+            "{} {}: {}",
+            e.rule,
+            e.resource,
+            e.message
+        );
+    }
+    let batch = report
+        .entries
+        .iter()
+        .find(|e| e.resource == "batch")
+        .unwrap();
+    assert!(
+        batch.message.contains("no more than 4 replicas"),
+        "{}",
+        batch.message
+    );
+}
