@@ -24,7 +24,7 @@
 use std::fmt;
 
 use vigie_finding::AppliedException;
-use vigie_resource::{parse_documents, Node, Pos, Resource};
+use vigie_resource::{parse_documents, wildcard_match, Node, Pos, Resource};
 
 /// The annotation listing the control IDs (patterns) an object is excepted from.
 pub const SKIP_ANNOTATION: &str = "vigie.dev/skip";
@@ -443,43 +443,9 @@ pub enum Problem {
     Date(#[from] DateError),
 }
 
-/// `*` matches any run of characters, `?` one character.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard_match("PSS-R*", "PSS-R03"));
-        assert!(wildcard_match("legacy-?", "legacy-a"));
-        assert!(!wildcard_match("legacy-?", "legacy-ab"));
-        assert!(wildcard_match("*", ""));
-        assert!(!wildcard_match("VG-W001", "VG-W0012"));
-    }
 
     #[test]
     fn dates() {

@@ -51,6 +51,7 @@ mod node;
 mod quantity;
 mod resource;
 mod selector;
+mod wildcard;
 mod workload;
 mod yaml;
 
@@ -63,6 +64,7 @@ pub use node::{Entry, Node, Pos, Value};
 pub use quantity::parse_quantity;
 pub use resource::{ClusterOrigin, Origin, Resource, SourceFile};
 pub use selector::{labels_of, LabelSelector};
+pub use wildcard::{has_wildcard, wildcard_match};
 pub use workload::{containers, pod_template, ContainerKind, ContainerRef, PodTemplate};
 pub use yaml::{parse_document, parse_documents, split_stream, Document, DocumentText, ParseError};
 

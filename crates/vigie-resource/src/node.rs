@@ -180,7 +180,7 @@ impl Node {
     /// in flow style, truncated when long.
     pub fn display_value(&self) -> String {
         let mut out = String::new();
-        self.write_flow(&mut out);
+        self.write(&mut out, Style::Flow);
         if out.len() > 120 {
             let mut cut = 117;
             while !out.is_char_boundary(cut) {
@@ -192,11 +192,15 @@ impl Node {
         out
     }
 
-    fn write_flow(&self, out: &mut String) {
+    /// Writes the tree in `style`: one walk for both, which differ only in how
+    /// strings and keys are quoted and in the separators.
+    fn write(&self, out: &mut String, style: Style) {
         use std::fmt::Write;
-        if out.len() > 200 {
+        // A message shows the start of a value only: stop early on large ones.
+        if style == Style::Flow && out.len() > 200 {
             return;
         }
+        let json = style == Style::Json;
         match &self.value {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => {
@@ -205,9 +209,12 @@ impl Node {
             Value::Int(i) => {
                 let _ = write!(out, "{i}");
             }
+            // JSON has no infinities nor NaN.
+            Value::Float(x) if json && !x.is_finite() => out.push_str("null"),
             Value::Float(x) => {
                 let _ = write!(out, "{x}");
             }
+            Value::String(s) if json => write_json_string(out, s),
             Value::String(s) => {
                 if s.is_empty() || s.contains([' ', ',', ':', '{', '}', '[', ']']) {
                     let _ = write!(out, "{s:?}");
@@ -219,9 +226,9 @@ impl Node {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
-                        out.push_str(", ");
+                        out.push_str(if json { "," } else { ", " });
                     }
-                    item.write_flow(out);
+                    item.write(out, style);
                 }
                 out.push(']');
             }
@@ -229,11 +236,16 @@ impl Node {
                 out.push('{');
                 for (i, e) in entries.iter().enumerate() {
                     if i > 0 {
-                        out.push_str(", ");
+                        out.push_str(if json { "," } else { ", " });
                     }
-                    out.push_str(&e.key);
-                    out.push_str(": ");
-                    e.value.write_flow(out);
+                    if json {
+                        write_json_string(out, &e.key);
+                        out.push(':');
+                    } else {
+                        out.push_str(&e.key);
+                        out.push_str(": ");
+                    }
+                    e.value.write(out, style);
                 }
                 out.push('}');
             }
@@ -243,49 +255,18 @@ impl Node {
     /// Converts to JSON text (used by renderers and by tools that want the object).
     pub fn to_json(&self) -> String {
         let mut out = String::new();
-        self.write_json(&mut out);
+        self.write(&mut out, Style::Json);
         out
     }
+}
 
-    fn write_json(&self, out: &mut String) {
-        use std::fmt::Write;
-        match &self.value {
-            Value::Null => out.push_str("null"),
-            Value::Bool(b) => {
-                let _ = write!(out, "{b}");
-            }
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
-            Value::Float(x) if x.is_finite() => {
-                let _ = write!(out, "{x}");
-            }
-            Value::Float(_) => out.push_str("null"),
-            Value::String(s) => write_json_string(out, s),
-            Value::Seq(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    item.write_json(out);
-                }
-                out.push(']');
-            }
-            Value::Map(entries) => {
-                out.push('{');
-                for (i, e) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_json_string(out, &e.key);
-                    out.push(':');
-                    e.value.write_json(out);
-                }
-                out.push('}');
-            }
-        }
-    }
+/// How [`Node::write`] writes a tree.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// YAML flow style, for messages (`{name: web, ports: [80, 443]}`).
+    Flow,
+    /// JSON text.
+    Json,
 }
 
 fn write_json_string(out: &mut String, s: &str) {
@@ -360,5 +341,36 @@ mod tests {
     fn json_rendering_escapes_strings() {
         let node = map(vec![("k", Value::String("a\"b\n".into()))]);
         assert_eq!(node.to_json(), r#"{"k":"a\"b\n"}"#);
+    }
+
+    #[test]
+    fn flow_and_json_write_the_same_tree_in_their_styles() {
+        let seq = |items: Vec<Value>| {
+            Value::Seq(
+                items
+                    .into_iter()
+                    .map(|v| Node::new(v, Pos::new(1, 1)))
+                    .collect(),
+            )
+        };
+        let node = map(vec![
+            ("name", Value::String("web".into())),
+            ("note", Value::String("a, b".into())),
+            ("empty", Value::String("".into())),
+            (
+                "ports",
+                seq(vec![Value::Int(80), Value::Float(1.5), Value::Bool(true)]),
+            ),
+            ("limit", Value::Float(f64::INFINITY)),
+            ("none", Value::Null),
+        ]);
+        assert_eq!(
+            node.display_value(),
+            r#"{name: web, note: "a, b", empty: "", ports: [80, 1.5, true], limit: inf, none: null}"#
+        );
+        assert_eq!(
+            node.to_json(),
+            r#"{"name":"web","note":"a, b","empty":"","ports":[80,1.5,true],"limit":null,"none":null}"#
+        );
     }
 }

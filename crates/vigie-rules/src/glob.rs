@@ -1,5 +1,6 @@
 //! Shell-style wildcard matching (`*`, `?`, `[abc]`, `[!a-z]`) for the `glob` and
-//! `iglob` operators and for rule selection, without allocating.
+//! `iglob` operators, without allocating. Rule selection uses the plain `*`/`?`
+//! wildcards of names (`vigie_resource::wildcard_match`).
 
 /// True when the whole of `text` matches `pattern`.
 pub fn glob_match(pattern: &str, text: &str) -> bool {

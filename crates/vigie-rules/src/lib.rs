@@ -79,7 +79,7 @@ pub use output::{OutputError, OutputFormat, OutputValue};
 pub use parser::{parse_condition, ParseError};
 pub use priority::Priority;
 pub use regexes::MAX_REGEX_BYTES;
-pub use select::{wildcard_match, Selection};
+pub use select::Selection;
 pub use value::ExceptionValue;
 
 /// The engine version vigie implements, as Falco numbers it: rule files that require

@@ -1,20 +1,10 @@
 //! Choosing which rules run: by name and by tag, with `*` and `?` wildcards, applied
 //! in the order Falco applies its `-t`, `-T`, `-D` and `--enable` options.
 
-use crate::glob::glob_match;
+use vigie_resource::wildcard_match;
 
-/// `*`/`?` wildcard match used for rule names and tags. Patterns without wildcards
-/// must match exactly.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    if pattern.contains(['*', '?']) {
-        glob_match(&pattern.replace('[', "\\["), text)
-    } else {
-        pattern == text
-    }
-}
-
-#[derive(Clone, Debug, Default)]
 /// Which rules run: Falco's `-t`, `-T`, `-D` and `--enable` options.
+#[derive(Clone, Debug, Default)]
 pub struct Selection {
     /// When non-empty, only rules with one of these tags run (`-t`).
     pub only_tags: Vec<String>,

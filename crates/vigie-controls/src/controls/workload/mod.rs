@@ -44,10 +44,8 @@ pub(crate) mod root_supplemental_group;
 pub(crate) mod run_as_root;
 pub(crate) mod runtime_socket_mount;
 pub(crate) mod sandbox;
-pub(crate) mod sandbox_cpu_limit;
 pub(crate) mod sandbox_egress;
 pub(crate) mod sandbox_image_tag;
-pub(crate) mod sandbox_memory_limit;
 pub(crate) mod sandbox_registry;
 pub(crate) mod sandbox_runtime_class;
 pub(crate) mod sandbox_runtime_hardened;
@@ -64,9 +62,9 @@ pub(crate) mod writable_host_path;
 pub(crate) mod writable_root_filesystem;
 
 /// The controls of this category with a file of their own (register new ones
-/// here), in ID order; the PodSecurityPolicy and CPU/memory controls are the
+/// here), in ID order; the PodSecurityPolicy and CPU/memory controls (sandbox ceilings included) are the
 /// rows of [`psp`] and [`resource_bounds`].
-pub(crate) static CONTROLS: [crate::control::Control; 56] = [
+pub(crate) static CONTROLS: [crate::control::Control; 54] = [
     privileged_container::CONTROL,
     host_pid_ipc::CONTROL,
     host_path_volume::CONTROL,
@@ -120,8 +118,6 @@ pub(crate) static CONTROLS: [crate::control::Control; 56] = [
     sandbox_runtime_hardened::CONTROL,
     sandbox_registry::CONTROL,
     sandbox_image_tag::CONTROL,
-    sandbox_memory_limit::CONTROL,
-    sandbox_cpu_limit::CONTROL,
     sandbox_egress::CONTROL,
 ];
 
