@@ -146,37 +146,32 @@ impl Inventory {
     }
 
     /// The objects of the copy now, as the scan reads them (the namespace
-    /// selection of the cluster options applied), with the problems of
-    /// objects that could not be read.
-    pub fn resources(&self) -> (Vec<Resource>, Vec<String>) {
-        let source = source_name(&self.context);
-        let mut resources = Vec::new();
-        let mut problems = Vec::new();
-        for (api_type, state) in self.shared.types.iter().zip(&self.shared.states) {
-            let texts: Vec<Arc<str>> = lock(state).objects.values().cloned().collect();
-            for chunk in texts.chunks(CHUNK) {
-                let mut list = String::from("{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[");
-                for (i, text) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        list.push(',');
-                    }
-                    list.push_str(text);
-                }
-                list.push_str("]}");
-                match read_page(&list, api_type, &self.context, &source) {
-                    Ok(page) => {
-                        problems.extend(page.problems);
-                        resources.extend(
-                            page.resources
-                                .into_iter()
-                                .filter(|r| wanted(&self.shared.options, r)),
-                        );
-                    }
-                    Err(reason) => problems.push(format!("{}: {reason}", api_type.qualified())),
-                }
-            }
+    /// selection of the cluster options applied), read a chunk at a time as
+    /// the iterator is advanced, so that memory holds the copy's text and one
+    /// chunk of resources, not every resource at once. Objects that could not
+    /// be read are in [`InventoryResources::problems`] once it is done.
+    pub fn resources(&self) -> InventoryResources<'_> {
+        // The texts are shared (`Arc`), not copied: a snapshot is cheap, and
+        // changes that come meanwhile do not tear it.
+        let texts = self
+            .shared
+            .types
+            .iter()
+            .zip(&self.shared.states)
+            .map(|(api_type, state)| {
+                let texts: Vec<Arc<str>> = lock(state).objects.values().cloned().collect();
+                (api_type.clone(), texts)
+            })
+            .collect();
+        InventoryResources {
+            inventory: self,
+            source: source_name(&self.context),
+            texts,
+            next_type: 0,
+            next_object: 0,
+            chunk: Vec::new().into_iter(),
+            problems: Vec::new(),
         }
-        (resources, problems)
     }
 
     /// Counts for metrics: objects by kind, staleness, relists, failures.
@@ -210,6 +205,77 @@ impl Inventory {
             }
         }
         stats
+    }
+}
+
+/// The resources of an [`Inventory`] snapshot, read a chunk at a time.
+pub struct InventoryResources<'i> {
+    inventory: &'i Inventory,
+    source: String,
+    texts: Vec<(ApiType, Vec<Arc<str>>)>,
+    next_type: usize,
+    next_object: usize,
+    chunk: std::vec::IntoIter<Resource>,
+    problems: Vec<String>,
+}
+
+impl InventoryResources<'_> {
+    /// Objects that could not be read so far, in words.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
+    /// Reads the next chunk of objects; `false` once every one is read.
+    fn fill(&mut self) -> bool {
+        while let Some((api_type, texts)) = self.texts.get(self.next_type) {
+            if self.next_object >= texts.len() {
+                self.next_type += 1;
+                self.next_object = 0;
+                continue;
+            }
+            let end = (self.next_object + CHUNK).min(texts.len());
+            let mut list = String::from("{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[");
+            for (i, text) in texts[self.next_object..end].iter().enumerate() {
+                if i > 0 {
+                    list.push(',');
+                }
+                list.push_str(text);
+            }
+            list.push_str("]}");
+            self.next_object = end;
+            let options = &self.inventory.shared.options;
+            match read_page(&list, api_type, &self.inventory.context, &self.source) {
+                Ok(page) => {
+                    self.problems.extend(page.problems);
+                    let wanted: Vec<Resource> = page
+                        .resources
+                        .into_iter()
+                        .filter(|r| wanted(options, r))
+                        .collect();
+                    self.chunk = wanted.into_iter();
+                    return true;
+                }
+                Err(reason) => self
+                    .problems
+                    .push(format!("{}: {reason}", api_type.qualified())),
+            }
+        }
+        false
+    }
+}
+
+impl Iterator for InventoryResources<'_> {
+    type Item = Resource;
+
+    fn next(&mut self) -> Option<Resource> {
+        loop {
+            if let Some(resource) = self.chunk.next() {
+                return Some(resource);
+            }
+            if !self.fill() {
+                return None;
+            }
+        }
     }
 }
 

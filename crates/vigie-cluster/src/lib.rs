@@ -35,7 +35,7 @@ use std::time::Duration;
 pub use connect::{Cluster, ServerVersion};
 pub use discovery::ApiType;
 pub use follow::{FollowEvent, FollowHandle, Followed, FOLLOW_TICK};
-pub use inventory::{Inventory, InventoryStats};
+pub use inventory::{Inventory, InventoryResources, InventoryStats};
 pub use read::ObjectStream;
 pub use snapshot::write_snapshot;
 

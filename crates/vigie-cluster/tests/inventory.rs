@@ -35,10 +35,9 @@ fn wait_for(inventory: &Inventory, what: &str, condition: impl Fn(&Inventory) ->
 }
 
 fn names(inventory: &Inventory) -> Vec<String> {
-    let (resources, problems) = inventory.resources();
-    assert!(problems.is_empty(), "{problems:?}");
+    let mut resources = inventory.resources();
     let mut names: Vec<String> = resources
-        .iter()
+        .by_ref()
         .map(|r| {
             format!(
                 "{} {}/{}",
@@ -48,6 +47,11 @@ fn names(inventory: &Inventory) -> Vec<String> {
             )
         })
         .collect();
+    assert!(
+        resources.problems().is_empty(),
+        "{:?}",
+        resources.problems()
+    );
     names.sort();
     names
 }
@@ -77,7 +81,7 @@ fn the_copy_follows_creations_and_deletions_and_keeps_secrets_as_metadata() {
         names(&inventory),
         ["Namespace /a", "Pod a/p1", "Secret a/db"]
     );
-    let (resources, _) = inventory.resources();
+    let resources: Vec<_> = inventory.resources().collect();
     let secret = resources.iter().find(|r| r.kind == "Secret").unwrap();
     assert!(secret.root.get("data").is_none(), "metadata only");
     assert!(
@@ -104,7 +108,7 @@ fn the_copy_follows_creations_and_deletions_and_keeps_secrets_as_metadata() {
         names(i).contains(&"Pod a/p2".to_string())
     });
     assert!(inventory.generation() > generation);
-    let (resources, _) = inventory.resources();
+    let resources: Vec<_> = inventory.resources().collect();
     let p2 = resources.iter().find(|r| r.name == "p2").unwrap();
     assert!(p2.root.to_json().contains("privileged"));
 

@@ -24,6 +24,9 @@ use k8s_openapi::api::core::v1::{
     ResourceRequirements, SeccompProfile, SecurityContext, Service, ServiceAccount, ServicePort,
     ServiceSpec, Toleration, Volume, VolumeMount,
 };
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPort, NetworkPolicySpec,
+};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -323,6 +326,30 @@ fn metrics_service(name: &str, port: i32, options: &InstallOptions) -> Service {
     }
 }
 
+/// Lets Prometheus reach a component's metrics port: the admission component
+/// denies every other ingress in the namespace.
+fn metrics_network_policy(name: &str, port: i32, options: &InstallOptions) -> NetworkPolicy {
+    NetworkPolicy {
+        metadata: meta(&format!("{name}-metrics"), Some(&options.namespace), name),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(labels(name)),
+                ..Default::default()
+            }),
+            policy_types: Some(vec!["Ingress".into()]),
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                ports: Some(vec![NetworkPolicyPort {
+                    port: Some(IntOrString::Int(port)),
+                    protocol: Some("TCP".into()),
+                    ..Default::default()
+                }]),
+                from: None,
+            }]),
+            ..Default::default()
+        }),
+    }
+}
+
 fn host_path(name: &str, path: &str) -> Volume {
     Volume {
         name: name.into(),
@@ -525,6 +552,14 @@ pub fn install_manifests(
             &mut out,
             serde_json::to_value(metrics_service(SCANNER, SCANNER_METRICS_PORT, options)),
         );
+        push(
+            &mut out,
+            serde_json::to_value(metrics_network_policy(
+                SCANNER,
+                SCANNER_METRICS_PORT,
+                options,
+            )),
+        );
     }
     if has(Component::Sensor) {
         push(
@@ -535,6 +570,10 @@ pub fn install_manifests(
         push(
             &mut out,
             serde_json::to_value(metrics_service(SENSOR, SENSOR_METRICS_PORT, options)),
+        );
+        push(
+            &mut out,
+            serde_json::to_value(metrics_network_policy(SENSOR, SENSOR_METRICS_PORT, options)),
         );
     }
     if has(Component::Admission) {
