@@ -50,7 +50,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -su
 
 PORT=${PORT:-19443}
 URL=https://127.0.0.1:$PORT/validate
-"$VIGIE" admission serve --policies "$WORK/policies" --listen 127.0.0.1:$PORT \
+# As the manifests' Deployment sets it (docs/admission.md): mimalloc commits its
+# arenas as they are used.
+MIMALLOC_ARENA_EAGER_COMMIT=0 "$VIGIE" admission serve --policies "$WORK/policies" --listen 127.0.0.1:$PORT \
   --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --reports-dir "$WORK/reports" \
   --shutdown-delay 100ms ${SERVE_ARGS:-} 2> "$WORK/server.log" &
 pid=$!

@@ -72,6 +72,7 @@ impl ClusterArgs {
             max_objects: self.max_objects,
             request_timeout: Duration::from_secs(self.request_timeout),
             concurrent_lists: usize::from(self.concurrent_lists),
+            ..ClusterOptions::default()
         }
     }
 

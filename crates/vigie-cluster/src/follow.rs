@@ -69,13 +69,54 @@ impl Drop for FollowHandle {
 /// Objects of one kind by namespace/name, and whether they changed since the
 /// last copy handed over.
 struct Store {
-    /// Namespaces, ConfigMaps, RoleBindings, ClusterRoleBindings.
-    maps: [BTreeMap<String, Json>; KINDS],
+    /// Namespaces, ConfigMaps, RoleBindings, ClusterRoleBindings, each with
+    /// its size in bytes.
+    maps: [BTreeMap<String, (Json, usize)>; KINDS],
     /// Whether each kind has been listed once: no copy is handed over before all.
     listed: [bool; KINDS],
     dirty: bool,
-    /// Objects held in all, bounded by the cluster options' `max_objects`.
+    /// Objects held of each kind, bounded by the cluster options' `max_objects`.
     limit: usize,
+    /// Bytes held in all, and their bound (`max_followed_bytes`).
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl Store {
+    /// Puts `object` in place of the one of the same key in `slot`, unless that
+    /// would pass the count or byte bound; then the old copy goes too (a stale
+    /// copy is worse than none) and `false` says so.
+    fn put(&mut self, slot: usize, object: Json) -> bool {
+        let key = key(&object);
+        self.remove(slot, &key);
+        let size = serde_json::to_vec(&object).map_or(0, |v| v.len());
+        if self.maps[slot].len() >= self.limit || self.bytes + size > self.max_bytes {
+            return false;
+        }
+        self.bytes += size;
+        self.maps[slot].insert(key, (object, size));
+        true
+    }
+
+    fn remove(&mut self, slot: usize, key: &str) {
+        if let Some((_, size)) = self.maps[slot].remove(key) {
+            self.bytes -= size;
+        }
+    }
+
+    fn clear(&mut self, slot: usize) {
+        let held: usize = self.maps[slot].values().map(|(_, size)| size).sum();
+        self.bytes -= held;
+        self.maps[slot].clear();
+    }
+}
+
+/// What is said when objects are left out for the bounds.
+fn left_out(kind: &str, n: usize, store: &Store) -> String {
+    format!(
+        "{n} {kind}(s) left out: the objects followed would pass {} objects of a kind or {} bytes in all",
+        store.limit, store.max_bytes
+    )
 }
 
 impl Cluster {
@@ -93,6 +134,8 @@ impl Cluster {
             listed: [false; KINDS],
             dirty: false,
             limit: self.options.max_objects,
+            bytes: 0,
+            max_bytes: self.options.max_followed_bytes,
         }));
         let on_event: Arc<dyn Fn(FollowEvent) + Send + Sync> = Arc::new(on_event);
         let timeout = self.options.request_timeout;
@@ -141,7 +184,8 @@ impl Cluster {
                         continue;
                     }
                     s.dirty = false;
-                    let copy = |slot: usize| s.maps[slot].values().cloned().collect();
+                    let copy =
+                        |slot: usize| s.maps[slot].values().map(|(o, _)| o.clone()).collect();
                     Followed {
                         namespaces: copy(0),
                         config_maps: copy(1),
@@ -198,19 +242,22 @@ async fn follow_kind<K>(
             }
         };
         let mut version = list.metadata.resource_version.clone().unwrap_or_default();
-        {
+        let refused = {
             let mut s = store.lock().unwrap_or_else(|e| e.into_inner());
-            let limit = s.limit;
-            let objects: BTreeMap<String, Json> = list
+            s.clear(slot);
+            let refused = list
                 .items
                 .iter()
                 .filter_map(|o| serde_json::to_value(o).ok())
-                .map(|o| (key(&o), o))
-                .take(limit)
-                .collect();
-            s.maps[slot] = objects;
+                .map(|o| s.put(slot, o))
+                .filter(|kept| !kept)
+                .count();
             s.listed[slot] = true;
             s.dirty = true;
+            (refused > 0).then(|| left_out(&kind, refused, &s))
+        };
+        if let Some(message) = refused {
+            on_event(FollowEvent::Failed(message));
         }
         // Watch from there until the version expires or the stream fails.
         loop {
@@ -262,17 +309,19 @@ async fn follow_kind<K>(
                 let Ok(json) = serde_json::to_value(&object) else {
                     continue;
                 };
-                let mut s = store.lock().unwrap_or_else(|e| e.into_inner());
-                let limit = s.limit;
-                let objects = &mut s.maps[slot];
-                if present {
-                    if objects.len() < limit || objects.contains_key(&key(&json)) {
-                        objects.insert(key(&json), json);
+                let refused = {
+                    let mut s = store.lock().unwrap_or_else(|e| e.into_inner());
+                    s.dirty = true;
+                    if present {
+                        (!s.put(slot, json)).then(|| left_out(&kind, 1, &s))
+                    } else {
+                        s.remove(slot, &key(&json));
+                        None
                     }
-                } else {
-                    objects.remove(&key(&json));
+                };
+                if let Some(message) = refused {
+                    on_event(FollowEvent::Failed(message));
                 }
-                s.dirty = true;
             }
             if relist {
                 tokio::time::sleep(RETRY_AFTER).await;

@@ -55,6 +55,10 @@ pub struct ClusterOptions {
     pub page_size: u32,
     /// The most objects read in all: past it, reading stops with an error.
     pub max_objects: usize,
+    /// The most bytes (of their JSON) the objects a follower keeps may take in
+    /// all: a count alone does not bound memory when objects such as ConfigMaps
+    /// hold up to 1 MiB each. Objects past it are left out and reported.
+    pub max_followed_bytes: usize,
     /// Time one request (connection, answer and body) may take.
     pub request_timeout: Duration,
     /// Lists read at once.
@@ -67,6 +71,8 @@ impl ClusterOptions {
     /// 2 million objects: well over the largest clusters' (150,000 Pods at the
     /// documented scale limit, with their Services, ConfigMaps, RBAC...).
     pub const DEFAULT_MAX_OBJECTS: usize = 2_000_000;
+    /// 256 MiB of followed objects.
+    pub const DEFAULT_MAX_FOLLOWED_BYTES: usize = 256 << 20;
     /// 60 seconds per request, as kubectl's default for a page.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
     /// Four lists at once: enough to overlap the server's latency, few enough
@@ -83,6 +89,7 @@ impl Default for ClusterOptions {
             exclude_namespaces: Vec::new(),
             page_size: Self::DEFAULT_PAGE_SIZE,
             max_objects: Self::DEFAULT_MAX_OBJECTS,
+            max_followed_bytes: Self::DEFAULT_MAX_FOLLOWED_BYTES,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             concurrent_lists: Self::DEFAULT_CONCURRENT_LISTS,
         }

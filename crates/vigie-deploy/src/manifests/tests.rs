@@ -244,6 +244,97 @@ fn the_install_has_every_object_in_apply_order_with_its_settings() {
     assert!(out.notes.is_empty(), "{:?}", out.notes);
 }
 
+/// As Kyverno splits its webhooks: a policy's own `failurePolicy` and
+/// `webhookTimeoutSeconds` get a webhook of their own, with the kinds of those
+/// policies only; the others keep the install's defaults and the usual name.
+#[test]
+fn policies_with_their_own_failure_policy_or_timeout_get_their_own_webhook() {
+    let deployments = POD_RULE.replace("kinds: [Pod]", "kinds: [Deployment]");
+    let services = POD_RULE.replace("kinds: [Pod]", "kinds: [Service]");
+    let text = format!(
+        "{}{}{}",
+        policy("plain", POD_RULE),
+        policy("strict", &deployments).replace("spec:\n", "spec:\n  failurePolicy: Fail\n"),
+        policy("quick", &services).replace(
+            "spec:\n",
+            "spec:\n  failurePolicy: Ignore\n  webhookTimeoutSeconds: 3\n"
+        ),
+    );
+    let files = BTreeMap::from([("p.yaml".to_string(), text.clone())]);
+    let out = admission_manifests(&options(None), &policies(&text), &files).unwrap();
+    let webhooks = find(&out.objects, "ValidatingWebhookConfiguration")["webhooks"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let summary: Vec<(String, String, i64, Vec<String>)> = webhooks
+        .iter()
+        .map(|w| {
+            let mut resources: Vec<String> = w["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|r| r["resources"].as_array().unwrap().clone())
+                .map(|r| r.as_str().unwrap().to_string())
+                .collect();
+            resources.sort();
+            (
+                w["name"].as_str().unwrap().to_string(),
+                w["failurePolicy"].as_str().unwrap().to_string(),
+                w["timeoutSeconds"].as_i64().unwrap(),
+                resources,
+            )
+        })
+        .collect();
+    let has = |name: &str, policy: &str, timeout: i64, resource: &str| {
+        summary.iter().any(|(n, p, t, r)| {
+            n == name && p == policy && *t == timeout && r.iter().any(|x| x == resource)
+        })
+    };
+    assert_eq!(summary.len(), 3, "{summary:?}");
+    // The defaults of the options: Ignore, 7 s.
+    assert!(
+        has("validate.vigie-admission.vigie.dev", "Ignore", 7, "pods"),
+        "{summary:?}"
+    );
+    assert!(
+        has(
+            "validate-fail.vigie-admission.vigie.dev",
+            "Fail",
+            7,
+            "deployments"
+        ),
+        "{summary:?}"
+    );
+    assert!(
+        has(
+            "validate-ignore-3s.vigie-admission.vigie.dev",
+            "Ignore",
+            3,
+            "services"
+        ),
+        "{summary:?}"
+    );
+    // A webhook is called only for its own policies' kinds.
+    let strict = summary
+        .iter()
+        .find(|s| s.0.starts_with("validate-fail"))
+        .unwrap();
+    assert_eq!(strict.3, vec!["deployments".to_string()]);
+}
+
+#[test]
+fn a_webhook_timeout_out_of_range_is_refused_naming_the_field() {
+    let text = policy("slow", POD_RULE).replace("spec:\n", "spec:\n  webhookTimeoutSeconds: 31\n");
+    let loaded = policies_from_str(&text, "policies.yaml");
+    let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("spec.webhookTimeoutSeconds")),
+        "{errors:?}"
+    );
+}
+
 #[test]
 fn without_certificates_the_webhooks_ask_cert_manager_for_the_ca() {
     let out = admission_manifests(

@@ -171,56 +171,128 @@ fn client_config(options: &AdmissionOptions, path: &str) -> WebhookClientConfig 
     }
 }
 
-/// The ValidatingWebhookConfiguration, or `None` when no policy has a rule it serves.
+/// The policies served by one webhook: those with the same failure policy and
+/// timeout, as Kyverno splits its webhooks, so that a policy that says
+/// `failurePolicy: Ignore` or `webhookTimeoutSeconds` gets what it says rather
+/// than the install's defaults.
+struct Group {
+    /// `failurePolicy`: the policy's `spec.failurePolicy` when written, else
+    /// `--failure-policy`.
+    failure_policy: &'static str,
+    /// `timeoutSeconds`: the policy's `webhookTimeoutSeconds`, else `--timeout-seconds`.
+    timeout_seconds: i32,
+    policies: Vec<Policy>,
+    /// Suffix of the webhook's name: empty for the install's defaults (the name
+    /// it always had), else `-fail`/`-ignore` and the timeout.
+    suffix: String,
+}
+
+fn groups(options: &AdmissionOptions, policies: &[Policy]) -> Vec<Group> {
+    let default_policy = options.failure_policy.as_str();
+    let mut by_key: BTreeMap<(&'static str, i32), Vec<Policy>> = BTreeMap::new();
+    for policy in policies {
+        let settings = &policy.admission;
+        let failure_policy = if settings.failure_policy_set {
+            match settings.failure_policy {
+                vigie_policy::FailurePolicy::Fail => "Fail",
+                vigie_policy::FailurePolicy::Ignore => "Ignore",
+            }
+        } else {
+            default_policy
+        };
+        let timeout = settings
+            .webhook_timeout_seconds
+            .unwrap_or(options.timeout_seconds);
+        by_key
+            .entry((failure_policy, timeout))
+            .or_default()
+            .push(policy.clone());
+    }
+    by_key
+        .into_iter()
+        .map(|((failure_policy, timeout_seconds), policies)| {
+            let suffix =
+                if failure_policy == default_policy && timeout_seconds == options.timeout_seconds {
+                    String::new()
+                } else if timeout_seconds == options.timeout_seconds {
+                    format!("-{}", failure_policy.to_lowercase())
+                } else {
+                    format!("-{}-{timeout_seconds}s", failure_policy.to_lowercase())
+                };
+            Group {
+                failure_policy,
+                timeout_seconds,
+                policies,
+                suffix,
+            }
+        })
+        .collect()
+}
+
+/// The ValidatingWebhookConfiguration, or `None` when no policy has a rule it
+/// serves: one webhook per failure policy and timeout the policies ask for.
 pub(super) fn validating(
     options: &AdmissionOptions,
     policies: &[Policy],
 ) -> Option<ValidatingWebhookConfiguration> {
-    let rules = webhook_rules(policies, Webhook::Validating);
-    if rules.is_empty() {
+    let webhooks: Vec<ValidatingWebhook> = groups(options, policies)
+        .into_iter()
+        .filter_map(|group| {
+            let rules = webhook_rules(&group.policies, Webhook::Validating);
+            (!rules.is_empty()).then(|| ValidatingWebhook {
+                name: format!("validate{}.{NAME}.vigie.dev", group.suffix),
+                admission_review_versions: vec!["v1".into()],
+                client_config: client_config(options, "/validate"),
+                failure_policy: Some(group.failure_policy.into()),
+                match_policy: Some("Equivalent".into()),
+                namespace_selector: Some(namespace_selector(options)),
+                rules: Some(rules),
+                side_effects: "None".into(),
+                timeout_seconds: Some(group.timeout_seconds),
+                ..Default::default()
+            })
+        })
+        .collect();
+    if webhooks.is_empty() {
         return None;
     }
     Some(ValidatingWebhookConfiguration {
         metadata: super::metadata(NAME, None, options),
-        webhooks: Some(vec![ValidatingWebhook {
-            name: format!("validate.{NAME}.vigie.dev"),
-            admission_review_versions: vec!["v1".into()],
-            client_config: client_config(options, "/validate"),
-            failure_policy: Some(options.failure_policy.as_str().into()),
-            match_policy: Some("Equivalent".into()),
-            namespace_selector: Some(namespace_selector(options)),
-            rules: Some(rules),
-            side_effects: "None".into(),
-            timeout_seconds: Some(options.timeout_seconds),
-            ..Default::default()
-        }]),
+        webhooks: Some(webhooks),
     })
 }
 
-/// The MutatingWebhookConfiguration, or `None` when no policy has a mutate rule.
+/// The MutatingWebhookConfiguration, or `None` when no policy has a mutate rule:
+/// one webhook per failure policy and timeout the policies ask for.
 pub(super) fn mutating(
     options: &AdmissionOptions,
     policies: &[Policy],
 ) -> Option<MutatingWebhookConfiguration> {
-    let rules = webhook_rules(policies, Webhook::Mutating);
-    if rules.is_empty() {
+    let webhooks: Vec<MutatingWebhook> = groups(options, policies)
+        .into_iter()
+        .filter_map(|group| {
+            let rules = webhook_rules(&group.policies, Webhook::Mutating);
+            (!rules.is_empty()).then(|| MutatingWebhook {
+                name: format!("mutate{}.{NAME}.vigie.dev", group.suffix),
+                admission_review_versions: vec!["v1".into()],
+                client_config: client_config(options, "/mutate"),
+                failure_policy: Some(group.failure_policy.into()),
+                match_policy: Some("Equivalent".into()),
+                namespace_selector: Some(namespace_selector(options)),
+                // A later mutation (another webhook's) may change what a policy sees.
+                reinvocation_policy: Some("IfNeeded".into()),
+                rules: Some(rules),
+                side_effects: "None".into(),
+                timeout_seconds: Some(group.timeout_seconds),
+                ..Default::default()
+            })
+        })
+        .collect();
+    if webhooks.is_empty() {
         return None;
     }
     Some(MutatingWebhookConfiguration {
         metadata: super::metadata(NAME, None, options),
-        webhooks: Some(vec![MutatingWebhook {
-            name: format!("mutate.{NAME}.vigie.dev"),
-            admission_review_versions: vec!["v1".into()],
-            client_config: client_config(options, "/mutate"),
-            failure_policy: Some(options.failure_policy.as_str().into()),
-            match_policy: Some("Equivalent".into()),
-            namespace_selector: Some(namespace_selector(options)),
-            // A later mutation (another webhook's) may change what a policy sees.
-            reinvocation_policy: Some("IfNeeded".into()),
-            rules: Some(rules),
-            side_effects: "None".into(),
-            timeout_seconds: Some(options.timeout_seconds),
-            ..Default::default()
-        }]),
+        webhooks: Some(webhooks),
     })
 }

@@ -62,6 +62,11 @@ pub struct AdmissionSettings {
     pub admission: bool,
     /// `spec.failurePolicy`.
     pub failure_policy: FailurePolicy,
+    /// Whether `spec.failurePolicy` is written (not the default).
+    pub failure_policy_set: bool,
+    /// `spec.webhookTimeoutSeconds` (1 to 30): how long the API server waits
+    /// for the webhook on this policy's requests.
+    pub webhook_timeout_seconds: Option<i32>,
     /// `spec.emitWarning`: audit failures are returned to the client as warnings.
     pub emit_warning: bool,
     /// `spec.validationFailureActionOverrides`.
@@ -76,6 +81,8 @@ impl Default for AdmissionSettings {
         Self {
             admission: true,
             failure_policy: FailurePolicy::Fail,
+            failure_policy_set: false,
+            webhook_timeout_seconds: None,
             emit_warning: false,
             overrides: Vec::new(),
             rule_overrides: BTreeMap::new(),
@@ -115,6 +122,18 @@ pub(super) fn parse_admission(spec: &Map<String, Json>) -> Parse<AdmissionSettin
             ))
         }
     };
+    let webhook_timeout_seconds = match spec.get("webhookTimeoutSeconds") {
+        None | Some(Json::Null) => None,
+        Some(v) => match v.as_i64().filter(|n| (1..=30).contains(n)) {
+            Some(n) => Some(n as i32),
+            None => {
+                return Err((
+                    "spec.webhookTimeoutSeconds".into(),
+                    "expected a number of seconds from 1 to 30".into(),
+                ))
+            }
+        },
+    };
     let overrides = parse_overrides(
         spec.get("validationFailureActionOverrides"),
         "spec.validationFailureActionOverrides",
@@ -136,6 +155,8 @@ pub(super) fn parse_admission(spec: &Map<String, Json>) -> Parse<AdmissionSettin
     Ok(AdmissionSettings {
         admission: flag("admission", true)?,
         failure_policy,
+        failure_policy_set: spec.get("failurePolicy").and_then(Json::as_str).is_some(),
+        webhook_timeout_seconds,
         emit_warning: flag("emitWarning", false)?,
         overrides,
         rule_overrides,
