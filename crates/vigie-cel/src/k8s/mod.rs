@@ -1,13 +1,15 @@
 //! Kubernetes' CEL libraries, as the API server (and Kyverno) add them to
 //! the language: registered on an engine by [`register`].
 //!
-//! Done so far: the regex library (`find`, `findAll`) and the lenient
+//! Done so far: the regex library (`find`, `findAll`), the sets library
+//! (`sets.contains`, `sets.equivalent`, `sets.intersects`) and the lenient
 //! `orValue` Kubernetes policies rely on. The other libraries (url,
-//! quantity, semver, sets, lists, format, authorizer) are not registered
+//! quantity, semver, lists, format, authorizer) are not registered
 //! yet: an expression calling them fails to evaluate with "no such
 //! overload", which a policy reports as a failure or error, never a pass.
 
 mod regex_lib;
+mod sets;
 
 use cel::common::ast::{CallExpr, Expr};
 use cel::common::types::{CelOptional, Kind, DYN_TYPE};
@@ -18,6 +20,7 @@ use cel::{DeclarationError, Env, ExecutionError};
 /// Adds the Kubernetes libraries to `env`.
 pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     regex_lib::register(env)?;
+    sets::register(env)?;
     // Kyverno's own suites expect `list.orValue(default)` and
     // `map.orValue(default)` on a value that is present (not an optional)
     // to give that value: policies write `c.volumeMounts.orValue([])`. The
