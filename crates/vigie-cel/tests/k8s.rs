@@ -74,3 +74,22 @@ fn sets_contains_equivalent_intersects() {
         assert_eq!(eval(expr, o.clone()), Ok(Value::Bool(want)), "{expr}");
     }
 }
+
+#[test]
+fn lists_positions_order_and_extremes() {
+    let o = json!({"n": [3, 1, 2, 1], "s": ["a", "b", "c"], "e": []});
+    for (expr, want) in [
+        ("object.n.indexOf(1) == 1", true),
+        ("object.n.lastIndexOf(1) == 3", true),
+        ("object.n.indexOf(9) == -1", true),
+        ("object.n.isSorted()", false),
+        ("object.s.isSorted()", true),
+        ("object.n.min() == 1 && object.n.max() == 3", true),
+        ("object.s.max() == 'c'", true),
+        ("'banana'.indexOf('n') == 2", true),
+    ] {
+        assert_eq!(eval(expr, o.clone()), Ok(Value::Bool(want)), "{expr}");
+    }
+    let empty = eval("object.e.min()", o).unwrap_err();
+    assert!(empty.contains("empty list"), "{empty}");
+}
