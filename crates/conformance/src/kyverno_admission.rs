@@ -311,10 +311,20 @@ pub fn run(dir: &Path) -> Tally {
                 *apart.entry(reason).or_default() += 1;
                 continue;
             }
+            // Entries of the CEL kinds name no rule: the policy's one rule.
+            let rule_name = if entry.rule.is_empty() {
+                policy
+                    .rules
+                    .first()
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default()
+            } else {
+                entry.rule.clone()
+            };
             let served = webhook(Some(policy), Some(inputs));
             *current.lock().unwrap_or_else(|e| e.into_inner()) = served.clone();
             let body = review(target, inputs).to_string();
-            if is_mutate_rule(policy, &entry.rule) {
+            if is_mutate_rule(policy, &rule_name) {
                 // The patch the webhook answers, applied to the request's object,
                 // must give the engine's mutated object, which the `kyverno`
                 // suite compares with patchedResources (its verdict counts too).
@@ -351,7 +361,7 @@ pub fn run(dir: &Path) -> Tally {
             let response = &answer["response"];
             let allowed = response["allowed"].as_bool();
             let message = response["status"]["message"].as_str().unwrap_or_default();
-            let names = rule_names(&entry.rule);
+            let names = rule_names(&rule_name);
             let blocked_by_rule = names
                 .iter()
                 .any(|r| message.contains(&format!("\n  {r}: '")));
@@ -360,7 +370,7 @@ pub fn run(dir: &Path) -> Tally {
                     .iter()
                     .any(|r| served.metrics.results(&entry.policy, r, status) > 0)
             };
-            let action = action_of(policy, &entry.rule, &target.namespace, inputs);
+            let action = action_of(policy, &rule_name, &target.namespace, inputs);
             let (ok, wanted) = match entry.expected.as_str() {
                 "pass" | "skip" | "warn" => (
                     allowed.is_some() && !blocked_by_rule,

@@ -54,3 +54,42 @@ fn or_value_on_present_lists_and_maps_and_optionals() {
     // A present scalar is no optional: still an error, as in cel-go.
     assert!(eval("object.mounts[0].name.orValue('b')", o).is_err());
 }
+
+#[test]
+fn sets_contains_equivalent_intersects() {
+    let o = json!({"caps": ["NET_RAW", "CHOWN"], "n": [1, 2]});
+    for (expr, want) in [
+        ("sets.contains(object.caps, ['CHOWN'])", true),
+        ("sets.contains(object.caps, ['CHOWN', 'KILL'])", false),
+        ("sets.contains(object.caps, [])", true),
+        (
+            "sets.equivalent(object.caps, ['CHOWN', 'NET_RAW', 'CHOWN'])",
+            true,
+        ),
+        ("sets.equivalent(object.caps, ['CHOWN'])", false),
+        ("sets.intersects(object.caps, ['KILL', 'NET_RAW'])", true),
+        ("sets.intersects(object.caps, [])", false),
+        ("sets.contains(object.n, [2.0])", true),
+    ] {
+        assert_eq!(eval(expr, o.clone()), Ok(Value::Bool(want)), "{expr}");
+    }
+}
+
+#[test]
+fn lists_positions_order_and_extremes() {
+    let o = json!({"n": [3, 1, 2, 1], "s": ["a", "b", "c"], "e": []});
+    for (expr, want) in [
+        ("object.n.indexOf(1) == 1", true),
+        ("object.n.lastIndexOf(1) == 3", true),
+        ("object.n.indexOf(9) == -1", true),
+        ("object.n.isSorted()", false),
+        ("object.s.isSorted()", true),
+        ("object.n.min() == 1 && object.n.max() == 3", true),
+        ("object.s.max() == 'c'", true),
+        ("'banana'.indexOf('n') == 2", true),
+    ] {
+        assert_eq!(eval(expr, o.clone()), Ok(Value::Bool(want)), "{expr}");
+    }
+    let empty = eval("object.e.min()", o).unwrap_err();
+    assert!(empty.contains("empty list"), "{empty}");
+}

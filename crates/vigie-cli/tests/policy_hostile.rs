@@ -80,7 +80,7 @@ spec:
     validate:
       cel:
         expressions:
-        - expression: \"object.metadata.namespace != 'default'\"
+        - expression: \"resource.Get('v1', 'namespaces', '', object.metadata.namespace) != null\"
   - name: add-label
     match:
       any:
@@ -168,7 +168,7 @@ fn unsupported_rules_are_never_counted_as_passing() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("cel.yaml:7: policy no-default-namespace, rule not-default: validate.cel rules are not supported yet"),
+        err.contains("cel.yaml:7: policy no-default-namespace, rule not-default: CEL resource library (resource.Get/List) rules are not supported yet"),
         "{err}"
     );
     assert!(

@@ -1,13 +1,17 @@
 //! Kubernetes' CEL libraries, as the API server (and Kyverno) add them to
 //! the language: registered on an engine by [`register`].
 //!
-//! Done so far: the regex library (`find`, `findAll`) and the lenient
-//! `orValue` Kubernetes policies rely on. The other libraries (url,
-//! quantity, semver, sets, lists, format, authorizer) are not registered
+//! Done so far: the regex library (`find`, `findAll`), the sets library
+//! (`sets.contains`, `sets.equivalent`, `sets.intersects`), most of the
+//! lists library (`indexOf`, `lastIndexOf`, `isSorted`, `min`, `max`) and
+//! the lenient `orValue` Kubernetes policies rely on. The other libraries
+//! (url, quantity, semver, lists' `sum`, format, authorizer) are not registered
 //! yet: an expression calling them fails to evaluate with "no such
 //! overload", which a policy reports as a failure or error, never a pass.
 
+mod lists;
 mod regex_lib;
+mod sets;
 
 use cel::common::ast::{CallExpr, Expr};
 use cel::common::types::{CelOptional, Kind, DYN_TYPE};
@@ -18,6 +22,8 @@ use cel::{DeclarationError, Env, ExecutionError};
 /// Adds the Kubernetes libraries to `env`.
 pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     regex_lib::register(env)?;
+    lists::register(env)?;
+    sets::register(env)?;
     // Kyverno's own suites expect `list.orValue(default)` and
     // `map.orValue(default)` on a value that is present (not an optional)
     // to give that value: policies write `c.volumeMounts.orValue([])`. The

@@ -1,0 +1,136 @@
+//! Part of Kubernetes' lists library: `l.indexOf(x)`, `l.lastIndexOf(x)`
+//! (-1 when absent, CEL equality), `l.isSorted()`, `l.min()`, `l.max()`
+//! (an error on an empty list or on elements that do not compare, as in
+//! Kubernetes). `sum()` is not registered yet.
+
+use std::cmp::Ordering;
+
+use cel::common::types::{CelBool, CelInt, DYN_TYPE, LIST_TYPE};
+use cel::common::value::{CowVal, Val};
+use cel::{DeclarationError, Env, ExecutionError};
+
+pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
+    env.add_member_overload(
+        "indexOf",
+        "list_index_of",
+        LIST_TYPE,
+        vec![DYN_TYPE],
+        index_of,
+    )?;
+    env.add_member_overload(
+        "lastIndexOf",
+        "list_last_index_of",
+        LIST_TYPE,
+        vec![DYN_TYPE],
+        last_index_of,
+    )?;
+    env.add_member_overload("isSorted", "list_is_sorted", LIST_TYPE, vec![], is_sorted)?;
+    env.add_member_overload("min", "list_min", LIST_TYPE, vec![], min)?;
+    env.add_member_overload("max", "list_max", LIST_TYPE, vec![], max)?;
+    Ok(())
+}
+
+fn elements<'b, 'v>(
+    function: &str,
+    list: &'b (dyn Val + 'v),
+) -> Result<Vec<&'b (dyn Val + 'v)>, ExecutionError> {
+    let iterable = list.as_iterable().ok_or_else(|| {
+        ExecutionError::function_error(
+            function,
+            format!("{} is not a list", list.get_type().name()),
+        )
+    })?;
+    let mut it = iterable.iter();
+    let mut out = Vec::new();
+    while let Some(v) = it.next() {
+        out.push(v);
+    }
+    Ok(out)
+}
+
+fn compare(function: &str, a: &dyn Val, b: &dyn Val) -> Result<Ordering, ExecutionError> {
+    let comparer = a.as_comparer().ok_or_else(|| {
+        ExecutionError::function_error(
+            function,
+            format!("{} values cannot be ordered", a.get_type().name()),
+        )
+    })?;
+    comparer.compare(b)
+}
+
+fn position<'b, 'v>(
+    function: &str,
+    args: &[CowVal<'b, 'v>],
+    last: bool,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [list, needle] = args else {
+        return Err(ExecutionError::function_error(
+            function,
+            "expects one argument",
+        ));
+    };
+    let items = elements(function, list.as_ref())?;
+    let hit = |(_, v): &(usize, &&dyn Val)| v.equals(needle.as_ref());
+    let found = if last {
+        items.iter().enumerate().rev().find(hit)
+    } else {
+        items.iter().enumerate().find(hit)
+    };
+    let index = found.map_or(-1, |(i, _)| i as i64);
+    Ok(CowVal::Owned(Box::new(CelInt::from(index))))
+}
+
+fn index_of<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    position("indexOf", &args, false)
+}
+
+fn last_index_of<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    position("lastIndexOf", &args, true)
+}
+
+fn is_sorted<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [list] = args.as_slice() else {
+        return Err(ExecutionError::function_error(
+            "isSorted",
+            "takes no argument",
+        ));
+    };
+    let items = elements("isSorted", list.as_ref())?;
+    for pair in items.windows(2) {
+        if compare("isSorted", pair[0], pair[1])? == Ordering::Greater {
+            return Ok(CowVal::Owned(Box::new(CelBool::from(false))));
+        }
+    }
+    Ok(CowVal::Owned(Box::new(CelBool::from(true))))
+}
+
+fn extreme<'b, 'v>(
+    function: &str,
+    args: &[CowVal<'b, 'v>],
+    keep: Ordering,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [list] = args else {
+        return Err(ExecutionError::function_error(
+            function,
+            "takes no argument",
+        ));
+    };
+    let items = elements(function, list.as_ref())?;
+    let mut best = *items.first().ok_or_else(|| {
+        ExecutionError::function_error(function, format!("{function} called on empty list"))
+    })?;
+    for item in &items[1..] {
+        if compare(function, *item, best)? == keep {
+            best = *item;
+        }
+    }
+    Ok(CowVal::Owned(best.clone_as_boxed()))
+}
+
+fn min<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    extreme("min", &args, Ordering::Less)
+}
+
+fn max<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    extreme("max", &args, Ordering::Greater)
+}
