@@ -3,16 +3,28 @@
 //! A cost unit is roughly one step of the interpreter: visiting a node, or
 //! touching ten characters of a string or one element of a list. The bound is
 //! computed from the expression and from the actual sizes of the bound
-//! variables ([`SizeBound`]: the longest list or map and the longest string
-//! anywhere inside each value), so a comprehension over `object.spec.containers`
-//! is charged for the longest list in `object` times the cost of its body, and
-//! nested comprehensions multiply. Values built by the expression (list
-//! concatenation in a loop, `join`, `replace`) grow their bound accordingly, so
-//! no expression can allocate or loop beyond the limit: when the bound exceeds
-//! it, evaluation is refused. The bound is conservative, never smaller than
-//! the work done, and costs one walk of the expression to compute.
+//! variables, measured once per value as a [`SizeTree`]: for each field path,
+//! the length of the list, map or string found there and a bound on everything
+//! below it. A select chain such as `object.metadata.labels` is charged for
+//! that map only, not for the largest list anywhere in `object`; the variable
+//! of a comprehension is bounded by the range's elements (a map's keys), and
+//! nested comprehensions multiply. Comparisons, `size()` and `has()` on
+//! scalars cost one unit (plus a tenth of the shorter string compared).
+//! Values built by the expression (list concatenation in a loop, `join`,
+//! `replace`) grow their bound accordingly, so no expression can allocate or
+//! loop beyond the limit: when the bound exceeds it, evaluation is refused.
+//! The bound is conservative, never smaller than the work done, and costs one
+//! walk of the expression to compute.
+//!
+//! Measured with `tests/cost.rs` (a Pod of 100 containers with 10 env vars
+//! each, 300 labels and a 10 KB annotation; a List of 50 Deployments): before
+//! this tree, when a variable's bound was the longest list and string anywhere
+//! in it, `object.spec.containers.all(c, c.env.all(e, ...))` was estimated
+//! 141,572,072,705 units and refused; now 10,905. Every expression's figures
+//! before and after are in that file.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 use cel::Value;
@@ -29,9 +41,7 @@ pub struct SizeBound {
 impl SizeBound {
     /// Measures a value (one walk over it).
     pub fn of(v: &Value) -> SizeBound {
-        let mut b = SizeBound::default();
-        measure(v, &mut b, 0);
-        b
+        SizeTree::of(v).deep
     }
 
     fn max(self, o: SizeBound) -> SizeBound {
@@ -68,66 +78,254 @@ impl SizeBound {
     }
 }
 
+/// A map with more keys than this keeps one bound for all its values rather
+/// than one per key, so that a tree never holds more than a few hundred
+/// entries per map however large the value (the merged bound stays sound).
+const MAX_FIELDS: usize = 256;
+
+/// Size bounds of a value per path: its own length, a bound on everything
+/// inside it, and the bounds of its elements (merged over a list's elements
+/// or a map's values) and of each field of a map with string keys.
+///
+/// A tree may also describe several possible values (a conditional's two
+/// branches, the elements of a list): each bound is then the larger one.
+#[derive(Debug, Clone, Default)]
+pub struct SizeTree {
+    /// Nothing is known but `deep`: every part of the value, at any depth,
+    /// is bounded by it.
+    unknown: bool,
+    /// The value may be a list.
+    is_list: bool,
+    /// The value may be a map.
+    is_map: bool,
+    /// The value's own length: elements of a list or map.
+    list: u64,
+    /// The value's own length: bytes of a string.
+    string: u64,
+    /// The longest list or string anywhere in the value, itself included.
+    deep: SizeBound,
+    /// The longest key of a map.
+    key: u64,
+    /// The bound of every element (list) or value (map); none when there is none.
+    elem: Option<Arc<SizeTree>>,
+    /// The bound of each value of a map, by key (small maps with string keys).
+    fields: Option<Arc<BTreeMap<String, SizeTree>>>,
+}
+
+impl SizeTree {
+    /// Measures a value (one walk over it).
+    pub fn of(v: &Value) -> SizeTree {
+        measure(v, 0)
+    }
+
+    /// A value of which only a bound of every part is known.
+    fn flat(deep: SizeBound) -> SizeTree {
+        SizeTree {
+            unknown: true,
+            list: deep.list,
+            string: deep.string,
+            key: deep.string,
+            deep,
+            ..SizeTree::default()
+        }
+    }
+
+    /// A string (or a number: length 0).
+    fn text(len: u64) -> SizeTree {
+        SizeTree {
+            string: len,
+            deep: SizeBound {
+                list: 0,
+                string: len,
+            },
+            ..SizeTree::default()
+        }
+    }
+
+    /// The bound of any element or map value.
+    fn elem(&self) -> SizeTree {
+        match &self.elem {
+            Some(e) if !self.unknown => (**e).clone(),
+            _ => SizeTree::flat(self.deep),
+        }
+    }
+
+    /// The bound of field `name` (or of a value at any key).
+    fn field(&self, name: &str) -> SizeTree {
+        if !self.unknown {
+            if let Some(f) = self.fields.as_ref().and_then(|f| f.get(name)) {
+                return f.clone();
+            }
+        }
+        self.elem()
+    }
+
+    /// The bound of a comprehension's variable iterating this value: a
+    /// list's elements or a map's keys.
+    fn iter_var(&self) -> SizeTree {
+        if self.unknown || !(self.is_list || self.is_map) {
+            return SizeTree::flat(self.deep);
+        }
+        match (self.is_list, self.is_map) {
+            (true, false) => self.elem(),
+            (false, true) => SizeTree::text(self.key),
+            _ => self.elem().merge(&SizeTree::text(self.key)),
+        }
+    }
+
+    /// A bound of either value.
+    fn merge(&self, o: &SizeTree) -> SizeTree {
+        let elem = match (&self.elem, &o.elem) {
+            (None, None) => None,
+            (Some(a), None) | (None, Some(a)) => Some(a.clone()),
+            (Some(a), Some(b)) => Some(Arc::new(a.merge(b))),
+        };
+        // Fields are kept only when every map either side may be has them.
+        let has_fields = |t: &SizeTree| !t.unknown && (!t.is_map || t.fields.is_some());
+        let fields = if has_fields(self) && has_fields(o) {
+            match (&self.fields, &o.fields) {
+                (None, None) => None,
+                (Some(a), None) | (None, Some(a)) => Some(a.clone()),
+                (Some(a), Some(b)) => {
+                    let mut m = (**a).clone();
+                    for (k, v) in b.iter() {
+                        let merged = match m.get(k) {
+                            Some(x) => x.merge(v),
+                            None => v.clone(),
+                        };
+                        m.insert(k.clone(), merged);
+                    }
+                    (m.len() <= MAX_FIELDS).then(|| Arc::new(m))
+                }
+            }
+        } else {
+            None
+        };
+        SizeTree {
+            unknown: self.unknown || o.unknown,
+            is_list: self.is_list || o.is_list,
+            is_map: self.is_map || o.is_map,
+            list: self.list.max(o.list),
+            string: self.string.max(o.string),
+            deep: self.deep.max(o.deep),
+            key: self.key.max(o.key),
+            elem,
+            fields,
+        }
+    }
+}
+
 /// Values nested deeper than this are measured as unbounded (the caller's
 /// parser bounds JSON depth long before).
 const MAX_MEASURE_DEPTH: usize = 1000;
 
-fn measure(v: &Value, b: &mut SizeBound, depth: usize) {
+fn measure(v: &Value, depth: usize) -> SizeTree {
     if depth > MAX_MEASURE_DEPTH {
-        *b = SizeBound {
+        return SizeTree::flat(SizeBound {
             list: u64::MAX,
             string: u64::MAX,
-        };
-        return;
+        });
     }
     match v {
         Value::List(l) => {
-            b.list = b.list.max(l.len() as u64);
-            l.iter().for_each(|x| measure(x, b, depth + 1));
-        }
-        Value::Map(m) => {
-            b.list = b.list.max(m.map.len() as u64);
-            for (k, x) in m.map.iter() {
-                if let cel::objects::Key::String(s) = k {
-                    b.string = b.string.max(s.len() as u64);
-                }
-                measure(x, b, depth + 1);
+            let mut elem: Option<SizeTree> = None;
+            for x in l.iter() {
+                let t = measure(x, depth + 1);
+                elem = Some(match elem {
+                    Some(e) => e.merge(&t),
+                    None => t,
+                });
+            }
+            let len = l.len() as u64;
+            SizeTree {
+                is_list: true,
+                list: len,
+                deep: elem
+                    .as_ref()
+                    .map_or(SizeBound::default(), |e| e.deep)
+                    .max(SizeBound {
+                        list: len,
+                        string: 0,
+                    }),
+                elem: elem.map(Arc::new),
+                ..SizeTree::default()
             }
         }
-        Value::String(s) => b.string = b.string.max(s.len() as u64),
-        Value::Bytes(s) => b.string = b.string.max(s.len() as u64),
-        _ => {}
+        Value::Map(m) => {
+            let mut elem: Option<SizeTree> = None;
+            let mut key = 0u64;
+            let mut fields = (m.map.len() <= MAX_FIELDS).then(BTreeMap::new);
+            for (k, x) in m.map.iter() {
+                let t = measure(x, depth + 1);
+                match k {
+                    cel::objects::Key::String(s) => {
+                        key = key.max(s.len() as u64);
+                        if let Some(f) = fields.as_mut() {
+                            f.insert(s.to_string(), t.clone());
+                        }
+                    }
+                    // Fields are looked up by name only.
+                    _ => fields = None,
+                }
+                elem = Some(match elem {
+                    Some(e) => e.merge(&t),
+                    None => t,
+                });
+            }
+            let len = m.map.len() as u64;
+            SizeTree {
+                is_map: true,
+                list: len,
+                key,
+                deep: elem
+                    .as_ref()
+                    .map_or(SizeBound::default(), |e| e.deep)
+                    .max(SizeBound {
+                        list: len,
+                        string: key,
+                    }),
+                elem: elem.map(Arc::new),
+                fields: fields.map(Arc::new),
+                ..SizeTree::default()
+            }
+        }
+        Value::String(s) => SizeTree::text(s.len() as u64),
+        Value::Bytes(s) => SizeTree::text(s.len() as u64),
+        _ => SizeTree::default(),
     }
 }
 
 /// The cost bound of evaluating `e` with variables of the given sizes.
-pub fn estimate(e: &IdedExpr, vars: &HashMap<&str, SizeBound>) -> u64 {
-    let mut scopes: Vec<(&str, SizeBound)> = Vec::new();
+pub fn estimate(e: &IdedExpr, vars: &HashMap<&str, SizeTree>) -> u64 {
+    let mut scopes: Vec<(&str, SizeTree)> = Vec::new();
     walk(e, vars, &mut scopes).cost
 }
 
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 struct Est {
     cost: u64,
-    size: SizeBound,
+    size: SizeTree,
 }
 
-fn lookup(name: &str, vars: &HashMap<&str, SizeBound>, scopes: &[(&str, SizeBound)]) -> SizeBound {
+fn lookup(name: &str, vars: &HashMap<&str, SizeTree>, scopes: &[(&str, SizeTree)]) -> SizeTree {
     if let Some((_, s)) = scopes.iter().rev().find(|(n, _)| *n == name) {
-        return *s;
+        return s.clone();
     }
     if let Some(s) = vars.get(name) {
-        return *s;
+        return s.clone();
     }
     // A dotted or container-qualified variable: the largest bound of any
     // variable is safe.
-    vars.values().fold(SizeBound::default(), |a, s| a.max(*s))
+    SizeTree::flat(
+        vars.values()
+            .fold(SizeBound::default(), |a, s| a.max(s.deep)),
+    )
 }
 
 fn walk<'a>(
     e: &'a IdedExpr,
-    vars: &HashMap<&str, SizeBound>,
-    scopes: &mut Vec<(&'a str, SizeBound)>,
+    vars: &HashMap<&str, SizeTree>,
+    scopes: &mut Vec<(&'a str, SizeTree)>,
 ) -> Est {
     match &e.expr {
         Expr::Ident(n) => Est {
@@ -136,46 +334,52 @@ fn walk<'a>(
         },
         Expr::Literal(l) => Est {
             cost: 1,
-            size: SizeBound {
-                list: 0,
-                string: match l {
-                    LiteralValue::String(s) => s.inner().len() as u64,
-                    LiteralValue::Bytes(b) => b.inner().len() as u64,
-                    _ => 0,
-                },
-            },
+            size: SizeTree::text(match l {
+                LiteralValue::String(s) => s.inner().len() as u64,
+                LiteralValue::Bytes(b) => b.inner().len() as u64,
+                _ => 0,
+            }),
         },
         Expr::Select(s) => {
             let o = walk(&s.operand, vars, scopes);
             Est {
                 cost: o.cost.saturating_add(1),
-                size: o.size,
+                // `has()` answers a boolean.
+                size: if s.test {
+                    SizeTree::default()
+                } else {
+                    o.size.field(&s.field)
+                },
             }
         }
         Expr::List(l) => {
-            let mut est = Est {
-                cost: 1,
-                size: SizeBound {
-                    list: l.elements.len() as u64,
-                    string: 0,
-                },
-            };
+            let len = l.elements.len() as u64;
+            let mut cost = 1u64;
+            let mut elem: Option<SizeTree> = None;
             for x in &l.elements {
                 let x = walk(x, vars, scopes);
-                est.cost = est.cost.saturating_add(x.cost);
-                est.size = est.size.max(x.size);
+                cost = cost.saturating_add(x.cost);
+                elem = Some(match elem {
+                    Some(e) => e.merge(&x.size),
+                    None => x.size,
+                });
             }
-            est
+            Est {
+                cost,
+                size: list_of(len, elem),
+            }
         }
         Expr::Map(_) | Expr::Struct(_) => {
             let mut est = Est {
                 cost: 1,
-                size: SizeBound {
-                    list: m_len(&e.expr),
-                    string: 0,
-                },
+                size: SizeTree::default(),
             };
-            entries(&e.expr, vars, scopes, &mut est);
+            let mut deep = SizeBound {
+                list: m_len(&e.expr),
+                string: 0,
+            };
+            entries(&e.expr, vars, scopes, &mut est.cost, &mut deep);
+            est.size = SizeTree::flat(deep);
             est
         }
         Expr::Call(c) => {
@@ -186,7 +390,9 @@ fn walk<'a>(
             for a in &c.args {
                 args.push(walk(a, vars, scopes));
             }
-            if c.func_name == "lists.range" {
+            // Written `lists.range(n)`, the parser sees a method of `lists`.
+            let on_lists = matches!(c.target.as_deref().map(|t| &t.expr), Some(Expr::Ident(n)) if n == "lists");
+            if c.func_name == "lists.range" || (c.func_name == "range" && on_lists) {
                 return range(&c.args, &args, vars, scopes);
             }
             call(&c.func_name, &args)
@@ -195,18 +401,24 @@ fn walk<'a>(
             let range = walk(&c.iter_range, vars, scopes);
             let init = walk(&c.accu_init, vars, scopes);
             let n = range.size.list;
+            let item = range.size.iter_var();
             let depth = scopes.len();
             // First pass: how much one step grows the accumulator.
-            scopes.push((&c.iter_var, range.size));
+            scopes.push((&c.iter_var, item.clone()));
             if let Some(v2) = &c.iter_var2 {
-                scopes.push((v2, range.size));
+                scopes.push((v2, range.size.elem()));
             }
-            scopes.push((&c.accu_var, init.size));
+            scopes.push((&c.accu_var, init.size.clone()));
             let step1 = walk(&c.loop_step, vars, scopes);
-            let growth = step1.size.minus(init.size);
-            let accu = init.size.max(step1.size).add(growth.times(n));
+            let accu = if n == 0 {
+                // The step never runs (`cel.bind` and the two-variable
+                // macros bind a value this way).
+                init.size.clone()
+            } else {
+                grown(&init.size, &step1.size, n)
+            };
             scopes.pop();
-            scopes.push((&c.accu_var, accu));
+            scopes.push((&c.accu_var, accu.clone()));
             let cond = walk(&c.loop_cond, vars, scopes);
             let step = walk(&c.loop_step, vars, scopes);
             scopes.truncate(depth);
@@ -227,6 +439,44 @@ fn walk<'a>(
     }
 }
 
+/// A list of `len` elements bounded by `elem`.
+fn list_of(len: u64, elem: Option<SizeTree>) -> SizeTree {
+    SizeTree {
+        is_list: true,
+        list: len,
+        deep: elem
+            .as_ref()
+            .map_or(SizeBound::default(), |e| e.deep)
+            .max(SizeBound {
+                list: len,
+                string: 0,
+            }),
+        elem: elem.map(Arc::new),
+        ..SizeTree::default()
+    }
+}
+
+/// The accumulator after `n` steps, when one step turns `init` into `step1`.
+fn grown(init: &SizeTree, step1: &SizeTree, n: u64) -> SizeTree {
+    if !init.unknown && !step1.unknown && init.is_list && step1.is_list && !step1.is_map {
+        // A list the step appends to (`map`, `filter`): its length grows by
+        // the same amount each step, its elements stay as the step makes them.
+        let growth = step1.list.saturating_sub(init.list);
+        let len = init
+            .list
+            .max(step1.list)
+            .saturating_add(growth.saturating_mul(n));
+        let elem = match (&init.elem, &step1.elem) {
+            (Some(a), Some(b)) => Some(a.merge(b)),
+            (Some(a), None) | (None, Some(a)) => Some((**a).clone()),
+            (None, None) => None,
+        };
+        return list_of(len, elem);
+    }
+    let growth = step1.deep.minus(init.deep);
+    SizeTree::flat(init.deep.max(step1.deep).add(growth.times(n)))
+}
+
 /// The engine's cap on `lists.range(n)`.
 const MAX_RANGE: u64 = 1_000_000;
 
@@ -236,8 +486,8 @@ const MAX_RANGE: u64 = 1_000_000;
 fn range<'a>(
     exprs: &'a [IdedExpr],
     args: &[Est],
-    vars: &HashMap<&str, SizeBound>,
-    scopes: &mut Vec<(&'a str, SizeBound)>,
+    vars: &HashMap<&str, SizeTree>,
+    scopes: &mut Vec<(&'a str, SizeTree)>,
 ) -> Est {
     let arg_cost = args.iter().fold(0u64, |a, x| a.saturating_add(x.cost));
     let n = match exprs.first().map(|e| &e.expr) {
@@ -249,7 +499,7 @@ fn range<'a>(
     };
     Est {
         cost: arg_cost.saturating_add(1).saturating_add(n),
-        size: SizeBound { list: n, string: 0 },
+        size: list_of(n, Some(SizeTree::default())),
     }
 }
 
@@ -263,9 +513,10 @@ fn m_len(e: &Expr) -> u64 {
 
 fn entries<'a>(
     e: &'a Expr,
-    vars: &HashMap<&str, SizeBound>,
-    scopes: &mut Vec<(&'a str, SizeBound)>,
-    est: &mut Est,
+    vars: &HashMap<&str, SizeTree>,
+    scopes: &mut Vec<(&'a str, SizeTree)>,
+    cost: &mut u64,
+    deep: &mut SizeBound,
 ) {
     let list = match e {
         Expr::Map(m) => &m.entries,
@@ -279,8 +530,8 @@ fn entries<'a>(
         };
         for p in parts {
             let x = walk(p, vars, scopes);
-            est.cost = est.cost.saturating_add(x.cost);
-            est.size = est.size.max(x.size);
+            *cost = cost.saturating_add(x.cost);
+            *deep = deep.max(x.size.deep);
         }
     }
 }
@@ -289,61 +540,118 @@ fn entries<'a>(
 /// receiver first for a method call).
 fn call(name: &str, args: &[Est]) -> Est {
     let arg_cost = args.iter().fold(0u64, |a, x| a.saturating_add(x.cost));
-    let widest = args.iter().fold(SizeBound::default(), |a, x| a.max(x.size));
-    let sum = args.iter().fold(SizeBound::default(), |a, x| a.add(x.size));
+    let widest = args
+        .iter()
+        .fold(SizeBound::default(), |a, x| a.max(x.size.deep));
+    let sum = args
+        .iter()
+        .fold(SizeBound::default(), |a, x| a.add(x.size.deep));
+    let arg = |i: usize| args.get(i).map(|a| a.size.clone()).unwrap_or_default();
+    let flat = SizeTree::flat;
     let (own, size) = match name {
-        // Concatenation copies both sides.
-        "_+_" => (1u64.saturating_add(sum.scan()), sum),
+        // Equality and order stop at the shorter operand.
+        "_==_" | "_!=_" | "_<_" | "_<=_" | "_>_" | "_>=_" => {
+            let shorter = args.iter().map(|a| a.size.deep.scan()).min().unwrap_or(0);
+            (1u64.saturating_add(shorter), SizeTree::default())
+        }
+        // Constant-time operators (a map lookup, a list index, a length):
+        // the arguments are already charged.
+        "_&&_"
+        | "_||_"
+        | "!_"
+        | "@not_strictly_false"
+        | "type"
+        | "-_"
+        | "_-_"
+        | "_*_"
+        | "_/_"
+        | "_%_" => (1, SizeTree::default()),
+        // A string's size counts its characters.
+        "size" => (1u64.saturating_add(arg(0).string / 10), SizeTree::default()),
+        "_[_]" | "_[?_]" => {
+            let c = arg(0);
+            let key = match args.get(1) {
+                Some(k) => k.size.deep.string / 10,
+                None => 0,
+            };
+            (1u64.saturating_add(key), c.elem())
+        }
+        "_?_:_" => (1, arg(1).merge(&arg(2))),
+        // Membership scans a list (compares with each element), looks a map up.
+        "@in" => {
+            let (x, c) = (arg(0), arg(1));
+            let each = 1u64.saturating_add(x.deep.scan());
+            let scan = if c.is_map && !c.is_list && !c.unknown {
+                each
+            } else {
+                c.list.saturating_mul(each)
+            };
+            (1u64.saturating_add(scan), SizeTree::default())
+        }
+        "startsWith" | "endsWith" | "contains" => {
+            let s = arg(0).deep.string.saturating_add(arg(1).deep.string);
+            (1u64.saturating_add(s / 10), SizeTree::default())
+        }
+        // Concatenation copies both sides; lists keep their elements' bound.
+        "_+_" => {
+            let (a, b) = (arg(0), arg(1));
+            let lists = |t: &SizeTree| !t.unknown && t.is_list && !t.is_map;
+            if lists(&a) && lists(&b) {
+                let elem = match (&a.elem, &b.elem) {
+                    (Some(x), Some(y)) => Some(x.merge(y)),
+                    (Some(x), None) | (None, Some(x)) => Some((**x).clone()),
+                    (None, None) => None,
+                };
+                let len = a.list.saturating_add(b.list);
+                (1u64.saturating_add(len), list_of(len, elem))
+            } else {
+                (1u64.saturating_add(sum.scan()), flat(sum))
+            }
+        }
+        // Inserting into a map copies it (transformMap).
+        "@mapInsert" => {
+            let m = arg(0);
+            let deep = SizeBound {
+                list: m.list.saturating_add(1),
+                string: 0,
+            }
+            .max(widest);
+            (1u64.saturating_add(sum.scan()), flat(deep))
+        }
         // Joining repeats the separator between elements.
         "join" => {
-            let list = args.first().map(|a| a.size).unwrap_or_default();
-            let sep = args.get(1).map(|a| a.size.string).unwrap_or(0);
+            let list = args.first().map(|a| a.size.deep).unwrap_or_default();
+            let sep = args.get(1).map(|a| a.size.deep.string).unwrap_or(0);
             let len = list.list.saturating_mul(list.string.saturating_add(sep));
-            (
-                1u64.saturating_add(len / 10),
-                SizeBound {
-                    list: 0,
-                    string: len,
-                },
-            )
+            (1u64.saturating_add(len / 10), SizeTree::text(len))
         }
         // Each match may be replaced by a longer text.
         "replace" => {
-            let s = args.first().map(|a| a.size.string).unwrap_or(0);
-            let with = args.get(2).map(|a| a.size.string).unwrap_or(0);
+            let s = args.first().map(|a| a.size.deep.string).unwrap_or(0);
+            let with = args.get(2).map(|a| a.size.deep.string).unwrap_or(0);
             let len = s.saturating_add(1).saturating_mul(with.saturating_add(1));
-            (
-                1u64.saturating_add(len / 10),
-                SizeBound {
-                    list: 0,
-                    string: len,
-                },
-            )
+            (1u64.saturating_add(len / 10), SizeTree::text(len))
         }
         "split" => {
-            let s = args.first().map(|a| a.size.string).unwrap_or(0);
+            let s = args.first().map(|a| a.size.deep.string).unwrap_or(0);
             (
                 1u64.saturating_add(s / 10),
-                SizeBound {
-                    list: s.saturating_add(1),
-                    string: s,
-                },
+                list_of(s.saturating_add(1), Some(SizeTree::text(s))),
             )
         }
         // A regular expression costs its text times the subject's.
         "matches" | "find" | "findAll" => {
-            let s = args.first().map(|a| a.size.string).unwrap_or(0);
-            let re = args.get(1).map(|a| a.size.string).unwrap_or(0);
+            let s = args.first().map(|a| a.size.deep.string).unwrap_or(0);
+            let re = args.get(1).map(|a| a.size.deep.string).unwrap_or(0);
             (
                 1u64.saturating_add((s / 10 + 1).saturating_mul(re / 10 + 1)),
-                widest.max(SizeBound { list: s, string: s }),
+                flat(widest.max(SizeBound { list: s, string: s })),
             )
         }
         // Everything else touches its arguments at most once and returns
         // nothing larger than its largest argument (sort, reverse, distinct,
-        // flatten by one level, lowerAscii, substring, a conditional's
-        // branches...).
-        _ => (1u64.saturating_add(sum.scan()), widest),
+        // flatten by one level, lowerAscii, substring...).
+        _ => (1u64.saturating_add(sum.scan()), flat(widest)),
     };
     Est {
         cost: arg_cost.saturating_add(own),

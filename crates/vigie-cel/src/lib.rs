@@ -32,7 +32,7 @@ use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 
 pub use cel::Value;
-pub use cost::SizeBound;
+pub use cost::{SizeBound, SizeTree};
 pub use json::{from_json, to_json, ToJsonError};
 pub use result::{type_name, TypeValue};
 pub use types::{CelType, Overload};
@@ -243,7 +243,7 @@ impl Env {
 /// same activation without copying it.
 #[derive(Default)]
 pub struct Activation {
-    values: HashMap<String, (Box<dyn Val>, SizeBound)>,
+    values: HashMap<String, (Box<dyn Val>, SizeTree)>,
 }
 
 impl Activation {
@@ -254,7 +254,7 @@ impl Activation {
 
     /// Binds `name` to `value` (its size bound is measured once, here).
     pub fn bind(&mut self, name: impl Into<String>, value: Value) -> Result<&mut Self, EvalError> {
-        let size = SizeBound::of(&value);
+        let size = SizeTree::of(&value);
         let val: Box<dyn Val> = match result::from_value(&value) {
             Some(v) => v,
             None => value
@@ -379,7 +379,7 @@ impl Program {
         let sizes = activation
             .values
             .iter()
-            .map(|(k, (_, s))| (k.as_str(), *s))
+            .map(|(k, (_, s))| (k.as_str(), s.clone()))
             .collect::<HashMap<_, _>>();
         cost::estimate(&self.expr, &sizes)
     }
