@@ -10,6 +10,12 @@ use libbpf_cargo::SkeletonBuilder;
 const SRC: &str = "src/bpf/sensor.bpf.c";
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/bpf");
+    println!("cargo:rerun-if-env-changed=CLANG");
+    // Static musl builds carry no kernel programs (see Cargo.toml).
+    if env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("musl") {
+        return;
+    }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let clang = env::var_os("CLANG").unwrap_or_else(|| "clang".into());
     if let Err(e) = SkeletonBuilder::new()
@@ -20,6 +26,4 @@ fn main() {
     {
         panic!("vigie-sensor: compiling {SRC} failed ({e:#}); it needs clang (run scripts/setup)");
     }
-    println!("cargo:rerun-if-changed=src/bpf");
-    println!("cargo:rerun-if-env-changed=CLANG");
 }

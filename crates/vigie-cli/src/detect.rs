@@ -44,7 +44,7 @@ enum DetectCommand {
     Audit(Box<AuditArgs>),
     /// Detect threats in system calls with Falco's syscall rules: replay a .scap capture.
     #[command(
-        after_help = "Examples:\n  vigie detect syscalls --replay capture.scap\n  vigie detect syscalls --replay capture.scap -r falco_rules.yaml --no-default-rules -o json"
+        after_help = "Examples:\n  sudo vigie detect syscalls\n  sudo vigie detect syscalls -o json --http-url http://falcosidekick:2801/\n  vigie detect syscalls --replay capture.scap\n  vigie detect syscalls --replay capture.scap -r falco_rules.yaml --no-default-rules -o json"
     )]
     Syscalls(Box<SyscallsArgs>),
     /// Validate and list rule files.
@@ -192,9 +192,15 @@ struct CommonArgs {
 #[derive(Debug, Args)]
 struct SyscallsArgs {
     /// Replay a libscap capture (.scap, as Falco and sysdig write them, gzip or
-    /// not) through the sensor's state and the syscall rules.
+    /// not) through the sensor's state and the syscall rules. Without it, the live
+    /// eBPF sensor watches this machine (root, or CAP_BPF, CAP_PERFMON and
+    /// CAP_SYS_RESOURCE) until Ctrl-C or SIGTERM.
     #[arg(long, value_name = "FILE.scap")]
-    replay: PathBuf,
+    replay: Option<PathBuf>,
+    /// Size of the live sensor's ring buffer in MiB (a power of two, at least 64):
+    /// raise it when the sensor reports drops (docs/sensor.md).
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    ring_mib: u32,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -523,7 +529,22 @@ fn syscalls(a: SyscallsArgs) -> ExitCode {
         Err(code) => return code,
     };
     let metrics = Arc::new(Metrics::default());
-    let summary = match syscall::run_replay(&a.replay, &config, engine, metrics.clone()) {
+    let result = match &a.replay {
+        Some(path) => syscall::run_replay(path, &config, engine, metrics.clone()),
+        None => {
+            let stop = Arc::new(AtomicBool::new(false));
+            if let Err(e) = stop_on_signals(&stop) {
+                eprintln!("vigie detect: cannot handle signals: {e}");
+                return ExitCode::from(EXIT_INPUT_ERROR);
+            }
+            let options = syscall::live::LiveOptions {
+                ring_bytes: a.ring_mib.saturating_mul(1 << 20),
+                ..Default::default()
+            };
+            syscall::live::run_live(&config, engine, metrics.clone(), &stop, &options)
+        }
+    };
+    let summary = match result {
         Ok(s) => s,
         Err(e) => {
             eprintln!("vigie detect: {e}");

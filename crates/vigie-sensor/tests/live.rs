@@ -12,6 +12,7 @@ use std::process::Command;
 use std::rc::Rc;
 use std::sync::Mutex;
 
+use vigie_sensor::event::{ParamValue, RawEvent};
 use vigie_sensor::live::{Config, Sensor, Storage, SyscallSet};
 
 /// One event, decoded from libscap's encoding just enough for these tests.
@@ -37,6 +38,23 @@ fn decode(b: &[u8]) -> Ev {
         off += l;
     }
     assert_eq!(off, len, "parameters fill the event exactly");
+    // The decoder shared with .scap replay reads the same bytes: a known event
+    // whose parameter count and every typed value match libscap's table.
+    let raw = RawEvent::parse(b).expect("RawEvent decodes every live event");
+    let info = raw
+        .info()
+        .unwrap_or_else(|| panic!("event code {ty} is in libscap's table"));
+    assert_eq!(
+        info.params.len(),
+        n,
+        "{} has libscap's parameter count",
+        info.name
+    );
+    for i in 0..n {
+        if let Some(ParamValue::Malformed(bytes)) = raw.value(i) {
+            panic!("{} parameter {i} malformed: {bytes:?}", info.name);
+        }
+    }
     Ev {
         ts: u64_at(0),
         tid: u64_at(8),

@@ -19,6 +19,8 @@ use crate::sinks::SinkHandle;
 
 pub use vigie_sensor::fields::{syscall_table, SOURCE};
 
+pub mod live;
+
 /// What replaying a capture did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ReplaySummary {

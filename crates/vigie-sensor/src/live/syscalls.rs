@@ -155,6 +155,8 @@ impl SyscallSet {
         (set, unknown)
     }
 
+    // The musl build has no kernel map to write it to.
+    #[cfg_attr(target_env = "musl", allow(dead_code))]
     pub(crate) fn bytes(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
         self.on
             .iter()
