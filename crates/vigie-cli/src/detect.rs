@@ -201,6 +201,10 @@ struct SyscallsArgs {
     /// raise it when the sensor reports drops (docs/sensor.md).
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     ring_mib: u32,
+    /// Serve `/metrics` (Prometheus: events, alerts, drops), `/healthz` and `/readyz`
+    /// on this address while the sensor runs (the DaemonSet of `vigie install` uses it).
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<String>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -529,6 +533,17 @@ fn syscalls(a: SyscallsArgs) -> ExitCode {
         Err(code) => return code,
     };
     let metrics = Arc::new(Metrics::default());
+    let shutdown = vigie_server::Shutdown::new();
+    let server = match &a.metrics_listen {
+        None => None,
+        Some(address) => match serve_metrics(address, metrics.clone(), shutdown.clone()) {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                eprintln!("vigie detect: --metrics-listen {address}: {e}");
+                return ExitCode::from(EXIT_INPUT_ERROR);
+            }
+        },
+    };
     let result = match &a.replay {
         Some(path) => syscall::run_replay(path, &config, engine, metrics.clone()),
         None => {
@@ -544,6 +559,10 @@ fn syscalls(a: SyscallsArgs) -> ExitCode {
             syscall::live::run_live(&config, engine, metrics.clone(), &stop, &options)
         }
     };
+    shutdown.trigger();
+    if let Some(handle) = server {
+        let _ = handle.join();
+    }
     let summary = match result {
         Ok(s) => s,
         Err(e) => {
@@ -552,6 +571,28 @@ fn syscalls(a: SyscallsArgs) -> ExitCode {
         }
     };
     finish(&summary, &metrics, rule_errors, c.print_metrics)
+}
+
+/// Serves the detection metrics (and the server's own) with vigie-server's health
+/// and readiness routes, on a thread of its own until `shutdown` is triggered.
+fn serve_metrics(
+    address: &str,
+    metrics: Arc<Metrics>,
+    shutdown: vigie_server::Shutdown,
+) -> Result<std::thread::JoinHandle<()>, vigie_server::ServerError> {
+    let server = vigie_server::Server::bind(vigie_server::ServerConfig::new(address.to_string()))?;
+    eprintln!(
+        "vigie detect: metrics on http://{}/metrics",
+        server.local_addr()
+    );
+    let server_metrics = server.metrics();
+    let routes = vigie_server::Routes::new().metrics(move |out: &mut String| {
+        server_metrics.render(out);
+        out.push_str(&metrics.render());
+    });
+    Ok(std::thread::spawn(move || {
+        let _ = server.serve(routes, shutdown);
+    }))
 }
 
 /// SIGINT (Ctrl-C) and SIGTERM (Kubernetes stopping the Pod) ask the run to stop:

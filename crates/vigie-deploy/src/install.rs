@@ -375,7 +375,14 @@ fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
     let container = Container {
         name: "sensor".into(),
         image: Some(options.image.clone()),
-        args: Some(strings(&["sensor", "--metrics-listen", "0.0.0.0:9091"])),
+        args: Some(strings(&[
+            "detect",
+            "syscalls",
+            "-o",
+            "json",
+            "--metrics-listen",
+            "0.0.0.0:9091",
+        ])),
         ports: Some(vec![ContainerPort {
             name: Some("metrics".into()),
             container_port: SENSOR_METRICS_PORT,
