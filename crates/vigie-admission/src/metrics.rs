@@ -153,6 +153,8 @@ pub struct AdmissionMetrics {
     generation: AtomicU64,
     policies: AtomicU64,
     reports_dropped: AtomicU64,
+    /// sink (dir, cluster), result (ok, error)
+    report_writes: Family,
     /// Namespaces and ConfigMaps followed from the cluster: 1 once a copy is in
     /// use and the follower has not failed since, else 0.
     cluster_data_synced: AtomicU64,
@@ -250,6 +252,19 @@ impl AdmissionMetrics {
     /// Counts report results dropped (the report queue or a report was full).
     pub fn reports_dropped(&self, n: u64) {
         self.reports_dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts one write of the policy reports to `sink` (`dir`, `cluster`).
+    pub fn report_write(&self, sink: &str, ok: bool) {
+        let _ = self
+            .report_writes
+            .add(&[sink, if ok { "ok" } else { "error" }]);
+    }
+
+    /// Writes of the policy reports to `sink` so far, that succeeded (`ok`) or failed.
+    pub fn report_writes(&self, sink: &str, ok: bool) -> u64 {
+        self.report_writes
+            .get(&[sink, if ok { "ok" } else { "error" }])
     }
 
     /// Records a new copy of the cluster's Namespaces and ConfigMaps put in use.
@@ -376,6 +391,17 @@ impl AdmissionMetrics {
             out,
             "vigie_admission_deadline_answers_total",
             &["path", "answer"],
+        );
+        header(
+            out,
+            "vigie_admission_report_writes_total",
+            "counter",
+            "Writes of the audit policy reports, by sink (dir, cluster) and result (ok, error).",
+        );
+        self.report_writes.render(
+            out,
+            "vigie_admission_report_writes_total",
+            &["sink", "result"],
         );
         header(
             out,

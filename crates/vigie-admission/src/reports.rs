@@ -1,6 +1,7 @@
 //! Audit results on their way to policy reports: the webhook queues them (never
 //! blocking a request: when the queue is full they are dropped and counted), and
-//! a writer thread aggregates them into reports.
+//! a writer thread aggregates them into reports and hands them to its sinks (a
+//! directory, the cluster) periodically, off the request path.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -69,11 +70,34 @@ impl ReportQueue {
     }
 }
 
-/// Where and how the writer writes reports.
+/// A destination of the reports: the writer thread gives it the whole set at
+/// every write; a failure is logged and counted, and the next write tries again.
+pub trait ReportSink: Send {
+    /// The sink's name in log lines and metrics (`dir`, `cluster`).
+    fn name(&self) -> &'static str;
+    /// Writes the whole set, replacing what this sink wrote before.
+    fn write(&mut self, set: &ReportSet) -> Result<(), String>;
+}
+
+/// Writes the reports to a directory, one file per namespace, replaced atomically.
+#[derive(Clone, Debug)]
+pub struct DirSink(pub PathBuf);
+
+impl ReportSink for DirSink {
+    fn name(&self) -> &'static str {
+        "dir"
+    }
+
+    fn write(&mut self, set: &ReportSet) -> Result<(), String> {
+        set.write_dir(&self.0)
+            .map(|_| ())
+            .map_err(|e| format!("{}: {e}", self.0.display()))
+    }
+}
+
+/// How the writer aggregates and how often it writes.
 #[derive(Clone, Debug)]
 pub struct ReportConfig {
-    /// The directory the report files are replaced in.
-    pub dir: PathBuf,
     /// openreports.io or wgpolicyk8s.io.
     pub api: ReportApi,
     /// How often the reports are written when results came in.
@@ -127,12 +151,14 @@ fn entries(record: AuditRecord) -> Vec<ReportEntry> {
 }
 
 /// Starts the thread that aggregates queued records into reports and writes them
-/// to `config.dir` every `config.interval` (and once more when the queue closes or
-/// `stop` is set). Write failures are logged; results evicted from full reports
-/// are counted in the metrics.
+/// to every sink every `config.interval` when results came in (and once more when
+/// the queue closes or `stop` is set). Write failures are logged and counted
+/// (`vigie_admission_report_writes_total`), and retried at the next interval;
+/// results evicted from full reports are counted in the metrics.
 pub fn spawn_writer(
     receiver: Receiver<AuditRecord>,
     config: ReportConfig,
+    mut sinks: Vec<Box<dyn ReportSink>>,
     metrics: Arc<AdmissionMetrics>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<JoinHandle<()>> {
@@ -156,13 +182,8 @@ pub fn spawn_writer(
                 };
                 let finishing = closed || stop.load(Ordering::Relaxed);
                 if dirty && (finishing || last_write.elapsed() >= config.interval) {
-                    if let Err(e) = set.write_dir(&config.dir) {
-                        eprintln_report(format_args!(
-                            "cannot write the policy reports to {}: {e}",
-                            config.dir.display()
-                        ));
-                    }
-                    dirty = false;
+                    // A failed sink keeps the set dirty: the next interval retries.
+                    dirty = !write_all(&mut sinks, &set, &metrics);
                     last_write = Instant::now();
                     metrics.reports_dropped(set.dropped() - dropped);
                     dropped = set.dropped();
@@ -174,13 +195,34 @@ pub fn spawn_writer(
                         for record in rest {
                             set.record(entries(record));
                         }
-                        let _ = set.write_dir(&config.dir);
+                        write_all(&mut sinks, &set, &metrics);
                         metrics.reports_dropped(set.dropped() - dropped);
                     }
                     return;
                 }
             }
         })
+}
+
+/// Writes the set to every sink; true when all succeeded.
+fn write_all(
+    sinks: &mut [Box<dyn ReportSink>],
+    set: &ReportSet,
+    metrics: &AdmissionMetrics,
+) -> bool {
+    let mut all = true;
+    for sink in sinks.iter_mut() {
+        let result = sink.write(set);
+        metrics.report_write(sink.name(), result.is_ok());
+        if let Err(e) = result {
+            all = false;
+            eprintln_report(format_args!(
+                "cannot write the policy reports ({}): {e}",
+                sink.name()
+            ));
+        }
+    }
+    all
 }
 
 fn eprintln_report(message: std::fmt::Arguments<'_>) {

@@ -425,7 +425,7 @@ fn only_policies_for_the_kind_are_candidates() {
 fn allowed_results_reach_the_policy_reports_and_denied_ones_do_not() {
     use std::sync::atomic::AtomicBool;
     use std::sync::Arc;
-    use vigie_admission::reports::{spawn_writer, ReportConfig, ReportQueue};
+    use vigie_admission::reports::{spawn_writer, DirSink, ReportConfig, ReportQueue};
     use vigie_report::policy_report::ReportApi;
 
     let dir = tempfile::tempdir().unwrap();
@@ -445,13 +445,14 @@ fn allowed_results_reach_the_policy_reports_and_denied_ones_do_not() {
         reports: Some(queue),
     };
     let config = ReportConfig {
-        dir: dir.path().to_path_buf(),
         api: ReportApi::OpenReports,
         interval: Duration::from_secs(3600),
         max_results_per_report: 100,
     };
     let stop = Arc::new(AtomicBool::new(false));
-    let writer = spawn_writer(receiver, config, base.metrics.clone(), stop).unwrap();
+    let sinks: Vec<Box<dyn vigie_admission::reports::ReportSink>> =
+        vec![Box::new(DirSink(dir.path().to_path_buf()))];
+    let writer = spawn_writer(receiver, config, sinks, base.metrics.clone(), stop).unwrap();
     let audited = review(
         "CREATE",
         Some(&pod("kept", "shop", json!({"owner": "o"}))),
@@ -472,6 +473,7 @@ fn allowed_results_reach_the_policy_reports_and_denied_ones_do_not() {
     assert!(text.contains("kept"), "{text}");
     assert!(!text.contains("refused"), "{text}");
     assert!(text.contains("require-team"), "{text}");
+    assert_eq!(base.metrics.report_writes("dir", true), 1);
 }
 
 #[test]

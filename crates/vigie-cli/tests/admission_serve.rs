@@ -321,3 +321,124 @@ fn watch_cluster_and_files_are_exclusive() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
 }
+
+/// Starts the API server stand-in with a Namespace `shop` (and the report types
+/// when `report_types`) and writes a kubeconfig for it.
+fn standin_with_shop(dir: &Path, report_types: bool) -> (api_standin::Standin, String) {
+    use api_standin::{Standin, StandinConfig};
+    let objects = vec![serde_json::json!({
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}
+    })];
+    let mut config = StandinConfig::new(objects);
+    if report_types {
+        config.extra_types = StandinConfig::report_types();
+    }
+    let standin = Standin::start(config).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();
+    (standin, kubeconfig.display().to_string())
+}
+
+/// Waits (up to 30 s, for a loaded machine) until `done` holds.
+fn eventually(mut done: impl FnMut() -> bool) -> bool {
+    for _ in 0..300 {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    false
+}
+
+/// `--watch-cluster`: the audit results reach the cluster as an openreports
+/// Report named `vigie-admission` in the request's namespace, written while the
+/// server runs (every --report-interval), not only when it stops.
+#[test]
+fn watch_cluster_writes_audit_reports_to_the_cluster() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        panic!("curl is needed by this test (scripts/setup installs what tests need)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_certs(dir.path());
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        POLICY.replace("Enforce", "Audit"),
+    )
+    .unwrap();
+    let (standin, kubeconfig) = standin_with_shop(dir.path(), true);
+    let (mut child, address) = start(
+        dir.path(),
+        &[
+            "--watch-cluster",
+            "--kubeconfig",
+            &kubeconfig,
+            "--report-interval",
+            "200ms",
+        ],
+    );
+    let url = format!("https://{address}/validate");
+    let (code, body) = curl(dir.path(), &url, Some(&review("{}"))).unwrap();
+    assert_eq!(code, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["response"]["allowed"], true, "audit only: {body}");
+
+    let report = || standin.object("reports.openreports.io", Some("shop"), "vigie-admission");
+    assert!(
+        eventually(|| report().is_some()),
+        "no report written: {:?}",
+        standin.names("reports.openreports.io")
+    );
+    let report = report().unwrap();
+    assert_eq!(report["summary"]["fail"], 1, "{report}");
+    assert_eq!(report["results"][0]["policy"], "require-team", "{report}");
+    assert_eq!(report["results"][0]["rule"], "team-label", "{report}");
+    assert_eq!(report["results"][0]["result"], "fail", "{report}");
+    assert_eq!(
+        report["metadata"]["labels"]["reports.vigie.dev/writer"], "vigie-admission",
+        "{report}"
+    );
+    let (_, metrics) = curl(dir.path(), &format!("https://{address}/metrics"), None).unwrap();
+    assert!(
+        metrics.contains(r#"vigie_admission_report_writes_total{sink="cluster",result="ok"}"#),
+        "{metrics}"
+    );
+    stop_with_sigterm(&mut child);
+}
+
+/// A cluster that does not serve the report types: writing fails, which is a
+/// log line and a metric; requests are still answered and the server stops cleanly.
+#[test]
+fn cluster_report_write_failures_are_counted_not_fatal() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        panic!("curl is needed by this test (scripts/setup installs what tests need)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_certs(dir.path());
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        POLICY.replace("Enforce", "Audit"),
+    )
+    .unwrap();
+    let (_standin, kubeconfig) = standin_with_shop(dir.path(), false);
+    let (mut child, address) = start(
+        dir.path(),
+        &[
+            "--watch-cluster",
+            "--kubeconfig",
+            &kubeconfig,
+            "--report-interval",
+            "200ms",
+        ],
+    );
+    let validate = format!("https://{address}/validate");
+    let metrics_url = format!("https://{address}/metrics");
+    let (code, _) = curl(dir.path(), &validate, Some(&review("{}"))).unwrap();
+    assert_eq!(code, 200);
+    let failed = r#"vigie_admission_report_writes_total{sink="cluster",result="error"}"#;
+    assert!(eventually(
+        || curl(dir.path(), &metrics_url, None).is_some_and(|(_, m)| m.contains(failed))
+    ));
+    let (code, body) = curl(dir.path(), &validate, Some(&review("{}"))).unwrap();
+    assert_eq!(code, 200, "{body}");
+    stop_with_sigterm(&mut child);
+}

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use vigie_admission::reports::{spawn_writer, ReportConfig, ReportQueue};
+use vigie_admission::reports::{spawn_writer, DirSink, ReportConfig, ReportQueue, ReportSink};
 use vigie_admission::{
     load_set, AdmissionMetrics, ClusterData, ClusterView, Endpoint, PolicyStore, Webhook,
 };
+use vigie_cluster::reports::ReportWriter;
 use vigie_cluster::{Cluster, ClusterOptions, FollowEvent, FollowHandle};
-use vigie_report::policy_report::ReportApi;
+use vigie_report::policy_report::{ReportApi, ReportSet};
 use vigie_resource::Limits as FileLimits;
 use vigie_server::{
     Limits, Method, Response, Routes, Server, ServerConfig, ServerTlsConfig, Shutdown, StatusCode,
@@ -74,6 +75,15 @@ pub struct ServeArgs {
     /// namespace, replaced atomically).
     #[arg(long, value_name = "DIR")]
     reports_dir: Option<PathBuf>,
+    /// With --watch-cluster: do not write the audit reports to the cluster (they
+    /// are by default: one Report per namespace and a ClusterReport, named
+    /// `vigie-admission`).
+    #[arg(long, requires = "watch_cluster")]
+    no_cluster_reports: bool,
+    /// How often the audit reports are written (to the directory and the cluster)
+    /// when new results came in; a failed write is retried at the next one.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    report_interval: Duration,
     /// Report API: openreports (openreports.io/v1alpha1, what Kyverno writes) or
     /// wgpolicy (wgpolicyk8s.io/v1alpha2).
     #[arg(long, value_name = "API", default_value = "openreports")]
@@ -141,7 +151,7 @@ fn follow_cluster(
     args: &ServeArgs,
     view: &Arc<ClusterView>,
     metrics: &Arc<AdmissionMetrics>,
-) -> Result<(Cluster, FollowHandle), ExitCode> {
+) -> Result<(Arc<Cluster>, FollowHandle), ExitCode> {
     let options = ClusterOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.kube_context.clone(),
@@ -170,13 +180,47 @@ fn follow_cluster(
                 "vigie admission: following Namespaces, ConfigMaps and role bindings of {}",
                 cluster.context()
             );
-            Ok((cluster, handle))
+            Ok((Arc::new(cluster), handle))
         }
         Err(_) => Err(fail(format_args!(
             "--watch-cluster: no Namespaces, ConfigMaps or role bindings read from {} within {:?}",
             cluster.context(),
             options.request_timeout
         ))),
+    }
+}
+
+/// The name of the reports the webhook writes to the cluster (and the value of
+/// their writer label).
+const REPORT_NAME: &str = "vigie-admission";
+
+/// Writes the audit reports to the cluster with vigie-cluster's [`ReportWriter`]
+/// (server-side apply; its own emptied reports are deleted).
+struct ClusterSink {
+    cluster: Arc<Cluster>,
+    writer: ReportWriter,
+}
+
+impl ReportSink for ClusterSink {
+    fn name(&self) -> &'static str {
+        "cluster"
+    }
+
+    fn write(&mut self, set: &ReportSet) -> Result<(), String> {
+        let written = self
+            .writer
+            .write(&self.cluster, set)
+            .map_err(|e| format!("{}: {e}", self.cluster.context()))?;
+        if written.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: {} of the reports: {}",
+                self.cluster.context(),
+                written.errors.len(),
+                written.errors.join("; ")
+            ))
+        }
     }
 }
 
@@ -209,25 +253,6 @@ pub fn run(args: ServeArgs) -> ExitCode {
     if let Err(e) = stop_on_signals(&stop) {
         return fail(format_args!("cannot handle signals: {e}"));
     }
-    let reports = match &args.reports_dir {
-        None => None,
-        Some(dir) => {
-            if let Err(e) = std::fs::create_dir_all(dir) {
-                return fail(format_args!("--reports-dir {}: {e}", dir.display()));
-            }
-            let (queue, receiver) = ReportQueue::new(metrics.clone());
-            let config = ReportConfig {
-                dir: dir.clone(),
-                api: args.report_api,
-                interval: Duration::from_secs(10),
-                max_results_per_report: args.report_max_results,
-            };
-            match spawn_writer(receiver, config, metrics.clone(), stop.clone()) {
-                Ok(thread) => Some((queue, thread)),
-                Err(e) => return fail(format_args!("cannot start the report writer: {e}")),
-            }
-        }
-    };
     let store = Arc::new(PolicyStore::new(
         args.policies.clone(),
         args.max_file_bytes,
@@ -238,19 +263,42 @@ pub fn run(args: ServeArgs) -> ExitCode {
     store.watch(args.reload_interval, move || {
         watch_stop.load(Ordering::Relaxed)
     });
-    let (queue, writer) = match reports {
-        Some((q, t)) => (Some(q), Some(t)),
-        None => (None, None),
-    };
     let cluster = Arc::new(ClusterView::fixed(cluster));
     // Kept alive while serving: dropping them stops following the cluster.
-    let _followed = if args.watch_cluster {
+    let followed = if args.watch_cluster {
         match follow_cluster(&args, &cluster, &metrics) {
             Ok(f) => Some(f),
             Err(code) => return code,
         }
     } else {
         None
+    };
+    let mut sinks: Vec<Box<dyn ReportSink>> = Vec::new();
+    if let Some(dir) = &args.reports_dir {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return fail(format_args!("--reports-dir {}: {e}", dir.display()));
+        }
+        sinks.push(Box::new(DirSink(dir.clone())));
+    }
+    if let Some((cluster, _)) = followed.as_ref().filter(|_| !args.no_cluster_reports) {
+        sinks.push(Box::new(ClusterSink {
+            cluster: cluster.clone(),
+            writer: ReportWriter::new(args.report_api, REPORT_NAME),
+        }));
+    }
+    let (queue, writer) = if sinks.is_empty() {
+        (None, None)
+    } else {
+        let (queue, receiver) = ReportQueue::new(metrics.clone());
+        let config = ReportConfig {
+            api: args.report_api,
+            interval: args.report_interval,
+            max_results_per_report: args.report_max_results,
+        };
+        match spawn_writer(receiver, config, sinks, metrics.clone(), stop.clone()) {
+            Ok(thread) => (Some(queue), Some(thread)),
+            Err(e) => return fail(format_args!("cannot start the report writer: {e}")),
+        }
     };
     let webhook = Arc::new(Webhook {
         store,

@@ -85,7 +85,9 @@ fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
 /// Kyverno policies, and writes policy reports of either API.
 pub(super) fn cluster_role(options: &AdmissionOptions) -> ClusterRole {
     const READ: &[&str] = &["get", "list", "watch"];
-    const WRITE_REPORTS: &[&str] = &["get", "list", "create", "update", "patch"];
+    // delete: the report writer removes its own reports of namespaces that no
+    // longer have results (it never touches another writer's reports).
+    const WRITE_REPORTS: &[&str] = &["get", "list", "create", "update", "patch", "delete"];
     ClusterRole {
         metadata: metadata(NAME, None, options),
         rules: Some(vec![
