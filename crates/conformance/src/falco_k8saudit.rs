@@ -7,73 +7,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::falco_cases::{read_cases, Case};
 use crate::Tally;
 use vigie_detect::k8s_audit::{decode, k8s_audit_table, AuditEvent, AuditView, SOURCE};
-use vigie_resource::{parse_documents, Node};
 use vigie_rules::fields::syscall_table;
 use vigie_rules::{Engine, EngineOptions, Priority, RuleLoader};
-
-struct Case {
-    name: String,
-    detect: bool,
-    levels: Vec<String>,
-    counts: Vec<(String, usize)>,
-    rules_files: Vec<String>,
-    trace_file: String,
-}
-
-fn strings(node: Option<&Node>) -> Vec<String> {
-    match node {
-        None => Vec::new(),
-        Some(n) => match n.as_seq() {
-            Some(items) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
-            None => n.as_str().map(|s| vec![s.to_string()]).unwrap_or_default(),
-        },
-    }
-}
-
-fn read_cases(file: &Path) -> Result<Vec<Case>, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let doc = parse_documents(&text)
-        .into_iter()
-        .next()
-        .ok_or("no document")?
-        .map_err(|e| format!("{}: {}", file.display(), e.reason))?;
-    let traces = doc
-        .root
-        .get("trace_files")
-        .and_then(Node::as_map)
-        .ok_or("no trace_files mapping")?;
-    let mut cases = Vec::new();
-    for entry in traces {
-        let c = &entry.value;
-        let counts = c
-            .get("detect_counts")
-            .map(Node::items)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(Node::as_map)
-            .flatten()
-            .filter_map(|e| Some((e.key.to_string(), e.value.as_i64()? as usize)))
-            .collect();
-        cases.push(Case {
-            name: entry.key.to_string(),
-            detect: c.get("detect").and_then(Node::as_bool).unwrap_or(false),
-            levels: strings(c.get("detect_level")),
-            counts,
-            rules_files: strings(c.get("rules_file")),
-            trace_file: c
-                .get("trace_file")
-                .and_then(Node::as_str)
-                .unwrap_or_default()
-                .to_string(),
-        });
-    }
-    Ok(cases)
-}
 
 /// Runs one case; `Err` carries every disagreement.
 fn run_case(dir: &Path, case: &Case) -> Result<(), Vec<String>> {

@@ -16,28 +16,14 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::falco_cases::{read_cases, Case};
 use crate::Tally;
 use vigie_detect::k8s_audit::k8s_audit_table;
 use vigie_detect::syscall::{syscall_table, SOURCE};
-use vigie_resource::{parse_documents, Node};
 use vigie_rules::{Engine, EngineOptions, Priority, RuleLoader, Selection};
 use vigie_sensor::fields::SyscallEvent;
 use vigie_sensor::scap::Capture;
 use vigie_sensor::state::State;
-
-struct Case {
-    name: String,
-    detect: bool,
-    levels: Vec<String>,
-    counts: Vec<(String, usize)>,
-    rules_files: Vec<String>,
-    trace_file: String,
-    run_tags: Vec<String>,
-    disable_tags: Vec<String>,
-    disabled_rules: Vec<String>,
-    priority: Option<String>,
-    all_events: bool,
-}
 
 /// The event types the suite's Falco skipped without `-A` (libscap's
 /// `EF_DROP_SIMPLE_CONS` events of 2022).
@@ -112,70 +98,6 @@ const SIMPLE_CONSUMER_DROPS: &[&str] = &[
     "writev",
 ];
 
-fn strings(node: Option<&Node>) -> Vec<String> {
-    match node {
-        None => Vec::new(),
-        Some(n) => match n.as_seq() {
-            Some(items) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
-            None => n.as_str().map(|s| vec![s.to_string()]).unwrap_or_default(),
-        },
-    }
-}
-
-fn read_cases(file: &Path) -> Result<Vec<Case>, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let doc = parse_documents(&text)
-        .into_iter()
-        .next()
-        .ok_or("no document")?
-        .map_err(|e| format!("{}: {}", file.display(), e.reason))?;
-    let traces = doc
-        .root
-        .get("trace_files")
-        .and_then(Node::as_map)
-        .ok_or("no trace_files mapping")?;
-    let mut cases = Vec::new();
-    for entry in traces {
-        let c = &entry.value;
-        let trace_file = c
-            .get("trace_file")
-            .and_then(Node::as_str)
-            .unwrap_or_default()
-            .to_string();
-        if !trace_file.ends_with(".scap") {
-            continue;
-        }
-        let counts = c
-            .get("detect_counts")
-            .map(Node::items)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(Node::as_map)
-            .flatten()
-            .filter_map(|e| Some((e.key.to_string(), e.value.as_i64()? as usize)))
-            .collect();
-        let mut rules_files = strings(c.get("rules_file"));
-        rules_files.extend(strings(c.get("validate_rules_file")));
-        cases.push(Case {
-            name: entry.key.to_string(),
-            detect: c.get("detect").and_then(Node::as_bool).unwrap_or(false),
-            levels: strings(c.get("detect_level")),
-            counts,
-            rules_files,
-            trace_file,
-            run_tags: strings(c.get("run_tags")),
-            disable_tags: strings(c.get("disable_tags")),
-            disabled_rules: strings(c.get("disabled_rules")),
-            priority: c.get("priority").and_then(Node::as_str).map(str::to_string),
-            all_events: c.get("all_events").and_then(Node::as_bool).unwrap_or(false),
-        });
-    }
-    Ok(cases)
-}
-
 /// A rules path of a case: a file, or a directory whose files load in name order.
 fn rule_paths(dir: &Path, name: &str) -> Vec<PathBuf> {
     let path = dir.join(name);
@@ -202,11 +124,16 @@ fn run_case(dir: &Path, case: &Case) -> Outcome {
         return Outcome::Skip(format!("{} is not in the corpus", case.trace_file));
     }
     let mut loader = RuleLoader::new();
-    if case.rules_files.is_empty() {
+    let files: Vec<&String> = case
+        .rules_files
+        .iter()
+        .chain(&case.validate_rules_files)
+        .collect();
+    if files.is_empty() {
         // Falco's own rules, which it loads when given none.
         loader.load_file(&dir.join("../rules/falco_rules.yaml"));
     }
-    for f in &case.rules_files {
+    for f in files {
         for p in rule_paths(dir, f) {
             loader.load_file(&p);
         }
@@ -311,7 +238,11 @@ fn run_case(dir: &Path, case: &Case) -> Outcome {
 pub fn run(dir: &Path) -> Tally {
     let mut tally = Tally::default();
     let cases = match read_cases(&dir.join("falco_tests.yaml")) {
-        Ok(cases) => cases,
+        // The other cases replay audit traces or only load rules.
+        Ok(cases) => cases
+            .into_iter()
+            .filter(|c| c.trace_file.ends_with(".scap"))
+            .collect::<Vec<_>>(),
         Err(e) => {
             eprintln!("falco-scap: {e}");
             tally.failed += 1;

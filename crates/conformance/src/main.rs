@@ -6,6 +6,7 @@
 
 mod cel_spec;
 mod cel_spec_vigie;
+mod falco_cases;
 mod falco_k8saudit;
 mod falco_rules;
 mod falco_scap;
