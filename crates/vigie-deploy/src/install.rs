@@ -36,7 +36,10 @@ use vigie_controls::exceptions::{REASON_ANNOTATION, SKIP_ANNOTATION};
 use vigie_policy::Policy;
 
 use crate::error::ManifestsError;
-use crate::manifests::{admission_manifests, AdmissionOptions, FailurePolicy, Manifests};
+use crate::manifests::{
+    admission_manifests, quantities, restricted_container_context, AdmissionOptions, FailurePolicy,
+    Manifests,
+};
 use crate::names::label_problem;
 
 /// A component `vigie install` can install.
@@ -97,9 +100,6 @@ pub const SENSOR: &str = "vigie-sensor";
 const SCANNER_METRICS_PORT: i32 = 9090;
 /// The port of the sensor's metrics.
 const SENSOR_METRICS_PORT: i32 = 9091;
-/// The distroless `nonroot` ids.
-const RUN_AS: i64 = 65532;
-
 /// The restricted-level controls the sensor's privileges break, and why each is
 /// needed: written on the DaemonSet as vigie's exception annotations.
 pub const SENSOR_EXCEPTIONS: &[(&str, &str)] = &[
@@ -140,13 +140,6 @@ fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
     }
 }
 
-fn quantities(cpu: &str, memory: &str) -> BTreeMap<String, Quantity> {
-    BTreeMap::from([
-        ("cpu".to_string(), Quantity(cpu.into())),
-        ("memory".to_string(), Quantity(memory.into())),
-    ])
-}
-
 fn http_probe(path: &str, port: &str) -> Probe {
     Probe {
         http_get: Some(HTTPGetAction {
@@ -156,26 +149,6 @@ fn http_probe(path: &str, port: &str) -> Probe {
         }),
         period_seconds: Some(10),
         timeout_seconds: Some(2),
-        ..Default::default()
-    }
-}
-
-fn restricted_container_context() -> SecurityContext {
-    SecurityContext {
-        allow_privilege_escalation: Some(false),
-        privileged: Some(false),
-        read_only_root_filesystem: Some(true),
-        run_as_non_root: Some(true),
-        run_as_user: Some(RUN_AS),
-        run_as_group: Some(RUN_AS),
-        capabilities: Some(Capabilities {
-            drop: Some(vec!["ALL".into()]),
-            add: None,
-        }),
-        seccomp_profile: Some(SeccompProfile {
-            type_: "RuntimeDefault".into(),
-            localhost_profile: None,
-        }),
         ..Default::default()
     }
 }

@@ -7,6 +7,8 @@ mod policies;
 mod webhooks;
 mod workload;
 
+pub(crate) use workload::{quantities, restricted_container_context};
+
 pub use policies::{policy_files, MAX_POLICY_BYTES};
 pub use webhooks::{webhook_rules, Webhook};
 

@@ -182,11 +182,33 @@ fn https_probe(path: &str, period: i32, failures: i32) -> Probe {
     }
 }
 
-fn quantities(cpu: &str, memory: &str) -> BTreeMap<String, Quantity> {
+pub(crate) fn quantities(cpu: &str, memory: &str) -> BTreeMap<String, Quantity> {
     BTreeMap::from([
         ("cpu".to_string(), Quantity(cpu.into())),
         ("memory".to_string(), Quantity(memory.into())),
     ])
+}
+
+/// The container security context of vigie's own workloads: the `restricted`
+/// Pod Security level, read-only root, non-root user, no capabilities.
+pub(crate) fn restricted_container_context() -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        privileged: Some(false),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
+        run_as_user: Some(RUN_AS),
+        run_as_group: Some(RUN_AS),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            add: None,
+        }),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".into(),
+            localhost_profile: None,
+        }),
+        ..Default::default()
+    }
 }
 
 fn container(options: &AdmissionOptions) -> Container {
@@ -239,23 +261,7 @@ fn container(options: &AdmissionOptions) -> Container {
             limits: Some(quantities("1", "256Mi")),
             ..Default::default()
         }),
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            privileged: Some(false),
-            read_only_root_filesystem: Some(true),
-            run_as_non_root: Some(true),
-            run_as_user: Some(RUN_AS),
-            run_as_group: Some(RUN_AS),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".into()]),
-                add: None,
-            }),
-            seccomp_profile: Some(SeccompProfile {
-                type_: "RuntimeDefault".into(),
-                localhost_profile: None,
-            }),
-            ..Default::default()
-        }),
+        security_context: Some(restricted_container_context()),
         volume_mounts: Some(vec![
             VolumeMount {
                 name: "policies".into(),
