@@ -364,6 +364,48 @@ impl FieldTable {
     }
 }
 
+/// Declares a source's typed field table: an enum with one variant per field
+/// (`$enum`, `#[repr(u16)]`, a field's id is its position), a `const ALL` of its
+/// variants in that order, and `fn defs() -> Vec<FieldDef>` giving each field's
+/// name, type and description. Flags after the type: `list` (many values),
+/// `optional`, `required` or `dotted` (the kind of `[arg]` the field takes).
+///
+/// ```
+/// vigie_rules::field_table! {
+///     /// Fields of a toy source.
+///     enum ToyField;
+///     Name = "toy.name": String; "the name of the toy"
+///     Tags = "toy.tags": String, list; "its tags"
+///     Attr = "toy.attr": String, required; "one attribute, by key"
+/// }
+/// let defs = defs();
+/// assert_eq!(defs.len(), ALL.len());
+/// assert_eq!(ALL[ToyField::Tags as usize], ToyField::Tags);
+/// assert_eq!(defs[1].name, "toy.tags");
+/// ```
+#[macro_export]
+macro_rules! field_table {
+    ($(#[$meta:meta])* enum $enum:ident;
+     $( $variant:ident = $name:literal : $ty:ident $(, $flag:ident)* ; $desc:literal )*) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u16)]
+        #[allow(missing_docs)] // each variant is described by its table entry
+        pub enum $enum { $($variant),* }
+
+        const ALL: &[$enum] = &[$($enum::$variant),*];
+
+        fn defs() -> Vec<$crate::FieldDef> {
+            vec![$( $crate::field_table!(@def $crate::FieldDef::new($name, $crate::FieldType::$ty, $desc) $(, $flag)*) ),*]
+        }
+    };
+    (@def $e:expr) => { $e };
+    (@def $e:expr, list $(, $rest:ident)*) => { $crate::field_table!(@def $e.list() $(, $rest)*) };
+    (@def $e:expr, optional $(, $rest:ident)*) => { $crate::field_table!(@def $e.arg($crate::ArgKind::Optional) $(, $rest)*) };
+    (@def $e:expr, required $(, $rest:ident)*) => { $crate::field_table!(@def $e.arg($crate::ArgKind::Required) $(, $rest)*) };
+    (@def $e:expr, dotted $(, $rest:ident)*) => { $crate::field_table!(@def $e.arg($crate::ArgKind::Dotted) $(, $rest)*) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,28 +3,11 @@
 
 use std::sync::OnceLock;
 
-use vigie_rules::{ArgKind, FieldDef, FieldTable, FieldType};
+use vigie_rules::{FieldDef, FieldTable};
 
-macro_rules! fields {
-    ($( $variant:ident = $name:literal : $ty:ident $(, $flag:ident)* ; $desc:literal )*) => {
-        /// Field identifiers, in the order of [`DEFS`]; a field's id is its index.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        #[repr(u16)]
-        pub enum KaField { $($variant),* }
-
-        const ALL: &[KaField] = &[$(KaField::$variant),*];
-
-        fn defs() -> Vec<FieldDef> {
-            vec![$( fields!(@def FieldDef::new($name, FieldType::$ty, $desc) $(, $flag)*) ),*]
-        }
-    };
-    (@def $e:expr) => { $e };
-    (@def $e:expr, list $(, $rest:ident)*) => { fields!(@def $e.list() $(, $rest)*) };
-    (@def $e:expr, optional $(, $rest:ident)*) => { fields!(@def $e.arg(ArgKind::Optional) $(, $rest)*) };
-    (@def $e:expr, required $(, $rest:ident)*) => { fields!(@def $e.arg(ArgKind::Required) $(, $rest)*) };
-}
-
-fields! {
+vigie_rules::field_table! {
+    /// Field identifiers, in the order of the table; a field's id is its index.
+    enum KaField;
     AuditId = "ka.auditid": String; "the audit ID of the event"
     Stage = "ka.stage": String; "the stage of the event (RequestReceived, ResponseComplete...)"
     AuthDecision = "ka.auth.decision": String; "the authorization decision (allow, forbid)"

@@ -10,35 +10,16 @@ mod time;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use vigie_rules::{ArgKind, FieldDef, FieldTable, FieldType};
+use vigie_rules::FieldTable;
 
 pub use extract::SyscallEvent;
 
 /// The source name rules use (`source: syscall`).
 pub const SOURCE: &str = "syscall";
 
-macro_rules! fields {
-    ($( $variant:ident = $name:literal : $ty:ident $(, $flag:ident)* ; $desc:literal )*) => {
-        /// The fields with values, in the order of the table; a field's id is its index.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        #[repr(u16)]
-        #[allow(missing_docs)] // each variant is described by its table entry
-        pub enum SysField { $($variant),* }
-
-        const ALL: &[SysField] = &[$(SysField::$variant),*];
-
-        fn defs() -> Vec<FieldDef> {
-            vec![$( fields!(@def FieldDef::new($name, FieldType::$ty, $desc) $(, $flag)*) ),*]
-        }
-    };
-    (@def $e:expr) => { $e };
-    (@def $e:expr, list $(, $rest:ident)*) => { fields!(@def $e.list() $(, $rest)*) };
-    (@def $e:expr, optional $(, $rest:ident)*) => { fields!(@def $e.arg(ArgKind::Optional) $(, $rest)*) };
-    (@def $e:expr, required $(, $rest:ident)*) => { fields!(@def $e.arg(ArgKind::Required) $(, $rest)*) };
-    (@def $e:expr, dotted $(, $rest:ident)*) => { fields!(@def $e.arg(ArgKind::Dotted) $(, $rest)*) };
-}
-
-fields! {
+vigie_rules::field_table! {
+    /// The fields with values, in the order of the table; a field's id is its index.
+    enum SysField;
     EvtNum = "evt.num": Number; "the event number, counted from 1 in the order events are read"
     EvtTime = "evt.time": String; "the event time, HH:MM:SS.nnnnnnnnn (UTC)"
     EvtTimeS = "evt.time.s": String; "the event time, HH:MM:SS"
