@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use vigie_policy::exception::{load_exceptions, ExceptionSpec};
-use vigie_policy::suite::{run_suite, Verdict};
+mod common;
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/suites/exceptions")
+    common::suite_dir("exceptions")
 }
 
 fn path(file: &str) -> String {
@@ -15,19 +15,7 @@ fn path(file: &str) -> String {
 
 #[test]
 fn exceptions_skip_the_rules_they_name_for_the_resources_they_match() {
-    let report = run_suite(&dir().join("kyverno-test.yaml"));
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(report.entries.len(), 5);
-    for e in &report.entries {
-        assert_eq!(
-            e.verdict,
-            Verdict::Agree,
-            "{} {}: {}",
-            e.rule,
-            e.resource,
-            e.message
-        );
-    }
+    let report = common::run_agreeing("exceptions", 5);
     let skipped = report
         .entries
         .iter()

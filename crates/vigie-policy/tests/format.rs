@@ -1,32 +1,14 @@
 //! The rest of the `kyverno test` format: Context files answering `apiCall` and
 //! `globalReference`, and suites that name what is not there.
 
-use std::path::PathBuf;
+mod common;
 
+use common::suite;
 use vigie_policy::suite::{run_suite, Verdict};
-
-fn suite(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/suites")
-        .join(name)
-        .join("kyverno-test.yaml")
-}
 
 #[test]
 fn a_context_file_answers_api_calls_and_global_references() {
-    let report = run_suite(&suite("context"));
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(report.entries.len(), 4);
-    for e in &report.entries {
-        assert_eq!(
-            e.verdict,
-            Verdict::Agree,
-            "{} {}: {}",
-            e.rule,
-            e.resource,
-            e.message
-        );
-    }
+    let report = common::run_agreeing("context", 4);
     let big = report
         .entries
         .iter()
@@ -68,19 +50,7 @@ fn a_missing_policy_resource_or_rule_fails_with_a_clear_message() {
 
 #[test]
 fn values_subresources_match_scale_and_exec_objects_as_their_parents_subresources() {
-    let report = run_suite(&suite("subresources"));
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(report.entries.len(), 4);
-    for e in &report.entries {
-        assert_eq!(
-            e.verdict,
-            Verdict::Agree,
-            "{} {}: {}",
-            e.rule,
-            e.resource,
-            e.message
-        );
-    }
+    let report = common::run_agreeing("subresources", 4);
     let batch = report
         .entries
         .iter()

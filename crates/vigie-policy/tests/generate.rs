@@ -1,32 +1,14 @@
 //! Generate rules (`data`, `clone`, `cloneList`) run by the suite runner, with
 //! `generatedResource` compared as `kyverno test` compares it.
 
-use std::path::PathBuf;
+mod common;
 
+use common::suite;
 use vigie_policy::suite::{run_suite, Verdict};
-
-fn suite(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/suites")
-        .join(name)
-        .join("kyverno-test.yaml")
-}
 
 #[test]
 fn data_clone_and_clone_list_generate_the_expected_resources() {
-    let report = run_suite(&suite("generate"));
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(report.entries.len(), 4);
-    for e in &report.entries {
-        assert_eq!(
-            e.verdict,
-            Verdict::Agree,
-            "{} {}: {}",
-            e.rule,
-            e.resource,
-            e.message
-        );
-    }
+    common::run_agreeing("generate", 4);
 }
 
 #[test]
@@ -104,7 +86,7 @@ spec:
 
 #[test]
 fn apply_reports_generate_results_and_hands_out_the_generated_objects() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/suites/generate");
+    let dir = common::suite_dir("generate");
     let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
     let outcome = vigie_policy::report::apply(
         &[path("policy.yaml")],
