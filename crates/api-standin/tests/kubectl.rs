@@ -1,6 +1,9 @@
 //! The stand-in is checked by a real client other than vigie's: kubectl.
 //! kubectl is installed by scripts/setup; without it these tests fail and say so.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::Command;
 

@@ -1,6 +1,9 @@
 //! `vigie policy apply` and `vigie policy test` with mutate rules: the real binary,
 //! exit codes, the mutated objects printed or written, `patchedResources` compared.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,6 +1,9 @@
 //! Reading the API server stand-in: pages, restarts, metadata-only Secrets,
 //! forbidden types, limits.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use api_standin::{Counters, Standin, StandinConfig};

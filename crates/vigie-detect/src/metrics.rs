@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use vigie_rules::Priority;
 
@@ -20,6 +20,13 @@ pub struct Metrics {
     queue_depth: Mutex<BTreeMap<String, u64>>,
 }
 
+/// Locks one of the maps. A thread that panicked while holding it left whole
+/// counts (each update is one insert or addition), so they are still worth
+/// reading and exposing rather than turning one panic into many.
+fn lock<T>(map: &Mutex<T>) -> MutexGuard<'_, T> {
+    map.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn escape(label: &str) -> String {
     label
         .replace('\\', "\\\\")
@@ -29,47 +36,31 @@ fn escape(label: &str) -> String {
 
 impl Metrics {
     pub fn reject(&self, source: &str, reason: &str, count: u64) {
-        *self
-            .rejected
-            .lock()
-            .unwrap()
+        *lock(&self.rejected)
             .entry((source.to_string(), reason.to_string()))
             .or_default() += count;
     }
 
     pub fn alert(&self, rule: &str, priority: Priority) {
-        *self
-            .alerts
-            .lock()
-            .unwrap()
+        *lock(&self.alerts)
             .entry((rule.to_string(), priority))
             .or_default() += 1;
     }
 
     pub fn sink_drop(&self, sink: &str) {
-        *self
-            .sink_drops
-            .lock()
-            .unwrap()
-            .entry(sink.to_string())
-            .or_default() += 1;
+        *lock(&self.sink_drops).entry(sink.to_string()).or_default() += 1;
     }
 
     pub fn set_queue_depth(&self, queue: &str, depth: usize) {
-        self.queue_depth
-            .lock()
-            .unwrap()
-            .insert(queue.to_string(), depth as u64);
+        lock(&self.queue_depth).insert(queue.to_string(), depth as u64);
     }
 
     pub fn rejected_total(&self) -> u64 {
-        self.rejected.lock().unwrap().values().sum()
+        lock(&self.rejected).values().sum()
     }
 
     pub fn rejected(&self, reason: &str) -> u64 {
-        self.rejected
-            .lock()
-            .unwrap()
+        lock(&self.rejected)
             .iter()
             .filter(|((_, r), _)| r == reason)
             .map(|(_, n)| n)
@@ -80,9 +71,7 @@ impl Metrics {
     /// the configuration named (files, directories, stdin): bad input, for the
     /// exit code. The webhook's refusals were answered to its clients instead.
     pub fn input_errors(&self) -> u64 {
-        self.rejected
-            .lock()
-            .unwrap()
+        lock(&self.rejected)
             .iter()
             .filter(|((source, _), _)| source != "http")
             .map(|(_, n)| n)
@@ -90,11 +79,11 @@ impl Metrics {
     }
 
     pub fn alerts_total(&self) -> u64 {
-        self.alerts.lock().unwrap().values().sum()
+        lock(&self.alerts).values().sum()
     }
 
     pub fn sink_drops_total(&self) -> u64 {
-        self.sink_drops.lock().unwrap().values().sum()
+        lock(&self.sink_drops).values().sum()
     }
 
     /// The Prometheus text exposition of every metric.
@@ -125,7 +114,7 @@ impl Metrics {
             "# HELP vigie_detect_events_rejected_total Events refused, by source and reason."
         );
         let _ = writeln!(out, "# TYPE vigie_detect_events_rejected_total counter");
-        for ((source, reason), n) in self.rejected.lock().unwrap().iter() {
+        for ((source, reason), n) in lock(&self.rejected).iter() {
             let _ = writeln!(
                 out,
                 "vigie_detect_events_rejected_total{{source=\"{}\",reason=\"{}\"}} {n}",
@@ -138,7 +127,7 @@ impl Metrics {
             "# HELP vigie_detect_alerts_total Alerts raised, by rule and priority."
         );
         let _ = writeln!(out, "# TYPE vigie_detect_alerts_total counter");
-        for ((rule, priority), n) in self.alerts.lock().unwrap().iter() {
+        for ((rule, priority), n) in lock(&self.alerts).iter() {
             let _ = writeln!(
                 out,
                 "vigie_detect_alerts_total{{rule=\"{}\",priority=\"{}\"}} {n}",
@@ -151,7 +140,7 @@ impl Metrics {
             "# HELP vigie_detect_sink_dropped_total Alerts a sink could not deliver."
         );
         let _ = writeln!(out, "# TYPE vigie_detect_sink_dropped_total counter");
-        for (sink, n) in self.sink_drops.lock().unwrap().iter() {
+        for (sink, n) in lock(&self.sink_drops).iter() {
             let _ = writeln!(
                 out,
                 "vigie_detect_sink_dropped_total{{sink=\"{}\"}} {n}",
@@ -163,7 +152,7 @@ impl Metrics {
             "# HELP vigie_detect_queue_depth Items waiting in a queue."
         );
         let _ = writeln!(out, "# TYPE vigie_detect_queue_depth gauge");
-        for (queue, n) in self.queue_depth.lock().unwrap().iter() {
+        for (queue, n) in lock(&self.queue_depth).iter() {
             let _ = writeln!(
                 out,
                 "vigie_detect_queue_depth{{queue=\"{}\"}} {n}",

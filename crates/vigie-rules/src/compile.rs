@@ -614,7 +614,7 @@ fn compile_matcher(
     }
     Ok(match op {
         Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-            let ord = Ordering::from_op(op).unwrap();
+            let ord = Ordering::from_op(op).expect("the arm lists comparison operators only");
             let v = value()?;
             if ty == FieldType::Number {
                 let n = parse_number(v).ok_or_else(|| {

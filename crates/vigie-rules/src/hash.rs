@@ -27,7 +27,9 @@ impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().unwrap()));
+            self.add(u64::from_le_bytes(
+                chunk.try_into().expect("chunks_exact(8) yields 8 bytes"),
+            ));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {

@@ -1,5 +1,8 @@
 //! Every operator, transformer and grammar form, compiled and evaluated.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{table, MapEvent};

@@ -1,6 +1,9 @@
 //! Loading rule files: macros, lists, appends, overrides, exceptions, selection,
 //! diagnostics, and outputs.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{table, MapEvent};

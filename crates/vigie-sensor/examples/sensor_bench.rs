@@ -125,6 +125,7 @@ fn main() {
     sensor.consume().expect("last drain");
     let wall = t0.elapsed().as_secs_f64();
     // SAFETY: sysconf has no memory effects.
+    #[allow(unsafe_code)]
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     let cpu = (cpu_ticks() - cpu0) as f64 / hz;
     let c = sensor.counters().expect("counters");

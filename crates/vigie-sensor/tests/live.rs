@@ -2,6 +2,12 @@
 //! the right parameters. These tests need root and a BTF kernel (CI runs as root
 //! here); without them they fail, naming the reason, rather than skip.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+// The actions under test are raw syscalls (chmod, memfd_create, execveat, ...);
+// each unsafe block names why its arguments are valid.
+#![allow(unsafe_code)]
+
 use std::cell::RefCell;
 use std::ffi::CString;
 use std::io::{Read, Write};

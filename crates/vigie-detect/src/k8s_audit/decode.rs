@@ -118,7 +118,8 @@ pub fn decode(bytes: &[u8], limit: usize, out: &mut Vec<AuditEvent>) -> Result<u
         // serde_json says where the bad bytes are.
         Err(_) => {
             return Err(json_error(
-                serde_json::from_slice::<Value>(bytes).unwrap_err(),
+                serde_json::from_slice::<Value>(bytes)
+                    .expect_err("JSON text is UTF-8, and these bytes are not"),
             ))
         }
     };

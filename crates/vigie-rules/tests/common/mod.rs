@@ -1,5 +1,8 @@
 //! A tiny event source for tests: fields `t.*` with values from a map.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 

@@ -8,8 +8,12 @@ use libbpf_rs::{MapCore, MapFlags, OpenObject, RingBuffer, RingBufferBuilder};
 
 use super::{Config, Counters, LiveError, DEFAULT_RING_BYTES};
 
+// SAFETY: the skeleton is libbpf-cargo's generated code: it hands libbpf the
+// embedded object bytes and casts libbpf's pointers to typed views of the
+// programs and maps. Its unsafe blocks are libbpf-cargo's to get right.
+#[allow(unsafe_code)]
 mod skel {
-    #![allow(clippy::all, missing_docs, unused_imports)]
+    #![allow(clippy::all, clippy::unwrap_used, missing_docs, unused_imports)]
     include!(concat!(env!("OUT_DIR"), "/sensor.skel.rs"));
 }
 
@@ -53,6 +57,7 @@ fn boot_epoch_ns() -> u64 {
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes one timespec to the valid pointer given.
+    #[allow(unsafe_code)]
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
     if rc != 0 {
         return 0;
