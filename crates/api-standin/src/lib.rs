@@ -143,7 +143,9 @@ pub enum StandinError {
     /// The listening socket could not be opened.
     #[error("cannot listen on {address}: {source}")]
     Listen {
+        /// The address asked for.
         address: SocketAddr,
+        /// Why the system refused it.
         source: std::io::Error,
     },
     /// The async runtime could not start.

@@ -107,7 +107,12 @@ pub enum ClusterError {
     Client(String),
     /// A request every scan needs (version, discovery) failed.
     #[error("{path}: {reason}")]
-    Request { path: String, reason: String },
+    Request {
+        /// The URL path asked for: `/version`, `/apis`.
+        path: String,
+        /// What the client or the server said.
+        reason: String,
+    },
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -118,7 +123,9 @@ pub enum ClusterError {
 pub struct Warning {
     /// The type, as RBAC names it: `secrets`, `deployments.apps`.
     pub resource: String,
+    /// The type's `apiVersion`: `apps/v1`.
     pub api_version: String,
+    /// The type's kind: `Deployment`.
     pub kind: String,
     /// What the server said.
     pub reason: String,

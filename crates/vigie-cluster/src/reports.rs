@@ -45,8 +45,11 @@ pub enum ReportWriteError {
     /// The cluster does not serve the report type (its CRD is not installed).
     #[error("the cluster does not serve {api_version} {kind} (is its CRD installed?): {reason}")]
     NotServed {
+        /// The report type's `apiVersion`.
         api_version: &'static str,
+        /// The report type's kind.
         kind: &'static str,
+        /// What the server answered.
         reason: String,
     },
     /// The writer's name cannot be an object's name or a label's value.

@@ -45,6 +45,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the order the unknown-format error lists them.
     pub const ALL: [Format; 5] = [
         Format::Pretty,
         Format::Json,
@@ -53,6 +54,7 @@ impl Format {
         Format::Html,
     ];
 
+    /// The format's name on the command line (`--format sarif`).
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Pretty => "pretty",
