@@ -7,9 +7,13 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use vigie_rules::Priority;
 
+/// The pipeline's counters, shared by every stage (sources, rules, sinks) and
+/// read by the metrics endpoint and the run summary.
 #[derive(Debug, Default)]
 pub struct Metrics {
+    /// Events the sources queued for the rules.
     pub events_in: AtomicU64,
+    /// Events the rules were evaluated on.
     pub events_evaluated: AtomicU64,
     /// Events refused by a source, by source and reason (invalid_json, too_large,
     /// not_audit_event, queue_full).
@@ -35,30 +39,36 @@ fn escape(label: &str) -> String {
 }
 
 impl Metrics {
+    /// Counts `count` inputs that `source` refused for `reason`.
     pub fn reject(&self, source: &str, reason: &str, count: u64) {
         *lock(&self.rejected)
             .entry((source.to_string(), reason.to_string()))
             .or_default() += count;
     }
 
+    /// Counts one alert of `rule`.
     pub fn alert(&self, rule: &str, priority: Priority) {
         *lock(&self.alerts)
             .entry((rule.to_string(), priority))
             .or_default() += 1;
     }
 
+    /// Counts one alert that `sink` could not deliver.
     pub fn sink_drop(&self, sink: &str) {
         *lock(&self.sink_drops).entry(sink.to_string()).or_default() += 1;
     }
 
+    /// Records how many items wait in `queue` now.
     pub fn set_queue_depth(&self, queue: &str, depth: usize) {
         lock(&self.queue_depth).insert(queue.to_string(), depth as u64);
     }
 
+    /// Inputs refused, every source and reason together.
     pub fn rejected_total(&self) -> u64 {
         lock(&self.rejected).values().sum()
     }
 
+    /// Inputs refused for `reason`, every source together.
     pub fn rejected(&self, reason: &str) -> u64 {
         lock(&self.rejected)
             .iter()
@@ -78,10 +88,12 @@ impl Metrics {
             .sum()
     }
 
+    /// Alerts raised, every rule together.
     pub fn alerts_total(&self) -> u64 {
         lock(&self.alerts).values().sum()
     }
 
+    /// Alerts lost, every sink together.
     pub fn sink_drops_total(&self) -> u64 {
         lock(&self.sink_drops).values().sum()
     }

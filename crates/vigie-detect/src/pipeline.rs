@@ -104,6 +104,8 @@ impl Detector {
     }
 }
 
+/// Opens the sink `config` describes: a file, socket or URL that does not work
+/// fails here, before any event is read.
 pub fn open_sink(config: &SinkConfig) -> io::Result<Box<dyn Sink>> {
     Ok(match config {
         SinkConfig::Stdout { format } => Box::new(StdoutSink::new(*format)),
@@ -116,12 +118,16 @@ pub fn open_sink(config: &SinkConfig) -> io::Result<Box<dyn Sink>> {
 /// What a pipeline run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RunSummary {
+    /// Events the sources queued for the rules.
     pub events: u64,
+    /// Inputs refused, every source and reason together.
     pub rejected: u64,
     /// Inputs that could not be read and lines that are not audit events, from
     /// files, directories and stdin (see [`Metrics::input_errors`]).
     pub input_errors: u64,
+    /// Alerts raised.
     pub alerts: u64,
+    /// Alerts a sink could not deliver.
     pub sink_drops: u64,
 }
 

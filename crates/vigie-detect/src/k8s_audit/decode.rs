@@ -16,7 +16,12 @@ pub enum DecodeError {
     /// Valid JSON, but not an audit event.
     NotAuditEvent(String),
     /// Larger than the configured limit.
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// The input's size in bytes.
+        size: usize,
+        /// The configured limit in bytes.
+        limit: usize,
+    },
 }
 
 impl DecodeError {
