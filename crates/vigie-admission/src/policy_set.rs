@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use vigie_policy::policy::{Check, ContextSource, RuleAction};
-use vigie_policy::wildcard;
 use vigie_policy::Policy;
+use vigie_policy::{has_wildcard, Check, ContextSource, RuleAction};
 
 /// One policy as served at admission.
 #[derive(Debug)]
@@ -83,7 +82,7 @@ impl PolicySet {
                         any = true;
                     }
                     for k in selectors {
-                        if wildcard::has_wildcard(&k.kind) {
+                        if has_wildcard(&k.kind) {
                             any = true;
                         } else {
                             kinds.push(&k.kind);
