@@ -35,7 +35,7 @@ pub use cel::Value;
 pub use cost::{SizeBound, SizeTree};
 pub use json::{from_json, to_json, ToJsonError};
 pub use result::{type_name, TypeValue};
-pub use types::{CelType, Overload};
+pub use types::{CelType, Overload, TypeSyntaxError};
 
 /// Kubernetes' limit of cost units for one evaluation of one expression.
 pub const DEFAULT_COST_LIMIT: u64 = 1_000_000;
