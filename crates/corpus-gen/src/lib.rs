@@ -12,6 +12,14 @@
 //! `tier`/`team` labels, Services whose selectors start with such a broad label,
 //! and NetworkPolicies with set-based selectors (`matchExpressions`), so that
 //! cross-object controls relating them meet their worst realistic case.
+//!
+//! ```
+//! let dir = std::env::temp_dir().join(format!("corpus-gen-doc-{}", std::process::id()));
+//! let summary = corpus_gen::run(vec!["12".into(), "3".into(), dir.display().to_string()])?;
+//! assert!(summary.starts_with("corpus-gen: 12 objects in 3 files"));
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok::<(), corpus_gen::GenError>(())
+//! ```
 
 mod shape;
 

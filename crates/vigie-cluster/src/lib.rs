@@ -17,6 +17,21 @@
 //! `wgpolicyk8s.io`) to the cluster with server-side apply.
 //!
 //! The async runtime (tokio, kube-rs) stays in this crate: callers are sync.
+//!
+//! Reading needs a cluster, so this example is only compiled:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use vigie_cluster::{Cluster, ClusterOptions, ReadProgress};
+//!
+//! let cluster = Cluster::connect(&ClusterOptions::default())?;
+//! println!("Kubernetes {}", cluster.version().git_version);
+//! let mut stream = cluster.read(Arc::new(ReadProgress::default()));
+//! let pods = stream.by_ref().filter(|r| r.kind == "Pod").count();
+//! let summary = stream.finish();
+//! println!("{pods} pods, {} types not readable", summary.warnings.len());
+//! # Ok::<(), vigie_cluster::ClusterError>(())
+//! ```
 
 mod connect;
 mod convert;

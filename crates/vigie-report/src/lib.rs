@@ -8,6 +8,28 @@
 //!
 //! [`policy_report`] renders policy results as Kubernetes policy reports
 //! (openreports.io or wgpolicyk8s.io), aggregated per namespace and bounded.
+//!
+//! ```
+//! use vigie_finding::{Report, Totals};
+//! use vigie_report::{render_to_string, Format, RenderOptions};
+//!
+//! let report = Report {
+//!     tool_name: "vigie".into(),
+//!     tool_version: "0.1.0".into(),
+//!     profile: "example".into(),
+//!     controls: Vec::new(),
+//!     frameworks: Vec::new(),
+//!     resources: Vec::new(),
+//!     findings: Vec::new(),
+//!     totals: Totals::default(),
+//!     errors: Vec::new(),
+//! };
+//! let format: Format = "sarif".parse().expect("a known format");
+//! let sarif = render_to_string(&report, format, &RenderOptions::default())?;
+//! let json: serde_json::Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
+//! assert_eq!(json["version"], "2.1.0");
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 mod group;
 mod html;
