@@ -2,9 +2,9 @@
 //! a request evaluates only the policies that can apply to it.
 
 use std::collections::HashMap;
+use vigie_resource::has_wildcard;
 
 use vigie_policy::policy::{Check, ContextSource, RuleAction};
-use vigie_policy::wildcard;
 use vigie_policy::Policy;
 
 /// One policy as served at admission.
@@ -83,7 +83,7 @@ impl PolicySet {
                         any = true;
                     }
                     for k in selectors {
-                        if wildcard::has_wildcard(&k.kind) {
+                        if has_wildcard(&k.kind) {
                             any = true;
                         } else {
                             kinds.push(&k.kind);

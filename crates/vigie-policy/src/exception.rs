@@ -11,6 +11,7 @@
 //! controls does not skip a `podSecurity` rule but adds them to its exclusions.
 
 use std::borrow::Cow;
+use vigie_resource::wildcard_match;
 
 use serde_json::Value as Json;
 use vigie_resource::input::ReadError;
@@ -26,7 +27,6 @@ use crate::policy::{
     Parse, PodSecurityExclusion, Policy, RuleAction,
 };
 use crate::variables::Missing;
-use crate::wildcard;
 
 /// One PolicyException.
 #[derive(Clone, Debug)]
@@ -263,7 +263,7 @@ pub fn exempt<'p>(
             continue;
         };
         let names_policy = |pattern: &str| {
-            wildcard::matches(pattern, &qualified) || wildcard::matches(pattern, &policy.name)
+            wildcard_match(pattern, &qualified) || wildcard_match(pattern, &policy.name)
         };
         let rules: Vec<&String> = spec
             .exceptions
@@ -282,7 +282,7 @@ pub fn exempt<'p>(
                     // An exception whose conditions cannot be evaluated exempts nothing,
                     // and says so on each rule it names.
                     for rule in &out.policy.rules {
-                        if rules.iter().any(|r| wildcard::matches(r, &rule.name)) {
+                        if rules.iter().any(|r| wildcard_match(r, &rule.name)) {
                             out.skipped.push(RuleResult {
                                 rule: rule.name.clone(),
                                 status: Status::Error,
@@ -300,7 +300,7 @@ pub fn exempt<'p>(
         let owned = out.policy.to_mut();
         let mut kept = Vec::with_capacity(owned.rules.len());
         for mut rule in std::mem::take(&mut owned.rules) {
-            if !rules.iter().any(|r| wildcard::matches(r, &rule.name)) {
+            if !rules.iter().any(|r| wildcard_match(r, &rule.name)) {
                 kept.push(rule);
                 continue;
             }

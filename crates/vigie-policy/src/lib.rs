@@ -32,7 +32,6 @@ pub mod report;
 pub mod suite;
 pub mod values;
 pub mod variables;
-pub mod wildcard;
 
 pub use engine::{
     evaluate, evaluate_in, generate, json_patch, labels_of, mutate, GenerateOutcome,
