@@ -15,7 +15,7 @@ use vigie_resource::wildcard_match;
 
 use serde_json::Value as Json;
 use vigie_resource::input::ReadError;
-use vigie_resource::{load, Limits, LoadOptions, Resource};
+use vigie_resource::{load, LoadOptions, Resource};
 
 use crate::conditions::{self, Conditions};
 use crate::engine::{PolicyContext, Request, RuleResult, Status, Target};
@@ -92,17 +92,7 @@ pub fn load_exceptions(paths: &[String], max_file_bytes: u64) -> LoadedException
         unreadable: gathered.errors,
         ..Default::default()
     };
-    let loaded = load(
-        &gathered.paths,
-        &LoadOptions {
-            no_kustomize: true,
-            limits: Limits {
-                max_file_bytes,
-                ..Limits::default()
-            },
-            ..Default::default()
-        },
-    );
+    let loaded = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
     for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
         out.errors.push(d.located().to_string());
     }
