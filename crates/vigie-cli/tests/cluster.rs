@@ -6,19 +6,14 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{assert_contains, run, stderr, write};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use api_standin::{Counters, Standin, StandinConfig};
 use serde_json::Value;
-
-fn vigie() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    cmd.env("NO_COLOR", "1");
-    // Nothing of the machine's own configuration reaches the test.
-    cmd.env_remove("KUBECONFIG");
-    cmd
-}
 
 fn repo(path: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -50,10 +45,6 @@ fn serve(paths: &[String], adjust: impl FnOnce(&mut StandinConfig)) -> Served {
     }
 }
 
-fn run(args: &[&str]) -> Output {
-    vigie().args(args).output().unwrap()
-}
-
 fn scan_cluster(served: &Served, extra: &[&str]) -> Output {
     let mut args = vec![
         "scan",
@@ -63,10 +54,6 @@ fn scan_cluster(served: &Served, extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     run(&args)
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn json(output: &Output) -> Value {
@@ -300,11 +287,7 @@ fn a_snapshot_scans_offline_to_the_same_result() {
         served.kubeconfig.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("wrote 800 objects of cluster:standin"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "wrote 800 objects of cluster:standin");
     let text = std::fs::read_to_string(&snapshot).unwrap();
     assert!(text.starts_with("# vigie cluster snapshot of context standin, server v1.31.2"));
     assert!(
@@ -366,20 +349,11 @@ fn limits_and_unreachable_clusters_are_errors_that_say_so() {
     let served = serve(&[repo("examples/insecure")], |_| {});
     let output = scan_cluster(&served, &["--max-objects", "3"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("more than 3 objects (--max-objects)"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "more than 3 objects (--max-objects)");
 
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
     // Port 9 (discard) on localhost: nothing listens.
-    std::fs::write(
-        &kubeconfig,
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"http://127.0.0.1:9\"}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: t}\n",
-    )
-    .unwrap();
+    let kubeconfig = write(dir.path(), "kubeconfig", "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"http://127.0.0.1:9\"}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: t}\n");
     let output = run(&[
         "scan",
         "--cluster",
@@ -402,11 +376,7 @@ fn limits_and_unreachable_clusters_are_errors_that_say_so() {
         "/nonexistent/kubeconfig",
     ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("/nonexistent/kubeconfig"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "/nonexistent/kubeconfig");
 
     let output = run(&["scan", "--cluster", "examples"]);
     assert_eq!(
