@@ -95,11 +95,13 @@ impl<'a> Sensor<'a> {
         let mut skel = open
             .load()
             .map_err(bpf("loading the BPF programs", PERM_HINT))?;
+        let bss = skel.maps.bss_data.as_deref_mut().ok_or(LiveError::Bpf {
+            step: "writing the syscall bitmap",
+            message: "the BPF object has no .bss section".into(),
+            hint: "",
+        })?;
         for (nr, on) in config.syscalls.bytes() {
-            skel.maps
-                .syscall_on
-                .update(&nr.to_ne_bytes(), &[on], MapFlags::ANY)
-                .map_err(bpf("writing the syscall bitmap", ""))?;
+            bss.syscall_on[nr as usize] = on;
         }
         skel.attach()
             .map_err(bpf("attaching the BPF programs", PERM_HINT))?;
