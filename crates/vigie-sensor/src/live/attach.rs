@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libbpf_rs::{MapCore, MapFlags, OpenObject, RingBuffer, RingBufferBuilder};
 
-use super::{Config, Counters, LiveError, DEFAULT_RING_BYTES};
+use super::{Config, Counters, LiveError, MIN_RING_BYTES};
 
 mod skel {
     #![allow(clippy::all, missing_docs, unused_imports)]
@@ -73,7 +73,7 @@ impl<'a> Sensor<'a> {
         F: FnMut(&[u8]) + 'a,
     {
         let ring_bytes = config.ring_bytes;
-        if ring_bytes < DEFAULT_RING_BYTES || !ring_bytes.is_power_of_two() {
+        if ring_bytes < MIN_RING_BYTES || !ring_bytes.is_power_of_two() {
             return Err(LiveError::RingSize(ring_bytes));
         }
         let mut open = SensorSkelBuilder::default()
