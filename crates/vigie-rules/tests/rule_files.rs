@@ -67,6 +67,33 @@ fn lists_name_lists_and_macros_expand() {
 }
 
 #[test]
+fn a_list_of_one_after_equals_stands_for_its_item() {
+    let rules = r#"
+- list: cat_binaries
+  items: [cat]
+- list: two
+  items: [cat, dog]
+- rule: Cat
+  desc: a list name after =, as Falco's textual substitution read it
+  condition: t.name=cat_binaries or t.path= two
+  output: cat
+  priority: WARNING
+  source: test
+"#;
+    let e = engine(&[rules], all());
+    let with = |name, path| {
+        MapEvent::default()
+            .with("t.name", &[name])
+            .with("t.path", &[path])
+    };
+    assert_eq!(fired(&e, &with("cat", "/")), ["Cat"]);
+    assert!(fired(&e, &with("cat_binaries", "/")).is_empty());
+    // A longer list after = is not spliced: the name compares as text.
+    assert_eq!(fired(&e, &with("ls", "two")), ["Cat"]);
+    assert!(fired(&e, &with("ls", "dog")).is_empty());
+}
+
+#[test]
 fn appends_and_overrides() {
     let more = r#"
 - list: shells
