@@ -128,6 +128,8 @@ struct IpNet {
 impl IpNet {
     /// `a.b.c.d/n`, `x::y/n` or a plain address; `None` when it is neither.
     fn parse(s: &str) -> Option<IpNet> {
+        // List items may keep their quotes (`items: ['"10.0.0.0/8"']`).
+        let s = s.trim_matches(|c| c == '"' || c == '\'');
         let (addr, prefix) = match s.split_once('/') {
             Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
             None => (s, None),

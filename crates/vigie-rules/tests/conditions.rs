@@ -145,6 +145,7 @@ fn address_fields_match_networks_by_address() {
         ("t.ip in (0.0.0.0/0)", &e, true),
         ("t.ip in (10.1.2.3/32, 8.8.8.8)", &e, true),
         ("t.ip in (fd00::/8)", &v6, true),
+        (r#"t.ip in ('"10.0.0.0/8"')"#, &e, true),
         ("t.ip in (fe80::/10, 10.0.0.0/8)", &v6, false),
         // Without a network among the values, addresses compare as text.
         ("t.ip in (10.1.2.3)", &e, false),

@@ -234,6 +234,14 @@ fn outputs_substitute_fields_and_typed_values() {
     );
     let values = rule.output.values(&event);
     assert_eq!(values[2], ("t.num", vigie_rules::OutputValue::Num(7)));
+    let percent = engine(
+        &["- rule: P\n  desc: d\n  condition: t.name = bash\n  output: 100% of %t.name at 5%\n  priority: info\n  source: test\n"],
+        all(),
+    );
+    assert_eq!(
+        percent.rules()[0].output.render(&event),
+        "100% of bash at 5%"
+    );
     assert_eq!(values[3], ("t.type", vigie_rules::OutputValue::Null));
 }
 
@@ -374,6 +382,12 @@ fn broken_rules_are_reported_with_file_line_and_name_and_others_load() {
   priority: loud
   source: test
   colour: red
+- rule: Bad Output
+  desc: d
+  condition: t.name = x
+  output: seen %not_a_field at 100% sure
+  priority: info
+  source: test
 - macro: unused
   condition: t.name = z
 - rule: Appends Nothing
@@ -399,6 +413,14 @@ fn broken_rules_are_reported_with_file_line_and_name_and_others_load() {
         errors
             .iter()
             .any(|d| d.contains("rule 'No Output': rule has no output")),
+        "{errors:?}"
+    );
+    // A name after % is a field even without a dot, as Falco reads it; a % before
+    // a space is text.
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.contains("rule 'Bad Output': unknown field 'not_a_field' in output")),
         "{errors:?}"
     );
     assert!(
