@@ -53,14 +53,18 @@ pub struct StandinConfig {
     /// `resourceVersion` are made up.
     pub objects: Vec<Value>,
     /// Resource types whose list and get are answered 403, named as RBAC
-    /// names them: `secrets`, `deployments.apps`.
+    /// names them: `secrets`, `deployments.apps`; `nodes/proxy` refuses
+    /// every node's configz.
     pub forbidden: Vec<String>,
     /// How many continue tokens to answer `410 Gone` before honouring them.
     pub expire_continue_tokens: usize,
     /// `gitVersion` of `/version`, `v1.31.2`.
     pub server_version: String,
-    /// What `/api/v1/nodes/NAME/proxy/configz` answers for every node.
+    /// What `/api/v1/nodes/NAME/proxy/configz` answers for every node not in
+    /// `node_configz`.
     pub configz: Value,
+    /// What configz answers for particular nodes, by node name.
+    pub node_configz: std::collections::BTreeMap<String, Value>,
     /// Address to listen on; port 0 picks a free one.
     pub listen: SocketAddr,
     /// Types served besides the built-in ones and those of `objects`: the
@@ -82,12 +86,26 @@ impl StandinConfig {
             forbidden: Vec::new(),
             expire_continue_tokens: 0,
             server_version: "v1.31.2".into(),
+            // What a kubeadm node's kubelet answers (the fields the kubelet
+            // controls read, with kubeadm's values and the kubelet's defaults).
             configz: serde_json::json!({"kubeletconfig": {
-                "authentication": {"anonymous": {"enabled": false}, "webhook": {"enabled": true}},
+                "authentication": {
+                    "anonymous": {"enabled": false},
+                    "webhook": {"enabled": true, "cacheTTL": "2m0s"},
+                    "x509": {"clientCAFile": "/etc/kubernetes/pki/ca.crt"}
+                },
                 "authorization": {"mode": "Webhook"},
                 "readOnlyPort": 0,
-                "protectKernelDefaults": true
+                "streamingConnectionIdleTimeout": "4h0m0s",
+                "protectKernelDefaults": false,
+                "makeIPTablesUtilChains": true,
+                "eventRecordQPS": 50,
+                "rotateCertificates": true,
+                "serverTLSBootstrap": false,
+                "podPidsLimit": -1,
+                "cgroupDriver": "systemd"
             }}),
+            node_configz: std::collections::BTreeMap::new(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             extra_types: Vec::new(),
             watch_history: 10_000,

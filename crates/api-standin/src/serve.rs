@@ -27,6 +27,7 @@ pub(crate) struct State {
     expire_left: AtomicUsize,
     server_version: String,
     configz: Value,
+    node_configz: std::collections::BTreeMap<String, Value>,
     counters: Arc<Counters>,
     bookmark_every: Duration,
     watch_timeout: Duration,
@@ -49,6 +50,7 @@ impl State {
             expire_left: AtomicUsize::new(config.expire_continue_tokens),
             server_version: config.server_version,
             configz: config.configz,
+            node_configz: config.node_configz,
             counters,
             bookmark_every: config.bookmark_every,
             watch_timeout: config.watch_timeout,
@@ -379,12 +381,21 @@ impl State {
         let path = request.path;
         let (namespace, plural, name) = match rest {
             ["nodes", node, "proxy", "configz"] if group.is_empty() => {
+                if self.forbidden.iter().any(|f| f == "nodes/proxy") {
+                    self.counters.forbidden.fetch_add(1, Ordering::Relaxed);
+                    return status(
+                        StatusCode::FORBIDDEN,
+                        "Forbidden",
+                        format!("nodes \"{node}\" is forbidden: User \"system:serviceaccount:vigie:scanner\" cannot get resource \"nodes/proxy\" in API group \"\" at the cluster scope"),
+                    );
+                }
                 let store = self.read();
                 let nodes = store.catalog.find("", "v1", "nodes");
                 return match nodes.and_then(|t| store.position(t, None, node).ok()) {
-                    Some(_) if request.method == Method::GET => {
-                        value(StatusCode::OK, &self.configz)
-                    }
+                    Some(_) if request.method == Method::GET => value(
+                        StatusCode::OK,
+                        self.node_configz.get(*node).unwrap_or(&self.configz),
+                    ),
                     Some(_) => status(
                         StatusCode::METHOD_NOT_ALLOWED,
                         "MethodNotAllowed",
