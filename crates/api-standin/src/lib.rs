@@ -20,7 +20,8 @@
 //!   from a `resourceVersion`, the changes after it (`410 Gone` as an `ERROR`
 //!   event when it is older than the changes kept, as after etcd's
 //!   compaction); then each change as it is made, with `BOOKMARK` events when
-//!   `allowWatchBookmarks` asks, until `timeoutSeconds`;
+//!   `allowWatchBookmarks` asks, until `timeoutSeconds`; watches cut off and
+//!   held on demand, as by a network partition (`hold_watches`);
 //! - `labelSelector` of equality requirements on lists and watches.
 //!
 //! Items of the built-in types' lists carry no `apiVersion` and `kind`, as a
@@ -260,6 +261,23 @@ impl Standin {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .compact();
+    }
+
+    /// Cuts the watches off, as a network partition between the clients and
+    /// the server does: every open watch stream ends, and watch requests wait,
+    /// unanswered, until [`Standin::release_watches`]. Lists and writes go on.
+    /// With [`Standin::compact`] meanwhile, a client resuming its watch gets
+    /// `410 Gone` and must list again.
+    pub fn hold_watches(&self) {
+        self.state.partition.send_modify(|p| {
+            p.held = true;
+            p.cuts += 1;
+        });
+    }
+
+    /// Ends [`Standin::hold_watches`]: the waiting watch requests are answered.
+    pub fn release_watches(&self) {
+        self.state.partition.send_modify(|p| p.held = false);
     }
 
     /// The current object `namespace/name` of a type (`reports.openreports.io`,
