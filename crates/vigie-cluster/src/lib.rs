@@ -25,6 +25,7 @@ mod follow;
 mod inventory;
 mod kubelet;
 mod read;
+mod report_merge;
 pub mod reports;
 mod snapshot;
 
