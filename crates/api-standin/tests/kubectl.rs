@@ -185,3 +185,21 @@ fn kubectl_applies_server_side_gets_and_deletes() {
     assert!(out.contains("deleted"), "{out}");
     assert!(standin.names("reports.openreports.io").is_empty());
 }
+
+#[test]
+fn kubectl_reads_a_node_kubelet_configuration() {
+    let node =
+        serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-1"}});
+    let mut config = StandinConfig::new(vec![node]);
+    config.node_configz.insert(
+        "worker-1".into(),
+        serde_json::json!({"kubeletconfig": {"readOnlyPort": 10255}}),
+    );
+    let standin = Standin::start(config).unwrap();
+    let out = kubectl(
+        &standin,
+        &["get", "--raw", "/api/v1/nodes/worker-1/proxy/configz"],
+    );
+    let configz: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(configz["kubeletconfig"]["readOnlyPort"], 10255);
+}

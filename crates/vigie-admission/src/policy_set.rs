@@ -2,9 +2,10 @@
 //! a request evaluates only the policies that can apply to it.
 
 use std::collections::HashMap;
+use vigie_resource::has_wildcard;
 
 use vigie_policy::Policy;
-use vigie_policy::{has_wildcard, Check, ContextSource, RuleAction};
+use vigie_policy::{Check, ContextSource, RuleAction};
 
 /// One policy as served at admission.
 #[derive(Debug)]

@@ -38,7 +38,9 @@ mod convert;
 mod discovery;
 mod follow;
 mod inventory;
+mod kubelet;
 mod read;
+mod report_merge;
 pub mod reports;
 mod snapshot;
 
@@ -76,8 +78,12 @@ pub struct ClusterOptions {
     pub max_followed_bytes: usize,
     /// Time one request (connection, answer and body) may take.
     pub request_timeout: Duration,
-    /// Lists read at once.
+    /// Lists read at once (and kubelet configurations, after the lists).
     pub concurrent_lists: usize,
+    /// Whether [`Cluster::read`] reads each node's kubelet configuration
+    /// (`nodes/NAME/proxy/configz`) after the lists: a posture scan wants
+    /// them, a reader of RBAC alone does not.
+    pub kubelet_configs: bool,
 }
 
 impl ClusterOptions {
@@ -107,6 +113,7 @@ impl Default for ClusterOptions {
             max_followed_bytes: Self::DEFAULT_MAX_FOLLOWED_BYTES,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             concurrent_lists: Self::DEFAULT_CONCURRENT_LISTS,
+            kubelet_configs: true,
         }
     }
 }
@@ -149,7 +156,8 @@ pub struct Warning {
 /// What reading the cluster did, once the stream is finished.
 #[derive(Debug, Default)]
 pub struct ReadSummary {
-    /// Types the user may not list (403): the scan lacks them.
+    /// Types the user may not list (403): the scan lacks them. A node's
+    /// kubelet configuration refused (403 on `nodes/proxy`) is one, once.
     pub warnings: Vec<Warning>,
     /// Problems that left part of the cluster unread (a list that failed for
     /// another reason, an object that is not valid, a limit reached).
@@ -160,6 +168,8 @@ pub struct ReadSummary {
     pub restarts: usize,
     /// Objects handed over.
     pub objects: usize,
+    /// Kubelet configurations read (one per node that answered).
+    pub kubelet_configs: usize,
 }
 
 /// Counters a caller can show while the cluster is read.

@@ -84,6 +84,17 @@ impl Detector {
         alerts
     }
 
+    /// Hands an alert that no rule raised (the sensor's own, such as lost
+    /// events) to the sinks and the metrics, like a rule's.
+    pub fn raise(&mut self, alert: Alert) -> Arc<Alert> {
+        let alert = Arc::new(alert);
+        self.metrics.alert(&alert.rule, alert.priority);
+        for sink in &self.sinks {
+            sink.offer(alert.clone());
+        }
+        alert
+    }
+
     /// Drains a queue until every sender is gone.
     pub fn run(&mut self, queue: Receiver<Batch>) -> u64 {
         let mut alerts = 0;

@@ -58,6 +58,20 @@ pub fn display(value: &Json) -> String {
     }
 }
 
+/// The strings of a JSON array (other items passed over); nothing for a value
+/// that is not an array or is missing.
+pub(crate) fn string_items(value: Option<&Json>) -> Vec<String> {
+    value
+        .and_then(Json::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Json::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,7 +67,6 @@ pub mod report;
 pub mod suite;
 pub mod values;
 mod variables;
-mod wildcard;
 
 pub use engine::{
     evaluate, evaluate_in, generate, json_patch, labels_of, mutate, GenerateOutcome,
@@ -84,4 +83,3 @@ pub use policy::{
     AdmissionSettings, Check, ContextSource, FailureAction, FailureActionOverride, FailurePolicy,
     Policy, PolicyError, Rule, RuleAction,
 };
-pub use wildcard::has_wildcard;

@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 use vigie_resource::input::ReadError;
-use vigie_resource::{load, Limits, LoadOptions, Node, Pos, Resource};
+use vigie_resource::{load, LoadOptions, Node, Pos, Resource};
 
 use crate::engine::base_rule_name;
 use crate::inputs::{gather, resources_of_text};
@@ -77,17 +77,7 @@ pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
         unreadable: gathered.errors,
         ..Default::default()
     };
-    let loaded = load(
-        &gathered.paths,
-        &LoadOptions {
-            no_kustomize: true,
-            limits: Limits {
-                max_file_bytes,
-                ..Limits::default()
-            },
-            ..Default::default()
-        },
-    );
+    let loaded = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
     for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
         out.errors
             .push(file_error(&d.file, d.pos.map(|p| p.line), d.reason.clone()));

@@ -1,8 +1,7 @@
 //! `match` and `exclude`: which resources and requests a rule applies to.
 
 use std::collections::BTreeMap;
-
-use crate::wildcard;
+use vigie_resource::wildcard_match;
 
 #[derive(Clone, Debug, Default)]
 pub struct MatchResources {
@@ -103,18 +102,18 @@ impl KindSelector {
             Some((g, v)) => (g, v),
             None => ("", api_version),
         };
-        wildcard::matches(&self.kind, kind)
+        wildcard_match(&self.kind, kind)
             && self
                 .group
                 .as_deref()
-                .is_none_or(|g| wildcard::matches(g, group))
+                .is_none_or(|g| wildcard_match(g, group))
             && self
                 .version
                 .as_deref()
-                .is_none_or(|v| wildcard::matches(v, version))
+                .is_none_or(|v| wildcard_match(v, version))
             && match (&self.subresource, subresource) {
                 (None, None) => true,
-                (Some(s), Some(r)) => wildcard::matches(s, r),
+                (Some(s), Some(r)) => wildcard_match(s, r),
                 _ => false,
             }
     }
@@ -130,7 +129,7 @@ impl LabelSelector {
         self.match_labels.iter().all(|(k, v)| {
             labels
                 .iter()
-                .any(|(lk, lv)| wildcard::matches(k, lk) && wildcard::matches(v, lv))
+                .any(|(lk, lv)| wildcard_match(k, lk) && wildcard_match(v, lv))
         }) && self.expressions.iter().all(|(key, op, values)| {
             let value = labels.get(key);
             match op.as_str() {
@@ -194,7 +193,7 @@ impl ResourceDescription {
         {
             return false;
         }
-        if !self.names.is_empty() && !self.names.iter().any(|n| wildcard::matches(n, t.name)) {
+        if !self.names.is_empty() && !self.names.iter().any(|n| wildcard_match(n, t.name)) {
             return false;
         }
         if !self.namespaces.is_empty() {
@@ -204,7 +203,7 @@ impl ResourceDescription {
             } else {
                 t.namespace
             };
-            if !self.namespaces.iter().any(|n| wildcard::matches(n, ns)) {
+            if !self.namespaces.iter().any(|n| wildcard_match(n, ns)) {
                 return false;
             }
         }
@@ -212,7 +211,7 @@ impl ResourceDescription {
             let all = annotations.iter().all(|(k, v)| {
                 t.annotations
                     .iter()
-                    .any(|(ak, av)| wildcard::matches(k, ak) && wildcard::matches(v, av))
+                    .any(|(ak, av)| wildcard_match(k, ak) && wildcard_match(v, av))
             });
             if !all {
                 return false;
@@ -257,7 +256,7 @@ impl UserFilter {
             && !self
                 .roles
                 .iter()
-                .any(|r| user.roles.iter().any(|u| wildcard::matches(r, u)))
+                .any(|r| user.roles.iter().any(|u| wildcard_match(r, u)))
         {
             return false;
         }
@@ -265,7 +264,7 @@ impl UserFilter {
             && !self
                 .cluster_roles
                 .iter()
-                .any(|r| user.cluster_roles.iter().any(|u| wildcard::matches(r, u)))
+                .any(|r| user.cluster_roles.iter().any(|u| wildcard_match(r, u)))
         {
             return false;
         }
@@ -284,10 +283,10 @@ fn subject_matches(s: &Subject, user: &RequestUser) -> bool {
                 s.namespace.as_deref().unwrap_or(""),
                 s.name
             );
-            wildcard::matches(&expected, &user.username)
+            wildcard_match(&expected, &user.username)
         }
-        "Group" => user.groups.iter().any(|g| wildcard::matches(&s.name, g)),
-        _ => wildcard::matches(&s.name, &user.username),
+        "Group" => user.groups.iter().any(|g| wildcard_match(&s.name, g)),
+        _ => wildcard_match(&s.name, &user.username),
     }
 }
 

@@ -814,15 +814,7 @@ fn parse_check(m: &Map<String, Json>, path: &str) -> Parse<Option<Check>> {
 }
 
 fn parse_foreach(v: &Json, path: &str) -> Parse<Foreach> {
-    let Some(m) = v.as_object() else {
-        return problem(path, "expected a map");
-    };
-    let list = m.get("list").and_then(Json::as_str).ok_or((
-        format!("{path}.list"),
-        "foreach needs a list expression".to_string(),
-    ))?;
-    let list = strip_braces(list).to_string();
-    check_expression(&list, &format!("{path}.list"))?;
+    let (m, list) = foreach_map_and_list(v, path)?;
     let check = parse_check(m, path)?.ok_or((
         path.to_string(),
         "foreach needs a pattern, anyPattern, deny or nested foreach".to_string(),
@@ -837,6 +829,24 @@ fn parse_foreach(v: &Json, path: &str) -> Parse<Foreach> {
         )?,
         check,
     })
+}
+
+/// The map of a `foreach` (validate or mutate) and its `list` expression,
+/// braces stripped and checked.
+pub(crate) fn foreach_map_and_list<'a>(
+    v: &'a Json,
+    path: &str,
+) -> Parse<(&'a serde_json::Map<String, Json>, String)> {
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let list = m.get("list").and_then(Json::as_str).ok_or((
+        format!("{path}.list"),
+        "foreach needs a list expression".to_string(),
+    ))?;
+    let list = strip_braces(list).to_string();
+    check_expression(&list, &format!("{path}.list"))?;
+    Ok((m, list))
 }
 
 /// `list: "{{ request.object.x }}"` and `list: request.object.x` mean the same.

@@ -333,17 +333,7 @@ fn read_inputs(
             report.input_error(e.to_string());
         }
     }
-    let resources = load(
-        &gathered.paths,
-        &LoadOptions {
-            no_kustomize: true,
-            limits: Limits {
-                max_file_bytes,
-                ..Limits::default()
-            },
-            ..Default::default()
-        },
-    );
+    let resources = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
     for d in resources.diagnostics.iter().filter(|d| d.is_error()) {
         report.errors.push(d.located().to_string());
     }

@@ -145,17 +145,7 @@ pub fn kind_of_resource(resource: &str) -> String {
 
 /// `group/version/Kind[/subresource]` selectors for one resource rule.
 fn kinds_of_rule(rule: &Json) -> Vec<Json> {
-    let list = |k: &str| -> Vec<String> {
-        rule.get(k)
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Json::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let list = |k: &str| crate::json::string_items(rule.get(k));
     let groups = list("apiGroups");
     let versions = list("apiVersions");
     let mut out = Vec::new();

@@ -8,6 +8,7 @@ pub mod references;
 pub mod value;
 
 use serde_json::{Map, Value as Json};
+use vigie_resource::{has_wildcard, wildcard_match};
 
 use crate::anchors::{self, Anchor};
 
@@ -158,13 +159,13 @@ fn expand_wildcard_keys<'p>(
             Some((_, bare)) => (&key[..key.len() - bare.len() - 1], bare),
             None => ("", key.as_str()),
         };
-        if !crate::wildcard::has_wildcard(bare) {
+        if !has_wildcard(bare) {
             out.push((key.clone(), value));
             continue;
         }
         let matching: Vec<&String> = resource
             .keys()
-            .filter(|k| crate::wildcard::matches(bare, k))
+            .filter(|k| wildcard_match(bare, k))
             .collect();
         if matching.is_empty() {
             out.push((key.clone(), value));
