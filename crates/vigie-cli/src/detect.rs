@@ -291,8 +291,10 @@ fn configure(c: &CommonArgs) -> Result<DetectConfig, ExitCode> {
     let mut config = match &c.config {
         Some(path) => match std::fs::read_to_string(path)
             .map_err(|e| vec![format!("{}: {e}", path.display())])
-            .and_then(|text| DetectConfig::from_yaml(&path.display().to_string(), &text))
-        {
+            .and_then(|text| {
+                DetectConfig::from_yaml(&path.display().to_string(), &text)
+                    .map_err(|errors| errors.iter().map(ToString::to_string).collect())
+            }) {
             Ok(c) => c,
             Err(errors) => {
                 for e in errors {
