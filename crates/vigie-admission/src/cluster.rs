@@ -11,8 +11,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use serde_json::Value as Json;
-use vigie_policy::json::json_to_node;
-use vigie_policy::{labels_of, Target};
+use vigie_policy::{json_to_node, labels_of, Target};
 use vigie_rbac::{Rbac, RoleBindingIndex};
 use vigie_resource::{load, LoadOptions, Origin, Resource, SourceFile};
 

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use vigie_resource::has_wildcard;
 
-use vigie_policy::policy::{Check, ContextSource, RuleAction};
 use vigie_policy::Policy;
+use vigie_policy::{Check, ContextSource, RuleAction};
 
 /// One policy as served at admission.
 #[derive(Debug)]

@@ -12,6 +12,19 @@
 //! network library ([`network`]), `cel.block`, `transformMap` and backquoted
 //! field names are vigie-cel's own. The choice of engine and the measured
 //! conformance are recorded in docs/policy.md.
+//!
+//! ```
+//! use serde_json::json;
+//! use vigie_cel::{Activation, Env, Program, Value};
+//!
+//! let env = Env::new().variable("object");
+//! let program = Program::compile("object.spec.replicas <= 3", &env).expect("valid CEL");
+//! let mut activation = Activation::new();
+//! activation.bind_json("object", &json!({"spec": {"replicas": 5}}));
+//! assert_eq!(program.eval(&activation).expect("within the cost limit"), Value::Bool(false));
+//! // An undeclared variable is refused when compiling, not when evaluating.
+//! assert!(Program::compile("objet.spec.replicas <= 3", &env).is_err());
+//! ```
 
 mod check;
 mod checker;
@@ -35,7 +48,7 @@ pub use cel::Value;
 pub use cost::{SizeBound, SizeTree};
 pub use json::{from_json, to_json, ToJsonError};
 pub use result::{type_name, TypeValue};
-pub use types::{CelType, Overload};
+pub use types::{CelType, Overload, TypeSyntaxError};
 
 /// Kubernetes' limit of cost units for one evaluation of one expression.
 pub const DEFAULT_COST_LIMIT: u64 = 1_000_000;

@@ -197,7 +197,7 @@ struct SyscallsArgs {
     /// CAP_SYS_RESOURCE) until Ctrl-C or SIGTERM.
     #[arg(long, value_name = "FILE.scap")]
     replay: Option<PathBuf>,
-    /// Size of the live sensor's ring buffer in MiB (a power of two, at least 64):
+    /// Size of the live sensor's ring buffer in MiB (a power of two; 64 by default):
     /// raise it when the sensor reports drops (docs/sensor.md).
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     ring_mib: u32,

@@ -36,6 +36,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// MiB at the same speed. Arenas committed up front account for the rest; that
 /// option must be set before the allocator starts, so it is an environment
 /// variable (`MIMALLOC_ARENA_EAGER_COMMIT=0`, set by the manifests: 22 MiB).
+#[allow(unsafe_code)]
 fn tune_allocator() {
     // SAFETY: mi_option_set is not thread-safe; this runs first thing in main,
     // before any other thread exists. 0 is in the option's range.

@@ -1,6 +1,9 @@
 //! `vigie admission certs` and `vigie admission manifests`, run as a user would:
 //! the manifests go through `vigie scan` as they would go to `kubectl apply`.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{run, text, vigie};
 

@@ -1,6 +1,9 @@
 //! `vigie admission serve` as users run it: the binary on a loopback port, curl as
 //! the client, SIGTERM to stop.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

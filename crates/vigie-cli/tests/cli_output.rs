@@ -1,6 +1,9 @@
 //! Every command that prints: a reader that has gone is not a crash, and
 //! arguments out of range are refused with a reason.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{vigie, write};
 

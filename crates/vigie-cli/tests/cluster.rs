@@ -3,6 +3,9 @@
 //! files, warnings for forbidden types, lists started again on 410, and a
 //! snapshot that scans offline to the same result.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{assert_contains, run, stderr, write};
 
@@ -398,4 +401,69 @@ fn nothing_but_the_report_on_a_pipe() {
     let text = String::from_utf8_lossy(&output.stdout);
     // The pretty report names the cluster object where a file scan names a line.
     assert!(text.contains("cluster:standin uid "), "{text}");
+}
+
+#[test]
+fn a_kubelet_configuration_read_from_configz_is_judged_as_the_same_file_is() {
+    let settings = serde_json::json!({
+        "authentication": {"anonymous": {"enabled": true}, "x509": {"clientCAFile": "/etc/kubernetes/pki/ca.crt"}},
+        "authorization": {"mode": "Webhook"},
+        "readOnlyPort": 10255,
+        "streamingConnectionIdleTimeout": "0s",
+        "tlsCipherSuites": ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"],
+        "podPidsLimit": 4096
+    });
+    let node =
+        serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-1"}});
+    let mut file = serde_json::json!({
+        "apiVersion": "kubelet.config.k8s.io/v1beta1",
+        "kind": "KubeletConfiguration",
+        "metadata": {"name": "worker-1"}
+    });
+    for (key, value) in settings.as_object().unwrap() {
+        file[key] = value.clone();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (cluster_dir, file_dir) = (dir.path().join("cluster"), dir.path().join("files"));
+    for d in [&cluster_dir, &file_dir] {
+        std::fs::create_dir(d).unwrap();
+        std::fs::write(d.join("node.yaml"), node.to_string()).unwrap();
+    }
+    std::fs::write(file_dir.join("kubelet.yaml"), file.to_string()).unwrap();
+    let served = serve(&[cluster_dir.display().to_string()], |c| {
+        c.node_configz.insert(
+            "worker-1".into(),
+            serde_json::json!({ "kubeletconfig": settings }),
+        );
+    });
+    let options = ["-f", "all", "-o", "json", "--pss-version", "latest"];
+    let from_cluster = scan_cluster(&served, &options);
+    let file_dir = file_dir.display().to_string();
+    let mut file_args = vec!["scan", file_dir.as_str()];
+    file_args.extend_from_slice(&options);
+    let from_file = run(&file_args);
+    assert_eq!(
+        from_file.status.code(),
+        from_cluster.status.code(),
+        "{}",
+        stderr(&from_cluster)
+    );
+    let (file, cluster) = (json(&from_file), json(&from_cluster));
+    let (a, b) = (comparable(&file, &[]), comparable(&cluster, &[]));
+    for key in ["findings", "resources", "controls", "frameworks", "summary"] {
+        assert_eq!(a[key], b[key], "{key} differ");
+    }
+    let mut kubelet_findings: Vec<&str> = cluster["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["resource"]["kind"] == "KubeletConfiguration")
+        .map(|f| f["controlId"].as_str().unwrap())
+        .collect();
+    kubelet_findings.sort();
+    assert_eq!(
+        kubelet_findings,
+        // VG-K006 is in none of the frameworks of `-f all`.
+        ["VG-K001", "VG-K004", "VG-K005", "VG-K010", "VG-K011"]
+    );
 }

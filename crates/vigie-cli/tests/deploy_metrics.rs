@@ -3,6 +3,9 @@
 //! vigie exports. The exported names are read from the code: each exporter's
 //! own rendering (its `# TYPE` lines), not a list kept by hand.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::repo;
 

@@ -1,6 +1,9 @@
 //! `vigie detect audit` end to end: the real binary on files it must read, refuse or
 //! wait for. Exit codes: 0 clean, 1 alerts, 2 input not read (wins over 1).
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{assert_contains, repo, stderr, write};
 

@@ -1,6 +1,9 @@
 //! `vigie detect` on rules files built to exhaust memory or the stack: each is
 //! refused with an error naming the file, line, rule and limit, and exit code 2.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{run, stderr, write};
 

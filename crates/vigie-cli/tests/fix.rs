@@ -1,5 +1,8 @@
 //! `vigie fix` end to end: the real binary on copies of real files.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{assert_contains, examples, run, stderr, stdout};
 

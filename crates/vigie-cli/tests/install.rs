@@ -2,6 +2,9 @@
 //! sensor's privileges as declared exceptions; the sensor and scanner have the
 //! rights they need and no more; deploy/kustomize is `vigie install`'s output.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::repo;
 

@@ -1,6 +1,9 @@
 //! `vigie policy` on hostile or mistaken input: the real binary, exit codes and
 //! messages (0 clean, 1 findings, 2 input that could not be read or used).
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{arg, assert_contains, run_command, stderr, stdout, vigie, write};
 

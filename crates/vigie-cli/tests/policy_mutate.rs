@@ -1,6 +1,9 @@
 //! `vigie policy apply` and `vigie policy test` with mutate rules: the real binary,
 //! exit codes, the mutated objects printed or written, `patchedResources` compared.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{arg, assert_contains, run_command, text, vigie, write};
 

@@ -1,6 +1,9 @@
 //! `vigie policy apply` flags shared with `kyverno apply`: `-o DIR_OR_FILE`,
 //! `--exceptions`, `--warn-exit-code`, `--warn-no-pass`, `-p --output-format json`.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{run, text, write};
 

@@ -1,5 +1,8 @@
 //! `vigie rbac`: answers, formats and exit codes, run as a user would.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{run, write};
 

@@ -1,5 +1,8 @@
 //! `vigie scan` end to end: the real binary on real files.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{examples, json_report, run_command, vigie, write};
 

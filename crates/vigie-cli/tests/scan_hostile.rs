@@ -1,6 +1,9 @@
 //! `vigie scan` on input that is hostile, huge or wrong: every case ends, says what
 //! was wrong with file, line and reason, and exits with the code that says so.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{assert_contains, json_report, stderr, vigie, write};
 

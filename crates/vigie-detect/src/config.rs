@@ -52,35 +52,65 @@ use vigie_resource::{parse_documents, Node};
 use crate::sinks::{ClientTlsConfig, Format, HttpSinkConfig, SyslogTarget};
 use crate::sources::{HttpLimits, HttpSourceConfig, ServerTlsConfig};
 
+/// Where audit events come from (the configuration's `sources` entries).
 #[derive(Clone, Debug)]
 pub enum SourceConfig {
+    /// One audit log file.
     File {
+        /// The file.
         path: PathBuf,
+        /// Tail it (`tail -F`) instead of reading it once.
         follow: bool,
     },
+    /// Every file of a directory, read once.
     Dir {
+        /// The directory.
         path: PathBuf,
     },
+    /// Standard input, until it ends.
     Stdin,
     /// Boxed: it is much larger than the other sources.
     Http(Box<HttpSourceConfig>),
 }
 
+/// Where alerts go (the configuration's `sinks` entries).
 #[derive(Clone, Debug)]
 pub enum SinkConfig {
-    Stdout { format: Format },
-    File { path: PathBuf, format: Format },
-    Syslog { target: SyslogTarget },
+    /// Standard output.
+    Stdout {
+        /// Text or JSON lines.
+        format: Format,
+    },
+    /// A file, appended to.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Text or JSON lines.
+        format: Format,
+    },
+    /// A syslog daemon.
+    Syslog {
+        /// Its UDP address or Unix socket.
+        target: SyslogTarget,
+    },
+    /// An HTTP endpoint (Falcosidekick).
     Http(HttpSinkConfig),
 }
 
+/// A whole `vigie detect` configuration: rules, sources, sinks and limits.
 #[derive(Clone, Debug)]
 pub struct DetectConfig {
+    /// Rule files, loaded in order; empty means vigie's default audit rules.
     pub rules: Vec<PathBuf>,
+    /// Where events come from.
     pub sources: Vec<SourceConfig>,
+    /// Where alerts go.
     pub sinks: Vec<SinkConfig>,
+    /// Batches of events waiting for the rules before sources block (1024).
     pub queue_capacity: usize,
+    /// Alerts waiting for each sink before new ones are dropped (10,000).
     pub sink_queue_capacity: usize,
+    /// Larger events are refused and counted (4 MiB).
     pub max_event_bytes: usize,
 }
 

@@ -1,6 +1,9 @@
 //! vigie's default syscall rules on event sequences written for these tests: each
 //! rule fires on the behaviour it names and stays quiet on a near miss.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use vigie_detect::rules::build_engine;
 use vigie_detect::syscall::SOURCE;
 use vigie_rules::{Engine, EngineOptions, RuleMatching};

@@ -131,7 +131,7 @@ fn mutate_pass(
     let mutating = policies.iter().any(|p| {
         p.rules
             .iter()
-            .any(|r| matches!(r.action, vigie_policy::policy::RuleAction::Mutate(_)))
+            .any(|r| matches!(r.action, vigie_policy::RuleAction::Mutate(_)))
     });
     if !mutating {
         return None;

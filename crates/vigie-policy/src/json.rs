@@ -4,6 +4,7 @@
 use serde_json::{Map, Number, Value as Json};
 use vigie_resource::{Node, Value};
 
+/// The JSON value of a positioned YAML tree (positions dropped).
 pub fn node_to_json(node: &Node) -> Json {
     match &node.value {
         Value::Null => Json::Null,

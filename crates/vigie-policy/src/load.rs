@@ -26,9 +26,13 @@ pub const UNSUPPORTED_KINDS: &[&str] = &[
     "ClusterCleanupPolicy",
 ];
 
+/// What loading policy files gave: the policies that loaded, and why the others
+/// did not (loading goes on past a bad policy).
 #[derive(Debug, Default)]
 pub struct LoadedPolicies {
+    /// The policies ready to run, in file order.
     pub policies: Vec<Policy>,
+    /// Each policy or file that could not be loaded, with where and why.
     pub errors: Vec<PolicyError>,
     /// Documents of a policy kind vigie does not run yet: (file, kind, name).
     pub unsupported: Vec<(String, String, String)>,
@@ -255,8 +259,4 @@ fn apply_bindings(out: &mut LoadedPolicies) {
             out.errors.push(*e);
         }
     }
-}
-
-pub fn json_of(r: &Resource) -> Json {
-    node_to_json(&r.root)
 }

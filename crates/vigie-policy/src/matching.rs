@@ -11,9 +11,12 @@ pub struct MatchResources {
     pub legacy: Option<ResourceFilter>,
 }
 
+/// One `any`/`all` entry of `match` or `exclude`: which resources, from whom.
 #[derive(Clone, Debug, Default)]
 pub struct ResourceFilter {
+    /// The `resources` block: kinds, names, namespaces, selectors, operations.
     pub resources: ResourceDescription,
+    /// The `subjects`, `roles` and `clusterRoles` blocks.
     pub user: UserFilter,
 }
 
@@ -53,13 +56,18 @@ pub struct LabelSelector {
 /// with wildcards anywhere.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KindSelector {
+    /// The API group, when written (`apps` in `apps/v1/Deployment`).
     pub group: Option<String>,
+    /// The version, when written.
     pub version: Option<String>,
+    /// The kind, possibly a wildcard.
     pub kind: String,
+    /// The subresource, when written (`exec` in `Pod/exec`).
     pub subresource: Option<String>,
 }
 
 impl KindSelector {
+    /// Reads a `kinds` entry; every text is a selector (an odd one matches nothing).
     pub fn parse(text: &str) -> KindSelector {
         let parts: Vec<&str> = text.split('/').collect();
         // The kind is the first part that starts with an upper-case letter or is a
@@ -87,6 +95,8 @@ impl KindSelector {
         }
     }
 
+    /// Whether an object of `api_version` and `kind` (and a request on
+    /// `subresource`) is selected; an unwritten group or version matches any.
     pub fn matches(&self, api_version: &str, kind: &str, subresource: Option<&str>) -> bool {
         let (group, version) = match api_version.rsplit_once('/') {
             Some((g, v)) => (g, v),
@@ -108,6 +118,7 @@ impl KindSelector {
             }
     }
 
+    /// Whether the selector is `Pod` itself, without a subresource.
     pub fn is_pod(&self) -> bool {
         self.kind == "Pod" && self.subresource.is_none()
     }
@@ -151,9 +162,13 @@ pub struct MatchTarget<'a> {
 /// Who sends the request: from a user-info file or the defaults.
 #[derive(Clone, Debug, Default)]
 pub struct RequestUser {
+    /// The user's name: `system:serviceaccount:ns:sa`, `alice`.
     pub username: String,
+    /// The groups the user belongs to.
     pub groups: Vec<String>,
+    /// `namespace:name` of the Roles bound to the user.
     pub roles: Vec<String>,
+    /// Names of the ClusterRoles bound to the user.
     pub cluster_roles: Vec<String>,
 }
 

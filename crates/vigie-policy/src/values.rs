@@ -113,12 +113,20 @@ pub fn parse_values(doc: &Json) -> Values {
     values
 }
 
+/// A `--set` argument that is not a list of `key=value` pairs.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("--set expects key=value, got {pair:?}")]
+pub struct SetError {
+    /// The pair without `=`.
+    pub pair: String,
+}
+
 /// Applies `--set key=value,key2=value2` to the global values.
-pub fn apply_set(values: &mut Values, set: &str) -> Result<(), String> {
+pub fn apply_set(values: &mut Values, set: &str) -> Result<(), SetError> {
     for pair in set.split(',').filter(|p| !p.trim().is_empty()) {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("--set expects key=value, got {pair:?}"))?;
+        let (k, v) = pair.split_once('=').ok_or_else(|| SetError {
+            pair: pair.to_string(),
+        })?;
         values
             .global
             .insert(k.trim().to_string(), Json::String(v.trim().to_string()));

@@ -1,5 +1,7 @@
 //! Helpers of the webhook's tests: reviews, policies and webhooks built in memory.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
 pub mod fixtures;

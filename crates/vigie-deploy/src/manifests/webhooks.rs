@@ -9,9 +9,8 @@ use k8s_openapi::api::admissionregistration::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use k8s_openapi::ByteString;
-use vigie_policy::matching::{KindSelector, ResourceFilter};
-use vigie_policy::policy::{Rule, RuleAction};
 use vigie_policy::Policy;
+use vigie_policy::{KindSelector, ResourceFilter, Rule, RuleAction};
 
 use super::kinds::resource_of;
 use super::{AdmissionOptions, NAME};

@@ -55,13 +55,6 @@ pub struct RuleResult {
     pub message: String,
 }
 
-/// The result of one policy on one resource.
-#[derive(Clone, Debug)]
-pub struct PolicyResult {
-    /// Each rule's result.
-    pub rules: Vec<RuleResult>,
-}
-
 /// The most elements all `foreach` loops of one rule may visit together: nested
 /// loops multiply, and a rule over a big list inside a big list would not end.
 pub const MAX_FOREACH_ELEMENTS: usize = 100_000;

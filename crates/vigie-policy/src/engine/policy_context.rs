@@ -178,7 +178,10 @@ impl<'a> PolicyContext<'a> {
 }
 
 /// Whether preconditions hold; a path that leads nowhere reads as an empty string.
-pub fn preconditions_hold(conditions: Option<&Conditions>, data: &Rcvar) -> Result<bool, String> {
+pub(crate) fn preconditions_hold(
+    conditions: Option<&Conditions>,
+    data: &Rcvar,
+) -> Result<bool, String> {
     match conditions {
         None => Ok(true),
         Some(c) => conditions::evaluate(c, data, Missing::EmptyString).map_err(|e| e.to_string()),

@@ -277,7 +277,7 @@ const WEEKDAYS: [&str; 7] = [
 
 /// Parses `value` with a Go reference-time layout, as Go's `time.Parse` does
 /// (no location: zone abbreviations other than the offset give UTC offset 0).
-pub fn parse_go_layout(layout: &str, value: &str) -> Result<Timestamp, String> {
+pub(crate) fn parse_go_layout(layout: &str, value: &str) -> Result<Timestamp, String> {
     let bad = || format!("parsing time {value:?} as {layout:?}: cannot parse");
     let mut v = value;
     let (mut year, mut month, mut day, mut yday) = (1i64, 1i64, 1i64, -1i64);

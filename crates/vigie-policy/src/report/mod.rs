@@ -24,12 +24,18 @@ use crate::policy::{
     Check, ContextEntry, ContextSource, FailureAction, Mutation, Policy, RuleAction,
 };
 
+/// How many rule results had each status.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Results that passed.
     pub pass: usize,
+    /// Results that failed.
     pub fail: usize,
+    /// Failures reported as warnings (unscored policies, `--audit-warn`).
     pub warn: usize,
+    /// Rules that could not be evaluated.
     pub error: usize,
+    /// Rules that did not apply (preconditions, exclusions).
     pub skip: usize,
 }
 
@@ -50,8 +56,11 @@ impl Counts {
 pub struct PolicyInfo {
     /// `namespace/name` for a Policy, `name` for a ClusterPolicy.
     pub name: String,
+    /// `policies.kyverno.io/severity`.
     pub severity: Option<String>,
+    /// `policies.kyverno.io/category`.
     pub category: Option<String>,
+    /// False when `policies.kyverno.io/scored` is `"false"`: failures are warnings.
     pub scored: bool,
     /// The file the policy was read from.
     pub source: String,
@@ -62,21 +71,32 @@ pub struct PolicyInfo {
 /// kept, never with the size of the objects.
 #[derive(Clone, Debug)]
 pub struct ApplyResult {
+    /// The policy the rule belongs to.
     pub policy: Arc<PolicyInfo>,
+    /// The rule's name.
     pub rule: Arc<str>,
+    /// What the rule concluded, after the warn rules of [`ApplyOptions`].
     pub status: Status,
     /// Shared between results with the same text (most failures of one rule).
     pub message: Arc<str>,
+    /// The resource the rule ran on.
     pub resource: Arc<ResourceRef>,
 }
 
+/// Which object a result is about, and where it was read.
 #[derive(Clone, Debug)]
 pub struct ResourceRef {
+    /// `apiVersion`.
     pub api_version: String,
+    /// `kind`.
     pub kind: String,
+    /// `metadata.name`.
     pub name: String,
+    /// `metadata.namespace`; empty for cluster-wide objects.
     pub namespace: String,
+    /// The file the object was read from.
     pub file: String,
+    /// The line its document starts on.
     pub line: u32,
 }
 
@@ -95,6 +115,7 @@ pub struct MutatedResource {
     pub generated: bool,
 }
 
+/// What an `apply` run gave: results, counts, changed objects and problems.
 #[derive(Clone, Debug, Default)]
 pub struct ApplyOutcome {
     /// The objects mutate rules changed, in the order they were read (validation
@@ -113,7 +134,9 @@ pub struct ApplyOutcome {
     pub input_errors: Vec<String>,
     /// Files skipped on purpose (a FIFO or device inside a directory).
     pub notes: Vec<String>,
+    /// Policies applied.
     pub policies: usize,
+    /// Resources they were applied to.
     pub resources: usize,
 }
 

@@ -310,17 +310,17 @@ impl<'a> SyscallEvent<'a> {
             }
             SysField::FdDirectory if is_file => b(paths::directory(&fd.name)),
             SysField::FdFilename if is_file => b(paths::filename(&fd.name)),
-            SysField::FdIp => Extracted::from_list(
+            SysField::FdIp | SysField::FdNet => Extracted::from_list(
                 [fd.sip, fd.dip]
                     .into_iter()
                     .flatten()
                     .map(|ip| Val::Str(Cow::Owned(ip.to_string())))
                     .collect(),
             ),
-            SysField::FdCip => ip(fd.sip),
-            SysField::FdSip => ip(fd.dip),
-            SysField::FdLip => ip(lip),
-            SysField::FdRip => ip(rip),
+            SysField::FdCip | SysField::FdCnet => ip(fd.sip),
+            SysField::FdSip | SysField::FdSnet => ip(fd.dip),
+            SysField::FdLip | SysField::FdLnet => ip(lip),
+            SysField::FdRip | SysField::FdRnet => ip(rip),
             SysField::FdPort if is_ip => {
                 Extracted::Many(vec![Val::Num(fd.sport as i64), Val::Num(fd.dport as i64)])
             }
