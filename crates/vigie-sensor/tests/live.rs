@@ -222,6 +222,7 @@ fn a_shell_spawned_by_us_gives_clone_execve_and_procexit_events() {
         let st = Command::new("/bin/sh")
             .arg("-c")
             .arg("exit 3")
+            .env("VIGIE_SENSOR_TEST", "exec-env")
             .current_dir(&dir)
             .status()
             .unwrap();
@@ -243,6 +244,41 @@ fn a_shell_spawned_by_us_gives_clone_execve_and_procexit_events() {
     let cgroups = String::from_utf8_lossy(&exec.params[14]).into_owned();
     assert!(cgroups.contains('='), "cgroups listed: {cgroups:?}");
     assert_eq!(exec.u32(26), unsafe { libc::geteuid() }, "uid");
+    // The image: environment, terminal, memory and the executable's inode.
+    let env = String::from_utf8_lossy(&exec.params[15]).into_owned();
+    assert!(
+        env.split('\0').any(|kv| kv == "VIGIE_SENSOR_TEST=exec-env"),
+        "env {env:?}"
+    );
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after_comm: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let tty_nr: u32 = after_comm[4].parse().unwrap();
+    assert_eq!(
+        exec.u32(16),
+        tty_nr,
+        "tty, as /proc/PID/stat's tty_nr (inherited)"
+    );
+    assert!(exec.u32(10) > 0, "vm_size");
+    // vm_rss is the kernel's folded per-CPU counter: a fresh image's pages sit
+    // in the per-CPU parts until a batch fills, so it is often 0 at exec.
+    assert!(exec.u32(11) <= exec.u32(10), "vm_rss within vm_size");
+    use std::os::unix::fs::MetadataExt;
+    let sh = std::fs::metadata("/bin/sh").unwrap();
+    assert_eq!(
+        u64::from_le_bytes(exec.params[23][..8].try_into().unwrap()),
+        sh.ino(),
+        "exe_ino"
+    );
+    assert_eq!(
+        u64::from_le_bytes(exec.params[25][..8].try_into().unwrap()),
+        sh.mtime() as u64 * 1_000_000_000 + sh.mtime_nsec() as u64,
+        "exe_ino_mtime"
+    );
     assert!(
         exec.str(27).ends_with("sh"),
         "trusted exepath {:?}",
