@@ -164,3 +164,114 @@ fn sixty_idle_seconds_with_the_default_rules_raise_no_alert() {
     );
     assert_eq!(summary.alerts, 0);
 }
+
+/// Runs `action` in a forked child (the sensor does not watch its own process)
+/// until an alert reaches the sink, at most 50 times; returns the alerts and
+/// the children's name (fork keeps the forking thread's).
+fn alert_from_child(name: &str, action: fn() -> i32) -> (Vec<Value>, String) {
+    let comm = Arc::new(Mutex::new(String::new()));
+    let seen = comm.clone();
+    let (_, alerts) = run_until(name, &[], true, LiveOptions::default(), move |out| {
+        *seen.lock().unwrap() = std::fs::read_to_string("/proc/thread-self/comm")
+            .unwrap()
+            .trim_end()
+            .to_string();
+        for _ in 0..50 {
+            // SAFETY: the child runs `action` (raw system calls) and exits.
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0, "fork");
+            if pid == 0 {
+                let code = action();
+                unsafe { libc::_exit(code) };
+            }
+            let mut status = 0;
+            // SAFETY: waiting for our own child.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+            assert_eq!(libc::WEXITSTATUS(status), 0, "the child's action succeeded");
+            std::thread::sleep(Duration::from_millis(200));
+            if !alerts_in(out).is_empty() {
+                return;
+            }
+        }
+    });
+    let comm = comm.lock().unwrap().clone();
+    (alerts, comm)
+}
+
+#[test]
+fn a_ptrace_attach_raises_the_default_rule_with_its_fields() {
+    // The child attaches to a waiting grandchild, then lets it go.
+    let (alerts, comm) = alert_from_child("ptrace", || unsafe {
+        let target = libc::fork();
+        if target == 0 {
+            libc::pause();
+            libc::_exit(0);
+        }
+        let ok = libc::ptrace(libc::PTRACE_ATTACH, target, 0, 0) == 0;
+        let mut st = 0;
+        libc::waitpid(target, &mut st, 0);
+        libc::ptrace(libc::PTRACE_DETACH, target, 0, 0);
+        libc::kill(target, libc::SIGKILL);
+        libc::waitpid(target, &mut st, 0);
+        if ok {
+            0
+        } else {
+            1
+        }
+    });
+    let alert = alerts
+        .iter()
+        .find(|a| a["rule"] == "Vigie ptrace attach")
+        .unwrap_or_else(|| panic!("a ptrace alert among {alerts:?}"));
+    assert_eq!(alert["priority"], "Warning");
+    assert_eq!(alert["source"], "syscall");
+    let f = &alert["output_fields"];
+    assert_eq!(f["evt.arg.request"], "PTRACE_ATTACH");
+    assert_eq!(f["user.name"], "root");
+    assert_eq!(f["container.id"], "host");
+    assert_eq!(f["proc.name"], comm.as_str());
+    let target: i64 = f["evt.arg.pid"]
+        .as_i64()
+        .or_else(|| f["evt.arg.pid"].as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or_else(|| panic!("a target pid in {f}"));
+    assert!(target > 0);
+    let output = alert["output"].as_str().unwrap();
+    assert!(
+        output.contains(&format!(
+            "Ptrace attach (request=PTRACE_ATTACH target_pid={target} process={comm} command="
+        )),
+        "{output}"
+    );
+}
+
+/// The file the history-tampering child makes and deletes.
+const HISTORY: &str = "/tmp/vigie-live-test_history";
+
+#[test]
+fn deleting_a_shell_history_raises_the_default_rule_with_its_fields() {
+    let (alerts, comm) = alert_from_child("history", || unsafe {
+        let path = std::ffi::CString::new(HISTORY).unwrap();
+        let fd = libc::open(path.as_ptr(), libc::O_CREAT | libc::O_WRONLY, 0o600);
+        libc::close(fd);
+        if libc::syscall(libc::SYS_unlink, path.as_ptr()) == 0 {
+            0
+        } else {
+            1
+        }
+    });
+    let alert = alerts
+        .iter()
+        .find(|a| a["rule"] == "Vigie log or history tampering")
+        .unwrap_or_else(|| panic!("a tampering alert among {alerts:?}"));
+    let f = &alert["output_fields"];
+    assert_eq!(f["evt.args"], format!("res=0 path={HISTORY}"));
+    assert_eq!(f["proc.name"], comm.as_str());
+    assert_eq!(f["user.name"], "root");
+    let output = alert["output"].as_str().unwrap();
+    assert!(
+        output.contains(&format!(
+            "Log or history tampering (file=<NA> args=res=0 path={HISTORY} process={comm} command="
+        )),
+        "{output}"
+    );
+}

@@ -1626,7 +1626,9 @@ static __always_inline u32 current_syscall(void)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(vigie_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (is_self())
+	// The sensor's own threads are not watched, but the processes it starts
+	// are: without their birth their later events would have no process.
+	if (self_tgid && task_tgid(child) == self_tgid)
 		return 0;
 	u32 nr = current_syscall();
 	u16 type = PPME_SYSCALL_CLONE_20_X;
