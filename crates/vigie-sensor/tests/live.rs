@@ -771,6 +771,54 @@ fn descriptor_syscalls_carry_the_descriptors_they_make() {
 }
 
 #[test]
+fn userfaultfd_bpf_and_io_uring_setup_carry_their_arguments() {
+    let mut results = (0i64, 0i64, 0i64);
+    let evs = capture(SyscallSet::state(), || {
+        // SAFETY: raw calls with valid (or, for bpf, deliberately empty)
+        // arguments; the descriptors made are closed.
+        unsafe {
+            let uffd = libc::syscall(libc::SYS_userfaultfd, libc::O_CLOEXEC);
+            // BPF_MAP_CREATE with a zero-length attribute: refused, still seen.
+            let bpf = libc::syscall(libc::SYS_bpf, 0, std::ptr::null::<u8>(), 0);
+            let mut params = [0u32; 30];
+            let ring = libc::syscall(libc::SYS_io_uring_setup, 4, params.as_mut_ptr());
+            results = (uffd, bpf, ring);
+            for fd in [uffd, ring] {
+                if fd >= 0 {
+                    libc::close(fd as i32);
+                }
+            }
+        }
+    });
+    let (uffd, bpf, ring) = results;
+    assert!(
+        uffd >= 0 && ring >= 0,
+        "userfaultfd {uffd}, io_uring_setup {ring}"
+    );
+    assert_eq!(bpf, -1);
+    let of = |ty: u16, res: i64| {
+        evs.iter()
+            .find(|e| e.ty == ty && e.i64(0) == res)
+            .unwrap_or_else(|| panic!("event {ty} returning {res}"))
+    };
+    assert_eq!(of(321, uffd).u32(1), 1 << 12, "userfaultfd: PPM_O_CLOEXEC");
+    // libc's -1; the event carries the kernel's -errno.
+    let errno = -(std::io::Error::from_raw_os_error(libc::EINVAL)
+        .raw_os_error()
+        .unwrap() as i64);
+    let refused = evs
+        .iter()
+        .find(|e| e.ty == 369 && e.tid == of(321, uffd).tid && e.i64(0) < 0)
+        .expect("a refused bpf event from the test's thread");
+    assert_eq!(refused.i64(0), errno, "bpf: EINVAL");
+    assert_eq!(refused.u32(1), 0, "bpf: BPF_MAP_CREATE");
+    let setup = of(339, ring);
+    assert_eq!(setup.u32(1), 4, "entries asked");
+    assert_eq!(setup.u32(2), 4, "sq_entries given");
+    assert_eq!(setup.u32(3), 8, "cq_entries given (twice the sq)");
+}
+
+#[test]
 fn process_syscalls_carry_their_arguments() {
     let mut set = SyscallSet::state();
     for s in [
