@@ -20,6 +20,7 @@ mod json;
 pub mod k8s;
 mod macros;
 pub mod network;
+mod objects;
 mod quoted;
 mod result;
 pub mod types;
@@ -150,6 +151,7 @@ pub struct Env {
     max_operators: usize,
     max_depth: usize,
     check_variables: bool,
+    object_literals: bool,
 }
 
 impl Default for Env {
@@ -164,6 +166,7 @@ impl Default for Env {
             max_operators: DEFAULT_MAX_OPERATORS,
             max_depth: DEFAULT_MAX_DEPTH,
             check_variables: true,
+            object_literals: false,
         }
     }
 }
@@ -227,6 +230,15 @@ impl Env {
     /// Sets the deepest expression tree accepted.
     pub fn max_depth(mut self, levels: usize) -> Self {
         self.max_depth = levels;
+        self
+    }
+
+    /// Reads struct literals (`Object{spec: Object.spec{...}}`,
+    /// `JSONPatch{op: 'add', ...}`) as maps of their fields, as Kubernetes'
+    /// mutating admission CEL builds objects: vigie has no schemas to type
+    /// them against, and the result becomes JSON either way.
+    pub fn object_literals(mut self) -> Self {
+        self.object_literals = true;
         self
     }
 
@@ -327,6 +339,9 @@ impl Program {
         let mut tree = program.expression().clone();
         if !quoted.is_empty() {
             quoted::restore(&mut tree, &quoted).map_err(CompileError::Syntax)?;
+        }
+        if env.object_literals {
+            objects::struct_literals_to_maps(&mut tree);
         }
         let depth = check::depth(&tree);
         if depth > env.max_depth {
