@@ -262,7 +262,7 @@ pub(crate) fn max_id(root: &IdedExpr) -> u64 {
 
 /// Calls `f` on every node with its depth (the root is at 1), without
 /// recursion.
-fn visit<'a>(root: &'a IdedExpr, mut f: impl FnMut(&'a IdedExpr, usize)) {
+pub(crate) fn visit<'a>(root: &'a IdedExpr, mut f: impl FnMut(&'a IdedExpr, usize)) {
     let mut stack: Vec<(&IdedExpr, usize)> = vec![(root, 1)];
     while let Some((e, d)) = stack.pop() {
         f(e, d);

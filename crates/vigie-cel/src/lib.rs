@@ -384,6 +384,19 @@ impl Program {
         &self.result_type
     }
 
+    /// Whether the expression calls the global function `name` (written
+    /// `name(...)`, not as a method): a policy engine uses it to tell
+    /// libraries it does not provide from other errors.
+    pub fn calls_function(&self, name: &str) -> bool {
+        let mut found = false;
+        check::visit(&self.expr, |e, _| {
+            if let cel::common::ast::Expr::Call(c) = &e.expr {
+                found |= c.target.is_none() && c.func_name == name;
+            }
+        });
+        found
+    }
+
     /// The expression text.
     pub fn source(&self) -> &str {
         &self.source

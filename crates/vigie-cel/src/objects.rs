@@ -144,6 +144,19 @@ mod tests {
     }
 
     #[test]
+    fn global_calls_are_found_but_not_methods() {
+        let env = Env::new().variable("object");
+        let p = Program::compile(
+            "image(object.a).registry() == 'x' && object.b.size() > 0",
+            &env,
+        )
+        .expect("compiles");
+        assert!(p.calls_function("image"));
+        assert!(!p.calls_function("registry"));
+        assert!(!p.calls_function("size"));
+    }
+
+    #[test]
     fn without_the_option_struct_literals_name_unknown_types() {
         let env = Env::new().variable("object");
         let program = Program::compile("Object{kind: 'Pod'}", &env).expect("compiles");

@@ -15,13 +15,10 @@ pub const UNSUPPORTED_KINDS: &[&str] = &[
     "ValidatingPolicy",
     "NamespacedValidatingPolicy",
     "ImageValidatingPolicy",
-    "MutatingPolicy",
     "GeneratingPolicy",
     "DeletingPolicy",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
     "CleanupPolicy",
     "ClusterCleanupPolicy",
 ];
@@ -129,13 +126,17 @@ pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
     let file = r.origin.file.path.clone();
     let cel_policy = crate::cel::vpol::is_validating_policy(&r.api_version, &r.kind);
     let admission_policy = crate::cel::vap::is_policy(&r.api_version, &r.kind);
+    let mutating_policy = crate::cel::mpol::is_mutating_policy(&r.api_version, &r.kind)
+        || crate::cel::mpol::is_admission_policy(&r.api_version, &r.kind);
     if crate::cel::vap::is_binding(&r.api_version, &r.kind) {
         out.bindings.push((file, node_to_json(&r.root)));
         return true;
     }
-    if is_kyverno_policy(r) || cel_policy || admission_policy {
+    if is_kyverno_policy(r) || cel_policy || admission_policy || mutating_policy {
         let doc = node_to_json(&r.root);
-        let parsed = if cel_policy {
+        let parsed = if mutating_policy {
+            crate::cel::mpol::parse(&doc, &file)
+        } else if cel_policy {
             crate::cel::vpol::parse(&doc, &file)
         } else if admission_policy {
             crate::cel::vap::parse(&doc, &file)
@@ -167,6 +168,17 @@ pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
                     out.policies.push(policy);
                 } else {
                     for (rule, (path, reason)) in problems {
+                        // An autogen copy repeats its source rule's problem
+                        // (the path is already the source's): said once.
+                        let said = out.errors.iter().any(|e| {
+                            e.file == file
+                                && e.policy == policy.name
+                                && e.path == path
+                                && e.reason == reason
+                        });
+                        if said {
+                            continue;
+                        }
                         out.errors.push(PolicyError {
                             line: line_of(&r.root, &path),
                             file: file.clone(),

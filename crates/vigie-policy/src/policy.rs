@@ -90,6 +90,8 @@ pub enum Mutation {
     Json6902(String),
     /// `foreach`: a patch per element of a list, in order.
     Foreach(Vec<MutateForeach>),
+    /// The CEL mutations of a MutatingPolicy or MutatingAdmissionPolicy.
+    Cel(std::sync::Arc<crate::cel::mutation::CelMutation>),
 }
 
 /// The order `foreach` visits a list in.
@@ -378,6 +380,8 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
         crate::cel::rule::action(raw, cel, &format!("{path}.validate"))?
     } else if let Some(v) = raw.get("validate") {
         parse_validation(v, &format!("{path}.validate"))?
+    } else if let Some(cel) = raw.get("mutate").and_then(|m| m.get("cel")) {
+        crate::cel::mutation::action(cel, &format!("{path}.mutate.cel"))?
     } else if let Some(m) = raw.get("mutate") {
         crate::policy_mutate::parse_mutate(m, &format!("{path}.mutate"))?
     } else if let Some(g) = raw.get("generate") {

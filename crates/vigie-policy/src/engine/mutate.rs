@@ -99,6 +99,13 @@ pub fn run(
         Ok(d) => d,
         Err((status, message)) => return (status, message, None),
     };
+    if let Mutation::Cel(cel) = mutation {
+        return match cel.apply(&crate::cel::CelInputs::of(context)) {
+            Ok(Some(patched)) => (Status::Pass, success_message(&patched), Some(patched)),
+            Ok(None) => (Status::Skip, "no patches applied".into(), None),
+            Err((status, message)) => (status, message, None),
+        };
+    }
     let object = &context.target.object;
     let mut run = ForeachRun {
         provided: &rule_data.provided,
@@ -166,6 +173,7 @@ fn apply(mutation: &Mutation, object: Json, data: &Rcvar) -> Result<Json, String
                 .map_err(|e| format!("failed to apply patchesJson6902: {e}"))
         }
         Mutation::Foreach(_) => Err("a foreach cannot be applied as one patch".into()),
+        Mutation::Cel(_) => Err("CEL mutations are applied by their own runner".into()),
     }
 }
 

@@ -514,6 +514,7 @@ fn uses_config_maps(policy: &Policy) -> bool {
             Mutation::Foreach(list) => list
                 .iter()
                 .any(|f| in_entries(&f.context) || in_mutation(&f.mutation)),
+            Mutation::Cel(cel) => cel.params.is_some(),
             _ => false,
         }
     }
