@@ -15,7 +15,6 @@ pub const UNSUPPORTED_KINDS: &[&str] = &[
     "ValidatingPolicy",
     "NamespacedValidatingPolicy",
     "ImageValidatingPolicy",
-    "GeneratingPolicy",
     "DeletingPolicy",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
@@ -128,13 +127,21 @@ pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
     let admission_policy = crate::cel::vap::is_policy(&r.api_version, &r.kind);
     let mutating_policy = crate::cel::mpol::is_mutating_policy(&r.api_version, &r.kind)
         || crate::cel::mpol::is_admission_policy(&r.api_version, &r.kind);
+    let generating_policy = crate::cel::generation::is_generating_policy(&r.api_version, &r.kind);
     if crate::cel::vap::is_binding(&r.api_version, &r.kind) {
         out.bindings.push((file, node_to_json(&r.root)));
         return true;
     }
-    if is_kyverno_policy(r) || cel_policy || admission_policy || mutating_policy {
+    if is_kyverno_policy(r)
+        || cel_policy
+        || admission_policy
+        || mutating_policy
+        || generating_policy
+    {
         let doc = node_to_json(&r.root);
-        let parsed = if mutating_policy {
+        let parsed = if generating_policy {
+            crate::cel::mpol::parse_generating(&doc, &file)
+        } else if mutating_policy {
             crate::cel::mpol::parse(&doc, &file)
         } else if cel_policy {
             crate::cel::vpol::parse(&doc, &file)

@@ -47,6 +47,8 @@ pub enum GenerateSource {
         /// Which sources; every one when absent.
         selector: Option<LabelSelector>,
     },
+    /// The CEL `generate` expressions of a GeneratingPolicy.
+    Cel(std::sync::Arc<crate::cel::generation::CelGeneration>),
 }
 
 fn text(m: &serde_json::Map<String, Json>, key: &str, path: &str) -> Parse<String> {
@@ -65,6 +67,9 @@ pub(crate) fn parse_generate(v: &Json, path: &str) -> Parse<RuleAction> {
     let Some(m) = v.as_object() else {
         return problem(path, "expected a map");
     };
+    if let Some(cel) = m.get("cel") {
+        return crate::cel::generation::action(cel, &format!("{path}.cel"));
+    }
     if m.get("foreach")
         .is_some_and(|f| f.as_array().is_some_and(|a| !a.is_empty()))
     {

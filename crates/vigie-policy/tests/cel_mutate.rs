@@ -1,6 +1,9 @@
 //! The CEL mutating kinds through the public API: Kyverno's MutatingPolicy
 //! (ApplyConfiguration and JSONPatch, match conditions, variables, autogen)
-//! and Kubernetes' MutatingAdmissionPolicy with its binding and params.
+//! and Kubernetes' MutatingAdmissionPolicy with its binding and params; and a
+//! suite of MutatingPolicy and GeneratingPolicy entries.
+
+mod common;
 
 use serde_json::{json, Value};
 use vigie_policy::{mutate, policies_from_str, Request, Status, Target};
@@ -260,4 +263,9 @@ fn bad_mutations_are_errors_naming_their_path() {
         assert_eq!(loaded.errors.len(), 1, "{body}");
         assert_eq!(loaded.errors[0].path, path, "{body}");
     }
+}
+
+#[test]
+fn a_suite_of_cel_kinds_compares_patched_and_generated_resources() {
+    common::run_agreeing("cel-kinds", 3);
 }

@@ -2,7 +2,7 @@
 //! ClusterPolicy `validate.cel` ([`rule`]) and the `policies.kyverno.io`
 //! ValidatingPolicy ([`vpol`]), which is turned into the same form; and CEL
 //! mutation ([`mutation`]) for MutatingPolicy and MutatingAdmissionPolicy
-//! ([`mpol`]).
+//! ([`mpol`]); and GeneratingPolicy ([`generation`]).
 //!
 //! A [`CelValidation`] is compiled once, when the policy is loaded (every
 //! expression parsed and checked against the variables Kubernetes declares),
@@ -10,6 +10,7 @@
 //! API server runs a ValidatingAdmissionPolicy: match conditions first (any
 //! false one skips), then the variables in order, then each validation.
 
+pub mod generation;
 pub mod mpol;
 pub mod mutation;
 pub mod rule;

@@ -31,6 +31,15 @@ pub fn is_admission_policy(api_version: &str, kind: &str) -> bool {
     api_version.starts_with("admissionregistration.k8s.io/") && kind == "MutatingAdmissionPolicy"
 }
 
+/// Reads a GeneratingPolicy or NamespacedGeneratingPolicy document (no
+/// autogen: Kyverno generates for the triggers the policy names).
+pub(crate) fn parse_generating(
+    doc: &Json,
+    source: &str,
+) -> Result<(Policy, Vec<RuleProblem>), Problem> {
+    parse_with(doc, source, false, CelAction::Generate)
+}
+
 /// Reads a MutatingPolicy, NamespacedMutatingPolicy or
 /// MutatingAdmissionPolicy document.
 pub(crate) fn parse(doc: &Json, source: &str) -> Result<(Policy, Vec<RuleProblem>), Problem> {

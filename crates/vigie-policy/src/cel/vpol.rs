@@ -282,6 +282,8 @@ pub(crate) enum CelAction {
     Validate,
     /// `mutations` (MutatingPolicy, MutatingAdmissionPolicy).
     Mutate,
+    /// `generate` (GeneratingPolicy).
+    Generate,
 }
 
 /// The ClusterPolicy (or Policy) equivalent of a CEL policy document.
@@ -333,6 +335,12 @@ fn equivalent(
             "paramKind",
             "paramRef",
         ],
+        CelAction::Generate => {
+            if let Some(sync) = spec.pointer("/evaluation/synchronize/enabled") {
+                cel.insert("synchronize".into(), sync.clone());
+            }
+            &["generate", "matchConditions", "variables"]
+        }
     };
     for key in carried {
         if let Some(v) = spec.get(*key).filter(|v| !v.is_null()) {
@@ -342,6 +350,7 @@ fn equivalent(
     match action {
         CelAction::Validate => rule["validate"] = json!({"cel": cel}),
         CelAction::Mutate => rule["mutate"] = json!({"cel": cel}),
+        CelAction::Generate => rule["generate"] = json!({"cel": cel}),
     }
     let actions: Vec<&str> = spec
         .get("validationActions")
@@ -402,6 +411,7 @@ fn original_path(path: &str) -> String {
         ("spec.rules[0].validate.cel.expressions", "spec.validations"),
         ("spec.rules[0].validate.cel.", "spec."),
         ("spec.rules[0].mutate.cel.", "spec."),
+        ("spec.rules[0].generate.cel.", "spec."),
         ("celPreconditions", "spec.matchConditions"),
         ("spec.rules[0].match", "spec.matchConstraints"),
         ("spec.validationFailureAction", "spec.validationActions"),

@@ -179,6 +179,7 @@ fn run(
             }
             Ok(out)
         }
+        GenerateSource::Cel(cel) => cel.generate(&crate::cel::CelInputs::of(context)),
     }
 }
 

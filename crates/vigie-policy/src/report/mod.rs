@@ -488,7 +488,8 @@ fn mutate_first(
 fn clones(policy: &Policy) -> bool {
     policy.rules.iter().any(|r| {
         matches!(&r.action, RuleAction::Generate(g)
-            if !matches!(g.source, crate::policy::GenerateSource::Data(_)))
+            if matches!(g.source, crate::policy::GenerateSource::Clone { .. }
+                | crate::policy::GenerateSource::CloneList { .. }))
     })
 }
 
