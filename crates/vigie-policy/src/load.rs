@@ -15,11 +15,8 @@ pub const UNSUPPORTED_KINDS: &[&str] = &[
     "ValidatingPolicy",
     "NamespacedValidatingPolicy",
     "ImageValidatingPolicy",
-    "DeletingPolicy",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
-    "CleanupPolicy",
-    "ClusterCleanupPolicy",
 ];
 
 #[derive(Debug, Default)]
@@ -43,7 +40,12 @@ pub struct LoadedPolicies {
 }
 
 pub fn is_kyverno_policy(r: &Resource) -> bool {
-    r.api_version.starts_with("kyverno.io/") && (r.kind == "ClusterPolicy" || r.kind == "Policy")
+    is_kyverno_kind(&r.api_version, &r.kind)
+}
+
+/// Whether `api_version`/`kind` is a `kyverno.io` ClusterPolicy or Policy.
+fn is_kyverno_kind(api_version: &str, kind: &str) -> bool {
+    api_version.starts_with("kyverno.io/") && (kind == "ClusterPolicy" || kind == "Policy")
 }
 
 /// An error about a whole file (no policy or rule to name).
@@ -119,37 +121,46 @@ pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
     out
 }
 
+/// Reads one policy document into a [`Policy`] and its rules' problems.
+type Reader =
+    fn(&Json, &str) -> Result<(Policy, Vec<crate::policy::RuleProblem>), crate::policy::Problem>;
+
+/// The reader of a policy kind vigie runs, if `api_version`/`kind` is one.
+fn reader(api_version: &str, kind: &str) -> Option<Reader> {
+    use crate::cel::{deletion, generation, mpol, vap, vpol};
+    let r: Reader = if is_kyverno_kind(api_version, kind) {
+        parse_policy
+    } else if vpol::is_validating_policy(api_version, kind) {
+        vpol::parse
+    } else if vap::is_policy(api_version, kind) {
+        vap::parse
+    } else if mpol::is_mutating_policy(api_version, kind)
+        || mpol::is_admission_policy(api_version, kind)
+    {
+        mpol::parse
+    } else if generation::is_generating_policy(api_version, kind) {
+        mpol::parse_generating
+    } else if deletion::is_cleanup_policy(api_version, kind)
+        || deletion::is_deleting_policy(api_version, kind)
+    {
+        deletion::parse
+    } else {
+        return None;
+    };
+    Some(r)
+}
+
 /// Adds one loaded document: a policy, a policy kind not run yet, or something else
 /// (ignored). Says whether it was a policy of either sort.
 pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
     let file = r.origin.file.path.clone();
-    let cel_policy = crate::cel::vpol::is_validating_policy(&r.api_version, &r.kind);
-    let admission_policy = crate::cel::vap::is_policy(&r.api_version, &r.kind);
-    let mutating_policy = crate::cel::mpol::is_mutating_policy(&r.api_version, &r.kind)
-        || crate::cel::mpol::is_admission_policy(&r.api_version, &r.kind);
-    let generating_policy = crate::cel::generation::is_generating_policy(&r.api_version, &r.kind);
     if crate::cel::vap::is_binding(&r.api_version, &r.kind) {
         out.bindings.push((file, node_to_json(&r.root)));
         return true;
     }
-    if is_kyverno_policy(r)
-        || cel_policy
-        || admission_policy
-        || mutating_policy
-        || generating_policy
-    {
+    if let Some(read) = reader(&r.api_version, &r.kind) {
         let doc = node_to_json(&r.root);
-        let parsed = if generating_policy {
-            crate::cel::mpol::parse_generating(&doc, &file)
-        } else if mutating_policy {
-            crate::cel::mpol::parse(&doc, &file)
-        } else if cel_policy {
-            crate::cel::vpol::parse(&doc, &file)
-        } else if admission_policy {
-            crate::cel::vap::parse(&doc, &file)
-        } else {
-            parse_policy(&doc, &file)
-        };
+        let parsed = read(&doc, &file);
         match parsed {
             Ok((policy, problems)) => {
                 for rule in &policy.rules {

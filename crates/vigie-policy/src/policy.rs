@@ -77,6 +77,9 @@ pub enum RuleAction {
     Mutate(Mutation),
     /// A generate rule: a resource created from data or cloned from a source.
     Generate(Generation),
+    /// A cleanup rule (CleanupPolicy, DeletingPolicy): the resources it
+    /// selects would be deleted.
+    Delete(crate::cel::deletion::Deletion),
     /// A rule kind vigie does not run yet (verifyImages, cel...).
     Unsupported(&'static str),
 }
@@ -386,6 +389,8 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
         crate::policy_mutate::parse_mutate(m, &format!("{path}.mutate"))?
     } else if let Some(g) = raw.get("generate") {
         crate::policy_generate::parse_generate(g, &format!("{path}.generate"))?
+    } else if let Some(d) = raw.get("delete") {
+        crate::cel::deletion::action(d, &format!("{path}.delete"))?
     } else if raw.get("verifyImages").is_some() {
         RuleAction::Unsupported("verifyImages")
     } else {

@@ -845,6 +845,8 @@ fn unsupported_reason(
     match &rule.action {
         RuleAction::Unsupported(kind) => Some(kind.to_string()),
         RuleAction::Validate(_) | RuleAction::Mutate(_) | RuleAction::Generate(_) => None,
+        // `kyverno test` has no result for what a cleanup policy deletes.
+        RuleAction::Delete(_) => Some("cleanup policy (CleanupPolicy, DeletingPolicy)".into()),
     }
 }
 

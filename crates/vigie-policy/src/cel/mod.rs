@@ -2,7 +2,8 @@
 //! ClusterPolicy `validate.cel` ([`rule`]) and the `policies.kyverno.io`
 //! ValidatingPolicy ([`vpol`]), which is turned into the same form; and CEL
 //! mutation ([`mutation`]) for MutatingPolicy and MutatingAdmissionPolicy
-//! ([`mpol`]); and GeneratingPolicy ([`generation`]).
+//! ([`mpol`]); GeneratingPolicy ([`generation`]); and the cleanup policies
+//! ([`deletion`]).
 //!
 //! A [`CelValidation`] is compiled once, when the policy is loaded (every
 //! expression parsed and checked against the variables Kubernetes declares),
@@ -10,6 +11,7 @@
 //! API server runs a ValidatingAdmissionPolicy: match conditions first (any
 //! false one skips), then the variables in order, then each validation.
 
+pub mod deletion;
 pub mod generation;
 pub mod mpol;
 pub mod mutation;

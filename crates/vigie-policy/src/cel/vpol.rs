@@ -284,6 +284,8 @@ pub(crate) enum CelAction {
     Mutate,
     /// `generate` (GeneratingPolicy).
     Generate,
+    /// `conditions` of the resources to delete (DeletingPolicy).
+    Delete,
 }
 
 /// The ClusterPolicy (or Policy) equivalent of a CEL policy document.
@@ -341,6 +343,7 @@ fn equivalent(
             }
             &["generate", "matchConditions", "variables"]
         }
+        CelAction::Delete => &["conditions", "variables"],
     };
     for key in carried {
         if let Some(v) = spec.get(*key).filter(|v| !v.is_null()) {
@@ -351,6 +354,10 @@ fn equivalent(
         CelAction::Validate => rule["validate"] = json!({"cel": cel}),
         CelAction::Mutate => rule["mutate"] = json!({"cel": cel}),
         CelAction::Generate => rule["generate"] = json!({"cel": cel}),
+        CelAction::Delete => {
+            let schedule = spec.get("schedule").cloned().unwrap_or(Json::Null);
+            rule["delete"] = json!({"cel": cel, "schedule": schedule});
+        }
     }
     let actions: Vec<&str> = spec
         .get("validationActions")
@@ -412,6 +419,7 @@ fn original_path(path: &str) -> String {
         ("spec.rules[0].validate.cel.", "spec."),
         ("spec.rules[0].mutate.cel.", "spec."),
         ("spec.rules[0].generate.cel.", "spec."),
+        ("spec.rules[0].delete.cel.", "spec."),
         ("celPreconditions", "spec.matchConditions"),
         ("spec.rules[0].match", "spec.matchConstraints"),
         ("spec.validationFailureAction", "spec.validationActions"),

@@ -3,12 +3,14 @@
 //! type ([`validate`] with `podSecurity`, [`mutate`](mod@mutate)), and the
 //! dispatch here, which picks the rules that match and hands each to its handler.
 
+pub mod delete;
 pub mod generate;
 pub mod mutate;
 pub mod policy_context;
 pub mod request;
 pub mod validate;
 
+pub use delete::deletions;
 pub use generate::{generate, GenerateOutcome};
 pub use mutate::{json_patch, mutate, MutationOutcome};
 pub use policy_context::PolicyContext;
