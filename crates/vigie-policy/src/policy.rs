@@ -13,7 +13,7 @@ use crate::matching::{
 use crate::{anchors, variables};
 
 mod admission;
-pub use crate::policy_generate::{GenerateSource, Generation};
+pub use crate::policy_generate::{GenerateForeach, GenerateSource, Generation};
 pub use admission::{AdmissionSettings, FailureActionOverride, FailurePolicy};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

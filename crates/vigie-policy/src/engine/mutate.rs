@@ -14,7 +14,7 @@ use super::{
     MAX_PATTERN_DEPTH,
 };
 use crate::context;
-use crate::jmes::{self, EvalError, Rcvar};
+use crate::jmes::{self, Rcvar};
 use crate::patch::{self, json6902};
 use crate::policy::{ForeachOrder, MutateForeach, Mutation, Policy, Rule, RuleAction};
 use crate::variables::{self, Missing};
@@ -201,17 +201,7 @@ impl ForeachRun<'_> {
         }
         let mut current: Option<Json> = None;
         for foreach in list {
-            let expr = variables::compile_cached(&foreach.list)
-                .map_err(|e| format!("failed to evaluate list {}: {e}", foreach.list))?;
-            let elements = match expr.search(&data) {
-                Ok(v) => match &*v {
-                    jmes::Variable::Array(items) => items.clone(),
-                    _ => vec![v.clone()],
-                },
-                // A path that leads nowhere is null to JMESPath: no element.
-                Err(EvalError::NotFound(_)) => Vec::new(),
-                Err(e) => return Err(format!("failed to evaluate list {}: {e}", foreach.list)),
-            };
+            let elements = super::foreach_list(&foreach.list, &data)?;
             let base = current.as_ref().unwrap_or(object);
             if let Some(patched) = self.elements(foreach, &elements, base, &data, nesting)? {
                 // Later entries see the object as this one left it.
@@ -251,20 +241,7 @@ impl ForeachRun<'_> {
                     "foreach stopped: more than the limit of {MAX_FOREACH_ELEMENTS} elements in one rule"
                 ));
             }
-            let mut element_data = data.clone();
-            let index_var = Rcvar::new(jmes::Variable::Number(index.into()));
-            context::set_path(&mut element_data, "element", element.clone());
-            context::set_path(&mut element_data, "elementIndex", index_var.clone());
-            context::set_path(
-                &mut element_data,
-                &format!("element{nesting}"),
-                element.clone(),
-            );
-            context::set_path(
-                &mut element_data,
-                &format!("elementIndex{nesting}"),
-                index_var,
-            );
+            let mut element_data = super::with_element(data, element, index, nesting);
             context::load(
                 &foreach.context,
                 &mut element_data,
