@@ -33,6 +33,7 @@ mod json;
 pub mod k8s;
 mod macros;
 pub mod network;
+mod objects;
 mod quoted;
 mod result;
 mod shared;
@@ -166,6 +167,7 @@ pub struct Env {
     max_operators: usize,
     max_depth: usize,
     check_variables: bool,
+    object_literals: bool,
 }
 
 impl Default for Env {
@@ -180,6 +182,7 @@ impl Default for Env {
             max_operators: DEFAULT_MAX_OPERATORS,
             max_depth: DEFAULT_MAX_DEPTH,
             check_variables: true,
+            object_literals: false,
         }
     }
 }
@@ -243,6 +246,15 @@ impl Env {
     /// Sets the deepest expression tree accepted.
     pub fn max_depth(mut self, levels: usize) -> Self {
         self.max_depth = levels;
+        self
+    }
+
+    /// Reads struct literals (`Object{spec: Object.spec{...}}`,
+    /// `JSONPatch{op: 'add', ...}`) as maps of their fields, as Kubernetes'
+    /// mutating admission CEL builds objects: vigie has no schemas to type
+    /// them against, and the result becomes JSON either way.
+    pub fn object_literals(mut self) -> Self {
+        self.object_literals = true;
         self
     }
 
@@ -458,6 +470,9 @@ impl Program {
         if !quoted.is_empty() {
             quoted::restore(&mut tree, &quoted).map_err(CompileError::Syntax)?;
         }
+        if env.object_literals {
+            objects::struct_literals_to_maps(&mut tree);
+        }
         let depth = check::depth(&tree);
         if depth > env.max_depth {
             return Err(CompileError::TreeTooDeep {
@@ -526,6 +541,19 @@ impl Program {
         self.run(activation, |v| {
             shared::from_val(v, 0).map(|b| Shared(Arc::new(b)))
         })
+    }
+
+    /// Whether the expression calls the global function `name` (written
+    /// `name(...)`, not as a method): a policy engine uses it to tell
+    /// libraries it does not provide from other errors.
+    pub fn calls_function(&self, name: &str) -> bool {
+        let mut found = false;
+        check::visit(&self.expr, |e, _| {
+            if let cel::common::ast::Expr::Call(c) = &e.expr {
+                found |= c.target.is_none() && c.func_name == name;
+            }
+        });
+        found
     }
 
     /// The expression text.

@@ -3,6 +3,10 @@
 //! an idle machine. These tests need root and a BTF kernel (CI runs as root
 //! here); without them they fail, naming the reason, rather than skip.
 
+// Children forked by these tests make raw system calls through libc (each
+// block says why it is sound); an unwrap that fails is the test's own report.
+#![allow(unsafe_code, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};

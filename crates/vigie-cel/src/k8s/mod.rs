@@ -3,12 +3,15 @@
 //!
 //! Done so far: the regex library (`find`, `findAll`), the sets library
 //! (`sets.contains`, `sets.equivalent`, `sets.intersects`), most of the
-//! lists library (`indexOf`, `lastIndexOf`, `isSorted`, `min`, `max`) and
-//! the lenient `orValue` Kubernetes policies rely on. The other libraries
+//! lists library (`indexOf`, `lastIndexOf`, `isSorted`, `min`, `max`),
+//! `jsonpatch.escapeKey`, Kyverno's `generator.Apply` (see [`generator`])
+//! and the lenient `orValue` Kubernetes policies rely on. The other libraries
 //! (url, quantity, semver, lists' `sum`, format, authorizer) are not registered
 //! yet: an expression calling them fails to evaluate with "no such
 //! overload", which a policy reports as a failure or error, never a pass.
 
+pub mod generator;
+mod jsonpatch;
 mod lists;
 mod regex_lib;
 mod sets;
@@ -24,6 +27,8 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     regex_lib::register(env)?;
     lists::register(env)?;
     sets::register(env)?;
+    jsonpatch::register(env)?;
+    generator::register(env)?;
     // Kyverno's own suites expect `list.orValue(default)` and
     // `map.orValue(default)` on a value that is present (not an optional)
     // to give that value: policies write `c.volumeMounts.orValue([])`. The

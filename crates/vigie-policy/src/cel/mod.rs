@@ -1,6 +1,9 @@
 //! CEL validation, shared by every policy kind that validates with CEL:
 //! ClusterPolicy `validate.cel` ([`rule`]) and the `policies.kyverno.io`
-//! ValidatingPolicy ([`vpol`]), which is turned into the same form.
+//! ValidatingPolicy ([`vpol`]), which is turned into the same form; and CEL
+//! mutation ([`mutation`]) for MutatingPolicy and MutatingAdmissionPolicy
+//! ([`mpol`]); GeneratingPolicy ([`generation`]); and the cleanup policies
+//! ([`deletion`]).
 //!
 //! A [`CelValidation`] is compiled once, when the policy is loaded (every
 //! expression parsed and checked against the variables Kubernetes declares),
@@ -8,6 +11,10 @@
 //! API server runs a ValidatingAdmissionPolicy: match conditions first (any
 //! false one skips), then the variables in order, then each validation.
 
+pub mod deletion;
+pub mod generation;
+pub mod mpol;
+pub mod mutation;
 pub mod rule;
 pub mod vap;
 pub mod vpol;
@@ -50,6 +57,14 @@ const KYVERNO_LIBRARIES: &[(&str, &str)] = &[
     ("generator", "CEL generator library"),
     ("kyverno", "Kyverno CEL library"),
     ("exceptions", "PolicyException in CEL"),
+];
+
+/// Global functions of Kyverno's CEL libraries that vigie does not provide:
+/// an expression calling one is reported as unsupported, as for
+/// [`KYVERNO_LIBRARIES`].
+const KYVERNO_FUNCTIONS: &[(&str, &str)] = &[
+    ("image", "CEL image library"),
+    ("parseImageReference", "CEL image library"),
 ];
 
 /// Why a CEL block cannot be compiled.
@@ -121,7 +136,12 @@ pub fn env() -> Env {
 
 /// Compiles one expression found at `path`.
 pub fn compile(expr: &str, path: &str) -> Result<Program, CelProblem> {
-    Program::compile(expr, &env()).map_err(|e| match &e {
+    compile_in(&env(), expr, path)
+}
+
+/// Compiles one expression found at `path` in `env`.
+pub fn compile_in(env: &Env, expr: &str, path: &str) -> Result<Program, CelProblem> {
+    let program = Program::compile(expr, env).map_err(|e| match &e {
         CompileError::UndeclaredVariable { name, .. } => {
             let root = name.split('.').next().unwrap_or(name);
             match KYVERNO_LIBRARIES.iter().find(|(r, _)| *r == root) {
@@ -130,7 +150,14 @@ pub fn compile(expr: &str, path: &str) -> Result<Program, CelProblem> {
             }
         }
         _ => CelProblem::Invalid(path.to_string(), e.to_string()),
-    })
+    })?;
+    match KYVERNO_FUNCTIONS
+        .iter()
+        .find(|(f, _)| program.calls_function(f))
+    {
+        Some((_, feature)) => Err(CelProblem::Unsupported(feature)),
+        None => Ok(program),
+    }
 }
 
 /// Compiles an optional expression-valued field (`messageExpression`).
@@ -144,6 +171,17 @@ fn compile_opt(v: Option<&Json>, path: &str) -> Result<Option<Program>, CelProbl
 /// Compiles a list of `{name, expression}` entries (variables,
 /// matchConditions, auditAnnotations with `key`/`valueExpression`).
 fn compile_named(
+    list: Option<&Json>,
+    path: &str,
+    name_key: &str,
+    expr_key: &str,
+) -> Result<Vec<Named>, CelProblem> {
+    compile_named_in(&env(), list, path, name_key, expr_key)
+}
+
+/// [`compile_named`] in `env`.
+fn compile_named_in(
+    env: &Env,
     list: Option<&Json>,
     path: &str,
     name_key: &str,
@@ -168,7 +206,7 @@ fn compile_named(
         };
         out.push(Named {
             name,
-            program: compile(expr, &format!("{p}.{expr_key}"))?,
+            program: compile_in(env, expr, &format!("{p}.{expr_key}"))?,
         });
     }
     Ok(out)
@@ -345,43 +383,16 @@ impl CelValidation {
     /// variables computed by expressions of the inputs alone) the rules
     /// evaluated on it share.
     pub fn evaluate_in(&self, shared: &CelResource<'_>) -> (Status, String) {
-        let inputs = &shared.inputs;
-        // Shares the bound values: only what this rule binds is converted.
-        let mut act = shared.activation.clone();
-        match self.params(inputs) {
-            Ok(p) => act.bind_json("params", &p),
+        let scope = Scope {
+            match_conditions: &self.match_conditions,
+            variables: &self.variables,
+            params: self.params.as_ref(),
+            ignore_errors: self.ignore_errors,
+        };
+        let (act, variable_errors) = match scope.bind(shared) {
+            Ok(bound) => bound,
             Err(result) => return result,
         };
-        for c in &self.match_conditions {
-            let problem = match c.program.eval(&act) {
-                Ok(Value::Bool(true)) => continue,
-                Ok(Value::Bool(false)) => {
-                    return (Status::Skip, format!("match condition {} not met", c.name))
-                }
-                Ok(other) => format!("match condition {} gave {other:?}, not a bool", c.name),
-                Err(e) => format!("match condition {} resulted in error: {e}", c.name),
-            };
-            // An undecidable condition: Kubernetes applies the failure policy.
-            return if self.ignore_errors {
-                (Status::Skip, problem)
-            } else {
-                (Status::Fail, problem)
-            };
-        }
-        // Variables are evaluated in order; one that fails is left out, so
-        // that only an expression using it fails (Kubernetes evaluates them
-        // lazily, with the same effect).
-        // Match conditions ran without `variables`, as in Kubernetes.
-        act.bind_json("variables", &Json::Object(serde_json::Map::new()));
-        let mut variable_errors = Vec::new();
-        for v in &self.variables {
-            match shared.variable(&v.program, &act) {
-                Ok(value) => {
-                    act.bind_field("variables", &v.name, &value);
-                }
-                Err(e) => variable_errors.push(format!("variable {}: {e}", v.name)),
-            }
-        }
         let mut failures = Vec::new();
         for check in &self.checks {
             let problem = match check.program.eval(&act) {
@@ -445,41 +456,126 @@ impl CelValidation {
         }
         out.join(", ")
     }
+}
 
-    /// The `params` object: the candidate of `paramKind` named by `paramRef`.
-    fn params(&self, inputs: &CelInputs<'_>) -> Result<Json, (Status, String)> {
-        let Some(source) = &self.params else {
-            return Ok(Json::Null);
+/// What every CEL block binds before its own expressions run: the inputs,
+/// `params`, then the match conditions (any false one skips) and the
+/// variables in order.
+pub(crate) struct Scope<'a> {
+    /// `matchConditions` (or a rule's `celPreconditions`).
+    pub match_conditions: &'a [Named],
+    /// `variables`, in order.
+    pub variables: &'a [Named],
+    /// Where `params` comes from.
+    pub params: Option<&'a ParamSource>,
+    /// `failurePolicy: Ignore`.
+    pub ignore_errors: bool,
+}
+
+impl Scope<'_> {
+    /// The activation the block's expressions run in, with the errors of
+    /// variables that could not be evaluated; or the result of the whole
+    /// block when a match condition is false or undecidable, or params are
+    /// missing.
+    pub(crate) fn bind(
+        &self,
+        shared: &CelResource<'_>,
+    ) -> Result<(Activation, Vec<String>), (Status, String)> {
+        let inputs = &shared.inputs;
+        // Shares the bound values: only what this block binds is converted.
+        let mut act = shared.activation.clone();
+        match find_params(self.params, inputs) {
+            Ok(p) => act.bind_json("params", &p),
+            Err(result) => return Err(result),
         };
-        let s = |o: &Json, p: &str| {
-            o.pointer(p)
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let object_ns = s(inputs.object, "/metadata/namespace");
-        let found = inputs.param_candidates.iter().find(|c| {
-            s(c, "/kind") == source.kind
-                && (source.api_version.is_empty() || s(c, "/apiVersion") == source.api_version)
-                && (source.name.is_empty() || s(c, "/metadata/name") == source.name)
-                && (source.namespace.is_empty() && s(c, "/metadata/namespace") == object_ns
-                    || s(c, "/metadata/namespace") == source.namespace
-                    || source.namespace.is_empty() && source.name.is_empty())
-        });
-        match found {
-            Some(p) => Ok(p.clone()),
-            None if source.deny_when_missing => Err((
-                Status::Fail,
-                format!(
-                    "no params found: {} {} named {:?} in namespace {:?} (paramRef)",
-                    source.api_version, source.kind, source.name, source.namespace
-                ),
-            )),
-            None => Err((
-                Status::Skip,
-                "no params found; parameterNotFoundAction is Allow".into(),
-            )),
+        // Kyverno's policies may use variables in their match conditions:
+        // the variables come first for those (and only for those, since a
+        // resource the conditions leave out needs none).
+        let conditions_read_variables = self
+            .match_conditions
+            .iter()
+            .any(|c| c.program.source().contains("variables"));
+        if !conditions_read_variables {
+            self.check_conditions(&act)?;
         }
+        // Variables are evaluated in order; one that fails is left out, so
+        // that only an expression using it fails (Kubernetes evaluates them
+        // lazily, with the same effect).
+        act.bind_json("variables", &Json::Object(serde_json::Map::new()));
+        let mut variable_errors = Vec::new();
+        for v in self.variables {
+            match shared.variable(&v.program, &act) {
+                Ok(value) => {
+                    act.bind_field("variables", &v.name, &value);
+                }
+                Err(e) => variable_errors.push(format!("variable {}: {e}", v.name)),
+            }
+        }
+        if conditions_read_variables {
+            self.check_conditions(&act)?;
+        }
+        Ok((act, variable_errors))
+    }
+
+    /// `Err` with the block's result when a match condition is false or
+    /// cannot be decided.
+    fn check_conditions(&self, act: &Activation) -> Result<(), (Status, String)> {
+        for c in self.match_conditions {
+            let problem = match c.program.eval(act) {
+                Ok(Value::Bool(true)) => continue,
+                Ok(Value::Bool(false)) => {
+                    return Err((Status::Skip, format!("match condition {} not met", c.name)))
+                }
+                Ok(other) => format!("match condition {} gave {other:?}, not a bool", c.name),
+                Err(e) => format!("match condition {} resulted in error: {e}", c.name),
+            };
+            // An undecidable condition: Kubernetes applies the failure policy.
+            return Err(if self.ignore_errors {
+                (Status::Skip, problem)
+            } else {
+                (Status::Fail, problem)
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The `params` object: the candidate of `paramKind` named by `paramRef`.
+fn find_params(
+    source: Option<&ParamSource>,
+    inputs: &CelInputs<'_>,
+) -> Result<Json, (Status, String)> {
+    let Some(source) = source else {
+        return Ok(Json::Null);
+    };
+    let s = |o: &Json, p: &str| {
+        o.pointer(p)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let object_ns = s(inputs.object, "/metadata/namespace");
+    let found = inputs.param_candidates.iter().find(|c| {
+        s(c, "/kind") == source.kind
+            && (source.api_version.is_empty() || s(c, "/apiVersion") == source.api_version)
+            && (source.name.is_empty() || s(c, "/metadata/name") == source.name)
+            && (source.namespace.is_empty() && s(c, "/metadata/namespace") == object_ns
+                || s(c, "/metadata/namespace") == source.namespace
+                || source.namespace.is_empty() && source.name.is_empty())
+    });
+    match found {
+        Some(p) => Ok(p.clone()),
+        None if source.deny_when_missing => Err((
+            Status::Fail,
+            format!(
+                "no params found: {} {} named {:?} in namespace {:?} (paramRef)",
+                source.api_version, source.kind, source.name, source.namespace
+            ),
+        )),
+        None => Err((
+            Status::Skip,
+            "no params found; parameterNotFoundAction is Allow".into(),
+        )),
     }
 }
 

@@ -16,22 +16,28 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use crate::policy::{Check, FailureAction, Policy, PolicyError, Problem, RuleAction, RuleProblem};
+use crate::policy::{
+    Check, FailureAction, Mutation, Policy, PolicyError, Problem, RuleAction, RuleProblem,
+};
 
 /// Whether the document is a ValidatingAdmissionPolicy.
 pub fn is_policy(api_version: &str, kind: &str) -> bool {
     api_version.starts_with("admissionregistration.k8s.io/") && kind == "ValidatingAdmissionPolicy"
 }
 
-/// Whether the document is a ValidatingAdmissionPolicyBinding.
+/// Whether the document is a ValidatingAdmissionPolicyBinding or a
+/// MutatingAdmissionPolicyBinding.
 pub fn is_binding(api_version: &str, kind: &str) -> bool {
     api_version.starts_with("admissionregistration.k8s.io/")
-        && kind == "ValidatingAdmissionPolicyBinding"
+        && matches!(
+            kind,
+            "ValidatingAdmissionPolicyBinding" | "MutatingAdmissionPolicyBinding"
+        )
 }
 
 /// Reads a ValidatingAdmissionPolicy document.
 pub(crate) fn parse(doc: &Json, source: &str) -> Result<(Policy, Vec<RuleProblem>), Problem> {
-    super::vpol::parse_with(doc, source, false)
+    super::vpol::parse_with(doc, source, false, super::vpol::CelAction::Validate)
 }
 
 /// Applies one binding (read from `file`) to the policy it names.
@@ -58,54 +64,63 @@ pub fn apply_binding(
         .pointer("/spec/policyName")
         .and_then(Json::as_str)
         .ok_or_else(|| error("spec.policyName", "a binding needs spec.policyName".into()))?;
+    let binding_kind = binding
+        .get("kind")
+        .and_then(Json::as_str)
+        .unwrap_or("ValidatingAdmissionPolicyBinding");
+    let policy_kind = binding_kind.strip_suffix("Binding").unwrap_or(binding_kind);
     let policy = policies
         .iter_mut()
-        .find(|p| p.kind == "ValidatingAdmissionPolicy" && p.name == policy_name)
+        .find(|p| p.kind == policy_kind && p.name == policy_name)
         .ok_or_else(|| {
             error(
                 "spec.policyName",
-                format!("no ValidatingAdmissionPolicy named {policy_name} was loaded"),
+                format!("no {policy_kind} named {policy_name} was loaded"),
             )
         })?;
-    let actions: Vec<&str> = binding
-        .pointer("/spec/validationActions")
-        .and_then(Json::as_array)
-        .map(|a| a.iter().filter_map(Json::as_str).collect())
-        .unwrap_or_default();
-    if actions.is_empty() {
-        return Err(error(
-            "spec.validationActions",
-            "a binding needs validationActions (Deny, Warn, Audit)".into(),
-        ));
+    if policy_kind == "ValidatingAdmissionPolicy" {
+        let actions: Vec<&str> = binding
+            .pointer("/spec/validationActions")
+            .and_then(Json::as_array)
+            .map(|a| a.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default();
+        if actions.is_empty() {
+            return Err(error(
+                "spec.validationActions",
+                "a binding needs validationActions (Deny, Warn, Audit)".into(),
+            ));
+        }
+        policy.failure_action = if actions.contains(&"Deny") {
+            FailureAction::Enforce
+        } else {
+            FailureAction::Audit
+        };
     }
-    policy.failure_action = if actions.contains(&"Deny") {
-        FailureAction::Enforce
-    } else {
-        FailureAction::Audit
-    };
     let reference = binding.pointer("/spec/paramRef");
     for rule in &mut policy.rules {
-        let RuleAction::Validate(v) = &mut rule.action else {
+        let params = match &mut rule.action {
+            RuleAction::Validate(v) => match &mut v.check {
+                Check::Cel(cel) => Arc::get_mut(cel).and_then(|c| c.params.as_mut()),
+                _ => None,
+            },
+            RuleAction::Mutate(Mutation::Cel(cel)) => {
+                Arc::get_mut(cel).and_then(|c| c.params.as_mut())
+            }
+            _ => None,
+        };
+        let (Some(params), Some(reference)) = (params, reference) else {
             continue;
         };
-        let Check::Cel(cel) = &mut v.check else {
-            continue;
+        let s = |k: &str| {
+            reference
+                .get(k)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string()
         };
-        let (Some(cel), Some(reference)) = (Arc::get_mut(cel), reference) else {
-            continue;
-        };
-        if let Some(params) = &mut cel.params {
-            let s = |k: &str| {
-                reference
-                    .get(k)
-                    .and_then(Json::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            params.name = s("name");
-            params.namespace = s("namespace");
-            params.deny_when_missing = s("parameterNotFoundAction") != "Allow";
-        }
+        params.name = s("name");
+        params.namespace = s("namespace");
+        params.deny_when_missing = s("parameterNotFoundAction") != "Allow";
     }
     Ok(())
 }
