@@ -16,10 +16,14 @@
 //! [`reports::ReportWriter`] writes policy reports (`openreports.io` or
 //! `wgpolicyk8s.io`) to the cluster with server-side apply.
 //!
-//! The async runtime (tokio, kube-rs) stays in this crate: callers are sync.
+//! [`cri`] asks the node's container runtime (CRI) about containers, for the
+//! syscall sensor's container and pod fields.
+//!
+//! The async runtime (tokio, kube-rs, tonic) stays in this crate: callers are sync.
 
 mod connect;
 mod convert;
+pub mod cri;
 mod discovery;
 mod follow;
 mod inventory;
