@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use vigie_rules::Priority;
+use vigie_sensor::state::containers::ContainerCache;
 
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -18,6 +19,8 @@ pub struct Metrics {
     /// Alerts a sink could not deliver (queue full, or retries exhausted).
     sink_drops: Mutex<BTreeMap<String, u64>>,
     queue_depth: Mutex<BTreeMap<String, u64>>,
+    /// The live sensor's cache of container metadata, whose counters are shown.
+    containers: OnceLock<Arc<ContainerCache>>,
 }
 
 fn escape(label: &str) -> String {
@@ -60,6 +63,12 @@ impl Metrics {
             .lock()
             .unwrap()
             .insert(queue.to_string(), depth as u64);
+    }
+
+    /// Shows the counters of the sensor's container metadata cache (the first
+    /// cache given is kept).
+    pub fn watch_container_cache(&self, cache: Arc<ContainerCache>) {
+        let _ = self.containers.set(cache);
     }
 
     pub fn rejected_total(&self) -> u64 {
@@ -170,6 +179,50 @@ impl Metrics {
                 escape(queue)
             );
         }
+        if let Some(cache) = self.containers.get() {
+            let c = cache.stats();
+            let _ = writeln!(
+                out,
+                "# HELP vigie_detect_container_lookups_total Container metadata lookups of syscall events, by result (a miss: not known yet, the fields are missing)."
+            );
+            let _ = writeln!(out, "# TYPE vigie_detect_container_lookups_total counter");
+            let _ = writeln!(
+                out,
+                "vigie_detect_container_lookups_total{{result=\"hit\"}} {}",
+                c.hits
+            );
+            let _ = writeln!(
+                out,
+                "vigie_detect_container_lookups_total{{result=\"miss\"}} {}",
+                c.misses
+            );
+            let _ = writeln!(
+                out,
+                "# HELP vigie_detect_container_runtime_failures_total Container runtime (CRI) requests that failed or found no container."
+            );
+            let _ = writeln!(
+                out,
+                "# TYPE vigie_detect_container_runtime_failures_total counter"
+            );
+            let _ = writeln!(
+                out,
+                "vigie_detect_container_runtime_failures_total {}",
+                c.failures
+            );
+            let _ = writeln!(
+                out,
+                "# HELP vigie_detect_container_requests_dropped_total Container runtime requests not queued (queue full; asked again later)."
+            );
+            let _ = writeln!(
+                out,
+                "# TYPE vigie_detect_container_requests_dropped_total counter"
+            );
+            let _ = writeln!(
+                out,
+                "vigie_detect_container_requests_dropped_total {}",
+                c.dropped_requests
+            );
+        }
         out
     }
 }
@@ -197,5 +250,12 @@ mod tests {
         assert!(text.contains("vigie_detect_sink_dropped_total{sink=\"http\"} 1\n"));
         assert!(text.contains("vigie_detect_queue_depth{queue=\"events\"} 7\n"));
         assert_eq!(m.rejected("too_large"), 2);
+        assert!(!text.contains("container_lookups"));
+        let (cache, _requests) = ContainerCache::new(Default::default());
+        assert!(cache.get("0123").is_none());
+        m.watch_container_cache(cache);
+        assert!(m
+            .render()
+            .contains("vigie_detect_container_lookups_total{result=\"miss\"} 1\n"));
     }
 }

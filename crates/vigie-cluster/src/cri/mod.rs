@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use vigie_sensor::state::containers::{ContainerCache, Requests};
-
 pub use client::Runtime;
+/// The sensor's cache this module fills, and its parts.
+pub use vigie_sensor::state::containers::{CacheConfig, ContainerCache, Requests};
 
 /// The sockets tried when none is given: containerd, CRI-O, k3s's containerd.
 pub const DEFAULT_SOCKETS: &[&str] = &[
