@@ -110,18 +110,35 @@ impl Runtime {
             .map_err(failed)
     }
 
+    /// [`Runtime::call`], with the runtime's "not found" as `None`.
+    async fn call_or_none<Req, Resp>(
+        &self,
+        call: &'static str,
+        request: Req,
+    ) -> Result<Option<Resp>, CriError>
+    where
+        Req: prost::Message + Send + Sync + 'static,
+        Resp: prost::Message + Default + Send + Sync + 'static,
+    {
+        match self.call(call, request).await {
+            Ok(a) => Ok(Some(a)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// What the runtime says of a container, `None` when it does not know it.
     pub async fn container(&self, full_id: &str) -> Result<Option<ContainerInfo>, CriError> {
         let request = proto::ContainerStatusRequest {
             container_id: full_id.to_string(),
             verbose: true,
         };
-        let answer: proto::ContainerStatusResponse =
-            match self.call(path::CONTAINER_STATUS, request).await {
-                Ok(a) => a,
-                Err(e) if e.is_not_found() => return Ok(None),
-                Err(e) => return Err(e),
-            };
+        let Some(answer) = self
+            .call_or_none::<_, proto::ContainerStatusResponse>(path::CONTAINER_STATUS, request)
+            .await?
+        else {
+            return Ok(None);
+        };
         let Some(status) = answer.status else {
             return Ok(None);
         };
@@ -177,12 +194,12 @@ impl Runtime {
         let request = proto::PodSandboxStatusRequest {
             pod_sandbox_id: sandbox.to_string(),
         };
-        let answer: proto::PodSandboxStatusResponse =
-            match self.call(path::POD_SANDBOX_STATUS, request).await {
-                Ok(a) => a,
-                Err(e) if e.is_not_found() => return Ok(None),
-                Err(e) => return Err(e),
-            };
+        let Some(answer) = self
+            .call_or_none::<_, proto::PodSandboxStatusResponse>(path::POD_SANDBOX_STATUS, request)
+            .await?
+        else {
+            return Ok(None);
+        };
         let Some(status) = answer.status else {
             return Ok(None);
         };
