@@ -137,6 +137,10 @@ pub fn subject(
         } else {
             Vec::new()
         },
+        // The webhook keeps no copy of the cluster's objects or of image
+        // metadata: `resource.Get` and `image.GetMetadata` find nothing and
+        // the policy's failure policy decides (docs/policy.md).
+        cel_lookup: Default::default(),
     };
     Some(Subject { target, request })
 }

@@ -18,6 +18,7 @@ mod checker;
 pub mod cost;
 mod json;
 pub mod k8s;
+pub mod kyverno;
 mod macros;
 pub mod network;
 mod quoted;
@@ -433,6 +434,9 @@ fn build_engine() -> cel::Env {
     // Kubernetes' libraries: the names are theirs, and clash with no standard
     // or extension overload; the k8s tests fail if one ever does.
     let _ = k8s::register(&mut engine);
+    // Kyverno's libraries: `image` and `isImage` are new names, the rest
+    // are methods of the library's own value type.
+    let _ = kyverno::register(&mut engine);
     engine
 }
 

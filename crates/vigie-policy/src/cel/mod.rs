@@ -12,11 +12,13 @@ pub mod rule;
 pub mod vap;
 pub mod vpol;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
 use vigie_cel::cel_objects::{Key, Map};
+use vigie_cel::kyverno::{lookup, Offline};
 use vigie_cel::{Activation, CompileError, Env, Program, Value};
 
 use crate::engine::{PolicyContext, Status};
@@ -30,15 +32,17 @@ pub const DECLARED: &[&str] = &[
     "namespaceObject",
     "variables",
     "authorizer",
+    // Kyverno's resource and image-data libraries (`resource.Get`,
+    // `image.GetMetadata`): bound to the offline data of the request.
+    "resource",
+    "image",
 ];
 
-/// Roots of Kyverno's own CEL libraries, which need a cluster or a registry
-/// to answer: an expression that calls one is reported as unsupported with
-/// the library's name, never run or passed.
+/// Roots of Kyverno's own CEL libraries that need a cluster or a registry
+/// to answer and have no offline form: an expression that calls one is
+/// reported as unsupported with the library's name, never run or passed.
 const KYVERNO_LIBRARIES: &[(&str, &str)] = &[
-    ("resource", "CEL resource library (resource.Get/List)"),
     ("globalContext", "CEL globalContext library"),
-    ("image", "CEL image library"),
     ("images", "CEL image library"),
     ("imageData", "CEL image library"),
     ("http", "CEL http library"),
@@ -226,8 +230,9 @@ fn param_source(kind: Option<&Json>, reference: Option<&Json>) -> Option<ParamSo
 
 /// Everything an evaluation binds besides the policy's own expressions.
 pub struct CelInputs<'a> {
-    /// The object (null on DELETE).
-    pub object: &'a Json,
+    /// The object (null on DELETE); a namespaced object written without a
+    /// namespace is in `default`, as the Kyverno CLI places it.
+    pub object: Cow<'a, Json>,
     /// The object before the change (null on CREATE).
     pub old_object: Option<&'a Json>,
     /// `request`: the admission request's attributes.
@@ -236,6 +241,8 @@ pub struct CelInputs<'a> {
     pub namespace_object: Json,
     /// Objects `params` may be chosen from (the suite's or command's resources).
     pub param_candidates: &'a [Json],
+    /// What `resource.Get/List` and `image.GetMetadata` answer from.
+    pub lookup: &'a Arc<Offline>,
 }
 
 impl<'a> CelInputs<'a> {
@@ -264,6 +271,8 @@ impl<'a> CelInputs<'a> {
         });
         let namespace_object = if is_cluster_scoped(&target.kind) {
             Json::Null
+        } else if let Some(ns) = request.values.namespace_objects.get(namespace) {
+            ns.clone()
         } else {
             let labels = request
                 .values
@@ -278,12 +287,32 @@ impl<'a> CelInputs<'a> {
             })
         };
         CelInputs {
-            object: &target.object,
+            object: with_namespace(&target.object, namespace),
             old_object: request.old_object.as_ref(),
             request: request_json,
             namespace_object,
             param_candidates: &request.config_maps,
+            lookup: &request.cel_lookup,
         }
+    }
+}
+
+/// `object` with `metadata.namespace` set to `namespace` when it has none
+/// and `namespace` is not empty (the object is namespaced).
+fn with_namespace<'a>(object: &'a Json, namespace: &str) -> Cow<'a, Json> {
+    let has_one = object
+        .pointer("/metadata/namespace")
+        .and_then(Json::as_str)
+        .is_some_and(|ns| !ns.is_empty());
+    match object.get("metadata").and_then(Json::as_object) {
+        Some(_) if !has_one && !namespace.is_empty() => {
+            let mut copy = object.clone();
+            if let Some(meta) = copy.get_mut("metadata").and_then(Json::as_object_mut) {
+                meta.insert("namespace".into(), Json::String(namespace.to_string()));
+            }
+            Cow::Owned(copy)
+        }
+        _ => Cow::Borrowed(object),
     }
 }
 
@@ -327,10 +356,14 @@ impl CelValidation {
     /// when an expression cannot be evaluated, else `Pass`.
     pub fn evaluate(&self, inputs: &CelInputs<'_>) -> (Status, String) {
         let mut act = Activation::new();
-        act.bind_json("object", inputs.object);
+        act.bind_json("object", &inputs.object);
         act.bind_json("oldObject", inputs.old_object.unwrap_or(&Json::Null));
         act.bind_json("request", &inputs.request);
         act.bind_json("namespaceObject", &inputs.namespace_object);
+        for library in ["resource", "image"] {
+            // Binding an opaque value cannot fail.
+            let _ = act.bind(library, lookup(inputs.lookup.clone()));
+        }
         match self.params(inputs) {
             Ok(p) => act.bind_json("params", &p),
             Err(result) => return result,
@@ -441,7 +474,7 @@ impl CelValidation {
                 .unwrap_or_default()
                 .to_string()
         };
-        let object_ns = s(inputs.object, "/metadata/namespace");
+        let object_ns = s(&inputs.object, "/metadata/namespace");
         let found = inputs.param_candidates.iter().find(|c| {
             s(c, "/kind") == source.kind
                 && (source.api_version.is_empty() || s(c, "/apiVersion") == source.api_version)

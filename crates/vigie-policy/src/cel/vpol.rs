@@ -451,6 +451,51 @@ mod tests {
     }
 
     #[test]
+    fn resource_and_image_libraries_answer_from_the_request() {
+        let (policy, problems) = parse(
+            &vpol(json!({
+                "variables": [{"name": "limit", "expression":
+                    "int(resource.Get('v1', 'configmaps', object.metadata.namespace, 'limits').data.max)"}],
+                "validations": [
+                    {"expression": "object.spec.replicas <= variables.limit", "message": "too many"},
+                    {"expression": "object.spec.template.spec.containers.all(c, image.GetMetadata(c.image).config.user != 'root')",
+                     "message": "runs as root"}
+                ]
+            })),
+            "p.yaml",
+        )
+        .unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let request = Request {
+            cel_lookup: std::sync::Arc::new(vigie_cel::kyverno::Offline {
+                resources: vec![json!({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": "limits"}, "data": {"max": "4"}})],
+                images: vec![
+                    json!({"image": "app:1", "config": {"user": "app"}}),
+                    json!({"image": "root:1", "config": {"user": "root"}}),
+                ],
+            }),
+            ..Request::default()
+        };
+        // Written without a namespace: in `default`, where the ConfigMap is.
+        let deploy = |replicas: i64, image: &str| {
+            Target::from_json(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "web"}, "spec": {"replicas": replicas,
+                "template": {"spec": {"containers": [{"name": "c", "image": image}]}}}}))
+        };
+        let status = |t: &Target| evaluate(&policy, t, &request)[0].clone();
+        assert_eq!(status(&deploy(4, "app:1")).status, Status::Pass);
+        let r = status(&deploy(5, "root:1"));
+        assert_eq!(
+            (r.status, r.message.as_str()),
+            (Status::Fail, "too many; runs as root")
+        );
+        let r = status(&deploy(1, "unknown:1"));
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.message.contains("spec.images"), "{}", r.message);
+    }
+
+    #[test]
     fn matches_by_resource_and_validates() {
         let (policy, problems) = parse(&vpol(json!({})), "p.yaml").unwrap();
         assert!(problems.is_empty(), "{problems:?}");
