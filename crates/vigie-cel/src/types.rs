@@ -324,6 +324,40 @@ ip.isCanonical string -> bool
 .ip net.CIDR -> net.IP
 .masked net.CIDR -> net.CIDR
 .prefixLength net.CIDR -> int
+url string -> kubernetes.URL
+isURL string -> bool
+.getScheme kubernetes.URL -> string
+.getHost kubernetes.URL -> string
+.getHostname kubernetes.URL -> string
+.getPort kubernetes.URL -> string
+.getEscapedPath kubernetes.URL -> string
+.getQuery kubernetes.URL -> map(string, list(string))
+quantity string -> kubernetes.Quantity
+isQuantity string -> bool
+.sign kubernetes.Quantity -> int
+.isInteger kubernetes.Quantity -> bool
+.asInteger kubernetes.Quantity -> int
+.asApproximateFloat kubernetes.Quantity -> double
+.add kubernetes.Quantity, kubernetes.Quantity -> kubernetes.Quantity | kubernetes.Quantity, int -> kubernetes.Quantity
+.sub kubernetes.Quantity, kubernetes.Quantity -> kubernetes.Quantity | kubernetes.Quantity, int -> kubernetes.Quantity
+.compareTo kubernetes.Quantity, kubernetes.Quantity -> int | kubernetes.Semver, kubernetes.Semver -> int
+.isGreaterThan kubernetes.Quantity, kubernetes.Quantity -> bool | kubernetes.Semver, kubernetes.Semver -> bool
+.isLessThan kubernetes.Quantity, kubernetes.Quantity -> bool | kubernetes.Semver, kubernetes.Semver -> bool
+semver string -> kubernetes.Semver | string, bool -> kubernetes.Semver
+isSemver string -> bool | string, bool -> bool
+.major kubernetes.Semver -> int
+.minor kubernetes.Semver -> int
+.patch kubernetes.Semver -> int
+.sum list(A) -> A
+image string -> kyverno.Image
+isImage string -> bool
+.registry kyverno.Image -> string
+.repository kyverno.Image -> string
+.identifier kyverno.Image -> string
+.tag kyverno.Image -> string
+.digest kyverno.Image -> string
+.containsDigest kyverno.Image -> bool
+parseServiceAccount string -> map(string, string)
 ";
 
 /// The standard declarations, parsed: global and member functions apart,
