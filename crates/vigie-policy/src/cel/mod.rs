@@ -117,6 +117,12 @@ pub struct CelValidation {
     /// `failurePolicy: Ignore`: an expression that cannot be evaluated is
     /// passed over. With `Fail` (the default) it denies, as in Kubernetes.
     pub ignore_errors: bool,
+    /// Failures are warnings: `validationActions` is `Warn` alone.
+    pub warn: bool,
+    /// The ValidatingAdmissionPolicyBindings of the policy: each one that
+    /// selects the request evaluates the policy with its own params. None:
+    /// the policy runs once, as if bound to everything it matches.
+    pub bindings: Vec<vap::Binding>,
 }
 
 /// The environment CEL expressions of admission policies compile in.
@@ -354,7 +360,55 @@ impl CelValidation {
     /// Runs the validation on one resource: `Skip` when a match condition
     /// is false, `Fail` with the messages of the false validations, `Error`
     /// when an expression cannot be evaluated, else `Pass`.
+    ///
+    /// With bindings, each binding that selects the request evaluates the
+    /// policy with its params; the most severe outcome is the result (a
+    /// failure under a Warn-only binding is a warning), `Skip` when none
+    /// selects it.
     pub fn evaluate(&self, inputs: &CelInputs<'_>) -> (Status, String) {
+        if self.bindings.is_empty() {
+            return self.evaluate_bound(inputs, self.params.as_ref(), self.warn);
+        }
+        let mut worst: Option<(Status, String)> = None;
+        for b in self.bindings.iter().filter(|b| b.selects(inputs)) {
+            let (status, message) = self.evaluate_bound(inputs, b.params.as_ref(), b.warn);
+            let message = if self.bindings.len() > 1 && !message.is_empty() {
+                format!("binding {}: {message}", b.name)
+            } else {
+                message
+            };
+            if worst
+                .as_ref()
+                .is_none_or(|(w, _)| severity(status) > severity(*w))
+            {
+                worst = Some((status, message));
+            }
+        }
+        worst.unwrap_or((
+            Status::Skip,
+            "no binding of the policy selects the resource".into(),
+        ))
+    }
+
+    /// One evaluation with `params` chosen from `source`; failures become
+    /// warnings when `warn`.
+    fn evaluate_bound(
+        &self,
+        inputs: &CelInputs<'_>,
+        source: Option<&ParamSource>,
+        warn: bool,
+    ) -> (Status, String) {
+        match self.evaluate_with(inputs, source) {
+            (Status::Fail, m) if warn => (Status::Warn, m),
+            other => other,
+        }
+    }
+
+    fn evaluate_with(
+        &self,
+        inputs: &CelInputs<'_>,
+        source: Option<&ParamSource>,
+    ) -> (Status, String) {
         let mut act = Activation::new();
         act.bind_json("object", &inputs.object);
         act.bind_json("oldObject", inputs.old_object.unwrap_or(&Json::Null));
@@ -364,7 +418,7 @@ impl CelValidation {
             // Binding an opaque value cannot fail.
             let _ = act.bind(library, lookup(inputs.lookup.clone()));
         }
-        match self.params(inputs) {
+        match params(source, inputs) {
             Ok(p) => act.bind_json("params", &p),
             Err(result) => return result,
         };
@@ -462,41 +516,52 @@ impl CelValidation {
         }
         out.join(", ")
     }
+}
 
-    /// The `params` object: the candidate of `paramKind` named by `paramRef`.
-    fn params(&self, inputs: &CelInputs<'_>) -> Result<Json, (Status, String)> {
-        let Some(source) = &self.params else {
-            return Ok(Json::Null);
-        };
-        let s = |o: &Json, p: &str| {
-            o.pointer(p)
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let object_ns = s(&inputs.object, "/metadata/namespace");
-        let found = inputs.param_candidates.iter().find(|c| {
-            s(c, "/kind") == source.kind
-                && (source.api_version.is_empty() || s(c, "/apiVersion") == source.api_version)
-                && (source.name.is_empty() || s(c, "/metadata/name") == source.name)
-                && (source.namespace.is_empty() && s(c, "/metadata/namespace") == object_ns
-                    || s(c, "/metadata/namespace") == source.namespace
-                    || source.namespace.is_empty() && source.name.is_empty())
-        });
-        match found {
-            Some(p) => Ok(p.clone()),
-            None if source.deny_when_missing => Err((
-                Status::Fail,
-                format!(
-                    "no params found: {} {} named {:?} in namespace {:?} (paramRef)",
-                    source.api_version, source.kind, source.name, source.namespace
-                ),
-            )),
-            None => Err((
-                Status::Skip,
-                "no params found; parameterNotFoundAction is Allow".into(),
-            )),
-        }
+/// How much an outcome weighs when several bindings give one.
+fn severity(s: Status) -> u8 {
+    match s {
+        Status::Skip => 0,
+        Status::Pass => 1,
+        Status::Warn => 2,
+        Status::Error => 3,
+        Status::Fail => 4,
+    }
+}
+
+/// The `params` object: the candidate of `paramKind` named by `paramRef`.
+fn params(source: Option<&ParamSource>, inputs: &CelInputs<'_>) -> Result<Json, (Status, String)> {
+    let Some(source) = source else {
+        return Ok(Json::Null);
+    };
+    let s = |o: &Json, p: &str| {
+        o.pointer(p)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let object_ns = s(&inputs.object, "/metadata/namespace");
+    let found = inputs.param_candidates.iter().find(|c| {
+        s(c, "/kind") == source.kind
+            && (source.api_version.is_empty() || s(c, "/apiVersion") == source.api_version)
+            && (source.name.is_empty() || s(c, "/metadata/name") == source.name)
+            && (source.namespace.is_empty() && s(c, "/metadata/namespace") == object_ns
+                || s(c, "/metadata/namespace") == source.namespace
+                || source.namespace.is_empty() && source.name.is_empty())
+    });
+    match found {
+        Some(p) => Ok(p.clone()),
+        None if source.deny_when_missing => Err((
+            Status::Fail,
+            format!(
+                "no params found: {} {} named {:?} in namespace {:?} (paramRef)",
+                source.api_version, source.kind, source.name, source.namespace
+            ),
+        )),
+        None => Err((
+            Status::Skip,
+            "no params found; parameterNotFoundAction is Allow".into(),
+        )),
     }
 }
 

@@ -76,6 +76,8 @@ pub fn parse(
         )?,
         params: param_source(cel.get("paramKind"), cel.get("paramRef")),
         ignore_errors: false,
+        warn: false,
+        bindings: Vec::new(),
     }))
 }
 

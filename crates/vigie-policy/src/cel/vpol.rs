@@ -12,7 +12,8 @@
 //!   `objectSelector` carry over;
 //! - `matchConditions` become `celPreconditions`; `validations`,
 //!   `variables` and `auditAnnotations` the rule's `validate.cel`;
-//! - `validationActions` containing `Deny` is Enforce, else Audit;
+//! - `validationActions` containing `Deny` is Enforce, else Audit; with
+//!   `Warn` alone, failures are warnings;
 //!   `failurePolicy: Ignore` passes over expressions that cannot be evaluated;
 //! - autogen: a policy matching only `pods` (core group, v1, no selector)
 //!   also guards Deployments, DaemonSets, StatefulSets, ReplicaSets, Jobs and
@@ -275,7 +276,8 @@ fn can_autogen(constraints: &Json) -> bool {
         && one("resources", "pods")
 }
 
-/// The ClusterPolicy (or Policy) equivalent of a ValidatingPolicy document.
+/// The ClusterPolicy (or Policy) equivalent of a ValidatingPolicy document,
+/// and whether its failures are warnings (`validationActions: [Warn]`).
 fn equivalent(doc: &Json, autogen_allowed: bool) -> Result<(Json, bool), Problem> {
     let kind = doc.get("kind").and_then(Json::as_str).unwrap_or_default();
     let spec = doc
@@ -363,7 +365,10 @@ fn equivalent(doc: &Json, autogen_allowed: bool) -> Result<(Json, bool), Problem
         "metadata": metadata,
         "spec": policy_spec,
     });
-    Ok((out, !enforce && actions.contains(&"Warn")))
+    Ok((
+        out,
+        !enforce && actions.contains(&"Warn") && !actions.contains(&"Audit"),
+    ))
 }
 
 /// A path in the equivalent ClusterPolicy, as a path in the ValidatingPolicy.
@@ -395,7 +400,7 @@ pub(crate) fn parse_with(
     source: &str,
     autogen: bool,
 ) -> Result<(Policy, Vec<RuleProblem>), Problem> {
-    let (equivalent, _warn) = equivalent(doc, autogen)?;
+    let (equivalent, warn) = equivalent(doc, autogen)?;
     let (mut policy, problems) =
         parse_policy(&equivalent, source).map_err(|(p, r)| (original_path(&p), r))?;
     policy.kind = doc
@@ -403,13 +408,14 @@ pub(crate) fn parse_with(
         .and_then(Json::as_str)
         .unwrap_or_default()
         .to_string();
-    if policy.admission.failure_policy == FailurePolicy::Ignore {
-        for rule in &mut policy.rules {
-            if let RuleAction::Validate(v) = &mut rule.action {
-                if let crate::policy::Check::Cel(cel) = &mut v.check {
-                    if let Some(cel) = std::sync::Arc::get_mut(cel) {
-                        cel.ignore_errors = true;
-                    }
+    let ignore = policy.admission.failure_policy == FailurePolicy::Ignore;
+    for rule in &mut policy.rules {
+        if let RuleAction::Validate(v) = &mut rule.action {
+            if let crate::policy::Check::Cel(cel) = &mut v.check {
+                // Policies are not shared until loading ends.
+                if let Some(cel) = std::sync::Arc::get_mut(cel) {
+                    cel.ignore_errors = ignore;
+                    cel.warn = warn;
                 }
             }
         }
