@@ -29,7 +29,7 @@ const TYPE_NAMES: &[&str] = &[
 /// Roots of namespaced functions (`math.greatest(...)`), which parse as a
 /// method call on an identifier.
 const NAMESPACES: &[&str] = &[
-    "math", "strings", "base64", "optional", "sets", "lists", "cel", "net", "ip",
+    "math", "strings", "base64", "optional", "sets", "lists", "cel", "net", "ip", "format",
 ];
 
 /// Fails on the first free identifier that is neither declared nor a type.

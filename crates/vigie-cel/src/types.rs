@@ -358,6 +358,21 @@ isImage string -> bool
 .digest kyverno.Image -> string
 .containsDigest kyverno.Image -> bool
 parseServiceAccount string -> map(string, string)
+format.dns1123Label -> kubernetes.NamedFormat
+format.dns1123Subdomain -> kubernetes.NamedFormat
+format.dns1035Label -> kubernetes.NamedFormat
+format.qualifiedName -> kubernetes.NamedFormat
+format.dns1123LabelPrefix -> kubernetes.NamedFormat
+format.dns1123SubdomainPrefix -> kubernetes.NamedFormat
+format.dns1035LabelPrefix -> kubernetes.NamedFormat
+format.labelValue -> kubernetes.NamedFormat
+format.uri -> kubernetes.NamedFormat
+format.uuid -> kubernetes.NamedFormat
+format.byte -> kubernetes.NamedFormat
+format.date -> kubernetes.NamedFormat
+format.datetime -> kubernetes.NamedFormat
+format.named string -> optional_type(kubernetes.NamedFormat)
+.validate kubernetes.NamedFormat, string -> optional_type(list(string))
 ";
 
 /// The standard declarations, parsed: global and member functions apart,

@@ -181,3 +181,19 @@ fn the_checker_knows_the_libraries_types() {
     let wrong = typed("quantity('1').isLessThan(semver('1.0.0'))").unwrap_err();
     assert!(wrong.contains("type error"), "{wrong}");
 }
+
+#[test]
+fn formats_validate_to_optional_reasons() {
+    is_true("!format.dns1123Label().validate('my-name').hasValue()");
+    is_true("format.dns1123Label().validate('My_Name').value().size() == 1");
+    is_true("format.named('uuid').hasValue() && !format.named('nope').hasValue()");
+    is_true("format.named('labelValue').value().validate('-x').hasValue()");
+    is_true("format.qualifiedName().validate('a/b/c').value()[0].startsWith('a qualified name')");
+    assert_eq!(
+        Program::compile("format.uri().validate('/a')", &Env::new())
+            .map(|p| p.result_type().to_string())
+            .map_err(|e| e.to_string())
+            .as_deref(),
+        Ok("optional_type(list(string))")
+    );
+}

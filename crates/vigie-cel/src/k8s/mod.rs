@@ -4,12 +4,13 @@
 //! Done: the regex library (`find`, `findAll`), the sets library
 //! (`sets.contains`, `sets.equivalent`, `sets.intersects`), the lists
 //! library (`indexOf`, `lastIndexOf`, `isSorted`, `min`, `max`, `sum`), the
-//! URL, quantity and semver libraries, and the lenient `orValue` Kubernetes
-//! policies rely on (IP and CIDR are in [`crate::network`]). Not registered
-//! yet: format and authorizer; an expression calling them fails to
-//! evaluate with "no such overload", which a policy reports as a failure or
-//! error, never a pass.
+//! URL, quantity, semver and format libraries, and the lenient `orValue`
+//! Kubernetes policies rely on (IP and CIDR are in [`crate::network`]). Not
+//! registered yet: authorizer; an expression calling it fails to evaluate
+//! with "no such overload", which a policy reports as a failure or error,
+//! never a pass.
 
+pub mod format;
 mod lists;
 pub mod quantity;
 mod regex_lib;
@@ -31,6 +32,7 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     url::register(env)?;
     quantity::register(env)?;
     semver::register(env)?;
+    format::register(env)?;
     // Kyverno's own suites expect `list.orValue(default)` and
     // `map.orValue(default)` on a value that is present (not an optional)
     // to give that value: policies write `c.volumeMounts.orValue([])`. The
