@@ -373,6 +373,18 @@ format.date -> kubernetes.NamedFormat
 format.datetime -> kubernetes.NamedFormat
 format.named string -> optional_type(kubernetes.NamedFormat)
 .validate kubernetes.NamedFormat, string -> optional_type(list(string))
+.path kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.group kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.resource kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.subresource kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.namespace kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.name kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.check kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Decision
+.serviceAccount kubernetes.authorization.Authorizer, string, string -> kubernetes.authorization.Authorizer
+.allowed kubernetes.authorization.Decision -> bool
+.errored kubernetes.authorization.Decision -> bool
+.reason kubernetes.authorization.Decision -> string
+.error kubernetes.authorization.Decision -> string
 ";
 
 /// The standard declarations, parsed: global and member functions apart,

@@ -197,3 +197,69 @@ fn formats_validate_to_optional_reasons() {
         Ok("optional_type(list(string))")
     );
 }
+
+/// Allows `get` on core `pods` in `shop` to `alice` and to service
+/// accounts of `shop`; everything else is denied.
+#[derive(Debug)]
+struct Shop;
+
+impl vigie_cel::k8s::authz::Authorize for Shop {
+    fn authorize(&self, q: &vigie_cel::k8s::authz::AuthzQuery) -> vigie_cel::k8s::authz::Decision {
+        let who = q.user == "alice" || q.groups.iter().any(|g| g == "system:serviceaccounts:shop");
+        let allowed = who
+            && q.verb == "get"
+            && q.group.is_empty()
+            && q.resource == "pods"
+            && q.namespace == "shop";
+        vigie_cel::k8s::authz::Decision {
+            allowed,
+            reason: if allowed {
+                "shop reader".into()
+            } else {
+                String::new()
+            },
+            error: String::new(),
+        }
+    }
+}
+
+#[test]
+fn authorizer_checks_go_to_the_given_source() {
+    let env = Env::new().variable("authorizer");
+    let run = |user: &str, expr: &str| {
+        let p = Program::compile(expr, &env).map_err(|e| e.to_string())?;
+        let mut act = Activation::new();
+        act.bind(
+            "authorizer",
+            vigie_cel::k8s::authz::authorizer(std::sync::Arc::new(Shop), user, &[]),
+        )
+        .map_err(|e| e.to_string())?;
+        p.eval(&act).map_err(|e| e.to_string())
+    };
+    let yes = Ok(Value::Bool(true));
+    let pods = "authorizer.group('').resource('pods').namespace('shop')";
+    assert_eq!(run("alice", &format!("{pods}.check('get').allowed()")), yes);
+    assert_eq!(
+        run(
+            "alice",
+            &format!("{pods}.check('get').reason() == 'shop reader'")
+        ),
+        yes
+    );
+    assert_eq!(run("bob", &format!("!{pods}.check('get').allowed()")), yes);
+    assert_eq!(
+        run("alice", &format!("!{pods}.check('delete').allowed()")),
+        yes
+    );
+    assert_eq!(
+        run("bob", "authorizer.serviceAccount('shop', 'web').group('').resource('pods').namespace('shop').check('get').allowed()"),
+        yes
+    );
+    assert_eq!(
+        run(
+            "alice",
+            "!authorizer.path('/healthz').check('get').errored()"
+        ),
+        yes
+    );
+}

@@ -394,6 +394,9 @@ fn read_inputs(
             .collect(),
         images: context_images,
     });
+    request.cel_authorizer = Some(crate::cel::authz::answers(
+        vigie_rbac::Rbac::from_resources(targets.iter().filter_map(|t| t.resource.as_ref())),
+    ));
     TestInputs {
         name,
         loaded,

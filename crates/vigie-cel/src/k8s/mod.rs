@@ -4,12 +4,11 @@
 //! Done: the regex library (`find`, `findAll`), the sets library
 //! (`sets.contains`, `sets.equivalent`, `sets.intersects`), the lists
 //! library (`indexOf`, `lastIndexOf`, `isSorted`, `min`, `max`, `sum`), the
-//! URL, quantity, semver and format libraries, and the lenient `orValue`
-//! Kubernetes policies rely on (IP and CIDR are in [`crate::network`]). Not
-//! registered yet: authorizer; an expression calling it fails to evaluate
-//! with "no such overload", which a policy reports as a failure or error,
-//! never a pass.
+//! URL, quantity, semver, format and authorizer libraries, and the lenient
+//! `orValue` Kubernetes policies rely on (IP and CIDR are in
+//! [`crate::network`]).
 
+pub mod authz;
 pub mod format;
 mod lists;
 pub mod quantity;
@@ -33,6 +32,7 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     quantity::register(env)?;
     semver::register(env)?;
     format::register(env)?;
+    authz::register(env)?;
     // Kyverno's own suites expect `list.orValue(default)` and
     // `map.orValue(default)` on a value that is present (not an optional)
     // to give that value: policies write `c.volumeMounts.orValue([])`. The
@@ -57,6 +57,9 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
 /// The [`cel::Value`] of a URL, quantity or semver value (for results).
 pub(crate) fn to_value(v: &dyn cel::common::value::Val) -> Option<cel::Value> {
     use std::sync::Arc;
+    if let Some(x) = authz::to_value(v) {
+        return Some(x);
+    }
     if let Some(u) = v.downcast_ref::<url::Url>() {
         return Some(cel::Value::Opaque(Arc::new(u.clone())));
     }
@@ -71,6 +74,9 @@ pub(crate) fn to_value(v: &dyn cel::common::value::Val) -> Option<cel::Value> {
 pub(crate) fn from_value(
     o: &std::sync::Arc<dyn cel::objects::Opaque>,
 ) -> Option<Box<dyn cel::common::value::Val>> {
+    if let Some(x) = authz::from_value(o) {
+        return Some(x);
+    }
     if let Some(u) = o.downcast_ref::<url::Url>() {
         return Some(Box::new(u.clone()));
     }

@@ -8,6 +8,7 @@
 //! API server runs a ValidatingAdmissionPolicy: match conditions first (any
 //! false one skips), then the variables in order, then each validation.
 
+pub mod authz;
 pub mod rule;
 pub mod vap;
 pub mod vpol;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
 use vigie_cel::cel_objects::{Key, Map};
+use vigie_cel::k8s::authz::{authorizer, Authorize};
 use vigie_cel::kyverno::{lookup, Offline};
 use vigie_cel::{Activation, CompileError, Env, Program, Value};
 
@@ -249,6 +251,8 @@ pub struct CelInputs<'a> {
     pub param_candidates: &'a [Json],
     /// What `resource.Get/List` and `image.GetMetadata` answer from.
     pub lookup: &'a Arc<Offline>,
+    /// What `authorizer` checks are answered from (none: errored decisions).
+    pub authorizer: Option<&'a Arc<dyn Authorize>>,
 }
 
 impl<'a> CelInputs<'a> {
@@ -299,6 +303,7 @@ impl<'a> CelInputs<'a> {
             namespace_object,
             param_candidates: &request.config_maps,
             lookup: &request.cel_lookup,
+            authorizer: request.cel_authorizer.as_ref(),
         }
     }
 }
@@ -418,6 +423,31 @@ impl CelValidation {
             // Binding an opaque value cannot fail.
             let _ = act.bind(library, lookup(inputs.lookup.clone()));
         }
+        let user = |p: &str| inputs.request.pointer(p);
+        let groups: Vec<String> = user("/userInfo/groups")
+            .and_then(Json::as_array)
+            .map(|g| {
+                g.iter()
+                    .filter_map(Json::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let answers = inputs
+            .authorizer
+            .cloned()
+            .unwrap_or_else(|| Arc::new(authz::NoRbac));
+        // Binding an opaque value cannot fail.
+        let _ = act.bind(
+            "authorizer",
+            authorizer(
+                answers,
+                user("/userInfo/username")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default(),
+                &groups,
+            ),
+        );
         match params(source, inputs) {
             Ok(p) => act.bind_json("params", &p),
             Err(result) => return result,

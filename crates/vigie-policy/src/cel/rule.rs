@@ -97,6 +97,7 @@ mod tests {
             param_candidates: &[],
             // A test helper: one small allocation per call is fine.
             lookup: Box::leak(Box::default()),
+            authorizer: None,
         }
     }
 

@@ -181,4 +181,8 @@ pub struct Request {
     /// `resource.List`, `image.GetMetadata`) answer from: in `vigie policy
     /// test`, the suite's resources and its Context file.
     pub cel_lookup: std::sync::Arc<vigie_cel::kyverno::Offline>,
+    /// What CEL's `authorizer` checks are answered from (in `vigie policy
+    /// test`, the RBAC objects among the suite's resources); none: every
+    /// check is an errored decision.
+    pub cel_authorizer: Option<std::sync::Arc<dyn vigie_cel::k8s::authz::Authorize>>,
 }
