@@ -11,15 +11,14 @@
 //! `cli.kyverno.io/v1alpha1` Context file). The functions are methods of
 //! that value, so that the engine's functions stay free of state.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use cel::common::types::{CelBool, CelString, Type, STRING_TYPE};
-use cel::common::value::{CowVal, StaticVal, Val};
+use cel::common::value::{CowVal, Val};
 use cel::objects::Opaque;
 use cel::{DeclarationError, Env, ExecutionError, Value};
 use serde_json::{json, Value as Json};
-use vigie_resource::{parse_image, ImageInfo};
+use vigie_resource::{parse_image, plural_of_kind, ImageInfo};
 
 use crate::network::{err, one, owned, string_arg, R};
 
@@ -56,57 +55,13 @@ static LOOKUP_TYPE: Type = LOOKUP;
 const IMAGE: Type = Type::new_unspecified_type("kyverno.Image");
 static IMAGE_TYPE: Type = IMAGE;
 
-impl Val for Lookup {
-    fn get_type(&self) -> &Type {
-        &LOOKUP_TYPE
-    }
-    fn cel_type() -> &'static Type {
-        &LOOKUP_TYPE
-    }
-    fn equals(&self, other: &dyn Val) -> bool {
-        other.downcast_ref::<Lookup>().is_some_and(|o| o == self)
-    }
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v> {
-        Box::new(self.clone())
-    }
-    fn as_any(&self) -> Option<&dyn Any> {
-        Some(self)
-    }
-}
-impl StaticVal for Lookup {}
-impl Opaque for Lookup {
-    fn runtime_type_name(&self) -> &str {
-        "kyverno.Lookup"
-    }
-}
+opaque_val!(Lookup, LOOKUP_TYPE, "kyverno.Lookup");
 
 /// An image reference, the value of `image("...")`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image(pub ImageInfo);
 
-impl Val for Image {
-    fn get_type(&self) -> &Type {
-        &IMAGE_TYPE
-    }
-    fn cel_type() -> &'static Type {
-        &IMAGE_TYPE
-    }
-    fn equals(&self, other: &dyn Val) -> bool {
-        other.downcast_ref::<Image>().is_some_and(|o| o == self)
-    }
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v> {
-        Box::new(self.clone())
-    }
-    fn as_any(&self) -> Option<&dyn Any> {
-        Some(self)
-    }
-}
-impl StaticVal for Image {}
-impl Opaque for Image {
-    fn runtime_type_name(&self) -> &str {
-        "kyverno.Image"
-    }
-}
+opaque_val!(Image, IMAGE_TYPE, "kyverno.Image");
 
 /// The engine form of a [`Value`] holding one of this module's values.
 pub(crate) fn from_value(o: &Arc<dyn Opaque>) -> Option<Box<dyn Val>> {
@@ -260,24 +215,6 @@ fn strings<'a, const N: usize>(
     Ok((lookup, out))
 }
 
-/// The plural lower-case resource name of a Kind, as the API serves it
-/// (`ConfigMap` -> `configmaps`, `NetworkPolicy` -> `networkpolicies`).
-pub fn resource_of_kind(kind: &str) -> String {
-    let lower = kind.to_ascii_lowercase();
-    if lower == "endpoints" {
-        return lower;
-    }
-    if let Some(stem) = lower.strip_suffix('y') {
-        if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) {
-            return format!("{stem}ies");
-        }
-    }
-    if lower.ends_with(['s', 'x', 'z']) || lower.ends_with("ch") || lower.ends_with("sh") {
-        return format!("{lower}es");
-    }
-    format!("{lower}s")
-}
-
 fn text<'a>(o: &'a Json, pointer: &str) -> &'a str {
     o.pointer(pointer)
         .and_then(Json::as_str)
@@ -298,7 +235,7 @@ fn matching<'a>(
             ns => ns,
         };
         text(o, "/apiVersion") == api_version
-            && resource_of_kind(text(o, "/kind")) == resource
+            && plural_of_kind(text(o, "/kind")) == resource
             && (namespace.is_empty() || ns == namespace)
     })
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use vigie_cel::kyverno::{lookup, resource_of_kind, Offline};
+use vigie_cel::kyverno::{lookup, Offline};
 use vigie_cel::{Activation, Env, Program, Value};
 
 fn data() -> Arc<Offline> {
@@ -80,17 +80,4 @@ fn service_accounts() {
     is_true(
         "parseServiceAccount('alice').Name == '' && parseServiceAccount('alice').Namespace == ''",
     );
-}
-
-#[test]
-fn plural_resource_names() {
-    for (kind, plural) in [
-        ("ConfigMap", "configmaps"),
-        ("NetworkPolicy", "networkpolicies"),
-        ("Ingress", "ingresses"),
-        ("Gateway", "gateways"),
-        ("Endpoints", "endpoints"),
-    ] {
-        assert_eq!(resource_of_kind(kind), plural);
-    }
 }

@@ -8,12 +8,11 @@
 //! carries who asks and an [`Authorize`] that answers: the caller's RBAC
 //! data (vigie-policy answers from the RBAC objects it was given).
 
-use std::any::Any;
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use cel::common::types::{CelBool, CelString, Type, STRING_TYPE};
-use cel::common::value::{CowVal, StaticVal, Val};
+use cel::common::value::{CowVal, Val};
 use cel::objects::Opaque;
 use cel::{DeclarationError, Env, ExecutionError, Value};
 
@@ -93,40 +92,12 @@ pub fn authorizer(source: Arc<dyn Authorize>, user: &str, groups: &[String]) -> 
     }))
 }
 
-macro_rules! opaque {
-    ($t:ty, $static:ident, $name:literal) => {
-        impl Val for $t {
-            fn get_type(&self) -> &Type {
-                &$static
-            }
-            fn cel_type() -> &'static Type {
-                &$static
-            }
-            fn equals(&self, other: &dyn Val) -> bool {
-                other.downcast_ref::<$t>().is_some_and(|o| o == self)
-            }
-            fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v> {
-                Box::new(self.clone())
-            }
-            fn as_any(&self) -> Option<&dyn Any> {
-                Some(self)
-            }
-        }
-        impl StaticVal for $t {}
-        impl Opaque for $t {
-            fn runtime_type_name(&self) -> &str {
-                $name
-            }
-        }
-    };
-}
-
-opaque!(
+opaque_val!(
     Authz,
     AUTHORIZER_TYPE,
     "kubernetes.authorization.Authorizer"
 );
-opaque!(Decision, DECISION_TYPE, "kubernetes.authorization.Decision");
+opaque_val!(Decision, DECISION_TYPE, "kubernetes.authorization.Decision");
 
 /// The engine form of an authorizer or decision [`Value`].
 pub(crate) fn from_value(o: &Arc<dyn Opaque>) -> Option<Box<dyn Val>> {

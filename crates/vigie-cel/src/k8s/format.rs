@@ -7,13 +7,11 @@
 //! `f.validate(s)` is `optional.none()` when `s` is valid, else an optional
 //! list of the reasons, worded as Kubernetes' validation words them.
 
-use std::any::Any;
 use std::sync::OnceLock;
 
 use base64::Engine;
 use cel::common::types::{CelOptional, Type, STRING_TYPE};
-use cel::common::value::{CowVal, StaticVal, Val};
-use cel::objects::Opaque;
+use cel::common::value::{CowVal, Val};
 use cel::{DeclarationError, Env, Value};
 use regex::Regex;
 
@@ -45,29 +43,7 @@ const NAMES: [&str; 13] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Format(usize);
 
-impl Val for Format {
-    fn get_type(&self) -> &Type {
-        &FORMAT_TYPE
-    }
-    fn cel_type() -> &'static Type {
-        &FORMAT_TYPE
-    }
-    fn equals(&self, other: &dyn Val) -> bool {
-        other.downcast_ref::<Format>().is_some_and(|o| o == self)
-    }
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v> {
-        Box::new(*self)
-    }
-    fn as_any(&self) -> Option<&dyn Any> {
-        Some(self)
-    }
-}
-impl StaticVal for Format {}
-impl Opaque for Format {
-    fn runtime_type_name(&self) -> &str {
-        "kubernetes.NamedFormat"
-    }
-}
+opaque_val!(Format, FORMAT_TYPE, "kubernetes.NamedFormat");
 
 const LABEL: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const SUBDOMAIN: &str = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";

@@ -5,12 +5,10 @@
 //! [`vigie_resource::Quantity`]); two quantities are `==` when their
 //! values are.
 
-use std::any::Any;
 use std::cmp::Ordering;
 
 use cel::common::types::{CelBool, CelDouble, CelInt, Type, INT_TYPE, STRING_TYPE};
-use cel::common::value::{CowVal, StaticVal, Val};
-use cel::objects::Opaque;
+use cel::common::value::CowVal;
 use cel::{DeclarationError, Env, ExecutionError};
 use vigie_resource::Quantity;
 
@@ -24,31 +22,7 @@ static QUANTITY_TYPE: Type = QUANTITY;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CelQuantity(pub Quantity);
 
-impl Val for CelQuantity {
-    fn get_type(&self) -> &Type {
-        &QUANTITY_TYPE
-    }
-    fn cel_type() -> &'static Type {
-        &QUANTITY_TYPE
-    }
-    fn equals(&self, other: &dyn Val) -> bool {
-        other
-            .downcast_ref::<CelQuantity>()
-            .is_some_and(|o| o == self)
-    }
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v> {
-        Box::new(*self)
-    }
-    fn as_any(&self) -> Option<&dyn Any> {
-        Some(self)
-    }
-}
-impl StaticVal for CelQuantity {}
-impl Opaque for CelQuantity {
-    fn runtime_type_name(&self) -> &str {
-        "kubernetes.Quantity"
-    }
-}
+opaque_val!(CelQuantity, QUANTITY_TYPE, "kubernetes.Quantity");
 
 /// Kubernetes' reason for text that is not a quantity.
 const SYNTAX: &str =

@@ -8,12 +8,10 @@
 //! does. Precedence follows the specification: build metadata is ignored,
 //! a pre-release is lower than its release.
 
-use std::any::Any;
 use std::cmp::Ordering;
 
 use cel::common::types::{CelBool, CelInt, Type, BOOL_TYPE, STRING_TYPE};
-use cel::common::value::{CowVal, StaticVal, Val};
-use cel::objects::Opaque;
+use cel::common::value::CowVal;
 use cel::{DeclarationError, Env, ExecutionError};
 
 use crate::network::{err, one, owned, string_arg, two, R};
@@ -136,29 +134,7 @@ impl Semver {
     }
 }
 
-impl Val for Semver {
-    fn get_type(&self) -> &Type {
-        &SEMVER_TYPE
-    }
-    fn cel_type() -> &'static Type {
-        &SEMVER_TYPE
-    }
-    fn equals(&self, other: &dyn Val) -> bool {
-        other.downcast_ref::<Semver>().is_some_and(|o| o == self)
-    }
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v> {
-        Box::new(self.clone())
-    }
-    fn as_any(&self) -> Option<&dyn Any> {
-        Some(self)
-    }
-}
-impl StaticVal for Semver {}
-impl Opaque for Semver {
-    fn runtime_type_name(&self) -> &str {
-        "kubernetes.Semver"
-    }
-}
+opaque_val!(Semver, SEMVER_TYPE, "kubernetes.Semver");
 
 fn flag(args: &[CowVal<'_, '_>]) -> bool {
     args.get(1)

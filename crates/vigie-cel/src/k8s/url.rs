@@ -8,13 +8,12 @@
 //! query). `getHostname()` drops the port and an IPv6 address's brackets;
 //! `getQuery()` maps each key to its values, decoded.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use cel::common::types::{CelBool, CelString, Type, STRING_TYPE};
-use cel::common::value::{CowVal, StaticVal, Val};
-use cel::objects::{Key, Map, Opaque};
+use cel::common::value::{CowVal, Val};
+use cel::objects::{Key, Map};
 use cel::{DeclarationError, Env, ExecutionError, Value};
 
 use crate::network::{err, one, owned, string_arg, R};
@@ -197,29 +196,7 @@ fn decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-impl Val for Url {
-    fn get_type(&self) -> &Type {
-        &URL_TYPE
-    }
-    fn cel_type() -> &'static Type {
-        &URL_TYPE
-    }
-    fn equals(&self, other: &dyn Val) -> bool {
-        other.downcast_ref::<Url>().is_some_and(|o| o == self)
-    }
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v> {
-        Box::new(self.clone())
-    }
-    fn as_any(&self) -> Option<&dyn Any> {
-        Some(self)
-    }
-}
-impl StaticVal for Url {}
-impl Opaque for Url {
-    fn runtime_type_name(&self) -> &str {
-        "kubernetes.URL"
-    }
-}
+opaque_val!(Url, URL_TYPE, "kubernetes.URL");
 
 fn url_arg(v: &CowVal<'_, '_>, function: &str) -> Result<Url, ExecutionError> {
     match v.downcast_ref::<Url>() {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::vpol::kind_of_resource;
+use super::vpol::{kind_of_resource, rule_list};
 use super::{CelInputs, ParamSource};
 use crate::matching::LabelSelector;
 use crate::policy::{
@@ -76,17 +76,7 @@ fn listed(list: &[String], value: &str) -> bool {
 
 impl ResourceRule {
     fn read(rule: &Json) -> ResourceRule {
-        let list = |k: &str| -> Vec<String> {
-            rule.get(k)
-                .and_then(Json::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Json::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let list = |k: &str| rule_list(rule, k);
         let kinds = list("resources")
             .iter()
             .map(|r| {

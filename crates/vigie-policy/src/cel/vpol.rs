@@ -144,19 +144,22 @@ pub fn kind_of_resource(resource: &str) -> String {
     }
 }
 
+/// The strings of the list at `key` of a resource rule (none if absent).
+pub(super) fn rule_list(rule: &Json, key: &str) -> Vec<String> {
+    rule.get(key)
+        .and_then(Json::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Json::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// `group/version/Kind[/subresource]` selectors for one resource rule.
 fn kinds_of_rule(rule: &Json) -> Vec<Json> {
-    let list = |k: &str| -> Vec<String> {
-        rule.get(k)
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Json::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let list = |k: &str| rule_list(rule, k);
     let groups = list("apiGroups");
     let versions = list("apiVersions");
     let mut out = Vec::new();
