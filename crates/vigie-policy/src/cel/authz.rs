@@ -152,4 +152,47 @@ subjects:
         let none = answers(Rbac::from_resources(&[])).authorize(&AuthzQuery::default());
         assert!(!none.allowed && !none.error.is_empty());
     }
+
+    #[test]
+    fn policies_ask_for_the_request_user() {
+        use crate::engine::{evaluate, Request, Status, Target};
+        use crate::matching::RequestUser;
+        let text = r#"
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {name: readers-only}
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}
+  validations:
+  - expression: "authorizer.group('').resource('pods').namespace('shop').check('get').allowed()"
+    message: only pod readers
+"#;
+        let loaded = crate::load::policies_from_str(text, "p.yaml");
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let rbac = vigie_resource::load_text(RBAC, "rbac.yaml", &Default::default());
+        let mut request = Request {
+            cel_authorizer: Some(answers(Rbac::from_resources(&rbac.resources))),
+            ..Request::default()
+        };
+        let cm = Target::from_json(serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "namespace": "shop"}}));
+        request.user = RequestUser {
+            username: "alice".into(),
+            groups: vec!["auditors".into()],
+            ..RequestUser::default()
+        };
+        assert_eq!(
+            evaluate(&loaded.policies[0], &cm, &request)[0].status,
+            Status::Pass
+        );
+        request.user.groups.clear();
+        let r = &evaluate(&loaded.policies[0], &cm, &request)[0];
+        assert_eq!(
+            (r.status, r.message.as_str()),
+            (Status::Fail, "only pod readers")
+        );
+    }
 }
