@@ -17,14 +17,10 @@ if ! command -v hyperfine >/dev/null 2>&1; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get install -y -qq hyperfine time >/dev/null
 fi
-cargo build --release --locked -q -p vigie-cli -p corpus-gen -p api-standin
-out=bench/out
-mkdir -p "$out"
-dir="$out/corpus-$n"
-[ -d "$dir" ] || ./target/release/corpus-gen "$n" $(( n / 100 > 0 ? n / 100 : 1 )) "$dir"
+. bench/cluster-corpus.sh
 kubeconfig="$out/standin.kubeconfig"
 rm -f "$kubeconfig"
-./target/release/api-standin --kubeconfig "$kubeconfig" "$dir" > "$out/standin.url" &
+"$release"/api-standin --kubeconfig "$kubeconfig" "$dir" > "$out/standin.url" &
 standin=$!
 trap 'kill $standin 2>/dev/null || true' EXIT
 while [ ! -s "$kubeconfig" ]; do sleep 0.2; done
@@ -37,5 +33,5 @@ measure() {
   peak=$(( $(tail -n 1 "$out/cluster-peak-$name.txt") / 1024 ))
   echo "$name: $n objects, $mean s (mean of 3), peak $peak MiB"
 }
-measure cluster ./target/release/vigie scan --cluster --kubeconfig "$kubeconfig" $args
-measure files ./target/release/vigie scan "$dir" $args
+measure cluster "$release"/vigie scan --cluster --kubeconfig "$kubeconfig" $args
+measure files "$release"/vigie scan "$dir" $args

@@ -11,6 +11,8 @@
 # objects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo puts release binaries: CARGO_TARGET_DIR when set, as cargo reads it.
+release=${CARGO_TARGET_DIR:-target}/release
 n=${1:-10000}
 out=bench/out
 mkdir -p "$out"
@@ -33,21 +35,21 @@ measure() { # name, command... -> prints "seconds peak_kib"
 
 for size in "$n" 100000; do
   dir="$out/corpus-$size"
-  [ -d "$dir" ] || ./target/release/corpus-gen "$size" $(( size / 100 )) "$dir"
+  [ -d "$dir" ] || $release/corpus-gen "$size" $(( size / 100 )) "$dir"
 done
 
 # vigie first, both sizes, while nothing else runs; Checkov last (it takes
 # half an hour on 10,000 objects, on one core).
 dir="$out/corpus-$n"
-vigie="./target/release/vigie scan $dir --framework all -o json --output /dev/null"
+vigie="$release/vigie scan $dir --framework all -o json --output /dev/null"
 hyperfine --warmup 1 --runs 5 -i --export-json "$out/vigie-$n.json" "$vigie" >/dev/null
 vigie_mean=$(python3 -c "import json; print(json.load(open('$out/vigie-$n.json'))['results'][0]['mean'])")
 read -r _ vigie_peak < <(measure vigie-$n $vigie)
 
 big="$out/corpus-100000"
-hyperfine --warmup 1 --runs 5 -i --export-json "$out/vigie-100000.json" "./target/release/vigie scan $big --framework all -o json --output /dev/null" >/dev/null
+hyperfine --warmup 1 --runs 5 -i --export-json "$out/vigie-100000.json" "$release/vigie scan $big --framework all -o json --output /dev/null" >/dev/null
 big_mean=$(python3 -c "import json; print(json.load(open('$out/vigie-100000.json'))['results'][0]['mean'])")
-read -r _ big_peak < <(measure vigie-100000 ./target/release/vigie scan "$big" --framework all -o json --output /dev/null)
+read -r _ big_peak < <(measure vigie-100000 $release/vigie scan "$big" --framework all -o json --output /dev/null)
 
 read -r checkov_secs checkov_peak < <(measure checkov-$n "$venv/bin/checkov" -d "$dir" --framework kubernetes --quiet --compact -o json --skip-download)
 

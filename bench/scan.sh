@@ -19,6 +19,8 @@
 #   SCAN_SHAPE=list SCAN_PODS=1 bench/scan.sh 1000000
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo puts release binaries: CARGO_TARGET_DIR when set, as cargo reads it.
+release=${CARGO_TARGET_DIR:-target}/release
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
 
@@ -47,7 +49,7 @@ PY
 
 # All the objects in one file, shaped as SCAN_SHAPE says.
 generate_shaped() {
-  ./target/release/corpus-gen "--$SCAN_SHAPE" ${SCAN_PODS:+--pods} "$1" 1 "$2"
+  $release/corpus-gen "--$SCAN_SHAPE" ${SCAN_PODS:+--pods} "$1" 1 "$2"
 }
 
 for n in "${sizes[@]}"; do
@@ -56,16 +58,16 @@ for n in "${sizes[@]}"; do
     dir="$out/corpus-$n-$SCAN_SHAPE${SCAN_PODS:+-pods}"
     [ -d "$dir" ] || generate_shaped "$n" "$dir"
   fi
-  [ -d "$dir" ] || ./target/release/corpus-gen "$n" $(( n / 100 > 0 ? n / 100 : 1 )) "$dir"
+  [ -d "$dir" ] || $release/corpus-gen "$n" $(( n / 100 > 0 ? n / 100 : 1 )) "$dir"
   echo "== $n objects ($(du -sh "$dir" | cut -f1)) in $dir"
   # SCAN_ARGS is split into words on purpose.
   # shellcheck disable=SC2086
-  measure "$n${SCAN_SHAPE:+-$SCAN_SHAPE}" "$n" ./target/release/vigie scan "$dir" -o json --output /dev/null --severity-threshold critical ${SCAN_ARGS:-}
+  measure "$n${SCAN_SHAPE:+-$SCAN_SHAPE}" "$n" $release/vigie scan "$dir" -o json --output /dev/null --severity-threshold critical ${SCAN_ARGS:-}
 done
 [ -z "${SCAN_SHAPE:-}" ] || exit 0
 
 n=100000
 dir="$out/corpus-one-namespace-$n"
-[ -d "$dir" ] || ./target/release/corpus-gen --one-namespace "$n" $(( n / 100 )) "$dir"
+[ -d "$dir" ] || $release/corpus-gen --one-namespace "$n" $(( n / 100 )) "$dir"
 echo "== $n objects in one namespace ($(du -sh "$dir" | cut -f1)) in $dir, every framework"
-measure "one-namespace-$n" "$n" ./target/release/vigie scan "$dir" --framework all -o json --output /dev/null
+measure "one-namespace-$n" "$n" $release/vigie scan "$dir" --framework all -o json --output /dev/null

@@ -13,21 +13,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
 args=${WATCH_ARGS:-}
-cargo build --release --locked -q -p vigie-cli -p corpus-gen -p api-standin
-out=bench/out
-mkdir -p "$out"
-dir="$out/corpus-$n"
-[ -d "$dir" ] || ./target/release/corpus-gen "$n" $(( n / 100 > 0 ? n / 100 : 1 )) "$dir"
+. bench/cluster-corpus.sh
 kubeconfig="$out/watch.kubeconfig"
 rm -f "$kubeconfig" "$out/watch.err"
-./target/release/api-standin --report-types --kubeconfig "$kubeconfig" "$dir" > "$out/watch-standin.url" &
+"$release"/api-standin --report-types --kubeconfig "$kubeconfig" "$dir" > "$out/watch-standin.url" &
 standin=$!
 scanner=""
 trap 'kill $standin ${scanner:-} 2>/dev/null || true' EXIT
 while [ ! -s "$kubeconfig" ]; do sleep 0.2; done
 server=$(head -n 1 "$out/watch-standin.url")
 start=$(date +%s.%N)
-./target/release/vigie scan --cluster --watch --kubeconfig "$kubeconfig" --metrics-listen 127.0.0.1:0 $args 2> "$out/watch.err" &
+"$release"/vigie scan --cluster --watch --kubeconfig "$kubeconfig" --metrics-listen 127.0.0.1:0 $args 2> "$out/watch.err" &
 scanner=$!
 metrics() { curl -s "http://$address/metrics"; }
 until grep -q "metrics on" "$out/watch.err" 2>/dev/null; do sleep 0.1; done

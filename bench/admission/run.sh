@@ -28,7 +28,7 @@ CORPUS=${CORPUS:-../shared/corpora/kyverno-policies}
 MODE=${MODE:-Enforce}
 DURATION=${DURATION:-10}
 RATES=${RATES:-1000 5000}
-VIGIE=${1:-target/release/vigie}
+VIGIE=${1:-${CARGO_TARGET_DIR:-target}/release/vigie}
 [ -x "$VIGIE" ] || cargo build --release --locked -p vigie-cli
 for tool in hey wrk curl openssl python3; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is needed" >&2; exit 2; }

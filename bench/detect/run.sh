@@ -14,7 +14,8 @@ CORPORA=${2:-../shared/corpora}
 TRACES=$CORPORA/falco-tests/test/trace_files/k8s_audit
 RULES=$CORPORA/falco-rules/plugins/plugins/k8saudit/rules/k8s_audit_rules.yaml
 cargo build --release --locked -p vigie-detect --example bench_detect
-BIN=target/release/examples/bench_detect
+# Where cargo put it: CARGO_TARGET_DIR when set, as cargo itself reads it.
+BIN=${CARGO_TARGET_DIR:-target}/release/examples/bench_detect
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -v "$BIN" "$TRACES" "$EVENTS" "$RULES" 2> >(grep -E "Maximum resident|Elapsed" >&2)
 else

@@ -14,7 +14,7 @@ CONNECTIONS=${1:-16}
 shift || true
 if [ $# -eq 0 ]; then
   cargo build --release --locked -p vigie-cli
-  set -- target/release/vigie
+  set -- "${CARGO_TARGET_DIR:-target}/release/vigie"
 fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

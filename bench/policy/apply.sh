@@ -12,6 +12,7 @@ shift || true
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(10000 100000)
 cargo build --release --locked -q -p vigie-cli
+vigie=${CARGO_TARGET_DIR:-target}/release/vigie
 out=bench/out/policy
 mkdir -p "$out"
 
@@ -42,7 +43,7 @@ PY
 measure() { # LABEL ARGS...
   local label=$1; shift
   # vigie exits 1 on violations, which is expected here.
-  /usr/bin/time -f "%e %M" -o "$out/time.txt" ./target/release/vigie policy apply "$@" >/dev/null 2>"$out/stderr.txt" || true
+  /usr/bin/time -f "%e %M" -o "$out/time.txt" "$vigie" policy apply "$@" >/dev/null 2>"$out/stderr.txt" || true
   read -r wall peak < <(tail -1 "$out/time.txt")
   printf '%-40s %8s s %10s MiB\n' "$label" "$wall" "$(( peak / 1024 ))"
 }

@@ -10,6 +10,8 @@
 #   baseline  no sensor: the load's ns per syscall
 #   all       every syscall the sensor encodes copied out (5 of the 6 syscalls of the mix)
 #   state     what the state tables need only (openat, close): the kernel filter drops the rest
+#   fixed     none of the load's syscalls watched (execve only): the cost every
+#             syscall pays for the attached sys_exit program
 # For each: events delivered, kernel drops, the consumer's CPU time (utime+stime from
 # /proc/PID/stat) and what that makes per CPU second (the events/s one core sustains),
 # events per second of the load's CPU time, and the load's CPU ns per syscall and
@@ -58,8 +60,8 @@ run() {
   wait "$pid"
   local figures
   figures=$(grep '^events' "$work/out")
-  awk -v name="$name" -v base="$base_ns" -v load="$l" -v fig="$figures" 'BEGIN {
-    split(load, L, " "); n = split(fig, F, " ");
+  awk -v name="$name" -v base="$base_ns" -v ld="$l" -v fig="$figures" 'BEGIN {
+    split(ld, L, " "); n = split(fig, F, " ");
     for (i = 1; i < n; i += 2) v[F[i]] = F[i + 1];
     secs = L[4] / 1e9;
     cpu = v["cpu_s"] > 0 ? v["cpu_s"] : 0.001;
@@ -69,4 +71,5 @@ run() {
 
 run all "${rule_args[@]}" --syscalls read,write,open,openat,close,socket,connect,chmod,fchmod,fchmodat,memfd_create,execve,execveat,clone,fork,vfork,clone3,openat2
 run state "${rule_args[@]}" --syscalls execve
+run fixed --only execve
 echo "baseline: $(load)"

@@ -8,11 +8,15 @@ use serde_json::{json, Value};
 pub struct ResourceType {
     /// `""` for the core group.
     pub group: String,
+    /// The API version within the group: `v1`, `v1beta1`.
     pub version: String,
+    /// The object kind: `Pod`, `Deployment`.
     pub kind: String,
     /// The plural name in URLs: `pods`, `deployments`.
     pub plural: String,
+    /// Whether objects of the type live in a namespace (else cluster-wide).
     pub namespaced: bool,
+    /// The abbreviations kubectl accepts for the type: `po`, `deploy`.
     pub short_names: Vec<String>,
 }
 
@@ -191,6 +195,7 @@ const BUILT_IN: &[BuiltIn] = &[
 /// (apiVersion, kind) of the loaded objects.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
+    /// Every type, built-in ones first, in the order discovery lists them.
     pub types: Vec<ResourceType>,
 }
 

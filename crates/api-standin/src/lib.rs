@@ -20,7 +20,8 @@
 //!   from a `resourceVersion`, the changes after it (`410 Gone` as an `ERROR`
 //!   event when it is older than the changes kept, as after etcd's
 //!   compaction); then each change as it is made, with `BOOKMARK` events when
-//!   `allowWatchBookmarks` asks, until `timeoutSeconds`;
+//!   `allowWatchBookmarks` asks, until `timeoutSeconds`; watches cut off and
+//!   held on demand, as by a network partition (`hold_watches`);
 //! - `labelSelector` of equality requirements on lists and watches.
 //!
 //! Items of the built-in types' lists carry no `apiVersion` and `kind`, as a
@@ -53,14 +54,18 @@ pub struct StandinConfig {
     /// `resourceVersion` are made up.
     pub objects: Vec<Value>,
     /// Resource types whose list and get are answered 403, named as RBAC
-    /// names them: `secrets`, `deployments.apps`.
+    /// names them: `secrets`, `deployments.apps`; `nodes/proxy` refuses
+    /// every node's configz.
     pub forbidden: Vec<String>,
     /// How many continue tokens to answer `410 Gone` before honouring them.
     pub expire_continue_tokens: usize,
     /// `gitVersion` of `/version`, `v1.31.2`.
     pub server_version: String,
-    /// What `/api/v1/nodes/NAME/proxy/configz` answers for every node.
+    /// What `/api/v1/nodes/NAME/proxy/configz` answers for every node not in
+    /// `node_configz`.
     pub configz: Value,
+    /// What configz answers for particular nodes, by node name.
+    pub node_configz: std::collections::BTreeMap<String, Value>,
     /// Address to listen on; port 0 picks a free one.
     pub listen: SocketAddr,
     /// Types served besides the built-in ones and those of `objects`: the
@@ -82,12 +87,26 @@ impl StandinConfig {
             forbidden: Vec::new(),
             expire_continue_tokens: 0,
             server_version: "v1.31.2".into(),
+            // What a kubeadm node's kubelet answers (the fields the kubelet
+            // controls read, with kubeadm's values and the kubelet's defaults).
             configz: serde_json::json!({"kubeletconfig": {
-                "authentication": {"anonymous": {"enabled": false}, "webhook": {"enabled": true}},
+                "authentication": {
+                    "anonymous": {"enabled": false},
+                    "webhook": {"enabled": true, "cacheTTL": "2m0s"},
+                    "x509": {"clientCAFile": "/etc/kubernetes/pki/ca.crt"}
+                },
                 "authorization": {"mode": "Webhook"},
                 "readOnlyPort": 0,
-                "protectKernelDefaults": true
+                "streamingConnectionIdleTimeout": "4h0m0s",
+                "protectKernelDefaults": false,
+                "makeIPTablesUtilChains": true,
+                "eventRecordQPS": 50,
+                "rotateCertificates": true,
+                "serverTLSBootstrap": false,
+                "podPidsLimit": -1,
+                "cgroupDriver": "systemd"
             }}),
+            node_configz: std::collections::BTreeMap::new(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             extra_types: Vec::new(),
             watch_history: 10_000,
@@ -143,7 +162,9 @@ pub enum StandinError {
     /// The listening socket could not be opened.
     #[error("cannot listen on {address}: {source}")]
     Listen {
+        /// The address asked for.
         address: SocketAddr,
+        /// Why the system refused it.
         source: std::io::Error,
     },
     /// The async runtime could not start.
@@ -242,6 +263,23 @@ impl Standin {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .compact();
+    }
+
+    /// Cuts the watches off, as a network partition between the clients and
+    /// the server does: every open watch stream ends, and watch requests wait,
+    /// unanswered, until [`Standin::release_watches`]. Lists and writes go on.
+    /// With [`Standin::compact`] meanwhile, a client resuming its watch gets
+    /// `410 Gone` and must list again.
+    pub fn hold_watches(&self) {
+        self.state.partition.send_modify(|p| {
+            p.held = true;
+            p.cuts += 1;
+        });
+    }
+
+    /// Ends [`Standin::hold_watches`]: the waiting watch requests are answered.
+    pub fn release_watches(&self) {
+        self.state.partition.send_modify(|p| p.held = false);
     }
 
     /// The current object `namespace/name` of a type (`reports.openreports.io`,

@@ -27,9 +27,22 @@ pub(crate) struct State {
     expire_left: AtomicUsize,
     server_version: String,
     configz: Value,
+    node_configz: std::collections::BTreeMap<String, Value>,
     counters: Arc<Counters>,
     bookmark_every: Duration,
     watch_timeout: Duration,
+    /// Whether watches are cut off, as by a network partition.
+    pub(crate) partition: tokio::sync::watch::Sender<Partition>,
+}
+
+/// Watches cut off on demand ([`crate::Standin::hold_watches`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Partition {
+    /// While `true`, watch requests wait unanswered.
+    pub(crate) held: bool,
+    /// How many times watches were cut off: a stream opened before the
+    /// latest cut ends, even when the partition was over before it noticed.
+    pub(crate) cuts: u64,
 }
 
 /// The most items a page holds, whatever `limit` asks (a real server caps too).
@@ -49,9 +62,11 @@ impl State {
             expire_left: AtomicUsize::new(config.expire_continue_tokens),
             server_version: config.server_version,
             configz: config.configz,
+            node_configz: config.node_configz,
             counters,
             bookmark_every: config.bookmark_every,
             watch_timeout: config.watch_timeout,
+            partition: tokio::sync::watch::channel(Partition::default()).0,
         }
     }
 
@@ -309,9 +324,15 @@ async fn handle(state: Arc<State>, request: hyper::Request<hyper::body::Incoming
             .collect::<Vec<_>>()
             .join(",")
     };
+    let query = Query::parse(parts.uri.query());
+    if query.watch {
+        // A partition: the request reaches the server only once it is over.
+        let mut partition = state.partition.subscribe();
+        let _ = partition.wait_for(|p| !p.held).await.map(drop);
+    }
     let request = Request {
         method: parts.method.clone(),
-        query: Query::parse(parts.uri.query()),
+        query,
         metadata_only: header(header::ACCEPT).contains("as=PartialObjectMetadataList"),
         content_type: header(header::CONTENT_TYPE),
         path: parts.uri.path(),
@@ -379,12 +400,21 @@ impl State {
         let path = request.path;
         let (namespace, plural, name) = match rest {
             ["nodes", node, "proxy", "configz"] if group.is_empty() => {
+                if self.forbidden.iter().any(|f| f == "nodes/proxy") {
+                    self.counters.forbidden.fetch_add(1, Ordering::Relaxed);
+                    return status(
+                        StatusCode::FORBIDDEN,
+                        "Forbidden",
+                        format!("nodes \"{node}\" is forbidden: User \"system:serviceaccount:vigie:scanner\" cannot get resource \"nodes/proxy\" in API group \"\" at the cluster scope"),
+                    );
+                }
                 let store = self.read();
                 let nodes = store.catalog.find("", "v1", "nodes");
                 return match nodes.and_then(|t| store.position(t, None, node).ok()) {
-                    Some(_) if request.method == Method::GET => {
-                        value(StatusCode::OK, &self.configz)
-                    }
+                    Some(_) if request.method == Method::GET => value(
+                        StatusCode::OK,
+                        self.node_configz.get(*node).unwrap_or(&self.configz),
+                    ),
                     Some(_) => status(
                         StatusCode::METHOD_NOT_ALLOWED,
                         "MethodNotAllowed",
@@ -731,7 +761,21 @@ impl State {
             .unwrap_or(self.watch_timeout);
         let bookmarks = query.bookmarks;
         let every = self.bookmark_every;
+        let mut partition = self.partition.subscribe();
+        let opened_after = partition.borrow().cuts;
         tokio::spawn(async move {
+            // Resolves when the watches are cut off after this one opened.
+            let cut = async move {
+                loop {
+                    if partition.borrow_and_update().cuts != opened_after {
+                        return;
+                    }
+                    if partition.changed().await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+            };
+            tokio::pin!(cut);
             for line in first {
                 if tx.send(line).await.is_err() {
                     return;
@@ -743,6 +787,8 @@ impl State {
             loop {
                 tokio::select! {
                     _ = &mut deadline => return,
+                    // Cut off: the stream ends as a broken connection's does.
+                    _ = &mut cut => return,
                     _ = ticks.tick(), if bookmarks => {
                         let mut line = serde_json::to_vec(&json!({"type": "BOOKMARK", "object": {
                             "apiVersion": api_version, "kind": kind,

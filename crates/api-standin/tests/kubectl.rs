@@ -1,6 +1,9 @@
 //! The stand-in is checked by a real client other than vigie's: kubectl.
 //! kubectl is installed by scripts/setup; without it these tests fail and say so.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::Command;
 
@@ -181,4 +184,22 @@ fn kubectl_applies_server_side_gets_and_deletes() {
     let out = kubectl(&standin, &["delete", "-f", file_arg.as_str()]);
     assert!(out.contains("deleted"), "{out}");
     assert!(standin.names("reports.openreports.io").is_empty());
+}
+
+#[test]
+fn kubectl_reads_a_node_kubelet_configuration() {
+    let node =
+        serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-1"}});
+    let mut config = StandinConfig::new(vec![node]);
+    config.node_configz.insert(
+        "worker-1".into(),
+        serde_json::json!({"kubeletconfig": {"readOnlyPort": 10255}}),
+    );
+    let standin = Standin::start(config).unwrap();
+    let out = kubectl(
+        &standin,
+        &["get", "--raw", "/api/v1/nodes/worker-1/proxy/configz"],
+    );
+    let configz: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(configz["kubeletconfig"]["readOnlyPort"], 10255);
 }

@@ -1,5 +1,8 @@
 //! What the stand-in answers, request by request, read with a plain HTTP client.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 

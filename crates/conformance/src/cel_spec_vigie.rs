@@ -14,7 +14,7 @@ impl VigieCel {
     fn env(case: &Case) -> Result<Env, String> {
         let mut env = Env::new();
         for (name, t) in &case.typed {
-            env = env.typed_variable(name.clone(), CelType::parse(t)?);
+            env = env.typed_variable(name.clone(), CelType::parse(t).map_err(|e| e.to_string())?);
         }
         for (name, member, params, result) in &case.functions {
             let overload = Overload {
@@ -22,8 +22,9 @@ impl VigieCel {
                 params: params
                     .iter()
                     .map(|p| CelType::parse(p))
-                    .collect::<Result<_, _>>()?,
-                result: CelType::parse(result)?,
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| e.to_string())?,
+                result: CelType::parse(result).map_err(|e| e.to_string())?,
             };
             env = env.function(name.clone(), overload);
         }

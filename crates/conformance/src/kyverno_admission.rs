@@ -26,8 +26,8 @@ use serde_json::{json, Value as Json};
 use vigie_admission::{
     AdmissionMetrics, ClusterData, ClusterView, Endpoint, PolicySet, PolicyStore, Webhook,
 };
-use vigie_policy::policy::RuleAction;
 use vigie_policy::suite::{find_suites, run_suite, suite_inputs, TestInputs, Verdict};
+use vigie_policy::RuleAction;
 use vigie_policy::{FailureAction, FailurePolicy, Policy, Target};
 use vigie_server::{
     Handler, Limits, Method, Request, Response, Routes, Server, ServerConfig, ServerTlsConfig,
@@ -231,7 +231,7 @@ fn apply_patch(object: &Json, response: &Json) -> Result<Json, String> {
         .decode(encoded)
         .map_err(|e| e.to_string())?;
     let ops: Vec<Json> = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-    vigie_policy::patch::json6902::apply(object.clone(), &ops).map_err(|e| e.to_string())
+    vigie_policy::apply_json_patch(object.clone(), &ops).map_err(|e| e.to_string())
 }
 
 fn rule_names(rule: &str) -> [String; 3] {

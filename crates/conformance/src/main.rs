@@ -22,7 +22,9 @@ use std::process::ExitCode;
 /// Counts of one suite run.
 #[derive(Debug, Default)]
 pub struct Tally {
+    /// Cases where vigie agreed with the corpus.
     pub passed: usize,
+    /// Cases where it did not (each one printed).
     pub failed: usize,
 }
 

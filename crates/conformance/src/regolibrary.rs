@@ -80,7 +80,11 @@ pub fn run(dir: &Path) -> Tally {
     rules.sort();
     let total = rules.len();
     for rule_dir in rules {
-        let rule = rule_dir.file_name().unwrap().to_string_lossy().to_string();
+        let rule = rule_dir
+            .file_name()
+            .expect("a directory listed by read_dir has a name")
+            .to_string_lossy()
+            .to_string();
         let Some(class) = mapping.get(&rule) else {
             unclassified.push(rule);
             continue;
@@ -105,7 +109,12 @@ pub fn run(dir: &Path) -> Tally {
             .unwrap_or_default();
         cases.sort();
         for case in cases.iter().filter(|c| c.is_dir()) {
-            let case_name = format!("{rule}/{}", case.file_name().unwrap().to_string_lossy());
+            let case_name = format!(
+                "{rule}/{}",
+                case.file_name()
+                    .expect("a directory listed by read_dir has a name")
+                    .to_string_lossy()
+            );
             let verdict = judge(case, control);
             match (verdict, deviations.get(&case_name)) {
                 (Ok(()), None) => tally.passed += 1,

@@ -1,6 +1,6 @@
 //! `corpus-gen [--one-namespace] [--documents | --list | --json-list | --one-line-json] [--pods] OBJECTS FILES OUT_DIR`:
 //! writes OBJECTS Kubernetes objects spread over FILES multi-document YAML files (or
-//! one `List` per file, see [`shape`]; `--pods`: Pods only). The mix is workload-heavy
+//! one `List` per file, see `src/shape.rs`; `--pods`: Pods only). The mix is workload-heavy
 //! (Deployments, Pods, StatefulSets, DaemonSets, Jobs, CronJobs) with Services,
 //! ConfigMaps, RBAC and NetworkPolicies, and security settings vary from hardened
 //! to careless, so every check has work to do. Deterministic: the same arguments
@@ -12,6 +12,14 @@
 //! `tier`/`team` labels, Services whose selectors start with such a broad label,
 //! and NetworkPolicies with set-based selectors (`matchExpressions`), so that
 //! cross-object controls relating them meet their worst realistic case.
+//!
+//! ```
+//! let dir = std::env::temp_dir().join(format!("corpus-gen-doc-{}", std::process::id()));
+//! let summary = corpus_gen::run(vec!["12".into(), "3".into(), dir.display().to_string()])?;
+//! assert!(summary.starts_with("corpus-gen: 12 objects in 3 files"));
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok::<(), corpus_gen::GenError>(())
+//! ```
 
 mod shape;
 
@@ -19,6 +27,33 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use shape::Shape;
+
+/// The command line's usage text.
+const USAGE: &str = "usage: corpus-gen [--one-namespace] [--documents | --list | --json-list | --one-line-json] [--pods] OBJECTS FILES OUT_DIR";
+
+/// Why no corpus was written (or not all of it).
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    /// The arguments are not `OBJECTS FILES OUT_DIR` with known flags.
+    #[error("{USAGE}")]
+    Usage,
+    /// OBJECTS or FILES is not a whole number.
+    #[error("{what} is not a number: {text}")]
+    NotANumber {
+        /// `OBJECTS` or `FILES`.
+        what: &'static str,
+        /// The argument given.
+        text: String,
+    },
+    /// The output directory or a file in it could not be written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The directory or file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+}
 
 /// A small deterministic generator (64-bit LCG), so runs are comparable.
 struct Rng(u64);
@@ -43,7 +78,7 @@ impl Rng {
 
 /// Writes the corpus the command line `args` describe (the arguments after the
 /// program name) and says what it wrote, or why it could not.
-pub fn run(mut args: Vec<String>) -> Result<String, String> {
+pub fn run(mut args: Vec<String>) -> Result<String, GenError> {
     let mut shape = Shape::Documents;
     let mut pods_only = false;
     let mut one_namespace = false;
@@ -63,17 +98,21 @@ pub fn run(mut args: Vec<String>) -> Result<String, String> {
         None => true,
     });
     let [objects, files, out] = args.as_slice() else {
-        return Err("usage: corpus-gen [--one-namespace] [--documents | --list | --json-list | --one-line-json] [--pods] OBJECTS FILES OUT_DIR".into());
+        return Err(GenError::Usage);
     };
-    let objects: usize = objects
-        .parse()
-        .map_err(|_| format!("OBJECTS is not a number: {objects}"))?;
-    let files: usize = files
-        .parse::<usize>()
-        .map_err(|_| format!("FILES is not a number: {files}"))?
-        .max(1);
+    let number = |what, text: &String| {
+        text.parse::<usize>().map_err(|_| GenError::NotANumber {
+            what,
+            text: text.clone(),
+        })
+    };
+    let objects = number("OBJECTS", objects)?;
+    let files = number("FILES", files)?.max(1);
     let out = PathBuf::from(out);
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::create_dir_all(&out).map_err(|source| GenError::Io {
+        path: out.clone(),
+        source,
+    })?;
     let mut rng = Rng(42);
     let per_file = objects.div_ceil(files);
     let mut written = 0;
@@ -98,7 +137,7 @@ pub fn run(mut args: Vec<String>) -> Result<String, String> {
         let name = format!("manifests-{f:05}.{}", shape.extension());
         let path = out.join(name);
         std::fs::write(&path, shape.render(&file_objects))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|source| GenError::Io { path, source })?;
     }
     Ok(format!(
         "corpus-gen: {written} objects in {} files under {}",

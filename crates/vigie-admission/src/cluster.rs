@@ -11,10 +11,9 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use serde_json::Value as Json;
-use vigie_policy::json::json_to_node;
-use vigie_policy::{labels_of, Target};
+use vigie_policy::{json_to_node, labels_of, Target};
 use vigie_rbac::{Rbac, RoleBindingIndex};
-use vigie_resource::{load, Limits, LoadOptions, Origin, Resource, SourceFile};
+use vigie_resource::{load, LoadOptions, Origin, Resource, SourceFile};
 
 /// Namespace labels, ConfigMaps and role bindings.
 #[derive(Debug, Default)]
@@ -65,17 +64,7 @@ pub struct ClusterDataError {
 
 /// Every object of these files (Lists expanded), with the problems met.
 fn resources(paths: &[String], max_file_bytes: u64) -> (Vec<Resource>, Vec<String>) {
-    let loaded = load(
-        paths,
-        &LoadOptions {
-            no_kustomize: true,
-            limits: Limits {
-                max_file_bytes,
-                ..Limits::default()
-            },
-            ..Default::default()
-        },
-    );
+    let loaded = load(paths, &LoadOptions::plain_files(max_file_bytes));
     let problems = loaded
         .diagnostics
         .iter()

@@ -10,6 +10,26 @@
 //!   emitWarning, the time budget);
 //! - [`webhook`]: `/validate` and `/mutate` as vigie-server handlers;
 //! - [`metrics`], [`reports`], [`cluster`], [`mutation`].
+//!
+//! ```
+//! use serde_json::json;
+//! use vigie_admission::{decode, AdmissionResponse};
+//!
+//! let body = json!({
+//!     "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+//!     "request": {
+//!         "uid": "3f1c", "operation": "CREATE", "namespace": "shop",
+//!         "kind": {"group": "", "version": "v1", "kind": "Pod"},
+//!         "resource": {"group": "", "version": "v1", "resource": "pods"},
+//!         "userInfo": {"username": "alice"},
+//!         "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}},
+//!     },
+//! });
+//! let request = decode(body.to_string().as_bytes()).expect("a well-formed review");
+//! assert_eq!((request.kind.kind.as_str(), request.namespace.as_str()), ("Pod", "shop"));
+//! let answer = AdmissionResponse::deny(&request.uid, 403, "no").to_review();
+//! assert_eq!(answer["response"]["allowed"], false);
+//! ```
 
 pub mod cluster;
 pub mod metrics;

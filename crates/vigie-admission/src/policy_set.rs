@@ -2,10 +2,10 @@
 //! a request evaluates only the policies that can apply to it.
 
 use std::collections::HashMap;
+use vigie_resource::has_wildcard;
 
-use vigie_policy::policy::{Check, ContextSource, RuleAction};
-use vigie_policy::wildcard;
 use vigie_policy::Policy;
+use vigie_policy::{Check, ContextSource, RuleAction};
 
 /// One policy as served at admission.
 #[derive(Debug)]
@@ -83,7 +83,7 @@ impl PolicySet {
                         any = true;
                     }
                     for k in selectors {
-                        if wildcard::has_wildcard(&k.kind) {
+                        if has_wildcard(&k.kind) {
                             any = true;
                         } else {
                             kinds.push(&k.kind);

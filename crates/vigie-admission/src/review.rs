@@ -2,8 +2,7 @@
 //! each way a body can be wrong.
 
 use serde_json::{Map, Value as Json};
-use vigie_policy::matching::RequestUser;
-use vigie_policy::{Operation, UnknownOperation};
+use vigie_policy::{Operation, RequestUser, UnknownOperation};
 
 /// The only AdmissionReview version served (the API server sends what the webhook
 /// configuration's `admissionReviewVersions` lists: vigie's lists `v1` only).

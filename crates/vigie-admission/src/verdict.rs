@@ -9,11 +9,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value as Json;
-use vigie_policy::engine::{
-    evaluate_in, PolicyContext, Request as EngineRequest, Status, Target, Values,
+use vigie_policy::{
+    evaluate_in, json_to_node, PolicyContext, Request as EngineRequest, RequestUser, Status,
+    Target, Values,
 };
-use vigie_policy::json::json_to_node;
-use vigie_policy::matching::RequestUser;
 use vigie_policy::{FailureAction, FailurePolicy, Operation, Policy};
 use vigie_resource::{Origin, Resource, SourceFile};
 
@@ -175,7 +174,7 @@ fn action_for(
         .iter()
         .find(|r| r.name == rule)
         .and_then(|r| match &r.action {
-            vigie_policy::policy::RuleAction::Validate(v) => v.failure_action,
+            vigie_policy::RuleAction::Validate(v) => v.failure_action,
             _ => None,
         });
     let base = own.unwrap_or(policy.failure_action);

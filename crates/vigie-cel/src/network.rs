@@ -105,36 +105,63 @@ pub(crate) fn to_value(v: &dyn Val) -> Option<Value> {
         .map(|c| Value::Opaque(Arc::new(*c)) as Value)
 }
 
+/// Why a text is not an address or a CIDR, in the Kubernetes library's words
+/// (CEL programs see these messages).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    /// An IPv6 zone (`fe80::1%en0`), which Kubernetes refuses.
+    #[error("IP address with zone value is not allowed: {0}")]
+    Zone(String),
+    /// Not an address in the strict notation.
+    #[error("IP address '{0}' is not valid")]
+    Invalid(String),
+    /// An IPv4-mapped IPv6 address (`::ffff:1.2.3.4`), which Kubernetes refuses.
+    #[error("IPv4-mapped IPv6 address is not allowed: {0}")]
+    Ipv4Mapped(String),
+    /// A CIDR without `/bits`.
+    #[error("network address '{0}' has no prefix length")]
+    NoPrefix(String),
+    /// A CIDR whose address part is not an address.
+    #[error("network address '{cidr}': {source}")]
+    Address {
+        /// The CIDR text.
+        cidr: String,
+        /// What is wrong with its address.
+        source: Box<AddressError>,
+    },
+    /// A prefix length that is not a decimal number in the address's range.
+    #[error("network address '{0}' has an invalid prefix length")]
+    PrefixLength(String),
+}
+
 /// Parses an address as Kubernetes' `ip()` does.
-pub fn parse_ip(s: &str) -> Result<IpAddr, String> {
+pub fn parse_ip(s: &str) -> Result<IpAddr, AddressError> {
     if s.contains('%') {
-        return Err(format!("IP address with zone value is not allowed: {s}"));
+        return Err(AddressError::Zone(s.to_string()));
     }
+    let invalid = |_| AddressError::Invalid(s.to_string());
     let addr: IpAddr = if s.contains(':') {
-        IpAddr::V6(
-            s.parse::<Ipv6Addr>()
-                .map_err(|_| format!("IP address '{s}' is not valid"))?,
-        )
+        IpAddr::V6(s.parse::<Ipv6Addr>().map_err(invalid)?)
     } else {
-        IpAddr::V4(
-            s.parse::<Ipv4Addr>()
-                .map_err(|_| format!("IP address '{s}' is not valid"))?,
-        )
+        IpAddr::V4(s.parse::<Ipv4Addr>().map_err(invalid)?)
     };
     if let IpAddr::V6(a) = addr {
         if a.to_ipv4_mapped().is_some() {
-            return Err(format!("IPv4-mapped IPv6 address is not allowed: {s}"));
+            return Err(AddressError::Ipv4Mapped(s.to_string()));
         }
     }
     Ok(addr)
 }
 
 /// Parses a CIDR as Kubernetes' `cidr()` does.
-pub fn parse_cidr(s: &str) -> Result<Cidr, String> {
+pub fn parse_cidr(s: &str) -> Result<Cidr, AddressError> {
     let (a, b) = s
         .split_once('/')
-        .ok_or_else(|| format!("network address '{s}' has no prefix length"))?;
-    let addr = parse_ip(a).map_err(|e| format!("network address '{s}': {e}"))?;
+        .ok_or_else(|| AddressError::NoPrefix(s.to_string()))?;
+    let addr = parse_ip(a).map_err(|e| AddressError::Address {
+        cidr: s.to_string(),
+        source: Box::new(e),
+    })?;
     let max = if addr.is_ipv4() { 32 } else { 128 };
     // Decimal digits only, no sign and no leading zero (as Go's parser).
     let valid = !b.is_empty()
@@ -143,11 +170,7 @@ pub fn parse_cidr(s: &str) -> Result<Cidr, String> {
         && (b == "0" || !b.starts_with('0'));
     let bits: u8 = match b.parse() {
         Ok(n) if valid && n <= max => n,
-        _ => {
-            return Err(format!(
-                "network address '{s}' has an invalid prefix length"
-            ))
-        }
+        _ => return Err(AddressError::PrefixLength(s.to_string())),
     };
     Ok(Cidr { addr, bits })
 }

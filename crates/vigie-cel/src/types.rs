@@ -61,14 +61,14 @@ impl CelType {
     /// Parses the notation used in signatures and messages: `int`,
     /// `list(A)`, `map(string, V)`, `optional_type(T)`; a single capital
     /// letter is a type parameter.
-    pub fn parse(text: &str) -> Result<CelType, String> {
+    pub fn parse(text: &str) -> Result<CelType, TypeSyntaxError> {
         let text = text.trim();
         let (name, args) = match text.find('(') {
             Some(i) if text.ends_with(')') => {
                 let inner = &text[i + 1..text.len() - 1];
                 (&text[..i], split_top(inner)?)
             }
-            Some(_) => return Err(format!("bad type '{text}'")),
+            Some(_) => return Err(TypeSyntaxError::BadType(text.to_string())),
             None => (text, Vec::new()),
         };
         let args = args
@@ -79,7 +79,10 @@ impl CelType {
             if args.len() == n {
                 Ok(())
             } else {
-                Err(format!("type '{name}' takes {n} parameters"))
+                Err(TypeSyntaxError::Arity {
+                    name: name.to_string(),
+                    params: n,
+                })
             }
         };
         Ok(match name {
@@ -109,7 +112,7 @@ impl CelType {
                 CelType::Param(n.to_string())
             }
             n if !n.is_empty() => CelType::Abstract(n.to_string(), args),
-            _ => return Err("empty type".into()),
+            _ => return Err(TypeSyntaxError::Empty),
         })
     }
 
@@ -170,8 +173,34 @@ impl CelType {
     }
 }
 
+/// Why a type or signature text could not be read ([`CelType::parse`],
+/// [`Overload::parse`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TypeSyntaxError {
+    /// An opening parenthesis without a closing one at the end.
+    #[error("bad type '{0}'")]
+    BadType(String),
+    /// A known type given the wrong number of parameters.
+    #[error("type '{name}' takes {params} parameters")]
+    Arity {
+        /// The type: `list`, `map`, `type`.
+        name: String,
+        /// How many it takes.
+        params: usize,
+    },
+    /// Nothing where a type was expected.
+    #[error("empty type")]
+    Empty,
+    /// More closing than opening parentheses.
+    #[error("unbalanced type '{0}'")]
+    Unbalanced(String),
+    /// A signature without its `->` result.
+    #[error("signature without '->': {0}")]
+    NoArrow(String),
+}
+
 /// Splits `a, map(b, c), d` at its top-level commas.
-fn split_top(s: &str) -> Result<Vec<String>, String> {
+fn split_top(s: &str) -> Result<Vec<String>, TypeSyntaxError> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut cur = String::new();
@@ -186,7 +215,7 @@ fn split_top(s: &str) -> Result<Vec<String>, String> {
             _ => {}
         }
         if depth < 0 {
-            return Err(format!("unbalanced type '{s}'"));
+            return Err(TypeSyntaxError::Unbalanced(s.to_string()));
         }
         cur.push(c);
     }
@@ -242,10 +271,10 @@ pub struct Overload {
 
 impl Overload {
     /// Parses `int, string -> bool` (a member function when `member`).
-    pub fn parse(member: bool, sig: &str) -> Result<Overload, String> {
+    pub fn parse(member: bool, sig: &str) -> Result<Overload, TypeSyntaxError> {
         let (params, result) = sig
             .split_once("->")
-            .ok_or_else(|| format!("signature without '->': {sig}"))?;
+            .ok_or_else(|| TypeSyntaxError::NoArrow(sig.to_string()))?;
         Ok(Overload {
             member,
             params: split_top(params)?

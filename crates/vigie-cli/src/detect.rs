@@ -197,7 +197,7 @@ struct SyscallsArgs {
     /// CAP_SYS_RESOURCE) until Ctrl-C or SIGTERM.
     #[arg(long, value_name = "FILE.scap")]
     replay: Option<PathBuf>,
-    /// Size of the live sensor's ring buffer in MiB (a power of two, at least 64):
+    /// Size of the live sensor's ring buffer in MiB (a power of two; 64 by default):
     /// raise it when the sensor reports drops (docs/sensor.md).
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     ring_mib: u32,
@@ -291,8 +291,10 @@ fn configure(c: &CommonArgs) -> Result<DetectConfig, ExitCode> {
     let mut config = match &c.config {
         Some(path) => match std::fs::read_to_string(path)
             .map_err(|e| vec![format!("{}: {e}", path.display())])
-            .and_then(|text| DetectConfig::from_yaml(&path.display().to_string(), &text))
-        {
+            .and_then(|text| {
+                DetectConfig::from_yaml(&path.display().to_string(), &text)
+                    .map_err(|errors| errors.iter().map(ToString::to_string).collect())
+            }) {
             Ok(c) => c,
             Err(errors) => {
                 for e in errors {

@@ -162,7 +162,7 @@ pub fn run(args: PolicyArgs) -> ExitCode {
 fn read_yaml_first(path: &Path, max_file_bytes: u64) -> Result<serde_json::Value, String> {
     let text = read_text(path, max_file_bytes).map_err(|e| e.to_string())?;
     match vigie_resource::parse_documents(&text).into_iter().next() {
-        Some(Ok(doc)) => Ok(vigie_policy::json::node_to_json(&doc.root)),
+        Some(Ok(doc)) => Ok(vigie_policy::node_to_json(&doc.root)),
         Some(Err(e)) => Err(format!(
             "{}:{}: invalid YAML: {}",
             path.display(),
@@ -218,7 +218,7 @@ fn apply(mut args: ApplyArgs) -> ExitCode {
     }
     for s in &args.set {
         if let Err(e) = vigie_policy::values::apply_set(&mut request.values, s) {
-            input_errors.push(e);
+            input_errors.push(e.to_string());
         }
     }
     if let Some(path) = &args.userinfo {

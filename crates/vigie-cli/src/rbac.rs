@@ -137,6 +137,8 @@ fn load_cluster(source: &SourceArgs) -> (Rbac, bool) {
     let options = ClusterOptions {
         kubeconfig: source.kubeconfig.clone(),
         context: source.context.clone(),
+        // RBAC answers need no kubelet configuration.
+        kubelet_configs: false,
         ..ClusterOptions::default()
     };
     let cluster = match Cluster::connect(&options) {

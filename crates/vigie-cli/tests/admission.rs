@@ -1,23 +1,15 @@
 //! `vigie admission certs` and `vigie admission manifests`, run as a user would:
 //! the manifests go through `vigie scan` as they would go to `kubectl apply`.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::{run, text, vigie};
+
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn vigie() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    vigie().args(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use std::process::{Output, Stdio};
 
 const POLICIES: &str = "\
 apiVersion: kyverno.io/v1

@@ -1,13 +1,13 @@
 //! Every command that prints: a reader that has gone is not a crash, and
 //! arguments out of range are refused with a reason.
 
-use std::process::{Command, Output, Stdio};
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
 
-fn vigie() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
+mod common;
+use common::{vigie, write};
+
+use std::process::{Output, Stdio};
 
 /// Standard output whose reader is already closed: the first write fails with
 /// EPIPE, as in `vigie controls list | head -0` once `head` has exited.
@@ -57,12 +57,7 @@ fn detect_rules_survive_a_closed_pipe() {
     assert_quiet_success(&["detect", "rules", "list"], 0);
     assert_quiet_success(&["detect", "rules", "list", "-o", "json"], 0);
     let dir = tempfile::tempdir().unwrap();
-    let rules = dir.path().join("rules.yaml");
-    std::fs::write(
-        &rules,
-        "- rule: Secret read\n  desc: a secret was read\n  condition: ka.verb = get and ka.target.resource = secrets\n  output: secret %ka.target.name read\n  priority: WARNING\n  source: k8s_audit\n",
-    )
-    .unwrap();
+    let rules = write(dir.path(), "rules.yaml", "- rule: Secret read\n  desc: a secret was read\n  condition: ka.verb = get and ka.target.resource = secrets\n  output: secret %ka.target.name read\n  priority: WARNING\n  source: k8s_audit\n");
     assert_quiet_success(&["detect", "rules", "validate", rules.to_str().unwrap()], 0);
 }
 

@@ -3,19 +3,17 @@
 //! files, warnings for forbidden types, lists started again on 410, and a
 //! snapshot that scans offline to the same result.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::{assert_contains, run, stderr, write};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use api_standin::{Counters, Standin, StandinConfig};
 use serde_json::Value;
-
-fn vigie() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    cmd.env("NO_COLOR", "1");
-    // Nothing of the machine's own configuration reaches the test.
-    cmd.env_remove("KUBECONFIG");
-    cmd
-}
 
 fn repo(path: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -47,10 +45,6 @@ fn serve(paths: &[String], adjust: impl FnOnce(&mut StandinConfig)) -> Served {
     }
 }
 
-fn run(args: &[&str]) -> Output {
-    vigie().args(args).output().unwrap()
-}
-
 fn scan_cluster(served: &Served, extra: &[&str]) -> Output {
     let mut args = vec![
         "scan",
@@ -60,10 +54,6 @@ fn scan_cluster(served: &Served, extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     run(&args)
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn json(output: &Output) -> Value {
@@ -297,11 +287,7 @@ fn a_snapshot_scans_offline_to_the_same_result() {
         served.kubeconfig.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("wrote 800 objects of cluster:standin"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "wrote 800 objects of cluster:standin");
     let text = std::fs::read_to_string(&snapshot).unwrap();
     assert!(text.starts_with("# vigie cluster snapshot of context standin, server v1.31.2"));
     assert!(
@@ -363,20 +349,11 @@ fn limits_and_unreachable_clusters_are_errors_that_say_so() {
     let served = serve(&[repo("examples/insecure")], |_| {});
     let output = scan_cluster(&served, &["--max-objects", "3"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("more than 3 objects (--max-objects)"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "more than 3 objects (--max-objects)");
 
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
     // Port 9 (discard) on localhost: nothing listens.
-    std::fs::write(
-        &kubeconfig,
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"http://127.0.0.1:9\"}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: t}\n",
-    )
-    .unwrap();
+    let kubeconfig = write(dir.path(), "kubeconfig", "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"http://127.0.0.1:9\"}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: t}\n");
     let output = run(&[
         "scan",
         "--cluster",
@@ -399,11 +376,7 @@ fn limits_and_unreachable_clusters_are_errors_that_say_so() {
         "/nonexistent/kubeconfig",
     ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("/nonexistent/kubeconfig"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "/nonexistent/kubeconfig");
 
     let output = run(&["scan", "--cluster", "examples"]);
     assert_eq!(
@@ -428,4 +401,69 @@ fn nothing_but_the_report_on_a_pipe() {
     let text = String::from_utf8_lossy(&output.stdout);
     // The pretty report names the cluster object where a file scan names a line.
     assert!(text.contains("cluster:standin uid "), "{text}");
+}
+
+#[test]
+fn a_kubelet_configuration_read_from_configz_is_judged_as_the_same_file_is() {
+    let settings = serde_json::json!({
+        "authentication": {"anonymous": {"enabled": true}, "x509": {"clientCAFile": "/etc/kubernetes/pki/ca.crt"}},
+        "authorization": {"mode": "Webhook"},
+        "readOnlyPort": 10255,
+        "streamingConnectionIdleTimeout": "0s",
+        "tlsCipherSuites": ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"],
+        "podPidsLimit": 4096
+    });
+    let node =
+        serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-1"}});
+    let mut file = serde_json::json!({
+        "apiVersion": "kubelet.config.k8s.io/v1beta1",
+        "kind": "KubeletConfiguration",
+        "metadata": {"name": "worker-1"}
+    });
+    for (key, value) in settings.as_object().unwrap() {
+        file[key] = value.clone();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (cluster_dir, file_dir) = (dir.path().join("cluster"), dir.path().join("files"));
+    for d in [&cluster_dir, &file_dir] {
+        std::fs::create_dir(d).unwrap();
+        std::fs::write(d.join("node.yaml"), node.to_string()).unwrap();
+    }
+    std::fs::write(file_dir.join("kubelet.yaml"), file.to_string()).unwrap();
+    let served = serve(&[cluster_dir.display().to_string()], |c| {
+        c.node_configz.insert(
+            "worker-1".into(),
+            serde_json::json!({ "kubeletconfig": settings }),
+        );
+    });
+    let options = ["-f", "all", "-o", "json", "--pss-version", "latest"];
+    let from_cluster = scan_cluster(&served, &options);
+    let file_dir = file_dir.display().to_string();
+    let mut file_args = vec!["scan", file_dir.as_str()];
+    file_args.extend_from_slice(&options);
+    let from_file = run(&file_args);
+    assert_eq!(
+        from_file.status.code(),
+        from_cluster.status.code(),
+        "{}",
+        stderr(&from_cluster)
+    );
+    let (file, cluster) = (json(&from_file), json(&from_cluster));
+    let (a, b) = (comparable(&file, &[]), comparable(&cluster, &[]));
+    for key in ["findings", "resources", "controls", "frameworks", "summary"] {
+        assert_eq!(a[key], b[key], "{key} differ");
+    }
+    let mut kubelet_findings: Vec<&str> = cluster["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["resource"]["kind"] == "KubeletConfiguration")
+        .map(|f| f["controlId"].as_str().unwrap())
+        .collect();
+    kubelet_findings.sort();
+    assert_eq!(
+        kubelet_findings,
+        // VG-K006 is in none of the frameworks of `-f all`.
+        ["VG-K001", "VG-K004", "VG-K005", "VG-K010", "VG-K011"]
+    );
 }

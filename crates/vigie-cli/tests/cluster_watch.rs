@@ -1,6 +1,9 @@
 //! `vigie scan --cluster --watch` against the API server stand-in: a change to
 //! an object shows in the metrics and in the policy report written to the cluster.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};

@@ -3,8 +3,13 @@
 //! vigie exports. The exported names are read from the code: each exporter's
 //! own rendering (its `# TYPE` lines), not a list kept by hand.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::repo;
+
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -52,12 +57,6 @@ fn metrics_in(expr: &str) -> Vec<String> {
         i = end;
     }
     found
-}
-
-fn repo(path: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
 }
 
 fn dashboard_exprs() -> Vec<String> {

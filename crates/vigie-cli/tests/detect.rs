@@ -1,9 +1,14 @@
 //! `vigie detect audit` end to end: the real binary on files it must read, refuse or
 //! wait for. Exit codes: 0 clean, 1 alerts, 2 input not read (wins over 1).
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::{assert_contains, repo, stderr, write};
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn vigie() -> Command {
@@ -20,10 +25,6 @@ fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 /// An exec into a pod, allowed: vigie's default rules alert on it.
 const EXEC: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"x1","stage":"ResponseStarted","verb":"create","user":{"username":"mallory"},"objectRef":{"resource":"pods","subresource":"exec","namespace":"prod","name":"web"},"annotations":{"authorization.k8s.io/decision":"allow"}}"#;
 /// A routine read: no alert.
@@ -33,19 +34,13 @@ fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 #[test]
 fn clean_logs_exit_0_and_alerts_exit_1() {
     let dir = temp_dir();
-    let clean = write(dir.path(), "clean.log", &format!("{GET}\n"));
+    let clean = write(dir.path(), "clean.log", format!("{GET}\n"));
     let out = run(&[clean.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let alerting = write(dir.path(), "exec.log", &format!("{GET}\n{EXEC}\n"));
+    let alerting = write(dir.path(), "exec.log", format!("{GET}\n{EXEC}\n"));
     let out = run(&[alerting.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
@@ -58,7 +53,7 @@ fn a_missing_or_unreadable_log_exits_2_naming_it() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("missing.log"), "{}", stderr(&out));
     // Another input that alerts does not hide it: 2 wins over 1.
-    let alerting = write(dir.path(), "exec.log", &format!("{EXEC}\n"));
+    let alerting = write(dir.path(), "exec.log", format!("{EXEC}\n"));
     let out = run(&[missing.to_str().unwrap(), alerting.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Interactive session"));
@@ -70,30 +65,25 @@ fn a_log_of_garbage_exits_2_with_file_and_line() {
     let garbage = write(dir.path(), "garbage.log", "hello\nworld\n");
     let out = run(&[garbage.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("garbage.log:2: invalid JSON"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "garbage.log:2: invalid JSON");
 }
 
 #[test]
 fn a_missing_rules_file_exits_2_instead_of_running_the_defaults() {
     let dir = temp_dir();
-    let log = write(dir.path(), "clean.log", &format!("{GET}\n"));
+    let log = write(dir.path(), "clean.log", format!("{GET}\n"));
     let out = run(&["-r", "/nonexistent/rules.yaml", log.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("cannot read rules file /nonexistent/rules.yaml"),
-        "{}",
-        stderr(&out)
+    assert_contains(
+        &stderr(&out),
+        "cannot read rules file /nonexistent/rules.yaml",
     );
 }
 
 #[test]
 fn a_rule_that_does_not_compile_runs_the_others_and_exits_2() {
     let dir = temp_dir();
-    let log = write(dir.path(), "exec.log", &format!("{EXEC}\n"));
+    let log = write(dir.path(), "exec.log", format!("{EXEC}\n"));
     let rules = write(
         dir.path(),
         "rules.yaml",
@@ -116,7 +106,7 @@ fn a_rule_that_does_not_compile_runs_the_others_and_exits_2() {
 fn an_over_long_line_is_skipped_naming_the_limit_and_the_rest_is_read() {
     let dir = temp_dir();
     let long = format!("{{\"kind\":\"Event\",\"x\":\"{}\"}}", "a".repeat(5000));
-    let log = write(dir.path(), "long.log", &format!("{long}\n{EXEC}\n"));
+    let log = write(dir.path(), "long.log", format!("{long}\n{EXEC}\n"));
     let out = run(&["--max-event-bytes", "2000", log.to_str().unwrap()]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
@@ -252,7 +242,7 @@ fn the_webhook_takes_event_lists_and_serves_both_kinds_of_metrics() {
 #[test]
 fn sigterm_stops_a_follow_run_cleanly_with_its_counters_and_exit_code() {
     let dir = temp_dir();
-    let path = write(dir.path(), "live.log", &format!("{EXEC}\n"));
+    let path = write(dir.path(), "live.log", format!("{EXEC}\n"));
     let mut child = vigie()
         .args(["detect", "audit", "-f", path.to_str().unwrap()])
         .stdout(Stdio::piped())
@@ -289,4 +279,20 @@ fn listing_rules_from_a_file_that_cannot_be_read_exits_2_naming_it() {
         "{err}"
     );
     assert!(!err.contains(":0:0"), "{err}");
+}
+
+#[test]
+fn the_bundled_rules_validate_in_strict_mode() {
+    let rules = repo("crates/vigie-detect/rules");
+    let out = vigie()
+        .args(["detect", "rules", "validate", "--strict"])
+        .arg(rules.join("k8s_audit_rules.yaml"))
+        .arg(rules.join("syscall_rules.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_contains(
+        &String::from_utf8_lossy(&out.stdout),
+        "0 errors, 0 warnings",
+    );
 }

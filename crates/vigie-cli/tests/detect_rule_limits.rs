@@ -1,22 +1,11 @@
 //! `vigie detect` on rules files built to exhaust memory or the stack: each is
 //! refused with an error naming the file, line, rule and limit, and exit code 2.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
 
-fn vigie(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("vigie runs")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
+mod common;
+use common::{run, stderr, write};
 
 fn rule(name: &str, condition: &str) -> String {
     format!(
@@ -34,14 +23,10 @@ fn doubling_macros() -> String {
     text + &rule("Doubling", "m39")
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 #[test]
 fn validate_refuses_macro_and_list_bombs_and_deep_conditions() {
     let dir = tempfile::tempdir().unwrap();
-    let macros = write(dir.path(), "macros.yaml", &doubling_macros());
+    let macros = write(dir.path(), "macros.yaml", doubling_macros());
     let mut lists = String::from("- list: l0\n  items: [a, b]\n");
     for i in 1..12 {
         lists += &format!(
@@ -55,10 +40,10 @@ fn validate_refuses_macro_and_list_bombs_and_deep_conditions() {
         &(lists + &rule("Lists", "ka.verb in (l11)")),
     );
     let parens = format!("{}ka.verb = get{}", "(".repeat(10_000), ")".repeat(10_000));
-    let deep = write(dir.path(), "deep.yaml", &rule("Parens", &parens));
+    let deep = write(dir.path(), "deep.yaml", rule("Parens", &parens));
     let args = ["detect", "rules", "validate"];
     let files = [&macros, &lists, &deep].map(|p| p.to_str().unwrap());
-    let output = vigie(&[&args[..], &files[..]].concat());
+    let output = run(&[&args[..], &files[..]].concat());
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let stderr = stderr(&output);
     let expected = [
@@ -89,7 +74,7 @@ fn audit_in_strict_mode_refuses_a_bomb() {
     }
     let chain = write(dir.path(), "chain.yaml", &(chain + &rule("Chain", "m9999")));
     let events = write(dir.path(), "audit.log", "");
-    let output = vigie(&[
+    let output = run(&[
         "detect",
         "audit",
         "--strict",
@@ -116,7 +101,7 @@ fn a_rules_file_past_the_size_limit_is_not_read() {
         text += &filler;
     }
     let big = write(dir.path(), "big.yaml", &text);
-    let output = vigie(&["detect", "rules", "validate", big.to_str().unwrap()]);
+    let output = run(&["detect", "rules", "validate", big.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
         stderr(&output).contains(&format!(

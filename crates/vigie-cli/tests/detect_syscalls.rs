@@ -1,6 +1,9 @@
 //! `vigie detect syscalls --replay` end to end: the real binary on a capture of our
 //! own (vigie-sensor's sample), with the default rules and Falco's JSON form.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::process::{Command, Output, Stdio};
 
 fn replay(args: &[&str]) -> (Output, tempfile::TempDir) {

@@ -1,31 +1,14 @@
 //! `vigie fix` end to end: the real binary on copies of real files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::{assert_contains, examples, run, stderr, stdout};
+
+use std::path::Path;
 
 use serde_json::Value;
-
-fn vigie() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    cmd.env_remove("VIGIE_KUBECTL").env("NO_COLOR", "1");
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    vigie().args(args).output().expect("vigie runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
-}
 
 /// A copy of an examples directory in a temporary directory.
 fn copy_of(example: &str) -> (tempfile::TempDir, String) {
@@ -190,16 +173,8 @@ fn helm_output_is_refused_and_left_as_it_is() {
     let (_dir, path) = file_with(&rendered);
     let output = run(&["fix", &path]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("rendered by Helm"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(
-        stderr(&output).contains("chart's values"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "rendered by Helm");
+    assert_contains(&stderr(&output), "chart's values");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), rendered);
 }
 
@@ -231,11 +206,7 @@ spec:
 fn bad_input_and_arguments_exit_two_with_a_reason() {
     let output = run(&["fix", "/nonexistent/vigie-fix.yaml"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("no such file"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "no such file");
 
     let (dir, path) = file_with(POD);
     let output = run(&["fix", &path, "--control", "VG-X999"]);
@@ -254,11 +225,7 @@ fn bad_input_and_arguments_exit_two_with_a_reason() {
         &digests.display().to_string(),
     ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("digests.yaml:1:13"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "digests.yaml:1:13");
 
     let output = run(&["fix", "-"]);
     assert_eq!(output.status.code(), Some(2));
@@ -268,11 +235,7 @@ fn bad_input_and_arguments_exit_two_with_a_reason() {
     std::fs::write(&broken, "kind: [\n").unwrap();
     let output = run(&["fix", &path, &broken.display().to_string()]);
     assert_eq!(output.status.code(), Some(2), "2 wins over 1");
-    assert!(
-        stderr(&output).contains("broken.yaml:"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "broken.yaml:");
     assert!(
         stdout(&output).contains("fixed"),
         "the other file is still fixed"

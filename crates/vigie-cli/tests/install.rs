@@ -2,8 +2,13 @@
 //! sensor's privileges as declared exceptions; the sensor and scanner have the
 //! rights they need and no more; deploy/kustomize is `vigie install`'s output.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::repo;
+
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
@@ -21,12 +26,6 @@ fn vigie(args: &[&str], stdin: &[u8]) -> Output {
         .unwrap();
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn repo(path: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
 }
 
 const POLICY: &str = "apiVersion: kyverno.io/v1

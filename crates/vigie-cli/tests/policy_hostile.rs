@@ -1,39 +1,13 @@
 //! `vigie policy` on hostile or mistaken input: the real binary, exit codes and
 //! messages (0 clean, 1 findings, 2 input that could not be read or used).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
 
-fn vigie() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    cmd.env_remove("VIGIE_KUBECTL").env("NO_COLOR", "1");
-    cmd
-}
+mod common;
+use common::{arg, assert_contains, run_command, stderr, stdout, vigie, write};
 
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("vigie runs")
-}
-
-fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn arg(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+use std::process::Command;
 
 const POD: &str = "apiVersion: v1
 kind: Pod
@@ -114,28 +88,20 @@ fn apply_with_policies_and_resources_swapped_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
-    let out = run(vigie().args(["policy", "apply", arg(&pod), "-r", arg(&policy)]));
+    let out = run_command(vigie().args(["policy", "apply", arg(&pod), "-r", arg(&policy)]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("pod.yaml: holds no Kyverno policy"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "pod.yaml: holds no Kyverno policy");
     // Right way round: the failure is found, exit 1.
-    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&pod)]));
+    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&pod)]));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("pass: 0, fail: 1"),
-        "{}",
-        stdout(&out)
-    );
+    assert_contains(&stdout(&out), "pass: 0, fail: 1");
 }
 
 #[test]
 fn apply_without_resources_or_policies_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
-    let out = run(vigie().args(["policy", "apply", arg(&policy)]));
+    let out = run_command(vigie().args(["policy", "apply", arg(&policy)]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--resource"), "{}", stderr(&out));
 
@@ -143,20 +109,15 @@ fn apply_without_resources_or_policies_exits_2() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
-    let out = run(vigie().args(["policy", "apply", arg(&empty), "-r", arg(&pod)]));
+    let out = run_command(vigie().args(["policy", "apply", arg(&empty), "-r", arg(&pod)]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("no Kyverno policy (ClusterPolicy or Policy) found in"),
-        "{}",
-        stderr(&out)
+    assert_contains(
+        &stderr(&out),
+        "no Kyverno policy (ClusterPolicy or Policy) found in",
     );
-    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&empty)]));
+    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&empty)]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("no Kubernetes object found in"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "no Kubernetes object found in");
 }
 
 #[test]
@@ -164,7 +125,7 @@ fn unsupported_rules_are_never_counted_as_passing() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "cel.yaml", CEL_ONLY.as_bytes());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
-    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&pod)]));
+    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&pod)]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -194,7 +155,7 @@ fn unreadable_suites_exit_2() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "kyverno-test.yaml", content);
-        let out = run(vigie().args(["policy", "test", arg(dir.path())]));
+        let out = run_command(vigie().args(["policy", "test", arg(dir.path())]));
         assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
         assert!(stderr(&out).contains(reason), "{name}: {}", stderr(&out));
     }
@@ -204,13 +165,9 @@ fn unreadable_suites_exit_2() {
     write(dir.path(), "good/policy.yaml", REQUIRE_LABEL.as_bytes());
     write(dir.path(), "good/pod.yaml", POD.as_bytes());
     write(dir.path(), "bad/kyverno-test.yaml", b"\xff");
-    let out = run(vigie().args(["policy", "test", arg(dir.path())]));
+    let out = run_command(vigie().args(["policy", "test", arg(dir.path())]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("1 passed, 0 failed"),
-        "{}",
-        stdout(&out)
-    );
+    assert_contains(&stdout(&out), "1 passed, 0 failed");
 }
 
 #[test]
@@ -222,7 +179,7 @@ fn a_suite_naming_dev_zero_stops_at_the_cap() {
         SUITE.replace("[policy.yaml]", "[/dev/zero]").as_bytes(),
     );
     write(dir.path(), "pod.yaml", POD.as_bytes());
-    let out = run(vigie().args([
+    let out = run_command(vigie().args([
         "policy",
         "test",
         arg(dir.path()),
@@ -245,7 +202,7 @@ fn apply_refuses_files_over_the_cap_and_names_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
-    let out = run(vigie().args([
+    let out = run_command(vigie().args([
         "policy",
         "apply",
         "/dev/zero",
@@ -255,14 +212,10 @@ fn apply_refuses_files_over_the_cap_and_names_the_limit() {
         "4096",
     ]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("/dev/zero: larger than 4096 bytes"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "/dev/zero: larger than 4096 bytes");
     // Resources too, and the other resources still run.
-    let big = write(dir.path(), "big.yaml", &vec![b'#'; 5000]);
-    let out = run(vigie().args([
+    let big = write(dir.path(), "big.yaml", vec![b'#'; 5000]);
+    let out = run_command(vigie().args([
         "policy",
         "apply",
         arg(&policy),
@@ -303,7 +256,7 @@ fn fifos_inside_directories_are_skipped_with_a_note() {
         let status = Command::new("mkfifo").arg(&path).status().unwrap();
         assert!(status.success());
     }
-    let out = run(vigie().args([
+    let out = run_command(vigie().args([
         "policy",
         "apply",
         arg(&dir.path().join("policies")),
@@ -319,7 +272,7 @@ fn fifos_inside_directories_are_skipped_with_a_note() {
             ),
         "{err}"
     );
-    let out = run(vigie().args(["policy", "test", arg(&dir.path().join("suites"))]));
+    let out = run_command(vigie().args(["policy", "test", arg(&dir.path().join("suites"))]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stderr(&out).contains(
@@ -339,7 +292,7 @@ fn errors_name_file_and_line_without_placeholders() {
         "broken.yaml",
         format!("{POD}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: [\n").as_bytes(),
     );
-    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&broken)]));
+    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&broken)]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("broken.yaml:14:"), "{err}");
@@ -348,7 +301,7 @@ fn errors_name_file_and_line_without_placeholders() {
     assert!(stdout(&out).contains("fail: 1"), "{}", stdout(&out));
 
     let bad_utf8 = write(dir.path(), "bad.yaml", b"apiVersion: v1\nkind: \xff\n");
-    let out = run(vigie().args(["policy", "apply", arg(&bad_utf8), "-r", arg(&policy)]));
+    let out = run_command(vigie().args(["policy", "apply", arg(&bad_utf8), "-r", arg(&policy)]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("bad.yaml:2: not UTF-8 text"), "{err}");
@@ -384,7 +337,7 @@ spec:
         "{POD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: allowed, namespace: team}}\ndata:\n  names: '[\"web\"]'\n"
     );
     let file = write(dir.path(), "resources.yaml", resources.as_bytes());
-    let out = run(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&file)]));
+    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&file)]));
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -392,11 +345,7 @@ spec:
         stdout(&out),
         stderr(&out)
     );
-    assert!(
-        stdout(&out).contains("pass: 1, fail: 0"),
-        "{}",
-        stdout(&out)
-    );
+    assert_contains(&stdout(&out), "pass: 1, fail: 0");
 }
 
 #[test]
@@ -435,7 +384,7 @@ fn stdin_over_the_cap_is_refused_in_the_scan_words_and_the_rest_still_runs() {
 #[test]
 fn the_default_cap_is_the_scan_one() {
     for command in [&["policy", "apply"][..], &["policy", "test"], &["scan"]] {
-        let out = run(vigie().args(command).arg("--help"));
+        let out = run_command(vigie().args(command).arg("--help"));
         // Help text wraps: compare with its words joined by single spaces.
         let help = stdout(&out)
             .split_whitespace()

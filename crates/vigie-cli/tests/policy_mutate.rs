@@ -1,32 +1,11 @@
 //! `vigie policy apply` and `vigie policy test` with mutate rules: the real binary,
 //! exit codes, the mutated objects printed or written, `patchedResources` compared.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
 
-fn vigie() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    cmd.env_remove("VIGIE_KUBECTL").env("NO_COLOR", "1");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("vigie runs")
-}
-
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn arg(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod common;
+use common::{arg, assert_contains, run_command, text, vigie, write};
 
 const POLICIES: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -79,7 +58,7 @@ fn apply_prints_the_mutated_object_and_validates_it() {
     let dir = tempfile::tempdir().unwrap();
     let policies = write(dir.path(), "policies.yaml", POLICIES);
     let resources = write(dir.path(), "cm.yaml", CONFIG_MAPS);
-    let out = run(vigie().args(["policy", "apply", arg(&policies), "-r", arg(&resources)]));
+    let out = run_command(vigie().args(["policy", "apply", arg(&policies), "-r", arg(&resources)]));
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
@@ -104,7 +83,7 @@ fn apply_writes_mutated_objects_to_a_directory_or_a_file() {
     let resources = write(dir.path(), "cm.yaml", CONFIG_MAPS);
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
-    let out = run(vigie().args([
+    let out = run_command(vigie().args([
         "policy",
         "apply",
         arg(&policies),
@@ -118,7 +97,7 @@ fn apply_writes_mutated_objects_to_a_directory_or_a_file() {
     let written = std::fs::read_to_string(out_dir.join("configmap-shop-settings.yaml")).unwrap();
     assert!(written.contains("team: platform"), "{written}");
     let file = dir.path().join("all.yaml");
-    let out = run(vigie().args([
+    let out = run_command(vigie().args([
         "policy",
         "apply",
         arg(&policies),
@@ -132,7 +111,7 @@ fn apply_writes_mutated_objects_to_a_directory_or_a_file() {
         .unwrap()
         .starts_with("---\n# mutated"));
     let missing = dir.path().join("no/such/dir/file.yaml");
-    let out = run(vigie().args([
+    let out = run_command(vigie().args([
         "policy",
         "apply",
         arg(&policies),
@@ -142,11 +121,7 @@ fn apply_writes_mutated_objects_to_a_directory_or_a_file() {
         arg(&missing),
     ]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("cannot write the mutated resources"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_contains(&text(&out.stderr), "cannot write the mutated resources");
 }
 
 const SUITE: &str = "apiVersion: cli.kyverno.io/v1alpha1
@@ -172,16 +147,12 @@ fn test_compares_patched_resources_and_names_the_difference() {
     let suite = write(dir.path(), "kyverno-test.yaml", SUITE);
     let good = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n  labels: {team: platform}\ndata: {mode: fast}\n";
     write(dir.path(), "patched.yaml", good);
-    let out = run(vigie().args(["policy", "test", arg(&suite)]));
+    let out = run_command(vigie().args(["policy", "test", arg(&suite)]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    assert!(
-        text(&out.stdout).contains("1 passed, 0 failed"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_contains(&text(&out.stdout), "1 passed, 0 failed");
 
-    write(dir.path(), "patched.yaml", &good.replace("platform", "web"));
-    let out = run(vigie().args(["policy", "test", arg(&suite)]));
+    write(dir.path(), "patched.yaml", good.replace("platform", "web"));
+    let out = run_command(vigie().args(["policy", "test", arg(&suite)]));
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(

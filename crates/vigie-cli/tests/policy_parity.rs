@@ -1,26 +1,11 @@
 //! `vigie policy apply` flags shared with `kyverno apply`: `-o DIR_OR_FILE`,
 //! `--exceptions`, `--warn-exit-code`, `--warn-no-pass`, `-p --output-format json`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
 
-fn vigie(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("vigie runs")
-}
-
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{run, text, write};
 
 const POLICY: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -82,29 +67,30 @@ fn output_dir_gets_generated_resources_and_format_names_still_work() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "policy.yaml", POLICY);
     let resources = write(dir.path(), "ns.yaml", RESOURCES);
-    let out = dir.path().join("out");
-    std::fs::create_dir(&out).unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
     let (p, r, o) = (
         policy.to_str().unwrap(),
         resources.to_str().unwrap(),
-        out.to_str().unwrap(),
+        out_dir.to_str().unwrap(),
     );
-    let run = vigie(&["policy", "apply", p, "-r", r, "-o", o]);
-    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
-    let written = std::fs::read_to_string(out.join("networkpolicy-shop-deny-all.yaml")).unwrap();
+    let out = run(&["policy", "apply", p, "-r", r, "-o", o]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let written =
+        std::fs::read_to_string(out_dir.join("networkpolicy-shop-deny-all.yaml")).unwrap();
     assert!(
         written.contains("# generated shop/NetworkPolicy/deny-all for Namespace/shop"),
         "{written}"
     );
     assert!(written.contains("kind: NetworkPolicy"), "{written}");
 
-    let run = vigie(&["policy", "apply", p, "-r", r, "-o", "json"]);
-    assert!(text(&run.stderr).contains("`-o json` as the output format is deprecated"));
-    let json: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON output");
+    let out = run(&["policy", "apply", p, "-r", r, "-o", "json"]);
+    assert!(text(&out.stderr).contains("`-o json` as the output format is deprecated"));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
     assert!(json.is_object());
-    let run = vigie(&["policy", "apply", p, "-r", r, "--output-format", "json"]);
-    assert!(text(&run.stderr).is_empty(), "{}", text(&run.stderr));
-    serde_json::from_slice::<serde_json::Value>(&run.stdout).expect("JSON output");
+    let out = run(&["policy", "apply", p, "-r", r, "--output-format", "json"]);
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON output");
 }
 
 #[test]
@@ -120,22 +106,22 @@ fn exceptions_and_warning_exit_codes() {
     );
     // The Audit failure is a warning with --audit-warn: exit 0, or the code asked for.
     let base = ["policy", "apply", p, "-r", r, "--audit-warn"];
-    assert_eq!(vigie(&base).status.code(), Some(0));
+    assert_eq!(run(&base).status.code(), Some(0));
     let mut with_code = base.to_vec();
     with_code.extend(["--warn-exit-code", "3"]);
-    assert_eq!(vigie(&with_code).status.code(), Some(3));
+    assert_eq!(run(&with_code).status.code(), Some(3));
     // The exception skips the rule: no warning left, the generate rule passed.
     let mut excepted = with_code.clone();
     excepted.extend(["--exceptions", e]);
-    let run = vigie(&excepted);
-    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let out = run(&excepted);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // Nothing passes when the generate rule's policy is not matched: --warn-no-pass.
     let other = write(
         dir.path(),
         "cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
     );
-    let run = vigie(&[
+    let out = run(&[
         "policy",
         "apply",
         p,
@@ -145,7 +131,7 @@ fn exceptions_and_warning_exit_codes() {
         "4",
         "--warn-no-pass",
     ]);
-    assert_eq!(run.status.code(), Some(4), "{}", text(&run.stderr));
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -153,7 +139,7 @@ fn policy_report_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "policy.yaml", POLICY);
     let resources = write(dir.path(), "ns.yaml", RESOURCES);
-    let run = vigie(&[
+    let out = run(&[
         "policy",
         "apply",
         policy.to_str().unwrap(),
@@ -163,7 +149,7 @@ fn policy_report_as_json() {
         "--output-format",
         "json",
     ]);
-    let list: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(list["kind"], "List");
     assert_eq!(list["items"][0]["kind"], "ClusterPolicyReport");
     assert_eq!(list["items"][0]["summary"]["pass"], 1);

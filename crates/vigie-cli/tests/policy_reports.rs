@@ -1,6 +1,9 @@
 //! `vigie policy apply --policy-report`: policy reports per namespace, in the
 //! report API asked for, rendered by vigie-report's shared ReportSet.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::process::Command;
 
 const POLICY: &str = "\

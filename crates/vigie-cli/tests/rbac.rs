@@ -1,23 +1,21 @@
 //! `vigie rbac`: answers, formats and exit codes, run as a user would.
 
-use std::process::{Command, Output};
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::{run, write};
+
+use std::process::Output;
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../vigie-rbac/tests/fixtures/cluster.yaml"
 );
 
-fn vigie(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn who_can_prints_subjects_with_binding_and_role() {
-    let out = vigie(&["rbac", "who-can", "create", "pods", "-n", "ci", FIXTURE]);
+    let out = run(&["rbac", "who-can", "create", "pods", "-n", "ci", FIXTURE]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
@@ -40,7 +38,7 @@ fn who_can_prints_subjects_with_binding_and_role() {
 
 #[test]
 fn who_can_json_and_cluster_scope() {
-    let out = vigie(&["rbac", "who-can", "create", "pods", "-o", "json", FIXTURE]);
+    let out = run(&["rbac", "who-can", "create", "pods", "-o", "json", FIXTURE]);
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["scope"], "cluster-wide");
@@ -55,7 +53,7 @@ fn who_can_json_and_cluster_scope() {
 
 #[test]
 fn paths_exit_one_when_a_path_exists() {
-    let out = vigie(&["rbac", "paths", FIXTURE]);
+    let out = run(&["rbac", "paths", FIXTURE]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
@@ -68,13 +66,8 @@ fn paths_exit_one_when_a_path_exists() {
 #[test]
 fn paths_exit_zero_when_none() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("rbac.yaml");
-    std::fs::write(
-        &file,
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: a}\nrules: [{apiGroups: [''], resources: [configmaps], verbs: [get]}]\n",
-    )
-    .unwrap();
-    let out = vigie(&["rbac", "paths", file.to_str().unwrap()]);
+    let file = write(dir.path(), "rbac.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: a}\nrules: [{apiGroups: [''], resources: [configmaps], verbs: [get]}]\n");
+    let out = run(&["rbac", "paths", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -87,7 +80,7 @@ fn broken_input_is_named_and_the_rest_still_answers() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(FIXTURE, dir.path().join("cluster.yaml")).unwrap();
     std::fs::write(dir.path().join("broken.yaml"), "kind: [unclosed\n").unwrap();
-    let out = vigie(&["rbac", "paths", dir.path().to_str().unwrap()]);
+    let out = run(&["rbac", "paths", dir.path().to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -110,7 +103,7 @@ fn cluster_answers_as_the_files_do() {
     std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();
     let kubeconfig = kubeconfig.to_str().unwrap();
 
-    let from_cluster = vigie(&[
+    let from_cluster = run(&[
         "rbac",
         "paths",
         "-o",
@@ -119,7 +112,7 @@ fn cluster_answers_as_the_files_do() {
         "--kubeconfig",
         kubeconfig,
     ]);
-    let from_file = vigie(&["rbac", "paths", "-o", "json", FIXTURE]);
+    let from_file = run(&["rbac", "paths", "-o", "json", FIXTURE]);
     assert_eq!(
         from_cluster.status.code(),
         Some(1),
@@ -141,7 +134,7 @@ fn cluster_answers_as_the_files_do() {
     };
     assert_eq!(steps(&from_cluster), steps(&from_file));
 
-    let who = vigie(&[
+    let who = run(&[
         "rbac",
         "who-can",
         "create",
@@ -163,8 +156,8 @@ fn cluster_answers_as_the_files_do() {
 
 #[test]
 fn files_and_cluster_are_exclusive() {
-    let out = vigie(&["rbac", "paths", "--cluster", FIXTURE]);
+    let out = run(&["rbac", "paths", "--cluster", FIXTURE]);
     assert_eq!(out.status.code(), Some(2));
-    let out = vigie(&["rbac", "paths"]);
+    let out = run(&["rbac", "paths"]);
     assert_eq!(out.status.code(), Some(2));
 }

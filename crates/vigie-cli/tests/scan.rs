@@ -1,40 +1,15 @@
 //! `vigie scan` end to end: the real binary on real files.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::{examples, json_report, run_command, vigie, write};
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
-
-fn vigie() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    cmd.env_remove("VIGIE_KUBECTL").env("NO_COLOR", "1");
-    cmd
-}
-
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("vigie runs")
-}
-
-fn json_report(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
-fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, content).unwrap();
-    path
-}
 
 const PRIVILEGED_POD: &str = "apiVersion: v1
 kind: Pod
@@ -51,14 +26,14 @@ spec:
 
 #[test]
 fn hardened_example_is_clean_and_insecure_fails() {
-    let clean = run(vigie().arg("scan").arg(examples().join("hardened")));
+    let clean = run_command(vigie().arg("scan").arg(examples().join("hardened")));
     assert_eq!(
         clean.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&clean.stdout)
     );
-    let dirty = run(vigie().arg("scan").arg(examples().join("insecure")));
+    let dirty = run_command(vigie().arg("scan").arg(examples().join("insecure")));
     assert_eq!(dirty.status.code(), Some(1));
     let text = String::from_utf8_lossy(&dirty.stdout);
     assert!(text.contains("PSS-B02"), "{text}");
@@ -70,9 +45,11 @@ fn hardened_example_is_clean_and_insecure_fails() {
 
 #[test]
 fn findings_point_at_the_offending_line() {
-    let output = run(vigie()
-        .args(["scan", "-o", "json"])
-        .arg(examples().join("insecure/storefront.yaml")));
+    let output = run_command(
+        vigie()
+            .args(["scan", "-o", "json"])
+            .arg(examples().join("insecure/storefront.yaml")),
+    );
     let report = json_report(&output);
     let findings = report["findings"].as_array().unwrap();
     let privileged = findings
@@ -109,7 +86,7 @@ fn bad_input_is_reported_and_the_rest_still_scanned() {
     write(dir.path(), "c-binary.yaml", b"kind: Pod\nname: \xff\xfe\n");
     write(dir.path(), "d-good.json", br#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "json-pod"}, "spec": {"hostPID": true, "containers": [{"name": "a", "image": "a"}]}}"#);
     write(dir.path(), "notes.txt", b"not a manifest: ignored");
-    let output = run(vigie().args(["scan", "-o", "json"]).arg(dir.path()));
+    let output = run_command(vigie().args(["scan", "-o", "json"]).arg(dir.path()));
     assert_eq!(output.status.code(), Some(2), "input errors exit with 2");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("a-broken.yaml:14:"), "{stderr}");
@@ -133,9 +110,11 @@ fn bad_input_is_reported_and_the_rest_still_scanned() {
 
 #[test]
 fn missing_paths_are_input_errors() {
-    let output = run(vigie()
-        .args(["scan", "does/not/exist.yaml"])
-        .arg(examples().join("hardened")));
+    let output = run_command(
+        vigie()
+            .args(["scan", "does/not/exist.yaml"])
+            .arg(examples().join("hardened")),
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -196,7 +175,7 @@ fn kustomizations_are_rendered_and_say_so() {
         b"resources:\n- pod.yaml\nnamespace: rendered\n",
     );
     write(dir.path(), "pod.yaml", PRIVILEGED_POD.as_bytes());
-    let output = run(vigie().args(["scan", "-o", "json"]).arg(dir.path()));
+    let output = run_command(vigie().args(["scan", "-o", "json"]).arg(dir.path()));
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -211,10 +190,12 @@ fn kustomizations_are_rendered_and_say_so() {
         "kustomize applied the namespace"
     );
 
-    let without = run(vigie()
-        .env("VIGIE_KUBECTL", "")
-        .args(["scan"])
-        .arg(dir.path()));
+    let without = run_command(
+        vigie()
+            .env("VIGIE_KUBECTL", "")
+            .args(["scan"])
+            .arg(dir.path()),
+    );
     assert_eq!(without.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&without.stderr);
     assert!(
@@ -228,17 +209,23 @@ fn severity_threshold_decides_failure() {
     let dir = tempfile::tempdir().unwrap();
     // Only medium findings: no root-related or privileged settings.
     write(dir.path(), "pod.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: a}\n");
-    let medium = run(vigie()
-        .args(["scan", "--severity-threshold", "medium"])
-        .arg(dir.path()));
+    let medium = run_command(
+        vigie()
+            .args(["scan", "--severity-threshold", "medium"])
+            .arg(dir.path()),
+    );
     assert_eq!(medium.status.code(), Some(1));
-    let high = run(vigie()
-        .args(["scan", "--severity-threshold", "high"])
-        .arg(dir.path()));
+    let high = run_command(
+        vigie()
+            .args(["scan", "--severity-threshold", "high"])
+            .arg(dir.path()),
+    );
     assert_eq!(high.status.code(), Some(0));
-    let baseline = run(vigie()
-        .args(["scan", "--level", "baseline"])
-        .arg(dir.path()));
+    let baseline = run_command(
+        vigie()
+            .args(["scan", "--level", "baseline"])
+            .arg(dir.path()),
+    );
     assert_eq!(baseline.status.code(), Some(0), "nothing wrong at baseline");
 }
 
@@ -246,17 +233,23 @@ fn severity_threshold_decides_failure() {
 fn pss_version_changes_the_verdict() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "pod.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n    sysctls: [{name: net.ipv4.tcp_rmem, value: '4096 87380 6291456'}]\n  containers:\n  - {name: a, image: a}\n");
-    let old = run(vigie()
-        .args(["scan", "--level", "baseline", "--pss-version", "v1.31"])
-        .arg(dir.path()));
+    let old = run_command(
+        vigie()
+            .args(["scan", "--level", "baseline", "--pss-version", "v1.31"])
+            .arg(dir.path()),
+    );
     assert_eq!(old.status.code(), Some(1));
-    let new = run(vigie()
-        .args(["scan", "--level", "baseline", "--pss-version", "v1.32"])
-        .arg(dir.path()));
+    let new = run_command(
+        vigie()
+            .args(["scan", "--level", "baseline", "--pss-version", "v1.32"])
+            .arg(dir.path()),
+    );
     assert_eq!(new.status.code(), Some(0));
-    let bad = run(vigie()
-        .args(["scan", "--pss-version", "v2.1"])
-        .arg(dir.path()));
+    let bad = run_command(
+        vigie()
+            .args(["scan", "--pss-version", "v2.1"])
+            .arg(dir.path()),
+    );
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid Pod Security version"));
 }
@@ -265,10 +258,12 @@ fn pss_version_changes_the_verdict() {
 fn output_file_receives_sarif_with_regions() {
     let dir = tempfile::tempdir().unwrap();
     let sarif = dir.path().join("out.sarif");
-    let output = run(vigie()
-        .args(["scan", "-o", "sarif", "--output"])
-        .arg(&sarif)
-        .arg(examples().join("insecure/storefront.yaml")));
+    let output = run_command(
+        vigie()
+            .args(["scan", "-o", "sarif", "--output"])
+            .arg(&sarif)
+            .arg(examples().join("insecure/storefront.yaml")),
+    );
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty(), "the report went to the file");
     let log: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
@@ -283,18 +278,18 @@ fn output_file_receives_sarif_with_regions() {
 #[test]
 fn junit_and_html_render() {
     let insecure = examples().join("insecure");
-    let junit = run(vigie().args(["scan", "-o", "junit"]).arg(&insecure));
+    let junit = run_command(vigie().args(["scan", "-o", "junit"]).arg(&insecure));
     let text = String::from_utf8(junit.stdout).unwrap();
     assert!(text.starts_with("<?xml"), "{text}");
     assert!(text.contains("<testsuites"));
-    let html = run(vigie().args(["scan", "-o", "html"]).arg(&insecure));
+    let html = run_command(vigie().args(["scan", "-o", "html"]).arg(&insecure));
     let text = String::from_utf8(html.stdout).unwrap();
     assert!(text.contains("<svg"), "the HTML view has charts");
 }
 
 #[test]
 fn completions_are_generated() {
-    let output = run(vigie().args(["completions", "bash"]));
+    let output = run_command(vigie().args(["completions", "bash"]));
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains("_vigie"));
@@ -303,7 +298,7 @@ fn completions_are_generated() {
 
 #[test]
 fn controls_are_listed_and_explained() {
-    let list = run(vigie().args([
+    let list = run_command(vigie().args([
         "controls",
         "list",
         "--framework",
@@ -318,22 +313,22 @@ fn controls_are_listed_and_explained() {
         "host probes joined baseline in v1.34"
     );
     assert!(!text.contains("PSS-R01"));
-    let explain = run(vigie().args(["controls", "explain", "privileged"]));
+    let explain = run_command(vigie().args(["controls", "explain", "privileged"]));
     let text = String::from_utf8(explain.stdout).unwrap();
     assert!(
         text.contains("PSS-B02") && text.contains("Why is this bad"),
         "{text}"
     );
-    let posture = run(vigie().args(["controls", "explain", "VG-W001"]));
+    let posture = run_command(vigie().args(["controls", "explain", "VG-W001"]));
     let text = String::from_utf8(posture.stdout).unwrap();
     assert!(text.contains("Kubescape C-0057"), "{text}");
-    let nsa = run(vigie().args(["controls", "list", "-f", "nsa"]));
+    let nsa = run_command(vigie().args(["controls", "list", "-f", "nsa"]));
     let text = String::from_utf8(nsa.stdout).unwrap();
     assert!(
         text.contains("VG-W001") && !text.contains("PSS-B01"),
         "{text}"
     );
-    let unknown = run(vigie().args(["controls", "explain", "PSS-X99"]));
+    let unknown = run_command(vigie().args(["controls", "explain", "PSS-X99"]));
     assert_eq!(unknown.status.code(), Some(2));
 }
 
@@ -356,9 +351,11 @@ spec:
 fn frameworks_select_controls_and_report_scores() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "web.yaml", DEFAULT_NS_DEPLOYMENT.as_bytes());
-    let output = run(vigie()
-        .args(["scan", "-o", "json", "--framework", "nsa,pss-baseline"])
-        .arg(dir.path()));
+    let output = run_command(
+        vigie()
+            .args(["scan", "-o", "json", "--framework", "nsa,pss-baseline"])
+            .arg(dir.path()),
+    );
     assert_eq!(output.status.code(), Some(1));
     let report = json_report(&output);
     let ids: Vec<&str> = report["findings"]
@@ -380,11 +377,13 @@ fn frameworks_select_controls_and_report_scores() {
         .map(|f| f["id"].as_str().unwrap())
         .collect();
     assert_eq!(frameworks, ["nsa", "pss-baseline"]);
-    let all = run(vigie()
-        .args(["scan", "-o", "json", "-f", "all"])
-        .arg(dir.path()));
+    let all = run_command(
+        vigie()
+            .args(["scan", "-o", "json", "-f", "all"])
+            .arg(dir.path()),
+    );
     assert_eq!(json_report(&all)["frameworks"].as_array().unwrap().len(), 5);
-    let bad = run(vigie().args(["scan", "-f", "nist"]).arg(dir.path()));
+    let bad = run_command(vigie().args(["scan", "-f", "nist"]).arg(dir.path()));
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown framework `nist`"));
 }
@@ -402,10 +401,12 @@ fn compliance_threshold_fails_low_scores() {
         "--severity-threshold",
         "critical",
     ];
-    let lenient = run(vigie()
-        .args(args)
-        .args(["--compliance-threshold", "0"])
-        .arg(dir.path()));
+    let lenient = run_command(
+        vigie()
+            .args(args)
+            .args(["--compliance-threshold", "0"])
+            .arg(dir.path()),
+    );
     assert_eq!(
         lenient.status.code(),
         Some(1),
@@ -420,20 +421,24 @@ fn compliance_threshold_fails_low_scores() {
         "--severity-threshold",
         "critical",
     ];
-    let passes = run(vigie()
-        .args(args)
-        .args(["--compliance-threshold", "50"])
-        .arg(clean.path()));
+    let passes = run_command(
+        vigie()
+            .args(args)
+            .args(["--compliance-threshold", "50"])
+            .arg(clean.path()),
+    );
     assert_eq!(
         passes.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&passes.stderr)
     );
-    let fails = run(vigie()
-        .args(args)
-        .args(["--compliance-threshold", "95"])
-        .arg(clean.path()));
+    let fails = run_command(
+        vigie()
+            .args(args)
+            .args(["--compliance-threshold", "95"])
+            .arg(clean.path()),
+    );
     assert_eq!(fails.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&fails.stderr).contains("below the compliance threshold"));
 }
@@ -446,9 +451,11 @@ fn exceptions_mark_findings_without_dropping_them() {
         "  namespace: default\n  annotations:\n    vigie.dev/skip: \"PSS-B02\"\n    vigie.dev/skip-reason: \"node agent, reviewed\"\n",
     );
     write(dir.path(), "web.yaml", annotated.as_bytes());
-    let output = run(vigie()
-        .args(["scan", "-o", "json", "-f", "pss-baseline"])
-        .arg(dir.path()));
+    let output = run_command(
+        vigie()
+            .args(["scan", "-o", "json", "-f", "pss-baseline"])
+            .arg(dir.path()),
+    );
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -461,10 +468,12 @@ fn exceptions_mark_findings_without_dropping_them() {
 
     let file = dir.path().join("exceptions.yaml");
     std::fs::write(&file, "exceptions:\n- controls: [VG-W001]\n  resources: [{kind: Deployment, name: 'w*'}]\n  reason: vendor chart\n  expires: 2001-01-01\n").unwrap();
-    let expired = run(vigie()
-        .args(["scan", "-o", "json", "-f", "nsa", "--exceptions"])
-        .arg(&file)
-        .arg(dir.path().join("web.yaml")));
+    let expired = run_command(
+        vigie()
+            .args(["scan", "-o", "json", "-f", "nsa", "--exceptions"])
+            .arg(&file)
+            .arg(dir.path().join("web.yaml")),
+    );
     assert_eq!(
         expired.status.code(),
         Some(1),
@@ -477,10 +486,12 @@ fn exceptions_mark_findings_without_dropping_them() {
         "exceptions:\n- controls: [VG-W999]\n  reason: typo\n",
     )
     .unwrap();
-    let unknown = run(vigie()
-        .args(["scan", "--exceptions"])
-        .arg(&file)
-        .arg(dir.path()));
+    let unknown = run_command(
+        vigie()
+            .args(["scan", "--exceptions"])
+            .arg(&file)
+            .arg(dir.path()),
+    );
     assert_eq!(
         unknown.status.code(),
         Some(2),
@@ -493,9 +504,11 @@ fn exceptions_mark_findings_without_dropping_them() {
         "  namespace: default\n  annotations: {vigie.dev/skip: PSS-B99}\n",
     );
     write(dir.path(), "web.yaml", typo.as_bytes());
-    let inline = run(vigie()
-        .args(["scan", "-f", "pss-baseline"])
-        .arg(dir.path().join("web.yaml")));
+    let inline = run_command(
+        vigie()
+            .args(["scan", "-f", "pss-baseline"])
+            .arg(dir.path().join("web.yaml")),
+    );
     assert_eq!(inline.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&inline.stderr).contains("PSS-B99"));
 }
@@ -503,16 +516,17 @@ fn exceptions_mark_findings_without_dropping_them() {
 #[test]
 fn config_file_errors_name_the_line() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("vigie.yaml");
-    std::fs::write(
-        &config,
+    let config = write(
+        dir.path(),
+        "vigie.yaml",
         "allowedRegistries: [registry.example.com/]\nsensitiveKeys: [x]\n",
-    )
-    .unwrap();
-    let output = run(vigie()
-        .args(["scan", "--config"])
-        .arg(&config)
-        .arg(examples().join("hardened")));
+    );
+    let output = run_command(
+        vigie()
+            .args(["scan", "--config"])
+            .arg(&config)
+            .arg(examples().join("hardened")),
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -550,10 +564,12 @@ fn streamed_report_equals_the_report_rendered_from_memory() {
         "the example should fail a cross-object control"
     );
     for format in Format::ALL {
-        let streamed = run(vigie()
-            .args(["scan", "--framework", "all", "--color", "never", "-o"])
-            .arg(format.as_str())
-            .arg(&input));
+        let streamed = run_command(
+            vigie()
+                .args(["scan", "--framework", "all", "--color", "never", "-o"])
+                .arg(format.as_str())
+                .arg(&input),
+        );
         let rendered = render_to_string(&report, format, &RenderOptions { color: false }).unwrap();
         assert_eq!(
             String::from_utf8_lossy(&streamed.stdout),
@@ -566,15 +582,17 @@ fn streamed_report_equals_the_report_rendered_from_memory() {
 #[test]
 fn a_report_that_cannot_be_written_is_an_error_naming_why() {
     let input = examples().join("insecure");
-    let missing_dir = run(vigie()
-        .args([
-            "scan",
-            "-o",
-            "json",
-            "--output",
-            "/nonexistent-dir/report.json",
-        ])
-        .arg(&input));
+    let missing_dir = run_command(
+        vigie()
+            .args([
+                "scan",
+                "-o",
+                "json",
+                "--output",
+                "/nonexistent-dir/report.json",
+            ])
+            .arg(&input),
+    );
     assert_eq!(missing_dir.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&missing_dir.stderr);
     assert!(
@@ -583,9 +601,11 @@ fn a_report_that_cannot_be_written_is_an_error_naming_why() {
     );
 
     // A full disk shows up while the findings are being written.
-    let full = run(vigie()
-        .args(["scan", "-f", "all", "-o", "json", "--output", "/dev/full"])
-        .arg(&input));
+    let full = run_command(
+        vigie()
+            .args(["scan", "-f", "all", "-o", "json", "--output", "/dev/full"])
+            .arg(&input),
+    );
     assert_eq!(full.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&full.stderr);
     assert!(stderr.contains("cannot write the report"), "{stderr}");

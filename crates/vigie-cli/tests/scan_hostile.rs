@@ -1,18 +1,18 @@
 //! `vigie scan` on input that is hostile, huge or wrong: every case ends, says what
 //! was wrong with file, line and reason, and exits with the code that says so.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::{assert_contains, json_report, stderr, vigie, write};
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-
-fn vigie() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    cmd.env_remove("VIGIE_KUBECTL").env("NO_COLOR", "1");
-    cmd
-}
 
 /// Waits for a run that must end (reading its output meanwhile); a hang fails the
 /// test instead of hanging the test suite.
@@ -39,26 +39,6 @@ fn run(cmd: &mut Command) -> Output {
             .spawn()
             .expect("vigie starts"),
     )
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_report(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(output)
-        )
-    })
-}
-
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, content).unwrap();
-    path
 }
 
 const CONFIG_MAP: &str =
@@ -123,11 +103,7 @@ fn stdin_past_the_limit_is_refused_and_other_input_still_scanned() {
     drop(stdin);
     let output = finish(child);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("error: <stdin>: larger than 5000 bytes"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "error: <stdin>: larger than 5000 bytes");
     assert_eq!(
         json_report(&output)["resources"].as_array().unwrap().len(),
         1
@@ -137,7 +113,7 @@ fn stdin_past_the_limit_is_refused_and_other_input_still_scanned() {
 #[test]
 fn too_many_documents_are_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "many.yaml", &[CONFIG_MAP; 5].join("---\n"));
+    let file = write(dir.path(), "many.yaml", [CONFIG_MAP; 5].join("---\n"));
     let output = run(vigie()
         .arg("scan")
         .arg(&file)

@@ -13,7 +13,9 @@ use crate::{ClusterError, ClusterOptions};
 pub struct ServerVersion {
     /// `v1.31.2`.
     pub git_version: String,
+    /// The major version (1).
     pub major: u32,
+    /// The minor version (31), which decides what the server serves.
     pub minor: u32,
 }
 

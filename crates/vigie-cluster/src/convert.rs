@@ -99,7 +99,9 @@ fn as_type(resource: Resource, api_type: &ApiType) -> Result<Resource, String> {
     Resource::from_node(root, resource.origin).map_err(|(_, reason)| reason)
 }
 
-fn with_cluster_origin(mut resource: Resource, context: &Arc<str>) -> Resource {
+/// `resource` as an object of the cluster of `context`, with its uid and
+/// resourceVersion (what a report written back to the cluster names it by).
+pub(crate) fn with_cluster_origin(mut resource: Resource, context: &Arc<str>) -> Resource {
     let field = |name: &str| {
         resource
             .root

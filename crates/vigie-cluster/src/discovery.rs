@@ -12,10 +12,13 @@ use crate::ClusterError;
 pub struct ApiType {
     /// `""` for the core group.
     pub group: String,
+    /// The version within the group: `v1`.
     pub version: String,
+    /// The object kind: `Deployment`.
     pub kind: String,
     /// The plural name in URLs.
     pub plural: String,
+    /// Whether the objects live in namespaces (else they are cluster-wide).
     pub namespaced: bool,
 }
 

@@ -17,13 +17,30 @@
 //! `wgpolicyk8s.io`) to the cluster with server-side apply.
 //!
 //! The async runtime (tokio, kube-rs) stays in this crate: callers are sync.
+//!
+//! Reading needs a cluster, so this example is only compiled:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use vigie_cluster::{Cluster, ClusterOptions, ReadProgress};
+//!
+//! let cluster = Cluster::connect(&ClusterOptions::default())?;
+//! println!("Kubernetes {}", cluster.version().git_version);
+//! let mut stream = cluster.read(Arc::new(ReadProgress::default()));
+//! let pods = stream.by_ref().filter(|r| r.kind == "Pod").count();
+//! let summary = stream.finish();
+//! println!("{pods} pods, {} types not readable", summary.warnings.len());
+//! # Ok::<(), vigie_cluster::ClusterError>(())
+//! ```
 
 mod connect;
 mod convert;
 mod discovery;
 mod follow;
 mod inventory;
+mod kubelet;
 mod read;
+mod report_merge;
 pub mod reports;
 mod snapshot;
 
@@ -61,8 +78,12 @@ pub struct ClusterOptions {
     pub max_followed_bytes: usize,
     /// Time one request (connection, answer and body) may take.
     pub request_timeout: Duration,
-    /// Lists read at once.
+    /// Lists read at once (and kubelet configurations, after the lists).
     pub concurrent_lists: usize,
+    /// Whether [`Cluster::read`] reads each node's kubelet configuration
+    /// (`nodes/NAME/proxy/configz`) after the lists: a posture scan wants
+    /// them, a reader of RBAC alone does not.
+    pub kubelet_configs: bool,
 }
 
 impl ClusterOptions {
@@ -92,6 +113,7 @@ impl Default for ClusterOptions {
             max_followed_bytes: Self::DEFAULT_MAX_FOLLOWED_BYTES,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             concurrent_lists: Self::DEFAULT_CONCURRENT_LISTS,
+            kubelet_configs: true,
         }
     }
 }
@@ -107,7 +129,12 @@ pub enum ClusterError {
     Client(String),
     /// A request every scan needs (version, discovery) failed.
     #[error("{path}: {reason}")]
-    Request { path: String, reason: String },
+    Request {
+        /// The URL path asked for: `/version`, `/apis`.
+        path: String,
+        /// What the client or the server said.
+        reason: String,
+    },
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -118,7 +145,9 @@ pub enum ClusterError {
 pub struct Warning {
     /// The type, as RBAC names it: `secrets`, `deployments.apps`.
     pub resource: String,
+    /// The type's `apiVersion`: `apps/v1`.
     pub api_version: String,
+    /// The type's kind: `Deployment`.
     pub kind: String,
     /// What the server said.
     pub reason: String,
@@ -127,7 +156,8 @@ pub struct Warning {
 /// What reading the cluster did, once the stream is finished.
 #[derive(Debug, Default)]
 pub struct ReadSummary {
-    /// Types the user may not list (403): the scan lacks them.
+    /// Types the user may not list (403): the scan lacks them. A node's
+    /// kubelet configuration refused (403 on `nodes/proxy`) is one, once.
     pub warnings: Vec<Warning>,
     /// Problems that left part of the cluster unread (a list that failed for
     /// another reason, an object that is not valid, a limit reached).
@@ -138,6 +168,8 @@ pub struct ReadSummary {
     pub restarts: usize,
     /// Objects handed over.
     pub objects: usize,
+    /// Kubelet configurations read (one per node that answered).
+    pub kubelet_configs: usize,
 }
 
 /// Counters a caller can show while the cluster is read.

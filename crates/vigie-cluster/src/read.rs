@@ -11,11 +11,13 @@ use vigie_resource::Resource;
 use crate::connect::{describe, Cluster};
 use crate::convert::read_page;
 use crate::discovery::ApiType;
+use crate::kubelet::{configz_path, configz_resource};
 use crate::{source_name, ClusterOptions, ReadProgress, ReadSummary, Warning};
 
 /// The `Accept` of a metadata-only list: the server sends each object's
 /// metadata and nothing else.
-const METADATA_ONLY: &str = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+pub(crate) const METADATA_ONLY: &str =
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 
 /// Pages waiting for the scan: with the pages being read, what memory holds
 /// of the cluster at once.
@@ -78,6 +80,9 @@ struct Reader {
     objects: AtomicUsize,
     /// Set when reading must stop (a limit reached, the scan gone).
     stop: AtomicBool,
+    /// The names of the nodes listed, whose kubelet configurations are read
+    /// once the lists are done.
+    nodes: Mutex<Vec<String>>,
     progress: Arc<ReadProgress>,
 }
 
@@ -112,6 +117,7 @@ impl Cluster {
             summary: Mutex::new(ReadSummary::default()),
             objects: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
+            nodes: Mutex::new(Vec::new()),
             progress,
         });
         let (sender, receiver) = mpsc::channel(PAGES_WAITING);
@@ -125,6 +131,20 @@ impl Cluster {
                     while let Some(job) = reader.next_job() {
                         reader.read_list(job, &sender).await;
                         reader.progress.lists_done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }));
+            }
+            for worker in running.drain(..) {
+                let _ = worker.await;
+            }
+            // The nodes are known once their list is done: their kubelets are
+            // read last, as many at once as lists were.
+            for _ in 0..workers {
+                let reader = reader.clone();
+                let sender = sender.clone();
+                running.push(tokio::spawn(async move {
+                    while let Some(node) = reader.next_node() {
+                        reader.read_kubelet_config(&node, &sender).await;
                     }
                 }));
             }
@@ -151,6 +171,56 @@ impl Reader {
             return None;
         }
         self.jobs.lock().expect("not poisoned").pop_front()
+    }
+
+    fn next_node(&self) -> Option<String> {
+        if self.stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.nodes.lock().expect("not poisoned").pop()
+    }
+
+    /// Reads the kubelet configuration of `node` and hands it over. A refusal
+    /// (403 on `nodes/proxy`) is a warning, given once for all nodes; a node
+    /// whose kubelet does not answer is an error, and the others are read.
+    async fn read_kubelet_config(&self, node: &str, sender: &mpsc::Sender<Vec<Resource>>) {
+        let path = configz_path(node);
+        let text = match self.get(&path, "application/json").await {
+            Ok(text) => text,
+            Err(Failure::Status(403, reason)) => {
+                let mut summary = self.summary();
+                if !summary.warnings.iter().any(|w| w.resource == "nodes/proxy") {
+                    summary.warnings.push(Warning {
+                        resource: "nodes/proxy".into(),
+                        api_version: crate::kubelet::API_VERSION.into(),
+                        kind: crate::kubelet::KIND.into(),
+                        reason,
+                    });
+                }
+                return;
+            }
+            Err(Failure::Status(_, reason)) | Err(Failure::Other(reason)) => {
+                self.summary().errors.push(format!(
+                    "cannot read the kubelet configuration of node {node}: {path}: {reason}"
+                ));
+                return;
+            }
+        };
+        let resource = match configz_resource(&text, node, &self.context, &self.source) {
+            Ok(resource) => resource,
+            Err(reason) => {
+                self.summary().errors.push(format!(
+                    "cannot read the kubelet configuration of node {node}: {path}: {reason}"
+                ));
+                return;
+            }
+        };
+        self.summary().kubelet_configs += 1;
+        self.objects.fetch_add(1, Ordering::Relaxed);
+        self.progress.objects.fetch_add(1, Ordering::Relaxed);
+        if sender.send(vec![resource]).await.is_err() {
+            self.stop.store(true, Ordering::Relaxed);
+        }
     }
 
     fn summary(&self) -> std::sync::MutexGuard<'_, ReadSummary> {
@@ -230,6 +300,13 @@ impl Reader {
             if let Some(r) = resources.last() {
                 last_key = Some((r.namespace.clone().unwrap_or_default(), r.name.clone()));
             }
+            if self.options.kubelet_configs
+                && api_type.group.is_empty()
+                && api_type.plural == "nodes"
+            {
+                let mut nodes = self.nodes.lock().expect("not poisoned");
+                nodes.extend(resources.iter().map(|r| r.name.clone()));
+            }
             resources.retain(|r| self.wanted(r));
             if !resources.is_empty() {
                 let before = self.objects.fetch_add(resources.len(), Ordering::Relaxed);
@@ -305,7 +382,7 @@ enum Failure {
 
 /// A query parameter value with everything but unreserved characters escaped
 /// (continue tokens are base64: `+`, `/` and `=` must not reach the server raw).
-fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

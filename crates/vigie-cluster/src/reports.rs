@@ -9,6 +9,12 @@
 //! [`WRITER_LABEL`]: writers of different names (the scanner's `vigie-scan`,
 //! the admission webhook's `vigie-admission`) never touch each other's reports.
 //!
+//! Writers of the same name in several replicas (the webhook's, each seeing
+//! part of the requests) use [`ReportWriter::shared_between_replicas`]: each
+//! report is then read, merged and written back with its `resourceVersion`
+//! (a `409 Conflict`, another replica having written meanwhile, starts the
+//! turn again), so that no replica's results overwrite another's.
+//!
 //! ```no_run
 //! # fn demo(cluster: &vigie_cluster::Cluster, set: &vigie_report::policy_report::ReportSet) {
 //! use vigie_cluster::reports::ReportWriter;
@@ -20,21 +26,26 @@
 //! # }
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
+    Preconditions,
+};
 use kube::core::GroupVersionKind;
 use serde_json::{json, Value};
 use vigie_report::policy_report::{ReportApi, ReportSet};
 
 use crate::connect::describe;
+use crate::report_merge::{merge_results, result_key, summarize};
 use crate::Cluster;
 
 /// The label naming the writer of a report; its value is the writer's name.
 pub const WRITER_LABEL: &str = "reports.vigie.dev/writer";
 /// The annotation counting the results left out of a report to keep it under
-/// [`ReportWriter::max_report_bytes`].
+/// the writer's size cap (`ReportWriter::max_report_bytes`).
 pub const LEFT_OUT_ANNOTATION: &str = "reports.vigie.dev/results-left-out";
 /// The field manager of vigie's server-side applies.
 pub const FIELD_MANAGER: &str = "vigie";
@@ -45,8 +56,11 @@ pub enum ReportWriteError {
     /// The cluster does not serve the report type (its CRD is not installed).
     #[error("the cluster does not serve {api_version} {kind} (is its CRD installed?): {reason}")]
     NotServed {
+        /// The report type's `apiVersion`.
         api_version: &'static str,
+        /// The report type's kind.
         kind: &'static str,
+        /// What the server answered.
         reason: String,
     },
     /// The writer's name cannot be an object's name or a label's value.
@@ -78,7 +92,17 @@ pub struct ReportWriter {
     name: String,
     max_report_bytes: usize,
     timeout: Duration,
+    /// Set by [`ReportWriter::shared_between_replicas`]: the keys of the
+    /// results this writer last wrote, by report namespace (`None`: the
+    /// cluster report), so that it can take back those it no longer has.
+    shared: Option<Arc<Mutex<WrittenKeys>>>,
 }
+
+/// Result keys by report namespace (`None`: the cluster report).
+type WrittenKeys = BTreeMap<Option<String>, BTreeSet<String>>;
+
+/// Turns of a shared write given up after this many conflicts in a row.
+const MAX_CONFLICTS: usize = 20;
 
 impl ReportWriter {
     /// 1 MiB: under etcd's default object limit (1.5 MiB) with room for the
@@ -92,7 +116,21 @@ impl ReportWriter {
             name: name.into(),
             max_report_bytes: Self::DEFAULT_MAX_REPORT_BYTES,
             timeout: Duration::from_secs(60),
+            shared: None,
         }
+    }
+
+    /// Makes the writer one of several (one per replica) writing the same
+    /// reports: instead of applying its own results over the report, it reads
+    /// the report, replaces the results of the same policy, rule and object
+    /// with its own, takes back the ones it wrote before and no longer has,
+    /// keeps everyone else's, and writes the report back with the
+    /// `resourceVersion` it read, starting over on `409 Conflict`. A report
+    /// left with no result is deleted. Reports other writers hold that this
+    /// one never wrote are left alone.
+    pub fn shared_between_replicas(mut self) -> Self {
+        self.shared = Some(Arc::default());
+        self
     }
 
     /// Sets the bound on one report's JSON size: results past it are left out
@@ -180,6 +218,11 @@ impl ReportWriter {
         reports: Vec<Value>,
         left_out: usize,
     ) -> Result<ReportsWritten, ReportWriteError> {
+        if let Some(written_keys) = &self.shared {
+            return self
+                .write_shared(client, reports, left_out, written_keys)
+                .await;
+        }
         let [(namespaced, namespaced_kind), (cluster_wide, cluster_kind)] = self.resources();
         let selector = format!("{WRITER_LABEL}={}", self.name);
         // What this writer wrote before: the namespaces of its reports, and
@@ -282,6 +325,191 @@ impl ReportWriter {
     }
 }
 
+impl ReportWriter {
+    /// A shared writer's turn: each report this writer has results for now or
+    /// had before, read, merged and written back (see
+    /// [`ReportWriter::shared_between_replicas`]).
+    async fn write_shared(
+        &self,
+        client: kube::Client,
+        reports: Vec<Value>,
+        left_out: usize,
+        written_keys: &Mutex<WrittenKeys>,
+    ) -> Result<ReportsWritten, ReportWriteError> {
+        let [(namespaced, _), (cluster_wide, _)] = self.resources();
+        let before = written_keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut ours: BTreeMap<Option<String>, Value> = reports
+            .into_iter()
+            .map(|r| (r["metadata"]["namespace"].as_str().map(str::to_string), r))
+            .collect();
+        // Reports this writer wrote to before and has nothing for now: its
+        // results there are taken back.
+        for namespace in before.keys() {
+            ours.entry(namespace.clone()).or_insert(Value::Null);
+        }
+        let mut written = ReportsWritten {
+            results_left_out: left_out,
+            ..ReportsWritten::default()
+        };
+        let mut now = WrittenKeys::new();
+        for (namespace, report) in ours {
+            let api: Api<DynamicObject> = match &namespace {
+                Some(ns) => Api::namespaced_with(client.clone(), ns, &namespaced),
+                None => Api::all_with(client.clone(), &cluster_wide),
+            };
+            let results: &[Value] = report["results"].as_array().map_or(&[], Vec::as_slice);
+            let keys: BTreeSet<String> = results.iter().map(result_key).collect();
+            let retracted: BTreeSet<String> = before
+                .get(&namespace)
+                .map(|old| old.difference(&keys).cloned().collect())
+                .unwrap_or_default();
+            match self.merge_into(&api, &report, results, &retracted).await {
+                Ok(Merged::Written) => written.applied += 1,
+                Ok(Merged::Deleted) => written.deleted += 1,
+                Ok(Merged::Nothing) => {}
+                Err(reason) => {
+                    written
+                        .errors
+                        .push(format!("writing {}: {reason}", where_(&namespace)));
+                    // Not written: what it wrote before still stands.
+                    if let Some(old) = before.get(&namespace) {
+                        now.insert(namespace.clone(), old.clone());
+                    }
+                    continue;
+                }
+            }
+            if !keys.is_empty() {
+                now.insert(namespace, keys);
+            }
+        }
+        *written_keys.lock().unwrap_or_else(|e| e.into_inner()) = now;
+        Ok(written)
+    }
+
+    /// Reads one report, merges `results` into it and writes it back, until
+    /// no other writer came between the read and the write.
+    async fn merge_into(
+        &self,
+        api: &Api<DynamicObject>,
+        report: &Value,
+        results: &[Value],
+        retracted: &BTreeSet<String>,
+    ) -> Result<Merged, String> {
+        let timed = |what: &'static str| format!("{what}: no answer within {:?}", self.timeout);
+        for _ in 0..MAX_CONFLICTS {
+            let current = tokio::time::timeout(self.timeout, api.get_opt(&self.name))
+                .await
+                .map_err(|_| timed("reading"))?
+                .map_err(|e| format!("reading: {}", describe(&e)))?;
+            let outcome = match current {
+                None if results.is_empty() => return Ok(Merged::Nothing),
+                None => {
+                    let object = self.object(report, results.to_vec(), None)?;
+                    tokio::time::timeout(self.timeout, api.create(&PostParams::default(), &object))
+                        .await
+                        .map_err(|_| timed("creating"))?
+                        .map(|_| Merged::Written)
+                }
+                Some(current) => {
+                    let version = current.metadata.resource_version.clone();
+                    let existing: &[Value] = current.data["results"]
+                        .as_array()
+                        .map_or(&[], Vec::as_slice);
+                    let merged = merge_results(existing, retracted, results);
+                    if merged.is_empty() {
+                        let params = DeleteParams {
+                            preconditions: Some(Preconditions {
+                                resource_version: version,
+                                uid: None,
+                            }),
+                            ..DeleteParams::default()
+                        };
+                        match tokio::time::timeout(self.timeout, api.delete(&self.name, &params))
+                            .await
+                            .map_err(|_| timed("deleting"))?
+                        {
+                            Err(kube::Error::Api(status)) if status.code == 404 => {
+                                return Ok(Merged::Nothing)
+                            }
+                            other => other.map(|_| Merged::Deleted),
+                        }
+                    } else {
+                        let template = if report.is_null() {
+                            serde_json::to_value(&current).map_err(|e| e.to_string())?
+                        } else {
+                            report.clone()
+                        };
+                        let object = self.object(&template, merged, version)?;
+                        tokio::time::timeout(
+                            self.timeout,
+                            api.replace(&self.name, &PostParams::default(), &object),
+                        )
+                        .await
+                        .map_err(|_| timed("writing"))?
+                        .map(|_| Merged::Written)
+                    }
+                }
+            };
+            match outcome {
+                Ok(merged) => return Ok(merged),
+                // Another replica wrote (or created) the report meanwhile.
+                Err(kube::Error::Api(status)) if status.code == 409 => continue,
+                Err(e) => return Err(describe(&e)),
+            }
+        }
+        Err(format!(
+            "{MAX_CONFLICTS} conflicts in a row with other writers; the next write tries again"
+        ))
+    }
+
+    /// The report to write: `template`'s identity and fields with `results`,
+    /// their summary, bounded in size, at `resource_version` when it replaces one.
+    fn object(
+        &self,
+        template: &Value,
+        results: Vec<Value>,
+        resource_version: Option<String>,
+    ) -> Result<DynamicObject, String> {
+        let mut report = template.clone();
+        if let Some(metadata) = report["metadata"].as_object_mut() {
+            // What the server keeps of its own (managedFields, uid, ...) is
+            // not sent back; the version is the one read.
+            metadata.retain(|key, _| {
+                matches!(
+                    key.as_str(),
+                    "name" | "namespace" | "labels" | "annotations"
+                )
+            });
+            if let Some(annotations) = metadata
+                .get_mut("annotations")
+                .and_then(Value::as_object_mut)
+            {
+                annotations.remove(LEFT_OUT_ANNOTATION);
+            }
+        }
+        report["summary"] = summarize(&results);
+        report["results"] = Value::Array(results);
+        bound(&mut report, self.max_report_bytes);
+        if let Some(version) = resource_version {
+            report["metadata"]["resourceVersion"] = json!(version);
+        }
+        serde_json::from_value(report).map_err(|e| e.to_string())
+    }
+}
+
+/// What a shared write did to one report.
+enum Merged {
+    /// Created or replaced.
+    Written,
+    /// Left with no result, deleted.
+    Deleted,
+    /// Nothing to write, no report there.
+    Nothing,
+}
+
 fn where_(namespace: &Option<String>) -> String {
     match namespace {
         Some(ns) => format!("the report of namespace {ns}"),
@@ -321,15 +549,7 @@ fn bound(report: &mut Value, max_bytes: usize) -> usize {
         excess = excess.saturating_sub(sizes[keep]);
     }
     results.truncate(keep);
-    let mut summary = json!({"pass": 0, "fail": 0, "warn": 0, "error": 0, "skip": 0});
-    for result in results.iter() {
-        if let Some(r) = result["result"].as_str() {
-            if let Some(n) = summary.get_mut(r) {
-                *n = json!(n.as_u64().unwrap_or(0) + 1);
-            }
-        }
-    }
-    report["summary"] = summary;
+    report["summary"] = summarize(results);
     let left_out = count - keep;
     report["metadata"]["annotations"][LEFT_OUT_ANNOTATION] = json!(left_out.to_string());
     left_out

@@ -1,5 +1,8 @@
 //! The continuous scan's copy of the cluster, fed by watches of the stand-in.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -133,4 +136,111 @@ fn the_copy_follows_creations_and_deletions_and_keeps_secrets_as_metadata() {
         out.contains("vigie_inventory_staleness_seconds{resource=\"pods\"}"),
         "{out}"
     );
+}
+
+/// Each object of the copy as `kind namespace/name resourceVersion`, sorted.
+fn versions(inventory: &Inventory) -> Vec<String> {
+    let mut versions: Vec<String> = inventory
+        .resources()
+        .map(|r| {
+            let version = r.origin.cluster.as_ref().unwrap().resource_version.clone();
+            let namespace = r.namespace.clone().unwrap_or_default();
+            format!("{} {namespace}/{} {version}", r.kind, r.name)
+        })
+        .collect();
+    versions.sort();
+    versions
+}
+
+/// The same of the stand-in's objects of `types` (`(resource, kind)`).
+fn served_versions(standin: &Standin, types: &[(&str, &str)]) -> Vec<String> {
+    let mut versions = Vec::new();
+    for (resource, kind) in types {
+        for name in standin.names(resource) {
+            let (namespace, short) = name.split_once('/').unwrap_or(("", &name));
+            let object = standin
+                .object(
+                    resource,
+                    (!namespace.is_empty()).then_some(namespace),
+                    short,
+                )
+                .unwrap();
+            let version = object["metadata"]["resourceVersion"].as_str().unwrap();
+            versions.push(format!("{kind} {namespace}/{short} {version}"));
+        }
+    }
+    versions.sort();
+    versions
+}
+
+#[test]
+fn a_watch_whose_version_expired_lists_again_and_the_copy_ends_equal_to_the_server() {
+    let pod = |name: &str| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "a"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+    let standin = Standin::start(StandinConfig::new(vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+        pod("p1"),
+        pod("p2"),
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c1", "namespace": "a"}, "data": {"k": "v"}}),
+    ]))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, standin.kubeconfig()).unwrap();
+    let cluster = Cluster::connect(&ClusterOptions {
+        kubeconfig: Some(path),
+        ..ClusterOptions::default()
+    })
+    .unwrap();
+    let inventory = cluster.inventory();
+    wait_for(&inventory, "listed", Inventory::ready);
+    let types = [
+        ("namespaces", "Namespace"),
+        ("pods", "Pod"),
+        ("configmaps", "ConfigMap"),
+    ];
+    assert_eq!(versions(&inventory), served_versions(&standin, &types));
+    let relists = inventory.stats().relists;
+
+    // A partition: the watches end and cannot resume; meanwhile objects are
+    // created, changed and deleted, and the server compacts its history.
+    standin.hold_watches();
+    let privileged = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p1","namespace":"a"},"spec":{"containers":[{"name":"c","image":"nginx","securityContext":{"privileged":true}}]}}"#;
+    assert_eq!(
+        send(&standin, "PUT", "/api/v1/namespaces/a/pods/p1", privileged),
+        200
+    );
+    assert_eq!(
+        send(&standin, "DELETE", "/api/v1/namespaces/a/pods/p2", ""),
+        200
+    );
+    let p3 = pod("p3").to_string();
+    assert_eq!(
+        send(&standin, "POST", "/api/v1/namespaces/a/pods", &p3),
+        201
+    );
+    let c2 = r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c2","namespace":"a"}}"#;
+    assert_eq!(
+        send(&standin, "POST", "/api/v1/namespaces/a/configmaps", c2),
+        201
+    );
+    standin.compact();
+    let gone = api_standin::Counters::get(&standin.counters().gone);
+    standin.release_watches();
+
+    let expected = served_versions(&standin, &types);
+    wait_for(&inventory, "the copy equal to the server", |i| {
+        versions(i) == expected
+    });
+    assert!(
+        inventory.stats().relists > relists,
+        "{:?}",
+        inventory.stats()
+    );
+    assert!(
+        api_standin::Counters::get(&standin.counters().gone) > gone,
+        "the watches resumed from an expired version"
+    );
+    let resources: Vec<_> = inventory.resources().collect();
+    let p1 = resources.iter().find(|r| r.name == "p1").unwrap();
+    assert!(p1.root.to_json().contains("privileged"));
 }

@@ -1,6 +1,9 @@
 //! Reading the API server stand-in: pages, restarts, metadata-only Secrets,
 //! forbidden types, limits.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use api_standin::{Counters, Standin, StandinConfig};
@@ -156,4 +159,58 @@ fn namespaces_select_and_exclude_and_the_object_limit_stops_reading() {
     assert!(names.len() <= 50, "{}", names.len());
     assert_eq!(summary.errors.len(), 1, "{summary:?}");
     assert!(summary.errors[0].contains("more than 50 objects (--max-objects)"));
+}
+
+fn node(name: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}})
+}
+
+#[test]
+fn each_node_kubelet_configuration_is_read_as_an_object_named_after_it() {
+    let mut config = StandinConfig::new(vec![node("node-a"), node("node-b")]);
+    config.node_configz.insert(
+        "node-b".into(),
+        json!({"kubeletconfig": {"readOnlyPort": 10255, "authorization": {"mode": "AlwaysAllow"}}}),
+    );
+    let (_standin, cluster, _dir) = connect(config, |_| {});
+    let mut stream = cluster.read(Arc::new(ReadProgress::default()));
+    let mut configs: Vec<vigie_resource::Resource> = stream
+        .by_ref()
+        .filter(|r| r.kind == "KubeletConfiguration")
+        .collect();
+    let summary = stream.finish();
+    assert!(
+        summary.errors.is_empty() && summary.warnings.is_empty(),
+        "{summary:?}"
+    );
+    assert_eq!(summary.kubelet_configs, 2);
+    configs.sort_by(|a, b| a.name.cmp(&b.name));
+    let port = |r: &vigie_resource::Resource| {
+        r.root
+            .get("readOnlyPort")
+            .and_then(vigie_resource::Node::as_i64)
+    };
+    let names: Vec<&str> = configs.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["node-a", "node-b"]);
+    assert_eq!(configs[0].api_version, "kubelet.config.k8s.io/v1beta1");
+    assert_eq!(
+        (port(&configs[0]), port(&configs[1])),
+        (Some(0), Some(10255))
+    );
+}
+
+#[test]
+fn a_refused_kubelet_configuration_is_one_warning_and_the_rest_is_read() {
+    let mut config = StandinConfig::new(vec![node("node-a"), node("node-b")]);
+    config.forbidden = vec!["nodes/proxy".into()];
+    let (_standin, cluster, _dir) = connect(config, |_| {});
+    let (names, summary) = read_names(&cluster);
+    assert_eq!(names, ["Node /node-a", "Node /node-b"]);
+    assert_eq!(summary.warnings.len(), 1, "{summary:?}");
+    let warning = &summary.warnings[0];
+    assert_eq!(
+        (warning.resource.as_str(), warning.kind.as_str()),
+        ("nodes/proxy", "KubeletConfiguration")
+    );
+    assert!(summary.errors.is_empty(), "{summary:?}");
 }

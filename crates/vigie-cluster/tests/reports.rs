@@ -1,5 +1,8 @@
 //! Writing policy reports to the API server stand-in.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, UNIX_EPOCH};
 
 use api_standin::{Standin, StandinConfig};
@@ -149,4 +152,102 @@ fn a_cluster_without_the_report_crds_is_a_clear_error() {
         bad.write(&cluster, &set(ReportApi::OpenReports, Vec::new())),
         Err(ReportWriteError::BadName(_))
     ));
+}
+
+/// The results of a report as `name=result`, sorted.
+fn results_of(report: &serde_json::Value) -> Vec<String> {
+    let mut results: Vec<String> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}={}",
+                r["resources"][0]["name"].as_str().unwrap(),
+                r["result"].as_str().unwrap()
+            )
+        })
+        .collect();
+    results.sort();
+    results
+}
+
+#[test]
+fn replicas_writing_the_same_reports_keep_each_other_results() {
+    let (standin, cluster, dir) = connect(true);
+    // The second replica is a client of its own, as another process is.
+    let other_cluster = Cluster::connect(&ClusterOptions {
+        kubeconfig: Some(dir.path().join("kubeconfig")),
+        ..ClusterOptions::default()
+    })
+    .unwrap();
+    let replica = |cluster: &Cluster, me: &str, common: ReportResult| {
+        let writer =
+            ReportWriter::new(ReportApi::OpenReports, "vigie-admission").shared_between_replicas();
+        // Each turn the replica has seen one more object, as requests come.
+        for turn in 0..8 {
+            let mut entries: Vec<ReportEntry> = (0..=turn)
+                .map(|i| entry("a", "Pod", &format!("{me}-{i}"), ReportResult::Fail))
+                .collect();
+            entries.push(entry("a", "Pod", "common", common));
+            entries.push(entry("", "Node", &format!("node-{me}"), ReportResult::Fail));
+            let written = writer
+                .write(cluster, &set(ReportApi::OpenReports, entries))
+                .unwrap();
+            assert!(written.errors.is_empty(), "{written:?}");
+        }
+        writer
+    };
+    let (first, _second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| replica(&cluster, "x", ReportResult::Fail));
+        let second = scope.spawn(|| replica(&other_cluster, "y", ReportResult::Fail));
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    let report = standin
+        .object("reports.openreports.io", Some("a"), "vigie-admission")
+        .unwrap();
+    let mut expected: Vec<String> = (0..8)
+        .flat_map(|i| [format!("x-{i}=fail"), format!("y-{i}=fail")])
+        .collect();
+    expected.push("common=fail".into());
+    expected.sort();
+    assert_eq!(results_of(&report), expected);
+    assert_eq!(report["summary"]["fail"], 17);
+    assert_eq!(
+        report["metadata"]["labels"][WRITER_LABEL],
+        "vigie-admission"
+    );
+    let nodes = standin
+        .object("clusterreports.openreports.io", None, "vigie-admission")
+        .unwrap();
+    assert_eq!(results_of(&nodes), ["node-x=fail", "node-y=fail"]);
+
+    // The first replica now has fewer results: it takes back its own, and
+    // only its own; a result of the same object and policy replaces the other's.
+    let written = first
+        .write(
+            &cluster,
+            &set(
+                ReportApi::OpenReports,
+                vec![
+                    entry("a", "Pod", "x-0", ReportResult::Fail),
+                    entry("a", "Pod", "common", ReportResult::Pass),
+                ],
+            ),
+        )
+        .unwrap();
+    assert!(written.errors.is_empty(), "{written:?}");
+    let report = standin
+        .object("reports.openreports.io", Some("a"), "vigie-admission")
+        .unwrap();
+    let mut expected: Vec<String> = (0..8).map(|i| format!("y-{i}=fail")).collect();
+    expected.extend(["x-0=fail".to_string(), "common=pass".to_string()]);
+    expected.sort();
+    assert_eq!(results_of(&report), expected);
+    assert_eq!(report["summary"]["fail"], 9);
+    assert_eq!(report["summary"]["pass"], 1);
+    let nodes = standin
+        .object("clusterreports.openreports.io", None, "vigie-admission")
+        .unwrap();
+    assert_eq!(results_of(&nodes), ["node-y=fail"]);
 }

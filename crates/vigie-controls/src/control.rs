@@ -33,7 +33,7 @@ pub struct Refs {
 /// One posture control.
 pub struct Control {
     /// vigie's stable ID: `VG-W..` workloads, `VG-S..` secrets, `VG-R..` RBAC,
-    /// `VG-N..` network, `VG-C..` control plane, `VG-H..` hygiene.
+    /// `VG-N..` network, `VG-C..` control plane, `VG-K..` kubelet, `VG-H..` hygiene.
     pub id: &'static str,
     /// What the control finds, in a few words.
     pub title: &'static str,

@@ -9,6 +9,9 @@
 //! a Fargate node) cannot pass and fail objects of one input: its passing
 //! objects go in a second input of their own, `<ID>.pass.yaml`.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;

@@ -1,6 +1,9 @@
 //! The scan's two entry points, files and resources from any source, say the
 //! same; and the scan names the controls a kind feeds.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use vigie_controls::{Framework, Scan, ScanConfig};
 use vigie_resource::{load_text, Limits, LoadOptions};
 

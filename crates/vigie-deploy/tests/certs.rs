@@ -2,6 +2,9 @@
 //! trusts only `ca.crt` reaches a vigie-server using `tls.crt` and `tls.key`, by
 //! each of the Service's names and by the extra IP.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::os::unix::fs::PermissionsExt;

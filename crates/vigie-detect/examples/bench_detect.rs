@@ -22,6 +22,9 @@
 //!
 //! Rules: vigie's default audit rules plus the given files. See bench/detect/run.sh.
 
+// Example code: an unwrap that fails is the example's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;

@@ -5,20 +5,30 @@ use std::fmt::Write;
 use serde_json::{json, Map, Value};
 use vigie_rules::{CompiledRule, Event, OutputValue, Priority};
 
+/// One rule match: everything a sink writes about it, rendered once when the
+/// rule matched so that sinks never touch the event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Alert {
     /// Event time, nanoseconds since the epoch.
     pub time_ns: i64,
+    /// The name of the rule that matched.
     pub rule: String,
+    /// The rule's priority (Falco's eight levels).
     pub priority: Priority,
+    /// The event source the rule reads: `k8s_audit`, `syscall`.
     pub source: String,
+    /// The rule's tags.
     pub tags: Vec<String>,
+    /// The host vigie runs on.
     pub hostname: String,
+    /// The rule's output line, its `%field` references filled in.
     pub output: String,
+    /// Each field the output names, with its value (Falco's `output_fields`).
     pub output_fields: Vec<(String, OutputValue)>,
 }
 
 impl Alert {
+    /// The alert `rule` raises on `event`, at `time_ns` on `hostname`.
     pub fn new(rule: &CompiledRule, event: &dyn Event, time_ns: i64, hostname: &str) -> Self {
         Self {
             time_ns,
@@ -79,6 +89,7 @@ impl Alert {
         })
     }
 
+    /// [`Alert::to_json`] as one line of text, for JSON-lines sinks.
     pub fn to_json_line(&self) -> String {
         self.to_json().to_string()
     }

@@ -3,13 +3,17 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use vigie_rules::Priority;
 
+/// The pipeline's counters, shared by every stage (sources, rules, sinks) and
+/// read by the metrics endpoint and the run summary.
 #[derive(Debug, Default)]
 pub struct Metrics {
+    /// Events the sources queued for the rules.
     pub events_in: AtomicU64,
+    /// Events the rules were evaluated on.
     pub events_evaluated: AtomicU64,
     /// Events refused by a source, by source and reason (invalid_json, too_large,
     /// not_audit_event, queue_full).
@@ -20,6 +24,13 @@ pub struct Metrics {
     queue_depth: Mutex<BTreeMap<String, u64>>,
 }
 
+/// Locks one of the maps. A thread that panicked while holding it left whole
+/// counts (each update is one insert or addition), so they are still worth
+/// reading and exposing rather than turning one panic into many.
+fn lock<T>(map: &Mutex<T>) -> MutexGuard<'_, T> {
+    map.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn escape(label: &str) -> String {
     label
         .replace('\\', "\\\\")
@@ -28,48 +39,38 @@ fn escape(label: &str) -> String {
 }
 
 impl Metrics {
+    /// Counts `count` inputs that `source` refused for `reason`.
     pub fn reject(&self, source: &str, reason: &str, count: u64) {
-        *self
-            .rejected
-            .lock()
-            .unwrap()
+        *lock(&self.rejected)
             .entry((source.to_string(), reason.to_string()))
             .or_default() += count;
     }
 
+    /// Counts one alert of `rule`.
     pub fn alert(&self, rule: &str, priority: Priority) {
-        *self
-            .alerts
-            .lock()
-            .unwrap()
+        *lock(&self.alerts)
             .entry((rule.to_string(), priority))
             .or_default() += 1;
     }
 
+    /// Counts one alert that `sink` could not deliver.
     pub fn sink_drop(&self, sink: &str) {
-        *self
-            .sink_drops
-            .lock()
-            .unwrap()
-            .entry(sink.to_string())
-            .or_default() += 1;
+        *lock(&self.sink_drops).entry(sink.to_string()).or_default() += 1;
     }
 
+    /// Records how many items wait in `queue` now.
     pub fn set_queue_depth(&self, queue: &str, depth: usize) {
-        self.queue_depth
-            .lock()
-            .unwrap()
-            .insert(queue.to_string(), depth as u64);
+        lock(&self.queue_depth).insert(queue.to_string(), depth as u64);
     }
 
+    /// Inputs refused, every source and reason together.
     pub fn rejected_total(&self) -> u64 {
-        self.rejected.lock().unwrap().values().sum()
+        lock(&self.rejected).values().sum()
     }
 
+    /// Inputs refused for `reason`, every source together.
     pub fn rejected(&self, reason: &str) -> u64 {
-        self.rejected
-            .lock()
-            .unwrap()
+        lock(&self.rejected)
             .iter()
             .filter(|((_, r), _)| r == reason)
             .map(|(_, n)| n)
@@ -80,21 +81,21 @@ impl Metrics {
     /// the configuration named (files, directories, stdin): bad input, for the
     /// exit code. The webhook's refusals were answered to its clients instead.
     pub fn input_errors(&self) -> u64 {
-        self.rejected
-            .lock()
-            .unwrap()
+        lock(&self.rejected)
             .iter()
             .filter(|((source, _), _)| source != "http")
             .map(|(_, n)| n)
             .sum()
     }
 
+    /// Alerts raised, every rule together.
     pub fn alerts_total(&self) -> u64 {
-        self.alerts.lock().unwrap().values().sum()
+        lock(&self.alerts).values().sum()
     }
 
+    /// Alerts lost, every sink together.
     pub fn sink_drops_total(&self) -> u64 {
-        self.sink_drops.lock().unwrap().values().sum()
+        lock(&self.sink_drops).values().sum()
     }
 
     /// The Prometheus text exposition of every metric.
@@ -125,7 +126,7 @@ impl Metrics {
             "# HELP vigie_detect_events_rejected_total Events refused, by source and reason."
         );
         let _ = writeln!(out, "# TYPE vigie_detect_events_rejected_total counter");
-        for ((source, reason), n) in self.rejected.lock().unwrap().iter() {
+        for ((source, reason), n) in lock(&self.rejected).iter() {
             let _ = writeln!(
                 out,
                 "vigie_detect_events_rejected_total{{source=\"{}\",reason=\"{}\"}} {n}",
@@ -138,7 +139,7 @@ impl Metrics {
             "# HELP vigie_detect_alerts_total Alerts raised, by rule and priority."
         );
         let _ = writeln!(out, "# TYPE vigie_detect_alerts_total counter");
-        for ((rule, priority), n) in self.alerts.lock().unwrap().iter() {
+        for ((rule, priority), n) in lock(&self.alerts).iter() {
             let _ = writeln!(
                 out,
                 "vigie_detect_alerts_total{{rule=\"{}\",priority=\"{}\"}} {n}",
@@ -151,7 +152,7 @@ impl Metrics {
             "# HELP vigie_detect_sink_dropped_total Alerts a sink could not deliver."
         );
         let _ = writeln!(out, "# TYPE vigie_detect_sink_dropped_total counter");
-        for (sink, n) in self.sink_drops.lock().unwrap().iter() {
+        for (sink, n) in lock(&self.sink_drops).iter() {
             let _ = writeln!(
                 out,
                 "vigie_detect_sink_dropped_total{{sink=\"{}\"}} {n}",
@@ -163,7 +164,7 @@ impl Metrics {
             "# HELP vigie_detect_queue_depth Items waiting in a queue."
         );
         let _ = writeln!(out, "# TYPE vigie_detect_queue_depth gauge");
-        for (queue, n) in self.queue_depth.lock().unwrap().iter() {
+        for (queue, n) in lock(&self.queue_depth).iter() {
             let _ = writeln!(
                 out,
                 "vigie_detect_queue_depth{{queue=\"{}\"}} {n}",

@@ -84,6 +84,17 @@ impl Detector {
         alerts
     }
 
+    /// Hands an alert that no rule raised (the sensor's own, such as lost
+    /// events) to the sinks and the metrics, like a rule's.
+    pub fn raise(&mut self, alert: Alert) -> Arc<Alert> {
+        let alert = Arc::new(alert);
+        self.metrics.alert(&alert.rule, alert.priority);
+        for sink in &self.sinks {
+            sink.offer(alert.clone());
+        }
+        alert
+    }
+
     /// Drains a queue until every sender is gone.
     pub fn run(&mut self, queue: Receiver<Batch>) -> u64 {
         let mut alerts = 0;
@@ -104,6 +115,8 @@ impl Detector {
     }
 }
 
+/// Opens the sink `config` describes: a file, socket or URL that does not work
+/// fails here, before any event is read.
 pub fn open_sink(config: &SinkConfig) -> io::Result<Box<dyn Sink>> {
     Ok(match config {
         SinkConfig::Stdout { format } => Box::new(StdoutSink::new(*format)),
@@ -116,12 +129,16 @@ pub fn open_sink(config: &SinkConfig) -> io::Result<Box<dyn Sink>> {
 /// What a pipeline run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RunSummary {
+    /// Events the sources queued for the rules.
     pub events: u64,
+    /// Inputs refused, every source and reason together.
     pub rejected: u64,
     /// Inputs that could not be read and lines that are not audit events, from
     /// files, directories and stdin (see [`Metrics::input_errors`]).
     pub input_errors: u64,
+    /// Alerts raised.
     pub alerts: u64,
+    /// Alerts a sink could not deliver.
     pub sink_drops: u64,
 }
 

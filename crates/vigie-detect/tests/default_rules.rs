@@ -1,5 +1,8 @@
 //! vigie's default audit rules on small audit events written for these tests.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use serde_json::{json, Value};
 use vigie_detect::k8s_audit::{AuditEvent, SOURCE};
 use vigie_detect::rules::build_engine;

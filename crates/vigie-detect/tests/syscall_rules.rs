@@ -1,6 +1,9 @@
 //! vigie's default syscall rules on event sequences written for these tests: each
 //! rule fires on the behaviour it names and stays quiet on a near miss.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use vigie_detect::rules::build_engine;
 use vigie_detect::syscall::SOURCE;
 use vigie_rules::{Engine, EngineOptions, RuleMatching};
@@ -456,4 +459,24 @@ fn log_and_history_tampering() {
         ["Vigie log or history tampering"]
     );
     assert!(fired(&e, &mut s, &[open(30, "/var/log/auth.log", O_WRONLY)]).is_empty());
+}
+
+#[test]
+fn every_syscall_the_default_rules_name_is_captured_live() {
+    let (set, not_encoded) = vigie_sensor::live::SyscallSet::for_rules(engine().rules());
+    assert!(
+        not_encoded.is_empty(),
+        "the live sensor does not encode {not_encoded:?}"
+    );
+    for name in [
+        "ptrace",
+        "mount",
+        "setns",
+        "unshare",
+        "finit_module",
+        "unlinkat",
+        "dup2",
+    ] {
+        assert!(set.names().contains(&name), "{name} watched");
+    }
 }

@@ -2,6 +2,9 @@
 //! and the HTTP sink verifying the servers it delivers to. Certificates are made at
 //! test time by a throwaway CA.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};

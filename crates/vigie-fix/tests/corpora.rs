@@ -4,6 +4,9 @@
 //! part of the project: set VIGIE_CORPORA to their directory (default
 //! `../shared/corpora` from the workspace); without them the test says so and passes.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,9 @@
 //! fixtures): fixing with every framework gives text that parses and reads as
 //! before apart from the fixed fields, and a second fix changes nothing.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -1,11 +1,11 @@
 //! `preconditions` and `deny.conditions`: any/all lists of key-operator-value tests.
 
 use serde_json::Value as Json;
+use vigie_resource::wildcard_match;
 
 use crate::jmes::{EvalError, Rcvar};
 use crate::quantity::{parse_duration, parse_quantity, quantities_equal};
 use crate::variables::{self, Missing};
-use crate::wildcard;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operator {
@@ -155,7 +155,7 @@ fn string_equals(k: &str, value: &Json) -> bool {
         }
     }
     match value {
-        Json::String(v) => wildcard::matches(v, k),
+        Json::String(v) => wildcard_match(v, k),
         Json::Bool(b) => k == b.to_string(),
         _ => false,
     }
@@ -201,7 +201,7 @@ fn text_of(v: &Json) -> String {
 
 /// Whether two items match, wildcards allowed on either side.
 fn items_match(key: &str, value: &str) -> bool {
-    wildcard::matches(value, key) || wildcard::matches(key, value)
+    wildcard_match(value, key) || wildcard_match(key, value)
 }
 
 /// Whether each key item is found in the value; `None` when the value has a type
@@ -222,7 +222,7 @@ fn found_items(
         Json::Array(items) => Some(in_items(&items.iter().map(text_of).collect::<Vec<_>>())),
         Json::Number(_) if key_is_list && numbers => Some(in_items(&[text_of(value)])),
         Json::String(v) => {
-            if !key_is_list && wildcard::matches(v, &keys[0]) {
+            if !key_is_list && wildcard_match(v, &keys[0]) {
                 return Some(vec![true]);
             }
             if key_is_list && keys.len() == 1 && keys[0] == *v {

@@ -11,10 +11,11 @@
 //! controls does not skip a `podSecurity` rule but adds them to its exclusions.
 
 use std::borrow::Cow;
+use vigie_resource::wildcard_match;
 
 use serde_json::Value as Json;
 use vigie_resource::input::ReadError;
-use vigie_resource::{load, Limits, LoadOptions, Resource};
+use vigie_resource::{load, LoadOptions, Resource};
 
 use crate::conditions::{self, Conditions};
 use crate::engine::{PolicyContext, Request, RuleResult, Status, Target};
@@ -26,7 +27,6 @@ use crate::policy::{
     Parse, PodSecurityExclusion, Policy, RuleAction,
 };
 use crate::variables::Missing;
-use crate::wildcard;
 
 /// One PolicyException.
 #[derive(Clone, Debug)]
@@ -92,17 +92,7 @@ pub fn load_exceptions(paths: &[String], max_file_bytes: u64) -> LoadedException
         unreadable: gathered.errors,
         ..Default::default()
     };
-    let loaded = load(
-        &gathered.paths,
-        &LoadOptions {
-            no_kustomize: true,
-            limits: Limits {
-                max_file_bytes,
-                ..Limits::default()
-            },
-            ..Default::default()
-        },
-    );
+    let loaded = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
     for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
         out.errors.push(d.located().to_string());
     }
@@ -263,7 +253,7 @@ pub fn exempt<'p>(
             continue;
         };
         let names_policy = |pattern: &str| {
-            wildcard::matches(pattern, &qualified) || wildcard::matches(pattern, &policy.name)
+            wildcard_match(pattern, &qualified) || wildcard_match(pattern, &policy.name)
         };
         let rules: Vec<&String> = spec
             .exceptions
@@ -282,7 +272,7 @@ pub fn exempt<'p>(
                     // An exception whose conditions cannot be evaluated exempts nothing,
                     // and says so on each rule it names.
                     for rule in &out.policy.rules {
-                        if rules.iter().any(|r| wildcard::matches(r, &rule.name)) {
+                        if rules.iter().any(|r| wildcard_match(r, &rule.name)) {
                             out.skipped.push(RuleResult {
                                 rule: rule.name.clone(),
                                 status: Status::Error,
@@ -300,7 +290,7 @@ pub fn exempt<'p>(
         let owned = out.policy.to_mut();
         let mut kept = Vec::with_capacity(owned.rules.len());
         for mut rule in std::mem::take(&mut owned.rules) {
-            if !rules.iter().any(|r| wildcard::matches(r, &rule.name)) {
+            if !rules.iter().any(|r| wildcard_match(r, &rule.name)) {
                 kept.push(rule);
                 continue;
             }

@@ -4,6 +4,7 @@
 use serde_json::{Map, Number, Value as Json};
 use vigie_resource::{Node, Value};
 
+/// The JSON value of a positioned YAML tree (positions dropped).
 pub fn node_to_json(node: &Node) -> Json {
     match &node.value {
         Value::Null => Json::Null,
@@ -55,6 +56,20 @@ pub fn display(value: &Json) -> String {
         Json::Null => "<nil>".to_string(),
         other => other.to_string(),
     }
+}
+
+/// The strings of a JSON array (other items passed over); nothing for a value
+/// that is not an array or is missing.
+pub(crate) fn string_items(value: Option<&Json>) -> Vec<String> {
+    value
+        .and_then(Json::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Json::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

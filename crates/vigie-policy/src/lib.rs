@@ -5,41 +5,81 @@
 //! patchesJson6902, foreach) against Kubernetes objects, and the
 //! `kyverno test` suites and `kyverno apply` reports built on it. Policies are
 //! parsed and their JMESPath compiled once; evaluation works on JSON values.
+//!
+//! The API is re-exported here; [`report`] (`kyverno apply`), [`suite`]
+//! (`kyverno test`) and [`values`] (values files, `--set`) are the commands'
+//! own namespaces.
+//!
+//! ```
+//! use serde_json::json;
+//! use vigie_policy::{evaluate, policies_from_str, Request, Status, Target};
+//!
+//! let loaded = policies_from_str(
+//!     r#"
+//! apiVersion: kyverno.io/v1
+//! kind: ClusterPolicy
+//! metadata: {name: no-latest}
+//! spec:
+//!   rules:
+//!   - name: pinned-image
+//!     match: {any: [{resources: {kinds: [Pod]}}]}
+//!     validate:
+//!       message: images must name a version
+//!       pattern:
+//!         spec:
+//!           containers:
+//!           - image: "!*:latest"
+//! "#,
+//!     "no-latest.yaml",
+//! );
+//! assert!(loaded.errors.is_empty());
+//! let pod = Target::from_json(json!({
+//!     "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+//!     "spec": {"containers": [{"name": "web", "image": "nginx:latest"}]},
+//! }));
+//! let results = evaluate(&loaded.policies[0], &pod, &Request::default());
+//! assert_eq!(results[0].status, Status::Fail);
+//! ```
 
-pub mod anchors;
-pub mod autogen;
-pub mod cel;
-pub mod conditions;
-pub mod context;
-pub mod engine;
-pub mod exception;
-pub mod images;
-pub mod inputs;
-pub mod jmes;
-pub mod json;
-pub mod load;
-pub mod matching;
-pub mod offline;
-pub mod patch;
-pub mod patched;
-pub mod pattern;
-pub mod pod_security;
-pub mod policy;
+mod anchors;
+mod autogen;
+mod cel;
+mod conditions;
+mod context;
+mod engine;
+mod exception;
+mod images;
+mod inputs;
+mod jmes;
+mod json;
+mod load;
+mod matching;
+mod offline;
+mod patch;
+mod patched;
+mod pattern;
+mod pod_security;
+mod policy;
 mod policy_generate;
 mod policy_mutate;
-pub mod quantity;
+mod quantity;
 pub mod report;
 pub mod suite;
 pub mod values;
-pub mod variables;
-pub mod wildcard;
+mod variables;
 
 pub use engine::{
-    evaluate, evaluate_in, generate, json_patch, labels_of, mutate, GenerateOutcome,
+    deletions, evaluate, evaluate_in, generate, json_patch, labels_of, mutate, GenerateOutcome,
     MutationOutcome, Operation, PolicyContext, Request, RuleResult, Status, Target,
     UnknownOperation, Values,
 };
+pub use exception::{load_exceptions, ExceptionSpec};
+pub use json::{json_to_node, node_to_json};
 pub use load::{load_policies, policies_from_str, LoadedPolicies};
+pub use matching::{KindSelector, RequestUser, ResourceFilter};
+pub use patch::json6902::apply as apply_json_patch;
+pub use patch::JsonPatchError;
 pub use policy::{
-    AdmissionSettings, FailureAction, FailureActionOverride, FailurePolicy, Policy, PolicyError,
+    AdmissionSettings, Check, ContextSource, FailureAction, FailureActionOverride, FailurePolicy,
+    Policy, PolicyError, Rule, RuleAction,
 };

@@ -1,8 +1,7 @@
 //! `match` and `exclude`: which resources and requests a rule applies to.
 
 use std::collections::BTreeMap;
-
-use crate::wildcard;
+use vigie_resource::wildcard_match;
 
 #[derive(Clone, Debug, Default)]
 pub struct MatchResources {
@@ -12,9 +11,12 @@ pub struct MatchResources {
     pub legacy: Option<ResourceFilter>,
 }
 
+/// One `any`/`all` entry of `match` or `exclude`: which resources, from whom.
 #[derive(Clone, Debug, Default)]
 pub struct ResourceFilter {
+    /// The `resources` block: kinds, names, namespaces, selectors, operations.
     pub resources: ResourceDescription,
+    /// The `subjects`, `roles` and `clusterRoles` blocks.
     pub user: UserFilter,
 }
 
@@ -54,13 +56,18 @@ pub struct LabelSelector {
 /// with wildcards anywhere.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KindSelector {
+    /// The API group, when written (`apps` in `apps/v1/Deployment`).
     pub group: Option<String>,
+    /// The version, when written.
     pub version: Option<String>,
+    /// The kind, possibly a wildcard.
     pub kind: String,
+    /// The subresource, when written (`exec` in `Pod/exec`).
     pub subresource: Option<String>,
 }
 
 impl KindSelector {
+    /// Reads a `kinds` entry; every text is a selector (an odd one matches nothing).
     pub fn parse(text: &str) -> KindSelector {
         let parts: Vec<&str> = text.split('/').collect();
         // The kind is the first part that starts with an upper-case letter or is a
@@ -88,27 +95,30 @@ impl KindSelector {
         }
     }
 
+    /// Whether an object of `api_version` and `kind` (and a request on
+    /// `subresource`) is selected; an unwritten group or version matches any.
     pub fn matches(&self, api_version: &str, kind: &str, subresource: Option<&str>) -> bool {
         let (group, version) = match api_version.rsplit_once('/') {
             Some((g, v)) => (g, v),
             None => ("", api_version),
         };
-        wildcard::matches(&self.kind, kind)
+        wildcard_match(&self.kind, kind)
             && self
                 .group
                 .as_deref()
-                .is_none_or(|g| wildcard::matches(g, group))
+                .is_none_or(|g| wildcard_match(g, group))
             && self
                 .version
                 .as_deref()
-                .is_none_or(|v| wildcard::matches(v, version))
+                .is_none_or(|v| wildcard_match(v, version))
             && match (&self.subresource, subresource) {
                 (None, None) => true,
-                (Some(s), Some(r)) => wildcard::matches(s, r),
+                (Some(s), Some(r)) => wildcard_match(s, r),
                 _ => false,
             }
     }
 
+    /// Whether the selector is `Pod` itself, without a subresource.
     pub fn is_pod(&self) -> bool {
         self.kind == "Pod" && self.subresource.is_none()
     }
@@ -119,7 +129,7 @@ impl LabelSelector {
         self.match_labels.iter().all(|(k, v)| {
             labels
                 .iter()
-                .any(|(lk, lv)| wildcard::matches(k, lk) && wildcard::matches(v, lv))
+                .any(|(lk, lv)| wildcard_match(k, lk) && wildcard_match(v, lv))
         }) && self.expressions.iter().all(|(key, op, values)| {
             let value = labels.get(key);
             match op.as_str() {
@@ -152,9 +162,13 @@ pub struct MatchTarget<'a> {
 /// Who sends the request: from a user-info file or the defaults.
 #[derive(Clone, Debug, Default)]
 pub struct RequestUser {
+    /// The user's name: `system:serviceaccount:ns:sa`, `alice`.
     pub username: String,
+    /// The groups the user belongs to.
     pub groups: Vec<String>,
+    /// `namespace:name` of the Roles bound to the user.
     pub roles: Vec<String>,
+    /// Names of the ClusterRoles bound to the user.
     pub cluster_roles: Vec<String>,
 }
 
@@ -179,7 +193,7 @@ impl ResourceDescription {
         {
             return false;
         }
-        if !self.names.is_empty() && !self.names.iter().any(|n| wildcard::matches(n, t.name)) {
+        if !self.names.is_empty() && !self.names.iter().any(|n| wildcard_match(n, t.name)) {
             return false;
         }
         if !self.namespaces.is_empty() {
@@ -189,7 +203,7 @@ impl ResourceDescription {
             } else {
                 t.namespace
             };
-            if !self.namespaces.iter().any(|n| wildcard::matches(n, ns)) {
+            if !self.namespaces.iter().any(|n| wildcard_match(n, ns)) {
                 return false;
             }
         }
@@ -197,7 +211,7 @@ impl ResourceDescription {
             let all = annotations.iter().all(|(k, v)| {
                 t.annotations
                     .iter()
-                    .any(|(ak, av)| wildcard::matches(k, ak) && wildcard::matches(v, av))
+                    .any(|(ak, av)| wildcard_match(k, ak) && wildcard_match(v, av))
             });
             if !all {
                 return false;
@@ -242,7 +256,7 @@ impl UserFilter {
             && !self
                 .roles
                 .iter()
-                .any(|r| user.roles.iter().any(|u| wildcard::matches(r, u)))
+                .any(|r| user.roles.iter().any(|u| wildcard_match(r, u)))
         {
             return false;
         }
@@ -250,7 +264,7 @@ impl UserFilter {
             && !self
                 .cluster_roles
                 .iter()
-                .any(|r| user.cluster_roles.iter().any(|u| wildcard::matches(r, u)))
+                .any(|r| user.cluster_roles.iter().any(|u| wildcard_match(r, u)))
         {
             return false;
         }
@@ -269,10 +283,10 @@ fn subject_matches(s: &Subject, user: &RequestUser) -> bool {
                 s.namespace.as_deref().unwrap_or(""),
                 s.name
             );
-            wildcard::matches(&expected, &user.username)
+            wildcard_match(&expected, &user.username)
         }
-        "Group" => user.groups.iter().any(|g| wildcard::matches(&s.name, g)),
-        _ => wildcard::matches(&s.name, &user.username),
+        "Group" => user.groups.iter().any(|g| wildcard_match(&s.name, g)),
+        _ => wildcard_match(&s.name, &user.username),
     }
 }
 

@@ -59,7 +59,7 @@ fn parse_url(path: &str) -> Option<Url<'_>> {
 /// The answer to `GET urlPath` from `objects`: the object, or a `<Kind>List`.
 /// `Ok(None)` when no object of that kind was given; an error when the object
 /// named is not among them.
-pub fn api_get(url_path: &str, objects: &[Json]) -> Result<Option<Json>, String> {
+pub(crate) fn api_get(url_path: &str, objects: &[Json]) -> Result<Option<Json>, String> {
     let Some(url) = parse_url(url_path) else {
         return Ok(None);
     };

@@ -11,10 +11,10 @@
 //! allowed). A control's failure is lifted when all its violations are.
 
 use vigie_controls::pss::{self, Level, Version};
+use vigie_resource::wildcard_match;
 
 use crate::engine::{Status, Target};
 use crate::policy::PodSecurity;
-use crate::wildcard;
 
 pub fn check(ps: &PodSecurity, target: &Target) -> (Status, String) {
     let level = match ps.level.as_str() {
@@ -100,7 +100,7 @@ fn image_matches(patterns: &[String], path: &str, images: &[(String, String)]) -
                 .find(|(p, _)| *p == c)
                 .map(|(_, image)| image.as_str())
         })
-        .is_some_and(|image| patterns.iter().any(|p| wildcard::matches(p, image)))
+        .is_some_and(|image| patterns.iter().any(|p| wildcard_match(p, image)))
 }
 
 /// The violation path in pod terms: the pod template prefix of a controller
@@ -165,7 +165,7 @@ fn field_matches(field: &str, violation_path: &str) -> bool {
             || (w == "[*]" && a.starts_with('[') && a[1..a.len() - 1].parse::<usize>().is_ok())
             || (w.starts_with('[')
                 && a.starts_with('[')
-                && wildcard::matches(&unquote(w), &unquote(a)))
+                && wildcard_match(&unquote(w), &unquote(a)))
     })
 }
 
@@ -193,7 +193,7 @@ fn values_match(values: &[String], offending: Option<&serde_json::Value>) -> boo
         _ => None,
     };
     let one = |v: &serde_json::Value| {
-        text(v).is_some_and(|t| values.iter().any(|p| wildcard::matches(p, &t)))
+        text(v).is_some_and(|t| values.iter().any(|p| wildcard_match(p, &t)))
     };
     match offending {
         Some(serde_json::Value::Array(items)) => !items.is_empty() && items.iter().all(one),

@@ -13,24 +13,35 @@ use crate::matching::{
 use crate::{anchors, variables};
 
 mod admission;
-pub use crate::policy_generate::{GenerateSource, Generation};
+pub use crate::policy_generate::{GenerateForeach, GenerateSource, Generation};
 pub use admission::{AdmissionSettings, FailureActionOverride, FailurePolicy};
 
+/// What a failed validation does (`validationFailureAction`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureAction {
+    /// Report the failure and let the request through.
     Audit,
+    /// Refuse the request.
     Enforce,
 }
 
+/// A loaded Kyverno policy (ClusterPolicy, Policy, or a CEL policy kind turned
+/// into one), its expressions compiled.
 #[derive(Clone, Debug)]
 pub struct Policy {
+    /// `metadata.name`.
     pub name: String,
     /// Set for a namespaced `Policy`: it applies to that namespace only.
     pub namespace: Option<String>,
+    /// The document's kind: `ClusterPolicy`, `Policy`, `ValidatingAdmissionPolicy`...
     pub kind: String,
+    /// `metadata.annotations` (severity, category, scored...).
     pub annotations: BTreeMap<String, String>,
+    /// The policy-wide failure action; a rule may override it.
     pub failure_action: FailureAction,
+    /// `spec.background`: whether the policy also applies to existing objects.
     pub background: bool,
+    /// The rules, autogen's controller copies included.
     pub rules: Vec<Rule>,
     /// The file the policy was read from.
     pub source: String,
@@ -39,14 +50,17 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// The value of one annotation.
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.annotations.get(key).map(String::as_str)
     }
 
+    /// `policies.kyverno.io/severity`, for reports.
     pub fn severity(&self) -> Option<&str> {
         self.annotation("policies.kyverno.io/severity")
     }
 
+    /// `policies.kyverno.io/category`, for reports.
     pub fn category(&self) -> Option<&str> {
         self.annotation("policies.kyverno.io/category")
     }
@@ -60,23 +74,35 @@ impl Policy {
     }
 }
 
+/// One rule of a policy.
 #[derive(Clone, Debug)]
 pub struct Rule {
+    /// The rule's name (`autogen-...` for autogen's copies).
     pub name: String,
+    /// `match`: the resources and requests the rule applies to.
     pub match_resources: MatchResources,
+    /// `exclude`: those it does not apply to, even when matched.
     pub exclude: Option<MatchResources>,
+    /// `context`: variables computed before the rule runs.
     pub context: Vec<ContextEntry>,
+    /// `preconditions`: the rule is skipped unless they hold.
     pub preconditions: Option<Conditions>,
+    /// What the rule does.
     pub action: RuleAction,
 }
 
+/// What a rule does: validate, mutate or generate.
 #[derive(Clone, Debug)]
 pub enum RuleAction {
+    /// A validate rule: a check with its message and failure action.
     Validate(Validation),
     /// A mutate rule: patches applied to the object.
     Mutate(Mutation),
     /// A generate rule: a resource created from data or cloned from a source.
     Generate(Generation),
+    /// A cleanup rule (CleanupPolicy, DeletingPolicy): the resources it
+    /// selects would be deleted.
+    Delete(crate::cel::deletion::Deletion),
     /// A rule kind vigie does not run yet (verifyImages, cel...).
     Unsupported(&'static str),
 }
@@ -90,6 +116,8 @@ pub enum Mutation {
     Json6902(String),
     /// `foreach`: a patch per element of a list, in order.
     Foreach(Vec<MutateForeach>),
+    /// The CEL mutations of a MutatingPolicy or MutatingAdmissionPolicy.
+    Cel(std::sync::Arc<crate::cel::mutation::CelMutation>),
 }
 
 /// The order `foreach` visits a list in.
@@ -122,12 +150,18 @@ pub struct Validation {
     pub check: Check,
 }
 
+/// How a validate rule decides.
 #[derive(Clone, Debug)]
 pub enum Check {
+    /// `pattern`: the object must match this overlay.
     Pattern(Json),
+    /// `anyPattern`: the object must match one of these.
     AnyPattern(Vec<Json>),
+    /// `deny`: the request is refused when the conditions hold.
     Deny(Conditions),
+    /// `foreach`: a check run on each element of lists in the object.
     Foreach(Vec<Foreach>),
+    /// `podSecurity`: a Pod Security Standards level, with exclusions.
     PodSecurity(PodSecurity),
     /// `validate.cel` (and the CEL policy kinds): compiled CEL expressions.
     Cel(std::sync::Arc<crate::cel::CelValidation>),
@@ -164,24 +198,33 @@ pub struct ContextEntry {
     pub source: ContextSource,
 }
 
+/// Where a context variable's value comes from.
 #[derive(Clone, Debug)]
 pub enum ContextSource {
+    /// `variable`: a literal value or a JMESPath over the request.
     Variable {
+        /// `value`: the literal (variables in it substituted).
         value: Option<Json>,
+        /// `jmesPath`: applied to `value`, or to the request when no value is given.
         jmes_path: Option<String>,
+        /// `default`: used when the result is null.
         default: Option<Json>,
     },
+    /// `configMap`: the data of a ConfigMap (given offline or read from the cluster).
     ConfigMap {
+        /// The ConfigMap's name.
         name: String,
+        /// Its namespace.
         namespace: String,
     },
-    /// apiCall, globalReference, imageRegistry: only answered from values given offline.
     /// `apiCall`, `globalReference` or `imageRegistry`: answered offline from
     /// values, or from the objects given (a suite's Context file).
     External {
         /// Which of the three.
         kind: &'static str,
+        /// `jmesPath`: applied to the answer.
         jmes_path: Option<String>,
+        /// `default`: used when there is no answer.
         default: Option<Json>,
         /// `urlPath` (apiCall, GET only), `name` (globalReference) or
         /// `reference` (imageRegistry), variables not yet substituted.
@@ -192,13 +235,17 @@ pub enum ContextSource {
 /// A policy that could not be loaded, with everything needed to find the problem.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyError {
+    /// The file the policy came from.
     pub file: String,
+    /// The line of the offending field, when known.
     pub line: Option<u32>,
     /// The policy's name; empty for a problem with the file itself.
     pub policy: String,
+    /// The rule's name, for a problem inside a rule.
     pub rule: Option<String>,
     /// Dotted path of the offending field in the policy.
     pub path: String,
+    /// What is wrong, in words.
     pub reason: String,
 }
 
@@ -378,10 +425,14 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
         crate::cel::rule::action(raw, cel, &format!("{path}.validate"))?
     } else if let Some(v) = raw.get("validate") {
         parse_validation(v, &format!("{path}.validate"))?
+    } else if let Some(cel) = raw.get("mutate").and_then(|m| m.get("cel")) {
+        crate::cel::mutation::action(cel, &format!("{path}.mutate.cel"))?
     } else if let Some(m) = raw.get("mutate") {
         crate::policy_mutate::parse_mutate(m, &format!("{path}.mutate"))?
     } else if let Some(g) = raw.get("generate") {
         crate::policy_generate::parse_generate(g, &format!("{path}.generate"))?
+    } else if let Some(d) = raw.get("delete") {
+        crate::cel::deletion::action(d, &format!("{path}.delete"))?
     } else if raw.get("verifyImages").is_some() {
         RuleAction::Unsupported("verifyImages")
     } else {
@@ -772,15 +823,7 @@ fn parse_check(m: &Map<String, Json>, path: &str) -> Parse<Option<Check>> {
 }
 
 fn parse_foreach(v: &Json, path: &str) -> Parse<Foreach> {
-    let Some(m) = v.as_object() else {
-        return problem(path, "expected a map");
-    };
-    let list = m.get("list").and_then(Json::as_str).ok_or((
-        format!("{path}.list"),
-        "foreach needs a list expression".to_string(),
-    ))?;
-    let list = strip_braces(list).to_string();
-    check_expression(&list, &format!("{path}.list"))?;
+    let (m, list) = foreach_map_and_list(v, path)?;
     let check = parse_check(m, path)?.ok_or((
         path.to_string(),
         "foreach needs a pattern, anyPattern, deny or nested foreach".to_string(),
@@ -795,6 +838,24 @@ fn parse_foreach(v: &Json, path: &str) -> Parse<Foreach> {
         )?,
         check,
     })
+}
+
+/// The map of a `foreach` (validate or mutate) and its `list` expression,
+/// braces stripped and checked.
+pub(crate) fn foreach_map_and_list<'a>(
+    v: &'a Json,
+    path: &str,
+) -> Parse<(&'a serde_json::Map<String, Json>, String)> {
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let list = m.get("list").and_then(Json::as_str).ok_or((
+        format!("{path}.list"),
+        "foreach needs a list expression".to_string(),
+    ))?;
+    let list = strip_braces(list).to_string();
+    check_expression(&list, &format!("{path}.list"))?;
+    Ok((m, list))
 }
 
 /// `list: "{{ request.object.x }}"` and `list: request.object.x` mean the same.

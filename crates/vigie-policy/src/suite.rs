@@ -21,7 +21,9 @@ use crate::values::{parse_user_info, parse_values};
 /// What became of one expected result (one resource of one `results` entry).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
+    /// The engine gave the expected result.
     Agree,
+    /// It gave another one (see the entry's message).
     Disagree,
     /// The entry needs a feature vigie does not have yet (mutate, generate, CEL...).
     Unsupported(String),
@@ -30,22 +32,35 @@ pub enum Verdict {
     Unrunnable(String),
 }
 
+/// One expected result of a suite, and what the engine said.
 #[derive(Clone, Debug)]
 pub struct EntryOutcome {
+    /// The entry's policy, as written (`namespace/name` for a Policy).
     pub policy: String,
+    /// The entry's rule.
     pub rule: String,
+    /// The entry's resource kind.
     pub kind: String,
+    /// The resource, as written (`name` or `namespace/name`).
     pub resource: String,
+    /// The expected status, lower-case: `pass`, `fail`, `skip`...
     pub expected: String,
+    /// The status the engine gave; `None` when the rule gave none.
     pub actual: Option<Status>,
+    /// Whether the two agree.
     pub verdict: Verdict,
+    /// Why they disagree, or the rule's message.
     pub message: String,
 }
 
+/// What running one suite file gave.
 #[derive(Clone, Debug)]
 pub struct SuiteReport {
+    /// The suite file.
     pub path: PathBuf,
+    /// The Test's `metadata.name` (or `name`).
     pub name: String,
+    /// One outcome per expected result and resource.
     pub entries: Vec<EntryOutcome>,
     /// A problem that stopped the suite (unreadable file) or a policy that did not load.
     pub errors: Vec<String>,
@@ -58,6 +73,7 @@ pub struct SuiteReport {
 }
 
 impl SuiteReport {
+    /// How many entries have a verdict `verdict` accepts.
     pub fn count(&self, verdict: fn(&Verdict) -> bool) -> usize {
         self.entries.iter().filter(|e| verdict(&e.verdict)).count()
     }
@@ -317,17 +333,7 @@ fn read_inputs(
             report.input_error(e.to_string());
         }
     }
-    let resources = load(
-        &gathered.paths,
-        &LoadOptions {
-            no_kustomize: true,
-            limits: Limits {
-                max_file_bytes,
-                ..Limits::default()
-            },
-            ..Default::default()
-        },
-    );
+    let resources = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
     for d in resources.diagnostics.iter().filter(|d| d.is_error()) {
         report.errors.push(d.located().to_string());
     }
@@ -689,7 +695,8 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                                 .is_none_or(|ns| ns == n_ns || (n_ns.is_empty() && ns == "default"))
                     })
                     .flat_map(|(_, rules)| rules.iter())
-                    .filter(|(r, _)| r == rule || base_rule_name(r) == rule)
+                    // CEL policy kinds have one rule; their entries name none.
+                    .filter(|(r, _)| rule.is_empty() || r == rule || base_rule_name(r) == rule)
                     .flat_map(|(_, objects)| objects.iter())
                     .collect();
                 let path = dir.join(file);
@@ -861,6 +868,8 @@ fn unsupported_reason(
     match &rule.action {
         RuleAction::Unsupported(kind) => Some(kind.to_string()),
         RuleAction::Validate(_) | RuleAction::Mutate(_) | RuleAction::Generate(_) => None,
+        // `kyverno test` has no result for what a cleanup policy deletes.
+        RuleAction::Delete(_) => Some("cleanup policy (CleanupPolicy, DeletingPolicy)".into()),
     }
 }
 
@@ -874,15 +883,22 @@ fn has_mutate_rules(policy: &Policy) -> bool {
 /// Agreement figures for a group of suites.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Suites run.
     pub suites: usize,
+    /// Entries that agree.
     pub agree: usize,
+    /// Entries that disagree.
     pub disagree: usize,
+    /// Entries that need a feature vigie does not have.
     pub unsupported: usize,
+    /// Entries no engine could run (a named file is missing).
     pub unrunnable: usize,
+    /// Suites with at least one error.
     pub suite_errors: usize,
 }
 
 impl Summary {
+    /// Adds one suite's figures.
     pub fn add(&mut self, report: &SuiteReport) {
         self.suites += 1;
         self.agree += report.count(|v| *v == Verdict::Agree);

@@ -1,5 +1,6 @@
 //! The `cli.kyverno.io/v1alpha1` Values file, `--set` pairs and user-info files.
 
+use crate::json::string_items;
 use serde_json::{Map, Value as Json};
 
 use crate::engine::Values;
@@ -113,12 +114,20 @@ pub fn parse_values(doc: &Json) -> Values {
     values
 }
 
+/// A `--set` argument that is not a list of `key=value` pairs.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("--set expects key=value, got {pair:?}")]
+pub struct SetError {
+    /// The pair without `=`.
+    pub pair: String,
+}
+
 /// Applies `--set key=value,key2=value2` to the global values.
-pub fn apply_set(values: &mut Values, set: &str) -> Result<(), String> {
+pub fn apply_set(values: &mut Values, set: &str) -> Result<(), SetError> {
     for pair in set.split(',').filter(|p| !p.trim().is_empty()) {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("--set expects key=value, got {pair:?}"))?;
+        let (k, v) = pair.split_once('=').ok_or_else(|| SetError {
+            pair: pair.to_string(),
+        })?;
         values
             .global
             .insert(k.trim().to_string(), Json::String(v.trim().to_string()));
@@ -128,22 +137,12 @@ pub fn apply_set(values: &mut Values, set: &str) -> Result<(), String> {
 
 /// Reads a `UserInfo` / `RequestInfo` document: roles, clusterRoles and userInfo.
 pub fn parse_user_info(doc: &Json) -> RequestUser {
-    let strings = |v: Option<&Json>| -> Vec<String> {
-        v.and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Json::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     let user = doc.get("userInfo").cloned().unwrap_or(Json::Null);
     RequestUser {
         username: str_of(&user, "username").to_string(),
-        groups: strings(user.get("groups")),
-        roles: strings(doc.get("roles")),
-        cluster_roles: strings(doc.get("clusterRoles")),
+        groups: string_items(user.get("groups")),
+        roles: string_items(doc.get("roles")),
+        cluster_roles: string_items(doc.get("clusterRoles")),
     }
 }
 

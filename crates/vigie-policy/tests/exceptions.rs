@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use vigie_policy::exception::{load_exceptions, ExceptionSpec};
+use vigie_policy::{load_exceptions, ExceptionSpec};
 mod common;
 
 fn dir() -> PathBuf {

@@ -1,10 +1,9 @@
 //! Evaluating several policies on one target with a shared variables document
-//! gives what evaluating each alone gives; the direct JSON-to-JMESPath conversion
-//! gives what jmespath's own conversion gives.
+//! gives what evaluating each alone gives.
 
 use serde_json::json;
-use vigie_policy::engine::{evaluate, evaluate_in, PolicyContext, Request, Target};
 use vigie_policy::policies_from_str;
+use vigie_policy::{evaluate, evaluate_in, PolicyContext, Request, Target};
 
 const POLICIES: &str = r#"
 apiVersion: kyverno.io/v1
@@ -63,12 +62,4 @@ fn a_shared_variables_document_changes_no_result() {
         assert_eq!(alone, shared);
         assert!(!shared.is_empty());
     }
-}
-
-#[test]
-fn the_direct_conversion_equals_jmespaths() {
-    let value = json!({"a": [1, 2.5, "x", null, true, {"b": {"c": []}}], "d": {}});
-    let direct = vigie_policy::jmes::to_var(&value);
-    let theirs = jmespath::Variable::try_from(&value).unwrap();
-    assert_eq!(*direct, theirs);
 }

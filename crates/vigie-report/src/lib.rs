@@ -8,6 +8,28 @@
 //!
 //! [`policy_report`] renders policy results as Kubernetes policy reports
 //! (openreports.io or wgpolicyk8s.io), aggregated per namespace and bounded.
+//!
+//! ```
+//! use vigie_finding::{Report, Totals};
+//! use vigie_report::{render_to_string, Format, RenderOptions};
+//!
+//! let report = Report {
+//!     tool_name: "vigie".into(),
+//!     tool_version: "0.1.0".into(),
+//!     profile: "example".into(),
+//!     controls: Vec::new(),
+//!     frameworks: Vec::new(),
+//!     resources: Vec::new(),
+//!     findings: Vec::new(),
+//!     totals: Totals::default(),
+//!     errors: Vec::new(),
+//! };
+//! let format: Format = "sarif".parse().expect("a known format");
+//! let sarif = render_to_string(&report, format, &RenderOptions::default())?;
+//! let json: serde_json::Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
+//! assert_eq!(json["version"], "2.1.0");
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 mod group;
 mod html;
@@ -45,6 +67,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the order the unknown-format error lists them.
     pub const ALL: [Format; 5] = [
         Format::Pretty,
         Format::Json,
@@ -53,6 +76,7 @@ impl Format {
         Format::Html,
     ];
 
+    /// The format's name on the command line (`--format sarif`).
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Pretty => "pretty",

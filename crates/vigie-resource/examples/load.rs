@@ -31,6 +31,7 @@ fn count(blocks: isize, bytes: isize) {
 }
 
 // SAFETY: every call is passed to the system allocator unchanged.
+#[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count(1, layout.size() as isize);

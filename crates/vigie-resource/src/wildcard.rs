@@ -94,6 +94,8 @@ mod tests {
             ("*-*-x", "a-b-c-x", true),
             ("legacy-?", "legacy-a", true),
             ("legacy-?", "legacy-ab", false),
+            ("?*", "", false),
+            ("*-*-x", "a-b-c-x", true),
             ("plain", "plain", true),
             ("plain", "plainer", false),
             ("*é?", "aéé!", true),

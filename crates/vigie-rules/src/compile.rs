@@ -108,8 +108,56 @@ enum Matcher {
         all: bool,
     },
     Pmatch(PrefixTree),
+    /// `in`, `intersects` or `=` on an address field with networks among the
+    /// values (`fd.net in (10.0.0.0/8, "127.0.0.1/24")`): an address matches when
+    /// it is in one of them (a plain address is a network of one). A field with
+    /// several addresses (`fd.net`: client and server) matches when any does, as
+    /// Falco's network fields do.
+    IpNets(Box<[IpNet]>),
     /// `val(other.field)` on the right-hand side.
     Field(Op, Selector),
+}
+
+/// An IP network: an address and how many leading bits of it are the network's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IpNet {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    /// `a.b.c.d/n`, `x::y/n` or a plain address; `None` when it is neither.
+    fn parse(s: &str) -> Option<IpNet> {
+        // List items may keep their quotes (`items: ['"10.0.0.0/8"']`).
+        let s = s.trim_matches(|c| c == '"' || c == '\'');
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
+            None => (s, None),
+        };
+        let addr: std::net::IpAddr = addr.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(IpNet { addr, prefix })
+    }
+
+    fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::{V4, V6};
+        match (self.addr, ip) {
+            (V4(net), V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (V6(net), V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The strings of an `in` or `intersects` list.
@@ -183,6 +231,9 @@ impl Matcher {
             Matcher::Regex(r) => r.is_match(s),
             Matcher::TextSet { set, .. } => set.contains(s),
             Matcher::Pmatch(tree) => tree.matches(s),
+            Matcher::IpNets(nets) => s
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| nets.iter().any(|n| n.contains(ip))),
             Matcher::Number(..) | Matcher::NumberSet { .. } | Matcher::Field(..) => {
                 unreachable!("numbers and other fields are tested by Matcher::test")
             }
@@ -612,9 +663,30 @@ fn compile_matcher(
     if op.takes_list() && !matches!(rhs, Rhs::List(_)) {
         return Err(format!("operator {op:?} on '{field}' needs a list"));
     }
+    // Networks are compared by address, not text.
+    if ty == FieldType::Ip && matches!(op, Op::In | Op::Intersects | Op::Eq) {
+        let items = match rhs {
+            Rhs::Value(v) => vec![v.as_str()],
+            _ => list_values(rhs),
+        };
+        if items.iter().any(|v| v.contains('/')) {
+            let nets = items
+                .iter()
+                .map(|v| {
+                    IpNet::parse(v).ok_or_else(|| {
+                        format!(
+                            "'{}' is not an IP address or network, as field '{field}' requires",
+                            quote(v)
+                        )
+                    })
+                })
+                .collect::<Result<Box<[IpNet]>, _>>()?;
+            return Ok(Matcher::IpNets(nets));
+        }
+    }
     Ok(match op {
         Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-            let ord = Ordering::from_op(op).unwrap();
+            let ord = Ordering::from_op(op).expect("the arm lists comparison operators only");
             let v = value()?;
             if ty == FieldType::Number {
                 let n = parse_number(v).ok_or_else(|| {

@@ -252,7 +252,13 @@ impl<'s> Compiler<'s> {
                     )))
                 }
             },
-            Rhs::Value(value) => text(value),
+            Rhs::Value(value) => match self.list_of_one(value).map(text) {
+                Some(size) => {
+                    self.used_lists.insert(value.clone());
+                    size
+                }
+                None => text(value),
+            },
             Rhs::Field(field) => Size {
                 bytes: field_bytes(field),
                 ..Size::default()
@@ -327,7 +333,22 @@ impl<'s> Compiler<'s> {
                     .map(|s| ListItem::Quoted(s.to_string()))
                     .collect(),
             ),
+            Rhs::Value(value) => match self.list_of_one(value) {
+                Some(only) => Rhs::Value(only.to_string()),
+                None => rhs.clone(),
+            },
             other => other.clone(),
+        }
+    }
+
+    /// The item of the list `name` when it is a list of exactly one item: a list
+    /// name after `=` (`proc.name=cat_binaries`) stands for its item, as Falco's
+    /// textual list substitution made it. Longer lists are compared as the text
+    /// of their name, as before (`in` is the operator for them).
+    fn list_of_one(&self, name: &str) -> Option<&str> {
+        match self.lists.get(name) {
+            Some(Ok(list)) if list.items.len() == 1 => list.items.first().map(|s| &**s),
+            _ => None,
         }
     }
 }

@@ -40,7 +40,7 @@ impl<'s> ResolvedLists<'s> {
     }
 
     /// The items of a list; `None` when no list has that name.
-    pub fn get(&self, name: &str) -> Option<&Result<List, String>> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Result<List, String>> {
         self.lists.get(name)
     }
 

@@ -69,7 +69,10 @@ impl OutputFormat {
                 .find(|c: char| !is_field_char(c))
                 .unwrap_or(after.len());
             let mut name = after[..len].trim_end_matches('.');
-            if !name.contains('.') {
+            // A `%` not followed by a name is text ("100%"); a name, even
+            // without a dot, is a field, and an unknown one an error, as Falco
+            // refuses `%not_a_field`.
+            if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
                 literal.push('%');
                 rest = after;
                 continue;

@@ -308,7 +308,7 @@ impl<'a> Parser<'a> {
     }
 
     fn quoted(&mut self) -> Result<String, ParseError> {
-        let quote = self.peek().unwrap();
+        let quote = self.peek().expect("called on a quote character");
         let start = self.pos;
         self.pos += 1;
         let mut out = String::new();

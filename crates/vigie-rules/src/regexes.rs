@@ -31,7 +31,7 @@ impl Regexes {
     }
 
     /// The regex matching whole values with `pattern`, as Falco's `regex` does.
-    pub fn compile(&self, pattern: &str) -> Result<Regex, String> {
+    pub(crate) fn compile(&self, pattern: &str) -> Result<Regex, String> {
         if let Some(regex) = self.compiled.borrow().get(pattern) {
             return Ok(regex.clone());
         }

@@ -47,7 +47,7 @@ impl Selector {
         }
         match values.len() {
             0 => Extracted::Missing,
-            1 if !was_list => Extracted::One(values.pop().unwrap()),
+            1 if !was_list => Extracted::One(values.pop().expect("values holds one value")),
             _ => Extracted::Many(values),
         }
     }

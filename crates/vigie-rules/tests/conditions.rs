@@ -1,5 +1,8 @@
 //! Every operator, transformer and grammar form, compiled and evaluated.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{table, MapEvent};
@@ -130,6 +133,39 @@ fn boolean_grammar() {
     assert!(eval("not t.name = x and not t.num = 1", &e));
     assert!(eval("t.num = 1 or t.name = Bash and t.flag = true", &e));
     assert!(eval("t.name in (\"Bash\", 'x y')", &e));
+}
+
+#[test]
+fn address_fields_match_networks_by_address() {
+    let e = MapEvent::default().with("t.ip", &["127.0.0.1", "10.1.2.3"]);
+    let v6 = MapEvent::default().with("t.ip", &["fd00::1"]);
+    for (cond, event, expected) in [
+        (r#"t.ip in ("127.0.0.1/24")"#, &e, true),
+        ("t.ip in (192.168.0.0/16, 10.0.0.0/8)", &e, true),
+        ("t.ip in (192.168.0.0/16, 172.16.0.0/12)", &e, false),
+        ("t.ip = 10.1.0.0/16", &e, true),
+        ("t.ip = 10.2.0.0/16", &e, false),
+        ("t.ip in (0.0.0.0/0)", &e, true),
+        ("t.ip in (10.1.2.3/32, 8.8.8.8)", &e, true),
+        ("t.ip in (fd00::/8)", &v6, true),
+        (r#"t.ip in ('"10.0.0.0/8"')"#, &e, true),
+        ("t.ip in (fe80::/10, 10.0.0.0/8)", &v6, false),
+        // Without a network among the values, addresses compare as text.
+        ("t.ip in (10.1.2.3)", &e, false),
+        ("t.ip intersects (10.1.2.3)", &e, true),
+    ] {
+        assert_eq!(eval(cond, event), expected, "{cond}");
+    }
+    let set = RuleLoader::new().finish();
+    let mut compiler = Compiler::new(&set);
+    let expr = compiler
+        .expand(&parse_condition("t.ip in (10.0.0.0/33)").unwrap())
+        .unwrap();
+    let err = compiler.compile(&expr, &table()).unwrap_err().message;
+    assert!(
+        err.contains("'10.0.0.0/33' is not an IP address or network"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Loading rule files: macros, lists, appends, overrides, exceptions, selection,
 //! diagnostics, and outputs.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{table, MapEvent};
@@ -64,6 +67,33 @@ fn lists_name_lists_and_macros_expand() {
     );
     assert!(fired(&e, &MapEvent::default().with("t.name", &["python"])).is_empty());
     assert_eq!(e.rules()[0].priority, Priority::Warning);
+}
+
+#[test]
+fn a_list_of_one_after_equals_stands_for_its_item() {
+    let rules = r#"
+- list: cat_binaries
+  items: [cat]
+- list: two
+  items: [cat, dog]
+- rule: Cat
+  desc: a list name after =, as Falco's textual substitution read it
+  condition: t.name=cat_binaries or t.path= two
+  output: cat
+  priority: WARNING
+  source: test
+"#;
+    let e = engine(&[rules], all());
+    let with = |name, path| {
+        MapEvent::default()
+            .with("t.name", &[name])
+            .with("t.path", &[path])
+    };
+    assert_eq!(fired(&e, &with("cat", "/")), ["Cat"]);
+    assert!(fired(&e, &with("cat_binaries", "/")).is_empty());
+    // A longer list after = is not spliced: the name compares as text.
+    assert_eq!(fired(&e, &with("ls", "two")), ["Cat"]);
+    assert!(fired(&e, &with("ls", "dog")).is_empty());
 }
 
 #[test]
@@ -207,6 +237,14 @@ fn outputs_substitute_fields_and_typed_values() {
     );
     let values = rule.output.values(&event);
     assert_eq!(values[2], ("t.num", vigie_rules::OutputValue::Num(7)));
+    let percent = engine(
+        &["- rule: P\n  desc: d\n  condition: t.name = bash\n  output: 100% of %t.name at 5%\n  priority: info\n  source: test\n"],
+        all(),
+    );
+    assert_eq!(
+        percent.rules()[0].output.render(&event),
+        "100% of bash at 5%"
+    );
     assert_eq!(values[3], ("t.type", vigie_rules::OutputValue::Null));
 }
 
@@ -347,6 +385,12 @@ fn broken_rules_are_reported_with_file_line_and_name_and_others_load() {
   priority: loud
   source: test
   colour: red
+- rule: Bad Output
+  desc: d
+  condition: t.name = x
+  output: seen %not_a_field at 100% sure
+  priority: info
+  source: test
 - macro: unused
   condition: t.name = z
 - rule: Appends Nothing
@@ -372,6 +416,14 @@ fn broken_rules_are_reported_with_file_line_and_name_and_others_load() {
         errors
             .iter()
             .any(|d| d.contains("rule 'No Output': rule has no output")),
+        "{errors:?}"
+    );
+    // A name after % is a field even without a dot, as Falco reads it; a % before
+    // a space is text.
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.contains("rule 'Bad Output': unknown field 'not_a_field' in output")),
         "{errors:?}"
     );
     assert!(

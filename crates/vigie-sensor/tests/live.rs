@@ -2,6 +2,12 @@
 //! the right parameters. These tests need root and a BTF kernel (CI runs as root
 //! here); without them they fail, naming the reason, rather than skip.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+// The actions under test are raw syscalls (chmod, memfd_create, execveat, ...);
+// each unsafe block names why its arguments are valid.
+#![allow(unsafe_code)]
+
 use std::cell::RefCell;
 use std::ffi::CString;
 use std::io::{Read, Write};
@@ -222,6 +228,7 @@ fn a_shell_spawned_by_us_gives_clone_execve_and_procexit_events() {
         let st = Command::new("/bin/sh")
             .arg("-c")
             .arg("exit 3")
+            .env("VIGIE_SENSOR_TEST", "exec-env")
             .current_dir(&dir)
             .status()
             .unwrap();
@@ -243,6 +250,41 @@ fn a_shell_spawned_by_us_gives_clone_execve_and_procexit_events() {
     let cgroups = String::from_utf8_lossy(&exec.params[14]).into_owned();
     assert!(cgroups.contains('='), "cgroups listed: {cgroups:?}");
     assert_eq!(exec.u32(26), unsafe { libc::geteuid() }, "uid");
+    // The image: environment, terminal, memory and the executable's inode.
+    let env = String::from_utf8_lossy(&exec.params[15]).into_owned();
+    assert!(
+        env.split('\0').any(|kv| kv == "VIGIE_SENSOR_TEST=exec-env"),
+        "env {env:?}"
+    );
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after_comm: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let tty_nr: u32 = after_comm[4].parse().unwrap();
+    assert_eq!(
+        exec.u32(16),
+        tty_nr,
+        "tty, as /proc/PID/stat's tty_nr (inherited)"
+    );
+    assert!(exec.u32(10) > 0, "vm_size");
+    // vm_rss is the kernel's folded per-CPU counter: a fresh image's pages sit
+    // in the per-CPU parts until a batch fills, so it is often 0 at exec.
+    assert!(exec.u32(11) <= exec.u32(10), "vm_rss within vm_size");
+    use std::os::unix::fs::MetadataExt;
+    let sh = std::fs::metadata("/bin/sh").unwrap();
+    assert_eq!(
+        u64::from_le_bytes(exec.params[23][..8].try_into().unwrap()),
+        sh.ino(),
+        "exe_ino"
+    );
+    assert_eq!(
+        u64::from_le_bytes(exec.params[25][..8].try_into().unwrap()),
+        sh.mtime() as u64 * 1_000_000_000 + sh.mtime_nsec() as u64,
+        "exe_ino_mtime"
+    );
     assert!(
         exec.str(27).ends_with("sh"),
         "trusted exepath {:?}",
@@ -321,4 +363,579 @@ fn memfd_create_then_execveat_is_flagged_as_fileless() {
         "exepath {:?}",
         exec.str(27)
     );
+}
+
+fn cstr(p: &std::path::Path) -> CString {
+    CString::new(p.to_str().expect("scratch paths are UTF-8")).expect("no NUL in paths")
+}
+
+/// Runs `f` in a forked child of this process and waits for it: for calls that
+/// change the caller (namespaces, session, name). Returns the child's pid.
+fn in_child(f: impl FnOnce()) -> i32 {
+    // SAFETY: the child only makes raw system calls, then exits.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork");
+    if pid == 0 {
+        f();
+        unsafe { libc::_exit(0) };
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(libc::WEXITSTATUS(status), 0, "child exited cleanly");
+    pid
+}
+
+/// One path syscall: what it does in a scratch directory (made by `setup`
+/// first), the libscap event it must produce, and the string parameters that
+/// event carries (`{d}` stands for the scratch directory).
+struct PathCase {
+    syscall: &'static str,
+    code: u16,
+    setup: fn(&std::path::Path),
+    act: fn(&std::path::Path) -> i64,
+    params: &'static [(usize, &'static str)],
+}
+
+fn touch(d: &std::path::Path) {
+    std::fs::write(d.join("a"), b"x").unwrap();
+}
+fn subdir(d: &std::path::Path) {
+    std::fs::create_dir(d.join("a")).unwrap();
+}
+fn nothing(_: &std::path::Path) {}
+
+fn sys1(nr: libc::c_long, a: &std::path::Path) -> i64 {
+    let a = cstr(a);
+    // SAFETY: a valid NUL-terminated path; the syscall reads it only.
+    unsafe { libc::syscall(nr, a.as_ptr()) }
+}
+fn sys2(nr: libc::c_long, a: &std::path::Path, b: &std::path::Path) -> i64 {
+    let (a, b) = (cstr(a), cstr(b));
+    // SAFETY: valid NUL-terminated paths.
+    unsafe { libc::syscall(nr, a.as_ptr(), b.as_ptr()) }
+}
+fn sys_at2(nr: libc::c_long, a: &std::path::Path, b: &std::path::Path, flags: i64) -> i64 {
+    let (a, b) = (cstr(a), cstr(b));
+    // SAFETY: valid NUL-terminated paths and AT_FDCWD.
+    unsafe {
+        libc::syscall(
+            nr,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            flags,
+        )
+    }
+}
+
+const PATH_CASES: &[PathCase] = &[
+    PathCase {
+        syscall: "creat",
+        code: 59,
+        setup: nothing,
+        act: |d| {
+            let p = cstr(&d.join("a"));
+            // SAFETY: a valid path; the fd is closed below.
+            let fd = unsafe { libc::syscall(libc::SYS_creat, p.as_ptr(), 0o640) };
+            unsafe { libc::close(fd as i32) };
+            fd
+        },
+        params: &[(1, "{d}/a")],
+    },
+    PathCase {
+        syscall: "unlink",
+        code: 301,
+        setup: touch,
+        act: |d| sys1(libc::SYS_unlink, &d.join("a")),
+        params: &[(1, "{d}/a")],
+    },
+    PathCase {
+        syscall: "unlinkat",
+        code: 303,
+        setup: touch,
+        act: |d| {
+            let p = cstr(&d.join("a"));
+            // SAFETY: a valid path.
+            unsafe { libc::syscall(libc::SYS_unlinkat, libc::AT_FDCWD, p.as_ptr(), 0) }
+        },
+        params: &[(2, "{d}/a")],
+    },
+    PathCase {
+        syscall: "mkdir",
+        code: 277,
+        setup: nothing,
+        act: |d| {
+            let p = cstr(&d.join("a"));
+            // SAFETY: a valid path.
+            unsafe { libc::syscall(libc::SYS_mkdir, p.as_ptr(), 0o755) }
+        },
+        params: &[(1, "{d}/a")],
+    },
+    PathCase {
+        syscall: "mkdirat",
+        code: 305,
+        setup: nothing,
+        act: |d| {
+            let p = cstr(&d.join("a"));
+            // SAFETY: a valid path.
+            unsafe { libc::syscall(libc::SYS_mkdirat, libc::AT_FDCWD, p.as_ptr(), 0o755) }
+        },
+        params: &[(2, "{d}/a")],
+    },
+    PathCase {
+        syscall: "rmdir",
+        code: 279,
+        setup: subdir,
+        act: |d| sys1(libc::SYS_rmdir, &d.join("a")),
+        params: &[(1, "{d}/a")],
+    },
+    PathCase {
+        syscall: "rename",
+        code: 175,
+        setup: touch,
+        act: |d| sys2(libc::SYS_rename, &d.join("a"), &d.join("b")),
+        params: &[(1, "{d}/a"), (2, "{d}/b")],
+    },
+    PathCase {
+        syscall: "renameat",
+        code: 177,
+        setup: touch,
+        act: |d| sys_at2(libc::SYS_renameat, &d.join("a"), &d.join("b"), 0),
+        params: &[(2, "{d}/a"), (4, "{d}/b")],
+    },
+    PathCase {
+        syscall: "renameat2",
+        code: 319,
+        setup: touch,
+        act: |d| sys_at2(libc::SYS_renameat2, &d.join("a"), &d.join("b"), 1),
+        params: &[(2, "{d}/a"), (4, "{d}/b")],
+    },
+    PathCase {
+        syscall: "link",
+        code: 309,
+        setup: touch,
+        act: |d| sys2(libc::SYS_link, &d.join("a"), &d.join("b")),
+        params: &[(1, "{d}/a"), (2, "{d}/b")],
+    },
+    PathCase {
+        syscall: "linkat",
+        code: 311,
+        setup: touch,
+        act: |d| sys_at2(libc::SYS_linkat, &d.join("a"), &d.join("b"), 0),
+        params: &[(2, "{d}/a"), (4, "{d}/b")],
+    },
+    PathCase {
+        syscall: "symlink",
+        code: 179,
+        setup: nothing,
+        act: |d| {
+            sys2(
+                libc::SYS_symlink,
+                std::path::Path::new("/etc/shadow"),
+                &d.join("b"),
+            )
+        },
+        params: &[(1, "/etc/shadow"), (2, "{d}/b")],
+    },
+    PathCase {
+        syscall: "symlinkat",
+        code: 181,
+        setup: nothing,
+        act: |d| {
+            let (a, b) = (
+                cstr(std::path::Path::new("/etc/shadow")),
+                cstr(&d.join("b")),
+            );
+            // SAFETY: valid paths.
+            unsafe { libc::syscall(libc::SYS_symlinkat, a.as_ptr(), libc::AT_FDCWD, b.as_ptr()) }
+        },
+        params: &[(1, "/etc/shadow"), (3, "{d}/b")],
+    },
+    PathCase {
+        syscall: "chdir",
+        code: 95,
+        setup: subdir,
+        act: |d| {
+            let back = std::env::current_dir().unwrap();
+            let r = sys1(libc::SYS_chdir, &d.join("a"));
+            std::env::set_current_dir(back).unwrap();
+            r
+        },
+        params: &[(1, "{d}/a")],
+    },
+    PathCase {
+        syscall: "mount",
+        code: 257,
+        setup: subdir,
+        act: |d| {
+            let (src, dir, ty) = (
+                CString::new("vigie-test").unwrap(),
+                cstr(&d.join("a")),
+                CString::new("tmpfs").unwrap(),
+            );
+            // SAFETY: valid strings; the mount is undone at once.
+            let r = unsafe {
+                libc::mount(src.as_ptr(), dir.as_ptr(), ty.as_ptr(), 0, std::ptr::null())
+            };
+            unsafe { libc::umount2(dir.as_ptr(), libc::MNT_DETACH) };
+            r as i64
+        },
+        params: &[(1, "vigie-test"), (2, "{d}/a"), (3, "tmpfs")],
+    },
+    PathCase {
+        syscall: "umount2",
+        code: 391,
+        setup: subdir,
+        act: |d| {
+            let (src, dir, ty) = (
+                CString::new("vigie-test").unwrap(),
+                cstr(&d.join("a")),
+                CString::new("tmpfs").unwrap(),
+            );
+            // SAFETY: valid strings.
+            unsafe { libc::mount(src.as_ptr(), dir.as_ptr(), ty.as_ptr(), 0, std::ptr::null()) };
+            unsafe { libc::umount2(dir.as_ptr(), libc::MNT_DETACH) as i64 }
+        },
+        params: &[(1, "{d}/a")],
+    },
+];
+
+#[test]
+fn path_syscalls_arrive_with_their_paths_and_results() {
+    let mut failures = Vec::new();
+    for case in PATH_CASES {
+        let dir = scratch(case.syscall);
+        (case.setup)(&dir);
+        let mut set = SyscallSet::state();
+        assert!(set.insert(case.syscall), "{} is encoded", case.syscall);
+        let mut res = None;
+        let evs = capture(set, || res = Some((case.act)(&dir)));
+        let res = res.expect("the action ran");
+        assert!(
+            res >= 0,
+            "{}: the call itself succeeded ({res})",
+            case.syscall
+        );
+        let d = dir.to_str().unwrap();
+        let found = evs.iter().find(|e| {
+            e.ty == case.code
+                && case
+                    .params
+                    .iter()
+                    .all(|(i, want)| e.str(*i) == want.replace("{d}", d))
+        });
+        match found {
+            Some(e) => assert_eq!(e.i64(0), res, "{}: result", case.syscall),
+            None => failures.push(case.syscall),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert!(
+        failures.is_empty(),
+        "no event with the expected paths for {failures:?}"
+    );
+}
+
+#[test]
+fn descriptor_syscalls_carry_the_descriptors_they_make() {
+    let mut set = SyscallSet::state();
+    for s in ["sendto", "recvfrom", "sendmsg"] {
+        set.insert(s);
+    }
+    let mut fds = (0, 0, 0, [0i32; 2], [0i32; 2], [0i32; 2], 0u16, 0i64, 0i32);
+    let evs = capture(set, || {
+        // SAFETY: raw descriptor calls on descriptors this closure owns.
+        unsafe {
+            let dup = libc::syscall(libc::SYS_dup, 1) as i32;
+            let dup2 = libc::syscall(libc::SYS_dup2, 1, 200) as i32;
+            let dup3 = libc::syscall(libc::SYS_dup3, 1, 201, libc::O_CLOEXEC) as i32;
+            let mut p = [0i32; 2];
+            let mut p2 = [0i32; 2];
+            let mut sp = [0i32; 2];
+            assert_eq!(libc::syscall(libc::SYS_pipe, p.as_mut_ptr()), 0);
+            assert_eq!(
+                libc::syscall(libc::SYS_pipe2, p2.as_mut_ptr(), libc::O_CLOEXEC),
+                0
+            );
+            assert_eq!(
+                libc::syscall(
+                    libc::SYS_socketpair,
+                    libc::AF_UNIX,
+                    libc::SOCK_STREAM,
+                    0,
+                    sp.as_mut_ptr()
+                ),
+                0
+            );
+            fds = (dup, dup2, dup3, p, p2, sp, 0, 0, 0);
+            for fd in [dup, dup2, dup3, p[0], p[1], p2[0], p2[1], sp[0], sp[1]] {
+                libc::close(fd);
+            }
+        }
+        // A server: socket, bind, listen (std), then accept and accept4 raw.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        use std::os::fd::AsRawFd;
+        let c1 = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let c2 = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        // SAFETY: accepting on our listener; the fds are closed below.
+        let (a1, a4) = unsafe {
+            let a1 = libc::syscall(libc::SYS_accept, listener.as_raw_fd(), 0, 0);
+            let a4 = libc::syscall(
+                libc::SYS_accept4,
+                listener.as_raw_fd(),
+                0,
+                0,
+                libc::SOCK_CLOEXEC,
+            );
+            (a1, a4)
+        };
+        assert!(a1 >= 0 && a4 >= 0);
+        fds.6 = port;
+        fds.7 = a1;
+        fds.8 = c1.local_addr().unwrap().port() as i32;
+        unsafe {
+            libc::close(a1 as i32);
+            libc::close(a4 as i32);
+        }
+        drop((c1, c2));
+        // Datagrams: sendto, sendmsg and recvfrom on loopback.
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        tx.send_to(b"vigie-dgram", rx.local_addr().unwrap())
+            .unwrap();
+        let mut buf = [0u8; 64];
+        rx.recv_from(&mut buf).unwrap();
+    });
+    let (dup, dup2, dup3, p, p2, sp, port, accepted, client_port) = fds;
+    let has = |ty: u16, check: &dyn Fn(&Ev) -> bool| evs.iter().any(|e| e.ty == ty && check(e));
+    assert!(
+        has(367, &|e| e.i64(0) == dup as i64 && e.i64(1) == 1),
+        "dup"
+    );
+    assert!(
+        has(363, &|e| e.i64(0) == dup2 as i64 && e.i64(2) == 200),
+        "dup2"
+    );
+    assert!(
+        has(365, &|e| e.i64(0) == dup3 as i64
+            && e.i64(2) == 201
+            && e.u32(3) == 1 << 12),
+        "dup3 with PPM_O_CLOEXEC"
+    );
+    assert!(
+        has(61, &|e| e.i64(1) == p[0] as i64 && e.i64(2) == p[1] as i64),
+        "pipe"
+    );
+    assert!(
+        has(393, &|e| e.i64(1) == p2[0] as i64
+            && e.i64(2) == p2[1] as i64),
+        "pipe2"
+    );
+    assert!(
+        has(43, &|e| e.i64(1) == sp[0] as i64
+            && e.i64(2) == sp[1] as i64
+            && e.u32(5) == 1),
+        "socketpair of AF_UNIX"
+    );
+    // The listener asked for port 0 (any): the address as given.
+    let bound = |e: &Ev| e.i64(0) == 0 && e.params[1] == [2, 127, 0, 0, 1, 0, 0];
+    assert!(has(21, &bound), "bind to 127.0.0.1:0");
+    assert!(has(25, &|e| e.i64(0) == 0), "listen");
+    let accept = evs
+        .iter()
+        .find(|e| e.ty == 247 && e.i64(0) == accepted)
+        .expect("accept");
+    let t = &accept.params[1];
+    assert_eq!(t.len(), 13);
+    assert_eq!(&t[1..5], &[127, 0, 0, 1]);
+    assert_eq!(
+        u16::from_le_bytes([t[5], t[6]]) as i32,
+        client_port,
+        "source: the client"
+    );
+    assert_eq!(
+        u16::from_le_bytes([t[11], t[12]]),
+        port,
+        "destination: the listener"
+    );
+    assert!(
+        has(389, &|e| e.i64(0) >= 0 && e.params[1].len() == 13),
+        "accept4"
+    );
+    assert!(
+        has(31, &|e| e.params[1] == b"vigie-dgram") || has(49, &|e| e.params[1] == b"vigie-dgram"),
+        "sendto or sendmsg with the datagram"
+    );
+    assert!(
+        has(35, &|e| e.params[1] == b"vigie-dgram"
+            && e.params[2].len() == 13),
+        "recvfrom"
+    );
+}
+
+#[test]
+fn userfaultfd_bpf_and_io_uring_setup_carry_their_arguments() {
+    let mut results = (0i64, 0i64, 0i64);
+    let evs = capture(SyscallSet::state(), || {
+        // SAFETY: raw calls with valid (or, for bpf, deliberately empty)
+        // arguments; the descriptors made are closed.
+        unsafe {
+            let uffd = libc::syscall(libc::SYS_userfaultfd, libc::O_CLOEXEC);
+            // BPF_MAP_CREATE with a zero-length attribute: refused, still seen.
+            let bpf = libc::syscall(libc::SYS_bpf, 0, std::ptr::null::<u8>(), 0);
+            let mut params = [0u32; 30];
+            let ring = libc::syscall(libc::SYS_io_uring_setup, 4, params.as_mut_ptr());
+            results = (uffd, bpf, ring);
+            for fd in [uffd, ring] {
+                if fd >= 0 {
+                    libc::close(fd as i32);
+                }
+            }
+        }
+    });
+    let (uffd, bpf, ring) = results;
+    assert!(
+        uffd >= 0 && ring >= 0,
+        "userfaultfd {uffd}, io_uring_setup {ring}"
+    );
+    assert_eq!(bpf, -1);
+    let of = |ty: u16, res: i64| {
+        evs.iter()
+            .find(|e| e.ty == ty && e.i64(0) == res)
+            .unwrap_or_else(|| panic!("event {ty} returning {res}"))
+    };
+    assert_eq!(of(321, uffd).u32(1), 1 << 12, "userfaultfd: PPM_O_CLOEXEC");
+    // libc's -1; the event carries the kernel's -errno.
+    let errno = -(std::io::Error::from_raw_os_error(libc::EINVAL)
+        .raw_os_error()
+        .unwrap() as i64);
+    let refused = evs
+        .iter()
+        .find(|e| e.ty == 369 && e.tid == of(321, uffd).tid && e.i64(0) < 0)
+        .expect("a refused bpf event from the test's thread");
+    assert_eq!(refused.i64(0), errno, "bpf: EINVAL");
+    assert_eq!(refused.u32(1), 0, "bpf: BPF_MAP_CREATE");
+    let setup = of(339, ring);
+    assert_eq!(setup.u32(1), 4, "entries asked");
+    assert_eq!(setup.u32(2), 4, "sq_entries given");
+    assert_eq!(setup.u32(3), 8, "cq_entries given (twice the sq)");
+}
+
+#[test]
+fn process_syscalls_carry_their_arguments() {
+    let mut set = SyscallSet::state();
+    for s in [
+        "ptrace",
+        "setns",
+        "unshare",
+        "init_module",
+        "finit_module",
+        "setreuid",
+        "setregid",
+        "prctl",
+    ] {
+        assert!(set.insert(s), "{s}");
+    }
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    let mut pids = (0, 0, 0);
+    let evs = capture(set, || {
+        // ptrace: attach to a child that waits, then detach and end it.
+        let mut sleeper = Command::new("/bin/sleep").arg("5").spawn().unwrap();
+        let target = sleeper.id() as i32;
+        // SAFETY: tracing our own child, then letting it go.
+        unsafe {
+            assert_eq!(libc::ptrace(libc::PTRACE_ATTACH, target, 0, 0), 0);
+            let mut st = 0;
+            libc::waitpid(target, &mut st, 0);
+            libc::ptrace(libc::PTRACE_DETACH, target, 0, 0);
+        }
+        sleeper.kill().unwrap();
+        sleeper.wait().unwrap();
+        pids.0 = target;
+        // Namespaces, credentials, session and name change the caller: a child.
+        pids.1 = in_child(|| unsafe {
+            let ns = CString::new("/proc/self/ns/uts").unwrap();
+            let fd = libc::open(ns.as_ptr(), libc::O_RDONLY);
+            assert_eq!(libc::syscall(libc::SYS_setns, fd, libc::CLONE_NEWUTS), 0);
+            assert_eq!(libc::syscall(libc::SYS_unshare, libc::CLONE_NEWUTS), 0);
+            assert_eq!(libc::syscall(libc::SYS_setuid, uid), 0);
+            assert_eq!(libc::syscall(libc::SYS_setgid, gid), 0);
+            assert_eq!(libc::syscall(libc::SYS_setreuid, uid, uid), 0);
+            assert_eq!(libc::syscall(libc::SYS_setregid, gid, gid), 0);
+            assert_eq!(libc::syscall(libc::SYS_setresuid, uid, uid, uid), 0);
+            assert_eq!(libc::syscall(libc::SYS_setresgid, gid, gid, gid), 0);
+            assert!(libc::syscall(libc::SYS_setsid) > 0);
+            let name = CString::new("vigie-prctl").unwrap();
+            assert_eq!(
+                libc::syscall(libc::SYS_prctl, libc::PR_SET_NAME, name.as_ptr()),
+                0
+            );
+        });
+        // Module loading refused on bad input: the attempt is still seen.
+        let args = CString::new("vigie=1").unwrap();
+        // SAFETY: invalid arguments on purpose; the kernel rejects them.
+        unsafe {
+            assert!(libc::syscall(libc::SYS_finit_module, -1, args.as_ptr(), 0) < 0);
+            assert!(
+                libc::syscall(
+                    libc::SYS_init_module,
+                    std::ptr::null::<u8>(),
+                    0,
+                    args.as_ptr()
+                ) < 0
+            );
+        }
+    });
+    let (target, child, _) = pids;
+    let of = |ty: u16, tid: Option<i32>| {
+        evs.iter()
+            .find(|e| e.ty == ty && tid.is_none_or(|t| e.tid == t as u64))
+            .unwrap_or_else(|| panic!("event {ty}"))
+    };
+    let attach = evs
+        .iter()
+        .find(|e| e.ty == 169 && u16::from_le_bytes([e.params[3][0], e.params[3][1]]) == 11)
+        .expect("ptrace with PPM_PTRACE_ATTACH");
+    assert_eq!(attach.i64(4), target as i64);
+    assert_eq!(attach.i64(0), 0);
+    assert_eq!(
+        of(241, Some(child)).u32(2),
+        1 << 7,
+        "setns: PPM_CL_CLONE_NEWUTS"
+    );
+    assert_eq!(
+        of(285, Some(child)).u32(1),
+        1 << 7,
+        "unshare: PPM_CL_CLONE_NEWUTS"
+    );
+    assert_eq!(of(199, Some(child)).u32(1), uid, "setuid");
+    assert_eq!(of(201, Some(child)).u32(1), gid, "setgid");
+    assert_eq!(of(427, Some(child)).u32(2), uid, "setreuid euid");
+    assert_eq!(of(429, Some(child)).u32(2), gid, "setregid egid");
+    assert_eq!(of(193, Some(child)).u32(3), uid, "setresuid suid");
+    assert_eq!(of(195, Some(child)).u32(3), gid, "setresgid sgid");
+    assert_eq!(
+        of(275, Some(child)).i64(0),
+        child as i64,
+        "setsid returns the new session"
+    );
+    let prctl = of(401, Some(child));
+    assert_eq!(
+        (prctl.u32(1), prctl.str(2)),
+        (15, "vigie-prctl".into()),
+        "PR_SET_NAME"
+    );
+    let finit = of(413, None);
+    assert!(finit.i64(0) < 0);
+    assert_eq!(
+        (finit.i64(1), finit.str(2)),
+        (-1, "vigie=1".into()),
+        "finit_module fd and args"
+    );
+    let init = of(411, None);
+    assert!(init.i64(0) < 0);
+    assert_eq!(init.str(3), "vigie=1", "init_module args");
 }

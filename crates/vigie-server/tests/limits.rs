@@ -3,6 +3,9 @@
 //! 413 whatever their framing, and overload is answered 503 with `Retry-After`.
 //! Deadlines are short here; outcomes are counted, never timed.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::io::{BufReader, Write};

@@ -1,6 +1,9 @@
 //! The built-in endpoints, keep-alive, graceful shutdown and TLS, over real loopback
 //! connections.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::io::{BufRead, BufReader, Write};

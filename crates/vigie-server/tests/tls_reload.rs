@@ -2,6 +2,9 @@
 //! files are swapped the way the kubelet updates a mounted Secret: the names are
 //! symlinks into `..data`, itself a symlink replaced in one rename.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::io::{BufReader, Write};

@@ -1,6 +1,9 @@
 //! A webhook served over HTTPS on a loopback port, and a rustls client speaking
 //! raw HTTP/1.1 to it (so that every byte sent is the test's choice).
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;

@@ -4,12 +4,15 @@
 //! Done: the regex library (`find`, `findAll`), the sets library
 //! (`sets.contains`, `sets.equivalent`, `sets.intersects`), the lists
 //! library (`indexOf`, `lastIndexOf`, `isSorted`, `min`, `max`, `sum`), the
-//! URL, quantity, semver, format and authorizer libraries, and the lenient
-//! `orValue` Kubernetes policies rely on (IP and CIDR are in
+//! URL, quantity, semver, format and authorizer libraries,
+//! `jsonpatch.escapeKey`, Kyverno's `generator.Apply` (see [`generator`])
+//! and the lenient `orValue` Kubernetes policies rely on (IP and CIDR are in
 //! [`crate::network`]).
 
 pub mod authz;
 pub mod format;
+pub mod generator;
+mod jsonpatch;
 mod lists;
 pub mod quantity;
 mod regex_lib;
@@ -33,6 +36,8 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     semver::register(env)?;
     format::register(env)?;
     authz::register(env)?;
+    jsonpatch::register(env)?;
+    generator::register(env)?;
     // Kyverno's own suites expect `list.orValue(default)` and
     // `map.orValue(default)` on a value that is present (not an optional)
     // to give that value: policies write `c.volumeMounts.orValue([])`. The

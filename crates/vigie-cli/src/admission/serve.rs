@@ -283,7 +283,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
     if let Some((cluster, _)) = followed.as_ref().filter(|_| !args.no_cluster_reports) {
         sinks.push(Box::new(ClusterSink {
             cluster: cluster.clone(),
-            writer: ReportWriter::new(args.report_api, REPORT_NAME),
+            // Every replica writes the same reports.
+            writer: ReportWriter::new(args.report_api, REPORT_NAME).shared_between_replicas(),
         }));
     }
     let (queue, writer) = if sinks.is_empty() {

@@ -2,7 +2,8 @@
 
 use vigie_resource::{pod_template, Resource};
 
-use crate::pod::Pod;
+use crate::pod::{Pod, Violation};
+use crate::pss::{find_check, Version};
 
 /// The kinds that run pods, for cluster-scope controls that read workloads.
 pub(crate) const WORKLOAD_KINDS: &[&str] = workloads_and![];
@@ -15,6 +16,43 @@ pub(crate) fn is_workload(resource: &Resource) -> bool {
 /// The pod of a workload.
 pub(crate) fn workload_pod(resource: &Resource) -> Option<Pod<'_>> {
     pod_template(resource).map(Pod::new)
+}
+
+/// The evaluator of a control that looks at the pod of every workload: it
+/// applies to the objects that run pods and hands `$evaluate` (a
+/// `fn(&Pod<'_>, &Config, &mut Vec<Violation>)`) their pod, so that each
+/// control does not find the pod itself.
+macro_rules! pod_evaluator {
+    ($evaluate:expr) => {
+        $crate::control::Evaluator::Object {
+            applies: $crate::controls::common::is_workload,
+            evaluate: |resource, config, out| {
+                if let Some(pod) = $crate::controls::common::workload_pod(resource) {
+                    ($evaluate)(&pod, config, out);
+                }
+            },
+        }
+    };
+}
+pub(crate) use pod_evaluator;
+
+/// The evaluator of a control that asks the same question as a Pod Security
+/// Standards check (named by its Kubernetes ID): the check answers it, at the
+/// latest version, so that the two answer it one way.
+macro_rules! pss_check_evaluator {
+    ($k8s_id:literal) => {
+        $crate::controls::common::pod_evaluator!(|pod, _, out| {
+            $crate::controls::common::run_pss_check(pod, $k8s_id, out)
+        })
+    };
+}
+pub(crate) use pss_check_evaluator;
+
+/// Runs one Pod Security Standards check (by its Kubernetes ID) on a pod.
+pub(crate) fn run_pss_check(pod: &Pod<'_>, k8s_id: &str, out: &mut Vec<Violation>) {
+    if let Some(check) = find_check(k8s_id) {
+        (check.evaluate)(pod, Version::LATEST, out);
+    }
 }
 
 /// Whether the object is of one of `kinds`.

@@ -30,6 +30,7 @@ macro_rules! rows {
 pub(crate) mod common;
 mod control_plane;
 mod hygiene;
+mod kubelet;
 pub(crate) mod network;
 pub(crate) mod rbac;
 mod secrets;
@@ -61,6 +62,7 @@ pub fn all() -> &'static [&'static Control] {
             &rbac::SUBJECT_CAN[..],
             &control_plane::CONTROLS[..],
             &hygiene::CONTROLS[..],
+            &kubelet::CONTROLS[..],
             &network::CONTROLS[..],
             &secrets::CONTROLS[..],
         ]

@@ -9,9 +9,8 @@ use k8s_openapi::api::admissionregistration::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use k8s_openapi::ByteString;
-use vigie_policy::matching::{KindSelector, ResourceFilter};
-use vigie_policy::policy::{Rule, RuleAction};
 use vigie_policy::Policy;
+use vigie_policy::{KindSelector, ResourceFilter, Rule, RuleAction};
 
 use super::kinds::resource_of;
 use super::{AdmissionOptions, NAME};
@@ -32,8 +31,9 @@ fn webhook_of(rule: &Rule) -> Option<Webhook> {
     match &rule.action {
         RuleAction::Validate(_) => Some(Webhook::Validating),
         RuleAction::Mutate(_) => Some(Webhook::Mutating),
-        // Generating needs a cluster to create in: the webhook does not run it.
-        RuleAction::Generate(_) | RuleAction::Unsupported(_) => None,
+        // Generating needs a cluster to create in, cleanup a schedule: the
+        // webhook runs neither.
+        RuleAction::Generate(_) | RuleAction::Delete(_) | RuleAction::Unsupported(_) => None,
     }
 }
 

@@ -16,7 +16,12 @@ pub enum DecodeError {
     /// Valid JSON, but not an audit event.
     NotAuditEvent(String),
     /// Larger than the configured limit.
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// The input's size in bytes.
+        size: usize,
+        /// The configured limit in bytes.
+        limit: usize,
+    },
 }
 
 impl DecodeError {
@@ -118,7 +123,8 @@ pub fn decode(bytes: &[u8], limit: usize, out: &mut Vec<AuditEvent>) -> Result<u
         // serde_json says where the bad bytes are.
         Err(_) => {
             return Err(json_error(
-                serde_json::from_slice::<Value>(bytes).unwrap_err(),
+                serde_json::from_slice::<Value>(bytes)
+                    .expect_err("JSON text is UTF-8, and these bytes are not"),
             ))
         }
     };

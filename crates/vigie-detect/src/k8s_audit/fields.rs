@@ -95,6 +95,8 @@ vigie_rules::field_table! {
 }
 
 impl KaField {
+    /// The field a compiled rule refers to by number; `None` for a number no
+    /// field has.
     pub fn from_id(id: u16) -> Option<KaField> {
         ALL.get(id as usize).copied()
     }

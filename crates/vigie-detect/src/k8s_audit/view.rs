@@ -12,10 +12,12 @@ pub struct AuditView<'a> {
 }
 
 impl<'a> AuditView<'a> {
+    /// The view of one event.
     pub fn new(event: &'a AuditEvent) -> Self {
         Self { event }
     }
 
+    /// The event seen.
     pub fn event(&self) -> &'a AuditEvent {
         self.event
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{Format, Sink};
 use crate::alert::Alert;
 
+/// A file that alerts are appended to, one line each.
 pub struct FileSink {
     path: PathBuf,
     format: Format,
@@ -14,6 +15,7 @@ pub struct FileSink {
 }
 
 impl FileSink {
+    /// Opens `path` for appending, creating it if needed.
     pub fn open(path: &Path, format: Format) -> io::Result<Self> {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         Ok(Self {

@@ -33,6 +33,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format named in the configuration: `text` or `json`.
     pub fn parse(s: &str) -> Option<Format> {
         match s {
             "text" => Some(Format::Text),
@@ -41,6 +42,7 @@ impl Format {
         }
     }
 
+    /// `alert` written in this format, without the line end.
     pub fn line(self, alert: &Alert) -> String {
         match self {
             Format::Text => alert.to_text(),
@@ -51,9 +53,11 @@ impl Format {
 
 /// A destination for alerts.
 pub trait Sink: Send {
+    /// The sink's kind in logs and metrics: `stdout`, `file`, `syslog`, `http`.
     fn name(&self) -> &str;
     /// Delivers one alert; an error means the alert is lost for this sink.
     fn send(&mut self, alert: &Alert) -> io::Result<()>;
+    /// Writes out what is buffered; called when the queue runs empty and at the end.
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
@@ -68,6 +72,8 @@ pub struct SinkHandle {
 }
 
 impl SinkHandle {
+    /// Starts `sink` on its own thread with a queue of `capacity` alerts;
+    /// alerts dropped when it is full are counted in `metrics`.
     pub fn spawn(mut sink: Box<dyn Sink>, capacity: usize, metrics: Arc<Metrics>) -> SinkHandle {
         let (tx, rx) = bounded::<Arc<Alert>>(capacity.max(1));
         let name = sink.name().to_string();

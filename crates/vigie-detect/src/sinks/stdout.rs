@@ -5,12 +5,14 @@ use std::io::{self, Write};
 use super::{Format, Sink};
 use crate::alert::Alert;
 
+/// Standard output, buffered, one alert per line.
 pub struct StdoutSink {
     format: Format,
     out: io::BufWriter<io::Stdout>,
 }
 
 impl StdoutSink {
+    /// Writes alerts to standard output in `format`.
     pub fn new(format: Format) -> Self {
         Self {
             format,

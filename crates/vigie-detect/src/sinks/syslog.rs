@@ -11,9 +11,12 @@ use vigie_rules::Priority;
 use super::Sink;
 use crate::alert::Alert;
 
+/// Where a syslog daemon listens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SyslogTarget {
+    /// A `host:port` address, over UDP.
     Udp(String),
+    /// A local datagram socket: `/dev/log`.
     Unix(PathBuf),
 }
 
@@ -33,6 +36,7 @@ enum Socket {
     Unix(UnixDatagram, PathBuf),
 }
 
+/// A sink that sends each alert as one syslog message.
 pub struct SyslogSink {
     socket: Socket,
 }
@@ -53,6 +57,7 @@ pub fn message(alert: &Alert) -> String {
 }
 
 impl SyslogSink {
+    /// Opens the socket to `target`; an address that does not resolve fails here.
     pub fn connect(target: &SyslogTarget) -> io::Result<Self> {
         let socket = match target {
             SyslogTarget::Udp(addr) => {

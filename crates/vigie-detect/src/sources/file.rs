@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use super::{read_lines, SourceContext};
 
+/// How a followed file is watched.
 #[derive(Clone, Copy, Debug)]
 pub struct FollowOptions {
+    /// How often the file is checked for new lines, rotation or truncation (200 ms).
     pub poll: Duration,
 }
 

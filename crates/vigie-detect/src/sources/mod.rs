@@ -27,14 +27,18 @@ const BATCH: usize = 256;
 /// What every source needs: where to send events, what to count, when to stop.
 #[derive(Clone)]
 pub struct SourceContext {
+    /// The detection queue.
     pub queue: Sender<Batch>,
+    /// The pipeline's counters.
     pub metrics: Arc<Metrics>,
     /// Larger events (a line, a webhook body) are rejected.
     pub max_event_bytes: usize,
+    /// Set when the pipeline shuts down; following and listening sources stop then.
     pub stop: Arc<AtomicBool>,
 }
 
 impl SourceContext {
+    /// Whether the pipeline is shutting down.
     pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
@@ -56,6 +60,7 @@ impl SourceContext {
 /// What [`read_lines`] consumed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LinesRead {
+    /// Complete lines read.
     pub lines: u64,
     /// Bytes of an unterminated last line left undecoded (with `hold_partial`).
     pub partial: usize,

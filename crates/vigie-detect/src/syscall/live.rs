@@ -16,6 +16,7 @@ use vigie_sensor::fields::SyscallEvent;
 use vigie_sensor::live::{self, Config, Sensor, Storage, SyscallSet};
 use vigie_sensor::state::bootstrap_from_proc;
 
+use super::drops::{DropAlerts, DEFAULT_DROP_ALERT_INTERVAL};
 use super::SOURCE;
 use crate::config::DetectConfig;
 use crate::metrics::Metrics;
@@ -32,6 +33,8 @@ pub struct LiveOptions {
     pub ring_bytes: u32,
     /// Where the process table is read from at start (normally `/proc`).
     pub proc_root: std::path::PathBuf,
+    /// The shortest time between two alerts about lost events.
+    pub drop_alert_interval: Duration,
 }
 
 impl Default for LiveOptions {
@@ -39,6 +42,7 @@ impl Default for LiveOptions {
         LiveOptions {
             ring_bytes: live::DEFAULT_RING_BYTES,
             proc_root: "/proc".into(),
+            drop_alert_interval: DEFAULT_DROP_ALERT_INTERVAL,
         }
     }
 }
@@ -57,10 +61,18 @@ pub fn syscalls_for(engine: &Engine) -> SyscallSet {
     set
 }
 
+/// Nanoseconds since the epoch: the time of alerts no event carries.
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
 /// Attaches the sensor and evaluates its events until `stop` is set (SIGINT,
 /// SIGTERM); then drains the ring, detaches and waits for the sinks. Kernel drops
-/// (a full ring) are counted in the metrics as `ring_full` rejections of the
-/// `syscall` source and reported on stderr as they happen.
+/// (a full ring) raise the drop alert ([`super::drops`], rate-limited, through
+/// the sinks), are counted in the metrics as `ring_full` rejections of the
+/// `syscall` source and are reported on stderr as they happen.
 pub fn run_live(
     config: &DetectConfig,
     engine: Engine,
@@ -119,26 +131,28 @@ pub fn run_live(
         syscalls.names().join(" ")
     );
 
+    let mut drops = DropAlerts::new(options.drop_alert_interval, options.ring_bytes);
     let mut dropped = 0u64;
-    let mut check = |sensor: &Sensor<'_>| -> io::Result<()> {
+    let mut check = |sensor: &Sensor<'_>, last: bool| -> io::Result<()> {
         let c = sensor
             .counters()
             .map_err(|e| io::Error::other(e.to_string()))?;
-        if c.dropped > dropped {
-            let new = c.dropped - dropped;
-            let cpus: Vec<String> = c
-                .dropped_per_cpu
-                .iter()
-                .enumerate()
-                .filter(|(_, &n)| n > 0)
-                .map(|(cpu, n)| format!("cpu{cpu}={n}"))
-                .collect();
+        let now = now_ns();
+        let (new, alert) = if last {
+            drops.flush(&c, now)
+        } else {
+            drops.observe(&c, now)
+        };
+        if new > 0 {
             eprintln!(
-                "vigie detect: the sensor dropped {new} events (ring full; total per CPU: {}); see docs/sensor.md on sizing --ring-mib",
-                cpus.join(" ")
+                "vigie detect: the sensor dropped {new} events (ring full); see docs/sensor.md on sizing --ring-mib"
             );
             metrics.reject(SOURCE, "ring_full", new);
-            dropped = c.dropped;
+            dropped += new;
+        }
+        if let Some(alert) = alert {
+            detector.borrow_mut().raise(alert);
+            counts.borrow_mut().1 += 1;
         }
         Ok(())
     };
@@ -151,14 +165,14 @@ pub fn run_live(
             std::thread::sleep(live::DEFAULT_POLL_INTERVAL);
         }
         if last_check.elapsed() >= DROP_CHECK {
-            check(&sensor)?;
+            check(&sensor, false)?;
             last_check = Instant::now();
         }
     }
     sensor
         .consume()
         .map_err(|e| io::Error::other(e.to_string()))?;
-    check(&sensor)?;
+    check(&sensor, true)?;
     drop(sensor);
 
     let (events, alerts, undecodable) = *counts.borrow();

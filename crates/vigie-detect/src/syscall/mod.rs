@@ -19,6 +19,7 @@ use crate::sinks::SinkHandle;
 
 pub use vigie_sensor::fields::{syscall_table, SOURCE};
 
+pub mod drops;
 pub mod live;
 
 /// What replaying a capture did.

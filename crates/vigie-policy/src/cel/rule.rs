@@ -90,7 +90,7 @@ mod tests {
 
     fn inputs(object: &Json) -> CelInputs<'_> {
         CelInputs {
-            object: std::borrow::Cow::Borrowed(object),
+            object,
             old_object: None,
             request: json!({"operation": "CREATE"}),
             namespace_object: json!({"metadata": {"name": "shop", "labels": {"tier": "gold"}}}),
@@ -122,6 +122,29 @@ mod tests {
         let (status, message) = v.evaluate(&inputs(&bad));
         assert_eq!(status, Status::Fail);
         assert_eq!(message, "too many; container debug in b");
+    }
+
+    #[test]
+    fn rules_on_one_resource_share_only_what_the_resource_decides() {
+        // Both rules compute `replicas` alike (computed once), and `next`
+        // from their own `base`, which must not be shared.
+        let rule = |base: i64, want: i64| {
+            let cel = json!({
+                "variables": [
+                    {"name": "replicas", "expression": "object.spec.replicas"},
+                    {"name": "base", "expression": format!("{base}")},
+                    {"name": "next", "expression": "variables.base + variables.replicas"}
+                ],
+                "expressions": [{"expression": format!("variables.next == {want}")}]
+            });
+            parse(&cel, None, "p").unwrap()
+        };
+        let obj = json!({"spec": {"replicas": 3}});
+        let shared = crate::cel::CelResource::new(inputs(&obj));
+        for (base, want) in [(1, 4), (10, 13), (1, 4)] {
+            let (status, message) = rule(base, want).evaluate_in(&shared);
+            assert_eq!(status, Status::Pass, "base {base}: {message}");
+        }
     }
 
     #[test]

@@ -21,11 +21,12 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::vpol::{kind_of_resource, rule_list};
+use super::vpol::kind_of_resource;
 use super::{CelInputs, ParamSource};
 use crate::matching::LabelSelector;
 use crate::policy::{
-    parse_selector, Check, FailureAction, Policy, PolicyError, Problem, RuleAction, RuleProblem,
+    parse_selector, Check, FailureAction, Mutation, Policy, PolicyError, Problem, RuleAction,
+    RuleProblem,
 };
 
 /// Whether the document is a ValidatingAdmissionPolicy.
@@ -33,15 +34,19 @@ pub fn is_policy(api_version: &str, kind: &str) -> bool {
     api_version.starts_with("admissionregistration.k8s.io/") && kind == "ValidatingAdmissionPolicy"
 }
 
-/// Whether the document is a ValidatingAdmissionPolicyBinding.
+/// Whether the document is a ValidatingAdmissionPolicyBinding or a
+/// MutatingAdmissionPolicyBinding.
 pub fn is_binding(api_version: &str, kind: &str) -> bool {
     api_version.starts_with("admissionregistration.k8s.io/")
-        && kind == "ValidatingAdmissionPolicyBinding"
+        && matches!(
+            kind,
+            "ValidatingAdmissionPolicyBinding" | "MutatingAdmissionPolicyBinding"
+        )
 }
 
 /// Reads a ValidatingAdmissionPolicy document.
 pub(crate) fn parse(doc: &Json, source: &str) -> Result<(Policy, Vec<RuleProblem>), Problem> {
-    super::vpol::parse_with(doc, source, false)
+    super::vpol::parse_with(doc, source, false, super::vpol::CelAction::Validate)
 }
 
 /// One `resourceRules` entry of a binding's `matchResources`.
@@ -76,7 +81,7 @@ fn listed(list: &[String], value: &str) -> bool {
 
 impl ResourceRule {
     fn read(rule: &Json) -> ResourceRule {
-        let list = |k: &str| rule_list(rule, k);
+        let list = |k: &str| crate::json::string_items(rule.get(k));
         let kinds = list("resources")
             .iter()
             .map(|r| {
@@ -132,7 +137,7 @@ impl Binding {
     /// cluster-scoped object other than a Namespace is never left out by the
     /// namespace selector, as in Kubernetes.
     pub fn selects(&self, inputs: &CelInputs<'_>) -> bool {
-        let object = match inputs.object.as_ref() {
+        let object = match inputs.object {
             Json::Null => inputs.old_object.unwrap_or(&Json::Null),
             o => o,
         };
@@ -180,15 +185,51 @@ pub fn apply_binding(
         .pointer("/spec/policyName")
         .and_then(Json::as_str)
         .ok_or_else(|| error("spec.policyName", "a binding needs spec.policyName".into()))?;
+    let binding_kind = binding
+        .get("kind")
+        .and_then(Json::as_str)
+        .unwrap_or("ValidatingAdmissionPolicyBinding");
+    let policy_kind = binding_kind.strip_suffix("Binding").unwrap_or(binding_kind);
     let policy = policies
         .iter_mut()
-        .find(|p| p.kind == "ValidatingAdmissionPolicy" && p.name == policy_name)
+        .find(|p| p.kind == policy_kind && p.name == policy_name)
         .ok_or_else(|| {
             error(
                 "spec.policyName",
-                format!("no ValidatingAdmissionPolicy named {policy_name} was loaded"),
+                format!("no {policy_kind} named {policy_name} was loaded"),
             )
         })?;
+    let reference = binding.pointer("/spec/paramRef");
+    // The binding's `paramRef` applied to the policy's `paramKind`.
+    let bound_params = |params: &ParamSource| {
+        let s = |k: &str| {
+            reference
+                .and_then(|r| r.get(k))
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        ParamSource {
+            name: s("name"),
+            namespace: s("namespace"),
+            deny_when_missing: s("parameterNotFoundAction") != "Allow",
+            ..params.clone()
+        }
+    };
+    if policy_kind != "ValidatingAdmissionPolicy" {
+        for rule in &mut policy.rules {
+            let RuleAction::Mutate(Mutation::Cel(cel)) = &mut rule.action else {
+                continue;
+            };
+            // Policies are not shared until loading ends.
+            if let (Some(params), Some(_)) =
+                (Arc::get_mut(cel).and_then(|c| c.params.as_mut()), reference)
+            {
+                *params = bound_params(params);
+            }
+        }
+        return Ok(());
+    }
     let actions: Vec<&str> = binding
         .pointer("/spec/validationActions")
         .and_then(Json::as_array)
@@ -227,7 +268,6 @@ pub fn apply_binding(
         warn: !actions.contains(&"Deny") && !actions.contains(&"Audit"),
     };
     let deny = actions.contains(&"Deny");
-    let reference = binding.pointer("/spec/paramRef");
     let mut first = true;
     for rule in &mut policy.rules {
         let RuleAction::Validate(v) = &mut rule.action else {
@@ -241,19 +281,7 @@ pub fn apply_binding(
             continue;
         };
         first &= cel.bindings.is_empty();
-        bound.params = cel.params.clone().map(|mut params| {
-            let s = |k: &str| {
-                reference
-                    .and_then(|r| r.get(k))
-                    .and_then(Json::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            params.name = s("name");
-            params.namespace = s("namespace");
-            params.deny_when_missing = s("parameterNotFoundAction") != "Allow";
-            params
-        });
+        bound.params = cel.params.as_ref().map(&bound_params);
         cel.bindings.push(bound.clone());
     }
     // The first binding replaces the default (Deny); later ones can only

@@ -11,6 +11,7 @@ use crate::matching::RequestUser;
 /// Values given offline (the `cli.kyverno.io/v1alpha1` Values format, `--set`).
 #[derive(Clone, Debug, Default)]
 pub struct Values {
+    /// `globalValues`: variables every policy and rule sees.
     pub global: Map<String, Json>,
     /// policy name -> rule name -> values
     pub rules: HashMap<String, HashMap<String, Map<String, Json>>>,
@@ -45,13 +46,21 @@ pub struct Subresource {
 /// A resource ready for evaluation: its JSON, converted once.
 #[derive(Clone, Debug)]
 pub struct Target {
+    /// The object as JSON.
     pub object: Json,
+    /// The same object as a JMESPath value, converted once for every expression.
     pub var: Rcvar,
+    /// `apiVersion`; empty when absent.
     pub api_version: String,
+    /// `kind`; empty when absent.
     pub kind: String,
+    /// `metadata.name`; empty when absent.
     pub name: String,
+    /// `metadata.namespace`; empty for cluster-wide objects.
     pub namespace: String,
+    /// `metadata.labels`, as [`labels_of`] reads them.
     pub labels: BTreeMap<String, String>,
+    /// `metadata.annotations`, read the same way.
     pub annotations: BTreeMap<String, String>,
     /// The loaded resource, for checks that work on positioned trees (podSecurity).
     pub resource: Option<vigie_resource::Resource>,
@@ -79,6 +88,7 @@ fn string_map(v: Option<&Json>) -> BTreeMap<String, String> {
 }
 
 impl Target {
+    /// A target of a plain JSON object (an admission request's object, a test's).
     pub fn from_json(object: Json) -> Target {
         let s = |p: &str| {
             object
@@ -100,6 +110,7 @@ impl Target {
         }
     }
 
+    /// A target of a loaded resource, kept so that podSecurity can point at lines.
     pub fn from_resource(resource: vigie_resource::Resource) -> Target {
         let mut t = Target::from_json(crate::json::node_to_json(&resource.root));
         t.resource = Some(resource);

@@ -4,6 +4,7 @@
 //! wrapper turns it into a JMESPath error carrying the expression and offset.
 
 use std::collections::BTreeMap;
+use vigie_resource::wildcard_match;
 
 use jmespath::{Context, ErrorReason, JmespathError, Rcvar, Runtime, Variable};
 use serde_json::Number;
@@ -12,7 +13,6 @@ use super::encoding::{base64_decode, base64_encode};
 use super::limits::MAX_STRING_BYTES;
 use super::time::{format_duration, format_rfc3339, now, parse_rfc3339, Timestamp};
 use crate::quantity::{parse_duration, parse_quantity};
-use crate::wildcard;
 
 type FnResult = Result<Rcvar, String>;
 type KyvernoFn = fn(&[Rcvar]) -> FnResult;
@@ -67,7 +67,7 @@ pub fn register(runtime: &mut Runtime) {
         }),
         ("regex_match", 2, 2, regex_match),
         ("pattern_match", 2, 2, |a| {
-            Ok(boolean(wildcard::matches(str_arg(a, 0)?, &text_of(&a[1])?)))
+            Ok(boolean(wildcard_match(str_arg(a, 0)?, &text_of(&a[1])?)))
         }),
         ("label_match", 2, 2, label_match),
         ("to_boolean", 1, 1, to_boolean),

@@ -51,7 +51,7 @@ impl std::fmt::Display for EvalError {
 }
 
 impl Expr {
-    pub fn compile(source: &str) -> Result<Expr, String> {
+    pub(crate) fn compile(source: &str) -> Result<Expr, String> {
         let source = source.trim();
         limits::check_expression(source)?;
         let ast =
@@ -62,10 +62,6 @@ impl Expr {
             is_path: is_path(&ast),
             ast,
         })
-    }
-
-    pub fn source(&self) -> &str {
-        &self.source
     }
 
     pub fn search(&self, data: &Rcvar) -> Result<Rcvar, EvalError> {
@@ -192,6 +188,15 @@ pub fn string(s: impl Into<String>) -> Rcvar {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The direct JSON-to-JMESPath conversion gives what jmespath's own does.
+    #[test]
+    fn the_direct_conversion_equals_jmespaths() {
+        let value = json!({"a": [1, 2.5, "x", null, true, {"b": {"c": []}}], "d": {}});
+        let direct = to_var(&value);
+        let theirs = jmespath::Variable::try_from(&value).unwrap();
+        assert_eq!(*direct, theirs);
+    }
 
     fn eval(expr: &str, data: Json) -> Result<Json, EvalError> {
         Expr::compile(expr)

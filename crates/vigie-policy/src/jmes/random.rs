@@ -44,7 +44,7 @@ impl Rng {
     }
 }
 
-pub fn generate(pattern: &str) -> Result<String, String> {
+pub(crate) fn generate(pattern: &str) -> Result<String, String> {
     if pattern.is_empty() {
         return Err("no pattern provided".into());
     }

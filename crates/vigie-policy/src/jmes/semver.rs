@@ -33,7 +33,7 @@ impl Version {
     };
 
     /// Strict parsing, as `semver.Parse`.
-    pub fn parse(s: &str) -> Result<Version, String> {
+    pub(crate) fn parse(s: &str) -> Result<Version, String> {
         if s.is_empty() {
             return Err("version string empty".into());
         }
@@ -130,7 +130,7 @@ type Comparator = (String, Version);
 pub struct Range(Vec<Vec<Comparator>>);
 
 impl Range {
-    pub fn parse(s: &str) -> Result<Range, String> {
+    pub(crate) fn parse(s: &str) -> Result<Range, String> {
         let parts = split_and_trim(s);
         let mut or_parts: Vec<Vec<String>> = Vec::new();
         let mut last = 0;
@@ -273,7 +273,7 @@ fn expand_wildcards(parts: &[String]) -> Result<Vec<String>, String> {
 
 /// `semver_compare(version, range)`: an unparsable version is `0.0.0` (Kyverno
 /// ignores the parse error); an unparsable range is an error.
-pub fn compare(version: &str, range: &str) -> Result<bool, String> {
+pub(crate) fn compare(version: &str, range: &str) -> Result<bool, String> {
     let v = Version::parse(version).unwrap_or(Version::ZERO);
     let r = Range::parse(range)?;
     Ok(r.contains(&v))

@@ -14,7 +14,7 @@ use x509_parser::public_key::PublicKey;
 use super::encoding::base64_encode;
 use super::time::{format_rfc3339, Timestamp};
 
-pub fn decode(input: &str) -> Result<Json, String> {
+pub(crate) fn decode(input: &str) -> Result<Json, String> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(input.trim_start().as_bytes())
         .map_err(|_| "failed to decode PEM block".to_string())?;
     if pem.label != "CERTIFICATE" {

@@ -3,9 +3,9 @@
 //! ranges (`a-b`, `a!-b`), quantities and durations.
 
 use serde_json::Value as Json;
+use vigie_resource::wildcard_match;
 
 use crate::quantity::{parse_duration, parse_quantity, quantities_equal};
-use crate::wildcard;
 
 pub fn matches(value: &Json, pattern: &Json) -> bool {
     match pattern {
@@ -169,8 +169,8 @@ fn compare_as_string(value: &Json, pattern: &str, op: Op) -> bool {
         _ => return false,
     };
     match op {
-        Op::Equal => wildcard::matches(pattern, &text),
-        Op::NotEqual => !wildcard::matches(pattern, &text),
+        Op::Equal => wildcard_match(pattern, &text),
+        Op::NotEqual => !wildcard_match(pattern, &text),
         _ => false,
     }
 }

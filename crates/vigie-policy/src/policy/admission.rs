@@ -4,12 +4,12 @@
 //! not use these; the admission webhook does.
 
 use std::collections::BTreeMap;
+use vigie_resource::wildcard_match;
 
 use serde_json::{Map, Value as Json};
 
 use super::{parse_failure_action, parse_selector, strings, FailureAction, Parse};
 use crate::matching::LabelSelector;
-use crate::wildcard;
 
 /// What happens to a request when a rule cannot be evaluated (an error, or the
 /// webhook's time budget spent): Kyverno's `spec.failurePolicy`.
@@ -42,10 +42,7 @@ impl FailureActionOverride {
             return false;
         }
         let named = self.namespaces.is_empty()
-            || self
-                .namespaces
-                .iter()
-                .any(|n| wildcard::matches(n, namespace));
+            || self.namespaces.iter().any(|n| wildcard_match(n, namespace));
         let selected = match &self.namespace_selector {
             None => true,
             Some(s) => labels.is_some_and(|l| s.matches(l)),

@@ -8,6 +8,7 @@ use super::output::xml_escape;
 use crate::engine::Status;
 use crate::suite::{SuiteReport, Verdict};
 
+/// `vigie policy test --output json`: every suite's entries and verdicts.
 pub fn test_json(reports: &[SuiteReport]) -> String {
     let suites: Vec<Json> = reports
         .iter()
@@ -28,6 +29,7 @@ pub fn test_json(reports: &[SuiteReport]) -> String {
     serde_json::to_string_pretty(&json!({"suites": suites})).unwrap_or_default() + "\n"
 }
 
+/// `vigie policy test --output junit`: one test case per entry, for CI reporters.
 pub fn test_junit(reports: &[SuiteReport]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for r in reports {

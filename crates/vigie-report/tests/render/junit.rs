@@ -1,3 +1,5 @@
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use vigie_report::Format;

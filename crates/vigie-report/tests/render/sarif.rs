@@ -1,3 +1,5 @@
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
 use serde_json::Value;
 use vigie_report::Format;
 

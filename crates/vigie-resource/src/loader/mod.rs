@@ -28,6 +28,22 @@ pub struct LoadOptions {
     pub limits: Limits,
 }
 
+impl LoadOptions {
+    /// Options to read manifest files as they are, each of at most
+    /// `max_file_bytes`, rendering no kustomization: how the policy and
+    /// admission engines read the files they are given.
+    pub fn plain_files(max_file_bytes: u64) -> Self {
+        Self {
+            no_kustomize: true,
+            limits: Limits {
+                max_file_bytes,
+                ..Limits::default()
+            },
+            ..Default::default()
+        }
+    }
+}
+
 /// Limits on what one source (a file, stdin, a kustomize rendering) may hold, so
 /// that no input can exhaust memory. Each error that a limit causes names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

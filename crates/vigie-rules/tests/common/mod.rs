@@ -1,5 +1,8 @@
 //! A tiny event source for tests: fields `t.*` with values from a map.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -17,6 +20,7 @@ pub const DEFS: &[FieldDef] = &[
     FieldDef::new("t.json", FieldType::String, "pointer").arg(ArgKind::Required),
     FieldDef::new("t.type", FieldType::String, "event type"),
     FieldDef::new("t.other", FieldType::String, "another name"),
+    FieldDef::new("t.ip", FieldType::Ip, "addresses").list(),
 ];
 
 /// The values of `t.name` that events with single values number.

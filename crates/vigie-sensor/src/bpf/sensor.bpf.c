@@ -40,6 +40,52 @@ char LICENSE[] SEC("license") = "GPL";
 #define PPME_SYSCALL_VFORK_20_X 227
 #define PPME_SYSCALL_EXECVE_19_X 293
 #define PPME_PROCEXIT_1_E 186
+#define PPME_SOCKET_BIND_X 21
+#define PPME_SOCKET_LISTEN_X 25
+#define PPME_SOCKET_SENDTO_X 31
+#define PPME_SOCKET_RECVFROM_X 35
+#define PPME_SOCKET_SOCKETPAIR_X 43
+#define PPME_SOCKET_SENDMSG_X 49
+#define PPME_SYSCALL_CREAT_X 59
+#define PPME_SYSCALL_PIPE_X 61
+#define PPME_SYSCALL_CHDIR_X 95
+#define PPME_SYSCALL_FCHDIR_X 97
+#define PPME_SYSCALL_PTRACE_X 169
+#define PPME_SYSCALL_RENAME_X 175
+#define PPME_SYSCALL_RENAMEAT_X 177
+#define PPME_SYSCALL_SYMLINK_X 179
+#define PPME_SYSCALL_SYMLINKAT_X 181
+#define PPME_SYSCALL_SETRESUID_X 193
+#define PPME_SYSCALL_SETRESGID_X 195
+#define PPME_SYSCALL_SETUID_X 199
+#define PPME_SYSCALL_SETGID_X 201
+#define PPME_SYSCALL_SETNS_X 241
+#define PPME_SOCKET_ACCEPT_5_X 247
+#define PPME_SYSCALL_MOUNT_X 257
+#define PPME_SYSCALL_SETSID_X 275
+#define PPME_SYSCALL_MKDIR_2_X 277
+#define PPME_SYSCALL_RMDIR_2_X 279
+#define PPME_SYSCALL_UNSHARE_X 285
+#define PPME_SYSCALL_UNLINK_2_X 301
+#define PPME_SYSCALL_UNLINKAT_2_X 303
+#define PPME_SYSCALL_MKDIRAT_X 305
+#define PPME_SYSCALL_LINK_2_X 309
+#define PPME_SYSCALL_LINKAT_2_X 311
+#define PPME_SYSCALL_RENAMEAT2_X 319
+#define PPME_SYSCALL_USERFAULTFD_X 321
+#define PPME_SYSCALL_IO_URING_SETUP_X 339
+#define PPME_SYSCALL_DUP2_X 363
+#define PPME_SYSCALL_DUP3_X 365
+#define PPME_SYSCALL_DUP_1_X 367
+#define PPME_SYSCALL_BPF_2_X 369
+#define PPME_SOCKET_ACCEPT4_6_X 389
+#define PPME_SYSCALL_UMOUNT2_X 391
+#define PPME_SYSCALL_PIPE2_X 393
+#define PPME_SYSCALL_PRCTL_X 401
+#define PPME_SYSCALL_INIT_MODULE_X 411
+#define PPME_SYSCALL_FINIT_MODULE_X 413
+#define PPME_SYSCALL_SETREUID_X 427
+#define PPME_SYSCALL_SETREGID_X 429
 
 // ---- x86_64 syscall numbers this program encodes ----
 #define NR_read 0
@@ -61,6 +107,52 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_clone3 435
 #define NR_openat2 437
 #define NR_fchmodat2 452
+#define NR_pipe 22
+#define NR_dup 32
+#define NR_dup2 33
+#define NR_accept 43
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_bind 49
+#define NR_listen 50
+#define NR_socketpair 53
+#define NR_chdir 80
+#define NR_fchdir 81
+#define NR_rename 82
+#define NR_mkdir 83
+#define NR_rmdir 84
+#define NR_creat 85
+#define NR_link 86
+#define NR_unlink 87
+#define NR_symlink 88
+#define NR_ptrace 101
+#define NR_setuid 105
+#define NR_setgid 106
+#define NR_setsid 112
+#define NR_setreuid 113
+#define NR_setregid 114
+#define NR_setresuid 117
+#define NR_setresgid 119
+#define NR_prctl 157
+#define NR_mount 165
+#define NR_umount2 166
+#define NR_init_module 175
+#define NR_mkdirat 258
+#define NR_unlinkat 263
+#define NR_renameat 264
+#define NR_linkat 265
+#define NR_symlinkat 266
+#define NR_unshare 272
+#define NR_accept4 288
+#define NR_dup3 292
+#define NR_pipe2 293
+#define NR_setns 308
+#define NR_finit_module 313
+#define NR_renameat2 316
+#define NR_bpf 321
+#define NR_userfaultfd 323
+#define NR_io_uring_setup 425
 
 #define MAX_SYSCALLS 512
 
@@ -110,13 +202,10 @@ struct {
 	__type(value, struct counters);
 } counters SEC(".maps");
 
-// One byte per native syscall number: 1 = copy its exit event out.
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MAX_SYSCALLS);
-	__type(key, u32);
-	__type(value, u8);
-} syscall_on SEC(".maps");
+// One byte per native syscall number: 1 = copy its exit event out. A global
+// array (in .bss, written by user space through the skeleton) rather than a map:
+// the test every syscall pays is then one load, not a helper call.
+u8 syscall_on[MAX_SYSCALLS] = {};
 
 // Set by user space before load.
 const volatile u32 self_tgid = 0;      // the sensor itself is not watched
@@ -605,6 +694,62 @@ static __always_inline void put_exe_args(struct ev *e, struct task_struct *t)
 	put_user_bytes(e, (void *)(start + n), rest, ARGS_MAX);
 }
 
+// Kernels before 6.2 kept the memory counters in an mm_rss_stat of atomics.
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+// Resident pages (file, anonymous and shared memory) or swapped-out ones, as
+// the kernel's own counters hold them (per-CPU counters: their last fold, an
+// approximation as /proc's is).
+static __always_inline u64 mm_pages(struct mm_struct *mm, bool swap)
+{
+	if (!mm)
+		return 0;
+	s64 file, anon, swp, shm;
+	if (bpf_core_type_exists(struct mm_rss_stat___old)) {
+		struct mm_struct___old *old = (void *)mm;
+		file = BPF_CORE_READ(old, rss_stat.count[0].counter);
+		anon = BPF_CORE_READ(old, rss_stat.count[1].counter);
+		swp = BPF_CORE_READ(old, rss_stat.count[2].counter);
+		shm = BPF_CORE_READ(old, rss_stat.count[3].counter);
+	} else {
+		file = BPF_CORE_READ(mm, rss_stat[0].count);
+		anon = BPF_CORE_READ(mm, rss_stat[1].count);
+		swp = BPF_CORE_READ(mm, rss_stat[2].count);
+		shm = BPF_CORE_READ(mm, rss_stat[3].count);
+	}
+	s64 v = swap ? swp : file + anon + shm;
+	return v > 0 ? (u64)v : 0;
+}
+
+// The controlling terminal as /proc/PID/stat's tty_nr encodes it (0: none).
+static __always_inline u32 task_tty(struct task_struct *t)
+{
+	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	if (!tty)
+		return 0;
+	u32 major = BPF_CORE_READ(tty, driver, major);
+	u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+// The environment (NUL-separated, at most ARGS_MAX bytes) from the task's memory.
+static __always_inline void put_env(struct ev *e, struct task_struct *t)
+{
+	unsigned long start = BPF_CORE_READ(t, mm, env_start);
+	unsigned long end = BPF_CORE_READ(t, mm, env_end);
+	if (!start || end <= start) {
+		put_empty(e);
+		return;
+	}
+	put_user_bytes(e, (void *)start, end - start, ARGS_MAX);
+}
+
 // The fields clone and execve events share (exe ... cgroups, params 2-15).
 static __always_inline void put_procinfo(struct ev *e, struct task_struct *t)
 {
@@ -620,8 +765,8 @@ static __always_inline void put_procinfo(struct ev *e, struct task_struct *t)
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
 	u64 pages = mm ? BPF_CORE_READ(mm, total_vm) : 0;
 	put_u32(e, pages << 2);  // KiB, pages of 4 KiB
-	put_u32(e, 0);           // vm_rss: per-CPU counters, not read here
-	put_u32(e, 0);           // vm_swap: same
+	put_u32(e, mm_pages(mm, false) << 2);  // vm_rss
+	put_u32(e, mm_pages(mm, true) << 2);   // vm_swap
 	put_kernel_str(e, BPF_CORE_READ(t, comm));
 	put_cgroups(e, t);
 }
@@ -661,8 +806,8 @@ static __noinline int emit_execve(bool at, struct task_struct *t, s64 res, const
 		return 0;
 	put_u64(&e, res);
 	put_procinfo(&e, t);
-	put_empty(&e);  // env: not copied (secrets live there)
-	put_u32(&e, 0);  // tty
+	put_env(&e, t);
+	put_u32(&e, task_tty(t));
 	put_u64(&e, task_pgid(t));  // vpgid
 	put_u32(&e, BPF_CORE_READ(t, loginuid.val));
 	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
@@ -705,10 +850,7 @@ static __noinline int emit_execve(bool at, struct task_struct *t, s64 res, const
 
 static __always_inline bool watched(u32 nr)
 {
-	if (nr >= MAX_SYSCALLS)
-		return false;
-	u8 *on = bpf_map_lookup_elem(&syscall_on, &nr);
-	return on && *on;
+	return nr < MAX_SYSCALLS && syscall_on[nr & (MAX_SYSCALLS - 1)];
 }
 
 static __always_inline bool is_self(void)
@@ -852,8 +994,10 @@ static __always_inline void put_sockaddr(struct ev *e, void *uaddr, u32 addrlen)
 	}
 }
 
-// The connection's tuple as the kernel holds it after connect (outbound).
-static __always_inline void put_socktuple(struct ev *e, s64 fd, void *uaddr)
+// The connection's tuple as the kernel holds it: source then destination. An
+// outbound socket (connect, send) is local -> peer; an inbound one (accept,
+// recvfrom) is peer -> local, as libscap orders them.
+static __always_inline void put_socktuple(struct ev *e, s64 fd, void *uaddr, bool inbound)
 {
 	struct file *f = fd_file(fd);
 	struct socket *sock = f ? BPF_CORE_READ(f, private_data) : 0;
@@ -867,40 +1011,40 @@ static __always_inline void put_socktuple(struct ev *e, s64 fd, void *uaddr)
 	u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
 	struct inet_sock *inet = (void *)sk;
 	if (fam == 2) {
-		u32 sip = BPF_CORE_READ(inet, inet_saddr);
-		u16 sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
-		u32 dip = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-		if (dport == 0 && uaddr) {
-			// Not connected (UDP or a failed connect): the address asked for.
+		u32 lip = BPF_CORE_READ(inet, inet_saddr);
+		u16 lport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+		u32 rip = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (rport == 0 && uaddr) {
+			// Not connected (UDP or a failed connect): the address given.
 			struct sockaddr_in in = {};
 			bpf_probe_read_user(&in, sizeof(in), uaddr);
-			dip = in.sin_addr.s_addr;
-			dport = bpf_ntohs(in.sin_port);
+			rip = in.sin_addr.s_addr;
+			rport = bpf_ntohs(in.sin_port);
 		}
 		p[0] = 2;
-		__builtin_memcpy(p + 1, &sip, 4);
-		__builtin_memcpy(p + 5, &sport, 2);
-		__builtin_memcpy(p + 7, &dip, 4);
-		__builtin_memcpy(p + 11, &dport, 2);
+		__builtin_memcpy(p + 1, inbound ? &rip : &lip, 4);
+		__builtin_memcpy(p + 5, inbound ? &rport : &lport, 2);
+		__builtin_memcpy(p + 7, inbound ? &lip : &rip, 4);
+		__builtin_memcpy(p + 11, inbound ? &lport : &rport, 2);
 		ev_len(e, 13);
 	} else if (fam == 10) {
-		struct in6_addr sip = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
-		struct in6_addr dip = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
-		u16 sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
-		u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		struct in6_addr lip = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
+		struct in6_addr rip = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+		u16 lport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+		u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		p[0] = 10;
-		__builtin_memcpy(p + 1, &sip, 16);
-		__builtin_memcpy(p + 17, &sport, 2);
-		__builtin_memcpy(p + 19, &dip, 16);
-		__builtin_memcpy(p + 35, &dport, 2);
+		__builtin_memcpy(p + 1, inbound ? &rip : &lip, 16);
+		__builtin_memcpy(p + 17, inbound ? &rport : &lport, 2);
+		__builtin_memcpy(p + 19, inbound ? &lip : &rip, 16);
+		__builtin_memcpy(p + 35, inbound ? &lport : &rport, 2);
 		ev_len(e, 37);
 	} else if (fam == 1) {
-		u64 src = (u64)sk;
-		u64 dst = (u64)BPF_CORE_READ((struct unix_sock *)sk, peer);
+		u64 self = (u64)sk;
+		u64 peer = (u64)BPF_CORE_READ((struct unix_sock *)sk, peer);
 		p[0] = 1;
-		__builtin_memcpy(p + 1, &src, 8);
-		__builtin_memcpy(p + 9, &dst, 8);
+		__builtin_memcpy(p + 1, inbound ? &peer : &self, 8);
+		__builtin_memcpy(p + 9, inbound ? &self : &peer, 8);
 		long n = 0;
 		if (uaddr)
 			n = bpf_probe_read_user_str(p + 17, 108, uaddr + 2);
@@ -912,6 +1056,424 @@ static __always_inline void put_socktuple(struct ev *e, s64 fd, void *uaddr)
 	} else {
 		put_empty(e);
 	}
+}
+
+// ---- the syscalls encoded by the global functions below ----
+// Each family is a global function: the verifier checks it once on its own, so
+// adding syscalls does not multiply the states of the sys_exit program, and the
+// program every syscall runs stays small. They read the arguments from the
+// task's saved registers and take scalars only.
+
+static __always_inline struct pt_regs *cur_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+// A descriptor argument: an int, sign-extended as libscap's fd type is 64-bit.
+static __always_inline void put_fd(struct ev *e, u64 v)
+{
+	put_u64(e, (s64)(int)v);
+}
+
+// PT_DYN with the plain-integer variant (index 0 of ptrace's dynamic types).
+static __always_inline void put_dyn_u64(struct ev *e, u64 v)
+{
+	u32 at = e->off;
+	e->buf[at & HALF_MASK] = 0;
+	__builtin_memcpy(&e->buf[(at + 1) & HALF_MASK], &v, 8);
+	ev_len(e, 9);
+}
+
+static __always_inline u16 ptrace_request_to_scap(u64 r)
+{
+	switch (r) {
+	case 0: return 1;        // PTRACE_TRACEME
+	case 1: return 2;        // PEEKTEXT
+	case 2: return 3;        // PEEKDATA
+	case 3: return 4;        // PEEKUSR
+	case 4: return 5;        // POKETEXT
+	case 5: return 6;        // POKEDATA
+	case 6: return 7;        // POKEUSR
+	case 7: return 8;        // CONT
+	case 8: return 9;        // KILL
+	case 9: return 10;       // SINGLESTEP
+	case 16: return 11;      // ATTACH
+	case 17: return 12;      // DETACH
+	case 24: return 13;      // SYSCALL
+	case 0x4200: return 14;  // SETOPTIONS
+	case 0x4201: return 15;  // GETEVENTMSG
+	case 0x4202: return 16;  // GETSIGINFO
+	case 0x4203: return 17;  // SETSIGINFO
+	case 0x4204: return 18;  // GETREGSET
+	case 0x4205: return 19;  // SETREGSET
+	case 0x4206: return 20;  // SEIZE
+	case 0x4207: return 21;  // INTERRUPT
+	case 0x4208: return 22;  // LISTEN
+	case 0x4209: return 23;  // PEEKSIGINFO
+	case 0x420a: return 24;  // GETSIGMASK
+	case 0x420b: return 25;  // SETSIGMASK
+	case 12: return 26;      // GETREGS
+	case 13: return 27;      // SETREGS
+	case 14: return 28;      // GETFPREGS
+	case 15: return 29;      // SETFPREGS
+	case 18: return 30;      // GETFPXREGS
+	case 19: return 31;      // SETFPXREGS
+	case 21: return 32;      // OLDSETOPTIONS
+	case 25: return 33;      // GET_THREAD_AREA
+	case 26: return 34;      // SET_THREAD_AREA
+	case 30: return 35;      // ARCH_PRCTL
+	case 31: return 36;      // SYSEMU
+	case 32: return 37;      // SYSEMU_SINGLESTEP
+	case 33: return 38;      // SINGLEBLOCK
+	}
+	return 0;  // PTRACE_UNKNOWN
+}
+
+// O_CLOEXEC, O_NONBLOCK and O_DIRECT, the flags pipe2, dup3 and userfaultfd take.
+static __always_inline u32 fd_flags_to_scap(u32 f)
+{
+	u32 r = 0;
+	if (f & 02000000) r |= 1 << 12;  // O_CLOEXEC
+	if (f & 04000) r |= 1 << 6;      // O_NONBLOCK
+	if (f & 040000) r |= 1 << 9;     // O_DIRECT
+	return r;
+}
+
+// Paths, links, directories, mounts and the working directory.
+__noinline int vigie_emit_file(u32 nr, s64 ret)
+{
+	struct pt_regs *r = cur_regs();
+	if (!r)
+		return 0;
+	u64 a0 = r->di, a1 = r->si, a2 = r->dx, a3 = r->r10, a4 = r->r8;
+	struct ev e;
+	u16 type;
+	u32 n;
+	switch (nr) {
+	case NR_creat: type = PPME_SYSCALL_CREAT_X; n = 6; break;
+	case NR_unlink: type = PPME_SYSCALL_UNLINK_2_X; n = 2; break;
+	case NR_unlinkat: type = PPME_SYSCALL_UNLINKAT_2_X; n = 4; break;
+	case NR_rmdir: type = PPME_SYSCALL_RMDIR_2_X; n = 2; break;
+	case NR_mkdir: type = PPME_SYSCALL_MKDIR_2_X; n = 3; break;
+	case NR_mkdirat: type = PPME_SYSCALL_MKDIRAT_X; n = 4; break;
+	case NR_rename: type = PPME_SYSCALL_RENAME_X; n = 3; break;
+	case NR_renameat: type = PPME_SYSCALL_RENAMEAT_X; n = 5; break;
+	case NR_renameat2: type = PPME_SYSCALL_RENAMEAT2_X; n = 6; break;
+	case NR_link: type = PPME_SYSCALL_LINK_2_X; n = 3; break;
+	case NR_linkat: type = PPME_SYSCALL_LINKAT_2_X; n = 6; break;
+	case NR_symlink: type = PPME_SYSCALL_SYMLINK_X; n = 3; break;
+	case NR_symlinkat: type = PPME_SYSCALL_SYMLINKAT_X; n = 4; break;
+	case NR_chdir: type = PPME_SYSCALL_CHDIR_X; n = 2; break;
+	case NR_fchdir: type = PPME_SYSCALL_FCHDIR_X; n = 2; break;
+	case NR_mount: type = PPME_SYSCALL_MOUNT_X; n = 5; break;
+	case NR_umount2: type = PPME_SYSCALL_UMOUNT2_X; n = 3; break;
+	default: return 0;
+	}
+	if (ev_begin(&e, type, n, current_tid()))
+		return 0;
+	put_u64(&e, ret);
+	switch (nr) {
+	case NR_creat: {
+		u32 unused = 0;
+		put_user_str(&e, (void *)a0);
+		put_u32(&e, mode_to_scap(a1));
+		if (ret >= 0) {
+			put_dev_ino(&e, ret, &unused);
+		} else {
+			put_u32(&e, 0);
+			put_u64(&e, 0);
+		}
+		put_u16(&e, 0);  // creat_flags: overlay layers not read
+		break;
+	}
+	case NR_unlink:
+	case NR_rmdir:
+	case NR_chdir:
+		put_user_str(&e, (void *)a0);
+		break;
+	case NR_fchdir:
+		put_fd(&e, a0);
+		break;
+	case NR_unlinkat:
+		put_fd(&e, a0);
+		put_user_str(&e, (void *)a1);
+		put_u32(&e, a2 & 0x200);  // AT_REMOVEDIR, the same value in libscap
+		break;
+	case NR_mkdir:
+		put_user_str(&e, (void *)a0);
+		put_u32(&e, a1);
+		break;
+	case NR_mkdirat:
+		put_fd(&e, a0);
+		put_user_str(&e, (void *)a1);
+		put_u32(&e, a2);
+		break;
+	case NR_rename:
+	case NR_link:
+	case NR_symlink:
+		put_user_str(&e, (void *)a0);
+		put_user_str(&e, (void *)a1);
+		break;
+	case NR_renameat:
+	case NR_renameat2:
+	case NR_linkat:
+		put_fd(&e, a0);
+		put_user_str(&e, (void *)a1);
+		put_fd(&e, a2);
+		put_user_str(&e, (void *)a3);
+		if (nr == NR_renameat2)
+			put_u32(&e, a4 & 7);        // RENAME_* have libscap's values
+		else if (nr == NR_linkat)
+			put_u32(&e, a4 & 0x1400);   // AT_SYMLINK_FOLLOW, AT_EMPTY_PATH: same
+		break;
+	case NR_symlinkat:
+		put_user_str(&e, (void *)a0);
+		put_fd(&e, a1);
+		put_user_str(&e, (void *)a2);
+		break;
+	case NR_mount: {
+		u32 flags = a3;
+		// The old magic number some callers still put in the high half.
+		if ((flags & 0xffff0000) == 0xc0ed0000)
+			flags &= 0xffff;
+		put_user_str(&e, (void *)a0);
+		put_user_str(&e, (void *)a1);
+		put_user_str(&e, (void *)a2);
+		put_u32(&e, flags);  // MS_* have libscap's values
+		break;
+	}
+	case NR_umount2:
+		put_user_str(&e, (void *)a0);
+		put_u32(&e, a1 & 0xf);  // MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW
+		break;
+	}
+	ev_submit(&e);
+	return 0;
+}
+
+// Descriptors made or used: dup*, pipe*, sockets (accept, bind, listen,
+// socketpair, send, receive), userfaultfd, bpf and io_uring.
+__noinline int vigie_emit_fd(u32 nr, s64 ret)
+{
+	struct pt_regs *r = cur_regs();
+	if (!r)
+		return 0;
+	u64 a0 = r->di, a1 = r->si, a2 = r->dx, a3 = r->r10, a4 = r->r8;
+	struct ev e;
+	u16 type;
+	u32 n;
+	switch (nr) {
+	case NR_dup: type = PPME_SYSCALL_DUP_1_X; n = 2; break;
+	case NR_dup2: type = PPME_SYSCALL_DUP2_X; n = 3; break;
+	case NR_dup3: type = PPME_SYSCALL_DUP3_X; n = 4; break;
+	case NR_pipe: type = PPME_SYSCALL_PIPE_X; n = 4; break;
+	case NR_pipe2: type = PPME_SYSCALL_PIPE2_X; n = 5; break;
+	case NR_socketpair: type = PPME_SOCKET_SOCKETPAIR_X; n = 8; break;
+	case NR_accept: type = PPME_SOCKET_ACCEPT_5_X; n = 5; break;
+	case NR_accept4: type = PPME_SOCKET_ACCEPT4_6_X; n = 6; break;
+	case NR_bind: type = PPME_SOCKET_BIND_X; n = 3; break;
+	case NR_listen: type = PPME_SOCKET_LISTEN_X; n = 3; break;
+	case NR_sendto: type = PPME_SOCKET_SENDTO_X; n = 5; break;
+	case NR_sendmsg: type = PPME_SOCKET_SENDMSG_X; n = 5; break;
+	case NR_recvfrom: type = PPME_SOCKET_RECVFROM_X; n = 5; break;
+	case NR_userfaultfd: type = PPME_SYSCALL_USERFAULTFD_X; n = 2; break;
+	case NR_bpf: type = PPME_SYSCALL_BPF_2_X; n = 2; break;
+	case NR_io_uring_setup: type = PPME_SYSCALL_IO_URING_SETUP_X; n = 8; break;
+	default: return 0;
+	}
+	if (ev_begin(&e, type, n, current_tid()))
+		return 0;
+	put_u64(&e, ret);
+	switch (nr) {
+	case NR_dup3:
+	case NR_dup2:
+	case NR_dup:
+		put_fd(&e, a0);
+		if (nr != NR_dup)
+			put_fd(&e, a1);
+		if (nr == NR_dup3)
+			put_u32(&e, fd_flags_to_scap(a2));
+		break;
+	case NR_pipe:
+	case NR_pipe2:
+	case NR_socketpair: {
+		// The two descriptors the kernel wrote back to the caller's array.
+		int fds[2] = {-1, -1};
+		if (ret == 0)
+			bpf_probe_read_user(fds, sizeof(fds), (void *)(nr == NR_socketpair ? a3 : a0));
+		put_u64(&e, (s64)fds[0]);
+		put_u64(&e, (s64)fds[1]);
+		struct file *f = ret == 0 ? fd_file(fds[0]) : 0;
+		if (nr == NR_socketpair) {
+			struct socket *sock = f ? BPF_CORE_READ(f, private_data) : 0;
+			struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : 0;
+			put_u64(&e, (u64)sk);
+			put_u64(&e, sk ? (u64)BPF_CORE_READ((struct unix_sock *)sk, peer) : 0);
+			put_u32(&e, family_to_scap(a0));
+			put_u32(&e, a1);
+			put_u32(&e, a2);
+		} else {
+			put_u64(&e, f ? BPF_CORE_READ(f, f_inode, i_ino) : 0);
+			if (nr == NR_pipe2)
+				put_u32(&e, fd_flags_to_scap(a1));
+		}
+		break;
+	}
+	case NR_accept:
+	case NR_accept4: {
+		put_socktuple(&e, ret, 0, true);
+		// The listening socket's queue, as libscap reports it.
+		struct file *lf = fd_file((int)a0);
+		struct socket *ls = lf ? BPF_CORE_READ(lf, private_data) : 0;
+		struct sock *lsk = ls ? BPF_CORE_READ(ls, sk) : 0;
+		u32 qlen = lsk ? BPF_CORE_READ(lsk, sk_ack_backlog) : 0;
+		u32 qmax = lsk ? BPF_CORE_READ(lsk, sk_max_ack_backlog) : 0;
+		put_u8(&e, qmax ? (u8)((u64)qlen * 100 / qmax) : 0);
+		put_u32(&e, qlen);
+		put_u32(&e, qmax);
+		if (nr == NR_accept4)
+			put_u32(&e, a3);
+		break;
+	}
+	case NR_bind:
+		put_sockaddr(&e, (void *)a1, a2);
+		put_fd(&e, a0);
+		break;
+	case NR_listen:
+		put_fd(&e, a0);
+		put_u32(&e, a1);
+		break;
+	case NR_sendto:
+		put_user_bytes(&e, (void *)a1, ret > 0 ? (u32)ret : 0, SNAPLEN);
+		put_fd(&e, a0);
+		put_u32(&e, a2);
+		put_socktuple(&e, (int)a0, (void *)a4, false);
+		break;
+	case NR_sendmsg: {
+		// The first buffer of the message, and the address it names.
+		struct user_msghdr msg = {};
+		struct iovec iov = {};
+		bpf_probe_read_user(&msg, sizeof(msg), (void *)a1);
+		if (msg.msg_iov && msg.msg_iovlen > 0)
+			bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov);
+		u64 got = ret > 0 ? (u64)ret : 0;
+		put_user_bytes(&e, iov.iov_base, got < iov.iov_len ? got : iov.iov_len, SNAPLEN);
+		put_fd(&e, a0);
+		put_u32(&e, iov.iov_len);
+		put_socktuple(&e, (int)a0, msg.msg_name, false);
+		break;
+	}
+	case NR_recvfrom:
+		put_user_bytes(&e, (void *)a1, ret > 0 ? (u32)ret : 0, SNAPLEN);
+		put_socktuple(&e, (int)a0, (void *)a4, true);
+		put_fd(&e, a0);
+		put_u32(&e, a2);
+		break;
+	case NR_userfaultfd:
+		put_u32(&e, fd_flags_to_scap(a0));
+		break;
+	case NR_bpf:
+		put_u32(&e, a0);  // the command: libscap uses the kernel's numbers
+		break;
+	case NR_io_uring_setup: {
+		struct io_uring_params p = {};
+		if (ret >= 0)
+			bpf_probe_read_user(&p, sizeof(p), (void *)a1);
+		put_u32(&e, a0);
+		put_u32(&e, p.sq_entries);
+		put_u32(&e, p.cq_entries);
+		put_u32(&e, p.flags & 0xff);  // the setup flags libscap names share their values
+		put_u32(&e, p.sq_thread_cpu);
+		put_u32(&e, p.sq_thread_idle);
+		put_u32(&e, p.features);
+		break;
+	}
+	}
+	ev_submit(&e);
+	return 0;
+}
+
+// Credentials, namespaces, modules, tracing and prctl.
+__noinline int vigie_emit_proc(u32 nr, s64 ret)
+{
+	struct pt_regs *r = cur_regs();
+	if (!r)
+		return 0;
+	u64 a0 = r->di, a1 = r->si, a2 = r->dx, a3 = r->r10;
+	struct ev e;
+	u16 type;
+	u32 n;
+	switch (nr) {
+	case NR_ptrace: type = PPME_SYSCALL_PTRACE_X; n = 5; break;
+	case NR_setns: type = PPME_SYSCALL_SETNS_X; n = 3; break;
+	case NR_unshare: type = PPME_SYSCALL_UNSHARE_X; n = 2; break;
+	case NR_init_module: type = PPME_SYSCALL_INIT_MODULE_X; n = 4; break;
+	case NR_finit_module: type = PPME_SYSCALL_FINIT_MODULE_X; n = 4; break;
+	case NR_setuid: type = PPME_SYSCALL_SETUID_X; n = 2; break;
+	case NR_setgid: type = PPME_SYSCALL_SETGID_X; n = 2; break;
+	case NR_setreuid: type = PPME_SYSCALL_SETREUID_X; n = 3; break;
+	case NR_setregid: type = PPME_SYSCALL_SETREGID_X; n = 3; break;
+	case NR_setresuid: type = PPME_SYSCALL_SETRESUID_X; n = 4; break;
+	case NR_setresgid: type = PPME_SYSCALL_SETRESGID_X; n = 4; break;
+	case NR_setsid: type = PPME_SYSCALL_SETSID_X; n = 1; break;
+	case NR_prctl: type = PPME_SYSCALL_PRCTL_X; n = 4; break;
+	default: return 0;
+	}
+	if (ev_begin(&e, type, n, current_tid()))
+		return 0;
+	put_u64(&e, ret);
+	switch (nr) {
+	case NR_ptrace:
+		put_dyn_u64(&e, a2);
+		put_dyn_u64(&e, a3);
+		put_u16(&e, ptrace_request_to_scap(a0));
+		put_u64(&e, (s64)(int)a1);
+		break;
+	case NR_setns:
+		put_fd(&e, a0);
+		put_u32(&e, clone_flags_to_scap(a1));
+		break;
+	case NR_unshare:
+		put_u32(&e, clone_flags_to_scap(a0));
+		break;
+	case NR_init_module:
+		put_user_bytes(&e, (void *)a0, a1, SNAPLEN);
+		put_u64(&e, a1);
+		put_user_str(&e, (void *)a2);
+		break;
+	case NR_finit_module:
+		put_fd(&e, a0);
+		put_user_str(&e, (void *)a1);
+		put_u32(&e, a2 & 7);  // MODULE_INIT_*: the same values
+		break;
+	case NR_setuid:
+	case NR_setgid:
+		put_u32(&e, a0);
+		break;
+	case NR_setreuid:
+	case NR_setregid:
+		put_u32(&e, a0);
+		put_u32(&e, a1);
+		break;
+	case NR_setresuid:
+	case NR_setresgid:
+		put_u32(&e, a0);
+		put_u32(&e, a1);
+		put_u32(&e, a2);
+		break;
+	case NR_prctl:
+		put_u32(&e, a0);  // PR_*: the kernel's numbers
+		if (a0 == 15 || a0 == 16) {  // PR_SET_NAME, PR_GET_NAME: a name
+			put_user_str(&e, (void *)a1);
+			put_u64(&e, 0);
+		} else {
+			put_empty(&e);
+			put_u64(&e, a1);
+		}
+		break;
+	}
+	ev_submit(&e);
+	return 0;
 }
 
 SEC("tp_btf/sys_exit")
@@ -962,7 +1524,7 @@ int BPF_PROG(vigie_sys_exit, struct pt_regs *regs, long ret)
 			return 0;
 		s64 fd = (int)regs->di;
 		put_u64(&e, ret);
-		put_socktuple(&e, fd, (void *)regs->si);
+		put_socktuple(&e, fd, (void *)regs->si, false);
 		put_u64(&e, fd);
 		put_sockaddr(&e, (void *)regs->si, regs->dx);
 		break;
@@ -1033,6 +1595,20 @@ int BPF_PROG(vigie_sys_exit, struct pt_regs *regs, long ret)
 		emit_clone(type, bpf_get_current_task_btf(), ret, flags);
 		return 0;
 	}
+	case NR_creat: case NR_unlink: case NR_unlinkat: case NR_rmdir: case NR_mkdir:
+	case NR_mkdirat: case NR_rename: case NR_renameat: case NR_renameat2: case NR_link:
+	case NR_linkat: case NR_symlink: case NR_symlinkat: case NR_chdir: case NR_fchdir:
+	case NR_mount: case NR_umount2:
+		return vigie_emit_file(nr, ret);
+	case NR_dup: case NR_dup2: case NR_dup3: case NR_pipe: case NR_pipe2:
+	case NR_socketpair: case NR_accept: case NR_accept4: case NR_bind: case NR_listen:
+	case NR_sendto: case NR_sendmsg: case NR_recvfrom: case NR_userfaultfd: case NR_bpf:
+	case NR_io_uring_setup:
+		return vigie_emit_fd(nr, ret);
+	case NR_ptrace: case NR_setns: case NR_unshare: case NR_init_module:
+	case NR_finit_module: case NR_setuid: case NR_setgid: case NR_setreuid:
+	case NR_setregid: case NR_setresuid: case NR_setresgid: case NR_setsid: case NR_prctl:
+		return vigie_emit_proc(nr, ret);
 	default:
 		return 0;
 	}
@@ -1050,7 +1626,9 @@ static __always_inline u32 current_syscall(void)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(vigie_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (is_self())
+	// The sensor's own threads are not watched, but the processes it starts
+	// are: without their birth their later events would have no process.
+	if (self_tgid && task_tgid(child) == self_tgid)
 		return 0;
 	u32 nr = current_syscall();
 	u16 type = PPME_SYSCALL_CLONE_20_X;

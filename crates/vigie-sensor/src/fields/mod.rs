@@ -79,6 +79,13 @@ vigie_rules::field_table! {
     ProcIsExeWritable = "proc.is_exe_writable": Bool; "whether the executable is writable by the process's user"
     ProcIsExeUpperLayer = "proc.is_exe_upper_layer": Bool; "whether the executable lives in an overlay's upper layer"
     ProcIsExeFromMemfd = "proc.is_exe_from_memfd": Bool; "whether the executable is a memfd"
+    ProcEnv = "proc.env": String, optional; "the environment at exec, NAME=value joined by spaces, or one variable's value (proc.env[NAME])"
+    ProcVmsize = "proc.vmsize": Number; "virtual memory size at exec, KiB"
+    ProcVmrss = "proc.vmrss": Number; "resident memory at exec, KiB"
+    ProcVmswap = "proc.vmswap": Number; "swapped memory at exec, KiB"
+    ProcExeIno = "proc.exe_ino": Number; "the executable's inode number"
+    ProcExeInoCtime = "proc.exe_ino.ctime": Number; "the executable's inode change time, ns since the epoch"
+    ProcExeInoMtime = "proc.exe_ino.mtime": Number; "the executable's modification time, ns since the epoch"
     ProcStdinType = "proc.stdin.type": String; "the type of descriptor 0"
     ProcStdoutType = "proc.stdout.type": String; "the type of descriptor 1"
     ProcStderrType = "proc.stderr.type": String; "the type of descriptor 2"
@@ -108,6 +115,11 @@ vigie_rules::field_table! {
     FdSip = "fd.sip": Ip; "the server address"
     FdLip = "fd.lip": Ip; "the local address"
     FdRip = "fd.rip": Ip; "the remote address"
+    FdNet = "fd.net": Ip; "either address of a connection, for network comparisons (fd.net in (10.0.0.0/8))"
+    FdCnet = "fd.cnet": Ip; "the client address, for network comparisons"
+    FdSnet = "fd.snet": Ip; "the server address, for network comparisons"
+    FdLnet = "fd.lnet": Ip; "the local address, for network comparisons"
+    FdRnet = "fd.rnet": Ip; "the remote address, for network comparisons"
     FdPort = "fd.port": Number; "either port of a connection"
     FdCport = "fd.cport": Number; "the client port"
     FdSport = "fd.sport": Number; "the server port"
@@ -164,7 +176,7 @@ mod table_tests {
         let r = t.resolve("evt.arg.flags", None).unwrap();
         assert_eq!(SysField::from_id(r.id), Some(SysField::EvtArg));
         // Declared by Falco's field set, without a value here yet.
-        let r = t.resolve("proc.vmsize", None).unwrap();
+        let r = t.resolve("proc.vpgid.name", None).unwrap();
         assert_eq!(SysField::from_id(r.id), None);
         // Every typed field has the type the shared declaration gives it.
         let shared = vigie_rules::fields::syscall_table();

@@ -6,10 +6,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libbpf_rs::{MapCore, MapFlags, OpenObject, RingBuffer, RingBufferBuilder};
 
-use super::{Config, Counters, LiveError, DEFAULT_RING_BYTES};
+use super::{Config, Counters, LiveError, MIN_RING_BYTES};
 
+// SAFETY: the skeleton is libbpf-cargo's generated code: it hands libbpf the
+// embedded object bytes and casts libbpf's pointers to typed views of the
+// programs and maps. Its unsafe blocks are libbpf-cargo's to get right.
+#[allow(unsafe_code)]
 mod skel {
-    #![allow(clippy::all, missing_docs, unused_imports)]
+    #![allow(clippy::all, clippy::unwrap_used, missing_docs, unused_imports)]
     include!(concat!(env!("OUT_DIR"), "/sensor.skel.rs"));
 }
 
@@ -53,6 +57,7 @@ fn boot_epoch_ns() -> u64 {
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes one timespec to the valid pointer given.
+    #[allow(unsafe_code)]
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
     if rc != 0 {
         return 0;
@@ -73,7 +78,7 @@ impl<'a> Sensor<'a> {
         F: FnMut(&[u8]) + 'a,
     {
         let ring_bytes = config.ring_bytes;
-        if ring_bytes < DEFAULT_RING_BYTES || !ring_bytes.is_power_of_two() {
+        if ring_bytes < MIN_RING_BYTES || !ring_bytes.is_power_of_two() {
             return Err(LiveError::RingSize(ring_bytes));
         }
         let mut open = SensorSkelBuilder::default()
@@ -95,11 +100,13 @@ impl<'a> Sensor<'a> {
         let mut skel = open
             .load()
             .map_err(bpf("loading the BPF programs", PERM_HINT))?;
+        let bss = skel.maps.bss_data.as_deref_mut().ok_or(LiveError::Bpf {
+            step: "writing the syscall bitmap",
+            message: "the BPF object has no .bss section".into(),
+            hint: "",
+        })?;
         for (nr, on) in config.syscalls.bytes() {
-            skel.maps
-                .syscall_on
-                .update(&nr.to_ne_bytes(), &[on], MapFlags::ANY)
-                .map_err(bpf("writing the syscall bitmap", ""))?;
+            bss.syscall_on[nr as usize] = on;
         }
         skel.attach()
             .map_err(bpf("attaching the BPF programs", PERM_HINT))?;

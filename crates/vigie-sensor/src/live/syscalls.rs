@@ -11,26 +11,73 @@ pub const SUPPORTED: &[(&str, &[u32])] = &[
     ("write", &[1]),
     ("open", &[2]),
     ("close", &[3]),
+    ("pipe", &[22]),
+    ("dup", &[32]),
+    ("dup2", &[33]),
     ("socket", &[41]),
     ("connect", &[42]),
+    ("accept", &[43]),
+    ("sendto", &[44]),
+    ("recvfrom", &[45]),
+    ("sendmsg", &[46]),
+    ("bind", &[49]),
+    ("listen", &[50]),
+    ("socketpair", &[53]),
     ("clone", &[56]),
     ("fork", &[57]),
     ("vfork", &[58]),
     ("execve", &[59]),
+    ("chdir", &[80]),
+    ("fchdir", &[81]),
+    ("rename", &[82]),
+    ("mkdir", &[83]),
+    ("rmdir", &[84]),
+    ("creat", &[85]),
+    ("link", &[86]),
+    ("unlink", &[87]),
+    ("symlink", &[88]),
     ("chmod", &[90]),
     ("fchmod", &[91]),
+    ("ptrace", &[101]),
+    ("setuid", &[105]),
+    ("setgid", &[106]),
+    ("setsid", &[112]),
+    ("setreuid", &[113]),
+    ("setregid", &[114]),
+    ("setresuid", &[117]),
+    ("setresgid", &[119]),
+    ("prctl", &[157]),
+    ("mount", &[165]),
+    ("umount2", &[166]),
+    ("init_module", &[175]),
     ("openat", &[257]),
+    ("mkdirat", &[258]),
+    ("unlinkat", &[263]),
+    ("renameat", &[264]),
+    ("linkat", &[265]),
+    ("symlinkat", &[266]),
     // fchmodat2 (452) is reported as fchmodat, as libscap does.
     ("fchmodat", &[268, 452]),
+    ("unshare", &[272]),
+    ("accept4", &[288]),
+    ("dup3", &[292]),
+    ("pipe2", &[293]),
+    ("setns", &[308]),
+    ("finit_module", &[313]),
+    ("renameat2", &[316]),
     ("memfd_create", &[319]),
+    ("bpf", &[321]),
     ("execveat", &[322]),
+    ("userfaultfd", &[323]),
+    ("io_uring_setup", &[425]),
     ("clone3", &[435]),
     ("openat2", &[437]),
 ];
 
-/// What the process and fd tables need whatever the rules say: process lifecycle
-/// and the syscalls that create or destroy file descriptors. `procexit` comes from
-/// the sched_process_exit tracepoint and is always on.
+/// What the process and fd tables need whatever the rules say: process lifecycle,
+/// working directory and credentials, and the syscalls that create, copy or
+/// destroy file descriptors or give sockets their addresses. `procexit` comes
+/// from the sched_process_exit tracepoint and is always on.
 pub const STATE: &[&str] = &[
     "clone",
     "fork",
@@ -38,13 +85,34 @@ pub const STATE: &[&str] = &[
     "clone3",
     "execve",
     "execveat",
+    "chdir",
+    "fchdir",
+    "setuid",
+    "setgid",
+    "setresuid",
+    "setresgid",
+    "setsid",
     "open",
     "openat",
     "openat2",
+    "creat",
     "close",
+    "dup",
+    "dup2",
+    "dup3",
+    "pipe",
+    "pipe2",
     "socket",
+    "socketpair",
     "connect",
+    "accept",
+    "accept4",
+    "bind",
+    "listen",
     "memfd_create",
+    "userfaultfd",
+    "bpf",
+    "io_uring_setup",
 ];
 
 /// Size of the kernel's bitmap (the `syscall_on` array).
@@ -171,11 +239,11 @@ mod tests {
 
     #[test]
     fn names_map_to_numbers_and_unknown_names_are_reported_once() {
-        let (s, unknown) = SyscallSet::from_names(["openat", "ptrace", "fchmodat", "ptrace"]);
+        let (s, unknown) = SyscallSet::from_names(["openat", "kill", "fchmodat", "kill"]);
         assert!(s.contains_nr(257));
         assert!(s.contains_nr(268) && s.contains_nr(452));
         assert!(!s.contains_nr(2));
-        assert_eq!(unknown, vec!["ptrace".to_string()]);
+        assert_eq!(unknown, vec!["kill".to_string()]);
         assert_eq!(s.names(), vec!["openat", "fchmodat"]);
     }
 
@@ -184,7 +252,7 @@ mod tests {
         let mut loader = vigie_rules::RuleLoader::new();
         loader.load_str(
             "t.yaml",
-            "- rule: a\n  desc: a\n  condition: evt.type = chmod and evt.dir = <\n  output: x\n  priority: WARNING\n- rule: b\n  desc: b\n  condition: evt.type in (ptrace, read)\n  output: y\n  priority: WARNING\n",
+            "- rule: a\n  desc: a\n  condition: evt.type = chmod and evt.dir = <\n  output: x\n  priority: WARNING\n- rule: b\n  desc: b\n  condition: evt.type in (kill, read)\n  output: y\n  priority: WARNING\n",
         );
         let set = loader.finish();
         let engine = vigie_rules::Engine::build(
@@ -199,13 +267,13 @@ mod tests {
         assert!(s.contains_nr(0), "read from rule b");
         assert!(s.contains_nr(59), "execve for the state");
         assert!(!s.contains_nr(1), "write: no rule asks for it");
-        assert_eq!(unknown, vec!["ptrace".to_string()]);
+        assert_eq!(unknown, vec!["kill".to_string()]);
     }
 
     #[test]
     fn state_set_has_lifecycle_and_fd_syscalls_but_not_read() {
         let s = SyscallSet::state();
-        for nr in [56, 57, 58, 59, 322, 435, 3, 257] {
+        for nr in [56, 57, 58, 59, 322, 435, 3, 257, 33, 43, 80, 293] {
             assert!(s.contains_nr(nr), "{nr}");
         }
         assert!(!s.contains_nr(0));

@@ -1,6 +1,8 @@
 //! Helpers of the server's tests: a server on a loopback port, and raw HTTP/1.1
 //! clients (so that every byte sent is the test's choice).
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -18,21 +18,7 @@
 //! Kubescape C-0122; CIS 1.2.10; NSA/CISA "Control plane hardening".
 
 use super::super::prelude::*;
-use super::flag_rule::{flag_rule_evaluator, Check, FlagRule, Requirement, KUBE_APISERVER};
-
-const RULE: FlagRule = FlagRule {
-    components: &[KUBE_APISERVER],
-    requirements: &[
-        Requirement {
-            flag: "enable-admission-plugins",
-            check: Check::Excludes {
-                item: "AlwaysAdmit",
-                default: &[],
-            },
-            risk: "AlwaysAdmit is a testing plugin that admits every request, weakening admission control as a whole",
-        },
-    ],
-};
+use super::flag_rule::admission_plugin_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-C010",
@@ -46,5 +32,8 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove AlwaysAdmit from kube-apiserver --enable-admission-plugins.",
     doc: include_str!("admission_always_admit.rs"),
-    evaluator: flag_rule_evaluator!(RULE),
+    evaluator: admission_plugin_evaluator!(
+        not_enabled "AlwaysAdmit",
+        "AlwaysAdmit is a testing plugin that admits every request, weakening admission control as a whole"
+    ),
 };

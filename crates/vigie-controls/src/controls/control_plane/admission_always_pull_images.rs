@@ -22,21 +22,7 @@
 //! T1610.
 
 use super::super::prelude::*;
-use super::flag_rule::{flag_rule_evaluator, Check, FlagRule, Requirement, KUBE_APISERVER};
-
-const RULE: FlagRule = FlagRule {
-    components: &[KUBE_APISERVER],
-    requirements: &[
-        Requirement {
-            flag: "enable-admission-plugins",
-            check: Check::Includes {
-                items: &["AlwaysPullImages"],
-                default: &[],
-            },
-            risk: "a pod can run a private image already cached on its node without the credentials to pull it",
-        },
-    ],
-};
+use super::flag_rule::admission_plugin_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-C011",
@@ -50,5 +36,8 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Add AlwaysPullImages to kube-apiserver --enable-admission-plugins.",
     doc: include_str!("admission_always_pull_images.rs"),
-    evaluator: flag_rule_evaluator!(RULE),
+    evaluator: admission_plugin_evaluator!(
+        enabled ["AlwaysPullImages"],
+        "a pod can run a private image already cached on its node without the credentials to pull it"
+    ),
 };

@@ -22,21 +22,7 @@
 //! T1499.
 
 use super::super::prelude::*;
-use super::flag_rule::{flag_rule_evaluator, Check, FlagRule, Requirement, KUBE_APISERVER};
-
-const RULE: FlagRule = FlagRule {
-    components: &[KUBE_APISERVER],
-    requirements: &[
-        Requirement {
-            flag: "enable-admission-plugins",
-            check: Check::Includes {
-                items: &["EventRateLimit"],
-                default: &[],
-            },
-            risk: "nothing limits the rate of Event writes, so a flood of them can overload the API server and etcd",
-        },
-    ],
-};
+use super::flag_rule::admission_plugin_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-C009",
@@ -50,5 +36,8 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Add EventRateLimit to kube-apiserver --enable-admission-plugins and give it a configuration with --admission-control-config-file.",
     doc: include_str!("admission_event_rate_limit.rs"),
-    evaluator: flag_rule_evaluator!(RULE),
+    evaluator: admission_plugin_evaluator!(
+        enabled ["EventRateLimit"],
+        "nothing limits the rate of Event writes, so a flood of them can overload the API server and etcd"
+    ),
 };

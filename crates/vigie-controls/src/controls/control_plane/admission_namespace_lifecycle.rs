@@ -20,21 +20,7 @@
 //! Kubescape C-0126; CIS 1.2.13; NSA/CISA "Namespaces".
 
 use super::super::prelude::*;
-use super::flag_rule::{flag_rule_evaluator, Check, FlagRule, Requirement, KUBE_APISERVER};
-
-const RULE: FlagRule = FlagRule {
-    components: &[KUBE_APISERVER],
-    requirements: &[
-        Requirement {
-            flag: "disable-admission-plugins",
-            check: Check::Excludes {
-                item: "NamespaceLifecycle",
-                default: &[],
-            },
-            risk: "objects can be created in namespaces that do not exist or are being deleted, and system namespaces can be deleted",
-        },
-    ],
-};
+use super::flag_rule::admission_plugin_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-C014",
@@ -48,5 +34,8 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove NamespaceLifecycle from kube-apiserver --disable-admission-plugins.",
     doc: include_str!("admission_namespace_lifecycle.rs"),
-    evaluator: flag_rule_evaluator!(RULE),
+    evaluator: admission_plugin_evaluator!(
+        not_disabled "NamespaceLifecycle",
+        "objects can be created in namespaces that do not exist or are being deleted, and system namespaces can be deleted"
+    ),
 };

@@ -21,21 +21,7 @@
 //! Kubescape C-0127; CIS 1.2.14; NSA/CISA "Authentication and authorization".
 
 use super::super::prelude::*;
-use super::flag_rule::{flag_rule_evaluator, Check, FlagRule, Requirement, KUBE_APISERVER};
-
-const RULE: FlagRule = FlagRule {
-    components: &[KUBE_APISERVER],
-    requirements: &[
-        Requirement {
-            flag: "enable-admission-plugins",
-            check: Check::Includes {
-                items: &["NodeRestriction"],
-                default: &[],
-            },
-            risk: "a kubelet can modify other Nodes and pods not bound to it, and label its Node to attract sensitive workloads",
-        },
-    ],
-};
+use super::flag_rule::admission_plugin_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-C015",
@@ -49,5 +35,8 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Add NodeRestriction to kube-apiserver --enable-admission-plugins (with --authorization-mode including Node).",
     doc: include_str!("admission_node_restriction.rs"),
-    evaluator: flag_rule_evaluator!(RULE),
+    evaluator: admission_plugin_evaluator!(
+        enabled ["NodeRestriction"],
+        "a kubelet can modify other Nodes and pods not bound to it, and label its Node to attract sensitive workloads"
+    ),
 };

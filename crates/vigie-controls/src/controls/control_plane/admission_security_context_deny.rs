@@ -21,20 +21,7 @@
 //! Kubescape C-0124; NSA/CISA "Kubernetes Pod security"; MITRE ATT&CK T1611.
 
 use super::super::prelude::*;
-use super::flag_rule::{flag_rule_evaluator, Check, FlagRule, Requirement, KUBE_APISERVER};
-
-const RULE: FlagRule = FlagRule {
-    components: &[KUBE_APISERVER],
-    requirements: &[Requirement {
-        flag: "enable-admission-plugins",
-        check: Check::Includes {
-            items: &["SecurityContextDeny", "PodSecurityPolicy", "PodSecurity"],
-            default: &[],
-        },
-        risk:
-            "no admission plugin is named to stop pods from requesting privileged security contexts",
-    }],
-};
+use super::flag_rule::admission_plugin_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-C012",
@@ -48,5 +35,8 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Enable a pod security admission plugin in kube-apiserver --enable-admission-plugins: PodSecurity (1.23 and later), or PodSecurityPolicy / SecurityContextDeny on older clusters.",
     doc: include_str!("admission_security_context_deny.rs"),
-    evaluator: flag_rule_evaluator!(RULE),
+    evaluator: admission_plugin_evaluator!(
+        enabled ["SecurityContextDeny", "PodSecurityPolicy", "PodSecurity"],
+        "no admission plugin is named to stop pods from requesting privileged security contexts"
+    ),
 };

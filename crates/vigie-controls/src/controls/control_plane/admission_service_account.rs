@@ -21,21 +21,7 @@
 //! Kubescape C-0125; CIS 1.2.12; NSA/CISA "Authentication and authorization".
 
 use super::super::prelude::*;
-use super::flag_rule::{flag_rule_evaluator, Check, FlagRule, Requirement, KUBE_APISERVER};
-
-const RULE: FlagRule = FlagRule {
-    components: &[KUBE_APISERVER],
-    requirements: &[
-        Requirement {
-            flag: "disable-admission-plugins",
-            check: Check::Excludes {
-                item: "ServiceAccount",
-                default: &[],
-            },
-            risk: "pods are neither given a service account nor checked for one that exists, which breaks per-workload identities",
-        },
-    ],
-};
+use super::flag_rule::admission_plugin_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-C013",
@@ -49,5 +35,8 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove ServiceAccount from kube-apiserver --disable-admission-plugins.",
     doc: include_str!("admission_service_account.rs"),
-    evaluator: flag_rule_evaluator!(RULE),
+    evaluator: admission_plugin_evaluator!(
+        not_disabled "ServiceAccount",
+        "pods are neither given a service account nor checked for one that exists, which breaks per-workload identities"
+    ),
 };

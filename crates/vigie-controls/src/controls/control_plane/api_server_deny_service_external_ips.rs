@@ -21,21 +21,7 @@
 //! ATT&CK T1557.
 
 use super::super::prelude::*;
-use super::flag_rule::{flag_rule_evaluator, Check, FlagRule, Requirement, KUBE_APISERVER};
-
-const RULE: FlagRule = FlagRule {
-    components: &[KUBE_APISERVER],
-    requirements: &[
-        Requirement {
-            flag: "enable-admission-plugins",
-            check: Check::Includes {
-                items: &["DenyServiceExternalIPs"],
-                default: &[],
-            },
-            risk: "anyone who may create a Service can set spec.externalIPs and capture traffic meant for those addresses (CVE-2020-8554)",
-        },
-    ],
-};
+use super::flag_rule::admission_plugin_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-C003",
@@ -49,5 +35,8 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Add DenyServiceExternalIPs to kube-apiserver --enable-admission-plugins (unless Services legitimately use spec.externalIPs).",
     doc: include_str!("api_server_deny_service_external_ips.rs"),
-    evaluator: flag_rule_evaluator!(RULE),
+    evaluator: admission_plugin_evaluator!(
+        enabled ["DenyServiceExternalIPs"],
+        "anyone who may create a Service can set spec.externalIPs and capture traffic meant for those addresses (CVE-2020-8554)"
+    ),
 };

@@ -54,8 +54,9 @@ pub(crate) const CONTROL: Control = Control {
 
 /// Suites accepted without a finding: TLS 1.3 suites and ECDHE key exchange
 /// with AES or ChaCha20. Static-RSA key exchange (no forward secrecy), 3DES
-/// (Sweet32) and the CBC-SHA256 suites (Lucky13) are left out.
-const STRONG_CIPHER_SUITES: &[&str] = &[
+/// (Sweet32) and the CBC-SHA256 suites (Lucky13) are left out. The kubelet's
+/// control (VG-K011) holds it to the same list.
+pub(crate) const STRONG_CIPHER_SUITES: &[&str] = &[
     "TLS_AES_128_GCM_SHA256",
     "TLS_AES_256_GCM_SHA384",
     "TLS_CHACHA20_POLY1305_SHA256",

@@ -251,6 +251,47 @@ macro_rules! flag_rule_evaluator {
 }
 pub(crate) use flag_rule_evaluator;
 
+/// The evaluator of an admission-plugin control: kube-apiserver must list one of
+/// `enabled` plugins in `--enable-admission-plugins`, must `not_enable` one, or
+/// must `not_disable` one in `--disable-admission-plugins` (none is on or off by
+/// default, as the flag rules count them). `$risk` says what happens otherwise.
+macro_rules! admission_plugin_evaluator {
+    (enabled [$($plugin:literal),+], $risk:expr) => {
+        $crate::controls::control_plane::flag_rule::admission_plugin_evaluator!(@rule
+            "enable-admission-plugins",
+            $crate::controls::control_plane::flag_rule::Check::Includes {
+                items: &[$($plugin),+],
+                default: &[],
+            },
+            $risk)
+    };
+    (not_enabled $plugin:literal, $risk:expr) => {
+        $crate::controls::control_plane::flag_rule::admission_plugin_evaluator!(@rule
+            "enable-admission-plugins",
+            $crate::controls::control_plane::flag_rule::Check::Excludes { item: $plugin, default: &[] },
+            $risk)
+    };
+    (not_disabled $plugin:literal, $risk:expr) => {
+        $crate::controls::control_plane::flag_rule::admission_plugin_evaluator!(@rule
+            "disable-admission-plugins",
+            $crate::controls::control_plane::flag_rule::Check::Excludes { item: $plugin, default: &[] },
+            $risk)
+    };
+    (@rule $flag:literal, $check:expr, $risk:expr) => {{
+        use $crate::controls::control_plane::flag_rule::{FlagRule, Requirement, KUBE_APISERVER};
+        const RULE: FlagRule = FlagRule {
+            components: &[KUBE_APISERVER],
+            requirements: &[Requirement {
+                flag: $flag,
+                check: $check,
+                risk: $risk,
+            }],
+        };
+        $crate::controls::control_plane::flag_rule::flag_rule_evaluator!(RULE)
+    }};
+}
+pub(crate) use admission_plugin_evaluator;
+
 #[cfg(test)]
 mod tests {
     use super::*;

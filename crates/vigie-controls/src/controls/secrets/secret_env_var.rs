@@ -25,7 +25,7 @@
 //! T1552.007 (Container API).
 
 use super::super::prelude::*;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-S002",
@@ -39,16 +39,10 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Mount the Secret as a read-only volume and read the value from the file.",
     doc: include_str!("secret_env_var.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let who = describe_container(&container);
         let env = container.node.get("env").map(Node::items).unwrap_or(&[]);

@@ -27,7 +27,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{from_registry, image_of};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W026",
@@ -41,10 +41,7 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Pull the image from a registry the organisation controls (mirror it there first) and list that registry in allowedRegistries.",
     doc: include_str!("allowed_registries.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
 /// Why `image` is not trusted, if it is not.
@@ -61,10 +58,7 @@ fn distrust(image: &str, config: &Config) -> Option<String> {
         .map(|registry| format!("from the public registry {registry}"))
 }
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let Some(image) = image_of(&container) else {
             continue;

@@ -27,7 +27,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{host_path, volume_violation, volumes};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W006",
@@ -41,10 +41,7 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove the hostPath volume and give the workload its own cloud identity (IRSA, Azure Workload Identity, GKE Workload Identity).",
     doc: include_str!("cloud_credentials_mount.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
 /// Where the cloud providers' node images and CLIs keep credentials.
@@ -72,17 +69,14 @@ fn exposed_file(host_path: &str) -> Option<&'static str> {
     })
 }
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
-    for volume in volumes(&pod) {
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
+    for volume in volumes(pod) {
         let Some(path) = host_path(&volume) else {
             continue;
         };
         if let Some(file) = exposed_file(path) {
             out.push(volume_violation(
-                &pod,
+                pod,
                 &volume,
                 format!(
                     "volume \"{}\" mounts host path {path}, which exposes {file}",

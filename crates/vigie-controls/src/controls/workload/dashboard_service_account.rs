@@ -20,7 +20,7 @@
 
 use super::super::prelude::*;
 use super::helpers::pod_field;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W038",
@@ -34,23 +34,17 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Give the workload a service account of its own.",
     doc: include_str!("dashboard_service_account.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
 const DASHBOARD_ACCOUNT: &str = "kubernetes-dashboard";
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     // `serviceAccount` is the deprecated spelling, still honoured by the API.
     for field in ["serviceAccountName", "serviceAccount"] {
         if pod.spec().get(field).and_then(Node::as_str) == Some(DASHBOARD_ACCOUNT) {
             out.push(pod_field(
-                &pod,
+                pod,
                 field,
                 format!("the pod runs as the {DASHBOARD_ACCOUNT} service account"),
             ));

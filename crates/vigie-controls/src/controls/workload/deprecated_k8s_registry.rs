@@ -18,7 +18,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{image_of, ImageRef};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W027",
@@ -33,16 +33,10 @@ pub(crate) const CONTROL: Control = Control {
     remediation:
         "Pull the image from registry.k8s.io instead of k8s.gcr.io, at a maintained version.",
     doc: include_str!("deprecated_k8s_registry.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let Some(image) = image_of(&container) else {
             continue;

@@ -19,7 +19,7 @@
 
 use super::super::prelude::*;
 use super::helpers::pod_field;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W052",
@@ -33,16 +33,10 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Replace serviceAccount with serviceAccountName, keeping the same account.",
     doc: include_str!("deprecated_service_account_field.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     let Some(account) = pod.spec().get("serviceAccount") else {
         return;
     };
@@ -59,5 +53,5 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
             account.display_value()
         ),
     };
-    out.push(pod_field(&pod, "serviceAccount", message));
+    out.push(pod_field(pod, "serviceAccount", message));
 }

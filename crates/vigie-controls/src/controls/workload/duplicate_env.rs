@@ -20,7 +20,7 @@
 //! MITRE ATT&CK T1562 (Impair Defenses).
 
 use super::super::prelude::*;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W033",
@@ -34,16 +34,10 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Keep a single env entry per variable name.",
     doc: include_str!("duplicate_env.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let env = container.node.get("env").map(Node::items).unwrap_or(&[]);
         let names: Vec<Option<&str>> = env

@@ -20,7 +20,7 @@
 
 use super::super::prelude::*;
 use super::helpers::pod_security_context_field;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W016",
@@ -34,20 +34,14 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Set spec.securityContext.fsGroup to a non-negative group ID.",
     doc: include_str!("fs_group.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     let message = match pod.security_context().and_then(|sc| sc.get("fsGroup")) {
         Some(group) if group.as_i64().is_some_and(|g| g >= 0) => return,
         Some(group) => format!("the pod sets fsGroup {}", group.display_value()),
         None => "the pod sets no fsGroup".to_string(),
     };
-    out.push(pod_security_context_field(&pod, "fsGroup", message));
+    out.push(pod_security_context_field(pod, "fsGroup", message));
 }

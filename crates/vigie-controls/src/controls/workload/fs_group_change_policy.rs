@@ -24,7 +24,7 @@
 
 use super::super::prelude::*;
 use super::helpers::pod_security_context_field;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W050",
@@ -38,16 +38,10 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Set spec.securityContext.fsGroupChangePolicy to OnRootMismatch or Always.",
     doc: include_str!("fs_group_change_policy.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     let policy = pod
         .security_context()
         .and_then(|sc| sc.get("fsGroupChangePolicy"));
@@ -59,7 +53,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         None => "the pod sets no fsGroupChangePolicy".to_string(),
     };
     out.push(pod_security_context_field(
-        &pod,
+        pod,
         "fsGroupChangePolicy",
         message,
     ));

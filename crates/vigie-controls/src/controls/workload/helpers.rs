@@ -6,17 +6,6 @@ use vigie_resource::{ContainerRef, Node, Pos, Resource};
 use crate::control::{ClusterOutcome, Inventory};
 use crate::controls::common::workload_pod;
 use crate::pod::{key_pos, Pod, Violation};
-use crate::pss::{find_check, Version};
-
-/// Runs one Pod Security Standards check (by its Kubernetes ID) on a workload,
-/// at the latest version: where a posture control and a PSS check ask the same
-/// question, they answer it one way.
-pub(crate) fn run_pss_check(resource: &Resource, k8s_id: &str, out: &mut Vec<Violation>) {
-    let (Some(pod), Some(check)) = (workload_pod(resource), find_check(k8s_id)) else {
-        return;
-    };
-    (check.evaluate)(&pod, Version::LATEST, out);
-}
 
 /// Where a setting of the security context comes from.
 #[derive(Clone, Copy, Debug)]

@@ -21,7 +21,7 @@
 
 use super::super::prelude::*;
 use super::helpers::pod_field;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W047",
@@ -35,19 +35,13 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove hostNetwork from the pod spec (or set it to false) and expose ports through a Service.",
     doc: include_str!("host_network.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     if pod.spec().get("hostNetwork").is_some_and(Node::is_true) {
         out.push(pod_field(
-            &pod,
+            pod,
             "hostNetwork",
             "hostNetwork is true: the pod shares the node's network namespace".to_string(),
         ));

@@ -22,8 +22,7 @@
 //! (Escape to Host).
 
 use super::super::prelude::*;
-use super::helpers::run_pss_check;
-use crate::controls::common::is_workload;
+use crate::controls::common::pss_check_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W003",
@@ -37,13 +36,5 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Replace the hostPath volume with emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret.",
     doc: include_str!("host_path_volume.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pss_check_evaluator!("hostPathVolumes"),
 };
-
-/// The Pod Security Standards baseline check asks the same question.
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    run_pss_check(resource, "hostPathVolumes", out);
-}

@@ -23,7 +23,7 @@
 
 use super::super::prelude::*;
 use super::helpers::pod_field;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W002",
@@ -37,20 +37,14 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove hostPID and hostIPC from the pod spec (or set them to false).",
     doc: include_str!("host_pid_ipc.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for (field, namespace) in [("hostPID", "process ID"), ("hostIPC", "IPC")] {
         if pod.spec().get(field).is_some_and(Node::is_true) {
             out.push(pod_field(
-                &pod,
+                pod,
                 field,
                 format!("{field} is true: the pod shares the node's {namespace} namespace"),
             ));

@@ -20,7 +20,7 @@
 //! MITRE ATT&CK T1133 (External Remote Services).
 
 use super::super::prelude::*;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W007",
@@ -34,16 +34,10 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove hostPort and expose the container through a Service.",
     doc: include_str!("host_port.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let ports = container.node.get("ports").map(Node::items).unwrap_or(&[]);
         for (i, port) in ports.iter().enumerate() {

@@ -22,7 +22,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{image_of, ImageRef};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W028",
@@ -37,10 +37,7 @@ pub(crate) const CONTROL: Control = Control {
     remediation:
         "Reference the image by digest (name:tag@sha256:...), updated by your release tooling.",
     doc: include_str!("image_not_pinned.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
 /// Whether `digest` (`algorithm:encoded`) is well formed for its algorithm.
@@ -84,10 +81,7 @@ fn is_exempt(image: &str, exempt: &[String]) -> bool {
     })
 }
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let Some(image) = image_of(&container) else {
             continue;

@@ -22,7 +22,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{image_of, ImageRef};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W030",
@@ -36,10 +36,7 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Migrate to a maintained ingress or Gateway API controller before ingress-nginx reaches end of life.",
     doc: include_str!("ingress_nginx_eol.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
 /// The community project's images, in either of its registries or a mirror
@@ -51,10 +48,7 @@ fn is_community_ingress_nginx(image: &str) -> bool {
             && reference.repository.starts_with("ingress-nginx/"))
 }
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let Some(image) = image_of(&container) else {
             continue;

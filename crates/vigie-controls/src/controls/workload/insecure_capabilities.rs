@@ -23,7 +23,7 @@
 //! (Escape to Host).
 
 use super::super::prelude::*;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W048",
@@ -37,10 +37,7 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove the capability from securityContext.capabilities.add; drop ALL and add back only what the process needs.",
     doc: include_str!("insecure_capabilities.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
 /// A capability name as the runtimes read it: any case, `CAP_` optional.
@@ -52,10 +49,7 @@ fn bare(name: &str) -> &str {
     }
 }
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
     let insecure = |name: &str| {
         config
             .insecure_capabilities

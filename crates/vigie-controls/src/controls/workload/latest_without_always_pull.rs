@@ -23,7 +23,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{image_of, ImageRef};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W029",
@@ -37,16 +37,10 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Pin the image to a version tag or digest, or set imagePullPolicy: Always.",
     doc: include_str!("latest_without_always_pull.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let Some(image) = image_of(&container) else {
             continue;

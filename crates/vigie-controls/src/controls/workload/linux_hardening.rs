@@ -24,7 +24,7 @@
 
 use super::super::prelude::*;
 use super::helpers::missing_in_container;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W012",
@@ -38,10 +38,7 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Set a seccomp profile (RuntimeDefault), SELinux options or an AppArmor profile on the pod or container.",
     doc: include_str!("linux_hardening.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
 /// Security context fields that each confine a process.
@@ -51,10 +48,7 @@ fn confines(sc: Option<&Node>) -> bool {
     sc.is_some_and(|sc| CONFINING.iter().any(|key| sc.get(key).is_some()))
 }
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     if confines(pod.security_context()) {
         return;
     }
@@ -76,7 +70,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         if confines(container.security_context()) {
             continue;
         }
-        let (path, pos) = missing_in_container(&pod, &container, "seccompProfile");
+        let (path, pos) = missing_in_container(pod, &container, "seccompProfile");
         out.push(Violation::new(
             path,
             pos,

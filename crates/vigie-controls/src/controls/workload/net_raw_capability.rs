@@ -22,7 +22,7 @@
 
 use super::super::prelude::*;
 use super::helpers::missing_in_container;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W011",
@@ -37,10 +37,7 @@ pub(crate) const CONTROL: Control = Control {
     remediation:
         "Add NET_RAW (or ALL) to securityContext.capabilities.drop and do not add it back.",
     doc: include_str!("net_raw_capability.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
 /// Capability names as the runtimes accept them: any case, `CAP_` optional.
@@ -51,10 +48,7 @@ fn is_capability(node: &Node, wanted: &str) -> bool {
     })
 }
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let who = describe_container(&container);
         let capabilities = container
@@ -92,7 +86,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
                 pod.container_path(&container, "securityContext.capabilities.drop"),
                 key_pos(c, "drop"),
             ),
-            None => missing_in_container(&pod, &container, "capabilities"),
+            None => missing_in_container(pod, &container, "capabilities"),
         };
         out.push(Violation::new(
             path,

@@ -21,8 +21,7 @@
 //! T1548.001 (Setuid and Setgid).
 
 use super::super::prelude::*;
-use super::helpers::run_pss_check;
-use crate::controls::common::is_workload;
+use crate::controls::common::pss_check_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W008",
@@ -36,13 +35,5 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Set securityContext.allowPrivilegeEscalation: false on every container.",
     doc: include_str!("privilege_escalation.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pss_check_evaluator!("allowPrivilegeEscalation"),
 };
-
-/// The Pod Security Standards restricted check asks the same question.
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    run_pss_check(resource, "allowPrivilegeEscalation", out);
-}

@@ -22,7 +22,7 @@
 //! unprivileged containers"; MITRE ATT&CK T1611 (Escape to Host).
 
 use super::super::prelude::*;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W001",
@@ -36,16 +36,10 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove securityContext.privileged and the SYS_ADMIN capability; add only the specific capabilities the process needs.",
     doc: include_str!("privileged_container.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let Some(sc) = container.security_context() else {
             continue;

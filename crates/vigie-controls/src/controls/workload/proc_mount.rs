@@ -20,8 +20,7 @@
 //! (Escape to Host).
 
 use super::super::prelude::*;
-use super::helpers::run_pss_check;
-use crate::controls::common::is_workload;
+use crate::controls::common::pss_check_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W060",
@@ -35,12 +34,5 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove securityContext.procMount or set it to Default.",
     doc: include_str!("proc_mount.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pss_check_evaluator!("procMount"),
 };
-
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    run_pss_check(resource, "procMount", out);
-}

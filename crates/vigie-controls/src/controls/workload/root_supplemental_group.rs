@@ -18,7 +18,7 @@
 //! (Escape to Host).
 
 use super::super::prelude::*;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W017",
@@ -32,16 +32,10 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove 0 from spec.securityContext.supplementalGroups.",
     doc: include_str!("root_supplemental_group.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     let groups = pod
         .security_context()
         .and_then(|sc| sc.get("supplementalGroups"))

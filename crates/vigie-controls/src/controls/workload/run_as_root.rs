@@ -28,7 +28,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{effective, effective_location, missing_in_container};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W009",
@@ -42,20 +42,14 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Set runAsNonRoot: true, a non-zero runAsUser and a non-zero runAsGroup in the container or pod securityContext.",
     doc: include_str!("run_as_root.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let who = describe_container(&container);
-        let user = effective(&pod, &container, "runAsUser");
-        let non_root = effective(&pod, &container, "runAsNonRoot");
+        let user = effective(pod, &container, "runAsUser");
+        let non_root = effective(pod, &container, "runAsNonRoot");
         let user_id = user.and_then(|(v, _)| v.as_i64());
         let user_ok = match user_id {
             Some(id) => id > 0,
@@ -64,7 +58,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         if !user_ok {
             let (path, pos, message) = match (user, non_root) {
                 (Some((v, level)), _) if user_id.is_some() => {
-                    let (path, pos) = effective_location(&pod, &container, level, "runAsUser");
+                    let (path, pos) = effective_location(pod, &container, level, "runAsUser");
                     (
                         path,
                         pos,
@@ -72,7 +66,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
                     )
                 }
                 (_, Some((v, level))) => {
-                    let (path, pos) = effective_location(&pod, &container, level, "runAsNonRoot");
+                    let (path, pos) = effective_location(pod, &container, level, "runAsNonRoot");
                     (
                         path,
                         pos,
@@ -80,7 +74,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
                     )
                 }
                 _ => {
-                    let (path, pos) = missing_in_container(&pod, &container, "runAsNonRoot");
+                    let (path, pos) = missing_in_container(pod, &container, "runAsNonRoot");
                     (
                         path,
                         pos,
@@ -90,10 +84,10 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
             };
             out.push(Violation::new(path, pos, message));
         }
-        match effective(&pod, &container, "runAsGroup") {
+        match effective(pod, &container, "runAsGroup") {
             Some((v, _)) if v.as_i64().is_some_and(|g| g > 0) => {}
             Some((v, level)) => {
-                let (path, pos) = effective_location(&pod, &container, level, "runAsGroup");
+                let (path, pos) = effective_location(pod, &container, level, "runAsGroup");
                 out.push(Violation::new(
                     path,
                     pos,
@@ -101,7 +95,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
                 ));
             }
             None => {
-                let (path, pos) = missing_in_container(&pod, &container, "runAsGroup");
+                let (path, pos) = missing_in_container(pod, &container, "runAsGroup");
                 out.push(Violation::new(
                     path,
                     pos,

@@ -24,7 +24,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{host_path, volume_violation, volumes};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W005",
@@ -38,10 +38,7 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove the hostPath volume of the runtime socket; use a daemonless image builder or the Kubernetes API instead.",
     doc: include_str!("runtime_socket_mount.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
 /// Runtime sockets and state directories, without the `/var` prefix that
@@ -53,11 +50,8 @@ const RUNTIME_PATHS: [&str; 4] = [
     "/run/crio/crio.sock",
 ];
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
-    for volume in volumes(&pod) {
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
+    for volume in volumes(pod) {
         let Some(path) = host_path(&volume) else {
             continue;
         };
@@ -65,7 +59,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         let normalized = normalized.strip_prefix("/var").unwrap_or(normalized);
         if RUNTIME_PATHS.contains(&normalized) {
             out.push(volume_violation(
-                &pod,
+                pod,
                 &volume,
                 format!(
                     "volume \"{}\" mounts the container runtime at {path}",

@@ -24,7 +24,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{effective, effective_location, missing_in_container};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W013",
@@ -38,22 +38,16 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod, or a Localhost profile.",
     doc: include_str!("seccomp_profile.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let who = describe_container(&container);
-        match effective(&pod, &container, "seccompProfile") {
+        match effective(pod, &container, "seccompProfile") {
             Some((profile, level)) => {
                 if profile.get("type").and_then(Node::as_str) == Some("Unconfined") {
-                    let (path, pos) = effective_location(&pod, &container, level, "seccompProfile");
+                    let (path, pos) = effective_location(pod, &container, level, "seccompProfile");
                     out.push(Violation::new(
                         format!("{path}.type"),
                         profile.entry("type").map_or(pos, |e| e.key_pos),
@@ -62,7 +56,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
                 }
             }
             None => {
-                let (path, pos) = missing_in_container(&pod, &container, "seccompProfile");
+                let (path, pos) = missing_in_container(pod, &container, "seccompProfile");
                 out.push(Violation::new(
                     path,
                     pos,

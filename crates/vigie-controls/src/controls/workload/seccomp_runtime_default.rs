@@ -23,7 +23,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{effective, effective_location, missing_in_container};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W014",
@@ -37,25 +37,19 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod and remove other profiles from the containers.",
     doc: include_str!("seccomp_runtime_default.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let who = describe_container(&container);
-        match effective(&pod, &container, "seccompProfile") {
+        match effective(pod, &container, "seccompProfile") {
             Some((profile, level)) => {
                 let kind = profile.get("type");
                 if kind.and_then(Node::as_str) == Some("RuntimeDefault") {
                     continue;
                 }
-                let (path, pos) = effective_location(&pod, &container, level, "seccompProfile");
+                let (path, pos) = effective_location(pod, &container, level, "seccompProfile");
                 out.push(Violation::new(
                     format!("{path}.type"),
                     profile.entry("type").map_or(pos, |e| e.key_pos),
@@ -66,7 +60,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
                 ));
             }
             None => {
-                let (path, pos) = missing_in_container(&pod, &container, "seccompProfile");
+                let (path, pos) = missing_in_container(pod, &container, "seccompProfile");
                 out.push(Violation::new(
                     format!("{path}.type"),
                     pos,

@@ -23,7 +23,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{effective, missing_in_container};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W015",
@@ -37,21 +37,15 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Set securityContext.seLinuxOptions on the pod or the container.",
     doc: include_str!("selinux_options.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
-        if effective(&pod, &container, "seLinuxOptions").is_some() {
+        if effective(pod, &container, "seLinuxOptions").is_some() {
             continue;
         }
-        let (path, pos) = missing_in_container(&pod, &container, "seLinuxOptions");
+        let (path, pos) = missing_in_container(pod, &container, "seLinuxOptions");
         out.push(Violation::new(
             path,
             pos,

@@ -21,7 +21,7 @@
 //! (Sudo and Sudo Caching).
 
 use super::super::prelude::*;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W049",
@@ -35,10 +35,7 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove sudo from the container command; run as the needed user and grant capabilities through securityContext.",
     doc: include_str!("sudo_entrypoint.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
 /// Whether a command word runs sudo: `sudo`, `/usr/bin/sudo`, or a shell
@@ -48,10 +45,7 @@ fn runs_sudo(word: &str) -> bool {
         .any(|token| token.rsplit('/').next() == Some("sudo"))
 }
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let command = container
             .node

@@ -21,8 +21,7 @@
 //! (Endpoint Denial of Service).
 
 use super::super::prelude::*;
-use super::helpers::run_pss_check;
-use crate::controls::common::is_workload;
+use crate::controls::common::pss_check_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W018",
@@ -36,13 +35,5 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove the sysctl from spec.securityContext.sysctls, or set it on the node.",
     doc: include_str!("unsafe_sysctl.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pss_check_evaluator!("sysctls"),
 };
-
-/// The Pod Security Standards baseline check asks the same question.
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    run_pss_check(resource, "sysctls", out);
-}

@@ -19,8 +19,7 @@
 //! (Escape to Host).
 
 use super::super::prelude::*;
-use super::helpers::run_pss_check;
-use crate::controls::common::is_workload;
+use crate::controls::common::pss_check_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W019",
@@ -34,13 +33,5 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Remove windowsOptions.hostProcess or set it to false.",
     doc: include_str!("windows_host_process.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pss_check_evaluator!("windowsHostProcess"),
 };
-
-/// The Pod Security Standards baseline check asks the same question.
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    run_pss_check(resource, "windowsHostProcess", out);
-}

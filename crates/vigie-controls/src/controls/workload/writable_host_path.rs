@@ -24,7 +24,7 @@
 
 use super::super::prelude::*;
 use super::helpers::{host_path, mounts_of, volumes};
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W004",
@@ -38,21 +38,15 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Set readOnly: true on every mount of a hostPath volume, or replace the volume.",
     doc: include_str!("writable_host_path.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
-    for volume in volumes(&pod) {
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
+    for volume in volumes(pod) {
         let Some(path) = host_path(&volume) else {
             continue;
         };
-        for mount in mounts_of(&pod, volume.name) {
+        for mount in mounts_of(pod, volume.name) {
             if mount.node.get("readOnly").is_some_and(Node::is_true) {
                 continue;
             }

@@ -22,7 +22,7 @@
 
 use super::super::prelude::*;
 use super::helpers::missing_in_container;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-W010",
@@ -36,16 +36,10 @@ pub(crate) const CONTROL: Control = Control {
     },
     remediation: "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the application writes.",
     doc: include_str!("writable_root_filesystem.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+    evaluator: pod_evaluator!(evaluate),
 };
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let sc = container.security_context();
         match sc.and_then(|sc| sc.get("readOnlyRootFilesystem")) {
@@ -60,7 +54,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
                 ),
             )),
             None => {
-                let (path, pos) = missing_in_container(&pod, &container, "readOnlyRootFilesystem");
+                let (path, pos) = missing_in_container(pod, &container, "readOnlyRootFilesystem");
                 out.push(Violation::new(
                     path,
                     pos,

@@ -124,7 +124,7 @@ impl AuditEvent {
                 };
                 self.container_values(c, attr, &mut out);
                 if out.len() == 1 {
-                    return Extracted::One(out.pop().unwrap());
+                    return Extracted::One(out.pop().expect("out holds one value"));
                 }
             }
             None => {
