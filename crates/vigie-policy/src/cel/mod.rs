@@ -363,15 +363,7 @@ impl<'a> CelInputs<'a> {
             let _ = act.bind(library, lookup(self.lookup.clone()));
         }
         let user = |p: &str| self.request.pointer(p);
-        let groups: Vec<String> = user("/userInfo/groups")
-            .and_then(Json::as_array)
-            .map(|g| {
-                g.iter()
-                    .filter_map(Json::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let groups = crate::json::string_items(user("/userInfo/groups"));
         let answers = self
             .authorizer
             .cloned()
