@@ -39,6 +39,7 @@ const NAMESPACES: &[&str] = &[
     "net",
     "ip",
     "jsonpatch",
+    "format",
 ];
 
 /// Fails on the first free identifier that is neither declared nor a type.

@@ -191,6 +191,8 @@ impl CelMutation {
             request: inputs.request.clone(),
             namespace_object: inputs.namespace_object.clone(),
             param_candidates: inputs.param_candidates,
+            lookup: inputs.lookup,
+            authorizer: inputs.authorizer,
         };
         let Some(mutated) = self.apply_to(&pod_inputs)? else {
             return Ok(None);
