@@ -780,16 +780,23 @@ fn parse_check(m: &Map<String, Json>, path: &str) -> Parse<Option<Check>> {
     Ok(None)
 }
 
-fn parse_foreach(v: &Json, path: &str) -> Parse<Foreach> {
-    let Some(m) = v.as_object() else {
-        return problem(path, "expected a map");
-    };
+/// The `list` expression of a `foreach` entry (validate, mutate or generate)
+/// at `path`, braces stripped and checked.
+pub(crate) fn foreach_list(m: &serde_json::Map<String, Json>, path: &str) -> Parse<String> {
     let list = m.get("list").and_then(Json::as_str).ok_or((
         format!("{path}.list"),
         "foreach needs a list expression".to_string(),
     ))?;
     let list = strip_braces(list).to_string();
     check_expression(&list, &format!("{path}.list"))?;
+    Ok(list)
+}
+
+fn parse_foreach(v: &Json, path: &str) -> Parse<Foreach> {
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let list = foreach_list(m, path)?;
     let check = parse_check(m, path)?.ok_or((
         path.to_string(),
         "foreach needs a pattern, anyPattern, deny or nested foreach".to_string(),

@@ -7,8 +7,8 @@ use serde_json::Value as Json;
 use crate::conditions::Conditions;
 use crate::matching::LabelSelector;
 use crate::policy::{
-    check_expression, check_variables, parse_conditions_opt, parse_context, parse_selector,
-    problem, strings, strip_braces, ContextEntry, Parse, RuleAction,
+    check_variables, foreach_list, parse_conditions_opt, parse_context, parse_selector, problem,
+    strings, ContextEntry, Parse, RuleAction,
 };
 
 /// What a generate rule creates.
@@ -120,12 +120,7 @@ fn parse_foreach(v: &Json, path: &str, synchronize: bool) -> Parse<GenerateForea
     let Some(m) = v.as_object() else {
         return problem(path, "expected a map");
     };
-    let list = m.get("list").and_then(Json::as_str).ok_or((
-        format!("{path}.list"),
-        "foreach needs a list expression".to_string(),
-    ))?;
-    let list = strip_braces(list).to_string();
-    check_expression(&list, &format!("{path}.list"))?;
+    let list = foreach_list(m, path)?;
     Ok(GenerateForeach {
         list,
         context: parse_context(m.get("context"), &format!("{path}.context"))?,

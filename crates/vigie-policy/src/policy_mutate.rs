@@ -6,8 +6,8 @@ use serde_json::Value as Json;
 
 use crate::patch::json6902;
 use crate::policy::{
-    check_expression, check_pattern, check_variables, parse_conditions_opt, parse_context, problem,
-    strip_braces, ForeachOrder, MutateForeach, Mutation, Parse, RuleAction,
+    check_pattern, check_variables, foreach_list, parse_conditions_opt, parse_context, problem,
+    ForeachOrder, MutateForeach, Mutation, Parse, RuleAction,
 };
 use crate::variables;
 
@@ -72,12 +72,7 @@ fn parse_foreach(v: &Json, path: &str) -> Parse<MutateForeach> {
     let Some(m) = v.as_object() else {
         return problem(path, "expected a map");
     };
-    let list = m.get("list").and_then(Json::as_str).ok_or((
-        format!("{path}.list"),
-        "foreach needs a list expression".to_string(),
-    ))?;
-    let list = strip_braces(list).to_string();
-    check_expression(&list, &format!("{path}.list"))?;
+    let list = foreach_list(m, path)?;
     let order = match m.get("order").and_then(Json::as_str) {
         None => None,
         Some("Ascending") => Some(ForeachOrder::Ascending),
