@@ -780,6 +780,23 @@ fn parse_check(m: &Map<String, Json>, path: &str) -> Parse<Option<Check>> {
     Ok(None)
 }
 
+/// Each item of the list `v` (at `path`) read by `item`, which gets the
+/// item's own path (`path[i]`).
+pub(crate) fn parse_each<T>(
+    v: &Json,
+    path: &str,
+    item: impl Fn(&Json, &str) -> Parse<T>,
+) -> Parse<Vec<T>> {
+    let Json::Array(items) = v else {
+        return problem(path, "expected a list");
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| item(v, &format!("{path}[{i}]")))
+        .collect()
+}
+
 /// The `list` expression of a `foreach` entry (validate, mutate or generate)
 /// at `path`, braces stripped and checked.
 pub(crate) fn foreach_list(m: &serde_json::Map<String, Json>, path: &str) -> Parse<String> {

@@ -7,8 +7,8 @@ use serde_json::Value as Json;
 use crate::conditions::Conditions;
 use crate::matching::LabelSelector;
 use crate::policy::{
-    check_variables, foreach_list, parse_conditions_opt, parse_context, parse_selector, problem,
-    strings, ContextEntry, Parse, RuleAction,
+    check_variables, foreach_list, parse_conditions_opt, parse_context, parse_each, parse_selector,
+    problem, strings, ContextEntry, Parse, RuleAction,
 };
 
 /// What a generate rule creates.
@@ -94,15 +94,9 @@ pub(crate) fn parse_generate(v: &Json, path: &str) -> Parse<RuleAction> {
         .and_then(Json::as_bool)
         .unwrap_or(false);
     if let Some(list) = m.get("foreach").filter(|f| !f.is_null()) {
-        let p = format!("{path}.foreach");
-        let Json::Array(items) = list else {
-            return problem(&p, "expected a list");
-        };
-        let entries = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| parse_foreach(item, &format!("{p}[{i}]"), synchronize))
-            .collect::<Parse<Vec<_>>>()?;
+        let entries = parse_each(list, &format!("{path}.foreach"), |item, p| {
+            parse_foreach(item, p, synchronize)
+        })?;
         return Ok(RuleAction::Generate(Generation {
             api_version: String::new(),
             kind: String::new(),

@@ -6,8 +6,8 @@ use serde_json::Value as Json;
 
 use crate::patch::json6902;
 use crate::policy::{
-    check_pattern, check_variables, foreach_list, parse_conditions_opt, parse_context, problem,
-    ForeachOrder, MutateForeach, Mutation, Parse, RuleAction,
+    check_pattern, check_variables, foreach_list, parse_conditions_opt, parse_context, parse_each,
+    problem, ForeachOrder, MutateForeach, Mutation, Parse, RuleAction,
 };
 use crate::variables;
 
@@ -31,15 +31,7 @@ fn parse_mutation(v: &Json, path: &str) -> Parse<Mutation> {
         return problem(path, "expected a map");
     };
     if let Some(list) = m.get("foreach") {
-        let p = format!("{path}.foreach");
-        let Json::Array(items) = list else {
-            return problem(&p, "expected a list");
-        };
-        let entries = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| parse_foreach(item, &format!("{p}[{i}]")))
-            .collect::<Parse<Vec<_>>>()?;
+        let entries = parse_each(list, &format!("{path}.foreach"), parse_foreach)?;
         return Ok(Mutation::Foreach(entries));
     }
     if let Some(overlay) = m.get("patchStrategicMerge") {
