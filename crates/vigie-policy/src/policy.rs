@@ -822,8 +822,40 @@ fn parse_check(m: &Map<String, Json>, path: &str) -> Parse<Option<Check>> {
     Ok(None)
 }
 
+/// Each item of the list `v` (at `path`) read by `item`, which gets the
+/// item's own path (`path[i]`).
+pub(crate) fn parse_each<T>(
+    v: &Json,
+    path: &str,
+    item: impl Fn(&Json, &str) -> Parse<T>,
+) -> Parse<Vec<T>> {
+    let Json::Array(items) = v else {
+        return problem(path, "expected a list");
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| item(v, &format!("{path}[{i}]")))
+        .collect()
+}
+
+/// The `list` expression of a `foreach` entry (validate, mutate or generate)
+/// at `path`, braces stripped and checked.
+pub(crate) fn foreach_list(m: &serde_json::Map<String, Json>, path: &str) -> Parse<String> {
+    let list = m.get("list").and_then(Json::as_str).ok_or((
+        format!("{path}.list"),
+        "foreach needs a list expression".to_string(),
+    ))?;
+    let list = strip_braces(list).to_string();
+    check_expression(&list, &format!("{path}.list"))?;
+    Ok(list)
+}
+
 fn parse_foreach(v: &Json, path: &str) -> Parse<Foreach> {
-    let (m, list) = foreach_map_and_list(v, path)?;
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let list = foreach_list(m, path)?;
     let check = parse_check(m, path)?.ok_or((
         path.to_string(),
         "foreach needs a pattern, anyPattern, deny or nested foreach".to_string(),
@@ -838,24 +870,6 @@ fn parse_foreach(v: &Json, path: &str) -> Parse<Foreach> {
         )?,
         check,
     })
-}
-
-/// The map of a `foreach` (validate or mutate) and its `list` expression,
-/// braces stripped and checked.
-pub(crate) fn foreach_map_and_list<'a>(
-    v: &'a Json,
-    path: &str,
-) -> Parse<(&'a serde_json::Map<String, Json>, String)> {
-    let Some(m) = v.as_object() else {
-        return problem(path, "expected a map");
-    };
-    let list = m.get("list").and_then(Json::as_str).ok_or((
-        format!("{path}.list"),
-        "foreach needs a list expression".to_string(),
-    ))?;
-    let list = strip_braces(list).to_string();
-    check_expression(&list, &format!("{path}.list"))?;
-    Ok((m, list))
 }
 
 /// `list: "{{ request.object.x }}"` and `list: request.object.x` mean the same.

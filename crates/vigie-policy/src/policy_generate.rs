@@ -7,8 +7,8 @@ use serde_json::Value as Json;
 use crate::conditions::Conditions;
 use crate::matching::LabelSelector;
 use crate::policy::{
-    check_expression, check_variables, parse_conditions_opt, parse_context, parse_selector,
-    problem, strings, strip_braces, ContextEntry, Parse, RuleAction,
+    check_variables, foreach_list, parse_conditions_opt, parse_context, parse_each, parse_selector,
+    problem, strings, ContextEntry, Parse, RuleAction,
 };
 
 /// What a generate rule creates.
@@ -94,15 +94,9 @@ pub(crate) fn parse_generate(v: &Json, path: &str) -> Parse<RuleAction> {
         .and_then(Json::as_bool)
         .unwrap_or(false);
     if let Some(list) = m.get("foreach").filter(|f| !f.is_null()) {
-        let p = format!("{path}.foreach");
-        let Json::Array(items) = list else {
-            return problem(&p, "expected a list");
-        };
-        let entries = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| parse_foreach(item, &format!("{p}[{i}]"), synchronize))
-            .collect::<Parse<Vec<_>>>()?;
+        let entries = parse_each(list, &format!("{path}.foreach"), |item, p| {
+            parse_foreach(item, p, synchronize)
+        })?;
         return Ok(RuleAction::Generate(Generation {
             api_version: String::new(),
             kind: String::new(),
@@ -120,12 +114,7 @@ fn parse_foreach(v: &Json, path: &str, synchronize: bool) -> Parse<GenerateForea
     let Some(m) = v.as_object() else {
         return problem(path, "expected a map");
     };
-    let list = m.get("list").and_then(Json::as_str).ok_or((
-        format!("{path}.list"),
-        "foreach needs a list expression".to_string(),
-    ))?;
-    let list = strip_braces(list).to_string();
-    check_expression(&list, &format!("{path}.list"))?;
+    let list = foreach_list(m, path)?;
     Ok(GenerateForeach {
         list,
         context: parse_context(m.get("context"), &format!("{path}.context"))?,

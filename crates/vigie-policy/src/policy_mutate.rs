@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 
 use crate::patch::json6902;
 use crate::policy::{
-    check_pattern, check_variables, foreach_map_and_list, parse_conditions_opt, parse_context,
+    check_pattern, check_variables, foreach_list, parse_conditions_opt, parse_context, parse_each,
     problem, ForeachOrder, MutateForeach, Mutation, Parse, RuleAction,
 };
 use crate::variables;
@@ -31,15 +31,7 @@ fn parse_mutation(v: &Json, path: &str) -> Parse<Mutation> {
         return problem(path, "expected a map");
     };
     if let Some(list) = m.get("foreach") {
-        let p = format!("{path}.foreach");
-        let Json::Array(items) = list else {
-            return problem(&p, "expected a list");
-        };
-        let entries = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| parse_foreach(item, &format!("{p}[{i}]")))
-            .collect::<Parse<Vec<_>>>()?;
+        let entries = parse_each(list, &format!("{path}.foreach"), parse_foreach)?;
         return Ok(Mutation::Foreach(entries));
     }
     if let Some(overlay) = m.get("patchStrategicMerge") {
@@ -69,7 +61,10 @@ fn parse_mutation(v: &Json, path: &str) -> Parse<Mutation> {
 }
 
 fn parse_foreach(v: &Json, path: &str) -> Parse<MutateForeach> {
-    let (m, list) = foreach_map_and_list(v, path)?;
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let list = foreach_list(m, path)?;
     let order = match m.get("order").and_then(Json::as_str) {
         None => None,
         Some("Ascending") => Some(ForeachOrder::Ascending),

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
 
-use super::vpol::{parse_with, CelAction};
-use super::{compile_named, CelInputs, CelProblem, Named, Scope};
+use super::vpol::{parse_with, spec_and_name, CelAction};
+use super::{conditions_and_variables, env, CelInputs, CelProblem, Named, Scope};
 use crate::autogen::ANNOTATION;
 use crate::engine::Status;
 use crate::policy::{parse_policy, Parse, Policy, Problem, RuleAction, RuleProblem};
@@ -58,14 +58,7 @@ pub(crate) fn parse(doc: &Json, source: &str) -> Result<(Policy, Vec<RuleProblem
     if is_deleting_policy(text("apiVersion"), text("kind")) {
         return parse_with(doc, source, false, CelAction::Delete);
     }
-    let spec = doc
-        .get("spec")
-        .filter(|s| s.is_object())
-        .ok_or(("spec".to_string(), "a policy needs a spec".to_string()))?;
-    let name = doc
-        .pointer("/metadata/name")
-        .and_then(Json::as_str)
-        .unwrap_or_default();
+    let (spec, name) = spec_and_name(doc)?;
     let mut rule = json!({
         "name": name,
         "delete": {"schedule": spec.get("schedule").cloned().unwrap_or(Json::Null)},
@@ -133,24 +126,13 @@ pub(crate) fn action(v: &Json, path: &str) -> Parse<RuleAction> {
     let cel = match v.get("cel") {
         None => None,
         Some(cel) => {
-            let p = format!("{path}.cel");
-            let compiled = compile_named(
-                cel.get("conditions"),
-                &format!("{p}.conditions"),
-                "name",
-                "expression",
-            )
-            .and_then(|conditions| {
-                Ok(CelDeletion {
-                    conditions,
-                    variables: compile_named(
-                        cel.get("variables"),
-                        &format!("{p}.variables"),
-                        "name",
-                        "expression",
-                    )?,
-                })
-            });
+            let compiled =
+                conditions_and_variables(&env(), cel, &format!("{path}.cel"), "conditions").map(
+                    |(conditions, variables)| CelDeletion {
+                        conditions,
+                        variables,
+                    },
+                );
             match compiled {
                 Ok(c) => Some(Arc::new(c)),
                 Err(CelProblem::Unsupported(feature)) => {

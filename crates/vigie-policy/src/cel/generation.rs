@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde_json::{json, Value as Json};
 use vigie_cel::{to_json, Program};
 
-use super::{compile_in, compile_named_in, env, CelInputs, CelProblem, Named, Scope};
+use super::{compile_in, conditions_and_variables, env, CelInputs, CelProblem, Named, Scope};
 use crate::engine::Status;
 use crate::policy::{GenerateSource, Generation, Parse, RuleAction};
 
@@ -83,21 +83,11 @@ pub fn parse(cel: &Json, path: &str) -> Result<Arc<CelGeneration>, CelProblem> {
             "a generating policy needs at least one generate expression".into(),
         ));
     }
+    let (match_conditions, variables) =
+        conditions_and_variables(&env, cel, path, "matchConditions")?;
     Ok(Arc::new(CelGeneration {
-        match_conditions: compile_named_in(
-            &env,
-            cel.get("matchConditions"),
-            &format!("{path}.matchConditions"),
-            "name",
-            "expression",
-        )?,
-        variables: compile_named_in(
-            &env,
-            cel.get("variables"),
-            &format!("{path}.variables"),
-            "name",
-            "expression",
-        )?,
+        match_conditions,
+        variables,
         generators,
     }))
 }

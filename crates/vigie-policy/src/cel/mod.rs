@@ -222,6 +222,26 @@ fn compile_named_in(
     Ok(out)
 }
 
+/// A block's conditions (under `conditions_key`) and `variables`, both lists
+/// of `{name, expression}`, compiled in `env`.
+fn conditions_and_variables(
+    env: &Env,
+    cel: &Json,
+    path: &str,
+    conditions_key: &str,
+) -> Result<(Vec<Named>, Vec<Named>), CelProblem> {
+    let list = |key: &str| {
+        compile_named_in(
+            env,
+            cel.get(key),
+            &format!("{path}.{key}"),
+            "name",
+            "expression",
+        )
+    };
+    Ok((list(conditions_key)?, list("variables")?))
+}
+
 /// Compiles `validations` (or ClusterPolicy `expressions`).
 fn compile_checks(list: Option<&Json>, path: &str) -> Result<Vec<CelCheck>, CelProblem> {
     let mut out = Vec::new();

@@ -22,8 +22,8 @@ use serde_json::{json, Value as Json};
 use vigie_cel::{to_json, Env, Program};
 
 use super::{
-    compile_in, compile_named_in, env, param_source, CelInputs, CelProblem, Named, ParamSource,
-    Scope,
+    compile_in, conditions_and_variables, env, param_source, CelInputs, CelProblem, Named,
+    ParamSource, Scope,
 };
 use crate::engine::Status;
 use crate::patch::{apply::apply_configuration, json6902};
@@ -125,21 +125,11 @@ pub fn parse(cel: &Json, path: &str) -> Result<Arc<CelMutation>, CelProblem> {
             "a mutating policy needs at least one mutation",
         ));
     }
+    let (match_conditions, variables) =
+        conditions_and_variables(&env, cel, path, "matchConditions")?;
     Ok(Arc::new(CelMutation {
-        match_conditions: compile_named_in(
-            &env,
-            cel.get("matchConditions"),
-            &format!("{path}.matchConditions"),
-            "name",
-            "expression",
-        )?,
-        variables: compile_named_in(
-            &env,
-            cel.get("variables"),
-            &format!("{path}.variables"),
-            "name",
-            "expression",
-        )?,
+        match_conditions,
+        variables,
         patches,
         params: param_source(cel.get("paramKind"), cel.get("paramRef")),
         ignore_errors: false,

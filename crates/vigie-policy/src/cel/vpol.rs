@@ -279,14 +279,8 @@ pub(crate) enum CelAction {
     Delete,
 }
 
-/// The ClusterPolicy (or Policy) equivalent of a CEL policy document, and
-/// whether its failures are warnings (`validationActions: [Warn]` alone).
-fn equivalent(
-    doc: &Json,
-    autogen_allowed: bool,
-    action: CelAction,
-) -> Result<(Json, bool), Problem> {
-    let kind = doc.get("kind").and_then(Json::as_str).unwrap_or_default();
+/// A policy document's `spec` (which must be a map) and `metadata.name`.
+pub(crate) fn spec_and_name(doc: &Json) -> Result<(&Json, &str), Problem> {
     let spec = doc
         .get("spec")
         .filter(|s| s.is_object())
@@ -295,6 +289,18 @@ fn equivalent(
         .pointer("/metadata/name")
         .and_then(Json::as_str)
         .unwrap_or_default();
+    Ok((spec, name))
+}
+
+/// The ClusterPolicy (or Policy) equivalent of a CEL policy document, and
+/// whether its failures are warnings (`validationActions: [Warn]` alone).
+fn equivalent(
+    doc: &Json,
+    autogen_allowed: bool,
+    action: CelAction,
+) -> Result<(Json, bool), Problem> {
+    let kind = doc.get("kind").and_then(Json::as_str).unwrap_or_default();
+    let (spec, name) = spec_and_name(doc)?;
     let constraints = spec.get("matchConstraints").cloned().unwrap_or(Json::Null);
     let any = filters(&constraints, "resourceRules");
     if any.is_empty() {

@@ -5,7 +5,7 @@
 use std::borrow::Borrow;
 
 use super::policy_context::PolicyContext;
-use super::{rule_matches, Request, RuleResult, Target};
+use super::{matching_rules, Request, RuleResult, Target};
 use crate::cel::CelInputs;
 use crate::policy::{Policy, RuleAction};
 
@@ -18,35 +18,26 @@ pub fn deletions<P: Borrow<Policy>>(
     request: &Request,
 ) -> Vec<(usize, RuleResult)> {
     let context = PolicyContext::new(target, request);
-    let match_target = context.match_target();
     let mut out = Vec::new();
-    for (index, policy) in policies.iter().enumerate() {
-        let policy = policy.borrow();
-        if !context.policy_applies(policy) {
+    let cleanup = |a: &RuleAction| matches!(a, RuleAction::Delete(_));
+    for (index, policy, rule) in matching_rules(&context, policies, cleanup) {
+        let RuleAction::Delete(deletion) = &rule.action else {
             continue;
-        }
-        for rule in &policy.rules {
-            let RuleAction::Delete(deletion) = &rule.action else {
-                continue;
-            };
-            if !rule_matches(rule, &match_target) {
-                continue;
-            }
-            // The rule's context and preconditions (a CleanupPolicy's
-            // `conditions`) first, then a DeletingPolicy's CEL conditions.
-            let (status, message) = match context.rule_data(policy, rule) {
-                Ok(_) => deletion.decide(&CelInputs::of(&context)),
-                Err(result) => result,
-            };
-            out.push((
-                index,
-                RuleResult {
-                    rule: rule.name.clone(),
-                    status,
-                    message,
-                },
-            ));
-        }
+        };
+        // The rule's context and preconditions (a CleanupPolicy's
+        // `conditions`) first, then a DeletingPolicy's CEL conditions.
+        let (status, message) = match context.rule_data(policy, rule) {
+            Ok(_) => deletion.decide(&CelInputs::of(&context)),
+            Err(result) => result,
+        };
+        out.push((
+            index,
+            RuleResult {
+                rule: rule.name.clone(),
+                status,
+                message,
+            },
+        ));
     }
     out
 }

@@ -9,7 +9,7 @@ use std::borrow::Borrow;
 use serde_json::{Map, Value as Json};
 
 use super::policy_context::PolicyContext;
-use super::{rule_matches, Request, RuleResult, Status, Target};
+use super::{matching_rules, Request, RuleResult, Status, Target};
 use crate::engine::request::labels_of;
 use std::cell::Cell;
 
@@ -45,35 +45,25 @@ pub fn generate<P: Borrow<Policy>>(
     sources: &[Json],
 ) -> Vec<GenerateOutcome> {
     let context = PolicyContext::new(target, request);
-    let match_target = context.match_target();
     let mut out = Vec::new();
-    for (index, policy) in policies.iter().enumerate() {
-        let policy = policy.borrow();
-        if !context.policy_applies(policy) {
+    let generates = |a: &RuleAction| matches!(a, RuleAction::Generate(_));
+    for (index, policy, rule) in matching_rules(&context, policies, generates) {
+        let RuleAction::Generate(generation) = &rule.action else {
             continue;
-        }
-        for rule in &policy.rules {
-            let RuleAction::Generate(generation) = &rule.action else {
-                continue;
-            };
-            if !rule_matches(rule, &match_target) {
-                continue;
-            }
-            let (status, message, resources) =
-                match run(&context, policy, rule, generation, sources) {
-                    Ok(resources) => (Status::Pass, message_for(&resources), resources),
-                    Err((status, message)) => (status, message, Vec::new()),
-                };
-            out.push(GenerateOutcome {
-                policy: index,
-                result: RuleResult {
-                    rule: rule.name.clone(),
-                    status,
-                    message,
-                },
-                resources,
-            });
-        }
+        };
+        let (status, message, resources) = match run(&context, policy, rule, generation, sources) {
+            Ok(resources) => (Status::Pass, message_for(&resources), resources),
+            Err((status, message)) => (status, message, Vec::new()),
+        };
+        out.push(GenerateOutcome {
+            policy: index,
+            result: RuleResult {
+                rule: rule.name.clone(),
+                status,
+                message,
+            },
+            resources,
+        });
     }
     out
 }

@@ -97,6 +97,28 @@ pub fn evaluate_in(context: &PolicyContext<'_>, policy: &Policy) -> Vec<RuleResu
     results
 }
 
+/// The rules of `policies` whose action is `wanted` and that apply to the
+/// resource of `context` (its policy applies, the rule's `match` selects it
+/// and `exclude` does not), with the index of their policy, in order.
+pub(crate) fn matching_rules<'p, 'c: 'p, P, W>(
+    context: &'p PolicyContext<'c>,
+    policies: &'p [P],
+    wanted: W,
+) -> impl Iterator<Item = (usize, &'p Policy, &'p Rule)> + use<'p, 'c, P, W>
+where
+    P: std::borrow::Borrow<Policy>,
+    W: Fn(&RuleAction) -> bool + 'p,
+{
+    let target = context.match_target();
+    policies
+        .iter()
+        .enumerate()
+        .map(|(index, p)| (index, p.borrow()))
+        .filter(|(_, policy)| context.policy_applies(policy))
+        .flat_map(|(index, policy)| policy.rules.iter().map(move |rule| (index, policy, rule)))
+        .filter(move |(_, _, rule)| wanted(&rule.action) && rule_matches(rule, &target))
+}
+
 /// Whether a rule's `match` selects the resource and its `exclude` does not.
 pub(crate) fn rule_matches(rule: &Rule, target: &crate::matching::MatchTarget<'_>) -> bool {
     rule.match_resources.selects(target)

@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::merge_keys::{list_merge, ListMerge};
+use super::merge_keys::{list_merge, type_of, ListMerge};
 
 /// The deepest configuration merged; deeper levels replace the object's
 /// value whole rather than recurse further (the walk recurses per level).
@@ -18,14 +18,7 @@ pub const MAX_DEPTH: usize = 256;
 
 /// Merges `config` into `object`.
 pub fn apply_configuration(mut object: Json, config: &Json) -> Json {
-    let text = |p: &str| {
-        object
-            .pointer(p)
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let (api_version, kind) = (text("/apiVersion"), text("/kind"));
+    let (api_version, kind) = type_of(&object);
     let mut walk = Walk {
         api_version: &api_version,
         kind: &kind,

@@ -81,6 +81,19 @@ pub fn is_builtin(api_version: &str) -> bool {
         )
 }
 
+/// The `apiVersion` and `kind` of an object (empty when absent), which say
+/// how its lists merge.
+pub fn type_of(object: &serde_json::Value) -> (String, String) {
+    let text = |p: &str| {
+        object
+            .pointer(p)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    (text("/apiVersion"), text("/kind"))
+}
+
 /// How the list at `path` (field names from the object's root) of an object of
 /// this apiVersion and kind is merged.
 pub fn list_merge(api_version: &str, kind: &str, path: &[String]) -> ListMerge {

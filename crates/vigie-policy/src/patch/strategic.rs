@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value as Json};
 
-use super::merge_keys::{list_merge, ListMerge};
+use super::merge_keys::{list_merge, type_of, ListMerge};
 
 /// Why an overlay could not be merged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -48,14 +48,7 @@ struct Walk<'a> {
 
 /// Merges `overlay` into `object`, in place.
 pub fn merge(object: &mut Json, overlay: &Json) -> Result<(), MergeError> {
-    let text = |p: &str| {
-        object
-            .pointer(p)
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let (api_version, kind) = (text("/apiVersion"), text("/kind"));
+    let (api_version, kind) = type_of(object);
     let mut walk = Walk {
         api_version: &api_version,
         kind: &kind,

@@ -22,7 +22,22 @@ fn resource_label(r: &ResourceRef) -> String {
     }
 }
 
-/// The summary text: each failure, warning and error, then the counts.
+/// One result of the summary text, introduced by `label`.
+fn write_result(out: &mut dyn Write, label: &str, r: &ApplyResult) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n{label} policy {} -> resource {} ({}:{})\n  rule {}: {}",
+        r.policy.name,
+        resource_label(&r.resource),
+        r.resource.file,
+        r.resource.line,
+        r.rule,
+        r.message
+    )
+}
+
+/// The summary text: each failure, warning and error, the resources cleanup
+/// policies would delete, then the counts.
 pub fn text(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
@@ -34,29 +49,10 @@ pub fn text(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .filter(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Error))
     {
-        writeln!(
-            out,
-            "\n{} policy {} -> resource {} ({}:{})\n  rule {}: {}",
-            r.status.as_str().to_uppercase(),
-            r.policy.name,
-            resource_label(&r.resource),
-            r.resource.file,
-            r.resource.line,
-            r.rule,
-            r.message
-        )?;
+        write_result(out, &r.status.as_str().to_uppercase(), r)?;
     }
     for r in &o.deletions {
-        writeln!(
-            out,
-            "\nDELETE policy {} -> resource {} ({}:{})\n  rule {}: {}",
-            r.policy.name,
-            resource_label(&r.resource),
-            r.resource.file,
-            r.resource.line,
-            r.rule,
-            r.message
-        )?;
+        write_result(out, "DELETE", r)?;
     }
     if !o.deletions.is_empty() {
         writeln!(out, "\nwould delete: {} resources", o.deletions.len())?;
