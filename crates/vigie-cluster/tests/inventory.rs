@@ -241,3 +241,45 @@ fn a_watch_whose_version_expired_lists_again_and_the_copy_ends_equal_to_the_serv
     let p1 = resources.iter().find(|r| r.name == "p1").unwrap();
     assert!(p1.root.to_json().contains("privileged"));
 }
+
+#[test]
+fn the_copy_holds_each_node_kubelet_configuration() {
+    let node = |name: &str| json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}});
+    let mut config = StandinConfig::new(vec![node("node-a"), node("node-b")]);
+    config.node_configz.insert(
+        "node-b".into(),
+        json!({"kubeletconfig": {"readOnlyPort": 10255}}),
+    );
+    let standin = Standin::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, standin.kubeconfig()).unwrap();
+    let cluster = Cluster::connect(&ClusterOptions {
+        kubeconfig: Some(path),
+        ..ClusterOptions::default()
+    })
+    .unwrap();
+    let inventory = cluster.inventory();
+    wait_for(&inventory, "listed", Inventory::ready);
+    assert_eq!(
+        names(&inventory),
+        [
+            "KubeletConfiguration /node-a",
+            "KubeletConfiguration /node-b",
+            "Node /node-a",
+            "Node /node-b"
+        ]
+    );
+    let resources: Vec<_> = inventory.resources().collect();
+    let b = resources
+        .iter()
+        .find(|r| r.kind == "KubeletConfiguration" && r.name == "node-b")
+        .unwrap();
+    assert_eq!(
+        b.root
+            .get("readOnlyPort")
+            .and_then(vigie_resource::Node::as_i64),
+        Some(10255)
+    );
+    assert_eq!(b.api_version, "kubelet.config.k8s.io/v1beta1");
+}
