@@ -39,7 +39,7 @@ pub use engine::{
     MutationOutcome, Operation, PolicyContext, Request, RuleResult, Status, Target,
     UnknownOperation, Values,
 };
-pub use load::{load_policies, policies_from_str, LoadedPolicies};
+pub use load::{load_policies, load_policies_and_objects, policies_from_str, LoadedPolicies};
 pub use policy::{
     AdmissionSettings, FailureAction, FailureActionOverride, FailurePolicy, Policy, PolicyError,
 };
