@@ -16,6 +16,22 @@ use crate::policy_set::PolicySet;
 /// policies directory is small; a mistaken `--policies /` must not be walked.
 pub const MAX_WATCHED_ENTRIES: usize = 100_000;
 
+/// The policy kinds the webhook follows in a cluster, by API group and kind
+/// (what [`PolicyStore::set_objects`] is given): Kyverno's ClusterPolicy and
+/// Policy, its CEL ValidatingPolicy kinds, and ValidatingAdmissionPolicy with
+/// its bindings.
+pub const POLICY_KINDS: &[(&str, &str)] = &[
+    ("kyverno.io", "ClusterPolicy"),
+    ("kyverno.io", "Policy"),
+    ("policies.kyverno.io", "ValidatingPolicy"),
+    ("policies.kyverno.io", "NamespacedValidatingPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+    ),
+];
+
 /// A policy set that could not be loaded; the set served before stays.
 #[derive(Debug, thiserror::Error)]
 #[error("the policies could not be loaded ({} problem(s)):\n  {}", problems.len(), problems.join("\n  "))]

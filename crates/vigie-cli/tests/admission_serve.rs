@@ -442,3 +442,97 @@ fn cluster_report_write_failures_are_counted_not_fatal() {
     assert_eq!(code, 200, "{body}");
     stop_with_sigterm(&mut child);
 }
+
+/// `--watch-cluster`: ClusterPolicy objects of the cluster join the files'
+/// policies; creating one changes the verdicts, deleting it changes them back.
+#[test]
+fn watch_cluster_serves_the_cluster_policy_objects_with_the_files() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        panic!("curl is needed by this test (scripts/setup installs what tests need)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_certs(dir.path());
+    // The file's policy only audits: alone, it never denies.
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        POLICY
+            .replace("Enforce", "Audit")
+            .replace("require-team", "audit-team"),
+    )
+    .unwrap();
+    let objects = vec![serde_json::json!({
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}
+    })];
+    let mut config = api_standin::StandinConfig::new(objects);
+    config.extra_types = vec![api_standin::ResourceType {
+        group: "kyverno.io".into(),
+        version: "v1".into(),
+        kind: "ClusterPolicy".into(),
+        plural: "clusterpolicies".into(),
+        namespaced: false,
+        short_names: Vec::new(),
+    }];
+    let standin = api_standin::Standin::start(config).unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();
+    let (mut child, address) = start(
+        dir.path(),
+        &[
+            "--watch-cluster",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--no-cluster-reports",
+        ],
+    );
+    let allowed = || {
+        let (code, body) = curl(
+            dir.path(),
+            &format!("https://{address}/validate"),
+            Some(&review("{}")),
+        )
+        .unwrap();
+        assert_eq!(code, 200, "{body}");
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        answer["response"]["allowed"] == true
+    };
+    assert!(allowed());
+    let policies = format!("{}/apis/kyverno.io/v1/clusterpolicies", standin.url());
+    let policy = serde_json::json!({
+        "apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
+        "metadata": {"name": "require-team"},
+        "spec": {"validationFailureAction": "Enforce", "rules": [{
+            "name": "team-label",
+            "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+            "validate": {"message": "the label team is required",
+                         "pattern": {"metadata": {"labels": {"team": "?*"}}}}
+        }]}
+    });
+    let created = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+        .args(["-H", "Content-Type: application/json", "--data-binary"])
+        .arg(policy.to_string())
+        .arg(&policies)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&created.stdout), "201");
+    assert!(
+        eventually(|| !allowed()),
+        "the cluster's policy never served"
+    );
+    let deleted = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "DELETE",
+        ])
+        .arg(format!("{policies}/require-team"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&deleted.stdout), "200");
+    assert!(eventually(allowed), "the deleted policy still served");
+    stop_with_sigterm(&mut child);
+}

@@ -104,19 +104,37 @@ impl Cluster {
     /// Starts following every type a scan reads (policy reports aside). The
     /// copy is complete once [`Inventory::ready`] says so.
     pub fn inventory(&self) -> Inventory {
-        let mut types: Vec<ApiType> = self
-            .types
-            .iter()
-            .filter(|t| !NOT_FOLLOWED.contains(&t.group.as_str()))
-            .cloned()
-            .collect();
+        self.follow_types(
+            |t| !NOT_FOLLOWED.contains(&t.group.as_str()),
+            self.options.kubelet_configs,
+        )
+    }
+
+    /// Starts following the types of these kinds, named by API group and kind
+    /// (`("kyverno.io", "ClusterPolicy")`, `("", "ConfigMap")`), custom
+    /// resources included, in the version the cluster prefers; kinds the
+    /// cluster does not serve are left out (an Inventory without them is
+    /// ready at once).
+    pub fn inventory_of(&self, kinds: &[(&str, &str)]) -> Inventory {
+        self.follow_types(
+            |t| {
+                kinds
+                    .iter()
+                    .any(|(group, kind)| t.group == *group && t.kind == *kind)
+            },
+            false,
+        )
+    }
+
+    fn follow_types(&self, wanted: impl Fn(&ApiType) -> bool, kubelet_configs: bool) -> Inventory {
+        let mut types: Vec<ApiType> = self.types.iter().filter(|t| wanted(t)).cloned().collect();
         let followed_types = types.len();
         // The nodes' kubelet configurations, polled (configz cannot be
         // watched), as a type of its own after the listed ones.
         let nodes = types
             .iter()
             .position(|t| t.group.is_empty() && t.plural == "nodes")
-            .filter(|_| self.options.kubelet_configs);
+            .filter(|_| kubelet_configs);
         if nodes.is_some() {
             types.push(kubelet_type());
         }

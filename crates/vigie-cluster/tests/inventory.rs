@@ -283,3 +283,54 @@ fn the_copy_holds_each_node_kubelet_configuration() {
     );
     assert_eq!(b.api_version, "kubelet.config.k8s.io/v1beta1");
 }
+
+#[test]
+fn chosen_kinds_are_followed_custom_resources_included() {
+    let mut config = StandinConfig::new(vec![
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "a"}}),
+    ]);
+    config.extra_types = vec![api_standin::ResourceType {
+        group: "kyverno.io".into(),
+        version: "v1".into(),
+        kind: "ClusterPolicy".into(),
+        plural: "clusterpolicies".into(),
+        namespaced: false,
+        short_names: Vec::new(),
+    }];
+    let standin = Standin::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, standin.kubeconfig()).unwrap();
+    let cluster = Cluster::connect(&ClusterOptions {
+        kubeconfig: Some(path),
+        ..ClusterOptions::default()
+    })
+    .unwrap();
+    let inventory =
+        cluster.inventory_of(&[("kyverno.io", "ClusterPolicy"), ("kyverno.io", "Policy")]);
+    wait_for(&inventory, "listed", Inventory::ready);
+    assert!(names(&inventory).is_empty(), "only the kinds asked for");
+    let policy = r#"{"apiVersion":"kyverno.io/v1","kind":"ClusterPolicy","metadata":{"name":"require-team"},"spec":{"rules":[]}}"#;
+    assert_eq!(
+        send(
+            &standin,
+            "POST",
+            "/apis/kyverno.io/v1/clusterpolicies",
+            policy
+        ),
+        201
+    );
+    wait_for(&inventory, "the policy seen", |i| {
+        names(i) == ["ClusterPolicy /require-team"]
+    });
+    assert_eq!(
+        send(
+            &standin,
+            "DELETE",
+            "/apis/kyverno.io/v1/clusterpolicies/require-team",
+            ""
+        ),
+        200
+    );
+    wait_for(&inventory, "the policy gone", |i| names(i).is_empty());
+}
