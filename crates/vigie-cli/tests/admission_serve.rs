@@ -464,14 +464,7 @@ fn watch_cluster_serves_the_cluster_policy_objects_with_the_files() {
         "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}
     })];
     let mut config = api_standin::StandinConfig::new(objects);
-    config.extra_types = vec![api_standin::ResourceType {
-        group: "kyverno.io".into(),
-        version: "v1".into(),
-        kind: "ClusterPolicy".into(),
-        plural: "clusterpolicies".into(),
-        namespaced: false,
-        short_names: Vec::new(),
-    }];
+    config.extra_types = api_standin::StandinConfig::kyverno_policy_types();
     let standin = api_standin::Standin::start(config).unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();

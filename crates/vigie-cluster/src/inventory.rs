@@ -428,6 +428,30 @@ enum Change {
 }
 
 impl Shared {
+    /// Type `index` may not be read: followed no more, the scan goes without it.
+    fn forbid(&self, index: usize, status: &kube::core::Status) {
+        lock(&self.states[index]).forbidden = Some(format!(
+            "{} {}: {}",
+            status.code, status.reason, status.message
+        ));
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Makes `objects` the copy of type `index`, now current; says whether it
+    /// differs from the copy it replaces.
+    fn replace_objects(&self, index: usize, objects: Objects) -> bool {
+        let mut state = lock(&self.states[index]);
+        let changed = state.objects != objects;
+        let before = state.objects.len() as u64;
+        state.objects = objects;
+        self.objects
+            .fetch_add(state.objects.len() as u64, Ordering::Relaxed);
+        self.objects.fetch_sub(before, Ordering::Relaxed);
+        state.listed = true;
+        state.fresh_at = Some(Instant::now());
+        changed
+    }
+
     fn failed(&self, reason: String) {
         self.failures.fetch_add(1, Ordering::Relaxed);
         *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
@@ -455,13 +479,7 @@ async fn follow(client: kube::Client, shared: Arc<Shared>, index: usize) {
         let (objects, mut version) = match listed {
             Ok(Ok(listed)) => listed,
             Ok(Err(kube::Error::Api(status))) if status.code == 403 => {
-                let mut state = lock(&shared.states[index]);
-                state.forbidden = Some(format!(
-                    "{} {}: {}",
-                    status.code, status.reason, status.message
-                ));
-                shared.generation.fetch_add(1, Ordering::Relaxed);
-                return;
+                return shared.forbid(index, &status);
             }
             Ok(Err(e)) => {
                 shared.failed(format!("listing {name}: {}", describe(&e)));
@@ -477,18 +495,8 @@ async fn follow(client: kube::Client, shared: Arc<Shared>, index: usize) {
                 continue;
             }
         };
-        {
-            let mut state = lock(&shared.states[index]);
-            let before = state.objects.len() as u64;
-            state.objects = objects;
-            shared
-                .objects
-                .fetch_add(state.objects.len() as u64, Ordering::Relaxed);
-            shared.objects.fetch_sub(before, Ordering::Relaxed);
-            state.listed = true;
-            state.fresh_at = Some(Instant::now());
-            shared.generation.fetch_add(1, Ordering::Relaxed);
-        }
+        shared.replace_objects(index, objects);
+        shared.generation.fetch_add(1, Ordering::Relaxed);
         // Watch from the list's version until it expires or fails.
         'watching: loop {
             if shared.stop.load(Ordering::Relaxed) {
@@ -685,13 +693,7 @@ async fn poll_kubelet_configs(
             let text = match answer {
                 Ok(Ok(text)) => text,
                 Ok(Err(kube::Error::Api(status))) if status.code == 403 => {
-                    let mut state = lock(&shared.states[index]);
-                    state.forbidden = Some(format!(
-                        "{} {}: {}",
-                        status.code, status.reason, status.message
-                    ));
-                    shared.generation.fetch_add(1, Ordering::Relaxed);
-                    return;
+                    return shared.forbid(index, &status);
                 }
                 Ok(Err(e)) => {
                     shared.failed(format!("reading {path}: {}", describe(&e)));
@@ -709,20 +711,8 @@ async fn poll_kubelet_configs(
                 Err(reason) => shared.failed(format!("reading {path}: {reason}")),
             }
         }
-        {
-            let mut state = lock(&shared.states[index]);
-            let before = state.objects.len() as u64;
-            let changed = state.objects != objects;
-            state.objects = objects;
-            shared
-                .objects
-                .fetch_add(state.objects.len() as u64, Ordering::Relaxed);
-            shared.objects.fetch_sub(before, Ordering::Relaxed);
-            state.listed = true;
-            state.fresh_at = Some(Instant::now());
-            if changed {
-                shared.generation.fetch_add(1, Ordering::Relaxed);
-            }
+        if shared.replace_objects(index, objects) {
+            shared.generation.fetch_add(1, Ordering::Relaxed);
         }
         tokio::time::sleep(KUBELET_POLL).await;
     }

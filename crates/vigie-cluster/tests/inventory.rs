@@ -8,6 +8,24 @@ use api_standin::{Standin, StandinConfig};
 use serde_json::json;
 use vigie_cluster::{Cluster, ClusterOptions, Inventory};
 
+/// Starts a stand-in and connects to it through a kubeconfig file, with
+/// `adjust` applied to the options.
+fn connect(
+    config: StandinConfig,
+    adjust: impl FnOnce(&mut ClusterOptions),
+) -> (Standin, Cluster, tempfile::TempDir) {
+    let standin = Standin::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, standin.kubeconfig()).unwrap();
+    let mut options = ClusterOptions {
+        kubeconfig: Some(path),
+        ..ClusterOptions::default()
+    };
+    adjust(&mut options);
+    (standin, Cluster::connect(&options).unwrap(), dir)
+}
+
 fn send(standin: &Standin, method: &str, path: &str, body: &str) -> u16 {
     let address = standin.url().trim_start_matches("http://").to_string();
     let mut stream = TcpStream::connect(&address).unwrap();
@@ -65,16 +83,7 @@ fn the_copy_follows_creations_and_deletions_and_keeps_secrets_as_metadata() {
     ]);
     config.extra_types = StandinConfig::report_types();
     config.forbidden = vec!["configmaps".into()];
-    let standin = Standin::start(config).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, standin.kubeconfig()).unwrap();
-    let cluster = Cluster::connect(&ClusterOptions {
-        kubeconfig: Some(path),
-        page_size: 1,
-        ..ClusterOptions::default()
-    })
-    .unwrap();
+    let (standin, cluster, _dir) = connect(config, |o| o.page_size = 1);
     let inventory = cluster.inventory();
     wait_for(&inventory, "listed", Inventory::ready);
     assert_eq!(
@@ -173,21 +182,15 @@ fn served_versions(standin: &Standin, types: &[(&str, &str)]) -> Vec<String> {
 #[test]
 fn a_watch_whose_version_expired_lists_again_and_the_copy_ends_equal_to_the_server() {
     let pod = |name: &str| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "a"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
-    let standin = Standin::start(StandinConfig::new(vec![
-        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
-        pod("p1"),
-        pod("p2"),
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c1", "namespace": "a"}, "data": {"k": "v"}}),
-    ]))
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, standin.kubeconfig()).unwrap();
-    let cluster = Cluster::connect(&ClusterOptions {
-        kubeconfig: Some(path),
-        ..ClusterOptions::default()
-    })
-    .unwrap();
+    let (standin, cluster, _dir) = connect(
+        StandinConfig::new(vec![
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+            pod("p1"),
+            pod("p2"),
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c1", "namespace": "a"}, "data": {"k": "v"}}),
+        ]),
+        |_| {},
+    );
     let inventory = cluster.inventory();
     wait_for(&inventory, "listed", Inventory::ready);
     let types = [
@@ -250,15 +253,7 @@ fn the_copy_holds_each_node_kubelet_configuration() {
         "node-b".into(),
         json!({"kubeletconfig": {"readOnlyPort": 10255}}),
     );
-    let standin = Standin::start(config).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, standin.kubeconfig()).unwrap();
-    let cluster = Cluster::connect(&ClusterOptions {
-        kubeconfig: Some(path),
-        ..ClusterOptions::default()
-    })
-    .unwrap();
+    let (_standin, cluster, _dir) = connect(config, |_| {});
     let inventory = cluster.inventory();
     wait_for(&inventory, "listed", Inventory::ready);
     assert_eq!(
@@ -289,23 +284,8 @@ fn chosen_kinds_are_followed_custom_resources_included() {
     let mut config = StandinConfig::new(vec![
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "a"}}),
     ]);
-    config.extra_types = vec![api_standin::ResourceType {
-        group: "kyverno.io".into(),
-        version: "v1".into(),
-        kind: "ClusterPolicy".into(),
-        plural: "clusterpolicies".into(),
-        namespaced: false,
-        short_names: Vec::new(),
-    }];
-    let standin = Standin::start(config).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, standin.kubeconfig()).unwrap();
-    let cluster = Cluster::connect(&ClusterOptions {
-        kubeconfig: Some(path),
-        ..ClusterOptions::default()
-    })
-    .unwrap();
+    config.extra_types = api_standin::StandinConfig::kyverno_policy_types();
+    let (standin, cluster, _dir) = connect(config, |_| {});
     let inventory =
         cluster.inventory_of(&[("kyverno.io", "ClusterPolicy"), ("kyverno.io", "Policy")]);
     wait_for(&inventory, "listed", Inventory::ready);
