@@ -4,27 +4,12 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use api_standin::{Standin, StandinConfig};
-use serde_json::json;
-use vigie_cluster::{Cluster, ClusterOptions, Inventory};
+mod common;
 
-/// Starts a stand-in and connects to it through a kubeconfig file, with
-/// `adjust` applied to the options.
-fn connect(
-    config: StandinConfig,
-    adjust: impl FnOnce(&mut ClusterOptions),
-) -> (Standin, Cluster, tempfile::TempDir) {
-    let standin = Standin::start(config).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, standin.kubeconfig()).unwrap();
-    let mut options = ClusterOptions {
-        kubeconfig: Some(path),
-        ..ClusterOptions::default()
-    };
-    adjust(&mut options);
-    (standin, Cluster::connect(&options).unwrap(), dir)
-}
+use api_standin::{Standin, StandinConfig};
+use common::connect;
+use serde_json::json;
+use vigie_cluster::Inventory;
 
 fn send(standin: &Standin, method: &str, path: &str, body: &str) -> u16 {
     let address = standin.url().trim_start_matches("http://").to_string();
