@@ -37,6 +37,17 @@ fn write_certs(dir: &Path) {
     std::fs::write(dir.join("tls.key"), cert.key_pair.serialize_pem()).unwrap();
 }
 
+/// A directory with the server's self-signed certificate, for tests that talk
+/// to it with curl (which they need).
+fn certs_dir() -> tempfile::TempDir {
+    if Command::new("curl").arg("--version").output().is_err() {
+        panic!("curl is needed by this test (scripts/setup installs what tests need)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_certs(dir.path());
+    dir
+}
+
 /// Starts the server and returns it with its https address, read from its log.
 fn start(dir: &Path, extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vigie"))
@@ -99,11 +110,7 @@ fn curl(dir: &Path, url: &str, body: Option<&str>) -> Option<(u16, String)> {
 
 #[test]
 fn serve_answers_curl_over_https_and_stops_cleanly_on_sigterm() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        panic!("curl is needed by this test (scripts/setup installs what tests need)");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    write_certs(dir.path());
+    let dir = certs_dir();
     std::fs::write(dir.path().join("policy.yaml"), POLICY).unwrap();
     let (mut child, address) = start(dir.path(), &[]);
     let url = |path: &str| format!("https://{address}{path}");
@@ -211,11 +218,7 @@ fn a_missing_certificate_is_exit_2_naming_the_file() {
 #[test]
 fn watch_cluster_reads_namespace_labels_and_role_bindings_from_the_cluster() {
     use api_standin::{Standin, StandinConfig};
-    if Command::new("curl").arg("--version").output().is_err() {
-        panic!("curl is needed by this test (scripts/setup installs what tests need)");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    write_certs(dir.path());
+    let dir = certs_dir();
     std::fs::write(
         dir.path().join("policy.yaml"),
         r#"apiVersion: kyverno.io/v1
@@ -355,11 +358,7 @@ fn eventually(mut done: impl FnMut() -> bool) -> bool {
 /// server runs (every --report-interval), not only when it stops.
 #[test]
 fn watch_cluster_writes_audit_reports_to_the_cluster() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        panic!("curl is needed by this test (scripts/setup installs what tests need)");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    write_certs(dir.path());
+    let dir = certs_dir();
     std::fs::write(
         dir.path().join("policy.yaml"),
         POLICY.replace("Enforce", "Audit"),
@@ -409,11 +408,7 @@ fn watch_cluster_writes_audit_reports_to_the_cluster() {
 /// log line and a metric; requests are still answered and the server stops cleanly.
 #[test]
 fn cluster_report_write_failures_are_counted_not_fatal() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        panic!("curl is needed by this test (scripts/setup installs what tests need)");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    write_certs(dir.path());
+    let dir = certs_dir();
     std::fs::write(
         dir.path().join("policy.yaml"),
         POLICY.replace("Enforce", "Audit"),
@@ -447,11 +442,7 @@ fn cluster_report_write_failures_are_counted_not_fatal() {
 /// policies; creating one changes the verdicts, deleting it changes them back.
 #[test]
 fn watch_cluster_serves_the_cluster_policy_objects_with_the_files() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        panic!("curl is needed by this test (scripts/setup installs what tests need)");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    write_certs(dir.path());
+    let dir = certs_dir();
     // The file's policy only audits: alone, it never denies.
     std::fs::write(
         dir.path().join("policy.yaml"),
