@@ -325,17 +325,18 @@ fn watch_cluster_and_files_are_exclusive() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
 }
 
-/// Starts the API server stand-in with a Namespace `shop` (and the report types
-/// when `report_types`) and writes a kubeconfig for it.
-fn standin_with_shop(dir: &Path, report_types: bool) -> (api_standin::Standin, String) {
+/// Starts the API server stand-in with a Namespace `shop` and the custom
+/// resource types `extra_types`, and writes a kubeconfig for it.
+fn standin_with_shop(
+    dir: &Path,
+    extra_types: Vec<api_standin::ResourceType>,
+) -> (api_standin::Standin, String) {
     use api_standin::{Standin, StandinConfig};
     let objects = vec![serde_json::json!({
         "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}
     })];
     let mut config = StandinConfig::new(objects);
-    if report_types {
-        config.extra_types = StandinConfig::report_types();
-    }
+    config.extra_types = extra_types;
     let standin = Standin::start(config).unwrap();
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();
@@ -364,7 +365,8 @@ fn watch_cluster_writes_audit_reports_to_the_cluster() {
         POLICY.replace("Enforce", "Audit"),
     )
     .unwrap();
-    let (standin, kubeconfig) = standin_with_shop(dir.path(), true);
+    let (standin, kubeconfig) =
+        standin_with_shop(dir.path(), api_standin::StandinConfig::report_types());
     let (mut child, address) = start(
         dir.path(),
         &[
@@ -414,7 +416,7 @@ fn cluster_report_write_failures_are_counted_not_fatal() {
         POLICY.replace("Enforce", "Audit"),
     )
     .unwrap();
-    let (_standin, kubeconfig) = standin_with_shop(dir.path(), false);
+    let (_standin, kubeconfig) = standin_with_shop(dir.path(), Vec::new());
     let (mut child, address) = start(
         dir.path(),
         &[
@@ -451,20 +453,16 @@ fn watch_cluster_serves_the_cluster_policy_objects_with_the_files() {
             .replace("require-team", "audit-team"),
     )
     .unwrap();
-    let objects = vec![serde_json::json!({
-        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}
-    })];
-    let mut config = api_standin::StandinConfig::new(objects);
-    config.extra_types = api_standin::StandinConfig::kyverno_policy_types();
-    let standin = api_standin::Standin::start(config).unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();
+    let (standin, kubeconfig) = standin_with_shop(
+        dir.path(),
+        api_standin::StandinConfig::kyverno_policy_types(),
+    );
     let (mut child, address) = start(
         dir.path(),
         &[
             "--watch-cluster",
             "--kubeconfig",
-            kubeconfig.to_str().unwrap(),
+            &kubeconfig,
             "--no-cluster-reports",
         ],
     );
