@@ -119,7 +119,7 @@ impl StandinConfig {
     /// `ClusterReport`, `wgpolicyk8s.io/v1alpha2` `PolicyReport` and
     /// `ClusterPolicyReport`), as a cluster with their CRDs installed serves them.
     pub fn report_types() -> Vec<ResourceType> {
-        [
+        resource_types(&[
             ("openreports.io", "v1alpha1", "Report", "reports", true),
             (
                 "openreports.io",
@@ -142,9 +142,30 @@ impl StandinConfig {
                 "clusterpolicyreports",
                 false,
             ),
-        ]
-        .into_iter()
-        .map(|(group, version, kind, plural, namespaced)| ResourceType {
+        ])
+    }
+
+    /// Kyverno's policy types (`kyverno.io/v1` `ClusterPolicy` and `Policy`),
+    /// as a cluster with Kyverno's CRDs installed serves them.
+    pub fn kyverno_policy_types() -> Vec<ResourceType> {
+        resource_types(&[
+            (
+                "kyverno.io",
+                "v1",
+                "ClusterPolicy",
+                "clusterpolicies",
+                false,
+            ),
+            ("kyverno.io", "v1", "Policy", "policies", true),
+        ])
+    }
+}
+
+/// Resource types from (group, version, kind, plural, namespaced).
+fn resource_types(types: &[(&str, &str, &str, &str, bool)]) -> Vec<ResourceType> {
+    types
+        .iter()
+        .map(|&(group, version, kind, plural, namespaced)| ResourceType {
             group: group.into(),
             version: version.into(),
             kind: kind.into(),
@@ -153,7 +174,6 @@ impl StandinConfig {
             short_names: Vec::new(),
         })
         .collect()
-    }
 }
 
 /// What went wrong starting the stand-in or reading its objects.

@@ -47,6 +47,6 @@ pub use metrics::AdmissionMetrics;
 pub use policy_set::PolicySet;
 pub use response::AdmissionResponse;
 pub use review::{decode, AdmissionRequest, DecodeError, DecodeFailure};
-pub use store::{load_set, LoadError, PolicyStore};
+pub use store::{load_set, load_set_with_objects, LoadError, PolicyStore, POLICY_KINDS};
 pub use verdict::{decide, Decision};
 pub use webhook::{Endpoint, Webhook, DEFAULT_TIMEOUT};

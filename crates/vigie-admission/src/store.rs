@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
-use vigie_policy::load_policies;
+use vigie_policy::load_policies_and_objects;
+use vigie_resource::Resource;
 
 use crate::metrics::AdmissionMetrics;
 use crate::policy_set::PolicySet;
@@ -14,6 +15,22 @@ use crate::policy_set::PolicySet;
 /// The most files and directories looked at when checking for changes: a
 /// policies directory is small; a mistaken `--policies /` must not be walked.
 pub const MAX_WATCHED_ENTRIES: usize = 100_000;
+
+/// The policy kinds the webhook follows in a cluster, by API group and kind
+/// (what [`PolicyStore::set_objects`] is given): Kyverno's ClusterPolicy and
+/// Policy, its CEL ValidatingPolicy kinds, and ValidatingAdmissionPolicy with
+/// its bindings.
+pub const POLICY_KINDS: &[(&str, &str)] = &[
+    ("kyverno.io", "ClusterPolicy"),
+    ("kyverno.io", "Policy"),
+    ("policies.kyverno.io", "ValidatingPolicy"),
+    ("policies.kyverno.io", "NamespacedValidatingPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+    ),
+];
 
 /// A policy set that could not be loaded; the set served before stays.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +57,19 @@ pub fn load_set(
     max_file_bytes: u64,
     generation: u64,
 ) -> Result<(PolicySet, LoadNotes), LoadError> {
-    let loaded = load_policies(paths, max_file_bytes);
+    load_set_with_objects(paths, &[], max_file_bytes, generation)
+}
+
+/// Like [`load_set`], the policies of `paths` merged with policy `objects`
+/// read elsewhere (a cluster's ClusterPolicies, ValidatingAdmissionPolicies and
+/// their bindings): one set, refused whole when any of them does not load.
+pub fn load_set_with_objects(
+    paths: &[String],
+    objects: &[Resource],
+    max_file_bytes: u64,
+    generation: u64,
+) -> Result<(PolicySet, LoadNotes), LoadError> {
+    let loaded = load_policies_and_objects(paths, max_file_bytes, objects);
     let mut problems: Vec<String> = loaded.unreadable.iter().map(|e| e.to_string()).collect();
     problems.extend(loaded.errors.iter().map(|e| e.to_string()));
     if !problems.is_empty() {
@@ -73,6 +102,9 @@ pub fn load_set(
 /// The served set and how to reload it.
 pub struct PolicyStore {
     paths: Vec<String>,
+    /// Policy objects from elsewhere than the files (a cluster), merged with
+    /// theirs at every load.
+    objects: std::sync::Mutex<Arc<Vec<Resource>>>,
     max_file_bytes: u64,
     current: ArcSwap<PolicySet>,
     metrics: Arc<AdmissionMetrics>,
@@ -89,6 +121,7 @@ impl PolicyStore {
         metrics.set_loaded(set.generation(), set.len());
         Self {
             paths,
+            objects: std::sync::Mutex::default(),
             max_file_bytes,
             current: ArcSwap::from_pointee(set),
             metrics,
@@ -106,11 +139,26 @@ impl PolicyStore {
         self.current.store(Arc::new(set));
     }
 
-    /// Loads the policy files again and serves the new set; when it does not load,
-    /// logs why, counts it, and keeps serving the old one.
+    /// Serves the files' policies merged with `objects` (the policy objects of
+    /// a cluster, all of them, as they are now): [`PolicyStore::reload`] with
+    /// them. When the merged set does not load, the objects are kept (the next
+    /// file change tries them again) and the old set keeps serving.
+    pub fn set_objects(&self, objects: Vec<Resource>) -> Result<(), LoadError> {
+        *self.objects.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(objects);
+        self.reload()
+    }
+
+    /// Loads the policy files again, merged with the policy objects, and serves
+    /// the new set; when it does not load, logs why, counts it, and keeps
+    /// serving the old one.
     pub fn reload(&self) -> Result<(), LoadError> {
         let generation = self.current.load().generation() + 1;
-        match load_set(&self.paths, self.max_file_bytes, generation) {
+        let objects = self
+            .objects
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match load_set_with_objects(&self.paths, &objects, self.max_file_bytes, generation) {
             Ok((set, notes)) => {
                 for line in notes.unsupported.iter().chain(&notes.notes) {
                     log(format_args!("{line}"));

@@ -110,10 +110,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Only the webhook: a scan allocates and frees in bursts, and returning
-    // every freed page at once made it fault them back in (a fifth of
-    // `scan --cluster --watch`'s CPU at 100,000 objects, docs/cluster.md).
-    if matches!(cli.command, Command::Admission(_)) {
+    // Not for the continuous scan: it scans its whole copy in bursts, and
+    // returning every freed page at once made it fault them back in (a fifth
+    // of its CPU at 100,000 objects, docs/cluster.md). One-shot commands keep
+    // the lower peak.
+    if !matches!(&cli.command, Command::Scan(args) if args.watch) {
         tune_allocator();
     }
     match cli.command {

@@ -69,7 +69,7 @@ pub struct ScanArgs {
     /// metrics (--metrics-listen) and write policy reports to the cluster, until SIGTERM.
     /// No report is printed.
     #[arg(long, requires = "cluster")]
-    watch: bool,
+    pub(crate) watch: bool,
 
     /// With --watch: list everything again from scratch this often (`30m`, `1h`), in
     /// case a watch missed a change.

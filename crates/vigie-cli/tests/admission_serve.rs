@@ -31,6 +31,17 @@ fn write_certs(dir: &Path) {
     std::fs::write(dir.join("tls.key"), cert.key_pair.serialize_pem()).unwrap();
 }
 
+/// A directory with the server's self-signed certificate, for tests that talk
+/// to it with curl (which they need).
+fn certs_dir() -> tempfile::TempDir {
+    if Command::new("curl").arg("--version").output().is_err() {
+        panic!("curl is needed by this test (scripts/setup installs what tests need)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_certs(dir.path());
+    dir
+}
+
 /// Starts the server and returns it with its https address, read from its log.
 fn start(dir: &Path, extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vigie"))
@@ -93,11 +104,7 @@ fn curl(dir: &Path, url: &str, body: Option<&str>) -> Option<(u16, String)> {
 
 #[test]
 fn serve_answers_curl_over_https_and_stops_cleanly_on_sigterm() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        panic!("curl is needed by this test (scripts/setup installs what tests need)");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    write_certs(dir.path());
+    let dir = certs_dir();
     std::fs::write(dir.path().join("policy.yaml"), policy()).unwrap();
     let (mut child, address) = start(dir.path(), &[]);
     let url = |path: &str| format!("https://{address}{path}");
@@ -211,11 +218,7 @@ fn a_missing_certificate_is_exit_2_naming_the_file() {
 #[test]
 fn watch_cluster_reads_namespace_labels_and_role_bindings_from_the_cluster() {
     use api_standin::{Standin, StandinConfig};
-    if Command::new("curl").arg("--version").output().is_err() {
-        panic!("curl is needed by this test (scripts/setup installs what tests need)");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    write_certs(dir.path());
+    let dir = certs_dir();
     std::fs::write(
         dir.path().join("policy.yaml"),
         r#"apiVersion: kyverno.io/v1
@@ -326,17 +329,18 @@ fn watch_cluster_and_files_are_exclusive() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
 }
 
-/// Starts the API server stand-in with a Namespace `shop` (and the report types
-/// when `report_types`) and writes a kubeconfig for it.
-fn standin_with_shop(dir: &Path, report_types: bool) -> (api_standin::Standin, String) {
+/// Starts the API server stand-in with a Namespace `shop` and the custom
+/// resource types `extra_types`, and writes a kubeconfig for it.
+fn standin_with_shop(
+    dir: &Path,
+    extra_types: Vec<api_standin::ResourceType>,
+) -> (api_standin::Standin, String) {
     use api_standin::{Standin, StandinConfig};
     let objects = vec![serde_json::json!({
         "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}
     })];
     let mut config = StandinConfig::new(objects);
-    if report_types {
-        config.extra_types = StandinConfig::report_types();
-    }
+    config.extra_types = extra_types;
     let standin = Standin::start(config).unwrap();
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();
@@ -359,17 +363,14 @@ fn eventually(mut done: impl FnMut() -> bool) -> bool {
 /// server runs (every --report-interval), not only when it stops.
 #[test]
 fn watch_cluster_writes_audit_reports_to_the_cluster() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        panic!("curl is needed by this test (scripts/setup installs what tests need)");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    write_certs(dir.path());
+    let dir = certs_dir();
     std::fs::write(
         dir.path().join("policy.yaml"),
         policy().replace("Enforce", "Audit"),
     )
     .unwrap();
-    let (standin, kubeconfig) = standin_with_shop(dir.path(), true);
+    let (standin, kubeconfig) =
+        standin_with_shop(dir.path(), api_standin::StandinConfig::report_types());
     let (mut child, address) = start(
         dir.path(),
         &[
@@ -413,17 +414,13 @@ fn watch_cluster_writes_audit_reports_to_the_cluster() {
 /// log line and a metric; requests are still answered and the server stops cleanly.
 #[test]
 fn cluster_report_write_failures_are_counted_not_fatal() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        panic!("curl is needed by this test (scripts/setup installs what tests need)");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    write_certs(dir.path());
+    let dir = certs_dir();
     std::fs::write(
         dir.path().join("policy.yaml"),
         policy().replace("Enforce", "Audit"),
     )
     .unwrap();
-    let (_standin, kubeconfig) = standin_with_shop(dir.path(), false);
+    let (_standin, kubeconfig) = standin_with_shop(dir.path(), Vec::new());
     let (mut child, address) = start(
         dir.path(),
         &[
@@ -444,5 +441,84 @@ fn cluster_report_write_failures_are_counted_not_fatal() {
     ));
     let (code, body) = curl(dir.path(), &validate, Some(&review("{}").to_string())).unwrap();
     assert_eq!(code, 200, "{body}");
+    stop_with_sigterm(&mut child);
+}
+
+/// `--watch-cluster`: ClusterPolicy objects of the cluster join the files'
+/// policies; creating one changes the verdicts, deleting it changes them back.
+#[test]
+fn watch_cluster_serves_the_cluster_policy_objects_with_the_files() {
+    let dir = certs_dir();
+    // The file's policy only audits: alone, it never denies.
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        policy()
+            .replace("Enforce", "Audit")
+            .replace("require-team", "audit-team"),
+    )
+    .unwrap();
+    let (standin, kubeconfig) = standin_with_shop(
+        dir.path(),
+        api_standin::StandinConfig::kyverno_policy_types(),
+    );
+    let (mut child, address) = start(
+        dir.path(),
+        &[
+            "--watch-cluster",
+            "--kubeconfig",
+            &kubeconfig,
+            "--no-cluster-reports",
+        ],
+    );
+    let allowed = || {
+        let (code, body) = curl(
+            dir.path(),
+            &format!("https://{address}/validate"),
+            Some(&review("{}").to_string()),
+        )
+        .unwrap();
+        assert_eq!(code, 200, "{body}");
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        answer["response"]["allowed"] == true
+    };
+    assert!(allowed());
+    let policies = format!("{}/apis/kyverno.io/v1/clusterpolicies", standin.url());
+    let policy = serde_json::json!({
+        "apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
+        "metadata": {"name": "require-team"},
+        "spec": {"validationFailureAction": "Enforce", "rules": [{
+            "name": "team-label",
+            "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+            "validate": {"message": "the label team is required",
+                         "pattern": {"metadata": {"labels": {"team": "?*"}}}}
+        }]}
+    });
+    let created = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+        .args(["-H", "Content-Type: application/json", "--data-binary"])
+        .arg(policy.to_string())
+        .arg(&policies)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&created.stdout), "201");
+    assert!(
+        eventually(|| !allowed()),
+        "the cluster's policy never served"
+    );
+    let deleted = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "DELETE",
+        ])
+        .arg(format!("{policies}/require-team"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&deleted.stdout), "200");
+    assert!(eventually(allowed), "the deleted policy still served");
     stop_with_sigterm(&mut child);
 }

@@ -5,7 +5,9 @@
 //! each event to its copy; a watch whose version has expired (`410 Gone`) or
 //! that fails starts over with a new list. Secrets are listed and watched as
 //! `PartialObjectMetadata`, and whatever a server sends for them, only their
-//! metadata is kept. The copy is held as each object's JSON text (compact, and
+//! metadata is kept. Each node's kubelet configuration (configz, which cannot
+//! be watched) is read once the Nodes are listed and again every 5 minutes, and
+//! kept as a `KubeletConfiguration` named after the node. The copy is held as each object's JSON text (compact, and
 //! read again by vigie's own loader at each scan, so that a scan of the copy is
 //! the scan of the same objects read from a list). [`Inventory::resources`]
 //! hands a snapshot to the scan; [`Inventory::generation`] says whether
@@ -39,6 +41,8 @@ const NOT_FOLLOWED: &[&str] = &["openreports.io", "wgpolicyk8s.io"];
 const RETRY_AFTER: Duration = Duration::from_secs(2);
 /// Objects read back into resources at once.
 const CHUNK: usize = 500;
+/// How often the nodes' kubelet configurations are read again.
+const KUBELET_POLL: Duration = Duration::from_secs(300);
 
 /// What the inventory knows of one type.
 #[derive(Default)]
@@ -100,12 +104,40 @@ impl Cluster {
     /// Starts following every type a scan reads (policy reports aside). The
     /// copy is complete once [`Inventory::ready`] says so.
     pub fn inventory(&self) -> Inventory {
-        let types: Vec<ApiType> = self
-            .types
+        self.follow_types(
+            |t| !NOT_FOLLOWED.contains(&t.group.as_str()),
+            self.options.kubelet_configs,
+        )
+    }
+
+    /// Starts following the types of these kinds, named by API group and kind
+    /// (`("kyverno.io", "ClusterPolicy")`, `("", "ConfigMap")`), custom
+    /// resources included, in the version the cluster prefers; kinds the
+    /// cluster does not serve are left out (an Inventory without them is
+    /// ready at once).
+    pub fn inventory_of(&self, kinds: &[(&str, &str)]) -> Inventory {
+        self.follow_types(
+            |t| {
+                kinds
+                    .iter()
+                    .any(|(group, kind)| t.group == *group && t.kind == *kind)
+            },
+            false,
+        )
+    }
+
+    fn follow_types(&self, wanted: impl Fn(&ApiType) -> bool, kubelet_configs: bool) -> Inventory {
+        let mut types: Vec<ApiType> = self.types.iter().filter(|t| wanted(t)).cloned().collect();
+        let followed_types = types.len();
+        // The nodes' kubelet configurations, polled (configz cannot be
+        // watched), as a type of its own after the listed ones.
+        let nodes = types
             .iter()
-            .filter(|t| !NOT_FOLLOWED.contains(&t.group.as_str()))
-            .cloned()
-            .collect();
+            .position(|t| t.group.is_empty() && t.plural == "nodes")
+            .filter(|_| kubelet_configs);
+        if nodes.is_some() {
+            types.push(kubelet_type());
+        }
         let shared = Arc::new(Shared {
             states: types.iter().map(|_| Mutex::default()).collect(),
             types,
@@ -117,9 +149,17 @@ impl Cluster {
             options: self.options.clone(),
             objects: AtomicU64::new(0),
         });
-        for index in 0..shared.types.len() {
+        for index in 0..followed_types {
             self.runtime
                 .spawn(follow(self.client.clone(), shared.clone(), index));
+        }
+        if let Some(nodes) = nodes {
+            self.runtime.spawn(poll_kubelet_configs(
+                self.client.clone(),
+                shared.clone(),
+                nodes,
+                followed_types,
+            ));
         }
         Inventory {
             shared,
@@ -388,6 +428,30 @@ enum Change {
 }
 
 impl Shared {
+    /// Type `index` may not be read: followed no more, the scan goes without it.
+    fn forbid(&self, index: usize, status: &kube::core::Status) {
+        lock(&self.states[index]).forbidden = Some(format!(
+            "{} {}: {}",
+            status.code, status.reason, status.message
+        ));
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Makes `objects` the copy of type `index`, now current; says whether it
+    /// differs from the copy it replaces.
+    fn replace_objects(&self, index: usize, objects: Objects) -> bool {
+        let mut state = lock(&self.states[index]);
+        let changed = state.objects != objects;
+        let before = state.objects.len() as u64;
+        state.objects = objects;
+        self.objects
+            .fetch_add(state.objects.len() as u64, Ordering::Relaxed);
+        self.objects.fetch_sub(before, Ordering::Relaxed);
+        state.listed = true;
+        state.fresh_at = Some(Instant::now());
+        changed
+    }
+
     fn failed(&self, reason: String) {
         self.failures.fetch_add(1, Ordering::Relaxed);
         *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
@@ -415,13 +479,7 @@ async fn follow(client: kube::Client, shared: Arc<Shared>, index: usize) {
         let (objects, mut version) = match listed {
             Ok(Ok(listed)) => listed,
             Ok(Err(kube::Error::Api(status))) if status.code == 403 => {
-                let mut state = lock(&shared.states[index]);
-                state.forbidden = Some(format!(
-                    "{} {}: {}",
-                    status.code, status.reason, status.message
-                ));
-                shared.generation.fetch_add(1, Ordering::Relaxed);
-                return;
+                return shared.forbid(index, &status);
             }
             Ok(Err(e)) => {
                 shared.failed(format!("listing {name}: {}", describe(&e)));
@@ -437,18 +495,8 @@ async fn follow(client: kube::Client, shared: Arc<Shared>, index: usize) {
                 continue;
             }
         };
-        {
-            let mut state = lock(&shared.states[index]);
-            let before = state.objects.len() as u64;
-            state.objects = objects;
-            shared
-                .objects
-                .fetch_add(state.objects.len() as u64, Ordering::Relaxed);
-            shared.objects.fetch_sub(before, Ordering::Relaxed);
-            state.listed = true;
-            state.fresh_at = Some(Instant::now());
-            shared.generation.fetch_add(1, Ordering::Relaxed);
-        }
+        shared.replace_objects(index, objects);
+        shared.generation.fetch_add(1, Ordering::Relaxed);
         // Watch from the list's version until it expires or fails.
         'watching: loop {
             if shared.stop.load(Ordering::Relaxed) {
@@ -588,6 +636,85 @@ async fn list(
                 text("/metadata/resourceVersion").unwrap_or_default(),
             ));
         }
+    }
+}
+
+/// The type the kubelet configurations are kept as.
+fn kubelet_type() -> ApiType {
+    let (group, version) = crate::kubelet::API_VERSION
+        .split_once('/')
+        .expect("the kubelet API version has a group");
+    ApiType {
+        group: group.into(),
+        version: version.into(),
+        kind: crate::kubelet::KIND.into(),
+        plural: "configz".into(),
+        namespaced: false,
+    }
+}
+
+/// Reads the kubelet configuration of every node of the copy (type `nodes`)
+/// into the copy of type `index`, once the nodes are listed and then every
+/// [`KUBELET_POLL`]; a change of the set of nodes is caught at the next poll.
+/// `403` on `nodes/proxy` stops it: the scan goes without them.
+async fn poll_kubelet_configs(
+    client: kube::Client,
+    shared: Arc<Shared>,
+    nodes: usize,
+    index: usize,
+) {
+    let timeout = shared.options.request_timeout;
+    while !shared.stop.load(Ordering::Relaxed) {
+        let names: Option<Vec<String>> = {
+            let state = lock(&shared.states[nodes]);
+            (state.listed || state.forbidden.is_some()).then(|| {
+                state
+                    .objects
+                    .keys()
+                    .map(|key| key.trim_start_matches('/').to_string())
+                    .collect()
+            })
+        };
+        let Some(names) = names else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let mut objects = Objects::new();
+        for node in names {
+            let path = crate::kubelet::configz_path(&node);
+            let request = match http::Request::get(&path).body(Vec::new()) {
+                Ok(request) => request,
+                Err(e) => {
+                    shared.failed(format!("reading {path}: {e}"));
+                    continue;
+                }
+            };
+            let answer = tokio::time::timeout(timeout, client.request_text(request)).await;
+            let text = match answer {
+                Ok(Ok(text)) => text,
+                Ok(Err(kube::Error::Api(status))) if status.code == 403 => {
+                    return shared.forbid(index, &status);
+                }
+                Ok(Err(e)) => {
+                    shared.failed(format!("reading {path}: {}", describe(&e)));
+                    continue;
+                }
+                Err(_) => {
+                    shared.failed(format!("reading {path}: no answer within {timeout:?}"));
+                    continue;
+                }
+            };
+            match crate::kubelet::configz_object(&text, &node) {
+                Ok(object) => {
+                    objects.insert(format!("/{node}"), object.to_string().into());
+                }
+                Err(reason) => shared.failed(format!("reading {path}: {reason}")),
+            }
+        }
+        if shared.replace_objects(index, objects) {
+            shared.generation.fetch_add(1, Ordering::Relaxed);
+        }
+        tokio::time::sleep(KUBELET_POLL).await;
     }
 }
 

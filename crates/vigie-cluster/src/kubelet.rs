@@ -24,14 +24,9 @@ pub(crate) fn configz_path(node: &str) -> String {
     format!("/api/v1/nodes/{node}/proxy/configz")
 }
 
-/// The answer of `node`'s configz (`{"kubeletconfig": {...}}`) as a
-/// `KubeletConfiguration` named after the node, or why it is not one.
-pub(crate) fn configz_resource(
-    text: &str,
-    node: &str,
-    context: &Arc<str>,
-    source: &str,
-) -> Result<Resource, String> {
+/// The answer of `node`'s configz (`{"kubeletconfig": {...}}`) as the JSON of
+/// a `KubeletConfiguration` named after the node, or why it is not one.
+pub(crate) fn configz_object(text: &str, node: &str) -> Result<Value, String> {
     if text.len() > MAX_CONFIGZ_BYTES {
         return Err(format!(
             "the answer is {} bytes, more than the {MAX_CONFIGZ_BYTES} a kubelet configuration may take",
@@ -52,7 +47,17 @@ pub(crate) fn configz_resource(
             object.insert(key.clone(), value.clone());
         }
     }
-    let text = Value::Object(object).to_string();
+    Ok(Value::Object(object))
+}
+
+/// The same as a resource of the cluster of `context`.
+pub(crate) fn configz_resource(
+    text: &str,
+    node: &str,
+    context: &Arc<str>,
+    source: &str,
+) -> Result<Resource, String> {
+    let text = configz_object(text, node)?.to_string();
     let loaded = load_text(&text, source, &Limits::default());
     if let Some(problem) = loaded.diagnostics.iter().find(|d| d.is_error()) {
         return Err(problem.reason.clone());

@@ -7,9 +7,12 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+mod common;
+
 use api_standin::{Standin, StandinConfig};
+use common::connect;
 use serde_json::json;
-use vigie_cluster::{Cluster, ClusterOptions, Inventory};
+use vigie_cluster::Inventory;
 
 fn send(standin: &Standin, method: &str, path: &str, body: &str) -> u16 {
     let address = standin.url().trim_start_matches("http://").to_string();
@@ -68,16 +71,7 @@ fn the_copy_follows_creations_and_deletions_and_keeps_secrets_as_metadata() {
     ]);
     config.extra_types = StandinConfig::report_types();
     config.forbidden = vec!["configmaps".into()];
-    let standin = Standin::start(config).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, standin.kubeconfig()).unwrap();
-    let cluster = Cluster::connect(&ClusterOptions {
-        kubeconfig: Some(path),
-        page_size: 1,
-        ..ClusterOptions::default()
-    })
-    .unwrap();
+    let (standin, cluster, _dir) = connect(config, |o| o.page_size = 1);
     let inventory = cluster.inventory();
     wait_for(&inventory, "listed", Inventory::ready);
     assert_eq!(
@@ -176,21 +170,15 @@ fn served_versions(standin: &Standin, types: &[(&str, &str)]) -> Vec<String> {
 #[test]
 fn a_watch_whose_version_expired_lists_again_and_the_copy_ends_equal_to_the_server() {
     let pod = |name: &str| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "a"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
-    let standin = Standin::start(StandinConfig::new(vec![
-        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
-        pod("p1"),
-        pod("p2"),
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c1", "namespace": "a"}, "data": {"k": "v"}}),
-    ]))
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, standin.kubeconfig()).unwrap();
-    let cluster = Cluster::connect(&ClusterOptions {
-        kubeconfig: Some(path),
-        ..ClusterOptions::default()
-    })
-    .unwrap();
+    let (standin, cluster, _dir) = connect(
+        StandinConfig::new(vec![
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+            pod("p1"),
+            pod("p2"),
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c1", "namespace": "a"}, "data": {"k": "v"}}),
+        ]),
+        |_| {},
+    );
     let inventory = cluster.inventory();
     wait_for(&inventory, "listed", Inventory::ready);
     let types = [
@@ -243,4 +231,74 @@ fn a_watch_whose_version_expired_lists_again_and_the_copy_ends_equal_to_the_serv
     let resources: Vec<_> = inventory.resources().collect();
     let p1 = resources.iter().find(|r| r.name == "p1").unwrap();
     assert!(p1.root.to_json().contains("privileged"));
+}
+
+#[test]
+fn the_copy_holds_each_node_kubelet_configuration() {
+    let node = |name: &str| json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}});
+    let mut config = StandinConfig::new(vec![node("node-a"), node("node-b")]);
+    config.node_configz.insert(
+        "node-b".into(),
+        json!({"kubeletconfig": {"readOnlyPort": 10255}}),
+    );
+    let (_standin, cluster, _dir) = connect(config, |_| {});
+    let inventory = cluster.inventory();
+    wait_for(&inventory, "listed", Inventory::ready);
+    assert_eq!(
+        names(&inventory),
+        [
+            "KubeletConfiguration /node-a",
+            "KubeletConfiguration /node-b",
+            "Node /node-a",
+            "Node /node-b"
+        ]
+    );
+    let resources: Vec<_> = inventory.resources().collect();
+    let b = resources
+        .iter()
+        .find(|r| r.kind == "KubeletConfiguration" && r.name == "node-b")
+        .unwrap();
+    assert_eq!(
+        b.root
+            .get("readOnlyPort")
+            .and_then(vigie_resource::Node::as_i64),
+        Some(10255)
+    );
+    assert_eq!(b.api_version, "kubelet.config.k8s.io/v1beta1");
+}
+
+#[test]
+fn chosen_kinds_are_followed_custom_resources_included() {
+    let mut config = StandinConfig::new(vec![
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "a"}}),
+    ]);
+    config.extra_types = api_standin::StandinConfig::kyverno_policy_types();
+    let (standin, cluster, _dir) = connect(config, |_| {});
+    let inventory =
+        cluster.inventory_of(&[("kyverno.io", "ClusterPolicy"), ("kyverno.io", "Policy")]);
+    wait_for(&inventory, "listed", Inventory::ready);
+    assert!(names(&inventory).is_empty(), "only the kinds asked for");
+    let policy = r#"{"apiVersion":"kyverno.io/v1","kind":"ClusterPolicy","metadata":{"name":"require-team"},"spec":{"rules":[]}}"#;
+    assert_eq!(
+        send(
+            &standin,
+            "POST",
+            "/apis/kyverno.io/v1/clusterpolicies",
+            policy
+        ),
+        201
+    );
+    wait_for(&inventory, "the policy seen", |i| {
+        names(i) == ["ClusterPolicy /require-team"]
+    });
+    assert_eq!(
+        send(
+            &standin,
+            "DELETE",
+            "/apis/kyverno.io/v1/clusterpolicies/require-team",
+            ""
+        ),
+        200
+    );
+    wait_for(&inventory, "the policy gone", |i| names(i).is_empty());
 }

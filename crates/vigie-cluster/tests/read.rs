@@ -6,9 +6,12 @@
 
 use std::sync::Arc;
 
-use api_standin::{Counters, Standin, StandinConfig};
+mod common;
+
+use api_standin::{Counters, StandinConfig};
+use common::connect;
 use serde_json::{json, Value};
-use vigie_cluster::{Cluster, ClusterOptions, ReadProgress};
+use vigie_cluster::{Cluster, ReadProgress};
 
 fn objects(pods: usize) -> Vec<Value> {
     let mut objects = vec![
@@ -20,24 +23,6 @@ fn objects(pods: usize) -> Vec<Value> {
         objects.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("p{i:04}"), "namespace": if i % 2 == 0 {"a"} else {"b"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}));
     }
     objects
-}
-
-/// Starts a stand-in and connects to it through a kubeconfig file.
-fn connect(
-    config: StandinConfig,
-    adjust: impl FnOnce(&mut ClusterOptions),
-) -> (Standin, Cluster, tempfile::TempDir) {
-    let standin = Standin::start(config).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, standin.kubeconfig()).unwrap();
-    let mut options = ClusterOptions {
-        kubeconfig: Some(path),
-        ..ClusterOptions::default()
-    };
-    adjust(&mut options);
-    let cluster = Cluster::connect(&options).unwrap();
-    (standin, cluster, dir)
 }
 
 fn read_names(cluster: &Cluster) -> (Vec<String>, vigie_cluster::ReadSummary) {

@@ -75,7 +75,7 @@ pub use engine::{
 };
 pub use exception::{load_exceptions, ExceptionSpec};
 pub use json::{json_to_node, node_to_json};
-pub use load::{load_policies, policies_from_str, LoadedPolicies};
+pub use load::{load_policies, load_policies_and_objects, policies_from_str, LoadedPolicies};
 pub use matching::{KindSelector, RequestUser, ResourceFilter};
 pub use patch::json6902::apply as apply_json_patch;
 pub use patch::JsonPatchError;

@@ -65,6 +65,18 @@ fn file_error(file: &str, line: Option<u32>, reason: impl Into<String>) -> Polic
 /// resources swapped on the command line, say); inside a directory such files are
 /// passed over, as test suites and resources sit beside policies.
 pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
+    load_policies_and_objects(paths, max_file_bytes, &[])
+}
+
+/// Like [`load_policies`], with policy `objects` that come from elsewhere than
+/// files (the admission webhook's, followed in a cluster; each names where it
+/// comes from in its origin) added before ValidatingAdmissionPolicyBindings are
+/// applied, so that a binding may select a policy of either source.
+pub fn load_policies_and_objects(
+    paths: &[String],
+    max_file_bytes: u64,
+    objects: &[Resource],
+) -> LoadedPolicies {
     let gathered = gather(paths, max_file_bytes, false);
     let mut out = LoadedPolicies {
         notes: gathered.notes,
@@ -94,6 +106,9 @@ pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
                 found.insert(name.clone());
             }
         }
+    }
+    for r in objects {
+        add_resource(r, &mut out);
     }
     apply_bindings(&mut out);
     for name in &gathered.named {

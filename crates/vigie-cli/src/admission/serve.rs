@@ -11,6 +11,7 @@ use clap::Args;
 use vigie_admission::reports::{spawn_writer, DirSink, ReportConfig, ReportQueue, ReportSink};
 use vigie_admission::{
     load_set, AdmissionMetrics, ClusterData, ClusterView, Endpoint, PolicyStore, Webhook,
+    POLICY_KINDS,
 };
 use vigie_cluster::reports::ReportWriter;
 use vigie_cluster::{Cluster, ClusterOptions, FollowEvent, FollowHandle};
@@ -147,6 +148,38 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 /// Connects to the cluster and follows its Namespaces and ConfigMaps into
 /// `view`, waiting for the first copy before serving (so that no request is
 /// answered without them), within the request timeout.
+/// How often the followed policy objects are looked at for a change.
+const POLICY_CHECK: Duration = Duration::from_secs(1);
+
+/// Follows the cluster's policy objects ([`POLICY_KINDS`]) and, once listed
+/// and whenever they change, serves them merged with the files' policies; a
+/// set that does not load is logged and counted by the store, and the set
+/// served before stays.
+fn follow_policies(cluster: &Arc<Cluster>, store: &Arc<PolicyStore>, stop: &Arc<AtomicBool>) {
+    let inventory = cluster.inventory_of(POLICY_KINDS);
+    let (store, stop) = (store.clone(), stop.clone());
+    let spawned = std::thread::Builder::new()
+        .name("vigie-cluster-policies".into())
+        .spawn(move || {
+            let mut applied = None;
+            while !stop.load(Ordering::Relaxed) {
+                let generation = inventory.generation();
+                if inventory.ready() && applied != Some(generation) {
+                    let objects: Vec<_> = inventory.resources().collect();
+                    // No policy object, none before: nothing to reload.
+                    if !(applied.is_none() && objects.is_empty()) {
+                        let _ = store.set_objects(objects);
+                    }
+                    applied = Some(generation);
+                }
+                std::thread::sleep(POLICY_CHECK);
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("vigie admission: cannot follow the cluster's policies: {e}");
+    }
+}
+
 fn follow_cluster(
     args: &ServeArgs,
     view: &Arc<ClusterView>,
@@ -273,6 +306,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
     } else {
         None
     };
+    // The cluster's policy objects join the files' (kept alive while serving).
+    if let Some((cluster, _)) = &followed {
+        follow_policies(cluster, &store, &stop);
+    }
     let mut sinks: Vec<Box<dyn ReportSink>> = Vec::new();
     if let Some(dir) = &args.reports_dir {
         if let Err(e) = std::fs::create_dir_all(dir) {

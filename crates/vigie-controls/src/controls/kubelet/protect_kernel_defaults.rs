@@ -43,10 +43,7 @@ pub(crate) const CONTROL: Control = Control {
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     let setting = Setting::of(resource, "protectKernelDefaults");
     if setting.as_bool() != Some(true) {
-        let state = match setting.value {
-            Some(value) => format!("is {}", value.display_value()),
-            None => "is not set (default false)".to_string(),
-        };
+        let state = setting.state("false");
         out.push(setting.violation(format!(
             "protectKernelDefaults {state}: the kubelet changes kernel parameters that differ from its own"
         )));

@@ -53,10 +53,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     }
     let bootstrap = Setting::of(resource, "serverTLSBootstrap");
     if bootstrap.as_bool() != Some(true) {
-        let state = match bootstrap.value {
-            Some(value) => format!("is {}", value.display_value()),
-            None => "is not set (default false)".to_string(),
-        };
+        let state = bootstrap.state("false");
         out.push(bootstrap.violation(format!(
             "serverTLSBootstrap {state}: the kubelet serves a certificate it signed itself or one renewed by hand"
         )));

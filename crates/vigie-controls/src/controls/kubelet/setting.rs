@@ -66,6 +66,14 @@ impl<'a> Setting<'a> {
         self.value.and_then(Node::as_str)
     }
 
+    /// `is VALUE`, or `is not set (default DEFAULT)`: the field's state in a message.
+    pub(crate) fn state(&self, default: &str) -> String {
+        match self.value {
+            Some(value) => format!("is {}", value.display_value()),
+            None => format!("is not set (default {default})"),
+        }
+    }
+
     /// A violation at this field, saying `message`.
     pub(crate) fn violation(&self, message: impl Into<String>) -> Violation {
         Violation::new(self.path, self.pos, message)
