@@ -38,6 +38,7 @@ const NAMESPACES: &[&str] = &[
     "cel",
     "net",
     "ip",
+    "format",
     "jsonpatch",
 ];
 

@@ -26,11 +26,43 @@
 //! assert!(Program::compile("objet.spec.replicas <= 3", &env).is_err());
 //! ```
 
+/// Makes `$t` (Clone + PartialEq) a CEL value of the opaque type `$ty`
+/// (a `static Type`) named `$name`: the `Val`, `StaticVal` and `Opaque`
+/// impls every library value type needs.
+macro_rules! opaque_val {
+    ($t:ty, $ty:ident, $name:literal) => {
+        impl cel::common::value::Val for $t {
+            fn get_type(&self) -> &cel::common::types::Type {
+                &$ty
+            }
+            fn cel_type() -> &'static cel::common::types::Type {
+                &$ty
+            }
+            fn equals(&self, other: &dyn cel::common::value::Val) -> bool {
+                other.downcast_ref::<$t>().is_some_and(|o| o == self)
+            }
+            fn clone_as_boxed<'v>(&self) -> Box<dyn cel::common::value::Val + 'v> {
+                Box::new(self.clone())
+            }
+            fn as_any(&self) -> Option<&dyn std::any::Any> {
+                Some(self)
+            }
+        }
+        impl cel::common::value::StaticVal for $t {}
+        impl cel::objects::Opaque for $t {
+            fn runtime_type_name(&self) -> &str {
+                $name
+            }
+        }
+    };
+}
+
 mod check;
 mod checker;
 pub mod cost;
 mod json;
 pub mod k8s;
+pub mod kyverno;
 mod macros;
 pub mod network;
 mod objects;
@@ -627,6 +659,9 @@ fn build_engine() -> cel::Env {
     // Kubernetes' libraries: the names are theirs, and clash with no standard
     // or extension overload; the k8s tests fail if one ever does.
     let _ = k8s::register(&mut engine);
+    // Kyverno's libraries: `image` and `isImage` are new names, the rest
+    // are methods of the library's own value type.
+    let _ = kyverno::register(&mut engine);
     engine
 }
 

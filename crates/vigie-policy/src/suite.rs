@@ -367,12 +367,16 @@ fn read_inputs(
         exceptions = loaded.exceptions;
     }
     let mut context_objects = Vec::new();
+    let mut context_images = Vec::new();
     if let Some(file) = test.get("context").and_then(Json::as_str) {
         match read_yaml_docs(&dir.join(file), max_file_bytes) {
             Ok(docs) => {
                 for doc in docs {
                     if let Some(Json::Array(items)) = doc.pointer("/spec/resources") {
                         context_objects.extend(items.iter().filter(|i| i.is_object()).cloned());
+                    }
+                    if let Some(Json::Array(items)) = doc.pointer("/spec/images") {
+                        context_images.extend(items.iter().filter(|i| i.is_object()).cloned());
                     }
                 }
             }
@@ -386,6 +390,19 @@ fn read_inputs(
         .map(|t| t.object.clone())
         .chain(context_objects.iter().cloned())
         .collect();
+    // Kyverno's CLI answers `resource.Get/List` from the Context file; the
+    // suite's own resources are there too, as in a cluster.
+    request.cel_lookup = std::sync::Arc::new(vigie_cel::kyverno::Offline {
+        resources: targets
+            .iter()
+            .map(|t| t.object.clone())
+            .chain(context_objects.iter().cloned())
+            .collect(),
+        images: context_images,
+    });
+    request.cel_authorizer = Some(crate::cel::authz::answers(
+        vigie_rbac::Rbac::from_resources(targets.iter().filter_map(|t| t.resource.as_ref())),
+    ));
     TestInputs {
         name,
         loaded,

@@ -11,6 +11,7 @@
 //! API server runs a ValidatingAdmissionPolicy: match conditions first (any
 //! false one skips), then the variables in order, then each validation.
 
+pub mod authz;
 pub mod deletion;
 pub mod generation;
 pub mod mpol;
@@ -19,10 +20,14 @@ pub mod rule;
 pub mod vap;
 pub mod vpol;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
+use vigie_cel::k8s::authz::{authorizer, Authorize};
+use vigie_cel::kyverno::{lookup, Offline};
 use vigie_cel::{Activation, CompileError, Env, Program, Shared, Value};
 
 use crate::engine::{PolicyContext, Status};
@@ -36,15 +41,17 @@ pub const DECLARED: &[&str] = &[
     "namespaceObject",
     "variables",
     "authorizer",
+    // Kyverno's resource and image-data libraries (`resource.Get`,
+    // `image.GetMetadata`): bound to the offline data of the request.
+    "resource",
+    "image",
 ];
 
-/// Roots of Kyverno's own CEL libraries, which need a cluster or a registry
-/// to answer: an expression that calls one is reported as unsupported with
-/// the library's name, never run or passed.
+/// Roots of Kyverno's own CEL libraries that need a cluster or a registry
+/// to answer and have no offline form: an expression that calls one is
+/// reported as unsupported with the library's name, never run or passed.
 const KYVERNO_LIBRARIES: &[(&str, &str)] = &[
-    ("resource", "CEL resource library (resource.Get/List)"),
     ("globalContext", "CEL globalContext library"),
-    ("image", "CEL image library"),
     ("images", "CEL image library"),
     ("imageData", "CEL image library"),
     ("http", "CEL http library"),
@@ -62,10 +69,7 @@ const KYVERNO_LIBRARIES: &[(&str, &str)] = &[
 /// Global functions of Kyverno's CEL libraries that vigie does not provide:
 /// an expression calling one is reported as unsupported, as for
 /// [`KYVERNO_LIBRARIES`].
-const KYVERNO_FUNCTIONS: &[(&str, &str)] = &[
-    ("image", "CEL image library"),
-    ("parseImageReference", "CEL image library"),
-];
+const KYVERNO_FUNCTIONS: &[(&str, &str)] = &[("parseImageReference", "CEL image library")];
 
 /// Why a CEL block cannot be compiled.
 #[derive(Debug)]
@@ -127,6 +131,12 @@ pub struct CelValidation {
     /// `failurePolicy: Ignore`: an expression that cannot be evaluated is
     /// passed over. With `Fail` (the default) it denies, as in Kubernetes.
     pub ignore_errors: bool,
+    /// Failures are warnings: `validationActions` is `Warn` alone.
+    pub warn: bool,
+    /// The ValidatingAdmissionPolicyBindings of the policy: each one that
+    /// selects the request evaluates the policy with its own params. None:
+    /// the policy runs once, as if bound to everything it matches.
+    pub bindings: Vec<vap::Binding>,
 }
 
 /// The environment CEL expressions of admission policies compile in.
@@ -264,8 +274,9 @@ fn param_source(kind: Option<&Json>, reference: Option<&Json>) -> Option<ParamSo
 /// Everything an evaluation binds besides the policy's own expressions.
 #[derive(Clone)]
 pub struct CelInputs<'a> {
-    /// The object (null on DELETE).
-    pub object: &'a Json,
+    /// The object (null on DELETE); a namespaced object written without a
+    /// namespace is in `default`, as the Kyverno CLI places it.
+    pub object: Cow<'a, Json>,
     /// The object before the change (null on CREATE).
     pub old_object: Option<&'a Json>,
     /// `request`: the admission request's attributes.
@@ -274,6 +285,10 @@ pub struct CelInputs<'a> {
     pub namespace_object: Json,
     /// Objects `params` may be chosen from (the suite's or command's resources).
     pub param_candidates: &'a [Json],
+    /// What `resource.Get/List` and `image.GetMetadata` answer from.
+    pub lookup: &'a Arc<Offline>,
+    /// What `authorizer` checks are answered from (none: errored decisions).
+    pub authorizer: Option<&'a Arc<dyn Authorize>>,
 }
 
 impl<'a> CelInputs<'a> {
@@ -302,6 +317,8 @@ impl<'a> CelInputs<'a> {
         });
         let namespace_object = if is_cluster_scoped(&target.kind) {
             Json::Null
+        } else if let Some(ns) = request.values.namespace_objects.get(namespace) {
+            ns.clone()
         } else {
             let labels = request
                 .values
@@ -316,11 +333,13 @@ impl<'a> CelInputs<'a> {
             })
         };
         CelInputs {
-            object: &target.object,
+            object: with_namespace(&target.object, namespace),
             old_object: request.old_object.as_ref(),
             request: request_json,
             namespace_object,
             param_candidates: &request.config_maps,
+            lookup: &request.cel_lookup,
+            authorizer: request.cel_authorizer.as_ref(),
         }
     }
 
@@ -329,11 +348,51 @@ impl<'a> CelInputs<'a> {
     /// per rule).
     pub fn activation(&self) -> Activation {
         let mut act = Activation::new();
-        act.bind_json("object", self.object);
+        act.bind_json("object", &self.object);
         act.bind_json("oldObject", self.old_object.unwrap_or(&Json::Null));
         act.bind_json("request", &self.request);
         act.bind_json("namespaceObject", &self.namespace_object);
+        for library in ["resource", "image"] {
+            // Binding an opaque value cannot fail.
+            let _ = act.bind(library, lookup(self.lookup.clone()));
+        }
+        let user = |p: &str| self.request.pointer(p);
+        let groups = crate::json::string_items(user("/userInfo/groups"));
+        let answers = self
+            .authorizer
+            .cloned()
+            .unwrap_or_else(|| Arc::new(authz::NoRbac));
+        // Binding an opaque value cannot fail.
+        let _ = act.bind(
+            "authorizer",
+            authorizer(
+                answers,
+                user("/userInfo/username")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default(),
+                &groups,
+            ),
+        );
         act
+    }
+}
+
+/// `object` with `metadata.namespace` set to `namespace` when it has none
+/// and `namespace` is not empty (the object is namespaced).
+fn with_namespace<'a>(object: &'a Json, namespace: &str) -> Cow<'a, Json> {
+    let has_one = object
+        .pointer("/metadata/namespace")
+        .and_then(Json::as_str)
+        .is_some_and(|ns| !ns.is_empty());
+    match object.get("metadata").and_then(Json::as_object) {
+        Some(_) if !has_one && !namespace.is_empty() => {
+            let mut copy = object.clone();
+            if let Some(meta) = copy.get_mut("metadata").and_then(Json::as_object_mut) {
+                meta.insert("namespace".into(), Json::String(namespace.to_string()));
+            }
+            Cow::Owned(copy)
+        }
+        _ => Cow::Borrowed(object),
     }
 }
 
@@ -375,6 +434,11 @@ impl CelValidation {
     /// Runs the validation on one resource: `Skip` when a match condition
     /// is false, `Fail` with the messages of the false validations, `Error`
     /// when an expression cannot be evaluated, else `Pass`.
+    ///
+    /// With bindings, each binding that selects the request evaluates the
+    /// policy with its params; the most severe outcome is the result (a
+    /// failure under a Warn-only binding is a warning), `Skip` when none
+    /// selects it.
     pub fn evaluate(&self, inputs: &CelInputs<'_>) -> (Status, String) {
         self.evaluate_in(&CelResource::new(inputs.clone()))
     }
@@ -383,10 +447,53 @@ impl CelValidation {
     /// variables computed by expressions of the inputs alone) the rules
     /// evaluated on it share.
     pub fn evaluate_in(&self, shared: &CelResource<'_>) -> (Status, String) {
+        if self.bindings.is_empty() {
+            return self.evaluate_bound(shared, self.params.as_ref(), self.warn);
+        }
+        let mut worst: Option<(Status, String)> = None;
+        for b in self.bindings.iter().filter(|b| b.selects(&shared.inputs)) {
+            let (status, message) = self.evaluate_bound(shared, b.params.as_ref(), b.warn);
+            let message = if self.bindings.len() > 1 && !message.is_empty() {
+                format!("binding {}: {message}", b.name)
+            } else {
+                message
+            };
+            if worst
+                .as_ref()
+                .is_none_or(|(w, _)| severity(status) > severity(*w))
+            {
+                worst = Some((status, message));
+            }
+        }
+        worst.unwrap_or((
+            Status::Skip,
+            "no binding of the policy selects the resource".into(),
+        ))
+    }
+
+    /// One evaluation with `params` chosen from `source`; failures become
+    /// warnings when `warn`.
+    fn evaluate_bound(
+        &self,
+        shared: &CelResource<'_>,
+        source: Option<&ParamSource>,
+        warn: bool,
+    ) -> (Status, String) {
+        match self.evaluate_with(shared, source) {
+            (Status::Fail, m) if warn => (Status::Warn, m),
+            other => other,
+        }
+    }
+
+    fn evaluate_with(
+        &self,
+        shared: &CelResource<'_>,
+        source: Option<&ParamSource>,
+    ) -> (Status, String) {
         let scope = Scope {
             match_conditions: &self.match_conditions,
             variables: &self.variables,
-            params: self.params.as_ref(),
+            params: source,
             ignore_errors: self.ignore_errors,
         };
         let (act, variable_errors) = match scope.bind(shared) {
@@ -540,6 +647,17 @@ impl Scope<'_> {
     }
 }
 
+/// How much an outcome weighs when several bindings give one.
+fn severity(s: Status) -> u8 {
+    match s {
+        Status::Skip => 0,
+        Status::Pass => 1,
+        Status::Warn => 2,
+        Status::Error => 3,
+        Status::Fail => 4,
+    }
+}
+
 /// The `params` object: the candidate of `paramKind` named by `paramRef`.
 fn find_params(
     source: Option<&ParamSource>,
@@ -554,7 +672,7 @@ fn find_params(
             .unwrap_or_default()
             .to_string()
     };
-    let object_ns = s(inputs.object, "/metadata/namespace");
+    let object_ns = s(&inputs.object, "/metadata/namespace");
     let found = inputs.param_candidates.iter().find(|c| {
         s(c, "/kind") == source.kind
             && (source.api_version.is_empty() || s(c, "/apiVersion") == source.api_version)

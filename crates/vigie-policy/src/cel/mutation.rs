@@ -186,16 +186,18 @@ impl CelMutation {
             .and_then(|o| o.pointer(pointer))
             .map(|t| template_as_pod(t, namespace));
         let pod_inputs = CelInputs {
-            object: &pod,
+            object: std::borrow::Cow::Owned(pod),
             old_object: old_pod.as_ref(),
             request: inputs.request.clone(),
             namespace_object: inputs.namespace_object.clone(),
             param_candidates: inputs.param_candidates,
+            lookup: inputs.lookup,
+            authorizer: inputs.authorizer,
         };
         let Some(mutated) = self.apply_to(&pod_inputs)? else {
             return Ok(None);
         };
-        let mut object = inputs.object.clone();
+        let mut object = inputs.object.clone().into_owned();
         if let Some(t) = object.pointer_mut(pointer).and_then(Json::as_object_mut) {
             for field in ["metadata", "spec"] {
                 match mutated.get(field) {
@@ -224,7 +226,7 @@ impl CelMutation {
             ignore_errors: self.ignore_errors,
         };
         let (mut act, variable_errors) = scope.bind(&super::CelResource::new(inputs.clone()))?;
-        let mut current = inputs.object.clone();
+        let mut current = inputs.object.clone().into_owned();
         for (i, patch) in self.patches.iter().enumerate() {
             match self.run_patch(patch, &act, current.clone()) {
                 Ok(next) => {

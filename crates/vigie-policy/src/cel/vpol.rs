@@ -12,7 +12,8 @@
 //!   `objectSelector` carry over;
 //! - `matchConditions` become `celPreconditions`; `validations`,
 //!   `variables` and `auditAnnotations` the rule's `validate.cel`;
-//! - `validationActions` containing `Deny` is Enforce, else Audit;
+//! - `validationActions` containing `Deny` is Enforce, else Audit; with
+//!   `Warn` alone, failures are warnings;
 //!   `failurePolicy: Ignore` passes over expressions that cannot be evaluated;
 //! - autogen: a policy matching only `pods` (core group, v1, no selector)
 //!   also guards Deployments, DaemonSets, StatefulSets, ReplicaSets, Jobs and
@@ -143,9 +144,14 @@ pub fn kind_of_resource(resource: &str) -> String {
     }
 }
 
+/// The strings of the list at `key` of a resource rule (none if absent).
+pub(super) fn rule_list(rule: &Json, key: &str) -> Vec<String> {
+    crate::json::string_items(rule.get(key))
+}
+
 /// `group/version/Kind[/subresource]` selectors for one resource rule.
 fn kinds_of_rule(rule: &Json) -> Vec<Json> {
-    let list = |k: &str| crate::json::string_items(rule.get(k));
+    let list = |k: &str| rule_list(rule, k);
     let groups = list("apiGroups");
     let versions = list("apiVersions");
     let mut out = Vec::new();
@@ -278,7 +284,8 @@ pub(crate) enum CelAction {
     Delete,
 }
 
-/// The ClusterPolicy (or Policy) equivalent of a CEL policy document.
+/// The ClusterPolicy (or Policy) equivalent of a CEL policy document, and
+/// whether its failures are warnings (`validationActions: [Warn]`).
 fn equivalent(
     doc: &Json,
     autogen_allowed: bool,
@@ -399,7 +406,10 @@ fn equivalent(
         "metadata": metadata,
         "spec": policy_spec,
     });
-    Ok((out, !enforce && actions.contains(&"Warn")))
+    Ok((
+        out,
+        !enforce && actions.contains(&"Warn") && !actions.contains(&"Audit"),
+    ))
 }
 
 /// A path in the equivalent ClusterPolicy, as a path in the ValidatingPolicy.
@@ -435,7 +445,7 @@ pub(crate) fn parse_with(
     autogen: bool,
     action: CelAction,
 ) -> Result<(Policy, Vec<RuleProblem>), Problem> {
-    let (equivalent, _warn) = equivalent(doc, autogen, action)?;
+    let (equivalent, warn) = equivalent(doc, autogen, action)?;
     let (mut policy, problems) =
         parse_policy(&equivalent, source).map_err(|(p, r)| (original_path(&p), r))?;
     policy.kind = doc
@@ -443,23 +453,24 @@ pub(crate) fn parse_with(
         .and_then(Json::as_str)
         .unwrap_or_default()
         .to_string();
-    if policy.admission.failure_policy == FailurePolicy::Ignore {
-        for rule in &mut policy.rules {
-            match &mut rule.action {
-                RuleAction::Validate(v) => {
-                    if let crate::policy::Check::Cel(cel) = &mut v.check {
-                        if let Some(cel) = std::sync::Arc::get_mut(cel) {
-                            cel.ignore_errors = true;
-                        }
-                    }
-                }
-                RuleAction::Mutate(crate::policy::Mutation::Cel(cel)) => {
+    let ignore = policy.admission.failure_policy == FailurePolicy::Ignore;
+    for rule in &mut policy.rules {
+        // Policies are not shared until loading ends.
+        match &mut rule.action {
+            RuleAction::Validate(v) => {
+                if let crate::policy::Check::Cel(cel) = &mut v.check {
                     if let Some(cel) = std::sync::Arc::get_mut(cel) {
-                        cel.ignore_errors = true;
+                        cel.ignore_errors = ignore;
+                        cel.warn = warn;
                     }
                 }
-                _ => {}
             }
+            RuleAction::Mutate(crate::policy::Mutation::Cel(cel)) => {
+                if let Some(cel) = std::sync::Arc::get_mut(cel) {
+                    cel.ignore_errors = ignore;
+                }
+            }
+            _ => {}
         }
     }
     let problems = problems
@@ -496,6 +507,51 @@ mod tests {
     fn deployment(replicas: i64) -> Target {
         Target::from_json(json!({"apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "web", "namespace": "shop"}, "spec": {"replicas": replicas}}))
+    }
+
+    #[test]
+    fn resource_and_image_libraries_answer_from_the_request() {
+        let (policy, problems) = parse(
+            &vpol(json!({
+                "variables": [{"name": "limit", "expression":
+                    "int(resource.Get('v1', 'configmaps', object.metadata.namespace, 'limits').data.max)"}],
+                "validations": [
+                    {"expression": "object.spec.replicas <= variables.limit", "message": "too many"},
+                    {"expression": "object.spec.template.spec.containers.all(c, image.GetMetadata(c.image).config.user != 'root')",
+                     "message": "runs as root"}
+                ]
+            })),
+            "p.yaml",
+        )
+        .unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let request = Request {
+            cel_lookup: std::sync::Arc::new(vigie_cel::kyverno::Offline {
+                resources: vec![json!({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": "limits"}, "data": {"max": "4"}})],
+                images: vec![
+                    json!({"image": "app:1", "config": {"user": "app"}}),
+                    json!({"image": "root:1", "config": {"user": "root"}}),
+                ],
+            }),
+            ..Request::default()
+        };
+        // Written without a namespace: in `default`, where the ConfigMap is.
+        let deploy = |replicas: i64, image: &str| {
+            Target::from_json(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "web"}, "spec": {"replicas": replicas,
+                "template": {"spec": {"containers": [{"name": "c", "image": image}]}}}}))
+        };
+        let status = |t: &Target| evaluate(&policy, t, &request)[0].clone();
+        assert_eq!(status(&deploy(4, "app:1")).status, Status::Pass);
+        let r = status(&deploy(5, "root:1"));
+        assert_eq!(
+            (r.status, r.message.as_str()),
+            (Status::Fail, "too many; runs as root")
+        );
+        let r = status(&deploy(1, "unknown:1"));
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.message.contains("spec.images"), "{}", r.message);
     }
 
     #[test]
