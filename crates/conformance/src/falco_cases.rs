@@ -46,7 +46,7 @@ fn strings(node: Option<&Node>) -> Vec<String> {
 }
 
 /// Every case of `file`, in file order.
-pub fn read_cases(file: &Path) -> Result<Vec<Case>, String> {
+pub(crate) fn read_cases(file: &Path) -> Result<Vec<Case>, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let doc = parse_documents(&text)
         .into_iter()

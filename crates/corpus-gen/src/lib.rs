@@ -1,6 +1,6 @@
 //! `corpus-gen [--one-namespace] [--documents | --list | --json-list | --one-line-json] [--pods] OBJECTS FILES OUT_DIR`:
 //! writes OBJECTS Kubernetes objects spread over FILES multi-document YAML files (or
-//! one `List` per file, see [`shape`]; `--pods`: Pods only). The mix is workload-heavy
+//! one `List` per file, see `src/shape.rs`; `--pods`: Pods only). The mix is workload-heavy
 //! (Deployments, Pods, StatefulSets, DaemonSets, Jobs, CronJobs) with Services,
 //! ConfigMaps, RBAC and NetworkPolicies, and security settings vary from hardened
 //! to careless, so every check has work to do. Deterministic: the same arguments

@@ -45,7 +45,7 @@ use crate::Cluster;
 /// The label naming the writer of a report; its value is the writer's name.
 pub const WRITER_LABEL: &str = "reports.vigie.dev/writer";
 /// The annotation counting the results left out of a report to keep it under
-/// [`ReportWriter::max_report_bytes`].
+/// the writer's size cap (`ReportWriter::max_report_bytes`).
 pub const LEFT_OUT_ANNOTATION: &str = "reports.vigie.dev/results-left-out";
 /// The field manager of vigie's server-side applies.
 pub const FIELD_MANAGER: &str = "vigie";

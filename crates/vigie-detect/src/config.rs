@@ -47,7 +47,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use vigie_resource::{parse_documents, Node};
+use vigie_resource::{parse_documents, Node, Pos};
 
 use crate::sinks::{ClientTlsConfig, Format, HttpSinkConfig, SyslogTarget};
 use crate::sources::{HttpLimits, HttpSourceConfig, ServerTlsConfig};
@@ -127,11 +127,28 @@ impl Default for DetectConfig {
     }
 }
 
-fn at(file: &str, node: &Node, message: impl std::fmt::Display) -> String {
-    format!("{file}:{}:{}: {message}", node.pos.line, node.pos.column)
+/// One problem of a configuration file, and where it is. Reading goes on past
+/// it, so that one run reports every problem of the file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{pos}: {reason}")]
+pub struct ConfigError {
+    /// The configuration file, as named to [`DetectConfig::from_yaml`].
+    pub file: String,
+    /// The line and column of the offending value.
+    pub pos: Pos,
+    /// What is wrong with it.
+    pub reason: String,
 }
 
-fn string(file: &str, node: &Node, key: &str) -> Result<String, String> {
+fn at(file: &str, node: &Node, message: impl std::fmt::Display) -> ConfigError {
+    ConfigError {
+        file: file.to_string(),
+        pos: node.pos,
+        reason: message.to_string(),
+    }
+}
+
+fn string(file: &str, node: &Node, key: &str) -> Result<String, ConfigError> {
     node.get(key)
         .and_then(Node::as_str)
         .map(str::to_string)
@@ -144,7 +161,7 @@ fn string(file: &str, node: &Node, key: &str) -> Result<String, String> {
         })
 }
 
-fn number(file: &str, node: &Node, key: &str, default: usize) -> Result<usize, String> {
+fn number(file: &str, node: &Node, key: &str, default: usize) -> Result<usize, ConfigError> {
     match node.get(key) {
         None => Ok(default),
         Some(v) => v
@@ -157,7 +174,7 @@ fn number(file: &str, node: &Node, key: &str, default: usize) -> Result<usize, S
 
 /// The `tls` map of a component: unknown keys are errors; every value is a path
 /// except `insecure_skip_verify`.
-fn tls_map<'a>(file: &str, node: &'a Node, keys: &[&str]) -> Result<Option<&'a Node>, String> {
+fn tls_map<'a>(file: &str, node: &'a Node, keys: &[&str]) -> Result<Option<&'a Node>, ConfigError> {
     let Some(tls) = node.get("tls") else {
         return Ok(None);
     };
@@ -192,7 +209,7 @@ fn path(node: &Node, key: &str) -> Option<PathBuf> {
     node.get(key).and_then(Node::as_str).map(PathBuf::from)
 }
 
-fn server_tls(file: &str, node: &Node) -> Result<Option<ServerTlsConfig>, String> {
+fn server_tls(file: &str, node: &Node) -> Result<Option<ServerTlsConfig>, ConfigError> {
     let Some(tls) = tls_map(file, node, &["cert_file", "key_file", "client_ca_file"])? else {
         return Ok(None);
     };
@@ -206,7 +223,7 @@ fn server_tls(file: &str, node: &Node) -> Result<Option<ServerTlsConfig>, String
     }))
 }
 
-fn client_tls(file: &str, node: &Node) -> Result<ClientTlsConfig, String> {
+fn client_tls(file: &str, node: &Node) -> Result<ClientTlsConfig, ConfigError> {
     let keys = ["ca_file", "cert_file", "key_file", "insecure_skip_verify"];
     let Some(tls) = tls_map(file, node, &keys)? else {
         return Ok(ClientTlsConfig::default());
@@ -230,7 +247,7 @@ fn client_tls(file: &str, node: &Node) -> Result<ClientTlsConfig, String> {
     Ok(config)
 }
 
-fn format(file: &str, node: &Node) -> Result<Format, String> {
+fn format(file: &str, node: &Node) -> Result<Format, ConfigError> {
     match node.get("format") {
         None => Ok(Format::Text),
         Some(v) => v
@@ -242,10 +259,16 @@ fn format(file: &str, node: &Node) -> Result<Format, String> {
 
 impl DetectConfig {
     /// Parses a configuration file's text; errors name the file, line and reason.
-    pub fn from_yaml(file: &str, text: &str) -> Result<DetectConfig, Vec<String>> {
+    pub fn from_yaml(file: &str, text: &str) -> Result<DetectConfig, Vec<ConfigError>> {
         let doc = match parse_documents(text).into_iter().next() {
             None => return Ok(DetectConfig::default()),
-            Some(Err(e)) => return Err(vec![format!("{file}:{}: {}", e.pos, e.reason)]),
+            Some(Err(e)) => {
+                return Err(vec![ConfigError {
+                    file: file.to_string(),
+                    pos: e.pos,
+                    reason: e.reason,
+                }])
+            }
             Some(Ok(doc)) => doc,
         };
         let root = &doc.root;
@@ -305,7 +328,7 @@ impl DetectConfig {
     }
 }
 
-fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
+fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, ConfigError> {
     Ok(match string(file, node, "type")?.as_str() {
         "file" => SourceConfig::File {
             path: string(file, node, "path")?.into(),
@@ -341,8 +364,8 @@ fn parse_source(file: &str, node: &Node) -> Result<SourceConfig, String> {
 }
 
 /// The webhook's limits: sizes in bytes, deadlines in milliseconds.
-fn http_limits(file: &str, node: &Node, d: HttpLimits) -> Result<HttpLimits, String> {
-    let ms = |key: &str, default: Duration| -> Result<Duration, String> {
+fn http_limits(file: &str, node: &Node, d: HttpLimits) -> Result<HttpLimits, ConfigError> {
+    let ms = |key: &str, default: Duration| -> Result<Duration, ConfigError> {
         let n = number(file, node, key, default.as_millis() as usize)?;
         Ok(Duration::from_millis(n as u64))
     };
@@ -366,7 +389,7 @@ fn http_limits(file: &str, node: &Node, d: HttpLimits) -> Result<HttpLimits, Str
     })
 }
 
-fn parse_sink(file: &str, node: &Node) -> Result<SinkConfig, String> {
+fn parse_sink(file: &str, node: &Node) -> Result<SinkConfig, ConfigError> {
     Ok(match string(file, node, "type")?.as_str() {
         "stdout" => SinkConfig::Stdout {
             format: format(file, node)?,
@@ -478,7 +501,7 @@ mod tests {
         ] {
             let errors = DetectConfig::from_yaml("c.yaml", text).unwrap_err();
             assert!(
-                errors.iter().any(|e| e.starts_with("c.yaml:") && e.contains(message)),
+                errors.iter().any(|e| e.to_string().starts_with("c.yaml:") && e.reason.contains(message)),
                 "{text}: {errors:?}"
             );
         }
@@ -506,8 +529,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            errors.iter().any(|e| e.starts_with("c.yaml:3:")
-                && e.contains("'idle_timeout_ms' must be a positive number")),
+            errors.iter().any(|e| e.to_string().starts_with("c.yaml:3:")
+                && e.reason
+                    .contains("'idle_timeout_ms' must be a positive number")),
             "{errors:?}"
         );
     }
@@ -518,19 +542,19 @@ mod tests {
             "sources:\n  - type: kafka\nsinks:\n  - type: stdout\n    format: xml\nbogus: 1\n";
         let errors = DetectConfig::from_yaml("c.yaml", text).unwrap_err();
         assert!(
-            errors
-                .iter()
-                .any(|e| e.starts_with("c.yaml:2:") && e.contains("unknown source type 'kafka'")),
+            errors.iter().any(|e| e.to_string().starts_with("c.yaml:2:")
+                && e.reason.contains("unknown source type 'kafka'")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.to_string().starts_with("c.yaml:5:")
+                && e.reason.contains("format must be text or json")),
             "{errors:?}"
         );
         assert!(
             errors
                 .iter()
-                .any(|e| e.starts_with("c.yaml:5:") && e.contains("format must be text or json")),
-            "{errors:?}"
-        );
-        assert!(
-            errors.iter().any(|e| e.contains("unknown key 'bogus'")),
+                .any(|e| e.reason.contains("unknown key 'bogus'")),
             "{errors:?}"
         );
     }

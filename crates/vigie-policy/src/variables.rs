@@ -13,7 +13,7 @@ use crate::jmes::{self, EvalError, Expr, Rcvar};
 /// Expressions compiled once for the whole process, keyed by their text.
 static COMPILED: LazyLock<RwLock<HashMap<String, Arc<Expr>>>> = LazyLock::new(Default::default);
 
-pub fn compile_cached(source: &str) -> Result<Arc<Expr>, String> {
+pub(crate) fn compile_cached(source: &str) -> Result<Arc<Expr>, String> {
     if let Some(expr) = COMPILED
         .read()
         .unwrap_or_else(|e| e.into_inner())

@@ -39,7 +39,7 @@ fn parse_op(exception: &ExceptionDef, comp: &str) -> Result<Op, String> {
 }
 
 /// The expression an exception excludes, or `None` when it has no values yet.
-pub fn exception_expr(exception: &ExceptionDef) -> Result<Option<Expr>, String> {
+pub(crate) fn exception_expr(exception: &ExceptionDef) -> Result<Option<Expr>, String> {
     if exception.values.is_empty() || exception.fields.is_empty() {
         return Ok(None);
     }

@@ -76,6 +76,8 @@ pub fn parse(
         )?,
         params: param_source(cel.get("paramKind"), cel.get("paramRef")),
         ignore_errors: false,
+        warn: false,
+        bindings: Vec::new(),
     }))
 }
 
@@ -88,11 +90,14 @@ mod tests {
 
     fn inputs(object: &Json) -> CelInputs<'_> {
         CelInputs {
-            object,
+            object: std::borrow::Cow::Borrowed(object),
             old_object: None,
             request: json!({"operation": "CREATE"}),
             namespace_object: json!({"metadata": {"name": "shop", "labels": {"tier": "gold"}}}),
             param_candidates: &[],
+            // A test helper: one small allocation per call is fine.
+            lookup: Box::leak(Box::default()),
+            authorizer: None,
         }
     }
 
@@ -120,6 +125,29 @@ mod tests {
     }
 
     #[test]
+    fn rules_on_one_resource_share_only_what_the_resource_decides() {
+        // Both rules compute `replicas` alike (computed once), and `next`
+        // from their own `base`, which must not be shared.
+        let rule = |base: i64, want: i64| {
+            let cel = json!({
+                "variables": [
+                    {"name": "replicas", "expression": "object.spec.replicas"},
+                    {"name": "base", "expression": format!("{base}")},
+                    {"name": "next", "expression": "variables.base + variables.replicas"}
+                ],
+                "expressions": [{"expression": format!("variables.next == {want}")}]
+            });
+            parse(&cel, None, "p").unwrap()
+        };
+        let obj = json!({"spec": {"replicas": 3}});
+        let shared = crate::cel::CelResource::new(inputs(&obj));
+        for (base, want) in [(1, 4), (10, 13), (1, 4)] {
+            let (status, message) = rule(base, want).evaluate_in(&shared);
+            assert_eq!(status, Status::Pass, "base {base}: {message}");
+        }
+    }
+
+    #[test]
     fn preconditions_skip_and_errors_deny() {
         let cel = json!({"expressions": [{"expression": "object.spec.replicas > 1"}]});
         let pre = json!([{"name": "gold", "expression": "namespaceObject.metadata.labels.tier == 'silver'"}]);
@@ -140,9 +168,10 @@ mod tests {
 
     #[test]
     fn kyverno_libraries_are_unsupported_and_typos_invalid() {
-        let cel = json!({"expressions": [{"expression": "resource.Get('v1', 'pods', 'a', 'b') != null"}]});
+        let cel =
+            json!({"expressions": [{"expression": "http.Get('https://example.com') != null"}]});
         assert!(
-            matches!(parse(&cel, None, "p"), Err(CelProblem::Unsupported(f)) if f.contains("resource"))
+            matches!(parse(&cel, None, "p"), Err(CelProblem::Unsupported(f)) if f.contains("http"))
         );
         let cel = json!({"expressions": [{"expression": "objct.spec != null"}]});
         assert!(

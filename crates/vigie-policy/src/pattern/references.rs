@@ -23,7 +23,7 @@ use serde_json::Value as Json;
 use crate::anchors;
 
 /// `Ok(None)` when the pattern has no reference.
-pub fn resolve(pattern: &Json) -> Result<Option<Json>, String> {
+pub(crate) fn resolve(pattern: &Json) -> Result<Option<Json>, String> {
     if !has_reference(pattern) {
         return Ok(None);
     }

@@ -79,6 +79,13 @@ vigie_rules::field_table! {
     ProcIsExeWritable = "proc.is_exe_writable": Bool; "whether the executable is writable by the process's user"
     ProcIsExeUpperLayer = "proc.is_exe_upper_layer": Bool; "whether the executable lives in an overlay's upper layer"
     ProcIsExeFromMemfd = "proc.is_exe_from_memfd": Bool; "whether the executable is a memfd"
+    ProcEnv = "proc.env": String, optional; "the environment at exec, NAME=value joined by spaces, or one variable's value (proc.env[NAME])"
+    ProcVmsize = "proc.vmsize": Number; "virtual memory size at exec, KiB"
+    ProcVmrss = "proc.vmrss": Number; "resident memory at exec, KiB"
+    ProcVmswap = "proc.vmswap": Number; "swapped memory at exec, KiB"
+    ProcExeIno = "proc.exe_ino": Number; "the executable's inode number"
+    ProcExeInoCtime = "proc.exe_ino.ctime": Number; "the executable's inode change time, ns since the epoch"
+    ProcExeInoMtime = "proc.exe_ino.mtime": Number; "the executable's modification time, ns since the epoch"
     ProcStdinType = "proc.stdin.type": String; "the type of descriptor 0"
     ProcStdoutType = "proc.stdout.type": String; "the type of descriptor 1"
     ProcStderrType = "proc.stderr.type": String; "the type of descriptor 2"
@@ -126,7 +133,18 @@ vigie_rules::field_table! {
     FsPathName = "fs.path.name": String; "the path a file event is about"
     ContainerId = "container.id": String; "the container's short id (12 digits), host outside containers"
     ContainerFullId = "container.full_id": String; "the container's full id, host outside containers"
-    ContainerName = "container.name": String; "host outside containers (names need the container runtime)"
+    ContainerName = "container.name": String; "the container's name (from the capture or the runtime), host outside containers"
+    ContainerImage = "container.image": String; "the container's image as it was created with it"
+    ContainerImageRepository = "container.image.repository": String; "the image without tag and digest"
+    ContainerImageTag = "container.image.tag": String; "the image's tag"
+    ContainerImageDigest = "container.image.digest": String; "the image's digest (sha256:...)"
+    ContainerType = "container.type": String; "the container runtime: containerd, cri-o, docker..."
+    ContainerPrivileged = "container.privileged": Bool; "whether the container is privileged, when the runtime says"
+    K8sPodName = "k8s.pod.name": String; "the name of the container's Kubernetes pod"
+    K8sPodUid = "k8s.pod.uid": String; "the uid of the pod"
+    K8sPodLabel = "k8s.pod.label": String, dotted; "one label of the pod, by key"
+    K8sPodLabels = "k8s.pod.labels": String; "the pod's labels, key:value joined by commas"
+    K8sNsName = "k8s.ns.name": String; "the pod's namespace"
 }
 
 impl SysField {
@@ -169,7 +187,7 @@ mod table_tests {
         let r = t.resolve("evt.arg.flags", None).unwrap();
         assert_eq!(SysField::from_id(r.id), Some(SysField::EvtArg));
         // Declared by Falco's field set, without a value here yet.
-        let r = t.resolve("proc.vmsize", None).unwrap();
+        let r = t.resolve("proc.vpgid.name", None).unwrap();
         assert_eq!(SysField::from_id(r.id), None);
         // Every typed field has the type the shared declaration gives it.
         let shared = vigie_rules::fields::syscall_table();

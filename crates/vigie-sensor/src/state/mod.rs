@@ -8,6 +8,7 @@
 //! removed: a `close` still shows the file it closes).
 
 pub mod container;
+pub mod containers;
 pub mod paths;
 mod proc;
 mod thread;
@@ -20,7 +21,7 @@ use crate::event::{event_flags, Direction, ParamValue, RawEvent, SockAddr};
 use crate::scap::{Capture, FdKind};
 
 pub use proc::bootstrap_from_proc;
-pub use thread::Thread;
+pub use thread::{ExecImage, Thread};
 pub use users::{User, Users};
 
 /// An open file descriptor.
@@ -128,6 +129,8 @@ pub struct State {
     pub hostname: String,
     /// Threads created from events because they were unknown.
     pub threads_created: u64,
+    /// What is known of containers beyond their ids.
+    pub containers: containers::Containers,
 }
 
 /// How many threads the table keeps at most: past it, clone events of unknown
@@ -294,6 +297,10 @@ impl State {
     pub fn before(&mut self, e: &RawEvent<'_>) {
         let Some(info) = e.info() else { return };
         let tid = e.tid as i64;
+        if let Some(c) = containers::ContainerInfo::from_event(e) {
+            self.containers.insert_captured(c);
+            return;
+        }
         if info.direction == Direction::Enter {
             let slot = self.enters.entry(tid).or_default();
             slot.clear();
@@ -326,7 +333,8 @@ impl State {
                     t.cwd = dir;
                 }
             }
-            "setuid" | "setresuid" | "setgid" | "setresgid" | "setsid" => self.on_credentials(e),
+            "setuid" | "setresuid" | "setreuid" | "setgid" | "setresgid" | "setregid"
+            | "setsid" => self.on_credentials(e),
             _ => {}
         }
         if info.flags & event_flags::CREATES_FD != 0 {
@@ -435,12 +443,12 @@ impl State {
             return;
         };
         match name {
-            "setuid" | "setresuid" => {
+            "setuid" | "setresuid" | "setreuid" => {
                 if let Some(u) = uid.filter(|&u| u >= 0 && u < u32::MAX as i64) {
                     t.uid = u as u32;
                 }
             }
-            "setgid" | "setresgid" => {
+            "setgid" | "setresgid" | "setregid" => {
                 if let Some(g) = gid.filter(|&g| g >= 0 && g < u32::MAX as i64) {
                     t.gid = g as u32;
                 }
