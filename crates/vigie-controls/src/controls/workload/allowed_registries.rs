@@ -26,7 +26,7 @@
 //! (Compromise Software Supply Chain).
 
 use super::super::prelude::*;
-use super::helpers::{from_registry, image_of};
+use super::helpers::{from_registry, judge_images};
 use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
@@ -59,19 +59,7 @@ fn distrust(image: &str, config: &Config) -> Option<String> {
 }
 
 fn evaluate(pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
-    for container in pod.containers() {
-        let Some(image) = image_of(&container) else {
-            continue;
-        };
-        if let Some(why) = distrust(image, config) {
-            out.push(Violation::new(
-                pod.container_path(&container, "image"),
-                key_pos(container.node, "image"),
-                format!(
-                    "{} uses image {image}, {why}",
-                    describe_container(&container)
-                ),
-            ));
-        }
-    }
+    judge_images(pod, out, |_, image| {
+        distrust(image, config).map(|why| ("image", format!("uses image {image}, {why}")))
+    });
 }

@@ -17,7 +17,7 @@
 //! (Implant Internal Image).
 
 use super::super::prelude::*;
-use super::helpers::{image_of, ImageRef};
+use super::helpers::{judge_images, ImageRef};
 use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
@@ -37,21 +37,16 @@ pub(crate) const CONTROL: Control = Control {
 };
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    for container in pod.containers() {
-        let Some(image) = image_of(&container) else {
-            continue;
-        };
+    judge_images(pod, out, |_, image| {
         let registry = ImageRef::parse(image).registry;
         // Regional mirrors (eu.gcr.io/k8s-artifacts-prod) are not the same registry.
-        if registry.is_some_and(|r| r.eq_ignore_ascii_case("k8s.gcr.io")) {
-            out.push(Violation::new(
-                pod.container_path(&container, "image"),
-                key_pos(container.node, "image"),
-                format!(
-                    "{} uses image {image} from the frozen k8s.gcr.io registry",
-                    describe_container(&container)
-                ),
-            ));
-        }
-    }
+        registry
+            .is_some_and(|r| r.eq_ignore_ascii_case("k8s.gcr.io"))
+            .then(|| {
+                (
+                    "image",
+                    format!("uses image {image} from the frozen k8s.gcr.io registry"),
+                )
+            })
+    });
 }

@@ -5,7 +5,7 @@ use vigie_resource::{ContainerRef, Node, Pos, Resource};
 
 use crate::control::{ClusterOutcome, Inventory};
 use crate::controls::common::workload_pod;
-use crate::pod::{key_pos, Pod, Violation};
+use crate::pod::{describe_container, key_pos, Pod, Violation};
 
 /// Where a setting of the security context comes from.
 #[derive(Clone, Copy, Debug)]
@@ -316,6 +316,28 @@ pub(crate) fn volume_violation(pod: &Pod<'_>, volume: &Volume<'_>, message: Stri
 /// The string value of a container's `image`.
 pub(crate) fn image_of<'a>(container: &ContainerRef<'a>) -> Option<&'a str> {
     container.node.get("image").and_then(Node::as_str)
+}
+
+/// The image walk of the image controls: for each container of `pod` that
+/// names an image, `judge` says what is wrong (the field to point at and the
+/// finding's words after the container's description), if anything.
+pub(crate) fn judge_images<'a>(
+    pod: &Pod<'a>,
+    out: &mut Vec<Violation>,
+    mut judge: impl FnMut(&ContainerRef<'a>, &'a str) -> Option<(&'static str, String)>,
+) {
+    for container in pod.containers() {
+        let Some(image) = image_of(&container) else {
+            continue;
+        };
+        if let Some((key, words)) = judge(&container, image) {
+            out.push(Violation::new(
+                pod.container_path(&container, key),
+                key_pos(container.node, key),
+                format!("{} {words}", describe_container(&container)),
+            ));
+        }
+    }
 }
 
 /// An image reference split the way container runtimes read it.

@@ -21,7 +21,7 @@
 //! (Implant Internal Image), T1195.002 (Compromise Software Supply Chain).
 
 use super::super::prelude::*;
-use super::helpers::{image_of, ImageRef};
+use super::helpers::{judge_images, ImageRef};
 use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
@@ -82,28 +82,15 @@ fn is_exempt(image: &str, exempt: &[String]) -> bool {
 }
 
 fn evaluate(pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
-    for container in pod.containers() {
-        let Some(image) = image_of(&container) else {
-            continue;
-        };
+    judge_images(pod, out, |_, image| {
         if is_exempt(image, &config.digest_exempt_repositories) {
-            continue;
+            return None;
         }
-        let message = match ImageRef::parse(image).digest {
-            Some(digest) if is_valid_digest(digest) => continue,
-            Some(digest) => format!(
-                "{} pins image {image} to a malformed digest {digest}",
-                describe_container(&container)
-            ),
-            None => format!(
-                "{} uses image {image}, not pinned to a digest",
-                describe_container(&container)
-            ),
+        let words = match ImageRef::parse(image).digest {
+            Some(digest) if is_valid_digest(digest) => return None,
+            Some(digest) => format!("pins image {image} to a malformed digest {digest}"),
+            None => format!("uses image {image}, not pinned to a digest"),
         };
-        out.push(Violation::new(
-            pod.container_path(&container, "image"),
-            key_pos(container.node, "image"),
-            message,
-        ));
-    }
+        Some(("image", words))
+    });
 }

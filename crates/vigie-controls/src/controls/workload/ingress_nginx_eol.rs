@@ -21,7 +21,7 @@
 //! T1190 (Exploit Public-Facing Application).
 
 use super::super::prelude::*;
-use super::helpers::{image_of, ImageRef};
+use super::helpers::{judge_images, ImageRef};
 use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
@@ -49,19 +49,12 @@ fn is_community_ingress_nginx(image: &str) -> bool {
 }
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    for container in pod.containers() {
-        let Some(image) = image_of(&container) else {
-            continue;
-        };
-        if is_community_ingress_nginx(image) {
-            out.push(Violation::new(
-                pod.container_path(&container, "image"),
-                key_pos(container.node, "image"),
-                format!(
-                    "{} runs the community ingress-nginx controller ({image}), end of life in March 2026",
-                    describe_container(&container)
-                ),
-            ));
-        }
-    }
+    judge_images(pod, out, |_, image| {
+        is_community_ingress_nginx(image).then(|| {
+            let words = format!(
+                "runs the community ingress-nginx controller ({image}), end of life in March 2026"
+            );
+            ("image", words)
+        })
+    });
 }

@@ -22,7 +22,7 @@
 //! (Implant Internal Image).
 
 use super::super::prelude::*;
-use super::helpers::{image_of, ImageRef};
+use super::helpers::{judge_images, ImageRef};
 use crate::controls::common::pod_evaluator;
 
 pub(crate) const CONTROL: Control = Control {
@@ -41,13 +41,10 @@ pub(crate) const CONTROL: Control = Control {
 };
 
 fn evaluate(pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
-    for container in pod.containers() {
-        let Some(image) = image_of(&container) else {
-            continue;
-        };
+    judge_images(pod, out, |container, image| {
         let policy = container.node.get("imagePullPolicy").and_then(Node::as_str);
         let Some(policy @ ("IfNotPresent" | "Never")) = policy else {
-            continue;
+            return None;
         };
         let reference = ImageRef::parse(image);
         let moving = match (reference.tag, reference.digest) {
@@ -59,15 +56,11 @@ fn evaluate(pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
             }
             _ => None,
         };
-        if let Some(moving) = moving {
-            out.push(Violation::new(
-                pod.container_path(&container, "imagePullPolicy"),
-                key_pos(container.node, "imagePullPolicy"),
-                format!(
-                    "{} uses image {image} with {moving} but imagePullPolicy {policy}",
-                    describe_container(&container)
-                ),
-            ));
-        }
-    }
+        moving.map(|moving| {
+            (
+                "imagePullPolicy",
+                format!("uses image {image} with {moving} but imagePullPolicy {policy}"),
+            )
+        })
+    });
 }

@@ -20,7 +20,7 @@
 //! Internal Image).
 
 use super::super::prelude::*;
-use super::helpers::{image_of, ImageRef};
+use super::helpers::{judge_images, ImageRef};
 use super::sandbox::is_sandbox_template;
 use crate::controls::common::workload_pod;
 
@@ -46,13 +46,10 @@ fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
     let Some(pod) = workload_pod(resource) else {
         return;
     };
-    for container in pod.containers() {
-        let Some(image) = image_of(&container) else {
-            continue;
-        };
+    judge_images(&pod, out, |_, image| {
         let reference = ImageRef::parse(image);
         if reference.digest.is_some() {
-            continue;
+            return None;
         }
         let why = match reference.tag {
             None => "has no tag".to_string(),
@@ -60,16 +57,12 @@ fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
             Some(tag) if config.floating_image_tags.iter().any(|t| t == tag) => {
                 format!("uses the floating tag {tag}")
             }
-            Some(_) => continue,
+            Some(_) => return None,
         };
-        out.push(Violation::new(
-            pod.container_path(&container, "image"),
-            key_pos(container.node, "image"),
-            format!(
-                "{} of SandboxTemplate {} runs {image}, which {why}",
-                describe_container(&container),
-                resource.name
-            ),
-        ));
-    }
+        let words = format!(
+            "of SandboxTemplate {} runs {image}, which {why}",
+            resource.name
+        );
+        Some(("image", words))
+    });
 }

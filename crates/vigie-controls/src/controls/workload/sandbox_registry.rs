@@ -26,7 +26,7 @@
 //! Internal Image).
 
 use super::super::prelude::*;
-use super::helpers::{from_registry, image_of};
+use super::helpers::{from_registry, judge_images};
 use super::sandbox::is_sandbox_template;
 use crate::controls::common::workload_pod;
 
@@ -55,20 +55,15 @@ fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
     let Some(pod) = workload_pod(resource) else {
         return;
     };
-    for container in pod.containers() {
-        let Some(image) = image_of(&container) else {
-            continue;
-        };
-        if from_registry(image, &config.allowed_registries).is_none() {
-            out.push(Violation::new(
-                pod.container_path(&container, "image"),
-                key_pos(container.node, "image"),
-                format!(
-                    "{} of SandboxTemplate {} runs {image}, from a registry not in allowedRegistries",
-                    describe_container(&container),
+    judge_images(&pod, out, |_, image| {
+        from_registry(image, &config.allowed_registries)
+            .is_none()
+            .then(|| {
+                let words = format!(
+                    "of SandboxTemplate {} runs {image}, from a registry not in allowedRegistries",
                     resource.name
-                ),
-            ));
-        }
-    }
+                );
+                ("image", words)
+            })
+    });
 }
