@@ -44,7 +44,7 @@ impl SizeBound {
         SizeTree::of(v).deep
     }
 
-    fn max(self, o: SizeBound) -> SizeBound {
+    pub(crate) fn max(self, o: SizeBound) -> SizeBound {
         SizeBound {
             list: self.list.max(o.list),
             string: self.string.max(o.string),
@@ -89,7 +89,7 @@ const MAX_FIELDS: usize = 256;
 ///
 /// A tree may also describe several possible values (a conditional's two
 /// branches, the elements of a list): each bound is then the larger one.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SizeTree {
     /// Nothing is known but `deep`: every part of the value, at any depth,
     /// is bounded by it.
@@ -103,7 +103,7 @@ pub struct SizeTree {
     /// The value's own length: bytes of a string.
     string: u64,
     /// The longest list or string anywhere in the value, itself included.
-    deep: SizeBound,
+    pub(crate) deep: SizeBound,
     /// The longest key of a map.
     key: u64,
     /// The bound of every element (list) or value (map); none when there is none.
@@ -119,7 +119,7 @@ impl SizeTree {
     }
 
     /// A value of which only a bound of every part is known.
-    fn flat(deep: SizeBound) -> SizeTree {
+    pub(crate) fn flat(deep: SizeBound) -> SizeTree {
         SizeTree {
             unknown: true,
             list: deep.list,
@@ -131,13 +131,58 @@ impl SizeTree {
     }
 
     /// A string (or a number: length 0).
-    fn text(len: u64) -> SizeTree {
+    pub(crate) fn text(len: u64) -> SizeTree {
         SizeTree {
             string: len,
             deep: SizeBound {
                 list: 0,
                 string: len,
             },
+            ..SizeTree::default()
+        }
+    }
+
+    /// The bound of a map given the bounds of its values, each with its key
+    /// when the key is a string (fields are looked up by name only).
+    pub(crate) fn map_of<'k>(
+        entries: impl Iterator<Item = (Option<&'k str>, SizeTree)>,
+    ) -> SizeTree {
+        let mut elem: Option<SizeTree> = None;
+        let mut key = 0u64;
+        let mut len = 0u64;
+        let mut fields = Some(BTreeMap::new());
+        for (k, t) in entries {
+            len += 1;
+            match k {
+                Some(s) => {
+                    key = key.max(s.len() as u64);
+                    match fields.as_mut() {
+                        Some(f) if f.len() < MAX_FIELDS => {
+                            f.insert(s.to_string(), t.clone());
+                        }
+                        _ => fields = None,
+                    }
+                }
+                None => fields = None,
+            }
+            elem = Some(match elem {
+                Some(e) => e.merge(&t),
+                None => t,
+            });
+        }
+        SizeTree {
+            is_map: true,
+            list: len,
+            key,
+            deep: elem
+                .as_ref()
+                .map_or(SizeBound::default(), |e| e.deep)
+                .max(SizeBound {
+                    list: len,
+                    string: key,
+                }),
+            elem: elem.map(Arc::new),
+            fields: fields.map(Arc::new),
             ..SizeTree::default()
         }
     }
@@ -174,7 +219,7 @@ impl SizeTree {
     }
 
     /// A bound of either value.
-    fn merge(&self, o: &SizeTree) -> SizeTree {
+    pub(crate) fn merge(&self, o: &SizeTree) -> SizeTree {
         let elem = match (&self.elem, &o.elem) {
             (None, None) => None,
             (Some(a), None) | (None, Some(a)) => Some(a.clone()),
@@ -217,7 +262,7 @@ impl SizeTree {
 
 /// Values nested deeper than this are measured as unbounded (the caller's
 /// parser bounds JSON depth long before).
-const MAX_MEASURE_DEPTH: usize = 1000;
+pub(crate) const MAX_MEASURE_DEPTH: usize = 1000;
 
 fn measure(v: &Value, depth: usize) -> SizeTree {
     if depth > MAX_MEASURE_DEPTH {
@@ -251,44 +296,13 @@ fn measure(v: &Value, depth: usize) -> SizeTree {
                 ..SizeTree::default()
             }
         }
-        Value::Map(m) => {
-            let mut elem: Option<SizeTree> = None;
-            let mut key = 0u64;
-            let mut fields = (m.map.len() <= MAX_FIELDS).then(BTreeMap::new);
-            for (k, x) in m.map.iter() {
-                let t = measure(x, depth + 1);
-                match k {
-                    cel::objects::Key::String(s) => {
-                        key = key.max(s.len() as u64);
-                        if let Some(f) = fields.as_mut() {
-                            f.insert(s.to_string(), t.clone());
-                        }
-                    }
-                    // Fields are looked up by name only.
-                    _ => fields = None,
-                }
-                elem = Some(match elem {
-                    Some(e) => e.merge(&t),
-                    None => t,
-                });
-            }
-            let len = m.map.len() as u64;
-            SizeTree {
-                is_map: true,
-                list: len,
-                key,
-                deep: elem
-                    .as_ref()
-                    .map_or(SizeBound::default(), |e| e.deep)
-                    .max(SizeBound {
-                        list: len,
-                        string: key,
-                    }),
-                elem: elem.map(Arc::new),
-                fields: fields.map(Arc::new),
-                ..SizeTree::default()
-            }
-        }
+        Value::Map(m) => SizeTree::map_of(m.map.iter().map(|(k, x)| {
+            let key = match k {
+                cel::objects::Key::String(s) => Some(s.as_str()),
+                _ => None,
+            };
+            (key, measure(x, depth + 1))
+        })),
         Value::String(s) => SizeTree::text(s.len() as u64),
         Value::Bytes(s) => SizeTree::text(s.len() as u64),
         _ => SizeTree::default(),
@@ -297,6 +311,31 @@ fn measure(v: &Value, depth: usize) -> SizeTree {
 
 /// The cost bound of evaluating `e` with variables of the given sizes.
 pub fn estimate(e: &IdedExpr, vars: &HashMap<&str, SizeTree>) -> u64 {
+    estimate_in(e, vars)
+}
+
+/// The size bounds of the bound variables, by name: a map of them, or an
+/// activation, which keeps each value's bound beside it (so that estimating
+/// copies no map per evaluation).
+pub(crate) trait Sizes {
+    /// The bound of the variable `name`.
+    fn size_of(&self, name: &str) -> Option<&SizeTree>;
+    /// The largest bound of any variable.
+    fn largest(&self) -> SizeBound;
+}
+
+impl Sizes for HashMap<&str, SizeTree> {
+    fn size_of(&self, name: &str) -> Option<&SizeTree> {
+        self.get(name)
+    }
+    fn largest(&self) -> SizeBound {
+        self.values()
+            .fold(SizeBound::default(), |a, s| a.max(s.deep))
+    }
+}
+
+/// [`estimate`] with the sizes looked up in `vars`.
+pub(crate) fn estimate_in(e: &IdedExpr, vars: &dyn Sizes) -> u64 {
     let mut scopes: Vec<(&str, SizeTree)> = Vec::new();
     walk(e, vars, &mut scopes).cost
 }
@@ -307,26 +346,19 @@ struct Est {
     size: SizeTree,
 }
 
-fn lookup(name: &str, vars: &HashMap<&str, SizeTree>, scopes: &[(&str, SizeTree)]) -> SizeTree {
+fn lookup(name: &str, vars: &dyn Sizes, scopes: &[(&str, SizeTree)]) -> SizeTree {
     if let Some((_, s)) = scopes.iter().rev().find(|(n, _)| *n == name) {
         return s.clone();
     }
-    if let Some(s) = vars.get(name) {
+    if let Some(s) = vars.size_of(name) {
         return s.clone();
     }
     // A dotted or container-qualified variable: the largest bound of any
     // variable is safe.
-    SizeTree::flat(
-        vars.values()
-            .fold(SizeBound::default(), |a, s| a.max(s.deep)),
-    )
+    SizeTree::flat(vars.largest())
 }
 
-fn walk<'a>(
-    e: &'a IdedExpr,
-    vars: &HashMap<&str, SizeTree>,
-    scopes: &mut Vec<(&'a str, SizeTree)>,
-) -> Est {
+fn walk<'a>(e: &'a IdedExpr, vars: &dyn Sizes, scopes: &mut Vec<(&'a str, SizeTree)>) -> Est {
     match &e.expr {
         Expr::Ident(n) => Est {
             cost: 1,
@@ -418,9 +450,18 @@ fn walk<'a>(
                 grown(&init.size, &step1.size, n)
             };
             scopes.pop();
+            // When the accumulator's bound does not grow (`all`, `exists`:
+            // a bool), the step sees what it saw in the first pass: its
+            // estimate is the same, and walking it again would make nested
+            // comprehensions cost twice as much per level to estimate.
+            let same_accu = accu == init.size;
             scopes.push((&c.accu_var, accu.clone()));
             let cond = walk(&c.loop_cond, vars, scopes);
-            let step = walk(&c.loop_step, vars, scopes);
+            let step = if same_accu {
+                step1
+            } else {
+                walk(&c.loop_step, vars, scopes)
+            };
             scopes.truncate(depth);
             scopes.push((&c.accu_var, accu));
             let result = walk(&c.result, vars, scopes);
@@ -440,7 +481,7 @@ fn walk<'a>(
 }
 
 /// A list of `len` elements bounded by `elem`.
-fn list_of(len: u64, elem: Option<SizeTree>) -> SizeTree {
+pub(crate) fn list_of(len: u64, elem: Option<SizeTree>) -> SizeTree {
     SizeTree {
         is_list: true,
         list: len,
@@ -486,7 +527,7 @@ const MAX_RANGE: u64 = 1_000_000;
 fn range<'a>(
     exprs: &'a [IdedExpr],
     args: &[Est],
-    vars: &HashMap<&str, SizeTree>,
+    vars: &dyn Sizes,
     scopes: &mut Vec<(&'a str, SizeTree)>,
 ) -> Est {
     let arg_cost = args.iter().fold(0u64, |a, x| a.saturating_add(x.cost));
@@ -513,7 +554,7 @@ fn m_len(e: &Expr) -> u64 {
 
 fn entries<'a>(
     e: &'a Expr,
-    vars: &HashMap<&str, SizeTree>,
+    vars: &dyn Sizes,
     scopes: &mut Vec<(&'a str, SizeTree)>,
     cost: &mut u64,
     deep: &mut SizeBound,

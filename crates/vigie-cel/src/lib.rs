@@ -35,6 +35,7 @@ mod macros;
 pub mod network;
 mod quoted;
 mod result;
+mod shared;
 pub mod types;
 
 use std::collections::{BTreeSet, HashMap};
@@ -48,6 +49,8 @@ pub use cel::Value;
 pub use cost::{SizeBound, SizeTree};
 pub use json::{from_json, to_json, ToJsonError};
 pub use result::{type_name, TypeValue};
+use shared::Bound;
+pub use shared::Shared;
 pub use types::{CelType, Overload, TypeSyntaxError};
 
 /// Kubernetes' limit of cost units for one evaluation of one expression.
@@ -254,9 +257,54 @@ impl Env {
 /// Variable values for one evaluation. Values are converted to the
 /// engine's form once, when bound, so that many programs can evaluate the
 /// same activation without copying it.
-#[derive(Default)]
+///
+/// Cloning an activation shares its values (each is reference counted):
+/// bind what every evaluation of a resource sees once, then clone the
+/// activation per rule and bind what the rule adds. Measured on the Pod
+/// Security CEL policies (bench/policy/README.md), converting the object
+/// once per resource instead of once per rule is most of the difference
+/// between CEL and pattern rules.
+#[derive(Default, Clone)]
 pub struct Activation {
-    values: HashMap<String, (Box<dyn Val>, SizeTree)>,
+    // A handful of names per activation: a list searched in order is
+    // faster than hashing each name looked up.
+    values: Vec<(String, Arc<Bound>)>,
+    /// Maps built one field at a time ([`Activation::bind_field`]).
+    maps: Vec<(String, Arc<FieldMap>)>,
+}
+
+/// A map of string keys whose fields are bound one at a time (`variables`,
+/// one per evaluated variable). An expression that reads a field
+/// (`variables.x`) gets the field's value directly (the engine looks the
+/// dotted name up first); the whole map is built only for an expression
+/// that reads it whole (`has(variables.x)`, `variables.?x`, `variables`).
+#[derive(Clone)]
+struct FieldMap {
+    fields: Vec<(String, Arc<Bound>)>,
+    size: SizeTree,
+    whole: OnceLock<cel::common::types::CelMap<'static>>,
+}
+
+impl FieldMap {
+    fn whole(&self) -> &cel::common::types::CelMap<'static> {
+        self.whole.get_or_init(|| {
+            self.fields
+                .iter()
+                .map(|(k, b)| {
+                    (
+                        cel::common::types::CelMapKey::from(k.clone()),
+                        b.val.clone_as_boxed(),
+                    )
+                })
+                .collect::<HashMap<_, _>>()
+                .into()
+        })
+    }
+}
+
+/// The entry named `name` of a list of bindings.
+fn find<'a, T>(list: &'a [(String, T)], name: &str) -> Option<&'a T> {
+    list.iter().find(|(n, _)| n == name).map(|(_, v)| v)
 }
 
 impl Activation {
@@ -267,30 +315,96 @@ impl Activation {
 
     /// Binds `name` to `value` (its size bound is measured once, here).
     pub fn bind(&mut self, name: impl Into<String>, value: Value) -> Result<&mut Self, EvalError> {
-        let size = SizeTree::of(&value);
-        let val: Box<dyn Val> = match result::from_value(&value) {
-            Some(v) => v,
-            None => value
-                .try_into()
-                .map_err(|e: cel::ExecutionError| EvalError::Runtime(e.to_string()))?,
-        };
-        self.values.insert(name.into(), (val, size));
-        Ok(self)
+        Ok(self.bind_shared(name, &Shared::new(value)?))
+    }
+
+    /// Binds `name` to a value converted before (shared, not copied).
+    pub fn bind_shared(&mut self, name: impl Into<String>, value: &Shared) -> &mut Self {
+        let bound = value.0.clone();
+        let name = name.into();
+        self.maps.retain(|(n, _)| *n != name);
+        match self.values.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => *v = bound,
+            None => self.values.push((name, bound)),
+        }
+        self
     }
 
     /// Binds `name` to a JSON value (a Kubernetes object).
     pub fn bind_json(&mut self, name: impl Into<String>, value: &serde_json::Value) -> &mut Self {
-        // Every JSON value has a CEL form.
-        let _ = self.bind(name, from_json(value));
+        self.bind_shared(name, &Shared::from_json(value))
+    }
+
+    /// Sets field `key` of the map bound as `name` (a name without dots)
+    /// to `value`, without copying it or the fields already there. The first
+    /// field replaces what [`Activation::bind`] bound as `name`.
+    pub fn bind_field(&mut self, name: &str, key: &str, value: &Shared) -> &mut Self {
+        self.values.retain(|(n, _)| n != name);
+        let index = match self.maps.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                self.maps.push((
+                    name.to_string(),
+                    Arc::new(FieldMap {
+                        fields: Vec::new(),
+                        size: SizeTree::map_of(std::iter::empty()),
+                        whole: OnceLock::new(),
+                    }),
+                ));
+                self.maps.len() - 1
+            }
+        };
+        // Shared with a clone of this activation: copied (a list of
+        // reference counts) once, then ours.
+        let map = Arc::make_mut(&mut self.maps[index].1);
+        match map.fields.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.0.clone(),
+            None => map.fields.push((key.to_string(), value.0.clone())),
+        }
+        map.size = SizeTree::map_of(
+            map.fields
+                .iter()
+                .map(|(k, b)| (Some(k.as_str()), b.size.clone())),
+        );
+        map.whole = OnceLock::new();
         self
+    }
+}
+
+impl cost::Sizes for Activation {
+    fn size_of(&self, name: &str) -> Option<&SizeTree> {
+        match find(&self.values, name) {
+            Some(b) => Some(&b.size),
+            None => find(&self.maps, name).map(|m| &m.size),
+        }
+    }
+
+    fn largest(&self) -> SizeBound {
+        let values = self.values.iter().map(|(_, b)| b.size.deep);
+        let maps = self.maps.iter().map(|(_, m)| m.size.deep);
+        values
+            .chain(maps)
+            .fold(SizeBound::default(), SizeBound::max)
     }
 }
 
 impl VariableResolver for Activation {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
-        self.values
-            .get(variable)
-            .map(|(v, _)| CowVal::Borrowed(v.as_ref()))
+        if let Some(b) = find(&self.values, variable) {
+            return Some(CowVal::Borrowed(b.val.as_ref()));
+        }
+        if let Some(m) = find(&self.maps, variable) {
+            return Some(CowVal::Borrowed(m.whole() as &dyn Val));
+        }
+        // `variables.x`: the field itself, as selecting it from the whole
+        // map would give. A key with a dot is no field name (`a.b.c` is
+        // field `c` of field `b`).
+        let (map, key) = variable.split_once('.')?;
+        if key.contains('.') {
+            return None;
+        }
+        let b = find(&find(&self.maps, map)?.fields, key)?;
+        Some(CowVal::Borrowed(b.val.as_ref()))
     }
 }
 
@@ -298,6 +412,9 @@ impl VariableResolver for Activation {
 pub struct Program {
     expr: cel::IdedExpr,
     result_type: CelType,
+    /// The declared variables the expression names (none known when
+    /// variables are not checked).
+    reads: Option<BTreeSet<String>>,
     env: Arc<cel::Env>,
     cost_limit: u64,
     source: String,
@@ -349,8 +466,21 @@ impl Program {
             });
         }
         let mut result_type = CelType::Dyn;
+        let mut reads = None;
         if env.check_variables {
             check::declared(&tree, &env.variables, env.container.as_deref())?;
+            // A variable is read when the check fails without it.
+            reads = Some(
+                env.variables
+                    .iter()
+                    .filter(|v| {
+                        let mut others = env.variables.clone();
+                        others.remove(*v);
+                        check::declared(&tree, &others, env.container.as_deref()).is_err()
+                    })
+                    .cloned()
+                    .collect(),
+            );
             result_type = checker::check(
                 &tree,
                 standard_functions(),
@@ -370,6 +500,7 @@ impl Program {
         Ok(Program {
             expr: tree,
             result_type,
+            reads,
             env: engine,
             cost_limit: env.cost_limit,
             source: expr.to_string(),
@@ -382,6 +513,21 @@ impl Program {
         &self.result_type
     }
 
+    /// Whether the expression may read the declared variable `name`
+    /// (always, when the environment does not check variables): an
+    /// expression that reads none of the variables that differ between two
+    /// activations evaluates alike in both.
+    pub fn reads(&self, name: &str) -> bool {
+        self.reads.as_ref().is_none_or(|r| r.contains(name))
+    }
+
+    /// Evaluates the program, its result ready to bind ([`Shared`]).
+    pub fn eval_shared(&self, activation: &Activation) -> Result<Shared, EvalError> {
+        self.run(activation, |v| {
+            shared::from_val(v, 0).map(|b| Shared(Arc::new(b)))
+        })
+    }
+
     /// The expression text.
     pub fn source(&self) -> &str {
         &self.source
@@ -389,17 +535,24 @@ impl Program {
 
     /// The cost bound of evaluating this program on `activation`.
     pub fn estimate_cost(&self, activation: &Activation) -> u64 {
-        let sizes = activation
-            .values
-            .iter()
-            .map(|(k, (_, s))| (k.as_str(), s.clone()))
-            .collect::<HashMap<_, _>>();
-        cost::estimate(&self.expr, &sizes)
+        cost::estimate_in(&self.expr, activation)
     }
 
     /// Evaluates the program; refuses to run when its cost bound on these
     /// inputs exceeds the limit.
     pub fn eval(&self, activation: &Activation) -> Result<Value, EvalError> {
+        self.run(activation, |v| {
+            result::to_value(v).map_err(|e| EvalError::Runtime(e.to_string()))
+        })
+    }
+
+    /// Evaluates the program within the cost limit and hands the result,
+    /// in the engine's form, to `take`.
+    fn run<T>(
+        &self,
+        activation: &Activation,
+        take: impl FnOnce(&dyn Val) -> Result<T, EvalError>,
+    ) -> Result<T, EvalError> {
         let estimated = self.estimate_cost(activation);
         if estimated > self.cost_limit {
             return Err(EvalError::CostLimitExceeded {
@@ -409,9 +562,9 @@ impl Program {
         }
         let mut ctx = cel::Context::with_env(self.env.clone());
         ctx.set_variable_resolver(activation);
-        Value::resolve_val(&self.expr, &ctx)
-            .and_then(|v| result::to_value(v.as_ref()))
-            .map_err(|e| EvalError::Runtime(e.to_string()))
+        let v =
+            Value::resolve_val(&self.expr, &ctx).map_err(|e| EvalError::Runtime(e.to_string()))?;
+        take(v.as_ref())
     }
 }
 

@@ -2,7 +2,9 @@
 //! JSON, and refuse runaway expressions with a typed error naming the limit.
 
 use serde_json::json;
-use vigie_cel::{from_json, to_json, Activation, CompileError, Env, EvalError, Program, Value};
+use vigie_cel::{
+    from_json, to_json, Activation, CompileError, Env, EvalError, Program, Shared, Value,
+};
 
 fn k8s_env() -> Env {
     Env::new().variable("object").variable("oldObject")
@@ -244,4 +246,61 @@ fn programs_and_activations_can_be_shared_across_threads() {
     shared::<Program>();
     shared::<Activation>();
     shared::<Env>();
+}
+
+#[test]
+fn fields_bound_one_at_a_time_read_as_one_map() {
+    let env = k8s_env().variable("variables");
+    let mut act = Activation::new();
+    act.bind_json("object", &pod(2));
+    act.bind_json("variables", &json!({}));
+    let names = Program::compile("object.spec.containers.map(c, c.name)", &env).unwrap();
+    let value = names.eval_shared(&act).unwrap();
+    act.bind_field("variables", "names", &value);
+    act.bind_field("variables", "count", &Shared::new(Value::Int(2)).unwrap());
+    // A clone shares the fields; what it adds is its own.
+    let mut other = act.clone();
+    other.bind_field("variables", "count", &Shared::new(Value::Int(7)).unwrap());
+    for (expr, want, want_other) in [
+        // A field read by name, the whole map, and a missing field.
+        ("variables.names == ['c0', 'c1']", true, true),
+        ("variables.count == 2", true, false),
+        ("has(variables.names) && !has(variables.other)", true, true),
+        ("size(variables) == 2 && 'count' in variables", true, true),
+        ("variables.?other.orValue(0) == 0", true, true),
+        (
+            "variables == {'names': ['c0', 'c1'], 'count': 2}",
+            true,
+            false,
+        ),
+    ] {
+        let p = Program::compile(expr, &env).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        assert_eq!(p.eval(&act).unwrap(), Value::Bool(want), "{expr}");
+        assert_eq!(p.eval(&other).unwrap(), Value::Bool(want_other), "{expr}");
+    }
+    let missing = Program::compile("variables.other == 1", &env).unwrap();
+    let err = missing.eval(&act).unwrap_err();
+    assert!(err.to_string().contains("other"), "{err}");
+    // The cost bound sees each field's size: a loop over the two names.
+    let looped = Program::compile("variables.names.all(n, n != '')", &env).unwrap();
+    let scalar = Program::compile("variables.count == 2", &env).unwrap();
+    assert!(looped.estimate_cost(&act) > scalar.estimate_cost(&act));
+}
+
+#[test]
+fn programs_tell_which_variables_they_read() {
+    let env = k8s_env().variable("params");
+    let p = Program::compile(
+        "object.spec.containers.all(c, c.name != '') && oldObject == null",
+        &env,
+    )
+    .unwrap();
+    assert!(p.reads("object") && p.reads("oldObject"));
+    assert!(!p.reads("params"));
+    // A comprehension variable named like a declared one is not that one.
+    let p = Program::compile("[1].all(params, params == 1)", &env).unwrap();
+    assert!(!p.reads("params"));
+    // Unchecked, any variable may be read.
+    let p = Program::compile("x == 1", &Env::new().unchecked()).unwrap();
+    assert!(p.reads("params"));
 }

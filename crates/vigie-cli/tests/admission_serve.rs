@@ -8,30 +8,21 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-const POLICY: &str = r#"apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: require-team
-spec:
-  validationFailureAction: Enforce
-  rules:
-  - name: team-label
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    validate:
-      message: "the label team is required"
-      pattern:
-        metadata:
-          labels:
-            team: "?*"
-"#;
+/// The admission tests' own requests and policy, so that both crates test the
+/// same ones.
+#[path = "../../vigie-admission/tests/common/fixtures.rs"]
+#[allow(dead_code)]
+mod fixtures;
 
-fn review(labels: &str) -> String {
-    format!(
-        r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"u-1","kind":{{"group":"","version":"v1","kind":"Pod"}},"resource":{{"group":"","version":"v1","resource":"pods"}},"namespace":"shop","operation":"CREATE","userInfo":{{"username":"alice"}},"object":{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"web","namespace":"shop","labels":{labels}}},"spec":{{"containers":[{{"name":"c","image":"nginx"}}]}}}}}}}}"#
-    )
+/// The team policy, enforced.
+fn policy() -> String {
+    fixtures::team_policy("Enforce", "")
+}
+
+/// A CREATE review of Pod shop/web with these labels (a JSON object).
+fn review(labels: &str) -> serde_json::Value {
+    let labels = serde_json::from_str(labels).expect("labels are JSON");
+    fixtures::review("CREATE", Some(&fixtures::pod("web", "shop", labels)), None)
 }
 
 fn write_certs(dir: &Path) {
@@ -107,14 +98,19 @@ fn serve_answers_curl_over_https_and_stops_cleanly_on_sigterm() {
     }
     let dir = tempfile::tempdir().unwrap();
     write_certs(dir.path());
-    std::fs::write(dir.path().join("policy.yaml"), POLICY).unwrap();
+    std::fs::write(dir.path().join("policy.yaml"), policy()).unwrap();
     let (mut child, address) = start(dir.path(), &[]);
     let url = |path: &str| format!("https://{address}{path}");
 
-    let (code, body) = curl(dir.path(), &url("/validate"), Some(&review("{}"))).unwrap();
+    let (code, body) = curl(
+        dir.path(),
+        &url("/validate"),
+        Some(&review("{}").to_string()),
+    )
+    .unwrap();
     assert_eq!(code, 200, "{body}");
     let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(answer["response"]["uid"], "u-1");
+    assert_eq!(answer["response"]["uid"], review("{}")["request"]["uid"]);
     assert_eq!(answer["response"]["allowed"], false);
     assert!(answer["response"]["status"]["message"]
         .as_str()
@@ -124,7 +120,7 @@ fn serve_answers_curl_over_https_and_stops_cleanly_on_sigterm() {
     let (_, body) = curl(
         dir.path(),
         &url("/validate"),
-        Some(&review(r#"{"team":"a"}"#)),
+        Some(&review(r#"{"team":"a"}"#).to_string()),
     )
     .unwrap();
     assert!(body.contains(r#""allowed":true"#), "{body}");
@@ -160,7 +156,7 @@ fn a_policy_that_does_not_load_stops_the_start_with_exit_2() {
     write_certs(dir.path());
     std::fs::write(
         dir.path().join("policy.yaml"),
-        POLICY.replace(
+        policy().replace(
             "  validationFailureAction: Enforce",
             "  validationFailureAction: Sometimes",
         ),
@@ -178,14 +174,15 @@ fn a_policy_that_does_not_load_stops_the_start_with_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("policy.yaml:6"), "{stderr}");
+    // The policy text opens with a blank line: the action is on line 7.
+    assert!(stderr.contains("policy.yaml:7"), "{stderr}");
     assert!(stderr.contains("unknown failure action"), "{stderr}");
 }
 
 #[test]
 fn a_missing_certificate_is_exit_2_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("policy.yaml"), POLICY).unwrap();
+    std::fs::write(dir.path().join("policy.yaml"), policy()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
         .args([
             "admission",
@@ -272,15 +269,19 @@ spec:
     );
     let url = |path: &str| format!("https://{address}{path}");
 
-    let (code, body) = curl(dir.path(), &url("/validate"), Some(&review("{}"))).unwrap();
+    let (code, body) = curl(
+        dir.path(),
+        &url("/validate"),
+        Some(&review("{}").to_string()),
+    )
+    .unwrap();
     assert_eq!(code, 200, "{body}");
     let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(answer["response"]["allowed"], false, "{body}");
     assert!(body.contains("prod pods need a team"), "{body}");
-    let as_ops = review("{}").replace(
-        r#""userInfo":{"username":"alice"}"#,
-        r#""userInfo":{"username":"bob","groups":["ops"]}"#,
-    );
+    let mut as_ops = review("{}");
+    as_ops["request"]["userInfo"] = serde_json::json!({"username": "bob", "groups": ["ops"]});
+    let as_ops = as_ops.to_string();
     let (code, body) = curl(dir.path(), &url("/validate"), Some(&as_ops)).unwrap();
     assert_eq!(code, 200, "{body}");
     let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -365,7 +366,7 @@ fn watch_cluster_writes_audit_reports_to_the_cluster() {
     write_certs(dir.path());
     std::fs::write(
         dir.path().join("policy.yaml"),
-        POLICY.replace("Enforce", "Audit"),
+        policy().replace("Enforce", "Audit"),
     )
     .unwrap();
     let (standin, kubeconfig) = standin_with_shop(dir.path(), true);
@@ -380,7 +381,7 @@ fn watch_cluster_writes_audit_reports_to_the_cluster() {
         ],
     );
     let url = format!("https://{address}/validate");
-    let (code, body) = curl(dir.path(), &url, Some(&review("{}"))).unwrap();
+    let (code, body) = curl(dir.path(), &url, Some(&review("{}").to_string())).unwrap();
     assert_eq!(code, 200, "{body}");
     let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(answer["response"]["allowed"], true, "audit only: {body}");
@@ -419,7 +420,7 @@ fn cluster_report_write_failures_are_counted_not_fatal() {
     write_certs(dir.path());
     std::fs::write(
         dir.path().join("policy.yaml"),
-        POLICY.replace("Enforce", "Audit"),
+        policy().replace("Enforce", "Audit"),
     )
     .unwrap();
     let (_standin, kubeconfig) = standin_with_shop(dir.path(), false);
@@ -435,13 +436,13 @@ fn cluster_report_write_failures_are_counted_not_fatal() {
     );
     let validate = format!("https://{address}/validate");
     let metrics_url = format!("https://{address}/metrics");
-    let (code, _) = curl(dir.path(), &validate, Some(&review("{}"))).unwrap();
+    let (code, _) = curl(dir.path(), &validate, Some(&review("{}").to_string())).unwrap();
     assert_eq!(code, 200);
     let failed = r#"vigie_admission_report_writes_total{sink="cluster",result="error"}"#;
     assert!(eventually(
         || curl(dir.path(), &metrics_url, None).is_some_and(|(_, m)| m.contains(failed))
     ));
-    let (code, body) = curl(dir.path(), &validate, Some(&review("{}"))).unwrap();
+    let (code, body) = curl(dir.path(), &validate, Some(&review("{}").to_string())).unwrap();
     assert_eq!(code, 200, "{body}");
     stop_with_sigterm(&mut child);
 }

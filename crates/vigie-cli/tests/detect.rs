@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, stderr, write};
+use common::{assert_contains, repo, stderr, write};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -279,4 +279,20 @@ fn listing_rules_from_a_file_that_cannot_be_read_exits_2_naming_it() {
         "{err}"
     );
     assert!(!err.contains(":0:0"), "{err}");
+}
+
+#[test]
+fn the_bundled_rules_validate_in_strict_mode() {
+    let rules = repo("crates/vigie-detect/rules");
+    let out = vigie()
+        .args(["detect", "rules", "validate", "--strict"])
+        .arg(rules.join("k8s_audit_rules.yaml"))
+        .arg(rules.join("syscall_rules.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_contains(
+        &String::from_utf8_lossy(&out.stdout),
+        "0 errors, 0 warnings",
+    );
 }

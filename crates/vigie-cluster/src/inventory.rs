@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, WatchEvent, WatchParams};
+use kube::api::{Api, ApiResource, DynamicObject, WatchEvent, WatchParams};
 use kube::core::GroupVersionKind;
 use serde_json::{json, Value};
 use vigie_resource::Resource;
@@ -30,6 +30,7 @@ use vigie_resource::Resource;
 use crate::connect::describe;
 use crate::convert::read_page;
 use crate::discovery::ApiType;
+use crate::read::{percent_encode, METADATA_ONLY};
 use crate::{source_name, Cluster, ClusterOptions};
 
 /// Groups whose types the inventory does not follow.
@@ -398,7 +399,7 @@ async fn follow(client: kube::Client, shared: Arc<Shared>, index: usize) {
     let api_type = shared.types[index].clone();
     let gvk = GroupVersionKind::gvk(&api_type.group, &api_type.version, &api_type.kind);
     let resource = ApiResource::from_gvk_with_plural(&gvk, &api_type.plural);
-    let api: Api<DynamicObject> = Api::all_with(client, &resource);
+    let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
     let timeout = shared.options.request_timeout;
     // A watch is ended by the server before the client's read timeout (the
     // request timeout) would cut it as silent; bookmarks keep it talking.
@@ -410,7 +411,7 @@ async fn follow(client: kube::Client, shared: Arc<Shared>, index: usize) {
             shared.relists.fetch_add(1, Ordering::Relaxed);
         }
         first = false;
-        let listed = tokio::time::timeout(timeout * 4, list(&api, &api_type, &shared)).await;
+        let listed = tokio::time::timeout(timeout * 4, list(&client, &api_type, &shared)).await;
         let (objects, mut version) = match listed {
             Ok(Ok(listed)) => listed,
             Ok(Err(kube::Error::Api(status))) if status.code == 403 => {
@@ -526,34 +527,39 @@ fn apply(shared: &Shared, index: usize, api_type: &ApiType, object: Value, prese
 type Objects = BTreeMap<String, Arc<str>>;
 
 /// Every object of a type, a page at a time, and the version to watch from.
+///
+/// The pages are asked for raw and each item is parsed once, into the JSON
+/// value it is kept as: going through kube's typed objects (`DynamicObject`,
+/// then a value again) took more time than the rest of the list.
 async fn list(
-    api: &Api<DynamicObject>,
+    client: &kube::Client,
     api_type: &ApiType,
     shared: &Shared,
 ) -> Result<(Objects, String), kube::Error> {
+    let path = api_type.list_path(None);
+    let accept = if api_type.metadata_only() {
+        METADATA_ONLY
+    } else {
+        "application/json"
+    };
     let mut objects = BTreeMap::new();
     let mut token: Option<String> = None;
     loop {
-        let mut params = ListParams::default().limit(shared.options.page_size);
+        let mut uri = format!("{path}?limit={}", shared.options.page_size);
         if let Some(t) = &token {
-            params = params.continue_token(t);
+            uri.push_str("&continue=");
+            uri.push_str(&percent_encode(t));
         }
-        let (items, metadata) = if api_type.metadata_only() {
-            let list = api.list_metadata(&params).await?;
-            let items: Vec<Value> = list
-                .items
-                .into_iter()
-                .filter_map(|o| serde_json::to_value(o).ok())
-                .collect();
-            (items, list.metadata)
-        } else {
-            let list = api.list(&params).await?;
-            let items: Vec<Value> = list
-                .items
-                .into_iter()
-                .filter_map(|o| serde_json::to_value(o).ok())
-                .collect();
-            (items, list.metadata)
+        let request = http::Request::get(uri)
+            .header(http::header::ACCEPT, accept)
+            .body(Vec::new())
+            .map_err(kube::Error::HttpError)?;
+        let text = client.request_text(request).await?;
+        let mut page: Value = serde_json::from_str(&text).map_err(kube::Error::SerdeError)?;
+        drop(text);
+        let items = match page.get_mut("items").map(Value::take) {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
         };
         for item in items {
             let object = kept(api_type, item);
@@ -569,9 +575,18 @@ async fn list(
             }
             objects.insert(key(&object), object.to_string().into());
         }
-        token = metadata.continue_.filter(|t| !t.is_empty());
+        let text = |pointer: &str| {
+            page.pointer(pointer)
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        };
+        token = text("/metadata/continue");
         if token.is_none() {
-            return Ok((objects, metadata.resource_version.unwrap_or_default()));
+            return Ok((
+                objects,
+                text("/metadata/resourceVersion").unwrap_or_default(),
+            ));
         }
     }
 }

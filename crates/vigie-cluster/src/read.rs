@@ -16,7 +16,8 @@ use crate::{source_name, ClusterOptions, ReadProgress, ReadSummary, Warning};
 
 /// The `Accept` of a metadata-only list: the server sends each object's
 /// metadata and nothing else.
-const METADATA_ONLY: &str = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+pub(crate) const METADATA_ONLY: &str =
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 
 /// Pages waiting for the scan: with the pages being read, what memory holds
 /// of the cluster at once.
@@ -381,7 +382,7 @@ enum Failure {
 
 /// A query parameter value with everything but unreserved characters escaped
 /// (continue tokens are base64: `+`, `/` and `=` must not reach the server raw).
-fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

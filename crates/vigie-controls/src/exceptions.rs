@@ -21,8 +21,6 @@
 //! no longer applies and is reported as a warning. A control pattern that names no
 //! known control is an error: a typo must not silently hide nothing.
 
-use std::fmt;
-
 use vigie_finding::AppliedException;
 use vigie_resource::{parse_documents, wildcard_match, Node, Pos, Resource};
 
@@ -33,74 +31,9 @@ pub const REASON_ANNOTATION: &str = "vigie.dev/skip-reason";
 /// The annotation giving the last day the exception applies (`YYYY-MM-DD`).
 pub const UNTIL_ANNOTATION: &str = "vigie.dev/skip-until";
 
-/// A calendar day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Date {
-    /// The year.
-    pub year: i32,
-    /// The month, 1 to 12.
-    pub month: u32,
-    /// The day of the month, from 1.
-    pub day: u32,
-}
-
-impl Date {
-    /// Today (UTC), from the system clock.
-    pub fn today() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Date::from_days_since_epoch((secs / 86_400) as i64)
-    }
-
-    /// Civil date of a day count since 1970-01-01 (proleptic Gregorian).
-    fn from_days_since_epoch(days: i64) -> Date {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
-    }
-
-    /// Reads `YYYY-MM-DD`, refusing days the month does not have.
-    pub fn parse(s: &str) -> Result<Date, DateError> {
-        let bad = || DateError(s.to_string());
-        let mut parts = s.trim().splitn(3, '-');
-        let year = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
-        let month: u32 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
-        let day: u32 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
-        if !(1..=12).contains(&month) || !(1..=days_in_month(year, month)).contains(&day) {
-            return Err(bad());
-        }
-        Ok(Date { year, month, day })
-    }
-}
-
-/// The days of a month of the proleptic Gregorian calendar.
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// A date that is not a day of the calendar written `YYYY-MM-DD`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid date `{0}` (expected YYYY-MM-DD)")]
-pub struct DateError(pub String);
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
+/// Exception expiry dates are calendar days of `vigie_resource`, the one date
+/// type of the workspace.
+pub use vigie_resource::{Date, DateError};
 
 /// Which objects an exception covers; every field given must match (`*` and `?`
 /// wildcards in kind, namespace, name and label values).

@@ -164,3 +164,166 @@ fn sixty_idle_seconds_with_the_default_rules_raise_no_alert() {
     );
     assert_eq!(summary.alerts, 0);
 }
+
+/// Runs `action` in a forked child (the sensor does not watch its own process)
+/// until an alert reaches the sink, at most 50 times; returns the alerts and
+/// the children's name (fork keeps the forking thread's).
+fn alert_from_child(name: &str, action: impl Fn() -> i32 + Send + 'static) -> (Vec<Value>, String) {
+    let comm = Arc::new(Mutex::new(String::new()));
+    let seen = comm.clone();
+    let (_, alerts) = run_until(name, &[], true, LiveOptions::default(), move |out| {
+        *seen.lock().unwrap() = std::fs::read_to_string("/proc/thread-self/comm")
+            .unwrap()
+            .trim_end()
+            .to_string();
+        for _ in 0..50 {
+            // SAFETY: the child runs `action` (raw system calls) and exits.
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0, "fork");
+            if pid == 0 {
+                let code = action();
+                unsafe { libc::_exit(code) };
+            }
+            let mut status = 0;
+            // SAFETY: waiting for our own child.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+            assert_eq!(libc::WEXITSTATUS(status), 0, "the child's action succeeded");
+            std::thread::sleep(Duration::from_millis(200));
+            if !alerts_in(out).is_empty() {
+                return;
+            }
+        }
+    });
+    let comm = comm.lock().unwrap().clone();
+    (alerts, comm)
+}
+
+#[test]
+fn a_ptrace_attach_raises_the_default_rule_with_its_fields() {
+    // The child attaches to a waiting grandchild, then lets it go.
+    let (alerts, comm) = alert_from_child("ptrace", || unsafe {
+        let target = libc::fork();
+        if target == 0 {
+            libc::pause();
+            libc::_exit(0);
+        }
+        let ok = libc::ptrace(libc::PTRACE_ATTACH, target, 0, 0) == 0;
+        let mut st = 0;
+        libc::waitpid(target, &mut st, 0);
+        libc::ptrace(libc::PTRACE_DETACH, target, 0, 0);
+        libc::kill(target, libc::SIGKILL);
+        libc::waitpid(target, &mut st, 0);
+        if ok {
+            0
+        } else {
+            1
+        }
+    });
+    let alert = alerts
+        .iter()
+        .find(|a| a["rule"] == "Vigie ptrace attach")
+        .unwrap_or_else(|| panic!("a ptrace alert among {alerts:?}"));
+    assert_eq!(alert["priority"], "Warning");
+    assert_eq!(alert["source"], "syscall");
+    let f = &alert["output_fields"];
+    assert_eq!(f["evt.arg.request"], "PTRACE_ATTACH");
+    assert_eq!(f["user.name"], "root");
+    assert_eq!(f["container.id"], "host");
+    assert_eq!(f["proc.name"], comm.as_str());
+    let target: i64 = f["evt.arg.pid"]
+        .as_i64()
+        .or_else(|| f["evt.arg.pid"].as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or_else(|| panic!("a target pid in {f}"));
+    assert!(target > 0);
+    let output = alert["output"].as_str().unwrap();
+    assert!(
+        output.contains(&format!(
+            "Ptrace attach (request=PTRACE_ATTACH target_pid={target} process={comm} command="
+        )),
+        "{output}"
+    );
+}
+
+/// The file the history-tampering child makes and deletes.
+const HISTORY: &str = "/tmp/vigie-live-test_history";
+const HISTORY_C: &std::ffi::CStr = c"/tmp/vigie-live-test_history";
+
+#[test]
+fn deleting_a_shell_history_raises_the_default_rule_with_its_fields() {
+    let (alerts, comm) = alert_from_child("history", || unsafe {
+        // No allocation after fork (the test process has other threads).
+        let path = HISTORY_C;
+        let fd = libc::open(path.as_ptr(), libc::O_CREAT | libc::O_WRONLY, 0o600);
+        libc::close(fd);
+        if libc::syscall(libc::SYS_unlink, path.as_ptr()) == 0 {
+            0
+        } else {
+            1
+        }
+    });
+    let alert = alerts
+        .iter()
+        .find(|a| a["rule"] == "Vigie log or history tampering")
+        .unwrap_or_else(|| panic!("a tampering alert among {alerts:?}"));
+    let f = &alert["output_fields"];
+    assert_eq!(f["evt.args"], format!("res=0 path={HISTORY}"));
+    assert_eq!(f["proc.name"], comm.as_str());
+    assert_eq!(f["user.name"], "root");
+    let output = alert["output"].as_str().unwrap();
+    assert!(
+        output.contains(&format!(
+            "Log or history tampering (file=<NA> args=res=0 path={HISTORY} process={comm} command="
+        )),
+        "{output}"
+    );
+}
+
+#[test]
+fn a_shell_writing_to_a_socket_raises_the_reverse_shell_rule_with_its_fields() {
+    // The child connects to a loopback listener, puts the socket on fd 3 and
+    // runs a shell that makes it its standard output (dash: dup2(3, 1)).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let port = listener.local_addr().expect("bound").port();
+    let (alerts, _) = alert_from_child("reverse", move || unsafe {
+        let s = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        let addr = libc::sockaddr_in {
+            sin_family: libc::AF_INET as u16,
+            sin_port: port.to_be(),
+            sin_addr: libc::in_addr {
+                s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+            },
+            sin_zero: [0; 8],
+        };
+        let len = std::mem::size_of::<libc::sockaddr_in>() as u32;
+        if libc::connect(s, (&addr as *const libc::sockaddr_in).cast(), len) != 0 {
+            return 1;
+        }
+        libc::dup2(s, 3);
+        // No allocation after fork (the test process has other threads).
+        let args = [
+            c"sh".as_ptr(),
+            c"-c".as_ptr(),
+            c"exec 1>&3".as_ptr(),
+            std::ptr::null(),
+        ];
+        libc::execv(c"/bin/sh".as_ptr(), args.as_ptr());
+        1
+    });
+    drop(listener);
+    let alert = alerts
+        .iter()
+        .find(|a| a["rule"] == "Vigie reverse shell")
+        .unwrap_or_else(|| panic!("a reverse shell alert among {alerts:?}"));
+    assert_eq!(alert["priority"], "Critical");
+    let f = &alert["output_fields"];
+    assert_eq!(f["proc.name"], "sh");
+    assert_eq!(f["proc.cmdline"], "sh -c exec 1>&3");
+    let connection = f["fd.name"].as_str().expect("the socket's name");
+    assert!(
+        connection.starts_with("127.0.0.1:")
+            && connection.ends_with(&format!("->127.0.0.1:{port}")),
+        "{connection}"
+    );
+    assert_eq!(f["user.name"], "root");
+    assert_eq!(f["container.id"], "host");
+}

@@ -460,3 +460,23 @@ fn log_and_history_tampering() {
     );
     assert!(fired(&e, &mut s, &[open(30, "/var/log/auth.log", O_WRONLY)]).is_empty());
 }
+
+#[test]
+fn every_syscall_the_default_rules_name_is_captured_live() {
+    let (set, not_encoded) = vigie_sensor::live::SyscallSet::for_rules(engine().rules());
+    assert!(
+        not_encoded.is_empty(),
+        "the live sensor does not encode {not_encoded:?}"
+    );
+    for name in [
+        "ptrace",
+        "mount",
+        "setns",
+        "unshare",
+        "finit_module",
+        "unlinkat",
+        "dup2",
+    ] {
+        assert!(set.names().contains(&name), "{name} watched");
+    }
+}

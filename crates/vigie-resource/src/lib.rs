@@ -41,6 +41,7 @@
 
 #![deny(missing_docs)]
 
+mod date;
 mod diagnostic;
 mod duration;
 mod field_types;
@@ -57,6 +58,7 @@ mod yaml;
 
 /// The string type of [`Value::String`]: short strings inline, reads as `&str`.
 pub use compact_str::CompactString;
+pub use date::{days_in_month, is_leap_year, Date, DateError};
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use duration::duration_seconds;
 pub use loader::{load, load_each, load_text, Limits, LoadOptions, LoadSummary, Loaded, Progress};

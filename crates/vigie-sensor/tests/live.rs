@@ -228,6 +228,7 @@ fn a_shell_spawned_by_us_gives_clone_execve_and_procexit_events() {
         let st = Command::new("/bin/sh")
             .arg("-c")
             .arg("exit 3")
+            .env("VIGIE_SENSOR_TEST", "exec-env")
             .current_dir(&dir)
             .status()
             .unwrap();
@@ -249,6 +250,41 @@ fn a_shell_spawned_by_us_gives_clone_execve_and_procexit_events() {
     let cgroups = String::from_utf8_lossy(&exec.params[14]).into_owned();
     assert!(cgroups.contains('='), "cgroups listed: {cgroups:?}");
     assert_eq!(exec.u32(26), unsafe { libc::geteuid() }, "uid");
+    // The image: environment, terminal, memory and the executable's inode.
+    let env = String::from_utf8_lossy(&exec.params[15]).into_owned();
+    assert!(
+        env.split('\0').any(|kv| kv == "VIGIE_SENSOR_TEST=exec-env"),
+        "env {env:?}"
+    );
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after_comm: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let tty_nr: u32 = after_comm[4].parse().unwrap();
+    assert_eq!(
+        exec.u32(16),
+        tty_nr,
+        "tty, as /proc/PID/stat's tty_nr (inherited)"
+    );
+    assert!(exec.u32(10) > 0, "vm_size");
+    // vm_rss is the kernel's folded per-CPU counter: a fresh image's pages sit
+    // in the per-CPU parts until a batch fills, so it is often 0 at exec.
+    assert!(exec.u32(11) <= exec.u32(10), "vm_rss within vm_size");
+    use std::os::unix::fs::MetadataExt;
+    let sh = std::fs::metadata("/bin/sh").unwrap();
+    assert_eq!(
+        u64::from_le_bytes(exec.params[23][..8].try_into().unwrap()),
+        sh.ino(),
+        "exe_ino"
+    );
+    assert_eq!(
+        u64::from_le_bytes(exec.params[25][..8].try_into().unwrap()),
+        sh.mtime() as u64 * 1_000_000_000 + sh.mtime_nsec() as u64,
+        "exe_ino_mtime"
+    );
     assert!(
         exec.str(27).ends_with("sh"),
         "trusted exepath {:?}",
@@ -738,6 +774,54 @@ fn descriptor_syscalls_carry_the_descriptors_they_make() {
             && e.params[2].len() == 13),
         "recvfrom"
     );
+}
+
+#[test]
+fn userfaultfd_bpf_and_io_uring_setup_carry_their_arguments() {
+    let mut results = (0i64, 0i64, 0i64);
+    let evs = capture(SyscallSet::state(), || {
+        // SAFETY: raw calls with valid (or, for bpf, deliberately empty)
+        // arguments; the descriptors made are closed.
+        unsafe {
+            let uffd = libc::syscall(libc::SYS_userfaultfd, libc::O_CLOEXEC);
+            // BPF_MAP_CREATE with a zero-length attribute: refused, still seen.
+            let bpf = libc::syscall(libc::SYS_bpf, 0, std::ptr::null::<u8>(), 0);
+            let mut params = [0u32; 30];
+            let ring = libc::syscall(libc::SYS_io_uring_setup, 4, params.as_mut_ptr());
+            results = (uffd, bpf, ring);
+            for fd in [uffd, ring] {
+                if fd >= 0 {
+                    libc::close(fd as i32);
+                }
+            }
+        }
+    });
+    let (uffd, bpf, ring) = results;
+    assert!(
+        uffd >= 0 && ring >= 0,
+        "userfaultfd {uffd}, io_uring_setup {ring}"
+    );
+    assert_eq!(bpf, -1);
+    let of = |ty: u16, res: i64| {
+        evs.iter()
+            .find(|e| e.ty == ty && e.i64(0) == res)
+            .unwrap_or_else(|| panic!("event {ty} returning {res}"))
+    };
+    assert_eq!(of(321, uffd).u32(1), 1 << 12, "userfaultfd: PPM_O_CLOEXEC");
+    // libc's -1; the event carries the kernel's -errno.
+    let errno = -(std::io::Error::from_raw_os_error(libc::EINVAL)
+        .raw_os_error()
+        .unwrap() as i64);
+    let refused = evs
+        .iter()
+        .find(|e| e.ty == 369 && e.tid == of(321, uffd).tid && e.i64(0) < 0)
+        .expect("a refused bpf event from the test's thread");
+    assert_eq!(refused.i64(0), errno, "bpf: EINVAL");
+    assert_eq!(refused.u32(1), 0, "bpf: BPF_MAP_CREATE");
+    let setup = of(339, ring);
+    assert_eq!(setup.u32(1), 4, "entries asked");
+    assert_eq!(setup.u32(2), 4, "sq_entries given");
+    assert_eq!(setup.u32(3), 8, "cq_entries given (twice the sq)");
 }
 
 #[test]

@@ -1,16 +1,7 @@
 //! RFC 3339 timestamps (`2024-05-01T10:00:00.123456Z`) to nanoseconds since the epoch,
 //! without a date library.
 
-/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+use vigie_resource::Date;
 
 /// Nanoseconds since the epoch; `None` for text that is not an RFC 3339 time, or a
 /// time outside what nanoseconds in an `i64` can hold (1677 to 2262).
@@ -51,7 +42,8 @@ pub fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset;
+    let secs =
+        Date::from_ymd(y, mo, d)?.days_since_epoch() * 86_400 + h * 3600 + mi * 60 + sec - offset;
     // Nanoseconds in an i64 reach from 1677 to 2262; a time outside is not one.
     secs.checked_mul(1_000_000_000)?.checked_add(frac)
 }
@@ -79,6 +71,13 @@ mod tests {
     }
 
     /// Found by the audit_event fuzz target: a year whose nanoseconds overflow.
+    #[test]
+    fn days_the_month_does_not_have_are_not_times() {
+        assert_eq!(parse_rfc3339_nanos("2027-02-31T10:00:00Z"), None);
+        assert_eq!(parse_rfc3339_nanos("2027-04-31T10:00:00Z"), None);
+        assert!(parse_rfc3339_nanos("2028-02-29T10:00:00Z").is_some());
+    }
+
     #[test]
     fn times_outside_the_nanosecond_range_are_not_times() {
         assert_eq!(parse_rfc3339_nanos("1283-03-01T10:00:00.120000Z"), None);

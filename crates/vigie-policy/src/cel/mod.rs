@@ -12,12 +12,11 @@ pub mod rule;
 pub mod vap;
 pub mod vpol;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
-use vigie_cel::cel_objects::{Key, Map};
-use vigie_cel::{Activation, CompileError, Env, Program, Value};
+use vigie_cel::{Activation, CompileError, Env, Program, Shared, Value};
 
 use crate::engine::{PolicyContext, Status};
 
@@ -225,6 +224,7 @@ fn param_source(kind: Option<&Json>, reference: Option<&Json>) -> Option<ParamSo
 }
 
 /// Everything an evaluation binds besides the policy's own expressions.
+#[derive(Clone)]
 pub struct CelInputs<'a> {
     /// The object (null on DELETE).
     pub object: &'a Json,
@@ -240,7 +240,7 @@ pub struct CelInputs<'a> {
 
 impl<'a> CelInputs<'a> {
     /// The inputs of the resource `context` evaluates.
-    pub fn of(context: &'a PolicyContext<'_>) -> Self {
+    pub fn of(context: &PolicyContext<'a>) -> Self {
         let target = context.target;
         let request = context.request;
         let (group, version) = match target.api_version.split_once('/') {
@@ -285,6 +285,18 @@ impl<'a> CelInputs<'a> {
             param_candidates: &request.config_maps,
         }
     }
+
+    /// The activation binding `object`, `oldObject`, `request` and
+    /// `namespaceObject` (`params` and `variables` are the policy's, bound
+    /// per rule).
+    pub fn activation(&self) -> Activation {
+        let mut act = Activation::new();
+        act.bind_json("object", self.object);
+        act.bind_json("oldObject", self.old_object.unwrap_or(&Json::Null));
+        act.bind_json("request", &self.request);
+        act.bind_json("namespaceObject", &self.namespace_object);
+        act
+    }
 }
 
 /// Kinds that have no namespace (the common built-in ones).
@@ -326,11 +338,16 @@ impl CelValidation {
     /// is false, `Fail` with the messages of the false validations, `Error`
     /// when an expression cannot be evaluated, else `Pass`.
     pub fn evaluate(&self, inputs: &CelInputs<'_>) -> (Status, String) {
-        let mut act = Activation::new();
-        act.bind_json("object", inputs.object);
-        act.bind_json("oldObject", inputs.old_object.unwrap_or(&Json::Null));
-        act.bind_json("request", &inputs.request);
-        act.bind_json("namespaceObject", &inputs.namespace_object);
+        self.evaluate_in(&CelResource::new(inputs.clone()))
+    }
+
+    /// [`CelValidation::evaluate`] on a resource whose activation (and
+    /// variables computed by expressions of the inputs alone) the rules
+    /// evaluated on it share.
+    pub fn evaluate_in(&self, shared: &CelResource<'_>) -> (Status, String) {
+        let inputs = &shared.inputs;
+        // Shares the bound values: only what this rule binds is converted.
+        let mut act = shared.activation.clone();
         match self.params(inputs) {
             Ok(p) => act.bind_json("params", &p),
             Err(result) => return result,
@@ -354,18 +371,17 @@ impl CelValidation {
         // Variables are evaluated in order; one that fails is left out, so
         // that only an expression using it fails (Kubernetes evaluates them
         // lazily, with the same effect).
-        let mut variables: HashMap<Key, Value> = HashMap::new();
+        // Match conditions ran without `variables`, as in Kubernetes.
+        act.bind_json("variables", &Json::Object(serde_json::Map::new()));
         let mut variable_errors = Vec::new();
         for v in &self.variables {
-            bind_variables(&mut act, &variables);
-            match v.program.eval(&act) {
+            match shared.variable(&v.program, &act) {
                 Ok(value) => {
-                    variables.insert(Key::String(Arc::new(v.name.clone())), value);
+                    act.bind_field("variables", &v.name, &value);
                 }
                 Err(e) => variable_errors.push(format!("variable {}: {e}", v.name)),
             }
         }
-        bind_variables(&mut act, &variables);
         let mut failures = Vec::new();
         for check in &self.checks {
             let problem = match check.program.eval(&act) {
@@ -467,17 +483,65 @@ impl CelValidation {
     }
 }
 
-fn bind_variables(act: &mut Activation, variables: &HashMap<Key, Value>) {
-    // Binding a map value cannot fail.
-    let _ = act.bind(
-        "variables",
-        Value::Map(Map {
-            map: Arc::new(variables.clone()),
-        }),
-    );
-}
-
 /// Runs the CEL validation of a rule in `context`.
 pub fn run(context: &PolicyContext<'_>, validation: &CelValidation) -> (Status, String) {
-    validation.evaluate(&CelInputs::of(context))
+    validation.evaluate_in(context.cel())
+}
+
+/// What every CEL rule on one resource shares, made by the first one
+/// ([`PolicyContext`] keeps it): the inputs, and the activation that binds
+/// them. Converting the object to CEL values once per resource rather than
+/// once per rule is what brought the CEL Pod Security policies level with
+/// their pattern versions (bench/policy/README.md).
+pub struct CelResource<'a> {
+    /// The inputs of the resource.
+    pub inputs: CelInputs<'a>,
+    /// `inputs` bound: the start of every rule's activation.
+    activation: Activation,
+    /// Variables already computed on this resource, by expression text:
+    /// most Pod Security policies compute the same list of all containers.
+    variables: RefCell<HashMap<String, Shared>>,
+}
+
+/// The variables whose values differ between rules on the same resource: an
+/// expression that reads none of them gives every rule the same value.
+const PER_RULE: &[&str] = &["params", "variables", "authorizer"];
+
+impl<'a> CelResource<'a> {
+    /// The inputs of `context`'s resource and their activation.
+    pub fn of(context: &PolicyContext<'a>) -> Self {
+        CelResource::new(CelInputs::of(context))
+    }
+
+    /// `inputs` and their activation.
+    pub fn new(inputs: CelInputs<'a>) -> Self {
+        let activation = inputs.activation();
+        CelResource {
+            inputs,
+            activation,
+            variables: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The value of variable `program` in `act` (an activation made from
+    /// this resource's), computed once per resource when it depends on the
+    /// resource alone.
+    fn variable(
+        &self,
+        program: &Program,
+        act: &Activation,
+    ) -> Result<Shared, vigie_cel::EvalError> {
+        let per_resource = !PER_RULE.iter().any(|v| program.reads(v));
+        if !per_resource {
+            return program.eval_shared(act);
+        }
+        if let Some(v) = self.variables.borrow().get(program.source()) {
+            return Ok(v.clone());
+        }
+        let value = program.eval_shared(act)?;
+        self.variables
+            .borrow_mut()
+            .insert(program.source().to_string(), value.clone());
+        Ok(value)
+    }
 }

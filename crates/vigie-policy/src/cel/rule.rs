@@ -120,6 +120,29 @@ mod tests {
     }
 
     #[test]
+    fn rules_on_one_resource_share_only_what_the_resource_decides() {
+        // Both rules compute `replicas` alike (computed once), and `next`
+        // from their own `base`, which must not be shared.
+        let rule = |base: i64, want: i64| {
+            let cel = json!({
+                "variables": [
+                    {"name": "replicas", "expression": "object.spec.replicas"},
+                    {"name": "base", "expression": format!("{base}")},
+                    {"name": "next", "expression": "variables.base + variables.replicas"}
+                ],
+                "expressions": [{"expression": format!("variables.next == {want}")}]
+            });
+            parse(&cel, None, "p").unwrap()
+        };
+        let obj = json!({"spec": {"replicas": 3}});
+        let shared = crate::cel::CelResource::new(inputs(&obj));
+        for (base, want) in [(1, 4), (10, 13), (1, 4)] {
+            let (status, message) = rule(base, want).evaluate_in(&shared);
+            assert_eq!(status, Status::Pass, "base {base}: {message}");
+        }
+    }
+
+    #[test]
     fn preconditions_skip_and_errors_deny() {
         let cel = json!({"expressions": [{"expression": "object.spec.replicas > 1"}]});
         let pre = json!([{"name": "gold", "expression": "namespaceObject.metadata.labels.tier == 'silver'"}]);

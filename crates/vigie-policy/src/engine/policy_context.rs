@@ -24,6 +24,8 @@ pub struct PolicyContext<'a> {
     /// `request.operation`, which values may override.
     operation: String,
     base: OnceCell<Rcvar>,
+    /// What CEL rules share, made by the first one.
+    cel: OnceCell<crate::cel::CelResource<'a>>,
 }
 
 /// The variables of one rule and the values maps that answer its context entries.
@@ -49,6 +51,7 @@ impl<'a> PolicyContext<'a> {
             request,
             operation,
             base: OnceCell::new(),
+            cel: OnceCell::new(),
         }
     }
 
@@ -107,11 +110,16 @@ impl<'a> PolicyContext<'a> {
             .clone()
     }
 
+    /// The CEL inputs and activation of the resource, shared by its CEL rules.
+    pub fn cel(&self) -> &crate::cel::CelResource<'a> {
+        self.cel.get_or_init(|| crate::cel::CelResource::of(self))
+    }
+
     /// The document of one rule: the shared one, the values given for the rule and
     /// the resource, and the rule's context entries. An error is the rule's result.
     pub fn rule_data(
         &self,
-        policy: &'a Policy,
+        policy: &Policy,
         rule: &Rule,
     ) -> Result<RuleData<'a>, (Status, String)> {
         static EMPTY: std::sync::LazyLock<Map<String, Json>> = std::sync::LazyLock::new(Map::new);

@@ -2,6 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use vigie_resource::{is_leap_year, Date};
+
 /// Seconds since the Unix epoch (with fraction) and the UTC offset in seconds.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Timestamp {
@@ -15,29 +17,6 @@ pub fn now() -> Timestamp {
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
     Timestamp { seconds, offset: 0 }
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Parses `2006-01-02T15:04:05Z07:00`, with optional fractional seconds.
@@ -65,14 +44,18 @@ pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    let days = days_from_civil(y, mo, d);
+    let days = Date::from_ymd(y, mo, d)?.days_since_epoch();
     let seconds = (days * 86400 + h * 3600 + mi * 60 + se - offset) as f64 + fraction;
     Some(Timestamp { seconds, offset })
 }
 
 pub fn format_rfc3339(t: Timestamp) -> String {
     let local = t.seconds.floor() as i64 + t.offset;
-    let (y, m, d) = civil_from_days(local.div_euclid(86400));
+    let Date {
+        year: y,
+        month: m,
+        day: d,
+    } = Date::from_days_since_epoch(local.div_euclid(86400));
     let secs = local.rem_euclid(86400);
     let base = format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
@@ -504,23 +487,17 @@ pub(crate) fn parse_go_layout(layout: &str, value: &str) -> Result<Timestamp, St
         _ => {}
     }
     let mut days = if yday >= 0 {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let first = Date::from_ymd(year, 1, 1)
+            .ok_or_else(|| format!("parsing time {value:?}: year out of range"))?;
+        let leap = is_leap_year(first.year);
         if yday < 1 || yday > if leap { 366 } else { 365 } {
             return Err(format!("parsing time {value:?}: day-of-year out of range"));
         }
-        days_from_civil(year, 1, 1) + yday - 1
+        first.days_since_epoch() + yday - 1
     } else {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let max = match month {
-            2 if leap => 29,
-            2 => 28,
-            4 | 6 | 9 | 11 => 30,
-            _ => 31,
-        };
-        if day < 1 || day > max {
-            return Err(format!("parsing time {value:?}: day out of range"));
-        }
-        days_from_civil(year, month, day)
+        Date::from_ymd(year, month, day)
+            .ok_or_else(|| format!("parsing time {value:?}: day out of range"))?
+            .days_since_epoch()
     };
     if days < i64::MIN / 86400 + 1 {
         days = 0;
@@ -551,6 +528,12 @@ fn lookup_name<'a>(s: &'a str, names: &[&str], abbrev: bool) -> Option<(usize, &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_the_month_does_not_have_are_not_times() {
+        assert_eq!(parse_rfc3339("2027-02-31T10:00:00Z"), None);
+        assert!(parse_rfc3339("2028-02-29T10:00:00Z").is_some());
+    }
 
     #[test]
     fn rfc3339_round_trip() {

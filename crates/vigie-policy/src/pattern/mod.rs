@@ -7,6 +7,8 @@
 pub mod references;
 pub mod value;
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value as Json};
 use vigie_resource::{has_wildcard, wildcard_match};
 
@@ -41,7 +43,7 @@ impl Mismatch {
         )
     }
 
-    fn fail(path: &str, message: String) -> Self {
+    fn fail(path: &Path<'_>, message: String) -> Self {
         Self {
             kind: MismatchKind::Fail,
             path: path.to_string(),
@@ -52,10 +54,29 @@ impl Mismatch {
 
 /// Checks `resource` against `pattern`.
 pub fn validate(resource: &Json, pattern: &Json) -> Result<(), Mismatch> {
-    element(resource, pattern, "/")
+    element(resource, pattern, &Path::Root)
 }
 
-fn element(resource: &Json, pattern: &Json, path: &str) -> Result<(), Mismatch> {
+/// Where a check is in the resource: written out (`/spec/containers/0/`)
+/// only for a mismatch, so that a resource that matches costs no text.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => f.write_str("/"),
+            Path::Key(parent, key) => write!(f, "{parent}{key}/"),
+            Path::Index(parent, i) => write!(f, "{parent}{i}/"),
+        }
+    }
+}
+
+fn element(resource: &Json, pattern: &Json, path: &Path<'_>) -> Result<(), Mismatch> {
     match pattern {
         Json::Object(pattern_map) => match resource {
             Json::Object(resource_map) => map(resource_map, pattern_map, path),
@@ -115,7 +136,7 @@ fn has_nested_anchor(pattern: &Json) -> bool {
 fn map(
     resource: &Map<String, Json>,
     pattern: &Map<String, Json>,
-    path: &str,
+    path: &Path<'_>,
 ) -> Result<(), Mismatch> {
     // Anchors first (they decide whether the rest applies), then keys holding
     // nested anchors, then the plain keys: the order decides skip versus fail.
@@ -134,8 +155,9 @@ fn map(
         anchor_check(anchor, key, pattern_value, resource, path)?;
     }
     for (key, pattern_value) in nested.into_iter().chain(plain) {
-        let child = format!("{path}{key}/");
-        let resource_value = resource.get(key.as_str());
+        let key: &str = key;
+        let child = Path::Key(path, key);
+        let resource_value = resource.get(key);
         if pattern_value.as_str() == Some("*") {
             match resource_value {
                 Some(v) if !v.is_null() => continue,
@@ -152,7 +174,7 @@ fn map(
 fn expand_wildcard_keys<'p>(
     resource: &Map<String, Json>,
     pattern: &'p Map<String, Json>,
-) -> Vec<(String, &'p Json)> {
+) -> Vec<(Cow<'p, str>, &'p Json)> {
     let mut out = Vec::with_capacity(pattern.len());
     for (key, value) in pattern {
         let (prefix, bare) = match anchors::parse(key) {
@@ -160,7 +182,7 @@ fn expand_wildcard_keys<'p>(
             None => ("", key.as_str()),
         };
         if !has_wildcard(bare) {
-            out.push((key.clone(), value));
+            out.push((Cow::Borrowed(key.as_str()), value));
             continue;
         }
         let matching: Vec<&String> = resource
@@ -168,7 +190,7 @@ fn expand_wildcard_keys<'p>(
             .filter(|k| wildcard_match(bare, k))
             .collect();
         if matching.is_empty() {
-            out.push((key.clone(), value));
+            out.push((Cow::Borrowed(key.as_str()), value));
         }
         for k in matching {
             let rebuilt = if prefix.is_empty() {
@@ -176,7 +198,7 @@ fn expand_wildcard_keys<'p>(
             } else {
                 format!("{prefix}{k})")
             };
-            out.push((rebuilt, value));
+            out.push((Cow::Owned(rebuilt), value));
         }
     }
     out
@@ -187,9 +209,9 @@ fn anchor_check(
     key: &str,
     pattern: &Json,
     resource: &Map<String, Json>,
-    path: &str,
+    path: &Path<'_>,
 ) -> Result<(), Mismatch> {
-    let child = format!("{path}{key}/");
+    let child = Path::Key(path, key);
     let present = resource.get(key);
     match anchor {
         Anchor::Conditional => match present {
@@ -200,7 +222,7 @@ fn anchor_check(
             }),
             None => Err(Mismatch {
                 kind: MismatchKind::ConditionalSkip,
-                path: child,
+                path: child.to_string(),
                 message: "conditional anchor key doesn't exist in the resource".to_string(),
             }),
         },
@@ -219,7 +241,7 @@ fn anchor_check(
         Anchor::Negation => match present {
             Some(_) => Err(Mismatch {
                 kind: MismatchKind::Negation,
-                path: child.clone(),
+                path: child.to_string(),
                 message: format!("{child} is not allowed"),
             }),
             None => Ok(()),
@@ -235,7 +257,7 @@ fn anchor_check(
                 };
                 for pattern_item in pattern_items {
                     let found = items.iter().enumerate().any(|(i, item)| {
-                        element(item, pattern_item, &format!("{child}{i}/")).is_ok()
+                        element(item, pattern_item, &Path::Index(&child, i)).is_ok()
                     });
                     if !found {
                         return Err(Mismatch::fail(
@@ -254,7 +276,7 @@ fn anchor_check(
     }
 }
 
-fn array(resource: &[Json], pattern: &[Json], path: &str) -> Result<(), Mismatch> {
+fn array(resource: &[Json], pattern: &[Json], path: &Path<'_>) -> Result<(), Mismatch> {
     let Some(first) = pattern.first() else {
         return Err(Mismatch::fail(path, "pattern list is empty".to_string()));
     };
@@ -265,7 +287,7 @@ fn array(resource: &[Json], pattern: &[Json], path: &str) -> Result<(), Mismatch
             let mut applied = 0;
             let mut skipped: Option<Mismatch> = None;
             for (i, item) in resource.iter().enumerate() {
-                let item_path = format!("{path}{i}/");
+                let item_path = Path::Index(path, i);
                 let result = match item {
                     Json::Object(m) => map(m, pattern_map, &item_path),
                     _ => element(item, first, &item_path),
@@ -298,7 +320,7 @@ fn array(resource: &[Json], pattern: &[Json], path: &str) -> Result<(), Mismatch
                 ));
             }
             for (i, p) in pattern.iter().enumerate() {
-                element(&resource[i], p, &format!("{path}{i}/"))?;
+                element(&resource[i], p, &Path::Index(path, i))?;
             }
             Ok(())
         }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use vigie_resource::{load_each, Limits, LoadOptions, Resource};
 
-use crate::engine::{evaluate, generate, mutate, Request, Status, Target};
+use crate::engine::{evaluate_in, generate, mutate, PolicyContext, Request, Status, Target};
 use crate::exception::{exempt, load_exceptions, Exempted};
 use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
@@ -340,9 +340,11 @@ pub fn apply_streaming(
         }
         let (target, mutated) =
             mutate_first(&policies, &rule_names, target, &request, &mut results);
+        // One context for every policy: what their rules share is built once.
+        let context = PolicyContext::new(&target, &request);
         for (index, policy) in policies.iter().copied().enumerate() {
             let scored = infos[index].scored;
-            for r in evaluate(policy, &target, &request) {
+            for r in evaluate_in(&context, policy) {
                 let mut status = r.status;
                 if status == Status::Fail
                     && (!scored

@@ -694,6 +694,62 @@ static __always_inline void put_exe_args(struct ev *e, struct task_struct *t)
 	put_user_bytes(e, (void *)(start + n), rest, ARGS_MAX);
 }
 
+// Kernels before 6.2 kept the memory counters in an mm_rss_stat of atomics.
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+// Resident pages (file, anonymous and shared memory) or swapped-out ones, as
+// the kernel's own counters hold them (per-CPU counters: their last fold, an
+// approximation as /proc's is).
+static __always_inline u64 mm_pages(struct mm_struct *mm, bool swap)
+{
+	if (!mm)
+		return 0;
+	s64 file, anon, swp, shm;
+	if (bpf_core_type_exists(struct mm_rss_stat___old)) {
+		struct mm_struct___old *old = (void *)mm;
+		file = BPF_CORE_READ(old, rss_stat.count[0].counter);
+		anon = BPF_CORE_READ(old, rss_stat.count[1].counter);
+		swp = BPF_CORE_READ(old, rss_stat.count[2].counter);
+		shm = BPF_CORE_READ(old, rss_stat.count[3].counter);
+	} else {
+		file = BPF_CORE_READ(mm, rss_stat[0].count);
+		anon = BPF_CORE_READ(mm, rss_stat[1].count);
+		swp = BPF_CORE_READ(mm, rss_stat[2].count);
+		shm = BPF_CORE_READ(mm, rss_stat[3].count);
+	}
+	s64 v = swap ? swp : file + anon + shm;
+	return v > 0 ? (u64)v : 0;
+}
+
+// The controlling terminal as /proc/PID/stat's tty_nr encodes it (0: none).
+static __always_inline u32 task_tty(struct task_struct *t)
+{
+	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	if (!tty)
+		return 0;
+	u32 major = BPF_CORE_READ(tty, driver, major);
+	u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+// The environment (NUL-separated, at most ARGS_MAX bytes) from the task's memory.
+static __always_inline void put_env(struct ev *e, struct task_struct *t)
+{
+	unsigned long start = BPF_CORE_READ(t, mm, env_start);
+	unsigned long end = BPF_CORE_READ(t, mm, env_end);
+	if (!start || end <= start) {
+		put_empty(e);
+		return;
+	}
+	put_user_bytes(e, (void *)start, end - start, ARGS_MAX);
+}
+
 // The fields clone and execve events share (exe ... cgroups, params 2-15).
 static __always_inline void put_procinfo(struct ev *e, struct task_struct *t)
 {
@@ -709,8 +765,8 @@ static __always_inline void put_procinfo(struct ev *e, struct task_struct *t)
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
 	u64 pages = mm ? BPF_CORE_READ(mm, total_vm) : 0;
 	put_u32(e, pages << 2);  // KiB, pages of 4 KiB
-	put_u32(e, 0);           // vm_rss: per-CPU counters, not read here
-	put_u32(e, 0);           // vm_swap: same
+	put_u32(e, mm_pages(mm, false) << 2);  // vm_rss
+	put_u32(e, mm_pages(mm, true) << 2);   // vm_swap
 	put_kernel_str(e, BPF_CORE_READ(t, comm));
 	put_cgroups(e, t);
 }
@@ -750,8 +806,8 @@ static __noinline int emit_execve(bool at, struct task_struct *t, s64 res, const
 		return 0;
 	put_u64(&e, res);
 	put_procinfo(&e, t);
-	put_empty(&e);  // env: not copied (secrets live there)
-	put_u32(&e, 0);  // tty
+	put_env(&e, t);
+	put_u32(&e, task_tty(t));
 	put_u64(&e, task_pgid(t));  // vpgid
 	put_u32(&e, BPF_CORE_READ(t, loginuid.val));
 	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
@@ -1570,7 +1626,9 @@ static __always_inline u32 current_syscall(void)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(vigie_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (is_self())
+	// The sensor's own threads are not watched, but the processes it starts
+	// are: without their birth their later events would have no process.
+	if (self_tgid && task_tgid(child) == self_tgid)
 		return 0;
 	u32 nr = current_syscall();
 	u16 type = PPME_SYSCALL_CLONE_20_X;

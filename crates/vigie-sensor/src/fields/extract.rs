@@ -400,6 +400,18 @@ impl<'a> SyscallEvent<'a> {
                 s(line)
             }
             SysField::ProcCwd => st(&t.cwd),
+            SysField::ProcEnv => match field.arg.as_ref() {
+                Some(name) => t.image.env_var(&name.raw).map_or(Extracted::Missing, st),
+                None if t.image.env.is_empty() => Extracted::Missing,
+                None => s(t.image.env.join(" ")),
+            },
+            // Known from an exec only (a process found in /proc has none yet).
+            SysField::ProcVmsize if t.image.vm_size_kb != 0 => n(i64::from(t.image.vm_size_kb)),
+            SysField::ProcVmrss if t.image.vm_size_kb != 0 => n(i64::from(t.image.vm_rss_kb)),
+            SysField::ProcVmswap if t.image.vm_size_kb != 0 => n(i64::from(t.image.vm_swap_kb)),
+            SysField::ProcExeIno if t.image.exe_ino != 0 => n(t.image.exe_ino as i64),
+            SysField::ProcExeInoCtime if t.image.exe_ino != 0 => n(t.image.exe_ino_ctime as i64),
+            SysField::ProcExeInoMtime if t.image.exe_ino != 0 => n(t.image.exe_ino_mtime as i64),
             SysField::ProcLoginshellid => {
                 let mut id = None;
                 for a in std::iter::once(t).chain(self.ancestors()) {

@@ -79,6 +79,13 @@ vigie_rules::field_table! {
     ProcIsExeWritable = "proc.is_exe_writable": Bool; "whether the executable is writable by the process's user"
     ProcIsExeUpperLayer = "proc.is_exe_upper_layer": Bool; "whether the executable lives in an overlay's upper layer"
     ProcIsExeFromMemfd = "proc.is_exe_from_memfd": Bool; "whether the executable is a memfd"
+    ProcEnv = "proc.env": String, optional; "the environment at exec, NAME=value joined by spaces, or one variable's value (proc.env[NAME])"
+    ProcVmsize = "proc.vmsize": Number; "virtual memory size at exec, KiB"
+    ProcVmrss = "proc.vmrss": Number; "resident memory at exec, KiB"
+    ProcVmswap = "proc.vmswap": Number; "swapped memory at exec, KiB"
+    ProcExeIno = "proc.exe_ino": Number; "the executable's inode number"
+    ProcExeInoCtime = "proc.exe_ino.ctime": Number; "the executable's inode change time, ns since the epoch"
+    ProcExeInoMtime = "proc.exe_ino.mtime": Number; "the executable's modification time, ns since the epoch"
     ProcStdinType = "proc.stdin.type": String; "the type of descriptor 0"
     ProcStdoutType = "proc.stdout.type": String; "the type of descriptor 1"
     ProcStderrType = "proc.stderr.type": String; "the type of descriptor 2"
@@ -169,7 +176,7 @@ mod table_tests {
         let r = t.resolve("evt.arg.flags", None).unwrap();
         assert_eq!(SysField::from_id(r.id), Some(SysField::EvtArg));
         // Declared by Falco's field set, without a value here yet.
-        let r = t.resolve("proc.vmsize", None).unwrap();
+        let r = t.resolve("proc.vpgid.name", None).unwrap();
         assert_eq!(SysField::from_id(r.id), None);
         // Every typed field has the type the shared declaration gives it.
         let shared = vigie_rules::fields::syscall_table();

@@ -193,3 +193,55 @@ fn failures_connections_and_reverse_shell_shapes() {
     assert_eq!(val(&e, "proc.stdin.type", None), text("ipv4"));
     assert_eq!(val(&e, "evt.rawres", None), Extracted::One(Val::Num(0)));
 }
+
+#[test]
+fn an_exec_gives_the_image_fields() {
+    let mut s = state();
+    let bytes = build_event(
+        "execve",
+        true,
+        1_470_327_477_881_730_713,
+        100,
+        &[
+            ("res", i64b(0)),
+            ("exe", strb("ls")),
+            ("pid", i64b(100)),
+            ("vm_size", u32b(9_000)),
+            ("vm_rss", u32b(1_200)),
+            ("vm_swap", u32b(4)),
+            ("env", listb(&["HOME=/home/alice", "TERM=xterm", "EMPTY="])),
+            ("exe_ino", (1234u64).to_le_bytes().to_vec()),
+            (
+                "exe_ino_ctime",
+                (1_700_000_000_000_000_001u64).to_le_bytes().to_vec(),
+            ),
+            (
+                "exe_ino_mtime",
+                (1_600_000_000_000_000_002u64).to_le_bytes().to_vec(),
+            ),
+        ],
+    );
+    let raw = RawEvent::parse(&bytes).unwrap();
+    s.before(&raw);
+    let e = SyscallEvent::new(raw, &s, 1, 0);
+    let num = |v: i64| Extracted::One(Val::Num(v));
+    assert_eq!(
+        val(&e, "proc.env", None),
+        text("HOME=/home/alice TERM=xterm EMPTY=")
+    );
+    assert_eq!(val(&e, "proc.env", Some("TERM")), text("xterm"));
+    assert_eq!(val(&e, "proc.env", Some("EMPTY")), text(""));
+    assert_eq!(val(&e, "proc.env", Some("HOM")), Extracted::Missing);
+    assert_eq!(val(&e, "proc.vmsize", None), num(9_000));
+    assert_eq!(val(&e, "proc.vmrss", None), num(1_200));
+    assert_eq!(val(&e, "proc.vmswap", None), num(4));
+    assert_eq!(val(&e, "proc.exe_ino", None), num(1234));
+    assert_eq!(
+        val(&e, "proc.exe_ino.ctime", None),
+        num(1_700_000_000_000_000_001)
+    );
+    assert_eq!(
+        val(&e, "proc.exe_ino.mtime", None),
+        num(1_600_000_000_000_000_002)
+    );
+}

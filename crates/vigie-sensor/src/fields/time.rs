@@ -1,21 +1,10 @@
 //! Event times as the `evt.time*` and `evt.datetime*` fields print them (UTC).
 
-/// (year, month, day) of a day count since 1970-01-01 (the civil calendar).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
+use vigie_resource::Date;
 
 /// The parts of a nanosecond timestamp.
 struct Parts {
-    date: (i64, u32, u32),
+    date: Date,
     secs_of_day: u64,
     nanos: u64,
 }
@@ -23,7 +12,7 @@ struct Parts {
 fn parts(ns: u64) -> Parts {
     let secs = ns / 1_000_000_000;
     Parts {
-        date: civil((secs / 86_400) as i64),
+        date: Date::from_days_since_epoch((secs / 86_400) as i64),
         secs_of_day: secs % 86_400,
         nanos: ns % 1_000_000_000,
     }
@@ -48,21 +37,33 @@ pub fn time_s(ns: u64) -> String {
 /// `evt.datetime`: `YYYY-MM-DD HH:MM:SS.nnnnnnnnn`.
 pub fn datetime(ns: u64) -> String {
     let p = parts(ns);
-    let (y, m, d) = p.date;
+    let Date {
+        year: y,
+        month: m,
+        day: d,
+    } = p.date;
     format!("{y:04}-{m:02}-{d:02} {}.{:09}", clock(&p), p.nanos)
 }
 
 /// `evt.datetime.s`: `YYYY-MM-DD HH:MM:SS`.
 pub fn datetime_s(ns: u64) -> String {
     let p = parts(ns);
-    let (y, m, d) = p.date;
+    let Date {
+        year: y,
+        month: m,
+        day: d,
+    } = p.date;
     format!("{y:04}-{m:02}-{d:02} {}", clock(&p))
 }
 
 /// `evt.time.iso8601`: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
 pub fn iso8601(ns: u64) -> String {
     let p = parts(ns);
-    let (y, m, d) = p.date;
+    let Date {
+        year: y,
+        month: m,
+        day: d,
+    } = p.date;
     format!("{y:04}-{m:02}-{d:02}T{}.{:09}Z", clock(&p), p.nanos)
 }
 

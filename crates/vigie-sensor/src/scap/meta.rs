@@ -215,11 +215,8 @@ fn thread(c: &mut Cursor<'_>, version: u32) -> Result<ThreadEntry, Short> {
             t.exe_from_memfd = c.u8("exe_from_memfd")? != 0;
         }
         // Skip what this reader does not know (newer fields).
-        let done = read(c);
-        if done > sub_len {
-            return Err(Short("entry longer than its length"));
-        }
-        c.skip(sub_len - done, "entry padding")?;
+        // The length counts its own 4 bytes, which precede `start`.
+        skip_rest(c, start, sub_len.saturating_sub(4))?;
     }
     Ok(t)
 }
@@ -393,11 +390,7 @@ fn fd_entry(c: &mut Cursor<'_>, v2: bool, tid: i64) -> Result<FdEntry, Short> {
         _ => e.name = c.str16("name", MAX_PATH)?,
     }
     if sub_len > 0 {
-        let done = c.pos() - start;
-        if done > sub_len {
-            return Err(Short("entry longer than its length"));
-        }
-        c.skip(sub_len - done, "entry padding")?;
+        skip_rest(c, start, sub_len)?;
     }
     Ok(e)
 }
@@ -457,15 +450,100 @@ pub(super) fn userlist(
                 });
             }
             if sub_len > 0 {
-                let done = c.pos() - start;
-                if done > sub_len {
-                    return Err(Short("entry longer than its length"));
-                }
-                c.skip(sub_len - done, "entry padding")?;
+                skip_rest(&mut c, start, sub_len)?;
             }
             Ok(())
         })();
         r.map_err(|e| (start, e))?;
     }
     Ok(())
+}
+
+/// A network interface of the capture's interface list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InterfaceEntry {
+    /// Its name (`lo`, `eth0`).
+    pub name: String,
+    /// Its address.
+    pub addr: std::net::IpAddr,
+    /// Its network mask.
+    pub netmask: std::net::IpAddr,
+    /// Its broadcast address (IPv4), or libscap's third address (IPv6).
+    pub bcast: std::net::IpAddr,
+}
+
+/// Longest interface name read (Linux allows 15 bytes; this leaves room).
+const MAX_IFNAME: usize = 256;
+
+/// The interface list: per entry (after a u32 entry length in the second
+/// version) a u16 type (1 IPv4, 2 IPv6, 3 and 4 the same without the link
+/// speed), a u16 name length, address, netmask and broadcast address (4 or 16
+/// bytes each, network order), the u64 link speed, and the name.
+pub(super) fn iflist(
+    body: &[u8],
+    v2: bool,
+    out: &mut Vec<InterfaceEntry>,
+) -> Result<(), (usize, Short)> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let mut c = Cursor::new(body);
+    while c.left() >= 4 {
+        let start = c.pos();
+        let r = (|| {
+            let sub_len = if v2 {
+                c.u32("entry length")? as usize
+            } else {
+                0
+            };
+            let after_len = c.pos();
+            let kind = c.u16("interface type")?;
+            let name_len = c.u16("name length")? as usize;
+            if name_len > MAX_IFNAME {
+                return Err(Short("name length"));
+            }
+            let (v6, speed) = match kind {
+                1 => (false, true),
+                2 => (true, true),
+                3 => (false, false),
+                4 => (true, false),
+                _ => return Err(Short("interface type (1 to 4)")),
+            };
+            let mut addr = |what| -> Result<IpAddr, Short> {
+                Ok(if v6 {
+                    let b: [u8; 16] = c.take(16, what)?.try_into().expect("16");
+                    IpAddr::V6(Ipv6Addr::from(b))
+                } else {
+                    let b: [u8; 4] = c.take(4, what)?.try_into().expect("4");
+                    IpAddr::V4(Ipv4Addr::from(b))
+                })
+            };
+            let (a, m, b) = (addr("address")?, addr("netmask")?, addr("broadcast")?);
+            if speed {
+                c.skip(8, "link speed")?;
+            }
+            let name = c.take(name_len, "name")?;
+            let name = name.split(|&x| x == 0).next().unwrap_or(name);
+            out.push(InterfaceEntry {
+                name: String::from_utf8_lossy(name).into_owned(),
+                addr: a,
+                netmask: m,
+                bcast: b,
+            });
+            if v2 {
+                skip_rest(&mut c, after_len, sub_len)?;
+            }
+            Ok(())
+        })();
+        r.map_err(|e| (start, e))?;
+    }
+    Ok(())
+}
+
+/// Skips what an entry of `len` bytes starting at `start` leaves unread: newer
+/// libraries add fields that older readers skip.
+fn skip_rest(c: &mut Cursor<'_>, start: usize, len: usize) -> Result<(), Short> {
+    let done = c.pos() - start;
+    if done > len {
+        return Err(Short("entry longer than its length"));
+    }
+    c.skip(len - done, "entry padding")
 }

@@ -20,7 +20,7 @@ use thiserror::Error;
 
 use crate::event::{event_info, RawEvent, HEADER_LEN};
 
-pub use meta::{FdEntry, FdKind, GroupEntry, MachineInfo, ThreadEntry, UserEntry};
+pub use meta::{FdEntry, FdKind, GroupEntry, InterfaceEntry, MachineInfo, ThreadEntry, UserEntry};
 pub use sample::{sample_capture, SAMPLE_CONTAINER};
 pub use write::ScapWriter;
 
@@ -163,8 +163,8 @@ pub struct Capture {
     pub users: Vec<UserEntry>,
     /// Groups.
     pub groups: Vec<GroupEntry>,
-    /// Interface list blocks seen (their addresses are not kept).
-    pub interface_blocks: usize,
+    /// The machine's network interfaces, from the interface list.
+    pub interfaces: Vec<InterfaceEntry>,
     /// Problems found while reading; the blocks they name were skipped.
     pub issues: Vec<ScapIssue>,
     events: Vec<EventSpan>,
@@ -326,7 +326,9 @@ impl Capture {
                 meta::userlist(body, ty == block::UL_V2, &mut self.users, &mut self.groups)
                     .map_err(short)?
             }
-            block::IL | block::IL_INT | block::IL_V2 => self.interface_blocks += 1,
+            block::IL | block::IL_INT | block::IL_V2 => {
+                meta::iflist(body, ty == block::IL_V2, &mut self.interfaces).map_err(short)?
+            }
             block::SHB => return Err("a second section header is not supported".into()),
             ty if meta::proclist_version(ty).is_some() => {
                 let version = meta::proclist_version(ty).expect("checked");

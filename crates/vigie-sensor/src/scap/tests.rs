@@ -201,3 +201,56 @@ fn damaged_captures_are_read_without_panicking() {
         }
     }
 }
+
+/// One interface list entry: type, name length, three addresses, the link
+/// speed when the type has one, the name.
+fn interface(kind: u16, addrs: [&[u8]; 3], name: &str) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&kind.to_le_bytes());
+    v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    for a in addrs {
+        v.extend_from_slice(a);
+    }
+    if matches!(kind, 1 | 2) {
+        v.extend_from_slice(&1000u64.to_le_bytes());
+    }
+    v.extend_from_slice(name.as_bytes());
+    v
+}
+
+#[test]
+fn interface_lists_of_both_versions_give_names_and_addresses() {
+    use std::net::IpAddr;
+    let lo = interface(1, [&[127, 0, 0, 1], &[255, 0, 0, 0], &[127, 0, 0, 1]], "lo");
+    let mut v6 = [0u8; 16];
+    v6[0] = 0xfd;
+    v6[15] = 1;
+    let mut mask = [0u8; 16];
+    mask[0] = 0xff;
+    let eth = interface(4, [&v6, &mask, &[0; 16]], "eth0");
+    // Version 1: entries back to back.
+    let mut out = Vec::new();
+    super::meta::iflist(&[lo.clone(), eth.clone()].concat(), false, &mut out).unwrap();
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[0].name, "lo");
+    assert_eq!(out[0].addr, "127.0.0.1".parse::<IpAddr>().unwrap());
+    assert_eq!(out[0].netmask, "255.0.0.0".parse::<IpAddr>().unwrap());
+    assert_eq!(out[1].name, "eth0");
+    assert_eq!(out[1].addr, "fd00::1".parse::<IpAddr>().unwrap());
+    assert_eq!(out[1].netmask, "ff00::".parse::<IpAddr>().unwrap());
+    // Version 2: each entry after its length, which may leave padding.
+    let mut body = Vec::new();
+    for e in [&lo, &eth] {
+        body.extend_from_slice(&(e.len() as u32 + 2).to_le_bytes());
+        body.extend_from_slice(e);
+        body.extend_from_slice(&[0, 0]);
+    }
+    let mut again = Vec::new();
+    super::meta::iflist(&body, true, &mut again).unwrap();
+    assert_eq!(again, out);
+    // An unknown type is named with where it is.
+    let mut bad = lo.clone();
+    bad[0] = 9;
+    let err = super::meta::iflist(&[lo.clone(), bad].concat(), false, &mut Vec::new()).unwrap_err();
+    assert_eq!((err.0, err.1 .0), (lo.len(), "interface type (1 to 4)"));
+}

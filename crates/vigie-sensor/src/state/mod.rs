@@ -20,7 +20,7 @@ use crate::event::{event_flags, Direction, ParamValue, RawEvent, SockAddr};
 use crate::scap::{Capture, FdKind};
 
 pub use proc::bootstrap_from_proc;
-pub use thread::Thread;
+pub use thread::{ExecImage, Thread};
 pub use users::{User, Users};
 
 /// An open file descriptor.
@@ -326,7 +326,8 @@ impl State {
                     t.cwd = dir;
                 }
             }
-            "setuid" | "setresuid" | "setgid" | "setresgid" | "setsid" => self.on_credentials(e),
+            "setuid" | "setresuid" | "setreuid" | "setgid" | "setresgid" | "setregid"
+            | "setsid" => self.on_credentials(e),
             _ => {}
         }
         if info.flags & event_flags::CREATES_FD != 0 {
@@ -435,12 +436,12 @@ impl State {
             return;
         };
         match name {
-            "setuid" | "setresuid" => {
+            "setuid" | "setresuid" | "setreuid" => {
                 if let Some(u) = uid.filter(|&u| u >= 0 && u < u32::MAX as i64) {
                     t.uid = u as u32;
                 }
             }
-            "setgid" | "setresgid" => {
+            "setgid" | "setresgid" | "setregid" => {
                 if let Some(g) = gid.filter(|&g| g >= 0 && g < u32::MAX as i64) {
                     t.gid = g as u32;
                 }

@@ -50,9 +50,39 @@ pub struct Thread {
     pub exe_upper_layer: bool,
     /// Whether the executable is a memfd.
     pub exe_from_memfd: bool,
+    /// What the last exec reported of the image: environment, memory, inode.
+    pub image: ExecImage,
     /// Whether the thread was made up from an event of a thread the state did not
     /// know (its process fields are then unknown).
     pub unknown: bool,
+}
+
+/// What an exec event reports of the new image (execve's exit parameters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecImage {
+    /// The environment, `NAME=value` entries.
+    pub env: Vec<String>,
+    /// Virtual memory size, KiB.
+    pub vm_size_kb: u32,
+    /// Resident memory, KiB.
+    pub vm_rss_kb: u32,
+    /// Swapped-out memory, KiB.
+    pub vm_swap_kb: u32,
+    /// The executable's inode number (0: unknown).
+    pub exe_ino: u64,
+    /// The executable's inode change and modification times, ns since the epoch.
+    pub exe_ino_ctime: u64,
+    /// See `exe_ino_ctime`.
+    pub exe_ino_mtime: u64,
+}
+
+impl ExecImage {
+    /// The value of environment variable `name`, if set.
+    pub fn env_var(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+    }
 }
 
 impl Thread {
@@ -101,6 +131,10 @@ impl Thread {
             exe_writable: e.exe_writable,
             exe_upper_layer: e.exe_upper_layer,
             exe_from_memfd: e.exe_from_memfd,
+            image: ExecImage {
+                env: split_nul(&e.env).map(|v| v.into_owned()).collect(),
+                ..ExecImage::default()
+            },
             unknown: false,
         }
     }
@@ -191,6 +225,17 @@ pub(super) fn fill_from_event(t: &mut Thread, e: &RawEvent<'_>, state: &State) {
         t.tty = v as u32;
     }
     if e.name().starts_with("execve") {
+        if let Some(ParamValue::Bytes(b)) = state.arg(e, "env") {
+            t.image.env = split_nul(b).map(|v| v.into_owned()).collect();
+        }
+        let kb = |name: &str| int(name).and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
+        let ns = |name: &str| int(name).and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+        t.image.vm_size_kb = kb("vm_size");
+        t.image.vm_rss_kb = kb("vm_rss");
+        t.image.vm_swap_kb = kb("vm_swap");
+        t.image.exe_ino = ns("exe_ino");
+        t.image.exe_ino_ctime = ns("exe_ino_ctime");
+        t.image.exe_ino_mtime = ns("exe_ino_mtime");
         let flags = int("flags").unwrap_or(0) as u32;
         t.exe_writable = flags & 1 != 0;
         t.exe_upper_layer = flags & 2 != 0;
