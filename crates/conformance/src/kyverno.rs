@@ -31,6 +31,19 @@ pub fn run(dir: &Path) -> Tally {
             );
         }
     }
+    for r in &reports {
+        for e in &r.entries {
+            if let Verdict::Unsupported(reason) = &e.verdict {
+                println!(
+                    "UNSUPPORTED {}: {} {} {}: {reason}",
+                    r.path.display(),
+                    e.policy,
+                    e.kind,
+                    e.resource
+                );
+            }
+        }
+    }
     let (categories, overall) = summarize(&reports, dir);
     for (category, s) in &categories {
         println!(

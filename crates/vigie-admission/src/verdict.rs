@@ -136,6 +136,13 @@ pub fn subject(
         } else {
             Vec::new()
         },
+        // The webhook keeps no copy of the cluster's objects or of image
+        // metadata: `resource.Get` and `image.GetMetadata` find nothing and
+        // the policy's failure policy decides (docs/policy.md).
+        cel_lookup: Default::default(),
+        // The webhook indexes bindings, not the roles' rules: `authorizer`
+        // checks are errored decisions (docs/policy.md).
+        cel_authorizer: None,
     };
     Some(Subject { target, request })
 }

@@ -29,7 +29,17 @@ const TYPE_NAMES: &[&str] = &[
 /// Roots of namespaced functions (`math.greatest(...)`), which parse as a
 /// method call on an identifier.
 const NAMESPACES: &[&str] = &[
-    "math", "strings", "base64", "optional", "sets", "lists", "cel", "net", "ip",
+    "math",
+    "strings",
+    "base64",
+    "optional",
+    "sets",
+    "lists",
+    "cel",
+    "net",
+    "ip",
+    "format",
+    "jsonpatch",
 ];
 
 /// Fails on the first free identifier that is neither declared nor a type.
@@ -240,9 +250,23 @@ pub(crate) fn nesting(text: &str, limit: usize, max_operators: usize) -> Result<
 /// is checked before anything walks it recursively).
 pub(crate) fn depth(root: &IdedExpr) -> usize {
     let mut deepest = 0;
+    visit(root, |_, d| deepest = deepest.max(d));
+    deepest
+}
+
+/// The largest node id in the tree (new nodes are numbered above it).
+pub(crate) fn max_id(root: &IdedExpr) -> u64 {
+    let mut max = 0;
+    visit(root, |e, _| max = max.max(e.id));
+    max
+}
+
+/// Calls `f` on every node with its depth (the root is at 1), without
+/// recursion.
+pub(crate) fn visit<'a>(root: &'a IdedExpr, mut f: impl FnMut(&'a IdedExpr, usize)) {
     let mut stack: Vec<(&IdedExpr, usize)> = vec![(root, 1)];
     while let Some((e, d)) = stack.pop() {
-        deepest = deepest.max(d);
+        f(e, d);
         let mut children: Vec<&IdedExpr> = Vec::new();
         match &e.expr {
             Expr::Call(c) => {
@@ -272,7 +296,6 @@ pub(crate) fn depth(root: &IdedExpr) -> usize {
         }
         stack.extend(children.into_iter().map(|c| (c, d + 1)));
     }
-    deepest
 }
 
 fn entry_children<'a>(e: &'a EntryExpr, out: &mut Vec<&'a IdedExpr>) {

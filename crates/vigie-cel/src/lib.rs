@@ -26,13 +26,46 @@
 //! assert!(Program::compile("objet.spec.replicas <= 3", &env).is_err());
 //! ```
 
+/// Makes `$t` (Clone + PartialEq) a CEL value of the opaque type `$ty`
+/// (a `static Type`) named `$name`: the `Val`, `StaticVal` and `Opaque`
+/// impls every library value type needs.
+macro_rules! opaque_val {
+    ($t:ty, $ty:ident, $name:literal) => {
+        impl cel::common::value::Val for $t {
+            fn get_type(&self) -> &cel::common::types::Type {
+                &$ty
+            }
+            fn cel_type() -> &'static cel::common::types::Type {
+                &$ty
+            }
+            fn equals(&self, other: &dyn cel::common::value::Val) -> bool {
+                other.downcast_ref::<$t>().is_some_and(|o| o == self)
+            }
+            fn clone_as_boxed<'v>(&self) -> Box<dyn cel::common::value::Val + 'v> {
+                Box::new(self.clone())
+            }
+            fn as_any(&self) -> Option<&dyn std::any::Any> {
+                Some(self)
+            }
+        }
+        impl cel::common::value::StaticVal for $t {}
+        impl cel::objects::Opaque for $t {
+            fn runtime_type_name(&self) -> &str {
+                $name
+            }
+        }
+    };
+}
+
 mod check;
 mod checker;
 pub mod cost;
 mod json;
 pub mod k8s;
+pub mod kyverno;
 mod macros;
 pub mod network;
+mod objects;
 mod quoted;
 mod result;
 mod shared;
@@ -166,6 +199,7 @@ pub struct Env {
     max_operators: usize,
     max_depth: usize,
     check_variables: bool,
+    object_literals: bool,
 }
 
 impl Default for Env {
@@ -180,6 +214,7 @@ impl Default for Env {
             max_operators: DEFAULT_MAX_OPERATORS,
             max_depth: DEFAULT_MAX_DEPTH,
             check_variables: true,
+            object_literals: false,
         }
     }
 }
@@ -243,6 +278,15 @@ impl Env {
     /// Sets the deepest expression tree accepted.
     pub fn max_depth(mut self, levels: usize) -> Self {
         self.max_depth = levels;
+        self
+    }
+
+    /// Reads struct literals (`Object{spec: Object.spec{...}}`,
+    /// `JSONPatch{op: 'add', ...}`) as maps of their fields, as Kubernetes'
+    /// mutating admission CEL builds objects: vigie has no schemas to type
+    /// them against, and the result becomes JSON either way.
+    pub fn object_literals(mut self) -> Self {
+        self.object_literals = true;
         self
     }
 
@@ -458,6 +502,9 @@ impl Program {
         if !quoted.is_empty() {
             quoted::restore(&mut tree, &quoted).map_err(CompileError::Syntax)?;
         }
+        if env.object_literals {
+            objects::struct_literals_to_maps(&mut tree);
+        }
         let depth = check::depth(&tree);
         if depth > env.max_depth {
             return Err(CompileError::TreeTooDeep {
@@ -526,6 +573,19 @@ impl Program {
         self.run(activation, |v| {
             shared::from_val(v, 0).map(|b| Shared(Arc::new(b)))
         })
+    }
+
+    /// Whether the expression calls the global function `name` (written
+    /// `name(...)`, not as a method): a policy engine uses it to tell
+    /// libraries it does not provide from other errors.
+    pub fn calls_function(&self, name: &str) -> bool {
+        let mut found = false;
+        check::visit(&self.expr, |e, _| {
+            if let cel::common::ast::Expr::Call(c) = &e.expr {
+                found |= c.target.is_none() && c.func_name == name;
+            }
+        });
+        found
     }
 
     /// The expression text.
@@ -599,6 +659,9 @@ fn build_engine() -> cel::Env {
     // Kubernetes' libraries: the names are theirs, and clash with no standard
     // or extension overload; the k8s tests fail if one ever does.
     let _ = k8s::register(&mut engine);
+    // Kyverno's libraries: `image` and `isImage` are new names, the rest
+    // are methods of the library's own value type.
+    let _ = kyverno::register(&mut engine);
     engine
 }
 

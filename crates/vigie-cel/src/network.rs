@@ -257,11 +257,14 @@ fn is_global_unicast(a: IpAddr) -> bool {
     !is_unspecified(a) && !is_loopback(a) && !is_multicast(a) && !is_link_local_unicast(a)
 }
 
-fn err(function: &str, e: impl ToString) -> ExecutionError {
+pub(crate) fn err(function: &str, e: impl ToString) -> ExecutionError {
     ExecutionError::function_error(function, e.to_string())
 }
 
-fn string_arg<'a>(v: &'a CowVal<'_, '_>, function: &str) -> Result<&'a str, ExecutionError> {
+pub(crate) fn string_arg<'a>(
+    v: &'a CowVal<'_, '_>,
+    function: &str,
+) -> Result<&'a str, ExecutionError> {
     v.downcast_ref::<CelString>()
         .map(|s| s.inner())
         .ok_or_else(|| err(function, "expected a string"))
@@ -281,16 +284,19 @@ fn cidr_arg(v: &CowVal<'_, '_>, function: &str) -> Result<Cidr, ExecutionError> 
     parse_cidr(string_arg(v, function)?).map_err(|e| err(function, e))
 }
 
-type R<'b, 'v> = Result<CowVal<'b, 'v>, ExecutionError>;
+/// What a library function returns.
+pub(crate) type R<'b, 'v> = Result<CowVal<'b, 'v>, ExecutionError>;
 
-fn one<'a, 'b, 'v>(args: &'a [CowVal<'b, 'v>]) -> Result<&'a CowVal<'b, 'v>, ExecutionError> {
+pub(crate) fn one<'a, 'b, 'v>(
+    args: &'a [CowVal<'b, 'v>],
+) -> Result<&'a CowVal<'b, 'v>, ExecutionError> {
     match args {
         [a] => Ok(a),
         _ => Err(ExecutionError::invalid_argument_count(1, args.len())),
     }
 }
 
-fn two<'a, 'b, 'v>(
+pub(crate) fn two<'a, 'b, 'v>(
     args: &'a [CowVal<'b, 'v>],
 ) -> Result<(&'a CowVal<'b, 'v>, &'a CowVal<'b, 'v>), ExecutionError> {
     match args {
@@ -299,7 +305,7 @@ fn two<'a, 'b, 'v>(
     }
 }
 
-fn owned<'b, 'v>(v: impl Val + 'v) -> R<'b, 'v> {
+pub(crate) fn owned<'b, 'v>(v: impl Val + 'v) -> R<'b, 'v> {
     Ok(CowVal::owned(v))
 }
 

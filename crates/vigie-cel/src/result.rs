@@ -10,7 +10,7 @@ use cel::common::value::Val;
 use cel::objects::{Key, Map, Opaque};
 use cel::{ExecutionError, Value};
 
-use crate::network;
+use crate::{k8s, kyverno, network};
 
 /// A CEL type used as a value, such as `int` or the result of `type(x)`:
 /// returned inside [`Value::Opaque`], as the engine's `Value` has no variant
@@ -44,6 +44,9 @@ pub(crate) fn from_value(v: &Value) -> Option<Box<dyn Val>> {
     }
     if let Some(ip) = o.downcast_ref::<network::Ip>() {
         return Some(Box::new(*ip));
+    }
+    if let Some(v) = kyverno::from_value(o).or_else(|| k8s::from_value(o)) {
+        return Some(v);
     }
     o.downcast_ref::<network::Cidr>()
         .map(|c| Box::new(*c) as Box<dyn Val>)
@@ -79,7 +82,10 @@ pub(crate) fn to_value(v: &dyn Val) -> Result<Value, ExecutionError> {
             None => Value::try_from(v),
         },
         // Scalars: the engine's conversion, unless it is a network value.
-        _ => match network::to_value(v) {
+        _ => match network::to_value(v)
+            .or_else(|| kyverno::to_value(v))
+            .or_else(|| k8s::to_value(v))
+        {
             Some(x) => Ok(x),
             None => Value::try_from(v),
         },

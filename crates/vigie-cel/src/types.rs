@@ -353,6 +353,67 @@ ip.isCanonical string -> bool
 .ip net.CIDR -> net.IP
 .masked net.CIDR -> net.CIDR
 .prefixLength net.CIDR -> int
+url string -> kubernetes.URL
+isURL string -> bool
+.getScheme kubernetes.URL -> string
+.getHost kubernetes.URL -> string
+.getHostname kubernetes.URL -> string
+.getPort kubernetes.URL -> string
+.getEscapedPath kubernetes.URL -> string
+.getQuery kubernetes.URL -> map(string, list(string))
+quantity string -> kubernetes.Quantity
+isQuantity string -> bool
+.sign kubernetes.Quantity -> int
+.isInteger kubernetes.Quantity -> bool
+.asInteger kubernetes.Quantity -> int
+.asApproximateFloat kubernetes.Quantity -> double
+.add kubernetes.Quantity, kubernetes.Quantity -> kubernetes.Quantity | kubernetes.Quantity, int -> kubernetes.Quantity
+.sub kubernetes.Quantity, kubernetes.Quantity -> kubernetes.Quantity | kubernetes.Quantity, int -> kubernetes.Quantity
+.compareTo kubernetes.Quantity, kubernetes.Quantity -> int | kubernetes.Semver, kubernetes.Semver -> int
+.isGreaterThan kubernetes.Quantity, kubernetes.Quantity -> bool | kubernetes.Semver, kubernetes.Semver -> bool
+.isLessThan kubernetes.Quantity, kubernetes.Quantity -> bool | kubernetes.Semver, kubernetes.Semver -> bool
+semver string -> kubernetes.Semver | string, bool -> kubernetes.Semver
+isSemver string -> bool | string, bool -> bool
+.major kubernetes.Semver -> int
+.minor kubernetes.Semver -> int
+.patch kubernetes.Semver -> int
+.sum list(A) -> A
+image string -> kyverno.Image
+isImage string -> bool
+.registry kyverno.Image -> string
+.repository kyverno.Image -> string
+.identifier kyverno.Image -> string
+.tag kyverno.Image -> string
+.digest kyverno.Image -> string
+.containsDigest kyverno.Image -> bool
+parseServiceAccount string -> map(string, string)
+format.dns1123Label -> kubernetes.NamedFormat
+format.dns1123Subdomain -> kubernetes.NamedFormat
+format.dns1035Label -> kubernetes.NamedFormat
+format.qualifiedName -> kubernetes.NamedFormat
+format.dns1123LabelPrefix -> kubernetes.NamedFormat
+format.dns1123SubdomainPrefix -> kubernetes.NamedFormat
+format.dns1035LabelPrefix -> kubernetes.NamedFormat
+format.labelValue -> kubernetes.NamedFormat
+format.uri -> kubernetes.NamedFormat
+format.uuid -> kubernetes.NamedFormat
+format.byte -> kubernetes.NamedFormat
+format.date -> kubernetes.NamedFormat
+format.datetime -> kubernetes.NamedFormat
+format.named string -> optional_type(kubernetes.NamedFormat)
+.validate kubernetes.NamedFormat, string -> optional_type(list(string))
+.path kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.group kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.resource kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.subresource kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.namespace kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.name kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Authorizer
+.check kubernetes.authorization.Authorizer, string -> kubernetes.authorization.Decision
+.serviceAccount kubernetes.authorization.Authorizer, string, string -> kubernetes.authorization.Authorizer
+.allowed kubernetes.authorization.Decision -> bool
+.errored kubernetes.authorization.Decision -> bool
+.reason kubernetes.authorization.Decision -> string
+.error kubernetes.authorization.Decision -> string
 ";
 
 /// The standard declarations, parsed: global and member functions apart,

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
+use vigie_cluster::cri::{self, CacheConfig, ContainerCache};
 use vigie_detect::config::{DetectConfig, SinkConfig, SourceConfig};
 use vigie_detect::metrics::Metrics;
 use vigie_detect::pipeline::{run_pipeline, RunSummary};
@@ -205,6 +206,16 @@ struct SyscallsArgs {
     /// on this address while the sensor runs (the DaemonSet of `vigie install` uses it).
     #[arg(long, value_name = "ADDR")]
     metrics_listen: Option<String>,
+    /// The container runtime's CRI socket, asked for container names, images and
+    /// pods (repeatable: containerd and CRI-O). Default: those of
+    /// /run/containerd/containerd.sock, /run/crio/crio.sock and
+    /// /run/k3s/containerd/containerd.sock that exist.
+    #[arg(long, value_name = "SOCKET", conflicts_with = "no_cri")]
+    cri: Vec<PathBuf>,
+    /// Do not ask the container runtime: container names, images and pods stay
+    /// missing (container ids still come from the cgroups).
+    #[arg(long)]
+    no_cri: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -554,11 +565,28 @@ fn syscalls(a: SyscallsArgs) -> ExitCode {
                 eprintln!("vigie detect: cannot handle signals: {e}");
                 return ExitCode::from(EXIT_INPUT_ERROR);
             }
+            let (containers, resolver) = match container_runtime(&a) {
+                Ok(x) => x.unzip(),
+                Err(code) => return code,
+            };
             let options = syscall::live::LiveOptions {
                 ring_bytes: a.ring_mib.saturating_mul(1 << 20),
+                containers,
                 ..Default::default()
             };
-            syscall::live::run_live(&config, engine, metrics.clone(), &stop, &options)
+            let result = syscall::live::run_live(&config, engine, metrics.clone(), &stop, &options);
+            if let (Some(r), Some(cache)) = (resolver, &options.containers) {
+                let s = r.stats();
+                let c = cache.stats();
+                eprintln!(
+                    "vigie detect: container runtime: {} lookups ({} found, {} unknown, {} failed), mean {:?}, max {} µs; events' container lookups: {} hits, {} misses",
+                    s.lookups, s.found, s.not_found, s.failed, s.mean(), s.max_us, c.hits, c.misses
+                );
+                if let Some(e) = r.last_error() {
+                    eprintln!("vigie detect: container runtime: last error: {e}");
+                }
+            }
+            result
         }
     };
     shutdown.trigger();
@@ -573,6 +601,49 @@ fn syscalls(a: SyscallsArgs) -> ExitCode {
         }
     };
     finish(&summary, &metrics, rule_errors, c.print_metrics)
+}
+
+/// The container runtime the live sensor asks (`--cri`, or the usual sockets
+/// that exist): its metadata cache and the resolver filling it, or none. Sockets
+/// named with `--cri` must answer; the default ones only warn when they do not.
+#[allow(clippy::type_complexity)]
+fn container_runtime(
+    a: &SyscallsArgs,
+) -> Result<Option<(Arc<ContainerCache>, cri::Resolver)>, ExitCode> {
+    if a.no_cri {
+        return Ok(None);
+    }
+    let sockets = cri::sockets_or_default(&a.cri);
+    if sockets.is_empty() {
+        eprintln!(
+            "vigie detect: no container runtime socket found ({}); container names, images and pods will be missing (--cri SOCKET names one)",
+            cri::DEFAULT_SOCKETS.join(", ")
+        );
+        return Ok(None);
+    }
+    let (cache, requests) = ContainerCache::new(CacheConfig::default());
+    match cri::Resolver::start(&sockets, &cache, requests, cri::ResolverOptions::default()) {
+        Ok((resolver, warnings)) => {
+            for w in warnings {
+                eprintln!("vigie detect: {w}");
+            }
+            for (socket, version) in resolver.runtimes() {
+                eprintln!(
+                    "vigie detect: container runtime {version} on {}",
+                    socket.display()
+                );
+            }
+            Ok(Some((cache, resolver)))
+        }
+        Err(e) if a.cri.is_empty() => {
+            eprintln!("vigie detect: {e}; container names, images and pods will be missing");
+            Ok(None)
+        }
+        Err(e) => {
+            eprintln!("vigie detect: --cri: {e}");
+            Err(ExitCode::from(EXIT_INPUT_ERROR))
+        }
+    }
 }
 
 /// Serves the detection metrics (and the server's own) with vigie-server's health

@@ -34,6 +34,10 @@ pub struct InstallArgs {
     /// vigie's container image, best pinned by digest (`REPO@sha256:...`, see scripts/image).
     #[arg(long, value_name = "REF@DIGEST", default_value_t = vigie_deploy::manifests::AdmissionOptions::default_image())]
     image: String,
+    /// The sensor's image (the glibc build that can load eBPF programs; scripts/image
+    /// builds it next to vigie's), best pinned by digest.
+    #[arg(long, value_name = "REF@DIGEST", default_value_t = vigie_deploy::install::default_sensor_image())]
+    sensor_image: String,
     /// Also print ServiceMonitor objects (Prometheus Operator) for the metrics.
     #[arg(long)]
     service_monitors: bool,
@@ -47,6 +51,7 @@ pub fn run(args: InstallArgs) -> ExitCode {
         components,
         namespace: args.namespace.clone(),
         image: args.image.clone(),
+        sensor_image: args.sensor_image.clone(),
         service_monitors: args.service_monitors,
     };
     let loaded = (!args.policies.is_empty())

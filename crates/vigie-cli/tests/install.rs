@@ -152,7 +152,24 @@ fn the_sensor_and_the_scanner_get_what_they_need_and_no_more() {
         .iter()
         .map(|v| v["hostPath"]["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, ["/sys/kernel/btf", "/sys/fs/bpf"]);
+    assert_eq!(
+        paths,
+        [
+            "/sys/kernel/btf",
+            "/sys/fs/bpf",
+            "/run/containerd",
+            "/run/crio"
+        ]
+    );
+    // The runtime sockets' directories are read-only, the sensor's image its own.
+    let mounts = sensor["containers"][0]["volumeMounts"].as_vec().unwrap();
+    for m in &mounts[2..] {
+        assert_eq!(m["readOnly"].as_bool(), Some(true), "{m:?}");
+    }
+    assert!(sensor["containers"][0]["image"]
+        .as_str()
+        .unwrap()
+        .starts_with("vigie-sensor:"));
 
     let role = find(&objects, "ClusterRole", "vigie-scanner");
     for rule in role["rules"].as_vec().unwrap() {

@@ -16,7 +16,10 @@
 //! [`reports::ReportWriter`] writes policy reports (`openreports.io` or
 //! `wgpolicyk8s.io`) to the cluster with server-side apply.
 //!
-//! The async runtime (tokio, kube-rs) stays in this crate: callers are sync.
+//! [`cri`] asks the node's container runtime (CRI) about containers, for the
+//! syscall sensor's container and pod fields.
+//!
+//! The async runtime (tokio, kube-rs, tonic) stays in this crate: callers are sync.
 //!
 //! Reading needs a cluster, so this example is only compiled:
 //!
@@ -35,6 +38,7 @@
 
 mod connect;
 mod convert;
+pub mod cri;
 mod discovery;
 mod follow;
 mod inventory;

@@ -90,6 +90,9 @@ pub struct InstallOptions {
     pub namespace: String,
     /// vigie's image: `REPOSITORY@sha256:DIGEST` (or a tag).
     pub image: String,
+    /// The sensor's image (`scripts/image` builds it: the glibc build of vigie, the
+    /// static one cannot load eBPF programs), same form.
+    pub sensor_image: String,
     /// ServiceMonitor objects for the Prometheus Operator.
     pub service_monitors: bool,
 }
@@ -98,6 +101,18 @@ pub struct InstallOptions {
 pub const SCANNER: &str = "vigie-scanner";
 /// The sensor's objects' name.
 pub const SENSOR: &str = "vigie-sensor";
+
+/// The sensor image `scripts/image` tags for this version.
+pub fn default_sensor_image() -> String {
+    format!("vigie-sensor:{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The host directories of the container runtimes' CRI sockets, mounted read-only
+/// at the same paths so that the sensor finds the socket of the node's runtime
+/// (`vigie detect syscalls` tries /run/containerd/containerd.sock and
+/// /run/crio/crio.sock).
+const RUNTIME_SOCKET_DIRS: &[(&str, &str)] =
+    &[("containerd", "/run/containerd"), ("crio", "/run/crio")];
 /// The port of the scanner's metrics.
 const SCANNER_METRICS_PORT: i32 = 9090;
 /// The port of the sensor's metrics.
@@ -106,7 +121,7 @@ const SENSOR_METRICS_PORT: i32 = 9091;
 /// needed: written on the DaemonSet as vigie's exception annotations.
 pub const SENSOR_EXCEPTIONS: &[(&str, &str)] = &[
     ("PSS-B01", "hostPID: the sensor attributes kernel events to the processes of every Pod of the node"),
-    ("PSS-R01", "hostPath /sys/kernel/btf (read-only) and /sys/fs/bpf: the kernel's types for CO-RE eBPF, and pinned maps"),
+    ("PSS-R01", "hostPath /sys/kernel/btf (read-only) and /sys/fs/bpf: the kernel's types for CO-RE eBPF, and pinned maps; /run/containerd and /run/crio (read-only): the container runtime's CRI socket, for container and pod names"),
     ("PSS-R03", "runs as root: the kernel checks the eBPF capabilities of user 0"),
     ("PSS-R04", "runs as root: the kernel checks the eBPF capabilities of user 0"),
     ("PSS-R06", "adds CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE (loading eBPF programs and maps), all else dropped"),
@@ -347,9 +362,41 @@ fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
         }
     }
     annotations.insert(REASON_ANNOTATION.to_string(), reasons.join("; "));
+    let mut mounts = vec![
+        VolumeMount {
+            name: "btf".into(),
+            mount_path: "/sys/kernel/btf".into(),
+            read_only: Some(true),
+            ..Default::default()
+        },
+        VolumeMount {
+            name: "bpffs".into(),
+            mount_path: "/sys/fs/bpf".into(),
+            ..Default::default()
+        },
+    ];
+    let mut volumes = vec![
+        host_path("btf", "/sys/kernel/btf"),
+        host_path("bpffs", "/sys/fs/bpf"),
+    ];
+    for (name, dir) in RUNTIME_SOCKET_DIRS {
+        mounts.push(VolumeMount {
+            name: (*name).into(),
+            mount_path: (*dir).into(),
+            read_only: Some(true),
+            ..Default::default()
+        });
+        // A node runs one of the runtimes: the other's directory is made empty
+        // rather than failing the Pod.
+        let mut volume = host_path(name, dir);
+        if let Some(h) = volume.host_path.as_mut() {
+            h.type_ = Some("DirectoryOrCreate".into());
+        }
+        volumes.push(volume);
+    }
     let container = Container {
         name: "sensor".into(),
-        image: Some(options.image.clone()),
+        image: Some(options.sensor_image.clone()),
         args: Some(strings(&[
             "detect",
             "syscalls",
@@ -386,19 +433,7 @@ fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
             }),
             ..Default::default()
         }),
-        volume_mounts: Some(vec![
-            VolumeMount {
-                name: "btf".into(),
-                mount_path: "/sys/kernel/btf".into(),
-                read_only: Some(true),
-                ..Default::default()
-            },
-            VolumeMount {
-                name: "bpffs".into(),
-                mount_path: "/sys/fs/bpf".into(),
-                ..Default::default()
-            },
-        ]),
+        volume_mounts: Some(mounts),
         ..Default::default()
     };
     DaemonSet {
@@ -434,10 +469,7 @@ fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
                         }),
                         ..Default::default()
                     }),
-                    volumes: Some(vec![
-                        host_path("btf", "/sys/kernel/btf"),
-                        host_path("bpffs", "/sys/fs/bpf"),
-                    ]),
+                    volumes: Some(volumes),
                     ..Default::default()
                 }),
             },
@@ -481,11 +513,15 @@ pub fn install_manifests(
             reason,
         });
     }
-    if options.image.is_empty() || options.image.contains(char::is_whitespace) {
-        return Err(ManifestsError::Option(format!(
-            "--image `{}`: not an image reference",
-            options.image
-        )));
+    for (flag, image) in [
+        ("--image", &options.image),
+        ("--sensor-image", &options.sensor_image),
+    ] {
+        if image.is_empty() || image.contains(char::is_whitespace) {
+            return Err(ManifestsError::Option(format!(
+                "{flag} `{image}`: not an image reference"
+            )));
+        }
     }
     if options.components.is_empty() {
         return Err(ManifestsError::Option("--components: none given".into()));

@@ -32,6 +32,9 @@
 //! assert_eq!(fired, ["Vigie K8s Exec Or Attach Into Pod"]);
 //! ```
 
+// Only the live tests need unsafe code (Cargo.toml); the library has none.
+#![forbid(unsafe_code)]
+
 /// `eprintln!` that a closed standard error (`vigie ... 2>&1 | head`) cannot turn
 /// into a panic: std's panics when the write fails. Defined before the modules,
 /// it replaces std's in all of them.

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use vigie_rules::Priority;
+use vigie_sensor::state::containers::ContainerCache;
 
 /// The pipeline's counters, shared by every stage (sources, rules, sinks) and
 /// read by the metrics endpoint and the run summary.
@@ -22,6 +23,8 @@ pub struct Metrics {
     /// Alerts a sink could not deliver (queue full, or retries exhausted).
     sink_drops: Mutex<BTreeMap<String, u64>>,
     queue_depth: Mutex<BTreeMap<String, u64>>,
+    /// The live sensor's cache of container metadata, whose counters are shown.
+    containers: OnceLock<Arc<ContainerCache>>,
 }
 
 /// Locks one of the maps. A thread that panicked while holding it left whole
@@ -61,6 +64,12 @@ impl Metrics {
     /// Records how many items wait in `queue` now.
     pub fn set_queue_depth(&self, queue: &str, depth: usize) {
         lock(&self.queue_depth).insert(queue.to_string(), depth as u64);
+    }
+
+    /// Shows the counters of the sensor's container metadata cache (the first
+    /// cache given is kept).
+    pub fn watch_container_cache(&self, cache: Arc<ContainerCache>) {
+        let _ = self.containers.set(cache);
     }
 
     /// Inputs refused, every source and reason together.
@@ -171,6 +180,50 @@ impl Metrics {
                 escape(queue)
             );
         }
+        if let Some(cache) = self.containers.get() {
+            let c = cache.stats();
+            let _ = writeln!(
+                out,
+                "# HELP vigie_detect_container_lookups_total Container metadata lookups of syscall events, by result (a miss: not known yet, the fields are missing)."
+            );
+            let _ = writeln!(out, "# TYPE vigie_detect_container_lookups_total counter");
+            let _ = writeln!(
+                out,
+                "vigie_detect_container_lookups_total{{result=\"hit\"}} {}",
+                c.hits
+            );
+            let _ = writeln!(
+                out,
+                "vigie_detect_container_lookups_total{{result=\"miss\"}} {}",
+                c.misses
+            );
+            let _ = writeln!(
+                out,
+                "# HELP vigie_detect_container_runtime_failures_total Container runtime (CRI) requests that failed or found no container."
+            );
+            let _ = writeln!(
+                out,
+                "# TYPE vigie_detect_container_runtime_failures_total counter"
+            );
+            let _ = writeln!(
+                out,
+                "vigie_detect_container_runtime_failures_total {}",
+                c.failures
+            );
+            let _ = writeln!(
+                out,
+                "# HELP vigie_detect_container_requests_dropped_total Container runtime requests not queued (queue full; asked again later)."
+            );
+            let _ = writeln!(
+                out,
+                "# TYPE vigie_detect_container_requests_dropped_total counter"
+            );
+            let _ = writeln!(
+                out,
+                "vigie_detect_container_requests_dropped_total {}",
+                c.dropped_requests
+            );
+        }
         out
     }
 }
@@ -198,5 +251,12 @@ mod tests {
         assert!(text.contains("vigie_detect_sink_dropped_total{sink=\"http\"} 1\n"));
         assert!(text.contains("vigie_detect_queue_depth{queue=\"events\"} 7\n"));
         assert_eq!(m.rejected("too_large"), 2);
+        assert!(!text.contains("container_lookups"));
+        let (cache, _requests) = ContainerCache::new(Default::default());
+        assert!(cache.get("0123").is_none());
+        m.watch_container_cache(cache);
+        assert!(m
+            .render()
+            .contains("vigie_detect_container_lookups_total{result=\"miss\"} 1\n"));
     }
 }

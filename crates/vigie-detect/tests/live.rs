@@ -3,9 +3,8 @@
 //! an idle machine. These tests need root and a BTF kernel (CI runs as root
 //! here); without them they fail, naming the reason, rather than skip.
 
-// The actions under test are raw system calls in forked children (fork,
-// ptrace, open, unlink, socket...); each unsafe block says why it is sound.
-// Test code: an unwrap that fails is the test's own failure report.
+// Children forked by these tests make raw system calls through libc (each
+// block says why it is sound); an unwrap that fails is the test's own report.
 #![allow(unsafe_code, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};

@@ -193,6 +193,15 @@ fn wrap(overlay: Json, target: Target) -> Json {
 /// A Pod overlay moves under the controller's pod template. A `foreach` keeps only
 /// its list, context, preconditions and wrapped overlay, as Kyverno's autogen does.
 fn wrap_mutation(mutate: &mut serde_json::Map<String, Json>, target: Target) {
+    // CEL mutations run on the pod template seen as a Pod (see cel::mutation).
+    if let Some(cel) = mutate.get_mut("cel").and_then(Json::as_object_mut) {
+        let pointer = match target {
+            Target::Template => "/spec/template",
+            Target::CronJob => "/spec/jobTemplate/spec/template",
+        };
+        cel.insert("podTemplate".into(), Json::String(pointer.into()));
+        return;
+    }
     if let Some(overlay) = mutate.remove("patchStrategicMerge") {
         mutate.insert("patchStrategicMerge".into(), wrap(overlay, target));
         return;

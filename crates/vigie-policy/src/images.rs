@@ -2,75 +2,20 @@
 
 use serde_json::{json, Map, Value as Json};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImageInfo {
-    pub registry: String,
-    pub path: String,
-    pub name: String,
-    pub tag: String,
-    pub digest: String,
-}
+pub use vigie_resource::{parse_image as parse, ImageInfo};
 
-/// Parses `[registry/]path[:tag][@digest]`, defaulting to `docker.io` and `latest`.
-pub fn parse(image: &str) -> Option<ImageInfo> {
-    let image = image.trim();
-    if image.is_empty() || image.contains(char::is_whitespace) {
-        return None;
-    }
-    let (rest, digest) = match image.split_once('@') {
-        Some((r, d)) => (r, d.to_string()),
-        None => (image, String::new()),
-    };
-    let (registry, remainder) = match rest.split_once('/') {
-        Some((first, after)) if first.contains(['.', ':']) || first == "localhost" => {
-            (first.to_string(), after)
-        }
-        _ => ("docker.io".to_string(), rest),
-    };
-    let (path, tag) = match remainder.rsplit_once(':') {
-        Some((p, t)) if !t.contains('/') => (p.to_string(), t.to_string()),
-        _ => (remainder.to_string(), String::new()),
-    };
-    if path.is_empty() {
-        return None;
-    }
-    let tag = if tag.is_empty() && digest.is_empty() {
-        "latest".to_string()
-    } else {
-        tag
-    };
-    let name = path.rsplit('/').next().unwrap_or(&path).to_string();
-    Some(ImageInfo {
-        registry,
-        path,
-        name,
-        tag,
-        digest,
+/// The JSON form of `info` in the `images` variable.
+fn to_json(info: &ImageInfo) -> Json {
+    let with_tag = format!("{}/{}:{}", info.registry, info.path, info.tag);
+    json!({
+        "registry": info.registry,
+        "path": info.path,
+        "name": info.name,
+        "tag": info.tag,
+        "digest": info.digest,
+        "reference": info.normalized(),
+        "referenceWithTag": with_tag,
     })
-}
-
-impl ImageInfo {
-    pub fn normalized(&self) -> String {
-        let base = format!("{}/{}", self.registry, self.path);
-        if !self.digest.is_empty() {
-            format!("{base}@{}", self.digest)
-        } else {
-            format!("{base}:{}", self.tag)
-        }
-    }
-
-    fn to_json(&self) -> Json {
-        let with_tag = format!("{}/{}:{}", self.registry, self.path, self.tag);
-        json!({
-            "registry": self.registry,
-            "path": self.path,
-            "name": self.name,
-            "tag": self.tag,
-            "digest": self.digest,
-            "reference": self.normalized(),
-            "referenceWithTag": with_tag,
-        })
-    }
 }
 
 /// The `images` variable: `{containers: {<name>: info}, initContainers: ..., ephemeralContainers: ...}`
@@ -98,7 +43,7 @@ pub fn images_variable(object: &Json, kind: &str) -> Json {
                 continue;
             };
             if let Some(info) = parse(image) {
-                by_name.insert(name.to_string(), info.to_json());
+                by_name.insert(name.to_string(), to_json(&info));
             }
         }
         if !by_name.is_empty() {

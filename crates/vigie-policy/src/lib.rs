@@ -69,7 +69,7 @@ pub mod values;
 mod variables;
 
 pub use engine::{
-    evaluate, evaluate_in, generate, json_patch, labels_of, mutate, GenerateOutcome,
+    deletions, evaluate, evaluate_in, generate, json_patch, labels_of, mutate, GenerateOutcome,
     MutationOutcome, Operation, PolicyContext, Request, RuleResult, Status, Target,
     UnknownOperation, Values,
 };

@@ -15,15 +15,8 @@ pub const UNSUPPORTED_KINDS: &[&str] = &[
     "ValidatingPolicy",
     "NamespacedValidatingPolicy",
     "ImageValidatingPolicy",
-    "MutatingPolicy",
-    "GeneratingPolicy",
-    "DeletingPolicy",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
-    "CleanupPolicy",
-    "ClusterCleanupPolicy",
 ];
 
 /// What loading policy files gave: the policies that loaded, and why the others
@@ -50,8 +43,9 @@ pub struct LoadedPolicies {
     pub unreadable: Vec<ReadError>,
 }
 
-pub fn is_kyverno_policy(r: &Resource) -> bool {
-    r.api_version.starts_with("kyverno.io/") && (r.kind == "ClusterPolicy" || r.kind == "Policy")
+/// Whether `api_version`/`kind` is a `kyverno.io` ClusterPolicy or Policy.
+fn is_kyverno_kind(api_version: &str, kind: &str) -> bool {
+    api_version.starts_with("kyverno.io/") && (kind == "ClusterPolicy" || kind == "Policy")
 }
 
 /// An error about a whole file (no policy or rule to name).
@@ -117,25 +111,46 @@ pub fn load_policies(paths: &[String], max_file_bytes: u64) -> LoadedPolicies {
     out
 }
 
+/// Reads one policy document into a [`Policy`] and its rules' problems.
+type Reader =
+    fn(&Json, &str) -> Result<(Policy, Vec<crate::policy::RuleProblem>), crate::policy::Problem>;
+
+/// The reader of a policy kind vigie runs, if `api_version`/`kind` is one.
+fn reader(api_version: &str, kind: &str) -> Option<Reader> {
+    use crate::cel::{deletion, generation, mpol, vap, vpol};
+    let r: Reader = if is_kyverno_kind(api_version, kind) {
+        parse_policy
+    } else if vpol::is_validating_policy(api_version, kind) {
+        vpol::parse
+    } else if vap::is_policy(api_version, kind) {
+        vap::parse
+    } else if mpol::is_mutating_policy(api_version, kind)
+        || mpol::is_admission_policy(api_version, kind)
+    {
+        mpol::parse
+    } else if generation::is_generating_policy(api_version, kind) {
+        mpol::parse_generating
+    } else if deletion::is_cleanup_policy(api_version, kind)
+        || deletion::is_deleting_policy(api_version, kind)
+    {
+        deletion::parse
+    } else {
+        return None;
+    };
+    Some(r)
+}
+
 /// Adds one loaded document: a policy, a policy kind not run yet, or something else
 /// (ignored). Says whether it was a policy of either sort.
 pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
     let file = r.origin.file.path.clone();
-    let cel_policy = crate::cel::vpol::is_validating_policy(&r.api_version, &r.kind);
-    let admission_policy = crate::cel::vap::is_policy(&r.api_version, &r.kind);
     if crate::cel::vap::is_binding(&r.api_version, &r.kind) {
         out.bindings.push((file, node_to_json(&r.root)));
         return true;
     }
-    if is_kyverno_policy(r) || cel_policy || admission_policy {
+    if let Some(read) = reader(&r.api_version, &r.kind) {
         let doc = node_to_json(&r.root);
-        let parsed = if cel_policy {
-            crate::cel::vpol::parse(&doc, &file)
-        } else if admission_policy {
-            crate::cel::vap::parse(&doc, &file)
-        } else {
-            parse_policy(&doc, &file)
-        };
+        let parsed = read(&doc, &file);
         match parsed {
             Ok((policy, problems)) => {
                 for rule in &policy.rules {
@@ -161,6 +176,17 @@ pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
                     out.policies.push(policy);
                 } else {
                     for (rule, (path, reason)) in problems {
+                        // An autogen copy repeats its source rule's problem
+                        // (the path is already the source's): said once.
+                        let said = out.errors.iter().any(|e| {
+                            e.file == file
+                                && e.policy == policy.name
+                                && e.path == path
+                                && e.reason == reason
+                        });
+                        if said {
+                            continue;
+                        }
                         out.errors.push(PolicyError {
                             line: line_of(&r.root, &path),
                             file: file.clone(),

@@ -17,28 +17,7 @@ fn text<'a>(o: &'a Json, pointer: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-/// The plural resource name of a kind, as the API server spells it for built-in
-/// kinds and the usual CRDs (`NetworkPolicy` → `networkpolicies`).
-pub fn plural(kind: &str) -> String {
-    let lower = kind.to_ascii_lowercase();
-    // Kinds whose name is already plural.
-    if lower == "endpoints" {
-        return lower;
-    }
-    if let Some(stem) = lower.strip_suffix('y') {
-        if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) {
-            return format!("{stem}ies");
-        }
-    }
-    if lower.ends_with('s')
-        || lower.ends_with('x')
-        || lower.ends_with("ch")
-        || lower.ends_with("sh")
-    {
-        return format!("{lower}es");
-    }
-    format!("{lower}s")
-}
+pub use vigie_resource::plural_of_kind as plural;
 
 /// What a URL path names: group/version, namespace, resource (plural), name.
 struct Url<'a> {

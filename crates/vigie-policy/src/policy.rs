@@ -13,7 +13,7 @@ use crate::matching::{
 use crate::{anchors, variables};
 
 mod admission;
-pub use crate::policy_generate::{GenerateSource, Generation};
+pub use crate::policy_generate::{GenerateForeach, GenerateSource, Generation};
 pub use admission::{AdmissionSettings, FailureActionOverride, FailurePolicy};
 
 /// What a failed validation does (`validationFailureAction`).
@@ -100,6 +100,9 @@ pub enum RuleAction {
     Mutate(Mutation),
     /// A generate rule: a resource created from data or cloned from a source.
     Generate(Generation),
+    /// A cleanup rule (CleanupPolicy, DeletingPolicy): the resources it
+    /// selects would be deleted.
+    Delete(crate::cel::deletion::Deletion),
     /// A rule kind vigie does not run yet (verifyImages, cel...).
     Unsupported(&'static str),
 }
@@ -113,6 +116,8 @@ pub enum Mutation {
     Json6902(String),
     /// `foreach`: a patch per element of a list, in order.
     Foreach(Vec<MutateForeach>),
+    /// The CEL mutations of a MutatingPolicy or MutatingAdmissionPolicy.
+    Cel(std::sync::Arc<crate::cel::mutation::CelMutation>),
 }
 
 /// The order `foreach` visits a list in.
@@ -423,10 +428,14 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
         crate::cel::rule::action(raw, cel, &format!("{path}.validate"))?
     } else if let Some(v) = raw.get("validate") {
         parse_validation(v, &format!("{path}.validate"))?
+    } else if let Some(cel) = raw.get("mutate").and_then(|m| m.get("cel")) {
+        crate::cel::mutation::action(cel, &format!("{path}.mutate.cel"))?
     } else if let Some(m) = raw.get("mutate") {
         crate::policy_mutate::parse_mutate(m, &format!("{path}.mutate"))?
     } else if let Some(g) = raw.get("generate") {
         crate::policy_generate::parse_generate(g, &format!("{path}.generate"))?
+    } else if let Some(d) = raw.get("delete") {
+        crate::cel::deletion::action(d, &format!("{path}.delete"))?
     } else if raw.get("verifyImages").is_some() {
         RuleAction::Unsupported("verifyImages")
     } else {

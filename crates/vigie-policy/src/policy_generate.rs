@@ -1,11 +1,15 @@
 //! Parsing `generate` rules: a resource built from `data`, copied from one source
-//! (`clone`) or from every source of some kinds (`cloneList`). Forms vigie does not
-//! run (`generate.foreach`) are reported by name, never run halfway.
+//! (`clone`) or from every source of some kinds (`cloneList`), once or per element
+//! of a `foreach` list.
 
 use serde_json::Value as Json;
 
+use crate::conditions::Conditions;
 use crate::matching::LabelSelector;
-use crate::policy::{check_variables, parse_selector, problem, strings, Parse, RuleAction};
+use crate::policy::{
+    check_expression, check_variables, parse_conditions_opt, parse_context, parse_selector,
+    problem, strings, strip_braces, ContextEntry, Parse, RuleAction,
+};
 
 /// What a generate rule creates.
 #[derive(Clone, Debug)]
@@ -47,6 +51,23 @@ pub enum GenerateSource {
         /// Which sources; every one when absent.
         selector: Option<LabelSelector>,
     },
+    /// The CEL `generate` expressions of a GeneratingPolicy.
+    Cel(std::sync::Arc<crate::cel::generation::CelGeneration>),
+    /// `foreach`: a resource per element of each entry's list.
+    Foreach(Vec<GenerateForeach>),
+}
+
+/// One `generate.foreach` entry.
+#[derive(Clone, Debug)]
+pub struct GenerateForeach {
+    /// JMESPath giving the list to iterate over.
+    pub list: String,
+    /// Context entries loaded per element (they may read `element`).
+    pub context: Vec<ContextEntry>,
+    /// Conditions an element must meet to generate.
+    pub preconditions: Option<Conditions>,
+    /// What each element generates (variables may read `element`).
+    pub generation: Generation,
 }
 
 fn text(m: &serde_json::Map<String, Json>, key: &str, path: &str) -> Parse<String> {
@@ -65,15 +86,63 @@ pub(crate) fn parse_generate(v: &Json, path: &str) -> Parse<RuleAction> {
     let Some(m) = v.as_object() else {
         return problem(path, "expected a map");
     };
-    if m.get("foreach")
-        .is_some_and(|f| f.as_array().is_some_and(|a| !a.is_empty()))
-    {
-        return Ok(RuleAction::Unsupported("generate.foreach"));
+    if let Some(cel) = m.get("cel") {
+        return crate::cel::generation::action(cel, &format!("{path}.cel"));
     }
     let synchronize = m
         .get("synchronize")
         .and_then(Json::as_bool)
         .unwrap_or(false);
+    if let Some(list) = m.get("foreach").filter(|f| !f.is_null()) {
+        let p = format!("{path}.foreach");
+        let Json::Array(items) = list else {
+            return problem(&p, "expected a list");
+        };
+        let entries = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| parse_foreach(item, &format!("{p}[{i}]"), synchronize))
+            .collect::<Parse<Vec<_>>>()?;
+        return Ok(RuleAction::Generate(Generation {
+            api_version: String::new(),
+            kind: String::new(),
+            name: String::new(),
+            namespace: String::new(),
+            synchronize,
+            source: GenerateSource::Foreach(entries),
+        }));
+    }
+    parse_generation(m, path, synchronize).map(RuleAction::Generate)
+}
+
+/// One `generate.foreach` entry: a resource per element of `list`.
+fn parse_foreach(v: &Json, path: &str, synchronize: bool) -> Parse<GenerateForeach> {
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let list = m.get("list").and_then(Json::as_str).ok_or((
+        format!("{path}.list"),
+        "foreach needs a list expression".to_string(),
+    ))?;
+    let list = strip_braces(list).to_string();
+    check_expression(&list, &format!("{path}.list"))?;
+    Ok(GenerateForeach {
+        list,
+        context: parse_context(m.get("context"), &format!("{path}.context"))?,
+        preconditions: parse_conditions_opt(
+            m.get("preconditions"),
+            &format!("{path}.preconditions"),
+        )?,
+        generation: parse_generation(m, path, synchronize)?,
+    })
+}
+
+/// What one generate block (or `foreach` entry) creates.
+fn parse_generation(
+    m: &serde_json::Map<String, Json>,
+    path: &str,
+    synchronize: bool,
+) -> Parse<Generation> {
     let source = if let Some(data) = m.get("data").filter(|d| !d.is_null()) {
         check_variables(data, &format!("{path}.data"))?;
         GenerateSource::Data(data.clone())
@@ -127,5 +196,5 @@ pub(crate) fn parse_generate(v: &Json, path: &str) -> Parse<RuleAction> {
             }
         }
     }
-    Ok(RuleAction::Generate(generation))
+    Ok(generation)
 }

@@ -367,12 +367,16 @@ fn read_inputs(
         exceptions = loaded.exceptions;
     }
     let mut context_objects = Vec::new();
+    let mut context_images = Vec::new();
     if let Some(file) = test.get("context").and_then(Json::as_str) {
         match read_yaml_docs(&dir.join(file), max_file_bytes) {
             Ok(docs) => {
                 for doc in docs {
                     if let Some(Json::Array(items)) = doc.pointer("/spec/resources") {
                         context_objects.extend(items.iter().filter(|i| i.is_object()).cloned());
+                    }
+                    if let Some(Json::Array(items)) = doc.pointer("/spec/images") {
+                        context_images.extend(items.iter().filter(|i| i.is_object()).cloned());
                     }
                 }
             }
@@ -386,6 +390,19 @@ fn read_inputs(
         .map(|t| t.object.clone())
         .chain(context_objects.iter().cloned())
         .collect();
+    // Kyverno's CLI answers `resource.Get/List` from the Context file; the
+    // suite's own resources are there too, as in a cluster.
+    request.cel_lookup = std::sync::Arc::new(vigie_cel::kyverno::Offline {
+        resources: targets
+            .iter()
+            .map(|t| t.object.clone())
+            .chain(context_objects.iter().cloned())
+            .collect(),
+        images: context_images,
+    });
+    request.cel_authorizer = Some(crate::cel::authz::answers(
+        vigie_rbac::Rbac::from_resources(targets.iter().filter_map(|t| t.resource.as_ref())),
+    ));
     TestInputs {
         name,
         loaded,
@@ -678,7 +695,8 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                                 .is_none_or(|ns| ns == n_ns || (n_ns.is_empty() && ns == "default"))
                     })
                     .flat_map(|(_, rules)| rules.iter())
-                    .filter(|(r, _)| r == rule || base_rule_name(r) == rule)
+                    // CEL policy kinds have one rule; their entries name none.
+                    .filter(|(r, _)| rule.is_empty() || r == rule || base_rule_name(r) == rule)
                     .flat_map(|(_, objects)| objects.iter())
                     .collect();
                 let path = dir.join(file);
@@ -850,6 +868,8 @@ fn unsupported_reason(
     match &rule.action {
         RuleAction::Unsupported(kind) => Some(kind.to_string()),
         RuleAction::Validate(_) | RuleAction::Mutate(_) | RuleAction::Generate(_) => None,
+        // `kyverno test` has no result for what a cleanup policy deletes.
+        RuleAction::Delete(_) => Some("cleanup policy (CleanupPolicy, DeletingPolicy)".into()),
     }
 }
 

@@ -108,7 +108,8 @@ pub fn parse_values(doc: &Json) -> Values {
                     .collect()
             })
             .unwrap_or_default();
-        values.namespace_labels.insert(name, labels);
+        values.namespace_labels.insert(name.clone(), labels);
+        values.namespace_objects.insert(name, ns.clone());
     }
     values
 }

@@ -134,3 +134,76 @@ fn apply_reports_generate_results_and_hands_out_the_generated_objects() {
         "{document}"
     );
 }
+
+/// A ClusterPolicy whose generate rule has the given `foreach` entries.
+fn foreach_policy(entries: &str) -> String {
+    format!(
+        "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {{name: per-port}}
+spec:
+  rules:
+  - name: r
+    match: {{any: [{{resources: {{kinds: [Service]}}}}]}}
+    generate:
+      foreach:
+{entries}"
+    )
+}
+
+#[test]
+fn generate_foreach_creates_a_resource_per_element() {
+    let service = vigie_policy::Target::from_json(serde_json::json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"ports": [{"name": "http", "port": 80}, {"name": "metrics", "port": 9090}]}
+    }));
+    let config_map = |name: &str, port: u64, index: u64| {
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": "shop"},
+            // A value that is one whole variable keeps its type, as in Kyverno.
+            "data": {"port": port, "index": index}})
+    };
+    let entry = |preconditions: &str| {
+        format!(
+            "      - list: request.object.spec.ports
+{preconditions}        apiVersion: v1
+        kind: ConfigMap
+        name: 'web-{{{{element.name}}}}'
+        namespace: '{{{{request.object.metadata.namespace}}}}'
+        data:
+          data:
+            port: '{{{{element.port}}}}'
+            index: '{{{{elementIndex}}}}'
+"
+        )
+    };
+    let cases = [
+        (
+            "every element",
+            foreach_policy(&entry("")),
+            vec![config_map("web-http", 80, 0), config_map("web-metrics", 9090, 1)],
+        ),
+        (
+            "preconditions leave elements out",
+            foreach_policy(&entry(
+                "        preconditions:\n          all:\n          - {key: '{{element.port}}', operator: GreaterThan, value: 1024}\n",
+            )),
+            vec![config_map("web-metrics", 9090, 1)],
+        ),
+    ];
+    for (why, text, want) in cases {
+        let loaded = vigie_policy::policies_from_str(&text, "test.yaml");
+        assert!(loaded.errors.is_empty(), "{why}: {:?}", loaded.errors);
+        assert!(loaded.unsupported_rules.is_empty(), "{why}");
+        let out = vigie_policy::generate(
+            &loaded.policies,
+            &service,
+            &vigie_policy::Request::default(),
+            &[],
+        );
+        assert_eq!(out.len(), 1, "{why}");
+        assert_eq!(out[0].result.status, vigie_policy::Status::Pass, "{why}");
+        assert_eq!(out[0].resources, want, "{why}");
+    }
+}

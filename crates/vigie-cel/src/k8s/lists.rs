@@ -1,11 +1,11 @@
-//! Part of Kubernetes' lists library: `l.indexOf(x)`, `l.lastIndexOf(x)`
-//! (-1 when absent, CEL equality), `l.isSorted()`, `l.min()`, `l.max()`
-//! (an error on an empty list or on elements that do not compare, as in
-//! Kubernetes). `sum()` is not registered yet.
+//! Kubernetes' lists library: `l.indexOf(x)`, `l.lastIndexOf(x)` (-1 when
+//! absent, CEL equality), `l.isSorted()`, `l.min()`, `l.max()` (an error on
+//! an empty list or on elements that do not compare, as in Kubernetes) and
+//! `l.sum()` (of ints, uints, doubles or durations; `0` for an empty list).
 
 use std::cmp::Ordering;
 
-use cel::common::types::{CelBool, CelInt, DYN_TYPE, LIST_TYPE};
+use cel::common::types::{CelBool, CelInt, Kind, DYN_TYPE, LIST_TYPE};
 use cel::common::value::{CowVal, Val};
 use cel::{DeclarationError, Env, ExecutionError};
 
@@ -27,6 +27,7 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_member_overload("isSorted", "list_is_sorted", LIST_TYPE, vec![], is_sorted)?;
     env.add_member_overload("min", "list_min", LIST_TYPE, vec![], min)?;
     env.add_member_overload("max", "list_max", LIST_TYPE, vec![], max)?;
+    env.add_member_overload("sum", "list_sum", LIST_TYPE, vec![], sum)?;
     Ok(())
 }
 
@@ -133,4 +134,39 @@ fn min<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionErr
 
 fn max<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     extreme("max", &args, Ordering::Greater)
+}
+
+/// `l.sum()`: the elements added with CEL's `+` (so an overflow is an
+/// error), which must all be numbers or durations.
+fn sum<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [list] = args.as_slice() else {
+        return Err(ExecutionError::function_error("sum", "takes no argument"));
+    };
+    let items = elements("sum", list.as_ref())?;
+    let Some((first, rest)) = items.split_first() else {
+        return Ok(CowVal::Owned(Box::new(CelInt::from(0))));
+    };
+    let summable = |v: &dyn Val| {
+        matches!(
+            v.get_type().kind(),
+            Kind::Int | Kind::UInt | Kind::Double | Kind::Duration
+        )
+    };
+    let mut total: Box<dyn Val + 'v> = first.clone_as_boxed();
+    for item in std::iter::once(first).chain(rest) {
+        if !summable(*item) {
+            return Err(ExecutionError::function_error(
+                "sum",
+                format!("cannot sum {} values", item.get_type().name()),
+            ));
+        }
+    }
+    for item in rest {
+        let adder = total
+            .as_adder()
+            .ok_or_else(|| ExecutionError::function_error("sum", "elements cannot be added"))?;
+        let next = adder.add(*item)?.into_owned();
+        total = next;
+    }
+    Ok(CowVal::Owned(total))
 }

@@ -1,17 +1,24 @@
 //! Kubernetes' CEL libraries, as the API server (and Kyverno) add them to
 //! the language: registered on an engine by [`register`].
 //!
-//! Done so far: the regex library (`find`, `findAll`), the sets library
-//! (`sets.contains`, `sets.equivalent`, `sets.intersects`), most of the
-//! lists library (`indexOf`, `lastIndexOf`, `isSorted`, `min`, `max`) and
-//! the lenient `orValue` Kubernetes policies rely on. The other libraries
-//! (url, quantity, semver, lists' `sum`, format, authorizer) are not registered
-//! yet: an expression calling them fails to evaluate with "no such
-//! overload", which a policy reports as a failure or error, never a pass.
+//! Done: the regex library (`find`, `findAll`), the sets library
+//! (`sets.contains`, `sets.equivalent`, `sets.intersects`), the lists
+//! library (`indexOf`, `lastIndexOf`, `isSorted`, `min`, `max`, `sum`), the
+//! URL, quantity, semver, format and authorizer libraries,
+//! `jsonpatch.escapeKey`, Kyverno's `generator.Apply` (see [`generator`]),
+//! and the lenient `orValue` Kubernetes policies rely on (IP and CIDR are in
+//! [`crate::network`]).
 
+pub mod authz;
+pub mod format;
+pub mod generator;
+mod jsonpatch;
 mod lists;
+pub mod quantity;
 mod regex_lib;
+pub mod semver;
 mod sets;
+pub mod url;
 
 use cel::common::ast::{CallExpr, Expr};
 use cel::common::types::{CelOptional, Kind, DYN_TYPE};
@@ -24,6 +31,13 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     regex_lib::register(env)?;
     lists::register(env)?;
     sets::register(env)?;
+    jsonpatch::register(env)?;
+    generator::register(env)?;
+    url::register(env)?;
+    quantity::register(env)?;
+    semver::register(env)?;
+    format::register(env)?;
+    authz::register(env)?;
     // Kyverno's own suites expect `list.orValue(default)` and
     // `map.orValue(default)` on a value that is present (not an optional)
     // to give that value: policies write `c.volumeMounts.orValue([])`. The
@@ -43,6 +57,39 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     }))?;
     env.add_member_overload(OR_VALUE, OR_VALUE, DYN_TYPE, vec![DYN_TYPE], or_value)?;
     Ok(())
+}
+
+/// The [`cel::Value`] of a URL, quantity or semver value (for results).
+pub(crate) fn to_value(v: &dyn cel::common::value::Val) -> Option<cel::Value> {
+    use std::sync::Arc;
+    if let Some(x) = authz::to_value(v) {
+        return Some(x);
+    }
+    if let Some(u) = v.downcast_ref::<url::Url>() {
+        return Some(cel::Value::Opaque(Arc::new(u.clone())));
+    }
+    if let Some(q) = v.downcast_ref::<quantity::CelQuantity>() {
+        return Some(cel::Value::Opaque(Arc::new(*q)));
+    }
+    v.downcast_ref::<semver::Semver>()
+        .map(|s| cel::Value::Opaque(Arc::new(s.clone())) as cel::Value)
+}
+
+/// The engine form of a URL, quantity or semver [`cel::Value`].
+pub(crate) fn from_value(
+    o: &std::sync::Arc<dyn cel::objects::Opaque>,
+) -> Option<Box<dyn cel::common::value::Val>> {
+    if let Some(x) = authz::from_value(o) {
+        return Some(x);
+    }
+    if let Some(u) = o.downcast_ref::<url::Url>() {
+        return Some(Box::new(u.clone()));
+    }
+    if let Some(q) = o.downcast_ref::<quantity::CelQuantity>() {
+        return Some(Box::new(*q));
+    }
+    o.downcast_ref::<semver::Semver>()
+        .map(|s| Box::new(s.clone()) as Box<dyn cel::common::value::Val>)
 }
 
 /// The function `orValue` calls become; its name cannot be written in CEL.

@@ -31,8 +31,9 @@ fn webhook_of(rule: &Rule) -> Option<Webhook> {
     match &rule.action {
         RuleAction::Validate(_) => Some(Webhook::Validating),
         RuleAction::Mutate(_) => Some(Webhook::Mutating),
-        // Generating needs a cluster to create in: the webhook does not run it.
-        RuleAction::Generate(_) | RuleAction::Unsupported(_) => None,
+        // Generating needs a cluster to create in, cleanup a schedule: the
+        // webhook runs neither.
+        RuleAction::Generate(_) | RuleAction::Delete(_) | RuleAction::Unsupported(_) => None,
     }
 }
 

@@ -15,6 +15,7 @@ use vigie_sensor::event::RawEvent;
 use vigie_sensor::fields::SyscallEvent;
 use vigie_sensor::live::{self, Config, Sensor, Storage, SyscallSet};
 use vigie_sensor::state::bootstrap_from_proc;
+use vigie_sensor::state::containers::ContainerCache;
 
 use super::drops::{DropAlerts, DEFAULT_DROP_ALERT_INTERVAL};
 use super::SOURCE;
@@ -35,6 +36,10 @@ pub struct LiveOptions {
     pub proc_root: std::path::PathBuf,
     /// The shortest time between two alerts about lost events.
     pub drop_alert_interval: Duration,
+    /// Container metadata from the container runtime, filled by whoever asks it
+    /// (vigie-cluster's CRI resolver); without it container names and pods are
+    /// missing.
+    pub containers: Option<Arc<ContainerCache>>,
 }
 
 impl Default for LiveOptions {
@@ -43,6 +48,7 @@ impl Default for LiveOptions {
             ring_bytes: live::DEFAULT_RING_BYTES,
             proc_root: "/proc".into(),
             drop_alert_interval: DEFAULT_DROP_ALERT_INTERVAL,
+            containers: None,
         }
     }
 }
@@ -89,10 +95,12 @@ pub fn run_live(
             metrics.clone(),
         ));
     }
-    let state = Rc::new(RefCell::new(bootstrap_from_proc(
-        &options.proc_root,
-        Path::new("/"),
-    )));
+    let mut state = bootstrap_from_proc(&options.proc_root, Path::new("/"));
+    if let Some(cache) = &options.containers {
+        state.containers.set_cache(cache.clone());
+        metrics.watch_container_cache(cache.clone());
+    }
+    let state = Rc::new(RefCell::new(state));
     let detector = Rc::new(RefCell::new(Detector::for_source(
         engine,
         SOURCE,

@@ -1,6 +1,9 @@
 //! CEL validation, shared by every policy kind that validates with CEL:
 //! ClusterPolicy `validate.cel` ([`rule`]) and the `policies.kyverno.io`
-//! ValidatingPolicy ([`vpol`]), which is turned into the same form.
+//! ValidatingPolicy ([`vpol`]), which is turned into the same form; and CEL
+//! mutation ([`mutation`]) for MutatingPolicy and MutatingAdmissionPolicy
+//! ([`mpol`]); GeneratingPolicy ([`generation`]); and the cleanup policies
+//! ([`deletion`]).
 //!
 //! A [`CelValidation`] is compiled once, when the policy is loaded (every
 //! expression parsed and checked against the variables Kubernetes declares),
@@ -8,14 +11,23 @@
 //! API server runs a ValidatingAdmissionPolicy: match conditions first (any
 //! false one skips), then the variables in order, then each validation.
 
+pub mod authz;
+pub mod deletion;
+pub mod generation;
+pub mod mpol;
+pub mod mutation;
 pub mod rule;
 pub mod vap;
 pub mod vpol;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
+use vigie_cel::k8s::authz::{authorizer, Authorize};
+use vigie_cel::kyverno::{lookup, Offline};
 use vigie_cel::{Activation, CompileError, Env, Program, Shared, Value};
 
 use crate::engine::{PolicyContext, Status};
@@ -29,15 +41,17 @@ pub const DECLARED: &[&str] = &[
     "namespaceObject",
     "variables",
     "authorizer",
+    // Kyverno's resource and image-data libraries (`resource.Get`,
+    // `image.GetMetadata`): bound to the offline data of the request.
+    "resource",
+    "image",
 ];
 
-/// Roots of Kyverno's own CEL libraries, which need a cluster or a registry
-/// to answer: an expression that calls one is reported as unsupported with
-/// the library's name, never run or passed.
+/// Roots of Kyverno's own CEL libraries that need a cluster or a registry
+/// to answer and have no offline form: an expression that calls one is
+/// reported as unsupported with the library's name, never run or passed.
 const KYVERNO_LIBRARIES: &[(&str, &str)] = &[
-    ("resource", "CEL resource library (resource.Get/List)"),
     ("globalContext", "CEL globalContext library"),
-    ("image", "CEL image library"),
     ("images", "CEL image library"),
     ("imageData", "CEL image library"),
     ("http", "CEL http library"),
@@ -51,6 +65,11 @@ const KYVERNO_LIBRARIES: &[(&str, &str)] = &[
     ("kyverno", "Kyverno CEL library"),
     ("exceptions", "PolicyException in CEL"),
 ];
+
+/// Global functions of Kyverno's CEL libraries that vigie does not provide:
+/// an expression calling one is reported as unsupported, as for
+/// [`KYVERNO_LIBRARIES`].
+const KYVERNO_FUNCTIONS: &[(&str, &str)] = &[("parseImageReference", "CEL image library")];
 
 /// Why a CEL block cannot be compiled.
 #[derive(Debug)]
@@ -112,6 +131,12 @@ pub struct CelValidation {
     /// `failurePolicy: Ignore`: an expression that cannot be evaluated is
     /// passed over. With `Fail` (the default) it denies, as in Kubernetes.
     pub ignore_errors: bool,
+    /// Failures are warnings: `validationActions` is `Warn` alone.
+    pub warn: bool,
+    /// The ValidatingAdmissionPolicyBindings of the policy: each one that
+    /// selects the request evaluates the policy with its own params. None:
+    /// the policy runs once, as if bound to everything it matches.
+    pub bindings: Vec<vap::Binding>,
 }
 
 /// The environment CEL expressions of admission policies compile in.
@@ -121,7 +146,12 @@ pub fn env() -> Env {
 
 /// Compiles one expression found at `path`.
 pub fn compile(expr: &str, path: &str) -> Result<Program, CelProblem> {
-    Program::compile(expr, &env()).map_err(|e| match &e {
+    compile_in(&env(), expr, path)
+}
+
+/// Compiles one expression found at `path` in `env`.
+pub fn compile_in(env: &Env, expr: &str, path: &str) -> Result<Program, CelProblem> {
+    let program = Program::compile(expr, env).map_err(|e| match &e {
         CompileError::UndeclaredVariable { name, .. } => {
             let root = name.split('.').next().unwrap_or(name);
             match KYVERNO_LIBRARIES.iter().find(|(r, _)| *r == root) {
@@ -130,7 +160,14 @@ pub fn compile(expr: &str, path: &str) -> Result<Program, CelProblem> {
             }
         }
         _ => CelProblem::Invalid(path.to_string(), e.to_string()),
-    })
+    })?;
+    match KYVERNO_FUNCTIONS
+        .iter()
+        .find(|(f, _)| program.calls_function(f))
+    {
+        Some((_, feature)) => Err(CelProblem::Unsupported(feature)),
+        None => Ok(program),
+    }
 }
 
 /// Compiles an optional expression-valued field (`messageExpression`).
@@ -144,6 +181,17 @@ fn compile_opt(v: Option<&Json>, path: &str) -> Result<Option<Program>, CelProbl
 /// Compiles a list of `{name, expression}` entries (variables,
 /// matchConditions, auditAnnotations with `key`/`valueExpression`).
 fn compile_named(
+    list: Option<&Json>,
+    path: &str,
+    name_key: &str,
+    expr_key: &str,
+) -> Result<Vec<Named>, CelProblem> {
+    compile_named_in(&env(), list, path, name_key, expr_key)
+}
+
+/// [`compile_named`] in `env`.
+fn compile_named_in(
+    env: &Env,
     list: Option<&Json>,
     path: &str,
     name_key: &str,
@@ -168,7 +216,7 @@ fn compile_named(
         };
         out.push(Named {
             name,
-            program: compile(expr, &format!("{p}.{expr_key}"))?,
+            program: compile_in(env, expr, &format!("{p}.{expr_key}"))?,
         });
     }
     Ok(out)
@@ -226,8 +274,9 @@ fn param_source(kind: Option<&Json>, reference: Option<&Json>) -> Option<ParamSo
 /// Everything an evaluation binds besides the policy's own expressions.
 #[derive(Clone)]
 pub struct CelInputs<'a> {
-    /// The object (null on DELETE).
-    pub object: &'a Json,
+    /// The object (null on DELETE); a namespaced object written without a
+    /// namespace is in `default`, as the Kyverno CLI places it.
+    pub object: Cow<'a, Json>,
     /// The object before the change (null on CREATE).
     pub old_object: Option<&'a Json>,
     /// `request`: the admission request's attributes.
@@ -236,6 +285,10 @@ pub struct CelInputs<'a> {
     pub namespace_object: Json,
     /// Objects `params` may be chosen from (the suite's or command's resources).
     pub param_candidates: &'a [Json],
+    /// What `resource.Get/List` and `image.GetMetadata` answer from.
+    pub lookup: &'a Arc<Offline>,
+    /// What `authorizer` checks are answered from (none: errored decisions).
+    pub authorizer: Option<&'a Arc<dyn Authorize>>,
 }
 
 impl<'a> CelInputs<'a> {
@@ -264,6 +317,8 @@ impl<'a> CelInputs<'a> {
         });
         let namespace_object = if is_cluster_scoped(&target.kind) {
             Json::Null
+        } else if let Some(ns) = request.values.namespace_objects.get(namespace) {
+            ns.clone()
         } else {
             let labels = request
                 .values
@@ -278,11 +333,13 @@ impl<'a> CelInputs<'a> {
             })
         };
         CelInputs {
-            object: &target.object,
+            object: with_namespace(&target.object, namespace),
             old_object: request.old_object.as_ref(),
             request: request_json,
             namespace_object,
             param_candidates: &request.config_maps,
+            lookup: &request.cel_lookup,
+            authorizer: request.cel_authorizer.as_ref(),
         }
     }
 
@@ -291,11 +348,51 @@ impl<'a> CelInputs<'a> {
     /// per rule).
     pub fn activation(&self) -> Activation {
         let mut act = Activation::new();
-        act.bind_json("object", self.object);
+        act.bind_json("object", &self.object);
         act.bind_json("oldObject", self.old_object.unwrap_or(&Json::Null));
         act.bind_json("request", &self.request);
         act.bind_json("namespaceObject", &self.namespace_object);
+        for library in ["resource", "image"] {
+            // Binding an opaque value cannot fail.
+            let _ = act.bind(library, lookup(self.lookup.clone()));
+        }
+        let user = |p: &str| self.request.pointer(p);
+        let groups = crate::json::string_items(user("/userInfo/groups"));
+        let answers = self
+            .authorizer
+            .cloned()
+            .unwrap_or_else(|| Arc::new(authz::NoRbac));
+        // Binding an opaque value cannot fail.
+        let _ = act.bind(
+            "authorizer",
+            authorizer(
+                answers,
+                user("/userInfo/username")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default(),
+                &groups,
+            ),
+        );
         act
+    }
+}
+
+/// `object` with `metadata.namespace` set to `namespace` when it has none
+/// and `namespace` is not empty (the object is namespaced).
+fn with_namespace<'a>(object: &'a Json, namespace: &str) -> Cow<'a, Json> {
+    let has_one = object
+        .pointer("/metadata/namespace")
+        .and_then(Json::as_str)
+        .is_some_and(|ns| !ns.is_empty());
+    match object.get("metadata").and_then(Json::as_object) {
+        Some(_) if !has_one && !namespace.is_empty() => {
+            let mut copy = object.clone();
+            if let Some(meta) = copy.get_mut("metadata").and_then(Json::as_object_mut) {
+                meta.insert("namespace".into(), Json::String(namespace.to_string()));
+            }
+            Cow::Owned(copy)
+        }
+        _ => Cow::Borrowed(object),
     }
 }
 
@@ -337,6 +434,11 @@ impl CelValidation {
     /// Runs the validation on one resource: `Skip` when a match condition
     /// is false, `Fail` with the messages of the false validations, `Error`
     /// when an expression cannot be evaluated, else `Pass`.
+    ///
+    /// With bindings, each binding that selects the request evaluates the
+    /// policy with its params; the most severe outcome is the result (a
+    /// failure under a Warn-only binding is a warning), `Skip` when none
+    /// selects it.
     pub fn evaluate(&self, inputs: &CelInputs<'_>) -> (Status, String) {
         self.evaluate_in(&CelResource::new(inputs.clone()))
     }
@@ -345,43 +447,59 @@ impl CelValidation {
     /// variables computed by expressions of the inputs alone) the rules
     /// evaluated on it share.
     pub fn evaluate_in(&self, shared: &CelResource<'_>) -> (Status, String) {
-        let inputs = &shared.inputs;
-        // Shares the bound values: only what this rule binds is converted.
-        let mut act = shared.activation.clone();
-        match self.params(inputs) {
-            Ok(p) => act.bind_json("params", &p),
-            Err(result) => return result,
-        };
-        for c in &self.match_conditions {
-            let problem = match c.program.eval(&act) {
-                Ok(Value::Bool(true)) => continue,
-                Ok(Value::Bool(false)) => {
-                    return (Status::Skip, format!("match condition {} not met", c.name))
-                }
-                Ok(other) => format!("match condition {} gave {other:?}, not a bool", c.name),
-                Err(e) => format!("match condition {} resulted in error: {e}", c.name),
-            };
-            // An undecidable condition: Kubernetes applies the failure policy.
-            return if self.ignore_errors {
-                (Status::Skip, problem)
-            } else {
-                (Status::Fail, problem)
-            };
+        if self.bindings.is_empty() {
+            return self.evaluate_bound(shared, self.params.as_ref(), self.warn);
         }
-        // Variables are evaluated in order; one that fails is left out, so
-        // that only an expression using it fails (Kubernetes evaluates them
-        // lazily, with the same effect).
-        // Match conditions ran without `variables`, as in Kubernetes.
-        act.bind_json("variables", &Json::Object(serde_json::Map::new()));
-        let mut variable_errors = Vec::new();
-        for v in &self.variables {
-            match shared.variable(&v.program, &act) {
-                Ok(value) => {
-                    act.bind_field("variables", &v.name, &value);
-                }
-                Err(e) => variable_errors.push(format!("variable {}: {e}", v.name)),
+        let mut worst: Option<(Status, String)> = None;
+        for b in self.bindings.iter().filter(|b| b.selects(&shared.inputs)) {
+            let (status, message) = self.evaluate_bound(shared, b.params.as_ref(), b.warn);
+            let message = if self.bindings.len() > 1 && !message.is_empty() {
+                format!("binding {}: {message}", b.name)
+            } else {
+                message
+            };
+            if worst
+                .as_ref()
+                .is_none_or(|(w, _)| severity(status) > severity(*w))
+            {
+                worst = Some((status, message));
             }
         }
+        worst.unwrap_or((
+            Status::Skip,
+            "no binding of the policy selects the resource".into(),
+        ))
+    }
+
+    /// One evaluation with `params` chosen from `source`; failures become
+    /// warnings when `warn`.
+    fn evaluate_bound(
+        &self,
+        shared: &CelResource<'_>,
+        source: Option<&ParamSource>,
+        warn: bool,
+    ) -> (Status, String) {
+        match self.evaluate_with(shared, source) {
+            (Status::Fail, m) if warn => (Status::Warn, m),
+            other => other,
+        }
+    }
+
+    fn evaluate_with(
+        &self,
+        shared: &CelResource<'_>,
+        source: Option<&ParamSource>,
+    ) -> (Status, String) {
+        let scope = Scope {
+            match_conditions: &self.match_conditions,
+            variables: &self.variables,
+            params: source,
+            ignore_errors: self.ignore_errors,
+        };
+        let (act, variable_errors) = match scope.bind(shared) {
+            Ok(bound) => bound,
+            Err(result) => return result,
+        };
         let mut failures = Vec::new();
         for check in &self.checks {
             let problem = match check.program.eval(&act) {
@@ -445,41 +563,137 @@ impl CelValidation {
         }
         out.join(", ")
     }
+}
 
-    /// The `params` object: the candidate of `paramKind` named by `paramRef`.
-    fn params(&self, inputs: &CelInputs<'_>) -> Result<Json, (Status, String)> {
-        let Some(source) = &self.params else {
-            return Ok(Json::Null);
+/// What every CEL block binds before its own expressions run: the inputs,
+/// `params`, then the match conditions (any false one skips) and the
+/// variables in order.
+pub(crate) struct Scope<'a> {
+    /// `matchConditions` (or a rule's `celPreconditions`).
+    pub match_conditions: &'a [Named],
+    /// `variables`, in order.
+    pub variables: &'a [Named],
+    /// Where `params` comes from.
+    pub params: Option<&'a ParamSource>,
+    /// `failurePolicy: Ignore`.
+    pub ignore_errors: bool,
+}
+
+impl Scope<'_> {
+    /// The activation the block's expressions run in, with the errors of
+    /// variables that could not be evaluated; or the result of the whole
+    /// block when a match condition is false or undecidable, or params are
+    /// missing.
+    pub(crate) fn bind(
+        &self,
+        shared: &CelResource<'_>,
+    ) -> Result<(Activation, Vec<String>), (Status, String)> {
+        let inputs = &shared.inputs;
+        // Shares the bound values: only what this block binds is converted.
+        let mut act = shared.activation.clone();
+        match find_params(self.params, inputs) {
+            Ok(p) => act.bind_json("params", &p),
+            Err(result) => return Err(result),
         };
-        let s = |o: &Json, p: &str| {
-            o.pointer(p)
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let object_ns = s(inputs.object, "/metadata/namespace");
-        let found = inputs.param_candidates.iter().find(|c| {
-            s(c, "/kind") == source.kind
-                && (source.api_version.is_empty() || s(c, "/apiVersion") == source.api_version)
-                && (source.name.is_empty() || s(c, "/metadata/name") == source.name)
-                && (source.namespace.is_empty() && s(c, "/metadata/namespace") == object_ns
-                    || s(c, "/metadata/namespace") == source.namespace
-                    || source.namespace.is_empty() && source.name.is_empty())
-        });
-        match found {
-            Some(p) => Ok(p.clone()),
-            None if source.deny_when_missing => Err((
-                Status::Fail,
-                format!(
-                    "no params found: {} {} named {:?} in namespace {:?} (paramRef)",
-                    source.api_version, source.kind, source.name, source.namespace
-                ),
-            )),
-            None => Err((
-                Status::Skip,
-                "no params found; parameterNotFoundAction is Allow".into(),
-            )),
+        // Kyverno's policies may use variables in their match conditions:
+        // the variables come first for those (and only for those, since a
+        // resource the conditions leave out needs none).
+        let conditions_read_variables = self
+            .match_conditions
+            .iter()
+            .any(|c| c.program.source().contains("variables"));
+        if !conditions_read_variables {
+            self.check_conditions(&act)?;
         }
+        // Variables are evaluated in order; one that fails is left out, so
+        // that only an expression using it fails (Kubernetes evaluates them
+        // lazily, with the same effect).
+        act.bind_json("variables", &Json::Object(serde_json::Map::new()));
+        let mut variable_errors = Vec::new();
+        for v in self.variables {
+            match shared.variable(&v.program, &act) {
+                Ok(value) => {
+                    act.bind_field("variables", &v.name, &value);
+                }
+                Err(e) => variable_errors.push(format!("variable {}: {e}", v.name)),
+            }
+        }
+        if conditions_read_variables {
+            self.check_conditions(&act)?;
+        }
+        Ok((act, variable_errors))
+    }
+
+    /// `Err` with the block's result when a match condition is false or
+    /// cannot be decided.
+    fn check_conditions(&self, act: &Activation) -> Result<(), (Status, String)> {
+        for c in self.match_conditions {
+            let problem = match c.program.eval(act) {
+                Ok(Value::Bool(true)) => continue,
+                Ok(Value::Bool(false)) => {
+                    return Err((Status::Skip, format!("match condition {} not met", c.name)))
+                }
+                Ok(other) => format!("match condition {} gave {other:?}, not a bool", c.name),
+                Err(e) => format!("match condition {} resulted in error: {e}", c.name),
+            };
+            // An undecidable condition: Kubernetes applies the failure policy.
+            return Err(if self.ignore_errors {
+                (Status::Skip, problem)
+            } else {
+                (Status::Fail, problem)
+            });
+        }
+        Ok(())
+    }
+}
+
+/// How much an outcome weighs when several bindings give one.
+fn severity(s: Status) -> u8 {
+    match s {
+        Status::Skip => 0,
+        Status::Pass => 1,
+        Status::Warn => 2,
+        Status::Error => 3,
+        Status::Fail => 4,
+    }
+}
+
+/// The `params` object: the candidate of `paramKind` named by `paramRef`.
+fn find_params(
+    source: Option<&ParamSource>,
+    inputs: &CelInputs<'_>,
+) -> Result<Json, (Status, String)> {
+    let Some(source) = source else {
+        return Ok(Json::Null);
+    };
+    let s = |o: &Json, p: &str| {
+        o.pointer(p)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let object_ns = s(&inputs.object, "/metadata/namespace");
+    let found = inputs.param_candidates.iter().find(|c| {
+        s(c, "/kind") == source.kind
+            && (source.api_version.is_empty() || s(c, "/apiVersion") == source.api_version)
+            && (source.name.is_empty() || s(c, "/metadata/name") == source.name)
+            && (source.namespace.is_empty() && s(c, "/metadata/namespace") == object_ns
+                || s(c, "/metadata/namespace") == source.namespace
+                || source.namespace.is_empty() && source.name.is_empty())
+    });
+    match found {
+        Some(p) => Ok(p.clone()),
+        None if source.deny_when_missing => Err((
+            Status::Fail,
+            format!(
+                "no params found: {} {} named {:?} in namespace {:?} (paramRef)",
+                source.api_version, source.kind, source.name, source.namespace
+            ),
+        )),
+        None => Err((
+            Status::Skip,
+            "no params found; parameterNotFoundAction is Allow".into(),
+        )),
     }
 }
 

@@ -11,7 +11,13 @@ use serde_json::{Map, Value as Json};
 use super::policy_context::PolicyContext;
 use super::{rule_matches, Request, RuleResult, Status, Target};
 use crate::engine::request::labels_of;
-use crate::policy::{GenerateSource, Generation, Policy, Rule, RuleAction};
+use std::cell::Cell;
+
+use super::policy_context::preconditions_hold;
+use super::{foreach_list, with_element, MAX_FOREACH_ELEMENTS};
+use crate::context;
+use crate::jmes::Rcvar;
+use crate::policy::{GenerateForeach, GenerateSource, Generation, Policy, Rule, RuleAction};
 use crate::variables::{self, Missing};
 
 /// The most resources one `cloneList` rule generates for one trigger.
@@ -100,84 +106,158 @@ fn run(
     sources: &[Json],
 ) -> Result<Vec<Json>, (Status, String)> {
     let rule_data = context.rule_data(policy, rule)?;
-    let data = &rule_data.data;
-    let error = |e: String| (Status::Error, e);
-    let text = |s: &str, what: &str| -> Result<String, (Status, String)> {
-        match variables::substitute_str(s, data, Missing::Error) {
-            Ok(Json::String(s)) => Ok(s),
-            Ok(Json::Null) => Ok(String::new()),
-            Ok(other) => Ok(other.to_string()),
-            Err(e) => Err(error(format!(
-                "failed to substitute variables in generate.{what}: {e}"
-            ))),
-        }
+    let run = Run {
+        context,
+        provided: &rule_data.provided,
+        sources,
+        elements: Cell::new(0),
     };
-    let api_version = text(&generation.api_version, "apiVersion")?;
-    let kind = text(&generation.kind, "kind")?;
-    let name = text(&generation.name, "name")?;
-    let namespace = text(&generation.namespace, "namespace")?;
-    match &generation.source {
-        GenerateSource::Data(content) => {
-            let content = variables::substitute(content, data, Missing::Error).map_err(|e| {
-                error(format!(
-                    "failed to substitute variables in generate.data: {e}"
-                ))
-            })?;
-            let Json::Object(content) = content else {
-                return Err(error("generate.data must be a map".into()));
-            };
-            Ok(vec![identify(
-                content,
-                &api_version,
-                &kind,
-                &name,
-                &namespace,
-            )])
-        }
-        GenerateSource::Clone {
-            namespace: source_ns,
-            name: source_name,
-        } => {
-            let source_ns = text(source_ns, "clone.namespace")?;
-            let source_name = text(source_name, "clone.name")?;
-            let source = sources
+    run.build(generation, &rule_data.data)
+}
+
+/// What building the resources of one rule needs besides the variables.
+struct Run<'a, 'c> {
+    context: &'a PolicyContext<'c>,
+    provided: &'a [&'a Map<String, Json>; 3],
+    sources: &'a [Json],
+    /// Elements visited so far by the rule's `foreach` entries.
+    elements: Cell<usize>,
+}
+
+impl Run<'_, '_> {
+    /// A resource per element of each `foreach` entry's list, in order.
+    fn foreach(
+        &self,
+        entries: &[GenerateForeach],
+        data: &Rcvar,
+    ) -> Result<Vec<Json>, (Status, String)> {
+        let error = |e: String| (Status::Error, e);
+        let mut out = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            for (index, element) in foreach_list(&entry.list, data)
+                .map_err(error)?
                 .iter()
-                .find(|s| {
-                    kind_matches(s, &api_version, &kind)
-                        && field(s, "/metadata/name") == source_name
-                        && field(s, "/metadata/namespace") == source_ns
-                })
-                .ok_or_else(|| {
-                    error(format!(
-                        "clone source {kind} {} not found: give it among the resources, \
-                         in a cloneSourceResource file or a Context file",
-                        qualified(&source_ns, &source_name)
-                    ))
-                })?;
-            Ok(vec![copy(source, &name, &namespace)])
-        }
-        GenerateSource::CloneList {
-            namespace: source_ns,
-            kinds,
-            selector,
-        } => {
-            let source_ns = text(source_ns, "cloneList.namespace")?;
-            let mut out = Vec::new();
-            for source in sources.iter().filter(|s| {
-                field(s, "/metadata/namespace") == source_ns
-                    && kinds.iter().any(|k| listed_kind_matches(s, k))
-                    && selector
-                        .as_ref()
-                        .is_none_or(|sel| sel.matches(&labels_of(s)))
-            }) {
-                if out.len() == MAX_CLONED {
+                .enumerate()
+            {
+                let visited = self.elements.get() + 1;
+                self.elements.set(visited);
+                if visited > MAX_FOREACH_ELEMENTS {
                     return Err(error(format!(
-                        "cloneList stopped: more than the limit of {MAX_CLONED} sources"
+                        "foreach stopped: more than the limit of {MAX_FOREACH_ELEMENTS} elements in one rule"
                     )));
                 }
-                out.push(copy(source, field(source, "/metadata/name"), &namespace));
+                let mut element_data = with_element(data, element, index, 0);
+                context::load(
+                    &entry.context,
+                    &mut element_data,
+                    self.provided,
+                    &self.context.request.config_maps,
+                )
+                .map_err(|e| error(format!("failed to load generate.foreach[{i}].context: {e}")))?;
+                match preconditions_hold(entry.preconditions.as_ref(), &element_data) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        return Err(error(format!(
+                            "failed to evaluate generate.foreach[{i}].preconditions: {e}"
+                        )))
+                    }
+                }
+                out.extend(self.build(&entry.generation, &element_data)?);
+                if out.len() > MAX_CLONED {
+                    return Err(error(format!(
+                        "generate stopped: more than the limit of {MAX_CLONED} resources"
+                    )));
+                }
             }
-            Ok(out)
+        }
+        Ok(out)
+    }
+
+    /// The resources one generate block creates with the variables of `data`.
+    fn build(&self, generation: &Generation, data: &Rcvar) -> Result<Vec<Json>, (Status, String)> {
+        let (context, sources) = (self.context, self.sources);
+        let error = |e: String| (Status::Error, e);
+        let text = |s: &str, what: &str| -> Result<String, (Status, String)> {
+            match variables::substitute_str(s, data, Missing::Error) {
+                Ok(Json::String(s)) => Ok(s),
+                Ok(Json::Null) => Ok(String::new()),
+                Ok(other) => Ok(other.to_string()),
+                Err(e) => Err(error(format!(
+                    "failed to substitute variables in generate.{what}: {e}"
+                ))),
+            }
+        };
+        let api_version = text(&generation.api_version, "apiVersion")?;
+        let kind = text(&generation.kind, "kind")?;
+        let name = text(&generation.name, "name")?;
+        let namespace = text(&generation.namespace, "namespace")?;
+        match &generation.source {
+            GenerateSource::Data(content) => {
+                let content =
+                    variables::substitute(content, data, Missing::Error).map_err(|e| {
+                        error(format!(
+                            "failed to substitute variables in generate.data: {e}"
+                        ))
+                    })?;
+                let Json::Object(content) = content else {
+                    return Err(error("generate.data must be a map".into()));
+                };
+                Ok(vec![identify(
+                    content,
+                    &api_version,
+                    &kind,
+                    &name,
+                    &namespace,
+                )])
+            }
+            GenerateSource::Clone {
+                namespace: source_ns,
+                name: source_name,
+            } => {
+                let source_ns = text(source_ns, "clone.namespace")?;
+                let source_name = text(source_name, "clone.name")?;
+                let source = sources
+                    .iter()
+                    .find(|s| {
+                        kind_matches(s, &api_version, &kind)
+                            && field(s, "/metadata/name") == source_name
+                            && field(s, "/metadata/namespace") == source_ns
+                    })
+                    .ok_or_else(|| {
+                        error(format!(
+                            "clone source {kind} {} not found: give it among the resources, \
+                         in a cloneSourceResource file or a Context file",
+                            qualified(&source_ns, &source_name)
+                        ))
+                    })?;
+                Ok(vec![copy(source, &name, &namespace)])
+            }
+            GenerateSource::CloneList {
+                namespace: source_ns,
+                kinds,
+                selector,
+            } => {
+                let source_ns = text(source_ns, "cloneList.namespace")?;
+                let mut out = Vec::new();
+                for source in sources.iter().filter(|s| {
+                    field(s, "/metadata/namespace") == source_ns
+                        && kinds.iter().any(|k| listed_kind_matches(s, k))
+                        && selector
+                            .as_ref()
+                            .is_none_or(|sel| sel.matches(&labels_of(s)))
+                }) {
+                    if out.len() == MAX_CLONED {
+                        return Err(error(format!(
+                            "cloneList stopped: more than the limit of {MAX_CLONED} sources"
+                        )));
+                    }
+                    out.push(copy(source, field(source, "/metadata/name"), &namespace));
+                }
+                Ok(out)
+            }
+            GenerateSource::Cel(cel) => cel.generate(&crate::cel::CelInputs::of(context)),
+            GenerateSource::Foreach(entries) => self.foreach(entries, data),
         }
     }
 }

@@ -3,12 +3,14 @@
 //! type ([`validate`] with `podSecurity`, [`mutate`](mod@mutate)), and the
 //! dispatch here, which picks the rules that match and hands each to its handler.
 
+pub mod delete;
 pub mod generate;
 pub mod mutate;
 pub mod policy_context;
 pub mod request;
 pub mod validate;
 
+pub use delete::deletions;
 pub use generate::{generate, GenerateOutcome};
 pub use mutate::{json_patch, mutate, MutationOutcome};
 pub use policy_context::PolicyContext;
@@ -99,6 +101,42 @@ pub fn evaluate_in(context: &PolicyContext<'_>, policy: &Policy) -> Vec<RuleResu
 pub(crate) fn rule_matches(rule: &Rule, target: &crate::matching::MatchTarget<'_>) -> bool {
     rule.match_resources.selects(target)
         && !rule.exclude.as_ref().is_some_and(|e| e.excludes(target))
+}
+
+/// `data` with a foreach element bound, as Kyverno binds it: `element` and
+/// `elementIndex`, and `element<N>`/`elementIndex<N>` for nesting level N.
+pub(crate) fn with_element(
+    data: &crate::jmes::Rcvar,
+    element: &crate::jmes::Rcvar,
+    index: usize,
+    nesting: usize,
+) -> crate::jmes::Rcvar {
+    let mut data = data.clone();
+    let index_var = crate::jmes::Rcvar::new(crate::jmes::Variable::Number(index.into()));
+    crate::context::set_path(&mut data, "element", element.clone());
+    crate::context::set_path(&mut data, "elementIndex", index_var.clone());
+    crate::context::set_path(&mut data, &format!("element{nesting}"), element.clone());
+    crate::context::set_path(&mut data, &format!("elementIndex{nesting}"), index_var);
+    data
+}
+
+/// The elements of a foreach `list` expression on `data`: a list's items, a
+/// single value as one element, none when the path leads nowhere.
+pub(crate) fn foreach_list(
+    list: &str,
+    data: &crate::jmes::Rcvar,
+) -> Result<Vec<crate::jmes::Rcvar>, String> {
+    let expr = crate::variables::compile_cached(list)
+        .map_err(|e| format!("failed to evaluate list {list}: {e}"))?;
+    match expr.search(data) {
+        Ok(v) => Ok(match &*v {
+            crate::jmes::Variable::Array(items) => items.clone(),
+            _ => vec![v.clone()],
+        }),
+        // A path that leads nowhere is null to JMESPath: no element.
+        Err(crate::jmes::EvalError::NotFound(_)) => Ok(Vec::new()),
+        Err(e) => Err(format!("failed to evaluate list {list}: {e}")),
+    }
 }
 
 /// `autogen-cronjob-x` and `autogen-x` take the values given for rule `x`.

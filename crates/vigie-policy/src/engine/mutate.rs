@@ -14,7 +14,7 @@ use super::{
     MAX_PATTERN_DEPTH,
 };
 use crate::context;
-use crate::jmes::{self, EvalError, Rcvar};
+use crate::jmes::{self, Rcvar};
 use crate::patch::{self, json6902};
 use crate::policy::{ForeachOrder, MutateForeach, Mutation, Policy, Rule, RuleAction};
 use crate::variables::{self, Missing};
@@ -99,6 +99,13 @@ pub fn run(
         Ok(d) => d,
         Err((status, message)) => return (status, message, None),
     };
+    if let Mutation::Cel(cel) = mutation {
+        return match cel.apply(&crate::cel::CelInputs::of(context)) {
+            Ok(Some(patched)) => (Status::Pass, success_message(&patched), Some(patched)),
+            Ok(None) => (Status::Skip, "no patches applied".into(), None),
+            Err((status, message)) => (status, message, None),
+        };
+    }
     let object = &context.target.object;
     let mut run = ForeachRun {
         provided: &rule_data.provided,
@@ -166,6 +173,7 @@ fn apply(mutation: &Mutation, object: Json, data: &Rcvar) -> Result<Json, String
                 .map_err(|e| format!("failed to apply patchesJson6902: {e}"))
         }
         Mutation::Foreach(_) => Err("a foreach cannot be applied as one patch".into()),
+        Mutation::Cel(_) => Err("CEL mutations are applied by their own runner".into()),
     }
 }
 
@@ -193,17 +201,7 @@ impl ForeachRun<'_> {
         }
         let mut current: Option<Json> = None;
         for foreach in list {
-            let expr = variables::compile_cached(&foreach.list)
-                .map_err(|e| format!("failed to evaluate list {}: {e}", foreach.list))?;
-            let elements = match expr.search(&data) {
-                Ok(v) => match &*v {
-                    jmes::Variable::Array(items) => items.clone(),
-                    _ => vec![v.clone()],
-                },
-                // A path that leads nowhere is null to JMESPath: no element.
-                Err(EvalError::NotFound(_)) => Vec::new(),
-                Err(e) => return Err(format!("failed to evaluate list {}: {e}", foreach.list)),
-            };
+            let elements = super::foreach_list(&foreach.list, &data)?;
             let base = current.as_ref().unwrap_or(object);
             if let Some(patched) = self.elements(foreach, &elements, base, &data, nesting)? {
                 // Later entries see the object as this one left it.
@@ -243,20 +241,7 @@ impl ForeachRun<'_> {
                     "foreach stopped: more than the limit of {MAX_FOREACH_ELEMENTS} elements in one rule"
                 ));
             }
-            let mut element_data = data.clone();
-            let index_var = Rcvar::new(jmes::Variable::Number(index.into()));
-            context::set_path(&mut element_data, "element", element.clone());
-            context::set_path(&mut element_data, "elementIndex", index_var.clone());
-            context::set_path(
-                &mut element_data,
-                &format!("element{nesting}"),
-                element.clone(),
-            );
-            context::set_path(
-                &mut element_data,
-                &format!("elementIndex{nesting}"),
-                index_var,
-            );
+            let mut element_data = super::with_element(data, element, index, nesting);
             context::load(
                 &foreach.context,
                 &mut element_data,

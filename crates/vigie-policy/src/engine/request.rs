@@ -19,6 +19,9 @@ pub struct Values {
     pub resources: HashMap<String, HashMap<String, Map<String, Json>>>,
     /// namespace name -> labels
     pub namespace_labels: HashMap<String, BTreeMap<String, String>>,
+    /// namespace name -> the Namespace object given in `namespaces` (CEL's
+    /// `namespaceObject` sees its annotations too).
+    pub namespace_objects: HashMap<String, Json>,
     /// The Values `subresources`: objects of these kinds stand for a subresource
     /// of their parent kind (a `Scale` for `Deployment/scale`).
     pub subresources: Vec<Subresource>,
@@ -185,4 +188,12 @@ pub struct Request {
     pub values: Values,
     /// ConfigMaps that `configMap` context entries can read.
     pub config_maps: Vec<Json>,
+    /// What Kyverno's CEL resource and image-data libraries (`resource.Get`,
+    /// `resource.List`, `image.GetMetadata`) answer from: in `vigie policy
+    /// test`, the suite's resources and its Context file.
+    pub cel_lookup: std::sync::Arc<vigie_cel::kyverno::Offline>,
+    /// What CEL's `authorizer` checks are answered from (in `vigie policy
+    /// test`, the RBAC objects among the suite's resources); none: every
+    /// check is an errored decision.
+    pub cel_authorizer: Option<std::sync::Arc<dyn vigie_cel::k8s::authz::Authorize>>,
 }

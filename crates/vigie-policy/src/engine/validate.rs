@@ -224,20 +224,7 @@ fn run_elements(
                 applied,
             );
         }
-        let mut data = scope.data.clone();
-        let index_var = Rcvar::new(jmes::Variable::Number(index.into()));
-        context::set_path(&mut data, "element", element.clone());
-        context::set_path(&mut data, "elementIndex", index_var.clone());
-        context::set_path(
-            &mut data,
-            &format!("element{}", scope.nesting),
-            element.clone(),
-        );
-        context::set_path(
-            &mut data,
-            &format!("elementIndex{}", scope.nesting),
-            index_var,
-        );
+        let mut data = super::with_element(&scope.data, element, index, scope.nesting);
         let element_json = jmes::to_json(element);
         let scoped = foreach.element_scope.unwrap_or(element_json.is_object());
         if let Err(e) = context::load(

@@ -1,8 +1,10 @@
 //! The patch forms of mutate rules, on JSON values: `patchStrategicMerge` (anchors
-//! resolved, then a strategic merge) and `patchesJson6902`; and the RFC 6902 diff
+//! resolved, then a strategic merge), `patchesJson6902` and the CEL kinds' apply
+//! configurations ([`apply`]); and the RFC 6902 diff
 //! between two objects, which admission responses carry.
 
 pub mod anchors;
+pub mod apply;
 pub mod json6902;
 pub mod merge_keys;
 pub mod strategic;

@@ -15,7 +15,10 @@ use std::sync::Arc;
 
 use vigie_resource::{load_each, Limits, LoadOptions, Resource};
 
-use crate::engine::{evaluate_in, generate, mutate, PolicyContext, Request, Status, Target};
+use crate::engine::delete::deletes;
+use crate::engine::{
+    deletions, evaluate_in, generate, mutate, PolicyContext, Request, Status, Target,
+};
 use crate::exception::{exempt, load_exceptions, Exempted};
 use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
@@ -125,6 +128,9 @@ pub struct ApplyOutcome {
     pub mutated_resources: usize,
     /// How many objects generate rules would create.
     pub generated_resources: usize,
+    /// What the cleanup policies (CleanupPolicy, DeletingPolicy) would delete:
+    /// one `pass` result per resource and rule, the message saying when.
+    pub deletions: Vec<ApplyResult>,
     /// The results kept (see [`ApplyOptions::keep_passing`]), resource by resource.
     pub results: Vec<ApplyResult>,
     /// Every result, kept or not.
@@ -173,6 +179,8 @@ struct Evaluated {
     mutated: Option<(serde_json::Value, Vec<String>)>,
     /// The objects generate rules would create, each with `policy/rule`.
     generated: Vec<(serde_json::Value, String)>,
+    /// The cleanup rules (policy index, rule, message) that would delete it.
+    deleted_by: Vec<(usize, Arc<str>, Box<str>)>,
 }
 
 /// Applies every policy to every resource. Resources stream through the policies
@@ -268,6 +276,7 @@ pub fn apply_streaming(
         }
         request.config_maps = config_maps;
     }
+    let cleaning = loaded.policies.iter().any(deletes);
     let generating = loaded.policies.iter().any(|p| {
         p.rules
             .iter()
@@ -382,7 +391,22 @@ pub fn apply_streaming(
                 ));
             }
         }
+        let mut deleted_by = Vec::new();
+        if cleaning {
+            for (index, r) in deletions(&policies, &target, &request) {
+                let rule = rule_names[index]
+                    .iter()
+                    .find(|n| &***n == r.rule.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+                if r.status == Status::Pass {
+                    deleted_by.push((index, rule.clone(), r.message.clone().into_boxed_str()));
+                }
+                results.push((index, rule, r.status, r.message.into_boxed_str()));
+            }
+        }
         Evaluated {
+            deleted_by,
             resource: Arc::new(ResourceRef {
                 api_version: target.api_version,
                 kind: target.kind,
@@ -415,6 +439,15 @@ pub fn apply_streaming(
                 object,
                 rules: vec![rule],
                 generated: true,
+            });
+        }
+        for (index, rule, message) in evaluated.deleted_by {
+            outcome.deletions.push(ApplyResult {
+                policy: infos[index].clone(),
+                rule,
+                status: Status::Pass,
+                message: Arc::from(message),
+                resource: evaluated.resource.clone(),
             });
         }
         for (index, rule, status, message) in evaluated.results {
@@ -513,7 +546,8 @@ fn mutate_first(
 fn clones(policy: &Policy) -> bool {
     policy.rules.iter().any(|r| {
         matches!(&r.action, RuleAction::Generate(g)
-            if !matches!(g.source, crate::policy::GenerateSource::Data(_)))
+            if matches!(g.source, crate::policy::GenerateSource::Clone { .. }
+                | crate::policy::GenerateSource::CloneList { .. }))
     })
 }
 
@@ -539,6 +573,7 @@ fn uses_config_maps(policy: &Policy) -> bool {
             Mutation::Foreach(list) => list
                 .iter()
                 .any(|f| in_entries(&f.context) || in_mutation(&f.mutation)),
+            Mutation::Cel(cel) => cel.params.is_some(),
             _ => false,
         }
     }
@@ -547,7 +582,9 @@ fn uses_config_maps(policy: &Policy) -> bool {
             || match &rule.action {
                 RuleAction::Validate(v) => in_check(&v.check),
                 RuleAction::Mutate(m) => in_mutation(m),
-                RuleAction::Generate(_) | RuleAction::Unsupported(_) => false,
+                RuleAction::Generate(_) | RuleAction::Delete(_) | RuleAction::Unsupported(_) => {
+                    false
+                }
             }
     })
 }

@@ -46,6 +46,21 @@ pub fn text(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
             r.message
         )?;
     }
+    for r in &o.deletions {
+        writeln!(
+            out,
+            "\nDELETE policy {} -> resource {} ({}:{})\n  rule {}: {}",
+            r.policy.name,
+            resource_label(&r.resource),
+            r.resource.file,
+            r.resource.line,
+            r.rule,
+            r.message
+        )?;
+    }
+    if !o.deletions.is_empty() {
+        writeln!(out, "\nwould delete: {} resources", o.deletions.len())?;
+    }
     if o.generated_resources > 0 {
         writeln!(out, "\ngenerated: {} resources", o.generated_resources)?;
     }
@@ -127,6 +142,12 @@ pub fn write_json(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
     write_nested(out, &json!(o.input_errors), 2)?;
     out.write_all(b",\n  \"results\": ")?;
     write_array(out, &o.results, 2, result_json)?;
+    // Only when a cleanup policy selected something, so that other reports
+    // keep their shape.
+    if !o.deletions.is_empty() {
+        out.write_all(b",\n  \"deletions\": ")?;
+        write_array(out, &o.deletions, 2, result_json)?;
+    }
     out.write_all(b",\n  \"summary\": ")?;
     write_nested(out, &summary_json(o), 2)?;
     out.write_all(b"\n}\n")

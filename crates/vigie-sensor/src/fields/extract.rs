@@ -2,7 +2,9 @@
 //! descriptor and user the state knows for it.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt::Write;
+use std::sync::Arc;
 
 use vigie_rules::{Event, Extracted, FieldRef, Val};
 
@@ -10,6 +12,7 @@ use super::{time, SysField};
 use crate::event::{
     errno_name, resolve_flags, Direction, ParamExtra, ParamInfo, ParamType, ParamValue, RawEvent,
 };
+use crate::state::containers::ContainerInfo;
 use crate::state::{container, paths, Fd, State, Thread};
 
 /// How far ancestors are walked (a bound against parent loops in corrupt state).
@@ -31,6 +34,8 @@ pub struct SyscallEvent<'a> {
     thread: Option<&'a Thread>,
     fd_num: Option<i64>,
     fd: Option<&'a Fd>,
+    /// The container's metadata, looked up once, when a field first needs it.
+    container: OnceCell<Option<Arc<ContainerInfo>>>,
 }
 
 fn s(v: impl Into<String>) -> Extracted<'static> {
@@ -67,6 +72,7 @@ impl<'a> SyscallEvent<'a> {
             thread,
             fd_num,
             fd,
+            container: OnceCell::new(),
         }
     }
 
@@ -467,19 +473,71 @@ impl<'a> SyscallEvent<'a> {
             ),
             SysField::GroupGid => n(t.gid as i64),
             SysField::GroupName => opt(self.state.users.group(t.gid), |g| s(g.to_string())),
-            SysField::ContainerId => st(&t.container_id),
+            _ => Extracted::Missing,
+        }
+    }
+
+    /// The metadata of the thread's container, when known.
+    fn container(&self) -> Option<&ContainerInfo> {
+        self.container
+            .get_or_init(|| {
+                let t = self.thread?;
+                self.state
+                    .containers
+                    .lookup(&t.container_id, t.cgroups.iter().map(String::as_str))
+            })
+            .as_deref()
+    }
+
+    /// The container and Kubernetes fields: `host` names the host's processes;
+    /// a container the capture or the runtime has not described (yet) has none.
+    fn container_field(&self, f: SysField, field: &FieldRef) -> Extracted<'_> {
+        let Some(t) = self.thread.filter(|t| !t.unknown) else {
+            return Extracted::Missing;
+        };
+        let on_host = t.container_id == container::HOST;
+        match f {
+            SysField::ContainerId => b(&t.container_id),
             SysField::ContainerFullId => {
                 let full = container::full_id(t.cgroups.iter().map(String::as_str));
                 s(full.unwrap_or(container::HOST).to_string())
             }
-            SysField::ContainerName => {
-                if t.container_id == container::HOST {
-                    b(container::HOST)
-                } else {
-                    Extracted::Missing
+            SysField::ContainerName if on_host => b(container::HOST),
+            SysField::ContainerType if on_host => b(container::HOST),
+            SysField::ContainerPrivileged if on_host => flag(false),
+            _ => {
+                let Some(c) = self.container() else {
+                    return Extracted::Missing;
+                };
+                let text = |v: &str| {
+                    if v.is_empty() {
+                        Extracted::Missing
+                    } else {
+                        s(v)
+                    }
+                };
+                let pod = c.pod.as_ref();
+                match f {
+                    SysField::ContainerName => text(&c.name),
+                    SysField::ContainerImage => text(&c.image.full),
+                    SysField::ContainerImageRepository => text(&c.image.repository),
+                    SysField::ContainerImageTag => text(&c.image.tag),
+                    SysField::ContainerImageDigest => text(&c.image.digest),
+                    SysField::ContainerType => text(&c.runtime),
+                    SysField::ContainerPrivileged => opt(c.privileged, flag),
+                    SysField::K8sPodName => opt(pod, |p| text(&p.name)),
+                    SysField::K8sPodUid => opt(pod, |p| text(&p.uid)),
+                    SysField::K8sNsName => opt(pod, |p| text(&p.namespace)),
+                    SysField::K8sPodLabels => opt(pod, |p| s(p.labels_line())),
+                    SysField::K8sPodLabel => {
+                        let key = field.arg.as_ref().map(|a| &*a.raw);
+                        opt(pod.zip(key), |(p, k)| {
+                            opt(p.labels.get(k), |v| s(v.as_str()))
+                        })
+                    }
+                    _ => Extracted::Missing,
                 }
             }
-            _ => Extracted::Missing,
         }
     }
 }
@@ -600,13 +658,13 @@ impl Event for SyscallEvent<'_> {
                 let cwd = self.thread.map_or("/", |t| t.cwd.as_str());
                 opt(path, |p| s(paths::resolve(cwd, &p)))
             }
-            f if (SysField::ProcName as u16..=SysField::GroupName as u16).contains(&(f as u16))
-                || matches!(
-                    f,
-                    SysField::ContainerId | SysField::ContainerFullId | SysField::ContainerName
-                ) =>
-            {
+            f if (SysField::ProcName as u16..=SysField::GroupName as u16).contains(&(f as u16)) => {
                 self.proc_field(f, field)
+            }
+            f if (SysField::ContainerId as u16..=SysField::K8sNsName as u16)
+                .contains(&(f as u16)) =>
+            {
+                self.container_field(f, field)
             }
             f => self.fd_field(f),
         }

@@ -133,7 +133,18 @@ vigie_rules::field_table! {
     FsPathName = "fs.path.name": String; "the path a file event is about"
     ContainerId = "container.id": String; "the container's short id (12 digits), host outside containers"
     ContainerFullId = "container.full_id": String; "the container's full id, host outside containers"
-    ContainerName = "container.name": String; "host outside containers (names need the container runtime)"
+    ContainerName = "container.name": String; "the container's name (from the capture or the runtime), host outside containers"
+    ContainerImage = "container.image": String; "the container's image as it was created with it"
+    ContainerImageRepository = "container.image.repository": String; "the image without tag and digest"
+    ContainerImageTag = "container.image.tag": String; "the image's tag"
+    ContainerImageDigest = "container.image.digest": String; "the image's digest (sha256:...)"
+    ContainerType = "container.type": String; "the container runtime: containerd, cri-o, docker..."
+    ContainerPrivileged = "container.privileged": Bool; "whether the container is privileged, when the runtime says"
+    K8sPodName = "k8s.pod.name": String; "the name of the container's Kubernetes pod"
+    K8sPodUid = "k8s.pod.uid": String; "the uid of the pod"
+    K8sPodLabel = "k8s.pod.label": String, dotted; "one label of the pod, by key"
+    K8sPodLabels = "k8s.pod.labels": String; "the pod's labels, key:value joined by commas"
+    K8sNsName = "k8s.ns.name": String; "the pod's namespace"
 }
 
 impl SysField {

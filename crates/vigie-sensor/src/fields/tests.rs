@@ -245,3 +245,104 @@ fn an_exec_gives_the_image_fields() {
         num(1_600_000_000_000_000_002)
     );
 }
+
+#[test]
+fn container_and_pod_fields_come_from_what_is_known_of_the_container() {
+    use crate::state::containers::{
+        CacheConfig, ContainerCache, ContainerInfo, ImageName, PodInfo,
+    };
+    const KNOWN: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f9001122334455667788990aabbccddeeff";
+    const NEW: &str = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+    let mut s = state();
+    let (cache, requests) = ContainerCache::new(CacheConfig::default());
+    let pod = PodInfo {
+        name: "cart-5f7".into(),
+        uid: "7a0e-42".into(),
+        namespace: "shop".into(),
+        labels: [("app".to_string(), "cart".to_string())].into(),
+    };
+    cache.insert(
+        KNOWN,
+        ContainerInfo {
+            id: KNOWN.into(),
+            name: "cart".into(),
+            image: ImageName::parse("ghcr.io/acme/cart:3.2", "ghcr.io/acme/cart@sha256:9f"),
+            runtime: "containerd".into(),
+            privileged: Some(false),
+            pod: Some(pod),
+        },
+    );
+    s.containers.set_cache(cache.clone());
+    for (tid, id) in [(200, KNOWN), (300, NEW)] {
+        let mut t = Thread::unknown(tid);
+        t.unknown = false;
+        t.comm = "app".into();
+        t.cgroups = vec![format!("0::/kubepods.slice/cri-containerd-{id}.scope")];
+        t.container_id = id[..12].to_string();
+        s.insert_thread(t);
+    }
+    let event = |tid: u64| build_event("close", true, 1, tid, &[("res", i64b(0))]);
+    let (host, known, new) = (event(100), event(200), event(300));
+    let view = |bytes: &[u8]| -> Vec<Extracted<'static>> {
+        let e = SyscallEvent::new(RawEvent::parse(bytes).unwrap(), &s, 1, 0);
+        [
+            ("container.name", None),
+            ("container.type", None),
+            ("container.image", None),
+            ("container.image.repository", None),
+            ("container.image.tag", None),
+            ("container.image.digest", None),
+            ("container.privileged", None),
+            ("k8s.pod.name", None),
+            ("k8s.pod.uid", None),
+            ("k8s.ns.name", None),
+            ("k8s.pod.label", Some("app")),
+            ("k8s.pod.labels", None),
+        ]
+        .iter()
+        .map(|(f, arg)| val(&e, f, *arg))
+        .collect()
+    };
+    let m = Extracted::Missing;
+    let no = Extracted::One(Val::Bool(false));
+    assert_eq!(
+        view(&host),
+        vec![
+            text("host"),
+            text("host"),
+            m.clone(),
+            m.clone(),
+            m.clone(),
+            m.clone(),
+            no.clone(),
+            m.clone(),
+            m.clone(),
+            m.clone(),
+            m.clone(),
+            m.clone()
+        ]
+    );
+    assert_eq!(
+        view(&known),
+        vec![
+            text("cart"),
+            text("containerd"),
+            text("ghcr.io/acme/cart:3.2"),
+            text("ghcr.io/acme/cart"),
+            text("3.2"),
+            text("sha256:9f"),
+            no,
+            text("cart-5f7"),
+            text("7a0e-42"),
+            text("shop"),
+            text("cart"),
+            text("app:cart")
+        ]
+    );
+    // A container the runtime has not described yet: nothing, and the runtime is
+    // asked once for it (the event's view looks the container up once).
+    assert_eq!(view(&new), vec![m; 12]);
+    assert_eq!(requests.next(std::time::Duration::ZERO).as_deref(), Ok(NEW));
+    assert_eq!(requests.next(std::time::Duration::ZERO), Err(false));
+    assert_eq!((cache.stats().hits, cache.stats().misses), (1, 1));
+}

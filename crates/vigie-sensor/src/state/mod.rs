@@ -8,6 +8,7 @@
 //! removed: a `close` still shows the file it closes).
 
 pub mod container;
+pub mod containers;
 pub mod paths;
 mod proc;
 mod thread;
@@ -128,6 +129,8 @@ pub struct State {
     pub hostname: String,
     /// Threads created from events because they were unknown.
     pub threads_created: u64,
+    /// What is known of containers beyond their ids.
+    pub containers: containers::Containers,
 }
 
 /// How many threads the table keeps at most: past it, clone events of unknown
@@ -294,6 +297,10 @@ impl State {
     pub fn before(&mut self, e: &RawEvent<'_>) {
         let Some(info) = e.info() else { return };
         let tid = e.tid as i64;
+        if let Some(c) = containers::ContainerInfo::from_event(e) {
+            self.containers.insert_captured(c);
+            return;
+        }
         if info.direction == Direction::Enter {
             let slot = self.enters.entry(tid).or_default();
             slot.clear();

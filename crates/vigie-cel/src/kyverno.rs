@@ -1,0 +1,301 @@
+//! Kyverno's CEL libraries that vigie answers without a cluster or a
+//! registry: the resource library (`resource.Get`, `resource.List`), the
+//! image library (`image()`, `isImage`, and an image's `registry()`,
+//! `repository()`, `identifier()`, `tag()`, `digest()`,
+//! `containsDigest()`), the image-data library (`image.GetMetadata`) and
+//! the user library (`parseServiceAccount`).
+//!
+//! `resource` and `image` are variables: the caller binds both to the
+//! value of [`lookup`], which carries the objects and image metadata the
+//! answers come from (in the CLI, a test suite's resources and its
+//! `cli.kyverno.io/v1alpha1` Context file). The functions are methods of
+//! that value, so that the engine's functions stay free of state.
+
+use std::sync::Arc;
+
+use cel::common::types::{CelBool, CelString, Type, STRING_TYPE};
+use cel::common::value::{CowVal, Val};
+use cel::objects::Opaque;
+use cel::{DeclarationError, Env, ExecutionError, Value};
+use serde_json::{json, Value as Json};
+use vigie_resource::{parse_image, plural_of_kind, ImageInfo};
+
+use crate::network::{err, one, owned, string_arg, R};
+
+/// What the resource and image-data libraries answer from.
+#[derive(Debug, Default, Clone)]
+pub struct Offline {
+    /// Objects `resource.Get` and `resource.List` can return.
+    pub resources: Vec<Json>,
+    /// Image metadata `image.GetMetadata` can return: one object per image,
+    /// its reference in `image` (Kyverno's Context `spec.images` entries).
+    pub images: Vec<Json>,
+}
+
+/// The value the variables `resource` and `image` are bound to.
+#[derive(Debug, Clone)]
+pub struct Lookup(pub Arc<Offline>);
+
+/// The value to bind `resource` and `image` to, answering from `data`.
+pub fn lookup(data: Arc<Offline>) -> Value {
+    Value::Opaque(Arc::new(Lookup(data)))
+}
+
+impl PartialEq for Lookup {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl Eq for Lookup {}
+
+/// The CEL type of [`Lookup`] values.
+const LOOKUP: Type = Type::new_unspecified_type("kyverno.Lookup");
+static LOOKUP_TYPE: Type = LOOKUP;
+/// The CEL type of image references, `image()`'s result.
+const IMAGE: Type = Type::new_unspecified_type("kyverno.Image");
+static IMAGE_TYPE: Type = IMAGE;
+
+opaque_val!(Lookup, LOOKUP_TYPE, "kyverno.Lookup");
+
+/// An image reference, the value of `image("...")`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image(pub ImageInfo);
+
+opaque_val!(Image, IMAGE_TYPE, "kyverno.Image");
+
+/// The engine form of a [`Value`] holding one of this module's values.
+pub(crate) fn from_value(o: &Arc<dyn Opaque>) -> Option<Box<dyn Val>> {
+    if let Some(l) = o.downcast_ref::<Lookup>() {
+        return Some(Box::new(l.clone()));
+    }
+    o.downcast_ref::<Image>()
+        .map(|i| Box::new(i.clone()) as Box<dyn Val>)
+}
+
+/// The [`Value`] of one of this module's values (for results).
+pub(crate) fn to_value(v: &dyn Val) -> Option<Value> {
+    if let Some(l) = v.downcast_ref::<Lookup>() {
+        return Some(Value::Opaque(Arc::new(l.clone())));
+    }
+    v.downcast_ref::<Image>()
+        .map(|i| Value::Opaque(Arc::new(i.clone())) as Value)
+}
+
+/// Registers the libraries' functions on `env`.
+pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
+    env.add_type(LOOKUP)?;
+    env.add_type(IMAGE)?;
+    let s = || vec![STRING_TYPE];
+    env.add_overload("image", "string_to_kyverno_image", s(), image_new)?;
+    env.add_overload("isImage", "kyverno_is_image_string", s(), is_image)?;
+    env.add_overload(
+        "parseServiceAccount",
+        "kyverno_parse_service_account",
+        s(),
+        parse_service_account,
+    )?;
+    let methods: [(&str, cel::common::functions::Function); 6] = [
+        ("registry", registry),
+        ("repository", repository),
+        ("identifier", identifier),
+        ("tag", tag),
+        ("digest", digest),
+        ("containsDigest", contains_digest),
+    ];
+    for (name, f) in methods {
+        env.add_member_overload(name, &format!("kyverno.Image.{name}"), IMAGE, vec![], f)?;
+    }
+    env.add_member_overload(
+        "Get",
+        "kyverno_resource_get",
+        LOOKUP,
+        vec![STRING_TYPE, STRING_TYPE, STRING_TYPE, STRING_TYPE],
+        resource_get,
+    )?;
+    env.add_member_overload(
+        "List",
+        "kyverno_resource_list",
+        LOOKUP,
+        vec![STRING_TYPE, STRING_TYPE, STRING_TYPE],
+        resource_list,
+    )?;
+    env.add_member_overload(
+        "GetMetadata",
+        "kyverno_image_get_metadata",
+        LOOKUP,
+        s(),
+        image_metadata,
+    )?;
+    Ok(())
+}
+
+fn image_arg(v: &CowVal<'_, '_>, function: &str) -> Result<ImageInfo, ExecutionError> {
+    if let Some(i) = v.downcast_ref::<Image>() {
+        return Ok(i.0.clone());
+    }
+    let s = string_arg(v, function)?;
+    parse_image(s).ok_or_else(|| err(function, format!("could not parse image reference '{s}'")))
+}
+
+fn image_new<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    owned(Image(image_arg(one(&args)?, "image")?))
+}
+
+fn is_image<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    let s = string_arg(one(&args)?, "isImage")?;
+    owned(CelBool::from(parse_image(s).is_some()))
+}
+
+/// The repository as a registry reports it: Docker Hub's official images
+/// live under `library/`.
+fn repository_of(i: &ImageInfo) -> String {
+    if i.registry == "docker.io" && !i.path.contains('/') {
+        format!("library/{}", i.path)
+    } else {
+        i.path.clone()
+    }
+}
+
+macro_rules! image_string {
+    ($name:ident, $cel:literal, |$i:ident| $body:expr) => {
+        fn $name<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+            let $i = image_arg(one(&args)?, $cel)?;
+            owned(CelString::from($body))
+        }
+    };
+}
+
+image_string!(registry, "registry", |i| i.registry);
+image_string!(repository, "repository", |i| repository_of(&i));
+image_string!(identifier, "identifier", |i| if i.digest.is_empty() {
+    i.tag
+} else {
+    i.digest
+});
+image_string!(tag, "tag", |i| i.tag);
+image_string!(digest, "digest", |i| i.digest);
+
+fn contains_digest<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    let i = image_arg(one(&args)?, "containsDigest")?;
+    owned(CelBool::from(!i.digest.is_empty()))
+}
+
+/// `parseServiceAccount(username)`: `{Namespace, Name}` of a
+/// `system:serviceaccount:<namespace>:<name>` user, both empty for any
+/// other user.
+fn parse_service_account<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    let user = string_arg(one(&args)?, "parseServiceAccount")?;
+    let (namespace, name) = user
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|rest| rest.split_once(':'))
+        .filter(|(ns, n)| !ns.is_empty() && !n.is_empty() && !n.contains(':'))
+        .unwrap_or(("", ""));
+    json_result(&json!({"Namespace": namespace, "Name": name}))
+}
+
+fn json_result<'b, 'v>(v: &Json) -> R<'b, 'v> {
+    let boxed: Box<dyn Val> = crate::from_json(v).try_into()?;
+    Ok(CowVal::Owned(boxed))
+}
+
+fn strings<'a, const N: usize>(
+    args: &'a [CowVal<'_, '_>],
+    function: &str,
+) -> Result<(&'a Lookup, [&'a str; N]), ExecutionError> {
+    if args.len() != N + 1 {
+        return Err(ExecutionError::invalid_argument_count(N, args.len() - 1));
+    }
+    let lookup = args[0]
+        .downcast_ref::<Lookup>()
+        .ok_or_else(|| err(function, "called on something other than the library"))?;
+    let mut out = [""; N];
+    for (slot, a) in out.iter_mut().zip(&args[1..]) {
+        *slot = string_arg(a, function)?;
+    }
+    Ok((lookup, out))
+}
+
+fn text<'a>(o: &'a Json, pointer: &str) -> &'a str {
+    o.pointer(pointer)
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+}
+
+/// Objects of `api_version` and `resource` in `namespace` (every
+/// namespace when empty; an object written without one is in `default`).
+fn matching<'a>(
+    data: &'a Offline,
+    api_version: &'a str,
+    resource: &'a str,
+    namespace: &'a str,
+) -> impl Iterator<Item = &'a Json> + 'a {
+    data.resources.iter().filter(move |o| {
+        let ns = match text(o, "/metadata/namespace") {
+            "" => "default",
+            ns => ns,
+        };
+        text(o, "/apiVersion") == api_version
+            && plural_of_kind(text(o, "/kind")) == resource
+            && (namespace.is_empty() || ns == namespace)
+    })
+}
+
+/// `resource.Get(apiVersion, resource, namespace, name)`: the object, or
+/// the API server's not-found error.
+fn resource_get<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    let (lookup, [api_version, resource, namespace, name]) = strings(&args, "Get")?;
+    let found = matching(&lookup.0, api_version, resource, namespace)
+        .find(|o| text(o, "/metadata/name") == name)
+        .ok_or_else(|| err("resource.Get", format!("{resource} \"{name}\" not found")))?;
+    json_result(found)
+}
+
+/// `resource.List(apiVersion, resource, namespace)`: a list object whose
+/// `items` are the matching objects.
+fn resource_list<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    let (lookup, [api_version, resource, namespace]) = strings(&args, "List")?;
+    let items: Vec<Json> = matching(&lookup.0, api_version, resource, namespace)
+        .cloned()
+        .collect();
+    json_result(&json!({"apiVersion": api_version, "kind": "List", "items": items}))
+}
+
+/// `image.GetMetadata(ref)`: the metadata given for the image (matched as
+/// written or once normalized), with the parts of its reference filled in.
+fn image_metadata<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    let (lookup, [reference]) = strings(&args, "GetMetadata")?;
+    let wanted = parse_image(reference).map(|i| i.normalized());
+    let found = lookup
+        .0
+        .images
+        .iter()
+        .find(|m| {
+            let given = text(m, "/image");
+            given == reference
+                || wanted.is_some() && parse_image(given).map(|i| i.normalized()) == wanted
+        })
+        .ok_or_else(|| {
+            err(
+                "image.GetMetadata",
+                format!("no metadata for image '{reference}' (vigie reads image metadata from the Context file's spec.images, never from a registry)"),
+            )
+        })?;
+    let mut out = found.clone();
+    if let (Json::Object(map), Some(info)) = (&mut out, parse_image(reference)) {
+        let identifier = if info.digest.is_empty() {
+            info.tag.clone()
+        } else {
+            info.digest.clone()
+        };
+        for (k, v) in [
+            ("image", reference.to_string()),
+            ("resolvedImage", info.normalized()),
+            ("registry", info.registry.clone()),
+            ("repository", repository_of(&info)),
+            ("identifier", identifier),
+        ] {
+            map.entry(k).or_insert(Json::String(v));
+        }
+    }
+    json_result(&out)
+}

@@ -1,0 +1,83 @@
+//! Kyverno's CEL libraries answered offline by `vigie_cel::kyverno`.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use vigie_cel::kyverno::{lookup, Offline};
+use vigie_cel::{Activation, Env, Program, Value};
+
+fn data() -> Arc<Offline> {
+    Arc::new(Offline {
+        resources: vec![
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": "limits", "namespace": "shop"}, "data": {"max": "3"}}),
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": "unscoped"}, "data": {}}),
+            json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
+                   "metadata": {"name": "web", "namespace": "shop"}, "spec": {"maxReplicas": 4}}),
+        ],
+        images: vec![json!({"image": "ghcr.io/team/app:1.0",
+                            "manifest": {"annotations": {"base": "distroless"}}})],
+    })
+}
+
+/// Evaluates `expr` with `resource` and `image` answering from [`data`].
+fn eval(expr: &str) -> Result<Value, String> {
+    let env = Env::new().variable("resource").variable("image");
+    let p = Program::compile(expr, &env).map_err(|e| e.to_string())?;
+    let mut act = Activation::new();
+    for name in ["resource", "image"] {
+        act.bind(name, lookup(data())).map_err(|e| e.to_string())?;
+    }
+    p.eval(&act).map_err(|e| e.to_string())
+}
+
+fn is_true(expr: &str) {
+    assert_eq!(eval(expr), Ok(Value::Bool(true)), "{expr}");
+}
+
+#[test]
+fn resource_get_and_list() {
+    is_true("resource.Get('v1', 'configmaps', 'shop', 'limits').data.max == '3'");
+    is_true("resource.Get('v1', 'configmaps', 'default', 'unscoped').data == {}");
+    is_true(
+        "resource.List('autoscaling/v1', 'horizontalpodautoscalers', 'shop').items.size() == 1",
+    );
+    is_true("resource.List('v1', 'configmaps', '').items.size() == 2");
+    is_true("resource.List('v1', 'configmaps', 'other').items.size() == 0");
+    is_true("resource.List('apps/v1', 'configmaps', '').items.size() == 0");
+    let missing = eval("resource.Get('v1', 'configmaps', 'shop', 'nope')").unwrap_err();
+    assert!(
+        missing.contains("configmaps \"nope\" not found"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn image_references() {
+    is_true("image('nginx').registry() == 'docker.io'");
+    is_true("image('nginx').repository() == 'library/nginx'");
+    is_true("image('nginx').tag() == 'latest' && image('nginx').identifier() == 'latest'");
+    is_true("image('reg.io:5000/a/b@sha256:abc').containsDigest()");
+    is_true("image('reg.io:5000/a/b@sha256:abc').identifier() == 'sha256:abc'");
+    is_true("image('reg.io:5000/a/b:1.2').repository() == 'a/b'");
+    is_true("!image('reg.io/a/b:1.2').containsDigest() && image('reg.io/a/b:1.2').digest() == ''");
+    is_true("isImage('ghcr.io/x/y:1') && !isImage('not an image')");
+    assert!(eval("image('not an image')").is_err());
+}
+
+#[test]
+fn image_metadata_comes_from_the_offline_data() {
+    is_true("image.GetMetadata('ghcr.io/team/app:1.0').manifest.annotations.base == 'distroless'");
+    is_true("image.GetMetadata('ghcr.io/team/app:1.0').repository == 'team/app'");
+    let missing = eval("image.GetMetadata('ghcr.io/team/other:1.0')").unwrap_err();
+    assert!(missing.contains("spec.images"), "{missing}");
+}
+
+#[test]
+fn service_accounts() {
+    is_true("parseServiceAccount('system:serviceaccount:ops:deployer') == {'Namespace': 'ops', 'Name': 'deployer'}");
+    is_true(
+        "parseServiceAccount('alice').Name == '' && parseServiceAccount('alice').Namespace == ''",
+    );
+}
