@@ -121,7 +121,9 @@ fn parse_framework_filter(s: &str) -> Result<FrameworkFilter, String> {
     if s.eq_ignore_ascii_case("all") {
         return Ok(FrameworkFilter(None));
     }
-    s.parse().map(|f| FrameworkFilter(Some(f)))
+    s.parse()
+        .map(|f| FrameworkFilter(Some(f)))
+        .map_err(|e: vigie_finding::UnknownName| e.to_string())
 }
 
 fn rows(framework: Option<Framework>, version: Version) -> Vec<Row> {

@@ -346,6 +346,7 @@ fn apply(mut args: ApplyArgs) -> ExitCode {
 
 fn parse_report_api(text: &str) -> Result<ReportApi, String> {
     text.parse()
+        .map_err(|e: vigie_finding::UnknownName| e.to_string())
 }
 
 fn test(args: TestArgs) -> ExitCode {

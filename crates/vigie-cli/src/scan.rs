@@ -207,6 +207,7 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 
 fn parse_report_api(s: &str) -> Result<ReportApi, String> {
     s.parse()
+        .map_err(|e: vigie_finding::UnknownName| e.to_string())
 }
 
 /// A compliance score threshold: a percentage from 0 to 100.
@@ -255,7 +256,9 @@ pub(crate) fn scan_config(
     } else {
         let mut selected = Vec::new();
         for name in framework_names {
-            let framework: Framework = name.parse().map_err(|e| vec![e])?;
+            let framework: Framework = name
+                .parse()
+                .map_err(|e: vigie_finding::UnknownName| vec![e.to_string()])?;
             if !selected.contains(&framework) {
                 selected.push(framework);
             }

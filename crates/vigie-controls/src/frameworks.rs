@@ -71,14 +71,18 @@ impl fmt::Display for Framework {
 }
 
 impl FromStr for Framework {
-    type Err = String;
+    type Err = vigie_finding::UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Framework::ALL
             .into_iter()
             .find(|f| f.id().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
-                format!("unknown framework `{s}` (expected nsa, cis, mitre, pss-baseline, pss-restricted or all)")
+                vigie_finding::UnknownName::new(
+                    "framework",
+                    s,
+                    "nsa, cis, mitre, pss-baseline, pss-restricted or all",
+                )
             })
     }
 }

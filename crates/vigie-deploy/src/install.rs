@@ -65,15 +65,17 @@ impl Component {
 }
 
 impl std::str::FromStr for Component {
-    type Err = String;
+    type Err = vigie_finding::UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "scanner" => Ok(Component::Scanner),
             "admission" => Ok(Component::Admission),
             "sensor" => Ok(Component::Sensor),
-            other => Err(format!(
-                "unknown component `{other}` (expected scanner, admission or sensor)"
+            other => Err(vigie_finding::UnknownName::new(
+                "component",
+                other,
+                "scanner, admission or sensor",
             )),
         }
     }

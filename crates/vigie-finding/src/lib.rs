@@ -43,9 +43,11 @@
 
 #![deny(missing_docs)]
 
+mod name;
 mod report;
 mod severity;
 
+pub use name::UnknownName;
 pub use report::{
     AppliedException, ControlSummary, Finding, FrameworkSummary, InputError, Location,
     ObjectLocation, Report, ResourceRef, ScannedResource, SeverityCounts, Totals,

@@ -249,6 +249,9 @@ pub struct PolicyError {
     pub reason: String,
 }
 
+/// A policy that did not load is an error callers can hand on (`?`, `Box<dyn Error>`).
+impl std::error::Error for PolicyError {}
+
 impl std::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.file)?;

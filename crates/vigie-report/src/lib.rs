@@ -95,7 +95,7 @@ impl fmt::Display for Format {
 }
 
 impl FromStr for Format {
-    type Err = String;
+    type Err = vigie_finding::UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.to_ascii_lowercase();
@@ -103,7 +103,7 @@ impl FromStr for Format {
             .into_iter()
             .find(|format| format.as_str() == wanted)
             .ok_or_else(|| {
-                format!("unknown format `{s}` (expected pretty, json, sarif, junit or html)")
+                vigie_finding::UnknownName::new("format", s, "pretty, json, sarif, junit or html")
             })
     }
 }

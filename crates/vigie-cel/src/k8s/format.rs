@@ -39,7 +39,7 @@ const NAMES: [&str; 13] = [
     "datetime",
 ];
 
-/// A format: an index into [`NAMES`].
+/// A format: an index into the table of format names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Format(usize);
 
@@ -193,7 +193,11 @@ fn validate_as(f: Format, s: &str) -> Vec<String> {
         "dns1123SubdomainPrefix" => prefix(s, dns1123_subdomain),
         "dns1035LabelPrefix" => prefix(s, dns1035_label),
         "labelValue" => label_value(s),
-        "uri" => Url::parse(s).err().into_iter().collect(),
+        "uri" => Url::parse(s)
+            .err()
+            .map(|e| e.to_string())
+            .into_iter()
+            .collect(),
         "uuid" => one_reason(full_match(UUID, s), || {
             "does not match the UUID format".into()
         }),

@@ -16,6 +16,14 @@ use cel::{DeclarationError, Env, ExecutionError};
 
 use crate::network::{err, one, owned, string_arg, two, R};
 
+/// A text that is not a semantic version; `semver()` reports this message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid semver '{text}'")]
+pub struct SemverError {
+    /// The text given.
+    pub text: String,
+}
+
 /// The CEL type of versions, `kubernetes.Semver`.
 pub const SEMVER: Type = Type::new_unspecified_type("kubernetes.Semver");
 static SEMVER_TYPE: Type = SEMVER;
@@ -57,7 +65,7 @@ fn identifiers_ok(s: &str, numeric_rule: bool) -> bool {
 impl Semver {
     /// Parses a version; `normalize` first accepts a `v` prefix, missing
     /// minor or patch numbers and leading zeros.
-    pub fn parse(text: &str, normalize: bool) -> Result<Semver, String> {
+    pub fn parse(text: &str, normalize: bool) -> Result<Semver, SemverError> {
         let mut s = text;
         if normalize {
             s = s.strip_prefix('v').unwrap_or(s);
@@ -81,7 +89,9 @@ impl Semver {
                 };
             }
         }
-        let invalid = || format!("invalid semver '{text}'");
+        let invalid = || SemverError {
+            text: text.to_string(),
+        };
         let [major, minor, patch] = parts.as_slice() else {
             return Err(invalid());
         };

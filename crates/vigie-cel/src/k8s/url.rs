@@ -35,8 +35,22 @@ pub struct Url {
     pub query: String,
 }
 
-fn invalid(text: &str, why: &str) -> String {
-    format!("URL parse error during conversion from string: parse {text:?}: {why}")
+/// A text that is not a URL as Go's `url.Parse` reads it; `url()` reports this
+/// message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("URL parse error during conversion from string: parse {text:?}: {reason}")]
+pub struct UrlError {
+    /// The text given.
+    pub text: String,
+    /// What is wrong with it, in Go's words.
+    pub reason: String,
+}
+
+fn invalid(text: &str, why: &str) -> UrlError {
+    UrlError {
+        text: text.to_string(),
+        reason: why.to_string(),
+    }
 }
 
 /// Whether every `%` starts a two-digit hexadecimal escape.
@@ -61,7 +75,7 @@ fn escapes_valid(s: &str) -> Result<(), String> {
 
 impl Url {
     /// Parses `text` as Kubernetes' `url()` does.
-    pub fn parse(text: &str) -> Result<Url, String> {
+    pub fn parse(text: &str) -> Result<Url, UrlError> {
         if text.is_empty() {
             return Err(invalid(text, "empty url"));
         }

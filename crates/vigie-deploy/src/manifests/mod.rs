@@ -49,14 +49,16 @@ impl FailurePolicy {
 }
 
 impl FromStr for FailurePolicy {
-    type Err = String;
+    type Err = vigie_finding::UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "Fail" => Ok(FailurePolicy::Fail),
             "Ignore" => Ok(FailurePolicy::Ignore),
-            other => Err(format!(
-                "unknown failure policy `{other}` (expected Fail or Ignore)"
+            other => Err(vigie_finding::UnknownName::new(
+                "failure policy",
+                other,
+                "Fail or Ignore",
             )),
         }
     }

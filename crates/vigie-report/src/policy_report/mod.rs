@@ -55,14 +55,16 @@ impl ReportApi {
 }
 
 impl std::str::FromStr for ReportApi {
-    type Err = String;
+    type Err = vigie_finding::UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "openreports" => Ok(ReportApi::OpenReports),
             "wgpolicy" => Ok(ReportApi::WgPolicy),
-            other => Err(format!(
-                "unknown report API `{other}` (expected openreports or wgpolicy)"
+            other => Err(vigie_finding::UnknownName::new(
+                "report API",
+                other,
+                "openreports or wgpolicy",
             )),
         }
     }

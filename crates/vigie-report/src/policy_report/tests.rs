@@ -295,5 +295,6 @@ fn report_api_names_parse() {
     assert!("kyverno"
         .parse::<ReportApi>()
         .unwrap_err()
+        .to_string()
         .contains("openreports or wgpolicy"));
 }

@@ -6,7 +6,7 @@ fn format_names_round_trip() {
         assert_eq!(format.to_string().parse::<Format>(), Ok(format));
     }
     assert_eq!("SARIF".parse::<Format>(), Ok(Format::Sarif));
-    let error = "xml".parse::<Format>().unwrap_err();
+    let error = "xml".parse::<Format>().unwrap_err().to_string();
     assert!(
         error.contains("pretty, json, sarif, junit or html"),
         "{error}"
