@@ -206,8 +206,9 @@ struct SyscallsArgs {
     /// on this address while the sensor runs (the DaemonSet of `vigie install` uses it).
     #[arg(long, value_name = "ADDR")]
     metrics_listen: Option<String>,
-    /// The container runtime's CRI socket, asked for container names, images and
-    /// pods (repeatable: containerd and CRI-O). Default: those of
+    /// The container runtime's CRI socket, asked by the live sensor for container
+    /// names, images and pods (repeatable: containerd and CRI-O; --replay reads
+    /// them from the capture instead). Default: those of
     /// /run/containerd/containerd.sock, /run/crio/crio.sock and
     /// /run/k3s/containerd/containerd.sock that exist.
     #[arg(long, value_name = "SOCKET", conflicts_with = "no_cri")]
