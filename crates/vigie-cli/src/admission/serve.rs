@@ -145,9 +145,6 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Connects to the cluster and follows its Namespaces and ConfigMaps into
-/// `view`, waiting for the first copy before serving (so that no request is
-/// answered without them), within the request timeout.
 /// How often the followed policy objects are looked at for a change.
 const POLICY_CHECK: Duration = Duration::from_secs(1);
 
@@ -180,6 +177,9 @@ fn follow_policies(cluster: &Arc<Cluster>, store: &Arc<PolicyStore>, stop: &Arc<
     }
 }
 
+/// Connects to the cluster and follows its Namespaces and ConfigMaps into
+/// `view`, waiting for the first copy before serving (so that no request is
+/// answered without them), within the request timeout.
 fn follow_cluster(
     args: &ServeArgs,
     view: &Arc<ClusterView>,

@@ -98,6 +98,21 @@ pub(super) fn cluster_role(options: &AdmissionOptions) -> ClusterRole {
                 READ,
             ),
             rule(&["kyverno.io"], &["clusterpolicies", "policies"], READ),
+            // The policy objects `--watch-cluster` follows
+            // (vigie_admission::POLICY_KINDS).
+            rule(
+                &["policies.kyverno.io"],
+                &["validatingpolicies", "namespacedvalidatingpolicies"],
+                READ,
+            ),
+            rule(
+                &["admissionregistration.k8s.io"],
+                &[
+                    "validatingadmissionpolicies",
+                    "validatingadmissionpolicybindings",
+                ],
+                READ,
+            ),
             rule(
                 &["openreports.io"],
                 &["reports", "clusterreports"],
