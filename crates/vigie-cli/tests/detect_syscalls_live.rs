@@ -79,8 +79,13 @@ fn setuid_bit_on_a_scratch_file_raises_the_default_rule_alert_then_sigint_stops_
     assert!(fields["evt.arg.mode"].as_str().unwrap().contains("S_ISUID"));
     assert_eq!(fields["user.name"], "root");
     assert_eq!(fields["container.id"], "host");
-    // The counters are printed at the end.
-    let rest: Vec<String> = rx.try_iter().collect();
+    // The counters are printed at the end. The reader thread may still be
+    // draining stderr after the process exited: wait for its end of file
+    // (the channel closes) rather than take only what has arrived.
+    let mut rest = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
+        rest.push(line);
+    }
     assert!(
         rest.iter().any(|l| l.contains("events")),
         "summary line: {rest:?}"
