@@ -118,8 +118,7 @@ struct Junit {
 /// Whether XML 1.0 allows `c` in a document, literally or as a reference
 /// (production 2, `Char`).
 fn xml10_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | ' '..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
-        || c >= '\u{10000}'
+    matches!(c, '\t' | '\n' | '\r' | ' '..='\u{d7ff}' | '\u{e000}'..='\u{fffd}') || c >= '\u{10000}'
 }
 
 /// What the parser below does not check (it leaves Legal Char to the caller):
@@ -137,9 +136,7 @@ fn assert_legal_characters(xml: &str) {
                     Some(hex) => u32::from_str_radix(hex, 16),
                     None => number.parse(),
                 };
-                code.ok()
-                    .and_then(char::from_u32)
-                    .is_some_and(xml10_char)
+                code.ok().and_then(char::from_u32).is_some_and(xml10_char)
             }
             None => matches!(name, "amp" | "lt" | "gt" | "quot" | "apos"),
         };
@@ -186,7 +183,12 @@ fn parse_junit(xml: &str) -> Junit {
 #[test]
 fn the_character_check_refuses_what_xml_forbids() {
     assert_legal_characters("<a b=\"&#10;&amp;\">x&#x9;&lt;</a>");
-    for bad in ["<a>\u{1}</a>", "<a b=\"&#1;\"/>", "<a>&#xFFFE;</a>", "<a>&nbsp;</a>"] {
+    for bad in [
+        "<a>\u{1}</a>",
+        "<a b=\"&#1;\"/>",
+        "<a>&#xFFFE;</a>",
+        "<a>&nbsp;</a>",
+    ] {
         let refused = std::panic::catch_unwind(|| assert_legal_characters(bad));
         assert!(refused.is_err(), "{bad:?} passed");
     }
@@ -267,10 +269,7 @@ results: []
                 && m.contains("bad \u{fffd} byte ]]> \"quoted\" 'single' <tag> & amp\u{fffd}[0m")),
         "{xml}"
     );
-    assert!(
-        messages.iter().any(|m| m.contains("missing.yaml")),
-        "{xml}"
-    );
+    assert!(messages.iter().any(|m| m.contains("missing.yaml")), "{xml}");
 }
 
 #[test]
@@ -357,9 +356,10 @@ fn apply_sarif_names_input_errors_as_notifications() {
     assert_eq!(invocation["executionSuccessful"], false);
     let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
     assert!(
-        notes
-            .iter()
-            .any(|n| n["message"]["text"].as_str().unwrap().contains("broken.yaml")),
+        notes.iter().any(|n| n["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("broken.yaml")),
         "{notes:#?}"
     );
 }
@@ -391,7 +391,12 @@ fn policy_reports_in_both_api_groups_as_json_and_yaml() {
         let items = list["items"].as_array().unwrap();
         let kinds: Vec<(&str, &str)> = items
             .iter()
-            .map(|i| (i["apiVersion"].as_str().unwrap(), i["kind"].as_str().unwrap()))
+            .map(|i| {
+                (
+                    i["apiVersion"].as_str().unwrap(),
+                    i["kind"].as_str().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(kinds, [(group, namespaced), (group, cluster)], "{list:#}");
         let shop = &items[0];
@@ -418,7 +423,12 @@ fn policy_reports_in_both_api_groups_as_json_and_yaml() {
         let docs = yaml_rust2::YamlLoader::load_from_str(&yaml).unwrap();
         let kinds: Vec<(&str, &str)> = docs
             .iter()
-            .map(|d| (d["apiVersion"].as_str().unwrap(), d["kind"].as_str().unwrap()))
+            .map(|d| {
+                (
+                    d["apiVersion"].as_str().unwrap(),
+                    d["kind"].as_str().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(kinds, [(group, namespaced), (group, cluster)], "{yaml}");
     }

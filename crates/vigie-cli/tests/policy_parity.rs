@@ -86,7 +86,15 @@ fn output_dir_gets_generated_resources_and_format_names_still_work() {
 
     // Any other path is one file holding every object.
     let out_file = dir.path().join("generated.yaml");
-    let out = run(&["policy", "apply", p, "-r", r, "-o", out_file.to_str().unwrap()]);
+    let out = run(&[
+        "policy",
+        "apply",
+        p,
+        "-r",
+        r,
+        "-o",
+        out_file.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(&out_file).unwrap();
     assert!(

@@ -52,9 +52,9 @@ pub fn test_junit(reports: &[SuiteReport]) -> String {
                     Verdict::Unsupported(reason) => junit::Outcome::Skipped(
                         junit::Detail::message(format!("unsupported: {reason}")),
                     ),
-                    Verdict::Unrunnable(reason) => junit::Outcome::Skipped(
-                        junit::Detail::message(format!("unrunnable: {reason}")),
-                    ),
+                    Verdict::Unrunnable(reason) => junit::Outcome::Skipped(junit::Detail::message(
+                        format!("unrunnable: {reason}"),
+                    )),
                 },
                 system_out: None,
             });
