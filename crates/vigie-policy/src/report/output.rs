@@ -1,7 +1,9 @@
 //! The outputs of `apply`: summary text, JSON, policy reports (openreports.io or
-//! wgpolicyk8s.io, through vigie-report's `ReportSet`), SARIF and JUnit. JSON,
-//! SARIF and JUnit are written result by result, so they never exist whole in
-//! memory; policy reports are aggregated per namespace first.
+//! wgpolicyk8s.io, through vigie-report's `ReportSet`), SARIF and JUnit (through
+//! vigie-report's writers, the scan's: this crate only turns its results into
+//! findings and test cases). JSON and JUnit are written result by result, SARIF
+//! resource by resource, so they never exist whole in memory; policy reports are
+//! aggregated per namespace first.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
