@@ -137,6 +137,13 @@ pub fn render(
     writer.finish(report)
 }
 
+/// Writes `value` as pretty JSON (serde_json's layout, two spaces a level) as if
+/// nested `depth` levels deep in a document: for writers that put a document
+/// together piece by piece, as `policy apply`'s JSON does.
+pub fn write_nested_json(value: &impl serde::Serialize, depth: usize, out: &mut Vec<u8>) {
+    json::write_pretty(value, depth, out);
+}
+
 /// Renders `report` into a string, for callers (and tests) that want the whole text.
 pub fn render_to_string(
     report: &Report,

@@ -106,33 +106,27 @@ fn summary_json(o: &ApplyOutcome) -> Json {
     json!({"pass": c.pass, "fail": c.fail, "warn": c.warn, "error": c.error, "skip": c.skip})
 }
 
-/// Writes `value` pretty-printed, its lines after the first indented by `indent`
-/// spaces: the same text as printing it inside a document at that depth.
-fn write_nested(out: &mut dyn Write, value: &Json, indent: usize) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
-    let pad = " ".repeat(indent);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            write!(out, "\n{pad}")?;
-        }
-        out.write_all(line.as_bytes())?;
-    }
-    Ok(())
+/// Writes `value` pretty-printed as if `depth` levels deep in a document, with
+/// vigie-report's nested JSON writer (the one its JSON and SARIF use).
+fn write_nested(out: &mut dyn Write, value: &Json, depth: usize) -> io::Result<()> {
+    let mut bytes = Vec::new();
+    vigie_report::write_nested_json(value, depth, &mut bytes);
+    out.write_all(&bytes)
 }
 
-/// Writes a pretty-printed JSON array at depth `indent`, one item at a time.
+/// Writes a pretty-printed JSON array at `depth`, one item at a time.
 fn write_array<T>(
     out: &mut dyn Write,
     items: impl IntoIterator<Item = T>,
-    indent: usize,
+    depth: usize,
     mut item_json: impl FnMut(T) -> Json,
 ) -> io::Result<()> {
-    let pad = " ".repeat(indent);
+    let pad = "  ".repeat(depth);
     let mut empty = true;
     for item in items {
         out.write_all(if empty { b"[" } else { b"," })?;
         write!(out, "\n{pad}  ")?;
-        write_nested(out, &item_json(item), indent + 2)?;
+        write_nested(out, &item_json(item), depth + 1)?;
         empty = false;
     }
     if empty {
@@ -145,17 +139,17 @@ fn write_array<T>(
 /// The JSON report: `errors`, `results` and `summary`, written result by result.
 pub fn write_json(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"{\n  \"errors\": ")?;
-    write_nested(out, &json!(o.input_errors), 2)?;
+    write_nested(out, &json!(o.input_errors), 1)?;
     out.write_all(b",\n  \"results\": ")?;
-    write_array(out, &o.results, 2, result_json)?;
+    write_array(out, &o.results, 1, result_json)?;
     // Only when a cleanup policy selected something, so that other reports
     // keep their shape.
     if !o.deletions.is_empty() {
         out.write_all(b",\n  \"deletions\": ")?;
-        write_array(out, &o.deletions, 2, result_json)?;
+        write_array(out, &o.deletions, 1, result_json)?;
     }
     out.write_all(b",\n  \"summary\": ")?;
-    write_nested(out, &summary_json(o), 2)?;
+    write_nested(out, &summary_json(o), 1)?;
     out.write_all(b"\n}\n")
 }
 
