@@ -84,6 +84,28 @@ fn output_dir_gets_generated_resources_and_format_names_still_work() {
     );
     assert!(written.contains("kind: NetworkPolicy"), "{written}");
 
+    // Any other path is one file holding every object.
+    let out_file = dir.path().join("generated.yaml");
+    let out = run(&[
+        "policy",
+        "apply",
+        p,
+        "-r",
+        r,
+        "-o",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        written.starts_with("---\n# generated shop/NetworkPolicy/deny-all for Namespace/shop"),
+        "{written}"
+    );
+    assert!(
+        !text(&out.stdout).contains("kind: NetworkPolicy"),
+        "written to the file, not printed"
+    );
+
     let out = run(&["policy", "apply", p, "-r", r, "-o", "json"]);
     assert!(text(&out.stderr).contains("`-o json` as the output format is deprecated"));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");

@@ -1,10 +1,15 @@
-//! JUnit XML for CI test reporters: each control is a test suite, each resource it
-//! was evaluated on a test case that passes or fails, or is skipped when every
-//! finding it has is excepted.
+//! JUnit XML for CI test reporters: the one JUnit writer of vigie. Every
+//! producer (a scan, `policy apply`, `policy test`) turns its results into
+//! [`TestSuite`]s and [`TestCase`]s and hands them to [`write`] (or, to write case
+//! by case, a [`JunitWriter`]), so that the layout and the XML escaping are the
+//! same everywhere.
 //!
-//! Framework scores are `<property>` elements of a `<properties>` block on the
-//! root `<testsuites>`: they belong to the whole run. (Ant's schema has no such
-//! block on the root; the reporters we know of ignore what they do not read.)
+//! A scan's report ([`render`]) has one test suite per control, one test case per
+//! resource it was evaluated on that passes or fails, or is skipped when every
+//! finding it has is excepted. Framework scores are `<property>` elements of a
+//! `<properties>` block on the root `<testsuites>`: they belong to the whole run.
+//! (Ant's schema has no such block on the root; the reporters we know of ignore
+//! what they do not read.)
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -13,106 +18,303 @@ use vigie_finding::Report;
 
 use crate::group::{cases_by_control, error_position, exception_note, ControlCase};
 
-pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut suites = Vec::new();
-    for control in cases_by_control(report) {
-        let mut suite = Suite {
-            name: format!("{} {}", control.id, control.title),
-            tests: control.cases.len(),
-            failures: 0,
-            errors: 0,
-            skipped: 0,
-            body: String::new(),
-        };
-        for case in &control.cases {
-            match write_case(&mut suite.body, case) {
-                Outcome::Passed => {}
-                Outcome::Failed => suite.failures += 1,
-                Outcome::Skipped => suite.skipped += 1,
-            }
+/// How many test cases a suite (or the whole document) has, and how they ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Test cases.
+    pub tests: usize,
+    /// Cases with a `<failure>`.
+    pub failures: usize,
+    /// Cases with an `<error>`.
+    pub errors: usize,
+    /// Cases with a `<skipped>`.
+    pub skipped: usize,
+}
+
+impl Counts {
+    /// The counts of `cases`.
+    pub fn of<'a>(cases: impl IntoIterator<Item = &'a TestCase>) -> Counts {
+        let mut counts = Counts::default();
+        for case in cases {
+            counts.add(&case.outcome);
         }
-        suites.push(suite);
-    }
-    if !report.errors.is_empty() {
-        suites.push(input_suite(report));
+        counts
     }
 
-    let tests: usize = suites.iter().map(|s| s.tests).sum();
-    let failures: usize = suites.iter().map(|s| s.failures).sum();
-    let errors: usize = suites.iter().map(|s| s.errors).sum();
-    let skipped: usize = suites.iter().map(|s| s.skipped).sum();
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        xml,
-        "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" \
-         skipped=\"{skipped}\">",
-        escape(format!("{} {}", report.tool_name, report.profile).trim_end()),
-    );
-    write_framework_properties(&mut xml, report);
-    for suite in suites {
-        let _ = writeln!(
-            xml,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-            escape(&suite.name),
-            suite.tests,
-            suite.failures,
-            suite.errors,
-            suite.skipped
-        );
-        xml.push_str(&suite.body);
-        xml.push_str("  </testsuite>\n");
+    /// Counts one more case that ended with `outcome`.
+    pub fn add(&mut self, outcome: &Outcome) {
+        self.tests += 1;
+        match outcome {
+            Outcome::Passed => {}
+            Outcome::Failure(_) => self.failures += 1,
+            Outcome::Error(_) => self.errors += 1,
+            Outcome::Skipped(_) => self.skipped += 1,
+        }
     }
-    xml.push_str("</testsuites>\n");
-    out.write_all(xml.as_bytes())
+
+    fn merge(&mut self, other: Counts) {
+        self.tests += other.tests;
+        self.failures += other.failures;
+        self.errors += other.errors;
+        self.skipped += other.skipped;
+    }
 }
 
-struct Suite {
-    name: String,
-    tests: usize,
-    failures: usize,
-    errors: usize,
-    skipped: usize,
-    body: String,
+/// One test case: what was checked (`name`), where it belongs (`classname`) and
+/// how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestCase {
+    /// The `name` attribute.
+    pub name: String,
+    /// The `classname` attribute: what reporters group cases by.
+    pub classname: String,
+    /// How the case ended.
+    pub outcome: Outcome,
+    /// Text for `<system-out>`, shown by reporters without failing the case.
+    pub system_out: Option<String>,
 }
 
-/// What a test case turned out to be.
-enum Outcome {
+/// How a test case ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// No child element.
     Passed,
-    /// At least one finding no exception covers.
-    Failed,
-    /// Findings, all of them excepted.
-    Skipped,
+    /// `<failure>`: the check found a problem.
+    Failure(Detail),
+    /// `<error>`: the check could not run.
+    Error(Detail),
+    /// `<skipped>`: the check was not counted.
+    Skipped(Detail),
 }
 
-/// `<properties>` with each framework's score (two decimals) and title.
-fn write_framework_properties(xml: &mut String, report: &Report) {
-    if report.frameworks.is_empty() {
-        return;
+/// The attributes and text of a `<failure>`, `<error>` or `<skipped>` element.
+/// An empty `message` or `text`, or no `kind`, is left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Detail {
+    /// The `message` attribute: one line a reporter shows.
+    pub message: String,
+    /// The `type` attribute.
+    pub kind: Option<String>,
+    /// The element's text: the details, several lines if need be.
+    pub text: String,
+}
+
+impl Detail {
+    /// A detail with only a message.
+    pub fn message(message: impl Into<String>) -> Detail {
+        Detail {
+            message: message.into(),
+            ..Detail::default()
+        }
     }
-    xml.push_str("  <properties>\n");
-    for framework in &report.frameworks {
-        let id = escape(&framework.id);
+}
+
+/// A test suite and its cases.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TestSuite {
+    /// The `name` attribute.
+    pub name: String,
+    /// The cases, in the order written.
+    pub cases: Vec<TestCase>,
+}
+
+/// A `<property>` of the root `<testsuites>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Property {
+    /// The `name` attribute.
+    pub name: String,
+    /// The `value` attribute.
+    pub value: String,
+}
+
+/// Writes a whole document: the root named `name` with `properties`, then
+/// `suites`, every count taken from the cases.
+pub fn write(
+    out: &mut dyn Write,
+    name: &str,
+    properties: &[Property],
+    suites: &[TestSuite],
+) -> io::Result<()> {
+    let mut totals = Counts::default();
+    for suite in suites {
+        totals.merge(Counts::of(&suite.cases));
+    }
+    let mut writer = JunitWriter::begin(out, name, totals, properties)?;
+    for suite in suites {
+        writer.begin_suite(&suite.name, Counts::of(&suite.cases))?;
+        for case in &suite.cases {
+            writer.case(case)?;
+        }
+    }
+    writer.finish()
+}
+
+/// Writes a document case by case, for producers that know the counts before
+/// the cases and would rather not hold every case at once. The counts given
+/// are written as they are: they must match the cases written.
+pub struct JunitWriter<'w> {
+    out: &'w mut dyn Write,
+    in_suite: bool,
+}
+
+impl<'w> JunitWriter<'w> {
+    /// Writes the XML declaration, the root `<testsuites>` with `totals` and
+    /// its `properties`.
+    pub fn begin(
+        out: &'w mut dyn Write,
+        name: &str,
+        totals: Counts,
+        properties: &[Property],
+    ) -> io::Result<Self> {
+        let mut head = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
-            xml,
-            "    <property name=\"framework.{id}.score\" value=\"{:.2}\"/>\n    \
-             <property name=\"framework.{id}.title\" value=\"{}\"/>",
-            framework.score,
-            escape(&framework.title)
+            head,
+            "<testsuites name=\"{}\" {}>",
+            escape(name),
+            count_attributes(totals)
         );
+        if !properties.is_empty() {
+            head.push_str("  <properties>\n");
+            for property in properties {
+                let _ = writeln!(
+                    head,
+                    "    <property name=\"{}\" value=\"{}\"/>",
+                    escape(&property.name),
+                    escape(&property.value)
+                );
+            }
+            head.push_str("  </properties>\n");
+        }
+        out.write_all(head.as_bytes())?;
+        Ok(JunitWriter {
+            out,
+            in_suite: false,
+        })
     }
-    xml.push_str("  </properties>\n");
+
+    /// Closes the suite being written, if any, and opens one named `name`.
+    pub fn begin_suite(&mut self, name: &str, counts: Counts) -> io::Result<()> {
+        self.end_suite()?;
+        writeln!(
+            self.out,
+            "  <testsuite name=\"{}\" {}>",
+            escape(name),
+            count_attributes(counts)
+        )?;
+        self.in_suite = true;
+        Ok(())
+    }
+
+    /// Writes one test case into the suite being written.
+    pub fn case(&mut self, case: &TestCase) -> io::Result<()> {
+        let mut xml = String::new();
+        write_case(&mut xml, case);
+        self.out.write_all(xml.as_bytes())
+    }
+
+    /// Closes the last suite and the document.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.end_suite()?;
+        self.out.write_all(b"</testsuites>\n")
+    }
+
+    fn end_suite(&mut self) -> io::Result<()> {
+        if std::mem::take(&mut self.in_suite) {
+            self.out.write_all(b"  </testsuite>\n")?;
+        }
+        Ok(())
+    }
 }
 
-fn write_case(xml: &mut String, case: &ControlCase<'_>) -> Outcome {
+fn count_attributes(counts: Counts) -> String {
+    format!(
+        "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"",
+        counts.tests, counts.failures, counts.errors, counts.skipped
+    )
+}
+
+fn write_case(xml: &mut String, case: &TestCase) {
     let _ = write!(
         xml,
         "    <testcase name=\"{}\" classname=\"{}\"",
-        escape(&case.resource.display()),
-        escape(&case.location.file)
+        escape(&case.name),
+        escape(&case.classname)
     );
-    if case.findings.is_empty() {
+    let element = match &case.outcome {
+        Outcome::Passed => None,
+        Outcome::Failure(detail) => Some(("failure", detail)),
+        Outcome::Error(detail) => Some(("error", detail)),
+        Outcome::Skipped(detail) => Some(("skipped", detail)),
+    };
+    if element.is_none() && case.system_out.is_none() {
         xml.push_str("/>\n");
-        return Outcome::Passed;
+        return;
+    }
+    xml.push_str(">\n");
+    if let Some((tag, detail)) = element {
+        let _ = write!(xml, "      <{tag}");
+        if !detail.message.is_empty() {
+            let _ = write!(xml, " message=\"{}\"", escape(&detail.message));
+        }
+        if let Some(kind) = &detail.kind {
+            let _ = write!(xml, " type=\"{}\"", escape(kind));
+        }
+        if detail.text.is_empty() {
+            xml.push_str("/>\n");
+        } else {
+            let _ = writeln!(xml, ">{}</{tag}>", escape_text(&detail.text));
+        }
+    }
+    if let Some(text) = &case.system_out {
+        let _ = writeln!(xml, "      <system-out>{}</system-out>", escape_text(text));
+    }
+    xml.push_str("    </testcase>\n");
+}
+
+/// A scan's report as JUnit XML.
+pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut suites: Vec<TestSuite> = cases_by_control(report)
+        .iter()
+        .map(|control| TestSuite {
+            name: format!("{} {}", control.id, control.title),
+            cases: control.cases.iter().map(scan_case).collect(),
+        })
+        .collect();
+    if !report.errors.is_empty() {
+        suites.push(input_suite(report));
+    }
+    let properties: Vec<Property> = report
+        .frameworks
+        .iter()
+        .flat_map(|framework| {
+            [
+                Property {
+                    name: format!("framework.{}.score", framework.id),
+                    value: format!("{:.2}", framework.score),
+                },
+                Property {
+                    name: format!("framework.{}.title", framework.id),
+                    value: framework.title.clone(),
+                },
+            ]
+        })
+        .collect();
+    let name = format!("{} {}", report.tool_name, report.profile);
+    // Written whole at the end, in one write.
+    let mut xml = Vec::new();
+    write(&mut xml, name.trim_end(), &properties, &suites)?;
+    out.write_all(&xml)
+}
+
+fn scan_case(case: &ControlCase<'_>) -> TestCase {
+    let mut test_case = TestCase {
+        name: case.resource.display(),
+        classname: case.location.file.to_string(),
+        outcome: Outcome::Passed,
+        system_out: None,
+    };
+    if case.findings.is_empty() {
+        return test_case;
     }
     let mut details = String::new();
     for finding in &case.findings {
@@ -154,30 +356,24 @@ fn write_case(xml: &mut String, case: &ControlCase<'_>) -> Outcome {
         .iter()
         .filter(|f| f.exception.is_none())
         .collect();
-    if let Some(first) = active.first() {
-        let message = with_more(&first.message, active.len());
-        let _ = write!(
-            xml,
-            ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-            escape(&message),
-            first.severity,
-            escape_text(&details)
-        );
-        Outcome::Failed
+    test_case.outcome = if let Some(first) = active.first() {
+        Outcome::Failure(Detail {
+            message: with_more(&first.message, active.len()),
+            kind: Some(first.severity.to_string()),
+            text: details,
+        })
     } else {
         let reason = case.findings[0]
             .exception
             .as_ref()
             .map_or("", |exception| exception.reason.as_str());
-        let message = with_more(&format!("excepted: {reason}"), case.findings.len());
-        let _ = write!(
-            xml,
-            ">\n      <skipped message=\"{}\">{}</skipped>\n    </testcase>\n",
-            escape(&message),
-            escape_text(&details)
-        );
-        Outcome::Skipped
-    }
+        Outcome::Skipped(Detail {
+            message: with_more(&format!("excepted: {reason}"), case.findings.len()),
+            kind: None,
+            text: details,
+        })
+    };
+    test_case
 }
 
 /// `text`, or `text (and 2 more)` when it stands for `count` findings.
@@ -192,41 +388,34 @@ fn with_more(text: &str, count: usize) -> String {
 /// Input errors as a suite of their own, so that a report reader sees that part
 /// of the input was never checked. Warnings are passing cases that carry their
 /// text, so they show up without turning the build red.
-fn input_suite(report: &Report) -> Suite {
-    let mut body = String::new();
-    for error in &report.errors {
-        let position = error_position(error);
-        let _ = write!(
-            body,
-            "    <testcase name=\"{}\" classname=\"{}\">\n      ",
-            escape(&position),
-            escape(&error.file)
-        );
-        if error.fatal {
-            let _ = write!(
-                body,
-                "<error message=\"{}\" type=\"input\">{}: {}</error>",
-                escape(&error.reason),
-                escape_text(&position),
-                escape_text(&error.reason)
-            );
-        } else {
-            let _ = write!(
-                body,
-                "<system-out>warning: {}: {}</system-out>",
-                escape_text(&position),
-                escape_text(&error.reason)
-            );
-        }
-        body.push_str("\n    </testcase>\n");
-    }
-    Suite {
+fn input_suite(report: &Report) -> TestSuite {
+    let cases = report
+        .errors
+        .iter()
+        .map(|error| {
+            let position = error_position(error);
+            let text = format!("{position}: {}", error.reason);
+            let (outcome, system_out) = if error.fatal {
+                let detail = Detail {
+                    message: error.reason.clone(),
+                    kind: Some("input".into()),
+                    text,
+                };
+                (Outcome::Error(detail), None)
+            } else {
+                (Outcome::Passed, Some(format!("warning: {text}")))
+            };
+            TestCase {
+                name: position,
+                classname: error.file.clone(),
+                outcome,
+                system_out,
+            }
+        })
+        .collect();
+    TestSuite {
         name: "input".into(),
-        tests: report.errors.len(),
-        failures: 0,
-        errors: report.fatal_error_count(),
-        skipped: 0,
-        body,
+        cases,
     }
 }
 
@@ -234,7 +423,7 @@ fn input_suite(report: &Report) -> Suite {
 /// characters become references, line breaks and tabs character references, and
 /// characters XML 1.0 forbids U+FFFD, so the document stays well-formed whatever
 /// the text holds.
-pub fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     escape_xml(text, true)
 }
 
@@ -243,6 +432,7 @@ fn escape_text(text: &str) -> String {
     escape_xml(text, false)
 }
 
+/// The one XML escaping of vigie's reports.
 ///
 /// Characters that XML 1.0 forbids even as references (most C0 controls, U+FFFE,
 /// U+FFFF) become U+FFFD, so that a stray byte in a manifest cannot make the whole

@@ -8,6 +8,10 @@
 //!
 //! [`policy_report`] renders policy results as Kubernetes policy reports
 //! (openreports.io or wgpolicyk8s.io), aggregated per namespace and bounded.
+//! [`junit`] is the one JUnit XML writer (and XML escaper) of vigie: other
+//! producers, such as `policy apply` and `policy test`, hand it their results as
+//! test suites and cases. Their SARIF goes through [`Encoder`] and
+//! [`ReportWriter`], from findings.
 //!
 //! ```
 //! use vigie_finding::{Report, Totals};
@@ -34,15 +38,13 @@
 mod group;
 mod html;
 mod json;
-mod junit;
+pub mod junit;
 pub mod policy_report;
 pub mod posture;
 mod pretty;
 mod sarif;
 mod stream;
 
-/// XML escaping for JUnit and other XML reports written outside this crate.
-pub use junit::escape as xml_escape;
 pub use stream::{Batch, Encoder, ReportWriter};
 
 use std::fmt;
@@ -133,6 +135,13 @@ pub fn render(
         writer.write(encoder.encode(location, findings));
     }
     writer.finish(report)
+}
+
+/// Writes `value` as pretty JSON (serde_json's layout, two spaces a level) as if
+/// nested `depth` levels deep in a document: for writers that put a document
+/// together piece by piece, as `policy apply`'s JSON does.
+pub fn write_nested_json(value: &impl serde::Serialize, depth: usize, out: &mut Vec<u8>) {
+    json::write_pretty(value, depth, out);
 }
 
 /// Renders `report` into a string, for callers (and tests) that want the whole text.

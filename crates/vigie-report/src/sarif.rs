@@ -1,5 +1,7 @@
 //! SARIF 2.1.0, shaped for GitHub code scanning: one rule per control, one result
 //! per finding at its real line and column, input errors as tool notifications.
+//! The one SARIF writer of vigie: `policy apply` hands it its results as findings
+//! too (one control per policy rule, no field path).
 //!
 //! An excepted finding is still a result, with a `suppressions` entry (SARIF
 //! 2.1.0 §3.35) so that code scanning shows it as dismissed rather than open.
@@ -260,6 +262,7 @@ struct Fingerprints {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ResultProperties<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
     field_path: &'a str,
     severity: &'static str,
 }
@@ -290,12 +293,11 @@ struct ArtifactLocation {
 
 fn result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
     let location = &finding.location;
-    let mut text = format!(
-        "{}: {} (at {})",
-        finding.resource.display(),
-        finding.message,
-        finding.field_path
-    );
+    let mut text = format!("{}: {}", finding.resource.display(), finding.message);
+    // A policy result is about a whole object: no field to point at.
+    if !finding.field_path.is_empty() {
+        text.push_str(&format!(" (at {})", finding.field_path));
+    }
     if let Some(tool) = &location.rendered_by {
         // The line is one of the rendered output, not of a file in the repository:
         // say so where a reader of the alert will see it.
@@ -385,6 +387,14 @@ fn suppression(exception: &AppliedException) -> Suppression<'_> {
 }
 
 fn notification(error: &InputError) -> Value {
+    if error.file.is_empty() {
+        // An error of no file in particular (`policy apply` with nothing to
+        // apply): a location would name the checkout root.
+        return json!({
+            "level": if error.fatal { "error" } else { "warning" },
+            "message": { "text": error.reason },
+        });
+    }
     let mut physical = Map::new();
     physical.insert(
         "artifactLocation".into(),

@@ -1,15 +1,25 @@
 //! The outputs of `apply`: summary text, JSON, policy reports (openreports.io or
-//! wgpolicyk8s.io, through vigie-report's `ReportSet`), SARIF and JUnit. JSON,
-//! SARIF and JUnit are written result by result, so they never exist whole in
-//! memory; policy reports are aggregated per namespace first.
+//! wgpolicyk8s.io, through vigie-report's `ReportSet`), SARIF and JUnit (through
+//! vigie-report's writers, the scan's: this crate only turns its results into
+//! findings and test cases). JSON and JUnit are written result by result, SARIF
+//! resource by resource, so they never exist whole in memory; policy reports are
+//! aggregated per namespace first.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use std::time::SystemTime;
 
+use std::collections::HashMap;
+
 use serde_json::{json, Value as Json};
+use vigie_finding::{
+    ControlSummary, Finding, InputError, Location, Report, ResourceRef as FindingResource,
+    Severity, Totals,
+};
+use vigie_report::junit;
 use vigie_report::policy_report::{ObjectRef, ReportApi, ReportEntry, ReportResult, ReportSet};
+use vigie_report::{Encoder, Format, RenderOptions, ReportWriter};
 
 use super::{ApplyOutcome, ApplyResult, MutatedResource, ResourceRef};
 use crate::engine::Status;
@@ -96,33 +106,27 @@ fn summary_json(o: &ApplyOutcome) -> Json {
     json!({"pass": c.pass, "fail": c.fail, "warn": c.warn, "error": c.error, "skip": c.skip})
 }
 
-/// Writes `value` pretty-printed, its lines after the first indented by `indent`
-/// spaces: the same text as printing it inside a document at that depth.
-fn write_nested(out: &mut dyn Write, value: &Json, indent: usize) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
-    let pad = " ".repeat(indent);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            write!(out, "\n{pad}")?;
-        }
-        out.write_all(line.as_bytes())?;
-    }
-    Ok(())
+/// Writes `value` pretty-printed as if `depth` levels deep in a document, with
+/// vigie-report's nested JSON writer (the one its JSON and SARIF use).
+fn write_nested(out: &mut dyn Write, value: &Json, depth: usize) -> io::Result<()> {
+    let mut bytes = Vec::new();
+    vigie_report::write_nested_json(value, depth, &mut bytes);
+    out.write_all(&bytes)
 }
 
-/// Writes a pretty-printed JSON array at depth `indent`, one item at a time.
+/// Writes a pretty-printed JSON array at `depth`, one item at a time.
 fn write_array<T>(
     out: &mut dyn Write,
     items: impl IntoIterator<Item = T>,
-    indent: usize,
+    depth: usize,
     mut item_json: impl FnMut(T) -> Json,
 ) -> io::Result<()> {
-    let pad = " ".repeat(indent);
+    let pad = "  ".repeat(depth);
     let mut empty = true;
     for item in items {
         out.write_all(if empty { b"[" } else { b"," })?;
         write!(out, "\n{pad}  ")?;
-        write_nested(out, &item_json(item), indent + 2)?;
+        write_nested(out, &item_json(item), depth + 1)?;
         empty = false;
     }
     if empty {
@@ -135,17 +139,17 @@ fn write_array<T>(
 /// The JSON report: `errors`, `results` and `summary`, written result by result.
 pub fn write_json(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"{\n  \"errors\": ")?;
-    write_nested(out, &json!(o.input_errors), 2)?;
+    write_nested(out, &json!(o.input_errors), 1)?;
     out.write_all(b",\n  \"results\": ")?;
-    write_array(out, &o.results, 2, result_json)?;
+    write_array(out, &o.results, 1, result_json)?;
     // Only when a cleanup policy selected something, so that other reports
     // keep their shape.
     if !o.deletions.is_empty() {
         out.write_all(b",\n  \"deletions\": ")?;
-        write_array(out, &o.deletions, 2, result_json)?;
+        write_array(out, &o.deletions, 1, result_json)?;
     }
     out.write_all(b",\n  \"summary\": ")?;
-    write_nested(out, &summary_json(o), 2)?;
+    write_nested(out, &summary_json(o), 1)?;
     out.write_all(b"\n}\n")
 }
 
@@ -413,94 +417,173 @@ fn write_yaml(v: &Json, indent: usize, out: &mut String) {
     }
 }
 
-/// The SARIF 2.1.0 log of failures, warnings and errors, written result by result
-/// (the rules, one per policy rule seen, follow the results).
-pub fn write_sarif(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
-    let mut rules: Vec<Json> = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    let reported = o
-        .results
-        .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Error));
-    out.write_all(
-        b"{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [\n    {\n      \"results\": ",
-    )?;
-    write_array(out, reported, 6, |r| {
-        let id = format!("{}/{}", r.policy.name, r.rule);
-        if seen.insert(id.clone()) {
-            rules.push(json!({"id": id, "name": &*r.rule, "properties": {"category": r.policy.category, "severity": r.policy.severity}}));
-        }
-        let level = match r.status {
-            Status::Warn => "warning",
-            _ => "error",
-        };
-        json!({
-            "ruleId": id,
-            "level": level,
-            "message": {"text": format!("{}: {}", resource_label(&r.resource), r.message)},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": r.resource.file},
-                "region": {"startLine": r.resource.line.max(1)}
-            }}],
+/// Whether a result goes into the SARIF log: failures, warnings and errors.
+fn reported(r: &ApplyResult) -> bool {
+    matches!(r.status, Status::Fail | Status::Warn | Status::Error)
+}
+
+/// The SARIF rule of a result: `policy/rule`.
+fn rule_id(r: &ApplyResult) -> String {
+    format!("{}/{}", r.policy.name, r.rule)
+}
+
+/// The severity of a result: the policy's `policies.kyverno.io/severity`, else
+/// high for a failure or an error and medium for a warning, which gives the
+/// SARIF levels `error` and `warning`.
+fn severity(r: &ApplyResult) -> Severity {
+    r.policy
+        .severity
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(match r.status {
+            Status::Warn => Severity::Medium,
+            _ => Severity::High,
         })
-    })?;
-    out.write_all(b",\n      \"tool\": ")?;
-    let tool = json!({"driver": {"name": "vigie", "informationUri": "https://example.invalid/vigie", "rules": rules}});
-    write_nested(out, &tool, 6)?;
-    out.write_all(b"\n    }\n  ],\n  \"version\": \"2.1.0\"\n}\n")
 }
 
-/// The one XML escaping of vigie's reports (issue 15: this writer's own escaping
-/// let control characters through, which made the JUnit document invalid).
-pub(super) fn xml_escape(s: &str) -> String {
-    vigie_report::xml_escape(s)
-}
-
-/// The JUnit XML report: one test case per result, written result by result.
-pub fn junit(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
-    let c = &o.counts;
-    writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
-    writeln!(
-        out,
-        "<testsuites><testsuite name=\"vigie policy apply\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-        o.results.len(),
-        c.fail + c.warn,
-        c.error,
-        c.skip
-    )?;
+/// The SARIF 2.1.0 log of failures, warnings and errors, through vigie-report's
+/// SARIF writer (the scan's): each policy rule is a rule of the log, each result
+/// a finding on its resource, at the line its document starts on; input errors
+/// are tool notifications. Written resource by resource.
+pub fn write_sarif(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
+    let mut controls: Vec<ControlSummary> = Vec::new();
+    let mut index = HashMap::new();
     for r in &o.results {
-        write!(
-            out,
-            "  <testcase classname=\"{}\" name=\"{} {}\">",
-            xml_escape(&r.policy.name),
-            xml_escape(&r.rule),
-            xml_escape(&resource_label(&r.resource))
-        )?;
-        match r.status {
-            Status::Fail | Status::Warn => {
-                write!(out, "<failure message=\"{}\"/>", xml_escape(&r.message))?;
-            }
-            Status::Error => write!(out, "<error message=\"{}\"/>", xml_escape(&r.message))?,
-            Status::Skip => out.write_all(b"<skipped/>")?,
-            Status::Pass => {}
+        let id = rule_id(r);
+        let at = *index.entry(id.clone()).or_insert_with(|| {
+            let category = r
+                .policy
+                .category
+                .as_deref()
+                .map(|c| format!(" (category: {c})"))
+                .unwrap_or_default();
+            controls.push(ControlSummary {
+                title: r.rule.to_string(),
+                description: format!("Rule {} of policy {}{category}", r.rule, r.policy.name),
+                severity: severity(r),
+                remediation: String::new(),
+                cross_object: false,
+                evaluated: 0,
+                failed: 0,
+                id,
+            });
+            controls.len() - 1
+        });
+        controls[at].evaluated += 1;
+        if reported(r) {
+            controls[at].failed += 1;
         }
-        out.write_all(b"</testcase>\n")?;
     }
-    out.write_all(b"</testsuite></testsuites>\n")
+    // The log's rules are those with a result in it.
+    controls.retain(|c| c.failed > 0);
+    let report = Report {
+        tool_name: "vigie".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        profile: "policy apply".into(),
+        controls,
+        frameworks: Vec::new(),
+        resources: Vec::new(),
+        findings: Vec::new(),
+        totals: Totals::default(),
+        errors: o
+            .input_errors
+            .iter()
+            .map(|reason| InputError {
+                // The messages name their file themselves.
+                file: String::new(),
+                line: None,
+                column: None,
+                reason: reason.clone(),
+                fatal: true,
+            })
+            .collect(),
+    };
+    let options = RenderOptions::default();
+    let encoder = Encoder::new(Format::Sarif, &options, &report);
+    let mut writer = ReportWriter::begin(Format::Sarif, &options, &report, out);
+    for results in o
+        .results
+        .chunk_by(|a, b| std::sync::Arc::ptr_eq(&a.resource, &b.resource))
+    {
+        let resource = &results[0].resource;
+        let location = Location {
+            file: resource.file.as_str().into(),
+            line: resource.line,
+            column: 0,
+            document: 0,
+            item: None,
+            rendered_by: None,
+            object: None,
+        };
+        let object = std::sync::Arc::new(FindingResource {
+            api_version: resource.api_version.clone(),
+            kind: resource.kind.clone(),
+            namespace: Some(resource.namespace.clone()).filter(|ns| !ns.is_empty()),
+            name: resource.name.clone(),
+        });
+        let no_remediation: std::sync::Arc<str> = "".into();
+        let findings: Vec<Finding> = results
+            .iter()
+            .filter(|r| reported(r))
+            .map(|r| Finding {
+                control_id: rule_id(r).into(),
+                title: r.rule.clone(),
+                severity: severity(r),
+                resource: object.clone(),
+                location: location.clone(),
+                field_path: String::new(),
+                message: r.message.to_string(),
+                remediation: no_remediation.clone(),
+                subject: None,
+                exception: None,
+            })
+            .collect();
+        if !findings.is_empty() {
+            writer.write(encoder.encode(&location, findings));
+        }
+    }
+    writer.finish(&report)
 }
 
-#[cfg(test)]
-mod xml_tests {
-    use super::xml_escape;
-
-    #[test]
-    fn control_characters_cannot_break_the_junit_document() {
-        // A message quoting a manifest may hold any character; XML 1.0 forbids most
-        // C0 controls even as references.
-        let escaped = xml_escape("bad \u{1}byte <x> & \"q\"\nnext");
-        assert_eq!(
-            escaped,
-            "bad \u{fffd}byte &lt;x&gt; &amp; &quot;q&quot;&#10;next"
-        );
+/// The JUnit XML report, through vigie-report's JUnit writer: one suite, one
+/// test case per result (a warning is a failure of type `warn`), written result
+/// by result.
+pub fn junit(o: &ApplyOutcome, out: &mut dyn Write) -> io::Result<()> {
+    let case = |r: &ApplyResult| {
+        let detail = || junit::Detail {
+            message: r.message.to_string(),
+            kind: Some(r.status.as_str().to_string()),
+            text: String::new(),
+        };
+        junit::TestCase {
+            name: format!("{} {}", r.rule, resource_label(&r.resource)),
+            classname: r.policy.name.clone(),
+            outcome: match r.status {
+                Status::Pass => junit::Outcome::Passed,
+                Status::Fail | Status::Warn => junit::Outcome::Failure(detail()),
+                Status::Error => junit::Outcome::Error(detail()),
+                Status::Skip => junit::Outcome::Skipped(junit::Detail::default()),
+            },
+            system_out: None,
+        }
+    };
+    let mut counts = junit::Counts {
+        tests: o.results.len(),
+        ..junit::Counts::default()
+    };
+    for r in &o.results {
+        match r.status {
+            Status::Pass => {}
+            Status::Fail | Status::Warn => counts.failures += 1,
+            Status::Error => counts.errors += 1,
+            Status::Skip => counts.skipped += 1,
+        }
     }
+    const NAME: &str = "vigie policy apply";
+    let mut writer = junit::JunitWriter::begin(out, NAME, counts, &[])?;
+    writer.begin_suite(NAME, counts)?;
+    for r in &o.results {
+        writer.case(&case(r))?;
+    }
+    writer.finish()
 }

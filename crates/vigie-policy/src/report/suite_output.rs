@@ -1,10 +1,8 @@
 //! The JSON and JUnit forms of `kyverno test` reports.
 
-use std::fmt::Write as _;
-
 use serde_json::{json, Value as Json};
+use vigie_report::junit;
 
-use super::output::xml_escape;
 use crate::engine::Status;
 use crate::suite::{SuiteReport, Verdict};
 
@@ -29,58 +27,55 @@ pub fn test_json(reports: &[SuiteReport]) -> String {
     serde_json::to_string_pretty(&json!({"suites": suites})).unwrap_or_default() + "\n"
 }
 
-/// `vigie policy test --output junit`: one test case per entry, for CI reporters.
+/// `vigie policy test --output junit`: one suite per suite file, one test case
+/// per entry, for CI reporters, through vigie-report's JUnit writer. A problem
+/// that stopped part of a suite (an unreadable file, a policy that did not load)
+/// is an error test case of its suite, so that its text reaches the reporter.
 pub fn test_junit(reports: &[SuiteReport]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
-    for r in reports {
-        let failures = r.count(|v| *v == Verdict::Disagree);
-        let skipped = r.count(|v| matches!(v, Verdict::Unsupported(_) | Verdict::Unrunnable(_)));
-        let _ = writeln!(
-            out,
-            " <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"{}\">",
-            xml_escape(&r.path.display().to_string()),
-            r.entries.len(),
-            r.errors.len()
-        );
-        for e in &r.entries {
-            let _ = write!(
-                out,
-                "  <testcase classname=\"{}\" name=\"{} {} {}\">",
-                xml_escape(&e.policy),
-                xml_escape(&e.rule),
-                xml_escape(&e.kind),
-                xml_escape(&e.resource)
-            );
-            match &e.verdict {
-                Verdict::Agree => {}
-                Verdict::Disagree => {
-                    let got = e.actual.map_or("none", Status::as_str);
-                    let _ = write!(
-                        out,
-                        "<failure message=\"expected {}, got {got}: {}\"/>",
-                        xml_escape(&e.expected),
-                        xml_escape(&e.message)
-                    );
-                }
-                Verdict::Unsupported(reason) => {
-                    let _ = write!(
-                        out,
-                        "<skipped message=\"unsupported: {}\"/>",
-                        xml_escape(reason)
-                    );
-                }
-                Verdict::Unrunnable(reason) => {
-                    let _ = write!(
-                        out,
-                        "<skipped message=\"unrunnable: {}\"/>",
-                        xml_escape(reason)
-                    );
-                }
+    let suites: Vec<junit::TestSuite> = reports
+        .iter()
+        .map(|r| {
+            let path = r.path.display().to_string();
+            let entries = r.entries.iter().map(|e| junit::TestCase {
+                name: format!("{} {} {}", e.rule, e.kind, e.resource),
+                classname: e.policy.clone(),
+                outcome: match &e.verdict {
+                    Verdict::Agree => junit::Outcome::Passed,
+                    Verdict::Disagree => {
+                        let got = e.actual.map_or("none", Status::as_str);
+                        let mut message = format!("expected {}, got {got}", e.expected);
+                        if !e.message.is_empty() {
+                            message = format!("{message}: {}", e.message);
+                        }
+                        junit::Outcome::Failure(junit::Detail::message(message))
+                    }
+                    Verdict::Unsupported(reason) => junit::Outcome::Skipped(
+                        junit::Detail::message(format!("unsupported: {reason}")),
+                    ),
+                    Verdict::Unrunnable(reason) => junit::Outcome::Skipped(junit::Detail::message(
+                        format!("unrunnable: {reason}"),
+                    )),
+                },
+                system_out: None,
+            });
+            let errors = r.errors.iter().map(|error| junit::TestCase {
+                name: "suite".into(),
+                classname: path.clone(),
+                outcome: junit::Outcome::Error(junit::Detail {
+                    message: error.clone(),
+                    kind: Some("input".into()),
+                    text: String::new(),
+                }),
+                system_out: None,
+            });
+            junit::TestSuite {
+                cases: errors.chain(entries).collect(),
+                name: path,
             }
-            out.push_str("</testcase>\n");
-        }
-        out.push_str(" </testsuite>\n");
-    }
-    out.push_str("</testsuites>\n");
-    out
+        })
+        .collect();
+    let mut out = Vec::new();
+    // Writing to memory does not fail.
+    let _ = junit::write(&mut out, "vigie policy test", &[], &suites);
+    String::from_utf8(out).unwrap_or_default()
 }

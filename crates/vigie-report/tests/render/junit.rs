@@ -86,7 +86,10 @@ fn parse_all(xml: &str) -> Parsed {
                 "skipped" => {
                     let suite = suites.last_mut().unwrap();
                     suite.counted.skipped += 1;
-                    suite.skipped_messages.push(attribute(&e, "message"));
+                    // `<skipped/>` without a reason has no message.
+                    if e.try_get_attribute("message").ok().flatten().is_some() {
+                        suite.skipped_messages.push(attribute(&e, "message"));
+                    }
                 }
                 "property" => {
                     assert!(suites.is_empty(), "properties belong to the root");
@@ -275,4 +278,64 @@ fn frameworks_are_root_properties() {
     report.frameworks.clear();
     let xml = render(&report, Format::Junit);
     assert!(!xml.contains("<properties>"));
+}
+
+/// Text with what breaks hand-written XML.
+const HOSTILE: &str = "a \u{1} ]]> \"q\" 'a' <t> & \r\n\u{ffff}\u{1b}[0m";
+/// The same as a parser gives it back: forbidden characters as U+FFFD.
+const HOSTILE_READ: &str = "a \u{fffd} ]]> \"q\" 'a' <t> & \r\n\u{fffd}\u{fffd}[0m";
+
+#[test]
+fn the_shared_writer_escapes_every_field_and_counts_from_the_cases() {
+    use vigie_report::junit::{self, Detail, Outcome, Property, TestCase, TestSuite};
+    let detail = || Detail {
+        message: HOSTILE.into(),
+        kind: Some(HOSTILE.into()),
+        text: HOSTILE.into(),
+    };
+    let case = |outcome| TestCase {
+        name: HOSTILE.into(),
+        classname: HOSTILE.into(),
+        outcome,
+        system_out: Some(HOSTILE.into()),
+    };
+    let suites = [TestSuite {
+        name: HOSTILE.into(),
+        cases: vec![
+            case(Outcome::Passed),
+            case(Outcome::Failure(detail())),
+            case(Outcome::Error(detail())),
+            case(Outcome::Skipped(detail())),
+            case(Outcome::Skipped(Detail::default())),
+        ],
+    }];
+    let property = Property {
+        name: HOSTILE.into(),
+        value: HOSTILE.into(),
+    };
+    let mut out = Vec::new();
+    junit::write(&mut out, HOSTILE, &[property], &suites).unwrap();
+    let xml = String::from_utf8(out).unwrap();
+    assert!(
+        !xml.chars()
+            .any(|c| c < ' ' && c != '\n' || matches!(c, '\u{fffe}' | '\u{ffff}')),
+        "XML 1.0 forbids C0 controls but tab and line breaks, and U+FFFE/U+FFFF: {xml}"
+    );
+    let parsed = parse_all(&xml);
+    let counts = Counts {
+        tests: 5,
+        failures: 1,
+        errors: 1,
+        skipped: 2,
+    };
+    assert_eq!(parsed.root, counts);
+    assert_eq!(parsed.suites[0].declared, counts);
+    assert_eq!(parsed.suites[0].counted, counts);
+    assert_eq!(parsed.suites[0].name, HOSTILE_READ);
+    assert_eq!(parsed.suites[0].case_names, [HOSTILE_READ; 5]);
+    assert_eq!(parsed.suites[0].failure_messages, [HOSTILE_READ]);
+    assert_eq!(
+        parsed.properties,
+        [(HOSTILE_READ.into(), HOSTILE_READ.into())]
+    );
 }

@@ -241,3 +241,26 @@ fn frameworks_are_run_properties() {
         serde_json::json!(["VG-001", "VG-002", "VG-005"])
     );
 }
+
+#[test]
+fn a_finding_without_a_field_and_an_error_without_a_file_stay_valid() {
+    // What `policy apply` gives: results about whole objects, and input errors
+    // whose text names their file.
+    let mut report = report();
+    report.findings[0].field_path.clear();
+    report.errors[0].file.clear();
+    let document = sarif(&report);
+    let errors: Vec<String> = official_schema()
+        .iter_errors(&document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "invalid SARIF: {errors:#?}");
+    let run = &document["runs"][0];
+    let first = &run["results"][0];
+    let text = first["message"]["text"].as_str().unwrap();
+    assert!(!text.contains("(at "), "{text}");
+    assert!(first["properties"].get("fieldPath").is_none(), "{first}");
+    let note = &run["invocations"][0]["toolExecutionNotifications"][0];
+    assert!(note.get("locations").is_none(), "{note}");
+    assert_eq!(note["message"]["text"], report.errors[0].reason);
+}
