@@ -61,6 +61,7 @@ pub fn all() -> &'static [&'static Control] {
             &rbac::CONTROLS[..],
             &rbac::SUBJECT_CAN[..],
             &control_plane::CONTROLS[..],
+            &control_plane::FLAGS[..],
             &hygiene::CONTROLS[..],
             &kubelet::CONTROLS[..],
             &network::CONTROLS[..],
