@@ -64,6 +64,7 @@ pub fn all() -> &'static [&'static Control] {
             &control_plane::FLAGS[..],
             &hygiene::CONTROLS[..],
             &kubelet::CONTROLS[..],
+            &kubelet::BOOLEAN_SETTINGS[..],
             &network::CONTROLS[..],
             &secrets::CONTROLS[..],
         ]
