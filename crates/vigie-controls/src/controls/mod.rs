@@ -58,6 +58,8 @@ pub fn all() -> &'static [&'static Control] {
             &workload::CONTROLS[..],
             &workload::PSP[..],
             &workload::RESOURCE_BOUNDS[..],
+            &workload::PSS_ALIKE[..],
+            &workload::IMAGE_CVE[..],
             &rbac::CONTROLS[..],
             &rbac::SUBJECT_CAN[..],
             &control_plane::CONTROLS[..],
