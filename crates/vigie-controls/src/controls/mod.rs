@@ -66,7 +66,7 @@ pub fn all() -> &'static [&'static Control] {
             &control_plane::FLAGS[..],
             &hygiene::CONTROLS[..],
             &kubelet::CONTROLS[..],
-            &kubelet::BOOLEAN_SETTINGS[..],
+            &kubelet::SETTINGS[..],
             &network::CONTROLS[..],
             &secrets::CONTROLS[..],
         ]
