@@ -177,7 +177,7 @@ fn delete_matches_the_old_object_runs_deny_rules_and_skips_patterns() {
     assert_eq!(response["allowed"], true, "{response}");
     let protected = pod("db", "shop", json!({"protected": "true"}));
     let response = validate(&webhook, &review("DELETE", None, Some(&protected)));
-    assert_denied(&response, "resource Pod/shop/db was blocked");
+    let message = assert_denied(&response, "resource Pod/shop/db was blocked");
     assert!(
         message.contains("keep-protected: 'validation error: protected Pods cannot be deleted"),
         "{message}"

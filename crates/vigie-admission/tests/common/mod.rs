@@ -58,10 +58,11 @@ fn respond(webhook: &Webhook, endpoint: vigie_admission::Endpoint, body: &Json) 
 }
 
 /// Fails the test, showing the response, unless it denies the request with a
-/// message that holds `needle`.
+/// message that holds `needle`; the message, for further checks.
 #[track_caller]
-pub fn assert_denied(response: &Json, needle: &str) {
+pub fn assert_denied<'a>(response: &'a Json, needle: &str) -> &'a str {
     assert_eq!(response["allowed"], false, "{response}");
     let message = response["status"]["message"].as_str().unwrap_or_default();
     assert!(message.contains(needle), "no {needle:?} in {message:?}");
+    message
 }

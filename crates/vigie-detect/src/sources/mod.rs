@@ -325,7 +325,7 @@ mod tests {
 
     #[test]
     fn binary_input_is_given_up_after_one_limit_of_bytes() {
-        let (ctx, _rx) = context(1 << 10);
+        let (ctx, _rx) = SourceContext::for_tests(16, 1 << 10);
         // Like /dev/zero: endless, no newline.
         let mut zero = Counted {
             inner: std::io::repeat(0),

@@ -215,12 +215,12 @@ impl Events<'_> {
 
     /// A syscall's enter event with `args`, and its exit event with `results`
     /// then `args` again (the order of the exit events that repeat them).
-    fn syscall(
+    fn syscall<'a>(
         &mut self,
         name: &str,
         tid: u64,
-        mut results: Vec<NamedParam<'_>>,
-        args: Vec<NamedParam<'_>>,
+        mut results: Vec<NamedParam<'a>>,
+        args: Vec<NamedParam<'a>>,
     ) {
         self.enter(name, tid, &args);
         results.extend(args);
