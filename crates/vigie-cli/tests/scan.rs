@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_exit, examples, json_report, run_command, stderr, vigie, write};
+use common::{assert_exit, examples, json_report, run_command, vigie, write};
 
 use std::io::Write;
 use std::process::Stdio;
