@@ -717,17 +717,18 @@ fn an_rbac_file_with_other_kinds_is_refused_naming_them() {
 /// readers take.
 fn write_file(dir: &std::path::Path, name: &str, content: &str) -> Vec<String> {
     let file = dir.join(name);
-    std::fs::write(&file, content).unwrap();
+    std::fs::write(&file, content).expect("the temporary directory is writable");
     vec![file.display().to_string()]
 }
 
 /// The JSON patch of a /mutate response, as compact JSON text.
 fn patch_of(response: &serde_json::Value) -> String {
     use base64::Engine as _;
+    let patch = response["patch"].as_str().expect("a patch");
     let patch = base64::engine::general_purpose::STANDARD
-        .decode(response["patch"].as_str().unwrap())
-        .unwrap();
+        .decode(patch)
+        .expect("the patch is base64");
     serde_json::from_slice::<serde_json::Value>(&patch)
-        .unwrap()
+        .expect("the patch is JSON")
         .to_string()
 }
