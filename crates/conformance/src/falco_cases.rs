@@ -3,9 +3,11 @@
 //! rule files, the trace, the rule selection and the expected detections. Both
 //! the `falco-k8saudit` and `falco-scap` runners read them here.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use vigie_resource::{parse_documents, Node};
+use vigie_rules::Priority;
 
 /// One case of a Falco regression file.
 pub struct Case {
@@ -90,4 +92,61 @@ pub(crate) fn read_cases(file: &Path) -> Result<Vec<Case>, String> {
         });
     }
     Ok(cases)
+}
+
+/// The alerts a case's run raised, by rule and by priority.
+#[derive(Default)]
+pub(crate) struct Alerts {
+    total: usize,
+    by_rule: HashMap<String, usize>,
+    by_priority: HashMap<Priority, usize>,
+}
+
+impl Alerts {
+    /// Counts one alert of rule `name` at `priority`.
+    pub(crate) fn record(&mut self, name: &str, priority: Priority) {
+        self.total += 1;
+        *self.by_rule.entry(name.to_string()).or_default() += 1;
+        *self.by_priority.entry(priority).or_default() += 1;
+    }
+}
+
+impl Case {
+    /// Adds to `problems` what `alerts` does not have of what the case
+    /// expects: detection or none, a level, a count per rule.
+    pub(crate) fn check(&self, alerts: &Alerts, problems: &mut Vec<String>) {
+        let Alerts {
+            total,
+            by_rule,
+            by_priority,
+        } = alerts;
+        if std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
+            println!("{}: {total} alerts {by_rule:?}", self.name);
+        }
+        if self.detect != (*total > 0) {
+            let mut fired: Vec<_> = by_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+            fired.sort();
+            problems.push(format!(
+                "expected detect={} but {total} alerts ({})",
+                self.detect,
+                fired.join(", ")
+            ));
+        }
+        if self.detect {
+            for level in &self.levels {
+                let p = Priority::parse(level);
+                if p.and_then(|p| by_priority.get(&p)).copied().unwrap_or(0) == 0 {
+                    problems.push(format!("no alert at level {level}"));
+                }
+            }
+        }
+        for (rule, expected) in &self.counts {
+            let got = by_rule.get(rule).copied().unwrap_or(0);
+            if got != *expected {
+                problems.push(format!(
+                    "rule '{rule}': expected {expected} alerts, got {got}"
+                ));
+            }
+        }
+    }
 }

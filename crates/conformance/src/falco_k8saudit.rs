@@ -4,14 +4,13 @@
 //! `detect_level`, and exact alert counts per rule (`detect_counts`). Rules run with
 //! Falco's defaults: every rule enabled in its file, first matching rule wins.
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use crate::falco_cases::{read_cases, Case};
+use crate::falco_cases::{read_cases, Alerts, Case};
 use crate::Tally;
 use vigie_detect::k8s_audit::{decode, k8s_audit_table, AuditEvent, AuditView, SOURCE};
 use vigie_rules::fields::syscall_table;
-use vigie_rules::{Engine, EngineOptions, Priority, RuleLoader};
+use vigie_rules::{Engine, EngineOptions, RuleLoader};
 
 /// Runs one case; `Err` carries every disagreement.
 fn run_case(dir: &Path, case: &Case) -> Result<(), Vec<String>> {
@@ -47,46 +46,15 @@ fn run_case(dir: &Path, case: &Case) -> Result<(), Vec<String>> {
             break;
         }
     }
-    let mut by_rule: HashMap<String, usize> = HashMap::new();
-    let mut by_priority: HashMap<Priority, usize> = HashMap::new();
-    let mut total = 0;
+    let mut alerts = Alerts::default();
     if let Some(source) = engine.source(SOURCE) {
         for event in &events {
             engine.evaluate(source, &AuditView::new(event), |rule| {
-                total += 1;
-                *by_rule.entry(rule.name.clone()).or_default() += 1;
-                *by_priority.entry(rule.priority).or_default() += 1;
+                alerts.record(&rule.name, rule.priority);
             });
         }
     }
-    if std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
-        println!("{}: {total} alerts {by_rule:?}", case.name);
-    }
-    if case.detect != (total > 0) {
-        let mut fired: Vec<_> = by_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect();
-        fired.sort();
-        problems.push(format!(
-            "expected detect={} but {total} alerts ({})",
-            case.detect,
-            fired.join(", ")
-        ));
-    }
-    if case.detect {
-        for level in &case.levels {
-            let p = Priority::parse(level);
-            if p.and_then(|p| by_priority.get(&p)).copied().unwrap_or(0) == 0 {
-                problems.push(format!("no alert at level {level}"));
-            }
-        }
-    }
-    for (rule, expected) in &case.counts {
-        let got = by_rule.get(rule).copied().unwrap_or(0);
-        if got != *expected {
-            problems.push(format!(
-                "rule '{rule}': expected {expected} alerts, got {got}"
-            ));
-        }
-    }
+    case.check(&alerts, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {

@@ -13,10 +13,9 @@
 //! `-D` disabled every rule whose name contains the given text; both are done here
 //! as that Falco did.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::falco_cases::{read_cases, Case};
+use crate::falco_cases::{read_cases, Alerts, Case};
 use crate::Tally;
 use vigie_detect::k8s_audit::k8s_audit_table;
 use vigie_detect::syscall::{syscall_table, SOURCE};
@@ -159,9 +158,7 @@ fn run_case(dir: &Path, case: &Case) -> Outcome {
     };
     let tables = [syscall_table(), k8s_audit_table()];
     let mut problems = Vec::new();
-    let mut by_rule: HashMap<String, usize> = HashMap::new();
-    let mut by_priority: HashMap<Priority, usize> = HashMap::new();
-    let mut total = 0;
+    let mut alerts = Alerts::default();
     let engine = Engine::build(&set, &tables, &options).ok();
     // Falco refuses to start on rules with errors: nothing is detected.
     let runs = engine
@@ -183,9 +180,7 @@ fn run_case(dir: &Path, case: &Case) -> Outcome {
                 if case.all_events || !SIMPLE_CONSUMER_DROPS.contains(&raw.name()) {
                     let view = SyscallEvent::new(raw, &state, i as u64 + 1, event.cpu);
                     engine.evaluate(source, &view, |rule| {
-                        total += 1;
-                        *by_rule.entry(rule.name.clone()).or_default() += 1;
-                        *by_priority.entry(rule.priority).or_default() += 1;
+                        alerts.record(&rule.name, rule.priority);
                     });
                 }
                 state.after(&raw);
@@ -200,34 +195,7 @@ fn run_case(dir: &Path, case: &Case) -> Outcome {
             .collect();
         println!("{}: rules refused: {}", case.name, errors.join("; "));
     }
-    if std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
-        println!("{}: {total} alerts {by_rule:?}", case.name);
-    }
-    if case.detect != (total > 0) {
-        let mut fired: Vec<_> = by_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect();
-        fired.sort();
-        problems.push(format!(
-            "expected detect={} but {total} alerts ({})",
-            case.detect,
-            fired.join(", ")
-        ));
-    }
-    if case.detect {
-        for level in &case.levels {
-            let p = Priority::parse(level);
-            if p.and_then(|p| by_priority.get(&p)).copied().unwrap_or(0) == 0 {
-                problems.push(format!("no alert at level {level}"));
-            }
-        }
-    }
-    for (rule, expected) in &case.counts {
-        let got = by_rule.get(rule).copied().unwrap_or(0);
-        if got != *expected {
-            problems.push(format!(
-                "rule '{rule}': expected {expected} alerts, got {got}"
-            ));
-        }
-    }
+    case.check(&alerts, &mut problems);
     if problems.is_empty() {
         Outcome::Pass
     } else {

@@ -292,31 +292,19 @@ impl AdmissionMetrics {
     /// Appends the Prometheus text exposition.
     pub fn render(&self, out: &mut String) {
         if self.cluster_data_followed.load(Ordering::Relaxed) == 1 {
-            header(out, "vigie_admission_cluster_data_synced", "gauge",
-                "1 when the Namespaces and ConfigMaps followed from the cluster are current (listed and watched), 0 after a failure until the next list.");
-            let _ = writeln!(
-                out,
-                "vigie_admission_cluster_data_synced {}",
-                self.cluster_data_synced.load(Ordering::Relaxed)
-            );
-            header(
+            single(out, "vigie_admission_cluster_data_synced", "gauge",
+                "1 when the Namespaces and ConfigMaps followed from the cluster are current (listed and watched), 0 after a failure until the next list.",
+                self.cluster_data_synced.load(Ordering::Relaxed));
+            single(
                 out,
                 "vigie_admission_cluster_data_updated_timestamp_seconds",
                 "gauge",
                 "Unix time of the last copy of the cluster's Namespaces and ConfigMaps put in use.",
+                self.cluster_data_updated.load(Ordering::Relaxed),
             );
-            let _ = writeln!(
-                out,
-                "vigie_admission_cluster_data_updated_timestamp_seconds {}",
-                self.cluster_data_updated.load(Ordering::Relaxed)
-            );
-            header(out, "vigie_admission_cluster_data_failures_total", "counter",
-                "Failures to list or watch the cluster's Namespaces and ConfigMaps (the last copy stays in use).");
-            let _ = writeln!(
-                out,
-                "vigie_admission_cluster_data_failures_total {}",
-                self.cluster_data_failures.load(Ordering::Relaxed)
-            );
+            single(out, "vigie_admission_cluster_data_failures_total", "counter",
+                "Failures to list or watch the cluster's Namespaces and ConfigMaps (the last copy stays in use).",
+                self.cluster_data_failures.load(Ordering::Relaxed));
         }
         header(out, "vigie_admission_requests_total", "counter",
             "AdmissionReviews answered, by path, operation, kind and verdict (allowed, denied, error).");
@@ -419,40 +407,34 @@ impl AdmissionMetrics {
             "vigie_admission_policy_reloads_total{{result=\"failed\"}} {}",
             self.reloads_failed()
         );
-        header(
+        single(
             out,
             "vigie_admission_policy_generation",
             "gauge",
             "Generation of the policy set served (1 at start).",
+            self.generation.load(Ordering::Relaxed),
         );
-        let _ = writeln!(
-            out,
-            "vigie_admission_policy_generation {}",
-            self.generation.load(Ordering::Relaxed)
-        );
-        header(
+        single(
             out,
             "vigie_admission_policies_loaded",
             "gauge",
             "Policies served at admission.",
+            self.policies.load(Ordering::Relaxed),
         );
-        let _ = writeln!(
-            out,
-            "vigie_admission_policies_loaded {}",
-            self.policies.load(Ordering::Relaxed)
-        );
-        header(
+        single(
             out,
             "vigie_admission_report_results_dropped_total",
             "counter",
             "Audit results not written to a report (queue full or report at its size bound).",
-        );
-        let _ = writeln!(
-            out,
-            "vigie_admission_report_results_dropped_total {}",
-            self.reports_dropped.load(Ordering::Relaxed)
+            self.reports_dropped.load(Ordering::Relaxed),
         );
     }
+}
+
+/// A metric with one sample and no labels: its header, then its value.
+fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    header(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {

@@ -34,13 +34,7 @@ pub fn mutate(set: &PolicySet, review: &AdmissionRequest, cluster: &ClusterData)
     let Some(object) = review.object.as_ref() else {
         return Mutation::default();
     };
-    let kind = match review.parent_kind() {
-        Some((parent, _)) => parent,
-        None => object
-            .get("kind")
-            .and_then(Json::as_str)
-            .unwrap_or(&review.kind.kind),
-    };
+    let kind = review.policy_kind(object);
     let candidates: Vec<_> = set
         .candidates(kind)
         .into_iter()

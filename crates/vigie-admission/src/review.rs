@@ -91,6 +91,19 @@ impl AdmissionRequest {
             .map(|(_, kind)| (*kind, self.resource_api_version.as_str()))
     }
 
+    /// The kind that selects the policies for `object` (the request's object or
+    /// old object): a subresource's parent kind, else the object's own kind,
+    /// else the kind the request names.
+    pub fn policy_kind<'a>(&'a self, object: &'a Json) -> &'a str {
+        match self.parent_kind() {
+            Some((parent, _)) => parent,
+            None => object
+                .get("kind")
+                .and_then(Json::as_str)
+                .unwrap_or(&self.kind.kind),
+        }
+    }
+
     /// The object policies look at: the new object, or on DELETE the one deleted
     /// (Kyverno matches and reports DELETE requests on `oldObject`).
     pub fn subject(&self) -> Option<&Json> {

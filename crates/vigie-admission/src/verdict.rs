@@ -200,13 +200,7 @@ pub fn decide(
             ..Decision::default()
         };
     };
-    let kind = match review.parent_kind() {
-        Some((parent, _)) => parent,
-        None => object
-            .get("kind")
-            .and_then(Json::as_str)
-            .unwrap_or(&review.kind.kind),
-    };
+    let kind = review.policy_kind(object);
     let candidates = set.candidates(kind);
     let with_config_maps = candidates.iter().any(|p| p.reads_config_maps);
     let with_tree = candidates.iter().any(|p| p.checks_pod_security);

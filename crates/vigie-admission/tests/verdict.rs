@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::json;
 use vigie_admission::ClusterData;
 
-use common::{pod, review, team_policy, validate, webhook, webhook_with};
+use common::{assert_denied, mutate, pod, review, team_policy, validate, webhook, webhook_with};
 
 #[test]
 fn enforce_failure_denies_with_kyvernos_message_and_403() {
@@ -177,12 +177,7 @@ fn delete_matches_the_old_object_runs_deny_rules_and_skips_patterns() {
     assert_eq!(response["allowed"], true, "{response}");
     let protected = pod("db", "shop", json!({"protected": "true"}));
     let response = validate(&webhook, &review("DELETE", None, Some(&protected)));
-    assert_eq!(response["allowed"], false);
-    let message = response["status"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("resource Pod/shop/db was blocked"),
-        "{message}"
-    );
+    let message = assert_denied(&response, "resource Pod/shop/db was blocked");
     assert!(
         message.contains("keep-protected: 'validation error: protected Pods cannot be deleted"),
         "{message}"
@@ -201,11 +196,7 @@ fn update_sees_the_old_object() {
         true
     );
     let response = validate(&webhook, &review("UPDATE", Some(&moved), Some(&old)));
-    assert_eq!(response["allowed"], false);
-    assert!(response["status"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("no-relabel"));
+    assert_denied(&response, "no-relabel");
 }
 
 #[test]
@@ -250,31 +241,18 @@ spec:
     assert_eq!(response["allowed"], true, "{response}");
     body["request"]["userInfo"]["username"] = json!("bob");
     let response = validate(&webhook, &body);
-    assert_eq!(response["allowed"], false);
-    assert!(response["status"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("no-bob"));
+    assert_denied(&response, "no-bob");
     body["request"]["userInfo"]["username"] = json!("alice");
     body["request"]["dryRun"] = json!(true);
     let response = validate(&webhook, &body);
-    assert_eq!(response["allowed"], false);
-    assert!(response["status"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("no-dry-run"));
+    assert_denied(&response, "no-dry-run");
 }
 
 #[test]
 fn namespace_selector_reads_the_namespaces_file() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("ns.yaml");
-    std::fs::write(
-        &file,
-        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: prod\n    labels:\n      env: production\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: dev\n",
-    )
-    .unwrap();
-    let cluster = ClusterData::from_files(&[file.display().to_string()], &[], 1 << 20).unwrap();
+    let paths = write_file(dir.path(), "ns.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: prod\n    labels:\n      env: production\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: dev\n");
+    let cluster = ClusterData::from_files(&paths, &[], 1 << 20).unwrap();
     let yaml = team_policy("Enforce", "").replace(
         "          kinds: [Pod]",
         "          kinds: [Pod]\n          namespaceSelector:\n            matchLabels:\n              env: production",
@@ -288,13 +266,12 @@ fn namespace_selector_reads_the_namespaces_file() {
 #[test]
 fn a_namespaces_file_with_other_kinds_is_refused_naming_them() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("ns.yaml");
-    std::fs::write(
-        &file,
+    let paths = write_file(
+        dir.path(),
+        "ns.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: oops\n",
-    )
-    .unwrap();
-    let error = ClusterData::from_files(&[file.display().to_string()], &[], 1 << 20).unwrap_err();
+    );
+    let error = ClusterData::from_files(&paths, &[], 1 << 20).unwrap_err();
     assert!(
         error.to_string().contains("Pod oops is not a Namespace"),
         "{error}"
@@ -317,11 +294,7 @@ fn admission_false_policies_and_other_namespaces_policies_do_not_run() {
     assert_eq!(webhook.store.current().background_only(), 1);
     let body = |ns| review("CREATE", Some(&pod("web", ns, json!({}))), None);
     let response = validate(&webhook, &body("shop"));
-    assert_eq!(response["allowed"], false);
-    assert!(response["status"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("shop/require-team:"));
+    assert_denied(&response, "shop/require-team:");
     assert_eq!(validate(&webhook, &body("other"))["allowed"], true);
 }
 
@@ -381,11 +354,7 @@ fn a_spent_time_budget_answers_by_failure_policy_and_is_counted() {
         Duration::ZERO,
     );
     let response = validate(&fail, &body);
-    assert_eq!(response["allowed"], false);
-    assert!(response["status"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("time budget"));
+    assert_denied(&response, "time budget");
     assert_eq!(fail.metrics.deadline_answers("/validate", false), 1);
     let ignore = webhook_with(
         &team_policy("Enforce", "  failurePolicy: Ignore"),
@@ -535,12 +504,7 @@ spec:
     body["request"]["name"] = json!("web");
     body["request"]["namespace"] = json!("shop");
     let response = validate(&webhook, &body);
-    assert_eq!(response["allowed"], false, "{response}");
-    let message = response["status"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("resource Pod/shop/web was blocked"),
-        "{message}"
-    );
+    assert_denied(&response, "resource Pod/shop/web was blocked");
     // A plain Pod CREATE is not what Pod/exec selects.
     let create = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
     assert_eq!(validate(&webhook, &create)["allowed"], true);
@@ -548,7 +512,6 @@ spec:
 
 #[test]
 fn mutate_answers_one_json_patch_of_every_mutation_in_policy_order() {
-    use base64::Engine as _;
     let yaml = r#"
 apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -590,21 +553,10 @@ spec:
         Some(&pod("web", "shop", json!({"app": "web"}))),
         None,
     );
-    let answer = webhook
-        .answer(
-            vigie_admission::Endpoint::Mutate,
-            body.to_string().as_bytes(),
-        )
-        .unwrap()
-        .to_review();
-    let response = &answer["response"];
+    let response = mutate(&webhook, &body);
     assert_eq!(response["allowed"], true);
     assert_eq!(response["patchType"], "JSONPatch");
-    let patch = base64::engine::general_purpose::STANDARD
-        .decode(response["patch"].as_str().unwrap())
-        .unwrap();
-    let patch: serde_json::Value = serde_json::from_slice(&patch).unwrap();
-    let text = patch.to_string();
+    let text = patch_of(&response);
     assert!(text.contains("/metadata/labels/team"), "{text}");
     assert!(text.contains("/metadata/annotations"), "{text}");
     // The second policy saw the first one's label.
@@ -616,17 +568,8 @@ spec:
         Some(&pod("web", "shop", json!({"team": "x"}))),
         None,
     );
-    let answer = webhook
-        .answer(
-            vigie_admission::Endpoint::Mutate,
-            labelled.to_string().as_bytes(),
-        )
-        .unwrap()
-        .to_review();
-    let patch = base64::engine::general_purpose::STANDARD
-        .decode(answer["response"]["patch"].as_str().unwrap())
-        .unwrap();
-    assert!(!String::from_utf8(patch).unwrap().contains("labels"));
+    let patch = patch_of(&mutate(&webhook, &labelled));
+    assert!(!patch.contains("labels"), "{patch}");
 }
 
 #[test]
@@ -652,9 +595,7 @@ spec:
         &webhook,
         &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
     );
-    assert_eq!(denied["allowed"], false);
-    let message = denied["status"]["message"].as_str().unwrap();
-    assert!(message.contains("pod web needs a team label"), "{message}");
+    assert_denied(&denied, "pod web needs a team label");
     let object = pod("web", "shop", json!({"team": "checkout"}));
     let allowed = validate(&webhook, &review("CREATE", Some(&object), None));
     assert_eq!(allowed["allowed"], true);
@@ -665,9 +606,9 @@ spec:
 #[test]
 fn roles_and_cluster_roles_come_from_the_role_bindings() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("rbac.yaml");
-    std::fs::write(
-        &file,
+    let paths = write_file(
+        dir.path(),
+        "rbac.yaml",
         r#"apiVersion: v1
 kind: List
 items:
@@ -682,12 +623,9 @@ items:
   roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
   subjects: [{kind: ServiceAccount, name: ci}]
 "#,
-    )
-    .unwrap();
+    );
     let mut cluster = ClusterData::default();
-    cluster
-        .read_role_bindings(&[file.display().to_string()], 1 << 20)
-        .unwrap();
+    cluster.read_role_bindings(&paths, 1 << 20).unwrap();
     let yaml = r#"
 apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -731,11 +669,7 @@ spec:
     // alice has no binding: excluded by neither block.
     as_user(&mut body, "alice", &["system:authenticated"]);
     let response = validate(&webhook, &body);
-    assert_eq!(response["allowed"], false, "{response}");
-    assert!(response["status"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("others-may-not"));
+    assert_denied(&response, "others-may-not");
     // Her group ops is bound to cluster-admin.
     as_user(&mut body, "alice", &["ops", "system:authenticated"]);
     assert_eq!(validate(&webhook, &body)["allowed"], true);
@@ -757,24 +691,19 @@ spec:
     // Both at once: the variables see both lists.
     as_user(&mut body, "system:serviceaccount:shop:ci", &["ops"]);
     let response = validate(&webhook, &body);
-    assert_eq!(response["allowed"], false, "{response}");
-    assert!(response["status"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("the deployer has no cluster role"));
+    assert_denied(&response, "the deployer has no cluster role");
 }
 
 #[test]
 fn an_rbac_file_with_other_kinds_is_refused_naming_them() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("rbac.yaml");
-    std::fs::write(
-        &file,
+    let paths = write_file(
+        dir.path(),
+        "rbac.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: oops\n",
-    )
-    .unwrap();
+    );
     let error = ClusterData::default()
-        .read_role_bindings(&[file.display().to_string()], 1 << 20)
+        .read_role_bindings(&paths, 1 << 20)
         .unwrap_err();
     assert!(
         error
@@ -782,4 +711,24 @@ fn an_rbac_file_with_other_kinds_is_refused_naming_them() {
             .contains("Pod oops is not a RoleBinding or ClusterRoleBinding"),
         "{error}"
     );
+}
+
+/// Writes `content` to `name` in `dir`: the list of paths the cluster data
+/// readers take.
+fn write_file(dir: &std::path::Path, name: &str, content: &str) -> Vec<String> {
+    let file = dir.join(name);
+    std::fs::write(&file, content).expect("the temporary directory is writable");
+    vec![file.display().to_string()]
+}
+
+/// The JSON patch of a /mutate response, as compact JSON text.
+fn patch_of(response: &serde_json::Value) -> String {
+    use base64::Engine as _;
+    let patch = response["patch"].as_str().expect("a patch");
+    let patch = base64::engine::general_purpose::STANDARD
+        .decode(patch)
+        .expect("the patch is base64");
+    serde_json::from_slice::<serde_json::Value>(&patch)
+        .expect("the patch is JSON")
+        .to_string()
 }

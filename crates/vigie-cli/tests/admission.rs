@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{run, text, vigie};
+use common::{assert_exit, run, text, vigie};
 
 use std::io::Write;
 use std::path::Path;
@@ -85,19 +85,19 @@ fn certs_are_written_once_and_kept_without_force() {
         "127.0.0.1",
     ];
     let first = run(&args);
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert_exit(&first, 0);
     for file in ["ca.crt", "tls.crt", "tls.key"] {
         assert!(Path::new(out).join(file).is_file(), "{file}");
     }
     let second = run(&args);
-    assert_eq!(second.status.code(), Some(2));
+    assert_exit(&second, 2);
     let stderr = text(&second.stderr);
     assert!(
         stderr.contains("ca.crt: already exists; pass --force to replace it"),
         "{stderr}"
     );
     let forced = run(&[&args[..], &["--force"]].concat());
-    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    assert_exit(&forced, 0);
 
     let bad = run(&[
         "admission",
@@ -108,7 +108,7 @@ fn certs_are_written_once_and_kept_without_force() {
         out,
         "--force",
     ]);
-    assert_eq!(bad.status.code(), Some(2));
+    assert_exit(&bad, 2);
     assert!(text(&bad.stderr).contains("invalid namespace `Guard`"));
 }
 
@@ -119,7 +119,7 @@ fn the_manifests_pass_the_restricted_scan_with_no_finding() {
     let certs = dir.path().join("certs");
     let certs = certs.to_str().unwrap();
     let made = run(&["admission", "certs", "--namespace", "guard", "--out", certs]);
-    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    assert_exit(&made, 0);
     let manifests = run(&[
         "admission",
         "manifests",
@@ -130,12 +130,7 @@ fn the_manifests_pass_the_restricted_scan_with_no_finding() {
         "--certs",
         certs,
     ]);
-    assert_eq!(
-        manifests.status.code(),
-        Some(0),
-        "{}",
-        text(&manifests.stderr)
-    );
+    assert_exit(&manifests, 0);
     let yaml = text(&manifests.stdout);
     assert!(
         yaml.contains("kind: ValidatingWebhookConfiguration"),
@@ -176,7 +171,7 @@ fn a_broken_policy_is_named_and_the_others_still_make_manifests() {
         "--namespace",
         "guard",
     ]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     let stderr = text(&output.stderr);
     assert!(stderr.contains("broken.yaml:"), "{stderr}");
     assert!(text(&output.stdout).contains("kind: ValidatingWebhookConfiguration"));

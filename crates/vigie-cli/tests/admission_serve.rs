@@ -102,6 +102,14 @@ fn curl(dir: &Path, url: &str, body: Option<&str>) -> Option<(u16, String)> {
     Some((code.trim().parse().ok()?, body.to_string()))
 }
 
+/// The AdmissionReview answered to `review` at `url`, which must answer 200,
+/// and the body as text.
+fn validate(dir: &Path, url: &str, review: &str) -> (serde_json::Value, String) {
+    let (code, body) = curl(dir, url, Some(review)).unwrap();
+    assert_eq!(code, 200, "{body}");
+    (serde_json::from_str(&body).unwrap(), body)
+}
+
 #[test]
 fn serve_answers_curl_over_https_and_stops_cleanly_on_sigterm() {
     let dir = certs_dir();
@@ -109,14 +117,7 @@ fn serve_answers_curl_over_https_and_stops_cleanly_on_sigterm() {
     let (mut child, address) = start(dir.path(), &[]);
     let url = |path: &str| format!("https://{address}{path}");
 
-    let (code, body) = curl(
-        dir.path(),
-        &url("/validate"),
-        Some(&review("{}").to_string()),
-    )
-    .unwrap();
-    assert_eq!(code, 200, "{body}");
-    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (answer, _) = validate(dir.path(), &url("/validate"), &review("{}").to_string());
     assert_eq!(answer["response"]["uid"], review("{}")["request"]["uid"]);
     assert_eq!(answer["response"]["allowed"], false);
     assert!(answer["response"]["status"]["message"]
@@ -272,22 +273,13 @@ spec:
     );
     let url = |path: &str| format!("https://{address}{path}");
 
-    let (code, body) = curl(
-        dir.path(),
-        &url("/validate"),
-        Some(&review("{}").to_string()),
-    )
-    .unwrap();
-    assert_eq!(code, 200, "{body}");
-    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (answer, body) = validate(dir.path(), &url("/validate"), &review("{}").to_string());
     assert_eq!(answer["response"]["allowed"], false, "{body}");
     assert!(body.contains("prod pods need a team"), "{body}");
     let mut as_ops = review("{}");
     as_ops["request"]["userInfo"] = serde_json::json!({"username": "bob", "groups": ["ops"]});
     let as_ops = as_ops.to_string();
-    let (code, body) = curl(dir.path(), &url("/validate"), Some(&as_ops)).unwrap();
-    assert_eq!(code, 200, "{body}");
-    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (answer, body) = validate(dir.path(), &url("/validate"), &as_ops);
     assert_eq!(answer["response"]["allowed"], true, "{body}");
 
     let (_, metrics) = curl(dir.path(), &url("/metrics"), None).unwrap();
@@ -382,9 +374,7 @@ fn watch_cluster_writes_audit_reports_to_the_cluster() {
         ],
     );
     let url = format!("https://{address}/validate");
-    let (code, body) = curl(dir.path(), &url, Some(&review("{}").to_string())).unwrap();
-    assert_eq!(code, 200, "{body}");
-    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (answer, body) = validate(dir.path(), &url, &review("{}").to_string());
     assert_eq!(answer["response"]["allowed"], true, "audit only: {body}");
 
     let report = || standin.object("reports.openreports.io", Some("shop"), "vigie-admission");
@@ -431,16 +421,14 @@ fn cluster_report_write_failures_are_counted_not_fatal() {
             "200ms",
         ],
     );
-    let validate = format!("https://{address}/validate");
+    let validate_url = format!("https://{address}/validate");
     let metrics_url = format!("https://{address}/metrics");
-    let (code, _) = curl(dir.path(), &validate, Some(&review("{}").to_string())).unwrap();
-    assert_eq!(code, 200);
+    validate(dir.path(), &validate_url, &review("{}").to_string());
     let failed = r#"vigie_admission_report_writes_total{sink="cluster",result="error"}"#;
     assert!(eventually(
         || curl(dir.path(), &metrics_url, None).is_some_and(|(_, m)| m.contains(failed))
     ));
-    let (code, body) = curl(dir.path(), &validate, Some(&review("{}").to_string())).unwrap();
-    assert_eq!(code, 200, "{body}");
+    validate(dir.path(), &validate_url, &review("{}").to_string());
     stop_with_sigterm(&mut child);
 }
 

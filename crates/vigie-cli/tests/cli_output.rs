@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{vigie, write};
+use common::{assert_exit, vigie, write};
 
 use std::process::{Output, Stdio};
 
@@ -67,19 +67,14 @@ fn controls_list_takes_all_frameworks() {
         .args(["controls", "list", "-f", "all"])
         .output()
         .unwrap();
-    assert_eq!(
-        all.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&all.stderr)
-    );
+    assert_exit(&all, 0);
     let plain = vigie().args(["controls", "list"]).output().unwrap();
     assert_eq!(all.stdout, plain.stdout);
     let unknown = vigie()
         .args(["controls", "list", "-f", "pci"])
         .output()
         .unwrap();
-    assert_eq!(unknown.status.code(), Some(2));
+    assert_exit(&unknown, 2);
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown framework `pci`"));
 }
 
@@ -126,7 +121,7 @@ fn out_of_range_arguments_are_refused() {
         ])
         .output()
         .unwrap();
-    assert_eq!(version.status.code(), Some(2));
+    assert_exit(&version, 2);
     // In range, the same arguments pass.
     let ok = vigie()
         .arg("scan")
@@ -134,12 +129,7 @@ fn out_of_range_arguments_are_refused() {
         .args(["--compliance-threshold", "100", "--pss-version", "v1.37"])
         .output()
         .unwrap();
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert_exit(&ok, 0);
 }
 
 #[test]

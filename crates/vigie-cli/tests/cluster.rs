@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, run, stderr, write};
+use common::{assert_contains, assert_exit, run, stderr, write};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -286,7 +286,7 @@ fn a_snapshot_scans_offline_to_the_same_result() {
         "--kubeconfig",
         served.kubeconfig.to_str().unwrap(),
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_exit(&output, 0);
     assert_contains(&stderr(&output), "wrote 800 objects of cluster:standin");
     let text = std::fs::read_to_string(&snapshot).unwrap();
     assert!(text.starts_with("# vigie cluster snapshot of context standin, server v1.31.2"));
@@ -348,7 +348,7 @@ fn namespaces_are_selected_and_excluded() {
 fn limits_and_unreachable_clusters_are_errors_that_say_so() {
     let served = serve(&[repo("examples/insecure")], |_| {});
     let output = scan_cluster(&served, &["--max-objects", "3"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     assert_contains(&stderr(&output), "more than 3 objects (--max-objects)");
 
     let dir = tempfile::tempdir().unwrap();
@@ -362,7 +362,7 @@ fn limits_and_unreachable_clusters_are_errors_that_say_so() {
         "--request-timeout",
         "5",
     ]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     assert!(
         stderr(&output).starts_with("vigie: cannot read the cluster: /version: "),
         "{}",
@@ -375,7 +375,7 @@ fn limits_and_unreachable_clusters_are_errors_that_say_so() {
         "--kubeconfig",
         "/nonexistent/kubeconfig",
     ]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     assert_contains(&stderr(&output), "/nonexistent/kubeconfig");
 
     let output = run(&["scan", "--cluster", "examples"]);
@@ -393,7 +393,7 @@ fn nothing_but_the_report_on_a_pipe() {
     assert_eq!(stderr(&output), "");
     let insecure = serve(&[repo("examples/insecure")], |_| {});
     let output = scan_cluster(&insecure, &[]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_exit(&output, 1);
     assert!(
         !stderr(&output).contains("listed"),
         "no progress line on a pipe"

@@ -5,11 +5,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, repo, stderr, write};
+use common::{assert_contains, assert_exit, repo, stderr, write};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 fn vigie() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
@@ -22,6 +22,17 @@ fn run(args: &[&str]) -> Output {
         .args(["detect", "audit"])
         .args(args)
         .output()
+        .unwrap()
+}
+
+/// `vigie detect audit` with `args`, started with its outputs piped.
+fn spawn(args: &[&str]) -> Child {
+    vigie()
+        .args(["detect", "audit"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap()
 }
 
@@ -39,10 +50,10 @@ fn clean_logs_exit_0_and_alerts_exit_1() {
     let dir = temp_dir();
     let clean = write(dir.path(), "clean.log", format!("{GET}\n"));
     let out = run(&[clean.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let alerting = write(dir.path(), "exec.log", format!("{GET}\n{EXEC}\n"));
     let out = run(&[alerting.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
 }
 
 #[test]
@@ -50,12 +61,12 @@ fn a_missing_or_unreadable_log_exits_2_naming_it() {
     let dir = temp_dir();
     let missing = dir.path().join("missing.log");
     let out = run(&[missing.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(stderr(&out).contains("missing.log"), "{}", stderr(&out));
     // Another input that alerts does not hide it: 2 wins over 1.
     let alerting = write(dir.path(), "exec.log", format!("{EXEC}\n"));
     let out = run(&[missing.to_str().unwrap(), alerting.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Interactive session"));
 }
 
@@ -64,7 +75,7 @@ fn a_log_of_garbage_exits_2_with_file_and_line() {
     let dir = temp_dir();
     let garbage = write(dir.path(), "garbage.log", "hello\nworld\n");
     let out = run(&[garbage.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert_contains(&stderr(&out), "garbage.log:2: invalid JSON");
 }
 
@@ -73,7 +84,7 @@ fn a_missing_rules_file_exits_2_instead_of_running_the_defaults() {
     let dir = temp_dir();
     let log = write(dir.path(), "clean.log", format!("{GET}\n"));
     let out = run(&["-r", "/nonexistent/rules.yaml", log.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert_contains(
         &stderr(&out),
         "cannot read rules file /nonexistent/rules.yaml",
@@ -119,7 +130,7 @@ fn an_over_long_line_is_skipped_naming_the_limit_and_the_rest_is_read() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Interactive session"));
     // With the limit raised, the line is read.
     let out = run(&["--max-event-bytes", "10000", log.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
 }
 
 #[test]
@@ -134,12 +145,7 @@ fn dev_zero_is_refused_as_binary_without_reading_it_all() {
 fn follow_waits_for_a_file_that_does_not_exist_yet() {
     let dir = temp_dir();
     let path = dir.path().join("later.log");
-    let mut child = vigie()
-        .args(["detect", "audit", "-f", path.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["-f", path.to_str().unwrap()]);
     // The waiting is announced; then the file appears and its event alerts.
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
@@ -175,19 +181,7 @@ fn http(addr: &str, request: &str) -> (u16, String) {
 
 #[test]
 fn the_webhook_takes_event_lists_and_serves_both_kinds_of_metrics() {
-    let mut child = vigie()
-        .args([
-            "detect",
-            "audit",
-            "--listen",
-            "127.0.0.1:0",
-            "--max-body-bytes",
-            "4096",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["--listen", "127.0.0.1:0", "--max-body-bytes", "4096"]);
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     let addr = loop {
@@ -243,12 +237,7 @@ fn the_webhook_takes_event_lists_and_serves_both_kinds_of_metrics() {
 fn sigterm_stops_a_follow_run_cleanly_with_its_counters_and_exit_code() {
     let dir = temp_dir();
     let path = write(dir.path(), "live.log", format!("{EXEC}\n"));
-    let mut child = vigie()
-        .args(["detect", "audit", "-f", path.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["-f", path.to_str().unwrap()]);
     // Once the alert is out, the run is following the file; then it is told to stop.
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut alert = String::new();
@@ -290,7 +279,7 @@ fn the_bundled_rules_validate_in_strict_mode() {
         .arg(rules.join("syscall_rules.yaml"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_contains(
         &String::from_utf8_lossy(&out.stdout),
         "0 errors, 0 warnings",

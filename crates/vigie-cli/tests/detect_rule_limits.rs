@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{run, stderr, write};
+use common::{assert_exit, run, stderr, write};
 
 fn rule(name: &str, condition: &str) -> String {
     format!(
@@ -44,7 +44,7 @@ fn validate_refuses_macro_and_list_bombs_and_deep_conditions() {
     let args = ["detect", "rules", "validate"];
     let files = [&macros, &lists, &deep].map(|p| p.to_str().unwrap());
     let output = run(&[&args[..], &files[..]].concat());
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_exit(&output, 2);
     let stderr = stderr(&output);
     let expected = [
         format!(
@@ -82,7 +82,7 @@ fn audit_in_strict_mode_refuses_a_bomb() {
         chain.to_str().unwrap(),
         events.to_str().unwrap(),
     ]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_exit(&output, 2);
     assert!(
         stderr(&output).contains(
             "rule 'Chain': condition nests deeper than 256 levels once its macros are expanded"
@@ -102,7 +102,7 @@ fn a_rules_file_past_the_size_limit_is_not_read() {
     }
     let big = write(dir.path(), "big.yaml", &text);
     let output = run(&["detect", "rules", "validate", big.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_exit(&output, 2);
     assert!(
         stderr(&output).contains(&format!(
             "{}: error: rules file is larger than 33554432 bytes (the limit for a rules file)",

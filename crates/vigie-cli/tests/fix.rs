@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, examples, run, stderr, stdout};
+use common::{assert_contains, assert_exit, examples, run, stderr, stdout};
 
 use std::path::Path;
 
@@ -63,7 +63,7 @@ fn fixing_examples_insecure_leaves_only_findings_without_a_fix() {
 
     // The diff shows only the fixed fields, and writes nothing.
     let diff = run(&[&args[..], &["--diff"]].concat());
-    assert_eq!(diff.status.code(), Some(1), "{}", stderr(&diff));
+    assert_exit(&diff, 1);
     let text = stdout(&diff);
     let mut changed = 0;
     for line in text.lines() {
@@ -88,7 +88,7 @@ fn fixing_examples_insecure_leaves_only_findings_without_a_fix() {
 
     // Fixed in place: a scan finds none of the fixed findings.
     let fixed = run(&args);
-    assert_eq!(fixed.status.code(), Some(1), "{}", stderr(&fixed));
+    assert_exit(&fixed, 1);
     assert!(stdout(&fixed).contains("fixed "), "{}", stdout(&fixed));
     assert!(!stderr(&fixed).contains("not fixed"), "{}", stderr(&fixed));
     let scan = run(&["scan", &path, "-f", "all", "-o", "json"]);
@@ -103,7 +103,7 @@ fn fixing_examples_insecure_leaves_only_findings_without_a_fix() {
     }
     // What is left has no automatic fix: a second run has nothing to do.
     let again = run(&[&args[..], &["--dry-run"]].concat());
-    assert_eq!(again.status.code(), Some(1));
+    assert_exit(&again, 1);
     assert_eq!(stdout(&again), "", "{}", stderr(&again));
     assert!(stderr(&again).contains("left without an automatic fix"));
 }
@@ -132,7 +132,7 @@ fn dry_run_lists_and_writes_nothing() {
     let (_dir, path) = file_with(POD);
     // Exit 0: nothing would be left once fixed.
     let output = run(&["fix", &path, "--dry-run"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_exit(&output, 0);
     assert!(stdout(&output).contains("would fix"), "{}", stdout(&output));
     assert!(stdout(&output).contains("PSS-B02"), "{}", stdout(&output));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), POD);
@@ -144,7 +144,7 @@ fn only_the_named_controls_are_fixed_and_permissions_are_kept() {
     let (_dir, path) = file_with(POD);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
     let output = run(&["fix", &path, "--control", "pss-b02"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_exit(&output, 1);
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text, POD.replace("privileged: true", "privileged: false"));
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
@@ -163,7 +163,7 @@ fn only_the_named_controls_are_fixed_and_permissions_are_kept() {
 fn nothing_to_fix_exits_zero() {
     let (_dir, path) = copy_of("hardened");
     let output = run(&["fix", &path]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_exit(&output, 0);
     assert_eq!(stdout(&output), "");
 }
 
@@ -172,7 +172,7 @@ fn helm_output_is_refused_and_left_as_it_is() {
     let rendered = format!("---\n# Source: web/templates/pod.yaml\n{POD}");
     let (_dir, path) = file_with(&rendered);
     let output = run(&["fix", &path]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_exit(&output, 1);
     assert_contains(&stderr(&output), "rendered by Helm");
     assert_contains(&stderr(&output), "chart's values");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), rendered);
@@ -193,7 +193,7 @@ spec:
 ";
     let (_dir, path) = file_with(text);
     let output = run(&["fix", &path, "--control", "PSS-B01"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_exit(&output, 1);
     let err = stderr(&output);
     assert!(
         err.contains("not fixed:") && err.contains("PSS-B01") && err.contains("aliases"),
@@ -205,15 +205,15 @@ spec:
 #[test]
 fn bad_input_and_arguments_exit_two_with_a_reason() {
     let output = run(&["fix", "/nonexistent/vigie-fix.yaml"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     assert_contains(&stderr(&output), "no such file");
 
     let (dir, path) = file_with(POD);
     let output = run(&["fix", &path, "--control", "VG-X999"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     assert!(stderr(&output).contains("unknown check `VG-X999`"));
     let output = run(&["fix", &path, "--control", "VG-W024"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     assert!(stderr(&output).contains("VG-W024 has no automatic fix"));
 
     let digests = dir.path().join("digests.yaml");
@@ -224,11 +224,11 @@ fn bad_input_and_arguments_exit_two_with_a_reason() {
         "--image-digests",
         &digests.display().to_string(),
     ]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     assert_contains(&stderr(&output), "digests.yaml:1:13");
 
     let output = run(&["fix", "-"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     assert!(stderr(&output).contains("standard input cannot be fixed in place"));
 
     let broken = dir.path().join("broken.yaml");
@@ -248,7 +248,7 @@ fn bad_input_and_arguments_exit_two_with_a_reason() {
 fn documents_over_the_edit_limit_are_reported_with_the_limit() {
     let (_dir, path) = file_with(POD);
     let output = run(&["fix", &path, "--max-document-bytes", "100"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_exit(&output, 1);
     let err = stderr(&output);
     assert!(
         err.contains("larger than 100 bytes (--max-document-bytes)"),

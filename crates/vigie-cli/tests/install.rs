@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::repo;
+use common::{assert_exit, repo};
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -221,7 +221,7 @@ fn the_sensor_and_the_scanner_get_what_they_need_and_no_more() {
 #[test]
 fn admission_without_policies_is_refused() {
     let out = vigie(&["install", "--components", "admission"], b"");
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--policies"));
 }
 

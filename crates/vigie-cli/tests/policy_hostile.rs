@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{arg, assert_contains, run_command, stderr, stdout, vigie, write};
+use common::{arg, assert_contains, assert_exit, run_command, stderr, stdout, vigie, write};
 
 use std::process::Command;
 
@@ -89,11 +89,11 @@ fn apply_with_policies_and_resources_swapped_exits_2() {
     let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
     let out = run_command(vigie().args(["policy", "apply", arg(&pod), "-r", arg(&policy)]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert_contains(&stderr(&out), "pod.yaml: holds no Kyverno policy");
     // Right way round: the failure is found, exit 1.
     let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&pod)]));
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert_contains(&stdout(&out), "pass: 0, fail: 1");
 }
 
@@ -102,7 +102,7 @@ fn apply_without_resources_or_policies_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
     let out = run_command(vigie().args(["policy", "apply", arg(&policy)]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(stderr(&out).contains("--resource"), "{}", stderr(&out));
 
     // A directory with no policy in it, and one with no object in it.
@@ -110,13 +110,13 @@ fn apply_without_resources_or_policies_exits_2() {
     std::fs::create_dir(&empty).unwrap();
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
     let out = run_command(vigie().args(["policy", "apply", arg(&empty), "-r", arg(&pod)]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert_contains(
         &stderr(&out),
         "no Kyverno policy (ClusterPolicy or Policy) found in",
     );
     let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&empty)]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert_contains(&stderr(&out), "no Kubernetes object found in");
 }
 
@@ -126,7 +126,7 @@ fn unsupported_rules_are_never_counted_as_passing() {
     let policy = write(dir.path(), "cel.yaml", CEL_ONLY.as_bytes());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
     let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&pod)]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     let err = stderr(&out);
     // resource.Get is answered offline from the suite's objects: with none
     // given, the namespace is not found and the rule fails (never a pass).
@@ -170,7 +170,7 @@ fn unreadable_suites_exit_2() {
     write(dir.path(), "good/pod.yaml", POD.as_bytes());
     write(dir.path(), "bad/kyverno-test.yaml", b"\xff");
     let out = run_command(vigie().args(["policy", "test", arg(dir.path())]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert_contains(&stdout(&out), "1 passed, 0 failed");
 }
 
@@ -190,7 +190,7 @@ fn a_suite_naming_dev_zero_stops_at_the_cap() {
         "--max-file-bytes",
         "65536",
     ]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(
         stderr(&out).contains(
             "/dev/zero: larger than 65536 bytes, the limit on one file or stdin; \
@@ -215,7 +215,7 @@ fn apply_refuses_files_over_the_cap_and_names_the_limit() {
         "--max-file-bytes",
         "4096",
     ]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert_contains(&stderr(&out), "/dev/zero: larger than 4096 bytes");
     // Resources too, and the other resources still run.
     let big = write(dir.path(), "big.yaml", vec![b'#'; 5000]);
@@ -229,7 +229,7 @@ fn apply_refuses_files_over_the_cap_and_names_the_limit() {
         "--max-file-bytes",
         "4096",
     ]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(
         stderr(&out).contains(
             "big.yaml: larger than 4096 bytes, the limit on one file or stdin; \
@@ -267,7 +267,7 @@ fn fifos_inside_directories_are_skipped_with_a_note() {
         "-r",
         arg(&dir.path().join("resources")),
     ]));
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("policies/stuck.yaml: not a regular file (a FIFO, socket or device): skipped")
@@ -277,7 +277,7 @@ fn fifos_inside_directories_are_skipped_with_a_note() {
         "{err}"
     );
     let out = run_command(vigie().args(["policy", "test", arg(&dir.path().join("suites"))]));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(
         stderr(&out).contains(
             "sub/kyverno-test.yaml: not a regular file (a FIFO, socket or device): skipped"
@@ -297,7 +297,7 @@ fn errors_name_file_and_line_without_placeholders() {
         format!("{POD}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: [\n").as_bytes(),
     );
     let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&broken)]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     let err = stderr(&out);
     assert!(err.contains("broken.yaml:14:"), "{err}");
     assert!(!err.contains(":0:0:") && !err.contains("policy ?"), "{err}");
@@ -306,7 +306,7 @@ fn errors_name_file_and_line_without_placeholders() {
 
     let bad_utf8 = write(dir.path(), "bad.yaml", b"apiVersion: v1\nkind: \xff\n");
     let out = run_command(vigie().args(["policy", "apply", arg(&bad_utf8), "-r", arg(&policy)]));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     let err = stderr(&out);
     assert!(err.contains("bad.yaml:2: not UTF-8 text"), "{err}");
     assert!(!err.contains("policy ?") && !err.contains(", :"), "{err}");
@@ -373,7 +373,7 @@ fn stdin_over_the_cap_is_refused_in_the_scan_words_and_the_rest_still_runs() {
         .unwrap()
         .write_all(POD.repeat(50).as_bytes());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(
         stderr(&out).contains(
             "error: <stdin>: larger than 1000 bytes, the limit on one file or stdin; \

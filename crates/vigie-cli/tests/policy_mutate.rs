@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{arg, assert_contains, run_command, text, vigie, write};
+use common::{arg, assert_contains, assert_exit, run_command, text, vigie, write};
 
 const POLICIES: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -83,44 +83,31 @@ fn apply_writes_mutated_objects_to_a_directory_or_a_file() {
     let resources = write(dir.path(), "cm.yaml", CONFIG_MAPS);
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
-    let out = run_command(vigie().args([
-        "policy",
-        "apply",
-        arg(&policies),
-        "-r",
-        arg(&resources),
-        "--write-mutated",
-        arg(&out_dir),
-    ]));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let write_mutated = |to: &std::path::Path| {
+        run_command(vigie().args([
+            "policy",
+            "apply",
+            arg(&policies),
+            "-r",
+            arg(&resources),
+            "--write-mutated",
+            arg(to),
+        ]))
+    };
+    let out = write_mutated(&out_dir);
+    assert_exit(&out, 0);
     assert!(!text(&out.stdout).contains("team: platform"));
     let written = std::fs::read_to_string(out_dir.join("configmap-shop-settings.yaml")).unwrap();
     assert!(written.contains("team: platform"), "{written}");
     let file = dir.path().join("all.yaml");
-    let out = run_command(vigie().args([
-        "policy",
-        "apply",
-        arg(&policies),
-        "-r",
-        arg(&resources),
-        "--write-mutated",
-        arg(&file),
-    ]));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = write_mutated(&file);
+    assert_exit(&out, 0);
     assert!(std::fs::read_to_string(&file)
         .unwrap()
         .starts_with("---\n# mutated"));
     let missing = dir.path().join("no/such/dir/file.yaml");
-    let out = run_command(vigie().args([
-        "policy",
-        "apply",
-        arg(&policies),
-        "-r",
-        arg(&resources),
-        "--write-mutated",
-        arg(&missing),
-    ]));
-    assert_eq!(out.status.code(), Some(2));
+    let out = write_mutated(&missing);
+    assert_exit(&out, 2);
     assert_contains(&text(&out.stderr), "cannot write the mutated resources");
 }
 

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{run, text, write};
+use common::{assert_exit, run, text, write};
 
 const POLICY: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -75,7 +75,7 @@ fn output_dir_gets_generated_resources_and_format_names_still_work() {
         out_dir.to_str().unwrap(),
     );
     let out = run(&["policy", "apply", p, "-r", r, "-o", o]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_exit(&out, 1);
     let written =
         std::fs::read_to_string(out_dir.join("networkpolicy-shop-deny-all.yaml")).unwrap();
     assert!(
@@ -136,7 +136,7 @@ fn exceptions_and_warning_exit_codes() {
     let mut excepted = with_code.clone();
     excepted.extend(["--exceptions", e]);
     let out = run(&excepted);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     // Nothing passes when the generate rule's policy is not matched: --warn-no-pass.
     let other = write(
         dir.path(),
@@ -153,7 +153,7 @@ fn exceptions_and_warning_exit_codes() {
         "4",
         "--warn-no-pass",
     ]);
-    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert_exit(&out, 4);
 }
 
 #[test]

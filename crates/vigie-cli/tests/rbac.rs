@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{run, write};
+use common::{assert_exit, run, write};
 
 use std::process::Output;
 
@@ -39,7 +39,7 @@ fn who_can_prints_subjects_with_binding_and_role() {
 #[test]
 fn who_can_json_and_cluster_scope() {
     let out = run(&["rbac", "who-can", "create", "pods", "-o", "json", FIXTURE]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_exit(&out, 0);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["scope"], "cluster-wide");
     let names: Vec<&str> = json["grants"]
@@ -68,7 +68,7 @@ fn paths_exit_zero_when_none() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "rbac.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: a}\nrules: [{apiGroups: [''], resources: [configmaps], verbs: [get]}]\n");
     let out = run(&["rbac", "paths", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_exit(&out, 0);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "No escalation path to cluster-admin power.\n"
@@ -113,12 +113,7 @@ fn cluster_answers_as_the_files_do() {
         kubeconfig,
     ]);
     let from_file = run(&["rbac", "paths", "-o", "json", FIXTURE]);
-    assert_eq!(
-        from_cluster.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&from_cluster.stderr)
-    );
+    assert_exit(&from_cluster, 1);
     let steps = |out: &Output| -> Vec<(String, usize)> {
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         json.as_array()
@@ -157,7 +152,7 @@ fn cluster_answers_as_the_files_do() {
 #[test]
 fn files_and_cluster_are_exclusive() {
     let out = run(&["rbac", "paths", "--cluster", FIXTURE]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     let out = run(&["rbac", "paths"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
 }

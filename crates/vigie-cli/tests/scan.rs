@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{examples, json_report, run_command, vigie, write};
+use common::{assert_exit, examples, json_report, run_command, vigie, write};
 
 use std::io::Write;
 use std::process::Stdio;
@@ -34,7 +34,7 @@ fn hardened_example_is_clean_and_insecure_fails() {
         String::from_utf8_lossy(&clean.stdout)
     );
     let dirty = run_command(vigie().arg("scan").arg(examples().join("insecure")));
-    assert_eq!(dirty.status.code(), Some(1));
+    assert_exit(&dirty, 1);
     let text = String::from_utf8_lossy(&dirty.stdout);
     assert!(text.contains("PSS-B02"), "{text}");
     assert!(
@@ -115,7 +115,7 @@ fn missing_paths_are_input_errors() {
             .args(["scan", "does/not/exist.yaml"])
             .arg(examples().join("hardened")),
     );
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("does/not/exist.yaml: no such file or directory"),
@@ -147,12 +147,7 @@ fn stdin_and_lists() {
         .write_all(list.as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 1);
     let report = json_report(&output);
     let finding = report["findings"]
         .as_array()
@@ -176,12 +171,7 @@ fn kustomizations_are_rendered_and_say_so() {
     );
     write(dir.path(), "pod.yaml", PRIVILEGED_POD.as_bytes());
     let output = run_command(vigie().args(["scan", "-o", "json"]).arg(dir.path()));
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 1);
     let report = json_report(&output);
     let finding = &report["findings"][0];
     assert_eq!(finding["location"]["renderedBy"], "kubectl kustomize");
@@ -196,7 +186,7 @@ fn kustomizations_are_rendered_and_say_so() {
             .args(["scan"])
             .arg(dir.path()),
     );
-    assert_eq!(without.status.code(), Some(2));
+    assert_exit(&without, 2);
     let stderr = String::from_utf8_lossy(&without.stderr);
     assert!(
         stderr.contains("kubectl kustomize"),
@@ -214,13 +204,13 @@ fn severity_threshold_decides_failure() {
             .args(["scan", "--severity-threshold", "medium"])
             .arg(dir.path()),
     );
-    assert_eq!(medium.status.code(), Some(1));
+    assert_exit(&medium, 1);
     let high = run_command(
         vigie()
             .args(["scan", "--severity-threshold", "high"])
             .arg(dir.path()),
     );
-    assert_eq!(high.status.code(), Some(0));
+    assert_exit(&high, 0);
     let baseline = run_command(
         vigie()
             .args(["scan", "--level", "baseline"])
@@ -238,19 +228,19 @@ fn pss_version_changes_the_verdict() {
             .args(["scan", "--level", "baseline", "--pss-version", "v1.31"])
             .arg(dir.path()),
     );
-    assert_eq!(old.status.code(), Some(1));
+    assert_exit(&old, 1);
     let new = run_command(
         vigie()
             .args(["scan", "--level", "baseline", "--pss-version", "v1.32"])
             .arg(dir.path()),
     );
-    assert_eq!(new.status.code(), Some(0));
+    assert_exit(&new, 0);
     let bad = run_command(
         vigie()
             .args(["scan", "--pss-version", "v2.1"])
             .arg(dir.path()),
     );
-    assert_eq!(bad.status.code(), Some(2));
+    assert_exit(&bad, 2);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid Pod Security version"));
 }
 
@@ -264,7 +254,7 @@ fn output_file_receives_sarif_with_regions() {
             .arg(&sarif)
             .arg(examples().join("insecure/storefront.yaml")),
     );
-    assert_eq!(output.status.code(), Some(1));
+    assert_exit(&output, 1);
     assert!(output.stdout.is_empty(), "the report went to the file");
     let log: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
     assert_eq!(log["version"], "2.1.0");
@@ -290,7 +280,7 @@ fn junit_and_html_render() {
 #[test]
 fn completions_are_generated() {
     let output = run_command(vigie().args(["completions", "bash"]));
-    assert_eq!(output.status.code(), Some(0));
+    assert_exit(&output, 0);
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains("_vigie"));
     assert!(text.contains("--pss-version"));
@@ -329,7 +319,7 @@ fn controls_are_listed_and_explained() {
         "{text}"
     );
     let unknown = run_command(vigie().args(["controls", "explain", "PSS-X99"]));
-    assert_eq!(unknown.status.code(), Some(2));
+    assert_exit(&unknown, 2);
 }
 
 const DEFAULT_NS_DEPLOYMENT: &str = "apiVersion: apps/v1
@@ -356,7 +346,7 @@ fn frameworks_select_controls_and_report_scores() {
             .args(["scan", "-o", "json", "--framework", "nsa,pss-baseline"])
             .arg(dir.path()),
     );
-    assert_eq!(output.status.code(), Some(1));
+    assert_exit(&output, 1);
     let report = json_report(&output);
     let ids: Vec<&str> = report["findings"]
         .as_array()
@@ -384,7 +374,7 @@ fn frameworks_select_controls_and_report_scores() {
     );
     assert_eq!(json_report(&all)["frameworks"].as_array().unwrap().len(), 5);
     let bad = run_command(vigie().args(["scan", "-f", "nist"]).arg(dir.path()));
-    assert_eq!(bad.status.code(), Some(2));
+    assert_exit(&bad, 2);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown framework `nist`"));
 }
 
@@ -394,19 +384,21 @@ fn compliance_threshold_fails_low_scores() {
     write(dir.path(), "web.yaml", DEFAULT_NS_DEPLOYMENT.as_bytes());
     // Only a critical finding exists; raise the severity threshold past it so only
     // the compliance threshold can fail the run.
-    let args = [
-        "scan",
-        "-f",
-        "pss-baseline",
-        "--severity-threshold",
-        "critical",
-    ];
-    let lenient = run_command(
-        vigie()
-            .args(args)
-            .args(["--compliance-threshold", "0"])
-            .arg(dir.path()),
-    );
+    let scan = |dir: &std::path::Path, threshold: &str| {
+        run_command(
+            vigie()
+                .args([
+                    "scan",
+                    "-f",
+                    "pss-baseline",
+                    "--severity-threshold",
+                    "critical",
+                ])
+                .args(["--compliance-threshold", threshold])
+                .arg(dir),
+        )
+    };
+    let lenient = scan(dir.path(), "0");
     assert_eq!(
         lenient.status.code(),
         Some(1),
@@ -414,32 +406,10 @@ fn compliance_threshold_fails_low_scores() {
     );
     let clean = tempfile::tempdir().unwrap();
     write(clean.path(), "pod.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  hostPID: true\n  containers: [{name: a, image: a}]\n");
-    let args = [
-        "scan",
-        "-f",
-        "pss-baseline",
-        "--severity-threshold",
-        "critical",
-    ];
-    let passes = run_command(
-        vigie()
-            .args(args)
-            .args(["--compliance-threshold", "50"])
-            .arg(clean.path()),
-    );
-    assert_eq!(
-        passes.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&passes.stderr)
-    );
-    let fails = run_command(
-        vigie()
-            .args(args)
-            .args(["--compliance-threshold", "95"])
-            .arg(clean.path()),
-    );
-    assert_eq!(fails.status.code(), Some(1));
+    let passes = scan(clean.path(), "50");
+    assert_exit(&passes, 0);
+    let fails = scan(clean.path(), "95");
+    assert_exit(&fails, 1);
     assert!(String::from_utf8_lossy(&fails.stderr).contains("below the compliance threshold"));
 }
 
@@ -509,7 +479,7 @@ fn exceptions_mark_findings_without_dropping_them() {
             .args(["scan", "-f", "pss-baseline"])
             .arg(dir.path().join("web.yaml")),
     );
-    assert_eq!(inline.status.code(), Some(2));
+    assert_exit(&inline, 2);
     assert!(String::from_utf8_lossy(&inline.stderr).contains("PSS-B99"));
 }
 
@@ -527,7 +497,7 @@ fn config_file_errors_name_the_line() {
             .arg(&config)
             .arg(examples().join("hardened")),
     );
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("vigie.yaml:2:1") && stderr.contains("sensitiveKeys"),
@@ -593,7 +563,7 @@ fn a_report_that_cannot_be_written_is_an_error_naming_why() {
             ])
             .arg(&input),
     );
-    assert_eq!(missing_dir.status.code(), Some(2));
+    assert_exit(&missing_dir, 2);
     let stderr = String::from_utf8_lossy(&missing_dir.stderr);
     assert!(
         stderr.contains("cannot write the report: /nonexistent-dir/report.json"),
@@ -606,7 +576,7 @@ fn a_report_that_cannot_be_written_is_an_error_naming_why() {
             .args(["scan", "-f", "all", "-o", "json", "--output", "/dev/full"])
             .arg(&input),
     );
-    assert_eq!(full.status.code(), Some(2));
+    assert_exit(&full, 2);
     let stderr = String::from_utf8_lossy(&full.stderr);
     assert!(stderr.contains("cannot write the report"), "{stderr}");
 }
@@ -632,7 +602,7 @@ fn a_reader_that_stops_early_is_not_an_error() {
     child.stdout.take().unwrap().read_exact(&mut first).unwrap();
     let output = child.wait_with_output().unwrap();
     // The findings still decide the exit code; nothing is said about the pipe.
-    assert_eq!(output.status.code(), Some(1));
+    assert_exit(&output, 1);
     assert!(
         output.stderr.is_empty(),
         "{}",

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, json_report, stderr, vigie, write};
+use common::{assert_contains, assert_exit, json_report, stderr, vigie, write};
 
 use std::io::Write;
 use std::path::Path;
@@ -55,7 +55,7 @@ fn a_fifo_in_a_directory_is_skipped_and_said_so() {
         .expect("mkfifo runs");
     assert!(made.success());
     let output = run(vigie().arg("scan").arg(dir.path()).args(["-o", "json"]));
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_exit(&output, 0);
     let err = stderr(&output);
     assert!(
         err.contains(&format!(
@@ -73,7 +73,7 @@ fn a_fifo_in_a_directory_is_skipped_and_said_so() {
 #[test]
 fn dev_zero_named_directly_stops_at_the_limit_it_names() {
     let output = run(vigie().args(["scan", "/dev/zero", "--max-file-bytes", "100000"]));
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     let err = stderr(&output);
     assert!(
         err.contains(
@@ -102,7 +102,7 @@ fn stdin_past_the_limit_is_refused_and_other_input_still_scanned() {
     let _ = stdin.write_all(format!("---\n{big}").as_bytes());
     drop(stdin);
     let output = finish(child);
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     assert_contains(&stderr(&output), "error: <stdin>: larger than 5000 bytes");
     assert_eq!(
         json_report(&output)["resources"].as_array().unwrap().len(),
@@ -118,7 +118,7 @@ fn too_many_documents_are_refused_by_name() {
         .arg("scan")
         .arg(&file)
         .args(["--max-documents", "3", "-o", "json"]));
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     let err = stderr(&output);
     assert!(
         err.contains(":15:1: more than 3 documents, the limit on objects per file")
@@ -144,7 +144,7 @@ fn a_kustomization_file_is_not_a_manifest_under_no_kustomize() {
         .arg("scan")
         .arg(dir.path())
         .args(["--no-kustomize", "-o", "json"]));
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_exit(&output, 0);
     assert!(
         stderr(&output).contains(&format!(
             "warning: {}: a kustomization, not a Kubernetes object: skipped",
@@ -198,7 +198,7 @@ fn a_one_line_json_list_scans_like_the_pretty_one_with_exact_columns() {
     let pretty_path = write(dir.path(), "pretty.json", &pretty);
     let scan = |path: &Path| {
         let output = run(vigie().arg("scan").arg(path).args(["-o", "json"]));
-        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert_exit(&output, 1);
         json_report(&output)
     };
     let (one_line_report, pretty_report) = (scan(&one_line_path), scan(&pretty_path));
@@ -234,7 +234,7 @@ fn a_broken_list_item_costs_that_item_only() {
     text.push_str("kind: List\n");
     let file = write(dir.path(), "list.yaml", &text);
     let output = run(vigie().arg("scan").arg(&file).args(["-o", "json"]));
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     let err = stderr(&output);
     // Item 251 starts on line 3 + 250 × 7.
     let item_line = 3 + 250 * 7;
@@ -267,7 +267,7 @@ fn fields_of_the_wrong_type_are_invalid_objects_not_passes() {
          apiVersion: 3\nkind: [Pod]\n",
     );
     let output = run(vigie().arg("scan").arg(&file).args(["-o", "json"]));
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     let err = stderr(&output);
     let name = file.display();
     for expected in [
@@ -303,7 +303,7 @@ fn bad_input_never_shows_a_placeholder_position() {
         write(dir.path(), &format!("case-{i}.yaml"), case);
     }
     let output = run(vigie().arg("scan").arg(dir.path()).args(["-o", "json"]));
-    assert_eq!(output.status.code(), Some(2));
+    assert_exit(&output, 2);
     let err = stderr(&output);
     // One error or more per case, each with a position.
     assert!(err.lines().count() >= cases.len(), "{err}");

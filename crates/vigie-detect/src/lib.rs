@@ -55,3 +55,5 @@ pub mod rules;
 pub mod sinks;
 pub mod sources;
 pub mod syscall;
+#[cfg(test)]
+mod test_http;

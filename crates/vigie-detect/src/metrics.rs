@@ -109,32 +109,28 @@ impl Metrics {
 
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
+        let mut text = String::new();
+        let out = &mut text;
+        single(
             out,
-            "# HELP vigie_detect_events_total Events accepted by sources."
+            "vigie_detect_events_total",
+            "counter",
+            "Events accepted by sources.",
+            self.events_in.load(Ordering::Relaxed),
         );
-        let _ = writeln!(out, "# TYPE vigie_detect_events_total counter");
-        let _ = writeln!(
+        single(
             out,
-            "vigie_detect_events_total {}",
-            self.events_in.load(Ordering::Relaxed)
+            "vigie_detect_events_evaluated_total",
+            "counter",
+            "Events evaluated by the rules.",
+            self.events_evaluated.load(Ordering::Relaxed),
         );
-        let _ = writeln!(
+        header(
             out,
-            "# HELP vigie_detect_events_evaluated_total Events evaluated by the rules."
+            "vigie_detect_events_rejected_total",
+            "counter",
+            "Events refused, by source and reason.",
         );
-        let _ = writeln!(out, "# TYPE vigie_detect_events_evaluated_total counter");
-        let _ = writeln!(
-            out,
-            "vigie_detect_events_evaluated_total {}",
-            self.events_evaluated.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP vigie_detect_events_rejected_total Events refused, by source and reason."
-        );
-        let _ = writeln!(out, "# TYPE vigie_detect_events_rejected_total counter");
         for ((source, reason), n) in lock(&self.rejected).iter() {
             let _ = writeln!(
                 out,
@@ -143,11 +139,12 @@ impl Metrics {
                 escape(reason)
             );
         }
-        let _ = writeln!(
+        header(
             out,
-            "# HELP vigie_detect_alerts_total Alerts raised, by rule and priority."
+            "vigie_detect_alerts_total",
+            "counter",
+            "Alerts raised, by rule and priority.",
         );
-        let _ = writeln!(out, "# TYPE vigie_detect_alerts_total counter");
         for ((rule, priority), n) in lock(&self.alerts).iter() {
             let _ = writeln!(
                 out,
@@ -156,11 +153,12 @@ impl Metrics {
                 priority.as_str().to_lowercase()
             );
         }
-        let _ = writeln!(
+        header(
             out,
-            "# HELP vigie_detect_sink_dropped_total Alerts a sink could not deliver."
+            "vigie_detect_sink_dropped_total",
+            "counter",
+            "Alerts a sink could not deliver.",
         );
-        let _ = writeln!(out, "# TYPE vigie_detect_sink_dropped_total counter");
         for (sink, n) in lock(&self.sink_drops).iter() {
             let _ = writeln!(
                 out,
@@ -168,11 +166,12 @@ impl Metrics {
                 escape(sink)
             );
         }
-        let _ = writeln!(
+        header(
             out,
-            "# HELP vigie_detect_queue_depth Items waiting in a queue."
+            "vigie_detect_queue_depth",
+            "gauge",
+            "Items waiting in a queue.",
         );
-        let _ = writeln!(out, "# TYPE vigie_detect_queue_depth gauge");
         for (queue, n) in lock(&self.queue_depth).iter() {
             let _ = writeln!(
                 out,
@@ -182,11 +181,12 @@ impl Metrics {
         }
         if let Some(cache) = self.containers.get() {
             let c = cache.stats();
-            let _ = writeln!(
+            header(
                 out,
-                "# HELP vigie_detect_container_lookups_total Container metadata lookups of syscall events, by result (a miss: not known yet, the fields are missing)."
+                "vigie_detect_container_lookups_total",
+                "counter",
+                "Container metadata lookups of syscall events, by result (a miss: not known yet, the fields are missing).",
             );
-            let _ = writeln!(out, "# TYPE vigie_detect_container_lookups_total counter");
             let _ = writeln!(
                 out,
                 "vigie_detect_container_lookups_total{{result=\"hit\"}} {}",
@@ -197,35 +197,34 @@ impl Metrics {
                 "vigie_detect_container_lookups_total{{result=\"miss\"}} {}",
                 c.misses
             );
-            let _ = writeln!(
+            single(
                 out,
-                "# HELP vigie_detect_container_runtime_failures_total Container runtime (CRI) requests that failed or found no container."
+                "vigie_detect_container_runtime_failures_total",
+                "counter",
+                "Container runtime (CRI) requests that failed or found no container.",
+                c.failures,
             );
-            let _ = writeln!(
+            single(
                 out,
-                "# TYPE vigie_detect_container_runtime_failures_total counter"
-            );
-            let _ = writeln!(
-                out,
-                "vigie_detect_container_runtime_failures_total {}",
-                c.failures
-            );
-            let _ = writeln!(
-                out,
-                "# HELP vigie_detect_container_requests_dropped_total Container runtime requests not queued (queue full; asked again later)."
-            );
-            let _ = writeln!(
-                out,
-                "# TYPE vigie_detect_container_requests_dropped_total counter"
-            );
-            let _ = writeln!(
-                out,
-                "vigie_detect_container_requests_dropped_total {}",
-                c.dropped_requests
+                "vigie_detect_container_requests_dropped_total",
+                "counter",
+                "Container runtime requests not queued (queue full; asked again later).",
+                c.dropped_requests,
             );
         }
-        out
+        text
     }
+}
+
+/// The `# HELP` and `# TYPE` lines of metric `name`.
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// A metric with one sample and no labels: its header, then its value.
+fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    header(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
 }
 
 #[cfg(test)]

@@ -279,33 +279,25 @@ pub(crate) fn rewrite_cel(value: Json, target: Target) -> Json {
 }
 
 fn rewrite_cel_str(s: &str, target: Target) -> String {
-    let template = match target {
-        Target::Template => "spec.template",
-        Target::CronJob => "spec.jobTemplate.spec.template",
-    };
-    let mut out = s.to_string();
-    for object in ["object", "oldObject"] {
-        for field in ["spec", "metadata"] {
-            out = out.replace(
-                &format!("{object}.{field}"),
-                &format!("{object}.\u{0}{field}"),
-            );
-        }
-        out = out.replace(&format!("{object}.\u{0}"), &format!("{object}.{template}."));
-    }
-    out
+    into_template(s, target, ["object", "oldObject"])
 }
 
 fn rewrite_str(s: &str, target: Target) -> String {
     if !s.contains("request.") {
         return s.to_string();
     }
+    into_template(s, target, ["request.object", "request.oldObject"])
+}
+
+/// `s` with each `<object>.spec` and `<object>.metadata` of `objects` moved into
+/// the pod template of `target`'s kind.
+fn into_template(s: &str, target: Target, objects: [&str; 2]) -> String {
     let template = match target {
         Target::Template => "spec.template",
         Target::CronJob => "spec.jobTemplate.spec.template",
     };
     let mut out = s.to_string();
-    for object in ["request.object", "request.oldObject"] {
+    for object in objects {
         for field in ["spec", "metadata"] {
             out = out.replace(
                 &format!("{object}.{field}"),

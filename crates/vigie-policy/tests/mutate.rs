@@ -10,6 +10,27 @@ fn policies(text: &str) -> Vec<Policy> {
     loaded.policies
 }
 
+/// A ClusterPolicy with one rule, `rule`, that matches Pods; `rest` is the
+/// rule's other fields (`preconditions`, `mutate`), indented as in the rule.
+fn pod_policy(rule: &str, rest: &str) -> Vec<Policy> {
+    policies(&format!(
+        "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {{name: p}}
+spec:
+  rules:
+  - name: {rule}
+    match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}
+{rest}"
+    ))
+}
+
+/// The outcome of mutating `target` with `policies`, in a request with no
+/// user information.
+fn run(policies: &[Policy], target: &Target) -> vigie_policy::MutationOutcome {
+    mutate(policies, target, &Request::default())
+}
+
 fn pod(labels: Value, containers: Value) -> Target {
     Target::from_json(json!({
         "apiVersion": "v1", "kind": "Pod",
@@ -51,7 +72,7 @@ spec:
 fn each_rule_sees_the_previous_result_and_the_outcome_has_a_json_patch() {
     let policies = policies(LABELS);
     let target = pod(json!({}), json!([{"name": "a", "image": "nginx"}]));
-    let outcome = mutate(&policies, &target, &Request::default());
+    let outcome = run(&policies, &target);
     assert!(outcome.changed);
     assert_eq!(outcome.object["metadata"]["labels"]["team"], "platform");
     assert_eq!(
@@ -92,21 +113,15 @@ fn an_existing_label_is_kept_and_nothing_changed_is_a_skip() {
 
 #[test]
 fn a_missing_variable_is_an_error_and_the_object_is_left_alone() {
-    let policies = policies(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: r
-    match: {any: [{resources: {kinds: [Pod]}}]}
-    mutate:
+    let policies = pod_policy(
+        "r",
+        "    mutate:
       patchStrategicMerge:
         metadata: {labels: {x: '{{ request.object.spec.nope }}'}}
 ",
     );
     let target = pod(json!({}), json!([]));
-    let outcome = mutate(&policies, &target, &Request::default());
+    let outcome = run(&policies, &target);
     assert_eq!(outcome.results[0].1.status, Status::Error);
     assert!(
         outcome.results[0]
@@ -121,15 +136,9 @@ spec:
 
 #[test]
 fn json6902_with_variables_and_preconditions() {
-    let policies = policies(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: r
-    match: {any: [{resources: {kinds: [Pod]}}]}
-    preconditions:
+    let policies = pod_policy(
+        "r",
+        "    preconditions:
       all:
       - {key: '{{ request.object.metadata.namespace }}', operator: Equals, value: shop}
     mutate:
@@ -142,27 +151,21 @@ spec:
 ",
     );
     let target = pod(json!({}), json!([{"name": "a"}, {"name": "b"}]));
-    let outcome = mutate(&policies, &target, &Request::default());
+    let outcome = run(&policies, &target);
     assert_eq!(outcome.object["metadata"]["labels"]["ns"], "shop");
     assert_eq!(outcome.object["spec"]["containers"], json!([{"name": "b"}]));
     let mut other = target.object.clone();
     other["metadata"]["namespace"] = json!("dev");
-    let outcome = mutate(&policies, &Target::from_json(other), &Request::default());
+    let outcome = run(&policies, &Target::from_json(other));
     assert_eq!(outcome.results[0].1.status, Status::Skip);
     assert_eq!(outcome.results[0].1.message, "preconditions not met");
 }
 
 #[test]
 fn foreach_json6902_in_descending_order_removes_by_index() {
-    let policies = policies(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: drop-sidecars
-    match: {any: [{resources: {kinds: [Pod]}}]}
-    mutate:
+    let policies = pod_policy(
+        "drop-sidecars",
+        "    mutate:
       foreach:
       - list: request.object.spec.containers
         order: Descending
@@ -178,7 +181,7 @@ spec:
         json!({}),
         json!([{"name": "sidecar-1"}, {"name": "app"}, {"name": "sidecar-2"}]),
     );
-    let outcome = mutate(&policies, &target, &Request::default());
+    let outcome = run(&policies, &target);
     assert_eq!(
         outcome.object["spec"]["containers"],
         json!([{"name": "app"}])
@@ -188,15 +191,9 @@ spec:
 
 #[test]
 fn nested_foreach_sees_both_elements_and_context() {
-    let policies = policies(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: env-per-port
-    match: {any: [{resources: {kinds: [Pod]}}]}
-    mutate:
+    let policies = pod_policy(
+        "env-per-port",
+        "    mutate:
       foreach:
       - list: request.object.spec.containers
         order: Ascending
@@ -215,7 +212,7 @@ spec:
         json!({}),
         json!([{"name": "a", "ports": [{"containerPort": 80}, {"containerPort": 443}]}, {"name": "b"}]),
     );
-    let outcome = mutate(&policies, &target, &Request::default());
+    let outcome = run(&policies, &target);
     assert_eq!(
         outcome.results[0].1.status,
         Status::Pass,
@@ -231,15 +228,9 @@ spec:
 
 #[test]
 fn conditional_anchor_in_a_list_patches_matching_containers_only() {
-    let policies = policies(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: latest-pulls-always
-    match: {any: [{resources: {kinds: [Pod]}}]}
-    mutate:
+    let policies = pod_policy(
+        "latest-pulls-always",
+        "    mutate:
       patchStrategicMerge:
         spec:
           containers:
@@ -251,7 +242,7 @@ spec:
         json!({}),
         json!([{"name": "a", "image": "nginx:1"}, {"name": "b", "image": "redis:latest"}]),
     );
-    let outcome = mutate(&policies, &target, &Request::default());
+    let outcome = run(&policies, &target);
     let containers = &outcome.object["spec"]["containers"];
     assert_eq!(
         containers,
@@ -268,7 +259,7 @@ fn autogen_mutates_the_pod_template_of_a_deployment() {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
         "spec": {"template": {"metadata": {"labels": {"team": "x"}}, "spec": {"containers": []}}}
     }));
-    let outcome = mutate(&policies, &deployment, &Request::default());
+    let outcome = run(&policies, &deployment);
     assert_eq!(
         outcome.object["spec"]["template"]["metadata"]["annotations"]["owner"],
         "x"

@@ -253,8 +253,10 @@ fn methods_paths_lengths_and_framing_are_checked() {
     );
 }
 
-#[test]
-fn slow_bodies_slow_handlers_and_a_full_pool_are_refused() {
+/// Routes with `/in`, which answers the length of the body, and `/block`,
+/// which counts its callers (`entered`) and holds each until `release` sends
+/// (or for T at the most).
+fn blocking_routes() -> (Routes, Arc<AtomicUsize>, mpsc::Sender<()>) {
     let (release, wait) = mpsc::channel::<()>();
     let wait = Mutex::new(wait);
     let entered = Arc::new(AtomicUsize::new(0));
@@ -268,6 +270,12 @@ fn slow_bodies_slow_handlers_and_a_full_pool_are_refused() {
             let _ = wait.lock().unwrap().recv_timeout(T);
             Response::text(StatusCode::OK, "done")
         });
+    (routes, entered, release)
+}
+
+#[test]
+fn slow_bodies_slow_handlers_and_a_full_pool_are_refused() {
+    let (routes, entered, release) = blocking_routes();
     let server = Running::start(
         Limits {
             body_timeout: Duration::from_millis(200),
@@ -312,19 +320,7 @@ fn slow_bodies_slow_handlers_and_a_full_pool_are_refused() {
 
 #[test]
 fn a_full_pool_queues_requests_up_to_the_queue_limit() {
-    let (release, wait) = mpsc::channel::<()>();
-    let wait = Mutex::new(wait);
-    let entered = Arc::new(AtomicUsize::new(0));
-    let counter = entered.clone();
-    let routes = Routes::new()
-        .route(Method::POST, "/in", |r: Request| {
-            Response::text(StatusCode::OK, format!("{}", r.body.len()))
-        })
-        .route(Method::POST, "/block", move |_: Request| {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let _ = wait.lock().unwrap().recv_timeout(T);
-            Response::text(StatusCode::OK, "done")
-        });
+    let (routes, entered, release) = blocking_routes();
     let server = Running::start(
         Limits {
             handler_timeout: T,

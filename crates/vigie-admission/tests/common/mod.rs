@@ -42,11 +42,27 @@ pub fn webhook(yaml: &str) -> Arc<Webhook> {
 
 /// The `response` of the AdmissionReview answered to `body` at /validate.
 pub fn validate(webhook: &Webhook, body: &Json) -> Json {
+    respond(webhook, vigie_admission::Endpoint::Validate, body)
+}
+
+/// The `response` of the AdmissionReview answered to `body` at /mutate.
+pub fn mutate(webhook: &Webhook, body: &Json) -> Json {
+    respond(webhook, vigie_admission::Endpoint::Mutate, body)
+}
+
+fn respond(webhook: &Webhook, endpoint: vigie_admission::Endpoint, body: &Json) -> Json {
     let answer = webhook
-        .answer(
-            vigie_admission::Endpoint::Validate,
-            body.to_string().as_bytes(),
-        )
+        .answer(endpoint, body.to_string().as_bytes())
         .expect("an AdmissionReview answer");
     answer.to_review()["response"].clone()
+}
+
+/// Fails the test, showing the response, unless it denies the request with a
+/// message that holds `needle`; the message, for further checks.
+#[track_caller]
+pub fn assert_denied<'a>(response: &'a Json, needle: &str) -> &'a str {
+    assert_eq!(response["allowed"], false, "{response}");
+    let message = response["status"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "no {needle:?} in {message:?}");
+    message
 }

@@ -88,3 +88,15 @@ pub fn repo(path: &str) -> PathBuf {
 pub fn assert_contains(text: &str, needle: &str) {
     assert!(text.contains(needle), "no {needle:?} in:\n{text}");
 }
+
+/// Fails the test, showing what the run said on standard error, unless it
+/// ended with exit status `code`.
+#[track_caller]
+pub fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "exit status; stderr:\n{}",
+        stderr(output)
+    );
+}

@@ -36,19 +36,9 @@ macro_rules! pod_evaluator {
 }
 pub(crate) use pod_evaluator;
 
-/// The evaluator of a control that asks the same question as a Pod Security
-/// Standards check (named by its Kubernetes ID): the check answers it, at the
-/// latest version, so that the two answer it one way.
-macro_rules! pss_check_evaluator {
-    ($k8s_id:literal) => {
-        $crate::controls::common::pod_evaluator!(|pod, _, out| {
-            $crate::controls::common::run_pss_check(pod, $k8s_id, out)
-        })
-    };
-}
-pub(crate) use pss_check_evaluator;
-
-/// Runs one Pod Security Standards check (by its Kubernetes ID) on a pod.
+/// Runs one Pod Security Standards check (by its Kubernetes ID) on a pod, at
+/// the latest version: for the controls that ask the same question as a check,
+/// so that the two answer it one way.
 pub(crate) fn run_pss_check(pod: &Pod<'_>, k8s_id: &str, out: &mut Vec<Violation>) {
     if let Some(check) = find_check(k8s_id) {
         (check.evaluate)(pod, Version::LATEST, out);

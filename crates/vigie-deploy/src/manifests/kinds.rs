@@ -4,6 +4,8 @@
 //! from this table and any other kind (a custom resource) is pluralized the way
 //! CRDs conventionally are, which the docs say to check.
 
+use vigie_resource::plural_of_kind;
+
 /// (kind, API group, plural resource) of the built-in kinds policies name.
 const BUILT_IN: &[(&str, &str, &str)] = &[
     ("Binding", "", "bindings"),
@@ -93,23 +95,8 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
 pub(super) fn resource_of(kind: &str) -> (Option<&'static str>, String) {
     match BUILT_IN.iter().find(|(k, _, _)| *k == kind) {
         Some((_, group, plural)) => (Some(group), plural.to_string()),
-        None => (None, pluralize(kind)),
+        None => (None, plural_of_kind(kind)),
     }
-}
-
-/// The conventional plural of a custom resource's kind: lower case, `-ies` for a
-/// consonant then `y`, `-es` after `s`, `x`, `z`, `ch`, `sh`, `-s` otherwise.
-fn pluralize(kind: &str) -> String {
-    let lower = kind.to_ascii_lowercase();
-    if let Some(stem) = lower.strip_suffix('y') {
-        if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) {
-            return format!("{stem}ies");
-        }
-    }
-    if lower.ends_with(['s', 'x', 'z']) || lower.ends_with("ch") || lower.ends_with("sh") {
-        return format!("{lower}es");
-    }
-    format!("{lower}s")
 }
 
 #[cfg(test)]

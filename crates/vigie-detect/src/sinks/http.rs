@@ -257,6 +257,7 @@ impl Sink for HttpSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_http::read_headers_and_body;
     use std::net::TcpListener;
     use vigie_rules::Priority;
 
@@ -269,20 +270,7 @@ mod tests {
             for status in statuses {
                 let (stream, _) = listener.accept().unwrap();
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut len = 0;
-                loop {
-                    let mut line = String::new();
-                    reader.read_line(&mut line).unwrap();
-                    if line == "\r\n" {
-                        break;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        len = v.trim().parse().unwrap();
-                    }
-                }
-                let mut body = vec![0; len];
-                reader.read_exact(&mut body).unwrap();
-                bodies.push(String::from_utf8(body).unwrap());
+                bodies.push(read_headers_and_body(&mut reader));
                 let mut s = stream;
                 write!(s, "HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n").unwrap();
             }

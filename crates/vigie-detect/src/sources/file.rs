@@ -125,7 +125,6 @@ pub fn read_dir(dir: &Path, ctx: &SourceContext) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use crate::metrics::Metrics;
-    use crossbeam_channel::bounded;
     use std::io::Write;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
@@ -144,15 +143,9 @@ mod tests {
 
     impl Follower {
         fn start(path: &std::path::Path, poll: Duration) -> Self {
-            let (tx, events) = bounded(64);
-            let stop = Arc::new(AtomicBool::new(false));
-            let metrics = Arc::new(Metrics::default());
-            let ctx = SourceContext {
-                queue: tx,
-                metrics: metrics.clone(),
-                max_event_bytes: 1 << 20,
-                stop: stop.clone(),
-            };
+            let (ctx, events) = SourceContext::for_tests(64, 1 << 20);
+            let stop = ctx.stop.clone();
+            let metrics = ctx.metrics.clone();
             let path = path.to_path_buf();
             let thread =
                 std::thread::spawn(move || read_file(&path, Some(FollowOptions { poll }), &ctx));
@@ -248,13 +241,7 @@ mod tests {
         follower.stop();
         assert_eq!(metrics.rejected_total(), 0);
         // Without --follow, a missing file is an error.
-        let (tx, _rx) = bounded(1);
-        let ctx = SourceContext {
-            queue: tx,
-            metrics: Arc::new(Metrics::default()),
-            max_event_bytes: 1 << 20,
-            stop: Arc::new(AtomicBool::new(false)),
-        };
+        let (ctx, _rx) = SourceContext::for_tests(1, 1 << 20);
         assert!(read_file(&dir.join("never.log"), None, &ctx).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }

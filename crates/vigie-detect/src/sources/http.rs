@@ -162,12 +162,10 @@ impl Handler for AuditWebhook {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::Metrics;
     use crate::sinks::post_json;
-    use crossbeam_channel::bounded;
+    use crate::test_http::read_headers_and_body;
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpStream;
-    use std::sync::atomic::AtomicBool;
     use std::time::Duration;
 
     fn config(max_body_bytes: usize) -> HttpSourceConfig {
@@ -185,14 +183,8 @@ mod tests {
     fn receives_webhook_batches_over_loopback() {
         let source = HttpSource::bind(config(4096)).unwrap();
         let url = format!("http://{}/k8s-audit", source.local_addr().unwrap());
-        let (tx, rx) = bounded(1);
-        let stop = Arc::new(AtomicBool::new(false));
-        let ctx = SourceContext {
-            queue: tx,
-            metrics: Arc::new(Metrics::default()),
-            max_event_bytes: 4096,
-            stop: stop.clone(),
-        };
+        let (ctx, rx) = SourceContext::for_tests(1, 4096);
+        let stop = ctx.stop.clone();
         let metrics = ctx.metrics.clone();
         let server = std::thread::spawn(move || source.run(&ctx));
         let t = Duration::from_secs(10);
@@ -224,34 +216,15 @@ mod tests {
         let mut status = String::new();
         reader.read_line(&mut status).unwrap();
         let code = status.split(' ').nth(1).unwrap().parse().unwrap();
-        let mut len = 0;
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            if line == "\r\n" {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body).unwrap();
-        (code, String::from_utf8(body).unwrap())
+        (code, read_headers_and_body(reader))
     }
 
     #[test]
     fn keeps_connections_alive_and_reads_chunked_bodies() {
         let source = HttpSource::bind(config(200)).unwrap();
         let addr = source.local_addr().unwrap();
-        let (tx, rx) = bounded(16);
-        let stop = Arc::new(AtomicBool::new(false));
-        let ctx = SourceContext {
-            queue: tx,
-            metrics: Arc::new(Metrics::default()),
-            max_event_bytes: 4096,
-            stop: stop.clone(),
-        };
+        let (ctx, rx) = SourceContext::for_tests(16, 4096);
+        let stop = ctx.stop.clone();
         let server = std::thread::spawn(move || source.run(&ctx));
         let tcp = TcpStream::connect(addr).unwrap();
         tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();

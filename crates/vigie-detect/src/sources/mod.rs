@@ -57,6 +57,25 @@ impl SourceContext {
     }
 }
 
+#[cfg(test)]
+impl SourceContext {
+    /// A context for tests: a queue of `capacity` batches (and its receiving
+    /// end), fresh counters, not stopped.
+    pub(crate) fn for_tests(
+        capacity: usize,
+        max_event_bytes: usize,
+    ) -> (Self, crossbeam_channel::Receiver<Batch>) {
+        let (queue, batches) = crossbeam_channel::bounded(capacity);
+        let ctx = SourceContext {
+            queue,
+            metrics: Arc::new(Metrics::default()),
+            max_event_bytes,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        (ctx, batches)
+    }
+}
+
 /// What [`read_lines`] consumed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LinesRead {
@@ -220,17 +239,10 @@ fn name_kind(name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossbeam_channel::bounded;
 
     #[test]
     fn bad_lines_are_counted_and_good_ones_delivered() {
-        let (tx, rx) = bounded(16);
-        let ctx = SourceContext {
-            queue: tx,
-            metrics: Arc::new(Metrics::default()),
-            max_event_bytes: 200,
-            stop: Arc::new(AtomicBool::new(false)),
-        };
+        let (ctx, rx) = SourceContext::for_tests(16, 200);
         let big = format!(
             r#"{{"kind":"Event","verb":"get","x":"{}"}}"#,
             "a".repeat(300)
@@ -265,20 +277,9 @@ mod tests {
         }
     }
 
-    fn context(limit: usize) -> (SourceContext, crossbeam_channel::Receiver<Batch>) {
-        let (tx, rx) = bounded(16);
-        let ctx = SourceContext {
-            queue: tx,
-            metrics: Arc::new(Metrics::default()),
-            max_event_bytes: limit,
-            stop: Arc::new(AtomicBool::new(false)),
-        };
-        (ctx, rx)
-    }
-
     #[test]
     fn an_over_long_line_is_skipped_without_being_held() {
-        let (ctx, rx) = context(100);
+        let (ctx, rx) = SourceContext::for_tests(16, 100);
         let good = r#"{"kind":"Event","verb":"get","auditID":"1"}"#;
         // 50 MB of line between two good ones: the line buffer never grows past
         // the limit plus one, and the next line is still read.
@@ -324,7 +325,7 @@ mod tests {
 
     #[test]
     fn binary_input_is_given_up_after_one_limit_of_bytes() {
-        let (ctx, _rx) = context(1 << 10);
+        let (ctx, _rx) = SourceContext::for_tests(16, 1 << 10);
         // Like /dev/zero: endless, no newline.
         let mut zero = Counted {
             inner: std::io::repeat(0),

@@ -18,6 +18,13 @@ fn parts(ns: u64) -> Parts {
     }
 }
 
+/// `YYYY-MM-DD`.
+fn day(p: &Parts) -> String {
+    let Date { year, month, day } = p.date;
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// `HH:MM:SS`.
 fn clock(p: &Parts) -> String {
     let s = p.secs_of_day;
     format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
@@ -37,34 +44,19 @@ pub fn time_s(ns: u64) -> String {
 /// `evt.datetime`: `YYYY-MM-DD HH:MM:SS.nnnnnnnnn`.
 pub fn datetime(ns: u64) -> String {
     let p = parts(ns);
-    let Date {
-        year: y,
-        month: m,
-        day: d,
-    } = p.date;
-    format!("{y:04}-{m:02}-{d:02} {}.{:09}", clock(&p), p.nanos)
+    format!("{} {}.{:09}", day(&p), clock(&p), p.nanos)
 }
 
 /// `evt.datetime.s`: `YYYY-MM-DD HH:MM:SS`.
 pub fn datetime_s(ns: u64) -> String {
     let p = parts(ns);
-    let Date {
-        year: y,
-        month: m,
-        day: d,
-    } = p.date;
-    format!("{y:04}-{m:02}-{d:02} {}", clock(&p))
+    format!("{} {}", day(&p), clock(&p))
 }
 
 /// `evt.time.iso8601`: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
 pub fn iso8601(ns: u64) -> String {
     let p = parts(ns);
-    let Date {
-        year: y,
-        month: m,
-        day: d,
-    } = p.date;
-    format!("{y:04}-{m:02}-{d:02}T{}.{:09}Z", clock(&p), p.nanos)
+    format!("{}T{}.{:09}Z", day(&p), clock(&p), p.nanos)
 }
 
 #[cfg(test)]

@@ -349,28 +349,19 @@ fn fd_entry(c: &mut Cursor<'_>, v2: bool, tid: i64) -> Result<FdEntry, Short> {
         l4proto: 0,
     };
     match code {
-        3 => {
-            e.sip = Some(ip4(c, "sip")?);
-            e.dip = Some(ip4(c, "dip")?);
-            e.sport = c.u16("sport")?;
-            e.dport = c.u16("dport")?;
-            e.l4proto = c.u8("l4proto")?;
-        }
-        5 => {
-            e.dip = Some(ip4(c, "ip")?);
-            e.dport = c.u16("port")?;
-            e.l4proto = c.u8("l4proto")?;
-        }
-        4 => {
-            e.sip = Some(ip6(c, "sip")?);
-            e.dip = Some(ip6(c, "dip")?);
-            e.sport = c.u16("sport")?;
-            e.dport = c.u16("dport")?;
-            e.l4proto = c.u8("l4proto")?;
-        }
-        6 => {
-            e.dip = Some(ip6(c, "ip")?);
-            e.dport = c.u16("port")?;
+        // IPv4 (3) and IPv6 (4) sockets give both ends; IPv4 (5) and IPv6 (6)
+        // servers their own address.
+        3..=6 => {
+            let ip = if matches!(code, 3 | 5) { ip4 } else { ip6 };
+            if matches!(code, 3 | 4) {
+                e.sip = Some(ip(c, "sip")?);
+                e.dip = Some(ip(c, "dip")?);
+                e.sport = c.u16("sport")?;
+                e.dport = c.u16("dport")?;
+            } else {
+                e.dip = Some(ip(c, "ip")?);
+                e.dport = c.u16("port")?;
+            }
             e.l4proto = c.u8("l4proto")?;
         }
         8 => {

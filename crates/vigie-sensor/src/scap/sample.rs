@@ -104,156 +104,51 @@ pub fn sample_capture() -> Vec<u8> {
             },
         ],
     );
-    let mut t = ts;
-    let mut ev =
-        |w: &mut ScapWriter, name: &str, exit: bool, tid: u64, params: &[NamedParam<'_>]| {
-            t += 1000;
-            w.event(0, &build_event(name, exit, t, tid, params));
-        };
+    let mut ev = Events { w: &mut w, ts };
     // Each syscall as a driver of sysdig's time wrote it: an enter event, then the
     // exit. The shell reads a file through a relative path, then closes it.
-    ev(
-        &mut w,
-        "openat",
-        false,
-        100,
-        &[
-            ("dirfd", i64b(-100)),
-            ("name", strb("../etc/shadow")),
-            ("flags", u32b(1)),
-            ("mode", u32b(0)),
-        ],
-    );
-    ev(
-        &mut w,
-        "openat",
-        true,
-        100,
-        &[
-            ("fd", i64b(3)),
-            ("dirfd", i64b(-100)),
-            ("name", strb("../etc/shadow")),
-            ("flags", u32b(1)),
-            ("mode", u32b(0)),
-        ],
-    );
-    ev(
-        &mut w,
+    let shadow = || open_params("../etc/shadow");
+    ev.syscall("openat", 100, vec![("fd", i64b(3))], shadow());
+    ev.syscall(
         "read",
-        false,
         100,
-        &[("fd", i64b(3)), ("size", u32b(5))],
+        vec![("res", i64b(5)), ("data", b"root:".to_vec())],
+        vec![("fd", i64b(3)), ("size", u32b(5))],
     );
-    ev(
-        &mut w,
-        "read",
-        true,
-        100,
-        &[
-            ("res", i64b(5)),
-            ("data", b"root:".to_vec()),
-            ("fd", i64b(3)),
-            ("size", u32b(5)),
-        ],
-    );
-    ev(&mut w, "close", false, 100, &[("fd", i64b(3))]);
-    ev(
-        &mut w,
-        "close",
-        true,
-        100,
-        &[("res", i64b(0)), ("fd", i64b(3))],
-    );
+    ev.syscall("close", 100, vec![("res", i64b(0))], vec![("fd", i64b(3))]);
     // It forks a child that runs cat.
-    ev(
-        &mut w,
-        "clone",
-        true,
-        100,
-        &[
-            ("res", i64b(101)),
-            ("exe", strb("/bin/bash")),
-            ("args", listb(&[])),
-            ("tid", i64b(100)),
-            ("pid", i64b(100)),
-            ("ptid", i64b(1)),
-            ("cwd", strb("/root")),
-            ("comm", strb("bash")),
-            ("cgroups", listb(&["cpu=/user.slice"])),
-            ("uid", u32b(1000)),
-            ("gid", u32b(1000)),
-        ],
-    );
-    ev(
-        &mut w,
-        "clone",
-        true,
-        101,
-        &[
-            ("res", i64b(0)),
-            ("exe", strb("/bin/bash")),
-            ("args", listb(&[])),
-            ("tid", i64b(101)),
-            ("pid", i64b(101)),
-            ("ptid", i64b(100)),
-            ("cwd", strb("/root")),
-            ("comm", strb("bash")),
-            ("cgroups", listb(&["cpu=/user.slice"])),
-            ("uid", u32b(1000)),
-            ("gid", u32b(1000)),
-            ("vtid", i64b(101)),
-            ("vpid", i64b(101)),
-        ],
-    );
-    ev(
-        &mut w,
-        "execve",
-        true,
-        101,
-        &[
-            ("res", i64b(0)),
-            ("exe", strb("cat")),
-            ("args", listb(&["/etc/hosts"])),
-            ("tid", i64b(101)),
-            ("pid", i64b(101)),
-            ("ptid", i64b(100)),
-            ("cwd", strb("/root")),
-            ("comm", strb("cat")),
-            ("cgroups", listb(&["cpu=/user.slice"])),
-            ("uid", u32b(1000)),
-            ("gid", u32b(1000)),
-            ("trusted_exepath", strb("/usr/bin/cat")),
-        ],
-    );
-    ev(
-        &mut w,
+    let bash = Process {
+        exe: "/bin/bash",
+        args: &[],
+        comm: "bash",
+        cgroup: "/user.slice",
+        uid: 1000,
+    };
+    let mut parent = vec![("res", i64b(101))];
+    parent.extend(bash.params(100, 100, 1));
+    ev.exit("clone", 100, &parent);
+    let mut child = vec![("res", i64b(0))];
+    child.extend(bash.params(101, 101, 100));
+    child.extend([("vtid", i64b(101)), ("vpid", i64b(101))]);
+    ev.exit("clone", 101, &child);
+    let cat = Process {
+        exe: "cat",
+        args: &["/etc/hosts"],
+        comm: "cat",
+        ..bash
+    };
+    let mut exec = vec![("res", i64b(0))];
+    exec.extend(cat.params(101, 101, 100));
+    exec.push(("trusted_exepath", strb("/usr/bin/cat")));
+    ev.exit("execve", 101, &exec);
+    ev.syscall(
         "openat",
-        false,
         101,
-        &[
-            ("dirfd", i64b(-100)),
-            ("name", strb("/etc/hosts")),
-            ("flags", u32b(1)),
-            ("mode", u32b(0)),
-        ],
+        vec![("fd", i64b(3))],
+        open_params("/etc/hosts"),
     );
-    ev(
-        &mut w,
-        "openat",
-        true,
-        101,
-        &[
-            ("fd", i64b(3)),
-            ("dirfd", i64b(-100)),
-            ("name", strb("/etc/hosts")),
-            ("flags", u32b(1)),
-            ("mode", u32b(0)),
-        ],
-    );
-    ev(
-        &mut w,
+    ev.enter(
         "procexit",
-        false,
         101,
         &[
             ("status", i64b(0)),
@@ -263,39 +158,18 @@ pub fn sample_capture() -> Vec<u8> {
         ],
     );
     // The service in the container connects out and changes a file's mode.
-    ev(
-        &mut w,
+    ev.syscall(
         "socket",
-        false,
         200,
-        &[("domain", u32b(2)), ("type", u32b(1)), ("proto", u32b(0))],
-    );
-    ev(
-        &mut w,
-        "socket",
-        true,
-        200,
-        &[
-            ("fd", i64b(7)),
-            ("domain", u32b(2)),
-            ("type", u32b(1)),
-            ("proto", u32b(0)),
-        ],
+        vec![("fd", i64b(7))],
+        vec![("domain", u32b(2)), ("type", u32b(1)), ("proto", u32b(0))],
     );
     let mut addr = vec![crate::event::family::INET];
     addr.extend_from_slice(&[203, 0, 113, 9]);
     addr.extend_from_slice(&3333u16.to_le_bytes());
-    ev(
-        &mut w,
+    ev.enter("connect", 200, &[("fd", i64b(7)), ("addr", addr)]);
+    ev.exit(
         "connect",
-        false,
-        200,
-        &[("fd", i64b(7)), ("addr", addr)],
-    );
-    ev(
-        &mut w,
-        "connect",
-        true,
         200,
         &[
             ("res", i64b(0)),
@@ -306,10 +180,8 @@ pub fn sample_capture() -> Vec<u8> {
             ("fd", i64b(7)),
         ],
     );
-    ev(
-        &mut w,
+    ev.exit(
         "chmod",
-        true,
         200,
         &[
             ("res", i64b(0)),
@@ -318,4 +190,80 @@ pub fn sample_capture() -> Vec<u8> {
         ],
     );
     w.into_bytes()
+}
+
+/// Writes the sample's events one microsecond apart, on CPU 0.
+struct Events<'a> {
+    w: &'a mut ScapWriter,
+    ts: u64,
+}
+
+impl Events<'_> {
+    fn event(&mut self, name: &str, exit: bool, tid: u64, params: &[NamedParam<'_>]) {
+        self.ts += 1000;
+        self.w
+            .event(0, &build_event(name, exit, self.ts, tid, params));
+    }
+
+    fn enter(&mut self, name: &str, tid: u64, params: &[NamedParam<'_>]) {
+        self.event(name, false, tid, params);
+    }
+
+    fn exit(&mut self, name: &str, tid: u64, params: &[NamedParam<'_>]) {
+        self.event(name, true, tid, params);
+    }
+
+    /// A syscall's enter event with `args`, and its exit event with `results`
+    /// then `args` again (the order of the exit events that repeat them).
+    fn syscall<'a>(
+        &mut self,
+        name: &str,
+        tid: u64,
+        mut results: Vec<NamedParam<'a>>,
+        args: Vec<NamedParam<'a>>,
+    ) {
+        self.enter(name, tid, &args);
+        results.extend(args);
+        self.exit(name, tid, &results);
+    }
+}
+
+/// The arguments of an `openat` of `path`, read-only, relative to the working
+/// directory.
+fn open_params(path: &str) -> Vec<NamedParam<'static>> {
+    vec![
+        ("dirfd", i64b(-100)),
+        ("name", strb(path)),
+        ("flags", u32b(1)),
+        ("mode", u32b(0)),
+    ]
+}
+
+/// What the exit events of `clone` and `execve` say of the process.
+#[derive(Clone, Copy)]
+struct Process<'a> {
+    exe: &'a str,
+    args: &'a [&'a str],
+    comm: &'a str,
+    cgroup: &'a str,
+    uid: u32,
+}
+
+impl Process<'_> {
+    /// Its parameters as thread `tid` of process `pid`, child of `ptid`, in
+    /// `/root`.
+    fn params(&self, tid: i64, pid: i64, ptid: i64) -> Vec<NamedParam<'static>> {
+        vec![
+            ("exe", strb(self.exe)),
+            ("args", listb(self.args)),
+            ("tid", i64b(tid)),
+            ("pid", i64b(pid)),
+            ("ptid", i64b(ptid)),
+            ("cwd", strb("/root")),
+            ("comm", strb(self.comm)),
+            ("cgroups", listb(&[&format!("cpu={}", self.cgroup)])),
+            ("uid", u32b(self.uid)),
+            ("gid", u32b(self.uid)),
+        ]
+    }
 }

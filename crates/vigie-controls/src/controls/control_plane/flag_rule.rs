@@ -1,7 +1,7 @@
 //! Declarative flag requirements: most control plane controls say "this
-//! component must (not) run with this flag (value)", and nothing else. A control
-//! file states its [`FlagRule`]; [`FlagRule::evaluate`] does the reading,
-//! the defaults and the messages for all of them.
+//! component must (not) run with this flag (value)", and nothing else. Each row
+//! of `flag_controls.rs` states its [`FlagRule`]; [`FlagRule::evaluate`] does
+//! the reading, the defaults and the messages for all of them.
 
 use vigie_resource::Resource;
 
@@ -239,58 +239,6 @@ fn parse_bool(value: &str) -> Option<bool> {
         _ => None,
     }
 }
-
-/// The evaluator of a control defined by a [`FlagRule`] constant.
-macro_rules! flag_rule_evaluator {
-    ($rule:path) => {
-        $crate::control::Evaluator::Object {
-            applies: |resource| $rule.applies(resource),
-            evaluate: |resource, _, out| $rule.evaluate(resource, out),
-        }
-    };
-}
-pub(crate) use flag_rule_evaluator;
-
-/// The evaluator of an admission-plugin control: kube-apiserver must list one of
-/// `enabled` plugins in `--enable-admission-plugins`, must `not_enable` one, or
-/// must `not_disable` one in `--disable-admission-plugins` (none is on or off by
-/// default, as the flag rules count them). `$risk` says what happens otherwise.
-macro_rules! admission_plugin_evaluator {
-    (enabled [$($plugin:literal),+], $risk:expr) => {
-        $crate::controls::control_plane::flag_rule::admission_plugin_evaluator!(@rule
-            "enable-admission-plugins",
-            $crate::controls::control_plane::flag_rule::Check::Includes {
-                items: &[$($plugin),+],
-                default: &[],
-            },
-            $risk)
-    };
-    (not_enabled $plugin:literal, $risk:expr) => {
-        $crate::controls::control_plane::flag_rule::admission_plugin_evaluator!(@rule
-            "enable-admission-plugins",
-            $crate::controls::control_plane::flag_rule::Check::Excludes { item: $plugin, default: &[] },
-            $risk)
-    };
-    (not_disabled $plugin:literal, $risk:expr) => {
-        $crate::controls::control_plane::flag_rule::admission_plugin_evaluator!(@rule
-            "disable-admission-plugins",
-            $crate::controls::control_plane::flag_rule::Check::Excludes { item: $plugin, default: &[] },
-            $risk)
-    };
-    (@rule $flag:literal, $check:expr, $risk:expr) => {{
-        use $crate::controls::control_plane::flag_rule::{FlagRule, Requirement, KUBE_APISERVER};
-        const RULE: FlagRule = FlagRule {
-            components: &[KUBE_APISERVER],
-            requirements: &[Requirement {
-                flag: $flag,
-                check: $check,
-                risk: $risk,
-            }],
-        };
-        $crate::controls::control_plane::flag_rule::flag_rule_evaluator!(RULE)
-    }};
-}
-pub(crate) use admission_plugin_evaluator;
 
 #[cfg(test)]
 mod tests {

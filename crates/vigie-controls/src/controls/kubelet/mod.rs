@@ -10,34 +10,20 @@
 //! `authentication.anonymous.enabled` and `readOnlyPort`); configz always
 //! holds every field, with the value the kubelet runs with.
 
-pub(crate) mod anonymous_auth;
-pub(crate) mod authorization_always_allow;
-pub(crate) mod client_ca_file;
-pub(crate) mod client_certificate_rotation;
-pub(crate) mod event_record_qps;
-pub(crate) mod iptables_util_chains;
-pub(crate) mod pod_pids_limit;
-pub(crate) mod protect_kernel_defaults;
-pub(crate) mod read_only_port;
 pub(crate) mod serving_certificate_rotation;
 pub(crate) mod setting;
-pub(crate) mod streaming_idle_timeout;
+mod settings;
 pub(crate) mod tls_cipher_suites;
 
 use crate::control::Control;
 
-/// The controls of this category, in ID order (register new ones here).
-pub(crate) static CONTROLS: [Control; 12] = [
-    anonymous_auth::CONTROL,
-    authorization_always_allow::CONTROL,
-    client_ca_file::CONTROL,
-    read_only_port::CONTROL,
-    streaming_idle_timeout::CONTROL,
-    protect_kernel_defaults::CONTROL,
-    iptables_util_chains::CONTROL,
-    event_record_qps::CONTROL,
-    client_certificate_rotation::CONTROL,
+/// The controls of this category with a file of their own, in ID order
+/// (register new ones here); those that judge one field are the rows of
+/// [`settings`].
+pub(crate) static CONTROLS: [Control; 2] = [
     serving_certificate_rotation::CONTROL,
     tls_cipher_suites::CONTROL,
-    pod_pids_limit::CONTROL,
 ];
+
+/// The controls that judge one field.
+pub(crate) use settings::CONTROLS as SETTINGS;

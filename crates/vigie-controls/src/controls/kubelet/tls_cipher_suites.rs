@@ -19,7 +19,7 @@
 //! ## References
 //! Kubescape C-0184; CIS 4.2.12; NSA/CISA "Encryption"; MITRE ATT&CK T1557.
 
-use super::super::control_plane::api_server_tls_cipher_suites::STRONG_CIPHER_SUITES;
+use super::super::control_plane::flag_controls::STRONG_CIPHER_SUITES;
 use super::super::prelude::*;
 use super::setting::{is_kubelet_config, Setting};
 

@@ -25,10 +25,10 @@
 
 use super::super::prelude::*;
 use super::topology::{
-    find_service, ingress_backends, is_external, pod_labels_path, service_ports, service_type,
-    workload_labels_pos, workloads_selected_by_service,
+    find_service, ingress_backends, is_external, report_reachable, service_ports, service_type,
+    workloads_selected_by_service,
 };
-use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
+use crate::controls::rbac::service_accounts::namespace_of;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-N001",
@@ -86,22 +86,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     }
     exposed.sort();
     exposed.dedup();
-    out.evaluated
-        .extend(inventory.of_kind(WORKLOAD_KINDS).map(|(i, _)| i));
-    for (i, through) in exposed {
-        let workload = &inventory.resources[i];
-        out.violations.push((
-            i,
-            Violation::new(
-                pod_labels_path(workload),
-                workload_labels_pos(workload),
-                format!(
-                    "{} {} is reachable from outside the cluster through {through}",
-                    workload.kind, workload.name
-                ),
-            ),
-        ));
-    }
+    report_reachable(*inventory, exposed, out);
 }
 
 /// Whether some port of the Service reaches the pods: a numeric (or absent)

@@ -29,10 +29,8 @@ use std::collections::BTreeMap;
 
 use super::super::prelude::*;
 use super::gateway_api::{service_backends, ROUTE_KINDS};
-use super::topology::{
-    find_service, is_external, pod_labels_path, workload_labels_pos, workloads_selected_by_service,
-};
-use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
+use super::topology::{find_service, is_external, report_reachable, workloads_selected_by_service};
+use crate::controls::rbac::service_accounts::namespace_of;
 
 pub(crate) const CONTROL: Control = Control {
     id: "VG-N018",
@@ -98,22 +96,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             }
         }
     }
-    out.evaluated
-        .extend(inventory.of_kind(WORKLOAD_KINDS).map(|(i, _)| i));
-    for (i, through) in exposed {
-        let workload = &inventory.resources[i];
-        out.violations.push((
-            i,
-            Violation::new(
-                pod_labels_path(workload),
-                workload_labels_pos(workload),
-                format!(
-                    "{} {} is reachable from outside the cluster through {through}",
-                    workload.kind, workload.name
-                ),
-            ),
-        ));
-    }
+    report_reachable(*inventory, exposed, out);
 }
 
 /// Whether a VirtualService is bound to an Istio gateway that an external

@@ -26,9 +26,7 @@
 use std::collections::HashMap;
 
 use super::super::prelude::*;
-use super::topology::{
-    pod_labels_path, service_type, workload_labels_pos, workloads_selected_by_service,
-};
+use super::topology::{service_type, workload_violation, workloads_selected_by_service};
 use crate::controls::rbac::service_accounts::WORKLOAD_KINDS;
 
 pub(crate) const CONTROL: Control = Control {
@@ -94,13 +92,10 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
         if let Some(service) = exposing.get(&i) {
             out.violations.push((
                 i,
-                Violation::new(
-                    pod_labels_path(workload),
-                    workload_labels_pos(workload),
-                    format!(
-                        "{} {} ({interface}) is exposed through {} Service {}",
-                        workload.kind,
-                        workload.name,
+                workload_violation(
+                    workload,
+                    format_args!(
+                        "({interface}) is exposed through {} Service {}",
                         service_type(service),
                         service.name
                     ),

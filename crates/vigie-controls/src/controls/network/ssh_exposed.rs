@@ -23,9 +23,7 @@
 //! Services: SSH).
 
 use super::super::prelude::*;
-use super::topology::{
-    pod_labels_path, service_ports, workload_labels_pos, workloads_selected_by_service,
-};
+use super::topology::{service_ports, workload_violation, workloads_selected_by_service};
 use crate::controls::rbac::service_accounts::WORKLOAD_KINDS;
 
 pub(crate) const CONTROL: Control = Control {
@@ -65,13 +63,9 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
         if let Some((service, port)) = exposed.get(&i) {
             out.violations.push((
                 i,
-                Violation::new(
-                    pod_labels_path(workload),
-                    workload_labels_pos(workload),
-                    format!(
-                        "{} {} is exposed on SSH port {port} by Service {}",
-                        workload.kind, workload.name, service.name
-                    ),
+                workload_violation(
+                    workload,
+                    format_args!("is exposed on SSH port {port} by Service {}", service.name),
                 ),
             ));
         }

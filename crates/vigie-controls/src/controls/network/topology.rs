@@ -4,10 +4,10 @@
 use vigie_resource::{Node, Pos, Resource};
 
 use super::selector::Selector;
-use crate::control::Inventory;
+use crate::control::{ClusterOutcome, Inventory};
 use crate::controls::common::workload_pod;
-use crate::controls::rbac::service_accounts::namespace_of;
-use crate::pod::key_pos;
+use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
+use crate::pod::{key_pos, Violation};
 
 /// The labels of the pods a workload runs (a Pod's own labels).
 pub(crate) fn pod_labels(workload: &Resource) -> Option<&Node> {
@@ -15,7 +15,7 @@ pub(crate) fn pod_labels(workload: &Resource) -> Option<&Node> {
 }
 
 /// The path of those labels, for violations.
-pub(crate) fn pod_labels_path(workload: &Resource) -> String {
+fn pod_labels_path(workload: &Resource) -> String {
     workload_pod(workload).map_or_else(
         || "metadata.labels".to_string(),
         |pod| format!("{}.labels", pod.template.metadata_path),
@@ -140,10 +140,42 @@ pub(crate) fn ingress_backends(ingress: &Resource) -> Vec<(String, &Node)> {
 
 /// Where a workload's pod labels are written (its pod template metadata, or
 /// the object itself).
-pub(crate) fn workload_labels_pos(workload: &Resource) -> Pos {
+fn workload_labels_pos(workload: &Resource) -> Pos {
     workload_pod(workload)
         .and_then(|pod| pod.template.metadata)
         .map_or(workload.pos, |m| key_pos(m, "labels"))
+}
+
+/// A violation at the labels of `workload`'s pods (what Services and
+/// policies select), saying "<kind> <name> <what>".
+pub(crate) fn workload_violation(workload: &Resource, what: impl std::fmt::Display) -> Violation {
+    Violation::new(
+        pod_labels_path(workload),
+        workload_labels_pos(workload),
+        format!("{} {} {what}", workload.kind, workload.name),
+    )
+}
+
+/// Reports each workload of `reached` (index, and what reaches it: "Ingress
+/// web and Service web") as reachable from outside the cluster; every workload
+/// of the inventory is evaluated.
+pub(crate) fn report_reachable(
+    inventory: Inventory<'_>,
+    reached: impl IntoIterator<Item = (usize, String)>,
+    out: &mut ClusterOutcome,
+) {
+    out.evaluated
+        .extend(inventory.of_kind(WORKLOAD_KINDS).map(|(i, _)| i));
+    for (i, through) in reached {
+        let workload = &inventory.resources[i];
+        out.violations.push((
+            i,
+            workload_violation(
+                workload,
+                format_args!("is reachable from outside the cluster through {through}"),
+            ),
+        ));
+    }
 }
 
 /// Service types reachable from outside the cluster.

@@ -27,7 +27,7 @@ use super::cilium::{
     endpoint_selectors, selector_namespace, CILIUM_CLUSTERWIDE_POLICY, CILIUM_POLICY,
 };
 use super::selector::Selector;
-use super::topology::{label_selector_is_empty, pod_labels_path, workload_labels_pos};
+use super::topology::{label_selector_is_empty, workload_violation};
 use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
 
 pub(crate) const CONTROL: Control = Control {
@@ -128,12 +128,10 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
         if !whole_namespaces.contains(namespace) && !selected[i] {
             out.violations.push((
                 i,
-                Violation::new(
-                    pod_labels_path(workload),
-                    workload_labels_pos(workload),
-                    format!(
-                        "{} {} has pods that no NetworkPolicy (nor Cilium policy) of namespace {namespace} selects",
-                        workload.kind, workload.name
+                workload_violation(
+                    workload,
+                    format_args!(
+                        "has pods that no NetworkPolicy (nor Cilium policy) of namespace {namespace} selects"
                     ),
                 ),
             ));

@@ -3,7 +3,6 @@
 pub(crate) mod helpers;
 
 pub(crate) mod allowed_registries;
-pub(crate) mod argocd_cve;
 pub(crate) mod cloud_credentials_mount;
 pub(crate) mod cron_job;
 pub(crate) mod dashboard_service_account;
@@ -12,9 +11,7 @@ pub(crate) mod deprecated_service_account_field;
 pub(crate) mod duplicate_env;
 pub(crate) mod fs_group;
 pub(crate) mod fs_group_change_policy;
-pub(crate) mod grafana_cve;
 pub(crate) mod host_network;
-pub(crate) mod host_path_volume;
 pub(crate) mod host_pid_ipc;
 pub(crate) mod host_port;
 pub(crate) mod image_cve;
@@ -23,7 +20,6 @@ pub(crate) mod ingress_nginx_eol;
 pub(crate) mod ingress_nginx_snippets_cve;
 pub(crate) mod insecure_capabilities;
 pub(crate) mod k8s_common_labels;
-pub(crate) mod kyverno_cve;
 pub(crate) mod latest_without_always_pull;
 pub(crate) mod linux_hardening;
 pub(crate) mod liveness_probe;
@@ -32,10 +28,9 @@ pub(crate) mod mounted_config_map;
 pub(crate) mod mounted_pvc;
 pub(crate) mod naked_pod;
 pub(crate) mod net_raw_capability;
-pub(crate) mod privilege_escalation;
 pub(crate) mod privileged_container;
-pub(crate) mod proc_mount;
 mod psp;
+mod pss_alike;
 pub(crate) mod readiness_probe;
 pub(crate) mod recommended_labels;
 pub(crate) mod recreate_strategy;
@@ -54,25 +49,23 @@ pub(crate) mod seccomp_runtime_default;
 pub(crate) mod selinux_options;
 pub(crate) mod subpath_cve;
 pub(crate) mod sudo_entrypoint;
-pub(crate) mod unsafe_sysctl;
 pub(crate) mod windows_gmsa;
-pub(crate) mod windows_host_process;
 pub(crate) mod windows_run_as_user;
 pub(crate) mod writable_host_path;
 pub(crate) mod writable_root_filesystem;
 
 /// The controls of this category with a file of their own (register new ones
-/// here), in ID order; the PodSecurityPolicy and CPU/memory controls (sandbox ceilings included) are the
-/// rows of [`psp`] and [`resource_bounds`].
-pub(crate) static CONTROLS: [crate::control::Control; 54] = [
+/// here), in ID order; the PodSecurityPolicy controls, the CPU/memory controls
+/// (sandbox ceilings included), the controls a Pod Security check answers and
+/// those of known-vulnerable images are the rows of [`psp`],
+/// [`resource_bounds`], [`pss_alike`] and [`image_cve`].
+pub(crate) static CONTROLS: [crate::control::Control; 46] = [
     privileged_container::CONTROL,
     host_pid_ipc::CONTROL,
-    host_path_volume::CONTROL,
     writable_host_path::CONTROL,
     runtime_socket_mount::CONTROL,
     cloud_credentials_mount::CONTROL,
     host_port::CONTROL,
-    privilege_escalation::CONTROL,
     run_as_root::CONTROL,
     writable_root_filesystem::CONTROL,
     net_raw_capability::CONTROL,
@@ -82,8 +75,6 @@ pub(crate) static CONTROLS: [crate::control::Control; 54] = [
     selinux_options::CONTROL,
     fs_group::CONTROL,
     root_supplemental_group::CONTROL,
-    unsafe_sysctl::CONTROL,
-    windows_host_process::CONTROL,
     windows_gmsa::CONTROL,
     windows_run_as_user::CONTROL,
     liveness_probe::CONTROL,
@@ -111,17 +102,17 @@ pub(crate) static CONTROLS: [crate::control::Control; 54] = [
     deprecated_service_account_field::CONTROL,
     mismatching_selector::CONTROL,
     cron_job::CONTROL,
-    argocd_cve::CONTROL,
-    grafana_cve::CONTROL,
-    kyverno_cve::CONTROL,
-    proc_mount::CONTROL,
     sandbox_runtime_hardened::CONTROL,
     sandbox_registry::CONTROL,
     sandbox_image_tag::CONTROL,
     sandbox_egress::CONTROL,
 ];
 
+/// The controls of known-vulnerable images.
+pub(crate) use image_cve::CONTROLS as IMAGE_CVE;
 /// The PodSecurityPolicy controls.
 pub(crate) use psp::CONTROLS as PSP;
+/// The controls a Pod Security Standards check answers.
+pub(crate) use pss_alike::CONTROLS as PSS_ALIKE;
 /// The CPU and memory controls.
 pub(crate) use resource_bounds::CONTROLS as RESOURCE_BOUNDS;
