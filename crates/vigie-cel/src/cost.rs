@@ -772,3 +772,30 @@ fn call(name: &str, args: &[Est]) -> Est {
         size,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(v: serde_json::Value) -> SizeTree {
+        SizeTree::of(&crate::from_json(&v))
+    }
+
+    #[test]
+    fn merging_in_place_gives_what_merging_a_copy_gives() {
+        let samples = [
+            tree(serde_json::json!({"name": "a", "ports": [{"containerPort": 80}]})),
+            tree(serde_json::json!({"name": "sidecar-longer", "args": ["-v", "--x=1"], "env": {"A": "b"}})),
+            tree(serde_json::json!(["x", {"k": "vvvvvvvv"}, [1, 2, 3]])),
+            tree(serde_json::json!("a string")),
+            SizeTree::flat(SizeBound { list: 7, string: 3 }),
+        ];
+        for a in &samples {
+            for b in &samples {
+                let mut in_place = a.clone();
+                in_place.merge_from(b);
+                assert_eq!(in_place, a.merge(b), "{a:?} with {b:?}");
+            }
+        }
+    }
+}

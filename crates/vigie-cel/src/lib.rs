@@ -463,6 +463,9 @@ pub struct Program {
     /// flat bound (rounded up to powers of two), computed once per bound:
     /// see [`Program::within_flat_bound`].
     flat_costs: Mutex<Vec<(SizeBound, u64)>>,
+    /// The value of an expression that reads no declared variable, once
+    /// computed ([`Program::eval_shared`]).
+    constant: OnceLock<Shared>,
 }
 
 /// The most flat bounds a program keeps the cost of (a resource of another
@@ -562,6 +565,7 @@ impl Program {
             cost_limit: env.cost_limit,
             source: expr.to_string(),
             flat_costs: Mutex::new(Vec::new()),
+            constant: OnceLock::new(),
         })
     }
 
@@ -580,10 +584,26 @@ impl Program {
     }
 
     /// Evaluates the program, its result ready to bind ([`Shared`]).
+    ///
+    /// An expression that reads no declared variable (a literal list of
+    /// allowed values, as most Pod Security policies declare) has the same
+    /// value in every activation: it is evaluated once per program, and
+    /// later calls share that value.
     pub fn eval_shared(&self, activation: &Activation) -> Result<Shared, EvalError> {
-        self.run(activation, |v| {
+        let constant = self.reads.as_ref().is_some_and(BTreeSet::is_empty);
+        if constant {
+            if let Some(v) = self.constant.get() {
+                return Ok(v.clone());
+            }
+        }
+        let value = self.run(activation, |v| {
             shared::from_val(v, 0).map(|b| Shared(Arc::new(b)))
-        })
+        })?;
+        if constant {
+            // Another thread may have set it first: the same value.
+            let _ = self.constant.set(value.clone());
+        }
+        Ok(value)
     }
 
     /// Whether the expression calls the global function `name` (written
