@@ -785,7 +785,9 @@ mod tests {
     fn merging_in_place_gives_what_merging_a_copy_gives() {
         let samples = [
             tree(serde_json::json!({"name": "a", "ports": [{"containerPort": 80}]})),
-            tree(serde_json::json!({"name": "sidecar-longer", "args": ["-v", "--x=1"], "env": {"A": "b"}})),
+            tree(
+                serde_json::json!({"name": "sidecar-longer", "args": ["-v", "--x=1"], "env": {"A": "b"}}),
+            ),
             tree(serde_json::json!(["x", {"k": "vvvvvvvv"}, [1, 2, 3]])),
             tree(serde_json::json!("a string")),
             SizeTree::flat(SizeBound { list: 7, string: 3 }),

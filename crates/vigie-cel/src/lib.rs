@@ -657,7 +657,10 @@ impl Program {
             Some(c) => c,
             None => {
                 let c = cost::estimate_in(&self.expr, &cost::Flat::new(key));
-                let mut costs = self.flat_costs.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut costs = self
+                    .flat_costs
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
                 if costs.len() < MAX_FLAT_COSTS {
                     costs.push((key, c));
                 }

@@ -192,7 +192,9 @@ fn constant_variables_are_computed_once_and_others_per_activation() {
     assert_eq!(bind(&first, &constant), bind(&second, &constant));
     assert_eq!(
         bind(&second, &per_object),
-        Value::List(std::sync::Arc::new(vec![Value::String(std::sync::Arc::new("db".into()))]))
+        Value::List(std::sync::Arc::new(vec![Value::String(
+            std::sync::Arc::new("db".into())
+        )]))
     );
     assert_ne!(bind(&first, &per_object), bind(&second, &per_object));
 }
