@@ -16,7 +16,7 @@
 //! The bound is conservative, never smaller than the work done, and costs one
 //! walk of the expression to compute. A program skips that walk when the
 //! bound with every value flattened to the longest list and string bound
-//! ([`Flat`], computed once per program and rounded pair) is within the limit.
+//! (`Flat`, computed once per program and rounded pair) is within the limit.
 //!
 //! Measured with `tests/cost.rs` (a Pod of 100 containers with 10 env vars
 //! each, 300 labels and a 10 KB annotation; a List of 50 Deployments): before
