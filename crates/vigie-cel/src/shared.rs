@@ -112,10 +112,10 @@ fn list(bounds: impl Iterator<Item = Bound>) -> Bound {
     let mut vals = Vec::new();
     let mut elem: Option<SizeTree> = None;
     for b in bounds {
-        elem = Some(match elem {
-            Some(e) => e.merge(&b.size),
-            None => b.size,
-        });
+        match &mut elem {
+            Some(e) => e.merge_from(&b.size),
+            None => elem = Some(b.size),
+        }
         vals.push(b.val);
     }
     Bound {

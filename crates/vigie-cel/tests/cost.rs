@@ -152,3 +152,49 @@ fn runaway_expressions_on_a_large_pod_are_refused() {
         );
     }
 }
+
+#[test]
+fn a_bound_cached_on_small_objects_does_not_let_a_runaway_through_on_a_large_one() {
+    // The flat bound of a small Pod is cached for the program; a large Pod
+    // has another flat bound, so the precise estimate decides again.
+    let e = "object.spec.containers.all(a, object.spec.containers.all(b, object.spec.containers.all(c, a.name != b.name || b.name != c.name)))";
+    let p = Program::compile(e, &env()).unwrap();
+    let small = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}});
+    for _ in 0..3 {
+        let mut act = Activation::new();
+        act.bind_json("object", &small);
+        assert_eq!(p.eval(&act).unwrap(), Value::Bool(false));
+    }
+    let mut act = Activation::new();
+    act.bind_json("object", &big_pod());
+    assert!(
+        matches!(p.eval(&act), Err(EvalError::CostLimitExceeded { estimated, .. }) if estimated > LIMIT)
+    );
+}
+
+#[test]
+fn constant_variables_are_computed_once_and_others_per_activation() {
+    let constant = Program::compile("['a', 'b'].map(x, x + '!')", &env()).unwrap();
+    let per_object = Program::compile("object.spec.containers.map(c, c.name)", &env()).unwrap();
+    let names = |n: &str| json!({"spec": {"containers": [{"name": n}]}});
+    let mut first = Activation::new();
+    first.bind_json("object", &names("web"));
+    let mut second = Activation::new();
+    second.bind_json("object", &names("db"));
+    let bind = |act: &Activation, p: &Program| {
+        let mut out = Activation::new();
+        out.bind_shared("v", &p.eval_shared(act).unwrap());
+        Program::compile("v", &Env::new().variable("v"))
+            .unwrap()
+            .eval(&out)
+            .unwrap()
+    };
+    assert_eq!(bind(&first, &constant), bind(&second, &constant));
+    assert_eq!(
+        bind(&second, &per_object),
+        Value::List(std::sync::Arc::new(vec![Value::String(
+            std::sync::Arc::new("db".into())
+        )]))
+    );
+    assert_ne!(bind(&first, &per_object), bind(&second, &per_object));
+}

@@ -628,10 +628,14 @@ impl Scope<'_> {
         let inputs = &shared.inputs;
         // Shares the bound values: only what this block binds is converted.
         let mut act = shared.activation.clone();
-        match find_params(self.params, inputs) {
-            Ok(p) => act.bind_json("params", &p),
-            Err(result) => return Err(result),
-        };
+        // The shared activation binds `params` to null already: a block
+        // without params binds nothing of its own here.
+        if self.params.is_some() {
+            match find_params(self.params, inputs) {
+                Ok(p) => act.bind_json("params", &p),
+                Err(result) => return Err(result),
+            };
+        }
         // Kyverno's policies may use variables in their match conditions:
         // the variables come first for those (and only for those, since a
         // resource the conditions leave out needs none).
@@ -644,8 +648,8 @@ impl Scope<'_> {
         }
         // Variables are evaluated in order; one that fails is left out, so
         // that only an expression using it fails (Kubernetes evaluates them
-        // lazily, with the same effect).
-        act.bind_json("variables", &Json::Object(serde_json::Map::new()));
+        // lazily, with the same effect). `variables` starts as the empty map
+        // the shared activation binds.
         let mut variable_errors = Vec::new();
         for v in self.variables {
             match shared.variable(&v.program, &act) {
@@ -755,7 +759,11 @@ impl<'a> CelResource<'a> {
 
     /// `inputs` and their activation.
     pub fn new(inputs: CelInputs<'a>) -> Self {
-        let activation = inputs.activation();
+        let mut activation = inputs.activation();
+        // What a block without params or variables sees, bound once per
+        // resource rather than converted again for each rule.
+        activation.bind_json("params", &Json::Null);
+        activation.bind_json("variables", &Json::Object(serde_json::Map::new()));
         CelResource {
             inputs,
             activation,
