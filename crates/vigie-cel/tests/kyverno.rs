@@ -88,7 +88,11 @@ fn service_accounts() {
 struct Facts;
 
 impl vigie_cel::kyverno::ImageVerification for Facts {
-    fn verify_signatures(&self, image: &str, attestors: &[serde_json::Value]) -> Result<i64, String> {
+    fn verify_signatures(
+        &self,
+        image: &str,
+        attestors: &[serde_json::Value],
+    ) -> Result<i64, String> {
         match image {
             "good" => Ok(attestors.iter().filter(|a| a["name"] == "key").count() as i64),
             "bad" => Ok(0),
@@ -118,9 +122,15 @@ fn image_verification_functions_are_methods_of_the_bound_verifier() {
         env = env.receiver_function(*f, "verifier");
     }
     let mut act = Activation::new();
-    act.bind("verifier", vigie_cel::kyverno::image_verifier(Arc::new(Facts)))
-        .expect("binds");
-    act.bind_json("attestors", &json!({"key": {"name": "key"}, "other": {"name": "other"}}));
+    act.bind(
+        "verifier",
+        vigie_cel::kyverno::image_verifier(Arc::new(Facts)),
+    )
+    .expect("binds");
+    act.bind_json(
+        "attestors",
+        &json!({"key": {"name": "key"}, "other": {"name": "other"}}),
+    );
     act.bind_json("images", &json!({"containers": ["good", "bad"]}));
     let eval = |expr: &str| {
         Program::compile(expr, &env)

@@ -44,12 +44,19 @@ fn apply_answers_from_the_context_file_and_errs_without_it() {
         file("context.yaml"),
     );
     let args = ["policy", "apply", &policies, "-r", &resources];
-    let with = [&args[..], &["--context-file", &context, "--output-format", "json"]].concat();
+    let with = [
+        &args[..],
+        &["--context-file", &context, "--output-format", "json"],
+    ]
+    .concat();
     let (code, out, err) = vigie(&with);
     assert_eq!(code, Some(1), "{out}\n{err}");
     let results: serde_json::Value = serde_json::from_str(&out).unwrap();
     let text = results.to_string();
-    assert!(text.contains("every shop image must be signed with the release key"), "{text}");
+    assert!(
+        text.contains("every shop image must be signed with the release key"),
+        "{text}"
+    );
     assert!(text.contains("does not have a digest"), "{text}");
     // Without the Context file nothing is known of the images: errors
     // naming what is missing, never a pass of the signature policy.

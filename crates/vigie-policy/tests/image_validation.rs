@@ -24,6 +24,11 @@ fn own_suite_agrees_entry_by_entry() {
         message("shop-images-signed", "worker"),
         "every shop image must be signed with the release key"
     );
+    // Autogen: the Deployment's template images were checked.
+    assert_eq!(
+        message("shop-images-signed", "web-deploy"),
+        "every shop image must be signed with the release key"
+    );
     assert_eq!(
         message("shop-images-signed", "batch"),
         "provenance of 1 image(s) is not from the shop builder"
@@ -120,7 +125,10 @@ fn required_fails_images_no_check_verified() {
         r.message,
         "image app:1 is not verified: the policy performed no signature or attestation check on it"
     );
-    let text = text.replace("verifyDigest: false", "verifyDigest: false, required: false");
+    let text = text.replace(
+        "verifyDigest: false",
+        "verifyDigest: false, required: false",
+    );
     let loaded = policies_from_str(&text, "p.yaml");
     let r = evaluate(&loaded.policies[0], &pod("app:1"), &Request::default())[0].clone();
     assert_eq!(r.status, Status::Pass, "{}", r.message);

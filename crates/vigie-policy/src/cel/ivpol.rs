@@ -33,7 +33,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value as Json};
-use vigie_cel::kyverno::{image_verifier, ImageVerification, Offline, IMAGE_VERIFICATION_FUNCTIONS};
+use vigie_cel::kyverno::{
+    image_verifier, ImageVerification, Offline, IMAGE_VERIFICATION_FUNCTIONS,
+};
 use vigie_cel::{Activation, Env, Program, Value};
 use vigie_resource::parse_image;
 
@@ -299,7 +301,8 @@ fn compile(cel: &Json, path: &str) -> Result<ImageValidation, CelProblem> {
         let text = |k: &str| r.get(k).and_then(Json::as_str).filter(|s| !s.is_empty());
         references.push(match (text("glob"), text("expression")) {
             (Some(g), _) => Reference::Glob(
-                glob_regex(g).map_err(|e| invalid(format!("{p}.glob"), format!("bad glob: {e}")))?,
+                glob_regex(g)
+                    .map_err(|e| invalid(format!("{p}.glob"), format!("bad glob: {e}")))?,
             ),
             (None, Some(e)) => {
                 Reference::Expression(compile_in(&reference_env, e, &format!("{p}.expression"))?)
@@ -319,7 +322,10 @@ fn compile(cel: &Json, path: &str) -> Result<ImageValidation, CelProblem> {
             .filter(|k| a.get(**k).is_some_and(|v| !v.is_null()))
             .count();
         if kinds != 1 {
-            return Err(invalid(p, "an attestor needs exactly one of cosign or notary"));
+            return Err(invalid(
+                p,
+                "an attestor needs exactly one of cosign or notary",
+            ));
         }
         attestors.insert(name.to_string(), a.clone());
     }
@@ -434,7 +440,10 @@ impl ImageValidation {
                         )
                     }
                     Some(i) if i.digest.is_empty() => {
-                        return (Status::Fail, format!("image {image} does not have a digest"))
+                        return (
+                            Status::Fail,
+                            format!("image {image} does not have a digest"),
+                        )
                     }
                     Some(_) => {}
                 }
@@ -561,7 +570,12 @@ impl ImageValidation {
                         .collect::<Option<Vec<_>>>(),
                     _ => None,
                 })
-                .ok_or_else(|| format!("images {}: the expression must give a list of strings", e.name))?;
+                .ok_or_else(|| {
+                    format!(
+                        "images {}: the expression must give a list of strings",
+                        e.name
+                    )
+                })?;
             out.insert(e.name.clone(), list);
         }
         Ok(out)
@@ -631,10 +645,7 @@ const OFFLINE: &str = "vigie answers image verification from the Context file's 
 
 impl OfflineVerifier {
     fn outcomes(&self) -> BTreeMap<String, bool> {
-        self.outcomes
-            .lock()
-            .map(|o| o.clone())
-            .unwrap_or_default()
+        self.outcomes.lock().map(|o| o.clone()).unwrap_or_default()
     }
 
     fn record(&self, image: &str, verified: bool) {

@@ -167,11 +167,7 @@ pub fn compile_in(env: &Env, expr: &str, path: &str) -> Result<Program, CelProbl
 }
 
 /// Compiles an optional expression-valued field (`messageExpression`) in `env`.
-fn compile_opt_in(
-    env: &Env,
-    v: Option<&Json>,
-    path: &str,
-) -> Result<Option<Program>, CelProblem> {
+fn compile_opt_in(env: &Env, v: Option<&Json>, path: &str) -> Result<Option<Program>, CelProblem> {
     match v.and_then(Json::as_str).filter(|s| !s.trim().is_empty()) {
         Some(s) => compile_in(env, s, path).map(Some),
         None => Ok(None),
