@@ -5,6 +5,13 @@
 //! `containsDigest()`), the image-data library (`image.GetMetadata`) and
 //! the user library (`parseServiceAccount`).
 //!
+//! Kyverno's image verification library (`verifyImageSignatures`,
+//! `verifyAttestationSignatures`, `extractPayload`, `getImageData`) is
+//! declared here and answered by an [`ImageVerification`] the caller
+//! supplies: the functions are called as methods of the value of
+//! [`image_verifier`], which an environment built with
+//! [`Env::receiver_function`](crate::Env::receiver_function) passes them to.
+//!
 //! `resource` and `image` are variables: the caller binds both to the
 //! value of [`lookup`], which carries the objects and image metadata the
 //! answers come from (in the CLI, a test suite's resources and its
@@ -13,7 +20,7 @@
 
 use std::sync::Arc;
 
-use cel::common::types::{CelBool, CelString, Type, STRING_TYPE};
+use cel::common::types::{CelBool, CelInt, CelString, Type, LIST_TYPE, STRING_TYPE};
 use cel::common::value::{CowVal, Val};
 use cel::objects::Opaque;
 use cel::{DeclarationError, Env, ExecutionError, Value};
@@ -57,6 +64,59 @@ static IMAGE_TYPE: Type = IMAGE;
 
 opaque_val!(Lookup, LOOKUP_TYPE, "kyverno.Lookup");
 
+/// What answers Kyverno's image verification functions for one
+/// evaluation (an ImageValidatingPolicy on one resource). Attestors are
+/// given by name (the `name` of each attestor the expression passes).
+pub trait ImageVerification: Send + Sync + std::fmt::Debug {
+    /// `verifyImageSignatures(image, attestors)`: how many of the attestors
+    /// verify a signature of the image.
+    fn verify_signatures(&self, image: &str, attestors: &[Json]) -> Result<i64, String>;
+    /// `verifyAttestationSignatures(image, attestation, attestors)`: how
+    /// many of the attestors verify the signature of the image's attestation.
+    fn verify_attestation(
+        &self,
+        image: &str,
+        attestation: &str,
+        attestors: &[Json],
+    ) -> Result<i64, String>;
+    /// `extractPayload(image, attestation)`: the attestation's payload.
+    fn payload(&self, image: &str, attestation: &str) -> Result<Json, String>;
+    /// `getImageData(image)`: what is known of the image (digest, manifest,
+    /// config).
+    fn image_data(&self, image: &str) -> Result<Json, String>;
+}
+
+/// The value image verification functions are methods of.
+#[derive(Debug, Clone)]
+pub struct ImageVerifier(pub Arc<dyn ImageVerification>);
+
+impl PartialEq for ImageVerifier {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::addr_eq(Arc::as_ptr(&self.0), Arc::as_ptr(&other.0))
+    }
+}
+impl Eq for ImageVerifier {}
+
+/// The CEL type of [`ImageVerifier`] values.
+const VERIFIER: Type = Type::new_unspecified_type("kyverno.ImageVerifier");
+static VERIFIER_TYPE: Type = VERIFIER;
+
+opaque_val!(ImageVerifier, VERIFIER_TYPE, "kyverno.ImageVerifier");
+
+/// The names of Kyverno's image verification functions, which an
+/// environment hands to the variable bound to [`image_verifier`].
+pub const IMAGE_VERIFICATION_FUNCTIONS: &[&str] = &[
+    "verifyImageSignatures",
+    "verifyAttestationSignatures",
+    "extractPayload",
+    "getImageData",
+];
+
+/// The value to bind the receiver of the image verification functions to.
+pub fn image_verifier(answers: Arc<dyn ImageVerification>) -> Value {
+    Value::Opaque(Arc::new(ImageVerifier(answers)))
+}
+
 /// An image reference, the value of `image("...")`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image(pub ImageInfo);
@@ -68,6 +128,9 @@ pub(crate) fn from_value(o: &Arc<dyn Opaque>) -> Option<Box<dyn Val>> {
     if let Some(l) = o.downcast_ref::<Lookup>() {
         return Some(Box::new(l.clone()));
     }
+    if let Some(v) = o.downcast_ref::<ImageVerifier>() {
+        return Some(Box::new(v.clone()));
+    }
     o.downcast_ref::<Image>()
         .map(|i| Box::new(i.clone()) as Box<dyn Val>)
 }
@@ -77,6 +140,9 @@ pub(crate) fn to_value(v: &dyn Val) -> Option<Value> {
     if let Some(l) = v.downcast_ref::<Lookup>() {
         return Some(Value::Opaque(Arc::new(l.clone())));
     }
+    if let Some(iv) = v.downcast_ref::<ImageVerifier>() {
+        return Some(Value::Opaque(Arc::new(iv.clone())));
+    }
     v.downcast_ref::<Image>()
         .map(|i| Value::Opaque(Arc::new(i.clone())) as Value)
 }
@@ -85,6 +151,35 @@ pub(crate) fn to_value(v: &dyn Val) -> Option<Value> {
 pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_type(LOOKUP)?;
     env.add_type(IMAGE)?;
+    env.add_type(VERIFIER)?;
+    env.add_member_overload(
+        "verifyImageSignatures",
+        "kyverno_verify_image_signatures",
+        VERIFIER,
+        vec![STRING_TYPE, LIST_TYPE],
+        verify_image_signatures,
+    )?;
+    env.add_member_overload(
+        "verifyAttestationSignatures",
+        "kyverno_verify_attestation_signatures",
+        VERIFIER,
+        vec![STRING_TYPE, STRING_TYPE, LIST_TYPE],
+        verify_attestation_signatures,
+    )?;
+    env.add_member_overload(
+        "extractPayload",
+        "kyverno_extract_payload",
+        VERIFIER,
+        vec![STRING_TYPE, STRING_TYPE],
+        extract_payload,
+    )?;
+    env.add_member_overload(
+        "getImageData",
+        "kyverno_get_image_data",
+        VERIFIER,
+        vec![STRING_TYPE],
+        get_image_data,
+    )?;
     let s = || vec![STRING_TYPE];
     env.add_overload("image", "string_to_kyverno_image", s(), image_new)?;
     env.add_overload("isImage", "kyverno_is_image_string", s(), is_image)?;
@@ -298,4 +393,78 @@ fn image_metadata<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
         }
     }
     json_result(&out)
+}
+
+/// The verifier of an image verification call taking `count` arguments.
+fn verifier<'a>(
+    args: &'a [CowVal<'_, '_>],
+    function: &str,
+    count: usize,
+) -> Result<&'a ImageVerifier, ExecutionError> {
+    if args.len() != count + 1 {
+        return Err(ExecutionError::invalid_argument_count(
+            count,
+            args.len().saturating_sub(1),
+        ));
+    }
+    args[0].downcast_ref::<ImageVerifier>().ok_or_else(|| {
+        err(
+            function,
+            "image verification is only available in an ImageValidatingPolicy",
+        )
+    })
+}
+
+/// The attestors a list argument holds, as JSON (maps with a `name`).
+fn attestor_list(v: &CowVal<'_, '_>, function: &str) -> Result<Vec<Json>, ExecutionError> {
+    let value = crate::result::to_value(v.as_ref())?;
+    match crate::to_json(&value) {
+        Ok(Json::Array(items)) => Ok(items),
+        _ => Err(err(function, "expected a list of attestors")),
+    }
+}
+
+fn verify_image_signatures<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    let f = "verifyImageSignatures";
+    let verifier = verifier(&args, f, 2)?;
+    let image = string_arg(&args[1], f)?;
+    let attestors = attestor_list(&args[2], f)?;
+    let count = verifier
+        .0
+        .verify_signatures(image, &attestors)
+        .map_err(|e| err(f, e))?;
+    owned(CelInt::from(count))
+}
+
+fn verify_attestation_signatures<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    let f = "verifyAttestationSignatures";
+    let verifier = verifier(&args, f, 3)?;
+    let image = string_arg(&args[1], f)?;
+    let attestation = string_arg(&args[2], f)?;
+    let attestors = attestor_list(&args[3], f)?;
+    let count = verifier
+        .0
+        .verify_attestation(image, attestation, &attestors)
+        .map_err(|e| err(f, e))?;
+    owned(CelInt::from(count))
+}
+
+fn extract_payload<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    let f = "extractPayload";
+    let verifier = verifier(&args, f, 2)?;
+    let image = string_arg(&args[1], f)?;
+    let attestation = string_arg(&args[2], f)?;
+    let payload = verifier
+        .0
+        .payload(image, attestation)
+        .map_err(|e| err(f, e))?;
+    json_result(&payload)
+}
+
+fn get_image_data<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    let f = "getImageData";
+    let verifier = verifier(&args, f, 1)?;
+    let image = string_arg(&args[1], f)?;
+    let data = verifier.0.image_data(image).map_err(|e| err(f, e))?;
+    json_result(&data)
 }

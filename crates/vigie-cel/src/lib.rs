@@ -200,6 +200,8 @@ pub struct Env {
     max_depth: usize,
     check_variables: bool,
     object_literals: bool,
+    /// Global functions called as methods of a variable: (function, variable).
+    receivers: Vec<(String, String)>,
 }
 
 impl Default for Env {
@@ -215,6 +217,7 @@ impl Default for Env {
             max_depth: DEFAULT_MAX_DEPTH,
             check_variables: true,
             object_literals: false,
+            receivers: Vec::new(),
         }
     }
 }
@@ -287,6 +290,24 @@ impl Env {
     /// them against, and the result becomes JSON either way.
     pub fn object_literals(mut self) -> Self {
         self.object_literals = true;
+        self
+    }
+
+    /// Makes every call of the global function `function(args...)` a call
+    /// of the method `variable.function(args...)`, and declares `variable`.
+    /// A library whose answers depend on data of the evaluation (Kyverno's
+    /// image verification functions: `verifyImageSignatures(image, ...)`)
+    /// then finds that data in the value bound to `variable`, as the
+    /// resource library finds its objects in `resource`, while policies
+    /// keep calling it as a global function.
+    pub fn receiver_function(
+        mut self,
+        function: impl Into<String>,
+        variable: impl Into<String>,
+    ) -> Self {
+        let variable = variable.into();
+        self.variables.insert(variable.clone());
+        self.receivers.push((function.into(), variable));
         self
     }
 
@@ -517,6 +538,9 @@ impl Program {
         }
         if env.object_literals {
             objects::struct_literals_to_maps(&mut tree);
+        }
+        if !env.receivers.is_empty() {
+            objects::calls_to_methods(&mut tree, &env.receivers);
         }
         let depth = check::depth(&tree);
         if depth > env.max_depth {

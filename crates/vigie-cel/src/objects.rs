@@ -97,6 +97,75 @@ fn to_maps(e: &mut IdedExpr, next: &mut u64) {
     }
 }
 
+/// Rewrites every call `f(args)` of a global function named in `receivers`
+/// (function, variable) into the method call `variable.f(args)`; the new
+/// identifier nodes get ids above every id in the tree.
+pub(crate) fn calls_to_methods(root: &mut IdedExpr, receivers: &[(String, String)]) {
+    let mut next = crate::check::max_id(root) + 1;
+    to_methods(root, receivers, &mut next);
+}
+
+fn to_methods(e: &mut IdedExpr, receivers: &[(String, String)], next: &mut u64) {
+    match &mut e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = c.target.as_deref_mut() {
+                to_methods(t, receivers, next);
+            }
+            for a in &mut c.args {
+                to_methods(a, receivers, next);
+            }
+            if c.target.is_none() {
+                if let Some((_, variable)) = receivers.iter().find(|(f, _)| *f == c.func_name) {
+                    c.target = Some(Box::new(IdedExpr {
+                        id: fresh(next),
+                        expr: Expr::Ident(variable.clone()),
+                    }));
+                }
+            }
+        }
+        Expr::Select(s) => to_methods(&mut s.operand, receivers, next),
+        Expr::List(l) => {
+            for x in &mut l.elements {
+                to_methods(x, receivers, next);
+            }
+        }
+        Expr::Map(m) => {
+            for entry in &mut m.entries {
+                match &mut entry.expr {
+                    EntryExpr::MapEntry(me) => {
+                        to_methods(&mut me.key, receivers, next);
+                        to_methods(&mut me.value, receivers, next);
+                    }
+                    EntryExpr::StructField(f) => to_methods(&mut f.value, receivers, next),
+                }
+            }
+        }
+        Expr::Struct(s) => {
+            for entry in &mut s.entries {
+                match &mut entry.expr {
+                    EntryExpr::MapEntry(me) => {
+                        to_methods(&mut me.key, receivers, next);
+                        to_methods(&mut me.value, receivers, next);
+                    }
+                    EntryExpr::StructField(f) => to_methods(&mut f.value, receivers, next),
+                }
+            }
+        }
+        Expr::Comprehension(c) => {
+            for x in [
+                &mut c.iter_range,
+                &mut c.accu_init,
+                &mut c.loop_cond,
+                &mut c.loop_step,
+                &mut c.result,
+            ] {
+                to_methods(x, receivers, next);
+            }
+        }
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
 fn fresh(next: &mut u64) -> u64 {
     let id = *next;
     *next += 1;

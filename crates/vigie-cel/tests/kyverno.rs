@@ -81,3 +81,77 @@ fn service_accounts() {
         "parseServiceAccount('alice').Name == '' && parseServiceAccount('alice').Namespace == ''",
     );
 }
+
+/// Answers the image verification functions from fixed facts: `good` is
+/// signed by `key`, and carries an SBOM.
+#[derive(Debug)]
+struct Facts;
+
+impl vigie_cel::kyverno::ImageVerification for Facts {
+    fn verify_signatures(
+        &self,
+        image: &str,
+        attestors: &[serde_json::Value],
+    ) -> Result<i64, String> {
+        match image {
+            "good" => Ok(attestors.iter().filter(|a| a["name"] == "key").count() as i64),
+            "bad" => Ok(0),
+            other => Err(format!("nothing known of {other}")),
+        }
+    }
+    fn verify_attestation(
+        &self,
+        image: &str,
+        attestation: &str,
+        attestors: &[serde_json::Value],
+    ) -> Result<i64, String> {
+        Ok(i64::from(image == "good" && attestation == "sbom") * attestors.len() as i64)
+    }
+    fn payload(&self, _image: &str, attestation: &str) -> Result<serde_json::Value, String> {
+        Ok(json!({"kind": attestation}))
+    }
+    fn image_data(&self, image: &str) -> Result<serde_json::Value, String> {
+        Ok(json!({"image": image, "digest": "sha256:0"}))
+    }
+}
+
+#[test]
+fn image_verification_functions_are_methods_of_the_bound_verifier() {
+    let mut env = Env::new().variable("attestors").variable("images");
+    for f in vigie_cel::kyverno::IMAGE_VERIFICATION_FUNCTIONS {
+        env = env.receiver_function(*f, "verifier");
+    }
+    let mut act = Activation::new();
+    act.bind(
+        "verifier",
+        vigie_cel::kyverno::image_verifier(Arc::new(Facts)),
+    )
+    .expect("binds");
+    act.bind_json(
+        "attestors",
+        &json!({"key": {"name": "key"}, "other": {"name": "other"}}),
+    );
+    act.bind_json("images", &json!({"containers": ["good", "bad"]}));
+    let eval = |expr: &str| {
+        Program::compile(expr, &env)
+            .map_err(|e| e.to_string())?
+            .eval(&act)
+            .map_err(|e| e.to_string())
+    };
+    let yes = |expr: &str| assert_eq!(eval(expr), Ok(Value::Bool(true)), "{expr}");
+    yes("verifyImageSignatures('good', [attestors.key, attestors.other]) == 1");
+    yes("images.containers.map(i, verifyImageSignatures(i, [attestors.key])) == [1, 0]");
+    yes("verifyAttestationSignatures('good', 'sbom', [attestors.key]) == 1");
+    yes("extractPayload('good', 'sbom').kind == 'sbom'");
+    yes("getImageData('good').digest == 'sha256:0'");
+    // The verifier's own errors surface as evaluation errors.
+    let e = eval("verifyImageSignatures('gone', [attestors.key]) > 0").unwrap_err();
+    assert!(e.contains("nothing known of gone"), "{e}");
+    // Without a verifier the functions are not available.
+    let plain = Env::new().variable("attestors");
+    let e = Program::compile("verifyImageSignatures('good', [attestors.key]) > 0", &plain)
+        .expect("compiles")
+        .eval(&act)
+        .unwrap_err();
+    assert!(!e.to_string().is_empty());
+}

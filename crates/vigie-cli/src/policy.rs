@@ -72,6 +72,12 @@ pub struct ApplyArgs {
     /// Global values: `key=value,key2=value2`.
     #[arg(short = 's', long = "set", value_name = "VALUES")]
     set: Vec<String>,
+    /// A cli.kyverno.io/v1alpha1 Context file: `spec.resources` answer CEL's
+    /// `resource.Get`/`List`, `spec.images` what registries would say of images
+    /// (`image.GetMetadata`, and the signatures and attestations
+    /// ImageValidatingPolicies verify). No registry is ever contacted.
+    #[arg(long = "context-file", value_name = "FILE")]
+    context_file: Option<PathBuf>,
     /// A user-info file (roles, clusterRoles, userInfo) for the admission request.
     #[arg(short = 'u', long = "userinfo", value_name = "FILE")]
     userinfo: Option<PathBuf>,
@@ -173,6 +179,24 @@ fn read_yaml_first(path: &Path, max_file_bytes: u64) -> Result<serde_json::Value
     }
 }
 
+/// Every document of a Context file, read with the size cap.
+fn read_yaml_all(path: &Path, max_file_bytes: u64) -> Result<Vec<serde_json::Value>, String> {
+    let text = read_text(path, max_file_bytes).map_err(|e| e.to_string())?;
+    vigie_resource::parse_documents(&text)
+        .into_iter()
+        .map(|d| {
+            d.map(|d| vigie_policy::node_to_json(&d.root)).map_err(|e| {
+                format!(
+                    "{}:{}: invalid YAML: {}",
+                    path.display(),
+                    e.pos.line.max(1),
+                    e.reason
+                )
+            })
+        })
+        .collect()
+}
+
 /// `-o` once named the output format; a format name there still does, for now.
 fn resolve_output(args: &mut ApplyArgs) -> (ApplyFormat, Option<PathBuf>) {
     let named = args
@@ -219,6 +243,12 @@ fn apply(mut args: ApplyArgs) -> ExitCode {
     for s in &args.set {
         if let Err(e) = vigie_policy::values::apply_set(&mut request.values, s) {
             input_errors.push(e.to_string());
+        }
+    }
+    if let Some(path) = &args.context_file {
+        match read_yaml_all(path, args.max_file_bytes) {
+            Ok(docs) => vigie_policy::values::parse_context(&docs).answer_in(&mut request),
+            Err(e) => input_errors.push(e),
         }
     }
     if let Some(path) = &args.userinfo {

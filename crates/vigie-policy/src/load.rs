@@ -14,7 +14,6 @@ use crate::policy::{parse_policy, Policy, PolicyError, RuleAction};
 pub const UNSUPPORTED_KINDS: &[&str] = &[
     "ValidatingPolicy",
     "NamespacedValidatingPolicy",
-    "ImageValidatingPolicy",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
 ];
@@ -132,11 +131,13 @@ type Reader =
 
 /// The reader of a policy kind vigie runs, if `api_version`/`kind` is one.
 fn reader(api_version: &str, kind: &str) -> Option<Reader> {
-    use crate::cel::{deletion, generation, mpol, vap, vpol};
+    use crate::cel::{deletion, generation, ivpol, mpol, vap, vpol};
     let r: Reader = if is_kyverno_kind(api_version, kind) {
         parse_policy
     } else if vpol::is_validating_policy(api_version, kind) {
         vpol::parse
+    } else if ivpol::is_image_validating_policy(api_version, kind) {
+        ivpol::parse
     } else if vap::is_policy(api_version, kind) {
         vap::parse
     } else if mpol::is_mutating_policy(api_version, kind)

@@ -165,6 +165,8 @@ pub enum Check {
     PodSecurity(PodSecurity),
     /// `validate.cel` (and the CEL policy kinds): compiled CEL expressions.
     Cel(std::sync::Arc<crate::cel::CelValidation>),
+    /// An ImageValidatingPolicy: images, attestors and CEL validations.
+    Image(std::sync::Arc<crate::cel::ivpol::ImageValidation>),
 }
 
 #[derive(Clone, Debug)]

@@ -371,14 +371,9 @@ fn read_inputs(
     if let Some(file) = test.get("context").and_then(Json::as_str) {
         match read_yaml_docs(&dir.join(file), max_file_bytes) {
             Ok(docs) => {
-                for doc in docs {
-                    if let Some(Json::Array(items)) = doc.pointer("/spec/resources") {
-                        context_objects.extend(items.iter().filter(|i| i.is_object()).cloned());
-                    }
-                    if let Some(Json::Array(items)) = doc.pointer("/spec/images") {
-                        context_images.extend(items.iter().filter(|i| i.is_object()).cloned());
-                    }
-                }
+                let data = crate::values::parse_context(&docs);
+                context_objects = data.resources;
+                context_images = data.images;
             }
             Err(e) if e.missing => report.errors.push(format!("context: {}", e.message)),
             Err(e) => report.input_error(format!("context: {}", e.message)),
@@ -853,7 +848,8 @@ fn unsupported_reason(
             .get("isValidatingAdmissionPolicy")
             .and_then(Json::as_bool)
             == Some(true)
-            || entry.get("isValidatingPolicy").and_then(Json::as_bool) == Some(true))
+            || entry.get("isValidatingPolicy").and_then(Json::as_bool) == Some(true)
+            || entry.get("isImageValidatingPolicy").and_then(Json::as_bool) == Some(true))
     {
         return Some("CEL policy".into());
     }

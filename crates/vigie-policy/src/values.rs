@@ -17,6 +17,47 @@ fn map_of(v: &Json, key: &str) -> Map<String, Json> {
         .unwrap_or_default()
 }
 
+/// What a `cli.kyverno.io/v1alpha1` Context file stands for, read from its
+/// documents (already converted to JSON): the cluster's objects
+/// (`spec.resources`) and what registries would say of images
+/// (`spec.images`: metadata for `image.GetMetadata` and `getImageData`, and
+/// vigie's `signatures` and `attestations` for the image verification
+/// functions of ImageValidatingPolicies).
+#[derive(Clone, Debug, Default)]
+pub struct ContextData {
+    /// `spec.resources` of every document.
+    pub resources: Vec<Json>,
+    /// `spec.images` of every document.
+    pub images: Vec<Json>,
+}
+
+impl ContextData {
+    /// Makes the request's CEL libraries answer from this data
+    /// (`resource.Get`/`List`, `image.GetMetadata`, image verification).
+    pub fn answer_in(self, request: &mut crate::engine::Request) {
+        request.cel_lookup = std::sync::Arc::new(vigie_cel::kyverno::Offline {
+            resources: self.resources,
+            images: self.images,
+        });
+    }
+}
+
+/// Reads the documents of a Context file (non-map entries are passed over).
+pub fn parse_context(docs: &[Json]) -> ContextData {
+    let mut out = ContextData::default();
+    for doc in docs {
+        for (pointer, list) in [
+            ("/spec/resources", &mut out.resources),
+            ("/spec/images", &mut out.images),
+        ] {
+            if let Some(Json::Array(items)) = doc.pointer(pointer) {
+                list.extend(items.iter().filter(|i| i.is_object()).cloned());
+            }
+        }
+    }
+    out
+}
+
 /// Reads a Values document (already converted to JSON).
 pub fn parse_values(doc: &Json) -> Values {
     let mut values = Values {

@@ -14,6 +14,7 @@
 pub mod authz;
 pub mod deletion;
 pub mod generation;
+pub mod ivpol;
 pub mod mpol;
 pub mod mutation;
 pub mod rule;
@@ -144,11 +145,6 @@ pub fn env() -> Env {
     DECLARED.iter().fold(Env::new(), |env, v| env.variable(*v))
 }
 
-/// Compiles one expression found at `path`.
-pub fn compile(expr: &str, path: &str) -> Result<Program, CelProblem> {
-    compile_in(&env(), expr, path)
-}
-
 /// Compiles one expression found at `path` in `env`.
 pub fn compile_in(env: &Env, expr: &str, path: &str) -> Result<Program, CelProblem> {
     let program = Program::compile(expr, env).map_err(|e| match &e {
@@ -170,10 +166,10 @@ pub fn compile_in(env: &Env, expr: &str, path: &str) -> Result<Program, CelProbl
     }
 }
 
-/// Compiles an optional expression-valued field (`messageExpression`).
-fn compile_opt(v: Option<&Json>, path: &str) -> Result<Option<Program>, CelProblem> {
+/// Compiles an optional expression-valued field (`messageExpression`) in `env`.
+fn compile_opt_in(env: &Env, v: Option<&Json>, path: &str) -> Result<Option<Program>, CelProblem> {
     match v.and_then(Json::as_str).filter(|s| !s.trim().is_empty()) {
-        Some(s) => compile(s, path).map(Some),
+        Some(s) => compile_in(env, s, path).map(Some),
         None => Ok(None),
     }
 }
@@ -244,6 +240,15 @@ fn conditions_and_variables(
 
 /// Compiles `validations` (or ClusterPolicy `expressions`).
 fn compile_checks(list: Option<&Json>, path: &str) -> Result<Vec<CelCheck>, CelProblem> {
+    compile_checks_in(&env(), list, path)
+}
+
+/// [`compile_checks`] in `env`.
+fn compile_checks_in(
+    env: &Env,
+    list: Option<&Json>,
+    path: &str,
+) -> Result<Vec<CelCheck>, CelProblem> {
     let mut out = Vec::new();
     for (i, item) in list
         .and_then(Json::as_array)
@@ -259,12 +264,13 @@ fn compile_checks(list: Option<&Json>, path: &str) -> Result<Vec<CelCheck>, CelP
             ));
         };
         out.push(CelCheck {
-            program: compile(expr, &format!("{p}.expression"))?,
+            program: compile_in(env, expr, &format!("{p}.expression"))?,
             message: item
                 .get("message")
                 .and_then(Json::as_str)
                 .map(|s| s.trim().to_string()),
-            message_expression: compile_opt(
+            message_expression: compile_opt_in(
+                env,
                 item.get("messageExpression"),
                 &format!("{p}.messageExpression"),
             )?,

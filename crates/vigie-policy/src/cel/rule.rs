@@ -12,6 +12,9 @@ use crate::policy::{Check, FailureAction, Parse, RuleAction, Validation};
 /// The action of a rule whose `validate` holds `cel` (`validate` at `path`):
 /// a CEL check, or unsupported when it calls a library vigie cannot answer.
 pub(crate) fn action(raw_rule: &Json, cel: &Json, path: &str) -> Parse<RuleAction> {
+    if cel.get(super::ivpol::MARKER) == Some(&Json::Bool(true)) {
+        return super::ivpol::action(cel, &format!("{path}.cel"));
+    }
     let validate = raw_rule.get("validate").unwrap_or(&Json::Null);
     let failure_action = match validate.get("failureAction") {
         Some(Json::String(a)) if a.eq_ignore_ascii_case("enforce") => Some(FailureAction::Enforce),

@@ -277,6 +277,8 @@ pub(crate) enum CelAction {
     Generate,
     /// `conditions` of the resources to delete (DeletingPolicy).
     Delete,
+    /// Image verification (ImageValidatingPolicy).
+    ImageVerify,
 }
 
 /// A policy document's `spec` (which must be a map) and `metadata.name`.
@@ -342,6 +344,10 @@ fn equivalent(
             &["generate", "matchConditions", "variables"]
         }
         CelAction::Delete => &["conditions", "variables"],
+        CelAction::ImageVerify => {
+            cel.insert(super::ivpol::MARKER.into(), Json::Bool(true));
+            super::ivpol::CARRIED
+        }
     };
     for key in carried {
         if let Some(v) = spec.get(*key).filter(|v| !v.is_null()) {
@@ -349,7 +355,7 @@ fn equivalent(
         }
     }
     match action {
-        CelAction::Validate => rule["validate"] = json!({"cel": cel}),
+        CelAction::Validate | CelAction::ImageVerify => rule["validate"] = json!({"cel": cel}),
         CelAction::Mutate => rule["mutate"] = json!({"cel": cel}),
         CelAction::Generate => rule["generate"] = json!({"cel": cel}),
         CelAction::Delete => {
@@ -458,12 +464,21 @@ pub(crate) fn parse_with(
     for rule in &mut policy.rules {
         match &mut rule.action {
             RuleAction::Validate(v) => {
-                if let crate::policy::Check::Cel(cel) = &mut v.check {
-                    // Policies are not shared until loading ends.
-                    if let Some(cel) = std::sync::Arc::get_mut(cel) {
-                        cel.ignore_errors = ignore;
-                        cel.warn = warn;
+                // Policies are not shared until loading ends.
+                match &mut v.check {
+                    crate::policy::Check::Cel(cel) => {
+                        if let Some(cel) = std::sync::Arc::get_mut(cel) {
+                            cel.ignore_errors = ignore;
+                            cel.warn = warn;
+                        }
                     }
+                    crate::policy::Check::Image(image) => {
+                        if let Some(image) = std::sync::Arc::get_mut(image) {
+                            image.ignore_errors = ignore;
+                            image.warn = warn;
+                        }
+                    }
+                    _ => {}
                 }
             }
             RuleAction::Mutate(crate::policy::Mutation::Cel(cel)) => {

@@ -25,6 +25,9 @@ pub fn run(
         // CEL rules see the object and request, not Kyverno's variables.
         return crate::cel::run(context, cel);
     }
+    if let Check::Image(image) = &validation.check {
+        return image.evaluate(context);
+    }
     let rule_data = match context.rule_data(policy, rule) {
         Ok(d) => d,
         Err(result) => return result,
@@ -111,7 +114,7 @@ fn run_check(check: &Check, scope: &Scope<'_>) -> (Status, String) {
         Check::Foreach(list) => run_foreach(list, scope),
         Check::PodSecurity(ps) => crate::pod_security::check(ps, scope.target),
         // Only a rule's top level holds CEL (the parser puts it nowhere else).
-        Check::Cel(_) => (Status::Error, "validate.cel inside foreach".into()),
+        Check::Cel(_) | Check::Image(_) => (Status::Error, "validate.cel inside foreach".into()),
     }
 }
 

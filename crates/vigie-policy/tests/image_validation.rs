@@ -1,0 +1,168 @@
+//! ImageValidatingPolicy: our own suite (`tests/suites/image-validation`),
+//! whose signatures and attestations come from its Context file, and the
+//! policy's load errors and unsupported modes.
+
+mod common;
+
+use std::sync::Arc;
+
+use serde_json::json;
+use vigie_policy::{evaluate, policies_from_str, Request, RuleAction, Status, Target};
+
+#[test]
+fn own_suite_agrees_entry_by_entry() {
+    let report = common::run_agreeing("image-validation", 12);
+    let message = |policy: &str, resource: &str| {
+        report
+            .entries
+            .iter()
+            .find(|e| e.policy == policy && e.resource == resource)
+            .map(|e| e.message.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        message("shop-images-signed", "worker"),
+        "every shop image must be signed with the release key"
+    );
+    // Autogen: the Deployment's template images were checked.
+    assert_eq!(
+        message("shop-images-signed", "web-deploy"),
+        "every shop image must be signed with the release key"
+    );
+    assert_eq!(
+        message("shop-images-signed", "batch"),
+        "provenance of 1 image(s) is not from the shop builder"
+    );
+    let unknown = message("shop-images-signed", "unknown-image");
+    assert!(
+        unknown.contains("no data for image 'registry.shop.example/never-described:0.1'")
+            && unknown.contains("never contacts a registry"),
+        "{unknown}"
+    );
+    assert_eq!(
+        message("pinned-by-digest", "web"),
+        "image registry.shop.example/web:1.4 does not have a digest"
+    );
+    assert_eq!(
+        message("config-images", "tool-config"),
+        "the declared image must not run as root"
+    );
+}
+
+const POLICY: &str = r#"
+apiVersion: policies.kyverno.io/v1
+kind: ImageValidatingPolicy
+metadata: {name: signed}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}
+  validationConfigurations: {verifyDigest: false}
+  attestors:
+  - name: key
+    cosign: {key: {data: "(key)"}}
+  validations:
+  - expression: "images.containers.all(i, verifyImageSignatures(i, [attestors.key]) > 0)"
+"#;
+
+fn pod(image: &str) -> Target {
+    Target::from_json(json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "a"},
+        "spec": {"containers": [{"name": "c", "image": image}]}}))
+}
+
+fn request(images: serde_json::Value) -> Request {
+    let mut request = Request::default();
+    let images = images.as_array().cloned().unwrap_or_default();
+    request.cel_lookup = Arc::new(vigie_cel::kyverno::Offline {
+        resources: Vec::new(),
+        images,
+    });
+    request
+}
+
+#[test]
+fn signatures_required_and_unknown_images() {
+    let loaded = policies_from_str(POLICY, "p.yaml");
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let policy = &loaded.policies[0];
+    assert_eq!(policy.kind, "ImageValidatingPolicy");
+    let run = |req: &Request, image: &str| evaluate(policy, &pod(image), req)[0].clone();
+    let signed = request(json!([{"image": "app:1", "signatures": ["key"]}]));
+    let r = run(&signed, "app:1");
+    assert_eq!(r.status, Status::Pass, "{}", r.message);
+    // Normalized references find the same entry.
+    assert_eq!(run(&signed, "docker.io/app:1").status, Status::Pass);
+    let unsigned = request(json!([{"image": "app:1", "signatures": ["other"]}]));
+    let r = run(&unsigned, "app:1");
+    assert_eq!(
+        (r.status, r.message.as_str()),
+        (Status::Fail, "CEL expression validation failed at index 0")
+    );
+    // An entry that says nothing of signatures is an error, not a failure
+    // or a pass.
+    let silent = request(json!([{"image": "app:1", "config": {}}]));
+    let r = run(&silent, "app:1");
+    assert_eq!(r.status, Status::Error, "{}", r.message);
+    assert!(r.message.contains("no `signatures` list"), "{}", r.message);
+    let r = run(&Request::default(), "app:1");
+    assert_eq!(r.status, Status::Error, "{}", r.message);
+}
+
+#[test]
+fn required_fails_images_no_check_verified() {
+    // The validation never verifies: `required` (the default) fails the
+    // selected images, and only those.
+    let text = POLICY.replace(
+        "images.containers.all(i, verifyImageSignatures(i, [attestors.key]) > 0)",
+        "true",
+    );
+    let loaded = policies_from_str(&text, "p.yaml");
+    let policy = &loaded.policies[0];
+    let r = evaluate(policy, &pod("app:1"), &Request::default())[0].clone();
+    assert_eq!(r.status, Status::Fail);
+    assert_eq!(
+        r.message,
+        "image app:1 is not verified: the policy performed no signature or attestation check on it"
+    );
+    let text = text.replace(
+        "verifyDigest: false",
+        "verifyDigest: false, required: false",
+    );
+    let loaded = policies_from_str(&text, "p.yaml");
+    let r = evaluate(&loaded.policies[0], &pod("app:1"), &Request::default())[0].clone();
+    assert_eq!(r.status, Status::Pass, "{}", r.message);
+}
+
+#[test]
+fn bad_policies_name_their_path_and_json_mode_is_unsupported() {
+    // Both kinds of attestor in one.
+    let text = POLICY.replace(
+        "cosign: {key: {data: \"(key)\"}}",
+        "cosign: {key: {data: \"(key)\"}}\n    notary: {certs: {value: x}}",
+    );
+    let loaded = policies_from_str(&text, "p.yaml");
+    assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+    assert_eq!(loaded.errors[0].path, "spec.attestors[0]");
+    assert!(loaded.errors[0].line.is_some());
+    let text = POLICY.replace("verifyImageSignatures(i, [attestors.key]) > 0", "i.startz(");
+    let loaded = policies_from_str(&text, "p.yaml");
+    assert_eq!(loaded.errors[0].path, "spec.validations[0].expression");
+    let text = POLICY.replace(
+        "  validationConfigurations",
+        "  matchImageReferences: [{}]\n  validationConfigurations",
+    );
+    let loaded = policies_from_str(&text, "p.yaml");
+    assert_eq!(loaded.errors[0].path, "spec.matchImageReferences[0]");
+    let text = POLICY.replace(
+        "  validationConfigurations",
+        "  evaluation: {mode: JSON}\n  validationConfigurations",
+    );
+    let loaded = policies_from_str(&text, "p.yaml");
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert!(matches!(
+        loaded.policies[0].rules[0].action,
+        RuleAction::Unsupported(f) if f.contains("evaluation.mode")
+    ));
+    assert_eq!(loaded.unsupported_rules.len(), 1);
+}
