@@ -92,7 +92,8 @@ impl Target {
     pub fn from_json(object: Json) -> Target {
         // Fields read by key rather than by JSON pointer, which allocates for
         // each path token: this runs for every admission request.
-        let text = |value: Option<&Json>| value.and_then(Json::as_str).unwrap_or_default().to_string();
+        let text =
+            |value: Option<&Json>| value.and_then(Json::as_str).unwrap_or_default().to_string();
         let metadata = object.get("metadata");
         Target {
             api_version: text(object.get("apiVersion")),
