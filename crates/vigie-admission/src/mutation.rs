@@ -27,7 +27,8 @@ pub struct Mutation {
 
 /// Applies the mutate rules of `set` to the request's object (CREATE and UPDATE:
 /// DELETE and CONNECT have no object to change).
-pub fn mutate(set: &PolicySet, review: &AdmissionRequest, cluster: &ClusterData) -> Mutation {
+/// The request's objects are moved into the engine's target (see [`subject`]).
+pub fn mutate(set: &PolicySet, review: &mut AdmissionRequest, cluster: &ClusterData) -> Mutation {
     if !matches!(review.operation, Operation::Create | Operation::Update) {
         return Mutation::default();
     }
@@ -52,8 +53,8 @@ pub fn mutate(set: &PolicySet, review: &AdmissionRequest, cluster: &ClusterData)
     let outcome = run_mutations(&policies, &target, &request);
     let mut mutation = Mutation::default();
     for (index, result) in outcome.results {
-        let policy = policies[index];
-        let name = policy.qualified_name();
+        let candidate = candidates[index];
+        let name = candidate.name.clone();
         if result.status == Status::Error {
             mutation.warnings.push(format!(
                 "policy {name}.{}: mutation failed: {}",
@@ -66,8 +67,8 @@ pub fn mutate(set: &PolicySet, review: &AdmissionRequest, cluster: &ClusterData)
             status: result.status,
             message: result.message,
             action: FailureAction::Audit,
-            severity: policy.severity().map(str::to_string),
-            category: policy.category().map(str::to_string),
+            severity: candidate.severity.clone(),
+            category: candidate.category.clone(),
         });
     }
     if outcome.changed {

@@ -73,14 +73,25 @@ pub struct Subject {
 }
 
 /// Builds what the engine evaluates: on DELETE the object is `oldObject`.
+/// The objects are moved out of `review` into the target and the engine's
+/// request, not copied (the decoded object is the engine's: one JSON tree per
+/// request); `review.object` and `review.old_object` are `None` afterwards.
 /// `None` when there is no object to evaluate (cannot happen after decoding).
 pub fn subject(
-    review: &AdmissionRequest,
+    review: &mut AdmissionRequest,
     cluster: &ClusterData,
     with_config_maps: bool,
     with_tree: bool,
 ) -> Option<Subject> {
-    let object = review.subject()?.clone();
+    let (object, old_object) = match review.operation {
+        // The object deleted is both the target and `request.oldObject`: the
+        // one case with two copies (DELETE requests carry no new object).
+        Operation::Delete => match (review.old_object.take(), review.object.take()) {
+            (Some(old), _) => (old.clone(), Some(old)),
+            (None, object) => (object?, None),
+        },
+        _ => (review.object.take()?, review.old_object.take()),
+    };
     let mut target = Target::from_json(object);
     if let Some((kind, api_version)) = review.parent_kind() {
         target.kind = kind.to_string();
@@ -126,7 +137,7 @@ pub fn subject(
     }
     let request = EngineRequest {
         operation: review.operation,
-        old_object: review.old_object.clone(),
+        old_object,
         subresource: review.sub_resource.clone(),
         dry_run: review.dry_run,
         user: user_of(review, cluster),
@@ -151,8 +162,8 @@ pub fn subject(
 /// API server sends only the username and groups; Kyverno looks the roles up in
 /// RBAC, for `roles`/`clusterRoles` in `match` and `exclude` and the
 /// `request.roles`/`request.clusterRoles` variables).
-fn user_of(review: &AdmissionRequest, cluster: &ClusterData) -> RequestUser {
-    let mut user = review.user.clone();
+fn user_of(review: &mut AdmissionRequest, cluster: &ClusterData) -> RequestUser {
+    let mut user = std::mem::take(&mut review.user);
     if !cluster.role_bindings.is_empty() {
         let bound = cluster.role_bindings.roles_of(&user.username, &user.groups);
         user.roles = bound.roles;
@@ -187,10 +198,11 @@ fn action_for(
 }
 
 /// Evaluates the candidate policies of `set` for `review` and decides, checking
-/// `deadline` between policies.
+/// `deadline` between policies. The request's objects are moved into the
+/// engine's target (see [`subject`]).
 pub fn decide(
     set: &PolicySet,
-    review: &AdmissionRequest,
+    review: &mut AdmissionRequest,
     cluster: &ClusterData,
     deadline: Instant,
 ) -> Decision {
@@ -216,8 +228,9 @@ pub fn decide(
         allowed: true,
         ..Decision::default()
     };
-    // policy -> rule -> message, for the denial message (sorted, as Kyverno's).
-    let mut blocked: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    // Indexes of the results that block the request; the denial message is
+    // written from them once, at the end, without copying their messages.
+    let mut blocking: Vec<usize> = Vec::new();
     let mut not_evaluated: Vec<&AdmissionPolicy> = Vec::new();
     // One context for every policy: its variables document is built once.
     let context = PolicyContext::new(&target, &request);
@@ -233,29 +246,20 @@ pub fn decide(
             },
             _ => &candidate.policy,
         };
-        let name = policy.qualified_name();
-        let unscored = policy.annotation("policies.kyverno.io/scored") == Some("false");
+        let name = &candidate.name;
         for result in evaluate_in(&context, policy) {
             let action = action_for(policy, &result.rule, &target.namespace, labels);
             let status = match result.status {
-                Status::Fail if unscored => Status::Warn,
+                Status::Fail if candidate.unscored => Status::Warn,
                 s => s,
             };
             let enforce = action == FailureAction::Enforce;
             match status {
-                Status::Fail if enforce => {
-                    blocked
-                        .entry(name.clone())
-                        .or_default()
-                        .insert(result.rule.clone(), result.message.clone());
-                }
+                Status::Fail if enforce => blocking.push(decision.results.len()),
                 Status::Error
                     if enforce && policy.admission.failure_policy == FailurePolicy::Fail =>
                 {
-                    blocked
-                        .entry(name.clone())
-                        .or_default()
-                        .insert(result.rule.clone(), result.message.clone());
+                    blocking.push(decision.results.len());
                 }
                 Status::Fail | Status::Warn if policy.admission.emit_warning => {
                     decision
@@ -276,23 +280,29 @@ pub fn decide(
                 status,
                 message: result.message,
                 action,
-                severity: policy.severity().map(str::to_string),
-                category: policy.category().map(str::to_string),
+                severity: candidate.severity.clone(),
+                category: candidate.category.clone(),
             });
         }
     }
+    // policy -> rule -> message, for the denial message (sorted, as Kyverno's).
+    let mut blocked: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+    for &i in &blocking {
+        let outcome = &decision.results[i];
+        blocked
+            .entry(outcome.policy.as_str())
+            .or_default()
+            .insert(outcome.rule.as_str(), outcome.message.as_str());
+    }
     let resource = resource_name(&target.kind, &target.namespace, &target.name);
+    let budget_message;
     if !not_evaluated.is_empty() {
         decision.deadline_hit = true;
-        let names: Vec<String> = not_evaluated
-            .iter()
-            .map(|p| p.policy.qualified_name())
-            .collect();
+        let names: Vec<&str> = not_evaluated.iter().map(|p| p.name.as_str()).collect();
         let failing: Vec<&str> = not_evaluated
             .iter()
-            .zip(&names)
-            .filter(|(p, _)| p.policy.admission.failure_policy == FailurePolicy::Fail)
-            .map(|(_, n)| n.as_str())
+            .filter(|p| p.policy.admission.failure_policy == FailurePolicy::Fail)
+            .map(|p| p.name.as_str())
             .collect();
         if failing.is_empty() {
             decision.warnings.push(format!(
@@ -300,34 +310,58 @@ pub fn decide(
                 names.join(", ")
             ));
         } else {
-            let entry = blocked.entry(String::from("vigie-admission")).or_default();
-            entry.insert(
-                "time-budget".to_string(),
-                format!(
-                    "the time budget (--timeout) ran out before policies {} were evaluated; denied by their failurePolicy Fail",
-                    failing.join(", ")
-                ),
+            budget_message = format!(
+                "the time budget (--timeout) ran out before policies {} were evaluated; denied by their failurePolicy Fail",
+                failing.join(", ")
             );
+            blocked
+                .entry("vigie-admission")
+                .or_default()
+                .insert("time-budget", &budget_message);
         }
     }
     if !blocked.is_empty() {
+        let message = blocked_message(&resource, &blocked);
         decision.allowed = false;
-        decision.message = Some(blocked_message(&resource, &blocked));
+        decision.message = Some(message);
     }
     decision
 }
 
 /// The denial text, laid out as Kyverno's: the resource, then each policy with
 /// the message of each of its rules that blocked.
-pub fn blocked_message(
-    resource: &str,
-    blocked: &BTreeMap<String, BTreeMap<String, String>>,
-) -> String {
-    let mut out = format!("\n\nresource {resource} was blocked due to the following policies\n\n");
+pub fn blocked_message(resource: &str, blocked: &BTreeMap<&str, BTreeMap<&str, &str>>) -> String {
+    let length: usize = blocked
+        .iter()
+        .map(|(p, rules)| {
+            p.len()
+                + 2
+                + rules
+                    .iter()
+                    .map(|(r, m)| r.len() + m.len() + 8)
+                    .sum::<usize>()
+        })
+        .sum();
+    let mut out = String::with_capacity(resource.len() + 64 + length);
+    let _ = write!(
+        out,
+        "\n\nresource {resource} was blocked due to the following policies\n\n"
+    );
     for (policy, rules) in blocked {
-        let _ = writeln!(out, "{policy}:");
+        out.push_str(policy);
+        out.push_str(":\n");
         for (rule, message) in rules {
-            let _ = writeln!(out, "  {rule}: '{}'", message.replace('\'', "''"));
+            out.push_str("  ");
+            out.push_str(rule);
+            out.push_str(": '");
+            // Quotes doubled, as in a YAML single-quoted string.
+            for (i, piece) in message.split('\'').enumerate() {
+                if i > 0 {
+                    out.push_str("''");
+                }
+                out.push_str(piece);
+            }
+            out.push_str("'\n");
         }
     }
     out

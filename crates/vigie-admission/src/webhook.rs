@@ -84,7 +84,7 @@ impl Webhook {
         body: &[u8],
     ) -> Result<AdmissionResponse, DecodeFailure> {
         let started = Instant::now();
-        let review = match decode(body) {
+        let mut review = match decode(body) {
             Ok(r) => r,
             Err(failure) => {
                 let n = self.metrics.decode_error(failure.error.reason());
@@ -112,8 +112,8 @@ impl Webhook {
             }
         };
         let response = match endpoint {
-            Endpoint::Validate => self.validate(&review, started),
-            Endpoint::Mutate => self.mutate(&review),
+            Endpoint::Validate => self.validate(&mut review, started),
+            Endpoint::Mutate => self.mutate(&mut review),
         };
         let verdict = if response.allowed {
             "allowed"
@@ -130,8 +130,10 @@ impl Webhook {
         Ok(response)
     }
 
-    fn validate(&self, review: &AdmissionRequest, started: Instant) -> AdmissionResponse {
+    fn validate(&self, review: &mut AdmissionRequest, started: Instant) -> AdmissionResponse {
         let set = self.store.current();
+        // Read before `decide` moves the object into the engine's target.
+        let object = self.reports.as_ref().map(|_| object_id(review));
         let decision = decide(
             &set,
             review,
@@ -157,24 +159,28 @@ impl Webhook {
         } = decision;
         // Denied and dry-run requests are not persisted: nothing to report on.
         if allowed && !review.dry_run && !results.is_empty() {
-            if let Some(queue) = &self.reports {
+            if let (Some(queue), Some(object)) = (&self.reports, object) {
                 queue.push(AuditRecord {
-                    object: object_id(review),
+                    object,
                     results,
                     time: std::time::SystemTime::now(),
                 });
             }
         }
         let mut response = if allowed {
-            AdmissionResponse::allow(review.uid.clone())
+            AdmissionResponse::allow(std::mem::take(&mut review.uid))
         } else {
-            AdmissionResponse::deny(review.uid.clone(), DENIED_CODE, message.unwrap_or_default())
+            AdmissionResponse::deny(
+                std::mem::take(&mut review.uid),
+                DENIED_CODE,
+                message.unwrap_or_default(),
+            )
         };
         response.warnings = warnings;
         response
     }
 
-    fn mutate(&self, review: &AdmissionRequest) -> AdmissionResponse {
+    fn mutate(&self, review: &mut AdmissionRequest) -> AdmissionResponse {
         let set = self.store.current();
         let mutation = mutate(&set, review, &self.cluster.current());
         self.metrics.results_each(
@@ -183,7 +189,7 @@ impl Webhook {
                 .iter()
                 .map(|r| [r.policy.as_str(), r.rule.as_str(), r.status.as_str()]),
         );
-        let mut response = AdmissionResponse::allow(review.uid.clone());
+        let mut response = AdmissionResponse::allow(std::mem::take(&mut review.uid));
         response.patch = mutation.patch;
         response.warnings = mutation.warnings;
         response

@@ -151,8 +151,9 @@ pub struct MatchTarget<'a> {
     pub subresource: Option<&'a str>,
     pub name: &'a str,
     pub namespace: &'a str,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
+    /// Borrowed from the target: a match target is made for every policy.
+    pub labels: &'a BTreeMap<String, String>,
+    pub annotations: &'a BTreeMap<String, String>,
     /// Labels of the object's namespace, when known.
     pub namespace_labels: Option<&'a BTreeMap<String, String>>,
     pub operation: &'a str,
@@ -218,13 +219,13 @@ impl ResourceDescription {
             }
         }
         if let Some(selector) = &self.selector {
-            if !selector.matches(&t.labels) {
+            if !selector.matches(t.labels) {
                 return false;
             }
         }
         if let Some(selector) = &self.namespace_selector {
             let labels = if t.kind == "Namespace" {
-                Some(&t.labels)
+                Some(t.labels)
             } else {
                 t.namespace_labels
             };
@@ -344,6 +345,8 @@ impl MatchResources {
 mod tests {
     use super::*;
 
+    static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
+
     fn target<'a>(
         user: &'a RequestUser,
         kind: &'a str,
@@ -356,8 +359,8 @@ mod tests {
             subresource: None,
             name,
             namespace: ns,
-            labels: BTreeMap::new(),
-            annotations: BTreeMap::new(),
+            labels: &NO_LABELS,
+            annotations: &NO_LABELS,
             namespace_labels: None,
             operation: "CREATE",
             user,
@@ -430,12 +433,15 @@ mod tests {
         };
         let ns_labels: BTreeMap<String, String> = [("env".to_string(), "prod".to_string())].into();
         let mut t = target(&user, "Pod", "p", "n");
-        t.labels = [("app".to_string(), "web1".to_string())].into();
+        let web: BTreeMap<String, String> = [("app".to_string(), "web1".to_string())].into();
+        let mut web_db = web.clone();
+        web_db.insert("tier".into(), "db".into());
+        t.labels = &web;
         t.namespace_labels = Some(&ns_labels);
         assert!(m.selects(&t));
-        t.labels.insert("tier".into(), "db".into());
+        t.labels = &web_db;
         assert!(!m.selects(&t));
-        t.labels.remove("tier");
+        t.labels = &web;
         t.namespace_labels = None;
         assert!(
             !m.selects(&t),

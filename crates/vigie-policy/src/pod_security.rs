@@ -58,13 +58,20 @@ pub fn check(ps: &PodSecurity, target: &Target) -> (Status, String) {
     };
     let checks = pss::checks_for(level, version);
     let failures = pss::evaluate(template, &checks, version);
-    let images = container_images(&target.object);
+    // The images by container path, read only when an exclusion names images and
+    // there is a failure to lift (most requests pass, most exclusions name none).
+    let images = std::cell::OnceCell::new();
     let mut messages = Vec::new();
     for failure in failures {
         let excluded = failure.violations.iter().all(|v| {
             ps.exclude.iter().any(|e| {
                 e.control_name == failure.check.control_name
-                    && (e.images.is_empty() || image_matches(&e.images, &v.path, &images))
+                    && (e.images.is_empty()
+                        || image_matches(
+                            &e.images,
+                            &v.path,
+                            images.get_or_init(|| container_images(&target.object)),
+                        ))
                     && e.restricted_field.as_deref().is_none_or(|field| {
                         field_matches(field, &v.path)
                             && (e.values.is_empty()
@@ -209,21 +216,21 @@ fn container_of(path: &str) -> Option<String> {
 }
 
 fn container_images(object: &serde_json::Value) -> Vec<(String, String)> {
-    let prefixes = [
-        ("spec", "/spec"),
-        ("spec.template.spec", "/spec/template/spec"),
+    let prefixes: [(&str, &[&str]); 3] = [
+        ("spec", &["spec"]),
+        ("spec.template.spec", &["spec", "template", "spec"]),
         (
             "spec.jobTemplate.spec.template.spec",
-            "/spec/jobTemplate/spec/template/spec",
+            &["spec", "jobTemplate", "spec", "template", "spec"],
         ),
     ];
     let mut out = Vec::new();
-    for (path, pointer) in prefixes {
+    for (path, keys) in prefixes {
+        let Some(spec) = keys.iter().try_fold(object, |node, key| node.get(key)) else {
+            continue;
+        };
         for field in ["containers", "initContainers", "ephemeralContainers"] {
-            if let Some(items) = object
-                .pointer(&format!("{pointer}/{field}"))
-                .and_then(|v| v.as_array())
-            {
+            if let Some(items) = spec.get(field).and_then(|v| v.as_array()) {
                 for (i, c) in items.iter().enumerate() {
                     if let Some(image) = c.get("image").and_then(|v| v.as_str()) {
                         out.push((format!("{path}.{field}[{i}]"), image.to_string()));

@@ -45,6 +45,12 @@ fn innermost(s: &str) -> Option<(usize, usize)> {
     Some((open, close + 2))
 }
 
+/// Whether `s` holds `{{`: a byte scan, cheaper than a substring search for the
+/// short strings of patterns and conditions, which are checked on every request.
+pub(crate) fn has_open_braces(s: &str) -> bool {
+    s.as_bytes().windows(2).any(|pair| pair == b"{{")
+}
+
 pub fn has_variables(s: &str) -> bool {
     innermost(s).is_some()
 }
@@ -81,7 +87,7 @@ fn is_escaped(s: &str, open: usize) -> bool {
 pub const MAX_SUBSTITUTIONS: usize = 1000;
 
 pub fn substitute_str(s: &str, data: &Rcvar, missing: Missing) -> Result<Json, EvalError> {
-    if !s.contains("{{") {
+    if !has_open_braces(s) {
         return Ok(Json::String(s.to_string()));
     }
     let mut text = s.to_string();
@@ -143,7 +149,7 @@ pub fn substitute(value: &Json, data: &Rcvar, missing: Missing) -> Result<Json, 
         Json::Object(map) => {
             let mut out = serde_json::Map::with_capacity(map.len());
             for (k, v) in map {
-                let key = if k.contains("{{") {
+                let key = if has_open_braces(k) {
                     render(&substitute_str(k, data, missing)?)
                 } else {
                     k.clone()
@@ -159,11 +165,11 @@ pub fn substitute(value: &Json, data: &Rcvar, missing: Missing) -> Result<Json, 
 /// Whether a JSON tree holds any variable (to skip copying trees that have none).
 pub fn tree_has_variables(value: &Json) -> bool {
     match value {
-        Json::String(s) => s.contains("{{"),
+        Json::String(s) => has_open_braces(s),
         Json::Array(items) => items.iter().any(tree_has_variables),
         Json::Object(map) => map
             .iter()
-            .any(|(k, v)| k.contains("{{") || tree_has_variables(v)),
+            .any(|(k, v)| has_open_braces(k) || tree_has_variables(v)),
         _ => false,
     }
 }

@@ -90,20 +90,18 @@ fn string_map(v: Option<&Json>) -> BTreeMap<String, String> {
 impl Target {
     /// A target of a plain JSON object (an admission request's object, a test's).
     pub fn from_json(object: Json) -> Target {
-        let s = |p: &str| {
-            object
-                .pointer(p)
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
+        // Fields read by key rather than by JSON pointer, which allocates for
+        // each path token: this runs for every admission request.
+        let text =
+            |value: Option<&Json>| value.and_then(Json::as_str).unwrap_or_default().to_string();
+        let metadata = object.get("metadata");
         Target {
-            api_version: s("/apiVersion"),
-            kind: s("/kind"),
-            name: s("/metadata/name"),
-            namespace: s("/metadata/namespace"),
-            labels: labels_of(&object),
-            annotations: string_map(object.pointer("/metadata/annotations")),
+            api_version: text(object.get("apiVersion")),
+            kind: text(object.get("kind")),
+            name: text(metadata.and_then(|m| m.get("name"))),
+            namespace: text(metadata.and_then(|m| m.get("namespace"))),
+            labels: string_map(metadata.and_then(|m| m.get("labels"))),
+            annotations: string_map(metadata.and_then(|m| m.get("annotations"))),
             var: jmes::to_var(&object),
             object,
             resource: None,

@@ -228,8 +228,16 @@ fn run_elements(
             );
         }
         let mut data = super::with_element(&scope.data, element, index, scope.nesting);
-        let element_json = jmes::to_json(element);
-        let scoped = foreach.element_scope.unwrap_or(element_json.is_object());
+        let scoped = foreach.element_scope.unwrap_or(element.is_object());
+        // The element as JSON, for the checks that match it as the object
+        // (patterns, and foreach loops that may hold them); a deny check reads
+        // only the variables, so the element is not converted for it.
+        let element_json = (scoped
+            && matches!(
+                foreach.check,
+                Check::Pattern(_) | Check::AnyPattern(_) | Check::Foreach(_)
+            ))
+        .then(|| jmes::to_json(element));
         if let Err(e) = context::load(
             &foreach.context,
             &mut data,
@@ -254,7 +262,7 @@ fn run_elements(
             }
         }
         let inner = Scope {
-            object: if scoped { &element_json } else { scope.object },
+            object: element_json.as_ref().unwrap_or(scope.object),
             data,
             target: scope.target,
             request: scope.request,
