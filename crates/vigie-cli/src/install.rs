@@ -15,6 +15,7 @@ Examples:
   vigie install | kubectl apply -f -
   vigie install --components scanner,admission,sensor --policies policies/ \\
       --image registry.example/vigie@sha256:... --service-monitors | kubectl apply -f -
+  vigie install --scanner-kubelet-config | kubectl apply -f -   # + kubelet controls
   vigie install --components scanner,sensor | kubectl delete -f -    # uninstall")]
 pub struct InstallArgs {
     /// Components to install: scanner, admission, sensor (repeat or separate with commas).
@@ -41,6 +42,14 @@ pub struct InstallArgs {
     /// Also print ServiceMonitor objects (Prometheus Operator) for the metrics.
     #[arg(long)]
     service_monitors: bool,
+    /// Also grant the scanner `get` on `nodes/proxy` (a ClusterRole and binding of
+    /// their own, vigie-scanner-kubelet-config), so that it reads the nodes' kubelet
+    /// configurations for the kubelet controls (VG-K001..VG-K012). Powerful: RBAC
+    /// cannot narrow it to /configz, and it reaches every node's whole kubelet API
+    /// (exec into containers included). Without it those controls warn that they lost
+    /// coverage. See docs/cluster.md, "RBAC".
+    #[arg(long)]
+    scanner_kubelet_config: bool,
 }
 
 pub fn run(args: InstallArgs) -> ExitCode {
@@ -53,6 +62,7 @@ pub fn run(args: InstallArgs) -> ExitCode {
         image: args.image.clone(),
         sensor_image: args.sensor_image.clone(),
         service_monitors: args.service_monitors,
+        scanner_kubelet_config: args.scanner_kubelet_config,
     };
     let loaded = (!args.policies.is_empty())
         .then(|| vigie_policy::load_policies(&args.policies, Limits::DEFAULT_MAX_FILE_BYTES));

@@ -95,12 +95,34 @@ pub struct InstallOptions {
     pub sensor_image: String,
     /// ServiceMonitor objects for the Prometheus Operator.
     pub service_monitors: bool,
+    /// Grants the scanner `get` on `nodes/proxy` (ClusterRole and binding
+    /// [`SCANNER_KUBELET_CONFIG`], apart from the scanner's role), so that it
+    /// reads each node's kubelet configuration (`/configz`) for the kubelet
+    /// controls. Off by default: RBAC cannot narrow `nodes/proxy` to
+    /// `/configz`, and whoever holds it reaches the whole kubelet API of every
+    /// node (see [`KUBELET_CONFIG_RISK`]).
+    pub scanner_kubelet_config: bool,
 }
 
 /// The scanner's objects' name.
 pub const SCANNER: &str = "vigie-scanner";
 /// The sensor's objects' name.
 pub const SENSOR: &str = "vigie-sensor";
+/// The name of the opt-in ClusterRole (and its binding) that lets the scanner
+/// read the nodes' kubelet configurations.
+pub const SCANNER_KUBELET_CONFIG: &str = "vigie-scanner-kubelet-config";
+/// Why the opt-in role exists and what granting it risks: written on the role
+/// and its binding (annotation [`DESCRIPTION_ANNOTATION`]) so that whoever
+/// reviews the cluster's RBAC reads it there.
+pub const KUBELET_CONFIG_RISK: &str =
+    "Lets vigie's scanner read each node's kubelet configuration \
+(GET /api/v1/nodes/NAME/proxy/configz) for the kubelet controls VG-K001..VG-K012 (CIS 4.2.x). \
+Risk: RBAC cannot narrow nodes/proxy to /configz; get on nodes/proxy reaches the whole kubelet API \
+of every node through the API server (pod logs, metrics, and, through websocket upgrades, exec \
+into any container): a stolen scanner token then means control of every node's Pods. \
+Installed only with `vigie install --scanner-kubelet-config`.";
+/// The annotation that carries a description of an object for people.
+pub const DESCRIPTION_ANNOTATION: &str = "kubernetes.io/description";
 
 /// The sensor image `scripts/image` tags for this version.
 pub fn default_sensor_image() -> String {
@@ -177,20 +199,53 @@ fn service_account(name: &str, options: &InstallOptions) -> ServiceAccount {
     }
 }
 
+/// Binds the ClusterRole `name` to the service account `name`.
 fn binding(name: &str, options: &InstallOptions) -> ClusterRoleBinding {
+    role_binding(name, name, name, options)
+}
+
+/// Binds the ClusterRole `role` (labelled as part of `component`) to the
+/// service account `account`, under the name of the role.
+fn role_binding(
+    role: &str,
+    account: &str,
+    component: &str,
+    options: &InstallOptions,
+) -> ClusterRoleBinding {
     ClusterRoleBinding {
-        metadata: meta(name, None, name),
+        metadata: meta(role, None, component),
         role_ref: RoleRef {
             api_group: Some("rbac.authorization.k8s.io".into()),
             kind: "ClusterRole".into(),
-            name: name.into(),
+            name: role.into(),
         },
         subjects: Some(vec![Subject {
             kind: "ServiceAccount".into(),
-            name: name.into(),
+            name: account.into(),
             namespace: Some(options.namespace.clone()),
             ..Default::default()
         }]),
+    }
+}
+
+/// The opt-in role: `get` on `nodes/proxy` and nothing else, apart from the
+/// scanner's role so that it can be reviewed, granted and revoked on its own.
+fn kubelet_config_role() -> ClusterRole {
+    ClusterRole {
+        metadata: described(meta(SCANNER_KUBELET_CONFIG, None, SCANNER)),
+        rules: Some(vec![rule(&[""], &["nodes/proxy"], &["get"])]),
+        ..Default::default()
+    }
+}
+
+/// `metadata` with [`KUBELET_CONFIG_RISK`] as its description.
+fn described(metadata: ObjectMeta) -> ObjectMeta {
+    ObjectMeta {
+        annotations: Some(BTreeMap::from([(
+            DESCRIPTION_ANNOTATION.to_string(),
+            KUBELET_CONFIG_RISK.to_string(),
+        )])),
+        ..metadata
     }
 }
 
@@ -527,6 +582,12 @@ pub fn install_manifests(
         return Err(ManifestsError::Option("--components: none given".into()));
     }
     let has = |c: Component| options.components.contains(&c);
+    if options.scanner_kubelet_config && !has(Component::Scanner) {
+        return Err(ManifestsError::Option(
+            "--scanner-kubelet-config grants the scanner a role: it needs the scanner component"
+                .into(),
+        ));
+    }
     let mut out = Manifests::default();
     let push = |out: &mut Manifests, value: Result<Value, serde_json::Error>| {
         out.objects
@@ -565,6 +626,12 @@ pub fn install_manifests(
         );
         push(&mut out, serde_json::to_value(scanner_role()));
         push(&mut out, serde_json::to_value(binding(SCANNER, options)));
+        if options.scanner_kubelet_config {
+            push(&mut out, serde_json::to_value(kubelet_config_role()));
+            let mut binding = role_binding(SCANNER_KUBELET_CONFIG, SCANNER, SCANNER, options);
+            binding.metadata = described(binding.metadata);
+            push(&mut out, serde_json::to_value(binding));
+        }
         push(&mut out, serde_json::to_value(scanner_deployment(options)));
         push(
             &mut out,

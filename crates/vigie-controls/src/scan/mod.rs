@@ -479,10 +479,70 @@ impl<'s> Scan<'s> {
         if !findings.is_empty() {
             result.batch = Some(encode(&location, findings));
         }
+        // Grown a control at a time; kept for the whole scan, so only what it holds.
+        result.scanned.controls.shrink_to_fit();
         if self.keep_kinds.contains(resource.kind.as_str()) {
+            let mut resource = resource;
+            drop_unread_container_fields(&mut resource);
             result.kept = Some((resource, object));
         }
         result
+    }
+}
+
+/// Fields of a container that no cross-object control reads. A workload kept
+/// for the cross-object controls (all of them, with every framework) is kept
+/// until the end of the scan: without these, which make up about half of a
+/// typical workload's tree, that costs half the memory. The object-scope checks
+/// have read the whole object already. `scan::tests` checks that every
+/// cross-object control finds the same on objects without them.
+const UNREAD_CONTAINER_KEYS: &[&str] = &[
+    "env",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "resources",
+    "securityContext",
+    "lifecycle",
+];
+
+/// Drops [`UNREAD_CONTAINER_KEYS`] from the containers of a workload's pod
+/// template(s). Only the container mappings change: the keys on the way to the
+/// template (which the resource's template position indexes) stay where they are.
+fn drop_unread_container_fields(resource: &mut Resource) {
+    if pod_template(resource).is_none() {
+        return;
+    }
+    drop_in_containers(&mut resource.root);
+}
+
+fn drop_in_containers(node: &mut vigie_resource::Node) {
+    use vigie_resource::Value;
+    let Value::Map(entries) = &mut node.value else {
+        return;
+    };
+    for entry in entries.iter_mut() {
+        match (entry.key.as_str(), &mut entry.value.value) {
+            ("containers" | "initContainers" | "ephemeralContainers", Value::Seq(items)) => {
+                for container in items.iter_mut() {
+                    let Value::Map(fields) = &mut container.value else {
+                        continue;
+                    };
+                    if fields
+                        .iter()
+                        .any(|f| UNREAD_CONTAINER_KEYS.contains(&f.key.as_str()))
+                    {
+                        *fields = std::mem::take(fields)
+                            .into_vec()
+                            .into_iter()
+                            .filter(|f| !UNREAD_CONTAINER_KEYS.contains(&f.key.as_str()))
+                            .collect();
+                    }
+                }
+            }
+            ("metadata" | "status", _) => {}
+            _ => drop_in_containers(&mut entry.value),
+        }
     }
 }
 
@@ -527,4 +587,147 @@ struct CrossObjectOutcome {
     evaluated: Vec<usize>,
     findings: Vec<(usize, Finding)>,
     notes: Vec<InputError>,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use vigie_resource::{load_text, Limits};
+
+    /// Workloads with every dropped field, related to Services, Secrets,
+    /// ConfigMaps, NetworkPolicies and RBAC, as the cross-object controls read them.
+    const OBJECTS: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      serviceAccountName: admin
+      volumes:
+      - {name: creds, secret: {secretName: db}}
+      - {name: conf, configMap: {name: settings}}
+      initContainers:
+      - name: init
+        image: busybox
+        env: [{name: A, value: b}]
+        securityContext: {privileged: true}
+      containers:
+      - name: c
+        image: registry.k8s.io/ingress-nginx/controller:v1.9.0
+        ports: [{containerPort: 22}, {containerPort: 2379}]
+        env: [{name: TOKEN, valueFrom: {secretKeyRef: {name: db, key: token}}}]
+        resources: {limits: {cpu: '1'}}
+        livenessProbe: {httpGet: {path: /, port: 22}}
+        readinessProbe: {tcpSocket: {port: 22}}
+        startupProbe: {exec: {command: [true]}}
+        lifecycle: {preStop: {exec: {command: [sleep, '1']}}}
+        securityContext: {privileged: true, runAsUser: 0}
+        volumeMounts:
+        - {name: creds, mountPath: /creds, subPath: token}
+        - {name: conf, mountPath: /conf}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: shop}
+spec:
+  schedule: '@daily'
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {app: nightly}}
+        spec:
+          containers:
+          - name: c
+            image: nginx
+            env: [{name: A, value: b}]
+            resources: {requests: {cpu: 10m}}
+            securityContext: {allowPrivilegeEscalation: true}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{port: 22, targetPort: 22}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: admin, namespace: shop}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: admin, namespace: shop}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: cluster-admin}
+rules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]
+";
+
+    fn resources() -> Vec<Resource> {
+        let mut texts = vec![OBJECTS.to_string()];
+        let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+        let mut dirs = vec![std::path::PathBuf::from(examples)];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        texts
+            .iter()
+            .flat_map(|t| load_text(t, "objects.yaml", &Limits::default()).resources)
+            .collect()
+    }
+
+    #[test]
+    fn cross_object_controls_find_the_same_without_the_dropped_container_fields() {
+        let whole = resources();
+        let mut pruned = whole.clone();
+        pruned.iter_mut().for_each(drop_unread_container_fields);
+        // The fields are gone, and a workload still has its pod template.
+        let web = &pruned[0];
+        let container = &pod_template(web)
+            .unwrap()
+            .spec
+            .get("containers")
+            .unwrap()
+            .items()[0];
+        assert!(container.get("env").is_none() && container.get("securityContext").is_none());
+        assert!(container.get("ports").is_some() && container.get("volumeMounts").is_some());
+        assert_ne!(format!("{:?}", whole[0].root), format!("{:?}", web.root));
+        let config = Config::default();
+        let mut with_violations = 0;
+        for control in crate::controls::all() {
+            if !matches!(control.evaluator, Evaluator::Cluster { .. }) {
+                continue;
+            }
+            let before = control.run(&whole, &config);
+            let after = control.run(&pruned, &config);
+            assert_eq!(before.evaluated, after.evaluated, "{}", control.id);
+            assert_eq!(before.violations, after.violations, "{}", control.id);
+            with_violations += usize::from(!before.violations.is_empty());
+        }
+        assert!(with_violations >= 5, "the objects give the controls work");
+    }
 }
