@@ -258,7 +258,7 @@ fn audit_warn_follows_the_rule_level_failure_action() {
         let resource = write(
             dir.path(),
             "cm.yaml",
-            &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {labels}\n"),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {labels}\n"),
         );
         let r = resource.to_str().unwrap().to_string();
         let exit = run(&["policy", "apply", p, "-r", &r, "--audit-warn"]);
