@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
+use vigie_report::prometheus::escape_label_value;
 
 use crate::review::DecodeError;
 
@@ -121,17 +122,11 @@ impl Family {
             let labels: Vec<String> = names
                 .iter()
                 .zip(values)
-                .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+                .map(|(k, v)| format!("{k}=\"{}\"", escape_label_value(v)))
                 .collect();
             let _ = writeln!(out, "{name}{{{}}} {n}", labels.join(","));
         }
     }
-}
-
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 /// Counters of the admission webhook.

@@ -180,15 +180,7 @@ fn action_for(
     namespace: &str,
     labels: Option<&BTreeMap<String, String>>,
 ) -> FailureAction {
-    let own = policy
-        .rules
-        .iter()
-        .find(|r| r.name == rule)
-        .and_then(|r| match &r.action {
-            vigie_policy::RuleAction::Validate(v) => v.failure_action,
-            _ => None,
-        });
-    let base = own.unwrap_or(policy.failure_action);
+    let base = policy.rule_failure_action(rule);
     policy
         .admission
         .overrides_of(rule)

@@ -119,6 +119,27 @@ fn the_rules_own_failure_action_wins_over_the_policys() {
     assert_eq!(response["allowed"], false);
 }
 
+#[test]
+fn a_rule_level_audit_in_an_enforce_policy_allows() {
+    let yaml = team_policy("Enforce", "").replace(
+        "      message: \"the label team is required\"",
+        "      failureAction: Audit\n      message: \"the label team is required\"",
+    );
+    assert!(yaml.contains("failureAction: Audit"), "{yaml}");
+    let webhook = webhook(&yaml);
+    let response = validate(
+        &webhook,
+        &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
+    );
+    assert_eq!(response["allowed"], true, "{response}");
+    assert_eq!(
+        webhook
+            .metrics
+            .results("require-team", "team-label", "fail"),
+        1
+    );
+}
+
 const DENY_POLICY: &str = r#"
 apiVersion: kyverno.io/v1
 kind: ClusterPolicy

@@ -81,7 +81,8 @@ pub struct ApplyArgs {
     /// A user-info file (roles, clusterRoles, userInfo) for the admission request.
     #[arg(short = 'u', long = "userinfo", value_name = "FILE")]
     userinfo: Option<PathBuf>,
-    /// Report failures of Audit policies as warnings (they do not fail the run).
+    /// Report failures of Audit rules as warnings (they do not fail the run); a
+    /// rule's own `validate.failureAction` overrides the policy's.
     #[arg(long)]
     audit_warn: bool,
     /// PolicyException files or directories (kyverno.io/v2, v2beta1,

@@ -176,3 +176,131 @@ fn policy_report_as_json() {
     assert_eq!(list["items"][0]["kind"], "ClusterPolicyReport");
     assert_eq!(list["items"][0]["summary"]["pass"], 1);
 }
+
+/// An Enforce policy whose `needs-team` rule says `failureAction: Audit`, and an
+/// Audit policy whose `needs-owner` rule says `failureAction: Enforce`: the rule's
+/// own action wins (Kyverno 1.13 and later), under `--audit-warn` as at admission.
+const RULE_LEVEL_ACTIONS: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: enforced-policy
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: needs-owner
+    match:
+      any:
+      - resources:
+          kinds: [ConfigMap]
+    validate:
+      message: a config map needs an owner label
+      pattern:
+        metadata:
+          labels:
+            owner: \"?*\"
+  - name: needs-team
+    match:
+      any:
+      - resources:
+          kinds: [ConfigMap]
+    validate:
+      failureAction: Audit
+      message: a config map needs a team label
+      pattern:
+        metadata:
+          labels:
+            team: \"?*\"
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: audited-policy
+spec:
+  validationFailureAction: Audit
+  rules:
+  - name: needs-tier
+    match:
+      any:
+      - resources:
+          kinds: [ConfigMap]
+    validate:
+      failureAction: Enforce
+      message: a config map needs a tier label
+      pattern:
+        metadata:
+          labels:
+            tier: \"?*\"
+";
+
+/// `(policy, rule) -> result` of a `-p --output-format json` run.
+fn results_by_rule(out: &[u8]) -> Vec<(String, String, String)> {
+    let list: serde_json::Value = serde_json::from_slice(out).expect("JSON");
+    let mut found = Vec::new();
+    for item in list["items"].as_array().unwrap() {
+        for r in item["results"].as_array().unwrap() {
+            found.push((
+                r["policy"].as_str().unwrap().to_string(),
+                r["rule"].as_str().unwrap().to_string(),
+                r["result"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn audit_warn_follows_the_rule_level_failure_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", RULE_LEVEL_ACTIONS);
+    let p = policy.to_str().unwrap();
+    let apply = |labels: &str| {
+        let resource = write(
+            dir.path(),
+            "cm.yaml",
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {labels}\n"),
+        );
+        let r = resource.to_str().unwrap().to_string();
+        let exit = run(&["policy", "apply", p, "-r", &r, "--audit-warn"]);
+        let json = run(&[
+            "policy",
+            "apply",
+            p,
+            "-r",
+            &r,
+            "--audit-warn",
+            "-p",
+            "--output-format",
+            "json",
+        ]);
+        (exit, results_by_rule(&json.stdout))
+    };
+    let row = |policy: &str, rule: &str, result: &str| {
+        (policy.to_string(), rule.to_string(), result.to_string())
+    };
+
+    // Only the rule-level Audit rule fails: a warning, the run passes.
+    let (out, results) = apply("{owner: me, tier: web}");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        results,
+        [
+            row("audited-policy", "needs-tier", "pass"),
+            row("enforced-policy", "needs-owner", "pass"),
+            row("enforced-policy", "needs-team", "warn"),
+        ]
+    );
+
+    // Every rule fails: the policy-level Enforce rule and the rule-level Enforce
+    // rule of the Audit policy fail, the rule-level Audit rule still only warns.
+    let (out, results) = apply("{}");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert_eq!(
+        results,
+        [
+            row("audited-policy", "needs-tier", "fail"),
+            row("enforced-policy", "needs-owner", "fail"),
+            row("enforced-policy", "needs-team", "warn"),
+        ]
+    );
+}

@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use vigie_report::prometheus::escape_label_value;
 
 use futures_util::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, WatchEvent, WatchParams};
@@ -341,8 +342,8 @@ impl InventoryStats {
             let _ = writeln!(
                 out,
                 "vigie_inventory_objects{{api_version=\"{}\",kind=\"{}\"}} {count}",
-                escape(api_version),
-                escape(kind)
+                escape_label_value(api_version),
+                escape_label_value(kind)
             );
         }
         header(out, 1);
@@ -350,7 +351,7 @@ impl InventoryStats {
             let _ = writeln!(
                 out,
                 "vigie_inventory_staleness_seconds{{resource=\"{}\"}} {seconds:.3}",
-                escape(resource)
+                escape_label_value(resource)
             );
         }
         header(out, 2);
@@ -362,18 +363,10 @@ impl InventoryStats {
             let _ = writeln!(
                 out,
                 "vigie_inventory_forbidden{{resource=\"{}\"}} 1",
-                escape(resource)
+                escape_label_value(resource)
             );
         }
     }
-}
-
-/// A label value escaped for the Prometheus text format.
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 fn wanted(options: &ClusterOptions, resource: &Resource) -> bool {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use vigie_report::prometheus::escape_label_value;
 
 use vigie_rules::Priority;
 use vigie_sensor::state::containers::ContainerCache;
@@ -32,13 +33,6 @@ pub struct Metrics {
 /// reading and exposing rather than turning one panic into many.
 fn lock<T>(map: &Mutex<T>) -> MutexGuard<'_, T> {
     map.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn escape(label: &str) -> String {
-    label
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 impl Metrics {
@@ -135,8 +129,8 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "vigie_detect_events_rejected_total{{source=\"{}\",reason=\"{}\"}} {n}",
-                escape(source),
-                escape(reason)
+                escape_label_value(source),
+                escape_label_value(reason)
             );
         }
         header(
@@ -149,7 +143,7 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "vigie_detect_alerts_total{{rule=\"{}\",priority=\"{}\"}} {n}",
-                escape(rule),
+                escape_label_value(rule),
                 priority.as_str().to_lowercase()
             );
         }
@@ -163,7 +157,7 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "vigie_detect_sink_dropped_total{{sink=\"{}\"}} {n}",
-                escape(sink)
+                escape_label_value(sink)
             );
         }
         header(
@@ -176,7 +170,7 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "vigie_detect_queue_depth{{queue=\"{}\"}} {n}",
-                escape(queue)
+                escape_label_value(queue)
             );
         }
         if let Some(cache) = self.containers.get() {

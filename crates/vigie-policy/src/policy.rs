@@ -65,6 +65,20 @@ impl Policy {
         self.annotation("policies.kyverno.io/category")
     }
 
+    /// The failure action of `rule` before namespace overrides: the rule's own
+    /// `validate.failureAction` (Kyverno 1.13 and later), else the policy's. A
+    /// rule that is not a validate rule, or not found, takes the policy's.
+    pub fn rule_failure_action(&self, rule: &str) -> FailureAction {
+        self.rules
+            .iter()
+            .find(|r| r.name == rule)
+            .and_then(|r| match &r.action {
+                RuleAction::Validate(v) => v.failure_action,
+                _ => None,
+            })
+            .unwrap_or(self.failure_action)
+    }
+
     /// `namespace/name` for a Policy, `name` for a ClusterPolicy.
     pub fn qualified_name(&self) -> String {
         match &self.namespace {

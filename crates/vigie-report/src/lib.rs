@@ -11,7 +11,8 @@
 //! [`junit`] is the one JUnit XML writer (and XML escaper) of vigie: other
 //! producers, such as `policy apply` and `policy test`, hand it their results as
 //! test suites and cases. Their SARIF goes through [`Encoder`] and
-//! [`ReportWriter`], from findings.
+//! [`ReportWriter`], from findings. [`prometheus`] holds the one escaper of
+//! Prometheus label values, used by every `/metrics` producer.
 //!
 //! ```
 //! use vigie_finding::{Report, Totals};
@@ -42,6 +43,7 @@ pub mod junit;
 pub mod policy_report;
 pub mod posture;
 mod pretty;
+pub mod prometheus;
 mod sarif;
 mod stream;
 

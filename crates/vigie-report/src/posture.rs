@@ -6,6 +6,7 @@
 //! [`PostureMetrics::record`] takes that tally and the scan's report, and
 //! [`PostureMetrics::render`] writes the Prometheus text exposition.
 
+use crate::prometheus::escape_label_value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -120,7 +121,7 @@ impl PostureMetrics {
             let _ = writeln!(
                 out,
                 "vigie_compliance_score{{framework=\"{}\"}} {score:.2}",
-                escape(framework)
+                escape_label_value(framework)
             );
         }
         header(out, 1);
@@ -130,7 +131,7 @@ impl PostureMetrics {
                 let _ = writeln!(
                     out,
                     "vigie_control_compliance_score{{control=\"{}\",severity=\"{severity}\"}} {score:.2}",
-                    escape(control)
+                    escape_label_value(control)
                 );
             }
         }
@@ -139,7 +140,7 @@ impl PostureMetrics {
             let _ = writeln!(
                 out,
                 "vigie_control_resources_evaluated{{control=\"{}\"}} {evaluated}",
-                escape(control)
+                escape_label_value(control)
             );
         }
         header(out, 3);
@@ -147,7 +148,7 @@ impl PostureMetrics {
             let _ = writeln!(
                 out,
                 "vigie_control_resources_failed{{control=\"{}\"}} {failed}",
-                escape(control)
+                escape_label_value(control)
             );
         }
         header(out, 4);
@@ -155,8 +156,8 @@ impl PostureMetrics {
             let _ = writeln!(
                 out,
                 "vigie_findings{{severity=\"{severity}\",namespace=\"{}\",control=\"{}\"}} {n}",
-                escape(namespace),
-                escape(control)
+                escape_label_value(namespace),
+                escape_label_value(control)
             );
         }
         header(out, 5);
@@ -186,16 +187,8 @@ impl PostureMetrics {
             let _ = writeln!(
                 out,
                 "vigie_scan_errors_total{{stage=\"{}\"}} {n}",
-                escape(stage)
+                escape_label_value(stage)
             );
         }
     }
-}
-
-/// A label value escaped for the Prometheus text format.
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }

@@ -149,7 +149,8 @@ pub struct ApplyOutcome {
 /// How `apply` runs.
 #[derive(Clone, Debug)]
 pub struct ApplyOptions {
-    /// Report failures of Audit policies as warnings.
+    /// Report failures of rules whose action is Audit as warnings (the rule's own
+    /// `validate.failureAction`, else the policy's: [`Policy::rule_failure_action`]).
     pub audit_warn: bool,
     /// Keep pass and skip results too (the JSON, YAML, SARIF and JUnit outputs list
     /// them; the text summary only counts them).
@@ -357,7 +358,8 @@ pub fn apply_streaming(
                 let mut status = r.status;
                 if status == Status::Fail
                     && (!scored
-                        || options.audit_warn && policy.failure_action == FailureAction::Audit)
+                        || options.audit_warn
+                            && policy.rule_failure_action(&r.rule) == FailureAction::Audit)
                 {
                     status = Status::Warn;
                 }

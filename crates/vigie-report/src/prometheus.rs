@@ -1,0 +1,89 @@
+//! The Prometheus text exposition format's one label-value escaper in vigie.
+//!
+//! Every `/metrics` producer (the posture of `scan --watch`, the cluster
+//! inventory, the admission webhook, the detection pipeline) writes label values
+//! through [`escape_label_value`]. It lives here, with vigie's other text formats,
+//! rather than in `vigie-server` (which serves `/metrics`): `vigie-report` must
+//! stay free of the HTTP and TLS stack, and every producer can depend on it cheaply.
+
+use std::borrow::Cow;
+
+/// `value` escaped to sit between the double quotes of a label in the Prometheus
+/// text format: backslash, double quote and line feed become `\\`, `\"` and `\n`,
+/// the format's three escapes; everything else is written as is. A value needing
+/// no escape is returned borrowed.
+///
+/// ```
+/// use vigie_report::prometheus::escape_label_value;
+///
+/// assert_eq!(escape_label_value("kube-system"), "kube-system");
+/// assert_eq!(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+/// ```
+pub fn escape_label_value(value: &str) -> Cow<'_, str> {
+    if !value.contains(['\\', '"', '\n']) {
+        return Cow::Borrowed(value);
+    }
+    let mut escaped = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            '"' => escaped.push_str("\\\""),
+            '\n' => escaped.push_str("\\n"),
+            other => escaped.push(other),
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_escapes_of_the_format() {
+        assert_eq!(escape_label_value("back\\slash"), "back\\\\slash");
+        assert_eq!(escape_label_value("double\"quote"), "double\\\"quote");
+        assert_eq!(escape_label_value("line\nfeed"), "line\\nfeed");
+        assert_eq!(escape_label_value("\\\"\n"), "\\\\\\\"\\n");
+        assert!(matches!(
+            escape_label_value("plain"),
+            Cow::Borrowed("plain")
+        ));
+        assert_eq!(escape_label_value("é\t\r"), "é\t\r");
+    }
+
+    /// Reads the value of a label that opens at the start of `text` (just after
+    /// its opening quote) as a Prometheus parser does; returns the value and what
+    /// follows its closing quote.
+    fn parse_label_value(text: &str) -> (String, &str) {
+        let mut value = String::new();
+        let mut chars = text.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => return (value, &text[i + 1..]),
+                '\\' => match chars.next() {
+                    Some((_, '\\')) => value.push('\\'),
+                    Some((_, '"')) => value.push('"'),
+                    Some((_, 'n')) => value.push('\n'),
+                    other => panic!("not an escape of the format: {other:?}"),
+                },
+                other => value.push(other),
+            }
+        }
+        panic!("label value never closed in {text:?}");
+    }
+
+    #[test]
+    fn a_hostile_label_value_stays_inside_its_line() {
+        let hostile = "x\"} 1\nvigie_forged_total{stage=\"y\\\"} 99\n# TYPE forged counter\\";
+        let line = format!(
+            "vigie_scan_errors_total{{stage=\"{}\"}} 1\n",
+            escape_label_value(hostile)
+        );
+        assert_eq!(line.lines().count(), 1, "{line}");
+        let opening = "vigie_scan_errors_total{stage=\"";
+        let (value, rest) = parse_label_value(&line[opening.len()..]);
+        assert_eq!(value, hostile);
+        assert_eq!(rest, "} 1\n");
+    }
+}
