@@ -118,6 +118,32 @@ pub enum Mutation {
     Foreach(Vec<MutateForeach>),
     /// The CEL mutations of a MutatingPolicy or MutatingAdmissionPolicy.
     Cel(std::sync::Arc<crate::cel::mutation::CelMutation>),
+    /// `mutate.targets`: the patch applies to existing resources the rule
+    /// selects, not to the object that triggered it (see
+    /// [`mutate_existing`](crate::mutate_existing)).
+    Existing(Box<MutateExisting>),
+}
+
+/// A mutate rule on existing resources: `targets`, and the patch applied to
+/// each one selected.
+#[derive(Clone, Debug)]
+pub struct MutateExisting {
+    /// The `targets` entries, in order.
+    pub targets: Vec<MutationTarget>,
+    /// The patch (`patchStrategicMerge`, `patchesJson6902` or `foreach`).
+    pub patch: Mutation,
+}
+
+/// One `mutate.targets` entry: which resources, and what each must satisfy.
+#[derive(Clone, Debug)]
+pub struct MutationTarget {
+    /// `apiVersion`, `kind`, `name`, `namespace`, `uid` and `selector` as written:
+    /// they may hold variables of the trigger, substituted before selecting.
+    pub spec: Json,
+    /// `context`: variables loaded for each target, after `target` is bound.
+    pub context: Vec<ContextEntry>,
+    /// `preconditions`: a target they do not hold for is skipped.
+    pub preconditions: Option<Conditions>,
 }
 
 /// The order `foreach` visits a list in.
