@@ -70,8 +70,8 @@ mod variables;
 
 pub use engine::{
     deletions, evaluate, evaluate_in, generate, json_patch, labels_of, mutate, mutate_existing,
-    mutates_existing, ExistingMutation, GenerateOutcome, MutationOutcome, Operation, PolicyContext, Request, RuleResult, Status, Target,
-    UnknownOperation, Values,
+    mutates_existing, ExistingMutation, GenerateOutcome, MutationOutcome, Operation, PolicyContext,
+    Request, RuleResult, Status, Target, UnknownOperation, Values,
 };
 pub use exception::{load_exceptions, ExceptionSpec};
 pub use json::{json_to_node, node_to_json};

@@ -7,8 +7,8 @@ use serde_json::Value as Json;
 use crate::patch::json6902;
 use crate::policy::{
     check_pattern, check_variables, foreach_list, parse_conditions_opt, parse_context, parse_each,
-    parse_selector, problem, ForeachOrder, MutateExisting, MutateForeach, Mutation,
-    MutationTarget, Parse, RuleAction,
+    parse_selector, problem, ForeachOrder, MutateExisting, MutateForeach, Mutation, MutationTarget,
+    Parse, RuleAction,
 };
 use crate::variables;
 
@@ -47,7 +47,11 @@ fn parse_target(v: &Json, path: &str) -> Parse<MutationTarget> {
             spec.insert(field.to_string(), value.clone());
         }
     }
-    if spec.get("kind").and_then(Json::as_str).is_none_or(str::is_empty) {
+    if spec
+        .get("kind")
+        .and_then(Json::as_str)
+        .is_none_or(str::is_empty)
+    {
         return problem(&format!("{path}.kind"), "a target needs a kind");
     }
     if let Some(selector) = spec.get("selector") {

@@ -448,7 +448,9 @@ fn load_target_resources(
     }
     let loaded = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
     for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-        report.errors.push(format!("targetResources: {}", d.located()));
+        report
+            .errors
+            .push(format!("targetResources: {}", d.located()));
     }
     let mut resources = loaded.resources;
     for (name, text) in &gathered.texts {
@@ -722,17 +724,19 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                 outcome.actual = Some(*status);
                 // A trigger's own mutation first, then a target's, as Kyverno's
                 // CLI looks them up.
-                let object = patched.iter().chain(&patched_targets).find_map(
-                    |((p, k, n_ns, n), o)| {
-                        (p == policy_name
-                            && (kind.is_empty() || k == kind)
-                            && n == res_name
-                            && ns.is_none_or(|ns| {
-                                ns == n_ns || (n_ns.is_empty() && ns == "default")
-                            }))
-                        .then_some(o)
-                    },
-                );
+                let object =
+                    patched
+                        .iter()
+                        .chain(&patched_targets)
+                        .find_map(|((p, k, n_ns, n), o)| {
+                            (p == policy_name
+                                && (kind.is_empty() || k == kind)
+                                && n == res_name
+                                && ns.is_none_or(|ns| {
+                                    ns == n_ns || (n_ns.is_empty() && ns == "default")
+                                }))
+                            .then_some(o)
+                        });
                 if let Some(object) = object {
                     let path = dir.join(file);
                     let comparison = read_yaml_docs(&path, max_file_bytes)

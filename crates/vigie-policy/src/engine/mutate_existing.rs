@@ -71,18 +71,25 @@ pub fn mutate_existing<P: Borrow<Policy>>(
             if !rule_matches(rule, &match_target) {
                 continue;
             }
-            run_rule(&context, policy, rule, existing, targets, &mut |target, status, message, patched| {
-                out.push(ExistingMutation {
-                    policy: index,
-                    target,
-                    result: RuleResult {
-                        rule: rule.name.clone(),
-                        status,
-                        message,
-                    },
-                    patched,
-                });
-            });
+            run_rule(
+                &context,
+                policy,
+                rule,
+                existing,
+                targets,
+                &mut |target, status, message, patched| {
+                    out.push(ExistingMutation {
+                        policy: index,
+                        target,
+                        result: RuleResult {
+                            rule: rule.name.clone(),
+                            status,
+                            message,
+                        },
+                        patched,
+                    });
+                },
+            );
         }
     }
     out
@@ -180,7 +187,8 @@ fn run_rule(
 /// finds, possibly nothing.
 fn select(spec: &Json, policy: &Policy, targets: &[Target]) -> Result<Vec<usize>, String> {
     let text = |field: &str| spec.get(field).and_then(Json::as_str).unwrap_or_default();
-    let (api_version, kind, name, uid) = (text("apiVersion"), text("kind"), text("name"), text("uid"));
+    let (api_version, kind, name, uid) =
+        (text("apiVersion"), text("kind"), text("name"), text("uid"));
     // A namespaced Policy reaches targets in its own namespace only.
     let namespace = policy.namespace.as_deref().unwrap_or(text("namespace"));
     let kinds = KindSelector::parse(&if api_version.is_empty() {
@@ -196,7 +204,8 @@ fn select(spec: &Json, policy: &Policy, targets: &[Target]) -> Result<Vec<usize>
         .filter(|(_, t)| {
             kinds.matches(&t.api_version, &t.kind, None)
                 && names_match(namespace, name, &t.namespace, &t.name)
-                && (uid.is_empty() || t.object.pointer("/metadata/uid").and_then(Json::as_str) == Some(uid))
+                && (uid.is_empty()
+                    || t.object.pointer("/metadata/uid").and_then(Json::as_str) == Some(uid))
                 && selector.as_ref().is_none_or(|s| s.matches(&t.labels))
         })
         .map(|(i, _)| i)
@@ -207,7 +216,7 @@ fn select(spec: &Json, policy: &Policy, targets: &[Target]) -> Result<Vec<usize>
         && !has_wildcard(name);
     if exact && selected.is_empty() {
         return Err(format!(
-            "{} {namespace}/{name} not found among the target resources",
+            "{} {namespace}/{name} not found among the target resources (--target-resource, targetResources)",
             if api_version.is_empty() {
                 kind.to_string()
             } else {
