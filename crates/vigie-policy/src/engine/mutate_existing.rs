@@ -42,10 +42,16 @@ pub struct ExistingMutation {
 
 /// Whether a policy has mutate rules with `targets`.
 pub fn mutates_existing(policy: &Policy) -> bool {
-    policy
-        .rules
-        .iter()
-        .any(|r| matches!(&r.action, RuleAction::Mutate(Mutation::Existing(_))))
+    policy.rules.iter().any(Rule::mutates_existing)
+}
+
+impl Rule {
+    /// Whether the rule mutates existing resources (`mutate.targets`) rather
+    /// than the object that triggers it. Kyverno runs such rules in its
+    /// background controller, never in the admission answer.
+    pub fn mutates_existing(&self) -> bool {
+        matches!(&self.action, RuleAction::Mutate(Mutation::Existing(_)))
+    }
 }
 
 /// Runs the mutate rules with `targets` of `policies`, in policy and rule order,
