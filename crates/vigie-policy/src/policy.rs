@@ -128,8 +128,12 @@ pub enum Mutation {
 /// each one selected.
 #[derive(Clone, Debug)]
 pub struct MutateExisting {
-    /// The `targets` entries, in order.
+    /// The `targets` entries, in order (a ClusterPolicy or Policy rule).
     pub targets: Vec<MutationTarget>,
+    /// For a MutatingPolicy with `evaluation.mutateExisting`: the resources
+    /// its `targetMatchConstraints` (else `matchConstraints`) select, whatever
+    /// the operation; `targets` is then empty.
+    pub target_match: Option<MatchResources>,
     /// The patch (`patchStrategicMerge`, `patchesJson6902` or `foreach`).
     pub patch: Mutation,
 }
@@ -455,7 +459,8 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
     } else if let Some(v) = raw.get("validate") {
         parse_validation(v, &format!("{path}.validate"))?
     } else if let Some(cel) = raw.get("mutate").and_then(|m| m.get("cel")) {
-        crate::cel::mutation::action(cel, &format!("{path}.mutate.cel"))?
+        let action = crate::cel::mutation::action(cel, &format!("{path}.mutate.cel"))?;
+        crate::policy_mutate::cel_existing(raw, action, path)?
     } else if let Some(m) = raw.get("mutate") {
         crate::policy_mutate::parse_mutate(m, &format!("{path}.mutate"))?
     } else if let Some(g) = raw.get("generate") {

@@ -7,8 +7,8 @@ use serde_json::Value as Json;
 use crate::patch::json6902;
 use crate::policy::{
     check_pattern, check_variables, foreach_list, parse_conditions_opt, parse_context, parse_each,
-    parse_selector, problem, ForeachOrder, MutateExisting, MutateForeach, Mutation, MutationTarget,
-    Parse, RuleAction,
+    parse_match, parse_selector, problem, ForeachOrder, MutateExisting, MutateForeach, Mutation,
+    MutationTarget, Parse, RuleAction,
 };
 use crate::variables;
 
@@ -24,10 +24,42 @@ pub(crate) fn parse_mutate(v: &Json, path: &str) -> Parse<RuleAction> {
         Some(list) => {
             let targets = parse_each(list, &format!("{path}.targets"), parse_target)?;
             Ok(RuleAction::Mutate(Mutation::Existing(Box::new(
-                MutateExisting { targets, patch },
+                MutateExisting {
+                    targets,
+                    target_match: None,
+                    patch,
+                },
             ))))
         }
     }
+}
+
+/// The rule a MutatingPolicy with `evaluation.mutateExisting` is read into
+/// for its targets carries `mutate.targetMatch` (the resources to patch) or
+/// `mutate.targetExpression` (a CEL selection, not run offline yet).
+pub(crate) fn cel_existing(raw: &Json, action: RuleAction, path: &str) -> Parse<RuleAction> {
+    let Some(m) = raw.get("mutate") else {
+        return Ok(action);
+    };
+    if m.get("targetExpression").is_some() {
+        return Ok(RuleAction::Unsupported(
+            "MutatingPolicy targetMatchConstraints.expression",
+        ));
+    }
+    let Some(target_match) = m.get("targetMatch") else {
+        return Ok(action);
+    };
+    let RuleAction::Mutate(patch @ Mutation::Cel(_)) = action else {
+        return Ok(action);
+    };
+    let target_match = parse_match(target_match, &format!("{path}.mutate.targetMatch"))?;
+    Ok(RuleAction::Mutate(Mutation::Existing(Box::new(
+        MutateExisting {
+            targets: Vec::new(),
+            target_match: Some(target_match),
+            patch,
+        },
+    ))))
 }
 
 /// One `targets` entry. Its selecting fields may hold variables of the trigger:

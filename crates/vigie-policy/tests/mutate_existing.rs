@@ -187,3 +187,46 @@ spec:
         "{e}"
     );
 }
+
+#[test]
+fn a_mutating_policy_with_mutate_existing_patches_the_targets_it_selects() {
+    let report = common::run_agreeing("mutate-existing-cel", 3);
+    let actual: Vec<_> = report.entries.iter().map(|e| e.actual).collect();
+    // The ConfigMap the match conditions pass, the one they do not, and a
+    // Secret outside targetMatchConstraints.
+    assert_eq!(actual, [Some(Status::Pass), Some(Status::Skip), None]);
+}
+
+#[test]
+fn a_target_selection_by_cel_expression_is_reported_unsupported() {
+    let loaded = policies_from_str(
+        "apiVersion: policies.kyverno.io/v1
+kind: MutatingPolicy
+metadata: {name: m}
+spec:
+  evaluation: {mutateExisting: {enabled: true}}
+  matchConstraints:
+    resourceRules: [{apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}]
+  targetMatchConstraints:
+    expression: \"resource.List('v1', 'secrets', object.metadata.namespace)\"
+  mutations:
+  - patchType: ApplyConfiguration
+    applyConfiguration: {expression: 'Object{metadata: Object.metadata{labels: {\"a\": \"b\"}}}'}
+",
+        "m.yaml",
+    );
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert_eq!(
+        loaded.unsupported_rules.len(),
+        1,
+        "{:?}",
+        loaded.unsupported_rules
+    );
+    assert!(
+        loaded.unsupported_rules[0]
+            .to_string()
+            .contains("MutatingPolicy targetMatchConstraints.expression"),
+        "{}",
+        loaded.unsupported_rules[0]
+    );
+}

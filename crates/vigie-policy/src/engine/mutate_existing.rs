@@ -115,6 +115,27 @@ fn run_rule(
         Ok(d) => d,
         Err((status, message)) => return report(None, status, message, None),
     };
+    if let (Some(target_match), Mutation::Cel(cel)) = (&existing.target_match, &existing.patch) {
+        // A MutatingPolicy: each resource selected is the `object` of its
+        // mutations (match conditions included), as in Kyverno's CLI.
+        for (t, target) in targets.iter().enumerate() {
+            let target_context = PolicyContext::new(target, context.request);
+            if !target_context.policy_applies(policy)
+                || !target_match.selects(&target_context.match_target())
+            {
+                continue;
+            }
+            match cel.apply(&crate::cel::CelInputs::of(&target_context)) {
+                Ok(Some(patched)) => {
+                    let message = success_message(&patched);
+                    report(Some(t), Status::Pass, message, Some(patched));
+                }
+                Ok(None) => report(Some(t), Status::Skip, "no patches applied".into(), None),
+                Err((status, message)) => report(Some(t), status, message, None),
+            }
+        }
+        return;
+    }
     for (i, entry) in existing.targets.iter().enumerate() {
         let spec = match variables::substitute(&entry.spec, &rule_data.data, Missing::Error) {
             Ok(spec) => spec,
