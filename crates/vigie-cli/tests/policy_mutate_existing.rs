@@ -107,7 +107,7 @@ fn apply_without_the_named_target_reports_an_error_never_a_pass() {
     let policy = write(
         dir.path(),
         "policy.yaml",
-        &POLICY.replace("name: 'api-*'", "name: api-key"),
+        POLICY.replace("name: 'api-*'", "name: api-key"),
     );
     let trigger = write(dir.path(), "trigger.yaml", TRIGGER);
     let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&trigger)]));
@@ -158,7 +158,7 @@ metadata:
     write(
         dir.path(),
         "patched.yaml",
-        &patched.replace("12-31", "01-01"),
+        patched.replace("12-31", "01-01"),
     );
     let out = run_command(vigie().args(["policy", "test", arg(dir.path())]));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
