@@ -80,6 +80,10 @@ impl PolicySet {
                     RuleAction::Validate(validation) => {
                         checks_pod_security |= matches!(validation.check, Check::PodSecurity(_));
                     }
+                    // Mutating existing resources (`mutate.targets`) is the
+                    // background controller's work in Kyverno, never part of
+                    // the admission answer: such a rule is not served.
+                    RuleAction::Mutate(_) if rule.mutates_existing() => continue,
                     RuleAction::Mutate(_) => mutates = true,
                     _ => continue,
                 }

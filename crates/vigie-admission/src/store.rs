@@ -91,6 +91,18 @@ pub fn load_set_with_objects(
                 e.to_string()
             }
         }));
+    // Said once at load: the webhook answers without these rules, as Kyverno's
+    // does (its background controller patches the targets afterwards).
+    for policy in &loaded.policies {
+        for rule in policy.rules.iter().filter(|r| r.mutates_existing()) {
+            notes.notes.push(format!(
+                "{}: policy {}, rule {}: mutate.targets (mutate existing resources) runs after admission in Kyverno's background controller; the webhook does not apply it",
+                policy.source,
+                policy.qualified_name(),
+                rule.name
+            ));
+        }
+    }
     notes
         .unsupported
         .extend(loaded.unsupported.iter().map(|(file, kind, name)| {

@@ -753,3 +753,54 @@ fn patch_of(response: &serde_json::Value) -> String {
         .expect("the patch is JSON")
         .to_string()
 }
+
+#[test]
+fn mutate_existing_rules_are_left_out_of_the_admission_answer_and_said_at_load() {
+    let yaml = r#"
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: stamp-secrets
+spec:
+  rules:
+  - name: stamp
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    mutate:
+      targets:
+      - {apiVersion: v1, kind: Secret, name: "*", namespace: "{{ request.object.metadata.namespace }}"}
+      patchStrategicMerge:
+        metadata:
+          labels:
+            stamped: "yes"
+"#;
+    let webhook = webhook(yaml);
+    let body = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
+    let answer = webhook
+        .answer(
+            vigie_admission::Endpoint::Mutate,
+            body.to_string().as_bytes(),
+        )
+        .unwrap()
+        .to_review();
+    let response = &answer["response"];
+    assert_eq!(response["allowed"], true);
+    assert!(response.get("patch").is_none(), "{response}");
+    assert_eq!(webhook.metrics.results("stamp-secrets", "stamp", "pass"), 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let (_, notes) =
+        vigie_admission::load_set(&[path.to_string_lossy().into_owned()], 1 << 20, 1).unwrap();
+    assert!(notes.unsupported.is_empty(), "{:?}", notes.unsupported);
+    assert!(
+        notes.notes.iter().any(|n| n.contains(
+            "policy stamp-secrets, rule stamp: mutate.targets (mutate existing resources) runs after admission"
+        )),
+        "{:?}",
+        notes.notes
+    );
+}

@@ -34,11 +34,14 @@ Exit codes:
 
 Mutate rules run first, policy after policy, and validate rules then see the
 mutated objects. The text output prints the mutated objects as YAML before the
-summary; --write-mutated DIR_OR_FILE writes them instead.
+summary; --write-mutated DIR_OR_FILE writes them instead. Rules with
+mutate.targets patch the existing resources given with --target-resource,
+which are printed or written the same way.
 
 Examples:
   vigie policy apply policies/ -r deploy/
   vigie policy apply add-labels.yaml -r k8s/ --write-mutated mutated/
+  vigie policy apply label-secrets.yaml -r trigger.yaml --target-resource secrets/
   vigie policy apply require-labels.yaml -r - < pod.yaml
   vigie policy apply policies/ -r k8s/ --policy-report > report.yaml
   vigie policy apply policies/ -r k8s/ --policy-report --report-api openreports")]
@@ -90,6 +93,17 @@ pub struct ApplyArgs {
     /// they match.
     #[arg(short = 'e', long = "exceptions", alias = "exception", value_name = "FILE", num_args = 1..)]
     exceptions: Vec<String>,
+    /// Existing resources (files or directories) for the `mutate.targets` rules
+    /// of the policies: the targets they select are patched and written like
+    /// other mutated objects, each with its own results. Nothing is read from a
+    /// cluster.
+    #[arg(
+        long = "target-resource",
+        alias = "target-resources",
+        value_name = "FILE_OR_DIR",
+        num_args = 1..
+    )]
+    target_resources: Vec<String>,
     /// Print policy reports instead of the summary: one per namespace, one for
     /// cluster-scoped resources and resources without a namespace (YAML, or JSON
     /// with --output-format json).
@@ -264,6 +278,7 @@ fn apply(mut args: ApplyArgs) -> ExitCode {
         keep_passing: !text_only,
         max_file_bytes: args.max_file_bytes,
         exceptions: args.exceptions.clone(),
+        target_resources: args.target_resources.clone(),
     };
     // Mutated objects stream out as they are ready: to --write-mutated, else to
     // standard output before the text summary.

@@ -55,18 +55,16 @@ spec:
       cel:
         expressions:
         - expression: \"resource.Get('v1', 'namespaces', '', object.metadata.namespace) != null\"
-  - name: add-label
+  - name: signed-images
     match:
       any:
       - resources:
           kinds: [Pod]
-    mutate:
-      targets:
-      - {apiVersion: v1, kind: ConfigMap, name: seen}
-      patchStrategicMerge:
-        metadata:
-          labels:
-            seen: 'yes'
+    verifyImages:
+    - imageReferences: ['registry.example/*']
+      attestors:
+      - entries:
+        - keys: {publicKeys: 'not a key'}
 ";
 
 const SUITE: &str = "apiVersion: cli.kyverno.io/v1alpha1
@@ -138,7 +136,7 @@ fn unsupported_rules_are_never_counted_as_passing() {
     );
     assert!(
         err.contains(
-            "cel.yaml:16: policy no-default-namespace, rule add-label: mutate.targets (mutate existing resources) rules are not supported yet"
+            "cel.yaml:16: policy no-default-namespace, rule signed-images: verifyImages rules are not supported yet"
         ),
         "{err}"
     );

@@ -2,7 +2,7 @@
 //!
 //! Runs `kyverno.io/v1` ClusterPolicy and Policy validate rules (pattern,
 //! anyPattern, deny, foreach, podSecurity) and mutate rules (patchStrategicMerge,
-//! patchesJson6902, foreach) against Kubernetes objects, and the
+//! patchesJson6902, foreach, and `targets` on existing resources) against Kubernetes objects, and the
 //! `kyverno test` suites and `kyverno apply` reports built on it. Policies are
 //! parsed and their JMESPath compiled once; evaluation works on JSON values.
 //!
@@ -69,9 +69,9 @@ pub mod values;
 mod variables;
 
 pub use engine::{
-    deletions, evaluate, evaluate_in, generate, json_patch, labels_of, mutate, GenerateOutcome,
-    MutationOutcome, Operation, PolicyContext, Request, RuleResult, Status, Target,
-    UnknownOperation, Values,
+    deletions, evaluate, evaluate_in, generate, json_patch, labels_of, mutate, mutate_existing,
+    mutates_existing, ExistingMutation, GenerateOutcome, MutationOutcome, Operation, PolicyContext,
+    Request, RuleResult, Status, Target, UnknownOperation, Values,
 };
 pub use exception::{load_exceptions, ExceptionSpec};
 pub use json::{json_to_node, node_to_json};

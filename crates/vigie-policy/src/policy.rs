@@ -132,6 +132,36 @@ pub enum Mutation {
     Foreach(Vec<MutateForeach>),
     /// The CEL mutations of a MutatingPolicy or MutatingAdmissionPolicy.
     Cel(std::sync::Arc<crate::cel::mutation::CelMutation>),
+    /// `mutate.targets`: the patch applies to existing resources the rule
+    /// selects, not to the object that triggered it (see
+    /// [`mutate_existing`](crate::mutate_existing)).
+    Existing(Box<MutateExisting>),
+}
+
+/// A mutate rule on existing resources: `targets`, and the patch applied to
+/// each one selected.
+#[derive(Clone, Debug)]
+pub struct MutateExisting {
+    /// The `targets` entries, in order (a ClusterPolicy or Policy rule).
+    pub targets: Vec<MutationTarget>,
+    /// For a MutatingPolicy with `evaluation.mutateExisting`: the resources
+    /// its `targetMatchConstraints` (else `matchConstraints`) select, whatever
+    /// the operation; `targets` is then empty.
+    pub target_match: Option<MatchResources>,
+    /// The patch (`patchStrategicMerge`, `patchesJson6902` or `foreach`).
+    pub patch: Mutation,
+}
+
+/// One `mutate.targets` entry: which resources, and what each must satisfy.
+#[derive(Clone, Debug)]
+pub struct MutationTarget {
+    /// `apiVersion`, `kind`, `name`, `namespace`, `uid` and `selector` as written:
+    /// they may hold variables of the trigger, substituted before selecting.
+    pub spec: Json,
+    /// `context`: variables loaded for each target, after `target` is bound.
+    pub context: Vec<ContextEntry>,
+    /// `preconditions`: a target they do not hold for is skipped.
+    pub preconditions: Option<Conditions>,
 }
 
 /// The order `foreach` visits a list in.
@@ -445,7 +475,8 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
     } else if let Some(v) = raw.get("validate") {
         parse_validation(v, &format!("{path}.validate"))?
     } else if let Some(cel) = raw.get("mutate").and_then(|m| m.get("cel")) {
-        crate::cel::mutation::action(cel, &format!("{path}.mutate.cel"))?
+        let action = crate::cel::mutation::action(cel, &format!("{path}.mutate.cel"))?;
+        crate::policy_mutate::cel_existing(raw, action, path)?
     } else if let Some(m) = raw.get("mutate") {
         crate::policy_mutate::parse_mutate(m, &format!("{path}.mutate"))?
     } else if let Some(g) = raw.get("generate") {

@@ -1,13 +1,14 @@
-//! Parsing `mutate` rules: `patchStrategicMerge`, `patchesJson6902` and `foreach`.
-//! Forms vigie does not run (mutating existing resources through `targets`) are
-//! reported by name, never run halfway.
+//! Parsing `mutate` rules: `patchStrategicMerge`, `patchesJson6902` and `foreach`,
+//! applied to the object that triggers the rule or, with `targets`, to the
+//! existing resources the rule selects.
 
 use serde_json::Value as Json;
 
 use crate::patch::json6902;
 use crate::policy::{
     check_pattern, check_variables, foreach_list, parse_conditions_opt, parse_context, parse_each,
-    problem, ForeachOrder, MutateForeach, Mutation, Parse, RuleAction,
+    parse_match, parse_selector, problem, ForeachOrder, MutateExisting, MutateForeach, Mutation,
+    MutationTarget, Parse, RuleAction,
 };
 use crate::variables;
 
@@ -16,14 +17,88 @@ pub(crate) fn parse_mutate(v: &Json, path: &str) -> Parse<RuleAction> {
     let Some(m) = v.as_object() else {
         return problem(path, "expected a map");
     };
-    if m.get("targets")
-        .is_some_and(|t| t.as_array().is_some_and(|a| !a.is_empty()))
-    {
+    let patch = parse_mutation(v, path)?;
+    match m.get("targets") {
+        None | Some(Json::Null) => Ok(RuleAction::Mutate(patch)),
+        Some(Json::Array(list)) if list.is_empty() => Ok(RuleAction::Mutate(patch)),
+        Some(list) => {
+            let targets = parse_each(list, &format!("{path}.targets"), parse_target)?;
+            Ok(RuleAction::Mutate(Mutation::Existing(Box::new(
+                MutateExisting {
+                    targets,
+                    target_match: None,
+                    patch,
+                },
+            ))))
+        }
+    }
+}
+
+/// The rule a MutatingPolicy with `evaluation.mutateExisting` is read into
+/// for its targets carries `mutate.targetMatch` (the resources to patch) or
+/// `mutate.targetExpression` (a CEL selection, not run offline yet).
+pub(crate) fn cel_existing(raw: &Json, action: RuleAction, path: &str) -> Parse<RuleAction> {
+    let Some(m) = raw.get("mutate") else {
+        return Ok(action);
+    };
+    if m.get("targetExpression").is_some() {
         return Ok(RuleAction::Unsupported(
-            "mutate.targets (mutate existing resources)",
+            "MutatingPolicy targetMatchConstraints.expression",
         ));
     }
-    parse_mutation(v, path).map(RuleAction::Mutate)
+    let Some(target_match) = m.get("targetMatch") else {
+        return Ok(action);
+    };
+    let RuleAction::Mutate(patch @ Mutation::Cel(_)) = action else {
+        return Ok(action);
+    };
+    let target_match = parse_match(target_match, &format!("{path}.mutate.targetMatch"))?;
+    Ok(RuleAction::Mutate(Mutation::Existing(Box::new(
+        MutateExisting {
+            targets: Vec::new(),
+            target_match: Some(target_match),
+            patch,
+        },
+    ))))
+}
+
+/// One `targets` entry. Its selecting fields may hold variables of the trigger:
+/// they are checked here and read once substituted.
+fn parse_target(v: &Json, path: &str) -> Parse<MutationTarget> {
+    let Some(m) = v.as_object() else {
+        return problem(path, "expected a map");
+    };
+    let mut spec = serde_json::Map::new();
+    for field in ["apiVersion", "kind", "name", "namespace", "uid", "selector"] {
+        if let Some(value) = m.get(field).filter(|v| !v.is_null()) {
+            let p = format!("{path}.{field}");
+            if field != "selector" && !value.is_string() {
+                return problem(&p, "expected a string");
+            }
+            check_variables(value, &p)?;
+            spec.insert(field.to_string(), value.clone());
+        }
+    }
+    if spec
+        .get("kind")
+        .and_then(Json::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return problem(&format!("{path}.kind"), "a target needs a kind");
+    }
+    if let Some(selector) = spec.get("selector") {
+        if !variables::tree_has_variables(selector) {
+            parse_selector(Some(selector), &format!("{path}.selector"))?;
+        }
+    }
+    Ok(MutationTarget {
+        spec: Json::Object(spec),
+        context: parse_context(m.get("context"), &format!("{path}.context"))?,
+        preconditions: parse_conditions_opt(
+            m.get("preconditions"),
+            &format!("{path}.preconditions"),
+        )?,
+    })
 }
 
 fn parse_mutation(v: &Json, path: &str) -> Parse<Mutation> {

@@ -9,13 +9,16 @@ use serde_json::Value as Json;
 use vigie_resource::input::{read_text, WalkDiagnostic};
 use vigie_resource::{load, Limits, LoadOptions};
 
-use crate::engine::{base_rule_name, evaluate, generate, mutate, Request, Status, Target};
+use crate::engine::{
+    base_rule_name, evaluate, generate, mutate, mutate_existing, mutates_existing, Request, Status,
+    Target,
+};
 use crate::exception::{exempt, load_exceptions, Exempted, PolicyException};
 use crate::inputs::{gather, resources_of_text};
 use crate::json::node_to_json;
 use crate::load::load_policies;
 use crate::patched::{self, PatchedComparison};
-use crate::policy::{Policy, RuleAction};
+use crate::policy::{Mutation, Policy, RuleAction};
 use crate::values::{parse_user_info, parse_values};
 
 /// What became of one expected result (one resource of one `results` entry).
@@ -225,6 +228,9 @@ pub struct TestInputs {
     pub loaded: crate::load::LoadedPolicies,
     /// Its resources.
     pub targets: Vec<Target>,
+    /// Its `targetResources`: the existing resources `mutate.targets` rules
+    /// select among (Kyverno's CLI puts them in its fake cluster).
+    pub target_resources: Vec<Target>,
     /// The request: user info, values, the ConfigMaps among the resources.
     pub request: Request,
     /// Whether the Test gives values (a values file or inline values).
@@ -349,6 +355,11 @@ fn read_inputs(
         .into_iter()
         .map(Target::from_resource)
         .collect();
+    let target_paths: Vec<String> = string_list(test.get("targetResources"))
+        .iter()
+        .map(|p| rel(p))
+        .collect();
+    let target_resources = load_target_resources(&target_paths, max_file_bytes, report);
     let exception_paths: Vec<String> = string_list(test.get("exceptions"))
         .iter()
         .map(|p| rel(p))
@@ -390,6 +401,7 @@ fn read_inputs(
     request.cel_lookup = std::sync::Arc::new(vigie_cel::kyverno::Offline {
         resources: targets
             .iter()
+            .chain(&target_resources)
             .map(|t| t.object.clone())
             .chain(context_objects.iter().cloned())
             .collect(),
@@ -402,6 +414,7 @@ fn read_inputs(
         name,
         loaded,
         targets,
+        target_resources,
         request,
         has_values: values_file.is_some() || test.get("values").is_some_and(Json::is_object),
         missing_files,
@@ -410,10 +423,46 @@ fn read_inputs(
     }
 }
 
+/// The objects of a Test's `targetResources` files; a file that is missing or
+/// unreadable is an error of the suite (the rest still load).
+fn load_target_resources(
+    paths: &[String],
+    max_file_bytes: u64,
+    report: &mut SuiteReport,
+) -> Vec<Target> {
+    if paths.is_empty() {
+        return Vec::new();
+    }
+    let gathered = gather(paths, max_file_bytes, false);
+    for e in gathered.errors {
+        if e.is_not_found() {
+            report.errors.push(format!("targetResources: {e}"));
+        } else {
+            report.input_error(format!("targetResources: {e}"));
+        }
+    }
+    let loaded = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
+    for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+        report
+            .errors
+            .push(format!("targetResources: {}", d.located()));
+    }
+    let mut resources = loaded.resources;
+    for (name, text) in &gathered.texts {
+        let (more, errors) = resources_of_text(name, text);
+        resources.extend(more);
+        for (line, reason) in errors {
+            report.errors.push(format!("{name}:{line}: {reason}"));
+        }
+    }
+    resources.into_iter().map(Target::from_resource).collect()
+}
+
 fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteReport) {
     let TestInputs {
         loaded,
         targets,
+        target_resources,
         request,
         missing_files,
         exceptions,
@@ -491,6 +540,31 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                     .entry(key(policy, t))
                     .or_default()
                     .push((r.rule, status, r.message));
+            }
+        }
+    }
+    // Mutate-existing rules: each trigger (as mutated) patches the target
+    // resources its rules select; results and patched targets are the targets'.
+    let mut patched_targets: HashMap<Key, Json> = HashMap::new();
+    for (i, (t, m)) in targets.iter().zip(&mutated).enumerate() {
+        let policies: Vec<&Policy> = exempted[i]
+            .iter()
+            .map(|e| &*e.policy)
+            .filter(|p| mutates_existing(p))
+            .collect();
+        if policies.is_empty() {
+            continue;
+        }
+        for outcome in mutate_existing(&policies, m, &target_resources, &request) {
+            let policy = policies[outcome.policy];
+            let on = outcome.target.map_or(t, |i| &target_resources[i]);
+            let r = outcome.result;
+            actual
+                .entry(key(policy, on))
+                .or_default()
+                .push((r.rule, r.status, r.message));
+            if let Some(object) = outcome.patched {
+                patched_targets.insert(key(policy, on), object);
             }
         }
     }
@@ -576,6 +650,7 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
             }
             let resource_loaded = targets
                 .iter()
+                .chain(&target_resources)
                 .any(|t| t.name == res_name && (kind.is_empty() || t.kind == kind));
             if !resource_loaded && !missing_files.is_empty() {
                 outcome.verdict = Verdict::Unrunnable(format!(
@@ -642,13 +717,21 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                 .and_then(Json::as_str);
             if let (Some(file), Some((_, status, _))) = (patched_file, found) {
                 outcome.actual = Some(*status);
-                let object = patched.iter().find_map(|((p, k, n_ns, n), o)| {
-                    (p == policy_name
-                        && (kind.is_empty() || k == kind)
-                        && n == res_name
-                        && ns.is_none_or(|ns| ns == n_ns || (n_ns.is_empty() && ns == "default")))
-                    .then_some(o)
-                });
+                // A trigger's own mutation first, then a target's, as Kyverno's
+                // CLI looks them up.
+                let object =
+                    patched
+                        .iter()
+                        .chain(&patched_targets)
+                        .find_map(|((p, k, n_ns, n), o)| {
+                            (p == policy_name
+                                && (kind.is_empty() || k == kind)
+                                && n == res_name
+                                && ns.is_none_or(|ns| {
+                                    ns == n_ns || (n_ns.is_empty() && ns == "default")
+                                }))
+                            .then_some(o)
+                        });
                 if let Some(object) = object {
                     let path = dir.join(file);
                     let comparison = read_yaml_docs(&path, max_file_bytes)
@@ -873,7 +956,7 @@ fn has_mutate_rules(policy: &Policy) -> bool {
     policy
         .rules
         .iter()
-        .any(|r| matches!(r.action, RuleAction::Mutate(_)))
+        .any(|r| matches!(&r.action, RuleAction::Mutate(m) if !matches!(m, Mutation::Existing(_))))
 }
 
 /// Agreement figures for a group of suites.

@@ -363,6 +363,44 @@ fn equivalent(
             rule["delete"] = json!({"cel": cel, "schedule": schedule});
         }
     }
+    let mut rules = vec![rule];
+    // A MutatingPolicy that mutates existing resources: the trigger is mutated
+    // as by any MutatingPolicy (as Kyverno's CLI does), and a second rule of
+    // the same name patches the existing resources its targetMatchConstraints
+    // (else matchConstraints) select, whatever the operation.
+    let mutate_existing = spec
+        .pointer("/evaluation/mutateExisting/enabled")
+        .and_then(Json::as_bool)
+        == Some(true);
+    if matches!(action, CelAction::Mutate) && mutate_existing {
+        let mut existing = rules[0].clone();
+        let target_constraints = spec
+            .get("targetMatchConstraints")
+            .filter(|t| t.is_object())
+            .cloned()
+            .unwrap_or(Json::Null);
+        if let Some(expression) = target_constraints
+            .get("expression")
+            .and_then(Json::as_str)
+            .filter(|e| !e.is_empty())
+        {
+            existing["mutate"]["targetExpression"] = json!(expression);
+        } else {
+            let from = if filters(&target_constraints, "resourceRules").is_empty() {
+                &constraints
+            } else {
+                &target_constraints
+            };
+            let mut any = filters(from, "resourceRules");
+            for filter in &mut any {
+                if let Some(resources) = filter.get_mut("resources").and_then(Json::as_object_mut) {
+                    resources.remove("operations");
+                }
+            }
+            existing["mutate"]["targetMatch"] = json!({"any": any});
+        }
+        rules.push(existing);
+    }
     let actions: Vec<&str> = spec
         .get("validationActions")
         .and_then(Json::as_array)
@@ -400,7 +438,7 @@ fn equivalent(
         "validationFailureAction": if enforce { "Enforce" } else { "Audit" },
         "background": flag("/evaluation/background/enabled"),
         "admission": flag("/evaluation/admission/enabled"),
-        "rules": [rule],
+        "rules": rules,
     });
     if let Some(fp) = spec.get("failurePolicy").filter(|v| !v.is_null()) {
         policy_spec["failurePolicy"] = fp.clone();
@@ -484,6 +522,13 @@ pub(crate) fn parse_with(
             RuleAction::Mutate(crate::policy::Mutation::Cel(cel)) => {
                 if let Some(cel) = std::sync::Arc::get_mut(cel) {
                     cel.ignore_errors = ignore;
+                }
+            }
+            RuleAction::Mutate(crate::policy::Mutation::Existing(existing)) => {
+                if let crate::policy::Mutation::Cel(cel) = &mut existing.patch {
+                    if let Some(cel) = std::sync::Arc::get_mut(cel) {
+                        cel.ignore_errors = ignore;
+                    }
                 }
             }
             _ => {}

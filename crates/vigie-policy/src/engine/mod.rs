@@ -6,6 +6,7 @@
 pub mod delete;
 pub mod generate;
 pub mod mutate;
+pub mod mutate_existing;
 pub mod policy_context;
 pub mod request;
 pub mod validate;
@@ -13,6 +14,7 @@ pub mod validate;
 pub use delete::deletions;
 pub use generate::{generate, GenerateOutcome};
 pub use mutate::{json_patch, mutate, MutationOutcome};
+pub use mutate_existing::{mutate_existing, mutates_existing, ExistingMutation};
 pub use policy_context::PolicyContext;
 pub use request::{labels_of, Operation, Request, Target, UnknownOperation, Values};
 

@@ -51,6 +51,11 @@ pub fn mutate<P: Borrow<Policy>>(
             let RuleAction::Mutate(mutation) = &rule.action else {
                 continue;
             };
+            // Targets are mutated by `mutate_existing`, never the trigger: in a
+            // cluster the background controller does it after admission.
+            if matches!(mutation, Mutation::Existing(_)) {
+                continue;
+            }
             let ctx = context.get_or_insert_with(|| PolicyContext::new(&current, request));
             if !ctx.policy_applies(policy) {
                 break;
@@ -107,17 +112,13 @@ pub fn run(
         };
     }
     let object = &context.target.object;
-    let mut run = ForeachRun {
-        provided: &rule_data.provided,
-        request: context.request,
-        elements: Cell::new(0),
-    };
-    let outcome = match mutation {
-        Mutation::Foreach(list) => run.foreach(list, object, rule_data.data, 0),
-        single => apply(single, object.clone(), &rule_data.data)
-            .map(|patched| (patched != *object).then_some(patched)),
-    };
-    match outcome {
+    match patch_object(
+        mutation,
+        object,
+        rule_data.data,
+        &rule_data.provided,
+        context.request,
+    ) {
         Ok(Some(patched)) => {
             let message = success_message(&patched);
             (Status::Pass, message, Some(patched))
@@ -127,7 +128,31 @@ pub fn run(
     }
 }
 
-fn success_message(object: &Json) -> String {
+/// Applies a patch or a `foreach` to `object` with the variables of `data`: the
+/// patched object when it changed anything. The one way both the trigger and
+/// the targets of mutate-existing rules are patched.
+pub(crate) fn patch_object(
+    mutation: &Mutation,
+    object: &Json,
+    data: Rcvar,
+    provided: &[&serde_json::Map<String, Json>],
+    request: &Request,
+) -> Result<Option<Json>, String> {
+    match mutation {
+        Mutation::Foreach(list) => {
+            let mut run = ForeachRun {
+                provided,
+                request,
+                elements: Cell::new(0),
+            };
+            run.foreach(list, object, data, 0)
+        }
+        single => apply(single, object.clone(), &data)
+            .map(|patched| (patched != *object).then_some(patched)),
+    }
+}
+
+pub(crate) fn success_message(object: &Json) -> String {
     let text = |p: &str| object.pointer(p).and_then(Json::as_str).unwrap_or_default();
     let (kind, name, namespace) = (
         text("/kind"),
@@ -174,6 +199,9 @@ fn apply(mutation: &Mutation, object: Json, data: &Rcvar) -> Result<Json, String
         }
         Mutation::Foreach(_) => Err("a foreach cannot be applied as one patch".into()),
         Mutation::Cel(_) => Err("CEL mutations are applied by their own runner".into()),
+        Mutation::Existing(_) => {
+            Err("mutate.targets patches existing resources, not the trigger".into())
+        }
     }
 }
 

@@ -17,7 +17,8 @@ use vigie_resource::{load_each, Limits, LoadOptions, Resource};
 
 use crate::engine::delete::deletes;
 use crate::engine::{
-    deletions, evaluate_in, generate, mutate, PolicyContext, Request, Status, Target,
+    deletions, evaluate_in, generate, mutate, mutate_existing, mutates_existing, PolicyContext,
+    Request, Status, Target,
 };
 use crate::exception::{exempt, load_exceptions, Exempted};
 use crate::inputs::{gather, resources_of_text};
@@ -159,6 +160,9 @@ pub struct ApplyOptions {
     pub max_file_bytes: u64,
     /// Files or directories of PolicyExceptions (`--exceptions`).
     pub exceptions: Vec<String>,
+    /// Files or directories of the existing resources `mutate.targets` rules
+    /// select among (`--target-resource`, `--target-resources`).
+    pub target_resources: Vec<String>,
 }
 
 impl Default for ApplyOptions {
@@ -168,6 +172,7 @@ impl Default for ApplyOptions {
             keep_passing: true,
             max_file_bytes: Limits::DEFAULT_MAX_FILE_BYTES,
             exceptions: Vec::new(),
+            target_resources: Vec::new(),
         }
     }
 }
@@ -182,6 +187,19 @@ struct Evaluated {
     generated: Vec<(serde_json::Value, String)>,
     /// The cleanup rules (policy index, rule, message) that would delete it.
     deleted_by: Vec<(usize, Arc<str>, Box<str>)>,
+    /// The results of its mutate-existing rules on target resources: policy
+    /// index, rule, target index, status, message and the patched target.
+    on_targets: Vec<TargetResult>,
+}
+
+/// One mutate-existing rule's result on one target resource.
+struct TargetResult {
+    policy: usize,
+    rule: Arc<str>,
+    target: usize,
+    status: Status,
+    message: Box<str>,
+    patched: Option<serde_json::Value>,
 }
 
 /// Applies every policy to every resource. Resources stream through the policies
@@ -297,6 +315,55 @@ pub fn apply_streaming(
             clone_sources.extend(resources.into_iter().map(object));
         }
     }
+    // The existing resources mutate-existing rules patch: loaded whole, and each
+    // trigger starts from them as given (Kyverno's CLI reads them from a fake
+    // cluster that its mutations do not change).
+    let existing_policies = loaded.policies.iter().any(mutates_existing);
+    let mut target_resources: Vec<Target> = Vec::new();
+    if existing_policies && !options.target_resources.is_empty() {
+        let targets = gather(&options.target_resources, options.max_file_bytes, true);
+        outcome.notes.extend(targets.notes.iter().cloned());
+        outcome
+            .input_errors
+            .extend(targets.errors.iter().map(ToString::to_string));
+        let summary = load_each(&targets.paths, &load_options, Target::from_resource, |t| {
+            target_resources.push(t)
+        });
+        outcome.input_errors.extend(
+            summary
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.located().to_string()),
+        );
+        for (name, text) in &targets.texts {
+            let (resources, errors) = resources_of_text(name, text);
+            target_resources.extend(resources.into_iter().map(Target::from_resource));
+            outcome.input_errors.extend(
+                errors
+                    .into_iter()
+                    .map(|(line, reason)| format!("{name}:{line}: {reason}")),
+            );
+        }
+    }
+    let target_refs: Vec<Arc<ResourceRef>> = target_resources
+        .iter()
+        .map(|t| {
+            let (file, line) = t
+                .resource
+                .as_ref()
+                .map(|res| (res.origin.file.path.clone(), res.pos.line))
+                .unwrap_or_default();
+            Arc::new(ResourceRef {
+                api_version: t.api_version.clone(),
+                kind: t.kind.clone(),
+                name: t.name.clone(),
+                namespace: t.namespace.clone(),
+                file,
+                line,
+            })
+        })
+        .collect();
     let infos: Vec<Arc<PolicyInfo>> = loaded
         .policies
         .iter()
@@ -393,6 +460,34 @@ pub fn apply_streaming(
                 ));
             }
         }
+        let mut on_targets = Vec::new();
+        if existing_policies {
+            for m in mutate_existing(&policies, &target, &target_resources, &request) {
+                let rule = rule_names[m.policy]
+                    .iter()
+                    .find(|n| &***n == m.result.rule.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(m.result.rule.as_str()));
+                match m.target {
+                    Some(target) => on_targets.push(TargetResult {
+                        policy: m.policy,
+                        rule,
+                        target,
+                        status: m.result.status,
+                        message: m.result.message.into_boxed_str(),
+                        patched: m.patched,
+                    }),
+                    // A result on the trigger: its preconditions, or targets
+                    // that could not be read or found.
+                    None => results.push((
+                        m.policy,
+                        rule,
+                        m.result.status,
+                        m.result.message.into_boxed_str(),
+                    )),
+                }
+            }
+        }
         let mut deleted_by = Vec::new();
         if cleaning {
             for (index, r) in deletions(&policies, &target, &request) {
@@ -409,6 +504,7 @@ pub fn apply_streaming(
         }
         Evaluated {
             deleted_by,
+            on_targets,
             resource: Arc::new(ResourceRef {
                 api_version: target.api_version,
                 kind: target.kind,
@@ -452,7 +548,33 @@ pub fn apply_streaming(
                 resource: evaluated.resource.clone(),
             });
         }
-        for (index, rule, status, message) in evaluated.results {
+        let on_targets = evaluated.on_targets.into_iter().map(|r| {
+            if let Some(object) = r.patched {
+                outcome.mutated_resources += 1;
+                on_mutated(MutatedResource {
+                    resource: target_refs[r.target].clone(),
+                    object,
+                    rules: vec![format!("{}/{}", infos[r.policy].name, r.rule)],
+                    generated: false,
+                });
+            }
+            (
+                r.policy,
+                r.rule,
+                r.status,
+                r.message,
+                target_refs[r.target].clone(),
+            )
+        });
+        let on_trigger = evaluated
+            .results
+            .into_iter()
+            .map(|(index, rule, status, message)| {
+                (index, rule, status, message, evaluated.resource.clone())
+            });
+        // The trigger's results, then those on the targets it patched.
+        let all: Vec<_> = on_trigger.chain(on_targets).collect();
+        for (index, rule, status, message, resource) in all {
             outcome.counts.add(status);
             if options.keep_passing || !matches!(status, Status::Pass | Status::Skip) {
                 let message = match messages.get(&*message) {
@@ -468,7 +590,7 @@ pub fn apply_streaming(
                     rule,
                     status,
                     message,
-                    resource: evaluated.resource.clone(),
+                    resource,
                 });
             }
         }
