@@ -185,6 +185,14 @@ fn a_slow_loris_client_does_not_block_others() {
 
 #[test]
 fn reload_serves_the_new_set_and_keeps_the_old_one_when_broken() {
+    // The watcher polls; a file rewritten in place can be seen half written
+    // (each half a distinct broken version). Swap whole files, as a mounted
+    // ConfigMap's update does.
+    fn replace(file: &std::path::Path, content: &str) {
+        let next = file.with_extension("next");
+        std::fs::write(&next, content).unwrap();
+        std::fs::rename(&next, file).unwrap();
+    }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("policy.yaml");
     std::fs::write(&file, team_policy("Enforce", "")).unwrap();
@@ -212,7 +220,7 @@ fn reload_serves_the_new_set_and_keeps_the_old_one_when_broken() {
     );
 
     // Audit now: the next request, once the change is seen, is allowed.
-    std::fs::write(&file, team_policy("Audit", "")).unwrap();
+    replace(&file, &team_policy("Audit", ""));
     let generation = |g| {
         (0..200).any(|_| {
             std::thread::sleep(Duration::from_millis(50));
@@ -226,11 +234,10 @@ fn reload_serves_the_new_set_and_keeps_the_old_one_when_broken() {
     );
 
     // A broken file is refused; generation 2 keeps serving.
-    std::fs::write(
+    replace(
         &file,
         "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: x\nspec:\n  rules: 3\n",
-    )
-    .unwrap();
+    );
     let refused = (0..200).any(|_| {
         std::thread::sleep(Duration::from_millis(50));
         metrics.reloads_failed() == 1
