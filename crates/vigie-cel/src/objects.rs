@@ -57,43 +57,7 @@ fn to_maps(e: &mut IdedExpr, next: &mut u64) {
                 .collect();
             e.expr = Expr::Map(MapExpr { entries });
         }
-        Expr::Select(s) => to_maps(&mut s.operand, next),
-        Expr::Call(c) => {
-            if let Some(t) = c.target.as_deref_mut() {
-                to_maps(t, next);
-            }
-            for a in &mut c.args {
-                to_maps(a, next);
-            }
-        }
-        Expr::List(l) => {
-            for x in &mut l.elements {
-                to_maps(x, next);
-            }
-        }
-        Expr::Map(m) => {
-            for entry in &mut m.entries {
-                match &mut entry.expr {
-                    EntryExpr::MapEntry(me) => {
-                        to_maps(&mut me.key, next);
-                        to_maps(&mut me.value, next);
-                    }
-                    EntryExpr::StructField(f) => to_maps(&mut f.value, next),
-                }
-            }
-        }
-        Expr::Comprehension(c) => {
-            for x in [
-                &mut c.iter_range,
-                &mut c.accu_init,
-                &mut c.loop_cond,
-                &mut c.loop_step,
-                &mut c.result,
-            ] {
-                to_maps(x, next);
-            }
-        }
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+        _ => for_each_child_mut(e, &mut |child| to_maps(child, next)),
     }
 }
 
@@ -106,48 +70,41 @@ pub(crate) fn calls_to_methods(root: &mut IdedExpr, receivers: &[(String, String
 }
 
 fn to_methods(e: &mut IdedExpr, receivers: &[(String, String)], next: &mut u64) {
+    for_each_child_mut(e, &mut |child| to_methods(child, receivers, next));
+    if let Expr::Call(c) = &mut e.expr {
+        if c.target.is_none() {
+            if let Some((_, variable)) = receivers.iter().find(|(f, _)| *f == c.func_name) {
+                c.target = Some(Box::new(IdedExpr {
+                    id: fresh(next),
+                    expr: Expr::Ident(variable.clone()),
+                }));
+            }
+        }
+    }
+}
+
+/// Calls `f` on each direct child of `e` (operands, arguments, elements,
+/// entries' keys and values, a comprehension's parts): the one traversal the
+/// rewrites above share.
+fn for_each_child_mut(e: &mut IdedExpr, f: &mut dyn FnMut(&mut IdedExpr)) {
     match &mut e.expr {
+        Expr::Select(s) => f(&mut s.operand),
         Expr::Call(c) => {
             if let Some(t) = c.target.as_deref_mut() {
-                to_methods(t, receivers, next);
+                f(t);
             }
-            for a in &mut c.args {
-                to_methods(a, receivers, next);
-            }
-            if c.target.is_none() {
-                if let Some((_, variable)) = receivers.iter().find(|(f, _)| *f == c.func_name) {
-                    c.target = Some(Box::new(IdedExpr {
-                        id: fresh(next),
-                        expr: Expr::Ident(variable.clone()),
-                    }));
-                }
-            }
+            c.args.iter_mut().for_each(&mut *f);
         }
-        Expr::Select(s) => to_methods(&mut s.operand, receivers, next),
-        Expr::List(l) => {
-            for x in &mut l.elements {
-                to_methods(x, receivers, next);
-            }
-        }
-        Expr::Map(m) => {
-            for entry in &mut m.entries {
+        Expr::List(l) => l.elements.iter_mut().for_each(&mut *f),
+        Expr::Map(MapExpr { entries })
+        | Expr::Struct(cel::common::ast::StructExpr { entries, .. }) => {
+            for entry in entries {
                 match &mut entry.expr {
                     EntryExpr::MapEntry(me) => {
-                        to_methods(&mut me.key, receivers, next);
-                        to_methods(&mut me.value, receivers, next);
+                        f(&mut me.key);
+                        f(&mut me.value);
                     }
-                    EntryExpr::StructField(f) => to_methods(&mut f.value, receivers, next),
-                }
-            }
-        }
-        Expr::Struct(s) => {
-            for entry in &mut s.entries {
-                match &mut entry.expr {
-                    EntryExpr::MapEntry(me) => {
-                        to_methods(&mut me.key, receivers, next);
-                        to_methods(&mut me.value, receivers, next);
-                    }
-                    EntryExpr::StructField(f) => to_methods(&mut f.value, receivers, next),
+                    EntryExpr::StructField(field) => f(&mut field.value),
                 }
             }
         }
@@ -159,7 +116,7 @@ fn to_methods(e: &mut IdedExpr, receivers: &[(String, String)], next: &mut u64) 
                 &mut c.loop_step,
                 &mut c.result,
             ] {
-                to_methods(x, receivers, next);
+                f(x);
             }
         }
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
