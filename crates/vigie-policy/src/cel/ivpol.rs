@@ -475,17 +475,10 @@ impl ImageValidation {
             }
         }
         for (i, check) in self.checks.iter().enumerate() {
-            let problem = match check.program.eval(&act) {
-                Ok(Value::Bool(true)) => continue,
-                Ok(Value::Bool(false)) => return (Status::Fail, message(check, &act, i)),
-                Ok(other) => format!(
-                    "expression '{}' gave {other:?}, not a bool",
-                    check.program.source().trim()
-                ),
-                Err(e) => format!(
-                    "expression '{}' resulted in error: {e}",
-                    check.program.source().trim()
-                ),
+            let problem = match check.holds(&act) {
+                Ok(true) => continue,
+                Ok(false) => return (Status::Fail, message(check, &act, i)),
+                Err(problem) => problem,
             };
             let mut m = problem;
             if !variable_errors.is_empty() {

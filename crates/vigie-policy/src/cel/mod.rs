@@ -101,6 +101,24 @@ pub struct CelCheck {
     pub message_expression: Option<Program>,
 }
 
+impl CelCheck {
+    /// Evaluates the check: `Ok(true)` passes, `Ok(false)` fails, and `Err`
+    /// names why the expression gave no bool (a runtime error or another type).
+    pub(crate) fn holds(&self, act: &Activation) -> Result<bool, String> {
+        match self.program.eval(act) {
+            Ok(Value::Bool(b)) => Ok(b),
+            Ok(other) => Err(format!(
+                "expression '{}' gave {other:?}, not a bool",
+                self.program.source().trim()
+            )),
+            Err(e) => Err(format!(
+                "expression '{}' resulted in error: {e}",
+                self.program.source().trim()
+            )),
+        }
+    }
+}
+
 /// Where the `params` of a policy come from.
 #[derive(Clone, Debug, Default)]
 pub struct ParamSource {
@@ -534,20 +552,13 @@ impl CelValidation {
         };
         let mut failures = Vec::new();
         for check in &self.checks {
-            let problem = match check.program.eval(&act) {
-                Ok(Value::Bool(true)) => continue,
-                Ok(Value::Bool(false)) => {
+            let problem = match check.holds(&act) {
+                Ok(true) => continue,
+                Ok(false) => {
                     failures.push(self.message(check, &act));
                     continue;
                 }
-                Ok(other) => format!(
-                    "expression '{}' gave {other:?}, not a bool",
-                    check.program.source().trim()
-                ),
-                Err(e) => format!(
-                    "expression '{}' resulted in error: {e}",
-                    check.program.source().trim()
-                ),
+                Err(problem) => problem,
             };
             // Kubernetes denies on an expression it cannot evaluate unless
             // the failure policy is Ignore.
