@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use vigie_resource::input::{read_text, walk, ReadError, Source, WalkDiagnostic, WalkOptions};
-use vigie_resource::{Node, Origin, Resource, SourceFile};
+use vigie_resource::{load_each, LoadOptions, Node, Origin, Resource, SourceFile};
 
 /// What the paths a user named come to.
 #[derive(Debug, Default)]
@@ -24,6 +24,37 @@ pub struct Gathered {
     /// The inputs that name a file (or `-`, as `<stdin>`) rather than a directory:
     /// a caller may expect something of each.
     pub named: Vec<String>,
+}
+
+impl Gathered {
+    /// Every resource gathered, files through the loader and then the texts
+    /// read up front, each turned by `visit` and handed to `consume`. Returns
+    /// the documents that are not objects, as `file:line: reason` (the
+    /// loader's first).
+    pub fn load_each<T: Send>(
+        &self,
+        options: &LoadOptions,
+        visit: impl Fn(Resource) -> T + Sync,
+        mut consume: impl FnMut(T),
+    ) -> Vec<String> {
+        let summary = load_each(&self.paths, options, &visit, &mut consume);
+        let mut errors: Vec<String> = summary
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.located().to_string())
+            .collect();
+        for (name, text) in &self.texts {
+            let (resources, text_errors) = resources_of_text(name, text);
+            errors.extend(
+                text_errors
+                    .into_iter()
+                    .map(|(line, reason)| format!("{name}:{line}: {reason}")),
+            );
+            resources.into_iter().map(&visit).for_each(&mut consume);
+        }
+        errors
+    }
 }
 
 /// Turns the paths a user named into what can safely be loaded (see

@@ -13,7 +13,7 @@ pub use suite_output::{test_json, test_junit};
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use vigie_resource::{load_each, Limits, LoadOptions, Resource};
+use vigie_resource::{Limits, LoadOptions, Resource};
 
 use crate::engine::delete::deletes;
 use crate::engine::{
@@ -21,7 +21,7 @@ use crate::engine::{
     Request, Status, Target,
 };
 use crate::exception::{exempt, load_exceptions, Exempted};
-use crate::inputs::{gather, resources_of_text};
+use crate::inputs::gather;
 use crate::json::node_to_json;
 use crate::load::load_policies;
 use crate::policy::{
@@ -286,13 +286,8 @@ pub fn apply_streaming(
         // ConfigMaps may come after the objects that read them: gather them first.
         let mut config_maps = Vec::new();
         let config_map = |r: Resource| (r.kind == "ConfigMap").then(|| node_to_json(&r.root));
-        load_each(&gathered.paths, &load_options, config_map, |cm| {
-            config_maps.extend(cm)
-        });
-        for (name, text) in &gathered.texts {
-            let (resources, _) = resources_of_text(name, text);
-            config_maps.extend(resources.into_iter().filter_map(config_map));
-        }
+        // Errors are reported by the pass over the resources below.
+        gathered.load_each(&load_options, config_map, |cm| config_maps.extend(cm));
         request.config_maps = config_maps;
     }
     let cleaning = loaded.policies.iter().any(deletes);
@@ -307,13 +302,7 @@ pub fn apply_streaming(
     let mut clone_sources = Vec::new();
     if loaded.policies.iter().any(clones) {
         let object = |r: Resource| node_to_json(&r.root);
-        load_each(&gathered.paths, &load_options, object, |o| {
-            clone_sources.push(o)
-        });
-        for (name, text) in &gathered.texts {
-            let (resources, _) = resources_of_text(name, text);
-            clone_sources.extend(resources.into_iter().map(object));
-        }
+        gathered.load_each(&load_options, object, |o| clone_sources.push(o));
     }
     // The existing resources mutate-existing rules patch: loaded whole, and each
     // trigger starts from them as given (Kyverno's CLI reads them from a fake
@@ -326,25 +315,10 @@ pub fn apply_streaming(
         outcome
             .input_errors
             .extend(targets.errors.iter().map(ToString::to_string));
-        let summary = load_each(&targets.paths, &load_options, Target::from_resource, |t| {
+        let errors = targets.load_each(&load_options, Target::from_resource, |t| {
             target_resources.push(t)
         });
-        outcome.input_errors.extend(
-            summary
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| d.located().to_string()),
-        );
-        for (name, text) in &targets.texts {
-            let (resources, errors) = resources_of_text(name, text);
-            target_resources.extend(resources.into_iter().map(Target::from_resource));
-            outcome.input_errors.extend(
-                errors
-                    .into_iter()
-                    .map(|(line, reason)| format!("{name}:{line}: {reason}")),
-            );
-        }
+        outcome.input_errors.extend(errors);
     }
     let target_refs: Vec<Arc<ResourceRef>> = target_resources
         .iter()
@@ -595,27 +569,8 @@ pub fn apply_streaming(
             }
         }
     };
-    let summary = load_each(&gathered.paths, &load_options, evaluate_one, &mut consume);
-    let mut text_errors = Vec::new();
-    for (name, text) in &gathered.texts {
-        let (resources, errors) = resources_of_text(name, text);
-        text_errors.extend(
-            errors
-                .into_iter()
-                .map(|(line, reason)| format!("{name}:{line}: {reason}")),
-        );
-        for r in resources {
-            consume(evaluate_one(r));
-        }
-    }
-    outcome.input_errors.extend(
-        summary
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.located().to_string()),
-    );
-    outcome.input_errors.extend(text_errors);
+    let errors = gathered.load_each(&load_options, evaluate_one, &mut consume);
+    outcome.input_errors.extend(errors);
     if outcome.resources == 0 && gathered.errors.is_empty() {
         outcome.input_errors.push(format!(
             "no Kubernetes object found in {}; nothing was applied",
