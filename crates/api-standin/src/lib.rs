@@ -270,6 +270,17 @@ impl Standin {
         format!("http://{}", self.address)
     }
 
+    /// Sends one request to the stand-in and reads its answer: see [`exchange`].
+    pub fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &str,
+    ) -> std::io::Result<(u16, String)> {
+        exchange(&self.address.to_string(), method, path, headers, body)
+    }
+
     /// What was served so far.
     pub fn counters(&self) -> &Counters {
         &self.counters
@@ -383,4 +394,38 @@ pub fn load_objects(paths: &[String]) -> Result<Vec<Value>, StandinError> {
                 .map_err(|e| StandinError::Load(format!("{} {}: {e}", r.origin.file.path, r.name)))
         })
         .collect()
+}
+
+/// Sends one HTTP/1.1 request to `address` (`host:port`) on a connection of
+/// its own and reads the answer to its end: the status and the body. A plain
+/// client for tests, so that every byte sent is the test's choice: `headers`
+/// are extra header lines, each ending in `\r\n` (`Content-Type: ...\r\n`).
+pub fn exchange(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    use std::io::{Error, ErrorKind, Read, Write};
+    let mut stream = std::net::TcpStream::connect(address)?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let malformed = || {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!("not an HTTP answer: {response:?}"),
+        )
+    };
+    let status = response
+        .get(9..12)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(malformed)?;
+    let start = response.find("\r\n\r\n").ok_or_else(malformed)? + 4;
+    Ok((status, response[start..].to_string()))
 }

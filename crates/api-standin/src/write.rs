@@ -14,7 +14,9 @@ use std::collections::BTreeSet;
 
 use http::StatusCode;
 use serde_json::{json, Map, Value};
+use vigie_resource::Date;
 
+use crate::catalog::ResourceType;
 use crate::store::Store;
 
 /// Why a write was refused, as a `Status` reports it.
@@ -182,21 +184,10 @@ fn now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    // Days to a civil date (Howard Hinnant's algorithm), for RFC 3339 times
-    // without a date library.
-    let days = (seconds / 86_400) as i64;
+    let date = Date::from_days_since_epoch((seconds / 86_400) as i64);
     let rest = seconds % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{date}T{:02}:{:02}:{:02}Z",
         rest / 3600,
         rest / 60 % 60,
         rest % 60
@@ -206,7 +197,7 @@ fn now() -> String {
 impl Store {
     /// Checks that a body names the URL's type, name and namespace.
     fn check_body(&self, target: &Target<'_>, body: &Value) -> Result<(), Refused> {
-        let resource_type = &self.catalog.types[target.type_index];
+        let resource_type = self.type_of(target);
         let bad = |reason: String| refused(StatusCode::BAD_REQUEST, "BadRequest", reason);
         if !body.is_object() {
             return Err(bad("the body is not an object".into()));
@@ -250,13 +241,18 @@ impl Store {
         Ok(())
     }
 
+    /// The resource type a request's URL names.
+    fn type_of(&self, target: &Target<'_>) -> &ResourceType {
+        &self.catalog.types[target.type_index]
+    }
+
     fn not_found(&self, target: &Target<'_>) -> Refused {
         refused(
             StatusCode::NOT_FOUND,
             "NotFound",
             format!(
                 "{} \"{}\" not found",
-                self.catalog.types[target.type_index].qualified(),
+                self.type_of(target).qualified(),
                 target.name.unwrap_or("")
             ),
         )
@@ -268,7 +264,7 @@ impl Store {
             "Conflict",
             format!(
                 "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
-                self.catalog.types[target.type_index].qualified()
+                self.type_of(target).qualified()
             ),
         )
     }
@@ -291,7 +287,7 @@ impl Store {
                 "AlreadyExists",
                 format!(
                     "{} \"{name}\" already exists",
-                    self.catalog.types[target.type_index].qualified()
+                    self.type_of(target).qualified()
                 ),
             ));
         }
@@ -305,7 +301,7 @@ impl Store {
         metadata.insert("creationTimestamp".into(), json!(now()));
         metadata.insert("generation".into(), json!(1));
         let fields = fields_of(&body);
-        let api_version = self.catalog.types[target.type_index].api_version();
+        let api_version = self.type_of(target).api_version();
         set_managers(
             &mut body,
             &api_version,
@@ -347,7 +343,7 @@ impl Store {
         }
         owners.retain(|(m, op, _)| !(m == manager && op == "Update"));
         owners.push((manager.to_string(), "Update".to_string(), fields));
-        let api_version = self.catalog.types[target.type_index].api_version();
+        let api_version = self.type_of(target).api_version();
         set_managers(&mut body, &api_version, &owners);
         Ok(self.put(target.type_index, body, "MODIFIED"))
     }
@@ -365,7 +361,7 @@ impl Store {
     ) -> Result<(Value, bool), Refused> {
         self.check_body(target, &body)?;
         let name = target.name.unwrap_or("");
-        let api_version = self.catalog.types[target.type_index].api_version();
+        let api_version = self.type_of(target).api_version();
         let applied = fields_of(&body);
         let Ok(index) = self.position(target.type_index, target.namespace, name) else {
             if body["metadata"].get("resourceVersion").is_some() {

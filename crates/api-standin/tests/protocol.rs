@@ -3,28 +3,17 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
 use api_standin::{Counters, Standin, StandinConfig};
 use serde_json::{json, Value};
 
 fn get(standin: &Standin, path: &str, accept: &str) -> (u16, Value) {
-    let address = standin.url().trim_start_matches("http://").to_string();
-    let mut stream = TcpStream::connect(&address).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = &response[response.find("\r\n\r\n").unwrap() + 4..];
+    let (status, body) = standin
+        .exchange("GET", path, &format!("Accept: {accept}\r\n"), "")
+        .unwrap();
     let value = if body.trim_start().starts_with('{') && !body.contains("\n{") {
         serde_json::from_str(body.trim()).unwrap()
     } else {
-        Value::String(body.to_string())
+        Value::String(body)
     };
     (status, value)
 }

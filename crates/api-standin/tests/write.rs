@@ -3,7 +3,7 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -17,19 +17,19 @@ fn request(
     content_type: &str,
     body: &str,
 ) -> (u16, Value) {
-    let address = standin.url().trim_start_matches("http://").to_string();
-    let mut stream = TcpStream::connect(&address).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = &response[response.find("\r\n\r\n").unwrap() + 4..];
+    let headers = format!("Content-Type: {content_type}\r\n");
+    let (status, body) = standin.exchange(method, path, &headers, body).unwrap();
     (status, serde_json::from_str(body.trim()).unwrap())
+}
+
+/// A server-side apply (`PATCH` with an apply patch) of `body` at `path`.
+fn apply_patch(standin: &Standin, path: &str, body: &str) -> (u16, Value) {
+    request(standin, "PATCH", path, "application/apply-patch+yaml", body)
+}
+
+/// A request whose body, if any, is JSON.
+fn json_request(standin: &Standin, method: &str, path: &str, body: &str) -> (u16, Value) {
+    request(standin, method, path, "application/json", body)
 }
 
 fn standin() -> Standin {
@@ -57,13 +57,7 @@ fn report(results: usize) -> Value {
 fn apply_creates_then_changes_and_drops_what_the_manager_no_longer_applies() {
     let standin = standin();
     let path = format!("{REPORTS}/vigie?fieldManager=vigie&force=true");
-    let (status, created) = request(
-        &standin,
-        "PATCH",
-        &path,
-        "application/apply-patch+yaml",
-        &report(2).to_string(),
-    );
+    let (status, created) = apply_patch(&standin, &path, &report(2).to_string());
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["results"].as_array().unwrap().len(), 2);
     assert_eq!(created["metadata"]["managedFields"][0]["manager"], "vigie");
@@ -77,13 +71,7 @@ fn apply_creates_then_changes_and_drops_what_the_manager_no_longer_applies() {
         .to_string();
 
     // The same apply again changes nothing: no new version.
-    let (status, same) = request(
-        &standin,
-        "PATCH",
-        &path,
-        "application/apply-patch+yaml",
-        &report(2).to_string(),
-    );
+    let (status, same) = apply_patch(&standin, &path, &report(2).to_string());
     assert_eq!(
         (status, same["metadata"]["resourceVersion"].as_str()),
         (200, Some(first_version.as_str()))
@@ -91,13 +79,7 @@ fn apply_creates_then_changes_and_drops_what_the_manager_no_longer_applies() {
 
     // YAML is read too; a field the manager stops applying goes.
     let yaml = "apiVersion: openreports.io/v1alpha1\nkind: Report\nmetadata:\n  name: vigie\n  namespace: shop\nresults: []\n";
-    let (status, changed) = request(
-        &standin,
-        "PATCH",
-        &path,
-        "application/apply-patch+yaml",
-        yaml,
-    );
+    let (status, changed) = apply_patch(&standin, &path, yaml);
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["results"], json!([]));
     assert!(changed.get("summary").is_none(), "{changed}");
@@ -123,11 +105,9 @@ fn apply_creates_then_changes_and_drops_what_the_manager_no_longer_applies() {
 #[test]
 fn apply_needs_a_field_manager_and_names_conflicts() {
     let standin = standin();
-    let (status, refused) = request(
+    let (status, refused) = apply_patch(
         &standin,
-        "PATCH",
         &format!("{REPORTS}/vigie"),
-        "application/apply-patch+yaml",
         &report(1).to_string(),
     );
     assert_eq!(status, 400, "{refused}");
@@ -135,20 +115,16 @@ fn apply_needs_a_field_manager_and_names_conflicts() {
         .as_str()
         .unwrap()
         .contains("fieldManager"));
-    let (status, _) = request(
+    let (status, _) = apply_patch(
         &standin,
-        "PATCH",
         &format!("{REPORTS}/vigie?fieldManager=a"),
-        "application/apply-patch+yaml",
         &report(1).to_string(),
     );
     assert_eq!(status, 201);
     // Another manager setting the same field to another value: a conflict, unless forced.
-    let (status, conflict) = request(
+    let (status, conflict) = apply_patch(
         &standin,
-        "PATCH",
         &format!("{REPORTS}/vigie?fieldManager=b"),
-        "application/apply-patch+yaml",
         &report(3).to_string(),
     );
     assert_eq!(
@@ -163,11 +139,9 @@ fn apply_needs_a_field_manager_and_names_conflicts() {
             .contains("conflict with \"a\""),
         "{conflict}"
     );
-    let (status, forced) = request(
+    let (status, forced) = apply_patch(
         &standin,
-        "PATCH",
         &format!("{REPORTS}/vigie?fieldManager=b&force=true"),
-        "application/apply-patch+yaml",
         &report(3).to_string(),
     );
     assert_eq!(status, 200, "{forced}");
@@ -175,21 +149,17 @@ fn apply_needs_a_field_manager_and_names_conflicts() {
     // A name that is not the URL's, a kind that is not the URL's type.
     let mut other = report(1);
     other["metadata"]["name"] = json!("other");
-    let (status, _) = request(
+    let (status, _) = apply_patch(
         &standin,
-        "PATCH",
         &format!("{REPORTS}/vigie?fieldManager=a"),
-        "application/apply-patch+yaml",
         &other.to_string(),
     );
     assert_eq!(status, 400);
     let mut wrong_kind = report(1);
     wrong_kind["kind"] = json!("ClusterReport");
-    let (status, _) = request(
+    let (status, _) = apply_patch(
         &standin,
-        "PATCH",
         &format!("{REPORTS}/vigie?fieldManager=a"),
-        "application/apply-patch+yaml",
         &wrong_kind.to_string(),
     );
     assert_eq!(status, 400);
@@ -198,41 +168,27 @@ fn apply_needs_a_field_manager_and_names_conflicts() {
 #[test]
 fn create_update_with_resource_versions_and_delete() {
     let standin = standin();
-    let (status, created) = request(
-        &standin,
-        "POST",
-        REPORTS,
-        "application/json",
-        &report(1).to_string(),
-    );
+    let (status, created) = json_request(&standin, "POST", REPORTS, &report(1).to_string());
     assert_eq!(status, 201, "{created}");
-    let (status, again) = request(
-        &standin,
-        "POST",
-        REPORTS,
-        "application/json",
-        &report(1).to_string(),
-    );
+    let (status, again) = json_request(&standin, "POST", REPORTS, &report(1).to_string());
     assert_eq!(
         (status, again["reason"].as_str()),
         (409, Some("AlreadyExists"))
     );
     let mut update = created.clone();
     update["results"] = json!([]);
-    let (status, updated) = request(
+    let (status, updated) = json_request(
         &standin,
         "PUT",
         &format!("{REPORTS}/vigie"),
-        "application/json",
         &update.to_string(),
     );
     assert_eq!(status, 200, "{updated}");
     // The same update again carries a stale resourceVersion.
-    let (status, stale) = request(
+    let (status, stale) = json_request(
         &standin,
         "PUT",
         &format!("{REPORTS}/vigie"),
-        "application/json",
         &update.to_string(),
     );
     assert_eq!(
@@ -257,34 +213,21 @@ fn create_update_with_resource_versions_and_delete() {
         "{}",
     );
     assert_eq!(status, 415);
-    let (status, _) = request(
-        &standin,
-        "DELETE",
-        &format!("{REPORTS}/vigie"),
-        "application/json",
-        "",
-    );
+    let (status, _) = json_request(&standin, "DELETE", &format!("{REPORTS}/vigie"), "");
     assert_eq!(status, 200);
     assert!(standin
         .object("reports.openreports.io", Some("shop"), "vigie")
         .is_none());
-    let (status, _) = request(
-        &standin,
-        "DELETE",
-        &format!("{REPORTS}/vigie"),
-        "application/json",
-        "",
-    );
+    let (status, _) = json_request(&standin, "DELETE", &format!("{REPORTS}/vigie"), "");
     assert_eq!(status, 404);
     // Writes are forbidden where reads are.
     let mut config = StandinConfig::new(Vec::new());
     config.forbidden = vec!["configmaps".into()];
     let forbidding = Standin::start(config).unwrap();
-    let (status, refused) = request(
+    let (status, refused) = json_request(
         &forbidding,
         "POST",
         "/api/v1/namespaces/shop/configmaps",
-        "application/json",
         r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}"#,
     );
     assert_eq!(status, 403);
@@ -354,13 +297,7 @@ impl Watch {
 #[test]
 fn watches_stream_changes_resume_from_versions_and_expire() {
     let standin = standin();
-    let (_, list) = request(
-        &standin,
-        "GET",
-        "/api/v1/namespaces/shop/configmaps",
-        "application/json",
-        "",
-    );
+    let (_, list) = json_request(&standin, "GET", "/api/v1/namespaces/shop/configmaps", "");
     let listed = list["metadata"]["resourceVersion"]
         .as_str()
         .unwrap()
@@ -370,13 +307,8 @@ fn watches_stream_changes_resume_from_versions_and_expire() {
         &format!("/api/v1/configmaps?watch=true&resourceVersion={listed}&allowWatchBookmarks=true"),
     );
     let body = r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"extra","namespace":"shop","labels":{"app":"web"}}}"#;
-    let (status, created) = request(
-        &standin,
-        "POST",
-        "/api/v1/namespaces/shop/configmaps",
-        "application/json",
-        body,
-    );
+    let (status, created) =
+        json_request(&standin, "POST", "/api/v1/namespaces/shop/configmaps", body);
     assert_eq!(status, 201);
     let event = watch.next_change().unwrap();
     assert_eq!(
@@ -387,18 +319,15 @@ fn watches_stream_changes_resume_from_versions_and_expire() {
         (Some("ADDED"), Some("extra"))
     );
     // A change of another type is not this watch's.
-    request(
+    apply_patch(
         &standin,
-        "PATCH",
         &format!("{REPORTS}/vigie?fieldManager=vigie"),
-        "application/apply-patch+yaml",
         &report(1).to_string(),
     );
-    request(
+    json_request(
         &standin,
         "DELETE",
         "/api/v1/namespaces/shop/configmaps/extra",
-        "application/json",
         "",
     );
     let event = watch.next_change().unwrap();

@@ -3,8 +3,6 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 mod common;
@@ -15,17 +13,8 @@ use serde_json::json;
 use vigie_cluster::Inventory;
 
 fn send(standin: &Standin, method: &str, path: &str, body: &str) -> u16 {
-    let address = standin.url().trim_start_matches("http://").to_string();
-    let mut stream = TcpStream::connect(&address).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response[9..12].parse().unwrap()
+    let json = "Content-Type: application/json\r\n";
+    standin.exchange(method, path, json, body).unwrap().0
 }
 
 /// Waits for `condition`, checking as the inventory changes; fails after a
