@@ -18,11 +18,10 @@
 //! changes that trigger scans that write reports.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use vigie_report::prometheus::escape_label_value;
+use vigie_report::prometheus::{write_header, write_sample};
 
 use futures_util::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, WatchEvent, WatchParams};
@@ -292,7 +291,7 @@ impl InventoryResources<'_> {
                     let wanted: Vec<Resource> = page
                         .resources
                         .into_iter()
-                        .filter(|r| wanted(options, r))
+                        .filter(|r| options.keeps(r))
                         .collect();
                     self.chunk = wanted.into_iter();
                     return true;
@@ -335,51 +334,35 @@ impl InventoryStats {
     pub fn render(&self, out: &mut String) {
         let header = |out: &mut String, index: usize| {
             let (name, kind, help) = Self::METRICS[index];
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            write_header(out, name, kind, help);
         };
         header(out, 0);
         for (api_version, kind, count) in &self.objects_by_kind {
-            let _ = writeln!(
-                out,
-                "vigie_inventory_objects{{api_version=\"{}\",kind=\"{}\"}} {count}",
-                escape_label_value(api_version),
-                escape_label_value(kind)
-            );
+            let labels = [("api_version", api_version.as_str()), ("kind", kind)];
+            write_sample(out, "vigie_inventory_objects", &labels, count);
         }
         header(out, 1);
         for (resource, seconds) in &self.staleness {
-            let _ = writeln!(
+            let labels = [("resource", resource.as_str())];
+            write_sample(
                 out,
-                "vigie_inventory_staleness_seconds{{resource=\"{}\"}} {seconds:.3}",
-                escape_label_value(resource)
+                "vigie_inventory_staleness_seconds",
+                &labels,
+                format_args!("{seconds:.3}"),
             );
         }
         header(out, 2);
-        let _ = writeln!(out, "vigie_inventory_relists_total {}", self.relists);
+        write_sample(out, "vigie_inventory_relists_total", &[], self.relists);
         header(out, 3);
-        let _ = writeln!(out, "vigie_inventory_failures_total {}", self.failures);
+        write_sample(out, "vigie_inventory_failures_total", &[], self.failures);
         header(out, 4);
         for (resource, _) in &self.forbidden {
-            let _ = writeln!(
+            write_sample(
                 out,
-                "vigie_inventory_forbidden{{resource=\"{}\"}} 1",
-                escape_label_value(resource)
+                "vigie_inventory_forbidden",
+                &[("resource", resource)],
+                1,
             );
-        }
-    }
-}
-
-fn wanted(options: &ClusterOptions, resource: &Resource) -> bool {
-    let namespace = if resource.kind == "Namespace" && resource.api_version == "v1" {
-        Some(resource.name.as_str())
-    } else {
-        resource.namespace.as_deref()
-    };
-    match namespace {
-        None => true,
-        Some(ns) => {
-            !options.exclude_namespaces.iter().any(|e| e == ns)
-                && (options.namespaces.is_empty() || options.namespaces.iter().any(|n| n == ns))
         }
     }
 }

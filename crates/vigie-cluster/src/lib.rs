@@ -103,6 +103,23 @@ impl ClusterOptions {
     /// Four lists at once: enough to overlap the server's latency, few enough
     /// not to load an API server.
     pub const DEFAULT_CONCURRENT_LISTS: usize = 4;
+
+    /// Whether the namespace selection keeps `resource`: cluster-scoped objects
+    /// always, a Namespace object as the objects it holds.
+    pub(crate) fn keeps(&self, resource: &vigie_resource::Resource) -> bool {
+        let namespace = if resource.kind == "Namespace" && resource.api_version == "v1" {
+            Some(resource.name.as_str())
+        } else {
+            resource.namespace.as_deref()
+        };
+        match namespace {
+            None => true,
+            Some(ns) => {
+                !self.exclude_namespaces.iter().any(|e| e == ns)
+                    && (self.namespaces.is_empty() || self.namespaces.iter().any(|n| n == ns))
+            }
+        }
+    }
 }
 
 impl Default for ClusterOptions {

@@ -307,7 +307,7 @@ impl Reader {
                 let mut nodes = self.nodes.lock().expect("not poisoned");
                 nodes.extend(resources.iter().map(|r| r.name.clone()));
             }
-            resources.retain(|r| self.wanted(r));
+            resources.retain(|r| self.options.keeps(r));
             if !resources.is_empty() {
                 let before = self.objects.fetch_add(resources.len(), Ordering::Relaxed);
                 if before + resources.len() > self.options.max_objects {
@@ -330,23 +330,6 @@ impl Reader {
             match page.continue_token {
                 Some(next) => token = Some(next),
                 None => return,
-            }
-        }
-    }
-
-    /// Whether the namespace selection keeps `resource`.
-    fn wanted(&self, resource: &Resource) -> bool {
-        let options = &self.options;
-        let namespace = if resource.kind == "Namespace" && resource.api_version == "v1" {
-            Some(resource.name.as_str())
-        } else {
-            resource.namespace.as_deref()
-        };
-        match namespace {
-            None => true,
-            Some(ns) => {
-                !options.exclude_namespaces.iter().any(|e| e == ns)
-                    && (options.namespaces.is_empty() || options.namespaces.iter().any(|n| n == ns))
             }
         }
     }

@@ -1,10 +1,9 @@
 //! Counters and gauges of the pipeline, exposed in the Prometheus text format.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
-use vigie_report::prometheus::escape_label_value;
+use vigie_report::prometheus::{write_header, write_sample};
 
 use vigie_rules::Priority;
 use vigie_sensor::state::containers::ContainerCache;
@@ -119,78 +118,54 @@ impl Metrics {
             "Events evaluated by the rules.",
             self.events_evaluated.load(Ordering::Relaxed),
         );
-        header(
+        write_header(
             out,
             "vigie_detect_events_rejected_total",
             "counter",
             "Events refused, by source and reason.",
         );
         for ((source, reason), n) in lock(&self.rejected).iter() {
-            let _ = writeln!(
-                out,
-                "vigie_detect_events_rejected_total{{source=\"{}\",reason=\"{}\"}} {n}",
-                escape_label_value(source),
-                escape_label_value(reason)
-            );
+            let labels = [("source", source.as_str()), ("reason", reason)];
+            write_sample(out, "vigie_detect_events_rejected_total", &labels, n);
         }
-        header(
+        write_header(
             out,
             "vigie_detect_alerts_total",
             "counter",
             "Alerts raised, by rule and priority.",
         );
         for ((rule, priority), n) in lock(&self.alerts).iter() {
-            let _ = writeln!(
-                out,
-                "vigie_detect_alerts_total{{rule=\"{}\",priority=\"{}\"}} {n}",
-                escape_label_value(rule),
-                priority.as_str().to_lowercase()
-            );
+            let priority = priority.as_str().to_lowercase();
+            let labels = [("rule", rule.as_str()), ("priority", &priority)];
+            write_sample(out, "vigie_detect_alerts_total", &labels, n);
         }
-        header(
+        per_label(
             out,
             "vigie_detect_sink_dropped_total",
             "counter",
             "Alerts a sink could not deliver.",
+            "sink",
+            &lock(&self.sink_drops),
         );
-        for (sink, n) in lock(&self.sink_drops).iter() {
-            let _ = writeln!(
-                out,
-                "vigie_detect_sink_dropped_total{{sink=\"{}\"}} {n}",
-                escape_label_value(sink)
-            );
-        }
-        header(
+        per_label(
             out,
             "vigie_detect_queue_depth",
             "gauge",
             "Items waiting in a queue.",
+            "queue",
+            &lock(&self.queue_depth),
         );
-        for (queue, n) in lock(&self.queue_depth).iter() {
-            let _ = writeln!(
-                out,
-                "vigie_detect_queue_depth{{queue=\"{}\"}} {n}",
-                escape_label_value(queue)
-            );
-        }
         if let Some(cache) = self.containers.get() {
             let c = cache.stats();
-            header(
+            write_header(
                 out,
                 "vigie_detect_container_lookups_total",
                 "counter",
                 "Container metadata lookups of syscall events, by result (a miss: not known yet, the fields are missing).",
             );
-            let _ = writeln!(
-                out,
-                "vigie_detect_container_lookups_total{{result=\"hit\"}} {}",
-                c.hits
-            );
-            let _ = writeln!(
-                out,
-                "vigie_detect_container_lookups_total{{result=\"miss\"}} {}",
-                c.misses
-            );
+            let lookups = "vigie_detect_container_lookups_total";
+            write_sample(out, lookups, &[("result", "hit")], c.hits);
+            write_sample(out, lookups, &[("result", "miss")], c.misses);
             single(
                 out,
                 "vigie_detect_container_runtime_failures_total",
@@ -210,15 +185,26 @@ impl Metrics {
     }
 }
 
-/// The `# HELP` and `# TYPE` lines of metric `name`.
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+/// A metric with one label: its header, then a sample per value
+/// of the label.
+fn per_label(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    label: &str,
+    samples: &BTreeMap<String, u64>,
+) {
+    write_header(out, name, kind, help);
+    for (value, n) in samples {
+        write_sample(out, name, &[(label, value)], n);
+    }
 }
 
 /// A metric with one sample and no labels: its header, then its value.
 fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
-    header(out, name, kind, help);
-    let _ = writeln!(out, "{name} {value}");
+    write_header(out, name, kind, help);
+    write_sample(out, name, &[], value);
 }
 
 #[cfg(test)]

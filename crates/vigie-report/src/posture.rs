@@ -6,9 +6,8 @@
 //! [`PostureMetrics::record`] takes that tally and the scan's report, and
 //! [`PostureMetrics::render`] writes the Prometheus text exposition.
 
-use crate::prometheus::escape_label_value;
+use crate::prometheus::{write_header, write_sample};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use vigie_finding::{Finding, Report};
@@ -114,81 +113,85 @@ impl PostureMetrics {
     pub fn render(&self, out: &mut String) {
         let header = |out: &mut String, index: usize| {
             let (name, kind, help) = Self::METRICS[index];
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            write_header(out, name, kind, help);
         };
         header(out, 0);
         for (framework, score) in &self.frameworks {
-            let _ = writeln!(
+            let labels = [("framework", framework.as_str())];
+            write_sample(
                 out,
-                "vigie_compliance_score{{framework=\"{}\"}} {score:.2}",
-                escape_label_value(framework)
+                "vigie_compliance_score",
+                &labels,
+                format_args!("{score:.2}"),
             );
         }
         header(out, 1);
         for (control, severity, evaluated, failed) in &self.controls {
             if *evaluated > 0 {
                 let score = 100.0 * f64::from(evaluated - failed) / f64::from(*evaluated);
-                let _ = writeln!(
+                let labels = [("control", control.as_str()), ("severity", severity)];
+                write_sample(
                     out,
-                    "vigie_control_compliance_score{{control=\"{}\",severity=\"{severity}\"}} {score:.2}",
-                    escape_label_value(control)
+                    "vigie_control_compliance_score",
+                    &labels,
+                    format_args!("{score:.2}"),
                 );
             }
         }
         header(out, 2);
         for (control, _, evaluated, _) in &self.controls {
-            let _ = writeln!(
-                out,
-                "vigie_control_resources_evaluated{{control=\"{}\"}} {evaluated}",
-                escape_label_value(control)
-            );
+            let labels = [("control", control.as_str())];
+            write_sample(out, "vigie_control_resources_evaluated", &labels, evaluated);
         }
         header(out, 3);
         for (control, _, _, failed) in &self.controls {
-            let _ = writeln!(
-                out,
-                "vigie_control_resources_failed{{control=\"{}\"}} {failed}",
-                escape_label_value(control)
-            );
+            let labels = [("control", control.as_str())];
+            write_sample(out, "vigie_control_resources_failed", &labels, failed);
         }
         header(out, 4);
         for ((severity, namespace, control), n) in &self.findings.counts {
-            let _ = writeln!(
-                out,
-                "vigie_findings{{severity=\"{severity}\",namespace=\"{}\",control=\"{}\"}} {n}",
-                escape_label_value(namespace),
-                escape_label_value(control)
-            );
+            let labels = [
+                ("severity", *severity),
+                ("namespace", namespace),
+                ("control", control),
+            ];
+            write_sample(out, "vigie_findings", &labels, n);
         }
         header(out, 5);
         for (severity, n) in ["critical", "high", "medium", "low", "info"]
             .iter()
             .zip(self.severities)
         {
-            let _ = writeln!(
+            write_sample(
                 out,
-                "vigie_findings_by_severity{{severity=\"{severity}\"}} {n}"
+                "vigie_findings_by_severity",
+                &[("severity", severity)],
+                n,
             );
         }
         header(out, 6);
-        let _ = writeln!(out, "vigie_scan_duration_seconds {:.3}", self.last_duration);
-        header(out, 7);
-        let _ = writeln!(
+        let duration = self.last_duration;
+        write_sample(
             out,
-            "vigie_scan_timestamp_seconds {:.0}",
-            self.last_timestamp
+            "vigie_scan_duration_seconds",
+            &[],
+            format_args!("{duration:.3}"),
+        );
+        header(out, 7);
+        let timestamp = self.last_timestamp;
+        write_sample(
+            out,
+            "vigie_scan_timestamp_seconds",
+            &[],
+            format_args!("{timestamp:.0}"),
         );
         header(out, 8);
-        let _ = writeln!(out, "vigie_scans_total {}", self.scans);
+        write_sample(out, "vigie_scans_total", &[], self.scans);
         header(out, 9);
-        let _ = writeln!(out, "vigie_scan_input_errors {}", self.input_errors);
+        write_sample(out, "vigie_scan_input_errors", &[], self.input_errors);
         header(out, 10);
         for (stage, n) in &self.scan_errors {
-            let _ = writeln!(
-                out,
-                "vigie_scan_errors_total{{stage=\"{}\"}} {n}",
-                escape_label_value(stage)
-            );
+            write_sample(out, "vigie_scan_errors_total", &[("stage", stage)], n);
         }
     }
 }

@@ -7,6 +7,44 @@
 //! stay free of the HTTP and TLS stack, and every producer can depend on it cheaply.
 
 use std::borrow::Cow;
+use std::fmt::{self, Write};
+
+/// Appends the `# HELP` and `# TYPE` lines that open the metric `name` of the
+/// type `kind` (`counter`, `gauge`...).
+pub fn write_header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// Appends one sample, `name{label="value",...} value`, each label value
+/// escaped with [`escape_label_value`]; without labels, `name value`.
+///
+/// ```
+/// use vigie_report::prometheus::write_sample;
+///
+/// let mut out = String::new();
+/// write_sample(&mut out, "vigie_findings", &[("severity", "high"), ("namespace", "a\"b")], 3);
+/// write_sample(&mut out, "vigie_scans_total", &[], format_args!("{:.1}", 2.0));
+/// assert_eq!(out, "vigie_findings{severity=\"high\",namespace=\"a\\\"b\"} 3\nvigie_scans_total 2.0\n");
+/// ```
+pub fn write_sample(
+    out: &mut String,
+    name: &str,
+    labels: &[(&str, &str)],
+    value: impl fmt::Display,
+) {
+    out.push_str(name);
+    if !labels.is_empty() {
+        out.push('{');
+        for (i, (label, label_value)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{label}=\"{}\"", escape_label_value(label_value));
+        }
+        out.push('}');
+    }
+    let _ = writeln!(out, " {value}");
+}
 
 /// `value` escaped to sit between the double quotes of a label in the Prometheus
 /// text format: backslash, double quote and line feed become `\\`, `\"` and `\n`,
