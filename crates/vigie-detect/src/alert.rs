@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use serde_json::{json, Map, Value};
+use vigie_resource::Date;
 use vigie_rules::{CompiledRule, Event, OutputValue, Priority};
 
 /// One rule match: everything a sink writes about it, rendered once when the
@@ -99,20 +100,10 @@ impl Alert {
 pub fn iso8601(time_ns: i64) -> String {
     let secs = time_ns.div_euclid(1_000_000_000);
     let nanos = time_ns.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
+    let date = Date::from_days_since_epoch(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400);
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+        "{date}T{:02}:{:02}:{:02}.{nanos:09}Z",
         sod / 3600,
         sod / 60 % 60,
         sod % 60
@@ -122,6 +113,15 @@ pub fn iso8601(time_ns: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_rfc3339_in_utc_with_nanoseconds() {
+        assert_eq!(
+            iso8601(951_782_400_000_000_000),
+            "2000-02-29T00:00:00.000000000Z"
+        );
+        assert_eq!(iso8601(-1), "1969-12-31T23:59:59.999999999Z");
+    }
 
     fn alert() -> Alert {
         Alert {

@@ -115,6 +115,22 @@ impl Detector {
     }
 }
 
+/// Opens every sink of `config`, each behind its own queue and thread; the
+/// first that does not open fails the run before any event is read.
+pub fn spawn_sinks(config: &DetectConfig, metrics: &Arc<Metrics>) -> io::Result<Vec<SinkHandle>> {
+    config
+        .sinks
+        .iter()
+        .map(|s| {
+            Ok(SinkHandle::spawn(
+                open_sink(s)?,
+                config.sink_queue_capacity,
+                metrics.clone(),
+            ))
+        })
+        .collect()
+}
+
 /// Opens the sink `config` describes: a file, socket or URL that does not work
 /// fails here, before any event is read.
 pub fn open_sink(config: &SinkConfig) -> io::Result<Box<dyn Sink>> {
@@ -150,14 +166,7 @@ pub fn run_pipeline(
     metrics: Arc<Metrics>,
     stop: Arc<AtomicBool>,
 ) -> io::Result<RunSummary> {
-    let mut sinks = Vec::new();
-    for s in &config.sinks {
-        sinks.push(SinkHandle::spawn(
-            open_sink(s)?,
-            config.sink_queue_capacity,
-            metrics.clone(),
-        ));
-    }
+    let sinks = spawn_sinks(config, &metrics)?;
     let (tx, rx) = bounded::<Batch>(config.queue_capacity.max(1));
     let ctx = SourceContext {
         queue: tx,

@@ -21,8 +21,7 @@ use super::drops::{DropAlerts, DEFAULT_DROP_ALERT_INTERVAL};
 use super::SOURCE;
 use crate::config::DetectConfig;
 use crate::metrics::Metrics;
-use crate::pipeline::{open_sink, Detector, RunSummary};
-use crate::sinks::SinkHandle;
+use crate::pipeline::{spawn_sinks, Detector, RunSummary};
 
 /// How often the kernel's drop counters are read while running.
 const DROP_CHECK: Duration = Duration::from_secs(1);
@@ -87,14 +86,7 @@ pub fn run_live(
     options: &LiveOptions,
 ) -> io::Result<RunSummary> {
     let syscalls = syscalls_for(&engine);
-    let mut sinks = Vec::new();
-    for s in &config.sinks {
-        sinks.push(SinkHandle::spawn(
-            open_sink(s)?,
-            config.sink_queue_capacity,
-            metrics.clone(),
-        ));
-    }
+    let sinks = spawn_sinks(config, &metrics)?;
     let mut state = bootstrap_from_proc(&options.proc_root, Path::new("/"));
     if let Some(cache) = &options.containers {
         state.containers.set_cache(cache.clone());

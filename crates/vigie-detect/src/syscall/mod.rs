@@ -14,8 +14,7 @@ use vigie_sensor::state::State;
 
 use crate::config::DetectConfig;
 use crate::metrics::Metrics;
-use crate::pipeline::{open_sink, Detector, RunSummary};
-use crate::sinks::SinkHandle;
+use crate::pipeline::{spawn_sinks, Detector, RunSummary};
 
 pub use vigie_sensor::fields::{syscall_table, SOURCE};
 
@@ -76,14 +75,7 @@ pub fn run_replay(
     metrics: Arc<Metrics>,
 ) -> io::Result<RunSummary> {
     let capture = Capture::open(path).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    let mut sinks = Vec::new();
-    for s in &config.sinks {
-        sinks.push(SinkHandle::spawn(
-            open_sink(s)?,
-            config.sink_queue_capacity,
-            metrics.clone(),
-        ));
-    }
+    let sinks = spawn_sinks(config, &metrics)?;
     let mut detector = Detector::for_source(engine, SOURCE, sinks, metrics.clone());
     let summary = replay(&capture, &mut detector);
     detector.close();
