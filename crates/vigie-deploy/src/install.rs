@@ -27,7 +27,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPort, NetworkPolicySpec,
 };
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -37,8 +37,8 @@ use vigie_policy::Policy;
 
 use crate::error::ManifestsError;
 use crate::manifests::{
-    admission_manifests, quantities, restricted_container_context, AdmissionOptions, FailurePolicy,
-    Manifests,
+    admission_manifests, bind_to_service_account, quantities, restricted_container_context, rule,
+    strings, AdmissionOptions, FailurePolicy, Manifests,
 };
 use crate::names::label_problem;
 
@@ -166,15 +166,22 @@ fn meta(name: &str, namespace: Option<&str>, component: &str) -> ObjectMeta {
     }
 }
 
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
-    PolicyRule {
-        api_groups: Some(strings(groups)),
-        resources: Some(strings(resources)),
-        verbs: strings(verbs),
+/// What a container serving metrics has: its `metrics` port, probed there for
+/// readiness and liveness, and its CPU and memory `requests` and `limits`.
+fn served_metrics(port: i32, requests: (&str, &str), limits: (&str, &str)) -> Container {
+    Container {
+        ports: Some(vec![ContainerPort {
+            name: Some("metrics".into()),
+            container_port: port,
+            ..Default::default()
+        }]),
+        readiness_probe: Some(http_probe("/readyz", "metrics")),
+        liveness_probe: Some(http_probe("/healthz", "metrics")),
+        resources: Some(ResourceRequirements {
+            requests: Some(quantities(requests.0, requests.1)),
+            limits: Some(quantities(limits.0, limits.1)),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -212,20 +219,12 @@ fn role_binding(
     component: &str,
     options: &InstallOptions,
 ) -> ClusterRoleBinding {
-    ClusterRoleBinding {
-        metadata: meta(role, None, component),
-        role_ref: RoleRef {
-            api_group: Some("rbac.authorization.k8s.io".into()),
-            kind: "ClusterRole".into(),
-            name: role.into(),
-        },
-        subjects: Some(vec![Subject {
-            kind: "ServiceAccount".into(),
-            name: account.into(),
-            namespace: Some(options.namespace.clone()),
-            ..Default::default()
-        }]),
-    }
+    bind_to_service_account(
+        meta(role, None, component),
+        role,
+        account,
+        &options.namespace,
+    )
 }
 
 /// The opt-in role: `get` on `nodes/proxy` and nothing else, apart from the
@@ -292,25 +291,13 @@ fn scanner_deployment(options: &InstallOptions) -> Deployment {
             "-f",
             "all",
         ])),
-        ports: Some(vec![ContainerPort {
-            name: Some("metrics".into()),
-            container_port: SCANNER_METRICS_PORT,
-            ..Default::default()
-        }]),
-        readiness_probe: Some(http_probe("/readyz", "metrics")),
-        liveness_probe: Some(http_probe("/healthz", "metrics")),
-        resources: Some(ResourceRequirements {
-            requests: Some(quantities("100m", "256Mi")),
-            limits: Some(quantities("2", "2Gi")),
-            ..Default::default()
-        }),
         security_context: Some(restricted_container_context()),
         volume_mounts: Some(vec![VolumeMount {
             name: "tmp".into(),
             mount_path: "/tmp".into(),
             ..Default::default()
         }]),
-        ..Default::default()
+        ..served_metrics(SCANNER_METRICS_PORT, ("100m", "256Mi"), ("2", "2Gi"))
     };
     Deployment {
         metadata: meta(SCANNER, Some(&options.namespace), SCANNER),
@@ -460,18 +447,6 @@ fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
             "--metrics-listen",
             "0.0.0.0:9091",
         ])),
-        ports: Some(vec![ContainerPort {
-            name: Some("metrics".into()),
-            container_port: SENSOR_METRICS_PORT,
-            ..Default::default()
-        }]),
-        readiness_probe: Some(http_probe("/readyz", "metrics")),
-        liveness_probe: Some(http_probe("/healthz", "metrics")),
-        resources: Some(ResourceRequirements {
-            requests: Some(quantities("100m", "128Mi")),
-            limits: Some(quantities("1", "512Mi")),
-            ..Default::default()
-        }),
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
             privileged: Some(false),
@@ -489,7 +464,7 @@ fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
             ..Default::default()
         }),
         volume_mounts: Some(mounts),
-        ..Default::default()
+        ..served_metrics(SENSOR_METRICS_PORT, ("100m", "128Mi"), ("1", "512Mi"))
     };
     DaemonSet {
         metadata: ObjectMeta {

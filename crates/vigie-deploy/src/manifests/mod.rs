@@ -7,7 +7,9 @@ mod policies;
 mod webhooks;
 mod workload;
 
-pub(crate) use workload::{quantities, restricted_container_context};
+pub(crate) use workload::{
+    bind_to_service_account, quantities, restricted_container_context, rule, strings,
+};
 
 pub use policies::{policy_files, MAX_POLICY_BYTES};
 pub use webhooks::{webhook_rules, Webhook};

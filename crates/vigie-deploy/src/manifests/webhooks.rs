@@ -229,20 +229,26 @@ fn groups(options: &AdmissionOptions, policies: &[Policy]) -> Vec<Group> {
         .collect()
 }
 
-/// The ValidatingWebhookConfiguration, or `None` when no policy has a rule it
-/// serves: one webhook per failure policy and timeout the policies ask for.
-pub(super) fn validating(
+/// The webhooks of one kind, one per failure policy and timeout the policies
+/// ask for (none where no policy has a rule the kind serves). Written once as
+/// ValidatingWebhooks: a MutatingWebhook has the same fields and one more.
+fn webhooks(
     options: &AdmissionOptions,
     policies: &[Policy],
-) -> Option<ValidatingWebhookConfiguration> {
-    let webhooks: Vec<ValidatingWebhook> = groups(options, policies)
+    kind: Webhook,
+) -> Vec<ValidatingWebhook> {
+    let (verb, path) = match kind {
+        Webhook::Validating => ("validate", "/validate"),
+        Webhook::Mutating => ("mutate", "/mutate"),
+    };
+    groups(options, policies)
         .into_iter()
         .filter_map(|group| {
-            let rules = webhook_rules(&group.policies, Webhook::Validating);
+            let rules = webhook_rules(&group.policies, kind);
             (!rules.is_empty()).then(|| ValidatingWebhook {
-                name: format!("validate{}.{NAME}.vigie.dev", group.suffix),
+                name: format!("{verb}{}.{NAME}.vigie.dev", group.suffix),
                 admission_review_versions: vec!["v1".into()],
-                client_config: client_config(options, "/validate"),
+                client_config: client_config(options, path),
                 failure_policy: Some(group.failure_policy.into()),
                 match_policy: Some("Equivalent".into()),
                 namespace_selector: Some(namespace_selector(options)),
@@ -252,46 +258,46 @@ pub(super) fn validating(
                 ..Default::default()
             })
         })
-        .collect();
-    if webhooks.is_empty() {
-        return None;
-    }
-    Some(ValidatingWebhookConfiguration {
+        .collect()
+}
+
+/// The ValidatingWebhookConfiguration, or `None` when no policy has a rule it
+/// serves.
+pub(super) fn validating(
+    options: &AdmissionOptions,
+    policies: &[Policy],
+) -> Option<ValidatingWebhookConfiguration> {
+    let webhooks = webhooks(options, policies, Webhook::Validating);
+    (!webhooks.is_empty()).then(|| ValidatingWebhookConfiguration {
         metadata: super::metadata(NAME, None, options),
         webhooks: Some(webhooks),
     })
 }
 
-/// The MutatingWebhookConfiguration, or `None` when no policy has a mutate rule:
-/// one webhook per failure policy and timeout the policies ask for.
+/// The MutatingWebhookConfiguration, or `None` when no policy has a mutate rule.
 pub(super) fn mutating(
     options: &AdmissionOptions,
     policies: &[Policy],
 ) -> Option<MutatingWebhookConfiguration> {
-    let webhooks: Vec<MutatingWebhook> = groups(options, policies)
+    let webhooks: Vec<MutatingWebhook> = webhooks(options, policies, Webhook::Mutating)
         .into_iter()
-        .filter_map(|group| {
-            let rules = webhook_rules(&group.policies, Webhook::Mutating);
-            (!rules.is_empty()).then(|| MutatingWebhook {
-                name: format!("mutate{}.{NAME}.vigie.dev", group.suffix),
-                admission_review_versions: vec!["v1".into()],
-                client_config: client_config(options, "/mutate"),
-                failure_policy: Some(group.failure_policy.into()),
-                match_policy: Some("Equivalent".into()),
-                namespace_selector: Some(namespace_selector(options)),
-                // A later mutation (another webhook's) may change what a policy sees.
-                reinvocation_policy: Some("IfNeeded".into()),
-                rules: Some(rules),
-                side_effects: "None".into(),
-                timeout_seconds: Some(group.timeout_seconds),
-                ..Default::default()
-            })
+        .map(|w| MutatingWebhook {
+            admission_review_versions: w.admission_review_versions,
+            client_config: w.client_config,
+            failure_policy: w.failure_policy,
+            match_conditions: w.match_conditions,
+            match_policy: w.match_policy,
+            name: w.name,
+            namespace_selector: w.namespace_selector,
+            object_selector: w.object_selector,
+            // A later mutation (another webhook's) may change what a policy sees.
+            reinvocation_policy: Some("IfNeeded".into()),
+            rules: w.rules,
+            side_effects: w.side_effects,
+            timeout_seconds: w.timeout_seconds,
         })
         .collect();
-    if webhooks.is_empty() {
-        return None;
-    }
-    Some(MutatingWebhookConfiguration {
+    (!webhooks.is_empty()).then(|| MutatingWebhookConfiguration {
         metadata: super::metadata(NAME, None, options),
         webhooks: Some(webhooks),
     })

@@ -19,7 +19,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::ByteString;
 
@@ -69,8 +69,13 @@ pub(super) fn service_account(options: &AdmissionOptions) -> ServiceAccount {
     }
 }
 
-fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
-    let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+/// Owned copies of `items`, as the API types hold them.
+pub(crate) fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// An RBAC rule: `verbs` on `resources` of the API `groups`.
+pub(crate) fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
     PolicyRule {
         api_groups: Some(strings(groups)),
         resources: Some(strings(resources)),
@@ -129,17 +134,32 @@ pub(super) fn cluster_role(options: &AdmissionOptions) -> ClusterRole {
 }
 
 pub(super) fn cluster_role_binding(options: &AdmissionOptions) -> ClusterRoleBinding {
+    bind_to_service_account(
+        metadata(NAME, None, options),
+        NAME,
+        NAME,
+        &options.namespace,
+    )
+}
+
+/// Binds the ClusterRole `role` to the service account `account` of `namespace`.
+pub(crate) fn bind_to_service_account(
+    metadata: ObjectMeta,
+    role: &str,
+    account: &str,
+    namespace: &str,
+) -> ClusterRoleBinding {
     ClusterRoleBinding {
-        metadata: metadata(NAME, None, options),
+        metadata,
         role_ref: RoleRef {
             api_group: Some("rbac.authorization.k8s.io".into()),
             kind: "ClusterRole".into(),
-            name: NAME.into(),
+            name: role.into(),
         },
         subjects: Some(vec![Subject {
             kind: "ServiceAccount".into(),
-            name: NAME.into(),
-            namespace: Some(options.namespace.clone()),
+            name: account.into(),
+            namespace: Some(namespace.into()),
             ..Default::default()
         }]),
     }
