@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::{exchange, post, read_reply, Running, T};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::CertificateDer;
 use vigie_server::{Limits, Method, Request, Response, Routes, ServerTlsConfig, StatusCode};
 
 #[test]
@@ -174,15 +174,7 @@ fn tls_serves_https_and_refuses_plain_http_with_400() {
     for cert in CertificateDer::pem_file_iter(&ca).unwrap() {
         roots.add(cert.unwrap()).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(vigie_server::tls::provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let conn =
-        rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap())
-            .unwrap();
-    let mut stream = rustls::StreamOwned::new(conn, server.connect());
+    let mut stream = server.connect_tls(roots);
     stream.write_all(&post("/in", "secret")).unwrap();
     let reply = read_reply(&mut BufReader::new(stream)).unwrap();
     assert_eq!((reply.code, reply.body.as_str()), (200, "ok"));

@@ -10,12 +10,11 @@ mod common;
 use std::io::{BufReader, Write};
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{post, read_reply, Running, T};
 use rcgen::{BasicConstraints, Certificate, CertificateParams, IsCa, KeyPair};
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::CertificateDer;
 use vigie_server::{
     Limits, Method, Request, Response, Routes, ServerMetrics, ServerTlsConfig, StatusCode,
 };
@@ -88,15 +87,7 @@ impl SecretVolume {
 fn served_certificate(server: &Running, ca: &Ca) -> Vec<u8> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(ca.cert.der().clone()).unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(vigie_server::tls::provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let conn =
-        rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap())
-            .unwrap();
-    let mut stream = rustls::StreamOwned::new(conn, server.connect());
+    let mut stream = server.connect_tls(roots);
     stream.write_all(&post("/in", "x")).unwrap();
     let certificate: CertificateDer = stream.conn.peer_certificates().unwrap()[0].clone();
     let reply = read_reply(&mut BufReader::new(stream)).unwrap();
@@ -215,10 +206,7 @@ fn client_with_certificate(ca: &Ca, server_ca: &Ca) -> rustls::ClientConfig {
 
 /// Whether a request with this client configuration is answered.
 fn answered(server: &Running, config: rustls::ClientConfig) -> bool {
-    let conn =
-        rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap())
-            .unwrap();
-    let mut stream = rustls::StreamOwned::new(conn, server.connect());
+    let mut stream = server.connect_tls_with(config);
     if stream.write_all(&post("/in", "x")).is_err() {
         return false;
     }

@@ -63,6 +63,30 @@ impl Running {
         tcp.set_read_timeout(Some(T)).unwrap();
         tcp
     }
+
+    /// A TLS connection to the server as `localhost`, trusting `roots`; the
+    /// handshake happens on the first write.
+    pub fn connect_tls(
+        &self,
+        roots: rustls::RootCertStore,
+    ) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+        let config = rustls::ClientConfig::builder_with_provider(vigie_server::tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        self.connect_tls_with(config)
+    }
+
+    /// A TLS connection to the server as `localhost` with the client `config`.
+    pub fn connect_tls_with(
+        &self,
+        config: rustls::ClientConfig,
+    ) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        rustls::StreamOwned::new(conn, self.connect())
+    }
 }
 
 /// A response as read off the wire.
