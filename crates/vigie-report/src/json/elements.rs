@@ -141,17 +141,39 @@ pub(super) fn write_resource_value(resource: &ResourceRef, out: &mut Vec<u8>) {
 /// A resource, as an object whose fields are at `depth`.
 fn object(out: &mut Vec<u8>, depth: usize, resource: &ResourceRef) {
     out.push(b'{');
-    field(out, depth + 1, "apiVersion", true);
-    string(out, &resource.api_version);
-    field(out, depth + 1, "kind", false);
-    string(out, &resource.kind);
-    if let Some(namespace) = &resource.namespace {
-        field(out, depth + 1, "namespace", false);
+    name_fields(
+        out,
+        depth + 1,
+        true,
+        &resource.api_version,
+        &resource.kind,
+        resource.namespace.as_deref(),
+        &resource.name,
+    );
+    close(out, depth);
+}
+
+/// The fields that name an object (`apiVersion`, `kind`, `namespace` when it
+/// has one, `name`) at `depth`; `first` when they open their object.
+fn name_fields(
+    out: &mut Vec<u8>,
+    depth: usize,
+    first: bool,
+    api_version: &str,
+    kind: &str,
+    namespace: Option<&str>,
+    name: &str,
+) {
+    field(out, depth, "apiVersion", first);
+    string(out, api_version);
+    field(out, depth, "kind", false);
+    string(out, kind);
+    if let Some(namespace) = namespace {
+        field(out, depth, "namespace", false);
         string(out, namespace);
     }
-    field(out, depth + 1, "name", false);
-    string(out, &resource.name);
-    close(out, depth);
+    field(out, depth, "name", false);
+    string(out, name);
 }
 
 fn location(out: &mut Vec<u8>, depth: usize, location: &Location) {
@@ -178,16 +200,15 @@ fn location(out: &mut Vec<u8>, depth: usize, location: &Location) {
         out.push(b'{');
         field(out, depth + 1, "context", true);
         string(out, &object.context);
-        field(out, depth + 1, "apiVersion", false);
-        string(out, &object.api_version);
-        field(out, depth + 1, "kind", false);
-        string(out, &object.kind);
-        if let Some(namespace) = &object.namespace {
-            field(out, depth + 1, "namespace", false);
-            string(out, namespace);
-        }
-        field(out, depth + 1, "name", false);
-        string(out, &object.name);
+        name_fields(
+            out,
+            depth + 1,
+            false,
+            &object.api_version,
+            &object.kind,
+            object.namespace.as_deref(),
+            &object.name,
+        );
         field(out, depth + 1, "uid", false);
         string(out, &object.uid);
         field(out, depth + 1, "resourceVersion", false);

@@ -77,9 +77,10 @@ pub fn dev_group() -> ResourceRef {
     }
 }
 
-pub fn rbac_location(line: u32, column: u32) -> Location {
+/// Line `line`, column `column` of the first document of `file`.
+fn location(file: &str, line: u32, column: u32) -> Location {
     Location {
-        file: "rbac/bindings.yaml".into(),
+        file: file.into(),
         line,
         column,
         document: 0,
@@ -89,27 +90,19 @@ pub fn rbac_location(line: u32, column: u32) -> Location {
     }
 }
 
+pub fn rbac_location(line: u32, column: u32) -> Location {
+    location("rbac/bindings.yaml", line, column)
+}
+
 pub fn web_location(line: u32, column: u32) -> Location {
-    Location {
-        file: "deploy/web.yaml".into(),
-        line,
-        column,
-        document: 0,
-        item: None,
-        rendered_by: None,
-        object: None,
-    }
+    location("deploy/web.yaml", line, column)
 }
 
 pub fn api_location(line: u32, column: u32) -> Location {
     Location {
-        file: "overlays/prod".into(),
-        line,
-        column,
         document: 2,
-        item: None,
         rendered_by: Some("kubectl kustomize".into()),
-        object: None,
+        ..location("overlays/prod", line, column)
     }
 }
 
