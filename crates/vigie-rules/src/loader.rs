@@ -283,6 +283,29 @@ impl ItemCtx<'_> {
         }
         Ok(Some(out))
     }
+
+    /// How a list or macro item (`kind`) combines with an earlier one of its
+    /// name: `override` may name its one `field` only, and `append: true` says
+    /// append; `None` (a definition) when neither is given.
+    fn one_field_mode(&self, kind: &str, field: &str) -> Result<Option<Mode>, RuleDiagnostic> {
+        match self.overrides()? {
+            Some(overrides) => {
+                let mut mode = None;
+                for (key, m, at) in overrides {
+                    if key != field {
+                        return Err(self.error(
+                            at,
+                            format!("{kind}s can only override '{field}', not '{key}'"),
+                        ));
+                    }
+                    mode = Some(m);
+                }
+                Ok(mode)
+            }
+            None if self.bool("append")? == Some(true) => Ok(Some(Mode::Append)),
+            None => Ok(None),
+        }
+    }
 }
 
 impl RuleLoader {
@@ -509,22 +532,7 @@ impl RuleLoader {
     fn list(&mut self, ctx: &ItemCtx) -> Result<(), RuleDiagnostic> {
         self.warn_unknown_keys(ctx, &["list", "items", "append", "override"]);
         let items = ctx.strings("items")?;
-        let mode = match ctx.overrides()? {
-            Some(overrides) => {
-                let mut mode = None;
-                for (key, m, at) in overrides {
-                    if key != "items" {
-                        return Err(
-                            ctx.error(at, format!("lists can only override 'items', not '{key}'"))
-                        );
-                    }
-                    mode = Some(m);
-                }
-                mode
-            }
-            None if ctx.bool("append")? == Some(true) => Some(Mode::Append),
-            None => None,
-        };
+        let mode = ctx.one_field_mode("list", "items")?;
         let Some(items) = items else {
             return Err(ctx.error(ctx.node, "list has no 'items'"));
         };
@@ -557,23 +565,7 @@ impl RuleLoader {
     fn macro_item(&mut self, ctx: &ItemCtx) -> Result<(), RuleDiagnostic> {
         self.warn_unknown_keys(ctx, &["macro", "condition", "append", "override", "source"]);
         let condition = ctx.string("condition")?;
-        let mode = match ctx.overrides()? {
-            Some(overrides) => {
-                let mut mode = None;
-                for (key, m, at) in overrides {
-                    if key != "condition" {
-                        return Err(ctx.error(
-                            at,
-                            format!("macros can only override 'condition', not '{key}'"),
-                        ));
-                    }
-                    mode = Some(m);
-                }
-                mode
-            }
-            None if ctx.bool("append")? == Some(true) => Some(Mode::Append),
-            None => None,
-        };
+        let mode = ctx.one_field_mode("macro", "condition")?;
         let Some(condition) = condition else {
             return Err(ctx.error(ctx.node, "macro has no 'condition'"));
         };
