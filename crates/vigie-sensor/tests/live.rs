@@ -410,6 +410,16 @@ fn sys1(nr: libc::c_long, a: &std::path::Path) -> i64 {
     // SAFETY: a valid NUL-terminated path; the syscall reads it only.
     unsafe { libc::syscall(nr, a.as_ptr()) }
 }
+fn sys1_with(nr: libc::c_long, a: &std::path::Path, arg: i64) -> i64 {
+    let a = cstr(a);
+    // SAFETY: a valid NUL-terminated path and a plain integer.
+    unsafe { libc::syscall(nr, a.as_ptr(), arg) }
+}
+fn sys_at1(nr: libc::c_long, a: &std::path::Path, arg: i64) -> i64 {
+    let a = cstr(a);
+    // SAFETY: a valid NUL-terminated path, AT_FDCWD and a plain integer.
+    unsafe { libc::syscall(nr, libc::AT_FDCWD, a.as_ptr(), arg) }
+}
 fn sys2(nr: libc::c_long, a: &std::path::Path, b: &std::path::Path) -> i64 {
     let (a, b) = (cstr(a), cstr(b));
     // SAFETY: valid NUL-terminated paths.
@@ -455,33 +465,21 @@ const PATH_CASES: &[PathCase] = &[
         syscall: "unlinkat",
         code: 303,
         setup: touch,
-        act: |d| {
-            let p = cstr(&d.join("a"));
-            // SAFETY: a valid path.
-            unsafe { libc::syscall(libc::SYS_unlinkat, libc::AT_FDCWD, p.as_ptr(), 0) }
-        },
+        act: |d| sys_at1(libc::SYS_unlinkat, &d.join("a"), 0),
         params: &[(2, "{d}/a")],
     },
     PathCase {
         syscall: "mkdir",
         code: 277,
         setup: nothing,
-        act: |d| {
-            let p = cstr(&d.join("a"));
-            // SAFETY: a valid path.
-            unsafe { libc::syscall(libc::SYS_mkdir, p.as_ptr(), 0o755) }
-        },
+        act: |d| sys1_with(libc::SYS_mkdir, &d.join("a"), 0o755),
         params: &[(1, "{d}/a")],
     },
     PathCase {
         syscall: "mkdirat",
         code: 305,
         setup: nothing,
-        act: |d| {
-            let p = cstr(&d.join("a"));
-            // SAFETY: a valid path.
-            unsafe { libc::syscall(libc::SYS_mkdirat, libc::AT_FDCWD, p.as_ptr(), 0o755) }
-        },
+        act: |d| sys_at1(libc::SYS_mkdirat, &d.join("a"), 0o755),
         params: &[(2, "{d}/a")],
     },
     PathCase {
