@@ -2,10 +2,9 @@
 //! (`vigie scan --cluster`, `vigie cluster snapshot`), the progress line while
 //! it is read, and the snapshot command.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use clap::{Args, Subcommand};
 use vigie_cluster::{Cluster, ClusterOptions, ReadProgress, ReadSummary};
 use vigie_finding::InputError;
 
+use crate::output::with_progress_line;
 use crate::scan::{EXIT_CLEAN, EXIT_INPUT_ERROR};
 
 /// Which cluster to read, and what of it.
@@ -165,15 +165,7 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
         }
     };
     let source = vigie_cluster::source_name(cluster.context());
-    for warning in &summary.warnings {
-        eprintln!(
-            "warning: {source}: cannot list {} ({}): the snapshot lacks them",
-            warning.resource, warning.reason
-        );
-    }
-    for error in &summary.errors {
-        eprintln!("error: {source}: {error}");
-    }
+    print_read_problems(&source, &summary, "the snapshot lacks them");
     eprintln!(
         "vigie: wrote {written} objects of {source} to {} ({} pages)",
         args.output.display(),
@@ -183,6 +175,21 @@ fn snapshot(args: SnapshotArgs) -> ExitCode {
         ExitCode::from(EXIT_CLEAN)
     } else {
         ExitCode::from(EXIT_INPUT_ERROR)
+    }
+}
+
+/// Prints on stderr the problems of reading a cluster: a type that could not
+/// be listed is a warning saying what `lacking` them means for the answer,
+/// anything else an error.
+pub fn print_read_problems(source: &str, summary: &ReadSummary, lacking: &str) {
+    for warning in &summary.warnings {
+        eprintln!(
+            "warning: {source}: cannot list {} ({}): {lacking}",
+            warning.resource, warning.reason
+        );
+    }
+    for error in &summary.errors {
+        eprintln!("error: {source}: {error}");
     }
 }
 
@@ -226,25 +233,10 @@ pub fn input_errors(
 /// Runs `work` while a line on stderr counts the lists read and the objects
 /// scanned, when stderr is a terminal; nothing on a pipe.
 pub fn with_read_progress<T>(progress: &ReadProgress, work: impl FnOnce() -> T) -> T {
-    if !std::io::stderr().is_terminal() {
-        return work();
-    }
-    let finished = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let mut shown = false;
-            while !finished.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(100));
-                let (done, total, objects) = progress.snapshot();
-                eprint!("\rvigie: listed {done}/{total} kinds, {objects} objects\x1b[K");
-                shown = true;
-            }
-            if shown {
-                eprint!("\r\x1b[K");
-            }
-        });
-        let result = work();
-        finished.store(true, Ordering::Relaxed);
-        result
-    })
+    let every = Duration::from_millis(100);
+    let line = || {
+        let (done, total, objects) = progress.snapshot();
+        format!("vigie: listed {done}/{total} kinds, {objects} objects")
+    };
+    with_progress_line(every, every, line, work)
 }

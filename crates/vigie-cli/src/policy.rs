@@ -464,7 +464,10 @@ fn test(args: TestArgs) -> ExitCode {
                 }
             }
             out.push_str("\nagreement over supported result entries, per category:\n");
-            for (category, s) in &categories {
+            let rows = categories
+                .iter()
+                .map(|(category, s)| (category.as_str(), s));
+            for (category, s) in rows.chain([("overall", &overall)]) {
                 let _ = writeln!(
                     out,
                     "  {category:<28} {:>4}/{:<4} {:>6.1}%  unsupported {:>4}  unrunnable {:>3}  suites {}",
@@ -476,17 +479,6 @@ fn test(args: TestArgs) -> ExitCode {
                     s.suites
                 );
             }
-            let _ = writeln!(
-                out,
-                "  {:<28} {:>4}/{:<4} {:>6.1}%  unsupported {:>4}  unrunnable {:>3}  suites {}",
-                "overall",
-                overall.agree,
-                overall.agree + overall.disagree,
-                overall.percent(),
-                overall.unsupported,
-                overall.unrunnable,
-                overall.suites
-            );
             let _ = writeln!(
                 out,
                 "{} unsupported, {} unrunnable (resource files missing, or entries kyverno test leaves out)",

@@ -166,15 +166,7 @@ fn load_cluster(source: &SourceArgs) -> (Rbac, bool) {
         .collect();
     let summary = stream.finish();
     let name = vigie_cluster::source_name(cluster.context());
-    for warning in &summary.warnings {
-        eprintln!(
-            "warning: {name}: cannot list {} ({}): answers do not include them",
-            warning.resource, warning.reason
-        );
-    }
-    for error in &summary.errors {
-        eprintln!("error: {name}: {error}");
-    }
+    crate::cluster::print_read_problems(&name, &summary, "answers do not include them");
     (Rbac::from_resources(&kept), !summary.errors.is_empty())
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use vigie_controls::exceptions::{Date, Exceptions};
@@ -19,6 +19,7 @@ use vigie_cluster::ReadProgress;
 use vigie_resource::{Limits, LoadOptions, Progress};
 
 use crate::cluster::{self, with_read_progress, ClusterArgs};
+use crate::output::with_progress_line;
 
 /// Exit codes, documented in README.md.
 pub const EXIT_CLEAN: u8 = 0;
@@ -375,7 +376,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
     let encoder = Encoder::new(format, &options, &head);
     let mut writer = ReportWriter::begin(format, &options, &head, &mut out);
     let report = match &cluster {
-        None => with_progress_line(&progress, || {
+        None => with_files_progress(&progress, || {
             scan.run(
                 &args.paths,
                 &load_options,
@@ -449,33 +450,18 @@ fn exit_code(
 
 /// Runs `work` while a line on stderr counts the files done, when stderr is a
 /// terminal and the work lasts long enough to be worth watching.
-fn with_progress_line<T>(progress: &Progress, work: impl FnOnce() -> T) -> T {
-    if !std::io::stderr().is_terminal() {
-        return work();
-    }
-    let finished = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let mut shown = false;
-            let mut waited = Duration::ZERO;
-            while !finished.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(50));
-                waited += Duration::from_millis(50);
-                if waited >= Duration::from_millis(300) {
-                    let done = progress.done.load(Ordering::Relaxed);
-                    let total = progress.total.load(Ordering::Relaxed);
-                    eprint!("\rvigie: scanned {done}/{total} files\x1b[K");
-                    shown = true;
-                }
-            }
-            if shown {
-                eprint!("\r\x1b[K");
-            }
-        });
-        let result = work();
-        finished.store(true, Ordering::Relaxed);
-        result
-    })
+fn with_files_progress<T>(progress: &Progress, work: impl FnOnce() -> T) -> T {
+    let line = || {
+        let done = progress.done.load(Ordering::Relaxed);
+        let total = progress.total.load(Ordering::Relaxed);
+        format!("vigie: scanned {done}/{total} files")
+    };
+    with_progress_line(
+        Duration::from_millis(300),
+        Duration::from_millis(50),
+        line,
+        work,
+    )
 }
 
 /// `error: file:line:column: reason`, as compilers print it.
