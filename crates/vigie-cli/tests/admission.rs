@@ -5,68 +5,58 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_exit, run, text, vigie};
+use common::{assert_contains, assert_exit, run, run_with_stdin, text, vigie, ClusterPolicy};
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
-const POLICIES: &str = "\
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: need-team
-spec:
-  validationFailureAction: Audit
-  rules:
-    - name: team
-      match:
-        any:
-          - resources:
-              kinds: [Pod]
-      validate:
-        message: a team label is needed
-        pattern:
-          metadata:
-            labels:
-              team: \"?*\"
----
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: no-exec
-spec:
-  validationFailureAction: Enforce
-  rules:
-    - name: exec
-      match:
-        any:
-          - resources:
-              kinds: [Pod/exec]
-              operations: [CONNECT]
-      validate:
-        message: no exec
-        deny: {}
-";
+/// An audited team-label policy and an enforced ban on `kubectl exec`.
+fn policies_yaml() -> String {
+    let need_team = ClusterPolicy::new("need-team", &[], Some("Audit")).label_rule(
+        "team",
+        "Pod",
+        "a team label is needed",
+        "team",
+        None,
+    );
+    let no_exec = ClusterPolicy::new("no-exec", &[], Some("Enforce")).rule(
+        "- name: exec
+  match:
+    any:
+    - resources:
+        kinds: [Pod/exec]
+        operations: [CONNECT]
+  validate:
+    message: no exec
+    deny: {}
+",
+    );
+    format!("{}---\n{}", need_team.yaml(), no_exec.yaml())
+}
 
 fn write_policies(dir: &Path) -> String {
     let policies = dir.join("policies");
     std::fs::create_dir_all(&policies).unwrap();
-    std::fs::write(policies.join("policies.yaml"), POLICIES).unwrap();
+    std::fs::write(policies.join("policies.yaml"), policies_yaml()).unwrap();
     policies.to_str().unwrap().to_string()
 }
 
+/// `vigie admission manifests` for `policies` in the namespace `guard`, with
+/// the `extra` arguments.
+fn manifests(policies: &str, extra: &[&str]) -> Output {
+    let args = [
+        "admission",
+        "manifests",
+        "--policies",
+        policies,
+        "--namespace",
+        "guard",
+    ];
+    run(&[&args[..], extra].concat())
+}
+
 fn scan(manifests: &[u8], args: &[&str]) -> Output {
-    let mut child = vigie()
-        .args(["scan", "-"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(manifests).unwrap();
-    child.wait_with_output().unwrap()
+    run_with_stdin(vigie().args(["scan", "-"]).args(args), manifests)
 }
 
 #[test]
@@ -92,9 +82,9 @@ fn certs_are_written_once_and_kept_without_force() {
     let second = run(&args);
     assert_exit(&second, 2);
     let stderr = text(&second.stderr);
-    assert!(
-        stderr.contains("ca.crt: already exists; pass --force to replace it"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "ca.crt: already exists; pass --force to replace it",
     );
     let forced = run(&[&args[..], &["--force"]].concat());
     assert_exit(&forced, 0);
@@ -120,28 +110,16 @@ fn the_manifests_pass_the_restricted_scan_with_no_finding() {
     let certs = certs.to_str().unwrap();
     let made = run(&["admission", "certs", "--namespace", "guard", "--out", certs]);
     assert_exit(&made, 0);
-    let manifests = run(&[
-        "admission",
-        "manifests",
-        "--policies",
-        &policies,
-        "--namespace",
-        "guard",
-        "--certs",
-        certs,
-    ]);
+    let manifests = manifests(&policies, &["--certs", certs]);
     assert_exit(&manifests, 0);
     let yaml = text(&manifests.stdout);
-    assert!(
-        yaml.contains("kind: ValidatingWebhookConfiguration"),
-        "{yaml}"
-    );
-    assert!(yaml.contains("- pods/exec"), "{yaml}");
+    assert_contains(&yaml, "kind: ValidatingWebhookConfiguration");
+    assert_contains(&yaml, "- pods/exec");
     assert!(
         yaml.contains("- deployments"),
         "autogen controllers: {yaml}"
     );
-    assert!(yaml.contains("caBundle: "), "{yaml}");
+    assert_contains(&yaml, "caBundle: ");
 
     let scanned = scan(&manifests.stdout, &["--level", "restricted"]);
     let report = text(&scanned.stdout);
@@ -163,17 +141,10 @@ fn a_broken_policy_is_named_and_the_others_still_make_manifests() {
         "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: broken\nspec:\n  rules: [\n",
     )
     .unwrap();
-    let output = run(&[
-        "admission",
-        "manifests",
-        "--policies",
-        &policies,
-        "--namespace",
-        "guard",
-    ]);
+    let output = manifests(&policies, &[]);
     assert_exit(&output, 2);
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("broken.yaml:"), "{stderr}");
+    assert_contains(&stderr, "broken.yaml:");
     assert!(text(&output.stdout).contains("kind: ValidatingWebhookConfiguration"));
 }
 
@@ -186,16 +157,7 @@ fn options_out_of_range_are_refused_and_nothing_is_printed() {
         ("--timeout-seconds", "60", "accepts 1 to 30"),
         ("--failure-policy", "Maybe", "expected Fail or Ignore"),
     ] {
-        let output = run(&[
-            "admission",
-            "manifests",
-            "--policies",
-            &policies,
-            "--namespace",
-            "guard",
-            flag,
-            value,
-        ]);
+        let output = manifests(&policies, &[flag, value]);
         assert_eq!(output.status.code(), Some(2), "{flag}");
         assert!(
             text(&output.stderr).contains(expected),

@@ -4,6 +4,9 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{assert_contains, write};
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -42,23 +45,31 @@ fn certs_dir() -> tempfile::TempDir {
     dir
 }
 
-/// Starts the server and returns it with its https address, read from its log.
-fn start(dir: &Path, extra: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .args([
-            "admission",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--shutdown-delay",
-            "100ms",
-        ])
+/// `vigie admission serve` on a free loopback port, for the policy file of
+/// `dir` and the certificate `cert` with its `key`.
+fn serve(dir: &Path, cert: &Path, key: &Path) -> Command {
+    let mut cmd = common::vigie();
+    cmd.args(["admission", "serve", "--listen", "127.0.0.1:0"])
         .arg("--policies")
         .arg(dir.join("policy.yaml"))
         .arg("--tls-cert")
-        .arg(dir.join("tls.crt"))
+        .arg(cert)
         .arg("--tls-key")
-        .arg(dir.join("tls.key"))
+        .arg(key);
+    cmd
+}
+
+/// Starts the server reading the cluster of `kubeconfig` (`--watch-cluster`),
+/// with the `extra` arguments.
+fn watch_cluster(dir: &Path, kubeconfig: &str, extra: &[&str]) -> (Child, String) {
+    let args = ["--watch-cluster", "--kubeconfig", kubeconfig];
+    start(dir, &[&args[..], extra].concat())
+}
+
+/// Starts the server and returns it with its https address, read from its log.
+fn start(dir: &Path, extra: &[&str]) -> (Child, String) {
+    let mut child = serve(dir, &dir.join("tls.crt"), &dir.join("tls.key"))
+        .args(["--shutdown-delay", "100ms"])
         .args(extra)
         .stderr(Stdio::piped())
         .spawn()
@@ -113,7 +124,7 @@ fn validate(dir: &Path, url: &str, review: &str) -> (serde_json::Value, String) 
 #[test]
 fn serve_answers_curl_over_https_and_stops_cleanly_on_sigterm() {
     let dir = certs_dir();
-    std::fs::write(dir.path().join("policy.yaml"), policy()).unwrap();
+    write(dir.path(), "policy.yaml", policy());
     let (mut child, address) = start(dir.path(), &[]);
     let url = |path: &str| format!("https://{address}{path}");
 
@@ -131,21 +142,18 @@ fn serve_answers_curl_over_https_and_stops_cleanly_on_sigterm() {
         Some(&review(r#"{"team":"a"}"#).to_string()),
     )
     .unwrap();
-    assert!(body.contains(r#""allowed":true"#), "{body}");
+    assert_contains(&body, r#""allowed":true"#);
 
     let (code, body) = curl(dir.path(), &url("/validate"), Some("{oops")).unwrap();
     assert_eq!(code, 400, "{body}");
-    assert!(body.contains("not JSON: line 1, column 2"), "{body}");
+    assert_contains(&body, "not JSON: line 1, column 2");
 
     assert_eq!(curl(dir.path(), &url("/readyz"), None).unwrap().0, 200);
     let (_, metrics) = curl(dir.path(), &url("/metrics"), None).unwrap();
-    assert!(
-        metrics.contains("vigie_admission_policies_loaded 1"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("vigie_admission_decode_errors_total{reason=\"not_json\"} 1"),
-        "{metrics}"
+    assert_contains(&metrics, "vigie_admission_policies_loaded 1");
+    assert_contains(
+        &metrics,
+        "vigie_admission_decode_errors_total{reason=\"not_json\"} 1",
     );
 
     let status = Command::new("kill")
@@ -162,53 +170,43 @@ fn serve_answers_curl_over_https_and_stops_cleanly_on_sigterm() {
 fn a_policy_that_does_not_load_stops_the_start_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     write_certs(dir.path());
-    std::fs::write(
-        dir.path().join("policy.yaml"),
+    write(
+        dir.path(),
+        "policy.yaml",
         policy().replace(
             "  validationFailureAction: Enforce",
             "  validationFailureAction: Sometimes",
         ),
+    );
+    let out = serve(
+        dir.path(),
+        &dir.path().join("tls.crt"),
+        &dir.path().join("tls.key"),
     )
+    .output()
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .args(["admission", "serve", "--listen", "127.0.0.1:0"])
-        .arg("--policies")
-        .arg(dir.path().join("policy.yaml"))
-        .arg("--tls-cert")
-        .arg(dir.path().join("tls.crt"))
-        .arg("--tls-key")
-        .arg(dir.path().join("tls.key"))
-        .output()
-        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     // The policy text opens with a blank line: the action is on line 7.
-    assert!(stderr.contains("policy.yaml:7"), "{stderr}");
-    assert!(stderr.contains("unknown failure action"), "{stderr}");
+    assert_contains(&stderr, "policy.yaml:7");
+    assert_contains(&stderr, "unknown failure action");
 }
 
 #[test]
 fn a_missing_certificate_is_exit_2_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("policy.yaml"), policy()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .args([
-            "admission",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-cert",
-            "/nonexistent/tls.crt",
-            "--tls-key",
-            "/nonexistent/tls.key",
-        ])
-        .arg("--policies")
-        .arg(dir.path().join("policy.yaml"))
-        .output()
-        .unwrap();
+    write(dir.path(), "policy.yaml", policy());
+    let missing = Path::new("/nonexistent");
+    let out = serve(
+        dir.path(),
+        &missing.join("tls.crt"),
+        &missing.join("tls.key"),
+    )
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("/nonexistent/tls.crt"), "{stderr}");
+    assert_contains(&stderr, "/nonexistent/tls.crt");
 }
 
 /// `--watch-cluster`: the namespace labels a `namespaceSelector` reads come from
@@ -220,8 +218,9 @@ fn a_missing_certificate_is_exit_2_naming_the_file() {
 fn watch_cluster_reads_namespace_labels_and_role_bindings_from_the_cluster() {
     use api_standin::{Standin, StandinConfig};
     let dir = certs_dir();
-    std::fs::write(
-        dir.path().join("policy.yaml"),
+    write(
+        dir.path(),
+        "policy.yaml",
         r#"apiVersion: kyverno.io/v1
 kind: ClusterPolicy
 metadata:
@@ -246,8 +245,7 @@ spec:
           labels:
             team: "?*"
 "#,
-    )
-    .unwrap();
+    );
     let objects_file = dir.path().join("objects.yaml");
     std::fs::write(
         &objects_file,
@@ -263,19 +261,12 @@ spec:
     let standin = Standin::start(StandinConfig::new(objects)).unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(&kubeconfig, standin.kubeconfig()).unwrap();
-    let (mut child, address) = start(
-        dir.path(),
-        &[
-            "--watch-cluster",
-            "--kubeconfig",
-            kubeconfig.to_str().unwrap(),
-        ],
-    );
+    let (mut child, address) = watch_cluster(dir.path(), kubeconfig.to_str().unwrap(), &[]);
     let url = |path: &str| format!("https://{address}{path}");
 
     let (answer, body) = validate(dir.path(), &url("/validate"), &review("{}").to_string());
     assert_eq!(answer["response"]["allowed"], false, "{body}");
-    assert!(body.contains("prod pods need a team"), "{body}");
+    assert_contains(&body, "prod pods need a team");
     let mut as_ops = review("{}");
     as_ops["request"]["userInfo"] = serde_json::json!({"username": "bob", "groups": ["ops"]});
     let as_ops = as_ops.to_string();
@@ -283,10 +274,7 @@ spec:
     assert_eq!(answer["response"]["allowed"], true, "{body}");
 
     let (_, metrics) = curl(dir.path(), &url("/metrics"), None).unwrap();
-    assert!(
-        metrics.contains("vigie_admission_cluster_data_synced 1"),
-        "{metrics}"
-    );
+    assert_contains(&metrics, "vigie_admission_cluster_data_synced 1");
     stop_with_sigterm(&mut child);
 }
 
@@ -356,23 +344,15 @@ fn eventually(mut done: impl FnMut() -> bool) -> bool {
 #[test]
 fn watch_cluster_writes_audit_reports_to_the_cluster() {
     let dir = certs_dir();
-    std::fs::write(
-        dir.path().join("policy.yaml"),
+    write(
+        dir.path(),
+        "policy.yaml",
         policy().replace("Enforce", "Audit"),
-    )
-    .unwrap();
+    );
     let (standin, kubeconfig) =
         standin_with_shop(dir.path(), api_standin::StandinConfig::report_types());
-    let (mut child, address) = start(
-        dir.path(),
-        &[
-            "--watch-cluster",
-            "--kubeconfig",
-            &kubeconfig,
-            "--report-interval",
-            "200ms",
-        ],
-    );
+    let (mut child, address) =
+        watch_cluster(dir.path(), &kubeconfig, &["--report-interval", "200ms"]);
     let url = format!("https://{address}/validate");
     let (answer, body) = validate(dir.path(), &url, &review("{}").to_string());
     assert_eq!(answer["response"]["allowed"], true, "audit only: {body}");
@@ -393,9 +373,9 @@ fn watch_cluster_writes_audit_reports_to_the_cluster() {
         "{report}"
     );
     let (_, metrics) = curl(dir.path(), &format!("https://{address}/metrics"), None).unwrap();
-    assert!(
-        metrics.contains(r#"vigie_admission_report_writes_total{sink="cluster",result="ok"}"#),
-        "{metrics}"
+    assert_contains(
+        &metrics,
+        r#"vigie_admission_report_writes_total{sink="cluster",result="ok"}"#,
     );
     stop_with_sigterm(&mut child);
 }
@@ -405,22 +385,14 @@ fn watch_cluster_writes_audit_reports_to_the_cluster() {
 #[test]
 fn cluster_report_write_failures_are_counted_not_fatal() {
     let dir = certs_dir();
-    std::fs::write(
-        dir.path().join("policy.yaml"),
-        policy().replace("Enforce", "Audit"),
-    )
-    .unwrap();
-    let (_standin, kubeconfig) = standin_with_shop(dir.path(), Vec::new());
-    let (mut child, address) = start(
+    write(
         dir.path(),
-        &[
-            "--watch-cluster",
-            "--kubeconfig",
-            &kubeconfig,
-            "--report-interval",
-            "200ms",
-        ],
+        "policy.yaml",
+        policy().replace("Enforce", "Audit"),
     );
+    let (_standin, kubeconfig) = standin_with_shop(dir.path(), Vec::new());
+    let (mut child, address) =
+        watch_cluster(dir.path(), &kubeconfig, &["--report-interval", "200ms"]);
     let validate_url = format!("https://{address}/validate");
     let metrics_url = format!("https://{address}/metrics");
     validate(dir.path(), &validate_url, &review("{}").to_string());
@@ -438,26 +410,18 @@ fn cluster_report_write_failures_are_counted_not_fatal() {
 fn watch_cluster_serves_the_cluster_policy_objects_with_the_files() {
     let dir = certs_dir();
     // The file's policy only audits: alone, it never denies.
-    std::fs::write(
-        dir.path().join("policy.yaml"),
+    write(
+        dir.path(),
+        "policy.yaml",
         policy()
             .replace("Enforce", "Audit")
             .replace("require-team", "audit-team"),
-    )
-    .unwrap();
+    );
     let (standin, kubeconfig) = standin_with_shop(
         dir.path(),
         api_standin::StandinConfig::kyverno_policy_types(),
     );
-    let (mut child, address) = start(
-        dir.path(),
-        &[
-            "--watch-cluster",
-            "--kubeconfig",
-            &kubeconfig,
-            "--no-cluster-reports",
-        ],
-    );
+    let (mut child, address) = watch_cluster(dir.path(), &kubeconfig, &["--no-cluster-reports"]);
     let allowed = || {
         let (code, body) = curl(
             dir.path(),

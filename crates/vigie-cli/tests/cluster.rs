@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, assert_exit, run, stderr, write};
+use common::{assert_contains, assert_exit, items, run, stderr, write};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -72,10 +72,7 @@ fn json(output: &Output) -> Value {
 fn comparable(report: &Value, except: &[&str]) -> Value {
     let mut report = report.clone();
     let keep = |id: &Value| !except.iter().any(|e| id == e);
-    let mut findings: Vec<Value> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let mut findings: Vec<Value> = items(&report["findings"])
         .filter(|f| keep(&f["controlId"]))
         .cloned()
         .map(|mut f| {
@@ -85,41 +82,26 @@ fn comparable(report: &Value, except: &[&str]) -> Value {
         .collect();
     findings.sort_by_key(|f| f.to_string());
     report["findings"] = Value::Array(findings);
-    let mut resources: Vec<Value> = report["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let mut resources: Vec<Value> = items(&report["resources"])
         .cloned()
         .map(|mut r| {
             r.as_object_mut().unwrap().remove("location");
-            let controls: Vec<Value> = r["controls"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|c| keep(c))
-                .cloned()
-                .collect();
+            let controls: Vec<Value> = items(&r["controls"]).filter(|c| keep(c)).cloned().collect();
             r["controls"] = Value::Array(controls);
             r
         })
         .collect();
     resources.sort_by_key(|r| r.to_string());
     report["resources"] = Value::Array(resources);
-    let controls: Vec<Value> = report["controls"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let controls: Vec<Value> = items(&report["controls"])
         .filter(|c| keep(&c["id"]))
         .cloned()
         .collect();
     report["controls"] = Value::Array(controls);
-    let frameworks: Vec<Value> = report["frameworks"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let frameworks: Vec<Value> = items(&report["frameworks"])
         .cloned()
         .map(|mut f| {
-            if f["controls"].as_array().unwrap().iter().any(|c| !keep(c)) {
+            if items(&f["controls"]).any(|c| !keep(c)) {
                 f.as_object_mut().unwrap().remove("score");
             }
             f
@@ -205,10 +187,7 @@ fn a_generated_corpus_scans_the_same_from_the_cluster() {
         &["-f", "all", "--pss-version", "latest"],
         &["VG-S005"],
     );
-    let secret_findings = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let secret_findings = items(&report["findings"])
         .filter(|f| f["controlId"] == "VG-S005")
         .count();
     assert_eq!(secret_findings, 0, "no Secret value reached the scan");
@@ -230,22 +209,18 @@ fn a_forbidden_type_is_a_warning_naming_the_controls_that_lose_coverage() {
         err.contains("warning: cluster:standin: cannot list cronjobs.batch (403 Forbidden: cronjobs.batch is forbidden"),
         "{err}"
     );
-    assert!(err.contains("controls that lose coverage: "), "{err}");
+    assert_contains(&err, "controls that lose coverage: ");
     assert!(
         err.contains("PSS-"),
         "CronJobs lose the Pod Security checks: {err}"
     );
-    assert!(err.contains("cannot list secrets"), "{err}");
-    assert!(err.contains("VG-S005"), "{err}");
+    assert_contains(&err, "cannot list secrets");
+    assert_contains(&err, "VG-S005");
     let report = json(&output);
     let errors = report["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors.iter().all(|e| e["fatal"] == false));
-    assert!(report["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|r| r["resource"]["kind"] != "CronJob"));
+    assert!(items(&report["resources"]).all(|r| r["resource"]["kind"] != "CronJob"));
 }
 
 #[test]
@@ -400,7 +375,7 @@ fn nothing_but_the_report_on_a_pipe() {
     );
     let text = String::from_utf8_lossy(&output.stdout);
     // The pretty report names the cluster object where a file scan names a line.
-    assert!(text.contains("cluster:standin uid "), "{text}");
+    assert_contains(&text, "cluster:standin uid ");
 }
 
 #[test]
@@ -453,10 +428,7 @@ fn a_kubelet_configuration_read_from_configz_is_judged_as_the_same_file_is() {
     for key in ["findings", "resources", "controls", "frameworks", "summary"] {
         assert_eq!(a[key], b[key], "{key} differ");
     }
-    let mut kubelet_findings: Vec<&str> = cluster["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let mut kubelet_findings: Vec<&str> = items(&cluster["findings"])
         .filter(|f| f["resource"]["kind"] == "KubeletConfiguration")
         .map(|f| f["controlId"].as_str().unwrap())
         .collect();

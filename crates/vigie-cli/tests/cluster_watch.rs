@@ -4,8 +4,10 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+mod common;
+use common::{assert_contains, items};
+
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -14,18 +16,8 @@ use api_standin::{Standin, StandinConfig};
 use serde_json::json;
 
 fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response[response.find("\r\n\r\n").unwrap() + 4..].to_string();
-    (status, body)
+    let json = "Content-Type: application/json\r\n";
+    api_standin::exchange(address, method, path, json, body).unwrap()
 }
 
 /// Kills the scanner when the test ends, passed or not.
@@ -110,11 +102,11 @@ fn a_changed_object_changes_the_metrics_and_the_report() {
         "vigie_compliance_score{framework=\"pss-restricted\"}",
     )
     .expect("the restricted score");
-    assert!(
-        first.contains("vigie_inventory_objects{api_version=\"v1\",kind=\"Pod\"} 1"),
-        "{first}"
+    assert_contains(
+        &first,
+        "vigie_inventory_objects{api_version=\"v1\",kind=\"Pod\"} 1",
     );
-    assert!(first.contains("vigie_scan_duration_seconds"), "{first}");
+    assert_contains(&first, "vigie_scan_duration_seconds");
     assert!(
         first.contains("vigie_http_requests_total"),
         "vigie-server's own metrics: {first}"
@@ -157,11 +149,7 @@ fn a_changed_object_changes_the_metrics_and_the_report() {
         "{report}"
     );
     assert!(
-        report["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["resources"][0]["name"] == "root"),
+        items(&report["results"]).any(|r| r["resources"][0]["name"] == "root"),
         "{report}"
     );
 

@@ -62,7 +62,7 @@ fn a_missing_or_unreadable_log_exits_2_naming_it() {
     let missing = dir.path().join("missing.log");
     let out = run(&[missing.to_str().unwrap()]);
     assert_exit(&out, 2);
-    assert!(stderr(&out).contains("missing.log"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "missing.log");
     // Another input that alerts does not hide it: 2 wins over 1.
     let alerting = write(dir.path(), "exec.log", format!("{EXEC}\n"));
     let out = run(&[missing.to_str().unwrap(), alerting.to_str().unwrap()]);
@@ -109,8 +109,8 @@ fn a_rule_that_does_not_compile_runs_the_others_and_exits_2() {
         "{err}"
     );
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("rules.yaml"), "{err}");
-    assert!(err.contains("1 errors in the rules"), "{err}");
+    assert_contains(&err, "rules.yaml");
+    assert_contains(&err, "1 errors in the rules");
 }
 
 #[test]
@@ -138,7 +138,7 @@ fn dev_zero_is_refused_as_binary_without_reading_it_all() {
     let out = run(&["/dev/zero"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("/dev/zero:1: binary data"), "{err}");
+    assert_contains(&err, "/dev/zero:1: binary data");
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn follow_waits_for_a_file_that_does_not_exist_yet() {
     out.read_line(&mut alert).unwrap();
     let _ = child.kill();
     let _ = child.wait();
-    assert!(alert.contains("Interactive session"), "{alert}");
+    assert_contains(&alert, "Interactive session");
 }
 
 /// Sends one request on a new connection; returns the status code and the body
@@ -203,7 +203,7 @@ fn the_webhook_takes_event_lists_and_serves_both_kinds_of_metrics() {
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut alert = String::new();
     out.read_line(&mut alert).unwrap();
-    assert!(alert.contains("Interactive session"), "{alert}");
+    assert_contains(&alert, "Interactive session");
     // Over --max-body-bytes, chunked: 413. Another method: 405.
     let chunk = "a".repeat(5000);
     let chunked = format!(
@@ -242,7 +242,7 @@ fn sigterm_stops_a_follow_run_cleanly_with_its_counters_and_exit_code() {
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut alert = String::new();
     out.read_line(&mut alert).unwrap();
-    assert!(alert.contains("Interactive session"), "{alert}");
+    assert_contains(&alert, "Interactive session");
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -252,7 +252,7 @@ fn sigterm_stops_a_follow_run_cleanly_with_its_counters_and_exit_code() {
     let err = String::from_utf8_lossy(&output.stderr);
     // Stopped by the command, not by the signal: counters printed, alerts decide the code.
     assert_eq!(output.status.code(), Some(1), "{err}");
-    assert!(err.contains("1 events, 0 rejected, 1 alerts"), "{err}");
+    assert_contains(&err, "1 events, 0 rejected, 1 alerts");
 }
 
 #[test]
@@ -263,9 +263,9 @@ fn listing_rules_from_a_file_that_cannot_be_read_exits_2_naming_it() {
         .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("/nonexistent/rules.yaml: error: cannot read rules file"),
-        "{err}"
+    assert_contains(
+        &err,
+        "/nonexistent/rules.yaml: error: cannot read rules file",
     );
     assert!(!err.contains(":0:0"), "{err}");
 }

@@ -7,6 +7,9 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::assert_contains;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -129,10 +132,7 @@ fn alerts_from_a_containerd_cgroup_carry_the_runtimes_container_and_pod() {
         }
         said.push_str(&line);
     }
-    assert!(
-        said.contains("container runtime containerd standin"),
-        "{said}"
-    );
+    assert_contains(&said, "container runtime containerd standin");
 
     let cgroups = Cgroup2::find_or_mount();
     let cgroup = cgroups.root.join(format!("cri-containerd-{ID}.scope"));
@@ -183,10 +183,7 @@ fn alerts_from_a_containerd_cgroup_carry_the_runtimes_container_and_pod() {
     let not_yet = outputs.iter().filter(|o| o.contains("name=<NA>")).count();
     assert_eq!(described + not_yet, outputs.len(), "{outputs:#?}");
     assert!(described > not_yet, "{outputs:#?}");
-    assert!(
-        said.contains("1 lookups (1 found, 0 unknown, 0 failed)"),
-        "{said}"
-    );
+    assert_contains(&said, "1 lookups (1 found, 0 unknown, 0 failed)");
     eprintln!(
         "{} alerts, {not_yet} before the runtime's answer; {said}",
         outputs.len()

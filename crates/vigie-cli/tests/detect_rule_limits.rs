@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_exit, run, stderr, write};
+use common::{assert_contains, assert_exit, run, stderr, write};
 
 fn rule(name: &str, condition: &str) -> String {
     format!(
@@ -83,12 +83,9 @@ fn audit_in_strict_mode_refuses_a_bomb() {
         events.to_str().unwrap(),
     ]);
     assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains(
-            "rule 'Chain': condition nests deeper than 256 levels once its macros are expanded"
-        ),
-        "{}",
-        stderr(&output)
+    assert_contains(
+        &stderr(&output),
+        "rule 'Chain': condition nests deeper than 256 levels once its macros are expanded",
     );
 }
 
@@ -103,12 +100,11 @@ fn a_rules_file_past_the_size_limit_is_not_read() {
     let big = write(dir.path(), "big.yaml", &text);
     let output = run(&["detect", "rules", "validate", big.to_str().unwrap()]);
     assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains(&format!(
+    assert_contains(
+        &stderr(&output),
+        &format!(
             "{}: error: rules file is larger than 33554432 bytes (the limit for a rules file)",
             big.display()
-        )),
-        "{}",
-        stderr(&output)
+        ),
     );
 }

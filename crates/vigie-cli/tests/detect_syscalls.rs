@@ -4,6 +4,9 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::assert_contains;
+
 use std::process::{Command, Output, Stdio};
 
 fn replay(args: &[&str]) -> (Output, tempfile::TempDir) {
@@ -51,7 +54,7 @@ fn the_default_rules_alert_on_the_sample_in_falco_json() {
         .as_str()
         .unwrap()
         .starts_with("2023-11-14T22:13:20"));
-    assert!(stderr.contains("17 events"), "{stderr}");
+    assert_contains(&stderr, "17 events");
 }
 
 #[test]
@@ -75,8 +78,5 @@ fn a_missing_or_corrupt_capture_exits_2_naming_it() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("runs past the end of the capture"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "runs past the end of the capture");
 }

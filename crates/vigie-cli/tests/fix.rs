@@ -89,7 +89,7 @@ fn fixing_examples_insecure_leaves_only_findings_without_a_fix() {
     // Fixed in place: a scan finds none of the fixed findings.
     let fixed = run(&args);
     assert_exit(&fixed, 1);
-    assert!(stdout(&fixed).contains("fixed "), "{}", stdout(&fixed));
+    assert_contains(&stdout(&fixed), "fixed ");
     assert!(!stderr(&fixed).contains("not fixed"), "{}", stderr(&fixed));
     let scan = run(&["scan", &path, "-f", "all", "-o", "json"]);
     let report: Value = serde_json::from_slice(&scan.stdout).unwrap();
@@ -133,8 +133,8 @@ fn dry_run_lists_and_writes_nothing() {
     // Exit 0: nothing would be left once fixed.
     let output = run(&["fix", &path, "--dry-run"]);
     assert_exit(&output, 0);
-    assert!(stdout(&output).contains("would fix"), "{}", stdout(&output));
-    assert!(stdout(&output).contains("PSS-B02"), "{}", stdout(&output));
+    assert_contains(&stdout(&output), "would fix");
+    assert_contains(&stdout(&output), "PSS-B02");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), POD);
 }
 
@@ -151,11 +151,9 @@ fn only_the_named_controls_are_fixed_and_permissions_are_kept() {
     assert_eq!(mode, 0o640);
     let err = stderr(&output);
     assert!(!err.contains("not fixed:"), "{err}");
-    assert!(
-        err.contains(
-            "findings with an automatic fix left: their checks are not among those --control names"
-        ),
-        "{err}"
+    assert_contains(
+        &err,
+        "findings with an automatic fix left: their checks are not among those --control names",
     );
 }
 
@@ -241,7 +239,7 @@ fn bad_input_and_arguments_exit_two_with_a_reason() {
         "the other file is still fixed"
     );
     let fixed = std::fs::read_to_string(&path).unwrap();
-    assert!(fixed.contains("privileged: false"), "{fixed}");
+    assert_contains(&fixed, "privileged: false");
 }
 
 #[test]
@@ -250,10 +248,7 @@ fn documents_over_the_edit_limit_are_reported_with_the_limit() {
     let output = run(&["fix", &path, "--max-document-bytes", "100"]);
     assert_exit(&output, 1);
     let err = stderr(&output);
-    assert!(
-        err.contains("larger than 100 bytes (--max-document-bytes)"),
-        "{err}"
-    );
+    assert_contains(&err, "larger than 100 bytes (--max-document-bytes)");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), POD);
 }
 

@@ -6,51 +6,27 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_exit, repo};
+use common::{assert_contains, assert_exit, repo, run_with_stdin, ClusterPolicy};
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 use vigie_deploy::install::SENSOR_EXCEPTIONS;
 use yaml_rust2::YamlLoader;
 
 fn vigie(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    run_with_stdin(common::vigie().args(args), stdin)
 }
 
-const POLICY: &str = "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: team-label
-spec:
-  validationFailureAction: Audit
-  rules:
-  - name: has-team
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    validate:
-      message: Pods carry a team label.
-      pattern:
-        metadata:
-          labels:
-            team: \"?*\"
-";
+fn policy() -> String {
+    ClusterPolicy::new("team-label", &[], Some("Audit"))
+        .label_rule("has-team", "Pod", "Pods carry a team label.", "team", None)
+        .yaml()
+}
 
 fn install_all() -> String {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("policy.yaml"), POLICY).unwrap();
+    std::fs::write(dir.path().join("policy.yaml"), policy()).unwrap();
     let out = vigie(
         &[
             "install",
@@ -202,7 +178,7 @@ fn the_sensor_and_the_scanner_get_what_they_need_and_no_more() {
     let image = scanner["spec"]["template"]["spec"]["containers"][0]["image"]
         .as_str()
         .unwrap();
-    assert!(image.contains("@sha256:"), "{image}");
+    assert_contains(image, "@sha256:");
     assert!(objects
         .iter()
         .any(|o| o["kind"].as_str() == Some("ServiceMonitor")));

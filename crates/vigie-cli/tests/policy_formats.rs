@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{run, text, write};
+use common::{assert_contains, items, run, shop, text, write, ClusterPolicy};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use serde_json::Value;
@@ -19,69 +19,26 @@ use serde_json::Value;
 const HOSTILE_MESSAGE: &str = r#""bad \x01 byte ]]> \"quoted\" 'single' <tag> & amp\x1b[0m""#;
 
 fn policy() -> String {
-    format!(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: need-team
-  annotations:
-    policies.kyverno.io/category: Best Practices
-spec:
-  validationFailureAction: Enforce
-  rules:
-  - name: team
-    match:
-      any:
-      - resources:
-          kinds: [Pod, Namespace]
-    validate:
-      message: {HOSTILE_MESSAGE}
-      pattern:
-        metadata:
-          labels:
-            team: \"?*\"
----
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: advise-owner
-spec:
-  validationFailureAction: Audit
-  rules:
-  - name: owner
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    validate:
-      message: an owner label is advised
-      pattern:
-        metadata:
-          labels:
-            owner: \"?*\"
-"
+    let need_team = ClusterPolicy::new(
+        "need-team",
+        &[("policies.kyverno.io/category", "Best Practices")],
+        Some("Enforce"),
     )
+    .label_rule("team", "Pod, Namespace", HOSTILE_MESSAGE, "team", None);
+    let advise_owner = ClusterPolicy::new("advise-owner", &[], Some("Audit")).label_rule(
+        "owner",
+        "Pod",
+        "an owner label is advised",
+        "owner",
+        None,
+    );
+    format!("{}---\n{}", need_team.yaml(), advise_owner.yaml())
 }
-
-const RESOURCES: &str = "apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: shop}
-spec: {containers: [{name: c, image: nginx}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: api, namespace: shop, labels: {team: a, owner: b}}
-spec: {containers: [{name: c, image: nginx}]}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
-";
 
 /// Runs `policy apply` on the policy and resources above with `extra` flags.
 fn apply(dir: &Path, extra: &[&str]) -> std::process::Output {
     let policy = write(dir, "policy.yaml", policy());
-    let resources = write(dir, "resources.yaml", RESOURCES);
+    let resources = write(dir, "resources.yaml", shop("{team: a, owner: b}"));
     let mut args = vec![
         "policy",
         "apply",
@@ -211,9 +168,9 @@ fn apply_junit_is_well_formed_with_hostile_messages_and_counts_its_cases() {
         .find_map(|(name, message)| (name == "failure").then_some(message.clone()))
         .flatten()
         .unwrap();
-    assert!(
-        failure.contains("bad \u{fffd} byte ]]> \"quoted\" 'single' <tag> & amp\u{fffd}[0m"),
-        "{failure}"
+    assert_contains(
+        &failure,
+        "bad \u{fffd} byte ]]> \"quoted\" 'single' <tag> & amp\u{fffd}[0m",
     );
 }
 
@@ -223,7 +180,11 @@ fn test_junit_is_well_formed_and_reports_suite_errors_as_error_cases() {
     let suites = dir.path().join("suites");
     // A failing entry with a hostile message...
     write(&suites, "hostile/policy.yaml", policy());
-    write(&suites, "hostile/resources.yaml", RESOURCES);
+    write(
+        &suites,
+        "hostile/resources.yaml",
+        shop("{team: a, owner: b}"),
+    );
     write(
         &suites,
         "hostile/kyverno-test.yaml",
@@ -388,8 +349,8 @@ fn policy_reports_in_both_api_groups_as_json_and_yaml() {
         assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
         let list: Value = serde_json::from_slice(&out.stdout).expect("JSON");
         assert_eq!(list["kind"], "List");
-        let items = list["items"].as_array().unwrap();
-        let kinds: Vec<(&str, &str)> = items
+        let reports = list["items"].as_array().unwrap();
+        let kinds: Vec<(&str, &str)> = reports
             .iter()
             .map(|i| {
                 (
@@ -399,21 +360,18 @@ fn policy_reports_in_both_api_groups_as_json_and_yaml() {
             })
             .collect();
         assert_eq!(kinds, [(group, namespaced), (group, cluster)], "{list:#}");
-        let shop = &items[0];
+        let shop = &reports[0];
         assert_eq!(shop["metadata"]["namespace"], "shop");
         assert_eq!(shop["summary"]["pass"], 2);
         assert_eq!(shop["summary"]["fail"], 2);
-        let message = shop["results"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let message = items(&shop["results"])
             .find(|r| r["rule"] == "team" && r["result"] == "fail")
             .unwrap()["message"]
             .as_str()
             .unwrap()
             .to_string();
         assert!(message.contains("bad \u{1} byte ]]>"), "{message:?}");
-        assert_eq!(items[1]["summary"]["fail"], 1, "the Namespace");
+        assert_eq!(reports[1]["summary"]["fail"], 1, "the Namespace");
 
         let out = apply(
             dir.path(),
@@ -422,8 +380,8 @@ fn policy_reports_in_both_api_groups_as_json_and_yaml() {
         let yaml = text(&out.stdout);
         let docs = yaml_rust2::YamlLoader::load_from_str(&yaml).unwrap();
         // The same reports as the JSON list.
-        assert_eq!(docs.len(), items.len(), "{yaml}");
-        for (doc, item) in docs.iter().zip(items) {
+        assert_eq!(docs.len(), reports.len(), "{yaml}");
+        for (doc, item) in docs.iter().zip(reports) {
             for field in ["apiVersion", "kind"] {
                 assert_eq!(doc[field].as_str(), item[field].as_str(), "{yaml}");
             }

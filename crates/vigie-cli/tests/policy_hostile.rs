@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{arg, assert_contains, assert_exit, run_command, stderr, stdout, vigie, write};
+use common::{
+    arg, assert_contains, assert_exit, run_command, stderr, stdout, vigie, write, ClusterPolicy,
+};
 
 use std::process::Command;
 
@@ -20,25 +22,11 @@ spec:
     image: nginx
 ";
 
-const REQUIRE_LABEL: &str = "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: require-app-label
-spec:
-  validationFailureAction: Enforce
-  rules:
-  - name: app-label
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    validate:
-      message: an app label is required
-      pattern:
-        metadata:
-          labels:
-            app: '?*'
-";
+fn require_label() -> String {
+    ClusterPolicy::new("require-app-label", &[], Some("Enforce"))
+        .label_rule("app-label", "Pod", "an app label is required", "app", None)
+        .yaml()
+}
 
 const CEL_ONLY: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -84,7 +72,7 @@ results:
 #[test]
 fn apply_with_policies_and_resources_swapped_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let policy = write(dir.path(), "policy.yaml", require_label());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
     let out = run_command(vigie().args(["policy", "apply", arg(&pod), "-r", arg(&policy)]));
     assert_exit(&out, 2);
@@ -98,10 +86,10 @@ fn apply_with_policies_and_resources_swapped_exits_2() {
 #[test]
 fn apply_without_resources_or_policies_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let policy = write(dir.path(), "policy.yaml", require_label());
     let out = run_command(vigie().args(["policy", "apply", arg(&policy)]));
     assert_exit(&out, 2);
-    assert!(stderr(&out).contains("--resource"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "--resource");
 
     // A directory with no policy in it, and one with no object in it.
     let empty = dir.path().join("empty");
@@ -134,18 +122,13 @@ fn unsupported_rules_are_never_counted_as_passing() {
             && report.contains("namespaces \"team\" not found"),
         "{report}"
     );
-    assert!(
-        err.contains(
-            "cel.yaml:16: policy no-default-namespace, rule signed-images: verifyImages rules are not supported yet"
-        ),
-        "{err}"
-    );
+    assert_contains(&err, "cel.yaml:16: policy no-default-namespace, rule signed-images: verifyImages rules are not supported yet");
     assert_eq!(
         err.matches("not supported yet").count(),
         1,
         "autogen copies once: {err}"
     );
-    assert!(stdout(&out).contains("pass: 0"), "{}", stdout(&out));
+    assert_contains(&stdout(&out), "pass: 0");
 }
 
 #[test]
@@ -164,7 +147,7 @@ fn unreadable_suites_exit_2() {
     // A readable suite next to an unreadable one still runs, and 2 wins.
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "good/kyverno-test.yaml", SUITE.as_bytes());
-    write(dir.path(), "good/policy.yaml", REQUIRE_LABEL.as_bytes());
+    write(dir.path(), "good/policy.yaml", require_label());
     write(dir.path(), "good/pod.yaml", POD.as_bytes());
     write(dir.path(), "bad/kyverno-test.yaml", b"\xff");
     let out = run_command(vigie().args(["policy", "test", arg(dir.path())]));
@@ -189,20 +172,17 @@ fn a_suite_naming_dev_zero_stops_at_the_cap() {
         "65536",
     ]));
     assert_exit(&out, 2);
-    assert!(
-        stderr(&out).contains(
-            "/dev/zero: larger than 65536 bytes, the limit on one file or stdin; \
-             raise it with --max-file-bytes"
-        ),
-        "{}",
-        stderr(&out)
+    assert_contains(
+        &stderr(&out),
+        "/dev/zero: larger than 65536 bytes, the limit on one file or stdin; \
+             raise it with --max-file-bytes",
     );
 }
 
 #[test]
 fn apply_refuses_files_over_the_cap_and_names_the_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let policy = write(dir.path(), "policy.yaml", require_label());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
     let out = run_command(vigie().args([
         "policy",
@@ -228,25 +208,22 @@ fn apply_refuses_files_over_the_cap_and_names_the_limit() {
         "4096",
     ]));
     assert_exit(&out, 2);
-    assert!(
-        stderr(&out).contains(
-            "big.yaml: larger than 4096 bytes, the limit on one file or stdin; \
-             raise it with --max-file-bytes"
-        ),
-        "{}",
-        stderr(&out)
+    assert_contains(
+        &stderr(&out),
+        "big.yaml: larger than 4096 bytes, the limit on one file or stdin; \
+             raise it with --max-file-bytes",
     );
-    assert!(stdout(&out).contains("fail: 1"), "{}", stdout(&out));
+    assert_contains(&stdout(&out), "fail: 1");
 }
 
 #[cfg(unix)]
 #[test]
 fn fifos_inside_directories_are_skipped_with_a_note() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "policies/policy.yaml", REQUIRE_LABEL.as_bytes());
+    write(dir.path(), "policies/policy.yaml", require_label());
     write(dir.path(), "resources/pod.yaml", POD.as_bytes());
     write(dir.path(), "suites/kyverno-test.yaml", SUITE.as_bytes());
-    write(dir.path(), "suites/policy.yaml", REQUIRE_LABEL.as_bytes());
+    write(dir.path(), "suites/policy.yaml", require_label());
     write(dir.path(), "suites/pod.yaml", POD.as_bytes());
     for fifo in [
         "policies/stuck.yaml",
@@ -276,19 +253,16 @@ fn fifos_inside_directories_are_skipped_with_a_note() {
     );
     let out = run_command(vigie().args(["policy", "test", arg(&dir.path().join("suites"))]));
     assert_exit(&out, 0);
-    assert!(
-        stderr(&out).contains(
-            "sub/kyverno-test.yaml: not a regular file (a FIFO, socket or device): skipped"
-        ),
-        "{}",
-        stderr(&out)
+    assert_contains(
+        &stderr(&out),
+        "sub/kyverno-test.yaml: not a regular file (a FIFO, socket or device): skipped",
     );
 }
 
 #[test]
 fn errors_name_file_and_line_without_placeholders() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let policy = write(dir.path(), "policy.yaml", require_label());
     let broken = write(
         dir.path(),
         "broken.yaml",
@@ -297,16 +271,16 @@ fn errors_name_file_and_line_without_placeholders() {
     let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&broken)]));
     assert_exit(&out, 2);
     let err = stderr(&out);
-    assert!(err.contains("broken.yaml:14:"), "{err}");
+    assert_contains(&err, "broken.yaml:14:");
     assert!(!err.contains(":0:0:") && !err.contains("policy ?"), "{err}");
     // The good object in the same file still ran.
-    assert!(stdout(&out).contains("fail: 1"), "{}", stdout(&out));
+    assert_contains(&stdout(&out), "fail: 1");
 
     let bad_utf8 = write(dir.path(), "bad.yaml", b"apiVersion: v1\nkind: \xff\n");
     let out = run_command(vigie().args(["policy", "apply", arg(&bad_utf8), "-r", arg(&policy)]));
     assert_exit(&out, 2);
     let err = stderr(&out);
-    assert!(err.contains("bad.yaml:2: not UTF-8 text"), "{err}");
+    assert_contains(&err, "bad.yaml:2: not UTF-8 text");
     assert!(!err.contains("policy ?") && !err.contains(", :"), "{err}");
 }
 
@@ -354,7 +328,7 @@ spec:
 fn stdin_over_the_cap_is_refused_in_the_scan_words_and_the_rest_still_runs() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(dir.path(), "policy.yaml", REQUIRE_LABEL.as_bytes());
+    let policy = write(dir.path(), "policy.yaml", require_label());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
     let mut child = vigie()
         .args(["policy", "apply", arg(&policy), "-r", "-", arg(&pod)])
@@ -372,15 +346,12 @@ fn stdin_over_the_cap_is_refused_in_the_scan_words_and_the_rest_still_runs() {
         .write_all(POD.repeat(50).as_bytes());
     let out = child.wait_with_output().unwrap();
     assert_exit(&out, 2);
-    assert!(
-        stderr(&out).contains(
-            "error: <stdin>: larger than 1000 bytes, the limit on one file or stdin; \
-             raise it with --max-file-bytes"
-        ),
-        "{}",
-        stderr(&out)
+    assert_contains(
+        &stderr(&out),
+        "error: <stdin>: larger than 1000 bytes, the limit on one file or stdin; \
+             raise it with --max-file-bytes",
     );
-    assert!(stdout(&out).contains("fail: 1"), "{}", stdout(&out));
+    assert_contains(&stdout(&out), "fail: 1");
 }
 
 #[test]

@@ -5,23 +5,17 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{assert_contains, outcome, run};
+
 use std::path::PathBuf;
-use std::process::Command;
 
 fn suite() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vigie-policy/tests/suites/image-validation")
 }
 
 fn vigie(args: &[&str]) -> (Option<i32>, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    outcome(&run(args))
 }
 
 fn file(name: &str) -> String {
@@ -53,16 +47,16 @@ fn apply_answers_from_the_context_file_and_errs_without_it() {
     assert_eq!(code, Some(1), "{out}\n{err}");
     let results: serde_json::Value = serde_json::from_str(&out).unwrap();
     let text = results.to_string();
-    assert!(
-        text.contains("every shop image must be signed with the release key"),
-        "{text}"
+    assert_contains(
+        &text,
+        "every shop image must be signed with the release key",
     );
-    assert!(text.contains("does not have a digest"), "{text}");
+    assert_contains(&text, "does not have a digest");
     // Without the Context file nothing is known of the images: errors
     // naming what is missing, never a pass of the signature policy.
     let without = [&args[..], &["--output-format", "json"]].concat();
     let (code, out, err) = vigie(&without);
     assert_eq!(code, Some(1), "{out}\n{err}");
-    assert!(out.contains("never contacts a registry"), "{out}");
+    assert_contains(&out, "never contacts a registry");
     assert!(!text.is_empty());
 }

@@ -66,10 +66,7 @@ fn apply_prints_the_mutated_object_and_validates_it() {
             && stdout.contains("by defaults/add-team\n"),
         "{stdout}"
     );
-    assert!(
-        stdout.contains("  labels:\n    team: platform\n"),
-        "{stdout}"
-    );
+    assert_contains(&stdout, "  labels:\n    team: platform\n");
     assert!(
         stdout.contains("pass: 2, fail: 0, warn: 0, error: 0, skip: 0"),
         "the validation sees the label the mutation added: {stdout}"
@@ -98,7 +95,7 @@ fn apply_writes_mutated_objects_to_a_directory_or_a_file() {
     assert_exit(&out, 0);
     assert!(!text(&out.stdout).contains("team: platform"));
     let written = std::fs::read_to_string(out_dir.join("configmap-shop-settings.yaml")).unwrap();
-    assert!(written.contains("team: platform"), "{written}");
+    assert_contains(&written, "team: platform");
     let file = dir.path().join("all.yaml");
     let out = write_mutated(&file);
     assert_exit(&out, 0);

@@ -5,40 +5,36 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_exit, run, text, write};
+use common::{assert_contains, assert_exit, run, text, write, ClusterPolicy};
 
-const POLICY: &str = "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: namespaces
-spec:
-  rules:
-  - name: deny-all
-    match:
-      any:
-      - resources:
-          kinds: [Namespace]
-    generate:
-      apiVersion: networking.k8s.io/v1
-      kind: NetworkPolicy
-      name: deny-all
-      namespace: \"{{request.object.metadata.name}}\"
-      data:
-        spec:
-          podSelector: {}
-  - name: owner
-    match:
-      any:
-      - resources:
-          kinds: [Namespace]
-    validate:
-      failureAction: Audit
-      message: a namespace needs an owner label
-      pattern:
-        metadata:
-          labels:
-            owner: \"?*\"
-";
+/// Generates a deny-all NetworkPolicy in each Namespace and audits its owner label.
+fn policy() -> String {
+    ClusterPolicy::new("namespaces", &[], None)
+        .rule(
+            "- name: deny-all
+  match:
+    any:
+    - resources:
+        kinds: [Namespace]
+  generate:
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    name: deny-all
+    namespace: \"{{request.object.metadata.name}}\"
+    data:
+      spec:
+        podSelector: {}
+",
+        )
+        .label_rule(
+            "owner",
+            "Namespace",
+            "a namespace needs an owner label",
+            "owner",
+            Some("Audit"),
+        )
+        .yaml()
+}
 
 const RESOURCES: &str = "apiVersion: v1
 kind: Namespace
@@ -65,7 +61,7 @@ spec:
 #[test]
 fn output_dir_gets_generated_resources_and_format_names_still_work() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(dir.path(), "policy.yaml", POLICY);
+    let policy = write(dir.path(), "policy.yaml", policy());
     let resources = write(dir.path(), "ns.yaml", RESOURCES);
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
@@ -78,11 +74,11 @@ fn output_dir_gets_generated_resources_and_format_names_still_work() {
     assert_exit(&out, 1);
     let written =
         std::fs::read_to_string(out_dir.join("networkpolicy-shop-deny-all.yaml")).unwrap();
-    assert!(
-        written.contains("# generated shop/NetworkPolicy/deny-all for Namespace/shop"),
-        "{written}"
+    assert_contains(
+        &written,
+        "# generated shop/NetworkPolicy/deny-all for Namespace/shop",
     );
-    assert!(written.contains("kind: NetworkPolicy"), "{written}");
+    assert_contains(&written, "kind: NetworkPolicy");
 
     // Any other path is one file holding every object.
     let out_file = dir.path().join("generated.yaml");
@@ -118,7 +114,7 @@ fn output_dir_gets_generated_resources_and_format_names_still_work() {
 #[test]
 fn exceptions_and_warning_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(dir.path(), "policy.yaml", POLICY);
+    let policy = write(dir.path(), "policy.yaml", policy());
     let resources = write(dir.path(), "ns.yaml", RESOURCES);
     let exception = write(dir.path(), "exception.yaml", EXCEPTION);
     let (p, r, e) = (
@@ -159,7 +155,7 @@ fn exceptions_and_warning_exit_codes() {
 #[test]
 fn policy_report_as_json() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(dir.path(), "policy.yaml", POLICY);
+    let policy = write(dir.path(), "policy.yaml", policy());
     let resources = write(dir.path(), "ns.yaml", RESOURCES);
     let out = run(&[
         "policy",
@@ -180,57 +176,31 @@ fn policy_report_as_json() {
 /// An Enforce policy whose `needs-team` rule says `failureAction: Audit`, and an
 /// Audit policy whose `needs-owner` rule says `failureAction: Enforce`: the rule's
 /// own action wins (Kyverno 1.13 and later), under `--audit-warn` as at admission.
-const RULE_LEVEL_ACTIONS: &str = "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: enforced-policy
-spec:
-  validationFailureAction: Enforce
-  rules:
-  - name: needs-owner
-    match:
-      any:
-      - resources:
-          kinds: [ConfigMap]
-    validate:
-      message: a config map needs an owner label
-      pattern:
-        metadata:
-          labels:
-            owner: \"?*\"
-  - name: needs-team
-    match:
-      any:
-      - resources:
-          kinds: [ConfigMap]
-    validate:
-      failureAction: Audit
-      message: a config map needs a team label
-      pattern:
-        metadata:
-          labels:
-            team: \"?*\"
----
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: audited-policy
-spec:
-  validationFailureAction: Audit
-  rules:
-  - name: needs-tier
-    match:
-      any:
-      - resources:
-          kinds: [ConfigMap]
-    validate:
-      failureAction: Enforce
-      message: a config map needs a tier label
-      pattern:
-        metadata:
-          labels:
-            tier: \"?*\"
-";
+fn rule_level_actions() -> String {
+    let enforced = ClusterPolicy::new("enforced-policy", &[], Some("Enforce"))
+        .label_rule(
+            "needs-owner",
+            "ConfigMap",
+            "a config map needs an owner label",
+            "owner",
+            None,
+        )
+        .label_rule(
+            "needs-team",
+            "ConfigMap",
+            "a config map needs a team label",
+            "team",
+            Some("Audit"),
+        );
+    let audited = ClusterPolicy::new("audited-policy", &[], Some("Audit")).label_rule(
+        "needs-tier",
+        "ConfigMap",
+        "a config map needs a tier label",
+        "tier",
+        Some("Enforce"),
+    );
+    format!("{}---\n{}", enforced.yaml(), audited.yaml())
+}
 
 /// `(policy, rule) -> result` of a `-p --output-format json` run.
 fn results_by_rule(out: &[u8]) -> Vec<(String, String, String)> {
@@ -252,7 +222,7 @@ fn results_by_rule(out: &[u8]) -> Vec<(String, String, String)> {
 #[test]
 fn audit_warn_follows_the_rule_level_failure_action() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(dir.path(), "policy.yaml", RULE_LEVEL_ACTIONS);
+    let policy = write(dir.path(), "policy.yaml", rule_level_actions());
     let p = policy.to_str().unwrap();
     let apply = |labels: &str| {
         let resource = write(

@@ -4,65 +4,39 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
+mod common;
+use common::{assert_contains, outcome, run_command, shop, vigie, ClusterPolicy};
 
-const POLICY: &str = "\
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: need-team
-  annotations:
-    policies.kyverno.io/severity: medium
-spec:
-  rules:
-    - name: team
-      match:
-        any:
-          - resources:
-              kinds: [Pod, Namespace]
-      validate:
-        message: a team label is needed
-        pattern:
-          metadata:
-            labels:
-              team: \"?*\"
-";
-
-const RESOURCES: &str = "\
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: shop}
-spec: {containers: [{name: c, image: nginx}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: api, namespace: shop, labels: {team: a}}
-spec: {containers: [{name: c, image: nginx}]}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
-";
+fn policy_yaml() -> String {
+    ClusterPolicy::new(
+        "need-team",
+        &[("policies.kyverno.io/severity", "medium")],
+        None,
+    )
+    .label_rule(
+        "team",
+        "Pod, Namespace",
+        "a team label is needed",
+        "team",
+        None,
+    )
+    .yaml()
+}
 
 fn apply(extra: &[&str]) -> (Option<i32>, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.yaml");
     let resources = dir.path().join("resources.yaml");
-    std::fs::write(&policy, POLICY).unwrap();
-    std::fs::write(&resources, RESOURCES).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .args(["policy", "apply"])
-        .arg(&policy)
-        .arg("-r")
-        .arg(&resources)
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    std::fs::write(&policy, policy_yaml()).unwrap();
+    std::fs::write(&resources, shop("{team: a}")).unwrap();
+    outcome(&run_command(
+        vigie()
+            .args(["policy", "apply"])
+            .arg(&policy)
+            .arg("-r")
+            .arg(&resources)
+            .args(extra),
+    ))
 }
 
 fn documents(yaml: &str) -> Vec<yaml_rust2::Yaml> {
@@ -106,5 +80,5 @@ fn wgpolicy_is_the_default_api() {
 fn an_unknown_report_api_is_refused_with_the_choices() {
     let (code, _, err) = apply(&["--policy-report", "--report-api", "kyverno"]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("expected openreports or wgpolicy"), "{err}");
+    assert_contains(&err, "expected openreports or wgpolicy");
 }

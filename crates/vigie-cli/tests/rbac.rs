@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_exit, run, write};
+use common::{assert_contains, assert_exit, items, run, write};
 
 use std::process::Output;
 
@@ -30,10 +30,7 @@ fn who_can_prints_subjects_with_binding_and_role() {
         alice.contains("RoleBinding ci/devs") && alice.contains("Role ci/pod-maker"),
         "{alice}"
     );
-    assert!(
-        stdout.contains("ServiceAccount ci/deployer: Deployment ci/web"),
-        "{stdout}"
-    );
+    assert_contains(&stdout, "ServiceAccount ci/deployer: Deployment ci/web");
 }
 
 #[test]
@@ -42,10 +39,7 @@ fn who_can_json_and_cluster_scope() {
     assert_exit(&out, 0);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["scope"], "cluster-wide");
-    let names: Vec<&str> = json["grants"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let names: Vec<&str> = items(&json["grants"])
         .map(|g| g["subject"]["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["system:masters", "ops", "deployer"]);
@@ -60,7 +54,7 @@ fn paths_exit_one_when_a_path_exists() {
         stdout.starts_with("6 subject(s) can reach cluster-admin power"),
         "{stdout}"
     );
-    assert!(stdout.contains("User alice (2 steps)"), "{stdout}");
+    assert_contains(&stdout, "User alice (2 steps)");
 }
 
 #[test]
@@ -84,11 +78,8 @@ fn broken_input_is_named_and_the_rest_still_answers() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("broken.yaml:2:1: document 1: invalid YAML"),
-        "{stderr}"
-    );
-    assert!(stdout.contains("User alice (2 steps)"), "{stdout}");
+    assert_contains(&stderr, "broken.yaml:2:1: document 1: invalid YAML");
+    assert_contains(&stdout, "User alice (2 steps)");
 }
 
 /// The same answers from a cluster (the API server stand-in serving the
@@ -116,9 +107,7 @@ fn cluster_answers_as_the_files_do() {
     assert_exit(&from_cluster, 1);
     let steps = |out: &Output| -> Vec<(String, usize)> {
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        json.as_array()
-            .unwrap()
-            .iter()
+        items(&json)
             .map(|p| {
                 (
                     p["subject"]["name"].as_str().unwrap().to_string(),
@@ -142,11 +131,8 @@ fn cluster_answers_as_the_files_do() {
     ]);
     let stdout = String::from_utf8_lossy(&who.stdout);
     assert_eq!(who.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("User alice"), "{stdout}");
-    assert!(
-        stdout.contains("ServiceAccount ci/deployer: Deployment ci/web"),
-        "{stdout}"
-    );
+    assert_contains(&stdout, "User alice");
+    assert_contains(&stdout, "ServiceAccount ci/deployer: Deployment ci/web");
 }
 
 #[test]

@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_exit, examples, json_report, run_command, vigie, write};
+use common::{
+    assert_contains, assert_exit, examples, items, json_report, run_command, vigie, write,
+};
 
 use std::io::Write;
 use std::process::Stdio;
@@ -36,7 +38,7 @@ fn hardened_example_is_clean_and_insecure_fails() {
     let dirty = run_command(vigie().arg("scan").arg(examples().join("insecure")));
     assert_exit(&dirty, 1);
     let text = String::from_utf8_lossy(&dirty.stdout);
-    assert!(text.contains("PSS-B02"), "{text}");
+    assert_contains(&text, "PSS-B02");
     assert!(
         !text.contains("\x1b["),
         "NO_COLOR output holds no escape codes"
@@ -89,18 +91,15 @@ fn bad_input_is_reported_and_the_rest_still_scanned() {
     let output = run_command(vigie().args(["scan", "-o", "json"]).arg(dir.path()));
     assert_eq!(output.status.code(), Some(2), "input errors exit with 2");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("a-broken.yaml:14:"), "{stderr}");
-    assert!(stderr.contains("b-no-kind.yaml:1:1"), "{stderr}");
-    assert!(stderr.contains("no apiVersion and no kind"), "{stderr}");
-    assert!(stderr.contains("c-binary.yaml:2:7"), "{stderr}");
-    assert!(stderr.contains("not UTF-8"), "{stderr}");
+    assert_contains(&stderr, "a-broken.yaml:14:");
+    assert_contains(&stderr, "b-no-kind.yaml:1:1");
+    assert_contains(&stderr, "no apiVersion and no kind");
+    assert_contains(&stderr, "c-binary.yaml:2:7");
+    assert_contains(&stderr, "not UTF-8");
 
     let report = json_report(&output);
     assert_eq!(report["errors"].as_array().unwrap().len(), 3);
-    let names: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let names: Vec<&str> = items(&report["findings"])
         .map(|f| f["resource"]["name"].as_str().unwrap())
         .collect();
     for name in ["root-shell", "after-error", "json-pod"] {
@@ -117,10 +116,7 @@ fn missing_paths_are_input_errors() {
     );
     assert_exit(&output, 2);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("does/not/exist.yaml: no such file or directory"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "does/not/exist.yaml: no such file or directory");
 }
 
 #[test]
@@ -149,10 +145,7 @@ fn stdin_and_lists() {
     let output = child.wait_with_output().unwrap();
     assert_exit(&output, 1);
     let report = json_report(&output);
-    let finding = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let finding = items(&report["findings"])
         .find(|f| f["controlId"] == "PSS-B02")
         .unwrap()
         .clone();
@@ -311,7 +304,7 @@ fn controls_are_listed_and_explained() {
     );
     let posture = run_command(vigie().args(["controls", "explain", "VG-W001"]));
     let text = String::from_utf8(posture.stdout).unwrap();
-    assert!(text.contains("Kubescape C-0057"), "{text}");
+    assert_contains(&text, "Kubescape C-0057");
     let nsa = run_command(vigie().args(["controls", "list", "-f", "nsa"]));
     let text = String::from_utf8(nsa.stdout).unwrap();
     assert!(
@@ -348,10 +341,7 @@ fn frameworks_select_controls_and_report_scores() {
     );
     assert_exit(&output, 1);
     let report = json_report(&output);
-    let ids: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let ids: Vec<&str> = items(&report["findings"])
         .map(|f| f["controlId"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&"VG-W001"), "{ids:?}");
@@ -360,10 +350,7 @@ fn frameworks_select_controls_and_report_scores() {
         !ids.iter().any(|id| id.starts_with("PSS-R")),
         "no restricted checks: {ids:?}"
     );
-    let frameworks: Vec<&str> = report["frameworks"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let frameworks: Vec<&str> = items(&report["frameworks"])
         .map(|f| f["id"].as_str().unwrap())
         .collect();
     assert_eq!(frameworks, ["nsa", "pss-baseline"]);
@@ -565,9 +552,9 @@ fn a_report_that_cannot_be_written_is_an_error_naming_why() {
     );
     assert_exit(&missing_dir, 2);
     let stderr = String::from_utf8_lossy(&missing_dir.stderr);
-    assert!(
-        stderr.contains("cannot write the report: /nonexistent-dir/report.json"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "cannot write the report: /nonexistent-dir/report.json",
     );
 
     // A full disk shows up while the findings are being written.
@@ -578,7 +565,7 @@ fn a_report_that_cannot_be_written_is_an_error_naming_why() {
     );
     assert_exit(&full, 2);
     let stderr = String::from_utf8_lossy(&full.stderr);
-    assert!(stderr.contains("cannot write the report"), "{stderr}");
+    assert_contains(&stderr, "cannot write the report");
 }
 
 #[test]

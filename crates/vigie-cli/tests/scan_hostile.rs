@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, assert_exit, json_report, stderr, vigie, write};
+use common::{assert_contains, assert_exit, items, json_report, stderr, vigie, write};
 
 use std::io::Write;
 use std::path::Path;
@@ -57,12 +57,12 @@ fn a_fifo_in_a_directory_is_skipped_and_said_so() {
     let output = run(vigie().arg("scan").arg(dir.path()).args(["-o", "json"]));
     assert_exit(&output, 0);
     let err = stderr(&output);
-    assert!(
-        err.contains(&format!(
+    assert_contains(
+        &err,
+        &format!(
             "warning: {}: not a regular file (a FIFO, socket or device): skipped",
             fifo.display()
-        )),
-        "{err}"
+        ),
     );
     assert_eq!(
         json_report(&output)["resources"].as_array().unwrap().len(),
@@ -75,12 +75,10 @@ fn dev_zero_named_directly_stops_at_the_limit_it_names() {
     let output = run(vigie().args(["scan", "/dev/zero", "--max-file-bytes", "100000"]));
     assert_exit(&output, 2);
     let err = stderr(&output);
-    assert!(
-        err.contains(
-            "error: /dev/zero: larger than 100000 bytes, the limit on one file or stdin; \
-             raise it with --max-file-bytes"
-        ),
-        "{err}"
+    assert_contains(
+        &err,
+        "error: /dev/zero: larger than 100000 bytes, the limit on one file or stdin; \
+             raise it with --max-file-bytes",
     );
 }
 
@@ -145,13 +143,12 @@ fn a_kustomization_file_is_not_a_manifest_under_no_kustomize() {
         .arg(dir.path())
         .args(["--no-kustomize", "-o", "json"]));
     assert_exit(&output, 0);
-    assert!(
-        stderr(&output).contains(&format!(
+    assert_contains(
+        &stderr(&output),
+        &format!(
             "warning: {}: a kustomization, not a Kubernetes object: skipped",
             kustomization.display()
-        )),
-        "{}",
-        stderr(&output)
+        ),
     );
     assert_eq!(
         json_report(&output)["resources"].as_array().unwrap().len(),
@@ -171,10 +168,7 @@ fn pod_json(i: usize) -> String {
 
 /// (control, resource name, field path) of every finding.
 fn findings(report: &Value) -> Vec<(String, String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    items(&report["findings"])
         .map(|f| {
             (
                 f["controlId"].as_str().unwrap().to_string(),
@@ -188,10 +182,10 @@ fn findings(report: &Value) -> Vec<(String, String, String)> {
 #[test]
 fn a_one_line_json_list_scans_like_the_pretty_one_with_exact_columns() {
     let dir = tempfile::tempdir().unwrap();
-    let items: Vec<String> = (0..2000).map(pod_json).collect();
+    let pods: Vec<String> = (0..2000).map(pod_json).collect();
     let one_line = format!(
         "{{\"apiVersion\":\"v1\",\"items\":[{}],\"kind\":\"List\",\"metadata\":{{}}}}\n",
-        items.join(",")
+        pods.join(",")
     );
     let pretty = one_line.replace(",\"", ",\n    \"");
     let one_line_path = write(dir.path(), "one-line.json", &one_line);
@@ -205,10 +199,7 @@ fn a_one_line_json_list_scans_like_the_pretty_one_with_exact_columns() {
     assert_eq!(one_line_report["resources"].as_array().unwrap().len(), 2000);
     assert_eq!(findings(&one_line_report), findings(&pretty_report));
     // The privileged container of the last privileged Pod (1995), found by column.
-    let finding = one_line_report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let finding = items(&one_line_report["findings"])
         .find(|f| f["resource"]["name"] == "p-1995" && f["controlId"] == "PSS-B02")
         .expect("p-1995 runs privileged");
     let pod_at = one_line.find("\"p-1995\"").unwrap();

@@ -28,6 +28,30 @@ pub fn run_command(cmd: &mut Command) -> Output {
     cmd.output().expect("vigie runs")
 }
 
+/// Runs a prepared `vigie` command with `input` on its standard input, to its end.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vigie starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input)
+        .expect("vigie reads its input");
+    child.wait_with_output().expect("vigie runs")
+}
+
+/// A run's exit status, what it printed and what it said on standard error.
+pub fn outcome(output: &Output) -> (Option<i32>, String, String) {
+    (output.status.code(), stdout(output), stderr(output))
+}
+
 /// Bytes of output as text.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -53,6 +77,14 @@ pub fn json_report(output: &Output) -> Value {
             stderr(output)
         )
     })
+}
+
+/// The items of a JSON array; anything else fails the test, showing it.
+#[track_caller]
+pub fn items(list: &Value) -> std::slice::Iter<'_, Value> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a JSON array: {list}"))
+        .iter()
 }
 
 /// Writes `content` to `dir/name` (making the folders `name` names) and
@@ -99,4 +131,101 @@ pub fn assert_exit(output: &Output, code: i32) {
         "exit status; stderr:\n{}",
         stderr(output)
     );
+}
+
+/// The Namespace `shop` and two Pods in it, as YAML: `web` without labels and
+/// `api` with `api_labels` (a flow mapping such as `{team: a}`).
+pub fn shop(api_labels: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Pod
+metadata: {{name: web, namespace: shop}}
+spec: {{containers: [{{name: c, image: nginx}}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: api, namespace: shop, labels: {api_labels}}}
+spec: {{containers: [{{name: c, image: nginx}}]}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {{name: shop}}
+"
+    )
+}
+
+/// A Kyverno `ClusterPolicy` written as YAML, built up so that each test says
+/// only what its policy has of its own.
+pub struct ClusterPolicy {
+    yaml: String,
+    rules: String,
+}
+
+impl ClusterPolicy {
+    /// A policy named `name`, with its metadata `annotations` and, when given,
+    /// its `validationFailureAction`.
+    pub fn new(name: &str, annotations: &[(&str, &str)], action: Option<&str>) -> Self {
+        let mut yaml =
+            format!("apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: {name}\n");
+        if !annotations.is_empty() {
+            yaml.push_str("  annotations:\n");
+            for (key, value) in annotations {
+                yaml.push_str(&format!("    {key}: {value}\n"));
+            }
+        }
+        yaml.push_str("spec:\n");
+        if let Some(action) = action {
+            yaml.push_str(&format!("  validationFailureAction: {action}\n"));
+        }
+        Self {
+            yaml,
+            rules: String::new(),
+        }
+    }
+
+    /// Adds a rule that needs the label `label` (any non-empty value) on the
+    /// objects of `kinds` (`Pod, Namespace`), failing with `message` (a YAML
+    /// scalar), under its own `failureAction` when given.
+    pub fn label_rule(
+        self,
+        name: &str,
+        kinds: &str,
+        message: &str,
+        label: &str,
+        failure_action: Option<&str>,
+    ) -> Self {
+        let action = failure_action
+            .map(|a| format!("\n      failureAction: {a}"))
+            .unwrap_or_default();
+        self.rule(&format!(
+            "- name: {name}
+  match:
+    any:
+    - resources:
+        kinds: [{kinds}]
+  validate:{action}
+    message: {message}
+    pattern:
+      metadata:
+        labels:
+          {label}: \"?*\"
+"
+        ))
+    }
+
+    /// Adds a rule given as YAML, a list item at the left margin (indented
+    /// here under `rules:`).
+    pub fn rule(mut self, yaml: &str) -> Self {
+        for line in yaml.lines() {
+            self.rules.push_str("  ");
+            self.rules.push_str(line);
+            self.rules.push('\n');
+        }
+        self
+    }
+
+    /// The policy as one YAML document.
+    pub fn yaml(&self) -> String {
+        format!("{}  rules:\n{}", self.yaml, self.rules)
+    }
 }
