@@ -11,26 +11,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use vigie_controls::{Framework, ScanConfig};
-use vigie_fix::{fix, FixOptions};
-
-fn inputs(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            inputs(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        {
-            out.push(path);
-        }
-    }
-}
+use common::{all_frameworks, manifest_files};
+use vigie_fix::fix;
 
 #[test]
 fn corpora_inputs_fix_without_other_changes() {
@@ -38,15 +20,10 @@ fn corpora_inputs_fix_without_other_changes() {
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"),
         PathBuf::from,
     );
-    let mut files = Vec::new();
-    inputs(
-        &corpora.join("pod-security-admission/test/testdata"),
-        &mut files,
-    );
-    let mut rego = Vec::new();
-    inputs(&corpora.join("regolibrary/rules"), &mut rego);
+    let mut files = manifest_files(&corpora.join("pod-security-admission/test/testdata"));
     files.extend(
-        rego.into_iter()
+        manifest_files(&corpora.join("regolibrary/rules"))
+            .into_iter()
             .filter(|p| p.components().any(|c| c.as_os_str() == "input")),
     );
     if files.is_empty() {
@@ -66,13 +43,7 @@ fn corpora_inputs_fix_without_other_changes() {
             copy.display().to_string()
         })
         .collect();
-    let options = FixOptions {
-        scan: ScanConfig {
-            frameworks: Framework::ALL.to_vec(),
-            ..ScanConfig::default()
-        },
-        ..FixOptions::default()
-    };
+    let options = all_frameworks();
     let run = fix(&copies, &options);
     let refused: Vec<_> = run
         .remaining

@@ -2,9 +2,11 @@
 //! frameworks selected) must give `CHECK.case.out.yaml` byte for byte.
 //! `VIGIE_BLESS=1` writes the expected files from what the fix gives.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use vigie_controls::{Framework, ScanConfig};
+use common::all_frameworks;
 use vigie_fix::{fix, FixOptions};
 
 fn fixtures() -> PathBuf {
@@ -13,12 +15,8 @@ fn fixtures() -> PathBuf {
 
 fn options(check: &str) -> FixOptions {
     let mut options = FixOptions {
-        scan: ScanConfig {
-            frameworks: Framework::ALL.to_vec(),
-            ..ScanConfig::default()
-        },
         only: vec![check.to_string()],
-        ..FixOptions::default()
+        ..all_frameworks()
     };
     options
         .context

@@ -9,39 +9,15 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use vigie_controls::{Framework, ScanConfig};
+use common::{all_frameworks, manifest_files};
 use vigie_fix::{fix, FixOptions};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn manifests(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            manifests(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        {
-            out.push(path);
-        }
-    }
-}
-
 fn options() -> FixOptions {
-    let mut options = FixOptions {
-        scan: ScanConfig {
-            frameworks: Framework::ALL.to_vec(),
-            ..ScanConfig::default()
-        },
-        ..FixOptions::default()
-    };
+    let mut options = all_frameworks();
     options
         .context
         .image_digests
@@ -52,12 +28,10 @@ fn options() -> FixOptions {
 #[test]
 fn fixing_twice_changes_nothing_the_second_time() {
     let root = workspace();
-    let mut files = Vec::new();
-    manifests(&root.join("examples"), &mut files);
-    manifests(
+    let mut files = manifest_files(&root.join("examples"));
+    files.extend(manifest_files(
         &root.join("crates/vigie-controls/tests/fixtures"),
-        &mut files,
-    );
+    ));
     assert!(files.len() > 100, "{} manifests", files.len());
     let dir = tempfile::tempdir().unwrap();
     let mut copies = Vec::new();

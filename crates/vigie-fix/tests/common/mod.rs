@@ -1,7 +1,47 @@
 //! What the integration tests share: an independent check that a fixed text
-//! reads as the original apart from the fields fixes change.
+//! reads as the original apart from the fields fixes change; the manifests to
+//! fix, and the options that select every framework. Each test binary uses
+//! part of it, hence `dead_code` allowed.
+#![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+
+use vigie_controls::{Framework, ScanConfig};
+use vigie_fix::FixOptions;
 use vigie_resource::{parse_documents, Node, Value};
+
+/// Fix options with every framework selected, so that every check's fix runs.
+pub fn all_frameworks() -> FixOptions {
+    FixOptions {
+        scan: ScanConfig {
+            frameworks: Framework::ALL.to_vec(),
+            ..ScanConfig::default()
+        },
+        ..FixOptions::default()
+    }
+}
+
+/// The manifest files (`.yaml`, `.yml`, `.json`) under `dir`, in path order;
+/// none for a folder that is not there (a corpus not checked out).
+pub fn manifest_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    let mut entries: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files.extend(manifest_files(&path));
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        {
+            files.push(path);
+        }
+    }
+    files
+}
 
 /// The keys a fix may add or change.
 const FIXED_KEYS: [&str; 16] = [
