@@ -21,8 +21,8 @@ use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec, Deployment, Deploymen
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction,
     HostPathVolumeSource, Namespace, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecurityContext, Service, ServiceAccount, ServicePort,
-    ServiceSpec, Toleration, Volume, VolumeMount,
+    ResourceRequirements, SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec,
+    Toleration, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPort, NetworkPolicySpec,
@@ -38,7 +38,7 @@ use vigie_policy::Policy;
 use crate::error::ManifestsError;
 use crate::manifests::{
     admission_manifests, bind_to_service_account, quantities, restricted_container_context, rule,
-    strings, AdmissionOptions, FailurePolicy, Manifests,
+    runtime_default_seccomp, strings, AdmissionOptions, FailurePolicy, Manifests,
 };
 use crate::names::label_problem;
 
@@ -186,6 +186,22 @@ fn served_metrics(port: i32, requests: (&str, &str), limits: (&str, &str)) -> Co
     }
 }
 
+/// The selector of the Pods of `component`.
+fn selecting(component: &str) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(labels(component)),
+        ..Default::default()
+    }
+}
+
+/// The metadata of a Pod template of `component`: its labels.
+fn labelled(component: &str) -> Option<ObjectMeta> {
+    Some(ObjectMeta {
+        labels: Some(labels(component)),
+        ..Default::default()
+    })
+}
+
 fn http_probe(path: &str, port: &str) -> Probe {
     Probe {
         http_get: Some(HTTPGetAction {
@@ -304,24 +320,15 @@ fn scanner_deployment(options: &InstallOptions) -> Deployment {
         spec: DeploymentSpec {
             // One scanner: two would write the same reports.
             replicas: Some(1),
-            selector: LabelSelector {
-                match_labels: Some(labels(SCANNER)),
-                ..Default::default()
-            },
+            selector: selecting(SCANNER),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels(SCANNER)),
-                    ..Default::default()
-                }),
+                metadata: labelled(SCANNER),
                 spec: Some(PodSpec {
                     service_account_name: Some(SCANNER.into()),
                     containers: vec![container],
                     security_context: Some(PodSecurityContext {
                         run_as_non_root: Some(true),
-                        seccomp_profile: Some(SeccompProfile {
-                            type_: "RuntimeDefault".into(),
-                            localhost_profile: None,
-                        }),
+                        seccomp_profile: runtime_default_seccomp(),
                         ..Default::default()
                     }),
                     volumes: Some(vec![Volume {
@@ -364,10 +371,7 @@ fn metrics_network_policy(name: &str, port: i32, options: &InstallOptions) -> Ne
     NetworkPolicy {
         metadata: meta(&format!("{name}-metrics"), Some(&options.namespace), name),
         spec: Some(NetworkPolicySpec {
-            pod_selector: Some(LabelSelector {
-                match_labels: Some(labels(name)),
-                ..Default::default()
-            }),
+            pod_selector: Some(selecting(name)),
             policy_types: Some(vec!["Ingress".into()]),
             ingress: Some(vec![NetworkPolicyIngressRule {
                 ports: Some(vec![NetworkPolicyPort {
@@ -457,10 +461,7 @@ fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
                 drop: Some(vec!["ALL".into()]),
                 add: Some(strings(&["BPF", "PERFMON", "SYS_RESOURCE"])),
             }),
-            seccomp_profile: Some(SeccompProfile {
-                type_: "RuntimeDefault".into(),
-                localhost_profile: None,
-            }),
+            seccomp_profile: runtime_default_seccomp(),
             ..Default::default()
         }),
         volume_mounts: Some(mounts),
@@ -472,15 +473,9 @@ fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
             ..meta(SENSOR, Some(&options.namespace), SENSOR)
         },
         spec: DaemonSetSpec {
-            selector: LabelSelector {
-                match_labels: Some(labels(SENSOR)),
-                ..Default::default()
-            },
+            selector: selecting(SENSOR),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels(SENSOR)),
-                    ..Default::default()
-                }),
+                metadata: labelled(SENSOR),
                 spec: Some(PodSpec {
                     service_account_name: Some(SENSOR.into()),
                     automount_service_account_token: Some(false),
@@ -493,10 +488,7 @@ fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
                     }]),
                     priority_class_name: Some("system-node-critical".into()),
                     security_context: Some(PodSecurityContext {
-                        seccomp_profile: Some(SeccompProfile {
-                            type_: "RuntimeDefault".into(),
-                            localhost_profile: None,
-                        }),
+                        seccomp_profile: runtime_default_seccomp(),
                         ..Default::default()
                     }),
                     volumes: Some(volumes),

@@ -8,7 +8,8 @@ mod webhooks;
 mod workload;
 
 pub(crate) use workload::{
-    bind_to_service_account, quantities, restricted_container_context, rule, strings,
+    bind_to_service_account, quantities, restricted_container_context, rule,
+    runtime_default_seccomp, strings,
 };
 
 pub use policies::{policy_files, MAX_POLICY_BYTES};

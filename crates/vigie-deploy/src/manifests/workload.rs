@@ -69,6 +69,15 @@ pub(super) fn service_account(options: &AdmissionOptions) -> ServiceAccount {
     }
 }
 
+/// The container runtime's default seccomp profile, as the restricted Pod
+/// Security level asks.
+pub(crate) fn runtime_default_seccomp() -> Option<SeccompProfile> {
+    Some(SeccompProfile {
+        type_: "RuntimeDefault".into(),
+        localhost_profile: None,
+    })
+}
+
 /// Owned copies of `items`, as the API types hold them.
 pub(crate) fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
@@ -238,10 +247,7 @@ pub(crate) fn restricted_container_context() -> SecurityContext {
             drop: Some(vec!["ALL".into()]),
             add: None,
         }),
-        seccomp_profile: Some(SeccompProfile {
-            type_: "RuntimeDefault".into(),
-            localhost_profile: None,
-        }),
+        seccomp_profile: runtime_default_seccomp(),
         ..Default::default()
     }
 }
@@ -398,10 +404,7 @@ pub(super) fn deployment(options: &AdmissionOptions) -> Deployment {
                         run_as_user: Some(RUN_AS),
                         run_as_group: Some(RUN_AS),
                         fs_group: Some(RUN_AS),
-                        seccomp_profile: Some(SeccompProfile {
-                            type_: "RuntimeDefault".into(),
-                            localhost_profile: None,
-                        }),
+                        seccomp_profile: runtime_default_seccomp(),
                         ..Default::default()
                     }),
                     containers: vec![container(options)],
