@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, assert_exit, items, run, stderr, write};
+use common::{assert_contains, assert_exit, items, json_report, run, stderr, write};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -54,16 +54,6 @@ fn scan_cluster(served: &Served, extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     run(&args)
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(output)
-        )
-    })
 }
 
 /// A report with locations taken out and lists sorted: what must not depend
@@ -114,23 +104,32 @@ fn comparable(report: &Value, except: &[&str]) -> Value {
     report
 }
 
-/// Scans `dir` from files and through the stand-in with the same options, and
-/// checks that both say the same. Returns the cluster scan's report.
-fn assert_same_as_files(dir: &str, options: &[&str], except: &[&str]) -> Value {
-    let served = serve(&[dir.to_string()], |_| {});
-    let mut file_args = vec!["scan", dir, "-o", "json"];
-    file_args.extend_from_slice(options);
-    let from_files = run(&file_args);
-    let mut cluster_args = vec!["-o", "json", "--page-size", "50"];
-    cluster_args.extend_from_slice(options);
-    let from_cluster = scan_cluster(&served, &cluster_args);
+/// `vigie scan` of `dir` and of the cluster `served` stands in for, both with
+/// `options` (the cluster scan also with `cluster_only`): fails unless both end
+/// with the same exit status, and returns their JSON reports.
+fn scan_files_and_cluster(
+    served: &Served,
+    dir: &str,
+    cluster_only: &[&str],
+    options: &[&str],
+) -> (Value, Value) {
+    let from_files = run(&[&["scan", dir], options].concat());
+    let from_cluster = scan_cluster(served, &[cluster_only, options].concat());
     assert_eq!(
         from_files.status.code(),
         from_cluster.status.code(),
         "{dir}: {}",
         stderr(&from_cluster)
     );
-    let (files, cluster) = (json(&from_files), json(&from_cluster));
+    (json_report(&from_files), json_report(&from_cluster))
+}
+
+/// Scans `dir` from files and through the stand-in with the same options, and
+/// checks that both say the same. Returns the cluster scan's report.
+fn assert_same_as_files(dir: &str, options: &[&str], except: &[&str]) -> Value {
+    let served = serve(&[dir.to_string()], |_| {});
+    let options = [&["-o", "json"], options].concat();
+    let (files, cluster) = scan_files_and_cluster(&served, dir, &["--page-size", "50"], &options);
     assert_eq!(
         files["resources"].as_array().unwrap().len(),
         cluster["resources"].as_array().unwrap().len(),
@@ -216,7 +215,7 @@ fn a_forbidden_type_is_a_warning_naming_the_controls_that_lose_coverage() {
     );
     assert_contains(&err, "cannot list secrets");
     assert_contains(&err, "VG-S005");
-    let report = json(&output);
+    let report = json_report(&output);
     let errors = report["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors.iter().all(|e| e["fatal"] == false));
@@ -236,7 +235,10 @@ fn an_expired_continue_token_restarts_the_list_with_the_same_result() {
     let a = scan_cluster(&plain, &options);
     let b = scan_cluster(&expiring, &options);
     assert_eq!(a.status.code(), b.status.code(), "{}", stderr(&b));
-    assert_eq!(comparable(&json(&a), &[]), comparable(&json(&b), &[]));
+    assert_eq!(
+        comparable(&json_report(&a), &[]),
+        comparable(&json_report(&b), &[])
+    );
     assert_eq!(Counters::get(&expiring.standin.counters().gone), 3);
     assert_eq!(Counters::get(&plain.standin.counters().gone), 0);
     assert!(
@@ -281,14 +283,17 @@ fn a_snapshot_scans_offline_to_the_same_result() {
         stderr(&offline)
     );
     assert_eq!(
-        comparable(&json(&live), &[]),
-        comparable(&json(&offline), &[])
+        comparable(&json_report(&live), &[]),
+        comparable(&json_report(&offline), &[])
     );
     // The cluster's version set the Pod Security version of the live scan.
     assert!(
-        json(&live)["profile"].as_str().unwrap().contains("v1.31"),
+        json_report(&live)["profile"]
+            .as_str()
+            .unwrap()
+            .contains("v1.31"),
         "{}",
-        json(&live)["profile"]
+        json_report(&live)["profile"]
     );
 }
 
@@ -299,7 +304,7 @@ fn namespaces_are_selected_and_excluded() {
     corpus_gen::run(vec!["300".into(), "3".into(), corpus.clone()]).unwrap();
     let served = serve(std::slice::from_ref(&corpus), |_| {});
     let namespaces = |output: &Output| -> Vec<String> {
-        let mut seen: Vec<String> = json(output)["resources"]
+        let mut seen: Vec<String> = json_report(output)["resources"]
             .as_array()
             .unwrap()
             .iter()
@@ -412,18 +417,8 @@ fn a_kubelet_configuration_read_from_configz_is_judged_as_the_same_file_is() {
         );
     });
     let options = ["-f", "all", "-o", "json", "--pss-version", "latest"];
-    let from_cluster = scan_cluster(&served, &options);
     let file_dir = file_dir.display().to_string();
-    let mut file_args = vec!["scan", file_dir.as_str()];
-    file_args.extend_from_slice(&options);
-    let from_file = run(&file_args);
-    assert_eq!(
-        from_file.status.code(),
-        from_cluster.status.code(),
-        "{}",
-        stderr(&from_cluster)
-    );
-    let (file, cluster) = (json(&from_file), json(&from_cluster));
+    let (file, cluster) = scan_files_and_cluster(&served, &file_dir, &[], &options);
     let (a, b) = (comparable(&file, &[]), comparable(&cluster, &[]));
     for key in ["findings", "resources", "controls", "frameworks", "summary"] {
         assert_eq!(a[key], b[key], "{key} differ");
