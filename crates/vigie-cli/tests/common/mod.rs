@@ -195,7 +195,7 @@ impl ClusterPolicy {
         failure_action: Option<&str>,
     ) -> Self {
         let action = failure_action
-            .map(|a| format!("\n      failureAction: {a}"))
+            .map(|a| format!("\n    failureAction: {a}"))
             .unwrap_or_default();
         self.rule(&format!(
             "- name: {name}
