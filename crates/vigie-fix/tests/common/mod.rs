@@ -28,7 +28,9 @@ pub fn manifest_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return files;
     };
-    let mut entries: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = entries
+        .map(|e| e.expect("a readable folder entry").path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
