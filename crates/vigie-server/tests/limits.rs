@@ -38,22 +38,19 @@ impl Handler for EchoHandler {
     }
 }
 
-fn echo_routes() -> (Routes, Arc<Echo>) {
+/// A server under `limits` whose `POST /in` keeps what it is sent.
+fn echo_server(limits: Limits) -> (Running, Arc<Echo>) {
     let echo = Arc::new(Echo::default());
     let routes = Routes::new().route(Method::POST, "/in", EchoHandler(echo.clone()));
-    (routes, echo)
+    (Running::start(limits, routes), echo)
 }
 
 #[test]
 fn a_client_trickling_its_headers_is_cut_at_the_header_deadline() {
-    let (routes, _) = echo_routes();
-    let server = Running::start(
-        Limits {
-            header_timeout: Duration::from_millis(300),
-            ..Limits::default()
-        },
-        routes,
-    );
+    let (server, _) = echo_server(Limits {
+        header_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    });
     let mut tcp = server.connect();
     // One byte every 20 ms: the whole head would take 8 s, each byte well within
     // any per-byte timeout.
@@ -75,14 +72,10 @@ fn a_client_trickling_its_headers_is_cut_at_the_header_deadline() {
 
 #[test]
 fn an_idle_connection_is_closed_at_the_idle_deadline() {
-    let (routes, _) = echo_routes();
-    let server = Running::start(
-        Limits {
-            idle_timeout: Duration::from_millis(200),
-            ..Limits::default()
-        },
-        routes,
-    );
+    let (server, _) = echo_server(Limits {
+        idle_timeout: Duration::from_millis(200),
+        ..Limits::default()
+    });
     let mut tcp = server.connect();
     // A keep-alive request, then nothing: the server closes the connection.
     tcp.write_all(&post("/in", "x")).unwrap();
@@ -117,14 +110,10 @@ fn connect_from(source: &str, addr: std::net::SocketAddr) -> TcpStream {
 
 #[test]
 fn one_peer_holding_hundreds_of_idle_connections_does_not_lock_out_another() {
-    let (routes, _) = echo_routes();
-    let server = Running::start(
-        Limits {
-            max_connections_per_peer: 16,
-            ..Limits::default()
-        },
-        routes,
-    );
+    let (server, _) = echo_server(Limits {
+        max_connections_per_peer: 16,
+        ..Limits::default()
+    });
     // 300 idle connections from 127.0.0.2.
     let idle: Vec<TcpStream> = (0..300)
         .map(|_| connect_from("127.0.0.2", server.addr))
@@ -151,14 +140,10 @@ fn one_peer_holding_hundreds_of_idle_connections_does_not_lock_out_another() {
 
 #[test]
 fn bodies_over_the_limit_get_413_whatever_their_framing() {
-    let (routes, echo) = echo_routes();
-    let server = Running::start(
-        Limits {
-            max_body_bytes: 100,
-            ..Limits::default()
-        },
-        routes,
-    );
+    let (server, echo) = echo_server(Limits {
+        max_body_bytes: 100,
+        ..Limits::default()
+    });
     let mut tcp = server.connect();
     let mut reader = BufReader::new(tcp.try_clone().unwrap());
     // Content-Length over the limit: read and dropped, and the connection lives on.
@@ -199,8 +184,7 @@ fn bodies_over_the_limit_get_413_whatever_their_framing() {
 
 #[test]
 fn methods_paths_lengths_and_framing_are_checked() {
-    let (routes, echo) = echo_routes();
-    let server = Running::start(Limits::default(), routes);
+    let (server, echo) = echo_server(Limits::default());
     for method in ["GET", "PUT"] {
         let reply = exchange(
             server.addr,
@@ -359,15 +343,11 @@ fn a_full_pool_queues_requests_up_to_the_queue_limit() {
 
 #[test]
 fn the_body_memory_budget_refuses_what_does_not_fit() {
-    let (routes, echo) = echo_routes();
-    let server = Running::start(
-        Limits {
-            max_body_bytes: 8 << 10,
-            max_body_memory_bytes: 8 << 10,
-            ..Limits::default()
-        },
-        routes,
-    );
+    let (server, echo) = echo_server(Limits {
+        max_body_bytes: 8 << 10,
+        max_body_memory_bytes: 8 << 10,
+        ..Limits::default()
+    });
     // One request holds the whole budget while its body is incomplete...
     let mut holder = server.connect();
     holder
