@@ -937,3 +937,95 @@ fn process_syscalls_carry_their_arguments() {
     assert!(init.i64(0) < 0);
     assert_eq!(init.str(3), "vigie=1", "init_module args");
 }
+
+/// A 32-bit syscall through `int 0x80` (as every syscall of an ia32 process
+/// is): i386's number `nr`, arguments in bx, cx, dx. Returns rax.
+fn i386_syscall(nr: u64, a: u64, b: u64, c: u64) -> i64 {
+    let mut rax = nr;
+    // SAFETY: the callers pass calls that touch no memory of this process (a
+    // read of 0 bytes, fork). rbx cannot be an asm operand, so it is swapped in
+    // and back; the kernel clears r8-r11 on the way back from int 0x80.
+    unsafe {
+        std::arch::asm!(
+            "xchg rbx, {a}",
+            "int 0x80",
+            "xchg rbx, {a}",
+            a = inout(reg) a => _,
+            inout("rax") rax,
+            in("rcx") b,
+            in("rdx") c,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+        );
+    }
+    rax as u32 as i32 as i64
+}
+
+#[test]
+fn a_32_bit_syscall_is_not_decoded_as_the_native_syscall_of_its_number() {
+    // i386's read is 3, the native close: decoded as native it would be reported
+    // as a close (and drop a live descriptor from the fd table).
+    let mut p = [0i32; 2];
+    // SAFETY: pipe writes two descriptors to the array.
+    assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
+    // SAFETY: gettid has no arguments.
+    let tid = unsafe { libc::gettid() } as u64;
+    let mut ret = -1;
+    let evs = capture(SyscallSet::state(), || {
+        // Markers around the action: native closes of descriptors that cannot exist.
+        // SAFETY: closing an invalid descriptor only fails with EBADF.
+        unsafe { libc::close(-100) };
+        ret = i386_syscall(3, p[0] as u64, 0, 0);
+        // SAFETY: as above.
+        unsafe { libc::close(-101) };
+    });
+    assert_eq!(
+        ret, 0,
+        "a 0-byte 32-bit read of a pipe returns 0 (IA32 emulation is on here)"
+    );
+    let mine: Vec<&Ev> = evs.iter().filter(|e| e.tid == tid).collect();
+    let marker = |fd: i64| {
+        mine.iter()
+            .position(|e| e.ty == 5 && e.i64(1) == fd)
+            .unwrap_or_else(|| panic!("the native close({fd}) marker is seen: {mine:?}"))
+    };
+    let (before, after) = (marker(-100), marker(-101));
+    assert_eq!(
+        after,
+        before + 1,
+        "no event for the 32-bit read: {:?}",
+        &mine[before..=after]
+    );
+    // SAFETY: the pipe's descriptors are ours.
+    unsafe {
+        libc::close(p[0]);
+        libc::close(p[1]);
+    }
+}
+
+#[test]
+fn a_32_bit_fork_still_sends_the_childs_side() {
+    // The child's later native syscalls need a process: its birth is sent under
+    // the native fork's event even when the parent forked with i386's number (2).
+    let mut child = 0;
+    let evs = capture(SyscallSet::state(), || {
+        let pid = i386_syscall(2, 0, 0, 0);
+        if pid == 0 {
+            // SAFETY: the child of a raw fork only exits.
+            unsafe { libc::_exit(0) };
+        }
+        assert!(pid > 0, "the 32-bit fork succeeded ({pid})");
+        child = pid as u64;
+        let mut status = 0;
+        // SAFETY: waiting for our own child, status written to a local.
+        unsafe { libc::waitpid(pid as i32, &mut status, 0) };
+    });
+    assert!(
+        evs.iter()
+            .any(|e| e.ty == 225 && e.i64(0) == 0 && e.tid == child),
+        "fork's child side for {child}: {:?}",
+        evs.iter().filter(|e| e.tid == child).collect::<Vec<_>>()
+    );
+}

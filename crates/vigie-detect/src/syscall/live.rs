@@ -127,7 +127,8 @@ pub fn run_live(
     })
     .map_err(|e| io::Error::other(e.to_string()))?;
     eprintln!(
-        "vigie detect: live sensor attached, watching {}",
+        "vigie detect: live sensor attached (hook {}), watching {}",
+        live::SYSCALL_HOOK,
         syscalls.names().join(" ")
     );
 

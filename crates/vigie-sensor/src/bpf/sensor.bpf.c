@@ -154,6 +154,12 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_userfaultfd 323
 #define NR_io_uring_setup 425
 
+// i386's numbers of the clone family (clone3 is 435 on both), for the child's
+// side of a 32-bit parent's fork.
+#define NR_i386_fork 2
+#define NR_i386_clone 120
+#define NR_i386_vfork 190
+
 #define MAX_SYSCALLS 512
 
 // ---- sizes ----
@@ -858,6 +864,18 @@ static __always_inline bool is_self(void)
 	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
 }
 
+// Whether the current syscall is a 32-bit one (an ia32 process, or `int 0x80`
+// from a 64-bit one): x86's TS_COMPAT in thread_info.status, set at the 32-bit
+// entry and cleared on the way back to user mode, so still set at sys_exit.
+// Such a syscall has i386's numbers (3 is read there, close here) and argument
+// registers (bx, cx, dx...), so decoding it as a native one would misreport it.
+#define TS_COMPAT 0x0002
+static __always_inline bool in_compat_syscall(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	return BPF_CORE_READ(t, thread_info.status) & TS_COMPAT;
+}
+
 static __always_inline u32 current_tid(void)
 {
 	return (u32)bpf_get_current_pid_tgid();
@@ -1480,7 +1498,9 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(vigie_sys_exit, struct pt_regs *regs, long ret)
 {
 	u32 nr = regs->orig_ax;
-	if (!watched(nr) || is_self())
+	// The compat test costs a helper call, so it comes after the bitmap: an
+	// unwatched syscall still pays one load.
+	if (!watched(nr) || is_self() || in_compat_syscall())
 		return 0;
 	struct ev e;
 	switch (nr) {
@@ -1634,6 +1654,21 @@ int BPF_PROG(vigie_fork, struct task_struct *parent, struct task_struct *child)
 	u16 type = PPME_SYSCALL_CLONE_20_X;
 	u64 flags = 0;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	// A 32-bit parent forks with i386's numbers and its first argument in bx:
+	// the child's side is still sent (its later native syscalls need a process),
+	// under the native number of the same call.
+	u64 arg0 = BPF_CORE_READ(regs, di);
+	if (in_compat_syscall()) {
+		arg0 = (u32)BPF_CORE_READ(regs, bx);
+		if (nr == NR_i386_fork)
+			nr = NR_fork;
+		else if (nr == NR_i386_vfork)
+			nr = NR_vfork;
+		else if (nr == NR_i386_clone)
+			nr = NR_clone;
+		else if (nr != NR_clone3)  // 435 on both
+			return 0;
+	}
 	if (nr == NR_fork) {
 		type = PPME_SYSCALL_FORK_20_X;
 	} else if (nr == NR_vfork) {
@@ -1641,9 +1676,9 @@ int BPF_PROG(vigie_fork, struct task_struct *parent, struct task_struct *child)
 		flags = 0x00004000 | 0x00000100;
 	} else if (nr == NR_clone3) {
 		type = PPME_SYSCALL_CLONE3_X;
-		bpf_probe_read_user(&flags, sizeof(flags), (void *)BPF_CORE_READ(regs, di));
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)arg0);
 	} else if (nr == NR_clone) {
-		flags = BPF_CORE_READ(regs, di);
+		flags = arg0;
 	} else {
 		return 0;  // a kernel thread being forked
 	}

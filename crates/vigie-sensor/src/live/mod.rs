@@ -28,6 +28,14 @@ use std::time::Duration;
 
 pub use syscalls::{SyscallSet, MAX_SYSCALLS, STATE, SUPPORTED};
 
+/// The kernel hook syscall events come from. Every syscall of the machine,
+/// watched or not, goes through it while the sensor is attached (the kernel's
+/// syscall tracepoint path; the bitmap makes unwatched ones return at once, and
+/// an empty program costs the same: docs/sensor.md). Per-syscall `fexit` hooks
+/// would spare unwatched syscalls, but need BPF trampolines, which some kernels
+/// (this project's CI machine) refuse.
+pub const SYSCALL_HOOK: &str = "tp_btf/sys_exit";
+
 /// The default ring: 64 MiB absorbs about half a second of 1M events/s of 120
 /// bytes while the consumer is descheduled.
 pub const DEFAULT_RING_BYTES: u32 = 64 << 20;
