@@ -73,7 +73,10 @@ pub use engine::{
     mutates_existing, ExistingMutation, GenerateOutcome, MutationOutcome, Operation, PolicyContext,
     Request, RuleResult, Status, Target, UnknownOperation, Values,
 };
-pub use exception::{load_exceptions, ExceptionSpec};
+pub use exception::{
+    exempt, load_exceptions, parse_exception, ExceptionSpec, Exempted, LoadedExceptions,
+    PolicyException,
+};
 pub use json::{json_to_node, node_to_json};
 pub use load::{load_policies, load_policies_and_objects, policies_from_str, LoadedPolicies};
 pub use matching::{KindSelector, RequestUser, ResourceFilter};

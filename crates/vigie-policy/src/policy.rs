@@ -47,6 +47,11 @@ pub struct Policy {
     pub source: String,
     /// What the policy says about admission requests (used by the webhook).
     pub admission: AdmissionSettings,
+    /// For a CEL policy on one resource: the `allowedValues` and
+    /// `allowedImages` its matching `policies.kyverno.io` PolicyExceptions
+    /// grant, bound as `exceptions` for its expressions (set on the copy
+    /// [`crate::exception::exempt`] makes; `None` as loaded).
+    pub exception_values: Option<std::sync::Arc<Json>>,
 }
 
 impl Policy {
@@ -446,6 +451,7 @@ pub(crate) fn parse_policy(
         rules,
         source: source.to_string(),
         admission,
+        exception_values: None,
     };
     Ok((policy, problems))
 }

@@ -56,7 +56,11 @@ pub fn mutate<P: Borrow<Policy>>(
             if matches!(mutation, Mutation::Existing(_)) {
                 continue;
             }
-            let ctx = context.get_or_insert_with(|| PolicyContext::new(&current, request));
+            let ctx = context.get_or_insert_with(|| {
+                let fresh = PolicyContext::new(&current, request);
+                // What PolicyExceptions grant the policy, bound as `exceptions`.
+                fresh.for_policy(policy).unwrap_or(fresh)
+            });
             if !ctx.policy_applies(policy) {
                 break;
             }
