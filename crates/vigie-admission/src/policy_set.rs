@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use vigie_resource::has_wildcard;
 
-use vigie_policy::Policy;
 use vigie_policy::{Check, ContextSource, RuleAction};
+use vigie_policy::{Policy, PolicyException};
 
 /// One policy as served at admission.
 #[derive(Debug)]
@@ -48,6 +48,8 @@ pub struct PolicySet {
     background_only: usize,
     /// Counts the loads, from 1; a new set has the next number.
     generation: u64,
+    /// The PolicyExceptions served with the policies.
+    exceptions: Vec<PolicyException>,
 }
 
 fn is_content_check(check: &Check) -> bool {
@@ -134,6 +136,17 @@ impl PolicySet {
             });
         }
         set
+    }
+
+    /// The set with `exceptions` applied to its policies at admission.
+    pub fn with_exceptions(mut self, exceptions: Vec<PolicyException>) -> Self {
+        self.exceptions = exceptions;
+        self
+    }
+
+    /// The PolicyExceptions served with the policies.
+    pub fn exceptions(&self) -> &[PolicyException] {
+        &self.exceptions
     }
 
     /// The policies that may apply to an object of `kind`, in load order.

@@ -108,7 +108,10 @@ pub fn load_set_with_objects(
         .extend(loaded.unsupported.iter().map(|(file, kind, name)| {
             format!("{file}: {kind} {name}: not supported yet; not applied")
         }));
-    Ok((PolicySet::new(loaded.policies, generation), notes))
+    Ok((
+        PolicySet::new(loaded.policies, generation).with_exceptions(loaded.exceptions),
+        notes,
+    ))
 }
 
 /// The served set and how to reload it.
