@@ -60,11 +60,11 @@ spec:
       any:
       - resources:
           kinds: [Pod]
-    verifyImages:
-    - imageReferences: ['registry.example/*']
-      attestors:
-      - entries:
-        - keys: {publicKeys: 'not a key'}
+    validate:
+      manifests:
+        attestors:
+        - entries:
+          - keys: {publicKeys: 'not a key'}
 ";
 
 const SUITE: &str = "apiVersion: cli.kyverno.io/v1alpha1
@@ -136,7 +136,7 @@ fn unsupported_rules_are_never_counted_as_passing() {
     );
     assert!(
         err.contains(
-            "cel.yaml:16: policy no-default-namespace, rule signed-images: verifyImages rules are not supported yet"
+            "cel.yaml:16: policy no-default-namespace, rule signed-images: validate.manifests rules are not supported yet"
         ),
         "{err}"
     );

@@ -67,6 +67,7 @@ pub mod report;
 pub mod suite;
 pub mod values;
 mod variables;
+pub mod verify_images;
 
 pub use engine::{
     deletions, evaluate, evaluate_in, generate, json_patch, labels_of, mutate, mutate_existing,

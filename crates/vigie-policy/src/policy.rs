@@ -137,6 +137,10 @@ pub enum Mutation {
     Foreach(Vec<MutateForeach>),
     /// The CEL mutations of a MutatingPolicy or MutatingAdmissionPolicy.
     Cel(std::sync::Arc<crate::cel::mutation::CelMutation>),
+    /// A `verifyImages` rule: images checked against the offline facts,
+    /// digests added and the `kyverno.io/verify-images` annotation set
+    /// ([`crate::verify_images`]).
+    VerifyImages(std::sync::Arc<crate::verify_images::VerifyImages>),
     /// `mutate.targets`: the patch applies to existing resources the rule
     /// selects, not to the object that triggered it (see
     /// [`mutate_existing`](crate::mutate_existing)).
@@ -489,8 +493,8 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
         crate::policy_generate::parse_generate(g, &format!("{path}.generate"))?
     } else if let Some(d) = raw.get("delete") {
         crate::cel::deletion::action(d, &format!("{path}.delete"))?
-    } else if raw.get("verifyImages").is_some() {
-        RuleAction::Unsupported("verifyImages")
+    } else if let Some(v) = raw.get("verifyImages") {
+        crate::verify_images::action(v, &format!("{path}.verifyImages"))?
     } else {
         return problem(
             path,
