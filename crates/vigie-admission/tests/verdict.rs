@@ -864,3 +864,30 @@ fn cel_policy_exceptions_served_with_the_policies_exempt_at_admission() {
     let response = mutate(&webhook, &review("CREATE", Some(&in_shop), None));
     assert!(response.get("patch").is_some(), "{response}");
 }
+
+#[test]
+fn verify_images_rules_are_not_served_without_image_facts() {
+    let webhook = webhook(
+        "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: signed}
+spec:
+  rules:
+  - name: release-key
+    match:
+      any:
+      - resources: {kinds: [Pod]}
+    verifyImages:
+    - imageReferences: ['*']
+      attestors:
+      - entries:
+        - keys: {publicKeys: 'a key'}
+",
+    );
+    let object = pod("web", "shop", json!({}));
+    let response = mutate(&webhook, &review("CREATE", Some(&object), None));
+    assert_eq!(response["allowed"], true, "{response}");
+    assert!(response.get("patch").is_none(), "{response}");
+    let response = validate(&webhook, &review("CREATE", Some(&object), None));
+    assert_eq!(response["allowed"], true, "{response}");
+}
