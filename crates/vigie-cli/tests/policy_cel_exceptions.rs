@@ -59,7 +59,7 @@ fn exceptions_among_the_policies_apply_and_a_bad_one_is_exit_2() {
     let both = write(
         dir.path(),
         "both.yaml",
-        &format!("{policy}\n---\n{exceptions}"),
+        format!("{policy}\n---\n{exceptions}"),
     );
     let r = suite("resources.yaml");
     let out = run(&["policy", "apply", both.to_str().unwrap(), "-r", &r]);

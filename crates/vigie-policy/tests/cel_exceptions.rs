@@ -1,6 +1,9 @@
 //! `policies.kyverno.io` PolicyExceptions on the CEL policy kinds: in suites
 //! (`exceptions:`), in `apply`, and malformed ones.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 
 use vigie_policy::load_exceptions;

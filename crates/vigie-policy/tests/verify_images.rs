@@ -1,5 +1,8 @@
 //! ClusterPolicy `verifyImages` answered from the Context file's facts.
 
+// Test code: an unwrap that fails is the test's own failure report.
+#![allow(clippy::unwrap_used)]
+
 use vigie_policy::{policies_from_str, Status};
 mod common;
 
