@@ -157,6 +157,10 @@ pub struct MutateExisting {
     /// its `targetMatchConstraints` (else `matchConstraints`) select, whatever
     /// the operation; `targets` is then empty.
     pub target_match: Option<MatchResources>,
+    /// For a MutatingPolicy whose `targetMatchConstraints.expression` chooses
+    /// the targets: that expression, evaluated on the trigger; it gives a
+    /// list of objects (`resource.List(...)` or its `items`).
+    pub target_expression: Option<std::sync::Arc<vigie_cel::Program>>,
     /// The patch (`patchStrategicMerge`, `patchesJson6902` or `foreach`).
     pub patch: Mutation,
 }
