@@ -4,7 +4,9 @@
 //! mutated object, so validation sees it.
 
 use serde_json::Value as Json;
-use vigie_policy::{json_patch, mutate as run_mutations, FailureAction, Operation, Policy, Status};
+use vigie_policy::{
+    exempt, json_patch, mutate as run_mutations, Exempted, FailureAction, Operation, Policy, Status,
+};
 
 use crate::cluster::ClusterData;
 use crate::policy_set::PolicySet;
@@ -49,8 +51,19 @@ pub fn mutate(set: &PolicySet, review: &mut AdmissionRequest, cluster: &ClusterD
     else {
         return Mutation::default();
     };
-    let policies: Vec<&Policy> = candidates.iter().map(|p| &p.policy).collect();
-    let outcome = run_mutations(&policies, &target, &request);
+    // PolicyExceptions: each policy as they leave it for this request, and a
+    // result for each rule they exempt.
+    let exempted: Vec<Exempted<'_>> = candidates
+        .iter()
+        .map(|p| exempt(set.exceptions(), &p.policy, &target, &request))
+        .collect();
+    let policies: Vec<&Policy> = exempted.iter().map(|e| &*e.policy).collect();
+    let mut outcome = run_mutations(&policies, &target, &request);
+    for (index, e) in exempted.iter().enumerate() {
+        outcome
+            .results
+            .extend(e.skipped.iter().map(|r| (index, r.clone())));
+    }
     let mut mutation = Mutation::default();
     for (index, result) in outcome.results {
         let candidate = candidates[index];

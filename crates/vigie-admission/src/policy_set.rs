@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use vigie_resource::has_wildcard;
 
-use vigie_policy::Policy;
 use vigie_policy::{Check, ContextSource, RuleAction};
+use vigie_policy::{Policy, PolicyException};
 
 /// One policy as served at admission.
 #[derive(Debug)]
@@ -48,6 +48,16 @@ pub struct PolicySet {
     background_only: usize,
     /// Counts the loads, from 1; a new set has the next number.
     generation: u64,
+    /// The PolicyExceptions served with the policies.
+    exceptions: Vec<PolicyException>,
+}
+
+/// Whether `rule` is a ClusterPolicy `verifyImages` rule.
+pub fn is_verify_images(rule: &vigie_policy::Rule) -> bool {
+    matches!(
+        rule.action,
+        RuleAction::Mutate(vigie_policy::Mutation::VerifyImages(_))
+    )
 }
 
 fn is_content_check(check: &Check) -> bool {
@@ -64,7 +74,11 @@ impl PolicySet {
             generation,
             ..Self::default()
         };
-        for policy in policies {
+        for mut policy in policies {
+            // verifyImages rules are answered from a Context file's image
+            // facts, which the webhook does not have: not served (said at
+            // load, see `store::load_set_with_objects`).
+            policy.rules.retain(|r| !is_verify_images(r));
             if !policy.admission.admission {
                 set.background_only += 1;
                 continue;
@@ -134,6 +148,17 @@ impl PolicySet {
             });
         }
         set
+    }
+
+    /// The set with `exceptions` applied to its policies at admission.
+    pub fn with_exceptions(mut self, exceptions: Vec<PolicyException>) -> Self {
+        self.exceptions = exceptions;
+        self
+    }
+
+    /// The PolicyExceptions served with the policies.
+    pub fn exceptions(&self) -> &[PolicyException] {
+        &self.exceptions
     }
 
     /// The policies that may apply to an object of `kind`, in load order.

@@ -94,6 +94,18 @@ pub fn load_set_with_objects(
     // Said once at load: the webhook answers without these rules, as Kyverno's
     // does (its background controller patches the targets afterwards).
     for policy in &loaded.policies {
+        for rule in policy
+            .rules
+            .iter()
+            .filter(|r| crate::policy_set::is_verify_images(r))
+        {
+            notes.notes.push(format!(
+                "{}: policy {}, rule {}: verifyImages is answered offline from a Context file's image facts, which the webhook does not have; the webhook does not apply it",
+                policy.source,
+                policy.qualified_name(),
+                rule.name
+            ));
+        }
         for rule in policy.rules.iter().filter(|r| r.mutates_existing()) {
             notes.notes.push(format!(
                 "{}: policy {}, rule {}: mutate.targets (mutate existing resources) runs after admission in Kyverno's background controller; the webhook does not apply it",
@@ -108,7 +120,10 @@ pub fn load_set_with_objects(
         .extend(loaded.unsupported.iter().map(|(file, kind, name)| {
             format!("{file}: {kind} {name}: not supported yet; not applied")
         }));
-    Ok((PolicySet::new(loaded.policies, generation), notes))
+    Ok((
+        PolicySet::new(loaded.policies, generation).with_exceptions(loaded.exceptions),
+        notes,
+    ))
 }
 
 /// The served set and how to reload it.

@@ -239,7 +239,15 @@ pub fn decide(
             _ => &candidate.policy,
         };
         let name = &candidate.name;
-        for result in evaluate_in(&context, policy) {
+        // PolicyExceptions: the policy as they leave it for this request, and
+        // a result for each rule they exempt.
+        let exempted = (!set.exceptions().is_empty())
+            .then(|| vigie_policy::exempt(set.exceptions(), policy, &target, &request));
+        let (policy, skipped) = match &exempted {
+            Some(e) => (&*e.policy, e.skipped.clone()),
+            None => (policy, Vec::new()),
+        };
+        for result in skipped.into_iter().chain(evaluate_in(&context, policy)) {
             let action = action_for(policy, &result.rule, &target.namespace, labels);
             let status = match result.status {
                 Status::Fail if candidate.unscored => Status::Warn,

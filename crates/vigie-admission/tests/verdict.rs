@@ -804,3 +804,90 @@ spec:
         notes.notes
     );
 }
+
+/// A ValidatingPolicy and a MutatingPolicy with `policies.kyverno.io`
+/// PolicyExceptions loaded with them.
+const CEL_POLICIES_WITH_EXCEPTIONS: &str = r#"
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {name: require-team}
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}
+  validations:
+  - expression: "has(object.metadata.labels) && 'team' in object.metadata.labels"
+    message: pods need a team label
+---
+apiVersion: policies.kyverno.io/v1
+kind: MutatingPolicy
+metadata: {name: stamp-owner}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}
+  mutations:
+  - patchType: ApplyConfiguration
+    applyConfiguration:
+      expression: "Object{metadata: Object.metadata{annotations: {'owner': 'platform'}}}"
+---
+apiVersion: policies.kyverno.io/v1
+kind: PolicyException
+metadata: {name: ops-is-free, namespace: ops}
+spec:
+  policyRefs:
+  - {name: require-team, kind: ValidatingPolicy}
+  - {name: stamp-owner, kind: MutatingPolicy}
+  matchConditions:
+  - {name: in-ops, expression: "object.metadata.namespace == 'ops'"}
+"#;
+
+#[test]
+fn cel_policy_exceptions_served_with_the_policies_exempt_at_admission() {
+    let webhook = webhook(CEL_POLICIES_WITH_EXCEPTIONS);
+    let in_shop = pod("web", "shop", json!({}));
+    let response = validate(&webhook, &review("CREATE", Some(&in_shop), None));
+    assert_denied(&response, "pods need a team label");
+    let in_ops = pod("toolbox", "ops", json!({}));
+    let response = validate(&webhook, &review("CREATE", Some(&in_ops), None));
+    assert_eq!(response["allowed"], true, "{response}");
+    assert_eq!(
+        webhook
+            .metrics
+            .results("require-team", "require-team", "skip"),
+        1
+    );
+    // The mutation is exempted in ops, applied elsewhere.
+    let response = mutate(&webhook, &review("CREATE", Some(&in_ops), None));
+    assert!(response.get("patch").is_none(), "{response}");
+    let response = mutate(&webhook, &review("CREATE", Some(&in_shop), None));
+    assert!(response.get("patch").is_some(), "{response}");
+}
+
+#[test]
+fn verify_images_rules_are_not_served_without_image_facts() {
+    let webhook = webhook(
+        "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: signed}
+spec:
+  rules:
+  - name: release-key
+    match:
+      any:
+      - resources: {kinds: [Pod]}
+    verifyImages:
+    - imageReferences: ['*']
+      attestors:
+      - entries:
+        - keys: {publicKeys: 'a key'}
+",
+    );
+    let object = pod("web", "shop", json!({}));
+    let response = mutate(&webhook, &review("CREATE", Some(&object), None));
+    assert_eq!(response["allowed"], true, "{response}");
+    assert!(response.get("patch").is_none(), "{response}");
+    let response = validate(&webhook, &review("CREATE", Some(&object), None));
+    assert_eq!(response["allowed"], true, "{response}");
+}

@@ -53,8 +53,8 @@ Exit codes:
   1  some result entries disagree
   2  no suite found, or a suite (or a file it names) could not be read
 
-Entries that need features vigie does not have yet (generate, CEL
-policy kinds, exceptions) are counted as unsupported, never as passed.
+Entries that need features vigie does not have yet are counted as
+unsupported, never as passed.
 
 Example:
   vigie policy test policies/")]
@@ -77,8 +77,9 @@ pub struct ApplyArgs {
     set: Vec<String>,
     /// A cli.kyverno.io/v1alpha1 Context file: `spec.resources` answer CEL's
     /// `resource.Get`/`List`, `spec.images` what registries would say of images
-    /// (`image.GetMetadata`, and the signatures and attestations
-    /// ImageValidatingPolicies verify). No registry is ever contacted.
+    /// (`image.GetMetadata`, and the signatures, attestations and digests
+    /// ImageValidatingPolicies and verifyImages rules check). No registry is
+    /// ever contacted and nothing is verified cryptographically.
     #[arg(long = "context-file", value_name = "FILE")]
     context_file: Option<PathBuf>,
     /// A user-info file (roles, clusterRoles, userInfo) for the admission request.
@@ -88,9 +89,10 @@ pub struct ApplyArgs {
     /// rule's own `validate.failureAction` overrides the policy's.
     #[arg(long)]
     audit_warn: bool,
-    /// PolicyException files or directories (kyverno.io/v2, v2beta1,
-    /// policies.kyverno.io): the rules they name are skipped for the resources
-    /// they match.
+    /// PolicyException files or directories (kyverno.io/v2, v2beta1, and
+    /// policies.kyverno.io v1alpha1, v1beta1, v1 for the CEL policy kinds): the
+    /// rules and policies they name are skipped for the resources they match.
+    /// Exceptions among the policy files apply too.
     #[arg(short = 'e', long = "exceptions", alias = "exception", value_name = "FILE", num_args = 1..)]
     exceptions: Vec<String>,
     /// Existing resources (files or directories) for the `mutate.targets` rules

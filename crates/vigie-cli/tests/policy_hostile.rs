@@ -48,11 +48,11 @@ spec:
       any:
       - resources:
           kinds: [Pod]
-    verifyImages:
-    - imageReferences: ['registry.example/*']
-      attestors:
-      - entries:
-        - keys: {publicKeys: 'not a key'}
+    validate:
+      manifests:
+        attestors:
+        - entries:
+          - keys: {publicKeys: 'not a key'}
 ";
 
 const SUITE: &str = "apiVersion: cli.kyverno.io/v1alpha1
@@ -122,7 +122,7 @@ fn unsupported_rules_are_never_counted_as_passing() {
             && report.contains("namespaces \"team\" not found"),
         "{report}"
     );
-    assert_contains(&err, "cel.yaml:16: policy no-default-namespace, rule signed-images: verifyImages rules are not supported yet");
+    assert_contains(&err, "cel.yaml:16: policy no-default-namespace, rule signed-images: validate.manifests rules are not supported yet");
     assert_eq!(
         err.matches("not supported yet").count(),
         1,

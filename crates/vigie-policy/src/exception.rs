@@ -1,7 +1,8 @@
 //! PolicyExceptions: `kyverno.io/v2` (and `v2beta1`, `v2alpha1`) exceptions that
 //! exempt resources from rules of ClusterPolicies and Policies, and the
-//! `policies.kyverno.io` exceptions of the CEL policy kinds (read and kept for
-//! them; they name no ClusterPolicy rule).
+//! `policies.kyverno.io` (v1alpha1, v1beta1, v1) exceptions of the CEL policy
+//! kinds, which name their policies by kind and name (`policyRefs`) and select
+//! resources with CEL `matchConditions`.
 //!
 //! An exception applies to a rule on a resource when one of its `exceptions`
 //! names the policy (`name`, or `namespace/name` for a Policy) and the rule
@@ -11,12 +12,14 @@
 //! controls does not skip a `podSecurity` rule but adds them to its exclusions.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use vigie_resource::wildcard_match;
 
 use serde_json::Value as Json;
 use vigie_resource::input::ReadError;
 use vigie_resource::{load, LoadOptions, Resource};
 
+use crate::cel::Named;
 use crate::conditions::{self, Conditions};
 use crate::engine::{PolicyContext, Request, RuleResult, Status, Target};
 use crate::inputs::{gather, resources_of_text};
@@ -71,7 +74,40 @@ pub struct CelException {
     pub policy_refs: Vec<(String, String)>,
     /// (name, CEL expression) conditions selecting the resources exempted.
     pub match_conditions: Vec<(String, String)>,
+    /// `matchConditions` compiled (they see `object`, `oldObject`, `request`
+    /// and `namespaceObject`); all must hold for the exception to apply.
+    pub conditions: Arc<Vec<Named>>,
+    /// `allowedValues`: bound as `exceptions.allowedValues` for the policy's
+    /// expressions instead of exempting the resource.
+    pub allowed_values: Vec<String>,
+    /// `images`: bound as `exceptions.allowedImages`, likewise.
+    pub images: Vec<String>,
+    /// `reportResult: pass`: an exempted resource is reported as passing
+    /// rather than skipped.
+    pub report_pass: bool,
+    /// `expiresAt` as Unix seconds: past it, the exception applies no more.
+    pub expires_at: Option<i64>,
 }
+
+impl CelException {
+    /// Whether the exception exempts from evaluation altogether (it grants
+    /// no values for the policy's expressions to read).
+    pub fn exempts_fully(&self) -> bool {
+        self.allowed_values.is_empty() && self.images.is_empty()
+    }
+}
+
+/// The policy kinds a `policies.kyverno.io` PolicyException can name.
+pub const CEL_EXCEPTION_KINDS: &[&str] = &[
+    "ValidatingPolicy",
+    "NamespacedValidatingPolicy",
+    "ImageValidatingPolicy",
+    "NamespacedImageValidatingPolicy",
+    "MutatingPolicy",
+    "NamespacedMutatingPolicy",
+    "GeneratingPolicy",
+    "NamespacedGeneratingPolicy",
+];
 
 /// The exceptions read from files, and the problems met.
 #[derive(Debug, Default)]
@@ -140,7 +176,9 @@ pub fn parse_exception(doc: &Json, source: &str) -> Parse<PolicyException> {
         "kyverno.io/v2" | "kyverno.io/v2beta1" | "kyverno.io/v2alpha1" => {
             ExceptionSpec::Kyverno(Box::new(parse_kyverno(spec)?))
         }
-        v if v.starts_with("policies.kyverno.io/") => ExceptionSpec::Cel(parse_cel(spec)?),
+        "policies.kyverno.io/v1alpha1"
+        | "policies.kyverno.io/v1beta1"
+        | "policies.kyverno.io/v1" => ExceptionSpec::Cel(parse_cel(spec)?),
         other => {
             return problem(
                 "apiVersion",
@@ -190,22 +228,55 @@ fn parse_kyverno(spec: &Json) -> Parse<KyvernoException> {
     })
 }
 
+/// The fields of a `policies.kyverno.io` PolicyException's spec.
+const CEL_SPEC_FIELDS: &[&str] = &[
+    "policyRefs",
+    "matchConditions",
+    "images",
+    "allowedValues",
+    "reportResult",
+    "expiresAt",
+    "properties",
+    "evaluationMode",
+];
+
 fn parse_cel(spec: &Json) -> Parse<CelException> {
+    let Some(fields) = spec.as_object() else {
+        return problem("spec", "expected a map with policyRefs");
+    };
+    // A misplaced block (validations written into an exception) would
+    // otherwise be dropped without a word.
+    if let Some(unknown) = fields
+        .keys()
+        .find(|k| !CEL_SPEC_FIELDS.contains(&k.as_str()))
+    {
+        return problem(
+            &format!("spec.{unknown}"),
+            format!(
+                "unknown field of a policies.kyverno.io PolicyException (it has {})",
+                CEL_SPEC_FIELDS.join(", ")
+            ),
+        );
+    }
     let pairs = |key: &str, a: &str, b: &str| -> Parse<Vec<(String, String)>> {
         let mut out = Vec::new();
-        if let Some(Json::Array(items)) = spec.get(key) {
-            for (i, item) in items.iter().enumerate() {
-                let field = |k: &str| -> Parse<String> {
-                    item.get(k)
-                        .and_then(Json::as_str)
-                        .map(str::to_string)
-                        .ok_or((
-                            format!("spec.{key}[{i}].{k}"),
-                            format!("expected a string {k}"),
-                        ))
-                };
-                out.push((field(a)?, field(b)?));
-            }
+        let items = match spec.get(key) {
+            None | Some(Json::Null) => return Ok(out),
+            Some(Json::Array(items)) => items,
+            Some(_) => return problem(&format!("spec.{key}"), "expected a list"),
+        };
+        for (i, item) in items.iter().enumerate() {
+            let field = |k: &str| -> Parse<String> {
+                item.get(k)
+                    .and_then(Json::as_str)
+                    .filter(|s| !s.trim().is_empty())
+                    .map(str::to_string)
+                    .ok_or((
+                        format!("spec.{key}[{i}].{k}"),
+                        format!("expected a non-empty string {k}"),
+                    ))
+            };
+            out.push((field(a)?, field(b)?));
         }
         Ok(out)
     };
@@ -216,9 +287,66 @@ fn parse_cel(spec: &Json) -> Parse<CelException> {
             "an exception needs the policies it exempts from",
         );
     }
+    for (i, (kind, _)) in policy_refs.iter().enumerate() {
+        if !CEL_EXCEPTION_KINDS.contains(&kind.as_str()) {
+            return problem(
+                &format!("spec.policyRefs[{i}].kind"),
+                format!(
+                    "unknown policy kind {kind:?}; a policies.kyverno.io PolicyException \
+                     names one of {}",
+                    CEL_EXCEPTION_KINDS.join(", ")
+                ),
+            );
+        }
+    }
+    let match_conditions = pairs("matchConditions", "name", "expression")?;
+    let conditions = crate::cel::compile_named(
+        spec.get("matchConditions"),
+        "spec.matchConditions",
+        "name",
+        "expression",
+    )
+    .map_err(|e| match e {
+        crate::cel::CelProblem::Invalid(path, reason) => (path, reason),
+        crate::cel::CelProblem::Unsupported(feature) => (
+            "spec.matchConditions".to_string(),
+            format!("{feature} is not supported in an exception's match conditions"),
+        ),
+    })?;
+    let report_pass = match spec.get("reportResult") {
+        None | Some(Json::Null) => false,
+        Some(Json::String(s)) if s == "skip" => false,
+        Some(Json::String(s)) if s == "pass" => true,
+        Some(other) => {
+            return problem(
+                "spec.reportResult",
+                format!("expected skip or pass, not {other}"),
+            )
+        }
+    };
+    let expires_at = match spec.get("expiresAt") {
+        None | Some(Json::Null) => None,
+        Some(v) => {
+            let parsed = v.as_str().and_then(crate::jmes::time::parse_rfc3339);
+            match parsed {
+                Some(t) => Some(t.seconds.floor() as i64),
+                None => {
+                    return problem(
+                        "spec.expiresAt",
+                        format!("expected an RFC 3339 time such as 2026-05-01T00:00:00Z, not {v}"),
+                    )
+                }
+            }
+        }
+    };
     Ok(CelException {
         policy_refs,
-        match_conditions: pairs("matchConditions", "name", "expression")?,
+        match_conditions,
+        conditions: Arc::new(conditions),
+        allowed_values: strings(spec.get("allowedValues"), "spec.allowedValues")?,
+        images: strings(spec.get("images"), "spec.images")?,
+        report_pass,
+        expires_at,
     })
 }
 
@@ -247,6 +375,10 @@ pub fn exempt<'p>(
     }
     let context = PolicyContext::new(target, request);
     let match_target = context.match_target();
+    if CEL_EXCEPTION_KINDS.contains(&policy.kind.as_str()) {
+        exempt_cel(exceptions, &context, &mut out);
+        return out;
+    }
     let qualified = policy.qualified_name();
     for exception in exceptions {
         let ExceptionSpec::Kyverno(spec) = &exception.spec else {
@@ -315,6 +447,133 @@ pub fn exempt<'p>(
         owned.rules = kept;
     }
     out
+}
+
+/// Whether a `policies.kyverno.io` exception names `policy` in its
+/// `policyRefs` (by kind and name, as Kyverno looks them up) and has not expired.
+fn names_cel_policy(exception: &CelException, policy: &Policy, now: i64) -> bool {
+    exception
+        .policy_refs
+        .iter()
+        .any(|(kind, name)| *kind == policy.kind && *name == policy.name)
+        && exception.expires_at.is_none_or(|t| now < t)
+}
+
+/// What the `policies.kyverno.io` exceptions that name a CEL policy do to it
+/// on the resource of `context`, as Kyverno's engines apply them: every
+/// exception whose match conditions all hold matches; one that grants no
+/// values exempts the resource (each rule of the policy that matches it is
+/// `skip`, or `pass` with `reportResult: pass`, "rule is skipped due to
+/// policy exception: ..." naming every exception that matched); otherwise the
+/// matched exceptions' `allowedValues` and `images` are given to the policy's
+/// expressions as `exceptions.allowedValues` and `exceptions.allowedImages`.
+/// A match condition that cannot be evaluated makes the policy an `error`
+/// naming the exception, unless a full exemption matched or the policy's
+/// `failurePolicy` is `Ignore` (then that exception does not match).
+fn exempt_cel(exceptions: &[PolicyException], context: &PolicyContext<'_>, out: &mut Exempted<'_>) {
+    let policy: &Policy = &out.policy;
+    let now = crate::jmes::time::now().seconds.floor() as i64;
+    let naming: Vec<(&PolicyException, &CelException)> = exceptions
+        .iter()
+        .filter_map(|e| match &e.spec {
+            ExceptionSpec::Cel(c) if names_cel_policy(c, policy, now) => Some((e, c)),
+            _ => None,
+        })
+        .collect();
+    if naming.is_empty() || !context.policy_applies(policy) {
+        return;
+    }
+    let match_target = context.match_target();
+    let matching_rules: Vec<String> = policy
+        .rules
+        .iter()
+        .filter(|r| crate::engine::rule_matches(r, &match_target))
+        .map(|r| r.name.clone())
+        .collect();
+    if matching_rules.is_empty() {
+        return;
+    }
+    let ignore_errors = policy.admission.failure_policy == crate::policy::FailurePolicy::Ignore;
+    let activation = context.cel().activation();
+    let mut matched: Vec<(&PolicyException, &CelException)> = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    for (exception, cel) in naming {
+        let mut holds = true;
+        for condition in cel.conditions.iter() {
+            let problem = match condition.program.eval(activation) {
+                Ok(vigie_cel::Value::Bool(true)) => continue,
+                Ok(vigie_cel::Value::Bool(false)) => {
+                    holds = false;
+                    break;
+                }
+                Ok(other) => format!("gave {other:?}, not a bool"),
+                Err(e) => format!("resulted in error: {e}"),
+            };
+            holds = false;
+            if !ignore_errors {
+                errors.push(format!(
+                    "policy exception {}: match condition {} {problem}",
+                    key(exception),
+                    condition.name
+                ));
+            }
+            break;
+        }
+        if holds {
+            matched.push((exception, cel));
+        }
+    }
+    let full = matched.iter().any(|(_, c)| c.exempts_fully());
+    let status_and_message = if full {
+        let keys: Vec<String> = matched.iter().map(|(e, _)| key(e)).collect();
+        let pass = matched.first().is_some_and(|(_, c)| c.report_pass);
+        let (status, verb) = if pass {
+            (Status::Pass, "passed")
+        } else {
+            (Status::Skip, "skipped")
+        };
+        Some((
+            status,
+            format!(
+                "rule is {verb} due to policy exception: {}",
+                keys.join(", ")
+            ),
+        ))
+    } else if !errors.is_empty() {
+        Some((Status::Error, errors.join("; ")))
+    } else {
+        None
+    };
+    if let Some((status, message)) = status_and_message {
+        for rule in matching_rules {
+            out.skipped.push(RuleResult {
+                rule,
+                status,
+                message: message.clone(),
+            });
+        }
+        let owned = out.policy.to_mut();
+        owned
+            .rules
+            .retain(|r| !out.skipped.iter().any(|s| s.rule == r.name));
+        return;
+    }
+    if matched.is_empty() {
+        return;
+    }
+    let values = |list: fn(&CelException) -> &Vec<String>| -> Json {
+        Json::Array(
+            matched
+                .iter()
+                .flat_map(|(_, c)| list(c).iter().cloned().map(Json::String))
+                .collect(),
+        )
+    };
+    let granted = serde_json::json!({
+        "allowedValues": values(|c| &c.allowed_values),
+        "allowedImages": values(|c| &c.images),
+    });
+    out.policy.to_mut().exception_values = Some(Arc::new(granted));
 }
 
 /// `namespace/name` of an exception, `name` without a namespace.

@@ -67,13 +67,17 @@ pub mod report;
 pub mod suite;
 pub mod values;
 mod variables;
+pub mod verify_images;
 
 pub use engine::{
     deletions, evaluate, evaluate_in, generate, json_patch, labels_of, mutate, mutate_existing,
     mutates_existing, ExistingMutation, GenerateOutcome, MutationOutcome, Operation, PolicyContext,
     Request, RuleResult, Status, Target, UnknownOperation, Values,
 };
-pub use exception::{load_exceptions, ExceptionSpec};
+pub use exception::{
+    exempt, load_exceptions, parse_exception, ExceptionSpec, Exempted, LoadedExceptions,
+    PolicyException,
+};
 pub use json::{json_to_node, node_to_json};
 pub use load::{load_policies, load_policies_and_objects, policies_from_str, LoadedPolicies};
 pub use matching::{KindSelector, RequestUser, ResourceFilter};
@@ -81,5 +85,5 @@ pub use patch::json6902::apply as apply_json_patch;
 pub use patch::JsonPatchError;
 pub use policy::{
     AdmissionSettings, Check, ContextSource, FailureAction, FailureActionOverride, FailurePolicy,
-    Policy, PolicyError, Rule, RuleAction,
+    Mutation, Policy, PolicyError, Rule, RuleAction,
 };

@@ -40,6 +40,10 @@ pub struct LoadedPolicies {
     /// Files that could not be read at all: missing, over the size cap, not
     /// UTF-8, refused by the system. Not repeated in `errors`.
     pub unreadable: Vec<ReadError>,
+    /// PolicyExceptions found among the policies (Kyverno's CLI reads those
+    /// of its policy files; the admission webhook serves them with the
+    /// policies). One that does not parse is in `errors`.
+    pub exceptions: Vec<crate::exception::PolicyException>,
 }
 
 /// Whether `api_version`/`kind` is a `kyverno.io` ClusterPolicy or Policy.
@@ -160,6 +164,21 @@ fn reader(api_version: &str, kind: &str) -> Option<Reader> {
 /// (ignored). Says whether it was a policy of either sort.
 pub fn add_resource(r: &Resource, out: &mut LoadedPolicies) -> bool {
     let file = r.origin.file.path.clone();
+    if r.kind == "PolicyException" {
+        let source = format!("{file}:{}", r.pos.line);
+        match crate::exception::parse_exception(&node_to_json(&r.root), &source) {
+            Ok(e) => out.exceptions.push(e),
+            Err((path, reason)) => out.errors.push(PolicyError {
+                line: line_of(&r.root, &path).or(Some(r.pos.line)),
+                file,
+                policy: format!("PolicyException {}", r.name),
+                rule: None,
+                path,
+                reason,
+            }),
+        }
+        return true;
+    }
     if crate::cel::vap::is_binding(&r.api_version, &r.kind) {
         out.bindings.push((file, node_to_json(&r.root)));
         return true;

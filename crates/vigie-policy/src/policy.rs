@@ -47,6 +47,11 @@ pub struct Policy {
     pub source: String,
     /// What the policy says about admission requests (used by the webhook).
     pub admission: AdmissionSettings,
+    /// For a CEL policy on one resource: the `allowedValues` and
+    /// `allowedImages` its matching `policies.kyverno.io` PolicyExceptions
+    /// grant, bound as `exceptions` for its expressions (set on the copy
+    /// [`crate::exception::exempt`] makes; `None` as loaded).
+    pub exception_values: Option<std::sync::Arc<Json>>,
 }
 
 impl Policy {
@@ -132,6 +137,10 @@ pub enum Mutation {
     Foreach(Vec<MutateForeach>),
     /// The CEL mutations of a MutatingPolicy or MutatingAdmissionPolicy.
     Cel(std::sync::Arc<crate::cel::mutation::CelMutation>),
+    /// A `verifyImages` rule: images checked against the offline facts,
+    /// digests added and the `kyverno.io/verify-images` annotation set
+    /// ([`crate::verify_images`]).
+    VerifyImages(std::sync::Arc<crate::verify_images::VerifyImages>),
     /// `mutate.targets`: the patch applies to existing resources the rule
     /// selects, not to the object that triggered it (see
     /// [`mutate_existing`](crate::mutate_existing)).
@@ -148,6 +157,10 @@ pub struct MutateExisting {
     /// its `targetMatchConstraints` (else `matchConstraints`) select, whatever
     /// the operation; `targets` is then empty.
     pub target_match: Option<MatchResources>,
+    /// For a MutatingPolicy whose `targetMatchConstraints.expression` chooses
+    /// the targets: that expression, evaluated on the trigger; it gives a
+    /// list of objects (`resource.List(...)` or its `items`).
+    pub target_expression: Option<std::sync::Arc<vigie_cel::Program>>,
     /// The patch (`patchStrategicMerge`, `patchesJson6902` or `foreach`).
     pub patch: Mutation,
 }
@@ -446,6 +459,7 @@ pub(crate) fn parse_policy(
         rules,
         source: source.to_string(),
         admission,
+        exception_values: None,
     };
     Ok((policy, problems))
 }
@@ -483,8 +497,8 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
         crate::policy_generate::parse_generate(g, &format!("{path}.generate"))?
     } else if let Some(d) = raw.get("delete") {
         crate::cel::deletion::action(d, &format!("{path}.delete"))?
-    } else if raw.get("verifyImages").is_some() {
-        RuleAction::Unsupported("verifyImages")
+    } else if let Some(v) = raw.get("verifyImages") {
+        crate::verify_images::action(v, &format!("{path}.verifyImages"))?
     } else {
         return problem(
             path,

@@ -27,6 +27,7 @@ pub(crate) fn parse_mutate(v: &Json, path: &str) -> Parse<RuleAction> {
                 MutateExisting {
                     targets,
                     target_match: None,
+                    target_expression: None,
                     patch,
                 },
             ))))
@@ -36,15 +37,34 @@ pub(crate) fn parse_mutate(v: &Json, path: &str) -> Parse<RuleAction> {
 
 /// The rule a MutatingPolicy with `evaluation.mutateExisting` is read into
 /// for its targets carries `mutate.targetMatch` (the resources to patch) or
-/// `mutate.targetExpression` (a CEL selection, not run offline yet).
+/// `mutate.targetExpression` (a CEL selection evaluated on the trigger).
 pub(crate) fn cel_existing(raw: &Json, action: RuleAction, path: &str) -> Parse<RuleAction> {
     let Some(m) = raw.get("mutate") else {
         return Ok(action);
     };
-    if m.get("targetExpression").is_some() {
-        return Ok(RuleAction::Unsupported(
-            "MutatingPolicy targetMatchConstraints.expression",
-        ));
+    if let Some(expression) = m.get("targetExpression").and_then(Json::as_str) {
+        let RuleAction::Mutate(patch @ Mutation::Cel(_)) = action else {
+            return Ok(action);
+        };
+        let program = match crate::cel::compile_in(
+            &crate::cel::env(),
+            expression,
+            "spec.targetMatchConstraints.expression",
+        ) {
+            Ok(p) => p,
+            Err(crate::cel::CelProblem::Invalid(path, reason)) => return problem(&path, reason),
+            Err(crate::cel::CelProblem::Unsupported(feature)) => {
+                return Ok(RuleAction::Unsupported(feature))
+            }
+        };
+        return Ok(RuleAction::Mutate(Mutation::Existing(Box::new(
+            MutateExisting {
+                targets: Vec::new(),
+                target_match: None,
+                target_expression: Some(std::sync::Arc::new(program)),
+                patch,
+            },
+        ))));
     }
     let Some(target_match) = m.get("targetMatch") else {
         return Ok(action);
@@ -57,6 +77,7 @@ pub(crate) fn cel_existing(raw: &Json, action: RuleAction, path: &str) -> Parse<
         MutateExisting {
             targets: Vec::new(),
             target_match: Some(target_match),
+            target_expression: None,
             patch,
         },
     ))))

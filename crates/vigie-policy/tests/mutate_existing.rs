@@ -198,35 +198,55 @@ fn a_mutating_policy_with_mutate_existing_patches_the_targets_it_selects() {
 }
 
 #[test]
-fn a_target_selection_by_cel_expression_is_reported_unsupported() {
-    let loaded = policies_from_str(
-        "apiVersion: policies.kyverno.io/v1
+fn a_target_selection_by_cel_expression_patches_the_objects_it_lists() {
+    let report = common::run_agreeing("mutate-existing-expression", 4);
+    let actual: Vec<_> = report.entries.iter().map(|e| e.actual).collect();
+    // Listed and passing the match conditions; listed and not; a Secret and
+    // a ConfigMap of another namespace, which the list does not hold.
+    assert_eq!(actual, [Some(Status::Pass), Some(Status::Skip), None, None]);
+}
+
+#[test]
+fn a_target_expression_that_is_not_a_list_is_an_error_and_a_bad_one_a_load_error() {
+    let policy = |expression: &str| {
+        format!(
+            "apiVersion: policies.kyverno.io/v1
 kind: MutatingPolicy
-metadata: {name: m}
+metadata: {{name: m}}
 spec:
-  evaluation: {mutateExisting: {enabled: true}}
+  evaluation: {{mutateExisting: {{enabled: true}}}}
   matchConstraints:
-    resourceRules: [{apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}]
+    resourceRules: [{{apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}}]
   targetMatchConstraints:
-    expression: \"resource.List('v1', 'secrets', object.metadata.namespace)\"
+    expression: \"{expression}\"
   mutations:
   - patchType: ApplyConfiguration
-    applyConfiguration: {expression: 'Object{metadata: Object.metadata{labels: {\"a\": \"b\"}}}'}
-",
-        "m.yaml",
-    );
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    applyConfiguration: {{expression: 'Object{{metadata: Object.metadata{{labels: {{\"a\": \"b\"}}}}}}'}}
+"
+        )
+    };
+    let loaded = policies_from_str(&policy("objekt.metadata"), "m.yaml");
+    assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
     assert_eq!(
-        loaded.unsupported_rules.len(),
-        1,
-        "{:?}",
-        loaded.unsupported_rules
-    );
-    assert!(
-        loaded.unsupported_rules[0]
-            .to_string()
-            .contains("MutatingPolicy targetMatchConstraints.expression"),
+        loaded.errors[0].path, "spec.targetMatchConstraints.expression",
         "{}",
-        loaded.unsupported_rules[0]
+        loaded.errors[0]
+    );
+    let loaded = policies_from_str(&policy("object.metadata.name"), "m.yaml");
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert!(loaded.unsupported_rules.is_empty());
+    let trigger = Target::from_json(serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "t", "namespace": "shop"}}));
+    let mutations = mutate_existing(&loaded.policies, &trigger, &[], &Request::default());
+    let errors: Vec<&str> = mutations
+        .iter()
+        .filter(|m| m.result.status == Status::Error)
+        .map(|m| m.result.message.as_str())
+        .collect();
+    assert_eq!(errors.len(), 1, "{mutations:?}");
+    assert!(
+        errors[0].starts_with("targetMatchConstraints.expression must give a list of objects"),
+        "{}",
+        errors[0]
     );
 }

@@ -20,7 +20,7 @@ use vigie_policy::policies_from_str;
 pub fn set_of(yaml: &str) -> PolicySet {
     let loaded = policies_from_str(yaml, "policies.yaml");
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    PolicySet::new(loaded.policies, 1)
+    PolicySet::new(loaded.policies, 1).with_exceptions(loaded.exceptions)
 }
 
 /// A webhook serving `yaml`, with this cluster data and time budget.

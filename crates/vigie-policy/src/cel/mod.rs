@@ -46,7 +46,14 @@ pub const DECLARED: &[&str] = &[
     // `image.GetMetadata`): bound to the offline data of the request.
     "resource",
     "image",
+    // What PolicyExceptions grant the policy (`exceptions.allowedValues`,
+    // `exceptions.allowedImages`).
+    "exceptions",
 ];
+
+/// What `exceptions` holds when no PolicyException grants values.
+static NO_EXCEPTION_VALUES: std::sync::LazyLock<Json> =
+    std::sync::LazyLock::new(|| json!({"allowedValues": [], "allowedImages": []}));
 
 /// Roots of Kyverno's own CEL libraries that need a cluster or a registry
 /// to answer and have no offline form: an expression that calls one is
@@ -64,7 +71,6 @@ const KYVERNO_LIBRARIES: &[(&str, &str)] = &[
     ("random", "CEL random library"),
     ("generator", "CEL generator library"),
     ("kyverno", "Kyverno CEL library"),
-    ("exceptions", "PolicyException in CEL"),
 ];
 
 /// Global functions of Kyverno's CEL libraries that vigie does not provide:
@@ -194,7 +200,7 @@ fn compile_opt_in(env: &Env, v: Option<&Json>, path: &str) -> Result<Option<Prog
 
 /// Compiles a list of `{name, expression}` entries (variables,
 /// matchConditions, auditAnnotations with `key`/`valueExpression`).
-fn compile_named(
+pub(crate) fn compile_named(
     list: Option<&Json>,
     path: &str,
     name_key: &str,
@@ -332,6 +338,9 @@ pub struct CelInputs<'a> {
     pub lookup: &'a Arc<Offline>,
     /// What `authorizer` checks are answered from (none: errored decisions).
     pub authorizer: Option<&'a Arc<dyn Authorize>>,
+    /// `exceptions`: the `allowedValues` and `allowedImages` PolicyExceptions
+    /// grant the policy on this resource (none: both empty).
+    pub exceptions: Option<Arc<Json>>,
 }
 
 impl<'a> CelInputs<'a> {
@@ -383,6 +392,7 @@ impl<'a> CelInputs<'a> {
             param_candidates: &request.config_maps,
             lookup: &request.cel_lookup,
             authorizer: request.cel_authorizer.as_ref(),
+            exceptions: context.exception_values_shared(),
         }
     }
 
@@ -402,6 +412,10 @@ impl<'a> CelInputs<'a> {
         act.bind_json("oldObject", self.old_object.unwrap_or(&Json::Null));
         act.bind_json("request", &self.request);
         act.bind_json("namespaceObject", &self.namespace_object);
+        // Kyverno binds `exceptions` for every CEL policy, empty when no
+        // PolicyException grants values.
+        let exceptions = self.exceptions.as_deref().unwrap_or(&NO_EXCEPTION_VALUES);
+        act.bind_json("exceptions", exceptions);
         for library in ["resource", "image"] {
             // Binding an opaque value cannot fail.
             let _ = act.bind(library, lookup(self.lookup.clone()));
@@ -769,6 +783,11 @@ pub struct CelResource<'a> {
 const PER_RULE: &[&str] = &["params", "variables", "authorizer"];
 
 impl<'a> CelResource<'a> {
+    /// The activation every CEL block on the resource starts from.
+    pub(crate) fn activation(&self) -> &Activation {
+        &self.activation
+    }
+
     /// The inputs of `context`'s resource and their activation.
     pub fn of(context: &PolicyContext<'a>) -> Self {
         CelResource::new(CelInputs::of(context))

@@ -183,6 +183,7 @@ impl CelMutation {
             param_candidates: inputs.param_candidates,
             lookup: inputs.lookup,
             authorizer: inputs.authorizer,
+            exceptions: inputs.exceptions.clone(),
         };
         let Some(mutated) = self.apply_to(&pod_inputs)? else {
             return Ok(None);

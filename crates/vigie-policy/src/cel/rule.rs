@@ -101,6 +101,7 @@ mod tests {
             // A test helper: one small allocation per call is fine.
             lookup: Box::leak(Box::default()),
             authorizer: None,
+            exceptions: None,
         }
     }
 

@@ -51,7 +51,10 @@ pub fn generate<P: Borrow<Policy>>(
         let RuleAction::Generate(generation) = &rule.action else {
             continue;
         };
-        let (status, message, resources) = match run(&context, policy, rule, generation, sources) {
+        // What PolicyExceptions grant the policy, bound as `exceptions`.
+        let own = context.for_policy(policy);
+        let context = own.as_ref().unwrap_or(&context);
+        let (status, message, resources) = match run(context, policy, rule, generation, sources) {
             Ok(resources) => (Status::Pass, message_for(&resources), resources),
             Err((status, message)) => (status, message, Vec::new()),
         };

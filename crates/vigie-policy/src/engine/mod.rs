@@ -80,6 +80,9 @@ pub fn evaluate_in(context: &PolicyContext<'_>, policy: &Policy) -> Vec<RuleResu
     if !context.policy_applies(policy) {
         return Vec::new();
     }
+    // A policy PolicyExceptions grant values to sees them in a context of its own.
+    let own = context.for_policy(policy);
+    let context = own.as_ref().unwrap_or(context);
     let match_target = context.match_target();
     let mut results = Vec::new();
     for rule in &policy.rules {

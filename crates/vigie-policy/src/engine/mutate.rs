@@ -56,7 +56,11 @@ pub fn mutate<P: Borrow<Policy>>(
             if matches!(mutation, Mutation::Existing(_)) {
                 continue;
             }
-            let ctx = context.get_or_insert_with(|| PolicyContext::new(&current, request));
+            let ctx = context.get_or_insert_with(|| {
+                let fresh = PolicyContext::new(&current, request);
+                // What PolicyExceptions grant the policy, bound as `exceptions`.
+                fresh.for_policy(policy).unwrap_or(fresh)
+            });
             if !ctx.policy_applies(policy) {
                 break;
             }
@@ -104,6 +108,9 @@ pub fn run(
         Ok(d) => d,
         Err((status, message)) => return (status, message, None),
     };
+    if let Mutation::VerifyImages(verify) = mutation {
+        return verify.run(context);
+    }
     if let Mutation::Cel(cel) = mutation {
         return match cel.apply(&crate::cel::CelInputs::of(context)) {
             Ok(Some(patched)) => (Status::Pass, success_message(&patched), Some(patched)),
@@ -199,6 +206,7 @@ fn apply(mutation: &Mutation, object: Json, data: &Rcvar) -> Result<Json, String
         }
         Mutation::Foreach(_) => Err("a foreach cannot be applied as one patch".into()),
         Mutation::Cel(_) => Err("CEL mutations are applied by their own runner".into()),
+        Mutation::VerifyImages(_) => Err("verifyImages rules are run by their own runner".into()),
         Mutation::Existing(_) => {
             Err("mutate.targets patches existing resources, not the trigger".into())
         }

@@ -115,6 +115,75 @@ fn run_rule(
         Ok(d) => d,
         Err((status, message)) => return report(None, status, message, None),
     };
+    if let (Some(expression), Mutation::Cel(cel)) = (&existing.target_expression, &existing.patch) {
+        // The expression chooses the targets among the objects known offline
+        // (`resource.List` answers from the suite's resources and Context
+        // file); those given as targets are mutated and reported.
+        let shared = crate::cel::CelResource::of(context);
+        let chosen = match expression.eval(shared.activation()) {
+            Ok(v) => vigie_cel::to_json(&v).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let items = match chosen {
+            Ok(Json::Object(mut list)) if list.get("items").is_some_and(Json::is_array) => {
+                list.remove("items").unwrap_or_default()
+            }
+            Ok(Json::Array(items)) => Json::Array(items),
+            Ok(other) => {
+                let what = if other.is_null() {
+                    "null".into()
+                } else {
+                    other.to_string()
+                };
+                let shown: String = what.chars().take(80).collect();
+                return report(
+                    None,
+                    Status::Error,
+                    format!(
+                        "targetMatchConstraints.expression must give a list of objects \
+                         (such as resource.List(...)), not {shown}"
+                    ),
+                    None,
+                );
+            }
+            Err(e) => {
+                return report(
+                    None,
+                    Status::Error,
+                    format!(
+                        "targetMatchConstraints.expression '{}' resulted in error: {e}",
+                        expression.source().trim()
+                    ),
+                    None,
+                )
+            }
+        };
+        let same = |t: &Target, o: &Json| {
+            let s = |p: &str| o.pointer(p).and_then(Json::as_str).unwrap_or_default();
+            t.api_version == s("/apiVersion")
+                && t.kind == s("/kind")
+                && t.name == s("/metadata/name")
+                && t.namespace == s("/metadata/namespace")
+        };
+        for item in items.as_array().into_iter().flatten() {
+            let Some(t) = targets.iter().position(|t| same(t, item)) else {
+                continue;
+            };
+            let target_context = PolicyContext::new(&targets[t], context.request);
+            if !target_context.policy_applies(policy) {
+                continue;
+            }
+            match cel.apply(&crate::cel::CelInputs::of(&target_context)) {
+                Ok(Some(patched)) => {
+                    let message = success_message(&patched);
+                    report(Some(t), Status::Pass, message, Some(patched));
+                }
+                Ok(None) => report(Some(t), Status::Skip, "no patches applied".into(), None),
+                Err((status, message)) => report(Some(t), status, message, None),
+            }
+        }
+        return;
+    }
     if let (Some(target_match), Mutation::Cel(cel)) = (&existing.target_match, &existing.patch) {
         // A MutatingPolicy: each resource selected is the `object` of its
         // mutations (match conditions included), as in Kyverno's CLI.

@@ -26,6 +26,9 @@ pub struct PolicyContext<'a> {
     base: OnceCell<Rcvar>,
     /// What CEL rules share, made by the first one.
     cel: OnceCell<crate::cel::CelResource<'a>>,
+    /// `exceptions` for CEL expressions: what the PolicyExceptions matching
+    /// one policy grant ([`PolicyContext::for_policy`]); empty lists otherwise.
+    exception_values: Option<std::sync::Arc<Json>>,
 }
 
 /// The variables of one rule and the values maps that answer its context entries.
@@ -52,7 +55,34 @@ impl<'a> PolicyContext<'a> {
             operation,
             base: OnceCell::new(),
             cel: OnceCell::new(),
+            exception_values: None,
         }
+    }
+
+    /// A context of its own to run `policy` in when PolicyExceptions grant
+    /// it values (`exceptions.allowedValues`...), binding them (what this
+    /// one shares is made again there); `None`: run it in this one.
+    pub fn for_policy(&self, policy: &Policy) -> Option<PolicyContext<'a>> {
+        let values = policy.exception_values.as_ref()?;
+        Some(PolicyContext {
+            target: self.target,
+            request: self.request,
+            operation: self.operation.clone(),
+            base: OnceCell::new(),
+            cel: OnceCell::new(),
+            exception_values: Some(values.clone()),
+        })
+    }
+
+    /// What CEL expressions see as `exceptions` (null: no exception granted
+    /// anything, bound as empty lists).
+    pub fn exception_values(&self) -> Option<&Json> {
+        self.exception_values.as_deref()
+    }
+
+    /// [`PolicyContext::exception_values`], shared.
+    pub(crate) fn exception_values_shared(&self) -> Option<std::sync::Arc<Json>> {
+        self.exception_values.clone()
     }
 
     /// `request.operation` (values may override the request's).

@@ -7,7 +7,7 @@ mod interp;
 pub mod limits;
 mod random;
 mod semver;
-mod time;
+pub(crate) mod time;
 mod x509;
 
 use std::sync::LazyLock;

@@ -229,7 +229,7 @@ pub fn apply_streaming(
     options: &ApplyOptions,
     on_mutated: &mut dyn FnMut(MutatedResource),
 ) -> ApplyOutcome {
-    let loaded = load_policies(policy_paths, options.max_file_bytes);
+    let mut loaded = load_policies(policy_paths, options.max_file_bytes);
     let mut outcome = ApplyOutcome {
         policies: loaded.policies.len(),
         notes: loaded.notes.clone(),
@@ -259,7 +259,10 @@ pub fn apply_streaming(
             policy_paths.join(", ")
         ));
     }
-    let exceptions = if options.exceptions.is_empty() {
+    // PolicyExceptions written among the policies apply too, as in
+    // `kyverno apply`.
+    let mut exceptions = std::mem::take(&mut loaded.exceptions);
+    exceptions.extend(if options.exceptions.is_empty() {
         Vec::new()
     } else {
         let loaded = load_exceptions(&options.exceptions, options.max_file_bytes);
@@ -268,7 +271,7 @@ pub fn apply_streaming(
             .extend(loaded.unreadable.iter().map(ToString::to_string));
         outcome.input_errors.extend(loaded.errors);
         loaded.exceptions
-    };
+    });
     let gathered = gather(resource_paths, options.max_file_bytes, true);
     outcome.notes.extend(gathered.notes.iter().cloned());
     outcome

@@ -1,0 +1,670 @@
+//! ClusterPolicy and Policy `verifyImages` rules, answered offline from the
+//! same facts as ImageValidatingPolicies ([`crate::cel::ivpol`]): the Context
+//! file's `spec.images` entries say what a registry, cosign or notary would.
+//! **Nothing is verified cryptographically and no registry is contacted**; a
+//! fact that is missing is an `error` result naming it, never a pass.
+//!
+//! An entry's `signatures` and each attestation's `attestors` list who signed:
+//! attestor names (what ImageValidatingPolicies name), or, for these rules,
+//! signers described as a policy's attestor entries describe them:
+//! `{key: <PEM public key>}` for `keys`, `{subject: ..., issuer: ...}` for
+//! `keyless`, `{certificate: <PEM>}` for `certificates`.
+//!
+//! For each image of the resource (containers, init and ephemeral containers
+//! of a Pod, of a controller's pod template, of a CronJob's job template)
+//! that an `imageReferences` pattern selects and no `skipImageReferences`
+//! pattern leaves out, in Kyverno's order: every attestor set must verify
+//! (`count` of its `entries`, all of them by default; a nested `attestor` is
+//! a set of its own), then every attestation (`type`, or the older
+//! `predicateType`) must be in the facts, signed by its attestor sets, with
+//! its `conditions` holding on the statement's `predicate`. Then
+//! `mutateDigest` (default true) rewrites an image without a digest to
+//! `image@digest` with the digest the facts give, as a JSON patch replacing
+//! the container's `image`; otherwise `verifyDigest` (default true) fails an
+//! image without one. An image verified by a signature or attestation check
+//! is recorded in the `kyverno.io/verify-images` annotation
+//! (`{"<image>":"pass"}`), as Kyverno records it. `required` (default true)
+//! asks that every selected image was verified by such a check; offline the
+//! checks run with the rule, so a failed check already fails it.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value as Json};
+use vigie_cel::kyverno::Offline;
+use vigie_resource::{parse_image, wildcard_match};
+
+use crate::conditions::{self, Conditions};
+use crate::engine::{PolicyContext, Status};
+use crate::policy::{parse_conditions_opt, problem, strings, Parse};
+use crate::variables::Missing;
+
+/// The annotation Kyverno records verified images in.
+pub const ANNOTATION: &str = "kyverno.io/verify-images";
+
+/// A `verifyImages` rule: its image verifications, in order.
+#[derive(Debug)]
+pub struct VerifyImages {
+    /// The `verifyImages` entries.
+    pub checks: Vec<ImageVerification>,
+}
+
+/// One `verifyImages` entry.
+#[derive(Debug)]
+pub struct ImageVerification {
+    /// `imageReferences` (wildcards), the images it applies to.
+    pub references: Vec<String>,
+    /// `skipImageReferences`, images it leaves out.
+    pub skip: Vec<String>,
+    /// `attestors`: every set must verify the image's signatures.
+    pub attestors: Vec<AttestorSet>,
+    /// `attestations`: statements the image must carry.
+    pub attestations: Vec<AttestationCheck>,
+    /// `mutateDigest` (default true).
+    pub mutate_digest: bool,
+    /// `verifyDigest` (default true).
+    pub verify_digest: bool,
+    /// `required` (default true).
+    pub required: bool,
+}
+
+/// An attestor set: `count` of its `entries` must verify (all by default).
+#[derive(Debug)]
+pub struct AttestorSet {
+    /// `count` (None or 0: every entry).
+    pub count: Option<usize>,
+    /// `entries`.
+    pub entries: Vec<Attestor>,
+}
+
+/// One attestor entry, as the facts are matched against it.
+#[derive(Debug)]
+pub enum Attestor {
+    /// `keys.publicKeys`: the PEM text (several keys: one entry each).
+    Key(String),
+    /// `keyless`: `subject` and `issuer` (wildcards allowed).
+    Keyless {
+        /// The certificate subject.
+        subject: String,
+        /// The OIDC issuer (empty: any).
+        issuer: String,
+    },
+    /// `certificates.cert`: the PEM certificate.
+    Certificate(String),
+    /// `attestor`: a nested set.
+    Nested(AttestorSet),
+}
+
+/// One `attestations` entry.
+#[derive(Debug)]
+pub struct AttestationCheck {
+    /// `type` (or `predicateType`).
+    pub predicate_type: String,
+    /// `attestors` that must have signed the statement.
+    pub attestors: Vec<AttestorSet>,
+    /// `conditions`, evaluated on the statement's predicate.
+    pub conditions: Vec<Conditions>,
+}
+
+/// Parses a rule's `verifyImages` list.
+pub(crate) fn parse(v: &Json, path: &str) -> Parse<VerifyImages> {
+    let Some(items) = v.as_array().filter(|i| !i.is_empty()) else {
+        return problem(path, "expected a non-empty list of image verifications");
+    };
+    let mut checks = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        if !item.is_object() {
+            return problem(&p, "expected a map");
+        }
+        let flag = |k: &str| -> Parse<bool> {
+            match item.get(k) {
+                None | Some(Json::Null) => Ok(true),
+                Some(Json::Bool(b)) => Ok(*b),
+                Some(_) => problem(&format!("{p}.{k}"), "expected true or false"),
+            }
+        };
+        // The older single-reference form.
+        let mut references = strings(item.get("imageReferences"), &format!("{p}.imageReferences"))?;
+        if let Some(image) = item.get("image").and_then(Json::as_str) {
+            references.push(image.to_string());
+        }
+        if references.is_empty() {
+            return problem(
+                &format!("{p}.imageReferences"),
+                "an image verification needs the images it applies to",
+            );
+        }
+        let mut attestations = Vec::new();
+        for (j, a) in item
+            .get("attestations")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let ap = format!("{p}.attestations[{j}]");
+            let predicate_type = a
+                .get("type")
+                .or_else(|| a.get("predicateType"))
+                .and_then(Json::as_str)
+                .filter(|t| !t.is_empty())
+                .ok_or((
+                    format!("{ap}.type"),
+                    "an attestation needs its type".to_string(),
+                ))?
+                .to_string();
+            let mut conditions = Vec::new();
+            for (k, c) in a
+                .get("conditions")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(c) = parse_conditions_opt(Some(c), &format!("{ap}.conditions[{k}]"))? {
+                    conditions.push(c);
+                }
+            }
+            attestations.push(AttestationCheck {
+                predicate_type,
+                attestors: attestor_sets(a.get("attestors"), &format!("{ap}.attestors"))?,
+                conditions,
+            });
+        }
+        checks.push(ImageVerification {
+            references,
+            skip: strings(
+                item.get("skipImageReferences"),
+                &format!("{p}.skipImageReferences"),
+            )?,
+            attestors: attestor_sets(item.get("attestors"), &format!("{p}.attestors"))?,
+            attestations,
+            mutate_digest: flag("mutateDigest")?,
+            verify_digest: flag("verifyDigest")?,
+            required: flag("required")?,
+        });
+    }
+    Ok(VerifyImages { checks })
+}
+
+fn attestor_sets(v: Option<&Json>, path: &str) -> Parse<Vec<AttestorSet>> {
+    let mut out = Vec::new();
+    let items = match v {
+        None | Some(Json::Null) => return Ok(out),
+        Some(Json::Array(items)) => items,
+        Some(_) => return problem(path, "expected a list of attestor sets"),
+    };
+    for (i, set) in items.iter().enumerate() {
+        out.push(attestor_set(set, &format!("{path}[{i}]"))?);
+    }
+    Ok(out)
+}
+
+fn attestor_set(set: &Json, path: &str) -> Parse<AttestorSet> {
+    let count = match set.get("count") {
+        None | Some(Json::Null) => None,
+        Some(c) => match c.as_u64() {
+            Some(n) => Some(n as usize),
+            None => return problem(&format!("{path}.count"), "expected a number"),
+        },
+    };
+    let Some(items) = set.get("entries").and_then(Json::as_array) else {
+        return problem(&format!("{path}.entries"), "an attestor set needs entries");
+    };
+    let mut entries = Vec::new();
+    for (i, e) in items.iter().enumerate() {
+        let p = format!("{path}.entries[{i}]");
+        let text = |v: Option<&Json>| v.and_then(Json::as_str).unwrap_or_default().to_string();
+        if let Some(keys) = e.get("keys") {
+            let pem = text(keys.get("publicKeys"));
+            if pem.trim().is_empty() {
+                return problem(&format!("{p}.keys.publicKeys"), "expected a public key");
+            }
+            // Several keys in one entry are one attestor each, as in Kyverno.
+            let keys: Vec<String> = pem
+                .split_inclusive("-----END PUBLIC KEY-----")
+                .map(str::to_string)
+                .filter(|k| !k.trim().is_empty())
+                .collect();
+            if keys.len() > 1 {
+                entries.extend(keys.into_iter().map(Attestor::Key));
+            } else {
+                entries.push(Attestor::Key(pem));
+            }
+        } else if let Some(k) = e.get("keyless") {
+            entries.push(Attestor::Keyless {
+                subject: text(k.get("subject")),
+                issuer: text(k.get("issuer")),
+            });
+        } else if let Some(c) = e.get("certificates") {
+            entries.push(Attestor::Certificate(text(c.get("cert"))));
+        } else if let Some(nested) = e.get("attestor") {
+            entries.push(Attestor::Nested(attestor_set(
+                nested,
+                &format!("{p}.attestor"),
+            )?));
+        } else {
+            return problem(
+                &p,
+                "an attestor entry needs keys, keyless, certificates or attestor",
+            );
+        }
+    }
+    Ok(AttestorSet { count, entries })
+}
+
+/// What a registry and cosign would say, and where vigie reads it.
+const OFFLINE: &str = "vigie answers image verification from the Context file's spec.images \
+                       and never contacts a registry";
+
+/// PEM text without its whitespace, so that line breaks do not matter.
+fn squeezed(pem: &str) -> String {
+    pem.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+impl Attestor {
+    /// Whether one of the signers the facts list is this attestor.
+    fn signed_by(&self, signers: &[Json]) -> bool {
+        signers.iter().any(|s| match self {
+            Attestor::Key(pem) => s
+                .get("key")
+                .and_then(Json::as_str)
+                .is_some_and(|k| squeezed(k) == squeezed(pem)),
+            Attestor::Certificate(pem) => s
+                .get("certificate")
+                .and_then(Json::as_str)
+                .is_some_and(|c| squeezed(c) == squeezed(pem)),
+            Attestor::Keyless { subject, issuer } => {
+                let field = |k: &str| s.get(k).and_then(Json::as_str);
+                field("subject").is_some_and(|given| wildcard_match(subject, given))
+                    && (issuer.is_empty()
+                        || field("issuer").is_some_and(|given| wildcard_match(issuer, given)))
+            }
+            Attestor::Nested(_) => false,
+        })
+    }
+
+    /// The path suffix Kyverno's messages give the entry.
+    fn kind(&self) -> &'static str {
+        match self {
+            Attestor::Key(_) => ".keys",
+            Attestor::Keyless { .. } => ".keyless",
+            Attestor::Certificate(_) => ".certificates",
+            Attestor::Nested(_) => ".attestor",
+        }
+    }
+}
+
+impl AttestorSet {
+    /// `Ok` when enough entries signed, else the reasons of those that did not.
+    fn verify(&self, signers: &[Json], path: &str) -> Result<(), String> {
+        let required = match self.count {
+            Some(n) if n > 0 => n,
+            _ => self.entries.len(),
+        };
+        let mut verified = 0;
+        let mut errors = Vec::new();
+        for (i, entry) in self.entries.iter().enumerate() {
+            let p = format!("{path}.entries[{i}]{}", entry.kind());
+            let outcome = match entry {
+                Attestor::Nested(set) => set.verify(signers, &p),
+                other if other.signed_by(signers) => Ok(()),
+                _ => Err(format!("{p}: no matching signatures")),
+            };
+            match outcome {
+                Ok(()) => {
+                    verified += 1;
+                    if verified >= required {
+                        return Ok(());
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            errors.push(format!(
+                "{path}: {verified} of the {required} signatures required"
+            ));
+        }
+        Err(errors.join("; "))
+    }
+}
+
+/// The Context entry of `image`, as written or once normalized; an image
+/// with a digest is also the entry of its tag that gives that digest (so the
+/// rules after a `mutateDigest` find it).
+fn entry<'a>(lookup: &'a Offline, image: &str) -> Result<&'a Json, String> {
+    let parsed = parse_image(image);
+    let wanted = parsed.as_ref().map(|i| i.normalized());
+    let without_digest = |i: &vigie_resource::ImageInfo| {
+        let mut i = i.clone();
+        i.digest.clear();
+        i.normalized()
+    };
+    lookup
+        .images
+        .iter()
+        .find(|m| {
+            let given = m.get("image").and_then(Json::as_str).unwrap_or_default();
+            let given_info = parse_image(given);
+            if given == image
+                || wanted.is_some() && given_info.as_ref().map(|i| i.normalized()) == wanted
+            {
+                return true;
+            }
+            let (Some(p), Some(g)) = (parsed.as_ref(), given_info.as_ref()) else {
+                return false;
+            };
+            let digest = m.get("digest").and_then(Json::as_str).unwrap_or_default();
+            !p.digest.is_empty()
+                && g.digest.is_empty()
+                && without_digest(p) == without_digest(g)
+                && digest == p.digest
+        })
+        .ok_or_else(|| format!("no data for image '{image}' ({OFFLINE})"))
+}
+
+/// A list the entry of `image` must give.
+fn said<'a>(entry: &'a Json, image: &str, field: &str) -> Result<&'a [Json], String> {
+    entry
+        .get(field)
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .ok_or_else(|| {
+            format!(
+                "the spec.images entry of '{image}' has no `{field}` list, so vigie cannot tell \
+                 what verifies it ({OFFLINE})"
+            )
+        })
+}
+
+/// Each container image of `object` with the JSON pointer of its `image` field.
+fn images_of(object: &Json, kind: &str) -> Vec<(String, String)> {
+    let spec = match kind {
+        "Pod" => "/spec",
+        "CronJob" => "/spec/jobTemplate/spec/template/spec",
+        "Deployment"
+        | "DaemonSet"
+        | "StatefulSet"
+        | "ReplicaSet"
+        | "Job"
+        | "ReplicationController" => "/spec/template/spec",
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        let pointer = format!("{spec}/{list}");
+        for (i, c) in object
+            .pointer(&pointer)
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(image) = c.get("image").and_then(Json::as_str) {
+                out.push((image.to_string(), format!("{pointer}/{i}/image")));
+            }
+        }
+    }
+    out
+}
+
+/// Whether one of `patterns` matches the image as written or normalized.
+fn selects(patterns: &[String], image: &str) -> bool {
+    let normalized = parse_image(image).map(|i| i.normalized());
+    patterns.iter().any(|p| {
+        wildcard_match(p, image) || normalized.as_deref().is_some_and(|n| wildcard_match(p, n))
+    })
+}
+
+/// What one rule concluded, worst first.
+fn worse(a: Status, b: Status) -> Status {
+    let rank = |s: Status| match s {
+        Status::Skip => 0,
+        Status::Pass => 1,
+        Status::Warn => 2,
+        Status::Fail => 3,
+        Status::Error => 4,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+impl VerifyImages {
+    /// Runs the rule on the resource of `context`: its status, its message
+    /// (one part per image), and the object with digests and the
+    /// `kyverno.io/verify-images` annotation when it changed.
+    pub fn run(&self, context: &PolicyContext<'_>) -> (Status, String, Option<Json>) {
+        let target = context.target;
+        let lookup = &context.request.cel_lookup;
+        let images = images_of(&target.object, &target.kind);
+        let mut status: Option<Status> = None;
+        let mut messages = Vec::new();
+        let mut object = target.object.clone();
+        let mut annotation: Map<String, Json> = Map::new();
+        for (image, pointer) in &images {
+            for check in self
+                .checks
+                .iter()
+                .filter(|c| selects(&c.references, image) && !selects(&c.skip, image))
+            {
+                let (s, m, patched_image) = check.run(lookup, image);
+                status = Some(status.map_or(s, |w| worse(w, s)));
+                messages.push(m);
+                let shown = patched_image.clone().unwrap_or_else(|| image.clone());
+                if let Some(value) = patched_image {
+                    if let Some(slot) = object.pointer_mut(pointer) {
+                        *slot = Json::String(value);
+                    }
+                }
+                if !check.attestors.is_empty() || !check.attestations.is_empty() {
+                    let verdict = if s == Status::Pass { "pass" } else { "fail" };
+                    annotation.insert(shown, Json::String(verdict.into()));
+                }
+            }
+        }
+        let Some(status) = status else {
+            let refs: Vec<&str> = self
+                .checks
+                .iter()
+                .flat_map(|c| c.references.iter().map(String::as_str))
+                .collect();
+            return (
+                Status::Skip,
+                format!(
+                    "skip run verification as image in resource not found in imageRefs '{}'",
+                    refs.join(",")
+                ),
+                None,
+            );
+        };
+        if !annotation.is_empty() && status == Status::Pass {
+            if let Some(meta) = object.get_mut("metadata").and_then(Json::as_object_mut) {
+                let annotations = meta
+                    .entry("annotations")
+                    .or_insert_with(|| Json::Object(Map::new()));
+                if let Some(a) = annotations.as_object_mut() {
+                    // The images earlier rules verified stay recorded.
+                    let mut recorded: Map<String, Json> = a
+                        .get(ANNOTATION)
+                        .and_then(Json::as_str)
+                        .and_then(|t| serde_json::from_str(t).ok())
+                        .unwrap_or_default();
+                    recorded.extend(annotation);
+                    let text = Json::Object(recorded).to_string();
+                    a.insert(ANNOTATION.to_string(), Json::String(text));
+                }
+            }
+        }
+        let patched = (status == Status::Pass && object != target.object).then_some(object);
+        (status, messages.join("; "), patched)
+    }
+}
+
+impl ImageVerification {
+    /// Verifies one image: its status, message, and the image rewritten with
+    /// its digest when `mutateDigest` adds one.
+    fn run(&self, lookup: &Offline, image: &str) -> (Status, String, Option<String>) {
+        let has_checks = !self.attestors.is_empty() || !self.attestations.is_empty();
+        let info = parse_image(image);
+        let has_digest = info.as_ref().is_some_and(|i| !i.digest.is_empty());
+        let needs_facts = has_checks || self.mutate_digest && !has_digest;
+        let entry = if needs_facts {
+            match entry(lookup, image) {
+                Ok(e) => Some(e),
+                Err(m) => {
+                    return (
+                        Status::Error,
+                        format!("failed to verify image {image}: {m}"),
+                        None,
+                    )
+                }
+            }
+        } else {
+            None
+        };
+        let mut message = String::new();
+        if let (true, Some(entry)) = (has_checks, entry) {
+            if !self.attestors.is_empty() {
+                let signers = match said(entry, image, "signatures") {
+                    Ok(s) => s,
+                    Err(m) => {
+                        return (
+                            Status::Error,
+                            format!("failed to verify image {image}: {m}"),
+                            None,
+                        )
+                    }
+                };
+                for (i, set) in self.attestors.iter().enumerate() {
+                    if let Err(e) = set.verify(signers, &format!(".attestors[{i}]")) {
+                        return (
+                            Status::Fail,
+                            format!("failed to verify image {image}: {e}"),
+                            None,
+                        );
+                    }
+                }
+            }
+            if let Err((status, m)) = self.verify_attestations(entry, image) {
+                return (status, m, None);
+            }
+            message = format!("verified image signatures for {image}");
+        }
+        let mut patched = None;
+        if !has_digest && self.mutate_digest {
+            let digest = entry
+                .and_then(|e| e.get("digest"))
+                .and_then(Json::as_str)
+                .filter(|d| !d.is_empty());
+            match digest {
+                Some(d) => {
+                    patched = Some(format!("{image}@{d}"));
+                    if message.is_empty() {
+                        message = format!("mutated image digest of {image}");
+                    }
+                }
+                None => {
+                    return (
+                        Status::Error,
+                        format!(
+                            "failed to update digest: the spec.images entry of '{image}' gives \
+                             no digest ({OFFLINE})"
+                        ),
+                        None,
+                    )
+                }
+            }
+        } else if !has_digest && self.verify_digest {
+            return (Status::Fail, format!("missing digest for {image}"), None);
+        }
+        if message.is_empty() {
+            message = format!("image {image} checked");
+        }
+        (Status::Pass, message, patched)
+    }
+
+    fn verify_attestations(&self, entry: &Json, image: &str) -> Result<(), (Status, String)> {
+        if self.attestations.is_empty() {
+            return Ok(());
+        }
+        let statements = said(entry, image, "attestations").map_err(|m| {
+            (
+                Status::Error,
+                format!("failed to verify image {image}: {m}"),
+            )
+        })?;
+        for (i, check) in self.attestations.iter().enumerate() {
+            let path = format!(".attestations[{i}]");
+            let found = statements.iter().find(|s| {
+                s.get("type").and_then(Json::as_str) == Some(check.predicate_type.as_str())
+            });
+            let Some(statement) = found else {
+                return Err((
+                    Status::Fail,
+                    format!(
+                        "failed to verify image {image}: {path}: no attestation of type {} \
+                         for the image",
+                        check.predicate_type
+                    ),
+                ));
+            };
+            let signers = statement
+                .get("attestors")
+                .and_then(Json::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for (j, set) in check.attestors.iter().enumerate() {
+                set.verify(signers, &format!("{path}.attestors[{j}]"))
+                    .map_err(|e| (Status::Fail, format!("failed to verify image {image}: {e}")))?;
+            }
+            if check.conditions.is_empty() {
+                continue;
+            }
+            let payload = statement.get("payload").ok_or_else(|| {
+                (
+                    Status::Error,
+                    format!(
+                        "failed to verify image {image}: the {} attestation gives no payload \
+                         ({OFFLINE})",
+                        check.predicate_type
+                    ),
+                )
+            })?;
+            let predicate = payload.get("predicate").unwrap_or(payload);
+            let data = crate::jmes::to_var(predicate);
+            for c in &check.conditions {
+                match conditions::evaluate(c, &data, Missing::Error) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return Err((
+                            Status::Fail,
+                            format!(
+                                "failed to verify image {image}: {path}: attestation checks \
+                                 failed for {image} and predicate {}",
+                                check.predicate_type
+                            ),
+                        ))
+                    }
+                    Err(e) => {
+                        return Err((
+                            Status::Error,
+                            format!("failed to evaluate the conditions of {path} for {image}: {e}"),
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A rule's `verifyImages`, shared by the rule and its autogen copies.
+pub(crate) fn action(v: &Json, path: &str) -> Parse<crate::policy::RuleAction> {
+    Ok(crate::policy::RuleAction::Mutate(
+        crate::policy::Mutation::VerifyImages(Arc::new(parse(v, path)?)),
+    ))
+}
