@@ -25,22 +25,11 @@
 use super::super::prelude::*;
 use super::topology::{service_ports, service_type};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N010",
-    title: "AWS HTTPS load balancer without a TLS certificate",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0231"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1040"],
-    },
-    remediation: "Annotate the Service with service.beta.kubernetes.io/aws-load-balancer-ssl-cert set to an ACM certificate ARN.",
-    doc: include_str!("aws_load_balancer_tls.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Service",
-        evaluate,
-    },
+/// How VG-N010 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Service",
+    evaluate,
 };
 
 const SSL_CERT: &str = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert";

@@ -27,22 +27,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N004",
-    title: "Ingress without TLS",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0263"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1040"],
-    },
-    remediation: "Add a spec.tls entry with a certificate Secret for every host of the Ingress.",
-    doc: include_str!("ingress_without_tls.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Ingress",
-        evaluate,
-    },
+/// How VG-N004 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Ingress",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

@@ -30,22 +30,11 @@
 use super::super::prelude::*;
 use super::topology::label_selector_is_empty;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N005",
-    title: "Namespace without a default-deny NetworkPolicy",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0054", "C-0206"],
-        cis: &["5.3.2"],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1046"],
-    },
-    remediation: "Add a NetworkPolicy with podSelector: {} and policyTypes: [Ingress] (and Egress) to the namespace, then allow the flows each application needs.",
-    doc: include_str!("namespace_without_default_deny.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &["Namespace", "NetworkPolicy"],
-        evaluate,
-    },
+/// How VG-N005 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["Namespace", "NetworkPolicy"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -31,27 +31,16 @@ use super::cilium::{
 use super::topology::label_selector_is_empty;
 use crate::controls::rbac::service_accounts::namespace_of;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N016",
-    title: "Namespace without any network policy",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0054", "C-0049", "C-0206"],
-        cis: &["5.3.2"],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1046"],
-    },
-    remediation: "Add a NetworkPolicy (or Cilium policy) to the namespace, starting with a default-deny policy.",
-    doc: include_str!("namespace_without_network_policy.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &[
-            "Namespace",
-            "NetworkPolicy",
-            CILIUM_POLICY,
-            CILIUM_CLUSTERWIDE_POLICY,
-        ],
-        evaluate,
-    },
+/// How VG-N016 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &[
+        "Namespace",
+        "NetworkPolicy",
+        CILIUM_POLICY,
+        CILIUM_CLUSTERWIDE_POLICY,
+    ],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -34,22 +34,11 @@ use super::service_accounts::{
 };
 use crate::controls::common::workload_pod;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R021",
-    title: "Workload mounts the token of a service account with permissions",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0261"],
-        cis: &["5.1.6"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1528"],
-    },
-    remediation: "Set automountServiceAccountToken: false in the pod spec, or run the workload as an account without bindings.",
-    doc: include_str!("bound_token_mounted.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and!["ServiceAccount", "RoleBinding", "ClusterRoleBinding"],
-        evaluate,
-    },
+/// How VG-R021 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and!["ServiceAccount", "RoleBinding", "ClusterRoleBinding"],
+    evaluate,
 };
 
 /// Groups every service account belongs to.

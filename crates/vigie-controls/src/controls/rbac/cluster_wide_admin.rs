@@ -26,22 +26,11 @@
 use super::super::prelude::*;
 use super::model::{list_matches, report_grants, RBAC_KINDS};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R014",
-    title: "Subject bound to cluster administrator cluster-wide",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0185"],
-        cis: &["5.1.1"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078"],
-    },
-    remediation: "Replace the ClusterRoleBinding with RoleBindings to narrower roles in the namespaces the subject needs.",
-    doc: include_str!("cluster_wide_admin.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: RBAC_KINDS,
-        evaluate,
-    },
+/// How VG-R014 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: RBAC_KINDS,
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -27,23 +27,11 @@ use super::super::prelude::*;
 use super::service_accounts::{find_account, namespace_of, WORKLOADS_AND_ACCOUNTS, WORKLOAD_KINDS};
 use crate::controls::common::workload_pod;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R022",
-    title: "Workload runs as a service account that does not exist",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0307"],
-        cis: &[],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078"],
-    },
-    remediation:
-        "Create the ServiceAccount in the workload's namespace, or fix serviceAccountName.",
-    doc: include_str!("missing_service_account.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: WORKLOADS_AND_ACCOUNTS,
-        evaluate,
-    },
+/// How VG-R022 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: WORKLOADS_AND_ACCOUNTS,
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -23,23 +23,11 @@
 use super::super::prelude::*;
 use super::model::{report_grants, rule_allows, strings, RBAC_KINDS};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R011",
-    title: "Subject can modify the CoreDNS ConfigMap",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0037"],
-        cis: &[],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1557"],
-    },
-    remediation:
-        "Restrict update and patch on configmaps with resourceNames that do not include coredns.",
-    doc: include_str!("modify_coredns.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: RBAC_KINDS,
-        evaluate,
-    },
+/// How VG-R011 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: RBAC_KINDS,
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -19,23 +19,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R023",
-    title: "Namespace without a dedicated service account",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0189"],
-        cis: &["5.1.5"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078"],
-    },
-    remediation:
-        "Create a ServiceAccount per application in the namespace and name it in the pod specs.",
-    doc: include_str!("namespace_without_service_account.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &["Namespace", "ServiceAccount"],
-        evaluate,
-    },
+/// How VG-R023 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["Namespace", "ServiceAccount"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -27,26 +27,15 @@
 use super::super::prelude::*;
 use super::pod_security_admission::{enforce_violation, ENFORCE_LABEL};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R025",
-    title: "Namespace without admission policy enforcement",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0192"],
-        cis: &["5.2.1"],
-        nsa: &["Pod security"],
-        mitre: &["T1610"],
-    },
-    remediation: "Label the namespace pod-security.kubernetes.io/enforce=baseline (or restricted), or deploy a policy engine.",
-    doc: include_str!("pod_security_not_enforced.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &[
-            "Namespace",
-            "ValidatingWebhookConfiguration",
-            "MutatingWebhookConfiguration",
-        ],
-        evaluate,
-    },
+/// How VG-R025 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &[
+        "Namespace",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+    ],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -29,22 +29,11 @@ use super::service_accounts::{
 };
 use crate::controls::common::workload_pod;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R020",
-    title: "Workload mounts a service account token",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0034", "C-0190"],
-        cis: &["5.1.6"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1528"],
-    },
-    remediation: "Set automountServiceAccountToken: false in the pod spec or on its ServiceAccount; mount a projected token only where the API is used.",
-    doc: include_str!("workload_token_automount.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: WORKLOADS_AND_ACCOUNTS,
-        evaluate,
-    },
+/// How VG-R020 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: WORKLOADS_AND_ACCOUNTS,
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

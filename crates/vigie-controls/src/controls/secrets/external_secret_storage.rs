@@ -33,22 +33,11 @@
 use super::super::prelude::*;
 use crate::controls::common::{is_workload, workload_pod};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-S003",
-    title: "No external secret storage",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0234"],
-        cis: &["5.4.2"],
-        nsa: &["Pod security"],
-        mitre: &["T1552"],
-    },
-    remediation: "Get the workload's secrets through the Secrets Store CSI driver (or an equivalent external store).",
-    doc: include_str!("external_secret_storage.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+/// How VG-S003 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: is_workload,
+    evaluate,
 };
 
 const SECRETS_STORE_DRIVER: &str = "secrets-store.csi.k8s.io";

@@ -27,20 +27,9 @@
 use super::super::prelude::*;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-S002",
-    title: "Secret passed as environment variables",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0207"],
-        cis: &["5.4.1"],
-        nsa: &["Pod security"],
-        mitre: &["T1552.007"],
-    },
-    remediation: "Mount the Secret as a read-only volume and read the value from the file.",
-    doc: include_str!("secret_env_var.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-S002 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {

@@ -26,20 +26,9 @@ use super::super::prelude::*;
 use super::helpers::{host_path, volume_violation, volumes};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W005",
-    title: "Container runtime socket mounted",
-    severity: Severity::Critical,
-    refs: Refs {
-        kubescape: &["C-0074"],
-        cis: &["5.2.12"],
-        nsa: &["Pod security"],
-        mitre: &["T1611", "T1610"],
-    },
-    remediation: "Remove the hostPath volume of the runtime socket; use a daemonless image builder or the Kubernetes API instead.",
-    doc: include_str!("runtime_socket_mount.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W005 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 /// Runtime sockets and state directories, without the `/var` prefix that
 /// `/var/run` (a symlink to `/run` on current distributions) may add.

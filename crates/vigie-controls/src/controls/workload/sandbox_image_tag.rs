@@ -24,22 +24,11 @@ use super::helpers::{judge_images, ImageRef};
 use super::sandbox::is_sandbox_template;
 use crate::controls::common::workload_pod;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W063",
-    title: "Agent sandbox image not pinned to a version",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0304"],
-        cis: &[],
-        nsa: &["Supply chain"],
-        mitre: &["T1525"],
-    },
-    remediation: "Pin the image to a version tag (:1.2.3) or a digest (@sha256:...).",
-    doc: include_str!("sandbox_image_tag.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_sandbox_template,
-        evaluate,
-    },
+/// How VG-W063 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: is_sandbox_template,
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {

@@ -30,22 +30,11 @@ use super::helpers::{from_registry, judge_images};
 use super::sandbox::is_sandbox_template;
 use crate::controls::common::workload_pod;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W062",
-    title: "Agent sandbox image from a registry that is not allowed",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0304"],
-        cis: &[],
-        nsa: &["Supply chain"],
-        mitre: &["T1525"],
-    },
-    remediation: "Use an image from an allowed registry, or add the registry to allowedRegistries after review.",
-    doc: include_str!("sandbox_registry.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_sandbox_template,
-        evaluate,
-    },
+/// How VG-W062 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: is_sandbox_template,
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {

@@ -29,23 +29,11 @@
 use super::super::prelude::*;
 use crate::controls::common::{is_workload, workload_pod};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W046",
-    title: "Workload that needs a sandbox runs without one",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &[],
-        cis: &["5.7"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation:
-        "Set spec.runtimeClassName to a sandbox RuntimeClass (gVisor, Kata) for this workload.",
-    doc: include_str!("sandbox_runtime_class.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+/// How VG-W046 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: is_workload,
+    evaluate,
 };
 
 const REQUIRED_LABEL: &str = "vigie.dev/sandbox";

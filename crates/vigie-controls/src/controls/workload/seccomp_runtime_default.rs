@@ -25,20 +25,9 @@ use super::super::prelude::*;
 use super::helpers::{effective, effective_location, missing_in_container};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W014",
-    title: "Seccomp profile is not RuntimeDefault",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0210"],
-        cis: &["5.7.2"],
-        nsa: &["Pod security"],
-        mitre: &["T1068"],
-    },
-    remediation: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod and remove other profiles from the containers.",
-    doc: include_str!("seccomp_runtime_default.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W014 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {

@@ -24,31 +24,20 @@
 use super::super::prelude::*;
 use crate::controls::common::workload_pod;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W032",
-    title: "subPath mount on nodes affected by CVE-2021-25741",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0058"],
-        cis: &[],
-        nsa: &["Upgrading and application security practices"],
-        mitre: &["T1611"],
-    },
-    remediation: "Upgrade the nodes' kubelet to v1.19.15, v1.20.11, v1.21.5, v1.22.2 or later.",
-    doc: include_str!("subpath_cve.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &[
-            "Node",
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "DaemonSet",
-            "StatefulSet",
-            "Job",
-            "CronJob",
-        ],
-        evaluate,
-    },
+/// How VG-W032 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &[
+        "Node",
+        "Pod",
+        "Deployment",
+        "ReplicaSet",
+        "DaemonSet",
+        "StatefulSet",
+        "Job",
+        "CronJob",
+    ],
+    evaluate,
 };
 
 /// Whether a kubelet version (`v1.21.2`, `v1.21.2-eks-0389ca3`) is affected.
