@@ -24,6 +24,7 @@
 
 use super::super::prelude::*;
 use super::topology::{service_ports, service_type};
+use crate::controls::common::metadata_keys;
 
 /// How VG-N010 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -38,13 +39,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     if service_type(resource) != "LoadBalancer" {
         return;
     }
-    let has_cert = resource
-        .root
-        .get_path(&["metadata", "annotations"])
-        .and_then(Node::as_map)
-        .unwrap_or(&[])
-        .iter()
-        .any(|a| a.key.starts_with(SSL_CERT));
+    let has_cert = metadata_keys(resource, "annotations").any(|key| key.starts_with(SSL_CERT));
     if has_cert {
         return;
     }

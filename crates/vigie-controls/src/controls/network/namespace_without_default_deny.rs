@@ -29,6 +29,7 @@
 
 use super::super::prelude::*;
 use super::topology::label_selector_is_empty;
+use crate::controls::common::{judge_namespaces, namespace_lacks};
 
 /// How VG-N005 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -38,17 +39,15 @@ pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, namespace) in inventory.of_kind(&["Namespace"]) {
-        out.evaluated.push(i);
+    judge_namespaces(inventory, out, |namespace| {
         let name = namespace.name.as_str();
         let policies: Vec<&Resource> = inventory
             .in_namespace(&["NetworkPolicy"], name)
             .map(|(_, p)| p)
             .collect();
         if policies.iter().any(|p| denies_all_ingress(p)) {
-            continue;
+            return None;
         }
-        let metadata = namespace.root.get("metadata").unwrap_or(Node::null());
         let message = if policies.is_empty() {
             format!("Namespace {name} has no NetworkPolicy: its pods accept traffic from anywhere")
         } else {
@@ -57,11 +56,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
                 policies.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
             )
         };
-        out.violations.push((
-            i,
-            Violation::new("metadata.name", key_pos(metadata, "name"), message),
-        ));
-    }
+        Some(namespace_lacks(namespace, message))
+    });
 }
 
 /// Whether the policy selects every pod and allows them no ingress.

@@ -29,6 +29,7 @@ use super::cilium::{
     endpoint_selectors, selector_namespace, CILIUM_CLUSTERWIDE_POLICY, CILIUM_POLICY,
 };
 use super::topology::label_selector_is_empty;
+use crate::controls::common::{judge_namespaces, namespace_lacks};
 use crate::controls::rbac::service_accounts::namespace_of;
 
 /// How VG-N016 looks at the input; what it says about itself is its row of
@@ -58,22 +59,16 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             }
         }
     }
-    for (i, namespace) in inventory.of_kind(&["Namespace"]) {
-        out.evaluated.push(i);
+    judge_namespaces(inventory, out, |namespace| {
         if everywhere || covered.contains(namespace.name.as_str()) {
-            continue;
+            return None;
         }
-        let metadata = namespace.root.get("metadata").unwrap_or(Node::null());
-        out.violations.push((
-            i,
-            Violation::new(
-                "metadata.name",
-                key_pos(metadata, "name"),
-                format!(
-                    "Namespace {} has no network policy: its pods accept traffic from anywhere",
-                    namespace.name
-                ),
+        Some(namespace_lacks(
+            namespace,
+            format!(
+                "Namespace {} has no network policy: its pods accept traffic from anywhere",
+                namespace.name
             ),
-        ));
-    }
+        ))
+    });
 }

@@ -18,6 +18,7 @@
 //! MITRE ATT&CK T1078 (Valid Accounts).
 
 use super::super::prelude::*;
+use crate::controls::common::{judge_namespaces, namespace_lacks};
 
 /// How VG-R023 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -27,24 +28,16 @@ pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, namespace) in inventory.of_kind(&["Namespace"]) {
-        out.evaluated.push(i);
+    judge_namespaces(inventory, out, |namespace| {
         let has_own = inventory
             .in_namespace(&["ServiceAccount"], &namespace.name)
             .any(|(_, sa)| sa.name != "default");
-        if !has_own {
-            let metadata = namespace.root.get("metadata").unwrap_or(Node::null());
-            out.violations.push((
-                i,
-                Violation::new(
-                    "metadata.name",
-                    key_pos(metadata, "name"),
-                    format!(
-                        "Namespace {} holds no ServiceAccount besides default",
-                        namespace.name
-                    ),
-                ),
-            ));
-        }
-    }
+        (!has_own).then(|| {
+            let message = format!(
+                "Namespace {} holds no ServiceAccount besides default",
+                namespace.name
+            );
+            namespace_lacks(namespace, message)
+        })
+    });
 }

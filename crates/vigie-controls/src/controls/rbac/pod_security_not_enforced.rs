@@ -26,6 +26,7 @@
 
 use super::super::prelude::*;
 use super::pod_security_admission::{enforce_violation, ENFORCE_LABEL};
+use crate::controls::common::{judge_namespaces, metadata_keys};
 
 /// How VG-R025 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -45,32 +46,20 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             "MutatingWebhookConfiguration",
         ])
         .any(|(_, config)| matches_namespaced_objects(config));
-    for (i, namespace) in inventory.of_kind(&["Namespace"]) {
-        out.evaluated.push(i);
-        if policy_engine {
-            continue;
+    judge_namespaces(inventory, out, |namespace| {
+        // `enforce-version` alone pins a version of nothing; kept as a sign of intent.
+        let labelled = metadata_keys(namespace, "labels").any(|key| key.starts_with(ENFORCE_LABEL));
+        if policy_engine || labelled {
+            return None;
         }
-        let labelled = namespace
-            .root
-            .get_path(&["metadata", "labels"])
-            .and_then(Node::as_map)
-            .unwrap_or(&[])
-            .iter()
-            // `enforce-version` alone pins a version of nothing; kept as a sign of intent.
-            .any(|label| label.key.starts_with(ENFORCE_LABEL));
-        if !labelled {
-            out.violations.push((
-                i,
-                enforce_violation(
-                    namespace,
-                    format!(
-                        "Namespace {} has no {ENFORCE_LABEL} label and no policy webhook admits its pods",
-                        namespace.name
-                    ),
-                ),
-            ));
-        }
-    }
+        Some(enforce_violation(
+            namespace,
+            format!(
+                "Namespace {} has no {ENFORCE_LABEL} label and no policy webhook admits its pods",
+                namespace.name
+            ),
+        ))
+    });
 }
 
 /// Whether a webhook configuration has a rule for namespaced objects (a rule's
