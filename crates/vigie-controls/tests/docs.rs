@@ -10,7 +10,7 @@ fn assert_current(page: &str, generated: &str) {
         .join("../../docs")
         .join(page);
     if std::env::var_os("VIGIE_BLESS").is_some() {
-        std::fs::write(&path, generated).unwrap();
+        std::fs::write(&path, generated).expect("docs/ is writable");
     }
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(

@@ -19,6 +19,16 @@ pub(crate) fn workload_pod(resource: &Resource) -> Option<Pod<'_>> {
     pod_template(resource).map(Pod::new)
 }
 
+/// The workloads of the inventory that have a pod: their index, the object
+/// and its pod.
+pub(crate) fn workload_pods<'a>(
+    inventory: Inventory<'a>,
+) -> impl Iterator<Item = (usize, &'a Resource, Pod<'a>)> + 'a {
+    inventory
+        .of_kind(WORKLOAD_KINDS)
+        .filter_map(|(i, workload)| Some((i, workload, workload_pod(workload)?)))
+}
+
 /// The evaluator of a control that looks at the pod of every workload: it
 /// applies to the objects that run pods and hands `$evaluate` (a
 /// `fn(&Pod<'_>, &Config, &mut Vec<Violation>)`) their pod, so that each
@@ -36,6 +46,23 @@ macro_rules! pod_evaluator {
     };
 }
 pub(crate) use pod_evaluator;
+
+/// The evaluator of a control that looks at the pod of the objects `$applies`
+/// accepts together with the object itself (its kind, name, labels):
+/// `$evaluate` is a `fn(&Resource, &Pod<'_>, &Config, &mut Vec<Violation>)`.
+macro_rules! object_pod_evaluator {
+    ($applies:expr, $evaluate:expr) => {
+        $crate::control::Evaluator::Object {
+            applies: $applies,
+            evaluate: |resource, config, out| {
+                if let Some(pod) = $crate::controls::common::workload_pod(resource) {
+                    ($evaluate)(resource, &pod, config, out);
+                }
+            },
+        }
+    };
+}
+pub(crate) use object_pod_evaluator;
 
 /// Runs one Pod Security Standards check (by its Kubernetes ID) on a pod, at
 /// the latest version: for the controls that ask the same question as a check,

@@ -23,14 +23,15 @@
 //! T1078 (Valid Accounts).
 
 use super::super::prelude::*;
-use super::model::{list_matches, report_grants, RBAC_KINDS};
+use super::model::{grants_evaluator, list_matches};
 
 /// How VG-R016 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
-pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
-    needs: RBAC_KINDS,
-    evaluate,
-};
+pub(crate) const EVALUATOR: Evaluator = grants_evaluator!(
+    |_, subject| subject.kind == "Group" && subject.name == "system:authenticated",
+    |rule| list_matches(rule, "resources", SENSITIVE),
+    "reach workloads, nodes or Secrets",
+);
 
 /// Resources whose access lets a subject run code, read credentials or reach nodes.
 const SENSITIVE: &[&str] = &[
@@ -47,13 +48,3 @@ const SENSITIVE: &[&str] = &[
     "nodes",
     "secrets",
 ];
-
-fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    report_grants(
-        inventory,
-        out,
-        |_, subject| subject.kind == "Group" && subject.name == "system:authenticated",
-        |rule| list_matches(rule, "resources", SENSITIVE),
-        "reach workloads, nodes or Secrets",
-    );
-}

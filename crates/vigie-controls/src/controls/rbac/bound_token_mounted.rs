@@ -29,10 +29,8 @@ use std::collections::HashMap;
 
 use super::super::prelude::*;
 use super::model::{subject, subjects, BINDINGS};
-use super::service_accounts::{
-    account_name, find_account, namespace_of, token_mount, WORKLOAD_KINDS,
-};
-use crate::controls::common::workload_pod;
+use super::service_accounts::{account_name, find_account, namespace_of, token_mount};
+use crate::controls::common::workload_pods;
 
 /// How VG-R021 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -46,10 +44,7 @@ const GROUPS_OF_ALL_ACCOUNTS: &[&str] = &["system:serviceaccounts", "system:auth
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     let bindings = AccountBindings::new(*inventory);
-    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
-        let Some(pod) = workload_pod(workload) else {
-            continue;
-        };
+    for (i, workload, pod) in workload_pods(*inventory) {
         out.evaluated.push(i);
         let (name, namespace) = (account_name(&pod), namespace_of(workload));
         let Some(binding) = bindings.binding_of(name, namespace) else {

@@ -24,25 +24,16 @@
 //! MITRE ATT&CK T1078 (Valid Accounts).
 
 use super::super::prelude::*;
-use super::model::{list_matches, report_grants, RBAC_KINDS};
+use super::model::{grants_evaluator, list_matches};
 
 /// How VG-R014 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
-pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
-    needs: RBAC_KINDS,
-    evaluate,
-};
-
-fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    report_grants(
-        inventory,
-        out,
-        |binding, _| binding.kind == "ClusterRoleBinding",
-        |rule| {
-            list_matches(rule, "apiGroups", &[""])
-                && list_matches(rule, "resources", &[])
-                && list_matches(rule, "verbs", &[])
-        },
-        "do anything anywhere in the cluster",
-    );
-}
+pub(crate) const EVALUATOR: Evaluator = grants_evaluator!(
+    |binding, _| binding.kind == "ClusterRoleBinding",
+    |rule| {
+        list_matches(rule, "apiGroups", &[""])
+            && list_matches(rule, "resources", &[])
+            && list_matches(rule, "verbs", &[])
+    },
+    "do anything anywhere in the cluster",
+);

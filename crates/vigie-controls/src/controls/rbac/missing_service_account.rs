@@ -24,8 +24,8 @@
 //! T1078 (Valid Accounts).
 
 use super::super::prelude::*;
-use super::service_accounts::{find_account, namespace_of, WORKLOADS_AND_ACCOUNTS, WORKLOAD_KINDS};
-use crate::controls::common::workload_pod;
+use super::service_accounts::{find_account, namespace_of, WORKLOADS_AND_ACCOUNTS};
+use crate::controls::common::workload_pods;
 
 /// How VG-R022 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -35,10 +35,7 @@ pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
-        let Some(pod) = workload_pod(workload) else {
-            continue;
-        };
+    for (i, workload, pod) in workload_pods(*inventory) {
         out.evaluated.push(i);
         let spec = pod.spec();
         let Some(name) = spec.get("serviceAccountName").and_then(Node::as_str) else {

@@ -191,6 +191,22 @@ pub(crate) fn describe_rule(rule: &Node) -> String {
     format!("verbs [{}] on [{}]", list("verbs"), list("resources"))
 }
 
+/// The evaluator of a control that reports what bindings let subjects do:
+/// [`report_grants`] (`grantee`, `offends`, `what`) over the RBAC kinds.
+macro_rules! grants_evaluator {
+    ($grantee:expr, $offends:expr, $what:expr $(,)?) => {
+        $crate::control::Evaluator::Cluster {
+            needs: $crate::controls::rbac::model::RBAC_KINDS,
+            evaluate: |inventory, _, out| {
+                $crate::controls::rbac::model::report_grants(
+                    inventory, out, $grantee, $offends, $what,
+                )
+            },
+        }
+    };
+}
+pub(crate) use grants_evaluator;
+
 /// Reports every subject of a binding that `grantee` accepts and whose role has
 /// a rule that `offends`, once per binding and subject, on the subject's entry
 /// of the binding: `"<subject> can <what> through <role> (rules[i]: verbs [..]

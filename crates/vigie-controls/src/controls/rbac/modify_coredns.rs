@@ -21,25 +21,16 @@
 //! T1557 (Adversary-in-the-Middle).
 
 use super::super::prelude::*;
-use super::model::{report_grants, rule_allows, strings, RBAC_KINDS};
+use super::model::{grants_evaluator, rule_allows, strings};
 
 /// How VG-R011 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
-pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
-    needs: RBAC_KINDS,
-    evaluate,
-};
-
-fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    report_grants(
-        inventory,
-        out,
-        |_, _| true,
-        |rule| {
-            let names: Vec<&str> = strings(rule, "resourceNames").collect();
-            rule_allows(rule, &[""], &["configmaps"], &["update", "patch"])
-                && (names.is_empty() || names.contains(&"coredns"))
-        },
-        "modify the coredns ConfigMap",
-    );
-}
+pub(crate) const EVALUATOR: Evaluator = grants_evaluator!(
+    |_, _| true,
+    |rule| {
+        let names: Vec<&str> = strings(rule, "resourceNames").collect();
+        rule_allows(rule, &[""], &["configmaps"], &["update", "patch"])
+            && (names.is_empty() || names.contains(&"coredns"))
+    },
+    "modify the coredns ConfigMap",
+);

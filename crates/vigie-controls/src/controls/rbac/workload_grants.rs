@@ -7,10 +7,8 @@ use std::collections::HashMap;
 
 use super::super::prelude::*;
 use super::model::{describe_rule, rules, FirstRule};
-use super::service_accounts::{
-    account_name, find_account, namespace_of, token_mount, WORKLOAD_KINDS,
-};
-use crate::controls::common::workload_pod;
+use super::service_accounts::{account_name, find_account, namespace_of, token_mount};
+use crate::controls::common::workload_pods;
 
 /// What the workload-identity controls read.
 pub(crate) const WORKLOADS_AND_RBAC: &[&str] = workloads_and![
@@ -63,10 +61,7 @@ pub(crate) fn report_workload_grants(
         }
     }
     let mut first_rule = FirstRule::new(offends);
-    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
-        let Some(pod) = workload_pod(workload) else {
-            continue;
-        };
+    for (i, workload, pod) in workload_pods(*inventory) {
         out.evaluated.push(i);
         let (name, namespace) = (account_name(&pod), namespace_of(workload));
         let account = find_account(*inventory, name, namespace);

@@ -25,9 +25,9 @@
 
 use super::super::prelude::*;
 use super::service_accounts::{
-    account_name, find_account, namespace_of, token_mount, WORKLOADS_AND_ACCOUNTS, WORKLOAD_KINDS,
+    account_name, find_account, namespace_of, token_mount, WORKLOADS_AND_ACCOUNTS,
 };
-use crate::controls::common::workload_pod;
+use crate::controls::common::workload_pods;
 
 /// How VG-R020 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -37,10 +37,7 @@ pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
-        let Some(pod) = workload_pod(workload) else {
-            continue;
-        };
+    for (i, workload, pod) in workload_pods(*inventory) {
         out.evaluated.push(i);
         let account = find_account(*inventory, account_name(&pod), namespace_of(workload));
         if let Some(mount) = token_mount(workload, &pod, account) {

@@ -31,21 +31,15 @@
 //! T1552 (Unsecured Credentials).
 
 use super::super::prelude::*;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::{is_workload, object_pod_evaluator};
 
 /// How VG-S003 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
-pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
-    applies: is_workload,
-    evaluate,
-};
+pub(crate) const EVALUATOR: Evaluator = object_pod_evaluator!(is_workload, evaluate);
 
 const SECRETS_STORE_DRIVER: &str = "secrets-store.csi.k8s.io";
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(resource: &Resource, pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     let volumes = pod.spec().get("volumes").map(Node::items).unwrap_or(&[]);
     let external = volumes.iter().any(|v| {
         v.get("csi").is_some_and(|csi| {

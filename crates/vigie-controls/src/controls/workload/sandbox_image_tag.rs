@@ -22,20 +22,14 @@
 use super::super::prelude::*;
 use super::helpers::{judge_images, ImageRef};
 use super::sandbox::is_sandbox_template;
-use crate::controls::common::workload_pod;
+use crate::controls::common::object_pod_evaluator;
 
 /// How VG-W063 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
-pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
-    applies: is_sandbox_template,
-    evaluate,
-};
+pub(crate) const EVALUATOR: Evaluator = object_pod_evaluator!(is_sandbox_template, evaluate);
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
-    judge_images(&pod, out, |_, image| {
+fn evaluate(resource: &Resource, pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
+    judge_images(pod, out, |_, image| {
         let reference = ImageRef::parse(image);
         if reference.digest.is_some() {
             return None;

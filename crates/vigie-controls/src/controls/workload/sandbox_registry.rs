@@ -28,23 +28,17 @@
 use super::super::prelude::*;
 use super::helpers::{from_registry, judge_images};
 use super::sandbox::is_sandbox_template;
-use crate::controls::common::workload_pod;
+use crate::controls::common::object_pod_evaluator;
 
 /// How VG-W062 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
-pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
-    applies: is_sandbox_template,
-    evaluate,
-};
+pub(crate) const EVALUATOR: Evaluator = object_pod_evaluator!(is_sandbox_template, evaluate);
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
+fn evaluate(resource: &Resource, pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
     if config.allowed_registries.is_empty() {
         return;
     }
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
-    judge_images(&pod, out, |_, image| {
+    judge_images(pod, out, |_, image| {
         from_registry(image, &config.allowed_registries)
             .is_none()
             .then(|| {

@@ -26,19 +26,13 @@
 use super::super::prelude::*;
 use super::helpers::pod_field;
 use super::sandbox::is_sandbox_template;
-use crate::controls::common::workload_pod;
+use crate::controls::common::object_pod_evaluator;
 
 /// How VG-W061 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
-pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
-    applies: is_sandbox_template,
-    evaluate,
-};
+pub(crate) const EVALUATOR: Evaluator = object_pod_evaluator!(is_sandbox_template, evaluate);
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(resource: &Resource, pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
     let class = pod
         .spec()
         .get("runtimeClassName")
@@ -56,5 +50,5 @@ fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
             resource.name
         ),
     };
-    out.push(pod_field(&pod, "runtimeClassName", message));
+    out.push(pod_field(pod, "runtimeClassName", message));
 }
