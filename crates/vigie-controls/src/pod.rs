@@ -118,6 +118,11 @@ pub fn key_pos(parent: &Node, key: &str) -> Pos {
     parent.entry(key).map_or(parent.pos, |e| e.key_pos)
 }
 
+/// The items of the list under `key` (none when it is absent or not a list).
+pub(crate) fn list_of<'a>(parent: &'a Node, key: &str) -> &'a [Node] {
+    parent.get(key).map(Node::items).unwrap_or(&[])
+}
+
 /// `"container \"app\""`-style label used in messages.
 pub fn describe_container(container: &ContainerRef<'_>) -> String {
     let kind = match container.kind {

@@ -78,7 +78,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             continue;
         }
         let spec = ingress.root.get("spec").unwrap_or(Node::null());
-        if spec.get("tls").map(Node::items).unwrap_or(&[]).is_empty() {
+        if list_of(spec, "tls").is_empty() {
             out.violations.push((
                 i,
                 Violation::new(

@@ -87,10 +87,7 @@ fn target_port_resolves(service: &Resource, workload: &Resource) -> bool {
             Some(target) if target.as_str().is_some() => {
                 crate::controls::common::workload_pod(workload).is_some_and(|pod| {
                     pod.containers().any(|c| {
-                        c.node
-                            .get("ports")
-                            .map(Node::items)
-                            .unwrap_or(&[])
+                        list_of(c.node, "ports")
                             .iter()
                             .any(|p| p.get("name").and_then(Node::as_str) == target.as_str())
                     })

@@ -31,7 +31,7 @@ pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     let spec = resource.root.get("spec").unwrap_or(Node::null());
-    let ips = spec.get("externalIPs").map(Node::items).unwrap_or(&[]);
+    let ips = list_of(spec, "externalIPs");
     if ips.is_empty() {
         return;
     }

@@ -36,10 +36,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         return;
     }
     let spec = resource.root.get("spec").unwrap_or(Node::null());
-    let ranges = spec
-        .get("loadBalancerSourceRanges")
-        .map(Node::items)
-        .unwrap_or(&[]);
+    let ranges = list_of(spec, "loadBalancerSourceRanges");
     let reach = match service_type(resource) {
         "NodePort" => "on a port of every node".to_string(),
         _ if !ranges.is_empty() => format!(

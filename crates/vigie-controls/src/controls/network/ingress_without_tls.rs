@@ -36,7 +36,7 @@ pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     let spec = resource.root.get("spec").unwrap_or(Node::null());
-    let tls = spec.get("tls").map(Node::items).unwrap_or(&[]);
+    let tls = list_of(spec, "tls");
     if tls.is_empty() {
         out.push(Violation::new(
             "spec.tls",
@@ -50,16 +50,10 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     }
     let covered: Vec<&str> = tls
         .iter()
-        .flat_map(|entry| entry.get("hosts").map(Node::items).unwrap_or(&[]))
+        .flat_map(|entry| list_of(entry, "hosts"))
         .filter_map(Node::as_str)
         .collect();
-    for (i, rule) in spec
-        .get("rules")
-        .map(Node::items)
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
+    for (i, rule) in list_of(spec, "rules").iter().enumerate() {
         let Some(host) = rule.get("host").and_then(Node::as_str) else {
             continue;
         };

@@ -64,19 +64,12 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
 fn denies_all_ingress(policy: &Resource) -> bool {
     let spec = policy.root.get("spec").unwrap_or(Node::null());
     let selects_all = spec.get("podSelector").is_none_or(label_selector_is_empty);
-    let types: Vec<&str> = spec
-        .get("policyTypes")
-        .map(Node::items)
-        .unwrap_or(&[])
+    let types: Vec<&str> = list_of(spec, "policyTypes")
         .iter()
         .filter_map(Node::as_str)
         .collect();
     // Without policyTypes, a policy always covers Ingress.
     let covers_ingress = types.is_empty() || types.contains(&"Ingress");
-    let allows_none = spec
-        .get("ingress")
-        .map(Node::items)
-        .unwrap_or(&[])
-        .is_empty();
+    let allows_none = list_of(spec, "ingress").is_empty();
     selects_all && covers_ingress && allows_none
 }

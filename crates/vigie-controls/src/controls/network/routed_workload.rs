@@ -146,8 +146,8 @@ fn destination_services(virtual_service: &Resource) -> Vec<(&str, String)> {
     let spec = virtual_service.root.get("spec").unwrap_or(Node::null());
     let mut out = Vec::new();
     for protocol in ["http", "tcp", "tls"] {
-        for route in spec.get(protocol).map(Node::items).unwrap_or(&[]) {
-            for destination in route.get("route").map(Node::items).unwrap_or(&[]) {
+        for route in list_of(spec, protocol) {
+            for destination in list_of(route, "route") {
                 let Some(host) = destination
                     .get_path(&["destination", "host"])
                     .and_then(Node::as_str)

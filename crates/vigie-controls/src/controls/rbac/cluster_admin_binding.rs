@@ -69,12 +69,6 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
 
 /// Whether a rule grants every verb on every resource.
 pub(crate) fn rule_allows_everything(rule: &Node) -> bool {
-    let wildcard = |field: &str| {
-        rule.get(field)
-            .map(Node::items)
-            .unwrap_or(&[])
-            .iter()
-            .any(|v| v.as_str() == Some("*"))
-    };
+    let wildcard = |field: &str| list_of(rule, field).iter().any(|v| v.as_str() == Some("*"));
     wildcard("verbs") && wildcard("resources")
 }

@@ -65,12 +65,8 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
 /// Whether a webhook configuration has a rule for namespaced objects (a rule's
 /// `scope` is `*` by default; only `Cluster` excludes them).
 fn matches_namespaced_objects(config: &Resource) -> bool {
-    config
-        .root
-        .get("webhooks")
-        .map(Node::items)
-        .unwrap_or(&[])
+    list_of(&config.root, "webhooks")
         .iter()
-        .flat_map(|hook| hook.get("rules").map(Node::items).unwrap_or(&[]))
+        .flat_map(|hook| list_of(hook, "rules"))
         .any(|rule| rule.get("scope").and_then(Node::as_str) != Some("Cluster"))
 }

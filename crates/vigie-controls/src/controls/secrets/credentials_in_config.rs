@@ -64,7 +64,7 @@ fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
         return;
     };
     for container in pod.containers() {
-        let env = container.node.get("env").map(Node::items).unwrap_or(&[]);
+        let env = list_of(container.node, "env");
         for (i, variable) in env.iter().enumerate() {
             let (Some(name), Some(value)) = (
                 variable.get("name").and_then(Node::as_str),

@@ -40,7 +40,7 @@ pub(crate) const EVALUATOR: Evaluator = object_pod_evaluator!(is_workload, evalu
 const SECRETS_STORE_DRIVER: &str = "secrets-store.csi.k8s.io";
 
 fn evaluate(resource: &Resource, pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    let volumes = pod.spec().get("volumes").map(Node::items).unwrap_or(&[]);
+    let volumes = list_of(pod.spec(), "volumes");
     let external = volumes.iter().any(|v| {
         v.get("csi").is_some_and(|csi| {
             csi.get("driver").and_then(Node::as_str) == Some(SECRETS_STORE_DRIVER)

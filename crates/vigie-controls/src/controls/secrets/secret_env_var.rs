@@ -34,7 +34,7 @@ pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let who = describe_container(&container);
-        let env = container.node.get("env").map(Node::items).unwrap_or(&[]);
+        let env = list_of(container.node, "env");
         for (i, variable) in env.iter().enumerate() {
             let Some(reference) = variable.get_path(&["valueFrom", "secretKeyRef"]) else {
                 continue;
@@ -55,11 +55,7 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
                 format!("{who} gets {name} from Secret {secret} as an environment variable"),
             ));
         }
-        let env_from = container
-            .node
-            .get("envFrom")
-            .map(Node::items)
-            .unwrap_or(&[]);
+        let env_from = list_of(container.node, "envFrom");
         for (i, source) in env_from.iter().enumerate() {
             let Some(reference) = source.get("secretRef") else {
                 continue;

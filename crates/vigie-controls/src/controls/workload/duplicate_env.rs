@@ -28,7 +28,7 @@ pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
-        let env = container.node.get("env").map(Node::items).unwrap_or(&[]);
+        let env = list_of(container.node, "env");
         let names: Vec<Option<&str>> = env
             .iter()
             .map(|e| e.get("name").and_then(Node::as_str))

@@ -5,7 +5,7 @@ use vigie_resource::{ContainerRef, Node, Pos, Resource};
 
 use crate::control::{ClusterOutcome, Inventory};
 use crate::controls::common::workload_pod;
-use crate::pod::{describe_container, key_pos, Pod, Violation};
+use crate::pod::{describe_container, key_pos, list_of, Pod, Violation};
 
 /// Where a setting of the security context comes from.
 #[derive(Clone, Copy, Debug)]
@@ -257,10 +257,7 @@ pub(crate) struct Volume<'a> {
 
 /// The volumes of a pod spec.
 pub(crate) fn volumes<'a>(pod: &Pod<'a>) -> impl Iterator<Item = Volume<'a>> {
-    pod.spec()
-        .get("volumes")
-        .map(Node::items)
-        .unwrap_or(&[])
+    list_of(pod.spec(), "volumes")
         .iter()
         .enumerate()
         .map(|(index, node)| Volume {
@@ -288,11 +285,7 @@ pub(crate) struct Mount<'a> {
 /// Every mount of the volume `name`, in every container of the pod.
 pub(crate) fn mounts_of<'a>(pod: &Pod<'a>, name: &'a str) -> impl Iterator<Item = Mount<'a>> + 'a {
     pod.containers().flat_map(move |container| {
-        container
-            .node
-            .get("volumeMounts")
-            .map(Node::items)
-            .unwrap_or(&[])
+        list_of(container.node, "volumeMounts")
             .iter()
             .enumerate()
             .filter(move |(_, m)| m.get("name").and_then(Node::as_str) == Some(name))

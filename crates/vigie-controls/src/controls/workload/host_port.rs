@@ -28,7 +28,7 @@ pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
-        let ports = container.node.get("ports").map(Node::items).unwrap_or(&[]);
+        let ports = list_of(container.node, "ports");
         for (i, port) in ports.iter().enumerate() {
             let Some(host_port) = port.get("hostPort") else {
                 continue;

@@ -110,10 +110,7 @@ fn first_mismatch_of_expressions(
     expressions.iter().find_map(|expression| {
         let key = expression.get("key").and_then(Node::as_str)?;
         let operator = expression.get("operator").and_then(Node::as_str)?;
-        let values: Vec<String> = expression
-            .get("values")
-            .map(Node::items)
-            .unwrap_or(&[])
+        let values: Vec<String> = list_of(expression, "values")
             .iter()
             .map(Node::display_value)
             .collect();

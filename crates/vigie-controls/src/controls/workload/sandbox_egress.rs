@@ -91,7 +91,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         return;
     };
     for (i, rule) in rules.iter().enumerate() {
-        let peers = rule.get("to").map(Node::items).unwrap_or(&[]);
+        let peers = list_of(rule, "to");
         if peers.is_empty() || peers.iter().any(|peer| !is_scoped(peer)) {
             flag(
                 format!("spec.networkPolicy.egress[{i}]"),

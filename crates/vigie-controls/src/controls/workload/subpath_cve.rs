@@ -84,11 +84,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             continue;
         };
         for container in pod.containers() {
-            let mounts = container
-                .node
-                .get("volumeMounts")
-                .map(Node::items)
-                .unwrap_or(&[]);
+            let mounts = list_of(container.node, "volumeMounts");
             for (m, mount) in mounts.iter().enumerate() {
                 let Some(key) = ["subPath", "subPathExpr"]
                     .into_iter()

@@ -36,11 +36,7 @@ fn runs_sudo(word: &str) -> bool {
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
-        let command = container
-            .node
-            .get("command")
-            .map(Node::items)
-            .unwrap_or(&[]);
+        let command = list_of(container.node, "command");
         if let Some((i, word)) = command
             .iter()
             .enumerate()
