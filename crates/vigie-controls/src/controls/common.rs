@@ -19,14 +19,22 @@ pub(crate) fn workload_pod(resource: &Resource) -> Option<Pod<'_>> {
     pod_template(resource).map(Pod::new)
 }
 
-/// The workloads of the inventory that have a pod: their index, the object
-/// and its pod.
-pub(crate) fn workload_pods<'a>(
+/// Evaluates every workload of the inventory that has a pod: `judge` says
+/// what is wrong with one, if anything.
+pub(crate) fn judge_workload_pods<'a>(
     inventory: Inventory<'a>,
-) -> impl Iterator<Item = (usize, &'a Resource, Pod<'a>)> + 'a {
-    inventory
-        .of_kind(WORKLOAD_KINDS)
-        .filter_map(|(i, workload)| Some((i, workload, workload_pod(workload)?)))
+    out: &mut ClusterOutcome,
+    mut judge: impl FnMut(&'a Resource, Pod<'a>) -> Option<Violation>,
+) {
+    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
+        let Some(pod) = workload_pod(workload) else {
+            continue;
+        };
+        out.evaluated.push(i);
+        if let Some(violation) = judge(workload, pod) {
+            out.violations.push((i, violation));
+        }
+    }
 }
 
 /// The evaluator of a control that looks at the pod of every workload: it

@@ -50,7 +50,7 @@ mod prelude {
 
 use std::sync::LazyLock;
 
-use crate::control::Control;
+use crate::control::{push_section_body, section_link, Control};
 
 /// Every posture control, in ID order: the [catalogue](catalogue::CONTROLS) of
 /// those with a file of their own, and the rows of the family tables.
@@ -99,9 +99,8 @@ pub fn reference_markdown() -> String {
     for c in all() {
         let r = &c.refs;
         out.push_str(&format!(
-            "| [{id}](#{anchor}) | {title} | {severity} | {ks} | {cis} | {nsa} | {mitre} |\n",
-            id = c.id,
-            anchor = c.id.to_ascii_lowercase(),
+            "| {link} | {title} | {severity} | {ks} | {cis} | {nsa} | {mitre} |\n",
+            link = section_link(c.id),
             title = c.title,
             severity = c.severity,
             ks = r.kubescape.join(", "),
@@ -115,16 +114,7 @@ pub fn reference_markdown() -> String {
             "\n## {}\n\n**{}**, severity {}.\n\n",
             c.id, c.title, c.severity
         ));
-        for line in c.explanation().lines() {
-            match line.strip_prefix("## ") {
-                Some(heading) => out.push_str(&format!("### {heading}\n")),
-                None => {
-                    out.push_str(line);
-                    out.push('\n');
-                }
-            }
-        }
-        out.push_str(&format!("\n**Fix:** {}\n", c.remediation));
+        push_section_body(&mut out, &c.explanation(), c.remediation);
     }
     out
 }

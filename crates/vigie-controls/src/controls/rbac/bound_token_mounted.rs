@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use super::super::prelude::*;
 use super::model::{subject, subjects, BINDINGS};
 use super::service_accounts::{account_name, find_account, namespace_of, token_mount};
-use crate::controls::common::workload_pods;
+use crate::controls::common::judge_workload_pods;
 
 /// How VG-R021 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -44,27 +44,20 @@ const GROUPS_OF_ALL_ACCOUNTS: &[&str] = &["system:serviceaccounts", "system:auth
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     let bindings = AccountBindings::new(*inventory);
-    for (i, workload, pod) in workload_pods(*inventory) {
-        out.evaluated.push(i);
+    judge_workload_pods(*inventory, out, |workload, pod| {
         let (name, namespace) = (account_name(&pod), namespace_of(workload));
-        let Some(binding) = bindings.binding_of(name, namespace) else {
-            continue;
-        };
+        let binding = bindings.binding_of(name, namespace)?;
         let account = find_account(*inventory, name, namespace);
-        if let Some(mount) = token_mount(workload, &pod, account) {
-            out.violations.push((
-                i,
-                Violation::new(
-                    mount.path,
-                    mount.pos,
-                    format!(
-                        "{} {} {}, and {} {} gives service account {name} permissions",
-                        workload.kind, workload.name, mount.reason, binding.kind, binding.name
-                    ),
-                ),
-            ));
-        }
-    }
+        let mount = token_mount(workload, &pod, account)?;
+        Some(Violation::new(
+            mount.path,
+            mount.pos,
+            format!(
+                "{} {} {}, and {} {} gives service account {name} permissions",
+                workload.kind, workload.name, mount.reason, binding.kind, binding.name
+            ),
+        ))
+    });
 }
 
 /// For each service account, the first binding (in input order) that names it,

@@ -25,7 +25,7 @@
 
 use super::super::prelude::*;
 use super::service_accounts::{find_account, namespace_of, WORKLOADS_AND_ACCOUNTS};
-use crate::controls::common::workload_pods;
+use crate::controls::common::judge_workload_pods;
 
 /// How VG-R022 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -35,29 +35,23 @@ pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, workload, pod) in workload_pods(*inventory) {
-        out.evaluated.push(i);
+    judge_workload_pods(*inventory, out, |workload, pod| {
         let spec = pod.spec();
-        let Some(name) = spec.get("serviceAccountName").and_then(Node::as_str) else {
-            continue;
-        };
+        let name = spec.get("serviceAccountName").and_then(Node::as_str)?;
         let namespace = namespace_of(workload);
         if name.is_empty()
             || name == "default"
             || find_account(*inventory, name, namespace).is_some()
         {
-            continue;
+            return None;
         }
-        out.violations.push((
-            i,
-            Violation::new(
-                pod.spec_path("serviceAccountName"),
-                key_pos(spec, "serviceAccountName"),
-                format!(
-                    "{} {} runs as service account {name}, which namespace {namespace} does not hold",
-                    workload.kind, workload.name
-                ),
+        Some(Violation::new(
+            pod.spec_path("serviceAccountName"),
+            key_pos(spec, "serviceAccountName"),
+            format!(
+                "{} {} runs as service account {name}, which namespace {namespace} does not hold",
+                workload.kind, workload.name
             ),
-        ));
-    }
+        ))
+    });
 }

@@ -27,7 +27,7 @@ use super::super::prelude::*;
 use super::service_accounts::{
     account_name, find_account, namespace_of, token_mount, WORKLOADS_AND_ACCOUNTS,
 };
-use crate::controls::common::workload_pods;
+use crate::controls::common::judge_workload_pods;
 
 /// How VG-R020 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -37,18 +37,13 @@ pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, workload, pod) in workload_pods(*inventory) {
-        out.evaluated.push(i);
+    judge_workload_pods(*inventory, out, |workload, pod| {
         let account = find_account(*inventory, account_name(&pod), namespace_of(workload));
-        if let Some(mount) = token_mount(workload, &pod, account) {
-            out.violations.push((
-                i,
-                Violation::new(
-                    mount.path,
-                    mount.pos,
-                    format!("{} {} {}", workload.kind, workload.name, mount.reason),
-                ),
-            ));
-        }
-    }
+        let mount = token_mount(workload, &pod, account)?;
+        Some(Violation::new(
+            mount.path,
+            mount.pos,
+            format!("{} {} {}", workload.kind, workload.name, mount.reason),
+        ))
+    });
 }

@@ -54,6 +54,19 @@ pub(crate) fn effective_location(
     }
 }
 
+/// A violation on a security context field (`key`, dotted below
+/// `securityContext`) that a container does not set, pointed at as
+/// [`missing_in_container`] does.
+pub(crate) fn missing_field(
+    pod: &Pod<'_>,
+    container: &ContainerRef<'_>,
+    key: &str,
+    message: String,
+) -> Violation {
+    let (path, pos) = missing_in_container(pod, container, key);
+    Violation::new(path, pos, message)
+}
+
 /// Where to point at a missing security context field of a container: its
 /// `securityContext` when it has one, else the container itself.
 pub(crate) fn missing_in_container(
@@ -107,10 +120,10 @@ pub(crate) fn missing_windows_option(pod: &Pod<'_>, key: &str, out: &mut Vec<Vio
         if set(container.security_context()) {
             continue;
         }
-        let (path, pos) = missing_in_container(pod, &container, "windowsOptions");
-        out.push(Violation::new(
-            format!("{path}.{key}"),
-            pos,
+        out.push(missing_field(
+            pod,
+            &container,
+            &format!("windowsOptions.{key}"),
             format!(
                 "{} of a Windows pod sets no windowsOptions.{key}",
                 crate::pod::describe_container(&container)

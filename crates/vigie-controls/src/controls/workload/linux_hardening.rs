@@ -23,7 +23,7 @@
 //! Privilege Escalation).
 
 use super::super::prelude::*;
-use super::helpers::missing_in_container;
+use super::helpers::missing_field;
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W012 looks at the input; what it says about itself is its row of
@@ -59,10 +59,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
         if confines(container.security_context()) {
             continue;
         }
-        let (path, pos) = missing_in_container(pod, &container, "seccompProfile");
-        out.push(Violation::new(
-            path,
-            pos,
+        out.push(missing_field(
+            pod,
+            &container,
+            "seccompProfile",
             format!(
                 "{} has no seccomp profile, SELinux options or AppArmor profile",
                 describe_container(&container)

@@ -27,7 +27,7 @@
 //! containers"; MITRE ATT&CK T1611 (Escape to Host).
 
 use super::super::prelude::*;
-use super::helpers::{effective, effective_location, missing_in_container};
+use super::helpers::{effective, effective_location, missing_field, missing_in_container};
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W009 looks at the input; what it says about itself is its row of
@@ -84,10 +84,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
                 ));
             }
             None => {
-                let (path, pos) = missing_in_container(pod, &container, "runAsGroup");
-                out.push(Violation::new(
-                    path,
-                    pos,
+                out.push(missing_field(
+                    pod,
+                    &container,
+                    "runAsGroup",
                     format!(
                         "{who} sets no runAsGroup: it runs as the image's group, root by default"
                     ),

@@ -23,7 +23,7 @@
 //! (Exploitation for Privilege Escalation).
 
 use super::super::prelude::*;
-use super::helpers::{effective, effective_location, missing_in_container};
+use super::helpers::{effective, effective_location, missing_field};
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W013 looks at the input; what it says about itself is its row of
@@ -45,10 +45,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
                 }
             }
             None => {
-                let (path, pos) = missing_in_container(pod, &container, "seccompProfile");
-                out.push(Violation::new(
-                    path,
-                    pos,
+                out.push(missing_field(
+                    pod,
+                    &container,
+                    "seccompProfile",
                     format!("{who} has no seccomp profile (nor has the pod)"),
                 ));
             }

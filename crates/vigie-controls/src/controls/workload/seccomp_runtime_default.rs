@@ -22,7 +22,7 @@
 //! (Exploitation for Privilege Escalation).
 
 use super::super::prelude::*;
-use super::helpers::{effective, effective_location, missing_in_container};
+use super::helpers::{effective, effective_location, missing_field};
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W014 looks at the input; what it says about itself is its row of
@@ -49,10 +49,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
                 ));
             }
             None => {
-                let (path, pos) = missing_in_container(pod, &container, "seccompProfile");
-                out.push(Violation::new(
-                    format!("{path}.type"),
-                    pos,
+                out.push(missing_field(
+                    pod,
+                    &container,
+                    "seccompProfile.type",
                     format!("{who} has no seccomp profile (nor has the pod)"),
                 ));
             }

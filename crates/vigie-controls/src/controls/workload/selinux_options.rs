@@ -22,7 +22,7 @@
 //! (Escape to Host).
 
 use super::super::prelude::*;
-use super::helpers::{effective, missing_in_container};
+use super::helpers::{effective, missing_field};
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W015 looks at the input; what it says about itself is its row of
@@ -34,10 +34,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
         if effective(pod, &container, "seLinuxOptions").is_some() {
             continue;
         }
-        let (path, pos) = missing_in_container(pod, &container, "seLinuxOptions");
-        out.push(Violation::new(
-            path,
-            pos,
+        out.push(missing_field(
+            pod,
+            &container,
+            "seLinuxOptions",
             format!(
                 "{} has no seLinuxOptions (nor has the pod)",
                 describe_container(&container)

@@ -27,18 +27,22 @@ use crate::controls::common::workload_pod;
 /// How VG-W032 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
 pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
-    needs: &[
-        "Node",
-        "Pod",
-        "Deployment",
-        "ReplicaSet",
-        "DaemonSet",
-        "StatefulSet",
-        "Job",
-        "CronJob",
-    ],
+    needs: &KINDS,
     evaluate,
 };
+
+/// The nodes, whose kubelet version tells whether the cluster is affected,
+/// then the workload kinds the control judges.
+const KINDS: [&str; 8] = [
+    "Node",
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+];
 
 /// Whether a kubelet version (`v1.21.2`, `v1.21.2-eks-0389ca3`) is affected.
 fn is_vulnerable(version: &str) -> bool {
@@ -69,16 +73,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             .filter(|v| is_vulnerable(v))
             .map(|v| (node.name.clone(), v.to_string()))
     });
-    let workloads = inventory.of_kind(&[
-        "Pod",
-        "Deployment",
-        "ReplicaSet",
-        "DaemonSet",
-        "StatefulSet",
-        "Job",
-        "CronJob",
-    ]);
-    for (i, resource) in workloads {
+    for (i, resource) in inventory.of_kind(&KINDS[1..]) {
         out.evaluated.push(i);
         let (Some((node, version)), Some(pod)) = (&vulnerable_node, workload_pod(resource)) else {
             continue;

@@ -21,7 +21,7 @@
 //! Component).
 
 use super::super::prelude::*;
-use super::helpers::missing_in_container;
+use super::helpers::missing_field;
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W010 looks at the input; what it says about itself is its row of
@@ -43,10 +43,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
                 ),
             )),
             None => {
-                let (path, pos) = missing_in_container(pod, &container, "readOnlyRootFilesystem");
-                out.push(Violation::new(
-                    path,
-                    pos,
+                out.push(missing_field(
+                    pod,
+                    &container,
+                    "readOnlyRootFilesystem",
                     format!(
                         "{} has a writable root filesystem (readOnlyRootFilesystem not set)",
                         describe_container(&container)
