@@ -123,6 +123,11 @@ pub(crate) fn list_of<'a>(parent: &'a Node, key: &str) -> &'a [Node] {
     parent.get(key).map(Node::items).unwrap_or(&[])
 }
 
+/// The field `key` written out for a message (empty when absent).
+pub(crate) fn text_of(parent: &Node, key: &str) -> String {
+    parent.get(key).map(Node::display_value).unwrap_or_default()
+}
+
 /// `"container \"app\""`-style label used in messages.
 pub fn describe_container(container: &ContainerRef<'_>) -> String {
     let kind = match container.kind {

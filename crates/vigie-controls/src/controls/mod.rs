@@ -43,7 +43,9 @@ mod prelude {
     pub(super) use crate::control::{
         ClusterOutcome, Control, Described, Evaluator, Inventory, Refs,
     };
-    pub(super) use crate::pod::{describe_container, key_pos, list_of, Pod, Subject, Violation};
+    pub(super) use crate::pod::{
+        describe_container, key_pos, list_of, text_of, Pod, Subject, Violation,
+    };
     pub(super) use vigie_finding::Severity;
     pub(super) use vigie_resource::{pod_template, Node, Resource};
 }

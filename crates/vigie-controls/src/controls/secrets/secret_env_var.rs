@@ -39,14 +39,8 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
             let Some(reference) = variable.get_path(&["valueFrom", "secretKeyRef"]) else {
                 continue;
             };
-            let name = variable
-                .get("name")
-                .map(Node::display_value)
-                .unwrap_or_default();
-            let secret = reference
-                .get("name")
-                .map(Node::display_value)
-                .unwrap_or_default();
+            let name = text_of(variable, "name");
+            let secret = text_of(reference, "name");
             out.push(Violation::new(
                 pod.container_path(&container, &format!("env[{i}].valueFrom.secretKeyRef")),
                 variable
@@ -60,10 +54,7 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
             let Some(reference) = source.get("secretRef") else {
                 continue;
             };
-            let secret = reference
-                .get("name")
-                .map(Node::display_value)
-                .unwrap_or_default();
+            let secret = text_of(reference, "name");
             out.push(Violation::new(
                 pod.container_path(&container, &format!("envFrom[{i}].secretRef")),
                 key_pos(source, "secretRef"),

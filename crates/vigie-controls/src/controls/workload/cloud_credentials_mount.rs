@@ -26,7 +26,7 @@
 //! checks the locations of all three providers.
 
 use super::super::prelude::*;
-use super::helpers::{host_path, volume_violation, volumes};
+use super::helpers::{host_path_volumes, volume_violation};
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W006 looks at the input; what it says about itself is its row of
@@ -59,10 +59,7 @@ fn exposed_file(host_path: &str) -> Option<&'static str> {
 }
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    for volume in volumes(pod) {
-        let Some(path) = host_path(&volume) else {
-            continue;
-        };
+    for (volume, path) in host_path_volumes(pod) {
         if let Some(file) = exposed_file(path) {
             out.push(volume_violation(
                 pod,

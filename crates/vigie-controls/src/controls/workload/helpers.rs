@@ -280,12 +280,15 @@ pub(crate) fn volumes<'a>(pod: &Pod<'a>) -> impl Iterator<Item = Volume<'a>> {
         })
 }
 
-/// The `path` of a hostPath volume.
-pub(crate) fn host_path<'a>(volume: &Volume<'a>) -> Option<&'a str> {
-    volume
-        .node
-        .get_path(&["hostPath", "path"])
-        .and_then(Node::as_str)
+/// The pod's hostPath volumes, each with the `path` it mounts.
+pub(crate) fn host_path_volumes<'a>(pod: &Pod<'a>) -> impl Iterator<Item = (Volume<'a>, &'a str)> {
+    volumes(pod).filter_map(|volume| {
+        let path = volume
+            .node
+            .get_path(&["hostPath", "path"])
+            .and_then(Node::as_str)?;
+        Some((volume, path))
+    })
 }
 
 /// A container's mount of a volume, with its index in `volumeMounts`.

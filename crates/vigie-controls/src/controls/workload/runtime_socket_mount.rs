@@ -23,7 +23,7 @@
 //! (Escape to Host), T1610 (Deploy Container).
 
 use super::super::prelude::*;
-use super::helpers::{host_path, volume_violation, volumes};
+use super::helpers::{host_path_volumes, volume_violation};
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W005 looks at the input; what it says about itself is its row of
@@ -40,10 +40,7 @@ const RUNTIME_PATHS: [&str; 4] = [
 ];
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    for volume in volumes(pod) {
-        let Some(path) = host_path(&volume) else {
-            continue;
-        };
+    for (volume, path) in host_path_volumes(pod) {
         let normalized = path.trim_end_matches('/');
         let normalized = normalized.strip_prefix("/var").unwrap_or(normalized);
         if RUNTIME_PATHS.contains(&normalized) {

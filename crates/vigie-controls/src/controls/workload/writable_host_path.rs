@@ -23,7 +23,7 @@
 //! (Escape to Host).
 
 use super::super::prelude::*;
-use super::helpers::{host_path, mounts_of, volumes};
+use super::helpers::{host_path_volumes, mounts_of};
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W004 looks at the input; what it says about itself is its row of
@@ -31,10 +31,7 @@ use crate::controls::common::pod_evaluator;
 pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    for volume in volumes(pod) {
-        let Some(path) = host_path(&volume) else {
-            continue;
-        };
+    for (volume, path) in host_path_volumes(pod) {
         for mount in mounts_of(pod, volume.name) {
             if mount.node.get("readOnly").is_some_and(Node::is_true) {
                 continue;

@@ -24,14 +24,8 @@ pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     };
     for (i, volume) in volumes.items().iter().enumerate() {
         if let Some(host_path) = volume.get("hostPath") {
-            let path = host_path
-                .get("path")
-                .map(Node::display_value)
-                .unwrap_or_default();
-            let name = volume
-                .get("name")
-                .map(Node::display_value)
-                .unwrap_or_default();
+            let path = text_of(host_path, "path");
+            let name = text_of(volume, "name");
             out.push(Violation {
                 subject: None,
                 path: pod.spec_path(&format!("volumes[{i}].hostPath")),

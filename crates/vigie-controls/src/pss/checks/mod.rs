@@ -21,7 +21,7 @@ mod volume_types;
 mod windows_host_process;
 
 mod prelude {
-    pub(super) use crate::pod::{describe_container, key_pos, Pod, Violation};
+    pub(super) use crate::pod::{describe_container, key_pos, text_of, Pod, Violation};
     pub(super) use crate::pss::version::Version;
     pub(super) use vigie_resource::{Entry, Node};
 }

@@ -48,10 +48,7 @@ pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
         if sources.is_empty() || sources.iter().any(|e| ALLOWED.contains(&e.key.as_str())) {
             continue;
         }
-        let name = volume
-            .get("name")
-            .map(Node::display_value)
-            .unwrap_or_default();
+        let name = text_of(volume, "name");
         let source = sources[0];
         out.push(Violation {
             subject: None,
