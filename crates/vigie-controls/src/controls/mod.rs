@@ -54,7 +54,7 @@ use std::sync::LazyLock;
 
 use crate::control::{push_section_body, section_link, Control};
 
-/// Every posture control, in ID order: the [catalogue](catalogue::CONTROLS) of
+/// Every posture control, in ID order: the catalogue (`controls/catalogue.rs`) of
 /// those with a file of their own, and the rows of the family tables.
 pub fn all() -> &'static [&'static Control] {
     static ALL: LazyLock<Vec<&'static Control>> = LazyLock::new(|| {
