@@ -347,6 +347,27 @@ impl Control {
     }
 }
 
+/// `[VG-W001](#vg-w001)`: the link of a reference table's row to the item's
+/// section.
+pub(crate) fn section_link(id: &str) -> String {
+    format!("[{id}](#{})", id.to_ascii_lowercase())
+}
+
+/// Ends an item's section of a reference page: its documentation, whose
+/// headings go one level down under the item's own, then how to fix.
+pub(crate) fn push_section_body(out: &mut String, explanation: &str, remediation: &str) {
+    for line in explanation.lines() {
+        match line.strip_prefix("## ") {
+            Some(heading) => out.push_str(&format!("### {heading}\n")),
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(&format!("\n**Fix:** {remediation}\n"));
+}
+
 /// The `//!` comment at the top of a source file, without the markers; a
 /// Markdown page (what does not start with `//!`) as it is.
 pub(crate) fn doc_comment(source: &str) -> String {

@@ -24,6 +24,8 @@
 use vigie_finding::AppliedException;
 use vigie_resource::{parse_documents, wildcard_match, Node, Pos, Resource};
 
+use crate::pod::list_of;
+
 /// The annotation listing the control IDs (patterns) an object is excepted from.
 pub const SKIP_ANNOTATION: &str = "vigie.dev/skip";
 /// The annotation saying why.
@@ -298,7 +300,7 @@ fn parse_exception(path: &str, node: &Node, known: &[&str]) -> Result<Exception,
         None => None,
     };
     let mut resources = Vec::new();
-    for r in node.get("resources").map(Node::items).unwrap_or(&[]) {
+    for r in list_of(node, "resources") {
         let text = |key: &str| r.get(key).map(Node::display_value);
         let labels = r
             .get("labels")

@@ -61,6 +61,27 @@ impl<'a> Pod<'a> {
         self.template.spec.get("securityContext")
     }
 
+    /// Calls `visit` with the pod's security context, then with that of each
+    /// container that has one, along with the full path of `field` in it and
+    /// who it belongs to ("the pod", "container app"): the walk of the checks
+    /// that judge one field wherever it is set.
+    pub(crate) fn each_security_context(
+        &self,
+        field: &str,
+        mut visit: impl FnMut(&'a Node, String, String),
+    ) {
+        let relative = format!("securityContext.{field}");
+        if let Some(sc) = self.security_context() {
+            visit(sc, self.spec_path(&relative), "the pod".into());
+        }
+        for container in self.containers() {
+            if let Some(sc) = container.security_context() {
+                let path = self.container_path(&container, &relative);
+                visit(sc, path, describe_container(&container));
+            }
+        }
+    }
+
     /// Whether `spec.os.name` says Windows: from v1.25 some restricted checks
     /// apply to Linux pods only.
     pub fn is_windows(&self) -> bool {
@@ -95,6 +116,16 @@ impl<'a> Pod<'a> {
 /// Where a field is: the position of its key, or of the value when it has no key.
 pub fn key_pos(parent: &Node, key: &str) -> Pos {
     parent.entry(key).map_or(parent.pos, |e| e.key_pos)
+}
+
+/// The items of the list under `key` (none when it is absent or not a list).
+pub(crate) fn list_of<'a>(parent: &'a Node, key: &str) -> &'a [Node] {
+    parent.get(key).map(Node::items).unwrap_or(&[])
+}
+
+/// The field `key` written out for a message (empty when absent).
+pub(crate) fn text_of(parent: &Node, key: &str) -> String {
+    parent.get(key).map(Node::display_value).unwrap_or_default()
 }
 
 /// `"container \"app\""`-style label used in messages.

@@ -27,6 +27,7 @@ macro_rules! rows {
     };
 }
 
+mod catalogue;
 pub(crate) mod common;
 mod control_plane;
 mod hygiene;
@@ -42,33 +43,30 @@ mod prelude {
     pub(super) use crate::control::{
         ClusterOutcome, Control, Described, Evaluator, Inventory, Refs,
     };
-    pub(super) use crate::pod::{describe_container, key_pos, Pod, Subject, Violation};
+    pub(super) use crate::pod::{
+        describe_container, key_pos, list_of, text_of, Pod, Subject, Violation,
+    };
     pub(super) use vigie_finding::Severity;
     pub(super) use vigie_resource::{pod_template, Node, Resource};
 }
 
 use std::sync::LazyLock;
 
-use crate::control::Control;
+use crate::control::{push_section_body, section_link, Control};
 
-/// Every posture control, in ID order. Each category lists its own controls.
+/// Every posture control, in ID order: the catalogue (`controls/catalogue.rs`) of
+/// those with a file of their own, and the rows of the family tables.
 pub fn all() -> &'static [&'static Control] {
     static ALL: LazyLock<Vec<&'static Control>> = LazyLock::new(|| {
         let mut all: Vec<&'static Control> = [
-            &workload::CONTROLS[..],
+            &catalogue::CONTROLS[..],
             &workload::PSP[..],
             &workload::RESOURCE_BOUNDS[..],
             &workload::PSS_ALIKE[..],
             &workload::IMAGE_CVE[..],
-            &rbac::CONTROLS[..],
             &rbac::SUBJECT_CAN[..],
-            &control_plane::CONTROLS[..],
             &control_plane::FLAGS[..],
-            &hygiene::CONTROLS[..],
-            &kubelet::CONTROLS[..],
             &kubelet::SETTINGS[..],
-            &network::CONTROLS[..],
-            &secrets::CONTROLS[..],
         ]
         .into_iter()
         .flatten()
@@ -103,9 +101,8 @@ pub fn reference_markdown() -> String {
     for c in all() {
         let r = &c.refs;
         out.push_str(&format!(
-            "| [{id}](#{anchor}) | {title} | {severity} | {ks} | {cis} | {nsa} | {mitre} |\n",
-            id = c.id,
-            anchor = c.id.to_ascii_lowercase(),
+            "| {link} | {title} | {severity} | {ks} | {cis} | {nsa} | {mitre} |\n",
+            link = section_link(c.id),
             title = c.title,
             severity = c.severity,
             ks = r.kubescape.join(", "),
@@ -119,16 +116,7 @@ pub fn reference_markdown() -> String {
             "\n## {}\n\n**{}**, severity {}.\n\n",
             c.id, c.title, c.severity
         ));
-        for line in c.explanation().lines() {
-            match line.strip_prefix("## ") {
-                Some(heading) => out.push_str(&format!("### {heading}\n")),
-                None => {
-                    out.push_str(line);
-                    out.push('\n');
-                }
-            }
-        }
-        out.push_str(&format!("\n**Fix:** {}\n", c.remediation));
+        push_section_body(&mut out, &c.explanation(), c.remediation);
     }
     out
 }

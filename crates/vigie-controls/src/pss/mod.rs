@@ -14,6 +14,8 @@ pub use version::{Level, Version, VersionError};
 
 use vigie_resource::PodTemplate;
 
+use crate::control::{push_section_body, section_link};
+
 /// Every check vigie knows, whatever the level or version.
 pub fn all_checks() -> &'static [Check] {
     &checks::ALL
@@ -87,9 +89,8 @@ pub fn reference_markdown() -> String {
     );
     for c in all_checks() {
         out.push_str(&format!(
-            "| [{id}](#{anchor}) | {title} | {level} | {since} | {severity} | `{k8s}` |\n",
-            id = c.id,
-            anchor = c.id.to_ascii_lowercase(),
+            "| {link} | {title} | {level} | {since} | {severity} | `{k8s}` |\n",
+            link = section_link(c.id),
             title = c.title,
             level = c.level,
             since = c.since,
@@ -110,16 +111,7 @@ pub fn reference_markdown() -> String {
                 .map(|o| format!(" Replaces the baseline check `{o}` at this level."))
                 .unwrap_or_default()
         ));
-        // Demote the doc comment's headings under the check's own heading.
-        for line in c.explanation().lines() {
-            if let Some(heading) = line.strip_prefix("## ") {
-                out.push_str(&format!("### {heading}\n"));
-            } else {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        out.push_str(&format!("\n**Fix:** {}\n", c.remediation));
+        push_section_body(&mut out, &c.explanation(), c.remediation);
     }
     out
 }

@@ -2,6 +2,8 @@
 
 use vigie_resource::{containers, Node, Pos, Resource};
 
+use crate::pod::list_of;
+
 /// One `--flag=value` of a component's command line.
 #[derive(Clone, Debug)]
 pub(crate) struct Flag<'a> {
@@ -39,12 +41,8 @@ pub(crate) fn component_args<'a>(
     }
     let spec = resource.root.get("spec")?;
     for container in containers(spec) {
-        let command = container
-            .node
-            .get("command")
-            .map(Node::items)
-            .unwrap_or(&[]);
-        let args = container.node.get("args").map(Node::items).unwrap_or(&[]);
+        let command = list_of(container.node, "command");
+        let args = list_of(container.node, "args");
         let runs_component = command
             .first()
             .or(args.first())

@@ -26,22 +26,11 @@ use super::super::prelude::*;
 use super::args::{component_args, Flag};
 use super::flag_rule::{ETCD, KUBE_APISERVER};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-C042",
-    title: "etcd shares its certificate authority with the cluster",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0159"],
-        cis: &["2.7"],
-        nsa: &["Control plane hardening"],
-        mitre: &["T1552"],
-    },
-    remediation: "Give etcd a certificate authority of its own (--trusted-ca-file) distinct from the API server's --client-ca-file.",
-    doc: include_str!("etcd_unique_ca.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &["Pod"],
-        evaluate,
-    },
+/// How VG-C042 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["Pod"],
+    evaluate,
 };
 
 /// The value of `flag` for each static pod of `component`, by inventory index.

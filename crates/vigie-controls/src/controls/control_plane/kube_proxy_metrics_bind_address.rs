@@ -30,22 +30,11 @@ use std::net::IpAddr;
 
 use vigie_resource::{parse_documents, Entry, Value};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-C041",
-    title: "kube-proxy serves metrics beyond localhost",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0291"],
-        cis: &["4.3.1"],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1046"],
-    },
-    remediation: "Set metricsBindAddress to 127.0.0.1:10249 in the KubeProxyConfiguration (or remove it to get that default).",
-    doc: include_str!("kube_proxy_metrics_bind_address.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "ConfigMap" && proxy_configs(r).next().is_some(),
-        evaluate,
-    },
+/// How VG-C041 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "ConfigMap" && proxy_configs(r).next().is_some(),
+    evaluate,
 };
 
 /// The `data` entries of a ConfigMap that hold a kube-proxy configuration.

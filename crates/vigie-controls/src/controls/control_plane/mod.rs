@@ -11,15 +11,5 @@ pub(crate) mod flag_controls;
 pub(crate) mod flag_rule;
 pub(crate) mod kube_proxy_metrics_bind_address;
 
-use crate::control::Control;
-
-/// The controls of this category with a file of their own, in ID order
-/// (register new ones here); the flag controls are the rows of
-/// [`flag_controls`].
-pub(crate) static CONTROLS: [Control; 2] = [
-    kube_proxy_metrics_bind_address::CONTROL,
-    etcd_unique_ca::CONTROL,
-];
-
 /// The flag controls.
 pub(crate) use flag_controls::CONTROLS as FLAGS;

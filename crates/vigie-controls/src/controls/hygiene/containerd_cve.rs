@@ -21,22 +21,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-H006",
-    title: "Node runs containerd exposed to CVE-2022-23648",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0087"],
-        cis: &[],
-        nsa: &[],
-        mitre: &["T1611"],
-    },
-    remediation: "Upgrade containerd on the node to 1.4.13, 1.5.10, 1.6.1 or later.",
-    doc: include_str!("containerd_cve.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Node",
-        evaluate,
-    },
+/// How VG-H006 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Node",
+    evaluate,
 };
 
 /// `[major, minor, patch]` of `1.5.9`, `v1.6.0-rc.1`.

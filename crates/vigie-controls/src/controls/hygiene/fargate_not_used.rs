@@ -25,22 +25,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-H007",
-    title: "No Fargate node for untrusted workloads",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0233"],
-        cis: &["EKS 3.3.1"],
-        nsa: &[],
-        mitre: &["T1611"],
-    },
-    remediation: "Run untrusted workloads on Fargate through a Fargate profile; record clusters that run only trusted workloads as exceptions.",
-    doc: include_str!("fargate_not_used.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &["Node"],
-        evaluate,
-    },
+/// How VG-H007 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["Node"],
+    evaluate,
 };
 
 const COMPUTE_TYPE: &str = "eks.amazonaws.com/compute-type";

@@ -21,22 +21,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-H004",
-    title: "Namespace to review",
-    severity: Severity::Info,
-    refs: Refs {
-        kubescape: &["C-0209"],
-        cis: &["5.7.1"],
-        nsa: &["Namespaces"],
-        mitre: &[],
-    },
-    remediation: "Check that the namespace draws a boundary you intend (one application or team); record reviewed ones as exceptions.",
-    doc: include_str!("namespace_review.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Namespace",
-        evaluate,
-    },
+/// How VG-H004 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Namespace",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

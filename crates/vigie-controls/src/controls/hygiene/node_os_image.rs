@@ -26,22 +26,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-H003",
-    title: "Node runs a general-purpose OS image",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0226"],
-        cis: &["EKS 3.3.1"],
-        nsa: &[],
-        mitre: &["T1611"],
-    },
-    remediation: "Run nodes on a container-optimized image (Bottlerocket, Container-Optimized OS, Flatcar, Talos).",
-    doc: include_str!("node_os_image.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Node",
-        evaluate,
-    },
+/// How VG-H003 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Node",
+    evaluate,
 };
 
 /// Names container-optimized images report in `status.nodeInfo.osImage`.

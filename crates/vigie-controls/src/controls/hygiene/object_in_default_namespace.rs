@@ -47,23 +47,11 @@ const KINDS: &[&str] = &[
     "Lease",
 ];
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-H002",
-    title: "Object in the default namespace",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0212"],
-        cis: &["5.7.4"],
-        nsa: &["Namespaces"],
-        mitre: &[],
-    },
-    remediation:
-        "Set metadata.namespace to the namespace of the application the object belongs to.",
-    doc: include_str!("object_in_default_namespace.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| kind_in(r, KINDS),
-        evaluate,
-    },
+/// How VG-H002 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| kind_in(r, KINDS),
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

@@ -24,22 +24,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-H005",
-    title: "Node runs an end-of-life Kubernetes release",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0273"],
-        cis: &[],
-        nsa: &["Upgrading and application security practices"],
-        mitre: &["T1190"],
-    },
-    remediation: "Upgrade the cluster to a Kubernetes release the project still supports.",
-    doc: include_str!("outdated_kubernetes.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Node",
-        evaluate,
-    },
+/// How VG-H005 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Node",
+    evaluate,
 };
 
 /// `(major, minor)` of `v1.29.3`, `1.30`, `v1.28.5-eks-5e0fdde`.

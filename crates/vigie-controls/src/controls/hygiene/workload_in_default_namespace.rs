@@ -24,22 +24,11 @@ use super::super::prelude::*;
 use super::default_namespace::check_namespace;
 use crate::controls::common::is_workload;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-H001",
-    title: "Workload in the default namespace",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0061", "C-0212"],
-        cis: &["5.7.4"],
-        nsa: &["Namespaces"],
-        mitre: &[],
-    },
-    remediation: "Set metadata.namespace to a namespace of the application's own.",
-    doc: include_str!("workload_in_default_namespace.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+/// How VG-H001 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: is_workload,
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

@@ -15,15 +15,5 @@ pub(crate) mod setting;
 mod settings;
 pub(crate) mod tls_cipher_suites;
 
-use crate::control::Control;
-
-/// The controls of this category with a file of their own, in ID order
-/// (register new ones here); those that judge one field are the rows of
-/// [`settings`].
-pub(crate) static CONTROLS: [Control; 2] = [
-    serving_certificate_rotation::CONTROL,
-    tls_cipher_suites::CONTROL,
-];
-
 /// The controls that judge one field.
 pub(crate) use settings::CONTROLS as SETTINGS;

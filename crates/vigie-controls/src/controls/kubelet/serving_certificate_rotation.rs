@@ -25,22 +25,11 @@
 use super::super::prelude::*;
 use super::setting::{is_kubelet_config, Setting};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-K010",
-    title: "Kubelet does not rotate its serving certificate",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0183"],
-        cis: &["4.2.11"],
-        nsa: &["Encryption"],
-        mitre: &["T1557"],
-    },
-    remediation: "Set serverTLSBootstrap: true in the KubeletConfiguration, keep the RotateKubeletServerCertificate feature gate on, and approve the kubelets' serving certificate requests.",
-    doc: include_str!("serving_certificate_rotation.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_kubelet_config,
-        evaluate,
-    },
+/// How VG-K010 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: is_kubelet_config,
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

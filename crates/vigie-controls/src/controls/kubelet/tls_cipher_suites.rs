@@ -23,22 +23,11 @@ use super::super::control_plane::flag_controls::STRONG_CIPHER_SUITES;
 use super::super::prelude::*;
 use super::setting::{is_kubelet_config, Setting};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-K011",
-    title: "Kubelet allows weak TLS cipher suites",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0184"],
-        cis: &["4.2.12"],
-        nsa: &["Encryption"],
-        mitre: &["T1557"],
-    },
-    remediation: "Set tlsCipherSuites in the KubeletConfiguration to forward-secret AEAD suites only, e.g. TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305.",
-    doc: include_str!("tls_cipher_suites.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_kubelet_config,
-        evaluate,
-    },
+/// How VG-K011 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: is_kubelet_config,
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

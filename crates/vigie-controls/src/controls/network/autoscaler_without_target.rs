@@ -25,29 +25,17 @@
 use super::super::prelude::*;
 use crate::controls::rbac::service_accounts::namespace_of;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N014",
-    title: "HorizontalPodAutoscaler targets a missing workload",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0300"],
-        cis: &[],
-        nsa: &["Pod security"],
-        mitre: &["T1499"],
-    },
-    remediation:
-        "Point scaleTargetRef at the workload's current kind and name, or delete the autoscaler.",
-    doc: include_str!("autoscaler_without_target.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &[
-            "HorizontalPodAutoscaler",
-            "Deployment",
-            "StatefulSet",
-            "ReplicaSet",
-            "ReplicationController",
-        ],
-        evaluate,
-    },
+/// How VG-N014 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &[
+        "HorizontalPodAutoscaler",
+        "Deployment",
+        "StatefulSet",
+        "ReplicaSet",
+        "ReplicationController",
+    ],
+    evaluate,
 };
 
 /// Kinds that scale and that manifests define.

@@ -24,23 +24,13 @@
 
 use super::super::prelude::*;
 use super::topology::{service_ports, service_type};
+use crate::controls::common::metadata_keys;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N010",
-    title: "AWS HTTPS load balancer without a TLS certificate",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0231"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1040"],
-    },
-    remediation: "Annotate the Service with service.beta.kubernetes.io/aws-load-balancer-ssl-cert set to an ACM certificate ARN.",
-    doc: include_str!("aws_load_balancer_tls.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Service",
-        evaluate,
-    },
+/// How VG-N010 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Service",
+    evaluate,
 };
 
 const SSL_CERT: &str = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert";
@@ -49,13 +39,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     if service_type(resource) != "LoadBalancer" {
         return;
     }
-    let has_cert = resource
-        .root
-        .get_path(&["metadata", "annotations"])
-        .and_then(Node::as_map)
-        .unwrap_or(&[])
-        .iter()
-        .any(|a| a.key.starts_with(SSL_CERT));
+    let has_cert = metadata_keys(resource, "annotations").any(|key| key.starts_with(SSL_CERT));
     if has_cert {
         return;
     }

@@ -26,22 +26,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N009",
-    title: "AKS traffic not TLS-terminated by Application Gateway",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0245"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1040"],
-    },
-    remediation: "Annotate LoadBalancer Services azure-load-balancer-internal: \"true\" and route HTTPS through an Application Gateway Ingress with TLS.",
-    doc: include_str!("azure_load_balancer_tls.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &["Service", "Ingress"],
-        evaluate,
-    },
+/// How VG-N009 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["Service", "Ingress"],
+    evaluate,
 };
 
 const INTERNAL: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
@@ -89,7 +78,7 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             continue;
         }
         let spec = ingress.root.get("spec").unwrap_or(Node::null());
-        if spec.get("tls").map(Node::items).unwrap_or(&[]).is_empty() {
+        if list_of(spec, "tls").is_empty() {
             out.violations.push((
                 i,
                 Violation::new(

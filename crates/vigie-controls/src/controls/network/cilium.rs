@@ -6,6 +6,8 @@
 
 use vigie_resource::{Node, Resource};
 
+use crate::pod::list_of;
+
 /// The namespaced Cilium policy kind.
 pub(crate) const CILIUM_POLICY: &str = "CiliumNetworkPolicy";
 /// The cluster-wide Cilium policy kind.
@@ -23,7 +25,7 @@ const NAMESPACE_LABELS: &[&str] = &[
 pub(crate) fn endpoint_selectors(policy: &Resource) -> impl Iterator<Item = &Node> {
     let root = &policy.root;
     let single = root.get("spec").filter(|s| !s.is_null());
-    let many = root.get("specs").map(Node::items).unwrap_or(&[]);
+    let many = list_of(root, "specs");
     single
         .into_iter()
         .chain(many)

@@ -28,29 +28,18 @@ use super::super::prelude::*;
 use super::gateway_api::{service_backends, ROUTE_KINDS};
 use super::topology::find_service;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N017",
-    title: "Gateway API route to a missing Service",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0302"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1133"],
-    },
-    remediation: "Remove the backend reference, or deploy the Service it names in its namespace.",
-    doc: include_str!("dangling_gateway_backend.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &[
-            "HTTPRoute",
-            "GRPCRoute",
-            "TLSRoute",
-            "TCPRoute",
-            "UDPRoute",
-            "Service",
-        ],
-        evaluate,
-    },
+/// How VG-N017 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &[
+        "HTTPRoute",
+        "GRPCRoute",
+        "TLSRoute",
+        "TCPRoute",
+        "UDPRoute",
+        "Service",
+    ],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

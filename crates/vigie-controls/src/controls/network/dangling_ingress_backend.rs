@@ -25,22 +25,11 @@ use super::super::prelude::*;
 use super::topology::{find_service, ingress_backends};
 use crate::controls::rbac::service_accounts::namespace_of;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N007",
-    title: "Ingress routes to a missing Service",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0298"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1133"],
-    },
-    remediation: "Remove the route, or deploy the Service it names in the Ingress's namespace.",
-    doc: include_str!("dangling_ingress_backend.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &["Ingress", "Service"],
-        evaluate,
-    },
+/// How VG-N007 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["Ingress", "Service"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -25,22 +25,11 @@ use super::super::prelude::*;
 use super::topology::{label_selector_is_empty, label_selector_selects_any};
 use crate::controls::rbac::service_accounts::namespace_of;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N008",
-    title: "NetworkPolicy selects no workload",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0299"],
-        cis: &["5.3.2"],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1046"],
-    },
-    remediation: "Fix the podSelector to match the labels of the pods the policy is meant for, or delete the policy.",
-    doc: include_str!("dangling_network_policy.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and!["NetworkPolicy"],
-        evaluate,
-    },
+/// How VG-N008 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and!["NetworkPolicy"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

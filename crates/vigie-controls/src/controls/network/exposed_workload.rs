@@ -30,22 +30,11 @@ use super::topology::{
 };
 use crate::controls::rbac::service_accounts::namespace_of;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N001",
-    title: "Workload reachable from outside the cluster",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0256"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1133"],
-    },
-    remediation: "Expose the workload through a ClusterIP Service behind a reviewed Ingress or gateway, or record it as intentionally public.",
-    doc: include_str!("exposed_workload.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and!["Service", "Ingress"],
-        evaluate,
-    },
+/// How VG-N001 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and!["Service", "Ingress"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
@@ -98,10 +87,7 @@ fn target_port_resolves(service: &Resource, workload: &Resource) -> bool {
             Some(target) if target.as_str().is_some() => {
                 crate::controls::common::workload_pod(workload).is_some_and(|pod| {
                     pod.containers().any(|c| {
-                        c.node
-                            .get("ports")
-                            .map(Node::items)
-                            .unwrap_or(&[])
+                        list_of(c.node, "ports")
                             .iter()
                             .any(|p| p.get("name").and_then(Node::as_str) == target.as_str())
                     })

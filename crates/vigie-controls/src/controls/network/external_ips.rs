@@ -22,27 +22,16 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N003",
-    title: "Service with external IPs",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &[],
-        cis: &["1.2.3"],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1557"],
-    },
-    remediation: "Remove spec.externalIPs; use a LoadBalancer Service or an Ingress, and enable the DenyServiceExternalIPs admission plugin.",
-    doc: include_str!("external_ips.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Service",
-        evaluate,
-    },
+/// How VG-N003 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Service",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     let spec = resource.root.get("spec").unwrap_or(Node::null());
-    let ips = spec.get("externalIPs").map(Node::items).unwrap_or(&[]);
+    let ips = list_of(spec, "externalIPs");
     if ips.is_empty() {
         return;
     }

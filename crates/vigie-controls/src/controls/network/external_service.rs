@@ -24,22 +24,11 @@
 use super::super::prelude::*;
 use super::topology::{is_external, service_type};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N002",
-    title: "Service exposed on node ports or a load balancer",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0256"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1133"],
-    },
-    remediation: "Use type ClusterIP behind an Ingress or Gateway; restrict load balancers with loadBalancerSourceRanges or an internal annotation.",
-    doc: include_str!("external_service.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Service",
-        evaluate,
-    },
+/// How VG-N002 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Service",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
@@ -47,10 +36,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         return;
     }
     let spec = resource.root.get("spec").unwrap_or(Node::null());
-    let ranges = spec
-        .get("loadBalancerSourceRanges")
-        .map(Node::items)
-        .unwrap_or(&[]);
+    let ranges = list_of(spec, "loadBalancerSourceRanges");
     let reach = match service_type(resource) {
         "NodePort" => "on a port of every node".to_string(),
         _ if !ranges.is_empty() => format!(

@@ -4,6 +4,7 @@
 use vigie_resource::{Node, Resource};
 
 use crate::controls::rbac::service_accounts::namespace_of;
+use crate::pod::list_of;
 
 /// The Gateway API route kinds whose rules carry `backendRefs`.
 pub(crate) const ROUTE_KINDS: &[&str] =
@@ -29,7 +30,7 @@ pub(crate) fn service_backends(route: &Resource) -> Vec<ServiceBackend<'_>> {
         .unwrap_or(&[]);
     let mut out = Vec::new();
     for (r, rule) in rules.iter().enumerate() {
-        let backends = rule.get("backendRefs").map(Node::items).unwrap_or(&[]);
+        let backends = list_of(rule, "backendRefs");
         for (b, backend) in backends.iter().enumerate() {
             let field = |key: &str, default: &'static str| {
                 backend.get(key).and_then(Node::as_str).unwrap_or(default)

@@ -27,27 +27,16 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N004",
-    title: "Ingress without TLS",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0263"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1040"],
-    },
-    remediation: "Add a spec.tls entry with a certificate Secret for every host of the Ingress.",
-    doc: include_str!("ingress_without_tls.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Ingress",
-        evaluate,
-    },
+/// How VG-N004 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Ingress",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     let spec = resource.root.get("spec").unwrap_or(Node::null());
-    let tls = spec.get("tls").map(Node::items).unwrap_or(&[]);
+    let tls = list_of(spec, "tls");
     if tls.is_empty() {
         out.push(Violation::new(
             "spec.tls",
@@ -61,16 +50,10 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     }
     let covered: Vec<&str> = tls
         .iter()
-        .flat_map(|entry| entry.get("hosts").map(Node::items).unwrap_or(&[]))
+        .flat_map(|entry| list_of(entry, "hosts"))
         .filter_map(Node::as_str)
         .collect();
-    for (i, rule) in spec
-        .get("rules")
-        .map(Node::items)
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
+    for (i, rule) in list_of(spec, "rules").iter().enumerate() {
         let Some(host) = rule.get("host").and_then(Node::as_str) else {
             continue;
         };

@@ -27,25 +27,3 @@ pub(crate) mod ssh_exposed;
 pub(crate) mod topology;
 pub(crate) mod volume_without_encryption;
 pub(crate) mod workload_without_network_policy;
-
-/// The controls of this category (register new ones here).
-pub(crate) static CONTROLS: [crate::control::Control; 18] = [
-    exposed_workload::CONTROL,
-    external_service::CONTROL,
-    external_ips::CONTROL,
-    ingress_without_tls::CONTROL,
-    namespace_without_default_deny::CONTROL,
-    workload_without_network_policy::CONTROL,
-    dangling_ingress_backend::CONTROL,
-    dangling_network_policy::CONTROL,
-    azure_load_balancer_tls::CONTROL,
-    aws_load_balancer_tls::CONTROL,
-    sensitive_interface_exposed::CONTROL,
-    ssh_exposed::CONTROL,
-    service_without_workload::CONTROL,
-    autoscaler_without_target::CONTROL,
-    volume_without_encryption::CONTROL,
-    namespace_without_network_policy::CONTROL,
-    dangling_gateway_backend::CONTROL,
-    routed_workload::CONTROL,
-];

@@ -29,37 +29,25 @@
 
 use super::super::prelude::*;
 use super::topology::label_selector_is_empty;
+use crate::controls::common::{judge_namespaces, namespace_lacks};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N005",
-    title: "Namespace without a default-deny NetworkPolicy",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0054", "C-0206"],
-        cis: &["5.3.2"],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1046"],
-    },
-    remediation: "Add a NetworkPolicy with podSelector: {} and policyTypes: [Ingress] (and Egress) to the namespace, then allow the flows each application needs.",
-    doc: include_str!("namespace_without_default_deny.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &["Namespace", "NetworkPolicy"],
-        evaluate,
-    },
+/// How VG-N005 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["Namespace", "NetworkPolicy"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, namespace) in inventory.of_kind(&["Namespace"]) {
-        out.evaluated.push(i);
+    judge_namespaces(inventory, out, |namespace| {
         let name = namespace.name.as_str();
         let policies: Vec<&Resource> = inventory
             .in_namespace(&["NetworkPolicy"], name)
             .map(|(_, p)| p)
             .collect();
         if policies.iter().any(|p| denies_all_ingress(p)) {
-            continue;
+            return None;
         }
-        let metadata = namespace.root.get("metadata").unwrap_or(Node::null());
         let message = if policies.is_empty() {
             format!("Namespace {name} has no NetworkPolicy: its pods accept traffic from anywhere")
         } else {
@@ -68,30 +56,20 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
                 policies.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
             )
         };
-        out.violations.push((
-            i,
-            Violation::new("metadata.name", key_pos(metadata, "name"), message),
-        ));
-    }
+        Some(namespace_lacks(namespace, message))
+    });
 }
 
 /// Whether the policy selects every pod and allows them no ingress.
 fn denies_all_ingress(policy: &Resource) -> bool {
     let spec = policy.root.get("spec").unwrap_or(Node::null());
     let selects_all = spec.get("podSelector").is_none_or(label_selector_is_empty);
-    let types: Vec<&str> = spec
-        .get("policyTypes")
-        .map(Node::items)
-        .unwrap_or(&[])
+    let types: Vec<&str> = list_of(spec, "policyTypes")
         .iter()
         .filter_map(Node::as_str)
         .collect();
     // Without policyTypes, a policy always covers Ingress.
     let covers_ingress = types.is_empty() || types.contains(&"Ingress");
-    let allows_none = spec
-        .get("ingress")
-        .map(Node::items)
-        .unwrap_or(&[])
-        .is_empty();
+    let allows_none = list_of(spec, "ingress").is_empty();
     selects_all && covers_ingress && allows_none
 }

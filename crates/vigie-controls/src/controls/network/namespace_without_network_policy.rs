@@ -29,29 +29,19 @@ use super::cilium::{
     endpoint_selectors, selector_namespace, CILIUM_CLUSTERWIDE_POLICY, CILIUM_POLICY,
 };
 use super::topology::label_selector_is_empty;
+use crate::controls::common::{judge_namespaces, namespace_lacks};
 use crate::controls::rbac::service_accounts::namespace_of;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N016",
-    title: "Namespace without any network policy",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0054", "C-0049", "C-0206"],
-        cis: &["5.3.2"],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1046"],
-    },
-    remediation: "Add a NetworkPolicy (or Cilium policy) to the namespace, starting with a default-deny policy.",
-    doc: include_str!("namespace_without_network_policy.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &[
-            "Namespace",
-            "NetworkPolicy",
-            CILIUM_POLICY,
-            CILIUM_CLUSTERWIDE_POLICY,
-        ],
-        evaluate,
-    },
+/// How VG-N016 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &[
+        "Namespace",
+        "NetworkPolicy",
+        CILIUM_POLICY,
+        CILIUM_CLUSTERWIDE_POLICY,
+    ],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
@@ -69,22 +59,16 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             }
         }
     }
-    for (i, namespace) in inventory.of_kind(&["Namespace"]) {
-        out.evaluated.push(i);
+    judge_namespaces(inventory, out, |namespace| {
         if everywhere || covered.contains(namespace.name.as_str()) {
-            continue;
+            return None;
         }
-        let metadata = namespace.root.get("metadata").unwrap_or(Node::null());
-        out.violations.push((
-            i,
-            Violation::new(
-                "metadata.name",
-                key_pos(metadata, "name"),
-                format!(
-                    "Namespace {} has no network policy: its pods accept traffic from anywhere",
-                    namespace.name
-                ),
+        Some(namespace_lacks(
+            namespace,
+            format!(
+                "Namespace {} has no network policy: its pods accept traffic from anywhere",
+                namespace.name
             ),
-        ));
-    }
+        ))
+    });
 }

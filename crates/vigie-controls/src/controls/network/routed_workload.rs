@@ -32,31 +32,20 @@ use super::gateway_api::{service_backends, ROUTE_KINDS};
 use super::topology::{find_service, is_external, report_reachable, workloads_selected_by_service};
 use crate::controls::rbac::service_accounts::namespace_of;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N018",
-    title: "Workload exposed through a Gateway API route or Istio gateway",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0266"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1133"],
-    },
-    remediation: "Review the workload as internet-facing (authentication, rate limits, patching), or remove the route; record intended ones as exceptions.",
-    doc: include_str!("routed_workload.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and![
-            "Service",
-            "HTTPRoute",
-            "GRPCRoute",
-            "TLSRoute",
-            "TCPRoute",
-            "UDPRoute",
-            "Gateway",
-            "VirtualService"
-        ],
-        evaluate,
-    },
+/// How VG-N018 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and![
+        "Service",
+        "HTTPRoute",
+        "GRPCRoute",
+        "TLSRoute",
+        "TCPRoute",
+        "UDPRoute",
+        "Gateway",
+        "VirtualService"
+    ],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
@@ -157,8 +146,8 @@ fn destination_services(virtual_service: &Resource) -> Vec<(&str, String)> {
     let spec = virtual_service.root.get("spec").unwrap_or(Node::null());
     let mut out = Vec::new();
     for protocol in ["http", "tcp", "tls"] {
-        for route in spec.get(protocol).map(Node::items).unwrap_or(&[]) {
-            for destination in route.get("route").map(Node::items).unwrap_or(&[]) {
+        for route in list_of(spec, protocol) {
+            for destination in list_of(route, "route") {
                 let Some(host) = destination
                     .get_path(&["destination", "host"])
                     .and_then(Node::as_str)

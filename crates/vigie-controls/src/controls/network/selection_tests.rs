@@ -10,6 +10,7 @@ use super::topology::{label_selector_is_empty, pod_labels, service_selector};
 use crate::control::{ClusterOutcome, Evaluator, Inventory, InventoryIndex};
 use crate::controls::common::{resources, WORKLOAD_KINDS};
 use crate::controls::rbac::service_accounts::namespace_of;
+use crate::pod::list_of;
 use crate::Config;
 
 /// The label of a workload as selectors see it.
@@ -26,17 +27,11 @@ fn plain_label_selector(selector: &Node, labels: Option<&Node>) -> bool {
         .iter()
         .all(|e| label(labels, &e.key) == Some(e.value.display_value()));
     equal
-        && selector
-            .get("matchExpressions")
-            .map(Node::items)
-            .unwrap_or(&[])
+        && list_of(selector, "matchExpressions")
             .iter()
             .all(|expression| {
                 let key = expression.get("key").and_then(Node::as_str).unwrap_or("");
-                let values: Vec<String> = expression
-                    .get("values")
-                    .map(Node::items)
-                    .unwrap_or(&[])
+                let values: Vec<String> = list_of(expression, "values")
                     .iter()
                     .map(Node::display_value)
                     .collect();

@@ -6,6 +6,8 @@
 
 use vigie_resource::Node;
 
+use crate::pod::list_of;
+
 use super::pod_labels::{PodLabels, Symbol};
 
 /// One condition on one label key.
@@ -70,18 +72,12 @@ impl Selector {
                 operator: Some("In"),
                 values: vec![e.value.display_value()],
             });
-        let expressions = selector
-            .get("matchExpressions")
-            .map(Node::items)
-            .unwrap_or(&[])
+        let expressions = list_of(selector, "matchExpressions")
             .iter()
             .map(|expression| Written {
                 key: expression.get("key").and_then(Node::as_str).unwrap_or(""),
                 operator: expression.get("operator").and_then(Node::as_str),
-                values: expression
-                    .get("values")
-                    .map(Node::items)
-                    .unwrap_or(&[])
+                values: list_of(expression, "values")
                     .iter()
                     .map(Node::display_value)
                     .collect(),

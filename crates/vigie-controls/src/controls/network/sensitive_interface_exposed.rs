@@ -29,22 +29,11 @@ use super::super::prelude::*;
 use super::topology::{service_type, workload_violation, workloads_selected_by_service};
 use crate::controls::rbac::service_accounts::WORKLOAD_KINDS;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N011",
-    title: "Sensitive interface exposed outside the cluster",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0021"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1133"],
-    },
-    remediation: "Expose the interface through a ClusterIP Service only, behind a VPN or an authenticating proxy.",
-    doc: include_str!("sensitive_interface_exposed.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and!["Service"],
-        evaluate,
-    },
+/// How VG-N011 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and!["Service"],
+    evaluate,
 };
 
 /// Name fragments of interfaces that should not face the internet.

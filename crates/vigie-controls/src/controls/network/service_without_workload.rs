@@ -26,22 +26,11 @@ use super::super::prelude::*;
 use super::topology::{service_selects_any, service_type};
 use crate::controls::rbac::service_accounts::namespace_of;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N013",
-    title: "Service selects no workload",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0293"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1557"],
-    },
-    remediation: "Fix the selector to match the workload's pod labels, or delete the Service.",
-    doc: include_str!("service_without_workload.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and!["Service"],
-        evaluate,
-    },
+/// How VG-N013 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and!["Service"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -26,22 +26,11 @@ use super::super::prelude::*;
 use super::topology::{service_ports, workload_violation, workloads_selected_by_service};
 use crate::controls::rbac::service_accounts::WORKLOAD_KINDS;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N012",
-    title: "Workload exposes an SSH port",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0042"],
-        cis: &[],
-        nsa: &["Pod security"],
-        mitre: &["T1021.004"],
-    },
-    remediation: "Remove the SSH server from the image and the SSH port from the Service; use kubectl exec or kubectl debug.",
-    doc: include_str!("ssh_exposed.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and!["Service"],
-        evaluate,
-    },
+/// How VG-N012 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and!["Service"],
+    evaluate,
 };
 
 const SSH_PORTS: &[i64] = &[22, 2222];

@@ -7,7 +7,7 @@ use super::selector::Selector;
 use crate::control::{ClusterOutcome, Inventory};
 use crate::controls::common::workload_pod;
 use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
-use crate::pod::{key_pos, Violation};
+use crate::pod::{key_pos, list_of, Violation};
 
 /// The labels of the pods a workload runs (a Pod's own labels).
 pub(crate) fn pod_labels(workload: &Resource) -> Option<&Node> {
@@ -115,13 +115,7 @@ pub(crate) fn ingress_backends(ingress: &Resource) -> Vec<(String, &Node)> {
     if let Some(name) = spec.get_path(&["defaultBackend", "service", "name"]) {
         out.push(("spec.defaultBackend.service.name".to_string(), name));
     }
-    for (i, rule) in spec
-        .get("rules")
-        .map(Node::items)
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
+    for (i, rule) in list_of(spec, "rules").iter().enumerate() {
         let paths = rule
             .get_path(&["http", "paths"])
             .map(Node::items)

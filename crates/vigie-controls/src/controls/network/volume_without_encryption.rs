@@ -24,22 +24,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N015",
-    title: "PersistentVolume on an unencrypted StorageClass",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0264"],
-        cis: &[],
-        nsa: &["Data protection"],
-        mitre: &["T1530"],
-    },
-    remediation: "Use a StorageClass that encrypts volumes (encrypted: \"true\" on AWS EBS) and migrate the data.",
-    doc: include_str!("volume_without_encryption.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &["PersistentVolume", "StorageClass"],
-        evaluate,
-    },
+/// How VG-N015 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["PersistentVolume", "StorageClass"],
+    evaluate,
 };
 
 /// Provisioners that encrypt every volume at rest by default.

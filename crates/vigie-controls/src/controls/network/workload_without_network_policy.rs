@@ -30,26 +30,15 @@ use super::selector::Selector;
 use super::topology::{label_selector_is_empty, workload_violation};
 use crate::controls::rbac::service_accounts::{namespace_of, WORKLOAD_KINDS};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-N006",
-    title: "Workload selected by no NetworkPolicy",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0030", "C-0260"],
-        cis: &["5.3.2"],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1046"],
-    },
-    remediation: "Add a NetworkPolicy selecting the workload's pods (a namespace-wide default-deny policy covers them all).",
-    doc: include_str!("workload_without_network_policy.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and![
-            "NetworkPolicy",
-            "CiliumNetworkPolicy",
-            "CiliumClusterwideNetworkPolicy"
-        ],
-        evaluate,
-    },
+/// How VG-N006 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and![
+        "NetworkPolicy",
+        "CiliumNetworkPolicy",
+        "CiliumClusterwideNetworkPolicy"
+    ],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -24,22 +24,11 @@
 use super::super::prelude::*;
 use super::model::{subjects, BINDINGS};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R015",
-    title: "Binding grants permissions to anonymous users",
-    severity: Severity::Critical,
-    refs: Refs {
-        kubescape: &["C-0262"],
-        cis: &[],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1190"],
-    },
-    remediation: "Remove system:anonymous and system:unauthenticated from the binding's subjects.",
-    doc: include_str!("anonymous_binding.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| BINDINGS.contains(&r.kind.as_str()),
-        evaluate,
-    },
+/// How VG-R015 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| BINDINGS.contains(&r.kind.as_str()),
+    evaluate,
 };
 
 const ANONYMOUS: &[&str] = &["system:anonymous", "system:unauthenticated"];

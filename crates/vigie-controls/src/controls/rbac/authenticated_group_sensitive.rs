@@ -23,26 +23,15 @@
 //! T1078 (Valid Accounts).
 
 use super::super::prelude::*;
-use super::model::{list_matches, report_grants, RBAC_KINDS};
+use super::model::{grants_evaluator, list_matches};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R016",
-    title: "All authenticated users get access to workloads, nodes or Secrets",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0265"],
-        cis: &[],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078"],
-    },
-    remediation:
-        "Bind the role to named groups or service accounts instead of system:authenticated.",
-    doc: include_str!("authenticated_group_sensitive.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: RBAC_KINDS,
-        evaluate,
-    },
-};
+/// How VG-R016 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = grants_evaluator!(
+    |_, subject| subject.kind == "Group" && subject.name == "system:authenticated",
+    |rule| list_matches(rule, "resources", SENSITIVE),
+    "reach workloads, nodes or Secrets",
+);
 
 /// Resources whose access lets a subject run code, read credentials or reach nodes.
 const SENSITIVE: &[&str] = &[
@@ -59,13 +48,3 @@ const SENSITIVE: &[&str] = &[
     "nodes",
     "secrets",
 ];
-
-fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    report_grants(
-        inventory,
-        out,
-        |_, subject| subject.kind == "Group" && subject.name == "system:authenticated",
-        |rule| list_matches(rule, "resources", SENSITIVE),
-        "reach workloads, nodes or Secrets",
-    );
-}

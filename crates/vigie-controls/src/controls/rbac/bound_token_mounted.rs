@@ -29,27 +29,14 @@ use std::collections::HashMap;
 
 use super::super::prelude::*;
 use super::model::{subject, subjects, BINDINGS};
-use super::service_accounts::{
-    account_name, find_account, namespace_of, token_mount, WORKLOAD_KINDS,
-};
-use crate::controls::common::workload_pod;
+use super::service_accounts::{account_name, find_account, namespace_of, token_mount};
+use crate::controls::common::judge_workload_pods;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R021",
-    title: "Workload mounts the token of a service account with permissions",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0261"],
-        cis: &["5.1.6"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1528"],
-    },
-    remediation: "Set automountServiceAccountToken: false in the pod spec, or run the workload as an account without bindings.",
-    doc: include_str!("bound_token_mounted.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and!["ServiceAccount", "RoleBinding", "ClusterRoleBinding"],
-        evaluate,
-    },
+/// How VG-R021 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and!["ServiceAccount", "RoleBinding", "ClusterRoleBinding"],
+    evaluate,
 };
 
 /// Groups every service account belongs to.
@@ -57,30 +44,20 @@ const GROUPS_OF_ALL_ACCOUNTS: &[&str] = &["system:serviceaccounts", "system:auth
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
     let bindings = AccountBindings::new(*inventory);
-    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
-        let Some(pod) = workload_pod(workload) else {
-            continue;
-        };
-        out.evaluated.push(i);
+    judge_workload_pods(*inventory, out, |workload, pod| {
         let (name, namespace) = (account_name(&pod), namespace_of(workload));
-        let Some(binding) = bindings.binding_of(name, namespace) else {
-            continue;
-        };
+        let binding = bindings.binding_of(name, namespace)?;
         let account = find_account(*inventory, name, namespace);
-        if let Some(mount) = token_mount(workload, &pod, account) {
-            out.violations.push((
-                i,
-                Violation::new(
-                    mount.path,
-                    mount.pos,
-                    format!(
-                        "{} {} {}, and {} {} gives service account {name} permissions",
-                        workload.kind, workload.name, mount.reason, binding.kind, binding.name
-                    ),
-                ),
-            ));
-        }
-    }
+        let mount = token_mount(workload, &pod, account)?;
+        Some(Violation::new(
+            mount.path,
+            mount.pos,
+            format!(
+                "{} {} {}, and {} {} gives service account {name} permissions",
+                workload.kind, workload.name, mount.reason, binding.kind, binding.name
+            ),
+        ))
+    });
 }
 
 /// For each service account, the first binding (in input order) that names it,

@@ -26,22 +26,11 @@
 use super::super::prelude::*;
 use super::model::FirstRule;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R001",
-    title: "Subject with cluster administrator rights",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0035"],
-        cis: &["5.1.1"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078"],
-    },
-    remediation: "Bind a role that grants only the verbs and resources the subject needs; keep cluster-admin to break-glass accounts.",
-    doc: include_str!("cluster_admin_binding.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
-        evaluate,
-    },
+/// How VG-R001 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
@@ -80,12 +69,6 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
 
 /// Whether a rule grants every verb on every resource.
 pub(crate) fn rule_allows_everything(rule: &Node) -> bool {
-    let wildcard = |field: &str| {
-        rule.get(field)
-            .map(Node::items)
-            .unwrap_or(&[])
-            .iter()
-            .any(|v| v.as_str() == Some("*"))
-    };
+    let wildcard = |field: &str| list_of(rule, field).iter().any(|v| v.as_str() == Some("*"));
     wildcard("verbs") && wildcard("resources")
 }

@@ -24,36 +24,16 @@
 //! MITRE ATT&CK T1078 (Valid Accounts).
 
 use super::super::prelude::*;
-use super::model::{list_matches, report_grants, RBAC_KINDS};
+use super::model::{grants_evaluator, list_matches};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R014",
-    title: "Subject bound to cluster administrator cluster-wide",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0185"],
-        cis: &["5.1.1"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078"],
+/// How VG-R014 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = grants_evaluator!(
+    |binding, _| binding.kind == "ClusterRoleBinding",
+    |rule| {
+        list_matches(rule, "apiGroups", &[""])
+            && list_matches(rule, "resources", &[])
+            && list_matches(rule, "verbs", &[])
     },
-    remediation: "Replace the ClusterRoleBinding with RoleBindings to narrower roles in the namespaces the subject needs.",
-    doc: include_str!("cluster_wide_admin.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: RBAC_KINDS,
-        evaluate,
-    },
-};
-
-fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    report_grants(
-        inventory,
-        out,
-        |binding, _| binding.kind == "ClusterRoleBinding",
-        |rule| {
-            list_matches(rule, "apiGroups", &[""])
-                && list_matches(rule, "resources", &[])
-                && list_matches(rule, "verbs", &[])
-        },
-        "do anything anywhere in the cluster",
-    );
-}
+    "do anything anywhere in the cluster",
+);

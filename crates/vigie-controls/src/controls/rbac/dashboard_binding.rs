@@ -24,23 +24,11 @@
 use super::super::prelude::*;
 use super::model::{describe_subject, subject, subjects, BINDINGS};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R030",
-    title: "Subject bound to the dashboard's role",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0014"],
-        cis: &[],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078"],
-    },
-    remediation:
-        "Bind the kubernetes-dashboard role only to the kubernetes-dashboard service account.",
-    doc: include_str!("dashboard_binding.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| BINDINGS.contains(&r.kind.as_str()),
-        evaluate,
-    },
+/// How VG-R030 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| BINDINGS.contains(&r.kind.as_str()),
+    evaluate,
 };
 
 /// The name the dashboard's install gives its role and its service account.

@@ -26,23 +26,11 @@
 use super::super::prelude::*;
 use super::service_accounts::account_disables_automount;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R019",
-    title: "Default service account mounts its token",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0189", "C-0225"],
-        cis: &["5.1.5"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1528"],
-    },
-    remediation:
-        "Set automountServiceAccountToken: false on the default ServiceAccount of every namespace.",
-    doc: include_str!("default_account_automount.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "ServiceAccount" && r.name == "default",
-        evaluate,
-    },
+/// How VG-R019 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "ServiceAccount" && r.name == "default",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

@@ -24,22 +24,11 @@
 use super::super::prelude::*;
 use super::model::{subjects, BINDINGS};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R018",
-    title: "Default service account bound to a role",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0189", "C-0225", "C-0239"],
-        cis: &["5.1.5"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078"],
-    },
-    remediation: "Bind the role to a dedicated service account and set serviceAccountName in the pods that need it.",
-    doc: include_str!("default_account_bound.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| BINDINGS.contains(&r.kind.as_str()),
-        evaluate,
-    },
+/// How VG-R018 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| BINDINGS.contains(&r.kind.as_str()),
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

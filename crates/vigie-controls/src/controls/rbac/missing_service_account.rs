@@ -24,55 +24,34 @@
 //! T1078 (Valid Accounts).
 
 use super::super::prelude::*;
-use super::service_accounts::{find_account, namespace_of, WORKLOADS_AND_ACCOUNTS, WORKLOAD_KINDS};
-use crate::controls::common::workload_pod;
+use super::service_accounts::{find_account, namespace_of, WORKLOADS_AND_ACCOUNTS};
+use crate::controls::common::judge_workload_pods;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R022",
-    title: "Workload runs as a service account that does not exist",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0307"],
-        cis: &[],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078"],
-    },
-    remediation:
-        "Create the ServiceAccount in the workload's namespace, or fix serviceAccountName.",
-    doc: include_str!("missing_service_account.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: WORKLOADS_AND_ACCOUNTS,
-        evaluate,
-    },
+/// How VG-R022 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: WORKLOADS_AND_ACCOUNTS,
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
-        let Some(pod) = workload_pod(workload) else {
-            continue;
-        };
-        out.evaluated.push(i);
+    judge_workload_pods(*inventory, out, |workload, pod| {
         let spec = pod.spec();
-        let Some(name) = spec.get("serviceAccountName").and_then(Node::as_str) else {
-            continue;
-        };
+        let name = spec.get("serviceAccountName").and_then(Node::as_str)?;
         let namespace = namespace_of(workload);
         if name.is_empty()
             || name == "default"
             || find_account(*inventory, name, namespace).is_some()
         {
-            continue;
+            return None;
         }
-        out.violations.push((
-            i,
-            Violation::new(
-                pod.spec_path("serviceAccountName"),
-                key_pos(spec, "serviceAccountName"),
-                format!(
-                    "{} {} runs as service account {name}, which namespace {namespace} does not hold",
-                    workload.kind, workload.name
-                ),
+        Some(Violation::new(
+            pod.spec_path("serviceAccountName"),
+            key_pos(spec, "serviceAccountName"),
+            format!(
+                "{} {} runs as service account {name}, which namespace {namespace} does not hold",
+                workload.kind, workload.name
             ),
-        ));
-    }
+        ))
+    });
 }

@@ -27,30 +27,5 @@ pub(crate) mod workload_grants;
 pub(crate) mod workload_takeover_role;
 pub(crate) mod workload_token_automount;
 
-/// The controls of this category with a file of their own (register new ones
-/// here); the "subject can X" controls are the rows of [`subject_can`].
-pub(crate) static CONTROLS: [crate::control::Control; 20] = [
-    cluster_admin_binding::CONTROL,
-    modify_coredns::CONTROL,
-    cluster_wide_admin::CONTROL,
-    anonymous_binding::CONTROL,
-    authenticated_group_sensitive::CONTROL,
-    service_account_permissions::CONTROL,
-    default_account_bound::CONTROL,
-    default_account_automount::CONTROL,
-    workload_token_automount::CONTROL,
-    bound_token_mounted::CONTROL,
-    missing_service_account::CONTROL,
-    namespace_without_service_account::CONTROL,
-    validating_webhooks::CONTROL,
-    pod_security_not_enforced::CONTROL,
-    pod_security_below_baseline::CONTROL,
-    pod_security_below_restricted::CONTROL,
-    dashboard_binding::CONTROL,
-    mutating_webhooks::CONTROL,
-    workload_admin_role::CONTROL,
-    workload_takeover_role::CONTROL,
-];
-
 /// The "subject can X" controls.
 pub(crate) use subject_can::CONTROLS as SUBJECT_CAN;

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use vigie_resource::{Node, Resource};
 
 use crate::control::{ClusterOutcome, Inventory};
-use crate::pod::{Subject, Violation};
+use crate::pod::{list_of, Subject, Violation};
 
 /// A binding whose role the inventory holds, with the subjects it names. Every
 /// rule of the role is granted to every subject; controls look for the first
@@ -65,7 +65,7 @@ pub(crate) fn resolve_bindings(inventory: Inventory<'_>) -> Vec<ResolvedBinding<
 
 /// The rules of a role.
 pub(crate) fn rules(role: &Resource) -> &[Node] {
-    role.root.get("rules").map(Node::items).unwrap_or(&[])
+    list_of(&role.root, "rules")
 }
 
 /// For each role, its first rule that `offends` (by index), found once per role.
@@ -94,7 +94,7 @@ impl<F: Fn(&Node) -> bool> FirstRule<F> {
 
 /// The `subjects` of a binding (nothing when absent or not a list).
 pub(crate) fn subjects(binding: &Resource) -> &[Node] {
-    binding.root.get("subjects").map(Node::items).unwrap_or(&[])
+    list_of(&binding.root, "subjects")
 }
 
 /// The inventory index of the role a binding refers to.
@@ -178,11 +178,7 @@ pub(crate) fn list_matches(rule: &Node, field: &str, wanted: &[&str]) -> bool {
 
 /// The strings of a list field of a rule.
 pub(crate) fn strings<'a>(rule: &'a Node, field: &str) -> impl Iterator<Item = &'a str> {
-    rule.get(field)
-        .map(Node::items)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(Node::as_str)
+    list_of(rule, field).iter().filter_map(Node::as_str)
 }
 
 /// `[get, list] on [secrets]`: what a rule grants, for messages.
@@ -190,6 +186,22 @@ pub(crate) fn describe_rule(rule: &Node) -> String {
     let list = |field| strings(rule, field).collect::<Vec<_>>().join(", ");
     format!("verbs [{}] on [{}]", list("verbs"), list("resources"))
 }
+
+/// The evaluator of a control that reports what bindings let subjects do:
+/// [`report_grants`] (`grantee`, `offends`, `what`) over the RBAC kinds.
+macro_rules! grants_evaluator {
+    ($grantee:expr, $offends:expr, $what:expr $(,)?) => {
+        $crate::control::Evaluator::Cluster {
+            needs: $crate::controls::rbac::model::RBAC_KINDS,
+            evaluate: |inventory, _, out| {
+                $crate::controls::rbac::model::report_grants(
+                    inventory, out, $grantee, $offends, $what,
+                )
+            },
+        }
+    };
+}
+pub(crate) use grants_evaluator;
 
 /// Reports every subject of a binding that `grantee` accepts and whose role has
 /// a rule that `offends`, once per binding and subject, on the subject's entry

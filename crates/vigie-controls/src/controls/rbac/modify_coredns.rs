@@ -21,37 +21,16 @@
 //! T1557 (Adversary-in-the-Middle).
 
 use super::super::prelude::*;
-use super::model::{report_grants, rule_allows, strings, RBAC_KINDS};
+use super::model::{grants_evaluator, rule_allows, strings};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R011",
-    title: "Subject can modify the CoreDNS ConfigMap",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0037"],
-        cis: &[],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1557"],
+/// How VG-R011 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = grants_evaluator!(
+    |_, _| true,
+    |rule| {
+        let names: Vec<&str> = strings(rule, "resourceNames").collect();
+        rule_allows(rule, &[""], &["configmaps"], &["update", "patch"])
+            && (names.is_empty() || names.contains(&"coredns"))
     },
-    remediation:
-        "Restrict update and patch on configmaps with resourceNames that do not include coredns.",
-    doc: include_str!("modify_coredns.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: RBAC_KINDS,
-        evaluate,
-    },
-};
-
-fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    report_grants(
-        inventory,
-        out,
-        |_, _| true,
-        |rule| {
-            let names: Vec<&str> = strings(rule, "resourceNames").collect();
-            rule_allows(rule, &[""], &["configmaps"], &["update", "patch"])
-                && (names.is_empty() || names.contains(&"coredns"))
-        },
-        "modify the coredns ConfigMap",
-    );
-}
+    "modify the coredns ConfigMap",
+);

@@ -24,21 +24,9 @@
 use super::super::prelude::*;
 use super::validating_webhooks::list_webhook_targets;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R031",
-    title: "Mutating admission webhook to review",
-    severity: Severity::Info,
-    refs: Refs {
-        kubescape: &["C-0039"],
-        cis: &[],
-        nsa: &["Threat detection"],
-        mitre: &["T1546"],
-    },
-    remediation:
-        "Check that the webhook is expected and owned; record reviewed ones as exceptions.",
-    doc: include_str!("mutating_webhooks.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "MutatingWebhookConfiguration",
-        evaluate: list_webhook_targets,
-    },
+/// How VG-R031 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "MutatingWebhookConfiguration",
+    evaluate: list_webhook_targets,
 };

@@ -18,45 +18,26 @@
 //! MITRE ATT&CK T1078 (Valid Accounts).
 
 use super::super::prelude::*;
+use crate::controls::common::{judge_namespaces, namespace_lacks};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R023",
-    title: "Namespace without a dedicated service account",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0189"],
-        cis: &["5.1.5"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078"],
-    },
-    remediation:
-        "Create a ServiceAccount per application in the namespace and name it in the pod specs.",
-    doc: include_str!("namespace_without_service_account.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &["Namespace", "ServiceAccount"],
-        evaluate,
-    },
+/// How VG-R023 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["Namespace", "ServiceAccount"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, namespace) in inventory.of_kind(&["Namespace"]) {
-        out.evaluated.push(i);
+    judge_namespaces(inventory, out, |namespace| {
         let has_own = inventory
             .in_namespace(&["ServiceAccount"], &namespace.name)
             .any(|(_, sa)| sa.name != "default");
-        if !has_own {
-            let metadata = namespace.root.get("metadata").unwrap_or(Node::null());
-            out.violations.push((
-                i,
-                Violation::new(
-                    "metadata.name",
-                    key_pos(metadata, "name"),
-                    format!(
-                        "Namespace {} holds no ServiceAccount besides default",
-                        namespace.name
-                    ),
-                ),
-            ));
-        }
-    }
+        (!has_own).then(|| {
+            let message = format!(
+                "Namespace {} holds no ServiceAccount besides default",
+                namespace.name
+            );
+            namespace_lacks(namespace, message)
+        })
+    });
 }

@@ -23,26 +23,11 @@
 use super::super::prelude::*;
 use super::pod_security_admission::{enforce_violation, enforced_level};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R026",
-    title: "Namespace does not enforce the baseline Pod Security level",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &[
-            "C-0193", "C-0194", "C-0195", "C-0196", "C-0199", "C-0202", "C-0203", "C-0204",
-        ],
-        cis: &[
-            "5.2.2", "5.2.3", "5.2.4", "5.2.9", "5.2.11", "5.2.12", "5.2.13",
-        ],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Label the namespace pod-security.kubernetes.io/enforce=baseline (or restricted).",
-    doc: include_str!("pod_security_below_baseline.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Namespace",
-        evaluate,
-    },
+/// How VG-R026 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Namespace",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

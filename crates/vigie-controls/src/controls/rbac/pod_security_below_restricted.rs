@@ -23,22 +23,11 @@
 use super::super::prelude::*;
 use super::pod_security_admission::{enforce_violation, enforced_level};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R027",
-    title: "Namespace does not enforce the restricted Pod Security level",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0197", "C-0198", "C-0200", "C-0201"],
-        cis: &["5.2.5", "5.2.6", "5.2.7", "5.2.8"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Label the namespace pod-security.kubernetes.io/enforce=restricted.",
-    doc: include_str!("pod_security_below_restricted.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Namespace",
-        evaluate,
-    },
+/// How VG-R027 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Namespace",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

@@ -26,27 +26,17 @@
 
 use super::super::prelude::*;
 use super::pod_security_admission::{enforce_violation, ENFORCE_LABEL};
+use crate::controls::common::{judge_namespaces, metadata_keys};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R025",
-    title: "Namespace without admission policy enforcement",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0192"],
-        cis: &["5.2.1"],
-        nsa: &["Pod security"],
-        mitre: &["T1610"],
-    },
-    remediation: "Label the namespace pod-security.kubernetes.io/enforce=baseline (or restricted), or deploy a policy engine.",
-    doc: include_str!("pod_security_not_enforced.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &[
-            "Namespace",
-            "ValidatingWebhookConfiguration",
-            "MutatingWebhookConfiguration",
-        ],
-        evaluate,
-    },
+/// How VG-R025 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &[
+        "Namespace",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+    ],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
@@ -56,43 +46,27 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             "MutatingWebhookConfiguration",
         ])
         .any(|(_, config)| matches_namespaced_objects(config));
-    for (i, namespace) in inventory.of_kind(&["Namespace"]) {
-        out.evaluated.push(i);
-        if policy_engine {
-            continue;
+    judge_namespaces(inventory, out, |namespace| {
+        // `enforce-version` alone pins a version of nothing; kept as a sign of intent.
+        let labelled = metadata_keys(namespace, "labels").any(|key| key.starts_with(ENFORCE_LABEL));
+        if policy_engine || labelled {
+            return None;
         }
-        let labelled = namespace
-            .root
-            .get_path(&["metadata", "labels"])
-            .and_then(Node::as_map)
-            .unwrap_or(&[])
-            .iter()
-            // `enforce-version` alone pins a version of nothing; kept as a sign of intent.
-            .any(|label| label.key.starts_with(ENFORCE_LABEL));
-        if !labelled {
-            out.violations.push((
-                i,
-                enforce_violation(
-                    namespace,
-                    format!(
-                        "Namespace {} has no {ENFORCE_LABEL} label and no policy webhook admits its pods",
-                        namespace.name
-                    ),
-                ),
-            ));
-        }
-    }
+        Some(enforce_violation(
+            namespace,
+            format!(
+                "Namespace {} has no {ENFORCE_LABEL} label and no policy webhook admits its pods",
+                namespace.name
+            ),
+        ))
+    });
 }
 
 /// Whether a webhook configuration has a rule for namespaced objects (a rule's
 /// `scope` is `*` by default; only `Cluster` excludes them).
 fn matches_namespaced_objects(config: &Resource) -> bool {
-    config
-        .root
-        .get("webhooks")
-        .map(Node::items)
-        .unwrap_or(&[])
+    list_of(&config.root, "webhooks")
         .iter()
-        .flat_map(|hook| hook.get("rules").map(Node::items).unwrap_or(&[]))
+        .flat_map(|hook| list_of(hook, "rules"))
         .any(|rule| rule.get("scope").and_then(Node::as_str) != Some("Cluster"))
 }

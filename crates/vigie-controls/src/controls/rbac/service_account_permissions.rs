@@ -27,28 +27,17 @@ use super::super::prelude::*;
 use super::model::report_grants;
 use super::service_accounts::{account_disables_automount, find_account};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R017",
-    title: "Service account with permissions and an automounted token",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0053"],
-        cis: &["5.1.6"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1528"],
-    },
-    remediation: "Set automountServiceAccountToken: false on the ServiceAccount and mount a projected token only where the API is used.",
-    doc: include_str!("service_account_permissions.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &[
-            "Role",
-            "ClusterRole",
-            "RoleBinding",
-            "ClusterRoleBinding",
-            "ServiceAccount",
-        ],
-        evaluate,
-    },
+/// How VG-R017 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &[
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+        "ServiceAccount",
+    ],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

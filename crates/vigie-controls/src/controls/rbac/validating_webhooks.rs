@@ -23,23 +23,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R024",
-    title: "Validating admission webhook to review",
-    severity: Severity::Info,
-    refs: Refs {
-        kubescape: &["C-0036"],
-        cis: &[],
-        nsa: &["Threat detection"],
-        mitre: &["T1552"],
-    },
-    remediation:
-        "Check that the webhook is expected and owned; record reviewed ones as exceptions.",
-    doc: include_str!("validating_webhooks.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "ValidatingWebhookConfiguration",
-        evaluate: list_webhook_targets,
-    },
+/// How VG-R024 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "ValidatingWebhookConfiguration",
+    evaluate: list_webhook_targets,
 };
 
 /// Lists where a webhook configuration (validating or mutating) sends the

@@ -27,22 +27,11 @@ use super::super::prelude::*;
 use super::cluster_admin_binding::rule_allows_everything;
 use super::workload_grants::{report_workload_grants, WORKLOADS_AND_RBAC};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R032",
-    title: "Workload runs with administrative rights",
-    severity: Severity::Critical,
-    refs: Refs {
-        kubescape: &["C-0272"],
-        cis: &["5.1.1"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078.004", "T1528"],
-    },
-    remediation: "Bind the workload's service account to a role with only what it needs, or stop mounting its token (automountServiceAccountToken: false).",
-    doc: include_str!("workload_admin_role.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: WORKLOADS_AND_RBAC,
-        evaluate,
-    },
+/// How VG-R032 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: WORKLOADS_AND_RBAC,
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

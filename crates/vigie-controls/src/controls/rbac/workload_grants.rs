@@ -7,10 +7,8 @@ use std::collections::HashMap;
 
 use super::super::prelude::*;
 use super::model::{describe_rule, rules, FirstRule};
-use super::service_accounts::{
-    account_name, find_account, namespace_of, token_mount, WORKLOAD_KINDS,
-};
-use crate::controls::common::workload_pod;
+use super::service_accounts::{account_name, find_account, namespace_of, token_mount};
+use crate::controls::common::judge_workload_pods;
 
 /// What the workload-identity controls read.
 pub(crate) const WORKLOADS_AND_RBAC: &[&str] = workloads_and![
@@ -63,16 +61,10 @@ pub(crate) fn report_workload_grants(
         }
     }
     let mut first_rule = FirstRule::new(offends);
-    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
-        let Some(pod) = workload_pod(workload) else {
-            continue;
-        };
-        out.evaluated.push(i);
+    judge_workload_pods(*inventory, out, |workload, pod| {
         let (name, namespace) = (account_name(&pod), namespace_of(workload));
         let account = find_account(*inventory, name, namespace);
-        let Some(mount) = token_mount(workload, &pod, account) else {
-            continue;
-        };
+        let mount = token_mount(workload, &pod, account)?;
         let mut candidates: Vec<usize> = [
             by_account.get(&(namespace, name)),
             by_namespace_group.get(namespace),
@@ -91,27 +83,22 @@ pub(crate) fn report_workload_grants(
                 .of(*inventory, binding.role)
                 .map(|rule| (binding, rule))
         });
-        let Some((binding, rule_index)) = found else {
-            continue;
-        };
+        let (binding, rule_index) = found?;
         let role = &inventory.resources[binding.role];
         let binding_object = &inventory.resources[binding.binding];
-        out.violations.push((
-            i,
-            Violation::new(
-                mount.path,
-                mount.pos,
-                format!(
-                    "{} {} mounts the token of service account {namespace}/{name}, which {} {} lets {what} through {} {} (rules[{rule_index}]: {})",
-                    workload.kind,
-                    workload.name,
-                    binding_object.kind,
-                    binding_object.name,
-                    role.kind,
-                    role.name,
-                    describe_rule(&rules(role)[rule_index])
-                ),
+        Some(Violation::new(
+            mount.path,
+            mount.pos,
+            format!(
+                "{} {} mounts the token of service account {namespace}/{name}, which {} {} lets {what} through {} {} (rules[{rule_index}]: {})",
+                workload.kind,
+                workload.name,
+                binding_object.kind,
+                binding_object.name,
+                role.kind,
+                role.name,
+                describe_rule(&rules(role)[rule_index])
             ),
-        ));
-    }
+        ))
+    });
 }

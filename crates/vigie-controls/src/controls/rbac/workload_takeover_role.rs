@@ -28,22 +28,11 @@ use super::super::prelude::*;
 use super::model::rule_allows;
 use super::workload_grants::{report_workload_grants, WORKLOADS_AND_RBAC};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R033",
-    title: "Workload can take over the cluster through its service account",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0267"],
-        cis: &["5.1.2", "5.1.4"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1528"],
-    },
-    remediation: "Remove workload creation and Secret reads from the roles of the workload's service account, or stop mounting its token.",
-    doc: include_str!("workload_takeover_role.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: WORKLOADS_AND_RBAC,
-        evaluate,
-    },
+/// How VG-R033 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: WORKLOADS_AND_RBAC,
+    evaluate,
 };
 
 /// Workload kinds by API group: creating or changing any of them runs code.

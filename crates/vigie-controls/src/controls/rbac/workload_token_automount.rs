@@ -25,44 +25,25 @@
 
 use super::super::prelude::*;
 use super::service_accounts::{
-    account_name, find_account, namespace_of, token_mount, WORKLOADS_AND_ACCOUNTS, WORKLOAD_KINDS,
+    account_name, find_account, namespace_of, token_mount, WORKLOADS_AND_ACCOUNTS,
 };
-use crate::controls::common::workload_pod;
+use crate::controls::common::judge_workload_pods;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-R020",
-    title: "Workload mounts a service account token",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0034", "C-0190"],
-        cis: &["5.1.6"],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1528"],
-    },
-    remediation: "Set automountServiceAccountToken: false in the pod spec or on its ServiceAccount; mount a projected token only where the API is used.",
-    doc: include_str!("workload_token_automount.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: WORKLOADS_AND_ACCOUNTS,
-        evaluate,
-    },
+/// How VG-R020 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: WORKLOADS_AND_ACCOUNTS,
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
-    for (i, workload) in inventory.of_kind(WORKLOAD_KINDS) {
-        let Some(pod) = workload_pod(workload) else {
-            continue;
-        };
-        out.evaluated.push(i);
+    judge_workload_pods(*inventory, out, |workload, pod| {
         let account = find_account(*inventory, account_name(&pod), namespace_of(workload));
-        if let Some(mount) = token_mount(workload, &pod, account) {
-            out.violations.push((
-                i,
-                Violation::new(
-                    mount.path,
-                    mount.pos,
-                    format!("{} {} {}", workload.kind, workload.name, mount.reason),
-                ),
-            ));
-        }
-    }
+        let mount = token_mount(workload, &pod, account)?;
+        Some(Violation::new(
+            mount.path,
+            mount.pos,
+            format!("{} {} {}", workload.kind, workload.name, mount.reason),
+        ))
+    });
 }

@@ -29,22 +29,11 @@ use super::super::prelude::*;
 use super::sensitive::credential;
 use crate::controls::common::{is_workload, workload_pod};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-S001",
-    title: "Credentials in plain configuration",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0012"],
-        cis: &["5.4.1"],
-        nsa: &["Pod security"],
-        mitre: &["T1552.001", "T1552.007"],
-    },
-    remediation: "Move the credential into a Secret (ideally synced from an external secret store) and mount it as a file.",
-    doc: include_str!("credentials_in_config.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "ConfigMap" || is_workload(r),
-        evaluate,
-    },
+/// How VG-S001 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "ConfigMap" || is_workload(r),
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
@@ -75,7 +64,7 @@ fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
         return;
     };
     for container in pod.containers() {
-        let env = container.node.get("env").map(Node::items).unwrap_or(&[]);
+        let env = list_of(container.node, "env");
         for (i, variable) in env.iter().enumerate() {
             let (Some(name), Some(value)) = (
                 variable.get("name").and_then(Node::as_str),

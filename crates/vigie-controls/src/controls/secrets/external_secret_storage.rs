@@ -31,33 +31,16 @@
 //! T1552 (Unsecured Credentials).
 
 use super::super::prelude::*;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::{is_workload, object_pod_evaluator};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-S003",
-    title: "No external secret storage",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0234"],
-        cis: &["5.4.2"],
-        nsa: &["Pod security"],
-        mitre: &["T1552"],
-    },
-    remediation: "Get the workload's secrets through the Secrets Store CSI driver (or an equivalent external store).",
-    doc: include_str!("external_secret_storage.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
-};
+/// How VG-S003 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = object_pod_evaluator!(is_workload, evaluate);
 
 const SECRETS_STORE_DRIVER: &str = "secrets-store.csi.k8s.io";
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
-    let volumes = pod.spec().get("volumes").map(Node::items).unwrap_or(&[]);
+fn evaluate(resource: &Resource, pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
+    let volumes = list_of(pod.spec(), "volumes");
     let external = volumes.iter().any(|v| {
         v.get("csi").is_some_and(|csi| {
             csi.get("driver").and_then(Node::as_str) == Some(SECRETS_STORE_DRIVER)

@@ -24,23 +24,11 @@
 use super::super::prelude::*;
 use crate::controls::workload::helpers::mounted_objects;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-S004",
-    title: "Workload with access to a Secret",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0255"],
-        cis: &["5.4.1"],
-        nsa: &["Pod security"],
-        mitre: &["T1552.007"],
-    },
-    remediation:
-        "Review that the workload needs the Secret; keep it hardened and restrict exec into it.",
-    doc: include_str!("mounted_secret.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and!["Secret"],
-        evaluate,
-    },
+/// How VG-S004 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and!["Secret"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -25,22 +25,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-S005",
-    title: "Secret data committed in a manifest",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &[],
-        cis: &["5.4.2"],
-        nsa: &["Pod security"],
-        mitre: &["T1552.001"],
-    },
-    remediation: "Remove data/stringData from the manifest and sync the Secret from an external store (ExternalSecret, Secrets Store CSI, SealedSecret).",
-    doc: include_str!("secret_data_in_manifest.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Secret",
-        evaluate,
-    },
+/// How VG-S005 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Secret",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

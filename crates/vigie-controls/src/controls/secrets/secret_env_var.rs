@@ -27,37 +27,20 @@
 use super::super::prelude::*;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-S002",
-    title: "Secret passed as environment variables",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0207"],
-        cis: &["5.4.1"],
-        nsa: &["Pod security"],
-        mitre: &["T1552.007"],
-    },
-    remediation: "Mount the Secret as a read-only volume and read the value from the file.",
-    doc: include_str!("secret_env_var.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-S002 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let who = describe_container(&container);
-        let env = container.node.get("env").map(Node::items).unwrap_or(&[]);
+        let env = list_of(container.node, "env");
         for (i, variable) in env.iter().enumerate() {
             let Some(reference) = variable.get_path(&["valueFrom", "secretKeyRef"]) else {
                 continue;
             };
-            let name = variable
-                .get("name")
-                .map(Node::display_value)
-                .unwrap_or_default();
-            let secret = reference
-                .get("name")
-                .map(Node::display_value)
-                .unwrap_or_default();
+            let name = text_of(variable, "name");
+            let secret = text_of(reference, "name");
             out.push(Violation::new(
                 pod.container_path(&container, &format!("env[{i}].valueFrom.secretKeyRef")),
                 variable
@@ -66,19 +49,12 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
                 format!("{who} gets {name} from Secret {secret} as an environment variable"),
             ));
         }
-        let env_from = container
-            .node
-            .get("envFrom")
-            .map(Node::items)
-            .unwrap_or(&[]);
+        let env_from = list_of(container.node, "envFrom");
         for (i, source) in env_from.iter().enumerate() {
             let Some(reference) = source.get("secretRef") else {
                 continue;
             };
-            let secret = reference
-                .get("name")
-                .map(Node::display_value)
-                .unwrap_or_default();
+            let secret = text_of(reference, "name");
             out.push(Violation::new(
                 pod.container_path(&container, &format!("envFrom[{i}].secretRef")),
                 key_pos(source, "secretRef"),

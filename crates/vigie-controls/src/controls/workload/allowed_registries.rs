@@ -29,20 +29,9 @@ use super::super::prelude::*;
 use super::helpers::{from_registry, judge_images};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W026",
-    title: "Image from an untrusted registry",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0078", "C-0001"],
-        cis: &["5.5.1"],
-        nsa: &["Supply chain"],
-        mitre: &["T1525", "T1195.002"],
-    },
-    remediation: "Pull the image from a registry the organisation controls (mirror it there first) and list that registry in allowedRegistries.",
-    doc: include_str!("allowed_registries.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W026 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 /// Why `image` is not trusted, if it is not.
 fn distrust(image: &str, config: &Config) -> Option<String> {

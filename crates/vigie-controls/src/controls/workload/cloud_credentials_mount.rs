@@ -26,23 +26,12 @@
 //! checks the locations of all three providers.
 
 use super::super::prelude::*;
-use super::helpers::{host_path, volume_violation, volumes};
+use super::helpers::{host_path_volumes, volume_violation};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W006",
-    title: "Cloud credentials mounted from the node",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0020"],
-        cis: &[],
-        nsa: &["Pod security"],
-        mitre: &["T1552.001"],
-    },
-    remediation: "Remove the hostPath volume and give the workload its own cloud identity (IRSA, Azure Workload Identity, GKE Workload Identity).",
-    doc: include_str!("cloud_credentials_mount.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W006 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 /// Where the cloud providers' node images and CLIs keep credentials.
 const CREDENTIAL_FILES: [&str; 10] = [
@@ -70,10 +59,7 @@ fn exposed_file(host_path: &str) -> Option<&'static str> {
 }
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    for volume in volumes(pod) {
-        let Some(path) = host_path(&volume) else {
-            continue;
-        };
+    for (volume, path) in host_path_volumes(pod) {
         if let Some(file) = exposed_file(path) {
             out.push(volume_violation(
                 pod,

@@ -20,23 +20,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W054",
-    title: "CronJob to review",
-    severity: Severity::Info,
-    refs: Refs {
-        kubescape: &["C-0026"],
-        cis: &[],
-        nsa: &["Threat detection"],
-        mitre: &["T1053.007"],
-    },
-    remediation:
-        "Check that the CronJob is expected and owned; record reviewed ones as exceptions.",
-    doc: include_str!("cron_job.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "CronJob",
-        evaluate,
-    },
+/// How VG-W054 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "CronJob",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

@@ -22,20 +22,9 @@ use super::super::prelude::*;
 use super::helpers::pod_field;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W038",
-    title: "Workload runs as the dashboard service account",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0014"],
-        cis: &[],
-        nsa: &["Authentication and authorization"],
-        mitre: &["T1078.004", "T1552.007"],
-    },
-    remediation: "Give the workload a service account of its own.",
-    doc: include_str!("dashboard_service_account.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W038 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 const DASHBOARD_ACCOUNT: &str = "kubernetes-dashboard";
 

@@ -20,21 +20,9 @@ use super::super::prelude::*;
 use super::helpers::{judge_images, ImageRef};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W027",
-    title: "Image from the deprecated k8s.gcr.io registry",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0253"],
-        cis: &["5.5.1"],
-        nsa: &["Supply chain"],
-        mitre: &["T1525"],
-    },
-    remediation:
-        "Pull the image from registry.k8s.io instead of k8s.gcr.io, at a maintained version.",
-    doc: include_str!("deprecated_k8s_registry.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W027 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     judge_images(pod, out, |_, image| {

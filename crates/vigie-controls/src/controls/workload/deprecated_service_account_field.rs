@@ -21,20 +21,9 @@ use super::super::prelude::*;
 use super::helpers::pod_field;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W052",
-    title: "Pod uses the deprecated serviceAccount field",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0294"],
-        cis: &[],
-        nsa: &["Authentication and authorization"],
-        mitre: &[],
-    },
-    remediation: "Replace serviceAccount with serviceAccountName, keeping the same account.",
-    doc: include_str!("deprecated_service_account_field.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W052 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     let Some(account) = pod.spec().get("serviceAccount") else {

@@ -22,24 +22,13 @@
 use super::super::prelude::*;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W033",
-    title: "Duplicate environment variable",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0295"],
-        cis: &[],
-        nsa: &["Upgrading and application security practices"],
-        mitre: &["T1562"],
-    },
-    remediation: "Keep a single env entry per variable name.",
-    doc: include_str!("duplicate_env.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W033 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
-        let env = container.node.get("env").map(Node::items).unwrap_or(&[]);
+        let env = list_of(container.node, "env");
         let names: Vec<Option<&str>> = env
             .iter()
             .map(|e| e.get("name").and_then(Node::as_str))

@@ -22,20 +22,9 @@ use super::super::prelude::*;
 use super::helpers::pod_security_context_field;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W016",
-    title: "No fsGroup for the pod's volumes",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0211"],
-        cis: &["5.7.3"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Set spec.securityContext.fsGroup to a non-negative group ID.",
-    doc: include_str!("fs_group.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W016 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     let message = match pod.security_context().and_then(|sc| sc.get("fsGroup")) {

@@ -26,20 +26,9 @@ use super::super::prelude::*;
 use super::helpers::pod_security_context_field;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W050",
-    title: "No fsGroupChangePolicy for the pod's volumes",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0211"],
-        cis: &["5.7.3"],
-        nsa: &["Pod security"],
-        mitre: &["T1222"],
-    },
-    remediation: "Set spec.securityContext.fsGroupChangePolicy to OnRootMismatch or Always.",
-    doc: include_str!("fs_group_change_policy.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W050 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     let policy = pod

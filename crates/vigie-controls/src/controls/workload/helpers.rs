@@ -5,7 +5,7 @@ use vigie_resource::{ContainerRef, Node, Pos, Resource};
 
 use crate::control::{ClusterOutcome, Inventory};
 use crate::controls::common::workload_pod;
-use crate::pod::{describe_container, key_pos, Pod, Violation};
+use crate::pod::{describe_container, key_pos, list_of, Pod, Violation};
 
 /// Where a setting of the security context comes from.
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +52,19 @@ pub(crate) fn effective_location(
                 .map_or(pod.spec().pos, |sc| key_pos(sc, key)),
         ),
     }
+}
+
+/// A violation on a security context field (`key`, dotted below
+/// `securityContext`) that a container does not set, pointed at as
+/// [`missing_in_container`] does.
+pub(crate) fn missing_field(
+    pod: &Pod<'_>,
+    container: &ContainerRef<'_>,
+    key: &str,
+    message: String,
+) -> Violation {
+    let (path, pos) = missing_in_container(pod, container, key);
+    Violation::new(path, pos, message)
 }
 
 /// Where to point at a missing security context field of a container: its
@@ -107,10 +120,10 @@ pub(crate) fn missing_windows_option(pod: &Pod<'_>, key: &str, out: &mut Vec<Vio
         if set(container.security_context()) {
             continue;
         }
-        let (path, pos) = missing_in_container(pod, &container, "windowsOptions");
-        out.push(Violation::new(
-            format!("{path}.{key}"),
-            pos,
+        out.push(missing_field(
+            pod,
+            &container,
+            &format!("windowsOptions.{key}"),
             format!(
                 "{} of a Windows pod sets no windowsOptions.{key}",
                 crate::pod::describe_container(&container)
@@ -257,10 +270,7 @@ pub(crate) struct Volume<'a> {
 
 /// The volumes of a pod spec.
 pub(crate) fn volumes<'a>(pod: &Pod<'a>) -> impl Iterator<Item = Volume<'a>> {
-    pod.spec()
-        .get("volumes")
-        .map(Node::items)
-        .unwrap_or(&[])
+    list_of(pod.spec(), "volumes")
         .iter()
         .enumerate()
         .map(|(index, node)| Volume {
@@ -270,12 +280,15 @@ pub(crate) fn volumes<'a>(pod: &Pod<'a>) -> impl Iterator<Item = Volume<'a>> {
         })
 }
 
-/// The `path` of a hostPath volume.
-pub(crate) fn host_path<'a>(volume: &Volume<'a>) -> Option<&'a str> {
-    volume
-        .node
-        .get_path(&["hostPath", "path"])
-        .and_then(Node::as_str)
+/// The pod's hostPath volumes, each with the `path` it mounts.
+pub(crate) fn host_path_volumes<'a>(pod: &Pod<'a>) -> impl Iterator<Item = (Volume<'a>, &'a str)> {
+    volumes(pod).filter_map(|volume| {
+        let path = volume
+            .node
+            .get_path(&["hostPath", "path"])
+            .and_then(Node::as_str)?;
+        Some((volume, path))
+    })
 }
 
 /// A container's mount of a volume, with its index in `volumeMounts`.
@@ -288,11 +301,7 @@ pub(crate) struct Mount<'a> {
 /// Every mount of the volume `name`, in every container of the pod.
 pub(crate) fn mounts_of<'a>(pod: &Pod<'a>, name: &'a str) -> impl Iterator<Item = Mount<'a>> + 'a {
     pod.containers().flat_map(move |container| {
-        container
-            .node
-            .get("volumeMounts")
-            .map(Node::items)
-            .unwrap_or(&[])
+        list_of(container.node, "volumeMounts")
             .iter()
             .enumerate()
             .filter(move |(_, m)| m.get("name").and_then(Node::as_str) == Some(name))

@@ -23,20 +23,9 @@ use super::super::prelude::*;
 use super::helpers::pod_field;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W047",
-    title: "Pod uses the host network",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0041"],
-        cis: &["5.2.5"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Remove hostNetwork from the pod spec (or set it to false) and expose ports through a Service.",
-    doc: include_str!("host_network.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W047 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     if pod.spec().get("hostNetwork").is_some_and(Node::is_true) {

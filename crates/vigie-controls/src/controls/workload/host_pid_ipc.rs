@@ -25,20 +25,9 @@ use super::super::prelude::*;
 use super::helpers::pod_field;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W002",
-    title: "Pod shares the host PID or IPC namespace",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0038", "C-0275", "C-0276"],
-        cis: &["5.2.3", "5.2.4"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Remove hostPID and hostIPC from the pod spec (or set them to false).",
-    doc: include_str!("host_pid_ipc.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W002 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for (field, namespace) in [("hostPID", "process ID"), ("hostIPC", "IPC")] {

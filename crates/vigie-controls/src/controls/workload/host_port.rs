@@ -22,24 +22,13 @@
 use super::super::prelude::*;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W007",
-    title: "Container binds a host port",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0044"],
-        cis: &["5.2.13"],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1133"],
-    },
-    remediation: "Remove hostPort and expose the container through a Service.",
-    doc: include_str!("host_port.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W007 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
-        let ports = container.node.get("ports").map(Node::items).unwrap_or(&[]);
+        let ports = list_of(container.node, "ports");
         for (i, port) in ports.iter().enumerate() {
             let Some(host_port) = port.get("hostPort") else {
                 continue;

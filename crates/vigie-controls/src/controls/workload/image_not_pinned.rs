@@ -24,21 +24,9 @@ use super::super::prelude::*;
 use super::helpers::{judge_images, ImageRef};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W028",
-    title: "Image not pinned to a digest",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0306"],
-        cis: &["5.5.1"],
-        nsa: &["Supply chain"],
-        mitre: &["T1525", "T1195.002"],
-    },
-    remediation:
-        "Reference the image by digest (name:tag@sha256:...), updated by your release tooling.",
-    doc: include_str!("image_not_pinned.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W028 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 /// Whether `digest` (`algorithm:encoded`) is well formed for its algorithm.
 fn is_valid_digest(digest: &str) -> bool {

@@ -24,20 +24,9 @@ use super::super::prelude::*;
 use super::helpers::{judge_images, ImageRef};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W030",
-    title: "End-of-life ingress-nginx controller",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0292"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1190"],
-    },
-    remediation: "Migrate to a maintained ingress or Gateway API controller before ingress-nginx reaches end of life.",
-    doc: include_str!("ingress_nginx_eol.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W030 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 /// The community project's images, in either of its registries or a mirror
 /// that keeps the `ingress-nginx/controller` path.

@@ -26,28 +26,11 @@ use super::super::prelude::*;
 use super::helpers::{image_of, ImageRef};
 use crate::controls::common::workload_pod;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W031",
-    title: "ingress-nginx exposed to CVE-2021-25742 (snippet annotations)",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0059"],
-        cis: &[],
-        nsa: &["Upgrading and application security practices"],
-        mitre: &["T1552.007", "T1190"],
-    },
-    remediation: "Upgrade ingress-nginx to v1.9.0 or later, or set allow-snippet-annotations: \"false\" in its ConfigMap.",
-    doc: include_str!("ingress_nginx_snippets_cve.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &[
-            "Deployment",
-            "DaemonSet",
-            "StatefulSet",
-            "Pod",
-            "ConfigMap",
-        ],
-        evaluate,
-    },
+/// How VG-W031 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &["Deployment", "DaemonSet", "StatefulSet", "Pod", "ConfigMap"],
+    evaluate,
 };
 
 /// Names under which the controller image is published or mirrored.

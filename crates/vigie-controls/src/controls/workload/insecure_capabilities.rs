@@ -25,20 +25,9 @@
 use super::super::prelude::*;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W048",
-    title: "Container adds an insecure capability",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0046"],
-        cis: &["5.2.9"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Remove the capability from securityContext.capabilities.add; drop ALL and add back only what the process needs.",
-    doc: include_str!("insecure_capabilities.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W048 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 /// A capability name as the runtimes read it: any case, `CAP_` optional.
 fn bare(name: &str) -> &str {

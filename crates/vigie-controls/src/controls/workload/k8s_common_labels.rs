@@ -25,22 +25,11 @@ use super::super::prelude::*;
 use super::helpers::missing_labels;
 use crate::controls::common::is_workload;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W037",
-    title: "Workload without Kubernetes common labels",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0077"],
-        cis: &[],
-        nsa: &["Namespaces"],
-        mitre: &["T1036"],
-    },
-    remediation: "Add the app.kubernetes.io/* labels to the workload and its pod template.",
-    doc: include_str!("k8s_common_labels.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+/// How VG-W037 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: is_workload,
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {

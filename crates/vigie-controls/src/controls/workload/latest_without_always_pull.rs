@@ -25,20 +25,9 @@ use super::super::prelude::*;
 use super::helpers::{judge_images, ImageRef};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W029",
-    title: "Moving image tag without imagePullPolicy Always",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0075"],
-        cis: &["5.5.1"],
-        nsa: &["Supply chain"],
-        mitre: &["T1525"],
-    },
-    remediation: "Pin the image to a version tag or digest, or set imagePullPolicy: Always.",
-    doc: include_str!("latest_without_always_pull.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W029 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
     judge_images(pod, out, |container, image| {

@@ -23,23 +23,12 @@
 //! Privilege Escalation).
 
 use super::super::prelude::*;
-use super::helpers::missing_in_container;
+use super::helpers::missing_field;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W012",
-    title: "Container without Linux hardening",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0055"],
-        cis: &[],
-        nsa: &["Pod security"],
-        mitre: &["T1611", "T1068"],
-    },
-    remediation: "Set a seccomp profile (RuntimeDefault), SELinux options or an AppArmor profile on the pod or container.",
-    doc: include_str!("linux_hardening.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W012 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 /// Security context fields that each confine a process.
 const CONFINING: [&str; 3] = ["seccompProfile", "seLinuxOptions", "appArmorProfile"];
@@ -70,10 +59,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
         if confines(container.security_context()) {
             continue;
         }
-        let (path, pos) = missing_in_container(pod, &container, "seccompProfile");
-        out.push(Violation::new(
-            path,
-            pos,
+        out.push(missing_field(
+            pod,
+            &container,
+            "seccompProfile",
             format!(
                 "{} has no seccomp profile, SELinux options or AppArmor profile",
                 describe_container(&container)

@@ -21,28 +21,12 @@
 
 use super::super::prelude::*;
 use super::helpers::missing_probe;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W022",
-    title: "No liveness probe",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0056"],
-        cis: &[],
-        nsa: &["Logging and threat detection"],
-        mitre: &["T1499"],
-    },
-    remediation: "Add a livenessProbe to the container.",
-    doc: include_str!("liveness_probe.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
-};
+/// How VG-W022 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    if let Some(pod) = workload_pod(resource) {
-        missing_probe(&pod, "livenessProbe", out);
-    }
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
+    missing_probe(pod, "livenessProbe", out);
 }

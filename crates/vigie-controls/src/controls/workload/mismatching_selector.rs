@@ -24,33 +24,22 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W053",
-    title: "Selector does not match the pod template",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0296"],
-        cis: &[],
-        nsa: &[],
-        mitre: &[],
+/// How VG-W053 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| {
+        matches!(
+            r.kind.as_str(),
+            "Deployment"
+                | "ReplicaSet"
+                | "DaemonSet"
+                | "StatefulSet"
+                | "Job"
+                | "CronJob"
+                | "ReplicationController"
+        )
     },
-    remediation: "Update spec.selector (spec.jobTemplate.spec.selector for a CronJob) or the pod template labels so that the selector matches them.",
-    doc: include_str!("mismatching_selector.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| {
-            matches!(
-                r.kind.as_str(),
-                "Deployment"
-                    | "ReplicaSet"
-                    | "DaemonSet"
-                    | "StatefulSet"
-                    | "Job"
-                    | "CronJob"
-                    | "ReplicationController"
-            )
-        },
-        evaluate,
-    },
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
@@ -121,10 +110,7 @@ fn first_mismatch_of_expressions(
     expressions.iter().find_map(|expression| {
         let key = expression.get("key").and_then(Node::as_str)?;
         let operator = expression.get("operator").and_then(Node::as_str)?;
-        let values: Vec<String> = expression
-            .get("values")
-            .map(Node::items)
-            .unwrap_or(&[])
+        let values: Vec<String> = list_of(expression, "values")
             .iter()
             .map(Node::display_value)
             .collect();

@@ -23,22 +23,11 @@
 use super::super::prelude::*;
 use super::helpers::mounted_objects;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W051",
-    title: "Workload with access to a ConfigMap",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0258"],
-        cis: &[],
-        nsa: &["Pod security"],
-        mitre: &["T1552.007"],
-    },
-    remediation: "Review that the workload needs the ConfigMap; mount only the keys it needs and keep credentials in Secrets.",
-    doc: include_str!("mounted_config_map.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and!["ConfigMap"],
-        evaluate,
-    },
+/// How VG-W051 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and!["ConfigMap"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

@@ -24,23 +24,11 @@
 use super::super::prelude::*;
 use super::helpers::mounted_objects;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W039",
-    title: "Workload with access to a PersistentVolumeClaim",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0257"],
-        cis: &[],
-        nsa: &["Pod security"],
-        mitre: &["T1485", "T1530"],
-    },
-    remediation:
-        "Review that the workload needs the volume; mount it readOnly where it only reads.",
-    doc: include_str!("mounted_pvc.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: workloads_and!["PersistentVolumeClaim"],
-        evaluate,
-    },
+/// How VG-W039 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: workloads_and!["PersistentVolumeClaim"],
+    evaluate,
 };
 
 fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {

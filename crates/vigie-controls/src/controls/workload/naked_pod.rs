@@ -21,22 +21,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W034",
-    title: "Pod without a controller",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0073"],
-        cis: &[],
-        nsa: &["Pod security"],
-        mitre: &["T1610"],
-    },
-    remediation: "Run the pod through a Deployment, StatefulSet, DaemonSet or Job.",
-    doc: include_str!("naked_pod.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Pod",
-        evaluate,
-    },
+/// How VG-W034 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Pod",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

@@ -24,21 +24,9 @@ use super::super::prelude::*;
 use super::helpers::missing_in_container;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W011",
-    title: "Container keeps the NET_RAW capability",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0211"],
-        cis: &["5.2.8"],
-        nsa: &["Pod security"],
-        mitre: &["T1557"],
-    },
-    remediation:
-        "Add NET_RAW (or ALL) to securityContext.capabilities.drop and do not add it back.",
-    doc: include_str!("net_raw_capability.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W011 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 /// Capability names as the runtimes accept them: any case, `CAP_` optional.
 fn is_capability(node: &Node, wanted: &str) -> bool {

@@ -24,20 +24,9 @@
 use super::super::prelude::*;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W001",
-    title: "Privileged container",
-    severity: Severity::Critical,
-    refs: Refs {
-        kubescape: &["C-0057"],
-        cis: &["5.2.2"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Remove securityContext.privileged and the SYS_ADMIN capability; add only the specific capabilities the process needs.",
-    doc: include_str!("privileged_container.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W001 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {

@@ -218,10 +218,7 @@ fn allows_capabilities(spec: &Node) -> Option<(String, Pos, String)> {
 
 /// `requiredDropCapabilities` is missing or empty.
 fn requires_no_drop(spec: &Node) -> Option<(String, Pos, String)> {
-    let required = spec
-        .get("requiredDropCapabilities")
-        .map(Node::items)
-        .unwrap_or(&[]);
+    let required = list_of(spec, "requiredDropCapabilities");
     required.is_empty().then(|| {
         let (path, pos) = field(spec, "requiredDropCapabilities");
         (

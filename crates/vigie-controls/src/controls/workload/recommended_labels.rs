@@ -23,22 +23,11 @@ use super::super::prelude::*;
 use super::helpers::missing_labels;
 use crate::controls::common::is_workload;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W036",
-    title: "Workload without recommended labels",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0076"],
-        cis: &[],
-        nsa: &["Namespaces"],
-        mitre: &["T1036"],
-    },
-    remediation: "Add at least one of the recommended labels to the workload and its pod template.",
-    doc: include_str!("recommended_labels.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
+/// How VG-W036 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: is_workload,
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {

@@ -19,22 +19,11 @@
 
 use super::super::prelude::*;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W035",
-    title: "Deployment without rolling updates",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0305"],
-        cis: &[],
-        nsa: &["Upgrading and application security practices"],
-        mitre: &["T1499"],
-    },
-    remediation: "Use spec.strategy.type: RollingUpdate (the default).",
-    doc: include_str!("recreate_strategy.rs"),
-    evaluator: Evaluator::Object {
-        applies: |r| r.kind == "Deployment",
-        evaluate,
-    },
+/// How VG-W035 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: |r| r.kind == "Deployment",
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {

@@ -20,20 +20,9 @@
 use super::super::prelude::*;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W017",
-    title: "Root in supplemental groups",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0211"],
-        cis: &["5.7.3"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Remove 0 from spec.securityContext.supplementalGroups.",
-    doc: include_str!("root_supplemental_group.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W017 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     let groups = pod

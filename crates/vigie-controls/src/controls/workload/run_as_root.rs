@@ -27,23 +27,12 @@
 //! containers"; MITRE ATT&CK T1611 (Escape to Host).
 
 use super::super::prelude::*;
-use super::helpers::{effective, effective_location, missing_in_container};
+use super::helpers::{effective, effective_location, missing_field, missing_in_container};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W009",
-    title: "Container may run as root",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0013", "C-0211"],
-        cis: &["5.2.7"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Set runAsNonRoot: true, a non-zero runAsUser and a non-zero runAsGroup in the container or pod securityContext.",
-    doc: include_str!("run_as_root.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W009 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
@@ -95,10 +84,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
                 ));
             }
             None => {
-                let (path, pos) = missing_in_container(pod, &container, "runAsGroup");
-                out.push(Violation::new(
-                    path,
-                    pos,
+                out.push(missing_field(
+                    pod,
+                    &container,
+                    "runAsGroup",
                     format!(
                         "{who} sets no runAsGroup: it runs as the image's group, root by default"
                     ),

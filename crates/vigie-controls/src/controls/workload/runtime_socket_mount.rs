@@ -23,23 +23,12 @@
 //! (Escape to Host), T1610 (Deploy Container).
 
 use super::super::prelude::*;
-use super::helpers::{host_path, volume_violation, volumes};
+use super::helpers::{host_path_volumes, volume_violation};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W005",
-    title: "Container runtime socket mounted",
-    severity: Severity::Critical,
-    refs: Refs {
-        kubescape: &["C-0074"],
-        cis: &["5.2.12"],
-        nsa: &["Pod security"],
-        mitre: &["T1611", "T1610"],
-    },
-    remediation: "Remove the hostPath volume of the runtime socket; use a daemonless image builder or the Kubernetes API instead.",
-    doc: include_str!("runtime_socket_mount.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W005 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 /// Runtime sockets and state directories, without the `/var` prefix that
 /// `/var/run` (a symlink to `/run` on current distributions) may add.
@@ -51,10 +40,7 @@ const RUNTIME_PATHS: [&str; 4] = [
 ];
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    for volume in volumes(pod) {
-        let Some(path) = host_path(&volume) else {
-            continue;
-        };
+    for (volume, path) in host_path_volumes(pod) {
         let normalized = path.trim_end_matches('/');
         let normalized = normalized.strip_prefix("/var").unwrap_or(normalized);
         if RUNTIME_PATHS.contains(&normalized) {

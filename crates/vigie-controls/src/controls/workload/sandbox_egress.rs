@@ -32,22 +32,11 @@ use super::super::prelude::*;
 use super::sandbox::is_sandbox_template;
 use crate::controls::network::topology::label_selector_is_empty;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W066",
-    title: "Agent sandbox with unscoped egress",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0301"],
-        cis: &[],
-        nsa: &["Network separation and hardening"],
-        mitre: &["T1041"],
-    },
-    remediation: "Set spec.networkPolicyManagement to Managed and spec.networkPolicy with egress: [] or rules whose `to` peers name the allowed destinations.",
-    doc: include_str!("sandbox_egress.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_sandbox_template,
-        evaluate,
-    },
+/// How VG-W066 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Object {
+    applies: is_sandbox_template,
+    evaluate,
 };
 
 fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
@@ -102,7 +91,7 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         return;
     };
     for (i, rule) in rules.iter().enumerate() {
-        let peers = rule.get("to").map(Node::items).unwrap_or(&[]);
+        let peers = list_of(rule, "to");
         if peers.is_empty() || peers.iter().any(|peer| !is_scoped(peer)) {
             flag(
                 format!("spec.networkPolicy.egress[{i}]"),

@@ -22,31 +22,14 @@
 use super::super::prelude::*;
 use super::helpers::{judge_images, ImageRef};
 use super::sandbox::is_sandbox_template;
-use crate::controls::common::workload_pod;
+use crate::controls::common::object_pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W063",
-    title: "Agent sandbox image not pinned to a version",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0304"],
-        cis: &[],
-        nsa: &["Supply chain"],
-        mitre: &["T1525"],
-    },
-    remediation: "Pin the image to a version tag (:1.2.3) or a digest (@sha256:...).",
-    doc: include_str!("sandbox_image_tag.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_sandbox_template,
-        evaluate,
-    },
-};
+/// How VG-W063 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = object_pod_evaluator!(is_sandbox_template, evaluate);
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
-    judge_images(&pod, out, |_, image| {
+fn evaluate(resource: &Resource, pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
+    judge_images(pod, out, |_, image| {
         let reference = ImageRef::parse(image);
         if reference.digest.is_some() {
             return None;

@@ -28,34 +28,17 @@
 use super::super::prelude::*;
 use super::helpers::{from_registry, judge_images};
 use super::sandbox::is_sandbox_template;
-use crate::controls::common::workload_pod;
+use crate::controls::common::object_pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W062",
-    title: "Agent sandbox image from a registry that is not allowed",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0304"],
-        cis: &[],
-        nsa: &["Supply chain"],
-        mitre: &["T1525"],
-    },
-    remediation: "Use an image from an allowed registry, or add the registry to allowedRegistries after review.",
-    doc: include_str!("sandbox_registry.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_sandbox_template,
-        evaluate,
-    },
-};
+/// How VG-W062 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = object_pod_evaluator!(is_sandbox_template, evaluate);
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
+fn evaluate(resource: &Resource, pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
     if config.allowed_registries.is_empty() {
         return;
     }
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
-    judge_images(&pod, out, |_, image| {
+    judge_images(pod, out, |_, image| {
         from_registry(image, &config.allowed_registries)
             .is_none()
             .then(|| {

@@ -27,33 +27,15 @@
 //! CIS 5.7 (general policies); MITRE ATT&CK T1611 (Escape to Host).
 
 use super::super::prelude::*;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::{is_workload, object_pod_evaluator};
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W046",
-    title: "Workload that needs a sandbox runs without one",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &[],
-        cis: &["5.7"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation:
-        "Set spec.runtimeClassName to a sandbox RuntimeClass (gVisor, Kata) for this workload.",
-    doc: include_str!("sandbox_runtime_class.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
-};
+/// How VG-W046 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = object_pod_evaluator!(is_workload, evaluate);
 
 const REQUIRED_LABEL: &str = "vigie.dev/sandbox";
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(resource: &Resource, pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
     let labelled = pod
         .template
         .metadata

@@ -26,31 +26,13 @@
 use super::super::prelude::*;
 use super::helpers::pod_field;
 use super::sandbox::is_sandbox_template;
-use crate::controls::common::workload_pod;
+use crate::controls::common::object_pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W061",
-    title: "Agent sandbox without a hardened runtime class",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0297"],
-        cis: &[],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation:
-        "Set spec.podTemplate.spec.runtimeClassName to a hardened runtime class such as gvisor.",
-    doc: include_str!("sandbox_runtime_hardened.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_sandbox_template,
-        evaluate,
-    },
-};
+/// How VG-W061 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = object_pod_evaluator!(is_sandbox_template, evaluate);
 
-fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
-    let Some(pod) = workload_pod(resource) else {
-        return;
-    };
+fn evaluate(resource: &Resource, pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
     let class = pod
         .spec()
         .get("runtimeClassName")
@@ -68,5 +50,5 @@ fn evaluate(resource: &Resource, config: &Config, out: &mut Vec<Violation>) {
             resource.name
         ),
     };
-    out.push(pod_field(&pod, "runtimeClassName", message));
+    out.push(pod_field(pod, "runtimeClassName", message));
 }

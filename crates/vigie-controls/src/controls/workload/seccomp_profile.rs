@@ -23,23 +23,12 @@
 //! (Exploitation for Privilege Escalation).
 
 use super::super::prelude::*;
-use super::helpers::{effective, effective_location, missing_in_container};
+use super::helpers::{effective, effective_location, missing_field};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W013",
-    title: "No seccomp profile",
-    severity: Severity::Medium,
-    refs: Refs {
-        kubescape: &["C-0211"],
-        cis: &["5.7.2"],
-        nsa: &["Pod security"],
-        mitre: &["T1068"],
-    },
-    remediation: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod, or a Localhost profile.",
-    doc: include_str!("seccomp_profile.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W013 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
@@ -56,10 +45,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
                 }
             }
             None => {
-                let (path, pos) = missing_in_container(pod, &container, "seccompProfile");
-                out.push(Violation::new(
-                    path,
-                    pos,
+                out.push(missing_field(
+                    pod,
+                    &container,
+                    "seccompProfile",
                     format!("{who} has no seccomp profile (nor has the pod)"),
                 ));
             }

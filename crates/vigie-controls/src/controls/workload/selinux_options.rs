@@ -22,33 +22,22 @@
 //! (Escape to Host).
 
 use super::super::prelude::*;
-use super::helpers::{effective, missing_in_container};
+use super::helpers::{effective, missing_field};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W015",
-    title: "No SELinux options",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0211"],
-        cis: &["5.7.3"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Set securityContext.seLinuxOptions on the pod or the container.",
-    doc: include_str!("selinux_options.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W015 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         if effective(pod, &container, "seLinuxOptions").is_some() {
             continue;
         }
-        let (path, pos) = missing_in_container(pod, &container, "seLinuxOptions");
-        out.push(Violation::new(
-            path,
-            pos,
+        out.push(missing_field(
+            pod,
+            &container,
+            "seLinuxOptions",
             format!(
                 "{} has no seLinuxOptions (nor has the pod)",
                 describe_container(&container)

@@ -24,32 +24,25 @@
 use super::super::prelude::*;
 use crate::controls::common::workload_pod;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W032",
-    title: "subPath mount on nodes affected by CVE-2021-25741",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0058"],
-        cis: &[],
-        nsa: &["Upgrading and application security practices"],
-        mitre: &["T1611"],
-    },
-    remediation: "Upgrade the nodes' kubelet to v1.19.15, v1.20.11, v1.21.5, v1.22.2 or later.",
-    doc: include_str!("subpath_cve.rs"),
-    evaluator: Evaluator::Cluster {
-        needs: &[
-            "Node",
-            "Pod",
-            "Deployment",
-            "ReplicaSet",
-            "DaemonSet",
-            "StatefulSet",
-            "Job",
-            "CronJob",
-        ],
-        evaluate,
-    },
+/// How VG-W032 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = Evaluator::Cluster {
+    needs: &KINDS,
+    evaluate,
 };
+
+/// The nodes, whose kubelet version tells whether the cluster is affected,
+/// then the workload kinds the control judges.
+const KINDS: [&str; 8] = [
+    "Node",
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+];
 
 /// Whether a kubelet version (`v1.21.2`, `v1.21.2-eks-0389ca3`) is affected.
 fn is_vulnerable(version: &str) -> bool {
@@ -80,26 +73,13 @@ fn evaluate(inventory: &Inventory<'_>, _: &Config, out: &mut ClusterOutcome) {
             .filter(|v| is_vulnerable(v))
             .map(|v| (node.name.clone(), v.to_string()))
     });
-    let workloads = inventory.of_kind(&[
-        "Pod",
-        "Deployment",
-        "ReplicaSet",
-        "DaemonSet",
-        "StatefulSet",
-        "Job",
-        "CronJob",
-    ]);
-    for (i, resource) in workloads {
+    for (i, resource) in inventory.of_kind(&KINDS[1..]) {
         out.evaluated.push(i);
         let (Some((node, version)), Some(pod)) = (&vulnerable_node, workload_pod(resource)) else {
             continue;
         };
         for container in pod.containers() {
-            let mounts = container
-                .node
-                .get("volumeMounts")
-                .map(Node::items)
-                .unwrap_or(&[]);
+            let mounts = list_of(container.node, "volumeMounts");
             for (m, mount) in mounts.iter().enumerate() {
                 let Some(key) = ["subPath", "subPathExpr"]
                     .into_iter()

@@ -23,20 +23,9 @@
 use super::super::prelude::*;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W049",
-    title: "Container entrypoint runs sudo",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0062"],
-        cis: &[],
-        nsa: &["Pod security"],
-        mitre: &["T1548.003"],
-    },
-    remediation: "Remove sudo from the container command; run as the needed user and grant capabilities through securityContext.",
-    doc: include_str!("sudo_entrypoint.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W049 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 /// Whether a command word runs sudo: `sudo`, `/usr/bin/sudo`, or a shell
 /// script line with `sudo` as one of its words.
@@ -47,11 +36,7 @@ fn runs_sudo(word: &str) -> bool {
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
-        let command = container
-            .node
-            .get("command")
-            .map(Node::items)
-            .unwrap_or(&[]);
+        let command = list_of(container.node, "command");
         if let Some((i, word)) = command
             .iter()
             .enumerate()

@@ -22,28 +22,12 @@
 
 use super::super::prelude::*;
 use super::helpers::missing_windows_option;
-use crate::controls::common::{is_workload, workload_pod};
+use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W021",
-    title: "Windows container without runAsUserName",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0211"],
-        cis: &["5.7.3"],
-        nsa: &["Pod security"],
-        mitre: &["T1078"],
-    },
-    remediation: "Set securityContext.windowsOptions.runAsUserName (ContainerUser) on the Windows pod or container.",
-    doc: include_str!("windows_run_as_user.rs"),
-    evaluator: Evaluator::Object {
-        applies: is_workload,
-        evaluate,
-    },
-};
+/// How VG-W021 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
-fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
-    if let Some(pod) = workload_pod(resource) {
-        missing_windows_option(&pod, "runAsUserName", out);
-    }
+fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
+    missing_windows_option(pod, "runAsUserName", out);
 }

@@ -23,29 +23,15 @@
 //! (Escape to Host).
 
 use super::super::prelude::*;
-use super::helpers::{host_path, mounts_of, volumes};
+use super::helpers::{host_path_volumes, mounts_of};
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W004",
-    title: "Writable hostPath mount",
-    severity: Severity::High,
-    refs: Refs {
-        kubescape: &["C-0045"],
-        cis: &["5.2.12"],
-        nsa: &["Pod security"],
-        mitre: &["T1611"],
-    },
-    remediation: "Set readOnly: true on every mount of a hostPath volume, or replace the volume.",
-    doc: include_str!("writable_host_path.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W004 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    for volume in volumes(pod) {
-        let Some(path) = host_path(&volume) else {
-            continue;
-        };
+    for (volume, path) in host_path_volumes(pod) {
         for mount in mounts_of(pod, volume.name) {
             if mount.node.get("readOnly").is_some_and(Node::is_true) {
                 continue;

@@ -21,23 +21,12 @@
 //! Component).
 
 use super::super::prelude::*;
-use super::helpers::missing_in_container;
+use super::helpers::missing_field;
 use crate::controls::common::pod_evaluator;
 
-pub(crate) const CONTROL: Control = Control {
-    id: "VG-W010",
-    title: "Writable root filesystem",
-    severity: Severity::Low,
-    refs: Refs {
-        kubescape: &["C-0017", "C-0211"],
-        cis: &[],
-        nsa: &["Pod security"],
-        mitre: &["T1036"],
-    },
-    remediation: "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the application writes.",
-    doc: include_str!("writable_root_filesystem.rs"),
-    evaluator: pod_evaluator!(evaluate),
-};
+/// How VG-W010 looks at the input; what it says about itself is its row of
+/// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
+pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     for container in pod.containers() {
@@ -54,10 +43,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
                 ),
             )),
             None => {
-                let (path, pos) = missing_in_container(pod, &container, "readOnlyRootFilesystem");
-                out.push(Violation::new(
-                    path,
-                    pos,
+                out.push(missing_field(
+                    pod,
+                    &container,
+                    "readOnlyRootFilesystem",
                     format!(
                         "{} has a writable root filesystem (readOnlyRootFilesystem not set)",
                         describe_container(&container)

@@ -19,24 +19,10 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B06",
-    k8s_id: "appArmorProfile",
-    control_name: "AppArmor",
-    title: "AppArmor disabled or overridden",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::Medium,
-    remediation:
-        "Use the RuntimeDefault AppArmor profile (or a Localhost profile), or leave it unset.",
-    doc: include_str!("app_armor.rs"),
-    evaluate,
-};
-
 const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+/// How PSS-B06 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     if let Some(annotations) = pod.template.annotations() {
         for entry in annotations.as_map().unwrap_or(&[]) {
             if !entry.key.starts_with(ANNOTATION_PREFIX) {
@@ -57,20 +43,9 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
             }
         }
     }
-    if let Some(sc) = pod.security_context() {
-        check_field(
-            sc,
-            pod.spec_path("securityContext.appArmorProfile.type"),
-            "the pod",
-            out,
-        );
-    }
-    for container in pod.containers() {
-        if let Some(sc) = container.security_context() {
-            let path = pod.container_path(&container, "securityContext.appArmorProfile.type");
-            check_field(sc, path, &describe_container(&container), out);
-        }
-    }
+    pod.each_security_context("appArmorProfile.type", |sc, path, who| {
+        check_field(sc, path, &who, out);
+    });
 }
 
 fn check_field(security_context: &Node, path: String, who: &str, out: &mut Vec<Violation>) {

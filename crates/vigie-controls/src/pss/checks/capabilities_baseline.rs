@@ -18,20 +18,6 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B03",
-    k8s_id: "capabilities_baseline",
-    control_name: "Capabilities",
-    title: "Capability added beyond the default set",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::High,
-    remediation: "Remove the capability from securityContext.capabilities.add; only the runtime's default capabilities may be added.",
-    doc: include_str!("capabilities_baseline.rs"),
-    evaluate,
-};
-
 const ALLOWED: [&str; 13] = [
     "AUDIT_WRITE",
     "CHOWN",
@@ -48,7 +34,8 @@ const ALLOWED: [&str; 13] = [
     "SYS_CHROOT",
 ];
 
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+/// How PSS-B03 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let Some(add) = container
             .security_context()

@@ -19,21 +19,8 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-R06",
-    k8s_id: "capabilities_restricted",
-    control_name: "Capabilities",
-    title: "Capabilities not dropped",
-    level: Level::Restricted,
-    since: Version::v1(22),
-    overrides: Some("capabilities_baseline"),
-    severity: Severity::Medium,
-    remediation: "Set securityContext.capabilities.drop: [\"ALL\"] and add back only NET_BIND_SERVICE if the process binds a low port.",
-    doc: include_str!("capabilities_restricted.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
+/// How PSS-R06 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
     if version >= Version::v1(25) && pod.is_windows() {
         return;
     }

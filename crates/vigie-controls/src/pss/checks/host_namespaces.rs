@@ -17,21 +17,8 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B01",
-    k8s_id: "hostNamespaces",
-    control_name: "Host Namespaces",
-    title: "Host namespaces shared",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::High,
-    remediation: "Remove hostNetwork, hostPID and hostIPC from the pod spec, or set them to false.",
-    doc: include_str!("host_namespaces.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+/// How PSS-B01 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     let spec = pod.spec();
     for (field, what) in [
         ("hostNetwork", "network"),

@@ -17,34 +17,15 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B04",
-    k8s_id: "hostPathVolumes",
-    control_name: "HostPath Volumes",
-    title: "hostPath volume",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::High,
-    remediation: "Replace the hostPath volume with emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret.",
-    doc: include_str!("host_path_volumes.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+/// How PSS-B04 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     let Some(volumes) = pod.spec().get("volumes") else {
         return;
     };
     for (i, volume) in volumes.items().iter().enumerate() {
         if let Some(host_path) = volume.get("hostPath") {
-            let path = host_path
-                .get("path")
-                .map(Node::display_value)
-                .unwrap_or_default();
-            let name = volume
-                .get("name")
-                .map(Node::display_value)
-                .unwrap_or_default();
+            let path = text_of(host_path, "path");
+            let name = text_of(volume, "name");
             out.push(Violation {
                 subject: None,
                 path: pod.spec_path(&format!("volumes[{i}].hostPath")),

@@ -15,21 +15,8 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B05",
-    k8s_id: "hostPorts",
-    control_name: "Host Ports",
-    title: "Host port",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::Medium,
-    remediation: "Remove hostPort (or set it to 0) and expose the pod through a Service.",
-    doc: include_str!("host_ports.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+/// How PSS-B05 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let Some(ports) = container.node.get("ports") else {
             continue;

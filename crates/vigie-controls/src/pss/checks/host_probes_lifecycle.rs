@@ -18,21 +18,8 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B12",
-    k8s_id: "hostProbesAndHostLifecycle",
-    control_name: "Host Probes / Lifecycle Hooks",
-    title: "Probe or lifecycle hook targets another host",
-    level: Level::Baseline,
-    since: Version::v1(34),
-    overrides: None,
-    severity: Severity::Medium,
-    remediation: "Remove the host field from httpGet and tcpSocket probes and lifecycle hooks.",
-    doc: include_str!("host_probes_lifecycle.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+/// How PSS-B12 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let handlers = ["livenessProbe", "readinessProbe", "startupProbe"]
             .into_iter()

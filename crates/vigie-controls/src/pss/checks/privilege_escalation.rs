@@ -17,21 +17,8 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-R02",
-    k8s_id: "allowPrivilegeEscalation",
-    control_name: "Privilege Escalation",
-    title: "Privilege escalation allowed",
-    level: Level::Restricted,
-    since: Version::v1(8),
-    overrides: None,
-    severity: Severity::Medium,
-    remediation: "Set securityContext.allowPrivilegeEscalation: false on every container.",
-    doc: include_str!("privilege_escalation.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
+/// How PSS-R02 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
     if version >= Version::v1(25) && pod.is_windows() {
         return;
     }

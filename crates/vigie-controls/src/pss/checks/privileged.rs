@@ -16,21 +16,8 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B02",
-    k8s_id: "privileged",
-    control_name: "Privileged Containers",
-    title: "Privileged container",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::Critical,
-    remediation: "Remove securityContext.privileged or set it to false.",
-    doc: include_str!("privileged.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+/// How PSS-B02 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     for container in pod.containers() {
         let Some(sc) = container.security_context() else {
             continue;

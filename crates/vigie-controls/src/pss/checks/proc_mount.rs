@@ -18,21 +18,8 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B08",
-    k8s_id: "procMount",
-    control_name: "/proc Mount Type",
-    title: "Unmasked /proc mount",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::Medium,
-    remediation: "Remove securityContext.procMount or set it to Default (or run the pod with hostUsers: false).",
-    doc: include_str!("proc_mount.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
+/// How PSS-B08 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
     let own_user_namespace = pod.spec().get("hostUsers").and_then(Node::as_bool) == Some(false);
     if version >= Version::v1(35) && own_user_namespace {
         return;

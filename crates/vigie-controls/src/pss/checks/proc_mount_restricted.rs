@@ -19,20 +19,7 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-R07",
-    k8s_id: "procMount_restricted",
-    control_name: "/proc Mount Type",
-    title: "Unmasked /proc mount (restricted)",
-    level: Level::Restricted,
-    since: Version::v1(35),
-    overrides: Some("procMount"),
-    severity: Severity::Medium,
-    remediation: "Remove securityContext.procMount or set it to Default.",
-    doc: include_str!("proc_mount_restricted.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+/// How PSS-R07 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     super::proc_mount::non_default_proc_mounts(pod, out);
 }

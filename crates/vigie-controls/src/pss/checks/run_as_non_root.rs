@@ -19,21 +19,8 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-R03",
-    k8s_id: "runAsNonRoot",
-    control_name: "Running as Non-root",
-    title: "Containers may run as root",
-    level: Level::Restricted,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::Medium,
-    remediation: "Set securityContext.runAsNonRoot: true on the pod (and do not set it to false on a container).",
-    doc: include_str!("run_as_non_root.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+/// How PSS-R03 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     let pod_sc = pod.security_context();
     let pod_value = pod_sc.and_then(|sc| sc.get("runAsNonRoot"));
     let pod_requires_non_root = pod_value.and_then(Node::as_bool) == Some(true);

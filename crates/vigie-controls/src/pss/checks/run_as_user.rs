@@ -15,22 +15,9 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-R04",
-    k8s_id: "runAsUser",
-    control_name: "Running as Non-root user",
-    title: "Runs as UID 0",
-    level: Level::Restricted,
-    since: Version::v1(23),
-    overrides: None,
-    severity: Severity::High,
-    remediation: "Set runAsUser to a non-zero UID, or remove it and rely on runAsNonRoot: true.",
-    doc: include_str!("run_as_user.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
-    let mut check = |sc: &Node, path: String, who: String| {
+/// How PSS-R04 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+    pod.each_security_context("runAsUser", |sc, path, who| {
         if sc.get("runAsUser").and_then(Node::as_i64) == Some(0) {
             out.push(Violation {
                 subject: None,
@@ -39,21 +26,5 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
                 message: format!("{who} runs as UID 0 (runAsUser: 0)"),
             });
         }
-    };
-    if let Some(sc) = pod.security_context() {
-        check(
-            sc,
-            pod.spec_path("securityContext.runAsUser"),
-            "the pod".into(),
-        );
-    }
-    for container in pod.containers() {
-        if let Some(sc) = container.security_context() {
-            check(
-                sc,
-                pod.container_path(&container, "securityContext.runAsUser"),
-                describe_container(&container),
-            );
-        }
-    }
+    });
 }

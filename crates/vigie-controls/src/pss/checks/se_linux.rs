@@ -17,37 +17,13 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B07",
-    k8s_id: "seLinuxOptions",
-    control_name: "SELinux",
-    title: "Custom SELinux user, role or type",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::Medium,
-    remediation: "Remove seLinuxOptions.user and seLinuxOptions.role, and use a container SELinux type (container_t, container_init_t, container_kvm_t) or none.",
-    doc: include_str!("se_linux.rs"),
-    evaluate,
-};
-
 const ALLOWED_TYPES: [&str; 4] = ["", "container_t", "container_init_t", "container_kvm_t"];
 
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
-    if let Some(sc) = pod.security_context() {
-        check(
-            sc,
-            &pod.spec_path("securityContext.seLinuxOptions"),
-            "the pod",
-            out,
-        );
-    }
-    for container in pod.containers() {
-        if let Some(sc) = container.security_context() {
-            let path = pod.container_path(&container, "securityContext.seLinuxOptions");
-            check(sc, &path, &describe_container(&container), out);
-        }
-    }
+/// How PSS-B07 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+    pod.each_security_context("seLinuxOptions", |sc, path, who| {
+        check(sc, &path, &who, out);
+    });
 }
 
 fn check(security_context: &Node, path: &str, who: &str, out: &mut Vec<Violation>) {

@@ -19,24 +19,11 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B09",
-    k8s_id: "seccompProfile_baseline",
-    control_name: "Seccomp",
-    title: "Seccomp disabled",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::Medium,
-    remediation: "Set securityContext.seccompProfile.type to RuntimeDefault (or Localhost) instead of Unconfined.",
-    doc: include_str!("seccomp_baseline.rs"),
-    evaluate,
-};
-
 const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
 
-fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
+/// How PSS-B09 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
     if version < Version::v1(19) {
         annotations(pod, out);
     } else {
@@ -63,7 +50,7 @@ fn annotations(pod: &Pod<'_>, out: &mut Vec<Violation>) {
 }
 
 fn fields(pod: &Pod<'_>, out: &mut Vec<Violation>) {
-    let mut check = |sc: &Node, path: String, who: String| {
+    pod.each_security_context("seccompProfile.type", |sc, path, who| {
         let Some(profile) = sc.get("seccompProfile") else {
             return;
         };
@@ -75,21 +62,5 @@ fn fields(pod: &Pod<'_>, out: &mut Vec<Violation>) {
                 message: format!("{who} sets seccompProfile type Unconfined"),
             });
         }
-    };
-    if let Some(sc) = pod.security_context() {
-        check(
-            sc,
-            pod.spec_path("securityContext.seccompProfile.type"),
-            "the pod".into(),
-        );
-    }
-    for container in pod.containers() {
-        if let Some(sc) = container.security_context() {
-            check(
-                sc,
-                pod.container_path(&container, "securityContext.seccompProfile.type"),
-                describe_container(&container),
-            );
-        }
-    }
+    });
 }

@@ -19,25 +19,12 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-R05",
-    k8s_id: "seccompProfile_restricted",
-    control_name: "Seccomp",
-    title: "Seccomp profile not set",
-    level: Level::Restricted,
-    since: Version::v1(19),
-    overrides: Some("seccompProfile_baseline"),
-    severity: Severity::Medium,
-    remediation: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod (or Localhost with a profile).",
-    doc: include_str!("seccomp_restricted.rs"),
-    evaluate,
-};
-
 fn is_allowed(kind: Option<&str>) -> bool {
     matches!(kind, Some("RuntimeDefault" | "Localhost"))
 }
 
-fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
+/// How PSS-R05 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
     if version >= Version::v1(25) && pod.is_windows() {
         return;
     }

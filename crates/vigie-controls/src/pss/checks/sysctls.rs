@@ -23,20 +23,6 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B10",
-    k8s_id: "sysctls",
-    control_name: "Sysctls",
-    title: "Unsafe sysctl",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::Medium,
-    remediation: "Remove the sysctl from securityContext.sysctls, or set it on the node instead.",
-    doc: include_str!("sysctls.rs"),
-    evaluate,
-};
-
 /// Safe sysctls and the version each became allowed in.
 const SAFE: [(&str, u32); 14] = [
     ("kernel.shm_rmid_forced", 0),
@@ -60,7 +46,8 @@ fn is_safe(name: &str, version: Version) -> bool {
         .any(|&(safe, since)| safe == name && version >= Version::v1(since))
 }
 
-fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
+/// How PSS-B10 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
     let Some(sysctls) = pod.security_context().and_then(|sc| sc.get("sysctls")) else {
         return;
     };

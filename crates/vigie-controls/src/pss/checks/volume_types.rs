@@ -21,20 +21,6 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-R01",
-    k8s_id: "restrictedVolumes",
-    control_name: "Volume Types",
-    title: "Volume type not allowed",
-    level: Level::Restricted,
-    since: Version::v1(0),
-    overrides: Some("hostPathVolumes"),
-    severity: Severity::Medium,
-    remediation: "Use only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected or secret volumes; reach other storage through a PersistentVolumeClaim.",
-    doc: include_str!("volume_types.rs"),
-    evaluate,
-};
-
 const ALLOWED: [&str; 8] = [
     "configMap",
     "csi",
@@ -46,7 +32,8 @@ const ALLOWED: [&str; 8] = [
     "secret",
 ];
 
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+/// How PSS-R01 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     let Some(volumes) = pod.spec().get("volumes") else {
         return;
     };
@@ -61,10 +48,7 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
         if sources.is_empty() || sources.iter().any(|e| ALLOWED.contains(&e.key.as_str())) {
             continue;
         }
-        let name = volume
-            .get("name")
-            .map(Node::display_value)
-            .unwrap_or_default();
+        let name = text_of(volume, "name");
         let source = sources[0];
         out.push(Violation {
             subject: None,

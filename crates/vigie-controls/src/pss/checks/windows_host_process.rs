@@ -15,22 +15,9 @@
 
 use super::prelude::*;
 
-pub(crate) const CHECK: Check = Check {
-    id: "PSS-B11",
-    k8s_id: "windowsHostProcess",
-    control_name: "HostProcess",
-    title: "Windows HostProcess container",
-    level: Level::Baseline,
-    since: Version::v1(0),
-    overrides: None,
-    severity: Severity::Critical,
-    remediation: "Remove windowsOptions.hostProcess or set it to false.",
-    doc: include_str!("windows_host_process.rs"),
-    evaluate,
-};
-
-fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
-    let mut check = |sc: &Node, path: String, who: String| {
+/// How PSS-B11 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
+pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
+    pod.each_security_context("windowsOptions.hostProcess", |sc, path, who| {
         let Some(options) = sc.get("windowsOptions") else {
             return;
         };
@@ -42,21 +29,5 @@ fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
                 message: format!("{who} runs as a Windows HostProcess"),
             });
         }
-    };
-    if let Some(sc) = pod.security_context() {
-        check(
-            sc,
-            pod.spec_path("securityContext.windowsOptions.hostProcess"),
-            "the pod".into(),
-        );
-    }
-    for container in pod.containers() {
-        if let Some(sc) = container.security_context() {
-            check(
-                sc,
-                pod.container_path(&container, "securityContext.windowsOptions.hostProcess"),
-                describe_container(&container),
-            );
-        }
-    }
+    });
 }
