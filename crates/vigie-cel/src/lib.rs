@@ -69,6 +69,7 @@ mod objects;
 mod quoted;
 mod result;
 mod shared;
+mod shared_map;
 pub mod types;
 
 use std::collections::{BTreeSet, HashMap};
@@ -473,6 +474,9 @@ impl VariableResolver for Activation {
 /// A compiled expression.
 pub struct Program {
     expr: cel::IdedExpr,
+    /// The tree evaluated: `expr` with `==` and `!=` between computed
+    /// operands made symmetric for shared maps ([`shared_map::rewrite_equality`]).
+    run_expr: cel::IdedExpr,
     result_type: CelType,
     /// The declared variables the expression names (none known when
     /// variables are not checked).
@@ -581,8 +585,11 @@ impl Program {
                 message: e.message,
             })?;
         }
+        let mut run_expr = tree.clone();
+        shared_map::rewrite_equality(&mut run_expr);
         Ok(Program {
             expr: tree,
+            run_expr,
             result_type,
             reads,
             env: engine,
@@ -720,8 +727,8 @@ impl Program {
         }
         let mut ctx = cel::Context::with_env(self.env.clone());
         ctx.set_variable_resolver(activation);
-        let v =
-            Value::resolve_val(&self.expr, &ctx).map_err(|e| EvalError::Runtime(e.to_string()))?;
+        let v = Value::resolve_val(&self.run_expr, &ctx)
+            .map_err(|e| EvalError::Runtime(e.to_string()))?;
         take(v.as_ref())
     }
 }
@@ -754,6 +761,7 @@ fn build_engine() -> cel::Env {
     // Cannot clash: none of these names is in the engine.
     let _ = network::register(&mut engine);
     let _ = macros::register_functions(&mut engine);
+    let _ = shared_map::register(&mut engine);
     // Kubernetes' libraries: the names are theirs, and clash with no standard
     // or extension overload; the k8s tests fail if one ever does.
     let _ = k8s::register(&mut engine);

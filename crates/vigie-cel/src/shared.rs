@@ -17,6 +17,7 @@ use cel::common::value::Val;
 use cel::Value;
 
 use crate::cost::{SizeBound, SizeTree, MAX_MEASURE_DEPTH};
+use crate::shared_map::SharedMap;
 use crate::{result, EvalError};
 
 /// A value in the engine's form and its size bound, measured once.
@@ -86,18 +87,23 @@ fn from_json(v: &serde_json::Value, depth: usize) -> Bound {
             list(bounds)
         }
         serde_json::Value::Object(fields) => {
-            let mut map = HashMap::with_capacity(fields.len());
+            let mut entries = Vec::with_capacity(fields.len());
             let mut sizes = Vec::with_capacity(fields.len());
             for (k, x) in fields {
                 let b = from_json(x, depth + 1);
                 sizes.push((Some(k.as_str()), b.size));
-                map.insert(CelMapKey::from(k.clone()), b.val);
+                entries.push((CelString::from(k.clone()), b.val));
             }
-            Bound {
-                size: SizeTree::map_of(sizes.into_iter()),
-                val: Box::new(CelMap::from(map)),
-            }
+            shared_map(entries, SizeTree::map_of(sizes.into_iter()))
         }
+    }
+}
+
+/// The bound of a map with string keys: shared, not copied, when cloned.
+fn shared_map(entries: Vec<(CelString<'static>, Box<dyn Val>)>, size: SizeTree) -> Bound {
+    Bound {
+        val: Box::new(SharedMap::new(entries, size.clone())),
+        size,
     }
 }
 
@@ -150,9 +156,30 @@ pub(crate) fn from_val(v: &dyn Val, depth: usize) -> Result<Bound, EvalError> {
             Ok(list(bounds.into_iter()))
         }
         Kind::Map => {
+            if let Some(m) = v.downcast_ref::<SharedMap>() {
+                // Shared, and its size measured when it was made.
+                return Ok(Bound {
+                    size: m.size().clone(),
+                    val: Box::new(m.clone()),
+                });
+            }
             let Some(m) = v.downcast_ref::<CelMap>() else {
                 return ordinary(v);
             };
+            if m.inner().keys().all(|k| matches!(k, CelMapKey::String(_))) {
+                let mut entries = Vec::with_capacity(m.inner().len());
+                let mut sizes = Vec::with_capacity(m.inner().len());
+                for (k, x) in m.inner() {
+                    let b = from_val(x.as_ref(), depth + 1)?;
+                    let CelMapKey::String(k) = k else {
+                        continue;
+                    };
+                    sizes.push((Some(k.inner().to_string()), b.size));
+                    entries.push((CelString::from(k.inner().to_string()), b.val));
+                }
+                let size = SizeTree::map_of(sizes.iter().map(|(k, t)| (k.as_deref(), t.clone())));
+                return Ok(shared_map(entries, size));
+            }
             let mut map = HashMap::with_capacity(m.inner().len());
             let mut sizes = Vec::with_capacity(m.inner().len());
             for (k, x) in m.inner() {
