@@ -348,11 +348,24 @@ pub struct Activation {
 #[derive(Clone)]
 struct FieldMap {
     fields: Vec<(Arc<str>, Arc<Bound>)>,
-    size: SizeTree,
+    /// The longest list and string of the map (fields and names included).
+    deep: SizeBound,
+    /// The map's size tree, measured on first need (see [`shared::Bound`]).
+    size: OnceLock<SizeTree>,
     whole: OnceLock<cel::common::types::CelMap<'static>>,
 }
 
 impl FieldMap {
+    fn size(&self) -> &SizeTree {
+        self.size.get_or_init(|| {
+            SizeTree::map_of(
+                self.fields
+                    .iter()
+                    .map(|(k, b)| (Some(&**k), b.size().clone())),
+            )
+        })
+    }
+
     fn whole(&self) -> &cel::common::types::CelMap<'static> {
         self.whole.get_or_init(|| {
             self.fields
@@ -414,7 +427,8 @@ impl Activation {
                     Arc::from(name),
                     Arc::new(FieldMap {
                         fields: Vec::new(),
-                        size: SizeTree::map_of(std::iter::empty()),
+                        deep: SizeBound::default(),
+                        size: OnceLock::new(),
                         whole: OnceLock::new(),
                     }),
                 ));
@@ -428,7 +442,19 @@ impl Activation {
             Some((_, v)) => *v = value.0.clone(),
             None => map.fields.push((Arc::from(key), value.0.clone())),
         }
-        map.size = SizeTree::map_of(map.fields.iter().map(|(k, b)| (Some(&**k), b.size.clone())));
+        map.deep = map.fields.iter().fold(
+            SizeBound {
+                list: map.fields.len() as u64,
+                string: 0,
+            },
+            |d, (k, b)| {
+                d.max(b.deep).max(SizeBound {
+                    list: 0,
+                    string: k.len() as u64,
+                })
+            },
+        );
+        map.size = OnceLock::new();
         map.whole = OnceLock::new();
         self
     }
@@ -437,14 +463,14 @@ impl Activation {
 impl cost::Sizes for Activation {
     fn size_of(&self, name: &str) -> Option<&SizeTree> {
         match find(&self.values, name) {
-            Some(b) => Some(&b.size),
-            None => find(&self.maps, name).map(|m| &m.size),
+            Some(b) => Some(b.size()),
+            None => find(&self.maps, name).map(|m| m.size()),
         }
     }
 
     fn largest(&self) -> SizeBound {
-        let values = self.values.iter().map(|(_, b)| b.size.deep);
-        let maps = self.maps.iter().map(|(_, m)| m.size.deep);
+        let values = self.values.iter().map(|(_, b)| b.deep);
+        let maps = self.maps.iter().map(|(_, m)| m.deep);
         values
             .chain(maps)
             .fold(SizeBound::default(), SizeBound::max)

@@ -14,7 +14,7 @@
 //! programs evaluate `==` and `!=` between two computed operands through it
 //! ([`rewrite_equality`]).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use cel::common::ast::{CallExpr, Expr, IdedExpr};
 use cel::common::traits::{self, Container, Indexer, Iterable, Sizer, Zeroer};
@@ -24,32 +24,51 @@ use cel::common::types::{
 use cel::common::value::{CowVal, StaticVal, Val};
 use cel::{ExecutionError, Value};
 
-use crate::cost::SizeTree;
+use crate::cost::{SizeBound, SizeTree};
 
 /// A map whose keys are all strings, shared by reference count.
 #[derive(Debug, Clone)]
 pub(crate) struct SharedMap(Arc<Entries>);
 
-/// The entries of a [`SharedMap`], sorted by key, and the map's size bound.
+/// The entries of a [`SharedMap`], sorted by key, and the map's size
+/// bounds (see [`crate::shared::Bound`]).
 #[derive(Debug)]
 struct Entries {
     entries: Vec<(CelString<'static>, Box<dyn Val>)>,
-    size: SizeTree,
+    deep: SizeBound,
+    tree: OnceLock<SizeTree>,
 }
 
 impl SharedMap {
-    /// A map of `entries` (keys unique), whose size bound is `size`.
+    /// A map of `entries` (keys unique), whose longest list and string
+    /// (itself and its keys included) are `deep`.
     pub(crate) fn new(
         mut entries: Vec<(CelString<'static>, Box<dyn Val>)>,
-        size: SizeTree,
+        deep: SizeBound,
     ) -> SharedMap {
         entries.sort_unstable_by(|a, b| a.0.inner().cmp(b.0.inner()));
-        SharedMap(Arc::new(Entries { entries, size }))
+        SharedMap(Arc::new(Entries {
+            entries,
+            deep,
+            tree: OnceLock::new(),
+        }))
     }
 
-    /// The size bound measured when the map was made.
+    /// The longest list and string anywhere in the map.
+    pub(crate) fn deep(&self) -> SizeBound {
+        self.0.deep
+    }
+
+    /// The map's size tree, measured on first need and kept.
     pub(crate) fn size(&self) -> &SizeTree {
-        &self.0.size
+        self.0.tree.get_or_init(|| {
+            SizeTree::map_of(
+                self.0
+                    .entries
+                    .iter()
+                    .map(|(k, v)| (Some(k.inner()), crate::shared::measure(v.as_ref(), 1))),
+            )
+        })
     }
 
     /// The entries, sorted by key.
