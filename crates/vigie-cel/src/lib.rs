@@ -10,8 +10,10 @@
 //! The text is parsed and evaluated by the `cel` crate (cel-rust); the type
 //! checker ([`Program::result_type`], [`CelType`]), type values ([`TypeValue`]), the
 //! network library ([`network`]), `cel.block`, `transformMap` and backquoted
-//! field names are vigie-cel's own. The choice of engine and the measured
-//! conformance are recorded in docs/policy.md.
+//! field names are vigie-cel's own, and so are the maps of bound objects
+//! (shared by reference count rather than copied each time the engine owns
+//! one). The choice of engine and the measured conformance are recorded in
+//! docs/policy.md.
 //!
 //! ```
 //! use serde_json::json;
@@ -500,9 +502,9 @@ impl VariableResolver for Activation {
 /// A compiled expression.
 pub struct Program {
     expr: cel::IdedExpr,
-    /// The tree evaluated: `expr` with `==` and `!=` between computed
-    /// operands made symmetric for shared maps ([`shared_map::rewrite_equality`]).
-    run_expr: cel::IdedExpr,
+    /// The tree evaluated when it differs from `expr`: `==`, `!=` and `in`
+    /// made symmetric for shared maps ([`shared_map::rewrite_equality`]).
+    run_expr: Option<Box<cel::IdedExpr>>,
     result_type: CelType,
     /// The declared variables the expression names (none known when
     /// variables are not checked).
@@ -612,7 +614,7 @@ impl Program {
             })?;
         }
         let mut run_expr = tree.clone();
-        shared_map::rewrite_equality(&mut run_expr);
+        let run_expr = shared_map::rewrite_equality(&mut run_expr).then(|| Box::new(run_expr));
         Ok(Program {
             expr: tree,
             run_expr,
@@ -753,7 +755,7 @@ impl Program {
         }
         let mut ctx = cel::Context::with_env(self.env.clone());
         ctx.set_variable_resolver(activation);
-        let v = Value::resolve_val(&self.run_expr, &ctx)
+        let v = Value::resolve_val(self.run_expr.as_deref().unwrap_or(&self.expr), &ctx)
             .map_err(|e| EvalError::Runtime(e.to_string()))?;
         take(v.as_ref())
     }

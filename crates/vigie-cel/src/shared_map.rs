@@ -292,7 +292,10 @@ const EQUALS: &str = "@vigie.equals";
 /// As [`EQUALS`], for `!=`.
 const NOT_EQUALS: &str = "@vigie.not_equals";
 
-/// Declares [`EQUALS`] and [`NOT_EQUALS`].
+/// The function `x in [...]` (a list literal) is evaluated with.
+const IN_LIST: &str = "@vigie.in_list";
+
+/// Declares [`EQUALS`], [`NOT_EQUALS`] and [`IN_LIST`].
 pub(crate) fn register(env: &mut cel::Env) -> Result<(), cel::DeclarationError> {
     env.add_overload(EQUALS, "vigie_equals", vec![DYN_TYPE, DYN_TYPE], |args| {
         pair(args, true)
@@ -302,7 +305,21 @@ pub(crate) fn register(env: &mut cel::Env) -> Result<(), cel::DeclarationError> 
         "vigie_not_equals",
         vec![DYN_TYPE, DYN_TYPE],
         |args| pair(args, false),
-    )
+    )?;
+    env.add_overload(IN_LIST, "vigie_in_list", vec![DYN_TYPE, DYN_TYPE], in_list)
+}
+
+/// `x in list`: whether an element equals `x` ([`equal`], the element
+/// first, as the engine's list compares).
+fn in_list<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [x, list]: [CowVal<'b, 'v>; 2] = args
+        .try_into()
+        .map_err(|a: Vec<_>| ExecutionError::invalid_argument_count(2, a.len()))?;
+    let Some(items) = list.downcast_ref::<CelList>() else {
+        return Err(ExecutionError::function_error(IN_LIST, "not a list"));
+    };
+    let found = items.inner().iter().any(|i| equal(i.as_ref(), x.as_ref()));
+    Ok(CowVal::owned(CelBool::from(found)))
 }
 
 fn pair<'b, 'v>(args: Vec<CowVal<'b, 'v>>, want: bool) -> Result<CowVal<'b, 'v>, ExecutionError> {
@@ -315,11 +332,14 @@ fn pair<'b, 'v>(args: Vec<CowVal<'b, 'v>>, want: bool) -> Result<CowVal<'b, 'v>,
 }
 
 /// Rewrites `a == b` and `a != b` into calls of [`EQUALS`] and
-/// [`NOT_EQUALS`] when neither operand is a literal (a literal scalar is
+/// [`NOT_EQUALS`] when neither operand is a literal, and `a in [...]` into
+/// a call of [`IN_LIST`] when `a` is not a literal (a literal scalar is
 /// never equal to a map or list, whichever side it is on, so the engine's
 /// own operator gives the same answer there, faster).
-pub(crate) fn rewrite_equality(e: &mut IdedExpr) {
-    crate::objects::for_each_child_mut(e, &mut rewrite_equality);
+/// Whether it rewrote any.
+pub(crate) fn rewrite_equality(e: &mut IdedExpr) -> bool {
+    let mut changed = false;
+    crate::objects::for_each_child_mut(e, &mut |child| changed |= rewrite_equality(child));
     if let Expr::Call(CallExpr {
         func_name,
         target: None,
@@ -327,12 +347,25 @@ pub(crate) fn rewrite_equality(e: &mut IdedExpr) {
     }) = &mut e.expr
     {
         let literal = |x: &IdedExpr| matches!(x.expr, Expr::Literal(_));
+        // `x in [{...}]`: the engine's list compares each element (an
+        // engine map) with `x` (maybe a shared map) element first.
+        if args.len() == 2
+            && func_name == cel::common::ast::operators::IN
+            && !literal(&args[0])
+            && matches!(args[1].expr, Expr::List(_))
+        {
+            *func_name = IN_LIST.to_string();
+            return true;
+        }
         if args.len() == 2 && !literal(&args[0]) && !literal(&args[1]) {
-            match func_name.as_str() {
-                cel::common::ast::operators::EQUALS => *func_name = EQUALS.to_string(),
-                cel::common::ast::operators::NOT_EQUALS => *func_name = NOT_EQUALS.to_string(),
-                _ => {}
-            }
+            let to = match func_name.as_str() {
+                cel::common::ast::operators::EQUALS => EQUALS,
+                cel::common::ast::operators::NOT_EQUALS => NOT_EQUALS,
+                _ => return changed,
+            };
+            *func_name = to.to_string();
+            return true;
         }
     }
+    changed
 }

@@ -57,6 +57,10 @@ fn equality_holds_either_way_round_and_nested() {
         "object.spec == variables.v",
         "dyn(object.spec.selector) == {'app': 'web', 'tier': 'front'}",
         "(true ? {} : object.spec) == object.metadata.annotations",
+        "object.spec.selector in [{'app': 'web', 'tier': 'front'}]",
+        "[object.spec.selector] in [[{'app': 'web', 'tier': 'front'}], []]",
+        "object.spec.containers[0].name in ['b', 'a']",
+        "!(object.spec.selector in [{'app': 'web'}, object.metadata.annotations])",
     ] {
         assert_eq!(both(expr), Ok(Value::Bool(true)), "{expr}");
     }
