@@ -511,7 +511,7 @@ pub struct Program {
     reads: Option<BTreeSet<String>>,
     env: Arc<cel::Env>,
     cost_limit: u64,
-    source: String,
+    source: Box<str>,
     /// Cost bounds of this expression when every value bound is within a
     /// flat bound (rounded up to powers of two), computed once per bound:
     /// see [`Program::within_flat_bound`].
@@ -622,7 +622,7 @@ impl Program {
             reads,
             env: engine,
             cost_limit: env.cost_limit,
-            source: expr.to_string(),
+            source: expr.into(),
             flat_costs: Mutex::new(Vec::new()),
             constant: OnceLock::new(),
         })
