@@ -333,7 +333,8 @@ fn pair<'b, 'v>(args: Vec<CowVal<'b, 'v>>, want: bool) -> Result<CowVal<'b, 'v>,
 
 /// Rewrites `a == b` and `a != b` into calls of [`EQUALS`] and
 /// [`NOT_EQUALS`] when neither operand is a literal, and `a in [...]` into
-/// a call of [`IN_LIST`] when `a` is not a literal (a literal scalar is
+/// a call of [`IN_LIST`] when `a` is not a literal and the list holds more
+/// than literals (a literal scalar is
 /// never equal to a map or list, whichever side it is on, so the engine's
 /// own operator gives the same answer there, faster).
 /// Whether it rewrote any.
@@ -348,11 +349,16 @@ pub(crate) fn rewrite_equality(e: &mut IdedExpr) -> bool {
     {
         let literal = |x: &IdedExpr| matches!(x.expr, Expr::Literal(_));
         // `x in [{...}]`: the engine's list compares each element (an
-        // engine map) with `x` (maybe a shared map) element first.
+        // engine map) with `x` (maybe a shared map) element first. A list
+        // of literal scalars (`x in ['a', 'b']`) keeps the engine's `in`.
+        let computed_elements = |x: &IdedExpr| match &x.expr {
+            Expr::List(l) => l.elements.iter().any(|e| !literal(e)),
+            _ => false,
+        };
         if args.len() == 2
             && func_name == cel::common::ast::operators::IN
             && !literal(&args[0])
-            && matches!(args[1].expr, Expr::List(_))
+            && computed_elements(&args[1])
         {
             *func_name = IN_LIST.to_string();
             return true;
