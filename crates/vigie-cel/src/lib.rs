@@ -10,8 +10,10 @@
 //! The text is parsed and evaluated by the `cel` crate (cel-rust); the type
 //! checker ([`Program::result_type`], [`CelType`]), type values ([`TypeValue`]), the
 //! network library ([`network`]), `cel.block`, `transformMap` and backquoted
-//! field names are vigie-cel's own. The choice of engine and the measured
-//! conformance are recorded in docs/policy.md.
+//! field names are vigie-cel's own, and so are the maps of bound objects
+//! (shared by reference count rather than copied each time the engine owns
+//! one). The choice of engine and the measured conformance are recorded in
+//! docs/policy.md.
 //!
 //! ```
 //! use serde_json::json;
@@ -69,6 +71,7 @@ mod objects;
 mod quoted;
 mod result;
 mod shared;
+mod shared_map;
 pub mod types;
 
 use std::collections::{BTreeSet, HashMap};
@@ -347,11 +350,24 @@ pub struct Activation {
 #[derive(Clone)]
 struct FieldMap {
     fields: Vec<(Arc<str>, Arc<Bound>)>,
-    size: SizeTree,
+    /// The longest list and string of the map (fields and names included).
+    deep: SizeBound,
+    /// The map's size tree, measured on first need (see [`shared::Bound`]).
+    size: OnceLock<SizeTree>,
     whole: OnceLock<cel::common::types::CelMap<'static>>,
 }
 
 impl FieldMap {
+    fn size(&self) -> &SizeTree {
+        self.size.get_or_init(|| {
+            SizeTree::map_of(
+                self.fields
+                    .iter()
+                    .map(|(k, b)| (Some(&**k), b.size().clone())),
+            )
+        })
+    }
+
     fn whole(&self) -> &cel::common::types::CelMap<'static> {
         self.whole.get_or_init(|| {
             self.fields
@@ -413,7 +429,8 @@ impl Activation {
                     Arc::from(name),
                     Arc::new(FieldMap {
                         fields: Vec::new(),
-                        size: SizeTree::map_of(std::iter::empty()),
+                        deep: SizeBound::default(),
+                        size: OnceLock::new(),
                         whole: OnceLock::new(),
                     }),
                 ));
@@ -427,7 +444,19 @@ impl Activation {
             Some((_, v)) => *v = value.0.clone(),
             None => map.fields.push((Arc::from(key), value.0.clone())),
         }
-        map.size = SizeTree::map_of(map.fields.iter().map(|(k, b)| (Some(&**k), b.size.clone())));
+        map.deep = map.fields.iter().fold(
+            SizeBound {
+                list: map.fields.len() as u64,
+                string: 0,
+            },
+            |d, (k, b)| {
+                d.max(b.deep).max(SizeBound {
+                    list: 0,
+                    string: k.len() as u64,
+                })
+            },
+        );
+        map.size = OnceLock::new();
         map.whole = OnceLock::new();
         self
     }
@@ -436,14 +465,14 @@ impl Activation {
 impl cost::Sizes for Activation {
     fn size_of(&self, name: &str) -> Option<&SizeTree> {
         match find(&self.values, name) {
-            Some(b) => Some(&b.size),
-            None => find(&self.maps, name).map(|m| &m.size),
+            Some(b) => Some(b.size()),
+            None => find(&self.maps, name).map(|m| m.size()),
         }
     }
 
     fn largest(&self) -> SizeBound {
-        let values = self.values.iter().map(|(_, b)| b.size.deep);
-        let maps = self.maps.iter().map(|(_, m)| m.size.deep);
+        let values = self.values.iter().map(|(_, b)| b.deep);
+        let maps = self.maps.iter().map(|(_, m)| m.deep);
         values
             .chain(maps)
             .fold(SizeBound::default(), SizeBound::max)
@@ -473,13 +502,16 @@ impl VariableResolver for Activation {
 /// A compiled expression.
 pub struct Program {
     expr: cel::IdedExpr,
+    /// The tree evaluated when it differs from `expr`: `==`, `!=` and `in`
+    /// made symmetric for shared maps ([`shared_map::rewrite_equality`]).
+    run_expr: Option<Box<cel::IdedExpr>>,
     result_type: CelType,
     /// The declared variables the expression names (none known when
     /// variables are not checked).
     reads: Option<BTreeSet<String>>,
     env: Arc<cel::Env>,
     cost_limit: u64,
-    source: String,
+    source: Box<str>,
     /// Cost bounds of this expression when every value bound is within a
     /// flat bound (rounded up to powers of two), computed once per bound:
     /// see [`Program::within_flat_bound`].
@@ -581,13 +613,16 @@ impl Program {
                 message: e.message,
             })?;
         }
+        let mut run_expr = tree.clone();
+        let run_expr = shared_map::rewrite_equality(&mut run_expr).then(|| Box::new(run_expr));
         Ok(Program {
             expr: tree,
+            run_expr,
             result_type,
             reads,
             env: engine,
             cost_limit: env.cost_limit,
-            source: expr.to_string(),
+            source: expr.into(),
             flat_costs: Mutex::new(Vec::new()),
             constant: OnceLock::new(),
         })
@@ -720,8 +755,8 @@ impl Program {
         }
         let mut ctx = cel::Context::with_env(self.env.clone());
         ctx.set_variable_resolver(activation);
-        let v =
-            Value::resolve_val(&self.expr, &ctx).map_err(|e| EvalError::Runtime(e.to_string()))?;
+        let v = Value::resolve_val(self.run_expr.as_deref().unwrap_or(&self.expr), &ctx)
+            .map_err(|e| EvalError::Runtime(e.to_string()))?;
         take(v.as_ref())
     }
 }
@@ -754,6 +789,7 @@ fn build_engine() -> cel::Env {
     // Cannot clash: none of these names is in the engine.
     let _ = network::register(&mut engine);
     let _ = macros::register_functions(&mut engine);
+    let _ = shared_map::register(&mut engine);
     // Kubernetes' libraries: the names are theirs, and clash with no standard
     // or extension overload; the k8s tests fail if one ever does.
     let _ = k8s::register(&mut engine);

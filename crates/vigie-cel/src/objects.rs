@@ -86,7 +86,7 @@ fn to_methods(e: &mut IdedExpr, receivers: &[(String, String)], next: &mut u64) 
 /// Calls `f` on each direct child of `e` (operands, arguments, elements,
 /// entries' keys and values, a comprehension's parts): the one traversal the
 /// rewrites above share.
-fn for_each_child_mut(e: &mut IdedExpr, f: &mut dyn FnMut(&mut IdedExpr)) {
+pub(crate) fn for_each_child_mut(e: &mut IdedExpr, f: &mut dyn FnMut(&mut IdedExpr)) {
     match &mut e.expr {
         Expr::Select(s) => f(&mut s.operand),
         Expr::Call(c) => {

@@ -10,6 +10,7 @@ use cel::common::value::Val;
 use cel::objects::{Key, Map, Opaque};
 use cel::{ExecutionError, Value};
 
+use crate::shared_map::SharedMap;
 use crate::{k8s, kyverno, network};
 
 /// A CEL type used as a value, such as `int` or the result of `type(x)`:
@@ -70,6 +71,15 @@ pub(crate) fn to_value(v: &dyn Val) -> Result<Value, ExecutionError> {
             }
             None => Value::try_from(v),
         },
+        Kind::Map if v.downcast_ref::<SharedMap>().is_some() => {
+            let map = v
+                .downcast_ref::<SharedMap>()
+                .into_iter()
+                .flat_map(SharedMap::entries)
+                .map(|(k, x)| Ok((Key::from(k), to_value(x)?)))
+                .collect::<Result<_, ExecutionError>>()?;
+            Ok(Value::Map(Map { map: Arc::new(map) }))
+        }
         Kind::Map => match v.downcast_ref::<CelMap>() {
             Some(m) => {
                 let map = m

@@ -8,7 +8,7 @@
 //! about a third of the time spent binding.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use cel::common::types::{
     CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt, Kind,
@@ -17,12 +17,46 @@ use cel::common::value::Val;
 use cel::Value;
 
 use crate::cost::{SizeBound, SizeTree, MAX_MEASURE_DEPTH};
+use crate::shared_map::SharedMap;
 use crate::{result, EvalError};
 
-/// A value in the engine's form and its size bound, measured once.
+/// A value in the engine's form, the longest list and string anywhere in
+/// it (measured when converted), and its size tree (measured on first need).
+///
+/// Evaluating needs only the longest list and string (the cached flat cost
+/// bound, [`crate::Program`]); the tree is for the precise estimate, which
+/// runs only when the flat bound is over the limit. Measuring the tree of
+/// every object converted was a tenth of the Pod Security CEL policies'
+/// instructions (bench/policy/README.md).
 pub(crate) struct Bound {
     pub(crate) val: Box<dyn Val>,
-    pub(crate) size: SizeTree,
+    pub(crate) deep: SizeBound,
+    tree: OnceLock<SizeTree>,
+}
+
+impl Bound {
+    /// `val`, whose longest list and string are `deep`.
+    pub(crate) fn new(val: Box<dyn Val>, deep: SizeBound) -> Bound {
+        Bound {
+            val,
+            deep,
+            tree: OnceLock::new(),
+        }
+    }
+
+    /// `val`, whose size tree is already measured.
+    fn measured(val: Box<dyn Val>, tree: SizeTree) -> Bound {
+        Bound {
+            val,
+            deep: tree.deep,
+            tree: OnceLock::from(tree),
+        }
+    }
+
+    /// The value's size tree, measured once.
+    pub(crate) fn size(&self) -> &SizeTree {
+        self.tree.get_or_init(|| measure(self.val.as_ref(), 0))
+    }
 }
 
 /// A value converted to the engine's form once, which any number of
@@ -53,7 +87,7 @@ fn from_value(value: Value) -> Result<Bound, EvalError> {
             .try_into()
             .map_err(|e: cel::ExecutionError| EvalError::Runtime(e.to_string()))?,
     };
-    Ok(Bound { val, size })
+    Ok(Bound::measured(val, size))
 }
 
 /// What `from_json` then [`from_value`] give, in one walk.
@@ -64,10 +98,7 @@ fn from_json(v: &serde_json::Value, depth: usize) -> Bound {
         let val = crate::from_json(v)
             .try_into()
             .expect("every JSON value has an engine form");
-        return Bound {
-            val,
-            size: SizeTree::unbounded(),
-        };
+        return Bound::measured(val, SizeTree::unbounded());
     }
     match v {
         serde_json::Value::Null => scalar(CelNull),
@@ -77,57 +108,66 @@ fn from_json(v: &serde_json::Value, depth: usize) -> Bound {
             (None, Some(u)) => scalar(CelUInt::from(u)),
             _ => scalar(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
         },
-        serde_json::Value::String(s) => Bound {
-            size: SizeTree::text(s.len() as u64),
-            val: Box::new(CelString::from(s.clone())),
-        },
+        serde_json::Value::String(s) => text(CelString::from(s.clone())),
         serde_json::Value::Array(items) => {
             let bounds = items.iter().map(|x| from_json(x, depth + 1));
             list(bounds)
         }
         serde_json::Value::Object(fields) => {
-            let mut map = HashMap::with_capacity(fields.len());
-            let mut sizes = Vec::with_capacity(fields.len());
+            let mut entries = Vec::with_capacity(fields.len());
+            let mut deep = SizeBound {
+                list: fields.len() as u64,
+                string: 0,
+            };
             for (k, x) in fields {
                 let b = from_json(x, depth + 1);
-                sizes.push((Some(k.as_str()), b.size));
-                map.insert(CelMapKey::from(k.clone()), b.val);
+                deep = deep.max(b.deep).max(SizeBound {
+                    list: 0,
+                    string: k.len() as u64,
+                });
+                entries.push((CelString::from(k.clone()), b.val));
             }
-            Bound {
-                size: SizeTree::map_of(sizes.into_iter()),
-                val: Box::new(CelMap::from(map)),
-            }
+            shared_map(entries, deep)
         }
     }
 }
 
+/// The bound of a map with string keys: shared, not copied, when cloned.
+fn shared_map(entries: Vec<(CelString<'static>, Box<dyn Val>)>, deep: SizeBound) -> Bound {
+    Bound::new(Box::new(SharedMap::new(entries, deep)), deep)
+}
+
 fn scalar(v: impl Val + 'static) -> Bound {
-    Bound {
-        val: Box::new(v),
-        size: SizeTree::default(),
-    }
+    Bound::new(Box::new(v), SizeBound::default())
+}
+
+fn text(s: CelString<'static>) -> Bound {
+    let deep = SizeBound {
+        list: 0,
+        string: s.inner().len() as u64,
+    };
+    Bound::new(Box::new(s), deep)
 }
 
 fn list(bounds: impl Iterator<Item = Bound>) -> Bound {
     let mut vals = Vec::new();
-    let mut elem: Option<SizeTree> = None;
+    let mut deep = SizeBound::default();
     for b in bounds {
-        match &mut elem {
-            Some(e) => e.merge_from(&b.size),
-            None => elem = Some(b.size),
-        }
+        deep = deep.max(b.deep);
         vals.push(b.val);
     }
-    Bound {
-        size: crate::cost::list_of(vals.len() as u64, elem),
-        val: Box::new(CelList::from(vals)),
-    }
+    deep = deep.max(SizeBound {
+        list: vals.len() as u64,
+        string: 0,
+    });
+    Bound::new(Box::new(CelList::from(vals)), deep)
 }
 
 /// What [`result::to_value`] then [`from_value`] give for an evaluation's
 /// result, without the intermediate [`Value`]: lists, maps and strings are
-/// copied into values of their own (the result may borrow the activation);
-/// anything else goes the ordinary way.
+/// copied into values of their own (the result may borrow the activation),
+/// except shared maps, which are shared; anything else goes the ordinary
+/// way.
 pub(crate) fn from_val(v: &dyn Val, depth: usize) -> Result<Bound, EvalError> {
     let ordinary = |v: &dyn Val| {
         result::to_value(v)
@@ -150,50 +190,115 @@ pub(crate) fn from_val(v: &dyn Val, depth: usize) -> Result<Bound, EvalError> {
             Ok(list(bounds.into_iter()))
         }
         Kind::Map => {
+            if let Some(m) = v.downcast_ref::<SharedMap>() {
+                return Ok(Bound::new(Box::new(m.clone()), m.deep()));
+            }
             let Some(m) = v.downcast_ref::<CelMap>() else {
                 return ordinary(v);
             };
-            let mut map = HashMap::with_capacity(m.inner().len());
-            let mut sizes = Vec::with_capacity(m.inner().len());
+            let string_keys = m.inner().keys().all(|k| matches!(k, CelMapKey::String(_)));
+            let mut deep = SizeBound {
+                list: m.inner().len() as u64,
+                string: 0,
+            };
+            let mut strings = Vec::new();
+            let mut others = HashMap::new();
             for (k, x) in m.inner() {
                 let b = from_val(x.as_ref(), depth + 1)?;
-                let key: CelMapKey<'static> = match k {
-                    CelMapKey::String(s) => CelMapKey::from(s.inner().to_string()),
-                    CelMapKey::Int(i) => CelMapKey::Int(*i),
-                    CelMapKey::UInt(u) => CelMapKey::UInt(*u),
-                    CelMapKey::Bool(b) => CelMapKey::Bool(*b),
-                };
-                sizes.push((key_name(&key), b.size));
-                map.insert(key, b.val);
+                deep = deep.max(b.deep);
+                match k {
+                    CelMapKey::String(s) => {
+                        deep = deep.max(SizeBound {
+                            list: 0,
+                            string: s.inner().len() as u64,
+                        });
+                        if string_keys {
+                            strings.push((CelString::from(s.inner().to_string()), b.val));
+                        } else {
+                            others.insert(CelMapKey::from(s.inner().to_string()), b.val);
+                        }
+                    }
+                    CelMapKey::Int(i) => {
+                        others.insert(CelMapKey::Int(*i), b.val);
+                    }
+                    CelMapKey::UInt(u) => {
+                        others.insert(CelMapKey::UInt(*u), b.val);
+                    }
+                    CelMapKey::Bool(x) => {
+                        others.insert(CelMapKey::Bool(*x), b.val);
+                    }
+                }
             }
-            let size = SizeTree::map_of(sizes.iter().map(|(k, t)| (k.as_deref(), t.clone())));
-            Ok(Bound {
-                size,
-                val: Box::new(CelMap::from(map)),
-            })
+            if string_keys {
+                return Ok(shared_map(strings, deep));
+            }
+            Ok(Bound::new(Box::new(CelMap::from(others)), deep))
         }
         Kind::String => match v.downcast_ref::<CelString>() {
-            Some(s) => Ok(Bound {
-                size: SizeTree::text(s.inner().len() as u64),
-                val: Box::new(CelString::from(s.inner().to_string())),
-            }),
+            Some(s) => Ok(text(CelString::from(s.inner().to_string()))),
             None => ordinary(v),
         },
         _ => ordinary(v),
     }
 }
 
-/// A map key's text, when it is a string (fields are looked up by name).
-fn key_name(k: &CelMapKey<'_>) -> Option<String> {
-    match k {
-        CelMapKey::String(s) => Some(s.inner().to_string()),
-        _ => None,
+/// The size tree of an engine value: what [`SizeTree::of`] gives for its
+/// [`Value`], without converting it (a shared map's tree is measured once
+/// and kept with it).
+pub(crate) fn measure(v: &dyn Val, depth: usize) -> SizeTree {
+    if depth > MAX_MEASURE_DEPTH {
+        return SizeTree::unbounded();
+    }
+    if let Some(m) = v.downcast_ref::<SharedMap>() {
+        return m.size().clone();
+    }
+    match v.get_type().kind() {
+        Kind::List => {
+            let Some(items) = v.as_iterable() else {
+                return SizeTree::default();
+            };
+            let mut it = items.iter();
+            let mut len = 0u64;
+            let mut elem: Option<SizeTree> = None;
+            while let Some(x) = it.next() {
+                len += 1;
+                let t = measure(x, depth + 1);
+                match &mut elem {
+                    Some(e) => e.merge_from(&t),
+                    None => elem = Some(t),
+                }
+            }
+            crate::cost::list_of(len, elem)
+        }
+        Kind::Map => match v.downcast_ref::<CelMap>() {
+            Some(m) => SizeTree::map_of(m.inner().iter().map(|(k, x)| {
+                let key = match k {
+                    CelMapKey::String(s) => Some(s.inner()),
+                    _ => None,
+                };
+                (key, measure(x.as_ref(), depth + 1))
+            })),
+            None => SizeTree::default(),
+        },
+        Kind::String => v
+            .downcast_ref::<CelString>()
+            .map_or_else(
+                SizeTree::default,
+                |s| SizeTree::text(s.inner().len() as u64),
+            ),
+        Kind::Bytes => v
+            .downcast_ref::<cel::common::types::CelBytes>()
+            .map_or_else(
+                SizeTree::default,
+                |s| SizeTree::text(s.inner().len() as u64),
+            ),
+        _ => SizeTree::default(),
     }
 }
 
 impl SizeTree {
     /// The tree measuring gives up with (a value nested too deep).
-    fn unbounded() -> SizeTree {
+    pub(crate) fn unbounded() -> SizeTree {
         SizeTree::flat(SizeBound {
             list: u64::MAX,
             string: u64::MAX,
@@ -221,7 +326,8 @@ mod tests {
         let json = sample();
         let direct = from_json(&json, 0);
         let through = from_value(crate::from_json(&json)).unwrap();
-        assert_eq!(direct.size, through.size);
+        assert_eq!(direct.size(), through.size());
+        assert_eq!(direct.deep, through.deep);
         assert!(direct.val.equals(through.val.as_ref()));
         assert_eq!(
             result::to_value(direct.val.as_ref()).unwrap(),
@@ -235,7 +341,8 @@ mod tests {
         let engine: Box<dyn Val> = value.clone().try_into().unwrap();
         let direct = from_val(engine.as_ref(), 0).unwrap();
         let through = from_value(value.clone()).unwrap();
-        assert_eq!(direct.size, through.size);
+        assert_eq!(direct.size(), through.size());
+        assert_eq!(direct.deep, through.deep);
         assert_eq!(result::to_value(direct.val.as_ref()).unwrap(), value);
     }
 }
