@@ -292,7 +292,8 @@ const EQUALS: &str = "@vigie.equals";
 /// As [`EQUALS`], for `!=`.
 const NOT_EQUALS: &str = "@vigie.not_equals";
 
-/// The function `x in [...]` (a list literal) is evaluated with.
+/// The function `x in y` is evaluated with, unless `y` is a list literal of
+/// literals.
 const IN_LIST: &str = "@vigie.in_list";
 
 /// Declares [`EQUALS`], [`NOT_EQUALS`] and [`IN_LIST`].
@@ -309,16 +310,26 @@ pub(crate) fn register(env: &mut cel::Env) -> Result<(), cel::DeclarationError> 
     env.add_overload(IN_LIST, "vigie_in_list", vec![DYN_TYPE, DYN_TYPE], in_list)
 }
 
-/// `x in list`: whether an element equals `x` ([`equal`], the element
-/// first, as the engine's list compares).
+/// `x in y`: for a list, whether an element equals `x` ([`equal`], the
+/// element first, as the engine's list compares); for anything else (a
+/// map's keys), the engine's own `in`, with its error for a value that
+/// holds nothing.
 fn in_list<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let [x, list]: [CowVal<'b, 'v>; 2] = args
         .try_into()
         .map_err(|a: Vec<_>| ExecutionError::invalid_argument_count(2, a.len()))?;
-    let Some(items) = list.downcast_ref::<CelList>() else {
-        return Err(ExecutionError::function_error(IN_LIST, "not a list"));
+    if let Some(items) = list.downcast_ref::<CelList>() {
+        let found = items.inner().iter().any(|i| equal(i.as_ref(), x.as_ref()));
+        return Ok(CowVal::owned(CelBool::from(found)));
+    }
+    let Some(container) = list.as_container() else {
+        let types = [x.as_ref(), list.as_ref()].map(|v| v.get_type().name().to_owned());
+        return Err(ExecutionError::no_such_overload(
+            cel::common::ast::operators::IN,
+            types.to_vec(),
+        ));
     };
-    let found = items.inner().iter().any(|i| equal(i.as_ref(), x.as_ref()));
+    let found = container.contains(x.as_ref())?;
     Ok(CowVal::owned(CelBool::from(found)))
 }
 
@@ -332,9 +343,9 @@ fn pair<'b, 'v>(args: Vec<CowVal<'b, 'v>>, want: bool) -> Result<CowVal<'b, 'v>,
 }
 
 /// Rewrites `a == b` and `a != b` into calls of [`EQUALS`] and
-/// [`NOT_EQUALS`] when neither operand is a literal, and `a in [...]` into
-/// a call of [`IN_LIST`] when `a` is not a literal and the list holds more
-/// than literals (a literal scalar is
+/// [`NOT_EQUALS`] when neither operand is a literal, and `a in y` into a
+/// call of [`IN_LIST`] when `a` is not a literal and `y` is not a list
+/// literal of literals (a literal scalar is
 /// never equal to a map or list, whichever side it is on, so the engine's
 /// own operator gives the same answer there, faster).
 /// Whether it rewrote any.
@@ -348,17 +359,19 @@ pub(crate) fn rewrite_equality(e: &mut IdedExpr) -> bool {
     }) = &mut e.expr
     {
         let literal = |x: &IdedExpr| matches!(x.expr, Expr::Literal(_));
-        // `x in [{...}]`: the engine's list compares each element (an
-        // engine map) with `x` (maybe a shared map) element first. A list
-        // of literal scalars (`x in ['a', 'b']`) keeps the engine's `in`.
-        let computed_elements = |x: &IdedExpr| match &x.expr {
-            Expr::List(l) => l.elements.iter().any(|e| !literal(e)),
+        // `x in y`: the engine's list compares each element (an engine map,
+        // perhaps built by the expression) with `x` (maybe a shared map),
+        // element first, and only an engine map equals an engine map. Only
+        // a list literal of literals (`x in ['a', 'b']`) keeps the engine's
+        // `in`: a literal is never equal to a map or list.
+        let literal_elements = |x: &IdedExpr| match &x.expr {
+            Expr::List(l) => l.elements.iter().all(literal),
             _ => false,
         };
         if args.len() == 2
             && func_name == cel::common::ast::operators::IN
             && !literal(&args[0])
-            && computed_elements(&args[1])
+            && !literal_elements(&args[1])
         {
             *func_name = IN_LIST.to_string();
             return true;

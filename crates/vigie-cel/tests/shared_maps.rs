@@ -61,6 +61,15 @@ fn equality_holds_either_way_round_and_nested() {
         "[object.spec.selector] in [[{'app': 'web', 'tier': 'front'}], []]",
         "object.spec.containers[0].name in ['b', 'a']",
         "!(object.spec.selector in [{'app': 'web'}, object.metadata.annotations])",
+        // Lists the expression computes, holding maps it built itself.
+        "object.spec.selector in [{'app': 'web', 'tier': 'front'}].map(m, m)",
+        "object.spec.selector in ['front'].map(t, {'app': 'web', 'tier': t})",
+        "object.spec.selector in [variables.v.selector].filter(m, true)",
+        "!(object.metadata.labels in ['x'].map(t, {'app': t}))",
+        // Keys of a map stay what `in` means for a map.
+        "'app' in object.metadata.labels",
+        "'app' in {'app': 1}",
+        "!('x' in object.spec.selector)",
     ] {
         assert_eq!(both(expr), Ok(Value::Bool(true)), "{expr}");
     }
