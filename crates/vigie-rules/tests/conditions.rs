@@ -44,9 +44,7 @@ fn expect_all(event: &MapEvent, cases: &[(&str, bool)]) {
 
 /// The error compiling `condition`, which must expand.
 fn compile_error(condition: &str) -> CompileError {
-    compile(condition)
-        .err()
-        .expect("the condition fails to compile")
+    compile(condition).expect_err("the condition fails to compile")
 }
 
 /// The error expanding `condition` with an empty rule set.
