@@ -6,17 +6,21 @@
 mod common;
 
 use common::{table, MapEvent};
-use vigie_rules::{parse_condition, Compiler, RuleLoader};
+use vigie_rules::{parse_condition, CompileError, Compiler, Filter, RuleLoader};
 
-fn eval(condition: &str, event: &MapEvent) -> bool {
+/// Expands `condition` with an empty rule set (no macros, no lists) and
+/// compiles it against the test table.
+fn compile(condition: &str) -> Result<Filter, CompileError> {
     let set = RuleLoader::new().finish();
     let mut compiler = Compiler::new(&set);
     let expr = compiler
         .expand(&parse_condition(condition).unwrap())
         .unwrap();
-    let filter = compiler
-        .compile(&expr, &table())
-        .unwrap_or_else(|e| panic!("{condition}: {e:?}"));
+    compiler.compile(&expr, &table())
+}
+
+fn eval(condition: &str, event: &MapEvent) -> bool {
+    let filter = compile(condition).unwrap_or_else(|e| panic!("{condition}: {e:?}"));
     let answer = filter.matches(event);
     // The same answer when the event gives its single values directly.
     let singles = MapEvent {
@@ -29,6 +33,26 @@ fn eval(condition: &str, event: &MapEvent) -> bool {
         "{condition} with single values"
     );
     answer
+}
+
+/// Evaluates each condition on `event` and checks its answer.
+fn expect_all(event: &MapEvent, cases: &[(&str, bool)]) {
+    for &(cond, expected) in cases {
+        assert_eq!(eval(cond, event), expected, "{cond}");
+    }
+}
+
+/// The error compiling `condition`, which must expand.
+fn compile_error(condition: &str) -> CompileError {
+    compile(condition).expect_err("the condition fails to compile")
+}
+
+/// The error expanding `condition` with an empty rule set.
+fn expand_error(condition: &str) -> CompileError {
+    let set = RuleLoader::new().finish();
+    Compiler::new(&set)
+        .expand(&parse_condition(condition).unwrap())
+        .unwrap_err()
 }
 
 fn ev() -> MapEvent {
@@ -44,72 +68,72 @@ fn ev() -> MapEvent {
 
 #[test]
 fn comparison_operators() {
-    let e = ev();
-    for (cond, expected) in [
-        ("t.name = Bash", true),
-        ("t.name == Bash", true),
-        ("t.name = bash", false),
-        ("t.name != bash", true),
-        ("t.num < 50", true),
-        ("t.num <= 42", true),
-        ("t.num > 42", false),
-        ("t.num >= 42", true),
-        ("t.num = 0x2a", true),
-        ("t.name < C", true),
-        ("t.flag = true", true),
-        ("t.flag = TRUE", true),
-        ("t.flag = false", false),
-    ] {
-        assert_eq!(eval(cond, &e), expected, "{cond}");
-    }
+    expect_all(
+        &ev(),
+        &[
+            ("t.name = Bash", true),
+            ("t.name == Bash", true),
+            ("t.name = bash", false),
+            ("t.name != bash", true),
+            ("t.num < 50", true),
+            ("t.num <= 42", true),
+            ("t.num > 42", false),
+            ("t.num >= 42", true),
+            ("t.num = 0x2a", true),
+            ("t.name < C", true),
+            ("t.flag = true", true),
+            ("t.flag = TRUE", true),
+            ("t.flag = false", false),
+        ],
+    );
 }
 
 #[test]
 fn string_operators() {
-    let e = ev();
-    for (cond, expected) in [
-        ("t.path contains shad", true),
-        ("t.path contains SHAD", false),
-        ("t.path icontains SHAD", true),
-        ("t.path bcontains 736861", true),
-        ("t.path bcontains 00ff", false),
-        ("t.path startswith /etc/", true),
-        ("t.path bstartswith 2f657463", true),
-        ("t.path endswith dow", true),
-        ("t.path glob '/etc/*'", true),
-        ("t.path glob '/ETC/*'", false),
-        ("t.path iglob '/ETC/*'", true),
-        ("t.path regex '/etc/s.*'", true),
-        ("t.path regex 'etc'", false),
-        ("t.path pmatch (/etc, /usr)", true),
-        ("t.path pmatch (/et)", false),
-        ("t.name in (Bash, zsh)", true),
-        ("t.name in (zsh)", false),
-        ("t.name intersects (Bash)", true),
-        ("t.num in (1, 42)", true),
-        ("t.path exists", true),
-        ("t.type exists", false),
-    ] {
-        assert_eq!(eval(cond, &e), expected, "{cond}");
-    }
+    expect_all(
+        &ev(),
+        &[
+            ("t.path contains shad", true),
+            ("t.path contains SHAD", false),
+            ("t.path icontains SHAD", true),
+            ("t.path bcontains 736861", true),
+            ("t.path bcontains 00ff", false),
+            ("t.path startswith /etc/", true),
+            ("t.path bstartswith 2f657463", true),
+            ("t.path endswith dow", true),
+            ("t.path glob '/etc/*'", true),
+            ("t.path glob '/ETC/*'", false),
+            ("t.path iglob '/ETC/*'", true),
+            ("t.path regex '/etc/s.*'", true),
+            ("t.path regex 'etc'", false),
+            ("t.path pmatch (/etc, /usr)", true),
+            ("t.path pmatch (/et)", false),
+            ("t.name in (Bash, zsh)", true),
+            ("t.name in (zsh)", false),
+            ("t.name intersects (Bash)", true),
+            ("t.num in (1, 42)", true),
+            ("t.path exists", true),
+            ("t.type exists", false),
+        ],
+    );
 }
 
 #[test]
 fn list_fields_in_means_all_and_intersects_means_any() {
-    let e = ev();
-    for (cond, expected) in [
-        ("t.tags in (a, b, c)", true),
-        ("t.tags in (a, c)", false),
-        ("t.tags intersects (b, z)", true),
-        ("t.tags intersects (y, z)", false),
-        // Other operators match any value.
-        ("t.tags = b", true),
-        // A missing field matches nothing, not even `!=`.
-        ("t.type != x", false),
-        ("not t.type = x", true),
-    ] {
-        assert_eq!(eval(cond, &e), expected, "{cond}");
-    }
+    expect_all(
+        &ev(),
+        &[
+            ("t.tags in (a, b, c)", true),
+            ("t.tags in (a, c)", false),
+            ("t.tags intersects (b, z)", true),
+            ("t.tags intersects (y, z)", false),
+            // Other operators match any value.
+            ("t.tags = b", true),
+            // A missing field matches nothing, not even `!=`.
+            ("t.type != x", false),
+            ("not t.type = x", true),
+        ],
+    );
 }
 
 #[test]
@@ -136,16 +160,16 @@ fn field_arguments_transformers_and_val() {
 
 #[test]
 fn boolean_grammar() {
-    let e = ev();
-    for (cond, expected) in [
-        ("t.name = Bash and (t.num = 1 or t.num = 42)", true),
-        ("t.name = Bash and not (t.num = 1 or t.num = 42)", false),
-        ("not t.name = x and not t.num = 1", true),
-        ("t.num = 1 or t.name = Bash and t.flag = true", true),
-        ("t.name in (\"Bash\", 'x y')", true),
-    ] {
-        assert_eq!(eval(cond, &e), expected, "{cond}");
-    }
+    expect_all(
+        &ev(),
+        &[
+            ("t.name = Bash and (t.num = 1 or t.num = 42)", true),
+            ("t.name = Bash and not (t.num = 1 or t.num = 42)", false),
+            ("not t.name = x and not t.num = 1", true),
+            ("t.num = 1 or t.name = Bash and t.flag = true", true),
+            ("t.name in (\"Bash\", 'x y')", true),
+        ],
+    );
 }
 
 #[test]
@@ -169,12 +193,7 @@ fn address_fields_match_networks_by_address() {
     ] {
         assert_eq!(eval(cond, event), expected, "{cond}");
     }
-    let set = RuleLoader::new().finish();
-    let mut compiler = Compiler::new(&set);
-    let expr = compiler
-        .expand(&parse_condition("t.ip in (10.0.0.0/33)").unwrap())
-        .unwrap();
-    let err = compiler.compile(&expr, &table()).unwrap_err().message;
+    let err = compile_error("t.ip in (10.0.0.0/33)").message;
     assert!(
         err.contains("'10.0.0.0/33' is not an IP address or network"),
         "{err}"
@@ -183,37 +202,20 @@ fn address_fields_match_networks_by_address() {
 
 #[test]
 fn compile_errors_name_the_problem() {
-    let set = RuleLoader::new().finish();
-    let mut compiler = Compiler::new(&set);
-    let expr = compiler
-        .expand(&parse_condition("t.nope = 1 and t.other2 exists").unwrap())
-        .unwrap();
-    let err = compiler.compile(&expr, &table()).unwrap_err();
+    let err = compile_error("t.nope = 1 and t.other2 exists");
     assert_eq!(err.unknown_fields, vec!["t.nope", "t.other2"]);
-    let expr = compiler
-        .expand(&parse_condition("t.num = abc").unwrap())
-        .unwrap();
-    assert!(compiler
-        .compile(&expr, &table())
-        .unwrap_err()
-        .message
-        .contains("not a number"));
-    let expr = compiler
-        .expand(&parse_condition("t.name regex '('").unwrap())
-        .unwrap();
-    assert!(compiler
-        .compile(&expr, &table())
-        .unwrap_err()
-        .message
-        .contains("invalid regex"));
-    assert!(compiler
-        .expand(&parse_condition("undefined_macro").unwrap())
-        .unwrap_err()
-        .message
-        .contains("undefined macro"));
-    assert!(compiler
-        .expand(&parse_condition("t.name in nolist").unwrap())
-        .unwrap_err()
-        .message
-        .contains("undefined list"));
+    for (cond, message) in [
+        ("t.num = abc", "not a number"),
+        ("t.name regex '('", "invalid regex"),
+    ] {
+        let err = compile_error(cond).message;
+        assert!(err.contains(message), "{cond}: {err}");
+    }
+    for (cond, message) in [
+        ("undefined_macro", "undefined macro"),
+        ("t.name in nolist", "undefined list"),
+    ] {
+        let err = expand_error(cond).message;
+        assert!(err.contains(message), "{cond}: {err}");
+    }
 }

@@ -92,13 +92,27 @@ fn lists_past_the_item_limit_are_errors_naming_the_list_and_its_users() {
     );
 }
 
-/// `m0` a comparison, each next macro `(m_prev or m_prev)`: 2^n comparisons.
-fn doubling_macros(n: usize) -> String {
+/// Macros `m0` to `m{n-1}`: `m0` a comparison, each next one's condition
+/// `step` of the name of the one before.
+fn macros(n: usize, step: impl Fn(&str) -> String) -> String {
     let mut text = String::from("- macro: m0\n  condition: t.name = a\n");
     for i in 1..n {
-        text += &format!("- macro: m{i}\n  condition: (m{0} or m{0})\n", i - 1);
+        text += &format!(
+            "- macro: m{i}\n  condition: {}\n",
+            step(&format!("m{}", i - 1))
+        );
     }
-    text + &rule("Doubling", &format!("m{}", n - 1))
+    text
+}
+
+/// Each macro the one before: `m{n-1}` stands n levels deep.
+fn macro_chain(n: usize) -> String {
+    macros(n, str::to_string)
+}
+
+/// Each macro `(m_prev or m_prev)`, under a rule on the last: 2^n comparisons.
+fn doubling_macros(n: usize) -> String {
+    macros(n, |prev| format!("({prev} or {prev})")) + &rule("Doubling", &format!("m{}", n - 1))
 }
 
 #[test]
@@ -169,11 +183,7 @@ fn twenty_thousand_nots_and_nested_transformers_are_parse_errors() {
 
 #[test]
 fn a_chain_of_ten_thousand_macros_is_too_deep() {
-    let mut text = String::from("- macro: m0\n  condition: t.name = a\n");
-    for i in 1..10_000 {
-        text += &format!("- macro: m{i}\n  condition: m{}\n", i - 1);
-    }
-    text += &rule("Chain", "m9999");
+    let text = macro_chain(10_000) + &rule("Chain", "m9999");
     let errors = errors_of(&build(&text, RuleLimits::default()));
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
@@ -187,11 +197,7 @@ fn a_chain_of_ten_thousand_macros_is_too_deep() {
 #[test]
 fn conditions_just_within_the_depth_limit_compile_and_evaluate() {
     // 255 macros in a chain: the comparison stands 255 levels deep.
-    let mut text = String::from("- macro: m0\n  condition: t.name = a\n");
-    for i in 1..255 {
-        text += &format!("- macro: m{i}\n  condition: m{}\n", i - 1);
-    }
-    text += &rule("Chain", "m254");
+    let mut text = macro_chain(255) + &rule("Chain", "m254");
     // Nested `not`s and parentheses, each and/or/not a level.
     let nots = format!(
         "{}t.name = b",

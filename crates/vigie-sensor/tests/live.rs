@@ -13,7 +13,7 @@ use std::ffi::CString;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::rc::Rc;
 use std::sync::Mutex;
@@ -120,6 +120,15 @@ fn scratch(name: &str) -> PathBuf {
     d
 }
 
+/// The default set and `extra`, each of which the sensor must encode.
+fn state_and(extra: &[&str]) -> SyscallSet {
+    let mut set = SyscallSet::state();
+    for s in extra {
+        assert!(set.insert(s), "{s} is encoded");
+    }
+    set
+}
+
 fn my_tgid() -> u64 {
     std::process::id() as u64
 }
@@ -129,9 +138,7 @@ fn open_and_read_of_a_scratch_file_arrive_with_path_flags_and_data() {
     let dir = scratch("open");
     let file = dir.join("secret.txt");
     std::fs::write(&file, b"hello sensor").unwrap();
-    let mut set = SyscallSet::state();
-    set.insert("read");
-    let evs = capture(set, || {
+    let evs = capture(state_and(&["read"]), || {
         let mut f = std::fs::File::open(&file).unwrap();
         let mut s = String::new();
         f.read_to_string(&mut s).unwrap();
@@ -196,11 +203,7 @@ fn setuid_bit_on_a_scratch_file_is_seen_with_libscap_mode_bits() {
     let dir = scratch("chmod");
     let file = dir.join("tool");
     std::fs::write(&file, b"#!/bin/sh\n").unwrap();
-    let mut set = SyscallSet::state();
-    set.insert("fchmodat");
-    set.insert("chmod");
-    set.insert("fchmod");
-    let evs = capture(set, || {
+    let evs = capture(state_and(&["fchmodat", "chmod", "fchmod"]), || {
         let c = CString::new(file.to_str().unwrap()).unwrap();
         // SAFETY: a valid NUL-terminated path.
         let rc = unsafe { libc::chmod(c.as_ptr(), 0o4755) };
@@ -397,6 +400,24 @@ struct PathCase {
     params: &'static [(usize, &'static str)],
 }
 
+impl PathCase {
+    const fn new(
+        syscall: &'static str,
+        code: u16,
+        setup: fn(&Path),
+        act: fn(&Path) -> i64,
+        params: &'static [(usize, &'static str)],
+    ) -> Self {
+        Self {
+            syscall,
+            code,
+            setup,
+            act,
+            params,
+        }
+    }
+}
+
 fn touch(d: &std::path::Path) {
     std::fs::write(d.join("a"), b"x").unwrap();
 }
@@ -440,165 +461,68 @@ fn sys_at2(nr: libc::c_long, a: &std::path::Path, b: &std::path::Path, flags: i6
     }
 }
 
+// One row a syscall: name, libscap event code, setup, action, and the
+// (parameter index, expected path) pairs, `{d}` standing for the scratch folder.
+#[rustfmt::skip]
 const PATH_CASES: &[PathCase] = &[
-    PathCase {
-        syscall: "creat",
-        code: 59,
-        setup: nothing,
-        act: |d| {
-            let p = cstr(&d.join("a"));
-            // SAFETY: a valid path; the fd is closed below.
-            let fd = unsafe { libc::syscall(libc::SYS_creat, p.as_ptr(), 0o640) };
-            unsafe { libc::close(fd as i32) };
-            fd
-        },
-        params: &[(1, "{d}/a")],
-    },
-    PathCase {
-        syscall: "unlink",
-        code: 301,
-        setup: touch,
-        act: |d| sys1(libc::SYS_unlink, &d.join("a")),
-        params: &[(1, "{d}/a")],
-    },
-    PathCase {
-        syscall: "unlinkat",
-        code: 303,
-        setup: touch,
-        act: |d| sys_at1(libc::SYS_unlinkat, &d.join("a"), 0),
-        params: &[(2, "{d}/a")],
-    },
-    PathCase {
-        syscall: "mkdir",
-        code: 277,
-        setup: nothing,
-        act: |d| sys1_with(libc::SYS_mkdir, &d.join("a"), 0o755),
-        params: &[(1, "{d}/a")],
-    },
-    PathCase {
-        syscall: "mkdirat",
-        code: 305,
-        setup: nothing,
-        act: |d| sys_at1(libc::SYS_mkdirat, &d.join("a"), 0o755),
-        params: &[(2, "{d}/a")],
-    },
-    PathCase {
-        syscall: "rmdir",
-        code: 279,
-        setup: subdir,
-        act: |d| sys1(libc::SYS_rmdir, &d.join("a")),
-        params: &[(1, "{d}/a")],
-    },
-    PathCase {
-        syscall: "rename",
-        code: 175,
-        setup: touch,
-        act: |d| sys2(libc::SYS_rename, &d.join("a"), &d.join("b")),
-        params: &[(1, "{d}/a"), (2, "{d}/b")],
-    },
-    PathCase {
-        syscall: "renameat",
-        code: 177,
-        setup: touch,
-        act: |d| sys_at2(libc::SYS_renameat, &d.join("a"), &d.join("b"), 0),
-        params: &[(2, "{d}/a"), (4, "{d}/b")],
-    },
-    PathCase {
-        syscall: "renameat2",
-        code: 319,
-        setup: touch,
-        act: |d| sys_at2(libc::SYS_renameat2, &d.join("a"), &d.join("b"), 1),
-        params: &[(2, "{d}/a"), (4, "{d}/b")],
-    },
-    PathCase {
-        syscall: "link",
-        code: 309,
-        setup: touch,
-        act: |d| sys2(libc::SYS_link, &d.join("a"), &d.join("b")),
-        params: &[(1, "{d}/a"), (2, "{d}/b")],
-    },
-    PathCase {
-        syscall: "linkat",
-        code: 311,
-        setup: touch,
-        act: |d| sys_at2(libc::SYS_linkat, &d.join("a"), &d.join("b"), 0),
-        params: &[(2, "{d}/a"), (4, "{d}/b")],
-    },
-    PathCase {
-        syscall: "symlink",
-        code: 179,
-        setup: nothing,
-        act: |d| {
-            sys2(
-                libc::SYS_symlink,
-                std::path::Path::new("/etc/shadow"),
-                &d.join("b"),
-            )
-        },
-        params: &[(1, "/etc/shadow"), (2, "{d}/b")],
-    },
-    PathCase {
-        syscall: "symlinkat",
-        code: 181,
-        setup: nothing,
-        act: |d| {
-            let (a, b) = (
-                cstr(std::path::Path::new("/etc/shadow")),
-                cstr(&d.join("b")),
-            );
-            // SAFETY: valid paths.
-            unsafe { libc::syscall(libc::SYS_symlinkat, a.as_ptr(), libc::AT_FDCWD, b.as_ptr()) }
-        },
-        params: &[(1, "/etc/shadow"), (3, "{d}/b")],
-    },
-    PathCase {
-        syscall: "chdir",
-        code: 95,
-        setup: subdir,
-        act: |d| {
-            let back = std::env::current_dir().unwrap();
-            let r = sys1(libc::SYS_chdir, &d.join("a"));
-            std::env::set_current_dir(back).unwrap();
-            r
-        },
-        params: &[(1, "{d}/a")],
-    },
-    PathCase {
-        syscall: "mount",
-        code: 257,
-        setup: subdir,
-        act: |d| {
-            let (src, dir, ty) = (
-                CString::new("vigie-test").unwrap(),
-                cstr(&d.join("a")),
-                CString::new("tmpfs").unwrap(),
-            );
-            // SAFETY: valid strings; the mount is undone at once.
-            let r = unsafe {
-                libc::mount(src.as_ptr(), dir.as_ptr(), ty.as_ptr(), 0, std::ptr::null())
-            };
-            unsafe { libc::umount2(dir.as_ptr(), libc::MNT_DETACH) };
-            r as i64
-        },
-        params: &[(1, "vigie-test"), (2, "{d}/a"), (3, "tmpfs")],
-    },
-    PathCase {
-        syscall: "umount2",
-        code: 391,
-        setup: subdir,
-        act: |d| {
-            let (src, dir, ty) = (
-                CString::new("vigie-test").unwrap(),
-                cstr(&d.join("a")),
-                CString::new("tmpfs").unwrap(),
-            );
-            // SAFETY: valid strings.
-            unsafe { libc::mount(src.as_ptr(), dir.as_ptr(), ty.as_ptr(), 0, std::ptr::null()) };
-            unsafe { libc::umount2(dir.as_ptr(), libc::MNT_DETACH) as i64 }
-        },
-        params: &[(1, "{d}/a")],
-    },
+    PathCase::new("creat",     59,  nothing, creat_a,                                                         &[(1, A)]),
+    PathCase::new("unlink",    301, touch,   |d| sys1(libc::SYS_unlink, &d.join("a")),                        &[(1, A)]),
+    PathCase::new("unlinkat",  303, touch,   |d| sys_at1(libc::SYS_unlinkat, &d.join("a"), 0),                &[(2, A)]),
+    PathCase::new("mkdir",     277, nothing, |d| sys1_with(libc::SYS_mkdir, &d.join("a"), 0o755),             &[(1, A)]),
+    PathCase::new("mkdirat",   305, nothing, |d| sys_at1(libc::SYS_mkdirat, &d.join("a"), 0o755),             &[(2, A)]),
+    PathCase::new("rmdir",     279, subdir,  |d| sys1(libc::SYS_rmdir, &d.join("a")),                         &[(1, A)]),
+    PathCase::new("rename",    175, touch,   |d| sys2(libc::SYS_rename, &d.join("a"), &d.join("b")),          &[(1, A), (2, B)]),
+    PathCase::new("renameat",  177, touch,   |d| sys_at2(libc::SYS_renameat, &d.join("a"), &d.join("b"), 0),  &[(2, A), (4, B)]),
+    PathCase::new("renameat2", 319, touch,   |d| sys_at2(libc::SYS_renameat2, &d.join("a"), &d.join("b"), 1), &[(2, A), (4, B)]),
+    PathCase::new("link",      309, touch,   |d| sys2(libc::SYS_link, &d.join("a"), &d.join("b")),            &[(1, A), (2, B)]),
+    PathCase::new("linkat",    311, touch,   |d| sys_at2(libc::SYS_linkat, &d.join("a"), &d.join("b"), 0),    &[(2, A), (4, B)]),
+    PathCase::new("symlink",   179, nothing, |d| sys2(libc::SYS_symlink, Path::new(SHADOW), &d.join("b")),    &[(1, SHADOW), (2, B)]),
+    PathCase::new("symlinkat", 181, nothing, symlinkat_b,                                                     &[(1, SHADOW), (3, B)]),
+    PathCase::new("chdir",     95,  subdir,  chdir_a_and_back,                                                &[(1, A)]),
+    PathCase::new("mount",     257, subdir,  |d| mount_tmpfs_on_a(d, true),                                   &[(1, "vigie-test"), (2, A), (3, "tmpfs")]),
+    PathCase::new("umount2",   391, subdir,  |d| mount_tmpfs_on_a(d, false),                                  &[(1, A)]),
 ];
+
+/// `{d}/a` and `{d}/b`, the scratch paths the actions use, and a target for symlinks.
+const A: &str = "{d}/a";
+const B: &str = "{d}/b";
+const SHADOW: &str = "/etc/shadow";
+
+fn creat_a(d: &Path) -> i64 {
+    let p = cstr(&d.join("a"));
+    // SAFETY: a valid path; the fd is closed below.
+    let fd = unsafe { libc::syscall(libc::SYS_creat, p.as_ptr(), 0o640) };
+    unsafe { libc::close(fd as i32) };
+    fd
+}
+
+fn symlinkat_b(d: &Path) -> i64 {
+    let (a, b) = (cstr(Path::new(SHADOW)), cstr(&d.join("b")));
+    // SAFETY: valid paths.
+    unsafe { libc::syscall(libc::SYS_symlinkat, a.as_ptr(), libc::AT_FDCWD, b.as_ptr()) }
+}
+
+fn chdir_a_and_back(d: &Path) -> i64 {
+    let back = std::env::current_dir().unwrap();
+    let r = sys1(libc::SYS_chdir, &d.join("a"));
+    std::env::set_current_dir(back).unwrap();
+    r
+}
+
+/// Mounts a tmpfs on `{d}/a` and detaches it at once; the result is the
+/// mount's when `mount_result`, else the umount2's.
+fn mount_tmpfs_on_a(d: &Path, mount_result: bool) -> i64 {
+    let (src, dir, ty) = (
+        CString::new("vigie-test").unwrap(),
+        cstr(&d.join("a")),
+        CString::new("tmpfs").unwrap(),
+    );
+    // SAFETY: valid strings; the mount is undone at once.
+    let mounted =
+        unsafe { libc::mount(src.as_ptr(), dir.as_ptr(), ty.as_ptr(), 0, std::ptr::null()) };
+    let unmounted = unsafe { libc::umount2(dir.as_ptr(), libc::MNT_DETACH) };
+    i64::from(if mount_result { mounted } else { unmounted })
+}
 
 #[test]
 fn path_syscalls_arrive_with_their_paths_and_results() {
@@ -606,8 +530,7 @@ fn path_syscalls_arrive_with_their_paths_and_results() {
     for case in PATH_CASES {
         let dir = scratch(case.syscall);
         (case.setup)(&dir);
-        let mut set = SyscallSet::state();
-        assert!(set.insert(case.syscall), "{} is encoded", case.syscall);
+        let set = state_and(&[case.syscall]);
         let mut res = None;
         let evs = capture(set, || res = Some((case.act)(&dir)));
         let res = res.expect("the action ran");
@@ -638,10 +561,7 @@ fn path_syscalls_arrive_with_their_paths_and_results() {
 
 #[test]
 fn descriptor_syscalls_carry_the_descriptors_they_make() {
-    let mut set = SyscallSet::state();
-    for s in ["sendto", "recvfrom", "sendmsg"] {
-        set.insert(s);
-    }
+    let set = state_and(&["sendto", "recvfrom", "sendmsg"]);
     let mut fds = (0, 0, 0, [0i32; 2], [0i32; 2], [0i32; 2], 0u16, 0i64, 0i32);
     let evs = capture(set, || {
         // SAFETY: raw descriptor calls on descriptors this closure owns.
@@ -824,8 +744,7 @@ fn userfaultfd_bpf_and_io_uring_setup_carry_their_arguments() {
 
 #[test]
 fn process_syscalls_carry_their_arguments() {
-    let mut set = SyscallSet::state();
-    for s in [
+    let set = state_and(&[
         "ptrace",
         "setns",
         "unshare",
@@ -834,9 +753,7 @@ fn process_syscalls_carry_their_arguments() {
         "setreuid",
         "setregid",
         "prctl",
-    ] {
-        assert!(set.insert(s), "{s}");
-    }
+    ]);
     let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
     let mut pids = (0, 0, 0);
     let evs = capture(set, || {

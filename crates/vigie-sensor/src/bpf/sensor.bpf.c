@@ -881,6 +881,16 @@ static __always_inline u32 current_tid(void)
 	return (u32)bpf_get_current_pid_tgid();
 }
 
+// Every sys_exit event starts alike: the header, then the return value, which
+// is the first parameter of every exit event libscap defines.
+static __always_inline int exit_begin(struct ev *e, u16 type, u32 nparams, s64 ret)
+{
+	if (ev_begin(e, type, nparams, current_tid()))
+		return -1;
+	put_u64(e, ret);
+	return 0;
+}
+
 // The struct file of fd in the current task, or NULL.
 static __always_inline struct file *fd_file(s64 fd)
 {
@@ -943,10 +953,9 @@ static __always_inline void emit_open(u32 nr, struct pt_regs *regs, s64 ret)
 		mode = how.mode;
 		resolve = how.resolve;
 	}
-	if (ev_begin(&e, type, nparams, current_tid()))
+	if (exit_begin(&e, type, nparams, ret))
 		return;
 	u32 sflags = open_flags_to_scap(flags);
-	put_u64(&e, ret);
 	if (nr != NR_open)
 		put_u64(&e, dirfd);
 	put_user_str(&e, name);
@@ -1157,160 +1166,191 @@ static __always_inline u32 fd_flags_to_scap(u32 f)
 	return r;
 }
 
-// Paths, links, directories, mounts and the working directory.
-__noinline int vigie_emit_file(u32 nr, s64 ret)
-{
-	struct pt_regs *r = cur_regs();
-	if (!r)
-		return 0;
-	u64 a0 = r->di, a1 = r->si, a2 = r->dx, a3 = r->r10, a4 = r->r8;
-	struct ev e;
+// The exit event of each syscall the three families below send, and its
+// number of parameters: one row a syscall, in place of a switch in each family
+// (a read of a frozen array, checked by the verifier like syscall_on).
+struct exit_event {
 	u16 type;
-	u32 n;
-	switch (nr) {
-	case NR_creat: type = PPME_SYSCALL_CREAT_X; n = 6; break;
-	case NR_unlink: type = PPME_SYSCALL_UNLINK_2_X; n = 2; break;
-	case NR_unlinkat: type = PPME_SYSCALL_UNLINKAT_2_X; n = 4; break;
-	case NR_rmdir: type = PPME_SYSCALL_RMDIR_2_X; n = 2; break;
-	case NR_mkdir: type = PPME_SYSCALL_MKDIR_2_X; n = 3; break;
-	case NR_mkdirat: type = PPME_SYSCALL_MKDIRAT_X; n = 4; break;
-	case NR_rename: type = PPME_SYSCALL_RENAME_X; n = 3; break;
-	case NR_renameat: type = PPME_SYSCALL_RENAMEAT_X; n = 5; break;
-	case NR_renameat2: type = PPME_SYSCALL_RENAMEAT2_X; n = 6; break;
-	case NR_link: type = PPME_SYSCALL_LINK_2_X; n = 3; break;
-	case NR_linkat: type = PPME_SYSCALL_LINKAT_2_X; n = 6; break;
-	case NR_symlink: type = PPME_SYSCALL_SYMLINK_X; n = 3; break;
-	case NR_symlinkat: type = PPME_SYSCALL_SYMLINKAT_X; n = 4; break;
-	case NR_chdir: type = PPME_SYSCALL_CHDIR_X; n = 2; break;
-	case NR_fchdir: type = PPME_SYSCALL_FCHDIR_X; n = 2; break;
-	case NR_mount: type = PPME_SYSCALL_MOUNT_X; n = 5; break;
-	case NR_umount2: type = PPME_SYSCALL_UMOUNT2_X; n = 3; break;
-	default: return 0;
+	u16 nparams;
+};
+
+static const struct exit_event family_events[MAX_SYSCALLS] = {
+	[NR_creat]          = {PPME_SYSCALL_CREAT_X,          6},
+	[NR_unlink]         = {PPME_SYSCALL_UNLINK_2_X,       2},
+	[NR_unlinkat]       = {PPME_SYSCALL_UNLINKAT_2_X,     4},
+	[NR_rmdir]          = {PPME_SYSCALL_RMDIR_2_X,        2},
+	[NR_mkdir]          = {PPME_SYSCALL_MKDIR_2_X,        3},
+	[NR_mkdirat]        = {PPME_SYSCALL_MKDIRAT_X,        4},
+	[NR_rename]         = {PPME_SYSCALL_RENAME_X,         3},
+	[NR_renameat]       = {PPME_SYSCALL_RENAMEAT_X,       5},
+	[NR_renameat2]      = {PPME_SYSCALL_RENAMEAT2_X,      6},
+	[NR_link]           = {PPME_SYSCALL_LINK_2_X,         3},
+	[NR_linkat]         = {PPME_SYSCALL_LINKAT_2_X,       6},
+	[NR_symlink]        = {PPME_SYSCALL_SYMLINK_X,        3},
+	[NR_symlinkat]      = {PPME_SYSCALL_SYMLINKAT_X,      4},
+	[NR_chdir]          = {PPME_SYSCALL_CHDIR_X,          2},
+	[NR_fchdir]         = {PPME_SYSCALL_FCHDIR_X,         2},
+	[NR_mount]          = {PPME_SYSCALL_MOUNT_X,          5},
+	[NR_umount2]        = {PPME_SYSCALL_UMOUNT2_X,        3},
+	[NR_dup]            = {PPME_SYSCALL_DUP_1_X,          2},
+	[NR_dup2]           = {PPME_SYSCALL_DUP2_X,           3},
+	[NR_dup3]           = {PPME_SYSCALL_DUP3_X,           4},
+	[NR_pipe]           = {PPME_SYSCALL_PIPE_X,           4},
+	[NR_pipe2]          = {PPME_SYSCALL_PIPE2_X,          5},
+	[NR_socketpair]     = {PPME_SOCKET_SOCKETPAIR_X,      8},
+	[NR_accept]         = {PPME_SOCKET_ACCEPT_5_X,        5},
+	[NR_accept4]        = {PPME_SOCKET_ACCEPT4_6_X,       6},
+	[NR_bind]           = {PPME_SOCKET_BIND_X,            3},
+	[NR_listen]         = {PPME_SOCKET_LISTEN_X,          3},
+	[NR_sendto]         = {PPME_SOCKET_SENDTO_X,          5},
+	[NR_sendmsg]        = {PPME_SOCKET_SENDMSG_X,         5},
+	[NR_recvfrom]       = {PPME_SOCKET_RECVFROM_X,        5},
+	[NR_userfaultfd]    = {PPME_SYSCALL_USERFAULTFD_X,    2},
+	[NR_bpf]            = {PPME_SYSCALL_BPF_2_X,          2},
+	[NR_io_uring_setup] = {PPME_SYSCALL_IO_URING_SETUP_X, 8},
+	[NR_ptrace]         = {PPME_SYSCALL_PTRACE_X,         5},
+	[NR_setns]          = {PPME_SYSCALL_SETNS_X,          3},
+	[NR_unshare]        = {PPME_SYSCALL_UNSHARE_X,        2},
+	[NR_init_module]    = {PPME_SYSCALL_INIT_MODULE_X,    4},
+	[NR_finit_module]   = {PPME_SYSCALL_FINIT_MODULE_X,   4},
+	[NR_setuid]         = {PPME_SYSCALL_SETUID_X,         2},
+	[NR_setgid]         = {PPME_SYSCALL_SETGID_X,         2},
+	[NR_setreuid]       = {PPME_SYSCALL_SETREUID_X,       3},
+	[NR_setregid]       = {PPME_SYSCALL_SETREGID_X,       3},
+	[NR_setresuid]      = {PPME_SYSCALL_SETRESUID_X,      4},
+	[NR_setresgid]      = {PPME_SYSCALL_SETRESGID_X,      4},
+	[NR_setsid]         = {PPME_SYSCALL_SETSID_X,         1},
+	[NR_prctl]          = {PPME_SYSCALL_PRCTL_X,          4},
+};
+
+// Starts the exit event of nr, a syscall of one of the families; non-zero when
+// nr has no row or no event could be started.
+static __always_inline int family_begin(struct ev *e, u32 nr, s64 ret)
+{
+	if (nr >= MAX_SYSCALLS)
+		return -1;
+	// MAX_SYSCALLS - 1, in asm: after the test above clang drops a plain mask,
+	// and the verifier then finds the index unbounded.
+	u64 i = nr;
+	_Static_assert(MAX_SYSCALLS == 0x200, "family_begin masks with 0x1ff");
+	VERIFIER_MASK(i, 0x1ff);
+	const struct exit_event *x = &family_events[i];
+	if (!x->type)
+		return -1;
+	return exit_begin(e, x->type, x->nparams, ret);
+}
+
+// A family's global function: starts the exit event from its row in
+// family_events, writes the parameters with put_params from the first five
+// arguments, and sends it.
+#define FAMILY(name, put_params)							\
+	__noinline int name(u32 nr, s64 ret)						\
+	{										\
+		struct pt_regs *r = cur_regs();						\
+		struct ev e;								\
+		if (!r || family_begin(&e, nr, ret))					\
+			return 0;							\
+		put_params(&e, nr, ret, r->di, r->si, r->dx, r->r10, r->r8);		\
+		ev_submit(&e);								\
+		return 0;								\
 	}
-	if (ev_begin(&e, type, n, current_tid()))
-		return 0;
-	put_u64(&e, ret);
+
+// Paths, links, directories, mounts and the working directory.
+static __always_inline void put_file_params(struct ev *e, u32 nr, s64 ret, u64 a0, u64 a1,
+						u64 a2, u64 a3, u64 a4)
+{
 	switch (nr) {
 	case NR_creat: {
 		u32 unused = 0;
-		put_user_str(&e, (void *)a0);
-		put_u32(&e, mode_to_scap(a1));
+		put_user_str(e, (void *)a0);
+		put_u32(e, mode_to_scap(a1));
 		if (ret >= 0) {
-			put_dev_ino(&e, ret, &unused);
+			put_dev_ino(e, ret, &unused);
 		} else {
-			put_u32(&e, 0);
-			put_u64(&e, 0);
+			put_u32(e, 0);
+			put_u64(e, 0);
 		}
-		put_u16(&e, 0);  // creat_flags: overlay layers not read
+		put_u16(e, 0);  // creat_flags: overlay layers not read
 		break;
 	}
 	case NR_unlink:
 	case NR_rmdir:
 	case NR_chdir:
-		put_user_str(&e, (void *)a0);
+		put_user_str(e, (void *)a0);
 		break;
 	case NR_fchdir:
-		put_fd(&e, a0);
+		put_fd(e, a0);
 		break;
 	case NR_unlinkat:
-		put_fd(&e, a0);
-		put_user_str(&e, (void *)a1);
-		put_u32(&e, a2 & 0x200);  // AT_REMOVEDIR, the same value in libscap
+		put_fd(e, a0);
+		put_user_str(e, (void *)a1);
+		put_u32(e, a2 & 0x200);  // AT_REMOVEDIR, the same value in libscap
 		break;
 	case NR_mkdir:
-		put_user_str(&e, (void *)a0);
-		put_u32(&e, a1);
+		put_user_str(e, (void *)a0);
+		put_u32(e, a1);
 		break;
 	case NR_mkdirat:
-		put_fd(&e, a0);
-		put_user_str(&e, (void *)a1);
-		put_u32(&e, a2);
+		put_fd(e, a0);
+		put_user_str(e, (void *)a1);
+		put_u32(e, a2);
 		break;
 	case NR_rename:
 	case NR_link:
 	case NR_symlink:
-		put_user_str(&e, (void *)a0);
-		put_user_str(&e, (void *)a1);
+		put_user_str(e, (void *)a0);
+		put_user_str(e, (void *)a1);
 		break;
 	case NR_renameat:
 	case NR_renameat2:
 	case NR_linkat:
-		put_fd(&e, a0);
-		put_user_str(&e, (void *)a1);
-		put_fd(&e, a2);
-		put_user_str(&e, (void *)a3);
+		put_fd(e, a0);
+		put_user_str(e, (void *)a1);
+		put_fd(e, a2);
+		put_user_str(e, (void *)a3);
 		if (nr == NR_renameat2)
-			put_u32(&e, a4 & 7);        // RENAME_* have libscap's values
+			put_u32(e, a4 & 7);        // RENAME_* have libscap's values
 		else if (nr == NR_linkat)
-			put_u32(&e, a4 & 0x1400);   // AT_SYMLINK_FOLLOW, AT_EMPTY_PATH: same
+			put_u32(e, a4 & 0x1400);   // AT_SYMLINK_FOLLOW, AT_EMPTY_PATH: same
 		break;
 	case NR_symlinkat:
-		put_user_str(&e, (void *)a0);
-		put_fd(&e, a1);
-		put_user_str(&e, (void *)a2);
+		put_user_str(e, (void *)a0);
+		put_fd(e, a1);
+		put_user_str(e, (void *)a2);
 		break;
 	case NR_mount: {
 		u32 flags = a3;
 		// The old magic number some callers still put in the high half.
 		if ((flags & 0xffff0000) == 0xc0ed0000)
 			flags &= 0xffff;
-		put_user_str(&e, (void *)a0);
-		put_user_str(&e, (void *)a1);
-		put_user_str(&e, (void *)a2);
-		put_u32(&e, flags);  // MS_* have libscap's values
+		put_user_str(e, (void *)a0);
+		put_user_str(e, (void *)a1);
+		put_user_str(e, (void *)a2);
+		put_u32(e, flags);  // MS_* have libscap's values
 		break;
 	}
 	case NR_umount2:
-		put_user_str(&e, (void *)a0);
-		put_u32(&e, a1 & 0xf);  // MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW
+		put_user_str(e, (void *)a0);
+		put_u32(e, a1 & 0xf);  // MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW
 		break;
 	}
-	ev_submit(&e);
-	return 0;
 }
+FAMILY(vigie_emit_file, put_file_params)
 
 // Descriptors made or used: dup*, pipe*, sockets (accept, bind, listen,
 // socketpair, send, receive), userfaultfd, bpf and io_uring.
-__noinline int vigie_emit_fd(u32 nr, s64 ret)
+static __always_inline void put_fd_params(struct ev *e, u32 nr, s64 ret, u64 a0, u64 a1,
+						u64 a2, u64 a3, u64 a4)
 {
-	struct pt_regs *r = cur_regs();
-	if (!r)
-		return 0;
-	u64 a0 = r->di, a1 = r->si, a2 = r->dx, a3 = r->r10, a4 = r->r8;
-	struct ev e;
-	u16 type;
-	u32 n;
-	switch (nr) {
-	case NR_dup: type = PPME_SYSCALL_DUP_1_X; n = 2; break;
-	case NR_dup2: type = PPME_SYSCALL_DUP2_X; n = 3; break;
-	case NR_dup3: type = PPME_SYSCALL_DUP3_X; n = 4; break;
-	case NR_pipe: type = PPME_SYSCALL_PIPE_X; n = 4; break;
-	case NR_pipe2: type = PPME_SYSCALL_PIPE2_X; n = 5; break;
-	case NR_socketpair: type = PPME_SOCKET_SOCKETPAIR_X; n = 8; break;
-	case NR_accept: type = PPME_SOCKET_ACCEPT_5_X; n = 5; break;
-	case NR_accept4: type = PPME_SOCKET_ACCEPT4_6_X; n = 6; break;
-	case NR_bind: type = PPME_SOCKET_BIND_X; n = 3; break;
-	case NR_listen: type = PPME_SOCKET_LISTEN_X; n = 3; break;
-	case NR_sendto: type = PPME_SOCKET_SENDTO_X; n = 5; break;
-	case NR_sendmsg: type = PPME_SOCKET_SENDMSG_X; n = 5; break;
-	case NR_recvfrom: type = PPME_SOCKET_RECVFROM_X; n = 5; break;
-	case NR_userfaultfd: type = PPME_SYSCALL_USERFAULTFD_X; n = 2; break;
-	case NR_bpf: type = PPME_SYSCALL_BPF_2_X; n = 2; break;
-	case NR_io_uring_setup: type = PPME_SYSCALL_IO_URING_SETUP_X; n = 8; break;
-	default: return 0;
-	}
-	if (ev_begin(&e, type, n, current_tid()))
-		return 0;
-	put_u64(&e, ret);
 	switch (nr) {
 	case NR_dup3:
 	case NR_dup2:
 	case NR_dup:
-		put_fd(&e, a0);
+		put_fd(e, a0);
 		if (nr != NR_dup)
-			put_fd(&e, a1);
+			put_fd(e, a1);
 		if (nr == NR_dup3)
-			put_u32(&e, fd_flags_to_scap(a2));
+			put_u32(e, fd_flags_to_scap(a2));
 		break;
 	case NR_pipe:
 	case NR_pipe2:
@@ -1319,53 +1359,53 @@ __noinline int vigie_emit_fd(u32 nr, s64 ret)
 		int fds[2] = {-1, -1};
 		if (ret == 0)
 			bpf_probe_read_user(fds, sizeof(fds), (void *)(nr == NR_socketpair ? a3 : a0));
-		put_u64(&e, (s64)fds[0]);
-		put_u64(&e, (s64)fds[1]);
+		put_u64(e, (s64)fds[0]);
+		put_u64(e, (s64)fds[1]);
 		struct file *f = ret == 0 ? fd_file(fds[0]) : 0;
 		if (nr == NR_socketpair) {
 			struct socket *sock = f ? BPF_CORE_READ(f, private_data) : 0;
 			struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : 0;
-			put_u64(&e, (u64)sk);
-			put_u64(&e, sk ? (u64)BPF_CORE_READ((struct unix_sock *)sk, peer) : 0);
-			put_u32(&e, family_to_scap(a0));
-			put_u32(&e, a1);
-			put_u32(&e, a2);
+			put_u64(e, (u64)sk);
+			put_u64(e, sk ? (u64)BPF_CORE_READ((struct unix_sock *)sk, peer) : 0);
+			put_u32(e, family_to_scap(a0));
+			put_u32(e, a1);
+			put_u32(e, a2);
 		} else {
-			put_u64(&e, f ? BPF_CORE_READ(f, f_inode, i_ino) : 0);
+			put_u64(e, f ? BPF_CORE_READ(f, f_inode, i_ino) : 0);
 			if (nr == NR_pipe2)
-				put_u32(&e, fd_flags_to_scap(a1));
+				put_u32(e, fd_flags_to_scap(a1));
 		}
 		break;
 	}
 	case NR_accept:
 	case NR_accept4: {
-		put_socktuple(&e, ret, 0, true);
+		put_socktuple(e, ret, 0, true);
 		// The listening socket's queue, as libscap reports it.
 		struct file *lf = fd_file((int)a0);
 		struct socket *ls = lf ? BPF_CORE_READ(lf, private_data) : 0;
 		struct sock *lsk = ls ? BPF_CORE_READ(ls, sk) : 0;
 		u32 qlen = lsk ? BPF_CORE_READ(lsk, sk_ack_backlog) : 0;
 		u32 qmax = lsk ? BPF_CORE_READ(lsk, sk_max_ack_backlog) : 0;
-		put_u8(&e, qmax ? (u8)((u64)qlen * 100 / qmax) : 0);
-		put_u32(&e, qlen);
-		put_u32(&e, qmax);
+		put_u8(e, qmax ? (u8)((u64)qlen * 100 / qmax) : 0);
+		put_u32(e, qlen);
+		put_u32(e, qmax);
 		if (nr == NR_accept4)
-			put_u32(&e, a3);
+			put_u32(e, a3);
 		break;
 	}
 	case NR_bind:
-		put_sockaddr(&e, (void *)a1, a2);
-		put_fd(&e, a0);
+		put_sockaddr(e, (void *)a1, a2);
+		put_fd(e, a0);
 		break;
 	case NR_listen:
-		put_fd(&e, a0);
-		put_u32(&e, a1);
+		put_fd(e, a0);
+		put_u32(e, a1);
 		break;
 	case NR_sendto:
-		put_user_bytes(&e, (void *)a1, ret > 0 ? (u32)ret : 0, SNAPLEN);
-		put_fd(&e, a0);
-		put_u32(&e, a2);
-		put_socktuple(&e, (int)a0, (void *)a4, false);
+		put_user_bytes(e, (void *)a1, ret > 0 ? (u32)ret : 0, SNAPLEN);
+		put_fd(e, a0);
+		put_u32(e, a2);
+		put_socktuple(e, (int)a0, (void *)a4, false);
 		break;
 	case NR_sendmsg: {
 		// The first buffer of the message, and the address it names.
@@ -1375,124 +1415,97 @@ __noinline int vigie_emit_fd(u32 nr, s64 ret)
 		if (msg.msg_iov && msg.msg_iovlen > 0)
 			bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov);
 		u64 got = ret > 0 ? (u64)ret : 0;
-		put_user_bytes(&e, iov.iov_base, got < iov.iov_len ? got : iov.iov_len, SNAPLEN);
-		put_fd(&e, a0);
-		put_u32(&e, iov.iov_len);
-		put_socktuple(&e, (int)a0, msg.msg_name, false);
+		put_user_bytes(e, iov.iov_base, got < iov.iov_len ? got : iov.iov_len, SNAPLEN);
+		put_fd(e, a0);
+		put_u32(e, iov.iov_len);
+		put_socktuple(e, (int)a0, msg.msg_name, false);
 		break;
 	}
 	case NR_recvfrom:
-		put_user_bytes(&e, (void *)a1, ret > 0 ? (u32)ret : 0, SNAPLEN);
-		put_socktuple(&e, (int)a0, (void *)a4, true);
-		put_fd(&e, a0);
-		put_u32(&e, a2);
+		put_user_bytes(e, (void *)a1, ret > 0 ? (u32)ret : 0, SNAPLEN);
+		put_socktuple(e, (int)a0, (void *)a4, true);
+		put_fd(e, a0);
+		put_u32(e, a2);
 		break;
 	case NR_userfaultfd:
-		put_u32(&e, fd_flags_to_scap(a0));
+		put_u32(e, fd_flags_to_scap(a0));
 		break;
 	case NR_bpf:
-		put_u32(&e, a0);  // the command: libscap uses the kernel's numbers
+		put_u32(e, a0);  // the command: libscap uses the kernel's numbers
 		break;
 	case NR_io_uring_setup: {
 		struct io_uring_params p = {};
 		if (ret >= 0)
 			bpf_probe_read_user(&p, sizeof(p), (void *)a1);
-		put_u32(&e, a0);
-		put_u32(&e, p.sq_entries);
-		put_u32(&e, p.cq_entries);
-		put_u32(&e, p.flags & 0xff);  // the setup flags libscap names share their values
-		put_u32(&e, p.sq_thread_cpu);
-		put_u32(&e, p.sq_thread_idle);
-		put_u32(&e, p.features);
+		put_u32(e, a0);
+		put_u32(e, p.sq_entries);
+		put_u32(e, p.cq_entries);
+		put_u32(e, p.flags & 0xff);  // the setup flags libscap names share their values
+		put_u32(e, p.sq_thread_cpu);
+		put_u32(e, p.sq_thread_idle);
+		put_u32(e, p.features);
 		break;
 	}
 	}
-	ev_submit(&e);
-	return 0;
 }
+FAMILY(vigie_emit_fd, put_fd_params)
 
 // Credentials, namespaces, modules, tracing and prctl.
-__noinline int vigie_emit_proc(u32 nr, s64 ret)
+static __always_inline void put_proc_params(struct ev *e, u32 nr, s64 ret, u64 a0, u64 a1,
+						u64 a2, u64 a3, u64 a4)
 {
-	struct pt_regs *r = cur_regs();
-	if (!r)
-		return 0;
-	u64 a0 = r->di, a1 = r->si, a2 = r->dx, a3 = r->r10;
-	struct ev e;
-	u16 type;
-	u32 n;
-	switch (nr) {
-	case NR_ptrace: type = PPME_SYSCALL_PTRACE_X; n = 5; break;
-	case NR_setns: type = PPME_SYSCALL_SETNS_X; n = 3; break;
-	case NR_unshare: type = PPME_SYSCALL_UNSHARE_X; n = 2; break;
-	case NR_init_module: type = PPME_SYSCALL_INIT_MODULE_X; n = 4; break;
-	case NR_finit_module: type = PPME_SYSCALL_FINIT_MODULE_X; n = 4; break;
-	case NR_setuid: type = PPME_SYSCALL_SETUID_X; n = 2; break;
-	case NR_setgid: type = PPME_SYSCALL_SETGID_X; n = 2; break;
-	case NR_setreuid: type = PPME_SYSCALL_SETREUID_X; n = 3; break;
-	case NR_setregid: type = PPME_SYSCALL_SETREGID_X; n = 3; break;
-	case NR_setresuid: type = PPME_SYSCALL_SETRESUID_X; n = 4; break;
-	case NR_setresgid: type = PPME_SYSCALL_SETRESGID_X; n = 4; break;
-	case NR_setsid: type = PPME_SYSCALL_SETSID_X; n = 1; break;
-	case NR_prctl: type = PPME_SYSCALL_PRCTL_X; n = 4; break;
-	default: return 0;
-	}
-	if (ev_begin(&e, type, n, current_tid()))
-		return 0;
-	put_u64(&e, ret);
 	switch (nr) {
 	case NR_ptrace:
-		put_dyn_u64(&e, a2);
-		put_dyn_u64(&e, a3);
-		put_u16(&e, ptrace_request_to_scap(a0));
-		put_u64(&e, (s64)(int)a1);
+		put_dyn_u64(e, a2);
+		put_dyn_u64(e, a3);
+		put_u16(e, ptrace_request_to_scap(a0));
+		put_u64(e, (s64)(int)a1);
 		break;
 	case NR_setns:
-		put_fd(&e, a0);
-		put_u32(&e, clone_flags_to_scap(a1));
+		put_fd(e, a0);
+		put_u32(e, clone_flags_to_scap(a1));
 		break;
 	case NR_unshare:
-		put_u32(&e, clone_flags_to_scap(a0));
+		put_u32(e, clone_flags_to_scap(a0));
 		break;
 	case NR_init_module:
-		put_user_bytes(&e, (void *)a0, a1, SNAPLEN);
-		put_u64(&e, a1);
-		put_user_str(&e, (void *)a2);
+		put_user_bytes(e, (void *)a0, a1, SNAPLEN);
+		put_u64(e, a1);
+		put_user_str(e, (void *)a2);
 		break;
 	case NR_finit_module:
-		put_fd(&e, a0);
-		put_user_str(&e, (void *)a1);
-		put_u32(&e, a2 & 7);  // MODULE_INIT_*: the same values
+		put_fd(e, a0);
+		put_user_str(e, (void *)a1);
+		put_u32(e, a2 & 7);  // MODULE_INIT_*: the same values
 		break;
 	case NR_setuid:
 	case NR_setgid:
-		put_u32(&e, a0);
+		put_u32(e, a0);
 		break;
 	case NR_setreuid:
 	case NR_setregid:
-		put_u32(&e, a0);
-		put_u32(&e, a1);
+		put_u32(e, a0);
+		put_u32(e, a1);
 		break;
 	case NR_setresuid:
 	case NR_setresgid:
-		put_u32(&e, a0);
-		put_u32(&e, a1);
-		put_u32(&e, a2);
+		put_u32(e, a0);
+		put_u32(e, a1);
+		put_u32(e, a2);
 		break;
 	case NR_prctl:
-		put_u32(&e, a0);  // PR_*: the kernel's numbers
+		put_u32(e, a0);  // PR_*: the kernel's numbers
 		if (a0 == 15 || a0 == 16) {  // PR_SET_NAME, PR_GET_NAME: a name
-			put_user_str(&e, (void *)a1);
-			put_u64(&e, 0);
+			put_user_str(e, (void *)a1);
+			put_u64(e, 0);
 		} else {
-			put_empty(&e);
-			put_u64(&e, a1);
+			put_empty(e);
+			put_u64(e, a1);
 		}
 		break;
 	}
-	ev_submit(&e);
-	return 0;
 }
+FAMILY(vigie_emit_proc, put_proc_params)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vigie_sys_exit, struct pt_regs *regs, long ret)
@@ -1511,28 +1524,25 @@ int BPF_PROG(vigie_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	case NR_read:
 	case NR_write: {
-		if (ev_begin(&e, nr == NR_read ? PPME_SYSCALL_READ_X : PPME_SYSCALL_WRITE_X, 4, current_tid()))
+		if (exit_begin(&e, nr == NR_read ? PPME_SYSCALL_READ_X : PPME_SYSCALL_WRITE_X, 4, ret))
 			return 0;
-		put_u64(&e, ret);
 		put_user_bytes(&e, (void *)regs->si, ret > 0 ? (u32)ret : 0, SNAPLEN);
 		put_u64(&e, (int)regs->di);
 		put_u32(&e, regs->dx);
 		break;
 	}
 	case NR_close:
-		if (ev_begin(&e, PPME_SYSCALL_CLOSE_X, 2, current_tid()))
+		if (exit_begin(&e, PPME_SYSCALL_CLOSE_X, 2, ret))
 			return 0;
-		put_u64(&e, ret);
 		put_u64(&e, (int)regs->di);
 		break;
 	case NR_socket: {
-		if (ev_begin(&e, PPME_SOCKET_SOCKET_X, 5, current_tid()))
+		if (exit_begin(&e, PPME_SOCKET_SOCKET_X, 5, ret))
 			return 0;
 		u32 type = regs->si;
 		u32 sflags = 0;
 		if (type & 04000) sflags |= 1 << 6;      // SOCK_NONBLOCK
 		if (type & 02000000) sflags |= 1 << 12;  // SOCK_CLOEXEC
-		put_u64(&e, ret);
 		put_u32(&e, family_to_scap(regs->di));
 		put_u32(&e, type & 0xf);
 		put_u32(&e, regs->dx);
@@ -1540,47 +1550,42 @@ int BPF_PROG(vigie_sys_exit, struct pt_regs *regs, long ret)
 		break;
 	}
 	case NR_connect: {
-		if (ev_begin(&e, PPME_SOCKET_CONNECT_X, 4, current_tid()))
+		if (exit_begin(&e, PPME_SOCKET_CONNECT_X, 4, ret))
 			return 0;
 		s64 fd = (int)regs->di;
-		put_u64(&e, ret);
 		put_socktuple(&e, fd, (void *)regs->si, false);
 		put_u64(&e, fd);
 		put_sockaddr(&e, (void *)regs->si, regs->dx);
 		break;
 	}
 	case NR_chmod:
-		if (ev_begin(&e, PPME_SYSCALL_CHMOD_X, 3, current_tid()))
+		if (exit_begin(&e, PPME_SYSCALL_CHMOD_X, 3, ret))
 			return 0;
-		put_u64(&e, ret);
 		put_user_str(&e, (void *)regs->di);
 		put_u32(&e, mode_to_scap(regs->si));
 		break;
 	case NR_fchmod:
-		if (ev_begin(&e, PPME_SYSCALL_FCHMOD_X, 3, current_tid()))
+		if (exit_begin(&e, PPME_SYSCALL_FCHMOD_X, 3, ret))
 			return 0;
-		put_u64(&e, ret);
 		put_u64(&e, (int)regs->di);
 		put_u32(&e, mode_to_scap(regs->si));
 		break;
 	case NR_fchmodat:
 	case NR_fchmodat2:
-		if (ev_begin(&e, PPME_SYSCALL_FCHMODAT_X, 4, current_tid()))
+		if (exit_begin(&e, PPME_SYSCALL_FCHMODAT_X, 4, ret))
 			return 0;
-		put_u64(&e, ret);
 		put_u64(&e, (int)regs->di);
 		put_user_str(&e, (void *)regs->si);
 		put_u32(&e, mode_to_scap(regs->dx));
 		break;
 	case NR_memfd_create: {
-		if (ev_begin(&e, PPME_SYSCALL_MEMFD_CREATE_X, 3, current_tid()))
+		if (exit_begin(&e, PPME_SYSCALL_MEMFD_CREATE_X, 3, ret))
 			return 0;
 		u32 f = regs->si;
 		u32 sflags = 0;
 		if (f & 1) sflags |= 1 << 0;  // MFD_CLOEXEC
 		if (f & 2) sflags |= 1 << 1;  // MFD_ALLOW_SEALING
 		if (f & 4) sflags |= 1 << 2;  // MFD_HUGETLB
-		put_u64(&e, ret);
 		put_user_str(&e, (void *)regs->di);
 		put_u32(&e, sflags);
 		break;

@@ -147,16 +147,7 @@ impl<'a> SyscallEvent<'a> {
             let v = e.value(i)?;
             (v != ParamValue::Empty).then(|| (&info.params[i], v))
         };
-        from(&self.raw).or_else(|| {
-            let enter = self.state.enter_of(&self.raw)?;
-            let info = enter.info()?;
-            let i = match arg.parse::<usize>() {
-                Ok(i) => i,
-                Err(_) => info.param_index(arg)?,
-            };
-            let v = enter.value(i)?;
-            (v != ParamValue::Empty).then(|| (&info.params[i], v))
-        })
+        from(&self.raw).or_else(|| from(&self.state.enter_of(&self.raw)?))
     }
 
     /// A parameter rendered as `evt.arg` shows it: flag names, errno names, fd

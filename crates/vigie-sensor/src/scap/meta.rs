@@ -119,11 +119,21 @@ pub(super) fn proclist(
     version: u32,
     out: &mut Vec<ThreadEntry>,
 ) -> Result<(), (usize, Short)> {
-    let mut c = Cursor::new(body);
+    each_entry(&mut Cursor::new(body), |c| {
+        out.push(thread(c, version)?);
+        Ok(())
+    })
+}
+
+/// Reads entries with `read` while at least 4 bytes are left (the smallest
+/// entry); stops at the first that does not fit and reports where it starts.
+fn each_entry(
+    c: &mut Cursor<'_>,
+    mut read: impl FnMut(&mut Cursor<'_>) -> Result<(), Short>,
+) -> Result<(), (usize, Short)> {
     while c.left() >= 4 {
         let start = c.pos();
-        let entry = thread(&mut c, version).map_err(|e| (start, e))?;
-        out.push(entry);
+        read(c).map_err(|e| (start, e))?;
     }
     Ok(())
 }
@@ -306,12 +316,10 @@ pub struct FdEntry {
 pub(super) fn fdlist(body: &[u8], v2: bool, out: &mut Vec<FdEntry>) -> Result<(), (usize, Short)> {
     let mut c = Cursor::new(body);
     let tid = c.u64("tid").map_err(|e| (0, e))? as i64;
-    while c.left() >= 4 {
-        let start = c.pos();
-        let entry = fd_entry(&mut c, v2, tid).map_err(|e| (start, e))?;
-        out.push(entry);
-    }
-    Ok(())
+    each_entry(&mut c, |c| {
+        out.push(fd_entry(c, v2, tid)?);
+        Ok(())
+    })
 }
 
 fn ip4(c: &mut Cursor<'_>, what: &'static str) -> Result<std::net::IpAddr, Short> {
@@ -416,38 +424,33 @@ pub(super) fn userlist(
     users: &mut Vec<UserEntry>,
     groups: &mut Vec<GroupEntry>,
 ) -> Result<(), (usize, Short)> {
-    let mut c = Cursor::new(body);
-    while c.left() >= 4 {
+    each_entry(&mut Cursor::new(body), |c| {
         let start = c.pos();
-        let r = (|| {
-            let sub_len = if v2 {
-                c.u32("entry length")? as usize
-            } else {
-                0
-            };
-            let kind = c.u8("type")?;
-            if kind == 0 {
-                users.push(UserEntry {
-                    uid: c.u32("uid")?,
-                    gid: c.u32("gid")?,
-                    name: c.str16("name", MAX_CREDENTIALS)?,
-                    homedir: c.str16("homedir", MAX_CREDENTIALS)?,
-                    shell: c.str16("shell", MAX_CREDENTIALS)?,
-                });
-            } else {
-                groups.push(GroupEntry {
-                    gid: c.u32("gid")?,
-                    name: c.str16("name", MAX_CREDENTIALS)?,
-                });
-            }
-            if sub_len > 0 {
-                skip_rest(&mut c, start, sub_len)?;
-            }
-            Ok(())
-        })();
-        r.map_err(|e| (start, e))?;
-    }
-    Ok(())
+        let sub_len = if v2 {
+            c.u32("entry length")? as usize
+        } else {
+            0
+        };
+        let kind = c.u8("type")?;
+        if kind == 0 {
+            users.push(UserEntry {
+                uid: c.u32("uid")?,
+                gid: c.u32("gid")?,
+                name: c.str16("name", MAX_CREDENTIALS)?,
+                homedir: c.str16("homedir", MAX_CREDENTIALS)?,
+                shell: c.str16("shell", MAX_CREDENTIALS)?,
+            });
+        } else {
+            groups.push(GroupEntry {
+                gid: c.u32("gid")?,
+                name: c.str16("name", MAX_CREDENTIALS)?,
+            });
+        }
+        if sub_len > 0 {
+            skip_rest(c, start, sub_len)?;
+        }
+        Ok(())
+    })
 }
 
 /// A network interface of the capture's interface list.
@@ -475,58 +478,43 @@ pub(super) fn iflist(
     v2: bool,
     out: &mut Vec<InterfaceEntry>,
 ) -> Result<(), (usize, Short)> {
-    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-    let mut c = Cursor::new(body);
-    while c.left() >= 4 {
-        let start = c.pos();
-        let r = (|| {
-            let sub_len = if v2 {
-                c.u32("entry length")? as usize
-            } else {
-                0
-            };
-            let after_len = c.pos();
-            let kind = c.u16("interface type")?;
-            let name_len = c.u16("name length")? as usize;
-            if name_len > MAX_IFNAME {
-                return Err(Short("name length"));
-            }
-            let (v6, speed) = match kind {
-                1 => (false, true),
-                2 => (true, true),
-                3 => (false, false),
-                4 => (true, false),
-                _ => return Err(Short("interface type (1 to 4)")),
-            };
-            let mut addr = |what| -> Result<IpAddr, Short> {
-                Ok(if v6 {
-                    let b: [u8; 16] = c.take(16, what)?.try_into().expect("16");
-                    IpAddr::V6(Ipv6Addr::from(b))
-                } else {
-                    let b: [u8; 4] = c.take(4, what)?.try_into().expect("4");
-                    IpAddr::V4(Ipv4Addr::from(b))
-                })
-            };
-            let (a, m, b) = (addr("address")?, addr("netmask")?, addr("broadcast")?);
-            if speed {
-                c.skip(8, "link speed")?;
-            }
-            let name = c.take(name_len, "name")?;
-            let name = name.split(|&x| x == 0).next().unwrap_or(name);
-            out.push(InterfaceEntry {
-                name: String::from_utf8_lossy(name).into_owned(),
-                addr: a,
-                netmask: m,
-                bcast: b,
-            });
-            if v2 {
-                skip_rest(&mut c, after_len, sub_len)?;
-            }
-            Ok(())
-        })();
-        r.map_err(|e| (start, e))?;
-    }
-    Ok(())
+    each_entry(&mut Cursor::new(body), |c| {
+        let sub_len = if v2 {
+            c.u32("entry length")? as usize
+        } else {
+            0
+        };
+        let after_len = c.pos();
+        let kind = c.u16("interface type")?;
+        let name_len = c.u16("name length")? as usize;
+        if name_len > MAX_IFNAME {
+            return Err(Short("name length"));
+        }
+        let (v6, speed) = match kind {
+            1 => (false, true),
+            2 => (true, true),
+            3 => (false, false),
+            4 => (true, false),
+            _ => return Err(Short("interface type (1 to 4)")),
+        };
+        let ip = if v6 { ip6 } else { ip4 };
+        let (a, m, b) = (ip(c, "address")?, ip(c, "netmask")?, ip(c, "broadcast")?);
+        if speed {
+            c.skip(8, "link speed")?;
+        }
+        let name = c.take(name_len, "name")?;
+        let name = name.split(|&x| x == 0).next().unwrap_or(name);
+        out.push(InterfaceEntry {
+            name: String::from_utf8_lossy(name).into_owned(),
+            addr: a,
+            netmask: m,
+            bcast: b,
+        });
+        if v2 {
+            skip_rest(c, after_len, sub_len)?;
+        }
+        Ok(())
+    })
 }
 
 /// Skips what an entry of `len` bytes starting at `start` leaves unread: newer
