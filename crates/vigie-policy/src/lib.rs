@@ -81,5 +81,5 @@ pub use patch::json6902::apply as apply_json_patch;
 pub use patch::JsonPatchError;
 pub use policy::{
     AdmissionSettings, Check, ContextSource, FailureAction, FailureActionOverride, FailurePolicy,
-    Policy, PolicyError, Rule, RuleAction,
+    Pattern, Policy, PolicyError, Rule, RuleAction,
 };

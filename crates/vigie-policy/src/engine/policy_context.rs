@@ -26,6 +26,8 @@ pub struct PolicyContext<'a> {
     base: OnceCell<Rcvar>,
     /// What CEL rules share, made by the first one.
     cel: OnceCell<crate::cel::CelResource<'a>>,
+    /// What podSecurity rules share: the checks' failures by level and version.
+    pub(crate) pod_security: crate::pod_security::Evaluations,
 }
 
 /// The variables of one rule and the values maps that answer its context entries.
@@ -52,6 +54,7 @@ impl<'a> PolicyContext<'a> {
             operation,
             base: OnceCell::new(),
             cel: OnceCell::new(),
+            pod_security: Default::default(),
         }
     }
 
