@@ -311,8 +311,14 @@ mod tests {
             version: "latest".into(),
             exclude: vec![],
         };
-        assert_eq!(check(&ps, &pod(true), &Evaluations::default()).0, Status::Fail);
-        assert_eq!(check(&ps, &pod(false), &Evaluations::default()).0, Status::Pass);
+        assert_eq!(
+            check(&ps, &pod(true), &Evaluations::default()).0,
+            Status::Fail
+        );
+        assert_eq!(
+            check(&ps, &pod(false), &Evaluations::default()).0,
+            Status::Pass
+        );
         let control = vigie_controls::pss::all_checks()
             .iter()
             .find(|c| c.control_name.contains("Privileged"))
@@ -327,7 +333,10 @@ mod tests {
             }],
             ..ps
         };
-        assert_eq!(check(&excluded, &pod(true), &Evaluations::default()).0, Status::Pass);
+        assert_eq!(
+            check(&excluded, &pod(true), &Evaluations::default()).0,
+            Status::Pass
+        );
     }
 
     fn control(part: &str) -> &'static str {

@@ -128,9 +128,7 @@ fn match_pattern(pattern: &Pattern, scope: &Scope<'_>) -> (Status, String) {
             let substituted =
                 match variables::substitute(&pattern.tree, &scope.data, Missing::Error) {
                     Ok(p) => p,
-                    Err(e) => {
-                        return (Status::Error, format!("variable substitution failed: {e}"))
-                    }
+                    Err(e) => return (Status::Error, format!("variable substitution failed: {e}")),
                 };
             match prepare_pattern(&substituted) {
                 Ok(resolved) => compare(resolved.as_ref().unwrap_or(&substituted), scope),
