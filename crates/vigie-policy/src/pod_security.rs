@@ -24,7 +24,10 @@ use crate::policy::PodSecurity;
 /// (the library's policies differ only in their exclusions) share one
 /// evaluation of the object.
 #[derive(Default)]
-pub(crate) struct Evaluations(RefCell<Vec<(Level, Version, Arc<Vec<CheckFailure>>)>>);
+pub(crate) struct Evaluations(RefCell<Vec<Evaluation>>);
+
+/// The failures of the checks of one level and version.
+type Evaluation = (Level, Version, Arc<Vec<CheckFailure>>);
 
 impl Evaluations {
     fn failures(
