@@ -85,5 +85,5 @@ pub use patch::json6902::apply as apply_json_patch;
 pub use patch::JsonPatchError;
 pub use policy::{
     AdmissionSettings, Check, ContextSource, FailureAction, FailureActionOverride, FailurePolicy,
-    Mutation, Policy, PolicyError, Rule, RuleAction,
+    Mutation, Pattern, Policy, PolicyError, Rule, RuleAction,
 };

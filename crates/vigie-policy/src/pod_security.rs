@@ -10,13 +10,51 @@
 //! value, or every item of an offending list, is one of them, wildcards
 //! allowed). A control's failure is lifted when all its violations are.
 
-use vigie_controls::pss::{self, Level, Version};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use vigie_controls::pss::{self, CheckFailure, Level, Version};
 use vigie_resource::wildcard_match;
 
 use crate::engine::{Status, Target};
 use crate::policy::PodSecurity;
 
-pub fn check(ps: &PodSecurity, target: &Target) -> (Status, String) {
+/// The Pod Security checks' failures on one object, by level and version, made
+/// by the first podSecurity rule that asks for them: rules of the same level
+/// (the library's policies differ only in their exclusions) share one
+/// evaluation of the object.
+#[derive(Default)]
+pub(crate) struct Evaluations(RefCell<Vec<Evaluation>>);
+
+/// The failures of the checks of one level and version.
+type Evaluation = (Level, Version, Arc<Vec<CheckFailure>>);
+
+impl Evaluations {
+    fn failures(
+        &self,
+        level: Level,
+        version: Version,
+        evaluate: impl FnOnce() -> Vec<CheckFailure>,
+    ) -> Arc<Vec<CheckFailure>> {
+        if let Some((_, _, failures)) = self
+            .0
+            .borrow()
+            .iter()
+            .find(|(l, v, _)| *l == level && *v == version)
+        {
+            return failures.clone();
+        }
+        let failures = Arc::new(evaluate());
+        self.0.borrow_mut().push((level, version, failures.clone()));
+        failures
+    }
+}
+
+pub(crate) fn check(
+    ps: &PodSecurity,
+    target: &Target,
+    evaluations: &Evaluations,
+) -> (Status, String) {
     let level = match ps.level.as_str() {
         "privileged" => return (Status::Pass, "privileged level allows everything".into()),
         "restricted" => Level::Restricted,
@@ -56,13 +94,14 @@ pub fn check(ps: &PodSecurity, target: &Target) -> (Status, String) {
     let Some(template) = vigie_resource::pod_template(resource) else {
         return (Status::Skip, "not a pod or pod controller".into());
     };
-    let checks = pss::checks_for(level, version);
-    let failures = pss::evaluate(template, &checks, version);
+    let failures = evaluations.failures(level, version, || {
+        pss::evaluate(template, &pss::checks_for(level, version), version)
+    });
     // The images by container path, read only when an exclusion names images and
     // there is a failure to lift (most requests pass, most exclusions name none).
     let images = std::cell::OnceCell::new();
     let mut messages = Vec::new();
-    for failure in failures {
+    for failure in failures.iter() {
         let excluded = failure.violations.iter().all(|v| {
             ps.exclude.iter().any(|e| {
                 e.control_name == failure.check.control_name
@@ -275,8 +314,14 @@ mod tests {
             version: "latest".into(),
             exclude: vec![],
         };
-        assert_eq!(check(&ps, &pod(true)).0, Status::Fail);
-        assert_eq!(check(&ps, &pod(false)).0, Status::Pass);
+        assert_eq!(
+            check(&ps, &pod(true), &Evaluations::default()).0,
+            Status::Fail
+        );
+        assert_eq!(
+            check(&ps, &pod(false), &Evaluations::default()).0,
+            Status::Pass
+        );
         let control = vigie_controls::pss::all_checks()
             .iter()
             .find(|c| c.control_name.contains("Privileged"))
@@ -291,7 +336,10 @@ mod tests {
             }],
             ..ps
         };
-        assert_eq!(check(&excluded, &pod(true)).0, Status::Pass);
+        assert_eq!(
+            check(&excluded, &pod(true), &Evaluations::default()).0,
+            Status::Pass
+        );
     }
 
     fn control(part: &str) -> &'static str {
@@ -329,11 +377,14 @@ mod tests {
         let caps = control("Capabilities");
         let field = "spec.containers[*].securityContext.capabilities.add";
         let target = deployment_adding(json!(["NET_RAW", "SYS_ADMIN"]));
+        // One evaluation for every exclusion below, as the rules of one request
+        // share it: an exclusion lifts failures for its own rule only.
+        let shared = Evaluations::default();
         // Only NET_RAW is excluded: SYS_ADMIN still fails.
         let only_raw = exclusion(caps, field, &["NET_RAW"], &[]);
-        assert_eq!(check(&only_raw, &target).0, Status::Fail);
+        assert_eq!(check(&only_raw, &target, &shared).0, Status::Fail);
         let both = exclusion(caps, field, &["NET_RAW", "SYS_*"], &[]);
-        assert_eq!(check(&both, &target).0, Status::Pass);
+        assert_eq!(check(&both, &target, &shared).0, Status::Pass);
         // The field must be the offending one.
         let other_field = exclusion(
             caps,
@@ -341,15 +392,31 @@ mod tests {
             &[],
             &[],
         );
-        assert_eq!(check(&other_field, &target).0, Status::Fail);
+        assert_eq!(check(&other_field, &target, &shared).0, Status::Fail);
         // No values: any value of that field.
         let any_value = exclusion(caps, field, &[], &[]);
-        assert_eq!(check(&any_value, &target).0, Status::Pass);
+        assert_eq!(check(&any_value, &target, &shared).0, Status::Pass);
         // Images narrow it further.
         let wrong_image = exclusion(caps, field, &[], &["nginx*"]);
-        assert_eq!(check(&wrong_image, &target).0, Status::Fail);
+        assert_eq!(check(&wrong_image, &target, &shared).0, Status::Fail);
         let right_image = exclusion(caps, field, &["NET_RAW", "SYS_ADMIN"], &["registry.test/*"]);
-        assert_eq!(check(&right_image, &target).0, Status::Pass);
+        assert_eq!(check(&right_image, &target, &shared).0, Status::Pass);
+    }
+
+    #[test]
+    fn a_shared_evaluation_keeps_levels_apart() {
+        let at = |level: &str| PodSecurity {
+            level: level.into(),
+            version: "latest".into(),
+            exclude: vec![],
+        };
+        // Not privileged: baseline holds; restricted wants more (non-root, seccomp).
+        let target = pod(false);
+        let shared = Evaluations::default();
+        assert_eq!(check(&at("baseline"), &target, &shared).0, Status::Pass);
+        assert_eq!(check(&at("restricted"), &target, &shared).0, Status::Fail);
+        assert_eq!(check(&at("baseline"), &target, &shared).0, Status::Pass);
+        assert_eq!(shared.0.borrow().len(), 2);
     }
 
     #[test]
@@ -367,9 +434,9 @@ mod tests {
             restricted_field: Some("spec.containers[*].ports[*].hostPort".into()),
             values: vec!["8080".into()],
         });
-        assert_eq!(check(&ps, &target).0, Status::Pass);
+        assert_eq!(check(&ps, &target, &Evaluations::default()).0, Status::Pass);
         ps.exclude[1].values = vec!["9090".into()];
-        assert_eq!(check(&ps, &target).0, Status::Fail);
+        assert_eq!(check(&ps, &target, &Evaluations::default()).0, Status::Fail);
     }
 
     #[test]

@@ -211,9 +211,9 @@ pub struct Validation {
 #[derive(Clone, Debug)]
 pub enum Check {
     /// `pattern`: the object must match this overlay.
-    Pattern(Json),
+    Pattern(Pattern),
     /// `anyPattern`: the object must match one of these.
-    AnyPattern(Vec<Json>),
+    AnyPattern(Vec<Pattern>),
     /// `deny`: the request is refused when the conditions hold.
     Deny(Conditions),
     /// `foreach`: a check run on each element of lists in the object.
@@ -224,6 +224,27 @@ pub enum Check {
     Cel(std::sync::Arc<crate::cel::CelValidation>),
     /// An ImageValidatingPolicy: images, attestors and CEL validations.
     Image(std::sync::Arc<crate::cel::ivpol::ImageValidation>),
+}
+
+/// A `pattern` (or one of an `anyPattern`), with what checking it needs that
+/// does not depend on the resource worked out once, at load.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// The pattern as written.
+    pub tree: Json,
+    /// A pattern without `{{ }}` variables is the same for every resource: its
+    /// `$(...)` references are resolved and its depth checked here rather than
+    /// on every check (`None` when it has variables: done after substitution).
+    pub(crate) prepared: Option<Result<Option<Json>, String>>,
+}
+
+impl Pattern {
+    /// The pattern `tree`, prepared for checking.
+    pub fn new(tree: Json) -> Self {
+        let prepared = (!crate::variables::tree_has_variables(&tree))
+            .then(|| crate::engine::validate::prepare_pattern(&tree));
+        Pattern { tree, prepared }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -853,7 +874,7 @@ pub(crate) fn check_pattern(p: &Json, path: &str) -> Parse<()> {
 fn parse_check(m: &Map<String, Json>, path: &str) -> Parse<Option<Check>> {
     if let Some(p) = m.get("pattern") {
         check_pattern(p, &format!("{path}.pattern"))?;
-        return Ok(Some(Check::Pattern(p.clone())));
+        return Ok(Some(Check::Pattern(Pattern::new(p.clone()))));
     }
     if let Some(ap) = m.get("anyPattern") {
         let Json::Array(items) = ap else {
@@ -862,7 +883,9 @@ fn parse_check(m: &Map<String, Json>, path: &str) -> Parse<Option<Check>> {
         for (i, p) in items.iter().enumerate() {
             check_pattern(p, &format!("{path}.anyPattern[{i}]"))?;
         }
-        return Ok(Some(Check::AnyPattern(items.clone())));
+        return Ok(Some(Check::AnyPattern(
+            items.iter().cloned().map(Pattern::new).collect(),
+        )));
     }
     if let Some(d) = m.get("deny") {
         let conditions =

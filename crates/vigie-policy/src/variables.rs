@@ -40,8 +40,11 @@ pub enum Missing {
 
 /// Finds the innermost `{{ ... }}` in `s`: byte range of the braces and of the expression.
 fn innermost(s: &str) -> Option<(usize, usize)> {
-    let close = s.find("}}")?;
-    let open = s[..close].rfind("{{")?;
+    // Byte scans: cheaper than substring searches for these short strings, and
+    // the braces are ASCII, so every position found is a char boundary.
+    let bytes = s.as_bytes();
+    let close = bytes.windows(2).position(|pair| pair == b"}}")?;
+    let open = bytes[..close].windows(2).rposition(|pair| pair == b"{{")?;
     Some((open, close + 2))
 }
 
@@ -90,6 +93,13 @@ pub fn substitute_str(s: &str, data: &Rcvar, missing: Missing) -> Result<Json, E
     if !has_open_braces(s) {
         return Ok(Json::String(s.to_string()));
     }
+    // The common case, a string that is one variable (`{{ request.object.x }}`),
+    // is its value: no copy of the text to rewrite.
+    if let Some((0, end)) = innermost(s) {
+        if end == s.len() && end <= MAX_STRING_BYTES {
+            return variable_value(s[2..end - 2].trim(), data, missing);
+        }
+    }
     let mut text = s.to_string();
     let mut protected: Vec<String> = Vec::new();
     let mut substitutions = 0;
@@ -113,19 +123,7 @@ pub fn substitute_str(s: &str, data: &Rcvar, missing: Missing) -> Result<Json, E
             protected.push(literal);
             continue;
         }
-        let source = text[open + 2..end - 2].trim();
-        let value = if source == "@" {
-            Json::String("{{@}}".into())
-        } else {
-            let expr = compile_cached(source).map_err(EvalError::Failed)?;
-            match expr.search(data) {
-                Ok(v) => jmes::to_json(&v),
-                Err(EvalError::NotFound(_)) if missing == Missing::EmptyString => {
-                    Json::String(String::new())
-                }
-                Err(e) => return Err(e),
-            }
-        };
+        let value = variable_value(text[open + 2..end - 2].trim(), data, missing)?;
         if open == 0 && end == text.len() && protected.is_empty() {
             return Ok(value);
         }
@@ -135,6 +133,21 @@ pub fn substitute_str(s: &str, data: &Rcvar, missing: Missing) -> Result<Json, E
         text = text.replace(&format!("\u{0}{i}\u{0}"), literal);
     }
     Ok(Json::String(text))
+}
+
+/// The value of the expression inside one `{{ }}`.
+fn variable_value(source: &str, data: &Rcvar, missing: Missing) -> Result<Json, EvalError> {
+    if source == "@" {
+        return Ok(Json::String("{{@}}".into()));
+    }
+    let expr = compile_cached(source).map_err(EvalError::Failed)?;
+    match expr.search(data) {
+        Ok(v) => Ok(jmes::to_json(&v)),
+        Err(EvalError::NotFound(_)) if missing == Missing::EmptyString => {
+            Ok(Json::String(String::new()))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Substitutes every variable in a JSON tree (keys included).

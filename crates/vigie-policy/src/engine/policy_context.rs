@@ -4,7 +4,7 @@
 
 use std::cell::OnceCell;
 
-use serde_json::{json, Map, Value as Json};
+use serde_json::{Map, Value as Json};
 
 use super::{Request, Status, Target};
 use crate::conditions::{self, Conditions};
@@ -29,6 +29,8 @@ pub struct PolicyContext<'a> {
     /// `exceptions` for CEL expressions: what the PolicyExceptions matching
     /// one policy grant ([`PolicyContext::for_policy`]); empty lists otherwise.
     exception_values: Option<std::sync::Arc<Json>>,
+    /// What podSecurity rules share: the checks' failures by level and version.
+    pub(crate) pod_security: crate::pod_security::Evaluations,
 }
 
 /// The variables of one rule and the values maps that answer its context entries.
@@ -56,6 +58,7 @@ impl<'a> PolicyContext<'a> {
             base: OnceCell::new(),
             cel: OnceCell::new(),
             exception_values: None,
+            pod_security: Default::default(),
         }
     }
 
@@ -71,6 +74,7 @@ impl<'a> PolicyContext<'a> {
             base: OnceCell::new(),
             cel: OnceCell::new(),
             exception_values: Some(values.clone()),
+            pod_security: Default::default(),
         })
     }
 
@@ -237,42 +241,60 @@ pub(crate) fn base_document(target: &Target, request: &Request, operation: &str)
         .api_version
         .rsplit_once('/')
         .unwrap_or(("", &target.api_version));
+    // Built as JMESPath values directly (not as JSON, then converted): this runs
+    // for every admission request.
+    let text = |v: &str| Rcvar::new(Variable::String(v.to_string()));
+    let texts = |v: &[String]| Rcvar::new(Variable::Array(v.iter().map(|x| text(x)).collect()));
+    let object = |entries: Vec<(&str, Rcvar)>| {
+        Rcvar::new(Variable::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        ))
+    };
     // Only what the user-info file gives is set: an absent field stays absent.
-    let mut user_info = Map::new();
+    let mut user_info = Vec::new();
     if !user.username.is_empty() {
-        user_info.insert("username".into(), json!(user.username));
+        user_info.push(("username", text(&user.username)));
     }
     if !user.groups.is_empty() {
-        user_info.insert("groups".into(), json!(user.groups));
+        user_info.push(("groups", texts(&user.groups)));
     }
-    let doc = json!({
-        "request": {
-            "operation": operation,
-            "userInfo": user_info,
-            "roles": user.roles,
-            "clusterRoles": user.cluster_roles,
-            "namespace": target.namespace,
-            "name": target.name,
-            "kind": {"group": group, "version": version, "kind": target.kind},
-        },
-        "serviceAccountName": sa_name,
-        "serviceAccountNamespace": sa_namespace,
-        "images": images::images_variable(&target.object, &target.kind),
-    });
-    let mut root = jmes::to_var(&doc);
-    context::set_path(&mut root, "request.object", target.var.clone());
     let old_object = match &request.old_object {
         Some(old) => jmes::to_var(old),
-        None => Rcvar::new(jmes::Variable::Null),
+        None => Rcvar::new(Variable::Null),
     };
-    context::set_path(&mut root, "request.oldObject", old_object);
+    let mut request_fields = vec![
+        ("operation", text(operation)),
+        ("userInfo", object(user_info)),
+        ("roles", texts(&user.roles)),
+        ("clusterRoles", texts(&user.cluster_roles)),
+        ("namespace", text(&target.namespace)),
+        ("name", text(&target.name)),
+        (
+            "kind",
+            object(vec![
+                ("group", text(group)),
+                ("version", text(version)),
+                ("kind", text(&target.kind)),
+            ]),
+        ),
+        ("object", target.var.clone()),
+        ("oldObject", old_object),
+    ];
     if request.dry_run {
-        context::set_path(
-            &mut root,
-            "request.dryRun",
-            Rcvar::new(Variable::Bool(true)),
-        );
+        request_fields.push(("dryRun", Rcvar::new(Variable::Bool(true))));
     }
+    let mut root = object(vec![
+        ("request", object(request_fields)),
+        ("serviceAccountName", text(sa_name)),
+        ("serviceAccountNamespace", text(sa_namespace)),
+        (
+            "images",
+            jmes::to_var(&images::images_variable(&target.object, &target.kind)),
+        ),
+    ]);
     context::apply_values(&mut root, &request.values.global);
     root
 }

@@ -11,7 +11,7 @@ use crate::conditions;
 use crate::context;
 use crate::jmes::{self, Rcvar};
 use crate::pattern::{self, MismatchKind};
-use crate::policy::{Check, Foreach, Policy, Rule, Validation};
+use crate::policy::{Check, Foreach, Pattern, Policy, Rule, Validation};
 use crate::variables::{self, Missing};
 
 /// Runs one validate rule that matched the resource.
@@ -39,6 +39,7 @@ pub fn run(
         data: rule_data.data,
         target,
         request: context.request,
+        pod_security: &context.pod_security,
         provided: &rule_data.provided,
         nesting: 0,
         foreach_elements: &foreach_elements,
@@ -72,6 +73,7 @@ struct Scope<'a> {
     data: Rcvar,
     target: &'a Target,
     request: &'a Request,
+    pod_security: &'a crate::pod_security::Evaluations,
     provided: &'a [&'a Map<String, Json>],
     nesting: usize,
     /// Elements visited by every `foreach` of the rule so far, nested ones included.
@@ -112,40 +114,32 @@ fn run_check(check: &Check, scope: &Scope<'_>) -> (Status, String) {
             }
         }
         Check::Foreach(list) => run_foreach(list, scope),
-        Check::PodSecurity(ps) => crate::pod_security::check(ps, scope.target),
+        Check::PodSecurity(ps) => crate::pod_security::check(ps, scope.target, scope.pod_security),
         // Only a rule's top level holds CEL (the parser puts it nowhere else).
         Check::Cel(_) | Check::Image(_) => (Status::Error, "validate.cel inside foreach".into()),
     }
 }
 
-fn match_pattern(pattern: &Json, scope: &Scope<'_>) -> (Status, String) {
-    let substituted;
-    let pattern = if variables::tree_has_variables(pattern) {
-        match variables::substitute(pattern, &scope.data, Missing::Error) {
-            Ok(p) => {
-                substituted = p;
-                &substituted
+fn match_pattern(pattern: &Pattern, scope: &Scope<'_>) -> (Status, String) {
+    match &pattern.prepared {
+        Some(Ok(resolved)) => compare(resolved.as_ref().unwrap_or(&pattern.tree), scope),
+        Some(Err(e)) => (Status::Error, e.clone()),
+        None => {
+            let substituted =
+                match variables::substitute(&pattern.tree, &scope.data, Missing::Error) {
+                    Ok(p) => p,
+                    Err(e) => return (Status::Error, format!("variable substitution failed: {e}")),
+                };
+            match prepare_pattern(&substituted) {
+                Ok(resolved) => compare(resolved.as_ref().unwrap_or(&substituted), scope),
+                Err(e) => (Status::Error, e),
             }
-            Err(e) => return (Status::Error, format!("variable substitution failed: {e}")),
         }
-    } else {
-        pattern
-    };
-    let referenced;
-    let pattern = match pattern::references::resolve(pattern) {
-        Ok(None) => pattern,
-        Ok(Some(p)) => {
-            referenced = p;
-            &referenced
-        }
-        Err(e) => return (Status::Error, e),
-    };
-    if depth_exceeds(pattern, MAX_PATTERN_DEPTH) {
-        return (
-            Status::Error,
-            format!("the pattern nests deeper than the limit of {MAX_PATTERN_DEPTH} levels"),
-        );
     }
+}
+
+/// Checks the object of `scope` against a pattern ready for it.
+fn compare(pattern: &Json, scope: &Scope<'_>) -> (Status, String) {
     match pattern::validate(scope.object, pattern) {
         Ok(()) => (Status::Pass, "validation passed".into()),
         Err(m) => match m.kind {
@@ -155,6 +149,19 @@ fn match_pattern(pattern: &Json, scope: &Scope<'_>) -> (Status, String) {
             }
         },
     }
+}
+
+/// A pattern ready for checking, once its variables are substituted: its
+/// `$(...)` references resolved (`None` when it has none) and its depth within
+/// the limit.
+pub(crate) fn prepare_pattern(pattern: &Json) -> Result<Option<Json>, String> {
+    let resolved = pattern::references::resolve(pattern)?;
+    if depth_exceeds(resolved.as_ref().unwrap_or(pattern), MAX_PATTERN_DEPTH) {
+        return Err(format!(
+            "the pattern nests deeper than the limit of {MAX_PATTERN_DEPTH} levels"
+        ));
+    }
+    Ok(resolved)
 }
 
 /// Whether a JSON tree nests deeper than `limit` (measured without recursion).
@@ -266,6 +273,7 @@ fn run_elements(
             data,
             target: scope.target,
             request: scope.request,
+            pod_security: scope.pod_security,
             provided: scope.provided,
             nesting: scope.nesting + 1,
             foreach_elements: scope.foreach_elements,
