@@ -6,6 +6,8 @@
 # written by make_reviews.py). Reports:
 #   - at 1,000 and 5,000 requests/s (hey, a fixed rate): p50, p99 and max
 #     latency as the client sees it, non-200 answers, and the server's RSS;
+#   - the same rates from wrk, each connection pausing between requests (a
+#     lighter client than hey's four processes; PERIOD ms, default 4);
 #   - the saturation throughput (wrk, 16 connections, as fast as it answers;
 #     requests beyond the worker pool wait in its queue);
 #   - the server's peak RSS (VmHWM).
@@ -111,6 +113,20 @@ print(f"{rate} req/s asked: {len(times) / duration:.0f} req/s sent, p50 {pct(50)
       f"p99 {pct(99):.2f} ms, max {times[-1]:.2f} ms, non-200 {bad}", end="  ")
 PY
   echo "server $(rss)"
+done
+
+# The same rates from a lighter client: wrk (C, one event loop a thread, where
+# hey runs four Go processes) with each connection pausing PERIOD ms after each
+# answer (wrk's Lua `delay`, whole milliseconds), so the connection count sets
+# the rate: rate x (PERIOD + 1 ms) / 1000 connections, which sends more than
+# asked when answers take under 1 ms. wrk times a request from its send, as
+# hey does; the rate it reached is printed.
+PERIOD=${PERIOD:-4}
+for rate in $RATES; do
+  conns=$(( (rate * (PERIOD + 1) + 999) / 1000 ))
+  { cat "$WORK/rotate.lua"; echo "delay = function() return $PERIOD end"; } > "$WORK/paced.lua"
+  wrk -t2 -c"$conns" -d"${DURATION}s" --latency -s "$WORK/paced.lua" "https://127.0.0.1:$PORT" > "$WORK/paced-$rate.txt"
+  echo "$rate req/s asked (wrk, $conns connections, ${PERIOD} ms apart): $(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/paced-$rate.txt") req/s sent, p50 $(awk '$1=="50%" {print $2}' "$WORK/paced-$rate.txt"), p99 $(awk '$1=="99%" {print $2}' "$WORK/paced-$rate.txt"), max $(awk '$1=="Latency" {print $4}' "$WORK/paced-$rate.txt"), non-2xx $(awk '/Non-2xx/ {print $NF}' "$WORK/paced-$rate.txt" | grep . || echo 0)  server $(rss)"
 done
 
 wrk -t2 -c16 -d"${DURATION}s" --latency -s "$WORK/rotate.lua" "https://127.0.0.1:$PORT" > "$WORK/wrk.txt"
