@@ -7,7 +7,9 @@
 pub mod fixtures;
 pub mod https;
 
-pub use fixtures::{pod, review, team_policy};
+// Each test file uses part of what is re-exported.
+#[allow(unused_imports)]
+pub use fixtures::{cluster_policy, pod, pod_create, review, team_policy, ENFORCE, TEAM_RULE};
 
 use std::sync::Arc;
 use std::time::Duration;
