@@ -264,7 +264,7 @@ fn namespace_selector_reads_the_namespaces_file() {
 fn error_reading_a_pod<T, E: std::fmt::Display>(
     read: impl FnOnce(&[String]) -> Result<T, E>,
 ) -> String {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let paths = write_file(
         dir.path(),
         "pod.yaml",
@@ -564,7 +564,7 @@ spec:
   - expression: "has(object.metadata.labels) && 'team' in object.metadata.labels"
     messageExpression: "'pod ' + object.metadata.name + ' needs a team label'"
 "#;
-    let webhook = webhook(&yaml);
+    let webhook = webhook(yaml);
     let denied = validate(&webhook, &pod_create("web", "shop", json!({})));
     assert_denied(&denied, "pod web needs a team label");
     let object = pod("web", "shop", json!({"team": "checkout"}));

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod http_reply;
 pub mod https;
 
 // Each test file uses part of what is re-exported.
