@@ -467,21 +467,7 @@ fn on_delete_request_object_is_null_and_old_object_is_set() {
 
 #[test]
 fn a_pods_exec_request_is_matched_as_pod_exec() {
-    let yaml = cluster_policy(
-        "no-exec",
-        ENFORCE,
-        r#"  - name: block-exec
-    match:
-      any:
-      - resources:
-          kinds: [Pod/exec]
-          operations: [CONNECT]
-    validate:
-      message: "exec into Pods is not allowed"
-      deny: {}
-"#,
-    );
-    let webhook = webhook(&yaml);
+    let webhook = webhook(&common::fixtures::exec_ban_policy());
     let options =
         json!({"apiVersion": "v1", "kind": "PodExecOptions", "command": ["sh"], "container": "c"});
     let mut body = review("CONNECT", Some(&options), None);

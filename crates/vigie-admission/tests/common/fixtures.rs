@@ -75,6 +75,24 @@ pub fn cluster_policy(name: &str, spec: &str, rules: &str) -> String {
     )
 }
 
+/// An enforced ban on `kubectl exec` into Pods (a CONNECT to `Pod/exec`).
+pub fn exec_ban_policy() -> String {
+    cluster_policy(
+        "no-exec",
+        ENFORCE,
+        r#"  - name: block-exec
+    match:
+      any:
+      - resources:
+          kinds: [Pod/exec]
+          operations: [CONNECT]
+    validate:
+      message: "exec into Pods is not allowed"
+      deny: {}
+"#,
+    )
+}
+
 /// The policy used by most tests: Pods need a `team` label, under `action`.
 pub fn team_policy(action: &str, extra_spec: &str) -> String {
     format!(
