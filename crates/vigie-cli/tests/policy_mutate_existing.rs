@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{arg, assert_contains, run_command, text, vigie, write};
+use common::{arg, assert_contains, policy_apply, run_command, text, vigie, write};
 
 const POLICY: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -101,7 +101,7 @@ fn apply_without_the_named_target_reports_an_error_never_a_pass() {
         POLICY.replace("name: 'api-*'", "name: api-key"),
     );
     let trigger = write(dir.path(), "trigger.yaml", TRIGGER);
-    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&trigger)]));
+    let out = policy_apply(&policy, &trigger);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report = text(&out.stdout);
     assert_contains(
