@@ -15,7 +15,7 @@
 //! (the API server sends neither; Kyverno looks them up in RBAC).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -35,6 +35,10 @@ use vigie_server::{
 };
 
 use crate::Tally;
+
+/// The reply reader of the webhook's own HTTPS tests: one way of reading a reply.
+#[path = "../../vigie-admission/tests/common/http_reply.rs"]
+mod http_reply;
 
 /// Routes an endpoint to whichever webhook the run has put in place.
 struct Current(Arc<Mutex<Arc<Webhook>>>, Endpoint);
@@ -93,31 +97,7 @@ impl Client {
         message.extend_from_slice(body);
         tls.write_all(&message)?;
         tls.flush()?;
-        let mut reader = BufReader::new(tls);
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        let code = line
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let mut length = 0;
-        loop {
-            line.clear();
-            reader.read_line(&mut line)?;
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = header.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        Ok((code, String::from_utf8_lossy(&body).into_owned()))
+        http_reply::read_reply(&mut tls)
     }
 }
 

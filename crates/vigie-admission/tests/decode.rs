@@ -64,20 +64,13 @@ fn each_missing_part_has_its_reason() {
             false,
         ),
         (
-            {
-                let mut b = review("CREATE", Some(&object), None);
-                b["request"]["uid"] = json!("");
-                b
-            },
+            review("CREATE", Some(&object), None).tap(|b| b["request"]["uid"] = json!("")),
             "missing_uid",
             false,
         ),
         (
-            {
-                let mut b = review("CREATE", Some(&object), None);
-                b["request"]["operation"] = json!("PATCH");
-                b
-            },
+            review("CREATE", Some(&object), None)
+                .tap(|b| b["request"]["operation"] = json!("PATCH")),
             "operation",
             true,
         ),
@@ -92,29 +85,19 @@ fn each_missing_part_has_its_reason() {
             true,
         ),
         (
-            {
-                let mut b = review("CREATE", Some(&object), None);
-                b["request"]["object"] = json!("text");
-                b
-            },
+            review("CREATE", Some(&object), None).tap(|b| b["request"]["object"] = json!("text")),
             "object_shape",
             true,
         ),
         (
-            {
-                let mut b = review("CREATE", Some(&object), None);
-                b["request"]["object"] = json!({"metadata": {}});
-                b
-            },
+            review("CREATE", Some(&object), None)
+                .tap(|b| b["request"]["object"] = json!({"metadata": {}})),
             "object_shape",
             true,
         ),
         (
-            {
-                let mut b = review("CREATE", Some(&object), None);
-                b["request"]["userInfo"]["groups"] = json!("g");
-                b
-            },
+            review("CREATE", Some(&object), None)
+                .tap(|b| b["request"]["userInfo"]["groups"] = json!("g")),
             "bad_field",
             true,
         ),

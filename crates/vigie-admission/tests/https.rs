@@ -12,7 +12,7 @@ use vigie_admission::{load_set, AdmissionMetrics, ClusterData, ClusterView, Poli
 use vigie_server::{Deadline, Limits};
 
 use common::https::serve;
-use common::{pod, review, team_policy, webhook};
+use common::{pod, pod_create, review, team_policy, webhook};
 
 #[test]
 fn allowed_denied_and_audited_over_https() {
@@ -81,9 +81,13 @@ fn bad_bodies_get_400_or_a_400_review_and_are_counted() {
         reply.body
     );
 
-    let mut body = review("CREATE", Some(&pod("a", "shop", json!({}))), None);
-    body["apiVersion"] = json!("admission.k8s.io/v1beta1");
-    let reply = served.post("/validate", body.to_string().as_bytes());
+    // A good review with one edit, posted to /validate.
+    let post_edited = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut body = pod_create("a", "shop", json!({}));
+        edit(&mut body);
+        served.post("/validate", body.to_string().as_bytes())
+    };
+    let reply = post_edited(&|body| body["apiVersion"] = json!("admission.k8s.io/v1beta1"));
     assert_eq!(reply.code, 400);
     assert!(
         reply.body.contains("only admission.k8s.io/v1 is"),
@@ -91,9 +95,9 @@ fn bad_bodies_get_400_or_a_400_review_and_are_counted() {
         reply.body
     );
 
-    let mut body = review("CREATE", Some(&pod("a", "shop", json!({}))), None);
-    body["request"].as_object_mut().unwrap().remove("uid");
-    let reply = served.post("/validate", body.to_string().as_bytes());
+    let reply = post_edited(&|body| {
+        body["request"].as_object_mut().unwrap().remove("uid");
+    });
     assert_eq!(reply.code, 400);
     assert!(
         reply.body.contains("request.uid is missing"),
@@ -101,9 +105,7 @@ fn bad_bodies_get_400_or_a_400_review_and_are_counted() {
         reply.body
     );
 
-    let mut body = review("CREATE", Some(&pod("a", "shop", json!({}))), None);
-    body["request"]["object"] = json!(42);
-    let reply = served.post("/validate", body.to_string().as_bytes());
+    let reply = post_edited(&|body| body["request"]["object"] = json!(42));
     assert_eq!(reply.code, 200);
     let answer = reply.json();
     assert_eq!(answer["response"]["allowed"], false);

@@ -9,15 +9,15 @@ use std::time::Duration;
 use serde_json::json;
 use vigie_admission::ClusterData;
 
-use common::{assert_denied, mutate, pod, review, team_policy, validate, webhook, webhook_with};
+use common::{
+    assert_denied, cluster_policy, mutate, pod, pod_create, review, team_policy, validate, webhook,
+    webhook_with, ENFORCE, TEAM_RULE,
+};
 
 #[test]
 fn enforce_failure_denies_with_kyvernos_message_and_403() {
     let webhook = webhook(&team_policy("Enforce", ""));
-    let response = validate(
-        &webhook,
-        &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
-    );
+    let response = validate(&webhook, &pod_create("web", "shop", json!({})));
     assert_eq!(response["allowed"], false);
     assert_eq!(response["status"]["code"], 403);
     let message = response["status"]["message"].as_str().unwrap();
@@ -52,7 +52,7 @@ fn a_passing_object_is_allowed() {
 #[test]
 fn audit_failure_allows_and_warns_only_with_emit_warning() {
     let quiet = webhook(&team_policy("Audit", ""));
-    let body = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
+    let body = pod_create("web", "shop", json!({}));
     let response = validate(&quiet, &body);
     assert_eq!(response["allowed"], true);
     assert!(response.get("warnings").is_none());
@@ -97,10 +97,7 @@ fn overrides_change_the_action_by_namespace_name_and_labels() {
         Duration::from_secs(8),
     );
     for (namespace, allowed) in [("dev-1", true), ("play", true), ("prod", false)] {
-        let response = validate(
-            &webhook,
-            &review("CREATE", Some(&pod("web", namespace, json!({}))), None),
-        );
+        let response = validate(&webhook, &pod_create("web", namespace, json!({})));
         assert_eq!(response["allowed"], allowed, "{namespace}");
     }
 }
@@ -112,10 +109,7 @@ fn the_rules_own_failure_action_wins_over_the_policys() {
         "      failureAction: Enforce\n      message: \"the label team is required\"",
     );
     let webhook = webhook(&yaml);
-    let response = validate(
-        &webhook,
-        &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
-    );
+    let response = validate(&webhook, &pod_create("web", "shop", json!({})));
     assert_eq!(response["allowed"], false);
 }
 
@@ -127,10 +121,7 @@ fn a_rule_level_audit_in_an_enforce_policy_allows() {
     );
     assert!(yaml.contains("failureAction: Audit"), "{yaml}");
     let webhook = webhook(&yaml);
-    let response = validate(
-        &webhook,
-        &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
-    );
+    let response = validate(&webhook, &pod_create("web", "shop", json!({})));
     assert_eq!(response["allowed"], true, "{response}");
     assert_eq!(
         webhook
@@ -140,15 +131,12 @@ fn a_rule_level_audit_in_an_enforce_policy_allows() {
     );
 }
 
-const DENY_POLICY: &str = r#"
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: guard
-spec:
-  validationFailureAction: Enforce
-  rules:
-  - name: keep-protected
+/// Deny rules on DELETE and UPDATE around the team-label rule.
+fn deny_policy() -> String {
+    cluster_policy(
+        "guard",
+        ENFORCE,
+        r#"  - name: keep-protected
     match:
       any:
       - resources:
@@ -162,18 +150,7 @@ spec:
           - key: "{{ request.oldObject.metadata.labels.protected || '' }}"
             operator: Equals
             value: "true"
-  - name: team-label
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    validate:
-      message: "the label team is required"
-      pattern:
-        metadata:
-          labels:
-            team: "?*"
-  - name: no-relabel
+{TEAM_RULE}  - name: no-relabel
     match:
       any:
       - resources:
@@ -187,11 +164,14 @@ spec:
           - key: "{{ request.object.metadata.labels.team }}"
             operator: NotEquals
             value: "{{ request.oldObject.metadata.labels.team }}"
-"#;
+"#,
+    )
+    .replace("{TEAM_RULE}", TEAM_RULE)
+}
 
 #[test]
 fn delete_matches_the_old_object_runs_deny_rules_and_skips_patterns() {
-    let webhook = webhook(DENY_POLICY);
+    let webhook = webhook(&deny_policy());
     // No team label: the pattern rule would fail, but Kyverno skips patterns on DELETE.
     let plain = pod("web", "shop", json!({}));
     let response = validate(&webhook, &review("DELETE", None, Some(&plain)));
@@ -208,7 +188,7 @@ fn delete_matches_the_old_object_runs_deny_rules_and_skips_patterns() {
 
 #[test]
 fn update_sees_the_old_object() {
-    let webhook = webhook(DENY_POLICY);
+    let webhook = webhook(&deny_policy());
     let old = pod("web", "shop", json!({"team": "a"}));
     let same = pod("web", "shop", json!({"team": "a", "tier": "front"}));
     let moved = pod("web", "shop", json!({"team": "b"}));
@@ -222,15 +202,10 @@ fn update_sees_the_old_object() {
 
 #[test]
 fn user_info_and_dry_run_reach_matching_and_variables() {
-    let yaml = r#"
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: who
-spec:
-  validationFailureAction: Enforce
-  rules:
-  - name: no-bob
+    let yaml = cluster_policy(
+        "who",
+        ENFORCE,
+        r#"  - name: no-bob
     match:
       any:
       - resources:
@@ -254,8 +229,9 @@ spec:
           - key: "{{ request.dryRun }}"
             operator: Equals
             value: true
-"#;
-    let webhook = webhook(yaml);
+"#,
+    );
+    let webhook = webhook(&yaml);
     let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "a"}});
     let mut body = review("CREATE", Some(&cm), None);
     let response = validate(&webhook, &body);
@@ -279,24 +255,31 @@ fn namespace_selector_reads_the_namespaces_file() {
         "          kinds: [Pod]\n          namespaceSelector:\n            matchLabels:\n              env: production",
     );
     let webhook = webhook_with(&yaml, cluster, Duration::from_secs(8));
-    let body = |ns| review("CREATE", Some(&pod("web", ns, json!({}))), None);
+    let body = |ns| pod_create("web", ns, json!({}));
     assert_eq!(validate(&webhook, &body("prod"))["allowed"], false);
     assert_eq!(validate(&webhook, &body("dev"))["allowed"], true);
 }
 
-#[test]
-fn a_namespaces_file_with_other_kinds_is_refused_naming_them() {
-    let dir = tempfile::tempdir().unwrap();
+/// The error `read` gives on a file that holds a Pod named `oops`.
+fn error_reading_a_pod<T, E: std::fmt::Display>(
+    read: impl FnOnce(&[String]) -> Result<T, E>,
+) -> String {
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let paths = write_file(
         dir.path(),
-        "ns.yaml",
+        "pod.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: oops\n",
     );
-    let error = ClusterData::from_files(&paths, &[], 1 << 20).unwrap_err();
-    assert!(
-        error.to_string().contains("Pod oops is not a Namespace"),
-        "{error}"
-    );
+    match read(&paths) {
+        Ok(_) => panic!("a file holding a Pod was read"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn a_namespaces_file_with_other_kinds_is_refused_naming_them() {
+    let error = error_reading_a_pod(|paths| ClusterData::from_files(paths, &[], 1 << 20));
+    assert!(error.contains("Pod oops is not a Namespace"), "{error}");
 }
 
 #[test]
@@ -313,22 +296,19 @@ fn admission_false_policies_and_other_namespaces_policies_do_not_run() {
     );
     let webhook = webhook(&yaml);
     assert_eq!(webhook.store.current().background_only(), 1);
-    let body = |ns| review("CREATE", Some(&pod("web", ns, json!({}))), None);
+    let body = |ns| pod_create("web", ns, json!({}));
     let response = validate(&webhook, &body("shop"));
     assert_denied(&response, "shop/require-team:");
     assert_eq!(validate(&webhook, &body("other"))["allowed"], true);
 }
 
-const ERROR_POLICY: &str = r#"
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: broken
-spec:
-  validationFailureAction: Enforce
-  failurePolicy: FAILURE_POLICY
-  rules:
-  - name: missing-variable
+/// A policy whose rule errs, under the failure policy `failure_policy`.
+fn error_policy(failure_policy: &str) -> String {
+    let spec = format!("{ENFORCE}  failurePolicy: {failure_policy}\n");
+    cluster_policy(
+        "broken",
+        &spec,
+        r#"  - name: missing-variable
     match:
       any:
       - resources:
@@ -341,19 +321,21 @@ spec:
           - key: "{{ request.object.spec.nothing.here }}"
             operator: Equals
             value: "1"
-"#;
+"#,
+    )
+}
 
 #[test]
 fn rule_errors_follow_the_failure_policy() {
-    let body = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
-    let fail = webhook(&ERROR_POLICY.replace("FAILURE_POLICY", "Fail"));
+    let body = pod_create("web", "shop", json!({}));
+    let fail = webhook(&error_policy("Fail"));
     let response = validate(&fail, &body);
     assert_eq!(response["allowed"], false, "{response}");
     assert_eq!(
         fail.metrics.results("broken", "missing-variable", "error"),
         1
     );
-    let ignore = webhook(&ERROR_POLICY.replace("FAILURE_POLICY", "Ignore"));
+    let ignore = webhook(&error_policy("Ignore"));
     let response = validate(&ignore, &body);
     assert_eq!(response["allowed"], true);
     assert!(response["warnings"][0]
@@ -364,11 +346,7 @@ fn rule_errors_follow_the_failure_policy() {
 
 #[test]
 fn a_spent_time_budget_answers_by_failure_policy_and_is_counted() {
-    let body = review(
-        "CREATE",
-        Some(&pod("web", "shop", json!({"team": "a"}))),
-        None,
-    );
+    let body = pod_create("web", "shop", json!({"team": "a"}));
     let fail = webhook_with(
         &team_policy("Enforce", ""),
         ClusterData::default(),
@@ -443,13 +421,9 @@ fn allowed_results_reach_the_policy_reports_and_denied_ones_do_not() {
     let sinks: Vec<Box<dyn vigie_admission::reports::ReportSink>> =
         vec![Box::new(DirSink(dir.path().to_path_buf()))];
     let writer = spawn_writer(receiver, config, sinks, base.metrics.clone(), stop).unwrap();
-    let audited = review(
-        "CREATE",
-        Some(&pod("kept", "shop", json!({"owner": "o"}))),
-        None,
-    );
+    let audited = pod_create("kept", "shop", json!({"owner": "o"}));
     assert_eq!(validate(&webhook, &audited)["allowed"], true);
-    let denied = review("CREATE", Some(&pod("refused", "shop", json!({}))), None);
+    let denied = pod_create("refused", "shop", json!({}));
     assert_eq!(validate(&webhook, &denied)["allowed"], false);
     drop(webhook); // closes the queue: the writer writes and ends
     writer.join().unwrap();
@@ -468,15 +442,10 @@ fn allowed_results_reach_the_policy_reports_and_denied_ones_do_not() {
 
 #[test]
 fn on_delete_request_object_is_null_and_old_object_is_set() {
-    let yaml = r#"
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: delete-view
-spec:
-  validationFailureAction: Enforce
-  rules:
-  - name: sees-null-object
+    let yaml = cluster_policy(
+        "delete-view",
+        ENFORCE,
+        r#"  - name: sees-null-object
     match:
       any:
       - resources:
@@ -485,8 +454,9 @@ spec:
     validate:
       message: "object {{ request.object || 'null' }}, old {{ request.oldObject.metadata.name }}"
       deny: {}
-"#;
-    let webhook = webhook(yaml);
+"#,
+    );
+    let webhook = webhook(&yaml);
     let response = validate(
         &webhook,
         &review("DELETE", None, Some(&pod("gone", "shop", json!({})))),
@@ -497,25 +467,7 @@ spec:
 
 #[test]
 fn a_pods_exec_request_is_matched_as_pod_exec() {
-    let yaml = r#"
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: no-exec
-spec:
-  validationFailureAction: Enforce
-  rules:
-  - name: block-exec
-    match:
-      any:
-      - resources:
-          kinds: [Pod/exec]
-          operations: [CONNECT]
-    validate:
-      message: "exec into Pods is not allowed"
-      deny: {}
-"#;
-    let webhook = webhook(yaml);
+    let webhook = webhook(&common::fixtures::exec_ban_policy());
     let options =
         json!({"apiVersion": "v1", "kind": "PodExecOptions", "command": ["sh"], "container": "c"});
     let mut body = review("CONNECT", Some(&options), None);
@@ -527,20 +479,16 @@ spec:
     let response = validate(&webhook, &body);
     assert_denied(&response, "resource Pod/shop/web was blocked");
     // A plain Pod CREATE is not what Pod/exec selects.
-    let create = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
+    let create = pod_create("web", "shop", json!({}));
     assert_eq!(validate(&webhook, &create)["allowed"], true);
 }
 
 #[test]
 fn mutate_answers_one_json_patch_of_every_mutation_in_policy_order() {
-    let yaml = r#"
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: add-team
-spec:
-  rules:
-  - name: team
+    let add_team = cluster_policy(
+        "add-team",
+        "",
+        r#"  - name: team
     match:
       any:
       - resources:
@@ -550,14 +498,12 @@ spec:
         metadata:
           labels:
             +(team): platform
----
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: add-owner
-spec:
-  rules:
-  - name: owner
+"#,
+    );
+    let add_owner = cluster_policy(
+        "add-owner",
+        "",
+        r#"  - name: owner
     match:
       any:
       - resources:
@@ -567,13 +513,10 @@ spec:
         - op: add
           path: /metadata/annotations
           value: {owner: "{{ request.object.metadata.labels.team }}"}
-"#;
-    let webhook = webhook(yaml);
-    let body = review(
-        "CREATE",
-        Some(&pod("web", "shop", json!({"app": "web"}))),
-        None,
+"#,
     );
+    let webhook = webhook(&format!("{add_team}---\n{add_owner}"));
+    let body = pod_create("web", "shop", json!({"app": "web"}));
     let response = mutate(&webhook, &body);
     assert_eq!(response["allowed"], true);
     assert_eq!(response["patchType"], "JSONPatch");
@@ -584,11 +527,7 @@ spec:
     assert!(text.contains("\"owner\":\"platform\""), "{text}");
     assert_eq!(webhook.metrics.results("add-team", "team", "pass"), 1);
     // An object with the label already: nothing to patch from the first rule.
-    let labelled = review(
-        "CREATE",
-        Some(&pod("web", "shop", json!({"team": "x"}))),
-        None,
-    );
+    let labelled = pod_create("web", "shop", json!({"team": "x"}));
     let patch = patch_of(&mutate(&webhook, &labelled));
     assert!(!patch.contains("labels"), "{patch}");
 }
@@ -612,10 +551,7 @@ spec:
     messageExpression: "'pod ' + object.metadata.name + ' needs a team label'"
 "#;
     let webhook = webhook(yaml);
-    let denied = validate(
-        &webhook,
-        &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
-    );
+    let denied = validate(&webhook, &pod_create("web", "shop", json!({})));
     assert_denied(&denied, "pod web needs a team label");
     let object = pod("web", "shop", json!({"team": "checkout"}));
     let allowed = validate(&webhook, &review("CREATE", Some(&object), None));
@@ -717,19 +653,10 @@ spec:
 
 #[test]
 fn an_rbac_file_with_other_kinds_is_refused_naming_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = write_file(
-        dir.path(),
-        "rbac.yaml",
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: oops\n",
-    );
-    let error = ClusterData::default()
-        .read_role_bindings(&paths, 1 << 20)
-        .unwrap_err();
+    let error =
+        error_reading_a_pod(|paths| ClusterData::default().read_role_bindings(paths, 1 << 20));
     assert!(
-        error
-            .to_string()
-            .contains("Pod oops is not a RoleBinding or ClusterRoleBinding"),
+        error.contains("Pod oops is not a RoleBinding or ClusterRoleBinding"),
         "{error}"
     );
 }
@@ -756,14 +683,10 @@ fn patch_of(response: &serde_json::Value) -> String {
 
 #[test]
 fn mutate_existing_rules_are_left_out_of_the_admission_answer_and_said_at_load() {
-    let yaml = r#"
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: stamp-secrets
-spec:
-  rules:
-  - name: stamp
+    let yaml = cluster_policy(
+        "stamp-secrets",
+        "",
+        r#"  - name: stamp
     match:
       any:
       - resources:
@@ -775,9 +698,10 @@ spec:
         metadata:
           labels:
             stamped: "yes"
-"#;
-    let webhook = webhook(yaml);
-    let body = review("CREATE", Some(&pod("web", "shop", json!({}))), None);
+"#,
+    );
+    let webhook = webhook(&yaml);
+    let body = pod_create("web", "shop", json!({}));
     let answer = webhook
         .answer(
             vigie_admission::Endpoint::Mutate,
@@ -792,7 +716,7 @@ spec:
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.yaml");
-    std::fs::write(&path, yaml).unwrap();
+    std::fs::write(&path, &yaml).unwrap();
     let (_, notes) =
         vigie_admission::load_set(&[path.to_string_lossy().into_owned()], 1 << 20, 1).unwrap();
     assert!(notes.unsupported.is_empty(), "{:?}", notes.unsupported);

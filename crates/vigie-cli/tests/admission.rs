@@ -5,6 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+/// The webhook tests' own policies, so that both crates test the same ones.
+#[path = "../../vigie-admission/tests/common/fixtures.rs"]
+#[allow(dead_code)]
+mod fixtures;
 use common::{assert_contains, assert_exit, run, run_with_stdin, text, vigie, ClusterPolicy};
 
 use std::path::Path;
@@ -19,19 +23,7 @@ fn policies_yaml() -> String {
         "team",
         None,
     );
-    let no_exec = ClusterPolicy::new("no-exec", &[], Some("Enforce")).rule(
-        "- name: exec
-  match:
-    any:
-    - resources:
-        kinds: [Pod/exec]
-        operations: [CONNECT]
-  validate:
-    message: no exec
-    deny: {}
-",
-    );
-    format!("{}---\n{}", need_team.yaml(), no_exec.yaml())
+    format!("{}---\n{}", need_team.yaml(), fixtures::exec_ban_policy())
 }
 
 fn write_policies(dir: &Path) -> String {

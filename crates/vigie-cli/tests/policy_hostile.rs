@@ -6,7 +6,8 @@
 
 mod common;
 use common::{
-    arg, assert_contains, assert_exit, run_command, stderr, stdout, vigie, write, ClusterPolicy,
+    arg, assert_contains, assert_exit, policy_apply, run_command, stderr, stdout, vigie, write,
+    ClusterPolicy,
 };
 
 use std::process::Command;
@@ -74,11 +75,11 @@ fn apply_with_policies_and_resources_swapped_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "policy.yaml", require_label());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
-    let out = run_command(vigie().args(["policy", "apply", arg(&pod), "-r", arg(&policy)]));
+    let out = policy_apply(&pod, &policy);
     assert_exit(&out, 2);
     assert_contains(&stderr(&out), "pod.yaml: holds no Kyverno policy");
     // Right way round: the failure is found, exit 1.
-    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&pod)]));
+    let out = policy_apply(&policy, &pod);
     assert_exit(&out, 1);
     assert_contains(&stdout(&out), "pass: 0, fail: 1");
 }
@@ -95,13 +96,13 @@ fn apply_without_resources_or_policies_exits_2() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
-    let out = run_command(vigie().args(["policy", "apply", arg(&empty), "-r", arg(&pod)]));
+    let out = policy_apply(&empty, &pod);
     assert_exit(&out, 2);
     assert_contains(
         &stderr(&out),
         "no Kyverno policy (ClusterPolicy or Policy) found in",
     );
-    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&empty)]));
+    let out = policy_apply(&policy, &empty);
     assert_exit(&out, 2);
     assert_contains(&stderr(&out), "no Kubernetes object found in");
 }
@@ -111,7 +112,7 @@ fn unsupported_rules_are_never_counted_as_passing() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "cel.yaml", CEL_ONLY.as_bytes());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
-    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&pod)]));
+    let out = policy_apply(&policy, &pod);
     assert_exit(&out, 2);
     let err = stderr(&out);
     // resource.Get is answered offline from the suite's objects: with none
@@ -268,7 +269,7 @@ fn errors_name_file_and_line_without_placeholders() {
         "broken.yaml",
         format!("{POD}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: [\n").as_bytes(),
     );
-    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&broken)]));
+    let out = policy_apply(&policy, &broken);
     assert_exit(&out, 2);
     let err = stderr(&out);
     assert_contains(&err, "broken.yaml:14:");
@@ -313,7 +314,7 @@ spec:
         "{POD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: allowed, namespace: team}}\ndata:\n  names: '[\"web\"]'\n"
     );
     let file = write(dir.path(), "resources.yaml", resources.as_bytes());
-    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&file)]));
+    let out = policy_apply(&policy, &file);
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{arg, assert_contains, assert_exit, run_command, text, vigie, write};
+use common::{arg, assert_contains, assert_exit, policy_apply, run_command, text, vigie, write};
 
 const POLICIES: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -58,7 +58,7 @@ fn apply_prints_the_mutated_object_and_validates_it() {
     let dir = tempfile::tempdir().unwrap();
     let policies = write(dir.path(), "policies.yaml", POLICIES);
     let resources = write(dir.path(), "cm.yaml", CONFIG_MAPS);
-    let out = run_command(vigie().args(["policy", "apply", arg(&policies), "-r", arg(&resources)]));
+    let out = policy_apply(&policies, &resources);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(

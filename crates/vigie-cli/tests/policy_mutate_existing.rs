@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{arg, assert_contains, run_command, text, vigie, write};
+use common::{arg, assert_contains, policy_apply, run_command, text, vigie, write};
 
 const POLICY: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -60,15 +60,15 @@ fn apply_patches_the_target_resources_and_writes_them() {
     let policy = write(dir.path(), "policy.yaml", POLICY);
     let trigger = write(dir.path(), "trigger.yaml", TRIGGER);
     let targets = write(dir.path(), "targets.yaml", TARGETS);
-    let out = run_command(vigie().args([
-        "policy",
-        "apply",
-        arg(&policy),
-        "-r",
-        arg(&trigger),
-        "--target-resource",
-        arg(&targets),
-    ]));
+    // `policy apply` of the policy to the trigger, with `more` arguments.
+    let apply = |more: &[&str]| {
+        run_command(
+            vigie()
+                .args(["policy", "apply", arg(&policy), "-r", arg(&trigger)])
+                .args(more),
+        )
+    };
+    let out = apply(&["--target-resource", arg(&targets)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let printed = text(&out.stdout);
     assert_contains(&printed, "# mutated shop/Secret/api-key");
@@ -79,17 +79,8 @@ fn apply_patches_the_target_resources_and_writes_them() {
 
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
-    let out = run_command(vigie().args([
-        "policy",
-        "apply",
-        arg(&policy),
-        "-r",
-        arg(&trigger),
-        "--target-resources",
-        arg(dir.path().join("targets.yaml").as_path()),
-        "-o",
-        arg(&out_dir),
-    ]));
+    // The plural spelling, and writing to a folder.
+    let out = apply(&["--target-resources", arg(&targets), "-o", arg(&out_dir)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(out_dir.join("secret-shop-api-key.yaml")).unwrap();
     assert!(
@@ -110,7 +101,7 @@ fn apply_without_the_named_target_reports_an_error_never_a_pass() {
         POLICY.replace("name: 'api-*'", "name: api-key"),
     );
     let trigger = write(dir.path(), "trigger.yaml", TRIGGER);
-    let out = run_command(vigie().args(["policy", "apply", arg(&policy), "-r", arg(&trigger)]));
+    let out = policy_apply(&policy, &trigger);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report = text(&out.stdout);
     assert_contains(

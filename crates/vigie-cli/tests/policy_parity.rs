@@ -249,28 +249,25 @@ fn audit_warn_follows_the_rule_level_failure_action() {
         (policy.to_string(), rule.to_string(), result.to_string())
     };
 
-    // Only the rule-level Audit rule fails: a warning, the run passes.
-    let (out, results) = apply("{owner: me, tier: web}");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    assert_eq!(
-        results,
-        [
-            row("audited-policy", "needs-tier", "pass"),
-            row("enforced-policy", "needs-owner", "pass"),
-            row("enforced-policy", "needs-team", "warn"),
-        ]
-    );
-
-    // Every rule fails: the policy-level Enforce rule and the rule-level Enforce
-    // rule of the Audit policy fail, the rule-level Audit rule still only warns.
-    let (out, results) = apply("{}");
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    assert_eq!(
-        results,
-        [
-            row("audited-policy", "needs-tier", "fail"),
-            row("enforced-policy", "needs-owner", "fail"),
-            row("enforced-policy", "needs-team", "warn"),
-        ]
-    );
+    let cases = [
+        // Only the rule-level Audit rule fails: a warning, the run passes.
+        ("{owner: me, tier: web}", 0, ["pass", "pass", "warn"]),
+        // Every rule fails: the policy-level Enforce rule and the rule-level
+        // Enforce rule of the Audit policy fail, the rule-level Audit rule
+        // still only warns.
+        ("{}", 1, ["fail", "fail", "warn"]),
+    ];
+    for (labels, exit, [tier, owner, team]) in cases {
+        let (out, results) = apply(labels);
+        assert_eq!(out.status.code(), Some(exit), "{}", text(&out.stdout));
+        assert_eq!(
+            results,
+            [
+                row("audited-policy", "needs-tier", tier),
+                row("enforced-policy", "needs-owner", owner),
+                row("enforced-policy", "needs-team", team),
+            ],
+            "labels {labels}"
+        );
+    }
 }

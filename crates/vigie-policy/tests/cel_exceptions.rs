@@ -4,30 +4,16 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-
-use vigie_policy::load_exceptions;
 use vigie_policy::Status;
 mod common;
 
-fn dir() -> PathBuf {
-    common::suite_dir("cel-exceptions")
-}
-
-fn path(file: &str) -> String {
-    dir().join(file).to_string_lossy().into_owned()
-}
+use common::load_exceptions_text as load_text;
 
 #[test]
 fn exceptions_exempt_grant_values_and_report_as_kyverno_does() {
     let report = common::run_agreeing("cel-exceptions", 9);
     let message = |policy: &str, resource: &str| {
-        report
-            .entries
-            .iter()
-            .find(|e| e.policy == policy && e.resource == resource)
-            .map(|e| e.message.clone())
-            .unwrap_or_default()
+        common::message_of(&report, |e| e.policy == policy && e.resource == resource)
     };
     assert_eq!(
         message("require-team", "ops/toolbox"),
@@ -42,18 +28,6 @@ fn exceptions_exempt_grant_values_and_report_as_kyverno_does() {
         message("no-host-ports", "monitoring/sneaky"),
         "host ports are not allowed"
     );
-}
-
-/// Writes `text` to a scratch file and loads it as exceptions.
-fn load_text(name: &str, text: &str) -> vigie_policy::LoadedExceptions {
-    let scratch = std::env::temp_dir().join(format!(
-        "vigie-cel-exception-{name}-{}.yaml",
-        std::process::id()
-    ));
-    std::fs::write(&scratch, text).unwrap();
-    let loaded = load_exceptions(&[scratch.to_string_lossy().into_owned()], 1 << 20);
-    std::fs::remove_file(&scratch).unwrap();
-    loaded
 }
 
 const HEAD: &str =
@@ -124,7 +98,10 @@ fn a_condition_that_cannot_be_evaluated_is_an_error_naming_the_exception() {
         ),
     );
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let policies = vigie_policy::load_policies(&[path("policies.yaml")], 1 << 20);
+    let policies = vigie_policy::load_policies(
+        &[common::suite_file("cel-exceptions", "policies.yaml")],
+        1 << 20,
+    );
     let policy = policies
         .policies
         .iter()
@@ -156,19 +133,11 @@ fn a_condition_that_cannot_be_evaluated_is_an_error_naming_the_exception() {
 
 #[test]
 fn apply_takes_cel_exceptions() {
-    let run = |exceptions: Vec<String>| {
-        vigie_policy::report::apply(
-            &[path("policies.yaml")],
-            &[path("resources.yaml")],
-            vigie_policy::Request::default(),
-            &vigie_policy::report::ApplyOptions {
-                exceptions,
-                ..Default::default()
-            },
-        )
+    let run = |exceptions: &[&str]| {
+        common::apply_with_exceptions("cel-exceptions", "policies.yaml", exceptions)
     };
-    let without = run(Vec::new());
-    let with = run(vec![path("exceptions.yaml")]);
+    let without = run(&[]);
+    let with = run(&["exceptions.yaml"]);
     assert!(with.input_errors.is_empty(), "{:?}", with.input_errors);
     // exporter's host port is granted; toolbox and legacy are exempted from
     // require-team, legacy and toolbox from stamp-owner.

@@ -1,28 +1,17 @@
 //! PolicyExceptions in suites (`exceptions:`) and in `apply`.
 
-use std::path::PathBuf;
-
 use vigie_policy::{load_exceptions, ExceptionSpec};
 mod common;
 
-fn dir() -> PathBuf {
-    common::suite_dir("exceptions")
-}
-
 fn path(file: &str) -> String {
-    dir().join(file).to_string_lossy().into_owned()
+    common::suite_file("exceptions", file)
 }
 
 #[test]
 fn exceptions_skip_the_rules_they_name_for_the_resources_they_match() {
     let report = common::run_agreeing("exceptions", 5);
-    let skipped = report
-        .entries
-        .iter()
-        .find(|e| e.resource == "ops/legacy-backup")
-        .unwrap();
     assert_eq!(
-        skipped.message,
+        common::message_of(&report, |e| e.resource == "ops/legacy-backup"),
         "rule skipped due to policy exception ops/legacy-tools"
     );
 }
@@ -34,15 +23,10 @@ fn both_apis_are_read_and_a_bad_exception_is_an_error_naming_its_file() {
     assert_eq!(loaded.exceptions.len(), 4);
     assert!(matches!(loaded.exceptions[3].spec, ExceptionSpec::Cel(_)));
 
-    let scratch =
-        std::env::temp_dir().join(format!("vigie-bad-exception-{}.yaml", std::process::id()));
-    std::fs::write(
-        &scratch,
+    let loaded = common::load_exceptions_text(
+        "bad",
         "apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: x}\nspec:\n  exceptions: []\n",
-    )
-    .unwrap();
-    let loaded = load_exceptions(&[scratch.to_string_lossy().into_owned()], 1 << 20);
-    std::fs::remove_file(&scratch).unwrap();
+    );
     assert!(loaded.exceptions.is_empty());
     assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
     let error = &loaded.errors[0];
@@ -58,19 +42,11 @@ fn both_apis_are_read_and_a_bad_exception_is_an_error_naming_its_file() {
 
 #[test]
 fn apply_takes_exceptions() {
-    let run = |exceptions: Vec<String>| {
-        vigie_policy::report::apply(
-            &[path("policy.yaml")],
-            &[path("resources.yaml")],
-            vigie_policy::Request::default(),
-            &vigie_policy::report::ApplyOptions {
-                exceptions,
-                ..Default::default()
-            },
-        )
+    let run = |exceptions: &[&str]| {
+        common::apply_with_exceptions("exceptions", "policy.yaml", exceptions)
     };
-    let without = run(Vec::new());
-    let with = run(vec![path("exceptions.yaml")]);
+    let without = run(&[]);
+    let with = run(&["exceptions.yaml"]);
     assert!(with.input_errors.is_empty(), "{:?}", with.input_errors);
     // legacy-backup in ops, hotfix (pinned-tag) and node-agent (baseline) no longer fail.
     assert_eq!(without.counts.fail, 5, "{:?}", without.counts);

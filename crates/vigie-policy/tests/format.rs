@@ -9,16 +9,10 @@ use vigie_policy::suite::{run_suite, Verdict};
 #[test]
 fn a_context_file_answers_api_calls_and_global_references() {
     let report = common::run_agreeing("context", 4);
-    let big = report
-        .entries
-        .iter()
-        .find(|e| e.rule == "within-budget" && e.resource == "big")
-        .unwrap();
-    assert!(
-        big.message.contains("at most 3 replicas"),
-        "{}",
-        big.message
-    );
+    let big = common::message_of(&report, |e| {
+        e.rule == "within-budget" && e.resource == "big"
+    });
+    assert!(big.contains("at most 3 replicas"), "{big}");
 }
 
 #[test]
@@ -51,14 +45,6 @@ fn a_missing_policy_resource_or_rule_fails_with_a_clear_message() {
 #[test]
 fn values_subresources_match_scale_and_exec_objects_as_their_parents_subresources() {
     let report = common::run_agreeing("subresources", 4);
-    let batch = report
-        .entries
-        .iter()
-        .find(|e| e.resource == "batch")
-        .unwrap();
-    assert!(
-        batch.message.contains("no more than 4 replicas"),
-        "{}",
-        batch.message
-    );
+    let batch = common::message_of(&report, |e| e.resource == "batch");
+    assert!(batch.contains("no more than 4 replicas"), "{batch}");
 }

@@ -13,12 +13,7 @@ use vigie_policy::{evaluate, policies_from_str, Request, RuleAction, Status, Tar
 fn own_suite_agrees_entry_by_entry() {
     let report = common::run_agreeing("image-validation", 12);
     let message = |policy: &str, resource: &str| {
-        report
-            .entries
-            .iter()
-            .find(|e| e.policy == policy && e.resource == resource)
-            .map(|e| e.message.clone())
-            .unwrap_or_default()
+        common::message_of(&report, |e| e.policy == policy && e.resource == resource)
     };
     assert_eq!(
         message("shop-images-signed", "worker"),

@@ -3,26 +3,14 @@
 
 use serde_json::{json, Value};
 use vigie_policy::{json_patch, mutate, policies_from_str, Policy, Request, Status, Target};
+mod common;
 
-fn policies(text: &str) -> Vec<Policy> {
-    let loaded = policies_from_str(text, "policy.yaml");
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    loaded.policies
-}
+use common::clean_policies as policies;
 
 /// A ClusterPolicy with one rule, `rule`, that matches Pods; `rest` is the
 /// rule's other fields (`preconditions`, `mutate`), indented as in the rule.
 fn pod_policy(rule: &str, rest: &str) -> Vec<Policy> {
-    policies(&format!(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {{name: p}}
-spec:
-  rules:
-  - name: {rule}
-    match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}
-{rest}"
-    ))
+    policies(&common::one_rule_cluster_policy(rule, "Pod", rest))
 }
 
 /// The outcome of mutating `target` with `policies`, in a request with no
@@ -272,47 +260,32 @@ fn autogen_mutates_the_pod_template_of_a_deployment() {
 
 #[test]
 fn targets_rules_load_and_leave_the_trigger_alone() {
-    let loaded = policies_from_str(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  mutateExistingOnPolicyUpdate: true
-  rules:
-  - name: r
-    match: {any: [{resources: {kinds: [ConfigMap]}}]}
-    mutate:
+    let policies = policies(
+        &common::one_rule_cluster_policy(
+            "r",
+            "ConfigMap",
+            "    mutate:
       targets: [{apiVersion: v1, kind: Secret, name: s}]
       patchStrategicMerge: {metadata: {labels: {a: b}}}
 ",
-        "p.yaml",
-    );
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    assert!(
-        loaded.unsupported_rules.is_empty(),
-        "{:?}",
-        loaded.unsupported_rules
+        )
+        .replace("spec:\n", "spec:\n  mutateExistingOnPolicyUpdate: true\n"),
     );
     let cm = Target::from_json(json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "c"}}));
     // The targets are patched by `mutate_existing` (tests/mutate_existing.rs).
-    let outcome = mutate(&loaded.policies, &cm, &Request::default());
+    let outcome = mutate(&policies, &cm, &Request::default());
     assert!(!outcome.changed && outcome.results.is_empty());
 }
 
 #[test]
 fn a_bad_json_patch_is_a_policy_error_with_its_path() {
     let loaded = policies_from_str(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: r
-    match: {any: [{resources: {kinds: [Pod]}}]}
-    mutate:
-      patchesJson6902: 'op: add'
-",
+        &common::one_rule_cluster_policy(
+            "r",
+            "Pod",
+            "    mutate:\n      patchesJson6902: 'op: add'\n",
+        ),
         "p.yaml",
     );
     assert_eq!(loaded.errors.len(), 1);

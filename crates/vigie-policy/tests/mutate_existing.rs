@@ -47,14 +47,10 @@ fn a_patched_target_that_differs_or_a_wrong_status_disagrees() {
 }
 
 fn policy(text: &str) -> Policy {
-    let loaded = policies_from_str(text, "p.yaml");
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    assert!(
-        loaded.unsupported_rules.is_empty(),
-        "{:?}",
-        loaded.unsupported_rules
-    );
-    loaded.policies.into_iter().next().expect("one policy")
+    common::clean_policies(text)
+        .into_iter()
+        .next()
+        .expect("one policy")
 }
 
 fn secret(namespace: &str, name: &str, uid: &str, labels: serde_json::Value) -> Target {
@@ -137,19 +133,14 @@ fn the_trigger_itself_is_never_patched_by_a_targets_rule() {
 
 #[test]
 fn a_target_named_exactly_that_is_not_given_is_an_error_on_the_trigger() {
-    let policy = policy(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: r
-    match: {any: [{resources: {kinds: [ConfigMap]}}]}
-    mutate:
+    let policy = policy(&common::one_rule_cluster_policy(
+        "r",
+        "ConfigMap",
+        "    mutate:
       targets: [{apiVersion: v1, kind: Secret, name: missing, namespace: '{{ request.object.metadata.namespace }}'}]
       patchStrategicMerge: {metadata: {labels: {a: b}}}
 ",
-    );
+    ));
     let out = mutate_existing(&[&policy], &trigger("shop"), &[], &Request::default());
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].target, None);
@@ -167,17 +158,14 @@ spec:
 #[test]
 fn a_target_without_a_kind_is_a_policy_error_with_its_path() {
     let loaded = policies_from_str(
-        "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: r
-    match: {any: [{resources: {kinds: [ConfigMap]}}]}
-    mutate:
+        &common::one_rule_cluster_policy(
+            "r",
+            "ConfigMap",
+            "    mutate:
       targets: [{apiVersion: v1, name: s}]
       patchStrategicMerge: {metadata: {labels: {a: b}}}
 ",
+        ),
         "p.yaml",
     );
     assert_eq!(loaded.errors.len(), 1);

@@ -10,12 +10,7 @@ mod common;
 fn verify_images_suite_agrees_and_says_what_is_missing() {
     let report = common::run_agreeing("verify-images", 7);
     let message = |rule: &str, resource: &str| {
-        report
-            .entries
-            .iter()
-            .find(|e| e.rule == rule && e.resource == resource)
-            .map(|e| e.message.clone())
-            .unwrap_or_default()
+        common::message_of(&report, |e| e.rule == rule && e.resource == resource)
     };
     assert_eq!(
         message("release-key", "shop/tool"),

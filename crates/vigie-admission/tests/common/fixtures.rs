@@ -43,6 +43,56 @@ pub fn review(operation: &str, object: Option<&Json>, old: Option<&Json>) -> Jso
     })
 }
 
+/// The AdmissionReview of a CREATE of the Pod `pod(name, namespace, labels)`.
+pub fn pod_create(name: &str, namespace: &str, labels: Json) -> Json {
+    review("CREATE", Some(&pod(name, namespace, labels)), None)
+}
+
+/// The rule `team-label`: Pods need a `team` label. A list item of `rules:`,
+/// indented as in a policy's spec.
+pub const TEAM_RULE: &str = r#"  - name: team-label
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      message: "the label team is required"
+      pattern:
+        metadata:
+          labels:
+            team: "?*"
+"#;
+
+/// The spec field that makes a ClusterPolicy deny what fails its rules.
+pub const ENFORCE: &str = "  validationFailureAction: Enforce\n";
+
+/// A ClusterPolicy `name` whose spec holds the fields `spec` (lines indented
+/// two spaces, each ending in a newline; often [`ENFORCE`] or nothing) and
+/// then the list `rules` (items indented as in a spec).
+pub fn cluster_policy(name: &str, spec: &str, rules: &str) -> String {
+    format!(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: {name}\nspec:\n{spec}  rules:\n{rules}"
+    )
+}
+
+/// An enforced ban on `kubectl exec` into Pods (a CONNECT to `Pod/exec`).
+pub fn exec_ban_policy() -> String {
+    cluster_policy(
+        "no-exec",
+        ENFORCE,
+        r#"  - name: block-exec
+    match:
+      any:
+      - resources:
+          kinds: [Pod/exec]
+          operations: [CONNECT]
+    validate:
+      message: "exec into Pods is not allowed"
+      deny: {}
+"#,
+    )
+}
+
 /// The policy used by most tests: Pods need a `team` label, under `action`.
 pub fn team_policy(action: &str, extra_spec: &str) -> String {
     format!(
@@ -55,17 +105,6 @@ spec:
   validationFailureAction: {action}
 {extra_spec}
   rules:
-  - name: team-label
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    validate:
-      message: "the label team is required"
-      pattern:
-        metadata:
-          labels:
-            team: "?*"
-"#
+{TEAM_RULE}"#
     )
 }

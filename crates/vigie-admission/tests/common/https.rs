@@ -4,7 +4,7 @@
 // Test code: an unwrap that fails is the test's own failure report.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
@@ -146,32 +146,6 @@ impl Served {
 
 /// Reads one response (status line, headers, a body framed by Content-Length).
 pub fn read_reply(stream: &mut impl Read) -> Reply {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    let code = line
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let mut length = 0;
-    loop {
-        line.clear();
-        reader.read_line(&mut line).unwrap();
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap();
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    Reply {
-        code,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
+    let (code, body) = super::http_reply::read_reply(stream).unwrap();
+    Reply { code, body }
 }

@@ -5,9 +5,12 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod http_reply;
 pub mod https;
 
-pub use fixtures::{pod, review, team_policy};
+// Each test file uses part of what is re-exported.
+#[allow(unused_imports)]
+pub use fixtures::{cluster_policy, pod, pod_create, review, team_policy, ENFORCE, TEAM_RULE};
 
 use std::sync::Arc;
 use std::time::Duration;

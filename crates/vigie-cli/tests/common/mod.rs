@@ -115,6 +115,11 @@ pub fn repo(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// Runs `vigie policy apply POLICIES -r RESOURCES` to its end.
+pub fn policy_apply(policies: &Path, resources: &Path) -> Output {
+    run(&["policy", "apply", arg(policies), "-r", arg(resources)])
+}
+
 /// Fails the test, showing all of `text`, unless `text` holds `needle`.
 #[track_caller]
 pub fn assert_contains(text: &str, needle: &str) {
