@@ -109,7 +109,7 @@ pub fn run(
         Err((status, message)) => return (status, message, None),
     };
     if let Mutation::VerifyImages(verify) = mutation {
-        return verify.run(context);
+        return verify.run(context, &rule_data.data);
     }
     if let Mutation::Cel(cel) = mutation {
         return match cel.apply(&crate::cel::CelInputs::of(context)) {
