@@ -166,3 +166,75 @@ fn bad_policies_name_their_path_and_json_mode_is_unsupported() {
     ));
     assert_eq!(loaded.unsupported_rules.len(), 1);
 }
+
+#[test]
+fn mutate_digest_pins_selected_images_from_the_facts() {
+    let text = POLICY.replace(
+        "  validationConfigurations:",
+        "  matchImageReferences: [{glob: \"docker.io/*\"}]\n  validationConfigurations:",
+    );
+    let loaded = policies_from_str(&text, "p.yaml");
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let digest = "sha256:0123456789012345678901234567890123456789012345678901234567890123";
+    let facts = request(json!([{"image": "docker.io/app:1", "digest": digest}]));
+    let target = Target::from_json(json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "a"},
+        "spec": {
+            "initContainers": [{"name": "i", "image": "ghost:2"}],
+            "containers": [
+                {"name": "a", "image": "app:1"},
+                {"name": "b", "image": format!("app:1@{digest}")},
+                {"name": "c", "image": "registry.example/other:1"}]}}));
+    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &facts);
+    assert!(outcome.changed);
+    let image = |list: &str, i: usize| outcome.object["spec"][list][i]["image"].clone();
+    // Named as Kyverno names it, with the digest of its entry.
+    assert_eq!(
+        image("containers", 0),
+        json!(format!("docker.io/app:1@{digest}"))
+    );
+    // A digest already, or not selected: left as written.
+    assert_eq!(image("containers", 1), json!(format!("app:1@{digest}")));
+    assert_eq!(image("containers", 2), json!("registry.example/other:1"));
+    // No facts for ghost: an error naming it, and app:1 is pinned all the same.
+    assert_eq!(image("initContainers", 0), json!("ghost:2"));
+    assert_eq!(outcome.results.len(), 1);
+    let (index, result) = &outcome.results[0];
+    assert_eq!((*index, result.status), (0, Status::Error));
+    assert!(
+        result.message.starts_with(
+            "failed to update digest: failed to resolve digest for image docker.io/ghost:2: no data for image 'docker.io/ghost:2'"
+        ),
+        "{}",
+        result.message
+    );
+    assert!(!result.message.contains("other"), "{}", result.message);
+    // An entry without a digest is an error too.
+    let no_digest = request(json!([{"image": "app:1"}, {"image": "ghost:2", "digest": digest}]));
+    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &no_digest);
+    assert!(
+        outcome.results[0]
+            .1
+            .message
+            .contains("'docker.io/app:1' gives no digest"),
+        "{}",
+        outcome.results[0].1.message
+    );
+    // mutateDigest: false pins nothing and says nothing.
+    let off = text.replace(
+        "verifyDigest: false",
+        "verifyDigest: false, mutateDigest: false",
+    );
+    let loaded = policies_from_str(&off, "p.yaml");
+    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &facts);
+    assert!(!outcome.changed && outcome.results.is_empty());
+    // The policy's match conditions decide, as for its validation.
+    let sandboxed = text.replace(
+        "  validationConfigurations:",
+        "  matchConditions:\n  - {name: no, expression: \"false\"}\n  validationConfigurations:",
+    );
+    let loaded = policies_from_str(&sandboxed, "p.yaml");
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &facts);
+    assert!(!outcome.changed && outcome.results.is_empty());
+}

@@ -235,6 +235,8 @@ pub struct ImageValidation {
     verify_digest: bool,
     /// `validationConfigurations.required`.
     required: bool,
+    /// `validationConfigurations.mutateDigest`.
+    mutate_digest: bool,
     /// `failurePolicy: Ignore`: a match condition that cannot be evaluated
     /// leaves the resource out instead of giving an error.
     pub ignore_errors: bool,
@@ -369,6 +371,7 @@ fn compile(cel: &Json, path: &str) -> Result<ImageValidation, CelProblem> {
         audit_annotations: named("auditAnnotations", "key", "valueExpression")?,
         verify_digest: setting("verifyDigest"),
         required: setting("required"),
+        mutate_digest: setting("mutateDigest"),
         ignore_errors: false,
         warn: false,
     })
@@ -387,7 +390,116 @@ fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// What `mutateDigest` did to one object for one policy.
+#[derive(Debug, Default)]
+pub struct DigestPins {
+    /// The object with the digests added; `None` when nothing changed.
+    pub patched: Option<Json>,
+    /// Why some images could not be pinned (the others still are), as the
+    /// error result Kyverno records against the policy; `None` when all were.
+    pub error: Option<String>,
+}
+
 impl ImageValidation {
+    /// `validationConfigurations.mutateDigest` (default true).
+    pub fn mutates_digest(&self) -> bool {
+        self.mutate_digest
+    }
+
+    /// Pins to their digest the images of the resource of `context` that
+    /// `matchImageReferences` selects and that carry no digest, as Kyverno's
+    /// admission webhook does for `mutateDigest`: only the containers, init
+    /// and ephemeral containers of a Pod, pod template or CronJob job
+    /// template (the fields a patch can point at), each image named as
+    /// Kyverno names it (`nginx:1` is `docker.io/nginx:1`) and rewritten to
+    /// `NAME@DIGEST` with the digest the Context file's `spec.images` entry
+    /// gives. An image without one is an error naming it; the others are
+    /// still pinned. Nothing happens when the policy's match conditions do
+    /// not hold. No signature is checked here: that is the validation's work.
+    pub fn pin_digests(&self, context: &PolicyContext<'_>) -> DigestPins {
+        let shared = context.cel();
+        let scope = Scope {
+            match_conditions: &self.match_conditions,
+            variables: &[],
+            params: None,
+            ignore_errors: self.ignore_errors,
+        };
+        match scope.bind(shared) {
+            Ok(_) => {}
+            Err((Status::Skip, _)) => return DigestPins::default(),
+            Err((_, m)) => {
+                return DigestPins {
+                    patched: None,
+                    error: Some(format!("failed to update digest: {m}")),
+                }
+            }
+        }
+        let Some(spec) = pod_spec_pointer(&context.target.kind) else {
+            return DigestPins::default();
+        };
+        let mut object = context.target.object.clone();
+        let mut errors = Vec::new();
+        let verifier = OfflineVerifier {
+            lookup: shared.inputs.lookup.clone(),
+            references: self.references.clone(),
+            attestations: self.attestations.clone(),
+            outcomes: Mutex::new(BTreeMap::new()),
+        };
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            let pointer = format!("{spec}/{list}");
+            let count = object
+                .pointer(&pointer)
+                .and_then(Json::as_array)
+                .map_or(0, Vec::len);
+            for i in 0..count {
+                let field = format!("{pointer}/{i}/image");
+                let Some(written) = object.pointer(&field).and_then(Json::as_str) else {
+                    continue;
+                };
+                let Some(info) = parse_image(written) else {
+                    errors.push(format!("failed to parse image reference {written}"));
+                    continue;
+                };
+                if !info.digest.is_empty() {
+                    continue;
+                }
+                let name = info.normalized();
+                match self.references.matches(&name) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(m) => {
+                        errors.push(m);
+                        continue;
+                    }
+                }
+                let digest = verifier.entry(&name).and_then(|e| {
+                    e.get("digest")
+                        .and_then(Json::as_str)
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            format!("the spec.images entry of '{name}' gives no digest ({OFFLINE})")
+                        })
+                });
+                match digest {
+                    Ok(d) => {
+                        if let Some(slot) = object.pointer_mut(&field) {
+                            *slot = Json::String(format!("{name}@{d}"));
+                        }
+                    }
+                    Err(m) => {
+                        errors.push(format!("failed to resolve digest for image {name}: {m}"))
+                    }
+                }
+            }
+        }
+        DigestPins {
+            patched: (object != context.target.object).then_some(object),
+            error: (!errors.is_empty())
+                .then(|| format!("failed to update digest: {}", errors.join("; "))),
+        }
+    }
+
     /// Runs the policy on the resource of `context`.
     pub fn evaluate(&self, context: &PolicyContext<'_>) -> (Status, String) {
         let shared = context.cel();
