@@ -123,7 +123,7 @@ fn required_fails_images_no_check_verified() {
     assert_eq!(r.status, Status::Fail);
     assert_eq!(
         r.message,
-        "image app:1 is not verified: the policy performed no signature or attestation check on it"
+        "image app:1 is not verified: no policy performed a signature or attestation check on it"
     );
     let text = text.replace(
         "verifyDigest: false",
@@ -237,4 +237,56 @@ fn mutate_digest_pins_selected_images_from_the_facts() {
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &facts);
     assert!(!outcome.changed && outcome.results.is_empty());
+}
+
+#[test]
+fn required_is_settled_across_the_policies_of_the_request() {
+    // catch-all comes first and verifies nothing: its `required` holds only
+    // through team-signed's checks, evaluated after it.
+    let report = common::run_agreeing("image-validation-required", 5);
+    let message = |resource: &str| {
+        report
+            .entries
+            .iter()
+            .find(|e| e.resource.ends_with(resource) && e.policy == "catch-all")
+            .map(|e| e.message.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        message("unsigned"),
+        "image registry.shop.example/team/tool:1 failed signature or attestation verification"
+    );
+    assert_eq!(
+        message("unchecked"),
+        "image registry.shop.example/ops/agent:1 is not verified: no policy performed a \
+         signature or attestation check on it"
+    );
+    // Alone, catch-all cannot be satisfied: the failure stands (never a pass
+    // for want of settling).
+    let loaded = policies_from_str(
+        &std::fs::read_to_string(format!(
+            "{}/tests/suites/image-validation-required/policies.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+        "policies.yaml",
+    );
+    let facts =
+        request(json!([{"image": "registry.shop.example/team/app:1", "signatures": ["team-key"]}]));
+    let pod = pod("registry.shop.example/team/app:1");
+    let alone = evaluate(&loaded.policies[0], &pod, &facts);
+    assert_eq!(alone[0].status, Status::Fail, "{}", alone[0].message);
+    // Both in one context, catch-all first: settled to a pass.
+    let context = vigie_policy::PolicyContext::new(&pod, &facts);
+    let first = vigie_policy::evaluate_in(&context, &loaded.policies[0]);
+    assert_eq!(first[0].status, Status::Fail);
+    let second = vigie_policy::evaluate_in(&context, &loaded.policies[1]);
+    assert_eq!(second[0].status, Status::Pass, "{}", second[0].message);
+    let settled = context.settle_image_requirements();
+    assert_eq!(settled.len(), 1);
+    assert_eq!(
+        (settled[0].policy.as_str(), settled[0].status),
+        ("catch-all", Status::Pass)
+    );
+    assert!(context.settle_image_requirements().is_empty());
 }

@@ -26,8 +26,12 @@
 //!   validation failed at index N"); an expression that cannot be evaluated
 //!   is an `error`; `validationConfigurations.verifyDigest` (default true)
 //!   fails a selected image without a digest, `required` (default true)
-//!   fails a passing policy when a selected image was not verified by one of
-//!   its signature or attestation checks.
+//!   fails a passing policy when a selected image was not verified by a
+//!   signature or attestation check of any ImageValidatingPolicy of the
+//!   request (settled once all have run:
+//!   [`PolicyContext::settle_image_requirements`]);
+//! - `mutateDigest` (default true) pins selected images to their digest at
+//!   the admission webhook ([`ImageValidation::pin_digests`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -390,6 +394,13 @@ fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// How one evaluation ended: a result, or validations that passed with a
+/// `required` check to decide on the request's record.
+enum Evaluated {
+    Done(Status, String),
+    Required { images: Vec<String>, pass: String },
+}
+
 /// What `mutateDigest` did to one object for one policy.
 #[derive(Debug, Default)]
 pub struct DigestPins {
@@ -502,14 +513,73 @@ impl ImageValidation {
 
     /// Runs the policy on the resource of `context`.
     pub fn evaluate(&self, context: &PolicyContext<'_>) -> (Status, String) {
+        self.evaluate_named(context, "", "")
+    }
+
+    /// [`ImageValidation::evaluate`] for the rule `rule` of policy `policy`:
+    /// what its checks verified joins the request's record, and `required`
+    /// is decided on that record. An image no check of the request verified
+    /// yet fails the policy for now, and the check is kept to be settled
+    /// once every policy has run
+    /// ([`PolicyContext::settle_image_requirements`]).
+    pub fn evaluate_named(
+        &self,
+        context: &PolicyContext<'_>,
+        policy: &str,
+        rule: &str,
+    ) -> (Status, String) {
         let shared = context.cel();
-        match self.evaluate_in(shared, &context.target.kind) {
-            (Status::Fail, m) if self.warn => (Status::Warn, m),
-            other => other,
+        let record = context.image_verifications();
+        match self.evaluate_in(shared, &context.target.kind, record) {
+            Evaluated::Done(status, m) => match status {
+                Status::Fail if self.warn => (Status::Warn, m),
+                other => (other, m),
+            },
+            Evaluated::Required { images, pass } => {
+                let mut record = record.borrow_mut();
+                match record.require(&images) {
+                    Ok(()) => (Status::Pass, pass),
+                    Err(m) => {
+                        record.defer(policy, rule, images, pass, self.warn);
+                        (
+                            if self.warn {
+                                Status::Warn
+                            } else {
+                                Status::Fail
+                            },
+                            m,
+                        )
+                    }
+                }
+            }
         }
     }
 
-    fn evaluate_in(&self, shared: &CelResource<'_>, kind: &str) -> (Status, String) {
+    fn evaluate_in(
+        &self,
+        shared: &CelResource<'_>,
+        kind: &str,
+        record: &std::cell::RefCell<crate::engine::policy_context::ImageVerifications>,
+    ) -> Evaluated {
+        let verifier = Arc::new(OfflineVerifier {
+            lookup: shared.inputs.lookup.clone(),
+            references: self.references.clone(),
+            attestations: self.attestations.clone(),
+            outcomes: Mutex::new(BTreeMap::new()),
+        });
+        let outcome = self.evaluate_with(shared, kind, &verifier);
+        // Every check the policy made counts for the request, whatever its
+        // own result (as Kyverno records them).
+        record.borrow_mut().record(&verifier.outcomes());
+        outcome
+    }
+
+    fn evaluate_with(
+        &self,
+        shared: &CelResource<'_>,
+        kind: &str,
+        verifier: &Arc<OfflineVerifier>,
+    ) -> Evaluated {
         let scope = Scope {
             match_conditions: &self.match_conditions,
             variables: &[],
@@ -520,12 +590,12 @@ impl ImageValidation {
             Ok((act, _)) => act,
             // A match condition that cannot be evaluated under
             // `failurePolicy: Fail` is an error, as in Kyverno.
-            Err((Status::Fail, m)) => return (Status::Error, m),
-            Err(other) => return other,
+            Err((Status::Fail, m)) => return Evaluated::Done(Status::Error, m),
+            Err((status, m)) => return Evaluated::Done(status, m),
         };
         let images = match self.images(shared, kind, &act) {
             Ok(i) => i,
-            Err(m) => return (Status::Error, m),
+            Err(m) => return Evaluated::Done(Status::Error, m),
         };
         let mut selected: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut considered = Vec::new();
@@ -538,7 +608,7 @@ impl ImageValidation {
                         considered.push(image);
                     }
                     Ok(false) => {}
-                    Err(m) => return (Status::Error, m),
+                    Err(m) => return Evaluated::Done(Status::Error, m),
                 }
             }
         }
@@ -546,13 +616,13 @@ impl ImageValidation {
             for image in &considered {
                 match parse_image(image) {
                     None => {
-                        return (
+                        return Evaluated::Done(
                             Status::Error,
                             format!("failed to parse image reference {image}"),
                         )
                     }
                     Some(i) if i.digest.is_empty() => {
-                        return (
+                        return Evaluated::Done(
                             Status::Fail,
                             format!("image {image} does not have a digest"),
                         )
@@ -561,12 +631,6 @@ impl ImageValidation {
                 }
             }
         }
-        let verifier = Arc::new(OfflineVerifier {
-            lookup: shared.inputs.lookup.clone(),
-            references: self.references.clone(),
-            attestations: self.attestations.clone(),
-            outcomes: Mutex::new(BTreeMap::new()),
-        });
         // Binding an opaque value cannot fail.
         let _ = act.bind(VERIFIER, image_verifier(verifier.clone()));
         act.bind_json("images", &json!(selected));
@@ -589,43 +653,26 @@ impl ImageValidation {
         for (i, check) in self.checks.iter().enumerate() {
             let problem = match check.holds(&act) {
                 Ok(true) => continue,
-                Ok(false) => return (Status::Fail, message(check, &act, i)),
+                Ok(false) => return Evaluated::Done(Status::Fail, message(check, &act, i)),
                 Err(problem) => problem,
             };
             let mut m = problem;
             if !variable_errors.is_empty() {
                 m.push_str(&format!(" ({})", variable_errors.join("; ")));
             }
-            return (Status::Error, m);
+            return Evaluated::Done(Status::Error, m);
         }
         let annotations = match self.annotations(&act) {
             Ok(a) => a,
-            Err(m) => return (Status::Error, m),
+            Err(m) => return Evaluated::Done(Status::Error, m),
         };
         if self.required {
-            let outcomes = verifier.outcomes();
-            for image in &considered {
-                match outcomes.get(image) {
-                    Some(true) => {}
-                    Some(false) => {
-                        return (
-                            Status::Fail,
-                            format!("image {image} failed signature or attestation verification"),
-                        )
-                    }
-                    None => {
-                        return (
-                            Status::Fail,
-                            format!(
-                                "image {image} is not verified: the policy performed no \
-                                 signature or attestation check on it"
-                            ),
-                        )
-                    }
-                }
-            }
+            return Evaluated::Required {
+                images: considered,
+                pass: annotations,
+            };
         }
-        (Status::Pass, annotations)
+        Evaluated::Done(Status::Pass, annotations)
     }
 
     /// The image lists by name: the kind's containers, then the policy's

@@ -94,7 +94,7 @@ pub fn mutate<P: Borrow<Policy>>(
 /// policy order, as Kyverno's admission webhook applies it before validation:
 /// each policy that matches pins the images its `matchImageReferences`
 /// selects to the digest the Context file gives
-/// ([`ImageValidation::pin_digests`](crate::cel::ivpol::ImageValidation::pin_digests)),
+/// (`ImageValidation::pin_digests`),
 /// and the policies after it see the pinned images. Only errors give a
 /// result (as in Kyverno, a pinned image is no rule result of its own); they
 /// never stop the other policies. Kyverno's `apply` and `test` compute these
