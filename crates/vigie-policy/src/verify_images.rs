@@ -19,7 +19,7 @@
 //! `predicateType`) must be in the facts, signed by its attestor sets, with
 //! its `conditions` holding on the statement's `predicate`. Then
 //! `mutateDigest` (default true) rewrites an image without a digest to
-//! `image@digest` with the digest the facts give, as a JSON patch replacing
+//! `NAME@digest` (Kyverno's name for the image) with the digest the facts give, as a JSON patch replacing
 //! the container's `image`; otherwise `verifyDigest` (default true) fails an
 //! image without one. An image verified by a signature or attestation check
 //! is recorded in the `kyverno.io/verify-images` annotation
@@ -871,7 +871,9 @@ impl ImageVerification {
                 .filter(|d| !d.is_empty());
             match digest {
                 Some(d) => {
-                    patched = Some(format!("{image}@{d}"));
+                    // Kyverno writes its name for the image (registry
+                    // written out), then the digest.
+                    patched = Some(format!("{}@{d}", annotation_name(image)));
                     if message.is_empty() {
                         message = format!("mutated image digest of {image}");
                     }

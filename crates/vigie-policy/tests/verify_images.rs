@@ -250,3 +250,25 @@ fn annotation_names_follow_kyverno_image_info() {
         "localhost:5000/app:latest"
     );
 }
+
+#[test]
+fn mutate_digest_writes_kyvernos_name_for_the_image() {
+    let rule = "    - imageReferences: ['*']\n";
+    let loaded = policies_from_str(&format!("{RULE_HEAD}{rule}"), "p.yaml");
+    let pod = vigie_policy::Target::from_json(serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}));
+    let request = vigie_policy::Request {
+        cel_lookup: std::sync::Arc::new(vigie_cel::kyverno::Offline {
+            resources: Vec::new(),
+            images: vec![serde_json::json!({"image": "nginx:1.25", "digest": "sha256:ab"})],
+        }),
+        ..Default::default()
+    };
+    let outcome = vigie_policy::mutate(&loaded.policies, &pod, &request);
+    assert_eq!(outcome.results[0].1.status, Status::Pass);
+    assert_eq!(
+        outcome.object["spec"]["containers"][0]["image"],
+        "docker.io/nginx:1.25@sha256:ab"
+    );
+}
