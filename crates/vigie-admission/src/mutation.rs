@@ -5,7 +5,8 @@
 
 use serde_json::Value as Json;
 use vigie_policy::{
-    exempt, json_patch, mutate as run_mutations, Exempted, FailureAction, Operation, Policy, Status,
+    exempt, json_patch, mutate as run_mutations, pin_image_digests, Exempted, FailureAction,
+    Operation, Policy, Status, Target,
 };
 
 use crate::cluster::ClusterData;
@@ -59,6 +60,21 @@ pub fn mutate(set: &PolicySet, review: &mut AdmissionRequest, cluster: &ClusterD
         .collect();
     let policies: Vec<&Policy> = exempted.iter().map(|e| &*e.policy).collect();
     let mut outcome = run_mutations(&policies, &target, &request);
+    // ImageValidatingPolicies pin image digests after the mutate rules, on
+    // the object they left (`mutateDigest`); only failures give a result.
+    let mutated;
+    let before = if outcome.changed {
+        mutated = Target::from_json(outcome.object.clone());
+        &mutated
+    } else {
+        &target
+    };
+    let pinned = pin_image_digests(&policies, before, &request);
+    outcome.results.extend(pinned.results);
+    if pinned.changed {
+        outcome.object = pinned.object;
+        outcome.changed = true;
+    }
     for (index, e) in exempted.iter().enumerate() {
         outcome
             .results

@@ -93,6 +93,10 @@ impl PolicySet {
                 match &rule.action {
                     RuleAction::Validate(validation) => {
                         checks_pod_security |= matches!(validation.check, Check::PodSecurity(_));
+                        // An ImageValidatingPolicy's `mutateDigest` is served at
+                        // `/mutate`, as Kyverno's mutating webhook serves it.
+                        mutates |=
+                            matches!(&validation.check, Check::Image(i) if i.mutates_digest());
                     }
                     // Mutating existing resources (`mutate.targets`) is the
                     // background controller's work in Kyverno, never part of

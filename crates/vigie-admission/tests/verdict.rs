@@ -815,3 +815,51 @@ spec:
     let response = validate(&webhook, &review("CREATE", Some(&object), None));
     assert_eq!(response["allowed"], true, "{response}");
 }
+
+#[test]
+fn image_validating_policies_pin_digests_at_mutate_and_say_when_they_cannot() {
+    let yaml = r#"
+apiVersion: policies.kyverno.io/v1
+kind: ImageValidatingPolicy
+metadata:
+  name: signed-images
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}
+  matchImageReferences: [{glob: "docker.io/*"}]
+  attestors:
+  - name: key
+    cosign: {key: {data: "(key)"}}
+  validations:
+  - expression: "images.containers.all(i, verifyImageSignatures(i, [attestors.key]) > 0)"
+"#;
+    let served = webhook(yaml);
+    let response = mutate(
+        &served,
+        &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
+    );
+    // The webhook has no Context file to take digests from: nothing is
+    // patched, the request is not blocked by it, and the client is told why.
+    assert_eq!(response["allowed"], true);
+    assert!(response.get("patch").is_none(), "{response}");
+    let warnings = response["warnings"].to_string();
+    assert!(
+        warnings.contains("policy signed-images.signed-images: mutation failed: failed to update digest: failed to resolve digest for image docker.io/nginx:1.27"),
+        "{warnings}"
+    );
+    // mutateDigest: false leaves the policy out of /mutate.
+    let off = yaml.replace(
+        "  attestors:",
+        "  validationConfigurations: {mutateDigest: false}\n  attestors:",
+    );
+    let served = webhook(&off);
+    let response = mutate(
+        &served,
+        &review("CREATE", Some(&pod("web", "shop", json!({}))), None),
+    );
+    assert!(
+        response.get("warnings").is_none_or(|w| w.is_null()),
+        "{response}"
+    );
+}

@@ -71,8 +71,8 @@ pub mod verify_images;
 
 pub use engine::{
     deletions, evaluate, evaluate_in, generate, json_patch, labels_of, mutate, mutate_existing,
-    mutates_existing, ExistingMutation, GenerateOutcome, MutationOutcome, Operation, PolicyContext,
-    Request, RuleResult, Status, Target, UnknownOperation, Values,
+    mutates_existing, pin_image_digests, ExistingMutation, GenerateOutcome, MutationOutcome,
+    Operation, PolicyContext, Request, RuleResult, Status, Target, UnknownOperation, Values,
 };
 pub use exception::{
     exempt, load_exceptions, parse_exception, ExceptionSpec, Exempted, LoadedExceptions,

@@ -519,7 +519,11 @@ fn parse_rule(raw: &Json, path: &str) -> Parse<Rule> {
     } else if let Some(d) = raw.get("delete") {
         crate::cel::deletion::action(d, &format!("{path}.delete"))?
     } else if let Some(v) = raw.get("verifyImages") {
-        crate::verify_images::action(v, &format!("{path}.verifyImages"))?
+        crate::verify_images::action(
+            v,
+            raw.get("imageExtractors"),
+            &format!("{path}.verifyImages"),
+        )?
     } else {
         return problem(
             path,

@@ -10,8 +10,8 @@ use vigie_resource::input::{read_text, WalkDiagnostic};
 use vigie_resource::{load, Limits, LoadOptions};
 
 use crate::engine::{
-    base_rule_name, evaluate, generate, mutate, mutate_existing, mutates_existing, Request, Status,
-    Target,
+    base_rule_name, evaluate_in, generate, mutate, mutate_existing, mutates_existing,
+    PolicyContext, Request, Status, Target,
 };
 use crate::exception::{exempt, load_exceptions, Exempted, PolicyException};
 use crate::inputs::{gather, resources_of_text};
@@ -532,14 +532,33 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
         })
         .collect();
     for (i, (t, m)) in targets.iter().zip(&mutated).enumerate() {
+        // One context per resource: ImageValidatingPolicies settle
+        // `required` across all the policies of the request.
+        let context = PolicyContext::new(m, &request);
         for e in &exempted[i] {
             let policy = &*e.policy;
-            for r in evaluate(policy, m, &request) {
+            for r in evaluate_in(&context, policy) {
                 let status = scored(policy, r.status);
                 actual
                     .entry(key(policy, t))
                     .or_default()
                     .push((r.rule, status, r.message));
+            }
+        }
+        for settled in context.settle_image_requirements() {
+            let Some(policy) = exempted[i]
+                .iter()
+                .map(|e| &*e.policy)
+                .find(|p| p.name == settled.policy)
+            else {
+                continue;
+            };
+            let entry = actual
+                .get_mut(&key(policy, t))
+                .and_then(|results| results.iter_mut().find(|r| r.0 == settled.rule));
+            if let Some(entry) = entry {
+                entry.1 = scored(policy, settled.status);
+                entry.2 = settled.message;
             }
         }
     }

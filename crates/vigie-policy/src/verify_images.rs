@@ -19,13 +19,19 @@
 //! `predicateType`) must be in the facts, signed by its attestor sets, with
 //! its `conditions` holding on the statement's `predicate`. Then
 //! `mutateDigest` (default true) rewrites an image without a digest to
-//! `image@digest` with the digest the facts give, as a JSON patch replacing
+//! `NAME@digest` (Kyverno's name for the image) with the digest the facts give, as a JSON patch replacing
 //! the container's `image`; otherwise `verifyDigest` (default true) fails an
 //! image without one. An image verified by a signature or attestation check
 //! is recorded in the `kyverno.io/verify-images` annotation
 //! (`{"<image>":"pass"}`), as Kyverno records it. `required` (default true)
 //! asks that every selected image was verified by such a check; offline the
 //! checks run with the rule, so a failed check already fails it.
+//!
+//! Entries holding variables are substituted with the rule's data and read
+//! again for each resource; attestation conditions are substituted with the
+//! predicate's fields added to that data. A rule's `imageExtractors` replace
+//! the container lists for the kinds they name. The annotation names images
+//! as Kyverno's `ImageInfo.String()` does ([`annotation_name`]).
 
 use std::sync::Arc;
 
@@ -35,6 +41,7 @@ use vigie_resource::{parse_image, wildcard_match};
 
 use crate::conditions::{self, Conditions};
 use crate::engine::{PolicyContext, Status};
+use crate::jmes::Rcvar;
 use crate::policy::{parse_conditions_opt, problem, strings, Parse};
 use crate::variables::Missing;
 
@@ -46,6 +53,30 @@ pub const ANNOTATION: &str = "kyverno.io/verify-images";
 pub struct VerifyImages {
     /// The `verifyImages` entries.
     pub checks: Vec<ImageVerification>,
+    /// The entries as written, kept when they hold variables (`{{ }}`) outside
+    /// attestation conditions: they are substituted with the rule's data and
+    /// parsed again for each resource, as Kyverno substitutes the rule.
+    pub templated: Option<Json>,
+    /// Where the entries are in the policy (for messages).
+    pub path: String,
+    /// The rule's `imageExtractors`, by kind: for a kind listed, they replace
+    /// the built-in container extractors, as in Kyverno.
+    pub extractors: std::collections::BTreeMap<String, Vec<ImageExtractor>>,
+}
+
+/// One `imageExtractors` entry: where a kind keeps image references.
+#[derive(Debug)]
+pub struct ImageExtractor {
+    /// The path's fields (`*` iterates a list or a map), without the value field.
+    pub fields: Vec<String>,
+    /// `value`: the field holding the image (the path's last field by default).
+    pub value: String,
+    /// `key`: the field naming the image (its JSON pointer by default).
+    pub key: String,
+    /// `name`: the group the images are listed under (`custom` by default).
+    pub name: String,
+    /// `jmesPath`: turns the value into the image reference.
+    pub jmes_path: Option<std::sync::Arc<crate::jmes::Expr>>,
 }
 
 /// One `verifyImages` entry.
@@ -105,8 +136,149 @@ pub struct AttestationCheck {
     pub conditions: Vec<Conditions>,
 }
 
-/// Parses a rule's `verifyImages` list.
-pub(crate) fn parse(v: &Json, path: &str) -> Parse<VerifyImages> {
+/// Parses a rule's `verifyImages` list (and its `imageExtractors`).
+pub(crate) fn parse(v: &Json, extractors: Option<&Json>, path: &str) -> Parse<VerifyImages> {
+    let checks = parse_checks(v, path)?;
+    let templated = outside_conditions(v, crate::variables::tree_has_variables).then(|| v.clone());
+    let extractors = parse_extractors(
+        extractors,
+        &path.replace(".verifyImages", ".imageExtractors"),
+    )?;
+    Ok(VerifyImages {
+        checks,
+        templated,
+        path: path.to_string(),
+        extractors,
+    })
+}
+
+/// Whether `test` holds for the entries with their attestation `conditions`
+/// left out (conditions are substituted later, with the predicate's fields).
+fn outside_conditions(v: &Json, test: impl Fn(&Json) -> bool) -> bool {
+    test(&without_conditions(v))
+}
+
+/// The entries without their attestation `conditions`.
+fn without_conditions(v: &Json) -> Json {
+    let mut v = v.clone();
+    for item in v.as_array_mut().into_iter().flatten() {
+        for a in item
+            .get_mut("attestations")
+            .and_then(Json::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(a) = a.as_object_mut() {
+                a.remove("conditions");
+            }
+        }
+    }
+    v
+}
+
+/// Substitutes the variables of `raw` outside attestation conditions, which
+/// keep their text.
+fn substitute_entries(raw: &Json, data: &Rcvar) -> Result<Json, String> {
+    let mut out = crate::variables::substitute(&without_conditions(raw), data, Missing::Error)
+        .map_err(|e| e.to_string())?;
+    for (item, original) in out
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .zip(raw.as_array().into_iter().flatten())
+    {
+        for (a, original) in item
+            .get_mut("attestations")
+            .and_then(Json::as_array_mut)
+            .into_iter()
+            .flatten()
+            .zip(
+                original
+                    .get("attestations")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten(),
+            )
+        {
+            if let (Some(a), Some(c)) = (a.as_object_mut(), original.get("conditions")) {
+                a.insert("conditions".into(), c.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_extractors(
+    v: Option<&Json>,
+    path: &str,
+) -> Parse<std::collections::BTreeMap<String, Vec<ImageExtractor>>> {
+    let mut out = std::collections::BTreeMap::new();
+    let map = match v {
+        None | Some(Json::Null) => return Ok(out),
+        Some(Json::Object(map)) => map,
+        Some(_) => return problem(path, "expected a map from kind to a list of extractors"),
+    };
+    for (kind, list) in map {
+        let kp = format!("{path}.{kind}");
+        let Some(items) = list.as_array() else {
+            return problem(&kp, "expected a list of extractors");
+        };
+        let mut extractors = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let p = format!("{kp}[{i}]");
+            let text = |k: &str| -> Parse<String> {
+                match item.get(k) {
+                    None | Some(Json::Null) => Ok(String::new()),
+                    Some(Json::String(s)) => Ok(s.clone()),
+                    Some(_) => problem(&format!("{p}.{k}"), "expected a string"),
+                }
+            };
+            let mut fields: Vec<String> = text("path")?
+                .split('/')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect();
+            let mut value = text("value")?;
+            if value.is_empty() {
+                match fields.pop() {
+                    Some(last) if last != "*" => value = last,
+                    _ => {
+                        return problem(
+                            &format!("{p}.path"),
+                            "an extractor needs a path ending in the image field, or a value",
+                        )
+                    }
+                }
+            }
+            let name = match text("name")? {
+                n if n.is_empty() => "custom".to_string(),
+                n => n,
+            };
+            let jmes_path = match text("jmesPath")? {
+                j if j.is_empty() => None,
+                j => Some(crate::variables::compile_cached(&j).map_err(|e| {
+                    (
+                        format!("{p}.jmesPath"),
+                        format!("invalid JMESPath {j:?}: {e}"),
+                    )
+                })?),
+            };
+            extractors.push(ImageExtractor {
+                fields,
+                value,
+                key: text("key")?,
+                name,
+                jmes_path,
+            });
+        }
+        out.insert(kind.clone(), extractors);
+    }
+    Ok(out)
+}
+
+/// Parses the `verifyImages` entries.
+fn parse_checks(v: &Json, path: &str) -> Parse<Vec<ImageVerification>> {
     let Some(items) = v.as_array().filter(|i| !i.is_empty()) else {
         return problem(path, "expected a non-empty list of image verifications");
     };
@@ -184,7 +356,7 @@ pub(crate) fn parse(v: &Json, path: &str) -> Parse<VerifyImages> {
             required: flag("required")?,
         });
     }
-    Ok(VerifyImages { checks })
+    Ok(checks)
 }
 
 fn attestor_sets(v: Option<&Json>, path: &str) -> Parse<Vec<AttestorSet>> {
@@ -409,6 +581,113 @@ fn images_of(object: &Json, kind: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Each image the extractors find in `object`, with the JSON pointer of its
+/// field, in document order. As in Kyverno: `*` goes through a list or a map,
+/// a missing field or an empty value is no image, anything else that is not
+/// a map where one is needed is an error, and `jmesPath` must give a string.
+fn extracted_images(
+    object: &Json,
+    extractors: &[ImageExtractor],
+) -> Result<Vec<(String, String)>, String> {
+    fn walk(
+        node: &Json,
+        path: &mut Vec<String>,
+        fields: &[String],
+        extractor: &ImageExtractor,
+        out: &mut Vec<(String, String)>,
+    ) -> Result<(), String> {
+        if node.is_null() {
+            return Ok(());
+        }
+        if let Some(("*", rest)) = fields.split_first().map(|(f, r)| (f.as_str(), r)) {
+            match node {
+                Json::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        path.push(i.to_string());
+                        walk(item, path, rest, extractor, out)?;
+                        path.pop();
+                    }
+                }
+                Json::Object(map) => {
+                    for (k, item) in map {
+                        path.push(k.clone());
+                        walk(item, path, rest, extractor, out)?;
+                        path.pop();
+                    }
+                }
+                _ => return Err(format!("/{}: `*` needs a list or a map", path.join("/"))),
+            }
+            return Ok(());
+        }
+        let Some(map) = node.as_object() else {
+            return Err(format!("/{}: expected a map", path.join("/")));
+        };
+        let Some((field, rest)) = fields.split_first() else {
+            let pointer = format!("/{}/{}", path.join("/"), extractor.value).replace("//", "/");
+            if !extractor.key.is_empty() && !map.get(&extractor.key).is_some_and(Json::is_string) {
+                return Err(format!(
+                    "{pointer}: the key field `{}` is not a string",
+                    extractor.key
+                ));
+            }
+            let Some(value) = map
+                .get(&extractor.value)
+                .and_then(Json::as_str)
+                .filter(|v| !v.trim().is_empty())
+            else {
+                return Ok(());
+            };
+            let image = match &extractor.jmes_path {
+                None => value.to_string(),
+                Some(expr) => {
+                    let result = expr
+                        .search(&crate::jmes::to_var(&Json::String(value.to_string())))
+                        .map_err(|e| format!("{pointer}: failed to apply jmesPath: {e}"))?;
+                    match crate::jmes::to_json(&result) {
+                        Json::String(s) => s,
+                        other => {
+                            return Err(format!(
+                                "{pointer}: jmesPath must produce a string, but produced {other}"
+                            ))
+                        }
+                    }
+                }
+            };
+            if parse_image(&image).is_none() {
+                return Err(format!("{pointer}: invalid image '{image}'"));
+            }
+            out.push((image, pointer));
+            return Ok(());
+        };
+        let Some(next) = map.get(field) else {
+            return Ok(());
+        };
+        path.push(field.clone());
+        walk(next, path, rest, extractor, out)?;
+        path.pop();
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for extractor in extractors {
+        walk(
+            object,
+            &mut Vec::new(),
+            &extractor.fields,
+            extractor,
+            &mut out,
+        )
+        .map_err(|e| format!("imageExtractors {}: {e}", extractor.name))?;
+    }
+    Ok(out)
+}
+
+/// The name Kyverno records an image under in the `kyverno.io/verify-images`
+/// annotation (its `ImageInfo.String()`): registry written out (`docker.io`
+/// for Docker Hub), then the tag, or the digest alone when there is one.
+pub fn annotation_name(image: &str) -> String {
+    parse_image(image).map_or_else(|| image.to_string(), |i| i.normalized())
+}
+
 /// Whether one of `patterns` matches the image as written or normalized.
 fn selects(patterns: &[String], image: &str) -> bool {
     let normalized = parse_image(image).map(|i| i.normalized());
@@ -437,21 +716,52 @@ impl VerifyImages {
     /// Runs the rule on the resource of `context`: its status, its message
     /// (one part per image), and the object with digests and the
     /// `kyverno.io/verify-images` annotation when it changed.
-    pub fn run(&self, context: &PolicyContext<'_>) -> (Status, String, Option<Json>) {
+    pub fn run(&self, context: &PolicyContext<'_>, data: &Rcvar) -> (Status, String, Option<Json>) {
         let target = context.target;
         let lookup = &context.request.cel_lookup;
-        let images = images_of(&target.object, &target.kind);
+        let substituted;
+        let checks = match &self.templated {
+            None => &self.checks,
+            Some(raw) => {
+                let parsed = substitute_entries(raw, data)
+                    .map_err(|e| format!("failed to substitute variables in {}: {e}", self.path))
+                    .and_then(|v| {
+                        parse_checks(&v, &self.path).map_err(|(p, r)| {
+                            format!("{p}: {r} (after variables were substituted)")
+                        })
+                    });
+                match parsed {
+                    Ok(c) => {
+                        substituted = c;
+                        &substituted
+                    }
+                    Err(e) => return (Status::Error, e, None),
+                }
+            }
+        };
+        let images = match self.extractors.get(&target.kind) {
+            Some(extractors) => match extracted_images(&target.object, extractors) {
+                Ok(images) => images,
+                Err(e) => {
+                    return (
+                        Status::Error,
+                        format!("failed to extract images: {e}"),
+                        None,
+                    )
+                }
+            },
+            None => images_of(&target.object, &target.kind),
+        };
         let mut status: Option<Status> = None;
         let mut messages = Vec::new();
         let mut object = target.object.clone();
         let mut annotation: Map<String, Json> = Map::new();
         for (image, pointer) in &images {
-            for check in self
-                .checks
+            for check in checks
                 .iter()
                 .filter(|c| selects(&c.references, image) && !selects(&c.skip, image))
             {
-                let (s, m, patched_image) = check.run(lookup, image);
+                let (s, m, patched_image) = check.run(lookup, image, data);
                 status = Some(status.map_or(s, |w| worse(w, s)));
                 messages.push(m);
                 let shown = patched_image.clone().unwrap_or_else(|| image.clone());
@@ -462,13 +772,12 @@ impl VerifyImages {
                 }
                 if !check.attestors.is_empty() || !check.attestations.is_empty() {
                     let verdict = if s == Status::Pass { "pass" } else { "fail" };
-                    annotation.insert(shown, Json::String(verdict.into()));
+                    annotation.insert(annotation_name(&shown), Json::String(verdict.into()));
                 }
             }
         }
         let Some(status) = status else {
-            let refs: Vec<&str> = self
-                .checks
+            let refs: Vec<&str> = checks
                 .iter()
                 .flat_map(|c| c.references.iter().map(String::as_str))
                 .collect();
@@ -507,7 +816,7 @@ impl VerifyImages {
 impl ImageVerification {
     /// Verifies one image: its status, message, and the image rewritten with
     /// its digest when `mutateDigest` adds one.
-    fn run(&self, lookup: &Offline, image: &str) -> (Status, String, Option<String>) {
+    fn run(&self, lookup: &Offline, image: &str, data: &Rcvar) -> (Status, String, Option<String>) {
         let has_checks = !self.attestors.is_empty() || !self.attestations.is_empty();
         let info = parse_image(image);
         let has_digest = info.as_ref().is_some_and(|i| !i.digest.is_empty());
@@ -549,7 +858,7 @@ impl ImageVerification {
                     }
                 }
             }
-            if let Err((status, m)) = self.verify_attestations(entry, image) {
+            if let Err((status, m)) = self.verify_attestations(entry, image, data) {
                 return (status, m, None);
             }
             message = format!("verified image signatures for {image}");
@@ -562,7 +871,9 @@ impl ImageVerification {
                 .filter(|d| !d.is_empty());
             match digest {
                 Some(d) => {
-                    patched = Some(format!("{image}@{d}"));
+                    // Kyverno writes its name for the image (registry
+                    // written out), then the digest.
+                    patched = Some(format!("{}@{d}", annotation_name(image)));
                     if message.is_empty() {
                         message = format!("mutated image digest of {image}");
                     }
@@ -587,7 +898,12 @@ impl ImageVerification {
         (Status::Pass, message, patched)
     }
 
-    fn verify_attestations(&self, entry: &Json, image: &str) -> Result<(), (Status, String)> {
+    fn verify_attestations(
+        &self,
+        entry: &Json,
+        image: &str,
+        rule_data: &Rcvar,
+    ) -> Result<(), (Status, String)> {
         if self.attestations.is_empty() {
             return Ok(());
         }
@@ -635,7 +951,17 @@ impl ImageVerification {
                 )
             })?;
             let predicate = payload.get("predicate").unwrap_or(payload);
-            let data = crate::jmes::to_var(predicate);
+            // The predicate's fields join the rule's data at the top, as
+            // Kyverno adds them to its context: `{{ builder.id }}` and
+            // `{{ request.object.metadata.name }}` both resolve.
+            let mut data = rule_data.clone();
+            if let (Some(fields), crate::jmes::Variable::Object(root)) =
+                (predicate.as_object(), Arc::make_mut(&mut data))
+            {
+                for (k, v) in fields {
+                    root.insert(k.clone(), crate::jmes::to_var(v));
+                }
+            }
             for c in &check.conditions {
                 match conditions::evaluate(c, &data, Missing::Error) {
                     Ok(true) => {}
@@ -663,8 +989,12 @@ impl ImageVerification {
 }
 
 /// A rule's `verifyImages`, shared by the rule and its autogen copies.
-pub(crate) fn action(v: &Json, path: &str) -> Parse<crate::policy::RuleAction> {
+pub(crate) fn action(
+    v: &Json,
+    extractors: Option<&Json>,
+    path: &str,
+) -> Parse<crate::policy::RuleAction> {
     Ok(crate::policy::RuleAction::Mutate(
-        crate::policy::Mutation::VerifyImages(Arc::new(parse(v, path)?)),
+        crate::policy::Mutation::VerifyImages(Arc::new(parse(v, extractors, path)?)),
     ))
 }

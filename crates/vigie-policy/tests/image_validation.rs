@@ -118,7 +118,7 @@ fn required_fails_images_no_check_verified() {
     assert_eq!(r.status, Status::Fail);
     assert_eq!(
         r.message,
-        "image app:1 is not verified: the policy performed no signature or attestation check on it"
+        "image app:1 is not verified: no policy performed a signature or attestation check on it"
     );
     let text = text.replace(
         "verifyDigest: false",
@@ -160,4 +160,128 @@ fn bad_policies_name_their_path_and_json_mode_is_unsupported() {
         RuleAction::Unsupported(f) if f.contains("evaluation.mode")
     ));
     assert_eq!(loaded.unsupported_rules.len(), 1);
+}
+
+#[test]
+fn mutate_digest_pins_selected_images_from_the_facts() {
+    let text = POLICY.replace(
+        "  validationConfigurations:",
+        "  matchImageReferences: [{glob: \"docker.io/*\"}]\n  validationConfigurations:",
+    );
+    let loaded = policies_from_str(&text, "p.yaml");
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let digest = "sha256:0123456789012345678901234567890123456789012345678901234567890123";
+    let facts = request(json!([{"image": "docker.io/app:1", "digest": digest}]));
+    let target = Target::from_json(json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "a"},
+        "spec": {
+            "initContainers": [{"name": "i", "image": "ghost:2"}],
+            "containers": [
+                {"name": "a", "image": "app:1"},
+                {"name": "b", "image": format!("app:1@{digest}")},
+                {"name": "c", "image": "registry.example/other:1"}]}}));
+    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &facts);
+    assert!(outcome.changed);
+    let image = |list: &str, i: usize| outcome.object["spec"][list][i]["image"].clone();
+    // Named as Kyverno names it, with the digest of its entry.
+    assert_eq!(
+        image("containers", 0),
+        json!(format!("docker.io/app:1@{digest}"))
+    );
+    // A digest already, or not selected: left as written.
+    assert_eq!(image("containers", 1), json!(format!("app:1@{digest}")));
+    assert_eq!(image("containers", 2), json!("registry.example/other:1"));
+    // No facts for ghost: an error naming it, and app:1 is pinned all the same.
+    assert_eq!(image("initContainers", 0), json!("ghost:2"));
+    assert_eq!(outcome.results.len(), 1);
+    let (index, result) = &outcome.results[0];
+    assert_eq!((*index, result.status), (0, Status::Error));
+    assert!(
+        result.message.starts_with(
+            "failed to update digest: failed to resolve digest for image docker.io/ghost:2: no data for image 'docker.io/ghost:2'"
+        ),
+        "{}",
+        result.message
+    );
+    assert!(!result.message.contains("other"), "{}", result.message);
+    // An entry without a digest is an error too.
+    let no_digest = request(json!([{"image": "app:1"}, {"image": "ghost:2", "digest": digest}]));
+    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &no_digest);
+    assert!(
+        outcome.results[0]
+            .1
+            .message
+            .contains("'docker.io/app:1' gives no digest"),
+        "{}",
+        outcome.results[0].1.message
+    );
+    // mutateDigest: false pins nothing and says nothing.
+    let off = text.replace(
+        "verifyDigest: false",
+        "verifyDigest: false, mutateDigest: false",
+    );
+    let loaded = policies_from_str(&off, "p.yaml");
+    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &facts);
+    assert!(!outcome.changed && outcome.results.is_empty());
+    // The policy's match conditions decide, as for its validation.
+    let sandboxed = text.replace(
+        "  validationConfigurations:",
+        "  matchConditions:\n  - {name: no, expression: \"false\"}\n  validationConfigurations:",
+    );
+    let loaded = policies_from_str(&sandboxed, "p.yaml");
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &facts);
+    assert!(!outcome.changed && outcome.results.is_empty());
+}
+
+#[test]
+fn required_is_settled_across_the_policies_of_the_request() {
+    // catch-all comes first and verifies nothing: its `required` holds only
+    // through team-signed's checks, evaluated after it.
+    let report = common::run_agreeing("image-validation-required", 5);
+    let message = |resource: &str| {
+        report
+            .entries
+            .iter()
+            .find(|e| e.resource.ends_with(resource) && e.policy == "catch-all")
+            .map(|e| e.message.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        message("unsigned"),
+        "image registry.shop.example/team/tool:1 failed signature or attestation verification"
+    );
+    assert_eq!(
+        message("unchecked"),
+        "image registry.shop.example/ops/agent:1 is not verified: no policy performed a \
+         signature or attestation check on it"
+    );
+    // Alone, catch-all cannot be satisfied: the failure stands (never a pass
+    // for want of settling).
+    let loaded = policies_from_str(
+        &std::fs::read_to_string(format!(
+            "{}/tests/suites/image-validation-required/policies.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+        "policies.yaml",
+    );
+    let facts =
+        request(json!([{"image": "registry.shop.example/team/app:1", "signatures": ["team-key"]}]));
+    let pod = pod("registry.shop.example/team/app:1");
+    let alone = evaluate(&loaded.policies[0], &pod, &facts);
+    assert_eq!(alone[0].status, Status::Fail, "{}", alone[0].message);
+    // Both in one context, catch-all first: settled to a pass.
+    let context = vigie_policy::PolicyContext::new(&pod, &facts);
+    let first = vigie_policy::evaluate_in(&context, &loaded.policies[0]);
+    assert_eq!(first[0].status, Status::Fail);
+    let second = vigie_policy::evaluate_in(&context, &loaded.policies[1]);
+    assert_eq!(second[0].status, Status::Pass, "{}", second[0].message);
+    let settled = context.settle_image_requirements();
+    assert_eq!(settled.len(), 1);
+    assert_eq!(
+        (settled[0].policy.as_str(), settled[0].status),
+        ("catch-all", Status::Pass)
+    );
+    assert!(context.settle_image_requirements().is_empty());
 }

@@ -105,3 +105,165 @@ fn a_digest_missing_from_the_facts_is_an_error_and_verify_digest_fails_without_m
         (Status::Fail, "missing digest for app:1")
     );
 }
+
+#[test]
+fn variables_extractors_and_annotation_names_suite_agrees() {
+    let report = common::run_agreeing("verify-images-templated", 7);
+    let unresolved = report
+        .entries
+        .iter()
+        .find(|e| e.resource == "team-a/unlabelled")
+        .map(|e| e.message.clone())
+        .unwrap_or_default();
+    assert!(
+        unresolved.contains("failed to substitute variables in spec.rules[0].verifyImages")
+            && unresolved.contains("request.object.metadata.labels.registry"),
+        "{unresolved}"
+    );
+}
+
+#[test]
+fn malformed_image_extractors_are_errors_naming_the_field() {
+    let head = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: p}
+spec:
+  rules:
+  - name: r
+    match:
+      any:
+      - resources: {kinds: [Task]}
+    verifyImages: [{imageReferences: ['*']}]
+    imageExtractors:
+";
+    let cases = [
+        (
+            "      Task: [{path: /spec/steps/*}]\n",
+            "spec.rules[0].imageExtractors.Task[0].path",
+            "ending in the image field, or a value",
+        ),
+        (
+            "      Task: [{path: /spec/image, jmesPath: 'trim_prefix(@'}]\n",
+            "spec.rules[0].imageExtractors.Task[0].jmesPath",
+            "invalid JMESPath",
+        ),
+        (
+            "      Task: [{path: /spec/image, key: 3}]\n",
+            "spec.rules[0].imageExtractors.Task[0].key",
+            "expected a string",
+        ),
+        (
+            "      Task: /spec/image\n",
+            "spec.rules[0].imageExtractors.Task",
+            "expected a list of extractors",
+        ),
+    ];
+    for (body, path, reason) in cases {
+        let loaded = policies_from_str(&format!("{head}{body}"), "p.yaml");
+        assert!(loaded.policies.is_empty(), "{body}");
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        let e = &loaded.errors[0];
+        assert_eq!(e.path, path, "{e}");
+        assert!(e.reason.contains(reason), "{e}");
+        assert!(e.line.is_some(), "{e}");
+    }
+}
+
+#[test]
+fn an_extractor_that_does_not_yield_an_image_is_an_error() {
+    let policy = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: p}
+spec:
+  rules:
+  - name: r
+    match:
+      any:
+      - resources: {kinds: [Task]}
+    imageExtractors:
+      Task:
+      - {name: steps, path: /spec/steps/*/image, jmesPath: 'length(@)'}
+    verifyImages: [{imageReferences: ['*'], mutateDigest: false, verifyDigest: false}]
+";
+    let loaded = policies_from_str(policy, "p.yaml");
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let task = |steps: serde_json::Value| {
+        vigie_policy::Target::from_json(serde_json::json!({
+            "apiVersion": "tekton.dev/v1", "kind": "Task", "metadata": {"name": "t"},
+            "spec": {"steps": steps}}))
+    };
+    let request = vigie_policy::Request::default();
+    let outcome = vigie_policy::mutate(
+        &loaded.policies,
+        &task(serde_json::json!([{"image": "app:1"}])),
+        &request,
+    );
+    let (_, result) = &outcome.results[0];
+    assert_eq!(result.status, Status::Error);
+    assert_eq!(
+        result.message,
+        "failed to extract images: imageExtractors steps: /spec/steps/0/image: jmesPath must \
+         produce a string, but produced 5"
+    );
+    // `*` on a string is malformed input, not an empty list.
+    let outcome = vigie_policy::mutate(
+        &loaded.policies,
+        &task(serde_json::json!("app:1")),
+        &request,
+    );
+    let (_, result) = &outcome.results[0];
+    assert_eq!(result.status, Status::Error);
+    assert!(
+        result
+            .message
+            .contains("/spec/steps: `*` needs a list or a map"),
+        "{}",
+        result.message
+    );
+    // No step has an image: nothing selected, the rule skips.
+    let outcome = vigie_policy::mutate(
+        &loaded.policies,
+        &task(serde_json::json!([{"name": "x"}])),
+        &request,
+    );
+    let (_, result) = &outcome.results[0];
+    assert_eq!(result.status, Status::Skip, "{}", result.message);
+}
+
+#[test]
+fn annotation_names_follow_kyverno_image_info() {
+    use vigie_policy::verify_images::annotation_name;
+    assert_eq!(annotation_name("nginx"), "docker.io/nginx:latest");
+    assert_eq!(annotation_name("nginx:1.25"), "docker.io/nginx:1.25");
+    assert_eq!(annotation_name("team/app:2"), "docker.io/team/app:2");
+    assert_eq!(
+        annotation_name("ghcr.io/o/app:1@sha256:ab"),
+        "ghcr.io/o/app@sha256:ab"
+    );
+    assert_eq!(
+        annotation_name("localhost:5000/app"),
+        "localhost:5000/app:latest"
+    );
+}
+
+#[test]
+fn mutate_digest_writes_kyvernos_name_for_the_image() {
+    let rule = "    - imageReferences: ['*']\n";
+    let loaded = policies_from_str(&format!("{RULE_HEAD}{rule}"), "p.yaml");
+    let pod = vigie_policy::Target::from_json(serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}));
+    let request = vigie_policy::Request {
+        cel_lookup: std::sync::Arc::new(vigie_cel::kyverno::Offline {
+            resources: Vec::new(),
+            images: vec![serde_json::json!({"image": "nginx:1.25", "digest": "sha256:ab"})],
+        }),
+        ..Default::default()
+    };
+    let outcome = vigie_policy::mutate(&loaded.policies, &pod, &request);
+    assert_eq!(outcome.results[0].1.status, Status::Pass);
+    assert_eq!(
+        outcome.object["spec"]["containers"][0]["image"],
+        "docker.io/nginx:1.25@sha256:ab"
+    );
+}

@@ -26,8 +26,12 @@
 //!   validation failed at index N"); an expression that cannot be evaluated
 //!   is an `error`; `validationConfigurations.verifyDigest` (default true)
 //!   fails a selected image without a digest, `required` (default true)
-//!   fails a passing policy when a selected image was not verified by one of
-//!   its signature or attestation checks.
+//!   fails a passing policy when a selected image was not verified by a
+//!   signature or attestation check of any ImageValidatingPolicy of the
+//!   request (settled once all have run:
+//!   [`PolicyContext::settle_image_requirements`]);
+//! - `mutateDigest` (default true) pins selected images to their digest at
+//!   the admission webhook ([`ImageValidation::pin_digests`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -235,6 +239,8 @@ pub struct ImageValidation {
     verify_digest: bool,
     /// `validationConfigurations.required`.
     required: bool,
+    /// `validationConfigurations.mutateDigest`.
+    mutate_digest: bool,
     /// `failurePolicy: Ignore`: a match condition that cannot be evaluated
     /// leaves the resource out instead of giving an error.
     pub ignore_errors: bool,
@@ -369,6 +375,7 @@ fn compile(cel: &Json, path: &str) -> Result<ImageValidation, CelProblem> {
         audit_annotations: named("auditAnnotations", "key", "valueExpression")?,
         verify_digest: setting("verifyDigest"),
         required: setting("required"),
+        mutate_digest: setting("mutateDigest"),
         ignore_errors: false,
         warn: false,
     })
@@ -387,17 +394,192 @@ fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// How one evaluation ended: a result, or validations that passed with a
+/// `required` check to decide on the request's record.
+enum Evaluated {
+    Done(Status, String),
+    Required { images: Vec<String>, pass: String },
+}
+
+/// What `mutateDigest` did to one object for one policy.
+#[derive(Debug, Default)]
+pub struct DigestPins {
+    /// The object with the digests added; `None` when nothing changed.
+    pub patched: Option<Json>,
+    /// Why some images could not be pinned (the others still are), as the
+    /// error result Kyverno records against the policy; `None` when all were.
+    pub error: Option<String>,
+}
+
 impl ImageValidation {
-    /// Runs the policy on the resource of `context`.
-    pub fn evaluate(&self, context: &PolicyContext<'_>) -> (Status, String) {
+    /// `validationConfigurations.mutateDigest` (default true).
+    pub fn mutates_digest(&self) -> bool {
+        self.mutate_digest
+    }
+
+    /// Pins to their digest the images of the resource of `context` that
+    /// `matchImageReferences` selects and that carry no digest, as Kyverno's
+    /// admission webhook does for `mutateDigest`: only the containers, init
+    /// and ephemeral containers of a Pod, pod template or CronJob job
+    /// template (the fields a patch can point at), each image named as
+    /// Kyverno names it (`nginx:1` is `docker.io/nginx:1`) and rewritten to
+    /// `NAME@DIGEST` with the digest the Context file's `spec.images` entry
+    /// gives. An image without one is an error naming it; the others are
+    /// still pinned. Nothing happens when the policy's match conditions do
+    /// not hold. No signature is checked here: that is the validation's work.
+    pub fn pin_digests(&self, context: &PolicyContext<'_>) -> DigestPins {
         let shared = context.cel();
-        match self.evaluate_in(shared, &context.target.kind) {
-            (Status::Fail, m) if self.warn => (Status::Warn, m),
-            other => other,
+        let scope = Scope {
+            match_conditions: &self.match_conditions,
+            variables: &[],
+            params: None,
+            ignore_errors: self.ignore_errors,
+        };
+        match scope.bind(shared) {
+            Ok(_) => {}
+            Err((Status::Skip, _)) => return DigestPins::default(),
+            Err((_, m)) => {
+                return DigestPins {
+                    patched: None,
+                    error: Some(format!("failed to update digest: {m}")),
+                }
+            }
+        }
+        let Some(spec) = pod_spec_pointer(&context.target.kind) else {
+            return DigestPins::default();
+        };
+        let mut object = context.target.object.clone();
+        let mut errors = Vec::new();
+        let verifier = OfflineVerifier {
+            lookup: shared.inputs.lookup.clone(),
+            references: self.references.clone(),
+            attestations: self.attestations.clone(),
+            outcomes: Mutex::new(BTreeMap::new()),
+        };
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            let pointer = format!("{spec}/{list}");
+            let count = object
+                .pointer(&pointer)
+                .and_then(Json::as_array)
+                .map_or(0, Vec::len);
+            for i in 0..count {
+                let field = format!("{pointer}/{i}/image");
+                let Some(written) = object.pointer(&field).and_then(Json::as_str) else {
+                    continue;
+                };
+                let Some(info) = parse_image(written) else {
+                    errors.push(format!("failed to parse image reference {written}"));
+                    continue;
+                };
+                if !info.digest.is_empty() {
+                    continue;
+                }
+                let name = info.normalized();
+                match self.references.matches(&name) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(m) => {
+                        errors.push(m);
+                        continue;
+                    }
+                }
+                let digest = verifier.entry(&name).and_then(|e| {
+                    e.get("digest")
+                        .and_then(Json::as_str)
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            format!("the spec.images entry of '{name}' gives no digest ({OFFLINE})")
+                        })
+                });
+                match digest {
+                    Ok(d) => {
+                        if let Some(slot) = object.pointer_mut(&field) {
+                            *slot = Json::String(format!("{name}@{d}"));
+                        }
+                    }
+                    Err(m) => {
+                        errors.push(format!("failed to resolve digest for image {name}: {m}"))
+                    }
+                }
+            }
+        }
+        DigestPins {
+            patched: (object != context.target.object).then_some(object),
+            error: (!errors.is_empty())
+                .then(|| format!("failed to update digest: {}", errors.join("; "))),
         }
     }
 
-    fn evaluate_in(&self, shared: &CelResource<'_>, kind: &str) -> (Status, String) {
+    /// Runs the policy on the resource of `context`.
+    pub fn evaluate(&self, context: &PolicyContext<'_>) -> (Status, String) {
+        self.evaluate_named(context, "", "")
+    }
+
+    /// [`ImageValidation::evaluate`] for the rule `rule` of policy `policy`:
+    /// what its checks verified joins the request's record, and `required`
+    /// is decided on that record. An image no check of the request verified
+    /// yet fails the policy for now, and the check is kept to be settled
+    /// once every policy has run
+    /// ([`PolicyContext::settle_image_requirements`]).
+    pub fn evaluate_named(
+        &self,
+        context: &PolicyContext<'_>,
+        policy: &str,
+        rule: &str,
+    ) -> (Status, String) {
+        let shared = context.cel();
+        let record = context.image_verifications();
+        match self.evaluate_in(shared, &context.target.kind, record) {
+            Evaluated::Done(status, m) => match status {
+                Status::Fail if self.warn => (Status::Warn, m),
+                other => (other, m),
+            },
+            Evaluated::Required { images, pass } => {
+                let mut record = record.borrow_mut();
+                match record.require(&images) {
+                    Ok(()) => (Status::Pass, pass),
+                    Err(m) => {
+                        record.defer(policy, rule, images, pass, self.warn);
+                        (
+                            if self.warn {
+                                Status::Warn
+                            } else {
+                                Status::Fail
+                            },
+                            m,
+                        )
+                    }
+                }
+            }
+        }
+    }
+
+    fn evaluate_in(
+        &self,
+        shared: &CelResource<'_>,
+        kind: &str,
+        record: &std::cell::RefCell<crate::engine::policy_context::ImageVerifications>,
+    ) -> Evaluated {
+        let verifier = Arc::new(OfflineVerifier {
+            lookup: shared.inputs.lookup.clone(),
+            references: self.references.clone(),
+            attestations: self.attestations.clone(),
+            outcomes: Mutex::new(BTreeMap::new()),
+        });
+        let outcome = self.evaluate_with(shared, kind, &verifier);
+        // Every check the policy made counts for the request, whatever its
+        // own result (as Kyverno records them).
+        record.borrow_mut().record(&verifier.outcomes());
+        outcome
+    }
+
+    fn evaluate_with(
+        &self,
+        shared: &CelResource<'_>,
+        kind: &str,
+        verifier: &Arc<OfflineVerifier>,
+    ) -> Evaluated {
         let scope = Scope {
             match_conditions: &self.match_conditions,
             variables: &[],
@@ -408,12 +590,12 @@ impl ImageValidation {
             Ok((act, _)) => act,
             // A match condition that cannot be evaluated under
             // `failurePolicy: Fail` is an error, as in Kyverno.
-            Err((Status::Fail, m)) => return (Status::Error, m),
-            Err(other) => return other,
+            Err((Status::Fail, m)) => return Evaluated::Done(Status::Error, m),
+            Err((status, m)) => return Evaluated::Done(status, m),
         };
         let images = match self.images(shared, kind, &act) {
             Ok(i) => i,
-            Err(m) => return (Status::Error, m),
+            Err(m) => return Evaluated::Done(Status::Error, m),
         };
         let mut selected: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut considered = Vec::new();
@@ -426,7 +608,7 @@ impl ImageValidation {
                         considered.push(image);
                     }
                     Ok(false) => {}
-                    Err(m) => return (Status::Error, m),
+                    Err(m) => return Evaluated::Done(Status::Error, m),
                 }
             }
         }
@@ -434,13 +616,13 @@ impl ImageValidation {
             for image in &considered {
                 match parse_image(image) {
                     None => {
-                        return (
+                        return Evaluated::Done(
                             Status::Error,
                             format!("failed to parse image reference {image}"),
                         )
                     }
                     Some(i) if i.digest.is_empty() => {
-                        return (
+                        return Evaluated::Done(
                             Status::Fail,
                             format!("image {image} does not have a digest"),
                         )
@@ -449,12 +631,6 @@ impl ImageValidation {
                 }
             }
         }
-        let verifier = Arc::new(OfflineVerifier {
-            lookup: shared.inputs.lookup.clone(),
-            references: self.references.clone(),
-            attestations: self.attestations.clone(),
-            outcomes: Mutex::new(BTreeMap::new()),
-        });
         // Binding an opaque value cannot fail.
         let _ = act.bind(VERIFIER, image_verifier(verifier.clone()));
         act.bind_json("images", &json!(selected));
@@ -477,43 +653,26 @@ impl ImageValidation {
         for (i, check) in self.checks.iter().enumerate() {
             let problem = match check.holds(&act) {
                 Ok(true) => continue,
-                Ok(false) => return (Status::Fail, message(check, &act, i)),
+                Ok(false) => return Evaluated::Done(Status::Fail, message(check, &act, i)),
                 Err(problem) => problem,
             };
             let mut m = problem;
             if !variable_errors.is_empty() {
                 m.push_str(&format!(" ({})", variable_errors.join("; ")));
             }
-            return (Status::Error, m);
+            return Evaluated::Done(Status::Error, m);
         }
         let annotations = match self.annotations(&act) {
             Ok(a) => a,
-            Err(m) => return (Status::Error, m),
+            Err(m) => return Evaluated::Done(Status::Error, m),
         };
         if self.required {
-            let outcomes = verifier.outcomes();
-            for image in &considered {
-                match outcomes.get(image) {
-                    Some(true) => {}
-                    Some(false) => {
-                        return (
-                            Status::Fail,
-                            format!("image {image} failed signature or attestation verification"),
-                        )
-                    }
-                    None => {
-                        return (
-                            Status::Fail,
-                            format!(
-                                "image {image} is not verified: the policy performed no \
-                                 signature or attestation check on it"
-                            ),
-                        )
-                    }
-                }
-            }
+            return Evaluated::Required {
+                images: considered,
+                pass: annotations,
+            };
         }
-        (Status::Pass, annotations)
+        Evaluated::Done(Status::Pass, annotations)
     }
 
     /// The image lists by name: the kind's containers, then the policy's

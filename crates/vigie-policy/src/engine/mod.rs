@@ -13,7 +13,7 @@ pub mod validate;
 
 pub use delete::deletions;
 pub use generate::{generate, GenerateOutcome};
-pub use mutate::{json_patch, mutate, MutationOutcome};
+pub use mutate::{json_patch, mutate, pin_image_digests, MutationOutcome};
 pub use mutate_existing::{mutate_existing, mutates_existing, ExistingMutation};
 pub use policy_context::PolicyContext;
 pub use request::{labels_of, Operation, Request, Target, UnknownOperation, Values};

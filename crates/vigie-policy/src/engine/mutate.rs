@@ -90,6 +90,63 @@ pub fn mutate<P: Borrow<Policy>>(
     }
 }
 
+/// ImageValidatingPolicies' `mutateDigest` (default true) on `target`, in
+/// policy order, as Kyverno's admission webhook applies it before validation:
+/// each policy that matches pins the images its `matchImageReferences`
+/// selects to the digest the Context file gives
+/// (`ImageValidation::pin_digests`),
+/// and the policies after it see the pinned images. Only errors give a
+/// result (as in Kyverno, a pinned image is no rule result of its own); they
+/// never stop the other policies. Kyverno's `apply` and `test` compute these
+/// patches and throw them away, so vigie's CLI does not call this.
+pub fn pin_image_digests<P: Borrow<Policy>>(
+    policies: &[P],
+    target: &Target,
+    request: &Request,
+) -> MutationOutcome {
+    let mut current: Cow<'_, Target> = Cow::Borrowed(target);
+    let mut results = Vec::new();
+    for (index, policy) in policies.iter().enumerate() {
+        let policy = policy.borrow();
+        for rule in &policy.rules {
+            let RuleAction::Validate(validation) = &rule.action else {
+                continue;
+            };
+            let crate::policy::Check::Image(image) = &validation.check else {
+                continue;
+            };
+            if !image.mutates_digest() {
+                continue;
+            }
+            let fresh = PolicyContext::new(&current, request);
+            let context = fresh.for_policy(policy).unwrap_or(fresh);
+            if !context.policy_applies(policy) || !rule_matches(rule, &context.match_target()) {
+                continue;
+            }
+            let pins = image.pin_digests(&context);
+            if let Some(message) = pins.error {
+                results.push((
+                    index,
+                    RuleResult {
+                        rule: rule.name.clone(),
+                        status: Status::Error,
+                        message,
+                    },
+                ));
+            }
+            if let Some(object) = pins.patched {
+                current = Cow::Owned(Target::from_json(object));
+            }
+        }
+    }
+    let changed = current.object != target.object;
+    MutationOutcome {
+        object: current.into_owned().object,
+        results,
+        changed,
+    }
+}
+
 /// The RFC 6902 operations that turn `before` into `after`, as a JSON array (what
 /// an admission response carries, base64-encoded, as `patchType: JSONPatch`).
 pub fn json_patch(before: &Json, after: &Json) -> Json {
@@ -109,7 +166,7 @@ pub fn run(
         Err((status, message)) => return (status, message, None),
     };
     if let Mutation::VerifyImages(verify) = mutation {
-        return verify.run(context);
+        return verify.run(context, &rule_data.data);
     }
     if let Mutation::Cel(cel) = mutation {
         return match cel.apply(&crate::cel::CelInputs::of(context)) {

@@ -31,6 +31,99 @@ pub struct PolicyContext<'a> {
     exception_values: Option<std::sync::Arc<Json>>,
     /// What podSecurity rules share: the checks' failures by level and version.
     pub(crate) pod_security: crate::pod_security::Evaluations,
+    /// What the ImageValidatingPolicies evaluated on this resource verified,
+    /// shared by every policy of the request (and the contexts of their own
+    /// that [`PolicyContext::for_policy`] makes), for `required`.
+    image_verifications: std::rc::Rc<std::cell::RefCell<ImageVerifications>>,
+}
+
+/// The image verifications of one request, across ImageValidatingPolicies:
+/// Kyverno keeps them for the whole request and settles `required` once
+/// every policy has run, so that an image one policy selects may be
+/// verified by another.
+#[derive(Debug, Default)]
+pub struct ImageVerifications {
+    /// Image -> whether a signature or attestation check verified it (any
+    /// one suffices); an image no check looked at is absent.
+    outcomes: std::collections::BTreeMap<String, bool>,
+    /// Policies whose validations passed but whose selected images were not
+    /// all verified when they ran: settled by
+    /// [`PolicyContext::settle_image_requirements`].
+    deferred: Vec<DeferredRequirement>,
+}
+
+/// A `required` check waiting for the policies after it.
+#[derive(Debug)]
+struct DeferredRequirement {
+    policy: String,
+    rule: String,
+    images: Vec<String>,
+    /// The result if every image turns out verified.
+    pass_message: String,
+    /// `validationActions: [Warn]` alone: a failure is a warning.
+    warn: bool,
+}
+
+/// The final result of a `required` check that had to wait.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettledRequirement {
+    /// The policy's name.
+    pub policy: String,
+    /// The rule's name (the policy's, for ImageValidatingPolicies).
+    pub rule: String,
+    /// `pass` once another policy verified every image, else as it was.
+    pub status: Status,
+    /// The message to report.
+    pub message: String,
+}
+
+impl ImageVerifications {
+    /// Adds what one evaluation's checks concluded.
+    pub(crate) fn record(&mut self, outcomes: &std::collections::BTreeMap<String, bool>) {
+        for (image, verified) in outcomes {
+            *self.outcomes.entry(image.clone()).or_insert(false) |= verified;
+        }
+    }
+
+    /// `Err` with Kyverno's message for the first of `images` that no check
+    /// of the request verified (so far).
+    pub(crate) fn require(&self, images: &[String]) -> Result<(), String> {
+        for image in images {
+            match self.outcomes.get(image) {
+                Some(true) => {}
+                Some(false) => {
+                    return Err(format!(
+                        "image {image} failed signature or attestation verification"
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "image {image} is not verified: no policy performed a signature or \
+                         attestation check on it"
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers a `required` check to settle when every policy has run.
+    pub(crate) fn defer(
+        &mut self,
+        policy: &str,
+        rule: &str,
+        images: Vec<String>,
+        pass_message: String,
+        warn: bool,
+    ) {
+        self.deferred.push(DeferredRequirement {
+            policy: policy.to_string(),
+            rule: rule.to_string(),
+            images,
+            pass_message,
+            warn,
+        });
+    }
 }
 
 /// The variables of one rule and the values maps that answer its context entries.
@@ -59,6 +152,7 @@ impl<'a> PolicyContext<'a> {
             cel: OnceCell::new(),
             exception_values: None,
             pod_security: Default::default(),
+            image_verifications: Default::default(),
         }
     }
 
@@ -75,7 +169,41 @@ impl<'a> PolicyContext<'a> {
             cel: OnceCell::new(),
             exception_values: Some(values.clone()),
             pod_security: Default::default(),
+            image_verifications: self.image_verifications.clone(),
         })
+    }
+
+    /// The image verifications of the request so far.
+    pub(crate) fn image_verifications(&self) -> &std::cell::RefCell<ImageVerifications> {
+        &self.image_verifications
+    }
+
+    /// Settles the `required` checks of ImageValidatingPolicies that ran in
+    /// this context (directly or through [`PolicyContext::for_policy`]) and
+    /// found images no check had verified yet: with every policy evaluated,
+    /// each becomes `pass` when some policy of the request verified all its
+    /// images, and stays a failure (its message naming the first image that
+    /// was not) otherwise. Callers replace the policy's result with these;
+    /// until then it is the failure, never a pass. Each is settled once.
+    pub fn settle_image_requirements(&self) -> Vec<SettledRequirement> {
+        let mut shared = self.image_verifications.borrow_mut();
+        let deferred = std::mem::take(&mut shared.deferred);
+        deferred
+            .into_iter()
+            .map(|d| {
+                let (status, message) = match shared.require(&d.images) {
+                    Ok(()) => (Status::Pass, d.pass_message),
+                    Err(m) if d.warn => (Status::Warn, m),
+                    Err(m) => (Status::Fail, m),
+                };
+                SettledRequirement {
+                    policy: d.policy,
+                    rule: d.rule,
+                    status,
+                    message,
+                }
+            })
+            .collect()
     }
 
     /// What CEL expressions see as `exceptions` (null: no exception granted

@@ -26,7 +26,7 @@ pub fn run(
         return crate::cel::run(context, cel);
     }
     if let Check::Image(image) = &validation.check {
-        return image.evaluate(context);
+        return image.evaluate_named(context, &policy.name, &rule.name);
     }
     let rule_data = match context.rule_data(policy, rule) {
         Ok(d) => d,

@@ -415,6 +415,20 @@ pub fn apply_streaming(
                 results.push((index, rule, status, r.message.into_boxed_str()));
             }
         }
+        // ImageValidatingPolicies' `required` is settled across all of them.
+        for settled in context.settle_image_requirements() {
+            let found = results.iter_mut().find(|(index, rule, _, _)| {
+                policies[*index].name == settled.policy && **rule == *settled.rule
+            });
+            if let Some((index, _, status, message)) = found {
+                let scored = infos[*index].scored;
+                *status = match settled.status {
+                    Status::Fail if !scored || options.audit_warn => Status::Warn,
+                    s => s,
+                };
+                *message = settled.message.into_boxed_str();
+            }
+        }
         let mut generated = Vec::new();
         if generating {
             for g in generate(&policies, &target, &request, &clone_sources) {
