@@ -39,6 +39,7 @@ use serde_json::{Map, Value as Json};
 use vigie_cel::kyverno::Offline;
 use vigie_resource::{parse_image, wildcard_match};
 
+use crate::cel::ivpol::{said, OFFLINE};
 use crate::conditions::{self, Conditions};
 use crate::engine::{PolicyContext, Status};
 use crate::jmes::Rcvar;
@@ -425,10 +426,6 @@ fn attestor_set(set: &Json, path: &str) -> Parse<AttestorSet> {
     Ok(AttestorSet { count, entries })
 }
 
-/// What a registry and cosign would say, and where vigie reads it.
-const OFFLINE: &str = "vigie answers image verification from the Context file's spec.images \
-                       and never contacts a registry";
-
 /// PEM text without its whitespace, so that line breaks do not matter.
 fn squeezed(pem: &str) -> String {
     pem.chars().filter(|c| !c.is_whitespace()).collect()
@@ -534,20 +531,6 @@ fn entry<'a>(lookup: &'a Offline, image: &str) -> Result<&'a Json, String> {
                 && digest == p.digest
         })
         .ok_or_else(|| format!("no data for image '{image}' ({OFFLINE})"))
-}
-
-/// A list the entry of `image` must give.
-fn said<'a>(entry: &'a Json, image: &str, field: &str) -> Result<&'a [Json], String> {
-    entry
-        .get(field)
-        .and_then(Json::as_array)
-        .map(Vec::as_slice)
-        .ok_or_else(|| {
-            format!(
-                "the spec.images entry of '{image}' has no `{field}` list, so vigie cannot tell \
-                 what verifies it ({OFFLINE})"
-            )
-        })
 }
 
 /// Each container image of `object` with the JSON pointer of its `image` field.

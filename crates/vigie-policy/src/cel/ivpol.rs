@@ -791,9 +791,27 @@ struct OfflineVerifier {
     outcomes: Mutex<BTreeMap<String, bool>>,
 }
 
-/// Where vigie reads what registries would say, for error messages.
-const OFFLINE: &str = "vigie answers image verification from the Context file's spec.images \
+/// Where vigie reads what registries would say, for error messages (also
+/// ClusterPolicy verifyImages', which reads the same facts).
+pub(crate) const OFFLINE: &str =
+    "vigie answers image verification from the Context file's spec.images \
                        and never contacts a registry";
+
+/// A list field of the Context entry of `image`, which must be there: an
+/// absent list is an error, never an empty answer (also ClusterPolicy
+/// verifyImages').
+pub(crate) fn said<'a>(entry: &'a Json, image: &str, field: &str) -> Result<&'a [Json], String> {
+    entry
+        .get(field)
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .ok_or_else(|| {
+            format!(
+                "the spec.images entry of '{image}' has no `{field}` list, so vigie cannot \
+                 tell what verifies it ({OFFLINE})"
+            )
+        })
+}
 
 impl OfflineVerifier {
     fn outcomes(&self) -> BTreeMap<String, bool> {
@@ -819,20 +837,6 @@ impl OfflineVerifier {
                     || wanted.is_some() && parse_image(given).map(|i| i.normalized()) == wanted
             })
             .ok_or_else(|| format!("no data for image '{image}' ({OFFLINE})"))
-    }
-
-    /// A list field of the entry of `image`, which must be there.
-    fn said<'a>(&self, entry: &'a Json, image: &str, field: &str) -> Result<&'a [Json], String> {
-        entry
-            .get(field)
-            .and_then(Json::as_array)
-            .map(Vec::as_slice)
-            .ok_or_else(|| {
-                format!(
-                    "the spec.images entry of '{image}' has no `{field}` list, so vigie cannot \
-                     tell what verifies it ({OFFLINE})"
-                )
-            })
     }
 
     fn attestation(&self, name: &str) -> Result<&Attestation, String> {
@@ -874,7 +878,7 @@ impl ImageVerification for OfflineVerifier {
         }
         let (names, _) = Self::attestor_names(attestors)?;
         let entry = self.entry(image)?;
-        let count = Self::count(&names, self.said(entry, image, "signatures")?);
+        let count = Self::count(&names, said(entry, image, "signatures")?);
         if !names.is_empty() {
             self.record(image, count > 0);
         }
@@ -896,8 +900,7 @@ impl ImageVerification for OfflineVerifier {
             return Err("notary verifier only supports oci 1.1 referrers as attestations".into());
         }
         let entry = self.entry(image)?;
-        let found = self
-            .said(entry, image, "attestations")?
+        let found = said(entry, image, "attestations")?
             .iter()
             .find(|a| a.get("type").and_then(Json::as_str) == Some(wanted.kind.as_str()));
         let count = match found {
@@ -919,8 +922,7 @@ impl ImageVerification for OfflineVerifier {
     fn payload(&self, image: &str, attestation: &str) -> Result<Json, String> {
         let wanted = self.attestation(attestation)?;
         let entry = self.entry(image)?;
-        let found = self
-            .said(entry, image, "attestations")?
+        let found = said(entry, image, "attestations")?
             .iter()
             .find(|a| a.get("type").and_then(Json::as_str) == Some(wanted.kind.as_str()))
             .ok_or_else(|| {
