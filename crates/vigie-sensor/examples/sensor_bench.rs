@@ -62,6 +62,14 @@ fn main() {
             loader.load_file(Path::new(r));
         }
         let set = loader.finish();
+        // A rule file that does not load would leave the bench measuring
+        // fewer rules than it says: stop instead.
+        if set.has_errors() {
+            for d in set.diagnostics.iter().filter(|d| d.is_error()) {
+                eprintln!("sensor_bench: {d}");
+            }
+            std::process::exit(2);
+        }
         let engine = Engine::build(&set, &[syscall_table()], &EngineOptions::default())
             .unwrap_or_else(|d| panic!("rules do not compile: {d:?}"));
         Some(engine)
