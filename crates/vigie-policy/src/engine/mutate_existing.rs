@@ -103,6 +103,24 @@ pub fn mutate_existing<P: Borrow<Policy>>(
 
 type Report<'r> = dyn FnMut(Option<usize>, Status, String, Option<Json>) + 'r;
 
+/// Applies a MutatingPolicy's mutations to target `t` (the `object` of
+/// `target_context`) and reports what they did.
+fn apply_cel(
+    cel: &crate::cel::mutation::CelMutation,
+    target_context: &PolicyContext<'_>,
+    t: usize,
+    report: &mut Report<'_>,
+) {
+    match cel.apply(&crate::cel::CelInputs::of(target_context)) {
+        Ok(Some(patched)) => {
+            let message = success_message(&patched);
+            report(Some(t), Status::Pass, message, Some(patched));
+        }
+        Ok(None) => report(Some(t), Status::Skip, "no patches applied".into(), None),
+        Err((status, message)) => report(Some(t), status, message, None),
+    }
+}
+
 fn run_rule(
     context: &PolicyContext<'_>,
     policy: &Policy,
@@ -173,14 +191,7 @@ fn run_rule(
             if !target_context.policy_applies(policy) {
                 continue;
             }
-            match cel.apply(&crate::cel::CelInputs::of(&target_context)) {
-                Ok(Some(patched)) => {
-                    let message = success_message(&patched);
-                    report(Some(t), Status::Pass, message, Some(patched));
-                }
-                Ok(None) => report(Some(t), Status::Skip, "no patches applied".into(), None),
-                Err((status, message)) => report(Some(t), status, message, None),
-            }
+            apply_cel(cel, &target_context, t, report);
         }
         return;
     }
@@ -194,14 +205,7 @@ fn run_rule(
             {
                 continue;
             }
-            match cel.apply(&crate::cel::CelInputs::of(&target_context)) {
-                Ok(Some(patched)) => {
-                    let message = success_message(&patched);
-                    report(Some(t), Status::Pass, message, Some(patched));
-                }
-                Ok(None) => report(Some(t), Status::Skip, "no patches applied".into(), None),
-                Err((status, message)) => report(Some(t), status, message, None),
-            }
+            apply_cel(cel, &target_context, t, report);
         }
         return;
     }
