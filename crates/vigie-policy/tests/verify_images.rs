@@ -60,15 +60,7 @@ fn malformed_verify_images_are_errors_naming_the_field() {
             "needs its type",
         ),
     ];
-    for (body, path, reason) in cases {
-        let loaded = policies_from_str(&format!("{RULE_HEAD}{body}"), "p.yaml");
-        assert!(loaded.policies.is_empty(), "{body}");
-        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
-        let e = &loaded.errors[0];
-        assert_eq!(e.path, path, "{e}");
-        assert!(e.reason.contains(reason), "{e}");
-        assert!(e.line.is_some(), "{e}");
-    }
+    assert_each_refused(RULE_HEAD, &cases);
 }
 
 #[test]
@@ -158,15 +150,7 @@ spec:
             "expected a list of extractors",
         ),
     ];
-    for (body, path, reason) in cases {
-        let loaded = policies_from_str(&format!("{head}{body}"), "p.yaml");
-        assert!(loaded.policies.is_empty(), "{body}");
-        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
-        let e = &loaded.errors[0];
-        assert_eq!(e.path, path, "{e}");
-        assert!(e.reason.contains(reason), "{e}");
-        assert!(e.line.is_some(), "{e}");
-    }
+    assert_each_refused(head, &cases);
 }
 
 #[test]
@@ -266,4 +250,18 @@ fn mutate_digest_writes_kyvernos_name_for_the_image() {
         outcome.object["spec"]["containers"][0]["image"],
         "docker.io/nginx:1.25@sha256:ab"
     );
+}
+
+/// Each `(body, path, reason)`: `head` + `body` loads no policy and exactly
+/// one error, at `path`, with a line, whose reason says `reason`.
+fn assert_each_refused(head: &str, cases: &[(&str, &str, &str)]) {
+    for (body, path, reason) in cases {
+        let loaded = policies_from_str(&format!("{head}{body}"), "p.yaml");
+        assert!(loaded.policies.is_empty(), "{body}");
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        let e = &loaded.errors[0];
+        assert_eq!(e.path, *path, "{e}");
+        assert!(e.reason.contains(reason), "{e}");
+        assert!(e.line.is_some(), "{e}");
+    }
 }
