@@ -64,6 +64,11 @@ pub struct KindSelector {
     pub kind: String,
     /// The subresource, when written (`exec` in `Pod/exec`).
     pub subresource: Option<String>,
+    /// Whether the kind is compared without regard to case: set on the
+    /// selectors made from a CEL policy's `resourceRules`, whose kind is read
+    /// back from a lower-case plural (`flowschemas` gives `Flowschema`, which
+    /// must select `FlowSchema`, as must a custom resource's plural).
+    pub ignore_case: bool,
 }
 
 impl KindSelector {
@@ -92,6 +97,7 @@ impl KindSelector {
             version,
             kind: parts[kind_index].to_string(),
             subresource,
+            ignore_case: false,
         }
     }
 
@@ -102,7 +108,12 @@ impl KindSelector {
             Some((g, v)) => (g, v),
             None => ("", api_version),
         };
-        wildcard_match(&self.kind, kind)
+        let kind_matches = if self.ignore_case && !self.kind.contains(['*', '?']) {
+            self.kind.eq_ignore_ascii_case(kind)
+        } else {
+            wildcard_match(&self.kind, kind)
+        };
+        kind_matches
             && self
                 .group
                 .as_deref()
@@ -338,6 +349,14 @@ impl MatchResources {
     /// Every filter of the block, whatever its form.
     pub fn filters(&self) -> impl Iterator<Item = &ResourceFilter> {
         self.legacy.iter().chain(&self.any).chain(&self.all)
+    }
+
+    /// Every filter of the block, to change.
+    pub fn filters_mut(&mut self) -> impl Iterator<Item = &mut ResourceFilter> {
+        self.legacy
+            .iter_mut()
+            .chain(&mut self.any)
+            .chain(&mut self.all)
     }
 }
 

@@ -105,6 +105,20 @@ fn mutating_policies_patch_as_kubernetes_does() {
             None,
         ),
         (
+            "mutations that change nothing still pass (Kyverno skips only on a match condition)",
+            mpol(
+                "  mutations:
+  - patchType: ApplyConfiguration
+    applyConfiguration:
+      expression: \"Object{metadata: Object.metadata{labels: Object.metadata.labels{app: 'web'}}}\"
+",
+            ),
+            pod(json!({"app": "web"})),
+            Status::Pass,
+            json!({"app": "web"}),
+            None,
+        ),
+        (
             "a false match condition skips",
             mpol(
                 "  matchConditions:

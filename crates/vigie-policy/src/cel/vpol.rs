@@ -36,7 +36,9 @@ pub fn is_validating_policy(api_version: &str, kind: &str) -> bool {
 const AUTOGEN_CONTROLLERS: &str = "DaemonSet,Deployment,Job,StatefulSet,ReplicaSet,CronJob";
 
 /// The Kind of a resource (plural, lower case) of the built-in API, or a
-/// guess from its plural for other groups (`applications` -> `Application`).
+/// guess from its plural for other groups (`applications` -> `Application`);
+/// the guess may have the wrong case (`flowschemas` -> `Flowschema`), so the
+/// selectors made from it compare kinds without case (`KindSelector::ignore_case`).
 pub fn kind_of_resource(resource: &str) -> String {
     const TABLE: &[(&str, &str)] = &[
         ("pods", "Pod"),
@@ -500,6 +502,15 @@ pub(crate) fn parse_with(
         .to_string();
     let ignore = policy.admission.failure_policy == FailurePolicy::Ignore;
     for rule in &mut policy.rules {
+        // The kinds were read back from plural resource names (see
+        // `KindSelector::ignore_case`).
+        for block in std::iter::once(&mut rule.match_resources).chain(rule.exclude.as_mut()) {
+            for filter in block.filters_mut() {
+                for kind in &mut filter.resources.kinds {
+                    kind.ignore_case = true;
+                }
+            }
+        }
         match &mut rule.action {
             RuleAction::Validate(v) => {
                 // Policies are not shared until loading ends.
@@ -613,6 +624,42 @@ mod tests {
         let r = status(&deploy(1, "unknown:1"));
         assert_eq!(r.status, Status::Fail);
         assert!(r.message.contains("spec.images"), "{}", r.message);
+    }
+
+    #[test]
+    fn resources_select_kinds_whose_case_the_plural_lost() {
+        // `flowschemas` and a custom resource's `pipelineruns` are in no table:
+        // their kinds (FlowSchema, PipelineRun) are matched without case.
+        let (policy, problems) = parse(
+            &vpol(json!({"matchConstraints": {"resourceRules": [
+                {"apiGroups": ["flowcontrol.apiserver.k8s.io"], "apiVersions": ["v1beta2"],
+                 "operations": ["CREATE"], "resources": ["flowschemas"]},
+                {"apiGroups": ["tekton.dev"], "apiVersions": ["*"],
+                 "operations": ["CREATE"], "resources": ["pipelineruns"]}]},
+                "validations": [{"expression": "false", "message": "no"}]})),
+            "p.yaml",
+        )
+        .unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let status = |api_version: &str, kind: &str| {
+            let target = Target::from_json(json!({"apiVersion": api_version, "kind": kind,
+                "metadata": {"name": "x", "namespace": "shop"}}));
+            evaluate(&policy, &target, &Request::default())
+                .first()
+                .map(|r| r.status)
+        };
+        assert_eq!(
+            status("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema"),
+            Some(Status::Fail)
+        );
+        assert_eq!(status("tekton.dev/v1", "PipelineRun"), Some(Status::Fail));
+        // Another version, group or kind is still not selected.
+        assert_eq!(
+            status("flowcontrol.apiserver.k8s.io/v1", "FlowSchema"),
+            None
+        );
+        assert_eq!(status("example.com/v1", "PipelineRun"), None);
+        assert_eq!(status("tekton.dev/v1", "Pipeline"), None);
     }
 
     #[test]

@@ -171,7 +171,14 @@ pub fn run(
     if let Mutation::Cel(cel) = mutation {
         return match cel.apply(&crate::cel::CelInputs::of(context)) {
             Ok(Some(patched)) => (Status::Pass, success_message(&patched), Some(patched)),
-            Ok(None) => (Status::Skip, "no patches applied".into(), None),
+            // Kyverno reports a MutatingPolicy whose mutations all ran as a
+            // pass, whether or not they changed the object; only a false
+            // match condition skips it.
+            Ok(None) => (
+                Status::Pass,
+                "the mutations ran and left the object unchanged".into(),
+                None,
+            ),
             Err((status, message)) => (status, message, None),
         };
     }
