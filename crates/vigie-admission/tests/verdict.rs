@@ -558,6 +558,38 @@ spec:
     assert_eq!(allowed["allowed"], true);
 }
 
+/// A CEL policy names resources, not kinds: `flowschemas` must reach the
+/// FlowSchema kind (whose case the plural lost) through the kind index.
+#[test]
+fn a_cel_policy_on_a_multi_word_resource_reaches_its_kind() {
+    let yaml = r#"
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {name: no-beta-flowschemas}
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [flowcontrol.apiserver.k8s.io]
+      apiVersions: [v1beta2]
+      operations: [CREATE]
+      resources: [flowschemas]
+  validations:
+  - expression: "false"
+    message: "flowcontrol v1beta2 is gone"
+"#;
+    let webhook = webhook(yaml);
+    let schema = |version: &str| {
+        json!({"apiVersion": format!("flowcontrol.apiserver.k8s.io/{version}"),
+            "kind": "FlowSchema", "metadata": {"name": "fs"},
+            "spec": {"priorityLevelConfiguration": {"name": "exempt"}}})
+    };
+    let denied = validate(&webhook, &review("CREATE", Some(&schema("v1beta2")), None));
+    assert_denied(&denied, "flowcontrol v1beta2 is gone");
+    let allowed = validate(&webhook, &review("CREATE", Some(&schema("v1")), None));
+    assert_eq!(allowed["allowed"], true);
+}
+
 /// Roles and cluster roles are not in the request: they come from the role
 /// bindings given (`--rbac`), for the user, its groups and its service account.
 #[test]
