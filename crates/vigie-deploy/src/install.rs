@@ -54,6 +54,9 @@ pub enum Component {
 }
 
 impl Component {
+    /// Every component.
+    pub const ALL: [Component; 3] = [Component::Scanner, Component::Admission, Component::Sensor];
+
     /// Its name on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -64,21 +67,9 @@ impl Component {
     }
 }
 
-impl std::str::FromStr for Component {
-    type Err = vigie_finding::UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "scanner" => Ok(Component::Scanner),
-            "admission" => Ok(Component::Admission),
-            "sensor" => Ok(Component::Sensor),
-            other => Err(vigie_finding::UnknownName::new(
-                "component",
-                other,
-                "scanner, admission or sensor",
-            )),
-        }
-    }
+vigie_finding::impl_names! {
+    Component named by as_str, Exact;
+    "component", expected "scanner, admission or sensor"
 }
 
 /// What to install.
