@@ -8,8 +8,8 @@ mod webhooks;
 mod workload;
 
 pub(crate) use workload::{
-    bind_to_service_account, quantities, restricted_container_context, rule,
-    runtime_default_seccomp, strings,
+    bind_to_service_account, open_port, quantities, read_only_mount, restricted_container_context,
+    rule, runtime_default_seccomp, strings, writable_mount,
 };
 
 pub use policies::{policy_files, MAX_POLICY_BYTES};
