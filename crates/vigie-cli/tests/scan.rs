@@ -8,8 +8,9 @@ use common::{
     assert_contains, assert_exit, examples, items, json_report, run_command, vigie, write,
 };
 
+use std::ffi::OsStr;
 use std::io::Write;
-use std::process::Stdio;
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
@@ -26,16 +27,21 @@ spec:
       privileged: true
 ";
 
+/// Runs `vigie scan OPTIONS INPUT`.
+fn scan(options: &[&str], input: impl AsRef<OsStr>) -> Output {
+    run_command(vigie().arg("scan").args(options).arg(input))
+}
+
 #[test]
 fn hardened_example_is_clean_and_insecure_fails() {
-    let clean = run_command(vigie().arg("scan").arg(examples().join("hardened")));
+    let clean = scan(&[], examples().join("hardened"));
     assert_eq!(
         clean.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&clean.stdout)
     );
-    let dirty = run_command(vigie().arg("scan").arg(examples().join("insecure")));
+    let dirty = scan(&[], examples().join("insecure"));
     assert_exit(&dirty, 1);
     let text = String::from_utf8_lossy(&dirty.stdout);
     assert_contains(&text, "PSS-B02");
@@ -47,11 +53,7 @@ fn hardened_example_is_clean_and_insecure_fails() {
 
 #[test]
 fn findings_point_at_the_offending_line() {
-    let output = run_command(
-        vigie()
-            .args(["scan", "-o", "json"])
-            .arg(examples().join("insecure/storefront.yaml")),
-    );
+    let output = scan(&["-o", "json"], examples().join("insecure/storefront.yaml"));
     let report = json_report(&output);
     let findings = report["findings"].as_array().unwrap();
     let privileged = findings
@@ -88,7 +90,7 @@ fn bad_input_is_reported_and_the_rest_still_scanned() {
     write(dir.path(), "c-binary.yaml", b"kind: Pod\nname: \xff\xfe\n");
     write(dir.path(), "d-good.json", br#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "json-pod"}, "spec": {"hostPID": true, "containers": [{"name": "a", "image": "a"}]}}"#);
     write(dir.path(), "notes.txt", b"not a manifest: ignored");
-    let output = run_command(vigie().args(["scan", "-o", "json"]).arg(dir.path()));
+    let output = scan(&["-o", "json"], dir.path());
     assert_eq!(output.status.code(), Some(2), "input errors exit with 2");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_contains(&stderr, "a-broken.yaml:14:");
@@ -109,6 +111,7 @@ fn bad_input_is_reported_and_the_rest_still_scanned() {
 
 #[test]
 fn missing_paths_are_input_errors() {
+    // A missing path next to one that exists.
     let output = run_command(
         vigie()
             .args(["scan", "does/not/exist.yaml"])
@@ -163,7 +166,7 @@ fn kustomizations_are_rendered_and_say_so() {
         b"resources:\n- pod.yaml\nnamespace: rendered\n",
     );
     write(dir.path(), "pod.yaml", PRIVILEGED_POD.as_bytes());
-    let output = run_command(vigie().args(["scan", "-o", "json"]).arg(dir.path()));
+    let output = scan(&["-o", "json"], dir.path());
     assert_exit(&output, 1);
     let report = json_report(&output);
     let finding = &report["findings"][0];
@@ -192,23 +195,11 @@ fn severity_threshold_decides_failure() {
     let dir = tempfile::tempdir().unwrap();
     // Only medium findings: no root-related or privileged settings.
     write(dir.path(), "pod.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: a}\n");
-    let medium = run_command(
-        vigie()
-            .args(["scan", "--severity-threshold", "medium"])
-            .arg(dir.path()),
-    );
+    let medium = scan(&["--severity-threshold", "medium"], dir.path());
     assert_exit(&medium, 1);
-    let high = run_command(
-        vigie()
-            .args(["scan", "--severity-threshold", "high"])
-            .arg(dir.path()),
-    );
+    let high = scan(&["--severity-threshold", "high"], dir.path());
     assert_exit(&high, 0);
-    let baseline = run_command(
-        vigie()
-            .args(["scan", "--level", "baseline"])
-            .arg(dir.path()),
-    );
+    let baseline = scan(&["--level", "baseline"], dir.path());
     assert_eq!(baseline.status.code(), Some(0), "nothing wrong at baseline");
 }
 
@@ -216,23 +207,17 @@ fn severity_threshold_decides_failure() {
 fn pss_version_changes_the_verdict() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "pod.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n    sysctls: [{name: net.ipv4.tcp_rmem, value: '4096 87380 6291456'}]\n  containers:\n  - {name: a, image: a}\n");
-    let old = run_command(
-        vigie()
-            .args(["scan", "--level", "baseline", "--pss-version", "v1.31"])
-            .arg(dir.path()),
+    let old = scan(
+        &["--level", "baseline", "--pss-version", "v1.31"],
+        dir.path(),
     );
     assert_exit(&old, 1);
-    let new = run_command(
-        vigie()
-            .args(["scan", "--level", "baseline", "--pss-version", "v1.32"])
-            .arg(dir.path()),
+    let new = scan(
+        &["--level", "baseline", "--pss-version", "v1.32"],
+        dir.path(),
     );
     assert_exit(&new, 0);
-    let bad = run_command(
-        vigie()
-            .args(["scan", "--pss-version", "v2.1"])
-            .arg(dir.path()),
-    );
+    let bad = scan(&["--pss-version", "v2.1"], dir.path());
     assert_exit(&bad, 2);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid Pod Security version"));
 }
@@ -261,11 +246,11 @@ fn output_file_receives_sarif_with_regions() {
 #[test]
 fn junit_and_html_render() {
     let insecure = examples().join("insecure");
-    let junit = run_command(vigie().args(["scan", "-o", "junit"]).arg(&insecure));
+    let junit = scan(&["-o", "junit"], &insecure);
     let text = String::from_utf8(junit.stdout).unwrap();
     assert!(text.starts_with("<?xml"), "{text}");
     assert!(text.contains("<testsuites"));
-    let html = run_command(vigie().args(["scan", "-o", "html"]).arg(&insecure));
+    let html = scan(&["-o", "html"], &insecure);
     let text = String::from_utf8(html.stdout).unwrap();
     assert!(text.contains("<svg"), "the HTML view has charts");
 }
@@ -334,10 +319,9 @@ spec:
 fn frameworks_select_controls_and_report_scores() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "web.yaml", DEFAULT_NS_DEPLOYMENT.as_bytes());
-    let output = run_command(
-        vigie()
-            .args(["scan", "-o", "json", "--framework", "nsa,pss-baseline"])
-            .arg(dir.path()),
+    let output = scan(
+        &["-o", "json", "--framework", "nsa,pss-baseline"],
+        dir.path(),
     );
     assert_exit(&output, 1);
     let report = json_report(&output);
@@ -354,13 +338,9 @@ fn frameworks_select_controls_and_report_scores() {
         .map(|f| f["id"].as_str().unwrap())
         .collect();
     assert_eq!(frameworks, ["nsa", "pss-baseline"]);
-    let all = run_command(
-        vigie()
-            .args(["scan", "-o", "json", "-f", "all"])
-            .arg(dir.path()),
-    );
+    let all = scan(&["-o", "json", "-f", "all"], dir.path());
     assert_eq!(json_report(&all)["frameworks"].as_array().unwrap().len(), 5);
-    let bad = run_command(vigie().args(["scan", "-f", "nist"]).arg(dir.path()));
+    let bad = scan(&["-f", "nist"], dir.path());
     assert_exit(&bad, 2);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown framework `nist`"));
 }
@@ -408,11 +388,7 @@ fn exceptions_mark_findings_without_dropping_them() {
         "  namespace: default\n  annotations:\n    vigie.dev/skip: \"PSS-B02\"\n    vigie.dev/skip-reason: \"node agent, reviewed\"\n",
     );
     write(dir.path(), "web.yaml", annotated.as_bytes());
-    let output = run_command(
-        vigie()
-            .args(["scan", "-o", "json", "-f", "pss-baseline"])
-            .arg(dir.path()),
-    );
+    let output = scan(&["-o", "json", "-f", "pss-baseline"], dir.path());
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -461,11 +437,7 @@ fn exceptions_mark_findings_without_dropping_them() {
         "  namespace: default\n  annotations: {vigie.dev/skip: PSS-B99}\n",
     );
     write(dir.path(), "web.yaml", typo.as_bytes());
-    let inline = run_command(
-        vigie()
-            .args(["scan", "-f", "pss-baseline"])
-            .arg(dir.path().join("web.yaml")),
-    );
+    let inline = scan(&["-f", "pss-baseline"], dir.path().join("web.yaml"));
     assert_exit(&inline, 2);
     assert!(String::from_utf8_lossy(&inline.stderr).contains("PSS-B99"));
 }
@@ -558,10 +530,9 @@ fn a_report_that_cannot_be_written_is_an_error_naming_why() {
     );
 
     // A full disk shows up while the findings are being written.
-    let full = run_command(
-        vigie()
-            .args(["scan", "-f", "all", "-o", "json", "--output", "/dev/full"])
-            .arg(&input),
+    let full = scan(
+        &["-f", "all", "-o", "json", "--output", "/dev/full"],
+        &input,
     );
     assert_exit(&full, 2);
     let stderr = String::from_utf8_lossy(&full.stderr);

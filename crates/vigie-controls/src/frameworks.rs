@@ -1,8 +1,5 @@
 //! Frameworks: named selections of controls, each with its own score.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::control::Control;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,25 +61,7 @@ impl Framework {
     }
 }
 
-impl fmt::Display for Framework {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl FromStr for Framework {
-    type Err = vigie_finding::UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Framework::ALL
-            .into_iter()
-            .find(|f| f.id().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                vigie_finding::UnknownName::new(
-                    "framework",
-                    s,
-                    "nsa, cis, mitre, pss-baseline, pss-restricted or all",
-                )
-            })
-    }
+vigie_finding::impl_names! {
+    Framework named by id, IgnoreAscii;
+    "framework", expected "nsa, cis, mitre, pss-baseline, pss-restricted or all"
 }

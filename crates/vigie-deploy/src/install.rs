@@ -22,11 +22,9 @@ use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction,
     HostPathVolumeSource, Namespace, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
     ResourceRequirements, SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec,
-    Toleration, Volume, VolumeMount,
+    Toleration, Volume,
 };
-use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPort, NetworkPolicySpec,
-};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -37,8 +35,9 @@ use vigie_policy::Policy;
 
 use crate::error::ManifestsError;
 use crate::manifests::{
-    admission_manifests, bind_to_service_account, quantities, restricted_container_context, rule,
-    runtime_default_seccomp, strings, AdmissionOptions, FailurePolicy, Manifests,
+    admission_manifests, bind_to_service_account, open_port, quantities, read_only_mount,
+    restricted_container_context, rule, runtime_default_seccomp, strings, writable_mount,
+    AdmissionOptions, FailurePolicy, Manifests,
 };
 use crate::names::label_problem;
 
@@ -54,6 +53,9 @@ pub enum Component {
 }
 
 impl Component {
+    /// Every component.
+    pub const ALL: [Component; 3] = [Component::Scanner, Component::Admission, Component::Sensor];
+
     /// Its name on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -64,21 +66,9 @@ impl Component {
     }
 }
 
-impl std::str::FromStr for Component {
-    type Err = vigie_finding::UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "scanner" => Ok(Component::Scanner),
-            "admission" => Ok(Component::Admission),
-            "sensor" => Ok(Component::Sensor),
-            other => Err(vigie_finding::UnknownName::new(
-                "component",
-                other,
-                "scanner, admission or sensor",
-            )),
-        }
-    }
+vigie_finding::impl_names! {
+    Component named by as_str, Exact;
+    "component", expected "scanner, admission or sensor"
 }
 
 /// What to install.
@@ -308,11 +298,7 @@ fn scanner_deployment(options: &InstallOptions) -> Deployment {
             "all",
         ])),
         security_context: Some(restricted_container_context()),
-        volume_mounts: Some(vec![VolumeMount {
-            name: "tmp".into(),
-            mount_path: "/tmp".into(),
-            ..Default::default()
-        }]),
+        volume_mounts: Some(vec![writable_mount("tmp", "/tmp")]),
         ..served_metrics(SCANNER_METRICS_PORT, ("100m", "256Mi"), ("2", "2Gi"))
     };
     Deployment {
@@ -368,22 +354,11 @@ fn metrics_service(name: &str, port: i32, options: &InstallOptions) -> Service {
 /// Lets Prometheus reach a component's metrics port: the admission component
 /// denies every other ingress in the namespace.
 fn metrics_network_policy(name: &str, port: i32, options: &InstallOptions) -> NetworkPolicy {
-    NetworkPolicy {
-        metadata: meta(&format!("{name}-metrics"), Some(&options.namespace), name),
-        spec: Some(NetworkPolicySpec {
-            pod_selector: Some(selecting(name)),
-            policy_types: Some(vec!["Ingress".into()]),
-            ingress: Some(vec![NetworkPolicyIngressRule {
-                ports: Some(vec![NetworkPolicyPort {
-                    port: Some(IntOrString::Int(port)),
-                    protocol: Some("TCP".into()),
-                    ..Default::default()
-                }]),
-                from: None,
-            }]),
-            ..Default::default()
-        }),
-    }
+    open_port(
+        meta(&format!("{name}-metrics"), Some(&options.namespace), name),
+        selecting(name),
+        port,
+    )
 }
 
 fn host_path(name: &str, path: &str) -> Volume {
@@ -409,29 +384,15 @@ fn sensor_daemon_set(options: &InstallOptions) -> DaemonSet {
     }
     annotations.insert(REASON_ANNOTATION.to_string(), reasons.join("; "));
     let mut mounts = vec![
-        VolumeMount {
-            name: "btf".into(),
-            mount_path: "/sys/kernel/btf".into(),
-            read_only: Some(true),
-            ..Default::default()
-        },
-        VolumeMount {
-            name: "bpffs".into(),
-            mount_path: "/sys/fs/bpf".into(),
-            ..Default::default()
-        },
+        read_only_mount("btf", "/sys/kernel/btf"),
+        writable_mount("bpffs", "/sys/fs/bpf"),
     ];
     let mut volumes = vec![
         host_path("btf", "/sys/kernel/btf"),
         host_path("bpffs", "/sys/fs/bpf"),
     ];
     for (name, dir) in RUNTIME_SOCKET_DIRS {
-        mounts.push(VolumeMount {
-            name: (*name).into(),
-            mount_path: (*dir).into(),
-            read_only: Some(true),
-            ..Default::default()
-        });
+        mounts.push(read_only_mount(name, dir));
         // A node runs one of the runtimes: the other's directory is made empty
         // rather than failing the Pod.
         let mut volume = host_path(name, dir);

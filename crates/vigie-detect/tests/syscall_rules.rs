@@ -86,6 +86,19 @@ fn open(tid: u64, path: &str, flags: u32) -> Vec<u8> {
     )
 }
 
+/// `parent` forks `child` (the clone's exit in the parent).
+fn clone(parent: u64, child: i64) -> Vec<u8> {
+    build_event("clone", true, 1, parent, &[("res", i64b(child))])
+}
+
+/// `parent` forks `child`, which runs `exepath` (named `comm`).
+fn spawn(parent: u64, child: u64, comm: &str, exepath: &str, cgroups: &[&str]) -> [Vec<u8>; 2] {
+    [
+        clone(parent, child as i64),
+        execve(child, parent as i64, comm, exepath, cgroups),
+    ]
+}
+
 fn execve(tid: u64, ptid: i64, comm: &str, exepath: &str, cgroups: &[&str]) -> Vec<u8> {
     build_event(
         "execve",
@@ -122,62 +135,50 @@ fn default_syscall_rules_are_clean() {
     assert!(e.enabled_count(SOURCE) >= 15);
 }
 
-#[test]
-fn credential_reads() {
+/// Opens each row's file as its thread, in [`state`]'s host with sshd (40) and
+/// dpkg (41) added, and checks the rule each open fires: the one named, or none.
+fn assert_opens(rows: &[(u64, &str, u32, Option<&str>)]) {
     let e = engine();
     let mut s = state(false);
-    assert_eq!(
-        fired(&e, &mut s, &[open(30, "/etc/shadow", O_RDONLY)]),
-        ["Vigie sensitive credential file read"]
-    );
-    assert_eq!(
-        fired(&e, &mut s, &[open(30, "/root/.ssh/id_ed25519", O_RDONLY)]),
-        ["Vigie sensitive credential file read"]
-    );
-    assert_eq!(
-        fired(
-            &e,
-            &mut s,
-            &[open(
-                30,
-                "/var/run/secrets/kubernetes.io/serviceaccount/token",
-                O_RDONLY
-            )]
+    s.insert_thread(thread(40, 1, "sshd", false));
+    s.insert_thread(thread(41, 1, "dpkg", false));
+    for &(tid, path, flags, rule) in rows {
+        let got = fired(&e, &mut s, &[open(tid, path, flags)]);
+        let expected: Vec<&str> = rule.into_iter().collect();
+        assert_eq!(got, expected, "thread {tid} opens {path} (flags {flags})");
+    }
+}
+
+#[test]
+fn credential_reads() {
+    const READ: Option<&str> = Some("Vigie sensitive credential file read");
+    assert_opens(&[
+        (30, "/etc/shadow", O_RDONLY, READ),
+        (30, "/root/.ssh/id_ed25519", O_RDONLY, READ),
+        (
+            30,
+            "/var/run/secrets/kubernetes.io/serviceaccount/token",
+            O_RDONLY,
+            READ,
         ),
-        ["Vigie sensitive credential file read"]
-    );
-    assert!(fired(&e, &mut s, &[open(30, "/etc/passwd", O_RDONLY)]).is_empty());
-    let mut sshd = thread(40, 1, "sshd", false);
-    sshd.pid = 40;
-    s.insert_thread(sshd);
-    assert!(fired(&e, &mut s, &[open(40, "/etc/shadow", O_RDONLY)]).is_empty());
+        (30, "/etc/passwd", O_RDONLY, None),
+        // sshd is expected to read the shadow file.
+        (40, "/etc/shadow", O_RDONLY, None),
+    ]);
 }
 
 #[test]
 fn writes_below_system_dirs_and_persistence() {
-    let e = engine();
-    let mut s = state(false);
-    assert_eq!(
-        fired(&e, &mut s, &[open(30, "/usr/bin/ls", O_WRONLY | O_CREAT)]),
-        ["Vigie write below a system directory"]
-    );
-    assert!(fired(&e, &mut s, &[open(30, "/usr/bin/ls", O_RDONLY)]).is_empty());
-    assert_eq!(
-        fired(
-            &e,
-            &mut s,
-            &[open(30, "/etc/cron.d/job", O_WRONLY | O_CREAT)]
-        ),
-        ["Vigie persistence file modified"]
-    );
-    assert_eq!(
-        fired(&e, &mut s, &[open(30, "/root/.bashrc", O_WRONLY)]),
-        ["Vigie persistence file modified"]
-    );
-    let mut dpkg = thread(41, 1, "dpkg", false);
-    dpkg.pid = 41;
-    s.insert_thread(dpkg);
-    assert!(fired(&e, &mut s, &[open(41, "/usr/bin/ls", O_WRONLY)]).is_empty());
+    const SYSTEM_DIR: Option<&str> = Some("Vigie write below a system directory");
+    const PERSISTENCE: Option<&str> = Some("Vigie persistence file modified");
+    assert_opens(&[
+        (30, "/usr/bin/ls", O_WRONLY | O_CREAT, SYSTEM_DIR),
+        (30, "/usr/bin/ls", O_RDONLY, None),
+        (30, "/etc/cron.d/job", O_WRONLY | O_CREAT, PERSISTENCE),
+        (30, "/root/.bashrc", O_WRONLY, PERSISTENCE),
+        // A package manager writes below system directories.
+        (41, "/usr/bin/ls", O_WRONLY, None),
+    ]);
 }
 
 #[test]
@@ -213,48 +214,27 @@ fn shells_from_services_and_in_containers() {
     let e = engine();
     let mut s = state(false);
     // nginx (10) forks 50, which runs sh.
-    let clone = build_event("clone", true, 1, 10, &[("res", i64b(50))]);
-    let got = fired(
-        &e,
-        &mut s,
-        &[clone, execve(50, 10, "sh", "/usr/bin/sh", &["cpu=/"])],
-    );
+    let got = fired(&e, &mut s, &spawn(10, 50, "sh", "/usr/bin/sh", &["cpu=/"]));
     assert_eq!(got, ["Vigie shell spawned by a service"]);
     // In a container, a shell whose parent is not a shell.
     let mut s = state(true);
-    let clone = build_event("clone", true, 1, 10, &[("res", i64b(60))]);
     let got = fired(
         &e,
         &mut s,
-        &[
-            clone,
-            execve(60, 10, "python3", "/usr/bin/python3", &[CONTAINER]),
-        ],
+        &spawn(10, 60, "python3", "/usr/bin/python3", &[CONTAINER]),
     );
     assert_eq!(got, ["Vigie shell in a container"]);
     // On the host, a shell's child program is quiet.
     let mut s = state(false);
-    let clone = build_event("clone", true, 1, 20, &[("res", i64b(70))]);
-    assert!(fired(
-        &e,
-        &mut s,
-        &[clone, execve(70, 20, "ls", "/usr/bin/ls", &["cpu=/"])]
-    )
-    .is_empty());
+    assert!(fired(&e, &mut s, &spawn(20, 70, "ls", "/usr/bin/ls", &["cpu=/"])).is_empty());
 }
 
 #[test]
 fn fileless_execution() {
     let e = engine();
     let mut s = state(false);
-    let clone = build_event("clone", true, 1, 20, &[("res", i64b(80))]);
-    let got = fired(
-        &e,
-        &mut s,
-        &[clone, execve(80, 20, "x", "/dev/shm/x", &["cpu=/"])],
-    );
+    let got = fired(&e, &mut s, &spawn(20, 80, "x", "/dev/shm/x", &["cpu=/"]));
     assert_eq!(got, ["Vigie fileless execution"]);
-    let clone = build_event("clone", true, 1, 20, &[("res", i64b(81))]);
     let memfd = build_event(
         "execve",
         true,
@@ -270,7 +250,7 @@ fn fileless_execution() {
         ],
     );
     assert_eq!(
-        fired(&e, &mut s, &[clone, memfd]),
+        fired(&e, &mut s, &[clone(20, 81), memfd]),
         ["Vigie fileless execution"]
     );
 }
@@ -314,9 +294,7 @@ fn outbound_connections() {
         ["Vigie connection to a mining port"]
     );
     assert!(fired(&e, &mut s, &connect(30, 7, 443, 0)).is_empty());
-    let mut nc = thread(42, 20, "nc", false);
-    nc.pid = 42;
-    s.insert_thread(nc);
+    s.insert_thread(thread(42, 20, "nc", false));
     assert_eq!(
         fired(&e, &mut s, &connect(42, 5, 443, 0)),
         ["Vigie network tool connected out"]

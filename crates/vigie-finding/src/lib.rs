@@ -47,7 +47,7 @@ mod name;
 mod report;
 mod severity;
 
-pub use name::UnknownName;
+pub use name::{NameCase, UnknownName};
 pub use report::{
     AppliedException, ControlSummary, Finding, FrameworkSummary, InputError, Location,
     ObjectLocation, Report, ResourceRef, ScannedResource, SeverityCounts, Totals,

@@ -49,9 +49,7 @@ mod stream;
 
 pub use stream::{Batch, Encoder, ReportWriter};
 
-use std::fmt;
 use std::io;
-use std::str::FromStr;
 
 use vigie_finding::Report;
 
@@ -92,24 +90,9 @@ impl Format {
     }
 }
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Format {
-    type Err = vigie_finding::UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.to_ascii_lowercase();
-        Format::ALL
-            .into_iter()
-            .find(|format| format.as_str() == wanted)
-            .ok_or_else(|| {
-                vigie_finding::UnknownName::new("format", s, "pretty, json, sarif, junit or html")
-            })
-    }
+vigie_finding::impl_names! {
+    Format named by as_str, IgnoreAscii;
+    "format", expected "pretty, json, sarif, junit or html"
 }
 
 /// How to render. Only the pretty format looks at `color`; the others are files.

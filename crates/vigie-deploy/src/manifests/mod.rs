@@ -8,15 +8,14 @@ mod webhooks;
 mod workload;
 
 pub(crate) use workload::{
-    bind_to_service_account, quantities, restricted_container_context, rule,
-    runtime_default_seccomp, strings,
+    bind_to_service_account, open_port, quantities, read_only_mount, restricted_container_context,
+    rule, runtime_default_seccomp, strings, writable_mount,
 };
 
 pub use policies::{policy_files, MAX_POLICY_BYTES};
 pub use webhooks::{webhook_rules, Webhook};
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
@@ -42,6 +41,9 @@ pub enum FailurePolicy {
 }
 
 impl FailurePolicy {
+    /// Both policies.
+    pub const ALL: [FailurePolicy; 2] = [FailurePolicy::Fail, FailurePolicy::Ignore];
+
     /// The value of a webhook's `failurePolicy`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,20 +53,9 @@ impl FailurePolicy {
     }
 }
 
-impl FromStr for FailurePolicy {
-    type Err = vigie_finding::UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "Fail" => Ok(FailurePolicy::Fail),
-            "Ignore" => Ok(FailurePolicy::Ignore),
-            other => Err(vigie_finding::UnknownName::new(
-                "failure policy",
-                other,
-                "Fail or Ignore",
-            )),
-        }
-    }
+vigie_finding::impl_names! {
+    FailurePolicy named by as_str, Exact;
+    "failure policy", expected "Fail or Ignore"
 }
 
 /// What the install is made of, besides the policies.

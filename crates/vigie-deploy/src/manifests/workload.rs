@@ -304,24 +304,27 @@ fn container(options: &AdmissionOptions) -> Container {
         }),
         security_context: Some(restricted_container_context()),
         volume_mounts: Some(vec![
-            VolumeMount {
-                name: "policies".into(),
-                mount_path: POLICIES_DIR.into(),
-                read_only: Some(true),
-                ..Default::default()
-            },
-            VolumeMount {
-                name: "tls".into(),
-                mount_path: TLS_DIR.into(),
-                read_only: Some(true),
-                ..Default::default()
-            },
-            VolumeMount {
-                name: "tmp".into(),
-                mount_path: "/tmp".into(),
-                ..Default::default()
-            },
+            read_only_mount("policies", POLICIES_DIR),
+            read_only_mount("tls", TLS_DIR),
+            writable_mount("tmp", "/tmp"),
         ]),
+        ..Default::default()
+    }
+}
+
+/// A volume mounted read-only at `path`.
+pub(crate) fn read_only_mount(name: &str, path: &str) -> VolumeMount {
+    VolumeMount {
+        read_only: Some(true),
+        ..writable_mount(name, path)
+    }
+}
+
+/// A volume mounted at `path` the container may write to.
+pub(crate) fn writable_mount(name: &str, path: &str) -> VolumeMount {
+    VolumeMount {
+        name: name.into(),
+        mount_path: path.into(),
         ..Default::default()
     }
 }
@@ -467,14 +470,30 @@ pub(super) fn default_deny(options: &AdmissionOptions) -> NetworkPolicy {
 /// from cluster to cluster, so any source may reach that port; egress is left
 /// open (the API server's address is not known either).
 pub(super) fn network_policy(options: &AdmissionOptions) -> NetworkPolicy {
+    open_port(
+        metadata(NAME, Some(&options.namespace), options),
+        selector(),
+        CONTAINER_PORT,
+    )
+}
+
+/// A NetworkPolicy that lets any source reach one TCP port of the Pods
+/// `pod_selector` selects, beside a namespace that denies every other ingress
+/// ([`default_deny`]): the webhook's port, and the metrics ports `vigie install`
+/// opens to Prometheus.
+pub(crate) fn open_port(
+    metadata: ObjectMeta,
+    pod_selector: LabelSelector,
+    port: i32,
+) -> NetworkPolicy {
     NetworkPolicy {
-        metadata: metadata(NAME, Some(&options.namespace), options),
+        metadata,
         spec: Some(NetworkPolicySpec {
-            pod_selector: Some(selector()),
+            pod_selector: Some(pod_selector),
             policy_types: Some(vec!["Ingress".into()]),
             ingress: Some(vec![NetworkPolicyIngressRule {
                 ports: Some(vec![NetworkPolicyPort {
-                    port: Some(IntOrString::Int(CONTAINER_PORT)),
+                    port: Some(IntOrString::Int(port)),
                     protocol: Some("TCP".into()),
                     ..Default::default()
                 }]),

@@ -29,6 +29,17 @@ pub enum ReportApi {
 }
 
 impl ReportApi {
+    /// Both APIs.
+    pub const ALL: [ReportApi; 2] = [ReportApi::OpenReports, ReportApi::WgPolicy];
+
+    /// Its name on the command line (`--report-api wgpolicy`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportApi::OpenReports => "openreports",
+            ReportApi::WgPolicy => "wgpolicy",
+        }
+    }
+
     /// The `apiVersion` of the reports.
     pub fn api_version(self) -> &'static str {
         match self {
@@ -54,20 +65,9 @@ impl ReportApi {
     }
 }
 
-impl std::str::FromStr for ReportApi {
-    type Err = vigie_finding::UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "openreports" => Ok(ReportApi::OpenReports),
-            "wgpolicy" => Ok(ReportApi::WgPolicy),
-            other => Err(vigie_finding::UnknownName::new(
-                "report API",
-                other,
-                "openreports or wgpolicy",
-            )),
-        }
-    }
+vigie_finding::impl_names! {
+    ReportApi named by name, Exact;
+    "report API", expected "openreports or wgpolicy"
 }
 
 /// The outcome of one rule on one resource, with the values both report APIs use.
