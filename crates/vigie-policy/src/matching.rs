@@ -253,27 +253,19 @@ impl UserFilter {
     }
 
     fn matches(&self, user: &RequestUser) -> bool {
-        if !self.roles.is_empty()
-            && !self
-                .roles
-                .iter()
-                .any(|r| user.roles.iter().any(|u| wildcard_match(r, u)))
-        {
-            return false;
-        }
-        if !self.cluster_roles.is_empty()
-            && !self
-                .cluster_roles
-                .iter()
-                .any(|r| user.cluster_roles.iter().any(|u| wildcard_match(r, u)))
-        {
-            return false;
-        }
-        if !self.subjects.is_empty() && !self.subjects.iter().any(|s| subject_matches(s, user)) {
-            return false;
-        }
-        true
+        names_match(&self.roles, &user.roles)
+            && names_match(&self.cluster_roles, &user.cluster_roles)
+            && (self.subjects.is_empty() || self.subjects.iter().any(|s| subject_matches(s, user)))
     }
+}
+
+/// Whether a filter's `patterns` allow a user bound to the roles `names`:
+/// no pattern asks nothing, else one pattern must match one name.
+fn names_match(patterns: &[String], names: &[String]) -> bool {
+    patterns.is_empty()
+        || patterns
+            .iter()
+            .any(|p| names.iter().any(|n| wildcard_match(p, n)))
 }
 
 fn subject_matches(s: &Subject, user: &RequestUser) -> bool {
