@@ -17,12 +17,12 @@ use vigie_resource::wildcard_match;
 
 use serde_json::Value as Json;
 use vigie_resource::input::ReadError;
-use vigie_resource::{load, LoadOptions, Resource};
+use vigie_resource::{LoadOptions, Resource};
 
 use crate::cel::Named;
 use crate::conditions::{self, Conditions};
 use crate::engine::{PolicyContext, Request, RuleResult, Status, Target};
-use crate::inputs::{gather, resources_of_text};
+use crate::inputs::gather;
 use crate::json::node_to_json;
 use crate::matching::MatchResources;
 use crate::policy::{
@@ -123,23 +123,18 @@ pub struct LoadedExceptions {
 /// Reads every PolicyException in the files or directories given. A file named
 /// directly that holds none is an error; other documents are passed over.
 pub fn load_exceptions(paths: &[String], max_file_bytes: u64) -> LoadedExceptions {
-    let gathered = gather(paths, max_file_bytes, false);
+    let mut gathered = gather(paths, max_file_bytes, false);
     let mut out = LoadedExceptions {
-        unreadable: gathered.errors,
+        unreadable: std::mem::take(&mut gathered.errors),
         ..Default::default()
     };
-    let loaded = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
-    for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-        out.errors.push(d.located().to_string());
-    }
+    let mut resources: Vec<Resource> = Vec::new();
+    out.errors = gathered.load_each(
+        &LoadOptions::plain_files(max_file_bytes),
+        |r| r,
+        |r| resources.push(r),
+    );
     let mut found = std::collections::HashSet::new();
-    let mut resources: Vec<Resource> = loaded.resources;
-    for (name, text) in &gathered.texts {
-        let (more, errors) = resources_of_text(name, text);
-        out.errors
-            .extend(errors.into_iter().map(|(l, e)| format!("{name}:{l}: {e}")));
-        resources.extend(more);
-    }
     for r in &resources {
         if r.kind != "PolicyException" {
             continue;
