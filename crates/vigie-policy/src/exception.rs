@@ -26,8 +26,8 @@ use crate::inputs::gather;
 use crate::json::node_to_json;
 use crate::matching::MatchResources;
 use crate::policy::{
-    parse_conditions_opt, parse_match, parse_pod_security_exclusions, problem, strings, Check,
-    Parse, PodSecurityExclusion, Policy, RuleAction,
+    parse_conditions_opt, parse_match, parse_pod_security_exclusions, problem, required_str,
+    strings, Check, Parse, PodSecurityExclusion, Policy, RuleAction,
 };
 use crate::variables::Missing;
 
@@ -198,10 +198,11 @@ fn parse_kyverno(spec: &Json) -> Parse<KyvernoException> {
         Some(Json::Array(items)) if !items.is_empty() => {
             for (i, e) in items.iter().enumerate() {
                 let p = format!("spec.exceptions[{i}]");
-                let policy = e.get("policyName").and_then(Json::as_str).ok_or((
-                    format!("{p}.policyName"),
-                    "an exception needs the policy it exempts from".to_string(),
-                ))?;
+                let policy = required_str(
+                    e.get("policyName"),
+                    &format!("{p}.policyName"),
+                    "an exception needs the policy it exempts from",
+                )?;
                 let rules = strings(e.get("ruleNames"), &format!("{p}.ruleNames"))?;
                 if rules.is_empty() {
                     return problem(&format!("{p}.ruleNames"), "an exception needs rule names");
