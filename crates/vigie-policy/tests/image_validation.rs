@@ -119,24 +119,31 @@ fn required_fails_images_no_check_verified() {
 
 #[test]
 fn bad_policies_name_their_path_and_json_mode_is_unsupported() {
-    // Both kinds of attestor in one.
-    let text = POLICY.replace(
-        "cosign: {key: {data: \"(key)\"}}",
-        "cosign: {key: {data: \"(key)\"}}\n    notary: {certs: {value: x}}",
-    );
-    let loaded = policies_from_str(&text, "p.yaml");
-    assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
-    assert_eq!(loaded.errors[0].path, "spec.attestors[0]");
-    assert!(loaded.errors[0].line.is_some());
-    let text = POLICY.replace("verifyImageSignatures(i, [attestors.key]) > 0", "i.startz(");
-    let loaded = policies_from_str(&text, "p.yaml");
-    assert_eq!(loaded.errors[0].path, "spec.validations[0].expression");
-    let text = POLICY.replace(
-        "  validationConfigurations",
-        "  matchImageReferences: [{}]\n  validationConfigurations",
-    );
-    let loaded = policies_from_str(&text, "p.yaml");
-    assert_eq!(loaded.errors[0].path, "spec.matchImageReferences[0]");
+    // Each (text, replacement): the one error it makes, at its path and line.
+    let refused = [
+        // Both kinds of attestor in one.
+        (
+            "cosign: {key: {data: \"(key)\"}}",
+            "cosign: {key: {data: \"(key)\"}}\n    notary: {certs: {value: x}}",
+            "spec.attestors[0]",
+        ),
+        (
+            "verifyImageSignatures(i, [attestors.key]) > 0",
+            "i.startz(",
+            "spec.validations[0].expression",
+        ),
+        (
+            "  validationConfigurations",
+            "  matchImageReferences: [{}]\n  validationConfigurations",
+            "spec.matchImageReferences[0]",
+        ),
+    ];
+    for (text, replacement, path) in refused {
+        let loaded = policies_from_str(&POLICY.replace(text, replacement), "p.yaml");
+        assert_eq!(loaded.errors.len(), 1, "{path}: {:?}", loaded.errors);
+        assert_eq!(loaded.errors[0].path, path);
+        assert!(loaded.errors[0].line.is_some(), "{path}");
+    }
     let text = POLICY.replace(
         "  validationConfigurations",
         "  evaluation: {mode: JSON}\n  validationConfigurations",
