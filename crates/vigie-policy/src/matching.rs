@@ -369,6 +369,14 @@ mod tests {
         }
     }
 
+    /// Matches what `f` selects (`any: [f]`).
+    fn any_of(f: ResourceFilter) -> MatchResources {
+        MatchResources {
+            any: vec![f],
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn kind_forms() {
         assert!(KindSelector::parse("Pod").matches("v1", "Pod", None));
@@ -395,10 +403,7 @@ mod tests {
         let mut f = filter(&["Pod"]);
         f.resources.names = vec!["web-*".into()];
         f.resources.namespaces = vec!["prod".into()];
-        let m = MatchResources {
-            any: vec![f],
-            ..Default::default()
-        };
+        let m = any_of(f);
         assert!(m.selects(&target(&user, "Pod", "web-1", "prod")));
         assert!(!m.selects(&target(&user, "Pod", "db-1", "prod")));
         assert!(!m.selects(&target(&user, "Pod", "web-1", "dev")));
@@ -419,10 +424,7 @@ mod tests {
             match_labels: [("env".to_string(), "prod".to_string())].into(),
             expressions: vec![],
         });
-        let m = MatchResources {
-            any: vec![f],
-            ..Default::default()
-        };
+        let m = any_of(f);
         let ns_labels: BTreeMap<String, String> = [("env".to_string(), "prod".to_string())].into();
         let mut t = target(&user, "Pod", "p", "n");
         let web: BTreeMap<String, String> = [("app".to_string(), "web1".to_string())].into();
@@ -452,10 +454,7 @@ mod tests {
         assert!(!all.selects(&target(&user, "Service", "s", "n")));
         let mut ex = filter(&["Pod"]);
         ex.resources.namespaces = vec!["kube-system".into()];
-        let exclude = MatchResources {
-            any: vec![ex],
-            ..Default::default()
-        };
+        let exclude = any_of(ex);
         assert!(exclude.excludes(&target(&user, "Pod", "p", "kube-system")));
         assert!(!exclude.excludes(&target(&user, "Pod", "p", "default")));
     }
@@ -470,24 +469,22 @@ mod tests {
         };
         let mut f = filter(&["Pod"]);
         f.user.cluster_roles = vec!["cluster-admin".into()];
-        let exclude = MatchResources {
-            any: vec![f],
-            ..Default::default()
-        };
+        let exclude = any_of(f);
         assert!(exclude.excludes(&target(&admin, "Pod", "p", "n")));
         let nobody = RequestUser::default();
         assert!(!exclude.excludes(&target(&nobody, "Pod", "p", "n")));
+        let mut r = filter(&["Pod"]);
+        r.user.roles = vec!["ns:edit*".into()];
+        let by_role = any_of(r);
+        assert!(by_role.selects(&target(&admin, "Pod", "p", "n")));
+        assert!(!by_role.selects(&target(&nobody, "Pod", "p", "n")));
         let mut g = filter(&[]);
         g.user.subjects = vec![Subject {
             kind: "Group".into(),
             name: "devs".into(),
             namespace: None,
         }];
-        assert!(MatchResources {
-            any: vec![g],
-            ..Default::default()
-        }
-        .selects(&target(&admin, "Pod", "p", "n")));
+        assert!(any_of(g).selects(&target(&admin, "Pod", "p", "n")));
         let mut sa = filter(&[]);
         sa.user.subjects = vec![Subject {
             kind: "ServiceAccount".into(),
@@ -498,10 +495,6 @@ mod tests {
             username: "system:serviceaccount:ci:builder".into(),
             ..Default::default()
         };
-        assert!(MatchResources {
-            any: vec![sa],
-            ..Default::default()
-        }
-        .selects(&target(&bot, "Pod", "p", "n")));
+        assert!(any_of(sa).selects(&target(&bot, "Pod", "p", "n")));
     }
 }
