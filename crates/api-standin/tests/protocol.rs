@@ -18,6 +18,15 @@ fn get(standin: &Standin, path: &str, accept: &str) -> (u16, Value) {
     (status, value)
 }
 
+/// The `name` of each entry of a discovery list.
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|entry| entry["name"].as_str())
+        .collect()
+}
+
 fn objects() -> Vec<Value> {
     let mut objects = vec![
         json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "a"}, "data": {"password": "c2VjcmV0"}}),
@@ -94,17 +103,9 @@ fn version_discovery_configz_objects_and_watch() {
         (Some("1"), Some("31"))
     );
     let (_, core) = get(&standin, "/api/v1", "application/json");
-    assert!(core["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|r| r["name"] == "secrets"));
+    assert!(names(&core["resources"]).contains(&"secrets"), "{core}");
     let (_, groups) = get(&standin, "/apis", "application/json");
-    assert!(groups["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|g| g["name"] == "apps"));
+    assert!(names(&groups["groups"]).contains(&"apps"), "{groups}");
     let (status, _) = get(&standin, "/apis/nothing.example/v1", "application/json");
     assert_eq!(status, 404);
     let (status, configz) = get(

@@ -330,20 +330,7 @@ fn measure(v: &Value, depth: usize) -> SizeTree {
                     None => elem = Some(t),
                 }
             }
-            let len = l.len() as u64;
-            SizeTree {
-                is_list: true,
-                list: len,
-                deep: elem
-                    .as_ref()
-                    .map_or(SizeBound::default(), |e| e.deep)
-                    .max(SizeBound {
-                        list: len,
-                        string: 0,
-                    }),
-                elem: elem.map(Arc::new),
-                ..SizeTree::default()
-            }
+            list_of(l.len() as u64, elem)
         }
         Value::Map(m) => SizeTree::map_of(m.map.iter().map(|(k, x)| {
             let key = match k {

@@ -22,12 +22,11 @@ use std::sync::Arc;
 
 use cel::common::types::{CelBool, CelInt, CelString, Type, LIST_TYPE, STRING_TYPE};
 use cel::common::value::{CowVal, Val};
-use cel::objects::Opaque;
 use cel::{DeclarationError, Env, ExecutionError, Value};
 use serde_json::{json, Value as Json};
 use vigie_resource::{parse_image, plural_of_kind, ImageInfo};
 
-use crate::network::{err, one, owned, string_arg, R};
+use crate::library::{add_functions, add_methods, err, one, owned, string_arg, R};
 
 /// What the resource and image-data libraries answer from.
 #[derive(Debug, Default, Clone)]
@@ -123,29 +122,7 @@ pub struct Image(pub ImageInfo);
 
 opaque_val!(Image, IMAGE_TYPE, "kyverno.Image");
 
-/// The engine form of a [`Value`] holding one of this module's values.
-pub(crate) fn from_value(o: &Arc<dyn Opaque>) -> Option<Box<dyn Val>> {
-    if let Some(l) = o.downcast_ref::<Lookup>() {
-        return Some(Box::new(l.clone()));
-    }
-    if let Some(v) = o.downcast_ref::<ImageVerifier>() {
-        return Some(Box::new(v.clone()));
-    }
-    o.downcast_ref::<Image>()
-        .map(|i| Box::new(i.clone()) as Box<dyn Val>)
-}
-
-/// The [`Value`] of one of this module's values (for results).
-pub(crate) fn to_value(v: &dyn Val) -> Option<Value> {
-    if let Some(l) = v.downcast_ref::<Lookup>() {
-        return Some(Value::Opaque(Arc::new(l.clone())));
-    }
-    if let Some(iv) = v.downcast_ref::<ImageVerifier>() {
-        return Some(Value::Opaque(Arc::new(iv.clone())));
-    }
-    v.downcast_ref::<Image>()
-        .map(|i| Value::Opaque(Arc::new(i.clone())) as Value)
-}
+crate::library::opaque_conversions!(Lookup, ImageVerifier, Image);
 
 /// Registers the libraries' functions on `env`.
 pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
@@ -180,26 +157,33 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
         vec![STRING_TYPE],
         get_image_data,
     )?;
-    let s = || vec![STRING_TYPE];
-    env.add_overload("image", "string_to_kyverno_image", s(), image_new)?;
-    env.add_overload("isImage", "kyverno_is_image_string", s(), is_image)?;
-    env.add_overload(
-        "parseServiceAccount",
-        "kyverno_parse_service_account",
-        s(),
-        parse_service_account,
+    add_functions(
+        env,
+        &[STRING_TYPE],
+        &[
+            ("image", "string_to_kyverno_image", image_new),
+            ("isImage", "kyverno_is_image_string", is_image),
+            (
+                "parseServiceAccount",
+                "kyverno_parse_service_account",
+                parse_service_account,
+            ),
+        ],
     )?;
-    let methods: [(&str, cel::common::functions::Function); 6] = [
-        ("registry", registry),
-        ("repository", repository),
-        ("identifier", identifier),
-        ("tag", tag),
-        ("digest", digest),
-        ("containsDigest", contains_digest),
-    ];
-    for (name, f) in methods {
-        env.add_member_overload(name, &format!("kyverno.Image.{name}"), IMAGE, vec![], f)?;
-    }
+    add_methods(
+        env,
+        &IMAGE,
+        "kyverno.Image.",
+        &[],
+        &[
+            ("registry", registry),
+            ("repository", repository),
+            ("identifier", identifier),
+            ("tag", tag),
+            ("digest", digest),
+            ("containsDigest", contains_digest),
+        ],
+    )?;
     env.add_member_overload(
         "Get",
         "kyverno_resource_get",
@@ -218,7 +202,7 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
         "GetMetadata",
         "kyverno_image_get_metadata",
         LOOKUP,
-        s(),
+        vec![STRING_TYPE],
         image_metadata,
     )?;
     Ok(())

@@ -65,6 +65,7 @@ pub mod cost;
 mod json;
 pub mod k8s;
 pub mod kyverno;
+mod library;
 mod macros;
 pub mod network;
 mod objects;

@@ -63,7 +63,7 @@ pub(crate) fn block() -> Vec<Macro> {
         Expr::Literal(LiteralValue::Int(i)) if i.inner() >= &0 => Some(*i.inner()),
         _ => None,
     };
-    vec![
+    let mut macros = vec![
         Macro::receiver("block", 2, move |helper, target, args| {
             if !is_cel(target) {
                 return Ok(None);
@@ -94,25 +94,22 @@ pub(crate) fn block() -> Vec<Macro> {
                 None => Err(helper.new_error(args[0].id, "cel.index: expected an int literal")),
             }
         }),
-        Macro::receiver("iterVar", 2, move |helper, target, args| {
+    ];
+    // The comprehension variables: `@it:d:i` and `@ac:d:i`.
+    for (name, prefix) in [("iterVar", "@it"), ("accuVar", "@ac")] {
+        macros.push(Macro::receiver(name, 2, move |helper, target, args| {
             if !is_cel(target) {
                 return Ok(None);
             }
             match (int_arg(&args[0]), int_arg(&args[1])) {
-                (Some(d), Some(i)) => Ok(Some(ident(helper, &format!("@it:{d}:{i}")))),
-                _ => Err(helper.new_error(args[0].id, "cel.iterVar: expected int literals")),
+                (Some(d), Some(i)) => Ok(Some(ident(helper, &format!("{prefix}:{d}:{i}")))),
+                _ => {
+                    Err(helper.new_error(args[0].id, format!("cel.{name}: expected int literals")))
+                }
             }
-        }),
-        Macro::receiver("accuVar", 2, move |helper, target, args| {
-            if !is_cel(target) {
-                return Ok(None);
-            }
-            match (int_arg(&args[0]), int_arg(&args[1])) {
-                (Some(d), Some(i)) => Ok(Some(ident(helper, &format!("@ac:{d}:{i}")))),
-                _ => Err(helper.new_error(args[0].id, "cel.accuVar: expected int literals")),
-            }
-        }),
-    ]
+        }));
+    }
+    macros
 }
 
 /// `body` with `name` bound to `init`: a comprehension over an empty list

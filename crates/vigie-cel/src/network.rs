@@ -9,14 +9,13 @@
 //! the host bits), and the address classes are those of Go's `net/netip`
 //! (e.g. private ranges are global unicast).
 
-use std::any::Any;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::Arc;
 
 use cel::common::types::{CelBool, CelInt, CelString, Type, STRING_TYPE};
-use cel::common::value::{CowVal, StaticVal, Val};
-use cel::objects::Opaque;
-use cel::{DeclarationError, Env, ExecutionError, Value};
+use cel::common::value::CowVal;
+use cel::{DeclarationError, Env, ExecutionError};
+
+use crate::library::{add_functions, add_methods, err, one, owned, string_arg, two, R};
 
 /// The CEL type of IP address values, `net.IP`.
 pub const IP: Type = Type::new_unspecified_type("net.IP");
@@ -40,55 +39,8 @@ pub struct Cidr {
     pub bits: u8,
 }
 
-impl Val for Ip {
-    fn get_type(&self) -> &Type {
-        &IP_TYPE
-    }
-    fn cel_type() -> &'static Type {
-        &IP_TYPE
-    }
-    fn equals(&self, other: &dyn Val) -> bool {
-        other.downcast_ref::<Ip>().is_some_and(|o| o == self)
-    }
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v> {
-        Box::new(*self)
-    }
-    fn as_any(&self) -> Option<&dyn Any> {
-        Some(self)
-    }
-}
-impl StaticVal for Ip {}
-
-impl Opaque for Ip {
-    fn runtime_type_name(&self) -> &str {
-        "net.IP"
-    }
-}
-
-impl Val for Cidr {
-    fn get_type(&self) -> &Type {
-        &CIDR_TYPE
-    }
-    fn cel_type() -> &'static Type {
-        &CIDR_TYPE
-    }
-    fn equals(&self, other: &dyn Val) -> bool {
-        other.downcast_ref::<Cidr>().is_some_and(|o| o == self)
-    }
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v> {
-        Box::new(*self)
-    }
-    fn as_any(&self) -> Option<&dyn Any> {
-        Some(self)
-    }
-}
-impl StaticVal for Cidr {}
-
-impl Opaque for Cidr {
-    fn runtime_type_name(&self) -> &str {
-        "net.CIDR"
-    }
-}
+opaque_val!(Ip, IP_TYPE, "net.IP");
+opaque_val!(Cidr, CIDR_TYPE, "net.CIDR");
 
 impl std::fmt::Display for Cidr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -96,14 +48,7 @@ impl std::fmt::Display for Cidr {
     }
 }
 
-/// The engine value of `v` when it is a network value (for results).
-pub(crate) fn to_value(v: &dyn Val) -> Option<Value> {
-    if let Some(ip) = v.downcast_ref::<Ip>() {
-        return Some(Value::Opaque(Arc::new(*ip)));
-    }
-    v.downcast_ref::<Cidr>()
-        .map(|c| Value::Opaque(Arc::new(*c)) as Value)
-}
+crate::library::opaque_conversions!(Ip, Cidr);
 
 /// Why a text is not an address or a CIDR, in the Kubernetes library's words
 /// (CEL programs see these messages).
@@ -257,19 +202,6 @@ fn is_global_unicast(a: IpAddr) -> bool {
     !is_unspecified(a) && !is_loopback(a) && !is_multicast(a) && !is_link_local_unicast(a)
 }
 
-pub(crate) fn err(function: &str, e: impl ToString) -> ExecutionError {
-    ExecutionError::function_error(function, e.to_string())
-}
-
-pub(crate) fn string_arg<'a>(
-    v: &'a CowVal<'_, '_>,
-    function: &str,
-) -> Result<&'a str, ExecutionError> {
-    v.downcast_ref::<CelString>()
-        .map(|s| s.inner())
-        .ok_or_else(|| err(function, "expected a string"))
-}
-
 fn ip_arg(v: &CowVal<'_, '_>, function: &str) -> Result<IpAddr, ExecutionError> {
     if let Some(ip) = v.downcast_ref::<Ip>() {
         return Ok(ip.0);
@@ -282,31 +214,6 @@ fn cidr_arg(v: &CowVal<'_, '_>, function: &str) -> Result<Cidr, ExecutionError> 
         return Ok(*c);
     }
     parse_cidr(string_arg(v, function)?).map_err(|e| err(function, e))
-}
-
-/// What a library function returns.
-pub(crate) type R<'b, 'v> = Result<CowVal<'b, 'v>, ExecutionError>;
-
-pub(crate) fn one<'a, 'b, 'v>(
-    args: &'a [CowVal<'b, 'v>],
-) -> Result<&'a CowVal<'b, 'v>, ExecutionError> {
-    match args {
-        [a] => Ok(a),
-        _ => Err(ExecutionError::invalid_argument_count(1, args.len())),
-    }
-}
-
-pub(crate) fn two<'a, 'b, 'v>(
-    args: &'a [CowVal<'b, 'v>],
-) -> Result<(&'a CowVal<'b, 'v>, &'a CowVal<'b, 'v>), ExecutionError> {
-    match args {
-        [a, b] => Ok((a, b)),
-        _ => Err(ExecutionError::invalid_argument_count(2, args.len())),
-    }
-}
-
-pub(crate) fn owned<'b, 'v>(v: impl Val + 'v) -> R<'b, 'v> {
-    Ok(CowVal::owned(v))
 }
 
 fn ip_new<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
@@ -400,30 +307,33 @@ fn prefix_length<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
 pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_type(IP)?;
     env.add_type(CIDR)?;
-    let s = || vec![STRING_TYPE];
-    env.add_overload("ip", "string_to_ip", s(), ip_new)?;
-    env.add_overload("isIP", "is_ip_string", s(), is_ip)?;
-    env.add_overload(
-        "ip.isCanonical",
-        "ip_is_canonical_string",
-        s(),
-        ip_is_canonical,
+    add_functions(
+        env,
+        &[STRING_TYPE],
+        &[
+            ("ip", "string_to_ip", ip_new),
+            ("isIP", "is_ip_string", is_ip),
+            ("ip.isCanonical", "ip_is_canonical_string", ip_is_canonical),
+            ("cidr", "string_to_cidr", cidr_new),
+            ("isCIDR", "is_cidr_string", is_cidr),
+        ],
     )?;
-    env.add_overload("cidr", "string_to_cidr", s(), cidr_new)?;
-    env.add_overload("isCIDR", "is_cidr_string", s(), is_cidr)?;
     env.add_overload("string", "ip_to_string", vec![IP], ip_string)?;
     env.add_overload("string", "cidr_to_string", vec![CIDR], cidr_string)?;
-    let ip_methods: [(&str, cel::common::functions::Function); 6] = [
-        ("family", family),
-        ("isUnspecified", m_unspecified),
-        ("isLoopback", m_loopback),
-        ("isGlobalUnicast", m_global_unicast),
-        ("isLinkLocalMulticast", m_ll_multicast),
-        ("isLinkLocalUnicast", m_ll_unicast),
-    ];
-    for (name, f) in ip_methods {
-        env.add_member_overload(name, &format!("net.IP.{name}"), IP, vec![], f)?;
-    }
+    add_methods(
+        env,
+        &IP,
+        "net.IP.",
+        &[],
+        &[
+            ("family", family),
+            ("isUnspecified", m_unspecified),
+            ("isLoopback", m_loopback),
+            ("isGlobalUnicast", m_global_unicast),
+            ("isLinkLocalMulticast", m_ll_multicast),
+            ("isLinkLocalUnicast", m_ll_unicast),
+        ],
+    )?;
     for (arg, id) in [(IP, "ip"), (STRING_TYPE, "string")] {
         env.add_member_overload(
             "containsIP",

@@ -43,14 +43,9 @@ pub(crate) fn from_value(v: &Value) -> Option<Box<dyn Val>> {
     if let Some(t) = o.downcast_ref::<TypeValue>() {
         return Some(Box::new(CelType::new(t.0.clone())));
     }
-    if let Some(ip) = o.downcast_ref::<network::Ip>() {
-        return Some(Box::new(*ip));
-    }
-    if let Some(v) = kyverno::from_value(o).or_else(|| k8s::from_value(o)) {
-        return Some(v);
-    }
-    o.downcast_ref::<network::Cidr>()
-        .map(|c| Box::new(*c) as Box<dyn Val>)
+    network::from_value(o)
+        .or_else(|| kyverno::from_value(o))
+        .or_else(|| k8s::from_value(o))
 }
 
 /// `v` as a [`Value`], type values and network values included, at any depth.

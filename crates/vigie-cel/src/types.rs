@@ -118,30 +118,26 @@ impl CelType {
 
     /// This type with `subst` applied throughout, unbound parameters kept.
     pub(crate) fn substitute(&self, subst: &HashMap<String, CelType>) -> CelType {
-        match self {
-            CelType::Param(p) => match subst.get(p) {
-                Some(t) => t.substitute(subst),
-                None => self.clone(),
-            },
-            CelType::List(e) => CelType::list(e.substitute(subst)),
-            CelType::Map(k, v) => CelType::map(k.substitute(subst), v.substitute(subst)),
-            CelType::Type(t) => CelType::Type(Box::new(t.substitute(subst))),
-            CelType::Abstract(n, ps) => {
-                CelType::Abstract(n.clone(), ps.iter().map(|p| p.substitute(subst)).collect())
-            }
-            other => other.clone(),
-        }
+        self.map_params(&|p| match subst.get(p) {
+            Some(t) => t.substitute(subst),
+            None => CelType::Param(p.to_string()),
+        })
     }
 
     /// This type with every parameter replaced by `dyn`.
     pub fn params_to_dyn(&self) -> CelType {
+        self.map_params(&|_| CelType::Dyn)
+    }
+
+    /// This type with each parameter (by its name) replaced by `f`'s type.
+    fn map_params(&self, f: &dyn Fn(&str) -> CelType) -> CelType {
         match self {
-            CelType::Param(_) => CelType::Dyn,
-            CelType::List(e) => CelType::list(e.params_to_dyn()),
-            CelType::Map(k, v) => CelType::map(k.params_to_dyn(), v.params_to_dyn()),
-            CelType::Type(t) => CelType::Type(Box::new(t.params_to_dyn())),
+            CelType::Param(p) => f(p),
+            CelType::List(e) => CelType::list(e.map_params(f)),
+            CelType::Map(k, v) => CelType::map(k.map_params(f), v.map_params(f)),
+            CelType::Type(t) => CelType::Type(Box::new(t.map_params(f))),
             CelType::Abstract(n, ps) => {
-                CelType::Abstract(n.clone(), ps.iter().map(|p| p.params_to_dyn()).collect())
+                CelType::Abstract(n.clone(), ps.iter().map(|p| p.map_params(f)).collect())
             }
             other => other.clone(),
         }
@@ -160,16 +156,7 @@ impl CelType {
 
     /// Renames every parameter with `suffix` (a fresh copy of a signature).
     pub(crate) fn rename(&self, suffix: &str) -> CelType {
-        match self {
-            CelType::Param(p) => CelType::Param(format!("{p}{suffix}")),
-            CelType::List(e) => CelType::list(e.rename(suffix)),
-            CelType::Map(k, v) => CelType::map(k.rename(suffix), v.rename(suffix)),
-            CelType::Type(t) => CelType::Type(Box::new(t.rename(suffix))),
-            CelType::Abstract(n, ps) => {
-                CelType::Abstract(n.clone(), ps.iter().map(|p| p.rename(suffix)).collect())
-            }
-            other => other.clone(),
-        }
+        self.map_params(&|p| CelType::Param(format!("{p}{suffix}")))
     }
 }
 

@@ -126,26 +126,23 @@ pub(crate) fn with_cluster_origin(mut resource: Resource, context: &Arc<str>) ->
 mod tests {
     use super::*;
 
-    fn api_type(group: &str, kind: &str, plural: &str) -> ApiType {
-        ApiType {
+    /// `text` read as a page of the namespaced type `kind` (`plural`, in
+    /// API group `group`, version v1) of the cluster of context `dev`.
+    fn dev_page(text: &str, group: &str, kind: &str, plural: &str) -> Page {
+        let api_type = ApiType {
             group: group.into(),
             version: "v1".into(),
             kind: kind.into(),
             plural: plural.into(),
             namespaced: true,
-        }
+        };
+        read_page(text, &api_type, &Arc::from("dev"), "cluster:dev").unwrap()
     }
 
     #[test]
     fn typed_list_items_take_the_list_kind_and_name_the_cluster_object() {
         let text = r#"{"apiVersion":"apps/v1","kind":"DeploymentList","metadata":{"resourceVersion":"9","continue":"abc"},"items":[{"metadata":{"name":"web","namespace":"prod","uid":"u-1","resourceVersion":"7"},"spec":{"template":{"spec":{"containers":[{"name":"c","image":"nginx"}]}}}}]}"#;
-        let page = read_page(
-            text,
-            &api_type("apps", "Deployment", "deployments"),
-            &Arc::from("dev"),
-            "cluster:dev",
-        )
-        .unwrap();
+        let page = dev_page(text, "apps", "Deployment", "deployments");
         assert!(page.problems.is_empty(), "{:?}", page.problems);
         assert_eq!(page.continue_token.as_deref(), Some("abc"));
         let r = &page.resources[0];
@@ -168,13 +165,7 @@ mod tests {
     #[test]
     fn secrets_read_as_metadata_become_secrets_without_values() {
         let text = r#"{"apiVersion":"meta.k8s.io/v1","kind":"PartialObjectMetadataList","metadata":{},"items":[{"apiVersion":"meta.k8s.io/v1","kind":"PartialObjectMetadata","metadata":{"name":"db","namespace":"prod","uid":"u-2","resourceVersion":"3"}}]}"#;
-        let page = read_page(
-            text,
-            &api_type("", "Secret", "secrets"),
-            &Arc::from("dev"),
-            "cluster:dev",
-        )
-        .unwrap();
+        let page = dev_page(text, "", "Secret", "secrets");
         assert_eq!(page.continue_token, None);
         let r = &page.resources[0];
         assert_eq!(
@@ -188,13 +179,7 @@ mod tests {
     #[test]
     fn an_invalid_object_is_a_problem_and_the_rest_is_read() {
         let text = r#"{"apiVersion":"v1","kind":"PodList","metadata":{},"items":[{"metadata":{"name":"a"},"spec":{"hostNetwork":"yes"}},{"metadata":{"name":"b"},"spec":{}}]}"#;
-        let page = read_page(
-            text,
-            &api_type("", "Pod", "pods"),
-            &Arc::from("dev"),
-            "cluster:dev",
-        )
-        .unwrap();
+        let page = dev_page(text, "", "Pod", "pods");
         assert_eq!(page.resources.len(), 1);
         assert_eq!(page.problems.len(), 1);
         assert!(

@@ -140,39 +140,24 @@ impl Cluster {
         let on_event: Arc<dyn Fn(FollowEvent) + Send + Sync> = Arc::new(on_event);
         let timeout = self.options.request_timeout;
         let client = &self.client;
-        let (s, o) = (&store, &on_event);
-        self.runtime.spawn(follow_kind(
-            Api::<Namespace>::all(client.clone()),
-            0,
-            s.clone(),
-            stop.clone(),
-            o.clone(),
-            timeout,
-        ));
-        self.runtime.spawn(follow_kind(
-            Api::<ConfigMap>::all(client.clone()),
-            1,
-            s.clone(),
-            stop.clone(),
-            o.clone(),
-            timeout,
-        ));
-        self.runtime.spawn(follow_kind(
-            Api::<RoleBinding>::all(client.clone()),
-            2,
-            s.clone(),
-            stop.clone(),
-            o.clone(),
-            timeout,
-        ));
-        self.runtime.spawn(follow_kind(
-            Api::<ClusterRoleBinding>::all(client.clone()),
-            3,
-            s.clone(),
-            stop.clone(),
-            o.clone(),
-            timeout,
-        ));
+        // One watch per kind the followed view is built from, each with its
+        // slot in the store.
+        macro_rules! follow {
+            ($kind:ty, $slot:expr) => {
+                self.runtime.spawn(follow_kind(
+                    Api::<$kind>::all(client.clone()),
+                    $slot,
+                    store.clone(),
+                    stop.clone(),
+                    on_event.clone(),
+                    timeout,
+                ))
+            };
+        }
+        follow!(Namespace, 0);
+        follow!(ConfigMap, 1);
+        follow!(RoleBinding, 2);
+        follow!(ClusterRoleBinding, 3);
         let ticker_stop = stop.clone();
         self.runtime.spawn(async move {
             let mut tick = tokio::time::interval(FOLLOW_TICK);

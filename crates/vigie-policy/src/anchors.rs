@@ -11,32 +11,28 @@ pub enum Anchor {
     AddIfNotPresent,
 }
 
+/// Each anchor's opening, which starts its key (the key ends with `)`).
+const OPENINGS: [(&str, Anchor); 6] = [
+    ("=(", Anchor::Equality),
+    ("^(", Anchor::Existence),
+    ("X(", Anchor::Negation),
+    ("<(", Anchor::Global),
+    ("+(", Anchor::AddIfNotPresent),
+    ("(", Anchor::Conditional),
+];
+
 /// Splits `key` into its anchor and bare key; `None` for a plain key.
 pub fn parse(key: &str) -> Option<(Anchor, &str)> {
-    let (anchor, rest) = if let Some(r) = key.strip_prefix("=(") {
-        (Anchor::Equality, r)
-    } else if let Some(r) = key.strip_prefix("^(") {
-        (Anchor::Existence, r)
-    } else if let Some(r) = key.strip_prefix("X(") {
-        (Anchor::Negation, r)
-    } else if let Some(r) = key.strip_prefix("<(") {
-        (Anchor::Global, r)
-    } else if let Some(r) = key.strip_prefix("+(") {
-        (Anchor::AddIfNotPresent, r)
-    } else if let Some(r) = key.strip_prefix('(') {
-        (Anchor::Conditional, r)
-    } else {
-        return None;
-    };
+    let (anchor, rest) = OPENINGS
+        .iter()
+        .find_map(|(opening, anchor)| key.strip_prefix(opening).map(|rest| (*anchor, rest)))?;
     let bare = rest.strip_suffix(')')?;
     (!bare.is_empty()).then_some((anchor, bare))
 }
 
 /// A key that looks like an anchor but is not one (`(a`, `X()`): a policy error.
 pub fn is_malformed(key: &str) -> bool {
-    let starts = ["(", "=(", "^(", "X(", "<(", "+("]
-        .iter()
-        .any(|p| key.starts_with(p));
+    let starts = OPENINGS.iter().any(|(opening, _)| key.starts_with(opening));
     starts && parse(key).is_none()
 }
 

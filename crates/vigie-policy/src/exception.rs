@@ -17,17 +17,17 @@ use vigie_resource::wildcard_match;
 
 use serde_json::Value as Json;
 use vigie_resource::input::ReadError;
-use vigie_resource::{load, LoadOptions, Resource};
+use vigie_resource::{LoadOptions, Resource};
 
 use crate::cel::Named;
 use crate::conditions::{self, Conditions};
 use crate::engine::{PolicyContext, Request, RuleResult, Status, Target};
-use crate::inputs::{gather, resources_of_text};
+use crate::inputs::gather;
 use crate::json::node_to_json;
 use crate::matching::MatchResources;
 use crate::policy::{
-    parse_conditions_opt, parse_match, parse_pod_security_exclusions, problem, strings, Check,
-    Parse, PodSecurityExclusion, Policy, RuleAction,
+    parse_conditions_opt, parse_match, parse_pod_security_exclusions, problem, required_str,
+    strings, Check, Parse, PodSecurityExclusion, Policy, RuleAction,
 };
 use crate::variables::Missing;
 
@@ -123,23 +123,18 @@ pub struct LoadedExceptions {
 /// Reads every PolicyException in the files or directories given. A file named
 /// directly that holds none is an error; other documents are passed over.
 pub fn load_exceptions(paths: &[String], max_file_bytes: u64) -> LoadedExceptions {
-    let gathered = gather(paths, max_file_bytes, false);
+    let mut gathered = gather(paths, max_file_bytes, false);
     let mut out = LoadedExceptions {
-        unreadable: gathered.errors,
+        unreadable: std::mem::take(&mut gathered.errors),
         ..Default::default()
     };
-    let loaded = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
-    for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-        out.errors.push(d.located().to_string());
-    }
+    let mut resources: Vec<Resource> = Vec::new();
+    out.errors = gathered.load_each(
+        &LoadOptions::plain_files(max_file_bytes),
+        |r| r,
+        |r| resources.push(r),
+    );
     let mut found = std::collections::HashSet::new();
-    let mut resources: Vec<Resource> = loaded.resources;
-    for (name, text) in &gathered.texts {
-        let (more, errors) = resources_of_text(name, text);
-        out.errors
-            .extend(errors.into_iter().map(|(l, e)| format!("{name}:{l}: {e}")));
-        resources.extend(more);
-    }
     for r in &resources {
         if r.kind != "PolicyException" {
             continue;
@@ -203,10 +198,11 @@ fn parse_kyverno(spec: &Json) -> Parse<KyvernoException> {
         Some(Json::Array(items)) if !items.is_empty() => {
             for (i, e) in items.iter().enumerate() {
                 let p = format!("spec.exceptions[{i}]");
-                let policy = e.get("policyName").and_then(Json::as_str).ok_or((
-                    format!("{p}.policyName"),
-                    "an exception needs the policy it exempts from".to_string(),
-                ))?;
+                let policy = required_str(
+                    e.get("policyName"),
+                    &format!("{p}.policyName"),
+                    "an exception needs the policy it exempts from",
+                )?;
                 let rules = strings(e.get("ruleNames"), &format!("{p}.ruleNames"))?;
                 if rules.is_empty() {
                     return problem(&format!("{p}.ruleNames"), "an exception needs rule names");

@@ -58,18 +58,23 @@ pub fn display(value: &Json) -> String {
     }
 }
 
+/// The items of a JSON array; nothing for a value that is not an array or
+/// is missing.
+pub(crate) fn array_items(value: Option<&Json>) -> &[Json] {
+    value
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
 /// The strings of a JSON array (other items passed over); nothing for a value
 /// that is not an array or is missing.
 pub(crate) fn string_items(value: Option<&Json>) -> Vec<String> {
-    value
-        .and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Json::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+    array_items(value)
+        .iter()
+        .filter_map(Json::as_str)
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]

@@ -98,16 +98,8 @@ pub fn load_policies_and_objects(
         }
     }
     for (name, text) in &gathered.texts {
-        let (resources, errors) = resources_of_text(name, text);
-        out.errors.extend(
-            errors
-                .into_iter()
-                .map(|(line, e)| file_error(name, Some(line), e)),
-        );
-        for r in &resources {
-            if add_resource(r, &mut out) {
-                found.insert(name.clone());
-            }
+        if add_text(name, text, &mut out) {
+            found.insert(name.clone());
         }
     }
     for r in objects {
@@ -297,18 +289,27 @@ fn line_of(root: &Node, path: &str) -> Option<u32> {
     Some(pos.line).filter(|l| *l > 0)
 }
 
-/// Parses policies from YAML text (for tests and embedding).
-pub fn policies_from_str(text: &str, file: &str) -> LoadedPolicies {
-    let mut out = LoadedPolicies::default();
-    let (resources, errors) = resources_of_text(file, text);
+/// Adds the policies of `text`, the text of file `name`, and its errors to
+/// `out`; whether the file held a policy.
+fn add_text(name: &str, text: &str, out: &mut LoadedPolicies) -> bool {
+    let (resources, errors) = resources_of_text(name, text);
     out.errors.extend(
         errors
             .into_iter()
-            .map(|(line, e)| file_error(file, Some(line), e)),
+            .map(|(line, e)| file_error(name, Some(line), e)),
     );
+    let mut found = false;
     for r in &resources {
-        add_resource(r, &mut out);
+        // Every resource is added, whatever the ones before it were.
+        found |= add_resource(r, out);
     }
+    found
+}
+
+/// Parses policies from YAML text (for tests and embedding).
+pub fn policies_from_str(text: &str, file: &str) -> LoadedPolicies {
+    let mut out = LoadedPolicies::default();
+    add_text(file, text, &mut out);
     apply_bindings(&mut out);
     out
 }

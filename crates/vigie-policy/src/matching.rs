@@ -264,27 +264,19 @@ impl UserFilter {
     }
 
     fn matches(&self, user: &RequestUser) -> bool {
-        if !self.roles.is_empty()
-            && !self
-                .roles
-                .iter()
-                .any(|r| user.roles.iter().any(|u| wildcard_match(r, u)))
-        {
-            return false;
-        }
-        if !self.cluster_roles.is_empty()
-            && !self
-                .cluster_roles
-                .iter()
-                .any(|r| user.cluster_roles.iter().any(|u| wildcard_match(r, u)))
-        {
-            return false;
-        }
-        if !self.subjects.is_empty() && !self.subjects.iter().any(|s| subject_matches(s, user)) {
-            return false;
-        }
-        true
+        names_match(&self.roles, &user.roles)
+            && names_match(&self.cluster_roles, &user.cluster_roles)
+            && (self.subjects.is_empty() || self.subjects.iter().any(|s| subject_matches(s, user)))
     }
+}
+
+/// Whether a filter's `patterns` allow a user bound to the roles `names`:
+/// no pattern asks nothing, else one pattern must match one name.
+fn names_match(patterns: &[String], names: &[String]) -> bool {
+    patterns.is_empty()
+        || patterns
+            .iter()
+            .any(|p| names.iter().any(|n| wildcard_match(p, n)))
 }
 
 fn subject_matches(s: &Subject, user: &RequestUser) -> bool {
@@ -396,6 +388,14 @@ mod tests {
         }
     }
 
+    /// Matches what `f` selects (`any: [f]`).
+    fn any_of(f: ResourceFilter) -> MatchResources {
+        MatchResources {
+            any: vec![f],
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn kind_forms() {
         assert!(KindSelector::parse("Pod").matches("v1", "Pod", None));
@@ -422,10 +422,7 @@ mod tests {
         let mut f = filter(&["Pod"]);
         f.resources.names = vec!["web-*".into()];
         f.resources.namespaces = vec!["prod".into()];
-        let m = MatchResources {
-            any: vec![f],
-            ..Default::default()
-        };
+        let m = any_of(f);
         assert!(m.selects(&target(&user, "Pod", "web-1", "prod")));
         assert!(!m.selects(&target(&user, "Pod", "db-1", "prod")));
         assert!(!m.selects(&target(&user, "Pod", "web-1", "dev")));
@@ -446,10 +443,7 @@ mod tests {
             match_labels: [("env".to_string(), "prod".to_string())].into(),
             expressions: vec![],
         });
-        let m = MatchResources {
-            any: vec![f],
-            ..Default::default()
-        };
+        let m = any_of(f);
         let ns_labels: BTreeMap<String, String> = [("env".to_string(), "prod".to_string())].into();
         let mut t = target(&user, "Pod", "p", "n");
         let web: BTreeMap<String, String> = [("app".to_string(), "web1".to_string())].into();
@@ -479,10 +473,7 @@ mod tests {
         assert!(!all.selects(&target(&user, "Service", "s", "n")));
         let mut ex = filter(&["Pod"]);
         ex.resources.namespaces = vec!["kube-system".into()];
-        let exclude = MatchResources {
-            any: vec![ex],
-            ..Default::default()
-        };
+        let exclude = any_of(ex);
         assert!(exclude.excludes(&target(&user, "Pod", "p", "kube-system")));
         assert!(!exclude.excludes(&target(&user, "Pod", "p", "default")));
     }
@@ -497,24 +488,22 @@ mod tests {
         };
         let mut f = filter(&["Pod"]);
         f.user.cluster_roles = vec!["cluster-admin".into()];
-        let exclude = MatchResources {
-            any: vec![f],
-            ..Default::default()
-        };
+        let exclude = any_of(f);
         assert!(exclude.excludes(&target(&admin, "Pod", "p", "n")));
         let nobody = RequestUser::default();
         assert!(!exclude.excludes(&target(&nobody, "Pod", "p", "n")));
+        let mut r = filter(&["Pod"]);
+        r.user.roles = vec!["ns:edit*".into()];
+        let by_role = any_of(r);
+        assert!(by_role.selects(&target(&admin, "Pod", "p", "n")));
+        assert!(!by_role.selects(&target(&nobody, "Pod", "p", "n")));
         let mut g = filter(&[]);
         g.user.subjects = vec![Subject {
             kind: "Group".into(),
             name: "devs".into(),
             namespace: None,
         }];
-        assert!(MatchResources {
-            any: vec![g],
-            ..Default::default()
-        }
-        .selects(&target(&admin, "Pod", "p", "n")));
+        assert!(any_of(g).selects(&target(&admin, "Pod", "p", "n")));
         let mut sa = filter(&[]);
         sa.user.subjects = vec![Subject {
             kind: "ServiceAccount".into(),
@@ -525,10 +514,6 @@ mod tests {
             username: "system:serviceaccount:ci:builder".into(),
             ..Default::default()
         };
-        assert!(MatchResources {
-            any: vec![sa],
-            ..Default::default()
-        }
-        .selects(&target(&bot, "Pod", "p", "n")));
+        assert!(any_of(sa).selects(&target(&bot, "Pod", "p", "n")));
     }
 }

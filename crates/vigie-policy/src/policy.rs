@@ -366,6 +366,13 @@ pub(crate) fn problem<T>(path: &str, reason: impl Into<String>) -> Parse<T> {
     Err((path.to_string(), reason.into()))
 }
 
+/// The string a policy must give at `path` (`v`), or the problem `reason`
+/// there.
+pub(crate) fn required_str<'a>(v: Option<&'a Json>, path: &str, reason: &str) -> Parse<&'a str> {
+    v.and_then(Json::as_str)
+        .ok_or_else(|| (path.to_string(), reason.to_string()))
+}
+
 pub(crate) fn strings(v: Option<&Json>, path: &str) -> Parse<Vec<String>> {
     match v {
         None | Some(Json::Null) => Ok(Vec::new()),
@@ -653,10 +660,7 @@ pub(crate) fn parse_selector(v: Option<&Json>, path: &str) -> Parse<Option<Label
     if let Some(Json::Array(items)) = v.get("matchExpressions") {
         for (i, e) in items.iter().enumerate() {
             let p = format!("{path}.matchExpressions[{i}]");
-            let key = e
-                .get("key")
-                .and_then(Json::as_str)
-                .ok_or((format!("{p}.key"), "missing key".to_string()))?;
+            let key = required_str(e.get("key"), &format!("{p}.key"), "missing key")?;
             let operator = e.get("operator").and_then(Json::as_str).unwrap_or_default();
             if !matches!(operator, "In" | "NotIn" | "Exists" | "DoesNotExist") {
                 return problem(
@@ -683,10 +687,11 @@ pub(crate) fn parse_context(v: Option<&Json>, path: &str) -> Parse<Vec<ContextEn
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = format!("{path}[{i}]");
-        let name = item.get("name").and_then(Json::as_str).ok_or((
-            format!("{p}.name"),
-            "a context entry needs a name".to_string(),
-        ))?;
+        let name = required_str(
+            item.get("name"),
+            &format!("{p}.name"),
+            "a context entry needs a name",
+        )?;
         let jmes = |v: &Json| -> Parse<Option<String>> {
             match v.get("jmesPath").and_then(Json::as_str) {
                 Some(j) => {
@@ -933,10 +938,11 @@ pub(crate) fn parse_each<T>(
 /// The `list` expression of a `foreach` entry (validate, mutate or generate)
 /// at `path`, braces stripped and checked.
 pub(crate) fn foreach_list(m: &serde_json::Map<String, Json>, path: &str) -> Parse<String> {
-    let list = m.get("list").and_then(Json::as_str).ok_or((
-        format!("{path}.list"),
-        "foreach needs a list expression".to_string(),
-    ))?;
+    let list = required_str(
+        m.get("list"),
+        &format!("{path}.list"),
+        "foreach needs a list expression",
+    )?;
     let list = strip_braces(list).to_string();
     check_expression(&list, &format!("{path}.list"))?;
     Ok(list)
@@ -982,10 +988,11 @@ pub(crate) fn parse_pod_security_exclusions(
     if let Some(Json::Array(items)) = v {
         for (i, e) in items.iter().enumerate() {
             let p = format!("{path}[{i}]");
-            let control_name = e.get("controlName").and_then(Json::as_str).ok_or((
-                format!("{p}.controlName"),
-                "missing controlName".to_string(),
-            ))?;
+            let control_name = required_str(
+                e.get("controlName"),
+                &format!("{p}.controlName"),
+                "missing controlName",
+            )?;
             exclude.push(PodSecurityExclusion {
                 control_name: control_name.to_string(),
                 images: strings(e.get("images"), &format!("{p}.images"))?,

@@ -15,7 +15,7 @@ use crate::engine::{
 };
 use crate::exception::{exempt, load_exceptions, Exempted, PolicyException};
 use crate::inputs::{gather, resources_of_text};
-use crate::json::node_to_json;
+use crate::json::{array_items, node_to_json};
 use crate::load::load_policies;
 use crate::patched::{self, PatchedComparison};
 use crate::policy::{Mutation, Policy, RuleAction};
@@ -154,6 +154,18 @@ fn read_yaml_docs(path: &Path, max_file_bytes: u64) -> Result<Vec<Json>, ReadPro
         .collect()
 }
 
+/// The first document of `path` (a values or user info file), if the file
+/// reads; when it does not, that is a problem of `report`.
+fn first_document(path: &Path, max_file_bytes: u64, report: &mut SuiteReport) -> Option<Json> {
+    match read_yaml_docs(path, max_file_bytes) {
+        Ok(docs) => docs.into_iter().next(),
+        Err(e) => {
+            report.file_problem(e.missing, e.message);
+            None
+        }
+    }
+}
+
 /// A file that could not be read or parsed.
 struct ReadProblem {
     /// The file does not exist.
@@ -216,6 +228,17 @@ impl SuiteReport {
     fn input_error(&mut self, message: String) {
         self.errors.push(message.clone());
         self.input_errors.push(message);
+    }
+
+    /// A file the suite names that could not be read: when it is missing, an
+    /// error of the suite (the results that need it say so), otherwise an
+    /// input error as well.
+    fn file_problem(&mut self, missing: bool, message: String) {
+        if missing {
+            self.errors.push(message);
+        } else {
+            self.input_error(message);
+        }
     }
 }
 
@@ -280,22 +303,17 @@ fn read_inputs(
         .unwrap_or_default()
         .to_string();
     report.name.clone_from(&name);
-    let rel = |p: &str| dir.join(p).to_string_lossy().into_owned();
-    let policy_paths: Vec<String> = string_list(test.get("policies"))
-        .iter()
-        .map(|p| rel(p))
-        .collect();
-    let resource_paths: Vec<String> = string_list(test.get("resources"))
-        .iter()
-        .map(|p| rel(p))
-        .collect();
-    let loaded = load_policies(&policy_paths, max_file_bytes);
+    // The files the Test's `key` names, relative to the suite's folder.
+    let paths = |key: &str| -> Vec<String> {
+        string_list(test.get(key))
+            .iter()
+            .map(|p| dir.join(p).to_string_lossy().into_owned())
+            .collect()
+    };
+    let resource_paths = paths("resources");
+    let loaded = load_policies(&paths("policies"), max_file_bytes);
     for e in &loaded.unreadable {
-        if e.is_not_found() {
-            report.errors.push(e.to_string());
-        } else {
-            report.input_error(e.to_string());
-        }
+        report.file_problem(e.is_not_found(), e.to_string());
     }
     for e in &loaded.errors {
         report.errors.push(e.to_string());
@@ -306,73 +324,25 @@ fn read_inputs(
         .or_else(|| test.get("values"))
         .and_then(Json::as_str);
     if let Some(v) = values_file {
-        match read_yaml_docs(&dir.join(v), max_file_bytes) {
-            Ok(docs) => {
-                if let Some(doc) = docs.first() {
-                    request.values = parse_values(doc);
-                }
-            }
-            Err(e) if e.missing => report.errors.push(e.message),
-            Err(e) => report.input_error(e.message),
+        if let Some(doc) = first_document(&dir.join(v), max_file_bytes, report) {
+            request.values = parse_values(&doc);
         }
     } else if let Some(inline) = test.get("values").filter(|v| v.is_object()) {
         request.values = parse_values(inline);
     }
     if let Some(u) = test.get("userinfo").and_then(Json::as_str) {
-        match read_yaml_docs(&dir.join(u), max_file_bytes) {
-            Ok(docs) => {
-                if let Some(doc) = docs.first() {
-                    request.user = parse_user_info(doc);
-                }
-            }
-            Err(e) if e.missing => report.errors.push(e.message),
-            Err(e) => report.input_error(e.message),
+        if let Some(doc) = first_document(&dir.join(u), max_file_bytes, report) {
+            request.user = parse_user_info(&doc);
         }
     }
-    let gathered = gather(&resource_paths, max_file_bytes, false);
-    let mut missing_files = Vec::new();
-    for e in gathered.errors {
-        if e.is_not_found() {
-            missing_files.push(e.file().to_string());
-            report.errors.push(e.to_string());
-        } else {
-            report.input_error(e.to_string());
-        }
-    }
-    let resources = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
-    for d in resources.diagnostics.iter().filter(|d| d.is_error()) {
-        report.errors.push(d.located().to_string());
-    }
-    let mut loaded_resources = resources.resources;
-    for (name, text) in &gathered.texts {
-        let (more, errors) = resources_of_text(name, text);
-        loaded_resources.extend(more);
-        for (line, reason) in errors {
-            report.errors.push(format!("{name}:{line}: {reason}"));
-        }
-    }
-    let targets: Vec<Target> = loaded_resources
-        .into_iter()
-        .map(Target::from_resource)
-        .collect();
-    let target_paths: Vec<String> = string_list(test.get("targetResources"))
-        .iter()
-        .map(|p| rel(p))
-        .collect();
-    let target_resources = load_target_resources(&target_paths, max_file_bytes, report);
-    let exception_paths: Vec<String> = string_list(test.get("exceptions"))
-        .iter()
-        .map(|p| rel(p))
-        .collect();
+    let (targets, missing_files) = load_resources(&resource_paths, max_file_bytes, "", report);
+    let target_resources = load_target_resources(&paths("targetResources"), max_file_bytes, report);
+    let exception_paths = paths("exceptions");
     let mut exceptions = Vec::new();
     if !exception_paths.is_empty() {
         let loaded = load_exceptions(&exception_paths, max_file_bytes);
         for e in loaded.unreadable {
-            if e.is_not_found() {
-                report.errors.push(e.to_string());
-            } else {
-                report.input_error(e.to_string());
-            }
+            report.file_problem(e.is_not_found(), e.to_string());
         }
         report.errors.extend(loaded.errors);
         exceptions = loaded.exceptions;
@@ -386,8 +356,7 @@ fn read_inputs(
                 context_objects = data.resources;
                 context_images = data.images;
             }
-            Err(e) if e.missing => report.errors.push(format!("context: {}", e.message)),
-            Err(e) => report.input_error(format!("context: {}", e.message)),
+            Err(e) => report.file_problem(e.missing, format!("context: {}", e.message)),
         }
     }
     request.config_maps = targets
@@ -433,19 +402,29 @@ fn load_target_resources(
     if paths.is_empty() {
         return Vec::new();
     }
+    load_resources(paths, max_file_bytes, "targetResources: ", report).0
+}
+
+/// The objects of the resource files and folders `paths`, and the files that
+/// are missing. Each problem is one of `report`, the file's problems and the
+/// loader's errors after `prefix` (which says what the files were for).
+fn load_resources(
+    paths: &[String],
+    max_file_bytes: u64,
+    prefix: &str,
+    report: &mut SuiteReport,
+) -> (Vec<Target>, Vec<String>) {
     let gathered = gather(paths, max_file_bytes, false);
+    let mut missing = Vec::new();
     for e in gathered.errors {
         if e.is_not_found() {
-            report.errors.push(format!("targetResources: {e}"));
-        } else {
-            report.input_error(format!("targetResources: {e}"));
+            missing.push(e.file().to_string());
         }
+        report.file_problem(e.is_not_found(), format!("{prefix}{e}"));
     }
     let loaded = load(&gathered.paths, &LoadOptions::plain_files(max_file_bytes));
     for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-        report
-            .errors
-            .push(format!("targetResources: {}", d.located()));
+        report.errors.push(format!("{prefix}{}", d.located()));
     }
     let mut resources = loaded.resources;
     for (name, text) in &gathered.texts {
@@ -455,7 +434,8 @@ fn load_target_resources(
             report.errors.push(format!("{name}:{line}: {reason}"));
         }
     }
-    resources.into_iter().map(Target::from_resource).collect()
+    let targets = resources.into_iter().map(Target::from_resource).collect();
+    (targets, missing)
 }
 
 fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteReport) {
@@ -623,12 +603,7 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
         .map(|(_, _, name)| name.as_str())
         .collect();
 
-    for entry in test
-        .get("results")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for entry in array_items(test.get("results")).iter() {
         let policy_ref = entry
             .get("policy")
             .and_then(Json::as_str)
@@ -908,11 +883,8 @@ fn clone_sources(
 ) -> Vec<Json> {
     let mut sources: Vec<Json> = targets.iter().map(|t| t.object.clone()).collect();
     let mut seen = std::collections::HashSet::new();
-    for file in test
-        .get("results")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
+    for file in array_items(test.get("results"))
+        .iter()
         .filter_map(|e| e.get("cloneSourceResource").and_then(Json::as_str))
     {
         if !seen.insert(file) {
@@ -920,10 +892,7 @@ fn clone_sources(
         }
         match read_yaml_docs(&dir.join(file), max_file_bytes) {
             Ok(docs) => sources.extend(docs.into_iter().filter(Json::is_object)),
-            Err(e) if e.missing => report
-                .errors
-                .push(format!("cloneSourceResource: {}", e.message)),
-            Err(e) => report.input_error(format!("cloneSourceResource: {}", e.message)),
+            Err(e) => report.file_problem(e.missing, format!("cloneSourceResource: {}", e.message)),
         }
     }
     sources

@@ -43,6 +43,7 @@ use crate::cel::ivpol::{said, OFFLINE};
 use crate::conditions::{self, Conditions};
 use crate::engine::{PolicyContext, Status};
 use crate::jmes::Rcvar;
+use crate::json::array_items;
 use crate::policy::{parse_conditions_opt, problem, strings, Parse};
 use crate::variables::Missing;
 
@@ -193,13 +194,7 @@ fn substitute_entries(raw: &Json, data: &Rcvar) -> Result<Json, String> {
             .and_then(Json::as_array_mut)
             .into_iter()
             .flatten()
-            .zip(
-                original
-                    .get("attestations")
-                    .and_then(Json::as_array)
-                    .into_iter()
-                    .flatten(),
-            )
+            .zip(array_items(original.get("attestations")).iter())
         {
             if let (Some(a), Some(c)) = (a.as_object_mut(), original.get("conditions")) {
                 a.insert("conditions".into(), c.clone());
@@ -308,13 +303,7 @@ fn parse_checks(v: &Json, path: &str) -> Parse<Vec<ImageVerification>> {
             );
         }
         let mut attestations = Vec::new();
-        for (j, a) in item
-            .get("attestations")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (j, a) in array_items(item.get("attestations")).iter().enumerate() {
             let ap = format!("{p}.attestations[{j}]");
             let predicate_type = a
                 .get("type")
@@ -327,13 +316,7 @@ fn parse_checks(v: &Json, path: &str) -> Parse<Vec<ImageVerification>> {
                 ))?
                 .to_string();
             let mut conditions = Vec::new();
-            for (k, c) in a
-                .get("conditions")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (k, c) in array_items(a.get("conditions")).iter().enumerate() {
                 if let Some(c) = parse_conditions_opt(Some(c), &format!("{ap}.conditions[{k}]"))? {
                     conditions.push(c);
                 }
@@ -549,13 +532,7 @@ fn images_of(object: &Json, kind: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for list in ["initContainers", "containers", "ephemeralContainers"] {
         let pointer = format!("{spec}/{list}");
-        for (i, c) in object
-            .pointer(&pointer)
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, c) in array_items(object.pointer(&pointer)).iter().enumerate() {
             if let Some(image) = c.get("image").and_then(Json::as_str) {
                 out.push((image.to_string(), format!("{pointer}/{i}/image")));
             }
@@ -911,11 +888,7 @@ impl ImageVerification {
                     ),
                 ));
             };
-            let signers = statement
-                .get("attestors")
-                .and_then(Json::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let signers = array_items(statement.get("attestors"));
             for (j, set) in check.attestors.iter().enumerate() {
                 set.verify(signers, &format!("{path}.attestors[{j}]"))
                     .map_err(|e| (Status::Fail, format!("failed to verify image {image}: {e}")))?;

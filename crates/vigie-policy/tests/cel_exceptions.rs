@@ -70,7 +70,7 @@ fn malformed_exceptions_are_errors_naming_file_line_and_field() {
         assert!(loaded.exceptions.is_empty(), "case {i}");
         assert_eq!(loaded.errors.len(), 1, "case {i}: {:?}", loaded.errors);
         let error = &loaded.errors[0];
-        assert!(error.contains(".yaml:1: PolicyException x: "), "{error}");
+        common::assert_contains(error, ".yaml:1: PolicyException x: ");
         assert!(error.contains(expected), "case {i}: {error}");
     }
     // A good exception next to a bad one is still read.
@@ -133,12 +133,8 @@ fn a_condition_that_cannot_be_evaluated_is_an_error_naming_the_exception() {
 
 #[test]
 fn apply_takes_cel_exceptions() {
-    let run = |exceptions: &[&str]| {
-        common::apply_with_exceptions("cel-exceptions", "policies.yaml", exceptions)
-    };
-    let without = run(&[]);
-    let with = run(&["exceptions.yaml"]);
-    assert!(with.input_errors.is_empty(), "{:?}", with.input_errors);
+    let (without, with) =
+        common::apply_without_and_with_exceptions("cel-exceptions", "policies.yaml");
     // exporter's host port is granted; toolbox and legacy are exempted from
     // require-team, legacy and toolbox from stamp-owner.
     assert_eq!(without.counts.fail, 5, "{:?}", without.counts);

@@ -30,9 +30,9 @@ fn both_apis_are_read_and_a_bad_exception_is_an_error_naming_its_file() {
     assert!(loaded.exceptions.is_empty());
     assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
     let error = &loaded.errors[0];
-    assert!(
-        error.contains(":1: PolicyException x: spec.exceptions: expected a non-empty list"),
-        "{error}"
+    common::assert_contains(
+        error,
+        ":1: PolicyException x: spec.exceptions: expected a non-empty list",
     );
 
     let policy_file = load_exceptions(&[path("policy.yaml")], 1 << 20);
@@ -42,12 +42,7 @@ fn both_apis_are_read_and_a_bad_exception_is_an_error_naming_its_file() {
 
 #[test]
 fn apply_takes_exceptions() {
-    let run = |exceptions: &[&str]| {
-        common::apply_with_exceptions("exceptions", "policy.yaml", exceptions)
-    };
-    let without = run(&[]);
-    let with = run(&["exceptions.yaml"]);
-    assert!(with.input_errors.is_empty(), "{:?}", with.input_errors);
+    let (without, with) = common::apply_without_and_with_exceptions("exceptions", "policy.yaml");
     // legacy-backup in ops, hotfix (pinned-tag) and node-agent (baseline) no longer fail.
     assert_eq!(without.counts.fail, 5, "{:?}", without.counts);
     assert_eq!(with.counts.fail, 2, "{:?}", with.counts);

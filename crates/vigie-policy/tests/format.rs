@@ -12,7 +12,7 @@ fn a_context_file_answers_api_calls_and_global_references() {
     let big = common::message_of(&report, |e| {
         e.rule == "within-budget" && e.resource == "big"
     });
-    assert!(big.contains("at most 3 replicas"), "{big}");
+    common::assert_contains(&big, "at most 3 replicas");
 }
 
 #[test]
@@ -46,5 +46,5 @@ fn a_missing_policy_resource_or_rule_fails_with_a_clear_message() {
 fn values_subresources_match_scale_and_exec_objects_as_their_parents_subresources() {
     let report = common::run_agreeing("subresources", 4);
     let batch = common::message_of(&report, |e| e.resource == "batch");
-    assert!(batch.contains("no more than 4 replicas"), "{batch}");
+    common::assert_contains(&batch, "no more than 4 replicas");
 }

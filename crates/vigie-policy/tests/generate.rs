@@ -21,22 +21,13 @@ fn a_generated_resource_that_differs_or_is_missing_fails_the_entry() {
         .collect();
     assert_eq!(verdicts.len(), 2);
     assert_eq!(verdicts[0].0, Verdict::Disagree);
-    assert!(
-        verdicts[0]
-            .1
-            .contains("/spec/hard/pods: expected 10, actual 50"),
-        "{}",
-        verdicts[0].1
-    );
+    common::assert_contains(&verdicts[0].1, "/spec/hard/pods: expected 10, actual 50");
     // No cloneSourceResource and no source among the resources: the rule errs,
     // naming what is missing.
     assert_eq!(verdicts[1].0, Verdict::Disagree);
-    assert!(
-        verdicts[1]
-            .1
-            .contains("clone source Secret platform/registry-login not found"),
-        "{}",
-        verdicts[1].1
+    common::assert_contains(
+        &verdicts[1].1,
+        "clone source Secret platform/registry-login not found",
     );
 }
 

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use serde_json::json;
 use vigie_policy::{evaluate, policies_from_str, Request, RuleAction, Status, Target};
 
@@ -66,16 +64,6 @@ fn pod(image: &str) -> Target {
         "spec": {"containers": [{"name": "c", "image": image}]}}))
 }
 
-fn request(images: serde_json::Value) -> Request {
-    let mut request = Request::default();
-    let images = images.as_array().cloned().unwrap_or_default();
-    request.cel_lookup = Arc::new(vigie_cel::kyverno::Offline {
-        resources: Vec::new(),
-        images,
-    });
-    request
-}
-
 #[test]
 fn signatures_required_and_unknown_images() {
     let loaded = policies_from_str(POLICY, "p.yaml");
@@ -83,12 +71,12 @@ fn signatures_required_and_unknown_images() {
     let policy = &loaded.policies[0];
     assert_eq!(policy.kind, "ImageValidatingPolicy");
     let run = |req: &Request, image: &str| evaluate(policy, &pod(image), req)[0].clone();
-    let signed = request(json!([{"image": "app:1", "signatures": ["key"]}]));
+    let signed = common::with_image_facts(json!([{"image": "app:1", "signatures": ["key"]}]));
     let r = run(&signed, "app:1");
     assert_eq!(r.status, Status::Pass, "{}", r.message);
     // Normalized references find the same entry.
     assert_eq!(run(&signed, "docker.io/app:1").status, Status::Pass);
-    let unsigned = request(json!([{"image": "app:1", "signatures": ["other"]}]));
+    let unsigned = common::with_image_facts(json!([{"image": "app:1", "signatures": ["other"]}]));
     let r = run(&unsigned, "app:1");
     assert_eq!(
         (r.status, r.message.as_str()),
@@ -96,10 +84,10 @@ fn signatures_required_and_unknown_images() {
     );
     // An entry that says nothing of signatures is an error, not a failure
     // or a pass.
-    let silent = request(json!([{"image": "app:1", "config": {}}]));
+    let silent = common::with_image_facts(json!([{"image": "app:1", "config": {}}]));
     let r = run(&silent, "app:1");
     assert_eq!(r.status, Status::Error, "{}", r.message);
-    assert!(r.message.contains("no `signatures` list"), "{}", r.message);
+    common::assert_contains(&r.message, "no `signatures` list");
     let r = run(&Request::default(), "app:1");
     assert_eq!(r.status, Status::Error, "{}", r.message);
 }
@@ -131,24 +119,31 @@ fn required_fails_images_no_check_verified() {
 
 #[test]
 fn bad_policies_name_their_path_and_json_mode_is_unsupported() {
-    // Both kinds of attestor in one.
-    let text = POLICY.replace(
-        "cosign: {key: {data: \"(key)\"}}",
-        "cosign: {key: {data: \"(key)\"}}\n    notary: {certs: {value: x}}",
-    );
-    let loaded = policies_from_str(&text, "p.yaml");
-    assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
-    assert_eq!(loaded.errors[0].path, "spec.attestors[0]");
-    assert!(loaded.errors[0].line.is_some());
-    let text = POLICY.replace("verifyImageSignatures(i, [attestors.key]) > 0", "i.startz(");
-    let loaded = policies_from_str(&text, "p.yaml");
-    assert_eq!(loaded.errors[0].path, "spec.validations[0].expression");
-    let text = POLICY.replace(
-        "  validationConfigurations",
-        "  matchImageReferences: [{}]\n  validationConfigurations",
-    );
-    let loaded = policies_from_str(&text, "p.yaml");
-    assert_eq!(loaded.errors[0].path, "spec.matchImageReferences[0]");
+    // Each (text, replacement): the one error it makes, at its path and line.
+    let refused = [
+        // Both kinds of attestor in one.
+        (
+            "cosign: {key: {data: \"(key)\"}}",
+            "cosign: {key: {data: \"(key)\"}}\n    notary: {certs: {value: x}}",
+            "spec.attestors[0]",
+        ),
+        (
+            "verifyImageSignatures(i, [attestors.key]) > 0",
+            "i.startz(",
+            "spec.validations[0].expression",
+        ),
+        (
+            "  validationConfigurations",
+            "  matchImageReferences: [{}]\n  validationConfigurations",
+            "spec.matchImageReferences[0]",
+        ),
+    ];
+    for (text, replacement, path) in refused {
+        let loaded = policies_from_str(&POLICY.replace(text, replacement), "p.yaml");
+        assert_eq!(loaded.errors.len(), 1, "{path}: {:?}", loaded.errors);
+        assert_eq!(loaded.errors[0].path, path);
+        assert!(loaded.errors[0].line.is_some(), "{path}");
+    }
     let text = POLICY.replace(
         "  validationConfigurations",
         "  evaluation: {mode: JSON}\n  validationConfigurations",
@@ -171,7 +166,7 @@ fn mutate_digest_pins_selected_images_from_the_facts() {
     let loaded = policies_from_str(&text, "p.yaml");
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     let digest = "sha256:0123456789012345678901234567890123456789012345678901234567890123";
-    let facts = request(json!([{"image": "docker.io/app:1", "digest": digest}]));
+    let facts = common::with_image_facts(json!([{"image": "docker.io/app:1", "digest": digest}]));
     let target = Target::from_json(json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "p", "namespace": "a"},
         "spec": {
@@ -205,15 +200,13 @@ fn mutate_digest_pins_selected_images_from_the_facts() {
     );
     assert!(!result.message.contains("other"), "{}", result.message);
     // An entry without a digest is an error too.
-    let no_digest = request(json!([{"image": "app:1"}, {"image": "ghost:2", "digest": digest}]));
+    let no_digest = common::with_image_facts(
+        json!([{"image": "app:1"}, {"image": "ghost:2", "digest": digest}]),
+    );
     let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &no_digest);
-    assert!(
-        outcome.results[0]
-            .1
-            .message
-            .contains("'docker.io/app:1' gives no digest"),
-        "{}",
-        outcome.results[0].1.message
+    common::assert_contains(
+        &outcome.results[0].1.message,
+        "'docker.io/app:1' gives no digest",
     );
     // mutateDigest: false pins nothing and says nothing.
     let off = text.replace(
@@ -266,8 +259,9 @@ fn required_is_settled_across_the_policies_of_the_request() {
         .unwrap(),
         "policies.yaml",
     );
-    let facts =
-        request(json!([{"image": "registry.shop.example/team/app:1", "signatures": ["team-key"]}]));
+    let facts = common::with_image_facts(
+        json!([{"image": "registry.shop.example/team/app:1", "signatures": ["team-key"]}]),
+    );
     let pod = pod("registry.shop.example/team/app:1");
     let alone = evaluate(&loaded.policies[0], &pod, &facts);
     assert_eq!(alone[0].status, Status::Fail, "{}", alone[0].message);

@@ -111,13 +111,9 @@ fn a_missing_variable_is_an_error_and_the_object_is_left_alone() {
     let target = pod(json!({}), json!([]));
     let outcome = run(&policies, &target);
     assert_eq!(outcome.results[0].1.status, Status::Error);
-    assert!(
-        outcome.results[0]
-            .1
-            .message
-            .contains("variable substitution failed"),
-        "{}",
-        outcome.results[0].1.message
+    common::assert_contains(
+        &outcome.results[0].1.message,
+        "variable substitution failed",
     );
     assert!(!outcome.changed);
 }
@@ -290,9 +286,6 @@ fn a_bad_json_patch_is_a_policy_error_with_its_path() {
     );
     assert_eq!(loaded.errors.len(), 1);
     let text = loaded.errors[0].to_string();
-    assert!(
-        text.contains("spec.rules[0].mutate.patchesJson6902"),
-        "{text}"
-    );
-    assert!(text.contains("not a list of operations"), "{text}");
+    common::assert_contains(&text, "spec.rules[0].mutate.patchesJson6902");
+    common::assert_contains(&text, "not a list of operations");
 }

@@ -35,12 +35,9 @@ fn a_patched_target_that_differs_or_a_wrong_status_disagrees() {
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.entries.len(), 2);
     assert_eq!(report.entries[0].verdict, Verdict::Disagree);
-    assert!(
-        report.entries[0]
-            .message
-            .contains("/metadata/labels/team: expected billing, actual payments"),
-        "{}",
-        report.entries[0].message
+    common::assert_contains(
+        &report.entries[0].message,
+        "/metadata/labels/team: expected billing, actual payments",
     );
     assert_eq!(report.entries[1].verdict, Verdict::Disagree);
     assert_eq!(report.entries[1].actual, Some(Status::Skip));
@@ -145,14 +142,7 @@ fn a_target_named_exactly_that_is_not_given_is_an_error_on_the_trigger() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].target, None);
     assert_eq!(out[0].result.status, Status::Error);
-    assert!(
-        out[0]
-            .result
-            .message
-            .contains("v1/Secret shop/missing not found"),
-        "{}",
-        out[0].result.message
-    );
+    common::assert_contains(&out[0].result.message, "v1/Secret shop/missing not found");
 }
 
 #[test]

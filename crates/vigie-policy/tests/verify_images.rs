@@ -16,25 +16,24 @@ fn verify_images_suite_agrees_and_says_what_is_missing() {
         message("release-key", "shop/tool"),
         "failed to verify image registry.shop.example/tool:2: .attestors[0].entries[0].keys: no matching signatures"
     );
-    assert!(
-        message("release-key", "shop/ghost")
-            .contains("no data for image 'registry.shop.example/ghost:1'"),
-        "{}",
-        message("release-key", "shop/ghost")
+    common::assert_contains(
+        &message("release-key", "shop/ghost"),
+        "no data for image 'registry.shop.example/ghost:1'",
     );
 }
 
-const RULE_HEAD: &str = "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: r
-    match:
-      any:
-      - resources: {kinds: [Pod]}
-    verifyImages:
-";
+/// A Pod `a` with one container running `image`.
+fn pod(image: &str) -> vigie_policy::Target {
+    vigie_policy::Target::from_json(serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
+        "spec": {"containers": [{"name": "c", "image": image}]}}))
+}
+
+/// A ClusterPolicy whose rule `r` on Pods has the `verifyImages` entries
+/// `entries`.
+fn verify_images_policy(entries: &str) -> String {
+    common::one_rule_cluster_policy("r", "Pod", &format!("    verifyImages:\n{entries}"))
+}
 
 #[test]
 fn malformed_verify_images_are_errors_naming_the_field() {
@@ -60,36 +59,24 @@ fn malformed_verify_images_are_errors_naming_the_field() {
             "needs its type",
         ),
     ];
-    assert_each_refused(RULE_HEAD, &cases);
+    assert_each_refused(&verify_images_policy(""), &cases);
 }
 
 #[test]
 fn a_digest_missing_from_the_facts_is_an_error_and_verify_digest_fails_without_mutation() {
     let mutate = "    - imageReferences: ['app*']\n";
-    let loaded = policies_from_str(&format!("{RULE_HEAD}{mutate}"), "p.yaml");
+    let loaded = policies_from_str(&verify_images_policy(mutate), "p.yaml");
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let pod = vigie_policy::Target::from_json(serde_json::json!({
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
-        "spec": {"containers": [{"name": "c", "image": "app:1"}]}}));
-    let request = vigie_policy::Request {
-        cel_lookup: std::sync::Arc::new(vigie_cel::kyverno::Offline {
-            resources: Vec::new(),
-            images: vec![serde_json::json!({"image": "app:1"})],
-        }),
-        ..Default::default()
-    };
+    let pod = pod("app:1");
+    let request = common::with_image_facts(serde_json::json!([{"image": "app:1"}]));
     let outcome = vigie_policy::mutate(&loaded.policies, &pod, &request);
     let (_, result) = &outcome.results[0];
     assert_eq!(result.status, Status::Error);
-    assert!(
-        result.message.contains("gives no digest"),
-        "{}",
-        result.message
-    );
+    common::assert_contains(&result.message, "gives no digest");
     assert!(!outcome.changed);
 
     let strict = "    - imageReferences: ['app*']\n      mutateDigest: false\n";
-    let loaded = policies_from_str(&format!("{RULE_HEAD}{strict}"), "p.yaml");
+    let loaded = policies_from_str(&verify_images_policy(strict), "p.yaml");
     let outcome = vigie_policy::mutate(&loaded.policies, &pod, &request);
     let (_, result) = &outcome.results[0];
     assert_eq!(
@@ -101,12 +88,7 @@ fn a_digest_missing_from_the_facts_is_an_error_and_verify_digest_fails_without_m
 #[test]
 fn variables_extractors_and_annotation_names_suite_agrees() {
     let report = common::run_agreeing("verify-images-templated", 7);
-    let unresolved = report
-        .entries
-        .iter()
-        .find(|e| e.resource == "team-a/unlabelled")
-        .map(|e| e.message.clone())
-        .unwrap_or_default();
+    let unresolved = common::message_of(&report, |e| e.resource == "team-a/unlabelled");
     assert!(
         unresolved.contains("failed to substitute variables in spec.rules[0].verifyImages")
             && unresolved.contains("request.object.metadata.labels.registry"),
@@ -116,18 +98,11 @@ fn variables_extractors_and_annotation_names_suite_agrees() {
 
 #[test]
 fn malformed_image_extractors_are_errors_naming_the_field() {
-    let head = "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: r
-    match:
-      any:
-      - resources: {kinds: [Task]}
-    verifyImages: [{imageReferences: ['*']}]
-    imageExtractors:
-";
+    let head = common::one_rule_cluster_policy(
+        "r",
+        "Task",
+        "    verifyImages: [{imageReferences: ['*']}]\n    imageExtractors:\n",
+    );
     let cases = [
         (
             "      Task: [{path: /spec/steps/*}]\n",
@@ -150,26 +125,21 @@ spec:
             "expected a list of extractors",
         ),
     ];
-    assert_each_refused(head, &cases);
+    assert_each_refused(&head, &cases);
 }
 
 #[test]
 fn an_extractor_that_does_not_yield_an_image_is_an_error() {
-    let policy = "apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: p}
-spec:
-  rules:
-  - name: r
-    match:
-      any:
-      - resources: {kinds: [Task]}
-    imageExtractors:
+    let policy = common::one_rule_cluster_policy(
+        "r",
+        "Task",
+        "    imageExtractors:
       Task:
       - {name: steps, path: /spec/steps/*/image, jmesPath: 'length(@)'}
     verifyImages: [{imageReferences: ['*'], mutateDigest: false, verifyDigest: false}]
-";
-    let loaded = policies_from_str(policy, "p.yaml");
+",
+    );
+    let loaded = policies_from_str(&policy, "p.yaml");
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     let task = |steps: serde_json::Value| {
         vigie_policy::Target::from_json(serde_json::json!({
@@ -197,13 +167,7 @@ spec:
     );
     let (_, result) = &outcome.results[0];
     assert_eq!(result.status, Status::Error);
-    assert!(
-        result
-            .message
-            .contains("/spec/steps: `*` needs a list or a map"),
-        "{}",
-        result.message
-    );
+    common::assert_contains(&result.message, "/spec/steps: `*` needs a list or a map");
     // No step has an image: nothing selected, the rule skips.
     let outcome = vigie_policy::mutate(
         &loaded.policies,
@@ -233,17 +197,11 @@ fn annotation_names_follow_kyverno_image_info() {
 #[test]
 fn mutate_digest_writes_kyvernos_name_for_the_image() {
     let rule = "    - imageReferences: ['*']\n";
-    let loaded = policies_from_str(&format!("{RULE_HEAD}{rule}"), "p.yaml");
-    let pod = vigie_policy::Target::from_json(serde_json::json!({
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
-        "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}));
-    let request = vigie_policy::Request {
-        cel_lookup: std::sync::Arc::new(vigie_cel::kyverno::Offline {
-            resources: Vec::new(),
-            images: vec![serde_json::json!({"image": "nginx:1.25", "digest": "sha256:ab"})],
-        }),
-        ..Default::default()
-    };
+    let loaded = policies_from_str(&verify_images_policy(rule), "p.yaml");
+    let pod = pod("nginx:1.25");
+    let request = common::with_image_facts(
+        serde_json::json!([{"image": "nginx:1.25", "digest": "sha256:ab"}]),
+    );
     let outcome = vigie_policy::mutate(&loaded.policies, &pod, &request);
     assert_eq!(outcome.results[0].1.status, Status::Pass);
     assert_eq!(

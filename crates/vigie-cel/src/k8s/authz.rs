@@ -12,11 +12,10 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use cel::common::types::{CelBool, CelString, Type, STRING_TYPE};
-use cel::common::value::{CowVal, Val};
-use cel::objects::Opaque;
+use cel::common::value::CowVal;
 use cel::{DeclarationError, Env, ExecutionError, Value};
 
-use crate::network::{err, one, owned, string_arg, two, R};
+use crate::library::{add_methods, err, one, owned, string_arg, two, R};
 
 /// What an authorization check asks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,24 +97,6 @@ opaque_val!(
     "kubernetes.authorization.Authorizer"
 );
 opaque_val!(Decision, DECISION_TYPE, "kubernetes.authorization.Decision");
-
-/// The engine form of an authorizer or decision [`Value`].
-pub(crate) fn from_value(o: &Arc<dyn Opaque>) -> Option<Box<dyn Val>> {
-    if let Some(a) = o.downcast_ref::<Authz>() {
-        return Some(Box::new(a.clone()));
-    }
-    o.downcast_ref::<Decision>()
-        .map(|d| Box::new(d.clone()) as Box<dyn Val>)
-}
-
-/// The [`Value`] of an authorizer or decision (for results).
-pub(crate) fn to_value(v: &dyn Val) -> Option<Value> {
-    if let Some(a) = v.downcast_ref::<Authz>() {
-        return Some(Value::Opaque(Arc::new(a.clone())));
-    }
-    v.downcast_ref::<Decision>()
-        .map(|d| Value::Opaque(Arc::new(d.clone())) as Value)
-}
 
 fn authz_arg(v: &CowVal<'_, '_>, function: &str) -> Result<Authz, ExecutionError> {
     v.downcast_ref::<Authz>()
@@ -199,24 +180,21 @@ fn error<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_type(AUTHORIZER)?;
     env.add_type(DECISION)?;
-    let setters: [(&str, cel::common::functions::Function); 7] = [
-        ("path", path),
-        ("group", group),
-        ("resource", resource),
-        ("subresource", subresource),
-        ("namespace", namespace),
-        ("name", name),
-        ("check", check),
-    ];
-    for (n, f) in setters {
-        env.add_member_overload(
-            n,
-            &format!("authorizer_{n}"),
-            AUTHORIZER,
-            vec![STRING_TYPE],
-            f,
-        )?;
-    }
+    add_methods(
+        env,
+        &AUTHORIZER,
+        "authorizer_",
+        &[STRING_TYPE],
+        &[
+            ("path", path),
+            ("group", group),
+            ("resource", resource),
+            ("subresource", subresource),
+            ("namespace", namespace),
+            ("name", name),
+            ("check", check),
+        ],
+    )?;
     env.add_member_overload(
         "serviceAccount",
         "authorizer_service_account",
@@ -224,14 +202,16 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
         vec![STRING_TYPE, STRING_TYPE],
         service_account,
     )?;
-    let decision: [(&str, cel::common::functions::Function); 4] = [
-        ("allowed", allowed),
-        ("errored", errored),
-        ("reason", reason),
-        ("error", error),
-    ];
-    for (n, f) in decision {
-        env.add_member_overload(n, &format!("decision_{n}"), DECISION, vec![], f)?;
-    }
-    Ok(())
+    add_methods(
+        env,
+        &DECISION,
+        "decision_",
+        &[],
+        &[
+            ("allowed", allowed),
+            ("errored", errored),
+            ("reason", reason),
+            ("error", error),
+        ],
+    )
 }

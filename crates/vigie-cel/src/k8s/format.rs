@@ -16,7 +16,7 @@ use cel::{DeclarationError, Env, Value};
 use regex::Regex;
 
 use super::url::Url;
-use crate::network::{err, one, owned, string_arg, two, R};
+use crate::library::{err, one, owned, string_arg, two, R};
 
 /// The CEL type of formats, `kubernetes.NamedFormat`.
 pub const FORMAT: Type = Type::new_unspecified_type("kubernetes.NamedFormat");
@@ -88,37 +88,40 @@ fn too_long(max: usize) -> String {
     format!("must be no more than {max} characters")
 }
 
-fn dns1123_label(s: &str) -> Vec<String> {
+/// The reasons `s` is not a name of at most `max` bytes matching `pattern`
+/// (Kubernetes reports both when both fail); `mismatch` words the second.
+fn length_and_pattern(
+    s: &str,
+    max: usize,
+    pattern: &'static str,
+    mismatch: impl FnOnce() -> String,
+) -> Vec<String> {
     let mut out = Vec::new();
-    if s.len() > 63 {
-        out.push(too_long(63));
+    if s.len() > max {
+        out.push(too_long(max));
     }
-    if !full_match(LABEL, s) {
-        out.push(format!("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '{LABEL}')"));
+    if !full_match(pattern, s) {
+        out.push(mismatch());
     }
     out
+}
+
+fn dns1123_label(s: &str) -> Vec<String> {
+    length_and_pattern(s, 63, LABEL, || {
+        format!("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '{LABEL}')")
+    })
 }
 
 fn dns1123_subdomain(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if s.len() > 253 {
-        out.push(too_long(253));
-    }
-    if !full_match(SUBDOMAIN, s) {
-        out.push(format!("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '{SUBDOMAIN}')"));
-    }
-    out
+    length_and_pattern(s, 253, SUBDOMAIN, || {
+        format!("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '{SUBDOMAIN}')")
+    })
 }
 
 fn dns1035_label(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if s.len() > 63 {
-        out.push(too_long(63));
-    }
-    if !full_match(DNS1035, s) {
-        out.push(format!("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '{DNS1035}')"));
-    }
-    out
+    length_and_pattern(s, 63, DNS1035, || {
+        format!("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '{DNS1035}')")
+    })
 }
 
 /// A `generateName` prefix may end with `-`: it is checked as if that
@@ -164,14 +167,9 @@ fn qualified_name(s: &str) -> Vec<String> {
 }
 
 fn label_value(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if s.len() > 63 {
-        out.push(too_long(63));
-    }
-    if !full_match(LABEL_VALUE, s) {
-        out.push(format!("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '{LABEL_VALUE}')"));
-    }
-    out
+    length_and_pattern(s, 63, LABEL_VALUE, || {
+        format!("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '{LABEL_VALUE}')")
+    })
 }
 
 fn one_reason(ok: bool, reason: impl FnOnce() -> String) -> Vec<String> {

@@ -9,6 +9,8 @@ use cel::common::types::{CelBool, CelInt, Kind, DYN_TYPE, LIST_TYPE};
 use cel::common::value::{CowVal, Val};
 use cel::{DeclarationError, Env, ExecutionError};
 
+use crate::library::list_elements;
+
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_member_overload(
         "indexOf",
@@ -29,24 +31,6 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_member_overload("max", "list_max", LIST_TYPE, vec![], max)?;
     env.add_member_overload("sum", "list_sum", LIST_TYPE, vec![], sum)?;
     Ok(())
-}
-
-fn elements<'b, 'v>(
-    function: &str,
-    list: &'b (dyn Val + 'v),
-) -> Result<Vec<&'b (dyn Val + 'v)>, ExecutionError> {
-    let iterable = list.as_iterable().ok_or_else(|| {
-        ExecutionError::function_error(
-            function,
-            format!("{} is not a list", list.get_type().name()),
-        )
-    })?;
-    let mut it = iterable.iter();
-    let mut out = Vec::new();
-    while let Some(v) = it.next() {
-        out.push(v);
-    }
-    Ok(out)
 }
 
 fn compare(function: &str, a: &dyn Val, b: &dyn Val) -> Result<Ordering, ExecutionError> {
@@ -70,7 +54,7 @@ fn position<'b, 'v>(
             "expects one argument",
         ));
     };
-    let items = elements(function, list.as_ref())?;
+    let items = list_elements(function, list.as_ref())?;
     let hit = |(_, v): &(usize, &&dyn Val)| v.equals(needle.as_ref());
     let found = if last {
         items.iter().enumerate().rev().find(hit)
@@ -96,7 +80,7 @@ fn is_sorted<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Execut
             "takes no argument",
         ));
     };
-    let items = elements("isSorted", list.as_ref())?;
+    let items = list_elements("isSorted", list.as_ref())?;
     for pair in items.windows(2) {
         if compare("isSorted", pair[0], pair[1])? == Ordering::Greater {
             return Ok(CowVal::Owned(Box::new(CelBool::from(false))));
@@ -116,7 +100,7 @@ fn extreme<'b, 'v>(
             "takes no argument",
         ));
     };
-    let items = elements(function, list.as_ref())?;
+    let items = list_elements(function, list.as_ref())?;
     let mut best = *items.first().ok_or_else(|| {
         ExecutionError::function_error(function, format!("{function} called on empty list"))
     })?;
@@ -142,7 +126,7 @@ fn sum<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionErr
     let [list] = args.as_slice() else {
         return Err(ExecutionError::function_error("sum", "takes no argument"));
     };
-    let items = elements("sum", list.as_ref())?;
+    let items = list_elements("sum", list.as_ref())?;
     let Some((first, rest)) = items.split_first() else {
         return Ok(CowVal::Owned(Box::new(CelInt::from(0))));
     };

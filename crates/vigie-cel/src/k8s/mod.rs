@@ -59,38 +59,15 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     Ok(())
 }
 
-/// The [`cel::Value`] of a URL, quantity or semver value (for results).
-pub(crate) fn to_value(v: &dyn cel::common::value::Val) -> Option<cel::Value> {
-    use std::sync::Arc;
-    if let Some(x) = authz::to_value(v) {
-        return Some(x);
-    }
-    if let Some(u) = v.downcast_ref::<url::Url>() {
-        return Some(cel::Value::Opaque(Arc::new(u.clone())));
-    }
-    if let Some(q) = v.downcast_ref::<quantity::CelQuantity>() {
-        return Some(cel::Value::Opaque(Arc::new(*q)));
-    }
-    v.downcast_ref::<semver::Semver>()
-        .map(|s| cel::Value::Opaque(Arc::new(s.clone())) as cel::Value)
-}
-
-/// The engine form of a URL, quantity or semver [`cel::Value`].
-pub(crate) fn from_value(
-    o: &std::sync::Arc<dyn cel::objects::Opaque>,
-) -> Option<Box<dyn cel::common::value::Val>> {
-    if let Some(x) = authz::from_value(o) {
-        return Some(x);
-    }
-    if let Some(u) = o.downcast_ref::<url::Url>() {
-        return Some(Box::new(u.clone()));
-    }
-    if let Some(q) = o.downcast_ref::<quantity::CelQuantity>() {
-        return Some(Box::new(*q));
-    }
-    o.downcast_ref::<semver::Semver>()
-        .map(|s| Box::new(s.clone()) as Box<dyn cel::common::value::Val>)
-}
+// The URL, quantity, semver and authorizer values as [`cel::Value`]s and
+// back (a named format is not a result a policy can keep).
+crate::library::opaque_conversions!(
+    url::Url,
+    quantity::CelQuantity,
+    semver::Semver,
+    authz::Authz,
+    authz::Decision,
+);
 
 /// The function `orValue` calls become; its name cannot be written in CEL.
 const OR_VALUE: &str = "@k8sOrValue";

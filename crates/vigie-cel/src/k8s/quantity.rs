@@ -12,7 +12,7 @@ use cel::common::value::CowVal;
 use cel::{DeclarationError, Env, ExecutionError};
 use vigie_resource::Quantity;
 
-use crate::network::{err, one, owned, string_arg, two, R};
+use crate::library::{add_comparisons, add_methods, err, one, owned, string_arg, two, Ordered, R};
 
 /// The CEL type of quantities, `kubernetes.Quantity`.
 pub const QUANTITY: Type = Type::new_unspecified_type("kubernetes.Quantity");
@@ -74,35 +74,31 @@ fn pair(args: &[CowVal<'_, '_>], function: &str) -> Result<(Quantity, Quantity),
     Ok((quantity_arg(a, function)?, quantity_arg(b, function)?))
 }
 
+impl Ordered for CelQuantity {
+    fn order(args: &[CowVal<'_, '_>], function: &str) -> Result<Ordering, ExecutionError> {
+        let (a, b) = pair(args, function)?;
+        Ok(a.compare(&b))
+    }
+}
+
+/// `add` and `sub`: `op` of the receiver and the argument, an error when the
+/// result does not fit.
+fn arithmetic<'b, 'v>(
+    args: &[CowVal<'b, 'v>],
+    function: &str,
+    op: fn(&Quantity, &Quantity) -> Option<Quantity>,
+) -> R<'b, 'v> {
+    let (a, b) = pair(args, function)?;
+    let result = op(&a, &b).ok_or_else(|| err(function, "quantity overflow"))?;
+    owned(CelQuantity(result))
+}
+
 fn add<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
-    let (a, b) = pair(&args, "add")?;
-    let sum = a
-        .checked_add(&b)
-        .ok_or_else(|| err("add", "quantity overflow"))?;
-    owned(CelQuantity(sum))
+    arithmetic(&args, "add", Quantity::checked_add)
 }
 
 fn sub<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
-    let (a, b) = pair(&args, "sub")?;
-    let difference = a
-        .checked_sub(&b)
-        .ok_or_else(|| err("sub", "quantity overflow"))?;
-    owned(CelQuantity(difference))
-}
-
-fn compare_to<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
-    let (a, b) = pair(&args, "compareTo")?;
-    owned(CelInt::from(a.compare(&b) as i64))
-}
-
-fn is_greater_than<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
-    let (a, b) = pair(&args, "isGreaterThan")?;
-    owned(CelBool::from(a.compare(&b) == Ordering::Greater))
-}
-
-fn is_less_than<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
-    let (a, b) = pair(&args, "isLessThan")?;
-    owned(CelBool::from(a.compare(&b) == Ordering::Less))
+    arithmetic(&args, "sub", Quantity::checked_sub)
 }
 
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
@@ -114,15 +110,18 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
         vec![STRING_TYPE],
         is_quantity,
     )?;
-    let unary: [(&str, cel::common::functions::Function); 4] = [
-        ("sign", sign),
-        ("isInteger", is_integer),
-        ("asInteger", as_integer),
-        ("asApproximateFloat", as_float),
-    ];
-    for (name, f) in unary {
-        env.add_member_overload(name, &format!("quantity_{name}"), QUANTITY, vec![], f)?;
-    }
+    add_methods(
+        env,
+        &QUANTITY,
+        "quantity_",
+        &[],
+        &[
+            ("sign", sign),
+            ("isInteger", is_integer),
+            ("asInteger", as_integer),
+            ("asApproximateFloat", as_float),
+        ],
+    )?;
     for (name, f) in [
         ("add", add as cel::common::functions::Function),
         ("sub", sub),
@@ -137,19 +136,5 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
             )?;
         }
     }
-    let binary: [(&str, cel::common::functions::Function); 3] = [
-        ("compareTo", compare_to),
-        ("isGreaterThan", is_greater_than),
-        ("isLessThan", is_less_than),
-    ];
-    for (name, f) in binary {
-        env.add_member_overload(
-            name,
-            &format!("quantity_{name}"),
-            QUANTITY,
-            vec![QUANTITY],
-            f,
-        )?;
-    }
-    Ok(())
+    add_comparisons::<CelQuantity>(env, &QUANTITY, "quantity_", &[QUANTITY])
 }

@@ -14,7 +14,9 @@ use cel::common::types::{CelBool, CelInt, Type, BOOL_TYPE, STRING_TYPE};
 use cel::common::value::CowVal;
 use cel::{DeclarationError, Env, ExecutionError};
 
-use crate::network::{err, one, owned, string_arg, two, R};
+use crate::library::{
+    add_comparisons, add_functions, add_methods, err, one, owned, string_arg, two, Ordered, R,
+};
 
 /// A text that is not a semantic version; `semver()` reports this message.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -187,53 +189,38 @@ fn patch<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
     ))
 }
 
-fn order(args: &[CowVal<'_, '_>], function: &str) -> Result<Ordering, ExecutionError> {
-    let (a, b) = two(args)?;
-    Ok(version_arg(a, function)?.precedence(&version_arg(b, function)?))
-}
-
-fn compare_to<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
-    owned(CelInt::from(order(&args, "compareTo")? as i64))
-}
-
-fn is_greater_than<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
-    owned(CelBool::from(
-        order(&args, "isGreaterThan")? == Ordering::Greater,
-    ))
-}
-
-fn is_less_than<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
-    owned(CelBool::from(order(&args, "isLessThan")? == Ordering::Less))
+impl Ordered for Semver {
+    fn order(args: &[CowVal<'_, '_>], function: &str) -> Result<Ordering, ExecutionError> {
+        let (a, b) = two(args)?;
+        Ok(version_arg(a, function)?.precedence(&version_arg(b, function)?))
+    }
 }
 
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_type(SEMVER)?;
-    env.add_overload("semver", "string_to_semver", vec![STRING_TYPE], new)?;
-    env.add_overload(
-        "semver",
-        "string_bool_to_semver",
-        vec![STRING_TYPE, BOOL_TYPE],
-        new,
+    add_functions(
+        env,
+        &[STRING_TYPE],
+        &[
+            ("semver", "string_to_semver", new),
+            ("isSemver", "is_semver_string", is_semver),
+        ],
     )?;
-    env.add_overload("isSemver", "is_semver_string", vec![STRING_TYPE], is_semver)?;
-    env.add_overload(
-        "isSemver",
-        "is_semver_string_bool",
-        vec![STRING_TYPE, BOOL_TYPE],
-        is_semver,
+    // With the `normalize` flag (`v1.02` reads as `1.2.0`).
+    add_functions(
+        env,
+        &[STRING_TYPE, BOOL_TYPE],
+        &[
+            ("semver", "string_bool_to_semver", new),
+            ("isSemver", "is_semver_string_bool", is_semver),
+        ],
     )?;
-    let unary: [(&str, cel::common::functions::Function); 3] =
-        [("major", major), ("minor", minor), ("patch", patch)];
-    for (name, f) in unary {
-        env.add_member_overload(name, &format!("semver_{name}"), SEMVER, vec![], f)?;
-    }
-    let binary: [(&str, cel::common::functions::Function); 3] = [
-        ("compareTo", compare_to),
-        ("isGreaterThan", is_greater_than),
-        ("isLessThan", is_less_than),
-    ];
-    for (name, f) in binary {
-        env.add_member_overload(name, &format!("semver_{name}"), SEMVER, vec![SEMVER], f)?;
-    }
-    Ok(())
+    add_methods(
+        env,
+        &SEMVER,
+        "semver_",
+        &[],
+        &[("major", major), ("minor", minor), ("patch", patch)],
+    )?;
+    add_comparisons::<Semver>(env, &SEMVER, "semver_", &[SEMVER])
 }

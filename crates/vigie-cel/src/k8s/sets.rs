@@ -7,6 +7,8 @@ use cel::common::types::{CelBool, LIST_TYPE};
 use cel::common::value::{CowVal, Val};
 use cel::{DeclarationError, Env, ExecutionError};
 
+use crate::library::list_elements;
+
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_overload(
         "sets.contains",
@@ -29,24 +31,6 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     Ok(())
 }
 
-fn elements<'b, 'v>(
-    function: &str,
-    list: &'b (dyn Val + 'v),
-) -> Result<Vec<&'b (dyn Val + 'v)>, ExecutionError> {
-    let iterable = list.as_iterable().ok_or_else(|| {
-        ExecutionError::function_error(
-            function,
-            format!("{} is not a list", list.get_type().name()),
-        )
-    })?;
-    let mut it = iterable.iter();
-    let mut out = Vec::new();
-    while let Some(v) = it.next() {
-        out.push(v);
-    }
-    Ok(out)
-}
-
 fn includes(haystack: &[&dyn Val], needle: &dyn Val) -> bool {
     haystack.iter().any(|h| h.equals(needle))
 }
@@ -60,8 +44,8 @@ fn two<'b, 'v>(
 ) -> Result<(Elements<'b, 'v>, Elements<'b, 'v>), ExecutionError> {
     match args {
         [a, b] => Ok((
-            elements(function, a.as_ref())?,
-            elements(function, b.as_ref())?,
+            list_elements(function, a.as_ref())?,
+            list_elements(function, b.as_ref())?,
         )),
         _ => Err(ExecutionError::function_error(
             function,

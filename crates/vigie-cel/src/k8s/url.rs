@@ -16,7 +16,7 @@ use cel::common::value::{CowVal, Val};
 use cel::objects::{Key, Map};
 use cel::{DeclarationError, Env, ExecutionError, Value};
 
-use crate::network::{err, one, owned, string_arg, R};
+use crate::library::{add_methods, err, one, owned, string_arg, R};
 
 /// The CEL type of URLs, `kubernetes.URL`.
 pub const URL: Type = Type::new_unspecified_type("kubernetes.URL");
@@ -261,16 +261,18 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_type(URL)?;
     env.add_overload("url", "string_to_url", vec![STRING_TYPE], new)?;
     env.add_overload("isURL", "is_url_string", vec![STRING_TYPE], is_url)?;
-    let methods: [(&str, cel::common::functions::Function); 6] = [
-        ("getScheme", scheme),
-        ("getHost", host),
-        ("getHostname", hostname),
-        ("getPort", port),
-        ("getEscapedPath", escaped_path),
-        ("getQuery", query),
-    ];
-    for (name, f) in methods {
-        env.add_member_overload(name, &format!("url_{name}"), URL, vec![], f)?;
-    }
-    Ok(())
+    add_methods(
+        env,
+        &URL,
+        "url_",
+        &[],
+        &[
+            ("getScheme", scheme),
+            ("getHost", host),
+            ("getHostname", hostname),
+            ("getPort", port),
+            ("getEscapedPath", escaped_path),
+            ("getQuery", query),
+        ],
+    )
 }

@@ -263,29 +263,8 @@ fn strip_anchors(node: &mut Json, delete_scalar: bool, traverse_maps: bool) -> b
 }
 
 fn strip_in_map(map: &mut Map<String, Json>, traverse_maps: bool) -> bool {
-    let conditions: Vec<String> = map
-        .keys()
-        .filter(|k| is_condition(anchor_of(k)))
-        .cloned()
-        .collect();
-    let mut kept_conditions = false;
-    for key in conditions {
-        let remove = map
-            .get_mut(&key)
-            .is_some_and(|v| strip_anchors(v, true, traverse_maps));
-        if remove {
-            map.remove(&key);
-        } else {
-            kept_conditions = true;
-        }
-    }
-    if kept_conditions {
-        let anchored: Vec<String> = map
-            .keys()
-            .filter(|k| is_condition(anchor_of(k)))
-            .cloned()
-            .collect();
-        for key in anchored {
+    if !strip_entries(map, condition_keys(map), true, traverse_maps) {
+        for key in condition_keys(map) {
             if let (Some((_, bare)), Some(value)) = (anchors::parse(key.trim()), map.get(&key)) {
                 let (bare, value) = (bare.to_string(), value.clone());
                 map.remove(&key);
@@ -294,18 +273,37 @@ fn strip_in_map(map: &mut Map<String, Json>, traverse_maps: bool) -> bool {
         }
     }
     let keys: Vec<String> = map.keys().cloned().collect();
-    let mut remove_self = true;
+    strip_entries(map, keys, false, traverse_maps)
+}
+
+/// The keys of `map` that are condition anchors.
+fn condition_keys(map: &Map<String, Json>) -> Vec<String> {
+    map.keys()
+        .filter(|k| is_condition(anchor_of(k)))
+        .cloned()
+        .collect()
+}
+
+/// Strips the conditions from the values of `keys` (a scalar goes when
+/// `delete_scalar`) and removes the entries that must go; whether all went.
+fn strip_entries(
+    map: &mut Map<String, Json>,
+    keys: Vec<String>,
+    delete_scalar: bool,
+    traverse_maps: bool,
+) -> bool {
+    let mut all_removed = true;
     for key in keys {
         let remove = map
             .get_mut(&key)
-            .is_some_and(|v| strip_anchors(v, false, traverse_maps));
+            .is_some_and(|v| strip_anchors(v, delete_scalar, traverse_maps));
         if remove {
             map.remove(&key);
         } else {
-            remove_self = false;
+            all_removed = false;
         }
     }
-    remove_self
+    all_removed
 }
 
 /// Drops the list elements that held conditions. (Kyverno deletes by an index that

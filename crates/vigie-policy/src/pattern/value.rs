@@ -74,6 +74,16 @@ enum Op {
     LessEqual,
 }
 
+/// The operators a pattern may start with, the two-character ones first; a
+/// pattern without one is an equality.
+const OPERATORS: [(&str, Op); 5] = [
+    (">=", Op::MoreEqual),
+    ("<=", Op::LessEqual),
+    (">", Op::More),
+    ("<", Op::Less),
+    ("!", Op::NotEqual),
+];
+
 fn single_pattern_matches(value: &Json, pattern: &str) -> bool {
     if let Some((low, high, inside)) = parse_range(pattern) {
         let Some(v) = number_of(value) else {
@@ -82,19 +92,10 @@ fn single_pattern_matches(value: &Json, pattern: &str) -> bool {
         let within = v >= low && v <= high;
         return within == inside;
     }
-    let (op, rest) = if let Some(r) = pattern.strip_prefix(">=") {
-        (Op::MoreEqual, r)
-    } else if let Some(r) = pattern.strip_prefix("<=") {
-        (Op::LessEqual, r)
-    } else if let Some(r) = pattern.strip_prefix('>') {
-        (Op::More, r)
-    } else if let Some(r) = pattern.strip_prefix('<') {
-        (Op::Less, r)
-    } else if let Some(r) = pattern.strip_prefix('!') {
-        (Op::NotEqual, r)
-    } else {
-        (Op::Equal, pattern)
-    };
+    let (op, rest) = OPERATORS
+        .iter()
+        .find_map(|(text, op)| pattern.strip_prefix(text).map(|rest| (*op, rest)))
+        .unwrap_or((Op::Equal, pattern));
     let rest = rest.trim();
     if rest.starts_with(|c: char| c.is_ascii_digit()) || rest.starts_with('.') {
         compare_as_number(value, rest, op)

@@ -87,6 +87,18 @@ pub fn apply_with_exceptions(name: &str, policies: &str, exceptions: &[&str]) ->
     )
 }
 
+/// `apply` of the suite `name`'s `policies` file without exceptions, then with
+/// its `exceptions.yaml`, asserting that the second read all its inputs.
+pub fn apply_without_and_with_exceptions(
+    name: &str,
+    policies: &str,
+) -> (ApplyOutcome, ApplyOutcome) {
+    let without = apply_with_exceptions(name, policies, &[]);
+    let with = apply_with_exceptions(name, policies, &["exceptions.yaml"]);
+    assert!(with.input_errors.is_empty(), "{:?}", with.input_errors);
+    (without, with)
+}
+
 /// The policies of `text`, asserting that every one loaded with no error and
 /// no unsupported rule.
 pub fn clean_policies(text: &str) -> Vec<Policy> {
@@ -114,4 +126,22 @@ spec:
     match: {{any: [{{resources: {{kinds: [{kind}]}}}}]}}
 {rest}"
     )
+}
+
+/// Asserts that `text` contains `part`, showing `text` when it does not.
+#[track_caller]
+pub fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} is not in:\n{text}");
+}
+
+/// A request whose image facts (what the Context file's `images` would give)
+/// are the entries of `images`, a JSON list.
+pub fn with_image_facts(images: serde_json::Value) -> Request {
+    Request {
+        cel_lookup: std::sync::Arc::new(vigie_cel::kyverno::Offline {
+            resources: Vec::new(),
+            images: images.as_array().cloned().unwrap_or_default(),
+        }),
+        ..Default::default()
+    }
 }
