@@ -22,12 +22,8 @@
 #        SATURATE (1), SERVE_ARGS (more server options, e.g. "--workers 2")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ -z "${CORPUS:-}" ]; then
-  for c in ../shared/corpora/kyverno-policies ../../shared/corpora/kyverno-policies; do
-    [ -d "$c" ] && CORPUS=$c && break
-  done
-fi
-CORPUS=${CORPUS:-../shared/corpora/kyverno-policies}
+. bench/admission/common.sh
+find_corpus
 MODE=${MODE:-Enforce}
 DURATION=${DURATION:-10}
 RATES=${RATES:-1000 5000}
@@ -45,13 +41,7 @@ pid=
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-mkdir -p "$WORK/policies"
-grep -rlE '^kind: ClusterPolicy' "$CORPUS/pod-security" --include='*.yaml' | sort | while read -r f; do
-  sed "s/validationFailureAction: .*/validationFailureAction: $MODE/" "$f" > "$WORK/policies/$(basename "$f")"
-done
-python3 bench/admission/make_reviews.py "$WORK"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+prepare_work "$WORK"
 
 PORT=${PORT:-19444}
 MIMALLOC_ARENA_EAGER_COMMIT=0 "$VIGIE" admission serve --policies "$WORK/policies" --listen 127.0.0.1:$PORT \
@@ -65,19 +55,7 @@ done
 grep -q 'serving' "$WORK/server.log" || { cat "$WORK/server.log" >&2; exit 1; }
 echo "policies: $(ls "$WORK/policies" | wc -l) ($MODE); server pid $pid"
 
-cat > "$WORK/rotate.lua" <<LUA
-local bodies = {}
-for _, name in ipairs({"deployment-ok", "deployment-bad", "pod-ok", "pod-bad"}) do
-  local f = io.open("$WORK/" .. name .. ".json", "rb")
-  bodies[#bodies + 1] = f:read("*all")
-  f:close()
-end
-local i = 0
-request = function()
-  i = i % #bodies + 1
-  return wrk.format("POST", "/validate", {["Content-Type"] = "application/json"}, bodies[i])
-end
-LUA
+write_rotate_lua "$WORK"
 
 # utime + stime of the whole process, in clock ticks (fields 14 and 15 of stat;
 # the command name, field 2, has no spaces here).

@@ -18,12 +18,8 @@
 #        keep the callgrind dump at, for callgrind_annotate)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ -z "${CORPUS:-}" ]; then
-  for c in ../shared/corpora/kyverno-policies ../../shared/corpora/kyverno-policies; do
-    [ -d "$c" ] && CORPUS=$c && break
-  done
-fi
-CORPUS=${CORPUS:-../shared/corpora/kyverno-policies}
+. bench/admission/common.sh
+find_corpus
 MODE=${MODE:-Enforce}
 N=${N:-400}
 WARMUP=${WARMUP:-40}
@@ -37,13 +33,7 @@ pid=
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-mkdir -p "$WORK/policies"
-grep -rlE '^kind: ClusterPolicy' "$CORPUS/pod-security" --include='*.yaml' | sort | while read -r f; do
-  sed "s/validationFailureAction: .*/validationFailureAction: $MODE/" "$f" > "$WORK/policies/$(basename "$f")"
-done
-python3 bench/admission/make_reviews.py "$WORK"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+prepare_work "$WORK"
 
 PORT=${PORT:-19445}
 MIMALLOC_ARENA_EAGER_COMMIT=0 valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.%p" \
