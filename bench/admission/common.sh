@@ -44,3 +44,26 @@ request = function()
 end
 LUA
 }
+
+# A scratch directory in WORK, removed on exit, when the server started in the
+# background (its pid in `pid`) is stopped too.
+make_work() {
+  WORK=$(mktemp -d)
+  pid=
+  trap cleanup_work EXIT
+}
+cleanup_work() {
+  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+  rm -rf "$WORK"
+}
+
+# Waits for the server started in the background (logging to $WORK/server.log)
+# to answer /readyz on $PORT, at most $1 tenths of a second (default 100); stops
+# the script with the server's log if it did not start.
+wait_ready() {
+  for _ in $(seq "${1:-100}"); do
+    curl -sk -o /dev/null "https://127.0.0.1:$PORT/readyz" && break
+    sleep 0.1
+  done
+  grep -q 'serving' "$WORK/server.log" || { cat "$WORK/server.log" >&2; exit 1; }
+}

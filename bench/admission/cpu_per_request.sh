@@ -36,10 +36,7 @@ for tool in wrk curl openssl python3; do
 done
 [ -d "$CORPUS/pod-security" ] || { echo "cpu_per_request.sh: no $CORPUS/pod-security" >&2; exit 2; }
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-WORK=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
+make_work
 
 prepare_work "$WORK"
 
@@ -48,11 +45,7 @@ MIMALLOC_ARENA_EAGER_COMMIT=0 "$VIGIE" admission serve --policies "$WORK/policie
   --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --shutdown-delay 100ms ${SERVE_ARGS:-} \
   2> "$WORK/server.log" &
 pid=$!
-for _ in $(seq 100); do
-  curl -sk -o /dev/null "https://127.0.0.1:$PORT/readyz" && break
-  sleep 0.1
-done
-grep -q 'serving' "$WORK/server.log" || { cat "$WORK/server.log" >&2; exit 1; }
+wait_ready
 echo "policies: $(ls "$WORK/policies" | wc -l) ($MODE); server pid $pid"
 
 write_rotate_lua "$WORK"

@@ -28,10 +28,7 @@ VIGIE=${1:-${CARGO_TARGET_DIR:-target}/release/vigie}
 for tool in valgrind callgrind_control callgrind_annotate curl openssl python3; do
   command -v "$tool" >/dev/null || { echo "instructions_per_request.sh: $tool is needed" >&2; exit 2; }
 done
-WORK=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
+make_work
 
 prepare_work "$WORK"
 
@@ -41,10 +38,7 @@ MIMALLOC_ARENA_EAGER_COMMIT=0 valgrind --tool=callgrind --callgrind-out-file="$W
   --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --shutdown-delay 100ms ${SERVE_ARGS:-} \
   2> "$WORK/server.log" &
 pid=$!
-for _ in $(seq 600); do
-  curl -sk -o /dev/null "https://127.0.0.1:$PORT/readyz" && break
-  sleep 0.1
-done
+wait_ready 600
 
 send() {
   python3 - "$WORK" "$PORT" "$1" <<'PY'

@@ -32,10 +32,7 @@ for tool in hey wrk curl openssl python3; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is needed" >&2; exit 2; }
 done
 [ -d "$CORPUS/pod-security" ] || { echo "run.sh: no $CORPUS/pod-security" >&2; exit 2; }
-WORK=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
+make_work
 
 mkdir -p "$WORK/reports"
 prepare_work "$WORK"
@@ -49,11 +46,7 @@ MIMALLOC_ARENA_EAGER_COMMIT=0 "$VIGIE" admission serve --policies "$WORK/policie
   --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --reports-dir "$WORK/reports" \
   --shutdown-delay 100ms ${SERVE_ARGS:-} 2> "$WORK/server.log" &
 pid=$!
-for _ in $(seq 100); do
-  curl -sk -o /dev/null "https://127.0.0.1:$PORT/readyz" && break
-  sleep 0.1
-done
-grep -q 'serving' "$WORK/server.log" || { cat "$WORK/server.log" >&2; exit 1; }
+wait_ready
 for f in "$WORK"/*-ok.json "$WORK"/*-bad.json; do
   printf '%-16s %s\n' "$(basename "$f" .json)" \
     "$(curl -sk -H 'Content-Type: application/json' --data-binary @"$f" "$URL" | python3 -c 'import json,sys; r=json.load(sys.stdin)["response"]; print("allowed" if r["allowed"] else "denied", len(r.get("status",{}).get("message","")), "bytes of message")')"
