@@ -21,12 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-if [ -z "${CORPUS:-}" ]; then
-  for c in ../shared/corpora/kyverno-policies ../../shared/corpora/kyverno-policies; do
-    [ -d "$c" ] && CORPUS=$c && break
-  done
-fi
-CORPUS=${CORPUS:-../shared/corpora/kyverno-policies}
+. bench/admission/common.sh
+find_corpus
 MODE=${MODE:-Enforce}
 DURATION=${DURATION:-10}
 RATES=${RATES:-1000 5000}
@@ -36,19 +32,11 @@ for tool in hey wrk curl openssl python3; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is needed" >&2; exit 2; }
 done
 [ -d "$CORPUS/pod-security" ] || { echo "run.sh: no $CORPUS/pod-security" >&2; exit 2; }
-WORK=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
+make_work
 
-mkdir -p "$WORK/policies" "$WORK/reports"
-grep -rlE '^kind: ClusterPolicy' "$CORPUS/pod-security" --include='*.yaml' | sort | while read -r f; do
-  sed "s/validationFailureAction: .*/validationFailureAction: $MODE/" "$f" > "$WORK/policies/$(basename "$f")"
-done
+mkdir -p "$WORK/reports"
+prepare_work "$WORK"
 echo "policies: $(ls "$WORK/policies" | wc -l) from $CORPUS/pod-security ($MODE)"
-python3 bench/admission/make_reviews.py "$WORK"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
 
 PORT=${PORT:-19443}
 URL=https://127.0.0.1:$PORT/validate
@@ -58,30 +46,14 @@ MIMALLOC_ARENA_EAGER_COMMIT=0 "$VIGIE" admission serve --policies "$WORK/policie
   --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --reports-dir "$WORK/reports" \
   --shutdown-delay 100ms ${SERVE_ARGS:-} 2> "$WORK/server.log" &
 pid=$!
-for _ in $(seq 100); do
-  curl -sk -o /dev/null "https://127.0.0.1:$PORT/readyz" && break
-  sleep 0.1
-done
-grep -q 'serving' "$WORK/server.log" || { cat "$WORK/server.log" >&2; exit 1; }
+wait_ready
 for f in "$WORK"/*-ok.json "$WORK"/*-bad.json; do
   printf '%-16s %s\n' "$(basename "$f" .json)" \
     "$(curl -sk -H 'Content-Type: application/json' --data-binary @"$f" "$URL" | python3 -c 'import json,sys; r=json.load(sys.stdin)["response"]; print("allowed" if r["allowed"] else "denied", len(r.get("status",{}).get("message","")), "bytes of message")')"
 done
 rss() { awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MiB  ", $1, $2/1024}' "/proc/$pid/status"; }
 
-cat > "$WORK/rotate.lua" <<LUA
-local bodies = {}
-for _, name in ipairs({"deployment-ok", "deployment-bad", "pod-ok", "pod-bad"}) do
-  local f = io.open("$WORK/" .. name .. ".json", "rb")
-  bodies[#bodies + 1] = f:read("*all")
-  f:close()
-end
-local i = 0
-request = function()
-  i = i % #bodies + 1
-  return wrk.format("POST", "/validate", {["Content-Type"] = "application/json"}, bodies[i])
-end
-LUA
+write_rotate_lua "$WORK"
 # Warm-up.
 wrk -t2 -c8 -d2s -s "$WORK/rotate.lua" "https://127.0.0.1:$PORT" >/dev/null
 

@@ -137,15 +137,100 @@ impl AdmissionResponse {
     }
 }
 
-/// Writes `text` as a JSON string, quoted and escaped.
+/// Writes `text` as a JSON string, quoted and escaped, byte for byte as
+/// serde_json writes it. Denial messages run to kilobytes, and serde_json looks
+/// at each byte in turn (4% of an answer's instructions): here eight bytes are
+/// looked at together, and runs without anything to escape are copied whole.
 fn string(out: &mut Vec<u8>, text: &str) {
-    // Writing a string to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, text);
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether a byte of `word` is zero (exact as an answer for the word: a
+    // false mark appears only above a true one).
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGH != 0;
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let word = u64::from_le_bytes(word);
+            // A control character (below 0x20: a borrow out of some byte), a
+            // quote or a backslash somewhere in these eight bytes?
+            let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
+            if !control
+                && !has_zero(word ^ (ONES * b'"' as u64))
+                && !has_zero(word ^ (ONES * b'\\' as u64))
+            {
+                i += 8;
+                continue;
+            }
+        }
+        // One byte (in a marked word, or in the last seven).
+        let byte = bytes[i];
+        let escaped: &[u8] = match byte {
+            b'"' => br#"\""#,
+            b'\\' => br"\\",
+            b'\n' => br"\n",
+            b'\r' => br"\r",
+            b'\t' => br"\t",
+            0x08 => br"\b",
+            0x0c => br"\f",
+            0x00..=0x1f => &[],
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escaped.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(br"\u00");
+            out.push(HEX[usize::from(byte >> 4)]);
+            out.push(HEX[usize::from(byte & 0xf)]);
+        } else {
+            out.extend_from_slice(escaped);
+        }
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Strings are written exactly as serde_json writes them: every ASCII byte
+    /// at every position of an eight-byte word, and multi-byte characters.
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut texts: Vec<String> = Vec::new();
+        for byte in 0u8..0x80 {
+            let c = char::from(byte);
+            for position in 0..17 {
+                let mut text = "abcdefghijklmnopq".to_string();
+                text.insert(position, c);
+                texts.push(text);
+            }
+            texts.push(c.to_string());
+        }
+        texts.push(String::new());
+        texts.push("é\u{7f}\u{80}日本語 \"x\" \\ \u{1f}\u{0}ü€😀 and then some more text".into());
+        texts.push("\u{ff}\u{100}\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff}12345678".into());
+        for text in &texts {
+            let mut ours = Vec::new();
+            string(&mut ours, text);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(text).unwrap(),
+                "{text:?}"
+            );
+        }
+    }
 
     /// The bytes sent are the document `to_review` describes, for every field.
     #[test]
