@@ -296,6 +296,12 @@ const NOT_EQUALS: &str = "@vigie.not_equals";
 /// literals.
 const IN_LIST: &str = "@vigie.in_list";
 
+/// Whether `name` is one of the functions [`rewrite_equality`] calls,
+/// which give a bool or an error.
+pub(crate) fn is_bool_function(name: &str) -> bool {
+    [EQUALS, NOT_EQUALS, IN_LIST].contains(&name)
+}
+
 /// Declares [`EQUALS`], [`NOT_EQUALS`] and [`IN_LIST`].
 pub(crate) fn register(env: &mut cel::Env) -> Result<(), cel::DeclarationError> {
     env.add_overload(EQUALS, "vigie_equals", vec![DYN_TYPE, DYN_TYPE], |args| {
