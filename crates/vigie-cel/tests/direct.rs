@@ -41,9 +41,23 @@ fn both(expr: &str) -> Result<Value, String> {
     got
 }
 
+/// Each expression gives a value, the same both ways.
+fn values(exprs: &[&str]) {
+    for expr in exprs {
+        assert!(both(expr).is_ok(), "{expr}: {:?}", both(expr));
+    }
+}
+
+/// Each expression gives an error, the same text both ways.
+fn errors(exprs: &[&str]) {
+    for expr in exprs {
+        assert!(both(expr).is_err(), "{expr}: {:?}", both(expr));
+    }
+}
+
 #[test]
 fn selections_give_what_the_parsed_tree_gives() {
-    for expr in [
+    values(&[
         "object.metadata.name",
         "object.spec.containers[0].securityContext.runAsUser",
         "object.spec.containers.all(c, !has(c.securityContext) || c.securityContext.runAsUser > 0)",
@@ -60,14 +74,12 @@ fn selections_give_what_the_parsed_tree_gives() {
         "object.spec.?initContainers.orValue([]).size()",
         "[object.spec.count, object.metadata.labels.app]",
         "{'n': object.metadata.name}.n",
-    ] {
-        assert!(both(expr).is_ok(), "{expr}: {:?}", both(expr));
-    }
+    ]);
 }
 
 #[test]
 fn selection_errors_give_the_same_text() {
-    for expr in [
+    errors(&[
         // A missing field, a field of null, of a list, of a number.
         "object.spec.initContainers",
         "object.spec.none.x",
@@ -78,14 +90,12 @@ fn selection_errors_give_the_same_text() {
         "variables.missing",
         "variables.all.name",
         "object.spec.count.startsWith('x')",
-    ] {
-        assert!(both(expr).is_err(), "{expr}: {:?}", both(expr));
-    }
+    ]);
 }
 
 #[test]
 fn negations_give_the_same_values_and_errors() {
-    for expr in [
+    values(&[
         "!has(object.spec.initContainers)",
         "!(object.spec.count > 2)",
         "!object.spec.containers.exists(c, c.name == 'x')",
@@ -95,15 +105,11 @@ fn negations_give_the_same_values_and_errors() {
         "!(object.metadata.labels == {'app': 'web'})",
         "!object.spec.hostNetwork",
         "!(true ? has(object.spec) : false)",
-    ] {
-        assert!(both(expr).is_ok(), "{expr}: {:?}", both(expr));
-    }
-    for expr in [
+    ]);
+    errors(&[
         "!object.spec.count",
         "!(object.spec.none.x > 1)",
         "!object.spec.containers.all(c, c.securityContext.runAsUser >= 0)",
         "!(object.spec.count > 'a')",
-    ] {
-        assert!(both(expr).is_err(), "{expr}: {:?}", both(expr));
-    }
+    ]);
 }
