@@ -28,7 +28,7 @@ const TYPE_NAMES: &[&str] = &[
 
 /// Roots of namespaced functions (`math.greatest(...)`), which parse as a
 /// method call on an identifier.
-const NAMESPACES: &[&str] = &[
+pub(crate) const NAMESPACES: &[&str] = &[
     "math",
     "strings",
     "base64",

@@ -62,6 +62,7 @@ macro_rules! opaque_val {
 mod check;
 mod checker;
 pub mod cost;
+mod direct;
 mod json;
 pub mod k8s;
 pub mod kyverno;
@@ -504,7 +505,9 @@ impl VariableResolver for Activation {
 pub struct Program {
     expr: cel::IdedExpr,
     /// The tree evaluated when it differs from `expr`: `==`, `!=` and `in`
-    /// made symmetric for shared maps ([`shared_map::rewrite_equality`]).
+    /// made symmetric for shared maps ([`shared_map::rewrite_equality`]),
+    /// fields selected from their variable and negations of bools as
+    /// conditionals ([`direct`]).
     run_expr: Option<Box<cel::IdedExpr>>,
     result_type: CelType,
     /// The declared variables the expression names (none known when
@@ -615,7 +618,17 @@ impl Program {
             })?;
         }
         let mut run_expr = tree.clone();
-        let run_expr = shared_map::rewrite_equality(&mut run_expr).then(|| Box::new(run_expr));
+        let mut rewritten = shared_map::rewrite_equality(&mut run_expr);
+        // Which names are variables is known only when they are checked,
+        // and a container makes the engine try more names than these.
+        if env.check_variables && env.container.as_deref().unwrap_or_default().is_empty() {
+            let names = direct::Names {
+                declared: &env.variables,
+                engine: &engine,
+            };
+            rewritten |= direct::rewrite(&mut run_expr, &names);
+        }
+        let run_expr = rewritten.then(|| Box::new(run_expr));
         Ok(Program {
             expr: tree,
             run_expr,
