@@ -336,10 +336,10 @@ impl<'a> PolicyContext<'a> {
             .is_none_or(|o| o.is_null());
         match operation.as_deref() {
             Some("UPDATE") if old_missing => {
-                context::set_path(data, "request.oldObject", self.target.var.clone());
+                context::set_path(data, "request.oldObject", self.target.var().clone());
             }
             Some("DELETE") if old_missing => {
-                context::set_path(data, "request.oldObject", self.target.var.clone());
+                context::set_path(data, "request.oldObject", self.target.var().clone());
                 context::set_path(data, "request.object", Rcvar::new(Variable::Null));
             }
             _ => {}
@@ -408,7 +408,7 @@ pub(crate) fn base_document(target: &Target, request: &Request, operation: &str)
                 ("kind", text(&target.kind)),
             ]),
         ),
-        ("object", target.var.clone()),
+        ("object", target.var().clone()),
         ("oldObject", old_object),
     ];
     if request.dry_run {

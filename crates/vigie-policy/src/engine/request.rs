@@ -48,8 +48,9 @@ pub struct Subresource {
 pub struct Target {
     /// The object as JSON.
     pub object: Json,
-    /// The same object as a JMESPath value, converted once for every expression.
-    pub var: Rcvar,
+    /// The same object as a JMESPath value, converted on first use (see
+    /// [`Target::var`]).
+    var: std::sync::OnceLock<Rcvar>,
     /// `apiVersion`; empty when absent.
     pub api_version: String,
     /// `kind`; empty when absent.
@@ -102,10 +103,19 @@ impl Target {
             namespace: text(metadata.and_then(|m| m.get("namespace"))),
             labels: string_map(metadata.and_then(|m| m.get("labels"))),
             annotations: string_map(metadata.and_then(|m| m.get("annotations"))),
-            var: jmes::to_var(&object),
+            var: std::sync::OnceLock::new(),
             object,
             resource: None,
         }
+    }
+
+    /// The object as a JMESPath value, converted once, for every expression
+    /// and variable that reads it. Converted on first use: CEL rules and
+    /// podSecurity never read it, so a resource that only they judge (a CEL
+    /// policy set, at the webhook or in `policy apply`) is never converted.
+    /// `object` is not to be changed once this is read.
+    pub fn var(&self) -> &Rcvar {
+        self.var.get_or_init(|| jmes::to_var(&self.object))
     }
 
     /// A target of a loaded resource, kept so that podSecurity can point at lines.
