@@ -40,11 +40,11 @@ pub struct AdmissionPolicy {
 #[derive(Debug, Default)]
 pub struct PolicySet {
     policies: Vec<AdmissionPolicy>,
-    /// Kind -> indexes of the policies with a rule that names that kind.
+    /// Kind, in lower case -> indexes of the policies with a rule that names
+    /// that kind. Only a first cut, which the rules' own matching refines:
+    /// lower case so that the selectors comparing kinds without case (a CEL
+    /// policy's `resourceRules`, `KindSelector::ignore_case`) are found too.
     by_kind: HashMap<String, Vec<usize>>,
-    /// Lower-case kind -> indexes of the policies with a rule whose kind
-    /// selector ignores case (a CEL policy's `resourceRules`).
-    by_kind_any_case: HashMap<String, Vec<usize>>,
     /// Policies with a rule that matches any kind (no `kinds`, or a wildcard).
     any_kind: Vec<usize>,
     /// Policies left out because of `spec.admission: false`.
@@ -87,8 +87,7 @@ impl PolicySet {
                 continue;
             }
             let index = set.policies.len();
-            let mut kinds: Vec<&str> = Vec::new();
-            let mut kinds_any_case: Vec<String> = Vec::new();
+            let mut kinds: Vec<String> = Vec::new();
             let mut any = false;
             let mut reads_config_maps = false;
             let mut checks_pod_security = false;
@@ -121,10 +120,8 @@ impl PolicySet {
                     for k in selectors {
                         if has_wildcard(&k.kind) {
                             any = true;
-                        } else if k.ignore_case {
-                            kinds_any_case.push(k.kind.to_ascii_lowercase());
                         } else {
-                            kinds.push(&k.kind);
+                            kinds.push(k.kind.to_ascii_lowercase());
                         }
                     }
                 }
@@ -135,12 +132,7 @@ impl PolicySet {
                 kinds.sort_unstable();
                 kinds.dedup();
                 for kind in kinds {
-                    set.by_kind.entry(kind.to_string()).or_default().push(index);
-                }
-                kinds_any_case.sort_unstable();
-                kinds_any_case.dedup();
-                for kind in kinds_any_case {
-                    set.by_kind_any_case.entry(kind).or_default().push(index);
+                    set.by_kind.entry(kind).or_default().push(index);
                 }
             }
             let mut on_delete = policy.clone();
@@ -178,20 +170,11 @@ impl PolicySet {
 
     /// The policies that may apply to an object of `kind`, in load order.
     pub fn candidates(&self, kind: &str) -> Vec<&AdmissionPolicy> {
-        let named = self.by_kind.get(kind).map_or(&[][..], Vec::as_slice);
-        let any_case = if self.by_kind_any_case.is_empty() {
-            &[][..]
-        } else {
-            self.by_kind_any_case
-                .get(&kind.to_ascii_lowercase())
-                .map_or(&[][..], Vec::as_slice)
-        };
-        let mut indexes: Vec<usize> = named
-            .iter()
-            .chain(any_case)
-            .chain(&self.any_kind)
-            .copied()
-            .collect();
+        let named = self
+            .by_kind
+            .get(&kind.to_ascii_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        let mut indexes: Vec<usize> = named.iter().chain(&self.any_kind).copied().collect();
         indexes.sort_unstable();
         indexes.dedup();
         indexes.into_iter().map(|i| &self.policies[i]).collect()
