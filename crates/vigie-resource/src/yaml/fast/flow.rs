@@ -3,7 +3,7 @@
 
 use super::scalars::quoted;
 use super::{FastParser, MAX_FAST_DEPTH};
-use crate::node::{Node, Value};
+use crate::node::{Node, Pos, Value};
 use crate::yaml::scalar::resolve_plain;
 
 /// Bytes that end a plain scalar in flow context.
@@ -23,9 +23,7 @@ impl FastParser<'_> {
     }
 
     fn flow_sequence(&mut self, multiline: bool) -> Option<Node> {
-        let pos = self.cursor.here();
-        self.cursor.pos += 1;
-        self.enter()?;
+        let pos = self.open_bracket()?;
         let base = self.items.len();
         loop {
             self.skip_flow_space(multiline)?;
@@ -34,23 +32,16 @@ impl FastParser<'_> {
             }
             let item = self.flow_item(multiline)?;
             self.items.push(item);
-            self.skip_flow_space(multiline)?;
-            match self.cursor.peek() {
-                b',' => self.cursor.pos += 1,
-                b']' => break,
-                // `[a: b]` (a single-pair mapping) and anything else.
-                _ => return None,
+            if self.flow_separator(multiline, b']')? {
+                break;
             }
         }
-        self.cursor.pos += 1;
-        self.depth -= 1;
+        self.close_bracket();
         Some(Node::new(Value::Seq(self.take_items(base)), pos))
     }
 
     fn flow_mapping(&mut self, multiline: bool) -> Option<Node> {
-        let brace = self.cursor.here();
-        self.cursor.pos += 1;
-        self.enter()?;
+        let brace = self.open_bracket()?;
         let base = self.entries.len();
         loop {
             self.skip_flow_space(multiline)?;
@@ -94,18 +85,43 @@ impl FastParser<'_> {
                 self.flow_item(multiline)?
             };
             self.push_entry(base, key, key_pos, value)?;
-            self.skip_flow_space(multiline)?;
-            match self.cursor.peek() {
-                b',' => self.cursor.pos += 1,
-                b'}' => break,
-                _ => return None,
+            if self.flow_separator(multiline, b'}')? {
+                break;
             }
         }
-        self.cursor.pos += 1;
-        self.depth -= 1;
+        self.close_bracket();
         let entries = self.take_entries(base);
         let pos = entries.first().map_or(brace, |e| e.key_pos);
         Some(Node::new(Value::Map(entries), pos))
+    }
+
+    /// Steps over the bracket that opens a flow collection, one level deeper;
+    /// returns the bracket's position.
+    fn open_bracket(&mut self) -> Option<Pos> {
+        let pos = self.cursor.here();
+        self.cursor.pos += 1;
+        self.enter()?;
+        Some(pos)
+    }
+
+    /// Steps over the bracket that closes a flow collection, one level up.
+    fn close_bracket(&mut self) {
+        self.cursor.pos += 1;
+        self.depth -= 1;
+    }
+
+    /// What follows an item of a flow collection that `close` ends: `Some(false)`
+    /// after a `,` (stepped over), `Some(true)` at `close`, `None` at anything else
+    /// (such as the `:` of `[a: b]`, a single-pair mapping).
+    fn flow_separator(&mut self, multiline: bool, close: u8) -> Option<bool> {
+        self.skip_flow_space(multiline)?;
+        match self.cursor.peek() {
+            b',' => {
+                self.cursor.pos += 1;
+                Some(false)
+            }
+            byte => (byte == close).then_some(true),
+        }
     }
 
     fn flow_item(&mut self, multiline: bool) -> Option<Node> {
