@@ -84,6 +84,9 @@ pub enum Single<'a> {
     Num(i64),
 }
 
+/// A test of one value: what [`Event::test_values`] applies to a field's values.
+pub type ValueTest<'t> = dyn FnMut(&Val<'_>) -> bool + 't;
+
 /// An event of some source. `extract` receives fields resolved against the source's
 /// own [`crate::FieldTable`], so `field.id` indexes that table.
 pub trait Event {
@@ -100,12 +103,7 @@ pub trait Event {
     /// its values; false when it has none. This is how conditions read fields: the
     /// default extracts the values, and a source overrides it for the list fields it
     /// can walk where they are, so that testing them allocates nothing.
-    fn test_values(
-        &self,
-        field: &FieldRef,
-        every: bool,
-        test: &mut dyn FnMut(&Val<'_>) -> bool,
-    ) -> bool {
+    fn test_values(&self, field: &FieldRef, every: bool, test: &mut ValueTest<'_>) -> bool {
         test_extracted(&self.extract(field), every, test)
     }
 
@@ -121,11 +119,7 @@ pub trait Event {
 }
 
 /// [`Event::test_values`] on values already extracted.
-pub fn test_extracted(
-    values: &Extracted<'_>,
-    every: bool,
-    test: &mut dyn FnMut(&Val<'_>) -> bool,
-) -> bool {
+pub fn test_extracted(values: &Extracted<'_>, every: bool, test: &mut ValueTest<'_>) -> bool {
     match values {
         Extracted::Missing => false,
         Extracted::One(v) => test(v),

@@ -69,7 +69,7 @@ pub use ast::{Expr, FieldExpr, ListItem, Op, Rhs, Transformer};
 pub use compile::{CompileError, Filter};
 pub use diagnostic::{Location, RuleDiagnostic, Severity};
 pub use engine::{CompiledRule, Engine, EngineOptions, RuleFailure, RuleMatching, SourceId};
-pub use event::{test_extracted, Event, Extracted, Single, Val};
+pub use event::{test_extracted, Event, Extracted, Single, Val, ValueTest};
 pub use expand::Compiler;
 pub use field::{ArgKind, FieldArg, FieldDef, FieldError, FieldRef, FieldTable, FieldType};
 pub use glob::glob_match;

@@ -1,6 +1,6 @@
 //! What rules are evaluated on: an audit event as a [`vigie_rules::Event`].
 
-use vigie_rules::{Event, Extracted, FieldRef, Single, Val};
+use vigie_rules::{Event, Extracted, FieldRef, Single, ValueTest};
 
 use super::event::AuditEvent;
 
@@ -28,12 +28,7 @@ impl Event for AuditView<'_> {
         self.event.extract(field)
     }
 
-    fn test_values(
-        &self,
-        field: &FieldRef,
-        every: bool,
-        test: &mut dyn FnMut(&Val<'_>) -> bool,
-    ) -> bool {
+    fn test_values(&self, field: &FieldRef, every: bool, test: &mut ValueTest<'_>) -> bool {
         self.event.test_values(field, every, test)
     }
 

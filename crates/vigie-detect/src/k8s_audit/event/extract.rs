@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use vigie_rules::{glob_match, Event, Extracted, FieldRef, Single, Val};
+use vigie_rules::{glob_match, Event, Extracted, FieldRef, Single, Val, ValueTest};
 
 use super::containers::{Attr, Group};
 use super::json_text::*;
@@ -36,12 +36,7 @@ impl Event for AuditEvent {
         }
     }
 
-    fn test_values(
-        &self,
-        field: &FieldRef,
-        every: bool,
-        test: &mut dyn FnMut(&Val<'_>) -> bool,
-    ) -> bool {
+    fn test_values(&self, field: &FieldRef, every: bool, test: &mut ValueTest<'_>) -> bool {
         let Some(f) = KaField::from_id(field.id) else {
             return false;
         };

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 use serde_json::value::RawValue;
 use serde_json::Value;
-use vigie_rules::{Extracted, FieldArg, Val};
+use vigie_rules::{Extracted, FieldArg, Val, ValueTest};
 
 use super::decode::{check_event, DecodeError};
 use super::fields::KaField;
@@ -346,12 +346,7 @@ impl AuditEvent {
     /// in place when its items are strings without escapes (or nulls, skipped as
     /// [`Self::raw_list`] skips them): the anonymous-request rules test the groups of
     /// nearly every request, and collecting them each time cost more than the test.
-    fn test_raw_list(
-        &self,
-        span: Option<RawSpan>,
-        every: bool,
-        test: &mut dyn FnMut(&Val<'_>) -> bool,
-    ) -> bool {
+    fn test_raw_list(&self, span: Option<RawSpan>, every: bool, test: &mut ValueTest<'_>) -> bool {
         let Some(list) = self.raw(span).filter(|t| t.starts_with('[')) else {
             return false;
         };
