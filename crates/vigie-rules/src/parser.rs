@@ -107,6 +107,20 @@ impl<'a> Parser<'a> {
         self.rest().chars().next()
     }
 
+    /// Consumes the `)` that comes next, after white space, closing `call(` or,
+    /// without `call`, a parenthesised expression.
+    fn close_paren(&mut self, call: Option<&str>) -> Result<(), ParseError> {
+        self.skip_ws();
+        if self.peek() != Some(')') {
+            return Err(self.error(match call {
+                Some(call) => format!("expected ')' to close {call}("),
+                None => "expected ')'".to_string(),
+            }));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
     /// Consumes `word` if it is next and followed by a non-name character.
     fn keyword(&mut self, word: &str) -> bool {
         self.skip_ws();
@@ -155,11 +169,7 @@ impl<'a> Parser<'a> {
             self.enter()?;
             self.pos += 1;
             let inner = self.or_expr()?;
-            self.skip_ws();
-            if self.peek() != Some(')') {
-                return Err(self.error("expected ')'"));
-            }
-            self.pos += 1;
+            self.close_paren(None)?;
             self.leave();
             inner
         } else {
@@ -229,11 +239,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 let mut inner = self.field()?;
                 self.leave();
-                self.skip_ws();
-                if self.peek() != Some(')') {
-                    return Err(self.error(format!("expected ')' to close {name}(")));
-                }
-                self.pos += 1;
+                self.close_paren(Some(name))?;
                 inner.transformers.insert(0, t);
                 inner.offset = offset;
                 return Ok(inner);
@@ -356,11 +362,7 @@ impl<'a> Parser<'a> {
                 if rest.starts_with("val(") {
                     self.pos += 4;
                     let field = self.field()?;
-                    self.skip_ws();
-                    if self.peek() != Some(')') {
-                        return Err(self.error("expected ')' to close val("));
-                    }
-                    self.pos += 1;
+                    self.close_paren(Some("val"))?;
                     return Ok(Rhs::Field(field));
                 }
                 let word = self.bare();
