@@ -279,20 +279,20 @@ impl AuditEvent {
     }
 
     fn request(&self) -> Option<&Value> {
-        self.request
-            .get_or_init(|| {
-                self.raw(self.request_object)
-                    .and_then(|t| serde_json::from_str(t).ok())
-            })
-            .as_ref()
+        self.parsed_once(&self.request, self.request_object)
     }
 
     fn response(&self) -> Option<&Value> {
-        self.response
-            .get_or_init(|| {
-                self.raw(self.response_object)
-                    .and_then(|t| serde_json::from_str(t).ok())
-            })
+        self.parsed_once(&self.response, self.response_object)
+    }
+
+    /// The JSON object at `span`, parsed on first use and kept in `cell`.
+    fn parsed_once<'s>(
+        &'s self,
+        cell: &'s OnceLock<Option<Value>>,
+        span: Option<RawSpan>,
+    ) -> Option<&'s Value> {
+        cell.get_or_init(|| self.raw(span).and_then(|t| serde_json::from_str(t).ok()))
             .as_ref()
     }
 
