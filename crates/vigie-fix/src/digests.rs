@@ -104,18 +104,16 @@ mod tests {
 
     #[test]
     fn digests_are_checked_and_errors_located() {
-        let dir = std::env::temp_dir().join(format!("vigie-fix-digests-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let good = dir.join("good.yaml");
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.yaml");
         std::fs::write(&good, format!("redis:7.4: sha256:{}\n", "0".repeat(64))).unwrap();
         assert_eq!(read_image_digests(&good, 1 << 20).unwrap().len(), 1);
-        let bad = dir.join("bad.yaml");
+        let bad = dir.path().join("bad.yaml");
         std::fs::write(&bad, "redis:7.4: sha256:00\n").unwrap();
         let error = read_image_digests(&bad, 1 << 20).unwrap_err().to_string();
         assert!(
             error.contains("bad.yaml:1:12: the digest of `redis:7.4`"),
             "{error}"
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

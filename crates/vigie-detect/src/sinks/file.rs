@@ -48,10 +48,8 @@ mod tests {
 
     #[test]
     fn appends_json_lines() {
-        let dir = std::env::temp_dir().join(format!("vigie-file-sink-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("alerts.json");
-        let _ = std::fs::remove_file(&path);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alerts.json");
         let alert = Alert {
             time_ns: 0,
             rule: "R".into(),
@@ -72,6 +70,5 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
         assert_eq!(v["rule"], "R");
         assert_eq!(v["priority"], "Notice");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -174,9 +174,8 @@ mod tests {
 
     #[test]
     fn follows_appends_rotation_and_truncation() {
-        let dir = std::env::temp_dir().join(format!("vigie-follow-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("audit.log");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.log");
         std::fs::write(&path, event(1)).unwrap();
         let follower = Follower::start(&path, Duration::from_millis(10));
         assert_eq!(follower.next_id(), "1");
@@ -188,7 +187,7 @@ mod tests {
             .unwrap();
         assert_eq!(follower.next_id(), "2");
         // Rotation: the old file moves away, a new one takes its path.
-        std::fs::rename(&path, dir.join("audit.log.1")).unwrap();
+        std::fs::rename(&path, dir.path().join("audit.log.1")).unwrap();
         std::fs::write(&path, event(3)).unwrap();
         assert_eq!(follower.next_id(), "3");
         // Truncation: the file starts over.
@@ -197,7 +196,6 @@ mod tests {
         std::fs::write(&path, event(4)).unwrap();
         assert_eq!(follower.next_id(), "4");
         follower.stop();
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// The follower looks every 300 ms, so the rotation below (rename, append to
@@ -206,14 +204,13 @@ mod tests {
     /// fall in the middle, the order of the events must still be the same.
     #[test]
     fn lines_written_to_the_old_file_after_a_rotation_are_read_first() {
-        let dir = std::env::temp_dir().join(format!("vigie-rotate-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("fol.log");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fol.log");
         std::fs::write(&path, event(1)).unwrap();
         let follower = Follower::start(&path, Duration::from_millis(300));
         assert_eq!(follower.next_id(), "1");
         // mv fol.log fol.log.1; echo EV >> fol.log.1; echo EV > fol.log
-        let old = dir.join("fol.log.1");
+        let old = dir.path().join("fol.log.1");
         std::fs::rename(&path, &old).unwrap();
         std::fs::OpenOptions::new()
             .append(true)
@@ -225,14 +222,12 @@ mod tests {
         assert_eq!(follower.next_id(), "2");
         assert_eq!(follower.next_id(), "3");
         follower.stop();
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn following_a_file_that_does_not_exist_yet_waits_for_it() {
-        let dir = std::env::temp_dir().join(format!("vigie-wait-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("later.log");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("later.log");
         let follower = Follower::start(&path, Duration::from_millis(10));
         std::thread::sleep(Duration::from_millis(50));
         std::fs::write(&path, event(7)).unwrap();
@@ -242,7 +237,6 @@ mod tests {
         assert_eq!(metrics.rejected_total(), 0);
         // Without --follow, a missing file is an error.
         let (ctx, _rx) = SourceContext::for_tests(1, 1 << 20);
-        assert!(read_file(&dir.join("never.log"), None, &ctx).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(read_file(&dir.path().join("never.log"), None, &ctx).is_err());
     }
 }
