@@ -441,6 +441,14 @@ fn parse_sink(file: &str, node: &Node) -> Result<SinkConfig, ConfigError> {
 mod tests {
     use super::*;
 
+    /// The first source of `config`, which the test wrote as `type: http`.
+    fn first_http_source(config: &DetectConfig) -> &HttpSourceConfig {
+        let SourceConfig::Http(h) = &config.sources[0] else {
+            panic!("{:?}", config.sources)
+        };
+        h
+    }
+
     #[test]
     fn parses_sources_and_sinks() {
         let text = "sources:\n  - type: file\n    path: /a.log\n    follow: true\n  - type: http\n    listen: 127.0.0.1:1\nsinks:\n  - type: stdout\n    format: json\n  - type: http\n    url: http://x:2801/\n    retries: 5\nqueue_capacity: 8\n";
@@ -466,9 +474,7 @@ mod tests {
     fn parses_tls_of_the_webhook_and_the_http_sink() {
         let text = "sources:\n  - type: http\n    tls:\n      cert_file: /s.crt\n      key_file: /s.key\n      client_ca_file: /ca.crt\nsinks:\n  - type: http\n    url: https://x/\n    tls:\n      ca_file: /ca.crt\n      insecure_skip_verify: true\n";
         let c = DetectConfig::from_yaml("c.yaml", text).unwrap();
-        let SourceConfig::Http(h) = &c.sources[0] else {
-            panic!("{:?}", c.sources)
-        };
+        let h = first_http_source(&c);
         assert_eq!(
             h.tls,
             Some(ServerTlsConfig {
@@ -511,9 +517,7 @@ mod tests {
     fn parses_the_webhook_limits() {
         let text = "sources:\n  - type: http\n    max_body_bytes: 1073741824\n    max_connections_per_peer: 4\n    header_timeout_ms: 1500\n";
         let c = DetectConfig::from_yaml("c.yaml", text).unwrap();
-        let SourceConfig::Http(h) = &c.sources[0] else {
-            panic!("{:?}", c.sources)
-        };
+        let h = first_http_source(&c);
         assert_eq!(h.limits.max_connections_per_peer, 4);
         assert_eq!(h.limits.header_timeout, Duration::from_millis(1500));
         assert_eq!(h.limits.max_body_bytes, 1 << 30);

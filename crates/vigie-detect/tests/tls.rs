@@ -78,6 +78,17 @@ struct Issued {
     key: PathBuf,
 }
 
+impl Issued {
+    /// The certificate chain and the key, read as rustls takes them.
+    fn chain_and_key(&self) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+        let chain = CertificateDer::pem_file_iter(&self.cert)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        (chain, PrivateKeyDer::from_pem_file(&self.key).unwrap())
+    }
+}
+
 impl Ca {
     fn new(dir: &Dir, name: &str) -> Ca {
         let key = KeyPair::generate().unwrap();
@@ -207,15 +218,10 @@ fn raw_https_post(
         .with_root_certificates(roots(ca));
     let config = match client {
         None => builder.with_no_client_auth(),
-        Some(c) => builder
-            .with_client_auth_cert(
-                CertificateDer::pem_file_iter(&c.cert)
-                    .unwrap()
-                    .map(Result::unwrap)
-                    .collect(),
-                PrivateKeyDer::from_pem_file(&c.key).unwrap(),
-            )
-            .unwrap(),
+        Some(c) => {
+            let (chain, key) = c.chain_and_key();
+            builder.with_client_auth_cert(chain, key).unwrap()
+        }
     };
     let conn = ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap())
         .unwrap();
@@ -414,15 +420,8 @@ fn server_config(server: &Issued, client_ca: Option<&Path>) -> ServerConfig {
                 .unwrap(),
         ),
     };
-    builder
-        .with_single_cert(
-            CertificateDer::pem_file_iter(&server.cert)
-                .unwrap()
-                .map(Result::unwrap)
-                .collect(),
-            PrivateKeyDer::from_pem_file(&server.key).unwrap(),
-        )
-        .unwrap()
+    let (chain, key) = server.chain_and_key();
+    builder.with_single_cert(chain, key).unwrap()
 }
 
 fn alert() -> Alert {
