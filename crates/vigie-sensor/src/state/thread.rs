@@ -172,20 +172,16 @@ pub(super) fn fill_from_event(t: &mut Thread, e: &RawEvent<'_>, state: &State) {
             .and_then(|v| v.as_str().map(str::to_string))
     };
     t.unknown = false;
-    if let Some(v) = int("pid") {
-        t.pid = v;
-    }
-    if let Some(v) = int("ptid") {
-        t.ptid = v;
-    }
-    if let Some(v) = int("vtid") {
-        t.vtid = v;
-    }
-    if let Some(v) = int("vpid") {
-        t.vpid = v;
-    }
-    if let Some(v) = int("vpgid") {
-        t.vpgid = v;
+    for (name, id) in [
+        ("pid", &mut t.pid),
+        ("ptid", &mut t.ptid),
+        ("vtid", &mut t.vtid),
+        ("vpid", &mut t.vpid),
+        ("vpgid", &mut t.vpgid),
+    ] {
+        if let Some(v) = int(name) {
+            *id = v;
+        }
     }
     if let Some(v) = text("exe") {
         t.exe = v;

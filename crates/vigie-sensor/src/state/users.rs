@@ -68,12 +68,7 @@ impl Users {
     /// Adds the users of passwd-format text (`name:x:uid:gid:gecos:home:shell`);
     /// malformed lines are skipped.
     pub fn add_passwd(&mut self, text: &str) {
-        for line in text.lines() {
-            let f: Vec<&str> = line.split(':').collect();
-            if f.len() < 7 {
-                continue;
-            }
-            let Ok(uid) = f[2].parse() else { continue };
+        for (uid, f) in id_records(text, 7) {
             self.users.entry(uid).or_insert_with(|| User {
                 name: f[0].to_string(),
                 homedir: f[5].to_string(),
@@ -84,12 +79,7 @@ impl Users {
 
     /// Adds the groups of group-format text (`name:x:gid:members`).
     pub fn add_group(&mut self, text: &str) {
-        for line in text.lines() {
-            let f: Vec<&str> = line.split(':').collect();
-            if f.len() < 3 {
-                continue;
-            }
-            let Ok(gid) = f[2].parse() else { continue };
+        for (gid, f) in id_records(text, 3) {
             self.groups.entry(gid).or_insert_with(|| f[0].to_string());
         }
     }
@@ -103,6 +93,18 @@ impl Users {
     pub fn group(&self, gid: u32) -> Option<&str> {
         self.groups.get(&gid).map(String::as_str)
     }
+}
+
+/// The lines of passwd- or group-format text that have at least `fields`
+/// colon-separated fields and a numeric id in the third: the id and the fields.
+fn id_records(text: &str, fields: usize) -> impl Iterator<Item = (u32, Vec<&str>)> {
+    text.lines().filter_map(move |line| {
+        let f: Vec<&str> = line.split(':').collect();
+        if f.len() < fields {
+            return None;
+        }
+        Some((f[2].parse().ok()?, f))
+    })
 }
 
 #[cfg(test)]
