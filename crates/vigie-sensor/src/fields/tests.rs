@@ -26,6 +26,14 @@ fn text(v: &str) -> Extracted<'static> {
     Extracted::One(Val::Str(v.to_string().into()))
 }
 
+fn num(v: i64) -> Extracted<'static> {
+    Extracted::One(Val::Num(v))
+}
+
+fn boolean(v: bool) -> Extracted<'static> {
+    Extracted::One(Val::Bool(v))
+}
+
 fn state() -> State {
     let mut s = State::new();
     s.hostname = "node-a".into();
@@ -79,29 +87,20 @@ fn an_open_of_a_sensitive_file_has_its_fields() {
     s.before(&raw);
     let e = SyscallEvent::new(raw, &s, 7, 1);
     assert_eq!(e.event_type(), Some("openat"));
-    assert_eq!(val(&e, "evt.num", None), Extracted::One(Val::Num(7)));
+    assert_eq!(val(&e, "evt.num", None), num(7));
     assert_eq!(val(&e, "evt.type", None), text("openat"));
     assert_eq!(val(&e, "evt.dir", None), text("<"));
     assert_eq!(val(&e, "evt.time", None), text("16:17:57.881730713"));
     assert_eq!(val(&e, "evt.res", None), text("SUCCESS"));
-    assert_eq!(
-        val(&e, "evt.is_open_read", None),
-        Extracted::One(Val::Bool(true))
-    );
-    assert_eq!(
-        val(&e, "evt.is_open_write", None),
-        Extracted::One(Val::Bool(false))
-    );
+    assert_eq!(val(&e, "evt.is_open_read", None), boolean(true));
+    assert_eq!(val(&e, "evt.is_open_write", None), boolean(false));
     assert_eq!(val(&e, "evt.arg.flags", None), text("O_RDONLY|O_CLOEXEC"));
-    assert_eq!(
-        val(&e, "evt.rawarg.flags", None),
-        Extracted::One(Val::Num(4097))
-    );
+    assert_eq!(val(&e, "evt.rawarg.flags", None), num(4097));
     assert_eq!(val(&e, "fd.name", None), text("/etc/shadow"));
     assert_eq!(val(&e, "fd.directory", None), text("/etc"));
     assert_eq!(val(&e, "fd.filename", None), text("shadow"));
     assert_eq!(val(&e, "fd.typechar", None), text("f"));
-    assert_eq!(val(&e, "fd.num", None), Extracted::One(Val::Num(3)));
+    assert_eq!(val(&e, "fd.num", None), num(3));
     assert_eq!(val(&e, "proc.name", None), text("bash"));
     assert_eq!(val(&e, "proc.pname", None), text("sshd"));
     assert_eq!(val(&e, "proc.aname", Some("2")), text("systemd"));
@@ -110,10 +109,7 @@ fn an_open_of_a_sensitive_file_has_its_fields() {
         Extracted::Many(vec![Val::Str("sshd".into()), Val::Str("systemd".into())])
     );
     assert_eq!(val(&e, "proc.cwd", None), text("/home/alice/"));
-    assert_eq!(
-        val(&e, "proc.loginshellid", None),
-        Extracted::One(Val::Num(100))
-    );
+    assert_eq!(val(&e, "proc.loginshellid", None), num(100));
     assert_eq!(val(&e, "proc.sname", None), text("bash"));
     assert_eq!(val(&e, "user.name", None), text("alice"));
     assert_eq!(val(&e, "user.loginname", None), text("alice"));
@@ -141,10 +137,10 @@ fn failures_connections_and_reverse_shell_shapes() {
     s.before(&raw);
     let e = SyscallEvent::new(raw, &s, 1, 0);
     assert_eq!(val(&e, "evt.res", None), text("ENOENT"));
-    assert_eq!(val(&e, "evt.rawres", None), Extracted::One(Val::Num(-2)));
-    assert_eq!(val(&e, "evt.failed", None), Extracted::One(Val::Bool(true)));
+    assert_eq!(val(&e, "evt.rawres", None), num(-2));
+    assert_eq!(val(&e, "evt.failed", None), boolean(true));
     // A failed open shows the path it named as descriptor -1, as libsinsp does.
-    assert_eq!(val(&e, "fd.num", None), Extracted::One(Val::Num(-1)));
+    assert_eq!(val(&e, "fd.num", None), num(-1));
     assert_eq!(val(&e, "fd.typechar", None), text("f"));
     assert_eq!(val(&e, "fd.name", None), text("/nope"));
 
@@ -182,16 +178,16 @@ fn failures_connections_and_reverse_shell_shapes() {
     let raw = RawEvent::parse(&dup).unwrap();
     s.before(&raw);
     let e = SyscallEvent::new(raw, &s, 2, 0);
-    assert_eq!(val(&e, "fd.num", None), Extracted::One(Val::Num(0)));
+    assert_eq!(val(&e, "fd.num", None), num(0));
     assert_eq!(val(&e, "fd.type", None), text("ipv4"));
     assert_eq!(val(&e, "fd.sip", None), text("1.2.3.4"));
-    assert_eq!(val(&e, "fd.sport", None), Extracted::One(Val::Num(4444)));
-    assert_eq!(val(&e, "fd.rport", None), Extracted::One(Val::Num(4444)));
-    assert_eq!(val(&e, "fd.lport", None), Extracted::One(Val::Num(40000)));
+    assert_eq!(val(&e, "fd.sport", None), num(4444));
+    assert_eq!(val(&e, "fd.rport", None), num(4444));
+    assert_eq!(val(&e, "fd.lport", None), num(40000));
     assert_eq!(val(&e, "fd.l4proto", None), text("tcp"));
     assert_eq!(val(&e, "fd.sockfamily", None), text("ip"));
     assert_eq!(val(&e, "proc.stdin.type", None), text("ipv4"));
-    assert_eq!(val(&e, "evt.rawres", None), Extracted::One(Val::Num(0)));
+    assert_eq!(val(&e, "evt.rawres", None), num(0));
 }
 
 #[test]
@@ -224,7 +220,6 @@ fn an_exec_gives_the_image_fields() {
     let raw = RawEvent::parse(&bytes).unwrap();
     s.before(&raw);
     let e = SyscallEvent::new(raw, &s, 1, 0);
-    let num = |v: i64| Extracted::One(Val::Num(v));
     assert_eq!(
         val(&e, "proc.env", None),
         text("HOME=/home/alice TERM=xterm EMPTY=")
@@ -304,7 +299,7 @@ fn container_and_pod_fields_come_from_what_is_known_of_the_container() {
         .collect()
     };
     let m = Extracted::Missing;
-    let no = Extracted::One(Val::Bool(false));
+    let no = boolean(false);
     assert_eq!(
         view(&host),
         vec![
