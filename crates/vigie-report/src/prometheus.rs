@@ -79,15 +79,19 @@ mod tests {
 
     #[test]
     fn the_three_escapes_of_the_format() {
-        assert_eq!(escape_label_value("back\\slash"), "back\\\\slash");
-        assert_eq!(escape_label_value("double\"quote"), "double\\\"quote");
-        assert_eq!(escape_label_value("line\nfeed"), "line\\nfeed");
-        assert_eq!(escape_label_value("\\\"\n"), "\\\\\\\"\\n");
+        for (value, escaped) in [
+            ("back\\slash", "back\\\\slash"),
+            ("double\"quote", "double\\\"quote"),
+            ("line\nfeed", "line\\nfeed"),
+            ("\\\"\n", "\\\\\\\"\\n"),
+            ("é\t\r", "é\t\r"),
+        ] {
+            assert_eq!(escape_label_value(value), escaped);
+        }
         assert!(matches!(
             escape_label_value("plain"),
             Cow::Borrowed("plain")
         ));
-        assert_eq!(escape_label_value("é\t\r"), "é\t\r");
     }
 
     /// Reads the value of a label that opens at the start of `text` (just after

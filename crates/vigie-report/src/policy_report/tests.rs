@@ -3,6 +3,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 
 use super::*;
+use ReportResult::{Error, Fail, Pass, Warn};
 
 fn pod(namespace: &str, name: &str) -> ObjectRef {
     ObjectRef {
@@ -46,16 +47,11 @@ fn results_of(report: &Value) -> Vec<(String, String, String)> {
 fn the_latest_evaluation_of_a_resource_and_policy_replaces_the_previous_one() {
     let mut set = ReportSet::new(ReportApi::OpenReports, 100);
     set.record(vec![
-        entry("p", "a", ReportResult::Fail, pod("team", "web")),
-        entry("p", "b", ReportResult::Fail, pod("team", "web")),
-        entry("q", "c", ReportResult::Pass, pod("team", "web")),
+        entry("p", "a", Fail, pod("team", "web")),
+        entry("p", "b", Fail, pod("team", "web")),
+        entry("q", "c", Pass, pod("team", "web")),
     ]);
-    set.record(vec![entry(
-        "p",
-        "a",
-        ReportResult::Pass,
-        pod("team", "web"),
-    )]);
+    set.record(vec![entry("p", "a", Pass, pod("team", "web"))]);
     let reports = set.reports();
     assert_eq!(reports.len(), 1);
     let report = &reports[0];
@@ -78,21 +74,11 @@ fn the_latest_evaluation_of_a_resource_and_policy_replaces_the_previous_one() {
 fn a_full_report_evicts_the_evaluations_recorded_longest_ago_and_counts_them() {
     let mut set = ReportSet::new(ReportApi::OpenReports, 3);
     set.record(vec![
-        entry("p", "a", ReportResult::Fail, pod("team", "old")),
-        entry("p", "b", ReportResult::Fail, pod("team", "old")),
+        entry("p", "a", Fail, pod("team", "old")),
+        entry("p", "b", Fail, pod("team", "old")),
     ]);
-    set.record(vec![entry(
-        "p",
-        "a",
-        ReportResult::Pass,
-        pod("team", "mid"),
-    )]);
-    set.record(vec![entry(
-        "p",
-        "a",
-        ReportResult::Pass,
-        pod("team", "new"),
-    )]);
+    set.record(vec![entry("p", "a", Pass, pod("team", "mid"))]);
+    set.record(vec![entry("p", "a", Pass, pod("team", "new"))]);
     let names: Vec<String> = results_of(&set.reports()[0])
         .into_iter()
         .map(|r| r.0)
@@ -100,7 +86,7 @@ fn a_full_report_evicts_the_evaluations_recorded_longest_ago_and_counts_them() {
     assert_eq!(names, ["mid", "new"]);
     assert_eq!(set.dropped(), 2);
     // Another namespace has its own bound.
-    set.record(vec![entry("p", "a", ReportResult::Pass, pod("other", "x"))]);
+    set.record(vec![entry("p", "a", Pass, pod("other", "x"))]);
     assert_eq!(set.dropped(), 2);
     assert_eq!(set.reports().len(), 2);
 }
@@ -109,14 +95,7 @@ fn a_full_report_evicts_the_evaluations_recorded_longest_ago_and_counts_them() {
 fn an_evaluation_larger_than_the_bound_keeps_its_first_results() {
     let mut set = ReportSet::new(ReportApi::OpenReports, 2);
     let many = (0..5)
-        .map(|i| {
-            entry(
-                "p",
-                &format!("r{i}"),
-                ReportResult::Fail,
-                pod("team", "web"),
-            )
-        })
+        .map(|i| entry("p", &format!("r{i}"), Fail, pod("team", "web")))
         .collect();
     set.record(many);
     let rules: Vec<String> = results_of(&set.reports()[0])
@@ -135,7 +114,7 @@ fn memory_stays_bounded_however_many_results_arrive() {
         set.record(vec![entry(
             "p",
             "a",
-            ReportResult::Fail,
+            Fail,
             pod(&namespace, &format!("pod{i}")),
         )]);
     }
@@ -158,8 +137,8 @@ fn cluster_scoped_resources_go_to_the_cluster_report_in_both_apis() {
     ] {
         let mut set = ReportSet::new(api, 10);
         set.record(vec![
-            entry("p", "a", ReportResult::Warn, namespace.clone()),
-            entry("p", "a", ReportResult::Error, pod("team", "web")),
+            entry("p", "a", Warn, namespace.clone()),
+            entry("p", "a", Error, pod("team", "web")),
         ]);
         let reports = set.reports();
         assert_eq!(reports.len(), 2);
@@ -185,12 +164,7 @@ fn cluster_scoped_resources_go_to_the_cluster_report_in_both_apis() {
 #[test]
 fn a_result_carries_every_field_of_the_schema() {
     let mut set = ReportSet::new(ReportApi::OpenReports, 10).with_source("kyverno");
-    set.record(vec![entry(
-        "p",
-        "a",
-        ReportResult::Fail,
-        pod("team", "web"),
-    )]);
+    set.record(vec![entry("p", "a", Fail, pod("team", "web"))]);
     let result = &set.reports()[0]["results"][0];
     assert_eq!(
         *result,
@@ -213,7 +187,7 @@ fn a_result_carries_every_field_of_the_schema() {
 #[test]
 fn a_severity_the_schema_refuses_is_left_out() {
     let mut set = ReportSet::new(ReportApi::WgPolicy, 10);
-    let mut odd = entry("p", "a", ReportResult::Fail, pod("team", "web"));
+    let mut odd = entry("p", "a", Fail, pod("team", "web"));
     odd.severity = Some("urgent".into());
     set.record(vec![odd]);
     assert!(set.reports()[0]["results"][0].get("severity").is_none());
@@ -222,7 +196,7 @@ fn a_severity_the_schema_refuses_is_left_out() {
 #[test]
 fn long_messages_are_shortened_at_a_character_boundary() {
     let mut set = ReportSet::new(ReportApi::OpenReports, 10);
-    let mut long = entry("p", "a", ReportResult::Fail, pod("team", "web"));
+    let mut long = entry("p", "a", Fail, pod("team", "web"));
     long.message = "é".repeat(3000);
     set.record(vec![long]);
     let message = set.reports()[0]["results"][0]["message"]
@@ -237,8 +211,8 @@ fn long_messages_are_shortened_at_a_character_boundary() {
 fn an_invalid_namespace_is_dropped_not_written() {
     let mut set = ReportSet::new(ReportApi::OpenReports, 10);
     set.record(vec![
-        entry("p", "a", ReportResult::Fail, pod("../etc", "web")),
-        entry("p", "a", ReportResult::Fail, pod("Team", "web")),
+        entry("p", "a", Fail, pod("../etc", "web")),
+        entry("p", "a", Fail, pod("Team", "web")),
     ]);
     assert!(set.reports().is_empty());
     assert_eq!(set.dropped(), 2);
@@ -250,16 +224,11 @@ fn write_dir_writes_one_file_per_report_and_replaces_them() {
     let out = dir.path().join("reports");
     let mut set = ReportSet::new(ReportApi::OpenReports, 10);
     set.record(vec![
-        entry("p", "a", ReportResult::Fail, pod("team", "web")),
-        entry("p", "a", ReportResult::Pass, pod("", "node-thing")),
+        entry("p", "a", Fail, pod("team", "web")),
+        entry("p", "a", Pass, pod("", "node-thing")),
     ]);
     assert_eq!(set.write_dir(&out).unwrap(), 2);
-    set.record(vec![entry(
-        "p",
-        "a",
-        ReportResult::Pass,
-        pod("team", "web"),
-    )]);
+    set.record(vec![entry("p", "a", Pass, pod("team", "web"))]);
     assert_eq!(set.write_dir(&out).unwrap(), 2);
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
@@ -276,7 +245,7 @@ fn write_dir_writes_one_file_per_report_and_replaces_them() {
 #[test]
 fn a_time_before_the_epoch_is_written_as_zero() {
     let mut set = ReportSet::new(ReportApi::OpenReports, 10);
-    let mut early = entry("p", "a", ReportResult::Pass, pod("team", "web"));
+    let mut early = entry("p", "a", Pass, pod("team", "web"));
     early.timestamp = SystemTime::UNIX_EPOCH - Duration::from_secs(5);
     set.record(vec![early]);
     assert_eq!(
