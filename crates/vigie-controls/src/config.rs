@@ -340,6 +340,11 @@ pub enum ConfigError {
 mod tests {
     use super::*;
 
+    /// The error of a settings file that must not load.
+    fn error_of(yaml: &str) -> String {
+        Config::from_yaml(yaml).unwrap_err().to_string()
+    }
+
     #[test]
     fn file_overrides_named_fields_only() {
         let config = Config::from_yaml("allowedRegistries: [registry.example.com/]\n").unwrap();
@@ -352,18 +357,14 @@ mod tests {
 
     #[test]
     fn unknown_settings_are_errors_with_a_line() {
-        let err = Config::from_yaml("allowedRegistries: []\nallowedRegistry: [x]\n")
-            .unwrap_err()
-            .to_string();
+        let err = error_of("allowedRegistries: []\nallowedRegistry: [x]\n");
         assert!(err.starts_with("2:1:"), "{err}");
         assert!(err.contains("unknown setting `allowedRegistry`"), "{err}");
     }
 
     #[test]
     fn settings_must_be_lists() {
-        let err = Config::from_yaml("allowedRegistries: docker.io\n")
-            .unwrap_err()
-            .to_string();
+        let err = error_of("allowedRegistries: docker.io\n");
         assert!(err.contains("must be a list"), "{err}");
     }
 }
