@@ -54,6 +54,7 @@ mod install;
 mod output;
 mod policy;
 mod rbac;
+mod readyz;
 mod scan;
 mod watch;
 

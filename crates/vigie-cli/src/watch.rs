@@ -22,8 +22,9 @@ use vigie_controls::{Scan, ScanConfig};
 use vigie_finding::InputError;
 use vigie_report::policy_report::{ReportApi, ReportEntry, ReportSet};
 use vigie_report::posture::{FindingTally, PostureMetrics};
-use vigie_server::{Method, Response, Routes, Server, ServerConfig, Shutdown, StatusCode};
+use vigie_server::{Routes, Server, ServerConfig, Shutdown};
 
+use crate::readyz::with_readyz;
 use crate::scan::EXIT_INPUT_ERROR;
 
 /// A change is scanned once the copy has been quiet this long...
@@ -90,28 +91,21 @@ pub fn run(cluster: Cluster, settings: ScanConfig, options: WatchOptions) -> Exi
                 let server_metrics = server.metrics();
                 let ready = {
                     let scanned = scanned.clone();
-                    move |_: vigie_server::Request| {
-                        if scanned.load(Ordering::Relaxed) {
-                            Response::text(StatusCode::OK, "ready")
-                        } else {
-                            Response::text(StatusCode::SERVICE_UNAVAILABLE, "first scan not done")
-                        }
-                    }
+                    move || scanned.load(Ordering::Relaxed)
                 };
                 let posture = posture.clone();
                 let inventory = inventory.clone();
-                let routes = Routes::new()
-                    .route(Method::GET, "/readyz", ready.clone())
-                    .route(Method::HEAD, "/readyz", ready)
-                    .metrics(move |out: &mut String| {
-                        server_metrics.render(out);
-                        posture
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .render(out);
-                        let current = inventory.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                        current.stats().render(out);
-                    });
+                let render = move |out: &mut String| {
+                    server_metrics.render(out);
+                    posture
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .render(out);
+                    let current = inventory.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    current.stats().render(out);
+                };
+                let routes =
+                    with_readyz(Routes::new(), ready, "first scan not done").metrics(render);
                 let stop = shutdown.clone();
                 Some(std::thread::spawn(move || server.serve(routes, stop)))
             }

@@ -17,9 +17,9 @@ use vigie_cluster::reports::ReportWriter;
 use vigie_cluster::{Cluster, ClusterOptions, FollowEvent, FollowHandle};
 use vigie_report::policy_report::{ReportApi, ReportSet};
 use vigie_resource::Limits as FileLimits;
-use vigie_server::{
-    Limits, Method, Response, Routes, Server, ServerConfig, ServerTlsConfig, Shutdown, StatusCode,
-};
+use vigie_server::{Limits, Method, Routes, Server, ServerConfig, ServerTlsConfig, Shutdown};
+
+use crate::readyz::with_readyz;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -371,13 +371,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
     // stops accepting (after --shutdown-delay).
     let ready = {
         let stop = stop.clone();
-        move |_: vigie_server::Request| {
-            if stop.load(Ordering::Relaxed) {
-                Response::text(StatusCode::SERVICE_UNAVAILABLE, "shutting down")
-            } else {
-                Response::text(StatusCode::OK, "ready")
-            }
-        }
+        move || !stop.load(Ordering::Relaxed)
     };
     let render = {
         let metrics = metrics.clone();
@@ -389,10 +383,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
             "/validate",
             webhook.handler(Endpoint::Validate),
         )
-        .route(Method::POST, "/mutate", webhook.handler(Endpoint::Mutate))
-        .route(Method::GET, "/readyz", ready.clone())
-        .route(Method::HEAD, "/readyz", ready.clone())
-        .metrics(render);
+        .route(Method::POST, "/mutate", webhook.handler(Endpoint::Mutate));
+    let routes = with_readyz(routes, ready.clone(), "shutting down").metrics(render);
     let shutdown = Shutdown::new();
     let metrics_thread = match &args.metrics_listen {
         None => None,
@@ -406,13 +398,11 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 metrics_server.local_addr()
             );
             let admission = metrics.clone();
-            let routes = Routes::new()
-                .route(Method::GET, "/readyz", ready.clone())
-                .route(Method::HEAD, "/readyz", ready)
-                .metrics(move |out: &mut String| {
-                    server_metrics.render(out);
-                    admission.render(out);
-                });
+            let render = move |out: &mut String| {
+                server_metrics.render(out);
+                admission.render(out);
+            };
+            let routes = with_readyz(Routes::new(), ready, "shutting down").metrics(render);
             let stop = shutdown.clone();
             Some(std::thread::spawn(move || {
                 metrics_server.serve(routes, stop)
