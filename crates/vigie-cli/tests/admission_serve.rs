@@ -22,6 +22,11 @@ fn policy() -> String {
     fixtures::team_policy("Enforce", "")
 }
 
+/// The same policy, whose failures are only reported.
+fn audit_policy() -> String {
+    fixtures::team_policy("Audit", "")
+}
+
 /// A CREATE review of Pod shop/web with these labels (a JSON object).
 fn review(labels: &str) -> serde_json::Value {
     let labels = serde_json::from_str(labels).expect("labels are JSON");
@@ -344,11 +349,7 @@ fn eventually(mut done: impl FnMut() -> bool) -> bool {
 #[test]
 fn watch_cluster_writes_audit_reports_to_the_cluster() {
     let dir = certs_dir();
-    write(
-        dir.path(),
-        "policy.yaml",
-        policy().replace("Enforce", "Audit"),
-    );
+    write(dir.path(), "policy.yaml", audit_policy());
     let (standin, kubeconfig) =
         standin_with_shop(dir.path(), api_standin::StandinConfig::report_types());
     let (mut child, address) =
@@ -385,11 +386,7 @@ fn watch_cluster_writes_audit_reports_to_the_cluster() {
 #[test]
 fn cluster_report_write_failures_are_counted_not_fatal() {
     let dir = certs_dir();
-    write(
-        dir.path(),
-        "policy.yaml",
-        policy().replace("Enforce", "Audit"),
-    );
+    write(dir.path(), "policy.yaml", audit_policy());
     let (_standin, kubeconfig) = standin_with_shop(dir.path(), Vec::new());
     let (mut child, address) =
         watch_cluster(dir.path(), &kubeconfig, &["--report-interval", "200ms"]);
@@ -410,13 +407,8 @@ fn cluster_report_write_failures_are_counted_not_fatal() {
 fn watch_cluster_serves_the_cluster_policy_objects_with_the_files() {
     let dir = certs_dir();
     // The file's policy only audits: alone, it never denies.
-    write(
-        dir.path(),
-        "policy.yaml",
-        policy()
-            .replace("Enforce", "Audit")
-            .replace("require-team", "audit-team"),
-    );
+    let renamed = audit_policy().replace("require-team", "audit-team");
+    write(dir.path(), "policy.yaml", renamed);
     let (standin, kubeconfig) = standin_with_shop(
         dir.path(),
         api_standin::StandinConfig::kyverno_policy_types(),

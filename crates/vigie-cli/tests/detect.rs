@@ -229,7 +229,7 @@ fn the_webhook_takes_event_lists_and_serves_both_kinds_of_metrics() {
         "vigie_http_requests_total{code=\"413\"} 1\n",
         "vigie_http_requests_total{code=\"405\"} 1\n",
     ] {
-        assert!(metrics.contains(expected), "{expected}{metrics}");
+        assert_contains(&metrics, expected);
     }
 }
 

@@ -171,8 +171,9 @@ fn helm_output_is_refused_and_left_as_it_is() {
     let (_dir, path) = file_with(&rendered);
     let output = run(&["fix", &path]);
     assert_exit(&output, 1);
-    assert_contains(&stderr(&output), "rendered by Helm");
-    assert_contains(&stderr(&output), "chart's values");
+    let err = stderr(&output);
+    assert_contains(&err, "rendered by Helm");
+    assert_contains(&err, "chart's values");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), rendered);
 }
 

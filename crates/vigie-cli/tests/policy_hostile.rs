@@ -70,6 +70,26 @@ results:
   result: fail
 ";
 
+/// Denies a Pod whose name the ConfigMap `team/allowed` does not list.
+const ALLOW_LIST: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: allow-list}
+spec:
+  rules:
+  - name: listed
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    context:
+    - name: allowed
+      configMap: {name: allowed, namespace: team}
+    validate:
+      deny:
+        conditions:
+          any:
+          - key: '{{ request.object.metadata.name }}'
+            operator: AnyNotIn
+            value: '{{ allowed.data.names }}'
+";
+
 #[test]
 fn apply_with_policies_and_resources_swapped_exits_2() {
     let dir = tempfile::tempdir().unwrap();
@@ -118,11 +138,8 @@ fn unsupported_rules_are_never_counted_as_passing() {
     // resource.Get is answered offline from the suite's objects: with none
     // given, the namespace is not found and the rule fails (never a pass).
     let report = stdout(&out);
-    assert!(
-        report.contains("FAIL policy no-default-namespace")
-            && report.contains("namespaces \"team\" not found"),
-        "{report}"
-    );
+    assert_contains(&report, "FAIL policy no-default-namespace");
+    assert_contains(&report, "namespaces \"team\" not found");
     assert_contains(&err, "cel.yaml:16: policy no-default-namespace, rule signed-images: validate.manifests rules are not supported yet");
     assert_eq!(
         err.matches("not supported yet").count(),
@@ -288,28 +305,7 @@ fn errors_name_file_and_line_without_placeholders() {
 #[test]
 fn streaming_apply_still_finds_config_maps_listed_after_their_readers() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(
-        dir.path(),
-        "policy.yaml",
-        b"apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: allow-list}
-spec:
-  rules:
-  - name: listed
-    match: {any: [{resources: {kinds: [Pod]}}]}
-    context:
-    - name: allowed
-      configMap: {name: allowed, namespace: team}
-    validate:
-      deny:
-        conditions:
-          any:
-          - key: '{{ request.object.metadata.name }}'
-            operator: AnyNotIn
-            value: '{{ allowed.data.names }}'
-",
-    );
+    let policy = write(dir.path(), "policy.yaml", ALLOW_LIST.as_bytes());
     let resources = format!(
         "{POD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: allowed, namespace: team}}\ndata:\n  names: '[\"web\"]'\n"
     );

@@ -61,16 +61,11 @@ fn apply_prints_the_mutated_object_and_validates_it() {
     let out = policy_apply(&policies, &resources);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-    assert!(
-        stdout.contains("# mutated shop/ConfigMap/settings (")
-            && stdout.contains("by defaults/add-team\n"),
-        "{stdout}"
-    );
+    assert_contains(&stdout, "# mutated shop/ConfigMap/settings (");
+    assert_contains(&stdout, "by defaults/add-team\n");
     assert_contains(&stdout, "  labels:\n    team: platform\n");
-    assert!(
-        stdout.contains("pass: 2, fail: 0, warn: 0, error: 0, skip: 0"),
-        "the validation sees the label the mutation added: {stdout}"
-    );
+    // The validation sees the label the mutation added.
+    assert_contains(&stdout, "pass: 2, fail: 0, warn: 0, error: 0, skip: 0");
 }
 
 #[test]

@@ -95,11 +95,8 @@ fn apply_patches_the_target_resources_and_writes_them() {
 #[test]
 fn apply_without_the_named_target_reports_an_error_never_a_pass() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(
-        dir.path(),
-        "policy.yaml",
-        POLICY.replace("name: 'api-*'", "name: api-key"),
-    );
+    let exact_target = POLICY.replace("name: 'api-*'", "name: api-key");
+    let policy = write(dir.path(), "policy.yaml", exact_target);
     let trigger = write(dir.path(), "trigger.yaml", TRIGGER);
     let out = policy_apply(&policy, &trigger);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));

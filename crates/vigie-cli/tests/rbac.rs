@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, assert_exit, items, run, write};
+use common::{arg, assert_contains, assert_exit, items, run, stderr, stdout, write};
 
 use std::process::Output;
 
@@ -16,13 +16,13 @@ const FIXTURE: &str = concat!(
 #[test]
 fn who_can_prints_subjects_with_binding_and_role() {
     let out = run(&["rbac", "who-can", "create", "pods", "-n", "ci", FIXTURE]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_exit(&out, 0);
+    let listed = stdout(&out);
     assert!(
-        stdout.starts_with("Who can create pods in namespace ci: 5 grant(s)"),
-        "{stdout}"
+        listed.starts_with("Who can create pods in namespace ci: 5 grant(s)"),
+        "{listed}"
     );
-    let alice = stdout
+    let alice = listed
         .lines()
         .find(|l| l.starts_with("User alice"))
         .unwrap();
@@ -30,7 +30,7 @@ fn who_can_prints_subjects_with_binding_and_role() {
         alice.contains("RoleBinding ci/devs") && alice.contains("Role ci/pod-maker"),
         "{alice}"
     );
-    assert_contains(&stdout, "ServiceAccount ci/deployer: Deployment ci/web");
+    assert_contains(&listed, "ServiceAccount ci/deployer: Deployment ci/web");
 }
 
 #[test]
@@ -48,13 +48,13 @@ fn who_can_json_and_cluster_scope() {
 #[test]
 fn paths_exit_one_when_a_path_exists() {
     let out = run(&["rbac", "paths", FIXTURE]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_exit(&out, 1);
+    let paths = stdout(&out);
     assert!(
-        stdout.starts_with("6 subject(s) can reach cluster-admin power"),
-        "{stdout}"
+        paths.starts_with("6 subject(s) can reach cluster-admin power"),
+        "{paths}"
     );
-    assert_contains(&stdout, "User alice (2 steps)");
+    assert_contains(&paths, "User alice (2 steps)");
 }
 
 #[test]
@@ -63,10 +63,7 @@ fn paths_exit_zero_when_none() {
     let file = write(dir.path(), "rbac.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: a}\nrules: [{apiGroups: [''], resources: [configmaps], verbs: [get]}]\n");
     let out = run(&["rbac", "paths", file.to_str().unwrap()]);
     assert_exit(&out, 0);
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "No escalation path to cluster-admin power.\n"
-    );
+    assert_eq!(stdout(&out), "No escalation path to cluster-admin power.\n");
 }
 
 #[test]
@@ -74,12 +71,10 @@ fn broken_input_is_named_and_the_rest_still_answers() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(FIXTURE, dir.path().join("cluster.yaml")).unwrap();
     std::fs::write(dir.path().join("broken.yaml"), "kind: [unclosed\n").unwrap();
-    let out = run(&["rbac", "paths", dir.path().to_str().unwrap()]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_contains(&stderr, "broken.yaml:2:1: document 1: invalid YAML");
-    assert_contains(&stdout, "User alice (2 steps)");
+    let out = run(&["rbac", "paths", arg(dir.path())]);
+    assert_exit(&out, 2);
+    assert_contains(&stderr(&out), "broken.yaml:2:1: document 1: invalid YAML");
+    assert_contains(&stdout(&out), "User alice (2 steps)");
 }
 
 /// The same answers from a cluster (the API server stand-in serving the
@@ -129,10 +124,10 @@ fn cluster_answers_as_the_files_do() {
         "--kubeconfig",
         kubeconfig,
     ]);
-    let stdout = String::from_utf8_lossy(&who.stdout);
-    assert_eq!(who.status.code(), Some(0), "{stdout}");
-    assert_contains(&stdout, "User alice");
-    assert_contains(&stdout, "ServiceAccount ci/deployer: Deployment ci/web");
+    assert_exit(&who, 0);
+    let listed = stdout(&who);
+    assert_contains(&listed, "User alice");
+    assert_contains(&listed, "ServiceAccount ci/deployer: Deployment ci/web");
 }
 
 #[test]

@@ -445,11 +445,8 @@ fn exceptions_mark_findings_without_dropping_them() {
 #[test]
 fn config_file_errors_name_the_line() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write(
-        dir.path(),
-        "vigie.yaml",
-        "allowedRegistries: [registry.example.com/]\nsensitiveKeys: [x]\n",
-    );
+    let unknown_on_line_2 = "allowedRegistries: [registry.example.com/]\nsensitiveKeys: [x]\n";
+    let config = write(dir.path(), "vigie.yaml", unknown_on_line_2);
     let output = run_command(
         vigie()
             .args(["scan", "--config"])

@@ -44,6 +44,13 @@ fn run(cmd: &mut Command) -> Output {
 const CONFIG_MAP: &str =
     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: app}\ndata: {a: b}\n";
 
+/// Three documents with a field of the wrong type: `spec.hostNetwork` (line 5),
+/// a container's `privileged` (line 18) and `apiVersion` (line 20).
+const WRONG_TYPES: &str =
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: app}\nspec:\n  hostNetwork: \"yes\"\n  containers:\n  - name: c\n    image: nginx:1.27\n---\n\
+     apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: app}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n    securityContext:\n      privileged: \"true\"\n---\n\
+     apiVersion: 3\nkind: [Pod]\n";
+
 #[test]
 fn a_fifo_in_a_directory_is_skipped_and_said_so() {
     let dir = tempfile::tempdir().unwrap();
@@ -250,13 +257,7 @@ fn a_broken_list_item_costs_that_item_only() {
 #[test]
 fn fields_of_the_wrong_type_are_invalid_objects_not_passes() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
-        dir.path(),
-        "typed.yaml",
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: app}\nspec:\n  hostNetwork: \"yes\"\n  containers:\n  - name: c\n    image: nginx:1.27\n---\n\
-         apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: app}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n    securityContext:\n      privileged: \"true\"\n---\n\
-         apiVersion: 3\nkind: [Pod]\n",
-    );
+    let file = write(dir.path(), "typed.yaml", WRONG_TYPES);
     let output = run(vigie().arg("scan").arg(&file).args(["-o", "json"]));
     assert_exit(&output, 2);
     let err = stderr(&output);
