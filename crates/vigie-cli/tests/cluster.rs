@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, assert_exit, items, json_report, run, stderr, write};
+use common::{arg, assert_contains, assert_exit, items, json_report, run, stderr, write};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -45,13 +45,16 @@ fn serve(paths: &[String], adjust: impl FnOnce(&mut StandinConfig)) -> Served {
     }
 }
 
+/// The corpus `corpus-gen` writes under `dir`: `objects` objects in `files`
+/// files. Returns its folder.
+fn generated_corpus(dir: &Path, objects: usize, files: usize) -> String {
+    let corpus = dir.join("corpus").display().to_string();
+    corpus_gen::run(vec![objects.to_string(), files.to_string(), corpus.clone()]).unwrap();
+    corpus
+}
+
 fn scan_cluster(served: &Served, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "scan",
-        "--cluster",
-        "--kubeconfig",
-        served.kubeconfig.to_str().unwrap(),
-    ];
+    let mut args = vec!["scan", "--cluster", "--kubeconfig", arg(&served.kubeconfig)];
     args.extend_from_slice(extra);
     run(&args)
 }
@@ -175,8 +178,7 @@ fn a_cluster_scan_says_what_the_file_scan_of_the_same_objects_says() {
 #[test]
 fn a_generated_corpus_scans_the_same_from_the_cluster() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus").display().to_string();
-    corpus_gen::run(vec!["2000".into(), "20".into(), corpus.clone()]).unwrap();
+    let corpus = generated_corpus(dir.path(), 2000, 20);
     // Pod Security: everything equal, scores included.
     assert_same_as_files(&corpus, &["--pss-version", "latest"], &[]);
     // Every framework: equal, but for the one control that reads what a
@@ -225,8 +227,7 @@ fn a_forbidden_type_is_a_warning_naming_the_controls_that_lose_coverage() {
 #[test]
 fn an_expired_continue_token_restarts_the_list_with_the_same_result() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus").display().to_string();
-    corpus_gen::run(vec!["600".into(), "6".into(), corpus.clone()]).unwrap();
+    let corpus = generated_corpus(dir.path(), 600, 6);
     let plain = serve(std::slice::from_ref(&corpus), |_| {});
     let expiring = serve(std::slice::from_ref(&corpus), |c| {
         c.expire_continue_tokens = 3
@@ -251,17 +252,16 @@ fn an_expired_continue_token_restarts_the_list_with_the_same_result() {
 #[test]
 fn a_snapshot_scans_offline_to_the_same_result() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus").display().to_string();
-    corpus_gen::run(vec!["800".into(), "8".into(), corpus.clone()]).unwrap();
+    let corpus = generated_corpus(dir.path(), 800, 8);
     let served = serve(std::slice::from_ref(&corpus), |_| {});
     let snapshot = dir.path().join("snapshot.yaml");
     let output = run(&[
         "cluster",
         "snapshot",
         "-o",
-        snapshot.to_str().unwrap(),
+        arg(&snapshot),
         "--kubeconfig",
-        served.kubeconfig.to_str().unwrap(),
+        arg(&served.kubeconfig),
     ]);
     assert_exit(&output, 0);
     assert_contains(&stderr(&output), "wrote 800 objects of cluster:standin");
@@ -273,7 +273,7 @@ fn a_snapshot_scans_offline_to_the_same_result() {
     );
     let options = ["-f", "all", "-o", "json"];
     let live = scan_cluster(&served, &options);
-    let mut offline_args = vec!["scan", snapshot.to_str().unwrap(), "--pss-version", "v1.31"];
+    let mut offline_args = vec!["scan", arg(&snapshot), "--pss-version", "v1.31"];
     offline_args.extend_from_slice(&options);
     let offline = run(&offline_args);
     assert_eq!(
@@ -300,8 +300,7 @@ fn a_snapshot_scans_offline_to_the_same_result() {
 #[test]
 fn namespaces_are_selected_and_excluded() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus").display().to_string();
-    corpus_gen::run(vec!["300".into(), "3".into(), corpus.clone()]).unwrap();
+    let corpus = generated_corpus(dir.path(), 300, 3);
     let served = serve(std::slice::from_ref(&corpus), |_| {});
     let namespaces = |output: &Output| -> Vec<String> {
         let mut seen: Vec<String> = json_report(output)["resources"]
@@ -338,7 +337,7 @@ fn limits_and_unreachable_clusters_are_errors_that_say_so() {
         "scan",
         "--cluster",
         "--kubeconfig",
-        kubeconfig.to_str().unwrap(),
+        arg(&kubeconfig),
         "--request-timeout",
         "5",
     ]);

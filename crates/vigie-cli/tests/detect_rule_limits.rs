@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, assert_exit, run, stderr, write};
+use common::{arg, assert_contains, assert_exit, run, stderr, write};
 
 fn rule(name: &str, condition: &str) -> String {
     format!(
@@ -79,8 +79,8 @@ fn audit_in_strict_mode_refuses_a_bomb() {
         "audit",
         "--strict",
         "-r",
-        chain.to_str().unwrap(),
-        events.to_str().unwrap(),
+        arg(&chain),
+        arg(&events),
     ]);
     assert_exit(&output, 2);
     assert_contains(
@@ -98,7 +98,7 @@ fn a_rules_file_past_the_size_limit_is_not_read() {
         text += &filler;
     }
     let big = write(dir.path(), "big.yaml", &text);
-    let output = run(&["detect", "rules", "validate", big.to_str().unwrap()]);
+    let output = run(&["detect", "rules", "validate", arg(&big)]);
     assert_exit(&output, 2);
     assert_contains(
         &stderr(&output),

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_exit, run, text, write};
+use common::{arg, assert_contains, assert_exit, run, text, write};
 
 /// The suite of vigie-policy's own tests.
 fn suite(file: &str) -> String {
@@ -62,13 +62,9 @@ fn exceptions_among_the_policies_apply_and_a_bad_one_is_exit_2() {
         format!("{policy}\n---\n{exceptions}"),
     );
     let r = suite("resources.yaml");
-    let out = run(&["policy", "apply", both.to_str().unwrap(), "-r", &r]);
+    let out = run(&["policy", "apply", arg(&both), "-r", &r]);
     assert_exit(&out, 1);
-    assert!(
-        text(&out.stdout).contains("fail: 2"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_contains(&text(&out.stdout), "fail: 2");
 
     let bad = write(
         dir.path(),
@@ -82,13 +78,12 @@ fn exceptions_among_the_policies_apply_and_a_bad_one_is_exit_2() {
         "-r",
         &r,
         "--exceptions",
-        bad.to_str().unwrap(),
+        arg(&bad),
     ]);
     assert_exit(&out, 2);
-    let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("bad.yaml:1: PolicyException oops: spec.policyRefs[0].kind: unknown policy kind \"Widget\""),
-        "{stderr}"
+    assert_contains(
+        &text(&out.stderr),
+        "bad.yaml:1: PolicyException oops: spec.policyRefs[0].kind: unknown policy kind \"Widget\"",
     );
 }
 

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, assert_exit, run, text, write, ClusterPolicy};
+use common::{arg, assert_contains, assert_exit, run, text, write, ClusterPolicy};
 
 /// Generates a deny-all NetworkPolicy in each Namespace and audits its owner label.
 fn policy() -> String {
@@ -65,11 +65,7 @@ fn output_dir_gets_generated_resources_and_format_names_still_work() {
     let resources = write(dir.path(), "ns.yaml", RESOURCES);
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
-    let (p, r, o) = (
-        policy.to_str().unwrap(),
-        resources.to_str().unwrap(),
-        out_dir.to_str().unwrap(),
-    );
+    let (p, r, o) = (arg(&policy), arg(&resources), arg(&out_dir));
     let out = run(&["policy", "apply", p, "-r", r, "-o", o]);
     assert_exit(&out, 1);
     let written =
@@ -82,15 +78,7 @@ fn output_dir_gets_generated_resources_and_format_names_still_work() {
 
     // Any other path is one file holding every object.
     let out_file = dir.path().join("generated.yaml");
-    let out = run(&[
-        "policy",
-        "apply",
-        p,
-        "-r",
-        r,
-        "-o",
-        out_file.to_str().unwrap(),
-    ]);
+    let out = run(&["policy", "apply", p, "-r", r, "-o", arg(&out_file)]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(&out_file).unwrap();
     assert!(
@@ -117,11 +105,7 @@ fn exceptions_and_warning_exit_codes() {
     let policy = write(dir.path(), "policy.yaml", policy());
     let resources = write(dir.path(), "ns.yaml", RESOURCES);
     let exception = write(dir.path(), "exception.yaml", EXCEPTION);
-    let (p, r, e) = (
-        policy.to_str().unwrap(),
-        resources.to_str().unwrap(),
-        exception.to_str().unwrap(),
-    );
+    let (p, r, e) = (arg(&policy), arg(&resources), arg(&exception));
     // The Audit failure is a warning with --audit-warn: exit 0, or the code asked for.
     let base = ["policy", "apply", p, "-r", r, "--audit-warn"];
     assert_eq!(run(&base).status.code(), Some(0));
@@ -134,17 +118,14 @@ fn exceptions_and_warning_exit_codes() {
     let out = run(&excepted);
     assert_exit(&out, 0);
     // Nothing passes when the generate rule's policy is not matched: --warn-no-pass.
-    let other = write(
-        dir.path(),
-        "cm.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
-    );
+    let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+    let other = write(dir.path(), "cm.yaml", config_map);
     let out = run(&[
         "policy",
         "apply",
         p,
         "-r",
-        other.to_str().unwrap(),
+        arg(&other),
         "--warn-exit-code",
         "4",
         "--warn-no-pass",
@@ -160,9 +141,9 @@ fn policy_report_as_json() {
     let out = run(&[
         "policy",
         "apply",
-        policy.to_str().unwrap(),
+        arg(&policy),
         "-r",
-        resources.to_str().unwrap(),
+        arg(&resources),
         "-p",
         "--output-format",
         "json",
@@ -223,7 +204,7 @@ fn results_by_rule(out: &[u8]) -> Vec<(String, String, String)> {
 fn audit_warn_follows_the_rule_level_failure_action() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "policy.yaml", rule_level_actions());
-    let p = policy.to_str().unwrap();
+    let p = arg(&policy);
     let apply = |labels: &str| {
         let resource = write(
             dir.path(),
