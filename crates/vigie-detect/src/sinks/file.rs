@@ -48,8 +48,8 @@ mod tests {
 
     #[test]
     fn appends_json_lines() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("alerts.json");
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let path = file.path();
         let alert = Alert {
             time_ns: 0,
             rule: "R".into(),
@@ -60,11 +60,11 @@ mod tests {
             output: "o".into(),
             output_fields: vec![],
         };
-        let mut sink = FileSink::open(&path, Format::Json).unwrap();
+        let mut sink = FileSink::open(path, Format::Json).unwrap();
         sink.send(&alert).unwrap();
         sink.send(&alert).unwrap();
         sink.flush().unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
