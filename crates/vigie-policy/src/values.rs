@@ -101,20 +101,12 @@ pub fn parse_values(doc: &Json) -> Values {
     }
     // Namespace objects given as values carry their labels too.
     for ns in array_items(doc.get("namespaces")) {
-        let name = ns
-            .pointer("/metadata/name")
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let labels = ns
-            .pointer("/metadata/labels")
-            .and_then(Json::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let metadata = &ns["metadata"];
+        let name = str_of(metadata, "name").to_string();
+        let labels = map_of(metadata, "labels")
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+            .collect();
         values.namespace_labels.insert(name.clone(), labels);
         values.namespace_objects.insert(name, ns.clone());
     }
