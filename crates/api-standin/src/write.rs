@@ -258,15 +258,54 @@ impl Store {
         )
     }
 
-    fn conflict(&self, target: &Target<'_>, name: &str) -> Refused {
-        refused(
-            StatusCode::CONFLICT,
-            "Conflict",
-            format!(
-                "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
-                self.type_of(target).qualified()
-            ),
-        )
+    /// `409 Conflict` when `given` (a body or a patch) names a
+    /// `resourceVersion` that is not the one of `stored`, the object `name`.
+    fn check_version(
+        &self,
+        target: &Target<'_>,
+        name: &str,
+        given: &Value,
+        stored: &Value,
+    ) -> Result<(), Refused> {
+        let stored_version = stored["metadata"]["resourceVersion"].as_str().unwrap_or("");
+        match given["metadata"]["resourceVersion"].as_str() {
+            Some(version) if version != stored_version => Err(refused(
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!(
+                    "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+                    self.type_of(target).qualified()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Stores `object` as a new object of `target`'s type, in `target`'s
+    /// namespace, with the metadata a server sets on creation; `manager` owns
+    /// its fields through `operation` (`Update` for a create, `Apply`).
+    fn add(
+        &mut self,
+        target: &Target<'_>,
+        mut object: Value,
+        manager: &str,
+        operation: &str,
+    ) -> Value {
+        let fields = fields_of(&object);
+        if let Some(ns) = target.namespace {
+            object["metadata"]["namespace"] = json!(ns);
+        }
+        let metadata = object["metadata"].as_object_mut().expect("checked");
+        metadata.remove("managedFields");
+        metadata.insert("creationTimestamp".into(), json!(now()));
+        metadata.insert("generation".into(), json!(1));
+        let api_version = self.type_of(target).api_version();
+        set_managers(
+            &mut object,
+            &api_version,
+            &[(manager.to_string(), operation.to_string(), fields)],
+        );
+        self.put(target.type_index, object, "ADDED")
     }
 
     /// `POST`: a new object; `409 AlreadyExists` when the name is taken.
@@ -291,23 +330,12 @@ impl Store {
                 ),
             ));
         }
-        if let Some(ns) = target.namespace {
-            body["metadata"]["namespace"] = json!(ns);
-        }
+        // The new object's identity is the server's to give.
         let metadata = body["metadata"].as_object_mut().expect("checked");
-        for server_set in ["uid", "resourceVersion", "managedFields"] {
+        for server_set in ["uid", "resourceVersion"] {
             metadata.remove(server_set);
         }
-        metadata.insert("creationTimestamp".into(), json!(now()));
-        metadata.insert("generation".into(), json!(1));
-        let fields = fields_of(&body);
-        let api_version = self.type_of(target).api_version();
-        set_managers(
-            &mut body,
-            &api_version,
-            &[(manager.to_string(), "Update".to_string(), fields)],
-        );
-        Ok(self.put(target.type_index, body, "ADDED"))
+        Ok(self.add(target, body, manager, "Update"))
     }
 
     /// `PUT`: replaces an object, refused with `409 Conflict` when the body's
@@ -324,11 +352,7 @@ impl Store {
             return Err(self.not_found(target));
         };
         let old = self.by_type[target.type_index][index].value();
-        if let Some(version) = body["metadata"]["resourceVersion"].as_str() {
-            if version != old["metadata"]["resourceVersion"].as_str().unwrap_or("") {
-                return Err(self.conflict(target, name));
-            }
-        }
+        self.check_version(target, name, &body, &old)?;
         for kept in ["uid", "creationTimestamp", "namespace"] {
             if let Some(value) = old["metadata"].get(kept) {
                 body["metadata"][kept] = value.clone();
@@ -367,27 +391,10 @@ impl Store {
             if body["metadata"].get("resourceVersion").is_some() {
                 return Err(self.not_found(target));
             }
-            let mut object = body;
-            if let Some(ns) = target.namespace {
-                object["metadata"]["namespace"] = json!(ns);
-            }
-            let metadata = object["metadata"].as_object_mut().expect("checked");
-            metadata.remove("managedFields");
-            metadata.insert("creationTimestamp".into(), json!(now()));
-            metadata.insert("generation".into(), json!(1));
-            set_managers(
-                &mut object,
-                &api_version,
-                &[(manager.to_string(), "Apply".to_string(), applied)],
-            );
-            return Ok((self.put(target.type_index, object, "ADDED"), true));
+            return Ok((self.add(target, body, manager, "Apply"), true));
         };
         let mut object = self.by_type[target.type_index][index].value();
-        if let Some(version) = body["metadata"]["resourceVersion"].as_str() {
-            if version != object["metadata"]["resourceVersion"].as_str().unwrap_or("") {
-                return Err(self.conflict(target, name));
-            }
-        }
+        self.check_version(target, name, &body, &object)?;
         let mut owners = managers(&object);
         let conflicts: Vec<String> = owners
             .iter()
@@ -463,11 +470,7 @@ impl Store {
             return Err(self.not_found(target));
         };
         let mut object = self.by_type[target.type_index][index].value();
-        if let Some(version) = patch["metadata"]["resourceVersion"].as_str() {
-            if version != object["metadata"]["resourceVersion"].as_str().unwrap_or("") {
-                return Err(self.conflict(target, name));
-            }
-        }
+        self.check_version(target, name, patch, &object)?;
         merge(&mut object, patch);
         self.check_body(target, &object)?;
         Ok(self.put(target.type_index, object, "MODIFIED"))

@@ -53,31 +53,21 @@ impl Shape {
             Shape::JsonList | Shape::OneLineJson => {
                 let pretty = self == Shape::JsonList;
                 let mut out = String::new();
-                let nl = |out: &mut String, depth: usize| {
-                    if pretty {
-                        out.push('\n');
-                        out.push_str(&"    ".repeat(depth));
-                    }
-                };
+                let nl = |out: &mut String, depth: usize| newline(out, pretty, depth);
                 let sep = if pretty { ": " } else { ":" };
                 out.push('{');
                 nl(&mut out, 1);
                 out.push_str(&format!("\"apiVersion\"{sep}\"v1\","));
                 nl(&mut out, 1);
-                out.push_str(&format!("\"items\"{sep}["));
-                for (i, object) in objects.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    nl(&mut out, 2);
+                out.push_str(&format!("\"items\"{sep}"));
+                write_members(&mut out, pretty, 1, ['[', ']'], objects, |out, object| {
                     let root = vigie_resource::parse_documents(object)
                         .remove(0)
                         .expect("generated YAML parses")
                         .root;
-                    write_json(&root, pretty, 2, &mut out);
-                }
-                nl(&mut out, 1);
-                out.push_str("],");
+                    write_json(&root, pretty, 2, out);
+                });
+                out.push(',');
                 nl(&mut out, 1);
                 out.push_str(&format!("\"kind\"{sep}\"List\","));
                 nl(&mut out, 1);
@@ -92,40 +82,51 @@ impl Shape {
     }
 }
 
+/// A line break and the indentation of `depth` (four spaces a level) when
+/// `pretty`; nothing on one line.
+fn newline(out: &mut String, pretty: bool, depth: usize) {
+    if pretty {
+        out.push('\n');
+        out.push_str(&"    ".repeat(depth));
+    }
+}
+
+/// `members` between the brackets `open` and `close` of a value at `depth`,
+/// separated by commas, each on a line of its own when `pretty`.
+fn write_members<T>(
+    out: &mut String,
+    pretty: bool,
+    depth: usize,
+    [open, close]: [char; 2],
+    members: &[T],
+    mut write_member: impl FnMut(&mut String, &T),
+) {
+    out.push(open);
+    for (i, member) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        newline(out, pretty, depth + 1);
+        write_member(out, member);
+    }
+    newline(out, pretty, depth);
+    out.push(close);
+}
+
 /// JSON of a node, indented as `kubectl -o json` indents when `pretty`.
 fn write_json(node: &Node, pretty: bool, depth: usize, out: &mut String) {
-    let nl = |out: &mut String, depth: usize| {
-        if pretty {
-            out.push('\n');
-            out.push_str(&"    ".repeat(depth));
-        }
-    };
     match &node.value {
         Value::Seq(items) if !items.is_empty() => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                nl(out, depth + 1);
+            write_members(out, pretty, depth, ['[', ']'], items, |out, item| {
                 write_json(item, pretty, depth + 1, out);
-            }
-            nl(out, depth);
-            out.push(']');
+            });
         }
         Value::Map(entries) if !entries.is_empty() => {
-            out.push('{');
-            for (i, entry) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                nl(out, depth + 1);
+            write_members(out, pretty, depth, ['{', '}'], entries, |out, entry| {
                 out.push_str(&Node::new(Value::String(entry.key.clone()), node.pos).to_json());
                 out.push_str(if pretty { ": " } else { ":" });
                 write_json(&entry.value, pretty, depth + 1, out);
-            }
-            nl(out, depth);
-            out.push('}');
+            });
         }
         _ => out.push_str(&node.to_json()),
     }

@@ -51,6 +51,8 @@ fn v1beta1_is_refused_with_the_configuration_to_change() {
 #[test]
 fn each_missing_part_has_its_reason() {
     let object = pod("p", "a", json!({}));
+    let create = review("CREATE", Some(&object), None);
+    let delete = review("DELETE", None, Some(&object));
     let cases: Vec<(serde_json::Value, &str, bool)> = vec![
         (json!([1, 2]), "not_object", false),
         (
@@ -64,13 +66,12 @@ fn each_missing_part_has_its_reason() {
             false,
         ),
         (
-            review("CREATE", Some(&object), None).tap(|b| b["request"]["uid"] = json!("")),
+            with(create.clone(), "/request/uid", json!("")),
             "missing_uid",
             false,
         ),
         (
-            review("CREATE", Some(&object), None)
-                .tap(|b| b["request"]["operation"] = json!("PATCH")),
+            with(create.clone(), "/request/operation", json!("PATCH")),
             "operation",
             true,
         ),
@@ -80,24 +81,22 @@ fn each_missing_part_has_its_reason() {
             true,
         ),
         (
-            review("DELETE", None, Some(&object)).tap(|b| b["request"]["oldObject"] = json!(null)),
+            with(delete, "/request/oldObject", json!(null)),
             "missing_object",
             true,
         ),
         (
-            review("CREATE", Some(&object), None).tap(|b| b["request"]["object"] = json!("text")),
+            with(create.clone(), "/request/object", json!("text")),
             "object_shape",
             true,
         ),
         (
-            review("CREATE", Some(&object), None)
-                .tap(|b| b["request"]["object"] = json!({"metadata": {}})),
+            with(create.clone(), "/request/object", json!({"metadata": {}})),
             "object_shape",
             true,
         ),
         (
-            review("CREATE", Some(&object), None)
-                .tap(|b| b["request"]["userInfo"]["groups"] = json!("g")),
+            with(create, "/request/userInfo/groups", json!("g")),
             "bad_field",
             true,
         ),
@@ -109,15 +108,10 @@ fn each_missing_part_has_its_reason() {
     }
 }
 
-trait Tap {
-    fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
-}
-
-impl Tap for serde_json::Value {
-    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
-        f(&mut self);
-        self
-    }
+/// `body` with the value at the JSON pointer `field` replaced by `value`.
+fn with(mut body: serde_json::Value, field: &str, value: serde_json::Value) -> serde_json::Value {
+    *body.pointer_mut(field).expect("the field is in the review") = value;
+    body
 }
 
 #[test]

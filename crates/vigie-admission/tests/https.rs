@@ -182,7 +182,7 @@ fn a_slow_loris_client_does_not_block_others() {
         });
         assert!(cut, "a slow client was not cut");
     }
-    assert!(served.metrics.timeouts(Deadline::Header) >= 8);
+    assert!(served.metrics().timeouts(Deadline::Header) >= 8);
 }
 
 #[test]

@@ -247,8 +247,7 @@ fn user_info_and_dry_run_reach_matching_and_variables() {
 
 #[test]
 fn namespace_selector_reads_the_namespaces_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = write_file(dir.path(), "ns.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: prod\n    labels:\n      env: production\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: dev\n");
+    let (_dir, paths) = scratch_file("ns.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: prod\n    labels:\n      env: production\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: dev\n");
     let cluster = ClusterData::from_files(&paths, &[], 1 << 20).unwrap();
     let yaml = team_policy("Enforce", "").replace(
         "          kinds: [Pod]",
@@ -264,9 +263,7 @@ fn namespace_selector_reads_the_namespaces_file() {
 fn error_reading_a_pod<T, E: std::fmt::Display>(
     read: impl FnOnce(&[String]) -> Result<T, E>,
 ) -> String {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let paths = write_file(
-        dir.path(),
+    let (_dir, paths) = scratch_file(
         "pod.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: oops\n",
     );
@@ -594,9 +591,7 @@ spec:
 /// bindings given (`--rbac`), for the user, its groups and its service account.
 #[test]
 fn roles_and_cluster_roles_come_from_the_role_bindings() {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = write_file(
-        dir.path(),
+    let (_dir, paths) = scratch_file(
         "rbac.yaml",
         r#"apiVersion: v1
 kind: List
@@ -693,12 +688,14 @@ fn an_rbac_file_with_other_kinds_is_refused_naming_them() {
     );
 }
 
-/// Writes `content` to `name` in `dir`: the list of paths the cluster data
-/// readers take.
-fn write_file(dir: &std::path::Path, name: &str, content: &str) -> Vec<String> {
-    let file = dir.join(name);
+/// Writes `content` to `name` in a new temporary directory: the directory
+/// (removed when dropped) and the list of paths the readers of files take.
+fn scratch_file(name: &str, content: &str) -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join(name);
     std::fs::write(&file, content).expect("the temporary directory is writable");
-    vec![file.display().to_string()]
+    let paths = vec![file.display().to_string()];
+    (dir, paths)
 }
 
 /// The JSON patch of a /mutate response, as compact JSON text.
@@ -746,11 +743,8 @@ fn mutate_existing_rules_are_left_out_of_the_admission_answer_and_said_at_load()
     assert!(response.get("patch").is_none(), "{response}");
     assert_eq!(webhook.metrics.results("stamp-secrets", "stamp", "pass"), 0);
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.yaml");
-    std::fs::write(&path, &yaml).unwrap();
-    let (_, notes) =
-        vigie_admission::load_set(&[path.to_string_lossy().into_owned()], 1 << 20, 1).unwrap();
+    let (_dir, paths) = scratch_file("p.yaml", &yaml);
+    let (_, notes) = vigie_admission::load_set(&paths, 1 << 20, 1).unwrap();
     assert!(notes.unsupported.is_empty(), "{:?}", notes.unsupported);
     assert!(
         notes.notes.iter().any(|n| n.contains(

@@ -379,24 +379,26 @@ fn image_metadata<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
     json_result(&out)
 }
 
-/// The verifier of an image verification call taking `count` arguments.
-fn verifier<'a>(
+/// The verifier and the image of an image verification call taking `count`
+/// arguments, the image first.
+fn verifier_and_image<'a>(
     args: &'a [CowVal<'_, '_>],
     function: &str,
     count: usize,
-) -> Result<&'a ImageVerifier, ExecutionError> {
+) -> Result<(&'a dyn ImageVerification, &'a str), ExecutionError> {
     if args.len() != count + 1 {
         return Err(ExecutionError::invalid_argument_count(
             count,
             args.len().saturating_sub(1),
         ));
     }
-    args[0].downcast_ref::<ImageVerifier>().ok_or_else(|| {
+    let verifier = args[0].downcast_ref::<ImageVerifier>().ok_or_else(|| {
         err(
             function,
             "image verification is only available in an ImageValidatingPolicy",
         )
-    })
+    })?;
+    Ok((&*verifier.0, string_arg(&args[1], function)?))
 }
 
 /// The attestors a list argument holds, as JSON (maps with a `name`).
@@ -408,47 +410,43 @@ fn attestor_list(v: &CowVal<'_, '_>, function: &str) -> Result<Vec<Json>, Execut
     }
 }
 
+/// A verifier's count as a CEL int, or its error as `function`'s.
+fn count_answer<'b, 'v>(function: &str, answer: Result<i64, String>) -> R<'b, 'v> {
+    owned(CelInt::from(answer.map_err(|e| err(function, e))?))
+}
+
+/// A verifier's JSON as a CEL value, or its error as `function`'s.
+fn json_answer<'b, 'v>(function: &str, answer: Result<Json, String>) -> R<'b, 'v> {
+    json_result(&answer.map_err(|e| err(function, e))?)
+}
+
 fn verify_image_signatures<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
     let f = "verifyImageSignatures";
-    let verifier = verifier(&args, f, 2)?;
-    let image = string_arg(&args[1], f)?;
+    let (verifier, image) = verifier_and_image(&args, f, 2)?;
     let attestors = attestor_list(&args[2], f)?;
-    let count = verifier
-        .0
-        .verify_signatures(image, &attestors)
-        .map_err(|e| err(f, e))?;
-    owned(CelInt::from(count))
+    count_answer(f, verifier.verify_signatures(image, &attestors))
 }
 
 fn verify_attestation_signatures<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
     let f = "verifyAttestationSignatures";
-    let verifier = verifier(&args, f, 3)?;
-    let image = string_arg(&args[1], f)?;
+    let (verifier, image) = verifier_and_image(&args, f, 3)?;
     let attestation = string_arg(&args[2], f)?;
     let attestors = attestor_list(&args[3], f)?;
-    let count = verifier
-        .0
-        .verify_attestation(image, attestation, &attestors)
-        .map_err(|e| err(f, e))?;
-    owned(CelInt::from(count))
+    count_answer(
+        f,
+        verifier.verify_attestation(image, attestation, &attestors),
+    )
 }
 
 fn extract_payload<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
     let f = "extractPayload";
-    let verifier = verifier(&args, f, 2)?;
-    let image = string_arg(&args[1], f)?;
+    let (verifier, image) = verifier_and_image(&args, f, 2)?;
     let attestation = string_arg(&args[2], f)?;
-    let payload = verifier
-        .0
-        .payload(image, attestation)
-        .map_err(|e| err(f, e))?;
-    json_result(&payload)
+    json_answer(f, verifier.payload(image, attestation))
 }
 
 fn get_image_data<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
     let f = "getImageData";
-    let verifier = verifier(&args, f, 1)?;
-    let image = string_arg(&args[1], f)?;
-    let data = verifier.0.image_data(image).map_err(|e| err(f, e))?;
-    json_result(&data)
+    let (verifier, image) = verifier_and_image(&args, f, 1)?;
+    json_answer(f, verifier.image_data(image))
 }

@@ -67,6 +67,12 @@ pub(crate) fn array_items(value: Option<&Json>) -> &[Json] {
         .unwrap_or_default()
 }
 
+/// The string at `key` of a JSON object; empty when it is missing or not a
+/// string.
+pub(crate) fn str_of<'a>(value: &'a Json, key: &str) -> &'a str {
+    value.get(key).and_then(Json::as_str).unwrap_or_default()
+}
+
 /// The strings of a JSON array (other items passed over); nothing for a value
 /// that is not an array or is missing.
 pub(crate) fn string_items(value: Option<&Json>) -> Vec<String> {

@@ -15,7 +15,7 @@ use crate::engine::{
 };
 use crate::exception::{exempt, load_exceptions, Exempted, PolicyException};
 use crate::inputs::{gather, resources_of_text};
-use crate::json::{array_items, node_to_json};
+use crate::json::{array_items, node_to_json, str_of};
 use crate::load::load_policies;
 use crate::patched::{self, PatchedComparison};
 use crate::policy::{Mutation, Policy, RuleAction};
@@ -290,16 +290,20 @@ pub fn suite_inputs(path: &Path, max_file_bytes: u64) -> Vec<TestInputs> {
         .collect()
 }
 
+/// The string of a field of the Test format, else of the field's older name,
+/// which the format still reads (`status` for `result`); `None` when neither
+/// is a string.
+fn renamed_str<'a>(field: Option<&'a Json>, older: Option<&'a Json>) -> Option<&'a str> {
+    field.or(older).and_then(Json::as_str)
+}
+
 fn read_inputs(
     test: &Json,
     dir: &Path,
     max_file_bytes: u64,
     report: &mut SuiteReport,
 ) -> TestInputs {
-    let name = test
-        .pointer("/metadata/name")
-        .or_else(|| test.get("name"))
-        .and_then(Json::as_str)
+    let name = renamed_str(test.pointer("/metadata/name"), test.get("name"))
         .unwrap_or_default()
         .to_string();
     report.name.clone_from(&name);
@@ -319,10 +323,7 @@ fn read_inputs(
         report.errors.push(e.to_string());
     }
     let mut request = Request::default();
-    let values_file = test
-        .get("variables")
-        .or_else(|| test.get("values"))
-        .and_then(Json::as_str);
+    let values_file = renamed_str(test.get("variables"), test.get("values"));
     if let Some(v) = values_file {
         if let Some(doc) = first_document(&dir.join(v), max_file_bytes, report) {
             request.values = parse_values(&doc);
@@ -604,17 +605,11 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
         .collect();
 
     for entry in array_items(test.get("results")).iter() {
-        let policy_ref = entry
-            .get("policy")
-            .and_then(Json::as_str)
-            .unwrap_or_default();
+        let policy_ref = str_of(entry, "policy");
         let policy_name = policy_ref.rsplit('/').next().unwrap_or(policy_ref);
-        let rule = entry.get("rule").and_then(Json::as_str).unwrap_or_default();
-        let kind = entry.get("kind").and_then(Json::as_str).unwrap_or_default();
-        let expected = entry
-            .get("result")
-            .or_else(|| entry.get("status"))
-            .and_then(Json::as_str)
+        let rule = str_of(entry, "rule");
+        let kind = str_of(entry, "kind");
+        let expected = renamed_str(entry.get("result"), entry.get("status"))
             .unwrap_or_default()
             .to_lowercase();
         let entry_namespace = entry.get("namespace").and_then(Json::as_str);
@@ -705,10 +700,8 @@ fn run_test(test: &Json, dir: &Path, max_file_bytes: u64, report: &mut SuiteRepo
                         || *r == format!("autogen-cronjob-{rule}")
                 })
             });
-            let patched_file = entry
-                .get("patchedResources")
-                .or_else(|| entry.get("patchedResource"))
-                .and_then(Json::as_str);
+            let patched_file =
+                renamed_str(entry.get("patchedResources"), entry.get("patchedResource"));
             if let (Some(file), Some((_, status, _))) = (patched_file, found) {
                 outcome.actual = Some(*status);
                 // A trigger's own mutation first, then a target's, as Kyverno's

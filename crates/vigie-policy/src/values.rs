@@ -1,14 +1,10 @@
 //! The `cli.kyverno.io/v1alpha1` Values file, `--set` pairs and user-info files.
 
-use crate::json::string_items;
+use crate::json::{array_items, str_of, string_items};
 use serde_json::{Map, Value as Json};
 
 use crate::engine::Values;
 use crate::matching::RequestUser;
-
-fn str_of<'a>(v: &'a Json, key: &str) -> &'a str {
-    v.get(key).and_then(Json::as_str).unwrap_or_default()
-}
 
 fn map_of(v: &Json, key: &str) -> Map<String, Json> {
     v.get(key)
@@ -64,19 +60,9 @@ pub fn parse_values(doc: &Json) -> Values {
         global: map_of(doc, "globalValues"),
         ..Values::default()
     };
-    for p in doc
-        .get("policies")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for p in array_items(doc.get("policies")) {
         let policy = str_of(p, "name").to_string();
-        for r in p
-            .get("rules")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for r in array_items(p.get("rules")) {
             let mut rule_values = map_of(r, "values");
             // foreachValues give a list per variable; the first element is what a
             // single evaluation sees.
@@ -91,12 +77,7 @@ pub fn parse_values(doc: &Json) -> Values {
                 .or_default()
                 .insert(str_of(r, "name").to_string(), rule_values);
         }
-        for r in p
-            .get("resources")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for r in array_items(p.get("resources")) {
             values
                 .resources
                 .entry(policy.clone())
@@ -104,12 +85,7 @@ pub fn parse_values(doc: &Json) -> Values {
                 .insert(str_of(r, "name").to_string(), map_of(r, "values"));
         }
     }
-    for ns in doc
-        .get("namespaceSelector")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for ns in array_items(doc.get("namespaceSelector")) {
         let labels = map_of(ns, "labels")
             .into_iter()
             .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
@@ -118,37 +94,19 @@ pub fn parse_values(doc: &Json) -> Values {
             .namespace_labels
             .insert(str_of(ns, "name").to_string(), labels);
     }
-    for entry in doc
-        .get("subresources")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for entry in array_items(doc.get("subresources")) {
         if let Some(sub) = parse_subresource(entry) {
             values.subresources.push(sub);
         }
     }
     // Namespace objects given as values carry their labels too.
-    for ns in doc
-        .get("namespaces")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = ns
-            .pointer("/metadata/name")
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let labels = ns
-            .pointer("/metadata/labels")
-            .and_then(Json::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+    for ns in array_items(doc.get("namespaces")) {
+        let metadata = &ns["metadata"];
+        let name = str_of(metadata, "name").to_string();
+        let labels = map_of(metadata, "labels")
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+            .collect();
         values.namespace_labels.insert(name.clone(), labels);
         values.namespace_objects.insert(name, ns.clone());
     }

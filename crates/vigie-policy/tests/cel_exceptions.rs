@@ -12,9 +12,7 @@ use common::load_exceptions_text as load_text;
 #[test]
 fn exceptions_exempt_grant_values_and_report_as_kyverno_does() {
     let report = common::run_agreeing("cel-exceptions", 9);
-    let message = |policy: &str, resource: &str| {
-        common::message_of(&report, |e| e.policy == policy && e.resource == resource)
-    };
+    let message = common::message_by_policy(&report);
     assert_eq!(
         message("require-team", "ops/toolbox"),
         "rule is skipped due to policy exception: ops/ops-without-team"
@@ -82,11 +80,7 @@ fn malformed_exceptions_are_errors_naming_file_line_and_field() {
     );
     assert_eq!(loaded.exceptions.len(), 1);
     assert_eq!(loaded.errors.len(), 1);
-    assert!(
-        loaded.errors[0].contains(":7: PolicyException x"),
-        "{:?}",
-        loaded.errors
-    );
+    common::assert_contains(&loaded.errors[0], ":7: PolicyException x");
 }
 
 #[test]

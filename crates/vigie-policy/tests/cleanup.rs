@@ -40,10 +40,16 @@ spec:
     expression: \"variables.expires != '' && variables.expires < '2026-01-01'\"
 ";
 
-fn object(kind: &str, namespace: &str, labels: Value, annotations: Value) -> Target {
-    Target::from_json(json!({"apiVersion": "v1", "kind": kind,
-        "metadata": {"name": "x", "namespace": namespace, "labels": labels,
-            "annotations": annotations}}))
+/// A Pod `x` of `namespace` with `labels`.
+fn pod(namespace: &str, labels: Value) -> Target {
+    Target::from_json(json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "x", "namespace": namespace, "labels": labels}}))
+}
+
+/// A ConfigMap `x` of `shop` with `annotations`.
+fn config_map(annotations: Value) -> Target {
+    Target::from_json(json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "x", "namespace": "shop", "annotations": annotations}}))
 }
 
 #[test]
@@ -54,37 +60,27 @@ fn cleanup_policies_select_what_they_would_delete() {
     let cases = [
         (
             "a debug pod",
-            object("Pod", "shop", json!({"debug": "true"}), json!({})),
+            pod("shop", json!({"debug": "true"})),
             vec![("old-debug-pods", Status::Pass)],
         ),
         (
             "a pod without the label is spared",
-            object("Pod", "shop", json!({}), json!({})),
+            pod("shop", json!({})),
             vec![("old-debug-pods", Status::Skip)],
         ),
         (
             "an excluded namespace is not matched",
-            object("Pod", "kube-system", json!({"debug": "true"}), json!({})),
+            pod("kube-system", json!({"debug": "true"})),
             vec![],
         ),
         (
             "an expired config map",
-            object(
-                "ConfigMap",
-                "shop",
-                json!({}),
-                json!({"expires": "2025-06-30"}),
-            ),
+            config_map(json!({"expires": "2025-06-30"})),
             vec![("expired-configmaps", Status::Pass)],
         ),
         (
             "a config map still valid",
-            object(
-                "ConfigMap",
-                "shop",
-                json!({}),
-                json!({"expires": "2027-01-01"}),
-            ),
+            config_map(json!({"expires": "2027-01-01"})),
             vec![("expired-configmaps", Status::Skip)],
         ),
     ];
@@ -97,7 +93,7 @@ fn cleanup_policies_select_what_they_would_delete() {
             want.into_iter().map(|(p, s)| (p.to_string(), s)).collect();
         assert_eq!(got, want, "{why}");
     }
-    let debug = object("Pod", "shop", json!({"debug": "true"}), json!({}));
+    let debug = pod("shop", json!({"debug": "true"}));
     let r = deletions(&loaded.policies, &debug, &Request::default());
     assert_eq!(r[0].1.message, "would be deleted (schedule 0 * * * *)");
 }

@@ -10,9 +10,7 @@ use vigie_policy::{evaluate, policies_from_str, Request, RuleAction, Status, Tar
 #[test]
 fn own_suite_agrees_entry_by_entry() {
     let report = common::run_agreeing("image-validation", 12);
-    let message = |policy: &str, resource: &str| {
-        common::message_of(&report, |e| e.policy == policy && e.resource == resource)
-    };
+    let message = common::message_by_policy(&report);
     assert_eq!(
         message("shop-images-signed", "worker"),
         "every shop image must be signed with the release key"
@@ -66,9 +64,8 @@ fn pod(image: &str) -> Target {
 
 #[test]
 fn signatures_required_and_unknown_images() {
-    let loaded = policies_from_str(POLICY, "p.yaml");
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let policy = &loaded.policies[0];
+    let policies = common::clean_policies(POLICY);
+    let policy = &policies[0];
     assert_eq!(policy.kind, "ImageValidatingPolicy");
     let run = |req: &Request, image: &str| evaluate(policy, &pod(image), req)[0].clone();
     let signed = common::with_image_facts(json!([{"image": "app:1", "signatures": ["key"]}]));
@@ -100,9 +97,8 @@ fn required_fails_images_no_check_verified() {
         "images.containers.all(i, verifyImageSignatures(i, [attestors.key]) > 0)",
         "true",
     );
-    let loaded = policies_from_str(&text, "p.yaml");
-    let policy = &loaded.policies[0];
-    let r = evaluate(policy, &pod("app:1"), &Request::default())[0].clone();
+    let policies = common::clean_policies(&text);
+    let r = evaluate(&policies[0], &pod("app:1"), &Request::default())[0].clone();
     assert_eq!(r.status, Status::Fail);
     assert_eq!(
         r.message,
@@ -112,8 +108,8 @@ fn required_fails_images_no_check_verified() {
         "verifyDigest: false",
         "verifyDigest: false, required: false",
     );
-    let loaded = policies_from_str(&text, "p.yaml");
-    let r = evaluate(&loaded.policies[0], &pod("app:1"), &Request::default())[0].clone();
+    let policies = common::clean_policies(&text);
+    let r = evaluate(&policies[0], &pod("app:1"), &Request::default())[0].clone();
     assert_eq!(r.status, Status::Pass, "{}", r.message);
 }
 
@@ -163,8 +159,7 @@ fn mutate_digest_pins_selected_images_from_the_facts() {
         "  validationConfigurations:",
         "  matchImageReferences: [{glob: \"docker.io/*\"}]\n  validationConfigurations:",
     );
-    let loaded = policies_from_str(&text, "p.yaml");
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let policies = common::clean_policies(&text);
     let digest = "sha256:0123456789012345678901234567890123456789012345678901234567890123";
     let facts = common::with_image_facts(json!([{"image": "docker.io/app:1", "digest": digest}]));
     let target = Target::from_json(json!({"apiVersion": "v1", "kind": "Pod",
@@ -175,7 +170,7 @@ fn mutate_digest_pins_selected_images_from_the_facts() {
                 {"name": "a", "image": "app:1"},
                 {"name": "b", "image": format!("app:1@{digest}")},
                 {"name": "c", "image": "registry.example/other:1"}]}}));
-    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &facts);
+    let outcome = vigie_policy::pin_image_digests(&policies, &target, &facts);
     assert!(outcome.changed);
     let image = |list: &str, i: usize| outcome.object["spec"][list][i]["image"].clone();
     // Named as Kyverno names it, with the digest of its entry.
@@ -203,7 +198,7 @@ fn mutate_digest_pins_selected_images_from_the_facts() {
     let no_digest = common::with_image_facts(
         json!([{"image": "app:1"}, {"image": "ghost:2", "digest": digest}]),
     );
-    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &no_digest);
+    let outcome = vigie_policy::pin_image_digests(&policies, &target, &no_digest);
     common::assert_contains(
         &outcome.results[0].1.message,
         "'docker.io/app:1' gives no digest",
@@ -213,17 +208,15 @@ fn mutate_digest_pins_selected_images_from_the_facts() {
         "verifyDigest: false",
         "verifyDigest: false, mutateDigest: false",
     );
-    let loaded = policies_from_str(&off, "p.yaml");
-    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &facts);
+    let outcome = vigie_policy::pin_image_digests(&common::clean_policies(&off), &target, &facts);
     assert!(!outcome.changed && outcome.results.is_empty());
     // The policy's match conditions decide, as for its validation.
     let sandboxed = text.replace(
         "  validationConfigurations:",
         "  matchConditions:\n  - {name: no, expression: \"false\"}\n  validationConfigurations:",
     );
-    let loaded = policies_from_str(&sandboxed, "p.yaml");
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let outcome = vigie_policy::pin_image_digests(&loaded.policies, &target, &facts);
+    let outcome =
+        vigie_policy::pin_image_digests(&common::clean_policies(&sandboxed), &target, &facts);
     assert!(!outcome.changed && outcome.results.is_empty());
 }
 
@@ -251,25 +244,24 @@ fn required_is_settled_across_the_policies_of_the_request() {
     );
     // Alone, catch-all cannot be satisfied: the failure stands (never a pass
     // for want of settling).
-    let loaded = policies_from_str(
-        &std::fs::read_to_string(format!(
-            "{}/tests/suites/image-validation-required/policies.yaml",
-            env!("CARGO_MANIFEST_DIR")
+    let policies = common::clean_policies(
+        &std::fs::read_to_string(common::suite_file(
+            "image-validation-required",
+            "policies.yaml",
         ))
         .unwrap(),
-        "policies.yaml",
     );
     let facts = common::with_image_facts(
         json!([{"image": "registry.shop.example/team/app:1", "signatures": ["team-key"]}]),
     );
     let pod = pod("registry.shop.example/team/app:1");
-    let alone = evaluate(&loaded.policies[0], &pod, &facts);
+    let alone = evaluate(&policies[0], &pod, &facts);
     assert_eq!(alone[0].status, Status::Fail, "{}", alone[0].message);
     // Both in one context, catch-all first: settled to a pass.
     let context = vigie_policy::PolicyContext::new(&pod, &facts);
-    let first = vigie_policy::evaluate_in(&context, &loaded.policies[0]);
+    let first = vigie_policy::evaluate_in(&context, &policies[0]);
     assert_eq!(first[0].status, Status::Fail);
-    let second = vigie_policy::evaluate_in(&context, &loaded.policies[1]);
+    let second = vigie_policy::evaluate_in(&context, &policies[1]);
     assert_eq!(second[0].status, Status::Pass, "{}", second[0].message);
     let settled = context.settle_image_requirements();
     assert_eq!(settled.len(), 1);

@@ -9,9 +9,7 @@ mod common;
 #[test]
 fn verify_images_suite_agrees_and_says_what_is_missing() {
     let report = common::run_agreeing("verify-images", 7);
-    let message = |rule: &str, resource: &str| {
-        common::message_of(&report, |e| e.rule == rule && e.resource == resource)
-    };
+    let message = common::message_by_rule(&report);
     assert_eq!(
         message("release-key", "shop/tool"),
         "failed to verify image registry.shop.example/tool:2: .attestors[0].entries[0].keys: no matching signatures"

@@ -2,7 +2,7 @@
 //! before whatever the application adds.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::fmt::{Display, Write};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -193,10 +193,10 @@ impl ServerMetrics {
             "counter",
             "Connections accepted.",
         );
-        let _ = writeln!(
+        sample(
             out,
-            "vigie_http_connections_accepted_total {}",
-            self.accepted()
+            "vigie_http_connections_accepted_total",
+            self.accepted(),
         );
         header(
             out,
@@ -204,46 +204,38 @@ impl ServerMetrics {
             "gauge",
             "Connections open now.",
         );
-        let _ = writeln!(
-            out,
-            "vigie_http_connections_open {}",
-            self.open_connections()
-        );
+        sample(out, "vigie_http_connections_open", self.open_connections());
         header(
             out,
             "vigie_http_connections_rejected_total",
             "counter",
             "Connections refused or closed before a request was served, by reason.",
         );
-        for reason in Rejection::ALL {
-            let _ = writeln!(
-                out,
-                "vigie_http_connections_rejected_total{{reason=\"{}\"}} {}",
-                reason.as_str(),
-                self.rejected(reason)
-            );
-        }
+        labelled(
+            out,
+            "vigie_http_connections_rejected_total",
+            "reason",
+            Rejection::ALL.map(|reason| (reason.as_str(), self.rejected(reason))),
+        );
         header(
             out,
             "vigie_http_timeouts_total",
             "counter",
             "Connections or requests cut by a deadline, by deadline.",
         );
-        for deadline in Deadline::ALL {
-            let _ = writeln!(
-                out,
-                "vigie_http_timeouts_total{{deadline=\"{}\"}} {}",
-                deadline.as_str(),
-                self.timeouts(deadline)
-            );
-        }
+        labelled(
+            out,
+            "vigie_http_timeouts_total",
+            "deadline",
+            Deadline::ALL.map(|deadline| (deadline.as_str(), self.timeouts(deadline))),
+        );
         header(
             out,
             "vigie_http_requests_in_flight",
             "gauge",
             "Requests being answered now.",
         );
-        let _ = writeln!(out, "vigie_http_requests_in_flight {}", self.in_flight());
+        sample(out, "vigie_http_requests_in_flight", self.in_flight());
         header(
             out,
             "vigie_http_requests_total",
@@ -251,9 +243,7 @@ impl ServerMetrics {
             "Requests answered, by status code (not counting the requests whose head could not be parsed).",
         );
         let responses = self.responses.lock().unwrap_or_else(|e| e.into_inner());
-        for (code, n) in responses.iter() {
-            let _ = writeln!(out, "vigie_http_requests_total{{code=\"{code}\"}} {n}");
-        }
+        labelled(out, "vigie_http_requests_total", "code", responses.iter());
         drop(responses);
         if self.tls.load(Ordering::Relaxed) {
             self.render_tls(out);
@@ -267,11 +257,14 @@ impl ServerMetrics {
             "counter",
             "Changed TLS files (certificate, key, client CA), by result: loaded, or refused with the previous ones kept.",
         );
-        let _ = writeln!(
+        labelled(
             out,
-            "vigie_tls_reloads_total{{result=\"loaded\"}} {}\nvigie_tls_reloads_total{{result=\"refused\"}} {}",
-            self.tls_reloads(),
-            self.tls_reload_failures()
+            "vigie_tls_reloads_total",
+            "result",
+            [
+                ("loaded", self.tls_reloads()),
+                ("refused", self.tls_reload_failures()),
+            ],
         );
         header(
             out,
@@ -279,10 +272,10 @@ impl ServerMetrics {
             "gauge",
             "The serving certificate's notAfter, in seconds since the Unix epoch (0: unreadable).",
         );
-        let _ = writeln!(
+        sample(
             out,
-            "vigie_tls_certificate_not_after_seconds {}",
-            self.tls_certificate_not_after().unwrap_or(0)
+            "vigie_tls_certificate_not_after_seconds",
+            self.tls_certificate_not_after().unwrap_or(0),
         );
     }
 }
@@ -290,4 +283,21 @@ impl ServerMetrics {
 /// The `# HELP` and `# TYPE` lines of a metric.
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// The sample line of a metric without labels.
+fn sample(out: &mut String, name: &str, value: impl Display) {
+    let _ = writeln!(out, "{name} {value}");
+}
+
+/// One sample line of a metric per value of its one label: `(label value, sample)`.
+fn labelled<L: Display, V: Display>(
+    out: &mut String,
+    name: &str,
+    label: &str,
+    samples: impl IntoIterator<Item = (L, V)>,
+) {
+    for (value, n) in samples {
+        let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {n}");
+    }
 }

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use common::{closed_by_server, exchange, post, read_reply, Running, T};
+use common::{closed_by_server, exchange, post, read_reply, wait_until, Running, T};
 use vigie_server::{
     Deadline, Handler, Limits, Method, Refusal, Rejection, Request, Response, Routes, StatusCode,
 };
@@ -81,15 +81,9 @@ fn an_idle_connection_is_closed_at_the_idle_deadline() {
     tcp.write_all(&post("/in", "x")).unwrap();
     let mut reader = BufReader::new(tcp.try_clone().unwrap());
     assert_eq!(read_reply(&mut reader).unwrap().code, 200);
-    let mut closed = false;
-    for _ in 0..500 {
-        if closed_by_server(&mut tcp) {
-            closed = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(closed);
+    wait_until("the idle connection stays open", || {
+        closed_by_server(&mut tcp)
+    });
     let metrics = server.stop();
     assert_eq!(metrics.timeouts(Deadline::Idle), 1);
 }
@@ -119,15 +113,9 @@ fn one_peer_holding_hundreds_of_idle_connections_does_not_lock_out_another() {
         .map(|_| connect_from("127.0.0.2", server.addr))
         .collect();
     // The accept loop has seen all 300 once 284 were refused.
-    let mut refused = 0;
-    for _ in 0..1000 {
-        refused = server.metrics.rejected(Rejection::MaxConnectionsPerPeer);
-        if refused >= 284 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert_eq!(refused, 284);
+    let refused = || server.metrics.rejected(Rejection::MaxConnectionsPerPeer);
+    wait_until("fewer than 284 connections refused", || refused() >= 284);
+    assert_eq!(refused(), 284);
     // 127.0.0.1 is served, on several connections.
     for _ in 0..20 {
         let reply = exchange(server.addr, &post("/in", "hello"));
@@ -287,15 +275,9 @@ fn slow_bodies_slow_handlers_and_a_full_pool_are_refused() {
     assert_eq!((reply.code, reply.header("retry-after")), (503, Some("1")));
     assert!(reply.body.contains("busy"), "{}", reply.body);
     release.send(()).unwrap();
-    let mut served = false;
-    for _ in 0..500 {
-        if exchange(server.addr, &post("/in", "abc")).code == 200 {
-            served = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(served);
+    wait_until("no request served after the release", || {
+        exchange(server.addr, &post("/in", "abc")).code == 200
+    });
     let metrics = server.stop();
     assert_eq!(metrics.timeouts(Deadline::Body), 1);
     assert_eq!(metrics.timeouts(Deadline::Handler), 1);
@@ -354,17 +336,10 @@ fn the_body_memory_budget_refuses_what_does_not_fit() {
         .write_all(b"POST /in HTTP/1.1\r\nContent-Length: 8192\r\n\r\nabc")
         .unwrap();
     // ...so another one waits for nothing: 503, Retry-After.
-    let mut refused = false;
-    for _ in 0..500 {
+    wait_until("no request refused while the budget is held", || {
         let reply = exchange(server.addr, &post("/in", "abc"));
-        if reply.code == 503 {
-            assert_eq!(reply.header("retry-after"), Some("1"));
-            refused = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(refused);
+        reply.code == 503 && reply.header("retry-after") == Some("1")
+    });
     holder.write_all(&vec![b'x'; 8189]).unwrap();
     let reply = read_reply(&mut BufReader::new(holder)).unwrap();
     assert_eq!((reply.code, reply.body.as_str()), (200, "8192 bytes"));

@@ -10,9 +10,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
 
-use common::{exchange, post, read_reply, Running, T};
+use common::{exchange, post, read_reply, wait_until, Running, T};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use vigie_server::{Limits, Method, Request, Response, Routes, ServerTlsConfig, StatusCode};
@@ -105,20 +104,14 @@ fn graceful_shutdown_finishes_the_request_in_progress() {
     entered.recv_timeout(T).unwrap();
     // Shutdown while the handler runs: no new connections, the request finishes.
     server.shutdown.trigger();
-    let mut refused = false;
-    for _ in 0..500 {
+    wait_until("the listener still accepts after shutdown", || {
         let attempt = std::net::TcpStream::connect(server.addr).and_then(|mut c| {
             c.set_read_timeout(Some(T))?;
             c.write_all(b"GET /healthz HTTP/1.1\r\n\r\n")?;
             read_reply(&mut BufReader::new(c))
         });
-        if attempt.is_err() {
-            refused = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(refused, "the listener still accepts after shutdown");
+        attempt.is_err()
+    });
     release.send(()).unwrap();
     let reply = read_reply(&mut BufReader::new(tcp)).unwrap();
     assert_eq!((reply.code, reply.body.as_str()), (200, "finished"));

@@ -12,12 +12,10 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{post, read_reply, Running, T};
+use common::{post, read_reply, wait_until, Running};
 use rcgen::{BasicConstraints, Certificate, CertificateParams, IsCa, KeyPair};
 use rustls::pki_types::CertificateDer;
-use vigie_server::{
-    Limits, Method, Request, Response, Routes, ServerMetrics, ServerTlsConfig, StatusCode,
-};
+use vigie_server::{Limits, Method, Request, Response, Routes, ServerTlsConfig, StatusCode};
 
 struct Ca {
     cert: Certificate,
@@ -95,17 +93,8 @@ fn served_certificate(server: &Running, ca: &Ca) -> Vec<u8> {
     certificate.to_vec()
 }
 
-/// Waits until `done` holds, polling the server's counters (bounded by [`T`]).
-fn wait_for(metrics: &ServerMetrics, done: impl Fn(&ServerMetrics) -> bool) {
-    let start = std::time::Instant::now();
-    while !done(metrics) {
-        assert!(
-            start.elapsed() < T,
-            "the server did not notice the new files"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+/// What a test says when the server's counters do not show the change of files.
+const UNNOTICED: &str = "the server did not notice the new files";
 
 fn not_after(year: i32) -> i64 {
     rcgen::date_time_ymd(year, 1, 1).unix_timestamp()
@@ -132,25 +121,25 @@ fn rotated_files_serve_new_connections_and_broken_ones_are_refused() {
     // Rotation: the next connection gets the new certificate.
     let second = leaf(&ca, 2031);
     volume.publish(&second.0, &second.1);
-    wait_for(&metrics, |m| m.tls_reloads() == 1);
+    wait_until(UNNOTICED, || metrics.tls_reloads() == 1);
     assert_eq!(served_certificate(&server, &ca), second.2);
     assert_eq!(metrics.tls_certificate_not_after(), Some(not_after(2031)));
 
     // Garbage in place of the certificate: refused, the previous one still serves.
     volume.publish("not a certificate\n", &second.1);
-    wait_for(&metrics, |m| m.tls_reload_failures() == 1);
+    wait_until(UNNOTICED, || metrics.tls_reload_failures() == 1);
     assert_eq!(served_certificate(&server, &ca), second.2);
 
     // A certificate with another certificate's key: refused too.
     let third = leaf(&ca, 2032);
     volume.publish(&third.0, &first.1);
-    wait_for(&metrics, |m| m.tls_reload_failures() == 2);
+    wait_until(UNNOTICED, || metrics.tls_reload_failures() == 2);
     assert_eq!(served_certificate(&server, &ca), second.2);
     assert_eq!(metrics.tls_certificate_not_after(), Some(not_after(2031)));
 
     // The fixed pair loads.
     volume.publish(&third.0, &third.1);
-    wait_for(&metrics, |m| m.tls_reloads() == 2);
+    wait_until(UNNOTICED, || metrics.tls_reloads() == 2);
     assert_eq!(served_certificate(&server, &ca), third.2);
 
     let mut text = String::new();
@@ -232,27 +221,17 @@ fn a_rotated_client_ca_decides_which_clients_get_in() {
         ..Limits::default()
     };
     let server = Running::start_with(limits, Some(tls), routes);
-    assert!(answered(
-        &server,
-        client_with_certificate(&old_ca, &server_ca)
-    ));
-    assert!(!answered(
-        &server,
-        client_with_certificate(&new_ca, &server_ca)
-    ));
+    let admitted =
+        |client_ca: &Ca| answered(&server, client_with_certificate(client_ca, &server_ca));
+    assert!(admitted(&old_ca));
+    assert!(!admitted(&new_ca));
 
     let next = dir.join("client-ca.crt.next");
     std::fs::write(&next, new_ca.cert.pem()).unwrap();
     std::fs::rename(&next, &client_ca).unwrap();
-    wait_for(&server.metrics, |m| m.tls_reloads() == 1);
-    assert!(answered(
-        &server,
-        client_with_certificate(&new_ca, &server_ca)
-    ));
-    assert!(!answered(
-        &server,
-        client_with_certificate(&old_ca, &server_ca)
-    ));
+    wait_until(UNNOTICED, || server.metrics.tls_reloads() == 1);
+    assert!(admitted(&new_ca));
+    assert!(!admitted(&old_ca));
     server.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }

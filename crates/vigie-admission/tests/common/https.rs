@@ -5,33 +5,32 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::CertificateDer;
 use vigie_admission::{Endpoint, Webhook};
-use vigie_server::{
-    Limits, Routes, Server, ServerConfig, ServerMetrics, ServerTlsConfig, Shutdown,
-};
+use vigie_server::{Limits, Routes, ServerMetrics, ServerTlsConfig};
 
-/// A running HTTPS webhook.
+/// The server's own tests' harness: a server on a loopback port, on a thread.
+#[path = "../../../vigie-server/tests/common/mod.rs"]
+mod server;
+
+/// A running HTTPS webhook, stopped when dropped.
 pub struct Served {
-    pub addr: SocketAddr,
-    pub shutdown: Shutdown,
-    pub metrics: Arc<ServerMetrics>,
-    pub thread: Option<JoinHandle<()>>,
-    pub client: Arc<rustls::ClientConfig>,
+    running: Option<server::Running>,
+    /// The certificate the client trusts: the server's own.
+    roots: rustls::RootCertStore,
 }
 
 impl Drop for Served {
     fn drop(&mut self) {
-        self.shutdown.trigger();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        if let Some(running) = self.running.take() {
+            running.shutdown.trigger();
+            let _ = running.thread.join();
         }
     }
 }
@@ -56,19 +55,6 @@ pub fn serve(webhook: &Arc<Webhook>, limits: Limits, dir: &Path) -> Served {
     for cert in CertificateDer::pem_file_iter(&tls.cert_file).unwrap() {
         roots.add(cert.unwrap()).unwrap();
     }
-    let client = rustls::ClientConfig::builder_with_provider(vigie_server::tls::provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let server = Server::bind(ServerConfig {
-        listen: "127.0.0.1:0".into(),
-        tls: Some(tls),
-        limits,
-    })
-    .unwrap();
-    let addr = server.local_addr();
-    let metrics = server.metrics();
     let admission = webhook.metrics.clone();
     let routes = Routes::new()
         .route(
@@ -82,15 +68,9 @@ pub fn serve(webhook: &Arc<Webhook>, limits: Limits, dir: &Path) -> Served {
             webhook.handler(Endpoint::Mutate),
         )
         .metrics(move |out: &mut String| admission.render(out));
-    let shutdown = Shutdown::new();
-    let stop = shutdown.clone();
-    let thread = std::thread::spawn(move || server.serve(routes, stop).unwrap());
     Served {
-        addr,
-        shutdown,
-        metrics,
-        thread: Some(thread),
-        client: Arc::new(client),
+        running: Some(server::Running::start_with(limits, Some(tls), routes)),
+        roots,
     }
 }
 
@@ -110,16 +90,24 @@ impl Reply {
 pub type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 
 impl Served {
+    fn running(&self) -> &server::Running {
+        self.running.as_ref().expect("running until dropped")
+    }
+
+    /// The server's counters.
+    pub fn metrics(&self) -> &ServerMetrics {
+        &self.running().metrics
+    }
+
     /// A TLS connection to the server (handshake on first write).
     pub fn connect(&self) -> Tls {
-        let tcp = TcpStream::connect(self.addr).unwrap();
-        tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let conn = rustls::ClientConnection::new(
-            self.client.clone(),
-            ServerName::try_from("localhost").unwrap(),
-        )
-        .unwrap();
-        rustls::StreamOwned::new(conn, tcp)
+        let tls = self.running().connect_tls(self.roots.clone());
+        // Longer than the harness's wait: on a loaded machine, the 50 MB
+        // body of a test takes its time.
+        tls.sock
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        tls
     }
 
     /// POSTs `body` to `path` on a new connection and reads the reply.

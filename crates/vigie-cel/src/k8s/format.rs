@@ -239,35 +239,30 @@ fn named<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
     }
 }
 
-macro_rules! constructors {
-    ($($f:ident = $i:expr),* $(,)?) => {
-        $(
-            fn $f<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
-                if !args.is_empty() {
-                    return Err(cel::ExecutionError::invalid_argument_count(0, args.len()));
-                }
-                owned(Format($i))
-            }
-        )*
-        const CONSTRUCTORS: [cel::common::functions::Function; 13] = [$($f),*];
-    };
+/// The constructor of the format at index `I` of [`NAMES`]: `format.uri()`.
+fn constructor<'b, 'v, const I: usize>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
+    if !args.is_empty() {
+        return Err(cel::ExecutionError::invalid_argument_count(0, args.len()));
+    }
+    owned(Format(I))
 }
 
-constructors!(
-    f0 = 0,
-    f1 = 1,
-    f2 = 2,
-    f3 = 3,
-    f4 = 4,
-    f5 = 5,
-    f6 = 6,
-    f7 = 7,
-    f8 = 8,
-    f9 = 9,
-    f10 = 10,
-    f11 = 11,
-    f12 = 12,
-);
+/// One constructor per entry of [`NAMES`], in the same order.
+const CONSTRUCTORS: [cel::common::functions::Function; NAMES.len()] = [
+    constructor::<0>,
+    constructor::<1>,
+    constructor::<2>,
+    constructor::<3>,
+    constructor::<4>,
+    constructor::<5>,
+    constructor::<6>,
+    constructor::<7>,
+    constructor::<8>,
+    constructor::<9>,
+    constructor::<10>,
+    constructor::<11>,
+    constructor::<12>,
+];
 
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_type(FORMAT)?;

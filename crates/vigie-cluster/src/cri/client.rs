@@ -133,13 +133,11 @@ impl Runtime {
             container_id: full_id.to_string(),
             verbose: true,
         };
-        let Some(answer) = self
-            .call_or_none::<_, proto::ContainerStatusResponse>(path::CONTAINER_STATUS, request)
-            .await?
+        let Some(proto::ContainerStatusResponse {
+            status: Some(status),
+            info,
+        }) = self.call_or_none(path::CONTAINER_STATUS, request).await?
         else {
-            return Ok(None);
-        };
-        let Some(status) = answer.status else {
             return Ok(None);
         };
         let labels = status.labels.into_iter().collect();
@@ -168,7 +166,7 @@ impl Runtime {
             name,
             image: ImageName::parse(&reference, &status.image_ref),
             runtime: self.kind.clone(),
-            privileged: answer.info.get("info").and_then(|i| privileged(i)),
+            privileged: info.get("info").and_then(|i| privileged(i)),
             pod,
         }))
     }
@@ -194,13 +192,10 @@ impl Runtime {
         let request = proto::PodSandboxStatusRequest {
             pod_sandbox_id: sandbox.to_string(),
         };
-        let Some(answer) = self
-            .call_or_none::<_, proto::PodSandboxStatusResponse>(path::POD_SANDBOX_STATUS, request)
-            .await?
+        let Some(proto::PodSandboxStatusResponse {
+            status: Some(status),
+        }) = self.call_or_none(path::POD_SANDBOX_STATUS, request).await?
         else {
-            return Ok(None);
-        };
-        let Some(status) = answer.status else {
             return Ok(None);
         };
         let meta = status.metadata.unwrap_or_default();

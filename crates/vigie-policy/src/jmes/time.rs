@@ -296,14 +296,11 @@ pub(crate) fn parse_go_layout(layout: &str, value: &str) -> Result<Timestamp, St
         };
         match chunk {
             Chunk::Year4 => {
-                let (n, rest) = digits(v, 4, 4).ok_or_else(bad)?;
-                year = n;
-                v = rest;
+                year = take_digits(&mut v, 4, 4).ok_or_else(bad)?;
             }
             Chunk::Year2 => {
-                let (n, rest) = digits(v, 2, 2).ok_or_else(bad)?;
+                let n = take_digits(&mut v, 2, 2).ok_or_else(bad)?;
                 year = if n >= 69 { 1900 + n } else { 2000 + n };
-                v = rest;
             }
             Chunk::MonthName | Chunk::MonthAbbrev => {
                 let (i, rest) =
@@ -318,43 +315,36 @@ pub(crate) fn parse_go_layout(layout: &str, value: &str) -> Result<Timestamp, St
             }
             Chunk::Month2 | Chunk::Month => {
                 let min = if chunk == Chunk::Month2 { 2 } else { 1 };
-                let (n, rest) = digits(v, min, 2).ok_or_else(bad)?;
+                let n = take_digits(&mut v, min, 2).ok_or_else(bad)?;
                 if !(1..=12).contains(&n) {
                     return Err(format!("parsing time {value:?}: month out of range"));
                 }
                 month = n;
-                v = rest;
             }
             Chunk::Day2 | Chunk::Day | Chunk::DaySpace => {
                 if chunk == Chunk::DaySpace {
                     v = v.strip_prefix(' ').unwrap_or(v);
                 }
                 let min = if chunk == Chunk::Day2 { 2 } else { 1 };
-                let (n, rest) = digits(v, min, 2).ok_or_else(bad)?;
-                day = n;
-                v = rest;
+                day = take_digits(&mut v, min, 2).ok_or_else(bad)?;
             }
             Chunk::YearDay => {
-                let (n, rest) = digits(v, 3, 3).ok_or_else(bad)?;
-                yday = n;
-                v = rest;
+                yday = take_digits(&mut v, 3, 3).ok_or_else(bad)?;
             }
             Chunk::Hour24 => {
-                let (n, rest) = digits(v, 2, 2).ok_or_else(bad)?;
+                let n = take_digits(&mut v, 2, 2).ok_or_else(bad)?;
                 if n > 23 {
                     return Err(format!("parsing time {value:?}: hour out of range"));
                 }
                 hour = n;
-                v = rest;
             }
             Chunk::Hour12Two | Chunk::Hour12 => {
                 let min = if chunk == Chunk::Hour12Two { 2 } else { 1 };
-                let (n, rest) = digits(v, min, 2).ok_or_else(bad)?;
+                let n = take_digits(&mut v, min, 2).ok_or_else(bad)?;
                 if n > 12 {
                     return Err(format!("parsing time {value:?}: hour out of range"));
                 }
                 hour = n;
-                v = rest;
             }
             Chunk::Minute2 | Chunk::Minute | Chunk::Second2 | Chunk::Second => {
                 let min = if matches!(chunk, Chunk::Minute2 | Chunk::Second2) {
@@ -362,13 +352,12 @@ pub(crate) fn parse_go_layout(layout: &str, value: &str) -> Result<Timestamp, St
                 } else {
                     1
                 };
-                let (n, rest) = digits(v, min, 2).ok_or_else(bad)?;
+                let n = take_digits(&mut v, min, 2).ok_or_else(bad)?;
                 if n > 59 {
                     return Err(format!(
                         "parsing time {value:?}: minute or second out of range"
                     ));
                 }
-                v = rest;
                 if matches!(chunk, Chunk::Minute2 | Chunk::Minute) {
                     minute = n;
                 } else {
@@ -453,22 +442,19 @@ pub(crate) fn parse_go_layout(layout: &str, value: &str) -> Result<Timestamp, St
                     _ => return Err(bad()),
                 };
                 v = &v[1..];
-                let (h, rest) = digits(v, 2, 2).ok_or_else(bad)?;
-                v = rest;
+                let h = take_digits(&mut v, 2, 2).ok_or_else(bad)?;
                 let mut total = h * 3600;
                 if !hours_only {
                     if colon {
                         v = v.strip_prefix(':').ok_or_else(bad)?;
                     }
-                    let (m, rest) = digits(v, 2, 2).ok_or_else(bad)?;
-                    v = rest;
+                    let m = take_digits(&mut v, 2, 2).ok_or_else(bad)?;
                     total += m * 60;
                     if seconds {
                         if colon {
                             v = v.strip_prefix(':').ok_or_else(bad)?;
                         }
-                        let (s, rest) = digits(v, 2, 2).ok_or_else(bad)?;
-                        v = rest;
+                        let s = take_digits(&mut v, 2, 2).ok_or_else(bad)?;
                         total += s;
                     }
                 }
@@ -507,13 +493,20 @@ pub(crate) fn parse_go_layout(layout: &str, value: &str) -> Result<Timestamp, St
     Ok(Timestamp { seconds, offset })
 }
 
-/// Between `min` and `max` ASCII digits at the start of `s`.
-fn digits(s: &str, min: usize, max: usize) -> Option<(i64, &str)> {
-    let n = s.bytes().take(max).take_while(u8::is_ascii_digit).count();
+/// The number written by `min` to `max` ASCII digits at the start of `text`,
+/// which is then left at what follows them.
+fn take_digits(text: &mut &str, min: usize, max: usize) -> Option<i64> {
+    let n = text
+        .bytes()
+        .take(max)
+        .take_while(u8::is_ascii_digit)
+        .count();
     if n < min {
         return None;
     }
-    Some((s[..n].parse().ok()?, &s[n..]))
+    let number = text[..n].parse().ok()?;
+    *text = &text[n..];
+    Some(number)
 }
 
 fn lookup_name<'a>(s: &'a str, names: &[&str], abbrev: bool) -> Option<(usize, &'a str)> {
@@ -556,47 +549,57 @@ mod tests {
     #[test]
     fn go_layouts() {
         let p = |l: &str, v: &str| parse_go_layout(l, v).map(format_rfc3339);
-        assert_eq!(
-            p("2006-01-02T15:04:05Z07:00", "2024-02-29T23:59:58+05:30"),
-            Ok("2024-02-29T23:59:58+05:30".into())
-        );
-        assert_eq!(
-            p("2006-01-02", "2021-07-04"),
-            Ok("2021-07-04T00:00:00Z".into())
-        );
-        assert_eq!(
-            p("Mon Jan _2 15:04:05 2006", "Sun Mar  3 04:05:06 2019"),
-            Ok("2019-03-03T04:05:06Z".into())
-        );
-        assert_eq!(
-            p("02 Jan 06 15:04 MST", "11 Oct 22 17:45 UTC"),
-            Ok("2022-10-11T17:45:00Z".into())
-        );
-        assert_eq!(
-            p(
-                "Monday, 02-Jan-06 15:04:05 -0700",
-                "Friday, 13-Sep-19 08:00:00 -0230"
+        // (layout, text, the time it reads as RFC 3339)
+        for (layout, text, time) in [
+            (
+                "2006-01-02T15:04:05Z07:00",
+                "2024-02-29T23:59:58+05:30",
+                "2024-02-29T23:59:58+05:30",
             ),
-            Ok("2019-09-13T08:00:00-02:30".into())
-        );
-        assert_eq!(
-            p("January 2, 2006 3:04PM", "December 31, 1999 11:59PM"),
-            Ok("1999-12-31T23:59:00Z".into())
-        );
-        assert_eq!(p("3:04pm", "12:30am"), Ok("0001-01-01T00:30:00Z".into()));
-        assert_eq!(
-            p("2006-01-02 15:04:05.000", "2020-01-01 10:00:00.250"),
-            Ok("2020-01-01T10:00:00Z".into())
-        );
-        assert_eq!(
-            p("2006-01-02T15:04:05Z07:00", "2020-01-01T10:00:00.5Z"),
-            Ok("2020-01-01T10:00:00Z".into())
-        );
-        assert_eq!(p("2006.002", "2023.060"), Ok("2023-03-01T00:00:00Z".into()));
-        assert_eq!(p("20060102", "19700101"), Ok("1970-01-01T00:00:00Z".into()));
-        assert!(p("2006-01-02", "2021-02-30").is_err());
-        assert!(p("2006-01-02", "2021-1-05").is_err());
-        assert!(p("2006-01-02", "2021-01-05 extra").is_err());
-        assert!(p("15:04", "25:00").is_err());
+            ("2006-01-02", "2021-07-04", "2021-07-04T00:00:00Z"),
+            (
+                "Mon Jan _2 15:04:05 2006",
+                "Sun Mar  3 04:05:06 2019",
+                "2019-03-03T04:05:06Z",
+            ),
+            (
+                "02 Jan 06 15:04 MST",
+                "11 Oct 22 17:45 UTC",
+                "2022-10-11T17:45:00Z",
+            ),
+            (
+                "Monday, 02-Jan-06 15:04:05 -0700",
+                "Friday, 13-Sep-19 08:00:00 -0230",
+                "2019-09-13T08:00:00-02:30",
+            ),
+            (
+                "January 2, 2006 3:04PM",
+                "December 31, 1999 11:59PM",
+                "1999-12-31T23:59:00Z",
+            ),
+            ("3:04pm", "12:30am", "0001-01-01T00:30:00Z"),
+            (
+                "2006-01-02 15:04:05.000",
+                "2020-01-01 10:00:00.250",
+                "2020-01-01T10:00:00Z",
+            ),
+            (
+                "2006-01-02T15:04:05Z07:00",
+                "2020-01-01T10:00:00.5Z",
+                "2020-01-01T10:00:00Z",
+            ),
+            ("2006.002", "2023.060", "2023-03-01T00:00:00Z"),
+            ("20060102", "19700101", "1970-01-01T00:00:00Z"),
+        ] {
+            assert_eq!(p(layout, text), Ok(time.to_string()), "{layout} {text}");
+        }
+        for (layout, text) in [
+            ("2006-01-02", "2021-02-30"),
+            ("2006-01-02", "2021-1-05"),
+            ("2006-01-02", "2021-01-05 extra"),
+            ("15:04", "25:00"),
+        ] {
+            assert!(p(layout, text).is_err(), "{layout} {text}");
+        }
     }
 }

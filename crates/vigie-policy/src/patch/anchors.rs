@@ -14,6 +14,7 @@
 use serde_json::{Map, Value as Json};
 
 use crate::anchors::{self, Anchor};
+use crate::json::array_items;
 use crate::pattern;
 
 /// Why an overlay does not apply.
@@ -176,10 +177,7 @@ fn is_scalar(v: &Json) -> bool {
 /// A list of maps: each element with anchors becomes one copy per resource element
 /// it matches (named after it), and is itself removed later.
 fn walk_list_of_maps(items: &mut Vec<Json>, resource: Option<&Json>) -> Result<(), AnchorError> {
-    let resource_items: &[Json] = resource
-        .and_then(Json::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
+    let resource_items = array_items(resource);
     let originals = items.len();
     for index in 0..originals {
         let element = &items[index];

@@ -60,6 +60,18 @@ pub fn message_of(report: &SuiteReport, wanted: impl Fn(&EntryOutcome) -> bool) 
         .unwrap_or_default()
 }
 
+/// The message of `report`'s entry for a policy and a resource, as a function
+/// of the two names.
+pub fn message_by_policy(report: &SuiteReport) -> impl Fn(&str, &str) -> String + '_ {
+    |policy, resource| message_of(report, |e| e.policy == policy && e.resource == resource)
+}
+
+/// The message of `report`'s entry for a rule and a resource, as a function of
+/// the two names.
+pub fn message_by_rule(report: &SuiteReport) -> impl Fn(&str, &str) -> String + '_ {
+    |rule, resource| message_of(report, |e| e.rule == rule && e.resource == resource)
+}
+
 /// Writes `text` to a scratch file named after `tag` and loads it as
 /// exceptions; the file is gone again when this returns.
 pub fn load_exceptions_text(tag: &str, text: &str) -> LoadedExceptions {

@@ -18,6 +18,16 @@ use vigie_server::{
 /// How long a test client waits for an answer before failing.
 pub const T: Duration = Duration::from_secs(10);
 
+/// Asks `done` every 10 ms until it holds; fails the test with `what` when it
+/// still does not after [`T`].
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < T, "{what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// A server running on a thread of its own.
 pub struct Running {
     pub addr: SocketAddr,
