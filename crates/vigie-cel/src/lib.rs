@@ -66,7 +66,7 @@ mod direct;
 mod json;
 pub mod k8s;
 pub mod kyverno;
-mod kyverno_libs;
+pub mod kyverno_libs;
 mod library;
 mod macros;
 pub mod network;

@@ -46,7 +46,7 @@ fn string_key(k: &str) -> Key {
 }
 
 /// The value Kyverno's decoders give for `j`.
-fn from_json(j: &Json) -> Value {
+pub(super) fn from_json(j: &Json) -> Value {
     match j {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(*b),

@@ -1,8 +1,10 @@
 //! Kyverno's CEL libraries that need nothing but their arguments: hash
 //! (`sha1`, `sha256`, `md5`), json (`json.unmarshal`, `json.marshal`),
 //! yaml (`yaml.parse`), math (`math.round(value, digits)`), time
-//! (`time.now`, `time.truncate`, `time.toCron`) and transform
-//! (`listObjToMap`).
+//! (`time.now`, `time.truncate`, `time.toCron`), transform
+//! (`listObjToMap`), random (`random(pattern)`) and x509 (`x509.decode`).
+//! The last two are JMESPath functions of Kyverno's too: vigie-policy's
+//! JMESPath calls [`random::generate`] and [`x509::decode`].
 //!
 //! Kyverno declares each function both bare (`sha256(s)`) and, from its
 //! version 1.18, under the library's name (`hash.sha256(s)`); both are
@@ -14,8 +16,10 @@
 mod codec;
 mod hash;
 mod math;
+pub mod random;
 mod time;
 mod transform;
+pub mod x509;
 
 use cel::common::value::{CowVal, Val};
 use cel::{DeclarationError, Env, Value};
@@ -24,7 +28,15 @@ use crate::library::R;
 
 /// Roots of the namespaced functions of these libraries (`hash.sha256`),
 /// for the check that every free identifier is declared.
-pub(crate) const NAMESPACES: &[&str] = &["hash", "json", "yaml", "time", "transform"];
+pub(crate) const NAMESPACES: &[&str] = &[
+    "hash",
+    "json",
+    "yaml",
+    "time",
+    "transform",
+    "random",
+    "x509",
+];
 
 /// Registers the libraries' functions on `env`.
 pub(crate) fn register(env: &mut Env) -> Result<(), DeclarationError> {
@@ -33,6 +45,8 @@ pub(crate) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     math::register(env)?;
     time::register(env)?;
     transform::register(env)?;
+    random::register(env)?;
+    x509::register(env)?;
     Ok(())
 }
 
