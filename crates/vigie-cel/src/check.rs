@@ -72,7 +72,9 @@ fn walk<'a>(
             if let Some(t) = &c.target {
                 let namespace = dotted(t).filter(|n| {
                     let root = n.split('.').next().unwrap_or(n);
-                    NAMESPACES.contains(&root) && !vars.contains(root) && !bound.contains(&root)
+                    (NAMESPACES.contains(&root) || crate::kyverno_libs::NAMESPACES.contains(&root))
+                        && !vars.contains(root)
+                        && !bound.contains(&root)
                 });
                 if namespace.is_none() {
                     walk(t, vars, container, bound)?;

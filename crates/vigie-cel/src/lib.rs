@@ -66,6 +66,7 @@ mod direct;
 mod json;
 pub mod k8s;
 pub mod kyverno;
+pub mod kyverno_libs;
 mod library;
 mod macros;
 pub mod network;
@@ -810,6 +811,9 @@ fn build_engine() -> cel::Env {
     // Kyverno's libraries: `image` and `isImage` are new names, the rest
     // are methods of the library's own value type.
     let _ = kyverno::register(&mut engine);
+    // Kyverno's argument-only libraries: new names, and a two-argument
+    // `math.round` beside CEL's one-argument one.
+    let _ = kyverno_libs::register(&mut engine);
     engine
 }
 

@@ -177,6 +177,14 @@ mod tests {
         assert!(
             matches!(parse(&cel, None, "p"), Err(CelProblem::Unsupported(f)) if f.contains("http"))
         );
+        let cel = json!({"expressions": [{"expression": "globalContext.Get('e', '') != null"}]});
+        assert!(
+            matches!(parse(&cel, None, "p"), Err(CelProblem::Unsupported(f)) if f.contains("globalContext"))
+        );
+        // The libraries vigie-cel answers compile.
+        let cel = json!({"expressions": [{"expression":
+            "sha256(json.marshal(yaml.parse('a: 1'))) != string(x509.decode('') == null)"}]});
+        assert!(parse(&cel, None, "p").is_ok());
         let cel = json!({"expressions": [{"expression": "objct.spec != null"}]});
         assert!(
             matches!(parse(&cel, None, "p"), Err(CelProblem::Invalid(path, _)) if path == "p.expressions[0].expression")

@@ -171,10 +171,14 @@ pub fn register(runtime: &mut Runtime) {
             )))
         }),
         ("x509_decode", 1, 1, |a| {
-            Ok(super::to_var(&super::x509::decode(str_arg(a, 0)?)?))
+            Ok(super::to_var(&vigie_cel::kyverno_libs::x509::decode(
+                str_arg(a, 0)?,
+            )?))
         }),
         ("random", 1, 1, |a| {
-            Ok(super::string(super::random::generate(str_arg(a, 0)?)?))
+            Ok(super::string(vigie_cel::kyverno_libs::random::generate(
+                str_arg(a, 0)?,
+            )?))
         }),
     ];
     for &(name, min, max, f) in table {

@@ -5,10 +5,8 @@ mod encoding;
 mod functions;
 mod interp;
 pub mod limits;
-mod random;
 mod semver;
 pub(crate) mod time;
-mod x509;
 
 use std::sync::LazyLock;
 

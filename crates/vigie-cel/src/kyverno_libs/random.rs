@@ -44,7 +44,8 @@ impl Rng {
     }
 }
 
-pub(crate) fn generate(pattern: &str) -> Result<String, String> {
+/// A random string matching `pattern`, or why the pattern cannot be used.
+pub fn generate(pattern: &str) -> Result<String, String> {
     if pattern.is_empty() {
         return Err("no pattern provided".into());
     }
@@ -131,6 +132,67 @@ fn pick(ranges: &[(u32, u32)], rng: &mut Rng) -> Option<char> {
         }
     }
     set.iter().find_map(|&(a, _)| char::from_u32(a))
+}
+
+/// The pattern of `random()` called without one, Kyverno's default.
+const DEFAULT_PATTERN: &str = "[0-9a-z]{8}";
+
+pub(super) fn register(env: &mut cel::Env) -> Result<(), cel::DeclarationError> {
+    use cel::common::types::STRING_TYPE;
+    for (name, id) in [
+        ("random", "kyverno_random"),
+        ("random.random", "kyverno_random_random"),
+    ] {
+        env.add_overload(name, &format!("{id}_string"), vec![STRING_TYPE], random_of)?;
+        env.add_overload(name, &format!("{id}_default"), vec![], random_default)?;
+    }
+    Ok(())
+}
+
+fn random_string<'b, 'v>(pattern: &str) -> crate::library::R<'b, 'v> {
+    let out = generate(pattern).map_err(|e| crate::library::err("random", e))?;
+    crate::library::owned(cel::common::types::CelString::from(out))
+}
+
+fn random_of<'b, 'v>(args: Vec<cel::common::value::CowVal<'b, 'v>>) -> crate::library::R<'b, 'v> {
+    let pattern = crate::library::string_arg(crate::library::one(&args)?, "random")?;
+    random_string(pattern)
+}
+
+fn random_default<'b, 'v>(
+    args: Vec<cel::common::value::CowVal<'b, 'v>>,
+) -> crate::library::R<'b, 'v> {
+    if !args.is_empty() {
+        return Err(cel::ExecutionError::invalid_argument_count(0, args.len()));
+    }
+    random_string(DEFAULT_PATTERN)
+}
+
+#[cfg(test)]
+mod cel_tests {
+    use super::super::tests::{eval, json};
+    use serde_json::json;
+
+    #[test]
+    fn random_matches_the_pattern() {
+        assert_eq!(
+            json("random('[a-c]{5}-[0-9]{2}').matches('^[a-c]{5}-[0-9]{2}$')"),
+            json!(true)
+        );
+        assert_eq!(
+            json("random.random('x[0-9]').matches('^x[0-9]$')"),
+            json!(true)
+        );
+        assert_eq!(json("random().matches('^[0-9a-z]{8}$')"), json!(true));
+        assert_eq!(json("random.random().size()"), json!(8));
+    }
+
+    #[test]
+    fn random_rejects_bad_patterns() {
+        assert!(eval("random('')").is_err());
+        assert!(eval("random('[a-')").is_err());
+        assert!(eval("random(1)").is_err());
+    }
 }
 
 #[cfg(test)]

@@ -11,10 +11,12 @@ use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtensio
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 use x509_parser::public_key::PublicKey;
 
-use super::encoding::base64_encode;
-use super::time::{format_rfc3339, Timestamp};
+use base64::Engine as _;
+use chrono::{DateTime, SecondsFormat};
 
-pub(crate) fn decode(input: &str) -> Result<Json, String> {
+/// The certificate a PEM text holds, as Kyverno gives it (see the module's
+/// documentation), or why it cannot be decoded.
+pub fn decode(input: &str) -> Result<Json, String> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(input.trim_start().as_bytes())
         .map_err(|_| "failed to decode PEM block".to_string())?;
     if pem.label != "CERTIFICATE" {
@@ -30,7 +32,7 @@ pub(crate) fn decode(input: &str) -> Result<Json, String> {
 }
 
 fn b64(bytes: &[u8]) -> Json {
-    Json::String(base64_encode(bytes))
+    Json::String(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 fn oid_numbers(oid: &Oid) -> Json {
@@ -49,10 +51,9 @@ fn list(items: Vec<Json>) -> Json {
 }
 
 fn time(seconds: i64) -> Json {
-    Json::String(format_rfc3339(Timestamp {
-        seconds: seconds as f64,
-        offset: 0,
-    }))
+    DateTime::from_timestamp(seconds, 0).map_or(Json::Null, |t| {
+        Json::String(t.to_rfc3339_opts(SecondsFormat::Secs, true))
+    })
 }
 
 /// Big-endian unsigned bytes as a decimal string.
@@ -411,6 +412,23 @@ fn certificate(cert: &X509Certificate, raw: &[u8]) -> Result<Json, String> {
     Ok(Json::Object(out))
 }
 
+pub(super) fn register(env: &mut cel::Env) -> Result<(), cel::DeclarationError> {
+    env.add_overload(
+        "x509.decode",
+        "kyverno_x509_decode_string",
+        vec![cel::common::types::STRING_TYPE],
+        decode_cel,
+    )
+}
+
+/// `x509.decode(pem)`: Kyverno goes through JSON to build the result, so
+/// its numbers are doubles.
+fn decode_cel<'b, 'v>(args: Vec<cel::common::value::CowVal<'b, 'v>>) -> crate::library::R<'b, 'v> {
+    let pem = crate::library::string_arg(crate::library::one(&args)?, "x509.decode")?;
+    let decoded = decode(pem).map_err(|e| crate::library::err("x509.decode", e))?;
+    super::value_result(super::codec::from_json(&decoded))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,5 +495,22 @@ mod tests {
             url("https://u@example.test/a?b=1#c")["Host"],
             json!("example.test")
         );
+    }
+
+    #[test]
+    fn decodes_in_cel() {
+        use super::super::tests::{eval, json};
+        let pem = RSA_CERT.replace('\n', "\\n");
+        assert_eq!(
+            json(&format!("x509.decode('{pem}').Issuer.CommonName")),
+            json!("vigie.test")
+        );
+        assert_eq!(
+            json(&format!("x509.decode('{pem}').SerialNumber == 4660.0")),
+            json!(true)
+        );
+        assert!(eval("x509.decode('not a certificate')").is_err());
+        let ec = EC_CERT.replace('\n', "\\n");
+        assert!(eval(&format!("x509.decode('{ec}')")).is_err());
     }
 }
