@@ -438,6 +438,24 @@ impl Activation {
         self.base.as_deref()?.binding(name)
     }
 
+    /// `name` as this activation or its base already spells it, shared:
+    /// a rule binding `variables` or `params` over the resource's
+    /// allocates no name.
+    fn shared_name(&self, name: &str) -> Arc<str> {
+        let mut level = Some(self);
+        while let Some(a) = level {
+            let own = a.values.iter().map(|(n, _)| n);
+            if let Some(n) = own
+                .chain(a.maps.iter().map(|(n, _)| n))
+                .find(|n| ***n == *name)
+            {
+                return n.clone();
+            }
+            level = a.base.as_deref();
+        }
+        Arc::from(name)
+    }
+
     /// Binds `name` to `value` (its size bound is measured once, here).
     pub fn bind(&mut self, name: impl Into<String>, value: Value) -> Result<&mut Self, EvalError> {
         Ok(self.bind_shared(name, &Shared::new(value)?))
@@ -450,7 +468,10 @@ impl Activation {
         self.maps.retain(|(n, _)| **n != *name);
         match self.values.iter_mut().find(|(n, _)| **n == *name) {
             Some((_, v)) => *v = bound,
-            None => self.values.push((Arc::from(name), bound)),
+            None => {
+                let name = self.shared_name(&name);
+                self.values.push((name, bound));
+            }
         }
         self.largest = OnceLock::new();
         self
@@ -480,7 +501,8 @@ impl Activation {
                         whole: OnceLock::new(),
                     }),
                 };
-                self.maps.push((Arc::from(name), map));
+                let name = self.shared_name(name);
+                self.maps.push((name, map));
                 self.maps.len() - 1
             }
         };
