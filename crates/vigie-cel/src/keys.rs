@@ -4,7 +4,7 @@
 //! Converting an object to CEL values copied each of its strings into an
 //! allocation of its own, and a `has()` test of a missing field allocated
 //! the error it then discarded. Measured on the Pod Security CEL policies
-//! (bench/policy/README.md), a string found here is borrowed instead and
+//! (docs/policy.md, Benchmark), a string found here is borrowed instead and
 //! its error shared: fewer allocations, and the keys a lookup compares sit
 //! together in read-only memory rather than scattered over the heap.
 
