@@ -108,7 +108,7 @@ fn from_json(v: &serde_json::Value, depth: usize) -> Bound {
             (None, Some(u)) => scalar(CelUInt::from(u)),
             _ => scalar(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
         },
-        serde_json::Value::String(s) => text(CelString::from(s.clone())),
+        serde_json::Value::String(s) => text(string(s)),
         serde_json::Value::Array(items) => {
             let bounds = items.iter().map(|x| from_json(x, depth + 1));
             list(bounds)
@@ -125,10 +125,19 @@ fn from_json(v: &serde_json::Value, depth: usize) -> Bound {
                     list: 0,
                     string: k.len() as u64,
                 });
-                entries.push((CelString::from(k.clone()), b.val));
+                entries.push((string(k), b.val));
             }
             shared_map(entries, deep)
         }
+    }
+}
+
+/// `s` as an engine string: borrowed when it is a well-known string of
+/// Kubernetes objects (`crate::keys`), else copied.
+fn string(s: &str) -> CelString<'static> {
+    match crate::keys::intern(s) {
+        Some(k) => CelString::from(k),
+        None => CelString::from(s.to_string()),
     }
 }
 
@@ -213,7 +222,7 @@ pub(crate) fn from_val(v: &dyn Val, depth: usize) -> Result<Bound, EvalError> {
                             string: s.inner().len() as u64,
                         });
                         if string_keys {
-                            strings.push((CelString::from(s.inner().to_string()), b.val));
+                            strings.push((string(s.inner()), b.val));
                         } else {
                             others.insert(CelMapKey::from(s.inner().to_string()), b.val);
                         }
@@ -235,7 +244,7 @@ pub(crate) fn from_val(v: &dyn Val, depth: usize) -> Result<Bound, EvalError> {
             Ok(Bound::new(Box::new(CelMap::from(others)), deep))
         }
         Kind::String => match v.downcast_ref::<CelString>() {
-            Some(s) => Ok(text(CelString::from(s.inner().to_string()))),
+            Some(s) => Ok(text(string(s.inner()))),
             None => ordinary(v),
         },
         _ => ordinary(v),

@@ -113,9 +113,12 @@ fn is_lookup_key(key: &dyn Val) -> bool {
 
 /// The engine's error for a key that is not in a map, with the same text.
 fn no_such_key(key: &dyn Val) -> ExecutionError {
-    let text = if let Some(s) = key.downcast_ref::<CelString>() {
-        s.inner().to_string()
-    } else if let Some(i) = key.downcast_ref::<CelInt>() {
+    if let Some(s) = key.downcast_ref::<CelString>() {
+        // A `has()` test of a missing field discards the error: a field
+        // name of Kubernetes objects gets one made once.
+        return crate::keys::no_such_key(s.inner());
+    }
+    let text = if let Some(i) = key.downcast_ref::<CelInt>() {
         i.inner().to_string()
     } else if let Some(u) = key.downcast_ref::<CelUInt>() {
         u.inner().to_string()

@@ -654,7 +654,7 @@ impl Scope<'_> {
     ) -> Result<(Activation, Vec<String>), (Status, String)> {
         let inputs = &shared.inputs;
         // Shares the bound values: only what this block binds is converted.
-        let mut act = shared.activation.clone();
+        let mut act = Activation::extend(shared.activation.clone());
         // The shared activation binds `params` to null already: a block
         // without params binds nothing of its own here.
         if self.params.is_some() {
@@ -767,8 +767,8 @@ pub fn run(context: &PolicyContext<'_>, validation: &CelValidation) -> (Status, 
 pub struct CelResource<'a> {
     /// The inputs of the resource.
     pub inputs: CelInputs<'a>,
-    /// `inputs` bound: the start of every rule's activation.
-    activation: Activation,
+    /// `inputs` bound: what every rule's activation extends.
+    activation: Arc<Activation>,
     /// Variables already computed on this resource, by expression text:
     /// most Pod Security policies compute the same list of all containers.
     /// A handful per resource: a list compared by text (lengths first) is
@@ -800,7 +800,7 @@ impl<'a> CelResource<'a> {
         activation.bind_json("variables", &Json::Object(serde_json::Map::new()));
         CelResource {
             inputs,
-            activation,
+            activation: Arc::new(activation),
             variables: RefCell::new(Vec::new()),
         }
     }
