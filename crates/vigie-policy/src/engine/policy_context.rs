@@ -9,8 +9,7 @@ use serde_json::{Map, Value as Json};
 use super::{Request, Status, Target};
 use crate::conditions::{self, Conditions};
 use crate::context;
-use crate::images;
-use crate::jmes::{self, Document, Rcvar, Variable};
+use crate::jmes::{Document, Rcvar, Variable};
 use crate::matching::MatchTarget;
 use crate::policy::{Policy, Rule};
 use crate::variables::Missing;
@@ -413,13 +412,10 @@ pub(crate) fn base_document<'a>(
         ("request", object(request_fields)),
         ("serviceAccountName", text(sa_name)),
         ("serviceAccountNamespace", text(sa_namespace)),
-        (
-            "images",
-            jmes::to_var(&images::images_variable(&target.object, &target.kind)),
-        ),
     ]);
     let mut document =
         Document::with_objects(root, Some(&target.object), request.old_object.as_ref());
+    document.bind_images(target);
     document.apply_values(&request.values.global);
     document
 }

@@ -8,23 +8,44 @@
 //! document keeps `request.object` and `request.oldObject` as the JSON they
 //! are, and the evaluator walks them in place: only what an expression
 //! returns, or gives to a function or a comparison, is converted. The
-//! elements of a `foreach` taken from them are bound (`element`) in place too.
+//! elements of a `foreach` taken from them are bound (`element`) in place too,
+//! and the `images` variable, which costs work to make, is made when first
+//! read.
 
 use serde_json::{Map, Value as Json};
 
 use super::{to_var, Rcvar, Variable};
+use crate::engine::Target;
 
 /// The variables of one evaluation: a JMESPath tree, the request's objects,
 /// which stand at `request.object` and `request.oldObject` in place of what the
 /// tree holds there (the tree has a `request` map, or none, while either is
-/// set), and names of the root bound to JSON (`element`), which stand in place
-/// of the tree's fields of the same names.
+/// set), and names of the root bound to JSON (`element`, `images`), which
+/// stand in place of the tree's fields of the same names.
 #[derive(Clone, Debug)]
 pub struct Document<'d> {
     vars: Rcvar,
     object: Option<&'d Json>,
     old_object: Option<&'d Json>,
-    bound: Vec<(String, &'d Json)>,
+    bound: Vec<(String, Bound<'d>)>,
+}
+
+/// JSON a name of the root is bound to.
+#[derive(Clone, Debug)]
+enum Bound<'d> {
+    Json(&'d Json),
+    /// The `images` variable of a target, which the target makes when it is
+    /// first read.
+    Images(&'d Target),
+}
+
+impl<'d> Bound<'d> {
+    fn get(&self) -> &'d Json {
+        match self {
+            Bound::Json(value) => value,
+            Bound::Images(target) => target.images(),
+        }
+    }
 }
 
 /// A value a search found: a part of a document's JSON, read in place, or a
@@ -112,24 +133,21 @@ impl<'d> Document<'d> {
         self.bound
             .iter()
             .find(|(bound, _)| bound == name)
-            .map(|(_, value)| *value)
+            .map(|(_, value)| value.get())
     }
 
     /// The names of the root bound to JSON.
     pub(super) fn bindings(&self) -> impl Iterator<Item = (&str, &'d Json)> + '_ {
         self.bound
             .iter()
-            .map(|(name, value)| (name.as_str(), *value))
+            .map(|(name, value)| (name.as_str(), value.get()))
     }
 
     /// Sets a field of the root (a name, not a path) to a value found by a
     /// search: JSON stays read in place.
     pub fn bind(&mut self, name: &str, value: &Found<'d>) {
         match value {
-            Found::Json(json) => {
-                self.bound.retain(|(bound, _)| bound != name);
-                self.bound.push((name.to_string(), json));
-            }
+            Found::Json(json) => self.bind_bound(name, Bound::Json(json)),
             Found::Var(var) => self.set_field(name, var.clone()),
         }
     }
@@ -164,6 +182,17 @@ impl<'d> Document<'d> {
         }
     }
 
+    /// Binds `images` to the `images` variable of `target`, made only if an
+    /// expression reads it.
+    pub fn bind_images(&mut self, target: &'d Target) {
+        self.bind_bound("images", Bound::Images(target));
+    }
+
+    fn bind_bound(&mut self, name: &str, value: Bound<'d>) {
+        self.bound.retain(|(bound, _)| bound != name);
+        self.bound.push((name.to_string(), value));
+    }
+
     /// Sets `value` at a dotted path (`request.object.metadata.name`), creating
     /// maps. Setting an object read in place, or a field inside it, makes it a
     /// part of the JMESPath tree again (converted, for a field inside it).
@@ -173,9 +202,9 @@ impl<'d> Document<'d> {
             None => (path, false),
         };
         if let Some(at) = self.bound.iter().position(|(name, _)| name == first) {
-            let (name, json) = self.bound.remove(at);
+            let (name, value) = self.bound.remove(at);
             if inside {
-                set_var_path(&mut self.vars, &name, to_var(json));
+                set_var_path(&mut self.vars, &name, to_var(value.get()));
             }
         }
         if let Some(rest) = path.strip_prefix("request") {
