@@ -254,7 +254,8 @@ impl<'d> Document<'d> {
         }
     }
 
-    /// The whole document as JSON.
+    /// The whole document as JSON (what tests compare).
+    #[cfg(test)]
     pub fn to_json(&self) -> Json {
         super::interp::Val::root(self).to_json(self)
     }
