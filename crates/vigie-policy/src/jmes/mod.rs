@@ -1,5 +1,6 @@
 //! JMESPath as Kyverno runs it: the standard language plus Kyverno's functions,
-//! compiled once per expression and evaluated over [`Rcvar`] documents.
+//! compiled once per expression and evaluated over [`Document`]s (JMESPath values,
+//! with the request's JSON read in place).
 
 mod document;
 mod encoding;
