@@ -3,7 +3,7 @@
 use serde_json::Value as Json;
 use vigie_resource::wildcard_match;
 
-use crate::jmes::{EvalError, Rcvar};
+use crate::jmes::{Document, EvalError};
 use crate::quantity::{parse_duration, parse_quantity, quantities_equal};
 use crate::variables::{self, Missing};
 
@@ -76,7 +76,7 @@ impl Conditions {
 /// Evaluates the conditions; the message is that of the first condition that decided.
 pub fn evaluate(
     conditions: &Conditions,
-    data: &Rcvar,
+    data: &Document<'_>,
     missing: Missing,
 ) -> Result<bool, EvalError> {
     for c in &conditions.all {
@@ -95,7 +95,7 @@ pub fn evaluate(
     Ok(false)
 }
 
-fn evaluate_one(c: &Condition, data: &Rcvar, missing: Missing) -> Result<bool, EvalError> {
+fn evaluate_one(c: &Condition, data: &Document<'_>, missing: Missing) -> Result<bool, EvalError> {
     let key = variables::substitute(&c.key, data, missing)?;
     let value = variables::substitute(&c.value, data, missing)?;
     Ok(apply(c.operator, &key, &value))
@@ -514,7 +514,7 @@ mod tests {
             value: v,
             message: None,
         };
-        let data = crate::jmes::to_var(&json!({}));
+        let data = Document::new(crate::jmes::to_var(&json!({})));
         let both = Conditions {
             any: vec![
                 cond(Equals, json!("a"), json!("b")),

@@ -1,42 +1,11 @@
 //! The document variables are resolved against: `request.*`, `images`,
 //! `serviceAccountName`, values given offline, and the rule's `context` entries.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value as Json};
 
-use crate::jmes::{self, EvalError, Rcvar, Variable};
+use crate::jmes::{self, Document, EvalError};
 use crate::policy::{ContextEntry, ContextSource};
 use crate::variables::{self, Missing};
-
-/// Sets `value` at a dotted path (`request.object.metadata.name`), creating maps.
-pub fn set_path(root: &mut Rcvar, path: &str, value: Rcvar) {
-    let mut node = root;
-    let mut parts = path.split('.').peekable();
-    while let Some(part) = parts.next() {
-        let var = std::sync::Arc::make_mut(node);
-        if !var.is_object() {
-            *var = Variable::Object(BTreeMap::new());
-        }
-        let Variable::Object(map) = var else {
-            unreachable!()
-        };
-        if parts.peek().is_none() {
-            map.insert(part.to_string(), value);
-            return;
-        }
-        node = map
-            .entry(part.to_string())
-            .or_insert_with(|| Rcvar::new(Variable::Object(BTreeMap::new())));
-    }
-}
-
-/// Adds each value (keys may be dotted paths) to the document.
-pub fn apply_values(root: &mut Rcvar, values: &Map<String, Json>) {
-    for (key, value) in values {
-        set_path(root, key, jmes::to_var(value));
-    }
-}
 
 /// Whether a values map provides a context entry (by its name or a path under it).
 pub fn provided(values: &[&Map<String, Json>], name: &str) -> bool {
@@ -49,7 +18,7 @@ pub fn provided(values: &[&Map<String, Json>], name: &str) -> bool {
 /// Loads context entries in order; each can use the ones before it.
 pub fn load(
     entries: &[ContextEntry],
-    data: &mut Rcvar,
+    data: &mut Document<'_>,
     values: &[&Map<String, Json>],
     config_maps: &[Json],
 ) -> Result<(), String> {
@@ -58,21 +27,25 @@ pub fn load(
             continue;
         }
         let value = load_one(entry, data, config_maps)?;
-        set_path(data, &entry.name, jmes::to_var(&value));
+        data.set_path(&entry.name, jmes::to_var(&value));
     }
     Ok(())
 }
 
-fn query(jmes_path: &str, data: &Rcvar) -> Result<Json, EvalError> {
+fn query(jmes_path: &str, data: &Document<'_>) -> Result<Json, EvalError> {
     let expr_text = match variables::substitute_str(jmes_path, data, Missing::Error)? {
         Json::String(s) => s,
         other => other.to_string(),
     };
     let expr = variables::compile_cached(&expr_text).map_err(EvalError::Failed)?;
-    expr.search(data).map(|v| jmes::to_json(&v))
+    expr.search_json(data)
 }
 
-fn load_one(entry: &ContextEntry, data: &Rcvar, config_maps: &[Json]) -> Result<Json, String> {
+fn load_one(
+    entry: &ContextEntry,
+    data: &Document<'_>,
+    config_maps: &[Json],
+) -> Result<Json, String> {
     let name = &entry.name;
     let with_default =
         |result: Result<Json, EvalError>, default: &Option<Json>| -> Result<Json, String> {
@@ -95,7 +68,7 @@ fn load_one(entry: &ContextEntry, data: &Rcvar, config_maps: &[Json]) -> Result<
             let result = match (value, jmes_path) {
                 (Some(v), jp) => {
                     variables::substitute(v, data, Missing::Error).and_then(|v| match jp {
-                        Some(jp) => query(jp, &jmes::to_var(&v)),
+                        Some(jp) => query(jp, &Document::new(jmes::to_var(&v))),
                         None => Ok(v),
                     })
                 }
@@ -151,7 +124,7 @@ fn load_one(entry: &ContextEntry, data: &Rcvar, config_maps: &[Json]) -> Result<
             };
             if let Some(found) = answered {
                 let result = match jmes_path {
-                    Some(jp) => query(jp, &jmes::to_var(&found)),
+                    Some(jp) => query(jp, &Document::new(jmes::to_var(&found))),
                     None => Ok(found),
                 };
                 return with_default(result, default);
@@ -180,17 +153,19 @@ mod tests {
 
     #[test]
     fn set_path_creates_maps() {
-        let mut root = jmes::to_var(&json!({"request": {"operation": "CREATE"}}));
-        set_path(&mut root, "request.object.metadata.name", jmes::string("x"));
+        let mut root = Document::new(jmes::to_var(&json!({"request": {"operation": "CREATE"}})));
+        root.set_path("request.object.metadata.name", jmes::string("x"));
         assert_eq!(
-            jmes::to_json(&root),
+            root.to_json(),
             json!({"request": {"operation": "CREATE", "object": {"metadata": {"name": "x"}}}})
         );
     }
 
     #[test]
     fn variable_entries_with_jmespath_and_default() {
-        let mut data = jmes::to_var(&json!({"request": {"object": {"spec": {"replicas": 3}}}}));
+        let mut data = Document::new(jmes::to_var(
+            &json!({"request": {"object": {"spec": {"replicas": 3}}}}),
+        ));
         let entries = vec![
             entry(
                 "replicas",
@@ -218,14 +193,14 @@ mod tests {
             ),
         ];
         load(&entries, &mut data, &[], &[]).unwrap();
-        let json = jmes::to_json(&data);
+        let json = data.to_json();
         assert_eq!(json["doubled"], json!(6));
         assert_eq!(json["missing"], json!("d"));
     }
 
     #[test]
     fn config_maps_from_resources_and_offline_errors() {
-        let mut data = jmes::to_var(&json!({}));
+        let mut data = Document::new(jmes::to_var(&json!({})));
         let cm = json!({"kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"k": "v"}});
         let entries = vec![entry(
             "cm",
@@ -235,7 +210,7 @@ mod tests {
             },
         )];
         load(&entries, &mut data, &[], std::slice::from_ref(&cm)).unwrap();
-        assert_eq!(jmes::to_json(&data)["cm"]["data"]["k"], "v");
+        assert_eq!(data.to_json()["cm"]["data"]["k"], "v");
         let api = vec![entry(
             "pods",
             ContextSource::External {

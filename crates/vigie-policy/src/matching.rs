@@ -1,7 +1,7 @@
 //! `match` and `exclude`: which resources and requests a rule applies to.
 
 use std::collections::BTreeMap;
-use vigie_resource::wildcard_match;
+use vigie_resource::{has_wildcard, wildcard_match};
 
 #[derive(Clone, Debug, Default)]
 pub struct MatchResources {
@@ -112,7 +112,7 @@ impl KindSelector {
             Some((g, v)) => (g, v),
             None => ("", api_version),
         };
-        let kind_matches = if self.ignore_case && !self.kind.contains(['*', '?']) {
+        let kind_matches = if self.ignore_case && !has_wildcard(&self.kind) {
             self.kind.eq_ignore_ascii_case(kind)
         } else {
             wildcard_match(&self.kind, kind)

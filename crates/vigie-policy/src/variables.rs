@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock, RwLock};
 use serde_json::Value as Json;
 
 use crate::jmes::limits::MAX_STRING_BYTES;
-use crate::jmes::{self, EvalError, Expr, Rcvar};
+use crate::jmes::{Document, EvalError, Expr};
 
 /// Expressions compiled once for the whole process, keyed by their text.
 static COMPILED: LazyLock<RwLock<HashMap<String, Arc<Expr>>>> = LazyLock::new(Default::default);
@@ -89,7 +89,7 @@ fn is_escaped(s: &str, open: usize) -> bool {
 /// is substituted too, and a value that names itself would never end.
 pub const MAX_SUBSTITUTIONS: usize = 1000;
 
-pub fn substitute_str(s: &str, data: &Rcvar, missing: Missing) -> Result<Json, EvalError> {
+pub fn substitute_str(s: &str, data: &Document<'_>, missing: Missing) -> Result<Json, EvalError> {
     if !has_open_braces(s) {
         return Ok(Json::String(s.to_string()));
     }
@@ -136,13 +136,13 @@ pub fn substitute_str(s: &str, data: &Rcvar, missing: Missing) -> Result<Json, E
 }
 
 /// The value of the expression inside one `{{ }}`.
-fn variable_value(source: &str, data: &Rcvar, missing: Missing) -> Result<Json, EvalError> {
+fn variable_value(source: &str, data: &Document<'_>, missing: Missing) -> Result<Json, EvalError> {
     if source == "@" {
         return Ok(Json::String("{{@}}".into()));
     }
     let expr = compile_cached(source).map_err(EvalError::Failed)?;
-    match expr.search(data) {
-        Ok(v) => Ok(jmes::to_json(&v)),
+    match expr.search_json(data) {
+        Ok(v) => Ok(v),
         Err(EvalError::NotFound(_)) if missing == Missing::EmptyString => {
             Ok(Json::String(String::new()))
         }
@@ -151,7 +151,7 @@ fn variable_value(source: &str, data: &Rcvar, missing: Missing) -> Result<Json, 
 }
 
 /// Substitutes every variable in a JSON tree (keys included).
-pub fn substitute(value: &Json, data: &Rcvar, missing: Missing) -> Result<Json, EvalError> {
+pub fn substitute(value: &Json, data: &Document<'_>, missing: Missing) -> Result<Json, EvalError> {
     match value {
         Json::String(s) => substitute_str(s, data, missing),
         Json::Array(items) => items
@@ -192,10 +192,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn data() -> Rcvar {
-        jmes::to_var(
+    fn data() -> Document<'static> {
+        Document::new(crate::jmes::to_var(
             &json!({"request": {"object": {"metadata": {"name": "web", "labels": {"app": "x"}}, "spec": {"replicas": 3}}}, "key": "app"}),
-        )
+        ))
     }
 
     #[test]
@@ -256,7 +256,9 @@ mod tests {
 
     #[test]
     fn a_value_that_refers_to_itself_stops_at_the_limit() {
-        let data = jmes::to_var(&json!({"a": "x{{ a }}{{ a }}", "b": "{{ b }}"}));
+        let data = Document::new(crate::jmes::to_var(
+            &json!({"a": "x{{ a }}{{ a }}", "b": "{{ b }}"}),
+        ));
         let err = substitute_str("start {{ a }}", &data, Missing::Error).unwrap_err();
         assert!(err.to_string().contains("limit of 1000 variables"), "{err}");
         let err = substitute_str("start {{ b }}", &data, Missing::Error).unwrap_err();

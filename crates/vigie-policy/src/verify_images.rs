@@ -42,7 +42,7 @@ use vigie_resource::{parse_image, wildcard_match};
 use crate::cel::ivpol::{said, OFFLINE};
 use crate::conditions::{self, Conditions};
 use crate::engine::{PolicyContext, Status};
-use crate::jmes::Rcvar;
+use crate::jmes::Document;
 use crate::json::array_items;
 use crate::policy::{parse_conditions_opt, problem, strings, Parse};
 use crate::variables::Missing;
@@ -180,7 +180,7 @@ fn without_conditions(v: &Json) -> Json {
 
 /// Substitutes the variables of `raw` outside attestation conditions, which
 /// keep their text.
-fn substitute_entries(raw: &Json, data: &Rcvar) -> Result<Json, String> {
+fn substitute_entries(raw: &Json, data: &Document<'_>) -> Result<Json, String> {
     let mut out = crate::variables::substitute(&without_conditions(raw), data, Missing::Error)
         .map_err(|e| e.to_string())?;
     for (item, original) in out
@@ -601,7 +601,9 @@ fn extracted_images(
                 None => value.to_string(),
                 Some(expr) => {
                     let result = expr
-                        .search(&crate::jmes::to_var(&Json::String(value.to_string())))
+                        .search(&crate::jmes::Document::new(crate::jmes::to_var(
+                            &Json::String(value.to_string()),
+                        )))
                         .map_err(|e| format!("{pointer}: failed to apply jmesPath: {e}"))?;
                     match crate::jmes::to_json(&result) {
                         Json::String(s) => s,
@@ -676,7 +678,11 @@ impl VerifyImages {
     /// Runs the rule on the resource of `context`: its status, its message
     /// (one part per image), and the object with digests and the
     /// `kyverno.io/verify-images` annotation when it changed.
-    pub fn run(&self, context: &PolicyContext<'_>, data: &Rcvar) -> (Status, String, Option<Json>) {
+    pub fn run(
+        &self,
+        context: &PolicyContext<'_>,
+        data: &Document<'_>,
+    ) -> (Status, String, Option<Json>) {
         let target = context.target;
         let lookup = &context.request.cel_lookup;
         let substituted;
@@ -776,7 +782,12 @@ impl VerifyImages {
 impl ImageVerification {
     /// Verifies one image: its status, message, and the image rewritten with
     /// its digest when `mutateDigest` adds one.
-    fn run(&self, lookup: &Offline, image: &str, data: &Rcvar) -> (Status, String, Option<String>) {
+    fn run(
+        &self,
+        lookup: &Offline,
+        image: &str,
+        data: &Document<'_>,
+    ) -> (Status, String, Option<String>) {
         let has_checks = !self.attestors.is_empty() || !self.attestations.is_empty();
         let info = parse_image(image);
         let has_digest = info.as_ref().is_some_and(|i| !i.digest.is_empty());
@@ -862,7 +873,7 @@ impl ImageVerification {
         &self,
         entry: &Json,
         image: &str,
-        rule_data: &Rcvar,
+        rule_data: &Document<'_>,
     ) -> Result<(), (Status, String)> {
         if self.attestations.is_empty() {
             return Ok(());
@@ -911,12 +922,8 @@ impl ImageVerification {
             // Kyverno adds them to its context: `{{ builder.id }}` and
             // `{{ request.object.metadata.name }}` both resolve.
             let mut data = rule_data.clone();
-            if let (Some(fields), crate::jmes::Variable::Object(root)) =
-                (predicate.as_object(), Arc::make_mut(&mut data))
-            {
-                for (k, v) in fields {
-                    root.insert(k.clone(), crate::jmes::to_var(v));
-                }
+            for (k, v) in predicate.as_object().into_iter().flatten() {
+                data.set_field(k, crate::jmes::to_var(v));
             }
             for c in &check.conditions {
                 match conditions::evaluate(c, &data, Missing::Error) {

@@ -16,7 +16,7 @@ use std::cell::Cell;
 use super::policy_context::preconditions_hold;
 use super::{foreach_list, with_element, MAX_FOREACH_ELEMENTS};
 use crate::context;
-use crate::jmes::Rcvar;
+use crate::jmes::Document;
 use crate::policy::{GenerateForeach, GenerateSource, Generation, Policy, Rule, RuleAction};
 use crate::variables::{self, Missing};
 
@@ -122,7 +122,7 @@ impl Run<'_, '_> {
     fn foreach(
         &self,
         entries: &[GenerateForeach],
-        data: &Rcvar,
+        data: &Document<'_>,
     ) -> Result<Vec<Json>, (Status, String)> {
         let error = |e: String| (Status::Error, e);
         let mut out = Vec::new();
@@ -168,7 +168,11 @@ impl Run<'_, '_> {
     }
 
     /// The resources one generate block creates with the variables of `data`.
-    fn build(&self, generation: &Generation, data: &Rcvar) -> Result<Vec<Json>, (Status, String)> {
+    fn build(
+        &self,
+        generation: &Generation,
+        data: &Document<'_>,
+    ) -> Result<Vec<Json>, (Status, String)> {
         let (context, sources) = (self.context, self.sources);
         let error = |e: String| (Status::Error, e);
         let text = |s: &str, what: &str| -> Result<String, (Status, String)> {

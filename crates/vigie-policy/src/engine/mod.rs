@@ -132,34 +132,32 @@ pub(crate) fn rule_matches(rule: &Rule, target: &crate::matching::MatchTarget<'_
 
 /// `data` with a foreach element bound, as Kyverno binds it: `element` and
 /// `elementIndex`, and `element<N>`/`elementIndex<N>` for nesting level N.
-pub(crate) fn with_element(
-    data: &crate::jmes::Rcvar,
-    element: &crate::jmes::Rcvar,
+/// An element read in place from the request's object stays so.
+pub(crate) fn with_element<'d>(
+    data: &crate::jmes::Document<'d>,
+    element: &crate::jmes::Found<'d>,
     index: usize,
     nesting: usize,
-) -> crate::jmes::Rcvar {
+) -> crate::jmes::Document<'d> {
     let mut data = data.clone();
     let index_var = crate::jmes::Rcvar::new(crate::jmes::Variable::Number(index.into()));
-    crate::context::set_path(&mut data, "element", element.clone());
-    crate::context::set_path(&mut data, "elementIndex", index_var.clone());
-    crate::context::set_path(&mut data, &format!("element{nesting}"), element.clone());
-    crate::context::set_path(&mut data, &format!("elementIndex{nesting}"), index_var);
+    data.bind("element", element);
+    data.set_field("elementIndex", index_var.clone());
+    data.bind(&format!("element{nesting}"), element);
+    data.set_field(&format!("elementIndex{nesting}"), index_var);
     data
 }
 
 /// The elements of a foreach `list` expression on `data`: a list's items, a
 /// single value as one element, none when the path leads nowhere.
-pub(crate) fn foreach_list(
+pub(crate) fn foreach_list<'d>(
     list: &str,
-    data: &crate::jmes::Rcvar,
-) -> Result<Vec<crate::jmes::Rcvar>, String> {
+    data: &crate::jmes::Document<'d>,
+) -> Result<Vec<crate::jmes::Found<'d>>, String> {
     let expr = crate::variables::compile_cached(list)
         .map_err(|e| format!("failed to evaluate list {list}: {e}"))?;
-    match expr.search(data) {
-        Ok(v) => Ok(match &*v {
-            crate::jmes::Variable::Array(items) => items.clone(),
-            _ => vec![v.clone()],
-        }),
+    match expr.search_items(data) {
+        Ok(items) => Ok(items),
         // A path that leads nowhere is null to JMESPath: no element.
         Err(crate::jmes::EvalError::NotFound(_)) => Ok(Vec::new()),
         Err(e) => Err(format!("failed to evaluate list {list}: {e}")),

@@ -14,7 +14,7 @@ use super::{
     MAX_PATTERN_DEPTH,
 };
 use crate::context;
-use crate::jmes::{self, Rcvar};
+use crate::jmes::{self, Document, Found};
 use crate::patch::{self, json6902};
 use crate::policy::{ForeachOrder, MutateForeach, Mutation, Policy, Rule, RuleAction};
 use crate::variables::{self, Missing};
@@ -205,7 +205,7 @@ pub fn run(
 pub(crate) fn patch_object(
     mutation: &Mutation,
     object: &Json,
-    data: Rcvar,
+    data: Document<'_>,
     provided: &[&serde_json::Map<String, Json>],
     request: &Request,
 ) -> Result<Option<Json>, String> {
@@ -238,7 +238,7 @@ pub(crate) fn success_message(object: &Json) -> String {
 }
 
 /// Applies one patch (variables substituted first) to `object`.
-fn apply(mutation: &Mutation, object: Json, data: &Rcvar) -> Result<Json, String> {
+fn apply(mutation: &Mutation, object: Json, data: &Document<'_>) -> Result<Json, String> {
     match mutation {
         Mutation::StrategicMerge(overlay) => {
             let overlay = if variables::tree_has_variables(overlay) {
@@ -291,7 +291,7 @@ impl ForeachRun<'_> {
         &mut self,
         list: &[MutateForeach],
         object: &Json,
-        mut data: Rcvar,
+        mut data: Document<'_>,
         nesting: usize,
     ) -> Result<Option<Json>, String> {
         if nesting >= MAX_FOREACH_NESTING {
@@ -305,7 +305,7 @@ impl ForeachRun<'_> {
             let base = current.as_ref().unwrap_or(object);
             if let Some(patched) = self.elements(foreach, &elements, base, &data, nesting)? {
                 // Later entries see the object as this one left it.
-                context::set_path(&mut data, "request.object", jmes::to_var(&patched));
+                data.set_path("request.object", jmes::to_var(&patched));
                 current = Some(patched);
             }
         }
@@ -315,9 +315,9 @@ impl ForeachRun<'_> {
     fn elements(
         &mut self,
         foreach: &MutateForeach,
-        elements: &[Rcvar],
+        elements: &[Found<'_>],
         object: &Json,
-        data: &Rcvar,
+        data: &Document<'_>,
         nesting: usize,
     ) -> Result<Option<Json>, String> {
         let descending = match foreach.order {

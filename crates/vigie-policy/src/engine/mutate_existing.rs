@@ -232,7 +232,7 @@ fn run_rule(
         for t in selected {
             let target = &targets[t];
             let mut data = rule_data.data.clone();
-            context::set_path(&mut data, "target", target.var().clone());
+            data.set_path("target", target.var().clone());
             if let Err(e) = context::load(
                 &entry.context,
                 &mut data,

@@ -9,8 +9,7 @@ use serde_json::{Map, Value as Json};
 use super::{Request, Status, Target};
 use crate::conditions::{self, Conditions};
 use crate::context;
-use crate::images;
-use crate::jmes::{self, Rcvar, Variable};
+use crate::jmes::{Document, Rcvar, Variable};
 use crate::matching::MatchTarget;
 use crate::policy::{Policy, Rule};
 use crate::variables::Missing;
@@ -23,7 +22,7 @@ pub struct PolicyContext<'a> {
     pub request: &'a Request,
     /// `request.operation`, which values may override.
     operation: String,
-    base: OnceCell<Rcvar>,
+    base: OnceCell<Document<'a>>,
     /// What CEL rules share, made by the first one.
     cel: OnceCell<crate::cel::CelResource<'a>>,
     /// `exceptions` for CEL expressions: what the PolicyExceptions matching
@@ -129,7 +128,7 @@ impl ImageVerifications {
 /// The variables of one rule and the values maps that answer its context entries.
 pub struct RuleData<'a> {
     /// The document variables resolve against.
-    pub data: Rcvar,
+    pub data: Document<'a>,
     /// Global, rule and resource values: context entries they name are not loaded.
     pub provided: [&'a Map<String, Json>; 3],
 }
@@ -266,7 +265,7 @@ impl<'a> PolicyContext<'a> {
     }
 
     /// The shared document: `request.*`, `images`, service account, global values.
-    pub fn base(&self) -> Rcvar {
+    pub fn base(&self) -> Document<'a> {
         self.base
             .get_or_init(|| base_document(self.target, self.request, &self.operation))
             .clone()
@@ -302,8 +301,8 @@ impl<'a> PolicyContext<'a> {
             .and_then(|r| r.get(&self.target.name))
             .unwrap_or(&EMPTY);
         let mut data = self.base();
-        context::apply_values(&mut data, rule_values);
-        context::apply_values(&mut data, resource_values);
+        data.apply_values(rule_values);
+        data.apply_values(resource_values);
         self.default_old_object(&mut data);
         let provided = [&request.values.global, rule_values, resource_values];
         if let Err(e) = context::load(&rule.context, &mut data, &provided, &request.config_maps) {
@@ -323,26 +322,18 @@ impl<'a> PolicyContext<'a> {
     /// CLI does. A DELETE without one deletes the object given: it is the old
     /// object, and there is no new one (`request.object` is null), as in an
     /// admission request.
-    fn default_old_object(&self, data: &mut Rcvar) {
-        let Variable::Object(root) = &**data else {
-            return;
+    fn default_old_object(&self, data: &mut Document<'a>) {
+        let delete = match data.string_at(&["request", "operation"]) {
+            Some("UPDATE") => false,
+            Some("DELETE") => true,
+            _ => return,
         };
-        let request = root.get("request").and_then(|r| r.as_object());
-        let operation = request
-            .and_then(|r| r.get("operation"))
-            .and_then(|o| o.as_string().cloned());
-        let old_missing = request
-            .and_then(|r| r.get("oldObject"))
-            .is_none_or(|o| o.is_null());
-        match operation.as_deref() {
-            Some("UPDATE") if old_missing => {
-                context::set_path(data, "request.oldObject", self.target.var().clone());
-            }
-            Some("DELETE") if old_missing => {
-                context::set_path(data, "request.oldObject", self.target.var().clone());
-                context::set_path(data, "request.object", Rcvar::new(Variable::Null));
-            }
-            _ => {}
+        if !data.is_null_at(&["request", "oldObject"]) {
+            return;
+        }
+        data.set_in_place("oldObject", &self.target.object);
+        if delete {
+            data.set_path("request.object", Rcvar::new(Variable::Null));
         }
     }
 }
@@ -350,7 +341,7 @@ impl<'a> PolicyContext<'a> {
 /// Whether preconditions hold; a path that leads nowhere reads as an empty string.
 pub(crate) fn preconditions_hold(
     conditions: Option<&Conditions>,
-    data: &Rcvar,
+    data: &Document<'_>,
 ) -> Result<bool, String> {
     match conditions {
         None => Ok(true),
@@ -358,7 +349,13 @@ pub(crate) fn preconditions_hold(
     }
 }
 
-pub(crate) fn base_document(target: &Target, request: &Request, operation: &str) -> Rcvar {
+/// The document of `target` under `request`. The target and the request's old
+/// object are read in place (see [`Document`]), not converted.
+pub(crate) fn base_document<'a>(
+    target: &'a Target,
+    request: &'a Request,
+    operation: &str,
+) -> Document<'a> {
     let user = &request.user;
     let (sa_namespace, sa_name) = user
         .username
@@ -389,10 +386,6 @@ pub(crate) fn base_document(target: &Target, request: &Request, operation: &str)
     if !user.groups.is_empty() {
         user_info.push(("groups", texts(&user.groups)));
     }
-    let old_object = match &request.old_object {
-        Some(old) => jmes::to_var(old),
-        None => Rcvar::new(Variable::Null),
-    };
     let mut request_fields = vec![
         ("operation", text(operation)),
         ("userInfo", object(user_info)),
@@ -408,21 +401,21 @@ pub(crate) fn base_document(target: &Target, request: &Request, operation: &str)
                 ("kind", text(&target.kind)),
             ]),
         ),
-        ("object", target.var().clone()),
-        ("oldObject", old_object),
     ];
+    if request.old_object.is_none() {
+        request_fields.push(("oldObject", Rcvar::new(Variable::Null)));
+    }
     if request.dry_run {
         request_fields.push(("dryRun", Rcvar::new(Variable::Bool(true))));
     }
-    let mut root = object(vec![
+    let root = object(vec![
         ("request", object(request_fields)),
         ("serviceAccountName", text(sa_name)),
         ("serviceAccountNamespace", text(sa_namespace)),
-        (
-            "images",
-            jmes::to_var(&images::images_variable(&target.object, &target.kind)),
-        ),
     ]);
-    context::apply_values(&mut root, &request.values.global);
-    root
+    let mut document =
+        Document::with_objects(root, Some(&target.object), request.old_object.as_ref());
+    document.bind_images(target);
+    document.apply_values(&request.values.global);
+    document
 }

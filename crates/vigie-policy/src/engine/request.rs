@@ -51,6 +51,9 @@ pub struct Target {
     /// The same object as a JMESPath value, converted on first use (see
     /// [`Target::var`]).
     var: std::sync::OnceLock<Rcvar>,
+    /// The `images` variable of the object, made on first use (see
+    /// [`Target::images`]).
+    images: std::sync::OnceLock<Json>,
     /// `apiVersion`; empty when absent.
     pub api_version: String,
     /// `kind`; empty when absent.
@@ -104,18 +107,25 @@ impl Target {
             labels: string_map(metadata.and_then(|m| m.get("labels"))),
             annotations: string_map(metadata.and_then(|m| m.get("annotations"))),
             var: std::sync::OnceLock::new(),
+            images: std::sync::OnceLock::new(),
             object,
             resource: None,
         }
     }
 
-    /// The object as a JMESPath value, converted once, for every expression
-    /// and variable that reads it. Converted on first use: CEL rules and
-    /// podSecurity never read it, so a resource that only they judge (a CEL
-    /// policy set, at the webhook or in `policy apply`) is never converted.
-    /// `object` is not to be changed once this is read.
+    /// The object as a JMESPath value, converted once, for the `target`
+    /// variable of `mutate.targets` (expressions read `request.object` in
+    /// place). `object` is not to be changed once this is read.
     pub fn var(&self) -> &Rcvar {
         self.var.get_or_init(|| jmes::to_var(&self.object))
+    }
+
+    /// The `images` variable: the object's container images, parsed. Made
+    /// when first read: most policies never read it. `object` and `kind` are
+    /// not to be changed once this is read.
+    pub fn images(&self) -> &Json {
+        self.images
+            .get_or_init(|| crate::images::images_variable(&self.object, &self.kind))
     }
 
     /// A target of a loaded resource, kept so that podSecurity can point at lines.

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::conditions;
 use crate::context;
-use crate::jmes::{self, Rcvar};
+use crate::jmes::{Document, Found};
 use crate::pattern::{self, MismatchKind};
 use crate::policy::{Check, Foreach, Pattern, Policy, Rule, Validation};
 use crate::variables::{self, Missing};
@@ -70,7 +70,7 @@ pub fn run(
 /// Where a check runs: the object patterns apply to and the variables document.
 struct Scope<'a> {
     object: &'a Json,
-    data: Rcvar,
+    data: Document<'a>,
     target: &'a Target,
     request: &'a Request,
     pod_security: &'a crate::pod_security::Evaluations,
@@ -191,12 +191,9 @@ fn run_foreach(list: &[Foreach], scope: &Scope<'_>) -> (Status, String) {
     for foreach in list {
         let elements = match variables::compile_cached(&foreach.list)
             .map_err(|e| e.to_string())
-            .and_then(|e| e.search(&scope.data).map_err(|e| e.to_string()))
+            .and_then(|e| e.search_items(&scope.data).map_err(|e| e.to_string()))
         {
-            Ok(v) => match &*v {
-                jmes::Variable::Array(items) => items.clone(),
-                _ => vec![v.clone()],
-            },
+            Ok(items) => items,
             // A list that cannot be evaluated contributes nothing, as in Kyverno.
             Err(_) => continue,
         };
@@ -213,10 +210,10 @@ fn run_foreach(list: &[Foreach], scope: &Scope<'_>) -> (Status, String) {
     }
 }
 
-fn run_elements(
+fn run_elements<'a>(
     foreach: &Foreach,
-    elements: &[Rcvar],
-    scope: &Scope<'_>,
+    elements: &[Found<'a>],
+    scope: &Scope<'a>,
 ) -> (Status, String, usize) {
     let mut applied = 0;
     for (index, element) in elements.iter().enumerate() {
@@ -237,14 +234,15 @@ fn run_elements(
         let mut data = super::with_element(&scope.data, element, index, scope.nesting);
         let scoped = foreach.element_scope.unwrap_or(element.is_object());
         // The element as JSON, for the checks that match it as the object
-        // (patterns, and foreach loops that may hold them); a deny check reads
-        // only the variables, so the element is not converted for it.
+        // (patterns, and foreach loops that may hold them): borrowed when it
+        // was read in place, else converted, and not for a deny check, which
+        // reads only the variables.
         let element_json = (scoped
             && matches!(
                 foreach.check,
                 Check::Pattern(_) | Check::AnyPattern(_) | Check::Foreach(_)
             ))
-        .then(|| jmes::to_json(element));
+        .then(|| element.to_json());
         if let Err(e) = context::load(
             &foreach.context,
             &mut data,
@@ -269,7 +267,7 @@ fn run_elements(
             }
         }
         let inner = Scope {
-            object: element_json.as_ref().unwrap_or(scope.object),
+            object: element_json.as_deref().unwrap_or(scope.object),
             data,
             target: scope.target,
             request: scope.request,

@@ -688,7 +688,7 @@ mod tests {
     fn eval(expr: &str) -> Json {
         let e = Expr::compile(expr).unwrap_or_else(|e| panic!("{e}"));
         to_json(
-            &e.search(&to_var(&json!({})))
+            &e.search(&crate::jmes::Document::new(to_var(&json!({}))))
                 .unwrap_or_else(|e| panic!("{expr}: {e}")),
         )
     }
@@ -696,7 +696,7 @@ mod tests {
     fn fails(expr: &str) -> bool {
         Expr::compile(expr)
             .unwrap()
-            .search(&to_var(&json!({})))
+            .search(&crate::jmes::Document::new(to_var(&json!({}))))
             .is_err()
     }
 

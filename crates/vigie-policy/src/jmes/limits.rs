@@ -11,8 +11,6 @@
 
 use std::cell::Cell;
 
-use jmespath::{Rcvar, Variable};
-
 /// The longest expression compiled, in bytes.
 pub const MAX_EXPRESSION_BYTES: usize = 16 * 1024;
 /// The deepest nesting of brackets, parentheses, braces and unary operators in
@@ -61,32 +59,6 @@ pub(super) fn spend(steps: u64) -> bool {
 /// Whether the search that just ended ran out of steps.
 pub(super) fn exhausted() -> bool {
     EXHAUSTED.with(Cell::get)
-}
-
-/// Whether the expanded size of `value` stays within `limit`. Costs at most
-/// `limit` steps whatever the value (shared parts are counted each time they
-/// appear, which is what printing or converting the value would cost).
-pub fn size_within(value: &Rcvar, limit: u64) -> bool {
-    let mut total: u64 = 0;
-    let mut stack: Vec<&Variable> = vec![value];
-    while let Some(v) = stack.pop() {
-        total += 1;
-        match v {
-            Variable::String(s) => total += s.len() as u64,
-            Variable::Array(items) => stack.extend(items.iter().map(|i| &**i)),
-            Variable::Object(map) => {
-                for (k, item) in map {
-                    total += k.len() as u64;
-                    stack.push(item);
-                }
-            }
-            _ => {}
-        }
-        if total > limit {
-            return false;
-        }
-    }
-    true
 }
 
 /// Checks the length and nesting of an expression before it is parsed.
@@ -138,19 +110,6 @@ pub(super) fn check_expression(source: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shared_values_are_measured_expanded_and_measuring_stops_at_the_limit() {
-        let mut v = Rcvar::new(Variable::String("x".into()));
-        // 2^60 elements once expanded, 60 nodes in memory.
-        for _ in 0..60 {
-            v = Rcvar::new(Variable::Array(vec![v.clone(), v]));
-        }
-        assert!(!size_within(&v, 1000));
-        let small = Rcvar::new(Variable::Array(vec![Rcvar::new(Variable::Null)]));
-        assert!(size_within(&small, 2));
-        assert!(!size_within(&small, 1));
-    }
 
     #[test]
     fn nesting_counts_brackets_and_unary_operators_but_not_quoted_text() {

@@ -1,6 +1,8 @@
 //! JMESPath as Kyverno runs it: the standard language plus Kyverno's functions,
-//! compiled once per expression and evaluated over [`Rcvar`] documents.
+//! compiled once per expression and evaluated over [`Document`]s (JMESPath values,
+//! with the request's JSON read in place).
 
+mod document;
 mod encoding;
 mod functions;
 mod interp;
@@ -10,6 +12,7 @@ pub(crate) mod time;
 
 use std::sync::LazyLock;
 
+pub use document::{Document, Found};
 use jmespath::{ast::Ast, Context, Runtime};
 pub use jmespath::{Rcvar, Variable};
 use serde_json::Value as Json;
@@ -62,10 +65,31 @@ impl Expr {
         })
     }
 
-    pub fn search(&self, data: &Rcvar) -> Result<Rcvar, EvalError> {
+    /// The value of the expression on `data`.
+    pub fn search(&self, data: &Document<'_>) -> Result<Rcvar, EvalError> {
+        self.evaluate(data, |value| value.to_var(data))
+    }
+
+    /// [`Expr::search`], as JSON: what the expression read in place is copied
+    /// from there, never converted.
+    pub fn search_json(&self, data: &Document<'_>) -> Result<Json, EvalError> {
+        self.evaluate(data, |value| value.to_json(data))
+    }
+
+    /// The items of the array the expression gives, or the value it gives
+    /// as one item when it is not an array (a `foreach` list's elements).
+    pub fn search_items<'d>(&self, data: &Document<'d>) -> Result<Vec<Found<'d>>, EvalError> {
+        self.evaluate(data, |value| value.found_items(data))
+    }
+
+    fn evaluate<'d, T>(
+        &self,
+        data: &Document<'d>,
+        out: impl FnOnce(&interp::Val<'d>) -> T,
+    ) -> Result<T, EvalError> {
         let mut ctx = Context::new(&self.source, &RUNTIME);
         limits::start_search();
-        let result = interp::eval(&self.ast, data, &mut ctx);
+        let result = interp::eval(&self.ast, &interp::Val::root(data), data, &mut ctx);
         if limits::exhausted() {
             return Err(EvalError::Failed(format!(
                 "JMESPath query {:?} stopped: more than the limit of {} evaluation steps",
@@ -76,7 +100,7 @@ impl Expr {
         let result = result.map_err(|e| {
             EvalError::Failed(format!("JMESPath query {:?} failed: {e}", self.source))
         })?;
-        if !limits::size_within(&result, limits::MAX_VALUE_SIZE) {
+        if !result.size_within(data, limits::MAX_VALUE_SIZE) {
             return Err(EvalError::Failed(format!(
                 "JMESPath query {:?} produced a value larger than the limit of {} (elements and string bytes)",
                 self.source,
@@ -86,7 +110,7 @@ impl Expr {
         if self.is_path && result.is_null() {
             return Err(EvalError::NotFound(self.source.clone()));
         }
-        Ok(result)
+        Ok(out(&result))
     }
 }
 
@@ -199,8 +223,92 @@ mod tests {
     fn eval(expr: &str, data: Json) -> Result<Json, EvalError> {
         Expr::compile(expr)
             .unwrap()
-            .search(&to_var(&data))
+            .search(&Document::new(to_var(&data)))
             .map(|v| to_json(&v))
+    }
+
+    /// Reading the request's objects in place gives what reading their
+    /// conversion gives, whatever the expression does with them.
+    #[test]
+    fn objects_read_in_place_answer_as_converted_ones() {
+        let object = json!({
+            "kind": "Pod",
+            "metadata": {"name": "web", "labels": {"app": "x", "tier": "front"}},
+            "spec": {
+                "hostNetwork": false,
+                "containers": [
+                    {"name": "b", "image": "nginx", "ports": [{"hostPort": 80}, {"containerPort": 8080}],
+                     "securityContext": {"capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]}}},
+                    {"name": "a", "image": "busybox", "securityContext": {"runAsUser": 0}}
+                ],
+                "initContainers": [{"name": "init", "image": "alpine"}],
+                "volumes": [{"name": "v", "hostPath": {"path": "/"}}, {"name": "e", "emptyDir": {}}]
+            }
+        });
+        let old = json!({"kind": "Pod", "metadata": {"name": "web", "labels": {}}});
+        let vars = json!({"request": {"operation": "UPDATE", "name": "web"}, "images": {"containers": {}}});
+        let mut whole = vars.clone();
+        whole["request"]["object"] = object.clone();
+        whole["request"]["oldObject"] = old.clone();
+        let converted = Document::new(to_var(&whole));
+        let in_place = Document::with_objects(to_var(&vars), Some(&object), Some(&old));
+        for expr in [
+            "request.object.spec.[ephemeralContainers, initContainers, containers][].securityContext.capabilities.add[]",
+            "request.object.spec.[ephemeralContainers, initContainers, containers][].ports[].hostPort",
+            "request.object.spec.volumes[].keys(@)[] || ''",
+            "request.object.spec.containers[?name=='a'].image | [0]",
+            "request.object.spec.containers[?securityContext.runAsUser == `0`].name",
+            "request.object.spec.containers[*].name",
+            "request.object.spec.containers[0:1].name",
+            "request.object.spec.containers[-1].name",
+            "request.object.spec.containers[] | [@, @] | [0][1].image",
+            "request.object.metadata.labels.*",
+            "request.object.metadata.{n: name, l: labels}",
+            "sort_by(request.object.spec.containers, &name)[].name",
+            "length(request.object.spec.containers)",
+            "to_string(request.object.metadata)",
+            "request.object == request.object",
+            "request.object.spec.containers[0] == request.oldObject",
+            "!request.object.spec.hostNetwork",
+            "request.object.spec.hostNetwork || 'no'",
+            "request.object.spec.containers && 'some'",
+            "request.oldObject.metadata.labels",
+            "request.oldObject.metadata.labels.app",
+            "request.object.spec.missing",
+            "request.missing.field",
+            "request.operation",
+            "request.*",
+            "request",
+            "images",
+            "*",
+            "@",
+        ] {
+            let e = Expr::compile(expr).unwrap();
+            assert_eq!(e.search(&in_place), e.search(&converted), "{expr}");
+            assert_eq!(e.search_json(&in_place), e.search_json(&converted), "{expr}");
+        }
+        assert_eq!(in_place.to_json(), converted.to_json());
+    }
+
+    /// Setting a path inside an object read in place converts it first; setting
+    /// the object itself replaces it.
+    #[test]
+    fn setting_a_path_of_an_object_read_in_place() {
+        let object = json!({"metadata": {"name": "web"}, "spec": {"replicas": 2}});
+        let vars = to_var(&json!({"request": {"operation": "CREATE"}}));
+        let mut document = Document::with_objects(vars.clone(), Some(&object), None);
+        document.set_path("request.object.metadata.name", string("api"));
+        assert_eq!(
+            document.to_json()["request"]["object"],
+            json!({"metadata": {"name": "api"}, "spec": {"replicas": 2}})
+        );
+        let mut document = Document::with_objects(vars, Some(&object), None);
+        document.set_path("request.object", Rcvar::new(Variable::Null));
+        assert_eq!(
+            document.to_json(),
+            json!({"request": {"operation": "CREATE", "object": null}})
+        );
+        assert!(document.is_null_at(&["request", "object"]));
     }
 
     #[test]
