@@ -234,15 +234,18 @@ pub struct Pattern {
     pub tree: Json,
     /// A pattern without `{{ }}` variables is the same for every resource: its
     /// `$(...)` references are resolved and its depth checked here rather than
-    /// on every check (`None` when it has variables: done after substitution).
-    pub(crate) prepared: Option<Result<Option<Json>, String>>,
+    /// on every check, and its keys analysed (`None` when it has variables:
+    /// done after substitution).
+    pub(crate) prepared: Option<Result<crate::pattern::Compiled, String>>,
 }
 
 impl Pattern {
     /// The pattern `tree`, prepared for checking.
     pub fn new(tree: Json) -> Self {
-        let prepared = (!crate::variables::tree_has_variables(&tree))
-            .then(|| crate::engine::validate::prepare_pattern(&tree));
+        let prepared = (!crate::variables::tree_has_variables(&tree)).then(|| {
+            crate::engine::validate::prepare_pattern(&tree)
+                .map(|resolved| crate::pattern::Compiled::new(resolved.as_ref().unwrap_or(&tree)))
+        });
         Pattern { tree, prepared }
     }
 }

@@ -122,7 +122,7 @@ fn run_check(check: &Check, scope: &Scope<'_>) -> (Status, String) {
 
 fn match_pattern(pattern: &Pattern, scope: &Scope<'_>) -> (Status, String) {
     match &pattern.prepared {
-        Some(Ok(resolved)) => compare(resolved.as_ref().unwrap_or(&pattern.tree), scope),
+        Some(Ok(compiled)) => compare(compiled, scope),
         Some(Err(e)) => (Status::Error, e.clone()),
         None => {
             let substituted =
@@ -131,7 +131,10 @@ fn match_pattern(pattern: &Pattern, scope: &Scope<'_>) -> (Status, String) {
                     Err(e) => return (Status::Error, format!("variable substitution failed: {e}")),
                 };
             match prepare_pattern(&substituted) {
-                Ok(resolved) => compare(resolved.as_ref().unwrap_or(&substituted), scope),
+                Ok(resolved) => compare(
+                    &pattern::Compiled::new(resolved.as_ref().unwrap_or(&substituted)),
+                    scope,
+                ),
                 Err(e) => (Status::Error, e),
             }
         }
@@ -139,8 +142,8 @@ fn match_pattern(pattern: &Pattern, scope: &Scope<'_>) -> (Status, String) {
 }
 
 /// Checks the object of `scope` against a pattern ready for it.
-fn compare(pattern: &Json, scope: &Scope<'_>) -> (Status, String) {
-    match pattern::validate(scope.object, pattern) {
+fn compare(pattern: &pattern::Compiled, scope: &Scope<'_>) -> (Status, String) {
+    match pattern.check(scope.object) {
         Ok(()) => (Status::Pass, "validation passed".into()),
         Err(m) => match m.kind {
             MismatchKind::ConditionalSkip | MismatchKind::GlobalSkip => (Status::Skip, m.message),

@@ -7,8 +7,6 @@
 pub mod references;
 pub mod value;
 
-use std::borrow::Cow;
-
 use serde_json::{Map, Value as Json};
 use vigie_resource::{has_wildcard, wildcard_match};
 
@@ -54,7 +52,92 @@ impl Mismatch {
 
 /// Checks `resource` against `pattern`.
 pub fn validate(resource: &Json, pattern: &Json) -> Result<(), Mismatch> {
-    element(resource, pattern, &Path::Root)
+    Compiled::new(pattern).check(resource)
+}
+
+/// A pattern with the analysis of its keys done once rather than on every map
+/// a check visits: each key's anchor and bare key parsed, its wildcard noted,
+/// whether its value holds anchors worked out, and a map's keys put in the
+/// order they are checked.
+#[derive(Clone, Debug)]
+pub struct Compiled(Node);
+
+impl Compiled {
+    /// Analyses the keys of `pattern`.
+    pub fn new(pattern: &Json) -> Self {
+        Compiled(compile(pattern).0)
+    }
+
+    /// Checks `resource` against the pattern.
+    pub fn check(&self, resource: &Json) -> Result<(), Mismatch> {
+        element(resource, &self.0, &Path::Root)
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Node {
+    /// A map's entries: anchored keys first (they decide whether the rest
+    /// applies), then keys holding nested anchors, then the plain keys, each
+    /// group in the pattern's order; the order decides skip versus fail.
+    Map(Vec<Entry>),
+    List(Vec<Node>),
+    Scalar(Json),
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    anchor: Option<Anchor>,
+    /// The key without its anchor.
+    bare: String,
+    /// The bare key has wildcards: it stands for every resource key it matches.
+    wildcard: bool,
+    value: Node,
+}
+
+/// The node of `pattern`, and whether it holds an anchor.
+fn compile(pattern: &Json) -> (Node, bool) {
+    match pattern {
+        Json::Object(m) => {
+            let mut entries = Vec::with_capacity(m.len());
+            let mut has_anchor = false;
+            for (key, value) in m {
+                let (anchor, bare) = match anchors::parse(key) {
+                    Some((anchor, bare)) => (Some(anchor), bare),
+                    None => (None, key.as_str()),
+                };
+                let (value, nested) = compile(value);
+                has_anchor |= anchor.is_some() || nested;
+                let group = match anchor {
+                    Some(_) => 0,
+                    None if nested => 1,
+                    None => 2,
+                };
+                let entry = Entry {
+                    anchor,
+                    bare: bare.to_string(),
+                    wildcard: has_wildcard(bare),
+                    value,
+                };
+                entries.push((group, entry));
+            }
+            entries.sort_by_key(|(group, _)| *group);
+            let entries = entries.into_iter().map(|(_, entry)| entry).collect();
+            (Node::Map(entries), has_anchor)
+        }
+        Json::Array(items) => {
+            let mut has_anchor = false;
+            let nodes = items
+                .iter()
+                .map(|item| {
+                    let (node, nested) = compile(item);
+                    has_anchor |= nested;
+                    node
+                })
+                .collect();
+            (Node::List(nodes), has_anchor)
+        }
+        scalar => (Node::Scalar(scalar.clone()), false),
+    }
 }
 
 /// Where a check is in the resource: written out (`/spec/containers/0/`)
@@ -76,10 +159,10 @@ impl std::fmt::Display for Path<'_> {
     }
 }
 
-fn element(resource: &Json, pattern: &Json, path: &Path<'_>) -> Result<(), Mismatch> {
+fn element(resource: &Json, pattern: &Node, path: &Path<'_>) -> Result<(), Mismatch> {
     match pattern {
-        Json::Object(pattern_map) => match resource {
-            Json::Object(resource_map) => map(resource_map, pattern_map, path),
+        Node::Map(entries) => match resource {
+            Json::Object(resource_map) => map(resource_map, entries, path),
             _ => Err(Mismatch::fail(
                 path,
                 format!(
@@ -87,14 +170,14 @@ fn element(resource: &Json, pattern: &Json, path: &Path<'_>) -> Result<(), Misma
                 ),
             )),
         },
-        Json::Array(pattern_items) => match resource {
+        Node::List(pattern_items) => match resource {
             Json::Array(resource_items) => array(resource_items, pattern_items, path),
             _ => Err(Mismatch::fail(
                 path,
                 format!("validation rule failed at path {path}: expected a list"),
             )),
         },
-        scalar => match resource {
+        Node::Scalar(scalar) => match resource {
             Json::Array(items) => {
                 for item in items {
                     if !value::matches(item, scalar) {
@@ -123,91 +206,53 @@ fn element(resource: &Json, pattern: &Json, path: &Path<'_>) -> Result<(), Misma
     }
 }
 
-fn has_nested_anchor(pattern: &Json) -> bool {
-    match pattern {
-        Json::Object(m) => m
-            .iter()
-            .any(|(k, v)| anchors::parse(k).is_some() || has_nested_anchor(v)),
-        Json::Array(items) => items.iter().any(has_nested_anchor),
-        _ => false,
-    }
-}
-
-fn map(
-    resource: &Map<String, Json>,
-    pattern: &Map<String, Json>,
-    path: &Path<'_>,
-) -> Result<(), Mismatch> {
-    // Anchors first (they decide whether the rest applies), then keys holding
-    // nested anchors, then the plain keys: the order decides skip versus fail.
-    let mut anchored = Vec::new();
-    let mut nested = Vec::new();
-    let mut plain = Vec::new();
-    let expanded = expand_wildcard_keys(resource, pattern);
-    for (key, value) in &expanded {
-        match anchors::parse(key) {
-            Some((anchor, bare)) => anchored.push((anchor, bare, *value)),
-            None if has_nested_anchor(value) => nested.push((key, *value)),
-            None => plain.push((key, *value)),
+fn map(resource: &Map<String, Json>, entries: &[Entry], path: &Path<'_>) -> Result<(), Mismatch> {
+    for entry in entries {
+        if !entry.wildcard {
+            map_entry(entry, &entry.bare, resource, path)?;
+            continue;
         }
-    }
-    for (anchor, key, pattern_value) in anchored {
-        anchor_check(anchor, key, pattern_value, resource, path)?;
-    }
-    for (key, pattern_value) in nested.into_iter().chain(plain) {
-        let key: &str = key;
-        let child = Path::Key(path, key);
-        let resource_value = resource.get(key);
-        if pattern_value.as_str() == Some("*") {
-            match resource_value {
-                Some(v) if !v.is_null() => continue,
-                _ => return Err(Mismatch::fail(path, format!("{path}{key} not found"))),
+        // Keys with wildcards (`app.kubernetes.io/*`, typical of labels and
+        // annotations) stand for every resource key they match, keeping their
+        // anchor; one that matches none is looked up as written.
+        let mut matched = false;
+        for key in resource.keys() {
+            if wildcard_match(&entry.bare, key) {
+                matched = true;
+                map_entry(entry, key, resource, path)?;
             }
         }
-        element(resource_value.unwrap_or(&Json::Null), pattern_value, &child)?;
+        if !matched {
+            map_entry(entry, &entry.bare, resource, path)?;
+        }
     }
     Ok(())
 }
 
-/// Keys with wildcards (`app.kubernetes.io/*`, typical of labels and annotations)
-/// stand for every resource key they match, keeping their anchor.
-fn expand_wildcard_keys<'p>(
+fn map_entry(
+    entry: &Entry,
+    key: &str,
     resource: &Map<String, Json>,
-    pattern: &'p Map<String, Json>,
-) -> Vec<(Cow<'p, str>, &'p Json)> {
-    let mut out = Vec::with_capacity(pattern.len());
-    for (key, value) in pattern {
-        let (prefix, bare) = match anchors::parse(key) {
-            Some((_, bare)) => (&key[..key.len() - bare.len() - 1], bare),
-            None => ("", key.as_str()),
-        };
-        if !has_wildcard(bare) {
-            out.push((Cow::Borrowed(key.as_str()), value));
-            continue;
-        }
-        let matching: Vec<&String> = resource
-            .keys()
-            .filter(|k| wildcard_match(bare, k))
-            .collect();
-        if matching.is_empty() {
-            out.push((Cow::Borrowed(key.as_str()), value));
-        }
-        for k in matching {
-            let rebuilt = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}{k})")
-            };
-            out.push((Cow::Owned(rebuilt), value));
-        }
+    path: &Path<'_>,
+) -> Result<(), Mismatch> {
+    if let Some(anchor) = entry.anchor {
+        return anchor_check(anchor, key, &entry.value, resource, path);
     }
-    out
+    let child = Path::Key(path, key);
+    let resource_value = resource.get(key);
+    if matches!(&entry.value, Node::Scalar(Json::String(s)) if s == "*") {
+        return match resource_value {
+            Some(v) if !v.is_null() => Ok(()),
+            _ => Err(Mismatch::fail(path, format!("{path}{key} not found"))),
+        };
+    }
+    element(resource_value.unwrap_or(&Json::Null), &entry.value, &child)
 }
 
 fn anchor_check(
     anchor: Anchor,
     key: &str,
-    pattern: &Json,
+    pattern: &Node,
     resource: &Map<String, Json>,
     path: &Path<'_>,
 ) -> Result<(), Mismatch> {
@@ -249,7 +294,7 @@ fn anchor_check(
         Anchor::Existence => match present {
             None => Ok(()),
             Some(Json::Array(items)) => {
-                let Json::Array(pattern_items) = pattern else {
+                let Node::List(pattern_items) = pattern else {
                     return Err(Mismatch::fail(
                         &child,
                         "existence anchor pattern must be a list".to_string(),
@@ -276,12 +321,12 @@ fn anchor_check(
     }
 }
 
-fn array(resource: &[Json], pattern: &[Json], path: &Path<'_>) -> Result<(), Mismatch> {
+fn array(resource: &[Json], pattern: &[Node], path: &Path<'_>) -> Result<(), Mismatch> {
     let Some(first) = pattern.first() else {
         return Err(Mismatch::fail(path, "pattern list is empty".to_string()));
     };
     match first {
-        Json::Object(pattern_map) => {
+        Node::Map(entries) => {
             // Each element is checked; elements a conditional anchor excludes are
             // skipped, and when every element is skipped the pattern is skipped.
             let mut applied = 0;
@@ -289,7 +334,7 @@ fn array(resource: &[Json], pattern: &[Json], path: &Path<'_>) -> Result<(), Mis
             for (i, item) in resource.iter().enumerate() {
                 let item_path = Path::Index(path, i);
                 let result = match item {
-                    Json::Object(m) => map(m, pattern_map, &item_path),
+                    Json::Object(m) => map(m, entries, &item_path),
                     _ => element(item, first, &item_path),
                 };
                 match result {
@@ -308,7 +353,7 @@ fn array(resource: &[Json], pattern: &[Json], path: &Path<'_>) -> Result<(), Mis
                 _ => Ok(()),
             }
         }
-        Json::Array(_) => {
+        Node::List(_) => {
             if resource.len() < pattern.len() {
                 return Err(Mismatch::fail(
                     path,
@@ -324,9 +369,9 @@ fn array(resource: &[Json], pattern: &[Json], path: &Path<'_>) -> Result<(), Mis
             }
             Ok(())
         }
-        scalar => {
+        Node::Scalar(_) => {
             for item in resource {
-                element(item, scalar, path)?;
+                element(item, first, path)?;
             }
             Ok(())
         }
