@@ -551,4 +551,33 @@ mod tests {
             Ok(())
         );
     }
+
+    #[test]
+    fn anchors_then_nested_anchors_then_plain_keys_whatever_the_written_order() {
+        let pattern = json!({"image": "nginx", "(name)": "x"});
+        assert_eq!(
+            check(json!({"name": "y", "image": "other"}), pattern),
+            Err(MismatchKind::ConditionalSkip)
+        );
+        let pattern = json!({"a": 1, "spec": {"(k)": "v"}});
+        assert_eq!(
+            check(json!({"a": 2, "spec": {"k": "w"}}), pattern),
+            Err(MismatchKind::ConditionalSkip)
+        );
+    }
+
+    #[test]
+    fn one_compiled_pattern_checks_many_resources() {
+        let compiled = Compiled::new(&json!({"metadata": {"labels": {"X(team.io/*)": "?*"}}}));
+        let labelled = |key: &str| json!({"metadata": {"labels": {key: "a"}}});
+        assert_eq!(
+            compiled.check(&labelled("team.io/x")).map_err(|m| m.path),
+            Err("/metadata/labels/team.io/x/".to_string())
+        );
+        assert_eq!(compiled.check(&labelled("other")), Ok(()));
+        assert_eq!(
+            compiled.check(&labelled("team.io/y")).map_err(|m| m.path),
+            Err("/metadata/labels/team.io/y/".to_string())
+        );
+    }
 }
