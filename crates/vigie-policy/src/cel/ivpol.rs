@@ -434,6 +434,7 @@ impl ImageValidation {
             variables: &[],
             params: None,
             ignore_errors: self.ignore_errors,
+            reads_request: super::reads_request(self.match_conditions.iter().map(|n| &n.program)),
         };
         match scope.bind(shared) {
             Ok(_) => {}
@@ -585,6 +586,8 @@ impl ImageValidation {
             variables: &[],
             params: None,
             ignore_errors: self.ignore_errors,
+            // The image rules run in the activation too.
+            reads_request: true,
         };
         let mut act = match scope.bind(shared) {
             Ok((act, _)) => act,
