@@ -396,6 +396,49 @@ impl Sizes for HashMap<&str, SizeTree> {
     }
 }
 
+/// The variables whose bounds the cost estimate of an expression reads,
+/// found by estimating it once with every name in `declared` bound: the
+/// names it looks up, and whether it falls back to the largest bound of all
+/// (a name not bound, such as a type name), which reads every variable.
+pub(crate) struct Probe<'a> {
+    declared: &'a std::collections::BTreeSet<String>,
+    tree: SizeTree,
+    looked_up: std::cell::RefCell<std::collections::BTreeSet<String>>,
+    reads_all: std::cell::Cell<bool>,
+}
+
+impl<'a> Probe<'a> {
+    /// The variables the estimate of `e` reads, `None` when it reads them
+    /// all.
+    pub(crate) fn reads(
+        e: &IdedExpr,
+        declared: &'a std::collections::BTreeSet<String>,
+    ) -> Option<std::collections::BTreeSet<String>> {
+        let probe = Probe {
+            declared,
+            tree: SizeTree::default(),
+            looked_up: Default::default(),
+            reads_all: Default::default(),
+        };
+        estimate_in(e, &probe);
+        (!probe.reads_all.get()).then(|| probe.looked_up.into_inner())
+    }
+}
+
+impl Sizes for Probe<'_> {
+    fn size_of(&self, name: &str) -> Option<&SizeTree> {
+        if !self.declared.contains(name) {
+            return None;
+        }
+        self.looked_up.borrow_mut().insert(name.to_string());
+        Some(&self.tree)
+    }
+    fn largest(&self) -> SizeBound {
+        self.reads_all.set(true);
+        SizeBound::default()
+    }
+}
+
 /// [`estimate`] with the sizes looked up in `vars`.
 pub(crate) fn estimate_in(e: &IdedExpr, vars: &dyn Sizes) -> u64 {
     let mut scopes: Vec<(&str, SizeTree)> = Vec::new();

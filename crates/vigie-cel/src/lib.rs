@@ -640,6 +640,10 @@ pub struct Program {
     /// The declared variables the expression names (none known when
     /// variables are not checked).
     reads: Option<BTreeSet<String>>,
+    /// The declared variables whose size bounds the cost estimate reads
+    /// (none known, all of them, when variables are not checked or when the
+    /// estimate bounds a name by the largest value bound).
+    cost_reads: Option<BTreeSet<String>>,
     env: Arc<cel::Env>,
     cost_limit: u64,
     source: Box<str>,
@@ -714,6 +718,7 @@ impl Program {
         }
         let mut result_type = CelType::Dyn;
         let mut reads = None;
+        let mut cost_reads = None;
         if env.check_variables {
             check::declared(&tree, &env.variables, env.container.as_deref())?;
             // A variable is read when the check fails without it.
@@ -728,6 +733,7 @@ impl Program {
                     .cloned()
                     .collect(),
             );
+            cost_reads = cost::Probe::reads(&tree, &env.variables);
             result_type = checker::check(
                 &tree,
                 standard_functions(),
@@ -761,6 +767,7 @@ impl Program {
             run_expr,
             result_type,
             reads,
+            cost_reads,
             env: engine,
             cost_limit: env.cost_limit,
             source: expr.into(),
@@ -781,6 +788,15 @@ impl Program {
     /// activations evaluates alike in both.
     pub fn reads(&self, name: &str) -> bool {
         self.reads.as_ref().is_none_or(|r| r.contains(name))
+    }
+
+    /// Whether the program may run ([`Program::eval`]: its cost
+    /// bound within the limit) may depend on the value bound to `name`
+    /// (always, when the environment does not check variables): the bound
+    /// reads the sizes of the variables the expression names, and of every
+    /// variable bound when it names something else (a type name).
+    pub fn cost_reads(&self, name: &str) -> bool {
+        self.cost_reads.as_ref().is_none_or(|r| r.contains(name))
     }
 
     /// Evaluates the program, its result ready to bind ([`Shared`]).

@@ -304,3 +304,18 @@ fn programs_tell_which_variables_they_read() {
     let p = Program::compile("x == 1", &Env::new().unchecked()).unwrap();
     assert!(p.reads("params"));
 }
+
+#[test]
+fn programs_tell_which_sizes_their_cost_bound_reads() {
+    let env = k8s_env().variable("params");
+    let p = Program::compile("object.spec.containers.all(c, c.name != '')", &env).unwrap();
+    assert!(p.cost_reads("object"));
+    assert!(!p.cost_reads("oldObject") && !p.cost_reads("params"));
+    let p = Program::compile("[1].all(params, params == 1)", &env).unwrap();
+    assert!(!p.cost_reads("params"));
+    // A type name is bounded by the largest value bound: every one counts.
+    let p = Program::compile("type(object) == map", &env).unwrap();
+    assert!(p.cost_reads("params"));
+    let p = Program::compile("x == 1", &Env::new().unchecked()).unwrap();
+    assert!(p.cost_reads("params"));
+}

@@ -156,6 +156,12 @@ impl Deletion {
                 variables: &cel.variables,
                 params: None,
                 ignore_errors: false,
+                reads_request: super::reads_request(
+                    cel.conditions
+                        .iter()
+                        .chain(&cel.variables)
+                        .map(|n| &n.program),
+                ),
             };
             if let Err((status, message)) = scope.bind(&super::CelResource::new(inputs.clone())) {
                 // An undecidable condition deletes nothing: an error, not a fail.

@@ -102,6 +102,8 @@ impl CelGeneration {
             variables: &self.variables,
             params: None,
             ignore_errors: false,
+            // The generated objects' expressions run in the activation too.
+            reads_request: true,
         };
         let (mut act, variable_errors) = scope.bind(&super::CelResource::new(inputs.clone()))?;
         act.bind_json("generator", &json!({}));

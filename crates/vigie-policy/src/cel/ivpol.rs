@@ -105,8 +105,9 @@ enum Reference {
     /// `glob`: `*` any text (`/` included), `?` one character, `[...]`
     /// a class (`[!...]` negated), `{a,b}` alternatives.
     Glob(regex::Regex),
-    /// `expression`: CEL on `ref`, the image reference.
-    Expression(Program),
+    /// `expression`: CEL on `ref`, the image reference (boxed: a program is
+    /// eight times the size of a regex).
+    Expression(Box<Program>),
 }
 
 /// The images a policy considers: those one of its references selects (all
@@ -310,9 +311,11 @@ fn compile(cel: &Json, path: &str) -> Result<ImageValidation, CelProblem> {
                 glob_regex(g)
                     .map_err(|e| invalid(format!("{p}.glob"), format!("bad glob: {e}")))?,
             ),
-            (None, Some(e)) => {
-                Reference::Expression(compile_in(&reference_env, e, &format!("{p}.expression"))?)
-            }
+            (None, Some(e)) => Reference::Expression(Box::new(compile_in(
+                &reference_env,
+                e,
+                &format!("{p}.expression"),
+            )?)),
             (None, None) => return Err(invalid(p, "either glob or expression must be set")),
         });
     }
@@ -434,6 +437,7 @@ impl ImageValidation {
             variables: &[],
             params: None,
             ignore_errors: self.ignore_errors,
+            reads_request: super::reads_request(self.match_conditions.iter().map(|n| &n.program)),
         };
         match scope.bind(shared) {
             Ok(_) => {}
@@ -585,6 +589,8 @@ impl ImageValidation {
             variables: &[],
             params: None,
             ignore_errors: self.ignore_errors,
+            // The image rules run in the activation too.
+            reads_request: true,
         };
         let mut act = match scope.bind(shared) {
             Ok((act, _)) => act,

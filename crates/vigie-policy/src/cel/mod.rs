@@ -22,7 +22,7 @@ pub mod vap;
 pub mod vpol;
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
@@ -157,6 +157,10 @@ pub struct CelValidation {
     /// selects the request evaluates the policy with its own params. None:
     /// the policy runs once, as if bound to everything it matches.
     pub bindings: Vec<vap::Binding>,
+    /// Whether an expression reads `request` or `namespaceObject`
+    /// ([`reads_request`]), found on the first evaluation: asking each
+    /// program on every resource cost more than not binding them saved.
+    reads_request: std::sync::OnceLock<bool>,
 }
 
 /// The environment CEL expressions of admission policies compile in.
@@ -391,9 +395,10 @@ impl<'a> CelInputs<'a> {
         }
     }
 
-    /// The activation binding `object`, `oldObject`, `request` and
-    /// `namespaceObject` (`params` and `variables` are the policy's, bound
-    /// per rule).
+    /// The activation binding `object`, `oldObject`, `exceptions`, the
+    /// libraries and `authorizer`; not `request` and `namespaceObject`,
+    /// which [`CelInputs::bind_request`] binds for the expressions that read
+    /// them (`params` and `variables` are the policy's, bound per rule).
     pub fn activation(&self) -> Activation {
         let mut act = Activation::new();
         // A namespaced object written without a namespace is in `default`,
@@ -405,8 +410,6 @@ impl<'a> CelInputs<'a> {
             .unwrap_or_default();
         act.bind_json("object", &with_namespace(self.object, namespace));
         act.bind_json("oldObject", self.old_object.unwrap_or(&Json::Null));
-        act.bind_json("request", &self.request);
-        act.bind_json("namespaceObject", &self.namespace_object);
         // Kyverno binds `exceptions` for every CEL policy, empty when no
         // PolicyException grants values.
         let exceptions = self.exceptions.as_deref().unwrap_or(&NO_EXCEPTION_VALUES);
@@ -434,6 +437,24 @@ impl<'a> CelInputs<'a> {
         );
         act
     }
+
+    /// Binds `request` and `namespaceObject` in `act`.
+    pub fn bind_request(&self, act: &mut Activation) {
+        act.bind_json("request", &self.request);
+        act.bind_json("namespaceObject", &self.namespace_object);
+    }
+}
+
+/// The variables [`CelInputs::bind_request`] binds.
+const REQUEST: &[&str] = &["request", "namespaceObject"];
+
+/// Whether one of `programs` may read `request` or `namespaceObject`, or
+/// whether it may run depends on them (its cost bound reads their sizes):
+/// binding them or not then changes nothing else.
+pub(crate) fn reads_request<'p>(programs: impl IntoIterator<Item = &'p Program>) -> bool {
+    programs
+        .into_iter()
+        .any(|p| REQUEST.iter().any(|v| p.reads(v) || p.cost_reads(v)))
 }
 
 /// `object` with `metadata.namespace` set to `namespace` when it has none
@@ -555,6 +576,7 @@ impl CelValidation {
             variables: &self.variables,
             params: source,
             ignore_errors: self.ignore_errors,
+            reads_request: *self.reads_request.get_or_init(|| self.any_reads_request()),
         };
         let (act, variable_errors) = match scope.bind(shared) {
             Ok(bound) => bound,
@@ -586,6 +608,22 @@ impl CelValidation {
         } else {
             (Status::Fail, failures.join("; "))
         }
+    }
+
+    /// Whether an expression of the validation may read `request` or
+    /// `namespaceObject`.
+    fn any_reads_request(&self) -> bool {
+        let named = self
+            .match_conditions
+            .iter()
+            .chain(&self.variables)
+            .chain(&self.audit_annotations)
+            .map(|n| &n.program);
+        let checks = self
+            .checks
+            .iter()
+            .flat_map(|c| std::iter::once(&c.program).chain(&c.message_expression));
+        reads_request(named.chain(checks))
     }
 
     /// The message of a false validation: `messageExpression` when it gives a
@@ -641,6 +679,11 @@ pub(crate) struct Scope<'a> {
     pub params: Option<&'a ParamSource>,
     /// `failurePolicy: Ignore`.
     pub ignore_errors: bool,
+    /// Whether an expression the block evaluates in the activation may read
+    /// `request` or `namespaceObject`: only then are they bound (converting
+    /// them for every resource, when no Pod Security policy reads them, was
+    /// a fifth of binding a resource: docs/policy.md, Benchmark).
+    pub reads_request: bool,
 }
 
 impl Scope<'_> {
@@ -654,7 +697,12 @@ impl Scope<'_> {
     ) -> Result<(Activation, Vec<String>), (Status, String)> {
         let inputs = &shared.inputs;
         // Shares the bound values: only what this block binds is converted.
-        let mut act = Activation::extend(shared.activation.clone());
+        let base = if self.reads_request {
+            shared.with_request()
+        } else {
+            &shared.activation
+        };
+        let mut act = Activation::extend(base.clone());
         // The shared activation binds `params` to null already: a block
         // without params binds nothing of its own here.
         if self.params.is_some() {
@@ -767,8 +815,12 @@ pub fn run(context: &PolicyContext<'_>, validation: &CelValidation) -> (Status, 
 pub struct CelResource<'a> {
     /// The inputs of the resource.
     pub inputs: CelInputs<'a>,
-    /// `inputs` bound: what every rule's activation extends.
+    /// `inputs` bound but `request` and `namespaceObject`: what the
+    /// activation of every rule that reads neither extends.
     activation: Arc<Activation>,
+    /// `activation` extended with `request` and `namespaceObject`, bound
+    /// when a rule on the resource first reads one of them.
+    with_request: OnceCell<Arc<Activation>>,
     /// Variables already computed on this resource, by expression text:
     /// most Pod Security policies compute the same list of all containers.
     /// A handful per resource: a list compared by text (lengths first) is
@@ -781,9 +833,19 @@ pub struct CelResource<'a> {
 const PER_RULE: &[&str] = &["params", "variables", "authorizer"];
 
 impl<'a> CelResource<'a> {
-    /// The activation every CEL block on the resource starts from.
+    /// The activation binding all the inputs, `request` and
+    /// `namespaceObject` included.
     pub(crate) fn activation(&self) -> &Activation {
-        &self.activation
+        self.with_request()
+    }
+
+    /// [`CelResource::activation`], shared.
+    fn with_request(&self) -> &Arc<Activation> {
+        self.with_request.get_or_init(|| {
+            let mut act = Activation::extend(self.activation.clone());
+            self.inputs.bind_request(&mut act);
+            Arc::new(act)
+        })
     }
 
     /// The inputs of `context`'s resource and their activation.
@@ -801,6 +863,7 @@ impl<'a> CelResource<'a> {
         CelResource {
             inputs,
             activation: Arc::new(activation),
+            with_request: OnceCell::new(),
             variables: RefCell::new(Vec::new()),
         }
     }

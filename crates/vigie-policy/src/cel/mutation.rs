@@ -215,6 +215,8 @@ impl CelMutation {
             variables: &self.variables,
             params: self.params.as_ref(),
             ignore_errors: self.ignore_errors,
+            // The patches run in the activation too.
+            reads_request: true,
         };
         let (mut act, variable_errors) = scope.bind(&super::CelResource::new(inputs.clone()))?;
         let mut current = inputs.object.clone();

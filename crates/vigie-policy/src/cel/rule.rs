@@ -81,6 +81,7 @@ pub fn parse(
         ignore_errors: false,
         warn: false,
         bindings: Vec::new(),
+        reads_request: std::sync::OnceLock::new(),
     }))
 }
 
