@@ -335,6 +335,14 @@ fn the_body_memory_budget_refuses_what_does_not_fit() {
     holder
         .write_all(b"POST /in HTTP/1.1\r\nContent-Length: 8192\r\n\r\nabc")
         .unwrap();
+    // The server reserves the declared length as soon as it reads the head,
+    // before its first wait: once the request is in flight the budget is
+    // held. A probe sent earlier could take a part of the budget at the
+    // moment the holder asks for it, and the holder, not the probe, would be
+    // refused.
+    wait_until("the holding request never reached the server", || {
+        server.metrics.in_flight() == 1
+    });
     // ...so another one waits for nothing: 503, Retry-After.
     wait_until("no request refused while the budget is held", || {
         let reply = exchange(server.addr, &post("/in", "abc"));
