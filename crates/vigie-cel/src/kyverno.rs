@@ -21,7 +21,7 @@
 use std::sync::Arc;
 
 use cel::common::types::{CelBool, CelInt, CelString, Type, LIST_TYPE, STRING_TYPE};
-use cel::common::value::{CowVal, Val};
+use cel::common::value::CowVal;
 use cel::{DeclarationError, Env, ExecutionError, Value};
 use serde_json::{json, Value as Json};
 use vigie_resource::{parse_image, plural_of_kind, ImageInfo};
@@ -273,8 +273,7 @@ fn parse_service_account<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> R<'b, 'v> {
 }
 
 fn json_result<'b, 'v>(v: &Json) -> R<'b, 'v> {
-    let boxed: Box<dyn Val> = crate::from_json(v).try_into()?;
-    Ok(CowVal::Owned(boxed))
+    crate::library::value_result(crate::from_json(v))
 }
 
 fn strings<'a, const N: usize>(

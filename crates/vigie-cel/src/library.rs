@@ -53,6 +53,12 @@ pub(crate) fn owned<'b, 'v>(v: impl Val + 'v) -> R<'b, 'v> {
     Ok(CowVal::owned(v))
 }
 
+/// A whole [`cel::Value`] (a map or list a function built) as its result.
+pub(crate) fn value_result<'b, 'v>(v: cel::Value) -> R<'b, 'v> {
+    let boxed: Box<dyn Val> = v.try_into()?;
+    Ok(CowVal::Owned(boxed))
+}
+
 /// The elements of a list argument, or `function`'s error.
 pub(crate) fn list_elements<'b, 'v>(
     function: &str,

@@ -17,7 +17,7 @@ use cel::{DeclarationError, Env, Value};
 use serde_json::Value as Json;
 use vigie_resource::Node;
 
-use super::value_result;
+use crate::library::value_result;
 use crate::library::{err, one, owned, string_arg, R};
 
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {

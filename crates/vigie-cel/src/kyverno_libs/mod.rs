@@ -21,10 +21,7 @@ mod time;
 mod transform;
 pub mod x509;
 
-use cel::common::value::{CowVal, Val};
-use cel::{DeclarationError, Env, Value};
-
-use crate::library::R;
+use cel::{DeclarationError, Env};
 
 /// Roots of the namespaced functions of these libraries (`hash.sha256`),
 /// for the check that every free identifier is declared.
@@ -48,12 +45,6 @@ pub(crate) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     random::register(env)?;
     x509::register(env)?;
     Ok(())
-}
-
-/// `v` as a function's result.
-fn value_result<'b, 'v>(v: Value) -> R<'b, 'v> {
-    let boxed: Box<dyn Val> = v.try_into()?;
-    Ok(CowVal::Owned(boxed))
 }
 
 #[cfg(test)]

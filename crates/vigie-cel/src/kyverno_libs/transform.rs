@@ -11,7 +11,7 @@ use cel::common::value::CowVal;
 use cel::objects::{Key, Map};
 use cel::{DeclarationError, Env, ExecutionError, Value};
 
-use super::value_result;
+use crate::library::value_result;
 use crate::library::{err, string_arg, R};
 
 const NAME: &str = "listObjToMap";

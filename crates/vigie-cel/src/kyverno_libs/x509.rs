@@ -426,7 +426,7 @@ pub(super) fn register(env: &mut cel::Env) -> Result<(), cel::DeclarationError> 
 fn decode_cel<'b, 'v>(args: Vec<cel::common::value::CowVal<'b, 'v>>) -> crate::library::R<'b, 'v> {
     let pem = crate::library::string_arg(crate::library::one(&args)?, "x509.decode")?;
     let decoded = decode(pem).map_err(|e| crate::library::err("x509.decode", e))?;
-    super::value_result(super::codec::from_json(&decoded))
+    crate::library::value_result(super::codec::from_json(&decoded))
 }
 
 #[cfg(test)]
