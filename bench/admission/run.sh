@@ -101,8 +101,16 @@ for rate in $RATES; do
   echo "$rate req/s asked (wrk, $conns connections, ${PERIOD} ms apart): $(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/paced-$rate.txt") req/s sent, p50 $(awk '$1=="50%" {print $2}' "$WORK/paced-$rate.txt"), p99 $(awk '$1=="99%" {print $2}' "$WORK/paced-$rate.txt"), max $(awk '$1=="Latency" {print $4}' "$WORK/paced-$rate.txt"), non-2xx $(awk '/Non-2xx/ {print $NF}' "$WORK/paced-$rate.txt" | grep . || echo 0)  server $(rss)"
 done
 
+# The server's CPU time (user and system, clock ticks of /proc/PID/stat) over
+# the saturation run, per request: what the kernel's side (sockets, wake-ups)
+# costs next to vigie's own code, which callgrind does not see.
+ticks() { awk '{print $14, $15}' "/proc/$pid/stat"; }
+read -r user0 sys0 < <(ticks)
 wrk -t2 -c16 -d"${DURATION}s" --latency -s "$WORK/rotate.lua" "https://127.0.0.1:$PORT" > "$WORK/wrk.txt"
+read -r user1 sys1 < <(ticks)
 echo "saturation (wrk, 16 connections): $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt") req/s, p50 $(awk '$1=="50%" {print $2}' "$WORK/wrk.txt"), p99 $(awk '$1=="99%" {print $2}' "$WORK/wrk.txt"), non-2xx $(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.txt" | grep . || echo 0)  server $(rss)"
+awk -v u=$((user1 - user0)) -v s=$((sys1 - sys0)) -v hz="$(getconf CLK_TCK)" '/requests in/ {n = $1}
+  END {if (n) printf "server CPU per request at saturation: user %.0f µs, system %.0f µs (%d requests)\n", u / hz * 1e6 / n, s / hz * 1e6 / n, n}' "$WORK/wrk.txt"
 curl -sk "https://127.0.0.1:$PORT/metrics" | grep -E '^vigie_admission_(deadline_answers_total|report_results_dropped_total|policies_loaded)|^vigie_http_requests_total' || true
 kill -TERM "$pid"
 wait "$pid" || true
