@@ -5,16 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value as Json;
 use vigie_policy::{
-    evaluate_in, json_to_node, PolicyContext, Request as EngineRequest, RequestUser, Status,
+    evaluate_in, json_to_resource, PolicyContext, Request as EngineRequest, RequestUser, Status,
     Target, Values,
 };
 use vigie_policy::{FailureAction, FailurePolicy, Operation, Policy};
-use vigie_resource::{Origin, Resource, SourceFile};
 
 use crate::cluster::ClusterData;
 use crate::policy_set::{AdmissionPolicy, PolicySet};
@@ -100,16 +98,7 @@ pub fn subject(
     if with_tree {
         // podSecurity checks read a tree of the object: built once here rather
         // than by each such policy.
-        let origin = Origin {
-            file: Arc::new(SourceFile {
-                path: "<admission request>".into(),
-                rendered_by: None,
-            }),
-            document: 0,
-            item: None,
-            cluster: None,
-        };
-        target.resource = Resource::from_node(json_to_node(&target.object), origin).ok();
+        target.resource = json_to_resource(&target.object, "<admission request>");
     }
     // The API server fills these in the request even when the object omits them.
     if target.namespace.is_empty() {
