@@ -56,7 +56,7 @@ impl Counts {
 }
 
 /// What every result of one policy shares, kept once.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyInfo {
     /// `namespace/name` for a Policy, `name` for a ClusterPolicy.
     pub name: String,
@@ -68,6 +68,19 @@ pub struct PolicyInfo {
     pub scored: bool,
     /// The file the policy was read from.
     pub source: String,
+}
+
+impl PolicyInfo {
+    /// What `policy`'s name and annotations say of its results.
+    pub fn of(policy: &Policy) -> PolicyInfo {
+        PolicyInfo {
+            name: policy.qualified_name(),
+            severity: policy.severity().map(str::to_string),
+            category: policy.category().map(str::to_string),
+            scored: policy.annotation("policies.kyverno.io/scored") != Some("false"),
+            source: policy.source.clone(),
+        }
+    }
 }
 
 /// One rule result on one resource. Kept small: what results share (the policy,
@@ -344,15 +357,7 @@ pub fn apply_streaming(
     let infos: Vec<Arc<PolicyInfo>> = loaded
         .policies
         .iter()
-        .map(|p| {
-            Arc::new(PolicyInfo {
-                name: p.qualified_name(),
-                severity: p.severity().map(str::to_string),
-                category: p.category().map(str::to_string),
-                scored: p.annotation("policies.kyverno.io/scored") != Some("false"),
-                source: p.source.clone(),
-            })
-        })
+        .map(|p| Arc::new(PolicyInfo::of(p)))
         .collect();
     let rule_names: Vec<Vec<Arc<str>>> = loaded
         .policies
