@@ -389,11 +389,7 @@ pub fn apply_streaming(
         };
         for (index, e) in exempted.iter().enumerate() {
             for r in &e.skipped {
-                let rule = rule_names[index]
-                    .iter()
-                    .find(|n| &***n == r.rule.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+                let rule = rule_name(&rule_names[index], &r.rule);
                 results.push((index, rule, r.status, r.message.clone().into_boxed_str()));
             }
         }
@@ -412,11 +408,7 @@ pub fn apply_streaming(
                 {
                     status = Status::Warn;
                 }
-                let rule = rule_names[index]
-                    .iter()
-                    .find(|n| &***n == r.rule.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+                let rule = rule_name(&rule_names[index], &r.rule);
                 results.push((index, rule, status, r.message.into_boxed_str()));
             }
         }
@@ -443,11 +435,7 @@ pub fn apply_streaming(
                     g.result.rule
                 );
                 generated.extend(g.resources.into_iter().map(|o| (o, name.clone())));
-                let rule = rule_names[g.policy]
-                    .iter()
-                    .find(|n| &***n == g.result.rule.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(g.result.rule.as_str()));
+                let rule = rule_name(&rule_names[g.policy], &g.result.rule);
                 results.push((
                     g.policy,
                     rule,
@@ -459,11 +447,7 @@ pub fn apply_streaming(
         let mut on_targets = Vec::new();
         if existing_policies {
             for m in mutate_existing(&policies, &target, &target_resources, &request) {
-                let rule = rule_names[m.policy]
-                    .iter()
-                    .find(|n| &***n == m.result.rule.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(m.result.rule.as_str()));
+                let rule = rule_name(&rule_names[m.policy], &m.result.rule);
                 match m.target {
                     Some(target) => on_targets.push(TargetResult {
                         policy: m.policy,
@@ -487,11 +471,7 @@ pub fn apply_streaming(
         let mut deleted_by = Vec::new();
         if cleaning {
             for (index, r) in deletions(&policies, &target, &request) {
-                let rule = rule_names[index]
-                    .iter()
-                    .find(|n| &***n == r.rule.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+                let rule = rule_name(&rule_names[index], &r.rule);
                 if r.status == Status::Pass {
                     deleted_by.push((index, rule.clone(), r.message.clone().into_boxed_str()));
                 }
@@ -602,6 +582,17 @@ pub fn apply_streaming(
     outcome
 }
 
+/// The name of the rule `rule` among a policy's `names`, shared with the
+/// policy's other results of that rule; a name the policy does not hold gets
+/// its own.
+fn rule_name(names: &[Arc<str>], rule: &str) -> Arc<str> {
+    names
+        .iter()
+        .find(|n| &***n == rule)
+        .cloned()
+        .unwrap_or_else(|| Arc::from(rule))
+}
+
 /// Runs every mutate rule, policy after policy, as `kyverno apply` does before it
 /// validates; their results join `results`. Returns the object validation sees and,
 /// when it changed, the mutated object with the rules that changed it.
@@ -627,11 +618,7 @@ fn mutate_first(
         if r.status == Status::Pass {
             changed_by.push(format!("{}/{}", policies[index].qualified_name(), r.rule));
         }
-        let rule = rule_names[index]
-            .iter()
-            .find(|n| &***n == r.rule.as_str())
-            .cloned()
-            .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+        let rule = rule_name(&rule_names[index], &r.rule);
         results.push((index, rule, r.status, r.message.into_boxed_str()));
     }
     if !outcome.changed {
