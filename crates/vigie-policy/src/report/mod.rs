@@ -18,7 +18,7 @@ use vigie_resource::{Limits, LoadOptions, Resource};
 use crate::engine::delete::deletes;
 use crate::engine::{
     deletions, evaluate_in, generate, mutate, mutate_existing, mutates_existing, PolicyContext,
-    Request, Status, Target,
+    Request, RuleResult, Status, Target,
 };
 use crate::exception::{exempt, load_exceptions, Exempted};
 use crate::inputs::gather;
@@ -193,7 +193,7 @@ impl Default for ApplyOptions {
 /// The results of every policy on one resource, computed where it was parsed.
 struct Evaluated {
     resource: Arc<ResourceRef>,
-    results: Vec<(usize, Arc<str>, Status, Box<str>)>,
+    results: Vec<Kept>,
     /// The mutated object and the rules that changed it, when any did.
     mutated: Option<(serde_json::Value, Vec<String>)>,
     /// The objects generate rules would create, each with `policy/rule`.
@@ -389,8 +389,7 @@ pub fn apply_streaming(
         };
         for (index, e) in exempted.iter().enumerate() {
             for r in &e.skipped {
-                let rule = rule_name(&rule_names[index], &r.rule);
-                results.push((index, rule, r.status, r.message.clone().into_boxed_str()));
+                results.push(kept(&rule_names, index, r.clone()));
             }
         }
         let (target, mutated) =
@@ -435,23 +434,16 @@ pub fn apply_streaming(
                     g.result.rule
                 );
                 generated.extend(g.resources.into_iter().map(|o| (o, name.clone())));
-                let rule = rule_name(&rule_names[g.policy], &g.result.rule);
-                results.push((
-                    g.policy,
-                    rule,
-                    g.result.status,
-                    g.result.message.into_boxed_str(),
-                ));
+                results.push(kept(&rule_names, g.policy, g.result));
             }
         }
         let mut on_targets = Vec::new();
         if existing_policies {
             for m in mutate_existing(&policies, &target, &target_resources, &request) {
-                let rule = rule_name(&rule_names[m.policy], &m.result.rule);
                 match m.target {
                     Some(target) => on_targets.push(TargetResult {
                         policy: m.policy,
-                        rule,
+                        rule: rule_name(&rule_names[m.policy], &m.result.rule),
                         target,
                         status: m.result.status,
                         message: m.result.message.into_boxed_str(),
@@ -459,12 +451,7 @@ pub fn apply_streaming(
                     }),
                     // A result on the trigger: its preconditions, or targets
                     // that could not be read or found.
-                    None => results.push((
-                        m.policy,
-                        rule,
-                        m.result.status,
-                        m.result.message.into_boxed_str(),
-                    )),
+                    None => results.push(kept(&rule_names, m.policy, m.result)),
                 }
             }
         }
@@ -582,6 +569,17 @@ pub fn apply_streaming(
     outcome
 }
 
+/// A result of the policy at `index` as an apply run keeps it until the
+/// resource is done: the policy's index, the rule's shared name, the status,
+/// the message.
+type Kept = (usize, Arc<str>, Status, Box<str>);
+
+/// `result` of the policy at `index`, kept (its rule named by [`rule_name`]).
+fn kept(rule_names: &[Vec<Arc<str>>], index: usize, result: RuleResult) -> Kept {
+    let rule = rule_name(&rule_names[index], &result.rule);
+    (index, rule, result.status, result.message.into_boxed_str())
+}
+
 /// The name of the rule `rule` among a policy's `names`, shared with the
 /// policy's other results of that rule; a name the policy does not hold gets
 /// its own.
@@ -602,7 +600,7 @@ fn mutate_first(
     rule_names: &[Vec<Arc<str>>],
     target: Target,
     request: &Request,
-    results: &mut Vec<(usize, Arc<str>, Status, Box<str>)>,
+    results: &mut Vec<Kept>,
 ) -> (Target, Option<(serde_json::Value, Vec<String>)>) {
     let mutating = policies.iter().any(|p| {
         p.rules
@@ -618,8 +616,7 @@ fn mutate_first(
         if r.status == Status::Pass {
             changed_by.push(format!("{}/{}", policies[index].qualified_name(), r.rule));
         }
-        let rule = rule_name(&rule_names[index], &r.rule);
-        results.push((index, rule, r.status, r.message.into_boxed_str()));
+        results.push(kept(rule_names, index, r));
     }
     if !outcome.changed {
         return (target, None);
