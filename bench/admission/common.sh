@@ -1,5 +1,8 @@
 # Shared by the admission bench scripts (run.sh, cpu_per_request.sh,
-# instructions_per_request.sh), sourced from the repository's root.
+# instructions_per_request.sh), sourced first: strict mode, the repository's root
+# as the working directory, CORPUS set (find_corpus).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 # Sets CORPUS, when not given, to the Kyverno policies next to the checkout (or
 # next to its worktree).
@@ -10,6 +13,27 @@ find_corpus() {
     done
   fi
   CORPUS=${CORPUS:-../shared/corpora/kyverno-policies}
+}
+find_corpus
+
+# Sets VIGIE to the binary given ($1), else to the release build of the target
+# directory, built when missing.
+find_vigie() {
+  VIGIE=${1:-${CARGO_TARGET_DIR:-target}/release/vigie}
+  [ -x "$VIGIE" ] || cargo build --release --locked -p vigie-cli
+}
+
+# Stops the script, exit code 2, unless each command named is installed.
+need_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$(basename "$0"): $tool is needed" >&2; exit 2; }
+  done
+}
+
+# Stops the script, exit code 2, unless the corpus holds the Pod Security policies.
+need_pod_security() {
+  [ -d "$CORPUS/pod-security" ] || { echo "$(basename "$0"): no $CORPUS/pod-security" >&2; exit 2; }
 }
 
 # Writes into directory $1 what a run serves and sends: the library's Pod

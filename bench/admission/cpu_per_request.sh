@@ -20,21 +20,15 @@
 #   bench/admission/cpu_per_request.sh [vigie binary]
 #   env: CORPUS, MODE (Enforce), DURATION (10), RATES ("1000 5000"), PERIOD (4),
 #        SATURATE (1), SERVE_ARGS (more server options, e.g. "--workers 2")
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-. bench/admission/common.sh
-find_corpus
+. "$(dirname "$0")/common.sh"
 MODE=${MODE:-Enforce}
 DURATION=${DURATION:-10}
 RATES=${RATES:-1000 5000}
 PERIOD=${PERIOD:-4}
 SATURATE=${SATURATE:-1}
-VIGIE=${1:-${CARGO_TARGET_DIR:-target}/release/vigie}
-[ -x "$VIGIE" ] || cargo build --release --locked -p vigie-cli
-for tool in wrk curl openssl python3; do
-  command -v "$tool" >/dev/null || { echo "cpu_per_request.sh: $tool is needed" >&2; exit 2; }
-done
-[ -d "$CORPUS/pod-security" ] || { echo "cpu_per_request.sh: no $CORPUS/pod-security" >&2; exit 2; }
+find_vigie "${1:-}"
+need_tools wrk curl openssl python3
+need_pod_security
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 make_work
 

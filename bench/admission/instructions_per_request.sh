@@ -16,18 +16,12 @@
 #   bench/admission/instructions_per_request.sh [vigie binary]
 #   env: CORPUS, MODE (Enforce), N (400), WARMUP (40), SERVE_ARGS, DUMP (a path to
 #        keep the callgrind dump at, for callgrind_annotate)
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-. bench/admission/common.sh
-find_corpus
+. "$(dirname "$0")/common.sh"
 MODE=${MODE:-Enforce}
 N=${N:-400}
 WARMUP=${WARMUP:-40}
-VIGIE=${1:-${CARGO_TARGET_DIR:-target}/release/vigie}
-[ -x "$VIGIE" ] || cargo build --release --locked -p vigie-cli
-for tool in valgrind callgrind_control callgrind_annotate curl openssl python3; do
-  command -v "$tool" >/dev/null || { echo "instructions_per_request.sh: $tool is needed" >&2; exit 2; }
-done
+find_vigie "${1:-}"
+need_tools valgrind callgrind_control callgrind_annotate curl openssl python3
 make_work
 
 prepare_work "$WORK"

@@ -18,20 +18,14 @@
 #        default Enforce), DURATION seconds per run (default 10), RATES ("1000 5000"),
 #        SERVE_ARGS (more options for the server, e.g. "--workers 2")
 # Needs hey and wrk (Debian: apt-get install hey wrk), curl, openssl, python3.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-. bench/admission/common.sh
-find_corpus
+. "$(dirname "$0")/common.sh"
 MODE=${MODE:-Enforce}
 DURATION=${DURATION:-10}
 RATES=${RATES:-1000 5000}
-VIGIE=${1:-${CARGO_TARGET_DIR:-target}/release/vigie}
-[ -x "$VIGIE" ] || cargo build --release --locked -p vigie-cli
-for tool in hey wrk curl openssl python3; do
-  command -v "$tool" >/dev/null || { echo "run.sh: $tool is needed" >&2; exit 2; }
-done
-[ -d "$CORPUS/pod-security" ] || { echo "run.sh: no $CORPUS/pod-security" >&2; exit 2; }
+find_vigie "${1:-}"
+need_tools hey wrk curl openssl python3
+need_pod_security
 make_work
 
 mkdir -p "$WORK/reports"

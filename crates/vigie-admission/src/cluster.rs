@@ -11,9 +11,9 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use serde_json::Value as Json;
-use vigie_policy::{json_to_node, labels_of, Target};
+use vigie_policy::{json_to_resource, labels_of, Target};
 use vigie_rbac::{Rbac, RoleBindingIndex};
-use vigie_resource::{load, LoadOptions, Origin, Resource, SourceFile};
+use vigie_resource::{load, LoadOptions, Resource};
 
 /// Namespace labels, ConfigMaps and role bindings.
 #[derive(Debug, Default)]
@@ -187,15 +187,6 @@ impl ClusterData {
     /// server returns them (JSON), as followed from a cluster (objects of a typed
     /// list carry no apiVersion or kind: they are set here).
     pub fn set_role_bindings(&mut self, role_bindings: &[Json], cluster_role_bindings: &[Json]) {
-        let origin = Origin {
-            file: Arc::new(SourceFile {
-                path: "<cluster>".into(),
-                rendered_by: None,
-            }),
-            document: 0,
-            item: None,
-            cluster: None,
-        };
         let resources: Vec<Resource> = role_bindings
             .iter()
             .map(|o| (o, "RoleBinding"))
@@ -211,7 +202,7 @@ impl ClusterData {
                         .or_insert_with(|| Json::from("rbac.authorization.k8s.io/v1"));
                     o.entry("kind").or_insert_with(|| Json::from(kind));
                 }
-                Resource::from_node(json_to_node(&object), origin.clone()).ok()
+                json_to_resource(&object, "<cluster>")
             })
             .collect();
         self.role_bindings = RoleBindingIndex::new(&Rbac::from_resources(&resources).bindings);

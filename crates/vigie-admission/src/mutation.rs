@@ -83,7 +83,7 @@ pub fn mutate(set: &PolicySet, review: &mut AdmissionRequest, cluster: &ClusterD
     let mut mutation = Mutation::default();
     for (index, result) in outcome.results {
         let candidate = candidates[index];
-        let name = candidate.name.clone();
+        let name = &candidate.info.name;
         if result.status == Status::Error {
             mutation.warnings.push(format!(
                 "policy {name}.{}: mutation failed: {}",
@@ -91,13 +91,11 @@ pub fn mutate(set: &PolicySet, review: &mut AdmissionRequest, cluster: &ClusterD
             ));
         }
         mutation.results.push(RuleOutcome {
-            policy: name,
+            policy: candidate.info.clone(),
             rule: result.rule,
             status: result.status,
             message: result.message,
             action: FailureAction::Audit,
-            severity: candidate.severity.clone(),
-            category: candidate.category.clone(),
         });
     }
     if outcome.changed {

@@ -2,8 +2,10 @@
 //! a request evaluates only the policies that can apply to it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use vigie_resource::has_wildcard;
 
+use vigie_policy::report::PolicyInfo;
 use vigie_policy::{Check, ContextSource, RuleAction};
 use vigie_policy::{Policy, PolicyException};
 
@@ -24,16 +26,10 @@ pub struct AdmissionPolicy {
     /// Whether a rule is a podSecurity check (which works on a positioned tree of
     /// the object, built once per request when needed).
     pub checks_pod_security: bool,
-    /// `namespace/name` or `name` ([`Policy::qualified_name`]), made once at load
-    /// rather than for each request.
-    pub name: String,
-    /// Whether the policy is unscored (`policies.kyverno.io/scored: "false"`):
-    /// its failures are warnings.
-    pub unscored: bool,
-    /// The severity annotation, for reports.
-    pub severity: Option<String>,
-    /// The category annotation, for reports.
-    pub category: Option<String>,
+    /// Its name, severity, category and whether it is scored (an unscored
+    /// policy's failures are warnings): made once at load and shared by its
+    /// results rather than copied for each request.
+    pub info: Arc<PolicyInfo>,
 }
 
 /// A loaded, indexed set of policies. Immutable: a reload builds a new one.
@@ -143,10 +139,7 @@ impl PolicySet {
             // (Mutate rules never run on DELETE: there is no object to change.)
             let on_delete = (!on_delete.rules.is_empty()).then_some(on_delete);
             set.policies.push(AdmissionPolicy {
-                name: policy.qualified_name(),
-                unscored: policy.annotation("policies.kyverno.io/scored") == Some("false"),
-                severity: policy.severity().map(str::to_string),
-                category: policy.category().map(str::to_string),
+                info: Arc::new(PolicyInfo::of(&policy)),
                 policy,
                 on_delete,
                 reads_config_maps,

@@ -146,11 +146,11 @@ fn entries(record: AuditRecord) -> Vec<ReportEntry> {
         .filter_map(|r| {
             Some(ReportEntry {
                 result: result_of(r.status)?,
-                policy: r.policy,
+                policy: r.policy.name.clone(),
                 rule: r.rule,
                 message: r.message,
-                severity: r.severity,
-                category: r.category,
+                severity: r.policy.severity.clone(),
+                category: r.policy.category.clone(),
                 resource: resource.clone(),
                 timestamp: record.time,
             })

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value as Json;
+use vigie_policy::report::PolicyInfo;
 use vigie_policy::{
-    evaluate_in, json_to_node, PolicyContext, Request as EngineRequest, RequestUser, Status,
+    evaluate_in, json_to_resource, PolicyContext, Request as EngineRequest, RequestUser, Status,
     Target, Values,
 };
 use vigie_policy::{FailureAction, FailurePolicy, Operation, Policy};
-use vigie_resource::{Origin, Resource, SourceFile};
 
 use crate::cluster::ClusterData;
 use crate::policy_set::{AdmissionPolicy, PolicySet};
@@ -23,8 +23,9 @@ use crate::review::AdmissionRequest;
 /// One rule result at admission, with the action that applied to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleOutcome {
-    /// The policy (`namespace/name` for a namespaced Policy).
-    pub policy: String,
+    /// The policy: its name (`namespace/name` for a namespaced Policy), its
+    /// severity and category annotations.
+    pub policy: Arc<PolicyInfo>,
     /// The rule.
     pub rule: String,
     /// pass, fail, warn (a failure of an unscored policy), error or skip.
@@ -33,10 +34,6 @@ pub struct RuleOutcome {
     pub message: String,
     /// The action in force for this rule in the request's namespace.
     pub action: FailureAction,
-    /// The policy's severity annotation.
-    pub severity: Option<String>,
-    /// The policy's category annotation.
-    pub category: Option<String>,
 }
 
 /// What to answer, and what to report.
@@ -100,16 +97,7 @@ pub fn subject(
     if with_tree {
         // podSecurity checks read a tree of the object: built once here rather
         // than by each such policy.
-        let origin = Origin {
-            file: Arc::new(SourceFile {
-                path: "<admission request>".into(),
-                rendered_by: None,
-            }),
-            document: 0,
-            item: None,
-            cluster: None,
-        };
-        target.resource = Resource::from_node(json_to_node(&target.object), origin).ok();
+        target.resource = json_to_resource(&target.object, "<admission request>");
     }
     // The API server fills these in the request even when the object omits them.
     if target.namespace.is_empty() {
@@ -238,7 +226,7 @@ pub fn decide(
             },
             _ => &candidate.policy,
         };
-        let name = &candidate.name;
+        let name = &candidate.info.name;
         // PolicyExceptions: the policy as they leave it for this request, and
         // a result for each rule they exempt.
         let exempted = (!set.exceptions().is_empty())
@@ -250,7 +238,7 @@ pub fn decide(
         for result in skipped.into_iter().chain(evaluate_in(&context, policy)) {
             let action = action_for(policy, &result.rule, &target.namespace, labels);
             let status = match result.status {
-                Status::Fail if candidate.unscored => Status::Warn,
+                Status::Fail if !candidate.info.scored => Status::Warn,
                 s => s,
             };
             let enforce = action == FailureAction::Enforce;
@@ -275,13 +263,11 @@ pub fn decide(
                 _ => {}
             }
             decision.results.push(RuleOutcome {
-                policy: name.clone(),
+                policy: candidate.info.clone(),
                 rule: result.rule,
                 status,
                 message: result.message,
                 action,
-                severity: candidate.severity.clone(),
-                category: candidate.category.clone(),
             });
         }
     }
@@ -290,7 +276,7 @@ pub fn decide(
     for &i in &blocking {
         let outcome = &decision.results[i];
         blocked
-            .entry(outcome.policy.as_str())
+            .entry(outcome.policy.name.as_str())
             .or_default()
             .insert(outcome.rule.as_str(), outcome.message.as_str());
     }
@@ -298,11 +284,11 @@ pub fn decide(
     let budget_message;
     if !not_evaluated.is_empty() {
         decision.deadline_hit = true;
-        let names: Vec<&str> = not_evaluated.iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = not_evaluated.iter().map(|p| p.info.name.as_str()).collect();
         let failing: Vec<&str> = not_evaluated
             .iter()
             .filter(|p| p.policy.admission.failure_policy == FailurePolicy::Fail)
-            .map(|p| p.name.as_str())
+            .map(|p| p.info.name.as_str())
             .collect();
         if failing.is_empty() {
             decision.warnings.push(format!(

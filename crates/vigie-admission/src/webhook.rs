@@ -148,7 +148,7 @@ impl Webhook {
             decision
                 .results
                 .iter()
-                .map(|r| [r.policy.as_str(), r.rule.as_str(), r.status.as_str()]),
+                .map(|r| [r.policy.name.as_str(), r.rule.as_str(), r.status.as_str()]),
         );
         let Decision {
             allowed,
@@ -187,7 +187,7 @@ impl Webhook {
             mutation
                 .results
                 .iter()
-                .map(|r| [r.policy.as_str(), r.rule.as_str(), r.status.as_str()]),
+                .map(|r| [r.policy.name.as_str(), r.rule.as_str(), r.status.as_str()]),
         );
         let mut response = AdmissionResponse::allow(std::mem::take(&mut review.uid));
         response.patch = mutation.patch;

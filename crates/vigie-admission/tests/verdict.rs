@@ -10,8 +10,8 @@ use serde_json::json;
 use vigie_admission::ClusterData;
 
 use common::{
-    assert_denied, cluster_policy, mutate, pod, pod_create, review, team_policy, validate, webhook,
-    webhook_with, ENFORCE, TEAM_RULE,
+    assert_denied, assert_warned, cluster_policy, mutate, pod, pod_create, pod_rule, review,
+    team_policy, validate, webhook, webhook_with, ENFORCE, TEAM_RULE,
 };
 
 #[test]
@@ -63,8 +63,7 @@ fn audit_failure_allows_and_warns_only_with_emit_warning() {
 
     let loud = webhook(&team_policy("Audit", "  emitWarning: true"));
     let response = validate(&loud, &body);
-    assert_eq!(response["allowed"], true);
-    let warning = response["warnings"][0].as_str().unwrap();
+    let warning = assert_warned(&response, "the label team is required");
     assert!(
         warning.starts_with(
             "policy require-team.team-label: validation error: the label team is required"
@@ -133,16 +132,10 @@ fn a_rule_level_audit_in_an_enforce_policy_allows() {
 
 /// Deny rules on DELETE and UPDATE around the team-label rule.
 fn deny_policy() -> String {
-    cluster_policy(
-        "guard",
-        ENFORCE,
-        r#"  - name: keep-protected
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-          operations: [DELETE]
-    validate:
+    let keep_protected = pod_rule(
+        "keep-protected",
+        "DELETE",
+        r#"    validate:
       message: "protected Pods cannot be deleted"
       deny:
         conditions:
@@ -150,13 +143,12 @@ fn deny_policy() -> String {
           - key: "{{ request.oldObject.metadata.labels.protected || '' }}"
             operator: Equals
             value: "true"
-{TEAM_RULE}  - name: no-relabel
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-          operations: [UPDATE]
-    validate:
+"#,
+    );
+    let no_relabel = pod_rule(
+        "no-relabel",
+        "UPDATE",
+        r#"    validate:
       message: "the team label cannot change"
       deny:
         conditions:
@@ -165,8 +157,12 @@ fn deny_policy() -> String {
             operator: NotEquals
             value: "{{ request.oldObject.metadata.labels.team }}"
 "#,
+    );
+    cluster_policy(
+        "guard",
+        ENFORCE,
+        &format!("{keep_protected}{TEAM_RULE}{no_relabel}"),
     )
-    .replace("{TEAM_RULE}", TEAM_RULE)
 }
 
 #[test]
@@ -302,15 +298,10 @@ fn admission_false_policies_and_other_namespaces_policies_do_not_run() {
 /// A policy whose rule errs, under the failure policy `failure_policy`.
 fn error_policy(failure_policy: &str) -> String {
     let spec = format!("{ENFORCE}  failurePolicy: {failure_policy}\n");
-    cluster_policy(
-        "broken",
-        &spec,
-        r#"  - name: missing-variable
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    validate:
+    let rule = pod_rule(
+        "missing-variable",
+        "",
+        r#"    validate:
       message: "x"
       deny:
         conditions:
@@ -319,7 +310,8 @@ fn error_policy(failure_policy: &str) -> String {
             operator: Equals
             value: "1"
 "#,
-    )
+    );
+    cluster_policy("broken", &spec, &rule)
 }
 
 #[test]
@@ -334,35 +326,27 @@ fn rule_errors_follow_the_failure_policy() {
     );
     let ignore = webhook(&error_policy("Ignore"));
     let response = validate(&ignore, &body);
-    assert_eq!(response["allowed"], true);
-    assert!(response["warnings"][0]
-        .as_str()
-        .unwrap()
-        .contains("error ignored (failurePolicy Ignore)"));
+    assert_warned(&response, "error ignored (failurePolicy Ignore)");
 }
 
 #[test]
 fn a_spent_time_budget_answers_by_failure_policy_and_is_counted() {
     let body = pod_create("web", "shop", json!({"team": "a"}));
-    let fail = webhook_with(
-        &team_policy("Enforce", ""),
-        ClusterData::default(),
-        Duration::ZERO,
-    );
+    // A webhook with no time to evaluate the team policy, `extra_spec` added.
+    let spent = |extra_spec| {
+        webhook_with(
+            &team_policy("Enforce", extra_spec),
+            ClusterData::default(),
+            Duration::ZERO,
+        )
+    };
+    let fail = spent("");
     let response = validate(&fail, &body);
     assert_denied(&response, "time budget");
     assert_eq!(fail.metrics.deadline_answers("/validate", false), 1);
-    let ignore = webhook_with(
-        &team_policy("Enforce", "  failurePolicy: Ignore"),
-        ClusterData::default(),
-        Duration::ZERO,
-    );
+    let ignore = spent("  failurePolicy: Ignore");
     let response = validate(&ignore, &body);
-    assert_eq!(response["allowed"], true);
-    assert!(response["warnings"][0]
-        .as_str()
-        .unwrap()
-        .contains("time budget"));
+    assert_warned(&response, "time budget");
     assert_eq!(ignore.metrics.deadline_answers("/validate", true), 1);
 }
 
@@ -439,20 +423,15 @@ fn allowed_results_reach_the_policy_reports_and_denied_ones_do_not() {
 
 #[test]
 fn on_delete_request_object_is_null_and_old_object_is_set() {
-    let yaml = cluster_policy(
-        "delete-view",
-        ENFORCE,
-        r#"  - name: sees-null-object
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-          operations: [DELETE]
-    validate:
+    let rule = pod_rule(
+        "sees-null-object",
+        "DELETE",
+        r#"    validate:
       message: "object {{ request.object || 'null' }}, old {{ request.oldObject.metadata.name }}"
       deny: {}
 "#,
     );
+    let yaml = cluster_policy("delete-view", ENFORCE, &rule);
     let webhook = webhook(&yaml);
     let response = validate(
         &webhook,
@@ -482,36 +461,28 @@ fn a_pods_exec_request_is_matched_as_pod_exec() {
 
 #[test]
 fn mutate_answers_one_json_patch_of_every_mutation_in_policy_order() {
-    let add_team = cluster_policy(
-        "add-team",
+    let team = pod_rule(
+        "team",
         "",
-        r#"  - name: team
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    mutate:
+        r#"    mutate:
       patchStrategicMerge:
         metadata:
           labels:
             +(team): platform
 "#,
     );
-    let add_owner = cluster_policy(
-        "add-owner",
+    let owner = pod_rule(
+        "owner",
         "",
-        r#"  - name: owner
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    mutate:
+        r#"    mutate:
       patchesJson6902: |-
         - op: add
           path: /metadata/annotations
           value: {owner: "{{ request.object.metadata.labels.team }}"}
 "#,
     );
+    let add_team = cluster_policy("add-team", "", &team);
+    let add_owner = cluster_policy("add-owner", "", &owner);
     let webhook = webhook(&format!("{add_team}---\n{add_owner}"));
     let body = pod_create("web", "shop", json!({"app": "web"}));
     let response = mutate(&webhook, &body);
@@ -529,25 +500,24 @@ fn mutate_answers_one_json_patch_of_every_mutation_in_policy_order() {
     assert!(!patch.contains("labels"), "{patch}");
 }
 
-#[test]
-fn a_cel_validating_policy_denies_through_the_webhook() {
-    let yaml = r#"
+/// The CEL form of the team policy: Pods need a `team` label.
+const CEL_TEAM_POLICY: &str = r#"
 apiVersion: policies.kyverno.io/v1
 kind: ValidatingPolicy
-metadata: {name: cel-team}
+metadata: {name: require-team}
 spec:
   validationActions: [Deny]
   matchConstraints:
     resourceRules:
-    - apiGroups: [""]
-      apiVersions: [v1]
-      operations: [CREATE, UPDATE]
-      resources: [pods]
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}
   validations:
   - expression: "has(object.metadata.labels) && 'team' in object.metadata.labels"
     messageExpression: "'pod ' + object.metadata.name + ' needs a team label'"
 "#;
-    let webhook = webhook(yaml);
+
+#[test]
+fn a_cel_validating_policy_denies_through_the_webhook() {
+    let webhook = webhook(CEL_TEAM_POLICY);
     let denied = validate(&webhook, &pod_create("web", "shop", json!({})));
     assert_denied(&denied, "pod web needs a team label");
     let object = pod("web", "shop", json!({"team": "checkout"}));
@@ -712,15 +682,10 @@ fn patch_of(response: &serde_json::Value) -> String {
 
 #[test]
 fn mutate_existing_rules_are_left_out_of_the_admission_answer_and_said_at_load() {
-    let yaml = cluster_policy(
-        "stamp-secrets",
+    let rule = pod_rule(
+        "stamp",
         "",
-        r#"  - name: stamp
-    match:
-      any:
-      - resources:
-          kinds: [Pod]
-    mutate:
+        r#"    mutate:
       targets:
       - {apiVersion: v1, kind: Secret, name: "*", namespace: "{{ request.object.metadata.namespace }}"}
       patchStrategicMerge:
@@ -729,6 +694,7 @@ fn mutate_existing_rules_are_left_out_of_the_admission_answer_and_said_at_load()
             stamped: "yes"
 "#,
     );
+    let yaml = cluster_policy("stamp-secrets", "", &rule);
     let webhook = webhook(&yaml);
     let body = pod_create("web", "shop", json!({}));
     let answer = webhook
@@ -755,21 +721,9 @@ fn mutate_existing_rules_are_left_out_of_the_admission_answer_and_said_at_load()
     );
 }
 
-/// A ValidatingPolicy and a MutatingPolicy with `policies.kyverno.io`
-/// PolicyExceptions loaded with them.
-const CEL_POLICIES_WITH_EXCEPTIONS: &str = r#"
-apiVersion: policies.kyverno.io/v1
-kind: ValidatingPolicy
-metadata: {name: require-team}
-spec:
-  validationActions: [Deny]
-  matchConstraints:
-    resourceRules:
-    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}
-  validations:
-  - expression: "has(object.metadata.labels) && 'team' in object.metadata.labels"
-    message: pods need a team label
----
+/// A MutatingPolicy, and a `policies.kyverno.io` PolicyException from it and
+/// from [`CEL_TEAM_POLICY`] loaded with them.
+const CEL_MUTATION_AND_EXCEPTION: &str = r#"
 apiVersion: policies.kyverno.io/v1
 kind: MutatingPolicy
 metadata: {name: stamp-owner}
@@ -795,10 +749,10 @@ spec:
 
 #[test]
 fn cel_policy_exceptions_served_with_the_policies_exempt_at_admission() {
-    let webhook = webhook(CEL_POLICIES_WITH_EXCEPTIONS);
+    let webhook = webhook(&format!("{CEL_TEAM_POLICY}---{CEL_MUTATION_AND_EXCEPTION}"));
     let in_shop = pod("web", "shop", json!({}));
     let response = validate(&webhook, &review("CREATE", Some(&in_shop), None));
-    assert_denied(&response, "pods need a team label");
+    assert_denied(&response, "pod web needs a team label");
     let in_ops = pod("toolbox", "ops", json!({}));
     let response = validate(&webhook, &review("CREATE", Some(&in_ops), None));
     assert_eq!(response["allowed"], true, "{response}");

@@ -17,20 +17,27 @@ fn pod(n_containers: usize) -> serde_json::Value {
     json!({"kind": "Pod", "spec": {"containers": containers}})
 }
 
+/// `expr` compiled in `env` and evaluated with `object` bound.
+fn eval_on(expr: &str, env: &Env, object: &serde_json::Value) -> Result<Value, EvalError> {
+    let program = Program::compile(expr, env).unwrap_or_else(|e| panic!("{expr}: {e}"));
+    let mut act = Activation::new();
+    act.bind_json("object", object);
+    program.eval(&act)
+}
+
 #[test]
 fn kubernetes_expression_evaluates_on_json() {
-    let p = Program::compile(
-        "object.spec.containers.all(c, has(c.securityContext) && c.securityContext.runAsNonRoot == true)",
-        &k8s_env(),
-    )
-    .unwrap();
-    let mut act = Activation::new();
-    act.bind_json("object", &pod(3));
-    assert_eq!(p.eval(&act).unwrap(), Value::Bool(true));
+    let all_non_root = |object: &serde_json::Value| {
+        eval_on(
+            "object.spec.containers.all(c, has(c.securityContext) && c.securityContext.runAsNonRoot == true)",
+            &k8s_env(),
+            object,
+        )
+    };
+    assert_eq!(all_non_root(&pod(3)).unwrap(), Value::Bool(true));
     let mut bad = pod(2);
     bad["spec"]["containers"][1]["securityContext"]["runAsNonRoot"] = json!(false);
-    act.bind_json("object", &bad);
-    assert_eq!(p.eval(&act).unwrap(), Value::Bool(false));
+    assert_eq!(all_non_root(&bad).unwrap(), Value::Bool(false));
 }
 
 #[test]
@@ -166,25 +173,22 @@ fn growing_strings_in_a_loop_exceed_the_cost_limit() {
         Err(EvalError::CostLimitExceeded { .. })
     ));
     // Accumulating a list in a comprehension grows quadratically in cost.
-    let p = Program::compile(
-        "object.spec.containers.map(a, object.spec.containers.map(b, object.spec.containers.map(c, [a, b, c]))).size() > 0",
-        &k8s_env(),
-    )
-    .unwrap();
-    let mut act = Activation::new();
-    act.bind_json("object", &pod(300));
     assert!(matches!(
-        p.eval(&act),
+        eval_on(
+            "object.spec.containers.map(a, object.spec.containers.map(b, object.spec.containers.map(c, [a, b, c]))).size() > 0",
+            &k8s_env(),
+            &pod(300),
+        ),
         Err(EvalError::CostLimitExceeded { .. })
     ));
 }
 
 #[test]
 fn runtime_errors_are_typed() {
-    let p = Program::compile("object.spec.missing == 1", &k8s_env()).unwrap();
-    let mut act = Activation::new();
-    act.bind_json("object", &pod(1));
-    assert!(matches!(p.eval(&act), Err(EvalError::Runtime(_))));
+    assert!(matches!(
+        eval_on("object.spec.missing == 1", &k8s_env(), &pod(1)),
+        Err(EvalError::Runtime(_))
+    ));
     let p = Program::compile("1 / 0 == 1", &Env::new()).unwrap();
     assert!(matches!(
         p.eval(&Activation::new()),
@@ -196,13 +200,12 @@ fn runtime_errors_are_typed() {
 fn json_round_trip() {
     let v = json!({"a": [1, 2.5, "x", true, null], "b": {"c": -3}});
     assert_eq!(to_json(&from_json(&v)).unwrap(), v);
-    let p = Program::compile("{'n': object.a[0] + 1, 'l': object.a.size()}", &k8s_env()).unwrap();
-    let mut act = Activation::new();
-    act.bind_json("object", &v);
-    assert_eq!(
-        to_json(&p.eval(&act).unwrap()).unwrap(),
-        json!({"n": 2, "l": 5})
+    let answer = eval_on(
+        "{'n': object.a[0] + 1, 'l': object.a.size()}",
+        &k8s_env(),
+        &v,
     );
+    assert_eq!(to_json(&answer.unwrap()).unwrap(), json!({"n": 2, "l": 5}));
 }
 
 #[test]

@@ -1,8 +1,10 @@
 //! Positioned YAML trees to plain JSON values, done once per document: the engine
 //! evaluates JSON, and keeps the `Node` only where an error must point at a line.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Number, Value as Json};
-use vigie_resource::{Node, Value};
+use vigie_resource::{Node, Origin, Resource, SourceFile, Value};
 
 /// The JSON value of a positioned YAML tree (positions dropped).
 pub fn node_to_json(node: &Node) -> Json {
@@ -21,6 +23,22 @@ pub fn node_to_json(node: &Node) -> Json {
             Json::Object(map)
         }
     }
+}
+
+/// The resource `value` is, as if it were the one document of a file named
+/// `source` (JSON held in memory has no file: `<cluster>`, `<admission
+/// request>`); `None` when `value` is not a resource (no kind, no name...).
+pub fn json_to_resource(value: &Json, source: &str) -> Option<Resource> {
+    let origin = Origin {
+        file: Arc::new(SourceFile {
+            path: source.into(),
+            rendered_by: None,
+        }),
+        document: 0,
+        item: None,
+        cluster: None,
+    };
+    Resource::from_node(json_to_node(value), origin).ok()
 }
 
 /// Builds a tree from JSON for code that works on positioned trees; positions

@@ -78,7 +78,7 @@ pub use exception::{
     exempt, load_exceptions, parse_exception, ExceptionSpec, Exempted, LoadedExceptions,
     PolicyException,
 };
-pub use json::{json_to_node, node_to_json};
+pub use json::{json_to_node, json_to_resource, node_to_json};
 pub use load::{load_policies, load_policies_and_objects, policies_from_str, LoadedPolicies};
 pub use matching::{KindSelector, RequestUser, ResourceFilter};
 pub use patch::json6902::apply as apply_json_patch;

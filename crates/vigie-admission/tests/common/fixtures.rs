@@ -63,6 +63,21 @@ pub const TEAM_RULE: &str = r#"  - name: team-label
             team: "?*"
 "#;
 
+/// The rule `name` on Pods, for the `operations` given (`DELETE`, `CREATE,
+/// UPDATE`; empty: every operation), doing `action` (the rule's `validate:` or
+/// `mutate:` field, indented four spaces). A list item of `rules:`, indented as
+/// in a policy's spec.
+pub fn pod_rule(name: &str, operations: &str, action: &str) -> String {
+    let operations = if operations.is_empty() {
+        String::new()
+    } else {
+        format!("          operations: [{operations}]\n")
+    };
+    format!(
+        "  - name: {name}\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n{operations}{action}"
+    )
+}
+
 /// The spec field that makes a ClusterPolicy deny what fails its rules.
 pub const ENFORCE: &str = "  validationFailureAction: Enforce\n";
 

@@ -10,7 +10,9 @@ pub mod https;
 
 // Each test file uses part of what is re-exported.
 #[allow(unused_imports)]
-pub use fixtures::{cluster_policy, pod, pod_create, review, team_policy, ENFORCE, TEAM_RULE};
+pub use fixtures::{
+    cluster_policy, pod, pod_create, pod_rule, review, team_policy, ENFORCE, TEAM_RULE,
+};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,4 +70,14 @@ pub fn assert_denied<'a>(response: &'a Json, needle: &str) -> &'a str {
     let message = response["status"]["message"].as_str().unwrap_or_default();
     assert!(message.contains(needle), "no {needle:?} in {message:?}");
     message
+}
+
+/// Fails the test, showing the response, unless it allows the request with a
+/// first warning that holds `needle`; the warning, for further checks.
+#[track_caller]
+pub fn assert_warned<'a>(response: &'a Json, needle: &str) -> &'a str {
+    assert_eq!(response["allowed"], true, "{response}");
+    let warning = response["warnings"][0].as_str().unwrap_or_default();
+    assert!(warning.contains(needle), "no {needle:?} in {warning:?}");
+    warning
 }

@@ -283,6 +283,25 @@ fn list<'a>(cel: &'a Json, key: &str) -> &'a [Json] {
         .unwrap_or_default()
 }
 
+/// The items of the list `key` at `path`, each with its own path and its
+/// `name`, or the error of an item without one (`"{what} needs a name"`), in
+/// list order so that the first problem of the list is the one reported.
+fn named_items<'a>(
+    cel: &'a Json,
+    path: &'a str,
+    key: &'a str,
+    what: &'a str,
+) -> impl Iterator<Item = Result<(String, &'a str, &'a Json), CelProblem>> + 'a {
+    list(cel, key).iter().enumerate().map(move |(i, item)| {
+        let p = format!("{path}.{key}[{i}]");
+        let name = item.get("name").and_then(Json::as_str).unwrap_or_default();
+        if name.is_empty() {
+            return Err(invalid(format!("{p}.name"), format!("{what} needs a name")));
+        }
+        Ok((p, name, item))
+    })
+}
+
 fn compile(cel: &Json, path: &str) -> Result<ImageValidation, CelProblem> {
     let env = ivpol_env();
     let named = |key: &str, name_key: &str, expr_key: &str| {
@@ -320,12 +339,8 @@ fn compile(cel: &Json, path: &str) -> Result<ImageValidation, CelProblem> {
         });
     }
     let mut attestors = Map::new();
-    for (i, a) in list(cel, "attestors").iter().enumerate() {
-        let p = format!("{path}.attestors[{i}]");
-        let name = a.get("name").and_then(Json::as_str).unwrap_or_default();
-        if name.is_empty() {
-            return Err(invalid(format!("{p}.name"), "an attestor needs a name"));
-        }
+    for item in named_items(cel, path, "attestors", "an attestor") {
+        let (p, name, a) = item?;
         let kinds = ["cosign", "notary"]
             .iter()
             .filter(|k| a.get(**k).is_some_and(|v| !v.is_null()))
@@ -339,12 +354,8 @@ fn compile(cel: &Json, path: &str) -> Result<ImageValidation, CelProblem> {
         attestors.insert(name.to_string(), a.clone());
     }
     let mut attestations = Vec::new();
-    for (i, a) in list(cel, "attestations").iter().enumerate() {
-        let p = format!("{path}.attestations[{i}]");
-        let name = a.get("name").and_then(Json::as_str).unwrap_or_default();
-        if name.is_empty() {
-            return Err(invalid(format!("{p}.name"), "an attestation needs a name"));
-        }
+    for item in named_items(cel, path, "attestations", "an attestation") {
+        let (p, name, a) = item?;
         let of = |k: &str| a.pointer(&format!("/{k}/type")).and_then(Json::as_str);
         let (intoto, kind) = match (of("intoto"), of("referrer")) {
             (Some(t), None) => (true, t),

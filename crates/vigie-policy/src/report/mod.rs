@@ -18,7 +18,7 @@ use vigie_resource::{Limits, LoadOptions, Resource};
 use crate::engine::delete::deletes;
 use crate::engine::{
     deletions, evaluate_in, generate, mutate, mutate_existing, mutates_existing, PolicyContext,
-    Request, Status, Target,
+    Request, RuleResult, Status, Target,
 };
 use crate::exception::{exempt, load_exceptions, Exempted};
 use crate::inputs::gather;
@@ -56,7 +56,7 @@ impl Counts {
 }
 
 /// What every result of one policy shares, kept once.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyInfo {
     /// `namespace/name` for a Policy, `name` for a ClusterPolicy.
     pub name: String,
@@ -68,6 +68,19 @@ pub struct PolicyInfo {
     pub scored: bool,
     /// The file the policy was read from.
     pub source: String,
+}
+
+impl PolicyInfo {
+    /// What `policy`'s name and annotations say of its results.
+    pub fn of(policy: &Policy) -> PolicyInfo {
+        PolicyInfo {
+            name: policy.qualified_name(),
+            severity: policy.severity().map(str::to_string),
+            category: policy.category().map(str::to_string),
+            scored: policy.annotation("policies.kyverno.io/scored") != Some("false"),
+            source: policy.source.clone(),
+        }
+    }
 }
 
 /// One rule result on one resource. Kept small: what results share (the policy,
@@ -180,7 +193,7 @@ impl Default for ApplyOptions {
 /// The results of every policy on one resource, computed where it was parsed.
 struct Evaluated {
     resource: Arc<ResourceRef>,
-    results: Vec<(usize, Arc<str>, Status, Box<str>)>,
+    results: Vec<Kept>,
     /// The mutated object and the rules that changed it, when any did.
     mutated: Option<(serde_json::Value, Vec<String>)>,
     /// The objects generate rules would create, each with `policy/rule`.
@@ -344,15 +357,7 @@ pub fn apply_streaming(
     let infos: Vec<Arc<PolicyInfo>> = loaded
         .policies
         .iter()
-        .map(|p| {
-            Arc::new(PolicyInfo {
-                name: p.qualified_name(),
-                severity: p.severity().map(str::to_string),
-                category: p.category().map(str::to_string),
-                scored: p.annotation("policies.kyverno.io/scored") != Some("false"),
-                source: p.source.clone(),
-            })
-        })
+        .map(|p| Arc::new(PolicyInfo::of(p)))
         .collect();
     let rule_names: Vec<Vec<Arc<str>>> = loaded
         .policies
@@ -384,12 +389,7 @@ pub fn apply_streaming(
         };
         for (index, e) in exempted.iter().enumerate() {
             for r in &e.skipped {
-                let rule = rule_names[index]
-                    .iter()
-                    .find(|n| &***n == r.rule.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
-                results.push((index, rule, r.status, r.message.clone().into_boxed_str()));
+                results.push(kept(&rule_names, index, r.clone()));
             }
         }
         let (target, mutated) =
@@ -407,11 +407,7 @@ pub fn apply_streaming(
                 {
                     status = Status::Warn;
                 }
-                let rule = rule_names[index]
-                    .iter()
-                    .find(|n| &***n == r.rule.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+                let rule = rule_name(&rule_names[index], &r.rule);
                 results.push((index, rule, status, r.message.into_boxed_str()));
             }
         }
@@ -438,31 +434,16 @@ pub fn apply_streaming(
                     g.result.rule
                 );
                 generated.extend(g.resources.into_iter().map(|o| (o, name.clone())));
-                let rule = rule_names[g.policy]
-                    .iter()
-                    .find(|n| &***n == g.result.rule.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(g.result.rule.as_str()));
-                results.push((
-                    g.policy,
-                    rule,
-                    g.result.status,
-                    g.result.message.into_boxed_str(),
-                ));
+                results.push(kept(&rule_names, g.policy, g.result));
             }
         }
         let mut on_targets = Vec::new();
         if existing_policies {
             for m in mutate_existing(&policies, &target, &target_resources, &request) {
-                let rule = rule_names[m.policy]
-                    .iter()
-                    .find(|n| &***n == m.result.rule.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(m.result.rule.as_str()));
                 match m.target {
                     Some(target) => on_targets.push(TargetResult {
                         policy: m.policy,
-                        rule,
+                        rule: rule_name(&rule_names[m.policy], &m.result.rule),
                         target,
                         status: m.result.status,
                         message: m.result.message.into_boxed_str(),
@@ -470,23 +451,14 @@ pub fn apply_streaming(
                     }),
                     // A result on the trigger: its preconditions, or targets
                     // that could not be read or found.
-                    None => results.push((
-                        m.policy,
-                        rule,
-                        m.result.status,
-                        m.result.message.into_boxed_str(),
-                    )),
+                    None => results.push(kept(&rule_names, m.policy, m.result)),
                 }
             }
         }
         let mut deleted_by = Vec::new();
         if cleaning {
             for (index, r) in deletions(&policies, &target, &request) {
-                let rule = rule_names[index]
-                    .iter()
-                    .find(|n| &***n == r.rule.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(r.rule.as_str()));
+                let rule = rule_name(&rule_names[index], &r.rule);
                 if r.status == Status::Pass {
                     deleted_by.push((index, rule.clone(), r.message.clone().into_boxed_str()));
                 }
@@ -597,6 +569,28 @@ pub fn apply_streaming(
     outcome
 }
 
+/// A result of the policy at `index` as an apply run keeps it until the
+/// resource is done: the policy's index, the rule's shared name, the status,
+/// the message.
+type Kept = (usize, Arc<str>, Status, Box<str>);
+
+/// `result` of the policy at `index`, kept (its rule named by [`rule_name`]).
+fn kept(rule_names: &[Vec<Arc<str>>], index: usize, result: RuleResult) -> Kept {
+    let rule = rule_name(&rule_names[index], &result.rule);
+    (index, rule, result.status, result.message.into_boxed_str())
+}
+
+/// The name of the rule `rule` among a policy's `names`, shared with the
+/// policy's other results of that rule; a name the policy does not hold gets
+/// its own.
+fn rule_name(names: &[Arc<str>], rule: &str) -> Arc<str> {
+    names
+        .iter()
+        .find(|n| &***n == rule)
+        .cloned()
+        .unwrap_or_else(|| Arc::from(rule))
+}
+
 /// Runs every mutate rule, policy after policy, as `kyverno apply` does before it
 /// validates; their results join `results`. Returns the object validation sees and,
 /// when it changed, the mutated object with the rules that changed it.
@@ -606,7 +600,7 @@ fn mutate_first(
     rule_names: &[Vec<Arc<str>>],
     target: Target,
     request: &Request,
-    results: &mut Vec<(usize, Arc<str>, Status, Box<str>)>,
+    results: &mut Vec<Kept>,
 ) -> (Target, Option<(serde_json::Value, Vec<String>)>) {
     let mutating = policies.iter().any(|p| {
         p.rules
@@ -622,12 +616,7 @@ fn mutate_first(
         if r.status == Status::Pass {
             changed_by.push(format!("{}/{}", policies[index].qualified_name(), r.rule));
         }
-        let rule = rule_names[index]
-            .iter()
-            .find(|n| &***n == r.rule.as_str())
-            .cloned()
-            .unwrap_or_else(|| Arc::from(r.rule.as_str()));
-        results.push((index, rule, r.status, r.message.into_boxed_str()));
+        results.push(kept(rule_names, index, r));
     }
     if !outcome.changed {
         return (target, None);
