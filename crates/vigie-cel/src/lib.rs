@@ -63,6 +63,7 @@ mod check;
 mod checker;
 pub mod cost;
 mod direct;
+mod fast;
 mod json;
 pub mod k8s;
 mod keys;
@@ -606,17 +607,18 @@ impl cost::Sizes for Activation {
     }
 }
 
-impl VariableResolver for Activation {
-    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
-        match self.binding(variable) {
-            Some(Binding::Value(b)) => return Some(CowVal::Borrowed(b.val.as_ref())),
-            Some(Binding::Map(m)) => return Some(CowVal::Borrowed(m.whole() as &dyn Val)),
+impl Activation {
+    /// The value the engine resolves the variable `name` to, borrowed.
+    fn lookup(&self, name: &str) -> Option<&dyn Val> {
+        match self.binding(name) {
+            Some(Binding::Value(b)) => return Some(b.val.as_ref()),
+            Some(Binding::Map(m)) => return Some(m.whole() as &dyn Val),
             None => {}
         }
         // `variables.x`: the field itself, as selecting it from the whole
         // map would give. A key with a dot is no field name (`a.b.c` is
         // field `c` of field `b`).
-        let (map, key) = variable.split_once('.')?;
+        let (map, key) = name.split_once('.')?;
         if key.contains('.') {
             return None;
         }
@@ -624,7 +626,13 @@ impl VariableResolver for Activation {
             return None;
         };
         let b = find(&m.fields, key)?;
-        Some(CowVal::Borrowed(b.val.as_ref()))
+        Some(b.val.as_ref())
+    }
+}
+
+impl VariableResolver for Activation {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        self.lookup(variable).map(CowVal::Borrowed)
     }
 }
 
@@ -654,6 +662,9 @@ pub struct Program {
     /// The value of an expression that reads no declared variable, once
     /// computed ([`Program::eval_shared`]).
     constant: OnceLock<Shared>,
+    /// The run tree in the subset [`fast`] evaluates directly, or the kind
+    /// of node that keeps it out.
+    fast: Result<fast::Node, fast::Unsupported>,
 }
 
 /// The most flat bounds a program keeps the cost of (a resource of another
@@ -761,6 +772,13 @@ impl Program {
             };
             rewritten |= direct::rewrite(&mut run_expr, &names);
         }
+        // Names resolve under a container as the engine's candidates, which
+        // the direct evaluator does not try.
+        let fast = if env.container.as_deref().unwrap_or_default().is_empty() {
+            fast::compile(&run_expr, &fast::CompileEnv { engine: &engine })
+        } else {
+            Err("container")
+        };
         let run_expr = rewritten.then(|| Box::new(run_expr));
         Ok(Program {
             expr: tree,
@@ -773,6 +791,23 @@ impl Program {
             source: expr.into(),
             flat_costs: Mutex::new(Vec::new()),
             constant: OnceLock::new(),
+            fast,
+        })
+    }
+
+    /// Whether the expression is in the subset of CEL evaluated directly
+    /// (see the `fast` module), else the kind of node that keeps it out:
+    /// for measuring how much of a corpus the direct evaluator covers.
+    pub fn fast_form(&self) -> Result<(), &'static str> {
+        self.fast.as_ref().map(|_| ()).map_err(|e| *e)
+    }
+
+    /// Evaluates the program as [`Program::eval`] does, by the engine alone
+    /// (never the direct evaluator, which gives the same results): for
+    /// comparing the two.
+    pub fn eval_by_engine(&self, activation: &Activation) -> Result<Value, EvalError> {
+        self.run_with(activation, false, |v| {
+            result::to_value(v).map_err(|e| EvalError::Runtime(e.to_string()))
         })
     }
 
@@ -900,6 +935,16 @@ impl Program {
         activation: &Activation,
         take: impl FnOnce(&dyn Val) -> Result<T, EvalError>,
     ) -> Result<T, EvalError> {
+        self.run_with(activation, true, take)
+    }
+
+    /// [`Program::run`], by the direct evaluator first when `fast`.
+    fn run_with<T>(
+        &self,
+        activation: &Activation,
+        fast: bool,
+        take: impl FnOnce(&dyn Val) -> Result<T, EvalError>,
+    ) -> Result<T, EvalError> {
         if !self.within_flat_bound(activation) {
             let estimated = self.estimate_cost(activation);
             if estimated > self.cost_limit {
@@ -907,6 +952,14 @@ impl Program {
                     estimated,
                     limit: self.cost_limit,
                 });
+            }
+        }
+        // The direct evaluator gives up on anything it is not certain to
+        // evaluate as the engine does, errors included: the engine then
+        // evaluates from the start.
+        if let (true, Ok(node)) = (fast, &self.fast) {
+            if let Some(v) = fast::evaluate(node, activation) {
+                return v.hand(take);
             }
         }
         let mut ctx = cel::Context::with_env(self.env.clone());
