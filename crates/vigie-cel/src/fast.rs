@@ -502,6 +502,24 @@ pub(crate) fn evaluate<'a>(node: &'a Node, activation: &'a Activation) -> Option
 }
 
 impl Value<'_> {
+    /// The value converted to be bound ([`crate::Shared`]): what
+    /// [`Value::hand`] then [`crate::shared::from_val`] give, without the
+    /// copy of joined lists that `hand` makes first.
+    pub(crate) fn share(self) -> Result<crate::shared::Bound, crate::EvalError> {
+        match self.0 {
+            V::Concat(parts) => {
+                // The elements of a list are converted one level down.
+                let items = parts
+                    .iter()
+                    .flat_map(|p| p.iter())
+                    .map(|x| crate::shared::from_val(x.as_ref(), 1))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(crate::shared::list(items.into_iter()))
+            }
+            v => Value(v).hand(|x| crate::shared::from_val(x, 0)),
+        }
+    }
+
     /// Hands the value, in the engine's form, to `take`.
     pub(crate) fn hand<T>(self, take: impl FnOnce(&dyn Val) -> T) -> T {
         match self.0 {
@@ -758,13 +776,14 @@ fn ordered(k: Comparison, o: std::cmp::Ordering) -> bool {
     }
 }
 
-/// The lists `v` holds, as slices: `None` when it is no list.
-fn slices<'a>(v: &V<'a>) -> Option<Vec<&'a [Box<dyn Val + 'a>]>> {
+/// Appends the lists `v` holds to `parts`; `None` when it is no list.
+fn append<'a>(parts: &mut Vec<&'a [Box<dyn Val + 'a>]>, v: V<'a>) -> Option<()> {
     match v {
-        V::Ref(r) => Some(vec![r.downcast_ref::<CelList>()?.inner()]),
-        V::Concat(parts) => Some(parts.clone()),
-        _ => None,
+        V::Ref(r) => parts.push(r.downcast_ref::<CelList>()?.inner()),
+        V::Concat(more) => parts.extend(more),
+        _ => return None,
     }
+    Some(())
 }
 
 /// Calls `f` on each element of the list `v`, until it returns `Some`;
@@ -826,8 +845,15 @@ fn add<'a>(a: V<'a>, b: V<'a>) -> Fast<'a> {
         (V::UInt(x), V::UInt(y)) => x.checked_add(*y).map(V::UInt),
         (V::Double(x), V::Double(y)) => Some(V::Double(x + y)),
         _ => {
-            let mut parts = slices(&a)?;
-            parts.extend(slices(&b)?);
+            let mut parts = match a {
+                V::Concat(parts) => parts,
+                a => {
+                    let mut parts = Vec::with_capacity(4);
+                    append(&mut parts, a)?;
+                    parts
+                }
+            };
+            append(&mut parts, b)?;
             Some(V::Concat(parts))
         }
     }

@@ -806,9 +806,7 @@ impl Program {
     /// (never the direct evaluator, which gives the same results): for
     /// comparing the two.
     pub fn eval_by_engine(&self, activation: &Activation) -> Result<Value, EvalError> {
-        self.run_with(activation, false, |v| {
-            result::to_value(v).map_err(|e| EvalError::Runtime(e.to_string()))
-        })
+        self.run_with(activation, false, ToValue)
     }
 
     /// The type the checker deduced for the expression's value (`dyn` when
@@ -847,9 +845,7 @@ impl Program {
                 return Ok(v.clone());
             }
         }
-        let value = self.run(activation, |v| {
-            shared::from_val(v, 0).map(|b| Shared(Arc::new(b)))
-        })?;
+        let value = self.run_with(activation, true, ToShared)?;
         if constant {
             // Another thread may have set it first: the same value.
             let _ = self.constant.set(value.clone());
@@ -923,27 +919,16 @@ impl Program {
     /// Evaluates the program; refuses to run when its cost bound on these
     /// inputs exceeds the limit.
     pub fn eval(&self, activation: &Activation) -> Result<Value, EvalError> {
-        self.run(activation, |v| {
-            result::to_value(v).map_err(|e| EvalError::Runtime(e.to_string()))
-        })
+        self.run_with(activation, true, ToValue)
     }
 
-    /// Evaluates the program within the cost limit and hands the result,
-    /// in the engine's form, to `take`.
-    fn run<T>(
-        &self,
-        activation: &Activation,
-        take: impl FnOnce(&dyn Val) -> Result<T, EvalError>,
-    ) -> Result<T, EvalError> {
-        self.run_with(activation, true, take)
-    }
-
-    /// [`Program::run`], by the direct evaluator first when `fast`.
+    /// Evaluates the program within the cost limit, by the direct
+    /// evaluator first when `fast`, and hands the result to `take`.
     fn run_with<T>(
         &self,
         activation: &Activation,
         fast: bool,
-        take: impl FnOnce(&dyn Val) -> Result<T, EvalError>,
+        take: impl Take<T>,
     ) -> Result<T, EvalError> {
         if !self.within_flat_bound(activation) {
             let estimated = self.estimate_cost(activation);
@@ -959,14 +944,50 @@ impl Program {
         // evaluates from the start.
         if let (true, Ok(node)) = (fast, &self.fast) {
             if let Some(v) = fast::evaluate(node, activation) {
-                return v.hand(take);
+                return take.direct(v);
             }
         }
         let mut ctx = cel::Context::with_env(self.env.clone());
         ctx.set_variable_resolver(activation);
         let v = Value::resolve_val(self.run_expr.as_deref().unwrap_or(&self.expr), &ctx)
             .map_err(|e| EvalError::Runtime(e.to_string()))?;
-        take(v.as_ref())
+        take.val(v.as_ref())
+    }
+}
+
+/// What an evaluation's result becomes.
+trait Take<T> {
+    /// The result, from the engine's form.
+    fn val(self, v: &dyn Val) -> Result<T, EvalError>;
+
+    /// The result, from the direct evaluator's.
+    fn direct(self, v: fast::Value<'_>) -> Result<T, EvalError>
+    where
+        Self: Sized,
+    {
+        v.hand(|x| self.val(x))
+    }
+}
+
+/// A [`Value`] ([`Program::eval`]).
+struct ToValue;
+
+impl Take<Value> for ToValue {
+    fn val(self, v: &dyn Val) -> Result<Value, EvalError> {
+        result::to_value(v).map_err(|e| EvalError::Runtime(e.to_string()))
+    }
+}
+
+/// A [`Shared`] ([`Program::eval_shared`]).
+struct ToShared;
+
+impl Take<Shared> for ToShared {
+    fn val(self, v: &dyn Val) -> Result<Shared, EvalError> {
+        shared::from_val(v, 0).map(|b| Shared(Arc::new(b)))
+    }
+
+    fn direct(self, v: fast::Value<'_>) -> Result<Shared, EvalError> {
+        v.share().map(|b| Shared(Arc::new(b)))
     }
 }
 
