@@ -63,6 +63,7 @@ mod check;
 mod checker;
 pub mod cost;
 mod direct;
+mod fast;
 mod json;
 pub mod k8s;
 mod keys;
@@ -606,17 +607,18 @@ impl cost::Sizes for Activation {
     }
 }
 
-impl VariableResolver for Activation {
-    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
-        match self.binding(variable) {
-            Some(Binding::Value(b)) => return Some(CowVal::Borrowed(b.val.as_ref())),
-            Some(Binding::Map(m)) => return Some(CowVal::Borrowed(m.whole() as &dyn Val)),
+impl Activation {
+    /// The value the engine resolves the variable `name` to, borrowed.
+    fn lookup(&self, name: &str) -> Option<&dyn Val> {
+        match self.binding(name) {
+            Some(Binding::Value(b)) => return Some(b.val.as_ref()),
+            Some(Binding::Map(m)) => return Some(m.whole() as &dyn Val),
             None => {}
         }
         // `variables.x`: the field itself, as selecting it from the whole
         // map would give. A key with a dot is no field name (`a.b.c` is
         // field `c` of field `b`).
-        let (map, key) = variable.split_once('.')?;
+        let (map, key) = name.split_once('.')?;
         if key.contains('.') {
             return None;
         }
@@ -624,7 +626,13 @@ impl VariableResolver for Activation {
             return None;
         };
         let b = find(&m.fields, key)?;
-        Some(CowVal::Borrowed(b.val.as_ref()))
+        Some(b.val.as_ref())
+    }
+}
+
+impl VariableResolver for Activation {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        self.lookup(variable).map(CowVal::Borrowed)
     }
 }
 
@@ -654,6 +662,9 @@ pub struct Program {
     /// The value of an expression that reads no declared variable, once
     /// computed ([`Program::eval_shared`]).
     constant: OnceLock<Shared>,
+    /// The run tree in the subset [`fast`] evaluates directly, or the kind
+    /// of node that keeps it out.
+    fast: Result<fast::Node, fast::Unsupported>,
 }
 
 /// The most flat bounds a program keeps the cost of (a resource of another
@@ -761,6 +772,13 @@ impl Program {
             };
             rewritten |= direct::rewrite(&mut run_expr, &names);
         }
+        // Names resolve under a container as the engine's candidates, which
+        // the direct evaluator does not try.
+        let fast = if env.container.as_deref().unwrap_or_default().is_empty() {
+            fast::compile(&run_expr, &fast::CompileEnv { engine: &engine })
+        } else {
+            Err("container")
+        };
         let run_expr = rewritten.then(|| Box::new(run_expr));
         Ok(Program {
             expr: tree,
@@ -773,7 +791,22 @@ impl Program {
             source: expr.into(),
             flat_costs: Mutex::new(Vec::new()),
             constant: OnceLock::new(),
+            fast,
         })
+    }
+
+    /// Whether the expression is in the subset of CEL evaluated directly
+    /// (see the `fast` module), else the kind of node that keeps it out:
+    /// for measuring how much of a corpus the direct evaluator covers.
+    pub fn fast_form(&self) -> Result<(), &'static str> {
+        self.fast.as_ref().map(|_| ()).map_err(|e| *e)
+    }
+
+    /// Evaluates the program as [`Program::eval`] does, by the engine alone
+    /// (never the direct evaluator, which gives the same results): for
+    /// comparing the two.
+    pub fn eval_by_engine(&self, activation: &Activation) -> Result<Value, EvalError> {
+        self.run_with(activation, false, ToValue)
     }
 
     /// The type the checker deduced for the expression's value (`dyn` when
@@ -812,9 +845,7 @@ impl Program {
                 return Ok(v.clone());
             }
         }
-        let value = self.run(activation, |v| {
-            shared::from_val(v, 0).map(|b| Shared(Arc::new(b)))
-        })?;
+        let value = self.run_with(activation, true, ToShared)?;
         if constant {
             // Another thread may have set it first: the same value.
             let _ = self.constant.set(value.clone());
@@ -888,17 +919,16 @@ impl Program {
     /// Evaluates the program; refuses to run when its cost bound on these
     /// inputs exceeds the limit.
     pub fn eval(&self, activation: &Activation) -> Result<Value, EvalError> {
-        self.run(activation, |v| {
-            result::to_value(v).map_err(|e| EvalError::Runtime(e.to_string()))
-        })
+        self.run_with(activation, true, ToValue)
     }
 
-    /// Evaluates the program within the cost limit and hands the result,
-    /// in the engine's form, to `take`.
-    fn run<T>(
+    /// Evaluates the program within the cost limit, by the direct
+    /// evaluator first when `fast`, and hands the result to `take`.
+    fn run_with<T>(
         &self,
         activation: &Activation,
-        take: impl FnOnce(&dyn Val) -> Result<T, EvalError>,
+        fast: bool,
+        take: impl Take<T>,
     ) -> Result<T, EvalError> {
         if !self.within_flat_bound(activation) {
             let estimated = self.estimate_cost(activation);
@@ -909,11 +939,55 @@ impl Program {
                 });
             }
         }
+        // The direct evaluator gives up on anything it is not certain to
+        // evaluate as the engine does, errors included: the engine then
+        // evaluates from the start.
+        if let (true, Ok(node)) = (fast, &self.fast) {
+            if let Some(v) = fast::evaluate(node, activation) {
+                return take.direct(v);
+            }
+        }
         let mut ctx = cel::Context::with_env(self.env.clone());
         ctx.set_variable_resolver(activation);
         let v = Value::resolve_val(self.run_expr.as_deref().unwrap_or(&self.expr), &ctx)
             .map_err(|e| EvalError::Runtime(e.to_string()))?;
-        take(v.as_ref())
+        take.val(v.as_ref())
+    }
+}
+
+/// What an evaluation's result becomes.
+trait Take<T> {
+    /// The result, from the engine's form.
+    fn val(self, v: &dyn Val) -> Result<T, EvalError>;
+
+    /// The result, from the direct evaluator's.
+    fn direct(self, v: fast::Value<'_>) -> Result<T, EvalError>
+    where
+        Self: Sized,
+    {
+        v.hand(|x| self.val(x))
+    }
+}
+
+/// A [`Value`] ([`Program::eval`]).
+struct ToValue;
+
+impl Take<Value> for ToValue {
+    fn val(self, v: &dyn Val) -> Result<Value, EvalError> {
+        result::to_value(v).map_err(|e| EvalError::Runtime(e.to_string()))
+    }
+}
+
+/// A [`Shared`] ([`Program::eval_shared`]).
+struct ToShared;
+
+impl Take<Shared> for ToShared {
+    fn val(self, v: &dyn Val) -> Result<Shared, EvalError> {
+        shared::from_val(v, 0).map(|b| Shared(Arc::new(b)))
+    }
+
+    fn direct(self, v: fast::Value<'_>) -> Result<Shared, EvalError> {
+        v.share().map(|b| Shared(Arc::new(b)))
     }
 }
 

@@ -158,7 +158,8 @@ fn text(s: CelString<'static>) -> Bound {
     Bound::new(Box::new(s), deep)
 }
 
-fn list(bounds: impl Iterator<Item = Bound>) -> Bound {
+/// The bound of a list of the values `bounds`.
+pub(crate) fn list(bounds: impl Iterator<Item = Bound>) -> Bound {
     let mut vals = Vec::new();
     let mut deep = SizeBound::default();
     for b in bounds {

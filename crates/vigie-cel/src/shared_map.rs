@@ -80,7 +80,13 @@ impl SharedMap {
         self.0.entries.iter().map(|(k, v)| (k.inner(), v.as_ref()))
     }
 
-    fn find(&self, key: &str) -> Option<&(dyn Val + 'static)> {
+    /// The number of entries.
+    pub(crate) fn len(&self) -> usize {
+        self.0.entries.len()
+    }
+
+    /// The value of `key`, if the map has it.
+    pub(crate) fn find(&self, key: &str) -> Option<&(dyn Val + 'static)> {
         let entries = &self.0.entries;
         // The maps of Kubernetes objects mostly hold a few keys, of
         // different lengths: comparing lengths first, in order, compares
@@ -318,7 +324,28 @@ const IN_LIST: &str = "@vigie.in_list";
 /// Whether `name` is one of the functions [`rewrite_equality`] calls,
 /// which give a bool or an error.
 pub(crate) fn is_bool_function(name: &str) -> bool {
-    [EQUALS, NOT_EQUALS, IN_LIST].contains(&name)
+    equality_function(name).is_some()
+}
+
+/// The operators [`rewrite_equality`] rewrites into calls.
+pub(crate) enum Equality {
+    /// `==`.
+    Equals,
+    /// `!=`.
+    NotEquals,
+    /// `in`.
+    In,
+}
+
+/// The operator that the function `name` evaluates, if [`rewrite_equality`]
+/// calls it.
+pub(crate) fn equality_function(name: &str) -> Option<Equality> {
+    match name {
+        EQUALS => Some(Equality::Equals),
+        NOT_EQUALS => Some(Equality::NotEquals),
+        IN_LIST => Some(Equality::In),
+        _ => None,
+    }
 }
 
 /// Declares [`EQUALS`], [`NOT_EQUALS`] and [`IN_LIST`].

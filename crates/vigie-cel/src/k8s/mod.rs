@@ -70,7 +70,7 @@ crate::library::opaque_conversions!(
 );
 
 /// The function `orValue` calls become; its name cannot be written in CEL.
-const OR_VALUE: &str = "@k8sOrValue";
+pub(crate) const OR_VALUE: &str = "@k8sOrValue";
 
 /// `x.orValue(d)`: the optional's value or `d`; a present list or map itself.
 fn or_value<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
