@@ -4,7 +4,7 @@
 use vigie_resource::{ContainerRef, Node, Pos, Resource};
 
 use crate::control::{ClusterOutcome, Inventory};
-use crate::controls::common::workload_pod;
+use crate::controls::common::{object_field, workload_pod};
 use crate::pod::{describe_container, key_pos, list_of, Pod, Violation};
 
 /// Where a setting of the security context comes from.
@@ -230,11 +230,11 @@ pub(crate) fn missing_labels(resource: &Resource, labels: &[String], out: &mut V
     } else {
         labels.join(", ")
     };
-    let object_metadata = resource.root.get("metadata");
-    if !has_one(object_metadata) {
-        out.push(Violation::new(
-            "metadata.labels",
-            object_metadata.map_or(resource.pos, |m| key_pos(m, "labels")),
+    if !has_one(resource.root.get("metadata")) {
+        out.push(object_field(
+            resource,
+            "metadata",
+            "labels",
             format!(
                 "{} {} has none of the labels {wanted}",
                 resource.kind, resource.name

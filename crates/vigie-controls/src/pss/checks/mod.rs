@@ -21,14 +21,22 @@ mod volume_types;
 mod windows_host_process;
 
 mod prelude {
+    pub(super) use super::linux_only_passes;
     pub(super) use crate::pod::{describe_container, key_pos, text_of, Pod, Violation};
     pub(super) use crate::pss::version::Version;
     pub(super) use vigie_resource::{Entry, Node};
 }
 
+use crate::pod::Pod;
 use crate::pss::check::Check;
 use crate::pss::version::{Level, Version};
 use vigie_finding::Severity;
+
+/// Whether a check of Linux-only fields lets `pod` pass whole: from v1.25 the
+/// restricted level exempts Windows pods from them.
+fn linux_only_passes(pod: &Pod<'_>, version: Version) -> bool {
+    version >= Version::v1(25) && pod.is_windows()
+}
 
 /// Every check, baseline first, in ID order: what each says about itself
 /// (IDs, title, level, the version it came in, fix), where its documentation

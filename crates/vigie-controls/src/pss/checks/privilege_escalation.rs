@@ -19,7 +19,7 @@ use super::prelude::*;
 
 /// How PSS-R02 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
 pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
-    if version >= Version::v1(25) && pod.is_windows() {
+    if linux_only_passes(pod, version) {
         return;
     }
     for container in pod.containers() {

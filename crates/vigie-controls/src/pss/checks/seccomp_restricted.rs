@@ -25,7 +25,7 @@ fn is_allowed(kind: Option<&str>) -> bool {
 
 /// How PSS-R05 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
 pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
-    if version >= Version::v1(25) && pod.is_windows() {
+    if linux_only_passes(pod, version) {
         return;
     }
     let pod_profile = pod
