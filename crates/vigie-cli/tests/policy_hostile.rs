@@ -6,8 +6,8 @@
 
 mod common;
 use common::{
-    arg, assert_contains, assert_exit, policy_apply, run_command, stderr, stdout, vigie, write,
-    ClusterPolicy,
+    arg, assert_contains, assert_exit, policy_apply, run_command, spawn_piped, stderr, stdout,
+    vigie, write, ClusterPolicy,
 };
 
 use std::process::Command;
@@ -327,14 +327,11 @@ fn stdin_over_the_cap_is_refused_in_the_scan_words_and_the_rest_still_runs() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "policy.yaml", require_label());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
-    let mut child = vigie()
-        .args(["policy", "apply", arg(&policy), "-r", "-", arg(&pod)])
-        .args(["--max-file-bytes", "1000"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(
+        vigie()
+            .args(["policy", "apply", arg(&policy), "-r", "-", arg(&pod)])
+            .args(["--max-file-bytes", "1000"]),
+    );
     // vigie may stop reading at the cap: a broken pipe here is expected.
     let _ = child
         .stdin
