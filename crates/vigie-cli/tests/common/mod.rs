@@ -124,6 +124,12 @@ pub fn policy_apply(policies: &Path, resources: &Path) -> Output {
     run(&["policy", "apply", arg(policies), "-r", arg(resources)])
 }
 
+/// Runs `vigie policy test PATH` (a suite, or a directory searched for suites)
+/// to its end.
+pub fn policy_test(path: &Path) -> Output {
+    run(&["policy", "test", arg(path)])
+}
+
 /// Fails the test, showing all of `text`, unless `text` holds `needle`.
 #[track_caller]
 pub fn assert_contains(text: &str, needle: &str) {
