@@ -28,28 +28,23 @@ pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>
         if value.and_then(Node::as_bool) == Some(false) {
             continue;
         }
-        let (pos, message) = match value {
-            Some(v) => (
-                key_pos(sc.unwrap_or(container.node), "allowPrivilegeEscalation"),
+        let key = "allowPrivilegeEscalation";
+        out.push(match value {
+            Some(v) => Violation::new(
+                pod.container_path(&container, &format!("securityContext.{key}")),
+                key_pos(sc.unwrap_or(container.node), key),
                 format!(
-                    "{} sets allowPrivilegeEscalation {}",
+                    "{} sets {key} {}",
                     describe_container(&container),
                     v.display_value()
                 ),
             ),
-            None => (
-                sc.map_or(container.node.pos, |sc| sc.pos),
-                format!(
-                    "{} does not set allowPrivilegeEscalation to false",
-                    describe_container(&container)
-                ),
+            None => unset_in_container(
+                pod,
+                &container,
+                key,
+                "does not set allowPrivilegeEscalation to false",
             ),
-        };
-        out.push(Violation {
-            subject: None,
-            path: pod.container_path(&container, "securityContext.allowPrivilegeEscalation"),
-            pos,
-            message,
         });
     }
 }
