@@ -6,8 +6,8 @@
 
 mod common;
 use common::{
-    arg, assert_contains, assert_exit, policy_apply, run_command, stderr, stdout, vigie, write,
-    ClusterPolicy,
+    arg, assert_contains, assert_exit, policy_apply, policy_test, run_command, spawn_piped, stderr,
+    stdout, vigie, write, ClusterPolicy,
 };
 
 use std::process::Command;
@@ -158,7 +158,7 @@ fn unreadable_suites_exit_2() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "kyverno-test.yaml", content);
-        let out = run_command(vigie().args(["policy", "test", arg(dir.path())]));
+        let out = policy_test(dir.path());
         assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
         assert!(stderr(&out).contains(reason), "{name}: {}", stderr(&out));
     }
@@ -168,7 +168,7 @@ fn unreadable_suites_exit_2() {
     write(dir.path(), "good/policy.yaml", require_label());
     write(dir.path(), "good/pod.yaml", POD.as_bytes());
     write(dir.path(), "bad/kyverno-test.yaml", b"\xff");
-    let out = run_command(vigie().args(["policy", "test", arg(dir.path())]));
+    let out = policy_test(dir.path());
     assert_exit(&out, 2);
     assert_contains(&stdout(&out), "1 passed, 0 failed");
 }
@@ -269,7 +269,7 @@ fn fifos_inside_directories_are_skipped_with_a_note() {
             ),
         "{err}"
     );
-    let out = run_command(vigie().args(["policy", "test", arg(&dir.path().join("suites"))]));
+    let out = policy_test(&dir.path().join("suites"));
     assert_exit(&out, 0);
     assert_contains(
         &stderr(&out),
@@ -327,14 +327,11 @@ fn stdin_over_the_cap_is_refused_in_the_scan_words_and_the_rest_still_runs() {
     let dir = tempfile::tempdir().unwrap();
     let policy = write(dir.path(), "policy.yaml", require_label());
     let pod = write(dir.path(), "pod.yaml", POD.as_bytes());
-    let mut child = vigie()
-        .args(["policy", "apply", arg(&policy), "-r", "-", arg(&pod)])
-        .args(["--max-file-bytes", "1000"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(
+        vigie()
+            .args(["policy", "apply", arg(&policy), "-r", "-", arg(&pod)])
+            .args(["--max-file-bytes", "1000"]),
+    );
     // vigie may stop reading at the cap: a broken pipe here is expected.
     let _ = child
         .stdin

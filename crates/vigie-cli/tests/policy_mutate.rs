@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{arg, assert_contains, assert_exit, policy_apply, run_command, text, vigie, write};
+use common::{
+    arg, assert_contains, assert_exit, policy_apply, policy_test, run_command, text, vigie, write,
+};
 
 const POLICIES: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -126,12 +128,12 @@ fn test_compares_patched_resources_and_names_the_difference() {
     let suite = write(dir.path(), "kyverno-test.yaml", SUITE);
     let good = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n  labels: {team: platform}\ndata: {mode: fast}\n";
     write(dir.path(), "patched.yaml", good);
-    let out = run_command(vigie().args(["policy", "test", arg(&suite)]));
+    let out = policy_test(&suite);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert_contains(&text(&out.stdout), "1 passed, 0 failed");
 
     write(dir.path(), "patched.yaml", good.replace("platform", "web"));
-    let out = run_command(vigie().args(["policy", "test", arg(&suite)]));
+    let out = policy_test(&suite);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(

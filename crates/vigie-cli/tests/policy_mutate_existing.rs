@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{arg, assert_contains, policy_apply, run_command, text, vigie, write};
+use common::{arg, assert_contains, policy_apply, policy_test, run_command, text, vigie, write};
 
 const POLICY: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -139,7 +139,7 @@ metadata:
   annotations: {rotate-after: '2026-12-31'}
 ";
     write(dir.path(), "patched.yaml", patched);
-    let out = run_command(vigie().args(["policy", "test", arg(dir.path())]));
+    let out = policy_test(dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert_contains(&text(&out.stdout), "1 passed, 0 failed");
 
@@ -148,7 +148,7 @@ metadata:
         "patched.yaml",
         patched.replace("12-31", "01-01"),
     );
-    let out = run_command(vigie().args(["policy", "test", arg(dir.path())]));
+    let out = policy_test(dir.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert_contains(&text(&out.stdout), "the mutated resource differs");
 }

@@ -5,11 +5,11 @@
 
 mod common;
 use common::{
-    assert_contains, assert_exit, examples, items, json_report, run_command, vigie, write,
+    assert_contains, assert_exit, examples, items, json_report, run_command, run_with_stdin, vigie,
+    write,
 };
 
 use std::ffi::OsStr;
-use std::io::Write;
 use std::process::{Output, Stdio};
 
 use serde_json::Value;
@@ -132,20 +132,7 @@ fn stdin_and_lists() {
             .collect::<String>()
             .replacen("  apiVersion", "- apiVersion", 1)
     );
-    let mut child = vigie()
-        .args(["scan", "-o", "json", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(list.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = run_with_stdin(vigie().args(["scan", "-o", "json", "-"]), list.as_bytes());
     assert_exit(&output, 1);
     let report = json_report(&output);
     let finding = items(&report["findings"])

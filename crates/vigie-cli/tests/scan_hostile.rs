@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{assert_contains, assert_exit, items, json_report, stderr, vigie, write};
+use common::{assert_contains, assert_exit, items, json_report, spawn_piped, stderr, vigie, write};
 
 use std::io::Write;
 use std::path::Path;
@@ -93,14 +93,11 @@ fn dev_zero_named_directly_stops_at_the_limit_it_names() {
 fn stdin_past_the_limit_is_refused_and_other_input_still_scanned() {
     let dir = tempfile::tempdir().unwrap();
     let settings = write(dir.path(), "settings.yaml", CONFIG_MAP);
-    let mut child = vigie()
-        .args(["scan", "-", "--max-file-bytes", "5000", "-o", "json"])
-        .arg(&settings)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(
+        vigie()
+            .args(["scan", "-", "--max-file-bytes", "5000", "-o", "json"])
+            .arg(&settings),
+    );
     let mut stdin = child.stdin.take().unwrap();
     let big = CONFIG_MAP.repeat(200);
     // vigie may stop reading at the limit: a broken pipe here is expected.

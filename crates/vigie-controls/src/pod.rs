@@ -107,6 +107,22 @@ impl<'a> Pod<'a> {
         dotted(&[self.template.spec_path, &container.path(), relative])
     }
 
+    /// Each capability a container adds (`securityContext.capabilities.add`),
+    /// with its full path: what the capability checks walk.
+    pub fn added_capabilities<'c>(
+        &'c self,
+        container: &'c ContainerRef<'a>,
+    ) -> impl Iterator<Item = (String, &'a Node)> + 'c {
+        let added = container
+            .security_context()
+            .and_then(|sc| sc.get_path(&["capabilities", "add"]))
+            .map_or(&[][..], Node::items);
+        added.iter().enumerate().map(move |(i, capability)| {
+            let relative = format!("securityContext.capabilities.add[{i}]");
+            (self.container_path(container, &relative), capability)
+        })
+    }
+
     /// Full path of a pod annotation.
     pub fn annotation_path(&self, key: &str) -> String {
         format!("{}.annotations[{key}]", self.template.metadata_path)

@@ -90,6 +90,14 @@ impl Issued {
 }
 
 impl Ca {
+    /// A client configuration that trusts this CA, and only it.
+    fn trusted(&self) -> ClientTlsConfig {
+        ClientTlsConfig {
+            ca_file: Some(self.file.clone()),
+            ..Default::default()
+        }
+    }
+
     fn new(dir: &Dir, name: &str) -> Ca {
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -255,10 +263,7 @@ fn webhook_over_tls_delivers_event_lists_and_refuses_plain_http() {
     }));
 
     // vigie's own client, trusting the test CA.
-    let trusting = ClientTlsConfig {
-        ca_file: Some(ca.file.clone()),
-        ..Default::default()
-    };
+    let trusting = ca.trusted();
     let https = receiver.url("https", "localhost");
     assert_eq!(
         post_json_tls(&https, EVENT_LIST, T, &trusting).unwrap(),
@@ -276,10 +281,7 @@ fn webhook_over_tls_delivers_event_lists_and_refuses_plain_http() {
     assert_eq!(post_json(&plain, EVENT_LIST, T).unwrap(), 400);
     // A client that does not trust the server's CA gives up in the handshake.
     let other = Ca::new(&dir, "other-ca");
-    let distrusting = ClientTlsConfig {
-        ca_file: Some(other.file.clone()),
-        ..Default::default()
-    };
+    let distrusting = other.trusted();
     assert!(post_json_tls(&https, EVENT_LIST, T, &distrusting).is_err());
     // Nor does a name the certificate does not hold pass.
     let by_ip = receiver.url("https", "127.0.0.1");
@@ -317,10 +319,9 @@ fn mutual_tls_refuses_clients_without_a_certificate_from_the_client_ca() {
 
     // vigie's own client presents a client certificate too.
     let tls = ClientTlsConfig {
-        ca_file: Some(server_ca.file.clone()),
         cert_file: Some(apiserver.cert.clone()),
         key_file: Some(apiserver.key.clone()),
-        insecure_skip_verify: false,
+        ..server_ca.trusted()
     };
     let url = receiver.url("https", "localhost");
     assert_eq!(post_json_tls(&url, EVENT_LIST, T, &tls).unwrap(), 200);
@@ -456,15 +457,9 @@ fn sink_delivers_to_a_trusted_server_and_refuses_an_untrusted_one() {
     // the system has no CA: then one more insecure delivery), wrong name, insecure.
     let (addr, handle) = alert_server(server_config(&server, None), 5);
     let url = format!("https://localhost:{}/", addr.port());
-    let trusting = ClientTlsConfig {
-        ca_file: Some(ca.file.clone()),
-        ..Default::default()
-    };
+    let trusting = ca.trusted();
     deliver(&url, trusting.clone()).unwrap();
-    let distrusting = ClientTlsConfig {
-        ca_file: Some(other.file.clone()),
-        ..Default::default()
-    };
+    let distrusting = other.trusted();
     assert!(deliver(&url, distrusting.clone()).is_err());
     // The system's CAs do not know the test CA.
     let system = deliver(&url, ClientTlsConfig::default());
@@ -502,10 +497,7 @@ fn sink_presents_a_client_certificate_for_mutual_tls() {
     let client = client_ca.client(&dir, "vigie");
     let (addr, handle) = alert_server(server_config(&server, Some(&client_ca.file)), 2);
     let url = format!("https://localhost:{}/", addr.port());
-    let without = ClientTlsConfig {
-        ca_file: Some(ca.file.clone()),
-        ..Default::default()
-    };
+    let without = ca.trusted();
     assert!(deliver(&url, without.clone()).is_err());
     let with = ClientTlsConfig {
         cert_file: Some(client.cert),

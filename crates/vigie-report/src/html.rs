@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use vigie_finding::{Report, Severity};
 
 use crate::group::{error_position, exception_note, findings_by_resource, position, rendered_note};
+use crate::markup::escape_markup;
 use crate::percent;
 
 const STYLE: &str = r#"
@@ -216,11 +217,7 @@ fn control_chart(report: &Report) -> String {
     let bars: Vec<ScoreBar<'_>> = report
         .controls
         .iter()
-        .map(|control| ScoreBar {
-            id: &control.id,
-            title: &control.title,
-            score: control.score(),
-        })
+        .map(|c| ScoreBar::new(&c.id, &c.title, c.score()))
         .collect();
     score_chart("Score per control", &bars)
 }
@@ -230,6 +227,12 @@ struct ScoreBar<'a> {
     id: &'a str,
     title: &'a str,
     score: Option<f64>,
+}
+
+impl<'a> ScoreBar<'a> {
+    fn new(id: &'a str, title: &'a str, score: Option<f64>) -> Self {
+        ScoreBar { id, title, score }
+    }
 }
 
 /// Horizontal bars labelled with their ID, as long as their score; a bar without
@@ -294,11 +297,7 @@ fn write_frameworks(page: &mut String, report: &Report) {
     let bars: Vec<ScoreBar<'_>> = report
         .frameworks
         .iter()
-        .map(|framework| ScoreBar {
-            id: &framework.id,
-            title: &framework.title,
-            score: Some(framework.score),
-        })
+        .map(|f| ScoreBar::new(&f.id, &f.title, Some(f.score)))
         .collect();
     let _ = write!(
         page,
@@ -448,16 +447,8 @@ fn truncate(text: &str, max_chars: usize) -> String {
 
 /// Escapes text taken from the input for HTML content and quoted attributes.
 fn esc(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
+    escape_markup(text, |c, escaped| match c {
+        '\'' => escaped.push_str("&#39;"),
+        other => escaped.push(other),
+    })
 }

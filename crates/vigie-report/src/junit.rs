@@ -17,6 +17,7 @@ use std::io::{self, Write};
 use vigie_finding::Report;
 
 use crate::group::{cases_by_control, error_position, exception_note, ControlCase};
+use crate::markup::escape_markup;
 
 /// How many test cases a suite (or the whole document) has, and how they ended.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -439,23 +440,15 @@ fn escape_text(text: &str) -> String {
 /// report unreadable. Line breaks and tabs are written as references so that they
 /// survive attribute-value normalisation.
 fn escape_xml(text: &str, in_attribute: bool) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&apos;"),
-            '\n' | '\t' if !in_attribute => escaped.push(c),
-            '\n' => escaped.push_str("&#10;"),
-            '\r' => escaped.push_str("&#13;"),
-            '\t' => escaped.push_str("&#9;"),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => escaped.push('\u{fffd}'),
-            other => escaped.push(other),
-        }
-    }
-    escaped
+    escape_markup(text, |c, escaped| match c {
+        '\'' => escaped.push_str("&apos;"),
+        '\n' | '\t' if !in_attribute => escaped.push(c),
+        '\n' => escaped.push_str("&#10;"),
+        '\r' => escaped.push_str("&#13;"),
+        '\t' => escaped.push_str("&#9;"),
+        '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => escaped.push('\u{fffd}'),
+        other => escaped.push(other),
+    })
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ mod group;
 mod html;
 mod json;
 pub mod junit;
+mod markup;
 pub mod policy_report;
 pub mod posture;
 mod pretty;

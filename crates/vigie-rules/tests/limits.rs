@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{table, MapEvent};
+use common::{assert_mentions, table, MapEvent};
 use vigie_rules::{
     parse_condition, Compiler, Engine, EngineOptions, RuleLimits, RuleLoader, RuleSet,
     MAX_CONDITION_DEPTH,
@@ -339,12 +339,7 @@ fn regexes_are_bounded_alone_and_together() {
         ..RuleLimits::default()
     };
     let errors = errors_of(&build(&text, limits));
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.contains("the limit for all regexes")),
-        "{errors:?}"
-    );
+    assert_mentions(&errors, &["the limit for all regexes"]);
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{table, MapEvent};
+use common::{assert_mentions, table, MapEvent};
 use vigie_rules::{Engine, EngineOptions, Priority, RuleLoader, RuleMatching, Selection, Severity};
 
 fn engine(files: &[&str], options: EngineOptions) -> Engine {
@@ -459,14 +459,4 @@ fn yaml_errors_and_engine_versions() {
     );
     assert!(msgs.iter().any(|m| m.starts_with("future.yaml:1:") && m.contains("require engine version 99.0.0")), "{msgs:?}");
     assert_mentions(&msgs, &["not a YAML sequence"]);
-}
-
-/// Each of `needles` stands in at least one of `messages`.
-fn assert_mentions(messages: &[String], needles: &[&str]) {
-    for needle in needles {
-        assert!(
-            messages.iter().any(|m| m.contains(needle)),
-            "no message mentions {needle:?}: {messages:?}"
-        );
-    }
 }

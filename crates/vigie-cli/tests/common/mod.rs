@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -28,16 +28,20 @@ pub fn run_command(cmd: &mut Command) -> Output {
     cmd.output().expect("vigie runs")
 }
 
-/// Runs a prepared `vigie` command with `input` on its standard input, to its end.
-pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = cmd
-        .stdin(Stdio::piped())
+/// Starts a prepared `vigie` command with its standard input, output and error
+/// piped.
+pub fn spawn_piped(cmd: &mut Command) -> Child {
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("vigie starts");
+        .expect("vigie starts")
+}
+
+/// Runs a prepared `vigie` command with `input` on its standard input, to its end.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = spawn_piped(cmd);
     child
         .stdin
         .take()
@@ -118,6 +122,12 @@ pub fn repo(path: &str) -> PathBuf {
 /// Runs `vigie policy apply POLICIES -r RESOURCES` to its end.
 pub fn policy_apply(policies: &Path, resources: &Path) -> Output {
     run(&["policy", "apply", arg(policies), "-r", arg(resources)])
+}
+
+/// Runs `vigie policy test PATH` (a suite, or a directory searched for suites)
+/// to its end.
+pub fn policy_test(path: &Path) -> Output {
+    run(&["policy", "test", arg(path)])
 }
 
 /// Fails the test, showing all of `text`, unless `text` holds `needle`.

@@ -103,6 +103,21 @@ pub(crate) fn namespace_lacks(namespace: &Resource, message: String) -> Violatio
     Violation::new("metadata.name", key_pos(metadata, "name"), message)
 }
 
+/// A violation on `section.key` of the object (`spec.schedule`), pointing at
+/// the key, else at the section, else at the object.
+pub(crate) fn object_field(
+    resource: &Resource,
+    section: &str,
+    key: &str,
+    message: String,
+) -> Violation {
+    let pos = resource
+        .root
+        .get(section)
+        .map_or(resource.pos, |s| key_pos(s, key));
+    Violation::new(format!("{section}.{key}"), pos, message)
+}
+
 /// The keys of the object's `metadata.labels` or `metadata.annotations`
 /// (`map`), in order; none when it has no such map.
 pub(crate) fn metadata_keys<'a>(

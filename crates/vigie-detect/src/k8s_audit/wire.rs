@@ -13,17 +13,19 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::
     <&RawValue>::deserialize(d).map(Some)
 }
 
-/// Declares a struct of optional raw values, one per JSON key.
+/// Declares structs of optional raw values, one per JSON key.
 macro_rules! raw_fields {
-    ($(#[$meta:meta])* $name:ident { $($field:ident = $key:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Deserialize, Default)]
-        pub(super) struct $name<'a> {
-            $(
-                #[serde(rename = $key, borrow, default, deserialize_with = "present")]
-                pub $field: Option<&'a RawValue>,
-            )*
-        }
+    ($($(#[$meta:meta])* $name:ident { $($field:ident = $key:literal),* $(,)? })*) => {
+        $(
+            $(#[$meta])*
+            #[derive(Deserialize, Default)]
+            pub(super) struct $name<'a> {
+                $(
+                    #[serde(rename = $key, borrow, default, deserialize_with = "present")]
+                    pub $field: Option<&'a RawValue>,
+                )*
+            }
+        )*
     };
 }
 
@@ -49,31 +51,23 @@ raw_fields! {
         request_received_timestamp = "requestReceivedTimestamp",
         items = "items",
     }
-}
 
-raw_fields! {
     WireUser { username = "username", groups = "groups" }
-}
 
-raw_fields! {
     WireObjectRef {
         name = "name",
         namespace = "namespace",
         resource = "resource",
         subresource = "subresource",
     }
-}
 
-raw_fields! {
     WireAnnotations {
         decision = "authorization.k8s.io/decision",
         reason = "authorization.k8s.io/reason",
         openshift_decision = "authorization.openshift.io/decision",
         openshift_username = "authorization.openshift.io/username",
     }
-}
 
-raw_fields! {
     WireStatus { code = "code", reason = "reason" }
 }
 

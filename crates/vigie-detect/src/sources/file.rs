@@ -133,6 +133,16 @@ mod tests {
         format!("{{\"kind\":\"Event\",\"verb\":\"get\",\"auditID\":\"{id}\"}}\n")
     }
 
+    /// Appends event `id` to the file at `path`, as `echo EV >> path` does.
+    fn append(path: &std::path::Path, id: u32) {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .unwrap()
+            .write_all(event(id).as_bytes())
+            .unwrap();
+    }
+
     /// A follower of `path` on its own thread, looking every `poll`.
     struct Follower {
         events: crossbeam_channel::Receiver<super::super::Batch>,
@@ -179,12 +189,7 @@ mod tests {
         std::fs::write(&path, event(1)).unwrap();
         let follower = Follower::start(&path, Duration::from_millis(10));
         assert_eq!(follower.next_id(), "1");
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap()
-            .write_all(event(2).as_bytes())
-            .unwrap();
+        append(&path, 2);
         assert_eq!(follower.next_id(), "2");
         // Rotation: the old file moves away, a new one takes its path.
         std::fs::rename(&path, dir.path().join("audit.log.1")).unwrap();
@@ -212,12 +217,7 @@ mod tests {
         // mv fol.log fol.log.1; echo EV >> fol.log.1; echo EV > fol.log
         let old = dir.path().join("fol.log.1");
         std::fs::rename(&path, &old).unwrap();
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(&old)
-            .unwrap()
-            .write_all(event(2).as_bytes())
-            .unwrap();
+        append(&old, 2);
         std::fs::write(&path, event(3)).unwrap();
         assert_eq!(follower.next_id(), "2");
         assert_eq!(follower.next_id(), "3");

@@ -106,3 +106,14 @@ impl Event for MapEvent {
         }
     }
 }
+
+/// Each of `needles` stands in at least one of `messages`.
+#[allow(dead_code)] // not every test file checks messages
+pub fn assert_mentions(messages: &[String], needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            messages.iter().any(|m| m.contains(needle)),
+            "no message mentions {needle:?}: {messages:?}"
+        );
+    }
+}

@@ -5,6 +5,13 @@ use crate::event::fixture::*;
 use crate::event::RawEvent;
 use crate::state::{State, Thread, Users};
 
+/// Event `bytes` as the rules see it: what it creates added to `s` first.
+fn arrived<'a>(s: &'a mut State, bytes: &'a [u8], num: u64, cpu: u16) -> SyscallEvent<'a> {
+    let raw = RawEvent::parse(bytes).unwrap();
+    s.before(&raw);
+    SyscallEvent::new(raw, s, num, cpu)
+}
+
 fn val(e: &SyscallEvent<'_>, name: &str, arg: Option<&str>) -> Extracted<'static> {
     let r = syscall_table().resolve(name, arg).unwrap();
     match e.extract(&r) {
@@ -83,9 +90,7 @@ fn an_open_of_a_sensitive_file_has_its_fields() {
             ("flags", u32b(1 | 4096)),
         ],
     );
-    let raw = RawEvent::parse(&bytes).unwrap();
-    s.before(&raw);
-    let e = SyscallEvent::new(raw, &s, 7, 1);
+    let e = arrived(&mut s, &bytes, 7, 1);
     assert_eq!(e.event_type(), Some("openat"));
     assert_eq!(val(&e, "evt.num", None), num(7));
     assert_eq!(val(&e, "evt.type", None), text("openat"));
@@ -133,9 +138,7 @@ fn failures_connections_and_reverse_shell_shapes() {
             ("name", strb("/nope")),
         ],
     );
-    let raw = RawEvent::parse(&fail).unwrap();
-    s.before(&raw);
-    let e = SyscallEvent::new(raw, &s, 1, 0);
+    let e = arrived(&mut s, &fail, 1, 0);
     assert_eq!(val(&e, "evt.res", None), text("ENOENT"));
     assert_eq!(val(&e, "evt.rawres", None), num(-2));
     assert_eq!(val(&e, "evt.failed", None), boolean(true));
@@ -175,9 +178,7 @@ fn failures_connections_and_reverse_shell_shapes() {
         100,
         &[("res", i64b(0)), ("oldfd", i64b(3)), ("newfd", i64b(0))],
     );
-    let raw = RawEvent::parse(&dup).unwrap();
-    s.before(&raw);
-    let e = SyscallEvent::new(raw, &s, 2, 0);
+    let e = arrived(&mut s, &dup, 2, 0);
     assert_eq!(val(&e, "fd.num", None), num(0));
     assert_eq!(val(&e, "fd.type", None), text("ipv4"));
     assert_eq!(val(&e, "fd.sip", None), text("1.2.3.4"));
@@ -217,9 +218,7 @@ fn an_exec_gives_the_image_fields() {
             ),
         ],
     );
-    let raw = RawEvent::parse(&bytes).unwrap();
-    s.before(&raw);
-    let e = SyscallEvent::new(raw, &s, 1, 0);
+    let e = arrived(&mut s, &bytes, 1, 0);
     assert_eq!(
         val(&e, "proc.env", None),
         text("HOME=/home/alice TERM=xterm EMPTY=")

@@ -231,8 +231,8 @@ fn thread(c: &mut Cursor<'_>, version: u32) -> Result<ThreadEntry, Short> {
     Ok(t)
 }
 
-/// libscap's file descriptor types in captures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// libscap's file descriptor types in captures; `Unsupported` when not known.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub enum FdKind {
     File,
@@ -244,6 +244,7 @@ pub enum FdKind {
     Fifo,
     UnixSock,
     Event,
+    #[default]
     Unsupported,
     Signalfd,
     Eventpoll,
@@ -286,7 +287,7 @@ impl FdKind {
 }
 
 /// One open file descriptor of a thread when the capture started.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FdEntry {
     /// The thread owning it.
     pub tid: i64,
@@ -348,13 +349,7 @@ fn fd_entry(c: &mut Cursor<'_>, v2: bool, tid: i64) -> Result<FdEntry, Short> {
         fd,
         ino,
         kind,
-        name: String::new(),
-        open_flags: 0,
-        sip: None,
-        sport: 0,
-        dip: None,
-        dport: 0,
-        l4proto: 0,
+        ..FdEntry::default()
     };
     match code {
         // IPv4 (3) and IPv6 (4) sockets give both ends; IPv4 (5) and IPv6 (6)

@@ -58,11 +58,7 @@ pub fn sample_capture() -> Vec<u8> {
             kind: FdKind::File,
             name: "/dev/pts/0".into(),
             open_flags: 3,
-            sip: None,
-            sport: 0,
-            dip: None,
-            dport: 0,
-            l4proto: 0,
+            ..FdEntry::default()
         }],
     );
     w.users(

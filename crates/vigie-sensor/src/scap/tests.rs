@@ -31,11 +31,7 @@ fn sample() -> Vec<u8> {
             kind: FdKind::File,
             name: "/dev/pts/0".into(),
             open_flags: 2,
-            sip: None,
-            sport: 0,
-            dip: None,
-            dport: 0,
-            l4proto: 0,
+            ..FdEntry::default()
         }],
     )
     .users(

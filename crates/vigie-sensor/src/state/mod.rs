@@ -25,7 +25,7 @@ pub use thread::{ExecImage, Thread};
 pub use users::{User, Users};
 
 /// An open file descriptor.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fd {
     /// What it is.
     pub kind: FdKind,
@@ -54,62 +54,76 @@ impl Fd {
         Fd {
             kind,
             name: name.into(),
-            open_flags: 0,
-            sip: None,
-            sport: 0,
-            dip: None,
-            dport: 0,
-            l4proto: 0,
-            is_server: false,
+            ..Fd::default()
         }
+    }
+
+    /// Makes this a connected IPv4 or IPv6 socket (the family of `dip`), named
+    /// `sip:sport->dip:dport`.
+    fn connect(&mut self, sip: IpAddr, sport: u16, dip: IpAddr, dport: u16) {
+        self.kind = FdKind::of_family(dip, FdKind::Ipv4Sock, FdKind::Ipv6Sock);
+        self.sip = Some(sip);
+        self.sport = sport;
+        self.dip = Some(dip);
+        self.dport = dport;
+        self.name = format!(
+            "{}->{}",
+            SockAddr::Inet(sip, sport),
+            SockAddr::Inet(dip, dport)
+        );
+    }
+
+    /// Makes this a server socket bound to `ip:port`, and names it so.
+    fn serve(&mut self, ip: IpAddr, port: u16) {
+        self.kind = FdKind::of_family(ip, FdKind::Ipv4ServSock, FdKind::Ipv6ServSock);
+        self.dip = Some(ip);
+        self.dport = port;
+        self.is_server = true;
+        self.name = SockAddr::Inet(ip, port).to_string();
     }
 }
 
 impl FdKind {
+    /// `v4` for an IPv4 address, `v6` for an IPv6 one.
+    fn of_family(ip: IpAddr, v4: FdKind, v6: FdKind) -> FdKind {
+        if ip.is_ipv4() {
+            v4
+        } else {
+            v6
+        }
+    }
+
     /// `fd.type`.
     pub fn type_str(self) -> &'static str {
-        match self {
-            FdKind::File => "file",
-            FdKind::Directory => "directory",
-            FdKind::Ipv4Sock | FdKind::Ipv4ServSock => "ipv4",
-            FdKind::Ipv6Sock | FdKind::Ipv6ServSock => "ipv6",
-            FdKind::UnixSock => "unix",
-            FdKind::Fifo => "pipe",
-            FdKind::Event => "event",
-            FdKind::Signalfd => "signalfd",
-            FdKind::Eventpoll => "eventpoll",
-            FdKind::Inotify => "inotify",
-            FdKind::Timerfd => "timerfd",
-            FdKind::Netlink => "netlink",
-            FdKind::Bpf => "bpf",
-            FdKind::Userfaultfd => "userfaultfd",
-            FdKind::Iouring => "io_uring",
-            FdKind::Memfd => "memfd",
-            FdKind::Pidfd => "pidfd",
-            FdKind::Unsupported => "unsupported",
-        }
+        self.names().0
     }
 
     /// `fd.typechar`.
     pub fn type_char(self) -> char {
+        self.names().1
+    }
+
+    /// `fd.type` and `fd.typechar`, side by side.
+    fn names(self) -> (&'static str, char) {
         match self {
-            FdKind::File => 'f',
-            FdKind::Directory => 'd',
-            FdKind::Ipv4Sock | FdKind::Ipv4ServSock => '4',
-            FdKind::Ipv6Sock | FdKind::Ipv6ServSock => '6',
-            FdKind::UnixSock | FdKind::Userfaultfd => 'u',
-            FdKind::Fifo => 'p',
-            FdKind::Event => 'e',
-            FdKind::Signalfd => 's',
-            FdKind::Eventpoll => 'l',
-            FdKind::Inotify => 'i',
-            FdKind::Timerfd => 't',
-            FdKind::Netlink => 'n',
-            FdKind::Bpf => 'b',
-            FdKind::Iouring => 'r',
-            FdKind::Memfd => 'm',
-            FdKind::Pidfd => 'P',
-            FdKind::Unsupported => 'X',
+            FdKind::File => ("file", 'f'),
+            FdKind::Directory => ("directory", 'd'),
+            FdKind::Ipv4Sock | FdKind::Ipv4ServSock => ("ipv4", '4'),
+            FdKind::Ipv6Sock | FdKind::Ipv6ServSock => ("ipv6", '6'),
+            FdKind::UnixSock => ("unix", 'u'),
+            FdKind::Fifo => ("pipe", 'p'),
+            FdKind::Event => ("event", 'e'),
+            FdKind::Signalfd => ("signalfd", 's'),
+            FdKind::Eventpoll => ("eventpoll", 'l'),
+            FdKind::Inotify => ("inotify", 'i'),
+            FdKind::Timerfd => ("timerfd", 't'),
+            FdKind::Netlink => ("netlink", 'n'),
+            FdKind::Bpf => ("bpf", 'b'),
+            FdKind::Userfaultfd => ("userfaultfd", 'u'),
+            FdKind::Iouring => ("io_uring", 'r'),
+            FdKind::Memfd => ("memfd", 'm'),
+            FdKind::Pidfd => ("pidfd", 'P'),
+            FdKind::Unsupported => ("unsupported", 'X'),
         }
     }
 }
@@ -145,20 +159,7 @@ const AT_FDCWD: i64 = -100;
 fn tuple_fd(fd: &mut Fd, src: SockAddr<'_>, dst: SockAddr<'_>) {
     match (src, dst) {
         (SockAddr::Inet(sip, sport), SockAddr::Inet(dip, dport)) => {
-            fd.kind = if dip.is_ipv4() {
-                FdKind::Ipv4Sock
-            } else {
-                FdKind::Ipv6Sock
-            };
-            fd.sip = Some(sip);
-            fd.sport = sport;
-            fd.dip = Some(dip);
-            fd.dport = dport;
-            fd.name = format!(
-                "{}->{}",
-                SockAddr::Inet(sip, sport),
-                SockAddr::Inet(dip, dport)
-            );
+            fd.connect(sip, sport, dip, dport);
         }
         (_, SockAddr::Unix(path)) => {
             fd.kind = FdKind::UnixSock;
@@ -196,17 +197,13 @@ impl State {
             match f.kind {
                 FdKind::Ipv4Sock | FdKind::Ipv6Sock => {
                     if let (Some(sip), Some(dip)) = (f.sip, f.dip) {
-                        fd.name = format!(
-                            "{}->{}",
-                            SockAddr::Inet(sip, f.sport),
-                            SockAddr::Inet(dip, f.dport)
-                        );
+                        fd.connect(sip, f.sport, dip, f.dport);
                     }
                 }
                 FdKind::Ipv4ServSock | FdKind::Ipv6ServSock => {
                     fd.is_server = true;
                     if let Some(ip) = f.dip {
-                        fd.name = SockAddr::Inet(ip, f.dport).to_string();
+                        fd.serve(ip, f.dport);
                     }
                 }
                 _ => {}
@@ -601,15 +598,7 @@ impl State {
             }
             "bind" if res == 0 => {
                 if let Some(ParamValue::SockAddr(SockAddr::Inet(ip, port))) = addr {
-                    fd_ref.kind = if ip.is_ipv4() {
-                        FdKind::Ipv4ServSock
-                    } else {
-                        FdKind::Ipv6ServSock
-                    };
-                    fd_ref.dip = Some(ip);
-                    fd_ref.dport = port;
-                    fd_ref.is_server = true;
-                    fd_ref.name = SockAddr::Inet(ip, port).to_string();
+                    fd_ref.serve(ip, port);
                 } else if let Some(ParamValue::SockAddr(SockAddr::Unix(p))) = addr {
                     fd_ref.name = p.to_string();
                 }

@@ -20,6 +20,7 @@
 //! Kubescape C-0209; CIS 5.7.1; NSA/CISA "Namespaces".
 
 use super::super::prelude::*;
+use crate::controls::common::object_field;
 
 /// How VG-H004 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -37,12 +38,10 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
     if phase == Some("Terminating") {
         return;
     }
-    out.push(Violation::new(
-        "metadata.name",
-        resource
-            .root
-            .get("metadata")
-            .map_or(resource.pos, |m| key_pos(m, "name")),
+    out.push(object_field(
+        resource,
+        "metadata",
+        "name",
         format!(
             "namespace {} is an administrative boundary to review",
             resource.name

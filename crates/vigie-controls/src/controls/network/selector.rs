@@ -158,29 +158,13 @@ fn one_key(requirements: &[Requirement]) -> Option<OneKey> {
             Requirement::In(_, values) => {
                 one.missing = false;
                 one.values = match &one.values {
-                    Values::Only(only) => Values::Only(
-                        only.iter()
-                            .copied()
-                            .filter(|v| values.binary_search(v).is_ok())
-                            .collect(),
-                    ),
-                    Values::AllBut(excluded) => Values::Only(
-                        values
-                            .iter()
-                            .copied()
-                            .filter(|v| excluded.binary_search(v).is_err())
-                            .collect(),
-                    ),
+                    Values::Only(only) => Values::Only(also_in(only, values)),
+                    Values::AllBut(excluded) => Values::Only(not_in(values, excluded)),
                 };
             }
             Requirement::NotIn(_, values) => {
                 one.values = match &one.values {
-                    Values::Only(only) => Values::Only(
-                        only.iter()
-                            .copied()
-                            .filter(|v| values.binary_search(v).is_err())
-                            .collect(),
-                    ),
+                    Values::Only(only) => Values::Only(not_in(only, values)),
                     Values::AllBut(excluded) => {
                         let mut all: Vec<Symbol> = excluded.iter().chain(values).copied().collect();
                         all.sort_unstable();
@@ -194,4 +178,16 @@ fn one_key(requirements: &[Requirement]) -> Option<OneKey> {
         }
     }
     Some(one)
+}
+
+/// The values of `values` that the sorted `set` holds.
+fn also_in(values: &[Symbol], set: &[Symbol]) -> Vec<Symbol> {
+    let held = |v: &Symbol| set.binary_search(v).is_ok();
+    values.iter().copied().filter(held).collect()
+}
+
+/// The values of `values` that the sorted `set` does not hold.
+fn not_in(values: &[Symbol], set: &[Symbol]) -> Vec<Symbol> {
+    let missing = |v: &Symbol| set.binary_search(v).is_err();
+    values.iter().copied().filter(missing).collect()
 }

@@ -19,6 +19,7 @@
 //! (Container Orchestration Job).
 
 use super::super::prelude::*;
+use crate::controls::common::object_field;
 
 /// How VG-W054 looks at the input; what it says about itself is its row of
 /// [`CONTROLS`](crate::controls::catalogue::CONTROLS).
@@ -41,12 +42,10 @@ fn evaluate(resource: &Resource, _: &Config, out: &mut Vec<Violation>) {
         .get_path(&["spec", "schedule"])
         .map(|s| s.as_str().map_or_else(|| s.display_value(), str::to_string))
         .unwrap_or_else(|| "no schedule".to_string());
-    out.push(Violation::new(
-        "spec.schedule",
-        resource
-            .root
-            .get("spec")
-            .map_or(resource.pos, |spec| key_pos(spec, "schedule")),
+    out.push(object_field(
+        resource,
+        "spec",
+        "schedule",
         format!(
             "CronJob {} runs pods on schedule \"{schedule}\"",
             resource.name

@@ -4,7 +4,7 @@
 use vigie_resource::{ContainerRef, Node, Pos, Resource};
 
 use crate::control::{ClusterOutcome, Inventory};
-use crate::controls::common::workload_pod;
+use crate::controls::common::{object_field, workload_pod};
 use crate::pod::{describe_container, key_pos, list_of, Pod, Violation};
 
 /// Where a setting of the security context comes from.
@@ -51,6 +51,38 @@ pub(crate) fn effective_location(
             pod.security_context()
                 .map_or(pod.spec().pos, |sc| key_pos(sc, key)),
         ),
+    }
+}
+
+/// Judges the type of each container's effective seccomp profile (its own,
+/// else the pod's): `refused` gives what is wrong with a type (the words after
+/// the container's name), `None` for a type that passes. A container with no
+/// profile at all is reported on `missing_key` of its security context.
+pub(crate) fn judge_seccomp_type(
+    pod: &Pod<'_>,
+    missing_key: &str,
+    refused: impl Fn(Option<&Node>) -> Option<String>,
+    out: &mut Vec<Violation>,
+) {
+    for container in pod.containers() {
+        let who = describe_container(&container);
+        let Some((profile, level)) = effective(pod, &container, "seccompProfile") else {
+            out.push(missing_field(
+                pod,
+                &container,
+                missing_key,
+                format!("{who} has no seccomp profile (nor has the pod)"),
+            ));
+            continue;
+        };
+        if let Some(words) = refused(profile.get("type")) {
+            let (path, pos) = effective_location(pod, &container, level, "seccompProfile");
+            out.push(Violation::new(
+                format!("{path}.type"),
+                profile.entry("type").map_or(pos, |e| e.key_pos),
+                format!("{who} {words}"),
+            ));
+        }
     }
 }
 
@@ -113,22 +145,39 @@ pub(crate) fn missing_windows_option(pod: &Pod<'_>, key: &str, out: &mut Vec<Vio
         sc.and_then(|sc| sc.get_path(&["windowsOptions", key]))
             .is_some()
     };
+    let key = format!("windowsOptions.{key}");
+    report_unset(
+        pod,
+        set,
+        &key,
+        &format!("of a Windows pod sets no {key}"),
+        out,
+    );
+}
+
+/// Flags each container whose security context does not pass `set`, unless the
+/// pod's does (a container inherits it): on `key` of its security context, with
+/// `words` after the container's name.
+pub(crate) fn report_unset(
+    pod: &Pod<'_>,
+    set: impl Fn(Option<&Node>) -> bool,
+    key: &str,
+    words: &str,
+    out: &mut Vec<Violation>,
+) {
     if set(pod.security_context()) {
         return;
     }
     for container in pod.containers() {
-        if set(container.security_context()) {
-            continue;
+        if !set(container.security_context()) {
+            let who = describe_container(&container);
+            out.push(missing_field(
+                pod,
+                &container,
+                key,
+                format!("{who} {words}"),
+            ));
         }
-        out.push(missing_field(
-            pod,
-            &container,
-            &format!("windowsOptions.{key}"),
-            format!(
-                "{} of a Windows pod sets no windowsOptions.{key}",
-                crate::pod::describe_container(&container)
-            ),
-        ));
     }
 }
 
@@ -230,11 +279,11 @@ pub(crate) fn missing_labels(resource: &Resource, labels: &[String], out: &mut V
     } else {
         labels.join(", ")
     };
-    let object_metadata = resource.root.get("metadata");
-    if !has_one(object_metadata) {
-        out.push(Violation::new(
-            "metadata.labels",
-            object_metadata.map_or(resource.pos, |m| key_pos(m, "labels")),
+    if !has_one(resource.root.get("metadata")) {
+        out.push(object_field(
+            resource,
+            "metadata",
+            "labels",
             format!(
                 "{} {} has none of the labels {wanted}",
                 resource.kind, resource.name

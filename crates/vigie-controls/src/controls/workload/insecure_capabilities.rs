@@ -46,21 +46,13 @@ fn evaluate(pod: &Pod<'_>, config: &Config, out: &mut Vec<Violation>) {
             .any(|c| bare(c).eq_ignore_ascii_case(bare(name)))
     };
     for container in pod.containers() {
-        let added = container
-            .security_context()
-            .and_then(|sc| sc.get_path(&["capabilities", "add"]))
-            .map(Node::items)
-            .unwrap_or(&[]);
-        for (i, capability) in added.iter().enumerate() {
+        for (path, capability) in pod.added_capabilities(&container) {
             let Some(name) = capability.as_str() else {
                 continue;
             };
             if insecure(name) {
                 out.push(Violation::new(
-                    pod.container_path(
-                        &container,
-                        &format!("securityContext.capabilities.add[{i}]"),
-                    ),
+                    path,
                     capability.pos,
                     format!(
                         "{} adds the insecure capability {name}",

@@ -23,7 +23,7 @@
 //! Privilege Escalation).
 
 use super::super::prelude::*;
-use super::helpers::missing_field;
+use super::helpers::report_unset;
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W012 looks at the input; what it says about itself is its row of
@@ -38,9 +38,6 @@ fn confines(sc: Option<&Node>) -> bool {
 }
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    if confines(pod.security_context()) {
-        return;
-    }
     // The AppArmor annotations predate the appArmorProfile field.
     let app_armor_annotation = pod
         .template
@@ -55,18 +52,6 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
     if app_armor_annotation {
         return;
     }
-    for container in pod.containers() {
-        if confines(container.security_context()) {
-            continue;
-        }
-        out.push(missing_field(
-            pod,
-            &container,
-            "seccompProfile",
-            format!(
-                "{} has no seccomp profile, SELinux options or AppArmor profile",
-                describe_container(&container)
-            ),
-        ));
-    }
+    let words = "has no seccomp profile, SELinux options or AppArmor profile";
+    report_unset(pod, confines, "seccompProfile", words, out);
 }

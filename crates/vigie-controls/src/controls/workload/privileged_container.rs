@@ -40,17 +40,10 @@ fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
                 format!("{} runs privileged", describe_container(&container)),
             ));
         }
-        let added = sc
-            .get_path(&["capabilities", "add"])
-            .map(Node::items)
-            .unwrap_or(&[]);
-        for (i, capability) in added.iter().enumerate() {
+        for (path, capability) in pod.added_capabilities(&container) {
             if capability.as_str() == Some("SYS_ADMIN") {
                 out.push(Violation::new(
-                    pod.container_path(
-                        &container,
-                        &format!("securityContext.capabilities.add[{i}]"),
-                    ),
+                    path,
                     capability.pos,
                     format!("{} adds SYS_ADMIN", describe_container(&container)),
                 ));

@@ -23,7 +23,7 @@
 //! (Exploitation for Privilege Escalation).
 
 use super::super::prelude::*;
-use super::helpers::{effective, effective_location, missing_field};
+use super::helpers::judge_seccomp_type;
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W013 looks at the input; what it says about itself is its row of
@@ -31,27 +31,9 @@ use crate::controls::common::pod_evaluator;
 pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    for container in pod.containers() {
-        let who = describe_container(&container);
-        match effective(pod, &container, "seccompProfile") {
-            Some((profile, level)) => {
-                if profile.get("type").and_then(Node::as_str) == Some("Unconfined") {
-                    let (path, pos) = effective_location(pod, &container, level, "seccompProfile");
-                    out.push(Violation::new(
-                        format!("{path}.type"),
-                        profile.entry("type").map_or(pos, |e| e.key_pos),
-                        format!("{who} runs with the Unconfined seccomp profile"),
-                    ));
-                }
-            }
-            None => {
-                out.push(missing_field(
-                    pod,
-                    &container,
-                    "seccompProfile",
-                    format!("{who} has no seccomp profile (nor has the pod)"),
-                ));
-            }
-        }
-    }
+    let unconfined = |kind: Option<&Node>| {
+        (kind.and_then(Node::as_str) == Some("Unconfined"))
+            .then(|| "runs with the Unconfined seccomp profile".to_string())
+    };
+    judge_seccomp_type(pod, "seccompProfile", unconfined, out);
 }

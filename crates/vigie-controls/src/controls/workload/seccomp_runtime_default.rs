@@ -22,7 +22,7 @@
 //! (Exploitation for Privilege Escalation).
 
 use super::super::prelude::*;
-use super::helpers::{effective, effective_location, missing_field};
+use super::helpers::judge_seccomp_type;
 use crate::controls::common::pod_evaluator;
 
 /// How VG-W014 looks at the input; what it says about itself is its row of
@@ -30,32 +30,11 @@ use crate::controls::common::pod_evaluator;
 pub(crate) const EVALUATOR: Evaluator = pod_evaluator!(evaluate);
 
 fn evaluate(pod: &Pod<'_>, _: &Config, out: &mut Vec<Violation>) {
-    for container in pod.containers() {
-        let who = describe_container(&container);
-        match effective(pod, &container, "seccompProfile") {
-            Some((profile, level)) => {
-                let kind = profile.get("type");
-                if kind.and_then(Node::as_str) == Some("RuntimeDefault") {
-                    continue;
-                }
-                let (path, pos) = effective_location(pod, &container, level, "seccompProfile");
-                out.push(Violation::new(
-                    format!("{path}.type"),
-                    profile.entry("type").map_or(pos, |e| e.key_pos),
-                    format!(
-                        "{who} uses the seccomp profile type {}",
-                        kind.map_or_else(|| "(none)".to_string(), Node::display_value)
-                    ),
-                ));
-            }
-            None => {
-                out.push(missing_field(
-                    pod,
-                    &container,
-                    "seccompProfile.type",
-                    format!("{who} has no seccomp profile (nor has the pod)"),
-                ));
-            }
-        }
-    }
+    let not_runtime_default = |kind: Option<&Node>| {
+        (kind.and_then(Node::as_str) != Some("RuntimeDefault")).then(|| {
+            let kind = kind.map_or_else(|| "(none)".to_string(), Node::display_value);
+            format!("uses the seccomp profile type {kind}")
+        })
+    };
+    judge_seccomp_type(pod, "seccompProfile.type", not_runtime_default, out);
 }

@@ -37,26 +37,17 @@ const ALLOWED: [&str; 13] = [
 /// How PSS-B03 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
 pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
     for container in pod.containers() {
-        let Some(add) = container
-            .security_context()
-            .and_then(|sc| sc.get_path(&["capabilities", "add"]))
-        else {
-            continue;
-        };
-        for (i, capability) in add.items().iter().enumerate() {
+        for (path, capability) in pod.added_capabilities(&container) {
             let name = capability
                 .as_str()
                 .map_or_else(|| capability.display_value(), str::to_string);
             if !ALLOWED.contains(&name.as_str()) {
-                out.push(Violation {
-                    subject: None,
-                    path: pod.container_path(
-                        &container,
-                        &format!("securityContext.capabilities.add[{i}]"),
-                    ),
-                    pos: capability.pos,
-                    message: format!("{} adds capability {name}", describe_container(&container)),
-                });
+                let who = describe_container(&container);
+                out.push(Violation::new(
+                    path,
+                    capability.pos,
+                    format!("{who} adds capability {name}"),
+                ));
             }
         }
     }

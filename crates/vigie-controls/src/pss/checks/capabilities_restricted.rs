@@ -21,7 +21,7 @@ use super::prelude::*;
 
 /// How PSS-R06 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
 pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
-    if version >= Version::v1(25) && pod.is_windows() {
+    if linux_only_passes(pod, version) {
         return;
     }
     for container in pod.containers() {
@@ -50,24 +50,15 @@ pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>
                 ),
             });
         }
-        let Some(add) = capabilities.and_then(|c| c.get("add")) else {
-            continue;
-        };
-        for (i, capability) in add.items().iter().enumerate() {
+        for (path, capability) in pod.added_capabilities(&container) {
             if capability.as_str() != Some("NET_BIND_SERVICE") {
-                out.push(Violation {
-                    subject: None,
-                    path: pod.container_path(
-                        &container,
-                        &format!("securityContext.capabilities.add[{i}]"),
-                    ),
-                    pos: capability.pos,
-                    message: format!(
-                        "{} adds capability {}",
-                        describe_container(&container),
-                        capability.display_value()
-                    ),
-                });
+                let who = describe_container(&container);
+                let name = capability.display_value();
+                out.push(Violation::new(
+                    path,
+                    capability.pos,
+                    format!("{who} adds capability {name}"),
+                ));
             }
         }
     }

@@ -21,14 +21,42 @@ mod volume_types;
 mod windows_host_process;
 
 mod prelude {
+    pub(super) use super::{linux_only_passes, unset_in_container};
     pub(super) use crate::pod::{describe_container, key_pos, text_of, Pod, Violation};
     pub(super) use crate::pss::version::Version;
     pub(super) use vigie_resource::{Entry, Node};
 }
 
+use crate::pod::{describe_container, Pod, Violation};
 use crate::pss::check::Check;
 use crate::pss::version::{Level, Version};
 use vigie_finding::Severity;
+use vigie_resource::ContainerRef;
+
+/// Whether a check of Linux-only fields lets `pod` pass whole: from v1.25 the
+/// restricted level exempts Windows pods from them.
+fn linux_only_passes(pod: &Pod<'_>, version: Version) -> bool {
+    version >= Version::v1(25) && pod.is_windows()
+}
+
+/// A violation on `key` of a container's security context, which the container
+/// leaves unset with nothing from the pod to make up for it: pointed at its
+/// `securityContext`, or at the container when it has none; `words` follow the
+/// container's name.
+fn unset_in_container(
+    pod: &Pod<'_>,
+    container: &ContainerRef<'_>,
+    key: &str,
+    words: &str,
+) -> Violation {
+    Violation::new(
+        pod.container_path(container, &format!("securityContext.{key}")),
+        container
+            .security_context()
+            .map_or(container.node.pos, |sc| sc.pos),
+        format!("{} {words}", describe_container(container)),
+    )
+}
 
 /// Every check, baseline first, in ID order: what each says about itself
 /// (IDs, title, level, the version it came in, fix), where its documentation

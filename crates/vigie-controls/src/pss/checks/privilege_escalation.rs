@@ -19,7 +19,7 @@ use super::prelude::*;
 
 /// How PSS-R02 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
 pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
-    if version >= Version::v1(25) && pod.is_windows() {
+    if linux_only_passes(pod, version) {
         return;
     }
     for container in pod.containers() {
@@ -28,28 +28,23 @@ pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>
         if value.and_then(Node::as_bool) == Some(false) {
             continue;
         }
-        let (pos, message) = match value {
-            Some(v) => (
-                key_pos(sc.unwrap_or(container.node), "allowPrivilegeEscalation"),
+        let key = "allowPrivilegeEscalation";
+        out.push(match value {
+            Some(v) => Violation::new(
+                pod.container_path(&container, &format!("securityContext.{key}")),
+                key_pos(sc.unwrap_or(container.node), key),
                 format!(
-                    "{} sets allowPrivilegeEscalation {}",
+                    "{} sets {key} {}",
                     describe_container(&container),
                     v.display_value()
                 ),
             ),
-            None => (
-                sc.map_or(container.node.pos, |sc| sc.pos),
-                format!(
-                    "{} does not set allowPrivilegeEscalation to false",
-                    describe_container(&container)
-                ),
+            None => unset_in_container(
+                pod,
+                &container,
+                key,
+                "does not set allowPrivilegeEscalation to false",
             ),
-        };
-        out.push(Violation {
-            subject: None,
-            path: pod.container_path(&container, "securityContext.allowPrivilegeEscalation"),
-            pos,
-            message,
         });
     }
 }

@@ -34,6 +34,7 @@ pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
             });
         }
     }
+    let unset = "may run as root: neither it nor the pod sets runAsNonRoot: true";
     for container in pod.containers() {
         let sc = container.security_context();
         match sc.and_then(|sc| sc.get("runAsNonRoot")) {
@@ -49,15 +50,7 @@ pub(super) fn evaluate(pod: &Pod<'_>, _: Version, out: &mut Vec<Violation>) {
                 ),
             }),
             None if pod_requires_non_root => {}
-            None => out.push(Violation {
-                subject: None,
-                path: pod.container_path(&container, "securityContext.runAsNonRoot"),
-                pos: sc.map_or(container.node.pos, |sc| sc.pos),
-                message: format!(
-                    "{} may run as root: neither it nor the pod sets runAsNonRoot: true",
-                    describe_container(&container)
-                ),
-            }),
+            None => out.push(unset_in_container(pod, &container, "runAsNonRoot", unset)),
         }
     }
 }

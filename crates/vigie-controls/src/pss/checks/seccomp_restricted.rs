@@ -25,7 +25,7 @@ fn is_allowed(kind: Option<&str>) -> bool {
 
 /// How PSS-R05 judges a pod; what it says about itself is its row of [`ALL`](super::ALL).
 pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>) {
-    if version >= Version::v1(25) && pod.is_windows() {
+    if linux_only_passes(pod, version) {
         return;
     }
     let pod_profile = pod
@@ -44,6 +44,7 @@ pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>
             ),
         });
     }
+    let unset = "has no seccomp profile: neither it nor the pod sets RuntimeDefault or Localhost";
     for container in pod.containers() {
         let sc = container.security_context();
         match sc.and_then(|sc| sc.get("seccompProfile")) {
@@ -51,7 +52,7 @@ pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>
                 let kind = profile.get("type");
                 if !is_allowed(kind.and_then(Node::as_str)) {
                     out.push(Violation {
-                subject: None,
+                        subject: None,
                         path: pod.container_path(&container, "securityContext.seccompProfile.type"),
                         pos: key_pos(profile, "type"),
                         message: format!(
@@ -63,15 +64,7 @@ pub(super) fn evaluate(pod: &Pod<'_>, version: Version, out: &mut Vec<Violation>
                 }
             }
             None if pod_is_confined => {}
-            None => out.push(Violation {
-                subject: None,
-                path: pod.container_path(&container, "securityContext.seccompProfile"),
-                pos: sc.map_or(container.node.pos, |sc| sc.pos),
-                message: format!(
-                    "{} has no seccomp profile: neither it nor the pod sets RuntimeDefault or Localhost",
-                    describe_container(&container)
-                ),
-            }),
+            None => out.push(unset_in_container(pod, &container, "seccompProfile", unset)),
         }
     }
 }
