@@ -96,8 +96,8 @@ pub fn evaluate(
 }
 
 fn evaluate_one(c: &Condition, data: &Document<'_>, missing: Missing) -> Result<bool, EvalError> {
-    let key = variables::substitute(&c.key, data, missing)?;
-    let value = variables::substitute(&c.value, data, missing)?;
+    let key = variables::substitute_cow(&c.key, data, missing)?;
+    let value = variables::substitute_cow(&c.value, data, missing)?;
     Ok(apply(c.operator, &key, &value))
 }
 
