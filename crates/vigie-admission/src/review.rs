@@ -1,6 +1,9 @@
 //! Decoding `admission.k8s.io/v1` AdmissionReview requests, with a typed error for
 //! each way a body can be wrong.
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use vigie_policy::{Operation, RequestUser, UnknownOperation};
 
@@ -231,7 +234,165 @@ fn fail(uid: Option<&str>, error: DecodeError) -> DecodeFailure {
 
 /// Decodes an AdmissionReview body. JSON nesting is bounded by serde_json's
 /// recursion limit (128 levels); the size by the server's body limit.
+///
+/// A well-formed review is read in one pass into the fields vigie uses, the
+/// others skipped unread (`requestKind`, `requestResource`, `options`,
+/// `userInfo.extra`): only the objects become JSON trees. Anything that pass does
+/// not accept as a well-formed review is decoded again as a JSON tree and checked
+/// field by field, which names what is wrong.
 pub fn decode(body: &[u8]) -> Result<AdmissionRequest, DecodeFailure> {
+    match decode_well_formed(body) {
+        Some(request) => Ok(request),
+        None => decode_tree(body),
+    }
+}
+
+/// The fields of an AdmissionReview that vigie reads, borrowed from the body
+/// where they hold no escapes; any other field is skipped without being built.
+#[derive(Deserialize)]
+struct Review<'a> {
+    #[serde(rename = "apiVersion", borrow)]
+    api_version: Cow<'a, str>,
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    request: Request<'a>,
+}
+
+/// `request`, as [`Review`] reads it.
+#[derive(Deserialize)]
+struct Request<'a> {
+    #[serde(borrow)]
+    uid: Cow<'a, str>,
+    #[serde(borrow)]
+    kind: Gvk<'a>,
+    #[serde(borrow)]
+    resource: Option<Gvr<'a>>,
+    #[serde(rename = "subResource", borrow)]
+    sub_resource: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    operation: Cow<'a, str>,
+    #[serde(rename = "userInfo", borrow)]
+    user_info: Option<UserInfo<'a>>,
+    object: Option<Json>,
+    #[serde(rename = "oldObject")]
+    old_object: Option<Json>,
+    #[serde(rename = "dryRun")]
+    dry_run: Option<bool>,
+}
+
+/// `request.kind`.
+#[derive(Deserialize)]
+struct Gvk<'a> {
+    #[serde(borrow)]
+    group: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    version: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+}
+
+/// `request.resource`.
+#[derive(Deserialize)]
+struct Gvr<'a> {
+    #[serde(borrow)]
+    group: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    version: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    resource: Option<Cow<'a, str>>,
+}
+
+/// `request.userInfo`.
+#[derive(Deserialize)]
+struct UserInfo<'a> {
+    #[serde(borrow)]
+    username: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    groups: Option<Vec<Cow<'a, str>>>,
+}
+
+fn owned(text: Option<Cow<'_, str>>) -> String {
+    text.map(Cow::into_owned).unwrap_or_default()
+}
+
+/// The request of a body that is a well-formed, valid review; `None` for any
+/// other body, whatever is wrong with it (a field of another type, a duplicate
+/// key, bytes that are not UTF-8 included), for [`decode_tree`] to say what.
+/// Strictness is the point: every review this accepts, [`decode_tree`]
+/// decodes to the same request.
+fn decode_well_formed(body: &[u8]) -> Option<AdmissionRequest> {
+    // UTF-8 checked once for the whole body, rather than string by string.
+    let text = std::str::from_utf8(body).ok()?;
+    let review: Review<'_> = serde_json::from_str(text).ok()?;
+    if review.api_version != API_VERSION || review.kind != "AdmissionReview" {
+        return None;
+    }
+    let request = review.request;
+    if request.uid.is_empty() {
+        return None;
+    }
+    let operation: Operation = request.operation.parse().ok()?;
+    let kind = GroupVersionKind {
+        group: owned(request.kind.group),
+        version: owned(request.kind.version),
+        kind: owned(request.kind.kind),
+    };
+    if kind.kind.is_empty() || kind.version.is_empty() {
+        return None;
+    }
+    let (resource, resource_api_version) = match request.resource {
+        Some(r) => {
+            let api_version = GroupVersionKind {
+                group: owned(r.group),
+                version: owned(r.version),
+                kind: String::new(),
+            }
+            .api_version();
+            (owned(r.resource), api_version)
+        }
+        None => (String::new(), String::new()),
+    };
+    let user = match request.user_info {
+        None => RequestUser::default(),
+        Some(u) => RequestUser {
+            username: owned(u.username),
+            groups: u
+                .groups
+                .unwrap_or_default()
+                .into_iter()
+                .map(Cow::into_owned)
+                .collect(),
+            ..RequestUser::default()
+        },
+    };
+    assemble(Parts {
+        uid: request.uid.into_owned(),
+        kind,
+        resource,
+        resource_api_version,
+        sub_resource: request
+            .sub_resource
+            .filter(|s| !s.is_empty())
+            .map(Cow::into_owned),
+        name: owned(request.name),
+        namespace: owned(request.namespace),
+        operation,
+        user,
+        object: request.object,
+        old_object: request.old_object,
+        dry_run: request.dry_run.unwrap_or(false),
+    })
+    .ok()
+}
+
+/// Decodes a body as a JSON tree, checking each field: the way of bodies
+/// [`decode_well_formed`] does not accept.
+fn decode_tree(body: &[u8]) -> Result<AdmissionRequest, DecodeFailure> {
     let mut review: Json = serde_json::from_slice(body).map_err(|e| {
         fail(
             None,
@@ -288,6 +449,22 @@ fn text(request: &Map<String, Json>, key: &str) -> String {
         .and_then(Json::as_str)
         .unwrap_or_default()
         .to_string()
+}
+
+/// What [`assemble`] makes a request of.
+struct Parts {
+    uid: String,
+    kind: GroupVersionKind,
+    resource: String,
+    resource_api_version: String,
+    sub_resource: Option<String>,
+    name: String,
+    namespace: String,
+    operation: Operation,
+    user: RequestUser,
+    object: Option<Json>,
+    old_object: Option<Json>,
+    dry_run: bool,
 }
 
 fn decode_request(
@@ -383,8 +560,30 @@ fn decode_request(
             })
         }
     };
-    let object = take_object(request, "object")?;
-    let old_object = take_object(request, "oldObject")?;
+    let object = request.remove("object").filter(|o| !o.is_null());
+    let old_object = request.remove("oldObject").filter(|o| !o.is_null());
+    assemble(Parts {
+        uid: uid.to_string(),
+        kind,
+        resource,
+        resource_api_version,
+        sub_resource,
+        name: text(request, "name"),
+        namespace: text(request, "namespace"),
+        operation,
+        user,
+        object,
+        old_object,
+        dry_run,
+    })
+}
+
+/// The request, once its objects are checked: each must be a Kubernetes
+/// object, and the operation must have the ones it needs.
+fn assemble(parts: Parts) -> Result<AdmissionRequest, DecodeError> {
+    let object = check_object(parts.object, "object")?;
+    let old_object = check_object(parts.old_object, "oldObject")?;
+    let operation = parts.operation;
     let needs = |field, present: bool| {
         if present {
             Ok(())
@@ -401,30 +600,26 @@ fn decode_request(
         Operation::Delete => needs("oldObject", old_object.is_some())?,
     }
     Ok(AdmissionRequest {
-        uid: uid.to_string(),
-        kind,
-        resource,
-        resource_api_version,
-        sub_resource,
-        name: text(request, "name"),
-        namespace: text(request, "namespace"),
+        uid: parts.uid,
+        kind: parts.kind,
+        resource: parts.resource,
+        resource_api_version: parts.resource_api_version,
+        sub_resource: parts.sub_resource,
+        name: parts.name,
+        namespace: parts.namespace,
         operation,
-        user,
+        user: parts.user,
         object,
         old_object,
-        dry_run,
+        dry_run: parts.dry_run,
     })
 }
 
-/// Takes `request.<field>` out of the request: absent or null is `None`; anything
-/// else must be an object with a `kind` and an `apiVersion`.
-fn take_object(
-    request: &mut Map<String, Json>,
-    field: &'static str,
-) -> Result<Option<Json>, DecodeError> {
-    let object = match request.remove(field) {
-        None | Some(Json::Null) => return Ok(None),
-        Some(o) => o,
+/// Checks `request.<field>` (absent or null is `None`): anything else must be
+/// an object with a `kind` and an `apiVersion`.
+fn check_object(object: Option<Json>, field: &'static str) -> Result<Option<Json>, DecodeError> {
+    let Some(object) = object else {
+        return Ok(None);
     };
     let Some(map) = object.as_object() else {
         return Err(DecodeError::ObjectShape {
@@ -451,4 +646,122 @@ fn take_object(
         });
     }
     Ok(Some(object))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn review(request: Json) -> Json {
+        json!({"apiVersion": API_VERSION, "kind": "AdmissionReview", "request": request})
+    }
+
+    fn pod() -> Json {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a"},
+               "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+    }
+
+    fn create() -> Json {
+        json!({
+            "uid": "u-1",
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
+            "name": "p", "namespace": "a", "operation": "CREATE",
+            "userInfo": {"username": "alice", "uid": "1", "groups": ["g1", "g2"],
+                         "extra": {"k": ["v"]}},
+            "object": pod(), "oldObject": null, "dryRun": false,
+            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}
+        })
+    }
+
+    /// Both ways of decoding, as text (the request has no `PartialEq`).
+    fn both(body: &str) -> (Option<String>, String) {
+        let fast = decode_well_formed(body.as_bytes()).map(|r| format!("{r:?}"));
+        let tree = match decode_tree(body.as_bytes()) {
+            Ok(r) => format!("{r:?}"),
+            Err(e) => format!("error: {e}"),
+        };
+        (fast, tree)
+    }
+
+    #[test]
+    fn well_formed_reviews_decode_as_their_tree_does() {
+        let mut update = create();
+        update["operation"] = json!("UPDATE");
+        update["oldObject"] = pod();
+        let mut delete = create();
+        delete["operation"] = json!("DELETE");
+        delete["oldObject"] = delete["object"].take();
+        let mut escaped = create();
+        escaped["uid"] = json!("u-\"1\"\u{e9}");
+        escaped["subResource"] = json!("exec");
+        escaped["dryRun"] = json!(true);
+        let mut sparse = create();
+        for key in ["resource", "name", "namespace", "userInfo", "dryRun"] {
+            sparse.as_object_mut().map(|r| r.remove(key));
+        }
+        // Unknown keys are passed over by both.
+        let mut odd_resource = create();
+        odd_resource["resource"] = json!({"group": "apps", "version": "v1", "kind": "Pod"});
+        for request in [create(), update, delete, escaped, sparse, odd_resource] {
+            let body = review(request).to_string();
+            let (fast, tree) = both(&body);
+            assert_eq!(fast.as_deref(), Some(tree.as_str()), "{body}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_left_to_the_tree() {
+        let with = |key: &str, value: Json| {
+            let mut request = create();
+            request[key] = value;
+            review(request).to_string()
+        };
+        let bodies = [
+            // Fields of another type, which the tree reads leniently or refuses.
+            with("name", json!(3)),
+            with(
+                "kind",
+                json!({"group": "", "version": "v1", "resource": "pods"}),
+            ),
+            with("userInfo", json!({"groups": ["g", null]})),
+            with("dryRun", json!("yes")),
+            with("uid", json!("")),
+            with("operation", json!("PATCH")),
+            with("object", json!({"kind": "Pod"})),
+            // A duplicate key: the tree keeps the last.
+            review(create()).to_string().replace(
+                "\"name\":\"p\",\"namespace\"",
+                "\"name\":\"p\",\"name\":\"q\",\"namespace\"",
+            ),
+            json!({"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview",
+                   "request": create()})
+            .to_string(),
+        ];
+        for body in bodies {
+            let (fast, tree) = both(&body);
+            assert_eq!(fast, None, "{body}");
+            assert_eq!(
+                decode(body.as_bytes())
+                    .map(|r| format!("{r:?}"))
+                    .map_err(|e| format!("error: {e}")),
+                if tree.starts_with("error: ") {
+                    Err(tree.clone())
+                } else {
+                    Ok(tree.clone())
+                },
+                "{body}"
+            );
+        }
+        let mut bytes = review(create()).to_string().into_bytes();
+        let at = bytes.iter().position(|&b| b == b'p').unwrap_or(0);
+        bytes[at] = 0xff;
+        assert!(decode_well_formed(&bytes).is_none());
+        assert_eq!(
+            decode(&bytes).map_err(|e| e.error.reason()).err(),
+            Some("not_json")
+        );
+    }
 }

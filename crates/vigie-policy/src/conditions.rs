@@ -1,5 +1,7 @@
 //! `preconditions` and `deny.conditions`: any/all lists of key-operator-value tests.
 
+use std::borrow::Cow;
+
 use serde_json::Value as Json;
 use vigie_resource::wildcard_match;
 
@@ -96,8 +98,8 @@ pub fn evaluate(
 }
 
 fn evaluate_one(c: &Condition, data: &Document<'_>, missing: Missing) -> Result<bool, EvalError> {
-    let key = variables::substitute(&c.key, data, missing)?;
-    let value = variables::substitute(&c.value, data, missing)?;
+    let key = variables::substitute_cow(&c.key, data, missing)?;
+    let value = variables::substitute_cow(&c.value, data, missing)?;
     Ok(apply(c.operator, &key, &value))
 }
 
@@ -183,7 +185,7 @@ fn duration_of(s: &str) -> Option<f64> {
 
 /// The key as a list of text items, and whether it was a list; `None` for a key
 /// of a type the operators refuse (a map, null).
-fn key_items(key: &Json) -> Option<(Vec<String>, bool)> {
+fn key_items(key: &Json) -> Option<(Vec<Cow<'_, str>>, bool)> {
     match key {
         Json::Array(items) => Some((items.iter().map(text_of).collect(), true)),
         Json::String(_) | Json::Number(_) | Json::Bool(_) => Some((vec![text_of(key)], false)),
@@ -191,11 +193,12 @@ fn key_items(key: &Json) -> Option<(Vec<String>, bool)> {
     }
 }
 
-/// An item as text, as Kyverno prints it.
-fn text_of(v: &Json) -> String {
+/// An item as text, as Kyverno prints it; a string is borrowed (most items
+/// are, and every condition of every rule reads them).
+fn text_of(v: &Json) -> Cow<'_, str> {
     match v {
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
+        Json::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_string()),
     }
 }
 
@@ -208,12 +211,12 @@ fn items_match(key: &str, value: &str) -> bool {
 /// the operator refuses. `numbers` accepts a lone number as a one-item set, as
 /// AnyIn and AnyNotIn do for a list key.
 fn found_items(
-    keys: &[String],
+    keys: &[Cow<'_, str>],
     key_is_list: bool,
     value: &Json,
     numbers: bool,
 ) -> Option<Vec<bool>> {
-    let in_items = |items: &[String]| -> Vec<bool> {
+    let in_items = |items: &[Cow<'_, str>]| -> Vec<bool> {
         keys.iter()
             .map(|k| items.iter().any(|v| items_match(k, v)))
             .collect()
@@ -231,13 +234,14 @@ fn found_items(
             if is_range(v) {
                 return Some(keys.iter().map(|k| in_range(k, v)).collect());
             }
-            let items = match serde_json::from_str::<Json>(v) {
+            let parsed = serde_json::from_str::<Json>(v);
+            let items: Vec<Cow<'_, str>> = match &parsed {
                 Ok(Json::Array(items)) if items.iter().all(Json::is_string) => {
                     items.iter().map(text_of).collect()
                 }
                 // Valid JSON that is not a list of strings: the wrong type.
                 Ok(_) => return None,
-                Err(_) => vec![v.clone()],
+                Err(_) => vec![Cow::Borrowed(v)],
             };
             if key_is_list {
                 Some(in_items(&items))
@@ -263,18 +267,22 @@ fn legacy_in(key: &Json, value: &Json, inside: bool) -> bool {
             None => false,
         };
     }
-    let values: Vec<String> = match value {
+    let parsed;
+    let values: Vec<Cow<'_, str>> = match value {
         Json::Array(items) if items.iter().all(Json::is_string) => {
             items.iter().map(text_of).collect()
         }
         // Kyverno answers "in" for a one-item key equal to the string, for NotIn too.
         Json::String(v) if keys.len() == 1 && keys[0] == *v => return true,
-        Json::String(v) => match serde_json::from_str::<Json>(v) {
-            Ok(Json::Array(items)) if items.iter().all(Json::is_string) => {
-                items.iter().map(text_of).collect()
+        Json::String(v) => {
+            parsed = serde_json::from_str::<Json>(v);
+            match &parsed {
+                Ok(Json::Array(items)) if items.iter().all(Json::is_string) => {
+                    items.iter().map(text_of).collect()
+                }
+                _ => return false,
             }
-            _ => return false,
-        },
+        }
         _ => return false,
     };
     let missing = keys.iter().any(|k| !values.contains(k));

@@ -119,16 +119,15 @@ pub(crate) fn check(
             })
         });
         if !excluded {
-            messages.push(format!(
-                "{}: {}",
-                failure.check.control_name,
-                failure
-                    .violations
-                    .iter()
-                    .map(|v| v.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ));
+            let mut message = String::from(failure.check.control_name);
+            message.push_str(": ");
+            for (i, violation) in failure.violations.iter().enumerate() {
+                if i > 0 {
+                    message.push_str("; ");
+                }
+                message.push_str(&violation.message);
+            }
+            messages.push(message);
         }
     }
     if messages.is_empty() {

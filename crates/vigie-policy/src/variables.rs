@@ -2,6 +2,7 @@
 //! value itself (any type); variables inside a longer string are rendered as text.
 //! Inner variables are resolved first, so `{{ a.{{ b }} }}` works as in Kyverno.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};
 
@@ -175,6 +176,25 @@ pub fn substitute(value: &Json, data: &Document<'_>, missing: Missing) -> Result
     }
 }
 
+/// [`substitute`], borrowing a tree that holds no variable rather than copying
+/// it (condition values such as lists of allowed names, read on every check).
+pub fn substitute_cow<'v>(
+    value: &'v Json,
+    data: &Document<'_>,
+    missing: Missing,
+) -> Result<Cow<'v, Json>, EvalError> {
+    let has_variables = match value {
+        Json::String(s) => has_open_braces(s),
+        Json::Array(_) | Json::Object(_) => tree_has_variables(value),
+        _ => false,
+    };
+    if has_variables {
+        substitute(value, data, missing).map(Cow::Owned)
+    } else {
+        Ok(Cow::Borrowed(value))
+    }
+}
+
 /// Whether a JSON tree holds any variable (to skip copying trees that have none).
 pub fn tree_has_variables(value: &Json) -> bool {
     match value {
@@ -196,6 +216,22 @@ mod tests {
         Document::new(crate::jmes::to_var(
             &json!({"request": {"object": {"metadata": {"name": "web", "labels": {"app": "x"}}, "spec": {"replicas": 3}}}, "key": "app"}),
         ))
+    }
+
+    #[test]
+    fn a_tree_without_variables_is_borrowed_and_one_with_them_substituted() {
+        let plain = json!(["AUDIT_WRITE", {"a": 1}, "x}}"]);
+        let borrowed = substitute_cow(&plain, &data(), Missing::Error);
+        assert!(matches!(borrowed, Ok(Cow::Borrowed(v)) if *v == plain));
+        let templated = json!({"{{ key }}": ["{{ request.object.spec.replicas }}"]});
+        assert_eq!(
+            substitute_cow(&templated, &data(), Missing::Error).map(Cow::into_owned),
+            substitute(&templated, &data(), Missing::Error)
+        );
+        assert_eq!(
+            substitute_cow(&json!("{{ key }}"), &data(), Missing::Error).map(Cow::into_owned),
+            Ok(json!("app"))
+        );
     }
 
     #[test]

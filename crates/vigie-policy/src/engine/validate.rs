@@ -1,6 +1,8 @@
 //! The validate handler: `pattern`, `anyPattern`, `deny` and `foreach` checks, and
 //! `podSecurity` handed to [`crate::pod_security`].
 
+use std::fmt::Write as _;
+
 use serde_json::{Map, Value as Json};
 
 use super::policy_context::{preconditions_hold, PolicyContext};
@@ -57,10 +59,17 @@ pub fn run(
                     },
                 )
                 .unwrap_or_default();
-            format!(
-                "validation error: {text}. rule {} failed: {detail}",
-                rule.name
-            )
+            // Concatenated: `format!` took several times as long for these
+            // texts, written for every failing rule.
+            [
+                "validation error: ",
+                &text,
+                ". rule ",
+                &rule.name,
+                " failed: ",
+                &detail,
+            ]
+            .concat()
         }
         _ => detail,
     };
@@ -148,7 +157,7 @@ fn compare(pattern: &pattern::Compiled, scope: &Scope<'_>) -> (Status, String) {
         Err(m) => match m.kind {
             MismatchKind::ConditionalSkip | MismatchKind::GlobalSkip => (Status::Skip, m.message),
             MismatchKind::Negation | MismatchKind::Fail => {
-                (Status::Fail, format!("{} (path {})", m.message, m.path))
+                (Status::Fail, [&m.message, " (path ", &m.path, ")"].concat())
             }
         },
     }
@@ -285,11 +294,10 @@ fn run_elements<'a>(
             Status::Skip => {}
             Status::Error if index + 1 < elements.len() => {}
             _ => {
-                return (
-                    status,
-                    format!("validation failure at element {index}: {message}"),
-                    applied,
-                )
+                let mut text = String::with_capacity(message.len() + 48);
+                let _ = write!(text, "validation failure at element {index}: ");
+                text.push_str(&message);
+                return (status, text, applied);
             }
         }
     }

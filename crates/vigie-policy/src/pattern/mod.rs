@@ -7,6 +7,8 @@
 pub mod references;
 pub mod value;
 
+use std::fmt::Write as _;
+
 use serde_json::{Map, Value as Json};
 use vigie_resource::{has_wildcard, wildcard_match};
 
@@ -44,7 +46,7 @@ impl Mismatch {
     fn fail(path: &Path<'_>, message: String) -> Self {
         Self {
             kind: MismatchKind::Fail,
-            path: path.to_string(),
+            path: path.render(),
             message,
         }
     }
@@ -149,12 +151,28 @@ enum Path<'a> {
     Index(&'a Path<'a>, usize),
 }
 
-impl std::fmt::Display for Path<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Path<'_> {
+    /// The path written out (`/spec/containers/0/`). Appended piece by piece
+    /// rather than through `Display`'s nested formatting, which cost more than
+    /// the check itself on every failing check.
+    fn render(&self) -> String {
+        let mut out = String::with_capacity(64);
+        self.push_to(&mut out);
+        out
+    }
+
+    fn push_to(&self, out: &mut String) {
         match self {
-            Path::Root => f.write_str("/"),
-            Path::Key(parent, key) => write!(f, "{parent}{key}/"),
-            Path::Index(parent, i) => write!(f, "{parent}{i}/"),
+            Path::Root => out.push('/'),
+            Path::Key(parent, key) => {
+                parent.push_to(out);
+                out.push_str(key);
+                out.push('/');
+            }
+            Path::Index(parent, i) => {
+                parent.push_to(out);
+                let _ = write!(out, "{i}/");
+            }
         }
     }
 }
@@ -165,16 +183,24 @@ fn element(resource: &Json, pattern: &Node, path: &Path<'_>) -> Result<(), Misma
             Json::Object(resource_map) => map(resource_map, entries, path),
             _ => Err(Mismatch::fail(
                 path,
-                format!(
-                    "pattern and resource have different structures at path {path}: expected a map"
-                ),
+                [
+                    "pattern and resource have different structures at path ",
+                    &path.render(),
+                    ": expected a map",
+                ]
+                .concat(),
             )),
         },
         Node::List(pattern_items) => match resource {
             Json::Array(resource_items) => array(resource_items, pattern_items, path),
             _ => Err(Mismatch::fail(
                 path,
-                format!("validation rule failed at path {path}: expected a list"),
+                [
+                    "validation rule failed at path ",
+                    &path.render(),
+                    ": expected a list",
+                ]
+                .concat(),
             )),
         },
         Node::Scalar(scalar) => match resource {
@@ -183,11 +209,15 @@ fn element(resource: &Json, pattern: &Node, path: &Path<'_>) -> Result<(), Misma
                     if !value::matches(item, scalar) {
                         return Err(Mismatch::fail(
                             path,
-                            format!(
-                                "resource value '{}' does not match '{}' at path {path}",
-                                crate::json::display(item),
-                                crate::json::display(scalar)
-                            ),
+                            [
+                                "resource value '",
+                                &crate::json::display(item),
+                                "' does not match '",
+                                &crate::json::display(scalar),
+                                "' at path ",
+                                &path.render(),
+                            ]
+                            .concat(),
                         ));
                     }
                 }
@@ -196,11 +226,15 @@ fn element(resource: &Json, pattern: &Node, path: &Path<'_>) -> Result<(), Misma
             _ if value::matches(resource, scalar) => Ok(()),
             _ => Err(Mismatch::fail(
                 path,
-                format!(
-                    "value '{}' does not match '{}' at path {path}",
-                    crate::json::display(resource),
-                    crate::json::display(scalar)
-                ),
+                [
+                    "value '",
+                    &crate::json::display(resource),
+                    "' does not match '",
+                    &crate::json::display(scalar),
+                    "' at path ",
+                    &path.render(),
+                ]
+                .concat(),
             )),
         },
     }
@@ -243,7 +277,10 @@ fn map_entry(
     if matches!(&entry.value, Node::Scalar(Json::String(s)) if s == "*") {
         return match resource_value {
             Some(v) if !v.is_null() => Ok(()),
-            _ => Err(Mismatch::fail(path, format!("{path}{key} not found"))),
+            _ => Err(Mismatch::fail(
+                path,
+                [&path.render(), key, " not found"].concat(),
+            )),
         };
     }
     element(resource_value.unwrap_or(&Json::Null), &entry.value, &child)
@@ -263,11 +300,11 @@ fn anchor_check(
             Some(v) => element(v, pattern, &child).map_err(|e| Mismatch {
                 kind: MismatchKind::ConditionalSkip,
                 path: e.path,
-                message: format!("conditional anchor mismatch: {}", e.message),
+                message: ["conditional anchor mismatch: ", &e.message].concat(),
             }),
             None => Err(Mismatch {
                 kind: MismatchKind::ConditionalSkip,
-                path: child.to_string(),
+                path: child.render(),
                 message: "conditional anchor key doesn't exist in the resource".to_string(),
             }),
         },
@@ -275,7 +312,7 @@ fn anchor_check(
             Some(v) => element(v, pattern, &child).map_err(|e| Mismatch {
                 kind: MismatchKind::GlobalSkip,
                 path: e.path,
-                message: format!("global anchor mismatch: {}", e.message),
+                message: ["global anchor mismatch: ", &e.message].concat(),
             }),
             None => Ok(()),
         },
@@ -286,8 +323,8 @@ fn anchor_check(
         Anchor::Negation => match present {
             Some(_) => Err(Mismatch {
                 kind: MismatchKind::Negation,
-                path: child.to_string(),
-                message: format!("{child} is not allowed"),
+                path: child.render(),
+                message: [&child.render(), " is not allowed"].concat(),
             }),
             None => Ok(()),
         },
@@ -307,7 +344,11 @@ fn anchor_check(
                     if !found {
                         return Err(Mismatch::fail(
                             &child,
-                            format!("existence anchor validation failed at path {child}"),
+                            [
+                                "existence anchor validation failed at path ",
+                                &child.render(),
+                            ]
+                            .concat(),
                         ));
                     }
                 }
@@ -347,7 +388,7 @@ fn array(resource: &[Json], pattern: &[Node], path: &Path<'_>) -> Result<(), Mis
             }
             match skipped {
                 Some(skip) if applied == 0 => Err(Mismatch {
-                    path: path.to_string(),
+                    path: path.render(),
                     ..skip
                 }),
                 _ => Ok(()),
@@ -358,7 +399,8 @@ fn array(resource: &[Json], pattern: &[Node], path: &Path<'_>) -> Result<(), Mis
                 return Err(Mismatch::fail(
                     path,
                     format!(
-                        "list length mismatch at path {path}: resource has {}, pattern {}",
+                        "list length mismatch at path {}: resource has {}, pattern {}",
+                        path.render(),
                         resource.len(),
                         pattern.len()
                     ),
