@@ -106,6 +106,84 @@ impl fmt::Display for Date {
     }
 }
 
+/// A time read from RFC 3339 text (`2024-05-01T10:00:00.123456Z`,
+/// `2024-05-01T12:00:00+02:00`): the one reader of the workspace, for audit
+/// event times and Kyverno's `time_*` functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rfc3339 {
+    /// Whole seconds since 1970-01-01T00:00:00Z (before it when negative).
+    pub seconds: i64,
+    /// The fraction of the second, in nanoseconds (digits past the ninth are
+    /// dropped).
+    pub nanos: u32,
+    /// The UTC offset the text gave, in seconds (east positive).
+    pub offset: i64,
+}
+
+impl Rfc3339 {
+    /// Reads `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` (`t` or a space
+    /// for `T`, `z` for `Z`), and nothing after it; `None` for anything else,
+    /// including a day the month does not have.
+    pub fn parse(text: &str) -> Option<Rfc3339> {
+        let b = text.as_bytes();
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| digits(text.get(r)?);
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let mut rest = &text[19..];
+        let mut nanos = 0;
+        if let Some(fraction) = rest.strip_prefix('.') {
+            let end = fraction
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(fraction.len());
+            if end == 0 {
+                return None;
+            }
+            let kept = &fraction[..end.min(9)];
+            nanos = digits(kept)? as u32 * 10u32.pow(9 - kept.len() as u32);
+            rest = &fraction[end..];
+        }
+        let offset = match rest.as_bytes() {
+            [b'Z' | b'z'] => 0,
+            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                let (hours, minutes) = (digits(&rest[1..3])?, digits(&rest[4..6])?);
+                let offset = hours * 3600 + minutes * 60;
+                if *sign == b'-' {
+                    -offset
+                } else {
+                    offset
+                }
+            }
+            _ => return None,
+        };
+        let days = Date::from_ymd(year, month, day)?.days_since_epoch();
+        Some(Rfc3339 {
+            seconds: days * 86_400 + hour * 3600 + minute * 60 + second - offset,
+            nanos,
+            offset,
+        })
+    }
+}
+
+/// A run of ASCII digits as a number (no sign, unlike `str::parse`).
+fn digits(s: &str) -> Option<i64> {
+    if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +231,41 @@ mod tests {
                 Date::parse(&date.to_string()).ok(),
                 (date.year >= 0).then_some(date)
             );
+        }
+    }
+
+    #[test]
+    fn rfc3339_times_are_read_with_fractions_and_offsets() {
+        let t = |s| Rfc3339::parse(s);
+        assert_eq!(
+            t("1970-01-02T00:00:01.5Z"),
+            Some(Rfc3339 {
+                seconds: 86_401,
+                nanos: 500_000_000,
+                offset: 0
+            })
+        );
+        assert_eq!(
+            t("2018-10-26T15:38:34.9029141234+02:00"),
+            Some(Rfc3339 {
+                seconds: 1_540_561_114,
+                nanos: 902_914_123,
+                offset: 7200
+            })
+        );
+        assert_eq!(t("1969-12-31t23:59:59z").map(|t| t.seconds), Some(-1));
+        for bad in [
+            "yesterday",
+            "2027-02-31T10:00:00Z",
+            "2024-05-01T10:00:00",
+            "2024-05-01T10:00:00Zjunk",
+            "2024-05-01T10:00:00.Z",
+            "2024-05-01T10:00:00+2:000",
+            "2024-05-01T10:00:00+-1:00",
+            "2024-05-01T24:00:00Z",
+            "+024-05-01T10:00:00Z",
+        ] {
+            assert_eq!(t(bad), None, "{bad}");
         }
     }
 }

@@ -60,7 +60,7 @@ mod yaml;
 
 /// The string type of [`Value::String`]: short strings inline, reads as `&str`.
 pub use compact_str::CompactString;
-pub use date::{days_in_month, is_leap_year, Date, DateError};
+pub use date::{days_in_month, is_leap_year, Date, DateError, Rfc3339};
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use duration::duration_seconds;
 pub use image::{parse_image, ImageInfo};

@@ -1,51 +1,15 @@
 //! RFC 3339 timestamps (`2024-05-01T10:00:00.123456Z`) to nanoseconds since the epoch,
-//! without a date library.
+//! as audit events' times are compared.
 
-use vigie_resource::Date;
+use vigie_resource::Rfc3339;
 
 /// Nanoseconds since the epoch; `None` for text that is not an RFC 3339 time, or a
 /// time outside what nanoseconds in an `i64` can hold (1677 to 2262).
 pub fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut i = 19;
-    let mut frac = 0i64;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        let digits = &s[start..i];
-        let mut scaled = digits.chars().take(9).collect::<String>();
-        while scaled.len() < 9 {
-            scaled.push('0');
-        }
-        frac = scaled.parse().ok()?;
-    }
-    let offset = match b.get(i) {
-        Some(b'Z' | b'z') => 0,
-        Some(sign @ (b'+' | b'-')) => {
-            let oh = num(i + 1..i + 3)?;
-            let om = num(i + 4..i + 6)?;
-            let o = (oh * 60 + om) * 60;
-            if *sign == b'+' {
-                o
-            } else {
-                -o
-            }
-        }
-        _ => return None,
-    };
-    let secs =
-        Date::from_ymd(y, mo, d)?.days_since_epoch() * 86_400 + h * 3600 + mi * 60 + sec - offset;
-    // Nanoseconds in an i64 reach from 1677 to 2262; a time outside is not one.
-    secs.checked_mul(1_000_000_000)?.checked_add(frac)
+    let t = Rfc3339::parse(s)?;
+    t.seconds
+        .checked_mul(1_000_000_000)?
+        .checked_add(i64::from(t.nanos))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use vigie_resource::{is_leap_year, Date};
+use vigie_resource::{is_leap_year, Date, Rfc3339};
 
 /// Seconds since the Unix epoch (with fraction) and the UTC offset in seconds.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -21,32 +21,11 @@ pub fn now() -> Timestamp {
 
 /// Parses `2006-01-02T15:04:05Z07:00`, with optional fractional seconds.
 pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
-    let s = text.trim();
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut rest = &s[19..];
-    let mut fraction = 0.0;
-    if let Some(r) = rest.strip_prefix('.') {
-        let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
-        fraction = format!("0.{}", &r[..end]).parse().ok()?;
-        rest = &r[end..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) => {
-            let sign = if o.starts_with('-') { -1 } else { 1 };
-            sign * (o[1..3].parse::<i64>().ok()? * 3600 + o[4..6].parse::<i64>().ok()? * 60)
-        }
-        _ => return None,
-    };
-    let days = Date::from_ymd(y, mo, d)?.days_since_epoch();
-    let seconds = (days * 86400 + h * 3600 + mi * 60 + se - offset) as f64 + fraction;
-    Some(Timestamp { seconds, offset })
+    let t = Rfc3339::parse(text.trim())?;
+    Some(Timestamp {
+        seconds: t.seconds as f64 + f64::from(t.nanos) / 1e9,
+        offset: t.offset,
+    })
 }
 
 pub fn format_rfc3339(t: Timestamp) -> String {
