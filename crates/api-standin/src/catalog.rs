@@ -23,11 +23,7 @@ pub struct ResourceType {
 impl ResourceType {
     /// `v1` or `apps/v1`.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.clone()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        vigie_resource::api_version(&self.group, &self.version)
     }
 
     /// The path of the group version: `/api/v1` or `/apis/apps/v1`.
@@ -321,11 +317,7 @@ impl Catalog {
         if resources.is_empty() {
             return None;
         }
-        let group_version = if group.is_empty() {
-            version.to_string()
-        } else {
-            format!("{group}/{version}")
-        };
+        let group_version = vigie_resource::api_version(group, version);
         let mut list = json!({
             "kind": "APIResourceList",
             "apiVersion": "v1",

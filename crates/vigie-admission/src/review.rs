@@ -25,11 +25,7 @@ pub struct GroupVersionKind {
 impl GroupVersionKind {
     /// `group/version`, or `version` for the core group.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.clone()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        vigie_resource::api_version(&self.group, &self.version)
     }
 }
 

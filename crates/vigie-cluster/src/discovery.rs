@@ -25,11 +25,7 @@ pub struct ApiType {
 impl ApiType {
     /// `v1` or `apps/v1`.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.clone()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        vigie_resource::api_version(&self.group, &self.version)
     }
 
     /// The type as RBAC names it: `secrets`, `deployments.apps`.

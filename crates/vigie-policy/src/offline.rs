@@ -111,11 +111,7 @@ pub fn global_reference(name: &str, objects: &[Json]) -> Option<Json> {
         .find(|o| text(o, "/kind") == "GlobalContextEntry" && text(o, "/metadata/name") == name)?;
     if let Some(r) = entry.pointer("/spec/kubernetesResource") {
         let (group, version) = (text(r, "/group"), text(r, "/version"));
-        let api_version = if group.is_empty() {
-            version.to_string()
-        } else {
-            format!("{group}/{version}")
-        };
+        let api_version = vigie_resource::api_version(group, version);
         let (resource, namespace) = (text(r, "/resource"), text(r, "/namespace"));
         let items: Vec<Json> = objects
             .iter()

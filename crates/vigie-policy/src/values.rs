@@ -147,12 +147,7 @@ pub fn parse_user_info(doc: &Json) -> RequestUser {
 
 /// `group/version`, or `version` for the core group.
 fn group_version(resource: &Json) -> String {
-    let (group, version) = (str_of(resource, "group"), str_of(resource, "version"));
-    if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    }
+    vigie_resource::api_version(str_of(resource, "group"), str_of(resource, "version"))
 }
 
 /// One `subresources` entry: `subresource` (`name: deployments/scale`, `kind`,

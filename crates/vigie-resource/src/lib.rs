@@ -66,7 +66,7 @@ pub use duration::duration_seconds;
 pub use image::{parse_image, ImageInfo};
 pub use loader::{load, load_each, load_text, Limits, LoadOptions, LoadSummary, Loaded, Progress};
 pub use node::{Entry, Node, Pos, Value};
-pub use plural::plural_of_kind;
+pub use plural::{api_version, plural_of_kind};
 pub use quantity::{parse_quantity, Quantity};
 pub use resource::{ClusterOrigin, Origin, Resource, SourceFile};
 pub use selector::{labels_of, LabelSelector};

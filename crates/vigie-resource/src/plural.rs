@@ -1,4 +1,15 @@
-//! The plural resource name the API serves a kind under.
+//! How the API names its types: the plural resource name a kind is served
+//! under, and the `apiVersion` of a group and version.
+
+/// The `apiVersion` of objects of `group` at `version`: `v1` for the core
+/// group (empty), `apps/v1` for the others.
+pub fn api_version(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    }
+}
 
 /// The plural lower-case resource name of a kind, as the API server spells
 /// it for built-in kinds and the usual CRDs (`ConfigMap` -> `configmaps`,
