@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use vigie_resource::has_wildcard;
 
 use vigie_policy::report::PolicyInfo;
 use vigie_policy::{Check, ContextSource, RuleAction};
@@ -36,10 +35,12 @@ pub struct AdmissionPolicy {
 #[derive(Debug, Default)]
 pub struct PolicySet {
     policies: Vec<AdmissionPolicy>,
-    /// Kind, in lower case -> indexes of the policies with a rule that names
-    /// that kind. Only a first cut, which the rules' own matching refines:
-    /// lower case so that the selectors comparing kinds without case (a CEL
-    /// policy's `resourceRules`, `KindSelector::ignore_case`) are found too.
+    /// Kind, in lower case -> indexes, in load order, of the policies with a
+    /// rule that names that kind and of those in `any_kind`: merged at load
+    /// rather than on each request. Only a first cut, which the rules' own
+    /// matching refines: lower case so that the selectors comparing kinds
+    /// without case (a CEL policy's `resourceRules`,
+    /// `KindSelector::ignore_case`) are found too.
     by_kind: HashMap<String, Vec<usize>>,
     /// Policies with a rule that matches any kind (no `kinds`, or a wildcard).
     any_kind: Vec<usize>,
@@ -114,7 +115,7 @@ impl PolicySet {
                         any = true;
                     }
                     for k in selectors {
-                        if has_wildcard(&k.kind) {
+                        if k.kind_is_pattern() {
                             any = true;
                         } else {
                             kinds.push(k.kind.to_ascii_lowercase());
@@ -147,6 +148,10 @@ impl PolicySet {
                 checks_pod_security,
             });
         }
+        for indexes in set.by_kind.values_mut() {
+            indexes.extend(&set.any_kind);
+            indexes.sort_unstable();
+        }
         set
     }
 
@@ -163,14 +168,12 @@ impl PolicySet {
 
     /// The policies that may apply to an object of `kind`, in load order.
     pub fn candidates(&self, kind: &str) -> Vec<&AdmissionPolicy> {
-        let named = self
-            .by_kind
+        self.by_kind
             .get(&kind.to_ascii_lowercase())
-            .map_or(&[][..], Vec::as_slice);
-        let mut indexes: Vec<usize> = named.iter().chain(&self.any_kind).copied().collect();
-        indexes.sort_unstable();
-        indexes.dedup();
-        indexes.into_iter().map(|i| &self.policies[i]).collect()
+            .unwrap_or(&self.any_kind)
+            .iter()
+            .map(|&i| &self.policies[i])
+            .collect()
     }
 
     /// Every policy served.

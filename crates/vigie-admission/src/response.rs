@@ -140,36 +140,43 @@ impl AdmissionResponse {
 /// Writes `text` as a JSON string, quoted and escaped, byte for byte as
 /// serde_json writes it. Denial messages run to kilobytes, and serde_json looks
 /// at each byte in turn (4% of an answer's instructions): here eight bytes are
-/// looked at together, and runs without anything to escape are copied whole.
+/// looked at together, a word with something to escape is resumed at that
+/// byte, and runs without anything to escape are copied whole.
 fn string(out: &mut Vec<u8>, text: &str) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Whether a byte of `word` is zero (exact as an answer for the word: a
-    // false mark appears only above a true one).
-    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGH != 0;
+    // The high bit of each byte of `word` that is zero; a false mark appears
+    // only above a true one, so the lowest mark is exact.
+    let zeros = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    // Bytes before `start` are written; bytes before `i` are looked at.
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let word = u64::from_le_bytes(word);
-            // A control character (below 0x20: a borrow out of some byte), a
-            // quote or a backslash somewhere in these eight bytes?
-            let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
-            if !control
-                && !has_zero(word ^ (ONES * b'"' as u64))
-                && !has_zero(word ^ (ONES * b'\\' as u64))
-            {
-                i += 8;
-                continue;
+        let at = match bytes.get(i..i + 8) {
+            Some(chunk) => {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(chunk);
+                let word = u64::from_le_bytes(word);
+                // Control characters (below 0x20: a borrow out of the byte),
+                // quotes and backslashes, tested together: as each kind's
+                // lowest mark is exact, so is the lowest of them all.
+                let marks = (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
+                    | zeros(word ^ (ONES * u64::from(b'"')))
+                    | zeros(word ^ (ONES * u64::from(b'\\')));
+                if marks == 0 {
+                    i += 8;
+                    continue;
+                }
+                // Little-endian: the lowest mark is the first such byte.
+                i + (marks.trailing_zeros() / 8) as usize
             }
-        }
-        // One byte (in a marked word, or in the last seven).
-        let byte = bytes[i];
+            // One of the last seven bytes.
+            None => i,
+        };
+        let byte = bytes[at];
         let escaped: &[u8] = match byte {
             b'"' => br#"\""#,
             b'\\' => br"\\",
@@ -180,11 +187,11 @@ fn string(out: &mut Vec<u8>, text: &str) {
             0x0c => br"\f",
             0x00..=0x1f => &[],
             _ => {
-                i += 1;
+                i = at + 1;
                 continue;
             }
         };
-        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(&bytes[start..at]);
         if escaped.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.extend_from_slice(br"\u00");
@@ -193,7 +200,7 @@ fn string(out: &mut Vec<u8>, text: &str) {
         } else {
             out.extend_from_slice(escaped);
         }
-        i += 1;
+        i = at + 1;
         start = i;
     }
     out.extend_from_slice(&bytes[start..]);
@@ -217,6 +224,18 @@ mod tests {
                 texts.push(text);
             }
             texts.push(c.to_string());
+        }
+        // Two bytes to escape, in one word or across two, after any of
+        // the bytes that mark a word.
+        for first in ['"', '\\', '\n', '\u{1}'] {
+            for second in ['"', '\u{1f}'] {
+                for position in 0..17 {
+                    let mut text: String = "abcdefghijklmnopq".into();
+                    text.insert(position, second);
+                    text.insert(position / 2, first);
+                    texts.push(text);
+                }
+            }
         }
         texts.push(String::new());
         texts.push("é\u{7f}\u{80}日本語 \"x\" \\ \u{1f}\u{0}ü€😀 and then some more text".into());

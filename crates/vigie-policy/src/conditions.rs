@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use serde_json::Value as Json;
-use vigie_resource::wildcard_match;
+use vigie_resource::{has_wildcard, wildcard_match};
 
 use crate::jmes::{Document, EvalError};
 use crate::quantity::{parse_duration, parse_quantity, quantities_equal};
@@ -202,9 +202,12 @@ fn text_of(v: &Json) -> Cow<'_, str> {
     }
 }
 
-/// Whether two items match, wildcards allowed on either side.
-fn items_match(key: &str, value: &str) -> bool {
-    wildcard_match(value, key) || wildcard_match(key, value)
+/// Whether two items match, wildcards allowed on either side. Whether the
+/// key has wildcards is found once per key item, not for each value item it
+/// is compared with: a key without any matches a value only if they are
+/// equal, and then the value, as a pattern, matches the key too.
+fn items_match(key: &str, key_is_pattern: bool, value: &str) -> bool {
+    wildcard_match(value, key) || (key_is_pattern && wildcard_match(key, value))
 }
 
 /// Whether each key item is found in the value; `None` when the value has a type
@@ -218,7 +221,10 @@ fn found_items(
 ) -> Option<Vec<bool>> {
     let in_items = |items: &[Cow<'_, str>]| -> Vec<bool> {
         keys.iter()
-            .map(|k| items.iter().any(|v| items_match(k, v)))
+            .map(|k| {
+                let key_is_pattern = has_wildcard(k);
+                items.iter().any(|v| items_match(k, key_is_pattern, v))
+            })
             .collect()
     };
     match value {

@@ -60,7 +60,8 @@ pub struct KindSelector {
     pub group: Option<String>,
     /// The version, when written.
     pub version: Option<String>,
-    /// The kind, possibly a wildcard.
+    /// The kind, possibly a wildcard. Read only: whether it has a wildcard
+    /// is decided once, when the selector is parsed.
     pub kind: String,
     /// The subresource, when written (`exec` in `Pod/exec`).
     pub subresource: Option<String>,
@@ -69,6 +70,9 @@ pub struct KindSelector {
     /// back from a lower-case plural (`flowschemas` gives `Flowschema`, which
     /// must select `FlowSchema`, as must a custom resource's plural).
     pub ignore_case: bool,
+    /// Whether `kind` has a `*` or `?`: decided at load, as every rule of
+    /// every candidate policy compares its kinds on every request.
+    kind_is_pattern: bool,
 }
 
 impl KindSelector {
@@ -92,13 +96,21 @@ impl KindSelector {
             [g, v, ..] => (Some(g.to_string()), Some(v.to_string())),
         };
         let subresource = (kind_index + 1 < parts.len()).then(|| parts[kind_index + 1..].join("/"));
+        let kind = parts[kind_index];
         KindSelector {
             group,
             version,
-            kind: parts[kind_index].to_string(),
+            kind_is_pattern: has_wildcard(kind),
+            kind: kind.to_string(),
             subresource,
             ignore_case: false,
         }
+    }
+
+    /// Whether the kind has a wildcard (`*`, `Pod*`), so that it may select
+    /// any kind rather than the one it names.
+    pub fn kind_is_pattern(&self) -> bool {
+        self.kind_is_pattern
     }
 
     /// Whether an object of `api_version` and `kind` (and a request on
@@ -112,10 +124,12 @@ impl KindSelector {
             Some((g, v)) => (g, v),
             None => ("", api_version),
         };
-        let kind_matches = if self.ignore_case && !has_wildcard(&self.kind) {
+        let kind_matches = if self.kind_is_pattern {
+            wildcard_match(&self.kind, kind)
+        } else if self.ignore_case {
             self.kind.eq_ignore_ascii_case(kind)
         } else {
-            wildcard_match(&self.kind, kind)
+            self.kind == kind
         };
         kind_matches
             && self

@@ -143,10 +143,27 @@ pub(crate) fn with_element<'d>(
     let index_var = crate::jmes::Rcvar::new(crate::jmes::Variable::Number(index.into()));
     data.bind("element", element);
     data.set_field("elementIndex", index_var.clone());
-    data.bind(&format!("element{nesting}"), element);
-    data.set_field(&format!("elementIndex{nesting}"), index_var);
+    match NESTED_ELEMENT_NAMES.get(nesting) {
+        Some(&(element_name, index_name)) => {
+            data.bind(element_name, element);
+            data.set_field(index_name, index_var);
+        }
+        None => {
+            data.bind(format!("element{nesting}"), element);
+            data.set_field(&format!("elementIndex{nesting}"), index_var);
+        }
+    }
     data
 }
+
+/// `element<N>` and `elementIndex<N>` for the nesting levels policies use,
+/// written out so that binding an element formats no name.
+const NESTED_ELEMENT_NAMES: [(&str, &str); 4] = [
+    ("element0", "elementIndex0"),
+    ("element1", "elementIndex1"),
+    ("element2", "elementIndex2"),
+    ("element3", "elementIndex3"),
+];
 
 /// The elements of a foreach `list` expression on `data`: a list's items, a
 /// single value as one element, none when the path leads nowhere.

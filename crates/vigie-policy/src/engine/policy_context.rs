@@ -23,6 +23,10 @@ pub struct PolicyContext<'a> {
     /// `request.operation`, which values may override.
     operation: String,
     base: OnceCell<Document<'a>>,
+    /// The shared document with its old object defaulted (`default_old_object`):
+    /// the document of every rule that no values are given for, made once
+    /// rather than for each rule.
+    rule_base: OnceCell<Document<'a>>,
     /// What CEL rules share, made by the first one.
     cel: OnceCell<crate::cel::CelResource<'a>>,
     /// `exceptions` for CEL expressions: what the PolicyExceptions matching
@@ -148,6 +152,7 @@ impl<'a> PolicyContext<'a> {
             request,
             operation,
             base: OnceCell::new(),
+            rule_base: OnceCell::new(),
             cel: OnceCell::new(),
             exception_values: None,
             pod_security: Default::default(),
@@ -165,6 +170,7 @@ impl<'a> PolicyContext<'a> {
             request: self.request,
             operation: self.operation.clone(),
             base: OnceCell::new(),
+            rule_base: OnceCell::new(),
             cel: OnceCell::new(),
             exception_values: Some(values.clone()),
             pod_security: Default::default(),
@@ -300,10 +306,21 @@ impl<'a> PolicyContext<'a> {
             .get(&policy.name)
             .and_then(|r| r.get(&self.target.name))
             .unwrap_or(&EMPTY);
-        let mut data = self.base();
-        data.apply_values(rule_values);
-        data.apply_values(resource_values);
-        self.default_old_object(&mut data);
+        let mut data = if rule_values.is_empty() && resource_values.is_empty() {
+            self.rule_base
+                .get_or_init(|| {
+                    let mut data = self.base();
+                    self.default_old_object(&mut data);
+                    data
+                })
+                .clone()
+        } else {
+            let mut data = self.base();
+            data.apply_values(rule_values);
+            data.apply_values(resource_values);
+            self.default_old_object(&mut data);
+            data
+        };
         let provided = [&request.values.global, rule_values, resource_values];
         if let Err(e) = context::load(&rule.context, &mut data, &provided, &request.config_maps) {
             return Err((Status::Error, format!("failed to load context: {e}")));

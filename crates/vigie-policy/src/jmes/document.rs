@@ -12,6 +12,8 @@
 //! and the `images` variable, which costs work to make, is made when first
 //! read.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value as Json};
 
 use super::{to_var, Rcvar, Variable};
@@ -27,7 +29,9 @@ pub struct Document<'d> {
     vars: Rcvar,
     object: Option<&'d Json>,
     old_object: Option<&'d Json>,
-    bound: Vec<(String, Bound<'d>)>,
+    /// Names are borrowed when static (`element`, `images`, `element0`): a
+    /// document is cloned for each element of a `foreach`.
+    bound: Vec<(Cow<'static, str>, Bound<'d>)>,
 }
 
 /// JSON a name of the root is bound to.
@@ -140,15 +144,15 @@ impl<'d> Document<'d> {
     pub(super) fn bindings(&self) -> impl Iterator<Item = (&str, &'d Json)> + '_ {
         self.bound
             .iter()
-            .map(|(name, value)| (name.as_str(), value.get()))
+            .map(|(name, value)| (name.as_ref(), value.get()))
     }
 
     /// Sets a field of the root (a name, not a path) to a value found by a
     /// search: JSON stays read in place.
-    pub fn bind(&mut self, name: &str, value: &Found<'d>) {
+    pub fn bind(&mut self, name: impl Into<Cow<'static, str>>, value: &Found<'d>) {
         match value {
-            Found::Json(json) => self.bind_bound(name, Bound::Json(json)),
-            Found::Var(var) => self.set_field(name, var.clone()),
+            Found::Json(json) => self.bind_bound(name.into(), Bound::Json(json)),
+            Found::Var(var) => self.set_field(&name.into(), var.clone()),
         }
     }
 
@@ -185,12 +189,12 @@ impl<'d> Document<'d> {
     /// Binds `images` to the `images` variable of `target`, made only if an
     /// expression reads it.
     pub fn bind_images(&mut self, target: &'d Target) {
-        self.bind_bound("images", Bound::Images(target));
+        self.bind_bound(Cow::Borrowed("images"), Bound::Images(target));
     }
 
-    fn bind_bound(&mut self, name: &str, value: Bound<'d>) {
-        self.bound.retain(|(bound, _)| bound != name);
-        self.bound.push((name.to_string(), value));
+    fn bind_bound(&mut self, name: Cow<'static, str>, value: Bound<'d>) {
+        self.bound.retain(|(bound, _)| *bound != name);
+        self.bound.push((name, value));
     }
 
     /// Sets `value` at a dotted path (`request.object.metadata.name`), creating
