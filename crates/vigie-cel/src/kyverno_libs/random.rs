@@ -44,21 +44,43 @@ impl Rng {
     }
 }
 
+/// Why `random` cannot make a string of a pattern.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RandomError {
+    /// The pattern is empty (Kyverno's text).
+    #[error("no pattern provided")]
+    NoPattern,
+    /// The pattern is not a regular expression.
+    #[error("invalid pattern {pattern:?}: {reason}")]
+    InvalidPattern {
+        /// The pattern as given.
+        pattern: String,
+        /// The parser's reason.
+        reason: Box<regex_syntax::Error>,
+    },
+    /// A character class no character is in (`[^\x00-\x{10FFFF}]`).
+    #[error("empty character class")]
+    EmptyClass,
+}
+
 /// A random string matching `pattern`, or why the pattern cannot be used.
-pub fn generate(pattern: &str) -> Result<String, String> {
+pub fn generate(pattern: &str) -> Result<String, RandomError> {
     if pattern.is_empty() {
-        return Err("no pattern provided".into());
+        return Err(RandomError::NoPattern);
     }
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
-        .map_err(|e| format!("invalid pattern {pattern:?}: {e}"))?;
+        .map_err(|reason| RandomError::InvalidPattern {
+            pattern: pattern.to_string(),
+            reason: Box::new(reason),
+        })?;
     let mut out = String::new();
     emit(&hir, &mut Rng::new(), &mut out)?;
     Ok(out)
 }
 
-fn emit(hir: &Hir, rng: &mut Rng, out: &mut String) -> Result<(), String> {
+fn emit(hir: &Hir, rng: &mut Rng, out: &mut String) -> Result<(), RandomError> {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => {}
         HirKind::Literal(lit) => out.push_str(&String::from_utf8_lossy(&lit.0)),
@@ -68,7 +90,7 @@ fn emit(hir: &Hir, rng: &mut Rng, out: &mut String) -> Result<(), String> {
                 .iter()
                 .map(|r| (r.start() as u32, r.end() as u32))
                 .collect();
-            out.push(pick(&ranges, rng).ok_or("empty character class")?);
+            out.push(pick(&ranges, rng).ok_or(RandomError::EmptyClass)?);
         }
         HirKind::Class(Class::Bytes(class)) => {
             let ranges: Vec<(u32, u32)> = class
@@ -77,7 +99,7 @@ fn emit(hir: &Hir, rng: &mut Rng, out: &mut String) -> Result<(), String> {
                 .map(|r| (r.start() as u32, r.end().min(0x7F) as u32))
                 .filter(|(a, b)| a <= b)
                 .collect();
-            out.push(pick(&ranges, rng).ok_or("empty character class")?);
+            out.push(pick(&ranges, rng).ok_or(RandomError::EmptyClass)?);
         }
         HirKind::Repetition(rep) => {
             let max = rep
@@ -222,7 +244,10 @@ mod tests {
     fn values_vary_and_bad_patterns_fail() {
         let a: Vec<String> = (0..5).map(|_| generate("[a-z]{16}").unwrap()).collect();
         assert!(a.iter().any(|s| s != &a[0]));
-        assert!(generate("").is_err());
-        assert!(generate("(").is_err());
+        assert_eq!(generate(""), Err(RandomError::NoPattern));
+        let Err(RandomError::InvalidPattern { pattern, .. }) = generate("(") else {
+            panic!("an unclosed group is not a pattern");
+        };
+        assert_eq!(pattern, "(");
     }
 }

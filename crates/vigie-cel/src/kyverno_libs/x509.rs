@@ -14,20 +14,43 @@ use x509_parser::public_key::PublicKey;
 use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat};
 
+/// Why a PEM text could not be decoded; the texts are Kyverno's where it has one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum X509Error {
+    /// The text holds no PEM block.
+    #[error("failed to decode PEM block")]
+    NoPemBlock,
+    /// A `CERTIFICATE REQUEST` block, which Kyverno decodes and vigie does not yet.
+    #[error("certificate requests are not decoded by vigie yet")]
+    CertificateRequest,
+    /// A block of another type (a key, ...).
+    #[error("PEM block neither contains a CERTIFICATE or CERTIFICATE REQUEST")]
+    NotACertificate,
+    /// The block's DER is not an X.509 certificate (the parser's reason).
+    #[error("x509: malformed certificate: {0}")]
+    Malformed(String),
+    /// The key is not RSA: Kyverno decodes only RSA certificates.
+    #[error("certificate should use rsa algorithm")]
+    NotRsa,
+    /// The RSA key's bytes do not parse.
+    #[error("failed to parse subject public key info")]
+    BadPublicKey,
+}
+
 /// The certificate a PEM text holds, as Kyverno gives it (see the module's
 /// documentation), or why it cannot be decoded.
-pub fn decode(input: &str) -> Result<Json, String> {
+pub fn decode(input: &str) -> Result<Json, X509Error> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(input.trim_start().as_bytes())
-        .map_err(|_| "failed to decode PEM block".to_string())?;
+        .map_err(|_| X509Error::NoPemBlock)?;
     if pem.label != "CERTIFICATE" {
         return Err(if pem.label == "CERTIFICATE REQUEST" {
-            "certificate requests are not decoded by vigie yet".into()
+            X509Error::CertificateRequest
         } else {
-            "PEM block neither contains a CERTIFICATE or CERTIFICATE REQUEST".into()
+            X509Error::NotACertificate
         });
     }
     let (_, cert) = X509Certificate::from_der(&pem.contents)
-        .map_err(|e| format!("x509: malformed certificate: {e}"))?;
+        .map_err(|e| X509Error::Malformed(e.to_string()))?;
     certificate(&cert, &pem.contents)
 }
 
@@ -237,14 +260,14 @@ fn url(text: &str) -> Json {
     })
 }
 
-fn certificate(cert: &X509Certificate, raw: &[u8]) -> Result<Json, String> {
+fn certificate(cert: &X509Certificate, raw: &[u8]) -> Result<Json, X509Error> {
     let tbs = &cert.tbs_certificate;
     let spki = tbs.public_key();
     if spki.algorithm.algorithm.to_id_string() != "1.2.840.113549.1.1.1" {
-        return Err("certificate should use rsa algorithm".into());
+        return Err(X509Error::NotRsa);
     }
     let Ok(PublicKey::RSA(rsa)) = spki.parsed() else {
-        return Err("failed to parse subject public key info".into());
+        return Err(X509Error::BadPublicKey);
     };
     let exponent = rsa.exponent.iter().fold(0u64, |acc, b| {
         acc.saturating_mul(256).saturating_add(*b as u64)
@@ -479,7 +502,7 @@ mod tests {
     #[test]
     fn rejects_what_kyverno_rejects() {
         assert_eq!(
-            decode(EC_CERT).unwrap_err(),
+            decode(EC_CERT).unwrap_err().to_string(),
             "certificate should use rsa algorithm"
         );
         assert!(decode("not a certificate").is_err());

@@ -171,14 +171,12 @@ pub fn register(runtime: &mut Runtime) {
             )))
         }),
         ("x509_decode", 1, 1, |a| {
-            Ok(super::to_var(&vigie_cel::kyverno_libs::x509::decode(
-                str_arg(a, 0)?,
-            )?))
+            let decoded = vigie_cel::kyverno_libs::x509::decode(str_arg(a, 0)?);
+            Ok(super::to_var(&decoded.map_err(|e| e.to_string())?))
         }),
         ("random", 1, 1, |a| {
-            Ok(super::string(vigie_cel::kyverno_libs::random::generate(
-                str_arg(a, 0)?,
-            )?))
+            let made = vigie_cel::kyverno_libs::random::generate(str_arg(a, 0)?);
+            Ok(super::string(made.map_err(|e| e.to_string())?))
         }),
     ];
     for &(name, min, max, f) in table {
