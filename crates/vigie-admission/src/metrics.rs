@@ -7,14 +7,26 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use vigie_report::prometheus::escape_label_value;
+use vigie_report::prometheus::{escape_label_value, Histogram};
 
 use crate::review::DecodeError;
 
-/// Upper bounds of the latency histogram, in seconds.
-const BUCKETS: [f64; 14] = [
-    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+/// Upper bounds of the latency histogram, in seconds: fine below a millisecond,
+/// where answers are, up to the longest webhook timeout.
+const BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+    10.0,
 ];
+
+/// `vigie_admission_request_duration_seconds`: a histogram with [`BUCKETS`].
+#[derive(Debug)]
+struct Latency(Histogram);
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency(Histogram::new(BUCKETS))
+    }
+}
 
 /// The most label sets one counter keeps: labels come from policies and requests
 /// (kinds), and a stream of made-up kinds must not grow memory without end. Past
@@ -154,9 +166,7 @@ pub struct AdmissionMetrics {
     decode_errors: Family,
     /// path, failure policy answer (allowed / denied)
     deadline_answers: Family,
-    latency_buckets: [AtomicU64; BUCKETS.len()],
-    latency_count: AtomicU64,
-    latency_sum_micros: AtomicU64,
+    latency: Latency,
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
     generation: AtomicU64,
@@ -178,15 +188,7 @@ impl AdmissionMetrics {
     /// Counts a request answered with an AdmissionReview.
     pub fn request(&self, path: &str, operation: &str, kind: &str, verdict: &str, took: Duration) {
         let _ = self.requests.add(&[path, operation, kind, verdict]);
-        let seconds = took.as_secs_f64();
-        for (bucket, bound) in self.latency_buckets.iter().zip(BUCKETS) {
-            if seconds <= bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_micros
-            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+        self.latency.0.observe(took);
     }
 
     /// Requests answered for these labels so far.
@@ -322,32 +324,10 @@ impl AdmissionMetrics {
             "vigie_admission_requests_total",
             &["path", "operation", "kind", "verdict"],
         );
-        header(
+        self.latency.0.render(
             out,
             "vigie_admission_request_duration_seconds",
-            "histogram",
             "Time from a decoded body to its answer (evaluation included).",
-        );
-        for (bucket, bound) in self.latency_buckets.iter().zip(BUCKETS) {
-            let _ = writeln!(
-                out,
-                "vigie_admission_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
-                bucket.load(Ordering::Relaxed)
-            );
-        }
-        let count = self.latency_count.load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "vigie_admission_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
-        let _ = writeln!(
-            out,
-            "vigie_admission_request_duration_seconds_sum {}",
-            self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6
-        );
-        let _ = writeln!(
-            out,
-            "vigie_admission_request_duration_seconds_count {count}"
         );
         header(out, "vigie_admission_policy_results_total", "counter",
             "Rule results at admission, by policy, rule and result (pass, fail, warn, error, skip).");

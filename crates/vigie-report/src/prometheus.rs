@@ -1,13 +1,18 @@
-//! The Prometheus text exposition format's one label-value escaper in vigie.
+//! The Prometheus text exposition format, one copy for vigie: metric headers,
+//! samples, the label-value escaper and a duration [`Histogram`].
 //!
 //! Every `/metrics` producer (the posture of `scan --watch`, the cluster
-//! inventory, the admission webhook, the detection pipeline) writes label values
-//! through [`escape_label_value`]. It lives here, with vigie's other text formats,
+//! inventory, the HTTP listeners, the admission webhook, the detection pipeline)
+//! writes label values through [`escape_label_value`]. It lives here, with vigie's other text formats,
 //! rather than in `vigie-server` (which serves `/metrics`): `vigie-report` must
 //! stay free of the HTTP and TLS stack, and every producer can depend on it cheaply.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
+
+mod histogram;
+
+pub use histogram::Histogram;
 
 /// Appends the `# HELP` and `# TYPE` lines that open the metric `name` of the
 /// type `kind` (`counter`, `gauge`...).

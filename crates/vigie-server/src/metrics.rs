@@ -2,9 +2,19 @@
 //! before whatever the application adds.
 
 use std::collections::BTreeMap;
-use std::fmt::{Display, Write};
+use std::fmt::Display;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
+
+use vigie_report::prometheus::{write_header, write_sample, Histogram};
+
+/// Upper bounds of `vigie_http_request_duration_seconds`, in seconds: fine below
+/// a millisecond, where a webhook's answers are, up to the longest deadline.
+const DURATION_BOUNDS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+    10.0,
+];
 
 /// Why a connection was closed before a request was served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,7 +82,7 @@ impl Deadline {
 }
 
 /// Counters of one listener.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ServerMetrics {
     accepted: AtomicU64,
     open: AtomicI64,
@@ -80,11 +90,31 @@ pub struct ServerMetrics {
     rejected: [AtomicU64; 4],
     timeouts: [AtomicU64; 4],
     responses: Mutex<BTreeMap<u16, u64>>,
+    /// From a request's head, parsed, to its response, ready to be written.
+    durations: Histogram,
     tls: AtomicBool,
     tls_reloads: AtomicU64,
     tls_reload_failures: AtomicU64,
     /// Seconds since the Unix epoch; 0 when unknown.
     tls_not_after: AtomicI64,
+}
+
+impl Default for ServerMetrics {
+    fn default() -> Self {
+        Self {
+            accepted: AtomicU64::default(),
+            open: AtomicI64::default(),
+            in_flight: AtomicI64::default(),
+            rejected: Default::default(),
+            timeouts: Default::default(),
+            responses: Mutex::default(),
+            durations: Histogram::new(DURATION_BOUNDS),
+            tls: AtomicBool::default(),
+            tls_reloads: AtomicU64::default(),
+            tls_reload_failures: AtomicU64::default(),
+            tls_not_after: AtomicI64::default(),
+        }
+    }
 }
 
 impl ServerMetrics {
@@ -111,6 +141,11 @@ impl ServerMetrics {
             .get(&code)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The time from requests' heads to their responses, as served at `/metrics`.
+    pub fn durations(&self) -> &Histogram {
+        &self.durations
     }
 
     /// Connections open now.
@@ -175,8 +210,9 @@ impl ServerMetrics {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn request_finished(&self, code: u16) {
+    pub(crate) fn request_finished(&self, code: u16, took: Duration) {
         self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.durations.observe(took);
         *self
             .responses
             .lock()
@@ -187,25 +223,31 @@ impl ServerMetrics {
 
     /// Appends the Prometheus text exposition of these counters.
     pub fn render(&self, out: &mut String) {
-        header(
+        write_header(
             out,
             "vigie_http_connections_accepted_total",
             "counter",
             "Connections accepted.",
         );
-        sample(
+        write_sample(
             out,
             "vigie_http_connections_accepted_total",
+            &[],
             self.accepted(),
         );
-        header(
+        write_header(
             out,
             "vigie_http_connections_open",
             "gauge",
             "Connections open now.",
         );
-        sample(out, "vigie_http_connections_open", self.open_connections());
-        header(
+        write_sample(
+            out,
+            "vigie_http_connections_open",
+            &[],
+            self.open_connections(),
+        );
+        write_header(
             out,
             "vigie_http_connections_rejected_total",
             "counter",
@@ -217,7 +259,7 @@ impl ServerMetrics {
             "reason",
             Rejection::ALL.map(|reason| (reason.as_str(), self.rejected(reason))),
         );
-        header(
+        write_header(
             out,
             "vigie_http_timeouts_total",
             "counter",
@@ -229,14 +271,14 @@ impl ServerMetrics {
             "deadline",
             Deadline::ALL.map(|deadline| (deadline.as_str(), self.timeouts(deadline))),
         );
-        header(
+        write_header(
             out,
             "vigie_http_requests_in_flight",
             "gauge",
             "Requests being answered now.",
         );
-        sample(out, "vigie_http_requests_in_flight", self.in_flight());
-        header(
+        write_sample(out, "vigie_http_requests_in_flight", &[], self.in_flight());
+        write_header(
             out,
             "vigie_http_requests_total",
             "counter",
@@ -245,13 +287,18 @@ impl ServerMetrics {
         let responses = self.responses.lock().unwrap_or_else(|e| e.into_inner());
         labelled(out, "vigie_http_requests_total", "code", responses.iter());
         drop(responses);
+        self.durations.render(
+            out,
+            "vigie_http_request_duration_seconds",
+            "Time from a request's head, parsed, to its response, ready to be written: body, queue and handler.",
+        );
         if self.tls.load(Ordering::Relaxed) {
             self.render_tls(out);
         }
     }
 
     fn render_tls(&self, out: &mut String) {
-        header(
+        write_header(
             out,
             "vigie_tls_reloads_total",
             "counter",
@@ -266,28 +313,19 @@ impl ServerMetrics {
                 ("refused", self.tls_reload_failures()),
             ],
         );
-        header(
+        write_header(
             out,
             "vigie_tls_certificate_not_after_seconds",
             "gauge",
             "The serving certificate's notAfter, in seconds since the Unix epoch (0: unreadable).",
         );
-        sample(
+        write_sample(
             out,
             "vigie_tls_certificate_not_after_seconds",
+            &[],
             self.tls_certificate_not_after().unwrap_or(0),
         );
     }
-}
-
-/// The `# HELP` and `# TYPE` lines of a metric.
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
-
-/// The sample line of a metric without labels.
-fn sample(out: &mut String, name: &str, value: impl Display) {
-    let _ = writeln!(out, "{name} {value}");
 }
 
 /// One sample line of a metric per value of its one label: `(label value, sample)`.
@@ -298,6 +336,6 @@ fn labelled<L: Display, V: Display>(
     samples: impl IntoIterator<Item = (L, V)>,
 ) {
     for (value, n) in samples {
-        let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {n}");
+        write_sample(out, name, &[(label, &value.to_string())], n);
     }
 }

@@ -58,6 +58,7 @@ pub(crate) async fn answer(
     plain_on_tls: bool,
     request: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    let started = std::time::Instant::now();
     activity.request_started();
     shared.metrics.request_started();
     let answer = if plain_on_tls {
@@ -70,7 +71,7 @@ pub(crate) async fn answer(
     };
     shared
         .metrics
-        .request_finished(answer.response.status.as_u16());
+        .request_finished(answer.response.status.as_u16(), started.elapsed());
     activity.request_finished();
     Ok(into_hyper(answer))
 }

@@ -39,12 +39,43 @@ fn health_readiness_and_metrics_are_built_in() {
         "vigie_http_connections_accepted_total 4\n",
         "vigie_http_requests_total{code=\"200\"} 3\n",
         "vigie_http_requests_in_flight 1\n",
+        // The three requests answered before this one.
+        "vigie_http_request_duration_seconds_count 3\n",
         "vigie_http_connections_rejected_total{reason=\"max_connections_per_peer\"} 0\n",
         "vigie_http_timeouts_total{deadline=\"header\"} 0\n",
         "app_things_total 7\n",
     ] {
         assert!(metrics.body.contains(line), "{line}: {}", metrics.body);
     }
+    server.stop();
+}
+
+#[test]
+fn a_request_is_timed_from_its_head_to_its_response() {
+    let routes = Routes::new().route(Method::POST, "/slow", |_: Request| {
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        Response::text(StatusCode::OK, "late")
+    });
+    let server = Running::start(Limits::default(), routes);
+    assert_eq!(exchange(server.addr, &post("/slow", "x")).code, 200);
+    let metrics = exchange(server.addr, b"GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n").body;
+    let sample = |name: &str| -> u64 {
+        let line = metrics
+            .lines()
+            .find(|line| line.starts_with(name) && line[name.len()..].starts_with(' '))
+            .unwrap_or_else(|| panic!("no {name} in {metrics}"));
+        line[name.len() + 1..].parse().unwrap()
+    };
+    // At least 30 ms: never in a bucket below that, always in +Inf.
+    assert_eq!(
+        sample("vigie_http_request_duration_seconds_bucket{le=\"0.025\"}"),
+        0
+    );
+    assert_eq!(
+        sample("vigie_http_request_duration_seconds_bucket{le=\"+Inf\"}"),
+        1
+    );
+    assert_eq!(sample("vigie_http_request_duration_seconds_count"), 1);
     server.stop();
 }
 
