@@ -10,7 +10,11 @@
 #     lighter client than hey's four processes; PERIOD ms, default 4);
 #   - the saturation throughput (wrk, 16 connections, as fast as it answers;
 #     requests beyond the worker pool wait in its queue);
-#   - the server's peak RSS (VmHWM).
+#   - the server's peak RSS (VmHWM);
+#   - for the paced wrk runs, the server's own time per request (its
+#     vigie_http_request_duration_seconds histogram, head to response, scraped
+#     before and after) and how late a bare sleeping thread wakes meanwhile
+#     (wake_lateness.py, also measured idle first): what the scheduler adds.
 # Client and server share the machine's cores: the figures include the client.
 #
 #   bench/admission/run.sh [vigie binary]
@@ -48,6 +52,7 @@ done
 rss() { awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MiB  ", $1, $2/1024}' "/proc/$pid/status"; }
 
 write_rotate_lua "$WORK"
+python3 bench/admission/wake_lateness.py 3 "wake-up lateness, machine idle"
 # Warm-up.
 wrk -t2 -c8 -d2s -s "$WORK/rotate.lua" "https://127.0.0.1:$PORT" >/dev/null
 
@@ -88,11 +93,32 @@ done
 # asked when answers take under 1 ms. wrk times a request from its send, as
 # hey does; the rate it reached is printed.
 PERIOD=${PERIOD:-4}
+# The server's histogram of head-to-response times: "bound count" lines.
+server_times() {
+  curl -sk "https://127.0.0.1:$PORT/metrics" | sed -n 's/^vigie_http_request_duration_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p'
+}
 for rate in $RATES; do
   conns=$(( (rate * (PERIOD + 1) + 999) / 1000 ))
   { cat "$WORK/rotate.lua"; echo "delay = function() return $PERIOD end"; } > "$WORK/paced.lua"
+  server_times > "$WORK/before.txt"
+  python3 bench/admission/wake_lateness.py "$(( DURATION - 1 ))" "wake-up lateness during the run" > "$WORK/lateness.txt" &
+  probe=$!
   wrk -t2 -c"$conns" -d"${DURATION}s" --latency -s "$WORK/paced.lua" "https://127.0.0.1:$PORT" > "$WORK/paced-$rate.txt"
+  wait "$probe"
+  server_times > "$WORK/after.txt"
   echo "$rate req/s asked (wrk, $conns connections, ${PERIOD} ms apart): $(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/paced-$rate.txt") req/s sent, p50 $(awk '$1=="50%" {print $2}' "$WORK/paced-$rate.txt"), p99 $(awk '$1=="99%" {print $2}' "$WORK/paced-$rate.txt"), max $(awk '$1=="Latency" {print $4}' "$WORK/paced-$rate.txt"), non-2xx $(awk '/Non-2xx/ {print $NF}' "$WORK/paced-$rate.txt" | grep . || echo 0)  server $(rss)"
+  python3 - "$WORK/before.txt" "$WORK/after.txt" <<'PY'
+import sys
+read = lambda name: [(b, int(n)) for b, n in (line.split() for line in open(name))]
+before, after = read(sys.argv[1]), read(sys.argv[2])
+runs = [(b, n - m) for (b, n), (_, m) in zip(after, before)]
+total = runs[-1][1]
+share = lambda bound: next(n for b, n in runs if b == bound) / total * 100
+p99 = next(b for b, n in runs if n >= 0.99 * total)
+print(f"  server, head to response: {share('0.00025'):.1f}% within 0.25 ms, {share('0.0005'):.1f}% within 0.5 ms, "
+      f"{share('0.001'):.1f}% within 1 ms, {share('0.002'):.2f}% within 2 ms; p99 at most {float(p99) * 1000:g} ms ({total} requests)")
+PY
+  echo "  $(cat "$WORK/lateness.txt")"
 done
 
 # The server's CPU time (user and system, clock ticks of /proc/PID/stat) over
