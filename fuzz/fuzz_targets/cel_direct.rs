@@ -8,7 +8,11 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
-use vigie_cel::{Activation, Env, Program, Shared, Value};
+use vigie_cel::{Activation, Env, Program, Shared};
+
+#[path = "../../crates/vigie-cel/tests/support/outcome.rs"]
+mod outcome;
+use outcome::text;
 
 /// The environment: the variables admission policies read, checked.
 fn env() -> &'static Env {
@@ -68,30 +72,6 @@ fn activations() -> &'static [Activation] {
     })
 }
 
-/// The result as text: maps in key order, other values by their debug form
-/// (NaN included), errors by their message.
-fn text(r: Result<Value, vigie_cel::EvalError>) -> String {
-    match r {
-        Ok(v) => format!("ok {}", canonical(&v)),
-        Err(e) => format!("error {e}"),
-    }
-}
-
-fn canonical(v: &Value) -> String {
-    match v {
-        Value::List(items) => {
-            let items: Vec<String> = items.iter().map(canonical).collect();
-            format!("List[{}]", items.join(", "))
-        }
-        Value::Map(m) => {
-            let mut entries: Vec<String> =
-                m.map.iter().map(|(k, x)| format!("{k:?}: {}", canonical(x))).collect();
-            entries.sort();
-            format!("Map{{{}}}", entries.join(", "))
-        }
-        other => format!("{other:?}"),
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(expr) = std::str::from_utf8(data) else {

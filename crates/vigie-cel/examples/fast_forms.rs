@@ -4,31 +4,16 @@
 //!
 //! Reads every `.yaml`/`.yml` file below the paths given, and takes each
 //! string under an `expression`, `messageExpression` or `valueExpression`
-//! key; compiles them in the environment of admission policies (the
-//! variables vigie-policy declares, `vigie_policy::cel::DECLARED`: this crate
-//! cannot depend on vigie-policy, which depends on it).
+//! key; compiles them in the environment of admission policies
+//! (`vigie_cel::kyverno::admission_env`, the one vigie-policy compiles in).
 //!
 //! `cargo run --release -p vigie-cel --example fast_forms -- ../shared/corpora/kyverno-policies`
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use vigie_cel::{Env, Program};
+use vigie_cel::Program;
 use vigie_resource::{parse_documents, Node, Value};
-
-/// The variables admission policies' expressions may read.
-const DECLARED: &[&str] = &[
-    "object",
-    "oldObject",
-    "request",
-    "params",
-    "namespaceObject",
-    "variables",
-    "authorizer",
-    "resource",
-    "image",
-    "exceptions",
-];
 
 /// The keys whose string values are CEL expressions.
 const EXPRESSION_KEYS: &[&str] = &["expression", "messageExpression", "valueExpression"];
@@ -38,7 +23,7 @@ fn main() {
     for path in std::env::args().skip(1) {
         read_path(Path::new(&path), &mut expressions);
     }
-    let env = DECLARED.iter().fold(Env::new(), |env, v| env.variable(*v));
+    let env = vigie_cel::kyverno::admission_env();
     let mut direct = 0;
     let mut not_compiled = 0;
     let mut outside: BTreeMap<&'static str, usize> = BTreeMap::new();

@@ -28,6 +28,39 @@ use vigie_resource::{parse_image, plural_of_kind, ImageInfo};
 
 use crate::library::{add_functions, add_methods, err, one, owned, string_arg, R};
 
+/// The variables CEL expressions of admission policies may read: those
+/// Kubernetes' admission CEL declares (`object`, `oldObject`, `request`,
+/// `params`, `namespaceObject`, `variables`, `authorizer`), Kyverno's
+/// resource and image-data libraries (`resource`, `image`, bound to the value
+/// of [`lookup`]), and what PolicyExceptions grant a policy (`exceptions`:
+/// `allowedValues`, `allowedImages`).
+pub const ADMISSION_VARIABLES: &[&str] = &[
+    "object",
+    "oldObject",
+    "request",
+    "params",
+    "namespaceObject",
+    "variables",
+    "authorizer",
+    "resource",
+    "image",
+    "exceptions",
+];
+
+/// The environment CEL expressions of admission policies compile in: every
+/// one of [`ADMISSION_VARIABLES`] declared.
+///
+/// ```
+/// let env = vigie_cel::kyverno::admission_env();
+/// assert!(vigie_cel::Program::compile("has(object.spec) && request.operation == 'CREATE'", &env).is_ok());
+/// assert!(vigie_cel::Program::compile("undeclared.field", &env).is_err());
+/// ```
+pub fn admission_env() -> crate::Env {
+    ADMISSION_VARIABLES
+        .iter()
+        .fold(crate::Env::new(), |env, v| env.variable(*v))
+}
+
 /// What the resource and image-data libraries answer from.
 #[derive(Debug, Default, Clone)]
 pub struct Offline {

@@ -4,7 +4,12 @@
 //! environments alike.
 
 use serde_json::json;
-use vigie_cel::{Activation, Env, Program, Shared, Value};
+use vigie_cel::{Activation, Env, Program, Shared};
+
+mod support {
+    pub mod outcome;
+}
+use support::outcome::text;
 
 /// Expressions in the shapes of Kubernetes' Pod Security policies, and
 /// around them: what the direct evaluator covers, and what it leaves to
@@ -278,35 +283,6 @@ fn activation(object: &serde_json::Value, variables_by_field: bool) -> Activatio
         act.bind_json("variables", &variables);
     }
     act
-}
-
-/// The result as text: values compare as JSON (maps in key order), else
-/// by their debug form (NaN included); errors by their message.
-fn text(r: Result<Value, vigie_cel::EvalError>) -> String {
-    match r {
-        Ok(v) => format!("ok {}", canonical(&v)),
-        Err(e) => format!("error {e}"),
-    }
-}
-
-/// `v` in a form where maps list their entries in key order.
-fn canonical(v: &Value) -> String {
-    match v {
-        Value::List(items) => {
-            let items: Vec<String> = items.iter().map(canonical).collect();
-            format!("List[{}]", items.join(", "))
-        }
-        Value::Map(m) => {
-            let mut entries: Vec<String> = m
-                .map
-                .iter()
-                .map(|(k, x)| format!("{k:?}: {}", canonical(x)))
-                .collect();
-            entries.sort();
-            format!("Map{{{}}}", entries.join(", "))
-        }
-        other => format!("{other:?}"),
-    }
 }
 
 #[test]

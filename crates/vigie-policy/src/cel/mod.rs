@@ -32,24 +32,6 @@ use vigie_cel::{Activation, CompileError, Env, Program, Shared, Value};
 
 use crate::engine::{PolicyContext, Status};
 
-/// The variables Kubernetes' admission CEL declares, and Kyverno's CLI binds.
-pub const DECLARED: &[&str] = &[
-    "object",
-    "oldObject",
-    "request",
-    "params",
-    "namespaceObject",
-    "variables",
-    "authorizer",
-    // Kyverno's resource and image-data libraries (`resource.Get`,
-    // `image.GetMetadata`): bound to the offline data of the request.
-    "resource",
-    "image",
-    // What PolicyExceptions grant the policy (`exceptions.allowedValues`,
-    // `exceptions.allowedImages`).
-    "exceptions",
-];
-
 /// What `exceptions` holds when no PolicyException grants values.
 static NO_EXCEPTION_VALUES: std::sync::LazyLock<Json> =
     std::sync::LazyLock::new(|| json!({"allowedValues": [], "allowedImages": []}));
@@ -165,7 +147,7 @@ pub struct CelValidation {
 
 /// The environment CEL expressions of admission policies compile in.
 pub fn env() -> Env {
-    DECLARED.iter().fold(Env::new(), |env, v| env.variable(*v))
+    vigie_cel::kyverno::admission_env()
 }
 
 /// Compiles one expression found at `path` in `env`.
