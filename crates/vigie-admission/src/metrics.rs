@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use vigie_report::prometheus::{escape_label_value, Histogram};
+use vigie_report::prometheus::{escape_label_value, write_header, write_sample, Histogram};
 
 use crate::review::DecodeError;
 
@@ -317,7 +317,7 @@ impl AdmissionMetrics {
                 "Failures to list or watch the cluster's Namespaces and ConfigMaps (the last copy stays in use).",
                 self.cluster_data_failures.load(Ordering::Relaxed));
         }
-        header(out, "vigie_admission_requests_total", "counter",
+        write_header(out, "vigie_admission_requests_total", "counter",
             "AdmissionReviews answered, by path, operation, kind and verdict (allowed, denied, error).");
         self.requests.render(
             out,
@@ -329,14 +329,14 @@ impl AdmissionMetrics {
             "vigie_admission_request_duration_seconds",
             "Time from a decoded body to its answer (evaluation included).",
         );
-        header(out, "vigie_admission_policy_results_total", "counter",
+        write_header(out, "vigie_admission_policy_results_total", "counter",
             "Rule results at admission, by policy, rule and result (pass, fail, warn, error, skip).");
         self.results.render(
             out,
             "vigie_admission_policy_results_total",
             &["policy", "rule", "result"],
         );
-        header(
+        write_header(
             out,
             "vigie_admission_decode_errors_total",
             "counter",
@@ -358,7 +358,7 @@ impl AdmissionMetrics {
                 self.decode_errors(reason)
             );
         }
-        header(
+        write_header(
             out,
             "vigie_admission_deadline_answers_total",
             "counter",
@@ -369,7 +369,7 @@ impl AdmissionMetrics {
             "vigie_admission_deadline_answers_total",
             &["path", "answer"],
         );
-        header(
+        write_header(
             out,
             "vigie_admission_report_writes_total",
             "counter",
@@ -380,7 +380,7 @@ impl AdmissionMetrics {
             "vigie_admission_report_writes_total",
             &["sink", "result"],
         );
-        header(
+        write_header(
             out,
             "vigie_admission_policy_reloads_total",
             "counter",
@@ -422,12 +422,8 @@ impl AdmissionMetrics {
 
 /// A metric with one sample and no labels: its header, then its value.
 fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
-    header(out, name, kind, help);
-    let _ = writeln!(out, "{name} {value}");
-}
-
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    write_header(out, name, kind, help);
+    write_sample(out, name, &[], value);
 }
 
 #[cfg(test)]
