@@ -93,9 +93,11 @@ done
 # asked when answers take under 1 ms. wrk times a request from its send, as
 # hey does; the rate it reached is printed.
 PERIOD=${PERIOD:-4}
-# The server's histogram of head-to-response times: "bound count" lines.
+# The server's histograms: "metric bound count" lines of the HTTP layer's
+# head-to-response times and the admission handler's own.
 server_times() {
-  curl -sk "https://127.0.0.1:$PORT/metrics" | sed -n 's/^vigie_http_request_duration_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p'
+  curl -sk "https://127.0.0.1:$PORT/metrics" |
+    sed -n 's/^vigie_\(http\|admission\)_request_duration_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2 \3/p'
 }
 for rate in $RATES; do
   conns=$(( (rate * (PERIOD + 1) + 999) / 1000 ))
@@ -109,14 +111,20 @@ for rate in $RATES; do
   echo "$rate req/s asked (wrk, $conns connections, ${PERIOD} ms apart): $(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/paced-$rate.txt") req/s sent, p50 $(awk '$1=="50%" {print $2}' "$WORK/paced-$rate.txt"), p99 $(awk '$1=="99%" {print $2}' "$WORK/paced-$rate.txt"), max $(awk '$1=="Latency" {print $4}' "$WORK/paced-$rate.txt"), non-2xx $(awk '/Non-2xx/ {print $NF}' "$WORK/paced-$rate.txt" | grep . || echo 0)  server $(rss)"
   python3 - "$WORK/before.txt" "$WORK/after.txt" <<'PY'
 import sys
-read = lambda name: [(b, int(n)) for b, n in (line.split() for line in open(name))]
+def read(name):
+    runs = {}
+    for line in open(name):
+        metric, bound, count = line.split()
+        runs.setdefault(metric, []).append((bound, int(count)))
+    return runs
 before, after = read(sys.argv[1]), read(sys.argv[2])
-runs = [(b, n - m) for (b, n), (_, m) in zip(after, before)]
-total = runs[-1][1]
-share = lambda bound: next(n for b, n in runs if b == bound) / total * 100
-p99 = next(b for b, n in runs if n >= 0.99 * total)
-print(f"  server, head to response: {share('0.00025'):.1f}% within 0.25 ms, {share('0.0005'):.1f}% within 0.5 ms, "
-      f"{share('0.001'):.1f}% within 1 ms, {share('0.002'):.2f}% within 2 ms; p99 at most {float(p99) * 1000:g} ms ({total} requests)")
+for metric, what in [("http", "head to response"), ("admission", "handler alone")]:
+    runs = [(b, n - m) for (b, n), (_, m) in zip(after[metric], before[metric])]
+    total = runs[-1][1]
+    share = lambda bound: next(n for b, n in runs if b == bound) / total * 100
+    p99 = next(b for b, n in runs if n >= 0.99 * total)
+    print(f"  server, {what}: {share('0.00025'):.1f}% within 0.25 ms, {share('0.0005'):.1f}% within 0.5 ms, "
+          f"{share('0.001'):.1f}% within 1 ms, {share('0.002'):.2f}% within 2 ms; p99 at most {float(p99) * 1000:g} ms ({total} requests)")
 PY
   echo "  $(cat "$WORK/lateness.txt")"
 done
