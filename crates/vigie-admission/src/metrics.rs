@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use vigie_report::prometheus::{escape_label_value, write_header, write_sample, Histogram};
+use vigie_report::prometheus::{escape_label_value, write_header, write_single, Histogram};
 
 use crate::review::DecodeError;
 
@@ -303,17 +303,17 @@ impl AdmissionMetrics {
     /// Appends the Prometheus text exposition.
     pub fn render(&self, out: &mut String) {
         if self.cluster_data_followed.load(Ordering::Relaxed) == 1 {
-            single(out, "vigie_admission_cluster_data_synced", "gauge",
+            write_single(out, "vigie_admission_cluster_data_synced", "gauge",
                 "1 when the Namespaces and ConfigMaps followed from the cluster are current (listed and watched), 0 after a failure until the next list.",
                 self.cluster_data_synced.load(Ordering::Relaxed));
-            single(
+            write_single(
                 out,
                 "vigie_admission_cluster_data_updated_timestamp_seconds",
                 "gauge",
                 "Unix time of the last copy of the cluster's Namespaces and ConfigMaps put in use.",
                 self.cluster_data_updated.load(Ordering::Relaxed),
             );
-            single(out, "vigie_admission_cluster_data_failures_total", "counter",
+            write_single(out, "vigie_admission_cluster_data_failures_total", "counter",
                 "Failures to list or watch the cluster's Namespaces and ConfigMaps (the last copy stays in use).",
                 self.cluster_data_failures.load(Ordering::Relaxed));
         }
@@ -396,21 +396,21 @@ impl AdmissionMetrics {
             "vigie_admission_policy_reloads_total{{result=\"failed\"}} {}",
             self.reloads_failed()
         );
-        single(
+        write_single(
             out,
             "vigie_admission_policy_generation",
             "gauge",
             "Generation of the policy set served (1 at start).",
             self.generation.load(Ordering::Relaxed),
         );
-        single(
+        write_single(
             out,
             "vigie_admission_policies_loaded",
             "gauge",
             "Policies served at admission.",
             self.policies.load(Ordering::Relaxed),
         );
-        single(
+        write_single(
             out,
             "vigie_admission_report_results_dropped_total",
             "counter",
@@ -418,12 +418,6 @@ impl AdmissionMetrics {
             self.reports_dropped.load(Ordering::Relaxed),
         );
     }
-}
-
-/// A metric with one sample and no labels: its header, then its value.
-fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
-    write_header(out, name, kind, help);
-    write_sample(out, name, &[], value);
 }
 
 #[cfg(test)]

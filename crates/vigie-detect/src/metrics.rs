@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
-use vigie_report::prometheus::{write_header, write_sample};
+use vigie_report::prometheus::{write_header, write_sample, write_single};
 
 use vigie_rules::Priority;
 use vigie_sensor::state::containers::ContainerCache;
@@ -104,14 +104,14 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut text = String::new();
         let out = &mut text;
-        single(
+        write_single(
             out,
             "vigie_detect_events_total",
             "counter",
             "Events accepted by sources.",
             self.events_in.load(Ordering::Relaxed),
         );
-        single(
+        write_single(
             out,
             "vigie_detect_events_evaluated_total",
             "counter",
@@ -166,14 +166,14 @@ impl Metrics {
             let lookups = "vigie_detect_container_lookups_total";
             write_sample(out, lookups, &[("result", "hit")], c.hits);
             write_sample(out, lookups, &[("result", "miss")], c.misses);
-            single(
+            write_single(
                 out,
                 "vigie_detect_container_runtime_failures_total",
                 "counter",
                 "Container runtime (CRI) requests that failed or found no container.",
                 c.failures,
             );
-            single(
+            write_single(
                 out,
                 "vigie_detect_container_requests_dropped_total",
                 "counter",
@@ -199,12 +199,6 @@ fn per_label(
     for (value, n) in samples {
         write_sample(out, name, &[(label, value)], n);
     }
-}
-
-/// A metric with one sample and no labels: its header, then its value.
-fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
-    write_header(out, name, kind, help);
-    write_sample(out, name, &[], value);
 }
 
 #[cfg(test)]

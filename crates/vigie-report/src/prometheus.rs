@@ -20,6 +20,27 @@ pub fn write_header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
+/// Appends a metric that has one sample and no labels: its header
+/// ([`write_header`]), then `name value`.
+///
+/// ```
+/// use vigie_report::prometheus::write_single;
+///
+/// let mut out = String::new();
+/// write_single(&mut out, "vigie_up", "gauge", "Whether vigie runs.", 1);
+/// assert_eq!(out, "# HELP vigie_up Whether vigie runs.\n# TYPE vigie_up gauge\nvigie_up 1\n");
+/// ```
+pub fn write_single(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    value: impl fmt::Display,
+) {
+    write_header(out, name, kind, help);
+    write_sample(out, name, &[], value);
+}
+
 /// Appends one sample, `name{label="value",...} value`, each label value
 /// escaped with [`escape_label_value`]; without labels, `name value`.
 ///

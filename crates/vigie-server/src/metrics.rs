@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use vigie_report::prometheus::{write_header, write_sample, Histogram};
+use vigie_report::prometheus::{write_header, write_sample, write_single, Histogram};
 
 /// Upper bounds of `vigie_http_request_duration_seconds`, in seconds: fine below
 /// a millisecond, where a webhook's answers are, up to the longest deadline.
@@ -223,28 +223,18 @@ impl ServerMetrics {
 
     /// Appends the Prometheus text exposition of these counters.
     pub fn render(&self, out: &mut String) {
-        write_header(
+        write_single(
             out,
             "vigie_http_connections_accepted_total",
             "counter",
             "Connections accepted.",
-        );
-        write_sample(
-            out,
-            "vigie_http_connections_accepted_total",
-            &[],
             self.accepted(),
         );
-        write_header(
+        write_single(
             out,
             "vigie_http_connections_open",
             "gauge",
             "Connections open now.",
-        );
-        write_sample(
-            out,
-            "vigie_http_connections_open",
-            &[],
             self.open_connections(),
         );
         write_header(
@@ -271,13 +261,13 @@ impl ServerMetrics {
             "deadline",
             Deadline::ALL.map(|deadline| (deadline.as_str(), self.timeouts(deadline))),
         );
-        write_header(
+        write_single(
             out,
             "vigie_http_requests_in_flight",
             "gauge",
             "Requests being answered now.",
+            self.in_flight(),
         );
-        write_sample(out, "vigie_http_requests_in_flight", &[], self.in_flight());
         write_header(
             out,
             "vigie_http_requests_total",
@@ -313,16 +303,11 @@ impl ServerMetrics {
                 ("refused", self.tls_reload_failures()),
             ],
         );
-        write_header(
+        write_single(
             out,
             "vigie_tls_certificate_not_after_seconds",
             "gauge",
             "The serving certificate's notAfter, in seconds since the Unix epoch (0: unreadable).",
-        );
-        write_sample(
-            out,
-            "vigie_tls_certificate_not_after_seconds",
-            &[],
             self.tls_certificate_not_after().unwrap_or(0),
         );
     }
