@@ -92,20 +92,10 @@ fn reads_back_plain(s: &str) -> bool {
             .is_some_and(|v| matches!(&v.value, Value::String(t) if t == s))
 }
 
+/// `s` as a YAML double-quoted scalar: a JSON string is one.
 fn double_quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    vigie_resource::write_json_string(&mut out, s);
     out
 }
 

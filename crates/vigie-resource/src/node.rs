@@ -214,7 +214,7 @@ impl Node {
             Value::Float(x) => {
                 let _ = write!(out, "{x}");
             }
-            Value::String(s) if json => write_json_string(out, s),
+            Value::String(s) if json => crate::write_json_string(out, s),
             Value::String(s) => {
                 if s.is_empty() || s.contains([' ', ',', ':', '{', '}', '[', ']']) {
                     let _ = write!(out, "{s:?}");
@@ -239,7 +239,7 @@ impl Node {
                         out.push_str(if json { "," } else { ", " });
                     }
                     if json {
-                        write_json_string(out, &e.key);
+                        crate::write_json_string(out, &e.key);
                         out.push(':');
                     } else {
                         out.push_str(&e.key);
@@ -267,25 +267,6 @@ enum Style {
     Flow,
     /// JSON text.
     Json,
-}
-
-fn write_json_string(out: &mut String, s: &str) {
-    use std::fmt::Write;
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]
