@@ -84,7 +84,25 @@ pub trait ReportSink: Send {
     /// The sink's name in log lines and metrics (`dir`, `cluster`).
     fn name(&self) -> &'static str;
     /// Writes the whole set, replacing what this sink wrote before.
-    fn write(&mut self, set: &ReportSet) -> Result<(), String>;
+    fn write(&mut self, set: &ReportSet) -> Result<(), ReportSinkError>;
+}
+
+/// Why a sink did not write the reports (logged, counted, tried again at the
+/// next write).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportSinkError {
+    /// The report directory could not be written.
+    #[error("{}: {source}", path.display())]
+    Directory {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// Another sink's failure (the cluster's: which API server, which
+    /// reports), with that sink's own error.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Writes the reports to a directory, one file per namespace, replaced atomically.
@@ -96,10 +114,13 @@ impl ReportSink for DirSink {
         "dir"
     }
 
-    fn write(&mut self, set: &ReportSet) -> Result<(), String> {
+    fn write(&mut self, set: &ReportSet) -> Result<(), ReportSinkError> {
         set.write_dir(&self.0)
             .map(|_| ())
-            .map_err(|e| format!("{}: {e}", self.0.display()))
+            .map_err(|source| ReportSinkError::Directory {
+                path: self.0.clone(),
+                source,
+            })
     }
 }
 

@@ -96,13 +96,32 @@ static IMAGE_TYPE: Type = IMAGE;
 
 opaque_val!(Lookup, LOOKUP_TYPE, "kyverno.Lookup");
 
+/// Why an [`ImageVerification`] could not answer (an image it knows nothing
+/// of, an attestation type it cannot verify...): the expression gets this text
+/// as the function's error, as Kyverno's would.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct VerificationError(pub String);
+
+impl From<String> for VerificationError {
+    fn from(text: String) -> Self {
+        VerificationError(text)
+    }
+}
+
+impl From<&str> for VerificationError {
+    fn from(text: &str) -> Self {
+        VerificationError(text.to_string())
+    }
+}
+
 /// What answers Kyverno's image verification functions for one
 /// evaluation (an ImageValidatingPolicy on one resource). Attestors are
 /// given by name (the `name` of each attestor the expression passes).
 pub trait ImageVerification: Send + Sync + std::fmt::Debug {
     /// `verifyImageSignatures(image, attestors)`: how many of the attestors
     /// verify a signature of the image.
-    fn verify_signatures(&self, image: &str, attestors: &[Json]) -> Result<i64, String>;
+    fn verify_signatures(&self, image: &str, attestors: &[Json]) -> Result<i64, VerificationError>;
     /// `verifyAttestationSignatures(image, attestation, attestors)`: how
     /// many of the attestors verify the signature of the image's attestation.
     fn verify_attestation(
@@ -110,12 +129,12 @@ pub trait ImageVerification: Send + Sync + std::fmt::Debug {
         image: &str,
         attestation: &str,
         attestors: &[Json],
-    ) -> Result<i64, String>;
+    ) -> Result<i64, VerificationError>;
     /// `extractPayload(image, attestation)`: the attestation's payload.
-    fn payload(&self, image: &str, attestation: &str) -> Result<Json, String>;
+    fn payload(&self, image: &str, attestation: &str) -> Result<Json, VerificationError>;
     /// `getImageData(image)`: what is known of the image (digest, manifest,
     /// config).
-    fn image_data(&self, image: &str) -> Result<Json, String>;
+    fn image_data(&self, image: &str) -> Result<Json, VerificationError>;
 }
 
 /// The value image verification functions are methods of.
@@ -443,12 +462,12 @@ fn attestor_list(v: &CowVal<'_, '_>, function: &str) -> Result<Vec<Json>, Execut
 }
 
 /// A verifier's count as a CEL int, or its error as `function`'s.
-fn count_answer<'b, 'v>(function: &str, answer: Result<i64, String>) -> R<'b, 'v> {
+fn count_answer<'b, 'v>(function: &str, answer: Result<i64, VerificationError>) -> R<'b, 'v> {
     owned(CelInt::from(answer.map_err(|e| err(function, e))?))
 }
 
 /// A verifier's JSON as a CEL value, or its error as `function`'s.
-fn json_answer<'b, 'v>(function: &str, answer: Result<Json, String>) -> R<'b, 'v> {
+fn json_answer<'b, 'v>(function: &str, answer: Result<Json, VerificationError>) -> R<'b, 'v> {
     json_result(&answer.map_err(|e| err(function, e))?)
 }
 

@@ -92,11 +92,11 @@ impl vigie_cel::kyverno::ImageVerification for Facts {
         &self,
         image: &str,
         attestors: &[serde_json::Value],
-    ) -> Result<i64, String> {
+    ) -> Result<i64, vigie_cel::kyverno::VerificationError> {
         match image {
             "good" => Ok(attestors.iter().filter(|a| a["name"] == "key").count() as i64),
             "bad" => Ok(0),
-            other => Err(format!("nothing known of {other}")),
+            other => Err(format!("nothing known of {other}").into()),
         }
     }
     fn verify_attestation(
@@ -104,13 +104,20 @@ impl vigie_cel::kyverno::ImageVerification for Facts {
         image: &str,
         attestation: &str,
         attestors: &[serde_json::Value],
-    ) -> Result<i64, String> {
+    ) -> Result<i64, vigie_cel::kyverno::VerificationError> {
         Ok(i64::from(image == "good" && attestation == "sbom") * attestors.len() as i64)
     }
-    fn payload(&self, _image: &str, attestation: &str) -> Result<serde_json::Value, String> {
+    fn payload(
+        &self,
+        _image: &str,
+        attestation: &str,
+    ) -> Result<serde_json::Value, vigie_cel::kyverno::VerificationError> {
         Ok(json!({"kind": attestation}))
     }
-    fn image_data(&self, image: &str) -> Result<serde_json::Value, String> {
+    fn image_data(
+        &self,
+        image: &str,
+    ) -> Result<serde_json::Value, vigie_cel::kyverno::VerificationError> {
         Ok(json!({"image": image, "digest": "sha256:0"}))
     }
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use vigie_admission::reports::{spawn_writer, DirSink, ReportConfig, ReportQueue, ReportSink};
+use vigie_admission::reports::{
+    spawn_writer, DirSink, ReportConfig, ReportQueue, ReportSink, ReportSinkError,
+};
 use vigie_admission::{
     load_set, AdmissionMetrics, ClusterData, ClusterView, Endpoint, PolicyStore, Webhook,
     POLICY_KINDS,
@@ -239,20 +241,21 @@ impl ReportSink for ClusterSink {
         "cluster"
     }
 
-    fn write(&mut self, set: &ReportSet) -> Result<(), String> {
+    fn write(&mut self, set: &ReportSet) -> Result<(), ReportSinkError> {
+        let failed = |text: String| ReportSinkError::Other(text.into());
         let written = self
             .writer
             .write(&self.cluster, set)
-            .map_err(|e| format!("{}: {e}", self.cluster.context()))?;
+            .map_err(|e| failed(format!("{}: {e}", self.cluster.context())))?;
         if written.errors.is_empty() {
             Ok(())
         } else {
-            Err(format!(
+            Err(failed(format!(
                 "{}: {} of the reports: {}",
                 self.cluster.context(),
                 written.errors.len(),
                 written.errors.join("; ")
-            ))
+            )))
         }
     }
 }

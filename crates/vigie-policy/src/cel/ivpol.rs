@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value as Json};
 use vigie_cel::kyverno::{
-    image_verifier, ImageVerification, Offline, IMAGE_VERIFICATION_FUNCTIONS,
+    image_verifier, ImageVerification, Offline, VerificationError, IMAGE_VERIFICATION_FUNCTIONS,
 };
 use vigie_cel::{Activation, Env, Program, Value};
 use vigie_resource::parse_image;
@@ -889,7 +889,7 @@ impl OfflineVerifier {
 }
 
 impl ImageVerification for OfflineVerifier {
-    fn verify_signatures(&self, image: &str, attestors: &[Json]) -> Result<i64, String> {
+    fn verify_signatures(&self, image: &str, attestors: &[Json]) -> Result<i64, VerificationError> {
         if !self.matched(image)? {
             return Ok(0);
         }
@@ -907,7 +907,7 @@ impl ImageVerification for OfflineVerifier {
         image: &str,
         attestation: &str,
         attestors: &[Json],
-    ) -> Result<i64, String> {
+    ) -> Result<i64, VerificationError> {
         if !self.matched(image)? {
             return Ok(0);
         }
@@ -936,27 +936,27 @@ impl ImageVerification for OfflineVerifier {
         Ok(count)
     }
 
-    fn payload(&self, image: &str, attestation: &str) -> Result<Json, String> {
+    fn payload(&self, image: &str, attestation: &str) -> Result<Json, VerificationError> {
         let wanted = self.attestation(attestation)?;
         let entry = self.entry(image)?;
         let found = said(entry, image, "attestations")?
             .iter()
             .find(|a| a.get("type").and_then(Json::as_str) == Some(wanted.kind.as_str()))
             .ok_or_else(|| {
-                format!(
+                VerificationError(format!(
                     "failed to get payload: image {image} has no attestation of type {}",
                     wanted.kind
-                )
+                ))
             })?;
         found.get("payload").cloned().ok_or_else(|| {
-            format!(
+            VerificationError(format!(
                 "failed to get payload: the {} attestation of image {image} gives no payload",
                 wanted.kind
-            )
+            ))
         })
     }
 
-    fn image_data(&self, image: &str) -> Result<Json, String> {
+    fn image_data(&self, image: &str) -> Result<Json, VerificationError> {
         let mut data = self.entry(image)?.clone();
         if let Json::Object(m) = &mut data {
             m.remove("signatures");
