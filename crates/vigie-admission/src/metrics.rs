@@ -11,23 +11,6 @@ use vigie_report::prometheus::{escape_label_value, write_header, write_single, H
 
 use crate::review::DecodeError;
 
-/// Upper bounds of the latency histogram, in seconds: fine below a millisecond,
-/// where answers are, up to the longest webhook timeout.
-const BUCKETS: &[f64] = &[
-    0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-    10.0,
-];
-
-/// `vigie_admission_request_duration_seconds`: a histogram with [`BUCKETS`].
-#[derive(Debug)]
-struct Latency(Histogram);
-
-impl Default for Latency {
-    fn default() -> Self {
-        Latency(Histogram::new(BUCKETS))
-    }
-}
-
 /// The most label sets one counter keeps: labels come from policies and requests
 /// (kinds), and a stream of made-up kinds must not grow memory without end. Past
 /// the bound, new label sets are counted under `other`.
@@ -166,7 +149,8 @@ pub struct AdmissionMetrics {
     decode_errors: Family,
     /// path, failure policy answer (allowed / denied)
     deadline_answers: Family,
-    latency: Latency,
+    /// `vigie_admission_request_duration_seconds` ([`Histogram::LATENCY_BOUNDS`]).
+    latency: Histogram,
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
     generation: AtomicU64,
@@ -188,7 +172,7 @@ impl AdmissionMetrics {
     /// Counts a request answered with an AdmissionReview.
     pub fn request(&self, path: &str, operation: &str, kind: &str, verdict: &str, took: Duration) {
         let _ = self.requests.add(&[path, operation, kind, verdict]);
-        self.latency.0.observe(took);
+        self.latency.observe(took);
     }
 
     /// Requests answered for these labels so far.
@@ -324,7 +308,7 @@ impl AdmissionMetrics {
             "vigie_admission_requests_total",
             &["path", "operation", "kind", "verdict"],
         );
-        self.latency.0.render(
+        self.latency.render(
             out,
             "vigie_admission_request_duration_seconds",
             "Time from a decoded body to its answer (evaluation included).",

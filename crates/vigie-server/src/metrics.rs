@@ -9,13 +9,6 @@ use std::time::Duration;
 
 use vigie_report::prometheus::{write_header, write_sample, write_single, Histogram};
 
-/// Upper bounds of `vigie_http_request_duration_seconds`, in seconds: fine below
-/// a millisecond, where a webhook's answers are, up to the longest deadline.
-const DURATION_BOUNDS: &[f64] = &[
-    0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-    10.0,
-];
-
 /// Why a connection was closed before a request was served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rejection {
@@ -82,7 +75,7 @@ impl Deadline {
 }
 
 /// Counters of one listener.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct ServerMetrics {
     accepted: AtomicU64,
     open: AtomicI64,
@@ -90,31 +83,14 @@ pub struct ServerMetrics {
     rejected: [AtomicU64; 4],
     timeouts: [AtomicU64; 4],
     responses: Mutex<BTreeMap<u16, u64>>,
-    /// From a request's head, parsed, to its response, ready to be written.
+    /// From a request's head, parsed, to its response, ready to be written
+    /// ([`Histogram::LATENCY_BOUNDS`]).
     durations: Histogram,
     tls: AtomicBool,
     tls_reloads: AtomicU64,
     tls_reload_failures: AtomicU64,
     /// Seconds since the Unix epoch; 0 when unknown.
     tls_not_after: AtomicI64,
-}
-
-impl Default for ServerMetrics {
-    fn default() -> Self {
-        Self {
-            accepted: AtomicU64::default(),
-            open: AtomicI64::default(),
-            in_flight: AtomicI64::default(),
-            rejected: Default::default(),
-            timeouts: Default::default(),
-            responses: Mutex::default(),
-            durations: Histogram::new(DURATION_BOUNDS),
-            tls: AtomicBool::default(),
-            tls_reloads: AtomicU64::default(),
-            tls_reload_failures: AtomicU64::default(),
-            tls_not_after: AtomicI64::default(),
-        }
-    }
 }
 
 impl ServerMetrics {
@@ -141,11 +117,6 @@ impl ServerMetrics {
             .get(&code)
             .copied()
             .unwrap_or(0)
-    }
-
-    /// The time from requests' heads to their responses, as served at `/metrics`.
-    pub fn durations(&self) -> &Histogram {
-        &self.durations
     }
 
     /// Connections open now.

@@ -18,7 +18,22 @@ pub struct Histogram {
     sum_nanos: AtomicU64,
 }
 
+impl Default for Histogram {
+    /// An empty histogram of request latencies ([`Histogram::LATENCY_BOUNDS`]).
+    fn default() -> Self {
+        Self::new(Self::LATENCY_BOUNDS)
+    }
+}
+
 impl Histogram {
+    /// Upper bounds for request latencies, in seconds: fine below a
+    /// millisecond, where the admission webhook's answers are, up to the
+    /// longest webhook timeout.
+    pub const LATENCY_BOUNDS: &'static [f64] = &[
+        0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+        5.0, 10.0,
+    ];
+
     /// An empty histogram with these upper bounds, in seconds, increasing.
     pub fn new(bounds: &'static [f64]) -> Self {
         debug_assert!(bounds.windows(2).all(|w| w[0] < w[1]), "bounds increase");
@@ -41,18 +56,6 @@ impl Histogram {
     /// Observations so far.
     pub fn count(&self) -> u64 {
         self.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
-    }
-
-    /// Observations of at most `bound` seconds so far (cumulative, as the
-    /// `_bucket{le=...}` sample says); `bound` must be one of the bounds.
-    pub fn at_most(&self, bound: f64) -> Option<u64> {
-        let last = self.bounds.iter().position(|&b| b == bound)?;
-        Some(
-            self.counts[..=last]
-                .iter()
-                .map(|c| c.load(Ordering::Relaxed))
-                .sum(),
-        )
     }
 
     /// Appends the histogram's `# HELP`/`# TYPE` lines and samples: one
@@ -88,11 +91,17 @@ mod tests {
             histogram.observe(Duration::from_micros(micros));
         }
         assert_eq!(histogram.count(), 5);
+        let mut out = String::new();
+        histogram.render(&mut out, "t", "Test.");
         // A bound holds the durations equal to it (Prometheus' `le`).
-        assert_eq!(histogram.at_most(0.001), Some(2));
-        assert_eq!(histogram.at_most(0.01), Some(3));
-        assert_eq!(histogram.at_most(0.1), Some(4));
-        assert_eq!(histogram.at_most(0.5), None);
+        for line in [
+            "t_bucket{le=\"0.001\"} 2\n",
+            "t_bucket{le=\"0.01\"} 3\n",
+            "t_bucket{le=\"0.1\"} 4\n",
+            "t_bucket{le=\"+Inf\"} 5\n",
+        ] {
+            assert!(out.contains(line), "{line} in {out}");
+        }
     }
 
     #[test]
